@@ -1,0 +1,91 @@
+/* gcim/Runtime/Hardware.h: the hardware description shared by passes, report and simulator.
+ *
+ * Every parameter of the gain-cell hardware model (../shared/hardware-model.md, mirrored
+ * in docs/HardwareModel.md) with the paper's values as defaults. The compiler's passes,
+ * its cost report and the simulator all read this one struct, so they never disagree.
+ * C99, no MLIR. */
+#ifndef GCIM_RUNTIME_HARDWARE_H
+#define GCIM_RUNTIME_HARDWARE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The gain cell's response to a stored signed weight w = u - mid.
+typedef enum GcimCellModel {
+  GCIM_CELL_NONLINEAR = 0, /* g(w) = a0 + a1 w + a2 w^2 + a3 w^3 (the default) */
+  GCIM_CELL_LINEAR = 1     /* g(w) = linearSlope * w */
+} GcimCellModel;
+
+/// A uniform quantiser: `levels` values; step = max / (levels - 1) (float32). Symmetric
+/// quantisers cover [-max, max] with step 2 max / (levels - 1).
+typedef struct GcimQuantizer {
+  int32_t levels;
+  float max;
+} GcimQuantizer;
+
+/// Energy per operation, in picojoules, and latency, in nanoseconds.
+typedef struct GcimCostTable {
+  double firstProductPerArrayPJ;  /* q.K on one 64x64 K array + charge-to-pulse: 70 */
+  double secondProductPerArrayPJ; /* phi.V on one 64x64 V array: 43.75 */
+  double digitalPerHeadTokenPJ;   /* control and routing per head and token: 4000 */
+  double dacPerValuePJ;           /* one K or V value written: 330 / 128 */
+  double headTokenLatencyNs;      /* one head's attention for one token: 65 */
+} GcimCostTable;
+
+/// Seeded, deterministic non-idealities beyond the reference model; all off by default.
+typedef struct GcimNoise {
+  uint64_t seed;
+  double readNoiseSnrDb;     /* additive read noise at this SNR; 0 = off */
+  double writeNoiseStdV;     /* std of stored voltages, volts; 0 = off */
+  double retentionSpreadRel; /* relative std of tau per cell; 0 = off */
+} GcimNoise;
+
+/// The hardware description. Initialise with gcimHardwareInitDefault.
+typedef struct GcimHardware {
+  int32_t arrayRows;  /* tokens per array (sub-tile): 64 */
+  int32_t arrayCols;  /* head dimensions per array: 64 */
+  int32_t window;     /* sliding window M in tokens: 1024 */
+  int32_t maxSubTiles; /* physical sub-tiles available; 0 = unlimited */
+  float vdd;          /* 0.9 V */
+  float midVoltage;   /* stored voltage of weight 0: 0.45 V */
+  GcimQuantizer query; /* 16 levels on [0, 1] */
+  GcimQuantizer kv;    /* 8 levels on [0, 0.9] */
+  GcimQuantizer output; /* 32 levels on [-1, 1] (symmetric) */
+  GcimCellModel cell;
+  double cellCoeffs[4]; /* a0..a3 of the nonlinear cell */
+  double linearSlope;   /* 19.3 */
+  int32_t decayEnabled; /* 1 */
+  double decayLambda;   /* 1.6e-4 per token */
+  int32_t bf16Decay;    /* round QK-path decay powers to bfloat16: 0 */
+  float firstProductSaturation; /* S_sat: 80 */
+  float outputSaturation;       /* readout scale: 40 */
+  double pulseMaxNs;            /* T_max: 15 */
+  GcimCostTable cost;
+  GcimNoise noise;
+} GcimHardware;
+
+/// Per-head scalers, in the order a_q b_q a_k b_k a_v b_v a_o b_o.
+enum { GCIM_SCALER_COUNT = 8 };
+
+/// The paper's initial scalers: a = 1, b_q = 0, b_k = b_v = 0.45, b_o = 0.
+extern const float gcimDefaultScalers[GCIM_SCALER_COUNT];
+
+/// Fills *hw with the paper's hardware (hardware-model.md §2 and §3). Never fails.
+void gcimHardwareInitDefault(GcimHardware *hw);
+
+/// Sub-tiles one head of dimension `headDim` occupies: ceil(window / arrayRows) *
+/// ceil(headDim / arrayCols).
+int64_t gcimHardwareSubTilesPerHead(const GcimHardware *hw, int64_t headDim);
+
+/// Energy of one head for one token, in picojoules, with `headDim` (the cost model of
+/// hardware-model.md §3, analog parts scaled with the sub-tiles in use).
+double gcimHardwareHeadTokenEnergyPJ(const GcimHardware *hw, int64_t headDim);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCIM_RUNTIME_HARDWARE_H */

@@ -1,0 +1,35 @@
+/* gcim/Support/OutputFile.h: files written whole or not at all. */
+#ifndef GCIM_SUPPORT_OUTPUTFILE_H
+#define GCIM_SUPPORT_OUTPUTFILE_H
+
+#include "gcim/Support/Status.h"
+
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// An output written to a temporary file beside its final path and renamed into place by
+/// gcimOutputFileCommit, so that a failed run never leaves a half-written file.
+typedef struct GcimOutputFile GcimOutputFile;
+
+/// Opens a temporary file for `path` ("-" means stdout, written directly). On success
+/// *out owns the new object; on failure *out is NULL and errMsg says why.
+GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out, char **errMsg);
+
+/// Returns the stream to write to; borrowed, valid until commit or destroy.
+FILE *gcimOutputFileGetStream(GcimOutputFile *file);
+
+/// Flushes, checks every write succeeded and renames the file into place, then frees
+/// `file` (which the call takes, whatever the result).
+GcimStatus gcimOutputFileCommit(GcimOutputFile *file, char **errMsg);
+
+/// Removes the temporary file without renaming it and frees `file`. Accepts NULL.
+void gcimOutputFileDestroy(GcimOutputFile *file);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCIM_SUPPORT_OUTPUTFILE_H */

@@ -1,0 +1,31 @@
+# lit configuration of gcim's test suite.
+import os
+import shutil
+
+import lit.formats
+
+config.name = "gcim"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.gcim_obj_root, "test")
+config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+# Our tools first, then LLVM's (FileCheck, not, count, mlir-opt).
+config.environment["PATH"] = os.pathsep.join(
+    [config.gcim_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+# MLIR's own allocations are not ours to fix: sanitizers check gcim's code only.
+config.environment["ASAN_OPTIONS"] = "detect_leaks=0"
+
+dialects = os.path.join(config.gcim_src_root, "lib", "Dialect")
+config.substitutions.append(("%onnx_irdl", os.path.join(dialects, "onnx.irdl.mlir")))
+config.substitutions.append(("%gcim_irdl", os.path.join(dialects, "gcim.irdl.mlir")))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%src_root", config.gcim_src_root))
+
+if config.sanitized:
+    config.available_features.add("sanitized")
+config.substitutions.append(
+    ("%expect-exit",
+     config.python_executable + " " + os.path.join(config.gcim_src_root, "utils",
+                                                   "expect-exit.py")))
