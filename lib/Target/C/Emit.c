@@ -1,0 +1,290 @@
+/* Emit.c: the C emitter's driver: values, weights, arena plan and one statement per op.
+ *
+ * Assumes one func.func @main whose tensors all have static shapes. Every op result gets an
+ * arena slot (first fit, freed after its last use, never overlapping the op's operands);
+ * onnx.constant values go into the weights blob; graph inputs are parameters of
+ * PREFIX_run, graph outputs are copied into the caller's buffers at the end. */
+#include "Emitter.h"
+
+#include "gcim/Support/Diagnostics.h"
+#include "gcim/Support/IRHelpers.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t alignUp(uint64_t n) {
+  return (n + EMIT_ALIGNMENT - 1) / EMIT_ALIGNMENT * EMIT_ALIGNMENT;
+}
+
+/* Appends `size` bytes to the weights blob at an aligned offset; returns the offset. */
+static bool appendWeights(EmitState *state, const void *data, uint64_t size,
+                          uint64_t *offset) {
+  uint64_t start = alignUp(state->weightBytes);
+  if (start + size > state->weightCapacity) {
+    uint64_t capacity = state->weightCapacity ? state->weightCapacity : 1 << 16;
+    while (capacity < start + size)
+      capacity *= 2;
+    unsigned char *grown = realloc(state->weights, capacity);
+    if (!grown)
+      return false;
+    state->weights = grown;
+    state->weightCapacity = capacity;
+  }
+  memset(state->weights + state->weightBytes, 0, start - state->weightBytes);
+  if (size)
+    memcpy(state->weights + start, data, size);
+  state->weightBytes = start + size;
+  *offset = start;
+  return true;
+}
+
+/* Bytes of a dense attribute in the generated code's layout (bool: one byte each). */
+static bool constantBytes(EmitState *state, MlirAttribute attr, ValueInfo *info,
+                          unsigned char **owned, const void **data) {
+  *owned = NULL;
+  if (mlirAttributeIsADenseElements(attr)) {
+    bool splat = mlirDenseElementsAttrIsSplat(attr);
+    size_t elemSize = emitElemSize(info->elem);
+    if (info->elem != ELEM_BOOL && !splat) {
+      *data = mlirDenseElementsAttrGetRawData(attr);
+      return true;
+    }
+    *owned = malloc(info->bytes ? info->bytes : 1);
+    if (!*owned)
+      return false;
+    const void *one = info->elem == ELEM_BOOL ? NULL : mlirDenseElementsAttrGetRawData(attr);
+    for (int64_t i = 0; i < info->count; ++i) {
+      if (info->elem == ELEM_BOOL)
+        (*owned)[i] = mlirDenseElementsAttrGetBoolValue(attr, splat ? 0 : (intptr_t)i);
+      else
+        memcpy(*owned + (size_t)i * elemSize, one, elemSize);
+    }
+    *data = *owned;
+    return true;
+  }
+  size_t size = 0;
+  const GcimCEmitOptions *options = state->options;
+  return options->constantData &&
+         options->constantData(options->constantDataUserData, attr, data, &size) &&
+         size == info->bytes;
+}
+
+static bool emitConstant(EmitState *state, MlirOperation op) {
+  MlirValue result = mlirOperationGetResult(op, 0);
+  ValueInfo *info = emitLookup(state, result);
+  MlirAttribute attr =
+      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+  unsigned char *owned = NULL;
+  const void *data = NULL;
+  if (mlirAttributeIsNull(attr) || !constantBytes(state, attr, info, &owned, &data)) {
+    free(owned);
+    return emitUnsupported(state, op, "its value cannot be read");
+  }
+  bool ok = appendWeights(state, data, info->bytes, &info->offset);
+  free(owned);
+  return ok;
+}
+
+/* Arena slots: a first-fit free list over [0, arenaBytes). */
+typedef struct FreeBlock {
+  uint64_t offset, size;
+} FreeBlock;
+
+typedef struct ArenaPlan {
+  FreeBlock *blocks;
+  size_t count, capacity;
+} ArenaPlan;
+
+static uint64_t arenaAllocate(EmitState *state, ArenaPlan *plan, uint64_t bytes) {
+  bytes = alignUp(bytes ? bytes : 1);
+  for (size_t i = 0; i < plan->count; ++i) {
+    if (plan->blocks[i].size < bytes)
+      continue;
+    uint64_t offset = plan->blocks[i].offset;
+    plan->blocks[i].offset += bytes;
+    plan->blocks[i].size -= bytes;
+    return offset;
+  }
+  uint64_t offset = state->arenaBytes;
+  state->arenaBytes += bytes;
+  return offset;
+}
+
+static void arenaFree(ArenaPlan *plan, uint64_t offset, uint64_t bytes) {
+  bytes = alignUp(bytes ? bytes : 1);
+  for (size_t i = 0; i < plan->count; ++i) { /* merge with a neighbour when possible */
+    if (plan->blocks[i].offset + plan->blocks[i].size == offset) {
+      plan->blocks[i].size += bytes;
+      return;
+    }
+    if (offset + bytes == plan->blocks[i].offset) {
+      plan->blocks[i].offset = offset;
+      plan->blocks[i].size += bytes;
+      return;
+    }
+  }
+  if (plan->count == plan->capacity) {
+    size_t capacity = plan->capacity ? plan->capacity * 2 : 64;
+    FreeBlock *blocks = realloc(plan->blocks, capacity * sizeof *blocks);
+    if (!blocks)
+      return; /* the block is simply not reused */
+    plan->blocks = blocks;
+    plan->capacity = capacity;
+  }
+  plan->blocks[plan->count++] = (FreeBlock){offset, bytes};
+}
+
+static bool isOp(MlirOperation op, const char *name) { return gcimOpIsA(op, name); }
+
+/* First pass: every value with its type and storage, and the index of its last use. */
+static bool collectValues(EmitState *state, MlirBlock body) {
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(body); ++i) {
+    MlirValue arg = mlirBlockGetArgument(body, i);
+    ValueInfo *info = emitAddValue(state, arg, STORAGE_INPUT);
+    if (!info || !emitDescribeType(state, mlirValueGetType(arg),
+                                   mlirOperationGetLocation(state->func), info))
+      return false;
+    info->index = (int)i;
+    info->lastUse = INT64_MAX;
+    state->inputCount++;
+  }
+  int64_t index = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op), ++index) {
+    bool isReturn = isOp(op, "func.return");
+    for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
+      ValueInfo *info = emitLookup(state, mlirOperationGetOperand(op, i));
+      if (info)
+        info->lastUse = isReturn ? INT64_MAX : index;
+    }
+    ValueStorage storage = isOp(op, "onnx.constant") ? STORAGE_WEIGHT : STORAGE_ARENA;
+    for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
+      MlirValue result = mlirOperationGetResult(op, i);
+      ValueInfo *info = emitAddValue(state, result, storage);
+      if (!info ||
+          !emitDescribeType(state, mlirValueGetType(result), mlirOperationGetLocation(op), info))
+        return false;
+      info->lastUse = -1;
+    }
+  }
+  return true;
+}
+
+static void writeShapeTables(EmitState *state) {
+  for (size_t i = 0; i < state->valueCount; ++i) {
+    ValueInfo *info = &state->values[i];
+    if (info->rank == 0)
+      continue;
+    fprintf(state->decls, "static const int64_t %s_d[] = {", info->name);
+    for (int d = 0; d < info->rank; ++d)
+      fprintf(state->decls, "%s%lld", d ? ", " : "", (long long)info->dims[d]);
+    fputs("};\n", state->decls);
+  }
+}
+
+static void releaseDeadOperands(EmitState *state, ArenaPlan *plan, MlirOperation op,
+                                int64_t index) {
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
+    ValueInfo *info = emitLookup(state, mlirOperationGetOperand(op, i));
+    if (info && info->storage == STORAGE_ARENA && info->lastUse == index && !info->freed) {
+      info->freed = true;
+      arenaFree(plan, info->offset, info->bytes);
+    }
+  }
+  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
+    ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
+    if (info->lastUse < 0 && !info->freed) { /* an unused result (ONNX optional output) */
+      info->freed = true;
+      arenaFree(plan, info->offset, info->bytes);
+    }
+  }
+}
+
+static bool recordOutputs(EmitState *state, MlirOperation returnOp) {
+  state->outputCount = (size_t)mlirOperationGetNumOperands(returnOp);
+  state->outputs = calloc(state->outputCount ? state->outputCount : 1, sizeof(ValueInfo *));
+  if (!state->outputs)
+    return false;
+  for (size_t i = 0; i < state->outputCount; ++i)
+    state->outputs[i] = emitLookup(state, mlirOperationGetOperand(returnOp, (intptr_t)i));
+  return true;
+}
+
+/* Second pass: weights, arena slots and one statement per op. */
+static bool emitBody(EmitState *state, MlirBlock body) {
+  ArenaPlan plan = {0};
+  int64_t index = 0;
+  bool ok = true;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); ok && !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op), ++index) {
+    if (isOp(op, "func.return")) {
+      ok = recordOutputs(state, op);
+      continue;
+    }
+    if (isOp(op, "onnx.constant")) {
+      ok = emitConstant(state, op);
+      continue;
+    }
+    EmitOpFn emitFn = emitLookupOp(op);
+    if (!emitFn) {
+      emitUnsupported(state, op, "it has no code generator");
+      ok = false;
+      break;
+    }
+    for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
+      ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
+      info->offset = arenaAllocate(state, &plan, info->bytes);
+    }
+    emitComment(state, op);
+    for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
+      emitResultDecl(state, mlirOperationGetResult(op, i));
+    ok = emitFn(state, op);
+    releaseDeadOperands(state, &plan, op, index);
+  }
+  free(plan.blocks);
+  return ok && !state->failed;
+}
+
+static MlirOperation findMain(MlirModule module) {
+  MlirBlock body = mlirModuleGetBody(module);
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    MlirAttribute name =
+        mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
+    if (isOp(op, "func.func") && !mlirAttributeIsNull(name) &&
+        gcimStringRefEquals(mlirStringAttrGetValue(name), "main"))
+      return op;
+  }
+  return (MlirOperation){NULL};
+}
+
+MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) {
+  EmitState state = {0};
+  state.options = options;
+  state.func = findMain(module);
+  if (mlirOperationIsNull(state.func)) {
+    gcimEmitError(mlirOperationGetLocation(mlirModuleGetOperation(module)),
+                  "code generation needs a function '@main'");
+    return mlirLogicalResultFailure();
+  }
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(state.func, 0));
+  state.body = tmpfile();
+  state.decls = tmpfile();
+  bool ok = state.body && state.decls && collectValues(&state, body);
+  if (ok) {
+    writeShapeTables(&state);
+    ok = emitBody(&state, body) && emitWriteOutputs(&state);
+  }
+  if (state.body)
+    fclose(state.body);
+  if (state.decls)
+    fclose(state.decls);
+  free(state.values);
+  free(state.slots);
+  free(state.weights);
+  free(state.outputs);
+  return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
+}

@@ -1,0 +1,111 @@
+/* Emitter.h: state shared by the C emitter's files (not a public header). */
+#ifndef GCIM_LIB_TARGET_C_EMITTER_H
+#define GCIM_LIB_TARGET_C_EMITTER_H
+
+#include "gcim/Target/C.h"
+
+#include "mlir-c/IR.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { EMIT_MAX_RANK = 8, EMIT_ALIGNMENT = 64 };
+
+/// Where a value's data lives in the generated code.
+typedef enum ValueStorage {
+  STORAGE_INPUT,  /* a graph input: a parameter of PREFIX_run */
+  STORAGE_WEIGHT, /* an onnx.constant: an offset into the weights blob */
+  STORAGE_ARENA   /* an op result: an offset into the state's arena */
+} ValueStorage;
+
+/// Element types the generated code handles, with their C spelling.
+typedef enum ElemKind { ELEM_F32, ELEM_F64, ELEM_I64, ELEM_I32, ELEM_I8, ELEM_U8,
+                        ELEM_BOOL, ELEM_F16, ELEM_BF16 } ElemKind;
+
+typedef struct ValueInfo {
+  MlirValue value;
+  ValueStorage storage;
+  ElemKind elem;
+  int rank;
+  int64_t dims[EMIT_MAX_RANK];
+  int64_t count;  /* elements */
+  uint64_t bytes; /* count * element size */
+  uint64_t offset; /* in the arena or the weights blob */
+  int index;       /* input position for STORAGE_INPUT */
+  int64_t lastUse; /* index of the last op using the value; -1: unused */
+  bool freed;
+  bool declared; /* its C pointer variable exists in PREFIX_run */
+  char name[24];   /* C name: in3, w7, v12 */
+} ValueInfo;
+
+/// Simulated heads of one gcim.attention op, created in PREFIX_create.
+typedef struct SimHeadGroup {
+  int64_t first, count; /* indices into the state's head array */
+  int64_t headDim, window;
+  bool hasScalers;      /* else the default scalers */
+  uint64_t scalerOffset; /* of the (heads, 8) float scalers in the weights blob */
+} SimHeadGroup;
+
+/// The emitter's state for one module.
+typedef struct EmitState {
+  const GcimCEmitOptions *options;
+  MlirOperation func;
+  FILE *body;  /* PREFIX_run's statements */
+  FILE *decls; /* file-scope tables (shapes) */
+  ValueInfo *values;
+  size_t valueCount, valueCapacity;
+  size_t *slots; /* open-addressing table: value index + 1, or 0 */
+  size_t slotCount;
+  uint64_t arenaBytes;
+  unsigned char *weights; /* the blob, EMIT_ALIGNMENT-aligned entries */
+  uint64_t weightBytes, weightCapacity;
+  int64_t simHeads;        /* GcimSimHead objects the model needs */
+  SimHeadGroup *headGroups;
+  size_t headGroupCount;
+  int64_t attentionScratch; /* floats of the exact attention kernel's scratch */
+  ValueInfo **outputs; /* graph outputs, in order */
+  size_t outputCount;
+  size_t inputCount;
+  bool usesFail; /* the body calls fail() */
+  bool failed;
+} EmitState;
+
+/* Values (Values.c). */
+ValueInfo *emitLookup(EmitState *state, MlirValue value);
+ValueInfo *emitAddValue(EmitState *state, MlirValue value, ValueStorage storage);
+bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueInfo *info);
+const char *emitElemCType(ElemKind elem);
+size_t emitElemSize(ElemKind elem);
+const char *emitElemEnum(ElemKind elem);
+/* The name of a value's shape table, or "NULL" for rank 0. */
+const char *emitDims(EmitState *state, ValueInfo *info, char buffer[32]);
+/* Reads a small integer constant operand at compile time; false if it is not one. */
+bool emitConstantInts(EmitState *state, MlirValue value, int64_t *out, int64_t capacity,
+                      int64_t *count);
+/* Reads a scalar float constant operand at compile time. */
+bool emitConstantFloat(EmitState *state, MlirValue value, double *out);
+
+/* Operations (Ops*.c). Each returns false after a diagnostic when it cannot emit. */
+typedef bool (*EmitOpFn)(EmitState *state, MlirOperation op);
+EmitOpFn emitLookupOp(MlirOperation op);
+bool emitUnsupported(EmitState *state, MlirOperation op, const char *why);
+void emitComment(EmitState *state, MlirOperation op);
+/* A value's C pointer, declared in PREFIX_run at its first reference. Call for every
+ * value of a statement before printing the statement. */
+const char *emitRef(EmitState *state, ValueInfo *info);
+ValueInfo *emitOperand(EmitState *state, MlirOperation op, intptr_t i);
+ValueInfo *emitResult(EmitState *state, MlirOperation op, intptr_t i);
+/* Operand `index` of optional/variadic group `group` (operandSegmentSizes), or NULL. */
+ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int index);
+/* Writes a float literal that C99 reads back exactly (INFINITY, NAN included). */
+void emitFloatLiteral(FILE *out, double value);
+/* Writes `static const int64_t NAME[] = {...};` to the declarations. */
+void emitIntTable(EmitState *state, const char *name, const int64_t *values, int64_t count);
+bool emitAttrInt(MlirOperation op, const char *name, int64_t fallback, int64_t *value);
+bool emitAttrFloat(MlirOperation op, const char *name, double fallback, double *value);
+
+/* Files (Files.c). */
+bool emitWriteOutputs(EmitState *state);
+
+#endif /* GCIM_LIB_TARGET_C_EMITTER_H */

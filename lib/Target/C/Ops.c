@@ -1,0 +1,181 @@
+/* Ops.c: the C emitter's op table and the helpers every op emitter uses. */
+#include "Emitter.h"
+
+#include "gcim/Support/Diagnostics.h"
+#include "gcim/Support/IRHelpers.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Emitters defined in OpsElementwise.c, OpsData.c, OpsNn.c and OpsAttention.c. */
+bool emitBinary(EmitState *state, MlirOperation op);
+bool emitVariadic(EmitState *state, MlirOperation op);
+bool emitUnary(EmitState *state, MlirOperation op);
+bool emitCopy(EmitState *state, MlirOperation op);
+bool emitHardSigmoid(EmitState *state, MlirOperation op);
+bool emitClip(EmitState *state, MlirOperation op);
+bool emitCompare(EmitState *state, MlirOperation op);
+bool emitLogical(EmitState *state, MlirOperation op);
+bool emitNot(EmitState *state, MlirOperation op);
+bool emitCast(EmitState *state, MlirOperation op);
+bool emitTranspose(EmitState *state, MlirOperation op);
+bool emitConcat(EmitState *state, MlirOperation op);
+bool emitSplit(EmitState *state, MlirOperation op);
+bool emitSlice(EmitState *state, MlirOperation op);
+bool emitGather(EmitState *state, MlirOperation op);
+bool emitExpand(EmitState *state, MlirOperation op);
+bool emitWhere(EmitState *state, MlirOperation op);
+bool emitTrilu(EmitState *state, MlirOperation op);
+bool emitRange(EmitState *state, MlirOperation op);
+bool emitConstantOfShape(EmitState *state, MlirOperation op);
+bool emitShape(EmitState *state, MlirOperation op);
+bool emitMatMul(EmitState *state, MlirOperation op);
+bool emitGemm(EmitState *state, MlirOperation op);
+bool emitSoftmax(EmitState *state, MlirOperation op);
+bool emitLayerNorm(EmitState *state, MlirOperation op);
+bool emitReduce(EmitState *state, MlirOperation op);
+bool emitAttention(EmitState *state, MlirOperation op);
+
+typedef struct OpEntry {
+  const char *name;
+  EmitOpFn emit;
+} OpEntry;
+
+static const OpEntry opTable[] = {
+    {"onnx.add", emitBinary},          {"onnx.sub", emitBinary},
+    {"onnx.mul", emitBinary},          {"onnx.div", emitBinary},
+    {"onnx.pow", emitBinary},          {"onnx.min", emitVariadic},
+    {"onnx.max", emitVariadic},        {"onnx.sqrt", emitUnary},
+    {"onnx.reciprocal", emitUnary},    {"onnx.neg", emitUnary},
+    {"onnx.abs", emitUnary},           {"onnx.exp", emitUnary},
+    {"onnx.log", emitUnary},           {"onnx.tanh", emitUnary},
+    {"onnx.erf", emitUnary},           {"onnx.sigmoid", emitUnary},
+    {"onnx.relu", emitUnary},          {"onnx.gelu", emitUnary},
+    {"onnx.hard_sigmoid", emitHardSigmoid}, {"onnx.clip", emitClip},
+    {"onnx.identity", emitCopy},       {"onnx.dropout", emitCopy},
+    {"onnx.reshape", emitCopy},        {"onnx.flatten", emitCopy},
+    {"onnx.squeeze", emitCopy},        {"onnx.unsqueeze", emitCopy},
+    {"onnx.equal", emitCompare},       {"onnx.less", emitCompare},
+    {"onnx.greater", emitCompare},     {"onnx.and", emitLogical},
+    {"onnx.or", emitLogical},          {"onnx.not", emitNot},
+    {"onnx.cast", emitCast},           {"onnx.transpose", emitTranspose},
+    {"onnx.concat", emitConcat},       {"onnx.split", emitSplit},
+    {"onnx.slice", emitSlice},         {"onnx.gather", emitGather},
+    {"onnx.expand", emitExpand},       {"onnx.where", emitWhere},
+    {"onnx.trilu", emitTrilu},         {"onnx.range", emitRange},
+    {"onnx.constant_of_shape", emitConstantOfShape},
+    {"onnx.shape", emitShape},         {"onnx.size", emitShape},
+    {"onnx.mat_mul", emitMatMul},      {"onnx.gemm", emitGemm},
+    {"onnx.softmax", emitSoftmax},     {"onnx.log_softmax", emitSoftmax},
+    {"onnx.layer_normalization", emitLayerNorm},
+    {"onnx.reduce_mean", emitReduce},  {"onnx.reduce_sum", emitReduce},
+    {"onnx.reduce_max", emitReduce},   {"gcim.attention", emitAttention},
+};
+
+EmitOpFn emitLookupOp(MlirOperation op) {
+  for (size_t i = 0; i < sizeof opTable / sizeof opTable[0]; ++i)
+    if (gcimOpIsA(op, opTable[i].name))
+      return opTable[i].emit;
+  return NULL;
+}
+
+bool emitUnsupported(EmitState *state, MlirOperation op, const char *why) {
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  gcimEmitError(mlirOperationGetLocation(op), "cannot generate C for '%.*s': %s",
+                (int)name.length, name.data, why);
+  state->failed = true;
+  return false;
+}
+
+/* `/ * node 'name' (onnx.op) * /` above each statement, from the op's NameLoc. */
+void emitComment(EmitState *state, MlirOperation op) {
+  MlirLocation loc = mlirOperationGetLocation(op);
+  MlirStringRef opName = mlirIdentifierStr(mlirOperationGetName(op));
+  fputs("  /* ", state->body);
+  if (mlirLocationIsAName(loc)) {
+    MlirStringRef node = mlirIdentifierStr(mlirLocationNameGetName(loc));
+    fputs("node '", state->body);
+    for (size_t i = 0; i < node.length; ++i) /* never close the comment early */
+      fputc(node.data[i] == '*' && i + 1 < node.length && node.data[i + 1] == '/'
+                ? '_'
+                : node.data[i],
+            state->body);
+    fputs("' ", state->body);
+  }
+  fprintf(state->body, "(%.*s) */\n", (int)opName.length, opName.data);
+}
+
+const char *emitRef(EmitState *state, ValueInfo *info) {
+  if (info->declared || info->storage == STORAGE_INPUT)
+    return info->name;
+  const char *type = emitElemCType(info->elem);
+  if (info->storage == STORAGE_WEIGHT)
+    fprintf(state->body, "  const %s *%s = (const %s *)(w + %llu);\n", type, info->name,
+            type, (unsigned long long)info->offset);
+  else
+    fprintf(state->body, "  %s *%s = (%s *)(arena + %llu);\n", type, info->name, type,
+            (unsigned long long)info->offset);
+  info->declared = true;
+  return info->name;
+}
+
+ValueInfo *emitOperand(EmitState *state, MlirOperation op, intptr_t i) {
+  ValueInfo *info = emitLookup(state, mlirOperationGetOperand(op, i));
+  emitRef(state, info);
+  return info;
+}
+
+ValueInfo *emitResult(EmitState *state, MlirOperation op, intptr_t i) {
+  ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
+  emitRef(state, info);
+  return info;
+}
+
+ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int index) {
+  MlirAttribute sizes = mlirOperationGetAttributeByName(
+      op, mlirStringRefCreateFromCString("operandSegmentSizes"));
+  intptr_t start = 0, length = 0;
+  if (mlirAttributeIsNull(sizes)) { /* no segments: operand i is group i */
+    start = group;
+    length = group < mlirOperationGetNumOperands(op) ? 1 : 0;
+  } else {
+    if (group >= mlirDenseArrayGetNumElements(sizes))
+      return NULL;
+    for (int g = 0; g < group; ++g)
+      start += mlirDenseI32ArrayGetElement(sizes, g);
+    length = mlirDenseI32ArrayGetElement(sizes, group);
+  }
+  if (index >= length)
+    return NULL;
+  return emitOperand(state, op, start + index);
+}
+
+void emitFloatLiteral(FILE *out, double value) {
+  if (isnan(value))
+    fputs("NAN", out);
+  else if (isinf(value))
+    fputs(value > 0 ? "INFINITY" : "-INFINITY", out);
+  else
+    fprintf(out, "%.9gf", value);
+}
+
+void emitIntTable(EmitState *state, const char *name, const int64_t *values, int64_t count) {
+  fprintf(state->decls, "static const int64_t %s[] = {", name);
+  for (int64_t i = 0; i < count; ++i)
+    fprintf(state->decls, "%s%lld", i ? ", " : "", (long long)values[i]);
+  fputs(count ? "};\n" : "0};\n", state->decls);
+}
+
+bool emitAttrInt(MlirOperation op, const char *name, int64_t fallback, int64_t *value) {
+  if (!gcimOpGetIntAttr(op, name, value))
+    *value = fallback;
+  return true;
+}
+
+bool emitAttrFloat(MlirOperation op, const char *name, double fallback, double *value) {
+  if (!gcimOpGetFloatAttr(op, name, value))
+    *value = fallback;
+  return true;
+}

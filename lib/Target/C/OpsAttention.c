@@ -1,0 +1,92 @@
+/* OpsAttention.c: C for gcim.attention, exact (runtime kernel) or on the simulator.
+ *
+ * kind = softmax runs the exact attention kernel unless the emitter's analogAttention
+ * option is set; kind = gaincell and hardsigmoid, and softmax under analogAttention, run
+ * every (batch, head) pair as one sequence on a simulated head (hardware-model.md §2),
+ * which needs self-attention (as many queries as keys), equal head dims and a constant
+ * `scales` operand when there is one. */
+#include "Emitter.h"
+
+#include "gcim/Support/IRHelpers.h"
+
+#include <stdlib.h>
+
+static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k,
+                      ValueInfo *v, ValueInfo *y) {
+  int64_t causal = 0, window = 0;
+  double scale = 1.0;
+  gcimOpGetIntAttr(op, "causal", &causal);
+  gcimOpGetIntAttr(op, "window", &window);
+  gcimOpGetFloatAttr(op, "scale", &scale);
+  fprintf(state->body,
+          "  {\n    const GcimAttentionDesc desc = {%lld, %lld, %lld, %lld, %lld, %lld, "
+          "%lld, ",
+          (long long)q->dims[0], (long long)q->dims[1], (long long)k->dims[1],
+          (long long)q->dims[2], (long long)k->dims[2], (long long)q->dims[3],
+          (long long)v->dims[3]);
+  emitFloatLiteral(state->body, scale);
+  fprintf(state->body, ", %d, %lld};\n    gcimKernelAttentionF32(&desc, %s, %s, %s, %s, "
+                       "s->scratch);\n  }\n",
+          causal ? 1 : 0, (long long)window, q->name, k->name, v->name, y->name);
+  if (k->dims[2] > state->attentionScratch)
+    state->attentionScratch = k->dims[2];
+  return true;
+}
+
+static bool addHeadGroup(EmitState *state, int64_t heads, int64_t headDim, int64_t window,
+                         ValueInfo *scalers) {
+  SimHeadGroup *groups =
+      realloc(state->headGroups, (state->headGroupCount + 1) * sizeof *groups);
+  if (!groups)
+    return false;
+  state->headGroups = groups;
+  SimHeadGroup *group = &groups[state->headGroupCount++];
+  *group = (SimHeadGroup){state->simHeads, heads, headDim, window, scalers != NULL,
+                          scalers ? scalers->offset : 0};
+  state->simHeads += heads;
+  return true;
+}
+
+static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k,
+                          ValueInfo *v, ValueInfo *y, ValueInfo *scalers) {
+  int64_t batch = q->dims[0], heads = q->dims[1], tokens = q->dims[2], dim = q->dims[3];
+  if (k->dims[1] != heads || k->dims[2] != tokens || v->dims[3] != dim)
+    return emitUnsupported(state, op, "the gain cells need self-attention with as many "
+                                      "queries as keys, one K/V head per query head and "
+                                      "equal q/k/v head dims");
+  if (scalers && scalers->storage != STORAGE_WEIGHT)
+    return emitUnsupported(state, op, "its per-head scales must be constants");
+  int64_t window = 0;
+  gcimOpGetIntAttr(op, "window", &window);
+  int64_t first = state->simHeads;
+  if (!addHeadGroup(state, heads, dim, window, scalers))
+    return false;
+  long long stride = (long long)(tokens * dim);
+  fprintf(state->body,
+          "  for (int64_t b = 0; b < %lld; ++b) {\n"
+          "    for (int64_t h = 0; h < %lld; ++h) {\n"
+          "      GcimSimHead *head = s->heads[%lld + h];\n"
+          "      const int64_t at = (b * %lld + h) * %lld;\n"
+          "      gcimSimHeadReset(head);\n"
+          "      gcimSimHeadRunSequence(head, %lld, %s + at, %s + at, %s + at, %s + at);\n"
+          "    }\n  }\n",
+          (long long)batch, (long long)heads, (long long)first, (long long)heads, stride,
+          (long long)tokens, q->name, k->name, v->name, y->name);
+  return true;
+}
+
+bool emitAttention(EmitState *state, MlirOperation op) {
+  ValueInfo *q = emitOperand(state, op, 0), *k = emitOperand(state, op, 1);
+  ValueInfo *v = emitOperand(state, op, 2);
+  ValueInfo *scalers = mlirOperationGetNumOperands(op) > 3
+                           ? emitLookup(state, mlirOperationGetOperand(op, 3))
+                           : NULL;
+  ValueInfo *y = emitResult(state, op, 0);
+  if (q->elem != ELEM_F32 || k->elem != ELEM_F32 || v->elem != ELEM_F32)
+    return emitUnsupported(state, op, "only float32 is supported");
+  MlirStringRef kind = {"softmax", 7};
+  gcimOpGetStringAttr(op, "kind", &kind);
+  if (gcimStringRefEquals(kind, "softmax") && !state->options->analogAttention)
+    return emitExact(state, op, q, k, v, y);
+  return emitSimulated(state, op, q, k, v, y, scalers);
+}

@@ -1,0 +1,227 @@
+/* OpsData.c: C for data-movement ops (Transpose, Concat, Split, Slice, Gather, ...). */
+#include "Emitter.h"
+
+#include "gcim/Support/IRHelpers.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+
+#include <stdint.h>
+
+static void printTensor(EmitState *state, ValueInfo *info) {
+  char dims[32];
+  fprintf(state->body, "%s, %s, %d", info->name, emitDims(state, info, dims), info->rank);
+}
+
+/* Writes an int table named after `y` with `suffix` and returns its name in `name`. */
+static void intTable(EmitState *state, ValueInfo *y, const char *suffix,
+                     const int64_t *values, int64_t count, char name[48]) {
+  snprintf(name, 48, "%s_%s", y->name, suffix);
+  emitIntTable(state, name, values, count);
+}
+
+bool emitTranspose(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  MlirAttribute perm =
+      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("perm"));
+  char permName[48] = "NULL";
+  if (!mlirAttributeIsNull(perm)) {
+    int64_t values[EMIT_MAX_RANK];
+    intptr_t count = mlirDenseArrayGetNumElements(perm);
+    for (intptr_t i = 0; i < count && i < EMIT_MAX_RANK; ++i)
+      values[i] = mlirDenseI64ArrayGetElement(perm, i);
+    intTable(state, y, "perm", values, count, permName);
+  }
+  fputs("  gcimKernelTranspose(", state->body);
+  printTensor(state, x);
+  fprintf(state->body, ", %s, %s, %zu);\n", permName, y->name, emitElemSize(y->elem));
+  return true;
+}
+
+bool emitConcat(EmitState *state, MlirOperation op) {
+  intptr_t count = mlirOperationGetNumOperands(op);
+  ValueInfo *y = emitResult(state, op, 0);
+  int64_t axis;
+  emitAttrInt(op, "axis", 0, &axis);
+  int64_t axisIndex = axis < 0 ? axis + y->rank : axis;
+  int64_t sizes[256];
+  if (count > 256)
+    return emitUnsupported(state, op, "more than 256 inputs");
+  for (intptr_t i = 0; i < count; ++i)
+    sizes[i] = emitOperand(state, op, i)->dims[axisIndex];
+  char sizesName[48], dims[32];
+  intTable(state, y, "sizes", sizes, count, sizesName);
+  fputs("  {\n    const void *const inputs[] = {", state->body);
+  for (intptr_t i = 0; i < count; ++i)
+    fprintf(state->body, "%s%s", i ? ", " : "", emitOperand(state, op, i)->name);
+  fprintf(state->body, "};\n    gcimKernelConcat(inputs, %s, %d, %s, %d, %lld, %s, %zu);\n  }\n",
+          sizesName, (int)count, emitDims(state, y, dims), y->rank, (long long)axis, y->name,
+          emitElemSize(y->elem));
+  return true;
+}
+
+bool emitSplit(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0);
+  intptr_t count = mlirOperationGetNumResults(op);
+  int64_t axis;
+  emitAttrInt(op, "axis", 0, &axis);
+  int64_t axisIndex = axis < 0 ? axis + x->rank : axis;
+  int64_t sizes[256];
+  if (count > 256)
+    return emitUnsupported(state, op, "more than 256 outputs");
+  for (intptr_t i = 0; i < count; ++i)
+    sizes[i] = emitResult(state, op, i)->dims[axisIndex];
+  char sizesName[48];
+  ValueInfo *first = emitResult(state, op, 0);
+  intTable(state, first, "sizes", sizes, count, sizesName);
+  fputs("  {\n    void *const outputs[] = {", state->body);
+  for (intptr_t i = 0; i < count; ++i)
+    fprintf(state->body, "%s%s", i ? ", " : "", emitResult(state, op, i)->name);
+  fputs("};\n    gcimKernelSplit(", state->body);
+  printTensor(state, x);
+  fprintf(state->body, ", %lld, %s, %d, outputs, %zu);\n  }\n", (long long)axis, sizesName,
+          (int)count, emitElemSize(x->elem));
+  return true;
+}
+
+/* Slice's starts, ends, axes and steps must be constants known at compile time. */
+bool emitSlice(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  const char *parts[] = {"starts", "ends", "axes", "steps"};
+  char names[4][48] = {"NULL", "NULL", "NULL", "NULL"};
+  int64_t count = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (i + 1 >= mlirOperationGetNumOperands(op))
+      break;
+    int64_t values[EMIT_MAX_RANK], n = 0;
+    if (!emitConstantInts(state, mlirOperationGetOperand(op, i + 1), values, EMIT_MAX_RANK,
+                          &n))
+      return emitUnsupported(state, op, "its starts, ends, axes and steps must be constants");
+    intTable(state, y, parts[i], values, n, names[i]);
+    count = i == 0 ? n : count;
+  }
+  fputs("  gcimKernelSlice(", state->body);
+  printTensor(state, x);
+  fprintf(state->body, ", %s, %s, %s, %s, %d, %s, %zu);\n", names[0], names[1], names[2],
+          names[3], (int)count, y->name, emitElemSize(y->elem));
+  return true;
+}
+
+bool emitGather(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *indices = emitOperand(state, op, 1);
+  ValueInfo *y = emitResult(state, op, 0);
+  if (indices->elem != ELEM_I64 && indices->elem != ELEM_I32)
+    return emitUnsupported(state, op, "indices must be int64 or int32");
+  int64_t axis;
+  emitAttrInt(op, "axis", 0, &axis);
+  const char *indexName = indices->name;
+  char converted[48];
+  if (indices->elem == ELEM_I32) { /* widen int32 indices into the result's scratch */
+    snprintf(converted, sizeof converted, "%s_idx", y->name);
+    fprintf(state->body, "  int64_t %s[%lld];\n  gcimKernelCast(%s, GCIM_ELEM_I32, %s, "
+                         "GCIM_ELEM_I64, %lld);\n",
+            converted, (long long)(indices->count ? indices->count : 1), indices->name,
+            converted, (long long)indices->count);
+    indexName = converted;
+  }
+  state->usesFail = true;
+  fputs("  if (gcimKernelGather(", state->body);
+  printTensor(state, x);
+  fprintf(state->body, ", %lld, %s, %lld, %s, %zu) != 0)\n"
+                       "    return fail(s, \"index out of range in Gather\");\n",
+          (long long)axis, indexName, (long long)indices->count, y->name,
+          emitElemSize(y->elem));
+  return true;
+}
+
+bool emitExpand(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  fputs("  gcimKernelExpand(", state->body);
+  printTensor(state, x);
+  fputs(", ", state->body);
+  printTensor(state, y);
+  fprintf(state->body, ", %zu);\n", emitElemSize(y->elem));
+  return true;
+}
+
+bool emitWhere(EmitState *state, MlirOperation op) {
+  ValueInfo *c = emitOperand(state, op, 0), *a = emitOperand(state, op, 1);
+  ValueInfo *b = emitOperand(state, op, 2), *y = emitResult(state, op, 0);
+  fputs("  gcimKernelWhere(", state->body);
+  printTensor(state, c);
+  fputs(", ", state->body);
+  printTensor(state, a);
+  fputs(", ", state->body);
+  printTensor(state, b);
+  fputs(", ", state->body);
+  printTensor(state, y);
+  fprintf(state->body, ", %zu);\n", emitElemSize(y->elem));
+  return true;
+}
+
+bool emitTrilu(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  int64_t upper, k = 0, n = 0;
+  emitAttrInt(op, "upper", 1, &upper);
+  if (mlirOperationGetNumOperands(op) > 1 &&
+      !emitConstantInts(state, mlirOperationGetOperand(op, 1), &k, 1, &n))
+    return emitUnsupported(state, op, "its k must be a constant");
+  fputs("  gcimKernelTrilu(", state->body);
+  printTensor(state, x);
+  fprintf(state->body, ", %lld, %d, %s, %zu);\n", (long long)k, upper ? 1 : 0, y->name,
+          emitElemSize(y->elem));
+  return true;
+}
+
+bool emitRange(EmitState *state, MlirOperation op) {
+  ValueInfo *start = emitOperand(state, op, 0), *delta = emitOperand(state, op, 2);
+  ValueInfo *y = emitResult(state, op, 0);
+  if (y->elem != ELEM_F32 && y->elem != ELEM_I64)
+    return emitUnsupported(state, op, "only float32 and int64 are supported");
+  fprintf(state->body, "  gcimKernelRange%s(%s[0], %s[0], %s, %lld);\n",
+          y->elem == ELEM_F32 ? "F32" : "I64", start->name, delta->name, y->name,
+          (long long)y->count);
+  return true;
+}
+
+bool emitConstantOfShape(EmitState *state, MlirOperation op) {
+  ValueInfo *y = emitResult(state, op, 0);
+  MlirAttribute value =
+      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+  fprintf(state->body, "  {\n    const %s fill = ", emitElemCType(y->elem));
+  if (mlirAttributeIsNull(value) || !mlirAttributeIsADenseElements(value))
+    fputs("0", state->body);
+  else if (y->elem == ELEM_F32)
+    emitFloatLiteral(state->body, mlirDenseElementsAttrGetFloatValue(value, 0));
+  else if (y->elem == ELEM_I64)
+    fprintf(state->body, "%lld", (long long)mlirDenseElementsAttrGetInt64Value(value, 0));
+  else if (y->elem == ELEM_BOOL)
+    fprintf(state->body, "%d", mlirDenseElementsAttrGetBoolValue(value, 0) ? 1 : 0);
+  else
+    return emitUnsupported(state, op, "only float32, int64 and bool values are supported");
+  fprintf(state->body, ";\n    gcimKernelFill(&fill, %s, %lld, %zu);\n  }\n", y->name,
+          (long long)y->count, emitElemSize(y->elem));
+  return true;
+}
+
+/* Shape and Size are known statically: the result is a table copied into place. */
+bool emitShape(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitLookup(state, mlirOperationGetOperand(op, 0));
+  ValueInfo *y = emitResult(state, op, 0);
+  int64_t values[EMIT_MAX_RANK], count = 0;
+  if (gcimOpIsA(op, "onnx.size")) {
+    values[count++] = x->count;
+  } else {
+    int64_t start = 0, end = x->rank;
+    emitAttrInt(op, "start", 0, &start);
+    emitAttrInt(op, "end", x->rank, &end);
+    start = start < 0 ? start + x->rank : start;
+    end = end < 0 ? end + x->rank : end;
+    for (int64_t i = start < 0 ? 0 : start; i < end && i < x->rank; ++i)
+      values[count++] = x->dims[i];
+  }
+  char name[48];
+  intTable(state, y, "value", values, count, name);
+  fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, 8);\n", name, y->name,
+          (long long)y->count);
+  return true;
+}

@@ -1,0 +1,209 @@
+/* OpsElementwise.c: C for elementwise, comparison, logic and cast ops. */
+#include "Emitter.h"
+
+#include "gcim/Support/IRHelpers.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+
+#include <string.h>
+
+/* The kernel's enum constant for the op named `opName` in `table`, or NULL. */
+typedef struct NamedEnum {
+  const char *opName;
+  const char *enumName;
+} NamedEnum;
+
+static const char *lookupEnum(MlirOperation op, const NamedEnum *table, size_t count) {
+  for (size_t i = 0; i < count; ++i)
+    if (gcimOpIsA(op, table[i].opName))
+      return table[i].enumName;
+  return NULL;
+}
+#define LOOKUP(op, table) lookupEnum(op, table, sizeof table / sizeof table[0])
+
+static const NamedEnum binaryOps[] = {
+    {"onnx.add", "GCIM_BINARY_ADD"}, {"onnx.sub", "GCIM_BINARY_SUB"},
+    {"onnx.mul", "GCIM_BINARY_MUL"}, {"onnx.div", "GCIM_BINARY_DIV"},
+    {"onnx.pow", "GCIM_BINARY_POW"}, {"onnx.min", "GCIM_BINARY_MIN"},
+    {"onnx.max", "GCIM_BINARY_MAX"}};
+
+/* `name, dims, rank` of one kernel operand. */
+static void printTensor(EmitState *state, ValueInfo *info) {
+  char dims[32];
+  fprintf(state->body, "%s, %s, %d", info->name, emitDims(state, info, dims), info->rank);
+}
+
+static bool binaryCall(EmitState *state, MlirOperation op, const char *opEnum, ValueInfo *a,
+                       ValueInfo *b, ValueInfo *y) {
+  const char *kernel;
+  if (a->elem == ELEM_F32 && b->elem == ELEM_F32)
+    kernel = "gcimKernelBinaryF32";
+  else if (a->elem == ELEM_I64 && b->elem == ELEM_I64 && strcmp(opEnum, "GCIM_BINARY_POW"))
+    kernel = "gcimKernelBinaryI64";
+  else
+    return emitUnsupported(state, op, "only float32 (and int64 except Pow) is supported");
+  fprintf(state->body, "  %s(%s, ", kernel, opEnum);
+  printTensor(state, a);
+  fputs(", ", state->body);
+  printTensor(state, b);
+  fputs(", ", state->body);
+  printTensor(state, y);
+  fputs(");\n", state->body);
+  return true;
+}
+
+bool emitBinary(EmitState *state, MlirOperation op) {
+  ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
+  ValueInfo *y = emitResult(state, op, 0);
+  return binaryCall(state, op, LOOKUP(op, binaryOps), a, b, y);
+}
+
+/* Min and Max take one or more inputs. */
+bool emitVariadic(EmitState *state, MlirOperation op) {
+  intptr_t count = mlirOperationGetNumOperands(op);
+  const char *opEnum = LOOKUP(op, binaryOps);
+  ValueInfo *y = emitResult(state, op, 0);
+  if (count == 2)
+    return binaryCall(state, op, opEnum, emitOperand(state, op, 0), emitOperand(state, op, 1),
+                      y);
+  if (y->elem != ELEM_F32)
+    return emitUnsupported(state, op, "only float32 is supported with other than 2 inputs");
+  for (intptr_t i = 0; i < count; ++i)
+    emitOperand(state, op, i);
+  fputs("  {\n    const float *const inputs[] = {", state->body);
+  for (intptr_t i = 0; i < count; ++i)
+    fprintf(state->body, "%s%s", i ? ", " : "", emitOperand(state, op, i)->name);
+  fputs("};\n    const int64_t *const dims[] = {", state->body);
+  for (intptr_t i = 0; i < count; ++i) {
+    char dims[32];
+    fprintf(state->body, "%s%s", i ? ", " : "",
+            emitDims(state, emitOperand(state, op, i), dims));
+  }
+  fputs("};\n    const int ranks[] = {", state->body);
+  for (intptr_t i = 0; i < count; ++i)
+    fprintf(state->body, "%s%d", i ? ", " : "", emitOperand(state, op, i)->rank);
+  fprintf(state->body, "};\n    gcimKernelVariadicF32(%s, %d, inputs, dims, ranks, ", opEnum,
+          (int)count);
+  printTensor(state, y);
+  fputs(");\n  }\n", state->body);
+  return true;
+}
+
+static const NamedEnum unaryOps[] = {
+    {"onnx.sqrt", "GCIM_UNARY_SQRT"}, {"onnx.reciprocal", "GCIM_UNARY_RECIPROCAL"},
+    {"onnx.neg", "GCIM_UNARY_NEG"},   {"onnx.abs", "GCIM_UNARY_ABS"},
+    {"onnx.exp", "GCIM_UNARY_EXP"},   {"onnx.log", "GCIM_UNARY_LOG"},
+    {"onnx.tanh", "GCIM_UNARY_TANH"}, {"onnx.erf", "GCIM_UNARY_ERF"},
+    {"onnx.sigmoid", "GCIM_UNARY_SIGMOID"}, {"onnx.relu", "GCIM_UNARY_RELU"}};
+
+bool emitUnary(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  if (x->elem != ELEM_F32)
+    return emitUnsupported(state, op, "only float32 is supported");
+  const char *opEnum = LOOKUP(op, unaryOps);
+  if (!opEnum) { /* Gelu: exact or tanh approximation */
+    MlirStringRef approximate = {"none", 4};
+    gcimOpGetStringAttr(op, "approximate", &approximate);
+    opEnum = gcimStringRefEquals(approximate, "tanh") ? "GCIM_UNARY_GELU_TANH"
+                                                      : "GCIM_UNARY_GELU";
+  }
+  fprintf(state->body, "  gcimKernelUnaryF32(%s, %s, %s, %lld);\n", opEnum, x->name,
+          y->name, (long long)y->count);
+  return true;
+}
+
+/* Ops that keep the data and change only the shape (Reshape, Squeeze, Identity, ...). */
+bool emitCopy(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
+          (long long)y->count, emitElemSize(y->elem));
+  return true;
+}
+
+bool emitHardSigmoid(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  double alpha, beta;
+  emitAttrFloat(op, "alpha", 0.2, &alpha);
+  emitAttrFloat(op, "beta", 0.5, &beta);
+  fprintf(state->body, "  gcimKernelHardSigmoidF32(%s, ", x->name);
+  emitFloatLiteral(state->body, alpha);
+  fputs(", ", state->body);
+  emitFloatLiteral(state->body, beta);
+  fprintf(state->body, ", %s, %lld);\n", y->name, (long long)y->count);
+  return true;
+}
+
+/* A Clip bound: a compile-time literal, a runtime scalar, or the absent default. */
+static void printBound(EmitState *state, ValueInfo *bound, const char *absent) {
+  double value;
+  if (!bound)
+    fputs(absent, state->body);
+  else if (emitConstantFloat(state, bound->value, &value))
+    emitFloatLiteral(state->body, value);
+  else
+    fprintf(state->body, "%s[0]", bound->name);
+}
+
+bool emitClip(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitGroupOperand(state, op, 0, 0);
+  ValueInfo *lo = emitGroupOperand(state, op, 1, 0), *hi = emitGroupOperand(state, op, 2, 0);
+  ValueInfo *y = emitResult(state, op, 0);
+  if (x->elem != ELEM_F32)
+    return emitUnsupported(state, op, "only float32 is supported");
+  fprintf(state->body, "  gcimKernelClipF32(%s, ", x->name);
+  printBound(state, lo, "-INFINITY");
+  fputs(", ", state->body);
+  printBound(state, hi, "INFINITY");
+  fprintf(state->body, ", %s, %lld);\n", y->name, (long long)y->count);
+  return true;
+}
+
+static const NamedEnum compareOps[] = {{"onnx.equal", "GCIM_COMPARE_EQUAL"},
+                                       {"onnx.less", "GCIM_COMPARE_LESS"},
+                                       {"onnx.greater", "GCIM_COMPARE_GREATER"}};
+
+bool emitCompare(EmitState *state, MlirOperation op) {
+  ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
+  ValueInfo *y = emitResult(state, op, 0);
+  const char *kernel = a->elem == ELEM_F32   ? "gcimKernelCompareF32"
+                       : a->elem == ELEM_I64 ? "gcimKernelCompareI64"
+                                             : NULL;
+  if (!kernel || a->elem != b->elem)
+    return emitUnsupported(state, op, "only float32 and int64 operands are supported");
+  fprintf(state->body, "  %s(%s, ", kernel, LOOKUP(op, compareOps));
+  printTensor(state, a);
+  fputs(", ", state->body);
+  printTensor(state, b);
+  fputs(", ", state->body);
+  printTensor(state, y);
+  fputs(");\n", state->body);
+  return true;
+}
+
+bool emitLogical(EmitState *state, MlirOperation op) {
+  ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
+  ValueInfo *y = emitResult(state, op, 0);
+  fprintf(state->body, "  gcimKernelLogical(%s, ",
+          gcimOpIsA(op, "onnx.and") ? "GCIM_LOGICAL_AND" : "GCIM_LOGICAL_OR");
+  printTensor(state, a);
+  fputs(", ", state->body);
+  printTensor(state, b);
+  fputs(", ", state->body);
+  printTensor(state, y);
+  fputs(");\n", state->body);
+  return true;
+}
+
+bool emitNot(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  fprintf(state->body, "  gcimKernelNot(%s, %s, %lld);\n", x->name, y->name,
+          (long long)y->count);
+  return true;
+}
+
+bool emitCast(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  fprintf(state->body, "  gcimKernelCast(%s, %s, %s, %s, %lld);\n", x->name,
+          emitElemEnum(x->elem), y->name, emitElemEnum(y->elem), (long long)y->count);
+  return true;
+}

@@ -1,0 +1,123 @@
+/* OpsNn.c: C for matrix products, normalisation, softmax and reductions. */
+#include "Emitter.h"
+
+#include "gcim/Support/IRHelpers.h"
+
+static void printTensor(EmitState *state, ValueInfo *info) {
+  char dims[32];
+  fprintf(state->body, "%s, %s, %d", info->name, emitDims(state, info, dims), info->rank);
+}
+
+static bool requireF32(EmitState *state, MlirOperation op, ValueInfo *info) {
+  return info->elem == ELEM_F32 || emitUnsupported(state, op, "only float32 is supported");
+}
+
+bool emitMatMul(EmitState *state, MlirOperation op) {
+  ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
+  ValueInfo *y = emitResult(state, op, 0);
+  if (!requireF32(state, op, a) || !requireF32(state, op, b))
+    return false;
+  fputs("  gcimKernelMatMulF32(", state->body);
+  printTensor(state, a);
+  fputs(", ", state->body);
+  printTensor(state, b);
+  fputs(", ", state->body);
+  printTensor(state, y);
+  fputs(");\n", state->body);
+  return true;
+}
+
+bool emitGemm(EmitState *state, MlirOperation op) {
+  ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
+  ValueInfo *c = emitGroupOperand(state, op, 2, 0);
+  ValueInfo *y = emitResult(state, op, 0);
+  if (!requireF32(state, op, a) || a->rank != 2 || b->rank != 2)
+    return emitUnsupported(state, op, "operands must be float32 matrices");
+  int64_t transA, transB;
+  double alpha, beta;
+  emitAttrInt(op, "transA", 0, &transA);
+  emitAttrInt(op, "transB", 0, &transB);
+  emitAttrFloat(op, "alpha", 1.0, &alpha);
+  emitAttrFloat(op, "beta", 1.0, &beta);
+  int64_t k = transA ? a->dims[0] : a->dims[1];
+  char dims[32];
+  fprintf(state->body, "  gcimKernelGemmF32(%s, %s, %s, %s, %d, %s, %lld, %lld, %lld, %d, %d, ",
+          a->name, b->name, c ? c->name : "NULL", c ? emitDims(state, c, dims) : "NULL",
+          c ? c->rank : 0, y->name, (long long)y->dims[0], (long long)y->dims[1],
+          (long long)k, transA ? 1 : 0, transB ? 1 : 0);
+  emitFloatLiteral(state->body, alpha);
+  fputs(", ", state->body);
+  emitFloatLiteral(state->body, beta);
+  fputs(");\n", state->body);
+  return true;
+}
+
+bool emitSoftmax(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  if (!requireF32(state, op, x))
+    return false;
+  int64_t axis;
+  emitAttrInt(op, "axis", -1, &axis);
+  fprintf(state->body, "  gcimKernel%sF32(",
+          gcimOpIsA(op, "onnx.softmax") ? "Softmax" : "LogSoftmax");
+  printTensor(state, x);
+  fprintf(state->body, ", %lld, %s);\n", (long long)axis, y->name);
+  return true;
+}
+
+bool emitLayerNorm(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *scale = emitOperand(state, op, 1);
+  ValueInfo *bias = mlirOperationGetNumOperands(op) > 2 ? emitOperand(state, op, 2) : NULL;
+  if (!requireF32(state, op, x))
+    return false;
+  int64_t axis;
+  double epsilon;
+  emitAttrInt(op, "axis", -1, &axis);
+  emitAttrFloat(op, "epsilon", 1e-5, &epsilon);
+  ValueInfo *y = emitResult(state, op, 0);
+  ValueInfo *mean = NULL, *invStdDev = NULL;
+  intptr_t results = mlirOperationGetNumResults(op);
+  if (results > 1)
+    mean = emitResult(state, op, 1);
+  if (results > 2)
+    invStdDev = emitResult(state, op, 2);
+  fputs("  gcimKernelLayerNormF32(", state->body);
+  printTensor(state, x);
+  fprintf(state->body, ", %lld, %s, %s, ", (long long)axis, scale->name,
+          bias ? bias->name : "NULL");
+  emitFloatLiteral(state->body, epsilon);
+  fprintf(state->body, ", %s, %s, %s);\n", y->name, mean ? mean->name : "NULL",
+          invStdDev ? invStdDev->name : "NULL");
+  return true;
+}
+
+bool emitReduce(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  int64_t axes[EMIT_MAX_RANK], count = 0, noop = 0;
+  emitAttrInt(op, "noop_with_empty_axes", 0, &noop);
+  if (mlirOperationGetNumOperands(op) > 1 &&
+      !emitConstantInts(state, mlirOperationGetOperand(op, 1), axes, EMIT_MAX_RANK, &count))
+    return emitUnsupported(state, op, "its axes must be a constant");
+  if (count == 0 && noop) {
+    fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
+            (long long)y->count, emitElemSize(y->elem));
+    return true;
+  }
+  const char *opEnum = gcimOpIsA(op, "onnx.reduce_mean")  ? "GCIM_REDUCE_MEAN"
+                       : gcimOpIsA(op, "onnx.reduce_sum") ? "GCIM_REDUCE_SUM"
+                                                          : "GCIM_REDUCE_MAX";
+  const char *kernel = x->elem == ELEM_F32   ? "gcimKernelReduceF32"
+                       : x->elem == ELEM_I64 ? "gcimKernelReduceI64"
+                                             : NULL;
+  if (!kernel)
+    return emitUnsupported(state, op, "only float32 and int64 are supported");
+  char axesName[48] = "NULL";
+  if (count) {
+    snprintf(axesName, sizeof axesName, "%s_axes", y->name);
+    emitIntTable(state, axesName, axes, count);
+  }
+  fprintf(state->body, "  %s(%s, ", kernel, opEnum);
+  printTensor(state, x);
+  fprintf(state->body, ", %s, %d, %s);\n", axesName, (int)count, y->name);
+  return true;
+}

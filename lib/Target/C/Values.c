@@ -1,0 +1,202 @@
+/* Values.c: the C emitter's table of values, their types, shapes and storage. */
+#include "Emitter.h"
+
+#include "gcim/Support/Diagnostics.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static size_t hashPointer(const void *ptr) {
+  uintptr_t bits = (uintptr_t)ptr;
+  bits ^= bits >> 17;
+  bits *= 0x9E3779B97F4A7C15ull;
+  return (size_t)(bits ^ (bits >> 29));
+}
+
+static bool growSlots(EmitState *state) {
+  size_t count = state->slotCount ? state->slotCount * 2 : 1024;
+  size_t *slots = calloc(count, sizeof *slots);
+  if (!slots)
+    return false;
+  for (size_t i = 0; i < state->valueCount; ++i) {
+    size_t slot = hashPointer(state->values[i].value.ptr) & (count - 1);
+    while (slots[slot])
+      slot = (slot + 1) & (count - 1);
+    slots[slot] = i + 1;
+  }
+  free(state->slots);
+  state->slots = slots;
+  state->slotCount = count;
+  return true;
+}
+
+ValueInfo *emitLookup(EmitState *state, MlirValue value) {
+  if (!state->slotCount)
+    return NULL;
+  size_t slot = hashPointer(value.ptr) & (state->slotCount - 1);
+  for (; state->slots[slot]; slot = (slot + 1) & (state->slotCount - 1)) {
+    ValueInfo *info = &state->values[state->slots[slot] - 1];
+    if (mlirValueEqual(info->value, value))
+      return info;
+  }
+  return NULL;
+}
+
+ValueInfo *emitAddValue(EmitState *state, MlirValue value, ValueStorage storage) {
+  if (state->valueCount == state->valueCapacity) {
+    size_t capacity = state->valueCapacity ? state->valueCapacity * 2 : 256;
+    ValueInfo *values = realloc(state->values, capacity * sizeof *values);
+    if (!values)
+      return NULL;
+    state->values = values;
+    state->valueCapacity = capacity;
+  }
+  if ((state->valueCount + 1) * 2 > state->slotCount && !growSlots(state))
+    return NULL;
+  ValueInfo *info = &state->values[state->valueCount];
+  memset(info, 0, sizeof *info);
+  info->value = value;
+  info->storage = storage;
+  static const char prefixes[] = {'i', 'w', 'v'};
+  snprintf(info->name, sizeof info->name, "%c%zu", prefixes[storage], state->valueCount);
+  size_t slot = hashPointer(value.ptr) & (state->slotCount - 1);
+  while (state->slots[slot])
+    slot = (slot + 1) & (state->slotCount - 1);
+  state->slots[slot] = ++state->valueCount;
+  return info;
+}
+
+static bool elemKindOf(MlirType type, ElemKind *kind) {
+  if (mlirTypeIsAF32(type))
+    *kind = ELEM_F32;
+  else if (mlirTypeIsAF64(type))
+    *kind = ELEM_F64;
+  else if (mlirTypeIsAF16(type))
+    *kind = ELEM_F16;
+  else if (mlirTypeIsABF16(type))
+    *kind = ELEM_BF16;
+  else if (mlirTypeIsAInteger(type)) {
+    unsigned width = mlirIntegerTypeGetWidth(type);
+    bool isUnsigned = mlirIntegerTypeIsUnsigned(type);
+    if (width == 1)
+      *kind = ELEM_BOOL;
+    else if (width == 64)
+      *kind = ELEM_I64;
+    else if (width == 32)
+      *kind = ELEM_I32;
+    else if (width == 8)
+      *kind = isUnsigned ? ELEM_U8 : ELEM_I8;
+    else
+      return false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueInfo *info) {
+  if (!mlirTypeIsARankedTensor(type) || !mlirShapedTypeHasStaticShape(type)) {
+    gcimEmitError(loc, "code generation needs tensors of static shape (bind dynamic "
+                       "dimensions with --input-shape)");
+    state->failed = true;
+    return false;
+  }
+  int64_t rank = mlirShapedTypeGetRank(type);
+  if (rank > EMIT_MAX_RANK || !elemKindOf(mlirShapedTypeGetElementType(type), &info->elem)) {
+    gcimEmitError(loc, "code generation does not support this tensor type (rank at most "
+                       "8; f32, f64, f16, bf16, i64, i32, i8, ui8, i1)");
+    state->failed = true;
+    return false;
+  }
+  info->rank = (int)rank;
+  info->count = 1;
+  for (int i = 0; i < info->rank; ++i) {
+    info->dims[i] = mlirShapedTypeGetDimSize(type, i);
+    info->count *= info->dims[i];
+  }
+  info->bytes = (uint64_t)info->count * emitElemSize(info->elem);
+  return true;
+}
+
+const char *emitElemCType(ElemKind elem) {
+  static const char *const names[] = {"float",  "double",  "int64_t",  "int32_t", "int8_t",
+                                      "uint8_t", "uint8_t", "uint16_t", "uint16_t"};
+  return names[elem];
+}
+
+size_t emitElemSize(ElemKind elem) {
+  static const size_t sizes[] = {4, 8, 8, 4, 1, 1, 1, 2, 2};
+  return sizes[elem];
+}
+
+const char *emitElemEnum(ElemKind elem) {
+  static const char *const names[] = {
+      "GCIM_ELEM_F32", "GCIM_ELEM_F64", "GCIM_ELEM_I64",  "GCIM_ELEM_I32", "GCIM_ELEM_I8",
+      "GCIM_ELEM_U8",  "GCIM_ELEM_BOOL", "GCIM_ELEM_F16", "GCIM_ELEM_BF16"};
+  return names[elem];
+}
+
+const char *emitDims(EmitState *state, ValueInfo *info, char buffer[32]) {
+  (void)state;
+  if (info->rank == 0)
+    return "NULL";
+  snprintf(buffer, 32, "%s_d", info->name);
+  return buffer;
+}
+
+/* The `value` attribute of the onnx.constant defining `value`, or a null attribute. */
+static MlirAttribute constantAttr(MlirValue value) {
+  if (!mlirValueIsAOpResult(value))
+    return (MlirAttribute){NULL};
+  MlirOperation def = mlirOpResultGetOwner(value);
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(def));
+  if (name.length != 13 || strncmp(name.data, "onnx.constant", 13) != 0)
+    return (MlirAttribute){NULL};
+  MlirAttribute attr = mlirOperationGetAttributeByName(def, mlirStringRefCreateFromCString("value"));
+  if (mlirAttributeIsNull(attr) || !mlirAttributeIsADenseElements(attr))
+    return (MlirAttribute){NULL};
+  return attr;
+}
+
+bool emitConstantInts(EmitState *state, MlirValue value, int64_t *out, int64_t capacity,
+                      int64_t *count) {
+  (void)state;
+  MlirAttribute attr = constantAttr(value);
+  if (mlirAttributeIsNull(attr))
+    return false;
+  MlirType elem = mlirShapedTypeGetElementType(mlirAttributeGetType(attr));
+  if (!mlirTypeIsAInteger(elem))
+    return false;
+  int64_t n = mlirElementsAttrGetNumElements(attr);
+  if (n > capacity)
+    return false;
+  bool splat = mlirDenseElementsAttrIsSplat(attr);
+  unsigned width = mlirIntegerTypeGetWidth(elem);
+  for (int64_t i = 0; i < n; ++i) {
+    intptr_t at = splat ? 0 : (intptr_t)i;
+    out[i] = width == 64 ? mlirDenseElementsAttrGetInt64Value(attr, at)
+                         : mlirDenseElementsAttrGetInt32Value(attr, at);
+  }
+  *count = n;
+  return true;
+}
+
+bool emitConstantFloat(EmitState *state, MlirValue value, double *out) {
+  (void)state;
+  MlirAttribute attr = constantAttr(value);
+  if (mlirAttributeIsNull(attr) || mlirElementsAttrGetNumElements(attr) != 1)
+    return false;
+  MlirType elem = mlirShapedTypeGetElementType(mlirAttributeGetType(attr));
+  if (mlirTypeIsAF32(elem))
+    *out = mlirDenseElementsAttrGetFloatValue(attr, 0);
+  else if (mlirTypeIsAF64(elem))
+    *out = mlirDenseElementsAttrGetDoubleValue(attr, 0);
+  else if (mlirTypeIsAInteger(elem) && mlirIntegerTypeGetWidth(elem) == 64)
+    *out = (double)mlirDenseElementsAttrGetInt64Value(attr, 0);
+  else
+    return false;
+  return true;
+}
