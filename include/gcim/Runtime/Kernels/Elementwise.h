@@ -1,0 +1,121 @@
+/* gcim/Runtime/Kernels/Elementwise.h: elementwise arithmetic, activations, comparisons
+ * and logic, with numpy broadcasting (ONNX Add Sub Mul Div Pow Min Max Sqrt Reciprocal Neg
+ * Abs Exp Log Tanh Erf Sigmoid HardSigmoid Relu Gelu Clip Equal Less Greater Not And Or). */
+#ifndef GCIM_RUNTIME_KERNELS_ELEMENTWISE_H
+#define GCIM_RUNTIME_KERNELS_ELEMENTWISE_H
+
+#include "gcim/Runtime/Kernels/Common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Binary arithmetic ops. MIN and MAX propagate NaN (as numpy); POW is powf (a scalar
+/// exponent 2 or 3 is computed as products, within 1 ulp); for int64, DIV truncates toward
+/// zero (as C and ONNX Runtime; a zero divisor gives 0) and POW is not supported.
+typedef enum GcimBinaryOp {
+  GCIM_BINARY_ADD = 0,
+  GCIM_BINARY_SUB,
+  GCIM_BINARY_MUL,
+  GCIM_BINARY_DIV,
+  GCIM_BINARY_POW,
+  GCIM_BINARY_MIN,
+  GCIM_BINARY_MAX
+} GcimBinaryOp;
+
+/// out = a `op` b, elementwise, a and b broadcast (numpy rules) to `outDims` (the
+/// broadcast of their shapes; rank at most GCIM_KERNEL_MAX_RANK). `out` may be `a` or `b`
+/// when that operand has exactly the output's shape; otherwise no overlap.
+void gcimKernelBinaryF32(GcimBinaryOp op, const float *a, const int64_t *aDims, int aRank,
+                         const float *b, const int64_t *bDims, int bRank, float *out,
+                         const int64_t *outDims, int outRank);
+
+/// gcimKernelBinaryF32 on int64 (ADD SUB MUL DIV MIN MAX; wrap-around is the caller's).
+void gcimKernelBinaryI64(GcimBinaryOp op, const int64_t *a, const int64_t *aDims, int aRank,
+                         const int64_t *b, const int64_t *bDims, int bRank, int64_t *out,
+                         const int64_t *outDims, int outRank);
+
+/// Variadic ONNX Sum/Min/Max (op ADD, MIN or MAX; also MUL): out = in[0] op in[1] op ...,
+/// every input broadcast to `outDims`. `count` >= 1; `inputs[i]` has shape
+/// `(dims[i], ranks[i])`. `out` may be inputs[0] or inputs[1] if it has the output's
+/// shape, and no other input.
+void gcimKernelVariadicF32(GcimBinaryOp op, int count, const float *const *inputs,
+                           const int64_t *const *dims, const int *ranks, float *out,
+                           const int64_t *outDims, int outRank);
+
+/// Unary ops of gcimKernelUnaryF32. GELU is the exact x/2 (1 + erf(x/sqrt 2)); GELU_TANH
+/// the tanh approximation x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (ONNX Gelu with
+/// approximate="tanh"); SIGMOID is 1 / (1 + exp(-x)), computed without overflow.
+typedef enum GcimUnaryOp {
+  GCIM_UNARY_IDENTITY = 0,
+  GCIM_UNARY_NEG,
+  GCIM_UNARY_ABS,
+  GCIM_UNARY_SQRT,
+  GCIM_UNARY_RECIPROCAL,
+  GCIM_UNARY_EXP,
+  GCIM_UNARY_LOG,
+  GCIM_UNARY_TANH,
+  GCIM_UNARY_ERF,
+  GCIM_UNARY_SIGMOID,
+  GCIM_UNARY_RELU,
+  GCIM_UNARY_GELU,
+  GCIM_UNARY_GELU_TANH,
+  GCIM_UNARY_FLOOR,
+  GCIM_UNARY_CEIL,
+  GCIM_UNARY_SIN,
+  GCIM_UNARY_COS
+} GcimUnaryOp;
+
+/// y[i] = op(x[i]) for i < count. `y` may equal `x` (in place); no partial overlap.
+void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count);
+
+/// ONNX HardSigmoid: y = max(0, min(1, alpha x + beta)). `y` may equal `x`.
+void gcimKernelHardSigmoidF32(const float *x, float alpha, float beta, float *y,
+                              int64_t count);
+
+/// ONNX Clip: y = min(max(x, lo), hi); pass -INFINITY / INFINITY for an absent bound. NaN
+/// stays NaN. `y` may equal `x`.
+void gcimKernelClipF32(const float *x, float lo, float hi, float *y, int64_t count);
+
+/// ONNX LeakyRelu: y = x >= 0 ? x : alpha x. `y` may equal `x`.
+void gcimKernelLeakyReluF32(const float *x, float alpha, float *y, int64_t count);
+
+/// Comparisons; the result is a bool tensor (uint8 0 or 1). NaN compares false.
+typedef enum GcimCompareOp {
+  GCIM_COMPARE_EQUAL = 0,
+  GCIM_COMPARE_LESS,
+  GCIM_COMPARE_GREATER,
+  GCIM_COMPARE_LESS_EQUAL,
+  GCIM_COMPARE_GREATER_EQUAL
+} GcimCompareOp;
+
+/// out = a `op` b on float32, broadcast to `outDims` (no overlap).
+void gcimKernelCompareF32(GcimCompareOp op, const float *a, const int64_t *aDims, int aRank,
+                          const float *b, const int64_t *bDims, int bRank, uint8_t *out,
+                          const int64_t *outDims, int outRank);
+
+/// out = a `op` b on int64, broadcast to `outDims` (no overlap).
+void gcimKernelCompareI64(GcimCompareOp op, const int64_t *a, const int64_t *aDims,
+                          int aRank, const int64_t *b, const int64_t *bDims, int bRank,
+                          uint8_t *out, const int64_t *outDims, int outRank);
+
+/// Logical ops on bool (uint8; any non-zero input counts as true, outputs are 0 or 1).
+typedef enum GcimLogicalOp {
+  GCIM_LOGICAL_AND = 0,
+  GCIM_LOGICAL_OR,
+  GCIM_LOGICAL_XOR
+} GcimLogicalOp;
+
+/// out = a `op` b, broadcast to `outDims`. `out` may be an operand of the output's shape.
+void gcimKernelLogical(GcimLogicalOp op, const uint8_t *a, const int64_t *aDims, int aRank,
+                       const uint8_t *b, const int64_t *bDims, int bRank, uint8_t *out,
+                       const int64_t *outDims, int outRank);
+
+/// ONNX Not: y[i] = !x[i]. `y` may equal `x`.
+void gcimKernelNot(const uint8_t *x, uint8_t *y, int64_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCIM_RUNTIME_KERNELS_ELEMENTWISE_H */

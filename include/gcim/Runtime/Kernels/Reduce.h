@@ -1,0 +1,38 @@
+/* gcim/Runtime/Kernels/Reduce.h: reductions over a set of axes (ONNX ReduceSum,
+ * ReduceMean, ReduceMax, ReduceMin, ReduceProd). */
+#ifndef GCIM_RUNTIME_KERNELS_REDUCE_H
+#define GCIM_RUNTIME_KERNELS_REDUCE_H
+
+#include "gcim/Runtime/Kernels/Common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Reduction ops. MAX/MIN propagate NaN; over an empty set SUM gives 0, MEAN NaN, PROD 1,
+/// MAX -INFINITY and MIN INFINITY (ONNX's identities).
+typedef enum GcimReduceOp {
+  GCIM_REDUCE_SUM = 0,
+  GCIM_REDUCE_MEAN,
+  GCIM_REDUCE_MAX,
+  GCIM_REDUCE_MIN,
+  GCIM_REDUCE_PROD
+} GcimReduceOp;
+
+/// Reduces x `(dims, rank)` over `axes` (`axisCount` distinct entries, negative allowed;
+/// axisCount 0 reduces every axis, ONNX's default; ONNX's noop_with_empty_axes is a copy
+/// the caller emits). y holds the product of the kept extents, in order: keepdims only
+/// changes y's declared shape, not its data. A reduced run of contiguous elements is
+/// summed in double (int64 for I64), then added to its output in float32. No overlap.
+void gcimKernelReduceF32(GcimReduceOp op, const float *x, const int64_t *dims, int rank,
+                         const int64_t *axes, int axisCount, float *y);
+
+/// gcimKernelReduceF32 on int64 (SUM, MAX, MIN, PROD; MEAN truncates toward zero).
+void gcimKernelReduceI64(GcimReduceOp op, const int64_t *x, const int64_t *dims, int rank,
+                         const int64_t *axes, int axisCount, int64_t *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCIM_RUNTIME_KERNELS_REDUCE_H */

@@ -1,0 +1,97 @@
+/* KernelsActivation.c: unary elementwise ops and activations (float32). */
+#include "gcim/Runtime/Kernels/Elementwise.h"
+
+#include <assert.h>
+#include <math.h>
+
+// 1/sqrt(2) and sqrt(2/pi), rounded to float32 (C99 has no M_SQRT1_2).
+static const float kInvSqrt2 = 0.70710678118654752f;
+static const float kSqrt2OverPi = 0.79788456080286536f;
+
+static float sigmoid(float x) {
+  // Both branches evaluate exp of a non-positive argument, so nothing overflows.
+  if (x >= 0.0f)
+    return 1.0f / (1.0f + expf(-x));
+  float e = expf(x);
+  return e / (1.0f + e);
+}
+
+#define MAP(EXPR)                                                                      \
+  do {                                                                                 \
+    for (int64_t i = 0; i < count; ++i) {                                              \
+      float v = x[i];                                                                  \
+      y[i] = (EXPR);                                                                   \
+    }                                                                                  \
+  } while (0)
+
+void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count) {
+  switch (op) {
+  case GCIM_UNARY_IDENTITY:
+    MAP(v);
+    return;
+  case GCIM_UNARY_NEG:
+    MAP(-v);
+    return;
+  case GCIM_UNARY_ABS:
+    MAP(fabsf(v));
+    return;
+  case GCIM_UNARY_SQRT:
+    MAP(sqrtf(v));
+    return;
+  case GCIM_UNARY_RECIPROCAL:
+    MAP(1.0f / v);
+    return;
+  case GCIM_UNARY_EXP:
+    MAP(expf(v));
+    return;
+  case GCIM_UNARY_LOG:
+    MAP(logf(v));
+    return;
+  case GCIM_UNARY_TANH:
+    MAP(tanhf(v));
+    return;
+  case GCIM_UNARY_ERF:
+    MAP(erff(v));
+    return;
+  case GCIM_UNARY_SIGMOID:
+    MAP(sigmoid(v));
+    return;
+  case GCIM_UNARY_RELU:
+    // Tested this way round so that NaN stays NaN, as in ONNX Runtime.
+    MAP(v < 0.0f ? 0.0f : v);
+    return;
+  case GCIM_UNARY_GELU:
+    MAP(0.5f * v * (1.0f + erff(v * kInvSqrt2)));
+    return;
+  case GCIM_UNARY_GELU_TANH:
+    MAP(0.5f * v * (1.0f + tanhf(kSqrt2OverPi * (v + 0.044715f * v * v * v))));
+    return;
+  case GCIM_UNARY_FLOOR:
+    MAP(floorf(v));
+    return;
+  case GCIM_UNARY_CEIL:
+    MAP(ceilf(v));
+    return;
+  case GCIM_UNARY_SIN:
+    MAP(sinf(v));
+    return;
+  case GCIM_UNARY_COS:
+    MAP(cosf(v));
+    return;
+  }
+  assert(0 && "unknown unary op");
+}
+
+void gcimKernelHardSigmoidF32(const float *x, float alpha, float beta, float *y,
+                              int64_t count) {
+  MAP(fmaxf(0.0f, fminf(1.0f, alpha * v + beta)));
+}
+
+void gcimKernelClipF32(const float *x, float lo, float hi, float *y, int64_t count) {
+  // Comparisons rather than fminf/fmaxf so that NaN stays NaN.
+  MAP(v < lo ? lo : (v > hi ? hi : v));
+}
+
+void gcimKernelLeakyReluF32(const float *x, float alpha, float *y, int64_t count) {
+  MAP(v < 0.0f ? alpha * v : v);
+}

@@ -1,0 +1,198 @@
+/* KernelsCast.c: ONNX Cast between float32/64, int64/32/16/8, uint8, bool, float16 and
+ * bfloat16, through a double (exact for every source type but int64 beyond 2^53, which
+ * goes through an integer path). */
+#include "gcim/Runtime/Kernels/Data.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+static float halfToFloat(uint16_t h) {
+  uint32_t sign = (uint32_t)(h >> 15) << 31, exponent = (h >> 10) & 0x1f,
+           mantissa = h & 0x3ff;
+  if (exponent == 0) // zero or subnormal: mantissa * 2^-24
+    return (sign ? -1.0f : 1.0f) * ldexpf((float)mantissa, -24);
+  uint32_t bits = exponent == 0x1f ? sign | 0x7f800000u | (mantissa << 13)
+                                   : sign | ((exponent + 112) << 23) | (mantissa << 13);
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+static uint16_t floatToHalf(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, sizeof bits);
+  uint16_t sign = (uint16_t)((bits >> 16) & 0x8000);
+  float a = fabsf(f);
+  if (a != a)
+    return (uint16_t)(sign | 0x7e00);
+  if (a >= 65520.0f) // rounds to infinity
+    return (uint16_t)(sign | 0x7c00);
+  if (a < 6.103515625e-05f) // subnormal: multiples of 2^-24, rounded to nearest even
+    return (uint16_t)(sign | (uint16_t)nearbyintf(a * 16777216.0f));
+  uint32_t m = bits & 0x7fffffffu;
+  // Round the 13 dropped mantissa bits to nearest even, then rebias the exponent.
+  m += 0xfffu + ((m >> 13) & 1u);
+  return (uint16_t)(sign | ((m >> 13) - (112u << 10)));
+}
+
+static float bf16ToFloat(uint16_t h) {
+  uint32_t bits = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+static uint16_t floatToBf16(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, sizeof bits);
+  if (f != f)
+    return (uint16_t)((bits >> 16) | 0x40);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return (uint16_t)(bits >> 16);
+}
+
+// Element i of x as a double (int64 values beyond 2^53 round; the integer path avoids it).
+static double load(const void *x, GcimElemType type, int64_t i) {
+  switch (type) {
+  case GCIM_ELEM_F32:
+    return ((const float *)x)[i];
+  case GCIM_ELEM_F64:
+    return ((const double *)x)[i];
+  case GCIM_ELEM_I64:
+    return (double)((const int64_t *)x)[i];
+  case GCIM_ELEM_I32:
+    return ((const int32_t *)x)[i];
+  case GCIM_ELEM_I16:
+    return ((const int16_t *)x)[i];
+  case GCIM_ELEM_I8:
+    return ((const int8_t *)x)[i];
+  case GCIM_ELEM_U8:
+    return ((const uint8_t *)x)[i];
+  case GCIM_ELEM_BOOL:
+    return ((const uint8_t *)x)[i] != 0;
+  case GCIM_ELEM_F16:
+    return halfToFloat(((const uint16_t *)x)[i]);
+  case GCIM_ELEM_BF16:
+    return bf16ToFloat(((const uint16_t *)x)[i]);
+  }
+  assert(0 && "unknown element type");
+  return 0.0;
+}
+
+// v truncated toward zero and saturated to [lo, hi]; NaN gives 0.
+static int64_t toInteger(double v, double lo, double hi) {
+  if (v != v)
+    return 0;
+  v = trunc(v);
+  if (v <= lo)
+    return (int64_t)lo;
+  // 2^63 is not an int64: compare against hi as a double and saturate.
+  if (v >= hi)
+    return hi >= 9.2e18 ? INT64_MAX : (int64_t)hi;
+  return (int64_t)v;
+}
+
+static void store(void *y, GcimElemType type, int64_t i, double v) {
+  switch (type) {
+  case GCIM_ELEM_F32:
+    ((float *)y)[i] = (float)v;
+    return;
+  case GCIM_ELEM_F64:
+    ((double *)y)[i] = v;
+    return;
+  case GCIM_ELEM_I64:
+    ((int64_t *)y)[i] = toInteger(v, -9223372036854775808.0, 9223372036854775808.0);
+    return;
+  case GCIM_ELEM_I32:
+    ((int32_t *)y)[i] = (int32_t)toInteger(v, INT32_MIN, INT32_MAX);
+    return;
+  case GCIM_ELEM_I16:
+    ((int16_t *)y)[i] = (int16_t)toInteger(v, INT16_MIN, INT16_MAX);
+    return;
+  case GCIM_ELEM_I8:
+    ((int8_t *)y)[i] = (int8_t)toInteger(v, INT8_MIN, INT8_MAX);
+    return;
+  case GCIM_ELEM_U8:
+    ((uint8_t *)y)[i] = (uint8_t)toInteger(v, 0, UINT8_MAX);
+    return;
+  case GCIM_ELEM_BOOL:
+    ((uint8_t *)y)[i] = (uint8_t)(v != 0.0);
+    return;
+  case GCIM_ELEM_F16:
+    ((uint16_t *)y)[i] = floatToHalf((float)v);
+    return;
+  case GCIM_ELEM_BF16:
+    ((uint16_t *)y)[i] = floatToBf16((float)v);
+    return;
+  }
+  assert(0 && "unknown element type");
+}
+
+static int isIntegerType(GcimElemType type) {
+  return type == GCIM_ELEM_I64 || type == GCIM_ELEM_I32 || type == GCIM_ELEM_I16 ||
+         type == GCIM_ELEM_I8 || type == GCIM_ELEM_U8 || type == GCIM_ELEM_BOOL;
+}
+
+// Element i of an integer tensor (not bool) as an int64.
+static int64_t loadInteger(const void *x, GcimElemType type, int64_t i) {
+  switch (type) {
+  case GCIM_ELEM_I64:
+    return ((const int64_t *)x)[i];
+  case GCIM_ELEM_I32:
+    return ((const int32_t *)x)[i];
+  case GCIM_ELEM_I16:
+    return ((const int16_t *)x)[i];
+  case GCIM_ELEM_I8:
+    return ((const int8_t *)x)[i];
+  default:
+    return ((const uint8_t *)x)[i];
+  }
+}
+
+// Stores the low bits of v (two's complement wrap-around, as a C++ static_cast).
+static void storeInteger(void *y, GcimElemType type, int64_t i, int64_t v) {
+  uint64_t u = (uint64_t)v;
+  switch (type) {
+  case GCIM_ELEM_I64:
+    ((int64_t *)y)[i] = v;
+    return;
+  case GCIM_ELEM_I32:
+    ((int32_t *)y)[i] = (int32_t)(uint32_t)u;
+    return;
+  case GCIM_ELEM_I16:
+    ((int16_t *)y)[i] = (int16_t)(uint16_t)u;
+    return;
+  case GCIM_ELEM_I8:
+    ((int8_t *)y)[i] = (int8_t)(uint8_t)u;
+    return;
+  default:
+    ((uint8_t *)y)[i] = (uint8_t)u;
+    return;
+  }
+}
+
+void gcimKernelCast(const void *x, GcimElemType from, void *y, GcimElemType to,
+                    int64_t count) {
+  if (from == to) {
+    static const size_t sizes[] = {4, 8, 8, 4, 2, 1, 1, 1, 2, 2};
+    gcimKernelCopy(x, y, count, sizes[from]);
+    if (from == GCIM_ELEM_BOOL)
+      for (int64_t i = 0; i < count; ++i)
+        ((uint8_t *)y)[i] = ((uint8_t *)y)[i] != 0;
+    return;
+  }
+  if (isIntegerType(from) && from != GCIM_ELEM_BOOL && isIntegerType(to) &&
+      to != GCIM_ELEM_BOOL) {
+    for (int64_t i = 0; i < count; ++i)
+      storeInteger(y, to, i, loadInteger(x, from, i));
+    return;
+  }
+  if (from == GCIM_ELEM_I64 && to == GCIM_ELEM_BOOL) {
+    for (int64_t i = 0; i < count; ++i)
+      ((uint8_t *)y)[i] = ((const int64_t *)x)[i] != 0;
+    return;
+  }
+  for (int64_t i = 0; i < count; ++i)
+    store(y, to, i, load(x, from, i));
+}

@@ -1,0 +1,231 @@
+/* KernelsElementwise.c: broadcasting binary arithmetic, comparisons and logic. Each kernel
+ * runs the coalesced broadcast (KernelsInternal.h) with a specialised inner loop per
+ * stride pattern (both contiguous, one constant), which the compiler vectorises. */
+#include "gcim/Runtime/Kernels/Elementwise.h"
+
+#include "KernelsInternal.h"
+
+#include <assert.h>
+#include <math.h>
+
+// Runs BODY(o, x, y) (the output element o from inputs x and y) over a broadcast of two
+// operands A and B (element pointers of types TA, TB) into OUT (of type TO).
+#define BINARY_LOOP(TA, TB, TO, A, B, OUT, aDims, aRank, bDims, bRank, outDims, outRank, BODY)        \
+  do {                                                                                 \
+    const int64_t *dimsList[2] = {aDims, bDims};                                       \
+    const int rankList[2] = {aRank, bRank};                                            \
+    GcimBcast it;                                                                      \
+    gcimKernelsBcastInit(&it, 2, dimsList, rankList, outDims, outRank);                \
+    if (it.total == 0)                                                                 \
+      break;                                                                           \
+    int64_t inner = it.dims[it.rank - 1];                                              \
+    int64_t sa = it.strides[0][it.rank - 1], sb = it.strides[1][it.rank - 1];          \
+    int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0, 0, 0};                       \
+    for (int64_t o0 = 0; o0 < it.total; o0 += inner) {                                \
+      const TA *pa = (A) + off[0];                                       \
+      const TB *pb = (B) + off[1];                                       \
+      TO *po = (OUT) + o0;                                             \
+      (void)pb;                                                                        \
+      if (sa == 1 && sb == 1) {                                                        \
+        for (int64_t i = 0; i < inner; ++i)                                            \
+          BODY(po[i], pa[i], pb[i]);                                                   \
+      } else if (sa == 1) {                                                            \
+        for (int64_t i = 0; i < inner; ++i)                                            \
+          BODY(po[i], pa[i], pb[0]);                                                   \
+      } else if (sb == 1) {                                                            \
+        for (int64_t i = 0; i < inner; ++i)                                            \
+          BODY(po[i], pa[0], pb[i]);                                                   \
+      } else {                                                                         \
+        for (int64_t i = 0; i < inner; ++i)                                            \
+          BODY(po[i], pa[0], pb[0]);                                                   \
+      }                                                                                \
+      gcimKernelsBcastNext(&it, idx, off);                                             \
+    }                                                                                  \
+  } while (0)
+
+#define ADD(o, x, y) o = (x) + (y)
+#define SUB(o, x, y) o = (x) - (y)
+#define MUL(o, x, y) o = (x) * (y)
+#define DIV(o, x, y) o = (x) / (y)
+#define POW(o, x, y) o = powf((x), (y))
+#define SQUARE(o, x, y) o = (x) * (x)
+#define CUBE(o, x, y) o = (x) * (x) * (x)
+#define FIRST(o, x, y) o = (x)
+// NaN-propagating min and max (numpy's minimum/maximum): x wins when it is NaN or smaller.
+#define MIN(o, x, y) o = ((x) < (y) || (x) != (x)) ? (x) : (y)
+#define MAX(o, x, y) o = ((x) > (y) || (x) != (x)) ? (x) : (y)
+// Integer division truncating toward zero; 0 for a zero divisor (C leaves it undefined).
+#define IDIV(o, x, y) o = (y) != 0 ? (x) / (y) : 0
+#define IMIN(o, x, y) o = (x) < (y) ? (x) : (y)
+#define IMAX(o, x, y) o = (x) > (y) ? (x) : (y)
+
+// The exponent when b is one float broadcast over the whole output, else NAN.
+static float scalarExponent(const float *b, const int64_t *bDims, int bRank) {
+  return gcimKernelNumElements(bDims, bRank) == 1 ? b[0] : NAN;
+}
+
+#define F32_LOOP(BODY)                                                                 \
+  BINARY_LOOP(float, float, float, a, b, out, aDims, aRank, bDims, bRank, outDims,     \
+              outRank, BODY)
+
+void gcimKernelBinaryF32(GcimBinaryOp op, const float *a, const int64_t *aDims, int aRank,
+                         const float *b, const int64_t *bDims, int bRank, float *out,
+                         const int64_t *outDims, int outRank) {
+  switch (op) {
+  case GCIM_BINARY_ADD:
+    F32_LOOP(ADD);
+    return;
+  case GCIM_BINARY_SUB:
+    F32_LOOP(SUB);
+    return;
+  case GCIM_BINARY_MUL:
+    F32_LOOP(MUL);
+    return;
+  case GCIM_BINARY_DIV:
+    F32_LOOP(DIV);
+    return;
+  case GCIM_BINARY_POW: {
+    // x^2 and x^3 appear in decomposed GELU and LayerNorm; powf is slow and they are
+    // exact enough as products (within 1 ulp of the correctly rounded power).
+    float e = scalarExponent(b, bDims, bRank);
+    if (e == 1.0f)
+      F32_LOOP(FIRST);
+    else if (e == 2.0f)
+      F32_LOOP(SQUARE);
+    else if (e == 3.0f)
+      F32_LOOP(CUBE);
+    else
+      F32_LOOP(POW);
+    return;
+  }
+  case GCIM_BINARY_MIN:
+    F32_LOOP(MIN);
+    return;
+  case GCIM_BINARY_MAX:
+    F32_LOOP(MAX);
+    return;
+  }
+  assert(0 && "unknown binary op");
+}
+
+#define I64_LOOP(BODY)                                                                 \
+  BINARY_LOOP(int64_t, int64_t, int64_t, a, b, out, aDims, aRank, bDims, bRank,        \
+              outDims, outRank, BODY)
+
+void gcimKernelBinaryI64(GcimBinaryOp op, const int64_t *a, const int64_t *aDims, int aRank,
+                         const int64_t *b, const int64_t *bDims, int bRank, int64_t *out,
+                         const int64_t *outDims, int outRank) {
+  switch (op) {
+  case GCIM_BINARY_ADD:
+    I64_LOOP(ADD);
+    return;
+  case GCIM_BINARY_SUB:
+    I64_LOOP(SUB);
+    return;
+  case GCIM_BINARY_MUL:
+    I64_LOOP(MUL);
+    return;
+  case GCIM_BINARY_DIV:
+    I64_LOOP(IDIV);
+    return;
+  case GCIM_BINARY_MIN:
+    I64_LOOP(IMIN);
+    return;
+  case GCIM_BINARY_MAX:
+    I64_LOOP(IMAX);
+    return;
+  case GCIM_BINARY_POW:
+    break;
+  }
+  assert(0 && "unsupported int64 binary op");
+}
+
+void gcimKernelVariadicF32(GcimBinaryOp op, int count, const float *const *inputs,
+                           const int64_t *const *dims, const int *ranks, float *out,
+                           const int64_t *outDims, int outRank) {
+  assert(count >= 1);
+  if (count == 1) {
+    BINARY_LOOP(float, float, float, inputs[0], inputs[0], out, dims[0], ranks[0], dims[0],
+                ranks[0], outDims, outRank, FIRST);
+    return;
+  }
+  // Later steps read `out` in place, allowed since it has the output's shape; this is why
+  // `out` may alias only the first two inputs.
+  gcimKernelBinaryF32(op, inputs[0], dims[0], ranks[0], inputs[1], dims[1], ranks[1], out,
+                      outDims, outRank);
+  for (int i = 2; i < count; ++i)
+    gcimKernelBinaryF32(op, out, outDims, outRank, inputs[i], dims[i], ranks[i], out,
+                        outDims, outRank);
+}
+
+#define EQ(o, x, y) o = (uint8_t)((x) == (y))
+#define LT(o, x, y) o = (uint8_t)((x) < (y))
+#define GT(o, x, y) o = (uint8_t)((x) > (y))
+#define LE(o, x, y) o = (uint8_t)((x) <= (y))
+#define GE(o, x, y) o = (uint8_t)((x) >= (y))
+
+#define COMPARE(T)                                                                     \
+  switch (op) {                                                                        \
+  case GCIM_COMPARE_EQUAL:                                                             \
+    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,         \
+                outRank, EQ);                                                          \
+    return;                                                                            \
+  case GCIM_COMPARE_LESS:                                                              \
+    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,         \
+                outRank, LT);                                                          \
+    return;                                                                            \
+  case GCIM_COMPARE_GREATER:                                                           \
+    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,         \
+                outRank, GT);                                                          \
+    return;                                                                            \
+  case GCIM_COMPARE_LESS_EQUAL:                                                        \
+    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,         \
+                outRank, LE);                                                          \
+    return;                                                                            \
+  case GCIM_COMPARE_GREATER_EQUAL:                                                     \
+    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,         \
+                outRank, GE);                                                          \
+    return;                                                                            \
+  }                                                                                    \
+  assert(0 && "unknown compare op")
+
+void gcimKernelCompareF32(GcimCompareOp op, const float *a, const int64_t *aDims, int aRank,
+                          const float *b, const int64_t *bDims, int bRank, uint8_t *out,
+                          const int64_t *outDims, int outRank) {
+  COMPARE(float);
+}
+
+void gcimKernelCompareI64(GcimCompareOp op, const int64_t *a, const int64_t *aDims,
+                          int aRank, const int64_t *b, const int64_t *bDims, int bRank,
+                          uint8_t *out, const int64_t *outDims, int outRank) {
+  COMPARE(int64_t);
+}
+
+#define AND(o, x, y) o = (uint8_t)(((x) != 0) & ((y) != 0))
+#define OR(o, x, y) o = (uint8_t)(((x) != 0) | ((y) != 0))
+#define XOR(o, x, y) o = (uint8_t)(((x) != 0) ^ ((y) != 0))
+
+void gcimKernelLogical(GcimLogicalOp op, const uint8_t *a, const int64_t *aDims, int aRank,
+                       const uint8_t *b, const int64_t *bDims, int bRank, uint8_t *out,
+                       const int64_t *outDims, int outRank) {
+  switch (op) {
+  case GCIM_LOGICAL_AND:
+    BINARY_LOOP(uint8_t, uint8_t, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,
+                outRank, AND);
+    return;
+  case GCIM_LOGICAL_OR:
+    BINARY_LOOP(uint8_t, uint8_t, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,
+                outRank, OR);
+    return;
+  case GCIM_LOGICAL_XOR:
+    BINARY_LOOP(uint8_t, uint8_t, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,
+                outRank, XOR);
+    return;
+  }
+  assert(0 && "unknown logical op");
+}
+
+void gcimKernelNot(const uint8_t *x, uint8_t *y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = (uint8_t)(x[i] == 0);
+}

@@ -1,0 +1,36 @@
+/* KernelsInternal.h: helpers shared by the kernel files (not installed, not public).
+ *
+ * The broadcast iterator reduces numpy broadcasting of up to three operands to an output
+ * shape to a few coalesced axes with per-operand element strides (0 on broadcast axes),
+ * so that kernels run a contiguous-or-constant inner loop over the last axis and an
+ * odometer over the others. */
+#ifndef GCIM_LIB_RUNTIME_KERNELSINTERNAL_H
+#define GCIM_LIB_RUNTIME_KERNELSINTERNAL_H
+
+#include "gcim/Runtime/Kernels/Common.h"
+
+/// Operands of one broadcast iterator at most.
+enum { GCIM_BCAST_MAX_OPERANDS = 3 };
+
+/// Coalesced broadcast of `count` operands to an output shape.
+typedef struct GcimBcast {
+  int rank;   /* coalesced axes, >= 1 */
+  int count;  /* operands */
+  int64_t total; /* output elements */
+  int64_t dims[GCIM_KERNEL_MAX_RANK];
+  int64_t strides[GCIM_BCAST_MAX_OPERANDS][GCIM_KERNEL_MAX_RANK];
+} GcimBcast;
+
+/// Fills *it for operands i < count of shapes `(dims[i], ranks[i])`, each broadcastable to
+/// `(outDims, outRank)` (asserted).
+void gcimKernelsBcastInit(GcimBcast *it, int count, const int64_t *const *dims,
+                          const int *ranks, const int64_t *outDims, int outRank);
+
+/// Advances the odometer `idx` over the axes 0..rank-2 of *it and the operands' offsets
+/// `off` accordingly (one step = one inner row).
+void gcimKernelsBcastNext(const GcimBcast *it, int64_t *idx, int64_t *off);
+
+/// Normalises a possibly negative axis of a rank-`rank` tensor (asserted in range).
+int gcimKernelsAxis(int64_t axis, int rank);
+
+#endif /* GCIM_LIB_RUNTIME_KERNELSINTERNAL_H */

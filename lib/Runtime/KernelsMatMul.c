@@ -1,0 +1,291 @@
+/* KernelsMatMul.c: MatMul, Gemm and the packed-weight product.
+ *
+ * Three paths, all plain C99 the compiler auto-vectorises (restrict pointers, contiguous
+ * inner loops with compile-time trip counts):
+ * - a row times a row-major matrix (M < GCIM_SMALL_M, the decode step): four rows of B at
+ *   a time are combined into a block of y kept in L1, so B streams from memory once;
+ * - a row times a transposed matrix (Gemm transB, small M): dot products with 16 lanes of
+ *   partial sums (a float reduction is not reassociated by the compiler, lanes are);
+ * - everything else: B is copied panel by panel (KC x NR, on the stack) into a contiguous
+ *   block reused by every MR-row micro-kernel, whose MR x NR accumulators live in
+ *   registers. gcimKernelPackBF32 does that copy once, ahead of time, for constant
+ *   weights.
+ * MR follows the vector registers the compiler may use (predefined ISA macros); the packed
+ * layout (panels of NR = 16 columns) does not depend on it. */
+#include "gcim/Runtime/Kernels/MatMul.h"
+
+#include "gcim/Runtime/Kernels/Elementwise.h"
+
+#include "KernelsInternal.h"
+
+#include <assert.h>
+#include <string.h>
+
+enum {
+  NR = 16,   /* columns of a micro-tile and of a packed panel */
+  KC = 256,  /* depth of a packed B block: KC x NR floats = 16 KiB, L1-resident */
+  NB = 256,  /* y columns of the row-times-matrix path kept in L1 */
+  SMALL_M = 4
+};
+#if defined(GCIM_KERNEL_MR)
+enum { MR = GCIM_KERNEL_MR }; /* set by the build, for tuning */
+#elif defined(__AVX512F__)
+enum { MR = 12 }; /* 12 accumulators of 16 floats out of 32 registers */
+#elif defined(__AVX__)
+enum { MR = 6 }; /* 12 ymm accumulators out of 16 */
+#else
+enum { MR = 2 }; /* 8 xmm accumulators out of 16 */
+#endif
+
+// GCC's and clang's generic vectors (16 floats, split by the compiler into what the target
+// has); plain C99 loops otherwise, or with -DGCIM_KERNEL_PLAIN_C.
+#if defined(__GNUC__) && !defined(GCIM_KERNEL_PLAIN_C)
+#define GCIM_VECTOR_EXT 1
+typedef float Vec16 __attribute__((vector_size(64)));
+#else
+#define GCIM_VECTOR_EXT 0
+#endif
+
+// y[0..n) += a[0..k) . B, B row-major with row stride ldb. Four rows at a time, so each
+// pass over the L1-resident block of y does 8 flops per y element loaded and stored.
+static void rowTimesMatrix(const float *restrict a, float alpha, const float *restrict b,
+                           int64_t ldb, float *restrict y, int64_t n, int64_t k) {
+  for (int64_t j0 = 0; j0 < n; j0 += NB) {
+    int64_t nb = n - j0 < NB ? n - j0 : NB;
+    float *restrict yb = y + j0;
+    int64_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+      const float *restrict b0 = b + p * ldb + j0;
+      const float *restrict b1 = b0 + ldb;
+      const float *restrict b2 = b1 + ldb;
+      const float *restrict b3 = b2 + ldb;
+      float a0 = alpha * a[p], a1 = alpha * a[p + 1];
+      float a2 = alpha * a[p + 2], a3 = alpha * a[p + 3];
+      int64_t j = 0;
+#if GCIM_VECTOR_EXT
+      for (; j + 16 <= nb; j += 16) {
+        Vec16 v0, v1, v2, v3, acc;
+        memcpy(&v0, b0 + j, sizeof v0);
+        memcpy(&v1, b1 + j, sizeof v1);
+        memcpy(&v2, b2 + j, sizeof v2);
+        memcpy(&v3, b3 + j, sizeof v3);
+        memcpy(&acc, yb + j, sizeof acc);
+        acc += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+        memcpy(yb + j, &acc, sizeof acc);
+      }
+#endif
+      for (; j < nb; ++j)
+        yb[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+    }
+    for (; p < k; ++p) {
+      const float *restrict b0 = b + p * ldb + j0;
+      float a0 = alpha * a[p];
+      for (int64_t j = 0; j < nb; ++j)
+        yb[j] += a0 * b0[j];
+    }
+  }
+}
+
+// Returns sum a[p] * b[p], p < k, with 16 independent lanes.
+static float dot(const float *restrict a, const float *restrict b, int64_t k) {
+  float lanes[16] = {0};
+  int64_t p = 0;
+  for (; p + 16 <= k; p += 16)
+    for (int l = 0; l < 16; ++l)
+      lanes[l] += a[p + l] * b[p + l];
+  float s = 0.0f;
+  for (; p < k; ++p)
+    s += a[p] * b[p];
+  for (int l = 0; l < 16; ++l)
+    s += lanes[l];
+  return s;
+}
+
+// y[0..n) += a[0..k) . B^T, B stored n x k with row stride ldb.
+static void rowTimesTransposed(const float *restrict a, float alpha, const float *restrict b,
+                               int64_t ldb, float *restrict y, int64_t n, int64_t k) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] += alpha * dot(a, b + j * ldb, k);
+}
+
+// Copies B(k0 + p, j0 + j), p < kc, j < nr, into bp[p * NR + j], zero-padding j >= nr.
+// B(p, j) is b[p * ldb + j], or b[j * ldb + p] when transB.
+static void packPanel(const float *restrict b, int64_t ldb, int transB, int64_t k0,
+                      int64_t kc, int64_t j0, int64_t nr, float *restrict bp) {
+  for (int64_t p = 0; p < kc; ++p) {
+    float *restrict row = bp + p * NR;
+    if (transB)
+      for (int64_t j = 0; j < nr; ++j)
+        row[j] = b[(j0 + j) * ldb + k0 + p];
+    else
+      memcpy(row, b + (k0 + p) * ldb + j0, (size_t)nr * sizeof(float));
+    for (int64_t j = nr; j < NR; ++j)
+      row[j] = 0.0f;
+  }
+}
+
+// The micro-kernels: c[i, 0..nr) += alpha sum_p A(i, p) bp[p, 0..nr) for ROWS rows, with
+// A(i, p) = a[i * rsa + p * csa] and the accumulators in registers. With GCC or clang the
+// 16 columns are one vector of the compilers' generic vector extension: plain loops get
+// vectorised at -O2 but, at -O3, GCC unrolls the 16 columns first and then vectorises
+// over p with shuffles, 5 to 10 times slower. The plain C99 version is the fallback.
+#if GCIM_VECTOR_EXT
+#define MICRO_KERNEL(NAME, ROWS)                                                       \
+  static void NAME(int64_t kc, float alpha, const float *restrict a, int64_t rsa,      \
+                   int64_t csa, const float *restrict bp, float *restrict c,           \
+                   int64_t ldc, int64_t nr) {                                          \
+    Vec16 acc[ROWS];                                                                   \
+    for (int i = 0; i < ROWS; ++i)                                                     \
+      acc[i] = (Vec16){0};                                                             \
+    for (int64_t p = 0; p < kc; ++p) {                                                 \
+      Vec16 bv;                                                                        \
+      memcpy(&bv, bp + p * NR, sizeof bv);                                             \
+      for (int i = 0; i < ROWS; ++i)                                                   \
+        acc[i] += a[i * rsa + p * csa] * bv;                                           \
+    }                                                                                  \
+    for (int i = 0; i < ROWS; ++i) {                                                   \
+      float out[NR];                                                                   \
+      memcpy(out, &acc[i], sizeof out);                                                \
+      for (int64_t j = 0; j < nr; ++j)                                                 \
+        c[i * ldc + j] += alpha * out[j];                                              \
+    }                                                                                  \
+  }
+#else
+#define MICRO_KERNEL(NAME, ROWS)                                                       \
+  static void NAME(int64_t kc, float alpha, const float *restrict a, int64_t rsa,      \
+                   int64_t csa, const float *restrict bp, float *restrict c,           \
+                   int64_t ldc, int64_t nr) {                                          \
+    float acc[ROWS][NR];                                                               \
+    for (int i = 0; i < ROWS; ++i)                                                     \
+      for (int j = 0; j < NR; ++j)                                                     \
+        acc[i][j] = 0.0f;                                                              \
+    for (int64_t p = 0; p < kc; ++p) {                                                 \
+      const float *restrict bq = bp + p * NR;                                          \
+      for (int i = 0; i < ROWS; ++i) {                                                 \
+        float av = a[i * rsa + p * csa];                                               \
+        for (int j = 0; j < NR; ++j)                                                   \
+          acc[i][j] += av * bq[j];                                                     \
+      }                                                                                \
+    }                                                                                  \
+    for (int i = 0; i < ROWS; ++i)                                                     \
+      for (int64_t j = 0; j < nr; ++j)                                                 \
+        c[i * ldc + j] += alpha * acc[i][j];                                           \
+  }
+#endif
+MICRO_KERNEL(microTile, MR)
+MICRO_KERNEL(microRow, 1)
+
+// c[m, n] += alpha A B with A(i, p) = a[i * rsa + p * csa], B as in packPanel or, when
+// `packed` is not NULL, as packed by gcimKernelPackBF32 (b and ldb unused).
+static void gemmAccumulate(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                           int64_t rsa, int64_t csa, const float *b, int64_t ldb,
+                           int transB, const float *packed, float *c, int64_t ldc) {
+  if (m == 0 || n == 0 || k == 0)
+    return;
+  if (!packed && m < SMALL_M && csa == 1) {
+    for (int64_t i = 0; i < m; ++i) {
+      if (transB)
+        rowTimesTransposed(a + i * rsa, alpha, b, ldb, c + i * ldc, n, k);
+      else
+        rowTimesMatrix(a + i * rsa, alpha, b, ldb, c + i * ldc, n, k);
+    }
+    return;
+  }
+  float block[KC * NR];
+  for (int64_t j0 = 0; j0 < n; j0 += NR) {
+    int64_t nr = n - j0 < NR ? n - j0 : NR;
+    for (int64_t k0 = 0; k0 < k; k0 += KC) {
+      int64_t kc = k - k0 < KC ? k - k0 : KC;
+      const float *bp = block;
+      if (packed)
+        bp = packed + (j0 / NR) * k * NR + k0 * NR;
+      else
+        packPanel(b, ldb, transB, k0, kc, j0, nr, block);
+      const float *ak = a + k0 * csa;
+      int64_t i = 0;
+      for (; i + MR <= m; i += MR)
+        microTile(kc, alpha, ak + i * rsa, rsa, csa, bp, c + i * ldc + j0, ldc, nr);
+      for (; i < m; ++i)
+        microRow(kc, alpha, ak + i * rsa, rsa, csa, bp, c + i * ldc + j0, ldc, nr);
+    }
+  }
+}
+
+void gcimKernelMatMul2dF32(const float *a, const float *b, float *y, int64_t m, int64_t n,
+                           int64_t k) {
+  for (int64_t i = 0; i < m * n; ++i)
+    y[i] = 0.0f;
+  gemmAccumulate(m, n, k, 1.0f, a, k, 1, b, n, 0, NULL, y, n);
+}
+
+void gcimKernelMatMulF32(const float *a, const int64_t *aDims, int aRank, const float *b,
+                         const int64_t *bDims, int bRank, float *y, const int64_t *yDims,
+                         int yRank) {
+  assert(aRank >= 1 && bRank >= 1);
+  int64_t m = aRank >= 2 ? aDims[aRank - 2] : 1, k = aDims[aRank - 1];
+  int64_t n = bRank >= 2 ? bDims[bRank - 1] : 1;
+  assert((bRank >= 2 ? bDims[bRank - 2] : bDims[0]) == k);
+  // A vector b is a k x 1 matrix, i.e. a transposed 1 x k one: the dot-product path.
+  int transB = bRank == 1;
+  int64_t ldb = transB ? k : n;
+  int aBatchRank = aRank > 2 ? aRank - 2 : 0, bBatchRank = bRank > 2 ? bRank - 2 : 0;
+  int yBatchRank = aBatchRank > bBatchRank ? aBatchRank : bBatchRank;
+  assert(yRank == yBatchRank + (aRank >= 2) + (bRank >= 2));
+  (void)yRank;
+  int64_t total = gcimKernelNumElements(yDims, yBatchRank) * m * n;
+  for (int64_t i = 0; i < total; ++i)
+    y[i] = 0.0f;
+  if (bBatchRank == 0) {
+    // Every batch of a uses the same b: one product with the batches stacked as rows.
+    int64_t rows = gcimKernelNumElements(aDims, aBatchRank) * m;
+    gemmAccumulate(rows, n, k, 1.0f, a, k, 1, b, ldb, transB, NULL, y, n);
+    return;
+  }
+  const int64_t *batchDims[2] = {aDims, bDims};
+  const int batchRanks[2] = {aBatchRank, bBatchRank};
+  GcimBcast it;
+  gcimKernelsBcastInit(&it, 2, batchDims, batchRanks, yDims, yBatchRank);
+  int64_t inner = it.dims[it.rank - 1];
+  int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0, 0, 0};
+  for (int64_t batch = 0; batch < it.total; batch += inner) {
+    for (int64_t t = 0; t < inner; ++t) {
+      const float *at = a + (off[0] + t * it.strides[0][it.rank - 1]) * m * k;
+      const float *bt = b + (off[1] + t * it.strides[1][it.rank - 1]) * k * n;
+      gemmAccumulate(m, n, k, 1.0f, at, k, 1, bt, ldb, transB, NULL,
+                     y + (batch + t) * m * n, n);
+    }
+    gcimKernelsBcastNext(&it, idx, off);
+  }
+}
+
+void gcimKernelGemmF32(const float *a, const float *b, const float *c, const int64_t *cDims,
+                       int cRank, float *y, int64_t m, int64_t n, int64_t k, int transA,
+                       int transB, float alpha, float beta) {
+  assert(cRank >= 0 && cRank <= 2);
+  if (c && beta != 0.0f) {
+    const int64_t yDims[2] = {m, n};
+    const float betaValue = beta;
+    gcimKernelBinaryF32(GCIM_BINARY_MUL, c, cDims, cRank, &betaValue, NULL, 0, y, yDims, 2);
+  } else {
+    for (int64_t i = 0; i < m * n; ++i)
+      y[i] = 0.0f;
+  }
+  gemmAccumulate(m, n, k, alpha, a, transA ? 1 : k, transA ? m : 1, b, transB ? k : n,
+                 transB, NULL, y, n);
+}
+
+int64_t gcimKernelPackedBCount(int64_t k, int64_t n) { return (n + NR - 1) / NR * NR * k; }
+
+void gcimKernelPackBF32(const float *b, int64_t k, int64_t n, int transB, float *packed) {
+  for (int64_t j0 = 0; j0 < n; j0 += NR)
+    packPanel(b, transB ? k : n, transB, 0, k, j0, n - j0 < NR ? n - j0 : NR,
+              packed + (j0 / NR) * k * NR);
+}
+
+void gcimKernelMatMulPackedF32(const float *a, const float *packedB, const float *bias,
+                               float *y, int64_t m, int64_t n, int64_t k) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      y[i * n + j] = bias ? bias[j] : 0.0f;
+  gemmAccumulate(m, n, k, 1.0f, a, k, 1, NULL, 0, 0, packedB, y, n);
+}
