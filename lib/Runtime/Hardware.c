@@ -1,6 +1,10 @@
 /* Hardware.c: the default hardware description and the cost model. */
 #include "gcim/Runtime/Hardware.h"
 
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+
 const float gcimDefaultScalers[GCIM_SCALER_COUNT] = {1.0f, 0.0f,  1.0f, 0.45f,
                                                      1.0f, 0.45f, 1.0f, 0.0f};
 
@@ -29,9 +33,9 @@ void gcimHardwareInitDefault(GcimHardware *hw) {
   hw->maxSubTiles = 0;
   hw->vdd = 0.9f;
   hw->midVoltage = 0.45f;
-  hw->query = (GcimQuantizer){16, 1.0f};
-  hw->kv = (GcimQuantizer){8, 0.9f};
-  hw->output = (GcimQuantizer){32, 1.0f};
+  hw->query = (GcimQuantizer){16, 1.0};
+  hw->kv = (GcimQuantizer){8, 0.9};
+  hw->output = (GcimQuantizer){32, 1.0};
   hw->cell = GCIM_CELL_NONLINEAR;
   nonlinearCoefficients(hw->cellCoeffs);
   hw->linearSlope = 19.3;
@@ -55,4 +59,89 @@ double gcimHardwareHeadTokenEnergyPJ(const GcimHardware *hw, int64_t headDim) {
   double arrays = (double)gcimHardwareSubTilesPerHead(hw, headDim);
   return arrays * (hw->cost.firstProductPerArrayPJ + hw->cost.secondProductPerArrayPJ) +
          hw->cost.digitalPerHeadTokenPJ + 2.0 * (double)headDim * hw->cost.dacPerValuePJ;
+}
+
+/* Writes the reason into message and returns 0, so checks read `return invalid(...)`. */
+static int invalid(char *message, size_t size, const char *format, ...) {
+  if (message && size) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, size, format, args);
+    va_end(args);
+  }
+  return 0;
+}
+
+static int checkQuantizer(const GcimQuantizer *q, const char *name, char *message,
+                          size_t size) {
+  if (q->levels < 2)
+    return invalid(message, size, "%s.levels must be >= 2 (got %d)", name, (int)q->levels);
+  if (!isfinite(q->max) || !(q->max > 0))
+    return invalid(message, size, "%s.max must be finite and > 0 (got %g)", name, q->max);
+  return 1;
+}
+
+/* A finite number >= lower (strictly greater when `strict`). */
+static int checkNumber(double value, double lower, int strict, const char *name,
+                       char *message, size_t size) {
+  if (!isfinite(value))
+    return invalid(message, size, "%s must be a finite number (got %g)", name, value);
+  if (strict ? !(value > lower) : !(value >= lower))
+    return invalid(message, size, "%s must be %s %g (got %g)", name, strict ? ">" : ">=",
+                   lower, value);
+  return 1;
+}
+
+int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size) {
+  if (hw->arrayRows < 1 || hw->arrayCols < 1)
+    return invalid(message, size, "arrayRows and arrayCols must be >= 1 (got %d, %d)",
+                   (int)hw->arrayRows, (int)hw->arrayCols);
+  if (hw->window < 1)
+    return invalid(message, size, "window must be >= 1 (got %d)", (int)hw->window);
+  if (hw->maxSubTiles < 0)
+    return invalid(message, size, "maxSubTiles must be >= 0 (got %d)", (int)hw->maxSubTiles);
+  if (!checkQuantizer(&hw->query, "query", message, size) ||
+      !checkQuantizer(&hw->kv, "kv", message, size) ||
+      !checkQuantizer(&hw->output, "output", message, size))
+    return 0;
+  if (hw->cell != GCIM_CELL_NONLINEAR && hw->cell != GCIM_CELL_LINEAR)
+    return invalid(message, size, "cell must be nonlinear or linear (got %d)", (int)hw->cell);
+  for (int i = 0; i < 4; ++i)
+    if (!isfinite(hw->cellCoeffs[i]))
+      return invalid(message, size, "cellCoeffs[%d] must be a finite number", i);
+  const struct {
+    double value, lower;
+    int strict;
+    const char *name;
+  } numbers[] = {
+      {hw->vdd, 0, 1, "vdd"},
+      {hw->midVoltage, 0, 0, "midVoltage"},
+      {hw->linearSlope, -HUGE_VAL, 0, "linearSlope"},
+      {hw->decayLambda, 0, 0, "decayLambda"},
+      {hw->firstProductSaturation, 0, 1, "firstProductSaturation"},
+      {hw->outputSaturation, 0, 1, "outputSaturation"},
+      {hw->pulseMaxNs, 0, 1, "pulseMaxNs"},
+      {hw->cost.firstProductPerArrayPJ, 0, 0, "cost.firstProductPerArrayPJ"},
+      {hw->cost.secondProductPerArrayPJ, 0, 0, "cost.secondProductPerArrayPJ"},
+      {hw->cost.digitalPerHeadTokenPJ, 0, 0, "cost.digitalPerHeadTokenPJ"},
+      {hw->cost.dacPerValuePJ, 0, 0, "cost.dacPerValuePJ"},
+      {hw->cost.headTokenLatencyNs, 0, 0, "cost.headTokenLatencyNs"},
+      {hw->noise.readNoiseSnrDb, 0, 0, "noise.readNoiseSnrDb"},
+      {hw->noise.writeNoiseStdV, 0, 0, "noise.writeNoiseStdV"},
+      {hw->noise.retentionSpreadRel, 0, 0, "noise.retentionSpreadRel"},
+  };
+  for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; ++i)
+    if (!checkNumber(numbers[i].value, numbers[i].lower, numbers[i].strict, numbers[i].name,
+                     message, size))
+      return 0;
+  if (hw->midVoltage > hw->vdd)
+    return invalid(message, size, "midVoltage must be <= vdd (got %g > %g)",
+                   (double)hw->midVoltage, (double)hw->vdd);
+  if (hw->decayEnabled != 0 && hw->decayEnabled != 1)
+    return invalid(message, size, "decayEnabled must be 0 or 1");
+  if (hw->bf16Decay != 0 && hw->bf16Decay != 1)
+    return invalid(message, size, "bf16Decay must be 0 or 1");
+  if (message && size)
+    message[0] = '\0';
+  return 1;
 }

@@ -7,6 +7,7 @@
 #ifndef GCIM_RUNTIME_HARDWARE_H
 #define GCIM_RUNTIME_HARDWARE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -19,11 +20,12 @@ typedef enum GcimCellModel {
   GCIM_CELL_LINEAR = 1     /* g(w) = linearSlope * w */
 } GcimCellModel;
 
-/// A uniform quantiser: `levels` values; step = max / (levels - 1) (float32). Symmetric
+/// A uniform quantiser: `levels` values; step = max / (levels - 1) computed in double and
+/// rounded to float32 (so 0.9 / 7 is the reference's step, not 0.9f / 7). Symmetric
 /// quantisers cover [-max, max] with step 2 max / (levels - 1).
 typedef struct GcimQuantizer {
   int32_t levels;
-  float max;
+  double max;
 } GcimQuantizer;
 
 /// Energy per operation, in picojoules, and latency, in nanoseconds.
@@ -75,6 +77,12 @@ extern const float gcimDefaultScalers[GCIM_SCALER_COUNT];
 
 /// Fills *hw with the paper's hardware (hardware-model.md §2 and §3). Never fails.
 void gcimHardwareInitDefault(GcimHardware *hw);
+
+/// Checks every field of *hw (levels >= 2, positive sizes and ranges, non-negative window,
+/// rates and noise, finite numbers). Returns 1 when valid; otherwise returns 0 and, when
+/// `message` is not NULL, writes a NUL-terminated reason (at most `size` bytes) naming the
+/// field, e.g. "kv.levels must be >= 2 (got 1)". Never allocates.
+int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size);
 
 /// Sub-tiles one head of dimension `headDim` occupies: ceil(window / arrayRows) *
 /// ceil(headDim / arrayCols).

@@ -1,0 +1,119 @@
+/* gcim/Runtime/Sim.h: the functional simulator of one gain-cell attention head.
+ *
+ * One GcimSimHead holds a head's K and V arrays as stored voltages (with the step at which
+ * each slot was written), its eight scalers and its counters, and runs the decode-step
+ * semantics of hardware-model.md §2: write(k, v) into slot t mod window, then attend(q).
+ * C99 + libm, no global state, every allocation at create through an optional allocator.
+ * See docs/Simulator.md. */
+#ifndef GCIM_RUNTIME_SIM_H
+#define GCIM_RUNTIME_SIM_H
+
+#include "gcim/Runtime/Hardware.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// An allocator hook: `alloc` returns NULL on failure, `free` accepts what `alloc`
+/// returned; `ud` is passed to both. A NULL GcimAllocator pointer means malloc/free.
+typedef struct GcimAllocator {
+  void *(*alloc)(void *ud, size_t size);
+  void (*free)(void *ud, void *ptr);
+  void *ud;
+} GcimAllocator;
+
+/// Result of the simulator's fallible calls.
+typedef enum GcimSimStatus {
+  GCIM_SIM_OK = 0,
+  GCIM_SIM_ERROR_INVALID, /* invalid hardware description or head dimension */
+  GCIM_SIM_ERROR_MEMORY   /* the allocator returned NULL */
+} GcimSimStatus;
+
+/// Operation counts, energy (picojoules, per component of the cost model of
+/// hardware-model.md §3, scaled with the arrays in use) and latency (nanoseconds).
+typedef struct GcimSimStats {
+  int64_t tokens;      /* K/V writes (decode steps) */
+  int64_t attends;     /* attend calls (queries) */
+  int64_t arrayReads;  /* K and V arrays read */
+  int64_t arrayWrites; /* K and V arrays written (one column each) */
+  double firstProductPJ;
+  double secondProductPJ;
+  double digitalPJ;
+  double dacPJ;
+  double latencyNs; /* one headTokenLatencyNs per attend (the model gives no split) */
+} GcimSimStats;
+
+/// One attention head on its own sub-tiles; opaque.
+typedef struct GcimSimHead GcimSimHead;
+
+/// Creates a head of dimension `headDim` (>= 1) on a copy of *hw (validated with
+/// gcimHardwareValidate). `scalers` (8 floats, a_q b_q a_k b_k a_v b_v a_o b_o) may be NULL
+/// for gcimDefaultScalers. `stream` selects the head's noise stream (mixed with
+/// hw->noise.seed) so that heads of one model draw independent, reproducible noise.
+/// `allocator` may be NULL (malloc/free); it is copied. On success *out owns the head
+/// (free with gcimSimHeadDestroy); on failure *out is NULL and the status says why.
+GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim,
+                                const float *scalers, uint64_t stream,
+                                const GcimAllocator *allocator, GcimSimHead **out);
+
+/// Frees the head and everything it owns. Accepts NULL.
+void gcimSimHeadDestroy(GcimSimHead *head);
+
+/// Starts a new sequence: every slot becomes unwritten and the step counter 0. Counters
+/// are kept (see gcimSimHeadClearStats). Never fails.
+void gcimSimHeadReset(GcimSimHead *head);
+
+/// Replaces the head's scalers (8 floats, not NULL). Takes effect for later writes and
+/// attends; stored voltages are not rescaled.
+void gcimSimHeadSetScalers(GcimSimHead *head, const float *scalers);
+
+/// Writes token t (t = number of writes since reset): k and v (headDim floats each, the
+/// projections before the scalers, not NULL) are scaled, clipped, quantised and stored in
+/// slot t mod window, overwriting the oldest token.
+void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v);
+
+/// Attends with query q (headDim floats, before the scaler) over the written slots, as of
+/// the last write, and stores the head's output after the output affine in out (headDim
+/// floats). Before any write the output is b_o. Neither pointer may be NULL.
+void gcimSimHeadAttend(GcimSimHead *head, const float *q, float *out);
+
+/// One decode step: gcimSimHeadWrite(k, v) then gcimSimHeadAttend(q, out).
+void gcimSimHeadStep(GcimSimHead *head, const float *q, const float *k, const float *v,
+                     float *out);
+
+/// `tokens` decode steps in order; q, k, v and out are row-major (tokens, headDim). Equal,
+/// bit for bit, to calling gcimSimHeadStep once per token.
+void gcimSimHeadRunSequence(GcimSimHead *head, int64_t tokens, const float *q,
+                            const float *k, const float *v, float *out);
+
+/// The head's dimension.
+int32_t gcimSimHeadGetDim(const GcimSimHead *head);
+
+/// Writes since the last reset.
+int64_t gcimSimHeadGetStep(const GcimSimHead *head);
+
+/// Reads slot `slot` (0 <= slot < window): the stored voltages of its K and V columns into
+/// k and v (headDim floats each; either may be NULL). Returns the step at which the slot
+/// was written, or -1 if it is unwritten (k and v are then left unchanged).
+int64_t gcimSimHeadGetSlot(const GcimSimHead *head, int32_t slot, float *k, float *v);
+
+/// Copies the head's counters into *stats.
+void gcimSimHeadGetStats(const GcimSimHead *head, GcimSimStats *stats);
+
+/// Zeroes the head's counters.
+void gcimSimHeadClearStats(GcimSimHead *head);
+
+/// Adds *part to *total, field by field (totals over heads).
+void gcimSimStatsAccumulate(GcimSimStats *total, const GcimSimStats *part);
+
+/// The total energy of *stats in picojoules.
+double gcimSimStatsEnergyPJ(const GcimSimStats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCIM_RUNTIME_SIM_H */

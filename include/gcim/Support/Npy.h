@@ -1,0 +1,55 @@
+/* gcim/Support/Npy.h: NumPy .npy files (format versions 1 and 2), read and written whole.
+ *
+ * Supported: little-endian float32, float64 and int64 ('<f4', '<f8', '<i8'), C order, rank
+ * 0 to 8. Anything else (big-endian, Fortran order, other types, version 3 headers,
+ * truncated data) is rejected with a message naming the file and the reason. */
+#ifndef GCIM_SUPPORT_NPY_H
+#define GCIM_SUPPORT_NPY_H
+
+#include "gcim/Support/Status.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Element types of a .npy array.
+typedef enum GcimNpyType { GCIM_NPY_F32 = 0, GCIM_NPY_F64, GCIM_NPY_I64 } GcimNpyType;
+
+enum { GCIM_NPY_MAX_RANK = 8 };
+
+/// An array in memory: `count` elements of `type`, row-major, in `data` (malloc'ed; owned
+/// by whoever holds the struct and freed with gcimNpyArrayFree).
+typedef struct GcimNpyArray {
+  GcimNpyType type;
+  int32_t rank;
+  int64_t shape[GCIM_NPY_MAX_RANK];
+  int64_t count;
+  void *data;
+} GcimNpyArray;
+
+/// Reads `path` into *out. On failure *out is zeroed (nothing to free) and errMsg says why,
+/// e.g. "'x.npy': unsupported dtype '>f4' (need little-endian float32, float64 or int64)".
+GcimStatus gcimNpyRead(const char *path, GcimNpyArray *out, char **errMsg);
+
+/// Writes *array to `path` ("-" = stdout) as a version 1 file (its header is short), with
+/// the data 64-byte aligned, through a temporary file renamed into place. The array is
+/// only borrowed.
+GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errMsg);
+
+/// Converts *array in place to `type` (float64 to float32 rounds to nearest; int64 to a
+/// float type converts each value). Fails only when out of memory.
+GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimNpyType type, char **errMsg);
+
+/// Size in bytes of one element of `type`.
+int64_t gcimNpyTypeSize(GcimNpyType type);
+
+/// Frees array->data and zeroes *array. Accepts NULL and an already freed array.
+void gcimNpyArrayFree(GcimNpyArray *array);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCIM_SUPPORT_NPY_H */

@@ -1,0 +1,216 @@
+/* Npy.c: reading and writing NumPy .npy files (versions 1 and 2, little-endian, C order). */
+#include "gcim/Support/Npy.h"
+
+#include "gcim/Support/OutputFile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char npyMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
+
+int64_t gcimNpyTypeSize(GcimNpyType type) { return type == GCIM_NPY_F32 ? 4 : 8; }
+
+static const char *typeDescr(GcimNpyType type) {
+  return type == GCIM_NPY_F32 ? "<f4" : type == GCIM_NPY_F64 ? "<f8" : "<i8";
+}
+
+void gcimNpyArrayFree(GcimNpyArray *array) {
+  if (!array)
+    return;
+  free(array->data);
+  memset(array, 0, sizeof *array);
+}
+
+static const char *skipSpace(const char *p) {
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+    ++p;
+  return p;
+}
+
+/* Finds the value of 'key' in the header dict; returns a pointer just past "'key':". */
+static const char *findKey(const char *header, const char *key) {
+  char quoted[32];
+  snprintf(quoted, sizeof quoted, "'%s'", key);
+  const char *p = strstr(header, quoted);
+  if (!p) {
+    snprintf(quoted, sizeof quoted, "\"%s\"", key);
+    p = strstr(header, quoted);
+  }
+  if (!p)
+    return NULL;
+  p = skipSpace(p + strlen(quoted));
+  return *p == ':' ? skipSpace(p + 1) : NULL;
+}
+
+/* Parses the header dict: descr, fortran_order and shape. */
+static GcimStatus parseHeader(const char *path, const char *header, GcimNpyArray *out,
+                              char **errMsg) {
+  const char *descr = findKey(header, "descr");
+  const char *order = findKey(header, "fortran_order");
+  const char *shape = findKey(header, "shape");
+  if (!descr || !order || !shape || (*descr != '\'' && *descr != '"') || *shape != '(')
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': malformed .npy header", path);
+  char quote = *descr++;
+  const char *end = strchr(descr, quote);
+  if (!end || end - descr > 16)
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': malformed .npy header", path);
+  int length = (int)(end - descr);
+  if (length == 3 && memcmp(descr, "<f4", 3) == 0)
+    out->type = GCIM_NPY_F32;
+  else if (length == 3 && memcmp(descr, "<f8", 3) == 0)
+    out->type = GCIM_NPY_F64;
+  else if (length == 3 && memcmp(descr, "<i8", 3) == 0)
+    out->type = GCIM_NPY_I64;
+  else
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT,
+                    "'%s': unsupported dtype '%.*s' (need little-endian float32, float64 "
+                    "or int64: '<f4', '<f8' or '<i8')",
+                    path, length, descr);
+  if (strncmp(order, "False", 5) != 0)
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT,
+                    "'%s': Fortran-order arrays are not supported (need C order)", path);
+  const char *p = skipSpace(shape + 1);
+  out->rank = 0;
+  out->count = 1;
+  while (*p != ')') {
+    if (out->rank == GCIM_NPY_MAX_RANK)
+      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': rank above %d is not supported",
+                      path, GCIM_NPY_MAX_RANK);
+    char *after;
+    errno = 0;
+    long long dim = strtoll(p, &after, 10);
+    if (after == p || errno || dim < 0)
+      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': malformed shape in .npy header",
+                      path);
+    if (dim > 0 && out->count > (INT64_MAX / 8) / dim)
+      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': array too large", path);
+    out->shape[out->rank++] = dim;
+    out->count *= dim;
+    p = skipSpace(after);
+    if (*p == ',')
+      p = skipSpace(p + 1);
+    else if (*p != ')')
+      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': malformed shape in .npy header",
+                      path);
+  }
+  return GCIM_OK;
+}
+
+static GcimStatus readFile(const char *path, FILE *f, GcimNpyArray *out, char **errMsg) {
+  unsigned char prefix[12];
+  if (fread(prefix, 1, 10, f) != 10 || memcmp(prefix, npyMagic, 6) != 0)
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': not a .npy file", path);
+  unsigned major = prefix[6];
+  size_t headerLength;
+  if (major == 1) {
+    headerLength = prefix[8] | (size_t)prefix[9] << 8;
+  } else if (major == 2) {
+    if (fread(prefix + 10, 1, 2, f) != 2)
+      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': truncated .npy header", path);
+    headerLength = prefix[8] | (size_t)prefix[9] << 8 | (size_t)prefix[10] << 16 |
+                   (size_t)prefix[11] << 24;
+  } else {
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT,
+                    "'%s': unsupported .npy format version %u (need 1 or 2)", path, major);
+  }
+  char *header = malloc(headerLength + 1);
+  if (!header)
+    return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
+  if (fread(header, 1, headerLength, f) != headerLength) {
+    free(header);
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': truncated .npy header", path);
+  }
+  header[headerLength] = '\0';
+  GcimStatus status = parseHeader(path, header, out, errMsg);
+  free(header);
+  if (status != GCIM_OK)
+    return status;
+  size_t bytes = (size_t)(out->count * gcimNpyTypeSize(out->type));
+  out->data = malloc(bytes ? bytes : 1);
+  if (!out->data)
+    return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory reading '%s'", path);
+  if (fread(out->data, 1, bytes, f) != bytes)
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT,
+                    "'%s': truncated data (header promises %lld elements)", path,
+                    (long long)out->count);
+  if (fgetc(f) != EOF)
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': trailing bytes after the array data",
+                    path);
+  return GCIM_OK;
+}
+
+GcimStatus gcimNpyRead(const char *path, GcimNpyArray *out, char **errMsg) {
+  memset(out, 0, sizeof *out);
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read '%s': %s", path, strerror(errno));
+  GcimStatus status = readFile(path, f, out, errMsg);
+  if (status == GCIM_OK && ferror(f))
+    status = gcimFail(errMsg, GCIM_ERROR_IO, "cannot read '%s'", path);
+  fclose(f);
+  if (status != GCIM_OK)
+    gcimNpyArrayFree(out);
+  return status;
+}
+
+GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errMsg) {
+  char dict[512];
+  int n = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
+                   typeDescr(array->type));
+  for (int32_t i = 0; i < array->rank; ++i)
+    n += snprintf(dict + n, sizeof dict - (size_t)n, "%lld,%s", (long long)array->shape[i],
+                  i + 1 < array->rank ? " " : "");
+  if (array->rank > 1)
+    --n; /* (2, 3) rather than (2, 3,) */
+  n += snprintf(dict + n, sizeof dict - (size_t)n, "), }");
+  /* Pad with spaces and a newline so that the data starts at a multiple of 64. */
+  size_t total = ((size_t)10 + (size_t)n + 1 + 63) / 64 * 64;
+  size_t headerLength = total - 10;
+  unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                              (unsigned char)(headerLength & 0xFF),
+                              (unsigned char)(headerLength >> 8)};
+  GcimOutputFile *file;
+  GcimStatus status = gcimOutputFileCreate(path, &file, errMsg);
+  if (status != GCIM_OK)
+    return status;
+  FILE *f = gcimOutputFileGetStream(file);
+  fwrite(prefix, 1, sizeof prefix, f);
+  fwrite(dict, 1, (size_t)n, f);
+  for (size_t i = (size_t)n; i + 1 < headerLength; ++i)
+    fputc(' ', f);
+  fputc('\n', f);
+  size_t bytes = (size_t)(array->count * gcimNpyTypeSize(array->type));
+  if (bytes && fwrite(array->data, 1, bytes, f) != bytes) {
+    gcimOutputFileDestroy(file);
+    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s'", path);
+  }
+  return gcimOutputFileCommit(file, errMsg);
+}
+
+GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimNpyType type, char **errMsg) {
+  if (array->type == type)
+    return GCIM_OK;
+  size_t count = (size_t)array->count;
+  void *data = malloc(count ? count * (size_t)gcimNpyTypeSize(type) : 1);
+  if (!data)
+    return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
+  for (size_t i = 0; i < count; ++i) {
+    double value = array->type == GCIM_NPY_F32   ? ((const float *)array->data)[i]
+                   : array->type == GCIM_NPY_F64 ? ((const double *)array->data)[i]
+                                                 : (double)((const int64_t *)array->data)[i];
+    if (type == GCIM_NPY_F32)
+      ((float *)data)[i] = array->type == GCIM_NPY_I64
+                               ? (float)((const int64_t *)array->data)[i]
+                               : (float)value;
+    else if (type == GCIM_NPY_F64)
+      ((double *)data)[i] = value;
+    else
+      ((int64_t *)data)[i] = (int64_t)value;
+  }
+  free(array->data);
+  array->data = data;
+  array->type = type;
+  return GCIM_OK;
+}
