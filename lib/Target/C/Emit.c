@@ -239,8 +239,6 @@ static bool emitBody(EmitState *state, MlirBlock body) {
       info->offset = arenaAllocate(state, &plan, info->bytes);
     }
     emitComment(state, op);
-    for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
-      emitResultDecl(state, mlirOperationGetResult(op, i));
     ok = emitFn(state, op);
     releaseDeadOperands(state, &plan, op, index);
   }

@@ -113,12 +113,12 @@ static void writeHeader(EmitState *state, FILE *out) {
                "/// %s_input_info/%s_output_info, in graph order). Returns 0, or -1 with a\n"
                "/// message in %s_error(s). Allocates nothing.\nint %s_run(%s_state *s",
           p, p, p, p, p);
-  for (size_t i = 0; i < state->valueCount; ++i)
-    if (state->values[i].storage == STORAGE_INPUT)
-      fprintf(out, ", const %s *%s", emitElemCType(state->values[i].elem),
-              state->values[i].name);
-  for (size_t i = 0; i < state->outputCount; ++i)
-    fprintf(out, ", %s *o%zu", emitElemCType(state->outputs[i]->elem), i);
+  for (size_t v = 0; v < state->valueCount; ++v)
+    if (state->values[v].storage == STORAGE_INPUT)
+      fprintf(out, ", const %s *%s", emitElemCType(state->values[v].elem),
+              state->values[v].name);
+  for (size_t o = 0; o < state->outputCount; ++o)
+    fprintf(out, ", %s *o%zu", emitElemCType(state->outputs[o]->elem), o);
   fprintf(out, ");\n\n/// %s_run with inputs and outputs passed as arrays of pointers.\n"
                "int %s_run_io(%s_state *s, const void *const *inputs, void *const *outputs);\n\n"
                "/// The last error message; never NULL.\nconst char *%s_error(const %s_state *s);\n\n"

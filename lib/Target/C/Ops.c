@@ -1,5 +1,6 @@
 /* Ops.c: the C emitter's op table and the helpers every op emitter uses. */
 #include "Emitter.h"
+#include "OpEmitters.h"
 
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
@@ -8,35 +9,6 @@
 
 #include <math.h>
 #include <string.h>
-
-/* Emitters defined in OpsElementwise.c, OpsData.c, OpsNn.c and OpsAttention.c. */
-bool emitBinary(EmitState *state, MlirOperation op);
-bool emitVariadic(EmitState *state, MlirOperation op);
-bool emitUnary(EmitState *state, MlirOperation op);
-bool emitCopy(EmitState *state, MlirOperation op);
-bool emitHardSigmoid(EmitState *state, MlirOperation op);
-bool emitClip(EmitState *state, MlirOperation op);
-bool emitCompare(EmitState *state, MlirOperation op);
-bool emitLogical(EmitState *state, MlirOperation op);
-bool emitNot(EmitState *state, MlirOperation op);
-bool emitCast(EmitState *state, MlirOperation op);
-bool emitTranspose(EmitState *state, MlirOperation op);
-bool emitConcat(EmitState *state, MlirOperation op);
-bool emitSplit(EmitState *state, MlirOperation op);
-bool emitSlice(EmitState *state, MlirOperation op);
-bool emitGather(EmitState *state, MlirOperation op);
-bool emitExpand(EmitState *state, MlirOperation op);
-bool emitWhere(EmitState *state, MlirOperation op);
-bool emitTrilu(EmitState *state, MlirOperation op);
-bool emitRange(EmitState *state, MlirOperation op);
-bool emitConstantOfShape(EmitState *state, MlirOperation op);
-bool emitShape(EmitState *state, MlirOperation op);
-bool emitMatMul(EmitState *state, MlirOperation op);
-bool emitGemm(EmitState *state, MlirOperation op);
-bool emitSoftmax(EmitState *state, MlirOperation op);
-bool emitLayerNorm(EmitState *state, MlirOperation op);
-bool emitReduce(EmitState *state, MlirOperation op);
-bool emitAttention(EmitState *state, MlirOperation op);
 
 typedef struct OpEntry {
   const char *name;

@@ -5,7 +5,7 @@
  * every (batch, head) pair as one sequence on a simulated head (hardware-model.md §2),
  * which needs self-attention (as many queries as keys), equal head dims and a constant
  * `scales` operand when there is one. */
-#include "Emitter.h"
+#include "OpEmitters.h"
 
 #include "gcim/Support/IRHelpers.h"
 

@@ -1,5 +1,5 @@
 /* OpsData.c: C for data-movement ops (Transpose, Concat, Split, Slice, Gather, ...). */
-#include "Emitter.h"
+#include "OpEmitters.h"
 
 #include "gcim/Support/IRHelpers.h"
 

@@ -1,5 +1,5 @@
 /* OpsElementwise.c: C for elementwise, comparison, logic and cast ops. */
-#include "Emitter.h"
+#include "OpEmitters.h"
 
 #include "gcim/Support/IRHelpers.h"
 

@@ -1,5 +1,5 @@
 /* OpsNn.c: C for matrix products, normalisation, softmax and reductions. */
-#include "Emitter.h"
+#include "OpEmitters.h"
 
 #include "gcim/Support/IRHelpers.h"
 
