@@ -103,10 +103,27 @@ def default_of(attr):
     return helper.get_attribute_value(attr.default_value)
 
 
+# IRDL binds a constraint variable to the first type it checks, so every value of a
+# variadic group would need the same type (Concat of 2x3 and 4x3 would not verify). A
+# variadic group is therefore written as this many optional operands (results) of their
+# own constraints, `<name>_0`, `<name>_1`, ...; the op then carries operandSegmentSizes.
+MAX_VARIADIC = 32
+
+
+def expand_variadic(params):
+    out = []
+    for name, kind in params:
+        if kind == VARIADIC:
+            out += [(f"{name}_{i}", OPTIONAL) for i in range(MAX_VARIADIC)]
+        else:
+            out.append((name, kind))
+    return out
+
+
 def from_schema(op_type, defaults=None):
     schema = defs.get_schema(op_type)
-    operands = [(snake(p.name), variadicity(p)) for p in schema.inputs]
-    results = [(snake(p.name), variadicity(p)) for p in schema.outputs]
+    operands = expand_variadic([(snake(p.name), variadicity(p)) for p in schema.inputs])
+    results = expand_variadic([(snake(p.name), variadicity(p)) for p in schema.outputs])
     attributes = []
     for name, attr in sorted(schema.attributes.items()):
         # Declared only when always present: required, or given its default by the

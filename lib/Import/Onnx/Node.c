@@ -5,9 +5,13 @@
 
 #include "mlir-c/BuiltinAttributes.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Most operand (result) groups of an op: 32 optional groups stand for a variadic one. */
+enum { MAX_GROUPS = 40 };
 
 /* Attributes of older opsets that the newest form takes as an operand (index 1). */
 static const struct {
@@ -57,6 +61,7 @@ static bool matchOperands(Importer *im, NodeInfo *node, int32_t *segments,
                           size_t *segmentCount, bool *needSegments) {
   const char *kinds = node->schema->operands;
   size_t groups = strlen(kinds), next = 0, nonSingle = 0;
+  assert(groups <= MAX_GROUPS);
   for (size_t g = 0; g < groups; ++g) {
     if (kinds[g] == '*') {
       segments[g] = (int32_t)(node->inputCount - next);
@@ -89,6 +94,7 @@ static bool matchResults(Importer *im, NodeInfo *node, int32_t *segments,
                          size_t *segmentCount, bool *needSegments) {
   const char *kinds = node->schema->results;
   size_t groups = strlen(kinds), n = node->proto->n_output, nonSingle = 0;
+  assert(groups <= MAX_GROUPS);
   if (kinds[0] == '*') {
     segments[0] = (int32_t)n;
     *segmentCount = 1;
@@ -120,7 +126,7 @@ static MlirNamedAttribute segmentAttr(Importer *im, const char *name,
 }
 
 static bool buildOp(Importer *im, NodeInfo *node) {
-  int32_t inSeg[16], outSeg[16];
+  int32_t inSeg[MAX_GROUPS], outSeg[MAX_GROUPS];
   size_t inGroups, outGroups;
   bool inNeed, outNeed;
   if (!matchOperands(im, node, inSeg, &inGroups, &inNeed) ||
