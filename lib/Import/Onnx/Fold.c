@@ -137,7 +137,7 @@ static bool apply(FoldOp op, bool isFloat, double fa, double fb, int64_t ia, int
 }
 
 bool foldElementwise(Importer *im, NodeInfo *node) {
-  const ConstData *values[8];
+  const ConstData *values[8] = {0};
   FoldOp op = foldOpOf(node->schema->opName);
   if (op == OP_NONE || node->inputCount > 8 || !allKnown(im, node, values))
     return false;
@@ -181,7 +181,7 @@ bool foldReshapeLike(Importer *im, NodeInfo *node) {
 
 /* Copies into `out` the elements of `data` (type `t`) at strided positions. */
 bool foldGather(Importer *im, NodeInfo *node) {
-  const ConstData *values[2];
+  const ConstData *values[2] = {0};
   int64_t axis;
   if (!allKnown(im, node, values))
     return false;
@@ -219,7 +219,7 @@ bool foldGather(Importer *im, NodeInfo *node) {
 }
 
 bool foldConcat(Importer *im, NodeInfo *node) {
-  const ConstData *values[64];
+  const ConstData *values[64] = {0};
   int64_t axis;
   if (node->inputCount > 64 || !allKnown(im, node, values))
     return false;
@@ -264,7 +264,7 @@ bool foldSlice(Importer *im, NodeInfo *node) {
 }
 
 bool foldRange(Importer *im, NodeInfo *node) {
-  const ConstData *values[3];
+  const ConstData *values[3] = {0};
   if (!allKnown(im, node, values))
     return false;
   ConstData *out = newOutput(node, 0);
@@ -309,7 +309,7 @@ bool foldExpand(Importer *im, NodeInfo *node) {
 }
 
 bool foldTrilu(Importer *im, NodeInfo *node) {
-  const ConstData *values[2];
+  const ConstData *values[2] = {0};
   int64_t upper;
   if (!allKnown(im, node, values) || !attrInt(im, node, "upper", 1, &upper))
     return false;
