@@ -1,0 +1,382 @@
+/* Graph.c: imports an ONNX graph as `func.func @main`: checks the model (versions,
+ * names, order, supported ops), defines inputs and initializers, imports the nodes in a
+ * topological order and returns the graph outputs. */
+#include "Importer.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MIN_OPSET = 13, MAX_OPSET = 23, MIN_IR = 3, MAX_IR = 10 };
+
+static bool checkVersions(Importer *im) {
+  const Onnx__ModelProto *model = im->model->proto;
+  if (!model->has_ir_version || model->ir_version < MIN_IR || model->ir_version > MAX_IR) {
+    importError(im, "IR version %lld is not supported (%d to %d)",
+                (long long)model->ir_version, MIN_IR, MAX_IR);
+    return false;
+  }
+  im->opset = -1;
+  for (size_t i = 0; i < model->n_opset_import; ++i) {
+    const Onnx__OperatorSetIdProto *op = model->opset_import[i];
+    if (!op->domain || !op->domain[0] || strcmp(op->domain, "ai.onnx") == 0)
+      im->opset = op->version;
+  }
+  if (im->opset < MIN_OPSET || im->opset > MAX_OPSET) {
+    importError(im, "default-domain opset %lld is not supported (%d to %d)",
+                (long long)im->opset, MIN_OPSET, MAX_OPSET);
+    return false;
+  }
+  return true;
+}
+
+/* Lists every unsupported op type with its count and first node, then fails. */
+static bool checkSupported(Importer *im) {
+  const Onnx__GraphProto *g = im->graph;
+  bool ok = true;
+  for (size_t i = 0; i < g->n_node; ++i) {
+    const Onnx__NodeProto *n = g->node[i];
+    const char *domain = n->domain ? n->domain : "", *type = n->op_type ? n->op_type : "";
+    if (lookupOpSchema(domain, type))
+      continue;
+    bool seen = false;
+    size_t count = 0;
+    for (size_t j = 0; j < g->n_node && !seen; ++j) {
+      const Onnx__NodeProto *m = g->node[j];
+      bool same = strcmp(m->op_type ? m->op_type : "", type) == 0 &&
+                  strcmp(m->domain ? m->domain : "", domain) == 0;
+      seen = same && j < i;
+      count += same;
+    }
+    if (seen)
+      continue;
+    ok = false;
+    char name[128];
+    if (!n->name || !n->name[0])
+      snprintf(name, sizeof name, "%.80s_%zu", type, i);
+    im->loc = nameLoc(im, n->name && n->name[0] ? n->name : name);
+    importError(im, "unsupported op '%s%s%s' (%zu node%s, first '%s')", domain,
+                domain[0] ? "." : "", type, count, count == 1 ? "" : "s",
+                n->name && n->name[0] ? n->name : name);
+  }
+  im->loc = (MlirLocation){NULL};
+  return ok;
+}
+
+static bool defineInitializers(Importer *im) {
+  const Onnx__GraphProto *g = im->graph;
+  for (size_t i = 0; i < g->n_initializer; ++i) {
+    const Onnx__TensorProto *t = g->initializer[i];
+    char what[300];
+    const char *name = t->name ? t->name : "";
+    snprintf(what, sizeof what, "initializer '%.200s'", name);
+    im->loc = nameLoc(im, name);
+    if (!name[0]) {
+      importError(im, "initializer %zu has no name", i);
+      return false;
+    }
+    if (lookupValue(im, name)) {
+      importError(im, "initializer '%s' is defined twice", name);
+      return false;
+    }
+    Value *v = defineValue(im, name);
+    if (!v || !tensorType(im, t, what, &v->type))
+      return false;
+    v->hasType = true;
+    v->initializer = t;
+    v->initializerBytes = &im->model->initializerBytes[i];
+    v->loc = im->loc;
+  }
+  im->loc = (MlirLocation){NULL};
+  return true;
+}
+
+static const GcimOnnxInputShape *findBinding(Importer *im, const char *name) {
+  const GcimOnnxImportOptions *o = im->options;
+  for (size_t i = 0; o && i < o->inputShapeCount; ++i)
+    if (strcmp(o->inputShapes[i].name, name) == 0)
+      return &o->inputShapes[i];
+  return NULL;
+}
+
+static bool bindInput(Importer *im, const char *name, TypeInfo *type) {
+  const GcimOnnxInputShape *binding = findBinding(im, name);
+  if (binding) {
+    if (type->rank >= 0 && (size_t)type->rank != binding->rank) {
+      importError(im, "--input-shape gives input '%s' rank %zu, the model rank %d", name,
+                  binding->rank, (int)type->rank);
+      return false;
+    }
+    for (size_t d = 0; d < binding->rank; ++d)
+      if (type->rank >= 0 && type->dims[d] >= 0 && type->dims[d] != binding->dims[d]) {
+        importError(im, "--input-shape gives input '%s' dimension %zu size %lld, the model "
+                        "%lld", name, d, (long long)binding->dims[d],
+                    (long long)type->dims[d]);
+        return false;
+      }
+    type->rank = (int32_t)binding->rank;
+    memcpy(type->dims, binding->dims, binding->rank * sizeof *type->dims);
+  }
+  for (int32_t d = 0; type->rank >= 0 && d < type->rank; ++d)
+    if (type->dims[d] < 0) {
+      importError(im, "input '%s' has dynamic dimension %d: bind it with "
+                      "--input-shape %s=...", name, (int)d, name);
+      return false;
+    }
+  if (type->rank < 0) {
+    importError(im, "input '%s' has unknown rank: bind it with --input-shape %s=...",
+                name, name);
+    return false;
+  }
+  return true;
+}
+
+static MlirAttribute nameDict(Importer *im, const char *name) {
+  MlirNamedAttribute entry = mlirNamedAttributeGet(
+      mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("onnx.name")),
+      mlirStringAttrGet(im->ctx, mlirStringRefCreateFromCString(name)));
+  return mlirDictionaryAttrGet(im->ctx, 1, &entry);
+}
+
+/* Defines the graph inputs that are not initializers as block arguments. */
+static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCount) {
+  const Onnx__GraphProto *g = im->graph;
+  *argAttrs = calloc(g->n_input + 1, sizeof **argAttrs);
+  if (!*argAttrs) {
+    importError(im, "out of memory");
+    return false;
+  }
+  *argCount = 0;
+  for (size_t i = 0; i < g->n_input; ++i) {
+    const Onnx__ValueInfoProto *info = g->input[i];
+    const char *name = info->name ? info->name : "";
+    if (!name[0]) {
+      importError(im, "graph input %zu has no name", i);
+      return false;
+    }
+    Value *existing = lookupValue(im, name);
+    if (existing && existing->initializer)
+      continue; /* an initializer listed as input (IR < 4 style): a constant */
+    if (existing) {
+      importError(im, "graph input '%s' is listed twice", name);
+      return false;
+    }
+    char what[300];
+    snprintf(what, sizeof what, "input '%.200s'", name);
+    im->loc = nameLoc(im, name);
+    Value *v = defineValue(im, name);
+    if (!v || !valueInfoType(im, info->type, what, &v->type) || !bindInput(im, name, &v->type))
+      return false;
+    v->hasType = true;
+    MlirType type = typeToMlir(im->ctx, &v->type);
+    MlirLocation loc = nameLoc(im, name);
+    v->value = mlirBlockAddArgument(im->block, type, loc);
+    (*argAttrs)[(*argCount)++] = nameDict(im, name);
+  }
+  im->loc = (MlirLocation){NULL};
+  const GcimOnnxImportOptions *o = im->options;
+  for (size_t i = 0; o && i < o->inputShapeCount; ++i) {
+    Value *v = lookupValue(im, o->inputShapes[i].name);
+    if (!v || v->initializer) {
+      importError(im, "--input-shape names '%s', which is not a graph input",
+                  o->inputShapes[i].name);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Orders the nodes so that every value is defined before its uses (the model's order
+ * when it already is one); reports dangling names, duplicate definitions and cycles. */
+static bool sortNodes(Importer *im, size_t *order) {
+  const Onnx__GraphProto *g = im->graph;
+  size_t n = g->n_node;
+  StrMap producer = {0};
+  size_t *pending = calloc(n + 1, sizeof *pending), head = 0, tail = 0;
+  size_t *users = NULL, *userStart = calloc(n + 2, sizeof *userStart);
+  bool ok = pending && userStart;
+  for (size_t i = 0; ok && i < n; ++i) {
+    const Onnx__NodeProto *node = g->node[i];
+    for (size_t j = 0; ok && j < node->n_output; ++j) {
+      const char *out = node->output[j];
+      if (!out[0])
+        continue;
+      size_t prior = (size_t)(uintptr_t)strMapGet(&producer, out);
+      if (prior || lookupValue(im, out)) {
+        im->loc = nameLoc(im, node->name && node->name[0] ? node->name : out);
+        importError(im, "value '%s' is defined twice%s%s%s", out,
+                    prior ? " (also by node '" : "",
+                    prior ? (g->node[prior - 1]->name ? g->node[prior - 1]->name : "") : "",
+                    prior ? "')" : "");
+        ok = false;
+      } else if (!strMapPut(&producer, out, (void *)(uintptr_t)(i + 1))) {
+        ok = false;
+      }
+    }
+  }
+  /* Edges producer -> user, as a compressed adjacency list (two passes). */
+  for (int pass = 0; ok && pass < 2; ++pass) {
+    for (size_t i = 0; ok && i < n; ++i) {
+      const Onnx__NodeProto *node = g->node[i];
+      for (size_t j = 0; j < node->n_input; ++j) {
+        const char *in = node->input[j];
+        if (!in[0] || lookupValue(im, in))
+          continue;
+        size_t p = (size_t)(uintptr_t)strMapGet(&producer, in);
+        if (!p) {
+          im->loc = nameLoc(im, node->name && node->name[0] ? node->name : in);
+          importError(im, "'%s' node '%s': input '%s' is not defined", node->op_type,
+                      node->name ? node->name : "", in);
+          ok = false;
+          break;
+        }
+        if (pass == 0) {
+          ++userStart[p];
+          ++pending[i];
+        } else {
+          users[--userStart[p]] = i;
+        }
+      }
+    }
+    if (ok && pass == 0) {
+      for (size_t i = 1; i <= n + 1; ++i)
+        userStart[i] += userStart[i - 1];
+      users = malloc((userStart[n + 1] + 1) * sizeof *users);
+      ok = users != NULL;
+    }
+  }
+  for (size_t i = 0; ok && i < n; ++i)
+    if (!pending[i])
+      order[tail++] = i;
+  while (ok && head < tail) {
+    size_t i = order[head++];
+    for (size_t k = userStart[i + 1]; k < userStart[i + 2]; ++k)
+      if (--pending[users[k]] == 0)
+        order[tail++] = users[k];
+  }
+  if (ok && tail < n) {
+    for (size_t i = 0; i < n; ++i)
+      if (pending[i]) {
+        const char *name = g->node[i]->name && g->node[i]->name[0] ? g->node[i]->name : "?";
+        im->loc = nameLoc(im, name);
+        importError(im, "node '%s' is part of a cycle", name);
+        break;
+      }
+    ok = false;
+  }
+  if (!ok && !im->failed)
+    importError(im, "out of memory");
+  strMapFree(&producer);
+  free(pending);
+  free(users);
+  free(userStart);
+  im->loc = (MlirLocation){NULL};
+  return ok;
+}
+
+static bool importOutputs(Importer *im, MlirType **types, MlirAttribute **attrs) {
+  const Onnx__GraphProto *g = im->graph;
+  *types = calloc(g->n_output + 1, sizeof **types);
+  *attrs = calloc(g->n_output + 1, sizeof **attrs);
+  MlirValue *values = calloc(g->n_output + 1, sizeof *values);
+  bool ok = *types && *attrs && values;
+  if (!ok)
+    importError(im, "out of memory");
+  for (size_t i = 0; ok && i < g->n_output; ++i) {
+    const char *name = g->output[i]->name ? g->output[i]->name : "";
+    Value *v = lookupValue(im, name);
+    if (!v) {
+      im->loc = nameLoc(im, name);
+      importError(im, "graph output '%s' is not defined", name);
+      ok = false;
+      break;
+    }
+    values[i] = materialize(im, v);
+    ok = !mlirValueIsNull(values[i]);
+    if (ok) {
+      (*types)[i] = mlirValueGetType(values[i]);
+      (*attrs)[i] = nameDict(im, name);
+    }
+  }
+  if (ok) {
+    MlirOperationState state = mlirOperationStateGet(
+        mlirStringRefCreateFromCString("func.return"), im->fileLoc);
+    mlirOperationStateAddOperands(&state, (intptr_t)g->n_output, values);
+    mlirBlockAppendOwnedOperation(im->block, mlirOperationCreate(&state));
+  }
+  free(values);
+  return ok;
+}
+
+static MlirNamedAttribute named(Importer *im, const char *name, MlirAttribute value) {
+  return mlirNamedAttributeGet(mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString(name)),
+                               value);
+}
+
+/* Wraps the block into func.func @main and appends it to the module. */
+static void buildFunc(Importer *im, MlirModule module, MlirAttribute *argAttrs,
+                      size_t argCount, MlirType *resultTypes, MlirAttribute *resultAttrs,
+                      size_t resultCount) {
+  MlirType *argTypes = calloc(argCount + 1, sizeof *argTypes);
+  if (!argTypes) {
+    importError(im, "out of memory");
+    return;
+  }
+  for (size_t i = 0; i < argCount; ++i)
+    argTypes[i] = mlirValueGetType(mlirBlockGetArgument(im->block, (intptr_t)i));
+  MlirType funcType = mlirFunctionTypeGet(im->ctx, (intptr_t)argCount, argTypes,
+                                          (intptr_t)resultCount, resultTypes);
+  free(argTypes);
+  MlirNamedAttribute attrs[] = {
+      named(im, "sym_name", mlirStringAttrGet(im->ctx, mlirStringRefCreateFromCString("main"))),
+      named(im, "function_type", mlirTypeAttrGet(funcType)),
+      named(im, "arg_attrs", mlirArrayAttrGet(im->ctx, (intptr_t)argCount, argAttrs)),
+      named(im, "res_attrs", mlirArrayAttrGet(im->ctx, (intptr_t)resultCount, resultAttrs)),
+  };
+  MlirRegion region = mlirRegionCreate();
+  mlirRegionAppendOwnedBlock(region, im->block);
+  MlirOperationState state =
+      mlirOperationStateGet(mlirStringRefCreateFromCString("func.func"), im->fileLoc);
+  mlirOperationStateAddAttributes(&state, 4, attrs);
+  mlirOperationStateAddOwnedRegions(&state, 1, &region);
+  mlirBlockAppendOwnedOperation(mlirModuleGetBody(module), mlirOperationCreate(&state));
+  im->block = (MlirBlock){NULL};
+}
+
+bool importGraph(Importer *im, MlirModule module) {
+  im->graph = im->model->proto->graph;
+  const Onnx__GraphProto *g = im->graph;
+  if (!checkVersions(im) || !checkSupported(im))
+    return false;
+  for (size_t i = 0; i < g->n_value_info; ++i)
+    if (g->value_info[i]->name && !strMapPut(&im->valueInfos, g->value_info[i]->name,
+                                             g->value_info[i]))
+      return false;
+  for (size_t i = 0; i < g->n_output; ++i)
+    if (g->output[i]->name &&
+        !strMapPut(&im->valueInfos, g->output[i]->name, g->output[i]))
+      return false;
+  im->block = mlirBlockCreate(0, NULL, NULL);
+  MlirAttribute *argAttrs = NULL, *resultAttrs = NULL;
+  MlirType *resultTypes = NULL;
+  size_t argCount = 0;
+  size_t *order = calloc(g->n_node + 1, sizeof *order);
+  bool ok = order && defineInitializers(im) && defineInputs(im, &argAttrs, &argCount) &&
+            sortNodes(im, order);
+  for (size_t i = 0; ok && i < g->n_node; ++i)
+    ok = importNode(im, g->node[order[i]], order[i]);
+  ok = ok && importOutputs(im, &resultTypes, &resultAttrs);
+  if (ok)
+    buildFunc(im, module, argAttrs, argCount, resultTypes, resultAttrs, g->n_output);
+  if (!mlirBlockIsNull(im->block))
+    mlirBlockDestroy(im->block);
+  im->block = (MlirBlock){NULL};
+  free(order);
+  free(argAttrs);
+  free(resultAttrs);
+  free(resultTypes);
+  return ok && !im->failed;
+}

@@ -1,0 +1,237 @@
+/* Importer.h: the ONNX importer's internal interfaces, shared by lib/Import/Onnx. */
+#ifndef GCIM_LIB_IMPORT_ONNX_IMPORTER_H
+#define GCIM_LIB_IMPORT_ONNX_IMPORTER_H
+
+#include "gcim/Import/Onnx.h"
+#include "mlir-c/IR.h"
+#include "onnx.pb-c.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ONNX TensorProto.DataType values used by name. */
+enum {
+  DT_FLOAT = 1, DT_UINT8 = 2, DT_INT8 = 3, DT_UINT16 = 4, DT_INT16 = 5, DT_INT32 = 6,
+  DT_INT64 = 7, DT_STRING = 8, DT_BOOL = 9, DT_FLOAT16 = 10, DT_DOUBLE = 11,
+  DT_UINT32 = 12, DT_UINT64 = 13, DT_BFLOAT16 = 16
+};
+
+/* Element count above which values are not folded (nor kept as known constants). */
+#define GCIM_FOLD_LIMIT ((int64_t)1 << 20)
+
+/* ---- Reader (Reader.c, ExternalData.c) ----------------------------------------- */
+
+/* A read-only mapping of a file (or a borrowed buffer when `owned` is false). */
+typedef struct Mapping {
+  char *path; /* for external data: the location as written in the model */
+  const uint8_t *data;
+  size_t size;
+  bool owned;
+} Mapping;
+
+/* Bytes of a tensor that live in a mapping (stripped raw_data or external data). */
+typedef struct ByteView {
+  const uint8_t *data;
+  size_t size;
+  bool present;
+} ByteView;
+
+/* A parsed model. The raw_data of large initializers is not copied by protobuf-c: the
+ * reader strips it from the message and records where it lies in the mapping. */
+typedef struct Model {
+  Onnx__ModelProto *proto;
+  ByteView *initializerBytes; /* one per graph initializer */
+  size_t initializerCount;
+} Model;
+
+/* Reads `mapping` into *model; on failure returns false and fills *errMsg. */
+bool readModel(const Mapping *mapping, Model *model, char **errMsg);
+void freeModel(Model *model);
+
+/* The importer's list of mappings (the model and its external data files). */
+typedef struct MappingList {
+  Mapping *items;
+  size_t count;
+  const char *modelDir; /* NULL: external data is rejected */
+} MappingList;
+
+bool mapFile(const char *path, Mapping *mapping, char **errMsg);
+void unmapFile(Mapping *mapping);
+/* Resolves the external data of `tensor` (expected `bytes` long) into *view. */
+bool resolveExternalData(MappingList *list, const Onnx__TensorProto *tensor,
+                         uint64_t bytes, ByteView *view, char **errMsg);
+
+/* ---- Values -------------------------------------------------------------------- */
+
+typedef struct TypeInfo {
+  int32_t elemType; /* ONNX data type */
+  int32_t rank;
+  int64_t dims[GCIM_ONNX_MAX_RANK]; /* -1: dynamic */
+} TypeInfo;
+
+/* A tensor's value known at import time: integers as int64, floats as double. */
+typedef struct ConstData {
+  int64_t count;
+  int64_t *ints;   /* for integer and bool types */
+  double *floats; /* for floating types */
+} ConstData;
+
+typedef struct Value {
+  char *name;
+  TypeInfo type;
+  bool hasType;
+  ConstData *constant;                  /* owned; NULL when unknown */
+  const Onnx__TensorProto *initializer; /* materialised on first use */
+  const ByteView *initializerBytes;
+  MlirValue value;                      /* null until materialised */
+  MlirLocation loc;                     /* of the constant op, when materialised */
+} Value;
+
+/* A string-keyed hash table (open addressing); keys and values are borrowed. */
+typedef struct StrMap {
+  const char **keys;
+  void **items;
+  size_t capacity, count;
+} StrMap;
+
+bool strMapPut(StrMap *map, const char *key, void *item); /* false: out of memory */
+void *strMapGet(const StrMap *map, const char *key);
+void strMapFree(StrMap *map);
+
+/* ---- The importer ---------------------------------------------------------------- */
+
+typedef struct Importer {
+  MlirContext ctx;
+  MlirLocation fileLoc;
+  const GcimOnnxImportOptions *options;
+  MappingList *mappings;
+  Model *model;
+  Onnx__GraphProto *graph;
+  int64_t opset;     /* default domain */
+  StrMap values;     /* name -> Value* (owned) */
+  StrMap valueInfos; /* name -> const Onnx__ValueInfoProto* (value_info and outputs) */
+  MlirBlock block;   /* body of @main */
+  MlirLocation loc;  /* of the node being imported */
+  const char *nodeName;
+  const char *opType;
+  bool failed;
+} Importer;
+
+bool isFloatType(int32_t elemType);
+size_t elemTypeSize(int32_t elemType); /* 0 for unsupported types */
+const char *elemTypeName(int32_t elemType);
+MlirType elemTypeToMlir(MlirContext ctx, int32_t elemType); /* null for unsupported */
+int64_t typeNumElements(const TypeInfo *type); /* -1 if dynamic or overflowing */
+MlirType typeToMlir(MlirContext ctx, const TypeInfo *type);
+void formatShape(const TypeInfo *type, char *buffer, size_t size);
+
+Value *lookupValue(Importer *im, const char *name);
+Value *defineValue(Importer *im, const char *name); /* NULL (reported) on failure */
+void freeValues(Importer *im);
+/* The known value of v, loading small initializers on demand; NULL when unknown. */
+const ConstData *knownConst(Importer *im, Value *v);
+/* Reads an ONNX TypeProto into *type; false with an error naming `what` if not a tensor
+ * of a supported type. Unknown dimensions become -1. */
+bool valueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
+                   TypeInfo *type);
+
+/* Emits an error at the current node (or the model when no node is current). */
+void importError(Importer *im, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+MlirLocation nameLoc(Importer *im, const char *name);
+
+/* ---- Tensors (Tensor.c) -------------------------------------------------------- */
+
+ConstData *constCreate(int32_t elemType, int64_t count); /* NULL when out of memory */
+void constDestroy(ConstData *data);
+double constGetFloat(const ConstData *data, int64_t i);
+int64_t constGetInt(const ConstData *data, int64_t i);
+/* Reads a tensor's type (checking dims and data type); errors name `what`. */
+bool tensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
+                TypeInfo *type);
+/* Loads a tensor's values (checking their size); `bytes` is its stripped/external data
+ * when present. */
+ConstData *tensorLoad(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
+                      const TypeInfo *type, const char *what);
+/* The dense attribute for a tensor: a resource over the mapping for large raw data. */
+MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
+                         const ByteView *bytes, const TypeInfo *type, const char *what);
+MlirAttribute constAttr(Importer *im, const ConstData *data, const TypeInfo *type);
+/* Returns v's MLIR value, creating the onnx.constant of an initializer or known value. */
+MlirValue materialize(Importer *im, Value *v);
+
+/* ---- Op table (OpTable.c) ------------------------------------------------------- */
+
+typedef enum {
+  GCIM_ATTR_INT, GCIM_ATTR_FLOAT, GCIM_ATTR_STRING, GCIM_ATTR_INTS, GCIM_ATTR_FLOATS,
+  GCIM_ATTR_TENSOR
+} GcimAttrKind;
+
+typedef struct GcimOnnxAttrSchema {
+  const char *name;
+  GcimAttrKind kind;
+  const char *defaultValue; /* NULL: required */
+} GcimOnnxAttrSchema;
+
+typedef struct GcimOnnxOpSchema {
+  const char *domain, *opType, *opName;
+  const char *operands, *results; /* 's' single, '?' optional, '*' variadic */
+  const GcimOnnxAttrSchema *attributes;
+  size_t attributeCount;
+} GcimOnnxOpSchema;
+
+/* A node being imported: its inputs and outputs after rewriting older forms. */
+typedef struct NodeInfo {
+  const Onnx__NodeProto *proto;
+  const GcimOnnxOpSchema *schema;
+  Value **inputs; /* NULL entries for absent optional inputs */
+  size_t inputCount;
+  TypeInfo *outputTypes;
+  ConstData **outputConsts; /* folded values, owned until stored */
+  size_t outputCount;
+  Value *extraInputs[4]; /* constants made from older opsets' attributes */
+} NodeInfo;
+
+typedef bool (*InferFn)(Importer *im, NodeInfo *node);
+typedef bool (*FoldFn)(Importer *im, NodeInfo *node);
+
+typedef struct OpHooks {
+  const char *opName;
+  InferFn infer;
+  FoldFn fold; /* NULL: never folded */
+} OpHooks;
+
+const GcimOnnxOpSchema *lookupOpSchema(const char *domain, const char *opType);
+const OpHooks *lookupOpHooks(const char *opName);
+
+/* ---- Attributes (Attributes.c) -------------------------------------------------- */
+
+const Onnx__AttributeProto *findAttr(const Onnx__NodeProto *node, const char *name);
+/* Typed reads with ONNX's default (from the op schema) when absent. */
+bool attrInt(Importer *im, NodeInfo *node, const char *name, int64_t fallback,
+             int64_t *value);
+bool attrFloat(Importer *im, NodeInfo *node, const char *name, double fallback,
+               double *value);
+/* Converts every attribute of the node, filling declared defaults, into `attrs`. */
+bool convertAttributes(Importer *im, NodeInfo *node, MlirNamedAttribute **attrs,
+                       size_t *count);
+
+/* ---- Shape inference and folding (Infer*.c, Fold.c) ------------------------------ */
+
+extern const OpHooks gcimOpHooks[];
+extern const size_t gcimOpHookCount;
+bool broadcastShapes(Importer *im, const TypeInfo *a, const TypeInfo *b, TypeInfo *out);
+/* The known integer values of input i (NULL with an error when unknown). */
+const ConstData *requireConst(Importer *im, NodeInfo *node, size_t i, const char *what);
+bool normalizeAxis(Importer *im, int64_t axis, int32_t rank, int64_t *out);
+
+/* ---- Building (Builder.c, Graph.c) ---------------------------------------------- */
+
+bool importGraph(Importer *im, MlirModule module);
+bool importNode(Importer *im, const Onnx__NodeProto *node, size_t index);
+
+#endif /* GCIM_LIB_IMPORT_ONNX_IMPORTER_H */

@@ -1,0 +1,411 @@
+/* Infer.c: per-op shape and element-type inference, part 1: elementwise, broadcasting,
+ * contraction, normalisation and attention ops. Each hook fills node->outputTypes and
+ * returns false with a diagnostic when the inputs do not fit the op, or false without
+ * one when it cannot tell (the model's value_info is then used). */
+#include "Importer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool normalizeAxis(Importer *im, int64_t axis, int32_t rank, int64_t *out) {
+  if (axis < -(int64_t)rank || axis >= rank) {
+    importError(im, "axis %lld is out of range for rank %d", (long long)axis, (int)rank);
+    return false;
+  }
+  *out = axis < 0 ? axis + rank : axis;
+  return true;
+}
+
+bool broadcastShapes(Importer *im, const TypeInfo *a, const TypeInfo *b, TypeInfo *out) {
+  int32_t rank = a->rank > b->rank ? a->rank : b->rank;
+  TypeInfo result = *a;
+  result.rank = rank;
+  for (int32_t i = 0; i < rank; ++i) {
+    int32_t ia = i - (rank - a->rank), ib = i - (rank - b->rank);
+    int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+    if (da == db || db == 1)
+      result.dims[i] = da;
+    else if (da == 1)
+      result.dims[i] = db;
+    else {
+      char sa[256], sb[256];
+      formatShape(a, sa, sizeof sa);
+      formatShape(b, sb, sizeof sb);
+      importError(im, "operands %s and %s cannot be broadcast", sa, sb);
+      return false;
+    }
+  }
+  *out = result;
+  return true;
+}
+
+static const TypeInfo *in(NodeInfo *node, size_t i) {
+  return i < node->inputCount && node->inputs[i] ? &node->inputs[i]->type : NULL;
+}
+
+static bool sameAsInput(Importer *im, NodeInfo *node) {
+  (void)im;
+  for (size_t i = 0; i < node->outputCount; ++i)
+    node->outputTypes[i] = *in(node, 0);
+  return true;
+}
+
+static bool requireFloat(Importer *im, NodeInfo *node) {
+  if (!isFloatType(in(node, 0)->elemType)) {
+    importError(im, "input has element type %s, a float type is needed",
+                elemTypeName(in(node, 0)->elemType));
+    return false;
+  }
+  return sameAsInput(im, node);
+}
+
+/* Multidirectional broadcasting of every input; `boolResult` for comparisons. */
+static bool broadcastAll(Importer *im, NodeInfo *node, size_t first, bool boolResult) {
+  TypeInfo result = *in(node, first);
+  for (size_t i = first + 1; i < node->inputCount; ++i) {
+    if (in(node, i)->elemType != result.elemType) {
+      importError(im, "inputs have different element types (%s and %s)",
+                  elemTypeName(result.elemType), elemTypeName(in(node, i)->elemType));
+      return false;
+    }
+    if (!broadcastShapes(im, &result, in(node, i), &result))
+      return false;
+  }
+  if (boolResult)
+    result.elemType = DT_BOOL;
+  node->outputTypes[0] = result;
+  return true;
+}
+
+static bool inferBinary(Importer *im, NodeInfo *node) {
+  return broadcastAll(im, node, 0, false);
+}
+
+static bool inferPow(Importer *im, NodeInfo *node) {
+  /* Pow allows a different exponent type; the result has the base's type. */
+  TypeInfo result;
+  if (!broadcastShapes(im, in(node, 0), in(node, 1), &result))
+    return false;
+  result.elemType = in(node, 0)->elemType;
+  node->outputTypes[0] = result;
+  return true;
+}
+
+static bool inferCompare(Importer *im, NodeInfo *node) {
+  return broadcastAll(im, node, 0, true);
+}
+
+static bool inferWhere(Importer *im, NodeInfo *node) {
+  TypeInfo result;
+  if (in(node, 0)->elemType != DT_BOOL) {
+    importError(im, "condition must be bool, not %s", elemTypeName(in(node, 0)->elemType));
+    return false;
+  }
+  if (!broadcastAll(im, node, 1, false) ||
+      !broadcastShapes(im, in(node, 0), &node->outputTypes[0], &result))
+    return false;
+  result.elemType = node->outputTypes[0].elemType;
+  node->outputTypes[0] = result;
+  return true;
+}
+
+static bool inferCast(Importer *im, NodeInfo *node) {
+  int64_t to;
+  if (!attrInt(im, node, "to", 0, &to))
+    return false;
+  if (!elemTypeSize((int32_t)to)) {
+    importError(im, "attribute 'to' names unsupported data type %lld", (long long)to);
+    return false;
+  }
+  node->outputTypes[0] = *in(node, 0);
+  node->outputTypes[0].elemType = (int32_t)to;
+  return true;
+}
+
+static bool inferMatMul(Importer *im, NodeInfo *node) {
+  TypeInfo a = *in(node, 0), b = *in(node, 1);
+  if (a.rank < 1 || b.rank < 1 || a.rank > 4 || b.rank > 4) {
+    importError(im, "rank-%d and rank-%d operands are not supported", (int)a.rank,
+                (int)b.rank);
+    return false;
+  }
+  bool vecA = a.rank == 1, vecB = b.rank == 1;
+  if (vecA) {
+    a.rank = 2;
+    a.dims[1] = a.dims[0];
+    a.dims[0] = 1;
+  }
+  if (vecB) {
+    b.rank = 2;
+    b.dims[1] = 1;
+  }
+  if (a.dims[a.rank - 1] != b.dims[b.rank - 2]) {
+    importError(im, "contracts %lld columns with %lld rows", (long long)a.dims[a.rank - 1],
+                (long long)b.dims[b.rank - 2]);
+    return false;
+  }
+  TypeInfo batchA = a, batchB = b, result;
+  batchA.rank -= 2;
+  batchB.rank -= 2;
+  if (!broadcastShapes(im, &batchA, &batchB, &result))
+    return false;
+  if (!vecA)
+    result.dims[result.rank++] = a.dims[a.rank - 2];
+  if (!vecB)
+    result.dims[result.rank++] = b.dims[b.rank - 1];
+  result.elemType = a.elemType;
+  node->outputTypes[0] = result;
+  return true;
+}
+
+static bool inferGemm(Importer *im, NodeInfo *node) {
+  int64_t transA, transB;
+  const TypeInfo *a = in(node, 0), *b = in(node, 1);
+  if (!attrInt(im, node, "transA", 0, &transA) || !attrInt(im, node, "transB", 0, &transB))
+    return false;
+  if (a->rank != 2 || b->rank != 2) {
+    importError(im, "operands must be rank 2, not %d and %d", (int)a->rank, (int)b->rank);
+    return false;
+  }
+  int64_t m = a->dims[transA ? 1 : 0], k = a->dims[transA ? 0 : 1];
+  int64_t kb = b->dims[transB ? 1 : 0], n = b->dims[transB ? 0 : 1];
+  if (k != kb) {
+    importError(im, "contracts %lld columns with %lld rows", (long long)k, (long long)kb);
+    return false;
+  }
+  TypeInfo result = {a->elemType, 2, {m, n}};
+  if (in(node, 2)) {
+    TypeInfo check;
+    if (!broadcastShapes(im, &result, in(node, 2), &check))
+      return false;
+  }
+  node->outputTypes[0] = result;
+  return true;
+}
+
+static bool inferLayerNorm(Importer *im, NodeInfo *node) {
+  int64_t axis;
+  const TypeInfo *x = in(node, 0);
+  if (!attrInt(im, node, "axis", -1, &axis) || !normalizeAxis(im, axis, x->rank, &axis))
+    return false;
+  node->outputTypes[0] = *x;
+  for (size_t i = 1; i < node->outputCount; ++i) {
+    TypeInfo stat = *x;
+    for (int32_t d = (int32_t)axis; d < x->rank; ++d)
+      stat.dims[d] = 1;
+    stat.elemType = DT_FLOAT;
+    node->outputTypes[i] = stat;
+  }
+  return true;
+}
+
+static bool inferDropout(Importer *im, NodeInfo *node) {
+  sameAsInput(im, node);
+  if (node->outputCount > 1)
+    node->outputTypes[1].elemType = DT_BOOL;
+  return true;
+}
+
+static bool inferClip(Importer *im, NodeInfo *node) {
+  for (size_t i = 1; i < node->inputCount; ++i)
+    if (in(node, i) && in(node, i)->rank != 0) {
+      importError(im, "bounds must be scalars");
+      return false;
+    }
+  return sameAsInput(im, node);
+}
+
+/* ONNX-23 Attention: q (B, Hq, S, D) or (B, S, Hq*D); k, v likewise with Hkv heads. */
+static bool inferAttention(Importer *im, NodeInfo *node) {
+  const TypeInfo *q = in(node, 0), *k = in(node, 1), *v = in(node, 2);
+  if (q->rank != k->rank || q->rank != v->rank || (q->rank != 3 && q->rank != 4)) {
+    importError(im, "q, k and v must all be rank 3 or rank 4");
+    return false;
+  }
+  TypeInfo y = *q;
+  int64_t past = in(node, 4) && in(node, 4)->rank == 4 ? in(node, 4)->dims[2] : 0;
+  if (q->rank == 4) {
+    y.dims[3] = v->dims[3];
+  } else {
+    int64_t qHeads, kvHeads;
+    if (!attrInt(im, node, "q_num_heads", 0, &qHeads) ||
+        !attrInt(im, node, "kv_num_heads", 0, &kvHeads))
+      return false;
+    if (qHeads <= 0 || kvHeads <= 0 || v->dims[2] % kvHeads) {
+      importError(im, "3-d inputs need positive 'q_num_heads' and 'kv_num_heads'");
+      return false;
+    }
+    y.dims[2] = qHeads * (v->dims[2] / kvHeads);
+  }
+  node->outputTypes[0] = y;
+  for (size_t i = 1; i < node->outputCount && i < 3; ++i) {
+    const TypeInfo *src = i == 1 ? k : v;
+    TypeInfo present = *src;
+    if (src->rank == 4)
+      present.dims[2] += past;
+    node->outputTypes[i] = present;
+  }
+  if (node->outputCount > 3) {
+    TypeInfo scores = *q;
+    scores.rank = 4;
+    if (q->rank == 4)
+      scores.dims[3] = k->dims[2] + past;
+    node->outputTypes[3] = scores;
+    if (q->rank != 4)
+      return false;
+  }
+  return true;
+}
+
+/* com.microsoft Attention: input (B, S, C), weights (C, 3H) -> output (B, S, H). */
+static bool inferMsAttention(Importer *im, NodeInfo *node) {
+  const TypeInfo *x = in(node, 0), *w = in(node, 1);
+  int64_t heads;
+  if (!attrInt(im, node, "num_heads", 0, &heads))
+    return false;
+  if (x->rank != 3 || w->rank != 2 || w->dims[1] % 3 || heads <= 0 ||
+      (w->dims[1] / 3) % heads) {
+    importError(im, "needs input (batch, tokens, channels), weights (channels, 3 * hidden) "
+                    "and hidden divisible by 'num_heads'");
+    return false;
+  }
+  if (findAttr(node->proto, "qkv_hidden_sizes"))
+    return false;
+  TypeInfo y = *x;
+  y.dims[2] = w->dims[1] / 3;
+  node->outputTypes[0] = y;
+  if (node->outputCount > 1) {
+    int64_t past = in(node, 4) && in(node, 4)->rank == 5 ? in(node, 4)->dims[3] : 0;
+    TypeInfo present = {x->elemType, 5, {2, x->dims[0], heads, past + x->dims[1],
+                                         y.dims[2] / heads}};
+    node->outputTypes[1] = present;
+  }
+  return true;
+}
+
+/* com.microsoft MultiHeadAttention: query (B, S, Dq) -> output (B, S, Dv). */
+static bool inferMsMha(Importer *im, NodeInfo *node) {
+  const TypeInfo *q = in(node, 0), *v = in(node, 2);
+  int64_t heads;
+  if (!attrInt(im, node, "num_heads", 0, &heads))
+    return false;
+  if (q->rank != 3 || heads <= 0) {
+    importError(im, "needs query (batch, tokens, hidden) and positive 'num_heads'");
+    return false;
+  }
+  TypeInfo y = *q;
+  if (v && v->rank == 3)
+    y.dims[2] = v->dims[2];
+  else if (v && v->rank == 4)
+    y.dims[2] = v->dims[1] * v->dims[3];
+  node->outputTypes[0] = y;
+  return node->outputCount == 1;
+}
+
+/* ai.gcim GainCellAttention: q, k, v (B, H, T, D) -> y (B, H, T, Dv). */
+static bool inferGainCell(Importer *im, NodeInfo *node) {
+  const TypeInfo *q = in(node, 0), *v = in(node, 2);
+  if (q->rank != 4 || in(node, 1)->rank != 4 || v->rank != 4) {
+    importError(im, "q, k and v must be rank 4 (batch, heads, tokens, head_dim)");
+    return false;
+  }
+  if (in(node, 3) && (in(node, 3)->rank != 2 || in(node, 3)->dims[1] != 8 ||
+                      in(node, 3)->dims[0] != q->dims[1])) {
+    importError(im, "scales must be (heads, 8)");
+    return false;
+  }
+  TypeInfo y = *q;
+  y.dims[3] = v->dims[3];
+  node->outputTypes[0] = y;
+  return true;
+}
+
+bool inferTranspose(Importer *im, NodeInfo *node);
+bool inferReshape(Importer *im, NodeInfo *node);
+bool inferFlatten(Importer *im, NodeInfo *node);
+bool inferSqueeze(Importer *im, NodeInfo *node);
+bool inferUnsqueeze(Importer *im, NodeInfo *node);
+bool inferConcat(Importer *im, NodeInfo *node);
+bool inferSplit(Importer *im, NodeInfo *node);
+bool inferSlice(Importer *im, NodeInfo *node);
+bool inferGather(Importer *im, NodeInfo *node);
+bool inferExpand(Importer *im, NodeInfo *node);
+bool inferConstantOfShape(Importer *im, NodeInfo *node);
+bool inferShape(Importer *im, NodeInfo *node);
+bool inferSize(Importer *im, NodeInfo *node);
+bool inferRange(Importer *im, NodeInfo *node);
+bool inferReduce(Importer *im, NodeInfo *node);
+bool inferSoftmax(Importer *im, NodeInfo *node);
+bool foldShape(Importer *im, NodeInfo *node);
+bool foldSize(Importer *im, NodeInfo *node);
+bool foldElementwise(Importer *im, NodeInfo *node);
+bool foldReshapeLike(Importer *im, NodeInfo *node);
+bool foldGather(Importer *im, NodeInfo *node);
+bool foldConcat(Importer *im, NodeInfo *node);
+bool foldSlice(Importer *im, NodeInfo *node);
+bool foldRange(Importer *im, NodeInfo *node);
+bool foldConstantOfShape(Importer *im, NodeInfo *node);
+bool foldExpand(Importer *im, NodeInfo *node);
+bool foldTrilu(Importer *im, NodeInfo *node);
+bool foldCast(Importer *im, NodeInfo *node);
+
+const OpHooks gcimOpHooks[] = {
+    {"onnx.add", inferBinary, foldElementwise},
+    {"onnx.sub", inferBinary, foldElementwise},
+    {"onnx.mul", inferBinary, foldElementwise},
+    {"onnx.div", inferBinary, foldElementwise},
+    {"onnx.pow", inferPow, NULL},
+    {"onnx.sqrt", requireFloat, foldElementwise},
+    {"onnx.reciprocal", requireFloat, NULL},
+    {"onnx.neg", sameAsInput, foldElementwise},
+    {"onnx.abs", sameAsInput, foldElementwise},
+    {"onnx.exp", requireFloat, NULL},
+    {"onnx.log", requireFloat, NULL},
+    {"onnx.tanh", requireFloat, NULL},
+    {"onnx.erf", requireFloat, NULL},
+    {"onnx.sigmoid", requireFloat, NULL},
+    {"onnx.hard_sigmoid", requireFloat, NULL},
+    {"onnx.relu", sameAsInput, NULL},
+    {"onnx.gelu", requireFloat, NULL},
+    {"onnx.softmax", inferSoftmax, NULL},
+    {"onnx.log_softmax", inferSoftmax, NULL},
+    {"onnx.mat_mul", inferMatMul, NULL},
+    {"onnx.gemm", inferGemm, NULL},
+    {"onnx.transpose", inferTranspose, NULL},
+    {"onnx.reshape", inferReshape, foldReshapeLike},
+    {"onnx.flatten", inferFlatten, foldReshapeLike},
+    {"onnx.squeeze", inferSqueeze, foldReshapeLike},
+    {"onnx.unsqueeze", inferUnsqueeze, foldReshapeLike},
+    {"onnx.concat", inferConcat, foldConcat},
+    {"onnx.split", inferSplit, NULL},
+    {"onnx.slice", inferSlice, foldSlice},
+    {"onnx.gather", inferGather, foldGather},
+    {"onnx.expand", inferExpand, foldExpand},
+    {"onnx.where", inferWhere, foldElementwise},
+    {"onnx.equal", inferCompare, foldElementwise},
+    {"onnx.less", inferCompare, foldElementwise},
+    {"onnx.greater", inferCompare, foldElementwise},
+    {"onnx.not", sameAsInput, foldElementwise},
+    {"onnx.and", inferCompare, foldElementwise},
+    {"onnx.or", inferCompare, foldElementwise},
+    {"onnx.cast", inferCast, foldCast},
+    {"onnx.constant_of_shape", inferConstantOfShape, foldConstantOfShape},
+    {"onnx.shape", inferShape, foldShape},
+    {"onnx.size", inferSize, foldSize},
+    {"onnx.range", inferRange, foldRange},
+    {"onnx.trilu", sameAsInput, foldTrilu},
+    {"onnx.reduce_sum", inferReduce, NULL},
+    {"onnx.reduce_mean", inferReduce, NULL},
+    {"onnx.reduce_max", inferReduce, NULL},
+    {"onnx.layer_normalization", inferLayerNorm, NULL},
+    {"onnx.clip", inferClip, NULL},
+    {"onnx.min", inferBinary, foldElementwise},
+    {"onnx.max", inferBinary, foldElementwise},
+    {"onnx.identity", sameAsInput, foldReshapeLike},
+    {"onnx.dropout", inferDropout, NULL},
+    {"onnx.attention", inferAttention, NULL},
+    {"onnx.ms_attention", inferMsAttention, NULL},
+    {"onnx.ms_multi_head_attention", inferMsMha, NULL},
+    {"onnx.gcim_gain_cell_attention", inferGainCell, NULL},
+};
+const size_t gcimOpHookCount = sizeof gcimOpHooks / sizeof gcimOpHooks[0];

@@ -1,0 +1,490 @@
+/* InferShape.c: per-op shape inference, part 2: ops that move data or compute shapes,
+ * many of which read constant operands (shapes, axes, indices). */
+#include "Importer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+bool inferTranspose(Importer *im, NodeInfo *node);
+bool inferReshape(Importer *im, NodeInfo *node);
+bool inferFlatten(Importer *im, NodeInfo *node);
+bool inferSqueeze(Importer *im, NodeInfo *node);
+bool inferUnsqueeze(Importer *im, NodeInfo *node);
+bool inferConcat(Importer *im, NodeInfo *node);
+bool inferSplit(Importer *im, NodeInfo *node);
+bool inferSlice(Importer *im, NodeInfo *node);
+bool inferGather(Importer *im, NodeInfo *node);
+bool inferExpand(Importer *im, NodeInfo *node);
+bool inferConstantOfShape(Importer *im, NodeInfo *node);
+bool inferShape(Importer *im, NodeInfo *node);
+bool inferSize(Importer *im, NodeInfo *node);
+bool inferRange(Importer *im, NodeInfo *node);
+bool inferReduce(Importer *im, NodeInfo *node);
+bool inferSoftmax(Importer *im, NodeInfo *node);
+
+const ConstData *requireConst(Importer *im, NodeInfo *node, size_t i, const char *what) {
+  (void)what;
+  if (i >= node->inputCount || !node->inputs[i])
+    return NULL;
+  return knownConst(im, node->inputs[i]);
+}
+
+static const TypeInfo *in(NodeInfo *node, size_t i) {
+  return i < node->inputCount && node->inputs[i] ? &node->inputs[i]->type : NULL;
+}
+
+/* Reads INTS attribute `name` (NULL count 0 when absent). */
+static const int64_t *attrInts(NodeInfo *node, const char *name, size_t *count) {
+  const Onnx__AttributeProto *a = findAttr(node->proto, name);
+  *count = a ? a->n_ints : 0;
+  return a ? a->ints : NULL;
+}
+
+bool inferTranspose(Importer *im, NodeInfo *node) {
+  const TypeInfo *x = in(node, 0);
+  size_t n;
+  const int64_t *perm = attrInts(node, "perm", &n);
+  TypeInfo y = *x;
+  bool used[GCIM_ONNX_MAX_RANK] = {0};
+  if (perm && n != (size_t)x->rank) {
+    importError(im, "'perm' has %zu entries for rank %d", n, (int)x->rank);
+    return false;
+  }
+  for (int32_t d = 0; d < x->rank; ++d) {
+    int64_t p = perm ? perm[d] : x->rank - 1 - d;
+    if (p < 0 || p >= x->rank || used[p]) {
+      importError(im, "'perm' is not a permutation");
+      return false;
+    }
+    used[p] = true;
+    y.dims[d] = x->dims[p];
+  }
+  node->outputTypes[0] = y;
+  return true;
+}
+
+bool inferReshape(Importer *im, NodeInfo *node) {
+  const TypeInfo *x = in(node, 0);
+  const ConstData *shape = requireConst(im, node, 1, "shape");
+  int64_t allowZero;
+  if (!shape || !attrInt(im, node, "allowzero", 0, &allowZero))
+    return false;
+  if (in(node, 1)->rank != 1 || shape->count > GCIM_ONNX_MAX_RANK) {
+    importError(im, "shape must be a 1-d tensor of at most %d values", GCIM_ONNX_MAX_RANK);
+    return false;
+  }
+  TypeInfo y = {x->elemType, (int32_t)shape->count, {0}};
+  int64_t known = 1, inferIndex = -1, total = typeNumElements(x);
+  for (int32_t d = 0; d < y.rank; ++d) {
+    int64_t v = constGetInt(shape, d);
+    if (v == 0 && !allowZero) {
+      if (d >= x->rank) {
+        importError(im, "shape copies dimension %d of a rank-%d input", (int)d, (int)x->rank);
+        return false;
+      }
+      v = x->dims[d];
+    }
+    if (v == -1) {
+      if (inferIndex >= 0) {
+        importError(im, "shape has more than one -1");
+        return false;
+      }
+      inferIndex = d;
+      continue;
+    }
+    if (v < 0) {
+      importError(im, "shape has negative dimension %lld", (long long)v);
+      return false;
+    }
+    y.dims[d] = v;
+    if (v && known > INT64_MAX / v) {
+      importError(im, "shape overflows");
+      return false;
+    }
+    known *= v;
+  }
+  if (inferIndex >= 0) {
+    if (known == 0 || total % known) {
+      importError(im, "cannot reshape %lld elements with a -1 dimension", (long long)total);
+      return false;
+    }
+    y.dims[inferIndex] = total / known;
+  } else if (known != total) {
+    importError(im, "cannot reshape %lld elements into %lld", (long long)total,
+                (long long)known);
+    return false;
+  }
+  node->outputTypes[0] = y;
+  return true;
+}
+
+bool inferFlatten(Importer *im, NodeInfo *node) {
+  const TypeInfo *x = in(node, 0);
+  int64_t axis;
+  if (!attrInt(im, node, "axis", 1, &axis))
+    return false;
+  if (axis < -x->rank || axis > x->rank) {
+    importError(im, "axis %lld is out of range for rank %d", (long long)axis, (int)x->rank);
+    return false;
+  }
+  if (axis < 0)
+    axis += x->rank;
+  TypeInfo y = {x->elemType, 2, {1, 1}};
+  for (int32_t d = 0; d < x->rank; ++d)
+    y.dims[d < axis ? 0 : 1] *= x->dims[d];
+  node->outputTypes[0] = y;
+  return true;
+}
+
+bool inferSqueeze(Importer *im, NodeInfo *node) {
+  const TypeInfo *x = in(node, 0);
+  bool drop[GCIM_ONNX_MAX_RANK] = {0};
+  if (in(node, 1)) {
+    const ConstData *axes = requireConst(im, node, 1, "axes");
+    if (!axes)
+      return false;
+    for (int64_t i = 0; i < axes->count; ++i) {
+      int64_t axis;
+      if (!normalizeAxis(im, constGetInt(axes, i), x->rank, &axis))
+        return false;
+      if (x->dims[axis] != 1) {
+        importError(im, "cannot squeeze dimension %lld of size %lld", (long long)axis,
+                    (long long)x->dims[axis]);
+        return false;
+      }
+      drop[axis] = true;
+    }
+  } else {
+    for (int32_t d = 0; d < x->rank; ++d)
+      drop[d] = x->dims[d] == 1;
+  }
+  TypeInfo y = {x->elemType, 0, {0}};
+  for (int32_t d = 0; d < x->rank; ++d)
+    if (!drop[d])
+      y.dims[y.rank++] = x->dims[d];
+  node->outputTypes[0] = y;
+  return true;
+}
+
+bool inferUnsqueeze(Importer *im, NodeInfo *node) {
+  const TypeInfo *x = in(node, 0);
+  const ConstData *axes = requireConst(im, node, 1, "axes");
+  if (!axes)
+    return false;
+  int64_t rank = x->rank + axes->count;
+  if (rank > GCIM_ONNX_MAX_RANK) {
+    importError(im, "result rank %lld is above %d", (long long)rank, GCIM_ONNX_MAX_RANK);
+    return false;
+  }
+  bool inserted[GCIM_ONNX_MAX_RANK] = {0};
+  for (int64_t i = 0; i < axes->count; ++i) {
+    int64_t axis;
+    if (!normalizeAxis(im, constGetInt(axes, i), (int32_t)rank, &axis))
+      return false;
+    if (inserted[axis]) {
+      importError(im, "axis %lld is repeated", (long long)axis);
+      return false;
+    }
+    inserted[axis] = true;
+  }
+  TypeInfo y = {x->elemType, (int32_t)rank, {0}};
+  for (int32_t d = 0, src = 0; d < rank; ++d)
+    y.dims[d] = inserted[d] ? 1 : x->dims[src++];
+  node->outputTypes[0] = y;
+  return true;
+}
+
+bool inferConcat(Importer *im, NodeInfo *node) {
+  const TypeInfo *first = in(node, 0);
+  int64_t axis;
+  if (!first) {
+    importError(im, "needs at least one input");
+    return false;
+  }
+  if (!attrInt(im, node, "axis", 0, &axis) || !normalizeAxis(im, axis, first->rank, &axis))
+    return false;
+  TypeInfo y = *first;
+  for (size_t i = 1; i < node->inputCount; ++i) {
+    const TypeInfo *t = in(node, i);
+    bool ok = t->rank == first->rank && t->elemType == first->elemType;
+    for (int32_t d = 0; ok && d < t->rank; ++d)
+      ok = d == axis || t->dims[d] == first->dims[d];
+    if (!ok) {
+      importError(im, "input %zu does not match input 0 outside axis %lld", i,
+                  (long long)axis);
+      return false;
+    }
+    y.dims[axis] += t->dims[axis];
+  }
+  node->outputTypes[0] = y;
+  return true;
+}
+
+bool inferSplit(Importer *im, NodeInfo *node) {
+  const TypeInfo *x = in(node, 0);
+  int64_t axis;
+  if (!attrInt(im, node, "axis", 0, &axis) || !normalizeAxis(im, axis, x->rank, &axis))
+    return false;
+  size_t n = node->outputCount;
+  int64_t total = 0;
+  const ConstData *split = in(node, 1) ? requireConst(im, node, 1, "split") : NULL;
+  if (in(node, 1) && !split)
+    return false;
+  if (split && (size_t)split->count != n) {
+    importError(im, "'split' has %lld entries for %zu outputs", (long long)split->count, n);
+    return false;
+  }
+  int64_t dim = x->dims[axis], chunk = (dim + (int64_t)n - 1) / (int64_t)n;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t size = split ? constGetInt(split, (int64_t)i)
+                         : (total + chunk <= dim ? chunk : dim - total);
+    if (size < 0) {
+      importError(im, "'split' has negative size %lld", (long long)size);
+      return false;
+    }
+    node->outputTypes[i] = *x;
+    node->outputTypes[i].dims[axis] = size;
+    total += size;
+  }
+  if (total != dim) {
+    importError(im, "splits sum to %lld, the axis has %lld", (long long)total,
+                (long long)dim);
+    return false;
+  }
+  return true;
+}
+
+/* Normalised slice parameters per axis: start, step and count. */
+bool sliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
+                 int64_t *count);
+bool sliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
+                 int64_t *count) {
+  const TypeInfo *x = in(node, 0);
+  const ConstData *starts = requireConst(im, node, 1, "starts");
+  const ConstData *ends = requireConst(im, node, 2, "ends");
+  const ConstData *axes = in(node, 3) ? requireConst(im, node, 3, "axes") : NULL;
+  const ConstData *steps = in(node, 4) ? requireConst(im, node, 4, "steps") : NULL;
+  if (!starts || !ends || (in(node, 3) && !axes) || (in(node, 4) && !steps))
+    return false;
+  int64_t n = starts->count;
+  if (ends->count != n || (axes && axes->count != n) || (steps && steps->count != n)) {
+    importError(im, "starts, ends, axes and steps differ in length");
+    return false;
+  }
+  for (int32_t d = 0; d < x->rank; ++d) {
+    start[d] = 0;
+    step[d] = 1;
+    count[d] = x->dims[d];
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t axis = axes ? constGetInt(axes, i) : i, s = steps ? constGetInt(steps, i) : 1;
+    if (!normalizeAxis(im, axis, x->rank, &axis))
+      return false;
+    if (s == 0) {
+      importError(im, "step must not be 0");
+      return false;
+    }
+    int64_t dim = x->dims[axis], b = constGetInt(starts, i), e = constGetInt(ends, i);
+    if (b < 0)
+      b = b < -dim ? 0 : b + dim;
+    if (e < 0)
+      e = e < -dim ? -1 : e + dim;
+    if (s > 0) {
+      b = b > dim ? dim : b;
+      e = e > dim ? dim : (e < 0 ? 0 : e);
+      count[axis] = e > b ? (e - b + s - 1) / s : 0;
+    } else {
+      b = b > dim - 1 ? dim - 1 : b;
+      e = e > dim - 1 ? dim - 1 : e;
+      count[axis] = b > e ? (b - e + (-s) - 1) / (-s) : 0;
+    }
+    start[axis] = b;
+    step[axis] = s;
+  }
+  return true;
+}
+
+bool inferSlice(Importer *im, NodeInfo *node) {
+  int64_t start[GCIM_ONNX_MAX_RANK], step[GCIM_ONNX_MAX_RANK], count[GCIM_ONNX_MAX_RANK];
+  if (!sliceParams(im, node, start, step, count))
+    return false;
+  TypeInfo y = *in(node, 0);
+  memcpy(y.dims, count, (size_t)y.rank * sizeof *count);
+  node->outputTypes[0] = y;
+  return true;
+}
+
+bool inferGather(Importer *im, NodeInfo *node) {
+  const TypeInfo *x = in(node, 0), *idx = in(node, 1);
+  int64_t axis;
+  if (!attrInt(im, node, "axis", 0, &axis) || !normalizeAxis(im, axis, x->rank, &axis))
+    return false;
+  if (idx->elemType != DT_INT64 && idx->elemType != DT_INT32) {
+    importError(im, "indices must be i32 or i64");
+    return false;
+  }
+  if (x->rank - 1 + idx->rank > GCIM_ONNX_MAX_RANK) {
+    importError(im, "result rank is above %d", GCIM_ONNX_MAX_RANK);
+    return false;
+  }
+  TypeInfo y = {x->elemType, 0, {0}};
+  for (int32_t d = 0; d < axis; ++d)
+    y.dims[y.rank++] = x->dims[d];
+  for (int32_t d = 0; d < idx->rank; ++d)
+    y.dims[y.rank++] = idx->dims[d];
+  for (int32_t d = (int32_t)axis + 1; d < x->rank; ++d)
+    y.dims[y.rank++] = x->dims[d];
+  node->outputTypes[0] = y;
+  return true;
+}
+
+/* A TypeInfo of the shape given by 1-d constant input i. */
+static bool shapeFromConst(Importer *im, NodeInfo *node, size_t i, TypeInfo *out) {
+  const ConstData *shape = requireConst(im, node, i, "shape");
+  if (!shape)
+    return false;
+  if (in(node, i)->rank != 1 || shape->count > GCIM_ONNX_MAX_RANK) {
+    importError(im, "shape must be a 1-d tensor of at most %d values", GCIM_ONNX_MAX_RANK);
+    return false;
+  }
+  out->rank = (int32_t)shape->count;
+  for (int32_t d = 0; d < out->rank; ++d) {
+    out->dims[d] = constGetInt(shape, d);
+    if (out->dims[d] < 0) {
+      importError(im, "shape has negative dimension %lld", (long long)out->dims[d]);
+      return false;
+    }
+  }
+  if (typeNumElements(out) < 0) {
+    importError(im, "shape overflows");
+    return false;
+  }
+  return true;
+}
+
+bool inferExpand(Importer *im, NodeInfo *node) {
+  TypeInfo shape = *in(node, 0);
+  if (!shapeFromConst(im, node, 1, &shape))
+    return false;
+  return broadcastShapes(im, in(node, 0), &shape, &node->outputTypes[0]);
+}
+
+bool inferConstantOfShape(Importer *im, NodeInfo *node) {
+  TypeInfo y = {DT_FLOAT, 0, {0}};
+  const Onnx__AttributeProto *value = findAttr(node->proto, "value");
+  if (value && value->t) {
+    TypeInfo v;
+    if (!tensorType(im, value->t, "attribute 'value'", &v))
+      return false;
+    if (typeNumElements(&v) != 1) {
+      importError(im, "attribute 'value' must have one element");
+      return false;
+    }
+    y.elemType = v.elemType;
+  }
+  if (!shapeFromConst(im, node, 0, &y))
+    return false;
+  node->outputTypes[0] = y;
+  return true;
+}
+
+/* Shape-15 `start`/`end` clamp into [0, rank]. */
+void shapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end);
+void shapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end) {
+  int64_t rank = in(node, 0)->rank;
+  attrInt(im, node, "start", 0, start);
+  attrInt(im, node, "end", rank, end);
+  if (*start < 0)
+    *start += rank;
+  if (*end < 0)
+    *end += rank;
+  *start = *start < 0 ? 0 : (*start > rank ? rank : *start);
+  *end = *end < 0 ? 0 : (*end > rank ? rank : *end);
+  if (*end < *start)
+    *end = *start;
+}
+
+bool inferShape(Importer *im, NodeInfo *node) {
+  int64_t start, end;
+  shapeRange(im, node, &start, &end);
+  node->outputTypes[0] = (TypeInfo){DT_INT64, 1, {end - start}};
+  return !im->failed;
+}
+
+bool inferSize(Importer *im, NodeInfo *node) {
+  (void)im;
+  node->outputTypes[0] = (TypeInfo){DT_INT64, 0, {0}};
+  return true;
+}
+
+bool inferRange(Importer *im, NodeInfo *node) {
+  const ConstData *start = requireConst(im, node, 0, "start");
+  const ConstData *limit = requireConst(im, node, 1, "limit");
+  const ConstData *delta = requireConst(im, node, 2, "delta");
+  if (!start || !limit || !delta)
+    return false;
+  if (start->count != 1 || limit->count != 1 || delta->count != 1) {
+    importError(im, "start, limit and delta must be scalars");
+    return false;
+  }
+  double s = constGetFloat(start, 0), l = constGetFloat(limit, 0), d = constGetFloat(delta, 0);
+  if (d == 0) {
+    importError(im, "delta must not be 0");
+    return false;
+  }
+  double n = ceil((l - s) / d);
+  if (!isFloatType(in(node, 0)->elemType)) {
+    int64_t si = constGetInt(start, 0), li = constGetInt(limit, 0), di = constGetInt(delta, 0);
+    int64_t span = li - si;
+    n = (double)(span / di + ((span % di) != 0 && ((span < 0) == (di < 0))));
+  }
+  int64_t count = n <= 0 ? 0 : (int64_t)n;
+  if (n > 1e12) {
+    importError(im, "range of %g elements is too large", n);
+    return false;
+  }
+  node->outputTypes[0] = (TypeInfo){in(node, 0)->elemType, 1, {count}};
+  return true;
+}
+
+bool inferReduce(Importer *im, NodeInfo *node) {
+  const TypeInfo *x = in(node, 0);
+  int64_t keepDims, noop;
+  if (!attrInt(im, node, "keepdims", 1, &keepDims) ||
+      !attrInt(im, node, "noop_with_empty_axes", 0, &noop))
+    return false;
+  bool reduce[GCIM_ONNX_MAX_RANK] = {0};
+  const ConstData *axes = in(node, 1) ? requireConst(im, node, 1, "axes") : NULL;
+  if (in(node, 1) && !axes)
+    return false;
+  if (!axes || axes->count == 0) {
+    for (int32_t d = 0; d < x->rank; ++d)
+      reduce[d] = !noop;
+  } else {
+    for (int64_t i = 0; i < axes->count; ++i) {
+      int64_t axis;
+      if (!normalizeAxis(im, constGetInt(axes, i), x->rank, &axis))
+        return false;
+      reduce[axis] = true;
+    }
+  }
+  TypeInfo y = {x->elemType, 0, {0}};
+  for (int32_t d = 0; d < x->rank; ++d) {
+    if (!reduce[d])
+      y.dims[y.rank++] = x->dims[d];
+    else if (keepDims)
+      y.dims[y.rank++] = 1;
+  }
+  node->outputTypes[0] = y;
+  return true;
+}
+
+bool inferSoftmax(Importer *im, NodeInfo *node) {
+  int64_t axis;
+  const TypeInfo *x = in(node, 0);
+  if (!attrInt(im, node, "axis", -1, &axis) || !normalizeAxis(im, axis, x->rank, &axis))
+    return false;
+  node->outputTypes[0] = *x;
+  return true;
+}

@@ -1,0 +1,383 @@
+/* Tensor.c: ONNX element types and tensors: checking, loading and MLIR attributes. */
+#include "Importer.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool isFloatType(int32_t t) {
+  return t == DT_FLOAT || t == DT_DOUBLE || t == DT_FLOAT16 || t == DT_BFLOAT16;
+}
+
+size_t elemTypeSize(int32_t t) {
+  switch (t) {
+  case DT_BOOL: case DT_INT8: case DT_UINT8: return 1;
+  case DT_INT16: case DT_UINT16: case DT_FLOAT16: case DT_BFLOAT16: return 2;
+  case DT_INT32: case DT_UINT32: case DT_FLOAT: return 4;
+  case DT_INT64: case DT_UINT64: case DT_DOUBLE: return 8;
+  default: return 0;
+  }
+}
+
+const char *elemTypeName(int32_t t) {
+  switch (t) {
+  case DT_FLOAT: return "f32";
+  case DT_DOUBLE: return "f64";
+  case DT_FLOAT16: return "f16";
+  case DT_BFLOAT16: return "bf16";
+  case DT_BOOL: return "i1";
+  case DT_INT8: return "i8";
+  case DT_UINT8: return "ui8";
+  case DT_INT16: return "i16";
+  case DT_UINT16: return "ui16";
+  case DT_INT32: return "i32";
+  case DT_UINT32: return "ui32";
+  case DT_INT64: return "i64";
+  case DT_UINT64: return "ui64";
+  default: return "?";
+  }
+}
+
+MlirType elemTypeToMlir(MlirContext ctx, int32_t t) {
+  switch (t) {
+  case DT_FLOAT: return mlirF32TypeGet(ctx);
+  case DT_DOUBLE: return mlirF64TypeGet(ctx);
+  case DT_FLOAT16: return mlirF16TypeGet(ctx);
+  case DT_BFLOAT16: return mlirBF16TypeGet(ctx);
+  case DT_BOOL: return mlirIntegerTypeGet(ctx, 1);
+  case DT_INT8: case DT_INT16: case DT_INT32: case DT_INT64:
+    return mlirIntegerTypeGet(ctx, (unsigned)elemTypeSize(t) * 8);
+  case DT_UINT8: case DT_UINT16: case DT_UINT32: case DT_UINT64:
+    return mlirIntegerTypeUnsignedGet(ctx, (unsigned)elemTypeSize(t) * 8);
+  default: return (MlirType){NULL};
+  }
+}
+
+int64_t typeNumElements(const TypeInfo *type) {
+  int64_t n = 1;
+  for (int32_t i = 0; i < type->rank; ++i) {
+    if (type->dims[i] < 0)
+      return -1;
+    if (type->dims[i] && n > INT64_MAX / type->dims[i])
+      return -1;
+    n *= type->dims[i];
+  }
+  return n;
+}
+
+MlirType typeToMlir(MlirContext ctx, const TypeInfo *type) {
+  int64_t dims[GCIM_ONNX_MAX_RANK];
+  for (int32_t i = 0; i < type->rank; ++i)
+    dims[i] = type->dims[i] < 0 ? mlirShapedTypeGetDynamicSize() : type->dims[i];
+  return mlirRankedTensorTypeGet(type->rank, dims, elemTypeToMlir(ctx, type->elemType),
+                                 mlirAttributeGetNull());
+}
+
+void formatShape(const TypeInfo *type, char *buffer, size_t size) {
+  size_t used = 0;
+  buffer[0] = '\0';
+  for (int32_t i = 0; i < type->rank && used < size; ++i) {
+    int n = type->dims[i] < 0 ? snprintf(buffer + used, size - used, "?x")
+                              : snprintf(buffer + used, size - used, "%lldx",
+                                         (long long)type->dims[i]);
+    if (n < 0)
+      break;
+    used += (size_t)n;
+  }
+  if (used < size)
+    snprintf(buffer + used, size - used, "%s", elemTypeName(type->elemType));
+}
+
+ConstData *constCreate(int32_t elemType, int64_t count) {
+  ConstData *data = calloc(1, sizeof *data);
+  if (!data)
+    return NULL;
+  data->count = count;
+  size_t n = count > 0 ? (size_t)count : 1;
+  if (isFloatType(elemType))
+    data->floats = calloc(n, sizeof(double));
+  else
+    data->ints = calloc(n, sizeof(int64_t));
+  if (!data->floats && !data->ints) {
+    free(data);
+    return NULL;
+  }
+  return data;
+}
+
+void constDestroy(ConstData *data) {
+  if (!data)
+    return;
+  free(data->ints);
+  free(data->floats);
+  free(data);
+}
+
+double constGetFloat(const ConstData *d, int64_t i) {
+  return d->floats ? d->floats[i] : (double)d->ints[i];
+}
+
+int64_t constGetInt(const ConstData *d, int64_t i) {
+  if (d->ints)
+    return d->ints[i];
+  double f = d->floats[i];
+  return isfinite(f) && fabs(f) < 9.2e18 ? (int64_t)f : 0;
+}
+
+bool tensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
+                TypeInfo *type) {
+  memset(type, 0, sizeof *type);
+  if (!tensor->has_data_type || !elemTypeSize(tensor->data_type)) {
+    importError(im, "%s has unsupported data type %d", what, (int)tensor->data_type);
+    return false;
+  }
+  if (tensor->n_dims > GCIM_ONNX_MAX_RANK) {
+    importError(im, "%s has rank %zu, above the supported %d", what, tensor->n_dims,
+                GCIM_ONNX_MAX_RANK);
+    return false;
+  }
+  type->elemType = tensor->data_type;
+  type->rank = (int32_t)tensor->n_dims;
+  for (size_t i = 0; i < tensor->n_dims; ++i) {
+    if (tensor->dims[i] < 0) {
+      importError(im, "%s has negative dimension %lld", what, (long long)tensor->dims[i]);
+      return false;
+    }
+    type->dims[i] = tensor->dims[i];
+  }
+  int64_t n = typeNumElements(type);
+  if (n < 0 || (uint64_t)n > SIZE_MAX / 8) {
+    importError(im, "%s has too many elements", what);
+    return false;
+  }
+  return true;
+}
+
+/* Reads element i of little-endian `raw` of type t. */
+static void readRaw(const uint8_t *raw, int32_t t, int64_t i, int64_t *iv, double *fv) {
+  size_t size = elemTypeSize(t);
+  uint64_t bits = 0;
+  memcpy(&bits, raw + (size_t)i * size, size);
+  switch (t) {
+  case DT_FLOAT: { float f; uint32_t b = (uint32_t)bits; memcpy(&f, &b, 4); *fv = f; break; }
+  case DT_DOUBLE: memcpy(fv, &bits, 8); break;
+  case DT_FLOAT16: case DT_BFLOAT16: {
+    uint32_t b = (uint32_t)bits;
+    if (t == DT_BFLOAT16) {
+      b <<= 16;
+    } else {
+      uint32_t sign = (b & 0x8000u) << 16, exp = (b >> 10) & 0x1f, man = b & 0x3ff;
+      float f;
+      if (exp == 0)
+        f = ldexpf((float)man, -24);
+      else if (exp == 31)
+        f = man ? NAN : INFINITY;
+      else
+        f = ldexpf((float)(man | 0x400), (int)exp - 25);
+      memcpy(&b, &f, 4);
+      b |= sign;
+    }
+    float f;
+    memcpy(&f, &b, 4);
+    *fv = f;
+    break;
+  }
+  case DT_INT8: *iv = (int8_t)bits; break;
+  case DT_INT16: *iv = (int16_t)bits; break;
+  case DT_INT32: *iv = (int32_t)bits; break;
+  case DT_INT64: *iv = (int64_t)bits; break;
+  case DT_BOOL: *iv = bits != 0; break;
+  default: *iv = (int64_t)bits; break; /* unsigned */
+  }
+}
+
+/* The tensor's bytes when it has raw (stripped, inline or external) data. */
+static bool rawBytes(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
+                     uint64_t expected, const char *what, ByteView *out) {
+  if (tensor->has_data_location &&
+      tensor->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
+    char *errMsg = NULL;
+    if (!resolveExternalData(im->mappings, tensor, expected, out, &errMsg)) {
+      importError(im, "%s: %s", what, errMsg ? errMsg : "out of memory");
+      free(errMsg);
+      return false;
+    }
+    return true;
+  }
+  if (bytes && bytes->present)
+    *out = *bytes;
+  else if (tensor->has_raw_data)
+    *out = (ByteView){tensor->raw_data.data, tensor->raw_data.len, true};
+  else
+    *out = (ByteView){0};
+  if (out->present && out->size != expected) {
+    importError(im, "%s has %zu bytes of raw data, its type needs %llu", what, out->size,
+                (unsigned long long)expected);
+    return false;
+  }
+  return true;
+}
+
+/* Number of values in the tensor's typed field for its data type. */
+static size_t typedCount(const Onnx__TensorProto *t) {
+  switch (t->data_type) {
+  case DT_FLOAT: return t->n_float_data;
+  case DT_DOUBLE: return t->n_double_data;
+  case DT_INT64: return t->n_int64_data;
+  case DT_UINT32: case DT_UINT64: return t->n_uint64_data;
+  default: return t->n_int32_data;
+  }
+}
+
+static void readTyped(const Onnx__TensorProto *t, int64_t i, int64_t *iv, double *fv) {
+  switch (t->data_type) {
+  case DT_FLOAT: *fv = t->float_data[i]; break;
+  case DT_DOUBLE: *fv = t->double_data[i]; break;
+  case DT_INT64: *iv = t->int64_data[i]; break;
+  case DT_UINT32: case DT_UINT64: *iv = (int64_t)t->uint64_data[i]; break;
+  case DT_FLOAT16: case DT_BFLOAT16: {
+    uint16_t bits = (uint16_t)t->int32_data[i];
+    readRaw((const uint8_t *)&bits, t->data_type, 0, iv, fv);
+    break;
+  }
+  case DT_BOOL: *iv = t->int32_data[i] != 0; break;
+  default: *iv = t->int32_data[i]; break;
+  }
+}
+
+ConstData *tensorLoad(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
+                      const TypeInfo *type, const char *what) {
+  int64_t n = typeNumElements(type);
+  ByteView raw;
+  if (!rawBytes(im, tensor, bytes, (uint64_t)n * elemTypeSize(type->elemType), what, &raw))
+    return NULL;
+  if (!raw.present && typedCount(tensor) != (size_t)n) {
+    importError(im, "%s has %zu values, its shape needs %lld", what, typedCount(tensor),
+                (long long)n);
+    return NULL;
+  }
+  ConstData *data = constCreate(type->elemType, n);
+  if (!data) {
+    importError(im, "out of memory");
+    return NULL;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t iv = 0;
+    double fv = 0;
+    if (raw.present)
+      readRaw(raw.data, type->elemType, i, &iv, &fv);
+    else
+      readTyped(tensor, i, &iv, &fv);
+    if (data->floats)
+      data->floats[i] = fv;
+    else
+      data->ints[i] = iv;
+  }
+  return data;
+}
+
+/* Writes element value into `out` in the storage format of type t. */
+static void writeRaw(uint8_t *out, int32_t t, int64_t iv, double fv) {
+  switch (t) {
+  case DT_FLOAT: { float f = (float)fv; memcpy(out, &f, 4); return; }
+  case DT_DOUBLE: memcpy(out, &fv, 8); return;
+  case DT_FLOAT16: case DT_BFLOAT16: {
+    float f = (float)fv;
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    uint16_t h;
+    if (t == DT_BFLOAT16) {
+      h = (uint16_t)((b + 0x7fff + ((b >> 16) & 1)) >> 16);
+    } else {
+      uint32_t sign = (b >> 16) & 0x8000u;
+      int exp = (int)((b >> 23) & 0xff) - 127 + 15;
+      uint32_t man = b & 0x7fffff;
+      if (isnan(f))
+        h = 0x7e00;
+      else if (exp >= 31)
+        h = (uint16_t)(sign | 0x7c00);
+      else if (exp <= 0)
+        h = (uint16_t)(sign | (uint32_t)lrintf(fabsf(f) * 16777216.0f));
+      else
+        h = (uint16_t)(sign | (uint32_t)exp << 10 | (man + 0x1000) >> 13);
+    }
+    memcpy(out, &h, 2);
+    return;
+  }
+  default: {
+    uint64_t bits = (uint64_t)iv;
+    memcpy(out, &bits, elemTypeSize(t));
+    return;
+  }
+  }
+}
+
+MlirAttribute constAttr(Importer *im, const ConstData *data, const TypeInfo *type) {
+  MlirType shaped = typeToMlir(im->ctx, type);
+  size_t size = elemTypeSize(type->elemType);
+  size_t n = (size_t)data->count;
+  if (type->elemType == DT_BOOL) {
+    int *values = malloc((n ? n : 1) * sizeof(int));
+    if (!values)
+      return mlirAttributeGetNull();
+    for (size_t i = 0; i < n; ++i)
+      values[i] = constGetInt(data, (int64_t)i) != 0;
+    MlirAttribute attr = mlirDenseElementsAttrBoolGet(shaped, (intptr_t)n, values);
+    free(values);
+    return attr;
+  }
+  uint8_t *raw = malloc(n ? n * size : 1);
+  if (!raw)
+    return mlirAttributeGetNull();
+  for (size_t i = 0; i < n; ++i)
+    writeRaw(raw + i * size, type->elemType, data->ints ? data->ints[i] : 0,
+             data->floats ? data->floats[i] : 0.0);
+  MlirAttribute attr = mlirDenseElementsAttrRawBufferGet(shaped, n * size, raw);
+  free(raw);
+  return attr;
+}
+
+/* A resource name from a tensor name: letters, digits and '_' only. */
+static void resourceName(const char *name, char *out, size_t size) {
+  size_t n = 0;
+  for (const char *p = name; *p && n + 1 < size; ++p) {
+    char c = *p;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    out[n++] = ok ? c : '_';
+  }
+  if (n == 0)
+    out[n++] = 'w';
+  out[n] = '\0';
+}
+
+MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
+                         const ByteView *bytes, const TypeInfo *type, const char *what) {
+  int64_t n = typeNumElements(type);
+  size_t size = elemTypeSize(type->elemType);
+  ByteView raw;
+  if (!rawBytes(im, tensor, bytes, (uint64_t)n * size, what, &raw))
+    return mlirAttributeGetNull();
+  size_t threshold = im->options && im->options->resourceThreshold
+                         ? im->options->resourceThreshold
+                         : 1024;
+  if (raw.present && raw.size >= threshold && type->elemType != DT_BOOL) {
+    char name[128];
+    resourceName(tensor->name ? tensor->name : "", name, sizeof name);
+    size_t align = ((uintptr_t)raw.data % size) == 0 ? size : 1;
+    return mlirUnmanagedDenseResourceElementsAttrGet(
+        typeToMlir(im->ctx, type), mlirStringRefCreateFromCString(name), (void *)raw.data,
+        raw.size, align, false, NULL, NULL);
+  }
+  if (raw.present && type->elemType != DT_BOOL)
+    return mlirDenseElementsAttrRawBufferGet(typeToMlir(im->ctx, type), raw.size, raw.data);
+  ConstData *data = tensorLoad(im, tensor, bytes, type, what);
+  if (!data)
+    return mlirAttributeGetNull();
+  MlirAttribute attr = constAttr(im, data, type);
+  constDestroy(data);
+  return attr;
+}

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""make-model.py CASE OUT.onnx: writes one of the small ONNX models the importer's lit
+tests import (onnx.helper; no checker, so that broken models can be written too)."""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+
+def vi(name, elem=T.FLOAT, shape=None):
+    return h.make_tensor_value_info(name, elem, shape)
+
+
+def model(nodes, inputs, outputs, inits=(), opset=17, extra_opsets=(), ir=8, value_info=()):
+    graph = h.make_graph(nodes, "g", inputs, outputs, list(inits), value_info=list(value_info))
+    opsets = [h.make_opsetid("", opset)] + [h.make_opsetid(d, v) for d, v in extra_opsets]
+    m = h.make_model(graph, opset_imports=opsets)
+    m.ir_version = ir
+    return m
+
+
+def arr(name, shape, dtype=np.float32, value=None):
+    data = np.arange(int(np.prod(shape)), dtype=dtype).reshape(shape) if value is None else \
+        np.array(value, dtype=dtype).reshape(shape)
+    return nh.from_array(data, name)
+
+
+N = h.make_node
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__.replace("_", "-")] = fn
+    return fn
+
+
+@case
+def elementwise():
+    x, y = vi("x", shape=[2, 3]), vi("y", shape=[3])
+    unary = ["Sqrt", "Reciprocal", "Neg", "Abs", "Exp", "Log", "Tanh", "Erf", "Sigmoid",
+             "HardSigmoid", "Relu", "Identity"]
+    nodes = [N("Add", ["x", "y"], ["add"], name="add"), N("Sub", ["add", "y"], ["sub"], name="sub"),
+             N("Mul", ["sub", "x"], ["mul"], name="mul"), N("Div", ["mul", "y"], ["div"], name="div"),
+             N("Pow", ["div", "y"], ["pow"], name="pow")]
+    prev = "pow"
+    for op in unary:
+        nodes.append(N(op, [prev], [op.lower()], name=op.lower()))
+        prev = op.lower()
+    nodes += [N("Gelu", [prev], ["gelu"], name="gelu", approximate="tanh"),
+              N("Clip", ["gelu", "lo", "hi"], ["clip"], name="clip"),
+              N("Min", ["clip", "x", "y"], ["min"], name="min"),
+              N("Max", ["min", "y"], ["max"], name="max"),
+              N("Dropout", ["max"], ["out", "mask"], name="dropout")]
+    inits = [arr("lo", [], value=0.0), arr("hi", [], value=6.0)]
+    return model(nodes, [x, y], [vi("out"), vi("mask", T.BOOL)], inits, opset=20)
+
+
+@case
+def matmul():
+    nodes = [N("MatMul", ["a", "b"], ["ab"], name="attn/qk"),
+             N("MatMul", ["v", "w"], ["vw"], name="vec"),
+             N("Gemm", ["g", "w2", "c"], ["gemm"], name="gemm", transB=1, alpha=0.5),
+             N("Gemm", ["g", "w3"], ["gemm2"], name="gemm2")]
+    inits = [arr("w", [4, 5]), arr("w2", [6, 4]), arr("c", [6]), arr("w3", [4, 2])]
+    return model(nodes, [vi("a", shape=[2, 1, 3, 4]), vi("b", shape=[7, 4, 5]),
+                         vi("v", shape=[4]), vi("g", shape=[3, 4])],
+                 [vi("ab"), vi("vw"), vi("gemm"), vi("gemm2")], inits)
+
+
+@case
+def normalization():
+    nodes = [N("Softmax", ["x"], ["sm"], name="softmax"),
+             N("LogSoftmax", ["sm"], ["lsm"], name="logsoftmax", axis=1),
+             N("LayerNormalization", ["lsm", "scale", "bias"], ["ln", "mean", "inv"],
+               name="ln", epsilon=1e-6),
+             N("LayerNormalization", ["ln", "scale"], ["ln2"], name="ln-plain"),
+             N("ReduceMean", ["ln2"], ["rmean"], name="rmean-13", axes=[-1]),
+             N("ReduceSum", ["ln2", "axes"], ["rsum"], name="rsum", keepdims=0),
+             N("ReduceMax", ["ln2"], ["rmax"], name="rmax-all")]
+    inits = [arr("scale", [4]), arr("bias", [4]), arr("axes", [1], np.int64, [1])]
+    return model(nodes, [vi("x", shape=[2, 3, 4])],
+                 [vi("ln"), vi("mean"), vi("inv"), vi("rmean"), vi("rsum"), vi("rmax")], inits)
+
+
+@case
+def data_movement():
+    nodes = [N("Transpose", ["x"], ["t"], name="t", perm=[0, 2, 1]),
+             N("Reshape", ["t", "shape"], ["r"], name="r"),
+             N("Flatten", ["r"], ["f"], name="f", axis=2),
+             N("Unsqueeze", ["f", "ax0"], ["u"], name="u"),
+             N("Squeeze", ["u", "ax0"], ["s"], name="s"),
+             N("Concat", ["s", "s", "s"], ["c"], name="c", axis=1),
+             N("Split", ["c", "split"], ["p0", "p1"], name="split", axis=1),
+             N("Slice", ["p1", "starts", "ends", "axes", "steps"], ["sl"], name="slice"),
+             N("Gather", ["x", "idx"], ["g"], name="gather", axis=1),
+             N("Expand", ["y", "eshape"], ["e"], name="expand"),
+             N("Equal", ["e", "y"], ["eq"], name="eq"),
+             N("Less", ["e", "y"], ["lt"], name="lt"),
+             N("Greater", ["e", "y"], ["gt"], name="gt"),
+             N("Not", ["eq"], ["not"], name="not"),
+             N("And", ["not", "lt"], ["and"], name="and"),
+             N("Or", ["and", "gt"], ["or"], name="or"),
+             N("Where", ["or", "e", "y"], ["w"], name="where"),
+             N("Cast", ["w"], ["cast"], name="cast", to=T.INT32)]
+    inits = [arr("shape", [3], np.int64, [0, 2, -1]), arr("ax0", [1], np.int64, [0]),
+             arr("split", [2], np.int64, [6, 12]), arr("starts", [1], np.int64, [4]),
+             arr("ends", [1], np.int64, [0]), arr("axes", [1], np.int64, [1]),
+             arr("steps", [1], np.int64, [-2]), arr("idx", [2, 2], np.int64, [0, 1, 1, 0]),
+             arr("eshape", [2], np.int64, [3, 1])]
+    return model(nodes, [vi("x", shape=[2, 3, 4]), vi("y", shape=[1, 5])],
+                 [vi("p0"), vi("sl"), vi("g"), vi("cast", T.INT32)], inits)
+
+
+@case
+def shape_folding():
+    """A torch-style dynamic-axes subgraph: batch and tokens read from the input."""
+    nodes = [N("Shape", ["x"], ["shape"], name="shape"),
+             N("Gather", ["shape", "one"], ["tokens"], name="gather", axis=0),
+             N("Unsqueeze", ["tokens", "zero"], ["tokens1"], name="unsq"),
+             N("Concat", ["tokens1", "tokens1"], ["mask_shape"], name="concat", axis=0),
+             N("ConstantOfShape", ["mask_shape"], ["ones"], name="cos",
+               value=h.make_tensor("v", T.FLOAT, [1], [1.0])),
+             N("Trilu", ["ones"], ["causal"], name="trilu", upper=0),
+             N("Range", ["zero_s", "tokens", "one_s"], ["pos"], name="range"),
+             N("Cast", ["pos"], ["posf"], name="cast", to=T.FLOAT),
+             N("Size", ["x"], ["size"], name="size"),
+             N("Add", ["causal", "posf"], ["y"], name="add"),
+             N("MatMul", ["x", "w"], ["out"], name="proj")]
+    inits = [arr("one", [], np.int64, 1), arr("zero", [1], np.int64, [0]),
+             arr("zero_s", [], np.int64, 0), arr("one_s", [], np.int64, 1), arr("w", [8, 8])]
+    return model(nodes, [vi("x", shape=["batch", "tokens", 8])],
+                 [vi("y"), vi("size", T.INT64), vi("out")], inits)
+
+
+@case
+def attention():
+    q, k, v = (vi(n, shape=[1, 2, 4, 8]) for n in "qkv")
+    nodes = [N("Attention", ["q", "k", "v"], ["y"], name="attn23", is_causal=1),
+             N("Attention", ["q3", "k3", "v3", "", "pk", "pv"], ["y3", "pk_out", "pv_out"],
+               name="attn23-3d", q_num_heads=2, kv_num_heads=2),
+             N("Attention", ["x", "wqkv", "bqkv"], ["ms"], name="ms-attn",
+               domain="com.microsoft", num_heads=2, unidirectional=1),
+             N("MultiHeadAttention", ["x", "x", "x"], ["mha"], name="ms-mha",
+               domain="com.microsoft", num_heads=2),
+             N("GainCellAttention", ["q", "k", "v", "scales"], ["gc"], name="gaincell",
+               domain="ai.gcim", num_heads=2, window=4),
+             N("GainCellAttention", ["q", "k", "v"], ["gc2"], name="gaincell-defaults",
+               domain="ai.gcim", num_heads=2)]
+    inits = [arr("wqkv", [16, 48]), arr("bqkv", [48]), arr("scales", [2, 8])]
+    inputs = [q, k, v, vi("q3", shape=[1, 4, 16]), vi("k3", shape=[1, 4, 16]),
+              vi("v3", shape=[1, 4, 16]), vi("pk", shape=[1, 2, 3, 8]),
+              vi("pv", shape=[1, 2, 3, 8]), vi("x", shape=[1, 4, 16])]
+    return model(nodes, inputs, [vi("y"), vi("y3"), vi("pk_out"), vi("pv_out"), vi("ms"),
+                                 vi("mha"), vi("gc"), vi("gc2")], inits, opset=23,
+                 extra_opsets=[("com.microsoft", 1), ("ai.gcim", 1)], ir=10)
+
+
+@case
+def constants():
+    nodes = [N("Constant", [], ["cf"], name="cf", value_float=2.0),
+             N("Constant", [], ["ci"], name="ci", value_ints=[1, 2, 3]),
+             N("Constant", [], ["ct"], name="ct",
+               value=nh.from_array(np.ones([4], np.float16), "ct")),
+             N("Mul", ["x", "cf"], ["a"], name="scale"),
+             N("Add", ["a", "big"], ["b"], name="bias"),
+             N("Add", ["b", "small"], ["c"], name="small-bias"),
+             N("Cast", ["ct"], ["ct32"], name="cast16", to=T.FLOAT),
+             N("Add", ["c", "ct32"], ["d"], name="add16"),
+             N("Cast", ["ci"], ["cif"], name="cast-ci", to=T.FLOAT),
+             N("Unsqueeze", ["unused_axes", "zero"], ["dead"], name="dead")]
+    big = arr("big", [16, 4])
+    small = h.make_tensor("small", T.FLOAT, [4], [0.5, 1.5, 2.5, 3.5])  # float_data form
+    inits = [big, small, arr("zero", [1], np.int64, [0]), arr("unused_axes", [2], np.int64)]
+    return model(nodes, [vi("x", shape=[16, 4])], [vi("d"), vi("cif")], inits)
+
+
+@case
+def external_data():
+    nodes = [N("Add", ["x", "w"], ["y"], name="add")]
+    w = arr("w", [64, 4])
+    m = model(nodes, [vi("x", shape=[64, 4])], [vi("y")], [w])
+    return m
+
+
+@case
+def unnamed_nodes():
+    nodes = [N("Relu", ["x"], ["a"]), N("Neg", ["a"], ["b"])]
+    return model(nodes, [vi("x", shape=[2])], [vi("b")])
+
+
+@case
+def unsupported_ops():
+    nodes = [N("Cos", ["x"], ["a"], name="cos1"), N("Cos", ["a"], ["b"], name="cos2"),
+             N("Relu", ["b"], ["c"], name="relu"), N("Sin", ["c"], ["d"], name="sin1"),
+             N("Foo", ["d"], ["e"], name="foo", domain="com.example")]
+    return model(nodes, [vi("x", shape=[2])], [vi("e")],
+                 extra_opsets=[("com.example", 1)])
+
+
+def bad(name, nodes, inputs, outputs, inits=(), **kw):
+    CASES[name] = lambda: model(nodes, inputs, outputs, inits, **kw)
+
+
+X2 = [vi("x", shape=[2])]
+bad("dangling", [N("Relu", ["nowhere"], ["y"], name="relu")], X2, [vi("y")])
+bad("cycle", [N("Relu", ["b"], ["a"], name="r1"), N("Neg", ["a"], ["b"], name="r2")],
+    X2, [vi("b")])
+bad("duplicate-definition", [N("Relu", ["x"], ["y"], name="r1"),
+                             N("Neg", ["x"], ["y"], name="r2")], X2, [vi("y")])
+bad("duplicate-input", [N("Relu", ["x"], ["y"], name="r1")], X2 + X2, [vi("y")])
+bad("opset-12", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], opset=12)
+bad("ir-11", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], ir=11)
+bad("rank-5-matmul", [N("MatMul", ["a", "a"], ["y"], name="attn/qk")],
+    [vi("a", shape=[1, 1, 1, 2, 2])], [vi("y")])
+bad("missing-attribute", [N("Cast", ["x"], ["y"], name="cast")], X2, [vi("y")])
+bad("wrong-attribute-type", [N("Softmax", ["x"], ["y"], name="sm", axis=1.5)], X2,
+    [vi("y")])
+bad("bad-broadcast", [N("Add", ["x", "z"], ["y"], name="add")], X2 + [vi("z", shape=[3])],
+    [vi("y")])
+bad("bad-reshape", [N("Reshape", ["x", "s"], ["y"], name="reshape")], X2, [vi("y")],
+    [arr("s", [1], np.int64, [3])])
+bad("non-constant-shape", [N("Reshape", ["x", "s"], ["y"], name="reshape")],
+    X2 + [vi("s", T.INT64, [1])], [vi("y")])
+bad("declared-mismatch", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("y", shape=[3])])
+bad("undefined-output", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("z")])
+bad("too-many-inputs", [N("Relu", ["x", "x"], ["y"], name="relu")], X2, [vi("y")])
+bad("missing-input", [N("Add", ["x"], ["y"], name="add")], X2, [vi("y")])
+
+
+def main():
+    name, out = sys.argv[1], sys.argv[2]
+    m = CASES[name]()
+    if name == "external-data":
+        # The weight beside the model, 256 bytes into 'weights.bin'.
+        folder = os.path.dirname(os.path.abspath(out))
+        w = m.graph.initializer[0]
+        payload = w.raw_data
+        with open(os.path.join(folder, "weights.bin"), "wb") as f:
+            f.write(b"\0" * 256 + payload)
+        w.ClearField("raw_data")
+        w.data_location = T.EXTERNAL
+        for key, value in (("location", "weights.bin"), ("offset", "256"),
+                           ("length", str(len(payload)))):
+            entry = w.external_data.add()
+            entry.key, entry.value = key, value
+    with open(out, "wb") as f:
+        f.write(m.SerializeToString())
+
+
+main()

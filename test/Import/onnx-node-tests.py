@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""onnx-node-tests.py: imports the ONNX backend node tests (libonnx-testdata) with
+gcim-compile.
+
+A model is eligible when every op is in the importer's table (lib/Import/Onnx/OpSchemas.inc),
+its default-domain opset is 13 to 23, and its inputs and outputs are tensors of supported
+element types. Every eligible model must import and verify, and their number must not fall
+below --min-imported. --markdown prints the coverage table and the unsupported-op histogram
+of docs/Importer.md instead.
+"""
+import argparse
+import collections
+import glob
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import onnx
+
+DATA = "/usr/share/libonnx-testdata/data/node"
+SUPPORTED_TYPES = {1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 16}
+
+
+def op_table(src_root):
+    text = open(os.path.join(src_root, "lib/Import/Onnx/OpSchemas.inc")).read()
+    return set(re.findall(r'\{"([^"]*)", "([^"]*)", "onnx\.', text))
+
+
+def classify(path, supported):
+    """Returns (reason it is not eligible or None, [(domain, op)...])."""
+    model = onnx.load(path, load_external_data=False)
+    ops = [("" if n.domain == "ai.onnx" else n.domain, n.op_type) for n in model.graph.node]
+    missing = sorted({op for op in ops if op not in supported})
+    if missing:
+        return "unsupported op", ops, missing
+    opset = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
+    if not opset or not 13 <= opset[0] <= 23:
+        return "opset below 13", ops, []
+    for value in list(model.graph.input) + list(model.graph.output):
+        kind = value.type.WhichOneof("value")
+        if kind != "tensor_type" or value.type.tensor_type.elem_type not in SUPPORTED_TYPES:
+            return "non-tensor or string values", ops, []
+    return None, ops, []
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--gcim-compile", default="gcim-compile")
+    parser.add_argument("--src-root", required=True)
+    parser.add_argument("--min-imported", type=int, default=0)
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+
+    supported = op_table(args.src_root)
+    models = sorted(glob.glob(os.path.join(DATA, "*", "model.onnx")))
+    eligible, reasons = [], collections.Counter()
+    histogram, examples = collections.Counter(), {}
+    covered = collections.Counter()
+    for path in models:
+        reason, ops, missing = classify(path, supported)
+        if reason:
+            reasons[reason] += 1
+            for op in missing:
+                histogram[op] += 1
+                examples.setdefault(op, os.path.basename(os.path.dirname(path)))
+        else:
+            eligible.append(path)
+            for op in set(ops):
+                covered[op] += 1
+
+    def run(path):
+        result = subprocess.run([args.gcim_compile, path, "-o", os.devnull],
+                                capture_output=True, text=True)
+        return path, result.returncode, result.stderr
+
+    failures = []
+    with ThreadPoolExecutor(os.cpu_count() or 4) as pool:
+        for path, code, stderr in pool.map(run, eligible):
+            if code != 0:
+                failures.append((path, code, stderr))
+    imported = len(eligible) - len(failures)
+
+    if args.markdown:
+        print(f"{imported} of {len(models)} models import and verify; "
+              f"{len(eligible)} are eligible.\n")
+        print("| not eligible because | models |\n|---|---|")
+        for reason, count in reasons.most_common():
+            print(f"| {reason} | {count} |")
+        print("\n| op | eligible models using it |\n|---|---|")
+        for (domain, op), count in sorted(covered.items()):
+            print(f"| {domain + '.' if domain else ''}{op} | {count} |")
+        print("\n| unsupported op | models | for example |\n|---|---|---|")
+        for (domain, op), count in histogram.most_common():
+            print(f"| {domain + '.' if domain else ''}{op} | {count} | "
+                  f"{examples[(domain, op)]} |")
+        return 0
+
+    print(f"onnx-node-tests: {imported} of {len(models)} models imported "
+          f"({len(eligible)} eligible, minimum {args.min_imported})")
+    for path, code, stderr in failures:
+        print(f"FAILED ({code}): {path}\n{stderr}", file=sys.stderr)
+    if failures or imported < args.min_imported:
+        return 1
+    return 0
+
+
+sys.exit(main())
