@@ -1,163 +1,122 @@
-/* gcim-compile: compiles an ONNX model; for now it imports it into the onnx dialect. */
+/* gcim-compile: compiles an ONNX transformer to C whose attention runs on (simulated)
+ * gain-cell hardware: import, fuse attention, map, quantise, schedule, emit C. */
+#include "Options.h"
+
 #include "gcim/Context.h"
 #include "gcim/Import/Onnx.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/OutputFile.h"
+#include "gcim/Target/C.h"
 #include "gcim/Transforms/Passes.h"
-#include "gcim/Version.h"
 
 #include "mlir-c/IR.h"
 #include "mlir-c/Pass.h"
 
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { EXIT_USAGE = 2 };
-
-typedef struct Options {
-  const char *inputPath;
-  const char *outputPath;
-  bool printDebugInfo;
-  long long elideResourcesAbove; /* -1: print every resource */
-  GcimOnnxInputShape *inputShapes;
-  size_t inputShapeCount;
-} Options;
-
-static void printHelp(void) {
-  printf("OVERVIEW: gcim-compile: compile an ONNX transformer for gain-cell hardware\n\n"
-         "USAGE: gcim-compile [options] model.onnx\n\n"
-         "OPTIONS:\n"
-         "  --emit=onnx               import the model and print the verified onnx-dialect\n"
-         "                            module (the default; later stages are not built yet)\n"
-         "  -o <file>                 write the output to <file> (default: stdout); the\n"
-         "                            file is replaced only when every step succeeds\n"
-         "  --input-shape NAME=DIMS   bind the dimensions of graph input NAME, as in\n"
-         "                            input_ids=1x16 (repeat for several inputs)\n"
-         "  --mlir-print-debuginfo    print locations (ONNX node names)\n"
-         "  --mlir-elide-resource-strings-if-larger=<bytes>\n"
-         "                            leave weights larger than <bytes> out of the printed\n"
-         "                            dialect_resources section\n"
-         "  --help                    print this help and exit\n"
-         "  --version                 print the version and exit\n\n"
-         "EXIT STATUS: 0 on success, 1 on any error in the model, 2 on bad usage.\n");
-}
-
-static int usageError(const char *message, const char *argument) {
-  fprintf(stderr, "gcim-compile: %s%s%s\n(run 'gcim-compile --help' for usage)\n", message,
-          argument ? " " : "", argument ? argument : "");
-  return EXIT_USAGE;
-}
-
-static int addInputShape(Options *options, const char *text) {
-  char *errMsg = NULL;
-  GcimOnnxInputShape *shape = &options->inputShapes[options->inputShapeCount];
-  if (gcimOnnxParseInputShape(text, shape, &errMsg) != GCIM_OK) {
-    int code = usageError(errMsg ? errMsg : "out of memory", NULL);
-    free(errMsg);
-    return code;
-  }
-  /* The name ends at '=': copy it out so that it is NUL-terminated. */
-  size_t length = (size_t)(strrchr(text, '=') - text);
-  char *name = malloc(length + 1);
-  if (!name)
-    return EXIT_FAILURE;
-  memcpy(name, text, length);
-  name[length] = '\0';
-  shape->name = name;
-  ++options->inputShapeCount;
-  return -1;
-}
-
-/* Parses argv; returns -1 to go on, or the exit code to return now. */
-static int parseArguments(int argc, char **argv, Options *options) {
-  options->elideResourcesAbove = -1;
-  options->inputShapes = calloc((size_t)argc, sizeof *options->inputShapes);
-  if (!options->inputShapes)
-    return EXIT_FAILURE;
-  for (int i = 1; i < argc; ++i) {
-    const char *arg = argv[i];
-    int code = -1;
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-      printHelp();
-      return EXIT_SUCCESS;
-    } else if (strcmp(arg, "--version") == 0) {
-      printf("gcim-compile %s\n", GCIM_VERSION);
-      return EXIT_SUCCESS;
-    } else if (strcmp(arg, "-o") == 0) {
-      if (++i == argc)
-        return usageError("option -o needs a file name", NULL);
-      options->outputPath = argv[i];
-    } else if (strncmp(arg, "--emit=", 7) == 0) {
-      if (strcmp(arg + 7, "onnx") != 0)
-        return usageError("unsupported --emit value (only 'onnx' is available):", arg + 7);
-    } else if (strcmp(arg, "--input-shape") == 0) {
-      if (++i == argc)
-        return usageError("option --input-shape needs NAME=DIMS", NULL);
-      code = addInputShape(options, argv[i]);
-    } else if (strncmp(arg, "--input-shape=", 14) == 0) {
-      code = addInputShape(options, arg + 14);
-    } else if (strcmp(arg, "--mlir-print-debuginfo") == 0) {
-      options->printDebugInfo = true;
-    } else if (strncmp(arg, "--mlir-elide-resource-strings-if-larger=", 40) == 0) {
-      char *end;
-      options->elideResourcesAbove = strtoll(arg + 40, &end, 10);
-      if (end == arg + 40 || *end || options->elideResourcesAbove < 0)
-        return usageError("bad byte count in", arg);
-    } else if (arg[0] == '-' && arg[1]) {
-      return usageError("unknown option", arg);
-    } else if (options->inputPath) {
-      return usageError("more than one input file:", arg);
-    } else {
-      options->inputPath = arg;
+/* Runs the gcim passes `arguments` ("name" or "name=options") in order on `module`. */
+static bool runPasses(MlirContext ctx, MlirModule module, const char *const *arguments,
+                      size_t count, const Options *options) {
+  MlirPassManager pm = mlirPassManagerCreate(ctx);
+  MlirOpPassManager top = mlirPassManagerGetAsOpPassManager(pm);
+  bool ok = true;
+  for (size_t i = 0; ok && i < count; ++i) {
+    char name[64];
+    const char *equals = strchr(arguments[i], '=');
+    snprintf(name, sizeof name, "%.*s",
+             (int)(equals ? (size_t)(equals - arguments[i]) : strlen(arguments[i])),
+             arguments[i]);
+    const GcimPassInfo *info = gcimPassLookup(name);
+    char *errMsg = NULL;
+    MlirPass pass = info ? gcimPassCreate(info, equals ? equals + 1 : NULL, &errMsg)
+                         : (MlirPass){NULL};
+    if (!pass.ptr) {
+      fprintf(stderr, "gcim-compile: internal error: pass '%s': %s\n", name,
+              errMsg ? errMsg : "not built");
+      free(errMsg);
+      ok = false;
+      break;
     }
-    if (code >= 0)
-      return code;
+    if (options->verbose)
+      fprintf(stderr, "gcim-compile: running %s\n", arguments[i]);
+    mlirOpPassManagerAddOwnedPass(top, pass);
   }
-  if (!options->inputPath)
-    return usageError("no input model", NULL);
-  if (!options->outputPath)
-    options->outputPath = "-";
-  return -1;
+  ok = ok && mlirLogicalResultIsSuccess(
+                 mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module)));
+  mlirPassManagerDestroy(pm);
+  return ok;
 }
 
 static void writeToFile(MlirStringRef chunk, void *userData) {
   fwrite(chunk.data, 1, chunk.length, (FILE *)userData);
 }
 
-static bool verify(MlirContext ctx, MlirModule module) {
-  const GcimPassInfo *info = gcimPassLookup("gcim-verify");
-  MlirPass pass = gcimPassCreate(info, NULL, NULL);
-  if (!pass.ptr)
+/* Prints an IR stage to options->outputPath through a temporary file. */
+static bool printModule(const Options *options, MlirModule module) {
+  GcimOutputFile *output = NULL;
+  char *errMsg = NULL;
+  if (gcimOutputFileCreate(options->outputPath, &output, &errMsg) != GCIM_OK) {
+    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
+    free(errMsg);
     return false;
-  MlirPassManager pm = mlirPassManagerCreate(ctx);
-  mlirOpPassManagerAddOwnedPass(mlirPassManagerGetAsOpPassManager(pm), pass);
-  bool ok = mlirLogicalResultIsSuccess(
-      mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module)));
-  mlirPassManagerDestroy(pm);
-  return ok;
-}
-
-static bool print(const Options *options, MlirModule module, FILE *out) {
+  }
   MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
   if (options->printDebugInfo)
     mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
   if (options->elideResourcesAbove >= 0)
     mlirOpPrintingFlagsElideLargeResourceString(flags,
                                                 (intptr_t)options->elideResourcesAbove);
+  FILE *out = gcimOutputFileGetStream(output);
   mlirOperationPrintWithFlags(mlirModuleGetOperation(module), flags, writeToFile, out);
   fputc('\n', out);
   mlirOpPrintingFlagsDestroy(flags);
+  if (gcimOutputFileCommit(output, &errMsg) != GCIM_OK) {
+    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
+    free(errMsg);
+    return false;
+  }
   return true;
+}
+
+static bool emitC(const Options *options, MlirModule module) {
+  GcimCEmitOptions emitOptions = {.outputDir = options->outputPath,
+                                  .prefix = options->prefix,
+                                  .sourceName = options->inputPath,
+                                  .embedWeights = options->embedWeights,
+                                  .emitMain = options->emitMain,
+                                  .hw = &options->hw,
+                                  .analogAttention = options->analogAttention};
+  if (options->verbose)
+    fprintf(stderr, "gcim-compile: writing C to %s/\n", options->outputPath);
+  return mlirLogicalResultIsSuccess(gcimEmitC(module, &emitOptions));
+}
+
+static bool compile(MlirContext ctx, MlirModule module, const Options *options) {
+  static const char *const verify[] = {"gcim-verify"};
+  static const char *const fuse[] = {"gcim-fuse-attention", "gcim-verify"};
+  if (!runPasses(ctx, module, verify, 1, options))
+    return false;
+  if (options->emit == EMIT_ONNX)
+    return printModule(options, module);
+  if (!runPasses(ctx, module, fuse, 2, options))
+    return false;
+  if (options->emit == EMIT_GCIM)
+    return printModule(options, module);
+  if (options->emit == EMIT_C)
+    return emitC(options, module);
+  const char *tiles[] = {options->analogAttention ? "gcim-map-attention=attention=analog"
+                                                  : "gcim-map-attention=attention=digital",
+                         "gcim-quantize", "gcim-verify"};
+  return runPasses(ctx, module, tiles, 3, options) && printModule(options, module);
 }
 
 int main(int argc, char **argv) {
   Options options = {0};
-  int exitCode = parseArguments(argc, argv, &options);
+  int exitCode = gcimCompileParseArguments(argc, argv, &options);
   MlirContext ctx = {NULL};
   GcimOnnxImport *import = NULL;
-  GcimOutputFile *output = NULL;
   if (exitCode >= 0)
     goto cleanup;
   exitCode = EXIT_FAILURE;
@@ -167,34 +126,17 @@ int main(int argc, char **argv) {
   gcimDiagnosticPrinterAttach(ctx, stderr);
   GcimOnnxImportOptions importOptions = {.inputShapes = options.inputShapes,
                                          .inputShapeCount = options.inputShapeCount};
+  if (options.verbose)
+    fprintf(stderr, "gcim-compile: importing %s\n", options.inputPath);
   if (mlirLogicalResultIsFailure(
           gcimImportOnnxFile(ctx, options.inputPath, &importOptions, &import)))
     goto cleanup;
-  MlirModule module = gcimOnnxImportGetModule(import);
-  if (!mlirOperationVerify(mlirModuleGetOperation(module)) || !verify(ctx, module))
-    goto cleanup;
-  char *errMsg = NULL;
-  if (gcimOutputFileCreate(options.outputPath, &output, &errMsg) != GCIM_OK) {
-    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
-    free(errMsg);
-    goto cleanup;
-  }
-  print(&options, module, gcimOutputFileGetStream(output));
-  GcimOutputFile *committing = output;
-  output = NULL;
-  if (gcimOutputFileCommit(committing, &errMsg) != GCIM_OK) {
-    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
-    free(errMsg);
-    goto cleanup;
-  }
-  exitCode = EXIT_SUCCESS;
+  if (compile(ctx, gcimOnnxImportGetModule(import), &options))
+    exitCode = EXIT_SUCCESS;
 cleanup:
-  gcimOutputFileDestroy(output);
   gcimOnnxImportDestroy(import);
   if (!mlirContextIsNull(ctx))
     mlirContextDestroy(ctx);
-  for (size_t i = 0; i < options.inputShapeCount; ++i)
-    free((char *)options.inputShapes[i].name);
-  free(options.inputShapes);
+  gcimCompileFreeOptions(&options);
   return exitCode;
 }
