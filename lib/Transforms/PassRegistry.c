@@ -8,9 +8,11 @@
 #include <string.h>
 
 /* Each pass file defines its table entry; the order here is the pipeline's order. */
+extern const GcimPassInfo gcimFuseAttentionPassInfo;
 extern const GcimPassInfo gcimVerifyPassInfo;
 
 static const GcimPassInfo *const passTable[] = {
+    &gcimFuseAttentionPassInfo,
     &gcimVerifyPassInfo,
 };
 
