@@ -28,6 +28,17 @@ irdl.dialect @gcim {
     irdl.results(output: %y)
   }
 
+  // A KV cache: `past` (batch, heads, P, dim) followed by `x` (batch, heads, T, dim)
+  // along the tokens (the ONNX Concat of a past/present cache; onnx.concat cannot take
+  // operands of different types). gcim-stream maps it onto the hardware state.
+  irdl.operation @cache_append {
+    %past = irdl.base "!builtin.tensor"
+    %x = irdl.base "!builtin.tensor"
+    %y = irdl.base "!builtin.tensor"
+    irdl.operands(past: %past, x: %x)
+    irdl.results(present: %y)
+  }
+
   // ---- Step level (gcim-stream): one token per call of the step function. ----
 
   // The position t of the token the step function is processing (the step counter),

@@ -4,7 +4,7 @@
  * GainCellAttention become gcim.attention with the head plumbing made explicit (Reshape
  * and Transpose between (batch, tokens, heads*dim) and (batch, heads, tokens, dim), the
  * packed projection of com.microsoft Attention as MatMul + Add + Split, past keys and
- * values as a Concat along the tokens). Inputs outside what gcim.attention expresses
+ * values as gcim.cache_append: onnx.concat needs equal operand types). Inputs outside what gcim.attention expresses
  * (grouped-query heads, softcap, padding masks, rotary embeddings, ...) leave the
  * operator as it is with a reason. A GainCellAttention trained for a different hardware
  * than the description (levels, saturations, cell, decay) is an error. */
@@ -96,9 +96,8 @@ static MlirValue concatTokens(MlirOperation before, MlirLocation loc, MlirValue 
   a[2] += b[2];
   MlirType type = gcimTensorType(4, a, mlirShapedTypeGetElementType(mlirValueGetType(x)));
   MlirValue operands[2] = {past, x};
-  MlirNamedAttribute axis = gcimNamedInt(mlirLocationGetContext(loc), "axis", 2);
   return mlirOperationGetResult(
-      gcimBuildOp(before, "onnx.concat", loc, 2, operands, 1, &type, 1, &axis), 0);
+      gcimBuildOp(before, "gcim.cache_append", loc, 2, operands, 1, &type, 0, NULL), 0);
 }
 
 static int64_t headDimOf(MlirValue x4) { return gcimTensorDim(mlirValueGetType(x4), 3); }
