@@ -61,6 +61,9 @@ func.func @gpt2_block(%x: tensor<1x4x16xf32>) -> tensor<1x4x16xf32> {
 // Scalers on function arguments cannot be folded: they stay, with the quantisers after
 // them; the identity scalers (default a_q = 1, b_q = 0 and a_o = 1, b_o = 0) are removed.
 // CHECK-LABEL: func.func @not_foldable
+// TWICE-LABEL: func.func @not_foldable
+// TWICE-COUNT-4: gcim.quantize
+// TWICE-NOT: gcim.quantize
 // CHECK: %[[S:.*]] = "onnx.constant"
 // CHECK: %[[KS:.*]] = "gcim.scaler"(%arg1, %[[S]]) {a_index = 2 : i64, b_index = 3 : i64}
 // CHECK: %[[VS:.*]] = "gcim.scaler"(%arg2, %[[S]]) {a_index = 4 : i64, b_index = 5 : i64}
