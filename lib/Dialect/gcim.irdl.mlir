@@ -19,10 +19,162 @@ irdl.dialect @gcim {
     %causal = irdl.base "#builtin.integer"
     %window = irdl.base "#builtin.integer"
     %scale = irdl.base "#builtin.float"
+    %heads = irdl.base "#builtin.integer"
+    %dim = irdl.base "#builtin.integer"
     %y = irdl.base "!builtin.tensor"
     irdl.operands(q: %q, k: %k, v: %v, scales: optional %scales)
     irdl.attributes {"kind" = %kind, "causal" = %causal, "window" = %window,
-                     "scale" = %scale}
+                     "scale" = %scale, "num_heads" = %heads, "head_dim" = %dim}
     irdl.results(output: %y)
+  }
+
+  // A KV cache: `past` (batch, heads, P, dim) followed by `x` (batch, heads, T, dim)
+  // along the tokens (the ONNX Concat of a past/present cache; onnx.concat cannot take
+  // operands of different types). gcim-stream maps it onto the hardware state.
+  irdl.operation @cache_append {
+    %past = irdl.base "!builtin.tensor"
+    %x = irdl.base "!builtin.tensor"
+    %y = irdl.base "!builtin.tensor"
+    irdl.operands(past: %past, x: %x)
+    irdl.results(present: %y)
+  }
+
+  // ---- Step level (gcim-stream): one token per call of the step function. ----
+
+  // The position t of the token the step function is processing (the step counter),
+  // as a tensor<1xi64>.
+  irdl.operation @step_index {
+    %t = irdl.base "!builtin.tensor"
+    irdl.results(index: %t)
+  }
+
+  // One token of causal attention against the hardware state of `layer`: writes k, v
+  // (batch, heads, 1, head_dim) as token t, then attends q over the tokens t-window+1..t
+  // (all tokens so far when window is 0). Attributes as gcim.attention.
+  irdl.operation @attention_step {
+    %q = irdl.base "!builtin.tensor"
+    %k = irdl.base "!builtin.tensor"
+    %v = irdl.base "!builtin.tensor"
+    %scales = irdl.base "!builtin.tensor"
+    %kind = irdl.base "#builtin.string"
+    %window = irdl.base "#builtin.integer"
+    %scale = irdl.base "#builtin.float"
+    %heads = irdl.base "#builtin.integer"
+    %dim = irdl.base "#builtin.integer"
+    %layer = irdl.base "#builtin.integer"
+    %y = irdl.base "!builtin.tensor"
+    irdl.operands(q: %q, k: %k, v: %v, scales: optional %scales)
+    irdl.attributes {"kind" = %kind, "window" = %window, "scale" = %scale,
+                     "num_heads" = %heads, "head_dim" = %dim, "layer" = %layer}
+    irdl.results(output: %y)
+  }
+
+  // ---- Tile level (gcim-map-attention, gcim-quantize, gcim-schedule). ----
+  // x tensors are (batch, heads, tokens, head_dim); `layer` names the K/V state of one
+  // attention (its sub-tiles); `streamed` is 1 when tokens is the current token t of the
+  // step function, 0 when tokens 0..T-1 are processed as a block from an empty state.
+
+  // Per-head scaler: y = a * x + b with a = scales[h][a_index], b = scales[h][b_index].
+  irdl.operation @scaler {
+    %x = irdl.base "!builtin.tensor"
+    %s = irdl.base "!builtin.tensor"
+    %ai = irdl.base "#builtin.integer"
+    %bi = irdl.base "#builtin.integer"
+    %y = irdl.base "!builtin.tensor"
+    irdl.operands(x: %x, scales: %s)
+    irdl.attributes {"a_index" = %ai, "b_index" = %bi}
+    irdl.results(y: %y)
+  }
+
+  // Quantiser: y = Q(clip(x, lo, hi)) with `levels` uniform levels on [lo, hi] (hardware-
+  // model.md section 2). `kind` is "dac" (K/V write), "pwm" (query pulses) or "adc" (readout).
+  irdl.operation @quantize {
+    %x = irdl.base "!builtin.tensor"
+    %kind = irdl.base "#builtin.string"
+    %levels = irdl.base "#builtin.integer"
+    %lo = irdl.base "#builtin.float"
+    %hi = irdl.base "#builtin.float"
+    %y = irdl.base "!builtin.tensor"
+    irdl.operands(x: %x)
+    irdl.attributes {"kind" = %kind, "levels" = %levels, "lo" = %lo, "hi" = %hi}
+    irdl.results(y: %y)
+  }
+
+  // Writes each token of k, v (stored voltages, clipped to [0, vdd]) into ring slot
+  // t mod window of `layer`'s sub-tiles (sub-tile slot / 64, column slot % 64), resetting
+  // its age. Comes before the reads of the same token.
+  irdl.operation @kv_write {
+    %k = irdl.base "!builtin.tensor"
+    %v = irdl.base "!builtin.tensor"
+    %layer = irdl.base "#builtin.integer"
+    %window = irdl.base "#builtin.integer"
+    %tt = irdl.base "#builtin.integer"
+    %dt = irdl.base "#builtin.integer"
+    %streamed = irdl.base "#builtin.integer"
+    irdl.operands(k: %k, v: %v)
+    irdl.attributes {"layer" = %layer, "window" = %window, "token_tiles" = %tt,
+                     "dim_tiles" = %dt, "streamed" = %streamed}
+    irdl.results()
+  }
+
+  // First analog product: q pulses (clipped to [0, 1]) on the K arrays of `layer`.
+  // Result (batch, heads, tokens, token_tiles, 64): the charge S_j of every slot j, with
+  // the cell nonlinearity and decay; slots not valid for the token (not written, or
+  // later than it when causal) give 0.
+  irdl.operation @qk_product {
+    %q = irdl.base "!builtin.tensor"
+    %layer = irdl.base "#builtin.integer"
+    %causal = irdl.base "#builtin.integer"
+    %tt = irdl.base "#builtin.integer"
+    %dt = irdl.base "#builtin.integer"
+    %s = irdl.base "!builtin.tensor"
+    irdl.operands(q: %q)
+    irdl.attributes {"layer" = %layer, "causal" = %causal, "token_tiles" = %tt,
+                     "dim_tiles" = %dt}
+    irdl.results(charge: %s)
+  }
+
+  // Charge-to-pulse: phi = clip(S / saturation, 0, 1) (HardSigmoid; not quantised).
+  irdl.operation @charge_to_pulse {
+    %s = irdl.base "!builtin.tensor"
+    %sat = irdl.base "#builtin.float"
+    %phi = irdl.base "!builtin.tensor"
+    irdl.operands(charge: %s)
+    irdl.attributes {"saturation" = %sat}
+    irdl.results(pulse: %phi)
+  }
+
+  // Second analog product: phi pulses on the V arrays of `layer`. Result (batch, heads,
+  // tokens, token_tiles, head_dim): Y_n[d] of each sub-tile n.
+  irdl.operation @pv_product {
+    %phi = irdl.base "!builtin.tensor"
+    %layer = irdl.base "#builtin.integer"
+    %tt = irdl.base "#builtin.integer"
+    %dt = irdl.base "#builtin.integer"
+    %y = irdl.base "!builtin.tensor"
+    irdl.operands(pulse: %phi)
+    irdl.attributes {"layer" = %layer, "token_tiles" = %tt, "dim_tiles" = %dt}
+    irdl.results(y: %y)
+  }
+
+  // Per-sub-tile readout (signed charge-to-pulse + counter): z = clip(y / saturation,
+  // -1, 1); the output ADC's levels are made explicit by gcim-quantize.
+  irdl.operation @readout {
+    %y = irdl.base "!builtin.tensor"
+    %sat = irdl.base "#builtin.float"
+    %z = irdl.base "!builtin.tensor"
+    irdl.operands(y: %y)
+    irdl.attributes {"saturation" = %sat}
+    irdl.results(z: %z)
+  }
+
+  // Digital adder tree: the sum over the token_tiles axis (axis 3) of the sub-tile
+  // outputs: (batch, heads, tokens, token_tiles, head_dim) -> (batch, heads, tokens,
+  // head_dim).
+  irdl.operation @adder_tree {
+    %z = irdl.base "!builtin.tensor"
+    %y = irdl.base "!builtin.tensor"
+    irdl.operands(z: %z)
+    irdl.results(sum: %y)
   }
 }

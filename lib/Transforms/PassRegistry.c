@@ -8,9 +8,15 @@
 #include <string.h>
 
 /* Each pass file defines its table entry; the order here is the pipeline's order. */
+extern const GcimPassInfo gcimFuseAttentionPassInfo;
+extern const GcimPassInfo gcimMapAttentionPassInfo;
+extern const GcimPassInfo gcimQuantizePassInfo;
 extern const GcimPassInfo gcimVerifyPassInfo;
 
 static const GcimPassInfo *const passTable[] = {
+    &gcimFuseAttentionPassInfo,
+    &gcimMapAttentionPassInfo,
+    &gcimQuantizePassInfo,
     &gcimVerifyPassInfo,
 };
 

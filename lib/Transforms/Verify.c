@@ -3,7 +3,10 @@
  * IRDL checks op names, operand and result counts and attribute kinds. This pass checks
  * the relations between them: shapes that must agree, attribute values in range. It
  * changes nothing; it fails with one diagnostic per broken op, at the op's location.
- * Dynamic dimensions (`?`) are accepted wherever a static size is compared. */
+ * Dynamic dimensions (`?`) are accepted wherever a static size is compared. The step-
+ * and tile-level gcim ops and the use of K/V state are checked in VerifyTiles.c. */
+#include "VerifyTiles.h"
+
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
 #include "gcim/Transforms/Passes.h"
@@ -113,6 +116,20 @@ static bool verifyAttention(MlirOperation op) {
                   (long long)window);
     return false;
   }
+  int64_t heads = -1, headDim = -1;
+  MlirType q = operandType(op, 0);
+  if (gcimOpGetIntAttr(op, "num_heads", &heads) && gcimTensorRank(q) == 4 &&
+      !dimsAgree(heads, gcimTensorDim(q, 1))) {
+    gcimEmitError(loc, "'gcim.attention' num_heads %lld does not match q's %lld heads",
+                  (long long)heads, (long long)gcimTensorDim(q, 1));
+    return false;
+  }
+  if (gcimOpGetIntAttr(op, "head_dim", &headDim) && gcimTensorRank(q) == 4 &&
+      !dimsAgree(headDim, gcimTensorDim(q, 3))) {
+    gcimEmitError(loc, "'gcim.attention' head_dim %lld does not match q's head dim %lld",
+                  (long long)headDim, (long long)gcimTensorDim(q, 3));
+    return false;
+  }
   return verifyAttentionShapes(op);
 }
 
@@ -131,6 +148,8 @@ static MlirWalkResult verifyOne(MlirOperation op, void *userData) {
   for (size_t i = 0; i < sizeof verifiers / sizeof verifiers[0]; ++i)
     if (gcimOpIsA(op, verifiers[i].opName) && !verifiers[i].verify(op))
       *allOk = false;
+  if (!gcimVerifyTileOp(op))
+    *allOk = false;
   return MlirWalkResultAdvance;
 }
 
@@ -138,6 +157,8 @@ static MlirLogicalResult runVerify(MlirOperation module, const GcimPassOptions *
   (void)options;
   bool allOk = true;
   mlirOperationWalk(module, verifyOne, &allOk, MlirWalkPreOrder);
+  if (!gcimVerifyStateUse(module))
+    allOk = false;
   return allOk ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }
 

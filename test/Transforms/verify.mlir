@@ -18,6 +18,6 @@ func.func @matmul_vector_dynamic(%a: tensor<?x8xf32>, %b: tensor<8xf32>) -> tens
 // CHECK-LABEL: func.func @attention_with_scales
 // CHECK: "gcim.attention"
 func.func @attention_with_scales(%q: tensor<1x2x1x64xf32>, %k: tensor<1x2x16x64xf32>, %v: tensor<1x2x16x32xf32>, %s: tensor<2x8xf32>) -> tensor<1x2x1x32xf32> {
-  %0 = "gcim.attention"(%q, %k, %v, %s) {kind = "gaincell", causal = 1 : i64, window = 1024 : i64, scale = 1.0 : f32} : (tensor<1x2x1x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x32xf32>, tensor<2x8xf32>) -> tensor<1x2x1x32xf32>
+  %0 = "gcim.attention"(%q, %k, %v, %s) {kind = "gaincell", causal = 1 : i64, window = 1024 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64} : (tensor<1x2x1x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x32xf32>, tensor<2x8xf32>) -> tensor<1x2x1x32xf32>
   return %0 : tensor<1x2x1x32xf32>
 }

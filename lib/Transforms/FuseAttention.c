@@ -1,0 +1,381 @@
+/* FuseAttention.c: gcim-fuse-attention, attention subgraphs and operators → gcim.attention.
+ *
+ * Recognises attention as exporters write it and rewrites it to one gcim.attention on
+ * (batch, heads, tokens, head_dim) tensors:
+ * - the decomposed form (torch's exporter and most others): MatMul(q, kᵀ), a scalar Div
+ *   or Mul (also on q and kᵀ separately), an optional causal mask (Where with a bool mask
+ *   either way round, or Add of a 0 / large-negative mask; Trilu- and Slice-made masks),
+ *   Softmax on the last axis (kind softmax) or HardSigmoid(alpha, beta = 0) / Clip(0, 1)
+ *   (kind hardsigmoid, alpha folded into scale), optional Dropout, MatMul with v. kᵀ may
+ *   be a Transpose of (B,H,T,D) or directly of (B,T,H,D) (perm 0,2,3,1); the head
+ *   plumbing (Split of a fused QKV projection, Reshape, Transpose) stays in the graph;
+ * - the operators ONNX-23 Attention, com.microsoft Attention and MultiHeadAttention,
+ *   ai.gcim GainCellAttention (FuseAttentionOps.c).
+ * A mask sets causal = 1 only after every entry was checked to be the causal band (and
+ * window = its width when it is a sliding window).
+ *
+ * Assumes: the importer's form (docs/Dialects.md), static shapes.
+ * Guarantees: every rewritten subgraph computes the same values as before; ops made dead
+ * are erased. What looks like attention (a Softmax, HardSigmoid or Clip next to a MatMul,
+ * or an attention operator) but does not match stays as it is and gets the attribute
+ * `gcim.unfused = "<reason>"`, which the report lists; with `strict=1` that is an error. */
+#include "FuseAttention.h"
+#include "PassUtils.h"
+
+#include "gcim/Support/Diagnostics.h"
+#include "gcim/Support/IRHelpers.h"
+#include "gcim/Transforms/Passes.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { REASON_SIZE = 256 };
+
+/* A matched decomposed attention. */
+typedef struct Match {
+  MlirOperation nonlinearity; /* softmax, hard_sigmoid or clip */
+  MlirOperation valueMatMul;  /* its result becomes the attention's */
+  MlirValue q, v;
+  MlirValue keySource;        /* K = Transpose(keySource, keyPerm) */
+  int64_t keyPerm[4];
+  const char *kind;
+  double scale;
+  GcimMaskInfo mask;
+  bool hasMask;
+} Match;
+
+static bool setReason(char *reason, const char *format, const char *detail) {
+  snprintf(reason, REASON_SIZE, format, detail);
+  return false;
+}
+
+static const char *opName(MlirOperation op, char *buf, size_t size) {
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  snprintf(buf, size, "%.*s", (int)name.length, name.data);
+  return buf;
+}
+
+MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q,
+                             MlirValue k, MlirValue v, MlirValue scales, const char *kind,
+                             int causal, int64_t window, double scale) {
+  MlirContext ctx = mlirLocationGetContext(loc);
+  MlirType qt = mlirValueGetType(q), vt = mlirValueGetType(v);
+  int64_t dims[4] = {gcimTensorDim(qt, 0), gcimTensorDim(qt, 1), gcimTensorDim(qt, 2),
+                     gcimTensorDim(vt, 3)};
+  MlirType result = gcimTensorType(4, dims, mlirShapedTypeGetElementType(qt));
+  MlirNamedAttribute attrs[6] = {
+      gcimNamedString(ctx, "kind", kind), gcimNamedInt(ctx, "causal", causal),
+      gcimNamedInt(ctx, "window", window), gcimNamedF32(ctx, "scale", scale),
+      gcimNamedInt(ctx, "num_heads", dims[1]),
+      gcimNamedInt(ctx, "head_dim", gcimTensorDim(qt, 3))};
+  MlirValue operands[4] = {q, k, v, scales};
+  intptr_t count = mlirValueIsNull(scales) ? 3 : 4;
+  MlirOperation op =
+      gcimBuildOp(before, "gcim.attention", loc, count, operands, 1, &result, 6, attrs);
+  return mlirOperationGetResult(op, 0);
+}
+
+/* The nonlinearity's kind and the factor it applies to the scores. */
+static bool matchNonlinearity(MlirOperation op, Match *m, char *reason) {
+  m->nonlinearity = op;
+  m->scale = 1.0;
+  if (gcimOpIsA(op, "onnx.softmax")) {
+    int64_t axis = -1;
+    int64_t rank = gcimTensorRank(mlirValueGetType(mlirOperationGetOperand(op, 0)));
+    gcimOpGetIntAttr(op, "axis", &axis);
+    if (axis != -1 && axis != rank - 1)
+      return setReason(reason, "softmax is not over the last (key) axis%s", "");
+    m->kind = "softmax";
+    return true;
+  }
+  m->kind = "hardsigmoid";
+  if (gcimOpIsA(op, "onnx.hard_sigmoid")) {
+    double alpha = 0.2, beta = 0.5;
+    gcimOpGetFloatAttr(op, "alpha", &alpha);
+    gcimOpGetFloatAttr(op, "beta", &beta);
+    if (beta != 0.0)
+      return setReason(reason, "hardsigmoid with a non-zero beta is not the hardware's "
+                               "charge-to-pulse%s", "");
+    m->scale = alpha;
+    return true;
+  }
+  double lo = 0.0, hi = 0.0;
+  if (mlirOperationGetNumOperands(op) != 3 ||
+      !gcimValueScalarConstant(mlirOperationGetOperand(op, 1), &lo) ||
+      !gcimValueScalarConstant(mlirOperationGetOperand(op, 2), &hi) || lo != 0.0 ||
+      hi != 1.0)
+    return setReason(reason, "clip is not to [0, 1]%s", "");
+  return true;
+}
+
+/* The MatMul with V after the nonlinearity (an inference Dropout may sit between). */
+static bool matchValueMatMul(Match *m, char *reason) {
+  MlirValue probs = mlirOperationGetResult(m->nonlinearity, 0);
+  MlirOperation user = gcimValueSingleUser(probs);
+  if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.dropout") &&
+      gcimValueUseCount(mlirOperationGetResult(user, 0)) == 1 &&
+      (mlirOperationGetNumResults(user) == 1 ||
+       gcimValueUseCount(mlirOperationGetResult(user, 1)) == 0)) {
+    probs = mlirOperationGetResult(user, 0);
+    user = gcimValueSingleUser(probs);
+  }
+  if (mlirOperationIsNull(user) || !gcimOpIsA(user, "onnx.mat_mul") ||
+      !mlirValueEqual(mlirOperationGetOperand(user, 0), probs))
+    return setReason(reason, "the attention weights are not only multiplied by V%s", "");
+  m->valueMatMul = user;
+  m->v = mlirOperationGetOperand(user, 1);
+  if (gcimTensorRank(mlirValueGetType(m->v)) != 4)
+    return setReason(reason, "V is not a rank-4 (batch, heads, tokens, head_dim) tensor%s",
+                     "");
+  return true;
+}
+
+/* A scalar-constant Mul or Div on `value` (single use): multiplies *scale and returns
+ * the other operand, or a null value. */
+static MlirValue peelScalar(MlirValue value, double *scale) {
+  MlirOperation op;
+  double c;
+  if (gcimValueUseCount(value) != 1)
+    return (MlirValue){NULL};
+  if (gcimValueIsOp(value, "onnx.div", &op) &&
+      gcimValueScalarConstant(mlirOperationGetOperand(op, 1), &c) && c != 0.0) {
+    *scale /= c;
+    return mlirOperationGetOperand(op, 0);
+  }
+  if (gcimValueIsOp(value, "onnx.mul", &op))
+    for (int side = 0; side < 2; ++side)
+      if (gcimValueScalarConstant(mlirOperationGetOperand(op, side), &c)) {
+        *scale *= c;
+        return mlirOperationGetOperand(op, 1 - side);
+      }
+  return (MlirValue){NULL};
+}
+
+/* A mask op on `value`: returns the scores it masks (and records the mask), or null. */
+static MlirValue peelMask(MlirValue value, int64_t tq, int64_t tk, Match *m, char *reason,
+                          bool *failed) {
+  MlirOperation op;
+  MlirValue scores = {NULL}, mask = {NULL};
+  GcimMaskMode mode = GCIM_MASK_ADDITIVE;
+  if (gcimValueUseCount(value) != 1)
+    return scores;
+  if (gcimValueIsOp(value, "onnx.where", &op)) {
+    mask = mlirOperationGetOperand(op, 0);
+    if (gcimIsMaskFill(mlirOperationGetOperand(op, 2))) {
+      scores = mlirOperationGetOperand(op, 1);
+      mode = GCIM_MASK_TRUE_KEEPS;
+    } else if (gcimIsMaskFill(mlirOperationGetOperand(op, 1))) {
+      scores = mlirOperationGetOperand(op, 2);
+      mode = GCIM_MASK_TRUE_MASKS;
+    } else {
+      *failed = !setReason(reason, "the Where before the %s does not fill with a large "
+                                   "negative constant", m->kind);
+      return scores;
+    }
+  } else if (gcimValueIsOp(value, "onnx.add", &op)) {
+    MlirValue a = mlirOperationGetOperand(op, 0), b = mlirOperationGetOperand(op, 1);
+    int64_t probe[GCIM_MAX_RANK] = {0};
+    double ignored;
+    bool bConst = gcimMaskEval(b, probe, &ignored);
+    scores = bConst ? a : b;
+    mask = bConst ? b : a;
+    if (!gcimMaskEval(mask, probe, &ignored)) {
+      *failed = !setReason(reason, "the mask added to the scores is not a constant%s", "");
+      return (MlirValue){NULL};
+    }
+  } else {
+    return scores;
+  }
+  if (m->hasMask) {
+    *failed = !setReason(reason, "the scores are masked twice%s", "");
+    return (MlirValue){NULL};
+  }
+  if (!gcimMaskClassify(mask, mode, tq, tk, &m->mask, reason, REASON_SIZE)) {
+    *failed = true;
+    return (MlirValue){NULL};
+  }
+  m->hasMask = true;
+  return scores;
+}
+
+/* Walks from the nonlinearity's input through scales and masks to the QK MatMul. */
+static bool matchScores(Match *m, char *reason) {
+  MlirValue x = mlirOperationGetOperand(m->nonlinearity, 0);
+  int64_t dims[GCIM_MAX_RANK];
+  if (gcimTensorShape(mlirValueGetType(x), dims) != 4)
+    return setReason(reason, "the scores are not a rank-4 (batch, heads, q, k) tensor%s",
+                     "");
+  m->hasMask = false;
+  m->mask = (GcimMaskInfo){0, 0};
+  for (int steps = 0; steps < 8; ++steps) {
+    MlirOperation def = gcimValueDefOp(x);
+    char name[64];
+    if (!mlirOperationIsNull(def) && gcimOpIsA(def, "onnx.mat_mul")) {
+      if (gcimValueUseCount(x) != 1)
+        return setReason(reason, "the scores have users besides the %s", m->kind);
+      MlirValue q = mlirOperationGetOperand(def, 0), kt = mlirOperationGetOperand(def, 1);
+      MlirValue peeled = peelScalar(q, &m->scale);
+      m->q = mlirValueIsNull(peeled) ? q : peeled;
+      peeled = peelScalar(kt, &m->scale);
+      m->keySource = mlirValueIsNull(peeled) ? kt : peeled;
+      return true;
+    }
+    MlirValue next = peelScalar(x, &m->scale);
+    if (mlirValueIsNull(next)) {
+      bool failed = false;
+      next = peelMask(x, dims[2], dims[3], m, reason, &failed);
+      if (failed)
+        return false;
+    }
+    if (mlirValueIsNull(next))
+      return setReason(reason, "the scores come from '%s', not from a MatMul of q and k",
+                       mlirOperationIsNull(def) ? "an argument"
+                                                : opName(def, name, sizeof name));
+    x = next;
+  }
+  return setReason(reason, "too many ops between the QK MatMul and the %s", m->kind);
+}
+
+/* K (batch, heads, tokens, dim) = Transpose(source, perm) with kᵀ = the MatMul's rhs. */
+static bool matchKey(Match *m, char *reason) {
+  int64_t swap[4] = {0, 1, 3, 2}, inner[GCIM_MAX_RANK];
+  MlirValue kt = m->keySource;
+  MlirOperation transpose;
+  for (int i = 0; i < 4; ++i)
+    m->keyPerm[i] = swap[i];
+  if (gcimTensorRank(mlirValueGetType(kt)) != 4 ||
+      gcimTensorRank(mlirValueGetType(m->q)) != 4)
+    return setReason(reason, "q or the transposed k is not a rank-4 (batch, heads, ...) tensor%s", "");
+  if (gcimValueIsOp(kt, "onnx.transpose", &transpose) &&
+      gcimOpGetI64Array(transpose, "perm", inner, GCIM_MAX_RANK) == 4) {
+    m->keySource = mlirOperationGetOperand(transpose, 0);
+    for (int i = 0; i < 4; ++i)
+      m->keyPerm[i] = inner[swap[i]];
+    MlirValue peeled = peelScalar(m->keySource, &m->scale);
+    if (!mlirValueIsNull(peeled))
+      m->keySource = peeled;
+  }
+  return true;
+}
+
+static MlirValue rewriteMatch(Match *m) {
+  MlirOperation anchor = m->valueMatMul;
+  MlirLocation loc = mlirOperationGetLocation(anchor);
+  MlirValue k = gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm);
+  MlirValue out = gcimBuildAttention(anchor, loc, m->q, k, m->v, (MlirValue){NULL},
+                                     m->kind, m->mask.causal, m->mask.window, m->scale);
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(anchor, 0), out);
+  gcimEraseDeadOps(anchor);
+  return out;
+}
+
+/* True for ops that look like attention: a nonlinearity next to a MatMul. */
+static bool looksLikeAttention(MlirOperation op) {
+  if (!gcimOpIsA(op, "onnx.softmax") && !gcimOpIsA(op, "onnx.hard_sigmoid") &&
+      !gcimOpIsA(op, "onnx.clip"))
+    return false;
+  MlirOperation user = gcimValueSingleUser(mlirOperationGetResult(op, 0));
+  if (!mlirOperationIsNull(user) && (gcimOpIsA(user, "onnx.mat_mul") ||
+                                     gcimOpIsA(user, "onnx.dropout")))
+    return true;
+  MlirValue x = mlirOperationGetOperand(op, 0);
+  double ignored = 1.0;
+  for (int steps = 0; steps < 4; ++steps) {
+    MlirValue next = peelScalar(x, &ignored);
+    MlirOperation def = gcimValueDefOp(mlirValueIsNull(next) ? x : next);
+    if (mlirOperationIsNull(def))
+      return false;
+    if (gcimOpIsA(def, "onnx.mat_mul"))
+      return true;
+    if (!gcimOpIsA(def, "onnx.where") && !gcimOpIsA(def, "onnx.add") &&
+        mlirValueIsNull(next))
+      return false;
+    x = mlirValueIsNull(next) ? mlirOperationGetOperand(def, gcimOpIsA(def, "onnx.where"))
+                              : next;
+  }
+  return false;
+}
+
+static bool isAttentionOperator(MlirOperation op) {
+  return gcimOpIsA(op, "onnx.attention") || gcimOpIsA(op, "onnx.ms_attention") ||
+         gcimOpIsA(op, "onnx.ms_multi_head_attention") ||
+         gcimOpIsA(op, "onnx.gcim_gain_cell_attention");
+}
+
+typedef struct Candidates {
+  MlirOperation *ops;
+  size_t count, capacity;
+  bool oom;
+} Candidates;
+
+static MlirWalkResult collect(MlirOperation op, void *userData) {
+  Candidates *list = userData;
+  if (!isAttentionOperator(op) && !looksLikeAttention(op))
+    return MlirWalkResultAdvance;
+  if (list->count == list->capacity) {
+    size_t capacity = list->capacity ? 2 * list->capacity : 16;
+    MlirOperation *grown = realloc(list->ops, capacity * sizeof *grown);
+    if (!grown) {
+      list->oom = true;
+      return MlirWalkResultInterrupt;
+    }
+    list->ops = grown;
+    list->capacity = capacity;
+  }
+  list->ops[list->count++] = op;
+  return MlirWalkResultAdvance;
+}
+
+static int fuseDecomposed(MlirOperation op, char *reason) {
+  Match m;
+  memset(&m, 0, sizeof m);
+  if (!matchNonlinearity(op, &m, reason) || !matchValueMatMul(&m, reason) ||
+      !matchScores(&m, reason) || !matchKey(&m, reason))
+    return 0;
+  if (!m.hasMask && strcmp(m.kind, "softmax") != 0)
+    m.mask = (GcimMaskInfo){0, 0};
+  rewriteMatch(&m);
+  return 1;
+}
+
+static MlirLogicalResult runFuseAttention(MlirOperation module,
+                                          const GcimPassOptions *options);
+
+static const GcimPassOptionInfo fuseOptions[] = {
+    {"strict", "0", "1: attention-like subgraphs that do not match are errors"},
+};
+
+const GcimPassInfo gcimFuseAttentionPassInfo = {
+    "gcim-fuse-attention",
+    "Recognise attention subgraphs and operators and rewrite them to gcim.attention",
+    fuseOptions, sizeof fuseOptions / sizeof fuseOptions[0], runFuseAttention};
+
+static MlirLogicalResult runFuseAttention(MlirOperation module,
+                                          const GcimPassOptions *options) {
+  bool strict = atoi(gcimPassOptionsGet(options, &gcimFuseAttentionPassInfo, "strict")) != 0;
+  Candidates list = {NULL, 0, 0, false};
+  mlirOperationWalk(module, collect, &list, MlirWalkPostOrder);
+  bool ok = !list.oom;
+  if (list.oom)
+    gcimEmitError(mlirOperationGetLocation(module), "out of memory");
+  for (size_t i = 0; ok && i < list.count; ++i) {
+    MlirOperation op = list.ops[i];
+    char reason[REASON_SIZE] = "";
+    int fused = isAttentionOperator(op) ? gcimFuseAttentionOperator(op, reason, sizeof reason)
+                                        : fuseDecomposed(op, reason);
+    if (fused < 0) {
+      ok = false;
+    } else if (fused == 0) {
+      if (strict) {
+        gcimEmitError(mlirOperationGetLocation(op), "attention not fused: %s", reason);
+        ok = false;
+      } else {
+        gcimOpSetString(op, "gcim.unfused", reason);
+      }
+    }
+  }
+  free(list.ops);
+  return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
+}

@@ -1,0 +1,294 @@
+/* MapAttention.c: gcim-map-attention, attention heads onto gain-cell sub-tiles.
+ *
+ * Each gcim.attention (full sequence) and gcim.attention_step (streamed) becomes, under
+ * `attention=analog` (the default), the tile-level ops of hardware-model.md section 2:
+ * per-head scalers for q, k, v; gcim.kv_write of k, v into ring slots; gcim.qk_product
+ * (the first analog product); gcim.charge_to_pulse; gcim.pv_product (the second);
+ * gcim.readout per sub-tile; gcim.adder_tree over the token sub-tiles; the output scaler.
+ * Each head takes ceil(window/64) sub-tiles along the tokens and ceil(d/64) along the
+ * head dimension. The attentions are numbered in program order (`layer`), which names
+ * their K/V state.
+ *
+ * Semantics are never changed silently: softmax and hardsigmoid attention mapped to the
+ * hardware get its semantics, and the kv_write carries `gcim.warning` saying the model
+ * must be hardware-adapted (so does unbounded causal attention limited to the hardware
+ * window). `attention=digital` keeps every attention exact (marked gcim.mapping =
+ * "digital"). Attention the hardware cannot hold under `analog` is an error: a window
+ * longer than the hardware's, non-causal attention over more keys than the window,
+ * full-sequence causal attention longer than the window or with a KV cache (stream it
+ * first).
+ *
+ * Assumes: gcim.attention as gcim-verify accepts it; static shapes.
+ * Guarantees: every mapped head has exactly one kv_write before its two products; the
+ * scalers come from the `scales` operand or the hardware's defaults (a_q multiplied by
+ * the attention's `scale`). */
+#include "PassUtils.h"
+
+#include "gcim/Runtime/Hardware.h"
+#include "gcim/Support/Diagnostics.h"
+#include "gcim/Support/IRHelpers.h"
+#include "gcim/Transforms/Passes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct MapOptions {
+  bool analog;
+  GcimHardware hw;
+} MapOptions;
+
+typedef struct Head {
+  MlirOperation op;
+  MlirLocation loc;
+  MlirContext ctx;
+  MlirValue q, k, v, scales;
+  int64_t batch, heads, tq, tk, dim, vdim;
+  int64_t layer, window, tokenTiles, dimTiles;
+  int causal, streamed;
+  double scale;
+  MlirStringRef kind;
+  const char *warning;
+} Head;
+
+static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+static void readHead(MlirOperation op, int64_t layer, Head *h) {
+  memset(h, 0, sizeof *h);
+  h->op = op;
+  h->loc = mlirOperationGetLocation(op);
+  h->ctx = mlirOperationGetContext(op);
+  h->q = mlirOperationGetOperand(op, 0);
+  h->k = mlirOperationGetOperand(op, 1);
+  h->v = mlirOperationGetOperand(op, 2);
+  if (mlirOperationGetNumOperands(op) > 3)
+    h->scales = mlirOperationGetOperand(op, 3);
+  MlirType q = mlirValueGetType(h->q), k = mlirValueGetType(h->k);
+  h->batch = gcimTensorDim(q, 0);
+  h->heads = gcimTensorDim(q, 1);
+  h->tq = gcimTensorDim(q, 2);
+  h->dim = gcimTensorDim(q, 3);
+  h->tk = gcimTensorDim(k, 2);
+  h->vdim = gcimTensorDim(mlirValueGetType(h->v), 3);
+  h->streamed = gcimOpIsA(op, "gcim.attention_step");
+  int64_t causal = 1, window = 0;
+  gcimOpGetIntAttr(op, "causal", &causal);
+  gcimOpGetIntAttr(op, "window", &window);
+  gcimOpGetIntAttr(op, "layer", &layer);
+  h->causal = h->streamed || causal != 0;
+  h->window = window;
+  h->layer = layer;
+  h->scale = 1.0;
+  gcimOpGetFloatAttr(op, "scale", &h->scale);
+  gcimOpGetStringAttr(op, "kind", &h->kind);
+}
+
+/* Whether the hardware can hold the head; sets the mapped window and the warning. */
+static bool checkCapacity(Head *h, const GcimHardware *hw) {
+  int64_t m = hw->window;
+  if (h->window > m) {
+    gcimEmitError(h->loc, "attention window of %lld tokens exceeds the hardware window of "
+                          "%lld tokens; use --attention=digital",
+                  (long long)h->window, (long long)m);
+    return false;
+  }
+  int64_t mapped = h->window > 0 ? h->window : m;
+  if (!h->causal && h->tk > mapped) {
+    gcimEmitError(h->loc, "non-causal attention over %lld tokens does not fit the hardware "
+                          "window of %lld tokens; use --attention=digital",
+                  (long long)h->tk, (long long)mapped);
+    return false;
+  }
+  if (h->causal && !h->streamed && h->tq != h->tk) {
+    gcimEmitError(h->loc, "full-sequence attention with a KV cache (%lld queries, %lld keys) "
+                          "must be streamed first (gcim-stream)",
+                  (long long)h->tq, (long long)h->tk);
+    return false;
+  }
+  if (h->causal && !h->streamed && h->tk > mapped) {
+    gcimEmitError(h->loc, "full-sequence causal attention over %lld tokens exceeds the window "
+                          "of %lld tokens; stream it first (gcim-stream) or use "
+                          "--attention=digital",
+                  (long long)h->tk, (long long)mapped);
+    return false;
+  }
+  if (!gcimStringRefEquals(h->kind, "gaincell"))
+    h->warning = "attention of kind softmax or hardsigmoid mapped with the hardware's "
+                 "semantics: the model must be hardware-adapted";
+  else if (h->window == 0 && h->causal)
+    h->warning = "unbounded causal attention limited to the hardware window";
+  h->window = mapped;
+  h->tokenTiles = ceilDiv(mapped, hw->arrayRows);
+  h->dimTiles = ceilDiv(h->dim > h->vdim ? h->dim : h->vdim, hw->arrayCols);
+  return true;
+}
+
+/* The (heads, 8) scalers: the operand, or the defaults with a_q = scale. */
+static MlirValue scalersFor(Head *h) {
+  if (!mlirValueIsNull(h->scales))
+    return h->scales;
+  int64_t count = h->heads * GCIM_SCALER_COUNT;
+  float *values = malloc((size_t)count * sizeof *values);
+  if (!values)
+    return (MlirValue){NULL};
+  for (int64_t i = 0; i < count; ++i)
+    values[i] = gcimDefaultScalers[i % GCIM_SCALER_COUNT];
+  for (int64_t i = 0; i < h->heads; ++i)
+    values[i * GCIM_SCALER_COUNT] = (float)h->scale;
+  int64_t dims[2] = {h->heads, GCIM_SCALER_COUNT};
+  MlirType type = gcimTensorType(2, dims, mlirF32TypeGet(h->ctx));
+  MlirNamedAttribute value = mlirNamedAttributeGet(
+      mlirIdentifierGet(h->ctx, mlirStringRefCreateFromCString("value")),
+      mlirDenseElementsAttrFloatGet(type, count, values));
+  free(values);
+  return mlirOperationGetResult(
+      gcimBuildOp(h->op, "onnx.constant", h->loc, 0, NULL, 1, &type, 1, &value), 0);
+}
+
+static MlirValue buildScaler(Head *h, MlirValue x, MlirValue scales, int index) {
+  MlirNamedAttribute attrs[2] = {gcimNamedInt(h->ctx, "a_index", index),
+                                 gcimNamedInt(h->ctx, "b_index", index + 1)};
+  MlirValue operands[2] = {x, scales};
+  MlirType type = mlirValueGetType(x);
+  return mlirOperationGetResult(
+      gcimBuildOp(h->op, "gcim.scaler", h->loc, 2, operands, 1, &type, 2, attrs), 0);
+}
+
+static MlirValue buildUnary(Head *h, const char *name, MlirValue x, int64_t last,
+                            bool collapse, intptr_t nAttrs, const MlirNamedAttribute *attrs) {
+  int64_t dims[GCIM_MAX_RANK];
+  int rank = gcimTensorShape(mlirValueGetType(x), dims);
+  if (collapse) {
+    dims[3] = dims[4];
+    rank = 4;
+  } else if (last > 0) {
+    dims[rank - 1] = last;
+  }
+  MlirType type = gcimTensorType(rank, dims, mlirF32TypeGet(h->ctx));
+  return mlirOperationGetResult(
+      gcimBuildOp(h->op, name, h->loc, 1, &x, 1, &type, nAttrs, attrs), 0);
+}
+
+static void buildTileOps(Head *h, const GcimHardware *hw) {
+  MlirValue scales = scalersFor(h);
+  MlirValue q = buildScaler(h, h->q, scales, 0), k = buildScaler(h, h->k, scales, 2);
+  MlirValue v = buildScaler(h, h->v, scales, 4);
+  MlirValue kv[2] = {k, v};
+  MlirNamedAttribute write[8] = {
+      gcimNamedInt(h->ctx, "layer", h->layer), gcimNamedInt(h->ctx, "window", h->window),
+      gcimNamedInt(h->ctx, "token_tiles", h->tokenTiles),
+      gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles),
+      gcimNamedInt(h->ctx, "streamed", h->streamed)};
+  intptr_t writeCount = 5;
+  char kind[32];
+  snprintf(kind, sizeof kind, "%.*s", (int)h->kind.length, h->kind.data);
+  write[writeCount++] = gcimNamedString(h->ctx, "gcim.kind", kind);
+  if (h->warning)
+    write[writeCount++] = gcimNamedString(h->ctx, "gcim.warning", h->warning);
+  gcimBuildOp(h->op, "gcim.kv_write", h->loc, 2, kv, 0, NULL, writeCount, write);
+  int64_t dims[5] = {h->batch, h->heads, h->tq, h->tokenTiles, hw->arrayRows};
+  MlirType chargeType = gcimTensorType(5, dims, mlirF32TypeGet(h->ctx));
+  MlirNamedAttribute product[4] = {
+      gcimNamedInt(h->ctx, "layer", h->layer), gcimNamedInt(h->ctx, "causal", h->causal),
+      gcimNamedInt(h->ctx, "token_tiles", h->tokenTiles),
+      gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles)};
+  MlirValue s = mlirOperationGetResult(
+      gcimBuildOp(h->op, "gcim.qk_product", h->loc, 1, &q, 1, &chargeType, 4, product), 0);
+  MlirNamedAttribute first = gcimNamedF32(h->ctx, "saturation", hw->firstProductSaturation);
+  MlirValue phi = buildUnary(h, "gcim.charge_to_pulse", s, 0, false, 1, &first);
+  MlirNamedAttribute second[3] = {product[0], product[2], product[3]};
+  MlirValue y = buildUnary(h, "gcim.pv_product", phi, h->vdim, false, 3, second);
+  MlirNamedAttribute readout = gcimNamedF32(h->ctx, "saturation", hw->outputSaturation);
+  MlirValue z = buildUnary(h, "gcim.readout", y, 0, false, 1, &readout);
+  MlirValue sum = buildUnary(h, "gcim.adder_tree", z, 0, true, 0, NULL);
+  MlirValue out = buildScaler(h, sum, scales, 6);
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(h->op, 0), out);
+  gcimEraseDeadOps(h->op);
+}
+
+typedef struct OpList {
+  MlirOperation *ops;
+  size_t count, capacity;
+  bool oom;
+} OpList;
+
+static MlirWalkResult collectAttention(MlirOperation op, void *userData) {
+  OpList *list = userData;
+  if (!gcimOpIsA(op, "gcim.attention") && !gcimOpIsA(op, "gcim.attention_step"))
+    return MlirWalkResultAdvance;
+  if (list->count == list->capacity) {
+    size_t capacity = list->capacity ? 2 * list->capacity : 16;
+    MlirOperation *grown = realloc(list->ops, capacity * sizeof *grown);
+    if (!grown) {
+      list->oom = true;
+      return MlirWalkResultInterrupt;
+    }
+    list->ops = grown;
+    list->capacity = capacity;
+  }
+  list->ops[list->count++] = op;
+  return MlirWalkResultAdvance;
+}
+
+static MlirLogicalResult runMapAttention(MlirOperation module,
+                                         const GcimPassOptions *options);
+
+static const GcimPassOptionInfo mapOptions[] = {
+    {"attention", "analog", "analog: the hardware's semantics; digital: exact attention"},
+    {"window", "1024", "the hardware's sliding window in tokens"},
+    {"array-rows", "64", "tokens per sub-tile (array rows)"},
+    {"array-cols", "64", "head dimensions per sub-tile (array columns)"},
+};
+
+const GcimPassInfo gcimMapAttentionPassInfo = {
+    "gcim-map-attention", "Map attention heads onto gain-cell sub-tiles as tile-level ops",
+    mapOptions, sizeof mapOptions / sizeof mapOptions[0], runMapAttention};
+
+static bool parseOptions(MlirOperation module, const GcimPassOptions *options,
+                         MapOptions *map) {
+  const GcimPassInfo *info = &gcimMapAttentionPassInfo;
+  const char *mode = gcimPassOptionsGet(options, info, "attention");
+  gcimHardwareInitDefault(&map->hw);
+  map->analog = strcmp(mode, "analog") == 0;
+  map->hw.window = atoi(gcimPassOptionsGet(options, info, "window"));
+  map->hw.arrayRows = atoi(gcimPassOptionsGet(options, info, "array-rows"));
+  map->hw.arrayCols = atoi(gcimPassOptionsGet(options, info, "array-cols"));
+  MlirLocation loc = mlirOperationGetLocation(module);
+  if (!map->analog && strcmp(mode, "digital") != 0) {
+    gcimEmitError(loc, "option 'attention' of gcim-map-attention must be analog or digital, "
+                       "not '%s'", mode);
+    return false;
+  }
+  if (map->hw.window <= 0 || map->hw.arrayRows <= 0 || map->hw.arrayCols <= 0) {
+    gcimEmitError(loc, "options 'window', 'array-rows' and 'array-cols' of "
+                       "gcim-map-attention must be positive");
+    return false;
+  }
+  return true;
+}
+
+static MlirLogicalResult runMapAttention(MlirOperation module,
+                                         const GcimPassOptions *options) {
+  MapOptions map;
+  if (!parseOptions(module, options, &map))
+    return mlirLogicalResultFailure();
+  OpList list = {NULL, 0, 0, false};
+  mlirOperationWalk(module, collectAttention, &list, MlirWalkPreOrder);
+  bool ok = !list.oom;
+  for (size_t i = 0; ok && i < list.count; ++i) {
+    Head head;
+    readHead(list.ops[i], (int64_t)i, &head);
+    if (!map.analog) {
+      gcimOpSetString(head.op, "gcim.mapping", "digital");
+      gcimOpSetInt(head.op, "gcim.layer", head.layer);
+      continue;
+    }
+    if (!checkCapacity(&head, &map.hw)) {
+      ok = false;
+      continue;
+    }
+    buildTileOps(&head, &map.hw);
+  }
+  free(list.ops);
+  return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
+}

@@ -1,0 +1,37 @@
+// RUN: not gcim-opt --split-input-file --gcim-map-attention %s 2>&1 | FileCheck %s
+// RUN: not gcim-opt --gcim-map-attention=attention=exact %s 2>&1 | FileCheck %s --check-prefix=MODE
+// RUN: not gcim-opt --gcim-map-attention=window=0 %s 2>&1 | FileCheck %s --check-prefix=SIZE
+
+// Attention the hardware cannot hold under --attention=analog; bad options.
+// MODE: error: option 'attention' of gcim-map-attention must be analog or digital, not 'exact'
+// SIZE: error: options 'window', 'array-rows' and 'array-cols' of gcim-map-attention must be positive
+
+// CHECK: map-attention-invalid.mlir:[[# @LINE + 2]]:8: error: attention window of 2048 tokens exceeds the hardware window of 1024 tokens; use --attention=digital
+func.func @window_too_long(%q: tensor<1x1x8x64xf32>) -> tensor<1x1x8x64xf32> {
+  %0 = "gcim.attention"(%q, %q, %q) {kind = "gaincell", causal = 1 : i64, window = 2048 : i64, scale = 1.0 : f32, num_heads = 1 : i64, head_dim = 64 : i64} : (tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>) -> tensor<1x1x8x64xf32>
+  return %0 : tensor<1x1x8x64xf32>
+}
+
+// -----
+
+// CHECK: error: non-causal attention over 2000 tokens does not fit the hardware window of 1024 tokens; use --attention=digital
+func.func @non_causal_too_long(%q: tensor<1x1x2000x64xf32>) -> tensor<1x1x2000x64xf32> {
+  %0 = "gcim.attention"(%q, %q, %q) {kind = "softmax", causal = 0 : i64, window = 0 : i64, scale = 0.125 : f32, num_heads = 1 : i64, head_dim = 64 : i64} : (tensor<1x1x2000x64xf32>, tensor<1x1x2000x64xf32>, tensor<1x1x2000x64xf32>) -> tensor<1x1x2000x64xf32>
+  return %0 : tensor<1x1x2000x64xf32>
+}
+
+// -----
+
+// CHECK: error: full-sequence causal attention over 2000 tokens exceeds the window of 1024 tokens; stream it first (gcim-stream) or use --attention=digital
+func.func @causal_too_long(%q: tensor<1x1x2000x64xf32>) -> tensor<1x1x2000x64xf32> {
+  %0 = "gcim.attention"(%q, %q, %q) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.125 : f32, num_heads = 1 : i64, head_dim = 64 : i64} : (tensor<1x1x2000x64xf32>, tensor<1x1x2000x64xf32>, tensor<1x1x2000x64xf32>) -> tensor<1x1x2000x64xf32>
+  return %0 : tensor<1x1x2000x64xf32>
+}
+
+// -----
+
+// CHECK: error: full-sequence attention with a KV cache (1 queries, 8 keys) must be streamed first (gcim-stream)
+func.func @cache_not_streamed(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32> {
+  %0 = "gcim.attention"(%q, %k, %k) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.125 : f32, num_heads = 1 : i64, head_dim = 64 : i64} : (tensor<1x1x1x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32>
+  return %0 : tensor<1x1x1x64xf32>
+}
