@@ -12,6 +12,7 @@
 #include "mlir-c/IR.h"
 #include "mlir-c/Pass.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,8 @@ int main(int argc, char **argv) {
   gcimDiagnosticPrinterAttach(ctx, stderr);
   GcimOnnxImportOptions importOptions = {.inputShapes = options.inputShapes,
                                          .inputShapeCount = options.inputShapeCount};
+  if (options.emit == EMIT_C) /* the emitter reads weights from dense attributes */
+    importOptions.resourceThreshold = SIZE_MAX;
   if (options.verbose)
     fprintf(stderr, "gcim-compile: importing %s\n", options.inputPath);
   if (mlirLogicalResultIsFailure(

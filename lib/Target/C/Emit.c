@@ -176,7 +176,7 @@ static bool collectValues(EmitState *state, MlirBlock body) {
 static void writeShapeTables(EmitState *state) {
   for (size_t i = 0; i < state->valueCount; ++i) {
     ValueInfo *info = &state->values[i];
-    if (info->rank == 0)
+    if (!info->dimsUsed)
       continue;
     fprintf(state->decls, "static const int64_t %s_d[] = {", info->name);
     for (int d = 0; d < info->rank; ++d)
@@ -272,9 +272,16 @@ MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) 
   state.body = tmpfile();
   state.decls = tmpfile();
   bool ok = state.body && state.decls && collectValues(&state, body);
+  ok = ok && emitBody(&state, body);
   if (ok) {
+    char dims[32];
+    for (size_t i = 0; i < state.valueCount; ++i) /* the I/O tables name these shapes */
+      if (state.values[i].storage == STORAGE_INPUT)
+        emitDims(&state, &state.values[i], dims);
+    for (size_t i = 0; i < state.outputCount; ++i)
+      emitDims(&state, state.outputs[i], dims);
     writeShapeTables(&state);
-    ok = emitBody(&state, body) && emitWriteOutputs(&state);
+    ok = emitWriteOutputs(&state);
   }
   if (state.body)
     fclose(state.body);

@@ -36,6 +36,7 @@ typedef struct ValueInfo {
   int64_t lastUse; /* index of the last op using the value; -1: unused */
   bool freed;
   bool declared; /* its C pointer variable exists in PREFIX_run */
+  bool dimsUsed; /* its shape table NAME_d is referenced */
   char name[24];   /* C name: in3, w7, v12 */
 } ValueInfo;
 

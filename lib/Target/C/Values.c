@@ -143,6 +143,7 @@ const char *emitDims(EmitState *state, ValueInfo *info, char buffer[32]) {
   (void)state;
   if (info->rank == 0)
     return "NULL";
+  info->dimsUsed = true;
   snprintf(buffer, 32, "%s_d", info->name);
   return buffer;
 }
