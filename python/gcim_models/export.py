@@ -30,6 +30,8 @@ class ExportOptions:
     def resolve(self, config: GPT2Config):
         if self.opset not in (14, 17):
             raise ValueError(f"opset must be 14 or 17, got {self.opset}")
+        if self.past is not None and not self.kv_cache:
+            raise ValueError("a past length needs --kv-cache")
         seq = self.seq if self.seq is not None else (1 if self.kv_cache else config.context)
         past = 0
         if self.kv_cache:
@@ -38,8 +40,6 @@ class ExportOptions:
             raise ValueError(f"bad shape: batch {self.batch}, seq {seq}, past {past}")
         if seq + past > config.context:
             raise ValueError(f"seq + past = {seq + past} exceeds the context {config.context}")
-        if past and not self.kv_cache:
-            raise ValueError("a past length needs --kv-cache")
         return seq, past
 
 
