@@ -90,6 +90,9 @@ def save_model(proto: onnx.ModelProto, path: str, external_data: bool = False):
     base = os.path.basename(path)
     fd, tmp = tempfile.mkstemp(prefix="." + base + ".", suffix=".tmp", dir=directory)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
     tmp_data = None
     try:
         if external_data:
