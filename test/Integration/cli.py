@@ -113,6 +113,14 @@ def test_export(check, tmp):
                  proc.returncode == 0 and proc.stdout.count("\n") == 1
                  and proc.stdout.startswith(f"export_gpt2: wrote {embedded}: 1 layers"),
                  proc.stdout.strip() + proc.stderr.strip()[-300:])
+    again = os.path.join(tmp, "again.onnx")
+    other_seed = os.path.join(tmp, "seed4.onnx")
+    run([sys.executable, EXPORT] + common + ["-o", again])
+    run([sys.executable, EXPORT] + common + ["--seed", "4", "-o", other_seed])
+    with open(embedded, "rb") as f1, open(again, "rb") as f2, open(other_seed, "rb") as f3:
+        a, b, c = f1.read(), f2.read(), f3.read()
+    check.expect("export_gpt2.py is deterministic: same seed, same bytes; other seed differs",
+                 a == b and a != c)
     external = os.path.join(tmp, "external.onnx")
     proc = run([sys.executable, EXPORT] + common + ["--external-data", "-o", external])
     data = external + ".data"

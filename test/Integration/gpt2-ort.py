@@ -138,6 +138,7 @@ def main():
     p.add_argument("--layers", type=int, default=1)
     p.add_argument("--heads", type=int, default=2)
     p.add_argument("--head-dim", type=int, default=32)
+    p.add_argument("--embd", type=int, default=None)
     p.add_argument("--vocab", type=int, default=96)
     p.add_argument("--context", type=int, default=32)
     p.add_argument("--opset", type=int, default=17)
@@ -151,12 +152,13 @@ def main():
     p.add_argument("--decode-total", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
-    name = (f"gpt2-ort L{args.layers} H{args.heads} D{args.head_dim} opset {args.opset} "
+    name = (f"gpt2-ort L{args.layers} H{args.heads} D{args.head_dim}"
+            f"{f' E{args.embd}' if args.embd else ''} opset {args.opset} "
             f"gelu {args.gelu}{' kv-cache' if args.kv_cache else ''}"
             f"{' dynamic' if args.dynamic else ''}")
     print(name)
     config = GPT2Config(layers=args.layers, heads=args.heads, head_dim=args.head_dim,
-                        vocab=args.vocab, context=args.context, gelu=args.gelu, seed=args.seed,
+                        embd=args.embd, vocab=args.vocab, context=args.context, gelu=args.gelu, seed=args.seed,
                         init_std=0.1)
     model = GPT2(config).eval()
     seq = args.seq
