@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """cli.py: e2e test of the command-line tools: ort-run.js (.npy round trip of every
 supported dtype through Identity models, v1 and v2 headers, 0-d and empty tensors, errors
-with exit status 1 and no partial output) and export_gpt2.py (summary line, external data
-giving the same ONNX Runtime result as embedded weights, errors with exit status 1).
+with exit status 1 and no partial output), export_gpt2.py (summary line, determinism, external
+data giving the same ONNX Runtime result as embedded weights, errors with exit status 1) and
+make_attention_models.py's errors.
 """
 import os
 import subprocess
@@ -152,6 +153,17 @@ def test_export(check, tmp):
     expect_error("with a past but no cache", common + ["--seq", "4", "--past", "2"],
                  "a past length needs --kv-cache")
     expect_error("with zero heads", ["--heads", "0"], "heads must be positive")
+    expect_error("with a bad opset (usage error)", ["--opset", "15"], "invalid choice: 15")
+    forms = os.path.join(SRC_ROOT, "python", "make_attention_models.py")
+    out = os.path.join(tmp, "form.onnx")
+    proc = run([sys.executable, forms, "--form", "nope", "-o", out])
+    check.expect("make_attention_models.py with an unknown form: exit 1, lists the forms",
+                 proc.returncode == 1 and "unknown form 'nope'" in proc.stderr
+                 and "hardsigmoid-clip" in proc.stderr and not os.path.exists(out),
+                 proc.stderr.strip()[-300:])
+    proc = run([sys.executable, forms, "--form", "hardsigmoid"])
+    check.expect("make_attention_models.py without -o: exit 1",
+                 proc.returncode == 1 and "--form needs -o" in proc.stderr, proc.stderr.strip())
     proc = run([sys.executable, EXPORT] + common + ["-o", os.path.join(tmp, "no", "m.onnx")])
     check.expect("export_gpt2.py into a missing directory: exit 1",
                  proc.returncode == 1 and "does not exist" in proc.stderr, proc.stderr.strip())

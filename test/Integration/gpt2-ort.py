@@ -69,11 +69,7 @@ def test_no_cache(check, config, model, path, args, rng):
         out = run_ort(path, {"input_ids": ids})
         check.close(f"logits B={batch} T={seq}", out["logits"], ref)
     # A plausible bug to reject: the same model without its causal mask.
-    mutated = GPT2(config).eval()
-    mutated.load_state_dict(model.state_dict())
-    for block in mutated.h:
-        block.attn.bias.fill_(True)
-    wrong, _ = torch_run(mutated, ids)
+    wrong, _ = torch_run(without_mask(model), ids)
     check_rejects(check, "a model without causal mask", out["logits"], wrong)
 
 
@@ -85,9 +81,13 @@ def test_static_cache(check, config, model, path, args, rng):
     out = run_ort(path, kv_feeds(config, ids[:, past:], past_kv))
     check.close(f"logits T={seq} after past {past}", out["logits"], ref_logits[:, past:])
     check_presents(check, f"past {past} + T={seq}", ort_presents(config, out), ref_presents)
-    # A plausible bug to reject: the cache ignored.
-    wrong, _ = torch_run(model, ids[:, past:])
-    check_rejects(check, "a run that ignores the past", out["logits"], wrong)
+    # A plausible bug to reject: the cache ignored (or, with no past, the mask).
+    if past:
+        wrong, _ = torch_run(model, ids[:, past:])
+        check_rejects(check, "a run that ignores the past", out["logits"], wrong)
+    else:
+        wrong, _ = torch_run(without_mask(model), ids)
+        check_rejects(check, "a model without causal mask", out["logits"], wrong)
 
 
 def test_dynamic_cache(check, config, model, path, args, rng):
@@ -124,6 +124,14 @@ def test_dynamic_cache(check, config, model, path, args, rng):
     wrong = np.concatenate([torch_run(model, ids[:, t:t + 1])[0] for t in range(prefill, total)],
                            axis=1)
     check_rejects(check, "decoding that ignores the past", np.concatenate(steps, axis=1), wrong)
+
+
+def without_mask(model):
+    mutated = GPT2(model.config).eval()
+    mutated.load_state_dict(model.state_dict())
+    for block in mutated.h:
+        block.attn.bias.fill_(True)
+    return mutated
 
 
 def check_rejects(check, what, got, wrong):
