@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""codegen-analog.py: e2e test of analog attention in the generated C: ai.gcim
+GainCellAttention models (and fused softmax attention under --attention=analog) compiled
+with gcim-compile, built, run, and compared with the independent numpy model of the
+hardware (python/gcim_reference, written from hardware-model.md).
+
+Tolerance (the simulator's): at most 0.1 % of the outputs differ, each by exactly one
+output step (|a_o| * 2/31, a summation-order tie flipping a quantiser), all others within
+1e-5. Runs are also checked to be bit-identical across two runs of the program.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from codegenharness import build, compile_model, run_program  # noqa: E402
+from ortharness import Checker  # noqa: E402
+
+from gcim_reference import DEFAULT_SCALES, Params, attention, compare  # noqa: E402
+
+FORMS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "python",
+                     "make_attention_models.py")
+
+
+def make_form(form, path, heads, seq, head_dim):
+    subprocess.run([sys.executable, FORMS, "--form", form, "-o", path, "--heads", str(heads),
+                    "--seq", str(seq), "--head-dim", str(head_dim), "--batch", "2"],
+                   check=True, capture_output=True)
+
+
+def linear_hw(tmp):
+    """The linear cell as a hardware description file (gcim-sim hardware writes defaults)."""
+    path = os.path.join(tmp, "linear.json")
+    text = subprocess.run([os.environ.get("GCIM_SIM", "gcim-sim"), "hardware", "--model",
+                           "linear"], check=True, capture_output=True, text=True).stdout
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def check_form(check, tmp, form, heads, seq, head_dim):
+    model_path = os.path.join(tmp, f"{form}.onnx")
+    make_form(form, model_path, heads, seq, head_dim)
+    proto = onnx.load(model_path)
+    scales = [numpy_helper.to_array(t) for t in proto.graph.initializer
+              if list(t.dims) == [heads, 8]]
+    scales = scales[0] if scales else np.tile(DEFAULT_SCALES, (heads, 1)).astype(np.float32)
+    linear = form.endswith("linear")
+    flags = ["--hw", linear_hw(tmp)] if linear else []
+    out = os.path.join(tmp, f"out-{form}")
+    compile_model(model_path, out, *flags)
+    build(out)
+    rng = np.random.RandomState(seq)
+    inputs = {n: rng.randn(2, heads, seq, head_dim).astype(np.float32) for n in "qkv"}
+    stats = os.path.join(tmp, "stats.json")
+    got = run_program(out, "model", inputs, ["--stats", stats])
+    again = run_program(out, "model", inputs)
+    (name, y), = got.items()
+    check.expect(f"{form}: two runs are bit-identical", np.array_equal(y, again[name]))
+    params = Params(model="linear" if linear else "nonlinear")
+    ref = attention(inputs["q"], inputs["k"], inputs["v"], scales, params)
+    ok, message = compare(y, ref, scales, params)
+    check.expect(f"{form} (H {heads}, T {seq}, D {head_dim}) matches the numpy reference", ok,
+                 message)
+    with open(stats) as f:
+        counters = json.load(f)
+    check.expect(f"{form}: the simulator counted one token per (batch, head, step)",
+                 counters["tokens"] == 2 * heads * seq, str(counters["tokens"]))
+
+
+def main():
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    check = Checker(1e-5)
+    with tempfile.TemporaryDirectory(prefix="gcim-analog-") as tmp:
+        for form, heads, seq, head_dim in [("gcim-gaincell", 2, 8, 64),
+                                           ("gcim-gaincell", 3, 70, 32),
+                                           ("gcim-gaincell", 1, 20, 128)]:
+            check_form(check, tmp, form, heads, seq, head_dim)
+    return check.finish(os.path.basename(__file__))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""codegenharness.py: shared helpers of the code-generation e2e tests: compile an ONNX
+model with gcim-compile, build the output folder with a C compiler, and run its program on
+.npy inputs."""
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+
+STRICT_CFLAGS = "-O2 -Wall -Wextra -Wpedantic -Werror"
+
+
+def gcim_compile():
+    return os.environ.get("GCIM_COMPILE", "gcim-compile")
+
+
+def compile_model(model_path, out_dir, *flags, prefix="model"):
+    """gcim-compile MODEL -o OUT --emit-main --name PREFIX FLAGS...; raises with stderr."""
+    cmd = [gcim_compile(), model_path, "-o", out_dir, "--emit-main", "--name", prefix,
+           *flags]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc
+
+
+def build(out_dir, cc="cc", cflags=STRICT_CFLAGS, ldflags=""):
+    """make -C OUT with the given compiler and flags (warnings are errors by default)."""
+    proc = subprocess.run(["make", "-C", out_dir, "-j2", f"CC={cc}", f"CFLAGS={cflags}",
+                           f"LDFLAGS={ldflags}"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"building {out_dir} with {cc} failed:\n{proc.stdout}\n{proc.stderr}")
+
+
+def run_program(out_dir, prefix, inputs, extra=()):
+    """Runs OUT/PREFIX on {name: array}; returns ({output file stem: array}, stderr)."""
+    with tempfile.TemporaryDirectory(prefix="gcim-run-") as tmp:
+        cmd = [os.path.join(out_dir, prefix), "--output-dir", os.path.join(tmp, "out")]
+        for i, (name, array) in enumerate(inputs.items()):
+            path = os.path.join(tmp, f"in{i}.npy")
+            np.save(path, array)
+            cmd += ["--input", f"{name}={path}"]
+        cmd += list(extra)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr}")
+        out = os.path.join(tmp, "out")
+        return {f[:-4]: np.load(os.path.join(out, f)) for f in sorted(os.listdir(out))}
+
+
+def read_tree(folder):
+    """{relative path: bytes} of every file under `folder` except build products."""
+    files = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            if name.endswith((".o", ".a")) or "." not in name and name != "Makefile":
+                continue
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, folder)] = f.read()
+    return files
