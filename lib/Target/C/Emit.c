@@ -203,13 +203,18 @@ static void releaseDeadOperands(EmitState *state, ArenaPlan *plan, MlirOperation
   }
 }
 
+/* The graph outputs, copied into the caller's buffers at the end of PREFIX_run. */
 static bool recordOutputs(EmitState *state, MlirOperation returnOp) {
   state->outputCount = (size_t)mlirOperationGetNumOperands(returnOp);
   state->outputs = calloc(state->outputCount ? state->outputCount : 1, sizeof(ValueInfo *));
   if (!state->outputs)
     return false;
-  for (size_t i = 0; i < state->outputCount; ++i)
-    state->outputs[i] = emitLookup(state, mlirOperationGetOperand(returnOp, (intptr_t)i));
+  for (size_t i = 0; i < state->outputCount; ++i) {
+    ValueInfo *info = emitLookup(state, mlirOperationGetOperand(returnOp, (intptr_t)i));
+    state->outputs[i] = info;
+    fprintf(state->body, "  memcpy(o%zu, %s, %llu);\n", i, emitRef(state, info),
+            (unsigned long long)info->bytes);
+  }
   return true;
 }
 

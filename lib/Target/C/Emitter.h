@@ -97,7 +97,9 @@ void emitComment(EmitState *state, MlirOperation op);
 const char *emitRef(EmitState *state, ValueInfo *info);
 ValueInfo *emitOperand(EmitState *state, MlirOperation op, intptr_t i);
 ValueInfo *emitResult(EmitState *state, MlirOperation op, intptr_t i);
-/* Operand `index` of optional/variadic group `group` (operandSegmentSizes), or NULL. */
+/* Operand `index` of optional/variadic group `group` (operandSegmentSizes), or NULL;
+ * emitGroupValue does not declare its C pointer (for compile-time constants). */
+ValueInfo *emitGroupValue(EmitState *state, MlirOperation op, int group, int index);
 ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int index);
 /* Writes a float literal that C99 reads back exactly (INFINITY, NAN included). */
 void emitFloatLiteral(FILE *out, double value);

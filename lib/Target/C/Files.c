@@ -200,11 +200,6 @@ static void writeRun(EmitState *state, FILE *out) {
         "  const unsigned char *const w = s->weights;\n  (void)arena;\n  (void)w;\n",
         out);
   copyStream(state->body, out);
-  for (size_t i = 0; i < state->outputCount; ++i) {
-    ValueInfo *info = state->outputs[i];
-    fprintf(out, "  memcpy(o%zu, %s, %llu);\n", i, info->name,
-            (unsigned long long)info->bytes);
-  }
   fputs("  return 0;\n}\n\n", out);
   fprintf(out, "int %s_run_io(%s_state *s, const void *const *inputs, void *const *outputs) "
                "{\n  (void)inputs;\n  (void)outputs;\n  return %s_run(s",

@@ -105,7 +105,7 @@ ValueInfo *emitResult(EmitState *state, MlirOperation op, intptr_t i) {
   return info;
 }
 
-ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int index) {
+ValueInfo *emitGroupValue(EmitState *state, MlirOperation op, int group, int index) {
   MlirAttribute sizes = mlirOperationGetAttributeByName(
       op, mlirStringRefCreateFromCString("operandSegmentSizes"));
   intptr_t start = 0, length = 0;
@@ -121,7 +121,14 @@ ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int i
   }
   if (index >= length)
     return NULL;
-  return emitOperand(state, op, start + index);
+  return emitLookup(state, mlirOperationGetOperand(op, start + index));
+}
+
+ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int index) {
+  ValueInfo *info = emitGroupValue(state, op, group, index);
+  if (info)
+    emitRef(state, info);
+  return info;
 }
 
 void emitFloatLiteral(FILE *out, double value) {
@@ -129,8 +136,12 @@ void emitFloatLiteral(FILE *out, double value) {
     fputs("NAN", out);
   else if (isinf(value))
     fputs(value > 0 ? "INFINITY" : "-INFINITY", out);
-  else
-    fprintf(out, "%.9gf", value);
+  else {
+    char text[40];
+    snprintf(text, sizeof text, "%.9g", value);
+    /* "6" is an int in C: give every literal a fraction or an exponent */
+    fprintf(out, "%s%sf", text, strpbrk(text, ".e") ? "" : ".0");
+  }
 }
 
 void emitIntTable(EmitState *state, const char *name, const int64_t *values, int64_t count) {

@@ -112,11 +112,16 @@ bool emitUnary(EmitState *state, MlirOperation op) {
   return true;
 }
 
-/* Ops that keep the data and change only the shape (Reshape, Squeeze, Identity, ...). */
+/* Ops that keep the data and change only the shape (Reshape, Squeeze, Identity, ...), and
+ * Dropout at inference, whose optional mask is all true. */
 bool emitCopy(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
   fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
           (long long)y->count, emitElemSize(y->elem));
+  if (mlirOperationGetNumResults(op) > 1) {
+    ValueInfo *mask = emitResult(state, op, 1);
+    fprintf(state->body, "  memset(%s, 1, %lld);\n", mask->name, (long long)mask->count);
+  }
   return true;
 }
 
@@ -144,9 +149,18 @@ static void printBound(EmitState *state, ValueInfo *bound, const char *absent) {
     fprintf(state->body, "%s[0]", bound->name);
 }
 
+/* Declares a runtime bound's pointer; constant bounds become literals. */
+static ValueInfo *boundOperand(EmitState *state, MlirOperation op, int group) {
+  ValueInfo *bound = emitGroupValue(state, op, group, 0);
+  double value;
+  if (bound && !emitConstantFloat(state, bound->value, &value))
+    emitRef(state, bound);
+  return bound;
+}
+
 bool emitClip(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitGroupOperand(state, op, 0, 0);
-  ValueInfo *lo = emitGroupOperand(state, op, 1, 0), *hi = emitGroupOperand(state, op, 2, 0);
+  ValueInfo *lo = boundOperand(state, op, 1), *hi = boundOperand(state, op, 2);
   ValueInfo *y = emitResult(state, op, 0);
   if (x->elem != ELEM_F32)
     return emitUnsupported(state, op, "only float32 is supported");

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""make-model.py CASE OUT.onnx: small ONNX models for the C emitter's tests."""
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+
+def save(nodes, inputs, outputs, inits, path):
+    graph = h.make_graph(nodes, "g", inputs, outputs, inits)
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+
+
+def int32_add(path):
+    x = h.make_tensor_value_info("x", T.INT32, [4])
+    y = h.make_tensor_value_info("y", T.INT32, [4])
+    save([h.make_node("Add", ["x", "x"], ["y"], name="add_ints")], [x], [y], [], path)
+
+
+def slice_dynamic_starts(path):
+    x = h.make_tensor_value_info("x", T.FLOAT, [8])
+    starts = h.make_tensor_value_info("starts", T.INT64, [1])
+    y = h.make_tensor_value_info("y", T.FLOAT, [8])
+    ends = nh.from_array(np.array([8], np.int64), "ends")
+    node = h.make_node("Slice", ["x", "starts", "ends"], ["y"], name="slice_runtime")
+    save([node], [x, starts], [y], [ends], path)
+
+
+def matmul_add(path):
+    a = h.make_tensor_value_info("a", T.FLOAT, [2, 3])
+    b = h.make_tensor_value_info("b", T.FLOAT, [3, 4])
+    y = h.make_tensor_value_info("y", T.FLOAT, [2, 4])
+    bias = nh.from_array(np.arange(4, dtype=np.float32), "bias")
+    nodes = [h.make_node("MatMul", ["a", "b"], ["ab"], name="matmul"),
+             h.make_node("Add", ["ab", "bias"], ["y"], name="bias")]
+    save(nodes, [a, b], [y], [bias], path)
+
+
+CASES = {"int32-add": int32_add, "slice-dynamic-starts": slice_dynamic_starts,
+         "matmul-add": matmul_add}
+
+if __name__ == "__main__":
+    CASES[sys.argv[1]](sys.argv[2])
