@@ -11,12 +11,14 @@
 extern const GcimPassInfo gcimFuseAttentionPassInfo;
 extern const GcimPassInfo gcimMapAttentionPassInfo;
 extern const GcimPassInfo gcimQuantizePassInfo;
+extern const GcimPassInfo gcimSchedulePassInfo;
 extern const GcimPassInfo gcimVerifyPassInfo;
 
 static const GcimPassInfo *const passTable[] = {
     &gcimFuseAttentionPassInfo,
     &gcimMapAttentionPassInfo,
     &gcimQuantizePassInfo,
+    &gcimSchedulePassInfo,
     &gcimVerifyPassInfo,
 };
 
