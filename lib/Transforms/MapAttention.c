@@ -16,7 +16,8 @@
  * "digital"). Attention the hardware cannot hold under `analog` is an error: a window
  * longer than the hardware's, non-causal attention over more keys than the window,
  * full-sequence causal attention longer than the window or with a KV cache (stream it
- * first).
+ * first; once gcim-stream made a step function, such an attention of the full-sequence
+ * function is left to run through the step function, marked gcim.mapping = "step").
  *
  * Assumes: gcim.attention as gcim-verify accepts it; static shapes.
  * Guarantees: every mapped head has exactly one kv_write before its two products; the
@@ -267,6 +268,15 @@ static bool parseOptions(MlirOperation module, const GcimPassOptions *options,
   return true;
 }
 
+/* True when the function holding `op` has a step function (gcim-stream ran): its
+ * full-sequence attentions longer than the window run through that step function. */
+static bool hasStepFunction(MlirOperation op) {
+  MlirOperation func = mlirOperationGetParentOperation(op);
+  return !mlirOperationIsNull(func) &&
+         !mlirAttributeIsNull(mlirOperationGetAttributeByName(
+             func, mlirStringRefCreateFromCString("gcim.step_function")));
+}
+
 static MlirLogicalResult runMapAttention(MlirOperation module,
                                          const GcimPassOptions *options) {
   MapOptions map;
@@ -275,9 +285,22 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
   OpList list = {NULL, 0, 0, false};
   mlirOperationWalk(module, collectAttention, &list, MlirWalkPreOrder);
   bool ok = !list.oom;
+  MlirBlock block = {NULL};
+  int64_t order = 0;
   for (size_t i = 0; ok && i < list.count; ++i) {
     Head head;
-    readHead(list.ops[i], (int64_t)i, &head);
+    /* Full-sequence attentions are numbered in program order within their function, the
+     * numbering gcim-stream gives the step function's. */
+    MlirBlock parent = mlirOperationGetBlock(list.ops[i]);
+    order = mlirBlockEqual(parent, block) ? order + 1 : 0;
+    block = parent;
+    readHead(list.ops[i], order, &head);
+    if (map.analog && !head.streamed && head.causal && head.tk > map.hw.window &&
+        hasStepFunction(head.op)) {
+      gcimOpSetString(head.op, "gcim.mapping", "step");
+      gcimOpSetInt(head.op, "gcim.layer", head.layer);
+      continue;
+    }
     if (!map.analog) {
       gcimOpSetString(head.op, "gcim.mapping", "digital");
       gcimOpSetInt(head.op, "gcim.layer", head.layer);
