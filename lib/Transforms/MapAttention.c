@@ -17,7 +17,8 @@
  * longer than the hardware's, non-causal attention over more keys than the window,
  * full-sequence causal attention longer than the window or with a KV cache (stream it
  * first; once gcim-stream made a step function, such an attention of the full-sequence
- * function is left to run through the step function, marked gcim.mapping = "step").
+ * function, and one over a KV cache, is left to run through the step function, marked
+ * gcim.mapping = "step").
  *
  * Assumes: gcim.attention as gcim-verify accepts it; static shapes.
  * Guarantees: every mapped head has exactly one kv_write before its two products; the
@@ -295,8 +296,9 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
     order = mlirBlockEqual(parent, block) ? order + 1 : 0;
     block = parent;
     readHead(list.ops[i], order, &head);
-    if (map.analog && !head.streamed && head.causal && head.tk > map.hw.window &&
-        hasStepFunction(head.op)) {
+    int64_t mapped = head.window > 0 ? head.window : map.hw.window;
+    if (map.analog && !head.streamed && head.causal &&
+        (head.tk > mapped || head.tq != head.tk) && hasStepFunction(head.op)) {
       gcimOpSetString(head.op, "gcim.mapping", "step");
       gcimOpSetInt(head.op, "gcim.layer", head.layer);
       continue;

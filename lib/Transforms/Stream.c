@@ -160,7 +160,8 @@ static void updateSignature(MlirOperation func, const bool *dropArg, const bool 
                                             filterArray(ctx, resAttrs, dropResult));
 }
 
-/* The sequence axis of each argument: the first axis after the batch of length T. */
+/* The sequence axis of each argument: the first axis after the batch of length T (for
+ * rank-4 arguments, (batch, heads, tokens, dim), axis 2 when it has length T). */
 static bool seedArguments(GcimStreamState *s, const bool *dropArg) {
   for (intptr_t i = 0; i < mlirBlockGetNumArguments(s->body); ++i) {
     MlirValue arg = mlirBlockGetArgument(s->body, i);
@@ -169,7 +170,8 @@ static bool seedArguments(GcimStreamState *s, const bool *dropArg) {
     int rank = gcimTensorShape(type, dims);
     if (dropArg[i] || rank < 2)
       continue;
-    for (int d = 1; d < rank; ++d)
+    int first = rank == 4 && dims[2] == s->tokens ? 2 : 1;
+    for (int d = first; d < rank; ++d)
       if (dims[d] == s->tokens) {
         dims[d] = 1;
         mlirBlockArgumentSetType(arg, gcimTensorType(rank, dims,

@@ -226,7 +226,8 @@ static bool streamMatMul(GcimStreamState *s, MlirOperation op, int axisA) {
   return true;
 }
 
-/* Reshape-like ops: the output axis with the same element stride and length T. */
+/* Reshape-like ops: the output axis with the same element stride and length T. With
+ * several candidates (dims of size 1 when T is 1) the one at the input's position wins. */
 static int reshapeAxis(MlirValue in, MlirValue out, int axis, int64_t tokens) {
   int64_t a[GCIM_MAX_RANK], b[GCIM_MAX_RANK];
   int ra = gcimTensorShape(mlirValueGetType(in), a);
@@ -237,15 +238,16 @@ static int reshapeAxis(MlirValue in, MlirValue out, int axis, int64_t tokens) {
   for (int i = axis + 1; i < ra; ++i)
     suffix *= a[i];
   int64_t p = 1;
+  int found = -1;
   for (int j = 0; j < rb; ++j) {
     int64_t rest = 1;
     for (int k = j + 1; k < rb; ++k)
       rest *= b[k];
-    if (p == prefix && b[j] == tokens && rest == suffix)
-      return j;
+    if (p == prefix && b[j] == tokens && rest == suffix && (found < 0 || j == axis))
+      found = j;
     p *= b[j];
   }
-  return -1;
+  return found;
 }
 
 static bool streamReshape(GcimStreamState *s, MlirOperation op, int axis) {
@@ -427,8 +429,8 @@ bool gcimStreamOp(GcimStreamState *s, MlirOperation op) {
     axis = gcimAxisGet(&s->axes, mlirOperationGetOperand(op, i));
   if (gcimOpIsA(op, "onnx.gather"))
     return streamGather(s, op);
-  if (axis < 0 || gcimOpIsA(op, "func.return"))
-    return true; /* no sequence operand: constants, shape computations */
+  if (axis < 0 || gcimOpIsA(op, "func.return") || gcimOpIsA(op, "gcim.cache_append"))
+    return true; /* no sequence operand, or a cache append the step function drops */
   if (isElementwise(op))
     return streamElementwise(s, op);
   if (gcimOpIsA(op, "onnx.softmax") || gcimOpIsA(op, "onnx.log_softmax") ||
