@@ -88,6 +88,17 @@ static void readHead(MlirOperation op, int64_t layer, Head *h) {
 /* Whether the hardware can hold the head; sets the mapped window and the warning. */
 static bool checkCapacity(Head *h, const GcimHardware *hw) {
   int64_t m = hw->window;
+  if (h->heads <= 0 || h->dim <= 0 || h->vdim <= 0) {
+    gcimEmitError(h->loc, "attention with a dynamic number of heads or head dim cannot be "
+                          "mapped; use --attention=digital");
+    return false;
+  }
+  if (!h->streamed && (h->tq < 0 || h->tk < 0)) {
+    gcimEmitError(h->loc, "full-sequence attention over a dynamic number of tokens cannot be "
+                          "checked against the hardware window; bind the shapes or use "
+                          "--attention=digital");
+    return false;
+  }
   if (h->window > m) {
     gcimEmitError(h->loc, "attention window of %lld tokens exceeds the hardware window of "
                           "%lld tokens; use --attention=digital",

@@ -212,7 +212,11 @@ void gcimOpSetString(MlirOperation op, const char *name, const char *value) {
 }
 
 MlirType gcimTensorType(int rank, const int64_t *dims, MlirType element) {
-  return mlirRankedTensorTypeGet(rank, dims, element, mlirAttributeGetNull());
+  int64_t shape[GCIM_MAX_RANK];
+  assert(rank <= GCIM_MAX_RANK);
+  for (int i = 0; i < rank; ++i)
+    shape[i] = dims[i] < 0 ? mlirShapedTypeGetDynamicSize() : dims[i];
+  return mlirRankedTensorTypeGet(rank, shape, element, mlirAttributeGetNull());
 }
 
 MlirOperation gcimBuildOp(MlirOperation before, const char *name, MlirLocation loc,

@@ -63,7 +63,8 @@ void gcimOpSetInt(MlirOperation op, const char *name, int64_t value);
 void gcimOpSetF32(MlirOperation op, const char *name, double value);
 void gcimOpSetString(MlirOperation op, const char *name, const char *value);
 
-/// A ranked tensor type of `rank` dims with element type `element`.
+/// A ranked tensor type of `rank` (<= GCIM_MAX_RANK) dims with element type `element`;
+/// negative dims are dynamic.
 MlirType gcimTensorType(int rank, const int64_t *dims, MlirType element);
 
 /// Creates op `name` before `before` (in its block) with the given operands, result types

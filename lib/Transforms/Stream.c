@@ -79,6 +79,8 @@ static void survey(MlirOperation func, Survey *s) {
       snprintf(s->reason, sizeof s->reason,
                "an attention has %lld queries but %lld keys without a KV cache",
                (long long)tq, (long long)tk);
+    if (tq < 0 && !s->reason[0])
+      snprintf(s->reason, sizeof s->reason, "the sequence length is dynamic");
     if (s->tokens >= 0 && tq != s->tokens && !s->reason[0])
       snprintf(s->reason, sizeof s->reason, "attentions disagree on the sequence length");
     s->tokens = tq;

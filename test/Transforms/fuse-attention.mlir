@@ -209,3 +209,16 @@ func.func @no_mask(%x: tensor<1x4x16xf32>) -> tensor<1x4x16xf32> {
   %o2 = "onnx.reshape"(%o1, %shape2) {allowzero = 0 : i64} : (tensor<1x4x2x8xf32>, tensor<3xi64>) -> tensor<1x4x16xf32>
   return %o2 : tensor<1x4x16xf32>
 }
+
+// -----
+
+// Dynamic batch and tokens without a mask: fused (causal = 0); gcim.attention's result
+// keeps the dynamic dims.
+// CHECK-LABEL: func.func @dynamic_no_mask
+// CHECK: "gcim.attention"(%arg0, %{{.*}}, %arg2) {causal = 0 : i64, {{.*}} -> tensor<?x2x?x8xf32>
+func.func @dynamic_no_mask(%q: tensor<?x2x?x8xf32>, %kt: tensor<?x2x8x?xf32>, %v: tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<?x2x?x8xf32>, tensor<?x2x8x?xf32>) -> tensor<?x2x?x?xf32>
+  %p = "onnx.softmax"(%s) {axis = -1 : i64} : (tensor<?x2x?x?xf32>) -> tensor<?x2x?x?xf32>
+  %o = "onnx.mat_mul"(%p, %v) : (tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}

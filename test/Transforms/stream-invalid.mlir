@@ -155,3 +155,11 @@ func.func @mixed_axes(%q: tensor<1x2x4x8xf32>, %x: tensor<1x4x4xf32>) -> (tensor
   %y = "onnx.add"(%x, %t) : (tensor<1x4x4xf32>, tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
   return %a, %y : tensor<1x2x4x8xf32>, tensor<1x4x4xf32>
 }
+
+// -----
+
+// CHECK: error: cannot stream 'dynamic': the sequence length is dynamic
+func.func @dynamic(%q: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %a = "gcim.attention"(%q, %q, %q) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %a : tensor<1x2x?x8xf32>
+}
