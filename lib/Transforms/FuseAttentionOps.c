@@ -149,9 +149,8 @@ static bool classifyOnnxMask(MlirOperation op, MlirValue q4, MlirValue k4, bool 
 static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
   MlirLocation loc = mlirOperationGetLocation(op);
   MlirValue q = segmentOperand(op, 0), k = segmentOperand(op, 1), v = segmentOperand(op, 2);
-  int64_t qHeads = 0, kvHeads = 0, isCausal = 0;
+  int64_t qHeads = 0, kvHeads = 0;
   double softcap = 0.0;
-  gcimOpGetIntAttr(op, "is_causal", &isCausal);
   gcimOpGetFloatAttr(op, "softcap", &softcap);
   if (softcap != 0.0)
     return leave(reason, size, "softcap is not supported");
