@@ -66,12 +66,12 @@ static void readHead(MlirOperation op, int64_t layer, Head *h) {
   if (mlirOperationGetNumOperands(op) > 3)
     h->scales = mlirOperationGetOperand(op, 3);
   MlirType q = mlirValueGetType(h->q), k = mlirValueGetType(h->k);
-  h->batch = gcimTensorDim(q, 0);
-  h->heads = gcimTensorDim(q, 1);
-  h->tq = gcimTensorDim(q, 2);
-  h->dim = gcimTensorDim(q, 3);
-  h->tk = gcimTensorDim(k, 2);
-  h->vdim = gcimTensorDim(mlirValueGetType(h->v), 3);
+  h->batch = gcimSafeDim(q, 0);
+  h->heads = gcimSafeDim(q, 1);
+  h->tq = gcimSafeDim(q, 2);
+  h->dim = gcimSafeDim(q, 3);
+  h->tk = gcimSafeDim(k, 2);
+  h->vdim = gcimSafeDim(mlirValueGetType(h->v), 3);
   h->streamed = gcimOpIsA(op, "gcim.attention_step");
   int64_t causal = 1, window = 0;
   gcimOpGetIntAttr(op, "causal", &causal);
@@ -88,6 +88,12 @@ static void readHead(MlirOperation op, int64_t layer, Head *h) {
 /* Whether the hardware can hold the head; sets the mapped window and the warning. */
 static bool checkCapacity(Head *h, const GcimHardware *hw) {
   int64_t m = hw->window;
+  for (int i = 0; i < 3; ++i)
+    if (gcimTensorRank(mlirValueGetType(mlirOperationGetOperand(h->op, i))) != 4) {
+      gcimEmitError(h->loc, "attention operands must be (batch, heads, tokens, head_dim) "
+                            "tensors (see gcim-verify)");
+      return false;
+    }
   if (h->heads <= 0 || h->dim <= 0 || h->vdim <= 0) {
     gcimEmitError(h->loc, "attention with a dynamic number of heads or head dim cannot be "
                           "mapped; use --attention=digital");

@@ -50,6 +50,13 @@ int gcimTensorShape(MlirType type, int64_t dims[GCIM_MAX_RANK]) {
   return (int)rank;
 }
 
+int64_t gcimSafeDim(MlirType type, int dim) {
+  if (!mlirTypeIsARankedTensor(type) || dim < 0 || dim >= mlirShapedTypeGetRank(type) ||
+      mlirShapedTypeIsDynamicDim(type, dim))
+    return -1;
+  return mlirShapedTypeGetDimSize(type, dim);
+}
+
 int64_t gcimTensorNumElements(MlirType type) {
   if (!mlirTypeIsARankedTensor(type) || !mlirShapedTypeHasStaticShape(type))
     return -1;

@@ -31,6 +31,10 @@ MlirOperation gcimValueSingleUser(MlirValue value);
 /// rank, or -1 for an unranked or too-large tensor.
 int gcimTensorShape(MlirType type, int64_t dims[GCIM_MAX_RANK]);
 
+/// Dimension `dim` of `type` when it is a ranked tensor with more than `dim` dims and the
+/// dimension is static; -1 otherwise (never asserts).
+int64_t gcimSafeDim(MlirType type, int dim);
+
 /// Number of elements of a static tensor type, or -1.
 int64_t gcimTensorNumElements(MlirType type);
 

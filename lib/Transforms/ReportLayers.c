@@ -25,8 +25,8 @@ static void readWrite(MlirOperation op, GcimLayerInfo *info) {
   int64_t streamed = 0;
   info->op = op;
   info->analog = true;
-  info->heads = gcimTensorDim(k, 1);
-  info->headDim = gcimTensorDim(k, 3);
+  info->heads = gcimSafeDim(k, 1) > 0 ? gcimSafeDim(k, 1) : 0;
+  info->headDim = gcimSafeDim(k, 3) > 0 ? gcimSafeDim(k, 3) : 0;
   gcimOpGetIntAttr(op, "layer", &info->layer);
   gcimOpGetIntAttr(op, "token_tiles", &info->tokenTiles);
   gcimOpGetIntAttr(op, "dim_tiles", &info->dimTiles);
@@ -44,8 +44,8 @@ static void readDigital(MlirOperation op, int64_t order, GcimLayerInfo *info) {
   info->op = op;
   info->analog = false;
   info->streamed = gcimOpIsA(op, "gcim.attention_step");
-  info->heads = gcimTensorDim(q, 1);
-  info->headDim = gcimTensorDim(q, 3);
+  info->heads = gcimSafeDim(q, 1) > 0 ? gcimSafeDim(q, 1) : 0;
+  info->headDim = gcimSafeDim(q, 3) > 0 ? gcimSafeDim(q, 3) : 0;
   info->layer = order;
   info->firstSubTile = -1;
   if (!gcimOpGetIntAttr(op, "gcim.layer", &info->layer))

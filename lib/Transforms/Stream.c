@@ -66,7 +66,7 @@ static void survey(MlirOperation func, Survey *s) {
     gcimOpGetIntAttr(op, "causal", &causal);
     MlirType q = mlirValueGetType(mlirOperationGetOperand(op, 0));
     MlirType k = mlirValueGetType(mlirOperationGetOperand(op, 1));
-    int64_t tq = gcimTensorDim(q, 2), tk = gcimTensorDim(k, 2);
+    int64_t tq = gcimSafeDim(q, 2), tk = gcimSafeDim(k, 2);
     bool cached = gcimValueIsOp(mlirOperationGetOperand(op, 1), "gcim.cache_append", NULL);
     s->attentions++;
     s->caches += cached;

@@ -51,3 +51,11 @@ func.func @dynamic_heads(%q: tensor<1x?x4x64xf32>) -> tensor<1x?x4x64xf32> {
   %0 = "gcim.attention"(%q, %q, %q) {kind = "gaincell", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64} : (tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32>) -> tensor<1x?x4x64xf32>
   return %0 : tensor<1x?x4x64xf32>
 }
+
+// -----
+
+// CHECK: error: attention operands must be (batch, heads, tokens, head_dim) tensors (see gcim-verify)
+func.func @rank3(%q: tensor<2x4x64xf32>) -> tensor<2x4x64xf32> {
+  %0 = "gcim.attention"(%q, %q, %q) {kind = "gaincell", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64} : (tensor<2x4x64xf32>, tensor<2x4x64xf32>, tensor<2x4x64xf32>) -> tensor<2x4x64xf32>
+  return %0 : tensor<2x4x64xf32>
+}
