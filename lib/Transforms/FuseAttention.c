@@ -6,7 +6,9 @@
  *   or Mul (also on q and kᵀ separately), an optional causal mask (Where with a bool mask
  *   either way round, or Add of a 0 / large-negative mask; Trilu- and Slice-made masks),
  *   Softmax on the last axis (kind softmax) or HardSigmoid(alpha, beta = 0) / Clip(0, 1)
- *   (kind hardsigmoid, alpha folded into scale), optional Dropout, MatMul with v. kᵀ may
+ *   (kind hardsigmoid, alpha folded into scale), for hardsigmoid optionally a mask applied
+ *   to the weights (Where with 0, or Mul by a 0/1 mask), optional Dropout, MatMul with v.
+ *   kᵀ may
  *   be a Transpose of (B,H,T,D) or directly of (B,T,H,D) (perm 0,2,3,1); the head
  *   plumbing (Split of a fused QKV projection, Reshape, Transpose) stays in the graph;
  * - the operators ONNX-23 Attention, com.microsoft Attention and MultiHeadAttention,
@@ -110,9 +112,50 @@ static bool matchNonlinearity(MlirOperation op, Match *m, char *reason) {
   return true;
 }
 
-/* The MatMul with V after the nonlinearity (an inference Dropout may sit between). */
+static bool isZero(MlirValue value) {
+  double c;
+  return gcimValueScalarConstant(value, &c) && c == 0.0;
+}
+
+/* A mask applied to the attention weights of a hardsigmoid (clip(x)·mask equals masking x
+ * with -inf first): Where(mask, w, 0), Where(mask, 0, w) or Mul(w, mask). Returns the
+ * masked weights, or `weights` itself when there is no such op. */
+static MlirValue peelPostMask(Match *m, MlirValue weights, char *reason, bool *failed) {
+  MlirOperation user = gcimValueSingleUser(weights);
+  if (mlirOperationIsNull(user) || strcmp(m->kind, "hardsigmoid") != 0 ||
+      (!gcimOpIsA(user, "onnx.where") && !gcimOpIsA(user, "onnx.mul")))
+    return weights;
+  MlirValue mask = mlirOperationGetOperand(user, 0);
+  GcimMaskMode mode = GCIM_MASK_MULTIPLY;
+  if (gcimOpIsA(user, "onnx.where")) {
+    MlirValue x = mlirOperationGetOperand(user, 1), y = mlirOperationGetOperand(user, 2);
+    if (mlirValueEqual(x, weights) && isZero(y))
+      mode = GCIM_MASK_TRUE_KEEPS;
+    else if (mlirValueEqual(y, weights) && isZero(x))
+      mode = GCIM_MASK_TRUE_MASKS;
+    else
+      return weights;
+  } else if (mlirValueEqual(mask, weights)) {
+    mask = mlirOperationGetOperand(user, 1);
+  }
+  int64_t dims[GCIM_MAX_RANK];
+  if (gcimTensorShape(mlirValueGetType(weights), dims) != 4 ||
+      !gcimMaskClassify(mask, mode, dims[2], dims[3], &m->mask, reason, REASON_SIZE)) {
+    *failed = true;
+    return weights;
+  }
+  m->hasMask = true;
+  return mlirOperationGetResult(user, 0);
+}
+
+/* The MatMul with V after the nonlinearity (a post-nonlinearity mask and an inference
+ * Dropout may sit between). */
 static bool matchValueMatMul(Match *m, char *reason) {
-  MlirValue probs = mlirOperationGetResult(m->nonlinearity, 0);
+  bool failed = false;
+  MlirValue probs = peelPostMask(m, mlirOperationGetResult(m->nonlinearity, 0), reason,
+                                 &failed);
+  if (failed)
+    return false;
   MlirOperation user = gcimValueSingleUser(probs);
   if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.dropout") &&
       gcimValueUseCount(mlirOperationGetResult(user, 0)) == 1 &&
@@ -207,8 +250,6 @@ static bool matchScores(Match *m, char *reason) {
   if (gcimTensorShape(mlirValueGetType(x), dims) != 4)
     return setReason(reason, "the scores are not a rank-4 (batch, heads, q, k) tensor%s",
                      "");
-  m->hasMask = false;
-  m->mask = (GcimMaskInfo){0, 0};
   for (int steps = 0; steps < 8; ++steps) {
     MlirOperation def = gcimValueDefOp(x);
     char name[64];
@@ -331,6 +372,7 @@ static MlirWalkResult collect(MlirOperation op, void *userData) {
 static int fuseDecomposed(MlirOperation op, char *reason) {
   Match m;
   memset(&m, 0, sizeof m);
+  m.mask = (GcimMaskInfo){0, 0};
   if (!matchNonlinearity(op, &m, reason) || !matchValueMatMul(&m, reason) ||
       !matchScores(&m, reason) || !matchKey(&m, reason))
     return 0;

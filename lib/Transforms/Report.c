@@ -149,6 +149,28 @@ static MlirWalkResult writeUnfused(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
+/* Functions gcim-stream could not stream, with the reason. */
+static MlirWalkResult writeUnstreamed(MlirOperation op, void *userData) {
+  FILE **state = userData;
+  MlirStringRef reason;
+  if (!gcimOpGetStringAttr(op, "gcim.unstreamed", &reason))
+    return MlirWalkResultAdvance;
+  FILE *out = state[0];
+  char name[128], text[512];
+  MlirStringRef symbol;
+  if (!gcimOpGetStringAttr(op, "sym_name", &symbol))
+    symbol = mlirStringRefCreateFromCString("");
+  snprintf(name, sizeof name, "%.*s", (int)symbol.length, symbol.data);
+  snprintf(text, sizeof text, "%.*s", (int)reason.length, reason.data);
+  fprintf(out, "%s\n    {\"function\": ", state[1] ? "," : "");
+  writeString(out, name);
+  fprintf(out, ", \"reason\": ");
+  writeString(out, text);
+  fputc('}', out);
+  state[1] = out;
+  return MlirWalkResultAdvance;
+}
+
 static void writeWarnings(FILE *out, const GcimLayerInfo *layers, int64_t count) {
   fprintf(out, "  \"warnings\": [");
   bool first = true;
@@ -187,6 +209,9 @@ GcimStatus gcimReportWriteJson(MlirOperation module, const GcimHardware *hw, FIL
   fprintf(out, "  \"unfused\": [");
   FILE *state[2] = {out, NULL};
   mlirOperationWalk(module, writeUnfused, state, MlirWalkPreOrder);
+  fprintf(out, "\n  ],\n  \"unstreamed\": [");
+  state[1] = NULL;
+  mlirOperationWalk(module, writeUnstreamed, state, MlirWalkPreOrder);
   fprintf(out, "\n  ]\n}\n");
   free(layers);
   if (ferror(out))

@@ -19,6 +19,8 @@
 // ANALOG-NEXT: "layer 1: attention of kind softmax or hardsigmoid mapped with the hardware's semantics: the model must be hardware-adapted"
 // ANALOG: "unfused": [
 // ANALOG-NEXT: {{[{]}}"op": "onnx.softmax", "node": "side/attn/Softmax", "reason": "the mask is neither causal (lower triangular) nor a sliding window"{{[}]}}
+// ANALOG-NEXT: ],
+// ANALOG-NEXT: "unstreamed": [
 // ANALOG-NEXT: ]
 
 // DIGITAL: "sub_tiles": 0,

@@ -1,10 +1,15 @@
 // RUN: not gcim-opt --split-input-file --gcim-stream=strict=1 %s 2>&1 | FileCheck %s
 // RUN: gcim-opt --split-input-file --gcim-stream %s | FileCheck %s --check-prefix=KEEP
+// RUN: gcim-opt --split-input-file --gcim-stream --gcim-schedule=report=%t.json %s > /dev/null
+// RUN: FileCheck %s --check-prefix=REPORT < %t.json
 
 // Graphs gcim-stream cannot stream: with strict=1 an error with the reason, one case per
 // reason; without it the full-sequence form stays, the reason in gcim.unstreamed.
 // KEEP: func.func @non_causal({{.*}}attributes {gcim.unstreamed = "an attention is not causal"}
 // KEEP-NOT: _step
+// The report of the last case lists the function and the reason.
+// REPORT: "unstreamed": [
+// REPORT-NEXT: {{[{]}}"function": "dynamic", "reason": "the sequence length is dynamic"{{[}]}}
 
 // CHECK: error: cannot stream 'non_causal': an attention is not causal
 func.func @non_causal(%q: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
