@@ -103,6 +103,17 @@ static bool readConstant(MlirOperation constant, float **values, int64_t *count)
   *values = malloc((size_t)(*count > 0 ? *count : 1) * sizeof **values);
   if (!*values)
     return false;
+  /* Fast paths for the common f32 dense forms; the element-wise reader for the rest. */
+  if (mlirAttributeIsADenseElements(attr) && mlirDenseElementsAttrIsSplat(attr)) {
+    float value = mlirDenseElementsAttrGetFloatSplatValue(attr);
+    for (int64_t i = 0; i < *count; ++i)
+      (*values)[i] = value;
+    return true;
+  }
+  if (mlirAttributeIsADenseElements(attr)) {
+    memcpy(*values, mlirDenseElementsAttrGetRawData(attr), (size_t)*count * sizeof **values);
+    return true;
+  }
   for (int64_t i = 0; i < *count; ++i) {
     double element;
     if (!gcimElementsGet(attr, i, &element)) {
