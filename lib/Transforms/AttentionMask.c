@@ -257,7 +257,7 @@ bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk,
                   "value when added)");
     kept += keeps;
   }
-  if (kept == tk && tq == 1 && offset == 0) {
+  if (kept == tk && tq == 1) { /* one query over every key is the causal row */
     *info = (GcimMaskInfo){1, 0};
     return true;
   }

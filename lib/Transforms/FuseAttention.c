@@ -13,7 +13,8 @@
  *   plumbing (Split of a fused QKV projection, Reshape, Transpose) stays in the graph;
  * - the operators ONNX-23 Attention, com.microsoft Attention and MultiHeadAttention,
  *   ai.gcim GainCellAttention (FuseAttentionOps.c).
- * A mask sets causal = 1 only after every entry was checked to be the causal band (and
+ * A Concat(past, new) of K or V along the tokens (torch's KV cache) becomes
+ * gcim.cache_append. A mask sets causal = 1 only after every entry was checked to be the causal band (and
  * window = its width when it is a sliding window).
  *
  * Assumes: the importer's form (docs/Dialects.md), static shapes.
@@ -301,9 +302,38 @@ static bool matchKey(Match *m, char *reason) {
   return true;
 }
 
+/* A KV cache as torch writes it, Concat(past, new) along the tokens of (B,H,T,D) values,
+ * becomes gcim.cache_append (which every user, the present output included, then reads). */
+static MlirValue cacheAppend(MlirValue value) {
+  MlirOperation concat;
+  int64_t axis = 0;
+  if (!gcimValueIsOp(value, "onnx.concat", &concat) ||
+      mlirOperationGetNumOperands(concat) != 2 ||
+      gcimTensorRank(mlirValueGetType(value)) != 4 ||
+      !gcimOpGetIntAttr(concat, "axis", &axis) || (axis != 2 && axis != -2))
+    return value;
+  MlirValue operands[2] = {mlirOperationGetOperand(concat, 0),
+                           mlirOperationGetOperand(concat, 1)};
+  MlirType type = mlirValueGetType(value);
+  MlirOperation append = gcimBuildOp(concat, "gcim.cache_append",
+                                     mlirOperationGetLocation(concat), 2, operands, 1, &type,
+                                     0, NULL);
+  MlirValue result = mlirOperationGetResult(append, 0);
+  mlirValueReplaceAllUsesOfWith(value, result);
+  gcimEraseDeadOps(concat);
+  return result;
+}
+
+static bool isIdentityPerm(const int64_t *perm) {
+  return perm[0] == 0 && perm[1] == 1 && perm[2] == 2 && perm[3] == 3;
+}
+
 static MlirValue rewriteMatch(Match *m) {
   MlirOperation anchor = m->valueMatMul;
   MlirLocation loc = mlirOperationGetLocation(anchor);
+  if (isIdentityPerm(m->keyPerm))
+    m->keySource = cacheAppend(m->keySource);
+  m->v = cacheAppend(m->v);
   MlirValue k = gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm);
   MlirValue out = gcimBuildAttention(anchor, loc, m->q, k, m->v, (MlirValue){NULL},
                                      m->kind, m->mask.causal, m->mask.window, m->scale);
