@@ -8,7 +8,8 @@
  * gcim-fuse-attention; each attention becomes gcim.attention_step, whose K/V live in the
  * hardware state of its `layer`. Graphs with a KV cache (gcim.cache_append of a past
  * argument and one new token) map their cache onto the same state: the step function
- * drops the past arguments and present results.
+ * drops the past arguments and present results, and a constant position id equal to the
+ * cached length P (the importer folds it from the past's shape) becomes the step index.
  *
  * The original function is kept (the full-sequence form, for whole-tensor runs) and gets
  * `gcim.step_function = "<name>_step"`. A function that cannot be streamed stays alone
@@ -105,6 +106,7 @@ static bool unhookCaches(GcimStreamState *s, bool *dropArg, char *reason, size_t
         return false;
       }
       dropArg[mlirBlockArgumentGetArgNumber(past)] = true;
+      s->pastLength = gcimSafeDim(mlirValueGetType(past), 2);
       mlirOperationSetOperand(op, i, mlirOperationGetOperand(append, 1));
     }
   }
@@ -246,6 +248,7 @@ static bool streamFunction(MlirOperation func, bool strict) {
   snprintf(stepName, sizeof stepName, "%.*s_step", (int)name.length, name.data);
   GcimStreamState s;
   memset(&s, 0, sizeof s);
+  s.pastLength = -1;
   snprintf(s.reason, sizeof s.reason, "%s", info.reason);
   if (!info.reason[0]) {
     s.func = mlirOperationClone(func);

@@ -22,6 +22,7 @@ typedef struct GcimStreamState {
   int64_t tokens;         /* the full-sequence length T */
   MlirValue stepIndex;    /* gcim.step_index, made on first use */
   int64_t nextLayer;      /* layer number of the next attention */
+  int64_t pastLength;     /* KV-cache graphs: cached tokens P (position ids equal P); -1 */
   GcimAxisMap axes;
   char reason[256];
 } GcimStreamState;

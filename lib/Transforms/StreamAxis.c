@@ -315,6 +315,14 @@ static bool streamExpand(GcimStreamState *s, MlirOperation op, int axis) {
   return true;
 }
 
+/* KV-cache graphs: a one-element constant index equal to the cached length P is the new
+ * token's position id. */
+static bool isCachePosition(MlirValue indices, int64_t pastLength) {
+  double value;
+  return pastLength > 0 && gcimTensorNumElements(mlirValueGetType(indices)) == 1 &&
+         gcimValueScalarConstant(indices, &value) && (int64_t)value == pastLength;
+}
+
 /* Position ids: a constant that counts 0..T-1 along `dim` and repeats along the rest. */
 static int positionDim(MlirValue indices, int64_t tokens) {
   int64_t dims[GCIM_MAX_RANK], idx[GCIM_MAX_RANK];
@@ -361,6 +369,8 @@ static bool streamGather(GcimStreamState *s, MlirOperation op) {
     return fail(s, op, "gathers along the sequence axis");
   if (indexAxis < 0) {
     int d = positionDim(indices, s->tokens);
+    if (d < 0 && isCachePosition(indices, s->pastLength))
+      d = (int)gcimTensorRank(mlirValueGetType(indices)) - 1;
     if (d < 0)
       return true; /* constant-derived; consumers gather what they need */
     int64_t dims[GCIM_MAX_RANK];

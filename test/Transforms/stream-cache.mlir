@@ -56,3 +56,28 @@ func.func @long(%x: tensor<1x1x2000x64xf32>) -> tensor<1x1x2000x64xf32> {
   %y = "gcim.attention"(%x, %x, %x) {kind = "gaincell", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 1 : i64, head_dim = 64 : i64} : (tensor<1x1x2000x64xf32>, tensor<1x1x2000x64xf32>, tensor<1x1x2000x64xf32>) -> tensor<1x1x2000x64xf32>
   return %y : tensor<1x1x2000x64xf32>
 }
+
+// -----
+
+// A decode graph with 7 cached tokens: the importer folded the position id to the
+// constant 7 (the past's length); the step function reads the step index instead.
+// CHECK-LABEL: func.func @decode_positions_step(%arg0: tensor<1x1xi64>) -> tensor<1x2x1x8xf32>
+// CHECK: %[[T:.*]] = "gcim.step_index"()
+// CHECK: %[[P:.*]] = "onnx.reshape"(%[[T]], %{{.*}}) {{.*}} -> tensor<1x1xi64>
+// CHECK: "onnx.gather"(%{{.*}}, %[[P]]) {axis = 0 : i64} : (tensor<32x16xf32>, tensor<1x1xi64>) -> tensor<1x1x16xf32>
+// CHECK: "gcim.attention_step"
+func.func @decode_positions(%ids: tensor<1x1xi64>, %pk: tensor<1x2x7x8xf32>, %pv: tensor<1x2x7x8xf32>) -> (tensor<1x2x1x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) {
+  %wte = "onnx.constant"() {value = dense<0.02> : tensor<64x16xf32>} : () -> tensor<64x16xf32>
+  %wpe = "onnx.constant"() {value = dense<0.01> : tensor<32x16xf32>} : () -> tensor<32x16xf32>
+  %tok = "onnx.gather"(%wte, %ids) {axis = 0 : i64} : (tensor<64x16xf32>, tensor<1x1xi64>) -> tensor<1x1x16xf32>
+  %pos = "onnx.constant"() {value = dense<7> : tensor<1x1xi64>} : () -> tensor<1x1xi64>
+  %pe = "onnx.gather"(%wpe, %pos) {axis = 0 : i64} : (tensor<32x16xf32>, tensor<1x1xi64>) -> tensor<1x1x16xf32>
+  %x = "onnx.add"(%tok, %pe) : (tensor<1x1x16xf32>, tensor<1x1x16xf32>) -> tensor<1x1x16xf32>
+  %shape = "onnx.constant"() {value = dense<[1, 1, 2, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %r = "onnx.reshape"(%x, %shape) {allowzero = 0 : i64} : (tensor<1x1x16xf32>, tensor<4xi64>) -> tensor<1x1x2x8xf32>
+  %h = "onnx.transpose"(%r) {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x1x2x8xf32>) -> tensor<1x2x1x8xf32>
+  %kk = "gcim.cache_append"(%pk, %h) : (tensor<1x2x7x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x8x8xf32>
+  %vv = "gcim.cache_append"(%pv, %h) : (tensor<1x2x7x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x8x8xf32>
+  %y = "gcim.attention"(%h, %kk, %vv) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.353553385 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x1x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x2x1x8xf32>
+  return %y, %kk, %vv : tensor<1x2x1x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
+}
