@@ -293,13 +293,35 @@ static bool streamAlongOtherAxis(GcimStreamState *s, MlirOperation op, int axis)
   return true;
 }
 
-/* Slice that keeps the sequence axis whole, or does not touch it. */
+/* True when `index` (a one-element constant) is the last position, -1 or T-1. */
+static bool isLastPosition(MlirValue index, int64_t tokens) {
+  double value;
+  return gcimTensorNumElements(mlirValueGetType(index)) == 1 &&
+         gcimValueScalarConstant(index, &value) &&
+         ((int64_t)value == -1 || (int64_t)value == tokens - 1);
+}
+
+/* Slice that keeps the sequence axis whole or does not touch it, or takes the last token
+ * (`x[:, -1:]`), which in the step function is the token itself. */
 static bool streamSlice(GcimStreamState *s, MlirOperation op, int axis) {
   MlirValue out = mlirOperationGetResult(op, 0);
-  if (gcimTensorDim(mlirValueGetType(out), axis) != s->tokens)
-    return fail(s, op, "slices the sequence axis");
-  shrink(s, out, axis);
-  /* Ends are clamped, so slicing [0, T) of a one-token axis still takes it whole. */
+  int64_t length = gcimSafeDim(mlirValueGetType(out), axis);
+  if (length == s->tokens) {
+    shrink(s, out, axis); /* ends are clamped: [0, T) of one token still takes it */
+    return true;
+  }
+  int64_t axes[1] = {0}, steps[1] = {1};
+  intptr_t operands = mlirOperationGetNumOperands(op);
+  bool oneAxis = gcimTensorNumElements(mlirValueGetType(mlirOperationGetOperand(op, 1))) == 1;
+  if (operands > 3 && gcimValueI64Constant(mlirOperationGetOperand(op, 3), axes, 1) != 1)
+    oneAxis = false;
+  if (operands > 4 && gcimValueI64Constant(mlirOperationGetOperand(op, 4), steps, 1) != 1)
+    oneAxis = false;
+  int rank = (int)gcimTensorRank(mlirValueGetType(out));
+  if (length != 1 || !oneAxis || normAxis(axes[0], rank) != axis || steps[0] != 1 ||
+      !isLastPosition(mlirOperationGetOperand(op, 1), s->tokens))
+    return fail(s, op, "slices the sequence axis (other than taking the last token)");
+  mlirValueReplaceAllUsesOfWith(out, mlirOperationGetOperand(op, 0));
   return true;
 }
 
@@ -365,8 +387,18 @@ static bool streamGather(GcimStreamState *s, MlirOperation op) {
     (void)rank;
     return true;
   }
+  if (dataAxis >= 0 && indexAxis < 0 && isLastPosition(indices, s->tokens) &&
+      gcimTensorRank(mlirValueGetType(indices)) == 0) {
+    /* x[:, -1]: the step function's only token, without the axis. */
+    MlirValue out = mlirOperationGetResult(op, 0);
+    int64_t dims[GCIM_MAX_RANK];
+    int rank = gcimTensorShape(mlirValueGetType(out), dims);
+    mlirValueReplaceAllUsesOfWith(out, gcimBuildReshape(op, mlirOperationGetLocation(op),
+                                                        data, rank, dims));
+    return true;
+  }
   if (dataAxis >= 0)
-    return fail(s, op, "gathers along the sequence axis");
+    return fail(s, op, "gathers along the sequence axis (other than the last token)");
   if (indexAxis < 0) {
     int d = positionDim(indices, s->tokens);
     if (d < 0 && isCachePosition(indices, s->pastLength))

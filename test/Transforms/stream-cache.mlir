@@ -81,3 +81,22 @@ func.func @decode_positions(%ids: tensor<1x1xi64>, %pk: tensor<1x2x7x8xf32>, %pv
   %y = "gcim.attention"(%h, %kk, %vv) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.353553385 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x1x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x2x1x8xf32>
   return %y, %kk, %vv : tensor<1x2x1x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
 }
+
+// -----
+
+// Taking the last token (`x[:, -1:]` and `x[:, -1]`) is the token itself in the step
+// function.
+// CHECK-LABEL: func.func @last_token_step(%arg0: tensor<1x2x1x8xf32>, %arg1: tensor<1x1x16xf32>) -> (tensor<1x2x1x8xf32>, tensor<1x1x16xf32>, tensor<1x16xf32>)
+// CHECK-NOT: onnx.slice
+// CHECK: %[[G:.*]] = "onnx.reshape"(%arg1, %{{.*}}) {{.*}} -> tensor<1x16xf32>
+// CHECK: return %{{.*}}, %arg1, %[[G]]
+func.func @last_token(%q: tensor<1x2x4x8xf32>, %x: tensor<1x4x16xf32>) -> (tensor<1x2x4x8xf32>, tensor<1x1x16xf32>, tensor<1x16xf32>) {
+  %a = "gcim.attention"(%q, %q, %q) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %s = "onnx.constant"() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %e = "onnx.constant"() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ax = "onnx.constant"() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %y = "onnx.slice"(%x, %s, %e, %ax) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>} : (tensor<1x4x16xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x16xf32>
+  %i = "onnx.constant"() {value = dense<3> : tensor<i64>} : () -> tensor<i64>
+  %g = "onnx.gather"(%x, %i) {axis = 1 : i64} : (tensor<1x4x16xf32>, tensor<i64>) -> tensor<1x16xf32>
+  return %a, %y, %g : tensor<1x2x4x8xf32>, tensor<1x1x16xf32>, tensor<1x16xf32>
+}
