@@ -8,7 +8,7 @@
  *   Softmax on the last axis (kind softmax) or HardSigmoid(alpha, beta = 0) / Clip(0, 1)
  *   (kind hardsigmoid, alpha folded into scale), for hardsigmoid optionally a mask applied
  *   to the weights (Where with 0, or Mul by a 0/1 mask), optional Dropout, MatMul with v.
- *   kᵀ may
+ *   Casts around the nonlinearity (mixed precision) are absorbed. kᵀ may
  *   be a Transpose of (B,H,T,D) or directly of (B,T,H,D) (perm 0,2,3,1); the head
  *   plumbing (Split of a fused QKV projection, Reshape, Transpose) stays in the graph;
  * - the operators ONNX-23 Attention, com.microsoft Attention and MultiHeadAttention,
@@ -158,6 +158,10 @@ static bool matchValueMatMul(Match *m, char *reason) {
   if (failed)
     return false;
   MlirOperation user = gcimValueSingleUser(probs);
+  if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.cast")) {
+    probs = mlirOperationGetResult(user, 0); /* mixed precision: absorbed */
+    user = gcimValueSingleUser(probs);
+  }
   if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.dropout") &&
       gcimValueUseCount(mlirOperationGetResult(user, 0)) == 1 &&
       (mlirOperationGetNumResults(user) == 1 ||
@@ -265,6 +269,10 @@ static bool matchScores(Match *m, char *reason) {
       return true;
     }
     MlirValue next = peelScalar(x, &m->scale);
+    MlirOperation cast;
+    if (mlirValueIsNull(next) && gcimValueUseCount(x) == 1 &&
+        gcimValueIsOp(x, "onnx.cast", &cast))
+      next = mlirOperationGetOperand(cast, 0); /* mixed precision: absorbed */
     if (mlirValueIsNull(next)) {
       bool failed = false;
       next = peelMask(x, dims[2], dims[3], m, reason, &failed);
@@ -348,6 +356,8 @@ static bool looksLikeAttention(MlirOperation op) {
       !gcimOpIsA(op, "onnx.clip"))
     return false;
   MlirOperation user = gcimValueSingleUser(mlirOperationGetResult(op, 0));
+  if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.cast"))
+    user = gcimValueSingleUser(mlirOperationGetResult(user, 0));
   if (!mlirOperationIsNull(user) && (gcimOpIsA(user, "onnx.mat_mul") ||
                                      gcimOpIsA(user, "onnx.dropout")))
     return true;
@@ -360,8 +370,9 @@ static bool looksLikeAttention(MlirOperation op) {
       return false;
     if (gcimOpIsA(def, "onnx.mat_mul"))
       return true;
-    if (!gcimOpIsA(def, "onnx.where") && !gcimOpIsA(def, "onnx.add") &&
-        mlirValueIsNull(next))
+    bool passThrough = gcimOpIsA(def, "onnx.where") || gcimOpIsA(def, "onnx.add") ||
+                       gcimOpIsA(def, "onnx.cast");
+    if (!passThrough && mlirValueIsNull(next))
       return false;
     x = mlirValueIsNull(next) ? mlirOperationGetOperand(def, gcimOpIsA(def, "onnx.where"))
                               : next;

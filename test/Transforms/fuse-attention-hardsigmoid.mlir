@@ -231,3 +231,19 @@ func.func @hardsigmoid_times_mask(%q: tensor<1x1x3x8xf32>, %kt: tensor<1x1x8x3xf
   %o = "onnx.mat_mul"(%w, %v) : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
   return %o : tensor<1x1x3x8xf32>
 }
+
+// -----
+
+// Mixed precision: f16 scores cast to f32 for the softmax and back: the casts are
+// absorbed; the attention computes in the MatMuls' type.
+// CHECK-LABEL: func.func @f16_softmax_casts
+// CHECK: "gcim.attention"(%arg0, %{{.*}}, %arg2) {causal = 0 : i64, {{.*}}kind = "softmax"{{.*}} -> tensor<1x1x2x8xf16>
+// CHECK-NOT: onnx.cast
+func.func @f16_softmax_casts(%q: tensor<1x1x2x8xf16>, %kt: tensor<1x1x8x2xf16>, %v: tensor<1x1x2x8xf16>) -> tensor<1x1x2x8xf16> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x2x8xf16>, tensor<1x1x8x2xf16>) -> tensor<1x1x2x2xf16>
+  %c = "onnx.cast"(%s) {to = 1 : i64} : (tensor<1x1x2x2xf16>) -> tensor<1x1x2x2xf32>
+  %p = "onnx.softmax"(%c) {axis = -1 : i64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %b = "onnx.cast"(%p) {to = 10 : i64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf16>
+  %o = "onnx.mat_mul"(%b, %v) : (tensor<1x1x2x2xf16>, tensor<1x1x2x8xf16>) -> tensor<1x1x2x8xf16>
+  return %o : tensor<1x1x2x8xf16>
+}
