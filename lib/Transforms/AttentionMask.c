@@ -217,6 +217,8 @@ static int maskKeeps(MlirValue mask, GcimMaskMode mode, int rank, int64_t i, int
     if (value == 0.0)
       return 1;
     return (value <= -1e4 || isinf(value)) ? 0 : -1;
+  case GCIM_MASK_MULTIPLY:
+    return value == 1.0 ? 1 : (value == 0.0 ? 0 : -1);
   }
   return -1;
 }
@@ -255,7 +257,7 @@ bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk,
                   "value when added)");
     kept += keeps;
   }
-  if (kept == tk && tq == 1 && offset == 0) {
+  if (kept == tk && tq == 1) { /* one query over every key is the causal row */
     *info = (GcimMaskInfo){1, 0};
     return true;
   }

@@ -6,12 +6,15 @@
  *   or Mul (also on q and kᵀ separately), an optional causal mask (Where with a bool mask
  *   either way round, or Add of a 0 / large-negative mask; Trilu- and Slice-made masks),
  *   Softmax on the last axis (kind softmax) or HardSigmoid(alpha, beta = 0) / Clip(0, 1)
- *   (kind hardsigmoid, alpha folded into scale), optional Dropout, MatMul with v. kᵀ may
+ *   (kind hardsigmoid, alpha folded into scale), for hardsigmoid optionally a mask applied
+ *   to the weights (Where with 0, or Mul by a 0/1 mask), optional Dropout, MatMul with v.
+ *   Casts around the nonlinearity (mixed precision) are absorbed. kᵀ may
  *   be a Transpose of (B,H,T,D) or directly of (B,T,H,D) (perm 0,2,3,1); the head
  *   plumbing (Split of a fused QKV projection, Reshape, Transpose) stays in the graph;
  * - the operators ONNX-23 Attention, com.microsoft Attention and MultiHeadAttention,
  *   ai.gcim GainCellAttention (FuseAttentionOps.c).
- * A mask sets causal = 1 only after every entry was checked to be the causal band (and
+ * A Concat(past, new) of K or V along the tokens (torch's KV cache) becomes
+ * gcim.cache_append. A mask sets causal = 1 only after every entry was checked to be the causal band (and
  * window = its width when it is a sliding window).
  *
  * Assumes: the importer's form (docs/Dialects.md), static shapes.
@@ -110,10 +113,55 @@ static bool matchNonlinearity(MlirOperation op, Match *m, char *reason) {
   return true;
 }
 
-/* The MatMul with V after the nonlinearity (an inference Dropout may sit between). */
+static bool isZero(MlirValue value) {
+  double c;
+  return gcimValueScalarConstant(value, &c) && c == 0.0;
+}
+
+/* A mask applied to the attention weights of a hardsigmoid (clip(x)·mask equals masking x
+ * with -inf first): Where(mask, w, 0), Where(mask, 0, w) or Mul(w, mask). Returns the
+ * masked weights, or `weights` itself when there is no such op. */
+static MlirValue peelPostMask(Match *m, MlirValue weights, char *reason, bool *failed) {
+  MlirOperation user = gcimValueSingleUser(weights);
+  if (mlirOperationIsNull(user) || strcmp(m->kind, "hardsigmoid") != 0 ||
+      (!gcimOpIsA(user, "onnx.where") && !gcimOpIsA(user, "onnx.mul")))
+    return weights;
+  MlirValue mask = mlirOperationGetOperand(user, 0);
+  GcimMaskMode mode = GCIM_MASK_MULTIPLY;
+  if (gcimOpIsA(user, "onnx.where")) {
+    MlirValue x = mlirOperationGetOperand(user, 1), y = mlirOperationGetOperand(user, 2);
+    if (mlirValueEqual(x, weights) && isZero(y))
+      mode = GCIM_MASK_TRUE_KEEPS;
+    else if (mlirValueEqual(y, weights) && isZero(x))
+      mode = GCIM_MASK_TRUE_MASKS;
+    else
+      return weights;
+  } else if (mlirValueEqual(mask, weights)) {
+    mask = mlirOperationGetOperand(user, 1);
+  }
+  int64_t dims[GCIM_MAX_RANK];
+  if (gcimTensorShape(mlirValueGetType(weights), dims) != 4 ||
+      !gcimMaskClassify(mask, mode, dims[2], dims[3], &m->mask, reason, REASON_SIZE)) {
+    *failed = true;
+    return weights;
+  }
+  m->hasMask = true;
+  return mlirOperationGetResult(user, 0);
+}
+
+/* The MatMul with V after the nonlinearity (a post-nonlinearity mask and an inference
+ * Dropout may sit between). */
 static bool matchValueMatMul(Match *m, char *reason) {
-  MlirValue probs = mlirOperationGetResult(m->nonlinearity, 0);
+  bool failed = false;
+  MlirValue probs = peelPostMask(m, mlirOperationGetResult(m->nonlinearity, 0), reason,
+                                 &failed);
+  if (failed)
+    return false;
   MlirOperation user = gcimValueSingleUser(probs);
+  if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.cast")) {
+    probs = mlirOperationGetResult(user, 0); /* mixed precision: absorbed */
+    user = gcimValueSingleUser(probs);
+  }
   if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.dropout") &&
       gcimValueUseCount(mlirOperationGetResult(user, 0)) == 1 &&
       (mlirOperationGetNumResults(user) == 1 ||
@@ -207,8 +255,6 @@ static bool matchScores(Match *m, char *reason) {
   if (gcimTensorShape(mlirValueGetType(x), dims) != 4)
     return setReason(reason, "the scores are not a rank-4 (batch, heads, q, k) tensor%s",
                      "");
-  m->hasMask = false;
-  m->mask = (GcimMaskInfo){0, 0};
   for (int steps = 0; steps < 8; ++steps) {
     MlirOperation def = gcimValueDefOp(x);
     char name[64];
@@ -223,6 +269,10 @@ static bool matchScores(Match *m, char *reason) {
       return true;
     }
     MlirValue next = peelScalar(x, &m->scale);
+    MlirOperation cast;
+    if (mlirValueIsNull(next) && gcimValueUseCount(x) == 1 &&
+        gcimValueIsOp(x, "onnx.cast", &cast))
+      next = mlirOperationGetOperand(cast, 0); /* mixed precision: absorbed */
     if (mlirValueIsNull(next)) {
       bool failed = false;
       next = peelMask(x, dims[2], dims[3], m, reason, &failed);
@@ -260,9 +310,38 @@ static bool matchKey(Match *m, char *reason) {
   return true;
 }
 
+/* A KV cache as torch writes it, Concat(past, new) along the tokens of (B,H,T,D) values,
+ * becomes gcim.cache_append (which every user, the present output included, then reads). */
+static MlirValue cacheAppend(MlirValue value) {
+  MlirOperation concat;
+  int64_t axis = 0;
+  if (!gcimValueIsOp(value, "onnx.concat", &concat) ||
+      mlirOperationGetNumOperands(concat) != 2 ||
+      gcimTensorRank(mlirValueGetType(value)) != 4 ||
+      !gcimOpGetIntAttr(concat, "axis", &axis) || (axis != 2 && axis != -2))
+    return value;
+  MlirValue operands[2] = {mlirOperationGetOperand(concat, 0),
+                           mlirOperationGetOperand(concat, 1)};
+  MlirType type = mlirValueGetType(value);
+  MlirOperation append = gcimBuildOp(concat, "gcim.cache_append",
+                                     mlirOperationGetLocation(concat), 2, operands, 1, &type,
+                                     0, NULL);
+  MlirValue result = mlirOperationGetResult(append, 0);
+  mlirValueReplaceAllUsesOfWith(value, result);
+  gcimEraseDeadOps(concat);
+  return result;
+}
+
+static bool isIdentityPerm(const int64_t *perm) {
+  return perm[0] == 0 && perm[1] == 1 && perm[2] == 2 && perm[3] == 3;
+}
+
 static MlirValue rewriteMatch(Match *m) {
   MlirOperation anchor = m->valueMatMul;
   MlirLocation loc = mlirOperationGetLocation(anchor);
+  if (isIdentityPerm(m->keyPerm))
+    m->keySource = cacheAppend(m->keySource);
+  m->v = cacheAppend(m->v);
   MlirValue k = gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm);
   MlirValue out = gcimBuildAttention(anchor, loc, m->q, k, m->v, (MlirValue){NULL},
                                      m->kind, m->mask.causal, m->mask.window, m->scale);
@@ -277,6 +356,8 @@ static bool looksLikeAttention(MlirOperation op) {
       !gcimOpIsA(op, "onnx.clip"))
     return false;
   MlirOperation user = gcimValueSingleUser(mlirOperationGetResult(op, 0));
+  if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.cast"))
+    user = gcimValueSingleUser(mlirOperationGetResult(user, 0));
   if (!mlirOperationIsNull(user) && (gcimOpIsA(user, "onnx.mat_mul") ||
                                      gcimOpIsA(user, "onnx.dropout")))
     return true;
@@ -289,8 +370,9 @@ static bool looksLikeAttention(MlirOperation op) {
       return false;
     if (gcimOpIsA(def, "onnx.mat_mul"))
       return true;
-    if (!gcimOpIsA(def, "onnx.where") && !gcimOpIsA(def, "onnx.add") &&
-        mlirValueIsNull(next))
+    bool passThrough = gcimOpIsA(def, "onnx.where") || gcimOpIsA(def, "onnx.add") ||
+                       gcimOpIsA(def, "onnx.cast");
+    if (!passThrough && mlirValueIsNull(next))
       return false;
     x = mlirValueIsNull(next) ? mlirOperationGetOperand(def, gcimOpIsA(def, "onnx.where"))
                               : next;
@@ -331,6 +413,7 @@ static MlirWalkResult collect(MlirOperation op, void *userData) {
 static int fuseDecomposed(MlirOperation op, char *reason) {
   Match m;
   memset(&m, 0, sizeof m);
+  m.mask = (GcimMaskInfo){0, 0};
   if (!matchNonlinearity(op, &m, reason) || !matchValueMatMul(&m, reason) ||
       !matchScores(&m, reason) || !matchKey(&m, reason))
     return 0;

@@ -12,7 +12,8 @@
 typedef enum GcimMaskMode {
   GCIM_MASK_TRUE_KEEPS,  /* Where(mask, scores, fill): true entries are kept */
   GCIM_MASK_TRUE_MASKS,  /* Where(mask, fill, scores): true entries are masked */
-  GCIM_MASK_ADDITIVE     /* Add(scores, mask): 0 keeps, a large negative value masks */
+  GCIM_MASK_ADDITIVE,    /* Add(scores, mask): 0 keeps, a large negative value masks */
+  GCIM_MASK_MULTIPLY     /* Mul(weights, mask) after the nonlinearity: 1 keeps, 0 masks */
 } GcimMaskMode;
 
 /// What a mask does: causal (keys after the query masked, bottom-right aligned when

@@ -114,14 +114,43 @@ static void replaceResult(MlirOperation op, int index, MlirValue with) {
     mlirValueReplaceAllUsesOfWith(segmentResult(op, index), with);
 }
 
+/* ONNX-23's masking: attn_mask (bool keeps, float adds), is_causal, or one query over a
+ * cache. False with a reason when it is not a causal decoder mask or none. */
+static bool classifyOnnxMask(MlirOperation op, MlirValue q4, MlirValue k4, bool hasPast,
+                             GcimMaskInfo *info, char *why, size_t size) {
+  int64_t isCausal = 0;
+  gcimOpGetIntAttr(op, "is_causal", &isCausal);
+  int64_t tq = gcimTensorDim(mlirValueGetType(q4), 2);
+  int64_t tk = gcimTensorDim(mlirValueGetType(k4), 2);
+  *info = (GcimMaskInfo){isCausal != 0, 0};
+  if (segmentPresent(op, "operandSegmentSizes", 3)) {
+    if (isCausal) {
+      snprintf(why, size, "both is_causal and attn_mask are set");
+      return false;
+    }
+    MlirValue mask = segmentOperand(op, 3);
+    MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(mask));
+    bool boolean = mlirTypeIsAInteger(element) && mlirIntegerTypeGetWidth(element) == 1;
+    return gcimMaskClassify(mask, boolean ? GCIM_MASK_TRUE_KEEPS : GCIM_MASK_ADDITIVE, tq,
+                            tk, info, why, size);
+  }
+  if (isCausal && tq != tk) {
+    snprintf(why, size, "is_causal with more keys than queries is upper-left aligned in "
+                        "ONNX, which is not a causal decoder mask");
+    return false;
+  }
+  if (hasPast && tq == 1)
+    info->causal = 1; /* one query over all cached keys is the causal row */
+  return true;
+}
+
 /* ONNX-23 Attention. Causal masks are upper-left aligned in ONNX, so is_causal is only
  * taken with as many keys as queries. */
 static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
   MlirLocation loc = mlirOperationGetLocation(op);
   MlirValue q = segmentOperand(op, 0), k = segmentOperand(op, 1), v = segmentOperand(op, 2);
-  int64_t qHeads = 0, kvHeads = 0, isCausal = 0;
+  int64_t qHeads = 0, kvHeads = 0;
   double softcap = 0.0;
-  gcimOpGetIntAttr(op, "is_causal", &isCausal);
   gcimOpGetFloatAttr(op, "softcap", &softcap);
   if (softcap != 0.0)
     return leave(reason, size, "softcap is not supported");
@@ -140,7 +169,6 @@ static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
   if (!headsFit(q, qHeads) || !headsFit(k, qHeads) || !headsFit(v, qHeads))
     return leave(reason, size, "q, k, v are not (batch, heads, tokens, dim) or (batch, "
                                "tokens, heads*dim)");
-  bool hasMask = segmentPresent(op, "operandSegmentSizes", 3);
   bool hasPast = segmentPresent(op, "operandSegmentSizes", 4) &&
                  segmentPresent(op, "operandSegmentSizes", 5);
   MlirValue q4 = splitHeads(op, loc, q, qHeads), k4 = splitHeads(op, loc, k, qHeads);
@@ -149,27 +177,9 @@ static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
     k4 = concatTokens(op, loc, segmentOperand(op, 4), k4);
     v4 = concatTokens(op, loc, segmentOperand(op, 5), v4);
   }
-  int64_t tq = gcimTensorDim(mlirValueGetType(q4), 2);
-  int64_t tk = gcimTensorDim(mlirValueGetType(k4), 2);
-  GcimMaskInfo info = {isCausal != 0, 0};
+  GcimMaskInfo info;
   char why[256] = "";
-  bool ok = true;
-  if (hasMask) {
-    MlirValue mask = segmentOperand(op, 3);
-    MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(mask));
-    bool boolean = mlirTypeIsAInteger(element) && mlirIntegerTypeGetWidth(element) == 1;
-    ok = !isCausal && gcimMaskClassify(mask, boolean ? GCIM_MASK_TRUE_KEEPS
-                                                      : GCIM_MASK_ADDITIVE,
-                                       tq, tk, &info, why, sizeof why);
-    if (isCausal)
-      snprintf(why, sizeof why, "both is_causal and attn_mask are set");
-  } else if (isCausal && tq != tk) {
-    ok = false;
-    snprintf(why, sizeof why, "is_causal with more keys than queries is upper-left "
-                              "aligned in ONNX, which is not a causal decoder mask");
-  } else if (hasPast && tq == 1) {
-    info.causal = 1; /* one query over all cached keys is the causal row */
-  }
+  bool ok = classifyOnnxMask(op, q4, k4, hasPast, &info, why, sizeof why);
   if (!ok) {
     /* Nothing but unused plumbing was built: erase it again. */
     gcimEraseDeadOps(gcimValueDefOp(q4));

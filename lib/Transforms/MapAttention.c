@@ -16,7 +16,9 @@
  * "digital"). Attention the hardware cannot hold under `analog` is an error: a window
  * longer than the hardware's, non-causal attention over more keys than the window,
  * full-sequence causal attention longer than the window or with a KV cache (stream it
- * first).
+ * first; once gcim-stream made a step function, such an attention of the full-sequence
+ * function, and one over a KV cache, is left to run through the step function, marked
+ * gcim.mapping = "step").
  *
  * Assumes: gcim.attention as gcim-verify accepts it; static shapes.
  * Guarantees: every mapped head has exactly one kv_write before its two products; the
@@ -64,12 +66,12 @@ static void readHead(MlirOperation op, int64_t layer, Head *h) {
   if (mlirOperationGetNumOperands(op) > 3)
     h->scales = mlirOperationGetOperand(op, 3);
   MlirType q = mlirValueGetType(h->q), k = mlirValueGetType(h->k);
-  h->batch = gcimTensorDim(q, 0);
-  h->heads = gcimTensorDim(q, 1);
-  h->tq = gcimTensorDim(q, 2);
-  h->dim = gcimTensorDim(q, 3);
-  h->tk = gcimTensorDim(k, 2);
-  h->vdim = gcimTensorDim(mlirValueGetType(h->v), 3);
+  h->batch = gcimSafeDim(q, 0);
+  h->heads = gcimSafeDim(q, 1);
+  h->tq = gcimSafeDim(q, 2);
+  h->dim = gcimSafeDim(q, 3);
+  h->tk = gcimSafeDim(k, 2);
+  h->vdim = gcimSafeDim(mlirValueGetType(h->v), 3);
   h->streamed = gcimOpIsA(op, "gcim.attention_step");
   int64_t causal = 1, window = 0;
   gcimOpGetIntAttr(op, "causal", &causal);
@@ -86,6 +88,23 @@ static void readHead(MlirOperation op, int64_t layer, Head *h) {
 /* Whether the hardware can hold the head; sets the mapped window and the warning. */
 static bool checkCapacity(Head *h, const GcimHardware *hw) {
   int64_t m = hw->window;
+  for (int i = 0; i < 3; ++i)
+    if (gcimTensorRank(mlirValueGetType(mlirOperationGetOperand(h->op, i))) != 4) {
+      gcimEmitError(h->loc, "attention operands must be (batch, heads, tokens, head_dim) "
+                            "tensors (see gcim-verify)");
+      return false;
+    }
+  if (h->heads <= 0 || h->dim <= 0 || h->vdim <= 0) {
+    gcimEmitError(h->loc, "attention with a dynamic number of heads or head dim cannot be "
+                          "mapped; use --attention=digital");
+    return false;
+  }
+  if (!h->streamed && (h->tq < 0 || h->tk < 0)) {
+    gcimEmitError(h->loc, "full-sequence attention over a dynamic number of tokens cannot be "
+                          "checked against the hardware window; bind the shapes or use "
+                          "--attention=digital");
+    return false;
+  }
   if (h->window > m) {
     gcimEmitError(h->loc, "attention window of %lld tokens exceeds the hardware window of "
                           "%lld tokens; use --attention=digital",
@@ -267,6 +286,15 @@ static bool parseOptions(MlirOperation module, const GcimPassOptions *options,
   return true;
 }
 
+/* True when the function holding `op` has a step function (gcim-stream ran): its
+ * full-sequence attentions longer than the window run through that step function. */
+static bool hasStepFunction(MlirOperation op) {
+  MlirOperation func = mlirOperationGetParentOperation(op);
+  return !mlirOperationIsNull(func) &&
+         !mlirAttributeIsNull(mlirOperationGetAttributeByName(
+             func, mlirStringRefCreateFromCString("gcim.step_function")));
+}
+
 static MlirLogicalResult runMapAttention(MlirOperation module,
                                          const GcimPassOptions *options) {
   MapOptions map;
@@ -275,9 +303,23 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
   OpList list = {NULL, 0, 0, false};
   mlirOperationWalk(module, collectAttention, &list, MlirWalkPreOrder);
   bool ok = !list.oom;
+  MlirBlock block = {NULL};
+  int64_t order = 0;
   for (size_t i = 0; ok && i < list.count; ++i) {
     Head head;
-    readHead(list.ops[i], (int64_t)i, &head);
+    /* Full-sequence attentions are numbered in program order within their function, the
+     * numbering gcim-stream gives the step function's. */
+    MlirBlock parent = mlirOperationGetBlock(list.ops[i]);
+    order = mlirBlockEqual(parent, block) ? order + 1 : 0;
+    block = parent;
+    readHead(list.ops[i], order, &head);
+    int64_t mapped = head.window > 0 ? head.window : map.hw.window;
+    if (map.analog && !head.streamed && head.causal &&
+        (head.tk > mapped || head.tq != head.tk) && hasStepFunction(head.op)) {
+      gcimOpSetString(head.op, "gcim.mapping", "step");
+      gcimOpSetInt(head.op, "gcim.layer", head.layer);
+      continue;
+    }
     if (!map.analog) {
       gcimOpSetString(head.op, "gcim.mapping", "digital");
       gcimOpSetInt(head.op, "gcim.layer", head.layer);

@@ -10,13 +10,17 @@
 /* Each pass file defines its table entry; the order here is the pipeline's order. */
 extern const GcimPassInfo gcimFuseAttentionPassInfo;
 extern const GcimPassInfo gcimMapAttentionPassInfo;
+extern const GcimPassInfo gcimStreamPassInfo;
 extern const GcimPassInfo gcimQuantizePassInfo;
+extern const GcimPassInfo gcimSchedulePassInfo;
 extern const GcimPassInfo gcimVerifyPassInfo;
 
 static const GcimPassInfo *const passTable[] = {
     &gcimFuseAttentionPassInfo,
+    &gcimStreamPassInfo,
     &gcimMapAttentionPassInfo,
     &gcimQuantizePassInfo,
+    &gcimSchedulePassInfo,
     &gcimVerifyPassInfo,
 };
 

@@ -50,6 +50,13 @@ int gcimTensorShape(MlirType type, int64_t dims[GCIM_MAX_RANK]) {
   return (int)rank;
 }
 
+int64_t gcimSafeDim(MlirType type, int dim) {
+  if (!mlirTypeIsARankedTensor(type) || dim < 0 || dim >= mlirShapedTypeGetRank(type) ||
+      mlirShapedTypeIsDynamicDim(type, dim))
+    return -1;
+  return mlirShapedTypeGetDimSize(type, dim);
+}
+
 int64_t gcimTensorNumElements(MlirType type) {
   if (!mlirTypeIsARankedTensor(type) || !mlirShapedTypeHasStaticShape(type))
     return -1;
@@ -212,7 +219,11 @@ void gcimOpSetString(MlirOperation op, const char *name, const char *value) {
 }
 
 MlirType gcimTensorType(int rank, const int64_t *dims, MlirType element) {
-  return mlirRankedTensorTypeGet(rank, dims, element, mlirAttributeGetNull());
+  int64_t shape[GCIM_MAX_RANK];
+  assert(rank <= GCIM_MAX_RANK);
+  for (int i = 0; i < rank; ++i)
+    shape[i] = dims[i] < 0 ? mlirShapedTypeGetDynamicSize() : dims[i];
+  return mlirRankedTensorTypeGet(rank, shape, element, mlirAttributeGetNull());
 }
 
 MlirOperation gcimBuildOp(MlirOperation before, const char *name, MlirLocation loc,

@@ -31,6 +31,10 @@ MlirOperation gcimValueSingleUser(MlirValue value);
 /// rank, or -1 for an unranked or too-large tensor.
 int gcimTensorShape(MlirType type, int64_t dims[GCIM_MAX_RANK]);
 
+/// Dimension `dim` of `type` when it is a ranked tensor with more than `dim` dims and the
+/// dimension is static; -1 otherwise (never asserts).
+int64_t gcimSafeDim(MlirType type, int dim);
+
 /// Number of elements of a static tensor type, or -1.
 int64_t gcimTensorNumElements(MlirType type);
 
@@ -63,7 +67,8 @@ void gcimOpSetInt(MlirOperation op, const char *name, int64_t value);
 void gcimOpSetF32(MlirOperation op, const char *name, double value);
 void gcimOpSetString(MlirOperation op, const char *name, const char *value);
 
-/// A ranked tensor type of `rank` dims with element type `element`.
+/// A ranked tensor type of `rank` (<= GCIM_MAX_RANK) dims with element type `element`;
+/// negative dims are dynamic.
 MlirType gcimTensorType(int rank, const int64_t *dims, MlirType element);
 
 /// Creates op `name` before `before` (in its block) with the given operands, result types

@@ -4,7 +4,9 @@
  * output of a projection MatMul(h, W) [+ bias] (possibly one part of a Split along the
  * features, as in fused QKV projections) is folded into W's and the bias's columns of
  * each head. Legal only when every value on the way has one use and W and the bias are
- * f32 constants used only by this projection; otherwise the scaler stays. */
+ * f32 constants used only by this projection; otherwise the scaler stays. The output
+ * scaler (a_o, b_o) folds the same way into the output projection after the head merge:
+ * Transpose(0,2,1,3), Reshape to (B, T, heads*dim), MatMul by W [+ bias]. */
 #include "PassUtils.h"
 
 #include "gcim/Support/IRHelpers.h"
@@ -103,6 +105,17 @@ static bool readConstant(MlirOperation constant, float **values, int64_t *count)
   *values = malloc((size_t)(*count > 0 ? *count : 1) * sizeof **values);
   if (!*values)
     return false;
+  /* Fast paths for the common f32 dense forms; the element-wise reader for the rest. */
+  if (mlirAttributeIsADenseElements(attr) && mlirDenseElementsAttrIsSplat(attr)) {
+    float value = mlirDenseElementsAttrGetFloatSplatValue(attr);
+    for (int64_t i = 0; i < *count; ++i)
+      (*values)[i] = value;
+    return true;
+  }
+  if (mlirAttributeIsADenseElements(attr)) {
+    memcpy(*values, mlirDenseElementsAttrGetRawData(attr), (size_t)*count * sizeof **values);
+    return true;
+  }
   for (int64_t i = 0; i < *count; ++i) {
     double element;
     if (!gcimElementsGet(attr, i, &element)) {
@@ -165,6 +178,71 @@ static bool readScalers(MlirOperation scaler, int64_t heads, float *a, float *b)
   return true;
 }
 
+/* The output projection after an output scaler: Transpose(0,2,1,3), Reshape to
+ * (B, T, heads * dim), MatMul by a constant weight (heads * dim, N), optional Add of a
+ * constant bias (N); every value on the way used once. */
+static bool matchOutputProjection(MlirValue y, Projection *p) {
+  int64_t perm[GCIM_MAX_RANK], dims[GCIM_MAX_RANK];
+  MlirOperation transpose = gcimValueSingleUser(y);
+  if (mlirOperationIsNull(transpose) || !gcimOpIsA(transpose, "onnx.transpose") ||
+      gcimOpGetI64Array(transpose, "perm", perm, GCIM_MAX_RANK) != 4 || perm[0] != 0 ||
+      perm[1] != 2 || perm[2] != 1 || perm[3] != 3)
+    return false;
+  MlirOperation reshape = gcimValueSingleUser(mlirOperationGetResult(transpose, 0));
+  if (mlirOperationIsNull(reshape) || !gcimOpIsA(reshape, "onnx.reshape"))
+    return false;
+  MlirValue merged = mlirOperationGetResult(reshape, 0);
+  int rank = gcimTensorShape(mlirValueGetType(merged), dims);
+  if (rank < 1 || dims[rank - 1] != p->heads * p->dim)
+    return false;
+  MlirOperation matmul = gcimValueSingleUser(merged);
+  if (mlirOperationIsNull(matmul) || !gcimOpIsA(matmul, "onnx.mat_mul") ||
+      !mlirValueEqual(mlirOperationGetOperand(matmul, 0), merged) ||
+      !isF32Constant(mlirOperationGetOperand(matmul, 1), &p->weight) ||
+      gcimTensorRank(mlirValueGetType(mlirOperationGetOperand(matmul, 1))) != 2)
+    return false;
+  p->bias = (MlirOperation){NULL};
+  MlirOperation add = gcimValueSingleUser(mlirOperationGetResult(matmul, 0));
+  if (!mlirOperationIsNull(add) && gcimOpIsA(add, "onnx.add"))
+    for (int side = 0; side < 2; ++side) {
+      MlirValue operand = mlirOperationGetOperand(add, side);
+      if (isF32Constant(operand, &p->bias) && gcimTensorRank(mlirValueGetType(operand)) == 1)
+        break;
+      p->bias = (MlirOperation){NULL};
+    }
+  return true;
+}
+
+/* out = Σ_r (a_h(r) z_r + b_h(r)) W[r, n]: W's rows of head h times a_h, the bias plus
+ * Σ_r b_h(r) W[r, n] (with the original W). */
+static bool applyOutputFold(const Projection *p, const float *a, const float *b) {
+  float *w = NULL, *bias = NULL;
+  int64_t wCount = 0, bCount = 0;
+  MlirType wType = mlirValueGetType(mlirOperationGetResult(p->weight, 0));
+  int64_t rows = gcimTensorDim(wType, 0), cols = gcimTensorDim(wType, 1);
+  if (rows != p->heads * p->dim || !readConstant(p->weight, &w, &wCount))
+    return false;
+  if (!mlirOperationIsNull(p->bias) &&
+      (!readConstant(p->bias, &bias, &bCount) || bCount != cols)) {
+    free(w);
+    free(bias);
+    return false;
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t n = 0; n < cols; ++n) {
+      float *weight = &w[r * cols + n];
+      if (bias)
+        bias[n] += b[r / p->dim] * *weight;
+      *weight *= a[r / p->dim];
+    }
+  writeConstant(p->weight, w, wCount);
+  if (bias)
+    writeConstant(p->bias, bias, bCount);
+  free(w);
+  free(bias);
+  return true;
+}
+
 bool gcimFoldScaler(MlirOperation scaler);
 
 bool gcimFoldScaler(MlirOperation scaler) {
@@ -180,7 +258,17 @@ bool gcimFoldScaler(MlirOperation scaler) {
     identity = identity && a[h] == 1.0f && b[h] == 0.0f;
     zeroB = zeroB && b[h] == 0.0f;
   }
-  if (!identity) {
+  int64_t aIndex = 0;
+  gcimOpGetIntAttr(scaler, "a_index", &aIndex);
+  if (!identity && aIndex == 6) {
+    Projection p;
+    memset(&p, 0, sizeof p);
+    p.heads = heads;
+    p.dim = gcimTensorDim(mlirValueGetType(x), 3);
+    if (p.dim <= 0 || !matchOutputProjection(mlirOperationGetResult(scaler, 0), &p) ||
+        (mlirOperationIsNull(p.bias) && !zeroB) || !applyOutputFold(&p, a, b))
+      return false;
+  } else if (!identity) {
     Projection p;
     memset(&p, 0, sizeof p);
     if (!matchHeadPlumbing(x, &p) || p.heads != heads ||

@@ -3,7 +3,8 @@
  * Shapes (ranks, agreeing batch/heads/tokens/dims, sub-tile axes matching token_tiles),
  * attribute ranges (levels, saturations, scaler indices, kinds) and state use: every
  * gcim.qk_product and gcim.pv_product reads a layer whose gcim.kv_write comes earlier in
- * the same block, and each layer is written once per block. */
+ * the same block, and each layer is written once per block (by one gcim.kv_write or one
+ * gcim.attention_step). */
 #include "PassUtils.h"
 #include "VerifyTiles.h"
 
@@ -185,7 +186,7 @@ static bool verifyBlockState(MlirBlock block) {
   int64_t position = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op), ++position) {
-    bool write = gcimOpIsA(op, "gcim.kv_write");
+    bool write = gcimOpIsA(op, "gcim.kv_write") || gcimOpIsA(op, "gcim.attention_step");
     bool read = gcimOpIsA(op, "gcim.qk_product") || gcimOpIsA(op, "gcim.pv_product");
     int64_t layer = -1;
     if ((!write && !read) || !gcimOpGetIntAttr(op, "layer", &layer))

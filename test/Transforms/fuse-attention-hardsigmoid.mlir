@@ -195,3 +195,55 @@ func.func @batch2(%x: tensor<2x4x16xf32>) -> tensor<2x4x16xf32> {
   %o2 = "onnx.reshape"(%o1, %shape2) {allowzero = 0 : i64} : (tensor<2x4x2x8xf32>, tensor<3xi64>) -> tensor<2x4x16xf32>
   return %o2 : tensor<2x4x16xf32>
 }
+
+// -----
+
+// A hardware-aware model masking the weights after the clip (clip(x)·mask equals masking x
+// with -inf first): Where(mask, w, 0).
+// CHECK-LABEL: func.func @clip_then_where
+// CHECK: "gcim.attention"(%arg0, %{{.*}}, %arg2) {causal = 1 : i64, head_dim = 8 : i64, kind = "hardsigmoid", num_heads = 1 : i64, scale = 1.250000e-02 : f32, window = 0 : i64}
+// CHECK-NOT: onnx.where
+func.func @clip_then_where(%q: tensor<1x1x3x8xf32>, %kt: tensor<1x1x8x3xf32>, %v: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x3x8xf32>, tensor<1x1x8x3xf32>) -> tensor<1x1x3x3xf32>
+  %c = "onnx.constant"() {value = dense<1.250000e-02> : tensor<f32>} : () -> tensor<f32>
+  %x = "onnx.mul"(%s, %c) : (tensor<1x1x3x3xf32>, tensor<f32>) -> tensor<1x1x3x3xf32>
+  %lo = "onnx.constant"() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %hi = "onnx.constant"() {value = dense<1.0> : tensor<f32>} : () -> tensor<f32>
+  %p = "onnx.clip"(%x, %lo, %hi) {operandSegmentSizes = array<i32: 1, 1, 1>} : (tensor<1x1x3x3xf32>, tensor<f32>, tensor<f32>) -> tensor<1x1x3x3xf32>
+  %m = "onnx.constant"() {value = dense<[[true, false, false], [true, true, false], [true, true, true]]> : tensor<3x3xi1>} : () -> tensor<3x3xi1>
+  %z = "onnx.constant"() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %w = "onnx.where"(%m, %p, %z) : (tensor<3x3xi1>, tensor<1x1x3x3xf32>, tensor<f32>) -> tensor<1x1x3x3xf32>
+  %o = "onnx.mat_mul"(%w, %v) : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
+  return %o : tensor<1x1x3x8xf32>
+}
+
+// -----
+
+// HardSigmoid then Mul by a 0/1 float mask with a sliding window of 2.
+// CHECK-LABEL: func.func @hardsigmoid_times_mask
+// CHECK: "gcim.attention"({{.*}}causal = 1 : i64, {{.*}}kind = "hardsigmoid", {{.*}}window = 2 : i64}
+// CHECK-NOT: onnx.mul
+func.func @hardsigmoid_times_mask(%q: tensor<1x1x3x8xf32>, %kt: tensor<1x1x8x3xf32>, %v: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x3x8xf32>, tensor<1x1x8x3xf32>) -> tensor<1x1x3x3xf32>
+  %p = "onnx.hard_sigmoid"(%s) {alpha = 1.250000e-02 : f32, beta = 0.000000e+00 : f32} : (tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %m = "onnx.constant"() {value = dense<[[[[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]]]> : tensor<1x1x3x3xf32>} : () -> tensor<1x1x3x3xf32>
+  %w = "onnx.mul"(%m, %p) : (tensor<1x1x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %o = "onnx.mat_mul"(%w, %v) : (tensor<1x1x3x3xf32>, tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32>
+  return %o : tensor<1x1x3x8xf32>
+}
+
+// -----
+
+// Mixed precision: f16 scores cast to f32 for the softmax and back: the casts are
+// absorbed; the attention computes in the MatMuls' type.
+// CHECK-LABEL: func.func @f16_softmax_casts
+// CHECK: "gcim.attention"(%arg0, %{{.*}}, %arg2) {causal = 0 : i64, {{.*}}kind = "softmax"{{.*}} -> tensor<1x1x2x8xf16>
+// CHECK-NOT: onnx.cast
+func.func @f16_softmax_casts(%q: tensor<1x1x2x8xf16>, %kt: tensor<1x1x8x2xf16>, %v: tensor<1x1x2x8xf16>) -> tensor<1x1x2x8xf16> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x2x8xf16>, tensor<1x1x8x2xf16>) -> tensor<1x1x2x2xf16>
+  %c = "onnx.cast"(%s) {to = 1 : i64} : (tensor<1x1x2x2xf16>) -> tensor<1x1x2x2xf32>
+  %p = "onnx.softmax"(%c) {axis = -1 : i64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %b = "onnx.cast"(%p) {to = 10 : i64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf16>
+  %o = "onnx.mat_mul"(%b, %v) : (tensor<1x1x2x2xf16>, tensor<1x1x2x8xf16>) -> tensor<1x1x2x8xf16>
+  return %o : tensor<1x1x2x8xf16>
+}

@@ -143,3 +143,41 @@ func.func @scores_used_twice(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, 
   %e = "onnx.reduce_sum"(%s) {keepdims = 1 : i64, noop_with_empty_axes = 0 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x1x1x1xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// CHECK: error: attention not fused: the mask is not a static tensor of rank 2 or more
+func.func @mask_dynamic_scores(%q: tensor<1x2x?x8xf32>, %kt: tensor<1x2x8x?xf32>, %v: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x2x?x8xf32>, tensor<1x2x8x?xf32>) -> tensor<1x2x?x?xf32>
+  %m = "onnx.constant"() {value = dense<true> : tensor<4x4xi1>} : () -> tensor<4x4xi1>
+  %min = "onnx.constant"() {value = dense<-1.0e+9> : tensor<f32>} : () -> tensor<f32>
+  %x = "onnx.where"(%m, %s, %min) : (tensor<4x4xi1>, tensor<1x2x?x?xf32>, tensor<f32>) -> tensor<1x2x?x?xf32>
+  %p = "onnx.softmax"(%x) {axis = -1 : i64} : (tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32>
+  %o = "onnx.mat_mul"(%p, %v) : (tensor<1x2x?x?xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %o : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// CHECK: error: attention not fused: the mask does not broadcast to the scores
+func.func @mask_wrong_shape(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %m = "onnx.constant"() {value = dense<true> : tensor<3x4xi1>} : () -> tensor<3x4xi1>
+  %min = "onnx.constant"() {value = dense<-1.0e+9> : tensor<f32>} : () -> tensor<f32>
+  %x = "onnx.where"(%m, %s, %min) : (tensor<3x4xi1>, tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %p = "onnx.softmax"(%x) {axis = -1 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %o = "onnx.mat_mul"(%p, %v) : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// CHECK: error: attention not fused: the mask is not a constant of keep/mask entries (0 or a large negative value when added)
+func.func @post_mask_not_binary(%q: tensor<1x1x2x8xf32>, %kt: tensor<1x1x8x2xf32>, %v: tensor<1x1x2x8xf32>) -> tensor<1x1x2x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x2x8xf32>, tensor<1x1x8x2xf32>) -> tensor<1x1x2x2xf32>
+  %p = "onnx.hard_sigmoid"(%s) {alpha = 1.250000e-02 : f32, beta = 0.000000e+00 : f32} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %m = "onnx.constant"() {value = dense<0.5> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
+  %w = "onnx.mul"(%p, %m) : (tensor<1x1x2x2xf32>, tensor<2x2xf32>) -> tensor<1x1x2x2xf32>
+  %o = "onnx.mat_mul"(%w, %v) : (tensor<1x1x2x2xf32>, tensor<1x1x2x8xf32>) -> tensor<1x1x2x8xf32>
+  return %o : tensor<1x1x2x8xf32>
+}

@@ -209,3 +209,43 @@ func.func @no_mask(%x: tensor<1x4x16xf32>) -> tensor<1x4x16xf32> {
   %o2 = "onnx.reshape"(%o1, %shape2) {allowzero = 0 : i64} : (tensor<1x4x2x8xf32>, tensor<3xi64>) -> tensor<1x4x16xf32>
   return %o2 : tensor<1x4x16xf32>
 }
+
+// -----
+
+// Dynamic batch and tokens without a mask: fused (causal = 0); gcim.attention's result
+// keeps the dynamic dims.
+// CHECK-LABEL: func.func @dynamic_no_mask
+// CHECK: "gcim.attention"(%arg0, %{{.*}}, %arg2) {causal = 0 : i64, {{.*}} -> tensor<?x2x?x8xf32>
+func.func @dynamic_no_mask(%q: tensor<?x2x?x8xf32>, %kt: tensor<?x2x8x?xf32>, %v: tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<?x2x?x8xf32>, tensor<?x2x8x?xf32>) -> tensor<?x2x?x?xf32>
+  %p = "onnx.softmax"(%s) {axis = -1 : i64} : (tensor<?x2x?x?xf32>) -> tensor<?x2x?x?xf32>
+  %o = "onnx.mat_mul"(%p, %v) : (tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}
+
+// -----
+
+// torch 2's scaled_dot_product_attention export (is_causal): sqrt(scale) multiplied into
+// q and into kᵀ, the causal mask built as Where(Trilu(ones) == 0, -inf, 0) and added.
+// CHECK-LABEL: func.func @torch2_sdpa
+// CHECK: "gcim.attention"(%arg0, %arg1, %arg2) {causal = 1 : i64, head_dim = 16 : i64, kind = "softmax", num_heads = 2 : i64, scale = 2.500000e-01 : f32, window = 0 : i64}
+// CHECK-NOT: onnx.trilu
+// CHECK-NOT: onnx.mul
+func.func @torch2_sdpa(%q: tensor<1x2x3x16xf32>, %k: tensor<1x2x3x16xf32>, %v: tensor<1x2x3x16xf32>) -> tensor<1x2x3x16xf32> {
+  %sq = "onnx.constant"() {value = dense<5.000000e-01> : tensor<f32>} : () -> tensor<f32>
+  %qs = "onnx.mul"(%q, %sq) : (tensor<1x2x3x16xf32>, tensor<f32>) -> tensor<1x2x3x16xf32>
+  %kt = "onnx.transpose"(%k) {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x3x16xf32>) -> tensor<1x2x16x3xf32>
+  %sk = "onnx.constant"() {value = dense<5.000000e-01> : tensor<f32>} : () -> tensor<f32>
+  %kts = "onnx.mul"(%kt, %sk) : (tensor<1x2x16x3xf32>, tensor<f32>) -> tensor<1x2x16x3xf32>
+  %s = "onnx.mat_mul"(%qs, %kts) : (tensor<1x2x3x16xf32>, tensor<1x2x16x3xf32>) -> tensor<1x2x3x3xf32>
+  %ones = "onnx.constant"() {value = dense<1.0> : tensor<3x3xf32>} : () -> tensor<3x3xf32>
+  %tril = "onnx.trilu"(%ones) {upper = 0 : i64} : (tensor<3x3xf32>) -> tensor<3x3xf32>
+  %zero = "onnx.constant"() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %isz = "onnx.equal"(%tril, %zero) : (tensor<3x3xf32>, tensor<f32>) -> tensor<3x3xi1>
+  %ninf = "onnx.constant"() {value = dense<0xFF800000> : tensor<f32>} : () -> tensor<f32>
+  %mask = "onnx.where"(%isz, %ninf, %zero) : (tensor<3x3xi1>, tensor<f32>, tensor<f32>) -> tensor<3x3xf32>
+  %x = "onnx.add"(%s, %mask) : (tensor<1x2x3x3xf32>, tensor<3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = "onnx.softmax"(%x) {axis = -1 : i64} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %o = "onnx.mat_mul"(%p, %v) : (tensor<1x2x3x3xf32>, tensor<1x2x3x16xf32>) -> tensor<1x2x3x16xf32>
+  return %o : tensor<1x2x3x16xf32>
+}

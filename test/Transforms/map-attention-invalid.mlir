@@ -35,3 +35,27 @@ func.func @cache_not_streamed(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x8x64xf32>
   %0 = "gcim.attention"(%q, %k, %k) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.125 : f32, num_heads = 1 : i64, head_dim = 64 : i64} : (tensor<1x1x1x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32>
   return %0 : tensor<1x1x1x64xf32>
 }
+
+// -----
+
+// CHECK: error: full-sequence attention over a dynamic number of tokens cannot be checked against the hardware window; bind the shapes or use --attention=digital
+func.func @dynamic_tokens(%q: tensor<1x2x?x64xf32>) -> tensor<1x2x?x64xf32> {
+  %0 = "gcim.attention"(%q, %q, %q) {kind = "gaincell", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64} : (tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>) -> tensor<1x2x?x64xf32>
+  return %0 : tensor<1x2x?x64xf32>
+}
+
+// -----
+
+// CHECK: error: attention with a dynamic number of heads or head dim cannot be mapped; use --attention=digital
+func.func @dynamic_heads(%q: tensor<1x?x4x64xf32>) -> tensor<1x?x4x64xf32> {
+  %0 = "gcim.attention"(%q, %q, %q) {kind = "gaincell", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64} : (tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32>) -> tensor<1x?x4x64xf32>
+  return %0 : tensor<1x?x4x64xf32>
+}
+
+// -----
+
+// CHECK: error: attention operands must be (batch, heads, tokens, head_dim) tensors (see gcim-verify)
+func.func @rank3(%q: tensor<2x4x64xf32>) -> tensor<2x4x64xf32> {
+  %0 = "gcim.attention"(%q, %q, %q) {kind = "gaincell", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64} : (tensor<2x4x64xf32>, tensor<2x4x64xf32>, tensor<2x4x64xf32>) -> tensor<2x4x64xf32>
+  return %0 : tensor<2x4x64xf32>
+}

@@ -76,3 +76,41 @@ func.func @not_foldable(%q: tensor<1x2x16x64xf32>, %k: tensor<1x2x16x64xf32>, %v
   %0 = "gcim.attention"(%q, %k, %v) {kind = "gaincell", causal = 1 : i64, window = 1024 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64} : (tensor<1x2x16x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x64xf32>) -> tensor<1x2x16x64xf32>
   return %0 : tensor<1x2x16x64xf32>
 }
+
+// -----
+
+// A GainCellAttention model with trained per-head scalers: q, k, v scalers fold into
+// their projections (Wq x a_q = 1.0, bq x a_q + b_q = 0.3; bk = bv = 0.1 + 0.45), the
+// output scaler into the output projection (Wo x a_o = 0.5, bo + sum over the 16 rows of
+// b_o x Wo = 4.0). No scaler is left.
+// CHECK-LABEL: func.func @gain_cell_model
+// CHECK-DAG: "onnx.constant"() {value = dense<1.000000e+00> : tensor<16x16xf32>}
+// CHECK-DAG: "onnx.constant"() {value = dense<3.000000e-01> : tensor<16xf32>}
+// CHECK-DAG: "onnx.constant"() {value = dense<5.500000e-01> : tensor<16xf32>}
+// CHECK-DAG: "onnx.constant"() {value = dense<5.000000e-01> : tensor<16x16xf32>}
+// CHECK-DAG: "onnx.constant"() {value = dense<4.000000e+00> : tensor<16xf32>}
+// CHECK-NOT: gcim.scaler
+// TWICE-LABEL: func.func @gain_cell_model
+// NOFOLD-LABEL: func.func @gain_cell_model
+// NOFOLD-COUNT-4: gcim.scaler
+func.func @gain_cell_model(%x: tensor<1x4x16xf32>) -> tensor<1x4x16xf32> {
+  %wq = "onnx.constant"() {value = dense<0.5> : tensor<16x16xf32>} : () -> tensor<16x16xf32>
+  %wk = "onnx.constant"() {value = dense<0.5> : tensor<16x16xf32>} : () -> tensor<16x16xf32>
+  %wv = "onnx.constant"() {value = dense<0.5> : tensor<16x16xf32>} : () -> tensor<16x16xf32>
+  %bq = "onnx.constant"() {value = dense<0.1> : tensor<16xf32>} : () -> tensor<16xf32>
+  %bk = "onnx.constant"() {value = dense<0.1> : tensor<16xf32>} : () -> tensor<16xf32>
+  %bv = "onnx.constant"() {value = dense<0.1> : tensor<16xf32>} : () -> tensor<16xf32>
+  %q0 = "onnx.mat_mul"(%x, %wq) : (tensor<1x4x16xf32>, tensor<16x16xf32>) -> tensor<1x4x16xf32>
+  %q = "onnx.add"(%q0, %bq) : (tensor<1x4x16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
+  %k0 = "onnx.mat_mul"(%x, %wk) : (tensor<1x4x16xf32>, tensor<16x16xf32>) -> tensor<1x4x16xf32>
+  %k = "onnx.add"(%k0, %bk) : (tensor<1x4x16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
+  %v0 = "onnx.mat_mul"(%x, %wv) : (tensor<1x4x16xf32>, tensor<16x16xf32>) -> tensor<1x4x16xf32>
+  %v = "onnx.add"(%v0, %bv) : (tensor<1x4x16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
+  %s = "onnx.constant"() {value = dense<[[2.0, 0.1, 1.0, 0.45, 1.0, 0.45, 0.5, 0.25], [2.0, 0.1, 1.0, 0.45, 1.0, 0.45, 0.5, 0.25]]> : tensor<2x8xf32>} : () -> tensor<2x8xf32>
+  %y = "onnx.gcim_gain_cell_attention"(%q, %k, %v, %s) {num_heads = 2 : i64, window = 1024 : i64, cell = "nonlinear", decay = 1.6e-4 : f32, q_levels = 16 : i64, kv_levels = 8 : i64, out_levels = 32 : i64, first_product_saturation = 80.0 : f32, output_saturation = 40.0 : f32} : (tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<2x8xf32>) -> tensor<1x4x16xf32>
+  %wo = "onnx.constant"() {value = dense<1.0> : tensor<16x16xf32>} : () -> tensor<16x16xf32>
+  %bo = "onnx.constant"() {value = dense<0.0> : tensor<16xf32>} : () -> tensor<16xf32>
+  %o0 = "onnx.mat_mul"(%y, %wo) : (tensor<1x4x16xf32>, tensor<16x16xf32>) -> tensor<1x4x16xf32>
+  %o = "onnx.add"(%o0, %bo) : (tensor<1x4x16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
+  return %o : tensor<1x4x16xf32>
+}

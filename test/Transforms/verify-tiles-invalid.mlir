@@ -247,3 +247,12 @@ func.func @step_window(%q: tensor<1x2x1x64xf32>) -> tensor<1x2x1x64xf32> {
   %0 = "gcim.attention_step"(%q, %q, %q) {kind = "gaincell", window = -1 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64, layer = 0 : i64} : (tensor<1x2x1x64xf32>, tensor<1x2x1x64xf32>, tensor<1x2x1x64xf32>) -> tensor<1x2x1x64xf32>
   return %0 : tensor<1x2x1x64xf32>
 }
+
+// -----
+
+// CHECK: error: 'gcim.attention_step' writes a layer's state twice
+func.func @step_layer_twice(%q: tensor<1x2x1x64xf32>) -> tensor<1x2x1x64xf32> {
+  %0 = "gcim.attention_step"(%q, %q, %q) {kind = "gaincell", window = 1024 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64, layer = 0 : i64} : (tensor<1x2x1x64xf32>, tensor<1x2x1x64xf32>, tensor<1x2x1x64xf32>) -> tensor<1x2x1x64xf32>
+  %1 = "gcim.attention_step"(%0, %0, %0) {kind = "gaincell", window = 1024 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64, layer = 0 : i64} : (tensor<1x2x1x64xf32>, tensor<1x2x1x64xf32>, tensor<1x2x1x64xf32>) -> tensor<1x2x1x64xf32>
+  return %1 : tensor<1x2x1x64xf32>
+}

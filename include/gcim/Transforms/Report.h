@@ -1,0 +1,36 @@
+/* gcim/Transforms/Report.h: the cost report of a module mapped onto gain cells. */
+#ifndef GCIM_TRANSFORMS_REPORT_H
+#define GCIM_TRANSFORMS_REPORT_H
+
+#include "gcim/Runtime/Hardware.h"
+#include "gcim/Support/Status.h"
+
+#include "mlir-c/IR.h"
+
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Writes the report of `module` (a builtin.module after gcim-map-attention, with
+/// gcim-schedule's sub-tile assignment when it ran) as JSON to `out` (borrowed): per layer
+/// and per head its mapping, sub-tiles, latency and energy per token; `sub_tiles`,
+/// `per_token.attention_energy_nj`, `per_token.attention_latency_ns`, `layers` (list),
+/// `heads` (list), the GPU comparison of hardware-model.md section 3 as ratios, warnings,
+/// and the attention left unfused with the reason. Costs come from `hw`'s cost model.
+/// Returns GCIM_OK, or GCIM_ERROR_MEMORY / GCIM_ERROR_IO with a message in *errMsg
+/// (malloc'ed, when errMsg is not NULL).
+GcimStatus gcimReportWriteJson(MlirOperation module, const GcimHardware *hw, FILE *out,
+                               char **errMsg);
+
+/// Writes the short human-readable table (one row per layer, then the totals) to `out`.
+/// Same inputs and errors as gcimReportWriteJson.
+GcimStatus gcimReportPrintTable(MlirOperation module, const GcimHardware *hw, FILE *out,
+                                char **errMsg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCIM_TRANSFORMS_REPORT_H */

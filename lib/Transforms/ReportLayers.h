@@ -1,0 +1,37 @@
+/* ReportLayers.h: the mapped attention layers of a module and their cost (private). */
+#ifndef GCIM_LIB_TRANSFORMS_REPORTLAYERS_H
+#define GCIM_LIB_TRANSFORMS_REPORTLAYERS_H
+
+#include "gcim/Runtime/Hardware.h"
+
+#include "mlir-c/IR.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/// One attention: analog (its gcim.kv_write) or digital (a gcim.attention left exact).
+typedef struct GcimLayerInfo {
+  MlirOperation op; /* the kv_write, or the digital attention */
+  int64_t layer, heads, headDim, tokenTiles, dimTiles, window;
+  int64_t firstSubTile; /* from gcim-schedule; -1 when not scheduled */
+  bool analog, streamed;
+  char kind[16];
+  char warning[160];
+} GcimLayerInfo;
+
+/// The attention layers of `module`, one per layer number (a streamed mapping wins over a
+/// full-sequence one of the same layer), in layer order. *layers is malloc'ed (the caller
+/// frees it); returns the count, or -1 when out of memory.
+int64_t gcimCollectLayers(MlirOperation module, GcimLayerInfo **layers);
+
+/// Per-token cost of one tile-level op of a layer (all its heads): the cost table of
+/// hardware-model.md section 3 split over the ops (see docs/Passes.md, gcim-schedule).
+void gcimTileOpCost(const GcimHardware *hw, const GcimLayerInfo *layer, MlirOperation op,
+                    double *latencyNs, double *energyPJ);
+
+/// Per-token latency (ns) and energy (pJ) of one head of an analog layer.
+void gcimHeadCost(const GcimHardware *hw, const GcimLayerInfo *layer, double *latencyNs,
+                  double *energyPJ);
+
+#endif /* GCIM_LIB_TRANSFORMS_REPORTLAYERS_H */

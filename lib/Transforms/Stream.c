@@ -1,0 +1,295 @@
+/* Stream.c: gcim-stream, a per-token step function from a full-sequence causal graph.
+ *
+ * For each function with gcim.attention (all causal), adds `<name>_step`: the same graph
+ * for one token. The sequence axis is tracked from the arguments (the axis of length T,
+ * the attention's token count) through the graph (StreamAxis.c); position-wise ops are
+ * kept with the axis shrunk to 1; position ids become the step counter
+ * (gcim.step_index); the causal mask was absorbed into gcim.attention by
+ * gcim-fuse-attention; each attention becomes gcim.attention_step, whose K/V live in the
+ * hardware state of its `layer`. Graphs with a KV cache (gcim.cache_append of a past
+ * argument and one new token) map their cache onto the same state: the step function
+ * drops the past arguments and present results, and a constant position id equal to the
+ * cached length P (the importer folds it from the past's shape) becomes the step index.
+ *
+ * The original function is kept (the full-sequence form, for whole-tensor runs) and gets
+ * `gcim.step_function = "<name>_step"`. A function that cannot be streamed stays alone
+ * and gets `gcim.unstreamed = "<reason>"` (an error with `strict=1`).
+ *
+ * Assumes: gcim-fuse-attention ran; static shapes; batch on axis 0.
+ * Guarantees: the step function computes, for token t (the step index), the same values
+ * as the full-sequence function at position t, given the state of tokens 0..t-1. */
+#include "PassUtils.h"
+#include "Stream.h"
+
+#include "gcim/Support/Diagnostics.h"
+#include "gcim/Support/IRHelpers.h"
+#include "gcim/Transforms/Passes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_ARGS = 512 };
+
+static MlirLogicalResult runStream(MlirOperation module, const GcimPassOptions *options);
+
+static const GcimPassOptionInfo streamOptions[] = {
+    {"strict", "0", "1: a function with attention that cannot be streamed is an error"},
+};
+
+const GcimPassInfo gcimStreamPassInfo = {
+    "gcim-stream", "Derive a per-token step function from a full-sequence causal graph",
+    streamOptions, sizeof streamOptions / sizeof streamOptions[0], runStream};
+
+static MlirStringRef str(const char *text) { return mlirStringRefCreateFromCString(text); }
+
+static MlirBlock funcBody(MlirOperation func) {
+  return mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+}
+
+typedef struct Survey {
+  int attentions, caches;
+  int64_t tokens;
+  char reason[256];
+} Survey;
+
+/* Checks the attentions of `func`: all causal, and either all full-sequence with the same
+ * T, or all over a KV cache with one new token. */
+static void survey(MlirOperation func, Survey *s) {
+  memset(s, 0, sizeof *s);
+  s->tokens = -1;
+  MlirBlock body = funcBody(func);
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (!gcimOpIsA(op, "gcim.attention"))
+      continue;
+    int64_t causal = 0;
+    gcimOpGetIntAttr(op, "causal", &causal);
+    MlirType q = mlirValueGetType(mlirOperationGetOperand(op, 0));
+    MlirType k = mlirValueGetType(mlirOperationGetOperand(op, 1));
+    int64_t tq = gcimSafeDim(q, 2), tk = gcimSafeDim(k, 2);
+    bool cached = gcimValueIsOp(mlirOperationGetOperand(op, 1), "gcim.cache_append", NULL);
+    s->attentions++;
+    s->caches += cached;
+    if (!causal && !s->reason[0])
+      snprintf(s->reason, sizeof s->reason, "an attention is not causal");
+    else if (cached && tq != 1 && !s->reason[0])
+      snprintf(s->reason, sizeof s->reason,
+               "a KV-cache graph with %lld new tokens (one is streamable)", (long long)tq);
+    else if (!cached && tq != tk && !s->reason[0])
+      snprintf(s->reason, sizeof s->reason,
+               "an attention has %lld queries but %lld keys without a KV cache",
+               (long long)tq, (long long)tk);
+    if (tq < 0 && !s->reason[0])
+      snprintf(s->reason, sizeof s->reason, "the sequence length is dynamic");
+    if (s->tokens >= 0 && tq != s->tokens && !s->reason[0])
+      snprintf(s->reason, sizeof s->reason, "attentions disagree on the sequence length");
+    s->tokens = tq;
+  }
+  if (s->caches && s->caches != s->attentions && !s->reason[0])
+    snprintf(s->reason, sizeof s->reason, "only some attentions have a KV cache");
+}
+
+/* KV cache: attention reads the new k, v; returns the past arguments to drop. */
+static bool unhookCaches(GcimStreamState *s, bool *dropArg, char *reason, size_t size) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(s->body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (!gcimOpIsA(op, "gcim.attention"))
+      continue;
+    for (intptr_t i = 1; i <= 2; ++i) {
+      MlirOperation append;
+      if (!gcimValueIsOp(mlirOperationGetOperand(op, i), "gcim.cache_append", &append))
+        continue;
+      MlirValue past = mlirOperationGetOperand(append, 0);
+      if (!mlirValueIsABlockArgument(past)) {
+        snprintf(reason, size, "a KV cache whose past is not a function argument");
+        return false;
+      }
+      dropArg[mlirBlockArgumentGetArgNumber(past)] = true;
+      s->pastLength = gcimSafeDim(mlirValueGetType(past), 2);
+      mlirOperationSetOperand(op, i, mlirOperationGetOperand(append, 1));
+    }
+  }
+  return true;
+}
+
+/* Removes return operands that are cache_append results (the present outputs). */
+static void dropPresent(MlirBlock body, bool *dropResult, intptr_t *resultCount) {
+  MlirOperation ret = mlirBlockGetTerminator(body);
+  intptr_t n = mlirOperationGetNumOperands(ret), kept = 0;
+  MlirValue operands[MAX_ARGS];
+  for (intptr_t i = 0; i < n && i < MAX_ARGS; ++i) {
+    MlirValue v = mlirOperationGetOperand(ret, i);
+    dropResult[i] = gcimValueIsOp(v, "gcim.cache_append", NULL);
+    if (!dropResult[i])
+      operands[kept++] = v;
+  }
+  mlirOperationSetOperands(ret, kept, operands);
+  *resultCount = n;
+}
+
+static MlirAttribute filterArray(MlirContext ctx, MlirAttribute array, const bool *drop) {
+  if (mlirAttributeIsNull(array) || !mlirAttributeIsAArray(array))
+    return array;
+  MlirAttribute kept[MAX_ARGS];
+  intptr_t n = mlirArrayAttrGetNumElements(array), count = 0;
+  for (intptr_t i = 0; i < n && i < MAX_ARGS; ++i)
+    if (!drop[i])
+      kept[count++] = mlirArrayAttrGetElement(array, i);
+  return mlirArrayAttrGet(ctx, count, kept);
+}
+
+/* function_type from the block's arguments and the return's operands; argument and
+ * result attributes without the dropped entries. */
+static void updateSignature(MlirOperation func, const bool *dropArg, const bool *dropResult) {
+  MlirContext ctx = mlirOperationGetContext(func);
+  MlirBlock body = funcBody(func);
+  MlirOperation ret = mlirBlockGetTerminator(body);
+  MlirType inputs[MAX_ARGS], results[MAX_ARGS];
+  intptr_t nIn = mlirBlockGetNumArguments(body), nOut = mlirOperationGetNumOperands(ret);
+  for (intptr_t i = 0; i < nIn; ++i)
+    inputs[i] = mlirValueGetType(mlirBlockGetArgument(body, i));
+  for (intptr_t i = 0; i < nOut; ++i)
+    results[i] = mlirValueGetType(mlirOperationGetOperand(ret, i));
+  mlirOperationSetInherentAttributeByName(
+      func, str("function_type"),
+      mlirTypeAttrGet(mlirFunctionTypeGet(ctx, nIn, inputs, nOut, results)));
+  MlirAttribute argAttrs = mlirOperationGetInherentAttributeByName(func, str("arg_attrs"));
+  MlirAttribute resAttrs = mlirOperationGetInherentAttributeByName(func, str("res_attrs"));
+  if (!mlirAttributeIsNull(argAttrs))
+    mlirOperationSetInherentAttributeByName(func, str("arg_attrs"),
+                                            filterArray(ctx, argAttrs, dropArg));
+  if (!mlirAttributeIsNull(resAttrs))
+    mlirOperationSetInherentAttributeByName(func, str("res_attrs"),
+                                            filterArray(ctx, resAttrs, dropResult));
+}
+
+/* The sequence axis of each argument: the first axis after the batch of length T (for
+ * rank-4 arguments, (batch, heads, tokens, dim), axis 2 when it has length T). */
+static bool seedArguments(GcimStreamState *s, const bool *dropArg) {
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(s->body); ++i) {
+    MlirValue arg = mlirBlockGetArgument(s->body, i);
+    int64_t dims[GCIM_MAX_RANK];
+    MlirType type = mlirValueGetType(arg);
+    int rank = gcimTensorShape(type, dims);
+    if (dropArg[i] || rank < 2)
+      continue;
+    int first = rank == 4 && dims[2] == s->tokens ? 2 : 1;
+    for (int d = first; d < rank; ++d)
+      if (dims[d] == s->tokens) {
+        dims[d] = 1;
+        mlirBlockArgumentSetType(arg, gcimTensorType(rank, dims,
+                                                     mlirShapedTypeGetElementType(type)));
+        if (!gcimAxisSet(&s->axes, arg, d))
+          return false;
+        break;
+      }
+  }
+  return true;
+}
+
+/* Erases ops the rewrite left without users (old shape constants, cache appends). */
+static void sweepDeadOps(MlirBlock body) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    MlirOperation last = mlirBlockGetTerminator(body);
+    for (MlirOperation op = mlirBlockGetFirstOperation(body);
+         !mlirOperationIsNull(op) && !mlirOperationEqual(op, last);) {
+      MlirOperation next = mlirOperationGetNextInBlock(op);
+      bool dead = mlirOperationGetNumResults(op) > 0 && mlirOperationGetNumRegions(op) == 0;
+      for (intptr_t i = 0; dead && i < mlirOperationGetNumResults(op); ++i)
+        dead = gcimValueUseCount(mlirOperationGetResult(op, i)) == 0;
+      if (dead) {
+        mlirOperationDestroy(op);
+        changed = true;
+      }
+      op = next;
+    }
+  }
+}
+
+static bool buildStep(GcimStreamState *s, const Survey *survey) {
+  bool dropArg[MAX_ARGS] = {false}, dropResult[MAX_ARGS] = {false};
+  intptr_t results = 0;
+  if (mlirBlockGetNumArguments(s->body) > MAX_ARGS ||
+      mlirOperationGetNumOperands(mlirBlockGetTerminator(s->body)) > MAX_ARGS) {
+    snprintf(s->reason, sizeof s->reason, "more than %d arguments or results", MAX_ARGS);
+    return false;
+  }
+  if (survey->caches && !unhookCaches(s, dropArg, s->reason, sizeof s->reason))
+    return false;
+  if (survey->caches)
+    dropPresent(s->body, dropResult, &results);
+  if (!seedArguments(s, dropArg))
+    return false;
+  for (MlirOperation op = mlirBlockGetFirstOperation(s->body); !mlirOperationIsNull(op);) {
+    MlirOperation next = mlirOperationGetNextInBlock(op);
+    if (!gcimStreamOp(s, op))
+      return false;
+    op = next;
+  }
+  sweepDeadOps(s->body);
+  for (intptr_t i = mlirBlockGetNumArguments(s->body) - 1; i >= 0; --i)
+    if (dropArg[i])
+      mlirBlockEraseArgument(s->body, (unsigned)i);
+  updateSignature(s->func, dropArg, dropResult);
+  return true;
+}
+
+static bool streamFunction(MlirOperation func, bool strict) {
+  Survey info;
+  survey(func, &info);
+  if (info.attentions == 0)
+    return true;
+  MlirStringRef name = mlirStringAttrGetValue(
+      mlirOperationGetInherentAttributeByName(func, str("sym_name")));
+  char stepName[256];
+  snprintf(stepName, sizeof stepName, "%.*s_step", (int)name.length, name.data);
+  GcimStreamState s;
+  memset(&s, 0, sizeof s);
+  s.pastLength = -1;
+  snprintf(s.reason, sizeof s.reason, "%s", info.reason);
+  if (!info.reason[0]) {
+    s.func = mlirOperationClone(func);
+    s.body = funcBody(s.func);
+    s.tokens = info.caches ? 1 : info.tokens;
+    mlirBlockInsertOwnedOperationAfter(mlirOperationGetBlock(func), func, s.func);
+    mlirOperationSetInherentAttributeByName(
+        s.func, str("sym_name"), mlirStringAttrGet(mlirOperationGetContext(func),
+                                                   str(stepName)));
+    if (!buildStep(&s, &info)) {
+      mlirOperationDestroy(s.func);
+      s.func = (MlirOperation){NULL};
+    }
+    gcimAxisMapClear(&s.axes);
+  }
+  if (mlirOperationIsNull(s.func)) {
+    if (strict) {
+      gcimEmitError(mlirOperationGetLocation(func), "cannot stream '%.*s': %s",
+                    (int)name.length, name.data, s.reason);
+      return false;
+    }
+    gcimOpSetString(func, "gcim.unstreamed", s.reason);
+    return true;
+  }
+  gcimOpSetString(func, "gcim.step_function", stepName);
+  return true;
+}
+
+static MlirLogicalResult runStream(MlirOperation module, const GcimPassOptions *options) {
+  bool strict = atoi(gcimPassOptionsGet(options, &gcimStreamPassInfo, "strict")) != 0;
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  MlirOperation funcs[256];
+  int count = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body);
+       !mlirOperationIsNull(op) && count < 256; op = mlirOperationGetNextInBlock(op)) {
+    MlirAttribute done = mlirOperationGetAttributeByName(op, str("gcim.step_function"));
+    if (gcimOpIsA(op, "func.func") && mlirAttributeIsNull(done))
+      funcs[count++] = op;
+  }
+  bool ok = true;
+  for (int i = 0; i < count; ++i)
+    ok = streamFunction(funcs[i], strict) && ok;
+  return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
+}

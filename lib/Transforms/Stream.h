@@ -1,0 +1,45 @@
+/* Stream.h: the parts of gcim-stream (private to lib/Transforms). */
+#ifndef GCIM_LIB_TRANSFORMS_STREAM_H
+#define GCIM_LIB_TRANSFORMS_STREAM_H
+
+#include "mlir-c/IR.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/// Sequence axes of values: a small open-addressing map from value to axis.
+typedef struct GcimAxisMap {
+  const void **keys;
+  int *axes;
+  size_t capacity, count;
+} GcimAxisMap;
+
+/// State of one function being turned into its step function.
+typedef struct GcimStreamState {
+  MlirOperation func;
+  MlirBlock body;
+  int64_t tokens;         /* the full-sequence length T */
+  MlirValue stepIndex;    /* gcim.step_index, made on first use */
+  int64_t nextLayer;      /* layer number of the next attention */
+  int64_t pastLength;     /* KV-cache graphs: cached tokens P (position ids equal P); -1 */
+  GcimAxisMap axes;
+  char reason[256];
+} GcimStreamState;
+
+/// The sequence axis of `value`, or -1.
+int gcimAxisGet(const GcimAxisMap *map, MlirValue value);
+
+/// Records the sequence axis of `value`; false when out of memory.
+bool gcimAxisSet(GcimAxisMap *map, MlirValue value, int axis);
+
+/// Frees the map's storage.
+void gcimAxisMapClear(GcimAxisMap *map);
+
+/// Rewrites one op of the step function: its results get the sequence axis shrunk to
+/// one token; constants indexed by position are gathered at the step index; attention
+/// becomes gcim.attention_step. False with state->reason when the op is not position-wise
+/// along the sequence axis.
+bool gcimStreamOp(GcimStreamState *state, MlirOperation op);
+
+#endif /* GCIM_LIB_TRANSFORMS_STREAM_H */
