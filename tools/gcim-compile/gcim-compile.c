@@ -7,6 +7,7 @@
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Target/C.h"
+#include "gcim/Transforms/Report.h"
 #include "gcim/Transforms/Passes.h"
 
 #include "mlir-c/IR.h"
@@ -94,6 +95,59 @@ static bool emitC(const Options *options, MlirModule module) {
   return mlirLogicalResultIsSuccess(gcimEmitC(module, &emitOptions));
 }
 
+/* Maps attention onto sub-tiles, quantises and schedules it, with the hardware's
+ * parameters as pass options. */
+static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options) {
+  const GcimHardware *hw = &options->hw;
+  char map[160], quantize[96], schedule[32];
+  snprintf(map, sizeof map, "gcim-map-attention=attention=%s window=%d array-rows=%d "
+                            "array-cols=%d",
+           options->analogAttention ? "analog" : "digital", (int)hw->window,
+           (int)hw->arrayRows, (int)hw->arrayCols);
+  snprintf(quantize, sizeof quantize, "gcim-quantize=q-levels=%d kv-levels=%d out-levels=%d",
+           (int)hw->query.levels, (int)hw->kv.levels, (int)hw->output.levels);
+  snprintf(schedule, sizeof schedule, "gcim-schedule=max-sub-tiles=%d", (int)hw->maxSubTiles);
+  const char *passes[] = {map, quantize, schedule, "gcim-verify"};
+  return runPasses(ctx, module, passes, 4, options);
+}
+
+/* The cost report (--report, and its table with -v) of a module mapped to tiles. */
+static bool writeReport(const Options *options, MlirModule tiles) {
+  char *errMsg = NULL;
+  MlirOperation op = mlirModuleGetOperation(tiles);
+  if (options->verbose && gcimReportPrintTable(op, &options->hw, stderr, &errMsg) != GCIM_OK)
+    goto failed;
+  if (!options->reportPath)
+    return true;
+  GcimOutputFile *file = NULL;
+  if (gcimOutputFileCreate(options->reportPath, &file, &errMsg) != GCIM_OK)
+    goto failed;
+  if (gcimReportWriteJson(op, &options->hw, gcimOutputFileGetStream(file), &errMsg) !=
+      GCIM_OK) {
+    gcimOutputFileDestroy(file);
+    goto failed;
+  }
+  if (gcimOutputFileCommit(file, &errMsg) == GCIM_OK)
+    return true;
+failed:
+  fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
+  free(errMsg);
+  return false;
+}
+
+/* C is generated from the graph level; the report comes from a copy mapped to tiles. */
+static bool reportAndEmitC(MlirContext ctx, MlirModule module, const Options *options) {
+  if (options->reportPath || options->verbose) {
+    MlirModule tiles =
+        mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
+    bool ok = mapToTiles(ctx, tiles, options) && writeReport(options, tiles);
+    mlirModuleDestroy(tiles);
+    if (!ok)
+      return false;
+  }
+  return emitC(options, module);
+}
+
 static bool compile(MlirContext ctx, MlirModule module, const Options *options) {
   static const char *const verify[] = {"gcim-verify"};
   static const char *const fuse[] = {"gcim-fuse-attention", "gcim-verify"};
@@ -106,11 +160,9 @@ static bool compile(MlirContext ctx, MlirModule module, const Options *options) 
   if (options->emit == EMIT_GCIM)
     return printModule(options, module);
   if (options->emit == EMIT_C)
-    return emitC(options, module);
-  const char *tiles[] = {options->analogAttention ? "gcim-map-attention=attention=analog"
-                                                  : "gcim-map-attention=attention=digital",
-                         "gcim-quantize", "gcim-verify"};
-  return runPasses(ctx, module, tiles, 3, options) && printModule(options, module);
+    return reportAndEmitC(ctx, module, options);
+  return mapToTiles(ctx, module, options) && writeReport(options, module) &&
+         printModule(options, module);
 }
 
 int main(int argc, char **argv) {
