@@ -121,13 +121,21 @@ static void decayPowers(float delta, int64_t age, int roundBf16, float out[3]) {
 
 /* The cell holding w^(i+1) of slot s, dimension d (see the layout in GcimSimHead). */
 static float *kAt(const GcimSimHead *h, int i, int32_t s, int32_t d) {
-  return h->kCells + ((size_t)(s / BLOCK) * (size_t)h->dim + (size_t)d) * 3 * BLOCK +
-         (size_t)i * BLOCK + (size_t)(s % BLOCK);
+  (void)i;
+  return h->kCells + ((size_t)(s / BLOCK) * (size_t)h->dim + (size_t)d) * BLOCK +
+         (size_t)(s % BLOCK);
 }
 
 static float *vAt(const GcimSimHead *h, int i, int32_t s, int32_t d) {
-  return h->vCells + ((size_t)(d / BLOCK) * (size_t)h->window + (size_t)s) * 3 * BLOCK +
-         (size_t)i * BLOCK + (size_t)(d % BLOCK);
+  (void)i;
+  return h->vCells + ((size_t)(d / BLOCK) * (size_t)h->window + (size_t)s) * BLOCK +
+         (size_t)(d % BLOCK);
+}
+
+/* w^(i+1) as repeated float32 products: w, w * w, (w * w) * w. */
+static float cellPower(float w, int i) {
+  float w2 = w * w;
+  return i == 0 ? w : i == 1 ? w2 : w2 * w;
 }
 
 /* ---- create, destroy, reset ---- */
@@ -165,8 +173,8 @@ static void layout(GcimSimHead *h, char *base, size_t *total) {
     h->inner[i] = carve(&cursor, total, vstride, sizeof(float));
     h->coefs[i] = carve(&cursor, total, stride, sizeof(float));
   }
-  h->kCells = carve(&cursor, total, stride * dim * 3, sizeof(float));
-  h->vCells = carve(&cursor, total, vstride * window * 3, sizeof(float));
+  h->kCells = carve(&cursor, total, stride * dim, sizeof(float));
+  h->vCells = carve(&cursor, total, vstride * window, sizeof(float));
   for (int i = 0; i < 3; ++i) {
     h->qkPow[i] = carve(&cursor, total, window, sizeof(float));
     h->vPow[i] = carve(&cursor, total, window, sizeof(float));
@@ -308,11 +316,7 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
     kVolt[d] = uk;
     vVolt[d] = uv;
     kt[0] = wk;
-    kt[BLOCK] = wk * wk;
-    kt[2 * BLOCK] = kt[BLOCK] * wk;
     vs[0] = wv;
-    vs[BLOCK] = wv * wv;
-    vs[2 * BLOCK] = vs[BLOCK] * wv;
   }
   h->writeStep[slot] = h->steps++;
   h->stats.tokens += 1;
@@ -340,25 +344,25 @@ static Vec4 load4(const float *p) {
 
 static void blockKernel(int one, int32_t count, const int32_t *restrict index, size_t stride,
                         const float *restrict c1, const float *restrict c2,
-                        const float *restrict c3, const float *restrict r1,
-                        const float *restrict r2, const float *restrict r3,
+                        const float *restrict c3, const float *restrict rows,
                         float *restrict o1, float *restrict o2, float *restrict o3) {
   Vec4 a1[VECS] = {{0}}, a2[VECS] = {{0}}, a3[VECS] = {{0}};
   for (int32_t j = 0; j < count; ++j) {
-    size_t off = (size_t)index[j] * stride;
-    const float *x1 = r1 + off;
+    const float *x = rows + (size_t)index[j] * stride;
     float k1 = c1[index[j]];
     Vec4 b1 = {k1, k1, k1, k1};
-    for (int l = 0; l < VECS; ++l)
-      a1[l] += b1 * load4(x1 + 4 * l);
-    if (one)
+    if (one) {
+      for (int l = 0; l < VECS; ++l)
+        a1[l] += b1 * load4(x + 4 * l);
       continue;
-    const float *x2 = r2 + off, *x3 = r3 + off;
+    }
     float k2 = c2[index[j]], k3 = c3[index[j]];
     Vec4 b2 = {k2, k2, k2, k2}, b3 = {k3, k3, k3, k3};
     for (int l = 0; l < VECS; ++l) {
-      a2[l] += b2 * load4(x2 + 4 * l);
-      a3[l] += b3 * load4(x3 + 4 * l);
+      Vec4 w = load4(x + 4 * l), w2 = w * w, w3 = w2 * w;
+      a1[l] += b1 * w;
+      a2[l] += b2 * w2;
+      a3[l] += b3 * w3;
     }
   }
   memcpy(o1, a1, sizeof a1);
@@ -368,17 +372,17 @@ static void blockKernel(int one, int32_t count, const int32_t *restrict index, s
 #else
 static void blockKernel(int one, int32_t count, const int32_t *restrict index, size_t stride,
                         const float *restrict c1, const float *restrict c2,
-                        const float *restrict c3, const float *restrict r1,
-                        const float *restrict r2, const float *restrict r3,
+                        const float *restrict c3, const float *restrict rows,
                         float *restrict o1, float *restrict o2, float *restrict o3) {
   float a1[BLOCK] = {0}, a2[BLOCK] = {0}, a3[BLOCK] = {0};
   for (int32_t j = 0; j < count; ++j) {
-    size_t off = (size_t)index[j] * stride;
+    const float *x = rows + (size_t)index[j] * stride;
     for (int l = 0; l < BLOCK; ++l) {
-      a1[l] += c1[index[j]] * r1[off + l];
+      float w = x[l], w2 = w * w;
+      a1[l] += c1[index[j]] * w;
       if (!one) {
-        a2[l] += c2[index[j]] * r2[off + l];
-        a3[l] += c3[index[j]] * r3[off + l];
+        a2[l] += c2[index[j]] * w2;
+        a3[l] += c3[index[j]] * (w2 * w);
       }
     }
   }
@@ -409,9 +413,8 @@ static void firstProductFast(GcimSimHead *h, int32_t n, float sumQ) {
   /* Only a1 for the linear cell; otherwise all three. */
   int one = h->coef[2] == 0.0f && h->coef[3] == 0.0f;
   for (int32_t s0 = 0; s0 < n; s0 += BLOCK)
-    blockKernel(one, count, h->active, 3 * BLOCK, h->q, h->q, h->q, kAt(h, 0, s0, 0),
-                kAt(h, 1, s0, 0), kAt(h, 2, s0, 0), h->acc[0] + s0, h->acc[1] + s0,
-                h->acc[2] + s0);
+    blockKernel(one, count, h->active, BLOCK, h->q, h->q, h->q, kAt(h, 0, s0, 0),
+                h->acc[0] + s0, h->acc[1] + s0, h->acc[2] + s0);
   /* A zero coefficient's term adds (0 * p) * 0 = +0 (its sums are 0): no change. */
   const float c0 = h->coef[0] * sumQ, a1 = h->coef[1], a2 = h->coef[2], a3 = h->coef[3];
   const float *acc1 = h->acc[0], *acc2 = h->acc[1], *acc3 = h->acc[2];
@@ -444,7 +447,7 @@ static void firstProductPerCell(GcimSimHead *h, int32_t n, float sumQ) {
       decayPowers(h->kDelta[(size_t)s * h->dim + d], now - h->writeStep[s], h->hw.bf16Decay,
                   p);
       for (int i = 0; i < 3; ++i)
-        dots[i] += h->q[d] * (*kAt(h, i, s, d) * p[i]);
+        dots[i] += h->q[d] * (cellPower(*kAt(h, 0, s, d), i) * p[i]);
     }
     float S = h->coef[0] * sumQ;
     for (int i = 0; i < 3; ++i)
@@ -468,7 +471,7 @@ static void innerPerCell(GcimSimHead *h) {
       float p[3];
       decayPowers(h->vDelta[(size_t)s * h->dim + d], now - h->writeStep[s], 0, p);
       for (int i = 0; i < 3; ++i)
-        h->inner[i][d] += (phi * p[i]) * *vAt(h, i, s, d);
+        h->inner[i][d] += (phi * p[i]) * cellPower(*vAt(h, 0, s, d), i);
     }
   }
 }
@@ -503,9 +506,8 @@ static void secondProduct(GcimSimHead *h, int32_t begin, int32_t end) {
   } else {
     int one = h->coef[2] == 0.0f && h->coef[3] == 0.0f;
     for (int32_t d0 = 0; d0 < h->dim; d0 += BLOCK)
-      blockKernel(one, count, h->active, 3 * BLOCK, h->coefs[0], h->coefs[1], h->coefs[2],
-                  vAt(h, 0, 0, d0), vAt(h, 1, 0, d0), vAt(h, 2, 0, d0), h->inner[0] + d0,
-                  h->inner[1] + d0, h->inner[2] + d0);
+      blockKernel(one, count, h->active, BLOCK, h->coefs[0], h->coefs[1], h->coefs[2],
+                  vAt(h, 0, 0, d0), h->inner[0] + d0, h->inner[1] + d0, h->inner[2] + d0);
   }
   const float y0 = h->coef[0] * phiSum, a1 = h->coef[1], a2 = h->coef[2], a3 = h->coef[3];
   float *Y = h->inner[0];
