@@ -22,7 +22,14 @@
  * small local arrays in vector registers); each lane still sums in the spec's order. */
 enum { BLOCK = 16 };
 
+/* The products' kernel (see blockKernel below). */
+typedef void BlockKernel(int one, int32_t count, const int32_t *restrict index, size_t stride,
+                         const float *restrict c1, const float *restrict c2,
+                         const float *restrict c3, const float *restrict rows,
+                         float *restrict o1, float *restrict o2, float *restrict o3);
+
 struct GcimSimHead {
+  BlockKernel *kernel;
   GcimHardware hw;
   GcimAllocator allocator;
   void *block; /* the one allocation */
@@ -48,6 +55,8 @@ struct GcimSimHead {
   uint64_t rng[4];
   GcimSimStats stats;
 };
+
+static BlockKernel *selectKernel(void);
 
 /* ---- random numbers: xoshiro256** seeded by splitmix64, Box-Muller normals ---- */
 
@@ -266,6 +275,7 @@ GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim,
   layout(h, base, &total);
   h->colTiles = (headDim + hw->arrayCols - 1) / hw->arrayCols;
   h->rng[0] = stream;
+  h->kernel = selectKernel();
   initConstants(h);
   gcimSimHeadSetScalers(h, scalers ? scalers : gcimDefaultScalers);
   gcimSimHeadReset(h);
@@ -326,54 +336,56 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
 
 /* ---- attend ---- */
 
-/* out_i[0 .. BLOCK) = sum over j < count of c_i[x] * rows_i[x * stride + l], x = index[j], for
- * i < 3 (or only i = 0 when `one`). Both products are this kernel: the K side with c = q[d]
- * over the nonzero query dims, the V side with c = phi_j * delta^(i age_j) over the pulsed
- * slots. */
-#if defined(__GNUC__) || defined(__clang__)
-/* GCC and Clang vector extensions: elementwise IEEE float operations, so exactly the scalar
- * results, but kept in vector registers (plain loops here are not vectorised by GCC 12). */
-typedef float Vec4 __attribute__((vector_size(16)));
-enum { VECS = BLOCK / 4 };
-
-static Vec4 load4(const float *p) {
-  Vec4 v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-
-static void blockKernel(int one, int32_t count, const int32_t *restrict index, size_t stride,
-                        const float *restrict c1, const float *restrict c2,
-                        const float *restrict c3, const float *restrict rows,
-                        float *restrict o1, float *restrict o2, float *restrict o3) {
-  Vec4 a1[VECS] = {{0}}, a2[VECS] = {{0}}, a3[VECS] = {{0}};
-  for (int32_t j = 0; j < count; ++j) {
-    const float *x = rows + (size_t)index[j] * stride;
-    float k1 = c1[index[j]];
-    Vec4 b1 = {k1, k1, k1, k1};
-    if (one) {
-      for (int l = 0; l < VECS; ++l)
-        a1[l] += b1 * load4(x + 4 * l);
-      continue;
-    }
-    float k2 = c2[index[j]], k3 = c3[index[j]];
-    Vec4 b2 = {k2, k2, k2, k2}, b3 = {k3, k3, k3, k3};
-    for (int l = 0; l < VECS; ++l) {
-      Vec4 w = load4(x + 4 * l), w2 = w * w, w3 = w2 * w;
-      a1[l] += b1 * w;
-      a2[l] += b2 * w2;
-      a3[l] += b3 * w3;
-    }
+/* Both products are one kernel: out_i[0 .. BLOCK) = sum over j < count of
+ * c_i[x] * w[x * stride + l]^(i+1), x = index[j], for i < 3 (only i = 0 when `one`), each
+ * lane summed in order of j. The K side runs it with c = q over the nonzero query dims, the
+ * V side with c_i = phi_s * delta^((i+1) age_s) over the pulsed slots. */
+/* The kernel body for a vector type VT of LANES floats (GCC and Clang vector extensions:
+ * elementwise IEEE float operations, exactly the scalar results, kept in registers). */
+#define GCIM_BLOCK_KERNEL(name, VT, LANES, ATTRIBUTES)                                        \
+  ATTRIBUTES static void name(int one, int32_t count, const int32_t *restrict index,          \
+                              size_t stride, const float *restrict c1,                         \
+                              const float *restrict c2, const float *restrict c3,              \
+                              const float *restrict rows, float *restrict o1,                  \
+                              float *restrict o2, float *restrict o3) {                        \
+    VT a1[BLOCK / LANES], a2[BLOCK / LANES], a3[BLOCK / LANES];                                \
+    for (int l = 0; l < BLOCK / LANES; ++l)                                                   \
+      a1[l] = a2[l] = a3[l] = (VT){0};                                                          \
+    for (int32_t j = 0; j < count; ++j) {                                                     \
+      const float *x = rows + (size_t)index[j] * stride;                                      \
+      float k1 = c1[index[j]], k2 = c2[index[j]], k3 = c3[index[j]];                          \
+      for (int l = 0; l < BLOCK / LANES; ++l) {                                               \
+        VT w;                                                                                 \
+        memcpy(&w, x + LANES * l, sizeof w);                                                  \
+        a1[l] += k1 * w;                                                                      \
+        if (!one) {                                                                           \
+          VT w2 = w * w;                                                                      \
+          a2[l] += k2 * w2;                                                                   \
+          a3[l] += k3 * (w2 * w);                                                             \
+        }                                                                                     \
+      }                                                                                       \
+    }                                                                                         \
+    memcpy(o1, a1, sizeof a1);                                                                \
+    memcpy(o2, a2, sizeof a2);                                                                \
+    memcpy(o3, a3, sizeof a3);                                                                \
   }
-  memcpy(o1, a1, sizeof a1);
-  memcpy(o2, a2, sizeof a2);
-  memcpy(o3, a3, sizeof a3);
-}
+
+#if defined(__GNUC__) || defined(__clang__)
+typedef float Vec4 __attribute__((vector_size(16)));
+GCIM_BLOCK_KERNEL(blockKernelBase, Vec4, 4, )
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(GCIM_NO_AVX2)
+/* An AVX2 kernel chosen at create time when the CPU has it: the same IEEE operations per lane
+ * (FP contraction is off), so identical results, twice the lanes. */
+#define GCIM_HAVE_AVX2_KERNEL 1
+typedef float Vec8 __attribute__((vector_size(32)));
+GCIM_BLOCK_KERNEL(blockKernelAvx2, Vec8, 8, __attribute__((target("avx2"))))
+#endif
 #else
-static void blockKernel(int one, int32_t count, const int32_t *restrict index, size_t stride,
-                        const float *restrict c1, const float *restrict c2,
-                        const float *restrict c3, const float *restrict rows,
-                        float *restrict o1, float *restrict o2, float *restrict o3) {
+/* Portable C: the same operations, one lane at a time. */
+static void blockKernelBase(int one, int32_t count, const int32_t *restrict index,
+                            size_t stride, const float *restrict c1, const float *restrict c2,
+                            const float *restrict c3, const float *restrict rows,
+                            float *restrict o1, float *restrict o2, float *restrict o3) {
   float a1[BLOCK] = {0}, a2[BLOCK] = {0}, a3[BLOCK] = {0};
   for (int32_t j = 0; j < count; ++j) {
     const float *x = rows + (size_t)index[j] * stride;
@@ -391,6 +403,21 @@ static void blockKernel(int one, int32_t count, const int32_t *restrict index, s
   memcpy(o3, a3, sizeof a3);
 }
 #endif
+
+/* The kernel for this CPU. */
+static BlockKernel *selectKernel(void) {
+#ifdef GCIM_HAVE_AVX2_KERNEL
+  if (__builtin_cpu_supports("avx2"))
+    return blockKernelAvx2;
+#endif
+  return blockKernelBase;
+}
+
+static void blockKernel(const GcimSimHead *h, int one, int32_t count, const int32_t *index,
+                        size_t stride, const float *c1, const float *c2, const float *c3,
+                        const float *rows, float *o1, float *o2, float *o3) {
+  h->kernel(one, count, index, stride, c1, c2, c3, rows, o1, o2, o3);
+}
 
 /* The slots [0, n) fall into two runs of falling age: [0, cur] with age cur - s and
  * (cur, n) with age cur - s + window (cur = the slot written last). In both, the reversed
@@ -413,7 +440,7 @@ static void firstProductFast(GcimSimHead *h, int32_t n, float sumQ) {
   /* Only a1 for the linear cell; otherwise all three. */
   int one = h->coef[2] == 0.0f && h->coef[3] == 0.0f;
   for (int32_t s0 = 0; s0 < n; s0 += BLOCK)
-    blockKernel(one, count, h->active, BLOCK, h->q, h->q, h->q, kAt(h, 0, s0, 0),
+    blockKernel(h, one, count, h->active, BLOCK, h->q, h->q, h->q, kAt(h, 0, s0, 0),
                 h->acc[0] + s0, h->acc[1] + s0, h->acc[2] + s0);
   /* A zero coefficient's term adds (0 * p) * 0 = +0 (its sums are 0): no change. */
   const float c0 = h->coef[0] * sumQ, a1 = h->coef[1], a2 = h->coef[2], a3 = h->coef[3];
@@ -506,7 +533,7 @@ static void secondProduct(GcimSimHead *h, int32_t begin, int32_t end) {
   } else {
     int one = h->coef[2] == 0.0f && h->coef[3] == 0.0f;
     for (int32_t d0 = 0; d0 < h->dim; d0 += BLOCK)
-      blockKernel(one, count, h->active, BLOCK, h->coefs[0], h->coefs[1], h->coefs[2],
+      blockKernel(h, one, count, h->active, BLOCK, h->coefs[0], h->coefs[1], h->coefs[2],
                   vAt(h, 0, 0, d0), h->inner[0] + d0, h->inner[1] + d0, h->inner[2] + d0);
   }
   const float y0 = h->coef[0] * phiSum, a1 = h->coef[1], a2 = h->coef[2], a3 = h->coef[3];
