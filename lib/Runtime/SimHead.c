@@ -13,23 +13,17 @@
  * apply, and a slower per-cell path is used. */
 #include "gcim/Runtime/Sim.h"
 
+#include "SimKernel.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Products are accumulated in blocks of BLOCK lanes held in registers (GCC and Clang keep the
- * small local arrays in vector registers); each lane still sums in the spec's order. */
-enum { BLOCK = 16 };
-
-/* The products' kernel (see blockKernel below). */
-typedef void BlockKernel(int one, int32_t count, const int32_t *restrict index, size_t stride,
-                         const float *restrict c1, const float *restrict c2,
-                         const float *restrict c3, const float *restrict rows,
-                         float *restrict o1, float *restrict o2, float *restrict o3);
+enum { BLOCK = GCIM_SIM_BLOCK };
 
 struct GcimSimHead {
-  BlockKernel *kernel;
+  GcimSimKernel *kernel;
   GcimHardware hw;
   GcimAllocator allocator;
   void *block; /* the one allocation */
@@ -55,36 +49,6 @@ struct GcimSimHead {
   uint64_t rng[4];
   GcimSimStats stats;
 };
-
-static BlockKernel *selectKernel(void);
-
-/* ---- random numbers: xoshiro256** seeded by splitmix64, Box-Muller normals ---- */
-
-static uint64_t splitmix64(uint64_t *x) {
-  uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t nextRandom(uint64_t s[4]) {
-  uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return result;
-}
-
-static double normal(uint64_t s[4]) {
-  double u1 = ((double)(nextRandom(s) >> 11) + 1.0) * 0x1.0p-53; /* (0, 1] */
-  double u2 = (double)(nextRandom(s) >> 11) * 0x1.0p-53;
-  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
 
 /* ---- float32 arithmetic of the reference ---- */
 
@@ -229,14 +193,12 @@ static void initConstants(GcimSimHead *h) {
       h->vPow[i][h->window - 1 - age] = v[i];
     }
   }
-  uint64_t seed = hw->noise.seed ^ (0xD1B54A32D192ED03ull * (h->rng[0] + 1));
-  for (int i = 0; i < 4; ++i)
-    h->rng[i] = splitmix64(&seed);
+  gcimSimRandomSeed(h->rng, hw->noise.seed ^ (0xD1B54A32D192ED03ull * (h->rng[0] + 1)));
   if (h->kDelta) {
     /* Per-cell retention: tau_cell = tau * (1 + spread * N(0, 1)), kept above tau / 100. */
     size_t cells = (size_t)h->window * (size_t)h->dim;
     for (size_t c = 0; c < 2 * cells; ++c) {
-      double factor = 1.0 + hw->noise.retentionSpreadRel * normal(h->rng);
+      double factor = 1.0 + hw->noise.retentionSpreadRel * gcimSimRandomNormal(h->rng);
       float d = (float)exp(-hw->decayLambda / (factor > 0.01 ? factor : 0.01));
       (c < cells ? h->kDelta : h->vDelta)[c % cells] = d;
     }
@@ -275,7 +237,7 @@ GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim,
   layout(h, base, &total);
   h->colTiles = (headDim + hw->arrayCols - 1) / hw->arrayCols;
   h->rng[0] = stream;
-  h->kernel = selectKernel();
+  h->kernel = gcimSimKernelSelect();
   initConstants(h);
   gcimSimHeadSetScalers(h, scalers ? scalers : gcimDefaultScalers);
   gcimSimHeadReset(h);
@@ -309,7 +271,7 @@ static float storeVoltage(GcimSimHead *h, float x, float a, float b) {
   scaled = scaled + b;
   float u = quantize(clampf(scaled, 0.0f, h->maxKV), h->stepKV);
   if (h->hw.noise.writeNoiseStdV > 0)
-    u = clampf(u + (float)(h->hw.noise.writeNoiseStdV * normal(h->rng)), 0.0f, h->vdd);
+    u = clampf(u + (float)(h->hw.noise.writeNoiseStdV * gcimSimRandomNormal(h->rng)), 0.0f, h->vdd);
   return u;
 }
 
@@ -335,83 +297,6 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
 }
 
 /* ---- attend ---- */
-
-/* Both products are one kernel: out_i[0 .. BLOCK) = sum over j < count of
- * c_i[x] * w[x * stride + l]^(i+1), x = index[j], for i < 3 (only i = 0 when `one`), each
- * lane summed in order of j. The K side runs it with c = q over the nonzero query dims, the
- * V side with c_i = phi_s * delta^((i+1) age_s) over the pulsed slots. */
-/* The kernel body for a vector type VT of LANES floats (GCC and Clang vector extensions:
- * elementwise IEEE float operations, exactly the scalar results, kept in registers). */
-#define GCIM_BLOCK_KERNEL(name, VT, LANES, ATTRIBUTES)                                        \
-  ATTRIBUTES static void name(int one, int32_t count, const int32_t *restrict index,          \
-                              size_t stride, const float *restrict c1,                         \
-                              const float *restrict c2, const float *restrict c3,              \
-                              const float *restrict rows, float *restrict o1,                  \
-                              float *restrict o2, float *restrict o3) {                        \
-    VT a1[BLOCK / LANES], a2[BLOCK / LANES], a3[BLOCK / LANES];                                \
-    for (int l = 0; l < BLOCK / LANES; ++l)                                                   \
-      a1[l] = a2[l] = a3[l] = (VT){0};                                                          \
-    for (int32_t j = 0; j < count; ++j) {                                                     \
-      const float *x = rows + (size_t)index[j] * stride;                                      \
-      float k1 = c1[index[j]], k2 = c2[index[j]], k3 = c3[index[j]];                          \
-      for (int l = 0; l < BLOCK / LANES; ++l) {                                               \
-        VT w;                                                                                 \
-        memcpy(&w, x + LANES * l, sizeof w);                                                  \
-        a1[l] += k1 * w;                                                                      \
-        if (!one) {                                                                           \
-          VT w2 = w * w;                                                                      \
-          a2[l] += k2 * w2;                                                                   \
-          a3[l] += k3 * (w2 * w);                                                             \
-        }                                                                                     \
-      }                                                                                       \
-    }                                                                                         \
-    memcpy(o1, a1, sizeof a1);                                                                \
-    memcpy(o2, a2, sizeof a2);                                                                \
-    memcpy(o3, a3, sizeof a3);                                                                \
-  }
-
-#if defined(__GNUC__) || defined(__clang__)
-typedef float Vec4 __attribute__((vector_size(16)));
-GCIM_BLOCK_KERNEL(blockKernelBase, Vec4, 4, )
-#if (defined(__x86_64__) || defined(__i386__)) && !defined(GCIM_NO_AVX2)
-/* An AVX2 kernel chosen at create time when the CPU has it: the same IEEE operations per lane
- * (FP contraction is off), so identical results, twice the lanes. */
-#define GCIM_HAVE_AVX2_KERNEL 1
-typedef float Vec8 __attribute__((vector_size(32)));
-GCIM_BLOCK_KERNEL(blockKernelAvx2, Vec8, 8, __attribute__((target("avx2"))))
-#endif
-#else
-/* Portable C: the same operations, one lane at a time. */
-static void blockKernelBase(int one, int32_t count, const int32_t *restrict index,
-                            size_t stride, const float *restrict c1, const float *restrict c2,
-                            const float *restrict c3, const float *restrict rows,
-                            float *restrict o1, float *restrict o2, float *restrict o3) {
-  float a1[BLOCK] = {0}, a2[BLOCK] = {0}, a3[BLOCK] = {0};
-  for (int32_t j = 0; j < count; ++j) {
-    const float *x = rows + (size_t)index[j] * stride;
-    for (int l = 0; l < BLOCK; ++l) {
-      float w = x[l], w2 = w * w;
-      a1[l] += c1[index[j]] * w;
-      if (!one) {
-        a2[l] += c2[index[j]] * w2;
-        a3[l] += c3[index[j]] * (w2 * w);
-      }
-    }
-  }
-  memcpy(o1, a1, sizeof a1);
-  memcpy(o2, a2, sizeof a2);
-  memcpy(o3, a3, sizeof a3);
-}
-#endif
-
-/* The kernel for this CPU. */
-static BlockKernel *selectKernel(void) {
-#ifdef GCIM_HAVE_AVX2_KERNEL
-  if (__builtin_cpu_supports("avx2"))
-    return blockKernelAvx2;
-#endif
-  return blockKernelBase;
-}
 
 static void blockKernel(const GcimSimHead *h, int one, int32_t count, const int32_t *index,
                         size_t stride, const float *c1, const float *c2, const float *c3,
@@ -459,7 +344,7 @@ static void firstProductFast(GcimSimHead *h, int32_t n, float sumQ) {
     }
   if (h->sigmaS > 0)
     for (int32_t s = 0; s < n; ++s)
-      phi[s] += h->sigmaS * (float)normal(h->rng);
+      phi[s] += h->sigmaS * (float)gcimSimRandomNormal(h->rng);
   for (int32_t s = 0; s < n; ++s)
     phi[s] = clampf(phi[s] * h->invSat, 0.0f, 1.0f);
 }
@@ -481,7 +366,7 @@ static void firstProductPerCell(GcimSimHead *h, int32_t n, float sumQ) {
       if (h->coef[i + 1] != 0.0f)
         S = S + h->coef[i + 1] * dots[i];
     if (h->sigmaS > 0)
-      S += h->sigmaS * (float)normal(h->rng);
+      S += h->sigmaS * (float)gcimSimRandomNormal(h->rng);
     h->phi[s] = clampf(S * h->invSat, 0.0f, 1.0f);
   }
 }
@@ -547,7 +432,7 @@ static void secondProduct(GcimSimHead *h, int32_t begin, int32_t end) {
   }
   if (h->sigmaY > 0)
     for (int32_t d = 0; d < h->dim; ++d)
-      Y[d] += h->sigmaY * (float)normal(h->rng);
+      Y[d] += h->sigmaY * (float)gcimSimRandomNormal(h->rng);
   const float inv = h->invOut, top = h->maxOut, step = h->stepOut;
   const float *restrict y = Y;
   float *restrict zsum = h->zsum;

@@ -375,8 +375,8 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
   GcimNpyArray t[3] = {{0}}, s = {0}, y = {0};
   GcimSimStats *perHead = NULL;
   int ok = readTensor(o->q, "--q", &t[0]) && readTensor(o->k, "--k", &t[1]) &&
-           readTensor(o->v, "--v", &t[2]) && (!o->scales || readTensor(o->scales, "--scales", &s)) &&
-           checkShapes(o, t, &s);
+           readTensor(o->v, "--v", &t[2]) &&
+           (!o->scales || readTensor(o->scales, "--scales", &s)) && checkShapes(o, t, &s);
   if (ok) {
     y = t[0];
     y.data = malloc(t[0].count ? (size_t)t[0].count * sizeof(float) : 1);
