@@ -161,7 +161,7 @@ static void layout(GcimSimHead *h, char *base, size_t *total) {
 }
 
 /* Constants derived from the description, the decay tables and per-cell spreads. */
-static void initConstants(GcimSimHead *h) {
+static void initConstants(GcimSimHead *h, uint64_t stream) {
   const GcimHardware *hw = &h->hw;
   h->stepQ = (float)(hw->query.max / (hw->query.levels - 1));
   h->stepKV = (float)(hw->kv.max / (hw->kv.levels - 1));
@@ -193,7 +193,7 @@ static void initConstants(GcimSimHead *h) {
       h->vPow[i][h->window - 1 - age] = v[i];
     }
   }
-  gcimSimRandomSeed(h->rng, hw->noise.seed ^ (0xD1B54A32D192ED03ull * (h->rng[0] + 1)));
+  gcimSimRandomSeed(h->rng, hw->noise.seed ^ (0xD1B54A32D192ED03ull * (stream + 1)));
   if (h->kDelta) {
     /* Per-cell retention: tau_cell = tau * (1 + spread * N(0, 1)), kept above tau / 100. */
     size_t cells = (size_t)h->window * (size_t)h->dim;
@@ -209,7 +209,9 @@ GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim,
                                 const float *scalers, uint64_t stream,
                                 const GcimAllocator *allocator, GcimSimHead **out) {
   *out = NULL;
-  if (!gcimHardwareValidate(hw, NULL, 0) || headDim < 1)
+  /* Sizes stay far from int32 overflow once padded to blocks. */
+  if (!gcimHardwareValidate(hw, NULL, 0) || headDim < 1 || headDim > (1 << 24) ||
+      hw->window > (1 << 28))
     return GCIM_SIM_ERROR_INVALID;
   if (hw->maxSubTiles > 0 && gcimHardwareSubTilesPerHead(hw, headDim) > hw->maxSubTiles)
     return GCIM_SIM_ERROR_INVALID;
@@ -236,9 +238,8 @@ GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim,
   memset(base, 0, total);
   layout(h, base, &total);
   h->colTiles = (headDim + hw->arrayCols - 1) / hw->arrayCols;
-  h->rng[0] = stream;
   h->kernel = gcimSimKernelSelect();
-  initConstants(h);
+  initConstants(h, stream);
   gcimSimHeadSetScalers(h, scalers ? scalers : gcimDefaultScalers);
   gcimSimHeadReset(h);
   *out = h;
