@@ -355,10 +355,14 @@ static int simulate(const GcimHardware *hw, const GcimNpyArray t[3], const GcimN
       GcimSimStatus status =
           gcimSimHeadCreate(hw, (int32_t)D, scalers, (uint64_t)(b * H + h), NULL, &head);
       if (status != GCIM_SIM_OK) {
-        fprintf(stderr, "gcim-sim: %s\n",
-                status == GCIM_SIM_ERROR_MEMORY
-                    ? "out of memory"
-                    : "head dimension needs more sub-tiles than maxSubTiles");
+        if (status == GCIM_SIM_ERROR_MEMORY)
+          fprintf(stderr, "gcim-sim: out of memory\n");
+        else
+          fprintf(stderr,
+                  "gcim-sim: a head of dimension %lld does not fit this hardware (%lld "
+                  "sub-tiles, maxSubTiles %d)\n",
+                  (long long)D, (long long)gcimHardwareSubTilesPerHead(hw, D),
+                  (int)hw->maxSubTiles);
         return 0;
       }
       size_t offset = (size_t)(b * H + h) * block;
