@@ -1,13 +1,13 @@
 /* SimHead.c: one gain-cell attention head, the decode-step semantics of hardware-model.md §2.
  *
  * Speed comes from the identity of §2: the decay depends only on the slot, so each product
- * is a constant term plus three matrix-vector products over w, w^2 and w^3, which are
- * computed once at write time. The K side keeps them transposed (dimension-major) so the
- * per-slot sums run in the spec's order, d = 0, 1, ..., and vectorise over slots; the V side
- * keeps them slot-major and sums slots in order. Every float operation therefore happens in
- * the order the spec's formula states it, so this equals the direct formula bit for bit
- * (test/Unit/SimTest.c checks it). Zero queries and zero pulses are skipped: adding the +-0
- * they contribute cannot change a sum that starts at +0.
+ * is a constant term plus three matrix-vector products over w, w^2 and w^3. Each cell's w is
+ * stored at write time, in blocks laid out in the order the kernel (SimKernel.c) reads them;
+ * the kernel forms w^2 = w * w and w^3 = w^2 * w in registers and sums each lane in the
+ * spec's order (dimensions d = 0, 1, ... for S_j, slots in order for Y_n). Every float
+ * operation therefore happens as the spec's formula states it, so this equals the direct
+ * formula bit for bit (test/Unit/SimTest.c checks it). Zero queries and zero pulses are
+ * skipped: adding the +-0 they contribute cannot change a sum that starts at +0.
  *
  * With a per-cell retention spread the decay depends on the cell, the identity does not
  * apply, and a slower per-cell path is used. */
@@ -35,8 +35,8 @@ struct GcimSimHead {
   int64_t steps;
   int64_t *writeStep; /* [window]; -1 = unwritten */
   float *kVolt, *vVolt; /* [window][dim] stored voltages */
-  /* w, w^2, w^3 of the cells, in blocks of BLOCK lanes so that the kernels read memory in
-   * order: K as [slot / BLOCK][d][i][slot % BLOCK], V as [d / BLOCK][slot][i][d % BLOCK]. */
+  /* w of the cells, in blocks of BLOCK lanes so that the kernel reads memory in order: K as
+   * [slot / BLOCK][d][slot % BLOCK], V as [d / BLOCK][slot][d % BLOCK]. */
   float *kCells, *vCells;
   /* delta^(i * age), i = 1..3, of the QK and V paths, indexed by window - 1 - age: in that
    * order the slots' powers are read with unit stride (ages fall as slots rise). */
@@ -92,15 +92,13 @@ static void decayPowers(float delta, int64_t age, int roundBf16, float out[3]) {
   }
 }
 
-/* The cell holding w^(i+1) of slot s, dimension d (see the layout in GcimSimHead). */
-static float *kAt(const GcimSimHead *h, int i, int32_t s, int32_t d) {
-  (void)i;
+/* The cell holding w of slot s, dimension d (see the layout in GcimSimHead). */
+static float *kAt(const GcimSimHead *h, int32_t s, int32_t d) {
   return h->kCells + ((size_t)(s / BLOCK) * (size_t)h->dim + (size_t)d) * BLOCK +
          (size_t)(s % BLOCK);
 }
 
-static float *vAt(const GcimSimHead *h, int i, int32_t s, int32_t d) {
-  (void)i;
+static float *vAt(const GcimSimHead *h, int32_t s, int32_t d) {
   return h->vCells + ((size_t)(d / BLOCK) * (size_t)h->window + (size_t)s) * BLOCK +
          (size_t)(d % BLOCK);
 }
@@ -285,7 +283,7 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
     float uk = storeVoltage(h, k[d], sc[2], sc[3]);
     float uv = storeVoltage(h, v[d], sc[4], sc[5]);
     float wk = uk - h->mid, wv = uv - h->mid;
-    float *kt = kAt(h, 0, slot, d), *vs = vAt(h, 0, slot, d);
+    float *kt = kAt(h, slot, d), *vs = vAt(h, slot, d);
     kVolt[d] = uk;
     vVolt[d] = uv;
     kt[0] = wk;
@@ -326,7 +324,7 @@ static void firstProductFast(GcimSimHead *h, int32_t n, float sumQ) {
   /* Only a1 for the linear cell; otherwise all three. */
   int one = h->coef[2] == 0.0f && h->coef[3] == 0.0f;
   for (int32_t s0 = 0; s0 < n; s0 += BLOCK)
-    blockKernel(h, one, count, h->active, BLOCK, h->q, h->q, h->q, kAt(h, 0, s0, 0),
+    blockKernel(h, one, count, h->active, BLOCK, h->q, h->q, h->q, kAt(h, s0, 0),
                 h->acc[0] + s0, h->acc[1] + s0, h->acc[2] + s0);
   /* A zero coefficient's term adds (0 * p) * 0 = +0 (its sums are 0): no change. */
   const float c0 = h->coef[0] * sumQ, a1 = h->coef[1], a2 = h->coef[2], a3 = h->coef[3];
@@ -360,7 +358,7 @@ static void firstProductPerCell(GcimSimHead *h, int32_t n, float sumQ) {
       decayPowers(h->kDelta[(size_t)s * h->dim + d], now - h->writeStep[s], h->hw.bf16Decay,
                   p);
       for (int i = 0; i < 3; ++i)
-        dots[i] += h->q[d] * (cellPower(*kAt(h, 0, s, d), i) * p[i]);
+        dots[i] += h->q[d] * (cellPower(*kAt(h, s, d), i) * p[i]);
     }
     float S = h->coef[0] * sumQ;
     for (int i = 0; i < 3; ++i)
@@ -384,7 +382,7 @@ static void innerPerCell(GcimSimHead *h) {
       float p[3];
       decayPowers(h->vDelta[(size_t)s * h->dim + d], now - h->writeStep[s], 0, p);
       for (int i = 0; i < 3; ++i)
-        h->inner[i][d] += (phi * p[i]) * cellPower(*vAt(h, 0, s, d), i);
+        h->inner[i][d] += (phi * p[i]) * cellPower(*vAt(h, s, d), i);
     }
   }
 }
@@ -420,7 +418,7 @@ static void secondProduct(GcimSimHead *h, int32_t begin, int32_t end) {
     int one = h->coef[2] == 0.0f && h->coef[3] == 0.0f;
     for (int32_t d0 = 0; d0 < h->dim; d0 += BLOCK)
       blockKernel(h, one, count, h->active, BLOCK, h->coefs[0], h->coefs[1], h->coefs[2],
-                  vAt(h, 0, 0, d0), h->inner[0] + d0, h->inner[1] + d0, h->inner[2] + d0);
+                  vAt(h, 0, d0), h->inner[0] + d0, h->inner[1] + d0, h->inner[2] + d0);
   }
   const float y0 = h->coef[0] * phiSum, a1 = h->coef[1], a2 = h->coef[2], a3 = h->coef[3];
   float *Y = h->inner[0];
