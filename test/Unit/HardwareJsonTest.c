@@ -6,6 +6,7 @@
 #include "gcim/Support/Json.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static GcimStatus parseHw(const char *text, GcimHardware *hw, char **message) {
   return gcimHardwareParseJson(text, strlen(text), hw, message);
@@ -111,6 +112,9 @@ static void test_hardware_files(void) {
   EXPECT_EQ_INT(gcimHardwareLoadJson(path, &back, &message), GCIM_ERROR_IO);
   EXPECT_STR_CONTAINS(message, "none.json");
   free(message);
+  snprintf(path, sizeof path, "%s/hw.json", dir);
+  EXPECT_EQ_INT(remove(path), 0);
+  EXPECT_EQ_INT(rmdir(dir), 0);
 }
 
 GCIM_TEST_LIST{

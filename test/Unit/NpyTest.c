@@ -99,10 +99,20 @@ static void setUp(void) {
   EXPECT_TRUE(mkdtemp(tempDir) != NULL);
 }
 
+static void tearDown(void) {
+  const char *names[] = {"raw.npy", "a.npy", "text.npy"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) {
+    snprintf(path, sizeof path, "%s/%s", tempDir, names[i]);
+    remove(path);
+  }
+  EXPECT_EQ_INT(rmdir(tempDir), 0);
+}
+
 GCIM_TEST_LIST{
     GCIM_TEST(setUp),
     GCIM_TEST(test_round_trip_float32),
     GCIM_TEST(test_versions_and_types),
     GCIM_TEST(test_rejections),
+    GCIM_TEST(tearDown),
 };
 GCIM_TEST_MAIN

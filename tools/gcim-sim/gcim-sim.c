@@ -355,10 +355,14 @@ static int simulate(const GcimHardware *hw, const GcimNpyArray t[3], const GcimN
       GcimSimStatus status =
           gcimSimHeadCreate(hw, (int32_t)D, scalers, (uint64_t)(b * H + h), NULL, &head);
       if (status != GCIM_SIM_OK) {
-        fprintf(stderr, "gcim-sim: %s\n",
-                status == GCIM_SIM_ERROR_MEMORY
-                    ? "out of memory"
-                    : "head dimension needs more sub-tiles than maxSubTiles");
+        if (status == GCIM_SIM_ERROR_MEMORY)
+          fprintf(stderr, "gcim-sim: out of memory\n");
+        else
+          fprintf(stderr,
+                  "gcim-sim: a head of dimension %lld does not fit this hardware (%lld "
+                  "sub-tiles, maxSubTiles %d)\n",
+                  (long long)D, (long long)gcimHardwareSubTilesPerHead(hw, D),
+                  (int)hw->maxSubTiles);
         return 0;
       }
       size_t offset = (size_t)(b * H + h) * block;
@@ -375,8 +379,8 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
   GcimNpyArray t[3] = {{0}}, s = {0}, y = {0};
   GcimSimStats *perHead = NULL;
   int ok = readTensor(o->q, "--q", &t[0]) && readTensor(o->k, "--k", &t[1]) &&
-           readTensor(o->v, "--v", &t[2]) && (!o->scales || readTensor(o->scales, "--scales", &s)) &&
-           checkShapes(o, t, &s);
+           readTensor(o->v, "--v", &t[2]) &&
+           (!o->scales || readTensor(o->scales, "--scales", &s)) && checkShapes(o, t, &s);
   if (ok) {
     y = t[0];
     y.data = malloc(t[0].count ? (size_t)t[0].count * sizeof(float) : 1);

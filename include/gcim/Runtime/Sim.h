@@ -49,8 +49,8 @@ typedef struct GcimSimStats {
 /// One attention head on its own sub-tiles; opaque.
 typedef struct GcimSimHead GcimSimHead;
 
-/// Creates a head of dimension `headDim` (>= 1) on a copy of *hw (validated with
-/// gcimHardwareValidate). `scalers` (8 floats, a_q b_q a_k b_k a_v b_v a_o b_o) may be NULL
+/// Creates a head of dimension `headDim` (1 .. 2^24) on a copy of *hw (validated with
+/// gcimHardwareValidate; window at most 2^28). `scalers` (8 floats, a_q b_q a_k b_k a_v b_v a_o b_o) may be NULL
 /// for gcimDefaultScalers. `stream` selects the head's noise stream (mixed with
 /// hw->noise.seed) so that heads of one model draw independent, reproducible noise.
 /// `allocator` may be NULL (malloc/free); it is copied. On success *out owns the head
