@@ -150,12 +150,12 @@ static bool reportAndEmitC(MlirContext ctx, MlirModule module, const Options *op
 
 static bool compile(MlirContext ctx, MlirModule module, const Options *options) {
   static const char *const verify[] = {"gcim-verify"};
-  static const char *const fuse[] = {"gcim-fuse-attention", "gcim-verify"};
+  static const char *const fuse[] = {"gcim-fuse-attention", "gcim-stream", "gcim-verify"};
   if (!runPasses(ctx, module, verify, 1, options))
     return false;
   if (options->emit == EMIT_ONNX)
     return printModule(options, module);
-  if (!runPasses(ctx, module, fuse, 2, options))
+  if (!runPasses(ctx, module, fuse, 3, options))
     return false;
   if (options->emit == EMIT_GCIM)
     return printModule(options, module);

@@ -77,6 +77,16 @@ static bool emitConstant(EmitState *state, MlirOperation op) {
   ValueInfo *info = emitLookup(state, result);
   MlirAttribute attr =
       mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+  for (size_t i = 0; i < state->storedCount; ++i) /* attributes are uniqued: same data */
+    if (state->stored[i].attr == attr.ptr) {
+      info->offset = state->stored[i].offset;
+      return true;
+    }
+  StoredConstant *stored =
+      realloc(state->stored, (state->storedCount + 1) * sizeof *stored);
+  if (!stored)
+    return false;
+  state->stored = stored;
   unsigned char *owned = NULL;
   const void *data = NULL;
   if (mlirAttributeIsNull(attr) || !constantBytes(state, attr, info, &owned, &data)) {
@@ -85,6 +95,7 @@ static bool emitConstant(EmitState *state, MlirOperation op) {
   }
   bool ok = appendWeights(state, data, info->bytes, &info->offset);
   free(owned);
+  state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset};
   return ok;
 }
 
@@ -251,50 +262,98 @@ static bool emitBody(EmitState *state, MlirBlock body) {
   return ok && !state->failed;
 }
 
-static MlirOperation findMain(MlirModule module) {
+static MlirOperation findFunction(MlirModule module, MlirStringRef name) {
   MlirBlock body = mlirModuleGetBody(module);
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
-    MlirAttribute name =
+    MlirAttribute symbol =
         mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
-    if (isOp(op, "func.func") && !mlirAttributeIsNull(name) &&
-        gcimStringRefEquals(mlirStringAttrGetValue(name), "main"))
+    if (isOp(op, "func.func") && !mlirAttributeIsNull(symbol) &&
+        mlirStringRefEqual(mlirStringAttrGetValue(symbol), name))
       return op;
   }
   return (MlirOperation){NULL};
 }
 
+/* Copies the current function's I/O infos, which outlive its value table. */
+static bool snapshotFunction(EmitState *state, EmittedFunction *fn) {
+  fn->func = state->func;
+  fn->body = state->body;
+  fn->inputs = calloc(state->inputCount + 1, sizeof *fn->inputs);
+  fn->outputs = calloc(state->outputCount + 1, sizeof *fn->outputs);
+  if (!fn->inputs || !fn->outputs)
+    return false;
+  for (size_t i = 0; i < state->valueCount; ++i)
+    if (state->values[i].storage == STORAGE_INPUT)
+      fn->inputs[fn->inputCount++] = state->values[i];
+  for (size_t i = 0; i < state->outputCount; ++i)
+    fn->outputs[fn->outputCount++] = *state->outputs[i];
+  return true;
+}
+
+/* Emits one function into state->functions[state->functionCount]. */
+static bool emitFunction(EmitState *state, MlirOperation func, const char *valuePrefix) {
+  state->func = func;
+  snprintf(state->valuePrefix, sizeof state->valuePrefix, "%s", valuePrefix);
+  state->valueCount = state->inputCount = state->outputCount = 0;
+  memset(state->slots, 0, state->slotCount * sizeof *state->slots);
+  free(state->outputs);
+  state->outputs = NULL;
+  state->arenaBytes = 0;
+  state->body = tmpfile();
+  EmittedFunction *fn = &state->functions[state->functionCount++];
+  fn->body = state->body;
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  if (!state->body || !collectValues(state, body) || !emitBody(state, body))
+    return false;
+  char dims[32];
+  for (size_t i = 0; i < state->valueCount; ++i) /* the I/O tables name these shapes */
+    if (state->values[i].storage == STORAGE_INPUT)
+      emitDims(state, &state->values[i], dims);
+  for (size_t i = 0; i < state->outputCount; ++i)
+    emitDims(state, state->outputs[i], dims);
+  writeShapeTables(state);
+  if (state->arenaBytes > state->arenaMax)
+    state->arenaMax = state->arenaBytes;
+  return snapshotFunction(state, fn);
+}
+
+static void freeState(EmitState *state) {
+  for (size_t i = 0; i < state->functionCount; ++i) {
+    if (state->functions[i].body)
+      fclose(state->functions[i].body);
+    free(state->functions[i].inputs);
+    free(state->functions[i].outputs);
+  }
+  if (state->decls)
+    fclose(state->decls);
+  free(state->values);
+  free(state->slots);
+  free(state->weights);
+  free(state->outputs);
+  free(state->stored);
+  free(state->headGroups);
+  free(state->caches);
+}
+
 MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) {
   EmitState state = {0};
   state.options = options;
-  state.func = findMain(module);
-  if (mlirOperationIsNull(state.func)) {
+  MlirOperation main = findFunction(module, mlirStringRefCreateFromCString("main"));
+  if (mlirOperationIsNull(main)) {
     gcimEmitError(mlirOperationGetLocation(mlirModuleGetOperation(module)),
                   "code generation needs a function '@main'");
     return mlirLogicalResultFailure();
   }
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(state.func, 0));
-  state.body = tmpfile();
   state.decls = tmpfile();
-  bool ok = state.body && state.decls && collectValues(&state, body);
-  ok = ok && emitBody(&state, body);
-  if (ok) {
-    char dims[32];
-    for (size_t i = 0; i < state.valueCount; ++i) /* the I/O tables name these shapes */
-      if (state.values[i].storage == STORAGE_INPUT)
-        emitDims(&state, &state.values[i], dims);
-    for (size_t i = 0; i < state.outputCount; ++i)
-      emitDims(&state, state.outputs[i], dims);
-    writeShapeTables(&state);
-    ok = emitWriteOutputs(&state);
+  bool ok = state.decls && emitFunction(&state, main, "");
+  MlirAttribute stepName = mlirOperationGetAttributeByName(
+      main, mlirStringRefCreateFromCString("gcim.step_function"));
+  if (ok && !mlirAttributeIsNull(stepName) && mlirAttributeIsAString(stepName)) {
+    MlirOperation step = findFunction(module, mlirStringAttrGetValue(stepName));
+    ok = !mlirOperationIsNull(step) && emitFunction(&state, step, "s");
   }
-  if (state.body)
-    fclose(state.body);
-  if (state.decls)
-    fclose(state.decls);
-  free(state.values);
-  free(state.slots);
-  free(state.weights);
-  free(state.outputs);
+  ok = ok && !state.failed && emitWriteOutputs(&state);
+  freeState(&state);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }

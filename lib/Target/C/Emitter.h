@@ -44,16 +44,49 @@ typedef struct ValueInfo {
 typedef struct SimHeadGroup {
   int64_t first, count; /* indices into the state's head array */
   int64_t headDim, window;
+  int64_t headsPerScalers; /* heads of the scalers table: head i uses row i % this */
   bool hasScalers;      /* else the default scalers */
   uint64_t scalerOffset; /* of the (heads, 8) float scalers in the weights blob */
 } SimHeadGroup;
 
-/// The emitter's state for one module.
+/// One emitted C function: PREFIX_run from @main, PREFIX_step from its step function.
+typedef struct EmittedFunction {
+  MlirOperation func;
+  FILE *body;          /* its statements */
+  ValueInfo *inputs;   /* copies of the graph inputs' infos, in order */
+  size_t inputCount;
+  ValueInfo *outputs;  /* copies of the graph outputs' infos, in order */
+  size_t outputCount;
+} EmittedFunction;
+
+/// The exact K/V cache of one softmax gcim.attention_step (--attention=digital).
+typedef struct KvCache {
+  int64_t offset;        /* in floats, into the state's cache block: K then V */
+  int64_t batch, heads, capacity, headDim, valueDim;
+} KvCache;
+
+/// A constant already in the weights blob (constants shared by functions are stored once).
+typedef struct StoredConstant {
+  const void *attr;
+  uint64_t offset;
+} StoredConstant;
+
+/// The emitter's state for one module; the value table is that of the current function.
 typedef struct EmitState {
   const GcimCEmitOptions *options;
   MlirOperation func;
-  FILE *body;  /* PREFIX_run's statements */
+  char valuePrefix[4]; /* "" for @main, "s" for the step function: unique C names */
+  FILE *body;  /* the current function's statements */
   FILE *decls; /* file-scope tables (shapes) */
+  EmittedFunction functions[2];
+  size_t functionCount;
+  StoredConstant *stored;
+  size_t storedCount;
+  uint64_t arenaMax; /* the arena the largest function needs */
+  KvCache *caches;
+  size_t cacheCount;
+  int64_t cacheFloats;
+  int64_t contextCapacity; /* tokens PREFIX_step can hold with exact attention */
   ValueInfo *values;
   size_t valueCount, valueCapacity;
   size_t *slots; /* open-addressing table: value index + 1, or 0 */
@@ -107,6 +140,11 @@ void emitFloatLiteral(FILE *out, double value);
 void emitIntTable(EmitState *state, const char *name, const int64_t *values, int64_t count);
 bool emitAttrInt(MlirOperation op, const char *name, int64_t fallback, int64_t *value);
 bool emitAttrFloat(MlirOperation op, const char *name, double fallback, double *value);
+
+/* Adds `heads` simulated heads created in PREFIX_create; head i uses row i % scalerRows
+ * of the constant `scalers` (heads, 8), or the default scalers when it is NULL. */
+bool emitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
+                      int64_t window, ValueInfo *scalers);
 
 /* Files (Files.c). */
 bool emitWriteOutputs(EmitState *state);

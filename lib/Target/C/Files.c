@@ -79,6 +79,31 @@ static void copyStream(FILE *from, FILE *to) {
     fwrite(buffer, 1, n, to);
 }
 
+/* `, const T *i0, ..., T *o0, ...` of a function's inputs and outputs. */
+static void writeParameters(const EmittedFunction *fn, FILE *out) {
+  for (size_t i = 0; i < fn->inputCount; ++i)
+    fprintf(out, ", const %s *%s", emitElemCType(fn->inputs[i].elem), fn->inputs[i].name);
+  for (size_t o = 0; o < fn->outputCount; ++o)
+    fprintf(out, ", %s *o%zu", emitElemCType(fn->outputs[o].elem), o);
+}
+
+static void writeStepDeclarations(EmitState *state, FILE *out) {
+  const char *p = state->options->prefix;
+  const EmittedFunction *step = &state->functions[1];
+  fprintf(out, "/// Decodes one token with the K/V state of the previous calls: the step\n"
+               "/// function's inputs (input_info(%s_STEP_INPUT + i)) then outputs. Position t\n"
+               "/// counts calls since create or %s_reset. Returns 0, or -1 with a message in\n"
+               "/// %s_error(s) (state unchanged). Allocates nothing.\nint %s_step(%s_state *s",
+          p, p, p, p, p);
+  writeParameters(step, out);
+  fprintf(out, ");\n\n/// %s_step with inputs and outputs passed as arrays of pointers.\n"
+               "int %s_step_io(%s_state *s, const void *const *inputs, void *const *outputs);"
+               "\n\n/// Forgets every token: the next %s_step is position 0.\n"
+               "void %s_reset(%s_state *s);\n\n/// Tokens decoded since the last reset.\n"
+               "int64_t %s_position(const %s_state *s);\n\n",
+          p, p, p, p, p, p, p, p);
+}
+
 static void writeHeader(EmitState *state, FILE *out) {
   const char *p = state->options->prefix;
   char guard[128];
@@ -95,7 +120,14 @@ static void writeHeader(EmitState *state, FILE *out) {
                "typedef struct %s_tensor_info {\n  const char *name;\n  const char *dtype;\n"
                "  int rank;\n  const int64_t *dims;\n  int64_t count;\n  size_t elem_size;\n"
                "} %s_tensor_info;\n\nenum { %s_NUM_INPUTS = %zu, %s_NUM_OUTPUTS = %zu };\n\n",
-          p, p, p, state->inputCount, p, state->outputCount);
+          p, p, p, state->functions[0].inputCount, p, state->functions[0].outputCount);
+  if (state->functionCount > 1)
+    fprintf(out, "/// The step function's inputs and outputs follow the graph's in the info\n"
+                 "/// tables, from these indices.\nenum { %s_HAS_STEP = 1, %s_STEP_INPUT = %zu, "
+                 "%s_STEP_OUTPUT = %zu,\n       %s_STEP_NUM_INPUTS = %zu, "
+                 "%s_STEP_NUM_OUTPUTS = %zu };\n\n",
+            p, p, state->functions[0].inputCount, p, state->functions[0].outputCount, p,
+            state->functions[1].inputCount, p, state->functions[1].outputCount);
   fprintf(out, "/// Input or output i (0 <= i < the count above); static, never NULL.\n"
                "const %s_tensor_info *%s_input_info(int i);\n"
                "const %s_tensor_info *%s_output_info(int i);\n\n"
@@ -113,13 +145,11 @@ static void writeHeader(EmitState *state, FILE *out) {
                "/// %s_input_info/%s_output_info, in graph order). Returns 0, or -1 with a\n"
                "/// message in %s_error(s). Allocates nothing.\nint %s_run(%s_state *s",
           p, p, p, p, p);
-  for (size_t v = 0; v < state->valueCount; ++v)
-    if (state->values[v].storage == STORAGE_INPUT)
-      fprintf(out, ", const %s *%s", emitElemCType(state->values[v].elem),
-              state->values[v].name);
-  for (size_t o = 0; o < state->outputCount; ++o)
-    fprintf(out, ", %s *o%zu", emitElemCType(state->outputs[o]->elem), o);
-  fprintf(out, ");\n\n/// %s_run with inputs and outputs passed as arrays of pointers.\n"
+  writeParameters(&state->functions[0], out);
+  fputs(");\n\n", out);
+  if (state->functionCount > 1)
+    writeStepDeclarations(state, out);
+  fprintf(out, "/// %s_run with inputs and outputs passed as arrays of pointers.\n"
                "int %s_run_io(%s_state *s, const void *const *inputs, void *const *outputs);\n\n"
                "/// The last error message; never NULL.\nconst char *%s_error(const %s_state *s);\n\n"
                "/// Counters, energy and latency of the simulated heads, summed.\n"
@@ -150,16 +180,17 @@ static void writeCreate(EmitState *state, FILE *out) {
   emitHardwareOverrides(state, out);
   fputs("    hw = &defaults;\n  }\n"
         "  s->arena = alignedAlloc(ARENA_BYTES, &s->arena_block);\n"
-        "  s->scratch = malloc(SCRATCH_FLOATS * sizeof(float) + sizeof(float));\n",
+        "  s->scratch = malloc(SCRATCH_FLOATS * sizeof(float) + sizeof(float));\n"
+        "  s->cache = calloc(CACHE_FLOATS + 1, sizeof(float));\n",
         out);
   if (state->options->embedWeights) {
     fputs("  (void)weights_path;\n  s->weights = embedded_weights.bytes;\n"
-          "  if (!s->arena || !s->scratch)\n    return destroyWith(s, error, error_size, "
+          "  if (!s->arena || !s->scratch || !s->cache)\n    return destroyWith(s, error, error_size, "
           "\"out of memory\");\n",
           out);
   } else {
     fputs("  unsigned char *weights = alignedAlloc(WEIGHTS_BYTES, &s->weights_block);\n"
-          "  s->weights = weights;\n  if (!s->arena || !s->scratch || !weights)\n"
+          "  s->weights = weights;\n  if (!s->arena || !s->scratch || !s->cache || !weights)\n"
           "    return destroyWith(s, error, error_size, \"out of memory\");\n"
           "  if (gcimWeightsLoad(weights_path, weights, WEIGHTS_BYTES, WEIGHTS_CHECKSUM,\n"
           "                      s->error, sizeof s->error) != 0)\n"
@@ -173,8 +204,9 @@ static void writeCreate(EmitState *state, FILE *out) {
       fprintf(out, "    head_hw.window = %lld;\n", (long long)group->window);
     fprintf(out, "    for (int h = 0; h < %lld; ++h) {\n", (long long)group->count);
     if (group->hasScalers)
-      fprintf(out, "      const float *scalers = (const float *)(s->weights + %llu) + 8 * h;\n",
-              (unsigned long long)group->scalerOffset);
+      fprintf(out, "      const float *scalers = (const float *)(s->weights + %llu) + "
+                   "8 * (h %% %lld);\n",
+              (unsigned long long)group->scalerOffset, (long long)group->headsPerScalers);
     else
       fputs("      const float *scalers = NULL;\n", out);
     fprintf(out, "      if (gcimSimHeadCreate(&head_hw, %lld, scalers, (uint64_t)(%lld + h), "
@@ -187,28 +219,24 @@ static void writeCreate(EmitState *state, FILE *out) {
   fputs("  return s;\n}\n\n", out);
 }
 
-static void writeRun(EmitState *state, FILE *out) {
-  const char *p = state->options->prefix;
-  fprintf(out, "int %s_run(%s_state *s", p, p);
-  for (size_t i = 0; i < state->valueCount; ++i)
-    if (state->values[i].storage == STORAGE_INPUT)
-      fprintf(out, ", const %s *%s", emitElemCType(state->values[i].elem),
-              state->values[i].name);
-  for (size_t i = 0; i < state->outputCount; ++i)
-    fprintf(out, ", %s *o%zu", emitElemCType(state->outputs[i]->elem), i);
+/* PREFIX_run (function 0) or PREFIX_step (function 1) and its _io variant. */
+static void writeFunction(EmitState *state, size_t index, FILE *out) {
+  const char *p = state->options->prefix, *name = index ? "step" : "run";
+  const EmittedFunction *fn = &state->functions[index];
+  fprintf(out, "int %s_%s(%s_state *s", p, name, p);
+  writeParameters(fn, out);
   fputs(") {\n  unsigned char *const arena = s->arena;\n"
         "  const unsigned char *const w = s->weights;\n  (void)arena;\n  (void)w;\n",
         out);
-  copyStream(state->body, out);
-  fputs("  return 0;\n}\n\n", out);
-  fprintf(out, "int %s_run_io(%s_state *s, const void *const *inputs, void *const *outputs) "
-               "{\n  (void)inputs;\n  (void)outputs;\n  return %s_run(s",
-          p, p, p);
-  for (size_t i = 0, n = 0; i < state->valueCount; ++i)
-    if (state->values[i].storage == STORAGE_INPUT)
-      fprintf(out, ", (const %s *)inputs[%zu]", emitElemCType(state->values[i].elem), n++);
-  for (size_t i = 0; i < state->outputCount; ++i)
-    fprintf(out, ", (%s *)outputs[%zu]", emitElemCType(state->outputs[i]->elem), i);
+  copyStream(fn->body, out);
+  fprintf(out, "%s  return 0;\n}\n\n", index ? "  ++s->step;\n" : "");
+  fprintf(out, "int %s_%s_io(%s_state *s, const void *const *inputs, void *const *outputs) "
+               "{\n  (void)inputs;\n  (void)outputs;\n  return %s_%s(s",
+          p, name, p, p, name);
+  for (size_t i = 0; i < fn->inputCount; ++i)
+    fprintf(out, ", (const %s *)inputs[%zu]", emitElemCType(fn->inputs[i].elem), i);
+  for (size_t i = 0; i < fn->outputCount; ++i)
+    fprintf(out, ", (%s *)outputs[%zu]", emitElemCType(fn->outputs[i].elem), i);
   fputs(");\n}\n\n", out);
 }
 
@@ -221,10 +249,11 @@ static void writeSource(EmitState *state, FILE *out) {
           p, GCIM_VERSION, state->options->sourceName, p);
   fprintf(out, "#define ARENA_BYTES %lluu\n#define WEIGHTS_BYTES %lluu\n"
                "#define WEIGHTS_CHECKSUM 0x%016llxull\n#define SIM_HEADS %lld\n"
-               "#define SCRATCH_FLOATS %lld\n\n",
-          (unsigned long long)state->arenaBytes, (unsigned long long)state->weightBytes,
+               "#define SCRATCH_FLOATS %lld\n#define CACHE_FLOATS %lld\n\n",
+          (unsigned long long)state->arenaMax, (unsigned long long)state->weightBytes,
           (unsigned long long)gcimWeightsChecksum(state->weights, state->weightBytes),
-          (long long)state->simHeads, (long long)state->attentionScratch);
+          (long long)state->simHeads, (long long)state->attentionScratch,
+          (long long)state->cacheFloats);
   copyStream(state->decls, out);
   fputc('\n', out);
   emitIoTables(state, out);
@@ -232,7 +261,9 @@ static void writeSource(EmitState *state, FILE *out) {
     writeEmbeddedWeights(state, out);
   fprintf(out, "struct %s_state {\n  unsigned char *arena_block;\n  unsigned char *arena;\n"
                "  unsigned char *weights_block;\n  const unsigned char *weights;\n"
-               "  float *scratch;\n  GcimSimHead *heads[SIM_HEADS > 0 ? SIM_HEADS : 1];\n"
+               "  float *scratch;\n  float *cache; /* K/V of exact attention in PREFIX_step */\n"
+               "  int64_t step;  /* tokens decoded since the last reset */\n"
+               "  GcimSimHead *heads[SIM_HEADS > 0 ? SIM_HEADS : 1];\n"
                "  char error[256];\n};\n\n",
           p);
   fprintf(out, "static void report(char *error, size_t size, const char *message) {\n"
@@ -250,7 +281,13 @@ static void writeSource(EmitState *state, FILE *out) {
                  "  report(s->error, sizeof s->error, message);\n  return -1;\n}\n\n",
             p);
   writeCreate(state, out);
-  writeRun(state, out);
+  for (size_t i = 0; i < state->functionCount; ++i)
+    writeFunction(state, i, out);
+  if (state->functionCount > 1)
+    fprintf(out, "void %s_reset(%s_state *s) {\n  s->step = 0;\n"
+                 "  for (int h = 0; h < SIM_HEADS; ++h)\n    gcimSimHeadReset(s->heads[h]);\n}\n\n"
+                 "int64_t %s_position(const %s_state *s) { return s->step; }\n\n",
+            p, p, p, p);
   fprintf(out, "const char *%s_error(const %s_state *s) { return s->error; }\n\n"
                "void %s_get_stats(const %s_state *s, GcimSimStats *total) {\n"
                "  memset(total, 0, sizeof *total);\n"
@@ -260,6 +297,7 @@ static void writeSource(EmitState *state, FILE *out) {
                "void %s_destroy(%s_state *s) {\n  if (!s)\n    return;\n"
                "  for (int h = 0; h < SIM_HEADS; ++h)\n    gcimSimHeadDestroy(s->heads[h]);\n"
                "  free(s->arena_block);\n  free(s->weights_block);\n  free(s->scratch);\n"
+               "  free(s->cache);\n"
                "  free(s);\n}\n",
           p, p, p, p, p, p);
 }

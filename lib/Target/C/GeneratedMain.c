@@ -21,9 +21,9 @@ static const char *dtypeName(ElemKind elem) {
 }
 
 /* Writes the ONNX name of input or output `index` as an escaped C string literal. */
-static void writeIoName(EmitState *state, FILE *out, bool isInput, size_t index) {
+static void writeIoName(const EmittedFunction *fn, FILE *out, bool isInput, size_t index) {
   MlirAttribute all = mlirOperationGetAttributeByName(
-      state->func, mlirStringRefCreateFromCString(isInput ? "arg_attrs" : "res_attrs"));
+      fn->func, mlirStringRefCreateFromCString(isInput ? "arg_attrs" : "res_attrs"));
   MlirStringRef name = {NULL, 0};
   if (!mlirAttributeIsNull(all) && mlirAttributeIsAArray(all) &&
       (intptr_t)index < mlirArrayAttrGetNumElements(all)) {
@@ -52,26 +52,28 @@ static void writeIoName(EmitState *state, FILE *out, bool isInput, size_t index)
   fputc('"', out);
 }
 
-static void writeInfo(EmitState *state, FILE *out, bool isInput, size_t index,
-                      ValueInfo *info) {
+static void writeInfo(EmitState *state, FILE *out, const EmittedFunction *fn, bool isInput,
+                      size_t index, ValueInfo *info) {
   char dims[32];
   fputs("  {", out);
-  writeIoName(state, out, isInput, index);
+  writeIoName(fn, out, isInput, index);
   fprintf(out, ", \"%s\", %d, %s, %lld, %zu},\n", dtypeName(info->elem), info->rank,
           emitDims(state, info, dims), (long long)info->count, emitElemSize(info->elem));
 }
 
+/* The tables list the graph's inputs (outputs), then the step function's. */
 void emitIoTables(EmitState *state, FILE *out) {
   const char *p = state->options->prefix;
   fprintf(out, "static const %s_tensor_info input_info[] = {\n", p);
-  for (size_t i = 0, n = 0; i < state->valueCount; ++i)
-    if (state->values[i].storage == STORAGE_INPUT)
-      writeInfo(state, out, true, n++, &state->values[i]);
+  for (size_t f = 0; f < state->functionCount; ++f)
+    for (size_t i = 0; i < state->functions[f].inputCount; ++i)
+      writeInfo(state, out, &state->functions[f], true, i, &state->functions[f].inputs[i]);
   fprintf(out, "  {NULL, NULL, 0, NULL, 0, 0}};\n\nstatic const %s_tensor_info "
                "output_info[] = {\n",
           p);
-  for (size_t i = 0; i < state->outputCount; ++i)
-    writeInfo(state, out, false, i, state->outputs[i]);
+  for (size_t f = 0; f < state->functionCount; ++f)
+    for (size_t i = 0; i < state->functions[f].outputCount; ++i)
+      writeInfo(state, out, &state->functions[f], false, i, &state->functions[f].outputs[i]);
   fprintf(out, "  {NULL, NULL, 0, NULL, 0, 0}};\n\n"
                "const %s_tensor_info *%s_input_info(int i) { return &input_info[i]; }\n"
                "const %s_tensor_info *%s_output_info(int i) { return &output_info[i]; }\n\n",

@@ -32,5 +32,7 @@ bool emitSoftmax(EmitState *state, MlirOperation op);
 bool emitLayerNorm(EmitState *state, MlirOperation op);
 bool emitReduce(EmitState *state, MlirOperation op);
 bool emitAttention(EmitState *state, MlirOperation op);
+bool emitAttentionStep(EmitState *state, MlirOperation op);
+bool emitStepIndex(EmitState *state, MlirOperation op);
 
 #endif /* GCIM_LIB_TARGET_C_OPEMITTERS_H */

@@ -44,6 +44,7 @@ static const OpEntry opTable[] = {
     {"onnx.layer_normalization", emitLayerNorm},
     {"onnx.reduce_mean", emitReduce},  {"onnx.reduce_sum", emitReduce},
     {"onnx.reduce_max", emitReduce},   {"gcim.attention", emitAttention},
+    {"gcim.attention_step", emitAttentionStep}, {"gcim.step_index", emitStepIndex},
 };
 
 EmitOpFn emitLookupOp(MlirOperation op) {

@@ -33,15 +33,17 @@ static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInf
   return true;
 }
 
-static bool addHeadGroup(EmitState *state, int64_t heads, int64_t headDim, int64_t window,
-                         ValueInfo *scalers) {
+/* `heads` simulated heads; head i uses row i % scalerRows of the scalers. */
+bool emitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows,
+                         int64_t headDim, int64_t window, ValueInfo *scalers) {
   SimHeadGroup *groups =
       realloc(state->headGroups, (state->headGroupCount + 1) * sizeof *groups);
   if (!groups)
     return false;
   state->headGroups = groups;
   SimHeadGroup *group = &groups[state->headGroupCount++];
-  *group = (SimHeadGroup){state->simHeads, heads, headDim, window, scalers != NULL,
+  *group = (SimHeadGroup){state->simHeads, heads,       headDim,
+                          window,           scalerRows, scalers != NULL,
                           scalers ? scalers->offset : 0};
   state->simHeads += heads;
   return true;
@@ -59,7 +61,7 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   int64_t window = 0;
   gcimOpGetIntAttr(op, "window", &window);
   int64_t first = state->simHeads;
-  if (!addHeadGroup(state, heads, dim, window, scalers))
+  if (!emitAddHeadGroup(state, heads, heads, dim, window, scalers))
     return false;
   long long stride = (long long)(tokens * dim);
   fprintf(state->body,
@@ -78,6 +80,8 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
 bool emitAttention(EmitState *state, MlirOperation op) {
   ValueInfo *q = emitOperand(state, op, 0), *k = emitOperand(state, op, 1);
   ValueInfo *v = emitOperand(state, op, 2);
+  if (k->dims[2] > state->contextCapacity) /* PREFIX_step holds as many tokens */
+    state->contextCapacity = k->dims[2];
   ValueInfo *scalers = mlirOperationGetNumOperands(op) > 3
                            ? emitLookup(state, mlirOperationGetOperand(op, 3))
                            : NULL;

@@ -61,7 +61,8 @@ ValueInfo *emitAddValue(EmitState *state, MlirValue value, ValueStorage storage)
   info->value = value;
   info->storage = storage;
   static const char prefixes[] = {'i', 'w', 'v'};
-  snprintf(info->name, sizeof info->name, "%c%zu", prefixes[storage], state->valueCount);
+  snprintf(info->name, sizeof info->name, "%s%c%zu", state->valuePrefix, prefixes[storage],
+           state->valueCount);
   size_t slot = hashPointer(value.ptr) & (state->slotCount - 1);
   while (state->slots[slot])
     slot = (slot + 1) & (state->slotCount - 1);

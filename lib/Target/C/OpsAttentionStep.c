@@ -1,0 +1,112 @@
+/* OpsAttentionStep.c: C for the step function's ops: gcim.attention_step (one token
+ * against the K/V state of its layer, kept across PREFIX_step calls) and gcim.step_index.
+ *
+ * Exact softmax steps keep K and V in the state's cache block, holding as many tokens as
+ * the full-sequence graph's attention (the context); gain-cell steps write the token into
+ * the simulated heads' ring slots (t mod window) before attending, so they run for any
+ * number of tokens. PREFIX_reset forgets both. */
+#include "OpEmitters.h"
+
+#include "gcim/Support/IRHelpers.h"
+
+#include <stdlib.h>
+
+/* The exact step: append k, v at position s->step of the layer's cache, then attend the
+ * query over positions 0..step (the kernel applies the window). */
+static bool emitExactStep(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k,
+                          ValueInfo *v, ValueInfo *y) {
+  int64_t window = 0;
+  double scale = 1.0;
+  gcimOpGetIntAttr(op, "window", &window);
+  gcimOpGetFloatAttr(op, "scale", &scale);
+  int64_t batch = q->dims[0], heads = q->dims[1], kvHeads = k->dims[1];
+  int64_t dim = k->dims[3], valueDim = v->dims[3], capacity = state->contextCapacity;
+  if (capacity <= 0)
+    return emitUnsupported(state, op, "the full-sequence graph gives no context length");
+  KvCache *caches = realloc(state->caches, (state->cacheCount + 1) * sizeof *caches);
+  if (!caches)
+    return false;
+  state->caches = caches;
+  KvCache cache = {state->cacheFloats, batch, kvHeads, capacity, dim, valueDim};
+  caches[state->cacheCount++] = cache;
+  long long keys = (long long)cache.offset;
+  long long values = keys + (long long)(batch * kvHeads * capacity * dim);
+  state->cacheFloats = values + batch * kvHeads * capacity * valueDim;
+  if (capacity > state->attentionScratch)
+    state->attentionScratch = capacity;
+  state->usesFail = true;
+  fprintf(state->body,
+          "  if (s->step >= %lld)\n    return fail(s, \"the context is full (%lld tokens); "
+          "call reset\");\n"
+          "  for (int64_t bh = 0; bh < %lld; ++bh) {\n"
+          "    float *keys = s->cache + %lld + bh * %lld, *values = s->cache + %lld + bh * %lld;\n"
+          "    memcpy(keys + s->step * %lld, %s + bh * %lld, %lld);\n"
+          "    memcpy(values + s->step * %lld, %s + bh * %lld, %lld);\n  }\n",
+          (long long)capacity, (long long)capacity, (long long)(batch * kvHeads), keys,
+          (long long)(capacity * dim), values, (long long)(capacity * valueDim), (long long)dim,
+          k->name, (long long)dim, (long long)(dim * 4), (long long)valueDim, v->name,
+          (long long)valueDim, (long long)(valueDim * 4));
+  fprintf(state->body,
+          "  for (int64_t b = 0; b < %lld; ++b) {\n"
+          "    for (int64_t h = 0; h < %lld; ++h) {\n"
+          "      const int64_t g = b * %lld + h / %lld;\n"
+          "      const GcimAttentionDesc desc = {1, 1, 1, 1, s->step + 1, %lld, %lld, ",
+          (long long)batch, (long long)heads, (long long)kvHeads, (long long)(heads / kvHeads),
+          (long long)dim, (long long)valueDim);
+  emitFloatLiteral(state->body, scale);
+  fprintf(state->body,
+          ", 1, %lld};\n"
+          "      gcimKernelAttentionF32(&desc, %s + (b * %lld + h) * %lld,\n"
+          "                             s->cache + %lld + g * %lld,\n"
+          "                             s->cache + %lld + g * %lld,\n"
+          "                             %s + (b * %lld + h) * %lld, s->scratch);\n    }\n  }\n",
+          (long long)window, q->name, (long long)heads, (long long)dim, keys,
+          (long long)(capacity * dim), values, (long long)(capacity * valueDim), y->name,
+          (long long)heads, (long long)valueDim);
+  return true;
+}
+
+/* The analog step: one gcimSimHeadStep per (batch, head), on heads kept across calls. */
+static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k,
+                              ValueInfo *v, ValueInfo *y, ValueInfo *scalers) {
+  int64_t batch = q->dims[0], heads = q->dims[1], dim = q->dims[3];
+  if (k->dims[1] != heads || v->dims[3] != dim)
+    return emitUnsupported(state, op, "the gain cells need one K/V head per query head and "
+                                      "equal q/k/v head dims");
+  if (scalers && scalers->storage != STORAGE_WEIGHT)
+    return emitUnsupported(state, op, "its per-head scales must be constants");
+  int64_t window = 0;
+  gcimOpGetIntAttr(op, "window", &window);
+  int64_t first = state->simHeads;
+  if (!emitAddHeadGroup(state, batch * heads, heads, dim, window, scalers))
+    return false;
+  fprintf(state->body,
+          "  for (int64_t bh = 0; bh < %lld; ++bh)\n"
+          "    gcimSimHeadStep(s->heads[%lld + bh], %s + bh * %lld, %s + bh * %lld,\n"
+          "                    %s + bh * %lld, %s + bh * %lld);\n",
+          (long long)(batch * heads), (long long)first, q->name, (long long)dim, k->name,
+          (long long)dim, v->name, (long long)dim, y->name, (long long)dim);
+  return true;
+}
+
+bool emitAttentionStep(EmitState *state, MlirOperation op) {
+  ValueInfo *q = emitOperand(state, op, 0), *k = emitOperand(state, op, 1);
+  ValueInfo *v = emitOperand(state, op, 2);
+  ValueInfo *scalers = mlirOperationGetNumOperands(op) > 3
+                           ? emitLookup(state, mlirOperationGetOperand(op, 3))
+                           : NULL;
+  ValueInfo *y = emitResult(state, op, 0);
+  if (q->elem != ELEM_F32 || k->elem != ELEM_F32 || v->elem != ELEM_F32)
+    return emitUnsupported(state, op, "only float32 is supported");
+  MlirStringRef kind = {"softmax", 7};
+  gcimOpGetStringAttr(op, "kind", &kind);
+  if (gcimStringRefEquals(kind, "softmax") && !state->options->analogAttention)
+    return emitExactStep(state, op, q, k, v, y);
+  return emitSimulatedStep(state, op, q, k, v, y, scalers);
+}
+
+bool emitStepIndex(EmitState *state, MlirOperation op) {
+  ValueInfo *y = emitResult(state, op, 0);
+  fprintf(state->body, "  %s[0] = s->step;\n", y->name);
+  return true;
+}
