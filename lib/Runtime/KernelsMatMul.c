@@ -173,7 +173,45 @@ static void packPanel(const float *restrict b, int64_t ldb, int transB, int64_t 
   }
 #endif
 MICRO_KERNEL(microTile, MR)
-MICRO_KERNEL(microRow, 1)
+
+// The one-row micro-kernel (the M remainder, and the decode step on packed weights): four
+// independent accumulators over p, since one would wait on the latency of each addition.
+static void microRow(int64_t kc, float alpha, const float *restrict a, int64_t rsa,
+                     int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
+                     int64_t nr) {
+  (void)rsa;
+  (void)ldc;
+  float out[NR];
+#if GCIM_VECTOR_EXT
+  Vec16 acc[4] = {{0}, {0}, {0}, {0}}, bv;
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4)
+    for (int u = 0; u < 4; ++u) {
+      memcpy(&bv, bp + (p + u) * NR, sizeof bv);
+      acc[u] += a[(p + u) * csa] * bv;
+    }
+  for (; p < kc; ++p) {
+    memcpy(&bv, bp + p * NR, sizeof bv);
+    acc[0] += a[p * csa] * bv;
+  }
+  acc[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  memcpy(out, &acc[0], sizeof out);
+#else
+  float acc[4][NR] = {{0}};
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4)
+    for (int u = 0; u < 4; ++u)
+      for (int j = 0; j < NR; ++j)
+        acc[u][j] += a[(p + u) * csa] * bp[(p + u) * NR + j];
+  for (; p < kc; ++p)
+    for (int j = 0; j < NR; ++j)
+      acc[0][j] += a[p * csa] * bp[p * NR + j];
+  for (int j = 0; j < NR; ++j)
+    out[j] = (acc[0][j] + acc[1][j]) + (acc[2][j] + acc[3][j]);
+#endif
+  for (int64_t j = 0; j < nr; ++j)
+    c[j] += alpha * out[j];
+}
 
 // c[m, n] += alpha A B with A(i, p) = a[i * rsa + p * csa], B as in packPanel or, when
 // `packed` is not NULL, as packed by gcimKernelPackBF32 (b and ldb unused).
