@@ -326,6 +326,10 @@ static void test_compare_and_logic(void) {
   gcimKernelCompareI64(GCIM_COMPARE_GREATER, &ib, NULL, 0, ia, three, 1, out, three, 1);
   EXPECT_EQ_INT(out[0] * 100 + out[1] * 10 + out[2], 100);
 
+  uint8_t ba[3] = {0, 1, 1}, bb[3] = {0, 0, 1};
+  gcimKernelCompareU8(GCIM_COMPARE_EQUAL, ba, three, 1, bb, three, 1, out, three, 1);
+  EXPECT_EQ_INT(out[0] * 100 + out[1] * 10 + out[2], 101);
+
   // Logic: (2, 1) with (3) broadcast to (2, 3); any non-zero byte is true.
   int64_t lDims[2] = {2, 1}, rDims[1] = {3}, oDims[2] = {2, 3};
   uint8_t l[2] = {0, 2}, r[3] = {0, 1, 5}, lo[6];
