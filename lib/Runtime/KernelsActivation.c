@@ -64,7 +64,9 @@ void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count)
     MAP(0.5f * v * (1.0f + erff(v * kInvSqrt2)));
     return;
   case GCIM_UNARY_GELU_TANH:
-    MAP(0.5f * v * (1.0f + tanhf(kSqrt2OverPi * (v + 0.044715f * v * v * v))));
+    // x/2 (1 + tanh u) = x / (1 + exp(-2u)): the same function, without cancellation,
+    // and expf is about 3 times faster than tanhf. exp overflowing to inf gives -0.
+    MAP(v / (1.0f + expf(-2.0f * kSqrt2OverPi * (v + 0.044715f * v * v * v))));
     return;
   case GCIM_UNARY_FLOOR:
     MAP(floorf(v));

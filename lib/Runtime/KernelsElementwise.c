@@ -201,6 +201,12 @@ void gcimKernelCompareI64(GcimCompareOp op, const int64_t *a, const int64_t *aDi
   COMPARE(int64_t);
 }
 
+void gcimKernelCompareU8(GcimCompareOp op, const uint8_t *a, const int64_t *aDims,
+                         int aRank, const uint8_t *b, const int64_t *bDims, int bRank,
+                         uint8_t *out, const int64_t *outDims, int outRank) {
+  COMPARE(uint8_t);
+}
+
 #define AND(o, x, y) o = (uint8_t)(((x) != 0) & ((y) != 0))
 #define OR(o, x, y) o = (uint8_t)(((x) != 0) | ((y) != 0))
 #define XOR(o, x, y) o = (uint8_t)(((x) != 0) ^ ((y) != 0))

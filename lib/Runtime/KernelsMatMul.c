@@ -1,8 +1,9 @@
 /* KernelsMatMul.c: MatMul, Gemm and the packed-weight product.
  *
- * Three paths, all plain C99 the compiler auto-vectorises (restrict pointers, contiguous
- * inner loops with compile-time trip counts):
- * - a row times a row-major matrix (M < GCIM_SMALL_M, the decode step): four rows of B at
+ * Three paths, in C99 the compiler vectorises (restrict pointers, contiguous inner loops
+ * with compile-time trip counts; with GCC or clang, the generic vector extension where the
+ * loops alone vectorise badly):
+ * - a row times a row-major matrix (M < SMALL_M = 4, the decode step): four rows of B at
  *   a time are combined into a block of y kept in L1, so B streams from memory once;
  * - a row times a transposed matrix (Gemm transB, small M): dot products with 16 lanes of
  *   partial sums (a float reduction is not reassociated by the compiler, lanes are);
@@ -27,21 +28,58 @@ enum {
   NB = 256,  /* y columns of the row-times-matrix path kept in L1 */
   SMALL_M = 4
 };
+// Rows of a micro-tile (a literal: the vector micro-kernel is unrolled by the
+// preprocessor), 1 to 12; -DGCIM_KERNEL_MR=n overrides it, for tuning and tests.
 #if defined(GCIM_KERNEL_MR)
-enum { MR = GCIM_KERNEL_MR }; /* set by the build, for tuning */
+#define GCIM_MR GCIM_KERNEL_MR
 #elif defined(__AVX512F__)
-enum { MR = 12 }; /* 12 accumulators of 16 floats out of 32 registers */
+#define GCIM_MR 12 /* 12 accumulators of 16 floats out of 32 registers */
 #elif defined(__AVX__)
-enum { MR = 6 }; /* 12 ymm accumulators out of 16 */
+#define GCIM_MR 6 /* 12 ymm accumulators out of 16 */
 #else
-enum { MR = 2 }; /* 8 xmm accumulators out of 16 */
+#define GCIM_MR 2 /* 8 xmm accumulators out of 16 */
 #endif
+enum { MR = GCIM_MR };
 
-// GCC's and clang's generic vectors (16 floats, split by the compiler into what the target
-// has); plain C99 loops otherwise, or with -DGCIM_KERNEL_PLAIN_C.
+// GCC's and clang's generic vectors, as wide as the target's registers (VW floats, VN of
+// them per NR columns: wider ones would be split and kept in memory by GCC); plain C99
+// loops otherwise, or with -DGCIM_KERNEL_PLAIN_C.
 #if defined(__GNUC__) && !defined(GCIM_KERNEL_PLAIN_C)
 #define GCIM_VECTOR_EXT 1
-typedef float Vec16 __attribute__((vector_size(64)));
+#if defined(__AVX512F__)
+#define GCIM_VN 1
+#elif defined(__AVX__)
+#define GCIM_VN 2
+#else
+#define GCIM_VN 4
+#endif
+enum { VN = GCIM_VN, VW = NR / VN };
+typedef float VecF __attribute__((vector_size(VW * sizeof(float))));
+// Explicit unrolling (GCC at -O2 leaves small loops over vectors rolled, and the
+// accumulators in memory): FOR_VN(M, i) is M(i, 0) ... M(i, VN - 1), FOR_MR(M) is
+// M(0) ... M(MR - 1).
+#if GCIM_VN == 1
+#define FOR_VN(M, i) M(i, 0)
+#elif GCIM_VN == 2
+#define FOR_VN(M, i) M(i, 0) M(i, 1)
+#else
+#define FOR_VN(M, i) M(i, 0) M(i, 1) M(i, 2) M(i, 3)
+#endif
+#define REP1(M) M(0)
+#define REP2(M) REP1(M) M(1)
+#define REP3(M) REP2(M) M(2)
+#define REP4(M) REP3(M) M(3)
+#define REP5(M) REP4(M) M(4)
+#define REP6(M) REP5(M) M(5)
+#define REP7(M) REP6(M) M(6)
+#define REP8(M) REP7(M) M(7)
+#define REP9(M) REP8(M) M(8)
+#define REP10(M) REP9(M) M(9)
+#define REP11(M) REP10(M) M(10)
+#define REP12(M) REP11(M) M(11)
+#define REP_CAT(n) REP##n
+#define REP_N(n) REP_CAT(n)
+#define FOR_MR(M) REP_N(GCIM_MR)(M)
 #else
 #define GCIM_VECTOR_EXT 0
 #endif
@@ -63,8 +101,8 @@ static void rowTimesMatrix(const float *restrict a, float alpha, const float *re
       float a2 = alpha * a[p + 2], a3 = alpha * a[p + 3];
       int64_t j = 0;
 #if GCIM_VECTOR_EXT
-      for (; j + 16 <= nb; j += 16) {
-        Vec16 v0, v1, v2, v3, acc;
+      for (; j + VW <= nb; j += VW) {
+        VecF v0, v1, v2, v3, acc;
         memcpy(&v0, b0 + j, sizeof v0);
         memcpy(&v1, b1 + j, sizeof v1);
         memcpy(&v2, b2 + j, sizeof v2);
@@ -124,56 +162,107 @@ static void packPanel(const float *restrict b, int64_t ldb, int transB, int64_t 
   }
 }
 
-// The micro-kernels: c[i, 0..nr) += alpha sum_p A(i, p) bp[p, 0..nr) for ROWS rows, with
+// The micro-kernel: c[i, 0..nr) += alpha sum_p A(i, p) bp[p, 0..nr) for MR rows, with
 // A(i, p) = a[i * rsa + p * csa] and the accumulators in registers. With GCC or clang the
-// 16 columns are one vector of the compilers' generic vector extension: plain loops get
-// vectorised at -O2 but, at -O3, GCC unrolls the 16 columns first and then vectorises
-// over p with shuffles, 5 to 10 times slower. The plain C99 version is the fallback.
+// 16 columns are VN generic vectors: plain loops get vectorised at -O2 but, at -O3, GCC
+// unrolls the 16 columns first and then vectorises over p with shuffles, 5 to 10 times
+// slower. The plain C99 version is the fallback (KernelsMatMulPlainTest).
 #if GCIM_VECTOR_EXT
-#define MICRO_KERNEL(NAME, ROWS)                                                       \
-  static void NAME(int64_t kc, float alpha, const float *restrict a, int64_t rsa,      \
-                   int64_t csa, const float *restrict bp, float *restrict c,           \
-                   int64_t ldc, int64_t nr) {                                          \
-    Vec16 acc[ROWS];                                                                   \
-    for (int i = 0; i < ROWS; ++i)                                                     \
-      acc[i] = (Vec16){0};                                                             \
-    for (int64_t p = 0; p < kc; ++p) {                                                 \
-      Vec16 bv;                                                                        \
-      memcpy(&bv, bp + p * NR, sizeof bv);                                             \
-      for (int i = 0; i < ROWS; ++i)                                                   \
-        acc[i] += a[i * rsa + p * csa] * bv;                                           \
-    }                                                                                  \
-    for (int i = 0; i < ROWS; ++i) {                                                   \
-      float out[NR];                                                                   \
-      memcpy(out, &acc[i], sizeof out);                                                \
-      for (int64_t j = 0; j < nr; ++j)                                                 \
-        c[i * ldc + j] += alpha * out[j];                                              \
-    }                                                                                  \
+#define ACC_ZERO(i, l) acc[i][l] = zero;
+#define ROW_ZERO(i) FOR_VN(ACC_ZERO, i)
+#define ACC_FMA(i, l) acc[i][l] += av * bv[l];
+#define ROW_FMA(i)                                                                     \
+  {                                                                                    \
+    float av = a[(i) * rsa + p * csa];                                                 \
+    FOR_VN(ACC_FMA, i)                                                                 \
   }
+#define ROW_STORE(i)                                                                   \
+  {                                                                                    \
+    float out[NR];                                                                     \
+    memcpy(out, acc[i], sizeof out);                                                   \
+    for (int64_t j = 0; j < nr; ++j)                                                   \
+      c[(i) * ldc + j] += alpha * out[j];                                              \
+  }
+static void microTile(int64_t kc, float alpha, const float *restrict a, int64_t rsa,
+                      int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
+                      int64_t nr) {
+  const VecF zero = {0};
+  VecF acc[MR][VN];
+  FOR_MR(ROW_ZERO)
+  for (int64_t p = 0; p < kc; ++p) {
+    VecF bv[VN];
+    memcpy(bv, bp + p * NR, sizeof bv);
+    FOR_MR(ROW_FMA)
+  }
+  FOR_MR(ROW_STORE)
+}
 #else
-#define MICRO_KERNEL(NAME, ROWS)                                                       \
-  static void NAME(int64_t kc, float alpha, const float *restrict a, int64_t rsa,      \
-                   int64_t csa, const float *restrict bp, float *restrict c,           \
-                   int64_t ldc, int64_t nr) {                                          \
-    float acc[ROWS][NR];                                                               \
-    for (int i = 0; i < ROWS; ++i)                                                     \
-      for (int j = 0; j < NR; ++j)                                                     \
-        acc[i][j] = 0.0f;                                                              \
-    for (int64_t p = 0; p < kc; ++p) {                                                 \
-      const float *restrict bq = bp + p * NR;                                          \
-      for (int i = 0; i < ROWS; ++i) {                                                 \
-        float av = a[i * rsa + p * csa];                                               \
-        for (int j = 0; j < NR; ++j)                                                   \
-          acc[i][j] += av * bq[j];                                                     \
-      }                                                                                \
-    }                                                                                  \
-    for (int i = 0; i < ROWS; ++i)                                                     \
-      for (int64_t j = 0; j < nr; ++j)                                                 \
-        c[i * ldc + j] += alpha * acc[i][j];                                           \
+static void microTile(int64_t kc, float alpha, const float *restrict a, int64_t rsa,
+                      int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
+                      int64_t nr) {
+  float acc[MR][NR];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j)
+      acc[i][j] = 0.0f;
+  for (int64_t p = 0; p < kc; ++p) {
+    const float *restrict bq = bp + p * NR;
+    for (int i = 0; i < MR; ++i) {
+      float av = a[i * rsa + p * csa];
+      for (int j = 0; j < NR; ++j)
+        acc[i][j] += av * bq[j];
+    }
   }
+  for (int i = 0; i < MR; ++i)
+    for (int64_t j = 0; j < nr; ++j)
+      c[i * ldc + j] += alpha * acc[i][j];
+}
 #endif
-MICRO_KERNEL(microTile, MR)
-MICRO_KERNEL(microRow, 1)
+
+// The one-row micro-kernel (the M remainder, and the decode step on packed weights): four
+// independent accumulators over p, since one would wait on the latency of each addition.
+static void microRow(int64_t kc, float alpha, const float *restrict a, int64_t rsa,
+                     int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
+                     int64_t nr) {
+  (void)rsa;
+  (void)ldc;
+  float out[NR];
+#if GCIM_VECTOR_EXT
+  const VecF zero = {0};
+  VecF acc[4][VN], bv[VN];
+  float av;
+  REP4(ROW_ZERO)
+  int64_t p = 0;
+#define ROW_STEP(u)                                                                    \
+  memcpy(bv, bp + (p + (u)) * NR, sizeof bv);                                          \
+  av = a[(p + (u)) * csa];                                                             \
+  FOR_VN(ACC_FMA, u)
+  for (; p + 4 <= kc; p += 4) {
+    REP4(ROW_STEP)
+  }
+  for (; p < kc; ++p) {
+    memcpy(bv, bp + p * NR, sizeof bv);
+    av = a[p * csa];
+    FOR_VN(ACC_FMA, 0)
+  }
+#define ACC_SUM(i, l) acc[0][l] = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
+  FOR_VN(ACC_SUM, 0)
+  memcpy(out, acc[0], sizeof out);
+#else
+  float acc[4][NR] = {{0}};
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4)
+    for (int u = 0; u < 4; ++u)
+      for (int j = 0; j < NR; ++j)
+        acc[u][j] += a[(p + u) * csa] * bp[(p + u) * NR + j];
+  for (; p < kc; ++p)
+    for (int j = 0; j < NR; ++j)
+      acc[0][j] += a[p * csa] * bp[p * NR + j];
+  for (int j = 0; j < NR; ++j)
+    out[j] = (acc[0][j] + acc[1][j]) + (acc[2][j] + acc[3][j]);
+#endif
+  for (int64_t j = 0; j < nr; ++j)
+    c[j] += alpha * out[j];
+}
 
 // c[m, n] += alpha A B with A(i, p) = a[i * rsa + p * csa], B as in packPanel or, when
 // `packed` is not NULL, as packed by gcimKernelPackBF32 (b and ldb unused).

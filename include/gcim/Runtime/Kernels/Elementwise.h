@@ -99,6 +99,11 @@ void gcimKernelCompareI64(GcimCompareOp op, const int64_t *a, const int64_t *aDi
                           int aRank, const int64_t *b, const int64_t *bDims, int bRank,
                           uint8_t *out, const int64_t *outDims, int outRank);
 
+/// out = a `op` b on bool or uint8 (ONNX Equal on bool), broadcast to `outDims`.
+void gcimKernelCompareU8(GcimCompareOp op, const uint8_t *a, const int64_t *aDims,
+                         int aRank, const uint8_t *b, const int64_t *bDims, int bRank,
+                         uint8_t *out, const int64_t *outDims, int outRank);
+
 /// Logical ops on bool (uint8; any non-zero input counts as true, outputs are 0 or 1).
 typedef enum GcimLogicalOp {
   GCIM_LOGICAL_AND = 0,

@@ -1,6 +1,7 @@
 /* gcim/Runtime/Kernels/MatMul.h: matrix products (ONNX MatMul, Gemm), the cost of a
  * transformer step. Blocked, auto-vectorisable C99 with a matrix-vector path for M = 1
- * (decode) and an optional packed-B layout for constant weights. */
+ * (decode) and an optional packed-B layout for constant weights. The products keep a
+ * 16 KiB panel of B on the stack (blocked path); they allocate nothing. */
 #ifndef GCIM_RUNTIME_KERNELS_MATMUL_H
 #define GCIM_RUNTIME_KERNELS_MATMUL_H
 
