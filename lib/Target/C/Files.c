@@ -122,6 +122,9 @@ static void writeHeader(EmitState *state, FILE *out) {
                "} %s_tensor_info;\n\nenum { %s_NUM_INPUTS = %zu, %s_NUM_OUTPUTS = %zu };\n\n",
           p, p, p, state->functions[0].inputCount, p, state->functions[0].outputCount);
   if (state->functionCount > 1)
+    fprintf(out, "/// Defined when the model decodes token by token (%s_step, %s_reset).\n"
+                 "#define %s_STEPPABLE 1\n\n", p, p, p);
+  if (state->functionCount > 1)
     fprintf(out, "/// The step function's inputs and outputs follow the graph's in the info\n"
                  "/// tables, from these indices.\nenum { %s_HAS_STEP = 1, %s_STEP_INPUT = %zu, "
                  "%s_STEP_OUTPUT = %zu,\n       %s_STEP_NUM_INPUTS = %zu, "
