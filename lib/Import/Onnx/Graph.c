@@ -248,7 +248,16 @@ static bool sortNodes(Importer *im, size_t *order) {
       ok = users != NULL;
     }
   }
-  for (size_t i = 0; ok && i < n; ++i)
+  /* Keep the model's order when every input is produced by an earlier node. */
+  bool sorted = ok;
+  for (size_t i = 0; sorted && i < n; ++i)
+    for (size_t j = 0; sorted && j < g->node[i]->n_input; ++j)
+      sorted = (size_t)(uintptr_t)strMapGet(&producer, g->node[i]->input[j]) <= i;
+  for (size_t i = 0; sorted && i < n; ++i)
+    order[i] = i;
+  if (sorted)
+    head = tail = n;
+  for (size_t i = 0; ok && !sorted && i < n; ++i)
     if (!pending[i])
       order[tail++] = i;
   while (ok && head < tail) {

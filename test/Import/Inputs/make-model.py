@@ -172,10 +172,10 @@ def constants():
              N("Add", ["c", "ct32"], ["d"], name="add16"),
              N("Cast", ["ci"], ["cif"], name="cast-ci", to=T.FLOAT),
              N("Unsqueeze", ["unused_axes", "zero"], ["dead"], name="dead")]
-    big = arr("big", [16, 4])
+    big = arr("big", [64, 4])
     small = h.make_tensor("small", T.FLOAT, [4], [0.5, 1.5, 2.5, 3.5])  # float_data form
     inits = [big, small, arr("zero", [1], np.int64, [0]), arr("unused_axes", [2], np.int64)]
-    return model(nodes, [vi("x", shape=[16, 4])], [vi("d"), vi("cif")], inits)
+    return model(nodes, [vi("x", shape=[64, 4])], [vi("d"), vi("cif")], inits)
 
 
 @case
