@@ -85,9 +85,11 @@ static bool defineInitializers(Importer *im) {
     Value *v = defineValue(im, name);
     if (!v || !tensorType(im, t, what, &v->type))
       return false;
+    v->initializerBytes = im->model->initializerBytes[i];
+    if (!tensorCheck(im, t, &v->initializerBytes, &v->type, what))
+      return false;
     v->hasType = true;
     v->initializer = t;
-    v->initializerBytes = &im->model->initializerBytes[i];
     v->loc = im->loc;
   }
   im->loc = (MlirLocation){NULL};

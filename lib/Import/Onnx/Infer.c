@@ -125,8 +125,8 @@ static bool inferCast(Importer *im, NodeInfo *node) {
 static bool inferMatMul(Importer *im, NodeInfo *node) {
   TypeInfo a = *in(node, 0), b = *in(node, 1);
   if (a.rank < 1 || b.rank < 1 || a.rank > 4 || b.rank > 4) {
-    importError(im, "rank-%d and rank-%d operands are not supported", (int)a.rank,
-                (int)b.rank);
+    int32_t bad = a.rank < 1 || a.rank > 4 ? a.rank : b.rank;
+    importError(im, "rank-%d operands are not supported", (int)bad);
     return false;
   }
   bool vecA = a.rank == 1, vecB = b.rank == 1;

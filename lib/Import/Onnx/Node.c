@@ -248,6 +248,12 @@ static bool importPrepared(Importer *im, NodeInfo *node) {
     }
   if (strcmp(node->schema->opName, "onnx.constant") == 0)
     return importConstant(im, node);
+  for (size_t i = 0; i < node->schema->attributeCount; ++i)
+    if (!node->schema->attributes[i].defaultValue &&
+        !findAttr(node->proto, node->schema->attributes[i].name)) {
+      importError(im, "missing required attribute '%s'", node->schema->attributes[i].name);
+      return false;
+    }
   const OpHooks *hooks = lookupOpHooks(node->schema->opName);
   bool inferred = hooks && hooks->infer && hooks->infer(im, node);
   if (im->failed)
@@ -277,8 +283,10 @@ static bool importConstant(Importer *im, NodeInfo *node) {
   memset(type, 0, sizeof *type);
   ConstData *data = NULL;
   const char *name = a->name ? a->name : "";
+  ByteView bytes = {0};
   if (strcmp(name, "value") == 0 && a->t) {
-    if (!tensorType(im, a->t, "attribute 'value'", type))
+    if (!tensorType(im, a->t, "attribute 'value'", type) ||
+        !tensorCheck(im, a->t, &bytes, type, "attribute 'value'"))
       return false;
   } else if (strcmp(name, "value_float") == 0 || strcmp(name, "value_int") == 0) {
     bool isFloat = name[6] == 'f';
@@ -317,8 +325,10 @@ static bool importConstant(Importer *im, NodeInfo *node) {
   if (!defineOutputs(im, node))
     return false;
   Value *v = lookupValue(im, proto->output[0]);
-  if (!data)
+  if (!data) {
     v->initializer = a->t;
+    v->initializerBytes = bytes;
+  }
   return true;
 }
 

@@ -132,7 +132,7 @@ const ConstData *knownConst(Importer *im, Value *v) {
   // are never read at import time.
   if (n < 0 || n > GCIM_FOLD_LIMIT || (isFloatType(v->type.elemType) && n > 16))
     return NULL;
-  v->constant = tensorLoad(im, v->initializer, v->initializerBytes, &v->type, "tensor");
+  v->constant = tensorLoad(im, v->initializer, &v->initializerBytes, &v->type, "tensor");
   return v->constant;
 }
 
@@ -180,7 +180,7 @@ MlirValue materialize(Importer *im, Value *v) {
     return v->value;
   MlirAttribute attr;
   if (v->initializer)
-    attr = tensorAttr(im, v->initializer, v->initializerBytes, &v->type, "tensor");
+    attr = tensorAttr(im, v->initializer, &v->initializerBytes, &v->type, "tensor");
   else if (v->constant)
     attr = constAttr(im, v->constant, &v->type);
   else

@@ -231,6 +231,48 @@ bad("too-many-inputs", [N("Relu", ["x", "x"], ["y"], name="relu")], X2, [vi("y")
 bad("missing-input", [N("Add", ["x"], ["y"], name="add")], X2, [vi("y")])
 
 
+def tensor_case(name, mutate, **kw):
+    def make():
+        w = arr("w", [4])
+        mutate(w)
+        return model([N("Add", ["x", "w"], ["y"], name="add")], [vi("x", shape=[4])],
+                     [vi("y")], [w], **kw)
+    CASES[name] = make
+
+
+def set_raw(t, data):
+    t.raw_data = data
+
+
+tensor_case("wrong-tensor-size", lambda t: set_raw(t, b"\0" * 8))
+tensor_case("wrong-typed-size", lambda t: (t.ClearField("raw_data"), t.float_data.extend([1, 2, 3])))
+tensor_case("negative-dim", lambda t: (t.ClearField("dims"), t.dims.extend([-4])))
+tensor_case("overflowing-dims", lambda t: (t.ClearField("dims"), t.dims.extend([1 << 40, 1 << 40])))
+tensor_case("unknown-data-type", lambda t: setattr(t, "data_type", 99))
+
+
+def external(location, offset="0", length="16"):
+    def mutate(t):
+        t.ClearField("raw_data")
+        t.data_location = T.EXTERNAL
+        for key, value in (("location", location), ("offset", offset), ("length", length)):
+            if value is not None:
+                entry = t.external_data.add()
+                entry.key, entry.value = key, value
+    return mutate
+
+
+tensor_case("external-dotdot", external("../outside.bin"))
+tensor_case("external-absolute", external("/etc/hostname"))
+tensor_case("external-symlink", external("link.bin"))
+tensor_case("external-range", external("data.bin", offset="8"))
+tensor_case("external-huge-offset", external("data.bin", offset="18446744073709551615"))
+tensor_case("external-missing", external("missing.bin"))
+tensor_case("external-no-location", external(None))
+CASES["input-negative-dim"] = lambda: model(
+    [N("Relu", ["x"], ["y"], name="relu")], [vi("x", shape=[-3])], [vi("y")])
+
+
 def main():
     name, out = sys.argv[1], sys.argv[2]
     m = CASES[name]()
@@ -247,6 +289,14 @@ def main():
                            ("length", str(len(payload)))):
             entry = w.external_data.add()
             entry.key, entry.value = key, value
+    if name.startswith("external-"):
+        # 16 bytes of data beside the model, and a symbolic link that leads out of it.
+        folder = os.path.dirname(os.path.abspath(out))
+        with open(os.path.join(folder, "data.bin"), "wb") as f:
+            f.write(b"\0" * 16)
+        link = os.path.join(folder, "link.bin")
+        if not os.path.lexists(link):
+            os.symlink("/etc/hostname", link)
     with open(out, "wb") as f:
         f.write(m.SerializeToString())
 
