@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { EXIT_USAGE = 2 };
 
@@ -20,7 +21,9 @@ typedef struct Options {
   const char *inputPath;
   const char *outputPath;
   bool printDebugInfo;
+  bool timing;
   long long elideResourcesAbove; /* -1: print every resource */
+  long long elideElementsAbove;  /* -1: print every elements attribute */
   GcimOnnxInputShape *inputShapes;
   size_t inputShapeCount;
 } Options;
@@ -36,6 +39,10 @@ static void printHelp(void) {
          "  --input-shape NAME=DIMS   bind the dimensions of graph input NAME, as in\n"
          "                            input_ids=1x16 (repeat for several inputs)\n"
          "  --mlir-print-debuginfo    print locations (ONNX node names)\n"
+         "  --timing                  print the wall time of each stage to stderr\n"
+         "  --mlir-elide-elementsattrs-if-larger=<n>\n"
+         "                            print constants of more than <n> elements (weights)\n"
+         "                            as an elided placeholder\n"
          "  --mlir-elide-resource-strings-if-larger=<bytes>\n"
          "                            leave weights larger than <bytes> out of the printed\n"
          "                            dialect_resources section\n"
@@ -73,6 +80,7 @@ static int addInputShape(Options *options, const char *text) {
 /* Parses argv; returns -1 to go on, or the exit code to return now. */
 static int parseArguments(int argc, char **argv, Options *options) {
   options->elideResourcesAbove = -1;
+  options->elideElementsAbove = -1;
   options->inputShapes = calloc((size_t)argc, sizeof *options->inputShapes);
   if (!options->inputShapes)
     return EXIT_FAILURE;
@@ -98,6 +106,8 @@ static int parseArguments(int argc, char **argv, Options *options) {
       code = addInputShape(options, argv[i]);
     } else if (strncmp(arg, "--input-shape=", 14) == 0) {
       code = addInputShape(options, arg + 14);
+    } else if (strcmp(arg, "--timing") == 0) {
+      options->timing = true;
     } else if (strcmp(arg, "--mlir-print-debuginfo") == 0) {
       options->printDebugInfo = true;
     } else if (strncmp(arg, "--mlir-elide-resource-strings-if-larger=", 40) == 0) {
@@ -105,6 +115,11 @@ static int parseArguments(int argc, char **argv, Options *options) {
       options->elideResourcesAbove = strtoll(arg + 40, &end, 10);
       if (end == arg + 40 || *end || options->elideResourcesAbove < 0)
         return usageError("bad byte count in", arg);
+    } else if (strncmp(arg, "--mlir-elide-elementsattrs-if-larger=", 37) == 0) {
+      char *end;
+      options->elideElementsAbove = strtoll(arg + 37, &end, 10);
+      if (end == arg + 37 || *end || options->elideElementsAbove < 0)
+        return usageError("bad element count in", arg);
     } else if (arg[0] == '-' && arg[1]) {
       return usageError("unknown option", arg);
     } else if (options->inputPath) {
@@ -120,6 +135,20 @@ static int parseArguments(int argc, char **argv, Options *options) {
   if (!options->outputPath)
     options->outputPath = "-";
   return -1;
+}
+
+static double now(void) {
+  struct timespec ts;
+  timespec_get(&ts, TIME_UTC);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* With --timing, reports the stage that ended now and starts the next. */
+static void lap(const Options *options, double *start, const char *stage) {
+  double end = now();
+  if (options->timing)
+    fprintf(stderr, "gcim-compile: %-8s %8.3f s\n", stage, end - *start);
+  *start = end;
 }
 
 static void writeToFile(MlirStringRef chunk, void *userData) {
@@ -143,6 +172,8 @@ static bool print(const Options *options, MlirModule module, FILE *out) {
   MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
   if (options->printDebugInfo)
     mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+  if (options->elideElementsAbove >= 0)
+    mlirOpPrintingFlagsElideLargeElementsAttrs(flags, (intptr_t)options->elideElementsAbove);
   if (options->elideResourcesAbove >= 0)
     mlirOpPrintingFlagsElideLargeResourceString(flags,
                                                 (intptr_t)options->elideResourcesAbove);
@@ -165,14 +196,17 @@ int main(int argc, char **argv) {
   if (mlirContextIsNull(ctx))
     goto cleanup;
   gcimDiagnosticPrinterAttach(ctx, stderr);
+  double start = now();
   GcimOnnxImportOptions importOptions = {.inputShapes = options.inputShapes,
                                          .inputShapeCount = options.inputShapeCount};
   if (mlirLogicalResultIsFailure(
           gcimImportOnnxFile(ctx, options.inputPath, &importOptions, &import)))
     goto cleanup;
+  lap(&options, &start, "import");
   MlirModule module = gcimOnnxImportGetModule(import);
   if (!mlirOperationVerify(mlirModuleGetOperation(module)) || !verify(ctx, module))
     goto cleanup;
+  lap(&options, &start, "verify");
   char *errMsg = NULL;
   if (gcimOutputFileCreate(options.outputPath, &output, &errMsg) != GCIM_OK) {
     fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
@@ -180,6 +214,7 @@ int main(int argc, char **argv) {
     goto cleanup;
   }
   print(&options, module, gcimOutputFileGetStream(output));
+  lap(&options, &start, "print");
   GcimOutputFile *committing = output;
   output = NULL;
   if (gcimOutputFileCommit(committing, &errMsg) != GCIM_OK) {

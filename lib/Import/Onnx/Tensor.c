@@ -373,6 +373,14 @@ static void resourceName(const char *name, char *out, size_t size) {
   out[n] = '\0';
 }
 
+/* The mappings belong to the GcimOnnxImport, not to MLIR: nothing to free. */
+static void keepMapping(void *userData, const void *data, size_t size, size_t align) {
+  (void)userData;
+  (void)data;
+  (void)size;
+  (void)align;
+}
+
 MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
                          const ByteView *bytes, const TypeInfo *type, const char *what) {
   int64_t n = typeNumElements(type);
@@ -390,7 +398,8 @@ MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
     size_t align = ((uintptr_t)raw.data % size) == 0 ? size : 1;
     return mlirUnmanagedDenseResourceElementsAttrGet(
         typeToMlir(im->ctx, type), mlirStringRefCreateFromCString(name), (void *)raw.data,
-        raw.size, align, false, NULL, NULL);
+        // With a NULL deleter the C API would copy the data into a heap blob.
+        raw.size, align, false, keepMapping, NULL);
   }
   if (raw.present && type->elemType != DT_BOOL)
     return mlirDenseElementsAttrRawBufferGet(typeToMlir(im->ctx, type), raw.size, raw.data);
