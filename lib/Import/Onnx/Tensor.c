@@ -398,7 +398,6 @@ MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
     size_t align = ((uintptr_t)raw.data % size) == 0 ? size : 1;
     return mlirUnmanagedDenseResourceElementsAttrGet(
         typeToMlir(im->ctx, type), mlirStringRefCreateFromCString(name), (void *)raw.data,
-        // With a NULL deleter the C API would copy the data into a heap blob.
         raw.size, align, false, keepMapping, NULL);
   }
   if (raw.present && type->elemType != DT_BOOL)
