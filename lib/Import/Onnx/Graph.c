@@ -230,8 +230,8 @@ static bool sortNodes(Importer *im, size_t *order) {
         size_t p = (size_t)(uintptr_t)strMapGet(&producer, in);
         if (!p) {
           im->loc = nameLoc(im, node->name && node->name[0] ? node->name : in);
-          importError(im, "'%s' node '%s': input '%s' is not defined", node->op_type,
-                      node->name ? node->name : "", in);
+          importError(im, "'%s' node '%s': input '%s' is not defined",
+                      node->op_type ? node->op_type : "", node->name ? node->name : "", in);
           ok = false;
           break;
         }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Most operand (result) groups of an op: 32 optional groups stand for a variadic one. */
-enum { MAX_GROUPS = 40 };
+enum { MAX_GROUPS = 40, VARIADIC_GROUPS = 32 };
 
 /* Attributes of older opsets that the newest form takes as an operand (index 1). */
 static const struct {
@@ -62,6 +62,16 @@ static bool matchOperands(Importer *im, NodeInfo *node, int32_t *segments,
   const char *kinds = node->schema->operands;
   size_t groups = strlen(kinds), next = 0, nonSingle = 0;
   assert(groups <= MAX_GROUPS);
+  if (groups == VARIADIC_GROUPS && strspn(kinds, "?") == groups) {
+    /* A variadic operand (Concat, Min, Max): one or more inputs, none of them empty. */
+    bool holes = node->inputCount == 0;
+    for (size_t i = 0; i < node->inputCount; ++i)
+      holes |= node->inputs[i] == NULL;
+    if (holes) {
+      importError(im, "needs one or more inputs, none of them empty");
+      return false;
+    }
+  }
   for (size_t g = 0; g < groups; ++g) {
     if (kinds[g] == '*') {
       segments[g] = (int32_t)(node->inputCount - next);
@@ -248,6 +258,13 @@ static bool importPrepared(Importer *im, NodeInfo *node) {
     }
   if (strcmp(node->schema->opName, "onnx.constant") == 0)
     return importConstant(im, node);
+  /* Inputs and outputs must fit the schema before any hook looks at them. */
+  int32_t segments[MAX_GROUPS];
+  size_t groups;
+  bool needSegments;
+  if (!matchOperands(im, node, segments, &groups, &needSegments) ||
+      !matchResults(im, node, segments, &groups, &needSegments))
+    return false;
   for (size_t i = 0; i < node->schema->attributeCount; ++i)
     if (!node->schema->attributes[i].defaultValue &&
         !findAttr(node->proto, node->schema->attributes[i].name)) {
@@ -262,6 +279,11 @@ static bool importPrepared(Importer *im, NodeInfo *node) {
     if (node->proto->output[i][0] &&
         !reconcile(im, node->proto->output[i], &node->outputTypes[i], inferred))
       return false;
+  for (size_t i = 0; i < node->outputCount; ++i)
+    if (node->proto->output[i][0] && typeNumElements(&node->outputTypes[i]) < 0) {
+      importError(im, "output '%s' has too many elements", node->proto->output[i]);
+      return false;
+    }
   bool folded = hooks && hooks->fold && hooks->fold(im, node);
   if (im->failed)
     return false;

@@ -172,6 +172,13 @@ bool valueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
       type->dims[i] = -1;
     }
   }
+  TypeInfo known = *type;
+  for (int32_t d = 0; d < known.rank; ++d)
+    known.dims[d] = known.dims[d] < 0 ? 1 : known.dims[d];
+  if (typeNumElements(&known) < 0) {
+    importError(im, "%s has too many elements", what);
+    return false;
+  }
   return true;
 }
 

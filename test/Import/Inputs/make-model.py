@@ -228,6 +228,9 @@ bad("non-constant-shape", [N("Reshape", ["x", "s"], ["y"], name="reshape")],
 bad("declared-mismatch", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("y", shape=[3])])
 bad("undefined-output", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("z")])
 bad("too-many-inputs", [N("Relu", ["x", "x"], ["y"], name="relu")], X2, [vi("y")])
+bad("concat-hole", [N("Concat", ["x", "", "x"], ["y"], name="concat", axis=0)], X2,
+    [vi("y")])
+bad("max-no-inputs", [N("Max", [], ["y"], name="max")], X2, [vi("y")])
 bad("missing-input", [N("Add", ["x"], ["y"], name="add")], X2, [vi("y")])
 
 
