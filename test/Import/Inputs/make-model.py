@@ -228,6 +228,8 @@ bad("non-constant-shape", [N("Reshape", ["x", "s"], ["y"], name="reshape")],
 bad("declared-mismatch", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("y", shape=[3])])
 bad("undefined-output", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("z")])
 bad("too-many-inputs", [N("Relu", ["x", "x"], ["y"], name="relu")], X2, [vi("y")])
+bad("reserved-attribute", [N("Concat", ["x", "x"], ["y"], name="concat", axis=0,
+                             operandSegmentSizes=[1, 1])], X2, [vi("y")])
 bad("concat-hole", [N("Concat", ["x", "", "x"], ["y"], name="concat", axis=0)], X2,
     [vi("y")])
 bad("max-no-inputs", [N("Max", [], ["y"], name="max")], X2, [vi("y")])
