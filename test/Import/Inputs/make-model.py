@@ -193,6 +193,14 @@ def unnamed_nodes():
 
 
 @case
+def unsorted_nodes():
+    """Nodes listed after their users, as some tools write them."""
+    nodes = [N("Add", ["b", "a"], ["c"], name="add"), N("Neg", ["a"], ["b"], name="neg"),
+             N("Relu", ["x"], ["a"], name="relu")]
+    return model(nodes, [vi("x", shape=[2])], [vi("c")])
+
+
+@case
 def unsupported_ops():
     nodes = [N("Cos", ["x"], ["a"], name="cos1"), N("Cos", ["a"], ["b"], name="cos2"),
              N("Relu", ["b"], ["c"], name="relu"), N("Sin", ["c"], ["d"], name="sin1"),
