@@ -4,6 +4,9 @@
 
 BUILD ?= build
 SAN_BUILD ?= build-san
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+CLANG ?= /usr/lib/llvm-22/bin/clang
 JOBS ?= $(shell nproc)
 # Under CI (CI=true) warnings are errors.
 CMAKE_FLAGS = -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
@@ -11,7 +14,7 @@ CMAKE_FLAGS = -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
               -DPython3_EXECUTABLE=/usr/bin/python3 \
               -DGCIM_WERROR=$(if $(filter true 1,$(CI)),ON,OFF)
 
-.PHONY: all deps build build-sanitized check check-fast demo clean
+.PHONY: all deps build build-sanitized check check-fast demo clean fuzz
 
 all: build
 
@@ -26,10 +29,24 @@ build-sanitized: deps
 	cmake -S . -B $(SAN_BUILD) $(CMAKE_FLAGS) -DGCIM_SANITIZE=ON >/dev/null
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 
-# Every test of the normal build, then the unit and lit tests of the sanitized build.
+# Every test of the normal build, then the unit and lit tests of the sanitized build,
+# then the importer's fuzzer for a bounded time.
 check: build build-sanitized
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|lit'
+	$(MAKE) fuzz
+
+# The ONNX importer's libFuzzer target (clang, ASan + UBSan) for FUZZ_SECONDS on the seed
+# corpus and the bad-model corpus; new inputs go to $(FUZZ_BUILD)/corpus, not the tree.
+fuzz: deps
+	@if [ ! -x $(CLANG) ]; then echo "fuzz: $(CLANG) not found, skipped"; exit 0; fi; \
+	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_FLAGS) -DCMAKE_C_COMPILER=$(CLANG) \
+	  -DCMAKE_CXX_COMPILER=$(CLANG)++ -DGCIM_FUZZ=ON -DGCIM_SANITIZE=ON >/dev/null && \
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target gcim-import-fuzzer && \
+	mkdir -p $(FUZZ_BUILD)/corpus && \
+	ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BUILD)/bin/gcim-import-fuzzer \
+	  -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -print_final_stats=1 \
+	  $(FUZZ_BUILD)/corpus test/Import/fuzz-corpus test/Import/Inputs/bad-models
 
 # The normal build's tests only, for the edit-compile-test loop.
 check-fast: build
@@ -39,4 +56,4 @@ demo: build
 	@utils/demo.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

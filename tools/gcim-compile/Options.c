@@ -39,7 +39,11 @@ static void printHelp(void) {
       "  --emit-main               also a command-line program PREFIX_main.c\n"
       "  -v                        print the pipeline's progress and the report's table\n"
       "                            to stderr\n"
+      "  --timing                  print the wall time of each stage to stderr\n"
       "  --mlir-print-debuginfo    print locations (ONNX node names) in IR stages\n"
+      "  --mlir-elide-elementsattrs-if-larger=<n>\n"
+      "                            print constants of more than <n> elements as an elided\n"
+      "                            placeholder in printed IR\n"
       "  --mlir-elide-resource-strings-if-larger=<bytes>\n"
       "                            leave weights larger than <bytes> out of printed IR\n"
       "  --help                    print this help and exit\n"
@@ -157,8 +161,15 @@ static int parseOne(int argc, char **argv, int *i, Options *options) {
     options->emitMain = true;
   } else if (strcmp(arg, "-v") == 0) {
     options->verbose = true;
+  } else if (strcmp(arg, "--timing") == 0) {
+    options->timing = true;
   } else if (strcmp(arg, "--mlir-print-debuginfo") == 0) {
     options->printDebugInfo = true;
+  } else if (strncmp(arg, "--mlir-elide-elementsattrs-if-larger=", 37) == 0) {
+    char *end;
+    options->elideElementsAbove = strtoll(arg + 37, &end, 10);
+    if (end == arg + 37 || *end || options->elideElementsAbove < 0)
+      return usageError("bad element count in", arg);
   } else if (strncmp(arg, "--mlir-elide-resource-strings-if-larger=", 40) == 0) {
     char *end;
     options->elideResourcesAbove = strtoll(arg + 40, &end, 10);
@@ -178,6 +189,7 @@ int gcimCompileParseArguments(int argc, char **argv, Options *options) {
   options->emit = EMIT_C;
   options->analogAttention = true;
   options->elideResourcesAbove = -1;
+  options->elideElementsAbove = -1;
   gcimHardwareInitDefault(&options->hw);
   options->inputShapes = calloc((size_t)argc, sizeof *options->inputShapes);
   if (!options->inputShapes)

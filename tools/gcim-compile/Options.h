@@ -27,7 +27,9 @@ typedef struct Options {
   bool emitMain;
   bool verbose;
   bool printDebugInfo;
+  bool timing;
   long long elideResourcesAbove; /* -1: print every resource */
+  long long elideElementsAbove;  /* -1: print every elements attribute */
   GcimOnnxInputShape *inputShapes;
   size_t inputShapeCount;
 } Options;

@@ -17,6 +17,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double now(void) {
+  struct timespec ts;
+  timespec_get(&ts, TIME_UTC);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* With --timing, reports the stage that ended now and starts the next. */
+static void lap(const Options *options, double *start, const char *stage) {
+  double end = now();
+  if (options->timing)
+    fprintf(stderr, "gcim-compile: %-10s %8.3f s\n", stage, end - *start);
+  *start = end;
+}
 
 /* Runs the gcim passes `arguments` ("name" or "name=options") in order on `module`. */
 static bool runPasses(MlirContext ctx, MlirModule module, const char *const *arguments,
@@ -67,6 +82,8 @@ static bool printModule(const Options *options, MlirModule module) {
   MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
   if (options->printDebugInfo)
     mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+  if (options->elideElementsAbove >= 0)
+    mlirOpPrintingFlagsElideLargeElementsAttrs(flags, (intptr_t)options->elideElementsAbove);
   if (options->elideResourcesAbove >= 0)
     mlirOpPrintingFlagsElideLargeResourceString(flags,
                                                 (intptr_t)options->elideResourcesAbove);
@@ -148,15 +165,18 @@ static bool reportAndEmitC(MlirContext ctx, MlirModule module, const Options *op
   return emitC(options, module);
 }
 
-static bool compile(MlirContext ctx, MlirModule module, const Options *options) {
+static bool compile(MlirContext ctx, MlirModule module, const Options *options,
+                    double *start) {
   static const char *const verify[] = {"gcim-verify"};
   static const char *const fuse[] = {"gcim-fuse-attention", "gcim-stream", "gcim-verify"};
   if (!runPasses(ctx, module, verify, 1, options))
     return false;
+  lap(options, start, "verify");
   if (options->emit == EMIT_ONNX)
     return printModule(options, module);
   if (!runPasses(ctx, module, fuse, 3, options))
     return false;
+  lap(options, start, "fuse");
   if (options->emit == EMIT_GCIM)
     return printModule(options, module);
   if (options->emit == EMIT_C)
@@ -183,11 +203,15 @@ int main(int argc, char **argv) {
     importOptions.resourceThreshold = SIZE_MAX;
   if (options.verbose)
     fprintf(stderr, "gcim-compile: importing %s\n", options.inputPath);
+  double start = now();
   if (mlirLogicalResultIsFailure(
           gcimImportOnnxFile(ctx, options.inputPath, &importOptions, &import)))
     goto cleanup;
-  if (compile(ctx, gcimOnnxImportGetModule(import), &options))
+  lap(&options, &start, "import");
+  if (compile(ctx, gcimOnnxImportGetModule(import), &options, &start)) {
     exitCode = EXIT_SUCCESS;
+    lap(&options, &start, options.emit == EMIT_C ? "emit" : "print");
+  }
 cleanup:
   gcimOnnxImportDestroy(import);
   if (!mlirContextIsNull(ctx))

@@ -196,6 +196,11 @@ bool convertAttributes(Importer *im, NodeInfo *node, MlirNamedAttribute **attrs,
       importError(im, "an attribute has no name");
       return false;
     }
+    if (strcmp(a->name, "operandSegmentSizes") == 0 ||
+        strcmp(a->name, "resultSegmentSizes") == 0) {
+      importError(im, "attribute name '%s' is reserved", a->name);
+      return false;
+    }
     if (schemaAttr(node, a->name) || isRewritten(node, a->name))
       continue;
     for (size_t j = 0; j < i; ++j)

@@ -98,13 +98,13 @@ bool resolveExternalData(MappingList *list, const Onnx__TensorProto *tensor,
       location = entry->value;
     } else if (strcmp(entry->key, "offset") == 0) {
       if (!parseUnsigned(entry->value, &offset)) {
-        gcimFail(errMsg, GCIM_ERROR_FORMAT, "external data offset '%s' is not a number",
+        gcimFail(errMsg, GCIM_ERROR_FORMAT, "external data offset '%s' is not a valid number",
                  entry->value);
         return false;
       }
     } else if (strcmp(entry->key, "length") == 0) {
       if (!parseUnsigned(entry->value, &length)) {
-        gcimFail(errMsg, GCIM_ERROR_FORMAT, "external data length '%s' is not a number",
+        gcimFail(errMsg, GCIM_ERROR_FORMAT, "external data length '%s' is not a valid number",
                  entry->value);
         return false;
       }
@@ -146,5 +146,6 @@ bool resolveExternalData(MappingList *list, const Onnx__TensorProto *tensor,
   view->data = mapping->data + offset;
   view->size = (size_t)length;
   view->present = true;
+  view->mapped = true;
   return true;
 }

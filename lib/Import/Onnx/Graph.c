@@ -85,9 +85,11 @@ static bool defineInitializers(Importer *im) {
     Value *v = defineValue(im, name);
     if (!v || !tensorType(im, t, what, &v->type))
       return false;
+    v->initializerBytes = im->model->initializerBytes[i];
+    if (!tensorCheck(im, t, &v->initializerBytes, &v->type, what))
+      return false;
     v->hasType = true;
     v->initializer = t;
-    v->initializerBytes = &im->model->initializerBytes[i];
     v->loc = im->loc;
   }
   im->loc = (MlirLocation){NULL};
@@ -189,90 +191,121 @@ static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCoun
   return true;
 }
 
-/* Orders the nodes so that every value is defined before its uses (the model's order
- * when it already is one); reports dangling names, duplicate definitions and cycles. */
-static bool sortNodes(Importer *im, size_t *order) {
+/* The dependences between nodes: who produces each value, and the users of each node as
+ * a compressed adjacency list (users of node i: users[userStart[i + 1] .. userStart[i + 2])). */
+typedef struct NodeGraph {
+  StrMap producer; /* value name -> producing node index + 1 */
+  size_t *pending; /* per node: inputs not yet produced */
+  size_t *users, *userStart;
+} NodeGraph;
+
+static const char *nodeLabel(const Onnx__NodeProto *node, const char *fallback) {
+  return node->name && node->name[0] ? node->name : fallback;
+}
+
+/* Maps every node output to its producer; reports values defined twice. */
+static bool mapProducers(Importer *im, NodeGraph *ng) {
   const Onnx__GraphProto *g = im->graph;
-  size_t n = g->n_node;
-  StrMap producer = {0};
-  size_t *pending = calloc(n + 1, sizeof *pending), head = 0, tail = 0;
-  size_t *users = NULL, *userStart = calloc(n + 2, sizeof *userStart);
-  bool ok = pending && userStart;
-  for (size_t i = 0; ok && i < n; ++i) {
+  for (size_t i = 0; i < g->n_node; ++i) {
     const Onnx__NodeProto *node = g->node[i];
-    for (size_t j = 0; ok && j < node->n_output; ++j) {
+    for (size_t j = 0; j < node->n_output; ++j) {
       const char *out = node->output[j];
       if (!out[0])
         continue;
-      size_t prior = (size_t)(uintptr_t)strMapGet(&producer, out);
+      size_t prior = (size_t)(uintptr_t)strMapGet(&ng->producer, out);
       if (prior || lookupValue(im, out)) {
-        im->loc = nameLoc(im, node->name && node->name[0] ? node->name : out);
+        im->loc = nameLoc(im, nodeLabel(node, out));
         importError(im, "value '%s' is defined twice%s%s%s", out,
                     prior ? " (also by node '" : "",
-                    prior ? (g->node[prior - 1]->name ? g->node[prior - 1]->name : "") : "",
-                    prior ? "')" : "");
-        ok = false;
-      } else if (!strMapPut(&producer, out, (void *)(uintptr_t)(i + 1))) {
-        ok = false;
+                    prior ? nodeLabel(g->node[prior - 1], "") : "", prior ? "')" : "");
+        return false;
       }
+      if (!strMapPut(&ng->producer, out, (void *)(uintptr_t)(i + 1)))
+        return false;
     }
   }
-  /* Edges producer -> user, as a compressed adjacency list (two passes). */
-  for (int pass = 0; ok && pass < 2; ++pass) {
-    for (size_t i = 0; ok && i < n; ++i) {
+  return true;
+}
+
+/* Counts each node's pending inputs and links producers to users (two passes); reports
+ * inputs that nothing defines. */
+static bool linkUsers(Importer *im, NodeGraph *ng) {
+  const Onnx__GraphProto *g = im->graph;
+  size_t n = g->n_node;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < n; ++i) {
       const Onnx__NodeProto *node = g->node[i];
       for (size_t j = 0; j < node->n_input; ++j) {
         const char *in = node->input[j];
         if (!in[0] || lookupValue(im, in))
           continue;
-        size_t p = (size_t)(uintptr_t)strMapGet(&producer, in);
+        size_t p = (size_t)(uintptr_t)strMapGet(&ng->producer, in);
         if (!p) {
-          im->loc = nameLoc(im, node->name && node->name[0] ? node->name : in);
-          importError(im, "'%s' node '%s': input '%s' is not defined", node->op_type,
-                      node->name ? node->name : "", in);
-          ok = false;
-          break;
+          im->loc = nameLoc(im, nodeLabel(node, in));
+          importError(im, "'%s' node '%s': input '%s' is not defined",
+                      node->op_type ? node->op_type : "", nodeLabel(node, ""), in);
+          return false;
         }
         if (pass == 0) {
-          ++userStart[p];
-          ++pending[i];
+          ++ng->userStart[p];
+          ++ng->pending[i];
         } else {
-          users[--userStart[p]] = i;
+          ng->users[--ng->userStart[p]] = i;
         }
       }
     }
-    if (ok && pass == 0) {
+    if (pass == 0) {
       for (size_t i = 1; i <= n + 1; ++i)
-        userStart[i] += userStart[i - 1];
-      users = malloc((userStart[n + 1] + 1) * sizeof *users);
-      ok = users != NULL;
+        ng->userStart[i] += ng->userStart[i - 1];
+      ng->users = malloc((ng->userStart[n + 1] + 1) * sizeof *ng->users);
+      if (!ng->users)
+        return false;
     }
   }
-  for (size_t i = 0; ok && i < n; ++i)
-    if (!pending[i])
+  return true;
+}
+
+/* Kahn's algorithm; the model's own order when it already is a topological one. */
+static bool orderNodes(Importer *im, NodeGraph *ng, size_t *order) {
+  const Onnx__GraphProto *g = im->graph;
+  size_t n = g->n_node, head = 0, tail = 0;
+  bool sorted = true;
+  for (size_t i = 0; sorted && i < n; ++i)
+    for (size_t j = 0; sorted && j < g->node[i]->n_input; ++j)
+      sorted = (size_t)(uintptr_t)strMapGet(&ng->producer, g->node[i]->input[j]) <= i;
+  for (size_t i = 0; i < n; ++i)
+    if (sorted || !ng->pending[i])
       order[tail++] = i;
-  while (ok && head < tail) {
+  while (!sorted && head < tail) {
     size_t i = order[head++];
-    for (size_t k = userStart[i + 1]; k < userStart[i + 2]; ++k)
-      if (--pending[users[k]] == 0)
-        order[tail++] = users[k];
+    for (size_t k = ng->userStart[i + 1]; k < ng->userStart[i + 2]; ++k)
+      if (--ng->pending[ng->users[k]] == 0)
+        order[tail++] = ng->users[k];
   }
-  if (ok && tail < n) {
-    for (size_t i = 0; i < n; ++i)
-      if (pending[i]) {
-        const char *name = g->node[i]->name && g->node[i]->name[0] ? g->node[i]->name : "?";
-        im->loc = nameLoc(im, name);
-        importError(im, "node '%s' is part of a cycle", name);
-        break;
-      }
-    ok = false;
-  }
+  for (size_t i = 0; tail < n && i < n; ++i)
+    if (ng->pending[i]) {
+      const char *name = nodeLabel(g->node[i], "?");
+      im->loc = nameLoc(im, name);
+      importError(im, "node '%s' is part of a cycle", name);
+      return false;
+    }
+  return true;
+}
+
+/* Orders the nodes so that every value is defined before its uses; reports dangling
+ * names, duplicate definitions and cycles. */
+static bool sortNodes(Importer *im, size_t *order) {
+  size_t n = im->graph->n_node;
+  NodeGraph ng = {.pending = calloc(n + 1, sizeof(size_t)),
+                  .userStart = calloc(n + 2, sizeof(size_t))};
+  bool ok = ng.pending && ng.userStart && mapProducers(im, &ng) && linkUsers(im, &ng) &&
+            orderNodes(im, &ng, order);
   if (!ok && !im->failed)
     importError(im, "out of memory");
-  strMapFree(&producer);
-  free(pending);
-  free(users);
-  free(userStart);
+  strMapFree(&ng.producer);
+  free(ng.pending);
+  free(ng.users);
+  free(ng.userStart);
   im->loc = (MlirLocation){NULL};
   return ok;
 }

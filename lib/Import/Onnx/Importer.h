@@ -35,6 +35,7 @@ typedef struct ByteView {
   const uint8_t *data;
   size_t size;
   bool present;
+  bool mapped; /* in a mapping that outlives the import (else in protobuf-c memory) */
 } ByteView;
 
 /* A parsed model. The raw_data of large initializers is not copied by protobuf-c: the
@@ -83,7 +84,7 @@ typedef struct Value {
   bool hasType;
   ConstData *constant;                  /* owned; NULL when unknown */
   const Onnx__TensorProto *initializer; /* materialised on first use */
-  const ByteView *initializerBytes;
+  ByteView initializerBytes;            /* its raw data, when it has some */
   MlirValue value;                      /* null until materialised */
   MlirLocation loc;                     /* of the constant op, when materialised */
 } Value;
@@ -153,6 +154,10 @@ int64_t constGetInt(const ConstData *data, int64_t i);
 /* Reads a tensor's type (checking dims and data type); errors name `what`. */
 bool tensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
                 TypeInfo *type);
+/* Checks that a tensor's data fits its type, resolving external data; on success *bytes
+ * holds its raw data (present false for typed fields). */
+bool tensorCheck(Importer *im, const Onnx__TensorProto *tensor, ByteView *bytes,
+                 const TypeInfo *type, const char *what);
 /* Loads a tensor's values (checking their size); `bytes` is its stripped/external data
  * when present. */
 ConstData *tensorLoad(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,

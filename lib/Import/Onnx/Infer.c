@@ -4,6 +4,7 @@
  * one when it cannot tell (the model's value_info is then used). */
 #include "Importer.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -125,8 +126,8 @@ static bool inferCast(Importer *im, NodeInfo *node) {
 static bool inferMatMul(Importer *im, NodeInfo *node) {
   TypeInfo a = *in(node, 0), b = *in(node, 1);
   if (a.rank < 1 || b.rank < 1 || a.rank > 4 || b.rank > 4) {
-    importError(im, "rank-%d and rank-%d operands are not supported", (int)a.rank,
-                (int)b.rank);
+    int32_t bad = a.rank < 1 || a.rank > 4 ? a.rank : b.rank;
+    importError(im, "rank-%d operands are not supported", (int)bad);
     return false;
   }
   bool vecA = a.rank == 1, vecB = b.rank == 1;
@@ -231,8 +232,9 @@ static bool inferAttention(Importer *im, NodeInfo *node) {
     if (!attrInt(im, node, "q_num_heads", 0, &qHeads) ||
         !attrInt(im, node, "kv_num_heads", 0, &kvHeads))
       return false;
-    if (qHeads <= 0 || kvHeads <= 0 || v->dims[2] % kvHeads) {
-      importError(im, "3-d inputs need positive 'q_num_heads' and 'kv_num_heads'");
+    if (qHeads <= 0 || kvHeads <= 0 || qHeads > 1 << 20 || v->dims[2] % kvHeads) {
+      importError(im, "3-d inputs need positive 'q_num_heads' and 'kv_num_heads' that "
+                      "divide the hidden sizes");
       return false;
     }
     y.dims[2] = qHeads * (v->dims[2] / kvHeads);
@@ -241,6 +243,10 @@ static bool inferAttention(Importer *im, NodeInfo *node) {
   for (size_t i = 1; i < node->outputCount && i < 3; ++i) {
     const TypeInfo *src = i == 1 ? k : v;
     TypeInfo present = *src;
+    if (src->rank == 4 && present.dims[2] > INT64_MAX - past) {
+      importError(im, "past and present lengths overflow");
+      return false;
+    }
     if (src->rank == 4)
       present.dims[2] += past;
     node->outputTypes[i] = present;
@@ -276,6 +282,8 @@ static bool inferMsAttention(Importer *im, NodeInfo *node) {
   node->outputTypes[0] = y;
   if (node->outputCount > 1) {
     int64_t past = in(node, 4) && in(node, 4)->rank == 5 ? in(node, 4)->dims[3] : 0;
+    if (past > INT64_MAX - x->dims[1])
+      return false;
     TypeInfo present = {x->elemType, 5, {2, x->dims[0], heads, past + x->dims[1],
                                          y.dims[2] / heads}};
     node->outputTypes[1] = present;

@@ -215,6 +215,10 @@ bool inferConcat(Importer *im, NodeInfo *node) {
                   (long long)axis);
       return false;
     }
+    if (y.dims[axis] > INT64_MAX - t->dims[axis]) {
+      importError(im, "the result has too many elements");
+      return false;
+    }
     y.dims[axis] += t->dims[axis];
   }
   node->outputTypes[0] = y;
@@ -235,7 +239,7 @@ bool inferSplit(Importer *im, NodeInfo *node) {
     importError(im, "'split' has %lld entries for %zu outputs", (long long)split->count, n);
     return false;
   }
-  int64_t dim = x->dims[axis], chunk = (dim + (int64_t)n - 1) / (int64_t)n;
+  int64_t dim = x->dims[axis], chunk = dim / (int64_t)n + (dim % (int64_t)n != 0);
   for (size_t i = 0; i < n; ++i) {
     int64_t size = split ? constGetInt(split, (int64_t)i)
                          : (total + chunk <= dim ? chunk : dim - total);

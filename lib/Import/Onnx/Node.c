@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Most operand (result) groups of an op: 32 optional groups stand for a variadic one. */
-enum { MAX_GROUPS = 40 };
+enum { MAX_GROUPS = 40, VARIADIC_GROUPS = 32 };
 
 /* Attributes of older opsets that the newest form takes as an operand (index 1). */
 static const struct {
@@ -62,6 +62,16 @@ static bool matchOperands(Importer *im, NodeInfo *node, int32_t *segments,
   const char *kinds = node->schema->operands;
   size_t groups = strlen(kinds), next = 0, nonSingle = 0;
   assert(groups <= MAX_GROUPS);
+  if (groups == VARIADIC_GROUPS && strspn(kinds, "?") == groups) {
+    /* A variadic operand (Concat, Min, Max): one or more inputs, none of them empty. */
+    bool holes = node->inputCount == 0;
+    for (size_t i = 0; i < node->inputCount; ++i)
+      holes |= node->inputs[i] == NULL;
+    if (holes) {
+      importError(im, "needs one or more inputs, none of them empty");
+      return false;
+    }
+  }
   for (size_t g = 0; g < groups; ++g) {
     if (kinds[g] == '*') {
       segments[g] = (int32_t)(node->inputCount - next);
@@ -248,6 +258,19 @@ static bool importPrepared(Importer *im, NodeInfo *node) {
     }
   if (strcmp(node->schema->opName, "onnx.constant") == 0)
     return importConstant(im, node);
+  /* Inputs and outputs must fit the schema before any hook looks at them. */
+  int32_t segments[MAX_GROUPS];
+  size_t groups;
+  bool needSegments;
+  if (!matchOperands(im, node, segments, &groups, &needSegments) ||
+      !matchResults(im, node, segments, &groups, &needSegments))
+    return false;
+  for (size_t i = 0; i < node->schema->attributeCount; ++i)
+    if (!node->schema->attributes[i].defaultValue &&
+        !findAttr(node->proto, node->schema->attributes[i].name)) {
+      importError(im, "missing required attribute '%s'", node->schema->attributes[i].name);
+      return false;
+    }
   const OpHooks *hooks = lookupOpHooks(node->schema->opName);
   bool inferred = hooks && hooks->infer && hooks->infer(im, node);
   if (im->failed)
@@ -256,6 +279,11 @@ static bool importPrepared(Importer *im, NodeInfo *node) {
     if (node->proto->output[i][0] &&
         !reconcile(im, node->proto->output[i], &node->outputTypes[i], inferred))
       return false;
+  for (size_t i = 0; i < node->outputCount; ++i)
+    if (node->proto->output[i][0] && typeNumElements(&node->outputTypes[i]) < 0) {
+      importError(im, "output '%s' has too many elements", node->proto->output[i]);
+      return false;
+    }
   bool folded = hooks && hooks->fold && hooks->fold(im, node);
   if (im->failed)
     return false;
@@ -277,8 +305,10 @@ static bool importConstant(Importer *im, NodeInfo *node) {
   memset(type, 0, sizeof *type);
   ConstData *data = NULL;
   const char *name = a->name ? a->name : "";
+  ByteView bytes = {0};
   if (strcmp(name, "value") == 0 && a->t) {
-    if (!tensorType(im, a->t, "attribute 'value'", type))
+    if (!tensorType(im, a->t, "attribute 'value'", type) ||
+        !tensorCheck(im, a->t, &bytes, type, "attribute 'value'"))
       return false;
   } else if (strcmp(name, "value_float") == 0 || strcmp(name, "value_int") == 0) {
     bool isFloat = name[6] == 'f';
@@ -317,8 +347,10 @@ static bool importConstant(Importer *im, NodeInfo *node) {
   if (!defineOutputs(im, node))
     return false;
   Value *v = lookupValue(im, proto->output[0]);
-  if (!data)
+  if (!data) {
     v->initializer = a->t;
+    v->initializerBytes = bytes;
+  }
   return true;
 }
 

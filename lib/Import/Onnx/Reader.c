@@ -203,6 +203,7 @@ static bool stripTensor(Stripper *s, const uint8_t *data, size_t size) {
       view->data = f.payload;
       view->size = (size_t)(f.end - f.payload);
       view->present = true;
+      view->mapped = true;
       continue;
     }
     append(&s->out, f.start, (size_t)(f.end - f.start));
@@ -257,6 +258,10 @@ static bool stripModel(Stripper *s, const uint8_t *data, size_t size) {
 
 bool readModel(const Mapping *mapping, Model *model, char **errMsg) {
   memset(model, 0, sizeof *model);
+  if (mapping->size == 0) {
+    gcimFail(errMsg, GCIM_ERROR_FORMAT, "not an ONNX model (empty file)");
+    return false;
+  }
   Stripper s = {0};
   bool ok = stripModel(&s, mapping->data, mapping->size);
   if (ok && s.out.failed)

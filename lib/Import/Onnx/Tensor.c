@@ -198,6 +198,10 @@ static void readRaw(const uint8_t *raw, int32_t t, int64_t i, int64_t *iv, doubl
 /* The tensor's bytes when it has raw (stripped, inline or external) data. */
 static bool rawBytes(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
                      uint64_t expected, const char *what, ByteView *out) {
+  if (bytes && bytes->present && bytes->size == expected) {
+    *out = *bytes; /* stripped raw data, or external data resolved before */
+    return true;
+  }
   if (tensor->has_data_location &&
       tensor->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
     char *errMsg = NULL;
@@ -211,7 +215,7 @@ static bool rawBytes(Importer *im, const Onnx__TensorProto *tensor, const ByteVi
   if (bytes && bytes->present)
     *out = *bytes;
   else if (tensor->has_raw_data)
-    *out = (ByteView){tensor->raw_data.data, tensor->raw_data.len, true};
+    *out = (ByteView){tensor->raw_data.data, tensor->raw_data.len, true, false};
   else
     *out = (ByteView){0};
   if (out->present && out->size != expected) {
@@ -247,6 +251,21 @@ static void readTyped(const Onnx__TensorProto *t, int64_t i, int64_t *iv, double
   case DT_BOOL: *iv = t->int32_data[i] != 0; break;
   default: *iv = t->int32_data[i]; break;
   }
+}
+
+bool tensorCheck(Importer *im, const Onnx__TensorProto *tensor, ByteView *bytes,
+                 const TypeInfo *type, const char *what) {
+  int64_t n = typeNumElements(type);
+  ByteView raw;
+  if (!rawBytes(im, tensor, bytes, (uint64_t)n * elemTypeSize(type->elemType), what, &raw))
+    return false;
+  if (!raw.present && typedCount(tensor) != (size_t)n) {
+    importError(im, "%s has %zu values, its shape needs %lld", what, typedCount(tensor),
+                (long long)n);
+    return false;
+  }
+  *bytes = raw;
+  return true;
 }
 
 ConstData *tensorLoad(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
@@ -354,6 +373,14 @@ static void resourceName(const char *name, char *out, size_t size) {
   out[n] = '\0';
 }
 
+/* The mappings belong to the GcimOnnxImport, not to MLIR: nothing to free. */
+static void keepMapping(void *userData, const void *data, size_t size, size_t align) {
+  (void)userData;
+  (void)data;
+  (void)size;
+  (void)align;
+}
+
 MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
                          const ByteView *bytes, const TypeInfo *type, const char *what) {
   int64_t n = typeNumElements(type);
@@ -364,13 +391,14 @@ MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
   size_t threshold = im->options && im->options->resourceThreshold
                          ? im->options->resourceThreshold
                          : 1024;
-  if (raw.present && raw.size >= threshold && type->elemType != DT_BOOL) {
+  // Only bytes in a mapping may be referenced: protobuf-c's copies die with the import.
+  if (raw.present && raw.mapped && raw.size >= threshold && type->elemType != DT_BOOL) {
     char name[128];
     resourceName(tensor->name ? tensor->name : "", name, sizeof name);
     size_t align = ((uintptr_t)raw.data % size) == 0 ? size : 1;
     return mlirUnmanagedDenseResourceElementsAttrGet(
         typeToMlir(im->ctx, type), mlirStringRefCreateFromCString(name), (void *)raw.data,
-        raw.size, align, false, NULL, NULL);
+        raw.size, align, false, keepMapping, NULL);
   }
   if (raw.present && type->elemType != DT_BOOL)
     return mlirDenseElementsAttrRawBufferGet(typeToMlir(im->ctx, type), raw.size, raw.data);

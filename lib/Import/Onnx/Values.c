@@ -132,7 +132,7 @@ const ConstData *knownConst(Importer *im, Value *v) {
   // are never read at import time.
   if (n < 0 || n > GCIM_FOLD_LIMIT || (isFloatType(v->type.elemType) && n > 16))
     return NULL;
-  v->constant = tensorLoad(im, v->initializer, v->initializerBytes, &v->type, "tensor");
+  v->constant = tensorLoad(im, v->initializer, &v->initializerBytes, &v->type, "tensor");
   return v->constant;
 }
 
@@ -172,6 +172,13 @@ bool valueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
       type->dims[i] = -1;
     }
   }
+  TypeInfo known = *type;
+  for (int32_t d = 0; d < known.rank; ++d)
+    known.dims[d] = known.dims[d] < 0 ? 1 : known.dims[d];
+  if (typeNumElements(&known) < 0) {
+    importError(im, "%s has too many elements", what);
+    return false;
+  }
   return true;
 }
 
@@ -180,7 +187,7 @@ MlirValue materialize(Importer *im, Value *v) {
     return v->value;
   MlirAttribute attr;
   if (v->initializer)
-    attr = tensorAttr(im, v->initializer, v->initializerBytes, &v->type, "tensor");
+    attr = tensorAttr(im, v->initializer, &v->initializerBytes, &v->type, "tensor");
   else if (v->constant)
     attr = constAttr(im, v->constant, &v->type);
   else

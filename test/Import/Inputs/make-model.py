@@ -172,10 +172,10 @@ def constants():
              N("Add", ["c", "ct32"], ["d"], name="add16"),
              N("Cast", ["ci"], ["cif"], name="cast-ci", to=T.FLOAT),
              N("Unsqueeze", ["unused_axes", "zero"], ["dead"], name="dead")]
-    big = arr("big", [16, 4])
+    big = arr("big", [64, 4])
     small = h.make_tensor("small", T.FLOAT, [4], [0.5, 1.5, 2.5, 3.5])  # float_data form
     inits = [big, small, arr("zero", [1], np.int64, [0]), arr("unused_axes", [2], np.int64)]
-    return model(nodes, [vi("x", shape=[16, 4])], [vi("d"), vi("cif")], inits)
+    return model(nodes, [vi("x", shape=[64, 4])], [vi("d"), vi("cif")], inits)
 
 
 @case
@@ -190,6 +190,14 @@ def external_data():
 def unnamed_nodes():
     nodes = [N("Relu", ["x"], ["a"]), N("Neg", ["a"], ["b"])]
     return model(nodes, [vi("x", shape=[2])], [vi("b")])
+
+
+@case
+def unsorted_nodes():
+    """Nodes listed after their users, as some tools write them."""
+    nodes = [N("Add", ["b", "a"], ["c"], name="add"), N("Neg", ["a"], ["b"], name="neg"),
+             N("Relu", ["x"], ["a"], name="relu")]
+    return model(nodes, [vi("x", shape=[2])], [vi("c")])
 
 
 @case
@@ -228,7 +236,54 @@ bad("non-constant-shape", [N("Reshape", ["x", "s"], ["y"], name="reshape")],
 bad("declared-mismatch", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("y", shape=[3])])
 bad("undefined-output", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("z")])
 bad("too-many-inputs", [N("Relu", ["x", "x"], ["y"], name="relu")], X2, [vi("y")])
+bad("reserved-attribute", [N("Concat", ["x", "x"], ["y"], name="concat", axis=0,
+                             operandSegmentSizes=[1, 1])], X2, [vi("y")])
+bad("concat-hole", [N("Concat", ["x", "", "x"], ["y"], name="concat", axis=0)], X2,
+    [vi("y")])
+bad("max-no-inputs", [N("Max", [], ["y"], name="max")], X2, [vi("y")])
 bad("missing-input", [N("Add", ["x"], ["y"], name="add")], X2, [vi("y")])
+
+
+def tensor_case(name, mutate, **kw):
+    def make():
+        w = arr("w", [4])
+        mutate(w)
+        return model([N("Add", ["x", "w"], ["y"], name="add")], [vi("x", shape=[4])],
+                     [vi("y")], [w], **kw)
+    CASES[name] = make
+
+
+def set_raw(t, data):
+    t.raw_data = data
+
+
+tensor_case("wrong-tensor-size", lambda t: set_raw(t, b"\0" * 8))
+tensor_case("wrong-typed-size", lambda t: (t.ClearField("raw_data"), t.float_data.extend([1, 2, 3])))
+tensor_case("negative-dim", lambda t: (t.ClearField("dims"), t.dims.extend([-4])))
+tensor_case("overflowing-dims", lambda t: (t.ClearField("dims"), t.dims.extend([1 << 40, 1 << 40])))
+tensor_case("unknown-data-type", lambda t: setattr(t, "data_type", 99))
+
+
+def external(location, offset="0", length="16"):
+    def mutate(t):
+        t.ClearField("raw_data")
+        t.data_location = T.EXTERNAL
+        for key, value in (("location", location), ("offset", offset), ("length", length)):
+            if value is not None:
+                entry = t.external_data.add()
+                entry.key, entry.value = key, value
+    return mutate
+
+
+tensor_case("external-dotdot", external("../outside.bin"))
+tensor_case("external-absolute", external("/etc/hostname"))
+tensor_case("external-symlink", external("link.bin"))
+tensor_case("external-range", external("data.bin", offset="8"))
+tensor_case("external-huge-offset", external("data.bin", offset="18446744073709551615"))
+tensor_case("external-missing", external("missing.bin"))
+tensor_case("external-no-location", external(None))
+CASES["input-negative-dim"] = lambda: model(
+    [N("Relu", ["x"], ["y"], name="relu")], [vi("x", shape=[-3])], [vi("y")])
 
 
 def main():
@@ -247,6 +302,14 @@ def main():
                            ("length", str(len(payload)))):
             entry = w.external_data.add()
             entry.key, entry.value = key, value
+    if name.startswith("external-"):
+        # 16 bytes of data beside the model, and a symbolic link that leads out of it.
+        folder = os.path.dirname(os.path.abspath(out))
+        with open(os.path.join(folder, "data.bin"), "wb") as f:
+            f.write(b"\0" * 16)
+        link = os.path.join(folder, "link.bin")
+        if not os.path.lexists(link):
+            os.symlink("/etc/hostname", link)
     with open(out, "wb") as f:
         f.write(m.SerializeToString())
 
