@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""check-bad-models.py DIR: runs gcim-compile on every DIR/*.onnx (hand-made bad models and
+"""check-bad-models.py DIR: runs gcim-compile --emit=onnx on every DIR/*.onnx (hand-made bad models and
 inputs the fuzzer found) and checks that each ends with exit 1 and an `error:` diagnostic,
 never a crash, a sanitizer report or a success."""
 import glob
