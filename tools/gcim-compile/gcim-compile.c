@@ -99,14 +99,21 @@ static bool printModule(const Options *options, MlirModule module) {
   return true;
 }
 
-static bool emitC(const Options *options, MlirModule module) {
+/* The emitter reads weights the importer left in the mapped model file from here. */
+static int readResource(void *import, MlirAttribute value, const void **data, size_t *size) {
+  return gcimOnnxImportGetResourceData(import, value, data, size);
+}
+
+static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *import) {
   GcimCEmitOptions emitOptions = {.outputDir = options->outputPath,
                                   .prefix = options->prefix,
                                   .sourceName = options->inputPath,
                                   .embedWeights = options->embedWeights,
                                   .emitMain = options->emitMain,
                                   .hw = &options->hw,
-                                  .analogAttention = options->analogAttention};
+                                  .analogAttention = options->analogAttention,
+                                  .constantData = readResource,
+                                  .constantDataUserData = import};
   if (options->verbose)
     fprintf(stderr, "gcim-compile: writing C to %s/\n", options->outputPath);
   return mlirLogicalResultIsSuccess(gcimEmitC(module, &emitOptions));
@@ -153,7 +160,8 @@ failed:
 }
 
 /* C is generated from the graph level; the report comes from a copy mapped to tiles. */
-static bool reportAndEmitC(MlirContext ctx, MlirModule module, const Options *options) {
+static bool reportAndEmitC(MlirContext ctx, MlirModule module, const Options *options,
+                           GcimOnnxImport *import) {
   if (options->reportPath || options->verbose) {
     MlirModule tiles =
         mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
@@ -162,11 +170,12 @@ static bool reportAndEmitC(MlirContext ctx, MlirModule module, const Options *op
     if (!ok)
       return false;
   }
-  return emitC(options, module);
+  return emitC(options, module, import);
 }
 
-static bool compile(MlirContext ctx, MlirModule module, const Options *options,
+static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *options,
                     double *start) {
+  MlirModule module = gcimOnnxImportGetModule(import);
   static const char *const verify[] = {"gcim-verify"};
   static const char *const fuse[] = {"gcim-fuse-attention", "gcim-stream", "gcim-verify"};
   if (!runPasses(ctx, module, verify, 1, options))
@@ -180,7 +189,7 @@ static bool compile(MlirContext ctx, MlirModule module, const Options *options,
   if (options->emit == EMIT_GCIM)
     return printModule(options, module);
   if (options->emit == EMIT_C)
-    return reportAndEmitC(ctx, module, options);
+    return reportAndEmitC(ctx, module, options, import);
   return mapToTiles(ctx, module, options) && writeReport(options, module) &&
          printModule(options, module);
 }
@@ -199,8 +208,6 @@ int main(int argc, char **argv) {
   gcimDiagnosticPrinterAttach(ctx, stderr);
   GcimOnnxImportOptions importOptions = {.inputShapes = options.inputShapes,
                                          .inputShapeCount = options.inputShapeCount};
-  if (options.emit == EMIT_C) /* the emitter reads weights from dense attributes */
-    importOptions.resourceThreshold = SIZE_MAX;
   if (options.verbose)
     fprintf(stderr, "gcim-compile: importing %s\n", options.inputPath);
   double start = now();
@@ -208,7 +215,7 @@ int main(int argc, char **argv) {
           gcimImportOnnxFile(ctx, options.inputPath, &importOptions, &import)))
     goto cleanup;
   lap(&options, &start, "import");
-  if (compile(ctx, gcimOnnxImportGetModule(import), &options, &start)) {
+  if (compile(ctx, import, &options, &start)) {
     exitCode = EXIT_SUCCESS;
     lap(&options, &start, options.emit == EMIT_C ? "emit" : "print");
   }

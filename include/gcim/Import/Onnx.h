@@ -5,6 +5,7 @@
 #include "gcim/Support/Status.h"
 #include "mlir-c/IR.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,13 @@ MlirModule gcimOnnxImportGetModule(const GcimOnnxImport *import);
 /// Detaches the module from `import`: the caller then owns it (mlirModuleDestroy), but
 /// must still keep `import` alive while the module is used, for its mappings.
 MlirModule gcimOnnxImportTakeModule(GcimOnnxImport *import);
+
+/// The bytes that `attr`, a dense resource of the imported module, points into (in the
+/// mapped model or external-data file; borrowed from `import`, valid until it is
+/// destroyed): sets *data and *size and returns true, or false when `attr` is not one of
+/// the import's resources.
+bool gcimOnnxImportGetResourceData(const GcimOnnxImport *import, MlirAttribute attr,
+                                   const void **data, size_t *size);
 
 /// Destroys the module (unless taken) and then unmaps the files. Accepts NULL.
 void gcimOnnxImportDestroy(GcimOnnxImport *import);

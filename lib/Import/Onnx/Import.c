@@ -65,6 +65,7 @@ void gcimOnnxImportDestroy(GcimOnnxImport *import) {
   for (size_t i = 0; i < import->mappings.count; ++i)
     unmapFile(&import->mappings.items[i]);
   free(import->mappings.items);
+  free(import->mappings.resources);
   free(import->modelDir);
   free(import);
 }
@@ -152,4 +153,16 @@ MlirLogicalResult gcimImportOnnxBuffer(MlirContext ctx, const void *data, size_t
   import->mappings.items[0] = (Mapping){.data = data, .size = size, .owned = false};
   import->mappings.count = 1;
   return finish(import, run(ctx, import, name ? name : "<buffer>", options), out);
+}
+
+bool gcimOnnxImportGetResourceData(const GcimOnnxImport *import, MlirAttribute attr,
+                                   const void **data, size_t *size) {
+  const MappingList *list = &import->mappings;
+  for (size_t i = 0; i < list->resourceCount; ++i)
+    if (list->resources[i].attr == attr.ptr) {
+      *data = list->resources[i].data;
+      *size = list->resources[i].size;
+      return true;
+    }
+  return false;
 }

@@ -51,10 +51,19 @@ bool readModel(const Mapping *mapping, Model *model, char **errMsg);
 void freeModel(Model *model);
 
 /* The importer's list of mappings (the model and its external data files). */
+/* A dense resource the importer made over mapped bytes (gcimOnnxImportGetResourceData). */
+typedef struct ResourceEntry {
+  const void *attr;
+  const void *data;
+  size_t size;
+} ResourceEntry;
+
 typedef struct MappingList {
   Mapping *items;
   size_t count;
   const char *modelDir; /* NULL: external data is rejected */
+  ResourceEntry *resources;
+  size_t resourceCount, resourceCapacity;
 } MappingList;
 
 bool mapFile(const char *path, Mapping *mapping, char **errMsg);

@@ -360,6 +360,23 @@ MlirAttribute constAttr(Importer *im, const ConstData *data, const TypeInfo *typ
   return attr;
 }
 
+/* Remembers where a resource's bytes are, for gcimOnnxImportGetResourceData. */
+static bool recordResource(Importer *im, MlirAttribute attr, const void *data, size_t size) {
+  MappingList *list = im->mappings;
+  if (list->resourceCount == list->resourceCapacity) {
+    size_t capacity = list->resourceCapacity ? 2 * list->resourceCapacity : 64;
+    ResourceEntry *grown = realloc(list->resources, capacity * sizeof *grown);
+    if (!grown) {
+      importError(im, "out of memory");
+      return false;
+    }
+    list->resources = grown;
+    list->resourceCapacity = capacity;
+  }
+  list->resources[list->resourceCount++] = (ResourceEntry){attr.ptr, data, size};
+  return true;
+}
+
 /* A resource name from a tensor name: letters, digits and '_' only. */
 static void resourceName(const char *name, char *out, size_t size) {
   size_t n = 0;
@@ -396,9 +413,10 @@ MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
     char name[128];
     resourceName(tensor->name ? tensor->name : "", name, sizeof name);
     size_t align = ((uintptr_t)raw.data % size) == 0 ? size : 1;
-    return mlirUnmanagedDenseResourceElementsAttrGet(
+    MlirAttribute attr = mlirUnmanagedDenseResourceElementsAttrGet(
         typeToMlir(im->ctx, type), mlirStringRefCreateFromCString(name), (void *)raw.data,
         raw.size, align, false, keepMapping, NULL);
+    return recordResource(im, attr, raw.data, raw.size) ? attr : mlirAttributeGetNull();
   }
   if (raw.present && type->elemType != DT_BOOL)
     return mlirDenseElementsAttrRawBufferGet(typeToMlir(im->ctx, type), raw.size, raw.data);
