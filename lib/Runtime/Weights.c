@@ -6,14 +6,17 @@
 
 static const char magic[8] = {'G', 'C', 'I', 'M', 'W', 'G', 'T', '1'};
 
-uint64_t gcimWeightsChecksum(const void *data, uint64_t size) {
+uint64_t gcimWeightsChecksumUpdate(uint64_t hash, const void *data, uint64_t size) {
   const unsigned char *bytes = data;
-  uint64_t hash = 14695981039346656037ull;
   for (uint64_t i = 0; i < size; ++i) {
     hash ^= bytes[i];
     hash *= 1099511628211ull;
   }
   return hash;
+}
+
+uint64_t gcimWeightsChecksum(const void *data, uint64_t size) {
+  return gcimWeightsChecksumUpdate(GCIM_WEIGHTS_CHECKSUM_SEED, data, size);
 }
 
 static void putU64(unsigned char *out, uint64_t value) {

@@ -16,8 +16,15 @@ extern "C" {
 
 enum { GCIM_WEIGHTS_HEADER_BYTES = 64, GCIM_WEIGHTS_VERSION = 1 };
 
+/// The FNV-1a 64-bit offset basis: the checksum of no data.
+#define GCIM_WEIGHTS_CHECKSUM_SEED 14695981039346656037ull
+
 /// FNV-1a 64-bit hash of `size` bytes: the weights file's checksum.
 uint64_t gcimWeightsChecksum(const void *data, uint64_t size);
+
+/// The checksum of the bytes hashed into `hash` so far followed by `size` more bytes:
+/// gcimWeightsChecksum(ab) == Update(gcimWeightsChecksum(a), b).
+uint64_t gcimWeightsChecksumUpdate(uint64_t hash, const void *data, uint64_t size);
 
 /// Writes the 64-byte header for `dataBytes` bytes of data with checksum `checksum`.
 void gcimWeightsFormatHeader(unsigned char header[GCIM_WEIGHTS_HEADER_BYTES],

@@ -7,6 +7,7 @@
 #include "Emitter.h"
 
 #include "gcim/Support/Diagnostics.h"
+#include "gcim/Runtime/Weights.h"
 #include "gcim/Support/IRHelpers.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -19,13 +20,21 @@ static uint64_t alignUp(uint64_t n) {
   return (n + EMIT_ALIGNMENT - 1) / EMIT_ALIGNMENT * EMIT_ALIGNMENT;
 }
 
-/* Appends `size` bytes to the weights blob at an aligned offset; returns the offset. */
+/* Appends `size` bytes to the weights at an aligned offset, stored in *offset. */
 static bool appendWeights(EmitState *state, const void *data, uint64_t size,
                           uint64_t *offset) {
-  uint64_t start = alignUp(state->weightBytes);
-  if (start + size > state->weightCapacity) {
+  static const unsigned char zeros[EMIT_ALIGNMENT] = {0};
+  uint64_t start = alignUp(state->weightBytes), padding = start - state->weightBytes;
+  state->weightsChecksum = gcimWeightsChecksumUpdate(state->weightsChecksum, zeros, padding);
+  state->weightsChecksum = gcimWeightsChecksumUpdate(state->weightsChecksum, data, size);
+  *offset = start;
+  state->weightBytes = start + size;
+  if (state->weightsStream)
+    return fwrite(zeros, 1, (size_t)padding, state->weightsStream) == padding &&
+           fwrite(data, 1, (size_t)size, state->weightsStream) == size;
+  if (state->weightBytes > state->weightCapacity) {
     uint64_t capacity = state->weightCapacity ? state->weightCapacity : 1 << 16;
-    while (capacity < start + size)
+    while (capacity < state->weightBytes)
       capacity *= 2;
     unsigned char *grown = realloc(state->weights, capacity);
     if (!grown)
@@ -33,11 +42,9 @@ static bool appendWeights(EmitState *state, const void *data, uint64_t size,
     state->weights = grown;
     state->weightCapacity = capacity;
   }
-  memset(state->weights + state->weightBytes, 0, start - state->weightBytes);
+  memset(state->weights + start - padding, 0, padding);
   if (size)
     memcpy(state->weights + start, data, size);
-  state->weightBytes = start + size;
-  *offset = start;
   return true;
 }
 
@@ -346,14 +353,15 @@ MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) 
     return mlirLogicalResultFailure();
   }
   state.decls = tmpfile();
-  bool ok = state.decls && emitFunction(&state, main, "");
+  state.weightsChecksum = GCIM_WEIGHTS_CHECKSUM_SEED;
+  bool ok = state.decls && emitOpenWeights(&state) && emitFunction(&state, main, "");
   MlirAttribute stepName = mlirOperationGetAttributeByName(
       main, mlirStringRefCreateFromCString("gcim.step_function"));
   if (ok && !mlirAttributeIsNull(stepName) && mlirAttributeIsAString(stepName)) {
     MlirOperation step = findFunction(module, mlirStringAttrGetValue(stepName));
     ok = !mlirOperationIsNull(step) && emitFunction(&state, step, "s");
   }
-  ok = ok && !state.failed && emitWriteOutputs(&state);
+  ok = emitWriteOutputs(&state, ok && !state.failed);
   freeState(&state);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }

@@ -92,8 +92,14 @@ typedef struct EmitState {
   size_t *slots; /* open-addressing table: value index + 1, or 0 */
   size_t slotCount;
   uint64_t arenaBytes;
-  unsigned char *weights; /* the blob, EMIT_ALIGNMENT-aligned entries */
-  uint64_t weightBytes, weightCapacity;
+  /* The weights: EMIT_ALIGNMENT-aligned entries, streamed to the weights file after its
+   * header (so a large model is never copied in memory), or kept in `weights` for
+   * --embed-weights. */
+  FILE *weightsStream;
+  struct GcimOutputFile *weightsFile; /* owns weightsStream */
+  bool madeOutputDir;
+  unsigned char *weights;
+  uint64_t weightBytes, weightCapacity, weightsChecksum;
   int64_t simHeads;        /* GcimSimHead objects the model needs */
   SimHeadGroup *headGroups;
   size_t headGroupCount;
@@ -146,7 +152,10 @@ bool emitAttrFloat(MlirOperation op, const char *name, double fallback, double *
 bool emitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
                       int64_t window, ValueInfo *scalers);
 
-/* Files (Files.c). */
-bool emitWriteOutputs(EmitState *state);
+/* Files (Files.c). emitOpenWeights creates the output folder when missing and starts the
+ * weights file; emitWriteOutputs writes every other file and, when `ok`, renames them all
+ * into place; otherwise it removes them (and the folder if it made it). */
+bool emitOpenWeights(EmitState *state);
+bool emitWriteOutputs(EmitState *state, bool ok);
 
 #endif /* GCIM_LIB_TARGET_C_EMITTER_H */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void emitGeneratedMain(EmitState *state, FILE *out);
 void emitIoTables(EmitState *state, FILE *out);
@@ -40,6 +41,21 @@ static bool makeParents(const char *path) {
     *slash = '/';
   }
   return true;
+}
+
+/* Removes `dir` and the empty folders this run made inside it (files were already
+ * removed with their temporary names). */
+static void removeTree(const char *dir) {
+  static const char *const folders[] = {"runtime/include/gcim/Runtime/Kernels",
+                                        "runtime/include/gcim/Runtime",
+                                        "runtime/include/gcim/Support", "runtime/include/gcim",
+                                        "runtime/include", "runtime/src", "runtime/main",
+                                        "runtime", ""};
+  char path[4096];
+  for (size_t i = 0; i < sizeof folders / sizeof folders[0]; ++i) {
+    snprintf(path, sizeof path, "%s/%s", dir, folders[i]);
+    rmdir(path);
+  }
 }
 
 static FILE *openOutput(OutputSet *set, const char *name) {
@@ -254,7 +270,7 @@ static void writeSource(EmitState *state, FILE *out) {
                "#define WEIGHTS_CHECKSUM 0x%016llxull\n#define SIM_HEADS %lld\n"
                "#define SCRATCH_FLOATS %lld\n#define CACHE_FLOATS %lld\n\n",
           (unsigned long long)state->arenaMax, (unsigned long long)state->weightBytes,
-          (unsigned long long)gcimWeightsChecksum(state->weights, state->weightBytes),
+          (unsigned long long)state->weightsChecksum,
           (long long)state->simHeads, (long long)state->attentionScratch,
           (long long)state->cacheFloats);
   copyStream(state->decls, out);
@@ -327,31 +343,54 @@ static void writeMakefile(EmitState *state, FILE *out) {
           state->options->emitMain ? p : "");
 }
 
-static bool writeWeights(EmitState *state, FILE *out) {
+/* The real header, over the placeholder emitOpenWeights wrote. */
+static bool finishWeights(EmitState *state) {
   unsigned char header[GCIM_WEIGHTS_HEADER_BYTES];
-  gcimWeightsFormatHeader(header, state->weightBytes,
-                          gcimWeightsChecksum(state->weights, state->weightBytes));
-  return fwrite(header, 1, sizeof header, out) == sizeof header &&
-         fwrite(state->weights, 1, (size_t)state->weightBytes, out) == state->weightBytes;
+  gcimWeightsFormatHeader(header, state->weightBytes, state->weightsChecksum);
+  return fseek(state->weightsStream, 0, SEEK_SET) == 0 &&
+         fwrite(header, 1, sizeof header, state->weightsStream) == sizeof header;
 }
 
-bool emitWriteOutputs(EmitState *state) {
+bool emitOpenWeights(EmitState *state) {
+  const char *dir = state->options->outputDir;
+  if (mkdir(dir, 0777) == 0) {
+    state->madeOutputDir = true;
+  } else if (errno != EEXIST) {
+    fprintf(stderr, "gcim-compile: error: cannot create '%s': %s\n", dir, strerror(errno));
+    return false;
+  }
+  if (state->options->embedWeights)
+    return true;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.weights", dir, state->options->prefix);
+  char *errMsg = NULL;
+  if (gcimOutputFileCreate(path, &state->weightsFile, &errMsg) != GCIM_OK) {
+    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
+    free(errMsg);
+    return false;
+  }
+  static const unsigned char placeholder[GCIM_WEIGHTS_HEADER_BYTES] = {0};
+  state->weightsStream = gcimOutputFileGetStream(state->weightsFile);
+  return fwrite(placeholder, 1, sizeof placeholder, state->weightsStream) ==
+         sizeof placeholder;
+}
+
+bool emitWriteOutputs(EmitState *state, bool ok) {
   OutputSet set = {.dir = state->options->outputDir};
   const char *p = state->options->prefix;
   char name[512];
-  bool ok = mkdir(set.dir, 0777) == 0 || errno == EEXIST;
-  if (!ok)
-    fprintf(stderr, "gcim-compile: error: cannot create '%s': %s\n", set.dir, strerror(errno));
   FILE *out;
+  if (state->weightsFile) {
+    set.files[set.count++] = state->weightsFile;
+    state->weightsFile = NULL;
+    ok = ok && finishWeights(state);
+  }
   snprintf(name, sizeof name, "%s.h", p);
   if (ok && (ok = (out = openOutput(&set, name)) != NULL))
     writeHeader(state, out);
   snprintf(name, sizeof name, "%s.c", p);
   if (ok && (ok = (out = openOutput(&set, name)) != NULL))
     writeSource(state, out);
-  snprintf(name, sizeof name, "%s.weights", p);
-  if (ok && !state->options->embedWeights && (ok = (out = openOutput(&set, name)) != NULL))
-    ok = writeWeights(state, out);
   if (ok && (ok = (out = openOutput(&set, "Makefile")) != NULL))
     writeMakefile(state, out);
   snprintf(name, sizeof name, "%s_main.c", p);
@@ -364,5 +403,8 @@ bool emitWriteOutputs(EmitState *state) {
     ok = (out = openOutput(&set, file->path)) != NULL &&
          fwrite(file->data, 1, file->size, out) == file->size;
   }
-  return commitAll(&set, ok);
+  ok = commitAll(&set, ok);
+  if (!ok && state->madeOutputDir)
+    removeTree(set.dir); /* only what this run made: the folder did not exist before */
+  return ok;
 }
