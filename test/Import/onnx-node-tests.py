@@ -71,7 +71,7 @@ def main():
                 covered[op] += 1
 
     def run(path):
-        result = subprocess.run([args.gcim_compile, path, "-o", os.devnull],
+        result = subprocess.run([args.gcim_compile, path, "--emit=onnx", "-o", os.devnull],
                                 capture_output=True, text=True)
         return path, result.returncode, result.stderr
 
