@@ -16,8 +16,8 @@
 // STEP-NEXT: %[[Y:.*]] = "gcim.attention_step"(%arg0, %arg1, %arg2)
 // STEP-NEXT: return %[[Y]]
 func.func @torch_cache(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x1x8xf32>, %v: tensor<1x2x1x8xf32>, %pk: tensor<1x2x1x8xf32>, %pv: tensor<1x2x1x8xf32>) -> (tensor<1x2x1x8xf32>, tensor<1x2x2x8xf32>, tensor<1x2x2x8xf32>) {
-  %kk = "onnx.concat"(%pk, %k) {axis = -2 : i64} : (tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x2x8xf32>
-  %vv = "onnx.concat"(%pv, %v) {axis = -2 : i64} : (tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x2x8xf32>
+  %kk = "onnx.concat"(%pk, %k) {axis = -2 : i64, operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x2x8xf32>
+  %vv = "onnx.concat"(%pv, %v) {axis = -2 : i64, operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x2x8xf32>
   %kt = "onnx.transpose"(%kk) {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x2x8xf32>) -> tensor<1x2x8x2xf32>
   %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x2x1x8xf32>, tensor<1x2x8x2xf32>) -> tensor<1x2x1x2xf32>
   %c = "onnx.constant"() {value = dense<2.828427> : tensor<f32>} : () -> tensor<f32>
@@ -44,8 +44,8 @@ func.func @torch_cache(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x1x8xf32>, %v: ten
 // STEP-LABEL: func.func @torch_cache_two_tokens
 // STEP-SAME: gcim.unstreamed = "a KV-cache graph with 2 new tokens (one is streamable)"
 func.func @torch_cache_two_tokens(%q: tensor<1x1x2x8xf32>, %k: tensor<1x1x2x8xf32>, %v: tensor<1x1x2x8xf32>, %pk: tensor<1x1x2x8xf32>, %pv: tensor<1x1x2x8xf32>) -> tensor<1x1x2x8xf32> {
-  %kk = "onnx.concat"(%pk, %k) {axis = 2 : i64} : (tensor<1x1x2x8xf32>, tensor<1x1x2x8xf32>) -> tensor<1x1x4x8xf32>
-  %vv = "onnx.concat"(%pv, %v) {axis = 2 : i64} : (tensor<1x1x2x8xf32>, tensor<1x1x2x8xf32>) -> tensor<1x1x4x8xf32>
+  %kk = "onnx.concat"(%pk, %k) {axis = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x1x2x8xf32>, tensor<1x1x2x8xf32>) -> tensor<1x1x4x8xf32>
+  %vv = "onnx.concat"(%pv, %v) {axis = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x1x2x8xf32>, tensor<1x1x2x8xf32>) -> tensor<1x1x4x8xf32>
   %kt = "onnx.transpose"(%kk) {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x4x8xf32>) -> tensor<1x1x8x4xf32>
   %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x2x8xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x2x4xf32>
   %bias = "onnx.constant"() {value = dense<[[[[true, false, false, false], [true, true, false, false], [true, true, true, false], [true, true, true, true]]]]> : tensor<1x1x4x4xi1>} : () -> tensor<1x1x4x4xi1>
