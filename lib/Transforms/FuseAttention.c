@@ -105,10 +105,9 @@ static bool matchNonlinearity(MlirOperation op, Match *m, char *reason) {
     return true;
   }
   double lo = 0.0, hi = 0.0;
-  if (mlirOperationGetNumOperands(op) != 3 ||
-      !gcimValueScalarConstant(mlirOperationGetOperand(op, 1), &lo) ||
-      !gcimValueScalarConstant(mlirOperationGetOperand(op, 2), &hi) || lo != 0.0 ||
-      hi != 1.0)
+  MlirValue min = gcimOpGroupOperand(op, 1), max = gcimOpGroupOperand(op, 2);
+  if (mlirValueIsNull(min) || mlirValueIsNull(max) || !gcimValueScalarConstant(min, &lo) ||
+      !gcimValueScalarConstant(max, &hi) || lo != 0.0 || hi != 1.0)
     return setReason(reason, "clip is not to [0, 1]%s", "");
   return true;
 }
