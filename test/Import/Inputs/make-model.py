@@ -241,7 +241,9 @@ bad("duplicate-definition", [N("Relu", ["x"], ["y"], name="r1"),
                              N("Neg", ["x"], ["y"], name="r2")], X2, [vi("y")])
 bad("duplicate-input", [N("Relu", ["x"], ["y"], name="r1")], X2 + X2, [vi("y")])
 bad("opset-12", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], opset=12)
-bad("ir-11", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], ir=11)
+bad("ir-12", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], ir=12)
+# Not bad: IR 11 (ONNX 1.17, opset 23's IR version) adds data types only.
+bad("ir-11", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], opset=23, ir=11)
 bad("rank-5-matmul", [N("MatMul", ["a", "a"], ["y"], name="attn/qk")],
     [vi("a", shape=[1, 1, 1, 2, 2])], [vi("y")])
 bad("missing-attribute", [N("Cast", ["x"], ["y"], name="cast")], X2, [vi("y")])
