@@ -128,7 +128,8 @@ static bool classifyOnnxMask(MlirOperation op, MlirValue q4, MlirValue k4, bool 
  * taken with as many keys as queries. */
 static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
   MlirLocation loc = mlirOperationGetLocation(op);
-  MlirValue q = gcimOpGroupOperand(op, 0), k = gcimOpGroupOperand(op, 1), v = gcimOpGroupOperand(op, 2);
+  MlirValue q = gcimOpGroupOperand(op, 0), k = gcimOpGroupOperand(op, 1);
+  MlirValue v = gcimOpGroupOperand(op, 2);
   int64_t qHeads = 0, kvHeads = 0;
   double softcap = 0.0;
   gcimOpGetFloatAttr(op, "softcap", &softcap);
@@ -265,7 +266,8 @@ static int fuseMsMultiHeadAttention(MlirOperation op, char *reason, size_t size)
   if (operandPresent(op, 4) ||
       operandPresent(op, 5))
     return leave(reason, size, "key_padding_mask and attention_bias are not supported");
-  MlirValue q = gcimOpGroupOperand(op, 0), k = gcimOpGroupOperand(op, 1), v = gcimOpGroupOperand(op, 2);
+  MlirValue q = gcimOpGroupOperand(op, 0), k = gcimOpGroupOperand(op, 1);
+  MlirValue v = gcimOpGroupOperand(op, 2);
   if (gcimTensorRank(mlirValueGetType(q)) != 3 || !headsFit(q, heads) ||
       !headsFit(k, heads) || !headsFit(v, heads))
     return leave(reason, size, "query is not (batch, tokens, heads * dim) or key/value "
@@ -340,22 +342,21 @@ static bool checkGainCellHardware(MlirOperation op, const GcimHardware *hw) {
   return true;
 }
 
-static int fuseGainCellAttention(MlirOperation op, char *reason, size_t size) {
-  GcimHardware hw;
-  gcimHardwareInitDefault(&hw);
+static int fuseGainCellAttention(MlirOperation op, const GcimHardware *hw, char *reason,
+                                 size_t size) {
   MlirLocation loc = mlirOperationGetLocation(op);
   int64_t heads = 0, window = 0;
   gcimOpGetIntAttr(op, "num_heads", &heads);
   gcimOpGetIntAttr(op, "window", &window);
-  MlirValue q = gcimOpGroupOperand(op, 0), k = gcimOpGroupOperand(op, 1), v = gcimOpGroupOperand(op, 2);
+  MlirValue q = gcimOpGroupOperand(op, 0), k = gcimOpGroupOperand(op, 1);
+  MlirValue v = gcimOpGroupOperand(op, 2);
   if (!headsFit(q, heads) || !headsFit(k, heads) || !headsFit(v, heads) ||
       gcimTensorRank(mlirValueGetType(q)) != gcimTensorRank(mlirValueGetType(k)))
     return leave(reason, size, "q, k, v are not (batch, tokens, heads * dim) or (batch, "
                                "heads, tokens, dim) with num_heads heads");
-  if (!checkGainCellHardware(op, &hw))
+  if (!checkGainCellHardware(op, hw))
     return -1;
-  MlirValue scales = operandPresent(op, 3) ? gcimOpGroupOperand(op, 3)
-                                                                  : (MlirValue){NULL};
+  MlirValue scales = gcimOpGroupOperand(op, 3); /* null when absent */
   MlirValue q4 = splitHeads(op, loc, q, heads), k4 = splitHeads(op, loc, k, heads);
   MlirValue v4 = splitHeads(op, loc, v, heads);
   MlirValue y = gcimBuildAttention(op, loc, q4, k4, v4, scales, "gaincell", 1,
@@ -367,12 +368,13 @@ static int fuseGainCellAttention(MlirOperation op, char *reason, size_t size) {
   return 1;
 }
 
-int gcimFuseAttentionOperator(MlirOperation op, char *reason, size_t reasonSize) {
+int gcimFuseAttentionOperator(MlirOperation op, const GcimHardware *hw, char *reason,
+                              size_t reasonSize) {
   if (gcimOpIsA(op, "onnx.attention"))
     return fuseOnnxAttention(op, reason, reasonSize);
   if (gcimOpIsA(op, "onnx.ms_attention"))
     return fuseMsAttention(op, reason, reasonSize);
   if (gcimOpIsA(op, "onnx.ms_multi_head_attention"))
     return fuseMsMultiHeadAttention(op, reason, reasonSize);
-  return fuseGainCellAttention(op, reason, reasonSize);
+  return fuseGainCellAttention(op, hw, reason, reasonSize);
 }
