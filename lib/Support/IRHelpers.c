@@ -56,3 +56,63 @@ int64_t gcimTensorDim(MlirType type, int64_t dim) {
     return -1;
   return mlirShapedTypeGetDimSize(type, (intptr_t)dim);
 }
+
+MlirNamedAttribute gcimSegmentSizesAttr(MlirContext ctx, const char *name,
+                                        const int32_t *sizes, intptr_t groups) {
+  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(name)),
+                               mlirDenseI32ArrayGet(ctx, groups, sizes));
+}
+
+MlirNamedAttribute gcimVariadicSegmentsAttr(MlirContext ctx, const char *name,
+                                            intptr_t count) {
+  int32_t sizes[GCIM_ONNX_MAX_VARIADIC];
+  assert(count >= 0 && count <= GCIM_ONNX_MAX_VARIADIC);
+  for (intptr_t i = 0; i < GCIM_ONNX_MAX_VARIADIC; ++i)
+    sizes[i] = i < count ? 1 : 0;
+  return gcimSegmentSizesAttr(ctx, name, sizes, GCIM_ONNX_MAX_VARIADIC);
+}
+
+/* Group `group`'s size and first position among `total` values split by `sizesName`. */
+static intptr_t groupOf(MlirOperation op, const char *sizesName, intptr_t total,
+                        intptr_t group, intptr_t *position) {
+  MlirAttribute sizes = getAttr(op, sizesName);
+  if (mlirAttributeIsNull(sizes) || !mlirAttributeIsADenseI32Array(sizes)) {
+    *position = group;
+    return group >= 0 && group < total ? 1 : 0;
+  }
+  intptr_t groups = mlirDenseArrayGetNumElements(sizes), start = 0;
+  if (group < 0 || group >= groups)
+    return 0;
+  for (intptr_t i = 0; i < group; ++i)
+    start += mlirDenseI32ArrayGetElement(sizes, i);
+  intptr_t size = mlirDenseI32ArrayGetElement(sizes, group);
+  *position = start;
+  return start + size <= total ? size : 0; /* a malformed attribute reads as empty */
+}
+
+intptr_t gcimOpOperandGroupSize(MlirOperation op, intptr_t group) {
+  intptr_t position;
+  return groupOf(op, "operandSegmentSizes", mlirOperationGetNumOperands(op), group,
+                 &position);
+}
+
+MlirValue gcimOpGroupOperand(MlirOperation op, intptr_t group) {
+  intptr_t position;
+  if (groupOf(op, "operandSegmentSizes", mlirOperationGetNumOperands(op), group,
+              &position) == 0)
+    return (MlirValue){NULL};
+  return mlirOperationGetOperand(op, position);
+}
+
+intptr_t gcimOpResultGroupSize(MlirOperation op, intptr_t group) {
+  intptr_t position;
+  return groupOf(op, "resultSegmentSizes", mlirOperationGetNumResults(op), group, &position);
+}
+
+MlirValue gcimOpGroupResult(MlirOperation op, intptr_t group) {
+  intptr_t position;
+  if (groupOf(op, "resultSegmentSizes", mlirOperationGetNumResults(op), group,
+              &position) == 0)
+    return (MlirValue){NULL};
+  return mlirOperationGetResult(op, position);
+}

@@ -86,14 +86,15 @@ static bool evalSlice(MlirOperation op, const int64_t *idx, int rank, double *ou
   int n = gcimValueI64Constant(mlirOperationGetOperand(op, 1), starts, GCIM_MAX_RANK);
   if (n < 0 || gcimValueI64Constant(mlirOperationGetOperand(op, 2), ends, n) != n)
     return false;
-  intptr_t operands = mlirOperationGetNumOperands(op);
+  /* Operand groups data, starts, ends, axes?, steps? (steps may come without axes). */
+  MlirValue axesOperand = gcimOpGroupOperand(op, 3), stepsOperand = gcimOpGroupOperand(op, 4);
   for (int i = 0; i < n; ++i) {
     axes[i] = i;
     steps[i] = 1;
   }
-  if (operands > 3 && gcimValueI64Constant(mlirOperationGetOperand(op, 3), axes, n) != n)
+  if (!mlirValueIsNull(axesOperand) && gcimValueI64Constant(axesOperand, axes, n) != n)
     return false;
-  if (operands > 4 && gcimValueI64Constant(mlirOperationGetOperand(op, 4), steps, n) != n)
+  if (!mlirValueIsNull(stepsOperand) && gcimValueI64Constant(stepsOperand, steps, n) != n)
     return false;
   memcpy(sub, idx, sizeof(int64_t) * (size_t)rank);
   for (int i = 0; i < n; ++i) {

@@ -26,6 +26,7 @@
 #include "PassUtils.h"
 
 #include "gcim/Support/Diagnostics.h"
+#include "gcim/Support/HardwareJson.h"
 #include "gcim/Support/IRHelpers.h"
 #include "gcim/Transforms/Passes.h"
 
@@ -105,10 +106,9 @@ static bool matchNonlinearity(MlirOperation op, Match *m, char *reason) {
     return true;
   }
   double lo = 0.0, hi = 0.0;
-  if (mlirOperationGetNumOperands(op) != 3 ||
-      !gcimValueScalarConstant(mlirOperationGetOperand(op, 1), &lo) ||
-      !gcimValueScalarConstant(mlirOperationGetOperand(op, 2), &hi) || lo != 0.0 ||
-      hi != 1.0)
+  MlirValue min = gcimOpGroupOperand(op, 1), max = gcimOpGroupOperand(op, 2);
+  if (mlirValueIsNull(min) || mlirValueIsNull(max) || !gcimValueScalarConstant(min, &lo) ||
+      !gcimValueScalarConstant(max, &hi) || lo != 0.0 || hi != 1.0)
     return setReason(reason, "clip is not to [0, 1]%s", "");
   return true;
 }
@@ -428,6 +428,8 @@ static MlirLogicalResult runFuseAttention(MlirOperation module,
 
 static const GcimPassOptionInfo fuseOptions[] = {
     {"strict", "0", "1: attention-like subgraphs that do not match are errors"},
+    {"hw", "", "hardware description (JSON, as gcim-sim hardware writes it) that "
+               "GainCellAttention operators must match; empty: the paper's"},
 };
 
 const GcimPassInfo gcimFuseAttentionPassInfo = {
@@ -438,6 +440,16 @@ const GcimPassInfo gcimFuseAttentionPassInfo = {
 static MlirLogicalResult runFuseAttention(MlirOperation module,
                                           const GcimPassOptions *options) {
   bool strict = atoi(gcimPassOptionsGet(options, &gcimFuseAttentionPassInfo, "strict")) != 0;
+  const char *hwPath = gcimPassOptionsGet(options, &gcimFuseAttentionPassInfo, "hw");
+  GcimHardware hw;
+  gcimHardwareInitDefault(&hw);
+  char *error = NULL;
+  if (hwPath && hwPath[0] && gcimHardwareLoadJson(hwPath, &hw, &error) != GCIM_OK) {
+    gcimEmitError(mlirOperationGetLocation(module), "gcim-fuse-attention: %s",
+                  error ? error : "cannot read the hardware description");
+    free(error);
+    return mlirLogicalResultFailure();
+  }
   Candidates list = {NULL, 0, 0, false};
   mlirOperationWalk(module, collect, &list, MlirWalkPostOrder);
   bool ok = !list.oom;
@@ -446,8 +458,9 @@ static MlirLogicalResult runFuseAttention(MlirOperation module,
   for (size_t i = 0; ok && i < list.count; ++i) {
     MlirOperation op = list.ops[i];
     char reason[REASON_SIZE] = "";
-    int fused = isAttentionOperator(op) ? gcimFuseAttentionOperator(op, reason, sizeof reason)
-                                        : fuseDecomposed(op, reason);
+    int fused = isAttentionOperator(op)
+                    ? gcimFuseAttentionOperator(op, &hw, reason, sizeof reason)
+                    : fuseDecomposed(op, reason);
     if (fused < 0) {
       ok = false;
     } else if (fused == 0) {

@@ -2,6 +2,7 @@
 #ifndef GCIM_LIB_TRANSFORMS_FUSEATTENTION_H
 #define GCIM_LIB_TRANSFORMS_FUSEATTENTION_H
 
+#include "gcim/Runtime/Hardware.h"
 #include "mlir-c/IR.h"
 
 #include <stdbool.h>
@@ -46,7 +47,8 @@ MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q
 /// Rewrites the operator forms (onnx.attention, onnx.ms_attention,
 /// onnx.ms_multi_head_attention, onnx.gcim_gain_cell_attention) into gcim.attention.
 /// Returns 1 when rewritten, 0 when left as it is with a reason, -1 after an error
-/// diagnostic.
-int gcimFuseAttentionOperator(MlirOperation op, char *reason, size_t reasonSize);
+/// diagnostic. A GainCellAttention must match the hardware description `hw`.
+int gcimFuseAttentionOperator(MlirOperation op, const GcimHardware *hw, char *reason,
+                              size_t reasonSize);
 
 #endif /* GCIM_LIB_TRANSFORMS_FUSEATTENTION_H */

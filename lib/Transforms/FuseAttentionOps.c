@@ -4,9 +4,9 @@
  * GainCellAttention become gcim.attention with the head plumbing made explicit (Reshape
  * and Transpose between (batch, tokens, heads*dim) and (batch, heads, tokens, dim), the
  * packed projection of com.microsoft Attention as MatMul + Add + Split, past keys and
- * values as gcim.cache_append: onnx.concat needs equal operand types). Inputs outside what gcim.attention expresses
- * (grouped-query heads, softcap, padding masks, rotary embeddings, ...) leave the
- * operator as it is with a reason. A GainCellAttention trained for a different hardware
+ * values as gcim.cache_append, as fusion writes torch's Concat of past and new). Inputs
+ * outside what gcim.attention expresses (grouped-query heads, softcap, padding masks,
+ * rotary embeddings, ...) leave the operator as it is with a reason. A GainCellAttention trained for a different hardware
  * than the description (levels, saturations, cell, decay) is an error. */
 #include "FuseAttention.h"
 #include "PassUtils.h"
@@ -19,38 +19,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Which optional operands (results) an op has, from its segment sizes. */
-static bool segmentPresent(MlirOperation op, const char *attrName, int index) {
-  MlirAttribute sizes = mlirOperationGetAttributeByName(
-      op, mlirStringRefCreateFromCString(attrName));
-  if (mlirAttributeIsNull(sizes) || !mlirAttributeIsADenseI32Array(sizes)) {
-    intptr_t count = strcmp(attrName, "operandSegmentSizes") == 0
-                         ? mlirOperationGetNumOperands(op)
-                         : mlirOperationGetNumResults(op);
-    return index < count;
-  }
-  return index < mlirDenseArrayGetNumElements(sizes) &&
-         mlirDenseI32ArrayGetElement(sizes, index) > 0;
+/* Whether an op has its optional operand (result) group `index`. */
+static bool operandPresent(MlirOperation op, int index) {
+  return gcimOpOperandGroupSize(op, index) > 0;
 }
 
-/* The operand of segment `index` (all segments before it have 0 or 1 values). */
-static MlirValue segmentOperand(MlirOperation op, int index) {
-  int position = 0;
-  for (int i = 0; i < index; ++i)
-    position += segmentPresent(op, "operandSegmentSizes", i);
-  return mlirOperationGetOperand(op, position);
-}
-
-static MlirValue segmentResult(MlirOperation op, int index) {
-  int position = 0;
-  for (int i = 0; i < index; ++i)
-    position += segmentPresent(op, "resultSegmentSizes", i);
-  return mlirOperationGetResult(op, position);
+static bool resultPresent(MlirOperation op, int index) {
+  return gcimOpResultGroupSize(op, index) > 0;
 }
 
 static bool resultUsed(MlirOperation op, int index) {
-  return segmentPresent(op, "resultSegmentSizes", index) &&
-         gcimValueUseCount(segmentResult(op, index)) > 0;
+  return resultPresent(op, index) &&
+         gcimValueUseCount(gcimOpGroupResult(op, index)) > 0;
 }
 
 static int leave(char *reason, size_t size, const char *text) {
@@ -110,8 +90,8 @@ static double defaultScale(MlirOperation op, int64_t headDim) {
 }
 
 static void replaceResult(MlirOperation op, int index, MlirValue with) {
-  if (segmentPresent(op, "resultSegmentSizes", index))
-    mlirValueReplaceAllUsesOfWith(segmentResult(op, index), with);
+  if (resultPresent(op, index))
+    mlirValueReplaceAllUsesOfWith(gcimOpGroupResult(op, index), with);
 }
 
 /* ONNX-23's masking: attn_mask (bool keeps, float adds), is_causal, or one query over a
@@ -123,12 +103,12 @@ static bool classifyOnnxMask(MlirOperation op, MlirValue q4, MlirValue k4, bool 
   int64_t tq = gcimTensorDim(mlirValueGetType(q4), 2);
   int64_t tk = gcimTensorDim(mlirValueGetType(k4), 2);
   *info = (GcimMaskInfo){isCausal != 0, 0};
-  if (segmentPresent(op, "operandSegmentSizes", 3)) {
+  if (operandPresent(op, 3)) {
     if (isCausal) {
       snprintf(why, size, "both is_causal and attn_mask are set");
       return false;
     }
-    MlirValue mask = segmentOperand(op, 3);
+    MlirValue mask = gcimOpGroupOperand(op, 3);
     MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(mask));
     bool boolean = mlirTypeIsAInteger(element) && mlirIntegerTypeGetWidth(element) == 1;
     return gcimMaskClassify(mask, boolean ? GCIM_MASK_TRUE_KEEPS : GCIM_MASK_ADDITIVE, tq,
@@ -148,7 +128,8 @@ static bool classifyOnnxMask(MlirOperation op, MlirValue q4, MlirValue k4, bool 
  * taken with as many keys as queries. */
 static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
   MlirLocation loc = mlirOperationGetLocation(op);
-  MlirValue q = segmentOperand(op, 0), k = segmentOperand(op, 1), v = segmentOperand(op, 2);
+  MlirValue q = gcimOpGroupOperand(op, 0), k = gcimOpGroupOperand(op, 1);
+  MlirValue v = gcimOpGroupOperand(op, 2);
   int64_t qHeads = 0, kvHeads = 0;
   double softcap = 0.0;
   gcimOpGetFloatAttr(op, "softcap", &softcap);
@@ -169,13 +150,13 @@ static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
   if (!headsFit(q, qHeads) || !headsFit(k, qHeads) || !headsFit(v, qHeads))
     return leave(reason, size, "q, k, v are not (batch, heads, tokens, dim) or (batch, "
                                "tokens, heads*dim)");
-  bool hasPast = segmentPresent(op, "operandSegmentSizes", 4) &&
-                 segmentPresent(op, "operandSegmentSizes", 5);
+  bool hasPast = operandPresent(op, 4) &&
+                 operandPresent(op, 5);
   MlirValue q4 = splitHeads(op, loc, q, qHeads), k4 = splitHeads(op, loc, k, qHeads);
   MlirValue v4 = splitHeads(op, loc, v, qHeads);
   if (hasPast) {
-    k4 = concatTokens(op, loc, segmentOperand(op, 4), k4);
-    v4 = concatTokens(op, loc, segmentOperand(op, 5), v4);
+    k4 = concatTokens(op, loc, gcimOpGroupOperand(op, 4), k4);
+    v4 = concatTokens(op, loc, gcimOpGroupOperand(op, 5), v4);
   }
   GcimMaskInfo info;
   char why[256] = "";
@@ -210,11 +191,9 @@ static MlirValue addBiasSlice(MlirOperation before, MlirLocation loc, MlirValue 
                            gcimBuildI64Constant(before, loc, axes, 1)};
   MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(bias));
   MlirType sliceType = gcimTensorType(1, &count, element);
-  static const int32_t segments[5] = {1, 1, 1, 1, 0};
-  MlirContext ctx = mlirLocationGetContext(loc);
-  MlirNamedAttribute sizes = mlirNamedAttributeGet(
-      mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("operandSegmentSizes")),
-      mlirDenseI32ArrayGet(ctx, 5, segments));
+  static const int32_t segments[5] = {1, 1, 1, 1, 0}; /* data starts ends axes [steps] */
+  MlirNamedAttribute sizes = gcimSegmentSizesAttr(mlirLocationGetContext(loc),
+                                                  "operandSegmentSizes", segments, 5);
   MlirValue slice = mlirOperationGetResult(
       gcimBuildOp(before, "onnx.slice", loc, 4, operands, 1, &sliceType, 1, &sizes), 0);
   MlirValue addOperands[2] = {x, slice};
@@ -233,14 +212,14 @@ static int fuseMsAttention(MlirOperation op, char *reason, size_t size) {
   gcimOpGetIntAttr(op, "unidirectional", &unidirectional);
   gcimOpGetIntAttr(op, "do_rotary", &rotary);
   for (int i = 3; i < 7; ++i)
-    if (segmentPresent(op, "operandSegmentSizes", i))
+    if (operandPresent(op, i))
       return leave(reason, size, "mask_index, past, attention_bias and "
                                  "past_sequence_length are not supported");
   if (rotary)
     return leave(reason, size, "rotary embeddings (do_rotary) are not supported");
   if (resultUsed(op, 1))
     return leave(reason, size, "the present result is used");
-  MlirValue input = segmentOperand(op, 0), weights = segmentOperand(op, 1);
+  MlirValue input = gcimOpGroupOperand(op, 0), weights = gcimOpGroupOperand(op, 1);
   if (gcimTensorShape(mlirValueGetType(input), in) != 3 ||
       gcimTensorShape(mlirValueGetType(weights), w) != 2 || w[1] % 3 != 0 ||
       heads <= 0 || (w[1] / 3) % heads != 0)
@@ -255,18 +234,19 @@ static int fuseMsAttention(MlirOperation op, char *reason, size_t size) {
   MlirValue mm[2] = {input, weights};
   MlirValue qkv = mlirOperationGetResult(
       gcimBuildOp(op, "onnx.mat_mul", loc, 2, mm, 1, &qkvType, 0, NULL), 0);
-  if (segmentPresent(op, "operandSegmentSizes", 2))
-    qkv = addBiasSlice(op, loc, qkv, segmentOperand(op, 2), 0, w[1]);
+  if (operandPresent(op, 2))
+    qkv = addBiasSlice(op, loc, qkv, gcimOpGroupOperand(op, 2), 0, w[1]);
   int64_t parts[3] = {hidden, hidden, hidden}, partDims[3] = {in[0], in[1], hidden};
   MlirValue splitOperands[2] = {qkv, gcimBuildI64Constant(op, loc, parts, 3)};
   MlirType partType = gcimTensorType(3, partDims, element);
   MlirType partTypes[3] = {partType, partType, partType};
-  MlirNamedAttribute axis = gcimNamedInt(ctx, "axis", 2);
+  MlirNamedAttribute splitAttrs[2] = {
+      gcimNamedInt(ctx, "axis", 2), gcimVariadicSegmentsAttr(ctx, "resultSegmentSizes", 3)};
   MlirOperation split =
-      gcimBuildOp(op, "onnx.split", loc, 2, splitOperands, 3, partTypes, 1, &axis);
-  MlirValue q4 = splitHeads(op, loc, mlirOperationGetResult(split, 0), heads);
-  MlirValue k4 = splitHeads(op, loc, mlirOperationGetResult(split, 1), heads);
-  MlirValue v4 = splitHeads(op, loc, mlirOperationGetResult(split, 2), heads);
+      gcimBuildOp(op, "onnx.split", loc, 2, splitOperands, 3, partTypes, 2, splitAttrs);
+  MlirValue q4 = splitHeads(op, loc, gcimOpGroupResult(split, 0), heads);
+  MlirValue k4 = splitHeads(op, loc, gcimOpGroupResult(split, 1), heads);
+  MlirValue v4 = splitHeads(op, loc, gcimOpGroupResult(split, 2), heads);
   MlirValue y = gcimBuildAttention(op, loc, q4, k4, v4, (MlirValue){NULL}, "softmax",
                                    unidirectional != 0, 0, defaultScale(op, hidden / heads));
   replaceResult(op, 0, mergeHeads(op, loc, y));
@@ -280,26 +260,27 @@ static int fuseMsMultiHeadAttention(MlirOperation op, char *reason, size_t size)
   int64_t heads = 0, unidirectional = 0;
   gcimOpGetIntAttr(op, "num_heads", &heads);
   gcimOpGetIntAttr(op, "unidirectional", &unidirectional);
-  if (!segmentPresent(op, "operandSegmentSizes", 1) ||
-      !segmentPresent(op, "operandSegmentSizes", 2))
+  if (!operandPresent(op, 1) ||
+      !operandPresent(op, 2))
     return leave(reason, size, "packed QKV (no key or value input) is not supported");
-  if (segmentPresent(op, "operandSegmentSizes", 4) ||
-      segmentPresent(op, "operandSegmentSizes", 5))
+  if (operandPresent(op, 4) ||
+      operandPresent(op, 5))
     return leave(reason, size, "key_padding_mask and attention_bias are not supported");
-  MlirValue q = segmentOperand(op, 0), k = segmentOperand(op, 1), v = segmentOperand(op, 2);
+  MlirValue q = gcimOpGroupOperand(op, 0), k = gcimOpGroupOperand(op, 1);
+  MlirValue v = gcimOpGroupOperand(op, 2);
   if (gcimTensorRank(mlirValueGetType(q)) != 3 || !headsFit(q, heads) ||
       !headsFit(k, heads) || !headsFit(v, heads))
     return leave(reason, size, "query is not (batch, tokens, heads * dim) or key/value "
                                "do not have num_heads heads");
-  bool hasBias = segmentPresent(op, "operandSegmentSizes", 3);
+  bool hasBias = operandPresent(op, 3);
   if (hasBias && (gcimTensorRank(mlirValueGetType(k)) != 3 ||
                   gcimTensorRank(mlirValueGetType(v)) != 3))
     return leave(reason, size, "a bias with 4-D key or value is not supported");
-  bool hasPast = segmentPresent(op, "operandSegmentSizes", 6) &&
-                 segmentPresent(op, "operandSegmentSizes", 7);
+  bool hasPast = operandPresent(op, 6) &&
+                 operandPresent(op, 7);
   int64_t hidden = gcimTensorDim(mlirValueGetType(q), 2);
   if (hasBias) {
-    MlirValue bias = segmentOperand(op, 3);
+    MlirValue bias = gcimOpGroupOperand(op, 3);
     int64_t vHidden = gcimTensorDim(mlirValueGetType(v), 2);
     q = addBiasSlice(op, loc, q, bias, 0, hidden);
     k = addBiasSlice(op, loc, k, bias, hidden, hidden);
@@ -308,8 +289,8 @@ static int fuseMsMultiHeadAttention(MlirOperation op, char *reason, size_t size)
   MlirValue q4 = splitHeads(op, loc, q, heads), k4 = splitHeads(op, loc, k, heads);
   MlirValue v4 = splitHeads(op, loc, v, heads);
   if (hasPast) {
-    k4 = concatTokens(op, loc, segmentOperand(op, 6), k4);
-    v4 = concatTokens(op, loc, segmentOperand(op, 7), v4);
+    k4 = concatTokens(op, loc, gcimOpGroupOperand(op, 6), k4);
+    v4 = concatTokens(op, loc, gcimOpGroupOperand(op, 7), v4);
   }
   int64_t tq = gcimTensorDim(mlirValueGetType(q4), 2);
   int causal = unidirectional != 0 || (hasPast && tq == 1);
@@ -361,22 +342,21 @@ static bool checkGainCellHardware(MlirOperation op, const GcimHardware *hw) {
   return true;
 }
 
-static int fuseGainCellAttention(MlirOperation op, char *reason, size_t size) {
-  GcimHardware hw;
-  gcimHardwareInitDefault(&hw);
+static int fuseGainCellAttention(MlirOperation op, const GcimHardware *hw, char *reason,
+                                 size_t size) {
   MlirLocation loc = mlirOperationGetLocation(op);
   int64_t heads = 0, window = 0;
   gcimOpGetIntAttr(op, "num_heads", &heads);
   gcimOpGetIntAttr(op, "window", &window);
-  MlirValue q = segmentOperand(op, 0), k = segmentOperand(op, 1), v = segmentOperand(op, 2);
+  MlirValue q = gcimOpGroupOperand(op, 0), k = gcimOpGroupOperand(op, 1);
+  MlirValue v = gcimOpGroupOperand(op, 2);
   if (!headsFit(q, heads) || !headsFit(k, heads) || !headsFit(v, heads) ||
       gcimTensorRank(mlirValueGetType(q)) != gcimTensorRank(mlirValueGetType(k)))
     return leave(reason, size, "q, k, v are not (batch, tokens, heads * dim) or (batch, "
                                "heads, tokens, dim) with num_heads heads");
-  if (!checkGainCellHardware(op, &hw))
+  if (!checkGainCellHardware(op, hw))
     return -1;
-  MlirValue scales = segmentPresent(op, "operandSegmentSizes", 3) ? segmentOperand(op, 3)
-                                                                  : (MlirValue){NULL};
+  MlirValue scales = gcimOpGroupOperand(op, 3); /* null when absent */
   MlirValue q4 = splitHeads(op, loc, q, heads), k4 = splitHeads(op, loc, k, heads);
   MlirValue v4 = splitHeads(op, loc, v, heads);
   MlirValue y = gcimBuildAttention(op, loc, q4, k4, v4, scales, "gaincell", 1,
@@ -388,12 +368,13 @@ static int fuseGainCellAttention(MlirOperation op, char *reason, size_t size) {
   return 1;
 }
 
-int gcimFuseAttentionOperator(MlirOperation op, char *reason, size_t reasonSize) {
+int gcimFuseAttentionOperator(MlirOperation op, const GcimHardware *hw, char *reason,
+                              size_t reasonSize) {
   if (gcimOpIsA(op, "onnx.attention"))
     return fuseOnnxAttention(op, reason, reasonSize);
   if (gcimOpIsA(op, "onnx.ms_attention"))
     return fuseMsAttention(op, reason, reasonSize);
   if (gcimOpIsA(op, "onnx.ms_multi_head_attention"))
     return fuseMsMultiHeadAttention(op, reason, reasonSize);
-  return fuseGainCellAttention(op, reason, reasonSize);
+  return fuseGainCellAttention(op, hw, reason, reasonSize);
 }

@@ -311,11 +311,12 @@ static bool streamSlice(GcimStreamState *s, MlirOperation op, int axis) {
     return true;
   }
   int64_t axes[1] = {0}, steps[1] = {1};
-  intptr_t operands = mlirOperationGetNumOperands(op);
+  /* Operand groups data, starts, ends, axes?, steps? (steps may come without axes). */
+  MlirValue axesOperand = gcimOpGroupOperand(op, 3), stepsOperand = gcimOpGroupOperand(op, 4);
   bool oneAxis = gcimTensorNumElements(mlirValueGetType(mlirOperationGetOperand(op, 1))) == 1;
-  if (operands > 3 && gcimValueI64Constant(mlirOperationGetOperand(op, 3), axes, 1) != 1)
+  if (!mlirValueIsNull(axesOperand) && gcimValueI64Constant(axesOperand, axes, 1) != 1)
     oneAxis = false;
-  if (operands > 4 && gcimValueI64Constant(mlirOperationGetOperand(op, 4), steps, 1) != 1)
+  if (!mlirValueIsNull(stepsOperand) && gcimValueI64Constant(stepsOperand, steps, 1) != 1)
     oneAxis = false;
   int rank = (int)gcimTensorRank(mlirValueGetType(out));
   if (length != 1 || !oneAxis || normAxis(axes[0], rank) != axis || steps[0] != 1 ||

@@ -13,7 +13,7 @@ func.func @hardsigmoid(%x: tensor<1x4x16xf32>) -> tensor<1x4x16xf32> {
   %qkv0 = "onnx.mat_mul"(%x, %w) : (tensor<1x4x16xf32>, tensor<16x48xf32>) -> tensor<1x4x48xf32>
   %qkv = "onnx.add"(%qkv0, %b) : (tensor<1x4x48xf32>, tensor<48xf32>) -> tensor<1x4x48xf32>
   %sizes = "onnx.constant"() {value = dense<16> : tensor<3xi64>} : () -> tensor<3xi64>
-  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64} : (tensor<1x4x48xf32>, tensor<3xi64>) -> (tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>)
+  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x4x48xf32>, tensor<3xi64>) -> (tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>)
   %shape = "onnx.constant"() {value = dense<[1, 4, 2, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
   %q1 = "onnx.reshape"(%q, %shape) {allowzero = 0 : i64} : (tensor<1x4x16xf32>, tensor<4xi64>) -> tensor<1x4x2x8xf32>
   %k1 = "onnx.reshape"(%k, %shape) {allowzero = 0 : i64} : (tensor<1x4x16xf32>, tensor<4xi64>) -> tensor<1x4x2x8xf32>
@@ -44,7 +44,7 @@ func.func @clip(%x: tensor<1x4x16xf32>) -> tensor<1x4x16xf32> {
   %qkv0 = "onnx.mat_mul"(%x, %w) : (tensor<1x4x16xf32>, tensor<16x48xf32>) -> tensor<1x4x48xf32>
   %qkv = "onnx.add"(%qkv0, %b) : (tensor<1x4x48xf32>, tensor<48xf32>) -> tensor<1x4x48xf32>
   %sizes = "onnx.constant"() {value = dense<16> : tensor<3xi64>} : () -> tensor<3xi64>
-  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64} : (tensor<1x4x48xf32>, tensor<3xi64>) -> (tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>)
+  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x4x48xf32>, tensor<3xi64>) -> (tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>)
   %shape = "onnx.constant"() {value = dense<[1, 4, 2, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
   %q1 = "onnx.reshape"(%q, %shape) {allowzero = 0 : i64} : (tensor<1x4x16xf32>, tensor<4xi64>) -> tensor<1x4x2x8xf32>
   %k1 = "onnx.reshape"(%k, %shape) {allowzero = 0 : i64} : (tensor<1x4x16xf32>, tensor<4xi64>) -> tensor<1x4x2x8xf32>
@@ -78,7 +78,7 @@ func.func @d32_h4(%x: tensor<1x4x128xf32>) -> tensor<1x4x128xf32> {
   %qkv0 = "onnx.mat_mul"(%x, %w) : (tensor<1x4x128xf32>, tensor<128x384xf32>) -> tensor<1x4x384xf32>
   %qkv = "onnx.add"(%qkv0, %b) : (tensor<1x4x384xf32>, tensor<384xf32>) -> tensor<1x4x384xf32>
   %sizes = "onnx.constant"() {value = dense<128> : tensor<3xi64>} : () -> tensor<3xi64>
-  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64} : (tensor<1x4x384xf32>, tensor<3xi64>) -> (tensor<1x4x128xf32>, tensor<1x4x128xf32>, tensor<1x4x128xf32>)
+  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x4x384xf32>, tensor<3xi64>) -> (tensor<1x4x128xf32>, tensor<1x4x128xf32>, tensor<1x4x128xf32>)
   %shape = "onnx.constant"() {value = dense<[1, 4, 4, 32]> : tensor<4xi64>} : () -> tensor<4xi64>
   %q1 = "onnx.reshape"(%q, %shape) {allowzero = 0 : i64} : (tensor<1x4x128xf32>, tensor<4xi64>) -> tensor<1x4x4x32xf32>
   %k1 = "onnx.reshape"(%k, %shape) {allowzero = 0 : i64} : (tensor<1x4x128xf32>, tensor<4xi64>) -> tensor<1x4x4x32xf32>
@@ -110,7 +110,7 @@ func.func @d64_h3_t8(%x: tensor<1x8x192xf32>) -> tensor<1x8x192xf32> {
   %qkv0 = "onnx.mat_mul"(%x, %w) : (tensor<1x8x192xf32>, tensor<192x576xf32>) -> tensor<1x8x576xf32>
   %qkv = "onnx.add"(%qkv0, %b) : (tensor<1x8x576xf32>, tensor<576xf32>) -> tensor<1x8x576xf32>
   %sizes = "onnx.constant"() {value = dense<192> : tensor<3xi64>} : () -> tensor<3xi64>
-  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64} : (tensor<1x8x576xf32>, tensor<3xi64>) -> (tensor<1x8x192xf32>, tensor<1x8x192xf32>, tensor<1x8x192xf32>)
+  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x8x576xf32>, tensor<3xi64>) -> (tensor<1x8x192xf32>, tensor<1x8x192xf32>, tensor<1x8x192xf32>)
   %shape = "onnx.constant"() {value = dense<[1, 8, 3, 64]> : tensor<4xi64>} : () -> tensor<4xi64>
   %q1 = "onnx.reshape"(%q, %shape) {allowzero = 0 : i64} : (tensor<1x8x192xf32>, tensor<4xi64>) -> tensor<1x8x3x64xf32>
   %k1 = "onnx.reshape"(%k, %shape) {allowzero = 0 : i64} : (tensor<1x8x192xf32>, tensor<4xi64>) -> tensor<1x8x3x64xf32>
@@ -142,7 +142,7 @@ func.func @d128_h1(%x: tensor<1x4x128xf32>) -> tensor<1x4x128xf32> {
   %qkv0 = "onnx.mat_mul"(%x, %w) : (tensor<1x4x128xf32>, tensor<128x384xf32>) -> tensor<1x4x384xf32>
   %qkv = "onnx.add"(%qkv0, %b) : (tensor<1x4x384xf32>, tensor<384xf32>) -> tensor<1x4x384xf32>
   %sizes = "onnx.constant"() {value = dense<128> : tensor<3xi64>} : () -> tensor<3xi64>
-  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64} : (tensor<1x4x384xf32>, tensor<3xi64>) -> (tensor<1x4x128xf32>, tensor<1x4x128xf32>, tensor<1x4x128xf32>)
+  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x4x384xf32>, tensor<3xi64>) -> (tensor<1x4x128xf32>, tensor<1x4x128xf32>, tensor<1x4x128xf32>)
   %shape = "onnx.constant"() {value = dense<[1, 4, 1, 128]> : tensor<4xi64>} : () -> tensor<4xi64>
   %q1 = "onnx.reshape"(%q, %shape) {allowzero = 0 : i64} : (tensor<1x4x128xf32>, tensor<4xi64>) -> tensor<1x4x1x128xf32>
   %k1 = "onnx.reshape"(%k, %shape) {allowzero = 0 : i64} : (tensor<1x4x128xf32>, tensor<4xi64>) -> tensor<1x4x1x128xf32>
@@ -174,7 +174,7 @@ func.func @batch2(%x: tensor<2x4x16xf32>) -> tensor<2x4x16xf32> {
   %qkv0 = "onnx.mat_mul"(%x, %w) : (tensor<2x4x16xf32>, tensor<16x48xf32>) -> tensor<2x4x48xf32>
   %qkv = "onnx.add"(%qkv0, %b) : (tensor<2x4x48xf32>, tensor<48xf32>) -> tensor<2x4x48xf32>
   %sizes = "onnx.constant"() {value = dense<16> : tensor<3xi64>} : () -> tensor<3xi64>
-  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64} : (tensor<2x4x48xf32>, tensor<3xi64>) -> (tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x16xf32>)
+  %q, %k, %v = "onnx.split"(%qkv, %sizes) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<2x4x48xf32>, tensor<3xi64>) -> (tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x16xf32>)
   %shape = "onnx.constant"() {value = dense<[2, 4, 2, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
   %q1 = "onnx.reshape"(%q, %shape) {allowzero = 0 : i64} : (tensor<2x4x16xf32>, tensor<4xi64>) -> tensor<2x4x2x8xf32>
   %k1 = "onnx.reshape"(%k, %shape) {allowzero = 0 : i64} : (tensor<2x4x16xf32>, tensor<4xi64>) -> tensor<2x4x2x8xf32>

@@ -42,7 +42,7 @@ func.func @gpt2_opset14_h4_d16(%ids: tensor<1x6xi64> {onnx.name = "input_ids"}) 
   %v24 = "onnx.mat_mul"(%v21, %c22) : (tensor<1x6x64xf32>, tensor<64x192xf32>) -> tensor<1x6x192xf32>
   %v25 = "onnx.add"(%v24, %c23) : (tensor<1x6x192xf32>, tensor<192xf32>) -> tensor<1x6x192xf32>
   %c26 = "onnx.constant"() {value = dense<64> : tensor<3xi64>} : () -> tensor<3xi64>
-  %v27:3 = "onnx.split"(%v25, %c26) {axis = 2 : i64} : (tensor<1x6x192xf32>, tensor<3xi64>) -> (tensor<1x6x64xf32>, tensor<1x6x64xf32>, tensor<1x6x64xf32>)
+  %v27:3 = "onnx.split"(%v25, %c26) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x6x192xf32>, tensor<3xi64>) -> (tensor<1x6x64xf32>, tensor<1x6x64xf32>, tensor<1x6x64xf32>)
   %c28 = "onnx.constant"() {value = dense<[1, 6, 4, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
   %v29 = "onnx.reshape"(%v27#0, %c28) {allowzero = 0 : i64} : (tensor<1x6x64xf32>, tensor<4xi64>) -> tensor<1x6x4x16xf32>
   %v30 = "onnx.reshape"(%v27#1, %c28) {allowzero = 0 : i64} : (tensor<1x6x64xf32>, tensor<4xi64>) -> tensor<1x6x4x16xf32>
@@ -123,7 +123,7 @@ func.func @gpt2_opset14_h4_d16(%ids: tensor<1x6xi64> {onnx.name = "input_ids"}) 
   %v105 = "onnx.mat_mul"(%v102, %c103) : (tensor<1x6x64xf32>, tensor<64x192xf32>) -> tensor<1x6x192xf32>
   %v106 = "onnx.add"(%v105, %c104) : (tensor<1x6x192xf32>, tensor<192xf32>) -> tensor<1x6x192xf32>
   %c107 = "onnx.constant"() {value = dense<64> : tensor<3xi64>} : () -> tensor<3xi64>
-  %v108:3 = "onnx.split"(%v106, %c107) {axis = 2 : i64} : (tensor<1x6x192xf32>, tensor<3xi64>) -> (tensor<1x6x64xf32>, tensor<1x6x64xf32>, tensor<1x6x64xf32>)
+  %v108:3 = "onnx.split"(%v106, %c107) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x6x192xf32>, tensor<3xi64>) -> (tensor<1x6x64xf32>, tensor<1x6x64xf32>, tensor<1x6x64xf32>)
   %c109 = "onnx.constant"() {value = dense<[1, 6, 4, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
   %v110 = "onnx.reshape"(%v108#0, %c109) {allowzero = 0 : i64} : (tensor<1x6x64xf32>, tensor<4xi64>) -> tensor<1x6x4x16xf32>
   %v111 = "onnx.reshape"(%v108#1, %c109) {allowzero = 0 : i64} : (tensor<1x6x64xf32>, tensor<4xi64>) -> tensor<1x6x4x16xf32>
@@ -204,7 +204,7 @@ func.func @gpt2_opset14_h4_d16(%ids: tensor<1x6xi64> {onnx.name = "input_ids"}) 
   %v186 = "onnx.mat_mul"(%v183, %c184) : (tensor<1x6x64xf32>, tensor<64x192xf32>) -> tensor<1x6x192xf32>
   %v187 = "onnx.add"(%v186, %c185) : (tensor<1x6x192xf32>, tensor<192xf32>) -> tensor<1x6x192xf32>
   %c188 = "onnx.constant"() {value = dense<64> : tensor<3xi64>} : () -> tensor<3xi64>
-  %v189:3 = "onnx.split"(%v187, %c188) {axis = 2 : i64} : (tensor<1x6x192xf32>, tensor<3xi64>) -> (tensor<1x6x64xf32>, tensor<1x6x64xf32>, tensor<1x6x64xf32>)
+  %v189:3 = "onnx.split"(%v187, %c188) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x6x192xf32>, tensor<3xi64>) -> (tensor<1x6x64xf32>, tensor<1x6x64xf32>, tensor<1x6x64xf32>)
   %c190 = "onnx.constant"() {value = dense<[1, 6, 4, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
   %v191 = "onnx.reshape"(%v189#0, %c190) {allowzero = 0 : i64} : (tensor<1x6x64xf32>, tensor<4xi64>) -> tensor<1x6x4x16xf32>
   %v192 = "onnx.reshape"(%v189#1, %c190) {allowzero = 0 : i64} : (tensor<1x6x64xf32>, tensor<4xi64>) -> tensor<1x6x4x16xf32>

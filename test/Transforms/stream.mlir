@@ -29,13 +29,13 @@ func.func @gpt2_opset17(%ids: tensor<1x4xi64> {onnx.name = "input_ids"}) -> (ten
   %v6 = "onnx.add"(%v3, %v5) : (tensor<1x4x16xf32>, tensor<1x4x16xf32>) -> tensor<1x4x16xf32>
   %c7 = "onnx.constant"() {value = dense<1.0> : tensor<16xf32>} : () -> tensor<16xf32>
   %c8 = "onnx.constant"() {value = dense<0.0> : tensor<16xf32>} : () -> tensor<16xf32>
-  %v9 = "onnx.layer_normalization"(%v6, %c7, %c8) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, stash_type = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>, resultSegmentSizes = array<i32: 1, 0, 0>} : (tensor<1x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
+  %v9 = "onnx.layer_normalization"(%v6, %c7, %c8) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, resultSegmentSizes = array<i32: 1, 0, 0>, stash_type = 1 : i64} : (tensor<1x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
   %c10 = "onnx.constant"() {value = dense<0.01> : tensor<16x48xf32>} : () -> tensor<16x48xf32>
   %c11 = "onnx.constant"() {value = dense<0.0> : tensor<48xf32>} : () -> tensor<48xf32>
   %v12 = "onnx.mat_mul"(%v9, %c10) : (tensor<1x4x16xf32>, tensor<16x48xf32>) -> tensor<1x4x48xf32>
   %v13 = "onnx.add"(%v12, %c11) : (tensor<1x4x48xf32>, tensor<48xf32>) -> tensor<1x4x48xf32>
   %c14 = "onnx.constant"() {value = dense<16> : tensor<3xi64>} : () -> tensor<3xi64>
-  %v15:3 = "onnx.split"(%v13, %c14) {axis = 2 : i64} : (tensor<1x4x48xf32>, tensor<3xi64>) -> (tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>)
+  %v15:3 = "onnx.split"(%v13, %c14) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x4x48xf32>, tensor<3xi64>) -> (tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>)
   %c16 = "onnx.constant"() {value = dense<[1, 4, 2, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
   %v17 = "onnx.reshape"(%v15#0, %c16) {allowzero = 0 : i64} : (tensor<1x4x16xf32>, tensor<4xi64>) -> tensor<1x4x2x8xf32>
   %v18 = "onnx.reshape"(%v15#1, %c16) {allowzero = 0 : i64} : (tensor<1x4x16xf32>, tensor<4xi64>) -> tensor<1x4x2x8xf32>
@@ -61,7 +61,7 @@ func.func @gpt2_opset17(%ids: tensor<1x4xi64> {onnx.name = "input_ids"}) -> (ten
   %v38 = "onnx.add"(%v6, %v37) : (tensor<1x4x16xf32>, tensor<1x4x16xf32>) -> tensor<1x4x16xf32>
   %c39 = "onnx.constant"() {value = dense<1.0> : tensor<16xf32>} : () -> tensor<16xf32>
   %c40 = "onnx.constant"() {value = dense<0.0> : tensor<16xf32>} : () -> tensor<16xf32>
-  %v41 = "onnx.layer_normalization"(%v38, %c39, %c40) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, stash_type = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>, resultSegmentSizes = array<i32: 1, 0, 0>} : (tensor<1x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
+  %v41 = "onnx.layer_normalization"(%v38, %c39, %c40) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, resultSegmentSizes = array<i32: 1, 0, 0>, stash_type = 1 : i64} : (tensor<1x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
   %c42 = "onnx.constant"() {value = dense<0.01> : tensor<16x64xf32>} : () -> tensor<16x64xf32>
   %c43 = "onnx.constant"() {value = dense<0.0> : tensor<64xf32>} : () -> tensor<64xf32>
   %v44 = "onnx.mat_mul"(%v41, %c42) : (tensor<1x4x16xf32>, tensor<16x64xf32>) -> tensor<1x4x64xf32>
@@ -86,13 +86,13 @@ func.func @gpt2_opset17(%ids: tensor<1x4xi64> {onnx.name = "input_ids"}) -> (ten
   %v63 = "onnx.add"(%v38, %v62) : (tensor<1x4x16xf32>, tensor<1x4x16xf32>) -> tensor<1x4x16xf32>
   %c64 = "onnx.constant"() {value = dense<1.0> : tensor<16xf32>} : () -> tensor<16xf32>
   %c65 = "onnx.constant"() {value = dense<0.0> : tensor<16xf32>} : () -> tensor<16xf32>
-  %v66 = "onnx.layer_normalization"(%v63, %c64, %c65) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, stash_type = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>, resultSegmentSizes = array<i32: 1, 0, 0>} : (tensor<1x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
+  %v66 = "onnx.layer_normalization"(%v63, %c64, %c65) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, resultSegmentSizes = array<i32: 1, 0, 0>, stash_type = 1 : i64} : (tensor<1x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
   %c67 = "onnx.constant"() {value = dense<0.01> : tensor<16x48xf32>} : () -> tensor<16x48xf32>
   %c68 = "onnx.constant"() {value = dense<0.0> : tensor<48xf32>} : () -> tensor<48xf32>
   %v69 = "onnx.mat_mul"(%v66, %c67) : (tensor<1x4x16xf32>, tensor<16x48xf32>) -> tensor<1x4x48xf32>
   %v70 = "onnx.add"(%v69, %c68) : (tensor<1x4x48xf32>, tensor<48xf32>) -> tensor<1x4x48xf32>
   %c71 = "onnx.constant"() {value = dense<16> : tensor<3xi64>} : () -> tensor<3xi64>
-  %v72:3 = "onnx.split"(%v70, %c71) {axis = 2 : i64} : (tensor<1x4x48xf32>, tensor<3xi64>) -> (tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>)
+  %v72:3 = "onnx.split"(%v70, %c71) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x4x48xf32>, tensor<3xi64>) -> (tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>)
   %c73 = "onnx.constant"() {value = dense<[1, 4, 2, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
   %v74 = "onnx.reshape"(%v72#0, %c73) {allowzero = 0 : i64} : (tensor<1x4x16xf32>, tensor<4xi64>) -> tensor<1x4x2x8xf32>
   %v75 = "onnx.reshape"(%v72#1, %c73) {allowzero = 0 : i64} : (tensor<1x4x16xf32>, tensor<4xi64>) -> tensor<1x4x2x8xf32>
@@ -118,7 +118,7 @@ func.func @gpt2_opset17(%ids: tensor<1x4xi64> {onnx.name = "input_ids"}) -> (ten
   %v95 = "onnx.add"(%v63, %v94) : (tensor<1x4x16xf32>, tensor<1x4x16xf32>) -> tensor<1x4x16xf32>
   %c96 = "onnx.constant"() {value = dense<1.0> : tensor<16xf32>} : () -> tensor<16xf32>
   %c97 = "onnx.constant"() {value = dense<0.0> : tensor<16xf32>} : () -> tensor<16xf32>
-  %v98 = "onnx.layer_normalization"(%v95, %c96, %c97) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, stash_type = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>, resultSegmentSizes = array<i32: 1, 0, 0>} : (tensor<1x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
+  %v98 = "onnx.layer_normalization"(%v95, %c96, %c97) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, resultSegmentSizes = array<i32: 1, 0, 0>, stash_type = 1 : i64} : (tensor<1x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
   %c99 = "onnx.constant"() {value = dense<0.01> : tensor<16x64xf32>} : () -> tensor<16x64xf32>
   %c100 = "onnx.constant"() {value = dense<0.0> : tensor<64xf32>} : () -> tensor<64xf32>
   %v101 = "onnx.mat_mul"(%v98, %c99) : (tensor<1x4x16xf32>, tensor<16x64xf32>) -> tensor<1x4x64xf32>
@@ -143,7 +143,7 @@ func.func @gpt2_opset17(%ids: tensor<1x4xi64> {onnx.name = "input_ids"}) -> (ten
   %v120 = "onnx.add"(%v95, %v119) : (tensor<1x4x16xf32>, tensor<1x4x16xf32>) -> tensor<1x4x16xf32>
   %c121 = "onnx.constant"() {value = dense<1.0> : tensor<16xf32>} : () -> tensor<16xf32>
   %c122 = "onnx.constant"() {value = dense<0.0> : tensor<16xf32>} : () -> tensor<16xf32>
-  %v123 = "onnx.layer_normalization"(%v120, %c121, %c122) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, stash_type = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>, resultSegmentSizes = array<i32: 1, 0, 0>} : (tensor<1x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
+  %v123 = "onnx.layer_normalization"(%v120, %c121, %c122) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, resultSegmentSizes = array<i32: 1, 0, 0>, stash_type = 1 : i64} : (tensor<1x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x16xf32>
   %c124 = "onnx.constant"() {value = dense<0.02> : tensor<16x32xf32>} : () -> tensor<16x32xf32>
   %v125 = "onnx.mat_mul"(%v123, %c124) : (tensor<1x4x16xf32>, tensor<16x32xf32>) -> tensor<1x4x32xf32>
   return %v125 : tensor<1x4x32xf32>
@@ -164,13 +164,13 @@ func.func @gpt2_d64_h12_b2(%ids: tensor<2x3xi64> {onnx.name = "input_ids"}) -> (
   %v6 = "onnx.add"(%v3, %v5) : (tensor<2x3x768xf32>, tensor<1x3x768xf32>) -> tensor<2x3x768xf32>
   %c7 = "onnx.constant"() {value = dense<1.0> : tensor<768xf32>} : () -> tensor<768xf32>
   %c8 = "onnx.constant"() {value = dense<0.0> : tensor<768xf32>} : () -> tensor<768xf32>
-  %v9 = "onnx.layer_normalization"(%v6, %c7, %c8) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, stash_type = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>, resultSegmentSizes = array<i32: 1, 0, 0>} : (tensor<2x3x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<2x3x768xf32>
+  %v9 = "onnx.layer_normalization"(%v6, %c7, %c8) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, resultSegmentSizes = array<i32: 1, 0, 0>, stash_type = 1 : i64} : (tensor<2x3x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<2x3x768xf32>
   %c10 = "onnx.constant"() {value = dense<0.01> : tensor<768x2304xf32>} : () -> tensor<768x2304xf32>
   %c11 = "onnx.constant"() {value = dense<0.0> : tensor<2304xf32>} : () -> tensor<2304xf32>
   %v12 = "onnx.mat_mul"(%v9, %c10) : (tensor<2x3x768xf32>, tensor<768x2304xf32>) -> tensor<2x3x2304xf32>
   %v13 = "onnx.add"(%v12, %c11) : (tensor<2x3x2304xf32>, tensor<2304xf32>) -> tensor<2x3x2304xf32>
   %c14 = "onnx.constant"() {value = dense<768> : tensor<3xi64>} : () -> tensor<3xi64>
-  %v15:3 = "onnx.split"(%v13, %c14) {axis = 2 : i64} : (tensor<2x3x2304xf32>, tensor<3xi64>) -> (tensor<2x3x768xf32>, tensor<2x3x768xf32>, tensor<2x3x768xf32>)
+  %v15:3 = "onnx.split"(%v13, %c14) {axis = 2 : i64, resultSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<2x3x2304xf32>, tensor<3xi64>) -> (tensor<2x3x768xf32>, tensor<2x3x768xf32>, tensor<2x3x768xf32>)
   %c16 = "onnx.constant"() {value = dense<[2, 3, 12, 64]> : tensor<4xi64>} : () -> tensor<4xi64>
   %v17 = "onnx.reshape"(%v15#0, %c16) {allowzero = 0 : i64} : (tensor<2x3x768xf32>, tensor<4xi64>) -> tensor<2x3x12x64xf32>
   %v18 = "onnx.reshape"(%v15#1, %c16) {allowzero = 0 : i64} : (tensor<2x3x768xf32>, tensor<4xi64>) -> tensor<2x3x12x64xf32>
@@ -196,7 +196,7 @@ func.func @gpt2_d64_h12_b2(%ids: tensor<2x3xi64> {onnx.name = "input_ids"}) -> (
   %v38 = "onnx.add"(%v6, %v37) : (tensor<2x3x768xf32>, tensor<2x3x768xf32>) -> tensor<2x3x768xf32>
   %c39 = "onnx.constant"() {value = dense<1.0> : tensor<768xf32>} : () -> tensor<768xf32>
   %c40 = "onnx.constant"() {value = dense<0.0> : tensor<768xf32>} : () -> tensor<768xf32>
-  %v41 = "onnx.layer_normalization"(%v38, %c39, %c40) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, stash_type = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>, resultSegmentSizes = array<i32: 1, 0, 0>} : (tensor<2x3x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<2x3x768xf32>
+  %v41 = "onnx.layer_normalization"(%v38, %c39, %c40) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, resultSegmentSizes = array<i32: 1, 0, 0>, stash_type = 1 : i64} : (tensor<2x3x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<2x3x768xf32>
   %c42 = "onnx.constant"() {value = dense<0.01> : tensor<768x3072xf32>} : () -> tensor<768x3072xf32>
   %c43 = "onnx.constant"() {value = dense<0.0> : tensor<3072xf32>} : () -> tensor<3072xf32>
   %v44 = "onnx.mat_mul"(%v41, %c42) : (tensor<2x3x768xf32>, tensor<768x3072xf32>) -> tensor<2x3x3072xf32>
@@ -221,7 +221,7 @@ func.func @gpt2_d64_h12_b2(%ids: tensor<2x3xi64> {onnx.name = "input_ids"}) -> (
   %v63 = "onnx.add"(%v38, %v62) : (tensor<2x3x768xf32>, tensor<2x3x768xf32>) -> tensor<2x3x768xf32>
   %c64 = "onnx.constant"() {value = dense<1.0> : tensor<768xf32>} : () -> tensor<768xf32>
   %c65 = "onnx.constant"() {value = dense<0.0> : tensor<768xf32>} : () -> tensor<768xf32>
-  %v66 = "onnx.layer_normalization"(%v63, %c64, %c65) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, stash_type = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>, resultSegmentSizes = array<i32: 1, 0, 0>} : (tensor<2x3x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<2x3x768xf32>
+  %v66 = "onnx.layer_normalization"(%v63, %c64, %c65) {axis = -1 : i64, epsilon = 9.99999974E-6 : f32, resultSegmentSizes = array<i32: 1, 0, 0>, stash_type = 1 : i64} : (tensor<2x3x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<2x3x768xf32>
   %c67 = "onnx.constant"() {value = dense<0.02> : tensor<768x32xf32>} : () -> tensor<768x32xf32>
   %v68 = "onnx.mat_mul"(%v66, %c67) : (tensor<2x3x768xf32>, tensor<768x32xf32>) -> tensor<2x3x32xf32>
   return %v68 : tensor<2x3x32xf32>

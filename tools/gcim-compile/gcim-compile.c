@@ -177,7 +177,11 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
                     double *start) {
   MlirModule module = gcimOnnxImportGetModule(import);
   static const char *const verify[] = {"gcim-verify"};
-  static const char *const fuse[] = {"gcim-fuse-attention", "gcim-stream", "gcim-verify"};
+  char fuseAttention[4200] = "gcim-fuse-attention";
+  if (options->hwPath) /* GainCellAttention nodes must match the hardware */
+    snprintf(fuseAttention, sizeof fuseAttention, "gcim-fuse-attention=hw=%s",
+             options->hwPath);
+  const char *const fuse[] = {fuseAttention, "gcim-stream", "gcim-verify"};
   if (!runPasses(ctx, module, verify, 1, options))
     return false;
   lap(options, start, "verify");

@@ -33,6 +33,34 @@ int64_t gcimTensorRank(MlirType type);
 /// Dimension `dim` of ranked tensor `type`, or -1 when dynamic. dim < rank (a bug otherwise).
 int64_t gcimTensorDim(MlirType type, int64_t dim);
 
+/// How many optional operands (results) stand for one variadic ONNX group in the onnx
+/// dialect (utils/gen-onnx-irdl.py, MAX_VARIADIC): Concat's inputs, Split's outputs, ...
+enum { GCIM_ONNX_MAX_VARIADIC = 32 };
+
+/// The attribute `name` ("operandSegmentSizes" or "resultSegmentSizes") with one size per
+/// operand (result) group, as the importer writes it on ops with several optional or
+/// variadic groups.
+MlirNamedAttribute gcimSegmentSizesAttr(MlirContext ctx, const char *name,
+                                        const int32_t *sizes, intptr_t groups);
+
+/// The segment sizes of an op whose only groups are one variadic ONNX group holding
+/// `count` values (Concat's operands, Split's results): the first `count` of its
+/// GCIM_ONNX_MAX_VARIADIC optional groups hold one value each.
+MlirNamedAttribute gcimVariadicSegmentsAttr(MlirContext ctx, const char *name,
+                                            intptr_t count);
+
+/// The number of values of `op`'s operand group `group` (0 when the op has no such group),
+/// from operandSegmentSizes, or one group per operand when the op has none.
+intptr_t gcimOpOperandGroupSize(MlirOperation op, intptr_t group);
+
+/// The first operand of group `group` (null when the group is empty): operand i is not
+/// group i when segments are present.
+MlirValue gcimOpGroupOperand(MlirOperation op, intptr_t group);
+
+/// As gcimOpOperandGroupSize and gcimOpGroupOperand, for results (resultSegmentSizes).
+intptr_t gcimOpResultGroupSize(MlirOperation op, intptr_t group);
+MlirValue gcimOpGroupResult(MlirOperation op, intptr_t group);
+
 #ifdef __cplusplus
 }
 #endif

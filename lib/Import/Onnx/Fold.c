@@ -3,7 +3,10 @@
  * torch's exporter writes dynamic shapes as subgraphs (Shape, Gather, Unsqueeze, Concat,
  * Range, ConstantOfShape, Trilu, Where, ...). Once the input shapes are static, every such
  * value is known; a hook here computes it (up to GCIM_FOLD_LIMIT elements) so that the
- * node becomes an `onnx.constant` at its first use, and dead shape code disappears.
+ * node becomes an `onnx.constant` at its first use, and dead shape code disappears. The
+ * same goes for arithmetic on known values (Add, Sub, Mul, Div, Pow, Sqrt, Cast, ...), such
+ * as torch's attention divisor Add(ConstantOfShape([]) = 0, Pow(D, 0.5)); float weights
+ * are never known (knownConst), so only small constants and shape-derived values fold.
  * A hook returns false, without a diagnostic, when it cannot fold. */
 #include "Importer.h"
 
@@ -95,11 +98,11 @@ static void nextIndex(const TypeInfo *t, int64_t *index) {
   }
 }
 
-typedef enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_SQRT, OP_NEG, OP_ABS, OP_WHERE, OP_EQUAL,
+typedef enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_SQRT, OP_NEG, OP_ABS, OP_WHERE, OP_EQUAL,
                OP_LESS, OP_GREATER, OP_NOT, OP_AND, OP_OR, OP_MIN, OP_MAX, OP_NONE } FoldOp;
 
 static FoldOp foldOpOf(const char *name) {
-  static const char *names[] = {"add", "sub", "mul", "div", "sqrt", "neg", "abs", "where",
+  static const char *names[] = {"add", "sub", "mul", "div", "pow", "sqrt", "neg", "abs", "where",
                                 "equal", "less", "greater", "not", "and", "or", "min",
                                 "max"};
   for (int i = 0; i < OP_NONE; ++i)
@@ -121,6 +124,14 @@ static bool apply(FoldOp op, bool isFloat, double fa, double fb, int64_t ia, int
     *f = fa / fb;
     *n = isFloat ? 0 : ia / ib;
     return true;
+  case OP_POW: { /* the exponent may be of another type than the base (fb, ib both set) */
+    *f = pow(fa, fb);
+    double p = pow((double)ia, fb);
+    if (!isFloat && (!isfinite(p) || fabs(p) >= 9.2e18))
+      return false;
+    *n = isFloat ? 0 : (int64_t)p;
+    return true;
+  }
   case OP_SQRT: *f = sqrt(fa); return isFloat;
   case OP_NEG: *f = -fa; *n = (int64_t)(0 - (uint64_t)ia); return true;
   case OP_ABS: *f = fabs(fa); *n = ia < 0 ? (int64_t)(0 - (uint64_t)ia) : ia; return true;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MIN_OPSET = 13, MAX_OPSET = 23, MIN_IR = 3, MAX_IR = 10 };
+enum { MIN_OPSET = 13, MAX_OPSET = 23, MIN_IR = 3, MAX_IR = 11 };
 
 static bool checkVersions(Importer *im) {
   const Onnx__ModelProto *model = im->model->proto;

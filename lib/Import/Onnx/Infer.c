@@ -362,7 +362,7 @@ const OpHooks gcimOpHooks[] = {
     {"onnx.sub", inferBinary, foldElementwise},
     {"onnx.mul", inferBinary, foldElementwise},
     {"onnx.div", inferBinary, foldElementwise},
-    {"onnx.pow", inferPow, NULL},
+    {"onnx.pow", inferPow, foldElementwise},
     {"onnx.sqrt", requireFloat, foldElementwise},
     {"onnx.reciprocal", requireFloat, NULL},
     {"onnx.neg", sameAsInput, foldElementwise},

@@ -3,6 +3,8 @@
 #define _XOPEN_SOURCE 700
 #include "Importer.h"
 
+#include "gcim/Support/IRHelpers.h"
+
 #include "mlir-c/BuiltinAttributes.h"
 
 #include <assert.h>
@@ -129,12 +131,6 @@ static bool matchResults(Importer *im, NodeInfo *node, int32_t *segments,
   return true;
 }
 
-static MlirNamedAttribute segmentAttr(Importer *im, const char *name,
-                                      const int32_t *segments, size_t count) {
-  return mlirNamedAttributeGet(mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString(name)),
-                               mlirDenseI32ArrayGet(im->ctx, (intptr_t)count, segments));
-}
-
 static bool buildOp(Importer *im, NodeInfo *node) {
   int32_t inSeg[MAX_GROUPS], outSeg[MAX_GROUPS];
   size_t inGroups, outGroups;
@@ -149,7 +145,8 @@ static bool buildOp(Importer *im, NodeInfo *node) {
     return false;
   }
   if (inNeed)
-    attrs[attrCount++] = segmentAttr(im, "operandSegmentSizes", inSeg, inGroups);
+    attrs[attrCount++] = gcimSegmentSizesAttr(im->ctx, "operandSegmentSizes", inSeg,
+                                                 (intptr_t)inGroups);
   MlirOperationState state =
       mlirOperationStateGet(mlirStringRefCreateFromCString(node->schema->opName), im->loc);
   for (size_t i = 0; i < node->inputCount; ++i) {
@@ -169,7 +166,8 @@ static bool buildOp(Importer *im, NodeInfo *node) {
     mlirOperationStateAddResults(&state, 1, &type);
   }
   if (outNeed) {
-    MlirNamedAttribute seg = segmentAttr(im, "resultSegmentSizes", outSeg, outGroups);
+    MlirNamedAttribute seg = gcimSegmentSizesAttr(im->ctx, "resultSegmentSizes", outSeg,
+                                                  (intptr_t)outGroups);
     mlirOperationStateAddAttributes(&state, 1, &seg);
   }
   mlirOperationStateAddAttributes(&state, (intptr_t)attrCount, attrs);

@@ -40,8 +40,8 @@ bool emitTranspose(EmitState *state, MlirOperation op) {
 bool emitConcat(EmitState *state, MlirOperation op) {
   intptr_t count = mlirOperationGetNumOperands(op);
   ValueInfo *y = emitResult(state, op, 0);
-  int64_t axis;
-  emitAttrInt(op, "axis", 0, &axis);
+  int64_t axis; /* gcim.cache_append is a Concat along the tokens axis */
+  emitAttrInt(op, "axis", gcimOpIsA(op, "gcim.cache_append") ? 2 : 0, &axis);
   int64_t axisIndex = axis < 0 ? axis + y->rank : axis;
   int64_t sizes[256];
   if (count > 256)

@@ -137,6 +137,34 @@ def shape_folding():
 
 
 @case
+def arithmetic_folding():
+    """torch's attention divisor and other arithmetic on known values: Add(ConstantOfShape(
+    []) = 0, Pow(D, 0.5)) with D from Shape(v)[-1] through Cast, Sqrt, Sub, Mul, Div of
+    small constants, integer Pow; and a Pow of a runtime value, which stays."""
+    nodes = [N("Shape", ["v"], ["vshape"], name="shape"),
+             N("Gather", ["vshape", "last"], ["d"], name="gather", axis=0),
+             N("Cast", ["d"], ["df"], name="cast", to=T.FLOAT),
+             N("Pow", ["df", "half"], ["sqrt_d"], name="pow"),
+             N("ConstantOfShape", ["empty"], ["zero"], name="cos",
+               value=h.make_tensor("v", T.FLOAT, [1], [0.0])),
+             N("Add", ["zero", "sqrt_d"], ["divisor"], name="add"),
+             N("Div", ["v", "divisor"], ["scaled"], name="div"),
+             N("Sqrt", ["four"], ["two"], name="sqrt"),
+             N("Sub", ["two", "quarter"], ["c1"], name="sub"),
+             N("Mul", ["c1", "pair"], ["c2"], name="mul"),
+             N("Div", ["c2", "two"], ["c3"], name="div-const"),
+             N("Mul", ["v", "c3"], ["y2"], name="use"),
+             N("Pow", ["three", "two_i"], ["nine"], name="pow-int"),
+             N("Pow", ["v", "half"], ["y3"], name="pow-runtime")]
+    inits = [arr("last", [], np.int64, -1), arr("half", [], np.float32, 0.5),
+             arr("empty", [0], np.int64, []), arr("four", [], np.float32, 4.0),
+             arr("quarter", [], np.float32, 0.25), arr("pair", [2, 1, 1], np.float32, [1.0, -2.0]),
+             arr("three", [], np.int64, 3), arr("two_i", [], np.int64, 2)]
+    return model(nodes, [vi("v", shape=[1, 2, 4, 16])],
+                 [vi("scaled"), vi("y2"), vi("nine", T.INT64), vi("y3")], inits)
+
+
+@case
 def attention():
     q, k, v = (vi(n, shape=[1, 2, 4, 8]) for n in "qkv")
     nodes = [N("Attention", ["q", "k", "v"], ["y"], name="attn23", is_causal=1),
@@ -221,7 +249,9 @@ bad("duplicate-definition", [N("Relu", ["x"], ["y"], name="r1"),
                              N("Neg", ["x"], ["y"], name="r2")], X2, [vi("y")])
 bad("duplicate-input", [N("Relu", ["x"], ["y"], name="r1")], X2 + X2, [vi("y")])
 bad("opset-12", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], opset=12)
-bad("ir-11", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], ir=11)
+bad("ir-12", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], ir=12)
+# Not bad: IR 11 (ONNX 1.17, opset 23's IR version) adds data types only.
+bad("ir-11", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], opset=23, ir=11)
 bad("rank-5-matmul", [N("MatMul", ["a", "a"], ["y"], name="attn/qk")],
     [vi("a", shape=[1, 1, 1, 2, 2])], [vi("y")])
 bad("missing-attribute", [N("Cast", ["x"], ["y"], name="cast")], X2, [vi("y")])

@@ -14,6 +14,10 @@ import argparse
 def t(shape, el="f32"):
     return "tensor<" + "x".join(str(s) for s in shape) + ("x" if shape else "") + el + ">"
 
+def segments(n, groups=32):
+    """The segment sizes the importer writes for n values of a 32-way variadic group."""
+    return "array<i32: " + ", ".join(["1"] * n + ["0"] * (groups - n)) + ">"
+
 class W:
     def __init__(s): s.lines = []; s.n = 0
     def v(s, base="v"):
@@ -28,7 +32,7 @@ class W:
 def layernorm(w, x, shape, C, opset):
     g = w.const("1.0", [C]); b = w.const("0.0", [C])
     if opset >= 17:
-        return w.op("layer_normalization", [x, g, b], [t(shape), t([C]), t([C])], t(shape), "axis = -1 : i64, epsilon = 9.99999974E-6 : f32, stash_type = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 1>, resultSegmentSizes = array<i32: 1, 0, 0>")
+        return w.op("layer_normalization", [x, g, b], [t(shape), t([C]), t([C])], t(shape), "axis = -1 : i64, epsilon = 9.99999974E-6 : f32, resultSegmentSizes = array<i32: 1, 0, 0>, stash_type = 1 : i64")
     ax = w.const("-1", [1], "i64")
     red = shape[:-1] + [1]
     m = w.op("reduce_mean", [x, ax], [t(shape), t([1], "i64")], t(red), "keepdims = 1 : i64, noop_with_empty_axes = 0 : i64")
@@ -57,7 +61,7 @@ def attention(w, x, B, T, H, D):
     C = H * D
     qkv, qs = linear(w, x, [B, T, C], C, 3 * C)
     sz = w.const(str(C), [3], "i64")
-    r = w.v(); w.lines.append(f'  {r}:3 = "onnx.split"({qkv}, {sz}) {{axis = 2 : i64}} : ({t(qs)}, {t([3],"i64")}) -> ({t([B,T,C])}, {t([B,T,C])}, {t([B,T,C])})')
+    r = w.v(); w.lines.append(f'  {r}:3 = "onnx.split"({qkv}, {sz}) {{axis = 2 : i64, resultSegmentSizes = {segments(3)}}} : ({t(qs)}, {t([3],"i64")}) -> ({t([B,T,C])}, {t([B,T,C])}, {t([B,T,C])})')
     shp = w.const(f"[{B}, {T}, {H}, {D}]", [4], "i64")
     parts = []
     for i in range(3):
