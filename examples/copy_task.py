@@ -128,6 +128,15 @@ def export(model, path, description):
     for node in proto.graph.node:
         for i, name in enumerate(node.input):
             node.input[i] = renames.get(name, name)
+    # The exporter shares equal constants (say, untrained scales of several layers) through
+    # Identity nodes: make each an initializer of its own, named after its parameter.
+    inits = {init.name: init for init in proto.graph.initializer}
+    for node in [n for n in proto.graph.node if n.op_type == "Identity"]:
+        if node.input[0] in inits:
+            copy = proto.graph.initializer.add()
+            copy.CopyFrom(inits[node.input[0]])
+            copy.name = node.output[0]
+            proto.graph.node.remove(node)
     proto.producer_name = f"gcim examples/copy_task.py (torch {torch.__version__})"
     proto.doc_string = description
     gaincell = [m for m in model.modules() if isinstance(m, GainCellAttention)]
@@ -155,6 +164,6 @@ def load_onnx(path):
         name, array = init.name[6:], onnx.numpy_helper.to_array(init)
         if name.endswith("_T"):
             name, array = name[:-2], array.T
-        state[name] = torch.from_numpy(np.ascontiguousarray(array))
+        state[name] = torch.from_numpy(np.array(array))
     model.load_state_dict(state, strict=True)
     return model.eval()
