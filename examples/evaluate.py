@@ -69,9 +69,9 @@ def print_stats(totals, runs, tokens):
     print(f"  energy {energy / 1e3:.1f} nJ ({parts}); per sequence {energy / runs / 1e3:.2f} nJ, "
           f"per head-step {energy / max(1, totals.get('tokens', 1)) / 1e3:.3f} nJ")
     latency = totals.get("latency_ns", 0.0)
-    print(f"  latency {latency / runs / 1e3:.2f} us of attention per sequence "
-          f"({latency / runs / tokens:.1f} ns per token)")
-
+    print(f"  latency {latency / runs / 1e3:.2f} us per sequence summed over heads "
+          f"({latency / max(1, totals.get('tokens', 1)):.1f} ns per head-step; the hardware "
+          f"runs a layer's heads in parallel)")
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
