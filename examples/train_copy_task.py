@@ -70,7 +70,8 @@ def main(argv=None):
     log = lambda s: print(s, flush=True)  # noqa: E731
     begin = time.time()
 
-    eval_ids, eval_labels = ct.make_batch(args.eval, torch.Generator().manual_seed(10_000 + args.seed))
+    eval_ids, eval_labels = ct.make_batch(args.eval,
+                                          torch.Generator().manual_seed(10_000 + args.seed))
     calib_ids, _ = ct.make_batch(32, torch.Generator().manual_seed(20_000 + args.seed))
     data = torch.Generator().manual_seed(args.seed)
     acc = lambda m: ct.accuracy(ct.logits_of(m, eval_ids), eval_labels)  # noqa: E731
@@ -80,6 +81,11 @@ def main(argv=None):
     times["digital"] = train(digital, args.digital_steps, 3e-3, data, args.batch, log, "digital")
     results["digital"] = acc(digital)
     log(f"digital (softmax) accuracy {results['digital']:.4f}")
+
+    # The paper's failure case: the softmax model's weights straight on the nonlinear cell.
+    results["nonlinear_from_digital"] = acc(ct.gaincell_model(digital, cell="nonlinear"))
+    log(f"digital weights on nonlinear gain cells, no adaptation or training: "
+        f"{results['nonlinear_from_digital']:.4f}")
 
     linear = ct.gaincell_model(digital, cell="linear")
     results["linear_mapped"] = acc(linear)
