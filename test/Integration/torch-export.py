@@ -106,9 +106,12 @@ def check_model(check, tmp):
     path = os.path.join(tmp, "gpt.onnx")
     copy_task.export(model, path, "random weights")
     ir = emit_gcim(path)
-    check.expect("GPT-style model: two gain-cell gcim.attention, no softmax left",
-                 ir.count('kind = "gaincell"') == 2 and "onnx.Softmax" not in ir
-                 and "onnx.GainCellAttention" not in ir)
+    # gcim-stream adds the step function, with one gcim.attention_step per attention.
+    check.expect("GPT-style model: two gain-cell gcim.attention (and two attention steps), "
+                 "no softmax left",
+                 ir.count('"gcim.attention"(') == 2 and ir.count('"gcim.attention_step"(') == 2
+                 and ir.count('kind = "gaincell"') == 4 and "onnx.softmax" not in ir
+                 and "onnx.gcim_gain_cell_attention" not in ir)
     rebuilt = copy_task.load_onnx(path)
     ids, _ = copy_task.make_batch(2, torch.Generator().manual_seed(5))
     ref = copy_task.logits_of(model, ids).numpy()
