@@ -20,7 +20,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from codegenharness import build, compile_model, read_tree, run_program  # noqa: E402
+from codegenharness import STRICT_CFLAGS, build, compile_model, read_tree, run_program  # noqa: E402
 from ortharness import Checker, run_ort  # noqa: E402
 
 from gcim_models.export import ExportOptions, export_model, save_model  # noqa: E402
@@ -40,6 +40,8 @@ def main():
     parser.add_argument("--past", type=int, default=None)
     parser.add_argument("--dynamic", action="store_true")
     parser.add_argument("--cc", default="cc")
+    parser.add_argument("--sanitize", action="store_true",
+                        help="build the generated C with -fsanitize=address,undefined")
     args = parser.parse_args()
 
     config = GPT2Config(layers=args.layers, heads=args.heads, head_dim=args.head_dim,
@@ -69,7 +71,11 @@ def main():
         compile_model(model_path, out2, *flags)
         check.expect("compiling twice gives byte-identical files",
                      read_tree(out1) == read_tree(out2))
-        build(out1, cc=args.cc)
+        if args.sanitize:
+            flags = "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
+            build(out1, cc=args.cc, cflags=STRICT_CFLAGS + " " + flags, ldflags=flags)
+        else:
+            build(out1, cc=args.cc)
         got = run_program(out1, "model", inputs)
         again = run_program(out1, "model", inputs)
         check.expect("two runs give identical outputs",

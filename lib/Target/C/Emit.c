@@ -303,7 +303,8 @@ static bool emitFunction(EmitState *state, MlirOperation func, const char *value
   state->func = func;
   snprintf(state->valuePrefix, sizeof state->valuePrefix, "%s", valuePrefix);
   state->valueCount = state->inputCount = state->outputCount = 0;
-  memset(state->slots, 0, state->slotCount * sizeof *state->slots);
+  if (state->slots)
+    memset(state->slots, 0, state->slotCount * sizeof *state->slots);
   free(state->outputs);
   state->outputs = NULL;
   state->arenaBytes = 0;
