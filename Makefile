@@ -39,7 +39,7 @@ check: build build-sanitized
 # The ONNX importer's libFuzzer target (clang, ASan + UBSan) for FUZZ_SECONDS on the seed
 # corpus and the bad-model corpus; new inputs go to $(FUZZ_BUILD)/corpus, not the tree.
 fuzz: deps
-	@if [ ! -x $(CLANG) ]; then echo "fuzz: $(CLANG) not found, skipped"; exit 0; fi; \
+	@if [ ! -x $(CLANG) ]; then echo "fuzz: $(CLANG) not found (make deps installs clang-22)"; exit 1; fi; \
 	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_FLAGS) -DCMAKE_C_COMPILER=$(CLANG) \
 	  -DCMAKE_CXX_COMPILER=$(CLANG)++ -DGCIM_FUZZ=ON -DGCIM_SANITIZE=ON >/dev/null && \
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target gcim-import-fuzzer && \
