@@ -29,12 +29,12 @@ build-sanitized: deps
 	cmake -S . -B $(SAN_BUILD) $(CMAKE_FLAGS) -DGCIM_SANITIZE=ON >/dev/null
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 
-# Every test of the normal build, then the unit and lit tests of the sanitized build,
-# then the importer's fuzzer for a bounded time.
+# The importer's fuzzer for a bounded time, every test of the normal build, then the unit
+# and lit tests of the sanitized build (ctest's summary closes the output).
 check: build build-sanitized
+	$(MAKE) fuzz
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|lit'
-	$(MAKE) fuzz
 
 # The ONNX importer's libFuzzer target (clang, ASan + UBSan) for FUZZ_SECONDS on the seed
 # corpus and the bad-model corpus; new inputs go to $(FUZZ_BUILD)/corpus, not the tree.
