@@ -160,17 +160,14 @@ failed:
 }
 
 /* C is generated from the graph level; the report comes from a copy mapped to tiles. */
-static bool reportAndEmitC(MlirContext ctx, MlirModule module, const Options *options,
-                           GcimOnnxImport *import) {
-  if (options->reportPath || options->verbose) {
-    MlirModule tiles =
-        mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
-    bool ok = mapToTiles(ctx, tiles, options) && writeReport(options, tiles);
-    mlirModuleDestroy(tiles);
-    if (!ok)
-      return false;
-  }
-  return emitC(options, module, import);
+static bool reportFromTiles(MlirContext ctx, MlirModule module, const Options *options) {
+  if (!options->reportPath && !options->verbose)
+    return true;
+  MlirModule tiles =
+      mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
+  bool ok = mapToTiles(ctx, tiles, options) && writeReport(options, tiles);
+  mlirModuleDestroy(tiles);
+  return ok;
 }
 
 static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *options,
@@ -192,8 +189,16 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
   lap(options, start, "fuse");
   if (options->emit == EMIT_GCIM)
     return printModule(options, module);
-  if (options->emit == EMIT_C)
-    return reportAndEmitC(ctx, module, options, import);
+  static const char *const lower[] = {"gcim-lower-runtime"};
+  if (options->emit == EMIT_RUNTIME || options->emit == EMIT_C) {
+    /* The report comes from the graph level, before the buffers are placed. */
+    if (options->emit == EMIT_C && !reportFromTiles(ctx, module, options))
+      return false;
+    if (!runPasses(ctx, module, lower, 1, options))
+      return false;
+    return options->emit == EMIT_C ? emitC(options, module, import)
+                                   : printModule(options, module);
+  }
   return mapToTiles(ctx, module, options) && writeReport(options, module) &&
          printModule(options, module);
 }

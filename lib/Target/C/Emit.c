@@ -1,9 +1,10 @@
 /* Emit.c: the C emitter's driver: values, weights, arena plan and one statement per op.
  *
- * Assumes one func.func @main whose tensors all have static shapes. Every op result gets an
- * arena slot (first fit, freed after its last use, never overlapping the op's operands);
- * onnx.constant values go into the weights blob; graph inputs are parameters of
- * PREFIX_run, graph outputs are copied into the caller's buffers at the end. */
+ * Assumes one func.func @main (and its step function, if gcim-stream made one) whose tensors
+ * all have static shapes and whose op results carry the arena offsets of
+ * gcim-lower-runtime. onnx.constant values go into the weights; graph inputs are
+ * parameters of PREFIX_run (PREFIX_step), graph outputs are copied into the caller's
+ * buffers at the end. */
 #include "Emitter.h"
 
 #include "gcim/Support/Diagnostics.h"
@@ -106,58 +107,9 @@ static bool emitConstant(EmitState *state, MlirOperation op) {
   return ok;
 }
 
-/* Arena slots: a first-fit free list over [0, arenaBytes). */
-typedef struct FreeBlock {
-  uint64_t offset, size;
-} FreeBlock;
-
-typedef struct ArenaPlan {
-  FreeBlock *blocks;
-  size_t count, capacity;
-} ArenaPlan;
-
-static uint64_t arenaAllocate(EmitState *state, ArenaPlan *plan, uint64_t bytes) {
-  bytes = alignUp(bytes ? bytes : 1);
-  for (size_t i = 0; i < plan->count; ++i) {
-    if (plan->blocks[i].size < bytes)
-      continue;
-    uint64_t offset = plan->blocks[i].offset;
-    plan->blocks[i].offset += bytes;
-    plan->blocks[i].size -= bytes;
-    return offset;
-  }
-  uint64_t offset = state->arenaBytes;
-  state->arenaBytes += bytes;
-  return offset;
-}
-
-static void arenaFree(ArenaPlan *plan, uint64_t offset, uint64_t bytes) {
-  bytes = alignUp(bytes ? bytes : 1);
-  for (size_t i = 0; i < plan->count; ++i) { /* merge with a neighbour when possible */
-    if (plan->blocks[i].offset + plan->blocks[i].size == offset) {
-      plan->blocks[i].size += bytes;
-      return;
-    }
-    if (offset + bytes == plan->blocks[i].offset) {
-      plan->blocks[i].offset = offset;
-      plan->blocks[i].size += bytes;
-      return;
-    }
-  }
-  if (plan->count == plan->capacity) {
-    size_t capacity = plan->capacity ? plan->capacity * 2 : 64;
-    FreeBlock *blocks = realloc(plan->blocks, capacity * sizeof *blocks);
-    if (!blocks)
-      return; /* the block is simply not reused */
-    plan->blocks = blocks;
-    plan->capacity = capacity;
-  }
-  plan->blocks[plan->count++] = (FreeBlock){offset, bytes};
-}
-
 static bool isOp(MlirOperation op, const char *name) { return gcimOpIsA(op, name); }
 
-/* First pass: every value with its type and storage, and the index of its last use. */
+/* First pass: every value with its type and storage. */
 static bool collectValues(EmitState *state, MlirBlock body) {
   for (intptr_t i = 0; i < mlirBlockGetNumArguments(body); ++i) {
     MlirValue arg = mlirBlockGetArgument(body, i);
@@ -166,18 +118,10 @@ static bool collectValues(EmitState *state, MlirBlock body) {
                                    mlirOperationGetLocation(state->func), info))
       return false;
     info->index = (int)i;
-    info->lastUse = INT64_MAX;
     state->inputCount++;
   }
-  int64_t index = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op), ++index) {
-    bool isReturn = isOp(op, "func.return");
-    for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
-      ValueInfo *info = emitLookup(state, mlirOperationGetOperand(op, i));
-      if (info)
-        info->lastUse = isReturn ? INT64_MAX : index;
-    }
+       op = mlirOperationGetNextInBlock(op)) {
     ValueStorage storage = isOp(op, "onnx.constant") ? STORAGE_WEIGHT : STORAGE_ARENA;
     for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
       MlirValue result = mlirOperationGetResult(op, i);
@@ -185,7 +129,6 @@ static bool collectValues(EmitState *state, MlirBlock body) {
       if (!info ||
           !emitDescribeType(state, mlirValueGetType(result), mlirOperationGetLocation(op), info))
         return false;
-      info->lastUse = -1;
     }
   }
   return true;
@@ -203,22 +146,18 @@ static void writeShapeTables(EmitState *state) {
   }
 }
 
-static void releaseDeadOperands(EmitState *state, ArenaPlan *plan, MlirOperation op,
-                                int64_t index) {
-  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
-    ValueInfo *info = emitLookup(state, mlirOperationGetOperand(op, i));
-    if (info && info->storage == STORAGE_ARENA && info->lastUse == index && !info->freed) {
-      info->freed = true;
-      arenaFree(plan, info->offset, info->bytes);
-    }
-  }
-  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
-    ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
-    if (info->lastUse < 0 && !info->freed) { /* an unused result (ONNX optional output) */
-      info->freed = true;
-      arenaFree(plan, info->offset, info->bytes);
-    }
-  }
+/* The arena offsets gcim-lower-runtime gave the op's results. */
+static bool readOffsets(EmitState *state, MlirOperation op) {
+  MlirAttribute offsets = mlirOperationGetAttributeByName(
+      op, mlirStringRefCreateFromCString("gcim.arena_offsets"));
+  intptr_t results = mlirOperationGetNumResults(op);
+  if (mlirAttributeIsNull(offsets) || !mlirAttributeIsADenseI64Array(offsets) ||
+      mlirDenseArrayGetNumElements(offsets) != results)
+    return emitUnsupported(state, op, "it has no arena offsets (run gcim-lower-runtime)");
+  for (intptr_t i = 0; i < results; ++i)
+    emitLookup(state, mlirOperationGetResult(op, i))->offset =
+        (uint64_t)mlirDenseI64ArrayGetElement(offsets, i);
+  return true;
 }
 
 /* The graph outputs, copied into the caller's buffers at the end of PREFIX_run. */
@@ -236,13 +175,11 @@ static bool recordOutputs(EmitState *state, MlirOperation returnOp) {
   return true;
 }
 
-/* Second pass: weights, arena slots and one statement per op. */
+/* Second pass: weights and one statement per op. */
 static bool emitBody(EmitState *state, MlirBlock body) {
-  ArenaPlan plan = {0};
-  int64_t index = 0;
   bool ok = true;
   for (MlirOperation op = mlirBlockGetFirstOperation(body); ok && !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op), ++index) {
+       op = mlirOperationGetNextInBlock(op)) {
     if (isOp(op, "func.return")) {
       ok = recordOutputs(state, op);
       continue;
@@ -257,15 +194,9 @@ static bool emitBody(EmitState *state, MlirBlock body) {
       ok = false;
       break;
     }
-    for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
-      ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
-      info->offset = arenaAllocate(state, &plan, info->bytes);
-    }
     emitComment(state, op);
-    ok = emitFn(state, op);
-    releaseDeadOperands(state, &plan, op, index);
+    ok = readOffsets(state, op) && emitFn(state, op);
   }
-  free(plan.blocks);
   return ok && !state->failed;
 }
 
@@ -307,7 +238,6 @@ static bool emitFunction(EmitState *state, MlirOperation func, const char *value
     memset(state->slots, 0, state->slotCount * sizeof *state->slots);
   free(state->outputs);
   state->outputs = NULL;
-  state->arenaBytes = 0;
   state->body = tmpfile();
   EmittedFunction *fn = &state->functions[state->functionCount++];
   fn->body = state->body;
@@ -321,8 +251,10 @@ static bool emitFunction(EmitState *state, MlirOperation func, const char *value
   for (size_t i = 0; i < state->outputCount; ++i)
     emitDims(state, state->outputs[i], dims);
   writeShapeTables(state);
-  if (state->arenaBytes > state->arenaMax)
-    state->arenaMax = state->arenaBytes;
+  int64_t arenaBytes = 0;
+  gcimOpGetIntAttr(func, "gcim.arena_bytes", &arenaBytes);
+  if ((uint64_t)arenaBytes > state->arenaMax)
+    state->arenaMax = (uint64_t)arenaBytes;
   return snapshotFunction(state, fn);
 }
 
