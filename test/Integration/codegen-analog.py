@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """codegen-analog.py: e2e test of analog attention in the generated C: ai.gcim
-GainCellAttention models (and fused softmax attention under --attention=analog) compiled
+GainCellAttention models, and softmax attention as torch exports it mapped onto the gain
+cells under --attention=analog (the default; its scale becomes a_q), compiled
 with gcim-compile, built, run, and compared with the independent numpy model of the
 hardware (python/gcim_reference, written from hardware-model.md).
 
@@ -52,7 +53,11 @@ def check_form(check, tmp, form, heads, seq, head_dim):
     proto = onnx.load(model_path)
     scales = [numpy_helper.to_array(t) for t in proto.graph.initializer
               if list(t.dims) == [heads, 8]]
-    scales = scales[0] if scales else np.tile(DEFAULT_SCALES, (heads, 1)).astype(np.float32)
+    if not scales:  # the hardware's defaults, a_q = the attention's scale (map-attention)
+        scales = [np.tile(DEFAULT_SCALES, (heads, 1)).astype(np.float32)]
+        if form == "torch-softmax":
+            scales[0][:, 0] = np.float32(1.0 / np.sqrt(head_dim))
+    scales = scales[0]
     linear = form.endswith("linear")
     flags = ["--hw", linear_hw(tmp)] if linear else []
     out = os.path.join(tmp, f"out-{form}")
@@ -82,7 +87,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="gcim-analog-") as tmp:
         for form, heads, seq, head_dim in [("gcim-gaincell", 2, 8, 64),
                                            ("gcim-gaincell", 3, 70, 32),
-                                           ("gcim-gaincell", 1, 20, 128)]:
+                                           ("gcim-gaincell", 1, 20, 128),
+                                           ("torch-softmax", 2, 12, 32)]:
             check_form(check, tmp, form, heads, seq, head_dim)
     return check.finish(os.path.basename(__file__))
 

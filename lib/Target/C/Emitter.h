@@ -43,7 +43,8 @@ typedef struct SimHeadGroup {
   int64_t first, count; /* indices into the state's head array */
   int64_t headDim, window;
   int64_t headsPerScalers; /* heads of the scalers table: head i uses row i % this */
-  bool hasScalers;      /* else the default scalers */
+  bool hasScalers;      /* else the default scalers with a_q = queryScale */
+  double queryScale;    /* the attention's `scale`, as gcim-map-attention folds it */
   uint64_t scalerOffset; /* of the (heads, 8) float scalers in the weights blob */
 } SimHeadGroup;
 
@@ -145,9 +146,10 @@ bool emitAttrInt(MlirOperation op, const char *name, int64_t fallback, int64_t *
 bool emitAttrFloat(MlirOperation op, const char *name, double fallback, double *value);
 
 /* Adds `heads` simulated heads created in PREFIX_create; head i uses row i % scalerRows
- * of the constant `scalers` (heads, 8), or the default scalers when it is NULL. */
+ * of the constant `scalers` (heads, 8), or when it is NULL the default scalers with
+ * a_q = queryScale (the attention's scale, as gcim-map-attention maps it). */
 bool emitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
-                      int64_t window, ValueInfo *scalers);
+                      int64_t window, ValueInfo *scalers, double queryScale);
 
 /* Files (Files.c). emitOpenWeights creates the output folder when missing and starts the
  * weights file; emitWriteOutputs writes every other file and, when `ok`, renames them all

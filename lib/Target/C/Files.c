@@ -226,8 +226,13 @@ static void writeCreate(EmitState *state, FILE *out) {
       fprintf(out, "      const float *scalers = (const float *)(s->weights + %llu) + "
                    "8 * (h %% %lld);\n",
               (unsigned long long)group->scalerOffset, (long long)group->headsPerScalers);
-    else
+    else if (group->queryScale == 1.0)
       fputs("      const float *scalers = NULL;\n", out);
+    else { /* the defaults with a_q = the attention's scale */
+      fputs("      const float scalers[8] = {", out);
+      emitFloatLiteral(out, group->queryScale);
+      fputs(", 0.0f, 1.0f, 0.45f, 1.0f, 0.45f, 1.0f, 0.0f};\n", out);
+    }
     fprintf(out, "      if (gcimSimHeadCreate(&head_hw, %lld, scalers, (uint64_t)(%lld + h), "
                  "NULL,\n                            &s->heads[%lld + h]) != GCIM_SIM_OK)\n"
                  "        return destroyWith(s, error, error_size,\n"

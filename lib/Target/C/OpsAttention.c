@@ -35,16 +35,17 @@ static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInf
 
 /* `heads` simulated heads; head i uses row i % scalerRows of the scalers. */
 bool emitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows,
-                         int64_t headDim, int64_t window, ValueInfo *scalers) {
+                      int64_t headDim, int64_t window, ValueInfo *scalers,
+                      double queryScale) {
   SimHeadGroup *groups =
       realloc(state->headGroups, (state->headGroupCount + 1) * sizeof *groups);
   if (!groups)
     return false;
   state->headGroups = groups;
   SimHeadGroup *group = &groups[state->headGroupCount++];
-  *group = (SimHeadGroup){state->simHeads, heads,       headDim,
+  *group = (SimHeadGroup){state->simHeads, heads,      headDim,
                           window,           scalerRows, scalers != NULL,
-                          scalers ? scalers->offset : 0};
+                          queryScale,       scalers ? scalers->offset : 0};
   state->simHeads += heads;
   return true;
 }
@@ -59,9 +60,11 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   if (scalers && scalers->storage != STORAGE_WEIGHT)
     return emitUnsupported(state, op, "its per-head scales must be constants");
   int64_t window = 0;
+  double scale = 1.0;
   gcimOpGetIntAttr(op, "window", &window);
+  gcimOpGetFloatAttr(op, "scale", &scale);
   int64_t first = state->simHeads;
-  if (!emitAddHeadGroup(state, heads, heads, dim, window, scalers))
+  if (!emitAddHeadGroup(state, heads, heads, dim, window, scalers, scale))
     return false;
   long long stride = (long long)(tokens * dim);
   fprintf(state->body,

@@ -76,9 +76,11 @@ static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, 
   if (scalers && scalers->storage != STORAGE_WEIGHT)
     return emitUnsupported(state, op, "its per-head scales must be constants");
   int64_t window = 0;
+  double scale = 1.0;
   gcimOpGetIntAttr(op, "window", &window);
+  gcimOpGetFloatAttr(op, "scale", &scale);
   int64_t first = state->simHeads;
-  if (!emitAddHeadGroup(state, batch * heads, heads, dim, window, scalers))
+  if (!emitAddHeadGroup(state, batch * heads, heads, dim, window, scalers, scale))
     return false;
   fprintf(state->body,
           "  for (int64_t bh = 0; bh < %lld; ++bh)\n"
