@@ -88,7 +88,8 @@ def main():
         for form, heads, seq, head_dim in [("gcim-gaincell", 2, 8, 64),
                                            ("gcim-gaincell", 3, 70, 32),
                                            ("gcim-gaincell", 1, 20, 128),
-                                           ("torch-softmax", 2, 12, 32)]:
+                                           ("torch-softmax", 2, 12, 32),
+                                           ("gcim-gaincell-linear", 2, 16, 64)]:
             check_form(check, tmp, form, heads, seq, head_dim)
     return check.finish(os.path.basename(__file__))
 
