@@ -138,6 +138,8 @@ ValueInfo *emitResult(EmitState *state, MlirOperation op, intptr_t i);
  * emitGroupValue does not declare its C pointer (for compile-time constants). */
 ValueInfo *emitGroupValue(EmitState *state, MlirOperation op, int group, int index);
 ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int index);
+/* Writes `name, dims, rank` of one kernel operand to the body. */
+void emitTensorArgs(EmitState *state, ValueInfo *info);
 /* Writes a float literal that C99 reads back exactly (INFINITY, NAN included). */
 void emitFloatLiteral(FILE *out, double value);
 /* Writes `static const int64_t NAME[] = {...};` to the declarations. */

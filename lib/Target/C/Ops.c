@@ -133,6 +133,11 @@ ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int i
   return info;
 }
 
+void emitTensorArgs(EmitState *state, ValueInfo *info) {
+  char dims[32];
+  fprintf(state->body, "%s, %s, %d", info->name, emitDims(state, info, dims), info->rank);
+}
+
 void emitFloatLiteral(FILE *out, double value) {
   if (isnan(value))
     fputs("NAN", out);

@@ -7,11 +7,6 @@
 
 #include <stdint.h>
 
-static void printTensor(EmitState *state, ValueInfo *info) {
-  char dims[32];
-  fprintf(state->body, "%s, %s, %d", info->name, emitDims(state, info, dims), info->rank);
-}
-
 /* Writes an int table named after `y` with `suffix` and returns its name in `name`. */
 static void intTable(EmitState *state, ValueInfo *y, const char *suffix,
                      const int64_t *values, int64_t count, char name[48]) {
@@ -32,7 +27,7 @@ bool emitTranspose(EmitState *state, MlirOperation op) {
     intTable(state, y, "perm", values, count, permName);
   }
   fputs("  gcimKernelTranspose(", state->body);
-  printTensor(state, x);
+  emitTensorArgs(state, x);
   fprintf(state->body, ", %s, %s, %zu);\n", permName, y->name, emitElemSize(y->elem));
   return true;
 }
@@ -77,7 +72,7 @@ bool emitSplit(EmitState *state, MlirOperation op) {
   for (intptr_t i = 0; i < count; ++i)
     fprintf(state->body, "%s%s", i ? ", " : "", emitResult(state, op, i)->name);
   fputs("};\n    gcimKernelSplit(", state->body);
-  printTensor(state, x);
+  emitTensorArgs(state, x);
   fprintf(state->body, ", %lld, %s, %d, outputs, %zu);\n  }\n", (long long)axis, sizesName,
           (int)count, emitElemSize(x->elem));
   return true;
@@ -100,7 +95,7 @@ bool emitSlice(EmitState *state, MlirOperation op) {
     count = i == 0 ? n : count;
   }
   fputs("  gcimKernelSlice(", state->body);
-  printTensor(state, x);
+  emitTensorArgs(state, x);
   fprintf(state->body, ", %s, %s, %s, %s, %d, %s, %zu);\n", names[0], names[1], names[2],
           names[3], (int)count, y->name, emitElemSize(y->elem));
   return true;
@@ -125,7 +120,7 @@ bool emitGather(EmitState *state, MlirOperation op) {
   }
   state->usesFail = true;
   fputs("  if (gcimKernelGather(", state->body);
-  printTensor(state, x);
+  emitTensorArgs(state, x);
   fprintf(state->body, ", %lld, %s, %lld, %s, %zu) != 0)\n"
                        "    return fail(s, \"index out of range in Gather\");\n",
           (long long)axis, indexName, (long long)indices->count, y->name,
@@ -136,9 +131,9 @@ bool emitGather(EmitState *state, MlirOperation op) {
 bool emitExpand(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
   fputs("  gcimKernelExpand(", state->body);
-  printTensor(state, x);
+  emitTensorArgs(state, x);
   fputs(", ", state->body);
-  printTensor(state, y);
+  emitTensorArgs(state, y);
   fprintf(state->body, ", %zu);\n", emitElemSize(y->elem));
   return true;
 }
@@ -147,13 +142,13 @@ bool emitWhere(EmitState *state, MlirOperation op) {
   ValueInfo *c = emitOperand(state, op, 0), *a = emitOperand(state, op, 1);
   ValueInfo *b = emitOperand(state, op, 2), *y = emitResult(state, op, 0);
   fputs("  gcimKernelWhere(", state->body);
-  printTensor(state, c);
+  emitTensorArgs(state, c);
   fputs(", ", state->body);
-  printTensor(state, a);
+  emitTensorArgs(state, a);
   fputs(", ", state->body);
-  printTensor(state, b);
+  emitTensorArgs(state, b);
   fputs(", ", state->body);
-  printTensor(state, y);
+  emitTensorArgs(state, y);
   fprintf(state->body, ", %zu);\n", emitElemSize(y->elem));
   return true;
 }
@@ -166,7 +161,7 @@ bool emitTrilu(EmitState *state, MlirOperation op) {
       !emitConstantInts(state, mlirOperationGetOperand(op, 1), &k, 1, &n))
     return emitUnsupported(state, op, "its k must be a constant");
   fputs("  gcimKernelTrilu(", state->body);
-  printTensor(state, x);
+  emitTensorArgs(state, x);
   fprintf(state->body, ", %lld, %d, %s, %zu);\n", (long long)k, upper ? 1 : 0, y->name,
           emitElemSize(y->elem));
   return true;

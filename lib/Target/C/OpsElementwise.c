@@ -27,12 +27,6 @@ static const NamedEnum binaryOps[] = {
     {"onnx.pow", "GCIM_BINARY_POW"}, {"onnx.min", "GCIM_BINARY_MIN"},
     {"onnx.max", "GCIM_BINARY_MAX"}};
 
-/* `name, dims, rank` of one kernel operand. */
-static void printTensor(EmitState *state, ValueInfo *info) {
-  char dims[32];
-  fprintf(state->body, "%s, %s, %d", info->name, emitDims(state, info, dims), info->rank);
-}
-
 static bool binaryCall(EmitState *state, MlirOperation op, const char *opEnum, ValueInfo *a,
                        ValueInfo *b, ValueInfo *y) {
   const char *kernel;
@@ -43,11 +37,11 @@ static bool binaryCall(EmitState *state, MlirOperation op, const char *opEnum, V
   else
     return emitUnsupported(state, op, "only float32 (and int64 except Pow) is supported");
   fprintf(state->body, "  %s(%s, ", kernel, opEnum);
-  printTensor(state, a);
+  emitTensorArgs(state, a);
   fputs(", ", state->body);
-  printTensor(state, b);
+  emitTensorArgs(state, b);
   fputs(", ", state->body);
-  printTensor(state, y);
+  emitTensorArgs(state, y);
   fputs(");\n", state->body);
   return true;
 }
@@ -84,7 +78,7 @@ bool emitVariadic(EmitState *state, MlirOperation op) {
     fprintf(state->body, "%s%d", i ? ", " : "", emitOperand(state, op, i)->rank);
   fprintf(state->body, "};\n    gcimKernelVariadicF32(%s, %d, inputs, dims, ranks, ", opEnum,
           (int)count);
-  printTensor(state, y);
+  emitTensorArgs(state, y);
   fputs(");\n  }\n", state->body);
   return true;
 }
@@ -185,11 +179,11 @@ bool emitCompare(EmitState *state, MlirOperation op) {
   if (!kernel || a->elem != b->elem)
     return emitUnsupported(state, op, "only float32 and int64 operands are supported");
   fprintf(state->body, "  %s(%s, ", kernel, LOOKUP(op, compareOps));
-  printTensor(state, a);
+  emitTensorArgs(state, a);
   fputs(", ", state->body);
-  printTensor(state, b);
+  emitTensorArgs(state, b);
   fputs(", ", state->body);
-  printTensor(state, y);
+  emitTensorArgs(state, y);
   fputs(");\n", state->body);
   return true;
 }
@@ -199,11 +193,11 @@ bool emitLogical(EmitState *state, MlirOperation op) {
   ValueInfo *y = emitResult(state, op, 0);
   fprintf(state->body, "  gcimKernelLogical(%s, ",
           gcimOpIsA(op, "onnx.and") ? "GCIM_LOGICAL_AND" : "GCIM_LOGICAL_OR");
-  printTensor(state, a);
+  emitTensorArgs(state, a);
   fputs(", ", state->body);
-  printTensor(state, b);
+  emitTensorArgs(state, b);
   fputs(", ", state->body);
-  printTensor(state, y);
+  emitTensorArgs(state, y);
   fputs(");\n", state->body);
   return true;
 }

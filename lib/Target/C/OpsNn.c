@@ -3,11 +3,6 @@
 
 #include "gcim/Support/IRHelpers.h"
 
-static void printTensor(EmitState *state, ValueInfo *info) {
-  char dims[32];
-  fprintf(state->body, "%s, %s, %d", info->name, emitDims(state, info, dims), info->rank);
-}
-
 static bool requireF32(EmitState *state, MlirOperation op, ValueInfo *info) {
   return info->elem == ELEM_F32 || emitUnsupported(state, op, "only float32 is supported");
 }
@@ -18,11 +13,11 @@ bool emitMatMul(EmitState *state, MlirOperation op) {
   if (!requireF32(state, op, a) || !requireF32(state, op, b))
     return false;
   fputs("  gcimKernelMatMulF32(", state->body);
-  printTensor(state, a);
+  emitTensorArgs(state, a);
   fputs(", ", state->body);
-  printTensor(state, b);
+  emitTensorArgs(state, b);
   fputs(", ", state->body);
-  printTensor(state, y);
+  emitTensorArgs(state, y);
   fputs(");\n", state->body);
   return true;
 }
@@ -60,7 +55,7 @@ bool emitSoftmax(EmitState *state, MlirOperation op) {
   emitAttrInt(op, "axis", -1, &axis);
   fprintf(state->body, "  gcimKernel%sF32(",
           gcimOpIsA(op, "onnx.softmax") ? "Softmax" : "LogSoftmax");
-  printTensor(state, x);
+  emitTensorArgs(state, x);
   fprintf(state->body, ", %lld, %s);\n", (long long)axis, y->name);
   return true;
 }
@@ -82,7 +77,7 @@ bool emitLayerNorm(EmitState *state, MlirOperation op) {
   if (results > 2)
     invStdDev = emitResult(state, op, 2);
   fputs("  gcimKernelLayerNormF32(", state->body);
-  printTensor(state, x);
+  emitTensorArgs(state, x);
   fprintf(state->body, ", %lld, %s, %s, ", (long long)axis, scale->name,
           bias ? bias->name : "NULL");
   emitFloatLiteral(state->body, epsilon);
@@ -117,7 +112,7 @@ bool emitReduce(EmitState *state, MlirOperation op) {
     emitIntTable(state, axesName, axes, count);
   }
   fprintf(state->body, "  %s(%s, ", kernel, opEnum);
-  printTensor(state, x);
+  emitTensorArgs(state, x);
   fprintf(state->body, ", %s, %d, %s);\n", axesName, (int)count, y->name);
   return true;
 }
