@@ -140,6 +140,9 @@ ValueInfo *emitGroupValue(EmitState *state, MlirOperation op, int group, int ind
 ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int index);
 /* Writes `name, dims, rank` of one kernel operand to the body. */
 void emitTensorArgs(EmitState *state, ValueInfo *info);
+/* Writes `KERNEL([LEADING, ]t0 args, t1 args, ...[, TRAILING]);` for `count` tensors. */
+void emitKernelCall(EmitState *state, const char *kernel, const char *leading,
+                    ValueInfo *const *tensors, int count, const char *trailing);
 /* Writes a float literal that C99 reads back exactly (INFINITY, NAN included). */
 void emitFloatLiteral(FILE *out, double value);
 /* Writes `static const int64_t NAME[] = {...};` to the declarations. */

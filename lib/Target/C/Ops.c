@@ -138,6 +138,19 @@ void emitTensorArgs(EmitState *state, ValueInfo *info) {
   fprintf(state->body, "%s, %s, %d", info->name, emitDims(state, info, dims), info->rank);
 }
 
+void emitKernelCall(EmitState *state, const char *kernel, const char *leading,
+                    ValueInfo *const *tensors, int count, const char *trailing) {
+  fprintf(state->body, "  %s(", kernel);
+  if (leading)
+    fprintf(state->body, "%s, ", leading);
+  for (int i = 0; i < count; ++i) {
+    if (i)
+      fputs(", ", state->body);
+    emitTensorArgs(state, tensors[i]);
+  }
+  fprintf(state->body, "%s%s);\n", trailing ? ", " : "", trailing ? trailing : "");
+}
+
 void emitFloatLiteral(FILE *out, double value) {
   if (isnan(value))
     fputs("NAN", out);

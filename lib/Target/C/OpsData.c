@@ -130,26 +130,20 @@ bool emitGather(EmitState *state, MlirOperation op) {
 
 bool emitExpand(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
-  fputs("  gcimKernelExpand(", state->body);
-  emitTensorArgs(state, x);
-  fputs(", ", state->body);
-  emitTensorArgs(state, y);
-  fprintf(state->body, ", %zu);\n", emitElemSize(y->elem));
+  ValueInfo *tensors[] = {x, y};
+  char size[24];
+  snprintf(size, sizeof size, "%zu", emitElemSize(y->elem));
+  emitKernelCall(state, "gcimKernelExpand", NULL, tensors, 2, size);
   return true;
 }
 
 bool emitWhere(EmitState *state, MlirOperation op) {
   ValueInfo *c = emitOperand(state, op, 0), *a = emitOperand(state, op, 1);
   ValueInfo *b = emitOperand(state, op, 2), *y = emitResult(state, op, 0);
-  fputs("  gcimKernelWhere(", state->body);
-  emitTensorArgs(state, c);
-  fputs(", ", state->body);
-  emitTensorArgs(state, a);
-  fputs(", ", state->body);
-  emitTensorArgs(state, b);
-  fputs(", ", state->body);
-  emitTensorArgs(state, y);
-  fprintf(state->body, ", %zu);\n", emitElemSize(y->elem));
+  ValueInfo *tensors[] = {c, a, b, y};
+  char size[24];
+  snprintf(size, sizeof size, "%zu", emitElemSize(y->elem));
+  emitKernelCall(state, "gcimKernelWhere", NULL, tensors, 4, size);
   return true;
 }
 

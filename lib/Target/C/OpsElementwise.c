@@ -36,13 +36,8 @@ static bool binaryCall(EmitState *state, MlirOperation op, const char *opEnum, V
     kernel = "gcimKernelBinaryI64";
   else
     return emitUnsupported(state, op, "only float32 (and int64 except Pow) is supported");
-  fprintf(state->body, "  %s(%s, ", kernel, opEnum);
-  emitTensorArgs(state, a);
-  fputs(", ", state->body);
-  emitTensorArgs(state, b);
-  fputs(", ", state->body);
-  emitTensorArgs(state, y);
-  fputs(");\n", state->body);
+  ValueInfo *tensors[] = {a, b, y};
+  emitKernelCall(state, kernel, opEnum, tensors, 3, NULL);
   return true;
 }
 
@@ -178,27 +173,18 @@ bool emitCompare(EmitState *state, MlirOperation op) {
                                              : NULL;
   if (!kernel || a->elem != b->elem)
     return emitUnsupported(state, op, "only float32 and int64 operands are supported");
-  fprintf(state->body, "  %s(%s, ", kernel, LOOKUP(op, compareOps));
-  emitTensorArgs(state, a);
-  fputs(", ", state->body);
-  emitTensorArgs(state, b);
-  fputs(", ", state->body);
-  emitTensorArgs(state, y);
-  fputs(");\n", state->body);
+  ValueInfo *tensors[] = {a, b, y};
+  emitKernelCall(state, kernel, LOOKUP(op, compareOps), tensors, 3, NULL);
   return true;
 }
 
 bool emitLogical(EmitState *state, MlirOperation op) {
   ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
   ValueInfo *y = emitResult(state, op, 0);
-  fprintf(state->body, "  gcimKernelLogical(%s, ",
-          gcimOpIsA(op, "onnx.and") ? "GCIM_LOGICAL_AND" : "GCIM_LOGICAL_OR");
-  emitTensorArgs(state, a);
-  fputs(", ", state->body);
-  emitTensorArgs(state, b);
-  fputs(", ", state->body);
-  emitTensorArgs(state, y);
-  fputs(");\n", state->body);
+  ValueInfo *tensors[] = {a, b, y};
+  emitKernelCall(state, "gcimKernelLogical",
+                 gcimOpIsA(op, "onnx.and") ? "GCIM_LOGICAL_AND" : "GCIM_LOGICAL_OR", tensors,
+                 3, NULL);
   return true;
 }
 

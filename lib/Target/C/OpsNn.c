@@ -12,13 +12,8 @@ bool emitMatMul(EmitState *state, MlirOperation op) {
   ValueInfo *y = emitResult(state, op, 0);
   if (!requireF32(state, op, a) || !requireF32(state, op, b))
     return false;
-  fputs("  gcimKernelMatMulF32(", state->body);
-  emitTensorArgs(state, a);
-  fputs(", ", state->body);
-  emitTensorArgs(state, b);
-  fputs(", ", state->body);
-  emitTensorArgs(state, y);
-  fputs(");\n", state->body);
+  ValueInfo *tensors[] = {a, b, y};
+  emitKernelCall(state, "gcimKernelMatMulF32", NULL, tensors, 3, NULL);
   return true;
 }
 
