@@ -150,6 +150,30 @@ static void test_slice(void) {
   free(x);
 }
 
+/* Runtime Slice arguments: accepted when they give the compiled shape, refused otherwise;
+ * an int64-extreme step is one element, not an overflow. */
+static void test_slice_check(void) {
+  int64_t dims[3] = {6, 5, 9};
+  int64_t starts[2] = {1, 0}, ends[2] = {INT64_MAX, -1}, axes[2] = {0, -1};
+  int64_t steps[2] = {2, 3}, good[3] = {3, 5, 3}, bad[3] = {3, 5, 4};
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, starts, ends, axes, steps, 2, good), 0);
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, starts, ends, axes, steps, 2, bad), -1);
+  int64_t outside[2] = {0, 3}, twice[2] = {2, -1}, zero[2] = {1, 0};
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, starts, ends, outside, steps, 2, good), -1);
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, starts, ends, twice, steps, 2, good), -1);
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, starts, ends, axes, zero, 2, good), -1);
+  int64_t huge[2] = {INT64_MAX, INT64_MIN}, one[3] = {1, 5, 1};
+  int64_t from[2] = {0, INT64_MAX}, to[2] = {INT64_MAX, INT64_MIN};
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, from, to, axes, huge, 2, one), 0);
+  float *x = malloc(270 * sizeof *x), y[5];
+  for (int i = 0; i < 270; ++i)
+    x[i] = (float)i;
+  gcimKernelSlice(x, dims, 3, from, to, axes, huge, 2, y, sizeof(float));
+  EXPECT_NEAR(y[0], 8, 0);  /* x[0, 0, 8] */
+  EXPECT_NEAR(y[4], 44, 0); /* x[0, 4, 8] */
+  free(x);
+}
+
 static void test_gather(void) {
   int64_t dims[3] = {3, 4, 5};
   float *x = iota(60), y[60];
@@ -206,6 +230,15 @@ static void test_expand_where_trilu(void) {
           }
       gcimKernelTrilu(t, tDims, 3, k, upper, t, sizeof(float));
     }
+  // A runtime k at the int64 extremes: upper keeps nothing / everything, lower the reverse.
+  gcimKernelTrilu(a, tDims, 3, INT64_MAX, 1, t, sizeof(float));
+  EXPECT_NEAR(t[4], 0, 0);
+  gcimKernelTrilu(a, tDims, 3, INT64_MIN, 1, t, sizeof(float));
+  EXPECT_NEAR(t[29], a[29], 0);
+  EXPECT_NEAR(t[10], a[10], 0);
+  gcimKernelTrilu(a, tDims, 3, INT64_MIN, 0, t, sizeof(float));
+  EXPECT_NEAR(t[0], 0, 0);
+  EXPECT_NEAR(t[14], 0, 0);
   free(a);
 }
 
@@ -286,6 +319,7 @@ GCIM_TEST_LIST{
     GCIM_TEST(test_transpose),
     GCIM_TEST(test_concat_and_split),
     GCIM_TEST(test_slice),
+    GCIM_TEST(test_slice_check),
     GCIM_TEST(test_gather),
     GCIM_TEST(test_expand_where_trilu),
     GCIM_TEST(test_range_fill_copy),

@@ -112,9 +112,36 @@ bool emitUnary(EmitState *state, MlirOperation op) {
   return true;
 }
 
+/* Dropout is the identity unless in training mode with a ratio above 0, which needs
+ * ONNX's random mask: refused at compile time when constant, else checked at run time. */
+static bool dropoutIsIdentity(EmitState *state, MlirOperation op) {
+  ValueInfo *ratio = emitGroupValue(state, op, 1, 0);
+  ValueInfo *training = emitGroupValue(state, op, 2, 0);
+  int64_t flag = 0, n = 0;
+  double r = 0.5;
+  bool constantRatio = !ratio || emitConstantFloat(state, ratio->value, &r);
+  if (!training || (emitConstantInts(state, training->value, &flag, 1, &n) && !flag) ||
+      (constantRatio && r == 0.0))
+    return true;
+  if (flag && constantRatio)
+    return emitUnsupported(state, op, "training mode (a random mask) is not supported");
+  if (training->elem != ELEM_BOOL || (!constantRatio && ratio->elem != ELEM_F32))
+    return emitUnsupported(state, op, "a runtime training mode needs a bool flag and a "
+                                      "float32 ratio");
+  state->usesFail = true;
+  fprintf(state->body, "  if (%s[0]", emitRef(state, training));
+  if (!constantRatio)
+    fprintf(state->body, " && %s[0] != 0.0f", emitRef(state, ratio));
+  fputs(")\n    return fail(s, \"Dropout in training mode (a random mask) is not "
+        "supported\");\n", state->body);
+  return true;
+}
+
 /* Ops that keep the data and change only the shape (Reshape, Squeeze, Identity, ...), and
  * Dropout at inference, whose optional mask is all true. */
 bool emitCopy(EmitState *state, MlirOperation op) {
+  if (gcimOpIsA(op, "onnx.dropout") && !dropoutIsIdentity(state, op))
+    return false;
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
   fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
           (long long)y->count, emitElemSize(y->elem));

@@ -84,6 +84,8 @@ static bool elemKindOf(MlirType type, ElemKind *kind) {
     bool isUnsigned = mlirIntegerTypeIsUnsigned(type);
     if (width == 1)
       *kind = ELEM_BOOL;
+    else if ((width == 64 || width == 32) && isUnsigned)
+      return false; /* no unsigned kernels: int64/int32 would compare and divide wrongly */
     else if (width == 64)
       *kind = ELEM_I64;
     else if (width == 32)
@@ -177,10 +179,13 @@ bool emitConstantInts(EmitState *state, MlirValue value, int64_t *out, int64_t c
     return false;
   bool splat = mlirDenseElementsAttrIsSplat(attr);
   unsigned width = mlirIntegerTypeGetWidth(elem);
+  if (width != 64 && width != 32 && width != 1)
+    return false;
   for (int64_t i = 0; i < n; ++i) {
     intptr_t at = splat ? 0 : (intptr_t)i;
-    out[i] = width == 64 ? mlirDenseElementsAttrGetInt64Value(attr, at)
-                         : mlirDenseElementsAttrGetInt32Value(attr, at);
+    out[i] = width == 64   ? mlirDenseElementsAttrGetInt64Value(attr, at)
+             : width == 32 ? mlirDenseElementsAttrGetInt32Value(attr, at)
+                           : mlirDenseElementsAttrGetBoolValue(attr, at);
   }
   *count = n;
   return true;

@@ -24,9 +24,9 @@ def int32_add(path):
 
 def slice_dynamic_starts(path):
     x = h.make_tensor_value_info("x", T.FLOAT, [8])
-    starts = h.make_tensor_value_info("starts", T.INT64, [1])
+    starts = h.make_tensor_value_info("starts", T.INT32, [1])
     y = h.make_tensor_value_info("y", T.FLOAT, [8])
-    ends = nh.from_array(np.array([8], np.int64), "ends")
+    ends = nh.from_array(np.array([8], np.int32), "ends")
     node = h.make_node("Slice", ["x", "starts", "ends"], ["y"], name="slice_runtime")
     save([node], [x, starts], [y], [ends], path)
 
