@@ -33,15 +33,30 @@ static void printTensor(EmitState *state, ValueInfo *info) {
   fprintf(state->body, "%s, %s, %d", info->name, emitDims(state, info, dims), info->rank);
 }
 
+/* The generic (slow) kernel, for the types the float32 and int64 kernels lack. */
+static bool binaryAnyCall(EmitState *state, const char *opEnum, ValueInfo *a, ValueInfo *b,
+                          ValueInfo *y) {
+  char aDims[32], bDims[32], yDims[32];
+  fprintf(state->body, "  gcimKernelBinaryAny(%s, %s, %s, %s, %d, %s, %s, %s, %d, %s, %s, "
+                       "%s, %d);\n",
+          opEnum, a->name, emitElemEnum(a->elem), emitDims(state, a, aDims), a->rank, b->name,
+          emitElemEnum(b->elem), emitDims(state, b, bDims), b->rank, y->name,
+          emitElemEnum(y->elem), emitDims(state, y, yDims), y->rank);
+  return true;
+}
+
 static bool binaryCall(EmitState *state, MlirOperation op, const char *opEnum, ValueInfo *a,
                        ValueInfo *b, ValueInfo *y) {
   const char *kernel;
+  bool pow = strcmp(opEnum, "GCIM_BINARY_POW") == 0;
   if (a->elem == ELEM_F32 && b->elem == ELEM_F32)
     kernel = "gcimKernelBinaryF32";
-  else if (a->elem == ELEM_I64 && b->elem == ELEM_I64 && strcmp(opEnum, "GCIM_BINARY_POW"))
+  else if (a->elem == ELEM_I64 && b->elem == ELEM_I64 && !pow)
     kernel = "gcimKernelBinaryI64";
+  else if ((a->elem == b->elem || pow) && a->elem == y->elem && a->elem != ELEM_BOOL)
+    return binaryAnyCall(state, opEnum, a, b, y);
   else
-    return emitUnsupported(state, op, "only float32 (and int64 except Pow) is supported");
+    return emitUnsupported(state, op, "operand types differ or are bool");
   fprintf(state->body, "  %s(%s, ", kernel, opEnum);
   printTensor(state, a);
   fputs(", ", state->body);
@@ -189,8 +204,12 @@ bool emitClip(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitGroupOperand(state, op, 0, 0);
   ValueInfo *lo = boundOperand(state, op, 1), *hi = boundOperand(state, op, 2);
   ValueInfo *y = emitResult(state, op, 0);
-  if (x->elem != ELEM_F32)
-    return emitUnsupported(state, op, "only float32 is supported");
+  if (x->elem != ELEM_F32) { /* the generic kernel takes bounds by pointer */
+    fprintf(state->body, "  gcimKernelClipAny(%s, %s, %s, %s, %s, %lld);\n",
+            emitElemEnum(x->elem), x->name, lo ? emitRef(state, lo) : "NULL",
+            hi ? emitRef(state, hi) : "NULL", y->name, (long long)y->count);
+    return true;
+  }
   fprintf(state->body, "  gcimKernelClipF32(%s, ", x->name);
   printBound(state, lo, "-INFINITY");
   fputs(", ", state->body);
@@ -208,10 +227,12 @@ bool emitCompare(EmitState *state, MlirOperation op) {
   ValueInfo *y = emitResult(state, op, 0);
   const char *kernel = a->elem == ELEM_F32   ? "gcimKernelCompareF32"
                        : a->elem == ELEM_I64 ? "gcimKernelCompareI64"
-                                             : NULL;
-  if (!kernel || a->elem != b->elem)
-    return emitUnsupported(state, op, "only float32 and int64 operands are supported");
+                                             : "gcimKernelCompareAny";
+  if (a->elem != b->elem)
+    return emitUnsupported(state, op, "the operands' types differ");
   fprintf(state->body, "  %s(%s, ", kernel, LOOKUP(op, compareOps));
+  if (a->elem != ELEM_F32 && a->elem != ELEM_I64)
+    fprintf(state->body, "%s, ", emitElemEnum(a->elem));
   printTensor(state, a);
   fputs(", ", state->body);
   printTensor(state, b);
