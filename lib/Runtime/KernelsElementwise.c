@@ -245,7 +245,7 @@ static int isFloatType(GcimElemType type) {
 }
 
 static size_t typeSize(GcimElemType type) {
-  static const size_t sizes[] = {4, 8, 8, 4, 2, 1, 1, 1, 2, 2};
+  static const size_t sizes[] = {4, 8, 8, 4, 2, 1, 1, 1, 2, 2, 2, 4};
   return sizes[type];
 }
 

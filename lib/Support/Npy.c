@@ -18,7 +18,8 @@ static const struct {
   const char *name;
 } typeTable[] = {{4, "<f4", "float32"}, {8, "<f8", "float64"}, {8, "<i8", "int64"},
                  {4, "<i4", "int32"},   {1, "|i1", "int8"},    {1, "|u1", "uint8"},
-                 {1, "|b1", "bool"},    {2, "<f2", "float16"}};
+                 {1, "|b1", "bool"},    {2, "<f2", "float16"}, {2, "<i2", "int16"},
+                 {2, "<u2", "uint16"},  {4, "<u4", "uint32"}};
 enum { TYPE_COUNT = sizeof typeTable / sizeof typeTable[0] };
 
 int64_t gcimNpyTypeSize(GcimNpyType type) { return typeTable[type].size; }
@@ -86,8 +87,9 @@ static GcimStatus parseHeader(const char *path, const char *header, GcimNpyArray
   if (type == TYPE_COUNT)
     return gcimFail(errMsg, GCIM_ERROR_FORMAT,
                     "'%s': unsupported dtype '%.*s' (need little-endian float32, float64 "
-                    "or int64: '<f4', '<f8' or '<i8'; or int32 '<i4', int8 '|i1', uint8 "
-                    "'|u1', bool '|b1', float16 '<f2')",
+                    "or int64: '<f4', '<f8' or '<i8'; or int32 '<i4', int16 '<i2', int8 "
+                    "'|i1', uint32 '<u4', uint16 '<u2', uint8 '|u1', bool '|b1', float16 "
+                    "'<f2')",
                     path, length, descr);
   out->type = (GcimNpyType)type;
   if (strncmp(order, "False", 5) != 0)
@@ -273,6 +275,12 @@ static int64_t loadInt(const void *data, GcimNpyType type, size_t i) {
     return ((const int32_t *)data)[i];
   case GCIM_NPY_I8:
     return ((const int8_t *)data)[i];
+  case GCIM_NPY_I16:
+    return ((const int16_t *)data)[i];
+  case GCIM_NPY_U16:
+    return ((const uint16_t *)data)[i];
+  case GCIM_NPY_U32:
+    return ((const uint32_t *)data)[i];
   default: /* U8, BOOL */
     return ((const uint8_t *)data)[i];
   }
@@ -286,7 +294,12 @@ static void storeInt(void *data, GcimNpyType type, size_t i, int64_t value) {
     ((int64_t *)data)[i] = value;
     break;
   case GCIM_NPY_I32:
-    ((uint32_t *)data)[i] = (uint32_t)bits; /* the same bytes as the int32_t */
+  case GCIM_NPY_U32:
+    ((uint32_t *)data)[i] = (uint32_t)bits; /* the same bytes as an int32_t */
+    break;
+  case GCIM_NPY_I16:
+  case GCIM_NPY_U16:
+    ((uint16_t *)data)[i] = (uint16_t)bits;
     break;
   case GCIM_NPY_BOOL:
     ((uint8_t *)data)[i] = value != 0;

@@ -274,6 +274,23 @@ static void test_cast(void) {
   EXPECT_TRUE(i32[3] == INT32_MAX && i32[4] == INT32_MIN && i32[5] == 0);
   gcimKernelCast(f, GCIM_ELEM_F32, b, GCIM_ELEM_BOOL, 8);
   EXPECT_TRUE(b[0] == 1 && b[2] == 0 && b[5] == 1 && b[7] == 1);
+  // uint16 and uint32: float saturates at [0, max]; integers keep the low bits.
+  uint16_t u16[8];
+  uint32_t u32[8];
+  gcimKernelCast(f, GCIM_ELEM_F32, u16, GCIM_ELEM_U16, 8);
+  EXPECT_TRUE(u16[0] == 1 && u16[1] == 0 && u16[3] == UINT16_MAX && u16[6] == 255);
+  gcimKernelCast(f, GCIM_ELEM_F32, u32, GCIM_ELEM_U32, 8);
+  EXPECT_TRUE(u32[3] == 3000000000u && u32[4] == 0 && u32[5] == 0);
+  gcimKernelCast(u32, GCIM_ELEM_U32, i64, GCIM_ELEM_I64, 8);
+  EXPECT_TRUE(i64[3] == 3000000000LL);
+  int64_t minus[1] = {-1};
+  gcimKernelCast(minus, GCIM_ELEM_I64, u16, GCIM_ELEM_U16, 1);
+  EXPECT_EQ_INT(u16[0], 65535);
+  gcimKernelCast(u32, GCIM_ELEM_U32, u16, GCIM_ELEM_U16, 8); /* 3e9 keeps its low 16 bits */
+  EXPECT_EQ_INT(u16[3], 3000000000u & 0xFFFF);
+  double d3[1];
+  gcimKernelCast(u32 + 3, GCIM_ELEM_U32, d3, GCIM_ELEM_F64, 1);
+  EXPECT_NEAR(d3[0], 3e9, 0);
   // int64 -> int32 wraps, int64 -> bool, bool -> float, int -> float exactly.
   int64_t big[3] = {((int64_t)1 << 32) + 5, -1, 0};
   gcimKernelCast(big, GCIM_ELEM_I64, i32, GCIM_ELEM_I32, 3);

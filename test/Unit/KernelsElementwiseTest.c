@@ -393,6 +393,15 @@ static void test_binary_any(void) {
   gcimKernelBinaryAny(GCIM_BINARY_MIN, da, GCIM_ELEM_F64, d3, 1, &db, GCIM_ELEM_F64, NULL,
                       0, dout, GCIM_ELEM_F64, d3, 1);
   EXPECT_TRUE(dout[0] == 0.5 && dout[1] == -3 && dout[2] == 0.5);
+  // uint32 beyond int32 and uint16 compare as unsigned values.
+  uint32_t wa[3] = {4000000000u, 1, 7}, wb[3] = {5, 3000000000u, 7}, wo[3];
+  gcimKernelBinaryAny(GCIM_BINARY_MAX, wa, GCIM_ELEM_U32, d3, 1, wb, GCIM_ELEM_U32, d3, 1,
+                      wo, GCIM_ELEM_U32, d3, 1);
+  EXPECT_TRUE(wo[0] == 4000000000u && wo[1] == 3000000000u && wo[2] == 7);
+  uint16_t sa[3] = {65535, 1, 0}, sb[3] = {2, 2, 2}, so[3];
+  gcimKernelBinaryAny(GCIM_BINARY_MIN, sa, GCIM_ELEM_U16, d3, 1, sb, GCIM_ELEM_U16, d3, 1,
+                      so, GCIM_ELEM_U16, d3, 1);
+  EXPECT_TRUE(so[0] == 2 && so[1] == 1 && so[2] == 0);
 }
 
 static void test_compare_and_clip_any(void) {
