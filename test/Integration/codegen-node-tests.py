@@ -195,62 +195,80 @@ def compare(got, want, rtol, atol):
                             f"{i}: got {got[i]!r}, want {want[i]!r}")
 
 
-def check_model(model_dir, work, runtime, cc):
-    name = os.path.basename(model_dir)
-    result = Result(name)
-    model_path = os.path.join(model_dir, "model.onnx")
-    out = os.path.join(work, name)
+def numbered(data_set, pattern):
+    """input_*.pb or output_*.pb of a data set, in numeric order."""
+    return sorted(glob.glob(os.path.join(data_set, pattern)),
+                  key=lambda p: int(re.findall(r"\d+", os.path.basename(p))[0]))
+
+
+def compile_and_build(result, model_path, out, runtime, cc):
+    """gcim-compile then cc; returns False after recording the failure in `result`."""
     proc = subprocess.run([gcim_compile(), model_path, "-o", out, "--attention=digital",
                            "--emit-main", "--name", "model"], capture_output=True, text=True)
     if proc.returncode != 0:
         imported = subprocess.run([gcim_compile(), "--emit=onnx", model_path, "-o",
                                    os.devnull], capture_output=True, text=True)
         if imported.returncode != 0:
-            return result.fail("import", None, first_error(imported.stderr))
-        message = first_error(proc.stderr)
-        return result.fail("compile", compile_reason(message), message)
+            result.fail("import", None, first_error(imported.stderr))
+        else:
+            message = first_error(proc.stderr)
+            result.fail("compile", compile_reason(message), message)
+        return False
     try:
         runtime.ensure(out)
     except RuntimeError as error:
-        return result.fail("build", "runtime differs or fails to build", str(error))
+        result.fail("build", "runtime differs or fails to build", str(error))
+        return False
     proc = subprocess.run([cc, *CFLAGS, "-I", runtime.include, "-I", out,
                            os.path.join(out, "model.c"), os.path.join(out, "model_main.c"),
                            runtime.library, "-lm", "-o", os.path.join(out, "model")],
                           capture_output=True, text=True)
     if proc.returncode != 0:
-        return result.fail("build", "build: " + first_error(proc.stderr), proc.stderr)
+        result.fail("build", "build: " + first_error(proc.stderr), proc.stderr)
+        return False
+    return True
+
+
+def run_data_set(data_set, out, inputs, outputs, rtol, atol):
+    """Runs the program on one data set; returns None or (reason, detail)."""
+    run_dir = os.path.join(out, os.path.basename(data_set))
+    os.makedirs(run_dir, exist_ok=True)
+    cmd = [os.path.join(out, "model"), "--output-dir", os.path.join(run_dir, "out")]
+    for i, (value, path) in enumerate(zip(inputs, numbered(data_set, "input_*.pb"))):
+        npy = os.path.join(run_dir, f"input_{i}.npy")
+        array = read_tensor(path, value)
+        declared = [d.dim_value for d in value.type.tensor_type.shape.dim]
+        if list(array.shape) != declared:
+            return ("test data: an input's shape is not the model's",
+                    f"input '{value.name}' {array.shape}, model {declared}")
+        np.save(npy, array)
+        cmd += ["--input", f"{value.name}={npy}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return run_reason(proc.stderr), proc.stderr.strip()
+    for value, path in zip(outputs, numbered(data_set, "output_*.pb")):
+        got = np.load(os.path.join(run_dir, "out", safe_name(value.name) + ".npy"))
+        problem = compare(got, read_tensor(path, value), rtol, atol)
+        if problem:
+            return (problem[0], f"{os.path.basename(data_set)} output '{value.name}': "
+                                f"{problem[1]}")
+    return None
+
+
+def check_model(model_dir, work, runtime, cc):
+    name = os.path.basename(model_dir)
+    result = Result(name)
+    model_path = os.path.join(model_dir, "model.onnx")
+    out = os.path.join(work, name)
+    if not compile_and_build(result, model_path, out, runtime, cc):
+        return result
     result.stage = "run"
-    model = onnx.load(model_path, load_external_data=False)
-    inputs, outputs = graph_io(model)
+    inputs, outputs = graph_io(onnx.load(model_path, load_external_data=False))
     rtol, atol = TOLERANCES.get(name, (RTOL, ATOL))
-    data_sets = sorted(glob.glob(os.path.join(model_dir, "test_data_set_*")))
-    for data_set in data_sets:
-        run_dir = os.path.join(out, os.path.basename(data_set))
-        os.makedirs(run_dir, exist_ok=True)
-        cmd = [os.path.join(out, "model"), "--output-dir", os.path.join(run_dir, "out")]
-        input_files = sorted(glob.glob(os.path.join(data_set, "input_*.pb")),
-                             key=lambda p: int(re.findall(r"\d+", os.path.basename(p))[0]))
-        for i, (value, path) in enumerate(zip(inputs, input_files)):
-            npy = os.path.join(run_dir, f"input_{i}.npy")
-            array = read_tensor(path, value)
-            declared = [d.dim_value for d in value.type.tensor_type.shape.dim]
-            if list(array.shape) != declared:
-                return result.fail("run", "test data: an input's shape is not the model's",
-                                   f"input '{value.name}' {array.shape}, model {declared}")
-            np.save(npy, array)
-            cmd += ["--input", f"{value.name}={npy}"]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            return result.fail("run", run_reason(proc.stderr), proc.stderr.strip())
-        output_files = sorted(glob.glob(os.path.join(data_set, "output_*.pb")),
-                              key=lambda p: int(re.findall(r"\d+", os.path.basename(p))[0]))
-        for value, path in zip(outputs, output_files):
-            got = np.load(os.path.join(run_dir, "out", safe_name(value.name) + ".npy"))
-            problem = compare(got, read_tensor(path, value), rtol, atol)
-            if problem:
-                return result.fail("run", problem[0],
-                                   f"{os.path.basename(data_set)} output '{value.name}': "
-                                   f"{problem[1]}")
+    for data_set in sorted(glob.glob(os.path.join(model_dir, "test_data_set_*"))):
+        problem = run_data_set(data_set, out, inputs, outputs, rtol, atol)
+        if problem:
+            return result.fail("run", *problem)
     result.stage = "passed"
     shutil.rmtree(out, ignore_errors=True)
     return result

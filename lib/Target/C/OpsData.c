@@ -181,11 +181,13 @@ bool emitTrilu(EmitState *state, MlirOperation op) {
   int64_t upper, k = 0, n = 0;
   emitAttrInt(op, "upper", 1, &upper);
   char kText[48];
-  ValueInfo *kValue = mlirOperationGetNumOperands(op) > 1 ? emitOperand(state, op, 1) : NULL;
+  ValueInfo *kValue = mlirOperationGetNumOperands(op) > 1
+                         ? emitLookup(state, mlirOperationGetOperand(op, 1))
+                         : NULL;
   if (kValue && !emitConstantInts(state, kValue->value, &k, 1, &n)) {
     if (kValue->elem != ELEM_I64 || kValue->count != 1)
       return emitUnsupported(state, op, "its k must be an int64 scalar");
-    snprintf(kText, sizeof kText, "%s[0]", kValue->name); /* a runtime k */
+    snprintf(kText, sizeof kText, "%s[0]", emitRef(state, kValue)); /* a runtime k */
   } else {
     snprintf(kText, sizeof kText, "%lld", (long long)k);
   }
