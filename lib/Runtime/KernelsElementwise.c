@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <string.h>
 
 // Runs BODY(o, x, y) (the output element o from inputs x and y) over a broadcast of two
 // operands A and B (element pointers of types TA, TB) into OUT (of type TO).
@@ -245,7 +246,7 @@ static int isFloatType(GcimElemType type) {
 }
 
 static size_t typeSize(GcimElemType type) {
-  static const size_t sizes[] = {4, 8, 8, 4, 2, 1, 1, 1, 2, 2, 2, 4};
+  static const size_t sizes[] = {4, 8, 8, 4, 2, 1, 1, 1, 2, 2, 2, 4, 8};
   return sizes[type];
 }
 
@@ -292,6 +293,22 @@ static int64_t powInt(int64_t base, int64_t exponent) {
     if (e & 1)
       result *= factor;
   return (int64_t)result;
+}
+
+// uint64 operands (held in int64 bits): DIV, MIN and MAX compare unsigned.
+static int64_t applyUnsigned(GcimBinaryOp op, uint64_t x, uint64_t y) {
+  switch (op) {
+  case GCIM_BINARY_DIV:
+    return (int64_t)(y == 0 ? 0 : x / y);
+  case GCIM_BINARY_MIN:
+    return (int64_t)(x < y ? x : y);
+  case GCIM_BINARY_MAX:
+    return (int64_t)(x > y ? x : y);
+  default:
+    break;
+  }
+  assert(0 && "not an unsigned-sensitive op");
+  return 0;
 }
 
 // Integer ops in uint64 (defined wrap-around), DIV and comparisons signed.
@@ -367,6 +384,15 @@ void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType,
     gcimKernelCast(&r, GCIM_ELEM_I64, y + (size_t)(o) * size, outType, 1);             \
   } while (0)
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, MIXED_BODY);
+  } else if (outType == GCIM_ELEM_U64 && op != GCIM_BINARY_ADD && op != GCIM_BINARY_SUB &&
+             op != GCIM_BINARY_MUL && op != GCIM_BINARY_POW) {
+#define UNSIGNED_BODY(o, ia, ib)                                                       \
+  do {                                                                                 \
+    int64_t r = applyUnsigned(op, (uint64_t)loadInt(a, aType, ia),                     \
+                              (uint64_t)loadInt(b, bType, ib));                        \
+    memcpy(y + (size_t)(o) * size, &r, sizeof r);                                      \
+  } while (0)
+    GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, UNSIGNED_BODY);
   } else {
 #define INT_BODY(o, ia, ib)                                                            \
   do {                                                                                 \
@@ -398,6 +424,10 @@ static int compareInt(GcimCompareOp op, int64_t x, int64_t y) {
   return compareDouble(op, (double)(x > y) - (double)(x < y), 0.0);
 }
 
+static int compareUnsigned(GcimCompareOp op, uint64_t x, uint64_t y) {
+  return compareDouble(op, (double)(x > y) - (double)(x < y), 0.0);
+}
+
 void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a,
                           const int64_t *aDims, int aRank, const void *b,
                           const int64_t *bDims, int bRank, uint8_t *out,
@@ -406,6 +436,11 @@ void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a,
 #define CMP_FLOAT(o, ia, ib)                                                           \
   out[o] = (uint8_t)compareDouble(op, loadDouble(a, type, ia), loadDouble(b, type, ib))
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, CMP_FLOAT);
+  } else if (type == GCIM_ELEM_U64) {
+#define CMP_UNSIGNED(o, ia, ib)                                                        \
+  out[o] = (uint8_t)compareUnsigned(op, (uint64_t)loadInt(a, type, ia),                \
+                                    (uint64_t)loadInt(b, type, ib))
+    GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, CMP_UNSIGNED);
   } else {
 #define CMP_INT(o, ia, ib)                                                             \
   out[o] = (uint8_t)compareInt(op, loadInt(a, type, ia), loadInt(b, type, ib))
@@ -425,6 +460,13 @@ void gcimKernelClipAny(GcimElemType type, const void *x, const void *lo, const v
       if (hi && v > loadDouble(hi, type, 0))
         v = loadDouble(hi, type, 0);
       gcimKernelCast(&v, GCIM_ELEM_F64, out + (size_t)i * size, type, 1);
+    } else if (type == GCIM_ELEM_U64) {
+      uint64_t v = ((const uint64_t *)x)[i];
+      if (lo && v < *(const uint64_t *)lo)
+        v = *(const uint64_t *)lo;
+      if (hi && v > *(const uint64_t *)hi)
+        v = *(const uint64_t *)hi;
+      ((uint64_t *)y)[i] = v;
     } else {
       int64_t v = loadInt(x, type, i);
       if (lo && v < loadInt(lo, type, 0))

@@ -19,7 +19,7 @@ static const struct {
 } typeTable[] = {{4, "<f4", "float32"}, {8, "<f8", "float64"}, {8, "<i8", "int64"},
                  {4, "<i4", "int32"},   {1, "|i1", "int8"},    {1, "|u1", "uint8"},
                  {1, "|b1", "bool"},    {2, "<f2", "float16"}, {2, "<i2", "int16"},
-                 {2, "<u2", "uint16"},  {4, "<u4", "uint32"}};
+                 {2, "<u2", "uint16"},  {4, "<u4", "uint32"},  {8, "<u8", "uint64"}};
 enum { TYPE_COUNT = sizeof typeTable / sizeof typeTable[0] };
 
 int64_t gcimNpyTypeSize(GcimNpyType type) { return typeTable[type].size; }
@@ -88,8 +88,8 @@ static GcimStatus parseHeader(const char *path, const char *header, GcimNpyArray
     return gcimFail(errMsg, GCIM_ERROR_FORMAT,
                     "'%s': unsupported dtype '%.*s' (need little-endian float32, float64 "
                     "or int64: '<f4', '<f8' or '<i8'; or int32 '<i4', int16 '<i2', int8 "
-                    "'|i1', uint32 '<u4', uint16 '<u2', uint8 '|u1', bool '|b1', float16 "
-                    "'<f2')",
+                    "'|i1', uint64 '<u8', uint32 '<u4', uint16 '<u2', uint8 '|u1', bool '|b1', "
+                    "float16 '<f2')",
                     path, length, descr);
   out->type = (GcimNpyType)type;
   if (strncmp(order, "False", 5) != 0)
@@ -281,6 +281,8 @@ static int64_t loadInt(const void *data, GcimNpyType type, size_t i) {
     return ((const uint16_t *)data)[i];
   case GCIM_NPY_U32:
     return ((const uint32_t *)data)[i];
+  case GCIM_NPY_U64: /* its bits; to float it converts as unsigned (convertOne) */
+    return (int64_t)((const uint64_t *)data)[i];
   default: /* U8, BOOL */
     return ((const uint8_t *)data)[i];
   }
@@ -291,7 +293,8 @@ static void storeInt(void *data, GcimNpyType type, size_t i, int64_t value) {
   uint64_t bits = (uint64_t)value;
   switch (type) {
   case GCIM_NPY_I64:
-    ((int64_t *)data)[i] = value;
+  case GCIM_NPY_U64:
+    ((uint64_t *)data)[i] = bits;
     break;
   case GCIM_NPY_I32:
   case GCIM_NPY_U32:
@@ -324,11 +327,13 @@ static void convertOne(const void *from, GcimNpyType fromType, void *to, GcimNpy
                        size_t i) {
   int fromFloat = gcimNpyTypeIsFloat(fromType);
   if (gcimNpyTypeIsFloat(toType)) {
+    uint64_t u = fromType == GCIM_NPY_U64 ? ((const uint64_t *)from)[i] : 0;
     if (!fromFloat && toType == GCIM_NPY_F32) /* one rounding, not two */
-      ((float *)to)[i] = (float)loadInt(from, fromType, i);
+      ((float *)to)[i] = fromType == GCIM_NPY_U64 ? (float)u : (float)loadInt(from, fromType, i);
     else {
-      double value = fromFloat ? loadFloat(from, fromType, i)
-                               : (double)loadInt(from, fromType, i);
+      double value = fromFloat                    ? loadFloat(from, fromType, i)
+                     : fromType == GCIM_NPY_U64 ? (double)u
+                                                  : (double)loadInt(from, fromType, i);
       if (toType == GCIM_NPY_F32)
         ((float *)to)[i] = (float)value;
       else if (toType == GCIM_NPY_F64)

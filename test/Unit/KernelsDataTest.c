@@ -291,6 +291,15 @@ static void test_cast(void) {
   double d3[1];
   gcimKernelCast(u32 + 3, GCIM_ELEM_U32, d3, GCIM_ELEM_F64, 1);
   EXPECT_NEAR(d3[0], 3e9, 0);
+  // uint64: from float saturates at 0 and 2^64 - 1; to float and from int64 as unsigned.
+  double big64[3] = {-5, 1e30, 1e19};
+  uint64_t u64[3];
+  gcimKernelCast(big64, GCIM_ELEM_F64, u64, GCIM_ELEM_U64, 3);
+  EXPECT_TRUE(u64[0] == 0 && u64[1] == UINT64_MAX && u64[2] == 10000000000000000000u);
+  gcimKernelCast(u64, GCIM_ELEM_U64, big64, GCIM_ELEM_F64, 3);
+  EXPECT_NEAR(big64[1], 18446744073709551616.0, 0);
+  gcimKernelCast(minus, GCIM_ELEM_I64, u64, GCIM_ELEM_U64, 1);
+  EXPECT_TRUE(u64[0] == UINT64_MAX);
   // int64 -> int32 wraps, int64 -> bool, bool -> float, int -> float exactly.
   int64_t big[3] = {((int64_t)1 << 32) + 5, -1, 0};
   gcimKernelCast(big, GCIM_ELEM_I64, i32, GCIM_ELEM_I32, 3);

@@ -402,6 +402,23 @@ static void test_binary_any(void) {
   gcimKernelBinaryAny(GCIM_BINARY_MIN, sa, GCIM_ELEM_U16, d3, 1, sb, GCIM_ELEM_U16, d3, 1,
                       so, GCIM_ELEM_U16, d3, 1);
   EXPECT_TRUE(so[0] == 2 && so[1] == 1 && so[2] == 0);
+  // uint64 beyond int64: Max, Div and comparisons are unsigned; Add wraps.
+  uint64_t qa[3] = {UINT64_MAX, 10, 1}, qb[3] = {1, 3, UINT64_MAX}, qo[3];
+  gcimKernelBinaryAny(GCIM_BINARY_MAX, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1,
+                      qo, GCIM_ELEM_U64, d3, 1);
+  EXPECT_TRUE(qo[0] == UINT64_MAX && qo[1] == 10 && qo[2] == UINT64_MAX);
+  gcimKernelBinaryAny(GCIM_BINARY_DIV, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1,
+                      qo, GCIM_ELEM_U64, d3, 1);
+  EXPECT_TRUE(qo[0] == UINT64_MAX && qo[1] == 3 && qo[2] == 0);
+  gcimKernelBinaryAny(GCIM_BINARY_ADD, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1,
+                      qo, GCIM_ELEM_U64, d3, 1);
+  EXPECT_TRUE(qo[0] == 0 && qo[1] == 13 && qo[2] == 0);
+  uint8_t qc[3];
+  gcimKernelCompareAny(GCIM_COMPARE_GREATER, GCIM_ELEM_U64, qa, d3, 1, qb, d3, 1, qc, d3, 1);
+  EXPECT_TRUE(qc[0] && qc[1] && !qc[2]);
+  uint64_t qhi = 5;
+  gcimKernelClipAny(GCIM_ELEM_U64, qa, NULL, &qhi, qo, 3);
+  EXPECT_TRUE(qo[0] == 5 && qo[1] == 5 && qo[2] == 1);
 }
 
 static void test_compare_and_clip_any(void) {

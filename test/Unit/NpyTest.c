@@ -84,7 +84,8 @@ static void test_round_trip_every_type(void) {
     const char *descr;
   } types[] = {{GCIM_NPY_I32, "'<i4'"}, {GCIM_NPY_I8, "'|i1'"},  {GCIM_NPY_U8, "'|u1'"},
                {GCIM_NPY_BOOL, "'|b1'"}, {GCIM_NPY_F16, "'<f2'"}, {GCIM_NPY_F64, "'<f8'"},
-               {GCIM_NPY_I16, "'<i2'"},  {GCIM_NPY_U16, "'<u2'"}, {GCIM_NPY_U32, "'<u4'"}};
+               {GCIM_NPY_I16, "'<i2'"},  {GCIM_NPY_U16, "'<u2'"}, {GCIM_NPY_U32, "'<u4'"},
+               {GCIM_NPY_U64, "'<u8'"}};
   unsigned char bytes[16] = {1, 0, 1, 1, 0, 1, 0, 1, 0x80, 0x7F, 0xFF, 1, 0, 0, 1, 0};
   for (size_t t = 0; t < sizeof types / sizeof types[0]; ++t) {
     int64_t size = gcimNpyTypeSize(types[t].type);
@@ -180,6 +181,11 @@ static void test_integer_conversions(void) {
   EXPECT_EQ_INT(((uint32_t *)a.data)[1], 255);
   EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I16, NULL), GCIM_OK);
   EXPECT_EQ_INT(((int16_t *)a.data)[0], 44);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I8, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_U64, NULL), GCIM_OK); /* -1 wraps */
+  EXPECT_TRUE(((uint64_t *)a.data)[1] == UINT64_MAX);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_F64, NULL), GCIM_OK); /* as unsigned */
+  EXPECT_NEAR(((double *)a.data)[1], 18446744073709551616.0, 0);
   EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_BOOL, NULL), GCIM_OK);
   EXPECT_EQ_INT(((uint8_t *)a.data)[1], 1);
   EXPECT_EQ_INT(((uint8_t *)a.data)[2], 0);
@@ -197,7 +203,7 @@ static void test_integer_conversions(void) {
 static void test_rejections(void) {
   float f[4] = {0};
   expectRejected(writeRaw(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }\n", f, 16), "unsupported dtype '>f4'");
-  expectRejected(writeRaw(1, "{'descr': '<u8', 'fortran_order': False, 'shape': (2,), }\n", f, 16), "unsupported dtype '<u8'");
+  expectRejected(writeRaw(1, "{'descr': '>u8', 'fortran_order': False, 'shape': (2,), }\n", f, 16), "unsupported dtype '>u8'");
   expectRejected(writeRaw(1, "{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }\n", f, 16), "or int64: '<f4', '<f8' or '<i8'; or int32 '<i4'");
   expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }\n", f, 16), "Fortran-order");
   expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }\n", f, 16), "truncated data");

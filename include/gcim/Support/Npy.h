@@ -1,8 +1,8 @@
 /* gcim/Support/Npy.h: NumPy .npy files (format versions 1 and 2), read and written whole.
  *
  * Supported: little-endian float32, float64 and int64 ('<f4', '<f8', '<i8'), and int32,
- * int16, int8, uint32, uint16, uint8, bool and float16 ('<i4', '<i2', '|i1', '<u4', '<u2',
- * '|u1', '|b1', '<f2'), C order, rank 0 to 8.
+ * int16, int8, uint64, uint32, uint16, uint8, bool and float16 ('<i4', '<i2', '|i1', '<u8',
+ * '<u4', '<u2', '|u1', '|b1', '<f2'), C order, rank 0 to 8.
  * Anything else (big-endian, Fortran order, other types, version 3 headers, truncated
  * data) is rejected with a message naming the file and the reason. */
 #ifndef GCIM_SUPPORT_NPY_H
@@ -29,7 +29,8 @@ typedef enum GcimNpyType {
   GCIM_NPY_F16,
   GCIM_NPY_I16,
   GCIM_NPY_U16,
-  GCIM_NPY_U32
+  GCIM_NPY_U32,
+  GCIM_NPY_U64
 } GcimNpyType;
 
 enum { GCIM_NPY_MAX_RANK = 8 };

@@ -84,10 +84,8 @@ static bool elemKindOf(MlirType type, ElemKind *kind) {
     bool isUnsigned = mlirIntegerTypeIsUnsigned(type);
     if (width == 1)
       *kind = ELEM_BOOL;
-    else if (width == 64 && isUnsigned)
-      return false; /* as int64 it would compare and divide wrongly */
     else if (width == 64)
-      *kind = ELEM_I64;
+      *kind = isUnsigned ? ELEM_U64 : ELEM_I64;
     else if (width == 32)
       *kind = isUnsigned ? ELEM_U32 : ELEM_I32;
     else if (width == 16)
@@ -112,7 +110,7 @@ bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueIn
   int64_t rank = mlirShapedTypeGetRank(type);
   if (rank > EMIT_MAX_RANK || !elemKindOf(mlirShapedTypeGetElementType(type), &info->elem)) {
     gcimEmitError(loc, "code generation does not support this tensor type (rank at most "
-                       "8; f32, f64, f16, bf16, i64, i32, ui32, i16, ui16, i8, ui8, i1)");
+                       "8; f32, f64, f16, bf16, i64, ui64, i32, ui32, i16, ui16, i8, ui8, i1)");
     state->failed = true;
     return false;
   }
@@ -129,12 +127,13 @@ bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueIn
 const char *emitElemCType(ElemKind elem) {
   static const char *const names[] = {"float",    "double",  "int64_t",  "int32_t",
                                       "int8_t",   "uint8_t", "uint8_t",  "uint16_t",
-                                      "uint16_t", "int16_t", "uint16_t", "uint32_t"};
+                                      "uint16_t", "int16_t", "uint16_t", "uint32_t",
+                                      "uint64_t"};
   return names[elem];
 }
 
 size_t emitElemSize(ElemKind elem) {
-  static const size_t sizes[] = {4, 8, 8, 4, 1, 1, 1, 2, 2, 2, 2, 4};
+  static const size_t sizes[] = {4, 8, 8, 4, 1, 1, 1, 2, 2, 2, 2, 4, 8};
   return sizes[elem];
 }
 
@@ -142,7 +141,7 @@ const char *emitElemEnum(ElemKind elem) {
   static const char *const names[] = {
       "GCIM_ELEM_F32", "GCIM_ELEM_F64", "GCIM_ELEM_I64",  "GCIM_ELEM_I32", "GCIM_ELEM_I8",
       "GCIM_ELEM_U8",  "GCIM_ELEM_BOOL", "GCIM_ELEM_F16", "GCIM_ELEM_BF16", "GCIM_ELEM_I16",
-      "GCIM_ELEM_U16", "GCIM_ELEM_U32"};
+      "GCIM_ELEM_U16", "GCIM_ELEM_U32", "GCIM_ELEM_U64"};
   return names[elem];
 }
 

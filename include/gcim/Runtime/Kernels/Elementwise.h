@@ -125,7 +125,8 @@ void gcimKernelNot(const uint8_t *x, uint8_t *y, int64_t count);
 /// rounded once into its type; an integer output in int64 and stored with its low bits
 /// kept (DIV truncates and gives 0 for a zero divisor; POW of integers is exact, 0 for a
 /// negative exponent unless the base is 1 or -1; an integer base to a float exponent is
-/// pow() truncated toward zero). MIN and MAX propagate NaN. Bool counts as an integer.
+/// pow() truncated toward zero). MIN and MAX propagate NaN. Bool counts as an integer;
+/// uint64 divides and compares unsigned.
 /// Broadcasting and overlap as gcimKernelBinaryF32.
 void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType,
                          const int64_t *aDims, int aRank, const void *b, GcimElemType bType,
@@ -133,7 +134,7 @@ void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType,
                          const int64_t *outDims, int outRank);
 
 /// Comparisons of two operands of one type `type` (float types compared as doubles,
-/// integer types and bool as int64), broadcast to `outDims`. No overlap.
+/// integer types and bool as int64, uint64 as uint64), broadcast to `outDims`. No overlap.
 void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a,
                           const int64_t *aDims, int aRank, const void *b,
                           const int64_t *bDims, int bRank, uint8_t *out,
