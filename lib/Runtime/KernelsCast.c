@@ -1,6 +1,6 @@
-/* KernelsCast.c: ONNX Cast between float32/64, int64/32/16/8, uint8, bool, float16 and
- * bfloat16, through a double (exact for every source type but int64 beyond 2^53, which
- * goes through an integer path). */
+/* KernelsCast.c: ONNX Cast between float32/64, int64/32/16/8, uint64/32/16/8, bool,
+ * float16 and bfloat16, through a double (exact for every source type but 64-bit integers
+ * beyond 2^53, which go through an integer path). */
 #include "gcim/Runtime/Kernels/Data.h"
 
 #include <assert.h>
@@ -75,6 +75,12 @@ static double load(const void *x, GcimElemType type, int64_t i) {
     return halfToFloat(((const uint16_t *)x)[i]);
   case GCIM_ELEM_BF16:
     return bf16ToFloat(((const uint16_t *)x)[i]);
+  case GCIM_ELEM_U16:
+    return ((const uint16_t *)x)[i];
+  case GCIM_ELEM_U32:
+    return ((const uint32_t *)x)[i];
+  case GCIM_ELEM_U64:
+    return (double)((const uint64_t *)x)[i];
   }
   assert(0 && "unknown element type");
   return 0.0;
@@ -125,13 +131,25 @@ static void store(void *y, GcimElemType type, int64_t i, double v) {
   case GCIM_ELEM_BF16:
     ((uint16_t *)y)[i] = floatToBf16((float)v);
     return;
+  case GCIM_ELEM_U16:
+    ((uint16_t *)y)[i] = (uint16_t)toInteger(v, 0, UINT16_MAX);
+    return;
+  case GCIM_ELEM_U32:
+    ((uint32_t *)y)[i] = (uint32_t)toInteger(v, 0, UINT32_MAX);
+    return;
+  case GCIM_ELEM_U64: /* truncated, NaN 0, saturated to [0, 2^64 - 1] */
+    ((uint64_t *)y)[i] = v != v || v <= 0.0        ? 0
+                         : v >= 18446744073709551616.0 ? UINT64_MAX
+                                                       : (uint64_t)v;
+    return;
   }
   assert(0 && "unknown element type");
 }
 
 static int isIntegerType(GcimElemType type) {
   return type == GCIM_ELEM_I64 || type == GCIM_ELEM_I32 || type == GCIM_ELEM_I16 ||
-         type == GCIM_ELEM_I8 || type == GCIM_ELEM_U8 || type == GCIM_ELEM_BOOL;
+         type == GCIM_ELEM_I8 || type == GCIM_ELEM_U8 || type == GCIM_ELEM_BOOL ||
+         type == GCIM_ELEM_U16 || type == GCIM_ELEM_U32 || type == GCIM_ELEM_U64;
 }
 
 // Element i of an integer tensor (not bool) as an int64.
@@ -145,6 +163,12 @@ static int64_t loadInteger(const void *x, GcimElemType type, int64_t i) {
     return ((const int16_t *)x)[i];
   case GCIM_ELEM_I8:
     return ((const int8_t *)x)[i];
+  case GCIM_ELEM_U16:
+    return ((const uint16_t *)x)[i];
+  case GCIM_ELEM_U32:
+    return ((const uint32_t *)x)[i];
+  case GCIM_ELEM_U64: /* its bits: integer casts keep the low bits */
+    return (int64_t)((const uint64_t *)x)[i];
   default:
     return ((const uint8_t *)x)[i];
   }
@@ -166,6 +190,15 @@ static void storeInteger(void *y, GcimElemType type, int64_t i, int64_t v) {
   case GCIM_ELEM_I8:
     ((int8_t *)y)[i] = (int8_t)(uint8_t)u;
     return;
+  case GCIM_ELEM_U16:
+    ((uint16_t *)y)[i] = (uint16_t)u;
+    return;
+  case GCIM_ELEM_U32:
+    ((uint32_t *)y)[i] = (uint32_t)u;
+    return;
+  case GCIM_ELEM_U64:
+    ((uint64_t *)y)[i] = u;
+    return;
   default:
     ((uint8_t *)y)[i] = (uint8_t)u;
     return;
@@ -175,7 +208,7 @@ static void storeInteger(void *y, GcimElemType type, int64_t i, int64_t v) {
 void gcimKernelCast(const void *x, GcimElemType from, void *y, GcimElemType to,
                     int64_t count) {
   if (from == to) {
-    static const size_t sizes[] = {4, 8, 8, 4, 2, 1, 1, 1, 2, 2};
+    static const size_t sizes[] = {4, 8, 8, 4, 2, 1, 1, 1, 2, 2, 2, 4, 8};
     gcimKernelCopy(x, y, count, sizes[from]);
     if (from == GCIM_ELEM_BOOL)
       for (int64_t i = 0; i < count; ++i)
@@ -188,7 +221,7 @@ void gcimKernelCast(const void *x, GcimElemType from, void *y, GcimElemType to,
       storeInteger(y, to, i, loadInteger(x, from, i));
     return;
   }
-  if (from == GCIM_ELEM_I64 && to == GCIM_ELEM_BOOL) {
+  if ((from == GCIM_ELEM_I64 || from == GCIM_ELEM_U64) && to == GCIM_ELEM_BOOL) {
     for (int64_t i = 0; i < count; ++i)
       ((uint8_t *)y)[i] = ((const int64_t *)x)[i] != 0;
     return;

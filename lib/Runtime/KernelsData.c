@@ -158,6 +158,10 @@ static void sliceAll(const int64_t *dims, int rank, const int64_t *starts,
   for (int i = 0; i < count; ++i) {
     int d = gcimKernelsAxis(axes ? axes[i] : i, rank);
     step[d] = steps ? steps[i] : 1;
+    // A step beyond the axis takes one element at most: clamping it (a runtime step may
+    // be anything) keeps the extent's rounding and the strides from overflowing.
+    int64_t most = dims[d] + 1;
+    step[d] = step[d] > most ? most : (step[d] < -most ? -most : step[d]);
     sliceAxis(dims[d], starts[i], ends[i], step[d], &first[d], &extent[d]);
   }
 }
@@ -167,6 +171,28 @@ void gcimKernelSliceShape(const int64_t *dims, int rank, const int64_t *starts,
                           int count, int64_t *outDims) {
   int64_t first[GCIM_KERNEL_MAX_RANK], step[GCIM_KERNEL_MAX_RANK];
   sliceAll(dims, rank, starts, ends, axes, steps, count, first, step, outDims);
+}
+
+int gcimKernelSliceCheck(const int64_t *dims, int rank, const int64_t *starts,
+                         const int64_t *ends, const int64_t *axes, const int64_t *steps,
+                         int count, const int64_t *yDims) {
+  int seen[GCIM_KERNEL_MAX_RANK] = {0};
+  if (count > rank)
+    return -1;
+  for (int i = 0; i < count; ++i) {
+    int64_t axis = axes ? axes[i] : i;
+    axis = axis < 0 ? axis + rank : axis;
+    if (axis < 0 || axis >= rank || seen[axis] || (steps && steps[i] == 0))
+      return -1;
+    seen[axis] = 1;
+  }
+  int64_t first[GCIM_KERNEL_MAX_RANK], step[GCIM_KERNEL_MAX_RANK];
+  int64_t extent[GCIM_KERNEL_MAX_RANK];
+  sliceAll(dims, rank, starts, ends, axes, steps, count, first, step, extent);
+  for (int d = 0; d < rank; ++d)
+    if (extent[d] != yDims[d])
+      return -1;
+  return 0;
 }
 
 void gcimKernelSlice(const void *x, const int64_t *dims, int rank, const int64_t *starts,
@@ -289,6 +315,9 @@ void gcimKernelTrilu(const void *x, const int64_t *dims, int rank, int64_t k, in
   assert(rank >= 2);
   int64_t rows = dims[rank - 2], cols = dims[rank - 1];
   int64_t matrices = gcimKernelNumElements(dims, rank - 2);
+  // A runtime k may be anything: beyond [-rows - 1, cols + 1] nothing changes, and i + k
+  // cannot overflow.
+  k = k < -rows - 1 ? -rows - 1 : (k > cols + 1 ? cols + 1 : k);
   const Byte *in = x;
   Byte *out = y;
   for (int64_t mat = 0; mat < matrices; ++mat) {

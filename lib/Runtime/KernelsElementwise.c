@@ -3,10 +3,13 @@
  * stride pattern (both contiguous, one constant), which the compiler vectorises. */
 #include "gcim/Runtime/Kernels/Elementwise.h"
 
+#include "gcim/Runtime/Kernels/Data.h"
+
 #include "KernelsInternal.h"
 
 #include <assert.h>
 #include <math.h>
+#include <string.h>
 
 // Runs BODY(o, x, y) (the output element o from inputs x and y) over a broadcast of two
 // operands A and B (element pointers of types TA, TB) into OUT (of type TO).
@@ -234,4 +237,243 @@ void gcimKernelLogical(GcimLogicalOp op, const uint8_t *a, const int64_t *aDims,
 void gcimKernelNot(const uint8_t *x, uint8_t *y, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
     y[i] = (uint8_t)(x[i] == 0);
+}
+
+// The generic path: elements go through gcimKernelCast to a double or an int64 and back.
+static int isFloatType(GcimElemType type) {
+  return type == GCIM_ELEM_F32 || type == GCIM_ELEM_F64 || type == GCIM_ELEM_F16 ||
+         type == GCIM_ELEM_BF16;
+}
+
+static size_t typeSize(GcimElemType type) {
+  static const size_t sizes[] = {4, 8, 8, 4, 2, 1, 1, 1, 2, 2, 2, 4, 8};
+  return sizes[type];
+}
+
+static double loadDouble(const void *x, GcimElemType type, int64_t i) {
+  double value;
+  gcimKernelCast((const char *)x + (size_t)i * typeSize(type), type, &value, GCIM_ELEM_F64,
+                 1);
+  return value;
+}
+
+static int64_t loadInt(const void *x, GcimElemType type, int64_t i) {
+  int64_t value;
+  gcimKernelCast((const char *)x + (size_t)i * typeSize(type), type, &value, GCIM_ELEM_I64,
+                 1);
+  return value;
+}
+
+static double applyDouble(GcimBinaryOp op, double x, double y) {
+  switch (op) {
+  case GCIM_BINARY_ADD:
+    return x + y;
+  case GCIM_BINARY_SUB:
+    return x - y;
+  case GCIM_BINARY_MUL:
+    return x * y;
+  case GCIM_BINARY_DIV:
+    return x / y;
+  case GCIM_BINARY_POW:
+    return pow(x, y);
+  case GCIM_BINARY_MIN:
+    return (x < y || x != x) ? x : y;
+  case GCIM_BINARY_MAX:
+    return (x > y || x != x) ? x : y;
+  }
+  assert(0 && "unknown binary op");
+  return 0;
+}
+
+static int64_t powInt(int64_t base, int64_t exponent) {
+  if (exponent < 0)
+    return base == 1 ? 1 : base == -1 ? (exponent % 2 ? -1 : 1) : 0;
+  uint64_t result = 1, factor = (uint64_t)base; /* wraps like the other integer ops */
+  for (uint64_t e = (uint64_t)exponent; e; e >>= 1, factor *= factor)
+    if (e & 1)
+      result *= factor;
+  return (int64_t)result;
+}
+
+// uint64 operands (held in int64 bits): DIV, MIN and MAX compare unsigned.
+static int64_t applyUnsigned(GcimBinaryOp op, uint64_t x, uint64_t y) {
+  switch (op) {
+  case GCIM_BINARY_DIV:
+    return (int64_t)(y == 0 ? 0 : x / y);
+  case GCIM_BINARY_MIN:
+    return (int64_t)(x < y ? x : y);
+  case GCIM_BINARY_MAX:
+    return (int64_t)(x > y ? x : y);
+  default:
+    break;
+  }
+  assert(0 && "not an unsigned-sensitive op");
+  return 0;
+}
+
+// Integer ops in uint64 (defined wrap-around), DIV and comparisons signed.
+static int64_t applyInt(GcimBinaryOp op, int64_t x, int64_t y) {
+  switch (op) {
+  case GCIM_BINARY_ADD:
+    return (int64_t)((uint64_t)x + (uint64_t)y);
+  case GCIM_BINARY_SUB:
+    return (int64_t)((uint64_t)x - (uint64_t)y);
+  case GCIM_BINARY_MUL:
+    return (int64_t)((uint64_t)x * (uint64_t)y);
+  case GCIM_BINARY_DIV:
+    return y == 0 || (x == INT64_MIN && y == -1) ? (y == 0 ? 0 : x) : x / y;
+  case GCIM_BINARY_POW:
+    return powInt(x, y);
+  case GCIM_BINARY_MIN:
+    return x < y ? x : y;
+  case GCIM_BINARY_MAX:
+    return x > y ? x : y;
+  }
+  assert(0 && "unknown binary op");
+  return 0;
+}
+
+// A float result of pow() stored in an integer type: truncated, NaN 0, saturated to int64.
+static int64_t truncateToInt(double value) {
+  if (value != value)
+    return 0;
+  if (value >= 9223372036854775807.0)
+    return INT64_MAX;
+  if (value <= -9223372036854775808.0)
+    return INT64_MIN;
+  return (int64_t)value;
+}
+
+// Runs BODY(o, ia, ib) for every output element o with its operands' element indices.
+#define GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, BODY)                \
+  do {                                                                                 \
+    const int64_t *dimsList[2] = {aDims, bDims};                                       \
+    const int rankList[2] = {aRank, bRank};                                            \
+    GcimBcast it;                                                                      \
+    gcimKernelsBcastInit(&it, 2, dimsList, rankList, outDims, outRank);                \
+    if (it.total == 0)                                                                 \
+      break;                                                                           \
+    int64_t inner = it.dims[it.rank - 1];                                              \
+    int64_t sa = it.strides[0][it.rank - 1], sb = it.strides[1][it.rank - 1];          \
+    int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0, 0, 0};                       \
+    for (int64_t o0 = 0; o0 < it.total; o0 += inner) {                                \
+      for (int64_t i = 0; i < inner; ++i)                                              \
+        BODY(o0 + i, off[0] + i * sa, off[1] + i * sb);                                \
+      gcimKernelsBcastNext(&it, idx, off);                                             \
+    }                                                                                  \
+  } while (0)
+
+void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType,
+                         const int64_t *aDims, int aRank, const void *b, GcimElemType bType,
+                         const int64_t *bDims, int bRank, void *out, GcimElemType outType,
+                         const int64_t *outDims, int outRank) {
+  char *y = out;
+  size_t size = typeSize(outType);
+  if (isFloatType(outType)) {
+#define FLOAT_BODY(o, ia, ib)                                                          \
+  do {                                                                                 \
+    double r = applyDouble(op, loadDouble(a, aType, ia), loadDouble(b, bType, ib));    \
+    gcimKernelCast(&r, GCIM_ELEM_F64, y + (size_t)(o) * size, outType, 1);             \
+  } while (0)
+    GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, FLOAT_BODY);
+  } else if (isFloatType(bType)) { /* an integer base to a float exponent */
+#define MIXED_BODY(o, ia, ib)                                                          \
+  do {                                                                                 \
+    int64_t r = truncateToInt(                                                         \
+        applyDouble(op, loadDouble(a, aType, ia), loadDouble(b, bType, ib)));          \
+    gcimKernelCast(&r, GCIM_ELEM_I64, y + (size_t)(o) * size, outType, 1);             \
+  } while (0)
+    GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, MIXED_BODY);
+  } else if (outType == GCIM_ELEM_U64 && op != GCIM_BINARY_ADD && op != GCIM_BINARY_SUB &&
+             op != GCIM_BINARY_MUL && op != GCIM_BINARY_POW) {
+#define UNSIGNED_BODY(o, ia, ib)                                                       \
+  do {                                                                                 \
+    int64_t r = applyUnsigned(op, (uint64_t)loadInt(a, aType, ia),                     \
+                              (uint64_t)loadInt(b, bType, ib));                        \
+    memcpy(y + (size_t)(o) * size, &r, sizeof r);                                      \
+  } while (0)
+    GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, UNSIGNED_BODY);
+  } else {
+#define INT_BODY(o, ia, ib)                                                            \
+  do {                                                                                 \
+    int64_t r = applyInt(op, loadInt(a, aType, ia), loadInt(b, bType, ib));            \
+    gcimKernelCast(&r, GCIM_ELEM_I64, y + (size_t)(o) * size, outType, 1);             \
+  } while (0)
+    GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, INT_BODY);
+  }
+}
+
+static int compareDouble(GcimCompareOp op, double x, double y) {
+  switch (op) {
+  case GCIM_COMPARE_EQUAL:
+    return x == y;
+  case GCIM_COMPARE_LESS:
+    return x < y;
+  case GCIM_COMPARE_GREATER:
+    return x > y;
+  case GCIM_COMPARE_LESS_EQUAL:
+    return x <= y;
+  case GCIM_COMPARE_GREATER_EQUAL:
+    return x >= y;
+  }
+  assert(0 && "unknown compare op");
+  return 0;
+}
+
+static int compareInt(GcimCompareOp op, int64_t x, int64_t y) {
+  return compareDouble(op, (double)(x > y) - (double)(x < y), 0.0);
+}
+
+static int compareUnsigned(GcimCompareOp op, uint64_t x, uint64_t y) {
+  return compareDouble(op, (double)(x > y) - (double)(x < y), 0.0);
+}
+
+void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a,
+                          const int64_t *aDims, int aRank, const void *b,
+                          const int64_t *bDims, int bRank, uint8_t *out,
+                          const int64_t *outDims, int outRank) {
+  if (isFloatType(type)) {
+#define CMP_FLOAT(o, ia, ib)                                                           \
+  out[o] = (uint8_t)compareDouble(op, loadDouble(a, type, ia), loadDouble(b, type, ib))
+    GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, CMP_FLOAT);
+  } else if (type == GCIM_ELEM_U64) {
+#define CMP_UNSIGNED(o, ia, ib)                                                        \
+  out[o] = (uint8_t)compareUnsigned(op, (uint64_t)loadInt(a, type, ia),                \
+                                    (uint64_t)loadInt(b, type, ib))
+    GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, CMP_UNSIGNED);
+  } else {
+#define CMP_INT(o, ia, ib)                                                             \
+  out[o] = (uint8_t)compareInt(op, loadInt(a, type, ia), loadInt(b, type, ib))
+    GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, CMP_INT);
+  }
+}
+
+void gcimKernelClipAny(GcimElemType type, const void *x, const void *lo, const void *hi,
+                       void *y, int64_t count) {
+  size_t size = typeSize(type);
+  char *out = y;
+  for (int64_t i = 0; i < count; ++i) {
+    if (isFloatType(type)) {
+      double v = loadDouble(x, type, i);
+      if (lo && v < loadDouble(lo, type, 0))
+        v = loadDouble(lo, type, 0);
+      if (hi && v > loadDouble(hi, type, 0))
+        v = loadDouble(hi, type, 0);
+      gcimKernelCast(&v, GCIM_ELEM_F64, out + (size_t)i * size, type, 1);
+    } else if (type == GCIM_ELEM_U64) {
+      uint64_t v = ((const uint64_t *)x)[i];
+      if (lo && v < *(const uint64_t *)lo)
+        v = *(const uint64_t *)lo;
+      if (hi && v > *(const uint64_t *)hi)
+        v = *(const uint64_t *)hi;
+      ((uint64_t *)y)[i] = v;
+    } else {
+      int64_t v = loadInt(x, type, i);
+      if (lo && v < loadInt(lo, type, 0))
+        v = loadInt(lo, type, 0);
+      if (hi && v > loadInt(hi, type, 0))
+        v = loadInt(hi, type, 0);
+      gcimKernelCast(&v, GCIM_ELEM_I64, out + (size_t)i * size, type, 1);
+    }
+  }
 }

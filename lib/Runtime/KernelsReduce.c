@@ -155,3 +155,24 @@ void gcimKernelReduceI64(GcimReduceOp op, const int64_t *x, const int64_t *dims,
   }
   assert(0 && "unknown reduce op");
 }
+
+int gcimKernelReduceCheck(const int64_t *dims, int rank, const int64_t *axes, int axisCount,
+                          int keepdims, const int64_t *yDims, int yRank) {
+  int flags[GCIM_KERNEL_MAX_RANK] = {0};
+  for (int i = 0; i < axisCount; ++i) {
+    int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
+    if (axis < 0 || axis >= rank || flags[axis])
+      return -1;
+    flags[axis] = 1;
+  }
+  int r = 0;
+  for (int d = 0; d < rank; ++d) {
+    int reduced = axisCount == 0 || flags[d];
+    if (reduced && !keepdims)
+      continue;
+    if (r >= yRank || yDims[r] != (reduced ? 1 : dims[d]))
+      return -1;
+    ++r;
+  }
+  return r == yRank ? 0 : -1;
+}

@@ -150,6 +150,30 @@ static void test_slice(void) {
   free(x);
 }
 
+/* Runtime Slice arguments: accepted when they give the compiled shape, refused otherwise;
+ * an int64-extreme step is one element, not an overflow. */
+static void test_slice_check(void) {
+  int64_t dims[3] = {6, 5, 9};
+  int64_t starts[2] = {1, 0}, ends[2] = {INT64_MAX, -1}, axes[2] = {0, -1};
+  int64_t steps[2] = {2, 3}, good[3] = {3, 5, 3}, bad[3] = {3, 5, 4};
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, starts, ends, axes, steps, 2, good), 0);
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, starts, ends, axes, steps, 2, bad), -1);
+  int64_t outside[2] = {0, 3}, twice[2] = {2, -1}, zero[2] = {1, 0};
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, starts, ends, outside, steps, 2, good), -1);
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, starts, ends, twice, steps, 2, good), -1);
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, starts, ends, axes, zero, 2, good), -1);
+  int64_t huge[2] = {INT64_MAX, INT64_MIN}, one[3] = {1, 5, 1};
+  int64_t from[2] = {0, INT64_MAX}, to[2] = {INT64_MAX, INT64_MIN};
+  EXPECT_EQ_INT(gcimKernelSliceCheck(dims, 3, from, to, axes, huge, 2, one), 0);
+  float *x = malloc(270 * sizeof *x), y[5];
+  for (int i = 0; i < 270; ++i)
+    x[i] = (float)i;
+  gcimKernelSlice(x, dims, 3, from, to, axes, huge, 2, y, sizeof(float));
+  EXPECT_NEAR(y[0], 8, 0);  /* x[0, 0, 8] */
+  EXPECT_NEAR(y[4], 44, 0); /* x[0, 4, 8] */
+  free(x);
+}
+
 static void test_gather(void) {
   int64_t dims[3] = {3, 4, 5};
   float *x = iota(60), y[60];
@@ -206,6 +230,15 @@ static void test_expand_where_trilu(void) {
           }
       gcimKernelTrilu(t, tDims, 3, k, upper, t, sizeof(float));
     }
+  // A runtime k at the int64 extremes: upper keeps nothing / everything, lower the reverse.
+  gcimKernelTrilu(a, tDims, 3, INT64_MAX, 1, t, sizeof(float));
+  EXPECT_NEAR(t[4], 0, 0);
+  gcimKernelTrilu(a, tDims, 3, INT64_MIN, 1, t, sizeof(float));
+  EXPECT_NEAR(t[29], a[29], 0);
+  EXPECT_NEAR(t[10], a[10], 0);
+  gcimKernelTrilu(a, tDims, 3, INT64_MIN, 0, t, sizeof(float));
+  EXPECT_NEAR(t[0], 0, 0);
+  EXPECT_NEAR(t[14], 0, 0);
   free(a);
 }
 
@@ -241,6 +274,32 @@ static void test_cast(void) {
   EXPECT_TRUE(i32[3] == INT32_MAX && i32[4] == INT32_MIN && i32[5] == 0);
   gcimKernelCast(f, GCIM_ELEM_F32, b, GCIM_ELEM_BOOL, 8);
   EXPECT_TRUE(b[0] == 1 && b[2] == 0 && b[5] == 1 && b[7] == 1);
+  // uint16 and uint32: float saturates at [0, max]; integers keep the low bits.
+  uint16_t u16[8];
+  uint32_t u32[8];
+  gcimKernelCast(f, GCIM_ELEM_F32, u16, GCIM_ELEM_U16, 8);
+  EXPECT_TRUE(u16[0] == 1 && u16[1] == 0 && u16[3] == UINT16_MAX && u16[6] == 255);
+  gcimKernelCast(f, GCIM_ELEM_F32, u32, GCIM_ELEM_U32, 8);
+  EXPECT_TRUE(u32[3] == 3000000000u && u32[4] == 0 && u32[5] == 0);
+  gcimKernelCast(u32, GCIM_ELEM_U32, i64, GCIM_ELEM_I64, 8);
+  EXPECT_TRUE(i64[3] == 3000000000LL);
+  int64_t minus[1] = {-1};
+  gcimKernelCast(minus, GCIM_ELEM_I64, u16, GCIM_ELEM_U16, 1);
+  EXPECT_EQ_INT(u16[0], 65535);
+  gcimKernelCast(u32, GCIM_ELEM_U32, u16, GCIM_ELEM_U16, 8); /* 3e9 keeps its low 16 bits */
+  EXPECT_EQ_INT(u16[3], 3000000000u & 0xFFFF);
+  double d3[1];
+  gcimKernelCast(u32 + 3, GCIM_ELEM_U32, d3, GCIM_ELEM_F64, 1);
+  EXPECT_NEAR(d3[0], 3e9, 0);
+  // uint64: from float saturates at 0 and 2^64 - 1; to float and from int64 as unsigned.
+  double big64[3] = {-5, 1e30, 1e19};
+  uint64_t u64[3];
+  gcimKernelCast(big64, GCIM_ELEM_F64, u64, GCIM_ELEM_U64, 3);
+  EXPECT_TRUE(u64[0] == 0 && u64[1] == UINT64_MAX && u64[2] == 10000000000000000000u);
+  gcimKernelCast(u64, GCIM_ELEM_U64, big64, GCIM_ELEM_F64, 3);
+  EXPECT_NEAR(big64[1], 18446744073709551616.0, 0);
+  gcimKernelCast(minus, GCIM_ELEM_I64, u64, GCIM_ELEM_U64, 1);
+  EXPECT_TRUE(u64[0] == UINT64_MAX);
   // int64 -> int32 wraps, int64 -> bool, bool -> float, int -> float exactly.
   int64_t big[3] = {((int64_t)1 << 32) + 5, -1, 0};
   gcimKernelCast(big, GCIM_ELEM_I64, i32, GCIM_ELEM_I32, 3);
@@ -286,6 +345,7 @@ GCIM_TEST_LIST{
     GCIM_TEST(test_transpose),
     GCIM_TEST(test_concat_and_split),
     GCIM_TEST(test_slice),
+    GCIM_TEST(test_slice_check),
     GCIM_TEST(test_gather),
     GCIM_TEST(test_expand_where_trilu),
     GCIM_TEST(test_range_fill_copy),

@@ -4,6 +4,7 @@
 
 #include "gcim/Runtime/Kernels.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -347,6 +348,102 @@ static void test_compare_and_logic(void) {
   EXPECT_TRUE(lo[0] == 1 && !lo[1] && lo[4] == 1);
 }
 
+/* The generic path: wrap-around and truncation of narrow integers, broadcasting, Pow
+ * across types, NaN in float16, comparisons and Clip on other types. */
+static void test_binary_any(void) {
+  int64_t d3[1] = {3}, d23[2] = {2, 3};
+  uint8_t ua[3] = {200, 3, 9}, ub[3] = {100, 5, 2}, uo[3];
+  gcimKernelBinaryAny(GCIM_BINARY_ADD, ua, GCIM_ELEM_U8, d3, 1, ub, GCIM_ELEM_U8, d3, 1, uo,
+                      GCIM_ELEM_U8, d3, 1);
+  EXPECT_TRUE(uo[0] == 44 && uo[1] == 8 && uo[2] == 11);
+  gcimKernelBinaryAny(GCIM_BINARY_SUB, ua, GCIM_ELEM_U8, d3, 1, ub, GCIM_ELEM_U8, d3, 1, uo,
+                      GCIM_ELEM_U8, d3, 1);
+  EXPECT_TRUE(uo[0] == 100 && uo[1] == 254 && uo[2] == 7);
+  int32_t ia[6] = {-7, 7, 9, 10, -10, 5}, ib[3] = {2, 0, -4}, io[6];
+  gcimKernelBinaryAny(GCIM_BINARY_DIV, ia, GCIM_ELEM_I32, d23, 2, ib, GCIM_ELEM_I32, d3, 1,
+                      io, GCIM_ELEM_I32, d23, 2);
+  EXPECT_TRUE(io[0] == -3 && io[1] == 0 && io[2] == -2 && io[3] == 5 && io[4] == 0 &&
+              io[5] == -1);
+  int8_t ca[3] = {100, -128, 3}, cb[3] = {2, -1, -3}, co[3];
+  gcimKernelBinaryAny(GCIM_BINARY_MUL, ca, GCIM_ELEM_I8, d3, 1, cb, GCIM_ELEM_I8, d3, 1, co,
+                      GCIM_ELEM_I8, d3, 1);
+  EXPECT_TRUE(co[0] == -56 && co[1] == -128 && co[2] == -9);
+  // Pow: float base, int exponent; int base, float exponent (truncated); exact integers.
+  float fa[3] = {2, -2, 0.5f}, fo[3];
+  int32_t e32[3] = {3, 3, -2};
+  gcimKernelBinaryAny(GCIM_BINARY_POW, fa, GCIM_ELEM_F32, d3, 1, e32, GCIM_ELEM_I32, d3, 1,
+                      fo, GCIM_ELEM_F32, d3, 1);
+  EXPECT_TRUE(fo[0] == 8 && fo[1] == -8 && fo[2] == 4);
+  int32_t base[3] = {3, 2, 4}, po[3];
+  float fe[3] = {1.5f, 0.5f, 2};
+  gcimKernelBinaryAny(GCIM_BINARY_POW, base, GCIM_ELEM_I32, d3, 1, fe, GCIM_ELEM_F32, d3, 1,
+                      po, GCIM_ELEM_I32, d3, 1);
+  EXPECT_TRUE(po[0] == 5 && po[1] == 1 && po[2] == 16);
+  int64_t la[4] = {3, 2, -1, 7}, lb[4] = {4, -1, -3, 0}, lo[4], d4[1] = {4};
+  gcimKernelBinaryAny(GCIM_BINARY_POW, la, GCIM_ELEM_I64, d4, 1, lb, GCIM_ELEM_I64, d4, 1,
+                      lo, GCIM_ELEM_I64, d4, 1);
+  EXPECT_TRUE(lo[0] == 81 && lo[1] == 0 && lo[2] == -1 && lo[3] == 1);
+  // float16 Max propagates NaN (0x7E00); 1.5 (0x3E00) vs -2 (0xC000); float64 Min.
+  uint16_t ha[3] = {0x7E00, 0x3E00, 0x3C00}, hb[3] = {0x3C00, 0xC000, 0x7E00}, ho[3];
+  gcimKernelBinaryAny(GCIM_BINARY_MAX, ha, GCIM_ELEM_F16, d3, 1, hb, GCIM_ELEM_F16, d3, 1,
+                      ho, GCIM_ELEM_F16, d3, 1);
+  EXPECT_TRUE((ho[0] & 0x7C00) == 0x7C00 && (ho[0] & 0x3FF) && ho[1] == 0x3E00 &&
+              (ho[2] & 0x7C00) == 0x7C00);
+  double da[3] = {1.25, -3, 1e300}, db = 0.5, dout[3];
+  gcimKernelBinaryAny(GCIM_BINARY_MIN, da, GCIM_ELEM_F64, d3, 1, &db, GCIM_ELEM_F64, NULL,
+                      0, dout, GCIM_ELEM_F64, d3, 1);
+  EXPECT_TRUE(dout[0] == 0.5 && dout[1] == -3 && dout[2] == 0.5);
+  // uint32 beyond int32 and uint16 compare as unsigned values.
+  uint32_t wa[3] = {4000000000u, 1, 7}, wb[3] = {5, 3000000000u, 7}, wo[3];
+  gcimKernelBinaryAny(GCIM_BINARY_MAX, wa, GCIM_ELEM_U32, d3, 1, wb, GCIM_ELEM_U32, d3, 1,
+                      wo, GCIM_ELEM_U32, d3, 1);
+  EXPECT_TRUE(wo[0] == 4000000000u && wo[1] == 3000000000u && wo[2] == 7);
+  uint16_t sa[3] = {65535, 1, 0}, sb[3] = {2, 2, 2}, so[3];
+  gcimKernelBinaryAny(GCIM_BINARY_MIN, sa, GCIM_ELEM_U16, d3, 1, sb, GCIM_ELEM_U16, d3, 1,
+                      so, GCIM_ELEM_U16, d3, 1);
+  EXPECT_TRUE(so[0] == 2 && so[1] == 1 && so[2] == 0);
+  // uint64 beyond int64: Max, Div and comparisons are unsigned; Add wraps.
+  uint64_t qa[3] = {UINT64_MAX, 10, 1}, qb[3] = {1, 3, UINT64_MAX}, qo[3];
+  gcimKernelBinaryAny(GCIM_BINARY_MAX, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1,
+                      qo, GCIM_ELEM_U64, d3, 1);
+  EXPECT_TRUE(qo[0] == UINT64_MAX && qo[1] == 10 && qo[2] == UINT64_MAX);
+  gcimKernelBinaryAny(GCIM_BINARY_DIV, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1,
+                      qo, GCIM_ELEM_U64, d3, 1);
+  EXPECT_TRUE(qo[0] == UINT64_MAX && qo[1] == 3 && qo[2] == 0);
+  gcimKernelBinaryAny(GCIM_BINARY_ADD, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1,
+                      qo, GCIM_ELEM_U64, d3, 1);
+  EXPECT_TRUE(qo[0] == 0 && qo[1] == 13 && qo[2] == 0);
+  uint8_t qc[3];
+  gcimKernelCompareAny(GCIM_COMPARE_GREATER, GCIM_ELEM_U64, qa, d3, 1, qb, d3, 1, qc, d3, 1);
+  EXPECT_TRUE(qc[0] && qc[1] && !qc[2]);
+  uint64_t qhi = 5;
+  gcimKernelClipAny(GCIM_ELEM_U64, qa, NULL, &qhi, qo, 3);
+  EXPECT_TRUE(qo[0] == 5 && qo[1] == 5 && qo[2] == 1);
+}
+
+static void test_compare_and_clip_any(void) {
+  int64_t d3[1] = {3}, d23[2] = {2, 3};
+  int32_t a[6] = {1, 2, 3, 4, 2, 6}, b[3] = {1, 2, 4};
+  uint8_t out[6];
+  gcimKernelCompareAny(GCIM_COMPARE_EQUAL, GCIM_ELEM_I32, a, d23, 2, b, d3, 1, out, d23, 2);
+  EXPECT_TRUE(out[0] && out[1] && !out[2] && !out[3] && out[4] && !out[5]);
+  gcimKernelCompareAny(GCIM_COMPARE_GREATER_EQUAL, GCIM_ELEM_I32, a, d23, 2, b, d3, 1, out,
+                       d23, 2);
+  EXPECT_TRUE(out[0] && out[1] && !out[2] && out[3] && out[4] && out[5]);
+  uint16_t h[3] = {0x3C00, 0x7E00, 0xC000}, one = 0x3C00;
+  gcimKernelCompareAny(GCIM_COMPARE_LESS, GCIM_ELEM_F16, h, d3, 1, &one, NULL, 0, out, d3, 1);
+  EXPECT_TRUE(!out[0] && !out[1] && out[2]); /* NaN compares false */
+  int8_t x[4] = {-100, 0, 5, 120}, hi = 5, y[4];
+  gcimKernelClipAny(GCIM_ELEM_I8, x, NULL, &hi, y, 4);
+  EXPECT_TRUE(y[0] == -100 && y[1] == 0 && y[2] == 5 && y[3] == 5);
+  int8_t lo = -1;
+  gcimKernelClipAny(GCIM_ELEM_I8, x, &lo, NULL, x, 4); /* in place */
+  EXPECT_TRUE(x[0] == -1 && x[3] == 120);
+  double f[3] = {-2, 0.25, NAN}, flo = -1, fhi = 0.125;
+  gcimKernelClipAny(GCIM_ELEM_F64, f, &flo, &fhi, f, 3);
+  EXPECT_TRUE(f[0] == -1 && f[1] == 0.125 && f[2] != f[2]);
+}
+
 GCIM_TEST_LIST{
     GCIM_TEST(test_binary_f32_broadcasting),
     GCIM_TEST(test_binary_in_place_and_pow_fast_paths),
@@ -356,5 +453,7 @@ GCIM_TEST_LIST{
     GCIM_TEST(test_unary_against_double),
     GCIM_TEST(test_hard_sigmoid_clip_leaky),
     GCIM_TEST(test_compare_and_logic),
+    GCIM_TEST(test_binary_any),
+    GCIM_TEST(test_compare_and_clip_any),
 };
 GCIM_TEST_MAIN

@@ -138,9 +138,26 @@ static void test_reduce_i64(void) {
   EXPECT_EQ_INT(y[0], 1 * -2 * 3 * 4 * 5 * -7);
 }
 
+/* Runtime axes: in range, distinct, and giving the compiled shape with or without
+ * keepdims; no axes reduce everything. */
+static void test_reduce_check(void) {
+  int64_t dims[3] = {2, 3, 4}, axes[2] = {-1, 0}, keep[3] = {1, 3, 1}, drop[1] = {3};
+  EXPECT_EQ_INT(gcimKernelReduceCheck(dims, 3, axes, 2, 1, keep, 3), 0);
+  EXPECT_EQ_INT(gcimKernelReduceCheck(dims, 3, axes, 2, 0, drop, 1), 0);
+  EXPECT_EQ_INT(gcimKernelReduceCheck(dims, 3, axes, 2, 0, keep, 3), -1);
+  EXPECT_EQ_INT(gcimKernelReduceCheck(dims, 3, axes, 1, 1, keep, 3), -1);
+  int64_t twice[2] = {2, -1}, outside[2] = {3, 0};
+  EXPECT_EQ_INT(gcimKernelReduceCheck(dims, 3, twice, 2, 1, keep, 3), -1);
+  EXPECT_EQ_INT(gcimKernelReduceCheck(dims, 3, outside, 2, 1, keep, 3), -1);
+  int64_t all[3] = {1, 1, 1};
+  EXPECT_EQ_INT(gcimKernelReduceCheck(dims, 3, NULL, 0, 1, all, 3), 0);
+  EXPECT_EQ_INT(gcimKernelReduceCheck(dims, 3, NULL, 0, 0, NULL, 0), 0);
+}
+
 GCIM_TEST_LIST{
     GCIM_TEST(test_reduce_axis_sets),
     GCIM_TEST(test_reduce_edge_cases),
     GCIM_TEST(test_reduce_i64),
+    GCIM_TEST(test_reduce_check),
 };
 GCIM_TEST_MAIN

@@ -4,6 +4,7 @@
 
 #include "gcim/Support/Npy.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -76,10 +77,134 @@ static void test_versions_and_types(void) {
   gcimNpyArrayFree(&a);
 }
 
+/* Every type round-trips through a file with numpy's descr. */
+static void test_round_trip_every_type(void) {
+  static const struct {
+    GcimNpyType type;
+    const char *descr;
+  } types[] = {{GCIM_NPY_I32, "'<i4'"}, {GCIM_NPY_I8, "'|i1'"},  {GCIM_NPY_U8, "'|u1'"},
+               {GCIM_NPY_BOOL, "'|b1'"}, {GCIM_NPY_F16, "'<f2'"}, {GCIM_NPY_F64, "'<f8'"},
+               {GCIM_NPY_I16, "'<i2'"},  {GCIM_NPY_U16, "'<u2'"}, {GCIM_NPY_U32, "'<u4'"},
+               {GCIM_NPY_U64, "'<u8'"}};
+  unsigned char bytes[16] = {1, 0, 1, 1, 0, 1, 0, 1, 0x80, 0x7F, 0xFF, 1, 0, 0, 1, 0};
+  for (size_t t = 0; t < sizeof types / sizeof types[0]; ++t) {
+    int64_t size = gcimNpyTypeSize(types[t].type);
+    GcimNpyArray a = {types[t].type, 1, {16 / size}, 16 / size, bytes}, b;
+    snprintf(path, sizeof path, "%s/a.npy", tempDir);
+    EXPECT_EQ_INT(gcimNpyWrite(path, &a, NULL), GCIM_OK);
+    FILE *f = fopen(path, "rb");
+    char header[128] = {0};
+    EXPECT_TRUE(f && fread(header, 1, sizeof header - 1, f) > 0);
+    if (f)
+      fclose(f);
+    EXPECT_STR_CONTAINS(header + 10, types[t].descr);
+    EXPECT_EQ_INT(gcimNpyRead(path, &b, NULL), GCIM_OK);
+    EXPECT_EQ_INT(b.type, types[t].type);
+    EXPECT_EQ_INT(b.count, 16 / size);
+    unsigned char expected[16]; /* bools read back as 0 or 1 */
+    for (int i = 0; i < 16; ++i)
+      expected[i] = types[t].type == GCIM_NPY_BOOL ? bytes[i] != 0 : bytes[i];
+    EXPECT_TRUE(b.data && memcmp(b.data, expected, 16) == 0);
+    gcimNpyArrayFree(&b);
+  }
+  EXPECT_TRUE(strcmp(gcimNpyTypeName(GCIM_NPY_BOOL), "bool") == 0);
+  EXPECT_TRUE(gcimNpyTypeIsFloat(GCIM_NPY_F16) && !gcimNpyTypeIsFloat(GCIM_NPY_U8));
+}
+
+/* A bool file holding 2 reads as true (1); '<b1' and '<u1' mean '|b1' and '|u1'. */
+static void test_bool_and_byte_descrs(void) {
+  unsigned char raw[3] = {0, 2, 1};
+  GcimNpyArray a;
+  EXPECT_EQ_INT(gcimNpyRead(writeRaw(1, "{'descr': '<b1', 'fortran_order': False, 'shape': (3,), }\n", raw, 3), &a, NULL), GCIM_OK);
+  EXPECT_EQ_INT(a.type, GCIM_NPY_BOOL);
+  EXPECT_EQ_INT(((unsigned char *)a.data)[1], 1);
+  gcimNpyArrayFree(&a);
+  EXPECT_EQ_INT(gcimNpyRead(writeRaw(1, "{'descr': '<u1', 'fortran_order': False, 'shape': (3,), }\n", raw, 3), &a, NULL), GCIM_OK);
+  EXPECT_EQ_INT(a.type, GCIM_NPY_U8);
+  EXPECT_EQ_INT(((unsigned char *)a.data)[1], 2);
+  gcimNpyArrayFree(&a);
+}
+
+/* The float16 bits of `value`, through gcimNpyConvert. */
+static uint16_t toHalf(double value) {
+  GcimNpyArray a = {GCIM_NPY_F64, 1, {1}, 1, NULL};
+  a.data = malloc(sizeof value);
+  memcpy(a.data, &value, sizeof value);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_F16, NULL), GCIM_OK);
+  uint16_t bits = *(uint16_t *)a.data;
+  gcimNpyArrayFree(&a);
+  return bits;
+}
+
+static void test_float16_conversions(void) {
+  EXPECT_EQ_INT(toHalf(1.0), 0x3C00);
+  EXPECT_EQ_INT(toHalf(-2.0), 0xC000);
+  EXPECT_EQ_INT(toHalf(65504.0), 0x7BFF);
+  EXPECT_EQ_INT(toHalf(65519.0), 0x7BFF);  /* below the midpoint to 65536 */
+  EXPECT_EQ_INT(toHalf(65520.0), 0x7C00);  /* the tie rounds to even: infinity */
+  EXPECT_EQ_INT(toHalf(1.0 + 1.0 / 2048), 0x3C00); /* tie to even: down */
+  EXPECT_EQ_INT(toHalf(1.0 + 3.0 / 2048), 0x3C02); /* tie to even: up */
+  EXPECT_EQ_INT(toHalf(5.960464477539063e-08), 0x0001); /* 2^-24, the smallest subnormal */
+  EXPECT_EQ_INT(toHalf(2.98023223876953125e-08), 0x0000); /* 2^-25: tie to even 0 */
+  EXPECT_EQ_INT(toHalf(3.0e-08), 0x0001);
+  EXPECT_EQ_INT(toHalf(6.097555160522461e-05), 0x03FF); /* largest subnormal */
+  EXPECT_EQ_INT(toHalf(-0.0), 0x8000);
+  EXPECT_EQ_INT(toHalf(1e300), 0x7C00);
+  EXPECT_EQ_INT(toHalf(NAN) & 0x7C00, 0x7C00);
+  uint16_t halves[5] = {0x3555, 0x0001, 0xFC00, 0x7E00, 0x8000};
+  GcimNpyArray a = {GCIM_NPY_F16, 1, {5}, 5, NULL};
+  a.data = malloc(sizeof halves);
+  memcpy(a.data, halves, sizeof halves);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_F32, NULL), GCIM_OK);
+  const float *f = a.data;
+  EXPECT_NEAR(f[0], 0.333251953125, 0);
+  EXPECT_NEAR(f[1], 5.9604644775390625e-08, 0);
+  EXPECT_TRUE(isinf(f[2]) && f[2] < 0);
+  EXPECT_TRUE(isnan(f[3]));
+  EXPECT_TRUE(f[4] == 0 && signbit(f[4]));
+  gcimNpyArrayFree(&a);
+}
+
+static void test_integer_conversions(void) {
+  int64_t values[5] = {300, -1, 0, 2147483648LL, -129};
+  GcimNpyArray a = {GCIM_NPY_I64, 1, {5}, 5, NULL};
+  a.data = malloc(sizeof values);
+  memcpy(a.data, values, sizeof values);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I32, NULL), GCIM_OK);
+  EXPECT_EQ_INT(((int32_t *)a.data)[3], INT32_MIN); /* the low 32 bits */
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I8, NULL), GCIM_OK);
+  EXPECT_EQ_INT(((int8_t *)a.data)[0], 44);  /* 300 mod 256 */
+  EXPECT_EQ_INT(((int8_t *)a.data)[4], 127); /* -129 wraps */
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_U8, NULL), GCIM_OK);
+  EXPECT_EQ_INT(((uint8_t *)a.data)[1], 255);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_U32, NULL), GCIM_OK); /* uint8 widens exactly */
+  EXPECT_EQ_INT(((uint32_t *)a.data)[1], 255);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I16, NULL), GCIM_OK);
+  EXPECT_EQ_INT(((int16_t *)a.data)[0], 44);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I8, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_U64, NULL), GCIM_OK); /* -1 wraps */
+  EXPECT_TRUE(((uint64_t *)a.data)[1] == UINT64_MAX);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_F64, NULL), GCIM_OK); /* as unsigned */
+  EXPECT_NEAR(((double *)a.data)[1], 18446744073709551616.0, 0);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_BOOL, NULL), GCIM_OK);
+  EXPECT_EQ_INT(((uint8_t *)a.data)[1], 1);
+  EXPECT_EQ_INT(((uint8_t *)a.data)[2], 0);
+  gcimNpyArrayFree(&a);
+  double d[4] = {-2.7, NAN, 1e30, -1e30};
+  a = (GcimNpyArray){GCIM_NPY_F64, 1, {4}, 4, NULL};
+  a.data = malloc(sizeof d);
+  memcpy(a.data, d, sizeof d);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I64, NULL), GCIM_OK);
+  const int64_t *i = a.data;
+  EXPECT_TRUE(i[0] == -2 && i[1] == 0 && i[2] == INT64_MAX && i[3] == INT64_MIN);
+  gcimNpyArrayFree(&a);
+}
+
 static void test_rejections(void) {
   float f[4] = {0};
   expectRejected(writeRaw(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }\n", f, 16), "unsupported dtype '>f4'");
-  expectRejected(writeRaw(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (4,), }\n", f, 16), "unsupported dtype '<i4'");
+  expectRejected(writeRaw(1, "{'descr': '>u8', 'fortran_order': False, 'shape': (2,), }\n", f, 16), "unsupported dtype '>u8'");
+  expectRejected(writeRaw(1, "{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }\n", f, 16), "or int64: '<f4', '<f8' or '<i8'; or int32 '<i4'");
   expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }\n", f, 16), "Fortran-order");
   expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }\n", f, 16), "truncated data");
   expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }\n", f, 16), "trailing bytes");
@@ -112,6 +237,10 @@ GCIM_TEST_LIST{
     GCIM_TEST(setUp),
     GCIM_TEST(test_round_trip_float32),
     GCIM_TEST(test_versions_and_types),
+    GCIM_TEST(test_round_trip_every_type),
+    GCIM_TEST(test_bool_and_byte_descrs),
+    GCIM_TEST(test_float16_conversions),
+    GCIM_TEST(test_integer_conversions),
     GCIM_TEST(test_rejections),
     GCIM_TEST(tearDown),
 };

@@ -1,8 +1,10 @@
 /* gcim/Support/Npy.h: NumPy .npy files (format versions 1 and 2), read and written whole.
  *
- * Supported: little-endian float32, float64 and int64 ('<f4', '<f8', '<i8'), C order, rank
- * 0 to 8. Anything else (big-endian, Fortran order, other types, version 3 headers,
- * truncated data) is rejected with a message naming the file and the reason. */
+ * Supported: little-endian float32, float64 and int64 ('<f4', '<f8', '<i8'), and int32,
+ * int16, int8, uint64, uint32, uint16, uint8, bool and float16 ('<i4', '<i2', '|i1', '<u8',
+ * '<u4', '<u2', '|u1', '|b1', '<f2'), C order, rank 0 to 8.
+ * Anything else (big-endian, Fortran order, other types, version 3 headers, truncated
+ * data) is rejected with a message naming the file and the reason. */
 #ifndef GCIM_SUPPORT_NPY_H
 #define GCIM_SUPPORT_NPY_H
 
@@ -14,8 +16,22 @@
 extern "C" {
 #endif
 
-/// Element types of a .npy array.
-typedef enum GcimNpyType { GCIM_NPY_F32 = 0, GCIM_NPY_F64, GCIM_NPY_I64 } GcimNpyType;
+/// Element types of a .npy array. BOOL is one byte holding 0 or 1; F16 is IEEE binary16
+/// stored in a uint16_t.
+typedef enum GcimNpyType {
+  GCIM_NPY_F32 = 0,
+  GCIM_NPY_F64,
+  GCIM_NPY_I64,
+  GCIM_NPY_I32,
+  GCIM_NPY_I8,
+  GCIM_NPY_U8,
+  GCIM_NPY_BOOL,
+  GCIM_NPY_F16,
+  GCIM_NPY_I16,
+  GCIM_NPY_U16,
+  GCIM_NPY_U32,
+  GCIM_NPY_U64
+} GcimNpyType;
 
 enum { GCIM_NPY_MAX_RANK = 8 };
 
@@ -38,12 +54,21 @@ GcimStatus gcimNpyRead(const char *path, GcimNpyArray *out, char **errMsg);
 /// only borrowed.
 GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errMsg);
 
-/// Converts *array in place to `type` (float64 to float32 rounds to nearest; int64 to a
-/// float type converts each value). Fails only when out of memory.
+/// Converts *array in place to `type`: between float types rounds to nearest even
+/// (float16 overflows to infinity); integer to float converts each value; float to integer
+/// truncates toward zero (NaN gives 0, values beyond int64 saturate) then narrows as
+/// integer to integer, which keeps the low bits (two's complement); to bool is value != 0.
+/// Fails only when out of memory.
 GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimNpyType type, char **errMsg);
 
 /// Size in bytes of one element of `type`.
 int64_t gcimNpyTypeSize(GcimNpyType type);
+
+/// The numpy name of `type` ("float32", "int8", "bool", ...); never NULL.
+const char *gcimNpyTypeName(GcimNpyType type);
+
+/// Whether `type` is float32, float64 or float16.
+int gcimNpyTypeIsFloat(GcimNpyType type);
 
 /// Frees array->data and zeroes *array. Accepts NULL and an already freed array.
 void gcimNpyArrayFree(GcimNpyArray *array);

@@ -21,7 +21,8 @@ typedef enum ValueStorage {
 
 /// Element types the generated code handles, with their C spelling.
 typedef enum ElemKind { ELEM_F32, ELEM_F64, ELEM_I64, ELEM_I32, ELEM_I8, ELEM_U8,
-                        ELEM_BOOL, ELEM_F16, ELEM_BF16 } ElemKind;
+                        ELEM_BOOL, ELEM_F16, ELEM_BF16, ELEM_I16, ELEM_U16,
+                        ELEM_U32, ELEM_U64 } ElemKind;
 
 typedef struct ValueInfo {
   MlirValue value;

@@ -252,6 +252,9 @@ static void writeFunction(EmitState *state, size_t index, FILE *out) {
   fputs(") {\n  unsigned char *const arena = s->arena;\n"
         "  const unsigned char *const w = s->weights;\n  (void)arena;\n  (void)w;\n",
         out);
+  for (size_t i = 0; i < fn->inputCount; ++i) /* only its shape is used (Shape, Size) */
+    if (!fn->inputs[i].declared)
+      fprintf(out, "  (void)%s;\n", fn->inputs[i].name);
   copyStream(fn->body, out);
   fprintf(out, "%s  return 0;\n}\n\n", index ? "  ++s->step;\n" : "");
   fprintf(out, "int %s_%s_io(%s_state *s, const void *const *inputs, void *const *outputs) "

@@ -15,8 +15,10 @@ void emitIoTables(EmitState *state, FILE *out);
 void emitHardwareOverrides(EmitState *state, FILE *out);
 
 static const char *dtypeName(ElemKind elem) {
-  static const char *const names[] = {"float32", "float64", "int64",   "int32",   "int8",
-                                      "uint8",   "bool",    "float16", "bfloat16"};
+  static const char *const names[] = {"float32", "float64", "int64",  "int32",
+                                      "int8",    "uint8",   "bool",   "float16",
+                                      "bfloat16", "int16",  "uint16", "uint32",
+                                      "uint64"};
   return names[elem];
 }
 

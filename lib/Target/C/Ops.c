@@ -82,7 +82,9 @@ void emitComment(EmitState *state, MlirOperation op) {
 }
 
 const char *emitRef(EmitState *state, ValueInfo *info) {
-  if (info->declared || info->storage == STORAGE_INPUT)
+  if (info->storage == STORAGE_INPUT)
+    info->declared = true; /* referenced: PREFIX_run needs no (void) for it */
+  if (info->declared)
     return info->name;
   const char *type = emitElemCType(info->elem);
   if (info->storage == STORAGE_WEIGHT)

@@ -78,21 +78,39 @@ bool emitSplit(EmitState *state, MlirOperation op) {
   return true;
 }
 
-/* Slice's starts, ends, axes and steps must be constants known at compile time. */
+/* Slice's starts, ends, axes and steps become tables when constant; int64 inputs known
+ * only at run time are checked to give the compiled output shape first. */
 bool emitSlice(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
   const char *parts[] = {"starts", "ends", "axes", "steps"};
   char names[4][48] = {"NULL", "NULL", "NULL", "NULL"};
   int64_t count = 0;
+  bool runtime = false;
   for (int i = 0; i < 4; ++i) {
     if (i + 1 >= mlirOperationGetNumOperands(op))
       break;
     int64_t values[EMIT_MAX_RANK], n = 0;
-    if (!emitConstantInts(state, mlirOperationGetOperand(op, i + 1), values, EMIT_MAX_RANK,
-                          &n))
-      return emitUnsupported(state, op, "its starts, ends, axes and steps must be constants");
-    intTable(state, y, parts[i], values, n, names[i]);
+    if (emitConstantInts(state, mlirOperationGetOperand(op, i + 1), values, EMIT_MAX_RANK,
+                         &n)) {
+      intTable(state, y, parts[i], values, n, names[i]);
+    } else {
+      ValueInfo *part = emitOperand(state, op, i + 1);
+      if (part->elem != ELEM_I64 || part->count > EMIT_MAX_RANK)
+        return emitUnsupported(state, op, "its starts, ends, axes and steps must be "
+                                          "constants or int64 inputs");
+      snprintf(names[i], sizeof names[i], "%s", part->name);
+      n = part->count;
+      runtime = true;
+    }
     count = i == 0 ? n : count;
+  }
+  if (runtime) {
+    char dims[32];
+    state->usesFail = true;
+    fprintf(state->body, "  if (gcimKernelSliceCheck(%s, %d", emitDims(state, x, dims), x->rank);
+    fprintf(state->body, ", %s, %s, %s, %s, %d, %s) != 0)\n    return fail(s, \"Slice's "
+                         "starts, ends, axes and steps do not give the compiled shape\");\n",
+            names[0], names[1], names[2], names[3], (int)count, emitDims(state, y, dims));
   }
   fputs("  gcimKernelSlice(", state->body);
   emitTensorArgs(state, x);
@@ -151,12 +169,20 @@ bool emitTrilu(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
   int64_t upper, k = 0, n = 0;
   emitAttrInt(op, "upper", 1, &upper);
-  if (mlirOperationGetNumOperands(op) > 1 &&
-      !emitConstantInts(state, mlirOperationGetOperand(op, 1), &k, 1, &n))
-    return emitUnsupported(state, op, "its k must be a constant");
+  char kText[48];
+  ValueInfo *kValue = mlirOperationGetNumOperands(op) > 1
+                         ? emitLookup(state, mlirOperationGetOperand(op, 1))
+                         : NULL;
+  if (kValue && !emitConstantInts(state, kValue->value, &k, 1, &n)) {
+    if (kValue->elem != ELEM_I64 || kValue->count != 1)
+      return emitUnsupported(state, op, "its k must be an int64 scalar");
+    snprintf(kText, sizeof kText, "%s[0]", emitRef(state, kValue)); /* a runtime k */
+  } else {
+    snprintf(kText, sizeof kText, "%lld", (long long)k);
+  }
   fputs("  gcimKernelTrilu(", state->body);
   emitTensorArgs(state, x);
-  fprintf(state->body, ", %lld, %d, %s, %zu);\n", (long long)k, upper ? 1 : 0, y->name,
+  fprintf(state->body, ", %s, %d, %s, %zu);\n", kText, upper ? 1 : 0, y->name,
           emitElemSize(y->elem));
   return true;
 }

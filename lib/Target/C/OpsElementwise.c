@@ -27,15 +27,30 @@ static const NamedEnum binaryOps[] = {
     {"onnx.pow", "GCIM_BINARY_POW"}, {"onnx.min", "GCIM_BINARY_MIN"},
     {"onnx.max", "GCIM_BINARY_MAX"}};
 
+/* The generic (slow) kernel, for the types the float32 and int64 kernels lack. */
+static bool binaryAnyCall(EmitState *state, const char *opEnum, ValueInfo *a, ValueInfo *b,
+                          ValueInfo *y) {
+  char aDims[32], bDims[32], yDims[32];
+  fprintf(state->body, "  gcimKernelBinaryAny(%s, %s, %s, %s, %d, %s, %s, %s, %d, %s, %s, "
+                       "%s, %d);\n",
+          opEnum, a->name, emitElemEnum(a->elem), emitDims(state, a, aDims), a->rank, b->name,
+          emitElemEnum(b->elem), emitDims(state, b, bDims), b->rank, y->name,
+          emitElemEnum(y->elem), emitDims(state, y, yDims), y->rank);
+  return true;
+}
+
 static bool binaryCall(EmitState *state, MlirOperation op, const char *opEnum, ValueInfo *a,
                        ValueInfo *b, ValueInfo *y) {
   const char *kernel;
+  bool pow = strcmp(opEnum, "GCIM_BINARY_POW") == 0;
   if (a->elem == ELEM_F32 && b->elem == ELEM_F32)
     kernel = "gcimKernelBinaryF32";
-  else if (a->elem == ELEM_I64 && b->elem == ELEM_I64 && strcmp(opEnum, "GCIM_BINARY_POW"))
+  else if (a->elem == ELEM_I64 && b->elem == ELEM_I64 && !pow)
     kernel = "gcimKernelBinaryI64";
+  else if ((a->elem == b->elem || pow) && a->elem == y->elem && a->elem != ELEM_BOOL)
+    return binaryAnyCall(state, opEnum, a, b, y);
   else
-    return emitUnsupported(state, op, "only float32 (and int64 except Pow) is supported");
+    return emitUnsupported(state, op, "operand types differ or are bool");
   ValueInfo *tensors[] = {a, b, y};
   emitKernelCall(state, kernel, opEnum, tensors, 3, NULL);
   return true;
@@ -101,9 +116,36 @@ bool emitUnary(EmitState *state, MlirOperation op) {
   return true;
 }
 
+/* Dropout is the identity unless in training mode with a ratio above 0, which needs
+ * ONNX's random mask: refused at compile time when constant, else checked at run time. */
+static bool dropoutIsIdentity(EmitState *state, MlirOperation op) {
+  ValueInfo *ratio = emitGroupValue(state, op, 1, 0);
+  ValueInfo *training = emitGroupValue(state, op, 2, 0);
+  int64_t flag = 0, n = 0;
+  double r = 0.5;
+  bool constantRatio = !ratio || emitConstantFloat(state, ratio->value, &r);
+  if (!training || (emitConstantInts(state, training->value, &flag, 1, &n) && !flag) ||
+      (constantRatio && r == 0.0))
+    return true;
+  if (flag && constantRatio)
+    return emitUnsupported(state, op, "training mode (a random mask) is not supported");
+  if (training->elem != ELEM_BOOL || (!constantRatio && ratio->elem != ELEM_F32))
+    return emitUnsupported(state, op, "a runtime training mode needs a bool flag and a "
+                                      "float32 ratio");
+  state->usesFail = true;
+  fprintf(state->body, "  if (%s[0]", emitRef(state, training));
+  if (!constantRatio)
+    fprintf(state->body, " && %s[0] != 0.0f", emitRef(state, ratio));
+  fputs(")\n    return fail(s, \"Dropout in training mode (a random mask) is not "
+        "supported\");\n", state->body);
+  return true;
+}
+
 /* Ops that keep the data and change only the shape (Reshape, Squeeze, Identity, ...), and
  * Dropout at inference, whose optional mask is all true. */
 bool emitCopy(EmitState *state, MlirOperation op) {
+  if (gcimOpIsA(op, "onnx.dropout") && !dropoutIsIdentity(state, op))
+    return false;
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
   fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
           (long long)y->count, emitElemSize(y->elem));
@@ -151,8 +193,12 @@ bool emitClip(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitGroupOperand(state, op, 0, 0);
   ValueInfo *lo = boundOperand(state, op, 1), *hi = boundOperand(state, op, 2);
   ValueInfo *y = emitResult(state, op, 0);
-  if (x->elem != ELEM_F32)
-    return emitUnsupported(state, op, "only float32 is supported");
+  if (x->elem != ELEM_F32) { /* the generic kernel takes bounds by pointer */
+    fprintf(state->body, "  gcimKernelClipAny(%s, %s, %s, %s, %s, %lld);\n",
+            emitElemEnum(x->elem), x->name, lo ? emitRef(state, lo) : "NULL",
+            hi ? emitRef(state, hi) : "NULL", y->name, (long long)y->count);
+    return true;
+  }
   fprintf(state->body, "  gcimKernelClipF32(%s, ", x->name);
   printBound(state, lo, "-INFINITY");
   fputs(", ", state->body);
@@ -170,11 +216,15 @@ bool emitCompare(EmitState *state, MlirOperation op) {
   ValueInfo *y = emitResult(state, op, 0);
   const char *kernel = a->elem == ELEM_F32   ? "gcimKernelCompareF32"
                        : a->elem == ELEM_I64 ? "gcimKernelCompareI64"
-                                             : NULL;
-  if (!kernel || a->elem != b->elem)
-    return emitUnsupported(state, op, "only float32 and int64 operands are supported");
+                                             : "gcimKernelCompareAny";
+  if (a->elem != b->elem)
+    return emitUnsupported(state, op, "the operands' types differ");
+  char leading[64];
+  snprintf(leading, sizeof leading, "%s%s%s", LOOKUP(op, compareOps),
+           a->elem != ELEM_F32 && a->elem != ELEM_I64 ? ", " : "",
+           a->elem != ELEM_F32 && a->elem != ELEM_I64 ? emitElemEnum(a->elem) : "");
   ValueInfo *tensors[] = {a, b, y};
-  emitKernelCall(state, kernel, LOOKUP(op, compareOps), tensors, 3, NULL);
+  emitKernelCall(state, kernel, leading, tensors, 3, NULL);
   return true;
 }
 

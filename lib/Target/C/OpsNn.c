@@ -83,11 +83,17 @@ bool emitLayerNorm(EmitState *state, MlirOperation op) {
 
 bool emitReduce(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
-  int64_t axes[EMIT_MAX_RANK], count = 0, noop = 0;
+  int64_t axes[EMIT_MAX_RANK], count = 0, noop = 0, keepdims = 1;
   emitAttrInt(op, "noop_with_empty_axes", 0, &noop);
+  emitAttrInt(op, "keepdims", 1, &keepdims);
+  ValueInfo *runtimeAxes = NULL; /* an int64 input, checked at run time */
   if (mlirOperationGetNumOperands(op) > 1 &&
-      !emitConstantInts(state, mlirOperationGetOperand(op, 1), axes, EMIT_MAX_RANK, &count))
-    return emitUnsupported(state, op, "its axes must be a constant");
+      !emitConstantInts(state, mlirOperationGetOperand(op, 1), axes, EMIT_MAX_RANK, &count)) {
+    runtimeAxes = emitLookup(state, mlirOperationGetOperand(op, 1));
+    if (runtimeAxes->elem != ELEM_I64 || runtimeAxes->count > EMIT_MAX_RANK)
+      return emitUnsupported(state, op, "its axes must be a constant or an int64 input");
+    count = runtimeAxes->count;
+  }
   if (count == 0 && noop) {
     fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
             (long long)y->count, emitElemSize(y->elem));
@@ -102,7 +108,16 @@ bool emitReduce(EmitState *state, MlirOperation op) {
   if (!kernel)
     return emitUnsupported(state, op, "only float32 and int64 are supported");
   char axesName[48] = "NULL";
-  if (count) {
+  if (runtimeAxes && count) {
+    char dims[2][32];
+    snprintf(axesName, sizeof axesName, "%s", emitRef(state, runtimeAxes));
+    state->usesFail = true;
+    fprintf(state->body, "  if (gcimKernelReduceCheck(%s, %d, %s, %d, %d, %s, %d) != 0)\n"
+                         "    return fail(s, \"the reduction's axes do not give the "
+                         "compiled shape\");\n",
+            emitDims(state, x, dims[0]), x->rank, axesName, (int)count, keepdims ? 1 : 0,
+            emitDims(state, y, dims[1]), y->rank);
+  } else if (count) {
     snprintf(axesName, sizeof axesName, "%s_axes", y->name);
     emitIntTable(state, axesName, axes, count);
   }

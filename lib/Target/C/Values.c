@@ -85,9 +85,11 @@ static bool elemKindOf(MlirType type, ElemKind *kind) {
     if (width == 1)
       *kind = ELEM_BOOL;
     else if (width == 64)
-      *kind = ELEM_I64;
+      *kind = isUnsigned ? ELEM_U64 : ELEM_I64;
     else if (width == 32)
-      *kind = ELEM_I32;
+      *kind = isUnsigned ? ELEM_U32 : ELEM_I32;
+    else if (width == 16)
+      *kind = isUnsigned ? ELEM_U16 : ELEM_I16;
     else if (width == 8)
       *kind = isUnsigned ? ELEM_U8 : ELEM_I8;
     else
@@ -108,7 +110,7 @@ bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueIn
   int64_t rank = mlirShapedTypeGetRank(type);
   if (rank > EMIT_MAX_RANK || !elemKindOf(mlirShapedTypeGetElementType(type), &info->elem)) {
     gcimEmitError(loc, "code generation does not support this tensor type (rank at most "
-                       "8; f32, f64, f16, bf16, i64, i32, i8, ui8, i1)");
+                       "8; f32, f64, f16, bf16, i64, ui64, i32, ui32, i16, ui16, i8, ui8, i1)");
     state->failed = true;
     return false;
   }
@@ -123,20 +125,23 @@ bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueIn
 }
 
 const char *emitElemCType(ElemKind elem) {
-  static const char *const names[] = {"float",  "double",  "int64_t",  "int32_t", "int8_t",
-                                      "uint8_t", "uint8_t", "uint16_t", "uint16_t"};
+  static const char *const names[] = {"float",    "double",  "int64_t",  "int32_t",
+                                      "int8_t",   "uint8_t", "uint8_t",  "uint16_t",
+                                      "uint16_t", "int16_t", "uint16_t", "uint32_t",
+                                      "uint64_t"};
   return names[elem];
 }
 
 size_t emitElemSize(ElemKind elem) {
-  static const size_t sizes[] = {4, 8, 8, 4, 1, 1, 1, 2, 2};
+  static const size_t sizes[] = {4, 8, 8, 4, 1, 1, 1, 2, 2, 2, 2, 4, 8};
   return sizes[elem];
 }
 
 const char *emitElemEnum(ElemKind elem) {
   static const char *const names[] = {
       "GCIM_ELEM_F32", "GCIM_ELEM_F64", "GCIM_ELEM_I64",  "GCIM_ELEM_I32", "GCIM_ELEM_I8",
-      "GCIM_ELEM_U8",  "GCIM_ELEM_BOOL", "GCIM_ELEM_F16", "GCIM_ELEM_BF16"};
+      "GCIM_ELEM_U8",  "GCIM_ELEM_BOOL", "GCIM_ELEM_F16", "GCIM_ELEM_BF16", "GCIM_ELEM_I16",
+      "GCIM_ELEM_U16", "GCIM_ELEM_U32", "GCIM_ELEM_U64"};
   return names[elem];
 }
 
@@ -177,10 +182,13 @@ bool emitConstantInts(EmitState *state, MlirValue value, int64_t *out, int64_t c
     return false;
   bool splat = mlirDenseElementsAttrIsSplat(attr);
   unsigned width = mlirIntegerTypeGetWidth(elem);
+  if (width != 64 && width != 32 && width != 1)
+    return false;
   for (int64_t i = 0; i < n; ++i) {
     intptr_t at = splat ? 0 : (intptr_t)i;
-    out[i] = width == 64 ? mlirDenseElementsAttrGetInt64Value(attr, at)
-                         : mlirDenseElementsAttrGetInt32Value(attr, at);
+    out[i] = width == 64   ? mlirDenseElementsAttrGetInt64Value(attr, at)
+             : width == 32 ? mlirDenseElementsAttrGetInt32Value(attr, at)
+                           : mlirDenseElementsAttrGetBoolValue(attr, at);
   }
   *count = n;
   return true;

@@ -23,7 +23,10 @@ typedef enum GcimElemType {
   GCIM_ELEM_U8,
   GCIM_ELEM_BOOL, /* uint8 holding 0 or 1 */
   GCIM_ELEM_F16,  /* IEEE binary16 stored in uint16 */
-  GCIM_ELEM_BF16  /* bfloat16 stored in uint16 */
+  GCIM_ELEM_BF16, /* bfloat16 stored in uint16 */
+  GCIM_ELEM_U16,
+  GCIM_ELEM_U32,
+  GCIM_ELEM_U64
 } GcimElemType;
 
 /// The number of elements of a shape: the product of `dims[0..rank)` (1 for rank 0).

@@ -51,6 +51,14 @@ void gcimKernelSliceShape(const int64_t *dims, int rank, const int64_t *starts,
                           const int64_t *ends, const int64_t *axes, const int64_t *steps,
                           int count, int64_t *outDims);
 
+/// Checks Slice arguments known only at run time (ONNX starts/ends/axes/steps inputs):
+/// returns 0 when every axis is in [-rank, rank) and distinct, no step is 0, and the
+/// slice of x `(dims, rank)` has the shape `yDims` (rank `rank`); else -1 (the caller must
+/// not run the slice).
+int gcimKernelSliceCheck(const int64_t *dims, int rank, const int64_t *starts,
+                         const int64_t *ends, const int64_t *axes, const int64_t *steps,
+                         int count, const int64_t *yDims);
+
 /// ONNX Slice (arguments as gcimKernelSliceShape); y has the shape that function returns.
 /// No overlap.
 void gcimKernelSlice(const void *x, const int64_t *dims, int rank, const int64_t *starts,

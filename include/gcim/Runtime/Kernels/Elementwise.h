@@ -119,6 +119,32 @@ void gcimKernelLogical(GcimLogicalOp op, const uint8_t *a, const int64_t *aDims,
 /// ONNX Not: y[i] = !x[i]. `y` may equal `x`.
 void gcimKernelNot(const uint8_t *x, uint8_t *y, int64_t count);
 
+/// Binary arithmetic on the types the float32/int64 kernels lack (one element at a time:
+/// a reference path, not a fast one). a, b and out have the types `aType`, `bType` and
+/// `outType`, all equal except POW's exponent. A float output is computed in double and
+/// rounded once into its type; an integer output in int64 and stored with its low bits
+/// kept (DIV truncates and gives 0 for a zero divisor; POW of integers is exact, 0 for a
+/// negative exponent unless the base is 1 or -1; an integer base to a float exponent is
+/// pow() truncated toward zero). MIN and MAX propagate NaN. Bool counts as an integer;
+/// uint64 divides and compares unsigned.
+/// Broadcasting and overlap as gcimKernelBinaryF32.
+void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType,
+                         const int64_t *aDims, int aRank, const void *b, GcimElemType bType,
+                         const int64_t *bDims, int bRank, void *out, GcimElemType outType,
+                         const int64_t *outDims, int outRank);
+
+/// Comparisons of two operands of one type `type` (float types compared as doubles,
+/// integer types and bool as int64, uint64 as uint64), broadcast to `outDims`. No overlap.
+void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a,
+                          const int64_t *aDims, int aRank, const void *b,
+                          const int64_t *bDims, int bRank, uint8_t *out,
+                          const int64_t *outDims, int outRank);
+
+/// ONNX Clip on any element type: y = min(max(x, *lo), *hi), `lo` and `hi` NULL (absent)
+/// or one element of `type`. NaN stays NaN. `y` may equal `x`.
+void gcimKernelClipAny(GcimElemType type, const void *x, const void *lo, const void *hi,
+                       void *y, int64_t count);
+
 #ifdef __cplusplus
 }
 #endif

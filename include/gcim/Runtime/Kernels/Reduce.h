@@ -31,6 +31,13 @@ void gcimKernelReduceF32(GcimReduceOp op, const float *x, const int64_t *dims, i
 void gcimKernelReduceI64(GcimReduceOp op, const int64_t *x, const int64_t *dims, int rank,
                          const int64_t *axes, int axisCount, int64_t *y);
 
+/// Checks reduction axes known only at run time (an ONNX axes input): returns 0 when the
+/// `axisCount` axes are in [-rank, rank) and distinct, and reducing them (axisCount 0:
+/// every axis) gives the shape `(yDims, yRank)` with `keepdims` or without; else -1 (the
+/// caller must not run the reduction).
+int gcimKernelReduceCheck(const int64_t *dims, int rank, const int64_t *axes, int axisCount,
+                          int keepdims, const int64_t *yDims, int yRank);
+
 #ifdef __cplusplus
 }
 #endif

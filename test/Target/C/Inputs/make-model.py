@@ -16,17 +16,17 @@ def save(nodes, inputs, outputs, inits, path):
     onnx.save(model, path)
 
 
-def int32_add(path):
-    x = h.make_tensor_value_info("x", T.INT32, [4])
-    y = h.make_tensor_value_info("y", T.INT32, [4])
-    save([h.make_node("Add", ["x", "x"], ["y"], name="add_ints")], [x], [y], [], path)
+def int32_matmul(path):
+    x = h.make_tensor_value_info("x", T.INT32, [4, 4])
+    y = h.make_tensor_value_info("y", T.INT32, [4, 4])
+    save([h.make_node("MatMul", ["x", "x"], ["y"], name="matmul_ints")], [x], [y], [], path)
 
 
 def slice_dynamic_starts(path):
     x = h.make_tensor_value_info("x", T.FLOAT, [8])
-    starts = h.make_tensor_value_info("starts", T.INT64, [1])
+    starts = h.make_tensor_value_info("starts", T.INT32, [1])
     y = h.make_tensor_value_info("y", T.FLOAT, [8])
-    ends = nh.from_array(np.array([8], np.int64), "ends")
+    ends = nh.from_array(np.array([8], np.int32), "ends")
     node = h.make_node("Slice", ["x", "starts", "ends"], ["y"], name="slice_runtime")
     save([node], [x, starts], [y], [ends], path)
 
@@ -41,7 +41,7 @@ def matmul_add(path):
     save(nodes, [a, b], [y], [bias], path)
 
 
-CASES = {"int32-add": int32_add, "slice-dynamic-starts": slice_dynamic_starts,
+CASES = {"int32-matmul": int32_matmul, "slice-dynamic-starts": slice_dynamic_starts,
          "matmul-add": matmul_add}
 
 if __name__ == "__main__":
