@@ -7,6 +7,7 @@
 #include "Emitter.h"
 
 #include "gcim/Support/Diagnostics.h"
+#include "gcim/Runtime/Kernels/MatMul.h"
 #include "gcim/Runtime/Weights.h"
 #include "gcim/Support/IRHelpers.h"
 
@@ -20,18 +21,13 @@ static uint64_t alignUp(uint64_t n) {
   return (n + EMIT_ALIGNMENT - 1) / EMIT_ALIGNMENT * EMIT_ALIGNMENT;
 }
 
-/* Appends `size` bytes to the weights at an aligned offset, stored in *offset. */
-static bool appendWeights(EmitState *state, const void *data, uint64_t size,
-                          uint64_t *offset) {
-  static const unsigned char zeros[EMIT_ALIGNMENT] = {0};
-  uint64_t start = alignUp(state->weightBytes), padding = start - state->weightBytes;
-  state->weightsChecksum = gcimWeightsChecksumUpdate(state->weightsChecksum, zeros, padding);
+/* Appends `size` bytes to the weights where they end. */
+static bool writeWeights(EmitState *state, const void *data, uint64_t size) {
   state->weightsChecksum = gcimWeightsChecksumUpdate(state->weightsChecksum, data, size);
-  *offset = start;
-  state->weightBytes = start + size;
+  uint64_t at = state->weightBytes;
+  state->weightBytes += size;
   if (state->weightsStream)
-    return fwrite(zeros, 1, (size_t)padding, state->weightsStream) == padding &&
-           fwrite(data, 1, (size_t)size, state->weightsStream) == size;
+    return fwrite(data, 1, (size_t)size, state->weightsStream) == size;
   if (state->weightBytes > state->weightCapacity) {
     uint64_t capacity = state->weightCapacity ? state->weightCapacity : 1 << 16;
     while (capacity < state->weightBytes)
@@ -42,10 +38,46 @@ static bool appendWeights(EmitState *state, const void *data, uint64_t size,
     state->weights = grown;
     state->weightCapacity = capacity;
   }
-  memset(state->weights + start - padding, 0, padding);
   if (size)
-    memcpy(state->weights + start, data, size);
+    memcpy(state->weights + at, data, size);
   return true;
+}
+
+/* Pads the weights to the next aligned offset, stored in *offset. */
+static bool alignWeights(EmitState *state, uint64_t *offset) {
+  static const unsigned char zeros[EMIT_ALIGNMENT] = {0};
+  uint64_t start = alignUp(state->weightBytes);
+  *offset = start;
+  return writeWeights(state, zeros, start - state->weightBytes);
+}
+
+/* Appends `size` bytes to the weights at an aligned offset, stored in *offset. */
+static bool appendWeights(EmitState *state, const void *data, uint64_t size,
+                          uint64_t *offset) {
+  return alignWeights(state, offset) && writeWeights(state, data, size);
+}
+
+/* Appends the k x n row-major float matrix `b` packed as gcimKernelPackBF32 lays it out,
+ * one panel at a time (the runtime's own function packs each panel, so the layouts
+ * agree), so a large weight is never copied whole in memory. */
+static bool appendPackedWeights(EmitState *state, const void *b, int64_t k, int64_t n,
+                                uint64_t *offset) {
+  const unsigned char *bytes = b;
+  int64_t panel = k > 0 ? gcimKernelPackedBCount(k, 1) / k : 1; /* columns per panel */
+  float *slab = malloc((size_t)(k * panel + 1) * sizeof *slab);
+  float *packed = malloc((size_t)(k * panel + 1) * sizeof *packed);
+  bool ok = slab && packed && alignWeights(state, offset);
+  for (int64_t j0 = 0; ok && j0 < n; j0 += panel) {
+    int64_t nr = n - j0 < panel ? n - j0 : panel;
+    for (int64_t p = 0; p < k; ++p) /* the raw data need not be aligned for floats */
+      memcpy(slab + p * nr, bytes + (size_t)(p * n + j0) * sizeof *slab,
+             (size_t)nr * sizeof *slab);
+    gcimKernelPackBF32(slab, k, nr, 0, packed);
+    ok = writeWeights(state, packed, (uint64_t)(k * panel) * sizeof *packed);
+  }
+  free(slab);
+  free(packed);
+  return ok;
 }
 
 /* Bytes of a dense attribute in the generated code's layout (bool: one byte each). */
@@ -79,13 +111,21 @@ static bool constantBytes(EmitState *state, MlirAttribute attr, ValueInfo *info,
          size == info->bytes;
 }
 
-static bool emitConstant(EmitState *state, MlirOperation op) {
+bool emitConstant(EmitState *state, MlirOperation op) {
   MlirValue result = mlirOperationGetResult(op, 0);
   ValueInfo *info = emitLookup(state, result);
+  if (info->stored) /* already stored, ahead of its place, by a statement that uses it */
+    return true;
   MlirAttribute attr =
       mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+  /* A matrix only ever used as MatMul's right operand is stored packed, for the kernel
+   * that reads it (and only packed: the weights do not grow). */
+  bool packed = info->rank == 2 && info->elem == ELEM_F32 &&
+                emitAllUsesPackable(state, result);
+  info->stored = true;
+  info->packed = packed;
   for (size_t i = 0; i < state->storedCount; ++i) /* attributes are uniqued: same data */
-    if (state->stored[i].attr == attr.ptr) {
+    if (state->stored[i].attr == attr.ptr && state->stored[i].packed == packed) {
       info->offset = state->stored[i].offset;
       return true;
     }
@@ -100,9 +140,11 @@ static bool emitConstant(EmitState *state, MlirOperation op) {
     free(owned);
     return emitUnsupported(state, op, "its value cannot be read");
   }
-  bool ok = appendWeights(state, data, info->bytes, &info->offset);
+  bool ok = packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1],
+                                          &info->offset)
+                   : appendWeights(state, data, info->bytes, &info->offset);
   free(owned);
-  state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset};
+  state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset, packed};
   return ok;
 }
 
@@ -256,6 +298,17 @@ static bool emitBody(EmitState *state, MlirBlock body) {
       emitUnsupported(state, op, "it has no code generator");
       ok = false;
       break;
+    }
+    ValueInfo *first = mlirOperationGetNumResults(op) == 1
+                           ? emitLookup(state, mlirOperationGetResult(op, 0))
+                           : NULL;
+    if (first && first->alias) { /* computed by an earlier statement, in its slot */
+      first->offset = first->alias->offset;
+      emitComment(state, op);
+      fprintf(state->body, "  /* folded into the statement computing %s */\n",
+              first->alias->name);
+      releaseDeadOperands(state, &plan, op, index);
+      continue;
     }
     for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
       ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
