@@ -315,7 +315,8 @@ static bool emitBody(EmitState *state, MlirBlock body) {
       info->offset = arenaAllocate(state, &plan, info->bytes);
     }
     emitComment(state, op);
-    ok = emitFn(state, op);
+    bool fused = false;
+    ok = emitTryFusedChain(state, op, &fused) && (fused || emitFn(state, op));
     releaseDeadOperands(state, &plan, op, index);
   }
   free(plan.blocks);

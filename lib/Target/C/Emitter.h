@@ -139,6 +139,11 @@ bool emitConstant(EmitState *state, MlirOperation op);
  * onnx.mat_mul that the packed kernel computes (the emitter then stores it packed). */
 bool emitAllUsesPackable(EmitState *state, MlirValue value);
 
+/* At the first op of an elementwise chain computing a GELU, emits the chain as one
+ * statement into the op's result slot and sets *fused (OpsFusion.c); false after a
+ * diagnostic. */
+bool emitTryFusedChain(EmitState *state, MlirOperation first, bool *fused);
+
 /* Operations (Ops*.c). Each returns false after a diagnostic when it cannot emit. */
 typedef bool (*EmitOpFn)(EmitState *state, MlirOperation op);
 EmitOpFn emitLookupOp(MlirOperation op);
