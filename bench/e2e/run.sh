@@ -11,7 +11,8 @@
 # Models and output folders go to $WORK (default /tmp/gcim-bench-e2e; never committed).
 # The generated C is built with CFLAGS (default -O3 -march=native: a build for this
 # machine; the generated Makefile's own default is the portable -O2). RUNS (default 7)
-# timed calls per figure; medians are printed as RESULT lines.
+# timed calls per figure; medians are printed as RESULT lines. ROUNDS (default 1) repeats
+# the decode comparison.
 set -eu
 what=${1:-all}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,12 +57,17 @@ decode() {
   models
   [ -x "$work/decode-digital/gcim-bench" ] || gen decode-digital 1024 digital
   [ -x "$work/decode-analog/gcim-bench" ] || gen decode-analog 1024 analog
-  ort decode "$work/gpt2-kv.onnx" 1 "$runs" 128 1024 | grep RESULT
-  "$work/decode-digital/gcim-bench" decode "$work/decode-digital/model.weights" "$runs" \
-    128 1024 | sed -e 's/^RESULT/RESULT digital/' | grep RESULT
-  "$work/decode-analog/gcim-bench" decode "$work/decode-analog/model.weights" "$runs" \
-    128 1024 | sed -e 's/^RESULT/RESULT analog/' | grep RESULT
-  ort decode "$work/gpt2-kv.onnx" 2 "$runs" 128 1024 | grep RESULT
+  # ROUNDS rounds, each timing every contender in turn, so that a shared machine's load
+  # shifts hit them alike; compare the figures of one round.
+  for round in $(seq "${ROUNDS:-1}"); do
+    echo "round $round"
+    ort decode "$work/gpt2-kv.onnx" 1 "$runs" 128 1024 | grep RESULT
+    "$work/decode-digital/gcim-bench" decode "$work/decode-digital/model.weights" "$runs" \
+      128 1024 | sed -e 's/^RESULT/RESULT digital/' | grep RESULT
+    "$work/decode-analog/gcim-bench" decode "$work/decode-analog/model.weights" "$runs" \
+      128 1024 | sed -e 's/^RESULT/RESULT analog/' | grep RESULT
+    ort decode "$work/gpt2-kv.onnx" 2 "$runs" 128 1024 | grep RESULT
+  done
 }
 
 prefill() {
