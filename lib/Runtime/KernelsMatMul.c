@@ -22,6 +22,15 @@
 #include <assert.h>
 #include <string.h>
 
+// Fused multiply-adds where the target has them: ISO C modes (-std=c99, as the generated
+// Makefile builds) turn GCC's contraction off, which doubles the micro-kernel's
+// instructions. The products' rounding changes within the documented k * 2^-24.
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
 enum {
   NR = 16,   /* columns of a micro-tile and of a packed panel */
   KC = 256,  /* depth of a packed B block: KC x NR floats = 16 KiB, L1-resident */
@@ -264,6 +273,46 @@ static void microRow(int64_t kc, float alpha, const float *restrict a, int64_t r
     c[j] += alpha * out[j];
 }
 
+#if GCIM_VECTOR_EXT
+// y[0..n) += alpha a[0..k) . B, B packed (the decode step): four panels a quarter of B
+// apart per pass over a, so four streams of B are in flight (one sequential stream
+// leaves the memory bandwidth of a core partly unused); one accumulator per panel.
+static void packedRowTimesMatrix(const float *restrict a, float alpha,
+                                 const float *restrict packed, float *restrict y, int64_t n,
+                                 int64_t k) {
+  int64_t panels = (n + NR - 1) / NR, quarter = (panels + 3) / 4;
+  for (int64_t q = 0; q < quarter; ++q) {
+    if (3 * quarter + q >= panels) { /* fewer than four panels left in this pass */
+      for (int64_t s = 0; s < 4 && s * quarter + q < panels; ++s) {
+        int64_t j0 = (s * quarter + q) * NR;
+        microRow(k, alpha, a, 0, 1, packed + j0 * k, y + j0, 0, n - j0 < NR ? n - j0 : NR);
+      }
+      continue;
+    }
+    const float *restrict bs[4];
+    for (int64_t s = 0; s < 4; ++s)
+      bs[s] = packed + (s * quarter + q) * NR * k;
+    const VecF zero = {0};
+    VecF acc[4][VN], bv[VN];
+    REP4(ROW_ZERO)
+    for (int64_t p = 0; p < k; ++p) {
+      float av = a[p];
+#define PANEL_FMA(s)                                                                   \
+  memcpy(bv, bs[s] + p * NR, sizeof bv);                                               \
+  FOR_VN(ACC_FMA, s)
+      REP4(PANEL_FMA)
+    }
+    for (int64_t s = 0; s < 4; ++s) {
+      int64_t j0 = (s * quarter + q) * NR, nr = n - j0 < NR ? n - j0 : NR;
+      float out[NR];
+      memcpy(out, acc[s], sizeof out);
+      for (int64_t j = 0; j < nr; ++j)
+        y[j0 + j] += alpha * out[j];
+    }
+  }
+}
+#endif
+
 // c[m, n] += alpha A B with A(i, p) = a[i * rsa + p * csa], B as in packPanel or, when
 // `packed` is not NULL, as packed by gcimKernelPackBF32 (b and ldb unused).
 static void gemmAccumulate(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
@@ -280,6 +329,13 @@ static void gemmAccumulate(int64_t m, int64_t n, int64_t k, float alpha, const f
     }
     return;
   }
+#if GCIM_VECTOR_EXT
+  if (packed && m < SMALL_M && csa == 1 && VN <= 2) { /* 4 x VN accumulators fit the registers */
+    for (int64_t i = 0; i < m; ++i)
+      packedRowTimesMatrix(a + i * rsa, alpha, packed, c + i * ldc, n, k);
+    return;
+  }
+#endif
   float block[KC * NR];
   for (int64_t j0 = 0; j0 < n; j0 += NR) {
     int64_t nr = n - j0 < NR ? n - j0 : NR;

@@ -13,7 +13,6 @@ extern const GcimPassInfo gcimMapAttentionPassInfo;
 extern const GcimPassInfo gcimStreamPassInfo;
 extern const GcimPassInfo gcimQuantizePassInfo;
 extern const GcimPassInfo gcimSchedulePassInfo;
-extern const GcimPassInfo gcimLowerRuntimePassInfo;
 extern const GcimPassInfo gcimVerifyPassInfo;
 
 static const GcimPassInfo *const passTable[] = {
@@ -22,7 +21,6 @@ static const GcimPassInfo *const passTable[] = {
     &gcimMapAttentionPassInfo,
     &gcimQuantizePassInfo,
     &gcimSchedulePassInfo,
-    &gcimLowerRuntimePassInfo,
     &gcimVerifyPassInfo,
 };
 

@@ -1,13 +1,13 @@
 /* Emit.c: the C emitter's driver: values, weights, arena plan and one statement per op.
  *
- * Assumes one func.func @main (and its step function, if gcim-stream made one) whose tensors
- * all have static shapes and whose op results carry the arena offsets of
- * gcim-lower-runtime. onnx.constant values go into the weights; graph inputs are
- * parameters of PREFIX_run (PREFIX_step), graph outputs are copied into the caller's
- * buffers at the end. */
+ * Assumes one func.func @main whose tensors all have static shapes. Every op result gets an
+ * arena slot (first fit, freed after its last use, never overlapping the op's operands);
+ * onnx.constant values go into the weights blob; graph inputs are parameters of
+ * PREFIX_run, graph outputs are copied into the caller's buffers at the end. */
 #include "Emitter.h"
 
 #include "gcim/Support/Diagnostics.h"
+#include "gcim/Runtime/Kernels/MatMul.h"
 #include "gcim/Runtime/Weights.h"
 #include "gcim/Support/IRHelpers.h"
 
@@ -21,18 +21,13 @@ static uint64_t alignUp(uint64_t n) {
   return (n + EMIT_ALIGNMENT - 1) / EMIT_ALIGNMENT * EMIT_ALIGNMENT;
 }
 
-/* Appends `size` bytes to the weights at an aligned offset, stored in *offset. */
-static bool appendWeights(EmitState *state, const void *data, uint64_t size,
-                          uint64_t *offset) {
-  static const unsigned char zeros[EMIT_ALIGNMENT] = {0};
-  uint64_t start = alignUp(state->weightBytes), padding = start - state->weightBytes;
-  state->weightsChecksum = gcimWeightsChecksumUpdate(state->weightsChecksum, zeros, padding);
+/* Appends `size` bytes to the weights where they end. */
+static bool writeWeights(EmitState *state, const void *data, uint64_t size) {
   state->weightsChecksum = gcimWeightsChecksumUpdate(state->weightsChecksum, data, size);
-  *offset = start;
-  state->weightBytes = start + size;
+  uint64_t at = state->weightBytes;
+  state->weightBytes += size;
   if (state->weightsStream)
-    return fwrite(zeros, 1, (size_t)padding, state->weightsStream) == padding &&
-           fwrite(data, 1, (size_t)size, state->weightsStream) == size;
+    return fwrite(data, 1, (size_t)size, state->weightsStream) == size;
   if (state->weightBytes > state->weightCapacity) {
     uint64_t capacity = state->weightCapacity ? state->weightCapacity : 1 << 16;
     while (capacity < state->weightBytes)
@@ -43,10 +38,46 @@ static bool appendWeights(EmitState *state, const void *data, uint64_t size,
     state->weights = grown;
     state->weightCapacity = capacity;
   }
-  memset(state->weights + start - padding, 0, padding);
   if (size)
-    memcpy(state->weights + start, data, size);
+    memcpy(state->weights + at, data, size);
   return true;
+}
+
+/* Pads the weights to the next aligned offset, stored in *offset. */
+static bool alignWeights(EmitState *state, uint64_t *offset) {
+  static const unsigned char zeros[EMIT_ALIGNMENT] = {0};
+  uint64_t start = alignUp(state->weightBytes);
+  *offset = start;
+  return writeWeights(state, zeros, start - state->weightBytes);
+}
+
+/* Appends `size` bytes to the weights at an aligned offset, stored in *offset. */
+static bool appendWeights(EmitState *state, const void *data, uint64_t size,
+                          uint64_t *offset) {
+  return alignWeights(state, offset) && writeWeights(state, data, size);
+}
+
+/* Appends the k x n row-major float matrix `b` packed as gcimKernelPackBF32 lays it out,
+ * one panel at a time (the runtime's own function packs each panel, so the layouts
+ * agree), so a large weight is never copied whole in memory. */
+static bool appendPackedWeights(EmitState *state, const void *b, int64_t k, int64_t n,
+                                uint64_t *offset) {
+  const unsigned char *bytes = b;
+  int64_t panel = k > 0 ? gcimKernelPackedBCount(k, 1) / k : 1; /* columns per panel */
+  float *slab = malloc((size_t)(k * panel + 1) * sizeof *slab);
+  float *packed = malloc((size_t)(k * panel + 1) * sizeof *packed);
+  bool ok = slab && packed && alignWeights(state, offset);
+  for (int64_t j0 = 0; ok && j0 < n; j0 += panel) {
+    int64_t nr = n - j0 < panel ? n - j0 : panel;
+    for (int64_t p = 0; p < k; ++p) /* the raw data need not be aligned for floats */
+      memcpy(slab + p * nr, bytes + (size_t)(p * n + j0) * sizeof *slab,
+             (size_t)nr * sizeof *slab);
+    gcimKernelPackBF32(slab, k, nr, 0, packed);
+    ok = writeWeights(state, packed, (uint64_t)(k * panel) * sizeof *packed);
+  }
+  free(slab);
+  free(packed);
+  return ok;
 }
 
 /* Bytes of a dense attribute in the generated code's layout (bool: one byte each). */
@@ -80,13 +111,21 @@ static bool constantBytes(EmitState *state, MlirAttribute attr, ValueInfo *info,
          size == info->bytes;
 }
 
-static bool emitConstant(EmitState *state, MlirOperation op) {
+bool emitConstant(EmitState *state, MlirOperation op) {
   MlirValue result = mlirOperationGetResult(op, 0);
   ValueInfo *info = emitLookup(state, result);
+  if (info->stored) /* already stored, ahead of its place, by a statement that uses it */
+    return true;
   MlirAttribute attr =
       mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+  /* A matrix only ever used as MatMul's right operand is stored packed, for the kernel
+   * that reads it (and only packed: the weights do not grow). */
+  bool packed = info->rank == 2 && info->elem == ELEM_F32 &&
+                emitAllUsesPackable(state, result);
+  info->stored = true;
+  info->packed = packed;
   for (size_t i = 0; i < state->storedCount; ++i) /* attributes are uniqued: same data */
-    if (state->stored[i].attr == attr.ptr) {
+    if (state->stored[i].attr == attr.ptr && state->stored[i].packed == packed) {
       info->offset = state->stored[i].offset;
       return true;
     }
@@ -101,15 +140,66 @@ static bool emitConstant(EmitState *state, MlirOperation op) {
     free(owned);
     return emitUnsupported(state, op, "its value cannot be read");
   }
-  bool ok = appendWeights(state, data, info->bytes, &info->offset);
+  bool ok = packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1],
+                                          &info->offset)
+                   : appendWeights(state, data, info->bytes, &info->offset);
   free(owned);
-  state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset};
+  state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset, packed};
   return ok;
+}
+
+/* Arena slots: a first-fit free list over [0, arenaBytes). */
+typedef struct FreeBlock {
+  uint64_t offset, size;
+} FreeBlock;
+
+typedef struct ArenaPlan {
+  FreeBlock *blocks;
+  size_t count, capacity;
+} ArenaPlan;
+
+static uint64_t arenaAllocate(EmitState *state, ArenaPlan *plan, uint64_t bytes) {
+  bytes = alignUp(bytes ? bytes : 1);
+  for (size_t i = 0; i < plan->count; ++i) {
+    if (plan->blocks[i].size < bytes)
+      continue;
+    uint64_t offset = plan->blocks[i].offset;
+    plan->blocks[i].offset += bytes;
+    plan->blocks[i].size -= bytes;
+    return offset;
+  }
+  uint64_t offset = state->arenaBytes;
+  state->arenaBytes += bytes;
+  return offset;
+}
+
+static void arenaFree(ArenaPlan *plan, uint64_t offset, uint64_t bytes) {
+  bytes = alignUp(bytes ? bytes : 1);
+  for (size_t i = 0; i < plan->count; ++i) { /* merge with a neighbour when possible */
+    if (plan->blocks[i].offset + plan->blocks[i].size == offset) {
+      plan->blocks[i].size += bytes;
+      return;
+    }
+    if (offset + bytes == plan->blocks[i].offset) {
+      plan->blocks[i].offset = offset;
+      plan->blocks[i].size += bytes;
+      return;
+    }
+  }
+  if (plan->count == plan->capacity) {
+    size_t capacity = plan->capacity ? plan->capacity * 2 : 64;
+    FreeBlock *blocks = realloc(plan->blocks, capacity * sizeof *blocks);
+    if (!blocks)
+      return; /* the block is simply not reused */
+    plan->blocks = blocks;
+    plan->capacity = capacity;
+  }
+  plan->blocks[plan->count++] = (FreeBlock){offset, bytes};
 }
 
 static bool isOp(MlirOperation op, const char *name) { return gcimOpIsA(op, name); }
 
-/* First pass: every value with its type and storage. */
+/* First pass: every value with its type and storage, and the index of its last use. */
 static bool collectValues(EmitState *state, MlirBlock body) {
   for (intptr_t i = 0; i < mlirBlockGetNumArguments(body); ++i) {
     MlirValue arg = mlirBlockGetArgument(body, i);
@@ -118,10 +208,18 @@ static bool collectValues(EmitState *state, MlirBlock body) {
                                    mlirOperationGetLocation(state->func), info))
       return false;
     info->index = (int)i;
+    info->lastUse = INT64_MAX;
     state->inputCount++;
   }
+  int64_t index = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op)) {
+       op = mlirOperationGetNextInBlock(op), ++index) {
+    bool isReturn = isOp(op, "func.return");
+    for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
+      ValueInfo *info = emitLookup(state, mlirOperationGetOperand(op, i));
+      if (info)
+        info->lastUse = isReturn ? INT64_MAX : index;
+    }
     ValueStorage storage = isOp(op, "onnx.constant") ? STORAGE_WEIGHT : STORAGE_ARENA;
     for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
       MlirValue result = mlirOperationGetResult(op, i);
@@ -129,6 +227,7 @@ static bool collectValues(EmitState *state, MlirBlock body) {
       if (!info ||
           !emitDescribeType(state, mlirValueGetType(result), mlirOperationGetLocation(op), info))
         return false;
+      info->lastUse = -1;
     }
   }
   return true;
@@ -146,18 +245,22 @@ static void writeShapeTables(EmitState *state) {
   }
 }
 
-/* The arena offsets gcim-lower-runtime gave the op's results. */
-static bool readOffsets(EmitState *state, MlirOperation op) {
-  MlirAttribute offsets = mlirOperationGetAttributeByName(
-      op, mlirStringRefCreateFromCString("gcim.arena_offsets"));
-  intptr_t results = mlirOperationGetNumResults(op);
-  if (mlirAttributeIsNull(offsets) || !mlirAttributeIsADenseI64Array(offsets) ||
-      mlirDenseArrayGetNumElements(offsets) != results)
-    return emitUnsupported(state, op, "it has no arena offsets (run gcim-lower-runtime)");
-  for (intptr_t i = 0; i < results; ++i)
-    emitLookup(state, mlirOperationGetResult(op, i))->offset =
-        (uint64_t)mlirDenseI64ArrayGetElement(offsets, i);
-  return true;
+static void releaseDeadOperands(EmitState *state, ArenaPlan *plan, MlirOperation op,
+                                int64_t index) {
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
+    ValueInfo *info = emitLookup(state, mlirOperationGetOperand(op, i));
+    if (info && info->storage == STORAGE_ARENA && info->lastUse == index && !info->freed) {
+      info->freed = true;
+      arenaFree(plan, info->offset, info->bytes);
+    }
+  }
+  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
+    ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
+    if (info->lastUse < 0 && !info->freed) { /* an unused result (ONNX optional output) */
+      info->freed = true;
+      arenaFree(plan, info->offset, info->bytes);
+    }
+  }
 }
 
 /* The graph outputs, copied into the caller's buffers at the end of PREFIX_run. */
@@ -175,11 +278,13 @@ static bool recordOutputs(EmitState *state, MlirOperation returnOp) {
   return true;
 }
 
-/* Second pass: weights and one statement per op. */
+/* Second pass: weights, arena slots and one statement per op. */
 static bool emitBody(EmitState *state, MlirBlock body) {
+  ArenaPlan plan = {0};
+  int64_t index = 0;
   bool ok = true;
   for (MlirOperation op = mlirBlockGetFirstOperation(body); ok && !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op)) {
+       op = mlirOperationGetNextInBlock(op), ++index) {
     if (isOp(op, "func.return")) {
       ok = recordOutputs(state, op);
       continue;
@@ -194,9 +299,27 @@ static bool emitBody(EmitState *state, MlirBlock body) {
       ok = false;
       break;
     }
+    ValueInfo *first = mlirOperationGetNumResults(op) == 1
+                           ? emitLookup(state, mlirOperationGetResult(op, 0))
+                           : NULL;
+    if (first && first->alias) { /* computed by an earlier statement, in its slot */
+      first->offset = first->alias->offset;
+      emitComment(state, op);
+      fprintf(state->body, "  /* folded into the statement computing %s */\n",
+              first->alias->name);
+      releaseDeadOperands(state, &plan, op, index);
+      continue;
+    }
+    for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
+      ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
+      info->offset = arenaAllocate(state, &plan, info->bytes);
+    }
     emitComment(state, op);
-    ok = readOffsets(state, op) && emitFn(state, op);
+    bool fused = false;
+    ok = emitTryFusedChain(state, op, &fused) && (fused || emitFn(state, op));
+    releaseDeadOperands(state, &plan, op, index);
   }
+  free(plan.blocks);
   return ok && !state->failed;
 }
 
@@ -238,6 +361,7 @@ static bool emitFunction(EmitState *state, MlirOperation func, const char *value
     memset(state->slots, 0, state->slotCount * sizeof *state->slots);
   free(state->outputs);
   state->outputs = NULL;
+  state->arenaBytes = 0;
   state->body = tmpfile();
   EmittedFunction *fn = &state->functions[state->functionCount++];
   fn->body = state->body;
@@ -251,10 +375,8 @@ static bool emitFunction(EmitState *state, MlirOperation func, const char *value
   for (size_t i = 0; i < state->outputCount; ++i)
     emitDims(state, state->outputs[i], dims);
   writeShapeTables(state);
-  int64_t arenaBytes = 0;
-  gcimOpGetIntAttr(func, "gcim.arena_bytes", &arenaBytes);
-  if ((uint64_t)arenaBytes > state->arenaMax)
-    state->arenaMax = (uint64_t)arenaBytes;
+  if (state->arenaBytes > state->arenaMax)
+    state->arenaMax = state->arenaBytes;
   return snapshotFunction(state, fn);
 }
 

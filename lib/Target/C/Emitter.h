@@ -36,6 +36,11 @@ typedef struct ValueInfo {
   int index;       /* input position for STORAGE_INPUT */
   bool declared; /* its C pointer variable exists in PREFIX_run */
   bool dimsUsed; /* its shape table NAME_d is referenced */
+  bool stored;   /* a weight whose offset is known (its onnx.constant was emitted) */
+  bool packed;   /* a weight stored as packed by gcimKernelPackBF32 (MatMul's B only) */
+  /* An op result that shares the slot of `alias` and emits nothing (an Add folded into
+   * the MatMul computing `alias`). */
+  struct ValueInfo *alias;
   char name[24];   /* C name: in3, w7, v12 */
 } ValueInfo;
 
@@ -69,6 +74,7 @@ typedef struct KvCache {
 typedef struct StoredConstant {
   const void *attr;
   uint64_t offset;
+  bool packed; /* stored as packed by gcimKernelPackBF32 */
 } StoredConstant;
 
 /// The emitter's state for one module; the value table is that of the current function.
@@ -124,6 +130,18 @@ bool emitConstantInts(EmitState *state, MlirValue value, int64_t *out, int64_t c
                       int64_t *count);
 /* Reads a scalar float constant operand at compile time. */
 bool emitConstantFloat(EmitState *state, MlirValue value, double *out);
+
+/* Stores the value of an onnx.constant in the weights (once; a later call does nothing). */
+bool emitConstant(EmitState *state, MlirOperation op);
+
+/* True when every use of the 2-D float constant `value` is the right operand of an
+ * onnx.mat_mul that the packed kernel computes (the emitter then stores it packed). */
+bool emitAllUsesPackable(EmitState *state, MlirValue value);
+
+/* At the first op of an elementwise chain computing a GELU, emits the chain as one
+ * statement into the op's result slot and sets *fused (OpsFusion.c); false after a
+ * diagnostic. */
+bool emitTryFusedChain(EmitState *state, MlirOperation first, bool *fused);
 
 /* Operations (Ops*.c). Each returns false after a diagnostic when it cannot emit. */
 typedef bool (*EmitOpFn)(EmitState *state, MlirOperation op);
