@@ -34,6 +34,8 @@ typedef struct ValueInfo {
   uint64_t bytes; /* count * element size */
   uint64_t offset; /* in the arena or the weights blob */
   int index;       /* input position for STORAGE_INPUT */
+  int64_t lastUse; /* index of the last op using the value; -1: unused */
+  bool freed;
   bool declared; /* its C pointer variable exists in PREFIX_run */
   bool dimsUsed; /* its shape table NAME_d is referenced */
   bool stored;   /* a weight whose offset is known (its onnx.constant was emitted) */
@@ -97,6 +99,7 @@ typedef struct EmitState {
   size_t valueCount, valueCapacity;
   size_t *slots; /* open-addressing table: value index + 1, or 0 */
   size_t slotCount;
+  uint64_t arenaBytes;
   /* The weights: EMIT_ALIGNMENT-aligned entries, streamed to the weights file after its
    * header (so a large model is never copied in memory), or kept in `weights` for
    * --embed-weights. */
