@@ -71,6 +71,18 @@ def main():
         compile_model(model_path, out2, *flags)
         check.expect("compiling twice gives byte-identical files",
                      read_tree(out1) == read_tree(out2))
+        with open(os.path.join(out1, "model.c")) as f:
+            source = f.read()
+        # The fast paths of the emitter (docs/GeneratedC.md): checked here because a model
+        # that silently fell back to the generic kernels would still be correct.
+        check.expect("every MatMul on a constant weight uses the packed kernel",
+                     "gcimKernelMatMulPackedF32(" in source and
+                     "gcimKernelMatMulF32(" not in source)
+        check.expect("the bias Adds are folded into the products",
+                     "/* folded into the statement computing" in source)
+        check.expect("the GELU chain is one fused statement",
+                     "gcimKernelUnaryF32(GCIM_UNARY_GELU" in source and
+                     "GCIM_UNARY_TANH" not in source)
         if args.sanitize:
             flags = "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
             build(out1, cc=args.cc, cflags=STRICT_CFLAGS + " " + flags, ldflags=flags)

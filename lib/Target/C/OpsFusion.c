@@ -75,7 +75,7 @@ static double evaluate(const ChainOp *ops, int count, double x) {
     for (int s = 0; s < 2; ++s)
       in[s] = ops[i].operand[s] == -1   ? x
               : ops[i].operand[s] == -2 ? ops[i].constant
-                                        : results[ops[i].operand[s] < 0 ? 0 : ops[i].operand[s]];
+                                        : results[ops[i].operand[s]];
     switch (ops[i].kind) {
     case '+': results[i] = in[0] + in[1]; break;
     case '-': results[i] = in[0] - in[1]; break;
