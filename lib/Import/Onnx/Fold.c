@@ -9,22 +9,11 @@
  * are never known (knownConst), so only small constants and shape-derived values fold.
  * A hook returns false, without a diagnostic, when it cannot fold. */
 #include "Importer.h"
+#include "InferFold.h"
 
 #include <math.h>
 #include <string.h>
 
-bool foldShape(Importer *im, NodeInfo *node);
-bool foldSize(Importer *im, NodeInfo *node);
-bool foldElementwise(Importer *im, NodeInfo *node);
-bool foldReshapeLike(Importer *im, NodeInfo *node);
-bool foldGather(Importer *im, NodeInfo *node);
-bool foldConcat(Importer *im, NodeInfo *node);
-bool foldSlice(Importer *im, NodeInfo *node);
-bool foldRange(Importer *im, NodeInfo *node);
-bool foldConstantOfShape(Importer *im, NodeInfo *node);
-bool foldExpand(Importer *im, NodeInfo *node);
-bool foldTrilu(Importer *im, NodeInfo *node);
-bool foldCast(Importer *im, NodeInfo *node);
 void shapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end);
 bool sliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
                  int64_t *count);

@@ -3,6 +3,7 @@
  * returns false with a diagnostic when the inputs do not fit the op, or false without
  * one when it cannot tell (the model's value_info is then used). */
 #include "Importer.h"
+#include "InferFold.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -328,34 +329,6 @@ static bool inferGainCell(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool inferTranspose(Importer *im, NodeInfo *node);
-bool inferReshape(Importer *im, NodeInfo *node);
-bool inferFlatten(Importer *im, NodeInfo *node);
-bool inferSqueeze(Importer *im, NodeInfo *node);
-bool inferUnsqueeze(Importer *im, NodeInfo *node);
-bool inferConcat(Importer *im, NodeInfo *node);
-bool inferSplit(Importer *im, NodeInfo *node);
-bool inferSlice(Importer *im, NodeInfo *node);
-bool inferGather(Importer *im, NodeInfo *node);
-bool inferExpand(Importer *im, NodeInfo *node);
-bool inferConstantOfShape(Importer *im, NodeInfo *node);
-bool inferShape(Importer *im, NodeInfo *node);
-bool inferSize(Importer *im, NodeInfo *node);
-bool inferRange(Importer *im, NodeInfo *node);
-bool inferReduce(Importer *im, NodeInfo *node);
-bool inferSoftmax(Importer *im, NodeInfo *node);
-bool foldShape(Importer *im, NodeInfo *node);
-bool foldSize(Importer *im, NodeInfo *node);
-bool foldElementwise(Importer *im, NodeInfo *node);
-bool foldReshapeLike(Importer *im, NodeInfo *node);
-bool foldGather(Importer *im, NodeInfo *node);
-bool foldConcat(Importer *im, NodeInfo *node);
-bool foldSlice(Importer *im, NodeInfo *node);
-bool foldRange(Importer *im, NodeInfo *node);
-bool foldConstantOfShape(Importer *im, NodeInfo *node);
-bool foldExpand(Importer *im, NodeInfo *node);
-bool foldTrilu(Importer *im, NodeInfo *node);
-bool foldCast(Importer *im, NodeInfo *node);
 
 const OpHooks gcimOpHooks[] = {
     {"onnx.add", inferBinary, foldElementwise},

@@ -1,27 +1,12 @@
 /* InferShape.c: per-op shape inference, part 2: ops that move data or compute shapes,
  * many of which read constant operands (shapes, axes, indices). */
 #include "Importer.h"
+#include "InferFold.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-bool inferTranspose(Importer *im, NodeInfo *node);
-bool inferReshape(Importer *im, NodeInfo *node);
-bool inferFlatten(Importer *im, NodeInfo *node);
-bool inferSqueeze(Importer *im, NodeInfo *node);
-bool inferUnsqueeze(Importer *im, NodeInfo *node);
-bool inferConcat(Importer *im, NodeInfo *node);
-bool inferSplit(Importer *im, NodeInfo *node);
-bool inferSlice(Importer *im, NodeInfo *node);
-bool inferGather(Importer *im, NodeInfo *node);
-bool inferExpand(Importer *im, NodeInfo *node);
-bool inferConstantOfShape(Importer *im, NodeInfo *node);
-bool inferShape(Importer *im, NodeInfo *node);
-bool inferSize(Importer *im, NodeInfo *node);
-bool inferRange(Importer *im, NodeInfo *node);
-bool inferReduce(Importer *im, NodeInfo *node);
-bool inferSoftmax(Importer *im, NodeInfo *node);
 
 const ConstData *requireConst(Importer *im, NodeInfo *node, size_t i, const char *what) {
   (void)what;
