@@ -172,6 +172,15 @@ void emitIntTable(EmitState *state, const char *name, const int64_t *values, int
 bool emitAttrInt(MlirOperation op, const char *name, int64_t fallback, int64_t *value);
 bool emitAttrFloat(MlirOperation op, const char *name, double fallback, double *value);
 
+/* The operands and result of gcim.attention or gcim.attention_step, their pointers
+ * declared; `exact` when it runs the exact kernel (softmax under --attention=digital)
+ * rather than the simulated gain cells. False after a diagnostic. */
+typedef struct AttentionValues {
+  ValueInfo *q, *k, *v, *scalers, *y;
+  bool exact;
+} AttentionValues;
+bool emitReadAttention(EmitState *state, MlirOperation op, AttentionValues *values);
+
 /* Adds `heads` simulated heads created in PREFIX_create; head i uses row i % scalerRows
  * of the constant `scalers` (heads, 8), or when it is NULL the default scalers with
  * a_q = queryScale (the attention's scale, as gcim-map-attention maps it). */

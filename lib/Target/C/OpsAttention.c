@@ -80,20 +80,29 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   return true;
 }
 
-bool emitAttention(EmitState *state, MlirOperation op) {
-  ValueInfo *q = emitOperand(state, op, 0), *k = emitOperand(state, op, 1);
-  ValueInfo *v = emitOperand(state, op, 2);
-  if (k->dims[2] > state->contextCapacity) /* PREFIX_step holds as many tokens */
-    state->contextCapacity = k->dims[2];
-  ValueInfo *scalers = mlirOperationGetNumOperands(op) > 3
-                           ? emitLookup(state, mlirOperationGetOperand(op, 3))
-                           : NULL;
-  ValueInfo *y = emitResult(state, op, 0);
-  if (q->elem != ELEM_F32 || k->elem != ELEM_F32 || v->elem != ELEM_F32)
+bool emitReadAttention(EmitState *state, MlirOperation op, AttentionValues *values) {
+  values->q = emitOperand(state, op, 0);
+  values->k = emitOperand(state, op, 1);
+  values->v = emitOperand(state, op, 2);
+  values->scalers = mlirOperationGetNumOperands(op) > 3
+                        ? emitLookup(state, mlirOperationGetOperand(op, 3))
+                        : NULL;
+  values->y = emitResult(state, op, 0);
+  if (values->q->elem != ELEM_F32 || values->k->elem != ELEM_F32 ||
+      values->v->elem != ELEM_F32)
     return emitUnsupported(state, op, "only float32 is supported");
   MlirStringRef kind = {"softmax", 7};
   gcimOpGetStringAttr(op, "kind", &kind);
-  if (gcimStringRefEquals(kind, "softmax") && !state->options->analogAttention)
-    return emitExact(state, op, q, k, v, y);
-  return emitSimulated(state, op, q, k, v, y, scalers);
+  values->exact = gcimStringRefEquals(kind, "softmax") && !state->options->analogAttention;
+  return true;
+}
+
+bool emitAttention(EmitState *state, MlirOperation op) {
+  AttentionValues a;
+  if (!emitReadAttention(state, op, &a))
+    return false;
+  if (a.k->dims[2] > state->contextCapacity) /* PREFIX_step holds as many tokens */
+    state->contextCapacity = a.k->dims[2];
+  return a.exact ? emitExact(state, op, a.q, a.k, a.v, a.y)
+                 : emitSimulated(state, op, a.q, a.k, a.v, a.y, a.scalers);
 }

@@ -92,19 +92,11 @@ static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, 
 }
 
 bool emitAttentionStep(EmitState *state, MlirOperation op) {
-  ValueInfo *q = emitOperand(state, op, 0), *k = emitOperand(state, op, 1);
-  ValueInfo *v = emitOperand(state, op, 2);
-  ValueInfo *scalers = mlirOperationGetNumOperands(op) > 3
-                           ? emitLookup(state, mlirOperationGetOperand(op, 3))
-                           : NULL;
-  ValueInfo *y = emitResult(state, op, 0);
-  if (q->elem != ELEM_F32 || k->elem != ELEM_F32 || v->elem != ELEM_F32)
-    return emitUnsupported(state, op, "only float32 is supported");
-  MlirStringRef kind = {"softmax", 7};
-  gcimOpGetStringAttr(op, "kind", &kind);
-  if (gcimStringRefEquals(kind, "softmax") && !state->options->analogAttention)
-    return emitExactStep(state, op, q, k, v, y);
-  return emitSimulatedStep(state, op, q, k, v, y, scalers);
+  AttentionValues a;
+  if (!emitReadAttention(state, op, &a))
+    return false;
+  return a.exact ? emitExactStep(state, op, a.q, a.k, a.v, a.y)
+                 : emitSimulatedStep(state, op, a.q, a.k, a.v, a.y, a.scalers);
 }
 
 bool emitStepIndex(EmitState *state, MlirOperation op) {
