@@ -386,28 +386,8 @@ static bool isAttentionOperator(MlirOperation op) {
          gcimOpIsA(op, "onnx.gcim_gain_cell_attention");
 }
 
-typedef struct Candidates {
-  MlirOperation *ops;
-  size_t count, capacity;
-  bool oom;
-} Candidates;
-
-static MlirWalkResult collect(MlirOperation op, void *userData) {
-  Candidates *list = userData;
-  if (!isAttentionOperator(op) && !looksLikeAttention(op))
-    return MlirWalkResultAdvance;
-  if (list->count == list->capacity) {
-    size_t capacity = list->capacity ? 2 * list->capacity : 16;
-    MlirOperation *grown = realloc(list->ops, capacity * sizeof *grown);
-    if (!grown) {
-      list->oom = true;
-      return MlirWalkResultInterrupt;
-    }
-    list->ops = grown;
-    list->capacity = capacity;
-  }
-  list->ops[list->count++] = op;
-  return MlirWalkResultAdvance;
+static bool isCandidate(MlirOperation op) {
+  return isAttentionOperator(op) || looksLikeAttention(op);
 }
 
 static int fuseDecomposed(MlirOperation op, char *reason) {
@@ -450,13 +430,11 @@ static MlirLogicalResult runFuseAttention(MlirOperation module,
     free(error);
     return mlirLogicalResultFailure();
   }
-  Candidates list = {NULL, 0, 0, false};
-  mlirOperationWalk(module, collect, &list, MlirWalkPostOrder);
-  bool ok = !list.oom;
-  if (list.oom)
-    gcimEmitError(mlirOperationGetLocation(module), "out of memory");
-  for (size_t i = 0; ok && i < list.count; ++i) {
-    MlirOperation op = list.ops[i];
+  MlirOperation *candidates = NULL;
+  size_t count = 0;
+  bool ok = gcimCollectOps(module, MlirWalkPostOrder, isCandidate, &candidates, &count);
+  for (size_t i = 0; ok && i < count; ++i) {
+    MlirOperation op = candidates[i];
     char reason[REASON_SIZE] = "";
     int fused = isAttentionOperator(op)
                     ? gcimFuseAttentionOperator(op, &hw, reason, sizeof reason)
@@ -472,6 +450,6 @@ static MlirLogicalResult runFuseAttention(MlirOperation module,
       }
     }
   }
-  free(list.ops);
+  free(candidates);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }

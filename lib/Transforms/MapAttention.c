@@ -225,28 +225,8 @@ static void buildTileOps(Head *h, const GcimHardware *hw) {
   gcimEraseDeadOps(h->op);
 }
 
-typedef struct OpList {
-  MlirOperation *ops;
-  size_t count, capacity;
-  bool oom;
-} OpList;
-
-static MlirWalkResult collectAttention(MlirOperation op, void *userData) {
-  OpList *list = userData;
-  if (!gcimOpIsA(op, "gcim.attention") && !gcimOpIsA(op, "gcim.attention_step"))
-    return MlirWalkResultAdvance;
-  if (list->count == list->capacity) {
-    size_t capacity = list->capacity ? 2 * list->capacity : 16;
-    MlirOperation *grown = realloc(list->ops, capacity * sizeof *grown);
-    if (!grown) {
-      list->oom = true;
-      return MlirWalkResultInterrupt;
-    }
-    list->ops = grown;
-    list->capacity = capacity;
-  }
-  list->ops[list->count++] = op;
-  return MlirWalkResultAdvance;
+static bool isAttention(MlirOperation op) {
+  return gcimOpIsA(op, "gcim.attention") || gcimOpIsA(op, "gcim.attention_step");
 }
 
 static MlirLogicalResult runMapAttention(MlirOperation module,
@@ -300,19 +280,19 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
   MapOptions map;
   if (!parseOptions(module, options, &map))
     return mlirLogicalResultFailure();
-  OpList list = {NULL, 0, 0, false};
-  mlirOperationWalk(module, collectAttention, &list, MlirWalkPreOrder);
-  bool ok = !list.oom;
+  MlirOperation *attentions = NULL;
+  size_t count = 0;
+  bool ok = gcimCollectOps(module, MlirWalkPreOrder, isAttention, &attentions, &count);
   MlirBlock block = {NULL};
   int64_t order = 0;
-  for (size_t i = 0; ok && i < list.count; ++i) {
+  for (size_t i = 0; ok && i < count; ++i) {
     Head head;
     /* Full-sequence attentions are numbered in program order within their function, the
      * numbering gcim-stream gives the step function's. */
-    MlirBlock parent = mlirOperationGetBlock(list.ops[i]);
+    MlirBlock parent = mlirOperationGetBlock(attentions[i]);
     order = mlirBlockEqual(parent, block) ? order + 1 : 0;
     block = parent;
-    readHead(list.ops[i], order, &head);
+    readHead(attentions[i], order, &head);
     int64_t mapped = head.window > 0 ? head.window : map.hw.window;
     if (map.analog && !head.streamed && head.causal &&
         (head.tk > mapped || head.tq != head.tk) && hasStepFunction(head.op)) {
@@ -331,6 +311,6 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
     }
     buildTileOps(&head, &map.hw);
   }
-  free(list.ops);
+  free(attentions);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }

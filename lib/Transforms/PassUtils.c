@@ -1,8 +1,11 @@
 /* PassUtils.c: helpers shared by gcim's passes (see PassUtils.h). */
 #include "PassUtils.h"
 
+#include "gcim/Support/Diagnostics.h"
+
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static MlirStringRef str(const char *text) { return mlirStringRefCreateFromCString(text); }
@@ -323,4 +326,43 @@ void gcimLocationName(MlirLocation loc, char *buf, size_t size) {
     return;
   MlirStringRef name = mlirIdentifierStr(mlirLocationNameGetName(loc));
   snprintf(buf, size, "%.*s", (int)name.length, name.data);
+}
+
+typedef struct Collected {
+  bool (*select)(MlirOperation op);
+  MlirOperation *ops;
+  size_t count, capacity;
+  bool oom;
+} Collected;
+
+static MlirWalkResult collectSelected(MlirOperation op, void *userData) {
+  Collected *list = userData;
+  if (!list->select(op))
+    return MlirWalkResultAdvance;
+  if (list->count == list->capacity) {
+    size_t capacity = list->capacity ? 2 * list->capacity : 16;
+    MlirOperation *grown = realloc(list->ops, capacity * sizeof *grown);
+    if (!grown) {
+      list->oom = true;
+      return MlirWalkResultInterrupt;
+    }
+    list->ops = grown;
+    list->capacity = capacity;
+  }
+  list->ops[list->count++] = op;
+  return MlirWalkResultAdvance;
+}
+
+bool gcimCollectOps(MlirOperation root, MlirWalkOrder order,
+                    bool (*select)(MlirOperation op), MlirOperation **ops, size_t *count) {
+  Collected list = {select, NULL, 0, 0, false};
+  mlirOperationWalk(root, collectSelected, &list, order);
+  if (list.oom) {
+    free(list.ops);
+    gcimEmitError(mlirOperationGetLocation(root), "out of memory");
+    return false;
+  }
+  *ops = list.ops;
+  *count = list.count;
+  return true;
 }

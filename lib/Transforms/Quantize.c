@@ -74,30 +74,9 @@ static void quantizeReadout(MlirOperation readout, int64_t levels, double max) {
   mlirOperationSetOperand(quantize, 0, z);
 }
 
-typedef struct OpList {
-  MlirOperation *ops;
-  size_t count, capacity;
-} OpList;
-
-static bool push(OpList *list, MlirOperation op) {
-  if (list->count == list->capacity) {
-    size_t capacity = list->capacity ? 2 * list->capacity : 32;
-    MlirOperation *grown = realloc(list->ops, capacity * sizeof *grown);
-    if (!grown)
-      return false;
-    list->ops = grown;
-    list->capacity = capacity;
-  }
-  list->ops[list->count++] = op;
-  return true;
-}
-
-static MlirWalkResult collectTileOps(MlirOperation op, void *userData) {
-  if (gcimOpIsA(op, "gcim.kv_write") || gcimOpIsA(op, "gcim.qk_product") ||
-      gcimOpIsA(op, "gcim.readout") || gcimOpIsA(op, "gcim.scaler"))
-    if (!push(userData, op))
-      return MlirWalkResultInterrupt;
-  return MlirWalkResultAdvance;
+static bool isTileOpToQuantize(MlirOperation op) {
+  return gcimOpIsA(op, "gcim.kv_write") || gcimOpIsA(op, "gcim.qk_product") ||
+         gcimOpIsA(op, "gcim.readout") || gcimOpIsA(op, "gcim.scaler");
 }
 
 /* Folding (QuantizeFold.c). */
@@ -116,10 +95,12 @@ static MlirLogicalResult runQuantize(MlirOperation module, const GcimPassOptions
                   "quantiser levels of gcim-quantize must be at least 2");
     return mlirLogicalResultFailure();
   }
-  OpList list = {NULL, 0, 0};
-  mlirOperationWalk(module, collectTileOps, &list, MlirWalkPreOrder);
-  for (size_t i = 0; i < list.count; ++i) {
-    MlirOperation op = list.ops[i];
+  MlirOperation *ops = NULL;
+  size_t count = 0;
+  if (!gcimCollectOps(module, MlirWalkPreOrder, isTileOpToQuantize, &ops, &count))
+    return mlirLogicalResultFailure();
+  for (size_t i = 0; i < count; ++i) {
+    MlirOperation op = ops[i];
     if (gcimOpIsA(op, "gcim.kv_write")) {
       quantizeOperand(op, 0, "dac", hw.kv.levels, 0.0, hw.kv.max);
       quantizeOperand(op, 1, "dac", hw.kv.levels, 0.0, hw.kv.max);
@@ -129,9 +110,9 @@ static MlirLogicalResult runQuantize(MlirOperation module, const GcimPassOptions
       quantizeReadout(op, hw.output.levels, hw.output.max);
     }
   }
-  for (size_t i = 0; fold && i < list.count; ++i)
-    if (gcimOpIsA(list.ops[i], "gcim.scaler"))
-      gcimFoldScaler(list.ops[i]);
-  free(list.ops);
+  for (size_t i = 0; fold && i < count; ++i)
+    if (gcimOpIsA(ops[i], "gcim.scaler"))
+      gcimFoldScaler(ops[i]);
+  free(ops);
   return mlirLogicalResultSuccess();
 }
