@@ -43,19 +43,20 @@ static bool makeParents(const char *path) {
   return true;
 }
 
-/* Removes `dir` and the empty folders this run made inside it (files were already
- * removed with their temporary names). */
+/* Removes `dir` and the folders the runtime bundle's paths made inside it, deepest first
+ * (their files were already removed with their temporary names; rmdir leaves any folder
+ * that is not empty). */
 static void removeTree(const char *dir) {
-  static const char *const folders[] = {"runtime/include/gcim/Runtime/Kernels",
-                                        "runtime/include/gcim/Runtime",
-                                        "runtime/include/gcim/Support", "runtime/include/gcim",
-                                        "runtime/include", "runtime/src", "runtime/main",
-                                        "runtime", ""};
   char path[4096];
-  for (size_t i = 0; i < sizeof folders / sizeof folders[0]; ++i) {
-    snprintf(path, sizeof path, "%s/%s", dir, folders[i]);
-    rmdir(path);
+  for (unsigned long i = 0; i < gcimRuntimeBundleCount; ++i) {
+    snprintf(path, sizeof path, "%s/%s", dir, gcimRuntimeBundle[i].path);
+    for (char *slash = strrchr(path, '/'); slash && slash > path + strlen(dir);
+         slash = strrchr(path, '/')) {
+      *slash = '\0';
+      rmdir(path);
+    }
   }
+  rmdir(dir);
 }
 
 static FILE *openOutput(OutputSet *set, const char *name) {
