@@ -179,7 +179,11 @@ int gcimValueI64Constant(MlirValue value, int64_t *out, int max) {
     double element;
     if (!gcimElementsGet(attr, i, &element))
       return -1;
-    out[i] = (int64_t)element;
+    /* Slice's open ends are INT64_MAX/MIN, which a double rounds to +-2^63: out of int64's
+     * range, where the conversion would be undefined. */
+    out[i] = element >= 0x1p63    ? INT64_MAX
+             : element <= -0x1p63 ? INT64_MIN
+                                  : (int64_t)element;
   }
   return (int)count;
 }
