@@ -177,4 +177,19 @@ irdl.dialect @gcim {
     irdl.operands(z: %z)
     irdl.results(sum: %y)
   }
+
+  // ---- Runtime level (gcim-lower-runtime): ops that are one runtime-kernel call. ----
+
+  // output = input . weight + bias: input (..., k) float32, weight a (k, n) float32
+  // onnx.constant that only gcim.linear ops use (the C emitter stores it packed for the
+  // runtime's matrix kernel), bias an optional float32 constant of n elements added to
+  // every row. The MatMul of a constant weight and the Add of its bias, as one kernel.
+  irdl.operation @linear {
+    %x = irdl.base "!builtin.tensor"
+    %w = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %y = irdl.base "!builtin.tensor"
+    irdl.operands(input: %x, weight: %w, bias: optional %b)
+    irdl.results(output: %y)
+  }
 }

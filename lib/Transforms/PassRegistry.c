@@ -13,6 +13,7 @@ extern const GcimPassInfo gcimMapAttentionPassInfo;
 extern const GcimPassInfo gcimStreamPassInfo;
 extern const GcimPassInfo gcimQuantizePassInfo;
 extern const GcimPassInfo gcimSchedulePassInfo;
+extern const GcimPassInfo gcimLowerRuntimePassInfo;
 extern const GcimPassInfo gcimVerifyPassInfo;
 
 static const GcimPassInfo *const passTable[] = {
@@ -21,6 +22,7 @@ static const GcimPassInfo *const passTable[] = {
     &gcimMapAttentionPassInfo,
     &gcimQuantizePassInfo,
     &gcimSchedulePassInfo,
+    &gcimLowerRuntimePassInfo,
     &gcimVerifyPassInfo,
 };
 

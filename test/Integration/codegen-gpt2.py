@@ -11,6 +11,7 @@ float32 with different summation orders (blocked matmul, pairwise reductions, fu
 kernels); for these sizes the differences are around 1e-6, while a wrong kernel, shape,
 broadcast or mask changes logits by 1e-2 or more.
 """
+import re
 import argparse
 import os
 import sys
@@ -78,8 +79,10 @@ def main():
         check.expect("every MatMul on a constant weight uses the packed kernel",
                      "gcimKernelMatMulPackedF32(" in source and
                      "gcimKernelMatMulF32(" not in source)
-        check.expect("the bias Adds are folded into the products",
-                     "/* folded into the statement computing" in source)
+        # Four products with a bias per layer (QKV, attention output, the MLP's two).
+        biased = re.findall(r"gcimKernelMatMulPackedF32\(\w+, \w+, w\d+,", source)
+        check.expect("the bias Adds are folded into the products (gcim.linear)",
+                     len(biased) == 4 * args.layers)
         check.expect("the GELU chain is one fused statement",
                      "gcimKernelUnaryF32(GCIM_UNARY_GELU" in source and
                      "GCIM_UNARY_TANH" not in source)

@@ -24,7 +24,9 @@ static void printHelp(void) {
       "  --emit=<stage>            stop after a stage and print it: onnx (the imported\n"
       "                            graph), gcim (attention fused, step function derived),\n"
       "                            tiles (attention mapped to sub-tiles, quantised,\n"
-      "                            scheduled), c (the default: the C folder)\n"
+      "                            scheduled), runtime (the input of the C emitter: op\n"
+      "                            groups fused into kernel ops, every result placed in\n"
+      "                            its function's arena), c (the default: the C folder)\n"
       "  --attention=analog|digital\n"
       "                            analog (default): every attention the hardware can\n"
       "                            hold runs on the simulated gain cells, softmax\n"
@@ -102,13 +104,13 @@ static void prefixFromPath(Options *options) {
 }
 
 static int parseEmit(Options *options, const char *stage) {
-  static const char *const names[] = {"onnx", "gcim", "tiles", "c"};
-  for (int i = 0; i < 4; ++i)
+  static const char *const names[] = {"onnx", "gcim", "tiles", "runtime", "c"};
+  for (int i = 0; i < 5; ++i)
     if (strcmp(stage, names[i]) == 0) {
       options->emit = (EmitStage)i;
       return -1;
     }
-  return usageError("unknown --emit stage (onnx, gcim, tiles or c):", stage);
+  return usageError("unknown --emit stage (onnx, gcim, tiles, runtime or c):", stage);
 }
 
 /* Options that take a value as `--flag value` or `--flag=value`: returns the value and

@@ -11,7 +11,7 @@
 enum { EXIT_USAGE = 2 };
 
 /// The stage after which gcim-compile stops (--emit).
-typedef enum EmitStage { EMIT_ONNX, EMIT_GCIM, EMIT_TILES, EMIT_C } EmitStage;
+typedef enum EmitStage { EMIT_ONNX, EMIT_GCIM, EMIT_TILES, EMIT_RUNTIME, EMIT_C } EmitStage;
 
 typedef struct Options {
   const char *inputPath;

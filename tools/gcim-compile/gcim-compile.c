@@ -189,8 +189,16 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
   lap(options, start, "fuse");
   if (options->emit == EMIT_GCIM)
     return printModule(options, module);
-  if (options->emit == EMIT_C)
-    return reportFromTiles(ctx, module, options) && emitC(options, module, import);
+  static const char *const lower[] = {"gcim-lower-runtime"};
+  if (options->emit == EMIT_RUNTIME || options->emit == EMIT_C) {
+    /* The report comes from the graph level, before the buffers are placed. */
+    if (options->emit == EMIT_C && !reportFromTiles(ctx, module, options))
+      return false;
+    if (!runPasses(ctx, module, lower, 1, options))
+      return false;
+    return options->emit == EMIT_C ? emitC(options, module, import)
+                                   : printModule(options, module);
+  }
   return mapToTiles(ctx, module, options) && writeReport(options, module) &&
          printModule(options, module);
 }

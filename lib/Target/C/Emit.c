@@ -1,9 +1,10 @@
-/* Emit.c: the C emitter's driver: values, weights, arena plan and one statement per op.
+/* Emit.c: the C emitter's driver: values, weights and one statement per op.
  *
- * Assumes one func.func @main whose tensors all have static shapes. Every op result gets an
- * arena slot (first fit, freed after its last use, never overlapping the op's operands);
- * onnx.constant values go into the weights blob; graph inputs are parameters of
- * PREFIX_run, graph outputs are copied into the caller's buffers at the end. */
+ * Assumes one func.func @main whose tensors all have static shapes, after
+ * gcim-lower-runtime: every op result has its place in the function's arena
+ * (`gcim.arena_offsets`, `gcim.arena_bytes`). onnx.constant values go into the weights
+ * blob; graph inputs are parameters of PREFIX_run, graph outputs are copied into the
+ * caller's buffers at the end. */
 #include "Emitter.h"
 
 #include "gcim/Support/Diagnostics.h"
@@ -118,10 +119,9 @@ bool emitConstant(EmitState *state, MlirOperation op) {
     return true;
   MlirAttribute attr =
       mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
-  /* A matrix only ever used as MatMul's right operand is stored packed, for the kernel
-   * that reads it (and only packed: the weights do not grow). */
-  bool packed = info->rank == 2 && info->elem == ELEM_F32 &&
-                emitAllUsesPackable(state, result);
+  /* gcim.linear's weight is stored packed, for the kernel that reads it (and only packed:
+   * gcim-lower-runtime makes it only when no other op uses the weight). */
+  bool packed = info->rank == 2 && info->elem == ELEM_F32 && emitIsLinearWeight(result);
   info->stored = true;
   info->packed = packed;
   for (size_t i = 0; i < state->storedCount; ++i) /* attributes are uniqued: same data */
@@ -148,55 +148,6 @@ bool emitConstant(EmitState *state, MlirOperation op) {
   return ok;
 }
 
-/* Arena slots: a first-fit free list over [0, arenaBytes). */
-typedef struct FreeBlock {
-  uint64_t offset, size;
-} FreeBlock;
-
-typedef struct ArenaPlan {
-  FreeBlock *blocks;
-  size_t count, capacity;
-} ArenaPlan;
-
-static uint64_t arenaAllocate(EmitState *state, ArenaPlan *plan, uint64_t bytes) {
-  bytes = alignUp(bytes ? bytes : 1);
-  for (size_t i = 0; i < plan->count; ++i) {
-    if (plan->blocks[i].size < bytes)
-      continue;
-    uint64_t offset = plan->blocks[i].offset;
-    plan->blocks[i].offset += bytes;
-    plan->blocks[i].size -= bytes;
-    return offset;
-  }
-  uint64_t offset = state->arenaBytes;
-  state->arenaBytes += bytes;
-  return offset;
-}
-
-static void arenaFree(ArenaPlan *plan, uint64_t offset, uint64_t bytes) {
-  bytes = alignUp(bytes ? bytes : 1);
-  for (size_t i = 0; i < plan->count; ++i) { /* merge with a neighbour when possible */
-    if (plan->blocks[i].offset + plan->blocks[i].size == offset) {
-      plan->blocks[i].size += bytes;
-      return;
-    }
-    if (offset + bytes == plan->blocks[i].offset) {
-      plan->blocks[i].offset = offset;
-      plan->blocks[i].size += bytes;
-      return;
-    }
-  }
-  if (plan->count == plan->capacity) {
-    size_t capacity = plan->capacity ? plan->capacity * 2 : 64;
-    FreeBlock *blocks = realloc(plan->blocks, capacity * sizeof *blocks);
-    if (!blocks)
-      return; /* the block is simply not reused */
-    plan->blocks = blocks;
-    plan->capacity = capacity;
-  }
-  plan->blocks[plan->count++] = (FreeBlock){offset, bytes};
-}
-
 static bool isOp(MlirOperation op, const char *name) { return gcimOpIsA(op, name); }
 
 /* First pass: every value with its type and storage, and the index of its last use. */
@@ -208,18 +159,10 @@ static bool collectValues(EmitState *state, MlirBlock body) {
                                    mlirOperationGetLocation(state->func), info))
       return false;
     info->index = (int)i;
-    info->lastUse = INT64_MAX;
     state->inputCount++;
   }
-  int64_t index = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op), ++index) {
-    bool isReturn = isOp(op, "func.return");
-    for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
-      ValueInfo *info = emitLookup(state, mlirOperationGetOperand(op, i));
-      if (info)
-        info->lastUse = isReturn ? INT64_MAX : index;
-    }
+       op = mlirOperationGetNextInBlock(op)) {
     ValueStorage storage = isOp(op, "onnx.constant") ? STORAGE_WEIGHT : STORAGE_ARENA;
     for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
       MlirValue result = mlirOperationGetResult(op, i);
@@ -227,7 +170,6 @@ static bool collectValues(EmitState *state, MlirBlock body) {
       if (!info ||
           !emitDescribeType(state, mlirValueGetType(result), mlirOperationGetLocation(op), info))
         return false;
-      info->lastUse = -1;
     }
   }
   return true;
@@ -242,24 +184,6 @@ static void writeShapeTables(EmitState *state) {
     for (int d = 0; d < info->rank; ++d)
       fprintf(state->decls, "%s%lld", d ? ", " : "", (long long)info->dims[d]);
     fputs("};\n", state->decls);
-  }
-}
-
-static void releaseDeadOperands(EmitState *state, ArenaPlan *plan, MlirOperation op,
-                                int64_t index) {
-  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
-    ValueInfo *info = emitLookup(state, mlirOperationGetOperand(op, i));
-    if (info && info->storage == STORAGE_ARENA && info->lastUse == index && !info->freed) {
-      info->freed = true;
-      arenaFree(plan, info->offset, info->bytes);
-    }
-  }
-  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
-    ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
-    if (info->lastUse < 0 && !info->freed) { /* an unused result (ONNX optional output) */
-      info->freed = true;
-      arenaFree(plan, info->offset, info->bytes);
-    }
   }
 }
 
@@ -278,13 +202,33 @@ static bool recordOutputs(EmitState *state, MlirOperation returnOp) {
   return true;
 }
 
-/* Second pass: weights, arena slots and one statement per op. */
+/* The arena offsets gcim-lower-runtime gave the results of `op`; false after a
+ * diagnostic when they are missing. */
+static bool placeResults(EmitState *state, MlirOperation op) {
+  intptr_t results = mlirOperationGetNumResults(op);
+  MlirAttribute offsets = mlirOperationGetAttributeByName(
+      op, mlirStringRefCreateFromCString("gcim.arena_offsets"));
+  if (results == 0)
+    return true;
+  if (mlirAttributeIsNull(offsets) || !mlirAttributeIsADenseI64Array(offsets) ||
+      mlirDenseArrayGetNumElements(offsets) != results)
+    return emitUnsupported(state, op,
+                           "its results have no arena offsets (run gcim-lower-runtime first)");
+  for (intptr_t i = 0; i < results; ++i) {
+    ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
+    int64_t offset = mlirDenseI64ArrayGetElement(offsets, i);
+    if (offset < 0 || (uint64_t)offset + info->bytes > state->arenaBytes)
+      return emitUnsupported(state, op, "its arena offsets lie outside gcim.arena_bytes");
+    info->offset = (uint64_t)offset;
+  }
+  return true;
+}
+
+/* Second pass: weights and one statement per op. */
 static bool emitBody(EmitState *state, MlirBlock body) {
-  ArenaPlan plan = {0};
-  int64_t index = 0;
   bool ok = true;
   for (MlirOperation op = mlirBlockGetFirstOperation(body); ok && !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op), ++index) {
+       op = mlirOperationGetNextInBlock(op)) {
     if (isOp(op, "func.return")) {
       ok = recordOutputs(state, op);
       continue;
@@ -295,31 +239,15 @@ static bool emitBody(EmitState *state, MlirBlock body) {
     }
     EmitOpFn emitFn = emitLookupOp(op);
     if (!emitFn) {
-      emitUnsupported(state, op, "it has no code generator");
-      ok = false;
+      ok = emitUnsupported(state, op, "it has no code generator");
       break;
     }
-    ValueInfo *first = mlirOperationGetNumResults(op) == 1
-                           ? emitLookup(state, mlirOperationGetResult(op, 0))
-                           : NULL;
-    if (first && first->alias) { /* computed by an earlier statement, in its slot */
-      first->offset = first->alias->offset;
+    ok = placeResults(state, op);
+    if (ok) {
       emitComment(state, op);
-      fprintf(state->body, "  /* folded into the statement computing %s */\n",
-              first->alias->name);
-      releaseDeadOperands(state, &plan, op, index);
-      continue;
+      ok = emitFn(state, op);
     }
-    for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
-      ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
-      info->offset = arenaAllocate(state, &plan, info->bytes);
-    }
-    emitComment(state, op);
-    bool fused = false;
-    ok = emitTryFusedChain(state, op, &fused) && (fused || emitFn(state, op));
-    releaseDeadOperands(state, &plan, op, index);
   }
-  free(plan.blocks);
   return ok && !state->failed;
 }
 
@@ -361,11 +289,20 @@ static bool emitFunction(EmitState *state, MlirOperation func, const char *value
     memset(state->slots, 0, state->slotCount * sizeof *state->slots);
   free(state->outputs);
   state->outputs = NULL;
-  state->arenaBytes = 0;
   state->body = tmpfile();
   EmittedFunction *fn = &state->functions[state->functionCount++];
   fn->body = state->body;
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  MlirAttribute arenaBytes =
+      mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("gcim.arena_bytes"));
+  if (mlirAttributeIsNull(arenaBytes) || !mlirAttributeIsAInteger(arenaBytes) ||
+      mlirIntegerAttrGetValueInt(arenaBytes) < 0) {
+    gcimEmitError(mlirOperationGetLocation(func),
+                  "code generation needs the function's gcim.arena_bytes (run "
+                  "gcim-lower-runtime first)");
+    return false;
+  }
+  state->arenaBytes = (uint64_t)mlirIntegerAttrGetValueInt(arenaBytes);
   if (!state->body || !collectValues(state, body) || !emitBody(state, body))
     return false;
   char dims[32];

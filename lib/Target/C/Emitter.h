@@ -34,15 +34,10 @@ typedef struct ValueInfo {
   uint64_t bytes; /* count * element size */
   uint64_t offset; /* in the arena or the weights blob */
   int index;       /* input position for STORAGE_INPUT */
-  int64_t lastUse; /* index of the last op using the value; -1: unused */
-  bool freed;
   bool declared; /* its C pointer variable exists in PREFIX_run */
   bool dimsUsed; /* its shape table NAME_d is referenced */
   bool stored;   /* a weight whose offset is known (its onnx.constant was emitted) */
-  bool packed;   /* a weight stored as packed by gcimKernelPackBF32 (MatMul's B only) */
-  /* An op result that shares the slot of `alias` and emits nothing (an Add folded into
-   * the MatMul computing `alias`). */
-  struct ValueInfo *alias;
+  bool packed;   /* a weight stored as packed by gcimKernelPackBF32 (gcim.linear's only) */
   char name[24];   /* C name: in3, w7, v12 */
 } ValueInfo;
 
@@ -99,7 +94,7 @@ typedef struct EmitState {
   size_t valueCount, valueCapacity;
   size_t *slots; /* open-addressing table: value index + 1, or 0 */
   size_t slotCount;
-  uint64_t arenaBytes;
+  uint64_t arenaBytes; /* the current function's arena (gcim.arena_bytes) */
   /* The weights: EMIT_ALIGNMENT-aligned entries, streamed to the weights file after its
    * header (so a large model is never copied in memory), or kept in `weights` for
    * --embed-weights. */
@@ -137,14 +132,9 @@ bool emitConstantFloat(EmitState *state, MlirValue value, double *out);
 /* Stores the value of an onnx.constant in the weights (once; a later call does nothing). */
 bool emitConstant(EmitState *state, MlirOperation op);
 
-/* True when every use of the 2-D float constant `value` is the right operand of an
- * onnx.mat_mul that the packed kernel computes (the emitter then stores it packed). */
-bool emitAllUsesPackable(EmitState *state, MlirValue value);
-
-/* At the first op of an elementwise chain computing a GELU, emits the chain as one
- * statement into the op's result slot and sets *fused (OpsFusion.c); false after a
- * diagnostic. */
-bool emitTryFusedChain(EmitState *state, MlirOperation first, bool *fused);
+/* True when every use of `value` is the weight of a gcim.linear (the emitter then stores
+ * it packed for the matrix kernel). */
+bool emitIsLinearWeight(MlirValue value);
 
 /* Operations (Ops*.c). Each returns false after a diagnostic when it cannot emit. */
 typedef bool (*EmitOpFn)(EmitState *state, MlirOperation op);

@@ -28,6 +28,7 @@ bool emitConstantOfShape(EmitState *state, MlirOperation op);
 bool emitShape(EmitState *state, MlirOperation op);
 bool emitMatMul(EmitState *state, MlirOperation op);
 bool emitGemm(EmitState *state, MlirOperation op);
+bool emitLinear(EmitState *state, MlirOperation op);
 bool emitSoftmax(EmitState *state, MlirOperation op);
 bool emitLayerNorm(EmitState *state, MlirOperation op);
 bool emitReduce(EmitState *state, MlirOperation op);

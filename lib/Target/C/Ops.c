@@ -45,7 +45,7 @@ static const OpEntry opTable[] = {
     {"onnx.reduce_mean", emitReduce},  {"onnx.reduce_sum", emitReduce},
     {"onnx.reduce_max", emitReduce},   {"gcim.attention", emitAttention},
     {"gcim.attention_step", emitAttentionStep}, {"gcim.step_index", emitStepIndex},
-    {"gcim.cache_append", emitConcat},
+    {"gcim.cache_append", emitConcat}, {"gcim.linear", emitLinear},
 };
 
 EmitOpFn emitLookupOp(MlirOperation op) {

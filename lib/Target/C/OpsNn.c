@@ -7,63 +7,14 @@ static bool requireF32(EmitState *state, MlirOperation op, ValueInfo *info) {
   return info->elem == ELEM_F32 || emitUnsupported(state, op, "only float32 is supported");
 }
 
-bool emitAllUsesPackable(EmitState *state, MlirValue value) {
+bool emitIsLinearWeight(MlirValue value) {
   MlirOpOperand use = mlirValueGetFirstUse(value);
   if (mlirOpOperandIsNull(use))
     return false;
-  for (; !mlirOpOperandIsNull(use); use = mlirOpOperandGetNextUse(use)) {
-    MlirOperation user = mlirOpOperandGetOwner(use);
-    if (!gcimOpIsA(user, "onnx.mat_mul") || mlirOpOperandGetOperandNumber(use) != 1 ||
-        mlirOperationGetNumOperands(user) != 2)
+  for (; !mlirOpOperandIsNull(use); use = mlirOpOperandGetNextUse(use))
+    if (!gcimOpIsA(mlirOpOperandGetOwner(use), "gcim.linear") ||
+        mlirOpOperandGetOperandNumber(use) != 1)
       return false;
-    ValueInfo *a = emitLookup(state, mlirOperationGetOperand(user, 0));
-    if (!a || a->elem != ELEM_F32 || mlirValueEqual(a->value, value))
-      return false;
-  }
-  return true;
-}
-
-/* The constant bias of an onnx.add that is the only use of `y` (rows x n) and broadcasts
- * along y's last axis only, or NULL. Stores its onnx.constant now when it comes later. */
-static ValueInfo *foldableBias(EmitState *state, ValueInfo *y, ValueInfo **sum) {
-  MlirOpOperand use = mlirValueGetFirstUse(y->value);
-  if (mlirOpOperandIsNull(use) || !mlirOpOperandIsNull(mlirOpOperandGetNextUse(use)))
-    return NULL;
-  MlirOperation add = mlirOpOperandGetOwner(use);
-  if (!gcimOpIsA(add, "onnx.add") || mlirOperationGetNumOperands(add) != 2 ||
-      mlirOperationGetNumResults(add) != 1)
-    return NULL;
-  unsigned other = 1 - mlirOpOperandGetOperandNumber(use);
-  ValueInfo *bias = emitLookup(state, mlirOperationGetOperand(add, other));
-  ValueInfo *result = emitLookup(state, mlirOperationGetResult(add, 0));
-  int64_t n = y->dims[y->rank - 1];
-  if (!bias || !result || bias->storage != STORAGE_WEIGHT || bias->packed ||
-      bias->elem != ELEM_F32 || bias->count != n || bias->rank < 1 ||
-      bias->dims[bias->rank - 1] != n || bias->rank > y->rank ||
-      result->elem != ELEM_F32 || result->rank != y->rank)
-    return NULL;
-  for (int d = 0; d < y->rank; ++d)
-    if (result->dims[d] != y->dims[d])
-      return NULL;
-  if (!bias->stored && !emitConstant(state, mlirOpResultGetOwner(bias->value)))
-    return NULL;
-  *sum = result;
-  return bias;
-}
-
-/* y = a . B (+ bias) with B packed at compile time; a following Add of a constant bias
- * is folded into the product (its result shares y's slot). */
-static bool emitPackedMatMul(EmitState *state, ValueInfo *a, ValueInfo *b, ValueInfo *y) {
-  int64_t k = b->dims[0], n = b->dims[1];
-  ValueInfo *sum = NULL, *bias = foldableBias(state, y, &sum);
-  if (bias) {
-    emitRef(state, bias);
-    sum->alias = y;
-    y->freed = true; /* the slot is the sum's now, freed after the sum's last use */
-  }
-  fprintf(state->body, "  gcimKernelMatMulPackedF32(%s, %s, %s, %s, %lld, %lld, %lld);\n",
-          a->name, b->name, bias ? bias->name : "NULL", y->name, (long long)(a->count / k),
-          (long long)n, (long long)k);
   return true;
 }
 
@@ -72,10 +23,28 @@ bool emitMatMul(EmitState *state, MlirOperation op) {
   ValueInfo *y = emitResult(state, op, 0);
   if (!requireF32(state, op, a) || !requireF32(state, op, b))
     return false;
-  if (b->packed)
-    return emitPackedMatMul(state, a, b, y);
   ValueInfo *tensors[] = {a, b, y};
   emitKernelCall(state, "gcimKernelMatMulF32", NULL, tensors, 3, NULL);
+  return true;
+}
+
+/* y = x . W (+ bias) with W packed at compile time; every leading axis of x is a row. */
+bool emitLinear(EmitState *state, MlirOperation op) {
+  ValueInfo *x = emitOperand(state, op, 0), *w = emitOperand(state, op, 1);
+  ValueInfo *bias = mlirOperationGetNumOperands(op) == 3 ? emitOperand(state, op, 2) : NULL;
+  ValueInfo *y = emitResult(state, op, 0);
+  if (!w->packed)
+    return emitUnsupported(state, op,
+                           "its weight must be a 2-D float32 onnx.constant that only "
+                           "gcim.linear ops use");
+  int64_t k = w->dims[0], n = w->dims[1];
+  if (!requireF32(state, op, x) || !requireF32(state, op, y) || x->rank < 1 ||
+      x->dims[x->rank - 1] != k || y->count != x->count / k * n ||
+      (bias && (bias->elem != ELEM_F32 || bias->count != n)))
+    return emitUnsupported(state, op, "its operand shapes do not match (..., k) . (k, n) + (n)");
+  fprintf(state->body, "  gcimKernelMatMulPackedF32(%s, %s, %s, %s, %lld, %lld, %lld);\n",
+          x->name, w->name, bias ? bias->name : "NULL", y->name, (long long)(x->count / k),
+          (long long)n, (long long)k);
   return true;
 }
 
