@@ -1,9 +1,10 @@
-/* gcim/Runtime/Weights.h: the weights file of generated models, checked and loaded.
+/* gcim/Runtime/Weights.h: the weights file of generated models, checked and mapped.
  *
  * Layout (little-endian): a 64-byte header, then the data. Header: the magic
  * "GCIMWGT1" (8 bytes), uint32 version (1), uint32 reserved (0), uint64 data size in
  * bytes, uint64 FNV-1a-64 checksum of the data, zero padding to 64 bytes. Every tensor
- * starts at a multiple of 64 bytes from the start of the data. C99 + stdio only. */
+ * starts at a multiple of 64 bytes from the start of the data. C99 + stdio, plus mmap
+ * where POSIX provides it (Weights.c). */
 #ifndef GCIM_RUNTIME_WEIGHTS_H
 #define GCIM_RUNTIME_WEIGHTS_H
 
@@ -30,12 +31,27 @@ uint64_t gcimWeightsChecksumUpdate(uint64_t hash, const void *data, uint64_t siz
 void gcimWeightsFormatHeader(unsigned char header[GCIM_WEIGHTS_HEADER_BYTES],
                              uint64_t dataBytes, uint64_t checksum);
 
-/// Reads the weights file at `path` into `data`, a caller-owned buffer of exactly
-/// `expectedBytes` bytes, and checks its magic, version, size and checksum against the
-/// model's `expectedChecksum`. Returns 0 on success; otherwise -1 and a message in
-/// error[0..errorSize) naming the file and the mismatch (a corrupt or wrong file).
-int gcimWeightsLoad(const char *path, void *data, uint64_t expectedBytes,
-                    uint64_t expectedChecksum, char *error, size_t errorSize);
+/// A weights file opened by gcimWeightsMap. `data` is the caller's to read; the other
+/// fields say what gcimWeightsUnmap releases. All zero (as from calloc) is an empty
+/// mapping, safe to unmap.
+typedef struct GcimWeightsMapping {
+  const unsigned char *data; ///< the file's data, 64-byte aligned; NULL when not mapped
+  void *region;              ///< what mmap returned or malloc allocated; NULL when none
+  size_t regionBytes;        ///< its length, for munmap
+} GcimWeightsMapping;
+
+/// Opens the weights file at `path` read-only and checks its magic, version, size and
+/// checksum against the model's `expectedBytes` and `expectedChecksum`. Where POSIX
+/// provides mmap the file is mapped (PROT_READ, MAP_PRIVATE: the data must never be
+/// written, and the file must not change while mapped); elsewhere it is read into a
+/// malloc'd buffer. On success returns 0 with the data in mapping->data, to release with
+/// gcimWeightsUnmap. Otherwise returns -1, leaves *mapping empty and writes a message in
+/// error[0..errorSize) naming the file and the problem (missing, corrupt or foreign).
+int gcimWeightsMap(const char *path, uint64_t expectedBytes, uint64_t expectedChecksum,
+                   GcimWeightsMapping *mapping, char *error, size_t errorSize);
+
+/// Releases what gcimWeightsMap acquired and empties *mapping. Accepts an empty mapping.
+void gcimWeightsUnmap(GcimWeightsMapping *mapping);
 
 #ifdef __cplusplus
 }

@@ -154,10 +154,12 @@ static void writeHeader(EmitState *state, FILE *out) {
                "/// The model's state: weights, activations and simulated heads.\n"
                "typedef struct %s_state %s_state;\n\n",
           p, p, p, p, p, p);
-  fprintf(out, "/// Creates the state, reading `weights_path` (%s.weights; ignored when the\n"
-               "/// weights are embedded). `hw` is the hardware to simulate, NULL for the one\n"
-               "/// compiled in; it is copied. All memory is allocated here. Returns NULL on\n"
-               "/// failure with a message in error[0..error_size) (error may be NULL).\n"
+  fprintf(out, "/// Creates the state, mapping `weights_path` (%s.weights; ignored when the\n"
+               "/// weights are embedded) read-only where the system has mmap, else reading\n"
+               "/// it; the file must not change while the state lives. `hw` is the hardware\n"
+               "/// to simulate, NULL for the one compiled in; it is copied. All memory is\n"
+               "/// allocated here. Returns NULL on failure with a message in\n"
+               "/// error[0..error_size) (error may be NULL).\n"
                "%s_state *%s_create(const char *weights_path, const GcimHardware *hw,\n"
                "    char *error, size_t error_size);\n\n",
           p, p, p);
@@ -201,22 +203,18 @@ static void writeCreate(EmitState *state, FILE *out) {
   fputs("    hw = &defaults;\n  }\n"
         "  s->arena = alignedAlloc(ARENA_BYTES, &s->arena_block);\n"
         "  s->scratch = malloc(SCRATCH_FLOATS * sizeof(float) + sizeof(float));\n"
-        "  s->cache = calloc(CACHE_FLOATS + 1, sizeof(float));\n",
+        "  s->cache = calloc(CACHE_FLOATS + 1, sizeof(float));\n"
+        "  if (!s->arena || !s->scratch || !s->cache)\n"
+        "    return destroyWith(s, error, error_size, \"out of memory\");\n",
         out);
-  if (state->options->embedWeights) {
-    fputs("  (void)weights_path;\n  s->weights = embedded_weights.bytes;\n"
-          "  if (!s->arena || !s->scratch || !s->cache)\n    return destroyWith(s, error, error_size, "
-          "\"out of memory\");\n",
+  if (state->options->embedWeights)
+    fputs("  (void)weights_path;\n  s->weights = embedded_weights.bytes;\n", out);
+  else /* mapped read-only where the system can, else read (gcim/Runtime/Weights.h) */
+    fputs("  if (gcimWeightsMap(weights_path, WEIGHTS_BYTES, WEIGHTS_CHECKSUM, &s->weights_file,\n"
+          "                     s->error, sizeof s->error) != 0)\n"
+          "    return destroyWith(s, error, error_size, s->error);\n"
+          "  s->weights = s->weights_file.data;\n",
           out);
-  } else {
-    fputs("  unsigned char *weights = alignedAlloc(WEIGHTS_BYTES, &s->weights_block);\n"
-          "  s->weights = weights;\n  if (!s->arena || !s->scratch || !s->cache || !weights)\n"
-          "    return destroyWith(s, error, error_size, \"out of memory\");\n"
-          "  if (gcimWeightsLoad(weights_path, weights, WEIGHTS_BYTES, WEIGHTS_CHECKSUM,\n"
-          "                      s->error, sizeof s->error) != 0)\n"
-          "    return destroyWith(s, error, error_size, s->error);\n",
-          out);
-  }
   for (size_t g = 0; g < state->headGroupCount; ++g) {
     const SimHeadGroup *group = &state->headGroups[g];
     fprintf(out, "  {\n    GcimHardware head_hw = *hw;\n");
@@ -288,12 +286,12 @@ static void writeSource(EmitState *state, FILE *out) {
   if (state->options->embedWeights)
     writeEmbeddedWeights(state, out);
   fprintf(out, "struct %s_state {\n  unsigned char *arena_block;\n  unsigned char *arena;\n"
-               "  unsigned char *weights_block;\n  const unsigned char *weights;\n"
+               "%s  const unsigned char *weights;\n"
                "  float *scratch;\n  float *cache; /* K/V of exact attention in PREFIX_step */\n"
                "  int64_t step;  /* tokens decoded since the last reset */\n"
                "  GcimSimHead *heads[SIM_HEADS > 0 ? SIM_HEADS : 1];\n"
                "  char error[256];\n};\n\n",
-          p);
+          p, state->options->embedWeights ? "" : "  GcimWeightsMapping weights_file;\n");
   fprintf(out, "static void report(char *error, size_t size, const char *message) {\n"
                "  if (error && size)\n    snprintf(error, size, \"%%s\", message);\n}\n\n"
                "/* A block of `bytes` bytes aligned to 64; *block is what to free. */\n"
@@ -324,10 +322,11 @@ static void writeSource(EmitState *state, FILE *out) {
                "    gcimSimStatsAccumulate(total, &part);\n  }\n}\n\n"
                "void %s_destroy(%s_state *s) {\n  if (!s)\n    return;\n"
                "  for (int h = 0; h < SIM_HEADS; ++h)\n    gcimSimHeadDestroy(s->heads[h]);\n"
-               "  free(s->arena_block);\n  free(s->weights_block);\n  free(s->scratch);\n"
+               "  free(s->arena_block);\n%s  free(s->scratch);\n"
                "  free(s->cache);\n"
                "  free(s);\n}\n",
-          p, p, p, p, p, p);
+          p, p, p, p, p, p,
+          state->options->embedWeights ? "" : "  gcimWeightsUnmap(&s->weights_file);\n");
 }
 
 static void writeMakefile(EmitState *state, FILE *out) {
