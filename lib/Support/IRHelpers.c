@@ -116,3 +116,124 @@ MlirValue gcimOpGroupResult(MlirOperation op, intptr_t group) {
     return (MlirValue){NULL};
   return mlirOperationGetResult(op, position);
 }
+
+MlirAttribute gcimValueConstantAttr(MlirValue value) {
+  if (!mlirValueIsAOpResult(value) || !gcimOpIsA(mlirOpResultGetOwner(value), "onnx.constant"))
+    return (MlirAttribute){NULL};
+  MlirAttribute attr =
+      mlirOperationGetAttributeByName(mlirOpResultGetOwner(value),
+                                      mlirStringRefCreateFromCString("value"));
+  if (mlirAttributeIsNull(attr) || !mlirAttributeIsAElements(attr))
+    return (MlirAttribute){NULL};
+  return attr;
+}
+
+/* Element `pos` of integer elements of `width` bits, dense or dense resource, exactly.
+ * (One statement per case: a conditional expression would convert signed values to the
+ * unsigned type of its other branch.) */
+static bool integerGet(MlirAttribute attr, bool resource, unsigned width, bool isUnsigned,
+                       intptr_t pos, int64_t *out) {
+  if (width == 1)
+    *out = resource ? mlirDenseBoolResourceElementsAttrGetValue(attr, pos)
+                    : mlirDenseElementsAttrGetBoolValue(attr, pos);
+  else if (width == 8 && isUnsigned)
+    *out = resource ? mlirDenseUInt8ResourceElementsAttrGetValue(attr, pos)
+                    : mlirDenseElementsAttrGetUInt8Value(attr, pos);
+  else if (width == 8)
+    *out = resource ? mlirDenseInt8ResourceElementsAttrGetValue(attr, pos)
+                    : mlirDenseElementsAttrGetInt8Value(attr, pos);
+  else if (width == 16 && isUnsigned)
+    *out = resource ? mlirDenseUInt16ResourceElementsAttrGetValue(attr, pos)
+                    : mlirDenseElementsAttrGetUInt16Value(attr, pos);
+  else if (width == 16)
+    *out = resource ? mlirDenseInt16ResourceElementsAttrGetValue(attr, pos)
+                    : mlirDenseElementsAttrGetInt16Value(attr, pos);
+  else if (width == 32 && isUnsigned)
+    *out = resource ? mlirDenseUInt32ResourceElementsAttrGetValue(attr, pos)
+                    : mlirDenseElementsAttrGetUInt32Value(attr, pos);
+  else if (width == 32)
+    *out = resource ? mlirDenseInt32ResourceElementsAttrGetValue(attr, pos)
+                    : mlirDenseElementsAttrGetInt32Value(attr, pos);
+  else if (width == 64 && isUnsigned) {
+    uint64_t value = resource ? mlirDenseUInt64ResourceElementsAttrGetValue(attr, pos)
+                              : mlirDenseElementsAttrGetUInt64Value(attr, pos);
+    *out = (int64_t)value;
+    return value <= INT64_MAX;
+  } else if (width == 64)
+    *out = resource ? mlirDenseInt64ResourceElementsAttrGetValue(attr, pos)
+                    : mlirDenseElementsAttrGetInt64Value(attr, pos);
+  else
+    return false;
+  return true;
+}
+
+/* The storage position of flat element `flat` (a splat stores one) and whether `attr` is
+ * a dense resource; false for other attributes or a position out of range. */
+static bool elementPosition(MlirAttribute attr, int64_t flat, intptr_t *pos, bool *resource) {
+  if (flat < 0 || flat >= mlirElementsAttrGetNumElements(attr))
+    return false;
+  *resource = mlirAttributeIsADenseResourceElements(attr);
+  if (!*resource && !mlirAttributeIsADenseElements(attr))
+    return false;
+  *pos = !*resource && mlirDenseElementsAttrIsSplat(attr) ? 0 : (intptr_t)flat;
+  return true;
+}
+
+bool gcimElementsGetInt64(MlirAttribute attr, int64_t flat, int64_t *out) {
+  MlirType element = mlirShapedTypeGetElementType(mlirAttributeGetType(attr));
+  intptr_t pos;
+  bool resource;
+  return mlirTypeIsAInteger(element) && elementPosition(attr, flat, &pos, &resource) &&
+         integerGet(attr, resource, mlirIntegerTypeGetWidth(element),
+                    mlirIntegerTypeIsUnsigned(element), pos, out);
+}
+
+bool gcimElementsGet(MlirAttribute attr, int64_t flat, double *out) {
+  MlirType element = mlirShapedTypeGetElementType(mlirAttributeGetType(attr));
+  intptr_t pos;
+  bool resource;
+  if (!elementPosition(attr, flat, &pos, &resource))
+    return false;
+  if (mlirTypeIsAInteger(element)) {
+    int64_t value;
+    if (!gcimElementsGetInt64(attr, flat, &value))
+      return false;
+    *out = (double)value;
+    return true;
+  }
+  if (mlirTypeIsAF32(element)) {
+    *out = resource ? mlirDenseFloatResourceElementsAttrGetValue(attr, pos)
+                    : mlirDenseElementsAttrGetFloatValue(attr, pos);
+    return true;
+  }
+  if (mlirTypeIsAF64(element)) {
+    *out = resource ? mlirDenseDoubleResourceElementsAttrGetValue(attr, pos)
+                    : mlirDenseElementsAttrGetDoubleValue(attr, pos);
+    return true;
+  }
+  return false;
+}
+
+bool gcimValueScalarConstant(MlirValue value, double *out) {
+  MlirAttribute attr = gcimValueConstantAttr(value);
+  if (mlirAttributeIsNull(attr))
+    return false;
+  int64_t count = mlirElementsAttrGetNumElements(attr);
+  bool splat = mlirAttributeIsADenseElements(attr) && mlirDenseElementsAttrIsSplat(attr);
+  if (count != 1 && !splat)
+    return false;
+  return gcimElementsGet(attr, 0, out);
+}
+
+int gcimValueI64Constant(MlirValue value, int64_t *out, int max) {
+  MlirAttribute attr = gcimValueConstantAttr(value);
+  if (mlirAttributeIsNull(attr))
+    return -1;
+  int64_t count = mlirElementsAttrGetNumElements(attr);
+  if (count > max)
+    return -1;
+  for (int64_t i = 0; i < count; ++i)
+    if (!gcimElementsGetInt64(attr, i, &out[i]))
+      return -1;
+  return (int)count;
+}

@@ -69,93 +69,6 @@ int64_t gcimTensorNumElements(MlirType type) {
   return count;
 }
 
-MlirAttribute gcimValueConstantAttr(MlirValue value) {
-  MlirOperation op;
-  if (!gcimValueIsOp(value, "onnx.constant", &op))
-    return (MlirAttribute){NULL};
-  MlirAttribute attr = mlirOperationGetAttributeByName(op, str("value"));
-  if (mlirAttributeIsNull(attr) || !mlirAttributeIsAElements(attr))
-    return (MlirAttribute){NULL};
-  return attr;
-}
-
-static bool denseGet(MlirAttribute attr, MlirType element, intptr_t pos, double *out) {
-  if (mlirTypeIsAInteger(element)) {
-    unsigned width = mlirIntegerTypeGetWidth(element);
-    bool isUnsigned = mlirIntegerTypeIsUnsigned(element);
-    switch (width) {
-    case 1: *out = mlirDenseElementsAttrGetBoolValue(attr, pos); return true;
-    case 8:
-      *out = isUnsigned ? mlirDenseElementsAttrGetUInt8Value(attr, pos)
-                        : mlirDenseElementsAttrGetInt8Value(attr, pos);
-      return true;
-    case 32: *out = mlirDenseElementsAttrGetInt32Value(attr, pos); return true;
-    case 64: *out = (double)mlirDenseElementsAttrGetInt64Value(attr, pos); return true;
-    default: return false;
-    }
-  }
-  if (mlirTypeIsAF32(element)) {
-    *out = mlirDenseElementsAttrGetFloatValue(attr, pos);
-    return true;
-  }
-  if (mlirTypeIsAF64(element)) {
-    *out = mlirDenseElementsAttrGetDoubleValue(attr, pos);
-    return true;
-  }
-  return false;
-}
-
-static bool resourceGet(MlirAttribute attr, MlirType element, intptr_t pos, double *out) {
-  if (mlirTypeIsAInteger(element)) {
-    unsigned width = mlirIntegerTypeGetWidth(element);
-    bool isUnsigned = mlirIntegerTypeIsUnsigned(element);
-    switch (width) {
-    case 1: *out = mlirDenseBoolResourceElementsAttrGetValue(attr, pos); return true;
-    case 8:
-      *out = isUnsigned ? mlirDenseUInt8ResourceElementsAttrGetValue(attr, pos)
-                        : mlirDenseInt8ResourceElementsAttrGetValue(attr, pos);
-      return true;
-    case 32: *out = mlirDenseInt32ResourceElementsAttrGetValue(attr, pos); return true;
-    case 64: *out = (double)mlirDenseInt64ResourceElementsAttrGetValue(attr, pos); return true;
-    default: return false;
-    }
-  }
-  if (mlirTypeIsAF32(element)) {
-    *out = mlirDenseFloatResourceElementsAttrGetValue(attr, pos);
-    return true;
-  }
-  if (mlirTypeIsAF64(element)) {
-    *out = mlirDenseDoubleResourceElementsAttrGetValue(attr, pos);
-    return true;
-  }
-  return false;
-}
-
-bool gcimElementsGet(MlirAttribute attr, int64_t flat, double *out) {
-  MlirType type = mlirAttributeGetType(attr);
-  MlirType element = mlirShapedTypeGetElementType(type);
-  if (flat < 0 || flat >= mlirElementsAttrGetNumElements(attr))
-    return false;
-  if (mlirAttributeIsADenseElements(attr)) {
-    intptr_t pos = mlirDenseElementsAttrIsSplat(attr) ? 0 : (intptr_t)flat;
-    return denseGet(attr, element, pos, out);
-  }
-  if (mlirAttributeIsADenseResourceElements(attr))
-    return resourceGet(attr, element, (intptr_t)flat, out);
-  return false;
-}
-
-bool gcimValueScalarConstant(MlirValue value, double *out) {
-  MlirAttribute attr = gcimValueConstantAttr(value);
-  if (mlirAttributeIsNull(attr))
-    return false;
-  int64_t count = mlirElementsAttrGetNumElements(attr);
-  bool splat = mlirAttributeIsADenseElements(attr) && mlirDenseElementsAttrIsSplat(attr);
-  if (count != 1 && !splat)
-    return false;
-  return gcimElementsGet(attr, 0, out);
-}
-
 int gcimOpGetI64Array(MlirOperation op, const char *name, int64_t *out, int max) {
   MlirAttribute attr = mlirOperationGetAttributeByName(op, str(name));
   if (mlirAttributeIsNull(attr) || !mlirAttributeIsADenseI64Array(attr))
@@ -165,26 +78,6 @@ int gcimOpGetI64Array(MlirOperation op, const char *name, int64_t *out, int max)
     return -1;
   for (intptr_t i = 0; i < count; ++i)
     out[i] = mlirDenseI64ArrayGetElement(attr, i);
-  return (int)count;
-}
-
-int gcimValueI64Constant(MlirValue value, int64_t *out, int max) {
-  MlirAttribute attr = gcimValueConstantAttr(value);
-  if (mlirAttributeIsNull(attr))
-    return -1;
-  int64_t count = mlirElementsAttrGetNumElements(attr);
-  if (count > max)
-    return -1;
-  for (int64_t i = 0; i < count; ++i) {
-    double element;
-    if (!gcimElementsGet(attr, i, &element))
-      return -1;
-    /* Slice's open ends are INT64_MAX/MIN, which a double rounds to +-2^63: out of int64's
-     * range, where the conversion would be undefined. */
-    out[i] = element >= 0x1p63    ? INT64_MAX
-             : element <= -0x1p63 ? INT64_MIN
-                                  : (int64_t)element;
-  }
   return (int)count;
 }
 

@@ -1,7 +1,7 @@
 /* PassUtils.h: helpers shared by gcim's passes (private to lib/Transforms).
  *
- * Op builders for the generic-form onnx and gcim ops, constant readers (dense and dense
- * resource elements), use and liveness queries and dead-op erasure. IRDL ops are never
+ * Op builders for the generic-form onnx and gcim ops, use and liveness queries and dead-op
+ * erasure (the constant readers are in gcim/Support/IRHelpers.h). IRDL ops are never
  * erased as dead by MLIR, so every rewrite calls gcimEraseDeadOps on what it replaced. */
 #ifndef GCIM_LIB_TRANSFORMS_PASSUTILS_H
 #define GCIM_LIB_TRANSFORMS_PASSUTILS_H
@@ -38,22 +38,8 @@ int64_t gcimSafeDim(MlirType type, int dim);
 /// Number of elements of a static tensor type, or -1.
 int64_t gcimTensorNumElements(MlirType type);
 
-/// The `value` attribute of the onnx.constant defining `value`, or a null attribute.
-MlirAttribute gcimValueConstantAttr(MlirValue value);
-
-/// Element `flat` of dense or dense-resource elements `attr` as a double (bool 0/1,
-/// integers, f32, f64); false when the element type or layout is not readable.
-bool gcimElementsGet(MlirAttribute attr, int64_t flat, double *out);
-
-/// A constant with a single distinct value (one element or a splat) read as a double.
-bool gcimValueScalarConstant(MlirValue value, double *out);
-
 /// Reads the i64 array attribute `name` of `op` into out[0..max); returns the count or -1.
 int gcimOpGetI64Array(MlirOperation op, const char *name, int64_t *out, int max);
-
-/// Reads a 1-D integer constant operand (for example Reshape's shape) into out[0..max);
-/// returns the count or -1.
-int gcimValueI64Constant(MlirValue value, int64_t *out, int max);
 
 /// Named attributes.
 MlirNamedAttribute gcimNamedInt(MlirContext ctx, const char *name, int64_t value);

@@ -24,6 +24,27 @@ bool gcimOpGetFloatAttr(MlirOperation op, const char *name, double *value);
 /// borrowed from the context and not NUL-terminated.
 bool gcimOpGetStringAttr(MlirOperation op, const char *name, MlirStringRef *value);
 
+/// The `value` attribute (dense or dense-resource elements) of the onnx.constant defining
+/// `value`, or a null attribute.
+MlirAttribute gcimValueConstantAttr(MlirValue value);
+
+/// Element `flat` of integer elements `attr` (dense or dense resource, any width up to 64
+/// bits, i1 as 0/1), exactly; false for other element types, unsigned values above
+/// INT64_MAX, or `flat` out of range.
+bool gcimElementsGetInt64(MlirAttribute attr, int64_t flat, int64_t *out);
+
+/// Element `flat` of elements `attr` as a double (integers through gcimElementsGetInt64,
+/// f32, f64); false when the element type or layout is not readable.
+bool gcimElementsGet(MlirAttribute attr, int64_t flat, double *out);
+
+/// A constant with a single distinct value (one element or a splat) read as a double.
+bool gcimValueScalarConstant(MlirValue value, double *out);
+
+/// Reads an integer constant operand (for example Reshape's shape) exactly into
+/// out[0..max); returns the count, or -1 when it is not an integer constant of at most
+/// `max` elements.
+int gcimValueI64Constant(MlirValue value, int64_t *out, int max);
+
 /// True when the string `ref` equals the NUL-terminated `text`.
 bool gcimStringRefEquals(MlirStringRef ref, const char *text);
 

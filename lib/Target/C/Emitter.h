@@ -123,11 +123,6 @@ size_t emitElemSize(ElemKind elem);
 const char *emitElemEnum(ElemKind elem);
 /* The name of a value's shape table, or "NULL" for rank 0. */
 const char *emitDims(EmitState *state, ValueInfo *info, char buffer[32]);
-/* Reads a small integer constant operand at compile time; false if it is not one. */
-bool emitConstantInts(EmitState *state, MlirValue value, int64_t *out, int64_t capacity,
-                      int64_t *count);
-/* Reads a scalar float constant operand at compile time. */
-bool emitConstantFloat(EmitState *state, MlirValue value, double *out);
 
 /* Stores the value of an onnx.constant in the weights (once; a later call does nothing). */
 bool emitConstant(EmitState *state, MlirOperation op);

@@ -89,9 +89,9 @@ bool emitSlice(EmitState *state, MlirOperation op) {
   for (int i = 0; i < 4; ++i) {
     if (i + 1 >= mlirOperationGetNumOperands(op))
       break;
-    int64_t values[EMIT_MAX_RANK], n = 0;
-    if (emitConstantInts(state, mlirOperationGetOperand(op, i + 1), values, EMIT_MAX_RANK,
-                         &n)) {
+    int64_t values[EMIT_MAX_RANK];
+    int n = gcimValueI64Constant(mlirOperationGetOperand(op, i + 1), values, EMIT_MAX_RANK);
+    if (n >= 0) {
       intTable(state, y, parts[i], values, n, names[i]);
     } else {
       ValueInfo *part = emitOperand(state, op, i + 1);
@@ -167,13 +167,13 @@ bool emitWhere(EmitState *state, MlirOperation op) {
 
 bool emitTrilu(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
-  int64_t upper, k = 0, n = 0;
+  int64_t upper, k = 0;
   emitAttrInt(op, "upper", 1, &upper);
   char kText[48];
   ValueInfo *kValue = mlirOperationGetNumOperands(op) > 1
                          ? emitLookup(state, mlirOperationGetOperand(op, 1))
                          : NULL;
-  if (kValue && !emitConstantInts(state, kValue->value, &k, 1, &n)) {
+  if (kValue && gcimValueI64Constant(kValue->value, &k, 1) < 0) {
     if (kValue->elem != ELEM_I64 || kValue->count != 1)
       return emitUnsupported(state, op, "its k must be an int64 scalar");
     snprintf(kText, sizeof kText, "%s[0]", emitRef(state, kValue)); /* a runtime k */

@@ -121,10 +121,10 @@ bool emitUnary(EmitState *state, MlirOperation op) {
 static bool dropoutIsIdentity(EmitState *state, MlirOperation op) {
   ValueInfo *ratio = emitGroupValue(state, op, 1, 0);
   ValueInfo *training = emitGroupValue(state, op, 2, 0);
-  int64_t flag = 0, n = 0;
+  int64_t flag = 0;
   double r = 0.5;
-  bool constantRatio = !ratio || emitConstantFloat(state, ratio->value, &r);
-  if (!training || (emitConstantInts(state, training->value, &flag, 1, &n) && !flag) ||
+  bool constantRatio = !ratio || gcimValueScalarConstant(ratio->value, &r);
+  if (!training || (gcimValueI64Constant(training->value, &flag, 1) >= 0 && !flag) ||
       (constantRatio && r == 0.0))
     return true;
   if (flag && constantRatio)
@@ -174,7 +174,7 @@ static void printBound(EmitState *state, ValueInfo *bound, const char *absent) {
   double value;
   if (!bound)
     fputs(absent, state->body);
-  else if (emitConstantFloat(state, bound->value, &value))
+  else if (gcimValueScalarConstant(bound->value, &value))
     emitFloatLiteral(state->body, value);
   else
     fprintf(state->body, "%s[0]", bound->name);
@@ -184,7 +184,7 @@ static void printBound(EmitState *state, ValueInfo *bound, const char *absent) {
 static ValueInfo *boundOperand(EmitState *state, MlirOperation op, int group) {
   ValueInfo *bound = emitGroupValue(state, op, group, 0);
   double value;
-  if (bound && !emitConstantFloat(state, bound->value, &value))
+  if (bound && !gcimValueScalarConstant(bound->value, &value))
     emitRef(state, bound);
   return bound;
 }

@@ -119,7 +119,7 @@ bool emitReduce(EmitState *state, MlirOperation op) {
   emitAttrInt(op, "keepdims", 1, &keepdims);
   ValueInfo *runtimeAxes = NULL; /* an int64 input, checked at run time */
   if (mlirOperationGetNumOperands(op) > 1 &&
-      !emitConstantInts(state, mlirOperationGetOperand(op, 1), axes, EMIT_MAX_RANK, &count)) {
+      (count = gcimValueI64Constant(mlirOperationGetOperand(op, 1), axes, EMIT_MAX_RANK)) < 0) {
     runtimeAxes = emitLookup(state, mlirOperationGetOperand(op, 1));
     if (runtimeAxes->elem != ELEM_I64 || runtimeAxes->count > EMIT_MAX_RANK)
       return emitUnsupported(state, op, "its axes must be a constant or an int64 input");
