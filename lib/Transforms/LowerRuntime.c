@@ -147,8 +147,10 @@ static bool collect(Plan *plan, MlirBlock body) {
                       "most 64 bits (bind dynamic dimensions with --input-shape)");
         return false;
       }
-      if (!addValue(plan, result, bytes))
+      if (!addValue(plan, result, bytes)) {
+        gcimEmitError(mlirOperationGetLocation(op), "out of memory");
         return false;
+      }
     }
   }
   return true;
@@ -181,8 +183,10 @@ static bool place(Plan *plan, MlirBlock body, MlirContext ctx) {
       bool dead = planned && (planned->lastUse == index || planned->lastUse == -1);
       if (dead) {
         planned->lastUse = -2; /* released once, even when used twice by this op */
-        if (!release(plan, planned->offset, planned->bytes))
+        if (!release(plan, planned->offset, planned->bytes)) {
+          gcimEmitError(mlirOperationGetLocation(op), "out of memory");
           return false;
+        }
       }
     }
   }
