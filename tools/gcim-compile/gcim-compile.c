@@ -161,8 +161,6 @@ failed:
 
 /* C is generated from the graph level; the report comes from a copy mapped to tiles. */
 static bool reportFromTiles(MlirContext ctx, MlirModule module, const Options *options) {
-  if (!options->reportPath && !options->verbose)
-    return true;
   MlirModule tiles =
       mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
   bool ok = mapToTiles(ctx, tiles, options) && writeReport(options, tiles);
@@ -192,10 +190,14 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
   static const char *const lower[] = {"gcim-lower-runtime"};
   if (options->emit == EMIT_RUNTIME || options->emit == EMIT_C) {
     /* The report comes from the graph level, before the buffers are placed. */
-    if (options->emit == EMIT_C && !reportFromTiles(ctx, module, options))
-      return false;
+    if (options->emit == EMIT_C && (options->reportPath || options->verbose)) {
+      if (!reportFromTiles(ctx, module, options))
+        return false;
+      lap(options, start, "report");
+    }
     if (!runPasses(ctx, module, lower, 1, options))
       return false;
+    lap(options, start, "lower");
     return options->emit == EMIT_C ? emitC(options, module, import)
                                    : printModule(options, module);
   }
