@@ -1,6 +1,8 @@
 /* KernelsCast.c: ONNX Cast between float32/64, int64/32/16/8, uint64/32/16/8, bool,
  * float16 and bfloat16, through a double (exact for every source type but 64-bit integers
- * beyond 2^53, which go through an integer path). */
+ * beyond 2^53, which go through an integer path or straight to float32). Every conversion
+ * to a float type rounds once (to nearest even); the generated program's .npy reader
+ * (lib/Support/Npy.c) converts with it too. */
 #include "gcim/Runtime/Kernels/Data.h"
 
 #include <assert.h>
@@ -19,21 +21,33 @@ static float halfToFloat(uint16_t h) {
   return f;
 }
 
-static uint16_t floatToHalf(float f) {
-  uint32_t bits;
-  memcpy(&bits, &f, sizeof bits);
-  uint16_t sign = (uint16_t)((bits >> 16) & 0x8000);
-  float a = fabsf(f);
-  if (a != a)
-    return (uint16_t)(sign | 0x7e00);
-  if (a >= 65520.0f) // rounds to infinity
-    return (uint16_t)(sign | 0x7c00);
-  if (a < 6.103515625e-05f) // subnormal: multiples of 2^-24, rounded to nearest even
-    return (uint16_t)(sign | (uint16_t)nearbyintf(a * 16777216.0f));
-  uint32_t m = bits & 0x7fffffffu;
-  // Round the 13 dropped mantissa bits to nearest even, then rebias the exponent.
-  m += 0xfffu + ((m >> 13) & 1u);
-  return (uint16_t)(sign | ((m >> 13) - (112u << 10)));
+/* Rounds `value` >> `shift` to nearest even (shift 1 to 63). */
+static uint64_t shiftRoundEven(uint64_t value, unsigned shift) {
+  uint64_t kept = value >> shift, rest = value & ((UINT64_C(1) << shift) - 1);
+  uint64_t half = UINT64_C(1) << (shift - 1);
+  return kept + (rest > half || (rest == half && (kept & 1)));
+}
+
+// Double to IEEE binary16 with a single rounding to nearest even (through a float, a
+// double could round twice).
+static uint16_t doubleToHalf(double value) {
+  uint64_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  uint16_t sign = (uint16_t)(bits >> 48 & 0x8000);
+  int exponent = (int)(bits >> 52 & 0x7FF);
+  uint64_t mantissa = bits & ((UINT64_C(1) << 52) - 1);
+  if (exponent == 0x7FF)
+    return (uint16_t)(sign | (mantissa ? 0x7E00 : 0x7C00));
+  int e = exponent - 1023;
+  if (exponent == 0 || e < -25) // below half the smallest subnormal: +-0
+    return sign;
+  if (e > 15)
+    return (uint16_t)(sign | 0x7C00);
+  if (e < -14) // subnormal: the significand in units of 2^-24
+    return (uint16_t)(sign | shiftRoundEven(mantissa | UINT64_C(1) << 52, (unsigned)(28 - e)));
+  uint64_t rounded = shiftRoundEven(mantissa, 42); // may carry into the exponent
+  uint64_t half = ((uint64_t)(e + 15) << 10) + rounded;
+  return (uint16_t)(sign | (half >= 0x7C00 ? 0x7C00 : half));
 }
 
 static float bf16ToFloat(uint16_t h) {
@@ -126,7 +140,7 @@ static void store(void *y, GcimElemType type, int64_t i, double v) {
     ((uint8_t *)y)[i] = (uint8_t)(v != 0.0);
     return;
   case GCIM_ELEM_F16:
-    ((uint16_t *)y)[i] = floatToHalf((float)v);
+    ((uint16_t *)y)[i] = doubleToHalf(v);
     return;
   case GCIM_ELEM_BF16:
     ((uint16_t *)y)[i] = floatToBf16((float)v);
@@ -224,6 +238,17 @@ void gcimKernelCast(const void *x, GcimElemType from, void *y, GcimElemType to,
   if ((from == GCIM_ELEM_I64 || from == GCIM_ELEM_U64) && to == GCIM_ELEM_BOOL) {
     for (int64_t i = 0; i < count; ++i)
       ((uint8_t *)y)[i] = ((const int64_t *)x)[i] != 0;
+    return;
+  }
+  // One rounding: through a double, 64-bit integers beyond 2^53 would round twice.
+  if (from == GCIM_ELEM_I64 && to == GCIM_ELEM_F32) {
+    for (int64_t i = 0; i < count; ++i)
+      ((float *)y)[i] = (float)((const int64_t *)x)[i];
+    return;
+  }
+  if (from == GCIM_ELEM_U64 && to == GCIM_ELEM_F32) {
+    for (int64_t i = 0; i < count; ++i)
+      ((float *)y)[i] = (float)((const uint64_t *)x)[i];
     return;
   }
   for (int64_t i = 0; i < count; ++i)

@@ -1,25 +1,28 @@
 /* Npy.c: reading and writing NumPy .npy files (versions 1 and 2, little-endian, C order). */
 #include "gcim/Support/Npy.h"
 
+#include "gcim/Runtime/Kernels/Data.h"
 #include "gcim/Support/OutputFile.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char npyMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
-/* Per type: size, .npy descr, numpy name; GcimNpyType order. */
+/* Per type: size, .npy descr, numpy name, the runtime's element type; GcimNpyType order. */
 static const struct {
   int64_t size;
   const char *descr;
   const char *name;
-} typeTable[] = {{4, "<f4", "float32"}, {8, "<f8", "float64"}, {8, "<i8", "int64"},
-                 {4, "<i4", "int32"},   {1, "|i1", "int8"},    {1, "|u1", "uint8"},
-                 {1, "|b1", "bool"},    {2, "<f2", "float16"}, {2, "<i2", "int16"},
-                 {2, "<u2", "uint16"},  {4, "<u4", "uint32"},  {8, "<u8", "uint64"}};
+  GcimElemType elem;
+} typeTable[] = {{4, "<f4", "float32", GCIM_ELEM_F32}, {8, "<f8", "float64", GCIM_ELEM_F64},
+                 {8, "<i8", "int64", GCIM_ELEM_I64},   {4, "<i4", "int32", GCIM_ELEM_I32},
+                 {1, "|i1", "int8", GCIM_ELEM_I8},     {1, "|u1", "uint8", GCIM_ELEM_U8},
+                 {1, "|b1", "bool", GCIM_ELEM_BOOL},   {2, "<f2", "float16", GCIM_ELEM_F16},
+                 {2, "<i2", "int16", GCIM_ELEM_I16},   {2, "<u2", "uint16", GCIM_ELEM_U16},
+                 {4, "<u4", "uint32", GCIM_ELEM_U32},  {8, "<u8", "uint64", GCIM_ELEM_U64}};
 enum { TYPE_COUNT = sizeof typeTable / sizeof typeTable[0] };
 
 int64_t gcimNpyTypeSize(GcimNpyType type) { return typeTable[type].size; }
@@ -216,139 +219,6 @@ GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errM
   return gcimOutputFileCommit(file, errMsg);
 }
 
-/* IEEE binary16 to double (exact). */
-static double halfToDouble(uint16_t h) {
-  unsigned exponent = h >> 10 & 0x1F, mantissa = h & 0x3FF;
-  double magnitude;
-  if (exponent == 0) {
-    magnitude = mantissa / 16777216.0; /* 2^-24 */
-  } else if (exponent == 31) {
-    magnitude = mantissa ? NAN : INFINITY;
-  } else {
-    uint64_t bits = (uint64_t)(exponent - 15 + 1023) << 52 | (uint64_t)mantissa << 42;
-    memcpy(&magnitude, &bits, sizeof magnitude);
-  }
-  return h & 0x8000 ? -magnitude : magnitude;
-}
-
-/* Rounds `value` >> `shift` to nearest even (shift 1 to 63). */
-static uint64_t shiftRoundEven(uint64_t value, unsigned shift) {
-  uint64_t kept = value >> shift, rest = value & ((UINT64_C(1) << shift) - 1);
-  uint64_t half = UINT64_C(1) << (shift - 1);
-  return kept + (rest > half || (rest == half && (kept & 1)));
-}
-
-/* Double to IEEE binary16, rounding to nearest even (a single rounding). */
-static uint16_t doubleToHalf(double value) {
-  uint64_t bits;
-  memcpy(&bits, &value, sizeof bits);
-  uint16_t sign = (uint16_t)(bits >> 48 & 0x8000);
-  int exponent = (int)(bits >> 52 & 0x7FF);
-  uint64_t mantissa = bits & ((UINT64_C(1) << 52) - 1);
-  if (exponent == 0x7FF)
-    return sign | (mantissa ? 0x7E00 : 0x7C00);
-  int e = exponent - 1023;
-  if (exponent == 0 || e < -25) /* below half the smallest subnormal: +-0 */
-    return sign;
-  if (e > 15)
-    return sign | 0x7C00;
-  if (e < -14) /* subnormal: the significand in units of 2^-24 */
-    return sign | (uint16_t)shiftRoundEven(mantissa | UINT64_C(1) << 52, (unsigned)(28 - e));
-  uint64_t rounded = shiftRoundEven(mantissa, 42); /* may carry into the exponent */
-  uint64_t half = ((uint64_t)(e + 15) << 10) + rounded;
-  return sign | (uint16_t)(half >= 0x7C00 ? 0x7C00 : half);
-}
-
-static double loadFloat(const void *data, GcimNpyType type, size_t i) {
-  if (type == GCIM_NPY_F32)
-    return ((const float *)data)[i];
-  if (type == GCIM_NPY_F64)
-    return ((const double *)data)[i];
-  return halfToDouble(((const uint16_t *)data)[i]);
-}
-
-static int64_t loadInt(const void *data, GcimNpyType type, size_t i) {
-  switch (type) {
-  case GCIM_NPY_I64:
-    return ((const int64_t *)data)[i];
-  case GCIM_NPY_I32:
-    return ((const int32_t *)data)[i];
-  case GCIM_NPY_I8:
-    return ((const int8_t *)data)[i];
-  case GCIM_NPY_I16:
-    return ((const int16_t *)data)[i];
-  case GCIM_NPY_U16:
-    return ((const uint16_t *)data)[i];
-  case GCIM_NPY_U32:
-    return ((const uint32_t *)data)[i];
-  case GCIM_NPY_U64: /* its bits; to float it converts as unsigned (convertOne) */
-    return (int64_t)((const uint64_t *)data)[i];
-  default: /* U8, BOOL */
-    return ((const uint8_t *)data)[i];
-  }
-}
-
-/* Stores an integer, narrowed by keeping its low bits. */
-static void storeInt(void *data, GcimNpyType type, size_t i, int64_t value) {
-  uint64_t bits = (uint64_t)value;
-  switch (type) {
-  case GCIM_NPY_I64:
-  case GCIM_NPY_U64:
-    ((uint64_t *)data)[i] = bits;
-    break;
-  case GCIM_NPY_I32:
-  case GCIM_NPY_U32:
-    ((uint32_t *)data)[i] = (uint32_t)bits; /* the same bytes as an int32_t */
-    break;
-  case GCIM_NPY_I16:
-  case GCIM_NPY_U16:
-    ((uint16_t *)data)[i] = (uint16_t)bits;
-    break;
-  case GCIM_NPY_BOOL:
-    ((uint8_t *)data)[i] = value != 0;
-    break;
-  default: /* I8, U8 */
-    ((uint8_t *)data)[i] = (uint8_t)bits;
-    break;
-  }
-}
-
-static int64_t floatToInt(double value) {
-  if (value != value)
-    return 0;
-  if (value >= 9223372036854775807.0)
-    return INT64_MAX;
-  if (value <= -9223372036854775808.0)
-    return INT64_MIN;
-  return (int64_t)value;
-}
-
-static void convertOne(const void *from, GcimNpyType fromType, void *to, GcimNpyType toType,
-                       size_t i) {
-  int fromFloat = gcimNpyTypeIsFloat(fromType);
-  if (gcimNpyTypeIsFloat(toType)) {
-    uint64_t u = fromType == GCIM_NPY_U64 ? ((const uint64_t *)from)[i] : 0;
-    if (!fromFloat && toType == GCIM_NPY_F32) /* one rounding, not two */
-      ((float *)to)[i] = fromType == GCIM_NPY_U64 ? (float)u : (float)loadInt(from, fromType, i);
-    else {
-      double value = fromFloat                    ? loadFloat(from, fromType, i)
-                     : fromType == GCIM_NPY_U64 ? (double)u
-                                                  : (double)loadInt(from, fromType, i);
-      if (toType == GCIM_NPY_F32)
-        ((float *)to)[i] = (float)value;
-      else if (toType == GCIM_NPY_F64)
-        ((double *)to)[i] = value;
-      else
-        ((uint16_t *)to)[i] = doubleToHalf(value);
-    }
-  } else if (toType == GCIM_NPY_BOOL && fromFloat) {
-    ((uint8_t *)to)[i] = loadFloat(from, fromType, i) != 0.0; /* NaN is true */
-  } else {
-    storeInt(to, toType, i,
-             fromFloat ? floatToInt(loadFloat(from, fromType, i)) : loadInt(from, fromType, i));
-  }
-}
-
 GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimNpyType type, char **errMsg) {
   if (array->type == type)
     return GCIM_OK;
@@ -356,8 +226,9 @@ GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimNpyType type, char **errMsg) 
   void *data = malloc(count ? count * (size_t)gcimNpyTypeSize(type) : 1);
   if (!data)
     return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
-  for (size_t i = 0; i < count; ++i)
-    convertOne(array->data, array->type, data, type, i);
+  /* The runtime's Cast: the generated program links both, so there is one conversion. */
+  gcimKernelCast(array->data, typeTable[array->type].elem, data, typeTable[type].elem,
+                 (int64_t)count);
   free(array->data);
   array->data = data;
   array->type = type;

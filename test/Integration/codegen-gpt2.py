@@ -6,10 +6,18 @@ the output folder with warnings as errors, runs the generated program, and compa
 graph output with ONNX Runtime (ort-run.js). Also checks that compiling twice gives
 byte-identical files and running twice gives identical outputs.
 
-Tolerance: |gcim - ort| <= 1e-4 * max(1, |ort|), as the issue asks. Both sides compute in
-float32 with different summation orders (blocked matmul, pairwise reductions, fused ORT
-kernels); for these sizes the differences are around 1e-6, while a wrong kernel, shape,
-broadcast or mask changes logits by 1e-2 or more.
+Where gcim-stream makes a step function (every export here but a KV cache with more than
+one new token, which it does not stream: then the test checks that there is none),
+model_step over the tokens is compared with model_run (step-check.c --dump): without a
+cache, step t with row t of the full run; with a cache of P tokens and one new one, the
+last of P + 1 steps with model_run given torch's K/V of the first P tokens as the past,
+and every step with torch's forward on the same P + 1 tokens.
+
+Tolerance: |gcim - ort| <= 1e-4 * max(1, |ort|), as the issue asks, and the same for step
+vs run and step vs torch. Both sides compute in float32 with different summation orders
+(blocked matmul with M = 1 vs M = T, pairwise reductions, fused ORT kernels, a K/V cache
+from torch vs from the steps); for these sizes the differences are around 1e-6, while a
+wrong kernel, shape, broadcast, position or mask changes logits by 1e-2 or more.
 """
 import re
 import argparse
@@ -18,16 +26,42 @@ import sys
 import tempfile
 
 import numpy as np
+import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from codegenharness import STRICT_CFLAGS, build, compile_model, read_tree, run_program  # noqa: E402
+from codegenharness import (STRICT_CFLAGS, build, build_step_check, compile_model,  # noqa: E402
+                            read_tree, run_program, run_steps)
 from ortharness import Checker, run_ort  # noqa: E402
 
 from gcim_models.export import ExportOptions, export_model, save_model  # noqa: E402
 from gcim_models.gpt2 import GPT2, GPT2Config  # noqa: E402
 
 RTOL = 1e-4
+
+
+def check_step(check, out, program, model, inputs, got, past):
+    """model_step over the tokens against model_run (see the banner)."""
+    ids = inputs["input_ids"][0]
+    if not past:
+        steps = run_steps(program, out, ids)
+        check.close("model_step over the tokens vs model_run: logits", steps, got["logits"][0])
+        return
+    prefix = np.random.RandomState(11).randint(0, model.config.vocab, past)
+    tokens = np.concatenate([prefix, ids])
+    with torch.no_grad():
+        full, _ = model(torch.from_numpy(tokens[None].astype(np.int64)))
+        _, presents = model(torch.from_numpy(prefix[None].astype(np.int64)))
+    cached = {"input_ids": inputs["input_ids"]}
+    for i, (key, value) in enumerate(presents):
+        cached[f"past_key_{i}"] = key.numpy()
+        cached[f"past_value_{i}"] = value.numpy()
+    run = run_program(out, "model", cached)
+    steps = run_steps(program, out, tokens)
+    check.close(f"model_step over {past} + 1 tokens vs model_run with their past: last logits",
+                steps[-1], run["logits"][0, -1])
+    check.close(f"model_step over {past} + 1 tokens vs torch's forward: every step's logits",
+                steps, full[0].numpy())
 
 
 def main():
@@ -48,12 +82,13 @@ def main():
     config = GPT2Config(layers=args.layers, heads=args.heads, head_dim=args.head_dim,
                         vocab=96, context=max(16, args.seq + (args.past or 0)),
                         init_std=0.1, seed=3)
+    model = GPT2(config)
     options = ExportOptions(opset=args.opset, kv_cache=args.kv_cache, dynamic=args.dynamic,
                             seq=args.seq, past=args.past)
     check = Checker(RTOL)
     with tempfile.TemporaryDirectory(prefix="gcim-codegen-") as tmp:
         model_path = os.path.join(tmp, "model.onnx")
-        save_model(export_model(GPT2(config), options), model_path)
+        save_model(export_model(model, options), model_path)
         seq, past = options.resolve(config)
         rng = np.random.RandomState(7)
         inputs = {"input_ids": rng.randint(0, config.vocab, (1, seq)).astype(np.int64)}
@@ -86,11 +121,11 @@ def main():
         check.expect("the GELU chain is one fused statement",
                      "gcimKernelUnaryF32(GCIM_UNARY_GELU" in source and
                      "GCIM_UNARY_TANH" not in source)
+        cflags, ldflags = STRICT_CFLAGS, ""
         if args.sanitize:
-            flags = "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
-            build(out1, cc=args.cc, cflags=STRICT_CFLAGS + " " + flags, ldflags=flags)
-        else:
-            build(out1, cc=args.cc)
+            ldflags = "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
+            cflags += " " + ldflags
+        build(out1, cc=args.cc, cflags=cflags, ldflags=ldflags)
         got = run_program(out1, "model", inputs)
         again = run_program(out1, "model", inputs)
         check.expect("two runs give identical outputs",
@@ -101,6 +136,14 @@ def main():
         for name in sorted(ref):
             if name in got:
                 check.close(name, got[name], ref[name])
+        streamed = not (args.kv_cache and seq > 1)
+        has_step = "int model_step(" in read_tree(out1)["model.h"].decode()
+        check.expect("gcim-stream made a step function" if streamed else
+                     "no step function (a cache with more than one new token is not streamed)",
+                     has_step == streamed)
+        if has_step:
+            program = build_step_check(out1, cc=args.cc, cflags=cflags, ldflags=ldflags)
+            check_step(check, out1, program, model, inputs, got, past)
     return check.finish(os.path.basename(__file__))
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from codegenharness import STRICT_CFLAGS, build, compile_model  # noqa: E402
+from codegenharness import build, build_step_check, compile_model  # noqa: E402
 from ortharness import Checker, run_ort  # noqa: E402
 
 from gcim_models.export import ExportOptions, export_model, save_model  # noqa: E402
@@ -32,10 +32,7 @@ from gcim_models.gpt2 import GPT2, GPT2Config  # noqa: E402
 
 
 def step_check(check, out, tolerance, what):
-    program = os.path.join(out, "step-check")
-    subprocess.run(["cc", *STRICT_CFLAGS.split(), "-std=c99", "-I", out, "-I",
-                    os.path.join(out, "runtime", "include"), os.path.join(HERE, "step-check.c"),
-                    os.path.join(out, "libmodel.a"), "-lm", "-o", program], check=True)
+    program = build_step_check(out)
     proc = subprocess.run([program, os.path.join(out, "model.weights"), str(tolerance)],
                           capture_output=True, text=True)
     check.expect(f"{what}: model_step over the tokens matches model_run", proc.returncode == 0,

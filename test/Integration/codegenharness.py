@@ -8,6 +8,7 @@ import tempfile
 import numpy as np
 
 STRICT_CFLAGS = "-O2 -Wall -Wextra -Wpedantic -Werror"
+STEP_CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "step-check.c")
 
 
 def gcim_compile():
@@ -30,6 +31,32 @@ def build(out_dir, cc="cc", cflags=STRICT_CFLAGS, ldflags=""):
                            f"LDFLAGS={ldflags}"], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"building {out_dir} with {cc} failed:\n{proc.stdout}\n{proc.stderr}")
+
+
+def build_step_check(out_dir, cc="cc", cflags=STRICT_CFLAGS, ldflags=""):
+    """Builds step-check.c against OUT/libmodel.a (a folder compiled with --name model and a
+    step function); returns the program's path."""
+    program = os.path.join(out_dir, "step-check")
+    cmd = [cc, *cflags.split(), "-std=c99", "-I", out_dir, "-I",
+           os.path.join(out_dir, "runtime", "include"), STEP_CHECK,
+           os.path.join(out_dir, "libmodel.a"), *ldflags.split(), "-lm", "-o", program]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"building step-check in {out_dir} failed:\n{proc.stderr}")
+    return program
+
+
+def run_steps(program, out_dir, tokens):
+    """step-check --dump: the logits of model_step over `tokens` after a reset, as a
+    (len(tokens), V) float32 array."""
+    with tempfile.TemporaryDirectory(prefix="gcim-steps-") as tmp:
+        path = os.path.join(tmp, "steps.f32")
+        cmd = [program, os.path.join(out_dir, "model.weights"), "--dump",
+               ",".join(str(int(t)) for t in tokens), path]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr}")
+        return np.fromfile(path, dtype=np.float32).reshape(len(tokens), -1)
 
 
 def run_program(out_dir, prefix, inputs, extra=()):

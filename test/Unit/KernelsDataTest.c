@@ -317,6 +317,17 @@ static void test_cast(void) {
   EXPECT_NEAR(dd[0], -3, 0);
   gcimKernelCast(i32, GCIM_ELEM_I32, i64, GCIM_ELEM_I64, 2);
   EXPECT_TRUE(i64[0] == 5 && i64[1] == -1);
+  // 64-bit integers and doubles round once to float32 and float16 (through a double, or a
+  // float, these would be ties rounding down).
+  int64_t wide[1] = {((int64_t)1 << 54) + ((int64_t)1 << 30) + 1};
+  uint64_t uwide[1] = {((uint64_t)1 << 54) + ((uint64_t)1 << 30) + 1};
+  gcimKernelCast(wide, GCIM_ELEM_I64, back, GCIM_ELEM_F32, 1);
+  gcimKernelCast(uwide, GCIM_ELEM_U64, back + 1, GCIM_ELEM_F32, 1);
+  EXPECT_TRUE(back[0] == 18014400656965632.0f && back[1] == 18014400656965632.0f);
+  double nearTie[1] = {1.0 + 1.0 / 2048 + 1.0 / 1099511627776.0};
+  uint16_t halfBits[1];
+  gcimKernelCast(nearTie, GCIM_ELEM_F64, halfBits, GCIM_ELEM_F16, 1);
+  EXPECT_EQ_INT(halfBits[0], 0x3c01);
   // float16 and bfloat16: exact values, rounding to nearest even, subnormals, inf, NaN.
   float h[7] = {1.0f, -2.5f, 65504.0f, 1e6f, 5.9604645e-08f, 1.0009766f, NAN};
   uint16_t hb[7];

@@ -151,6 +151,9 @@ static void test_float16_conversions(void) {
   EXPECT_EQ_INT(toHalf(-0.0), 0x8000);
   EXPECT_EQ_INT(toHalf(1e300), 0x7C00);
   EXPECT_EQ_INT(toHalf(NAN) & 0x7C00, 0x7C00);
+  /* One rounding: through a float, 1 + 2^-11 + 2^-40 would become the tie 1 + 2^-11 and
+     round down to 1. */
+  EXPECT_EQ_INT(toHalf(1.0 + 1.0 / 2048 + 1.0 / 1099511627776.0), 0x3C01);
   uint16_t halves[5] = {0x3555, 0x0001, 0xFC00, 0x7E00, 0x8000};
   GcimNpyArray a = {GCIM_NPY_F16, 1, {5}, 5, NULL};
   a.data = malloc(sizeof halves);
@@ -197,6 +200,23 @@ static void test_integer_conversions(void) {
   EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I64, NULL), GCIM_OK);
   const int64_t *i = a.data;
   EXPECT_TRUE(i[0] == -2 && i[1] == 0 && i[2] == INT64_MAX && i[3] == INT64_MIN);
+  gcimNpyArrayFree(&a);
+  /* Float to a narrow integer saturates (the runtime's Cast); int64 to float32 rounds
+     once: 2^54 + 2^30 + 1 is above the midpoint, through a double it would be the tie. */
+  d[0] = 300.5;
+  d[1] = -1e10;
+  a = (GcimNpyArray){GCIM_NPY_F64, 1, {4}, 4, NULL};
+  a.data = malloc(sizeof d);
+  memcpy(a.data, d, sizeof d);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I8, NULL), GCIM_OK);
+  EXPECT_TRUE(((int8_t *)a.data)[0] == 127 && ((int8_t *)a.data)[1] == -128);
+  gcimNpyArrayFree(&a);
+  int64_t wide = ((int64_t)1 << 54) + ((int64_t)1 << 30) + 1;
+  a = (GcimNpyArray){GCIM_NPY_I64, 1, {1}, 1, NULL};
+  a.data = malloc(sizeof wide);
+  memcpy(a.data, &wide, sizeof wide);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_F32, NULL), GCIM_OK);
+  EXPECT_TRUE(((float *)a.data)[0] == 18014400656965632.0f); /* 2^54 + 2^31 */
   gcimNpyArrayFree(&a);
 }
 

@@ -54,11 +54,11 @@ GcimStatus gcimNpyRead(const char *path, GcimNpyArray *out, char **errMsg);
 /// only borrowed.
 GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errMsg);
 
-/// Converts *array in place to `type`: between float types rounds to nearest even
-/// (float16 overflows to infinity); integer to float converts each value; float to integer
-/// truncates toward zero (NaN gives 0, values beyond int64 saturate) then narrows as
-/// integer to integer, which keeps the low bits (two's complement); to bool is value != 0.
-/// Fails only when out of memory.
+/// Converts *array in place to `type` with the runtime's Cast (gcimKernelCast): to a float
+/// type rounds once to nearest even (float16 overflows to infinity); float to integer
+/// truncates toward zero and saturates to the type's range (NaN gives 0); integer to
+/// integer keeps the low bits (two's complement); to bool is value != 0. Fails only when
+/// out of memory.
 GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimNpyType type, char **errMsg);
 
 /// Size in bytes of one element of `type`.
