@@ -1,4 +1,11 @@
 /* KernelsActivation.c: unary elementwise ops and activations (float32). */
+/* No contraction of a * b + c into fused multiply-adds: GCC never contracts in the ISO C
+ * mode the generated Makefile uses, and clang would where the target has FMAs, so the
+ * same source would round differently per compiler (docs/GeneratedC.md, reproducibility). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include "gcim/Runtime/Kernels/Elementwise.h"
 
 #include <assert.h>

@@ -2,6 +2,13 @@
  * masks, the digital fallback of gcim.attention (--attention=digital). One query row at a
  * time: scores of the visible keys into the scratch row, a stable softmax, then the
  * weighted sum of value rows (contiguous, vectorisable). */
+/* No contraction of a * b + c into fused multiply-adds: GCC never contracts in the ISO C
+ * mode the generated Makefile uses, and clang would where the target has FMAs, so the
+ * same source would round differently per compiler (docs/GeneratedC.md, reproducibility). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include "gcim/Runtime/Kernels/Nn.h"
 
 #include <assert.h>

@@ -1,4 +1,11 @@
 /* KernelsBroadcast.c: the broadcast iterator and small helpers shared by the kernels. */
+/* No contraction of a * b + c into fused multiply-adds: GCC never contracts in the ISO C
+ * mode the generated Makefile uses, and clang would where the target has FMAs, so the
+ * same source would round differently per compiler (docs/GeneratedC.md, reproducibility). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include "KernelsInternal.h"
 
 #include <assert.h>

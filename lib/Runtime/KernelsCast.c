@@ -3,6 +3,13 @@
  * beyond 2^53, which go through an integer path or straight to float32). Every conversion
  * to a float type rounds once (to nearest even); the generated program's .npy reader
  * (lib/Support/Npy.c) converts with it too. */
+/* No contraction of a * b + c into fused multiply-adds: GCC never contracts in the ISO C
+ * mode the generated Makefile uses, and clang would where the target has FMAs, so the
+ * same source would round differently per compiler (docs/GeneratedC.md, reproducibility). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include "gcim/Runtime/Kernels/Data.h"
 
 #include <assert.h>

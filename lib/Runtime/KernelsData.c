@@ -1,6 +1,13 @@
 /* KernelsData.c: type-generic data movement (copy, fill, transpose, concat, split, slice,
  * gather, expand, where, trilu, range). Elements are moved with memcpy of elemSize bytes;
  * runs of contiguous elements are moved with one memcpy. */
+/* No contraction of a * b + c into fused multiply-adds: GCC never contracts in the ISO C
+ * mode the generated Makefile uses, and clang would where the target has FMAs, so the
+ * same source would round differently per compiler (docs/GeneratedC.md, reproducibility). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include "gcim/Runtime/Kernels/Data.h"
 
 #include "KernelsInternal.h"

@@ -1,6 +1,13 @@
 /* KernelsElementwise.c: broadcasting binary arithmetic, comparisons and logic. Each kernel
  * runs the coalesced broadcast (KernelsInternal.h) with a specialised inner loop per
  * stride pattern (both contiguous, one constant), which the compiler vectorises. */
+/* No contraction of a * b + c into fused multiply-adds: GCC never contracts in the ISO C
+ * mode the generated Makefile uses, and clang would where the target has FMAs, so the
+ * same source would round differently per compiler (docs/GeneratedC.md, reproducibility). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include "gcim/Runtime/Kernels/Elementwise.h"
 
 #include "gcim/Runtime/Kernels/Data.h"

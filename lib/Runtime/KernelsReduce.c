@@ -2,6 +2,13 @@
  * both kept are merged; x is then read once, in order, with the output offset following
  * an odometer (0 stride on reduced axes). A reduced innermost run is folded in a local
  * (double for sums) before it meets the output. */
+/* No contraction of a * b + c into fused multiply-adds: GCC never contracts in the ISO C
+ * mode the generated Makefile uses, and clang would where the target has FMAs, so the
+ * same source would round differently per compiler (docs/GeneratedC.md, reproducibility). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include "gcim/Runtime/Kernels/Reduce.h"
 
 #include "KernelsInternal.h"

@@ -11,6 +11,13 @@
  *
  * With a per-cell retention spread the decay depends on the cell, the identity does not
  * apply, and a slower per-cell path is used. */
+/* No contraction of a * b + c into fused multiply-adds: GCC never contracts in the ISO C
+ * mode the generated Makefile uses, and clang would where the target has FMAs, so the
+ * same source would round differently per compiler (docs/GeneratedC.md, reproducibility). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include "gcim/Runtime/Sim.h"
 
 #include "SimKernel.h"

@@ -24,7 +24,7 @@ SRC_ROOT = os.path.dirname(os.path.dirname(HERE))
 EXAMPLES = os.path.join(SRC_ROOT, "examples")
 sys.path.insert(0, HERE)
 sys.path.insert(0, EXAMPLES)
-from codegenharness import build, compile_model  # noqa: E402
+from codegenharness import STRICT_CFLAGS, build, compile_model  # noqa: E402
 from ortharness import Checker  # noqa: E402
 
 import torch  # noqa: E402
@@ -33,9 +33,28 @@ import copy_task  # noqa: E402
 import evaluate  # noqa: E402
 
 
+def check_compilers_agree(check, out, tmp, ids, cc2):
+    """The analog model built by gcc and by cc2 for this machine (-march=native: FMAs where
+    it has them) gives bit-identical logits: the runtime fixes where products are fused."""
+    native = STRICT_CFLAGS + " -march=native"
+    logits = []
+    for cc in ("gcc", cc2):
+        folder = os.path.join(tmp, f"analog-{os.path.basename(cc)}")
+        compile_model(os.path.join(EXAMPLES, "copy_task.onnx"), folder, prefix="copy_task")
+        build(folder, cc=cc, cflags=native)
+        got, _ = evaluate.run_program(os.path.join(folder, "copy_task"), ids, "input_ids", True)
+        logits.append(got)
+    check.expect(f"analog: gcc and {os.path.basename(cc2)} builds with {native} give "
+                 f"bit-identical logits", np.array_equal(logits[0], logits[1]),
+                 f"{int((logits[0] != logits[1]).sum())} of {logits[0].size} differ")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, help="only the first N evaluation sequences")
+    parser.add_argument("--cc2", default="clang",
+                        help="a second compiler: its -march=native build of the analog model "
+                             "must give the same bits as gcc's")
     args = parser.parse_args()
     torch.set_num_threads(1)
     check = Checker(1e-4)
@@ -87,6 +106,7 @@ def main():
                 check.expect("analog: the simulator ran every head at every token",
                              stats.get("tokens") == len(ids) * ids.shape[1] * heads,
                              str(stats.get("tokens")))
+                check_compilers_agree(check, out, tmp, ids, args.cc2)
     return check.finish(os.path.basename(__file__))
 
 
