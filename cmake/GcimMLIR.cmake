@@ -23,8 +23,9 @@ target_include_directories(gcim_mlir_capi SYSTEM INTERFACE ${MLIR_INCLUDE_DIRS}
 
 set(GCIM_LLVM_TOOLS_DIR "${LLVM_TOOLS_BINARY_DIR}")
 
-# Links an executable against the MLIR C API with the C++ driver.
+# Links an executable against the MLIR C API with the C++ driver; installed, it keeps the
+# run path to Debian's libMLIR/libLLVM (/usr/lib/llvm-22/lib is not searched by default).
 function(gcim_add_mlir_executable name)
   add_executable(${name} ${ARGN})
-  set_target_properties(${name} PROPERTIES LINKER_LANGUAGE CXX)
+  set_target_properties(${name} PROPERTIES LINKER_LANGUAGE CXX INSTALL_RPATH_USE_LINK_PATH ON)
 endfunction()
