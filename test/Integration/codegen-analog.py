@@ -78,10 +78,13 @@ def check_form(check, tmp, form, heads, seq, head_dim, cc2):
     inputs = {n: rng.randn(2, heads, seq, head_dim).astype(np.float32) for n in "qkv"}
     stats = os.path.join(tmp, "stats.json")
     got = run_program(out, "model", inputs, ["--stats", stats])
-    again = run_program(out, "model", inputs)
+    again = run_program(out, "model", inputs, ["--threads", "1"])
+    threaded = run_program(out, "model", inputs, ["--threads", "3"])
     other = run_program(out2, "model", inputs)
     (name, y), = got.items()
     check.expect(f"{form}: two runs are bit-identical", np.array_equal(y, again[name]))
+    check.expect(f"{form}: 1 and 3 threads give the same bits",
+                 np.array_equal(again[name], threaded[name]))
     check.expect(f"{form}: built with {os.path.basename(cc2)} {second} instead of cc "
                  f"{STRICT_CFLAGS}: bit-identical", np.array_equal(y, other[name]),
                  f"{np.count_nonzero(y != other[name])} of {y.size} outputs differ")

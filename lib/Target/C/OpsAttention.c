@@ -2,7 +2,8 @@
  *
  * kind = softmax runs the exact attention kernel unless the emitter's analogAttention
  * option is set; kind = gaincell and hardsigmoid, and softmax under analogAttention, run
- * every (batch, head) pair as one sequence on a simulated head (hardware-model.md §2),
+ * every (batch, head) pair as one sequence on a simulated head (hardware-model.md §2;
+ * the heads in parallel on the state's worker pool),
  * which needs self-attention (as many queries as keys), equal head dims and a constant
  * `scales` operand when there is one. */
 #include "OpEmitters.h"
@@ -66,17 +67,11 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   int64_t first = state->simHeads;
   if (!emitAddHeadGroup(state, heads, heads, dim, window, scalers, scale))
     return false;
-  long long stride = (long long)(tokens * dim);
   fprintf(state->body,
-          "  for (int64_t b = 0; b < %lld; ++b) {\n"
-          "    for (int64_t h = 0; h < %lld; ++h) {\n"
-          "      GcimSimHead *head = s->heads[%lld + h];\n"
-          "      const int64_t at = (b * %lld + h) * %lld;\n"
-          "      gcimSimHeadReset(head);\n"
-          "      gcimSimHeadRunSequence(head, %lld, %s + at, %s + at, %s + at, %s + at);\n"
-          "    }\n  }\n",
-          (long long)batch, (long long)heads, (long long)first, (long long)heads, stride,
-          (long long)tokens, q->name, k->name, v->name, y->name);
+          "  gcimSimHeadsRunSequences(s->pool, s->heads + %lld, %lld, %lld, %lld, %lld, %s, "
+          "%s, %s, %s);\n",
+          (long long)first, (long long)heads, (long long)batch, (long long)tokens,
+          (long long)dim, q->name, k->name, v->name, y->name);
   return true;
 }
 

@@ -66,7 +66,8 @@ static bool emitExactStep(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   return true;
 }
 
-/* The analog step: one gcimSimHeadStep per (batch, head), on heads kept across calls. */
+/* The analog step: one gcimSimHeadStep per (batch, head), on heads kept across calls, in
+ * parallel on the state's worker pool. */
 static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k,
                               ValueInfo *v, ValueInfo *y, ValueInfo *scalers) {
   int64_t batch = q->dims[0], heads = q->dims[1], dim = q->dims[3];
@@ -83,11 +84,9 @@ static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, 
   if (!emitAddHeadGroup(state, batch * heads, heads, dim, window, scalers, scale))
     return false;
   fprintf(state->body,
-          "  for (int64_t bh = 0; bh < %lld; ++bh)\n"
-          "    gcimSimHeadStep(s->heads[%lld + bh], %s + bh * %lld, %s + bh * %lld,\n"
-          "                    %s + bh * %lld, %s + bh * %lld);\n",
-          (long long)(batch * heads), (long long)first, q->name, (long long)dim, k->name,
-          (long long)dim, v->name, (long long)dim, y->name, (long long)dim);
+          "  gcimSimHeadsStep(s->pool, s->heads + %lld, %lld, %lld, %s, %s, %s, %s);\n",
+          (long long)first, (long long)(batch * heads), (long long)dim, q->name, k->name,
+          v->name, y->name);
   return true;
 }
 

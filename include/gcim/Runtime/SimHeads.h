@@ -1,0 +1,36 @@
+/* gcim/Runtime/SimHeads.h: the simulated heads of one attention layer, run together.
+ *
+ * The heads of a layer are independent objects (their own K/V arrays, counters and noise
+ * stream), so they run in parallel on a worker pool and give the same bits as running them
+ * one after another, for any number of threads. Tensors are row-major with one (tokens,
+ * dim) block per (batch, head), heads fastest: block (b * count + h). C99. */
+#ifndef GCIM_RUNTIME_SIMHEADS_H
+#define GCIM_RUNTIME_SIMHEADS_H
+
+#include "gcim/Runtime/Sim.h"
+#include "gcim/Runtime/Threads.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// One decode step of `count` heads: heads[i] steps on q, k, v + i * dim into out + i * dim
+/// (gcimSimHeadStep). `pool` may be NULL (in order).
+void gcimSimHeadsStep(GcimThreadPool *pool, GcimSimHead *const *heads, int64_t count,
+                      int64_t dim, const float *q, const float *k, const float *v,
+                      float *out);
+
+/// Whole sequences: for each batch b in order, heads[h] is reset and runs the `tokens` steps
+/// of block (b * count + h) (gcimSimHeadRunSequence). Heads run in parallel; the batches of
+/// one head run in order on it. `pool` may be NULL.
+void gcimSimHeadsRunSequences(GcimThreadPool *pool, GcimSimHead *const *heads, int64_t count,
+                              int64_t batch, int64_t tokens, int64_t dim, const float *q,
+                              const float *k, const float *v, float *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCIM_RUNTIME_SIMHEADS_H */
