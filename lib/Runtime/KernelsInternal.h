@@ -3,7 +3,7 @@
  * The broadcast iterator reduces numpy broadcasting of up to three operands to an output
  * shape to a few coalesced axes with per-operand element strides (0 on broadcast axes),
  * so that kernels run a contiguous-or-constant inner loop over the last axis and an
- * odometer over the others. */
+ * odometer over the others. The blocked matrix product is shared with attention. */
 #ifndef GCIM_LIB_RUNTIME_KERNELSINTERNAL_H
 #define GCIM_LIB_RUNTIME_KERNELSINTERNAL_H
 
@@ -29,6 +29,13 @@ void gcimKernelsBcastInit(GcimBcast *it, int count, const int64_t *const *dims,
 /// Advances the odometer `idx` over the axes 0..rank-2 of *it and the operands' offsets
 /// `off` accordingly (one step = one inner row).
 void gcimKernelsBcastNext(const GcimBcast *it, int64_t *idx, int64_t *off);
+
+/// c[m, n] += alpha A B, the blocked matrix product of KernelsMatMul.c: A(i, p) is
+/// a[i * rsa + p * csa], B(p, j) is b[p * ldb + j], or b[j * ldb + p] when `transB`; c's
+/// rows are ldc apart. Keeps a 32 KiB panel of B on the stack. No overlap.
+void gcimKernelsGemmAccumulate(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                               int64_t rsa, int64_t csa, const float *b, int64_t ldb,
+                               int transB, float *c, int64_t ldc);
 
 /// Normalises a possibly negative axis of a rank-`rank` tensor (asserted in range).
 int gcimKernelsAxis(int64_t axis, int rank);
