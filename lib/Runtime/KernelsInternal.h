@@ -39,13 +39,14 @@ void gcimKernelsGemmAccumulate(int64_t m, int64_t n, int64_t k, float alpha, con
                                int64_t rsa, int64_t csa, const float *b, int64_t ldb,
                                int transB, float *c, int64_t ldc);
 
-/// exp(x) for x <= 0 (NaN excluded), 0 below -87 (where expf is 0 or subnormal); within
-/// 2 ulp of expf above. Branch-free, so that loops over it vectorise (libm's expf is a
-/// call per element): 2^n by the exponent bits, Cephes' polynomial on |r| <= ln 2 / 2.
+/// exp(x) for x <= 0, 0 below -87 (where expf is 0 or subnormal); within 2 ulp of expf
+/// above. Branch-free, so that loops over it vectorise (libm's expf is a call per
+/// element): 2^n by the exponent bits, Cephes' polynomial on |r| <= ln 2 / 2. A NaN
+/// gives some finite value (callers multiply by a term that carries it).
 static inline float gcimKernelsExpNonPositive(float x) {
   const float log2e = 1.44269504089f, ln2Hi = 0.693359375f, ln2Lo = -2.12194440e-4f;
   const float roundMagic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
-  float xc = x < -87.0f ? -87.0f : x;
+  float xc = x > -87.0f ? x : -87.0f; /* NaN too: n stays a float an int holds */
   float n = (xc * log2e + roundMagic) - roundMagic;
   float r = (xc - n * ln2Hi) - n * ln2Lo;
   float p = 1.9875691500e-4f;

@@ -39,7 +39,8 @@ enum {
   NC = 512,  /* columns of a block of packed B: KC x NC floats = 512 KiB, L2-resident */
   NB = 256,  /* y columns of the row-times-matrix path kept in L1 */
   SMALL_M = 4,
-  SHORT_TILE = 4 /* rows of the tile for the M remainder */
+  MID_TILE = 8,  /* rows of the tiles for the M remainder, when MR is larger */
+  SHORT_TILE = 4
 };
 // Rows of a micro-tile (a literal: the vector micro-kernel is unrolled by the
 // preprocessor), 4 to 14; -DGCIM_KERNEL_MR=n overrides it, for tuning and tests. Columns
@@ -58,7 +59,12 @@ enum {
 #else
 #define GCIM_TW 16
 #endif
-enum { MR = GCIM_MR, TW = GCIM_TW, MAX_ROWS = MR > SHORT_TILE ? MR : SHORT_TILE };
+enum {
+  MR = GCIM_MR,
+  TW = GCIM_TW,
+  USE_MID_TILE = MR > MID_TILE,
+  MAX_ROWS = MR > MID_TILE ? MR : MID_TILE
+};
 
 // GCC's and clang's generic vectors, as wide as the target's registers (VW floats, VN of
 // them per TW columns: wider ones would be split and kept in memory by GCC); plain C99
@@ -221,11 +227,34 @@ static void storeRow(float *restrict c, const float *restrict out, int64_t nr, f
     float av = a[(i) * rsa + p * csa];                                                 \
     FOR_VN(ACC_FMA, i)                                                                 \
   }
+// Full rows (all but the last panel's) in vectors; a scalar loop costs 6 % of a product.
+#define VEC_ADD(i, l)                                                                  \
+  {                                                                                    \
+    VecF cv;                                                                           \
+    memcpy(&cv, ci + (l) * VW, sizeof cv);                                             \
+    cv += alpha * acc[i][l];                                                           \
+    memcpy(ci + (l) * VW, &cv, sizeof cv);                                             \
+  }
+#define VEC_SET(i, l)                                                                  \
+  {                                                                                    \
+    VecF cv = zero;                                                                    \
+    if (st->bias)                                                                      \
+      memcpy(&cv, st->bias + (l) * VW, sizeof cv);                                     \
+    cv += alpha * acc[i][l];                                                           \
+    memcpy(ci + (l) * VW, &cv, sizeof cv);                                             \
+  }
 #define ROW_STORE(i)                                                                   \
   {                                                                                    \
-    float out[TW];                                                                     \
-    memcpy(out, acc[i], sizeof out);                                                   \
-    storeRow(c + (i) * ldc, out, nr, alpha, st);                                       \
+    float *restrict ci = c + (i) * ldc;                                                \
+    if (nr < TW) {                                                                     \
+      float out[TW];                                                                   \
+      memcpy(out, acc[i], sizeof out);                                                 \
+      storeRow(ci, out, nr, alpha, st);                                                \
+    } else if (!st->overwrite) {                                                       \
+      FOR_VN(VEC_ADD, i)                                                               \
+    } else {                                                                           \
+      FOR_VN(VEC_SET, i)                                                               \
+    }                                                                                  \
   }
 #define DEFINE_TILE(name, ROWS)                                                        \
   static void name(int64_t kc, float alpha, const float *restrict a, int64_t rsa,      \
@@ -242,6 +271,7 @@ static void storeRow(float *restrict c, const float *restrict out, int64_t nr, f
     ROWS(ROW_STORE)                                                                    \
   }
 DEFINE_TILE(microTile, FOR_MR)
+DEFINE_TILE(midTile, REP8)
 DEFINE_TILE(shortTile, REP4)
 #else
 static void tileRows(int rows, int64_t kc, float alpha, const float *restrict a,
@@ -266,6 +296,11 @@ static void microTile(int64_t kc, float alpha, const float *restrict a, int64_t 
                       int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
                       int64_t nr, const TileStore *st) {
   tileRows(MR, kc, alpha, a, rsa, csa, bp, c, ldc, nr, st);
+}
+static void midTile(int64_t kc, float alpha, const float *restrict a, int64_t rsa,
+                    int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
+                    int64_t nr, const TileStore *st) {
+  tileRows(MID_TILE, kc, alpha, a, rsa, csa, bp, c, ldc, nr, st);
 }
 static void shortTile(int64_t kc, float alpha, const float *restrict a, int64_t rsa,
                       int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
@@ -328,6 +363,8 @@ static void panelRows(int64_t rows, int64_t kc, float alpha, const float *a, int
     TileStore strip = {st->overwrite, st->bias ? st->bias + h : NULL};
     if (rows == MR)
       microTile(kc, alpha, a, rsa, csa, bp + h, c + h, ldc, w, &strip);
+    else if (rows == MID_TILE)
+      midTile(kc, alpha, a, rsa, csa, bp + h, c + h, ldc, w, &strip);
     else if (rows == SHORT_TILE)
       shortTile(kc, alpha, a, rsa, csa, bp + h, c + h, ldc, w, &strip);
     else
@@ -336,10 +373,18 @@ static void panelRows(int64_t rows, int64_t kc, float alpha, const float *a, int
   }
 }
 
-// Rows of the next group of rows of an m-row product, from row i: a full tile, a short
-// one, or the few rows left.
+// Rows of the next group of rows of an m-row product, from row i: a tile of MR rows,
+// else (when MR is larger) of MID_TILE rows, else of SHORT_TILE rows, unless it would
+// leave fewer rows than a short tile (128 = 8 x 14 + 2 x 8, not 9 x 14 + 2 rows one at
+// a time); the last rows one at a time.
 static int64_t groupRows(int64_t m, int64_t i) {
-  return m - i >= MR ? MR : m - i >= SHORT_TILE ? SHORT_TILE : m - i;
+  int64_t left = m - i;
+  if (left >= MR && (left == MR || left - MR >= SHORT_TILE))
+    return MR;
+  if (USE_MID_TILE && left >= MID_TILE &&
+      (left == MID_TILE || left - MID_TILE >= SHORT_TILE))
+    return MID_TILE;
+  return left >= SHORT_TILE ? SHORT_TILE : left;
 }
 
 #if GCIM_VECTOR_EXT
