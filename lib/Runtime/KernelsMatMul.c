@@ -431,6 +431,47 @@ static void packedRowTimesMatrix(const float *restrict a, float alpha,
 }
 #endif
 
+// The next KC x NC block of packed B, prefetched into L2 a slice per micro-tile call while
+// the current block is computed: the weights come from memory once per product, and the
+// first group of rows would otherwise wait on each block (3 to 7 % of a GPT-2 prefill at
+// 128 tokens, CPU time, -O3 -march=native).
+typedef struct BlockPrefetch {
+  const float *panel0;   /* the block's first row in its first panel */
+  int64_t panelStride;   /* floats from one panel to the next: k x NR */
+  int64_t linesPerPanel; /* cache lines of one panel in the block */
+  int64_t lines, next;   /* lines of the block, and the next one to fetch */
+} BlockPrefetch;
+
+enum { LINE_FLOATS = 16 }; /* a 64-byte cache line */
+
+static void prefetchLines(BlockPrefetch *pf, int64_t count) {
+  int64_t end = pf->next + count < pf->lines ? pf->next + count : pf->lines;
+#if defined(__GNUC__)
+  for (int64_t l = pf->next; l < end; ++l)
+    __builtin_prefetch(pf->panel0 + l / pf->linesPerPanel * pf->panelStride +
+                           l % pf->linesPerPanel * LINE_FLOATS,
+                       0, 2);
+#endif
+  pf->next = end;
+}
+
+// Starts the prefetch of the block at columns jb.., rows k0.. (none past the end).
+static BlockPrefetch blockPrefetch(const float *packed, int64_t n, int64_t k, int64_t jb,
+                                   int64_t k0) {
+  BlockPrefetch pf = {packed, k * NR, 0, 0, 0};
+  if (k0 >= k) {
+    jb += NC;
+    k0 = 0;
+  }
+  if (jb >= n)
+    return pf;
+  int64_t kc = k - k0 < KC ? k - k0 : KC, nb = n - jb < NC ? n - jb : NC;
+  pf.panel0 = packed + jb * k + k0 * NR;
+  pf.linesPerPanel = kc * NR / LINE_FLOATS;
+  pf.lines = (nb + NR - 1) / NR * pf.linesPerPanel;
+  return pf;
+}
+
 // c[m, n] (+)= alpha A B, B packed by gcimKernelPackBF32, A(i, p) = a[i * rsa + p * csa];
 // the first block of k stores as `first` says, the others add. Per KC x NC block of B
 // (L2), each group of rows of A (L1) sweeps the block's panels.
@@ -442,12 +483,15 @@ static void packedProduct(int64_t m, int64_t n, int64_t k, float alpha, const fl
     int64_t jEnd = n - jb < NC ? n : jb + NC;
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
       int64_t kc = k - k0 < KC ? k - k0 : KC;
+      BlockPrefetch pf = blockPrefetch(packed, n, k, jb, k0 + KC);
+      int64_t calls = (m + MR - 1) / MR * ((jEnd - jb + NR - 1) / NR);
       for (int64_t i = 0, rows; i < m; i += rows) {
         rows = groupRows(m, i);
         for (int64_t j0 = jb; j0 < jEnd; j0 += NR) {
           TileStore st = add;
           if (k0 == 0)
             st = (TileStore){first->overwrite, first->bias ? first->bias + j0 : NULL};
+          prefetchLines(&pf, pf.lines / calls + 1);
           panelRows(rows, kc, alpha, a + i * rsa + k0 * csa, rsa, csa,
                     packed + j0 * k + k0 * NR, c + i * ldc + j0, ldc,
                     n - j0 < NR ? n - j0 : NR, &st);
