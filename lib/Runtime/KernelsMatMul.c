@@ -36,7 +36,7 @@
 enum {
   NR = 32,   /* columns of a packed panel */
   KC = 256,  /* depth of a block: a KC x NR panel is 32 KiB, L1-resident */
-  NC = 512,  /* columns of a block of packed B: KC x NC floats = 512 KiB, L2-resident */
+  NC = 256,  /* columns of a block of packed B: KC x NC floats = 256 KiB, L2-resident */
   NB = 256,  /* y columns of the row-times-matrix path kept in L1 */
   SMALL_M = 4,
   MID_TILE = 8,  /* rows of the tiles for the M remainder, when MR is larger */

@@ -152,7 +152,7 @@ static void test_packed_with_bias(void) {
 }
 
 // The blocked product on packed weights: m around the tile heights (14, 4 and single
-// rows), n below one 32-column panel, across panels and across the 512-column blocks, k
+// rows), n below one 32-column panel, across panels and across the 256-column blocks, k
 // of one step and over several 256-deep blocks; with and without a bias.
 static void test_packed_blocked_shapes(void) {
   static const int64_t pms[] = {4, 5, 14, 21, 33};
