@@ -387,29 +387,35 @@ static int64_t groupRows(int64_t m, int64_t i) {
   return left >= SHORT_TILE ? SHORT_TILE : left;
 }
 
-#if GCIM_VECTOR_EXT
-// y[0..n) += alpha a[0..k) . B, B packed (the decode step): four strips of TW columns a
-// quarter of B apart per pass over a, so four streams of B are in flight (one sequential
-// stream leaves the memory bandwidth of a core partly unused); one accumulator per strip.
+// Strip q of packed B: columns q * TW.., in panel q * TW / NR at column q * TW % NR.
+static const float *packedStrip(const float *packed, int64_t k, int64_t q) {
+  return packed + q * TW / NR * NR * k + q * TW % NR;
+}
+
+// y[0..n) += alpha a[0..k) . B, B packed (the decode step). With 4 x VN accumulators in
+// the registers (AVX, AVX-512): four strips of TW columns a quarter of B apart per pass
+// over a, so four streams of B are in flight (one sequential stream leaves the memory
+// bandwidth of a core partly unused). Otherwise strip after strip over all of k: the
+// second strip of a panel then reads the lines the first brought into L2.
 static void packedRowTimesMatrix(const float *restrict a, float alpha,
                                  const float *restrict packed, float *restrict y, int64_t n,
                                  int64_t k) {
   const TileStore add = {0, NULL};
-  int64_t strips = (n + TW - 1) / TW, quarter = (strips + 3) / 4;
-  // Strip q: columns q * TW.., in panel q * TW / NR at column q * TW % NR.
-#define STRIP(q) (packed + (q) * TW / NR * NR * k + (q) * TW % NR)
+  int64_t strips = (n + TW - 1) / TW, done = 0;
+#if GCIM_VECTOR_EXT && GCIM_VN <= 2
+  int64_t quarter = (strips + 3) / 4;
   for (int64_t q = 0; q < quarter; ++q) {
     if (3 * quarter + q >= strips) { /* fewer than four strips left in this pass */
       for (int64_t s = 0; s < 4 && s * quarter + q < strips; ++s) {
         int64_t j0 = (s * quarter + q) * TW;
-        microRow(k, alpha, a, 1, STRIP(s * quarter + q), NR, y + j0,
+        microRow(k, alpha, a, 1, packedStrip(packed, k, s * quarter + q), NR, y + j0,
                  n - j0 < TW ? n - j0 : TW, &add);
       }
       continue;
     }
     const float *restrict bs[4];
     for (int64_t s = 0; s < 4; ++s)
-      bs[s] = STRIP(s * quarter + q);
+      bs[s] = packedStrip(packed, k, s * quarter + q);
     const VecF zero = {0};
     VecF acc[4][VN], bv[VN];
     REP4(ROW_ZERO)
@@ -427,9 +433,12 @@ static void packedRowTimesMatrix(const float *restrict a, float alpha,
       storeRow(y + j0, out, n - j0 < TW ? n - j0 : TW, alpha, &add);
     }
   }
-#undef STRIP
-}
+  done = strips;
 #endif
+  for (int64_t q = done; q < strips; ++q)
+    microRow(k, alpha, a, 1, packedStrip(packed, k, q), NR, y + q * TW,
+             n - q * TW < TW ? n - q * TW : TW, &add);
+}
 
 // The next KC x NC block of packed B, prefetched into L2 a slice per micro-tile call while
 // the current block is computed: the weights come from memory once per product, and the
@@ -518,13 +527,11 @@ static void gemmAccumulate(int64_t m, int64_t n, int64_t k, float alpha, const f
     }
     return;
   }
-#if GCIM_VECTOR_EXT
-  if (packed && m < SMALL_M && csa == 1 && VN <= 2) { /* 4 x VN accumulators fit the registers */
+  if (packed && m < SMALL_M && csa == 1) {
     for (int64_t i = 0; i < m; ++i)
       packedRowTimesMatrix(a + i * rsa, alpha, packed, c + i * ldc, n, k);
     return;
   }
-#endif
   if (packed) {
     packedProduct(m, n, k, alpha, a, rsa, csa, packed, c, ldc, &add);
     return;
