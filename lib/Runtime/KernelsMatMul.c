@@ -43,7 +43,7 @@ enum {
   SHORT_TILE = 4
 };
 // Rows of a micro-tile (a literal: the vector micro-kernel is unrolled by the
-// preprocessor), 4 to 14; -DGCIM_KERNEL_MR=n overrides it, for tuning and tests. Columns
+// preprocessor), 1 to 14; -DGCIM_KERNEL_MR=n overrides it, for tuning and tests. Columns
 // of a micro-tile: a whole panel with AVX-512, half of one otherwise.
 #if defined(GCIM_KERNEL_MR)
 #define GCIM_MR GCIM_KERNEL_MR
