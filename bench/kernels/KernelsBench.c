@@ -3,7 +3,8 @@
  * Not a test: prints, for each shape and layout, the median of RUNS timed runs (each
  * repeating the product for at least 0.2 s of CPU time). GFLOP/s are per second of the
  * process's CPU time (clock()), so that other work on a shared machine does not count;
- * the wall-clock median is printed beside it. Usage: gcim-kernels-bench [runs]. */
+ * the wall-clock median is printed beside it. Usage: gcim-kernels-bench [runs [M N K]...]
+ * (default: the decode shapes and one 128-row product). */
 #include "gcim/Runtime/Kernels.h"
 
 #include <stdio.h>
@@ -95,6 +96,12 @@ int main(int argc, char **argv) {
   int runs = argc > 1 ? atoi(argv[1]) : 7;
   if (runs < 1)
     runs = 7;
+  if (argc > 2) { /* shapes given as M N K triples */
+    for (int i = 2; i + 2 < argc; i += 3)
+      if (benchShape(atoll(argv[i]), atoll(argv[i + 1]), atoll(argv[i + 2]), runs))
+        return 1;
+    return 0;
+  }
   static const int64_t shapes[][3] = {{1, 2304, 768}, {1, 50257, 768}, {128, 768, 768}};
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; ++i)
     if (benchShape(shapes[i][0], shapes[i][1], shapes[i][2], runs))

@@ -8,6 +8,8 @@
 
 #include "gcim/Runtime/Kernels/Elementwise.h"
 
+#include "KernelsInternal.h"
+
 #include <assert.h>
 #include <math.h>
 
@@ -71,9 +73,14 @@ void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count)
     MAP(0.5f * v * (1.0f + erff(v * kInvSqrt2)));
     return;
   case GCIM_UNARY_GELU_TANH:
-    // x/2 (1 + tanh u) = x / (1 + exp(-2u)): the same function, without cancellation,
-    // and expf is about 3 times faster than tanhf. exp overflowing to inf gives -0.
-    MAP(v / (1.0f + expf(-2.0f * kSqrt2OverPi * (v + 0.044715f * v * v * v))));
+    // x/2 (1 + tanh u) = x / (1 + exp(-2u)) = x exp(2u) / (1 + exp(2u)): the same
+    // function without cancellation, through the exp of -2|u| <= 0 only (branch-free, so
+    // the loop vectorises: GELU on a libm call per element was 4 % of a GPT-2 prefill).
+    for (int64_t i = 0; i < count; ++i) {
+      float v = x[i], u = kSqrt2OverPi * (v + 0.044715f * v * v * v);
+      float e = gcimKernelsExpNonPositive(-2.0f * fabsf(u));
+      y[i] = v * (u >= 0.0f ? 1.0f : e) / (1.0f + e);
+    }
     return;
   case GCIM_UNARY_FLOOR:
     MAP(floorf(v));

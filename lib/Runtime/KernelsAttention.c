@@ -1,21 +1,53 @@
 /* KernelsAttention.c: exact (softmax) multi-head attention with causal and sliding-window
- * masks, the digital fallback of gcim.attention (--attention=digital). One query row at a
- * time: scores of the visible keys into the scratch row, a stable softmax, then the
- * weighted sum of value rows (contiguous, vectorisable). */
-/* No contraction of a * b + c into fused multiply-adds: GCC never contracts in the ISO C
- * mode the generated Makefile uses, and clang would where the target has FMAs, so the
- * same source would round differently per compiler (docs/GeneratedC.md, reproducibility). */
+ * masks, the digital fallback of gcim.attention (--attention=digital).
+ *
+ * Prefill (at least TILE_MIN queries): tiles of up to QT queries against tiles of KT keys,
+ * both products on the runtime's blocked matrix kernel, with the softmax computed online
+ * (per query a running maximum and sum; the output, accumulated in place, is rescaled
+ * when the maximum grows), so the only buffer is one tile of scores on the stack. Fewer
+ * queries (the decode step, where a tile would be mostly padding): one query row at a
+ * time, scores of the visible keys into the scratch row, a stable softmax, then the
+ * weighted sum of value rows. */
+/* No contraction of a * b + c into fused multiply-adds outside the matrix kernel: GCC never
+ * contracts in the ISO C mode the generated Makefile uses, and clang would where the target
+ * has FMAs, so the same source would round differently per compiler (docs/GeneratedC.md,
+ * reproducibility). */
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
 #endif
 
 #include "gcim/Runtime/Kernels/Nn.h"
 
+#include "KernelsInternal.h"
+
 #include <assert.h>
 #include <math.h>
 
+enum {
+  QT = 32,      /* queries per tile: the columns of one panel of the score product */
+  KT = 128,     /* keys per tile: the scores of a tile are KT x QT floats = 16 KiB */
+  TILE_MIN = 8  /* fewer queries go one row at a time */
+};
+
 int64_t gcimKernelAttentionScratchSize(const GcimAttentionDesc *desc) {
   return desc->keyLen;
+}
+
+// Keys [*first, *last) that query i (of tq, against tk keys) sees.
+static void visibleKeys(const GcimAttentionDesc *desc, int64_t tq, int64_t tk, int64_t i,
+                        int64_t *first, int64_t *last) {
+  int64_t pos = tk - tq + i;
+  *first = 0;
+  *last = tk;
+  if (desc->causal)
+    *last = pos + 1 < tk ? pos + 1 : tk;
+  if (desc->window > 0) {
+    *first = pos - desc->window + 1 > 0 ? pos - desc->window + 1 : 0;
+    if (!desc->causal && pos + desc->window < *last)
+      *last = pos + desc->window;
+  }
+  if (*last < 0)
+    *last = 0;
 }
 
 // Dot product of two float vectors with 8 independent partial sums (vectorisable).
@@ -62,6 +94,86 @@ static void attendRow(const float *restrict q, const float *restrict k,
   }
 }
 
+// Running softmax state of the queries of a tile.
+typedef struct TileState {
+  int64_t qt, first[QT], last[QT]; /* queries, and the keys each sees */
+  float max[QT];                   /* largest score so far (-inf: none visible yet) */
+  double sum[QT];                  /* sum of exp(score - max) so far */
+  float rescale[QT];               /* factor of the output rows for this key tile */
+} TileState;
+
+// Turns the scores s[j * QT + i] of keys j0 + j, j < kt, into exp(score - max) (0 for
+// keys query i does not see) and updates the running maxima and sums.
+static void onlineSoftmax(float *restrict s, int64_t kt, int64_t j0, TileState *t) {
+  float tileMax[QT];
+  int64_t qt = t->qt, lo = t->first[qt - 1], hi = t->last[0];
+  int masked = j0 < lo || j0 + kt > hi; /* first and last grow with i */
+  for (int64_t i = 0; i < qt; ++i)
+    tileMax[i] = -INFINITY;
+  for (int64_t j = 0; j < kt; ++j) {
+    float *restrict row = s + j * QT;
+    if (masked)
+      for (int64_t i = 0; i < qt; ++i)
+        if (j0 + j < t->first[i] || j0 + j >= t->last[i])
+          row[i] = -INFINITY;
+    for (int64_t i = 0; i < qt; ++i)
+      tileMax[i] = row[i] > tileMax[i] ? row[i] : tileMax[i];
+  }
+  float sum[QT], max[QT];
+  for (int64_t i = 0; i < qt; ++i) {
+    max[i] = tileMax[i] > t->max[i] ? tileMax[i] : t->max[i];
+    // exp(-inf - m) = 0 drops an empty past; a query with nothing visible stays at 0.
+    t->rescale[i] = max[i] == -INFINITY ? 1.0f : expf(t->max[i] - max[i]);
+    t->max[i] = max[i];
+    sum[i] = 0.0f;
+  }
+  for (int64_t j = 0; j < kt; ++j) {
+    float *restrict row = s + j * QT;
+    for (int64_t i = 0; i < qt; ++i) {
+      float p = max[i] == -INFINITY ? 0.0f : gcimKernelsExpNonPositive(row[i] - max[i]);
+      row[i] = p;
+      sum[i] += p; /* at most KT terms of at most 1 in float, then into the double sum */
+    }
+  }
+  for (int64_t i = 0; i < qt; ++i)
+    t->sum[i] = t->sum[i] * t->rescale[i] + sum[i];
+}
+
+// Queries [i0, i0 + qt) of one head (q, out at row i0; k, v at key 0).
+static void attendTile(const GcimAttentionDesc *desc, const float *q, const float *k,
+                       const float *v, float *out, int64_t i0, int64_t qt, int64_t tq,
+                       int64_t tk, int64_t d, int64_t dv) {
+  float scores[KT * QT];
+  TileState t;
+  t.qt = qt;
+  for (int64_t i = 0; i < qt; ++i) {
+    visibleKeys(desc, tq, tk, i0 + i, &t.first[i], &t.last[i]);
+    t.max[i] = -INFINITY;
+    t.sum[i] = 0.0;
+  }
+  for (int64_t x = 0; x < qt * dv; ++x)
+    out[x] = 0.0f;
+  int64_t lo = t.first[0], hi = t.last[qt - 1];
+  for (int64_t j0 = lo; j0 < hi; j0 += KT) {
+    int64_t kt = hi - j0 < KT ? hi - j0 : KT;
+    for (int64_t x = 0; x < kt * QT; ++x)
+      scores[x] = 0.0f;
+    // Scores transposed (keys x queries): the queries are then the vector lanes of the
+    // softmax, and the product packs one panel of queries per 256 keys.
+    gcimKernelsGemmAccumulate(kt, qt, d, desc->scale, k + j0 * d, d, 1, q, d, 1, scores, QT);
+    onlineSoftmax(scores, kt, j0, &t);
+    for (int64_t i = 0; i < qt; ++i)
+      for (int64_t c = 0; c < dv; ++c)
+        out[i * dv + c] *= t.rescale[i];
+    gcimKernelsGemmAccumulate(qt, dv, kt, 1.0f, scores, 1, QT, v + j0 * dv, dv, 0, out, dv);
+  }
+  for (int64_t i = 0; i < qt; ++i) {
+    float inv = t.sum[i] > 0.0 ? (float)(1.0 / t.sum[i]) : 0.0f;
+    for (int64_t c = 0; c < dv; ++c)
+      out[i * dv + c] *= inv;
+  }
+}
+
 void gcimKernelAttentionF32(const GcimAttentionDesc *desc, const float *q, const float *k,
                             const float *v, float *out, float *scratch) {
   int64_t heads = desc->heads, kvHeads = desc->kvHeads ? desc->kvHeads : desc->heads;
@@ -71,22 +183,19 @@ void gcimKernelAttentionF32(const GcimAttentionDesc *desc, const float *q, const
   int64_t group = heads / kvHeads;
   for (int64_t b = 0; b < desc->batch; ++b) {
     for (int64_t h = 0; h < heads; ++h) {
-      int64_t g = b * kvHeads + h / group;
+      int64_t g = b * kvHeads + h / group, head = (b * heads + h) * tq;
       const float *kh = k + g * tk * d, *vh = v + g * tk * dv;
-      for (int64_t i = 0; i < tq; ++i) {
-        int64_t pos = tk - tq + i, first = 0, last = tk;
-        if (desc->causal)
-          last = pos + 1 < tk ? pos + 1 : tk;
-        if (desc->window > 0) {
-          first = pos - desc->window + 1 > 0 ? pos - desc->window + 1 : 0;
-          if (!desc->causal && pos + desc->window < last)
-            last = pos + desc->window;
-        }
-        if (last < 0)
-          last = 0;
-        int64_t row = (b * heads + h) * tq + i;
-        attendRow(q + row * d, kh, vh, out + row * dv, first, last, d, dv, desc->scale,
-                  scratch);
+      int64_t i = 0;
+      for (int64_t qt; tq - i >= TILE_MIN; i += qt) {
+        qt = tq - i < QT ? tq - i : QT;
+        attendTile(desc, q + (head + i) * d, kh, vh, out + (head + i) * dv, i, qt, tq, tk, d,
+                   dv);
+      }
+      for (; i < tq; ++i) {
+        int64_t first, last;
+        visibleKeys(desc, tq, tk, i, &first, &last);
+        attendRow(q + (head + i) * d, kh, vh, out + (head + i) * dv, first, last, d, dv,
+                  desc->scale, scratch);
       }
     }
   }

@@ -268,10 +268,11 @@ static void test_unary_against_double(void) {
   EXPECT_NEAR(z[1], 1.0, 0);
   EXPECT_NEAR(z[2], 0.5, 0);
   EXPECT_TRUE(isnan(z[3]));
-  float g[2] = {-100.0f, 100.0f};
-  gcimKernelUnaryF32(GCIM_UNARY_GELU_TANH, g, g, 2);
+  float g[3] = {-100.0f, 100.0f, NAN};
+  gcimKernelUnaryF32(GCIM_UNARY_GELU_TANH, g, g, 3);
   EXPECT_NEAR(g[0], 0.0, 0);
   EXPECT_NEAR(g[1], 100.0, 0);
+  EXPECT_TRUE(isnan(g[2]));
   float r[2] = {NAN, -1.0f};
   gcimKernelUnaryF32(GCIM_UNARY_RELU, r, r, 2);
   EXPECT_TRUE(isnan(r[0]));

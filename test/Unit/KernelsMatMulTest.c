@@ -51,8 +51,10 @@ static double checkProduct(const float *y, int64_t m, int64_t n, int64_t k, cons
       double err = fabs(y[i * n + j] - expected);
       // The k-term bound, plus the roundings of alpha, beta C and the final addition.
       double tol = 2.0 * (double)k * u * fabs(alpha) * mag + 4.0 * u * (fabs(expected) + 1.0);
-      if (mag > 0 && err / (fabs(alpha) * mag) > worst)
-        worst = err / (fabs(alpha) * mag);
+      // Relative to the magnitude of every term, the added beta C included.
+      double scale = fabs(alpha) * mag + (c ? fabs(beta * c[i * crs + j * ccs]) : 0.0);
+      if (scale > 0 && err / scale > worst)
+        worst = err / scale;
       if (!(err <= tol) && !bad++) {
         fprintf(stderr, "%s m=%lld n=%lld k=%lld at (%lld, %lld):\n", what, (long long)m,
                 (long long)n, (long long)k, (long long)i, (long long)j);
@@ -84,7 +86,7 @@ static void test_matmul2d_odd_shapes(void) {
 
 static void test_decode_shapes(void) {
   // The M = 1 paths on wide outputs, with k over several blocks and n not a multiple of
-  // the 16-column panels or the 256-column y blocks.
+  // the 32-column panels or the 256-column y blocks.
   int64_t m = 1, n = 1000, k = 777;
   float *a = randomMatrix(m * k), *b = randomMatrix(k * n), *y = randomMatrix(m * n);
   float *packed = malloc(sizeof(float) * (size_t)gcimKernelPackedBCount(k, n));
@@ -149,6 +151,35 @@ static void test_packed_with_bias(void) {
   }
 }
 
+// The blocked product on packed weights: m around the tile heights (14, 4 and single
+// rows), n below one 32-column panel, across panels and across the 256-column blocks, k
+// of one step and over several 256-deep blocks; with and without a bias.
+static void test_packed_blocked_shapes(void) {
+  static const int64_t pms[] = {4, 5, 14, 21, 33};
+  static const int64_t pns[] = {1, 31, 33, 600};
+  static const int64_t pks[] = {1, 300, 513};
+  for (size_t x = 0; x < sizeof pms / sizeof pms[0]; ++x)
+    for (size_t z = 0; z < sizeof pns / sizeof pns[0]; ++z)
+      for (size_t w = 0; w < sizeof pks / sizeof pks[0]; ++w) {
+        int64_t m = pms[x], n = pns[z], k = pks[w];
+        float *a = randomMatrix(m * k), *b = randomMatrix(k * n), *y = randomMatrix(m * n);
+        float *bias = randomMatrix(n);
+        float *packed = malloc(sizeof(float) * (size_t)gcimKernelPackedBCount(k, n));
+        gcimKernelPackBF32(b, k, n, 0, packed);
+        gcimKernelMatMulPackedF32(a, packed, bias, y, m, n, k);
+        checkProduct(y, m, n, k, a, k, 1, b, n, 1, 1.0, bias, 0, 1, 1.0, "packed blocked");
+        gcimKernelMatMulPackedF32(a, packed, NULL, y, m, n, k);
+        checkProduct(y, m, n, k, a, k, 1, b, n, 1, 1.0, NULL, 0, 0, 0.0, "packed no bias");
+        gcimKernelMatMul2dF32(a, b, y, m, n, k);
+        checkProduct(y, m, n, k, a, k, 1, b, n, 1, 1.0, NULL, 0, 0, 0.0, "blocked 2d");
+        free(a);
+        free(b);
+        free(y);
+        free(bias);
+        free(packed);
+      }
+}
+
 // ONNX MatMul: batch broadcasting, the stacked-rows path, and rank-1 operands.
 static void test_matmul_onnx_batching_and_vectors(void) {
   {
@@ -203,6 +234,7 @@ GCIM_TEST_LIST{
     GCIM_TEST(test_decode_shapes),
     GCIM_TEST(test_gemm_transposes_alpha_beta),
     GCIM_TEST(test_packed_with_bias),
+    GCIM_TEST(test_packed_blocked_shapes),
     GCIM_TEST(test_matmul_onnx_batching_and_vectors),
 };
 GCIM_TEST_MAIN

@@ -3,6 +3,7 @@
 #include "GcimTest.h"
 
 #include "gcim/Runtime/Kernels.h"
+#include "KernelsInternal.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -161,6 +162,13 @@ static void test_attention_masks_and_shapes(void) {
       {1, 2, 0, 1, 130, 64, 0, 1, 32}, {2, 2, 1, 13, 13, 7, 0, 1, 4},
       {1, 3, 0, 7, 9, 5, 0, 0, 0},     {1, 1, 0, 9, 9, 5, 0, 0, 3},
       {1, 1, 0, 4, 2, 3, 0, 1, 0}, /* more queries than keys: the first see nothing */
+      // Tiles of queries (8 or more; 32 a tile) and of keys (128 a tile): a tile and a
+      // remainder tile, a remainder of rows (5), keys over two tiles with grouped heads
+      // and Dv != D, windows, fewer queries than keys, more queries than keys.
+      {1, 2, 0, 40, 40, 64, 0, 1, 0},  {1, 1, 0, 37, 37, 16, 0, 1, 0},
+      {1, 4, 2, 150, 150, 24, 20, 1, 0}, {1, 1, 0, 70, 70, 8, 0, 1, 16},
+      {1, 1, 0, 33, 40, 8, 0, 0, 5},   {1, 1, 0, 33, 300, 8, 0, 1, 0},
+      {1, 1, 0, 45, 20, 4, 0, 1, 0},   {2, 1, 0, 9, 9, 1, 0, 0, 0},
   };
   for (size_t t = 0; t < sizeof cases / sizeof cases[0]; ++t) {
     const int64_t *c = cases[t];
@@ -195,9 +203,27 @@ static void test_attention_masks_and_shapes(void) {
   }
 }
 
+// The softmax's exp on x <= 0 against exp in double: 2 ulp relative (4 x 2^-24 checked),
+// exactly 0 below -87 and at -inf, exactly 1 at 0.
+static void test_exp_non_positive(void) {
+  double worst = 0.0;
+  for (int i = 0; i <= 200000; ++i) {
+    float x = -87.0f * (float)i / 200000.0f;
+    double e = exp((double)x), err = fabs(gcimKernelsExpNonPositive(x) - e) / e;
+    worst = err > worst ? err : worst;
+  }
+  EXPECT_TRUE(worst <= 4.0 / 16777216.0);
+  EXPECT_TRUE(gcimKernelsExpNonPositive(0.0f) == 1.0f);
+  EXPECT_TRUE(gcimKernelsExpNonPositive(-87.5f) == 0.0f);
+  EXPECT_TRUE(gcimKernelsExpNonPositive(-INFINITY) == 0.0f);
+  if (!(worst <= 4.0 / 16777216.0))
+    fprintf(stderr, "worst relative error %g\n", worst);
+}
+
 GCIM_TEST_LIST{
     GCIM_TEST(test_layer_norm),
     GCIM_TEST(test_softmax_and_log_softmax_axes),
     GCIM_TEST(test_attention_masks_and_shapes),
+    GCIM_TEST(test_exp_non_positive),
 };
 GCIM_TEST_MAIN

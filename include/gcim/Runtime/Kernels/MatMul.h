@@ -1,7 +1,7 @@
 /* gcim/Runtime/Kernels/MatMul.h: matrix products (ONNX MatMul, Gemm), the cost of a
  * transformer step. Blocked, auto-vectorisable C99 with a matrix-vector path for M = 1
  * (decode) and an optional packed-B layout for constant weights. The products keep a
- * 16 KiB panel of B on the stack (blocked path); they allocate nothing. */
+ * 32 KiB panel of B on the stack (blocked path); they allocate nothing. */
 #ifndef GCIM_RUNTIME_KERNELS_MATMUL_H
 #define GCIM_RUNTIME_KERNELS_MATMUL_H
 
@@ -32,7 +32,7 @@ void gcimKernelGemmF32(const float *a, const float *b, const float *c, const int
                        int cRank, float *y, int64_t m, int64_t n, int64_t k, int transA,
                        int transB, float alpha, float beta);
 
-/// Floats needed by gcimKernelPackBF32 for a k x n right operand (panels of 16 columns,
+/// Floats needed by gcimKernelPackBF32 for a k x n right operand (panels of 32 columns,
 /// the last one zero-padded).
 int64_t gcimKernelPackedBCount(int64_t k, int64_t n);
 
