@@ -6,7 +6,8 @@
  *       P (ascending, at most the model's context capacity)
  *   gcim-bench prefill WEIGHTS RUNS               PREFIX_run on the full (1, T) input
  *
- * Prints one line per timed call (wall and process CPU milliseconds) and the medians. */
+ * GCIM_THREADS (default 1) sets the model's worker threads (model_set_threads). Prints one
+ * line per timed call (wall and process CPU milliseconds, all threads) and the medians. */
 #define _POSIX_C_SOURCE 200809L
 #include "model.h"
 
@@ -52,6 +53,11 @@ int main(int argc, char **argv) {
   model_state *s = model_create(argv[2], NULL, error, sizeof error);
   if (!s || runs < 1 || runs > 1000) {
     fprintf(stderr, "gcim-bench: %s\n", s ? "bad RUNS" : error);
+    return 2;
+  }
+  const char *threads = getenv("GCIM_THREADS");
+  if (model_set_threads(s, threads ? atoi(threads) : 1) != 0) {
+    fprintf(stderr, "gcim-bench: %s\n", model_error(s));
     return 2;
   }
   const model_tensor_info *in = model_input_info(0);

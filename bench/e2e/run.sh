@@ -2,9 +2,9 @@
 # run.sh [decode|prefill|compile|bandwidth|all] [BUILD]: the end-to-end benchmarks of
 # issue 7 on a GPT-2-small-shaped model (not a test; see bench/README.md).
 #
-#   decode     PREFIX_step at context 128 and 1024: gcim digital and analog (one thread)
-#              against ONNX Runtime (--kv-cache --dynamic export, 1 and 2 threads)
-#   prefill    PREFIX_run on 128 and 512 tokens against ONNX Runtime (1 and 2 threads)
+#   decode     PREFIX_step at context 128 and 1024: gcim digital and analog against ONNX
+#              Runtime (--kv-cache --dynamic export), each with 1 and 2 threads
+#   prefill    PREFIX_run on 128 and 512 tokens against ONNX Runtime (1 and 2 threads each)
 #   compile    gcim-compile wall time and peak RSS (/usr/bin/time -v), 5 runs
 #   bandwidth  the machine's memory read bandwidth (bench/e2e/bandwidth.c), 1 and 2 threads
 #
@@ -42,7 +42,7 @@ gen() {
   make -s -C "$out" CFLAGS="$cflags" >/dev/null
   # shellcheck disable=SC2086
   cc -std=c99 $cflags -I"$out" -I"$out/runtime/include" "$here/gcim-bench.c" \
-    "$out/libmodel.a" -lm -o "$out/gcim-bench"
+    "$out/libmodel.a" -lpthread -lm -o "$out/gcim-bench"
 }
 
 ort() { node "$here/ort-bench.js" "$@"; }
@@ -67,6 +67,12 @@ decode() {
     "$work/decode-analog/gcim-bench" decode "$work/decode-analog/model.weights" "$runs" \
       128 1024 | sed -e 's/^RESULT/RESULT analog/' | grep RESULT
     ort decode "$work/gpt2-kv.onnx" 2 "$runs" 128 1024 | grep RESULT
+    GCIM_THREADS=2 "$work/decode-digital/gcim-bench" decode \
+      "$work/decode-digital/model.weights" "$runs" 128 1024 |
+      sed -e 's/^RESULT/RESULT digital 2 threads/' | grep RESULT
+    GCIM_THREADS=2 "$work/decode-analog/gcim-bench" decode \
+      "$work/decode-analog/model.weights" "$runs" 128 1024 |
+      sed -e 's/^RESULT/RESULT analog 2 threads/' | grep RESULT
   done
 }
 
@@ -78,6 +84,8 @@ prefill() {
     "$work/prefill-$t/gcim-bench" prefill "$work/prefill-$t/model.weights" "$runs" |
       sed -e 's/^RESULT/RESULT digital/' | grep RESULT
     ort prefill "$work/gpt2.onnx" 2 "$runs" "$t" | grep RESULT
+    GCIM_THREADS=2 "$work/prefill-$t/gcim-bench" prefill "$work/prefill-$t/model.weights" \
+      "$runs" | sed -e 's/^RESULT/RESULT digital 2 threads/' | grep RESULT
   done
 }
 

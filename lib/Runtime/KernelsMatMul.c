@@ -628,6 +628,13 @@ void gcimKernelPackBF32(const float *b, int64_t k, int64_t n, int transB, float 
               packed + (j0 / NR) * k * NR);
 }
 
+// A multiple of the micro-tile height and at least SMALL_M: ranges of that many rows are
+// grouped into the same tiles as in one call, and none takes the decode path instead.
+int64_t gcimKernelMatMulPackedRowBlock(void) {
+  const int64_t tile = MR, smallM = SMALL_M;
+  return (smallM + tile - 1) / tile * tile;
+}
+
 void gcimKernelMatMulPackedF32(const float *a, const float *packedB, const float *bias,
                                float *y, int64_t m, int64_t n, int64_t k) {
   if (m >= SMALL_M && k > 0) { /* the blocked product writes the bias with its first block */

@@ -112,10 +112,10 @@ def main():
         # The fast paths of the emitter (docs/GeneratedC.md): checked here because a model
         # that silently fell back to the generic kernels would still be correct.
         check.expect("every MatMul on a constant weight uses the packed kernel",
-                     "gcimKernelMatMulPackedF32(" in source and
+                     "gcimParallelMatMulPackedF32(" in source and
                      "gcimKernelMatMulF32(" not in source)
         # Four products with a bias per layer (QKV, attention output, the MLP's two).
-        biased = re.findall(r"gcimKernelMatMulPackedF32\(\w+, \w+, w\d+,", source)
+        biased = re.findall(r"gcimParallelMatMulPackedF32\(s->pool, \w+, \w+, w\d+,", source)
         check.expect("the bias Adds are folded into the products (gcim.linear)",
                      len(biased) == 4 * args.layers)
         check.expect("the GELU chain is one fused statement",
@@ -130,6 +130,9 @@ def main():
         again = run_program(out1, "model", inputs)
         check.expect("two runs give identical outputs",
                      all(np.array_equal(got[k], again[k]) for k in got))
+        one, three = (run_program(out1, "model", inputs, ["--threads", t]) for t in "13")
+        check.expect("1 and 3 threads give identical outputs",
+                     all(np.array_equal(one[k], three[k]) for k in one))
         ref = run_ort(model_path, inputs)
         check.expect("the same outputs as ONNX Runtime", sorted(got) == sorted(ref),
                      f"{sorted(got)} vs {sorted(ref)}")

@@ -27,6 +27,7 @@
 #include "gcim/Runtime/Kernels/Elementwise.h"
 #include "gcim/Runtime/Kernels/MatMul.h"
 #include "gcim/Runtime/Kernels/Nn.h"
+#include "gcim/Runtime/Kernels/Parallel.h"
 #include "gcim/Runtime/Kernels/Reduce.h"
 
 #endif /* GCIM_RUNTIME_KERNELS_H */

@@ -26,11 +26,14 @@ static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInf
           (long long)q->dims[2], (long long)k->dims[2], (long long)q->dims[3],
           (long long)v->dims[3]);
   emitFloatLiteral(state->body, scale);
-  fprintf(state->body, ", %d, %lld};\n    gcimKernelAttentionF32(&desc, %s, %s, %s, %s, "
-                       "s->scratch);\n  }\n",
-          causal ? 1 : 0, (long long)window, q->name, k->name, v->name, y->name);
-  if (k->dims[2] > state->attentionScratch)
-    state->attentionScratch = k->dims[2];
+  fprintf(state->body, ", %d, %lld};\n    gcimParallelAttentionF32(s->pool, &desc, %s, %s, "
+                       "%lld, %s, %lld, %s, s->scratch);\n  }\n",
+          causal ? 1 : 0, (long long)window, q->name, k->name,
+          (long long)(k->dims[2] * k->dims[3]), v->name, (long long)(v->dims[2] * v->dims[3]),
+          y->name);
+  int64_t scratch = q->dims[0] * q->dims[1] * k->dims[2]; /* keys per (batch, head) */
+  if (scratch > state->attentionScratch)
+    state->attentionScratch = scratch;
   return true;
 }
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 /* The exact step: append k, v at position s->step of the layer's cache, then attend the
- * query over positions 0..step (the kernel applies the window). */
+ * query over positions 0..step (the kernel applies the window), heads in parallel. */
 static bool emitExactStep(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k,
                           ValueInfo *v, ValueInfo *y) {
   int64_t window = 0;
@@ -32,8 +32,8 @@ static bool emitExactStep(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   long long keys = (long long)cache.offset;
   long long values = keys + (long long)(batch * kvHeads * capacity * dim);
   state->cacheFloats = values + batch * kvHeads * capacity * valueDim;
-  if (capacity > state->attentionScratch)
-    state->attentionScratch = capacity;
+  if (batch * heads * capacity > state->attentionScratch) /* keys per (batch, head) */
+    state->attentionScratch = batch * heads * capacity;
   state->usesFail = true;
   fprintf(state->body,
           "  if (s->step >= %lld)\n    return fail(s, \"the context is full (%lld tokens); "
@@ -47,22 +47,17 @@ static bool emitExactStep(EmitState *state, MlirOperation op, ValueInfo *q, Valu
           k->name, (long long)dim, (long long)(dim * 4), (long long)valueDim, v->name,
           (long long)valueDim, (long long)(valueDim * 4));
   fprintf(state->body,
-          "  for (int64_t b = 0; b < %lld; ++b) {\n"
-          "    for (int64_t h = 0; h < %lld; ++h) {\n"
-          "      const int64_t g = b * %lld + h / %lld;\n"
-          "      const GcimAttentionDesc desc = {1, 1, 1, 1, s->step + 1, %lld, %lld, ",
-          (long long)batch, (long long)heads, (long long)kvHeads, (long long)(heads / kvHeads),
-          (long long)dim, (long long)valueDim);
+          "  {\n    const GcimAttentionDesc desc = {%lld, %lld, %lld, 1, s->step + 1, %lld, "
+          "%lld, ",
+          (long long)batch, (long long)heads, (long long)kvHeads, (long long)dim,
+          (long long)valueDim);
   emitFloatLiteral(state->body, scale);
   fprintf(state->body,
           ", 1, %lld};\n"
-          "      gcimKernelAttentionF32(&desc, %s + (b * %lld + h) * %lld,\n"
-          "                             s->cache + %lld + g * %lld,\n"
-          "                             s->cache + %lld + g * %lld,\n"
-          "                             %s + (b * %lld + h) * %lld, s->scratch);\n    }\n  }\n",
-          (long long)window, q->name, (long long)heads, (long long)dim, keys,
-          (long long)(capacity * dim), values, (long long)(capacity * valueDim), y->name,
-          (long long)heads, (long long)valueDim);
+          "    gcimParallelAttentionF32(s->pool, &desc, %s, s->cache + %lld, %lld,\n"
+          "                             s->cache + %lld, %lld, %s, s->scratch);\n  }\n",
+          (long long)window, q->name, keys, (long long)(capacity * dim), values,
+          (long long)(capacity * valueDim), y->name);
   return true;
 }
 

@@ -28,7 +28,8 @@ bool emitMatMul(EmitState *state, MlirOperation op) {
   return true;
 }
 
-/* y = x . W (+ bias) with W packed at compile time; every leading axis of x is a row. */
+/* y = x . W (+ bias) with W packed at compile time; every leading axis of x is a row; on
+ * the state's worker pool. */
 bool emitLinear(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *w = emitOperand(state, op, 1);
   ValueInfo *bias = mlirOperationGetNumOperands(op) == 3 ? emitOperand(state, op, 2) : NULL;
@@ -42,7 +43,8 @@ bool emitLinear(EmitState *state, MlirOperation op) {
       x->dims[x->rank - 1] != k || y->count != x->count / k * n ||
       (bias && (bias->elem != ELEM_F32 || bias->count != n)))
     return emitUnsupported(state, op, "its operand shapes do not match (..., k) . (k, n) + (n)");
-  fprintf(state->body, "  gcimKernelMatMulPackedF32(%s, %s, %s, %s, %lld, %lld, %lld);\n",
+  fprintf(state->body,
+          "  gcimParallelMatMulPackedF32(s->pool, %s, %s, %s, %s, %lld, %lld, %lld);\n",
           x->name, w->name, bias ? bias->name : "NULL", y->name, (long long)(x->count / k),
           (long long)n, (long long)k);
   return true;

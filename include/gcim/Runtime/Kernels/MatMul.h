@@ -46,6 +46,13 @@ void gcimKernelPackBF32(const float *b, int64_t k, int64_t n, int transB, float 
 void gcimKernelMatMulPackedF32(const float *a, const float *packedB, const float *bias,
                                float *y, int64_t m, int64_t n, int64_t k);
 
+/// Rows of y that gcimKernelMatMulPackedF32 may be split into without changing a bit:
+/// calls on consecutive row ranges whose lengths are multiples of this (the last one any
+/// length of at least this) give exactly the result of one call (the splits of
+/// gcimParallelMatMulPackedF32). For a single row, ranges of whole packed panels of columns
+/// give exactly one call's result too.
+int64_t gcimKernelMatMulPackedRowBlock(void);
+
 #ifdef __cplusplus
 }
 #endif
