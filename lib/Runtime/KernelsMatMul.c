@@ -395,8 +395,10 @@ static const float *packedStrip(const float *packed, int64_t k, int64_t q) {
 // y[0..n) += alpha a[0..k) . B, B packed (the decode step). With 4 x VN accumulators in
 // the registers (AVX, AVX-512): four strips of TW columns a quarter of B apart per pass
 // over a, so four streams of B are in flight (one sequential stream leaves the memory
-// bandwidth of a core partly unused). Otherwise strip after strip over all of k: the
-// second strip of a panel then reads the lines the first brought into L2.
+// bandwidth of a core partly unused); every strip, also in the last passes with fewer
+// than four, sums over p into one accumulator per vector, so splitting the columns
+// (gcimKernelMatMulPackedColumnsF32) changes no bit. Otherwise strip after strip over all
+// of k: the second strip of a panel then reads the lines the first brought into L2.
 static void packedRowTimesMatrix(const float *restrict a, float alpha,
                                  const float *restrict packed, float *restrict y, int64_t n,
                                  int64_t k) {
@@ -405,28 +407,30 @@ static void packedRowTimesMatrix(const float *restrict a, float alpha,
 #if GCIM_VECTOR_EXT && GCIM_VN <= 2
   int64_t quarter = (strips + 3) / 4;
   for (int64_t q = 0; q < quarter; ++q) {
-    if (3 * quarter + q >= strips) { /* fewer than four strips left in this pass */
-      for (int64_t s = 0; s < 4 && s * quarter + q < strips; ++s) {
-        int64_t j0 = (s * quarter + q) * TW;
-        microRow(k, alpha, a, 1, packedStrip(packed, k, s * quarter + q), NR, y + j0,
-                 n - j0 < TW ? n - j0 : TW, &add);
-      }
-      continue;
-    }
     const float *restrict bs[4];
-    for (int64_t s = 0; s < 4; ++s)
-      bs[s] = packedStrip(packed, k, s * quarter + q);
+    int count = 0; /* strips in this pass: 4, or fewer in the last passes */
+    for (; count < 4 && count * quarter + q < strips; ++count)
+      bs[count] = packedStrip(packed, k, count * quarter + q);
     const VecF zero = {0};
     VecF acc[4][VN], bv[VN];
     REP4(ROW_ZERO)
-    for (int64_t p = 0; p < k; ++p) {
-      float av = a[p];
+    if (count == 4) {
+      for (int64_t p = 0; p < k; ++p) {
+        float av = a[p];
 #define PANEL_FMA(s)                                                                   \
   FOR_VN(LOAD_VEC, bs[s] + p * NR)                                                     \
   FOR_VN(ACC_FMA, s)
-      REP4(PANEL_FMA)
+        REP4(PANEL_FMA)
+      }
+    } else { /* the same arithmetic per strip, so a column's bits never depend on n */
+      for (int64_t p = 0; p < k; ++p) {
+        float av = a[p];
+        for (int s = 0; s < count; ++s) {
+          PANEL_FMA(s)
+        }
+      }
     }
-    for (int64_t s = 0; s < 4; ++s) {
+    for (int s = 0; s < count; ++s) {
       int64_t j0 = (s * quarter + q) * TW;
       float out[TW];
       memcpy(out, acc[s], sizeof out);
@@ -628,22 +632,26 @@ void gcimKernelPackBF32(const float *b, int64_t k, int64_t n, int transB, float 
               packed + (j0 / NR) * k * NR);
 }
 
-// A multiple of the micro-tile height and at least SMALL_M: ranges of that many rows are
-// grouped into the same tiles as in one call, and none takes the decode path instead.
-int64_t gcimKernelMatMulPackedRowBlock(void) {
-  const int64_t tile = MR, smallM = SMALL_M;
-  return (smallM + tile - 1) / tile * tile;
+void gcimKernelMatMulPackedColumnsF32(const float *a, const float *packedB, const float *bias,
+                                      float *y, int64_t m, int64_t n, int64_t k, int64_t j0,
+                                      int64_t j1) {
+  assert(j0 % NR == 0 && j0 <= j1 && j1 <= n);
+  const float *panels = packedB + j0 * k; /* panel j0 / NR: k x NR floats each */
+  const float *columnBias = bias ? bias + j0 : NULL;
+  int64_t columns = j1 - j0;
+  y += j0;
+  if (m >= SMALL_M && k > 0) { /* the blocked product writes the bias with its first block */
+    const TileStore first = {1, columnBias};
+    packedProduct(m, columns, k, 1.0f, a, k, 1, panels, y, n, &first);
+    return;
+  }
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < columns; ++j)
+      y[i * n + j] = columnBias ? columnBias[j] : 0.0f;
+  gemmAccumulate(m, columns, k, 1.0f, a, k, 1, NULL, 0, 0, panels, y, n);
 }
 
 void gcimKernelMatMulPackedF32(const float *a, const float *packedB, const float *bias,
                                float *y, int64_t m, int64_t n, int64_t k) {
-  if (m >= SMALL_M && k > 0) { /* the blocked product writes the bias with its first block */
-    const TileStore first = {1, bias};
-    packedProduct(m, n, k, 1.0f, a, k, 1, packedB, y, n, &first);
-    return;
-  }
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      y[i * n + j] = bias ? bias[j] : 0.0f;
-  gemmAccumulate(m, n, k, 1.0f, a, k, 1, NULL, 0, 0, packedB, y, n);
+  gcimKernelMatMulPackedColumnsF32(a, packedB, bias, y, m, n, k, 0, n);
 }

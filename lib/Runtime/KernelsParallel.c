@@ -1,42 +1,30 @@
 /* KernelsParallel.c: the kernels that split over a worker pool (Kernels/Parallel.h).
  *
  * Work is split where every output element is computed by the same code with or without
- * the split, so the bits do not depend on the number of threads: rows of the packed
- * product in blocks of gcimKernelMatMulPackedRowBlock() rows (the last part keeps the
- * remainder, as without a split), whole packed panels of columns for a single row
- * (decode), and attention by (batch, head). */
+ * the split, so the bits do not depend on the number of threads: the packed product by
+ * whole packed panels of columns (gcimKernelMatMulPackedColumnsF32), attention by (batch,
+ * head). */
 #include "gcim/Runtime/Kernels/Parallel.h"
 
 #include "gcim/Runtime/Kernels/MatMul.h"
 
 
-/* Parts per thread: a few, so that a thread that was descheduled does not hold the rest. */
+/* Parts per thread: a few, so that a thread that was descheduled does not hold the rest;
+ * smaller products are not split (waking the workers costs microseconds). */
 enum { PARTS_PER_THREAD = 2, MIN_PART_FLOPS = 1 << 17 };
 
 typedef struct PackedWork {
   const float *a, *packedB, *bias;
   float *y;
   int64_t m, n, k;
-  int64_t rowsPerPart;   /* > 0: parts are row ranges */
-  int64_t panelsPerPart; /* else: parts are ranges of packed panels (m = 1) */
-  int64_t panel;         /* columns per packed panel */
-  int64_t parts;
+  int64_t columnsPerPart; /* whole panels */
 } PackedWork;
 
 static void packedPart(void *ctx, int64_t part) {
   const PackedWork *w = ctx;
-  if (w->rowsPerPart > 0) {
-    int64_t r0 = part * w->rowsPerPart;
-    int64_t rows = part == w->parts - 1 ? w->m - r0 : w->rowsPerPart;
-    gcimKernelMatMulPackedF32(w->a + r0 * w->k, w->packedB, w->bias, w->y + r0 * w->n, rows,
-                              w->n, w->k);
-    return;
-  }
-  int64_t j0 = part * w->panelsPerPart * w->panel;
-  int64_t cols = w->n - j0 < w->panelsPerPart * w->panel ? w->n - j0
-                                                          : w->panelsPerPart * w->panel;
-  gcimKernelMatMulPackedF32(w->a, w->packedB + j0 * w->k, w->bias ? w->bias + j0 : NULL,
-                            w->y + j0, 1, cols, w->k);
+  int64_t j0 = part * w->columnsPerPart;
+  int64_t j1 = w->n - j0 < w->columnsPerPart ? w->n : j0 + w->columnsPerPart;
+  gcimKernelMatMulPackedColumnsF32(w->a, w->packedB, w->bias, w->y, w->m, w->n, w->k, j0, j1);
 }
 
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -50,20 +38,11 @@ void gcimParallelMatMulPackedF32(GcimThreadPool *pool, const float *a, const flo
     gcimKernelMatMulPackedF32(a, packedB, bias, y, m, n, k);
     return;
   }
-  PackedWork w = {a, packedB, bias, y, m, n, k, 0, 0, 0, 0};
-  int64_t block = gcimKernelMatMulPackedRowBlock();
-  if (m >= 2 * block) {
-    w.rowsPerPart = ceilDiv(ceilDiv(m, parts), block) * block;
-    w.parts = m / w.rowsPerPart; /* the last part also takes the rows left over */
-  } else if (m == 1) {
-    w.panel = gcimKernelPackedBCount(k, 1) / k;
-    w.panelsPerPart = ceilDiv(ceilDiv(n, w.panel), parts);
-    w.parts = ceilDiv(n, w.panelsPerPart * w.panel);
-  } else { /* a few rows: the serial kernel's decode path, which a row split would change */
-    gcimKernelMatMulPackedF32(a, packedB, bias, y, m, n, k);
-    return;
-  }
-  gcimThreadPoolRun(pool, w.parts, packedPart, &w);
+  /* Columns, not rows: each part then reads only its share of the weights, which is what
+   * limits a decode step and a good part of a prefill. */
+  int64_t panel = gcimKernelPackedBCount(k, 1) / k;
+  PackedWork w = {a, packedB, bias, y, m, n, k, ceilDiv(ceilDiv(n, panel), parts) * panel};
+  gcimThreadPoolRun(pool, ceilDiv(n, w.columnsPerPart), packedPart, &w);
 }
 
 typedef struct AttentionWork {

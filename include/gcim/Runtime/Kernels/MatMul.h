@@ -46,12 +46,13 @@ void gcimKernelPackBF32(const float *b, int64_t k, int64_t n, int transB, float 
 void gcimKernelMatMulPackedF32(const float *a, const float *packedB, const float *bias,
                                float *y, int64_t m, int64_t n, int64_t k);
 
-/// Rows of y that gcimKernelMatMulPackedF32 may be split into without changing a bit:
-/// calls on consecutive row ranges whose lengths are multiples of this (the last one any
-/// length of at least this) give exactly the result of one call (the splits of
-/// gcimParallelMatMulPackedF32). For a single row, ranges of whole packed panels of columns
-/// give exactly one call's result too.
-int64_t gcimKernelMatMulPackedRowBlock(void);
+/// Columns [j0, j1) of gcimKernelMatMulPackedF32's y, the same bits as the whole call
+/// writes there: a, packedB, bias, y, m, n and k are the whole call's, j0 is a multiple of
+/// the packed panel width (gcimKernelPackedBCount(k, 1) / k) and j0 <= j1 <= n. Disjoint
+/// ranges may run at the same time (gcimParallelMatMulPackedF32).
+void gcimKernelMatMulPackedColumnsF32(const float *a, const float *packedB, const float *bias,
+                                      float *y, int64_t m, int64_t n, int64_t k, int64_t j0,
+                                      int64_t j1);
 
 #ifdef __cplusplus
 }

@@ -15,8 +15,8 @@
 extern "C" {
 #endif
 
-/// gcimKernelMatMulPackedF32 on `pool`: rows in blocks of whole micro-tiles (prefill), or
-/// whole packed panels of columns for a single row (decode).
+/// gcimKernelMatMulPackedF32 on `pool`, by ranges of whole packed panels of columns (each
+/// thread reads only its share of the weights).
 void gcimParallelMatMulPackedF32(GcimThreadPool *pool, const float *a, const float *packedB,
                                  const float *bias, float *y, int64_t m, int64_t n,
                                  int64_t k);
