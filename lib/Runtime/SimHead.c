@@ -118,15 +118,6 @@ static float cellPower(float w, int i) {
 
 /* ---- create, destroy, reset ---- */
 
-static void *defaultAlloc(void *ud, size_t size) {
-  (void)ud;
-  return malloc(size);
-}
-
-static void defaultFree(void *ud, void *ptr) {
-  (void)ud;
-  free(ptr);
-}
 
 /* Carves `count` elements of `size` bytes, 64-byte aligned, from *cursor (NULL = sizing). */
 static void *carve(char **cursor, size_t *total, size_t count, size_t size) {
@@ -220,7 +211,7 @@ GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim,
     return GCIM_SIM_ERROR_INVALID;
   if (hw->maxSubTiles > 0 && gcimHardwareSubTilesPerHead(hw, headDim) > hw->maxSubTiles)
     return GCIM_SIM_ERROR_INVALID;
-  GcimAllocator a = allocator ? *allocator : (GcimAllocator){defaultAlloc, defaultFree, NULL};
+  GcimAllocator a = gcimAllocatorOrDefault(allocator);
   GcimSimHead probe = {0};
   probe.hw = *hw;
   probe.dim = headDim;

@@ -35,16 +35,6 @@ struct GcimThreadPool {
 #endif
 };
 
-static void *defaultAlloc(void *ud, size_t size) {
-  (void)ud;
-  return malloc(size);
-}
-
-static void defaultFree(void *ud, void *ptr) {
-  (void)ud;
-  free(ptr);
-}
-
 int gcimThreadsOnline(void) {
 #if defined(_SC_NPROCESSORS_ONLN)
   long online = sysconf(_SC_NPROCESSORS_ONLN);
@@ -96,7 +86,7 @@ static void *worker(void *arg) {
 #endif
 
 int gcimThreadPoolCreate(int threads, const GcimAllocator *allocator, GcimThreadPool **out) {
-  GcimAllocator a = allocator ? *allocator : (GcimAllocator){defaultAlloc, defaultFree, NULL};
+  GcimAllocator a = gcimAllocatorOrDefault(allocator);
   *out = NULL;
   GcimThreadPool *pool = a.alloc(a.ud, sizeof *pool);
   if (!pool)

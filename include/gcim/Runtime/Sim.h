@@ -25,6 +25,10 @@ typedef struct GcimAllocator {
   void *ud;
 } GcimAllocator;
 
+/// *allocator, or malloc/free when `allocator` is NULL (what every runtime object that
+/// takes an allocator hook uses).
+GcimAllocator gcimAllocatorOrDefault(const GcimAllocator *allocator);
+
 /// Result of the simulator's fallible calls.
 typedef enum GcimSimStatus {
   GCIM_SIM_OK = 0,
