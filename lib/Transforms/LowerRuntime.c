@@ -12,9 +12,11 @@
  *
  * Assumes: functions with one block of ops on ranked tensors of static shape (the importer's
  * and gcim-stream's form), element types of at most 8 bytes (i1 takes one byte).
+ * A shape-only op (Reshape, Flatten, Squeeze, Unsqueeze, Identity) whose operand dies at it
+ * is a view: its result gets the operand's offset, and the emitter copies nothing.
  * Guarantees: two values alive at the same time never overlap, and no result overlaps an
- * operand of its own op (the kernels need not support aliasing); a dynamic or unsized
- * tensor is an error at its op. Running the pass again recomputes the same plan. */
+ * operand of its own op except such a view (the kernels need not support aliasing); a
+ * dynamic or unsized tensor is an error at its op. Running the pass again recomputes the same plan. */
 #include "LowerRuntime.h"
 
 #include "gcim/Support/Diagnostics.h"
@@ -156,6 +158,22 @@ static bool collect(Plan *plan, MlirBlock body) {
   return true;
 }
 
+/* The operand of a shape-only op (the C emitter copies the bytes unchanged) that dies at
+ * it and has the result's size: the result then lives in the operand's bytes and needs no
+ * copy. NULL otherwise (an input or a weight, an operand still used later). */
+static Planned *viewSource(Plan *plan, MlirOperation op, int64_t index) {
+  static const char *const views[] = {"onnx.reshape", "onnx.flatten", "onnx.squeeze",
+                                      "onnx.unsqueeze", "onnx.identity"};
+  bool isView = false;
+  for (size_t i = 0; i < sizeof views / sizeof views[0]; ++i)
+    isView = isView || gcimOpIsA(op, views[i]);
+  if (!isView || mlirOperationGetNumResults(op) != 1 || mlirOperationGetNumOperands(op) < 1)
+    return NULL;
+  Planned *source = findValue(plan, mlirOperationGetOperand(op, 0));
+  Planned *view = findValue(plan, mlirOperationGetResult(op, 0));
+  return source && source->lastUse == index && source->bytes == view->bytes ? source : NULL;
+}
+
 /* Places the results of each op, frees what its op used last, and records the offsets. */
 static bool place(Plan *plan, MlirBlock body, MlirContext ctx) {
   int64_t index = 0;
@@ -169,9 +187,16 @@ static bool place(Plan *plan, MlirBlock body, MlirContext ctx) {
       gcimEmitError(mlirOperationGetLocation(op), "an op with more than 64 results");
       return false;
     }
+    Planned *source = viewSource(plan, op, index);
     for (intptr_t i = 0; i < results; ++i) {
       Planned *value = findValue(plan, mlirOperationGetResult(op, i));
-      value->offset = offsets[i] = allocate(plan, value->bytes);
+      if (source) { /* the view takes the operand's block, released after the view */
+        value->offset = source->offset;
+        source->lastUse = -2;
+      } else {
+        value->offset = allocate(plan, value->bytes);
+      }
+      offsets[i] = value->offset;
     }
     mlirOperationSetAttributeByName(op, mlirStringRefCreateFromCString("gcim.arena_offsets"),
                                     mlirDenseI64ArrayGet(ctx, results, offsets));

@@ -58,3 +58,23 @@ func.func @second(%x: tensor<2xf32>) -> tensor<2xf32> {
   %a = "onnx.exp"(%x) : (tensor<2xf32>) -> tensor<2xf32>
   return %a : tensor<2xf32>
 }
+
+// -----
+
+// A Reshape whose operand dies at it is a view: the same offset, nothing copied. One whose
+// operand is used later, or is an input, gets its own block.
+// CHECK-LABEL: func.func @views
+// CHECK: "onnx.exp"{{.*}}gcim.arena_offsets = array<i64: 0>
+// CHECK: "onnx.reshape"{{.*}}gcim.arena_offsets = array<i64: 0>
+// CHECK: "onnx.neg"{{.*}}gcim.arena_offsets = array<i64: 64>
+// CHECK: "onnx.reshape"{{.*}}gcim.arena_offsets = array<i64: 128>
+// CHECK: "onnx.reshape"{{.*}}gcim.arena_offsets = array<i64: 192>
+func.func @views(%x: tensor<2x8xf32>) -> (tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<2x8xf32>) {
+  %s = "onnx.constant"() {value = dense<16> : tensor<1xi64>} : () -> tensor<1xi64>
+  %a = "onnx.exp"(%x) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %v = "onnx.reshape"(%a, %s) {allowzero = 0 : i64} : (tensor<2x8xf32>, tensor<1xi64>) -> tensor<16xf32>
+  %b = "onnx.neg"(%x) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %w = "onnx.reshape"(%b, %s) {allowzero = 0 : i64} : (tensor<2x8xf32>, tensor<1xi64>) -> tensor<16xf32>
+  %i = "onnx.reshape"(%x, %s) {allowzero = 0 : i64} : (tensor<2x8xf32>, tensor<1xi64>) -> tensor<16xf32>
+  return %v, %w, %i, %b : tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<2x8xf32>
+}

@@ -147,8 +147,12 @@ bool emitCopy(EmitState *state, MlirOperation op) {
   if (gcimOpIsA(op, "onnx.dropout") && !dropoutIsIdentity(state, op))
     return false;
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
-  fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
-          (long long)y->count, emitElemSize(y->elem));
+  if (x->storage == STORAGE_ARENA && y->storage == STORAGE_ARENA && x->offset == y->offset)
+    fprintf(state->body, "  (void)%s; /* a view of %s (gcim-lower-runtime): the same bytes */\n",
+            y->name, x->name); /* (void): the view may have no other use */
+  else
+    fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
+            (long long)y->count, emitElemSize(y->elem));
   if (mlirOperationGetNumResults(op) > 1) {
     ValueInfo *mask = emitResult(state, op, 1);
     fprintf(state->body, "  memset(%s, 1, %lld);\n", mask->name, (long long)mask->count);
