@@ -16,20 +16,18 @@
 #include <string.h>
 
 typedef struct Totals {
-  int64_t subTiles, analogLayers, heads;
+  int64_t subTiles;
   double latencyNs, energyPJ;
 } Totals;
 
 static Totals computeTotals(const GcimHardware *hw, const GcimLayerInfo *layers,
                             int64_t count) {
-  Totals t = {0, 0, 0, 0.0, 0.0};
+  Totals t = {0, 0.0, 0.0};
   for (int64_t i = 0; i < count; ++i) {
-    double latency, energy;
-    gcimHeadCost(hw, &layers[i], &latency, &energy);
-    t.heads += layers[i].heads;
     if (!layers[i].analog)
       continue;
-    t.analogLayers += 1;
+    double latency, energy;
+    gcimHeadCost(hw, &layers[i], &latency, &energy);
     t.subTiles += layers[i].heads * layers[i].tokenTiles * layers[i].dimTiles;
     t.latencyNs += latency; /* heads in parallel, layers in sequence */
     t.energyPJ += energy * (double)layers[i].heads;
