@@ -166,6 +166,12 @@ typedef struct AttentionValues {
 } AttentionValues;
 bool emitReadAttention(EmitState *state, MlirOperation op, AttentionValues *values);
 
+/* Makes the state's scratch hold what gcimParallelAttentionF32 needs for `pairs`
+ * (batch, head) pairs of `queries` queries against `keys` keys (the kernel's own
+ * gcimKernelAttentionScratchSize per pair). */
+void emitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t queries,
+                                 int64_t keys, int64_t headDim, int64_t valueDim);
+
 /* Adds `heads` simulated heads created in PREFIX_create; head i uses row i % scalerRows
  * of the constant `scalers` (heads, 8), or when it is NULL the default scalers with
  * a_q = queryScale (the attention's scale, as gcim-map-attention maps it). */

@@ -8,6 +8,7 @@
  * `scales` operand when there is one. */
 #include "OpEmitters.h"
 
+#include "gcim/Runtime/Kernels/Nn.h"
 #include "gcim/Support/IRHelpers.h"
 
 #include <stdlib.h>
@@ -31,10 +32,17 @@ static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInf
           causal ? 1 : 0, (long long)window, q->name, k->name,
           (long long)(k->dims[2] * k->dims[3]), v->name, (long long)(v->dims[2] * v->dims[3]),
           y->name);
-  int64_t scratch = q->dims[0] * q->dims[1] * k->dims[2]; /* keys per (batch, head) */
-  if (scratch > state->attentionScratch)
-    state->attentionScratch = scratch;
+  emitReserveAttentionScratch(state, q->dims[0] * q->dims[1], q->dims[2], k->dims[2],
+                              q->dims[3], v->dims[3]);
   return true;
+}
+
+void emitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t queries,
+                                 int64_t keys, int64_t headDim, int64_t valueDim) {
+  const GcimAttentionDesc pair = {1, 1, 1, queries, keys, headDim, valueDim, 1.0f, 0, 0};
+  int64_t floats = pairs * gcimKernelAttentionScratchSize(&pair);
+  if (floats > state->attentionScratch)
+    state->attentionScratch = floats;
 }
 
 /* `heads` simulated heads; head i uses row i % scalerRows of the scalers. */

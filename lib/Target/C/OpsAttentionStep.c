@@ -32,8 +32,7 @@ static bool emitExactStep(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   long long keys = (long long)cache.offset;
   long long values = keys + (long long)(batch * kvHeads * capacity * dim);
   state->cacheFloats = values + batch * kvHeads * capacity * valueDim;
-  if (batch * heads * capacity > state->attentionScratch) /* keys per (batch, head) */
-    state->attentionScratch = batch * heads * capacity;
+  emitReserveAttentionScratch(state, batch * heads, 1, capacity, dim, valueDim);
   state->usesFail = true;
   fprintf(state->body,
           "  if (s->step >= %lld)\n    return fail(s, \"the context is full (%lld tokens); "
