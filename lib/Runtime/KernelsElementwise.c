@@ -18,9 +18,10 @@
 #include <math.h>
 #include <string.h>
 
-// Runs BODY(o, x, y) (the output element o from inputs x and y) over a broadcast of two
-// operands A and B (element pointers of types TA, TB) into OUT (of type TO).
-#define BINARY_LOOP(TA, TB, TO, A, B, OUT, aDims, aRank, bDims, bRank, outDims, outRank, BODY)        \
+// Runs ROW(o0, inner, ia, ib, sa, sb, ...) for each innermost row of a broadcast of two
+// operands into the output: output elements o0 .. o0 + inner - 1 from operand elements
+// ia + i * sa and ib + i * sb (strides 0 or 1); the extra arguments go to ROW.
+#define BROADCAST_ROWS(aDims, aRank, bDims, bRank, outDims, outRank, ROW, ...)         \
   do {                                                                                 \
     const int64_t *dimsList[2] = {aDims, bDims};                                       \
     const int rankList[2] = {aRank, bRank};                                            \
@@ -32,26 +33,39 @@
     int64_t sa = it.strides[0][it.rank - 1], sb = it.strides[1][it.rank - 1];          \
     int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0, 0, 0};                       \
     for (int64_t o0 = 0; o0 < it.total; o0 += inner) {                                \
-      const TA *pa = (A) + off[0];                                       \
-      const TB *pb = (B) + off[1];                                       \
-      TO *po = (OUT) + o0;                                             \
-      (void)pb;                                                                        \
-      if (sa == 1 && sb == 1) {                                                        \
-        for (int64_t i = 0; i < inner; ++i)                                            \
-          BODY(po[i], pa[i], pb[i]);                                                   \
-      } else if (sa == 1) {                                                            \
-        for (int64_t i = 0; i < inner; ++i)                                            \
-          BODY(po[i], pa[i], pb[0]);                                                   \
-      } else if (sb == 1) {                                                            \
-        for (int64_t i = 0; i < inner; ++i)                                            \
-          BODY(po[i], pa[0], pb[i]);                                                   \
-      } else {                                                                         \
-        for (int64_t i = 0; i < inner; ++i)                                            \
-          BODY(po[i], pa[0], pb[0]);                                                   \
-      }                                                                                \
+      ROW(o0, inner, off[0], off[1], sa, sb, __VA_ARGS__);                             \
       gcimKernelsBcastNext(&it, idx, off);                                             \
     }                                                                                  \
   } while (0)
+
+// One row of BINARY_LOOP: a loop specialised per stride pattern, which vectorises.
+#define BINARY_ROW(o0, inner, ia, ib, sa, sb, TA, TB, TO, A, B, OUT, BODY)             \
+  {                                                                                    \
+    const TA *pa = (A) + (ia);                                                         \
+    const TB *pb = (B) + (ib);                                                         \
+    TO *po = (OUT) + (o0);                                                             \
+    (void)pb;                                                                          \
+    if (sa == 1 && sb == 1) {                                                          \
+      for (int64_t i = 0; i < inner; ++i)                                              \
+        BODY(po[i], pa[i], pb[i]);                                                     \
+    } else if (sa == 1) {                                                              \
+      for (int64_t i = 0; i < inner; ++i)                                              \
+        BODY(po[i], pa[i], pb[0]);                                                     \
+    } else if (sb == 1) {                                                              \
+      for (int64_t i = 0; i < inner; ++i)                                              \
+        BODY(po[i], pa[0], pb[i]);                                                     \
+    } else {                                                                           \
+      for (int64_t i = 0; i < inner; ++i)                                              \
+        BODY(po[i], pa[0], pb[0]);                                                     \
+    }                                                                                  \
+  }
+
+// Runs BODY(o, x, y) (the output element o from inputs x and y) over a broadcast of two
+// operands A and B (element pointers of types TA, TB) into OUT (of type TO).
+#define BINARY_LOOP(TA, TB, TO, A, B, OUT, aDims, aRank, bDims, bRank, outDims, outRank,   \
+                    BODY)                                                              \
+  BROADCAST_ROWS(aDims, aRank, bDims, bRank, outDims, outRank, BINARY_ROW, TA, TB, TO, A, \
+                 B, OUT, BODY)
 
 #define ADD(o, x, y) o = (x) + (y)
 #define SUB(o, x, y) o = (x) - (y)
@@ -351,24 +365,14 @@ static int64_t truncateToInt(double value) {
   return (int64_t)value;
 }
 
+// One row of GENERIC_LOOP: BODY(o, ia, ib) per element.
+#define GENERIC_ROW(o0, inner, ia, ib, sa, sb, BODY)                                  \
+  for (int64_t i = 0; i < inner; ++i)                                                  \
+    BODY((o0) + i, (ia) + i * (sa), (ib) + i * (sb))
+
 // Runs BODY(o, ia, ib) for every output element o with its operands' element indices.
 #define GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, BODY)                \
-  do {                                                                                 \
-    const int64_t *dimsList[2] = {aDims, bDims};                                       \
-    const int rankList[2] = {aRank, bRank};                                            \
-    GcimBcast it;                                                                      \
-    gcimKernelsBcastInit(&it, 2, dimsList, rankList, outDims, outRank);                \
-    if (it.total == 0)                                                                 \
-      break;                                                                           \
-    int64_t inner = it.dims[it.rank - 1];                                              \
-    int64_t sa = it.strides[0][it.rank - 1], sb = it.strides[1][it.rank - 1];          \
-    int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0, 0, 0};                       \
-    for (int64_t o0 = 0; o0 < it.total; o0 += inner) {                                \
-      for (int64_t i = 0; i < inner; ++i)                                              \
-        BODY(o0 + i, off[0] + i * sa, off[1] + i * sb);                                \
-      gcimKernelsBcastNext(&it, idx, off);                                             \
-    }                                                                                  \
-  } while (0)
+  BROADCAST_ROWS(aDims, aRank, bDims, bRank, outDims, outRank, GENERIC_ROW, BODY)
 
 void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType,
                          const int64_t *aDims, int aRank, const void *b, GcimElemType bType,
