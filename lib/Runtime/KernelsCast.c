@@ -167,12 +167,6 @@ static void store(void *y, GcimElemType type, int64_t i, double v) {
   assert(0 && "unknown element type");
 }
 
-static int isIntegerType(GcimElemType type) {
-  return type == GCIM_ELEM_I64 || type == GCIM_ELEM_I32 || type == GCIM_ELEM_I16 ||
-         type == GCIM_ELEM_I8 || type == GCIM_ELEM_U8 || type == GCIM_ELEM_BOOL ||
-         type == GCIM_ELEM_U16 || type == GCIM_ELEM_U32 || type == GCIM_ELEM_U64;
-}
-
 // Element i of an integer tensor (not bool) as an int64.
 static int64_t loadInteger(const void *x, GcimElemType type, int64_t i) {
   switch (type) {
@@ -229,14 +223,13 @@ static void storeInteger(void *y, GcimElemType type, int64_t i, int64_t v) {
 void gcimKernelCast(const void *x, GcimElemType from, void *y, GcimElemType to,
                     int64_t count) {
   if (from == to) {
-    static const size_t sizes[] = {4, 8, 8, 4, 2, 1, 1, 1, 2, 2, 2, 4, 8};
-    gcimKernelCopy(x, y, count, sizes[from]);
+    gcimKernelCopy(x, y, count, gcimElemTypeSize(from));
     if (from == GCIM_ELEM_BOOL)
       for (int64_t i = 0; i < count; ++i)
         ((uint8_t *)y)[i] = ((uint8_t *)y)[i] != 0;
     return;
   }
-  if (isIntegerType(from) && from != GCIM_ELEM_BOOL && isIntegerType(to) &&
+  if (!gcimElemTypeIsFloat(from) && from != GCIM_ELEM_BOOL && !gcimElemTypeIsFloat(to) &&
       to != GCIM_ELEM_BOOL) {
     for (int64_t i = 0; i < count; ++i)
       storeInteger(y, to, i, loadInteger(x, from, i));

@@ -261,27 +261,17 @@ void gcimKernelNot(const uint8_t *x, uint8_t *y, int64_t count) {
 }
 
 // The generic path: elements go through gcimKernelCast to a double or an int64 and back.
-static int isFloatType(GcimElemType type) {
-  return type == GCIM_ELEM_F32 || type == GCIM_ELEM_F64 || type == GCIM_ELEM_F16 ||
-         type == GCIM_ELEM_BF16;
-}
-
-static size_t typeSize(GcimElemType type) {
-  static const size_t sizes[] = {4, 8, 8, 4, 2, 1, 1, 1, 2, 2, 2, 4, 8};
-  return sizes[type];
-}
-
 static double loadDouble(const void *x, GcimElemType type, int64_t i) {
   double value;
-  gcimKernelCast((const char *)x + (size_t)i * typeSize(type), type, &value, GCIM_ELEM_F64,
-                 1);
+  gcimKernelCast((const char *)x + (size_t)i * gcimElemTypeSize(type), type, &value,
+                 GCIM_ELEM_F64, 1);
   return value;
 }
 
 static int64_t loadInt(const void *x, GcimElemType type, int64_t i) {
   int64_t value;
-  gcimKernelCast((const char *)x + (size_t)i * typeSize(type), type, &value, GCIM_ELEM_I64,
-                 1);
+  gcimKernelCast((const char *)x + (size_t)i * gcimElemTypeSize(type), type, &value,
+                 GCIM_ELEM_I64, 1);
   return value;
 }
 
@@ -379,15 +369,15 @@ void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType,
                          const int64_t *bDims, int bRank, void *out, GcimElemType outType,
                          const int64_t *outDims, int outRank) {
   char *y = out;
-  size_t size = typeSize(outType);
-  if (isFloatType(outType)) {
+  size_t size = gcimElemTypeSize(outType);
+  if (gcimElemTypeIsFloat(outType)) {
 #define FLOAT_BODY(o, ia, ib)                                                          \
   do {                                                                                 \
     double r = applyDouble(op, loadDouble(a, aType, ia), loadDouble(b, bType, ib));    \
     gcimKernelCast(&r, GCIM_ELEM_F64, y + (size_t)(o) * size, outType, 1);             \
   } while (0)
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, FLOAT_BODY);
-  } else if (isFloatType(bType)) { /* an integer base to a float exponent */
+  } else if (gcimElemTypeIsFloat(bType)) { /* an integer base to a float exponent */
 #define MIXED_BODY(o, ia, ib)                                                          \
   do {                                                                                 \
     int64_t r = truncateToInt(                                                         \
@@ -443,7 +433,7 @@ void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a,
                           const int64_t *aDims, int aRank, const void *b,
                           const int64_t *bDims, int bRank, uint8_t *out,
                           const int64_t *outDims, int outRank) {
-  if (isFloatType(type)) {
+  if (gcimElemTypeIsFloat(type)) {
 #define CMP_FLOAT(o, ia, ib)                                                           \
   out[o] = (uint8_t)compareDouble(op, loadDouble(a, type, ia), loadDouble(b, type, ib))
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, CMP_FLOAT);
@@ -461,10 +451,10 @@ void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a,
 
 void gcimKernelClipAny(GcimElemType type, const void *x, const void *lo, const void *hi,
                        void *y, int64_t count) {
-  size_t size = typeSize(type);
+  size_t size = gcimElemTypeSize(type);
   char *out = y;
   for (int64_t i = 0; i < count; ++i) {
-    if (isFloatType(type)) {
+    if (gcimElemTypeIsFloat(type)) {
       double v = loadDouble(x, type, i);
       if (lo && v < loadDouble(lo, type, 0))
         v = loadDouble(lo, type, 0);

@@ -11,34 +11,10 @@
 
 static const char npyMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
-/* Per type: size, .npy descr, numpy name, the runtime's element type; GcimNpyType order. */
-static const struct {
-  int64_t size;
-  const char *descr;
-  const char *name;
-  GcimElemType elem;
-} typeTable[] = {{4, "<f4", "float32", GCIM_ELEM_F32}, {8, "<f8", "float64", GCIM_ELEM_F64},
-                 {8, "<i8", "int64", GCIM_ELEM_I64},   {4, "<i4", "int32", GCIM_ELEM_I32},
-                 {1, "|i1", "int8", GCIM_ELEM_I8},     {1, "|u1", "uint8", GCIM_ELEM_U8},
-                 {1, "|b1", "bool", GCIM_ELEM_BOOL},   {2, "<f2", "float16", GCIM_ELEM_F16},
-                 {2, "<i2", "int16", GCIM_ELEM_I16},   {2, "<u2", "uint16", GCIM_ELEM_U16},
-                 {4, "<u4", "uint32", GCIM_ELEM_U32},  {8, "<u8", "uint64", GCIM_ELEM_U64}};
-enum { TYPE_COUNT = sizeof typeTable / sizeof typeTable[0] };
-
-int64_t gcimNpyTypeSize(GcimNpyType type) { return typeTable[type].size; }
-
-const char *gcimNpyTypeName(GcimNpyType type) { return typeTable[type].name; }
-
-int gcimNpyTypeIsFloat(GcimNpyType type) {
-  return type == GCIM_NPY_F32 || type == GCIM_NPY_F64 || type == GCIM_NPY_F16;
-}
-
-static const char *typeDescr(GcimNpyType type) { return typeTable[type].descr; }
-
 /* A descr naming `type`: its own, or '<' for '|' on one-byte types (both mean the same). */
-static int descrMatches(const char *descr, int length, GcimNpyType type) {
-  const char *own = typeTable[type].descr;
-  if (length != 3 || memcmp(descr + 1, own + 1, 2) != 0)
+static int descrMatches(const char *descr, int length, GcimElemType type) {
+  const char *own = gcimElemTypeInfo(type)->npyDescr;
+  if (length != 3 || !*own || memcmp(descr + 1, own + 1, 2) != 0)
     return 0;
   return descr[0] == own[0] || (own[0] == '|' && descr[0] == '<');
 }
@@ -85,16 +61,16 @@ static GcimStatus parseHeader(const char *path, const char *header, GcimNpyArray
     return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': malformed .npy header", path);
   int length = (int)(end - descr);
   int type = 0;
-  while (type < TYPE_COUNT && !descrMatches(descr, length, (GcimNpyType)type))
+  while (type < GCIM_ELEM_COUNT && !descrMatches(descr, length, (GcimElemType)type))
     ++type;
-  if (type == TYPE_COUNT)
+  if (type == GCIM_ELEM_COUNT)
     return gcimFail(errMsg, GCIM_ERROR_FORMAT,
                     "'%s': unsupported dtype '%.*s' (need little-endian float32, float64 "
                     "or int64: '<f4', '<f8' or '<i8'; or int32 '<i4', int16 '<i2', int8 "
                     "'|i1', uint64 '<u8', uint32 '<u4', uint16 '<u2', uint8 '|u1', bool '|b1', "
                     "float16 '<f2')",
                     path, length, descr);
-  out->type = (GcimNpyType)type;
+  out->type = (GcimElemType)type;
   if (strncmp(order, "False", 5) != 0)
     return gcimFail(errMsg, GCIM_ERROR_FORMAT,
                     "'%s': Fortran-order arrays are not supported (need C order)", path);
@@ -154,7 +130,7 @@ static GcimStatus readFile(const char *path, FILE *f, GcimNpyArray *out, char **
   free(header);
   if (status != GCIM_OK)
     return status;
-  size_t bytes = (size_t)(out->count * gcimNpyTypeSize(out->type));
+  size_t bytes = (size_t)(out->count * gcimElemTypeSize(out->type));
   out->data = malloc(bytes ? bytes : 1);
   if (!out->data)
     return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory reading '%s'", path);
@@ -165,7 +141,7 @@ static GcimStatus readFile(const char *path, FILE *f, GcimNpyArray *out, char **
   if (fgetc(f) != EOF)
     return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': trailing bytes after the array data",
                     path);
-  if (out->type == GCIM_NPY_BOOL) /* numpy writes 0 and 1; anything else is true */
+  if (out->type == GCIM_ELEM_BOOL) /* numpy writes 0 and 1; anything else is true */
     for (int64_t i = 0; i < out->count; ++i)
       ((unsigned char *)out->data)[i] = ((unsigned char *)out->data)[i] != 0;
   return GCIM_OK;
@@ -186,9 +162,12 @@ GcimStatus gcimNpyRead(const char *path, GcimNpyArray *out, char **errMsg) {
 }
 
 GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errMsg) {
+  if (!*gcimElemTypeInfo(array->type)->npyDescr)
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "cannot write '%s': .npy has no %s type",
+                    path, gcimElemTypeInfo(array->type)->numpyName);
   char dict[512];
   int n = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
-                   typeDescr(array->type));
+                   gcimElemTypeInfo(array->type)->npyDescr);
   for (int32_t i = 0; i < array->rank; ++i)
     n += snprintf(dict + n, sizeof dict - (size_t)n, "%lld,%s", (long long)array->shape[i],
                   i + 1 < array->rank ? " " : "");
@@ -211,7 +190,7 @@ GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errM
   for (size_t i = (size_t)n; i + 1 < headerLength; ++i)
     fputc(' ', f);
   fputc('\n', f);
-  size_t bytes = (size_t)(array->count * gcimNpyTypeSize(array->type));
+  size_t bytes = (size_t)(array->count * gcimElemTypeSize(array->type));
   if (bytes && fwrite(array->data, 1, bytes, f) != bytes) {
     gcimOutputFileDestroy(file);
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s'", path);
@@ -219,16 +198,15 @@ GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errM
   return gcimOutputFileCommit(file, errMsg);
 }
 
-GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimNpyType type, char **errMsg) {
+GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimElemType type, char **errMsg) {
   if (array->type == type)
     return GCIM_OK;
   size_t count = (size_t)array->count;
-  void *data = malloc(count ? count * (size_t)gcimNpyTypeSize(type) : 1);
+  void *data = malloc(count ? count * (size_t)gcimElemTypeSize(type) : 1);
   if (!data)
     return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
   /* The runtime's Cast: the generated program links both, so there is one conversion. */
-  gcimKernelCast(array->data, typeTable[array->type].elem, data, typeTable[type].elem,
-                 (int64_t)count);
+  gcimKernelCast(array->data, array->type, data, type, (int64_t)count);
   free(array->data);
   array->data = data;
   array->type = type;

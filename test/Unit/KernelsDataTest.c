@@ -352,7 +352,24 @@ static void test_cast(void) {
   EXPECT_NEAR(bf[2], 3.0e38, 3.0e38 * 4e-3);
 }
 
+/* Each row of GCIM_ELEM_TYPES agrees with its C type and with Cast: the size is the C
+ * type's, and 0.5 survives a round trip exactly when the row says float. */
+static void test_elem_type_list(void) {
+#define CHECK_SIZE(name, cType, ...)                                                   \
+  EXPECT_EQ_INT(gcimElemTypeSize(GCIM_ELEM_##name), sizeof(cType));
+  GCIM_ELEM_TYPES(CHECK_SIZE)
+#undef CHECK_SIZE
+  for (int t = 0; t < GCIM_ELEM_COUNT; ++t) {
+    double half = 0.5, back = -1;
+    uint64_t element = 0;
+    gcimKernelCast(&half, GCIM_ELEM_F64, &element, (GcimElemType)t, 1);
+    gcimKernelCast(&element, (GcimElemType)t, &back, GCIM_ELEM_F64, 1);
+    EXPECT_EQ_INT(back == 0.5, gcimElemTypeIsFloat((GcimElemType)t));
+  }
+}
+
 GCIM_TEST_LIST{
+    GCIM_TEST(test_elem_type_list),
     GCIM_TEST(test_transpose),
     GCIM_TEST(test_concat_and_split),
     GCIM_TEST(test_slice),

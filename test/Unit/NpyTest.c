@@ -44,11 +44,11 @@ static void expectRejected(const char *file, const char *reason) {
 
 static void test_round_trip_float32(void) {
   float values[6] = {1, -2, 3.5f, 0, 1e-3f, 7};
-  GcimNpyArray a = {GCIM_NPY_F32, 2, {2, 3}, 6, values}, b;
+  GcimNpyArray a = {GCIM_ELEM_F32, 2, {2, 3}, 6, values}, b;
   snprintf(path, sizeof path, "%s/a.npy", tempDir);
   EXPECT_EQ_INT(gcimNpyWrite(path, &a, NULL), GCIM_OK);
   EXPECT_EQ_INT(gcimNpyRead(path, &b, NULL), GCIM_OK);
-  EXPECT_EQ_INT(b.type, GCIM_NPY_F32);
+  EXPECT_EQ_INT(b.type, GCIM_ELEM_F32);
   EXPECT_EQ_INT(b.rank, 2);
   EXPECT_EQ_INT(b.shape[1], 3);
   EXPECT_TRUE(b.data && memcmp(b.data, values, sizeof values) == 0);
@@ -60,14 +60,14 @@ static void test_versions_and_types(void) {
   double d[2] = {0.25, -1.5};
   GcimNpyArray a;
   EXPECT_EQ_INT(gcimNpyRead(writeRaw(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n", d, 16), &a, NULL), GCIM_OK);
-  EXPECT_EQ_INT(a.type, GCIM_NPY_F64);
+  EXPECT_EQ_INT(a.type, GCIM_ELEM_F64);
   EXPECT_EQ_INT(a.count, 2);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_F32, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F32, NULL), GCIM_OK);
   EXPECT_NEAR(((float *)a.data)[1], -1.5, 0);
   gcimNpyArrayFree(&a);
   int64_t i[3] = {1, 2, -3};
   EXPECT_EQ_INT(gcimNpyRead(writeRaw(1, "{'shape': (3,), 'fortran_order': False, 'descr': '<i8'}\n", i, 24), &a, NULL), GCIM_OK);
-  EXPECT_EQ_INT(a.type, GCIM_NPY_I64);
+  EXPECT_EQ_INT(a.type, GCIM_ELEM_I64);
   EXPECT_EQ_INT(((int64_t *)a.data)[2], -3);
   gcimNpyArrayFree(&a);
   float s = 2.0f;
@@ -80,15 +80,15 @@ static void test_versions_and_types(void) {
 /* Every type round-trips through a file with numpy's descr. */
 static void test_round_trip_every_type(void) {
   static const struct {
-    GcimNpyType type;
+    GcimElemType type;
     const char *descr;
-  } types[] = {{GCIM_NPY_I32, "'<i4'"}, {GCIM_NPY_I8, "'|i1'"},  {GCIM_NPY_U8, "'|u1'"},
-               {GCIM_NPY_BOOL, "'|b1'"}, {GCIM_NPY_F16, "'<f2'"}, {GCIM_NPY_F64, "'<f8'"},
-               {GCIM_NPY_I16, "'<i2'"},  {GCIM_NPY_U16, "'<u2'"}, {GCIM_NPY_U32, "'<u4'"},
-               {GCIM_NPY_U64, "'<u8'"}};
+  } types[] = {{GCIM_ELEM_I32, "'<i4'"}, {GCIM_ELEM_I8, "'|i1'"},  {GCIM_ELEM_U8, "'|u1'"},
+               {GCIM_ELEM_BOOL, "'|b1'"}, {GCIM_ELEM_F16, "'<f2'"}, {GCIM_ELEM_F64, "'<f8'"},
+               {GCIM_ELEM_I16, "'<i2'"},  {GCIM_ELEM_U16, "'<u2'"}, {GCIM_ELEM_U32, "'<u4'"},
+               {GCIM_ELEM_U64, "'<u8'"}};
   unsigned char bytes[16] = {1, 0, 1, 1, 0, 1, 0, 1, 0x80, 0x7F, 0xFF, 1, 0, 0, 1, 0};
   for (size_t t = 0; t < sizeof types / sizeof types[0]; ++t) {
-    int64_t size = gcimNpyTypeSize(types[t].type);
+    int64_t size = (int64_t)gcimElemTypeSize(types[t].type);
     GcimNpyArray a = {types[t].type, 1, {16 / size}, 16 / size, bytes}, b;
     snprintf(path, sizeof path, "%s/a.npy", tempDir);
     EXPECT_EQ_INT(gcimNpyWrite(path, &a, NULL), GCIM_OK);
@@ -103,12 +103,12 @@ static void test_round_trip_every_type(void) {
     EXPECT_EQ_INT(b.count, 16 / size);
     unsigned char expected[16]; /* bools read back as 0 or 1 */
     for (int i = 0; i < 16; ++i)
-      expected[i] = types[t].type == GCIM_NPY_BOOL ? bytes[i] != 0 : bytes[i];
+      expected[i] = types[t].type == GCIM_ELEM_BOOL ? bytes[i] != 0 : bytes[i];
     EXPECT_TRUE(b.data && memcmp(b.data, expected, 16) == 0);
     gcimNpyArrayFree(&b);
   }
-  EXPECT_TRUE(strcmp(gcimNpyTypeName(GCIM_NPY_BOOL), "bool") == 0);
-  EXPECT_TRUE(gcimNpyTypeIsFloat(GCIM_NPY_F16) && !gcimNpyTypeIsFloat(GCIM_NPY_U8));
+  EXPECT_TRUE(strcmp(gcimElemTypeInfo(GCIM_ELEM_BOOL)->numpyName, "bool") == 0);
+  EXPECT_TRUE(gcimElemTypeIsFloat(GCIM_ELEM_F16) && !gcimElemTypeIsFloat(GCIM_ELEM_U8));
 }
 
 /* A bool file holding 2 reads as true (1); '<b1' and '<u1' mean '|b1' and '|u1'. */
@@ -116,21 +116,21 @@ static void test_bool_and_byte_descrs(void) {
   unsigned char raw[3] = {0, 2, 1};
   GcimNpyArray a;
   EXPECT_EQ_INT(gcimNpyRead(writeRaw(1, "{'descr': '<b1', 'fortran_order': False, 'shape': (3,), }\n", raw, 3), &a, NULL), GCIM_OK);
-  EXPECT_EQ_INT(a.type, GCIM_NPY_BOOL);
+  EXPECT_EQ_INT(a.type, GCIM_ELEM_BOOL);
   EXPECT_EQ_INT(((unsigned char *)a.data)[1], 1);
   gcimNpyArrayFree(&a);
   EXPECT_EQ_INT(gcimNpyRead(writeRaw(1, "{'descr': '<u1', 'fortran_order': False, 'shape': (3,), }\n", raw, 3), &a, NULL), GCIM_OK);
-  EXPECT_EQ_INT(a.type, GCIM_NPY_U8);
+  EXPECT_EQ_INT(a.type, GCIM_ELEM_U8);
   EXPECT_EQ_INT(((unsigned char *)a.data)[1], 2);
   gcimNpyArrayFree(&a);
 }
 
 /* The float16 bits of `value`, through gcimNpyConvert. */
 static uint16_t toHalf(double value) {
-  GcimNpyArray a = {GCIM_NPY_F64, 1, {1}, 1, NULL};
+  GcimNpyArray a = {GCIM_ELEM_F64, 1, {1}, 1, NULL};
   a.data = malloc(sizeof value);
   memcpy(a.data, &value, sizeof value);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_F16, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F16, NULL), GCIM_OK);
   uint16_t bits = *(uint16_t *)a.data;
   gcimNpyArrayFree(&a);
   return bits;
@@ -155,10 +155,10 @@ static void test_float16_conversions(void) {
      round down to 1. */
   EXPECT_EQ_INT(toHalf(1.0 + 1.0 / 2048 + 1.0 / 1099511627776.0), 0x3C01);
   uint16_t halves[5] = {0x3555, 0x0001, 0xFC00, 0x7E00, 0x8000};
-  GcimNpyArray a = {GCIM_NPY_F16, 1, {5}, 5, NULL};
+  GcimNpyArray a = {GCIM_ELEM_F16, 1, {5}, 5, NULL};
   a.data = malloc(sizeof halves);
   memcpy(a.data, halves, sizeof halves);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_F32, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F32, NULL), GCIM_OK);
   const float *f = a.data;
   EXPECT_NEAR(f[0], 0.333251953125, 0);
   EXPECT_NEAR(f[1], 5.9604644775390625e-08, 0);
@@ -170,34 +170,34 @@ static void test_float16_conversions(void) {
 
 static void test_integer_conversions(void) {
   int64_t values[5] = {300, -1, 0, 2147483648LL, -129};
-  GcimNpyArray a = {GCIM_NPY_I64, 1, {5}, 5, NULL};
+  GcimNpyArray a = {GCIM_ELEM_I64, 1, {5}, 5, NULL};
   a.data = malloc(sizeof values);
   memcpy(a.data, values, sizeof values);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I32, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I32, NULL), GCIM_OK);
   EXPECT_EQ_INT(((int32_t *)a.data)[3], INT32_MIN); /* the low 32 bits */
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I8, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I8, NULL), GCIM_OK);
   EXPECT_EQ_INT(((int8_t *)a.data)[0], 44);  /* 300 mod 256 */
   EXPECT_EQ_INT(((int8_t *)a.data)[4], 127); /* -129 wraps */
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_U8, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_U8, NULL), GCIM_OK);
   EXPECT_EQ_INT(((uint8_t *)a.data)[1], 255);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_U32, NULL), GCIM_OK); /* uint8 widens exactly */
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_U32, NULL), GCIM_OK); /* uint8 widens exactly */
   EXPECT_EQ_INT(((uint32_t *)a.data)[1], 255);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I16, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I16, NULL), GCIM_OK);
   EXPECT_EQ_INT(((int16_t *)a.data)[0], 44);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I8, NULL), GCIM_OK);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_U64, NULL), GCIM_OK); /* -1 wraps */
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I8, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_U64, NULL), GCIM_OK); /* -1 wraps */
   EXPECT_TRUE(((uint64_t *)a.data)[1] == UINT64_MAX);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_F64, NULL), GCIM_OK); /* as unsigned */
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F64, NULL), GCIM_OK); /* as unsigned */
   EXPECT_NEAR(((double *)a.data)[1], 18446744073709551616.0, 0);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_BOOL, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_BOOL, NULL), GCIM_OK);
   EXPECT_EQ_INT(((uint8_t *)a.data)[1], 1);
   EXPECT_EQ_INT(((uint8_t *)a.data)[2], 0);
   gcimNpyArrayFree(&a);
   double d[4] = {-2.7, NAN, 1e30, -1e30};
-  a = (GcimNpyArray){GCIM_NPY_F64, 1, {4}, 4, NULL};
+  a = (GcimNpyArray){GCIM_ELEM_F64, 1, {4}, 4, NULL};
   a.data = malloc(sizeof d);
   memcpy(a.data, d, sizeof d);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I64, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I64, NULL), GCIM_OK);
   const int64_t *i = a.data;
   EXPECT_TRUE(i[0] == -2 && i[1] == 0 && i[2] == INT64_MAX && i[3] == INT64_MIN);
   gcimNpyArrayFree(&a);
@@ -205,17 +205,17 @@ static void test_integer_conversions(void) {
      once: 2^54 + 2^30 + 1 is above the midpoint, through a double it would be the tie. */
   d[0] = 300.5;
   d[1] = -1e10;
-  a = (GcimNpyArray){GCIM_NPY_F64, 1, {4}, 4, NULL};
+  a = (GcimNpyArray){GCIM_ELEM_F64, 1, {4}, 4, NULL};
   a.data = malloc(sizeof d);
   memcpy(a.data, d, sizeof d);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_I8, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I8, NULL), GCIM_OK);
   EXPECT_TRUE(((int8_t *)a.data)[0] == 127 && ((int8_t *)a.data)[1] == -128);
   gcimNpyArrayFree(&a);
   int64_t wide = ((int64_t)1 << 54) + ((int64_t)1 << 30) + 1;
-  a = (GcimNpyArray){GCIM_NPY_I64, 1, {1}, 1, NULL};
+  a = (GcimNpyArray){GCIM_ELEM_I64, 1, {1}, 1, NULL};
   a.data = malloc(sizeof wide);
   memcpy(a.data, &wide, sizeof wide);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_NPY_F32, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F32, NULL), GCIM_OK);
   EXPECT_TRUE(((float *)a.data)[0] == 18014400656965632.0f); /* 2^54 + 2^31 */
   gcimNpyArrayFree(&a);
 }
@@ -237,6 +237,19 @@ static void test_rejections(void) {
   fputs("hello world, not numpy", t);
   fclose(t);
   expectRejected(path, "not a .npy file");
+}
+
+/* .npy has no bfloat16: writing one fails and leaves no file behind. */
+static void test_bfloat16_not_written(void) {
+  uint16_t one = 0x3f80;
+  GcimNpyArray a = {GCIM_ELEM_BF16, 1, {1}, 1, &one};
+  char *message = NULL;
+  snprintf(path, sizeof path, "%s/a.npy", tempDir);
+  remove(path);
+  EXPECT_TRUE(gcimNpyWrite(path, &a, &message) != GCIM_OK);
+  EXPECT_STR_CONTAINS(message, "no bfloat16 type");
+  EXPECT_TRUE(access(path, F_OK) != 0);
+  free(message);
 }
 
 static void setUp(void) {
@@ -262,6 +275,7 @@ GCIM_TEST_LIST{
     GCIM_TEST(test_float16_conversions),
     GCIM_TEST(test_integer_conversions),
     GCIM_TEST(test_rejections),
+    GCIM_TEST(test_bfloat16_not_written),
     GCIM_TEST(tearDown),
 };
 GCIM_TEST_MAIN

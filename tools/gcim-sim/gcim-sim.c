@@ -225,12 +225,12 @@ static int readTensor(const char *path, const char *what, GcimNpyArray *a) {
     free(message);
     return 0;
   }
-  if (a->type == GCIM_NPY_I64) {
+  if (a->type == GCIM_ELEM_I64) {
     fprintf(stderr, "gcim-sim: %s '%s' must be float32 or float64, not int64\n", what, path);
     gcimNpyArrayFree(a);
     return 0;
   }
-  if (gcimNpyConvert(a, GCIM_NPY_F32, NULL) != GCIM_OK) {
+  if (gcimNpyConvert(a, GCIM_ELEM_F32, NULL) != GCIM_OK) {
     fprintf(stderr, "gcim-sim: out of memory\n");
     gcimNpyArrayFree(a);
     return 0;

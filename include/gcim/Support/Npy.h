@@ -8,6 +8,7 @@
 #ifndef GCIM_SUPPORT_NPY_H
 #define GCIM_SUPPORT_NPY_H
 
+#include "gcim/Runtime/ElemType.h"
 #include "gcim/Support/Status.h"
 
 #include <stdint.h>
@@ -16,29 +17,12 @@
 extern "C" {
 #endif
 
-/// Element types of a .npy array. BOOL is one byte holding 0 or 1; F16 is IEEE binary16
-/// stored in a uint16_t.
-typedef enum GcimNpyType {
-  GCIM_NPY_F32 = 0,
-  GCIM_NPY_F64,
-  GCIM_NPY_I64,
-  GCIM_NPY_I32,
-  GCIM_NPY_I8,
-  GCIM_NPY_U8,
-  GCIM_NPY_BOOL,
-  GCIM_NPY_F16,
-  GCIM_NPY_I16,
-  GCIM_NPY_U16,
-  GCIM_NPY_U32,
-  GCIM_NPY_U64
-} GcimNpyType;
-
 enum { GCIM_NPY_MAX_RANK = 8 };
 
-/// An array in memory: `count` elements of `type`, row-major, in `data` (malloc'ed; owned
+/// An array in memory: `count` elements of `type` (any but GCIM_ELEM_BF16 in a file), row-major, in `data` (malloc'ed; owned
 /// by whoever holds the struct and freed with gcimNpyArrayFree).
 typedef struct GcimNpyArray {
-  GcimNpyType type;
+  GcimElemType type;
   int32_t rank;
   int64_t shape[GCIM_NPY_MAX_RANK];
   int64_t count;
@@ -51,7 +35,7 @@ GcimStatus gcimNpyRead(const char *path, GcimNpyArray *out, char **errMsg);
 
 /// Writes *array to `path` ("-" = stdout) as a version 1 file (its header is short), with
 /// the data 64-byte aligned, through a temporary file renamed into place. The array is
-/// only borrowed.
+/// only borrowed. A bfloat16 array is an error (.npy has no such type).
 GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errMsg);
 
 /// Converts *array in place to `type` with the runtime's Cast (gcimKernelCast): to a float
@@ -59,16 +43,7 @@ GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errM
 /// truncates toward zero and saturates to the type's range (NaN gives 0); integer to
 /// integer keeps the low bits (two's complement); to bool is value != 0. Fails only when
 /// out of memory.
-GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimNpyType type, char **errMsg);
-
-/// Size in bytes of one element of `type`.
-int64_t gcimNpyTypeSize(GcimNpyType type);
-
-/// The numpy name of `type` ("float32", "int8", "bool", ...); never NULL.
-const char *gcimNpyTypeName(GcimNpyType type);
-
-/// Whether `type` is float32, float64 or float16.
-int gcimNpyTypeIsFloat(GcimNpyType type);
+GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimElemType type, char **errMsg);
 
 /// Frees array->data and zeroes *array. Accepts NULL and an already freed array.
 void gcimNpyArrayFree(GcimNpyArray *array);

@@ -3,6 +3,7 @@
 #define GCIM_LIB_IMPORT_ONNX_IMPORTER_H
 
 #include "gcim/Import/Onnx.h"
+#include "gcim/Runtime/ElemType.h"
 #include "mlir-c/IR.h"
 #include "onnx.pb-c.h"
 
@@ -10,11 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ONNX TensorProto.DataType values used by name. */
+/* ONNX TensorProto.DataType values used by name: DT_FLOAT, DT_BFLOAT16, ... for each element
+ * type of GCIM_ELEM_TYPES, and DT_STRING. */
 enum {
-  DT_FLOAT = 1, DT_UINT8 = 2, DT_INT8 = 3, DT_UINT16 = 4, DT_INT16 = 5, DT_INT32 = 6,
-  DT_INT64 = 7, DT_STRING = 8, DT_BOOL = 9, DT_FLOAT16 = 10, DT_DOUBLE = 11,
-  DT_UINT32 = 12, DT_UINT64 = 13, DT_BFLOAT16 = 16
+#define ONNX_DATA_TYPE(name, cType, size, numpy, descr, onnx, ...)                       \
+  DT_##onnx = ONNX__TENSOR_PROTO__DATA_TYPE__##onnx,
+  GCIM_ELEM_TYPES(ONNX_DATA_TYPE)
+#undef ONNX_DATA_TYPE
+  DT_STRING = ONNX__TENSOR_PROTO__DATA_TYPE__STRING
 };
 
 /* Element count above which values are not folded (nor kept as known constants). */

@@ -9,52 +9,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The element type of ONNX data type `t`; false for the types gcim does not handle. */
+static bool elemTypeFromOnnx(int32_t t, GcimElemType *type) {
+  switch (t) {
+#define FROM_ONNX(name, cType, size, numpy, descr, onnx, ...)                            \
+  case DT_##onnx:                                                                        \
+    *type = GCIM_ELEM_##name;                                                            \
+    return true;
+    GCIM_ELEM_TYPES(FROM_ONNX)
+#undef FROM_ONNX
+  default:
+    return false;
+  }
+}
+
 bool isFloatType(int32_t t) {
-  return t == DT_FLOAT || t == DT_DOUBLE || t == DT_FLOAT16 || t == DT_BFLOAT16;
+  GcimElemType type;
+  return elemTypeFromOnnx(t, &type) && gcimElemTypeIsFloat(type);
 }
 
 size_t elemTypeSize(int32_t t) {
-  switch (t) {
-  case DT_BOOL: case DT_INT8: case DT_UINT8: return 1;
-  case DT_INT16: case DT_UINT16: case DT_FLOAT16: case DT_BFLOAT16: return 2;
-  case DT_INT32: case DT_UINT32: case DT_FLOAT: return 4;
-  case DT_INT64: case DT_UINT64: case DT_DOUBLE: return 8;
-  default: return 0;
-  }
+  GcimElemType type;
+  return elemTypeFromOnnx(t, &type) ? gcimElemTypeSize(type) : 0;
 }
 
 const char *elemTypeName(int32_t t) {
-  switch (t) {
-  case DT_FLOAT: return "f32";
-  case DT_DOUBLE: return "f64";
-  case DT_FLOAT16: return "f16";
-  case DT_BFLOAT16: return "bf16";
-  case DT_BOOL: return "i1";
-  case DT_INT8: return "i8";
-  case DT_UINT8: return "ui8";
-  case DT_INT16: return "i16";
-  case DT_UINT16: return "ui16";
-  case DT_INT32: return "i32";
-  case DT_UINT32: return "ui32";
-  case DT_INT64: return "i64";
-  case DT_UINT64: return "ui64";
-  default: return "?";
-  }
+  GcimElemType type;
+  return elemTypeFromOnnx(t, &type) ? gcimElemTypeInfo(type)->mlirName : "?";
 }
 
 MlirType elemTypeToMlir(MlirContext ctx, int32_t t) {
-  switch (t) {
-  case DT_FLOAT: return mlirF32TypeGet(ctx);
-  case DT_DOUBLE: return mlirF64TypeGet(ctx);
-  case DT_FLOAT16: return mlirF16TypeGet(ctx);
-  case DT_BFLOAT16: return mlirBF16TypeGet(ctx);
-  case DT_BOOL: return mlirIntegerTypeGet(ctx, 1);
-  case DT_INT8: case DT_INT16: case DT_INT32: case DT_INT64:
-    return mlirIntegerTypeGet(ctx, (unsigned)elemTypeSize(t) * 8);
-  case DT_UINT8: case DT_UINT16: case DT_UINT32: case DT_UINT64:
-    return mlirIntegerTypeUnsignedGet(ctx, (unsigned)elemTypeSize(t) * 8);
-  default: return (MlirType){NULL};
-  }
+  GcimElemType type;
+  if (!elemTypeFromOnnx(t, &type))
+    return (MlirType){NULL};
+  const char *spelling = gcimElemTypeInfo(type)->mlirName;
+  return mlirTypeParseGet(ctx, mlirStringRefCreateFromCString(spelling));
 }
 
 int64_t typeNumElements(const TypeInfo *type) {

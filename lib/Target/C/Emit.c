@@ -87,17 +87,17 @@ static bool constantBytes(EmitState *state, MlirAttribute attr, ValueInfo *info,
   *owned = NULL;
   if (mlirAttributeIsADenseElements(attr)) {
     bool splat = mlirDenseElementsAttrIsSplat(attr);
-    size_t elemSize = emitElemSize(info->elem);
-    if (info->elem != ELEM_BOOL && !splat) {
+    size_t elemSize = gcimElemTypeSize(info->elem);
+    if (info->elem != GCIM_ELEM_BOOL && !splat) {
       *data = mlirDenseElementsAttrGetRawData(attr);
       return true;
     }
     *owned = malloc(info->bytes ? info->bytes : 1);
     if (!*owned)
       return false;
-    const void *one = info->elem == ELEM_BOOL ? NULL : mlirDenseElementsAttrGetRawData(attr);
+    const void *one = info->elem == GCIM_ELEM_BOOL ? NULL : mlirDenseElementsAttrGetRawData(attr);
     for (int64_t i = 0; i < info->count; ++i) {
-      if (info->elem == ELEM_BOOL)
+      if (info->elem == GCIM_ELEM_BOOL)
         (*owned)[i] = mlirDenseElementsAttrGetBoolValue(attr, splat ? 0 : (intptr_t)i);
       else
         memcpy(*owned + (size_t)i * elemSize, one, elemSize);
@@ -121,7 +121,7 @@ bool emitConstant(EmitState *state, MlirOperation op) {
       mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
   /* gcim.linear's weight is stored packed, for the kernel that reads it (and only packed:
    * gcim-lower-runtime makes it only when no other op uses the weight). */
-  bool packed = info->rank == 2 && info->elem == ELEM_F32 && emitIsLinearWeight(result);
+  bool packed = info->rank == 2 && info->elem == GCIM_ELEM_F32 && emitIsLinearWeight(result);
   info->stored = true;
   info->packed = packed;
   for (size_t i = 0; i < state->storedCount; ++i) /* attributes are uniqued: same data */

@@ -2,6 +2,7 @@
 #ifndef GCIM_LIB_TARGET_C_EMITTER_H
 #define GCIM_LIB_TARGET_C_EMITTER_H
 
+#include "gcim/Runtime/ElemType.h"
 #include "gcim/Target/C.h"
 
 #include "mlir-c/IR.h"
@@ -19,15 +20,10 @@ typedef enum ValueStorage {
   STORAGE_ARENA   /* an op result: an offset into the state's arena */
 } ValueStorage;
 
-/// Element types the generated code handles, with their C spelling.
-typedef enum ElemKind { ELEM_F32, ELEM_F64, ELEM_I64, ELEM_I32, ELEM_I8, ELEM_U8,
-                        ELEM_BOOL, ELEM_F16, ELEM_BF16, ELEM_I16, ELEM_U16,
-                        ELEM_U32, ELEM_U64 } ElemKind;
-
 typedef struct ValueInfo {
   MlirValue value;
   ValueStorage storage;
-  ElemKind elem;
+  GcimElemType elem;
   int rank;
   int64_t dims[EMIT_MAX_RANK];
   int64_t count;  /* elements */
@@ -118,9 +114,8 @@ typedef struct EmitState {
 ValueInfo *emitLookup(EmitState *state, MlirValue value);
 ValueInfo *emitAddValue(EmitState *state, MlirValue value, ValueStorage storage);
 bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueInfo *info);
-const char *emitElemCType(ElemKind elem);
-size_t emitElemSize(ElemKind elem);
-const char *emitElemEnum(ElemKind elem);
+const char *emitElemCType(GcimElemType elem);
+const char *emitElemEnum(GcimElemType elem);
 /* The name of a value's shape table, or "NULL" for rank 0. */
 const char *emitDims(EmitState *state, ValueInfo *info, char buffer[32]);
 

@@ -14,14 +14,6 @@ void emitGeneratedMain(EmitState *state, FILE *out);
 void emitIoTables(EmitState *state, FILE *out);
 void emitHardwareOverrides(EmitState *state, FILE *out);
 
-static const char *dtypeName(ElemKind elem) {
-  static const char *const names[] = {"float32", "float64", "int64",  "int32",
-                                      "int8",    "uint8",   "bool",   "float16",
-                                      "bfloat16", "int16",  "uint16", "uint32",
-                                      "uint64"};
-  return names[elem];
-}
-
 /* Writes the ONNX name of input or output `index` as an escaped C string literal. */
 static void writeIoName(const EmittedFunction *fn, FILE *out, bool isInput, size_t index) {
   MlirAttribute all = mlirOperationGetAttributeByName(
@@ -59,8 +51,8 @@ static void writeInfo(EmitState *state, FILE *out, const EmittedFunction *fn, bo
   char dims[32];
   fputs("  {", out);
   writeIoName(fn, out, isInput, index);
-  fprintf(out, ", \"%s\", %d, %s, %lld, %zu},\n", dtypeName(info->elem), info->rank,
-          emitDims(state, info, dims), (long long)info->count, emitElemSize(info->elem));
+  fprintf(out, ", \"%s\", %d, %s, %lld, %zu},\n", gcimElemTypeInfo(info->elem)->numpyName, info->rank,
+          emitDims(state, info, dims), (long long)info->count, gcimElemTypeSize(info->elem));
 }
 
 /* The tables list the graph's inputs (outputs), then the step function's. */

@@ -94,8 +94,8 @@ bool emitReadAttention(EmitState *state, MlirOperation op, AttentionValues *valu
                         ? emitLookup(state, mlirOperationGetOperand(op, 3))
                         : NULL;
   values->y = emitResult(state, op, 0);
-  if (values->q->elem != ELEM_F32 || values->k->elem != ELEM_F32 ||
-      values->v->elem != ELEM_F32)
+  if (values->q->elem != GCIM_ELEM_F32 || values->k->elem != GCIM_ELEM_F32 ||
+      values->v->elem != GCIM_ELEM_F32)
     return emitUnsupported(state, op, "only float32 is supported");
   MlirStringRef kind = {"softmax", 7};
   gcimOpGetStringAttr(op, "kind", &kind);

@@ -28,7 +28,7 @@ bool emitTranspose(EmitState *state, MlirOperation op) {
   }
   fputs("  gcimKernelTranspose(", state->body);
   emitTensorArgs(state, x);
-  fprintf(state->body, ", %s, %s, %zu);\n", permName, y->name, emitElemSize(y->elem));
+  fprintf(state->body, ", %s, %s, %zu);\n", permName, y->name, gcimElemTypeSize(y->elem));
   return true;
 }
 
@@ -50,7 +50,7 @@ bool emitConcat(EmitState *state, MlirOperation op) {
     fprintf(state->body, "%s%s", i ? ", " : "", emitOperand(state, op, i)->name);
   fprintf(state->body, "};\n    gcimKernelConcat(inputs, %s, %d, %s, %d, %lld, %s, %zu);\n  }\n",
           sizesName, (int)count, emitDims(state, y, dims), y->rank, (long long)axis, y->name,
-          emitElemSize(y->elem));
+          gcimElemTypeSize(y->elem));
   return true;
 }
 
@@ -74,7 +74,7 @@ bool emitSplit(EmitState *state, MlirOperation op) {
   fputs("};\n    gcimKernelSplit(", state->body);
   emitTensorArgs(state, x);
   fprintf(state->body, ", %lld, %s, %d, outputs, %zu);\n  }\n", (long long)axis, sizesName,
-          (int)count, emitElemSize(x->elem));
+          (int)count, gcimElemTypeSize(x->elem));
   return true;
 }
 
@@ -95,7 +95,7 @@ bool emitSlice(EmitState *state, MlirOperation op) {
       intTable(state, y, parts[i], values, n, names[i]);
     } else {
       ValueInfo *part = emitOperand(state, op, i + 1);
-      if (part->elem != ELEM_I64 || part->count > EMIT_MAX_RANK)
+      if (part->elem != GCIM_ELEM_I64 || part->count > EMIT_MAX_RANK)
         return emitUnsupported(state, op, "its starts, ends, axes and steps must be "
                                           "constants or int64 inputs");
       snprintf(names[i], sizeof names[i], "%s", part->name);
@@ -115,20 +115,20 @@ bool emitSlice(EmitState *state, MlirOperation op) {
   fputs("  gcimKernelSlice(", state->body);
   emitTensorArgs(state, x);
   fprintf(state->body, ", %s, %s, %s, %s, %d, %s, %zu);\n", names[0], names[1], names[2],
-          names[3], (int)count, y->name, emitElemSize(y->elem));
+          names[3], (int)count, y->name, gcimElemTypeSize(y->elem));
   return true;
 }
 
 bool emitGather(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *indices = emitOperand(state, op, 1);
   ValueInfo *y = emitResult(state, op, 0);
-  if (indices->elem != ELEM_I64 && indices->elem != ELEM_I32)
+  if (indices->elem != GCIM_ELEM_I64 && indices->elem != GCIM_ELEM_I32)
     return emitUnsupported(state, op, "indices must be int64 or int32");
   int64_t axis;
   emitAttrInt(op, "axis", 0, &axis);
   const char *indexName = indices->name;
   char converted[48];
-  if (indices->elem == ELEM_I32) { /* widen int32 indices into the result's scratch */
+  if (indices->elem == GCIM_ELEM_I32) { /* widen int32 indices into the result's scratch */
     snprintf(converted, sizeof converted, "%s_idx", y->name);
     fprintf(state->body, "  int64_t %s[%lld];\n  gcimKernelCast(%s, GCIM_ELEM_I32, %s, "
                          "GCIM_ELEM_I64, %lld);\n",
@@ -142,7 +142,7 @@ bool emitGather(EmitState *state, MlirOperation op) {
   fprintf(state->body, ", %lld, %s, %lld, %s, %zu) != 0)\n"
                        "    return fail(s, \"index out of range in Gather\");\n",
           (long long)axis, indexName, (long long)indices->count, y->name,
-          emitElemSize(y->elem));
+          gcimElemTypeSize(y->elem));
   return true;
 }
 
@@ -150,7 +150,7 @@ bool emitExpand(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
   ValueInfo *tensors[] = {x, y};
   char size[24];
-  snprintf(size, sizeof size, "%zu", emitElemSize(y->elem));
+  snprintf(size, sizeof size, "%zu", gcimElemTypeSize(y->elem));
   emitKernelCall(state, "gcimKernelExpand", NULL, tensors, 2, size);
   return true;
 }
@@ -160,7 +160,7 @@ bool emitWhere(EmitState *state, MlirOperation op) {
   ValueInfo *b = emitOperand(state, op, 2), *y = emitResult(state, op, 0);
   ValueInfo *tensors[] = {c, a, b, y};
   char size[24];
-  snprintf(size, sizeof size, "%zu", emitElemSize(y->elem));
+  snprintf(size, sizeof size, "%zu", gcimElemTypeSize(y->elem));
   emitKernelCall(state, "gcimKernelWhere", NULL, tensors, 4, size);
   return true;
 }
@@ -174,7 +174,7 @@ bool emitTrilu(EmitState *state, MlirOperation op) {
                          ? emitLookup(state, mlirOperationGetOperand(op, 1))
                          : NULL;
   if (kValue && gcimValueI64Constant(kValue->value, &k, 1) < 0) {
-    if (kValue->elem != ELEM_I64 || kValue->count != 1)
+    if (kValue->elem != GCIM_ELEM_I64 || kValue->count != 1)
       return emitUnsupported(state, op, "its k must be an int64 scalar");
     snprintf(kText, sizeof kText, "%s[0]", emitRef(state, kValue)); /* a runtime k */
   } else {
@@ -183,17 +183,17 @@ bool emitTrilu(EmitState *state, MlirOperation op) {
   fputs("  gcimKernelTrilu(", state->body);
   emitTensorArgs(state, x);
   fprintf(state->body, ", %s, %d, %s, %zu);\n", kText, upper ? 1 : 0, y->name,
-          emitElemSize(y->elem));
+          gcimElemTypeSize(y->elem));
   return true;
 }
 
 bool emitRange(EmitState *state, MlirOperation op) {
   ValueInfo *start = emitOperand(state, op, 0), *delta = emitOperand(state, op, 2);
   ValueInfo *y = emitResult(state, op, 0);
-  if (y->elem != ELEM_F32 && y->elem != ELEM_I64)
+  if (y->elem != GCIM_ELEM_F32 && y->elem != GCIM_ELEM_I64)
     return emitUnsupported(state, op, "only float32 and int64 are supported");
   fprintf(state->body, "  gcimKernelRange%s(%s[0], %s[0], %s, %lld);\n",
-          y->elem == ELEM_F32 ? "F32" : "I64", start->name, delta->name, y->name,
+          y->elem == GCIM_ELEM_F32 ? "F32" : "I64", start->name, delta->name, y->name,
           (long long)y->count);
   return true;
 }
@@ -205,16 +205,16 @@ bool emitConstantOfShape(EmitState *state, MlirOperation op) {
   fprintf(state->body, "  {\n    const %s fill = ", emitElemCType(y->elem));
   if (mlirAttributeIsNull(value) || !mlirAttributeIsADenseElements(value))
     fputs("0", state->body);
-  else if (y->elem == ELEM_F32)
+  else if (y->elem == GCIM_ELEM_F32)
     emitFloatLiteral(state->body, mlirDenseElementsAttrGetFloatValue(value, 0));
-  else if (y->elem == ELEM_I64)
+  else if (y->elem == GCIM_ELEM_I64)
     fprintf(state->body, "%lld", (long long)mlirDenseElementsAttrGetInt64Value(value, 0));
-  else if (y->elem == ELEM_BOOL)
+  else if (y->elem == GCIM_ELEM_BOOL)
     fprintf(state->body, "%d", mlirDenseElementsAttrGetBoolValue(value, 0) ? 1 : 0);
   else
     return emitUnsupported(state, op, "only float32, int64 and bool values are supported");
   fprintf(state->body, ";\n    gcimKernelFill(&fill, %s, %lld, %zu);\n  }\n", y->name,
-          (long long)y->count, emitElemSize(y->elem));
+          (long long)y->count, gcimElemTypeSize(y->elem));
   return true;
 }
 

@@ -43,11 +43,11 @@ static bool binaryCall(EmitState *state, MlirOperation op, const char *opEnum, V
                        ValueInfo *b, ValueInfo *y) {
   const char *kernel;
   bool pow = strcmp(opEnum, "GCIM_BINARY_POW") == 0;
-  if (a->elem == ELEM_F32 && b->elem == ELEM_F32)
+  if (a->elem == GCIM_ELEM_F32 && b->elem == GCIM_ELEM_F32)
     kernel = "gcimKernelBinaryF32";
-  else if (a->elem == ELEM_I64 && b->elem == ELEM_I64 && !pow)
+  else if (a->elem == GCIM_ELEM_I64 && b->elem == GCIM_ELEM_I64 && !pow)
     kernel = "gcimKernelBinaryI64";
-  else if ((a->elem == b->elem || pow) && a->elem == y->elem && a->elem != ELEM_BOOL)
+  else if ((a->elem == b->elem || pow) && a->elem == y->elem && a->elem != GCIM_ELEM_BOOL)
     return binaryAnyCall(state, opEnum, a, b, y);
   else
     return emitUnsupported(state, op, "operand types differ or are bool");
@@ -70,7 +70,7 @@ bool emitVariadic(EmitState *state, MlirOperation op) {
   if (count == 2)
     return binaryCall(state, op, opEnum, emitOperand(state, op, 0), emitOperand(state, op, 1),
                       y);
-  if (y->elem != ELEM_F32)
+  if (y->elem != GCIM_ELEM_F32)
     return emitUnsupported(state, op, "only float32 is supported with other than 2 inputs");
   for (intptr_t i = 0; i < count; ++i)
     emitOperand(state, op, i);
@@ -102,7 +102,7 @@ static const NamedEnum unaryOps[] = {
 
 bool emitUnary(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
-  if (x->elem != ELEM_F32)
+  if (x->elem != GCIM_ELEM_F32)
     return emitUnsupported(state, op, "only float32 is supported");
   const char *opEnum = LOOKUP(op, unaryOps);
   if (!opEnum) { /* Gelu: exact or tanh approximation */
@@ -129,7 +129,7 @@ static bool dropoutIsIdentity(EmitState *state, MlirOperation op) {
     return true;
   if (flag && constantRatio)
     return emitUnsupported(state, op, "training mode (a random mask) is not supported");
-  if (training->elem != ELEM_BOOL || (!constantRatio && ratio->elem != ELEM_F32))
+  if (training->elem != GCIM_ELEM_BOOL || (!constantRatio && ratio->elem != GCIM_ELEM_F32))
     return emitUnsupported(state, op, "a runtime training mode needs a bool flag and a "
                                       "float32 ratio");
   state->usesFail = true;
@@ -152,7 +152,7 @@ bool emitCopy(EmitState *state, MlirOperation op) {
             y->name, x->name); /* (void): the view may have no other use */
   else
     fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
-            (long long)y->count, emitElemSize(y->elem));
+            (long long)y->count, gcimElemTypeSize(y->elem));
   if (mlirOperationGetNumResults(op) > 1) {
     ValueInfo *mask = emitResult(state, op, 1);
     fprintf(state->body, "  memset(%s, 1, %lld);\n", mask->name, (long long)mask->count);
@@ -197,7 +197,7 @@ bool emitClip(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitGroupOperand(state, op, 0, 0);
   ValueInfo *lo = boundOperand(state, op, 1), *hi = boundOperand(state, op, 2);
   ValueInfo *y = emitResult(state, op, 0);
-  if (x->elem != ELEM_F32) { /* the generic kernel takes bounds by pointer */
+  if (x->elem != GCIM_ELEM_F32) { /* the generic kernel takes bounds by pointer */
     fprintf(state->body, "  gcimKernelClipAny(%s, %s, %s, %s, %s, %lld);\n",
             emitElemEnum(x->elem), x->name, lo ? emitRef(state, lo) : "NULL",
             hi ? emitRef(state, hi) : "NULL", y->name, (long long)y->count);
@@ -218,15 +218,15 @@ static const NamedEnum compareOps[] = {{"onnx.equal", "GCIM_COMPARE_EQUAL"},
 bool emitCompare(EmitState *state, MlirOperation op) {
   ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
   ValueInfo *y = emitResult(state, op, 0);
-  const char *kernel = a->elem == ELEM_F32   ? "gcimKernelCompareF32"
-                       : a->elem == ELEM_I64 ? "gcimKernelCompareI64"
+  const char *kernel = a->elem == GCIM_ELEM_F32   ? "gcimKernelCompareF32"
+                       : a->elem == GCIM_ELEM_I64 ? "gcimKernelCompareI64"
                                              : "gcimKernelCompareAny";
   if (a->elem != b->elem)
     return emitUnsupported(state, op, "the operands' types differ");
   char leading[64];
   snprintf(leading, sizeof leading, "%s%s%s", LOOKUP(op, compareOps),
-           a->elem != ELEM_F32 && a->elem != ELEM_I64 ? ", " : "",
-           a->elem != ELEM_F32 && a->elem != ELEM_I64 ? emitElemEnum(a->elem) : "");
+           a->elem != GCIM_ELEM_F32 && a->elem != GCIM_ELEM_I64 ? ", " : "",
+           a->elem != GCIM_ELEM_F32 && a->elem != GCIM_ELEM_I64 ? emitElemEnum(a->elem) : "");
   ValueInfo *tensors[] = {a, b, y};
   emitKernelCall(state, kernel, leading, tensors, 3, NULL);
   return true;

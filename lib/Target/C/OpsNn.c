@@ -4,7 +4,7 @@
 #include "gcim/Support/IRHelpers.h"
 
 static bool requireF32(EmitState *state, MlirOperation op, ValueInfo *info) {
-  return info->elem == ELEM_F32 || emitUnsupported(state, op, "only float32 is supported");
+  return info->elem == GCIM_ELEM_F32 || emitUnsupported(state, op, "only float32 is supported");
 }
 
 bool emitIsLinearWeight(MlirValue value) {
@@ -41,7 +41,7 @@ bool emitLinear(EmitState *state, MlirOperation op) {
   int64_t k = w->dims[0], n = w->dims[1];
   if (!requireF32(state, op, x) || !requireF32(state, op, y) || x->rank < 1 ||
       x->dims[x->rank - 1] != k || y->count != x->count / k * n ||
-      (bias && (bias->elem != ELEM_F32 || bias->count != n)))
+      (bias && (bias->elem != GCIM_ELEM_F32 || bias->count != n)))
     return emitUnsupported(state, op, "its operand shapes do not match (..., k) . (k, n) + (n)");
   fprintf(state->body,
           "  gcimParallelMatMulPackedF32(s->pool, %s, %s, %s, %s, %lld, %lld, %lld);\n",
@@ -123,20 +123,20 @@ bool emitReduce(EmitState *state, MlirOperation op) {
   if (mlirOperationGetNumOperands(op) > 1 &&
       (count = gcimValueI64Constant(mlirOperationGetOperand(op, 1), axes, EMIT_MAX_RANK)) < 0) {
     runtimeAxes = emitLookup(state, mlirOperationGetOperand(op, 1));
-    if (runtimeAxes->elem != ELEM_I64 || runtimeAxes->count > EMIT_MAX_RANK)
+    if (runtimeAxes->elem != GCIM_ELEM_I64 || runtimeAxes->count > EMIT_MAX_RANK)
       return emitUnsupported(state, op, "its axes must be a constant or an int64 input");
     count = runtimeAxes->count;
   }
   if (count == 0 && noop) {
     fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
-            (long long)y->count, emitElemSize(y->elem));
+            (long long)y->count, gcimElemTypeSize(y->elem));
     return true;
   }
   const char *opEnum = gcimOpIsA(op, "onnx.reduce_mean")  ? "GCIM_REDUCE_MEAN"
                        : gcimOpIsA(op, "onnx.reduce_sum") ? "GCIM_REDUCE_SUM"
                                                           : "GCIM_REDUCE_MAX";
-  const char *kernel = x->elem == ELEM_F32   ? "gcimKernelReduceF32"
-                       : x->elem == ELEM_I64 ? "gcimKernelReduceI64"
+  const char *kernel = x->elem == GCIM_ELEM_F32   ? "gcimKernelReduceF32"
+                       : x->elem == GCIM_ELEM_I64 ? "gcimKernelReduceI64"
                                              : NULL;
   if (!kernel)
     return emitUnsupported(state, op, "only float32 and int64 are supported");

@@ -70,28 +70,28 @@ ValueInfo *emitAddValue(EmitState *state, MlirValue value, ValueStorage storage)
   return info;
 }
 
-static bool elemKindOf(MlirType type, ElemKind *kind) {
+static bool elemKindOf(MlirType type, GcimElemType *kind) {
   if (mlirTypeIsAF32(type))
-    *kind = ELEM_F32;
+    *kind = GCIM_ELEM_F32;
   else if (mlirTypeIsAF64(type))
-    *kind = ELEM_F64;
+    *kind = GCIM_ELEM_F64;
   else if (mlirTypeIsAF16(type))
-    *kind = ELEM_F16;
+    *kind = GCIM_ELEM_F16;
   else if (mlirTypeIsABF16(type))
-    *kind = ELEM_BF16;
+    *kind = GCIM_ELEM_BF16;
   else if (mlirTypeIsAInteger(type)) {
     unsigned width = mlirIntegerTypeGetWidth(type);
     bool isUnsigned = mlirIntegerTypeIsUnsigned(type);
     if (width == 1)
-      *kind = ELEM_BOOL;
+      *kind = GCIM_ELEM_BOOL;
     else if (width == 64)
-      *kind = isUnsigned ? ELEM_U64 : ELEM_I64;
+      *kind = isUnsigned ? GCIM_ELEM_U64 : GCIM_ELEM_I64;
     else if (width == 32)
-      *kind = isUnsigned ? ELEM_U32 : ELEM_I32;
+      *kind = isUnsigned ? GCIM_ELEM_U32 : GCIM_ELEM_I32;
     else if (width == 16)
-      *kind = isUnsigned ? ELEM_U16 : ELEM_I16;
+      *kind = isUnsigned ? GCIM_ELEM_U16 : GCIM_ELEM_I16;
     else if (width == 8)
-      *kind = isUnsigned ? ELEM_U8 : ELEM_I8;
+      *kind = isUnsigned ? GCIM_ELEM_U8 : GCIM_ELEM_I8;
     else
       return false;
   } else {
@@ -120,30 +120,13 @@ bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueIn
     info->dims[i] = mlirShapedTypeGetDimSize(type, i);
     info->count *= info->dims[i];
   }
-  info->bytes = (uint64_t)info->count * emitElemSize(info->elem);
+  info->bytes = (uint64_t)info->count * gcimElemTypeSize(info->elem);
   return true;
 }
 
-const char *emitElemCType(ElemKind elem) {
-  static const char *const names[] = {"float",    "double",  "int64_t",  "int32_t",
-                                      "int8_t",   "uint8_t", "uint8_t",  "uint16_t",
-                                      "uint16_t", "int16_t", "uint16_t", "uint32_t",
-                                      "uint64_t"};
-  return names[elem];
-}
+const char *emitElemCType(GcimElemType elem) { return gcimElemTypeInfo(elem)->cType; }
 
-size_t emitElemSize(ElemKind elem) {
-  static const size_t sizes[] = {4, 8, 8, 4, 1, 1, 1, 2, 2, 2, 2, 4, 8};
-  return sizes[elem];
-}
-
-const char *emitElemEnum(ElemKind elem) {
-  static const char *const names[] = {
-      "GCIM_ELEM_F32", "GCIM_ELEM_F64", "GCIM_ELEM_I64",  "GCIM_ELEM_I32", "GCIM_ELEM_I8",
-      "GCIM_ELEM_U8",  "GCIM_ELEM_BOOL", "GCIM_ELEM_F16", "GCIM_ELEM_BF16", "GCIM_ELEM_I16",
-      "GCIM_ELEM_U16", "GCIM_ELEM_U32", "GCIM_ELEM_U64"};
-  return names[elem];
-}
+const char *emitElemEnum(GcimElemType elem) { return gcimElemTypeInfo(elem)->enumName; }
 
 const char *emitDims(EmitState *state, ValueInfo *info, char buffer[32]) {
   (void)state;
