@@ -28,13 +28,13 @@ int gcimKernelsAxis(int64_t axis, int rank) {
 void gcimKernelsBcastInit(GcimBcast *it, int count, const int64_t *const *dims,
                           const int *ranks, const int64_t *outDims, int outRank) {
   assert(count >= 1 && count <= GCIM_BCAST_MAX_OPERANDS);
-  assert(outRank >= 0 && outRank <= GCIM_KERNEL_MAX_RANK);
+  assert(outRank >= 0 && outRank <= GCIM_MAX_RANK);
   memset(it, 0, sizeof *it);
   it->count = count;
   it->total = gcimKernelNumElements(outDims, outRank);
   // Contiguous strides of each operand on the output's axes (0 where it broadcasts),
   // walking from the innermost axis; the operands' shapes are right-aligned.
-  int64_t full[GCIM_BCAST_MAX_OPERANDS][GCIM_KERNEL_MAX_RANK];
+  int64_t full[GCIM_BCAST_MAX_OPERANDS][GCIM_MAX_RANK];
   for (int op = 0; op < count; ++op) {
     assert(ranks[op] >= 0 && ranks[op] <= outRank);
     int64_t stride = 1;

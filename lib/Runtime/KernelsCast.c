@@ -12,6 +12,8 @@
 
 #include "gcim/Runtime/Kernels/Data.h"
 
+#include "gcim/Runtime/Bf16.h"
+
 #include <assert.h>
 #include <math.h>
 #include <string.h>
@@ -57,22 +59,6 @@ static uint16_t doubleToHalf(double value) {
   return (uint16_t)(sign | (half >= 0x7C00 ? 0x7C00 : half));
 }
 
-static float bf16ToFloat(uint16_t h) {
-  uint32_t bits = (uint32_t)h << 16;
-  float f;
-  memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-static uint16_t floatToBf16(float f) {
-  uint32_t bits;
-  memcpy(&bits, &f, sizeof bits);
-  if (f != f)
-    return (uint16_t)((bits >> 16) | 0x40);
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  return (uint16_t)(bits >> 16);
-}
-
 // Element i of x as a double (int64 values beyond 2^53 round; the integer path avoids it).
 static double load(const void *x, GcimElemType type, int64_t i) {
   switch (type) {
@@ -95,7 +81,7 @@ static double load(const void *x, GcimElemType type, int64_t i) {
   case GCIM_ELEM_F16:
     return halfToFloat(((const uint16_t *)x)[i]);
   case GCIM_ELEM_BF16:
-    return bf16ToFloat(((const uint16_t *)x)[i]);
+    return gcimBf16ToFloat(((const uint16_t *)x)[i]);
   case GCIM_ELEM_U16:
     return ((const uint16_t *)x)[i];
   case GCIM_ELEM_U32:
@@ -150,7 +136,7 @@ static void store(void *y, GcimElemType type, int64_t i, double v) {
     ((uint16_t *)y)[i] = doubleToHalf(v);
     return;
   case GCIM_ELEM_BF16:
-    ((uint16_t *)y)[i] = floatToBf16((float)v);
+    ((uint16_t *)y)[i] = gcimBf16FromFloat((float)v);
     return;
   case GCIM_ELEM_U16:
     ((uint16_t *)y)[i] = (uint16_t)toInteger(v, 0, UINT16_MAX);

@@ -31,13 +31,13 @@ void gcimKernelFill(const void *value, void *y, int64_t count, size_t elemSize) 
 
 void gcimKernelTranspose(const void *x, const int64_t *dims, int rank, const int64_t *perm,
                          void *y, size_t elemSize) {
-  assert(rank >= 0 && rank <= GCIM_KERNEL_MAX_RANK);
+  assert(rank >= 0 && rank <= GCIM_MAX_RANK);
   int64_t total = gcimKernelNumElements(dims, rank);
   if (total == 0)
     return;
   // y's axes with the matching strides of x, then the shared broadcast iterator with
   // one operand walks x in y's order (it also merges axes that stay contiguous).
-  int64_t xStrides[GCIM_KERNEL_MAX_RANK], yDims[GCIM_KERNEL_MAX_RANK];
+  int64_t xStrides[GCIM_MAX_RANK], yDims[GCIM_MAX_RANK];
   int64_t stride = 1;
   for (int d = rank - 1; d >= 0; --d) {
     xStrides[d] = stride;
@@ -69,7 +69,7 @@ void gcimKernelTranspose(const void *x, const int64_t *dims, int rank, const int
   const Byte *in = x;
   Byte *out = y;
   int64_t inner = it.dims[r - 1], innerStride = it.strides[0][r - 1];
-  int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0, 0, 0};
+  int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {0, 0, 0};
   for (int64_t o = 0; o < total; o += inner) {
     if (innerStride == 1)
       memcpy(out + (size_t)o * elemSize, in + (size_t)off[0] * elemSize,
@@ -176,14 +176,14 @@ static void sliceAll(const int64_t *dims, int rank, const int64_t *starts,
 void gcimKernelSliceShape(const int64_t *dims, int rank, const int64_t *starts,
                           const int64_t *ends, const int64_t *axes, const int64_t *steps,
                           int count, int64_t *outDims) {
-  int64_t first[GCIM_KERNEL_MAX_RANK], step[GCIM_KERNEL_MAX_RANK];
+  int64_t first[GCIM_MAX_RANK], step[GCIM_MAX_RANK];
   sliceAll(dims, rank, starts, ends, axes, steps, count, first, step, outDims);
 }
 
 int gcimKernelSliceCheck(const int64_t *dims, int rank, const int64_t *starts,
                          const int64_t *ends, const int64_t *axes, const int64_t *steps,
                          int count, const int64_t *yDims) {
-  int seen[GCIM_KERNEL_MAX_RANK] = {0};
+  int seen[GCIM_MAX_RANK] = {0};
   if (count > rank)
     return -1;
   for (int i = 0; i < count; ++i) {
@@ -193,8 +193,8 @@ int gcimKernelSliceCheck(const int64_t *dims, int rank, const int64_t *starts,
       return -1;
     seen[axis] = 1;
   }
-  int64_t first[GCIM_KERNEL_MAX_RANK], step[GCIM_KERNEL_MAX_RANK];
-  int64_t extent[GCIM_KERNEL_MAX_RANK];
+  int64_t first[GCIM_MAX_RANK], step[GCIM_MAX_RANK];
+  int64_t extent[GCIM_MAX_RANK];
   sliceAll(dims, rank, starts, ends, axes, steps, count, first, step, extent);
   for (int d = 0; d < rank; ++d)
     if (extent[d] != yDims[d])
@@ -205,9 +205,9 @@ int gcimKernelSliceCheck(const int64_t *dims, int rank, const int64_t *starts,
 void gcimKernelSlice(const void *x, const int64_t *dims, int rank, const int64_t *starts,
                      const int64_t *ends, const int64_t *axes, const int64_t *steps,
                      int count, void *y, size_t elemSize) {
-  assert(rank >= 1 && rank <= GCIM_KERNEL_MAX_RANK);
-  int64_t first[GCIM_KERNEL_MAX_RANK], step[GCIM_KERNEL_MAX_RANK];
-  int64_t extent[GCIM_KERNEL_MAX_RANK];
+  assert(rank >= 1 && rank <= GCIM_MAX_RANK);
+  int64_t first[GCIM_MAX_RANK], step[GCIM_MAX_RANK];
+  int64_t extent[GCIM_MAX_RANK];
   sliceAll(dims, rank, starts, ends, axes, steps, count, first, step, extent);
   int64_t total = gcimKernelNumElements(extent, rank);
   if (total == 0)
@@ -228,7 +228,7 @@ void gcimKernelSlice(const void *x, const int64_t *dims, int rank, const int64_t
   const Byte *in = x;
   Byte *out = y;
   int64_t inner = extent[rank - 1], innerStride = it.strides[0][rank - 1];
-  int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {base, 0, 0};
+  int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {base, 0, 0};
   for (int64_t o = 0; o < total; o += inner) {
     if (innerStride == 1)
       memcpy(out + (size_t)o * elemSize, in + (size_t)off[0] * elemSize,
@@ -277,7 +277,7 @@ void gcimKernelExpand(const void *x, const int64_t *xDims, int xRank, void *y,
   const Byte *in = x;
   Byte *out = y;
   int64_t inner = it.dims[it.rank - 1], innerStride = it.strides[0][it.rank - 1];
-  int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0, 0, 0};
+  int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {0, 0, 0};
   for (int64_t o = 0; o < it.total; o += inner) {
     if (innerStride == 1)
       memcpy(out + (size_t)o * elemSize, in + (size_t)off[0] * elemSize,
@@ -304,7 +304,7 @@ void gcimKernelWhere(const uint8_t *cond, const int64_t *condDims, int condRank,
   int64_t inner = it.dims[it.rank - 1];
   int64_t sc = it.strides[0][it.rank - 1], sa = it.strides[1][it.rank - 1];
   int64_t sb = it.strides[2][it.rank - 1];
-  int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0, 0, 0};
+  int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {0, 0, 0};
   for (int64_t o = 0; o < it.total; o += inner) {
     for (int64_t i = 0; i < inner; ++i) {
       const Byte *src = cond[off[0] + i * sc] ? pa + (size_t)(off[1] + i * sa) * elemSize

@@ -31,7 +31,7 @@
       break;                                                                           \
     int64_t inner = it.dims[it.rank - 1];                                              \
     int64_t sa = it.strides[0][it.rank - 1], sb = it.strides[1][it.rank - 1];          \
-    int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0, 0, 0};                       \
+    int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {0, 0, 0};                       \
     for (int64_t o0 = 0; o0 < it.total; o0 += inner) {                                \
       ROW(o0, inner, off[0], off[1], sa, sb, __VA_ARGS__);                             \
       gcimKernelsBcastNext(&it, idx, off);                                             \

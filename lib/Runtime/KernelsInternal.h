@@ -19,8 +19,8 @@ typedef struct GcimBcast {
   int rank;   /* coalesced axes, >= 1 */
   int count;  /* operands */
   int64_t total; /* output elements */
-  int64_t dims[GCIM_KERNEL_MAX_RANK];
-  int64_t strides[GCIM_BCAST_MAX_OPERANDS][GCIM_KERNEL_MAX_RANK];
+  int64_t dims[GCIM_MAX_RANK];
+  int64_t strides[GCIM_BCAST_MAX_OPERANDS][GCIM_MAX_RANK];
 } GcimBcast;
 
 /// Fills *it for operands i < count of shapes `(dims[i], ranks[i])`, each broadcastable to

@@ -596,7 +596,7 @@ void gcimKernelMatMulF32(const float *a, const int64_t *aDims, int aRank, const 
   GcimBcast it;
   gcimKernelsBcastInit(&it, 2, batchDims, batchRanks, yDims, yBatchRank);
   int64_t inner = it.dims[it.rank - 1];
-  int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0, 0, 0};
+  int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {0, 0, 0};
   for (int64_t batch = 0; batch < it.total; batch += inner) {
     for (int64_t t = 0; t < inner; ++t) {
       const float *at = a + (off[0] + t * it.strides[0][it.rank - 1]) * m * k;

@@ -20,16 +20,16 @@
 // The merged shape of x: dims, whether each axis is reduced, and the output strides.
 typedef struct Plan {
   int rank;
-  int64_t dims[GCIM_KERNEL_MAX_RANK];
-  int reduced[GCIM_KERNEL_MAX_RANK];
-  int64_t yStrides[GCIM_KERNEL_MAX_RANK];
+  int64_t dims[GCIM_MAX_RANK];
+  int reduced[GCIM_MAX_RANK];
+  int64_t yStrides[GCIM_MAX_RANK];
   int64_t total, outputs, group; /* x elements, y elements, elements per output */
 } Plan;
 
 static void makePlan(Plan *plan, const int64_t *dims, int rank, const int64_t *axes,
                      int axisCount) {
-  assert(rank >= 0 && rank <= GCIM_KERNEL_MAX_RANK);
-  int flags[GCIM_KERNEL_MAX_RANK] = {0};
+  assert(rank >= 0 && rank <= GCIM_MAX_RANK);
+  int flags[GCIM_MAX_RANK] = {0};
   for (int i = 0; i < axisCount; ++i)
     flags[gcimKernelsAxis(axes[i], rank)] = 1;
   memset(plan, 0, sizeof *plan);
@@ -92,7 +92,7 @@ static void planNext(const Plan *plan, int64_t *idx, int64_t *yOff) {
       break;                                                                           \
     int64_t inner = plan.dims[plan.rank - 1];                                          \
     int innerReduced = plan.reduced[plan.rank - 1];                                    \
-    int64_t idx[GCIM_KERNEL_MAX_RANK] = {0}, yOff = 0;                                 \
+    int64_t idx[GCIM_MAX_RANK] = {0}, yOff = 0;                                 \
     for (int64_t at = 0; at < plan.total; at += inner) {                               \
       const T *xr = x + at;                                                            \
       if (innerReduced) {                                                              \
@@ -165,7 +165,7 @@ void gcimKernelReduceI64(GcimReduceOp op, const int64_t *x, const int64_t *dims,
 
 int gcimKernelReduceCheck(const int64_t *dims, int rank, const int64_t *axes, int axisCount,
                           int keepdims, const int64_t *yDims, int yRank) {
-  int flags[GCIM_KERNEL_MAX_RANK] = {0};
+  int flags[GCIM_MAX_RANK] = {0};
   for (int i = 0; i < axisCount; ++i) {
     int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
     if (axis < 0 || axis >= rank || flags[axis])

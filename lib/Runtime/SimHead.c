@@ -20,6 +20,8 @@
 
 #include "gcim/Runtime/Sim.h"
 
+#include "gcim/Runtime/Bf16.h"
+
 #include "SimKernel.h"
 
 #include <float.h>
@@ -76,13 +78,7 @@ static float roundHalfEven(float x) {
 static float quantize(float x, float step) { return step * roundHalfEven(x / step); }
 
 /* Round to bfloat16, nearest even. */
-static float bf16(float x) {
-  uint32_t bits;
-  memcpy(&bits, &x, sizeof bits);
-  bits = (bits + 0x7FFFu + ((bits >> 16) & 1u)) & 0xFFFF0000u;
-  memcpy(&x, &bits, sizeof x);
-  return x;
-}
+static float bf16(float x) { return gcimBf16ToFloat(gcimBf16FromFloat(x)); }
 
 /* P1 = delta^age (float32 pow), P2 = P1 * P1, P3 = P2 * P1; optionally each in bfloat16. */
 static void decayPowers(float delta, int64_t age, int roundBf16, float out[3]) {

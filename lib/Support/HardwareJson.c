@@ -1,6 +1,7 @@
 /* HardwareJson.c: loading and saving GcimHardware as JSON, driven by one table of fields. */
 #include "gcim/Support/HardwareJson.h"
 
+#include "gcim/Support/InputFile.h"
 #include "gcim/Support/Json.h"
 #include "gcim/Support/OutputFile.h"
 
@@ -185,24 +186,13 @@ GcimStatus gcimHardwareParseJson(const char *text, size_t length, GcimHardware *
 
 GcimStatus gcimHardwareLoadJson(const char *path, GcimHardware *hw, char **errMsg) {
   gcimHardwareInitDefault(hw);
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read '%s': %s", path, strerror(errno));
-  size_t size = 0, capacity = 4096;
-  char *text = malloc(capacity);
-  while (text && (size += fread(text + size, 1, capacity - size, f)) == capacity) {
-    char *bigger = realloc(text, capacity *= 2);
-    if (!bigger)
-      free(text);
-    text = bigger;
-  }
-  int failed = ferror(f);
-  fclose(f);
-  if (!text)
-    return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
+  char *text;
+  size_t size;
+  GcimStatus status = gcimInputFileRead(path, &text, &size, errMsg);
+  if (status != GCIM_OK)
+    return status;
   char *message = NULL;
-  GcimStatus status = failed ? gcimFail(&message, GCIM_ERROR_IO, "read error")
-                             : gcimHardwareParseJson(text, size, hw, &message);
+  status = gcimHardwareParseJson(text, size, hw, &message);
   free(text);
   if (status != GCIM_OK)
     gcimFail(errMsg, status, "'%s': %s", path, message ? message : "invalid");

@@ -1,6 +1,8 @@
 /* Json.c: a small recursive-descent JSON reader and a pretty-printing writer. */
 #include "gcim/Support/Json.h"
 
+#include "gcim/Support/InputFile.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -257,30 +259,13 @@ GcimStatus gcimJsonParse(const char *text, size_t length, GcimJsonValue **out,
 
 GcimStatus gcimJsonParseFile(const char *path, GcimJsonValue **out, char **errMsg) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read '%s': %s", path, strerror(errno));
-  size_t size = 0, capacity = 4096;
-  char *text = malloc(capacity);
-  while (text) {
-    size += fread(text + size, 1, capacity - size, f);
-    if (size < capacity)
-      break;
-    char *bigger = realloc(text, capacity *= 2);
-    if (!bigger)
-      free(text);
-    text = bigger;
-  }
-  int failed = ferror(f);
-  fclose(f);
-  if (!text)
-    return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
-  if (failed) {
-    free(text);
-    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read '%s'", path);
-  }
+  char *text;
+  size_t size;
+  GcimStatus status = gcimInputFileRead(path, &text, &size, errMsg);
+  if (status != GCIM_OK)
+    return status;
   char *message = NULL;
-  GcimStatus status = gcimJsonParse(text, size, out, &message);
+  status = gcimJsonParse(text, size, out, &message);
   free(text);
   if (status != GCIM_OK) {
     status = gcimFail(errMsg, status, "'%s': %s", path, message ? message : "invalid JSON");

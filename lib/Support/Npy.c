@@ -78,9 +78,9 @@ static GcimStatus parseHeader(const char *path, const char *header, GcimNpyArray
   out->rank = 0;
   out->count = 1;
   while (*p != ')') {
-    if (out->rank == GCIM_NPY_MAX_RANK)
+    if (out->rank == GCIM_MAX_RANK)
       return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': rank above %d is not supported",
-                      path, GCIM_NPY_MAX_RANK);
+                      path, GCIM_MAX_RANK);
     char *after;
     errno = 0;
     long long dim = strtoll(p, &after, 10);

@@ -6,14 +6,14 @@
 #ifndef GCIM_LIB_TRANSFORMS_PASSUTILS_H
 #define GCIM_LIB_TRANSFORMS_PASSUTILS_H
 
+#include "gcim/Runtime/ElemType.h"
+
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 #include "mlir-c/IR.h"
 
 #include <stdbool.h>
 #include <stdint.h>
-
-enum { GCIM_MAX_RANK = 8 };
 
 /// The op defining `value`, or a null op for a block argument.
 MlirOperation gcimValueDefOp(MlirValue value);

@@ -1,7 +1,7 @@
 /* EmitCTest.c: the C emitter's checks of its input, IR that gcim-compile never produces
  * (its pipeline always runs gcim-lower-runtime first), so lit cannot reach them. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
-#include "GcimTest.h"
+#include "GcimTestDir.h"
 
 #include "gcim/Context.h"
 #include "gcim/Target/C.h"
@@ -33,10 +33,10 @@ static bool emit(const char *ir, char message[512], bool *leftBehind) {
   mlirContextAttachDiagnosticHandler(ctx, recordMessage, message, NULL);
   MlirModule module = mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(ir));
   EXPECT_TRUE(!mlirModuleIsNull(module));
-  char dir[] = "/tmp/gcim-emitc-XXXXXX";
-  EXPECT_TRUE(mkdtemp(dir) != NULL);
-  char out[sizeof dir + 8];
-  snprintf(out, sizeof out, "%s/out", dir);
+  GcimTestDir dir;
+  gcimTestDirCreate(&dir, "emitc");
+  char out[sizeof dir.path + 8];
+  snprintf(out, sizeof out, "%s/out", dir.path);
   GcimHardware hw;
   gcimHardwareInitDefault(&hw);
   GcimCEmitOptions options = {.outputDir = out, .prefix = "m", .sourceName = "test",
@@ -44,9 +44,7 @@ static bool emit(const char *ir, char message[512], bool *leftBehind) {
   bool ok = !mlirModuleIsNull(module) &&
             mlirLogicalResultIsSuccess(gcimEmitC(module, &options));
   *leftBehind = access(out, F_OK) == 0;
-  char command[sizeof dir + 16];
-  snprintf(command, sizeof command, "rm -rf %s", dir);
-  EXPECT_EQ_INT(system(command), 0);
+  gcimTestDirRemove(&dir);
   if (!mlirModuleIsNull(module))
     mlirModuleDestroy(module);
   mlirContextDestroy(ctx);

@@ -1,6 +1,6 @@
 /* HardwareJsonTest.c: the JSON reader and writer and the hardware description file. */
 #define _POSIX_C_SOURCE 200809L
-#include "GcimTest.h"
+#include "GcimTestDir.h"
 
 #include "gcim/Support/HardwareJson.h"
 #include "gcim/Support/Json.h"
@@ -98,9 +98,10 @@ static void test_hardware_rejections(void) {
 }
 
 static void test_hardware_files(void) {
-  char dir[] = "/tmp/gcim-hwjson-XXXXXX", path[64];
-  EXPECT_TRUE(mkdtemp(dir) != NULL);
-  snprintf(path, sizeof path, "%s/hw.json", dir);
+  GcimTestDir dir;
+  char path[96];
+  gcimTestDirCreate(&dir, "hwjson");
+  snprintf(path, sizeof path, "%s/hw.json", dir.path);
   GcimHardware hw, back;
   gcimHardwareInitDefault(&hw);
   hw.bf16Decay = 1;
@@ -108,13 +109,11 @@ static void test_hardware_files(void) {
   EXPECT_EQ_INT(gcimHardwareLoadJson(path, &back, NULL), GCIM_OK);
   EXPECT_EQ_INT(back.bf16Decay, 1);
   char *message = NULL;
-  snprintf(path, sizeof path, "%s/none.json", dir);
+  snprintf(path, sizeof path, "%s/none.json", dir.path);
   EXPECT_EQ_INT(gcimHardwareLoadJson(path, &back, &message), GCIM_ERROR_IO);
   EXPECT_STR_CONTAINS(message, "none.json");
   free(message);
-  snprintf(path, sizeof path, "%s/hw.json", dir);
-  EXPECT_EQ_INT(remove(path), 0);
-  EXPECT_EQ_INT(rmdir(dir), 0);
+  gcimTestDirRemove(&dir);
 }
 
 GCIM_TEST_LIST{

@@ -2,6 +2,7 @@
  * arithmetic done here. */
 #include "GcimTest.h"
 
+#include "gcim/Runtime/Bf16.h"
 #include "gcim/Runtime/Kernels.h"
 
 #include <stdint.h>
@@ -368,8 +369,25 @@ static void test_elem_type_list(void) {
   }
 }
 
+static float floatFromBits(uint32_t bits) {
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+/* gcimBf16FromFloat rounds ties to even and keeps NaN a NaN (a carry would make it inf). */
+static void test_bf16_rounding(void) {
+  EXPECT_EQ_INT(gcimBf16FromFloat(floatFromBits(0x3f808000u)), 0x3f80); /* tie, even below */
+  EXPECT_EQ_INT(gcimBf16FromFloat(floatFromBits(0x3f818000u)), 0x3f82); /* tie, even above */
+  EXPECT_EQ_INT(gcimBf16FromFloat(floatFromBits(0x3f808001u)), 0x3f81);
+  float nan = gcimBf16ToFloat(gcimBf16FromFloat(floatFromBits(0x7fffffffu)));
+  EXPECT_TRUE(nan != nan);
+  EXPECT_EQ_INT(gcimBf16ToFloat(0x3f80) == 1.0f, 1);
+}
+
 GCIM_TEST_LIST{
     GCIM_TEST(test_elem_type_list),
+    GCIM_TEST(test_bf16_rounding),
     GCIM_TEST(test_transpose),
     GCIM_TEST(test_concat_and_split),
     GCIM_TEST(test_slice),

@@ -1,6 +1,6 @@
 /* NpyTest.c: .npy reading and writing (versions 1 and 2, the rejected kinds). */
 #define _POSIX_C_SOURCE 200809L
-#include "GcimTest.h"
+#include "GcimTestDir.h"
 
 #include "gcim/Support/Npy.h"
 
@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char tempDir[64];
+static GcimTestDir tempDir;
 static char path[128];
 
 /* Writes a .npy file with the given version, header dict and data bytes. */
 static const char *writeRaw(int version, const char *dict, const void *data, size_t bytes) {
-  snprintf(path, sizeof path, "%s/raw.npy", tempDir);
+  snprintf(path, sizeof path, "%s/raw.npy", tempDir.path);
   FILE *f = fopen(path, "wb");
   size_t n = strlen(dict);
   fwrite("\x93NUMPY", 1, 6, f);
@@ -45,7 +45,7 @@ static void expectRejected(const char *file, const char *reason) {
 static void test_round_trip_float32(void) {
   float values[6] = {1, -2, 3.5f, 0, 1e-3f, 7};
   GcimNpyArray a = {GCIM_ELEM_F32, 2, {2, 3}, 6, values}, b;
-  snprintf(path, sizeof path, "%s/a.npy", tempDir);
+  snprintf(path, sizeof path, "%s/a.npy", tempDir.path);
   EXPECT_EQ_INT(gcimNpyWrite(path, &a, NULL), GCIM_OK);
   EXPECT_EQ_INT(gcimNpyRead(path, &b, NULL), GCIM_OK);
   EXPECT_EQ_INT(b.type, GCIM_ELEM_F32);
@@ -90,7 +90,7 @@ static void test_round_trip_every_type(void) {
   for (size_t t = 0; t < sizeof types / sizeof types[0]; ++t) {
     int64_t size = (int64_t)gcimElemTypeSize(types[t].type);
     GcimNpyArray a = {types[t].type, 1, {16 / size}, 16 / size, bytes}, b;
-    snprintf(path, sizeof path, "%s/a.npy", tempDir);
+    snprintf(path, sizeof path, "%s/a.npy", tempDir.path);
     EXPECT_EQ_INT(gcimNpyWrite(path, &a, NULL), GCIM_OK);
     FILE *f = fopen(path, "rb");
     char header[128] = {0};
@@ -230,9 +230,9 @@ static void test_rejections(void) {
   expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }\n", f, 16), "trailing bytes");
   expectRejected(writeRaw(3, "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }\n", f, 16), "version 3");
   expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (x,), }\n", f, 16), "malformed shape");
-  snprintf(path, sizeof path, "%s/missing.npy", tempDir);
+  snprintf(path, sizeof path, "%s/missing.npy", tempDir.path);
   expectRejected(path, "cannot read");
-  snprintf(path, sizeof path, "%s/text.npy", tempDir);
+  snprintf(path, sizeof path, "%s/text.npy", tempDir.path);
   FILE *t = fopen(path, "w");
   fputs("hello world, not numpy", t);
   fclose(t);
@@ -244,7 +244,7 @@ static void test_bfloat16_not_written(void) {
   uint16_t one = 0x3f80;
   GcimNpyArray a = {GCIM_ELEM_BF16, 1, {1}, 1, &one};
   char *message = NULL;
-  snprintf(path, sizeof path, "%s/a.npy", tempDir);
+  snprintf(path, sizeof path, "%s/a.npy", tempDir.path);
   remove(path);
   EXPECT_TRUE(gcimNpyWrite(path, &a, &message) != GCIM_OK);
   EXPECT_STR_CONTAINS(message, "no bfloat16 type");
@@ -253,18 +253,10 @@ static void test_bfloat16_not_written(void) {
 }
 
 static void setUp(void) {
-  strcpy(tempDir, "/tmp/gcim-npy-XXXXXX");
-  EXPECT_TRUE(mkdtemp(tempDir) != NULL);
+  gcimTestDirCreate(&tempDir, "npy");
 }
 
-static void tearDown(void) {
-  const char *names[] = {"raw.npy", "a.npy", "text.npy"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) {
-    snprintf(path, sizeof path, "%s/%s", tempDir, names[i]);
-    remove(path);
-  }
-  EXPECT_EQ_INT(rmdir(tempDir), 0);
-}
+static void tearDown(void) { gcimTestDirRemove(&tempDir); }
 
 GCIM_TEST_LIST{
     GCIM_TEST(setUp),

@@ -1,6 +1,6 @@
 /* SupportTest.c: unit tests of the MLIR-free support code (status, output files). */
 #define _POSIX_C_SOURCE 200809L
-#include "GcimTest.h"
+#include "GcimTestDir.h"
 
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Support/Status.h"
@@ -9,12 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char tempDir[64];
-
-static void makeTempDir(void) {
-  strcpy(tempDir, "/tmp/gcim-support-XXXXXX");
-  EXPECT_TRUE(mkdtemp(tempDir) != NULL);
-}
+static GcimTestDir tempDir;
 
 static int countEntries(const char *dir) {
   DIR *d = opendir(dir);
@@ -36,9 +31,9 @@ static void test_fail_formats_message(void) {
 }
 
 static void test_output_commit_renames(void) {
-  makeTempDir();
+  gcimTestDirCreate(&tempDir, "support");
   char path[128];
-  snprintf(path, sizeof path, "%s/out.txt", tempDir);
+  snprintf(path, sizeof path, "%s/out.txt", tempDir.path);
   GcimOutputFile *file = NULL;
   EXPECT_EQ_INT(gcimOutputFileCreate(path, &file, NULL), GCIM_OK);
   fputs("hello", gcimOutputFileGetStream(file));
@@ -50,21 +45,20 @@ static void test_output_commit_renames(void) {
   EXPECT_STR_CONTAINS(text, "hello");
   if (in)
     fclose(in);
-  EXPECT_EQ_INT(countEntries(tempDir), 1);
-  remove(path);
-  rmdir(tempDir);
+  EXPECT_EQ_INT(countEntries(tempDir.path), 1);
+  gcimTestDirRemove(&tempDir);
 }
 
 static void test_output_destroy_leaves_nothing(void) {
-  makeTempDir();
+  gcimTestDirCreate(&tempDir, "support");
   char path[128];
-  snprintf(path, sizeof path, "%s/out.txt", tempDir);
+  snprintf(path, sizeof path, "%s/out.txt", tempDir.path);
   GcimOutputFile *file = NULL;
   EXPECT_EQ_INT(gcimOutputFileCreate(path, &file, NULL), GCIM_OK);
   fputs("half", gcimOutputFileGetStream(file));
   gcimOutputFileDestroy(file);
-  EXPECT_EQ_INT(countEntries(tempDir), 0);
-  rmdir(tempDir);
+  EXPECT_EQ_INT(countEntries(tempDir.path), 0);
+  gcimTestDirRemove(&tempDir);
   gcimOutputFileDestroy(NULL);
 }
 

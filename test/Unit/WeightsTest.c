@@ -1,7 +1,7 @@
 /* WeightsTest.c: the weights file: checksum, mapping a good file, refusing damaged ones.
  * Built twice: mapped (mmap) and, with GCIM_WEIGHTS_NO_MMAP, read into a buffer. */
 #define _POSIX_C_SOURCE 200809L
-#include "GcimTest.h"
+#include "GcimTestDir.h"
 
 #include "gcim/Runtime/Weights.h"
 
@@ -11,7 +11,7 @@
 
 enum { DATA_BYTES = 300 };
 
-static char tempDir[64];
+static GcimTestDir tempDir;
 static char path[128];
 static unsigned char data[DATA_BYTES];
 static uint64_t checksum; /* the model's: of data as setUp fills it */
@@ -19,7 +19,7 @@ static uint64_t checksum; /* the model's: of data as setUp fills it */
 /* Writes `name` in tempDir: `header`, then `dataBytes` bytes of `data`; returns its path. */
 static const char *writeFile(const char *name, const unsigned char *header, size_t headerBytes,
                              size_t dataBytes) {
-  snprintf(path, sizeof path, "%s/%s", tempDir, name);
+  snprintf(path, sizeof path, "%s/%s", tempDir.path, name);
   FILE *f = fopen(path, "wb");
   EXPECT_TRUE(f != NULL);
   if (!f)
@@ -118,27 +118,19 @@ static void test_refuse_trailing_data(void) {
 }
 
 static void test_refuse_missing_file_and_folder(void) {
-  snprintf(path, sizeof path, "%s/missing.weights", tempDir);
+  snprintf(path, sizeof path, "%s/missing.weights", tempDir.path);
   expectRefused(path, "cannot open weights file");
-  expectRefused(tempDir, "weights file");
+  expectRefused(tempDir.path, "weights file");
 }
 
 static void setUp(void) {
-  strcpy(tempDir, "/tmp/gcim-weights-XXXXXX");
-  EXPECT_TRUE(mkdtemp(tempDir) != NULL);
+  gcimTestDirCreate(&tempDir, "weights");
   for (int i = 0; i < DATA_BYTES; ++i)
     data[i] = (unsigned char)(i * 7 + 3);
   checksum = gcimWeightsChecksum(data, DATA_BYTES);
 }
 
-static void tearDown(void) {
-  const char *names[] = {"good.weights", "empty.weights", "bad.weights"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) {
-    snprintf(path, sizeof path, "%s/%s", tempDir, names[i]);
-    remove(path);
-  }
-  EXPECT_EQ_INT(rmdir(tempDir), 0);
-}
+static void tearDown(void) { gcimTestDirRemove(&tempDir); }
 
 GCIM_TEST_LIST{
     GCIM_TEST(setUp),

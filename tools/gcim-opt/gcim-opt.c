@@ -1,6 +1,7 @@
 /* gcim-opt: runs gcim and upstream MLIR passes on a .mlir file, for tests and inspection. */
 #include "gcim/Context.h"
 #include "gcim/Support/Diagnostics.h"
+#include "gcim/Support/InputFile.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Transforms/Passes.h"
 #include "gcim/Version.h"
@@ -158,35 +159,6 @@ static bool buildPipeline(MlirPassManager pm, const Options *options) {
   return true;
 }
 
-/* Reads all of `path` ("-": stdin) into a NUL-terminated buffer. */
-static char *readInput(const char *path, size_t *length) {
-  FILE *file = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  if (!file)
-    return NULL;
-  size_t capacity = 1 << 16, used = 0;
-  char *data = malloc(capacity);
-  while (data) {
-    used += fread(data + used, 1, capacity - used - 1, file);
-    if (used < capacity - 1)
-      break;
-    capacity *= 2;
-    char *grown = realloc(data, capacity);
-    if (!grown)
-      free(data);
-    data = grown;
-  }
-  bool failed = ferror(file);
-  if (file != stdin)
-    fclose(file);
-  if (!data || failed) {
-    free(data);
-    return NULL;
-  }
-  data[used] = '\0';
-  *length = used;
-  return data;
-}
-
 /* True when the chunk's first token opens a module, so it needs no implicit wrapper. */
 static bool startsWithModule(const char *text, size_t length) {
   size_t i = 0;
@@ -316,9 +288,10 @@ int main(int argc, char **argv) {
   MlirContext ctx = {NULL};
   GcimOutputFile *output = NULL;
   size_t length = 0;
-  char *input = readInput(options.inputPath, &length);
-  if (!input) {
-    fprintf(stderr, "gcim-opt: error: cannot read '%s'\n", options.inputPath);
+  char *input = NULL, *readError = NULL;
+  if (gcimInputFileRead(options.inputPath, &input, &length, &readError) != GCIM_OK) {
+    fprintf(stderr, "gcim-opt: error: %s\n", readError);
+    free(readError);
     goto cleanup;
   }
   ctx = gcimContextCreate();

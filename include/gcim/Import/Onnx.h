@@ -2,6 +2,7 @@
 #ifndef GCIM_IMPORT_ONNX_H
 #define GCIM_IMPORT_ONNX_H
 
+#include "gcim/Runtime/ElemType.h"
 #include "gcim/Support/Status.h"
 #include "mlir-c/IR.h"
 
@@ -13,15 +14,12 @@
 extern "C" {
 #endif
 
-/// Largest tensor rank the importer accepts.
-#define GCIM_ONNX_MAX_RANK 16
-
 /// A binding of a graph input's dimensions (`--input-shape NAME=1x16`). Binds every
 /// dimension of the input; each must agree with the static dimensions the model declares.
 typedef struct GcimOnnxInputShape {
   const char *name; /* borrowed, NUL-terminated */
   size_t rank;
-  int64_t dims[GCIM_ONNX_MAX_RANK];
+  int64_t dims[GCIM_MAX_RANK];
 } GcimOnnxInputShape;
 
 /// Options of an import. Zero-initialise, then set what you need.
@@ -39,7 +37,7 @@ typedef struct GcimOnnxImport GcimOnnxImport;
 /// Parses `text` of the form NAME=D1xD2x... (for example `input_ids=1x16`) into *shape;
 /// shape->name points into `text`, which must outlive it. Returns GCIM_ERROR_INVALID and a
 /// message in *errMsg (when errMsg is not NULL; the caller frees it) for bad syntax, a
-/// negative or overflowing dimension, or a rank above GCIM_ONNX_MAX_RANK.
+/// negative or overflowing dimension, or a rank above GCIM_MAX_RANK.
 GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape,
                                    char **errMsg);
 

@@ -1,5 +1,6 @@
-/* gcim/Runtime/ElemType.h: the element types, listed once for the kernels, the .npy files,
- * the ONNX importer and the C emitter. */
+/* gcim/Runtime/ElemType.h: what every layer shares about tensors, defined once for the
+ * kernels, the .npy files, the ONNX importer, the passes and the C emitter: the element
+ * types and the largest rank. */
 #ifndef GCIM_RUNTIME_ELEMTYPE_H
 #define GCIM_RUNTIME_ELEMTYPE_H
 
@@ -8,6 +9,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/// The largest tensor rank anything in gcim accepts (the importer rejects more).
+enum { GCIM_MAX_RANK = 8 };
 
 /// X(NAME, C storage type, bytes, numpy name, .npy descr ("" = none), ONNX
 /// TensorProto.DataType name, MLIR spelling, is a float). BOOL is a byte holding 0 or 1;

@@ -8,7 +8,7 @@
  *
  * Conventions shared by every kernel:
  * - A tensor is dense and row-major, described by `(data, dims, rank)`: `dims` points to
- *   `rank` extents (`rank` in 0..GCIM_KERNEL_MAX_RANK; rank 0 is a scalar, `dims` may then
+ *   `rank` extents (`rank` in 0..GCIM_MAX_RANK; rank 0 is a scalar, `dims` may then
  *   be NULL). Extents may be 0 (an empty tensor: the kernel writes nothing).
  * - Element types: float32 for arithmetic, int64 for indices and shapes, bool as uint8
  *   (0 or 1). Data-movement kernels are type-generic and take `elemSize` in bytes.

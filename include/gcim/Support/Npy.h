@@ -17,14 +17,12 @@
 extern "C" {
 #endif
 
-enum { GCIM_NPY_MAX_RANK = 8 };
-
 /// An array in memory: `count` elements of `type` (any but GCIM_ELEM_BF16 in a file), row-major, in `data` (malloc'ed; owned
 /// by whoever holds the struct and freed with gcimNpyArrayFree).
 typedef struct GcimNpyArray {
   GcimElemType type;
   int32_t rank;
-  int64_t shape[GCIM_NPY_MAX_RANK];
+  int64_t shape[GCIM_MAX_RANK];
   int64_t count;
   void *data;
 } GcimNpyArray;

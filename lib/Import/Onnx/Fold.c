@@ -147,7 +147,7 @@ bool foldElementwise(Importer *im, NodeInfo *node) {
     return false;
   size_t first = op == OP_WHERE ? 1 : 0;
   bool isFloat = isFloatType(node->inputs[first]->type.elemType);
-  int64_t index[GCIM_ONNX_MAX_RANK] = {0};
+  int64_t index[GCIM_MAX_RANK] = {0};
   for (int64_t o = 0; o < out->count; ++o, nextIndex(outType, index)) {
     int64_t ia[8];
     for (size_t i = 0; i < node->inputCount; ++i)
@@ -246,14 +246,14 @@ bool foldConcat(Importer *im, NodeInfo *node) {
 
 bool foldSlice(Importer *im, NodeInfo *node) {
   const ConstData *data = knownConst(im, node->inputs[0]);
-  int64_t start[GCIM_ONNX_MAX_RANK], step[GCIM_ONNX_MAX_RANK], count[GCIM_ONNX_MAX_RANK];
+  int64_t start[GCIM_MAX_RANK], step[GCIM_MAX_RANK], count[GCIM_MAX_RANK];
   if (!data || !sliceParams(im, node, start, step, count))
     return false;
   const TypeInfo *t = &node->inputs[0]->type, *outType = &node->outputTypes[0];
   ConstData *out = newOutput(node, 0);
   if (!out)
     return false;
-  int64_t index[GCIM_ONNX_MAX_RANK] = {0};
+  int64_t index[GCIM_MAX_RANK] = {0};
   for (int64_t o = 0; o < out->count; ++o, nextIndex(outType, index)) {
     int64_t src = 0;
     for (int32_t d = 0; d < t->rank; ++d)
@@ -300,7 +300,7 @@ bool foldExpand(Importer *im, NodeInfo *node) {
   if (!out)
     return false;
   const TypeInfo *outType = &node->outputTypes[0];
-  int64_t index[GCIM_ONNX_MAX_RANK] = {0};
+  int64_t index[GCIM_MAX_RANK] = {0};
   for (int64_t o = 0; o < out->count; ++o, nextIndex(outType, index)) {
     int64_t src = broadcastIndex(&node->inputs[0]->type, outType, index);
     store(out, outType->elemType, o, constGetFloat(data, src), constGetInt(data, src));

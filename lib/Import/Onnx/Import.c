@@ -26,9 +26,9 @@ GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape,
   shape->name = text;
   const char *p = equals + 1;
   while (*p) {
-    if (shape->rank == GCIM_ONNX_MAX_RANK)
+    if (shape->rank == GCIM_MAX_RANK)
       return gcimFail(errMsg, GCIM_ERROR_INVALID, "--input-shape '%s' has rank above %d",
-                      text, GCIM_ONNX_MAX_RANK);
+                      text, GCIM_MAX_RANK);
     if (*p < '0' || *p > '9')
       return gcimFail(errMsg, GCIM_ERROR_INVALID,
                       "--input-shape '%s': dimensions must be non-negative integers", text);

@@ -81,7 +81,7 @@ bool resolveExternalData(MappingList *list, const Onnx__TensorProto *tensor,
 typedef struct TypeInfo {
   int32_t elemType; /* ONNX data type */
   int32_t rank;
-  int64_t dims[GCIM_ONNX_MAX_RANK]; /* -1: dynamic */
+  int64_t dims[GCIM_MAX_RANK]; /* -1: dynamic */
 } TypeInfo;
 
 /* A tensor's value known at import time: integers as int64, floats as double. */

@@ -31,7 +31,7 @@ bool inferTranspose(Importer *im, NodeInfo *node) {
   size_t n;
   const int64_t *perm = attrInts(node, "perm", &n);
   TypeInfo y = *x;
-  bool used[GCIM_ONNX_MAX_RANK] = {0};
+  bool used[GCIM_MAX_RANK] = {0};
   if (perm && n != (size_t)x->rank) {
     importError(im, "'perm' has %zu entries for rank %d", n, (int)x->rank);
     return false;
@@ -55,8 +55,8 @@ bool inferReshape(Importer *im, NodeInfo *node) {
   int64_t allowZero;
   if (!shape || !attrInt(im, node, "allowzero", 0, &allowZero))
     return false;
-  if (in(node, 1)->rank != 1 || shape->count > GCIM_ONNX_MAX_RANK) {
-    importError(im, "shape must be a 1-d tensor of at most %d values", GCIM_ONNX_MAX_RANK);
+  if (in(node, 1)->rank != 1 || shape->count > GCIM_MAX_RANK) {
+    importError(im, "shape must be a 1-d tensor of at most %d values", GCIM_MAX_RANK);
     return false;
   }
   TypeInfo y = {x->elemType, (int32_t)shape->count, {0}};
@@ -124,7 +124,7 @@ bool inferFlatten(Importer *im, NodeInfo *node) {
 
 bool inferSqueeze(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0);
-  bool drop[GCIM_ONNX_MAX_RANK] = {0};
+  bool drop[GCIM_MAX_RANK] = {0};
   if (in(node, 1)) {
     const ConstData *axes = requireConst(im, node, 1, "axes");
     if (!axes)
@@ -158,11 +158,11 @@ bool inferUnsqueeze(Importer *im, NodeInfo *node) {
   if (!axes)
     return false;
   int64_t rank = x->rank + axes->count;
-  if (rank > GCIM_ONNX_MAX_RANK) {
-    importError(im, "result rank %lld is above %d", (long long)rank, GCIM_ONNX_MAX_RANK);
+  if (rank > GCIM_MAX_RANK) {
+    importError(im, "result rank %lld is above %d", (long long)rank, GCIM_MAX_RANK);
     return false;
   }
-  bool inserted[GCIM_ONNX_MAX_RANK] = {0};
+  bool inserted[GCIM_MAX_RANK] = {0};
   for (int64_t i = 0; i < axes->count; ++i) {
     int64_t axis;
     if (!normalizeAxis(im, constGetInt(axes, i), (int32_t)rank, &axis))
@@ -295,7 +295,7 @@ bool sliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
 }
 
 bool inferSlice(Importer *im, NodeInfo *node) {
-  int64_t start[GCIM_ONNX_MAX_RANK], step[GCIM_ONNX_MAX_RANK], count[GCIM_ONNX_MAX_RANK];
+  int64_t start[GCIM_MAX_RANK], step[GCIM_MAX_RANK], count[GCIM_MAX_RANK];
   if (!sliceParams(im, node, start, step, count))
     return false;
   TypeInfo y = *in(node, 0);
@@ -313,8 +313,8 @@ bool inferGather(Importer *im, NodeInfo *node) {
     importError(im, "indices must be i32 or i64");
     return false;
   }
-  if (x->rank - 1 + idx->rank > GCIM_ONNX_MAX_RANK) {
-    importError(im, "result rank is above %d", GCIM_ONNX_MAX_RANK);
+  if (x->rank - 1 + idx->rank > GCIM_MAX_RANK) {
+    importError(im, "result rank is above %d", GCIM_MAX_RANK);
     return false;
   }
   TypeInfo y = {x->elemType, 0, {0}};
@@ -333,8 +333,8 @@ static bool shapeFromConst(Importer *im, NodeInfo *node, size_t i, TypeInfo *out
   const ConstData *shape = requireConst(im, node, i, "shape");
   if (!shape)
     return false;
-  if (in(node, i)->rank != 1 || shape->count > GCIM_ONNX_MAX_RANK) {
-    importError(im, "shape must be a 1-d tensor of at most %d values", GCIM_ONNX_MAX_RANK);
+  if (in(node, i)->rank != 1 || shape->count > GCIM_MAX_RANK) {
+    importError(im, "shape must be a 1-d tensor of at most %d values", GCIM_MAX_RANK);
     return false;
   }
   out->rank = (int32_t)shape->count;
@@ -443,7 +443,7 @@ bool inferReduce(Importer *im, NodeInfo *node) {
   if (!attrInt(im, node, "keepdims", 1, &keepDims) ||
       !attrInt(im, node, "noop_with_empty_axes", 0, &noop))
     return false;
-  bool reduce[GCIM_ONNX_MAX_RANK] = {0};
+  bool reduce[GCIM_MAX_RANK] = {0};
   const ConstData *axes = in(node, 1) ? requireConst(im, node, 1, "axes") : NULL;
   if (in(node, 1) && !axes)
     return false;

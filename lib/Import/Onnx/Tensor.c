@@ -1,6 +1,8 @@
 /* Tensor.c: ONNX element types and tensors: checking, loading and MLIR attributes. */
 #include "Importer.h"
 
+#include "gcim/Runtime/Bf16.h"
+
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 
@@ -59,7 +61,7 @@ int64_t typeNumElements(const TypeInfo *type) {
 }
 
 MlirType typeToMlir(MlirContext ctx, const TypeInfo *type) {
-  int64_t dims[GCIM_ONNX_MAX_RANK];
+  int64_t dims[GCIM_MAX_RANK];
   for (int32_t i = 0; i < type->rank; ++i)
     dims[i] = type->dims[i] < 0 ? mlirShapedTypeGetDynamicSize() : type->dims[i];
   return mlirRankedTensorTypeGet(type->rank, dims, elemTypeToMlir(ctx, type->elemType),
@@ -124,9 +126,9 @@ bool tensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
     importError(im, "%s has unsupported data type %d", what, (int)tensor->data_type);
     return false;
   }
-  if (tensor->n_dims > GCIM_ONNX_MAX_RANK) {
+  if (tensor->n_dims > GCIM_MAX_RANK) {
     importError(im, "%s has rank %zu, above the supported %d", what, tensor->n_dims,
-                GCIM_ONNX_MAX_RANK);
+                GCIM_MAX_RANK);
     return false;
   }
   type->elemType = tensor->data_type;
@@ -299,7 +301,7 @@ static void writeRaw(uint8_t *out, int32_t t, int64_t iv, double fv) {
     memcpy(&b, &f, 4);
     uint16_t h;
     if (t == DT_BFLOAT16) {
-      h = (uint16_t)((b + 0x7fff + ((b >> 16) & 1)) >> 16);
+      h = gcimBf16FromFloat(f);
     } else {
       uint32_t sign = (b >> 16) & 0x8000u;
       int exp = (int)((b >> 23) & 0xff) - 127 + 15;

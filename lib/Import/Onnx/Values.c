@@ -154,9 +154,9 @@ bool valueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
     type->rank = -1;
     return true;
   }
-  if (tensor->shape->n_dim > GCIM_ONNX_MAX_RANK) {
+  if (tensor->shape->n_dim > GCIM_MAX_RANK) {
     importError(im, "%s has rank %zu, above the supported %d", what, tensor->shape->n_dim,
-                GCIM_ONNX_MAX_RANK);
+                GCIM_MAX_RANK);
     return false;
   }
   type->rank = (int32_t)tensor->shape->n_dim;

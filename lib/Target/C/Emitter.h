@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum { EMIT_MAX_RANK = 8, EMIT_ALIGNMENT = 64 };
+enum { EMIT_ALIGNMENT = 64 };
 
 /// Where a value's data lives in the generated code.
 typedef enum ValueStorage {
@@ -25,7 +25,7 @@ typedef struct ValueInfo {
   ValueStorage storage;
   GcimElemType elem;
   int rank;
-  int64_t dims[EMIT_MAX_RANK];
+  int64_t dims[GCIM_MAX_RANK];
   int64_t count;  /* elements */
   uint64_t bytes; /* count * element size */
   uint64_t offset; /* in the arena or the weights blob */

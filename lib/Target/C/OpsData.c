@@ -20,9 +20,9 @@ bool emitTranspose(EmitState *state, MlirOperation op) {
       mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("perm"));
   char permName[48] = "NULL";
   if (!mlirAttributeIsNull(perm)) {
-    int64_t values[EMIT_MAX_RANK];
+    int64_t values[GCIM_MAX_RANK];
     intptr_t count = mlirDenseArrayGetNumElements(perm);
-    for (intptr_t i = 0; i < count && i < EMIT_MAX_RANK; ++i)
+    for (intptr_t i = 0; i < count && i < GCIM_MAX_RANK; ++i)
       values[i] = mlirDenseI64ArrayGetElement(perm, i);
     intTable(state, y, "perm", values, count, permName);
   }
@@ -89,13 +89,13 @@ bool emitSlice(EmitState *state, MlirOperation op) {
   for (int i = 0; i < 4; ++i) {
     if (i + 1 >= mlirOperationGetNumOperands(op))
       break;
-    int64_t values[EMIT_MAX_RANK];
-    int n = gcimValueI64Constant(mlirOperationGetOperand(op, i + 1), values, EMIT_MAX_RANK);
+    int64_t values[GCIM_MAX_RANK];
+    int n = gcimValueI64Constant(mlirOperationGetOperand(op, i + 1), values, GCIM_MAX_RANK);
     if (n >= 0) {
       intTable(state, y, parts[i], values, n, names[i]);
     } else {
       ValueInfo *part = emitOperand(state, op, i + 1);
-      if (part->elem != GCIM_ELEM_I64 || part->count > EMIT_MAX_RANK)
+      if (part->elem != GCIM_ELEM_I64 || part->count > GCIM_MAX_RANK)
         return emitUnsupported(state, op, "its starts, ends, axes and steps must be "
                                           "constants or int64 inputs");
       snprintf(names[i], sizeof names[i], "%s", part->name);
@@ -222,7 +222,7 @@ bool emitConstantOfShape(EmitState *state, MlirOperation op) {
 bool emitShape(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitLookup(state, mlirOperationGetOperand(op, 0));
   ValueInfo *y = emitResult(state, op, 0);
-  int64_t values[EMIT_MAX_RANK], count = 0;
+  int64_t values[GCIM_MAX_RANK], count = 0;
   if (gcimOpIsA(op, "onnx.size")) {
     values[count++] = x->count;
   } else {

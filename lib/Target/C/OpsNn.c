@@ -116,14 +116,14 @@ bool emitLayerNorm(EmitState *state, MlirOperation op) {
 
 bool emitReduce(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
-  int64_t axes[EMIT_MAX_RANK], count = 0, noop = 0, keepdims = 1;
+  int64_t axes[GCIM_MAX_RANK], count = 0, noop = 0, keepdims = 1;
   emitAttrInt(op, "noop_with_empty_axes", 0, &noop);
   emitAttrInt(op, "keepdims", 1, &keepdims);
   ValueInfo *runtimeAxes = NULL; /* an int64 input, checked at run time */
   if (mlirOperationGetNumOperands(op) > 1 &&
-      (count = gcimValueI64Constant(mlirOperationGetOperand(op, 1), axes, EMIT_MAX_RANK)) < 0) {
+      (count = gcimValueI64Constant(mlirOperationGetOperand(op, 1), axes, GCIM_MAX_RANK)) < 0) {
     runtimeAxes = emitLookup(state, mlirOperationGetOperand(op, 1));
-    if (runtimeAxes->elem != GCIM_ELEM_I64 || runtimeAxes->count > EMIT_MAX_RANK)
+    if (runtimeAxes->elem != GCIM_ELEM_I64 || runtimeAxes->count > GCIM_MAX_RANK)
       return emitUnsupported(state, op, "its axes must be a constant or an int64 input");
     count = runtimeAxes->count;
   }

@@ -108,7 +108,7 @@ bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueIn
     return false;
   }
   int64_t rank = mlirShapedTypeGetRank(type);
-  if (rank > EMIT_MAX_RANK || !elemKindOf(mlirShapedTypeGetElementType(type), &info->elem)) {
+  if (rank > GCIM_MAX_RANK || !elemKindOf(mlirShapedTypeGetElementType(type), &info->elem)) {
     gcimEmitError(loc, "code generation does not support this tensor type (rank at most "
                        "8; f32, f64, f16, bf16, i64, ui64, i32, ui32, i16, ui16, i8, ui8, i1)");
     state->failed = true;

@@ -11,9 +11,6 @@
 extern "C" {
 #endif
 
-/// The largest tensor rank any kernel accepts.
-enum { GCIM_KERNEL_MAX_RANK = 8 };
-
 /// The number of elements of a shape: the product of `dims[0..rank)` (1 for rank 0).
 int64_t gcimKernelNumElements(const int64_t *dims, int rank);
 

@@ -24,7 +24,7 @@ typedef enum GcimBinaryOp {
 } GcimBinaryOp;
 
 /// out = a `op` b, elementwise, a and b broadcast (numpy rules) to `outDims` (the
-/// broadcast of their shapes; rank at most GCIM_KERNEL_MAX_RANK). `out` may be `a` or `b`
+/// broadcast of their shapes; rank at most GCIM_MAX_RANK). `out` may be `a` or `b`
 /// when that operand has exactly the output's shape; otherwise no overlap.
 void gcimKernelBinaryF32(GcimBinaryOp op, const float *a, const int64_t *aDims, int aRank,
                          const float *b, const int64_t *bDims, int bRank, float *out,
