@@ -1,5 +1,5 @@
-/* Allocator.c: the default of the runtime's allocator hook (gcim/Runtime/Sim.h). */
-#include "gcim/Runtime/Sim.h"
+/* Allocator.c: the default of the runtime's allocator hook. */
+#include "gcim/Runtime/Allocator.h"
 
 #include <stdlib.h>
 

@@ -280,16 +280,20 @@ static bool streamFunction(MlirOperation func, bool strict) {
 static MlirLogicalResult runStream(MlirOperation module, const GcimPassOptions *options) {
   bool strict = atoi(gcimPassOptionsGet(options, &gcimStreamPassInfo, "strict")) != 0;
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
-  MlirOperation funcs[256];
-  int count = 0;
-  for (MlirOperation op = mlirBlockGetFirstOperation(body);
-       !mlirOperationIsNull(op) && count < 256; op = mlirOperationGetNextInBlock(op)) {
+  MlirOperation last = {NULL};
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    last = op;
+  bool ok = true;
+  // The step functions streaming inserts (after their source) are not visited: the next op
+  // is read before streaming, and the walk ends at the module's original last op.
+  for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op);
+       op = next) {
+    next = mlirOperationEqual(op, last) ? (MlirOperation){NULL}
+                                        : mlirOperationGetNextInBlock(op);
     MlirAttribute done = mlirOperationGetAttributeByName(op, str("gcim.step_function"));
     if (gcimOpIsA(op, "func.func") && mlirAttributeIsNull(done))
-      funcs[count++] = op;
+      ok = streamFunction(op, strict) && ok;
   }
-  bool ok = true;
-  for (int i = 0; i < count; ++i)
-    ok = streamFunction(funcs[i], strict) && ok;
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }

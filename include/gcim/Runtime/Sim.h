@@ -8,6 +8,7 @@
 #ifndef GCIM_RUNTIME_SIM_H
 #define GCIM_RUNTIME_SIM_H
 
+#include "gcim/Runtime/Allocator.h"
 #include "gcim/Runtime/Hardware.h"
 
 #include <stddef.h>
@@ -16,18 +17,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/// An allocator hook: `alloc` returns NULL on failure, `free` accepts what `alloc`
-/// returned; `ud` is passed to both. A NULL GcimAllocator pointer means malloc/free.
-typedef struct GcimAllocator {
-  void *(*alloc)(void *ud, size_t size);
-  void (*free)(void *ud, void *ptr);
-  void *ud;
-} GcimAllocator;
-
-/// *allocator, or malloc/free when `allocator` is NULL (what every runtime object that
-/// takes an allocator hook uses).
-GcimAllocator gcimAllocatorOrDefault(const GcimAllocator *allocator);
 
 /// Result of the simulator's fallible calls.
 typedef enum GcimSimStatus {

@@ -10,7 +10,7 @@
 #ifndef GCIM_RUNTIME_THREADS_H
 #define GCIM_RUNTIME_THREADS_H
 
-#include "gcim/Runtime/Sim.h"
+#include "gcim/Runtime/Allocator.h"
 
 #include <stdint.h>
 
