@@ -14,8 +14,9 @@ config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.c
 # Our tools first, then LLVM's (FileCheck, not, count, mlir-opt).
 config.environment["PATH"] = os.pathsep.join(
     [config.gcim_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
-# MLIR's own allocations are not ours to fix: sanitizers check gcim's code only.
-config.environment["ASAN_OPTIONS"] = "detect_leaks=0"
+# Leaks are checked, except those of MLIR and LLVM themselves (test/lsan.supp).
+config.environment["LSAN_OPTIONS"] = "suppressions=" + os.path.join(
+    config.gcim_src_root, "test", "lsan.supp") + ":print_suppressions=0"
 
 dialects = os.path.join(config.gcim_src_root, "lib", "Dialect")
 config.substitutions.append(("%onnx_irdl", os.path.join(dialects, "onnx.irdl.mlir")))
