@@ -4,6 +4,7 @@
 #include "gcim/Support/Status.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,20 +41,33 @@ const GcimPassInfo *gcimPassLookup(const char *argument) {
   return NULL;
 }
 
-/* A pass instance: its table entry and one malloc'ed value per option. */
+/* A pass instance: its table entry, one malloc'ed value per option and the callback
+ * counts it shares with its clones (NULL: not counted). */
 typedef struct PassInstance {
   const GcimPassInfo *info;
   char **values;
+  GcimPassCallbackCounts *counts;
 } PassInstance;
 
-static void destroyInstance(void *userData) {
-  PassInstance *instance = userData;
+/* Counts one call of a callback; clones on other threads may count at the same time. */
+static void count(const PassInstance *instance, size_t field) {
+  if (instance->counts)
+    __atomic_fetch_add((int *)((char *)instance->counts + field), 1, __ATOMIC_RELAXED);
+}
+
+/* Frees an instance (NULL accepted); not counted: parse failures destroy uncounted ones. */
+static void freeInstance(PassInstance *instance) {
   if (!instance)
     return;
   for (size_t i = 0; instance->values && i < instance->info->optionCount; ++i)
     free(instance->values[i]);
   free(instance->values);
   free(instance);
+}
+
+static void destroyInstance(void *userData) {
+  count(userData, offsetof(GcimPassCallbackCounts, destructs));
+  freeInstance(userData);
 }
 
 static char *copyText(const char *text, size_t length) {
@@ -72,7 +86,7 @@ static PassInstance *createInstance(const GcimPassInfo *info) {
   instance->info = info;
   instance->values = calloc(info->optionCount ? info->optionCount : 1, sizeof(char *));
   if (!instance->values) {
-    destroyInstance(instance);
+    freeInstance(instance);
     return NULL;
   }
   return instance;
@@ -84,6 +98,8 @@ static void *cloneInstance(void *userData) {
   PassInstance *copy = createInstance(original->info);
   if (!copy)
     abort();
+  copy->counts = original->counts;
+  count(original, offsetof(GcimPassCallbackCounts, clones));
   for (size_t i = 0; i < original->info->optionCount; ++i) {
     copy->values[i] = copyText(original->values[i], strlen(original->values[i]));
     if (!copy->values[i])
@@ -135,10 +151,13 @@ static GcimStatus parseOptions(PassInstance *instance, const char *text, char **
   return GCIM_OK;
 }
 
-static void constructInstance(void *userData) { (void)userData; }
+static void constructInstance(void *userData) {
+  count(userData, offsetof(GcimPassCallbackCounts, constructs));
+}
 
 static void runInstance(MlirOperation op, MlirExternalPass pass, void *userData) {
   const PassInstance *instance = userData;
+  count(instance, offsetof(GcimPassCallbackCounts, runs));
   GcimPassOptions options = {instance->info->optionCount,
                              (const char *const *)instance->values};
   if (mlirLogicalResultIsFailure(instance->info->run(op, &options)))
@@ -146,13 +165,19 @@ static void runInstance(MlirOperation op, MlirExternalPass pass, void *userData)
 }
 
 MlirPass gcimPassCreate(const GcimPassInfo *info, const char *optionText, char **errMsg) {
+  return gcimPassCreateCounted(info, optionText, NULL, errMsg);
+}
+
+MlirPass gcimPassCreateCounted(const GcimPassInfo *info, const char *optionText,
+                               GcimPassCallbackCounts *counts, char **errMsg) {
   PassInstance *instance = createInstance(info);
   if (!instance) {
     gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
     return (MlirPass){NULL};
   }
+  instance->counts = counts;
   if (parseOptions(instance, optionText, errMsg) != GCIM_OK) {
-    destroyInstance(instance);
+    freeInstance(instance);
     return (MlirPass){NULL};
   }
   MlirExternalPassCallbacks callbacks = {constructInstance, destroyInstance, NULL,

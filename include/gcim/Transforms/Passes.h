@@ -54,6 +54,18 @@ const GcimPassInfo *gcimPassLookup(const char *argument);
 /// NULL) for an unknown option name or a missing value.
 MlirPass gcimPassCreate(const GcimPassInfo *info, const char *optionText, char **errMsg);
 
+/// How often the external-pass callbacks of a pass and of its clones ran (for tests of the
+/// pass glue, as mlir/test/CAPI/pass.c counts its own): updated atomically, since clones
+/// run on the pass manager's threads.
+typedef struct GcimPassCallbackCounts {
+  int constructs, destructs, clones, runs;
+} GcimPassCallbackCounts;
+
+/// gcimPassCreate, counting the callbacks of the pass and of its clones in *counts, which
+/// must outlive them all (it is borrowed, never freed).
+MlirPass gcimPassCreateCounted(const GcimPassInfo *info, const char *optionText,
+                               GcimPassCallbackCounts *counts, char **errMsg);
+
 /// The value of option `name` of a running pass; borrowed. `name` must be one of the
 /// pass's options (a bug otherwise).
 const char *gcimPassOptionsGet(const GcimPassOptions *options, const GcimPassInfo *info,
