@@ -7,7 +7,7 @@
    (copy_task.py) and exports it as the digital twin (<out>_digital.onnx);
 2. maps it onto gain cells with the linear cell and fine-tunes it (the paper's first step);
 3. maps that onto the nonlinear cell, adapts the per-head scalers to the linear model's
-   statistics (gcim.adapt, hardware-model.md section 4) and fine-tunes briefly with the
+   statistics (gcim.adapt, docs/HardwareModel.md section 4) and fine-tunes briefly with the
    linear surrogate gradient; exports it as <out> (ai.gcim.GainCellAttention nodes);
 4. writes the evaluation set (<stem>_inputs.npy, <stem>_labels.npy) and the accuracies of
    every stage (<stem>_results.json).

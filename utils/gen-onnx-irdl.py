@@ -68,7 +68,7 @@ HAND_DEFAULTS = {
     "attention": {"is_causal": 0, "qk_matmul_output_mode": 0, "softcap": 0.0},
     "ms_attention": {"num_heads": None, "unidirectional": 0},
     "ms_multi_head_attention": {"num_heads": None, "unidirectional": 0},
-    # The paper's hardware (hardware-model.md).
+    # The paper's hardware (docs/HardwareModel.md).
     "gcim_gain_cell_attention": {"num_heads": None, "window": 1024, "cell": "nonlinear",
                                  "decay": 1.6e-4, "q_levels": 16, "kv_levels": 8,
                                  "out_levels": 32, "first_product_saturation": 1.0,

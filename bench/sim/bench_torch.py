@@ -1,5 +1,5 @@
 """bench_torch.py: a straightforward PyTorch (CPU, one thread) implementation of one head's
-decode step with the same semantics as the simulator (hardware-model.md section 2: ring
+decode step with the same semantics as the simulator (docs/HardwareModel.md section 2: ring
 buffer, nonlinear cell evaluated per cell on the decayed weight, HardSigmoid, per-sub-tile
 output quantisation), timed per head-step at window 1024, d 64. Prints the median of 7 runs."""
 import math

@@ -8,7 +8,7 @@
 const float gcimDefaultScalers[GCIM_SCALER_COUNT] = {1.0f, 0.0f,  1.0f, 0.45f,
                                                      1.0f, 0.45f, 1.0f, 0.0f};
 
-/* a_i = sum_j C[i][j] * 0.9^j over the fitted coefficients of hardware-model.md §2. */
+/* a_i = sum_j C[i][j] * 0.9^j over the fitted coefficients of docs/HardwareModel.md §2. */
 static void nonlinearCoefficients(double coeffs[4]) {
   static const double fitted[4][4] = {
       {0.17393044, 0.15653739, 0.14088365, 0.12679529},
@@ -45,7 +45,7 @@ void gcimHardwareInitDefault(GcimHardware *hw) {
   hw->firstProductSaturation = 80.0f;
   hw->outputSaturation = 40.0f;
   hw->pulseMaxNs = 15.0;
-  /* hardware-model.md §3: 1,120 pJ and 700 pJ over 16 arrays, 330 pJ over 2 x 64 values. */
+  /* docs/HardwareModel.md §3: 1,120 pJ and 700 pJ over 16 arrays, 330 pJ over 2 x 64 values. */
   hw->cost = (GcimCostTable){1120.0 / 16, 700.0 / 16, 4000.0, 330.0 / 128, 65.0};
 }
 

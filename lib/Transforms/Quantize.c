@@ -1,7 +1,7 @@
 /* Quantize.c: gcim-quantize, explicit DAC/PWM/ADC quantisers and scaler folding.
  *
  * Makes the hardware's quantisers explicit as gcim.quantize ops with levels and ranges
- * from the hardware description (hardware-model.md section 2): a DAC on k and v before
+ * from the hardware description (docs/HardwareModel.md section 2): a DAC on k and v before
  * gcim.kv_write (kv levels on [0, kv max]), PWM on q before gcim.qk_product (query levels
  * on [0, query max]) and the output ADC after gcim.readout (output levels on [-1, 1]).
  * Then folds per-head scalers where that is legal:

@@ -3,7 +3,7 @@
  * Per layer and per head: mapping (analog or digital), kind, sub-tiles (and the first
  * physical one once gcim-schedule assigned them), latency and energy per token from the
  * cost model; totals per token (heads in parallel, layers in sequence); the GPU rows of
- * hardware-model.md section 3 as ratios against the same 12-head layer on this hardware;
+ * docs/HardwareModel.md section 3 as ratios against the same 12-head layer on this hardware;
  * warnings; attention left unfused with the reason (the gcim.unfused attributes). */
 #include "gcim/Transforms/Report.h"
 
@@ -91,7 +91,7 @@ static void writeLayers(FILE *out, const GcimHardware *hw, const GcimLayerInfo *
   fprintf(out, "\n  ],\n");
 }
 
-/* hardware-model.md section 3: the paper's GPU figures are for one 12-head layer (head
+/* docs/HardwareModel.md section 3: the paper's GPU figures are for one 12-head layer (head
  * dim 64) at 1,024 tokens, per token. The gain-cell side is that same layer on this
  * hardware description, not the compiled model's layer, so the ratios compare equal work
  * whatever the model's heads and head dims. */

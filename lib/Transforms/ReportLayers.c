@@ -1,7 +1,7 @@
 /* ReportLayers.c: collecting a module's attention layers and costing them per token.
  *
  * Shared by gcim-schedule (per-op costs) and the report (per head, layer and totals) so
- * the two never disagree. The cost table (hardware-model.md section 3) gives per head and
+ * the two never disagree. The cost table (docs/HardwareModel.md section 3) gives per head and
  * token: the first product with charge-to-pulse and the second product per 64x64 array,
  * digital control per head, the DAC per written value, and 65 ns of latency. */
 #include "ReportLayers.h"

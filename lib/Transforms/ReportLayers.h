@@ -26,7 +26,7 @@ typedef struct GcimLayerInfo {
 int64_t gcimCollectLayers(MlirOperation module, GcimLayerInfo **layers);
 
 /// Per-token cost of one tile-level op of a layer (all its heads): the cost table of
-/// hardware-model.md section 3 split over the ops (see docs/Passes.md, gcim-schedule).
+/// docs/HardwareModel.md section 3 split over the ops (see docs/Passes.md, gcim-schedule).
 void gcimTileOpCost(const GcimHardware *hw, const GcimLayerInfo *layer, MlirOperation op,
                     double *latencyNs, double *energyPJ);
 

@@ -1,4 +1,4 @@
-"""gcim.adapt: the adaptation algorithm of hardware-model.md section 4.
+"""gcim.adapt: the adaptation algorithm of docs/HardwareModel.md section 4.
 
     from gcim.adapt import adapt
     result = adapt(hardware_model, reference_model, calibration_batch)

@@ -1,4 +1,4 @@
-"""gcim.torch: the gain-cell attention of hardware-model.md section 2 as a PyTorch layer.
+"""gcim.torch: the gain-cell attention of docs/HardwareModel.md section 2 as a PyTorch layer.
 
     from gcim.torch import GainCellAttention
     attn = GainCellAttention(num_heads=4)          # the paper's hardware, nonlinear cell
@@ -35,7 +35,7 @@ __all__ = ["NONLINEAR_COEFFS", "DEFAULT_SCALES", "HardwareParams", "GainCellAtte
 
 F32 = np.float32
 
-# hardware-model.md section 2: a_i = sum_j C[i][j] * 0.9^j over the fitted coefficients.
+# docs/HardwareModel.md section 2: a_i = sum_j C[i][j] * 0.9^j over the fitted coefficients.
 _FITTED = [
     [0.17393044, 0.15653739, 0.14088365, 0.12679529],
     [5.51975209, 4.96777688, 4.4709992],
@@ -101,7 +101,7 @@ def _step(max_value, levels, symmetric=False):
 
 
 def quantize(x, max_value, levels, symmetric=False):
-    """Q(x) of hardware-model.md: step = float32(max / (levels - 1)) (2 max / (levels - 1)
+    """Q(x) of docs/HardwareModel.md: step = float32(max / (levels - 1)) (2 max / (levels - 1)
     if symmetric), value = step * round_half_even(x / step) in float32, with a
     straight-through gradient (d Q(x) / dx = 1)."""
     step = torch.tensor(_step(max_value, levels, symmetric), dtype=torch.float32)

@@ -20,7 +20,7 @@ DEFAULT_OPSET = 17
 DEFAULT_IR = 8
 OPSET23_IR = 11
 
-# Hardware constants of the gain-cell form (docs: /work/shared/hardware-model.md section 2).
+# Hardware constants of the gain-cell form (docs/HardwareModel.md section 2).
 S_SAT = 80.0
 OUT_SAT = 40.0
 

@@ -1,5 +1,5 @@
 """gcim_reference: an independent numpy model of the gain-cell attention hardware
-(hardware-model.md section 2), used to check the C simulator `gcim-sim`.
+(docs/HardwareModel.md section 2), used to check the C simulator `gcim-sim`.
 
     from gcim_reference import Params, attention
     y = attention(q, k, v, scales, Params(model="linear", window=256))

@@ -2,7 +2,7 @@
 
   attention  same inputs and model flags as `gcim-sim attention` (no noise), writes Y.npy
   compare    runs `gcim-sim` and the reference on random cases and checks the tolerance
-  selftest   checks the reference against the rules of hardware-model.md (g values,
+  selftest   checks the reference against the rules of docs/HardwareModel.md (g values,
              quantiser tie, output grid, decay, step form = masked form while T <= window)
 """
 import argparse
@@ -147,7 +147,7 @@ def main(argv=None):
     cmp = sub.add_parser("compare", help="compare gcim-sim with the reference")
     cmp.add_argument("--gcim-sim", default="gcim-sim")
     cmp.add_argument("--seed", type=int, default=2024)
-    sub.add_parser("selftest", help="check the reference against hardware-model.md")
+    sub.add_parser("selftest", help="check the reference against docs/HardwareModel.md")
     args = parser.parse_args(argv)
     return {"attention": cmd_attention, "compare": cmd_compare,
             "selftest": cmd_selftest}[args.command](args)

@@ -1,4 +1,4 @@
-"""model.py: the gain-cell attention of hardware-model.md section 2, in numpy float32.
+"""model.py: the gain-cell attention of docs/HardwareModel.md section 2, in numpy float32.
 
 Written from the specification only (not from the C simulator), as an independent check
 of it. Two forms:
@@ -15,7 +15,7 @@ import numpy as np
 
 F32 = np.float32
 
-# hardware-model.md section 2: a_i = sum_j C[i][j] * 0.9^j.
+# docs/HardwareModel.md section 2: a_i = sum_j C[i][j] * 0.9^j.
 _FITTED = [
     [0.17393044, 0.15653739, 0.14088365, 0.12679529],
     [5.51975209, 4.96777688, 4.4709992],

@@ -3,7 +3,7 @@
 GainCellAttention models, and softmax attention as torch exports it mapped onto the gain
 cells under --attention=analog (the default; its scale becomes a_q), compiled
 with gcim-compile, built, run, and compared with the independent numpy model of the
-hardware (python/gcim_reference, written from hardware-model.md).
+hardware (python/gcim_reference, written from docs/HardwareModel.md).
 
 Tolerance (the simulator's): at most 0.1 % of the outputs differ, each by exactly one
 output step (|a_o| * 2/31, a summation-order tie flipping a quantiser), all others within

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""torch-adapt.py: e2e test of gcim.adapt (hardware-model.md section 4) on a small GPT-style
+"""torch-adapt.py: e2e test of gcim.adapt (docs/HardwareModel.md section 4) on a small GPT-style
 model with random weights: the reference is the model with the linear cell and trained-looking
 scales, the hardware model the same weights with the nonlinear cell and the initial scales.
 Checks that adaptation lowers the statistic mismatch (largest |mu - mu*| or |sigma - sigma*|

@@ -1,4 +1,4 @@
-/* HardwareTest.c: the default hardware description and cost model (hardware-model.md). */
+/* HardwareTest.c: the default hardware description and cost model (docs/HardwareModel.md). */
 #include "GcimTest.h"
 
 #include "gcim/Runtime/Hardware.h"
@@ -6,7 +6,7 @@
 static void test_cell_coefficients(void) {
   GcimHardware hw;
   gcimHardwareInitDefault(&hw);
-  /* The values hardware-model.md §2 derives from the fitted coefficients. */
+  /* The values docs/HardwareModel.md §2 derives from the fitted coefficients. */
   EXPECT_NEAR(hw.cellCoeffs[0], 0.5213636139, 1e-9);
   EXPECT_NEAR(hw.cellCoeffs[1], 13.61226063, 1e-7);
   EXPECT_NEAR(hw.cellCoeffs[2], -2.620445619, 1e-8);
@@ -16,7 +16,7 @@ static void test_cell_coefficients(void) {
 static void test_gpt2_small_cost(void) {
   GcimHardware hw;
   gcimHardwareInitDefault(&hw);
-  /* hardware-model.md §3: 16 sub-tiles and 6.15 nJ per head at d = 64, M = 1024. */
+  /* docs/HardwareModel.md §3: 16 sub-tiles and 6.15 nJ per head at d = 64, M = 1024. */
   EXPECT_EQ_INT(gcimHardwareSubTilesPerHead(&hw, 64), 16);
   EXPECT_NEAR(gcimHardwareHeadTokenEnergyPJ(&hw, 64), 6150.0, 1e-9);
   EXPECT_EQ_INT(144 * gcimHardwareSubTilesPerHead(&hw, 64), 2304);

@@ -1,4 +1,4 @@
-/* SimTest.c: the simulator against the rules of hardware-model.md §2 and §3. */
+/* SimTest.c: the simulator against the rules of docs/HardwareModel.md §2 and §3. */
 #include "GcimTest.h"
 
 #include "gcim/Runtime/Sim.h"
@@ -33,7 +33,7 @@ static void fill(float *x, int n, float value) {
     x[i] = value;
 }
 
-/* ---- the direct formula of hardware-model.md §2, from the stored voltages ---- */
+/* ---- the direct formula of docs/HardwareModel.md §2, from the stored voltages ---- */
 
 static float quantizeRef(float x, float step) { return step * nearbyintf(x / step); }
 static float clampRef(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }

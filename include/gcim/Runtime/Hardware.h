@@ -1,7 +1,7 @@
 /* gcim/Runtime/Hardware.h: the hardware description shared by passes, report and simulator.
  *
- * Every parameter of the gain-cell hardware model (../shared/hardware-model.md, mirrored
- * in docs/HardwareModel.md) with the paper's values as defaults. The compiler's passes,
+ * Every parameter of the gain-cell hardware model (docs/HardwareModel.md, the
+ * specification) with the paper's values as defaults. The compiler's passes,
  * its cost report and the simulator all read this one struct, so they never disagree.
  * C99, no MLIR. */
 #ifndef GCIM_RUNTIME_HARDWARE_H
@@ -75,7 +75,7 @@ enum { GCIM_SCALER_COUNT = 8 };
 /// The paper's initial scalers: a = 1, b_q = 0, b_k = b_v = 0.45, b_o = 0.
 extern const float gcimDefaultScalers[GCIM_SCALER_COUNT];
 
-/// Fills *hw with the paper's hardware (hardware-model.md §2 and §3). Never fails.
+/// Fills *hw with the paper's hardware (docs/HardwareModel.md §2 and §3). Never fails.
 void gcimHardwareInitDefault(GcimHardware *hw);
 
 /// Checks every field of *hw (levels >= 2, positive sizes and ranges, non-negative window,
@@ -89,7 +89,7 @@ int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size);
 int64_t gcimHardwareSubTilesPerHead(const GcimHardware *hw, int64_t headDim);
 
 /// Energy of one head for one token, in picojoules, with `headDim` (the cost model of
-/// hardware-model.md §3, analog parts scaled with the sub-tiles in use).
+/// docs/HardwareModel.md §3, analog parts scaled with the sub-tiles in use).
 double gcimHardwareHeadTokenEnergyPJ(const GcimHardware *hw, int64_t headDim);
 
 #ifdef __cplusplus

@@ -2,7 +2,7 @@
  *
  * One GcimSimHead holds a head's K and V arrays as stored voltages (with the step at which
  * each slot was written), its eight scalers and its counters, and runs the decode-step
- * semantics of hardware-model.md §2: write(k, v) into slot t mod window, then attend(q).
+ * semantics of docs/HardwareModel.md §2: write(k, v) into slot t mod window, then attend(q).
  * C99 + libm, no global state, every allocation at create through an optional allocator.
  * See docs/Simulator.md. */
 #ifndef GCIM_RUNTIME_SIM_H
@@ -26,7 +26,7 @@ typedef enum GcimSimStatus {
 } GcimSimStatus;
 
 /// Operation counts, energy (picojoules, per component of the cost model of
-/// hardware-model.md §3, scaled with the arrays in use) and latency (nanoseconds).
+/// docs/HardwareModel.md §3, scaled with the arrays in use) and latency (nanoseconds).
 typedef struct GcimSimStats {
   int64_t tokens;      /* K/V writes (decode steps) */
   int64_t attends;     /* attend calls (queries) */

@@ -17,7 +17,7 @@ extern "C" {
 /// gcim-schedule's sub-tile assignment when it ran) as JSON to `out` (borrowed): per layer
 /// and per head its mapping, sub-tiles, latency and energy per token; `sub_tiles`,
 /// `per_token.attention_energy_nj`, `per_token.attention_latency_ns`, `layers` (list),
-/// `heads` (list), the GPU comparison of hardware-model.md section 3 as ratios, warnings,
+/// `heads` (list), the GPU comparison of docs/HardwareModel.md section 3 as ratios, warnings,
 /// and the attention left unfused with the reason. Costs come from `hw`'s cost model.
 /// Returns GCIM_OK, or GCIM_ERROR_MEMORY / GCIM_ERROR_IO with a message in *errMsg
 /// (malloc'ed, when errMsg is not NULL).

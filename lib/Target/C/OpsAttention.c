@@ -2,7 +2,7 @@
  *
  * kind = softmax runs the exact attention kernel unless the emitter's analogAttention
  * option is set; kind = gaincell and hardsigmoid, and softmax under analogAttention, run
- * every (batch, head) pair as one sequence on a simulated head (hardware-model.md §2;
+ * every (batch, head) pair as one sequence on a simulated head (docs/HardwareModel.md §2;
  * the heads in parallel on the state's worker pool),
  * which needs self-attention (as many queries as keys), equal head dims and a constant
  * `scales` operand when there is one. */

@@ -50,7 +50,7 @@ int64_t gcimKernelAttentionScratchSize(const GcimAttentionDesc *desc);
 /// q (B, H, Tq, D), k (B, Hkv, Tk, D), v (B, Hkv, Tk, Dv), out (B, H, Tq, Dv), row-major.
 /// Query i has the absolute position p = Tk - Tq + i (the queries are the last Tq tokens,
 /// as in a decode step with a KV cache); with `causal` it sees keys j <= p, with `window`
-/// w > 0 keys with |p - j| < w (hardware-model.md's 0 <= p - j < M when also causal). A
+/// w > 0 keys with |p - j| < w (docs/HardwareModel.md's 0 <= p - j < M when also causal). A
 /// query that sees no key gets zeros. `scratch` holds
 /// gcimKernelAttentionScratchSize(desc) floats. No overlap.
 void gcimKernelAttentionF32(const GcimAttentionDesc *desc, const float *q, const float *k,
