@@ -1,7 +1,7 @@
 /* MapAttention.c: gcim-map-attention, attention heads onto gain-cell sub-tiles.
  *
- * Each gcim.attention (full sequence) and gcim.attention_step (streamed) becomes, under
- * `attention=analog` (the default), the tile-level ops of hardware-model.md section 2:
+ * Each gcim.attention (full sequence) and gcim.attention_step (streamed) becomes,
+ * when it is mapped (see below), the tile-level ops of hardware-model.md section 2:
  * per-head scalers for q, k, v; gcim.kv_write of k, v into ring slots; gcim.qk_product
  * (the first analog product); gcim.charge_to_pulse; gcim.pv_product (the second);
  * gcim.readout per sub-tile; gcim.adder_tree over the token sub-tiles; the output scaler.
@@ -9,11 +9,13 @@
  * head dimension. The attentions are numbered in program order (`layer`), which names
  * their K/V state.
  *
- * Semantics are never changed silently: softmax and hardsigmoid attention mapped to the
- * hardware get its semantics, and the kv_write carries `gcim.warning` saying the model
- * must be hardware-adapted (so does unbounded causal attention limited to the hardware
- * window). `attention=digital` keeps every attention exact (marked gcim.mapping =
- * "digital"). Attention the hardware cannot hold under `analog` is an error: a window
+ * Which attention is mapped is the `attention` mode's (gcim/Support/AttentionMode.h):
+ * `auto` (the default) maps GainCellAttention (kind gaincell) only and keeps other
+ * attention exact (gcim.mapping = "digital", gcim.digital_reason saying why); `analog`
+ * maps every attention; `digital` none. Semantics are never changed silently: softmax and
+ * hardsigmoid attention mapped to the hardware get its semantics, and the kv_write
+ * carries `gcim.warning` saying accuracy will change (so does unbounded causal attention
+ * limited to the hardware window). Attention the hardware cannot hold is an error: a window
  * longer than the hardware's, non-causal attention over more keys than the window,
  * full-sequence causal attention longer than the window or with a KV cache (stream it
  * first; once gcim-stream made a step function, such an attention of the full-sequence
@@ -27,6 +29,7 @@
 #include "PassUtils.h"
 
 #include "gcim/Runtime/Hardware.h"
+#include "gcim/Support/AttentionMode.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
 #include "gcim/Transforms/Passes.h"
@@ -36,7 +39,7 @@
 #include <string.h>
 
 typedef struct MapOptions {
-  bool analog;
+  GcimAttentionMode mode;
   GcimHardware hw;
 } MapOptions;
 
@@ -132,8 +135,9 @@ static bool checkCapacity(Head *h, const GcimHardware *hw) {
     return false;
   }
   if (!gcimStringRefEquals(h->kind, "gaincell"))
-    h->warning = "attention of kind softmax or hardsigmoid mapped with the hardware's "
-                 "semantics: the model must be hardware-adapted";
+    h->warning = "attention that is not GainCellAttention runs on the gain cells with the "
+                 "hardware's semantics (--attention=analog): accuracy will change unless "
+                 "the model was hardware-adapted";
   else if (h->window == 0 && h->causal)
     h->warning = "unbounded causal attention limited to the hardware window";
   h->window = mapped;
@@ -233,7 +237,9 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
                                          const GcimPassOptions *options);
 
 static const GcimPassOptionInfo mapOptions[] = {
-    {"attention", "analog", "analog: the hardware's semantics; digital: exact attention"},
+    {"attention", "auto", "auto: GainCellAttention on the gain cells, other attention "
+                          "exact; analog: every attention on the gain cells; digital: every "
+                          "attention exact"},
     {"window", "1024", "the hardware's sliding window in tokens"},
     {"array-rows", "64", "tokens per sub-tile (array rows)"},
     {"array-cols", "64", "head dimensions per sub-tile (array columns)"},
@@ -248,14 +254,13 @@ static bool parseOptions(MlirOperation module, const GcimPassOptions *options,
   const GcimPassInfo *info = &gcimMapAttentionPassInfo;
   const char *mode = gcimPassOptionsGet(options, info, "attention");
   gcimHardwareInitDefault(&map->hw);
-  map->analog = strcmp(mode, "analog") == 0;
   map->hw.window = atoi(gcimPassOptionsGet(options, info, "window"));
   map->hw.arrayRows = atoi(gcimPassOptionsGet(options, info, "array-rows"));
   map->hw.arrayCols = atoi(gcimPassOptionsGet(options, info, "array-cols"));
   MlirLocation loc = mlirOperationGetLocation(module);
-  if (!map->analog && strcmp(mode, "digital") != 0) {
-    gcimEmitError(loc, "option 'attention' of gcim-map-attention must be analog or digital, "
-                       "not '%s'", mode);
+  if (!gcimAttentionModeParse(mode, &map->mode)) {
+    gcimEmitError(loc, "option 'attention' of gcim-map-attention must be auto, analog or "
+                       "digital, not '%s'", mode);
     return false;
   }
   if (map->hw.window <= 0 || map->hw.arrayRows <= 0 || map->hw.arrayCols <= 0) {
@@ -294,15 +299,18 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
     block = parent;
     readHead(attentions[i], order, &head);
     int64_t mapped = head.window > 0 ? head.window : map.hw.window;
-    if (map.analog && !head.streamed && head.causal &&
+    bool analog = gcimAttentionModeMapsKind(map.mode, head.kind.data, head.kind.length);
+    if (analog && !head.streamed && head.causal &&
         (head.tk > mapped || head.tq != head.tk) && hasStepFunction(head.op)) {
       gcimOpSetString(head.op, "gcim.mapping", "step");
       gcimOpSetInt(head.op, "gcim.layer", head.layer);
       continue;
     }
-    if (!map.analog) {
+    if (!analog) {
       gcimOpSetString(head.op, "gcim.mapping", "digital");
       gcimOpSetInt(head.op, "gcim.layer", head.layer);
+      if (map.mode == GCIM_ATTENTION_AUTO) /* the driver says so in one line */
+        gcimOpSetString(head.op, "gcim.digital_reason", "not hardware-trained");
       continue;
     }
     if (!checkCapacity(&head, &map.hw)) {

@@ -187,7 +187,7 @@ static void writeWarnings(FILE *out, const GcimLayerInfo *layers, int64_t count)
   for (int64_t i = 0; i < count; ++i) {
     if (!layers[i].warning[0])
       continue;
-    char text[200];
+    char text[320];
     snprintf(text, sizeof text, "layer %lld: %s", (long long)layers[i].layer,
              layers[i].warning);
     fprintf(out, "%s\n    ", first ? "" : ",");

@@ -17,7 +17,7 @@ typedef struct GcimLayerInfo {
   int64_t firstSubTile; /* from gcim-schedule; -1 when not scheduled */
   bool analog, streamed;
   char kind[16];
-  char warning[160];
+  char warning[256];
 } GcimLayerInfo;
 
 /// The attention layers of `module`, one per layer number (a streamed mapping wins over a

@@ -1,4 +1,4 @@
-// RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention --gcim-quantize --gcim-schedule=report=%t.json --gcim-verify %s > /dev/null
+// RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention=attention=analog --gcim-quantize --gcim-schedule=report=%t.json --gcim-verify %s > /dev/null
 // RUN: FileCheck %s --check-prefix=ANALOG < %t.json
 // RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention=attention=digital --gcim-schedule=report=%t.digital.json %s > /dev/null
 // RUN: FileCheck %s --check-prefix=DIGITAL < %t.digital.json
@@ -18,8 +18,8 @@
 // not this 2-head d 8 layer: the same figures as for GPT-2 small.
 // ANALOG: "gpu_comparison": {{[{]}}{{.*}}"gain_cell_layer_latency_ns": 65, "gain_cell_layer_energy_nj": 73.8
 // ANALOG: "warnings": [
-// ANALOG-NEXT: "layer 0: attention of kind softmax or hardsigmoid mapped with the hardware's semantics: the model must be hardware-adapted",
-// ANALOG-NEXT: "layer 1: attention of kind softmax or hardsigmoid mapped with the hardware's semantics: the model must be hardware-adapted"
+// ANALOG-NEXT: "layer 0: attention that is not GainCellAttention runs on the gain cells with the hardware's semantics (--attention=analog): accuracy will change unless the model was hardware-adapted",
+// ANALOG-NEXT: "layer 1: attention that is not GainCellAttention runs on the gain cells with the hardware's semantics (--attention=analog): accuracy will change unless the model was hardware-adapted"
 // ANALOG: "unfused": [
 // ANALOG-NEXT: {{[{]}}"op": "onnx.softmax", "node": "side/attn/Softmax", "reason": "the mask is neither causal (lower triangular) nor a sliding window"{{[}]}}
 // ANALOG-NEXT: ],

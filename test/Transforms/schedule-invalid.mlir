@@ -1,5 +1,5 @@
-// RUN: not gcim-opt --gcim-map-attention --gcim-schedule=max-sub-tiles=1000 %S/Inputs/two-layers.mlir 2>&1 | FileCheck %s --check-prefix=TILES
-// RUN: not gcim-opt --gcim-map-attention --gcim-schedule=report=%t.no-such-dir/r.json %S/Inputs/two-layers.mlir 2>&1 | FileCheck %s --check-prefix=REPORT
+// RUN: not gcim-opt --gcim-map-attention=attention=analog --gcim-schedule=max-sub-tiles=1000 %S/Inputs/two-layers.mlir 2>&1 | FileCheck %s --check-prefix=TILES
+// RUN: not gcim-opt --gcim-map-attention=attention=analog --gcim-schedule=report=%t.no-such-dir/r.json %S/Inputs/two-layers.mlir 2>&1 | FileCheck %s --check-prefix=REPORT
 // RUN: not gcim-opt --gcim-schedule %s 2>&1 | FileCheck %s
 
 // gcim-schedule's diagnostics: more sub-tiles than the hardware has (Inputs/two-layers.mlir:

@@ -111,7 +111,7 @@ static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *imp
                                   .embedWeights = options->embedWeights,
                                   .emitMain = options->emitMain,
                                   .hw = &options->hw,
-                                  .analogAttention = options->analogAttention,
+                                  .attention = options->attention,
                                   .constantData = readResource,
                                   .constantDataUserData = import};
   if (options->verbose)
@@ -120,16 +120,19 @@ static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *imp
 }
 
 /* Maps attention onto sub-tiles, quantises and schedules it, with the hardware's
- * parameters as pass options. */
-static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options) {
+ * parameters as pass options; `fold` folds scalers into the projections (only the
+ * printed tile stage needs it, not the report). */
+static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options,
+                       bool fold) {
   const GcimHardware *hw = &options->hw;
-  char map[160], quantize[96], schedule[32];
+  char map[160], quantize[112], schedule[32];
   snprintf(map, sizeof map, "gcim-map-attention=attention=%s window=%d array-rows=%d "
                             "array-cols=%d",
-           options->analogAttention ? "analog" : "digital", (int)hw->window,
-           (int)hw->arrayRows, (int)hw->arrayCols);
-  snprintf(quantize, sizeof quantize, "gcim-quantize=q-levels=%d kv-levels=%d out-levels=%d",
-           (int)hw->query.levels, (int)hw->kv.levels, (int)hw->output.levels);
+           gcimAttentionModeName(options->attention), (int)hw->window, (int)hw->arrayRows,
+           (int)hw->arrayCols);
+  snprintf(quantize, sizeof quantize,
+           "gcim-quantize=q-levels=%d kv-levels=%d out-levels=%d fold=%d",
+           (int)hw->query.levels, (int)hw->kv.levels, (int)hw->output.levels, fold ? 1 : 0);
   snprintf(schedule, sizeof schedule, "gcim-schedule=max-sub-tiles=%d", (int)hw->maxSubTiles);
   const char *passes[] = {map, quantize, schedule, "gcim-verify"};
   return runPasses(ctx, module, passes, 4, options);
@@ -159,11 +162,14 @@ failed:
   return false;
 }
 
-/* C is generated from the graph level; the report comes from a copy mapped to tiles. */
-static bool reportFromTiles(MlirContext ctx, MlirModule module, const Options *options) {
+/* C is generated from the graph level; a copy mapped to tiles checks that the hardware
+ * holds the attention, gives the warnings and the report. */
+static bool checkOnTiles(MlirContext ctx, MlirModule module, const Options *options) {
   MlirModule tiles =
       mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
-  bool ok = mapToTiles(ctx, tiles, options) && writeReport(options, tiles);
+  bool ok = mapToTiles(ctx, tiles, options, false) && writeReport(options, tiles);
+  if (ok && !options->quiet)
+    gcimCompilePrintWarnings(mlirModuleGetOperation(tiles), stderr);
   mlirModuleDestroy(tiles);
   return ok;
 }
@@ -189,20 +195,22 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
     return printModule(options, module);
   static const char *const lower[] = {"gcim-lower-runtime"};
   if (options->emit == EMIT_RUNTIME || options->emit == EMIT_C) {
-    /* The report comes from the graph level, before the buffers are placed. */
-    if (options->emit == EMIT_C && (options->reportPath || options->verbose)) {
-      if (!reportFromTiles(ctx, module, options))
-        return false;
-      lap(options, start, "report");
-    }
+    /* The check and the report come from the graph level, before the buffers are
+     * placed. */
+    if (!checkOnTiles(ctx, module, options))
+      return false;
+    lap(options, start, "map");
     if (!runPasses(ctx, module, lower, 1, options))
       return false;
     lap(options, start, "lower");
     return options->emit == EMIT_C ? emitC(options, module, import)
                                    : printModule(options, module);
   }
-  return mapToTiles(ctx, module, options) && writeReport(options, module) &&
-         printModule(options, module);
+  if (!mapToTiles(ctx, module, options, true) || !writeReport(options, module))
+    return false;
+  if (!options->quiet)
+    gcimCompilePrintWarnings(mlirModuleGetOperation(module), stderr);
+  return printModule(options, module);
 }
 
 int main(int argc, char **argv) {
