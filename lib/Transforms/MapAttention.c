@@ -40,7 +40,7 @@
 
 typedef struct MapOptions {
   GcimAttentionMode mode;
-  GcimHardware hw;
+  const GcimHardware *hw;
 } MapOptions;
 
 typedef struct Head {
@@ -236,40 +236,19 @@ static bool isAttention(MlirOperation op) {
 static MlirLogicalResult runMapAttention(MlirOperation module,
                                          const GcimPassOptions *options);
 
+static const char *const attentionModes[] = {"auto", "analog", "digital", NULL};
+
 static const GcimPassOptionInfo mapOptions[] = {
-    {"attention", "auto", "auto: GainCellAttention on the gain cells, other attention "
-                          "exact; analog: every attention on the gain cells; digital: every "
-                          "attention exact"},
-    {"window", "1024", "the hardware's sliding window in tokens"},
-    {"array-rows", "64", "tokens per sub-tile (array rows)"},
-    {"array-cols", "64", "head dimensions per sub-tile (array columns)"},
+    {"attention", GCIM_PASS_OPTION_ENUM, "auto",
+     "auto: GainCellAttention on the gain cells, other attention exact; analog: every "
+     "attention on the gain cells; digital: every attention exact",
+     attentionModes},
 };
 
 const GcimPassInfo gcimMapAttentionPassInfo = {
     "gcim-map-attention", "Map attention heads onto gain-cell sub-tiles as tile-level ops",
     mapOptions, sizeof mapOptions / sizeof mapOptions[0], runMapAttention};
 
-static bool parseOptions(MlirOperation module, const GcimPassOptions *options,
-                         MapOptions *map) {
-  const GcimPassInfo *info = &gcimMapAttentionPassInfo;
-  const char *mode = gcimPassOptionsGet(options, info, "attention");
-  gcimHardwareInitDefault(&map->hw);
-  map->hw.window = atoi(gcimPassOptionsGet(options, info, "window"));
-  map->hw.arrayRows = atoi(gcimPassOptionsGet(options, info, "array-rows"));
-  map->hw.arrayCols = atoi(gcimPassOptionsGet(options, info, "array-cols"));
-  MlirLocation loc = mlirOperationGetLocation(module);
-  if (!gcimAttentionModeParse(mode, &map->mode)) {
-    gcimEmitError(loc, "option 'attention' of gcim-map-attention must be auto, analog or "
-                       "digital, not '%s'", mode);
-    return false;
-  }
-  if (map->hw.window <= 0 || map->hw.arrayRows <= 0 || map->hw.arrayCols <= 0) {
-    gcimEmitError(loc, "options 'window', 'array-rows' and 'array-cols' of "
-                       "gcim-map-attention must be positive");
-    return false;
-  }
-  return true;
-}
 
 /* True when the function holding `op` has a step function (gcim-stream ran): its
  * full-sequence attentions longer than the window run through that step function. */
@@ -282,9 +261,9 @@ static bool hasStepFunction(MlirOperation op) {
 
 static MlirLogicalResult runMapAttention(MlirOperation module,
                                          const GcimPassOptions *options) {
-  MapOptions map;
-  if (!parseOptions(module, options, &map))
-    return mlirLogicalResultFailure();
+  MapOptions map = {GCIM_ATTENTION_AUTO, options->hw};
+  gcimAttentionModeParse(gcimPassOptionsGet(options, &gcimMapAttentionPassInfo, "attention"),
+                         &map.mode); /* checked when the pass was made */
   MlirOperation *attentions = NULL;
   size_t count = 0;
   bool ok = gcimCollectOps(module, MlirWalkPreOrder, isAttention, &attentions, &count);
@@ -298,7 +277,7 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
     order = mlirBlockEqual(parent, block) ? order + 1 : 0;
     block = parent;
     readHead(attentions[i], order, &head);
-    int64_t mapped = head.window > 0 ? head.window : map.hw.window;
+    int64_t mapped = head.window > 0 ? head.window : map.hw->window;
     bool analog = gcimAttentionModeMapsKind(map.mode, head.kind.data, head.kind.length);
     if (analog && !head.streamed && head.causal &&
         (head.tk > mapped || head.tq != head.tk) && hasStepFunction(head.op)) {
@@ -313,11 +292,11 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
         gcimOpSetString(head.op, "gcim.digital_reason", "not hardware-trained");
       continue;
     }
-    if (!checkCapacity(&head, &map.hw)) {
+    if (!checkCapacity(&head, map.hw)) {
       ok = false;
       continue;
     }
-    buildTileOps(&head, &map.hw);
+    buildTileOps(&head, map.hw);
   }
   free(attentions);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();

@@ -10,6 +10,7 @@
 #include "PassUtils.h"
 #include "ReportLayers.h"
 
+#include "gcim/Support/HardwareJson.h"
 #include "gcim/Support/IRHelpers.h"
 
 #include <stdlib.h>
@@ -204,10 +205,9 @@ GcimStatus gcimReportWriteJson(MlirOperation module, const GcimHardware *hw, FIL
   if (count < 0)
     return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
   Totals t = computeTotals(hw, layers, count);
-  fprintf(out, "{\n  \"hardware\": {\"window\": %d, \"array_rows\": %d, \"array_cols\": %d, "
-               "\"max_sub_tiles\": %d, \"head_token_latency_ns\": %.6g},\n",
-          hw->window, hw->arrayRows, hw->arrayCols, hw->maxSubTiles,
-          hw->cost.headTokenLatencyNs);
+  fputs("{\n  \"hardware\": ", out); /* the whole description, as --hw files hold it */
+  gcimHardwareWriteJson(out, hw);
+  fputs("  ,\n", out);
   fprintf(out, "  \"sub_tiles\": %lld,\n", (long long)t.subTiles);
   fprintf(out, "  \"per_token\": {\"attention_energy_nj\": %.6g, \"attention_latency_ns\": "
                "%.6g, \"attention_energy_uj\": %.6g, \"attention_latency_us\": %.6g},\n",

@@ -1,5 +1,5 @@
 // RUN: %python %S/Inputs/gpt2.py --layers 12 --heads 12 --dim 64 --tokens 8 --vocab 64 --positions 1024 --opset 17 > %t.mlir
-// RUN: gcim-opt --gcim-fuse-attention=strict=1 --gcim-stream=strict=1 --gcim-map-attention=attention=analog --gcim-quantize=fold=0 --gcim-schedule=report=%t.json --gcim-verify %t.mlir | FileCheck %s
+// RUN: gcim-opt --gcim-fuse-attention=strict=1 --gcim-stream=strict=1 --gcim-map-attention=attention=analog --gcim-quantize=fold=0 --gcim-schedule --gcim-verify --report %t.json %t.mlir | FileCheck %s
 // RUN: FileCheck %s --check-prefix=JSON < %t.json
 // RUN: %python %S/Inputs/gpt2.py --layers 2 --heads 12 --dim 64 --tokens 5 --vocab 64 --positions 1024 --opset 14 --batch 2 > %t.14.mlir
 // RUN: gcim-opt --gcim-fuse-attention=strict=1 --gcim-stream=strict=1 --gcim-map-attention=attention=analog --gcim-verify %t.14.mlir | FileCheck %s --check-prefix=OPSET14

@@ -1,9 +1,10 @@
 // RUN: gcim-opt --split-input-file --gcim-map-attention=attention=analog --gcim-verify %s | FileCheck %s
 // RUN: gcim-opt --split-input-file --gcim-map-attention=attention=digital --gcim-verify %s | FileCheck %s --check-prefix=DIGITAL
-// RUN: not gcim-opt --split-input-file --gcim-map-attention="attention=analog window=256" --gcim-verify %s 2>&1 | FileCheck %s --check-prefix=W256
+// RUN: echo '{"window": 256}' > %t.w256.json
+// RUN: not gcim-opt --split-input-file --gcim-map-attention="attention=analog hw=%t.w256.json" --gcim-verify %s 2>&1 | FileCheck %s --check-prefix=W256
 
 // gcim-map-attention: each head onto ceil(window/64) x ceil(d/64) sub-tiles as tile-level
-// ops; attention=digital keeps it exact; the window option sets the hardware window (a
+// ops; attention=digital keeps it exact; a hardware file (hw=) sets the hardware window (a
 // window of 256 cannot hold the 1024-token step of the last case).
 
 // Softmax attention, d = 64, 16 tokens (shorter than the window): 16 token sub-tiles,

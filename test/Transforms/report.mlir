@@ -1,6 +1,6 @@
-// RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention=attention=analog --gcim-quantize --gcim-schedule=report=%t.json --gcim-verify %s > /dev/null
+// RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention=attention=analog --gcim-quantize --gcim-schedule --gcim-verify --report %t.json %s > /dev/null
 // RUN: FileCheck %s --check-prefix=ANALOG < %t.json
-// RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention=attention=digital --gcim-schedule=report=%t.digital.json %s > /dev/null
+// RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention=attention=digital --gcim-schedule --report %t.digital.json %s > /dev/null
 // RUN: FileCheck %s --check-prefix=DIGITAL < %t.digital.json
 
 // The whole pass pipeline on a GPT-2-style model (2 layers, 2 heads, d = 8), plus a

@@ -1,4 +1,4 @@
-// RUN: gcim-opt --gcim-map-attention=attention=analog --gcim-quantize --gcim-schedule="report=%t.json table=1" --gcim-verify %s 2>%t.table | FileCheck %s
+// RUN: gcim-opt --gcim-map-attention=attention=analog --gcim-quantize --gcim-schedule --gcim-verify --report %t.json --report-table %s 2>%t.table | FileCheck %s
 // RUN: FileCheck %s --check-prefix=JSON < %t.json
 // RUN: FileCheck %s --check-prefix=TABLE < %t.table
 // RUN: /usr/bin/python3 -c "import json; r = json.load(open('%t.json')); assert len(r['heads']) == 144 and len(r['layers']) == 12 and r['sub_tiles'] == 2304 and abs(r['per_token']['attention_energy_nj'] - 885.6) < 1e-6 and abs(r['per_token']['attention_latency_ns'] - 780) < 1e-9 and all(abs(h['energy_nj'] - 6.15) < 1e-9 and h['latency_ns'] == 65 for h in r['heads']); print('report ok')" | FileCheck %s --check-prefix=PY

@@ -33,7 +33,8 @@ static void lap(const Options *options, double *start, const char *stage) {
   *start = end;
 }
 
-/* Runs the gcim passes `arguments` ("name" or "name=options") in order on `module`. */
+/* Runs the gcim passes `arguments` ("name" or "name=options") in order on `module`, each
+ * made for the compilation's one hardware description. */
 static bool runPasses(MlirContext ctx, MlirModule module, const char *const *arguments,
                       size_t count, const Options *options) {
   MlirPassManager pm = mlirPassManagerCreate(ctx);
@@ -47,7 +48,8 @@ static bool runPasses(MlirContext ctx, MlirModule module, const char *const *arg
              arguments[i]);
     const GcimPassInfo *info = gcimPassLookup(name);
     char *errMsg = NULL;
-    MlirPass pass = info ? gcimPassCreate(info, equals ? equals + 1 : NULL, &errMsg)
+    MlirPass pass = info ? gcimPassCreate(info, &options->hw, equals ? equals + 1 : NULL,
+                                          &errMsg)
                          : (MlirPass){NULL};
     if (!pass.ptr) {
       fprintf(stderr, "gcim-compile: internal error: pass '%s': %s\n", name,
@@ -119,22 +121,15 @@ static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *imp
   return mlirLogicalResultIsSuccess(gcimEmitC(module, &emitOptions));
 }
 
-/* Maps attention onto sub-tiles, quantises and schedules it, with the hardware's
- * parameters as pass options; `fold` folds scalers into the projections (only the
- * printed tile stage needs it, not the report). */
+/* Maps attention onto sub-tiles, quantises and schedules it; `fold` folds scalers into
+ * the projections (only the printed tile stage needs it, not the report). */
 static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options,
                        bool fold) {
-  const GcimHardware *hw = &options->hw;
-  char map[160], quantize[112], schedule[32];
-  snprintf(map, sizeof map, "gcim-map-attention=attention=%s window=%d array-rows=%d "
-                            "array-cols=%d",
-           gcimAttentionModeName(options->attention), (int)hw->window, (int)hw->arrayRows,
-           (int)hw->arrayCols);
-  snprintf(quantize, sizeof quantize,
-           "gcim-quantize=q-levels=%d kv-levels=%d out-levels=%d fold=%d",
-           (int)hw->query.levels, (int)hw->kv.levels, (int)hw->output.levels, fold ? 1 : 0);
-  snprintf(schedule, sizeof schedule, "gcim-schedule=max-sub-tiles=%d", (int)hw->maxSubTiles);
-  const char *passes[] = {map, quantize, schedule, "gcim-verify"};
+  char map[64];
+  snprintf(map, sizeof map, "gcim-map-attention=attention=%s",
+           gcimAttentionModeName(options->attention));
+  const char *passes[] = {map, fold ? "gcim-quantize" : "gcim-quantize=fold=false",
+                          "gcim-schedule", "gcim-verify"};
   return runPasses(ctx, module, passes, 4, options);
 }
 
@@ -178,11 +173,7 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
                     double *start) {
   MlirModule module = gcimOnnxImportGetModule(import);
   static const char *const verify[] = {"gcim-verify"};
-  char fuseAttention[4200] = "gcim-fuse-attention";
-  if (options->hwPath) /* GainCellAttention nodes must match the hardware */
-    snprintf(fuseAttention, sizeof fuseAttention, "gcim-fuse-attention=hw=%s",
-             options->hwPath);
-  const char *const fuse[] = {fuseAttention, "gcim-stream", "gcim-verify"};
+  const char *const fuse[] = {"gcim-fuse-attention", "gcim-stream", "gcim-verify"};
   if (!runPasses(ctx, module, verify, 1, options))
     return false;
   lap(options, start, "verify");
