@@ -43,6 +43,7 @@ typedef struct ValueInfo {
 
 /// Simulated heads of one gcim.attention op, created in PREFIX_create.
 typedef struct SimHeadGroup {
+  size_t function;      /* 0: PREFIX_run, 1: PREFIX_step */
   int64_t first, count; /* indices into the state's head array */
   int64_t headDim, window;
   int64_t headsPerScalers; /* heads of the scalers table: head i uses row i % this */

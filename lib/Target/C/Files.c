@@ -20,7 +20,7 @@
 
 void emitGeneratedMain(EmitState *state, FILE *out);
 void emitIoTables(EmitState *state, FILE *out);
-void emitHardwareOverrides(EmitState *state, FILE *out);
+void emitHardwareInitializer(EmitState *state, FILE *out);
 
 enum { MAX_OUTPUT_FILES = 256 };
 
@@ -154,15 +154,19 @@ static void writeHeader(EmitState *state, FILE *out) {
                "/// The model's state: weights, activations and simulated heads.\n"
                "typedef struct %s_state %s_state;\n\n",
           p, p, p, p, p, p);
-  fprintf(out, "/// Creates the state, mapping `weights_path` (%s.weights; ignored when the\n"
+  fprintf(out, "/// The whole hardware description the program was compiled for; static.\n"
+               "const GcimHardware *%s_hardware(void);\n\n"
+               "/// Creates the state, mapping `weights_path` (%s.weights; ignored when the\n"
                "/// weights are embedded) read-only where the system has mmap, else reading\n"
                "/// it; the file must not change while the state lives. `hw` is the hardware\n"
-               "/// to simulate, NULL for the one compiled in; it is copied. All memory is\n"
-               "/// allocated here. Returns NULL on failure with a message in\n"
-               "/// error[0..error_size) (error may be NULL).\n"
+               "/// to simulate, NULL for %s_hardware(); it is copied and may differ from\n"
+               "/// that only in what needs no recompiling (noise and variation, the cost\n"
+               "/// table; gcimHardwareCheckRuntime). All memory is allocated here. Returns\n"
+               "/// NULL on failure with a message in error[0..error_size) (error may be\n"
+               "/// NULL), e.g. a hardware description that contradicts the compiled mapping.\n"
                "%s_state *%s_create(const char *weights_path, const GcimHardware *hw,\n"
                "    char *error, size_t error_size);\n\n",
-          p, p, p);
+          p, p, p, p, p);
   fprintf(out, "/// Runs the kernels and simulated heads on `threads` threads (<= 0: one per\n"
                "/// processor, what %s_create starts with). Outputs are the same bits for\n"
                "/// any count. Allocates (call it before the runs). Returns 0, or -1 with a\n"
@@ -197,17 +201,34 @@ static void writeEmbeddedWeights(EmitState *state, FILE *out) {
   fputs("0}};\n\n", out);
 }
 
+/* Sub-tiles the program's simulated heads occupy: the larger of the two functions' (a
+ * layer's full-sequence and step forms share their sub-tiles). */
+static int64_t programSubTiles(const EmitState *state) {
+  int64_t perFunction[2] = {0, 0};
+  for (size_t g = 0; g < state->headGroupCount; ++g) {
+    const SimHeadGroup *group = &state->headGroups[g];
+    GcimHardware hw = *state->options->hw;
+    if (group->window > 0)
+      hw.window = (int32_t)group->window;
+    perFunction[group->function] += group->count * gcimHardwareSubTilesPerHead(&hw, group->headDim);
+  }
+  return perFunction[0] > perFunction[1] ? perFunction[0] : perFunction[1];
+}
+
 static void writeCreate(EmitState *state, FILE *out) {
   const char *p = state->options->prefix;
-  fprintf(out, "%s_state *%s_create(const char *weights_path, const GcimHardware *hw,\n"
-               "    char *error, size_t error_size) {\n  GcimHardware defaults;\n"
+  fprintf(out, "const GcimHardware *%s_hardware(void) { return &compiled_hw; }\n\n"
+               "%s_state *%s_create(const char *weights_path, const GcimHardware *hw,\n"
+               "    char *error, size_t error_size) {\n"
+               "  char reason[256];\n"
+               "  if (!hw)\n    hw = &compiled_hw;\n"
+               "  else if (!gcimHardwareCheckRuntime(&compiled_hw, hw, SUB_TILES, reason, "
+               "sizeof reason)) {\n"
+               "    report(error, error_size, reason);\n    return NULL;\n  }\n"
                "  %s_state *s = calloc(1, sizeof *s);\n"
-               "  if (!s) {\n    report(error, error_size, \"out of memory\");\n    return NULL;\n  }\n"
-               "  if (!hw) {\n    gcimHardwareInitDefault(&defaults);\n",
-          p, p, p);
-  emitHardwareOverrides(state, out);
-  fputs("    hw = &defaults;\n  }\n"
-        "  s->hw = *hw;\n"
+               "  if (!s) {\n    report(error, error_size, \"out of memory\");\n    return NULL;\n  }\n",
+          p, p, p, p);
+  fputs("  s->hw = *hw;\n"
         "  s->arena = alignedAlloc(ARENA_BYTES, &s->arena_block);\n"
         "  s->scratch = malloc(SCRATCH_FLOATS * sizeof(float) + sizeof(float));\n"
         "  s->cache = calloc(CACHE_FLOATS + 1, sizeof(float));\n"
@@ -226,7 +247,7 @@ static void writeCreate(EmitState *state, FILE *out) {
           out);
   for (size_t g = 0; g < state->headGroupCount; ++g) {
     const SimHeadGroup *group = &state->headGroups[g];
-    fprintf(out, "  {\n    GcimHardware head_hw = *hw;\n");
+    fprintf(out, "  {\n    GcimHardware head_hw = s->hw;\n");
     if (group->window > 0)
       fprintf(out, "    head_hw.window = %lld;\n", (long long)group->window);
     fprintf(out, "    for (int h = 0; h < %lld; ++h) {\n", (long long)group->count);
@@ -286,11 +307,11 @@ static void writeSource(EmitState *state, FILE *out) {
           p, GCIM_VERSION, state->options->sourceName, p);
   fprintf(out, "#define ARENA_BYTES %lluu\n#define WEIGHTS_BYTES %lluu\n"
                "#define WEIGHTS_CHECKSUM 0x%016llxull\n#define SIM_HEADS %lld\n"
-               "#define SCRATCH_FLOATS %lld\n#define CACHE_FLOATS %lld\n\n",
+               "#define SCRATCH_FLOATS %lld\n#define CACHE_FLOATS %lld\n#define SUB_TILES %lld\n\n",
           (unsigned long long)state->arenaMax, (unsigned long long)state->weightBytes,
           (unsigned long long)state->weightsChecksum,
           (long long)state->simHeads, (long long)state->attentionScratch,
-          (long long)state->cacheFloats);
+          (long long)state->cacheFloats, (long long)programSubTiles(state));
   copyStream(state->decls, out);
   fputc('\n', out);
   emitIoTables(state, out);
@@ -319,6 +340,7 @@ static void writeSource(EmitState *state, FILE *out) {
     fprintf(out, "static int fail(%s_state *s, const char *message) {\n"
                  "  report(s->error, sizeof s->error, message);\n  return -1;\n}\n\n",
             p);
+  emitHardwareInitializer(state, out);
   writeCreate(state, out);
   for (size_t i = 0; i < state->functionCount; ++i)
     writeFunction(state, i, out);

@@ -57,9 +57,10 @@ bool emitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows,
     return false;
   state->headGroups = groups;
   SimHeadGroup *group = &groups[state->headGroupCount++];
-  *group = (SimHeadGroup){state->simHeads, heads,      headDim,
-                          window,           scalerRows, scalers != NULL,
-                          queryScale,       scalers ? scalers->offset : 0};
+  *group = (SimHeadGroup){state->functionCount - 1, state->simHeads, heads,
+                          headDim,                   window,           scalerRows,
+                          scalers != NULL,           queryScale,
+                          scalers ? scalers->offset : 0};
   state->simHeads += heads;
   return true;
 }
