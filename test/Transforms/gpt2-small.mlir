@@ -18,7 +18,7 @@
 // CHECK-NOT: onnx.softmax
 
 // JSON: "sub_tiles": 2304,
-// JSON: "per_token": {{[{]}}"attention_energy_nj": 885.6, "attention_latency_ns": 780, "attention_energy_uj": 0.8856, "attention_latency_us": 0.78{{[}]}},
+// JSON: "perToken": {{[{]}}"assumptions": "decoding with every analog layer's window full{{.*}}"analogLayers": 12, "headSteps": 144, "energyPJ": {{[{]}}"firstProduct": 161280, "secondProduct": 100800, "digital": 576000, "dac": 47520, "total": 885600}, "latencyNs": 780},
 // JSON: "layer_count": 12,
 // JSON: "layer": 11, "mapping": "analog", "kind": "softmax", "heads": 12, "head_dim": 64, "streamed": true, "sub_tiles": 192, "latency_ns": 65, "energy_nj": 73.8
 // JSON: "layer": 11, "head": 11, {{.*}}"sub_tiles": 16, "first_sub_tile": 2288, "latency_ns": 65, "energy_nj": 6.15

@@ -9,7 +9,7 @@
 // and lists the unfused attention with its node name and reason.
 
 // ANALOG: "sub_tiles": 64,
-// ANALOG: "per_token": {{[{]}}"attention_energy_nj": 23.445, "attention_latency_ns": 130,
+// ANALOG: "perToken": {{[{]}}"assumptions": "decoding with every analog layer's window full{{.*}}"analogLayers": 2, {{.*}}"total": 23445}, "latencyNs": 130},
 // ANALOG: "layer_count": 2,
 // ANALOG: {{[{]}}"layer": 0, "mapping": "analog", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 32, "latency_ns": 65, "energy_nj": 11.7225{{[}]}}
 // ANALOG: {{[{]}}"layer": 1, "mapping": "analog", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 32,
@@ -27,7 +27,7 @@
 // ANALOG-NEXT: ]
 
 // DIGITAL: "sub_tiles": 0,
-// DIGITAL: "per_token": {{[{]}}"attention_energy_nj": 0, "attention_latency_ns": 0,
+// DIGITAL: "perToken": {{[{]}}"assumptions": "nothing runs on the gain cells: every attention is digital", "analogLayers": 0, "headSteps": 0, {{.*}}"total": 0}, "latencyNs": 0},
 // DIGITAL: {{[{]}}"layer": 0, "mapping": "digital", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 0, "latency_ns": 0, "energy_nj": 0{{[}]}}
 // DIGITAL: "gpu_comparison": {{[{]}}{{.*}}"gain_cell_layer_latency_ns": 65, "gain_cell_layer_energy_nj": 73.8
 // DIGITAL: "warnings": [

@@ -78,6 +78,7 @@ typedef struct StoredConstant {
 /// The emitter's state for one module; the value table is that of the current function.
 typedef struct EmitState {
   const GcimCEmitOptions *options;
+  MlirLocation moduleLoc; /* where errors about the output files are reported */
   MlirOperation func;
   char valuePrefix[4]; /* "" for @main, "s" for the step function: unique C names */
   FILE *body;  /* the current function's statements */

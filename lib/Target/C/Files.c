@@ -6,6 +6,7 @@
 #include "RuntimeBundle.h"
 
 #include "gcim/Runtime/Weights.h"
+#include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Version.h"
 
@@ -28,6 +29,7 @@ typedef struct OutputSet {
   GcimOutputFile *files[MAX_OUTPUT_FILES];
   size_t count;
   const char *dir;
+  MlirLocation loc; /* of the module: errors are diagnostics there */
 } OutputSet;
 
 /* mkdir -p of the folder holding `path`. */
@@ -66,7 +68,8 @@ static FILE *openOutput(OutputSet *set, const char *name) {
   GcimOutputFile *file = NULL;
   if (set->count == MAX_OUTPUT_FILES || !makeParents(path) ||
       gcimOutputFileCreate(path, &file, &errMsg) != GCIM_OK) {
-    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "cannot create output");
+    gcimEmitError(set->loc, "cannot write the output: %s",
+                  errMsg ? errMsg : "cannot create a file in the output folder");
     free(errMsg);
     return NULL;
   }
@@ -80,7 +83,7 @@ static bool commitAll(OutputSet *set, bool ok) {
     if (!ok) {
       gcimOutputFileDestroy(set->files[i]);
     } else if (gcimOutputFileCommit(set->files[i], &errMsg) != GCIM_OK) {
-      fprintf(stderr, "gcim-compile: error: %s\n", errMsg);
+      gcimEmitError(set->loc, "cannot write the output: %s", errMsg ? errMsg : "write error");
       free(errMsg);
       ok = false;
     }
@@ -184,8 +187,9 @@ static void writeHeader(EmitState *state, FILE *out) {
   fprintf(out, "/// %s_run with inputs and outputs passed as arrays of pointers.\n"
                "int %s_run_io(%s_state *s, const void *const *inputs, void *const *outputs);\n\n"
                "/// The last error message; never NULL.\nconst char *%s_error(const %s_state *s);\n\n"
-               "/// Counters, energy and latency of the simulated heads, summed.\n"
-               "void %s_get_stats(const %s_state *s, GcimSimStats *total);\n\n"
+               "/// Counters, energy and latency of the simulated heads in the stats schema\n"
+               "/// of docs/HardwareModel.md (each attention's heads form one layer).\n"
+               "void %s_get_stats(const %s_state *s, GcimSimSummary *stats);\n\n"
                "/// Frees the state. Accepts NULL.\nvoid %s_destroy(%s_state *s);\n\n"
                "#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s */\n",
           p, p, p, p, p, p, p, p, p, guard);
@@ -199,6 +203,17 @@ static void writeEmbeddedWeights(EmitState *state, FILE *out) {
   for (uint64_t i = 0; i < state->weightBytes; ++i)
     fprintf(out, "%u,%s", state->weights[i], i % 20 == 19 ? "\n" : "");
   fputs("0}};\n\n", out);
+}
+
+/* The layer of each simulated head (its attention's group) for the stats' latency. */
+static void writeHeadLayers(EmitState *state, FILE *out) {
+  fputs("/* The layer (attention) of each simulated head: its heads run in parallel. */\n"
+        "static const int32_t head_layer[SIM_HEADS > 0 ? SIM_HEADS : 1] = {",
+        out);
+  for (size_t g = 0; g < state->headGroupCount; ++g)
+    for (int64_t h = 0; h < state->headGroups[g].count; ++h)
+      fprintf(out, "%s%zu", g || h ? ", " : "", g);
+  fputs(state->headGroupCount ? "};\n\n" : "0};\n\n", out);
 }
 
 /* Sub-tiles the program's simulated heads occupy: the larger of the two functions' (a
@@ -341,6 +356,7 @@ static void writeSource(EmitState *state, FILE *out) {
                  "  report(s->error, sizeof s->error, message);\n  return -1;\n}\n\n",
             p);
   emitHardwareInitializer(state, out);
+  writeHeadLayers(state, out);
   writeCreate(state, out);
   for (size_t i = 0; i < state->functionCount; ++i)
     writeFunction(state, i, out);
@@ -357,11 +373,8 @@ static void writeSource(EmitState *state, FILE *out) {
                "  gcimThreadPoolDestroy(s->pool);\n  s->pool = pool;\n  return 0;\n}\n\n",
           p, p);
   fprintf(out, "const char *%s_error(const %s_state *s) { return s->error; }\n\n"
-               "void %s_get_stats(const %s_state *s, GcimSimStats *total) {\n"
-               "  memset(total, 0, sizeof *total);\n"
-               "  for (int h = 0; h < SIM_HEADS; ++h) {\n    GcimSimStats part;\n"
-               "    gcimSimHeadGetStats(s->heads[h], &part);\n"
-               "    gcimSimStatsAccumulate(total, &part);\n  }\n}\n\n"
+               "void %s_get_stats(const %s_state *s, GcimSimSummary *stats) {\n"
+               "  gcimSimSummarize(&s->hw, s->heads, head_layer, SIM_HEADS, stats);\n}\n\n"
                "void %s_destroy(%s_state *s) {\n  if (!s)\n    return;\n"
                "  for (int h = 0; h < SIM_HEADS; ++h)\n    gcimSimHeadDestroy(s->heads[h]);\n"
                "  gcimThreadPoolDestroy(s->pool);\n  free(s->arena_block);\n%s  free(s->scratch);\n"
@@ -408,7 +421,7 @@ bool emitOpenWeights(EmitState *state) {
   if (mkdir(dir, 0777) == 0) {
     state->madeOutputDir = true;
   } else if (errno != EEXIST) {
-    fprintf(stderr, "gcim-compile: error: cannot create '%s': %s\n", dir, strerror(errno));
+    gcimEmitError(state->moduleLoc, "cannot create '%s': %s", dir, strerror(errno));
     return false;
   }
   if (state->options->embedWeights)
@@ -417,7 +430,8 @@ bool emitOpenWeights(EmitState *state) {
   snprintf(path, sizeof path, "%s/%s.weights", dir, state->options->prefix);
   char *errMsg = NULL;
   if (gcimOutputFileCreate(path, &state->weightsFile, &errMsg) != GCIM_OK) {
-    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
+    gcimEmitError(state->moduleLoc, "cannot write the weights: %s",
+                  errMsg ? errMsg : "out of memory");
     free(errMsg);
     return false;
   }
@@ -428,7 +442,7 @@ bool emitOpenWeights(EmitState *state) {
 }
 
 bool emitWriteOutputs(EmitState *state, bool ok) {
-  OutputSet set = {.dir = state->options->outputDir};
+  OutputSet set = {.dir = state->options->outputDir, .loc = state->moduleLoc};
   const char *p = state->options->prefix;
   char name[512];
   FILE *out;
