@@ -297,7 +297,8 @@ GcimStatus gcimReportPrintTable(MlirOperation module, const GcimHardware *hw, FI
             energy * (double)l->heads / 1000.0);
   }
   Totals t = computeTotals(hw, layers, count);
-  fprintf(out, "total: %lld sub-tiles, %.4g ns and %.4g nJ of attention per token\n",
+  fprintf(out, "total: %lld sub-tiles, %.4g ns and %.4g nJ of attention per token (windows "
+               "full, a layer's heads in parallel)\n",
           (long long)t.subTiles, t.latencyNs, t.energyPJ / 1000.0);
   for (int64_t i = 0; i < count; ++i)
     if (layers[i].warning[0])
