@@ -61,17 +61,18 @@ def print_stats(totals, runs, tokens):
     if not totals:
         print("  no simulator counters (no analog attention)")
         return
-    energy = totals.get("total_energy_pj", 0.0)
+    energy = totals["energyPJ"]["total"]
+    steps = max(1, totals.get("headSteps", 1))
     print(f"  simulated gain-cell attention over {runs} sequences x {tokens} tokens: "
-          f"{totals.get('tokens', 0)} head-steps, {totals.get('array_reads', 0)} array reads, "
-          f"{totals.get('array_writes', 0)} array writes")
-    parts = ", ".join(f"{k} {v / 1e3:.1f} nJ" for k, v in totals.get("energy_pj", {}).items())
-    print(f"  energy {energy / 1e3:.1f} nJ ({parts}); per sequence {energy / runs / 1e3:.2f} nJ, "
-          f"per head-step {energy / max(1, totals.get('tokens', 1)) / 1e3:.3f} nJ")
-    latency = totals.get("latency_ns", 0.0)
-    print(f"  latency {latency / runs / 1e3:.2f} us per sequence summed over heads "
-          f"({latency / max(1, totals.get('tokens', 1)):.1f} ns per head-step; the hardware "
-          f"runs a layer's heads in parallel)")
+          f"{totals.get('headSteps', 0)} head-steps, {totals.get('arrayReads', 0)} array reads, "
+          f"{totals.get('arrayWrites', 0)} array writes")
+    parts = ", ".join(f"{k} {v / 1e3:.1f} nJ" for k, v in totals["energyPJ"].items()
+                      if k != "total")
+    print(f"  energy {energy / 1e3:.1f} nJ ({parts}); per token "
+          f"{energy / (runs * tokens) / 1e3:.2f} nJ, per head-step {energy / steps / 1e3:.3f} nJ")
+    elapsed = totals["latencyNs"]["elapsed"]
+    print(f"  latency {elapsed / runs / 1e3:.2f} us per sequence, {elapsed / (runs * tokens):.1f} "
+          f"ns per token (a layer's heads in parallel, layers in sequence; docs/HardwareModel.md)")
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,

@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
   MlirOperation module = mlirModuleGetOperation(gcimOnnxImportGetModule(import));
   MlirPassManager pm = mlirPassManagerCreate(ctx);
   mlirOpPassManagerAddOwnedPass(mlirPassManagerGetAsOpPassManager(pm),
-                                gcimPassCreate(gcimPassLookup("gcim-verify"), NULL, NULL));
+                                gcimPassCreate(gcimPassLookup("gcim-verify"), NULL, NULL, NULL));
   if (!mlirOperationVerify(module) ||
       mlirLogicalResultIsFailure(mlirPassManagerRunOnOp(pm, module)))
     return 1;

@@ -145,3 +145,57 @@ int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size) {
     message[0] = '\0';
   return 1;
 }
+
+/* The fields that shape the mapping and the weights: equal or refused. */
+static int sameMapping(const GcimHardware *a, const GcimHardware *b, char *message,
+                       size_t size) {
+  const struct {
+    double compiled, given;
+    const char *name;
+  } fields[] = {
+      {a->arrayRows, b->arrayRows, "arrayRows"},
+      {a->arrayCols, b->arrayCols, "arrayCols"},
+      {a->window, b->window, "window"},
+      {a->vdd, b->vdd, "vdd"},
+      {a->midVoltage, b->midVoltage, "midVoltage"},
+      {a->query.levels, b->query.levels, "query.levels"},
+      {a->query.max, b->query.max, "query.max"},
+      {a->kv.levels, b->kv.levels, "kv.levels"},
+      {a->kv.max, b->kv.max, "kv.max"},
+      {a->output.levels, b->output.levels, "output.levels"},
+      {a->output.max, b->output.max, "output.max"},
+      {a->cell, b->cell, "cell"},
+      {a->cellCoeffs[0], b->cellCoeffs[0], "cellCoeffs[0]"},
+      {a->cellCoeffs[1], b->cellCoeffs[1], "cellCoeffs[1]"},
+      {a->cellCoeffs[2], b->cellCoeffs[2], "cellCoeffs[2]"},
+      {a->cellCoeffs[3], b->cellCoeffs[3], "cellCoeffs[3]"},
+      {a->linearSlope, b->linearSlope, "linearSlope"},
+      {a->decayEnabled, b->decayEnabled, "decayEnabled"},
+      {a->decayLambda, b->decayLambda, "decayLambda"},
+      {a->bf16Decay, b->bf16Decay, "bf16Decay"},
+      {a->firstProductSaturation, b->firstProductSaturation, "firstProductSaturation"},
+      {a->outputSaturation, b->outputSaturation, "outputSaturation"},
+  };
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; ++i)
+    if (fields[i].compiled != fields[i].given)
+      return invalid(message, size,
+                     "%s %g differs from the %g the program was compiled (and its weights "
+                     "trained) for; recompile with this hardware description",
+                     fields[i].name, fields[i].given, fields[i].compiled);
+  return 1;
+}
+
+int gcimHardwareCheckRuntime(const GcimHardware *compiled, const GcimHardware *given,
+                             int64_t subTiles, char *message, size_t size) {
+  char reason[160];
+  if (!gcimHardwareValidate(given, reason, sizeof reason))
+    return invalid(message, size, "invalid hardware description: %s", reason);
+  if (!sameMapping(compiled, given, message, size))
+    return 0;
+  if (given->maxSubTiles > 0 && given->maxSubTiles < subTiles)
+    return invalid(message, size, "the program needs %lld sub-tiles but the hardware has %d",
+                   (long long)subTiles, (int)given->maxSubTiles);
+  if (message && size)
+    message[0] = '\0';
+  return 1;
+}

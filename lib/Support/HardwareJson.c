@@ -164,15 +164,14 @@ static GcimStatus applyField(const Field *f, const GcimJsonValue *v, char *at,
   return GCIM_OK;
 }
 
-GcimStatus gcimHardwareParseJson(const char *text, size_t length, GcimHardware *hw,
-                                 char **errMsg) {
-  gcimHardwareInitDefault(hw);
+/* *hw = *base with the keys of `text` applied, validated; *hw unchanged on failure. */
+static GcimStatus parseOver(const char *text, size_t length, const GcimHardware *base,
+                            GcimHardware *hw, char **errMsg) {
   GcimJsonValue *root;
   GcimStatus status = gcimJsonParse(text, length, &root, errMsg);
   if (status != GCIM_OK)
     return status;
-  GcimHardware parsed;
-  gcimHardwareInitDefault(&parsed);
+  GcimHardware parsed = *base;
   status = applyObject(hardwareFields, root, (char *)&parsed, "", errMsg);
   gcimJsonDestroy(root);
   if (status != GCIM_OK)
@@ -184,15 +183,30 @@ GcimStatus gcimHardwareParseJson(const char *text, size_t length, GcimHardware *
   return GCIM_OK;
 }
 
+GcimStatus gcimHardwareParseJson(const char *text, size_t length, GcimHardware *hw,
+                                 char **errMsg) {
+  GcimHardware defaults;
+  gcimHardwareInitDefault(&defaults);
+  *hw = defaults;
+  return parseOver(text, length, &defaults, hw, errMsg);
+}
+
 GcimStatus gcimHardwareLoadJson(const char *path, GcimHardware *hw, char **errMsg) {
-  gcimHardwareInitDefault(hw);
+  GcimHardware defaults;
+  gcimHardwareInitDefault(&defaults);
+  *hw = defaults;
+  return gcimHardwareLoadJsonOver(path, &defaults, hw, errMsg);
+}
+
+GcimStatus gcimHardwareLoadJsonOver(const char *path, const GcimHardware *base,
+                                    GcimHardware *hw, char **errMsg) {
   char *text;
   size_t size;
   GcimStatus status = gcimInputFileRead(path, &text, &size, errMsg);
   if (status != GCIM_OK)
     return status;
   char *message = NULL;
-  status = gcimHardwareParseJson(text, size, hw, &message);
+  status = parseOver(text, size, base, hw, &message);
   free(text);
   if (status != GCIM_OK)
     gcimFail(errMsg, status, "'%s': %s", path, message ? message : "invalid");

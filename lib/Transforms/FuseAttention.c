@@ -26,7 +26,6 @@
 #include "PassUtils.h"
 
 #include "gcim/Support/Diagnostics.h"
-#include "gcim/Support/HardwareJson.h"
 #include "gcim/Support/IRHelpers.h"
 #include "gcim/Transforms/Passes.h"
 
@@ -407,9 +406,8 @@ static MlirLogicalResult runFuseAttention(MlirOperation module,
                                           const GcimPassOptions *options);
 
 static const GcimPassOptionInfo fuseOptions[] = {
-    {"strict", "0", "1: attention-like subgraphs that do not match are errors"},
-    {"hw", "", "hardware description (JSON, as gcim-sim hardware writes it) that "
-               "GainCellAttention operators must match; empty: the paper's"},
+    {"strict", GCIM_PASS_OPTION_BOOL, "false",
+     "true: attention-like subgraphs that do not match are errors", NULL},
 };
 
 const GcimPassInfo gcimFuseAttentionPassInfo = {
@@ -419,17 +417,9 @@ const GcimPassInfo gcimFuseAttentionPassInfo = {
 
 static MlirLogicalResult runFuseAttention(MlirOperation module,
                                           const GcimPassOptions *options) {
-  bool strict = atoi(gcimPassOptionsGet(options, &gcimFuseAttentionPassInfo, "strict")) != 0;
-  const char *hwPath = gcimPassOptionsGet(options, &gcimFuseAttentionPassInfo, "hw");
-  GcimHardware hw;
-  gcimHardwareInitDefault(&hw);
-  char *error = NULL;
-  if (hwPath && hwPath[0] && gcimHardwareLoadJson(hwPath, &hw, &error) != GCIM_OK) {
-    gcimEmitError(mlirOperationGetLocation(module), "gcim-fuse-attention: %s",
-                  error ? error : "cannot read the hardware description");
-    free(error);
-    return mlirLogicalResultFailure();
-  }
+  bool strict = gcimPassOptionsGetBool(options, &gcimFuseAttentionPassInfo, "strict");
+  /* GainCellAttention operators must match the compilation's hardware. */
+  const GcimHardware *hw = options->hw;
   MlirOperation *candidates = NULL;
   size_t count = 0;
   bool ok = gcimCollectOps(module, MlirWalkPostOrder, isCandidate, &candidates, &count);
@@ -437,7 +427,7 @@ static MlirLogicalResult runFuseAttention(MlirOperation module,
     MlirOperation op = candidates[i];
     char reason[REASON_SIZE] = "";
     int fused = isAttentionOperator(op)
-                    ? gcimFuseAttentionOperator(op, &hw, reason, sizeof reason)
+                    ? gcimFuseAttentionOperator(op, hw, reason, sizeof reason)
                     : fuseDecomposed(op, reason);
     if (fused < 0) {
       ok = false;

@@ -237,7 +237,8 @@ static MlirLogicalResult runLowerRuntime(MlirOperation module,
                                          const GcimPassOptions *options);
 
 static const GcimPassOptionInfo lowerRuntimeOptions[] = {
-    {"fuse", "1", "0: only place buffers, without rewriting MatMul+bias and GELU chains"},
+    {"fuse", GCIM_PASS_OPTION_BOOL, "true",
+     "false: only place buffers, without rewriting MatMul+bias and GELU chains", NULL},
 };
 
 const GcimPassInfo gcimLowerRuntimePassInfo = {
@@ -249,7 +250,7 @@ const GcimPassInfo gcimLowerRuntimePassInfo = {
 
 static MlirLogicalResult runLowerRuntime(MlirOperation module,
                                          const GcimPassOptions *options) {
-  bool fuse = atoi(gcimPassOptionsGet(options, &gcimLowerRuntimePassInfo, "fuse")) != 0;
+  bool fuse = gcimPassOptionsGetBool(options, &gcimLowerRuntimePassInfo, "fuse");
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   bool ok = true;
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);

@@ -1,7 +1,7 @@
 /* MapAttention.c: gcim-map-attention, attention heads onto gain-cell sub-tiles.
  *
- * Each gcim.attention (full sequence) and gcim.attention_step (streamed) becomes, under
- * `attention=analog` (the default), the tile-level ops of docs/HardwareModel.md section 2:
+ * Each gcim.attention (full sequence) and gcim.attention_step (streamed) becomes,
+ * when it is mapped (see below), the tile-level ops of hardware-model.md section 2:
  * per-head scalers for q, k, v; gcim.kv_write of k, v into ring slots; gcim.qk_product
  * (the first analog product); gcim.charge_to_pulse; gcim.pv_product (the second);
  * gcim.readout per sub-tile; gcim.adder_tree over the token sub-tiles; the output scaler.
@@ -9,11 +9,13 @@
  * head dimension. The attentions are numbered in program order (`layer`), which names
  * their K/V state.
  *
- * Semantics are never changed silently: softmax and hardsigmoid attention mapped to the
- * hardware get its semantics, and the kv_write carries `gcim.warning` saying the model
- * must be hardware-adapted (so does unbounded causal attention limited to the hardware
- * window). `attention=digital` keeps every attention exact (marked gcim.mapping =
- * "digital"). Attention the hardware cannot hold under `analog` is an error: a window
+ * Which attention is mapped is the `attention` mode's (gcim/Support/AttentionMode.h):
+ * `auto` (the default) maps GainCellAttention (kind gaincell) only and keeps other
+ * attention exact (gcim.mapping = "digital", gcim.digital_reason saying why); `analog`
+ * maps every attention; `digital` none. Semantics are never changed silently: softmax and
+ * hardsigmoid attention mapped to the hardware get its semantics, and the kv_write
+ * carries `gcim.warning` saying accuracy will change (so does unbounded causal attention
+ * limited to the hardware window). Attention the hardware cannot hold is an error: a window
  * longer than the hardware's, non-causal attention over more keys than the window,
  * full-sequence causal attention longer than the window or with a KV cache (stream it
  * first; once gcim-stream made a step function, such an attention of the full-sequence
@@ -27,6 +29,7 @@
 #include "PassUtils.h"
 
 #include "gcim/Runtime/Hardware.h"
+#include "gcim/Support/AttentionMode.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
 #include "gcim/Transforms/Passes.h"
@@ -36,8 +39,8 @@
 #include <string.h>
 
 typedef struct MapOptions {
-  bool analog;
-  GcimHardware hw;
+  GcimAttentionMode mode;
+  const GcimHardware *hw;
 } MapOptions;
 
 typedef struct Head {
@@ -132,8 +135,9 @@ static bool checkCapacity(Head *h, const GcimHardware *hw) {
     return false;
   }
   if (!gcimStringRefEquals(h->kind, "gaincell"))
-    h->warning = "attention of kind softmax or hardsigmoid mapped with the hardware's "
-                 "semantics: the model must be hardware-adapted";
+    h->warning = "attention that is not GainCellAttention runs on the gain cells with the "
+                 "hardware's semantics (--attention=analog): accuracy will change unless "
+                 "the model was hardware-adapted";
   else if (h->window == 0 && h->causal)
     h->warning = "unbounded causal attention limited to the hardware window";
   h->window = mapped;
@@ -232,39 +236,19 @@ static bool isAttention(MlirOperation op) {
 static MlirLogicalResult runMapAttention(MlirOperation module,
                                          const GcimPassOptions *options);
 
+static const char *const attentionModes[] = {"auto", "analog", "digital", NULL};
+
 static const GcimPassOptionInfo mapOptions[] = {
-    {"attention", "analog", "analog: the hardware's semantics; digital: exact attention"},
-    {"window", "1024", "the hardware's sliding window in tokens"},
-    {"array-rows", "64", "tokens per sub-tile (array rows)"},
-    {"array-cols", "64", "head dimensions per sub-tile (array columns)"},
+    {"attention", GCIM_PASS_OPTION_ENUM, "auto",
+     "auto: GainCellAttention on the gain cells, other attention exact; analog: every "
+     "attention on the gain cells; digital: every attention exact",
+     attentionModes},
 };
 
 const GcimPassInfo gcimMapAttentionPassInfo = {
     "gcim-map-attention", "Map attention heads onto gain-cell sub-tiles as tile-level ops",
     mapOptions, sizeof mapOptions / sizeof mapOptions[0], runMapAttention};
 
-static bool parseOptions(MlirOperation module, const GcimPassOptions *options,
-                         MapOptions *map) {
-  const GcimPassInfo *info = &gcimMapAttentionPassInfo;
-  const char *mode = gcimPassOptionsGet(options, info, "attention");
-  gcimHardwareInitDefault(&map->hw);
-  map->analog = strcmp(mode, "analog") == 0;
-  map->hw.window = atoi(gcimPassOptionsGet(options, info, "window"));
-  map->hw.arrayRows = atoi(gcimPassOptionsGet(options, info, "array-rows"));
-  map->hw.arrayCols = atoi(gcimPassOptionsGet(options, info, "array-cols"));
-  MlirLocation loc = mlirOperationGetLocation(module);
-  if (!map->analog && strcmp(mode, "digital") != 0) {
-    gcimEmitError(loc, "option 'attention' of gcim-map-attention must be analog or digital, "
-                       "not '%s'", mode);
-    return false;
-  }
-  if (map->hw.window <= 0 || map->hw.arrayRows <= 0 || map->hw.arrayCols <= 0) {
-    gcimEmitError(loc, "options 'window', 'array-rows' and 'array-cols' of "
-                       "gcim-map-attention must be positive");
-    return false;
-  }
-  return true;
-}
 
 /* True when the function holding `op` has a step function (gcim-stream ran): its
  * full-sequence attentions longer than the window run through that step function. */
@@ -277,9 +261,9 @@ static bool hasStepFunction(MlirOperation op) {
 
 static MlirLogicalResult runMapAttention(MlirOperation module,
                                          const GcimPassOptions *options) {
-  MapOptions map;
-  if (!parseOptions(module, options, &map))
-    return mlirLogicalResultFailure();
+  MapOptions map = {GCIM_ATTENTION_AUTO, options->hw};
+  gcimAttentionModeParse(gcimPassOptionsGet(options, &gcimMapAttentionPassInfo, "attention"),
+                         &map.mode); /* checked when the pass was made */
   MlirOperation *attentions = NULL;
   size_t count = 0;
   bool ok = gcimCollectOps(module, MlirWalkPreOrder, isAttention, &attentions, &count);
@@ -293,23 +277,26 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
     order = mlirBlockEqual(parent, block) ? order + 1 : 0;
     block = parent;
     readHead(attentions[i], order, &head);
-    int64_t mapped = head.window > 0 ? head.window : map.hw.window;
-    if (map.analog && !head.streamed && head.causal &&
+    int64_t mapped = head.window > 0 ? head.window : map.hw->window;
+    bool analog = gcimAttentionModeMapsKind(map.mode, head.kind.data, head.kind.length);
+    if (analog && !head.streamed && head.causal &&
         (head.tk > mapped || head.tq != head.tk) && hasStepFunction(head.op)) {
       gcimOpSetString(head.op, "gcim.mapping", "step");
       gcimOpSetInt(head.op, "gcim.layer", head.layer);
       continue;
     }
-    if (!map.analog) {
+    if (!analog) {
       gcimOpSetString(head.op, "gcim.mapping", "digital");
       gcimOpSetInt(head.op, "gcim.layer", head.layer);
+      if (map.mode == GCIM_ATTENTION_AUTO) /* the driver says so in one line */
+        gcimOpSetString(head.op, "gcim.digital_reason", "not hardware-trained");
       continue;
     }
-    if (!checkCapacity(&head, &map.hw)) {
+    if (!checkCapacity(&head, map.hw)) {
       ok = false;
       continue;
     }
-    buildTileOps(&head, &map.hw);
+    buildTileOps(&head, map.hw);
   }
   free(attentions);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();

@@ -1,10 +1,13 @@
-/* PassRegistry.c: gcim's pass table, option parsing and the external-pass glue. */
+/* PassRegistry.c: gcim's pass table, option parsing and checking, and the external-pass
+ * glue. Every pass instance holds a copy of the compilation's hardware description. */
 #include "gcim/Transforms/Passes.h"
 
 #include "gcim/Support/Status.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,11 +44,12 @@ const GcimPassInfo *gcimPassLookup(const char *argument) {
   return NULL;
 }
 
-/* A pass instance: its table entry, one malloc'ed value per option and the callback
- * counts it shares with its clones (NULL: not counted). */
+/* A pass instance: its table entry, one malloc'ed value per option, its hardware and the
+ * callback counts it shares with its clones (NULL: not counted). */
 typedef struct PassInstance {
   const GcimPassInfo *info;
   char **values;
+  GcimHardware hw;
   GcimPassCallbackCounts *counts;
 } PassInstance;
 
@@ -79,11 +83,12 @@ static char *copyText(const char *text, size_t length) {
   return copy;
 }
 
-static PassInstance *createInstance(const GcimPassInfo *info) {
+static PassInstance *createInstance(const GcimPassInfo *info, const GcimHardware *hw) {
   PassInstance *instance = calloc(1, sizeof *instance);
   if (!instance)
     return NULL;
   instance->info = info;
+  instance->hw = *hw;
   instance->values = calloc(info->optionCount ? info->optionCount : 1, sizeof(char *));
   if (!instance->values) {
     freeInstance(instance);
@@ -95,7 +100,7 @@ static PassInstance *createInstance(const GcimPassInfo *info) {
 /* The pass manager clones passes per thread: clones get their own copies of the values. */
 static void *cloneInstance(void *userData) {
   const PassInstance *original = userData;
-  PassInstance *copy = createInstance(original->info);
+  PassInstance *copy = createInstance(original->info, &original->hw);
   if (!copy)
     abort();
   copy->counts = original->counts;
@@ -116,7 +121,51 @@ static int findOption(const GcimPassInfo *info, const char *name, size_t length)
   return -1;
 }
 
-/* Parses "name=value name2=value2" into instance->values; defaults fill the rest. */
+/* Checks `*value` (malloc'ed) against the option's type; a BOOL becomes "1" or "0". */
+static GcimStatus checkValue(const GcimPassInfo *info, const GcimPassOptionInfo *option,
+                             char **value, char **errMsg) {
+  const char *text = *value;
+  switch (option->type) {
+  case GCIM_PASS_OPTION_BOOL: {
+    bool on = strcmp(text, "true") == 0 || strcmp(text, "1") == 0;
+    if (!on && strcmp(text, "false") != 0 && strcmp(text, "0") != 0)
+      return gcimFail(errMsg, GCIM_ERROR_INVALID,
+                      "option '%s' of pass '%s' must be true or false, not '%s'",
+                      option->name, info->argument, text);
+    (*value)[0] = on ? '1' : '0';
+    (*value)[1] = '\0';
+    return GCIM_OK;
+  }
+  case GCIM_PASS_OPTION_INT: {
+    char *end;
+    errno = 0;
+    long long number = strtoll(text, &end, 10);
+    if (end == text || *end || errno || number < 0)
+      return gcimFail(errMsg, GCIM_ERROR_INVALID,
+                      "option '%s' of pass '%s' must be an integer >= 0, not '%s'",
+                      option->name, info->argument, text);
+    return GCIM_OK;
+  }
+  case GCIM_PASS_OPTION_STRING:
+    return GCIM_OK;
+  case GCIM_PASS_OPTION_ENUM: {
+    char choices[128] = "";
+    for (const char *const *choice = option->choices; *choice; ++choice) {
+      if (strcmp(text, *choice) == 0)
+        return GCIM_OK;
+      size_t used = strlen(choices);
+      snprintf(choices + used, sizeof choices - used, "%s%s", used ? ", " : "", *choice);
+    }
+    return gcimFail(errMsg, GCIM_ERROR_INVALID,
+                    "option '%s' of pass '%s' must be one of %s, not '%s'", option->name,
+                    info->argument, choices, text);
+  }
+  }
+  return GCIM_OK;
+}
+
+/* Parses "name=value name2=value2" into instance->values; defaults fill the rest; every
+ * value is checked against its option's type. */
 static GcimStatus parseOptions(PassInstance *instance, const char *text, char **errMsg) {
   const GcimPassInfo *info = instance->info;
   for (const char *cursor = text ? text : ""; *cursor;) {
@@ -141,12 +190,15 @@ static GcimStatus parseOptions(PassInstance *instance, const char *text, char **
     cursor += length;
   }
   for (size_t i = 0; i < info->optionCount; ++i) {
-    if (instance->values[i])
-      continue;
-    const char *fallback = info->options[i].defaultValue;
-    instance->values[i] = copyText(fallback, strlen(fallback));
-    if (!instance->values[i])
-      return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
+    if (!instance->values[i]) {
+      const char *fallback = info->options[i].defaultValue;
+      instance->values[i] = copyText(fallback, strlen(fallback));
+      if (!instance->values[i])
+        return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
+    }
+    GcimStatus status = checkValue(info, &info->options[i], &instance->values[i], errMsg);
+    if (status != GCIM_OK)
+      return status;
   }
   return GCIM_OK;
 }
@@ -159,18 +211,25 @@ static void runInstance(MlirOperation op, MlirExternalPass pass, void *userData)
   const PassInstance *instance = userData;
   count(instance, offsetof(GcimPassCallbackCounts, runs));
   GcimPassOptions options = {instance->info->optionCount,
-                             (const char *const *)instance->values};
+                             (const char *const *)instance->values, &instance->hw};
   if (mlirLogicalResultIsFailure(instance->info->run(op, &options)))
     mlirExternalPassSignalFailure(pass);
 }
 
-MlirPass gcimPassCreate(const GcimPassInfo *info, const char *optionText, char **errMsg) {
-  return gcimPassCreateCounted(info, optionText, NULL, errMsg);
+MlirPass gcimPassCreate(const GcimPassInfo *info, const GcimHardware *hw,
+                        const char *optionText, char **errMsg) {
+  return gcimPassCreateCounted(info, hw, optionText, NULL, errMsg);
 }
 
-MlirPass gcimPassCreateCounted(const GcimPassInfo *info, const char *optionText,
-                               GcimPassCallbackCounts *counts, char **errMsg) {
-  PassInstance *instance = createInstance(info);
+MlirPass gcimPassCreateCounted(const GcimPassInfo *info, const GcimHardware *hw,
+                               const char *optionText, GcimPassCallbackCounts *counts,
+                               char **errMsg) {
+  GcimHardware defaults;
+  if (!hw) {
+    gcimHardwareInitDefault(&defaults);
+    hw = &defaults;
+  }
+  PassInstance *instance = createInstance(info, hw);
   if (!instance) {
     gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
     return (MlirPass){NULL};
@@ -194,4 +253,14 @@ const char *gcimPassOptionsGet(const GcimPassOptions *options, const GcimPassInf
   int index = findOption(info, name, strlen(name));
   assert(index >= 0 && (size_t)index < options->count && "unknown pass option");
   return options->values[index];
+}
+
+bool gcimPassOptionsGetBool(const GcimPassOptions *options, const GcimPassInfo *info,
+                            const char *name) {
+  return strcmp(gcimPassOptionsGet(options, info, name), "1") == 0;
+}
+
+int64_t gcimPassOptionsGetInt(const GcimPassOptions *options, const GcimPassInfo *info,
+                              const char *name) {
+  return strtoll(gcimPassOptionsGet(options, info, name), NULL, 10);
 }

@@ -18,7 +18,6 @@
 #include "PassUtils.h"
 
 #include "gcim/Runtime/Hardware.h"
-#include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
 #include "gcim/Transforms/Passes.h"
 
@@ -28,10 +27,8 @@
 static MlirLogicalResult runQuantize(MlirOperation module, const GcimPassOptions *options);
 
 static const GcimPassOptionInfo quantizeOptions[] = {
-    {"q-levels", "16", "query PWM levels on [0, 1]"},
-    {"kv-levels", "8", "K/V DAC levels on [0, 0.9]"},
-    {"out-levels", "32", "output ADC levels on [-1, 1]"},
-    {"fold", "1", "1: fold per-head scalers into projections where legal"},
+    {"fold", GCIM_PASS_OPTION_BOOL, "true",
+     "true: fold per-head scalers into projections where legal", NULL},
 };
 
 const GcimPassInfo gcimQuantizePassInfo = {
@@ -84,17 +81,8 @@ bool gcimFoldScaler(MlirOperation scaler);
 
 static MlirLogicalResult runQuantize(MlirOperation module, const GcimPassOptions *options) {
   const GcimPassInfo *info = &gcimQuantizePassInfo;
-  GcimHardware hw;
-  gcimHardwareInitDefault(&hw);
-  hw.query.levels = atoi(gcimPassOptionsGet(options, info, "q-levels"));
-  hw.kv.levels = atoi(gcimPassOptionsGet(options, info, "kv-levels"));
-  hw.output.levels = atoi(gcimPassOptionsGet(options, info, "out-levels"));
-  bool fold = atoi(gcimPassOptionsGet(options, info, "fold")) != 0;
-  if (hw.query.levels < 2 || hw.kv.levels < 2 || hw.output.levels < 2) {
-    gcimEmitError(mlirOperationGetLocation(module),
-                  "quantiser levels of gcim-quantize must be at least 2");
-    return mlirLogicalResultFailure();
-  }
+  const GcimHardware *hw = options->hw; /* validated by whoever made it */
+  bool fold = gcimPassOptionsGetBool(options, info, "fold");
   MlirOperation *ops = NULL;
   size_t count = 0;
   if (!gcimCollectOps(module, MlirWalkPreOrder, isTileOpToQuantize, &ops, &count))
@@ -102,12 +90,12 @@ static MlirLogicalResult runQuantize(MlirOperation module, const GcimPassOptions
   for (size_t i = 0; i < count; ++i) {
     MlirOperation op = ops[i];
     if (gcimOpIsA(op, "gcim.kv_write")) {
-      quantizeOperand(op, 0, "dac", hw.kv.levels, 0.0, hw.kv.max);
-      quantizeOperand(op, 1, "dac", hw.kv.levels, 0.0, hw.kv.max);
+      quantizeOperand(op, 0, "dac", hw->kv.levels, 0.0, hw->kv.max);
+      quantizeOperand(op, 1, "dac", hw->kv.levels, 0.0, hw->kv.max);
     } else if (gcimOpIsA(op, "gcim.qk_product")) {
-      quantizeOperand(op, 0, "pwm", hw.query.levels, 0.0, hw.query.max);
+      quantizeOperand(op, 0, "pwm", hw->query.levels, 0.0, hw->query.max);
     } else if (gcimOpIsA(op, "gcim.readout")) {
-      quantizeReadout(op, hw.output.levels, hw.output.max);
+      quantizeReadout(op, hw->output.levels, hw->output.max);
     }
   }
   for (size_t i = 0; fold && i < count; ++i)

@@ -1,15 +1,17 @@
 /* Report.c: the cost report (JSON and a short table) of a module mapped onto gain cells.
  *
- * Per layer and per head: mapping (analog or digital), kind, sub-tiles (and the first
- * physical one once gcim-schedule assigned them), latency and energy per token from the
- * cost model; totals per token (heads in parallel, layers in sequence); the GPU rows of
- * docs/HardwareModel.md section 3 as ratios against the same 12-head layer on this hardware;
- * warnings; attention left unfused with the reason (the gcim.unfused attributes). */
+ * The whole hardware description; per layer and per head: mapping (analog or digital),
+ * kind, sub-tiles (and the first physical one once gcim-schedule assigned them), latency
+ * and energy per token from the cost model; `perToken` (decoding with full windows, its
+ * assumptions stated) and `perRun` (one run of the compiled graph) in the stats schema of
+ * docs/HardwareModel.md section 5; the GPU comparison (ReportGpu.c); warnings; attention
+ * left unfused with the reason (the gcim.unfused attributes). */
 #include "gcim/Transforms/Report.h"
 
 #include "PassUtils.h"
 #include "ReportLayers.h"
 
+#include "gcim/Support/HardwareJson.h"
 #include "gcim/Support/IRHelpers.h"
 
 #include <stdlib.h>
@@ -33,6 +35,101 @@ static Totals computeTotals(const GcimHardware *hw, const GcimLayerInfo *layers,
     t.energyPJ += energy * (double)layers[i].heads;
   }
   return t;
+}
+
+/* Energy by component of the cost model, in picojoules. */
+typedef struct Energy {
+  double firstProduct, secondProduct, digital, dac;
+} Energy;
+
+/* The stats schema's energy object (docs/HardwareModel.md), divided by `divisor`. */
+static void writeEnergy(FILE *out, const Energy *e, double divisor) {
+  fprintf(out, "{\"firstProduct\": %.17g, \"secondProduct\": %.17g, \"digital\": %.17g, "
+               "\"dac\": %.17g, \"total\": %.17g}",
+          e->firstProduct / divisor, e->secondProduct / divisor, e->digital / divisor,
+          e->dac / divisor,
+          (e->firstProduct + e->secondProduct + e->digital + e->dac) / divisor);
+}
+
+/* One head attending one token with `arrays` arrays in use, as the simulator counts it. */
+static void addHeadStep(const GcimHardware *hw, const GcimLayerInfo *l, int64_t arrays,
+                        Energy *e) {
+  e->firstProduct += (double)arrays * hw->cost.firstProductPerArrayPJ;
+  e->secondProduct += (double)arrays * hw->cost.secondProductPerArrayPJ;
+  e->digital += hw->cost.digitalPerHeadTokenPJ;
+  e->dac += 2.0 * (double)l->headDim * hw->cost.dacPerValuePJ;
+}
+
+/* Per token with every analog layer's window full: the steady state of decoding. */
+static void writePerToken(FILE *out, const GcimHardware *hw, const GcimLayerInfo *layers,
+                          int64_t count) {
+  Energy e = {0, 0, 0, 0};
+  double latency = 0.0;
+  int64_t headSteps = 0, analog = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    const GcimLayerInfo *l = &layers[i];
+    if (!l->analog)
+      continue;
+    for (int64_t h = 0; h < l->heads; ++h)
+      addHeadStep(hw, l, l->tokenTiles * l->dimTiles, &e);
+    latency += hw->cost.headTokenLatencyNs; /* heads in parallel, layers in sequence */
+    headSteps += l->heads;
+    ++analog;
+  }
+  fprintf(out, "  \"perToken\": {\"assumptions\": \"%s\", \"analogLayers\": %lld, "
+               "\"headSteps\": %lld, \"energyPJ\": ",
+          analog ? "decoding with every analog layer's window full (all its token sub-tiles "
+                   "read); a layer's heads in parallel, layers in sequence; attention kept "
+                   "digital costs nothing here"
+                 : "nothing runs on the gain cells: every attention is digital",
+          (long long)analog, (long long)headSteps);
+  writeEnergy(out, &e, 1.0);
+  fprintf(out, ", \"latencyNs\": %.17g},\n", latency);
+}
+
+/* The compiled graph's full-sequence run (batch items in order on each head, token t
+ * reading the sub-tiles its min(t + 1, window) tokens fill), in the stats schema of the
+ * program's --stats after one PREFIX_run; null when a layer has no full-sequence mapping. */
+static void writePerRun(FILE *out, const GcimHardware *hw, const GcimLayerInfo *layers,
+                        int64_t count) {
+  Energy e = {0, 0, 0, 0};
+  int64_t tokens = 0, heads = 0, analog = 0, steps = 0, reads = 0, writes = 0;
+  double elapsed = 0.0, perStep = hw->cost.headTokenLatencyNs;
+  for (int64_t i = 0; i < count; ++i) {
+    const GcimLayerInfo *l = &layers[i];
+    if (!l->analog)
+      continue;
+    if (!l->runTokens) {
+      fputs("  \"perRun\": null,\n", out);
+      return;
+    }
+    int64_t run = l->runBatch * l->runTokens, rows = hw->arrayRows;
+    for (int64_t t = 0; t < l->runTokens; ++t) {
+      int64_t filled = t + 1 < l->window ? t + 1 : l->window;
+      int64_t arrays = (filled + rows - 1) / rows * l->dimTiles;
+      for (int64_t n = 0; n < l->heads * l->runBatch; ++n)
+        addHeadStep(hw, l, arrays, &e);
+      reads += 2 * arrays * l->heads * l->runBatch;
+    }
+    writes += 2 * l->dimTiles * l->heads * run;
+    steps += l->heads * run;
+    heads += l->heads;
+    elapsed += (double)run * perStep;
+    tokens = run > tokens ? run : tokens;
+    ++analog;
+  }
+  double divisor = tokens > 0 ? (double)tokens : 1.0;
+  fprintf(out, "  \"perRun\": {\"heads\": %lld, \"layers\": %lld, \"tokens\": %lld, "
+               "\"headSteps\": %lld, \"kvWrites\": %lld, \"arrayReads\": %lld, "
+               "\"arrayWrites\": %lld, \"energyPJ\": ",
+          (long long)heads, (long long)analog, (long long)tokens, (long long)steps,
+          (long long)steps, (long long)reads, (long long)writes);
+  writeEnergy(out, &e, 1.0);
+  fprintf(out, ", \"latencyNs\": {\"perHeadStep\": %.17g, \"sumOverHeadSteps\": %.17g, "
+               "\"elapsed\": %.17g}, \"perToken\": {\"energyPJ\": ",
+          perStep, (double)steps * perStep, elapsed);
+  writeEnergy(out, &e, divisor);
+  fprintf(out, ", \"latencyNs\": %.17g}},\n", elapsed / divisor);
 }
 
 static void writeString(FILE *out, const char *text) {
@@ -91,52 +188,6 @@ static void writeLayers(FILE *out, const GcimHardware *hw, const GcimLayerInfo *
   fprintf(out, "\n  ],\n");
 }
 
-/* docs/HardwareModel.md section 3: the paper's GPU figures are for one 12-head layer (head
- * dim 64) at 1,024 tokens, per token. The gain-cell side is that same layer on this
- * hardware description, not the compiled model's layer, so the ratios compare equal work
- * whatever the model's heads and head dims. */
-static void writeGpuComparison(FILE *out, const GcimHardware *hw) {
-  static const struct {
-    const char *device;
-    double latencyUs, energyMJ, latencyRatio, energyRatio;
-  } rows[] = {{"Jetson Nano", 488.9, 3.246, 0, 0},
-              {"RTX 4090", 22.37, 7.178, 0, 0},
-              {"H100", 0, 0, 100.0, 70000.0}};
-  enum { REFERENCE_HEADS = 12, REFERENCE_HEAD_DIM = 64 };
-  /* 1,024 tokens fill a window of 1,024 or more (or an unbounded one, window 0). */
-  int64_t tokens = hw->window > 0 && hw->window < 1024 ? hw->window : 1024;
-  GcimLayerInfo reference = {.heads = REFERENCE_HEADS, .headDim = REFERENCE_HEAD_DIM,
-                             .window = tokens, .analog = true};
-  reference.tokenTiles = (tokens + hw->arrayRows - 1) / hw->arrayRows;
-  reference.dimTiles = (REFERENCE_HEAD_DIM + hw->arrayCols - 1) / hw->arrayCols;
-  double layerNs, headPJ;
-  gcimHeadCost(hw, &reference, &layerNs, &headPJ); /* heads in parallel */
-  double layerNJ = headPJ * REFERENCE_HEADS / 1000.0;
-  fprintf(out, "  \"gpu_comparison\": {\"reference\": \"one 12-head layer, head dim 64, at "
-               "1024 tokens, attention kernel plus cache write, batch 64, per token; the "
-               "gain-cell figures are that layer on this hardware\", "
-               "\"gain_cell_layer_latency_ns\": %.6g, \"gain_cell_layer_energy_nj\": %.6g, "
-               "\"rows\": [",
-          layerNs, layerNJ);
-  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; ++i) {
-    double lr = rows[i].latencyRatio, er = rows[i].energyRatio;
-    if (lr == 0.0 && layerNs > 0.0)
-      lr = rows[i].latencyUs * 1000.0 / layerNs;
-    if (er == 0.0 && layerNJ > 0.0)
-      er = rows[i].energyMJ * 1e6 / layerNJ;
-    fprintf(out, "%s\n    {\"device\": \"%s\", \"latency_ratio\": %.6g, \"energy_ratio\": "
-                 "%.6g",
-            i ? "," : "", rows[i].device, lr, er);
-    if (rows[i].latencyUs > 0.0)
-      fprintf(out, ", \"gpu_latency_us\": %.6g, \"gpu_energy_mj\": %.6g", rows[i].latencyUs,
-              rows[i].energyMJ);
-    else
-      fprintf(out, ", \"note\": \"ratios as reported by the paper\"");
-    fputc('}', out);
-  }
-  fprintf(out, "\n  ]},\n");
-}
-
 static MlirWalkResult writeUnfused(MlirOperation op, void *userData) {
   FILE **state = userData;
   MlirStringRef reason;
@@ -187,7 +238,7 @@ static void writeWarnings(FILE *out, const GcimLayerInfo *layers, int64_t count)
   for (int64_t i = 0; i < count; ++i) {
     if (!layers[i].warning[0])
       continue;
-    char text[200];
+    char text[320];
     snprintf(text, sizeof text, "layer %lld: %s", (long long)layers[i].layer,
              layers[i].warning);
     fprintf(out, "%s\n    ", first ? "" : ",");
@@ -204,17 +255,15 @@ GcimStatus gcimReportWriteJson(MlirOperation module, const GcimHardware *hw, FIL
   if (count < 0)
     return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
   Totals t = computeTotals(hw, layers, count);
-  fprintf(out, "{\n  \"hardware\": {\"window\": %d, \"array_rows\": %d, \"array_cols\": %d, "
-               "\"max_sub_tiles\": %d, \"head_token_latency_ns\": %.6g},\n",
-          hw->window, hw->arrayRows, hw->arrayCols, hw->maxSubTiles,
-          hw->cost.headTokenLatencyNs);
+  fputs("{\n  \"hardware\": ", out); /* the whole description, as --hw files hold it */
+  gcimHardwareWriteJson(out, hw);
+  fputs("  ,\n", out);
   fprintf(out, "  \"sub_tiles\": %lld,\n", (long long)t.subTiles);
-  fprintf(out, "  \"per_token\": {\"attention_energy_nj\": %.6g, \"attention_latency_ns\": "
-               "%.6g, \"attention_energy_uj\": %.6g, \"attention_latency_us\": %.6g},\n",
-          t.energyPJ / 1000.0, t.latencyNs, t.energyPJ / 1e6, t.latencyNs / 1000.0);
+  writePerToken(out, hw, layers, count);
+  writePerRun(out, hw, layers, count);
   writeLayers(out, hw, layers, count);
   writeHeads(out, hw, layers, count);
-  writeGpuComparison(out, hw);
+  gcimReportWriteGpuComparison(out, hw);
   writeWarnings(out, layers, count);
   fprintf(out, "  \"unfused\": [");
   FILE *state[2] = {out, NULL};
@@ -248,7 +297,8 @@ GcimStatus gcimReportPrintTable(MlirOperation module, const GcimHardware *hw, FI
             energy * (double)l->heads / 1000.0);
   }
   Totals t = computeTotals(hw, layers, count);
-  fprintf(out, "total: %lld sub-tiles, %.4g ns and %.4g nJ of attention per token\n",
+  fprintf(out, "total: %lld sub-tiles, %.4g ns and %.4g nJ of attention per token (windows "
+               "full, a layer's heads in parallel)\n",
           (long long)t.subTiles, t.latencyNs, t.energyPJ / 1000.0);
   for (int64_t i = 0; i < count; ++i)
     if (layers[i].warning[0])

@@ -33,6 +33,10 @@ static void readWrite(MlirOperation op, GcimLayerInfo *info) {
   gcimOpGetIntAttr(op, "window", &info->window);
   gcimOpGetIntAttr(op, "streamed", &streamed);
   info->streamed = streamed != 0;
+  if (!info->streamed) {
+    info->runBatch = gcimSafeDim(k, 0) > 0 ? gcimSafeDim(k, 0) : 0;
+    info->runTokens = gcimSafeDim(k, 2) > 0 ? gcimSafeDim(k, 2) : 0;
+  }
   info->firstSubTile = -1;
   gcimOpGetIntAttr(op, "gcim.first_sub_tile", &info->firstSubTile);
   copyString(op, "gcim.kind", info->kind, sizeof info->kind);
@@ -63,8 +67,13 @@ typedef struct Collector {
 static void addLayer(Collector *c, const GcimLayerInfo *info) {
   for (int64_t i = 0; i < c->count; ++i)
     if (c->layers[i].layer == info->layer) {
-      if (info->streamed && !c->layers[i].streamed)
-        c->layers[i] = *info;
+      GcimLayerInfo *known = &c->layers[i];
+      int64_t batch = known->runBatch ? known->runBatch : info->runBatch;
+      int64_t tokens = known->runTokens ? known->runTokens : info->runTokens;
+      if (info->streamed && !known->streamed)
+        *known = *info;
+      known->runBatch = batch; /* the full-sequence form's run, kept for the report */
+      known->runTokens = tokens;
       return;
     }
   if (c->count == c->capacity) {

@@ -9,15 +9,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /// One attention: analog (its gcim.kv_write) or digital (a gcim.attention left exact).
 typedef struct GcimLayerInfo {
   MlirOperation op; /* the kv_write, or the digital attention */
   int64_t layer, heads, headDim, tokenTiles, dimTiles, window;
   int64_t firstSubTile; /* from gcim-schedule; -1 when not scheduled */
+  int64_t runBatch, runTokens; /* of its full-sequence mapping; 0 when that is not mapped */
   bool analog, streamed;
   char kind[16];
-  char warning[160];
+  char warning[256];
 } GcimLayerInfo;
 
 /// The attention layers of `module`, one per layer number (a streamed mapping wins over a
@@ -29,6 +31,10 @@ int64_t gcimCollectLayers(MlirOperation module, GcimLayerInfo **layers);
 /// docs/HardwareModel.md section 3 split over the ops (see docs/Passes.md, gcim-schedule).
 void gcimTileOpCost(const GcimHardware *hw, const GcimLayerInfo *layer, MlirOperation op,
                     double *latencyNs, double *energyPJ);
+
+/// Writes the report's `gpu_comparison` entry (ReportGpu.c): the reference layer on `hw`
+/// against GPU rows that each state their source, latency basis and what energy includes.
+void gcimReportWriteGpuComparison(FILE *out, const GcimHardware *hw);
 
 /// Per-token latency (ns) and energy (pJ) of one head of an analog layer.
 void gcimHeadCost(const GcimHardware *hw, const GcimLayerInfo *layer, double *latencyNs,

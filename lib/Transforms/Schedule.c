@@ -7,8 +7,9 @@
  * layer the K/V write before the two products (checked), heads in parallel (one op holds
  * all heads), layers in sequence (program order). Every tile-level op gets
  * `gcim.start_ns`, `gcim.latency_ns` and `gcim.energy_pj` per token from the cost model;
- * each kv_write gets `gcim.first_sub_tile`. With `report=PATH` the JSON report is written
- * (whole or not at all), with `table=1` the table goes to stderr.
+ * each kv_write gets `gcim.first_sub_tile`. The hardware (sub-tile limit, costs) is the
+ * compilation's, handed to the pass when it is made; the report is the driver's to write
+ * (gcim/Transforms/Report.h).
  *
  * Assumes: the tile level (gcim-map-attention, optionally gcim-quantize).
  * Guarantees: changes only attributes; the report's totals equal the sums of the ops'. */
@@ -18,9 +19,7 @@
 #include "gcim/Runtime/Hardware.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
-#include "gcim/Support/OutputFile.h"
 #include "gcim/Transforms/Passes.h"
-#include "gcim/Transforms/Report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,16 +27,9 @@
 
 static MlirLogicalResult runSchedule(MlirOperation module, const GcimPassOptions *options);
 
-static const GcimPassOptionInfo scheduleOptions[] = {
-    {"max-sub-tiles", "0", "physical sub-tiles of the hardware (0: unlimited)"},
-    {"report", "", "write the JSON cost report to this file"},
-    {"table", "0", "1: print the cost table to stderr"},
-};
-
 const GcimPassInfo gcimSchedulePassInfo = {
-    "gcim-schedule",
-    "Assign physical sub-tiles, order each token's work, attach costs, write the report",
-    scheduleOptions, sizeof scheduleOptions / sizeof scheduleOptions[0], runSchedule};
+    "gcim-schedule", "Assign physical sub-tiles, order each token's work, attach costs",
+    NULL, 0, runSchedule};
 
 static void setF64(MlirOperation op, const char *name, double value) {
   MlirContext ctx = mlirOperationGetContext(op);
@@ -137,31 +129,8 @@ static MlirWalkResult assignSubTiles(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
-static bool writeReport(MlirOperation module, const GcimHardware *hw, const char *path) {
-  GcimOutputFile *file = NULL;
-  char *message = NULL;
-  GcimStatus status = gcimOutputFileCreate(path, &file, &message);
-  if (status == GCIM_OK)
-    status = gcimReportWriteJson(module, hw, gcimOutputFileGetStream(file), &message);
-  if (status == GCIM_OK) {
-    status = gcimOutputFileCommit(file, &message);
-    file = NULL;
-  }
-  gcimOutputFileDestroy(file);
-  if (status != GCIM_OK)
-    gcimEmitError(mlirOperationGetLocation(module), "cannot write the report '%s': %s",
-                  path, message ? message : "unknown error");
-  free(message);
-  return status == GCIM_OK;
-}
-
 static MlirLogicalResult runSchedule(MlirOperation module, const GcimPassOptions *options) {
-  const GcimPassInfo *info = &gcimSchedulePassInfo;
-  GcimHardware hw;
-  gcimHardwareInitDefault(&hw);
-  hw.maxSubTiles = atoi(gcimPassOptionsGet(options, info, "max-sub-tiles"));
-  const char *report = gcimPassOptionsGet(options, info, "report");
-  bool table = atoi(gcimPassOptionsGet(options, info, "table")) != 0;
+  const GcimHardware *hw = options->hw;
   GcimLayerInfo *layers;
   int64_t count = gcimCollectLayers(module, &layers);
   if (count < 0) {
@@ -175,23 +144,19 @@ static MlirLogicalResult runSchedule(MlirOperation module, const GcimPassOptions
       next += layers[i].heads * layers[i].tokenTiles * layers[i].dimTiles;
     }
   bool ok = true;
-  if (hw.maxSubTiles > 0 && next > hw.maxSubTiles) {
+  if (hw->maxSubTiles > 0 && next > hw->maxSubTiles) {
     gcimEmitError(mlirOperationGetLocation(module),
                   "the model needs %lld sub-tiles but the hardware has %d", (long long)next,
-                  hw.maxSubTiles);
+                  hw->maxSubTiles);
     ok = false;
   }
   if (ok) {
     Assignment assignment = {layers, count};
     mlirOperationWalk(module, assignSubTiles, &assignment, MlirWalkPreOrder);
-    BlockSchedule s = {&hw, layers, count, NULL, false, 0.0, 0.0, true};
+    BlockSchedule s = {hw, layers, count, NULL, false, 0.0, 0.0, true};
     mlirOperationWalk(module, scheduleBlocks, &s, MlirWalkPreOrder);
     ok = s.ok;
   }
   free(layers);
-  if (ok && report[0])
-    ok = writeReport(module, &hw, report);
-  if (ok && table)
-    gcimReportPrintTable(module, &hw, stderr, NULL);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }

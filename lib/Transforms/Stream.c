@@ -34,7 +34,8 @@ enum { MAX_ARGS = 512 };
 static MlirLogicalResult runStream(MlirOperation module, const GcimPassOptions *options);
 
 static const GcimPassOptionInfo streamOptions[] = {
-    {"strict", "0", "1: a function with attention that cannot be streamed is an error"},
+    {"strict", GCIM_PASS_OPTION_BOOL, "false",
+     "true: a function with attention that cannot be streamed is an error", NULL},
 };
 
 const GcimPassInfo gcimStreamPassInfo = {

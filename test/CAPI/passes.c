@@ -34,7 +34,7 @@ static GcimPassCallbackCounts runCounted(MlirContext ctx, MlirModule module,
                                          bool *succeeded) {
   GcimPassCallbackCounts counts = {0, 0, 0, 0};
   MlirPassManager pm = mlirPassManagerCreate(ctx);
-  MlirPass pass = gcimPassCreateCounted(info, NULL, &counts, NULL);
+  MlirPass pass = gcimPassCreateCounted(info, NULL, NULL, &counts, NULL);
   if (nested)
     mlirOpPassManagerAddOwnedPass(
         mlirPassManagerGetNestedUnder(pm, mlirStringRefCreateFromCString("builtin.module")),

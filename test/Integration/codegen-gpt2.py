@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """codegen-gpt2.py: e2e test of code generation on torch exports of the GPT-2-style model.
 
-Exports the model with torch, compiles it with `gcim-compile --attention=digital`, builds
-the output folder with warnings as errors, runs the generated program, and compares every
-graph output with ONNX Runtime (ort-run.js). Also checks that compiling twice gives
+Exports the model with torch, compiles it with `gcim-compile` and default options (plain
+softmax attention stays exact, one line on stderr says so), builds the output folder with
+warnings as errors, runs the generated program, and compares every graph output with ONNX
+Runtime (ort-run.js). Also checks that compiling again with --attention=digital gives
 byte-identical files and running twice gives identical outputs.
 
 Where gcim-stream makes a step function (every export here but a KV cache with more than
@@ -98,15 +99,19 @@ def main():
                 inputs[f"past_{kind}_{i}"] = rng.randn(1, config.heads, past,
                                                        config.head_dim).astype(np.float32)
                 shapes.append(f"past_{kind}_{i}=1x{config.heads}x{past}x{config.head_dim}")
-        flags = ["--attention=digital"]
+        flags = []
         for shape in shapes if args.dynamic else []:
             flags += ["--input-shape", shape]
 
+        # Default options (--attention=auto) keep plain softmax attention exact and say so
+        # in one line on stderr; --attention=digital then writes the very same files.
         out1, out2 = os.path.join(tmp, "out1"), os.path.join(tmp, "out2")
-        compile_model(model_path, out1, *flags)
-        compile_model(model_path, out2, *flags)
-        check.expect("compiling twice gives byte-identical files",
-                     read_tree(out1) == read_tree(out2))
+        said = compile_model(model_path, out1, *flags).stderr.splitlines()
+        check.expect("one line on stderr says the attention stays digital",
+                     len(said) == 1 and "stays digital" in said[0], "\n".join(said))
+        compile_model(model_path, out2, *flags, "--attention=digital")
+        check.expect("compiling twice (default, then --attention=digital) gives "
+                     "byte-identical files", read_tree(out1) == read_tree(out2))
         with open(os.path.join(out1, "model.c")) as f:
             source = f.read()
         # The fast paths of the emitter (docs/GeneratedC.md): checked here because a model

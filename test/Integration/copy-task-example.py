@@ -104,8 +104,8 @@ def main():
             if kind == "analog":
                 heads = copy_task.CONFIG["layers"] * copy_task.CONFIG["heads"]
                 check.expect("analog: the simulator ran every head at every token",
-                             stats.get("tokens") == len(ids) * ids.shape[1] * heads,
-                             str(stats.get("tokens")))
+                             stats.get("headSteps") == len(ids) * ids.shape[1] * heads,
+                             str(stats.get("headSteps")))
                 check_compilers_agree(check, out, tmp, ids, args.cc2)
     return check.finish(os.path.basename(__file__))
 

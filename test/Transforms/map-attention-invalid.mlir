@@ -1,10 +1,10 @@
-// RUN: not gcim-opt --split-input-file --gcim-map-attention %s 2>&1 | FileCheck %s
+// RUN: not gcim-opt --split-input-file --gcim-map-attention=attention=analog %s 2>&1 | FileCheck %s
 // RUN: not gcim-opt --gcim-map-attention=attention=exact %s 2>&1 | FileCheck %s --check-prefix=MODE
-// RUN: not gcim-opt --gcim-map-attention=window=0 %s 2>&1 | FileCheck %s --check-prefix=SIZE
+// RUN: not gcim-opt --gcim-map-attention=window=256 %s 2>&1 | FileCheck %s --check-prefix=NOOPTION
 
 // Attention the hardware cannot hold under --attention=analog; bad options.
-// MODE: error: option 'attention' of gcim-map-attention must be analog or digital, not 'exact'
-// SIZE: error: options 'window', 'array-rows' and 'array-cols' of gcim-map-attention must be positive
+// MODE: gcim-opt: error: option 'attention' of pass 'gcim-map-attention' must be one of auto, analog, digital, not 'exact'
+// NOOPTION: gcim-opt: error: pass 'gcim-map-attention' has no option 'window'
 
 // CHECK: map-attention-invalid.mlir:[[# @LINE + 2]]:8: error: attention window of 2048 tokens exceeds the hardware window of 1024 tokens; use --attention=digital
 func.func @window_too_long(%q: tensor<1x1x8x64xf32>) -> tensor<1x1x8x64xf32> {

@@ -1,9 +1,10 @@
-// RUN: gcim-opt --split-input-file --gcim-map-attention --gcim-verify %s | FileCheck %s
+// RUN: gcim-opt --split-input-file --gcim-map-attention=attention=analog --gcim-verify %s | FileCheck %s
 // RUN: gcim-opt --split-input-file --gcim-map-attention=attention=digital --gcim-verify %s | FileCheck %s --check-prefix=DIGITAL
-// RUN: not gcim-opt --split-input-file --gcim-map-attention="window=256" --gcim-verify %s 2>&1 | FileCheck %s --check-prefix=W256
+// RUN: echo '{"window": 256}' > %t.w256.json
+// RUN: not gcim-opt --split-input-file --gcim-map-attention="attention=analog hw=%t.w256.json" --gcim-verify %s 2>&1 | FileCheck %s --check-prefix=W256
 
 // gcim-map-attention: each head onto ceil(window/64) x ceil(d/64) sub-tiles as tile-level
-// ops; attention=digital keeps it exact; the window option sets the hardware window (a
+// ops; attention=digital keeps it exact; a hardware file (hw=) sets the hardware window (a
 // window of 256 cannot hold the 1024-token step of the last case).
 
 // Softmax attention, d = 64, 16 tokens (shorter than the window): 16 token sub-tiles,
@@ -13,7 +14,7 @@
 // CHECK: %[[Q:.*]] = "gcim.scaler"(%arg0, %[[S]]) {a_index = 0 : i64, b_index = 1 : i64}
 // CHECK: %[[K:.*]] = "gcim.scaler"(%arg1, %[[S]]) {a_index = 2 : i64, b_index = 3 : i64}
 // CHECK: %[[V:.*]] = "gcim.scaler"(%arg2, %[[S]]) {a_index = 4 : i64, b_index = 5 : i64}
-// CHECK: "gcim.kv_write"(%[[K]], %[[V]]) {dim_tiles = 1 : i64, gcim.kind = "softmax", gcim.warning = "attention of kind softmax or hardsigmoid mapped with the hardware's semantics: the model must be hardware-adapted", layer = 0 : i64, streamed = 0 : i64, token_tiles = 16 : i64, window = 1024 : i64}
+// CHECK: "gcim.kv_write"(%[[K]], %[[V]]) {dim_tiles = 1 : i64, gcim.kind = "softmax", gcim.warning = "attention that is not GainCellAttention runs on the gain cells with the hardware's semantics (--attention=analog): accuracy will change unless the model was hardware-adapted", layer = 0 : i64, streamed = 0 : i64, token_tiles = 16 : i64, window = 1024 : i64}
 // CHECK: %[[C:.*]] = "gcim.qk_product"(%[[Q]]) {causal = 1 : i64, dim_tiles = 1 : i64, layer = 0 : i64, token_tiles = 16 : i64} : (tensor<1x2x16x64xf32>) -> tensor<1x2x16x16x64xf32>
 // CHECK: %[[P:.*]] = "gcim.charge_to_pulse"(%[[C]]) {saturation = 8.000000e+01 : f32}
 // CHECK: %[[Y:.*]] = "gcim.pv_product"(%[[P]]) {dim_tiles = 1 : i64, layer = 0 : i64, token_tiles = 16 : i64} : (tensor<1x2x16x16x64xf32>) -> tensor<1x2x16x16x64xf32>

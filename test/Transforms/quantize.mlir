@@ -1,6 +1,7 @@
-// RUN: gcim-opt --split-input-file --gcim-fuse-attention --gcim-map-attention --gcim-quantize --gcim-verify %s | FileCheck %s
-// RUN: gcim-opt --split-input-file --gcim-fuse-attention --gcim-map-attention --gcim-quantize --gcim-quantize --gcim-verify %s | FileCheck %s --check-prefix=TWICE
-// RUN: gcim-opt --split-input-file --gcim-fuse-attention --gcim-map-attention --gcim-quantize="q-levels=8 fold=0" --gcim-verify %s | FileCheck %s --check-prefix=NOFOLD
+// RUN: gcim-opt --split-input-file --gcim-fuse-attention --gcim-map-attention=attention=analog --gcim-quantize --gcim-verify %s | FileCheck %s
+// RUN: gcim-opt --split-input-file --gcim-fuse-attention --gcim-map-attention=attention=analog --gcim-quantize --gcim-quantize --gcim-verify %s | FileCheck %s --check-prefix=TWICE
+// RUN: echo '{"query": {"levels": 8, "max": 1}}' > %t.q8.json
+// RUN: gcim-opt --split-input-file --gcim-fuse-attention --gcim-map-attention=attention=analog --gcim-quantize="hw=%t.q8.json fold=0" --gcim-verify %s | FileCheck %s --check-prefix=NOFOLD
 
 // gcim-quantize: DAC on k and v, PWM on q, ADC after each readout, levels and ranges from
 // the hardware description; per-head scalers folded into the projection where legal.

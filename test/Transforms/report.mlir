@@ -1,6 +1,6 @@
-// RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention --gcim-quantize --gcim-schedule=report=%t.json --gcim-verify %s > /dev/null
+// RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention=attention=analog --gcim-quantize --gcim-schedule --gcim-verify --report %t.json %s > /dev/null
 // RUN: FileCheck %s --check-prefix=ANALOG < %t.json
-// RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention=attention=digital --gcim-schedule=report=%t.digital.json %s > /dev/null
+// RUN: gcim-opt --gcim-fuse-attention --gcim-stream --gcim-map-attention=attention=digital --gcim-schedule --report %t.digital.json %s > /dev/null
 // RUN: FileCheck %s --check-prefix=DIGITAL < %t.digital.json
 
 // The whole pass pipeline on a GPT-2-style model (2 layers, 2 heads, d = 8), plus a
@@ -9,7 +9,7 @@
 // and lists the unfused attention with its node name and reason.
 
 // ANALOG: "sub_tiles": 64,
-// ANALOG: "per_token": {{[{]}}"attention_energy_nj": 23.445, "attention_latency_ns": 130,
+// ANALOG: "perToken": {{[{]}}"assumptions": "decoding with every analog layer's window full{{.*}}"analogLayers": 2, {{.*}}"total": 23445}, "latencyNs": 130},
 // ANALOG: "layer_count": 2,
 // ANALOG: {{[{]}}"layer": 0, "mapping": "analog", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 32, "latency_ns": 65, "energy_nj": 11.7225{{[}]}}
 // ANALOG: {{[{]}}"layer": 1, "mapping": "analog", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 32,
@@ -18,8 +18,8 @@
 // not this 2-head d 8 layer: the same figures as for GPT-2 small.
 // ANALOG: "gpu_comparison": {{[{]}}{{.*}}"gain_cell_layer_latency_ns": 65, "gain_cell_layer_energy_nj": 73.8
 // ANALOG: "warnings": [
-// ANALOG-NEXT: "layer 0: attention of kind softmax or hardsigmoid mapped with the hardware's semantics: the model must be hardware-adapted",
-// ANALOG-NEXT: "layer 1: attention of kind softmax or hardsigmoid mapped with the hardware's semantics: the model must be hardware-adapted"
+// ANALOG-NEXT: "layer 0: attention that is not GainCellAttention runs on the gain cells with the hardware's semantics (--attention=analog): accuracy will change unless the model was hardware-adapted",
+// ANALOG-NEXT: "layer 1: attention that is not GainCellAttention runs on the gain cells with the hardware's semantics (--attention=analog): accuracy will change unless the model was hardware-adapted"
 // ANALOG: "unfused": [
 // ANALOG-NEXT: {{[{]}}"op": "onnx.softmax", "node": "side/attn/Softmax", "reason": "the mask is neither causal (lower triangular) nor a sliding window"{{[}]}}
 // ANALOG-NEXT: ],
@@ -27,7 +27,7 @@
 // ANALOG-NEXT: ]
 
 // DIGITAL: "sub_tiles": 0,
-// DIGITAL: "per_token": {{[{]}}"attention_energy_nj": 0, "attention_latency_ns": 0,
+// DIGITAL: "perToken": {{[{]}}"assumptions": "nothing runs on the gain cells: every attention is digital", "analogLayers": 0, "headSteps": 0, {{.*}}"total": 0}, "latencyNs": 0},
 // DIGITAL: {{[{]}}"layer": 0, "mapping": "digital", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 0, "latency_ns": 0, "energy_nj": 0{{[}]}}
 // DIGITAL: "gpu_comparison": {{[{]}}{{.*}}"gain_cell_layer_latency_ns": 65, "gain_cell_layer_energy_nj": 73.8
 // DIGITAL: "warnings": [

@@ -1,5 +1,5 @@
 // RUN: gcim-opt --split-input-file --gcim-fuse-attention --gcim-stream=strict=1 --gcim-verify %s | FileCheck %s
-// RUN: gcim-opt --split-input-file --gcim-fuse-attention --gcim-stream=strict=1 --gcim-map-attention --gcim-verify %s | FileCheck %s --check-prefix=MAP
+// RUN: gcim-opt --split-input-file --gcim-fuse-attention --gcim-stream=strict=1 --gcim-map-attention=attention=analog --gcim-verify %s | FileCheck %s --check-prefix=MAP
 
 // gcim-stream on graphs with a KV cache (past keys and values as arguments, present ones
 // as results, gcim.cache_append between, as gcim-fuse-attention makes them): the step

@@ -1,6 +1,6 @@
 // RUN: not gcim-opt --split-input-file --gcim-stream=strict=1 %s 2>&1 | FileCheck %s
 // RUN: gcim-opt --split-input-file --gcim-stream %s | FileCheck %s --check-prefix=KEEP
-// RUN: gcim-opt --split-input-file --gcim-stream --gcim-schedule=report=%t.json %s > /dev/null
+// RUN: gcim-opt --split-input-file --gcim-stream --gcim-schedule --report %t.json %s > /dev/null
 // RUN: FileCheck %s --check-prefix=REPORT < %t.json
 
 // Graphs gcim-stream cannot stream: with strict=1 an error with the reason, one case per

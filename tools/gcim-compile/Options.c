@@ -15,8 +15,8 @@ static void printHelp(void) {
       "USAGE: gcim-compile [options] model.onnx -o <dir>\n\n"
       "Writes <dir>/PREFIX.h, PREFIX.c, PREFIX.weights, a Makefile and the runtime\n"
       "sources; `make -C <dir>` builds libPREFIX.a (and the program PREFIX with\n"
-      "--emit-main). Attention runs on the simulated gain cells (--attention=analog) or\n"
-      "exactly (--attention=digital).\n\n"
+      "--emit-main). GainCellAttention runs on the simulated gain cells, other attention\n"
+      "exactly (--attention=auto); see --attention for the other modes.\n\n"
       "OPTIONS:\n"
       "  -o <path>                 the output folder (--emit=c), or the file for an IR\n"
       "                            stage (default: stdout); nothing is replaced unless\n"
@@ -27,11 +27,14 @@ static void printHelp(void) {
       "                            scheduled), runtime (the input of the C emitter: op\n"
       "                            groups fused into kernel ops, every result placed in\n"
       "                            its function's arena), c (the default: the C folder)\n"
-      "  --attention=analog|digital\n"
-      "                            analog (default): every attention the hardware can\n"
-      "                            hold runs on the simulated gain cells, softmax\n"
-      "                            attention included (the model must be hardware-\n"
-      "                            adapted); digital: softmax attention stays exact\n"
+      "  --attention=auto|analog|digital\n"
+      "                            auto (default): GainCellAttention runs on the\n"
+      "                            simulated gain cells, softmax and hardsigmoid attention\n"
+      "                            stay exact (one line on stderr says so); analog: every\n"
+      "                            attention runs on the gain cells (a warning: accuracy\n"
+      "                            changes unless the model was hardware-adapted); digital:\n"
+      "                            every attention is computed exactly, GainCellAttention\n"
+      "                            as its float function, and nothing is simulated\n"
       "  --hw <file.json>          the hardware description (default: the paper's)\n"
       "  --input-shape NAME=DIMS   bind the dimensions of graph input NAME, as in\n"
       "                            input_ids=1x16 (repeat for several inputs)\n"
@@ -42,6 +45,7 @@ static void printHelp(void) {
       "  --emit-main               also a command-line program PREFIX_main.c\n"
       "  -v                        print the pipeline's progress and the report's table\n"
       "                            to stderr\n"
+      "  -q                        print no warnings (errors are always printed)\n"
       "  --timing                  print the wall time of each stage to stderr\n"
       "  --mlir-print-debuginfo    print locations (ONNX node names) in IR stages\n"
       "  --mlir-elide-elementsattrs-if-larger=<n>\n"
@@ -145,9 +149,8 @@ static int parseOne(int argc, char **argv, int *i, Options *options) {
   } else if (strncmp(arg, "--emit=", 7) == 0) {
     return parseEmit(options, arg + 7);
   } else if ((value = valueOf(argc, argv, i, "--attention"))) {
-    if (strcmp(value, "analog") && strcmp(value, "digital"))
-      return usageError("--attention must be analog or digital, not", value);
-    options->analogAttention = strcmp(value, "analog") == 0;
+    if (!gcimAttentionModeParse(value, &options->attention))
+      return usageError("--attention must be auto, analog or digital, not", value);
   } else if ((value = valueOf(argc, argv, i, "--hw"))) {
     options->hwPath = value;
   } else if ((value = valueOf(argc, argv, i, "--input-shape"))) {
@@ -164,6 +167,8 @@ static int parseOne(int argc, char **argv, int *i, Options *options) {
     options->emitMain = true;
   } else if (strcmp(arg, "-v") == 0) {
     options->verbose = true;
+  } else if (strcmp(arg, "-q") == 0) {
+    options->quiet = true;
   } else if (strcmp(arg, "--timing") == 0) {
     options->timing = true;
   } else if (strcmp(arg, "--mlir-print-debuginfo") == 0) {
@@ -190,7 +195,7 @@ static int parseOne(int argc, char **argv, int *i, Options *options) {
 
 int gcimCompileParseArguments(int argc, char **argv, Options *options) {
   options->emit = EMIT_C;
-  options->analogAttention = true;
+  options->attention = GCIM_ATTENTION_AUTO;
   options->elideResourcesAbove = -1;
   options->elideElementsAbove = -1;
   gcimHardwareInitDefault(&options->hw);

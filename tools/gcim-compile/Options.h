@@ -4,8 +4,12 @@
 
 #include "gcim/Import/Onnx.h"
 #include "gcim/Runtime/Hardware.h"
+#include "gcim/Support/AttentionMode.h"
+
+#include "mlir-c/IR.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 
 enum { EXIT_USAGE = 2 };
@@ -17,7 +21,7 @@ typedef struct Options {
   const char *inputPath;
   const char *outputPath; /* a file for IR stages, the folder for C */
   EmitStage emit;
-  bool analogAttention;  /* --attention=analog (default) */
+  GcimAttentionMode attention; /* --attention (default auto) */
   const char *hwPath;
   GcimHardware hw;
   const char *prefix;    /* --name, or NULL: from the model's file name */
@@ -26,6 +30,7 @@ typedef struct Options {
   bool embedWeights;
   bool emitMain;
   bool verbose;
+  bool quiet; /* -q: no warnings */
   bool printDebugInfo;
   bool timing;
   long long elideResourcesAbove; /* -1: print every resource */
@@ -37,6 +42,11 @@ typedef struct Options {
 /// Parses argv into *options; returns -1 to go on, or the exit code to return now
 /// (0 after --help or --version, 2 after a usage error, which it has printed).
 int gcimCompileParseArguments(int argc, char **argv, Options *options);
+
+/// Prints the warnings a module mapped to tiles carries (gcim.warning, attention kept
+/// digital by --attention=auto) to `out` as `file: 'node': warning: ...` lines
+/// (Warnings.c).
+void gcimCompilePrintWarnings(MlirOperation module, FILE *out);
 
 /// Frees what parsing allocated.
 void gcimCompileFreeOptions(Options *options);

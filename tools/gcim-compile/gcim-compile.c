@@ -33,7 +33,8 @@ static void lap(const Options *options, double *start, const char *stage) {
   *start = end;
 }
 
-/* Runs the gcim passes `arguments` ("name" or "name=options") in order on `module`. */
+/* Runs the gcim passes `arguments` ("name" or "name=options") in order on `module`, each
+ * made for the compilation's one hardware description. */
 static bool runPasses(MlirContext ctx, MlirModule module, const char *const *arguments,
                       size_t count, const Options *options) {
   MlirPassManager pm = mlirPassManagerCreate(ctx);
@@ -47,7 +48,8 @@ static bool runPasses(MlirContext ctx, MlirModule module, const char *const *arg
              arguments[i]);
     const GcimPassInfo *info = gcimPassLookup(name);
     char *errMsg = NULL;
-    MlirPass pass = info ? gcimPassCreate(info, equals ? equals + 1 : NULL, &errMsg)
+    MlirPass pass = info ? gcimPassCreate(info, &options->hw, equals ? equals + 1 : NULL,
+                                          &errMsg)
                          : (MlirPass){NULL};
     if (!pass.ptr) {
       fprintf(stderr, "gcim-compile: internal error: pass '%s': %s\n", name,
@@ -111,7 +113,7 @@ static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *imp
                                   .embedWeights = options->embedWeights,
                                   .emitMain = options->emitMain,
                                   .hw = &options->hw,
-                                  .analogAttention = options->analogAttention,
+                                  .attention = options->attention,
                                   .constantData = readResource,
                                   .constantDataUserData = import};
   if (options->verbose)
@@ -119,19 +121,15 @@ static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *imp
   return mlirLogicalResultIsSuccess(gcimEmitC(module, &emitOptions));
 }
 
-/* Maps attention onto sub-tiles, quantises and schedules it, with the hardware's
- * parameters as pass options. */
-static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options) {
-  const GcimHardware *hw = &options->hw;
-  char map[160], quantize[96], schedule[32];
-  snprintf(map, sizeof map, "gcim-map-attention=attention=%s window=%d array-rows=%d "
-                            "array-cols=%d",
-           options->analogAttention ? "analog" : "digital", (int)hw->window,
-           (int)hw->arrayRows, (int)hw->arrayCols);
-  snprintf(quantize, sizeof quantize, "gcim-quantize=q-levels=%d kv-levels=%d out-levels=%d",
-           (int)hw->query.levels, (int)hw->kv.levels, (int)hw->output.levels);
-  snprintf(schedule, sizeof schedule, "gcim-schedule=max-sub-tiles=%d", (int)hw->maxSubTiles);
-  const char *passes[] = {map, quantize, schedule, "gcim-verify"};
+/* Maps attention onto sub-tiles, quantises and schedules it; `fold` folds scalers into
+ * the projections (only the printed tile stage needs it, not the report). */
+static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options,
+                       bool fold) {
+  char map[64];
+  snprintf(map, sizeof map, "gcim-map-attention=attention=%s",
+           gcimAttentionModeName(options->attention));
+  const char *passes[] = {map, fold ? "gcim-quantize" : "gcim-quantize=fold=false",
+                          "gcim-schedule", "gcim-verify"};
   return runPasses(ctx, module, passes, 4, options);
 }
 
@@ -159,11 +157,14 @@ failed:
   return false;
 }
 
-/* C is generated from the graph level; the report comes from a copy mapped to tiles. */
-static bool reportFromTiles(MlirContext ctx, MlirModule module, const Options *options) {
+/* C is generated from the graph level; a copy mapped to tiles checks that the hardware
+ * holds the attention, gives the warnings and the report. */
+static bool checkOnTiles(MlirContext ctx, MlirModule module, const Options *options) {
   MlirModule tiles =
       mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
-  bool ok = mapToTiles(ctx, tiles, options) && writeReport(options, tiles);
+  bool ok = mapToTiles(ctx, tiles, options, false) && writeReport(options, tiles);
+  if (ok && !options->quiet)
+    gcimCompilePrintWarnings(mlirModuleGetOperation(tiles), stderr);
   mlirModuleDestroy(tiles);
   return ok;
 }
@@ -172,11 +173,7 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
                     double *start) {
   MlirModule module = gcimOnnxImportGetModule(import);
   static const char *const verify[] = {"gcim-verify"};
-  char fuseAttention[4200] = "gcim-fuse-attention";
-  if (options->hwPath) /* GainCellAttention nodes must match the hardware */
-    snprintf(fuseAttention, sizeof fuseAttention, "gcim-fuse-attention=hw=%s",
-             options->hwPath);
-  const char *const fuse[] = {fuseAttention, "gcim-stream", "gcim-verify"};
+  const char *const fuse[] = {"gcim-fuse-attention", "gcim-stream", "gcim-verify"};
   if (!runPasses(ctx, module, verify, 1, options))
     return false;
   lap(options, start, "verify");
@@ -189,20 +186,22 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
     return printModule(options, module);
   static const char *const lower[] = {"gcim-lower-runtime"};
   if (options->emit == EMIT_RUNTIME || options->emit == EMIT_C) {
-    /* The report comes from the graph level, before the buffers are placed. */
-    if (options->emit == EMIT_C && (options->reportPath || options->verbose)) {
-      if (!reportFromTiles(ctx, module, options))
-        return false;
-      lap(options, start, "report");
-    }
+    /* The check and the report come from the graph level, before the buffers are
+     * placed. */
+    if (!checkOnTiles(ctx, module, options))
+      return false;
+    lap(options, start, "map");
     if (!runPasses(ctx, module, lower, 1, options))
       return false;
     lap(options, start, "lower");
     return options->emit == EMIT_C ? emitC(options, module, import)
                                    : printModule(options, module);
   }
-  return mapToTiles(ctx, module, options) && writeReport(options, module) &&
-         printModule(options, module);
+  if (!mapToTiles(ctx, module, options, true) || !writeReport(options, module))
+    return false;
+  if (!options->quiet)
+    gcimCompilePrintWarnings(mlirModuleGetOperation(module), stderr);
+  return printModule(options, module);
 }
 
 int main(int argc, char **argv) {

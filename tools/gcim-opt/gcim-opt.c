@@ -2,8 +2,10 @@
 #include "gcim/Context.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/InputFile.h"
+#include "gcim/Support/HardwareJson.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Transforms/Passes.h"
+#include "gcim/Transforms/Report.h"
 #include "gcim/Version.h"
 
 #include "mlir-c/IR.h"
@@ -32,6 +34,10 @@ typedef struct Options {
   bool timing;
   bool printGeneric;
   bool printDebugInfo;
+  const char *hwPath;     /* --hw: the pipeline's hardware */
+  const char *reportPath; /* --report: the cost report after the pipeline */
+  bool reportTable;       /* --report-table */
+  GcimHardware hw;
   PipelineStep *steps;
   size_t stepCount;
 } Options;
@@ -49,6 +55,13 @@ static void printHelp(void) {
          "  --timing                  print the time taken by each pass to stderr\n"
          "  --mlir-print-op-generic   print ops in generic form\n"
          "  --mlir-print-debuginfo    print locations (ONNX node names)\n"
+         "  --hw <file.json>          the hardware description every gcim pass gets\n"
+         "                            (default: the paper's); a pass's own hw=<file>\n"
+         "                            option overrides it for that pass\n"
+         "  --report <file.json>      write the cost report of the result (after\n"
+         "                            gcim-map-attention; the last chunk's with\n"
+         "                            --split-input-file)\n"
+         "  --report-table            print the report's table to stderr\n"
          "  --help                    print this help and exit\n"
          "  --version                 print the version and exit\n\n"
          "GCIM PASSES:\n");
@@ -58,6 +71,7 @@ static void printHelp(void) {
     for (size_t j = 0; j < info->optionCount; ++j)
       printf("      %s=<value>  %s (default: %s)\n", info->options[j].name,
              info->options[j].description, info->options[j].defaultValue);
+    printf("      hw=<file.json>  the hardware description of this pass (default: --hw)\n");
   }
   printf("\nUPSTREAM PASSES:\n"
          "  Any pass of MLIR's transforms library, for example --canonicalize, --cse,\n"
@@ -98,6 +112,16 @@ static int parseArguments(int argc, char **argv, Options *options) {
       options->printGeneric = true;
     } else if (strcmp(arg, "--mlir-print-debuginfo") == 0) {
       options->printDebugInfo = true;
+    } else if (strcmp(arg, "--hw") == 0 || strcmp(arg, "--report") == 0) {
+      if (++i == argc)
+        return usageError("missing file name after", arg);
+      *(arg[2] == 'h' ? &options->hwPath : &options->reportPath) = argv[i];
+    } else if (strncmp(arg, "--hw=", 5) == 0) {
+      options->hwPath = arg + 5;
+    } else if (strncmp(arg, "--report=", 9) == 0) {
+      options->reportPath = arg + 9;
+    } else if (strcmp(arg, "--report-table") == 0) {
+      options->reportTable = true;
     } else if (strncmp(arg, "--", 2) == 0 && arg[2]) {
       PipelineStep *step = &options->steps[options->stepCount++];
       step->name = arg + 2;
@@ -127,19 +151,50 @@ static void printPipelineError(MlirStringRef message, void *userData) {
   fwrite(message.data, 1, message.length, stderr);
 }
 
+/* Reads the hardware description at `path` into *hw; says why not and returns false. */
+static bool loadHardware(const char *path, GcimHardware *hw) {
+  char *errMsg = NULL;
+  if (gcimHardwareLoadJson(path, hw, &errMsg) == GCIM_OK)
+    return true;
+  fprintf(stderr, "gcim-opt: error: %s\n", errMsg ? errMsg : "out of memory");
+  free(errMsg);
+  return false;
+}
+
+/* Creates a gcim pass for `step`: a `hw=FILE` in its options is read here (passes do no
+ * I/O) and replaces the pipeline's hardware for it; the other options go to the pass. */
+static MlirPass createGcimPass(const PipelineStep *step, const Options *options) {
+  const char *text = step->optionText ? step->optionText : "";
+  char rest[1024] = "", path[1024] = "";
+  for (const char *cursor = text; *cursor;) {
+    size_t length = strcspn(cursor, " ,");
+    if (length > 3 && strncmp(cursor, "hw=", 3) == 0)
+      snprintf(path, sizeof path, "%.*s", (int)length - 3, cursor + 3);
+    else if (length)
+      snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%.*s ", (int)length, cursor);
+    cursor += length;
+    cursor += strspn(cursor, " ,");
+  }
+  GcimHardware own;
+  if (path[0] && !loadHardware(path, &own))
+    return (MlirPass){NULL};
+  char *errMsg = NULL;
+  MlirPass pass = gcimPassCreate(step->gcimPass, path[0] ? &own : &options->hw, rest, &errMsg);
+  if (!pass.ptr)
+    fprintf(stderr, "gcim-opt: error: %s\n", errMsg ? errMsg : "out of memory");
+  free(errMsg);
+  return pass;
+}
+
 /* Adds the steps to `pm`; on failure says which step and returns false. */
 static bool buildPipeline(MlirPassManager pm, const Options *options) {
   MlirOpPassManager top = mlirPassManagerGetAsOpPassManager(pm);
   for (size_t i = 0; i < options->stepCount; ++i) {
     const PipelineStep *step = &options->steps[i];
     if (step->gcimPass) {
-      char *errMsg = NULL;
-      MlirPass pass = gcimPassCreate(step->gcimPass, step->optionText, &errMsg);
-      if (!pass.ptr) {
-        fprintf(stderr, "gcim-opt: error: %s\n", errMsg ? errMsg : "out of memory");
-        free(errMsg);
+      MlirPass pass = createGcimPass(step, options);
+      if (!pass.ptr)
         return false;
-      }
       mlirOpPassManagerAddOwnedPass(top, pass);
       continue;
     }
@@ -207,6 +262,32 @@ static void writeToFile(MlirStringRef chunk, void *userData) {
   fwrite(chunk.data, 1, chunk.length, (FILE *)userData);
 }
 
+/* The cost report of `module` (--report, --report-table), with the pipeline's hardware,
+ * written whole or not at all. */
+static bool writeReport(const Options *options, MlirOperation module) {
+  char *errMsg = NULL;
+  if (options->reportTable &&
+      gcimReportPrintTable(module, &options->hw, stderr, &errMsg) != GCIM_OK)
+    goto failed;
+  if (!options->reportPath)
+    return true;
+  GcimOutputFile *file = NULL;
+  if (gcimOutputFileCreate(options->reportPath, &file, &errMsg) != GCIM_OK)
+    goto failed;
+  if (gcimReportWriteJson(module, &options->hw, gcimOutputFileGetStream(file), &errMsg) !=
+      GCIM_OK) {
+    gcimOutputFileDestroy(file);
+    goto failed;
+  }
+  if (gcimOutputFileCommit(file, &errMsg) == GCIM_OK)
+    return true;
+failed:
+  fprintf(stderr, "gcim-opt: error: cannot write the report: %s\n",
+          errMsg ? errMsg : "out of memory");
+  free(errMsg);
+  return false;
+}
+
 /* Parses, transforms and prints one chunk; false on any error (already reported). */
 static bool processChunk(MlirContext ctx, const Options *options, const char *text,
                          size_t length, unsigned startLine, FILE *out) {
@@ -227,7 +308,8 @@ static bool processChunk(MlirContext ctx, const Options *options, const char *te
   if (options->timing)
     mlirPassManagerEnableTiming(pm);
   bool ok = buildPipeline(pm, options) &&
-            mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, module));
+            mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, module)) &&
+            writeReport(options, module);
   mlirPassManagerDestroy(pm);
   if (ok) {
     mlirOperationPrintWithFlags(module, flags, writeToFile, out);
@@ -289,6 +371,9 @@ int main(int argc, char **argv) {
   GcimOutputFile *output = NULL;
   size_t length = 0;
   char *input = NULL, *readError = NULL;
+  gcimHardwareInitDefault(&options.hw);
+  if (options.hwPath && !loadHardware(options.hwPath, &options.hw))
+    goto cleanup;
   if (gcimInputFileRead(options.inputPath, &input, &length, &readError) != GCIM_OK) {
     fprintf(stderr, "gcim-opt: error: %s\n", readError);
     free(readError);

@@ -1,8 +1,8 @@
 /* gcim-sim: runs the gain-cell attention simulator on .npy tensors (docs/Simulator.md). */
 #include "gcim/Runtime/Hardware.h"
 #include "gcim/Runtime/Sim.h"
+#include "gcim/Runtime/SimHeads.h"
 #include "gcim/Support/HardwareJson.h"
-#include "gcim/Support/Json.h"
 #include "gcim/Support/Npy.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Version.h"
@@ -278,27 +278,11 @@ static int checkShapes(const Options *o, const GcimNpyArray t[3], const GcimNpyA
   return 1;
 }
 
-static void writeStatsFields(GcimJsonWriter *w, const GcimSimStats *s) {
-  gcimJsonWriteKey(w, "tokens");
-  gcimJsonWriteInt(w, s->tokens);
-  gcimJsonWriteKey(w, "arrayReads");
-  gcimJsonWriteInt(w, s->arrayReads);
-  gcimJsonWriteKey(w, "arrayWrites");
-  gcimJsonWriteInt(w, s->arrayWrites);
-  gcimJsonWriteKey(w, "energyPJ");
-  gcimJsonWriteBeginObject(w);
-  const char *names[5] = {"firstProduct", "secondProduct", "digital", "dac", "total"};
-  double values[5] = {s->firstProductPJ, s->secondProductPJ, s->digitalPJ, s->dacPJ,
-                      gcimSimStatsEnergyPJ(s)};
-  for (int i = 0; i < 5; ++i) {
-    gcimJsonWriteKey(w, names[i]);
-    gcimJsonWriteDouble(w, values[i]);
-  }
-  gcimJsonWriteEndObject(w);
-}
-
-static int writeStats(const char *path, const GcimSimStats *perHead, const int64_t shape[4],
-                      const GcimHardware *hw) {
+/* The stats in the one schema of docs/HardwareModel.md, written whole or not at all. */
+static int writeStats(const char *path, const GcimHardware *hw, GcimSimHead *const *heads,
+                      int64_t count) {
+  GcimSimSummary summary;
+  gcimSimSummarize(hw, heads, NULL, count, &summary); /* one layer */
   GcimOutputFile *file;
   char *message = NULL;
   if (gcimOutputFileCreate(path, &file, &message) != GCIM_OK) {
@@ -306,35 +290,11 @@ static int writeStats(const char *path, const GcimSimStats *perHead, const int64
     free(message);
     return 0;
   }
-  GcimJsonWriter w;
-  gcimJsonWriterInit(&w, gcimOutputFileGetStream(file));
-  GcimSimStats total = {0};
-  int64_t heads = shape[0] * shape[1];
-  for (int64_t i = 0; i < heads; ++i)
-    gcimSimStatsAccumulate(&total, &perHead[i]);
-  gcimJsonWriteBeginObject(&w);
-  gcimJsonWriteKey(&w, "heads");
-  gcimJsonWriteInt(&w, heads);
-  writeStatsFields(&w, &total);
-  /* Heads run in parallel; batch items and tokens one after another. */
-  gcimJsonWriteKey(&w, "latencyNs");
-  gcimJsonWriteDouble(&w, (double)(shape[0] * shape[2]) * hw->cost.headTokenLatencyNs);
-  gcimJsonWriteKey(&w, "perHead");
-  gcimJsonWriteBeginArray(&w);
-  for (int64_t i = 0; i < heads; ++i) {
-    gcimJsonWriteBeginObject(&w);
-    gcimJsonWriteKey(&w, "batch");
-    gcimJsonWriteInt(&w, i / shape[1]);
-    gcimJsonWriteKey(&w, "head");
-    gcimJsonWriteInt(&w, i % shape[1]);
-    writeStatsFields(&w, &perHead[i]);
-    gcimJsonWriteKey(&w, "latencyNs");
-    gcimJsonWriteDouble(&w, perHead[i].latencyNs);
-    gcimJsonWriteEndObject(&w);
+  if (gcimSimSummaryWriteJson(&summary, gcimOutputFileGetStream(file)) != 0) {
+    gcimOutputFileDestroy(file);
+    fprintf(stderr, "gcim-sim: cannot write '%s'\n", path);
+    return 0;
   }
-  gcimJsonWriteEndArray(&w);
-  gcimJsonWriteEndObject(&w);
-  gcimJsonWriterFinish(&w);
   if (gcimOutputFileCommit(file, &message) != GCIM_OK) {
     fprintf(stderr, "gcim-sim: %s\n", message);
     free(message);
@@ -343,65 +303,73 @@ static int writeStats(const char *path, const GcimSimStats *perHead, const int64
   return 1;
 }
 
-/* Runs every (batch, head) on its own simulated head; returns 1 on success. */
-static int simulate(const GcimHardware *hw, const GcimNpyArray t[3], const GcimNpyArray *s,
-                    GcimNpyArray *y, GcimSimStats *perHead) {
-  int64_t B = t[0].shape[0], H = t[0].shape[1], T = t[0].shape[2], D = t[0].shape[3];
-  size_t block = (size_t)(T * D);
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t h = 0; h < H; ++h) {
-      const float *scalers = s->data ? (const float *)s->data + 8 * h : NULL;
-      GcimSimHead *head;
-      GcimSimStatus status =
-          gcimSimHeadCreate(hw, (int32_t)D, scalers, (uint64_t)(b * H + h), NULL, &head);
-      if (status != GCIM_SIM_OK) {
-        if (status == GCIM_SIM_ERROR_MEMORY)
-          fprintf(stderr, "gcim-sim: out of memory\n");
-        else
-          fprintf(stderr,
-                  "gcim-sim: a head of dimension %lld does not fit this hardware (%lld "
-                  "sub-tiles, maxSubTiles %d)\n",
-                  (long long)D, (long long)gcimHardwareSubTilesPerHead(hw, D),
-                  (int)hw->maxSubTiles);
-        return 0;
-      }
-      size_t offset = (size_t)(b * H + h) * block;
-      gcimSimHeadRunSequence(head, T, (const float *)t[0].data + offset,
-                             (const float *)t[1].data + offset,
-                             (const float *)t[2].data + offset, (float *)y->data + offset);
-      gcimSimHeadGetStats(head, &perHead[b * H + h]);
-      gcimSimHeadDestroy(head);
+/* Creates the H heads of one layer (noise stream h, as the generated program numbers the
+ * heads of its first attention); returns 1 on success. */
+static int createHeads(const GcimHardware *hw, int64_t H, int64_t D, const GcimNpyArray *s,
+                       GcimSimHead **heads) {
+  for (int64_t h = 0; h < H; ++h) {
+    const float *scalers = s->data ? (const float *)s->data + 8 * h : NULL;
+    GcimSimStatus status = gcimSimHeadCreate(hw, (int32_t)D, scalers, (uint64_t)h, NULL,
+                                             &heads[h]);
+    if (status == GCIM_SIM_ERROR_MEMORY) {
+      fprintf(stderr, "gcim-sim: out of memory\n");
+      return 0;
     }
+    if (status != GCIM_SIM_OK) {
+      fprintf(stderr,
+              "gcim-sim: a head of dimension %lld does not fit this hardware (%lld "
+              "sub-tiles, maxSubTiles %d)\n",
+              (long long)D, (long long)gcimHardwareSubTilesPerHead(hw, D),
+              (int)hw->maxSubTiles);
+      return 0;
+    }
+  }
   return 1;
+}
+
+/* Runs the batch items one after another on the H heads (each reset per item), as the
+ * generated program's full-sequence attention does; writes Y and the stats. */
+static int simulate(const Options *o, const GcimHardware *hw, const GcimNpyArray t[3],
+                    const GcimNpyArray *s, GcimNpyArray *y) {
+  int64_t B = t[0].shape[0], H = t[0].shape[1], T = t[0].shape[2], D = t[0].shape[3];
+  GcimSimHead **heads = calloc((size_t)H + 1, sizeof *heads);
+  int ok = heads != NULL;
+  if (!ok)
+    fprintf(stderr, "gcim-sim: out of memory\n");
+  ok = ok && createHeads(hw, H, D, s, heads);
+  if (ok)
+    gcimSimHeadsRunSequences(NULL, heads, H, B, T, D, t[0].data, t[1].data, t[2].data,
+                             y->data);
+  ok = ok && (!o->stats || writeStats(o->stats, hw, heads, H));
+  for (int64_t h = 0; heads && h < H; ++h)
+    gcimSimHeadDestroy(heads[h]);
+  free(heads);
+  return ok;
 }
 
 static int runAttention(const Options *o, const GcimHardware *hw) {
   GcimNpyArray t[3] = {{0}}, s = {0}, y = {0};
-  GcimSimStats *perHead = NULL;
   int ok = readTensor(o->q, "--q", &t[0]) && readTensor(o->k, "--k", &t[1]) &&
            readTensor(o->v, "--v", &t[2]) &&
            (!o->scales || readTensor(o->scales, "--scales", &s)) && checkShapes(o, t, &s);
   if (ok) {
     y = t[0];
     y.data = malloc(t[0].count ? (size_t)t[0].count * sizeof(float) : 1);
-    perHead = calloc((size_t)(t[0].shape[0] * t[0].shape[1]) + 1, sizeof *perHead);
-    ok = y.data && perHead;
+    ok = y.data != NULL;
     if (!ok)
       fprintf(stderr, "gcim-sim: out of memory\n");
   }
-  ok = ok && simulate(hw, t, &s, &y, perHead);
+  ok = ok && simulate(o, hw, t, &s, &y);
   char *message = NULL;
   if (ok && gcimNpyWrite(o->output, &y, &message) != GCIM_OK) {
     fprintf(stderr, "gcim-sim: %s\n", message);
     free(message);
     ok = 0;
   }
-  ok = ok && (!o->stats || writeStats(o->stats, perHead, t[0].shape, hw));
   for (int i = 0; i < 3; ++i)
     gcimNpyArrayFree(&t[i]);
   gcimNpyArrayFree(&s);
   free(y.data);
-  free(perHead);
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 

@@ -84,6 +84,15 @@ void gcimHardwareInitDefault(GcimHardware *hw);
 /// field, e.g. "kv.levels must be >= 2 (got 1)". Never allocates.
 int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size);
 
+/// Checks that a program compiled for *compiled (whose heads use `subTiles` sub-tiles) may
+/// run on *given: *given must be valid and may differ only in what needs no recompiling
+/// (noise and variation, the cost table, pulseMaxNs, and maxSubTiles when it is 0 or at
+/// least `subTiles`); geometry, window, quantisers, cell, decay and saturations shape the
+/// mapping and the weights and must be equal. Returns 1 when it may; otherwise 0 and, when
+/// `message` is not NULL, a NUL-terminated reason naming the field (at most `size` bytes).
+int gcimHardwareCheckRuntime(const GcimHardware *compiled, const GcimHardware *given,
+                             int64_t subTiles, char *message, size_t size);
+
 /// Sub-tiles one head of dimension `headDim` occupies: ceil(window / arrayRows) *
 /// ceil(headDim / arrayCols).
 int64_t gcimHardwareSubTilesPerHead(const GcimHardware *hw, int64_t headDim);

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -104,6 +105,28 @@ void gcimSimStatsAccumulate(GcimSimStats *total, const GcimSimStats *part);
 
 /// The total energy of *stats in picojoules.
 double gcimSimStatsEnergyPJ(const GcimSimStats *stats);
+
+/// The counters of a set of heads in the one stats schema of docs/HardwareModel.md
+/// (gcim-sim, the generated program's --stats and PREFIX_get_stats): sums over the heads,
+/// and the latency convention: heads of a layer run in parallel, a head's steps and the
+/// layers in sequence.
+typedef struct GcimSimSummary {
+  GcimSimStats total;   /* summed over every head */
+  int64_t heads;        /* simulated heads that ran (attended at least once) */
+  int64_t layers;       /* attention layers that ran (any head attended) */
+  int64_t tokens;       /* tokens a layer processed: the most attends of one head */
+  double perHeadStepNs; /* latency of one head attending one token */
+  double elapsedNs;     /* sum over layers of the busiest head's latency */
+} GcimSimSummary;
+
+/// Summarises `count` heads (not NULL); head i belongs to layer layers[i] (0-based; NULL:
+/// all one layer). Never fails.
+void gcimSimSummarize(const GcimHardware *hw, GcimSimHead *const *heads,
+                      const int32_t *layers, int64_t count, GcimSimSummary *summary);
+
+/// Writes *summary as the stats JSON object (keys and units of docs/HardwareModel.md) to
+/// `out`, numbers with 17 significant digits. Returns 0, or -1 on a write error.
+int gcimSimSummaryWriteJson(const GcimSimSummary *summary, FILE *out);
 
 #ifdef __cplusplus
 }

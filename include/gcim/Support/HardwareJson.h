@@ -25,6 +25,12 @@ GcimStatus gcimHardwareParseJson(const char *text, size_t length, GcimHardware *
 /// gcimHardwareParseJson on the contents of `path`; messages are prefixed with the path.
 GcimStatus gcimHardwareLoadJson(const char *path, GcimHardware *hw, char **errMsg);
 
+/// Like gcimHardwareLoadJson, but the keys of the file apply over *base (borrowed) instead
+/// of the defaults: a generated program reads its run-time --hw over the description it
+/// was compiled for. On failure *hw is left unchanged.
+GcimStatus gcimHardwareLoadJsonOver(const char *path, const GcimHardware *base,
+                                    GcimHardware *hw, char **errMsg);
+
 /// Writes every field of *hw (borrowed) as a JSON object to `stream`. Never fails itself;
 /// write errors show in ferror(stream).
 void gcimHardwareWriteJson(FILE *stream, const GcimHardware *hw);

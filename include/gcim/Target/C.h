@@ -3,6 +3,7 @@
 #define GCIM_TARGET_C_H
 
 #include "gcim/Runtime/Hardware.h"
+#include "gcim/Support/AttentionMode.h"
 
 #include "mlir-c/IR.h"
 
@@ -26,7 +27,8 @@ typedef struct GcimCEmitOptions {
   int embedWeights;        /* weights as a C array in PREFIX.c instead of PREFIX.weights */
   int emitMain;            /* also PREFIX_main.c and a `PREFIX` program target */
   const GcimHardware *hw;  /* the hardware the simulator defaults to; not NULL */
-  int analogAttention;     /* softmax attention too runs on the simulated gain cells */
+  GcimAttentionMode attention; /* which attention runs on the simulated gain cells (the
+                                  same mode gcim-map-attention was given) */
   GcimConstantDataFn constantData; /* may be NULL */
   void *constantDataUserData;
 } GcimCEmitOptions;

@@ -14,13 +14,14 @@ extern "C" {
 #endif
 
 /// Writes the report of `module` (a builtin.module after gcim-map-attention, with
-/// gcim-schedule's sub-tile assignment when it ran) as JSON to `out` (borrowed): per layer
-/// and per head its mapping, sub-tiles, latency and energy per token; `sub_tiles`,
-/// `per_token.attention_energy_nj`, `per_token.attention_latency_ns`, `layers` (list),
-/// `heads` (list), the GPU comparison of docs/HardwareModel.md section 3 as ratios, warnings,
-/// and the attention left unfused with the reason. Costs come from `hw`'s cost model.
-/// Returns GCIM_OK, or GCIM_ERROR_MEMORY / GCIM_ERROR_IO with a message in *errMsg
-/// (malloc'ed, when errMsg is not NULL).
+/// gcim-schedule's sub-tile assignment when it ran) as JSON to `out` (borrowed): the whole
+/// hardware description `hw`, per layer and per head its mapping, sub-tiles, latency and
+/// energy per token; `sub_tiles`; `perToken` and `perRun` in the stats schema of
+/// docs/HardwareModel.md section 5 with their assumptions; `layers` and `heads` (lists);
+/// the GPU comparison, each row with its source, latency basis and what its energy
+/// includes; warnings; and the attention left unfused with the reason. Costs come from
+/// `hw`'s cost model. Returns GCIM_OK, or GCIM_ERROR_MEMORY / GCIM_ERROR_IO with a message
+/// in *errMsg (malloc'ed, when errMsg is not NULL).
 GcimStatus gcimReportWriteJson(MlirOperation module, const GcimHardware *hw, FILE *out,
                                char **errMsg);
 

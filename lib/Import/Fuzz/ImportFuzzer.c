@@ -33,7 +33,7 @@ static void verifyOrAbort(MlirContext ctx, MlirModule module) {
   }
   MlirPassManager pm = mlirPassManagerCreate(ctx);
   mlirOpPassManagerAddOwnedPass(mlirPassManagerGetAsOpPassManager(pm),
-                                gcimPassCreate(gcimPassLookup("gcim-verify"), NULL, NULL));
+                                gcimPassCreate(gcimPassLookup("gcim-verify"), NULL, NULL, NULL));
   if (mlirLogicalResultIsFailure(mlirPassManagerRunOnOp(pm, op))) {
     fprintf(stderr, "import-fuzzer: an imported module fails gcim-verify\n");
     mlirOperationDump(op);

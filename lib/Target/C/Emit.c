@@ -338,6 +338,7 @@ static void freeState(EmitState *state) {
 MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) {
   EmitState state = {0};
   state.options = options;
+  state.moduleLoc = mlirOperationGetLocation(mlirModuleGetOperation(module));
   MlirOperation main = findFunction(module, mlirStringRefCreateFromCString("main"));
   if (mlirOperationIsNull(main)) {
     gcimEmitError(mlirOperationGetLocation(mlirModuleGetOperation(module)),

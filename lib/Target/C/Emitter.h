@@ -39,6 +39,7 @@ typedef struct ValueInfo {
 
 /// Simulated heads of one gcim.attention op, created in PREFIX_create.
 typedef struct SimHeadGroup {
+  size_t function;      /* 0: PREFIX_run, 1: PREFIX_step */
   int64_t first, count; /* indices into the state's head array */
   int64_t headDim, window;
   int64_t headsPerScalers; /* heads of the scalers table: head i uses row i % this */
@@ -73,6 +74,7 @@ typedef struct StoredConstant {
 /// The emitter's state for one module; the value table is that of the current function.
 typedef struct EmitState {
   const GcimCEmitOptions *options;
+  MlirLocation moduleLoc; /* where errors about the output files are reported */
   MlirOperation func;
   char valuePrefix[4]; /* "" for @main, "s" for the step function: unique C names */
   FILE *body;  /* the current function's statements */
@@ -153,14 +155,21 @@ bool emitAttrInt(MlirOperation op, const char *name, int64_t fallback, int64_t *
 bool emitAttrFloat(MlirOperation op, const char *name, double fallback, double *value);
 
 /* The operands and result of gcim.attention or gcim.attention_step, their pointers
- * declared; `exact` when it runs the exact kernel (softmax under --attention=digital)
- * rather than the simulated gain cells. False after a diagnostic. */
+ * declared; `exact` when it is computed exactly rather than on the simulated gain cells
+ * (the attention mode's decision, gcim/Support/AttentionMode.h), `softmax` for its kind.
+ * False after a diagnostic. */
 typedef struct AttentionValues {
   ValueInfo *q, *k, *v, *scalers, *y;
-  bool exact;
+  bool exact, softmax, gaincell;
 } AttentionValues;
 bool emitReadAttention(EmitState *state, MlirOperation op, AttentionValues *values);
 
+/* Writes the call of the exact hardsigmoid or gain-cell function (gcim/Runtime/SimExact.h)
+ * for `a` with the descriptor `desc` (a C expression of a GcimAttentionDesc) and the K/V
+ * pointers and head strides as C text, and reserves its scratch. */
+void emitExactAnalogCall(EmitState *state, const AttentionValues *a, const char *desc,
+                         const char *keys, long long kStride, const char *values,
+                         long long vStride);
 /* Makes the state's scratch hold what gcimParallelAttentionF32 needs for `pairs`
  * (batch, head) pairs of `queries` queries against `keys` keys (the kernel's own
  * gcimKernelAttentionScratchSize per pair). */

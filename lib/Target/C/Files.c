@@ -6,6 +6,7 @@
 #include "RuntimeBundle.h"
 
 #include "gcim/Runtime/Weights.h"
+#include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Version.h"
 
@@ -20,7 +21,7 @@
 
 void emitGeneratedMain(EmitState *state, FILE *out);
 void emitIoTables(EmitState *state, FILE *out);
-void emitHardwareOverrides(EmitState *state, FILE *out);
+void emitHardwareInitializer(EmitState *state, FILE *out);
 
 enum { MAX_OUTPUT_FILES = 256 };
 
@@ -28,6 +29,7 @@ typedef struct OutputSet {
   GcimOutputFile *files[MAX_OUTPUT_FILES];
   size_t count;
   const char *dir;
+  MlirLocation loc; /* of the module: errors are diagnostics there */
 } OutputSet;
 
 /* mkdir -p of the folder holding `path`. */
@@ -66,7 +68,8 @@ static FILE *openOutput(OutputSet *set, const char *name) {
   GcimOutputFile *file = NULL;
   if (set->count == MAX_OUTPUT_FILES || !makeParents(path) ||
       gcimOutputFileCreate(path, &file, &errMsg) != GCIM_OK) {
-    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "cannot create output");
+    gcimEmitError(set->loc, "cannot write the output: %s",
+                  errMsg ? errMsg : "cannot create a file in the output folder");
     free(errMsg);
     return NULL;
   }
@@ -80,7 +83,7 @@ static bool commitAll(OutputSet *set, bool ok) {
     if (!ok) {
       gcimOutputFileDestroy(set->files[i]);
     } else if (gcimOutputFileCommit(set->files[i], &errMsg) != GCIM_OK) {
-      fprintf(stderr, "gcim-compile: error: %s\n", errMsg);
+      gcimEmitError(set->loc, "cannot write the output: %s", errMsg ? errMsg : "write error");
       free(errMsg);
       ok = false;
     }
@@ -154,15 +157,19 @@ static void writeHeader(EmitState *state, FILE *out) {
                "/// The model's state: weights, activations and simulated heads.\n"
                "typedef struct %s_state %s_state;\n\n",
           p, p, p, p, p, p);
-  fprintf(out, "/// Creates the state, mapping `weights_path` (%s.weights; ignored when the\n"
+  fprintf(out, "/// The whole hardware description the program was compiled for; static.\n"
+               "const GcimHardware *%s_hardware(void);\n\n"
+               "/// Creates the state, mapping `weights_path` (%s.weights; ignored when the\n"
                "/// weights are embedded) read-only where the system has mmap, else reading\n"
                "/// it; the file must not change while the state lives. `hw` is the hardware\n"
-               "/// to simulate, NULL for the one compiled in; it is copied. All memory is\n"
-               "/// allocated here. Returns NULL on failure with a message in\n"
-               "/// error[0..error_size) (error may be NULL).\n"
+               "/// to simulate, NULL for %s_hardware(); it is copied and may differ from\n"
+               "/// that only in what needs no recompiling (noise and variation, the cost\n"
+               "/// table; gcimHardwareCheckRuntime). All memory is allocated here. Returns\n"
+               "/// NULL on failure with a message in error[0..error_size) (error may be\n"
+               "/// NULL), e.g. a hardware description that contradicts the compiled mapping.\n"
                "%s_state *%s_create(const char *weights_path, const GcimHardware *hw,\n"
                "    char *error, size_t error_size);\n\n",
-          p, p, p);
+          p, p, p, p, p);
   fprintf(out, "/// Runs the kernels and simulated heads on `threads` threads (<= 0: one per\n"
                "/// processor, what %s_create starts with). Outputs are the same bits for\n"
                "/// any count. Allocates (call it before the runs). Returns 0, or -1 with a\n"
@@ -180,8 +187,9 @@ static void writeHeader(EmitState *state, FILE *out) {
   fprintf(out, "/// %s_run with inputs and outputs passed as arrays of pointers.\n"
                "int %s_run_io(%s_state *s, const void *const *inputs, void *const *outputs);\n\n"
                "/// The last error message; never NULL.\nconst char *%s_error(const %s_state *s);\n\n"
-               "/// Counters, energy and latency of the simulated heads, summed.\n"
-               "void %s_get_stats(const %s_state *s, GcimSimStats *total);\n\n"
+               "/// Counters, energy and latency of the simulated heads in the stats schema\n"
+               "/// of docs/HardwareModel.md (each attention's heads form one layer).\n"
+               "void %s_get_stats(const %s_state *s, GcimSimSummary *stats);\n\n"
                "/// Frees the state. Accepts NULL.\nvoid %s_destroy(%s_state *s);\n\n"
                "#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s */\n",
           p, p, p, p, p, p, p, p, p, guard);
@@ -197,16 +205,45 @@ static void writeEmbeddedWeights(EmitState *state, FILE *out) {
   fputs("0}};\n\n", out);
 }
 
+/* The layer of each simulated head (its attention's group) for the stats' latency. */
+static void writeHeadLayers(EmitState *state, FILE *out) {
+  fputs("/* The layer (attention) of each simulated head: its heads run in parallel. */\n"
+        "static const int32_t head_layer[SIM_HEADS > 0 ? SIM_HEADS : 1] = {",
+        out);
+  for (size_t g = 0; g < state->headGroupCount; ++g)
+    for (int64_t h = 0; h < state->headGroups[g].count; ++h)
+      fprintf(out, "%s%zu", g || h ? ", " : "", g);
+  fputs(state->headGroupCount ? "};\n\n" : "0};\n\n", out);
+}
+
+/* Sub-tiles the program's simulated heads occupy: the larger of the two functions' (a
+ * layer's full-sequence and step forms share their sub-tiles). */
+static int64_t programSubTiles(const EmitState *state) {
+  int64_t perFunction[2] = {0, 0};
+  for (size_t g = 0; g < state->headGroupCount; ++g) {
+    const SimHeadGroup *group = &state->headGroups[g];
+    GcimHardware hw = *state->options->hw;
+    if (group->window > 0)
+      hw.window = (int32_t)group->window;
+    perFunction[group->function] += group->count * gcimHardwareSubTilesPerHead(&hw, group->headDim);
+  }
+  return perFunction[0] > perFunction[1] ? perFunction[0] : perFunction[1];
+}
+
 static void writeCreate(EmitState *state, FILE *out) {
   const char *p = state->options->prefix;
-  fprintf(out, "%s_state *%s_create(const char *weights_path, const GcimHardware *hw,\n"
-               "    char *error, size_t error_size) {\n  GcimHardware defaults;\n"
+  fprintf(out, "const GcimHardware *%s_hardware(void) { return &compiled_hw; }\n\n"
+               "%s_state *%s_create(const char *weights_path, const GcimHardware *hw,\n"
+               "    char *error, size_t error_size) {\n"
+               "  char reason[256];\n"
+               "  if (!hw)\n    hw = &compiled_hw;\n"
+               "  else if (!gcimHardwareCheckRuntime(&compiled_hw, hw, SUB_TILES, reason, "
+               "sizeof reason)) {\n"
+               "    report(error, error_size, reason);\n    return NULL;\n  }\n"
                "  %s_state *s = calloc(1, sizeof *s);\n"
-               "  if (!s) {\n    report(error, error_size, \"out of memory\");\n    return NULL;\n  }\n"
-               "  if (!hw) {\n    gcimHardwareInitDefault(&defaults);\n",
-          p, p, p);
-  emitHardwareOverrides(state, out);
-  fputs("    hw = &defaults;\n  }\n"
+               "  if (!s) {\n    report(error, error_size, \"out of memory\");\n    return NULL;\n  }\n",
+          p, p, p, p);
+  fputs("  s->hw = *hw;\n"
         "  s->arena = alignedAlloc(ARENA_BYTES, &s->arena_block);\n"
         "  s->scratch = malloc(SCRATCH_FLOATS * sizeof(float) + sizeof(float));\n"
         "  s->cache = calloc(CACHE_FLOATS + 1, sizeof(float));\n"
@@ -225,7 +262,7 @@ static void writeCreate(EmitState *state, FILE *out) {
           out);
   for (size_t g = 0; g < state->headGroupCount; ++g) {
     const SimHeadGroup *group = &state->headGroups[g];
-    fprintf(out, "  {\n    GcimHardware head_hw = *hw;\n");
+    fprintf(out, "  {\n    GcimHardware head_hw = s->hw;\n");
     if (group->window > 0)
       fprintf(out, "    head_hw.window = %lld;\n", (long long)group->window);
     fprintf(out, "    for (int h = 0; h < %lld; ++h) {\n", (long long)group->count);
@@ -278,17 +315,18 @@ static void writeSource(EmitState *state, FILE *out) {
   const char *p = state->options->prefix;
   fprintf(out, "/* %s.c: generated by gcim-compile %s from %s; do not edit. */\n"
                "#include \"%s.h\"\n\n#include \"gcim/Runtime/Kernels.h\"\n"
-               "#include \"gcim/Runtime/SimHeads.h\"\n#include \"gcim/Runtime/Threads.h\"\n"
+               "#include \"gcim/Runtime/SimExact.h\"\n#include \"gcim/Runtime/SimHeads.h\"\n"
+               "#include \"gcim/Runtime/Threads.h\"\n"
                "#include \"gcim/Runtime/Weights.h\"\n\n#include <math.h>\n#include <stdio.h>\n"
                "#include <stdlib.h>\n#include <string.h>\n\n",
           p, GCIM_VERSION, state->options->sourceName, p);
   fprintf(out, "#define ARENA_BYTES %lluu\n#define WEIGHTS_BYTES %lluu\n"
                "#define WEIGHTS_CHECKSUM 0x%016llxull\n#define SIM_HEADS %lld\n"
-               "#define SCRATCH_FLOATS %lld\n#define CACHE_FLOATS %lld\n\n",
+               "#define SCRATCH_FLOATS %lld\n#define CACHE_FLOATS %lld\n#define SUB_TILES %lld\n\n",
           (unsigned long long)state->arenaMax, (unsigned long long)state->weightBytes,
           (unsigned long long)state->weightsChecksum,
           (long long)state->simHeads, (long long)state->attentionScratch,
-          (long long)state->cacheFloats);
+          (long long)state->cacheFloats, (long long)programSubTiles(state));
   copyStream(state->decls, out);
   fputc('\n', out);
   emitIoTables(state, out);
@@ -298,6 +336,7 @@ static void writeSource(EmitState *state, FILE *out) {
                "%s  const unsigned char *weights;\n"
                "  float *scratch;\n  float *cache; /* K/V of exact attention in PREFIX_step */\n"
                "  int64_t step;  /* tokens decoded since the last reset */\n"
+               "  GcimHardware hw; /* what the simulated heads and exact functions use */\n"
                "  GcimSimHead *heads[SIM_HEADS > 0 ? SIM_HEADS : 1];\n"
                "  GcimThreadPool *pool; /* the threads of the kernels and heads */\n"
                "  char error[256];\n};\n\n",
@@ -316,6 +355,8 @@ static void writeSource(EmitState *state, FILE *out) {
     fprintf(out, "static int fail(%s_state *s, const char *message) {\n"
                  "  report(s->error, sizeof s->error, message);\n  return -1;\n}\n\n",
             p);
+  emitHardwareInitializer(state, out);
+  writeHeadLayers(state, out);
   writeCreate(state, out);
   for (size_t i = 0; i < state->functionCount; ++i)
     writeFunction(state, i, out);
@@ -332,11 +373,8 @@ static void writeSource(EmitState *state, FILE *out) {
                "  gcimThreadPoolDestroy(s->pool);\n  s->pool = pool;\n  return 0;\n}\n\n",
           p, p);
   fprintf(out, "const char *%s_error(const %s_state *s) { return s->error; }\n\n"
-               "void %s_get_stats(const %s_state *s, GcimSimStats *total) {\n"
-               "  memset(total, 0, sizeof *total);\n"
-               "  for (int h = 0; h < SIM_HEADS; ++h) {\n    GcimSimStats part;\n"
-               "    gcimSimHeadGetStats(s->heads[h], &part);\n"
-               "    gcimSimStatsAccumulate(total, &part);\n  }\n}\n\n"
+               "void %s_get_stats(const %s_state *s, GcimSimSummary *stats) {\n"
+               "  gcimSimSummarize(&s->hw, s->heads, head_layer, SIM_HEADS, stats);\n}\n\n"
                "void %s_destroy(%s_state *s) {\n  if (!s)\n    return;\n"
                "  for (int h = 0; h < SIM_HEADS; ++h)\n    gcimSimHeadDestroy(s->heads[h]);\n"
                "  gcimThreadPoolDestroy(s->pool);\n  free(s->arena_block);\n%s  free(s->scratch);\n"
@@ -383,7 +421,7 @@ bool emitOpenWeights(EmitState *state) {
   if (mkdir(dir, 0777) == 0) {
     state->madeOutputDir = true;
   } else if (errno != EEXIST) {
-    fprintf(stderr, "gcim-compile: error: cannot create '%s': %s\n", dir, strerror(errno));
+    gcimEmitError(state->moduleLoc, "cannot create '%s': %s", dir, strerror(errno));
     return false;
   }
   if (state->options->embedWeights)
@@ -392,7 +430,8 @@ bool emitOpenWeights(EmitState *state) {
   snprintf(path, sizeof path, "%s/%s.weights", dir, state->options->prefix);
   char *errMsg = NULL;
   if (gcimOutputFileCreate(path, &state->weightsFile, &errMsg) != GCIM_OK) {
-    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
+    gcimEmitError(state->moduleLoc, "cannot write the weights: %s",
+                  errMsg ? errMsg : "out of memory");
     free(errMsg);
     return false;
   }
@@ -403,7 +442,7 @@ bool emitOpenWeights(EmitState *state) {
 }
 
 bool emitWriteOutputs(EmitState *state, bool ok) {
-  OutputSet set = {.dir = state->options->outputDir};
+  OutputSet set = {.dir = state->options->outputDir, .loc = state->moduleLoc};
   const char *p = state->options->prefix;
   char name[512];
   FILE *out;

@@ -12,7 +12,7 @@
 
 void emitGeneratedMain(EmitState *state, FILE *out);
 void emitIoTables(EmitState *state, FILE *out);
-void emitHardwareOverrides(EmitState *state, FILE *out);
+void emitHardwareInitializer(EmitState *state, FILE *out);
 
 /* Writes the ONNX name of input or output `index` as an escaped C string literal. */
 static void writeIoName(const EmittedFunction *fn, FILE *out, bool isInput, size_t index) {
@@ -74,30 +74,32 @@ void emitIoTables(EmitState *state, FILE *out) {
           p, p, p, p);
 }
 
-/* `hw.field = value;` for each parameter of options->hw that differs from the default. */
-void emitHardwareOverrides(EmitState *state, FILE *out) {
-  GcimHardware base;
-  gcimHardwareInitDefault(&base);
+/* `static const GcimHardware compiled_hw = {...};`: the whole description the program
+ * was compiled for, every field, so that it never depends on the runtime's defaults. */
+void emitHardwareInitializer(EmitState *state, FILE *out) {
   const GcimHardware *hw = state->options->hw;
-#define OVERRIDE_INT(field)                                                            \
-  if (hw->field != base.field)                                                         \
-    fprintf(out, "    defaults." #field " = %lld;\n", (long long)hw->field);
-#define OVERRIDE_REAL(field)                                                           \
-  if (hw->field != base.field)                                                         \
-    fprintf(out, "    defaults." #field " = %.17g;\n", (double)hw->field);
-  OVERRIDE_INT(arrayRows) OVERRIDE_INT(arrayCols) OVERRIDE_INT(window)
-  OVERRIDE_INT(maxSubTiles) OVERRIDE_REAL(vdd) OVERRIDE_REAL(midVoltage)
-  OVERRIDE_INT(query.levels) OVERRIDE_REAL(query.max) OVERRIDE_INT(kv.levels)
-  OVERRIDE_REAL(kv.max) OVERRIDE_INT(output.levels) OVERRIDE_REAL(output.max)
-  OVERRIDE_REAL(cellCoeffs[0]) OVERRIDE_REAL(cellCoeffs[1]) OVERRIDE_REAL(cellCoeffs[2])
-  OVERRIDE_REAL(cellCoeffs[3]) OVERRIDE_REAL(linearSlope) OVERRIDE_INT(decayEnabled)
-  OVERRIDE_REAL(decayLambda) OVERRIDE_INT(bf16Decay) OVERRIDE_REAL(firstProductSaturation)
-  OVERRIDE_REAL(outputSaturation) OVERRIDE_INT(noise.seed) OVERRIDE_REAL(noise.readNoiseSnrDb)
-  OVERRIDE_REAL(noise.writeNoiseStdV) OVERRIDE_REAL(noise.retentionSpreadRel)
-#undef OVERRIDE_INT
-#undef OVERRIDE_REAL
-  if (hw->cell != base.cell)
-    fputs("    defaults.cell = GCIM_CELL_LINEAR;\n", out);
+  fprintf(out, "/* The hardware description this program was compiled for (gcim-compile --hw). */\n"
+               "static const GcimHardware compiled_hw = {\n"
+               "    .arrayRows = %d, .arrayCols = %d, .window = %d, .maxSubTiles = %d,\n"
+               "    .vdd = %.9g, .midVoltage = %.9g,\n"
+               "    .query = {%d, %.17g}, .kv = {%d, %.17g}, .output = {%d, %.17g},\n"
+               "    .cell = %s,\n    .cellCoeffs = {%.17g, %.17g, %.17g, %.17g},\n",
+          (int)hw->arrayRows, (int)hw->arrayCols, (int)hw->window, (int)hw->maxSubTiles,
+          (double)hw->vdd, (double)hw->midVoltage, (int)hw->query.levels, hw->query.max,
+          (int)hw->kv.levels, hw->kv.max, (int)hw->output.levels, hw->output.max,
+          hw->cell == GCIM_CELL_LINEAR ? "GCIM_CELL_LINEAR" : "GCIM_CELL_NONLINEAR",
+          hw->cellCoeffs[0], hw->cellCoeffs[1], hw->cellCoeffs[2], hw->cellCoeffs[3]);
+  fprintf(out, "    .linearSlope = %.17g, .decayEnabled = %d, .decayLambda = %.17g,\n"
+               "    .bf16Decay = %d, .firstProductSaturation = %.9g,\n"
+               "    .outputSaturation = %.9g, .pulseMaxNs = %.17g,\n"
+               "    .cost = {%.17g, %.17g, %.17g, %.17g, %.17g},\n"
+               "    .noise = {%lluu, %.17g, %.17g, %.17g}};\n\n",
+          hw->linearSlope, (int)hw->decayEnabled, hw->decayLambda, (int)hw->bf16Decay,
+          (double)hw->firstProductSaturation, (double)hw->outputSaturation, hw->pulseMaxNs,
+          hw->cost.firstProductPerArrayPJ, hw->cost.secondProductPerArrayPJ,
+          hw->cost.digitalPerHeadTokenPJ, hw->cost.dacPerValuePJ,
+          hw->cost.headTokenLatencyNs, (unsigned long long)hw->noise.seed,
+          hw->noise.readNoiseSnrDb, hw->noise.writeNoiseStdV, hw->noise.retentionSpreadRel);
 }
 
 extern const char gcimGeneratedMainTemplate[];

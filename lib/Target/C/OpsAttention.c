@@ -1,14 +1,16 @@
 /* OpsAttention.c: C for gcim.attention, exact (runtime kernel) or on the simulator.
  *
- * kind = softmax runs the exact attention kernel unless the emitter's analogAttention
- * option is set; kind = gaincell and hardsigmoid, and softmax under analogAttention, run
- * every (batch, head) pair as one sequence on a simulated head (docs/HardwareModel.md §2;
- * the heads in parallel on the state's worker pool),
+ * The attention mode decides (gcim/Support/AttentionMode.h, as gcim-map-attention does):
+ * exact softmax runs the exact attention kernel, exact hardsigmoid and gain-cell
+ * attention their float functions (gcim/Runtime/SimExact.h); attention on the gain cells
+ * runs every (batch, head) pair as one sequence on a simulated head (hardware-model.md
+ * §2; the heads in parallel on the state's worker pool),
  * which needs self-attention (as many queries as keys), equal head dims and a constant
  * `scales` operand when there is one. */
 #include "OpEmitters.h"
 
 #include "gcim/Runtime/Kernels/Nn.h"
+#include "gcim/Support/AttentionMode.h"
 #include "gcim/Support/IRHelpers.h"
 
 #include <stdlib.h>
@@ -55,9 +57,10 @@ bool emitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows,
     return false;
   state->headGroups = groups;
   SimHeadGroup *group = &groups[state->headGroupCount++];
-  *group = (SimHeadGroup){state->simHeads, heads,      headDim,
-                          window,           scalerRows, scalers != NULL,
-                          queryScale,       scalers ? scalers->offset : 0};
+  *group = (SimHeadGroup){state->functionCount - 1, state->simHeads, heads,
+                          headDim,                   window,           scalerRows,
+                          scalers != NULL,           queryScale,
+                          scalers ? scalers->offset : 0};
   state->simHeads += heads;
   return true;
 }
@@ -69,12 +72,13 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
     return emitUnsupported(state, op, "the gain cells need self-attention with as many "
                                       "queries as keys, one K/V head per query head and "
                                       "equal q/k/v head dims");
-  if (scalers && scalers->storage != STORAGE_WEIGHT)
-    return emitUnsupported(state, op, "its per-head scales must be constants");
   int64_t window = 0;
   double scale = 1.0;
   gcimOpGetIntAttr(op, "window", &window);
   gcimOpGetFloatAttr(op, "scale", &scale);
+  if (window > state->options->hw->window)
+    return emitUnsupported(state, op, "its window is longer than the hardware's (use "
+                                      "--attention=digital)");
   int64_t first = state->simHeads;
   if (!emitAddHeadGroup(state, heads, heads, dim, window, scalers, scale))
     return false;
@@ -99,7 +103,53 @@ bool emitReadAttention(EmitState *state, MlirOperation op, AttentionValues *valu
     return emitUnsupported(state, op, "only float32 is supported");
   MlirStringRef kind = {"softmax", 7};
   gcimOpGetStringAttr(op, "kind", &kind);
-  values->exact = gcimStringRefEquals(kind, "softmax") && !state->options->analogAttention;
+  values->softmax = gcimStringRefEquals(kind, "softmax");
+  values->gaincell = gcimStringRefEquals(kind, "gaincell");
+  values->exact =
+      !gcimAttentionModeMapsKind(state->options->attention, kind.data, kind.length);
+  if (values->scalers && values->scalers->storage != STORAGE_WEIGHT)
+    return emitUnsupported(state, op, "its per-head scales must be constants");
+  if (values->exact && values->scalers) /* the float function reads them */
+    emitRef(state, values->scalers);
+  return true;
+}
+
+void emitExactAnalogCall(EmitState *state, const AttentionValues *a, const char *desc,
+                         const char *keys, long long kStride, const char *values,
+                         long long vStride) {
+  int64_t dim = a->q->dims[3];
+  if (2 * dim > state->attentionScratch)
+    state->attentionScratch = 2 * dim;
+  fprintf(state->body,
+          "  gcimSimExactAttentionF32(%s, &s->hw, &%s, %s, %lld, %s, %s, %lld, %s, %lld, %s, "
+          "s->scratch);\n",
+          a->gaincell ? "GCIM_EXACT_GAINCELL" : "GCIM_EXACT_HARDSIGMOID", desc,
+          a->scalers ? a->scalers->name : "NULL",
+          (long long)(a->scalers ? a->scalers->dims[0] : 1), a->q->name, keys, kStride,
+          values, vStride, a->y->name);
+}
+
+/* The float function of hardsigmoid or gain-cell attention, for the whole sequence. */
+static bool emitExactAnalog(EmitState *state, MlirOperation op, const AttentionValues *a) {
+  if (a->gaincell && a->v->dims[3] != a->q->dims[3])
+    return emitUnsupported(state, op, "gain-cell attention needs equal q/k/v head dims");
+  int64_t causal = 0, window = 0;
+  double scale = 1.0;
+  gcimOpGetIntAttr(op, "causal", &causal);
+  gcimOpGetIntAttr(op, "window", &window);
+  gcimOpGetFloatAttr(op, "scale", &scale);
+  const ValueInfo *q = a->q, *k = a->k, *v = a->v;
+  fprintf(state->body,
+          "  {\n    const GcimAttentionDesc desc = {%lld, %lld, %lld, %lld, %lld, %lld, "
+          "%lld, ",
+          (long long)q->dims[0], (long long)q->dims[1], (long long)k->dims[1],
+          (long long)q->dims[2], (long long)k->dims[2], (long long)q->dims[3],
+          (long long)v->dims[3]);
+  emitFloatLiteral(state->body, scale);
+  fprintf(state->body, ", %d, %lld};\n  ", causal ? 1 : 0, (long long)window);
+  emitExactAnalogCall(state, a, "desc", k->name, (long long)(k->dims[2] * k->dims[3]),
+                      v->name, (long long)(v->dims[2] * v->dims[3]));
+  fputs("  }\n", state->body);
   return true;
 }
 
@@ -109,6 +159,8 @@ bool emitAttention(EmitState *state, MlirOperation op) {
     return false;
   if (a.k->dims[2] > state->contextCapacity) /* PREFIX_step holds as many tokens */
     state->contextCapacity = a.k->dims[2];
-  return a.exact ? emitExact(state, op, a.q, a.k, a.v, a.y)
-                 : emitSimulated(state, op, a.q, a.k, a.v, a.y, a.scalers);
+  if (a.exact)
+    return a.softmax ? emitExact(state, op, a.q, a.k, a.v, a.y)
+                     : emitExactAnalog(state, op, &a);
+  return emitSimulated(state, op, a.q, a.k, a.v, a.y, a.scalers);
 }

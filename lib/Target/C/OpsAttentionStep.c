@@ -1,8 +1,9 @@
 /* OpsAttentionStep.c: C for the step function's ops: gcim.attention_step (one token
  * against the K/V state of its layer, kept across PREFIX_step calls) and gcim.step_index.
  *
- * Exact softmax steps keep K and V in the state's cache block, holding as many tokens as
- * the full-sequence graph's attention (the context); gain-cell steps write the token into
+ * Exact steps (softmax, and the float functions of hardsigmoid and gain-cell attention)
+ * keep K and V in the state's cache block, holding as many tokens as the full-sequence
+ * graph's attention (the context); steps on the gain cells write the token into
  * the simulated heads' ring slots (t mod window) before attending, so they run for any
  * number of tokens. PREFIX_reset forgets both. */
 #include "OpEmitters.h"
@@ -13,8 +14,8 @@
 
 /* The exact step: append k, v at position s->step of the layer's cache, then attend the
  * query over positions 0..step (the kernel applies the window), heads in parallel. */
-static bool emitExactStep(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k,
-                          ValueInfo *v, ValueInfo *y) {
+static bool emitExactStep(EmitState *state, MlirOperation op, const AttentionValues *a) {
+  ValueInfo *q = a->q, *k = a->k, *v = a->v, *y = a->y;
   int64_t window = 0;
   double scale = 1.0;
   gcimOpGetIntAttr(op, "window", &window);
@@ -51,11 +52,21 @@ static bool emitExactStep(EmitState *state, MlirOperation op, ValueInfo *q, Valu
           (long long)batch, (long long)heads, (long long)kvHeads, (long long)dim,
           (long long)valueDim);
   emitFloatLiteral(state->body, scale);
+  fprintf(state->body, ", 1, %lld};\n", (long long)window);
+  if (!a->softmax) {
+    char keyText[64], valueText[64];
+    snprintf(keyText, sizeof keyText, "s->cache + %lld", keys);
+    snprintf(valueText, sizeof valueText, "s->cache + %lld", values);
+    fputs("  ", state->body);
+    emitExactAnalogCall(state, a, "desc", keyText, (long long)(capacity * dim), valueText,
+                        (long long)(capacity * valueDim));
+    fputs("  }\n", state->body);
+    return true;
+  }
   fprintf(state->body,
-          ", 1, %lld};\n"
           "    gcimParallelAttentionF32(s->pool, &desc, %s, s->cache + %lld, %lld,\n"
           "                             s->cache + %lld, %lld, %s, s->scratch);\n  }\n",
-          (long long)window, q->name, keys, (long long)(capacity * dim), values,
+          q->name, keys, (long long)(capacity * dim), values,
           (long long)(capacity * valueDim), y->name);
   return true;
 }
@@ -68,12 +79,13 @@ static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, 
   if (k->dims[1] != heads || v->dims[3] != dim)
     return emitUnsupported(state, op, "the gain cells need one K/V head per query head and "
                                       "equal q/k/v head dims");
-  if (scalers && scalers->storage != STORAGE_WEIGHT)
-    return emitUnsupported(state, op, "its per-head scales must be constants");
   int64_t window = 0;
   double scale = 1.0;
   gcimOpGetIntAttr(op, "window", &window);
   gcimOpGetFloatAttr(op, "scale", &scale);
+  if (window > state->options->hw->window)
+    return emitUnsupported(state, op, "its window is longer than the hardware's (use "
+                                      "--attention=digital)");
   int64_t first = state->simHeads;
   if (!emitAddHeadGroup(state, batch * heads, heads, dim, window, scalers, scale))
     return false;
@@ -88,7 +100,7 @@ bool emitAttentionStep(EmitState *state, MlirOperation op) {
   AttentionValues a;
   if (!emitReadAttention(state, op, &a))
     return false;
-  return a.exact ? emitExactStep(state, op, a.q, a.k, a.v, a.y)
+  return a.exact ? emitExactStep(state, op, &a)
                  : emitSimulatedStep(state, op, a.q, a.k, a.v, a.y, a.scalers);
 }
 

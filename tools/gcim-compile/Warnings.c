@@ -1,0 +1,67 @@
+/* Warnings.c: what gcim-compile tells the user on stderr about the mapping of a model.
+ *
+ * Passes do no I/O: they mark what the user must hear (gcim.warning on a kv_write,
+ * gcim.digital_reason on attention kept exact), and the driver prints it here, in the
+ * diagnostics' `file: 'node': warning: ...` form. */
+#include "Options.h"
+
+#include "gcim/Support/Diagnostics.h"
+#include "gcim/Support/IRHelpers.h"
+
+#include <string.h>
+
+enum { MAX_LAYERS = 256 };
+
+/* Layer numbers seen; a streamed layer has a full-sequence twin of the same number. */
+typedef struct LayerSet {
+  int64_t layers[MAX_LAYERS];
+  int count;
+} LayerSet;
+
+typedef struct WarningWalk {
+  FILE *out;
+  LayerSet warned, digital;
+  MlirLocation firstDigital;
+} WarningWalk;
+
+/* Adds `layer`; false when it was there already. */
+static bool addLayer(LayerSet *set, int64_t layer) {
+  for (int i = 0; i < set->count; ++i)
+    if (set->layers[i] == layer)
+      return false;
+  if (set->count < MAX_LAYERS)
+    set->layers[set->count++] = layer;
+  return true;
+}
+
+static MlirWalkResult collectWarning(MlirOperation op, void *userData) {
+  WarningWalk *walk = userData;
+  MlirStringRef text;
+  int64_t layer = -1;
+  if (gcimOpIsA(op, "gcim.kv_write") && gcimOpGetStringAttr(op, "gcim.warning", &text)) {
+    gcimOpGetIntAttr(op, "layer", &layer);
+    if (!addLayer(&walk->warned, layer))
+      return MlirWalkResultAdvance;
+    gcimLocationPrint(mlirOperationGetLocation(op), walk->out);
+    fprintf(walk->out, ": warning: %.*s\n", (int)text.length, text.data);
+  } else if (gcimOpGetStringAttr(op, "gcim.digital_reason", &text)) {
+    gcimOpGetIntAttr(op, "gcim.layer", &layer);
+    if (walk->digital.count == 0)
+      walk->firstDigital = mlirOperationGetLocation(op);
+    addLayer(&walk->digital, layer);
+  }
+  return MlirWalkResultAdvance;
+}
+
+void gcimCompilePrintWarnings(MlirOperation module, FILE *out) {
+  WarningWalk walk;
+  memset(&walk, 0, sizeof walk);
+  walk.out = out;
+  mlirOperationWalk(module, collectWarning, &walk, MlirWalkPreOrder);
+  if (walk.digital.count == 0)
+    return;
+  gcimLocationPrint(walk.firstDigital, out);
+  fprintf(out, ": warning: attention that is not GainCellAttention stays digital (%d "
+               "layer%s, computed exactly); --attention=analog runs it on the gain cells\n",
+          walk.digital.count, walk.digital.count == 1 ? "" : "s");
+}
