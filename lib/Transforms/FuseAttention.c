@@ -201,6 +201,19 @@ static MlirValue peelScalar(MlirValue value, double *scale) {
   return (MlirValue){NULL};
 }
 
+/* Whether `value` is a MatMul, possibly scaled by constants (the scores' side of a mask). */
+static bool isScaledProduct(MlirValue value) {
+  double scale = 1.0;
+  for (int steps = 0; steps < 4; ++steps) {
+    if (gcimValueIsOp(value, "onnx.mat_mul", NULL))
+      return true;
+    value = peelScalar(value, &scale);
+    if (mlirValueIsNull(value))
+      return false;
+  }
+  return false;
+}
+
 /* A mask op on `value`: returns the scores it masks (and records the mask), or null. */
 static MlirValue peelMask(MlirValue value, int64_t tq, int64_t tk, Match *m, char *reason,
                           bool *failed) {
@@ -226,11 +239,15 @@ static MlirValue peelMask(MlirValue value, int64_t tq, int64_t tk, Match *m, cha
     MlirValue a = mlirOperationGetOperand(op, 0), b = mlirOperationGetOperand(op, 1);
     int64_t probe[GCIM_MAX_RANK] = {0};
     double ignored;
-    bool bConst = gcimMaskEval(b, probe, &ignored);
-    scores = bConst ? a : b;
-    mask = bConst ? b : a;
-    if (!gcimMaskEval(mask, probe, &ignored)) {
-      *failed = !setReason(reason, "the mask added to the scores is not a constant%s", "");
+    char why[160];
+    /* The mask is the side that evaluates; when neither does, the side that is not the
+     * product Q K^T, so that the reason is about the mask. */
+    bool maskIsB = gcimMaskEval(b, probe, &ignored, NULL, 0) ||
+                   (!gcimMaskEval(a, probe, &ignored, NULL, 0) && isScaledProduct(a));
+    scores = maskIsB ? a : b;
+    mask = maskIsB ? b : a;
+    if (!gcimMaskEval(mask, probe, &ignored, why, sizeof why)) {
+      *failed = !setReason(reason, "the mask added to the scores is not a constant: %s", why);
       return (MlirValue){NULL};
     }
   } else {

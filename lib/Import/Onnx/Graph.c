@@ -384,6 +384,10 @@ bool importGraph(Importer *im, MlirModule module) {
   const Onnx__GraphProto *g = im->graph;
   if (!checkVersions(im) || !checkSupported(im))
     return false;
+  if (g->n_output == 0) {
+    importError(im, "the graph has no outputs: there is nothing to compute");
+    return false;
+  }
   for (size_t i = 0; i < g->n_value_info; ++i)
     if (g->value_info[i]->name && !strMapPut(&im->valueInfos, g->value_info[i]->name,
                                              g->value_info[i]))

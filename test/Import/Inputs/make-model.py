@@ -265,6 +265,7 @@ bad("non-constant-shape", [N("Reshape", ["x", "s"], ["y"], name="reshape")],
     X2 + [vi("s", T.INT64, [1])], [vi("y")])
 bad("declared-mismatch", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("y", shape=[3])])
 bad("undefined-output", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("z")])
+bad("no-outputs", [N("Relu", ["x"], ["y"], name="relu")], X2, [])
 bad("too-many-inputs", [N("Relu", ["x", "x"], ["y"], name="relu")], X2, [vi("y")])
 bad("reserved-attribute", [N("Concat", ["x", "x"], ["y"], name="concat", axis=0,
                              operandSegmentSizes=[1, 1])], X2, [vi("y")])
