@@ -459,7 +459,10 @@ static bool isElementwise(MlirOperation op) {
       "onnx.log",  "onnx.tanh",    "onnx.erf",     "onnx.sigmoid", "onnx.hard_sigmoid",
       "onnx.relu", "onnx.gelu",    "onnx.cast",    "onnx.identity", "onnx.where",
       "onnx.equal", "onnx.less",   "onnx.greater", "onnx.not",     "onnx.and",
-      "onnx.or",   "onnx.clip",    "onnx.min",     "onnx.max",     "onnx.dropout"};
+      "onnx.or",   "onnx.clip",    "onnx.min",     "onnx.max",     "onnx.dropout",
+      "onnx.sin",  "onnx.cos",     "onnx.floor",   "onnx.ceil",    "onnx.sign",
+      "onnx.softplus", "onnx.mish", "onnx.less_or_equal", "onnx.greater_or_equal",
+      "onnx.xor",  "onnx.is_inf",  "onnx.is_nan",  "onnx.mod"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
     if (gcimOpIsA(op, names[i]))
       return true;

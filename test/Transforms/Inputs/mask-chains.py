@@ -53,6 +53,7 @@ CONSTANTS = {
     "i0": ("0", "i64"), "i1": ("1", "i64"), "i4": ("4", "i64"),
     "s0": ("[0, 0]", "2xi64"), "s4": ("[4, 4]", "2xi64"), "ax1": ("[1]", "1xi64"),
     "shape44": ("[4, 4]", "2xi64"), "gidx": ("[0, 1, 2, 3]", "4xi64"),
+    "r11": ("[1, 1]", "2xi64"), "half": ("5.0e-01", "f32"), "nine": ("9.0e-01", "f32"),
 }
 
 CAUSAL = "causal = 1 : i64, {{.*}}window = 0 : i64"
@@ -68,7 +69,7 @@ def refused(op):
 # (case, how the mask is applied, chain, expectation). A chain line is
 # (result, op, operands, result type, attributes); the last result is the mask. "where":
 # Where(mask, scores, -1e9) (true keeps); "add": scores + mask.
-T, B = "4x4xf32", "4x4xi1"
+T, B, I = "4x4xf32", "4x4xi1", "4x4xi64"
 # Min and Max hold their variadic inputs as 32 optional operand groups.
 VARIADIC2 = "operandSegmentSizes = array<i32: 1, 1" + ", 0" * 30 + ">"
 CASES = [
@@ -130,6 +131,31 @@ CASES = [
      [("c", "constant_of_shape", ["shape44"], T, "value = dense<1.0> : tensor<1xf32>"),
       ("t", "trilu", ["c"], T, "upper = 0 : i64"), ("m", "equal", ["t", "one"], B, "")],
      CAUSAL),
+    ("less_or_equal", "where", [("m", "less_or_equal", ["j", "i"], B, "")], CAUSAL),
+    ("greater_or_equal", "where", [("m", "greater_or_equal", ["i", "j"], B, "")], CAUSAL),
+    ("xor", "where", [("m", "xor", ["Lb", "false"], B, "")], CAUSAL),
+    ("sign", "add", [("t", "sign", ["U1"], T, ""), ("m", "mul", ["t", "negbig"], T, "")],
+     CAUSAL),
+    ("floor", "add", [("m", "floor", ["U"], T, "")], CAUSAL),
+    ("ceil", "add", [("m", "ceil", ["U"], T, "")], CAUSAL),
+    ("sin", "where", [("t", "sin", ["U1"], T, ""), ("m", "less", ["t", "half"], B, "")],
+     CAUSAL),
+    ("cos", "where", [("t", "cos", ["U1"], T, ""), ("m", "greater", ["t", "nine"], B, "")],
+     CAUSAL),
+    ("softplus", "add", [("t", "softplus", ["Upm"], T, ""),
+                         ("m", "mul", ["t", "negbig"], T, "")], CAUSAL),
+    ("is_inf", "where", [("l", "log", ["L"], T, ""), ("t", "is_inf", ["l"], B,
+                         "detect_negative = 1 : i64, detect_positive = 1 : i64"),
+                         ("m", "not", ["t"], B, "")], CAUSAL),
+    ("is_nan", "where", [("d", "div", ["U1", "U1"], T, ""), ("m", "is_nan", ["d"], B, "")],
+     CAUSAL),
+    ("mod", "where", [("r", "mod", ["j", "ip1"], I, "fmod = 0 : i64"),
+                      ("m", "equal", ["r", "j"], B, "")], CAUSAL),
+    ("tile", "where", [("m", "tile", ["Lb", "r11"], B, "")], CAUSAL),
+    ("mish", "add", [("m", "mish", ["U"], T, "")], ADDED + refused("onnx.mish")),
+    ("cum_sum", "where", [("m", "cum_sum", ["Lb", "i0"], B,
+                           "exclusive = 0 : i64, reverse = 0 : i64")],
+     refused("onnx.cum_sum")),
     ("gelu", "add", [("m", "gelu", ["U"], T, 'approximate = "none"')],
      ADDED + refused("onnx.gelu")),
     ("hard_sigmoid", "add", [("m", "hard_sigmoid", ["U"], T,
