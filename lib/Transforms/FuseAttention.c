@@ -349,6 +349,26 @@ static MlirValue cacheAppend(MlirValue value) {
   return result;
 }
 
+MlirOperation gcimHeadRepeatFirst(MlirValue value) {
+  MlirOperation reshape, expand, unsqueeze, tile;
+  if (gcimValueIsOp(value, "onnx.tile", &tile))
+    return tile;
+  if (gcimValueIsOp(value, "onnx.reshape", &reshape) &&
+      gcimValueIsOp(mlirOperationGetOperand(reshape, 0), "onnx.expand", &expand) &&
+      gcimValueIsOp(mlirOperationGetOperand(expand, 0), "onnx.unsqueeze", &unsqueeze))
+    return unsqueeze;
+  return (MlirOperation){NULL};
+}
+
+/* A KV cache under a grouped-query head repeat: the Concat below the repeat becomes
+ * gcim.cache_append, the repeat stays (gcim-stream repeats the new token's heads). */
+static MlirValue cacheAppendUnderRepeat(MlirValue value) {
+  MlirOperation first = gcimHeadRepeatFirst(value);
+  if (!mlirOperationIsNull(first))
+    cacheAppend(mlirOperationGetOperand(first, 0));
+  return mlirOperationIsNull(first) ? cacheAppend(value) : value;
+}
+
 static bool isIdentityPerm(const int64_t *perm) {
   return perm[0] == 0 && perm[1] == 1 && perm[2] == 2 && perm[3] == 3;
 }
@@ -357,8 +377,8 @@ static MlirValue rewriteMatch(Match *m) {
   MlirOperation anchor = m->valueMatMul;
   MlirLocation loc = mlirOperationGetLocation(anchor);
   if (isIdentityPerm(m->keyPerm))
-    m->keySource = cacheAppend(m->keySource);
-  m->v = cacheAppend(m->v);
+    m->keySource = cacheAppendUnderRepeat(m->keySource);
+  m->v = cacheAppendUnderRepeat(m->v);
   MlirValue k = gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm);
   MlirValue out = gcimBuildAttention(anchor, loc, m->q, k, m->v, (MlirValue){NULL},
                                      m->kind, m->mask.causal, m->mask.window, m->scale);

@@ -41,6 +41,11 @@ bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk,
 /// True when `value` is a large negative fill (at most -1e4, or -inf), as masks use.
 bool gcimIsMaskFill(MlirValue value);
 
+/// When `value` holds K/V heads repeated for grouped-query attention (Unsqueeze, Expand,
+/// Reshape as transformers' repeat_kv writes it, or Tile), the chain's first op, whose
+/// operand 0 holds the unrepeated heads; else a null op.
+MlirOperation gcimHeadRepeatFirst(MlirValue value);
+
 /// Creates the gcim.attention op before `before`; q, k, v are (batch, heads, tokens,
 /// head_dim); `scales` may be a null value. Returns its result.
 MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q,

@@ -311,6 +311,10 @@ bool foldRange(Importer *im, NodeInfo *node) {
   const ConstData *values[3] = {0};
   if (!allKnown(im, node, values))
     return false;
+  /* One position after others (a KV-cache step's arange(past, past + 1)) stays an op:
+   * gcim-stream makes it the step index, which a folded constant would hide. */
+  if (typeNumElements(&node->outputTypes[0]) == 1 && constGetFloat(values[0], 0) != 0.0)
+    return false;
   ConstData *out = newOutput(node, 0);
   if (!out)
     return false;

@@ -165,6 +165,17 @@ def llm_ops():
     return model(nodes, [vi("x", shape=[2, 4])], outs, inits, opset=18)
 
 
+@case
+def cache_position():
+    """A KV-cache step's position arange(past, past + 1), past read from the cache's shape."""
+    nodes = [N("Shape", ["past"], ["shape"], name="shape"),
+             N("Gather", ["shape", "two"], ["p"], name="len", axis=0),
+             N("Add", ["p", "one"], ["end"], name="end"),
+             N("Range", ["p", "end", "one"], ["pos"], name="position")]
+    inits = [arr("two", [], np.int64, 2), arr("one", [], np.int64, 1)]
+    return model(nodes, [vi("past", shape=[1, 2, 7, 4])], [vi("pos", T.INT64)], inits)
+
+
 def swish_function(domain="local"):
     """SiLU scaled by an attribute, as a model-local function."""
     scale = h.make_node("Constant", [], ["c"], name="scale")
