@@ -150,6 +150,12 @@ case("skip_ln", [h.make_node("SkipLayerNormalization", ["x", "s", "g", "beta", "
      [("y", T.FLOAT, [2, 3, 8]), ("sum", T.FLOAT, [2, 3, 8])])
 case("fast_gelu", [h.make_node("FastGelu", ["x", "b"], ["y"], domain="com.microsoft")],
      [("x", T.FLOAT, [2, 3, 8], H), ("b", T.FLOAT, [8], BIAS)], [("y", T.FLOAT, [2, 3, 8])])
+# Opset-23 Attention with grouped-query heads (4 query heads over 2 K/V heads), causal.
+case("attention_23_gqa", [h.make_node("Attention", ["q", "k", "v"], ["y"], is_causal=1)],
+     [("q", T.FLOAT, [1, 4, 5, 8], floats(1, 4, 5, 8)),
+      ("k", T.FLOAT, [1, 2, 5, 8], floats(1, 2, 5, 8)),
+      ("v", T.FLOAT, [1, 2, 5, 8], floats(1, 2, 5, 8))],
+     [("y", T.FLOAT, [1, 4, 5, 8])], opset=23)
 # A model-local function (SwiGLU with an attribute reference), called twice.
 case("local_function",
      [h.make_node("SwiGlu", ["x", "x"], ["y1"], domain="local", alpha=1.0),
