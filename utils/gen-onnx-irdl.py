@@ -3,7 +3,7 @@
 
 Run with Debian's /usr/bin/python3 (python3-onnx). The dialect follows the newest form of
 each operator (the importer rewrites older opsets into it); operators newer than the
-installed onnx package (Gelu-20, ReduceMean/ReduceMax-18, Attention-23) and the
+installed onnx package (Gelu-20, Mish-18, ReduceMean/ReduceMax-18, Attention-23) and the
 contrib/custom ones are described by hand below. Re-run after editing OPS or HAND_WRITTEN.
 
 With `--c-table` it writes instead the importer's op table (lib/Import/Onnx/OpSchemas.inc):
@@ -21,7 +21,9 @@ from onnx import AttributeProto
 OPS = """Add Sub Mul Div Pow Sqrt Reciprocal Neg Abs Exp Log Tanh Erf Sigmoid HardSigmoid
 Relu Softmax LogSoftmax MatMul Gemm Transpose Reshape Flatten Squeeze Unsqueeze Concat Split
 Slice Gather Expand Where Equal Less Greater Not And Or Cast Constant ConstantOfShape Shape
-Size Range Trilu ReduceSum LayerNormalization Clip Min Max Identity Dropout""".split()
+Size Range Trilu ReduceSum LayerNormalization Clip Min Max Identity Dropout
+Sin Cos Floor Ceil Sign Softplus LessOrEqual GreaterOrEqual Xor IsInf IsNaN Mod CumSum Tile
+GatherElements""".split()
 
 SINGLE, OPTIONAL, VARIADIC = "single", "optional", "variadic"
 
@@ -31,6 +33,7 @@ INT, FLOAT, STRING, INTS, FLOATS = ("#builtin.integer", "#builtin.float", "#buil
                                     "#builtin.dense_array", "#builtin.dense_array")
 HAND_WRITTEN = [
     ("Gelu", "gelu", [("x", SINGLE)], [("y", SINGLE)], [("approximate", STRING)]),
+    ("Mish", "mish", [("x", SINGLE)], [("y", SINGLE)], []),
     ("ReduceMean", "reduce_mean", [("data", SINGLE), ("axes", OPTIONAL)],
      [("reduced", SINGLE)], [("keepdims", INT), ("noop_with_empty_axes", INT)]),
     ("ReduceMax", "reduce_max", [("data", SINGLE), ("axes", OPTIONAL)],
@@ -63,6 +66,7 @@ HAND_WRITTEN = [
 # ONNX defaults of the hand-written operators' attributes (None: required).
 HAND_DEFAULTS = {
     "gelu": {"approximate": "none"},
+    "mish": {},
     "reduce_mean": {"keepdims": 1, "noop_with_empty_axes": 0},
     "reduce_max": {"keepdims": 1, "noop_with_empty_axes": 0},
     "attention": {"is_causal": 0, "qk_matmul_output_mode": 0, "softcap": 0.0},
@@ -80,8 +84,14 @@ ATTR_BASE = {AttributeProto.INT: INT, AttributeProto.FLOAT: FLOAT,
              AttributeProto.FLOATS: FLOATS}
 
 
+# Op names the snake-case rule would split badly.
+NAMES = {"IsNaN": "is_nan"}
+
+
 def snake(name):
     """MatMul -> mat_mul, InvStdDev -> inv_std_dev, X -> x."""
+    if name in NAMES:
+        return NAMES[name]
     name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
     return name.lower()
 

@@ -615,6 +615,143 @@ irdl.dialect @onnx {
     irdl.results(output: %out0, mask: optional %out1)
   }
 
+  // Sin (opset 7)
+  irdl.operation @sin {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in0)
+    irdl.results(output: %out0)
+  }
+
+  // Cos (opset 7)
+  irdl.operation @cos {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in0)
+    irdl.results(output: %out0)
+  }
+
+  // Floor (opset 13)
+  irdl.operation @floor {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(x: %in0)
+    irdl.results(y: %out0)
+  }
+
+  // Ceil (opset 13)
+  irdl.operation @ceil {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(x: %in0)
+    irdl.results(y: %out0)
+  }
+
+  // Sign (opset 13)
+  irdl.operation @sign {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in0)
+    irdl.results(output: %out0)
+  }
+
+  // Softplus (opset 1)
+  irdl.operation @softplus {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(x: %in0)
+    irdl.results(y: %out0)
+  }
+
+  // LessOrEqual (opset 16)
+  irdl.operation @less_or_equal {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(a: %in0, b: %in1)
+    irdl.results(c: %out0)
+  }
+
+  // GreaterOrEqual (opset 16)
+  irdl.operation @greater_or_equal {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(a: %in0, b: %in1)
+    irdl.results(c: %out0)
+  }
+
+  // Xor (opset 7)
+  irdl.operation @xor {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(a: %in0, b: %in1)
+    irdl.results(c: %out0)
+  }
+
+  // IsInf (opset 10)
+  irdl.operation @is_inf {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.integer"
+    %attr1 = irdl.base "#builtin.integer"
+    irdl.operands(x: %in0)
+    irdl.attributes {"detect_negative" = %attr0, "detect_positive" = %attr1}
+    irdl.results(y: %out0)
+  }
+
+  // IsNaN (opset 13)
+  irdl.operation @is_nan {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(x: %in0)
+    irdl.results(y: %out0)
+  }
+
+  // Mod (opset 13)
+  irdl.operation @mod {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.integer"
+    irdl.operands(a: %in0, b: %in1)
+    irdl.attributes {"fmod" = %attr0}
+    irdl.results(c: %out0)
+  }
+
+  // CumSum (opset 14)
+  irdl.operation @cum_sum {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.integer"
+    %attr1 = irdl.base "#builtin.integer"
+    irdl.operands(x: %in0, axis: %in1)
+    irdl.attributes {"exclusive" = %attr0, "reverse" = %attr1}
+    irdl.results(y: %out0)
+  }
+
+  // Tile (opset 13)
+  irdl.operation @tile {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in0, repeats: %in1)
+    irdl.results(output: %out0)
+  }
+
+  // GatherElements (opset 13)
+  irdl.operation @gather_elements {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.integer"
+    irdl.operands(data: %in0, indices: %in1)
+    irdl.attributes {"axis" = %attr0}
+    irdl.results(output: %out0)
+  }
+
   // Gelu
   irdl.operation @gelu {
     %in0 = irdl.base "!builtin.tensor"
@@ -622,6 +759,14 @@ irdl.dialect @onnx {
     %attr0 = irdl.base "#builtin.string"
     irdl.operands(x: %in0)
     irdl.attributes {"approximate" = %attr0}
+    irdl.results(y: %out0)
+  }
+
+  // Mish
+  irdl.operation @mish {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(x: %in0)
     irdl.results(y: %out0)
   }
 

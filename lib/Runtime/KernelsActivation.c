@@ -25,6 +25,11 @@ static float sigmoid(float x) {
   return e / (1.0f + e);
 }
 
+// log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): no overflow for large x.
+static float softplus(float x) {
+  return (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x)));
+}
+
 #define MAP(EXPR)                                                                      \
   do {                                                                                 \
     for (int64_t i = 0; i < count; ++i) {                                              \
@@ -93,6 +98,15 @@ void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count)
     return;
   case GCIM_UNARY_COS:
     MAP(cosf(v));
+    return;
+  case GCIM_UNARY_SIGN:
+    MAP(v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v));
+    return;
+  case GCIM_UNARY_SOFTPLUS:
+    MAP(softplus(v));
+    return;
+  case GCIM_UNARY_MISH:
+    MAP(v * tanhf(softplus(v)));
     return;
   }
   assert(0 && "unknown unary op");

@@ -200,6 +200,19 @@ static MlirValue peelScalar(MlirValue value, double *scale) {
   return (MlirValue){NULL};
 }
 
+/* Whether `value` is a MatMul, possibly scaled by constants (the scores' side of a mask). */
+static bool isScaledProduct(MlirValue value) {
+  double scale = 1.0;
+  for (int steps = 0; steps < 4; ++steps) {
+    if (gcimValueIsOp(value, "onnx.mat_mul", NULL))
+      return true;
+    value = peelScalar(value, &scale);
+    if (mlirValueIsNull(value))
+      return false;
+  }
+  return false;
+}
+
 /* A mask op on `value`: returns the scores it masks (and records the mask), or null. */
 static MlirValue peelMask(MlirValue value, int64_t tq, int64_t tk, Match *m, char *reason,
                           bool *failed) {
@@ -225,11 +238,15 @@ static MlirValue peelMask(MlirValue value, int64_t tq, int64_t tk, Match *m, cha
     MlirValue a = mlirOperationGetOperand(op, 0), b = mlirOperationGetOperand(op, 1);
     int64_t probe[GCIM_MAX_RANK] = {0};
     double ignored;
-    bool bConst = gcimMaskEval(b, probe, &ignored);
-    scores = bConst ? a : b;
-    mask = bConst ? b : a;
-    if (!gcimMaskEval(mask, probe, &ignored)) {
-      *failed = !setReason(reason, "the mask added to the scores is not a constant%s", "");
+    char why[160];
+    /* The mask is the side that evaluates; when neither does, the side that is not the
+     * product Q K^T, so that the reason is about the mask. */
+    bool maskIsB = gcimMaskEval(b, probe, &ignored, NULL, 0) ||
+                   (!gcimMaskEval(a, probe, &ignored, NULL, 0) && isScaledProduct(a));
+    scores = maskIsB ? a : b;
+    mask = maskIsB ? b : a;
+    if (!gcimMaskEval(mask, probe, &ignored, why, sizeof why)) {
+      *failed = !setReason(reason, "the mask added to the scores is not a constant: %s", why);
       return (MlirValue){NULL};
     }
   } else {
@@ -331,6 +348,26 @@ static MlirValue cacheAppend(MlirValue value) {
   return result;
 }
 
+MlirOperation gcimHeadRepeatFirst(MlirValue value) {
+  MlirOperation reshape, expand, unsqueeze, tile;
+  if (gcimValueIsOp(value, "onnx.tile", &tile))
+    return tile;
+  if (gcimValueIsOp(value, "onnx.reshape", &reshape) &&
+      gcimValueIsOp(mlirOperationGetOperand(reshape, 0), "onnx.expand", &expand) &&
+      gcimValueIsOp(mlirOperationGetOperand(expand, 0), "onnx.unsqueeze", &unsqueeze))
+    return unsqueeze;
+  return (MlirOperation){NULL};
+}
+
+/* A KV cache under a grouped-query head repeat: the Concat below the repeat becomes
+ * gcim.cache_append, the repeat stays (gcim-stream repeats the new token's heads). */
+static MlirValue cacheAppendUnderRepeat(MlirValue value) {
+  MlirOperation first = gcimHeadRepeatFirst(value);
+  if (!mlirOperationIsNull(first))
+    cacheAppend(mlirOperationGetOperand(first, 0));
+  return mlirOperationIsNull(first) ? cacheAppend(value) : value;
+}
+
 static bool isIdentityPerm(const int64_t *perm) {
   return perm[0] == 0 && perm[1] == 1 && perm[2] == 2 && perm[3] == 3;
 }
@@ -339,8 +376,8 @@ static MlirValue rewriteMatch(Match *m) {
   MlirOperation anchor = m->valueMatMul;
   MlirLocation loc = mlirOperationGetLocation(anchor);
   if (isIdentityPerm(m->keyPerm))
-    m->keySource = cacheAppend(m->keySource);
-  m->v = cacheAppend(m->v);
+    m->keySource = cacheAppendUnderRepeat(m->keySource);
+  m->v = cacheAppendUnderRepeat(m->v);
   MlirValue k = gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm);
   MlirValue out = gcimBuildAttention(anchor, loc, m->q, k, m->v, (MlirValue){NULL},
                                      m->kind, m->mask.causal, m->mask.window, m->scale);

@@ -24,10 +24,13 @@ typedef struct GcimMaskInfo {
   int64_t window;
 } GcimMaskInfo;
 
-/// Evaluates element `idx` of `value` by following constants and simple elementwise and
-/// shape ops (Cast, Not, Trilu, Slice, Expand, Reshape, Unsqueeze, Squeeze, Add, Sub, Mul,
-/// Div, And, Or, Equal, Less, Greater, Where). False when the value is not computable.
-bool gcimMaskEval(MlirValue value, const int64_t *idx, double *out);
+/// Evaluates element `idx` of `value` by following constants, the elementwise ops
+/// (arithmetic, comparisons, logic, Where, Cast, Clip, IsInf, unary math) and the shape
+/// ops (Trilu, Slice, Expand, Reshape, Unsqueeze, Squeeze, Flatten, Transpose, Tile, Range,
+/// ConstantOfShape) of AttentionMaskEval.c. False when the value is not computable, with
+/// the reason in `reason` (may be NULL).
+bool gcimMaskEval(MlirValue value, const int64_t *idx, double *out, char *reason,
+                  size_t reasonSize);
 
 /// Classifies `mask` (broadcastable to (batch, heads, tq, tk), constant along batch and
 /// heads) under `mode`. False with a reason when it is not computable or not a causal or
@@ -37,6 +40,11 @@ bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk,
 
 /// True when `value` is a large negative fill (at most -1e4, or -inf), as masks use.
 bool gcimIsMaskFill(MlirValue value);
+
+/// When `value` holds K/V heads repeated for grouped-query attention (Unsqueeze, Expand,
+/// Reshape as transformers' repeat_kv writes it, or Tile), the chain's first op, whose
+/// operand 0 holds the unrepeated heads; else a null op.
+MlirOperation gcimHeadRepeatFirst(MlirValue value);
 
 /// Creates the gcim.attention op before `before`; q, k, v are (batch, heads, tokens,
 /// head_dim); `scales` may be a null value. Returns its result.

@@ -57,6 +57,28 @@ static MlirValue mergeHeads(MlirOperation before, MlirLocation loc, MlirValue y)
   return gcimBuildReshape(before, loc, gcimBuildTranspose(before, loc, y, perm), 3, shape);
 }
 
+/* Grouped-query K/V (B, Hkv, T, D) repeated `group` times per head as transformers'
+ * repeat_kv writes it (Unsqueeze, Expand, Reshape), so that gcim-stream follows it. */
+static MlirValue repeatHeads(MlirOperation before, MlirLocation loc, MlirValue x,
+                             int64_t group) {
+  int64_t dims[GCIM_MAX_RANK], axes[1] = {2};
+  if (group == 1 || gcimTensorShape(mlirValueGetType(x), dims) != 4)
+    return x;
+  MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(x));
+  int64_t one[5] = {dims[0], dims[1], 1, dims[2], dims[3]};
+  int64_t wide[5] = {dims[0], dims[1], group, dims[2], dims[3]};
+  int64_t merged[4] = {dims[0], dims[1] * group, dims[2], dims[3]};
+  MlirType oneType = gcimTensorType(5, one, element), wideType = gcimTensorType(5, wide, element);
+  MlirValue unsqueezeOperands[2] = {x, gcimBuildI64Constant(before, loc, axes, 1)};
+  MlirValue unsqueezed = mlirOperationGetResult(
+      gcimBuildOp(before, "onnx.unsqueeze", loc, 2, unsqueezeOperands, 1, &oneType, 0, NULL),
+      0);
+  MlirValue expandOperands[2] = {unsqueezed, gcimBuildI64Constant(before, loc, wide, 5)};
+  MlirValue expanded = mlirOperationGetResult(
+      gcimBuildOp(before, "onnx.expand", loc, 2, expandOperands, 1, &wideType, 0, NULL), 0);
+  return gcimBuildReshape(before, loc, expanded, 4, merged);
+}
+
 /* A 3-D value with a hidden size divisible by `heads`, or a 4-D one with `heads` heads. */
 static bool headsFit(MlirValue x, int64_t heads) {
   int64_t dims[GCIM_MAX_RANK];
@@ -144,20 +166,22 @@ static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
              !gcimOpGetIntAttr(op, "kv_num_heads", &kvHeads)) {
     return leave(reason, size, "3-D inputs without q_num_heads and kv_num_heads");
   }
-  if (qHeads != kvHeads)
-    return leave(reason, size, "grouped-query attention (fewer kv heads than q heads) is "
-                               "not supported");
-  if (!headsFit(q, qHeads) || !headsFit(k, qHeads) || !headsFit(v, qHeads))
+  if (kvHeads <= 0 || qHeads % kvHeads)
+    return leave(reason, size, "the query heads are not a multiple of the kv heads");
+  if (!headsFit(q, qHeads) || !headsFit(k, kvHeads) || !headsFit(v, kvHeads))
     return leave(reason, size, "q, k, v are not (batch, heads, tokens, dim) or (batch, "
                                "tokens, heads*dim)");
   bool hasPast = operandPresent(op, 4) &&
                  operandPresent(op, 5);
-  MlirValue q4 = splitHeads(op, loc, q, qHeads), k4 = splitHeads(op, loc, k, qHeads);
-  MlirValue v4 = splitHeads(op, loc, v, qHeads);
+  MlirValue q4 = splitHeads(op, loc, q, qHeads), k4 = splitHeads(op, loc, k, kvHeads);
+  MlirValue v4 = splitHeads(op, loc, v, kvHeads);
   if (hasPast) {
     k4 = concatTokens(op, loc, gcimOpGroupOperand(op, 4), k4);
     v4 = concatTokens(op, loc, gcimOpGroupOperand(op, 5), v4);
   }
+  MlirValue presentK = k4, presentV = v4; /* the caches hold the kv heads only */
+  k4 = repeatHeads(op, loc, k4, qHeads / kvHeads);
+  v4 = repeatHeads(op, loc, v4, qHeads / kvHeads);
   GcimMaskInfo info;
   char why[256] = "";
   bool ok = classifyOnnxMask(op, q4, k4, hasPast, &info, why, sizeof why);
@@ -175,8 +199,8 @@ static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
     y = mergeHeads(op, loc, y);
   replaceResult(op, 0, y);
   if (hasPast) {
-    replaceResult(op, 1, k4);
-    replaceResult(op, 2, v4);
+    replaceResult(op, 1, presentK);
+    replaceResult(op, 2, presentV);
   }
   gcimEraseDeadOps(op);
   return 1;

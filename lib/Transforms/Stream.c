@@ -18,6 +18,7 @@
  * Assumes: gcim-fuse-attention ran; static shapes; batch on axis 0.
  * Guarantees: the step function computes, for token t (the step index), the same values
  * as the full-sequence function at position t, given the state of tokens 0..t-1. */
+#include "FuseAttention.h"
 #include "PassUtils.h"
 #include "Stream.h"
 
@@ -54,6 +55,16 @@ typedef struct Survey {
   char reason[256];
 } Survey;
 
+/* Operand i of an attention below a grouped-query head repeat (its first op in *first,
+ * when asked), or the operand itself. */
+static MlirValue cacheOperand(MlirOperation attention, intptr_t i, MlirOperation *first) {
+  MlirValue value = mlirOperationGetOperand(attention, i);
+  MlirOperation repeat = gcimHeadRepeatFirst(value);
+  if (first)
+    *first = repeat;
+  return mlirOperationIsNull(repeat) ? value : mlirOperationGetOperand(repeat, 0);
+}
+
 /* Checks the attentions of `func`: all causal, and either all full-sequence with the same
  * T, or all over a KV cache with one new token. */
 static void survey(MlirOperation func, Survey *s) {
@@ -69,7 +80,7 @@ static void survey(MlirOperation func, Survey *s) {
     MlirType q = mlirValueGetType(mlirOperationGetOperand(op, 0));
     MlirType k = mlirValueGetType(mlirOperationGetOperand(op, 1));
     int64_t tq = gcimSafeDim(q, 2), tk = gcimSafeDim(k, 2);
-    bool cached = gcimValueIsOp(mlirOperationGetOperand(op, 1), "gcim.cache_append", NULL);
+    bool cached = gcimValueIsOp(cacheOperand(op, 1, NULL), "gcim.cache_append", NULL);
     s->attentions++;
     s->caches += cached;
     if (!causal && !s->reason[0])
@@ -91,6 +102,32 @@ static void survey(MlirOperation func, Survey *s) {
     snprintf(s->reason, sizeof s->reason, "only some attentions have a KV cache");
 }
 
+/* The head-repeat chain from `first` to `last` (an attention operand) retyped for the one
+ * new token: the tokens axis (3 of rank-5 values, 2 of rank-4 ones) gets length 1, Expand
+ * and Reshape shapes follow, and each result gets its sequence axis, so that
+ * gcimStreamOp leaves the chain as it is. */
+static bool retypeRepeat(GcimStreamState *s, MlirOperation first, MlirValue last) {
+  for (MlirOperation op = first; !mlirOperationIsNull(op);) {
+    MlirValue result = mlirOperationGetResult(op, 0);
+    MlirType type = mlirValueGetType(result);
+    int64_t dims[GCIM_MAX_RANK];
+    int rank = gcimTensorShape(type, dims), axis = rank == 5 ? 3 : 2;
+    if (rank != 4 && rank != 5)
+      return false;
+    dims[axis] = 1;
+    mlirValueSetType(result, gcimTensorType(rank, dims, mlirShapedTypeGetElementType(type)));
+    if (gcimOpIsA(op, "onnx.expand") || gcimOpIsA(op, "onnx.reshape"))
+      mlirOperationSetOperand(
+          op, 1, gcimBuildI64Constant(op, mlirOperationGetLocation(op), dims, rank));
+    if (!gcimAxisSet(&s->axes, result, axis))
+      return false;
+    if (mlirValueEqual(result, last))
+      return true;
+    op = gcimValueSingleUser(result);
+  }
+  return false;
+}
+
 /* KV cache: attention reads the new k, v; returns the past arguments to drop. */
 static bool unhookCaches(GcimStreamState *s, bool *dropArg, char *reason, size_t size) {
   for (MlirOperation op = mlirBlockGetFirstOperation(s->body); !mlirOperationIsNull(op);
@@ -98,8 +135,8 @@ static bool unhookCaches(GcimStreamState *s, bool *dropArg, char *reason, size_t
     if (!gcimOpIsA(op, "gcim.attention"))
       continue;
     for (intptr_t i = 1; i <= 2; ++i) {
-      MlirOperation append;
-      if (!gcimValueIsOp(mlirOperationGetOperand(op, i), "gcim.cache_append", &append))
+      MlirOperation append, repeat;
+      if (!gcimValueIsOp(cacheOperand(op, i, &repeat), "gcim.cache_append", &append))
         continue;
       MlirValue past = mlirOperationGetOperand(append, 0);
       if (!mlirValueIsABlockArgument(past)) {
@@ -108,7 +145,17 @@ static bool unhookCaches(GcimStreamState *s, bool *dropArg, char *reason, size_t
       }
       dropArg[mlirBlockArgumentGetArgNumber(past)] = true;
       s->pastLength = gcimSafeDim(mlirValueGetType(past), 2);
-      mlirOperationSetOperand(op, i, mlirOperationGetOperand(append, 1));
+      /* The new token's K/V (its heads repeated as the graph repeats the cache's: each
+       * query head's state holds its group's K/V) */
+      mlirOperationSetOperand(mlirOperationIsNull(repeat) ? op : repeat,
+                              mlirOperationIsNull(repeat) ? i : 0,
+                              mlirOperationGetOperand(append, 1));
+      if (!mlirOperationIsNull(repeat) &&
+          !retypeRepeat(s, repeat, mlirOperationGetOperand(op, i))) {
+        snprintf(reason, size, "a grouped-query head repeat of the KV cache is not "
+                               "Unsqueeze-Expand-Reshape or Tile of rank-4 values");
+        return false;
+      }
     }
   }
   return true;

@@ -346,6 +346,18 @@ static bool isCachePosition(MlirValue indices, int64_t pastLength) {
          gcimValueScalarConstant(indices, &value) && (int64_t)value == pastLength;
 }
 
+/* KV-cache graphs: Range(P, P + 1) of int64, the new token's position (the importer
+ * keeps it an op). */
+static bool isCacheRange(MlirOperation op, int64_t pastLength) {
+  MlirType type = mlirValueGetType(mlirOperationGetResult(op, 0));
+  MlirType element = mlirShapedTypeGetElementType(type);
+  double start;
+  return pastLength > 0 && gcimTensorNumElements(type) == 1 && gcimTensorRank(type) == 1 &&
+         mlirTypeIsAInteger(element) && mlirIntegerTypeGetWidth(element) == 64 &&
+         gcimValueScalarConstant(mlirOperationGetOperand(op, 0), &start) &&
+         (int64_t)start == pastLength;
+}
+
 /* Position ids: a constant that counts 0..T-1 along `dim` and repeats along the rest. */
 static int positionDim(MlirValue indices, int64_t tokens) {
   int64_t dims[GCIM_MAX_RANK], idx[GCIM_MAX_RANK];
@@ -459,7 +471,10 @@ static bool isElementwise(MlirOperation op) {
       "onnx.log",  "onnx.tanh",    "onnx.erf",     "onnx.sigmoid", "onnx.hard_sigmoid",
       "onnx.relu", "onnx.gelu",    "onnx.cast",    "onnx.identity", "onnx.where",
       "onnx.equal", "onnx.less",   "onnx.greater", "onnx.not",     "onnx.and",
-      "onnx.or",   "onnx.clip",    "onnx.min",     "onnx.max",     "onnx.dropout"};
+      "onnx.or",   "onnx.clip",    "onnx.min",     "onnx.max",     "onnx.dropout",
+      "onnx.sin",  "onnx.cos",     "onnx.floor",   "onnx.ceil",    "onnx.sign",
+      "onnx.softplus", "onnx.mish", "onnx.less_or_equal", "onnx.greater_or_equal",
+      "onnx.xor",  "onnx.is_inf",  "onnx.is_nan",  "onnx.mod"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
     if (gcimOpIsA(op, names[i]))
       return true;
@@ -468,10 +483,17 @@ static bool isElementwise(MlirOperation op) {
 
 bool gcimStreamOp(GcimStreamState *s, MlirOperation op) {
   int axis = -1;
+  if (mlirOperationGetNumResults(op) == 1 &&
+      gcimAxisGet(&s->axes, mlirOperationGetResult(op, 0)) >= 0)
+    return true; /* made for one token already (a KV head repeat, Stream.c) */
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op) && axis < 0; ++i)
     axis = gcimAxisGet(&s->axes, mlirOperationGetOperand(op, i));
   if (gcimOpIsA(op, "onnx.gather"))
     return streamGather(s, op);
+  if (gcimOpIsA(op, "onnx.range") && isCacheRange(op, s->pastLength)) {
+    mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(op, 0), stepIndex(s));
+    return true;
+  }
   if (axis < 0 || gcimOpIsA(op, "func.return") || gcimOpIsA(op, "gcim.cache_append"))
     return true; /* no sequence operand, or a cache append the step function drops */
   if (isElementwise(op))

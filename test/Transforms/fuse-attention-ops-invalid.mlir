@@ -28,9 +28,9 @@ func.func @onnx23_3d_no_heads(%q: tensor<1x8x64xf32>) -> tensor<1x8x64xf32> {
 
 // -----
 
-// CHECK: error: attention not fused: grouped-query attention (fewer kv heads than q heads) is not supported
-func.func @onnx23_gqa(%q: tensor<1x4x8x64xf32>, %k: tensor<1x2x8x64xf32>) -> tensor<1x4x8x64xf32> {
-  %y = "onnx.attention"(%q, %k, %k) {is_causal = 1 : i64, qk_matmul_output_mode = 0 : i64, softcap = 0.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>, resultSegmentSizes = array<i32: 1, 0, 0, 0>} : (tensor<1x4x8x64xf32>, tensor<1x2x8x64xf32>, tensor<1x2x8x64xf32>) -> tensor<1x4x8x64xf32>
+// CHECK: error: attention not fused: the query heads are not a multiple of the kv heads
+func.func @onnx23_heads_not_grouped(%q: tensor<1x4x8x64xf32>, %k: tensor<1x3x8x64xf32>) -> tensor<1x4x8x64xf32> {
+  %y = "onnx.attention"(%q, %k, %k) {is_causal = 1 : i64, qk_matmul_output_mode = 0 : i64, softcap = 0.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>, resultSegmentSizes = array<i32: 1, 0, 0, 0>} : (tensor<1x4x8x64xf32>, tensor<1x3x8x64xf32>, tensor<1x3x8x64xf32>) -> tensor<1x4x8x64xf32>
   return %y : tensor<1x4x8x64xf32>
 }
 

@@ -75,3 +75,20 @@ func.func @gain_cell_attention(%q: tensor<1x8x128xf32>, %k: tensor<1x8x128xf32>,
   %y = "onnx.gcim_gain_cell_attention"(%q, %k, %v, %s) {num_heads = 2 : i64, window = 1024 : i64, cell = "nonlinear", decay = 1.6e-4 : f32, q_levels = 16 : i64, kv_levels = 8 : i64, out_levels = 32 : i64, first_product_saturation = 80.0 : f32, output_saturation = 40.0 : f32} : (tensor<1x8x128xf32>, tensor<1x8x128xf32>, tensor<1x8x128xf32>, tensor<2x8xf32>) -> tensor<1x8x128xf32>
   return %y : tensor<1x8x128xf32>
 }
+
+// -----
+
+// Grouped-query ONNX-23 Attention: 4 query heads over 2 K/V heads. The K/V heads are
+// repeated as transformers' repeat_kv writes it (Unsqueeze, Expand, Reshape), which
+// gcim-stream follows over a KV cache.
+// CHECK-LABEL: func.func @onnx_attention_gqa
+// CHECK: %[[KU:.*]] = "onnx.unsqueeze"(%arg1, %{{.*}}) : (tensor<1x2x8x64xf32>, tensor<1xi64>) -> tensor<1x2x1x8x64xf32>
+// CHECK: %[[KE:.*]] = "onnx.expand"(%[[KU]], %{{.*}}) : (tensor<1x2x1x8x64xf32>, tensor<5xi64>) -> tensor<1x2x2x8x64xf32>
+// CHECK: %[[K:.*]] = "onnx.reshape"(%[[KE]], %{{.*}}) {{.*}} -> tensor<1x4x8x64xf32>
+// CHECK: %[[V:.*]] = "onnx.reshape"
+// CHECK: "gcim.attention"(%arg0, %[[K]], %[[V]]) {causal = 1 : i64, head_dim = 64 : i64, kind = "softmax", num_heads = 4 : i64
+func.func @onnx_attention_gqa(%q: tensor<1x4x8x64xf32>, %k: tensor<1x2x8x64xf32>, %v: tensor<1x2x8x64xf32>) -> tensor<1x4x8x64xf32> {
+  %y = "onnx.attention"(%q, %k, %v) {is_causal = 1 : i64, qk_matmul_output_mode = 0 : i64, softcap = 0.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>, resultSegmentSizes = array<i32: 1, 0, 0, 0>} : (tensor<1x4x8x64xf32>, tensor<1x2x8x64xf32>, tensor<1x2x8x64xf32>) -> tensor<1x4x8x64xf32>
+  return %y : tensor<1x4x8x64xf32>
+}
+

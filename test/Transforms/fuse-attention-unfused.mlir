@@ -21,10 +21,10 @@ func.func @not_causal_mask(%q: tensor<1x1x2x8xf32>, %kt: tensor<1x1x8x2xf32>, %v
 
 // -----
 
-// CHECK-LABEL: func.func @gqa_operator
-// CHECK: "onnx.attention"(%arg0, %arg1, %arg1) {gcim.unfused = "grouped-query attention (fewer kv heads than q heads) is not supported"
-func.func @gqa_operator(%q: tensor<1x4x8x64xf32>, %k: tensor<1x2x8x64xf32>) -> tensor<1x4x8x64xf32> {
-  %y = "onnx.attention"(%q, %k, %k) {is_causal = 1 : i64, qk_matmul_output_mode = 0 : i64, softcap = 0.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>, resultSegmentSizes = array<i32: 1, 0, 0, 0>} : (tensor<1x4x8x64xf32>, tensor<1x2x8x64xf32>, tensor<1x2x8x64xf32>) -> tensor<1x4x8x64xf32>
+// CHECK-LABEL: func.func @heads_not_grouped
+// CHECK: "onnx.attention"(%arg0, %arg1, %arg1) {gcim.unfused = "the query heads are not a multiple of the kv heads"
+func.func @heads_not_grouped(%q: tensor<1x4x8x64xf32>, %k: tensor<1x3x8x64xf32>) -> tensor<1x4x8x64xf32> {
+  %y = "onnx.attention"(%q, %k, %k) {is_causal = 1 : i64, qk_matmul_output_mode = 0 : i64, softcap = 0.0 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>, resultSegmentSizes = array<i32: 1, 0, 0, 0>} : (tensor<1x4x8x64xf32>, tensor<1x3x8x64xf32>, tensor<1x3x8x64xf32>) -> tensor<1x4x8x64xf32>
   return %y : tensor<1x4x8x64xf32>
 }
 

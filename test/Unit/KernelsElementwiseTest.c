@@ -235,6 +235,12 @@ static double refUnary(GcimUnaryOp op, double x) {
     return sin(x);
   case GCIM_UNARY_COS:
     return cos(x);
+  case GCIM_UNARY_SIGN:
+    return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0);
+  case GCIM_UNARY_SOFTPLUS:
+    return log(1.0 + exp(x));
+  case GCIM_UNARY_MISH:
+    return x * tanh(log(1.0 + exp(x)));
   }
   return 0.0;
 }
@@ -242,7 +248,7 @@ static double refUnary(GcimUnaryOp op, double x) {
 static void test_unary_against_double(void) {
   enum { N = 1031 };
   float x[N], y[N];
-  for (int op = GCIM_UNARY_IDENTITY; op <= GCIM_UNARY_COS; ++op) {
+  for (int op = GCIM_UNARY_IDENTITY; op <= GCIM_UNARY_MISH; ++op) {
     int positive = op == GCIM_UNARY_SQRT || op == GCIM_UNARY_LOG;
     fillUniform(x, N, positive ? 0.01f : -9.0f, 9.0f);
     x[0] = 0.5f; /* away from 0 for the reciprocal */

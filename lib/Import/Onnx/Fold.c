@@ -88,16 +88,51 @@ static void nextIndex(const TypeInfo *t, int64_t *index) {
 }
 
 typedef enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_SQRT, OP_NEG, OP_ABS, OP_WHERE, OP_EQUAL,
-               OP_LESS, OP_GREATER, OP_NOT, OP_AND, OP_OR, OP_MIN, OP_MAX, OP_NONE } FoldOp;
+               OP_LESS, OP_GREATER, OP_NOT, OP_AND, OP_OR, OP_MIN, OP_MAX, OP_LESS_EQUAL,
+               OP_GREATER_EQUAL, OP_XOR, OP_MOD, OP_SIGN, OP_EXP, OP_LOG, OP_SIN, OP_COS,
+               OP_FLOOR, OP_CEIL, OP_RECIPROCAL, OP_NONE } FoldOp;
 
 static FoldOp foldOpOf(const char *name) {
   static const char *names[] = {"add", "sub", "mul", "div", "pow", "sqrt", "neg", "abs", "where",
                                 "equal", "less", "greater", "not", "and", "or", "min",
-                                "max"};
+                                "max", "less_or_equal", "greater_or_equal", "xor", "mod",
+                                "sign", "exp", "log", "sin", "cos", "floor", "ceil",
+                                "reciprocal"};
   for (int i = 0; i < OP_NONE; ++i)
     if (strcmp(name + 5, names[i]) == 0)
       return (FoldOp)i;
   return OP_NONE;
+}
+
+/* ONNX Mod as the fold computes it: C's fmod for floats (fmod = 1, which ONNX requires
+ * for them), Python's % (the divisor's sign) for integers; false for a zero divisor. The
+ * importer folds only integer Mod or float Mod with fmod, see foldElementwise. */
+static bool applyMod(bool isFloat, double fa, double fb, int64_t ia, int64_t ib, double *f,
+                     int64_t *n) {
+  if (isFloat) {
+    *f = fmod(fa, fb);
+    return true;
+  }
+  if (ib == 0 || (ib == -1 && ia == INT64_MIN))
+    return false;
+  *n = ia % ib;
+  if (*n != 0 && ((*n < 0) != (ib < 0)))
+    *n += ib;
+  return true;
+}
+
+/* The unary float functions (Exp, Log, Sin, Cos, Floor, Ceil, Reciprocal). */
+static bool applyFloatMath(FoldOp op, double x, double *f) {
+  switch (op) {
+  case OP_EXP: *f = exp(x); return true;
+  case OP_LOG: *f = log(x); return true;
+  case OP_SIN: *f = sin(x); return true;
+  case OP_COS: *f = cos(x); return true;
+  case OP_FLOOR: *f = floor(x); return true;
+  case OP_CEIL: *f = ceil(x); return true;
+  case OP_RECIPROCAL: *f = 1.0 / x; return true;
+  default: return false;
+  }
 }
 
 /* Applies `op` to element values a, b (c for Where) as floats or integers. */
@@ -132,14 +167,23 @@ static bool apply(FoldOp op, bool isFloat, double fa, double fb, int64_t ia, int
   case OP_OR: *n = ia || ib; return true;
   case OP_MIN: *f = fa < fb ? fa : fb; *n = ia < ib ? ia : ib; return true;
   case OP_MAX: *f = fa > fb ? fa : fb; *n = ia > ib ? ia : ib; return true;
-  default: return false;
+  case OP_LESS_EQUAL: *n = isFloat ? fa <= fb : ia <= ib; return true;
+  case OP_GREATER_EQUAL: *n = isFloat ? fa >= fb : ia >= ib; return true;
+  case OP_XOR: *n = !ia != !ib; return true;
+  case OP_MOD: return applyMod(isFloat, fa, fb, ia, ib, f, n);
+  case OP_SIGN: *f = fa > 0 ? 1.0 : (fa < 0 ? -1.0 : fa); *n = (ia > 0) - (ia < 0); return true;
+  default: return isFloat && applyFloatMath(op, fa, f);
   }
 }
 
 bool foldElementwise(Importer *im, NodeInfo *node) {
   const ConstData *values[8] = {0};
   FoldOp op = foldOpOf(node->schema->opName);
-  if (op == OP_NONE || node->inputCount > 8 || !allKnown(im, node, values))
+  int64_t fmodAttr = 0;
+  if (op == OP_MOD)
+    attrInt(im, node, "fmod", 0, &fmodAttr);
+  if (op == OP_NONE || node->inputCount > 8 || !allKnown(im, node, values) ||
+      (op == OP_MOD && isFloatType(node->inputs[0]->type.elemType) != (fmodAttr != 0)))
     return false;
   const TypeInfo *outType = &node->outputTypes[0];
   ConstData *out = newOutput(node, 0);
@@ -267,6 +311,10 @@ bool foldRange(Importer *im, NodeInfo *node) {
   const ConstData *values[3] = {0};
   if (!allKnown(im, node, values))
     return false;
+  /* One position after others (a KV-cache step's arange(past, past + 1)) stays an op:
+   * gcim-stream makes it the step index, which a folded constant would hide. */
+  if (typeNumElements(&node->outputTypes[0]) == 1 && constGetFloat(values[0], 0) != 0.0)
+    return false;
   ConstData *out = newOutput(node, 0);
   if (!out)
     return false;
@@ -303,6 +351,22 @@ bool foldExpand(Importer *im, NodeInfo *node) {
   int64_t index[GCIM_MAX_RANK] = {0};
   for (int64_t o = 0; o < out->count; ++o, nextIndex(outType, index)) {
     int64_t src = broadcastIndex(&node->inputs[0]->type, outType, index);
+    store(out, outType->elemType, o, constGetFloat(data, src), constGetInt(data, src));
+  }
+  return true;
+}
+
+bool foldTile(Importer *im, NodeInfo *node) {
+  const ConstData *data = knownConst(im, node->inputs[0]);
+  ConstData *out = data ? newOutput(node, 0) : NULL;
+  if (!out)
+    return false;
+  const TypeInfo *t = &node->inputs[0]->type, *outType = &node->outputTypes[0];
+  int64_t index[GCIM_ONNX_MAX_RANK] = {0};
+  for (int64_t o = 0; o < out->count; ++o, nextIndex(outType, index)) {
+    int64_t src = 0;
+    for (int32_t d = 0; d < t->rank; ++d)
+      src = src * t->dims[d] + index[d] % t->dims[d];
     store(out, outType->elemType, o, constGetFloat(data, src), constGetInt(data, src));
   }
   return true;

@@ -1,6 +1,7 @@
 /* Graph.c: imports an ONNX graph as `func.func @main`: checks the model (versions,
  * names, order, supported ops), defines inputs and initializers, imports the nodes in a
  * topological order and returns the graph outputs. */
+#include "Expand.h"
 #include "Importer.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -381,9 +382,13 @@ static void buildFunc(Importer *im, MlirModule module, MlirAttribute *argAttrs,
 
 bool importGraph(Importer *im, MlirModule module) {
   im->graph = im->model->proto->graph;
-  const Onnx__GraphProto *g = im->graph;
-  if (!checkVersions(im) || !checkSupported(im))
+  if (!checkVersions(im) || !expandGraph(im, &im->expansion) || !checkSupported(im))
     return false;
+  const Onnx__GraphProto *g = im->graph;
+  if (g->n_output == 0) {
+    importError(im, "the graph has no outputs: there is nothing to compute");
+    return false;
+  }
   for (size_t i = 0; i < g->n_value_info; ++i)
     if (g->value_info[i]->name && !strMapPut(&im->valueInfos, g->value_info[i]->name,
                                              g->value_info[i]))

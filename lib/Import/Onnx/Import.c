@@ -1,5 +1,6 @@
 /* Import.c: the public entry points of the ONNX importer (gcim/Import/Onnx.h). */
 #define _XOPEN_SOURCE 700
+#include "Expand.h"
 #include "Importer.h"
 
 #include "gcim/Support/Diagnostics.h"
@@ -86,6 +87,7 @@ static MlirLogicalResult run(MlirContext ctx, GcimOnnxImport *import, const char
   import->module = mlirModuleCreateEmpty(im.fileLoc);
   bool ok = importGraph(&im, import->module);
   freeValues(&im);
+  expansionDestroy(im.expansion); /* after the values, which borrow its names */
   freeModel(&model);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }

@@ -130,6 +130,7 @@ typedef struct Importer {
   const char *nodeName;
   const char *opType;
   bool failed;
+  struct Expansion *expansion; /* Expand.c: the expanded node list (owned) */
 } Importer;
 
 bool isFloatType(int32_t elemType);

@@ -124,6 +124,39 @@ static bool inferCast(Importer *im, NodeInfo *node) {
   return true;
 }
 
+static bool inferIsInfNaN(Importer *im, NodeInfo *node) {
+  if (!requireFloat(im, node))
+    return false;
+  node->outputTypes[0].elemType = DT_BOOL;
+  return true;
+}
+
+static bool inferCumSum(Importer *im, NodeInfo *node) {
+  const TypeInfo *axis = in(node, 1);
+  if (axis->rank > 1 || typeNumElements(axis) != 1 ||
+      (axis->elemType != DT_INT64 && axis->elemType != DT_INT32)) {
+    importError(im, "axis must be one int32 or int64 value");
+    return false;
+  }
+  return sameAsInput(im, node);
+}
+
+/* GatherElements: the indices' shape, the data's type. */
+static bool inferGatherElements(Importer *im, NodeInfo *node) {
+  const TypeInfo *data = in(node, 0), *indices = in(node, 1);
+  int64_t axis;
+  if (!attrInt(im, node, "axis", 0, &axis) || !normalizeAxis(im, axis, data->rank, &axis))
+    return false;
+  if (indices->rank != data->rank ||
+      (indices->elemType != DT_INT64 && indices->elemType != DT_INT32)) {
+    importError(im, "indices must be int32 or int64 of the data's rank");
+    return false;
+  }
+  node->outputTypes[0] = *indices;
+  node->outputTypes[0].elemType = data->elemType;
+  return true;
+}
+
 static bool inferMatMul(Importer *im, NodeInfo *node) {
   TypeInfo a = *in(node, 0), b = *in(node, 1);
   if (a.rank < 1 || b.rank < 1 || a.rank > 4 || b.rank > 4) {
@@ -337,11 +370,11 @@ const OpHooks gcimOpHooks[] = {
     {"onnx.div", inferBinary, foldElementwise},
     {"onnx.pow", inferPow, foldElementwise},
     {"onnx.sqrt", requireFloat, foldElementwise},
-    {"onnx.reciprocal", requireFloat, NULL},
+    {"onnx.reciprocal", requireFloat, foldElementwise},
     {"onnx.neg", sameAsInput, foldElementwise},
     {"onnx.abs", sameAsInput, foldElementwise},
-    {"onnx.exp", requireFloat, NULL},
-    {"onnx.log", requireFloat, NULL},
+    {"onnx.exp", requireFloat, foldElementwise},
+    {"onnx.log", requireFloat, foldElementwise},
     {"onnx.tanh", requireFloat, NULL},
     {"onnx.erf", requireFloat, NULL},
     {"onnx.sigmoid", requireFloat, NULL},
@@ -388,5 +421,21 @@ const OpHooks gcimOpHooks[] = {
     {"onnx.ms_attention", inferMsAttention, NULL},
     {"onnx.ms_multi_head_attention", inferMsMha, NULL},
     {"onnx.gcim_gain_cell_attention", inferGainCell, NULL},
+    {"onnx.sin", requireFloat, foldElementwise},
+    {"onnx.cos", requireFloat, foldElementwise},
+    {"onnx.floor", requireFloat, foldElementwise},
+    {"onnx.ceil", requireFloat, foldElementwise},
+    {"onnx.sign", sameAsInput, foldElementwise},
+    {"onnx.softplus", requireFloat, NULL},
+    {"onnx.mish", requireFloat, NULL},
+    {"onnx.less_or_equal", inferCompare, foldElementwise},
+    {"onnx.greater_or_equal", inferCompare, foldElementwise},
+    {"onnx.xor", inferCompare, foldElementwise},
+    {"onnx.is_inf", inferIsInfNaN, NULL},
+    {"onnx.is_nan", inferIsInfNaN, NULL},
+    {"onnx.mod", inferBinary, foldElementwise},
+    {"onnx.cum_sum", inferCumSum, NULL},
+    {"onnx.tile", inferTile, foldTile},
+    {"onnx.gather_elements", inferGatherElements, NULL},
 };
 const size_t gcimOpHookCount = sizeof gcimOpHooks / sizeof gcimOpHooks[0];

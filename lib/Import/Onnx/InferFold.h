@@ -16,6 +16,7 @@ bool inferSplit(Importer *im, NodeInfo *node);
 bool inferSlice(Importer *im, NodeInfo *node);
 bool inferGather(Importer *im, NodeInfo *node);
 bool inferExpand(Importer *im, NodeInfo *node);
+bool inferTile(Importer *im, NodeInfo *node);
 bool inferConstantOfShape(Importer *im, NodeInfo *node);
 bool inferShape(Importer *im, NodeInfo *node);
 bool inferSize(Importer *im, NodeInfo *node);
@@ -35,6 +36,7 @@ bool foldSlice(Importer *im, NodeInfo *node);
 bool foldRange(Importer *im, NodeInfo *node);
 bool foldConstantOfShape(Importer *im, NodeInfo *node);
 bool foldExpand(Importer *im, NodeInfo *node);
+bool foldTile(Importer *im, NodeInfo *node);
 bool foldTrilu(Importer *im, NodeInfo *node);
 bool foldCast(Importer *im, NodeInfo *node);
 

@@ -359,6 +359,27 @@ bool inferExpand(Importer *im, NodeInfo *node) {
   return broadcastShapes(im, in(node, 0), &shape, &node->outputTypes[0]);
 }
 
+/* Tile: every extent multiplied by its (known) repeat count. */
+bool inferTile(Importer *im, NodeInfo *node) {
+  TypeInfo repeats = *in(node, 0), y = *in(node, 0);
+  if (!shapeFromConst(im, node, 1, &repeats))
+    return false;
+  if (repeats.rank != y.rank) {
+    importError(im, "repeats has %d values for a rank-%d input", (int)repeats.rank,
+                (int)y.rank);
+    return false;
+  }
+  for (int32_t d = 0; d < y.rank; ++d) {
+    if (repeats.dims[d] && y.dims[d] > INT64_MAX / repeats.dims[d]) {
+      importError(im, "the tiled shape overflows");
+      return false;
+    }
+    y.dims[d] *= repeats.dims[d];
+  }
+  node->outputTypes[0] = y;
+  return true;
+}
+
 bool inferConstantOfShape(Importer *im, NodeInfo *node) {
   TypeInfo y = {DT_FLOAT, 0, {0}};
   const Onnx__AttributeProto *value = findAttr(node->proto, "value");

@@ -35,5 +35,11 @@ bool emitReduce(EmitState *state, MlirOperation op);
 bool emitAttention(EmitState *state, MlirOperation op);
 bool emitAttentionStep(EmitState *state, MlirOperation op);
 bool emitStepIndex(EmitState *state, MlirOperation op);
+/* OpsMath.c. */
+bool emitMod(EmitState *state, MlirOperation op);
+bool emitIsInfNaN(EmitState *state, MlirOperation op);
+bool emitTile(EmitState *state, MlirOperation op);
+bool emitCumSum(EmitState *state, MlirOperation op);
+bool emitGatherElements(EmitState *state, MlirOperation op);
 
 #endif /* GCIM_LIB_TARGET_C_OPEMITTERS_H */

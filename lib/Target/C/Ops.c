@@ -46,6 +46,14 @@ static const OpEntry opTable[] = {
     {"onnx.reduce_max", emitReduce},   {"gcim.attention", emitAttention},
     {"gcim.attention_step", emitAttentionStep}, {"gcim.step_index", emitStepIndex},
     {"gcim.cache_append", emitConcat}, {"gcim.linear", emitLinear},
+    {"onnx.sin", emitUnary},           {"onnx.cos", emitUnary},
+    {"onnx.floor", emitUnary},         {"onnx.ceil", emitUnary},
+    {"onnx.sign", emitUnary},          {"onnx.softplus", emitUnary},
+    {"onnx.mish", emitUnary},          {"onnx.less_or_equal", emitCompare},
+    {"onnx.greater_or_equal", emitCompare}, {"onnx.xor", emitLogical},
+    {"onnx.mod", emitMod},             {"onnx.is_inf", emitIsInfNaN},
+    {"onnx.is_nan", emitIsInfNaN},     {"onnx.tile", emitTile},
+    {"onnx.cum_sum", emitCumSum},      {"onnx.gather_elements", emitGatherElements},
 };
 
 EmitOpFn emitLookupOp(MlirOperation op) {

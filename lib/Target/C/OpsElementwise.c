@@ -98,7 +98,11 @@ static const NamedEnum unaryOps[] = {
     {"onnx.neg", "GCIM_UNARY_NEG"},   {"onnx.abs", "GCIM_UNARY_ABS"},
     {"onnx.exp", "GCIM_UNARY_EXP"},   {"onnx.log", "GCIM_UNARY_LOG"},
     {"onnx.tanh", "GCIM_UNARY_TANH"}, {"onnx.erf", "GCIM_UNARY_ERF"},
-    {"onnx.sigmoid", "GCIM_UNARY_SIGMOID"}, {"onnx.relu", "GCIM_UNARY_RELU"}};
+    {"onnx.sigmoid", "GCIM_UNARY_SIGMOID"}, {"onnx.relu", "GCIM_UNARY_RELU"},
+    {"onnx.sin", "GCIM_UNARY_SIN"},   {"onnx.cos", "GCIM_UNARY_COS"},
+    {"onnx.floor", "GCIM_UNARY_FLOOR"}, {"onnx.ceil", "GCIM_UNARY_CEIL"},
+    {"onnx.sign", "GCIM_UNARY_SIGN"}, {"onnx.softplus", "GCIM_UNARY_SOFTPLUS"},
+    {"onnx.mish", "GCIM_UNARY_MISH"}};
 
 bool emitUnary(EmitState *state, MlirOperation op) {
   ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
@@ -213,7 +217,9 @@ bool emitClip(EmitState *state, MlirOperation op) {
 
 static const NamedEnum compareOps[] = {{"onnx.equal", "GCIM_COMPARE_EQUAL"},
                                        {"onnx.less", "GCIM_COMPARE_LESS"},
-                                       {"onnx.greater", "GCIM_COMPARE_GREATER"}};
+                                       {"onnx.greater", "GCIM_COMPARE_GREATER"},
+                                       {"onnx.less_or_equal", "GCIM_COMPARE_LESS_EQUAL"},
+                                       {"onnx.greater_or_equal", "GCIM_COMPARE_GREATER_EQUAL"}};
 
 bool emitCompare(EmitState *state, MlirOperation op) {
   ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
@@ -236,9 +242,10 @@ bool emitLogical(EmitState *state, MlirOperation op) {
   ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
   ValueInfo *y = emitResult(state, op, 0);
   ValueInfo *tensors[] = {a, b, y};
-  emitKernelCall(state, "gcimKernelLogical",
-                 gcimOpIsA(op, "onnx.and") ? "GCIM_LOGICAL_AND" : "GCIM_LOGICAL_OR", tensors,
-                 3, NULL);
+  const char *logicalOp = gcimOpIsA(op, "onnx.and")  ? "GCIM_LOGICAL_AND"
+                          : gcimOpIsA(op, "onnx.or") ? "GCIM_LOGICAL_OR"
+                                                     : "GCIM_LOGICAL_XOR";
+  emitKernelCall(state, "gcimKernelLogical", logicalOp, tensors, 3, NULL);
   return true;
 }
 

@@ -137,6 +137,90 @@ def shape_folding():
 
 
 @case
+def llm_ops():
+    """The ops of modern decoder exports: a sliding-window mask over Range positions and a
+    RoPE angle table (Sin/Cos of known positions) fold; the runtime ones stay."""
+    nodes = [N("Range", ["zero_s", "four", "one_s"], ["pos"], name="range"),
+             N("Unsqueeze", ["pos", "one"], ["row"], name="row"),
+             N("LessOrEqual", ["pos", "row"], ["causal"], name="le"),
+             N("Sub", ["row", "two"], ["lo"], name="lo"),
+             N("GreaterOrEqual", ["lo", "pos"], ["old"], name="ge"),
+             N("Xor", ["causal", "old"], ["window"], name="xor"),
+             N("Mod", ["pos", "two"], ["parity"], name="mod"),
+             N("Cast", ["pos"], ["posf"], name="cast", to=T.FLOAT),
+             N("Sin", ["posf"], ["sin"], name="sin"), N("Cos", ["posf"], ["cos"], name="cos"),
+             N("Tile", ["window", "reps"], ["tiled"], name="tile"),
+             N("Sin", ["x"], ["xs"], name="xsin"), N("Softplus", ["xs"], ["xp"], name="soft"),
+             N("Mish", ["xp"], ["xm"], name="mish"), N("Sign", ["xm"], ["xg"], name="sign"),
+             N("Floor", ["xg"], ["xf"], name="floor"), N("Ceil", ["xf"], ["xc"], name="ceil"),
+             N("IsInf", ["xc"], ["inf"], name="isinf"), N("IsNaN", ["xc"], ["nan"], name="isnan"),
+             N("CumSum", ["x", "one_s"], ["cum"], name="cumsum", reverse=1),
+             N("GatherElements", ["x", "idx"], ["ge_out"], name="gather_el", axis=1)]
+    inits = [arr("zero_s", [], np.int64, 0), arr("one_s", [], np.int64, 1),
+             arr("four", [], np.int64, 4), arr("one", [1], np.int64, [1]),
+             arr("two", [], np.int64, 2), arr("reps", [2], np.int64, [1, 2]),
+             arr("idx", [2, 1], np.int64, [[3], [0]])]
+    outs = [vi("tiled", T.BOOL), vi("parity", T.INT64), vi("sin"), vi("cos"),
+            vi("inf", T.BOOL), vi("nan", T.BOOL), vi("cum"), vi("ge_out")]
+    return model(nodes, [vi("x", shape=[2, 4])], outs, inits, opset=18)
+
+
+@case
+def cache_position():
+    """A KV-cache step's position arange(past, past + 1), past read from the cache's shape."""
+    nodes = [N("Shape", ["past"], ["shape"], name="shape"),
+             N("Gather", ["shape", "two"], ["p"], name="len", axis=0),
+             N("Add", ["p", "one"], ["end"], name="end"),
+             N("Range", ["p", "end", "one"], ["pos"], name="position")]
+    inits = [arr("two", [], np.int64, 2), arr("one", [], np.int64, 1)]
+    return model(nodes, [vi("past", shape=[1, 2, 7, 4])], [vi("pos", T.INT64)], inits)
+
+
+def swish_function(domain="local"):
+    """SiLU scaled by an attribute, as a model-local function."""
+    scale = h.make_node("Constant", [], ["c"], name="scale")
+    scale.attribute.append(onnx.AttributeProto(name="value_float", ref_attr_name="alpha",
+                                                type=onnx.AttributeProto.FLOAT))
+    return h.make_function(domain, "Swish", ["a"], ["out"],
+                           [scale, N("Sigmoid", ["a"], ["s"], name="sig"),
+                            N("Mul", ["a", "s"], ["silu"], name="mul"),
+                            N("Mul", ["silu", "c"], ["out"], name="scaled")],
+                           [h.make_opsetid("", 17)], attributes=["alpha"])
+
+
+@case
+def expanded_ops():
+    """A model-local function called twice, and the decomposed normalisations."""
+    nodes = [N("Swish", ["x"], ["s1"], name="act1", domain="local", alpha=2.0),
+             N("Swish", ["s1"], ["s2"], name="act2", domain="local", alpha=0.5),
+             N("SimplifiedLayerNormalization", ["s2", "g"], ["n"], name="norm", epsilon=1e-6),
+             N("SkipSimplifiedLayerNormalization", ["n", "x", "g"], ["y", "", "", "sum"],
+               name="skipnorm", domain="com.microsoft"),
+             N("FastGelu", ["y"], ["z"], name="gelu", domain="com.microsoft")]
+    m = model(nodes, [vi("x", shape=[2, 8])], [vi("z"), vi("sum")], [arr("g", [8])],
+              extra_opsets=[("local", 1), ("com.microsoft", 1)], ir=10)
+    m.functions.append(swish_function())
+    return m
+
+
+@case
+def recursive_function():
+    f = h.make_function("local", "Loop", ["a"], ["out"],
+                        [N("Loop", ["a"], ["out"], name="again", domain="local")],
+                        [h.make_opsetid("", 17)])
+    m = model([N("Loop", ["x"], ["y"], name="call", domain="local")], X2, [vi("y")],
+              extra_opsets=[("local", 1)], ir=10)
+    m.functions.append(f)
+    return m
+
+
+@case
+def rms_positive_axis():
+    return model([N("RMSNormalization", ["x", "g"], ["y"], name="rms", axis=1)],
+                 [vi("x", shape=[2, 8])], [vi("y")], [arr("g", [8])], opset=23, ir=10)
+
+
+@case
 def arithmetic_folding():
     """torch's attention divisor and other arithmetic on known values: Add(ConstantOfShape(
     []) = 0, Pow(D, 0.5)) with D from Shape(v)[-1] through Cast, Sqrt, Sub, Mul, Div of
@@ -230,8 +314,8 @@ def unsorted_nodes():
 
 @case
 def unsupported_ops():
-    nodes = [N("Cos", ["x"], ["a"], name="cos1"), N("Cos", ["a"], ["b"], name="cos2"),
-             N("Relu", ["b"], ["c"], name="relu"), N("Sin", ["c"], ["d"], name="sin1"),
+    nodes = [N("Loop", ["x"], ["a"], name="loop1"), N("Loop", ["a"], ["b"], name="loop2"),
+             N("Relu", ["b"], ["c"], name="relu"), N("NonMaxSuppression", ["c"], ["d"], name="nms"),
              N("Foo", ["d"], ["e"], name="foo", domain="com.example")]
     return model(nodes, [vi("x", shape=[2])], [vi("e")],
                  extra_opsets=[("com.example", 1)])
@@ -265,6 +349,7 @@ bad("non-constant-shape", [N("Reshape", ["x", "s"], ["y"], name="reshape")],
     X2 + [vi("s", T.INT64, [1])], [vi("y")])
 bad("declared-mismatch", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("y", shape=[3])])
 bad("undefined-output", [N("Relu", ["x"], ["y"], name="relu")], X2, [vi("z")])
+bad("no-outputs", [N("Relu", ["x"], ["y"], name="relu")], X2, [])
 bad("too-many-inputs", [N("Relu", ["x", "x"], ["y"], name="relu")], X2, [vi("y")])
 bad("reserved-attribute", [N("Concat", ["x", "x"], ["y"], name="concat", axis=0,
                              operandSegmentSizes=[1, 1])], X2, [vi("y")])
@@ -272,6 +357,12 @@ bad("concat-hole", [N("Concat", ["x", "", "x"], ["y"], name="concat", axis=0)], 
     [vi("y")])
 bad("max-no-inputs", [N("Max", [], ["y"], name="max")], X2, [vi("y")])
 bad("missing-input", [N("Add", ["x"], ["y"], name="add")], X2, [vi("y")])
+bad("tile-repeats", [N("Tile", ["x", "r"], ["y"], name="tile")], X2, [vi("y")],
+    [arr("r", [2], np.int64, [2, 2])])
+bad("gather-elements-rank", [N("GatherElements", ["x", "i"], ["y"], name="ge")], X2,
+    [vi("y")], [arr("i", [1, 2], np.int64, [0, 1])])
+bad("cumsum-axis", [N("CumSum", ["x", "a"], ["y"], name="cumsum")], X2, [vi("y")],
+    [arr("a", [2], np.int64, [0, 1])])
 
 
 def tensor_case(name, mutate, **kw):

@@ -1,6 +1,8 @@
 /* gcim/Runtime/Kernels/Elementwise.h: elementwise arithmetic, activations, comparisons
  * and logic, with numpy broadcasting (ONNX Add Sub Mul Div Pow Min Max Sqrt Reciprocal Neg
- * Abs Exp Log Tanh Erf Sigmoid HardSigmoid Relu Gelu Clip Equal Less Greater Not And Or). */
+ * Abs Exp Log Tanh Erf Sigmoid HardSigmoid Relu Gelu Clip Equal Less Greater Not And Or,
+ * LessOrEqual GreaterOrEqual Xor Floor Ceil Sin Cos Sign Softplus Mish; Mod IsInf IsNaN
+ * are in Math.h). */
 #ifndef GCIM_RUNTIME_KERNELS_ELEMENTWISE_H
 #define GCIM_RUNTIME_KERNELS_ELEMENTWISE_H
 
@@ -45,7 +47,9 @@ void gcimKernelVariadicF32(GcimBinaryOp op, int count, const float *const *input
 
 /// Unary ops of gcimKernelUnaryF32. GELU is the exact x/2 (1 + erf(x/sqrt 2)); GELU_TANH
 /// the tanh approximation x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (ONNX Gelu with
-/// approximate="tanh"); SIGMOID is 1 / (1 + exp(-x)), computed without overflow.
+/// approximate="tanh"); SIGMOID is 1 / (1 + exp(-x)), computed without overflow; SIGN is
+/// -1, 0 or 1 (NaN stays NaN); SOFTPLUS is log(1 + exp(x)) and MISH x tanh(softplus(x)),
+/// both without overflow.
 typedef enum GcimUnaryOp {
   GCIM_UNARY_IDENTITY = 0,
   GCIM_UNARY_NEG,
@@ -63,7 +67,10 @@ typedef enum GcimUnaryOp {
   GCIM_UNARY_FLOOR,
   GCIM_UNARY_CEIL,
   GCIM_UNARY_SIN,
-  GCIM_UNARY_COS
+  GCIM_UNARY_COS,
+  GCIM_UNARY_SIGN,
+  GCIM_UNARY_SOFTPLUS,
+  GCIM_UNARY_MISH
 } GcimUnaryOp;
 
 /// y[i] = op(x[i]) for i < count. `y` may equal `x` (in place); no partial overlap.
