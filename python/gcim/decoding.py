@@ -9,6 +9,8 @@ import numpy as np
 
 def _check_tokens(tokens, vocab, what):
     array = np.asarray(tokens)
+    if array.size == 0:
+        array = array.astype(np.int64)  # [] is float64 to numpy
     if array.dtype.kind not in "iu" or array.size and (array.min() < 0 or array.max() >= vocab):
         raise ValueError(f"{what} must be integer token ids in [0, {vocab})")
     return array

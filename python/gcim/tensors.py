@@ -33,7 +33,8 @@ def from_bfloat16_bits(bits):
 
 def _check_integer_range(info, array, target):
     limits = np.iinfo(target)
-    if array.size and (array.min() < limits.min or array.max() > limits.max):
+    # As Python ints: numpy compares uint64 with int64 limits through float64.
+    if array.size and (int(array.min()) < limits.min or int(array.max()) > limits.max):
         raise ValueError(f"input '{info.name}' is {info.dtype}: values from {array.min()} to "
                          f"{array.max()} do not fit")
 
