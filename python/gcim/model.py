@@ -64,9 +64,13 @@ class Model:
             signatures.update({"step_io": (ctypes.c_int, [pointer, io, io]),
                                "reset": (None, [pointer]),
                                "position": (ctypes.c_int64, [pointer])})
-        for name, (restype, argtypes) in signatures.items():
-            self._fn(name).restype, self._fn(name).argtypes = restype, argtypes
-        energy = self._lib.gcimSimStatsEnergyPJ
+        try:
+            for name, (restype, argtypes) in signatures.items():
+                self._fn(name).restype, self._fn(name).argtypes = restype, argtypes
+            energy = self._lib.gcimSimStatsEnergyPJ
+        except AttributeError as e:
+            raise GcimError(f"lib{self.prefix}.so is not what gcim-compile's Makefile "
+                            f"builds: {e}") from e
         energy.restype, energy.argtypes = ctypes.c_double, [ctypes.POINTER(library.CSimStats)]
 
     def _create(self, weights):
