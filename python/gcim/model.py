@@ -1,5 +1,6 @@
 """model.py: gcim.load and Model, a compiled model run in this process through ctypes."""
 import ctypes
+import os
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,9 @@ class Model:
         self.step_outputs = library.tensor_infos(self._fn("output_info"), n_out, step_out)
         self._state = self._create(folder / f"{prefix}.weights")
         if threads is not None and self._fn("set_threads")(self._state, threads) != 0:
+            message = self._error_text()
             self.close()
-            raise RunError(self._error_text())
+            raise RunError(message)
 
     def _fn(self, name):
         return getattr(self._lib, f"{self.prefix}_{name}")
@@ -75,7 +77,7 @@ class Model:
 
     def _create(self, weights):
         error = ctypes.create_string_buffer(ERROR_BYTES)
-        state = self._fn("create")(str(weights).encode(), None, error, ERROR_BYTES)
+        state = self._fn("create")(os.fsencode(weights), None, error, ERROR_BYTES)
         if not state:
             raise RunError(error.value.decode(errors="replace"))
         return state
