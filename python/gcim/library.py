@@ -36,6 +36,33 @@ class CSimStats(ctypes.Structure):
                 ("latencyNs", ctypes.c_double)]
 
 
+class CSimSummary(ctypes.Structure):
+    """GcimSimSummary of gcim/Runtime/Sim.h: what PREFIX_get_stats fills."""
+    _fields_ = [("total", CSimStats), ("heads", ctypes.c_int64), ("layers", ctypes.c_int64),
+                ("tokens", ctypes.c_int64), ("perHeadStepNs", ctypes.c_double),
+                ("elapsedNs", ctypes.c_double)]
+
+
+def summary_as_stats(summary, total_energy_pj):
+    """The stats-file object of gcimSimSummaryWriteJson (lib/Runtime/SimStats.c, the schema
+    of docs/HardwareModel.md section 5) for a CSimSummary whose total energy is given."""
+    t = summary.total
+    tokens = float(summary.tokens) if summary.tokens > 0 else 1.0
+
+    def energy(divisor):
+        return {"firstProduct": t.firstProductPJ / divisor,
+                "secondProduct": t.secondProductPJ / divisor,
+                "digital": t.digitalPJ / divisor, "dac": t.dacPJ / divisor,
+                "total": total_energy_pj / divisor}
+    return {"heads": summary.heads, "layers": summary.layers, "tokens": summary.tokens,
+            "headSteps": t.attends, "kvWrites": t.tokens, "arrayReads": t.arrayReads,
+            "arrayWrites": t.arrayWrites, "energyPJ": energy(1.0),
+            "latencyNs": {"perHeadStep": summary.perHeadStepNs,
+                          "sumOverHeadSteps": t.latencyNs, "elapsed": summary.elapsedNs},
+            "perToken": {"energyPJ": energy(tokens),
+                         "latencyNs": summary.elapsedNs / tokens}}
+
+
 def find_prefix(folder, name=None):
     """The prefix of the gcim-compile output in `folder` (`name` picks one of several)."""
     folder = Path(folder)

@@ -57,7 +57,7 @@ class Model:
                                            ctypes.c_size_t]),
                       "run_io": (ctypes.c_int, [pointer, io, io]),
                       "error": (ctypes.c_char_p, [pointer]),
-                      "get_stats": (None, [pointer, ctypes.POINTER(library.CSimStats)]),
+                      "get_stats": (None, [pointer, ctypes.POINTER(library.CSimSummary)]),
                       "set_threads": (ctypes.c_int, [pointer, ctypes.c_int]),
                       "destroy": (None, [pointer]),
                       "input_info": (info, [ctypes.c_int]),
@@ -164,17 +164,12 @@ class Model:
         return decoding.evaluate(self, tokens)
 
     def stats(self):
-        """The simulated heads' counters, energy (pJ) and latency (ns) since create, with
-        the keys of the program's --stats file."""
-        raw = library.CSimStats()
+        """The simulated heads' counters, energy (pJ) and latency (ns) since create, in the
+        schema of the program's --stats file (docs/HardwareModel.md section 5)."""
+        raw = library.CSimSummary()
         self._fn("get_stats")(self._live_state(), ctypes.byref(raw))
-        return {"tokens": raw.tokens, "attends": raw.attends, "array_reads": raw.arrayReads,
-                "array_writes": raw.arrayWrites,
-                "energy_pj": {"first_product": raw.firstProductPJ,
-                              "second_product": raw.secondProductPJ,
-                              "digital": raw.digitalPJ, "dacs": raw.dacPJ},
-                "total_energy_pj": self._lib.gcimSimStatsEnergyPJ(ctypes.byref(raw)),
-                "latency_ns": raw.latencyNs}
+        total = self._lib.gcimSimStatsEnergyPJ(ctypes.byref(raw.total))
+        return library.summary_as_stats(raw, total)
 
     def close(self):
         """Frees the model's state (also done when the Model is garbage-collected)."""

@@ -67,7 +67,7 @@ def test_stats_have_the_program_files_keys_and_values(gpt2_analog, tmp_path):
     with gcim.load(gpt2_analog.folder) as model:
         model.run(**inputs)
         stats = model.stats()
-    assert stats["attends"] == GPT2_CONFIG.layers * GPT2_CONFIG.heads * GPT2_CONFIG.context
+    assert stats["headSteps"] == GPT2_CONFIG.layers * GPT2_CONFIG.heads * GPT2_CONFIG.context
     assert_same_stats(stats, program_stats)
 
 

@@ -58,4 +58,4 @@ def test_a_graph_without_a_step_function(casts):
                  lambda m: m.eval([1, 2])):
         with pytest.raises(gcim.GcimError, match="has no step function"):
             call(casts.model)
-    assert casts.model.step_inputs == [] and casts.model.stats()["attends"] == 0
+    assert casts.model.step_inputs == [] and casts.model.stats()["headSteps"] == 0
