@@ -1,4 +1,5 @@
 /* gcim-sim: runs the gain-cell attention simulator on .npy tensors (docs/Simulator.md). */
+#include "gcim/Runtime/Chip.h"
 #include "gcim/Runtime/Hardware.h"
 #include "gcim/Runtime/Sim.h"
 #include "gcim/Support/HardwareJson.h"
@@ -18,7 +19,7 @@ enum { EXIT_USAGE = 2 };
 
 typedef struct Options {
   const char *command;
-  const char *q, *k, *v, *scales, *hw, *output, *stats;
+  const char *q, *k, *v, *scales, *hw, *output, *stats, *trace;
   const char *model, *levels;
   const char *window, *decay, *seed, *readNoise, *writeNoise, *retention;
   int bf16Decay;
@@ -56,6 +57,8 @@ static void printHelp(void) {
       "                             off)\n"
       "  -o <file>                  output file ('-' = stdout); replaced only on success\n"
       "  --stats <file>             write counters, energy and latency as JSON\n"
+      "  --trace <file>             write the command stream of each head's chip (text,\n"
+      "                             docs/ChipInterface.md)\n"
       "  --help                     print this help and exit\n"
       "  --version                  print the version and exit\n\n"
       "EXIT STATUS: 0 on success, 1 on bad input files or shapes, 2 on bad usage.\n");
@@ -82,6 +85,7 @@ static int parseArguments(int argc, char **argv, Options *o) {
       {"--read-noise-snr", offsetof(Options, readNoise)},
       {"--write-noise", offsetof(Options, writeNoise)},
       {"--retention-spread", offsetof(Options, retention)},
+      {"--trace", offsetof(Options, trace)},
   };
   for (int i = 1; i < argc; ++i) {
     const char *arg = argv[i];
@@ -343,18 +347,42 @@ static int writeStats(const char *path, const GcimSimStats *perHead, const int64
   return 1;
 }
 
+/* A head of its own; with a trace, on a simulator chip wrapped by a trace chip writing to
+ * `trace` after a "# batch b head h" line (chips[0..1] then to destroy after the head). */
+static GcimSimStatus createHead(const GcimHardware *hw, int32_t dim, const float *scalers,
+                                int64_t b, int64_t h, int64_t heads, FILE *trace,
+                                GcimChip *chips[2], GcimSimHead **head) {
+  uint64_t stream = (uint64_t)(b * heads + h);
+  if (!trace)
+    return gcimSimHeadCreate(hw, dim, scalers, stream, NULL, head);
+  *head = NULL;
+  fprintf(trace, "# batch %lld head %lld\n", (long long)b, (long long)h);
+  int64_t subTiles = gcimHardwareSubTilesPerHead(hw, dim);
+  if (subTiles > INT32_MAX)
+    return GCIM_SIM_ERROR_INVALID;
+  GcimChipStatus rc =
+      gcimChipCreateSimulator(hw, (int32_t)subTiles, stream, NULL, &chips[0], NULL, 0);
+  if (rc == GCIM_CHIP_OK)
+    rc = gcimChipCreateTrace(chips[0], trace, NULL, &chips[1], NULL, 0);
+  if (rc == GCIM_CHIP_OK)
+    return gcimSimHeadCreateOnChip(chips[1], 0, dim, scalers, NULL, head);
+  return rc == GCIM_CHIP_ERROR_MEMORY ? GCIM_SIM_ERROR_MEMORY : GCIM_SIM_ERROR_INVALID;
+}
+
 /* Runs every (batch, head) on its own simulated head; returns 1 on success. */
 static int simulate(const GcimHardware *hw, const GcimNpyArray t[3], const GcimNpyArray *s,
-                    GcimNpyArray *y, GcimSimStats *perHead) {
+                    GcimNpyArray *y, GcimSimStats *perHead, FILE *trace) {
   int64_t B = t[0].shape[0], H = t[0].shape[1], T = t[0].shape[2], D = t[0].shape[3];
   size_t block = (size_t)(T * D);
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h) {
       const float *scalers = s->data ? (const float *)s->data + 8 * h : NULL;
       GcimSimHead *head;
-      GcimSimStatus status =
-          gcimSimHeadCreate(hw, (int32_t)D, scalers, (uint64_t)(b * H + h), NULL, &head);
+      GcimChip *chips[2] = {NULL, NULL};
+      GcimSimStatus status = createHead(hw, (int32_t)D, scalers, b, h, H, trace, chips, &head);
       if (status != GCIM_SIM_OK) {
+        gcimChipDestroy(chips[1]);
+        gcimChipDestroy(chips[0]);
         if (status == GCIM_SIM_ERROR_MEMORY)
           fprintf(stderr, "gcim-sim: out of memory\n");
         else
@@ -371,6 +399,8 @@ static int simulate(const GcimHardware *hw, const GcimNpyArray t[3], const GcimN
                              (const float *)t[2].data + offset, (float *)y->data + offset);
       gcimSimHeadGetStats(head, &perHead[b * H + h]);
       gcimSimHeadDestroy(head);
+      gcimChipDestroy(chips[1]);
+      gcimChipDestroy(chips[0]);
     }
   return 1;
 }
@@ -389,8 +419,23 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
     if (!ok)
       fprintf(stderr, "gcim-sim: out of memory\n");
   }
-  ok = ok && simulate(hw, t, &s, &y, perHead);
   char *message = NULL;
+  GcimOutputFile *trace = NULL;
+  if (ok && o->trace && gcimOutputFileCreate(o->trace, &trace, &message) != GCIM_OK) {
+    fprintf(stderr, "gcim-sim: %s\n", message);
+    free(message);
+    message = NULL;
+    ok = 0;
+  }
+  ok = ok && simulate(hw, t, &s, &y, perHead, trace ? gcimOutputFileGetStream(trace) : NULL);
+  if (ok && trace && gcimOutputFileCommit(trace, &message) != GCIM_OK) {
+    fprintf(stderr, "gcim-sim: %s\n", message);
+    free(message);
+    message = NULL;
+    ok = 0;
+  } else if (!ok) {
+    gcimOutputFileDestroy(trace);
+  }
   if (ok && gcimNpyWrite(o->output, &y, &message) != GCIM_OK) {
     fprintf(stderr, "gcim-sim: %s\n", message);
     free(message);
