@@ -492,7 +492,7 @@ static float pulsedAnyOrder(const GcimChip *chip, SimChip *s, int32_t tile, cons
   for (int32_t c = 0; c < s->rows; ++c) {
     uint64_t age = now - (uint64_t)written[c];
     int on = (pulse[c] != 0.0f) & (age < window);
-    s->ages[c] = (int32_t)age;
+    s->ages[c] = on ? (int32_t)age : -1;
     phiSum += (float)on * pulse[c]; /* the pulse or +0 */
     s->active[n] = c;
     n += on;

@@ -54,7 +54,12 @@ static inline int32_t gcimSimCode(float x, float lo, float hi, float step, int s
   float clipped = x > lo ? x : lo;
   clipped = clipped < hi ? clipped : hi;
   float z = clipped / step;
-  return small ? (int32_t)((z + magic) - magic) : (int32_t)gcimSimRoundHalfEven(z);
+  if (small)
+    return (int32_t)((z + magic) - magic);
+  /* |z| <= levels - 1 < 2^31, but it may round up to 2^31: keep it inside int32. */
+  z = gcimSimRoundHalfEven(z);
+  return (int32_t)(z < 2147483520.0f ? (z > -2147483520.0f ? z : -2147483520.0f)
+                                     : 2147483520.0f);
 }
 
 /* Codes of `levels` levels take the branch-free rounding of gcimSimCode. */

@@ -35,7 +35,8 @@ typedef enum GcimChipStatus {
 typedef struct GcimChip GcimChip;
 
 /// The functional simulator (hardware-model.md §2) of `subTiles` sub-tiles (at least 1, at
-/// most hw->maxSubTiles when that is set, at most 2^20) on a copy of *hw. `stream` selects
+/// most hw->maxSubTiles when that is set, at most 2^20; arrays of at most 2^24 cells, a
+/// window of at most 2^28) on a copy of *hw, validated. `stream` selects
 /// its noise stream (mixed with hw->noise.seed); `allocator` may be NULL (malloc/free).
 /// Every allocation happens here. On failure *out is NULL and, when `message` is not NULL,
 /// a reason of at most `size` bytes is written there.
