@@ -7,7 +7,8 @@ root=$(cd "$here/../.." && pwd)
 out=${TMPDIR:-/tmp}/gcim-bench-sim
 cc -std=c11 -O3 -ffp-contract=off "$@" -I"$root/include" "$here/bench-sim.c" \
   "$root/lib/Runtime/Allocator.c" "$root/lib/Runtime/Hardware.c" "$root/lib/Runtime/SimHead.c" \
-  "$root/lib/Runtime/SimKernel.c" -lm -o "$out"
+  "$root/lib/Runtime/SimKernel.c" "$root/lib/Runtime/Chip.c" "$root/lib/Runtime/ChipSim.c" \
+  -lm -o "$out"
 echo "== gcim simulator (C) =="
 taskset -c 0 "$out" 20000 7
 echo "== PyTorch baseline =="

@@ -54,7 +54,7 @@ void gcimKernelModAny(GcimElemType type, int fmodSign, const void *a, const int6
   gcimKernelsBcastInit(&it, 2, dimsList, ranks, outDims, outRank);
   if (it.total == 0)
     return;
-  int64_t inner = it.dims[it.rank - 1], idx[GCIM_KERNEL_MAX_RANK] = {0}, off[3] = {0};
+  int64_t inner = it.dims[it.rank - 1], idx[GCIM_MAX_RANK] = {0}, off[3] = {0};
   int64_t sa = it.strides[0][it.rank - 1], sb = it.strides[1][it.rank - 1];
   char *y = out;
   size_t size = typeSize(type);
@@ -86,7 +86,7 @@ void gcimKernelIsInfNaN(GcimElemType type, const void *x, int nan, int positive,
 
 void gcimKernelTile(const void *x, const int64_t *xDims, int rank, void *y,
                     const int64_t *yDims, size_t elemSize) {
-  int64_t total = gcimKernelNumElements(yDims, rank), idx[GCIM_KERNEL_MAX_RANK] = {0};
+  int64_t total = gcimKernelNumElements(yDims, rank), idx[GCIM_MAX_RANK] = {0};
   const char *src = x;
   char *dst = y;
   if (total == 0)
@@ -140,7 +140,7 @@ int gcimKernelGatherElements(const void *x, const int64_t *xDims, int rank, int6
                              const int64_t *indices, const int64_t *idxDims, void *y,
                              size_t elemSize) {
   int a = gcimKernelsAxis(axis, rank);
-  int64_t total = gcimKernelNumElements(idxDims, rank), idx[GCIM_KERNEL_MAX_RANK] = {0};
+  int64_t total = gcimKernelNumElements(idxDims, rank), idx[GCIM_MAX_RANK] = {0};
   for (int64_t o = 0; o < total; ++o) {
     int64_t j = indices[o];
     if (j < -xDims[a] || j >= xDims[a])

@@ -58,8 +58,9 @@ void gcimSimRandomSeed(uint64_t state[4], uint64_t seed) {
                               const float *restrict rows, float *restrict o1,           \
                               float *restrict o2, float *restrict o3) {                 \
     VT a1[BLOCK / LANES], a2[BLOCK / LANES], a3[BLOCK / LANES];                          \
-    for (int l = 0; l < BLOCK / LANES; ++l)                                             \
-      a1[l] = a2[l] = a3[l] = (VT){0};                                                   \
+    memcpy(a1, o1, sizeof a1);                                                         \
+    memcpy(a2, o2, sizeof a2);                                                         \
+    memcpy(a3, o3, sizeof a3);                                                         \
     for (int32_t j = 0; j < count; ++j) {                                              \
       const float *x = rows + (size_t)index[j] * stride;                               \
       float k1 = c1[index[j]], k2 = c2[index[j]], k3 = c3[index[j]];                   \
@@ -95,7 +96,10 @@ static void kernelBase(int one, int32_t count, const int32_t *restrict index,
                             size_t stride, const float *restrict c1, const float *restrict c2,
                             const float *restrict c3, const float *restrict rows,
                             float *restrict o1, float *restrict o2, float *restrict o3) {
-  float a1[BLOCK] = {0}, a2[BLOCK] = {0}, a3[BLOCK] = {0};
+  float a1[BLOCK], a2[BLOCK], a3[BLOCK];
+  memcpy(a1, o1, sizeof a1);
+  memcpy(a2, o2, sizeof a2);
+  memcpy(a3, o3, sizeof a3);
   for (int32_t j = 0; j < count; ++j) {
     const float *x = rows + (size_t)index[j] * stride;
     for (int l = 0; l < BLOCK; ++l) {

@@ -1,4 +1,5 @@
 /* gcim-sim: runs the gain-cell attention simulator on .npy tensors (docs/Simulator.md). */
+#include "gcim/Runtime/Chip.h"
 #include "gcim/Runtime/Hardware.h"
 #include "gcim/Runtime/Sim.h"
 #include "gcim/Runtime/SimHeads.h"
@@ -18,7 +19,7 @@ enum { EXIT_USAGE = 2 };
 
 typedef struct Options {
   const char *command;
-  const char *q, *k, *v, *scales, *hw, *output, *stats;
+  const char *q, *k, *v, *scales, *hw, *output, *stats, *trace;
   const char *model, *levels;
   const char *window, *decay, *seed, *readNoise, *writeNoise, *retention;
   int bf16Decay;
@@ -56,6 +57,8 @@ static void printHelp(void) {
       "                             off)\n"
       "  -o <file>                  output file ('-' = stdout); replaced only on success\n"
       "  --stats <file>             write counters, energy and latency as JSON\n"
+      "  --trace <file>             write the command stream of each head's chip (text,\n"
+      "                             docs/ChipInterface.md)\n"
       "  --help                     print this help and exit\n"
       "  --version                  print the version and exit\n\n"
       "EXIT STATUS: 0 on success, 1 on bad input files or shapes, 2 on bad usage.\n");
@@ -82,6 +85,7 @@ static int parseArguments(int argc, char **argv, Options *o) {
       {"--read-noise-snr", offsetof(Options, readNoise)},
       {"--write-noise", offsetof(Options, writeNoise)},
       {"--retention-spread", offsetof(Options, retention)},
+      {"--trace", offsetof(Options, trace)},
   };
   for (int i = 1; i < argc; ++i) {
     const char *arg = argv[i];
@@ -303,14 +307,36 @@ static int writeStats(const char *path, const GcimHardware *hw, GcimSimHead *con
   return 1;
 }
 
-/* Creates the H heads of one layer (noise stream h, as the generated program numbers the
- * heads of its first attention); returns 1 on success. */
+/* Head h of the layer (noise stream h, as the generated program numbers the heads of its
+ * first attention); with a trace, on a simulator chip wrapped by a trace chip writing to
+ * `trace` after a "# head h" line (chips[0..1], to destroy after the head). */
+static GcimSimStatus createHead(const GcimHardware *hw, int32_t dim, const float *scalers,
+                                int64_t h, FILE *trace, GcimChip *chips[2],
+                                GcimSimHead **head) {
+  if (!trace)
+    return gcimSimHeadCreate(hw, dim, scalers, (uint64_t)h, NULL, head);
+  *head = NULL;
+  fprintf(trace, "# head %lld\n", (long long)h);
+  int64_t subTiles = gcimHardwareSubTilesPerHead(hw, dim);
+  if (subTiles > INT32_MAX)
+    return GCIM_SIM_ERROR_INVALID;
+  GcimChipStatus rc =
+      gcimChipCreateSimulator(hw, (int32_t)subTiles, (uint64_t)h, NULL, &chips[0], NULL, 0);
+  if (rc == GCIM_CHIP_OK)
+    rc = gcimChipCreateTrace(chips[0], trace, NULL, &chips[1], NULL, 0);
+  if (rc == GCIM_CHIP_OK)
+    return gcimSimHeadCreateOnChip(chips[1], 0, dim, scalers, NULL, head);
+  return rc == GCIM_CHIP_ERROR_MEMORY ? GCIM_SIM_ERROR_MEMORY : GCIM_SIM_ERROR_INVALID;
+}
+
+/* Creates the H heads of one layer (chips: 2 H slots, used with a trace); returns 1 on
+ * success. */
 static int createHeads(const GcimHardware *hw, int64_t H, int64_t D, const GcimNpyArray *s,
-                       GcimSimHead **heads) {
+                       FILE *trace, GcimChip **chips, GcimSimHead **heads) {
   for (int64_t h = 0; h < H; ++h) {
     const float *scalers = s->data ? (const float *)s->data + 8 * h : NULL;
-    GcimSimStatus status = gcimSimHeadCreate(hw, (int32_t)D, scalers, (uint64_t)h, NULL,
-                                             &heads[h]);
+    GcimSimStatus status = createHead(hw, (int32_t)D, scalers, h, trace, &chips[2 * h],
+                                      &heads[h]);
     if (status == GCIM_SIM_ERROR_MEMORY) {
       fprintf(stderr, "gcim-sim: out of memory\n");
       return 0;
@@ -330,20 +356,27 @@ static int createHeads(const GcimHardware *hw, int64_t H, int64_t D, const GcimN
 /* Runs the batch items one after another on the H heads (each reset per item), as the
  * generated program's full-sequence attention does; writes Y and the stats. */
 static int simulate(const Options *o, const GcimHardware *hw, const GcimNpyArray t[3],
-                    const GcimNpyArray *s, GcimNpyArray *y) {
+                    const GcimNpyArray *s, GcimNpyArray *y, FILE *trace) {
   int64_t B = t[0].shape[0], H = t[0].shape[1], T = t[0].shape[2], D = t[0].shape[3];
   GcimSimHead **heads = calloc((size_t)H + 1, sizeof *heads);
-  int ok = heads != NULL;
+  GcimChip **chips = calloc(2 * (size_t)H + 1, sizeof *chips);
+  int ok = heads != NULL && chips != NULL;
   if (!ok)
     fprintf(stderr, "gcim-sim: out of memory\n");
-  ok = ok && createHeads(hw, H, D, s, heads);
+  ok = ok && createHeads(hw, H, D, s, trace, chips, heads);
   if (ok)
     gcimSimHeadsRunSequences(NULL, heads, H, B, T, D, t[0].data, t[1].data, t[2].data,
                              y->data);
   ok = ok && (!o->stats || writeStats(o->stats, hw, heads, H));
-  for (int64_t h = 0; heads && h < H; ++h)
+  for (int64_t h = 0; heads && h < H; ++h) {
     gcimSimHeadDestroy(heads[h]);
+    if (chips) {
+      gcimChipDestroy(chips[2 * h + 1]);
+      gcimChipDestroy(chips[2 * h]);
+    }
+  }
   free(heads);
+  free(chips);
   return ok;
 }
 
@@ -359,8 +392,23 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
     if (!ok)
       fprintf(stderr, "gcim-sim: out of memory\n");
   }
-  ok = ok && simulate(o, hw, t, &s, &y);
   char *message = NULL;
+  GcimOutputFile *trace = NULL;
+  if (ok && o->trace && gcimOutputFileCreate(o->trace, &trace, &message) != GCIM_OK) {
+    fprintf(stderr, "gcim-sim: %s\n", message);
+    free(message);
+    message = NULL;
+    ok = 0;
+  }
+  ok = ok && simulate(o, hw, t, &s, &y, trace ? gcimOutputFileGetStream(trace) : NULL);
+  if (ok && trace && gcimOutputFileCommit(trace, &message) != GCIM_OK) {
+    fprintf(stderr, "gcim-sim: %s\n", message);
+    free(message);
+    message = NULL;
+    ok = 0;
+  } else if (!ok) {
+    gcimOutputFileDestroy(trace);
+  }
   if (ok && gcimNpyWrite(o->output, &y, &message) != GCIM_OK) {
     fprintf(stderr, "gcim-sim: %s\n", message);
     free(message);

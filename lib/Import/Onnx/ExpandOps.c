@@ -136,9 +136,9 @@ static int64_t intAttr(const Onnx__NodeProto *node, const char *name, int64_t fa
  * `invStd` when it is named. */
 static void rmsNorm(Builder *b, const char *x, const char *scale, const char *y,
                     const char *invStd) {
-  int64_t axis = intAttr(b->node, "axis", -1), axes[GCIM_ONNX_MAX_RANK];
+  int64_t axis = intAttr(b->node, "axis", -1), axes[GCIM_MAX_RANK];
   size_t count = 0;
-  if (axis >= 0 || axis < -GCIM_ONNX_MAX_RANK) {
+  if (axis >= 0 || axis < -GCIM_MAX_RANK) {
     importError(b->im, "only a negative 'axis' (counted from the end) is supported, not %lld",
                 (long long)axis);
     b->ok = false;

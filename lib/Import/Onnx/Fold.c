@@ -362,7 +362,7 @@ bool foldTile(Importer *im, NodeInfo *node) {
   if (!out)
     return false;
   const TypeInfo *t = &node->inputs[0]->type, *outType = &node->outputTypes[0];
-  int64_t index[GCIM_ONNX_MAX_RANK] = {0};
+  int64_t index[GCIM_MAX_RANK] = {0};
   for (int64_t o = 0; o < out->count; ++o, nextIndex(outType, index)) {
     int64_t src = 0;
     for (int32_t d = 0; d < t->rank; ++d)

@@ -9,7 +9,7 @@ bool emitMod(EmitState *state, MlirOperation op) {
   ValueInfo *y = emitResult(state, op, 0);
   int64_t fmodAttr;
   emitAttrInt(op, "fmod", 0, &fmodAttr);
-  if (a->elem != b->elem || a->elem == ELEM_BOOL)
+  if (a->elem != b->elem || a->elem == GCIM_ELEM_BOOL)
     return emitUnsupported(state, op, "operand types differ or are bool");
   char leading[48];
   snprintf(leading, sizeof leading, "%s, %d", emitElemEnum(a->elem), fmodAttr ? 1 : 0);
@@ -24,8 +24,8 @@ bool emitIsInfNaN(EmitState *state, MlirOperation op) {
   bool nan = gcimOpIsA(op, "onnx.is_nan");
   emitAttrInt(op, "detect_positive", 1, &positive);
   emitAttrInt(op, "detect_negative", 1, &negative);
-  if (x->elem != ELEM_F32 && x->elem != ELEM_F64 && x->elem != ELEM_F16 &&
-      x->elem != ELEM_BF16)
+  if (x->elem != GCIM_ELEM_F32 && x->elem != GCIM_ELEM_F64 && x->elem != GCIM_ELEM_F16 &&
+      x->elem != GCIM_ELEM_BF16)
     return emitUnsupported(state, op, "the input is not of a float type");
   fprintf(state->body, "  gcimKernelIsInfNaN(%s, %s, %d, %d, %d, %s, %lld);\n",
           emitElemEnum(x->elem), x->name, nan ? 1 : 0, positive ? 1 : 0, negative ? 1 : 0,
@@ -39,7 +39,7 @@ bool emitTile(EmitState *state, MlirOperation op) {
   fputs("  gcimKernelTile(", state->body);
   emitTensorArgs(state, x);
   fprintf(state->body, ", %s, %s, %zu);\n", y->name, emitDims(state, y, dims),
-          emitElemSize(y->elem));
+          gcimElemTypeSize(y->elem));
   return true;
 }
 
@@ -49,8 +49,8 @@ bool emitCumSum(EmitState *state, MlirOperation op) {
   int64_t exclusive, reverse, axisValue;
   emitAttrInt(op, "exclusive", 0, &exclusive);
   emitAttrInt(op, "reverse", 0, &reverse);
-  if (x->elem != ELEM_F32 && x->elem != ELEM_F64 && x->elem != ELEM_I32 &&
-      x->elem != ELEM_I64)
+  if (x->elem != GCIM_ELEM_F32 && x->elem != GCIM_ELEM_F64 && x->elem != GCIM_ELEM_I32 &&
+      x->elem != GCIM_ELEM_I64)
     return emitUnsupported(state, op, "only float32, float64, int32 and int64 are supported");
   char axisText[64];
   if (gcimValueI64Constant(axis->value, &axisValue, 1) == 1)
@@ -69,7 +69,7 @@ bool emitGatherElements(EmitState *state, MlirOperation op) {
   ValueInfo *y = emitResult(state, op, 0);
   int64_t axis;
   emitAttrInt(op, "axis", 0, &axis);
-  if (indices->elem != ELEM_I64)
+  if (indices->elem != GCIM_ELEM_I64)
     return emitUnsupported(state, op, "indices must be int64");
   char dims[32];
   state->usesFail = true;
@@ -78,6 +78,6 @@ bool emitGatherElements(EmitState *state, MlirOperation op) {
   fprintf(state->body, ", %lld, %s, %s, %s, %zu) != 0)\n"
                        "    return fail(s, \"index out of range in GatherElements\");\n",
           (long long)axis, indices->name, emitDims(state, indices, dims), y->name,
-          emitElemSize(y->elem));
+          gcimElemTypeSize(y->elem));
   return true;
 }
