@@ -39,9 +39,9 @@ def parse(argv):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out-dir", default=HERE)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--digital-steps", type=int, default=300)
-    parser.add_argument("--linear-steps", type=int, default=100)
-    parser.add_argument("--nonlinear-steps", type=int, default=60)
+    parser.add_argument("--digital-steps", type=int, default=180)
+    parser.add_argument("--linear-steps", type=int, default=60)
+    parser.add_argument("--nonlinear-steps", type=int, default=40)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--calibration", type=int, default=4,
                         help="training windows the adaptation calibrates on")
