@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """train_shakespeare.py: the paper's pipeline (hardware-model.md section 4) at small scale, on
-a character-level language model of tiny Shakespeare (about 30 minutes on 2 idle cores).
+a character-level language model of tiny Shakespeare (33 minutes on 2 cores shared with
+other jobs; examples/README.md has the figures).
 
     nice -n 19 /usr/bin/python3 examples/train_shakespeare.py --out-dir examples
 
