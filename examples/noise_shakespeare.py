@@ -26,7 +26,9 @@ import perplexity  # noqa: E402
 SETTINGS = (
     ("none (the paper's hardware)", []),
     ("write noise 0.02 V", ["--write-noise", "0.02"]),
+    ("write noise 0.1 V", ["--write-noise", "0.1"]),     # about one DAC step (0.129 V)
     ("read noise 30 dB SNR", ["--read-noise-snr", "30"]),
+    ("read noise 20 dB SNR", ["--read-noise-snr", "20"]),
     ("retention spread 20 %", ["--retention-spread", "0.2"]),
     ("all three", ["--write-noise", "0.02", "--read-noise-snr", "30",
                    "--retention-spread", "0.2"]),
