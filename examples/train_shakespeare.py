@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""train_shakespeare.py: the paper's pipeline (hardware-model.md section 4) at small scale, on
+"""train_shakespeare.py: the paper's pipeline (docs/HardwareModel.md section 4) at small scale, on
 a character-level language model of tiny Shakespeare (33 minutes on 2 cores shared with
 other jobs; examples/README.md has the figures).
 

@@ -2,7 +2,7 @@
  * dispatch to an implementation (ChipInternal.h).
  *
  * Counting here, once, from the operations alone keeps every implementation's counters
- * equal: they follow the cost model of hardware-model.md §3 per array touched. */
+ * equal: they follow the cost model of docs/HardwareModel.md §3 per array touched. */
 #include "ChipInternal.h"
 
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  *
  * Per sub-tile it holds the stored voltages and write steps of its slots, and per group the
  * charges, pulses, outputs and readout codes of the last operation. Speed comes from the
- * identity of hardware-model.md §2: the decay depends only on the slot, so each product is
+ * identity of docs/HardwareModel.md §2: the decay depends only on the slot, so each product is
  * a constant term plus three matrix-vector products over w, w^2 and w^3. Each cell's w is
  * stored at write time in blocks laid out in the order the kernel (SimKernel.c) reads them:
  * K as [slot / BLOCK][dim][slot % BLOCK], V as [dim / BLOCK][slot][dim % BLOCK]. The kernel

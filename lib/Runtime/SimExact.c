@@ -1,6 +1,6 @@
 /* SimExact.c: the hardsigmoid and gain-cell attention functions in float arithmetic.
  *
- * The gain-cell function is hardware-model.md section 2 with the quantisers and the decay
+ * The gain-cell function is docs/HardwareModel.md section 2 with the quantisers and the decay
  * left out: scalers and clipping to the arrays' ranges, the cell response g(w) on both
  * products, the charge-to-pulse saturation and the per-sub-tile readout clip. Plain loops:
  * this is the checking path of --attention=digital, not the simulator. */

@@ -1,4 +1,4 @@
-/* SimHead.c: one gain-cell attention head, the decode-step semantics of hardware-model.md §2,
+/* SimHead.c: one gain-cell attention head, the decode-step semantics of docs/HardwareModel.md §2,
  * as a composition of the chip interface (gcim/Runtime/Chip.h) over a simulator chip that
  * holds the head's sub-tiles.
  *

@@ -1,5 +1,5 @@
 /* SimKernel.h: internal to the runtime: the simulator's product kernel, its float32
- * arithmetic of the reference (hardware-model.md §2) and random numbers. */
+ * arithmetic of the reference (docs/HardwareModel.md §2) and random numbers. */
 #ifndef GCIM_LIB_RUNTIME_SIMKERNEL_H
 #define GCIM_LIB_RUNTIME_SIMKERNEL_H
 

@@ -1,7 +1,7 @@
 /* MapAttention.c: gcim-map-attention, attention heads onto gain-cell sub-tiles.
  *
  * Each gcim.attention (full sequence) and gcim.attention_step (streamed) becomes,
- * when it is mapped (see below), the tile-level ops of hardware-model.md section 2:
+ * when it is mapped (see below), the tile-level ops of docs/HardwareModel.md section 2:
  * per-head scalers for q, k, v; gcim.kv_write of k, v into ring slots; gcim.qk_product
  * (the first analog product); gcim.charge_to_pulse; gcim.pv_product (the second);
  * gcim.readout per sub-tile; gcim.adder_tree over the token sub-tiles; the output scaler.

@@ -1,6 +1,6 @@
 /* ReportGpu.c: the report's GPU comparison, each row saying what it compares.
  *
- * The reference workload is the paper's (hardware-model.md section 3): one 12-head layer,
+ * The reference workload is the paper's (docs/HardwareModel.md section 3): one 12-head layer,
  * head dim 64, 1,024 tokens of context, batch 64. The gain-cell side is that layer on this
  * hardware description (heads in parallel: one layer-step per token), not the compiled
  * model, so every ratio compares the same work. Each row states its source (quoted from

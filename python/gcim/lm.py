@@ -1,4 +1,4 @@
-"""gcim.lm: the paper's pipeline (hardware-model.md section 4) for a small character-level
+"""gcim.lm: the paper's pipeline (docs/HardwareModel.md section 4) for a small character-level
 language model: data, models, training, evaluation and ONNX files.
 
     from gcim import lm

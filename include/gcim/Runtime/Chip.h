@@ -34,7 +34,7 @@ typedef enum GcimChipStatus {
 /// hw->arrayCols dimensions each), a clock, counters; opaque.
 typedef struct GcimChip GcimChip;
 
-/// The functional simulator (hardware-model.md §2) of `subTiles` sub-tiles (at least 1, at
+/// The functional simulator (docs/HardwareModel.md §2) of `subTiles` sub-tiles (at least 1, at
 /// most hw->maxSubTiles when that is set, at most 2^20; arrays of at most 2^24 cells, a
 /// window of at most 2^28) on a copy of *hw, validated. `stream` selects
 /// its noise stream (mixed with hw->noise.seed); `allocator` may be NULL (malloc/free).
@@ -130,7 +130,7 @@ GcimSimStatus gcimSimHeadCreateOnChip(GcimChip *chip, int32_t first, int32_t hea
                                       const float *scalers, const GcimAllocator *allocator,
                                       GcimSimHead **out);
 
-/// The counters of the operations so far (hardware-model.md §3; GcimSimStats of Sim.h:
+/// The counters of the operations so far (docs/HardwareModel.md §3; GcimSimStats of Sim.h:
 /// `tokens` counts writes, `attends` adder trees) and zeroing them.
 void gcimChipGetStats(const GcimChip *chip, GcimSimStats *stats);
 void gcimChipClearStats(GcimChip *chip);

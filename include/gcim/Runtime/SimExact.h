@@ -19,7 +19,7 @@ extern "C" {
 /// The attention function of an analog kind.
 typedef enum GcimExactKind {
   GCIM_EXACT_HARDSIGMOID = 0, /* p_j = clip(scale q.k_j, 0, 1); out = sum_j p_j v_j */
-  GCIM_EXACT_GAINCELL = 1     /* hardware-model.md section 2 without quantisers and decay */
+  GCIM_EXACT_GAINCELL = 1     /* docs/HardwareModel.md section 2 without quantisers and decay */
 } GcimExactKind;
 
 /// Attention of `kind` over the keys each query sees (desc's causal and window, as

@@ -3,7 +3,7 @@
  * The attention mode decides (gcim/Support/AttentionMode.h, as gcim-map-attention does):
  * exact softmax runs the exact attention kernel, exact hardsigmoid and gain-cell
  * attention their float functions (gcim/Runtime/SimExact.h); attention on the gain cells
- * runs every (batch, head) pair as one sequence on a simulated head (hardware-model.md
+ * runs every (batch, head) pair as one sequence on a simulated head (docs/HardwareModel.md
  * §2; the heads in parallel on the state's worker pool),
  * which needs self-attention (as many queries as keys), equal head dims and a constant
  * `scales` operand when there is one. */

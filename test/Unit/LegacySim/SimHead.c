@@ -1,4 +1,4 @@
-/* SimHead.c: one gain-cell attention head, the decode-step semantics of hardware-model.md §2.
+/* SimHead.c: one gain-cell attention head, the decode-step semantics of docs/HardwareModel.md §2.
  *
  * Speed comes from the identity of §2: the decay depends only on the slot, so each product
  * is a constant term plus three matrix-vector products over w, w^2 and w^3. Each cell's w is
