@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const Onnx__AttributeProto *findAttr(const Onnx__NodeProto *node, const char *name) {
+const Onnx__AttributeProto *gcimOnnxFindAttr(const Onnx__NodeProto *node, const char *name) {
   for (size_t i = 0; i < node->n_attribute; ++i)
     if (node->attribute[i]->name && strcmp(node->attribute[i]->name, name) == 0)
       return node->attribute[i];
@@ -40,32 +40,32 @@ static int attrType(const Onnx__AttributeProto *a) {
   return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED;
 }
 
-bool attrInt(Importer *im, NodeInfo *node, const char *name, int64_t fallback,
+bool gcimOnnxAttrInt(Importer *im, NodeInfo *node, const char *name, int64_t fallback,
              int64_t *value) {
-  const Onnx__AttributeProto *a = findAttr(node->proto, name);
+  const Onnx__AttributeProto *a = gcimOnnxFindAttr(node->proto, name);
   if (!a) {
     const GcimOnnxAttrSchema *s = schemaAttr(node, name);
     *value = s && s->defaultValue ? strtoll(s->defaultValue, NULL, 10) : fallback;
     return true;
   }
   if (attrType(a) != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT) {
-    importError(im, "attribute '%s' must be an integer", name);
+    gcimOnnxImportError(im, "attribute '%s' must be an integer", name);
     return false;
   }
   *value = a->i;
   return true;
 }
 
-bool attrFloat(Importer *im, NodeInfo *node, const char *name, double fallback,
+bool gcimOnnxAttrFloat(Importer *im, NodeInfo *node, const char *name, double fallback,
                double *value) {
-  const Onnx__AttributeProto *a = findAttr(node->proto, name);
+  const Onnx__AttributeProto *a = gcimOnnxFindAttr(node->proto, name);
   if (!a) {
     const GcimOnnxAttrSchema *s = schemaAttr(node, name);
     *value = s && s->defaultValue ? strtod(s->defaultValue, NULL) : fallback;
     return true;
   }
   if (attrType(a) != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT) {
-    importError(im, "attribute '%s' must be a float", name);
+    gcimOnnxImportError(im, "attribute '%s' must be a float", name);
     return false;
   }
   *value = a->f;
@@ -100,12 +100,12 @@ static MlirAttribute convertOne(Importer *im, const Onnx__AttributeProto *a, int
     TypeInfo t;
     char what[300];
     snprintf(what, sizeof what, "attribute '%s'", a->name);
-    if (!a->t || !tensorType(im, a->t, what, &t))
+    if (!a->t || !gcimOnnxTensorType(im, a->t, what, &t))
       return mlirAttributeGetNull();
-    return tensorAttr(im, a->t, NULL, &t, what);
+    return gcimOnnxTensorAttr(im, a->t, NULL, &t, what);
   }
   default:
-    importError(im, "attribute '%s' has an unsupported type", a->name ? a->name : "");
+    gcimOnnxImportError(im, "attribute '%s' has an unsupported type", a->name ? a->name : "");
     return mlirAttributeGetNull();
   }
 }
@@ -120,7 +120,7 @@ static MlirAttribute convertDefault(Importer *im, const GcimOnnxAttrSchema *s) {
   case GCIM_ATTR_STRING:
     return mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(s->defaultValue));
   default: /* no INTS, FLOATS or TENSOR attribute of the table has a default */
-    importError(im, "attribute '%s' has no usable default", s->name);
+    gcimOnnxImportError(im, "attribute '%s' has no usable default", s->name);
     return mlirAttributeGetNull();
   }
 }
@@ -146,7 +146,7 @@ static bool push(Importer *im, MlirNamedAttribute *attrs, size_t *count, const c
                  MlirAttribute value) {
   if (mlirAttributeIsNull(value)) {
     if (!im->failed)
-      importError(im, "cannot convert attribute '%s'", name);
+      gcimOnnxImportError(im, "cannot convert attribute '%s'", name);
     return false;
   }
   attrs[(*count)++] = mlirNamedAttributeGet(
@@ -162,29 +162,29 @@ static bool isRewritten(const NodeInfo *node, const char *name) {
   return false;
 }
 
-bool convertAttributes(Importer *im, NodeInfo *node, MlirNamedAttribute **attrs,
+bool gcimOnnxConvertAttributes(Importer *im, NodeInfo *node, MlirNamedAttribute **attrs,
                        size_t *count) {
   const Onnx__NodeProto *proto = node->proto;
   *count = 0;
   *attrs = malloc((node->schema->attributeCount + proto->n_attribute + 1) * sizeof **attrs);
   if (!*attrs) {
-    importError(im, "out of memory");
+    gcimOnnxImportError(im, "out of memory");
     return false;
   }
   for (size_t i = 0; i < node->schema->attributeCount; ++i) {
     const GcimOnnxAttrSchema *s = &node->schema->attributes[i];
-    const Onnx__AttributeProto *a = findAttr(proto, s->name);
+    const Onnx__AttributeProto *a = gcimOnnxFindAttr(proto, s->name);
     MlirAttribute value;
     if (a) {
       if (attrType(a) != expectedType(s->kind)) {
-        importError(im, "attribute '%s' must be %s", s->name, kindName(s->kind));
+        gcimOnnxImportError(im, "attribute '%s' must be %s", s->name, kindName(s->kind));
         return false;
       }
       value = convertOne(im, a, expectedType(s->kind));
     } else if (s->defaultValue) {
       value = convertDefault(im, s);
     } else {
-      importError(im, "missing required attribute '%s'", s->name);
+      gcimOnnxImportError(im, "missing required attribute '%s'", s->name);
       return false;
     }
     if (!push(im, *attrs, count, s->name, value))
@@ -193,19 +193,19 @@ bool convertAttributes(Importer *im, NodeInfo *node, MlirNamedAttribute **attrs,
   for (size_t i = 0; i < proto->n_attribute; ++i) {
     const Onnx__AttributeProto *a = proto->attribute[i];
     if (!a->name || !*a->name) {
-      importError(im, "an attribute has no name");
+      gcimOnnxImportError(im, "an attribute has no name");
       return false;
     }
     if (strcmp(a->name, "operandSegmentSizes") == 0 ||
         strcmp(a->name, "resultSegmentSizes") == 0) {
-      importError(im, "attribute name '%s' is reserved", a->name);
+      gcimOnnxImportError(im, "attribute name '%s' is reserved", a->name);
       return false;
     }
     if (schemaAttr(node, a->name) || isRewritten(node, a->name))
       continue;
     for (size_t j = 0; j < i; ++j)
       if (strcmp(proto->attribute[j]->name, a->name) == 0) {
-        importError(im, "attribute '%s' is given twice", a->name);
+        gcimOnnxImportError(im, "attribute '%s' is given twice", a->name);
         return false;
       }
     if (!push(im, *attrs, count, a->name, convertOne(im, a, attrType(a))))

@@ -26,7 +26,7 @@ struct Expansion {
   size_t ownedCount, ownedCapacity;
 };
 
-void *expansionOwn(Expansion *ex, void *p) {
+void *gcimOnnxExpansionOwn(Expansion *ex, void *p) {
   if (!p)
     return NULL;
   if (ex->ownedCount == ex->ownedCapacity) {
@@ -43,7 +43,7 @@ void *expansionOwn(Expansion *ex, void *p) {
   return p;
 }
 
-char *expansionPrintf(Expansion *ex, const char *format, ...) {
+char *gcimOnnxExpansionPrintf(Expansion *ex, const char *format, ...) {
   va_list args;
   va_start(args, format);
   int n = vsnprintf(NULL, 0, format, args);
@@ -54,10 +54,10 @@ char *expansionPrintf(Expansion *ex, const char *format, ...) {
     vsnprintf(text, (size_t)n + 1, format, args);
     va_end(args);
   }
-  return expansionOwn(ex, text);
+  return gcimOnnxExpansionOwn(ex, text);
 }
 
-bool expansionAppend(Expansion *ex, Onnx__NodeProto *node) {
+bool gcimOnnxExpansionAppend(Expansion *ex, Onnx__NodeProto *node) {
   if (ex->count == ex->capacity) {
     size_t capacity = ex->capacity ? 2 * ex->capacity : 64;
     Onnx__NodeProto **grown = realloc(ex->nodes, capacity * sizeof *grown);
@@ -94,14 +94,14 @@ static char *mapName(Expansion *ex, const Onnx__FunctionProto *f, const Onnx__No
   for (size_t i = 0; i < f->n_output; ++i)
     if (strcmp(f->output[i], name) == 0)
       return i < call->n_output ? call->output[i] : (char *)"";
-  return expansionPrintf(ex, "%s/%s", prefix, name);
+  return gcimOnnxExpansionPrintf(ex, "%s/%s", prefix, name);
 }
 
 /* The body node's attributes, references (`ref_attr_name`) resolved against the call's
  * attributes; a reference the call does not set is dropped (the op's default applies). */
 static bool mapAttributes(Expansion *ex, const Onnx__NodeProto *body,
                           const Onnx__NodeProto *call, Onnx__NodeProto *out) {
-  out->attribute = expansionOwn(ex, calloc(body->n_attribute + 1, sizeof *out->attribute));
+  out->attribute = gcimOnnxExpansionOwn(ex, calloc(body->n_attribute + 1, sizeof *out->attribute));
   if (!out->attribute)
     return false;
   out->n_attribute = 0;
@@ -113,7 +113,7 @@ static bool mapAttributes(Expansion *ex, const Onnx__NodeProto *body,
     }
     for (size_t j = 0; j < call->n_attribute; ++j)
       if (call->attribute[j]->name && strcmp(call->attribute[j]->name, a->ref_attr_name) == 0) {
-        Onnx__AttributeProto *copy = expansionOwn(ex, malloc(sizeof *copy));
+        Onnx__AttributeProto *copy = gcimOnnxExpansionOwn(ex, malloc(sizeof *copy));
         if (!copy)
           return false;
         *copy = *call->attribute[j];
@@ -130,21 +130,21 @@ static bool inlineCall(Importer *im, Expansion *ex, const Onnx__FunctionProto *f
                        Onnx__NodeProto *call, int depth) {
   const char *prefix = call->name && call->name[0] ? call->name : call->op_type;
   if (depth >= MAX_INLINE_DEPTH) {
-    im->loc = nameLoc(im, prefix);
-    importError(im, "function '%s' is nested more than %d deep (recursive?)", f->name,
+    im->loc = gcimOnnxNameLoc(im, prefix);
+    gcimOnnxImportError(im, "function '%s' is nested more than %d deep (recursive?)", f->name,
                 MAX_INLINE_DEPTH);
     return false;
   }
   for (size_t i = 0; i < f->n_node; ++i) {
     const Onnx__NodeProto *body = f->node[i];
-    Onnx__NodeProto *out = expansionOwn(ex, malloc(sizeof *out));
+    Onnx__NodeProto *out = gcimOnnxExpansionOwn(ex, malloc(sizeof *out));
     if (!out)
       return false;
     *out = *body;
-    out->name = expansionPrintf(ex, "%s/%s", prefix,
+    out->name = gcimOnnxExpansionPrintf(ex, "%s/%s", prefix,
                                 body->name && body->name[0] ? body->name : body->op_type);
-    out->input = expansionOwn(ex, calloc(body->n_input + 1, sizeof(char *)));
-    out->output = expansionOwn(ex, calloc(body->n_output + 1, sizeof(char *)));
+    out->input = gcimOnnxExpansionOwn(ex, calloc(body->n_input + 1, sizeof(char *)));
+    out->output = gcimOnnxExpansionOwn(ex, calloc(body->n_output + 1, sizeof(char *)));
     if (!out->name || !out->input || !out->output || !mapAttributes(ex, body, call, out))
       return false;
     for (size_t k = 0; k < body->n_input; ++k)
@@ -163,13 +163,13 @@ static bool expandNode(Importer *im, Expansion *ex, Onnx__NodeProto *node, int d
   const Onnx__FunctionProto *f = findFunction(im, node);
   if (f)
     return inlineCall(im, ex, f, node, depth);
-  int decomposed = expandDecomposition(im, ex, node);
+  int decomposed = gcimOnnxExpandDecomposition(im, ex, node);
   if (decomposed < 0)
     return false;
-  return decomposed || expansionAppend(ex, node);
+  return decomposed || gcimOnnxExpansionAppend(ex, node);
 }
 
-void expansionDestroy(Expansion *ex) {
+void gcimOnnxExpansionDestroy(Expansion *ex) {
   if (!ex)
     return;
   for (size_t i = 0; i < ex->ownedCount; ++i)
@@ -179,18 +179,18 @@ void expansionDestroy(Expansion *ex) {
   free(ex);
 }
 
-bool expandGraph(Importer *im, Expansion **out) {
+bool gcimOnnxExpandGraph(Importer *im, Expansion **out) {
   Expansion *ex = calloc(1, sizeof *ex);
   *out = ex;
   if (!ex) {
-    importError(im, "out of memory");
+    gcimOnnxImportError(im, "out of memory");
     return false;
   }
   const Onnx__GraphProto *g = im->graph;
   for (size_t i = 0; i < g->n_node; ++i)
     if (!expandNode(im, ex, g->node[i], 0)) {
       if (!im->failed)
-        importError(im, "out of memory");
+        gcimOnnxImportError(im, "out of memory");
       return false;
     }
   ex->graph = *g;

@@ -31,7 +31,7 @@ static const char *output(const Onnx__NodeProto *node, size_t i) {
 
 /* A value name private to the decomposition. */
 static const char *temp(Builder *b, const char *part) {
-  char *name = expansionPrintf(b->ex, "%s/%s", b->base, part);
+  char *name = gcimOnnxExpansionPrintf(b->ex, "%s/%s", b->base, part);
   b->ok = b->ok && name;
   return name ? name : "";
 }
@@ -39,11 +39,11 @@ static const char *temp(Builder *b, const char *part) {
 /* Appends `op` named `<node>/<part>` with `count` inputs and one output `out`. */
 static Onnx__NodeProto *emit(Builder *b, const char *op, const char *part, size_t count,
                              const char *const *inputs, const char *out) {
-  Onnx__NodeProto *n = expansionOwn(b->ex, malloc(sizeof *n));
-  char **ins = expansionOwn(b->ex, calloc(count + 1, sizeof *ins));
-  char **outs = expansionOwn(b->ex, calloc(2, sizeof *outs));
-  char *name = expansionPrintf(b->ex, "%s/%s", b->base, part);
-  if (!b->ok || !n || !ins || !outs || !name || !expansionAppend(b->ex, n)) {
+  Onnx__NodeProto *n = gcimOnnxExpansionOwn(b->ex, malloc(sizeof *n));
+  char **ins = gcimOnnxExpansionOwn(b->ex, calloc(count + 1, sizeof *ins));
+  char **outs = gcimOnnxExpansionOwn(b->ex, calloc(2, sizeof *outs));
+  char *name = gcimOnnxExpansionPrintf(b->ex, "%s/%s", b->base, part);
+  if (!b->ok || !n || !ins || !outs || !name || !gcimOnnxExpansionAppend(b->ex, n)) {
     b->ok = false;
     return NULL;
   }
@@ -64,9 +64,9 @@ static Onnx__NodeProto *emit(Builder *b, const char *op, const char *part, size_
 /* Gives `n` one more attribute (the caller fills it). */
 static Onnx__AttributeProto *addAttr(Builder *b, Onnx__NodeProto *n, const char *name,
                                      Onnx__AttributeProto__AttributeType type) {
-  Onnx__AttributeProto *a = expansionOwn(b->ex, malloc(sizeof *a));
+  Onnx__AttributeProto *a = gcimOnnxExpansionOwn(b->ex, malloc(sizeof *a));
   Onnx__AttributeProto **list =
-      n ? expansionOwn(b->ex, calloc(n->n_attribute + 2, sizeof *list)) : NULL;
+      n ? gcimOnnxExpansionOwn(b->ex, calloc(n->n_attribute + 2, sizeof *list)) : NULL;
   if (!a || !list) {
     b->ok = false;
     return NULL;
@@ -97,7 +97,7 @@ static const char *constantInts(Builder *b, const char *part, int64_t *values, s
   const char *name = temp(b, part);
   Onnx__AttributeProto *a = addAttr(b, emit(b, "Constant", part, 0, NULL, name),
                                     "value_ints", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
-  int64_t *copy = expansionOwn(b->ex, malloc(count * sizeof *copy));
+  int64_t *copy = gcimOnnxExpansionOwn(b->ex, malloc(count * sizeof *copy));
   if (a && copy) {
     memcpy(copy, values, count * sizeof *copy);
     a->n_ints = count;
@@ -123,12 +123,12 @@ static const char *unary(Builder *b, const char *op, const char *part, const cha
 }
 
 static float floatAttr(const Onnx__NodeProto *node, const char *name, float fallback) {
-  const Onnx__AttributeProto *a = findAttr(node, name);
+  const Onnx__AttributeProto *a = gcimOnnxFindAttr(node, name);
   return a && a->has_f ? a->f : fallback;
 }
 
 static int64_t intAttr(const Onnx__NodeProto *node, const char *name, int64_t fallback) {
-  const Onnx__AttributeProto *a = findAttr(node, name);
+  const Onnx__AttributeProto *a = gcimOnnxFindAttr(node, name);
   return a && a->has_i ? a->i : fallback;
 }
 
@@ -139,7 +139,7 @@ static void rmsNorm(Builder *b, const char *x, const char *scale, const char *y,
   int64_t axis = intAttr(b->node, "axis", -1), axes[GCIM_MAX_RANK];
   size_t count = 0;
   if (axis >= 0 || axis < -GCIM_MAX_RANK) {
-    importError(b->im, "only a negative 'axis' (counted from the end) is supported, not %lld",
+    gcimOnnxImportError(b->im, "only a negative 'axis' (counted from the end) is supported, not %lld",
                 (long long)axis);
     b->ok = false;
     return;
@@ -179,7 +179,7 @@ static void skipLayerNorm(Builder *b) {
   axis->has_i = 1;
   axis->i = -1;
   /* The optional mean and inverse deviation outputs of the contrib op are LayerNorm's. */
-  char **outs = expansionOwn(b->ex, calloc(4, sizeof *outs));
+  char **outs = gcimOnnxExpansionOwn(b->ex, calloc(4, sizeof *outs));
   if (!outs) {
     b->ok = false;
     return;
@@ -212,7 +212,7 @@ static bool is(const Onnx__NodeProto *node, const char *domain, const char *op) 
 
 static int decompose(Builder *b, bool rms, bool skipRms, bool skipLn);
 
-int expandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *node) {
+int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *node) {
   const char *name = node->name && node->name[0] ? node->name : node->op_type;
   Builder b = {im, ex, node, name, true};
   bool ms = node->domain && strcmp(node->domain, "com.microsoft") == 0;
@@ -223,7 +223,7 @@ int expandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *node) {
   bool gelu = ms && is(node, "com.microsoft", "FastGelu");
   if (!rms && !skipRms && !skipLn && !gelu)
     return 0;
-  im->loc = nameLoc(im, name);
+  im->loc = gcimOnnxNameLoc(im, name);
   im->nodeName = name; /* diagnostics name the node and its op */
   im->opType = node->op_type;
   int result = decompose(&b, rms, skipRms, skipLn);
@@ -237,11 +237,11 @@ static int decompose(Builder *b, bool rms, bool skipRms, bool skipLn) {
   size_t minInputs = skipRms || skipLn ? 3 : (rms ? 2 : 1);
   for (size_t i = 0; i < minInputs; ++i)
     if (!input(node, i)) {
-      importError(im, "needs input %zu", i);
+      gcimOnnxImportError(im, "needs input %zu", i);
       return -1;
     }
   if (!output(node, 0) || (skipRms && output(node, 1))) {
-    importError(im, "only the output, the inverse deviation and the sum are supported");
+    gcimOnnxImportError(im, "only the output, the inverse deviation and the sum are supported");
     return -1;
   }
   if (rms)
@@ -253,6 +253,6 @@ static int decompose(Builder *b, bool rms, bool skipRms, bool skipLn) {
   else
     fastGelu(b);
   if (!b->ok && !im->failed)
-    importError(im, "out of memory");
+    gcimOnnxImportError(im, "out of memory");
   return b->ok ? 1 : -1;
 }

@@ -73,11 +73,11 @@ static const Mapping *mapExternal(MappingList *list, const char *location, char 
   }
   list->items = grown;
   Mapping *mapping = &list->items[list->count];
-  if (!mapFile(resolved, mapping, errMsg))
+  if (!gcimOnnxMapFile(resolved, mapping, errMsg))
     return NULL;
   mapping->path = strdup(location);
   if (!mapping->path) {
-    unmapFile(mapping);
+    gcimOnnxUnmapFile(mapping);
     gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
     return NULL;
   }
@@ -85,7 +85,7 @@ static const Mapping *mapExternal(MappingList *list, const char *location, char 
   return mapping;
 }
 
-bool resolveExternalData(MappingList *list, const Onnx__TensorProto *tensor,
+bool gcimOnnxResolveExternalData(MappingList *list, const Onnx__TensorProto *tensor,
                          uint64_t bytes, ByteView *view, char **errMsg) {
   const char *location = NULL;
   uint64_t offset = 0, length = 0;

@@ -6,7 +6,7 @@
  * node becomes an `onnx.constant` at its first use, and dead shape code disappears. The
  * same goes for arithmetic on known values (Add, Sub, Mul, Div, Pow, Sqrt, Cast, ...), such
  * as torch's attention divisor Add(ConstantOfShape([]) = 0, Pow(D, 0.5)); float weights
- * are never known (knownConst), so only small constants and shape-derived values fold.
+ * are never known (gcimOnnxKnownConst), so only small constants and shape-derived values fold.
  * A hook returns false, without a diagnostic, when it cannot fold. */
 #include "Importer.h"
 #include "InferFold.h"
@@ -14,23 +14,23 @@
 #include <math.h>
 #include <string.h>
 
-void shapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end);
-bool sliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
+void gcimOnnxShapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end);
+bool gcimOnnxSliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
                  int64_t *count);
 
 /* A new value for output i, sized from its inferred type; NULL when too large. */
 static ConstData *newOutput(NodeInfo *node, size_t i) {
-  int64_t n = typeNumElements(&node->outputTypes[i]);
+  int64_t n = gcimOnnxTypeNumElements(&node->outputTypes[i]);
   if (n < 0 || n > GCIM_FOLD_LIMIT)
     return NULL;
-  node->outputConsts[i] = constCreate(node->outputTypes[i].elemType, n);
+  node->outputConsts[i] = gcimOnnxConstCreate(node->outputTypes[i].elemType, n);
   return node->outputConsts[i];
 }
 
 /* The known value of every present input, or false. */
 static bool allKnown(Importer *im, NodeInfo *node, const ConstData **values) {
   for (size_t i = 0; i < node->inputCount; ++i) {
-    values[i] = node->inputs[i] ? knownConst(im, node->inputs[i]) : NULL;
+    values[i] = node->inputs[i] ? gcimOnnxKnownConst(im, node->inputs[i]) : NULL;
     if (node->inputs[i] && !values[i])
       return false;
   }
@@ -49,9 +49,9 @@ static void store(ConstData *out, int32_t elemType, int64_t i, double f, int64_t
     out->ints[i] = n;
 }
 
-bool foldShape(Importer *im, NodeInfo *node) {
+bool gcimOnnxFoldShape(Importer *im, NodeInfo *node) {
   int64_t start, end;
-  shapeRange(im, node, &start, &end);
+  gcimOnnxShapeRange(im, node, &start, &end);
   ConstData *out = newOutput(node, 0);
   if (!out)
     return false;
@@ -60,12 +60,12 @@ bool foldShape(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool foldSize(Importer *im, NodeInfo *node) {
+bool gcimOnnxFoldSize(Importer *im, NodeInfo *node) {
   (void)im;
   ConstData *out = newOutput(node, 0);
   if (!out)
     return false;
-  out->ints[0] = typeNumElements(&node->inputs[0]->type);
+  out->ints[0] = gcimOnnxTypeNumElements(&node->inputs[0]->type);
   return true;
 }
 
@@ -106,7 +106,7 @@ static FoldOp foldOpOf(const char *name) {
 
 /* ONNX Mod as the fold computes it: C's fmod for floats (fmod = 1, which ONNX requires
  * for them), Python's % (the divisor's sign) for integers; false for a zero divisor. The
- * importer folds only integer Mod or float Mod with fmod, see foldElementwise. */
+ * importer folds only integer Mod or float Mod with fmod, see gcimOnnxFoldElementwise. */
 static bool applyMod(bool isFloat, double fa, double fb, int64_t ia, int64_t ib, double *f,
                      int64_t *n) {
   if (isFloat) {
@@ -176,21 +176,21 @@ static bool apply(FoldOp op, bool isFloat, double fa, double fb, int64_t ia, int
   }
 }
 
-bool foldElementwise(Importer *im, NodeInfo *node) {
+bool gcimOnnxFoldElementwise(Importer *im, NodeInfo *node) {
   const ConstData *values[8] = {0};
   FoldOp op = foldOpOf(node->schema->opName);
   int64_t fmodAttr = 0;
   if (op == OP_MOD)
-    attrInt(im, node, "fmod", 0, &fmodAttr);
+    gcimOnnxAttrInt(im, node, "fmod", 0, &fmodAttr);
   if (op == OP_NONE || node->inputCount > 8 || !allKnown(im, node, values) ||
-      (op == OP_MOD && isFloatType(node->inputs[0]->type.elemType) != (fmodAttr != 0)))
+      (op == OP_MOD && gcimOnnxIsFloatType(node->inputs[0]->type.elemType) != (fmodAttr != 0)))
     return false;
   const TypeInfo *outType = &node->outputTypes[0];
   ConstData *out = newOutput(node, 0);
   if (!out)
     return false;
   size_t first = op == OP_WHERE ? 1 : 0;
-  bool isFloat = isFloatType(node->inputs[first]->type.elemType);
+  bool isFloat = gcimOnnxIsFloatType(node->inputs[first]->type.elemType);
   int64_t index[GCIM_MAX_RANK] = {0};
   for (int64_t o = 0; o < out->count; ++o, nextIndex(outType, index)) {
     int64_t ia[8];
@@ -198,39 +198,39 @@ bool foldElementwise(Importer *im, NodeInfo *node) {
       ia[i] = broadcastIndex(&node->inputs[i]->type, outType, index);
     size_t a = first;
     if (op == OP_WHERE)
-      a = constGetInt(values[0], ia[0]) ? 1 : 2;
-    double f = constGetFloat(values[a], ia[a]);
-    int64_t n = constGetInt(values[a], ia[a]);
+      a = gcimOnnxConstGetInt(values[0], ia[0]) ? 1 : 2;
+    double f = gcimOnnxConstGetFloat(values[a], ia[a]);
+    int64_t n = gcimOnnxConstGetInt(values[a], ia[a]);
     if (op != OP_WHERE && node->inputCount == 1 && !apply(op, isFloat, f, 0, n, 0, &f, &n))
       return false;
     for (size_t k = first + 1; op != OP_WHERE && k < node->inputCount; ++k)
-      if (!apply(op, isFloat, f, constGetFloat(values[k], ia[k]), n,
-                 constGetInt(values[k], ia[k]), &f, &n))
+      if (!apply(op, isFloat, f, gcimOnnxConstGetFloat(values[k], ia[k]), n,
+                 gcimOnnxConstGetInt(values[k], ia[k]), &f, &n))
         return false;
     store(out, outType->elemType, o, f, n);
   }
   return true;
 }
 
-bool foldReshapeLike(Importer *im, NodeInfo *node) {
-  const ConstData *data = knownConst(im, node->inputs[0]);
+bool gcimOnnxFoldReshapeLike(Importer *im, NodeInfo *node) {
+  const ConstData *data = gcimOnnxKnownConst(im, node->inputs[0]);
   ConstData *out = data ? newOutput(node, 0) : NULL;
   if (!out)
     return false;
   for (int64_t i = 0; i < out->count; ++i)
-    store(out, node->outputTypes[0].elemType, i, constGetFloat(data, i),
-          constGetInt(data, i));
+    store(out, node->outputTypes[0].elemType, i, gcimOnnxConstGetFloat(data, i),
+          gcimOnnxConstGetInt(data, i));
   return true;
 }
 
 /* Copies into `out` the elements of `data` (type `t`) at strided positions. */
-bool foldGather(Importer *im, NodeInfo *node) {
+bool gcimOnnxFoldGather(Importer *im, NodeInfo *node) {
   const ConstData *values[2] = {0};
   int64_t axis;
   if (!allKnown(im, node, values))
     return false;
   const TypeInfo *t = &node->inputs[0]->type;
-  attrInt(im, node, "axis", 0, &axis);
+  gcimOnnxAttrInt(im, node, "axis", 0, &axis);
   if (axis < 0)
     axis += t->rank;
   int64_t outer = 1, inner = 1, dim = t->dims[axis];
@@ -239,9 +239,9 @@ bool foldGather(Importer *im, NodeInfo *node) {
   for (int32_t d = (int32_t)axis + 1; d < t->rank; ++d)
     inner *= t->dims[d];
   for (int64_t k = 0; k < values[1]->count; ++k) {
-    int64_t j = constGetInt(values[1], k);
+    int64_t j = gcimOnnxConstGetInt(values[1], k);
     if (j < -dim || j >= dim) {
-      importError(im, "index %lld is out of range for a dimension of %lld", (long long)j,
+      gcimOnnxImportError(im, "index %lld is out of range for a dimension of %lld", (long long)j,
                   (long long)dim);
       return false;
     }
@@ -252,23 +252,23 @@ bool foldGather(Importer *im, NodeInfo *node) {
   int64_t n = values[1]->count, o = 0;
   for (int64_t a = 0; a < outer; ++a)
     for (int64_t k = 0; k < n; ++k) {
-      int64_t j = constGetInt(values[1], k);
+      int64_t j = gcimOnnxConstGetInt(values[1], k);
       j = j < 0 ? j + dim : j;
       for (int64_t b = 0; b < inner; ++b, ++o) {
         int64_t src = (a * dim + j) * inner + b;
-        store(out, t->elemType, o, constGetFloat(values[0], src), constGetInt(values[0], src));
+        store(out, t->elemType, o, gcimOnnxConstGetFloat(values[0], src), gcimOnnxConstGetInt(values[0], src));
       }
     }
   return true;
 }
 
-bool foldConcat(Importer *im, NodeInfo *node) {
+bool gcimOnnxFoldConcat(Importer *im, NodeInfo *node) {
   const ConstData *values[64] = {0};
   int64_t axis;
   if (node->inputCount > 64 || !allKnown(im, node, values))
     return false;
   const TypeInfo *outType = &node->outputTypes[0];
-  attrInt(im, node, "axis", 0, &axis);
+  gcimOnnxAttrInt(im, node, "axis", 0, &axis);
   if (axis < 0)
     axis += outType->rank;
   int64_t outer = 1;
@@ -282,16 +282,16 @@ bool foldConcat(Importer *im, NodeInfo *node) {
     for (size_t i = 0; i < node->inputCount; ++i) {
       int64_t chunk = outer ? values[i]->count / outer : 0;
       for (int64_t k = 0; k < chunk; ++k, ++o)
-        store(out, outType->elemType, o, constGetFloat(values[i], a * chunk + k),
-              constGetInt(values[i], a * chunk + k));
+        store(out, outType->elemType, o, gcimOnnxConstGetFloat(values[i], a * chunk + k),
+              gcimOnnxConstGetInt(values[i], a * chunk + k));
     }
   return true;
 }
 
-bool foldSlice(Importer *im, NodeInfo *node) {
-  const ConstData *data = knownConst(im, node->inputs[0]);
+bool gcimOnnxFoldSlice(Importer *im, NodeInfo *node) {
+  const ConstData *data = gcimOnnxKnownConst(im, node->inputs[0]);
   int64_t start[GCIM_MAX_RANK], step[GCIM_MAX_RANK], count[GCIM_MAX_RANK];
-  if (!data || !sliceParams(im, node, start, step, count))
+  if (!data || !gcimOnnxSliceParams(im, node, start, step, count))
     return false;
   const TypeInfo *t = &node->inputs[0]->type, *outType = &node->outputTypes[0];
   ConstData *out = newOutput(node, 0);
@@ -302,48 +302,48 @@ bool foldSlice(Importer *im, NodeInfo *node) {
     int64_t src = 0;
     for (int32_t d = 0; d < t->rank; ++d)
       src = src * t->dims[d] + start[d] + index[d] * step[d];
-    store(out, t->elemType, o, constGetFloat(data, src), constGetInt(data, src));
+    store(out, t->elemType, o, gcimOnnxConstGetFloat(data, src), gcimOnnxConstGetInt(data, src));
   }
   return true;
 }
 
-bool foldRange(Importer *im, NodeInfo *node) {
+bool gcimOnnxFoldRange(Importer *im, NodeInfo *node) {
   const ConstData *values[3] = {0};
   if (!allKnown(im, node, values))
     return false;
   /* One position after others (a KV-cache step's arange(past, past + 1)) stays an op:
    * gcim-stream makes it the step index, which a folded constant would hide. */
-  if (typeNumElements(&node->outputTypes[0]) == 1 && constGetFloat(values[0], 0) != 0.0)
+  if (gcimOnnxTypeNumElements(&node->outputTypes[0]) == 1 && gcimOnnxConstGetFloat(values[0], 0) != 0.0)
     return false;
   ConstData *out = newOutput(node, 0);
   if (!out)
     return false;
   for (int64_t i = 0; i < out->count; ++i)
     store(out, node->outputTypes[0].elemType, i,
-          constGetFloat(values[0], 0) + (double)i * constGetFloat(values[2], 0),
-          constGetInt(values[0], 0) + i * constGetInt(values[2], 0));
+          gcimOnnxConstGetFloat(values[0], 0) + (double)i * gcimOnnxConstGetFloat(values[2], 0),
+          gcimOnnxConstGetInt(values[0], 0) + i * gcimOnnxConstGetInt(values[2], 0));
   return true;
 }
 
-bool foldConstantOfShape(Importer *im, NodeInfo *node) {
-  const Onnx__AttributeProto *value = findAttr(node->proto, "value");
+bool gcimOnnxFoldConstantOfShape(Importer *im, NodeInfo *node) {
+  const Onnx__AttributeProto *value = gcimOnnxFindAttr(node->proto, "value");
   ConstData *fill = NULL;
   if (value && value->t) {
     TypeInfo t;
-    if (!tensorType(im, value->t, "attribute 'value'", &t) ||
-        !(fill = tensorLoad(im, value->t, NULL, &t, "attribute 'value'")))
+    if (!gcimOnnxTensorType(im, value->t, "attribute 'value'", &t) ||
+        !(fill = gcimOnnxTensorLoad(im, value->t, NULL, &t, "attribute 'value'")))
       return false;
   }
   ConstData *out = newOutput(node, 0);
   for (int64_t i = 0; out && i < out->count; ++i)
-    store(out, node->outputTypes[0].elemType, i, fill ? constGetFloat(fill, 0) : 0.0,
-          fill ? constGetInt(fill, 0) : 0);
-  constDestroy(fill);
+    store(out, node->outputTypes[0].elemType, i, fill ? gcimOnnxConstGetFloat(fill, 0) : 0.0,
+          fill ? gcimOnnxConstGetInt(fill, 0) : 0);
+  gcimOnnxConstDestroy(fill);
   return out != NULL;
 }
 
-bool foldExpand(Importer *im, NodeInfo *node) {
-  const ConstData *data = knownConst(im, node->inputs[0]);
+bool gcimOnnxFoldExpand(Importer *im, NodeInfo *node) {
+  const ConstData *data = gcimOnnxKnownConst(im, node->inputs[0]);
   ConstData *out = data ? newOutput(node, 0) : NULL;
   if (!out)
     return false;
@@ -351,13 +351,13 @@ bool foldExpand(Importer *im, NodeInfo *node) {
   int64_t index[GCIM_MAX_RANK] = {0};
   for (int64_t o = 0; o < out->count; ++o, nextIndex(outType, index)) {
     int64_t src = broadcastIndex(&node->inputs[0]->type, outType, index);
-    store(out, outType->elemType, o, constGetFloat(data, src), constGetInt(data, src));
+    store(out, outType->elemType, o, gcimOnnxConstGetFloat(data, src), gcimOnnxConstGetInt(data, src));
   }
   return true;
 }
 
-bool foldTile(Importer *im, NodeInfo *node) {
-  const ConstData *data = knownConst(im, node->inputs[0]);
+bool gcimOnnxFoldTile(Importer *im, NodeInfo *node) {
+  const ConstData *data = gcimOnnxKnownConst(im, node->inputs[0]);
   ConstData *out = data ? newOutput(node, 0) : NULL;
   if (!out)
     return false;
@@ -367,20 +367,20 @@ bool foldTile(Importer *im, NodeInfo *node) {
     int64_t src = 0;
     for (int32_t d = 0; d < t->rank; ++d)
       src = src * t->dims[d] + index[d] % t->dims[d];
-    store(out, outType->elemType, o, constGetFloat(data, src), constGetInt(data, src));
+    store(out, outType->elemType, o, gcimOnnxConstGetFloat(data, src), gcimOnnxConstGetInt(data, src));
   }
   return true;
 }
 
-bool foldTrilu(Importer *im, NodeInfo *node) {
+bool gcimOnnxFoldTrilu(Importer *im, NodeInfo *node) {
   const ConstData *values[2] = {0};
   int64_t upper;
-  if (!allKnown(im, node, values) || !attrInt(im, node, "upper", 1, &upper))
+  if (!allKnown(im, node, values) || !gcimOnnxAttrInt(im, node, "upper", 1, &upper))
     return false;
   const TypeInfo *t = &node->inputs[0]->type;
   if (t->rank < 2)
     return false;
-  int64_t k = values[1] ? constGetInt(values[1], 0) : 0;
+  int64_t k = values[1] ? gcimOnnxConstGetInt(values[1], 0) : 0;
   int64_t rows = t->dims[t->rank - 2], cols = t->dims[t->rank - 1];
   ConstData *out = newOutput(node, 0);
   if (!out)
@@ -388,21 +388,21 @@ bool foldTrilu(Importer *im, NodeInfo *node) {
   for (int64_t o = 0; o < out->count; ++o) {
     int64_t j = o % cols, i = (o / cols) % rows;
     bool keep = upper ? j - i >= k : j - i <= k;
-    store(out, t->elemType, o, keep ? constGetFloat(values[0], o) : 0.0,
-          keep ? constGetInt(values[0], o) : 0);
+    store(out, t->elemType, o, keep ? gcimOnnxConstGetFloat(values[0], o) : 0.0,
+          keep ? gcimOnnxConstGetInt(values[0], o) : 0);
   }
   return true;
 }
 
-bool foldCast(Importer *im, NodeInfo *node) {
-  const ConstData *data = knownConst(im, node->inputs[0]);
+bool gcimOnnxFoldCast(Importer *im, NodeInfo *node) {
+  const ConstData *data = gcimOnnxKnownConst(im, node->inputs[0]);
   ConstData *out = data ? newOutput(node, 0) : NULL;
   if (!out)
     return false;
   int32_t to = node->outputTypes[0].elemType;
   for (int64_t i = 0; i < out->count; ++i) {
-    double f = constGetFloat(data, i);
-    int64_t n = constGetInt(data, i);
+    double f = gcimOnnxConstGetFloat(data, i);
+    int64_t n = gcimOnnxConstGetInt(data, i);
     if (to == DT_BOOL)
       n = data->floats ? f != 0 : n != 0;
     store(out, to, i, f, n);

@@ -16,7 +16,7 @@ enum { MIN_OPSET = 13, MAX_OPSET = 23, MIN_IR = 3, MAX_IR = 11 };
 static bool checkVersions(Importer *im) {
   const Onnx__ModelProto *model = im->model->proto;
   if (!model->has_ir_version || model->ir_version < MIN_IR || model->ir_version > MAX_IR) {
-    importError(im, "IR version %lld is not supported (%d to %d)",
+    gcimOnnxImportError(im, "IR version %lld is not supported (%d to %d)",
                 (long long)model->ir_version, MIN_IR, MAX_IR);
     return false;
   }
@@ -27,7 +27,7 @@ static bool checkVersions(Importer *im) {
       im->opset = op->version;
   }
   if (im->opset < MIN_OPSET || im->opset > MAX_OPSET) {
-    importError(im, "default-domain opset %lld is not supported (%d to %d)",
+    gcimOnnxImportError(im, "default-domain opset %lld is not supported (%d to %d)",
                 (long long)im->opset, MIN_OPSET, MAX_OPSET);
     return false;
   }
@@ -41,7 +41,7 @@ static bool checkSupported(Importer *im) {
   for (size_t i = 0; i < g->n_node; ++i) {
     const Onnx__NodeProto *n = g->node[i];
     const char *domain = n->domain ? n->domain : "", *type = n->op_type ? n->op_type : "";
-    if (lookupOpSchema(domain, type))
+    if (gcimOnnxLookupOpSchema(domain, type))
       continue;
     bool seen = false;
     size_t count = 0;
@@ -58,8 +58,8 @@ static bool checkSupported(Importer *im) {
     char name[128];
     if (!n->name || !n->name[0])
       snprintf(name, sizeof name, "%.80s_%zu", type, i);
-    im->loc = nameLoc(im, n->name && n->name[0] ? n->name : name);
-    importError(im, "unsupported op '%s%s%s' (%zu node%s, first '%s')", domain,
+    im->loc = gcimOnnxNameLoc(im, n->name && n->name[0] ? n->name : name);
+    gcimOnnxImportError(im, "unsupported op '%s%s%s' (%zu node%s, first '%s')", domain,
                 domain[0] ? "." : "", type, count, count == 1 ? "" : "s",
                 n->name && n->name[0] ? n->name : name);
   }
@@ -74,20 +74,20 @@ static bool defineInitializers(Importer *im) {
     char what[300];
     const char *name = t->name ? t->name : "";
     snprintf(what, sizeof what, "initializer '%.200s'", name);
-    im->loc = nameLoc(im, name);
+    im->loc = gcimOnnxNameLoc(im, name);
     if (!name[0]) {
-      importError(im, "initializer %zu has no name", i);
+      gcimOnnxImportError(im, "initializer %zu has no name", i);
       return false;
     }
-    if (lookupValue(im, name)) {
-      importError(im, "initializer '%s' is defined twice", name);
+    if (gcimOnnxLookupValue(im, name)) {
+      gcimOnnxImportError(im, "initializer '%s' is defined twice", name);
       return false;
     }
-    Value *v = defineValue(im, name);
-    if (!v || !tensorType(im, t, what, &v->type))
+    Value *v = gcimOnnxDefineValue(im, name);
+    if (!v || !gcimOnnxTensorType(im, t, what, &v->type))
       return false;
     v->initializerBytes = im->model->initializerBytes[i];
-    if (!tensorCheck(im, t, &v->initializerBytes, &v->type, what))
+    if (!gcimOnnxTensorCheck(im, t, &v->initializerBytes, &v->type, what))
       return false;
     v->hasType = true;
     v->initializer = t;
@@ -109,13 +109,13 @@ static bool bindInput(Importer *im, const char *name, TypeInfo *type) {
   const GcimOnnxInputShape *binding = findBinding(im, name);
   if (binding) {
     if (type->rank >= 0 && (size_t)type->rank != binding->rank) {
-      importError(im, "--input-shape gives input '%s' rank %zu, the model rank %d", name,
+      gcimOnnxImportError(im, "--input-shape gives input '%s' rank %zu, the model rank %d", name,
                   binding->rank, (int)type->rank);
       return false;
     }
     for (size_t d = 0; d < binding->rank; ++d)
       if (type->rank >= 0 && type->dims[d] >= 0 && type->dims[d] != binding->dims[d]) {
-        importError(im, "--input-shape gives input '%s' dimension %zu size %lld, the model "
+        gcimOnnxImportError(im, "--input-shape gives input '%s' dimension %zu size %lld, the model "
                         "%lld", name, d, (long long)binding->dims[d],
                     (long long)type->dims[d]);
         return false;
@@ -125,12 +125,12 @@ static bool bindInput(Importer *im, const char *name, TypeInfo *type) {
   }
   for (int32_t d = 0; type->rank >= 0 && d < type->rank; ++d)
     if (type->dims[d] < 0) {
-      importError(im, "input '%s' has dynamic dimension %d: bind it with "
+      gcimOnnxImportError(im, "input '%s' has dynamic dimension %d: bind it with "
                       "--input-shape %s=...", name, (int)d, name);
       return false;
     }
   if (type->rank < 0) {
-    importError(im, "input '%s' has unknown rank: bind it with --input-shape %s=...",
+    gcimOnnxImportError(im, "input '%s' has unknown rank: bind it with --input-shape %s=...",
                 name, name);
     return false;
   }
@@ -149,7 +149,7 @@ static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCoun
   const Onnx__GraphProto *g = im->graph;
   *argAttrs = calloc(g->n_input + 1, sizeof **argAttrs);
   if (!*argAttrs) {
-    importError(im, "out of memory");
+    gcimOnnxImportError(im, "out of memory");
     return false;
   }
   *argCount = 0;
@@ -157,34 +157,34 @@ static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCoun
     const Onnx__ValueInfoProto *info = g->input[i];
     const char *name = info->name ? info->name : "";
     if (!name[0]) {
-      importError(im, "graph input %zu has no name", i);
+      gcimOnnxImportError(im, "graph input %zu has no name", i);
       return false;
     }
-    Value *existing = lookupValue(im, name);
+    Value *existing = gcimOnnxLookupValue(im, name);
     if (existing && existing->initializer)
       continue; /* an initializer listed as input (IR < 4 style): a constant */
     if (existing) {
-      importError(im, "graph input '%s' is listed twice", name);
+      gcimOnnxImportError(im, "graph input '%s' is listed twice", name);
       return false;
     }
     char what[300];
     snprintf(what, sizeof what, "input '%.200s'", name);
-    im->loc = nameLoc(im, name);
-    Value *v = defineValue(im, name);
-    if (!v || !valueInfoType(im, info->type, what, &v->type) || !bindInput(im, name, &v->type))
+    im->loc = gcimOnnxNameLoc(im, name);
+    Value *v = gcimOnnxDefineValue(im, name);
+    if (!v || !gcimOnnxValueInfoType(im, info->type, what, &v->type) || !bindInput(im, name, &v->type))
       return false;
     v->hasType = true;
-    MlirType type = typeToMlir(im->ctx, &v->type);
-    MlirLocation loc = nameLoc(im, name);
+    MlirType type = gcimOnnxTypeToMlir(im->ctx, &v->type);
+    MlirLocation loc = gcimOnnxNameLoc(im, name);
     v->value = mlirBlockAddArgument(im->block, type, loc);
     (*argAttrs)[(*argCount)++] = nameDict(im, name);
   }
   im->loc = (MlirLocation){NULL};
   const GcimOnnxImportOptions *o = im->options;
   for (size_t i = 0; o && i < o->inputShapeCount; ++i) {
-    Value *v = lookupValue(im, o->inputShapes[i].name);
+    Value *v = gcimOnnxLookupValue(im, o->inputShapes[i].name);
     if (!v || v->initializer) {
-      importError(im, "--input-shape names '%s', which is not a graph input",
+      gcimOnnxImportError(im, "--input-shape names '%s', which is not a graph input",
                   o->inputShapes[i].name);
       return false;
     }
@@ -213,15 +213,15 @@ static bool mapProducers(Importer *im, NodeGraph *ng) {
       const char *out = node->output[j];
       if (!out[0])
         continue;
-      size_t prior = (size_t)(uintptr_t)strMapGet(&ng->producer, out);
-      if (prior || lookupValue(im, out)) {
-        im->loc = nameLoc(im, nodeLabel(node, out));
-        importError(im, "value '%s' is defined twice%s%s%s", out,
+      size_t prior = (size_t)(uintptr_t)gcimOnnxStrMapGet(&ng->producer, out);
+      if (prior || gcimOnnxLookupValue(im, out)) {
+        im->loc = gcimOnnxNameLoc(im, nodeLabel(node, out));
+        gcimOnnxImportError(im, "value '%s' is defined twice%s%s%s", out,
                     prior ? " (also by node '" : "",
                     prior ? nodeLabel(g->node[prior - 1], "") : "", prior ? "')" : "");
         return false;
       }
-      if (!strMapPut(&ng->producer, out, (void *)(uintptr_t)(i + 1)))
+      if (!gcimOnnxStrMapPut(&ng->producer, out, (void *)(uintptr_t)(i + 1)))
         return false;
     }
   }
@@ -238,12 +238,12 @@ static bool linkUsers(Importer *im, NodeGraph *ng) {
       const Onnx__NodeProto *node = g->node[i];
       for (size_t j = 0; j < node->n_input; ++j) {
         const char *in = node->input[j];
-        if (!in[0] || lookupValue(im, in))
+        if (!in[0] || gcimOnnxLookupValue(im, in))
           continue;
-        size_t p = (size_t)(uintptr_t)strMapGet(&ng->producer, in);
+        size_t p = (size_t)(uintptr_t)gcimOnnxStrMapGet(&ng->producer, in);
         if (!p) {
-          im->loc = nameLoc(im, nodeLabel(node, in));
-          importError(im, "'%s' node '%s': input '%s' is not defined",
+          im->loc = gcimOnnxNameLoc(im, nodeLabel(node, in));
+          gcimOnnxImportError(im, "'%s' node '%s': input '%s' is not defined",
                       node->op_type ? node->op_type : "", nodeLabel(node, ""), in);
           return false;
         }
@@ -273,7 +273,7 @@ static bool orderNodes(Importer *im, NodeGraph *ng, size_t *order) {
   bool sorted = true;
   for (size_t i = 0; sorted && i < n; ++i)
     for (size_t j = 0; sorted && j < g->node[i]->n_input; ++j)
-      sorted = (size_t)(uintptr_t)strMapGet(&ng->producer, g->node[i]->input[j]) <= i;
+      sorted = (size_t)(uintptr_t)gcimOnnxStrMapGet(&ng->producer, g->node[i]->input[j]) <= i;
   for (size_t i = 0; i < n; ++i)
     if (sorted || !ng->pending[i])
       order[tail++] = i;
@@ -286,8 +286,8 @@ static bool orderNodes(Importer *im, NodeGraph *ng, size_t *order) {
   for (size_t i = 0; tail < n && i < n; ++i)
     if (ng->pending[i]) {
       const char *name = nodeLabel(g->node[i], "?");
-      im->loc = nameLoc(im, name);
-      importError(im, "node '%s' is part of a cycle", name);
+      im->loc = gcimOnnxNameLoc(im, name);
+      gcimOnnxImportError(im, "node '%s' is part of a cycle", name);
       return false;
     }
   return true;
@@ -302,8 +302,8 @@ static bool sortNodes(Importer *im, size_t *order) {
   bool ok = ng.pending && ng.userStart && mapProducers(im, &ng) && linkUsers(im, &ng) &&
             orderNodes(im, &ng, order);
   if (!ok && !im->failed)
-    importError(im, "out of memory");
-  strMapFree(&ng.producer);
+    gcimOnnxImportError(im, "out of memory");
+  gcimOnnxStrMapFree(&ng.producer);
   free(ng.pending);
   free(ng.users);
   free(ng.userStart);
@@ -318,17 +318,17 @@ static bool importOutputs(Importer *im, MlirType **types, MlirAttribute **attrs)
   MlirValue *values = calloc(g->n_output + 1, sizeof *values);
   bool ok = *types && *attrs && values;
   if (!ok)
-    importError(im, "out of memory");
+    gcimOnnxImportError(im, "out of memory");
   for (size_t i = 0; ok && i < g->n_output; ++i) {
     const char *name = g->output[i]->name ? g->output[i]->name : "";
-    Value *v = lookupValue(im, name);
+    Value *v = gcimOnnxLookupValue(im, name);
     if (!v) {
-      im->loc = nameLoc(im, name);
-      importError(im, "graph output '%s' is not defined", name);
+      im->loc = gcimOnnxNameLoc(im, name);
+      gcimOnnxImportError(im, "graph output '%s' is not defined", name);
       ok = false;
       break;
     }
-    values[i] = materialize(im, v);
+    values[i] = gcimOnnxMaterialize(im, v);
     ok = !mlirValueIsNull(values[i]);
     if (ok) {
       (*types)[i] = mlirValueGetType(values[i]);
@@ -356,7 +356,7 @@ static void buildFunc(Importer *im, MlirModule module, MlirAttribute *argAttrs,
                       size_t resultCount) {
   MlirType *argTypes = calloc(argCount + 1, sizeof *argTypes);
   if (!argTypes) {
-    importError(im, "out of memory");
+    gcimOnnxImportError(im, "out of memory");
     return;
   }
   for (size_t i = 0; i < argCount; ++i)
@@ -380,22 +380,22 @@ static void buildFunc(Importer *im, MlirModule module, MlirAttribute *argAttrs,
   im->block = (MlirBlock){NULL};
 }
 
-bool importGraph(Importer *im, MlirModule module) {
+bool gcimOnnxImportGraph(Importer *im, MlirModule module) {
   im->graph = im->model->proto->graph;
-  if (!checkVersions(im) || !expandGraph(im, &im->expansion) || !checkSupported(im))
+  if (!checkVersions(im) || !gcimOnnxExpandGraph(im, &im->expansion) || !checkSupported(im))
     return false;
   const Onnx__GraphProto *g = im->graph;
   if (g->n_output == 0) {
-    importError(im, "the graph has no outputs: there is nothing to compute");
+    gcimOnnxImportError(im, "the graph has no outputs: there is nothing to compute");
     return false;
   }
   for (size_t i = 0; i < g->n_value_info; ++i)
-    if (g->value_info[i]->name && !strMapPut(&im->valueInfos, g->value_info[i]->name,
+    if (g->value_info[i]->name && !gcimOnnxStrMapPut(&im->valueInfos, g->value_info[i]->name,
                                              g->value_info[i]))
       return false;
   for (size_t i = 0; i < g->n_output; ++i)
     if (g->output[i]->name &&
-        !strMapPut(&im->valueInfos, g->output[i]->name, g->output[i]))
+        !gcimOnnxStrMapPut(&im->valueInfos, g->output[i]->name, g->output[i]))
       return false;
   im->block = mlirBlockCreate(0, NULL, NULL);
   MlirAttribute *argAttrs = NULL, *resultAttrs = NULL;
@@ -405,7 +405,7 @@ bool importGraph(Importer *im, MlirModule module) {
   bool ok = order && defineInitializers(im) && defineInputs(im, &argAttrs, &argCount) &&
             sortNodes(im, order);
   for (size_t i = 0; ok && i < g->n_node; ++i)
-    ok = importNode(im, g->node[order[i]], order[i]);
+    ok = gcimOnnxImportNode(im, g->node[order[i]], order[i]);
   ok = ok && importOutputs(im, &resultTypes, &resultAttrs);
   if (ok)
     buildFunc(im, module, argAttrs, argCount, resultTypes, resultAttrs, g->n_output);

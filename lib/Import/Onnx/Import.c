@@ -64,7 +64,7 @@ void gcimOnnxImportDestroy(GcimOnnxImport *import) {
   if (!mlirModuleIsNull(import->module))
     mlirModuleDestroy(import->module);
   for (size_t i = 0; i < import->mappings.count; ++i)
-    unmapFile(&import->mappings.items[i]);
+    gcimOnnxUnmapFile(&import->mappings.items[i]);
   free(import->mappings.items);
   free(import->mappings.resources);
   free(import->modelDir);
@@ -78,17 +78,17 @@ static MlirLogicalResult run(MlirContext ctx, GcimOnnxImport *import, const char
   im.fileLoc = mlirLocationFileLineColGet(ctx, mlirStringRefCreateFromCString(name), 0, 0);
   Model model;
   char *errMsg = NULL;
-  if (!readModel(&import->mappings.items[0], &model, &errMsg)) {
+  if (!gcimOnnxReadModel(&import->mappings.items[0], &model, &errMsg)) {
     gcimEmitError(im.fileLoc, "%s", errMsg ? errMsg : "out of memory");
     free(errMsg);
     return mlirLogicalResultFailure();
   }
   im.model = &model;
   import->module = mlirModuleCreateEmpty(im.fileLoc);
-  bool ok = importGraph(&im, import->module);
-  freeValues(&im);
-  expansionDestroy(im.expansion); /* after the values, which borrow its names */
-  freeModel(&model);
+  bool ok = gcimOnnxImportGraph(&im, import->module);
+  gcimOnnxFreeValues(&im);
+  gcimOnnxExpansionDestroy(im.expansion); /* after the values, which borrow its names */
+  gcimOnnxFreeModel(&model);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }
 
@@ -125,7 +125,7 @@ MlirLogicalResult gcimImportOnnxFile(MlirContext ctx, const char *path,
     return mlirLogicalResultFailure();
   }
   char *errMsg = NULL;
-  if (!mapFile(path, &import->mappings.items[0], &errMsg)) {
+  if (!gcimOnnxMapFile(path, &import->mappings.items[0], &errMsg)) {
     gcimEmitError(fileLoc, "%s", errMsg ? errMsg : "out of memory");
     free(errMsg);
     return finish(import, mlirLogicalResultFailure(), out);

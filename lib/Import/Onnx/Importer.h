@@ -51,8 +51,8 @@ typedef struct Model {
 } Model;
 
 /* Reads `mapping` into *model; on failure returns false and fills *errMsg. */
-bool readModel(const Mapping *mapping, Model *model, char **errMsg);
-void freeModel(Model *model);
+bool gcimOnnxReadModel(const Mapping *mapping, Model *model, char **errMsg);
+void gcimOnnxFreeModel(Model *model);
 
 /* The importer's list of mappings (the model and its external data files). */
 /* A dense resource the importer made over mapped bytes (gcimOnnxImportGetResourceData). */
@@ -70,10 +70,10 @@ typedef struct MappingList {
   size_t resourceCount, resourceCapacity;
 } MappingList;
 
-bool mapFile(const char *path, Mapping *mapping, char **errMsg);
-void unmapFile(Mapping *mapping);
+bool gcimOnnxMapFile(const char *path, Mapping *mapping, char **errMsg);
+void gcimOnnxUnmapFile(Mapping *mapping);
 /* Resolves the external data of `tensor` (expected `bytes` long) into *view. */
-bool resolveExternalData(MappingList *list, const Onnx__TensorProto *tensor,
+bool gcimOnnxResolveExternalData(MappingList *list, const Onnx__TensorProto *tensor,
                          uint64_t bytes, ByteView *view, char **errMsg);
 
 /* ---- Values -------------------------------------------------------------------- */
@@ -109,9 +109,9 @@ typedef struct StrMap {
   size_t capacity, count;
 } StrMap;
 
-bool strMapPut(StrMap *map, const char *key, void *item); /* false: out of memory */
-void *strMapGet(const StrMap *map, const char *key);
-void strMapFree(StrMap *map);
+bool gcimOnnxStrMapPut(StrMap *map, const char *key, void *item); /* false: out of memory */
+void *gcimOnnxStrMapGet(const StrMap *map, const char *key);
+void gcimOnnxStrMapFree(StrMap *map);
 
 /* ---- The importer ---------------------------------------------------------------- */
 
@@ -133,55 +133,55 @@ typedef struct Importer {
   struct Expansion *expansion; /* Expand.c: the expanded node list (owned) */
 } Importer;
 
-bool isFloatType(int32_t elemType);
-size_t elemTypeSize(int32_t elemType); /* 0 for unsupported types */
-const char *elemTypeName(int32_t elemType);
-MlirType elemTypeToMlir(MlirContext ctx, int32_t elemType); /* null for unsupported */
-int64_t typeNumElements(const TypeInfo *type); /* -1 if dynamic or overflowing */
-MlirType typeToMlir(MlirContext ctx, const TypeInfo *type);
-void formatShape(const TypeInfo *type, char *buffer, size_t size);
+bool gcimOnnxIsFloatType(int32_t elemType);
+size_t gcimOnnxElemTypeSize(int32_t elemType); /* 0 for unsupported types */
+const char *gcimOnnxElemTypeName(int32_t elemType);
+MlirType gcimOnnxElemTypeToMlir(MlirContext ctx, int32_t elemType); /* null for unsupported */
+int64_t gcimOnnxTypeNumElements(const TypeInfo *type); /* -1 if dynamic or overflowing */
+MlirType gcimOnnxTypeToMlir(MlirContext ctx, const TypeInfo *type);
+void gcimOnnxFormatShape(const TypeInfo *type, char *buffer, size_t size);
 
-Value *lookupValue(Importer *im, const char *name);
-Value *defineValue(Importer *im, const char *name); /* NULL (reported) on failure */
-void freeValues(Importer *im);
+Value *gcimOnnxLookupValue(Importer *im, const char *name);
+Value *gcimOnnxDefineValue(Importer *im, const char *name); /* NULL (reported) on failure */
+void gcimOnnxFreeValues(Importer *im);
 /* The known value of v, loading small initializers on demand; NULL when unknown. */
-const ConstData *knownConst(Importer *im, Value *v);
+const ConstData *gcimOnnxKnownConst(Importer *im, Value *v);
 /* Reads an ONNX TypeProto into *type; false with an error naming `what` if not a tensor
  * of a supported type. Unknown dimensions become -1. */
-bool valueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
+bool gcimOnnxValueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
                    TypeInfo *type);
 
 /* Emits an error at the current node (or the model when no node is current). */
-void importError(Importer *im, const char *format, ...)
+void gcimOnnxImportError(Importer *im, const char *format, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-MlirLocation nameLoc(Importer *im, const char *name);
+MlirLocation gcimOnnxNameLoc(Importer *im, const char *name);
 
 /* ---- Tensors (Tensor.c) -------------------------------------------------------- */
 
-ConstData *constCreate(int32_t elemType, int64_t count); /* NULL when out of memory */
-void constDestroy(ConstData *data);
-double constGetFloat(const ConstData *data, int64_t i);
-int64_t constGetInt(const ConstData *data, int64_t i);
+ConstData *gcimOnnxConstCreate(int32_t elemType, int64_t count); /* NULL when out of memory */
+void gcimOnnxConstDestroy(ConstData *data);
+double gcimOnnxConstGetFloat(const ConstData *data, int64_t i);
+int64_t gcimOnnxConstGetInt(const ConstData *data, int64_t i);
 /* Reads a tensor's type (checking dims and data type); errors name `what`. */
-bool tensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
+bool gcimOnnxTensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
                 TypeInfo *type);
 /* Checks that a tensor's data fits its type, resolving external data; on success *bytes
  * holds its raw data (present false for typed fields). */
-bool tensorCheck(Importer *im, const Onnx__TensorProto *tensor, ByteView *bytes,
+bool gcimOnnxTensorCheck(Importer *im, const Onnx__TensorProto *tensor, ByteView *bytes,
                  const TypeInfo *type, const char *what);
 /* Loads a tensor's values (checking their size); `bytes` is its stripped/external data
  * when present. */
-ConstData *tensorLoad(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
+ConstData *gcimOnnxTensorLoad(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
                       const TypeInfo *type, const char *what);
 /* The dense attribute for a tensor: a resource over the mapping for large raw data. */
-MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
+MlirAttribute gcimOnnxTensorAttr(Importer *im, const Onnx__TensorProto *tensor,
                          const ByteView *bytes, const TypeInfo *type, const char *what);
-MlirAttribute constAttr(Importer *im, const ConstData *data, const TypeInfo *type);
+MlirAttribute gcimOnnxConstAttr(Importer *im, const ConstData *data, const TypeInfo *type);
 /* Returns v's MLIR value, creating the onnx.constant of an initializer or known value. */
-MlirValue materialize(Importer *im, Value *v);
+MlirValue gcimOnnxMaterialize(Importer *im, Value *v);
 
 /* ---- Op table (OpTable.c) ------------------------------------------------------- */
 
@@ -224,33 +224,33 @@ typedef struct OpHooks {
   FoldFn fold; /* NULL: never folded */
 } OpHooks;
 
-const GcimOnnxOpSchema *lookupOpSchema(const char *domain, const char *opType);
-const OpHooks *lookupOpHooks(const char *opName);
+const GcimOnnxOpSchema *gcimOnnxLookupOpSchema(const char *domain, const char *opType);
+const OpHooks *gcimOnnxLookupOpHooks(const char *opName);
 
 /* ---- Attributes (Attributes.c) -------------------------------------------------- */
 
-const Onnx__AttributeProto *findAttr(const Onnx__NodeProto *node, const char *name);
+const Onnx__AttributeProto *gcimOnnxFindAttr(const Onnx__NodeProto *node, const char *name);
 /* Typed reads with ONNX's default (from the op schema) when absent. */
-bool attrInt(Importer *im, NodeInfo *node, const char *name, int64_t fallback,
+bool gcimOnnxAttrInt(Importer *im, NodeInfo *node, const char *name, int64_t fallback,
              int64_t *value);
-bool attrFloat(Importer *im, NodeInfo *node, const char *name, double fallback,
+bool gcimOnnxAttrFloat(Importer *im, NodeInfo *node, const char *name, double fallback,
                double *value);
 /* Converts every attribute of the node, filling declared defaults, into `attrs`. */
-bool convertAttributes(Importer *im, NodeInfo *node, MlirNamedAttribute **attrs,
+bool gcimOnnxConvertAttributes(Importer *im, NodeInfo *node, MlirNamedAttribute **attrs,
                        size_t *count);
 
 /* ---- Shape inference and folding (Infer*.c, Fold.c) ------------------------------ */
 
 extern const OpHooks gcimOpHooks[];
 extern const size_t gcimOpHookCount;
-bool broadcastShapes(Importer *im, const TypeInfo *a, const TypeInfo *b, TypeInfo *out);
+bool gcimOnnxBroadcastShapes(Importer *im, const TypeInfo *a, const TypeInfo *b, TypeInfo *out);
 /* The known integer values of input i (NULL with an error when unknown). */
-const ConstData *requireConst(Importer *im, NodeInfo *node, size_t i, const char *what);
-bool normalizeAxis(Importer *im, int64_t axis, int32_t rank, int64_t *out);
+const ConstData *gcimOnnxRequireConst(Importer *im, NodeInfo *node, size_t i, const char *what);
+bool gcimOnnxNormalizeAxis(Importer *im, int64_t axis, int32_t rank, int64_t *out);
 
 /* ---- Building (Builder.c, Graph.c) ---------------------------------------------- */
 
-bool importGraph(Importer *im, MlirModule module);
-bool importNode(Importer *im, const Onnx__NodeProto *node, size_t index);
+bool gcimOnnxImportGraph(Importer *im, MlirModule module);
+bool gcimOnnxImportNode(Importer *im, const Onnx__NodeProto *node, size_t index);
 
 #endif /* GCIM_LIB_IMPORT_ONNX_IMPORTER_H */

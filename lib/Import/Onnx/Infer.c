@@ -9,16 +9,16 @@
 #include <stdio.h>
 #include <string.h>
 
-bool normalizeAxis(Importer *im, int64_t axis, int32_t rank, int64_t *out) {
+bool gcimOnnxNormalizeAxis(Importer *im, int64_t axis, int32_t rank, int64_t *out) {
   if (axis < -(int64_t)rank || axis >= rank) {
-    importError(im, "axis %lld is out of range for rank %d", (long long)axis, (int)rank);
+    gcimOnnxImportError(im, "axis %lld is out of range for rank %d", (long long)axis, (int)rank);
     return false;
   }
   *out = axis < 0 ? axis + rank : axis;
   return true;
 }
 
-bool broadcastShapes(Importer *im, const TypeInfo *a, const TypeInfo *b, TypeInfo *out) {
+bool gcimOnnxBroadcastShapes(Importer *im, const TypeInfo *a, const TypeInfo *b, TypeInfo *out) {
   int32_t rank = a->rank > b->rank ? a->rank : b->rank;
   TypeInfo result = *a;
   result.rank = rank;
@@ -31,9 +31,9 @@ bool broadcastShapes(Importer *im, const TypeInfo *a, const TypeInfo *b, TypeInf
       result.dims[i] = db;
     else {
       char sa[256], sb[256];
-      formatShape(a, sa, sizeof sa);
-      formatShape(b, sb, sizeof sb);
-      importError(im, "operands %s and %s cannot be broadcast", sa, sb);
+      gcimOnnxFormatShape(a, sa, sizeof sa);
+      gcimOnnxFormatShape(b, sb, sizeof sb);
+      gcimOnnxImportError(im, "operands %s and %s cannot be broadcast", sa, sb);
       return false;
     }
   }
@@ -53,9 +53,9 @@ static bool sameAsInput(Importer *im, NodeInfo *node) {
 }
 
 static bool requireFloat(Importer *im, NodeInfo *node) {
-  if (!isFloatType(in(node, 0)->elemType)) {
-    importError(im, "input has element type %s, a float type is needed",
-                elemTypeName(in(node, 0)->elemType));
+  if (!gcimOnnxIsFloatType(in(node, 0)->elemType)) {
+    gcimOnnxImportError(im, "input has element type %s, a float type is needed",
+                gcimOnnxElemTypeName(in(node, 0)->elemType));
     return false;
   }
   return sameAsInput(im, node);
@@ -66,11 +66,11 @@ static bool broadcastAll(Importer *im, NodeInfo *node, size_t first, bool boolRe
   TypeInfo result = *in(node, first);
   for (size_t i = first + 1; i < node->inputCount; ++i) {
     if (in(node, i)->elemType != result.elemType) {
-      importError(im, "inputs have different element types (%s and %s)",
-                  elemTypeName(result.elemType), elemTypeName(in(node, i)->elemType));
+      gcimOnnxImportError(im, "inputs have different element types (%s and %s)",
+                  gcimOnnxElemTypeName(result.elemType), gcimOnnxElemTypeName(in(node, i)->elemType));
       return false;
     }
-    if (!broadcastShapes(im, &result, in(node, i), &result))
+    if (!gcimOnnxBroadcastShapes(im, &result, in(node, i), &result))
       return false;
   }
   if (boolResult)
@@ -86,7 +86,7 @@ static bool inferBinary(Importer *im, NodeInfo *node) {
 static bool inferPow(Importer *im, NodeInfo *node) {
   /* Pow allows a different exponent type; the result has the base's type. */
   TypeInfo result;
-  if (!broadcastShapes(im, in(node, 0), in(node, 1), &result))
+  if (!gcimOnnxBroadcastShapes(im, in(node, 0), in(node, 1), &result))
     return false;
   result.elemType = in(node, 0)->elemType;
   node->outputTypes[0] = result;
@@ -100,11 +100,11 @@ static bool inferCompare(Importer *im, NodeInfo *node) {
 static bool inferWhere(Importer *im, NodeInfo *node) {
   TypeInfo result;
   if (in(node, 0)->elemType != DT_BOOL) {
-    importError(im, "condition must be bool, not %s", elemTypeName(in(node, 0)->elemType));
+    gcimOnnxImportError(im, "condition must be bool, not %s", gcimOnnxElemTypeName(in(node, 0)->elemType));
     return false;
   }
   if (!broadcastAll(im, node, 1, false) ||
-      !broadcastShapes(im, in(node, 0), &node->outputTypes[0], &result))
+      !gcimOnnxBroadcastShapes(im, in(node, 0), &node->outputTypes[0], &result))
     return false;
   result.elemType = node->outputTypes[0].elemType;
   node->outputTypes[0] = result;
@@ -113,10 +113,10 @@ static bool inferWhere(Importer *im, NodeInfo *node) {
 
 static bool inferCast(Importer *im, NodeInfo *node) {
   int64_t to;
-  if (!attrInt(im, node, "to", 0, &to))
+  if (!gcimOnnxAttrInt(im, node, "to", 0, &to))
     return false;
-  if (!elemTypeSize((int32_t)to)) {
-    importError(im, "attribute 'to' names unsupported data type %lld", (long long)to);
+  if (!gcimOnnxElemTypeSize((int32_t)to)) {
+    gcimOnnxImportError(im, "attribute 'to' names unsupported data type %lld", (long long)to);
     return false;
   }
   node->outputTypes[0] = *in(node, 0);
@@ -133,9 +133,9 @@ static bool inferIsInfNaN(Importer *im, NodeInfo *node) {
 
 static bool inferCumSum(Importer *im, NodeInfo *node) {
   const TypeInfo *axis = in(node, 1);
-  if (axis->rank > 1 || typeNumElements(axis) != 1 ||
+  if (axis->rank > 1 || gcimOnnxTypeNumElements(axis) != 1 ||
       (axis->elemType != DT_INT64 && axis->elemType != DT_INT32)) {
-    importError(im, "axis must be one int32 or int64 value");
+    gcimOnnxImportError(im, "axis must be one int32 or int64 value");
     return false;
   }
   return sameAsInput(im, node);
@@ -145,11 +145,11 @@ static bool inferCumSum(Importer *im, NodeInfo *node) {
 static bool inferGatherElements(Importer *im, NodeInfo *node) {
   const TypeInfo *data = in(node, 0), *indices = in(node, 1);
   int64_t axis;
-  if (!attrInt(im, node, "axis", 0, &axis) || !normalizeAxis(im, axis, data->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) || !gcimOnnxNormalizeAxis(im, axis, data->rank, &axis))
     return false;
   if (indices->rank != data->rank ||
       (indices->elemType != DT_INT64 && indices->elemType != DT_INT32)) {
-    importError(im, "indices must be int32 or int64 of the data's rank");
+    gcimOnnxImportError(im, "indices must be int32 or int64 of the data's rank");
     return false;
   }
   node->outputTypes[0] = *indices;
@@ -161,7 +161,7 @@ static bool inferMatMul(Importer *im, NodeInfo *node) {
   TypeInfo a = *in(node, 0), b = *in(node, 1);
   if (a.rank < 1 || b.rank < 1 || a.rank > 4 || b.rank > 4) {
     int32_t bad = a.rank < 1 || a.rank > 4 ? a.rank : b.rank;
-    importError(im, "rank-%d operands are not supported", (int)bad);
+    gcimOnnxImportError(im, "rank-%d operands are not supported", (int)bad);
     return false;
   }
   bool vecA = a.rank == 1, vecB = b.rank == 1;
@@ -175,14 +175,14 @@ static bool inferMatMul(Importer *im, NodeInfo *node) {
     b.dims[1] = 1;
   }
   if (a.dims[a.rank - 1] != b.dims[b.rank - 2]) {
-    importError(im, "contracts %lld columns with %lld rows", (long long)a.dims[a.rank - 1],
+    gcimOnnxImportError(im, "contracts %lld columns with %lld rows", (long long)a.dims[a.rank - 1],
                 (long long)b.dims[b.rank - 2]);
     return false;
   }
   TypeInfo batchA = a, batchB = b, result;
   batchA.rank -= 2;
   batchB.rank -= 2;
-  if (!broadcastShapes(im, &batchA, &batchB, &result))
+  if (!gcimOnnxBroadcastShapes(im, &batchA, &batchB, &result))
     return false;
   if (!vecA)
     result.dims[result.rank++] = a.dims[a.rank - 2];
@@ -196,22 +196,22 @@ static bool inferMatMul(Importer *im, NodeInfo *node) {
 static bool inferGemm(Importer *im, NodeInfo *node) {
   int64_t transA, transB;
   const TypeInfo *a = in(node, 0), *b = in(node, 1);
-  if (!attrInt(im, node, "transA", 0, &transA) || !attrInt(im, node, "transB", 0, &transB))
+  if (!gcimOnnxAttrInt(im, node, "transA", 0, &transA) || !gcimOnnxAttrInt(im, node, "transB", 0, &transB))
     return false;
   if (a->rank != 2 || b->rank != 2) {
-    importError(im, "operands must be rank 2, not %d and %d", (int)a->rank, (int)b->rank);
+    gcimOnnxImportError(im, "operands must be rank 2, not %d and %d", (int)a->rank, (int)b->rank);
     return false;
   }
   int64_t m = a->dims[transA ? 1 : 0], k = a->dims[transA ? 0 : 1];
   int64_t kb = b->dims[transB ? 1 : 0], n = b->dims[transB ? 0 : 1];
   if (k != kb) {
-    importError(im, "contracts %lld columns with %lld rows", (long long)k, (long long)kb);
+    gcimOnnxImportError(im, "contracts %lld columns with %lld rows", (long long)k, (long long)kb);
     return false;
   }
   TypeInfo result = {a->elemType, 2, {m, n}};
   if (in(node, 2)) {
     TypeInfo check;
-    if (!broadcastShapes(im, &result, in(node, 2), &check))
+    if (!gcimOnnxBroadcastShapes(im, &result, in(node, 2), &check))
       return false;
   }
   node->outputTypes[0] = result;
@@ -221,7 +221,7 @@ static bool inferGemm(Importer *im, NodeInfo *node) {
 static bool inferLayerNorm(Importer *im, NodeInfo *node) {
   int64_t axis;
   const TypeInfo *x = in(node, 0);
-  if (!attrInt(im, node, "axis", -1, &axis) || !normalizeAxis(im, axis, x->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", -1, &axis) || !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
     return false;
   node->outputTypes[0] = *x;
   for (size_t i = 1; i < node->outputCount; ++i) {
@@ -244,7 +244,7 @@ static bool inferDropout(Importer *im, NodeInfo *node) {
 static bool inferClip(Importer *im, NodeInfo *node) {
   for (size_t i = 1; i < node->inputCount; ++i)
     if (in(node, i) && in(node, i)->rank != 0) {
-      importError(im, "bounds must be scalars");
+      gcimOnnxImportError(im, "bounds must be scalars");
       return false;
     }
   return sameAsInput(im, node);
@@ -254,7 +254,7 @@ static bool inferClip(Importer *im, NodeInfo *node) {
 static bool inferAttention(Importer *im, NodeInfo *node) {
   const TypeInfo *q = in(node, 0), *k = in(node, 1), *v = in(node, 2);
   if (q->rank != k->rank || q->rank != v->rank || (q->rank != 3 && q->rank != 4)) {
-    importError(im, "q, k and v must all be rank 3 or rank 4");
+    gcimOnnxImportError(im, "q, k and v must all be rank 3 or rank 4");
     return false;
   }
   TypeInfo y = *q;
@@ -263,11 +263,11 @@ static bool inferAttention(Importer *im, NodeInfo *node) {
     y.dims[3] = v->dims[3];
   } else {
     int64_t qHeads, kvHeads;
-    if (!attrInt(im, node, "q_num_heads", 0, &qHeads) ||
-        !attrInt(im, node, "kv_num_heads", 0, &kvHeads))
+    if (!gcimOnnxAttrInt(im, node, "q_num_heads", 0, &qHeads) ||
+        !gcimOnnxAttrInt(im, node, "kv_num_heads", 0, &kvHeads))
       return false;
     if (qHeads <= 0 || kvHeads <= 0 || qHeads > 1 << 20 || v->dims[2] % kvHeads) {
-      importError(im, "3-d inputs need positive 'q_num_heads' and 'kv_num_heads' that "
+      gcimOnnxImportError(im, "3-d inputs need positive 'q_num_heads' and 'kv_num_heads' that "
                       "divide the hidden sizes");
       return false;
     }
@@ -278,7 +278,7 @@ static bool inferAttention(Importer *im, NodeInfo *node) {
     const TypeInfo *src = i == 1 ? k : v;
     TypeInfo present = *src;
     if (src->rank == 4 && present.dims[2] > INT64_MAX - past) {
-      importError(im, "past and present lengths overflow");
+      gcimOnnxImportError(im, "past and present lengths overflow");
       return false;
     }
     if (src->rank == 4)
@@ -301,15 +301,15 @@ static bool inferAttention(Importer *im, NodeInfo *node) {
 static bool inferMsAttention(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0), *w = in(node, 1);
   int64_t heads;
-  if (!attrInt(im, node, "num_heads", 0, &heads))
+  if (!gcimOnnxAttrInt(im, node, "num_heads", 0, &heads))
     return false;
   if (x->rank != 3 || w->rank != 2 || w->dims[1] % 3 || heads <= 0 ||
       (w->dims[1] / 3) % heads) {
-    importError(im, "needs input (batch, tokens, channels), weights (channels, 3 * hidden) "
+    gcimOnnxImportError(im, "needs input (batch, tokens, channels), weights (channels, 3 * hidden) "
                     "and hidden divisible by 'num_heads'");
     return false;
   }
-  if (findAttr(node->proto, "qkv_hidden_sizes"))
+  if (gcimOnnxFindAttr(node->proto, "qkv_hidden_sizes"))
     return false;
   TypeInfo y = *x;
   y.dims[2] = w->dims[1] / 3;
@@ -329,10 +329,10 @@ static bool inferMsAttention(Importer *im, NodeInfo *node) {
 static bool inferMsMha(Importer *im, NodeInfo *node) {
   const TypeInfo *q = in(node, 0), *v = in(node, 2);
   int64_t heads;
-  if (!attrInt(im, node, "num_heads", 0, &heads))
+  if (!gcimOnnxAttrInt(im, node, "num_heads", 0, &heads))
     return false;
   if (q->rank != 3 || heads <= 0) {
-    importError(im, "needs query (batch, tokens, hidden) and positive 'num_heads'");
+    gcimOnnxImportError(im, "needs query (batch, tokens, hidden) and positive 'num_heads'");
     return false;
   }
   TypeInfo y = *q;
@@ -348,12 +348,12 @@ static bool inferMsMha(Importer *im, NodeInfo *node) {
 static bool inferGainCell(Importer *im, NodeInfo *node) {
   const TypeInfo *q = in(node, 0), *v = in(node, 2);
   if (q->rank != 4 || in(node, 1)->rank != 4 || v->rank != 4) {
-    importError(im, "q, k and v must be rank 4 (batch, heads, tokens, head_dim)");
+    gcimOnnxImportError(im, "q, k and v must be rank 4 (batch, heads, tokens, head_dim)");
     return false;
   }
   if (in(node, 3) && (in(node, 3)->rank != 2 || in(node, 3)->dims[1] != 8 ||
                       in(node, 3)->dims[0] != q->dims[1])) {
-    importError(im, "scales must be (heads, 8)");
+    gcimOnnxImportError(im, "scales must be (heads, 8)");
     return false;
   }
   TypeInfo y = *q;
@@ -364,78 +364,78 @@ static bool inferGainCell(Importer *im, NodeInfo *node) {
 
 
 const OpHooks gcimOpHooks[] = {
-    {"onnx.add", inferBinary, foldElementwise},
-    {"onnx.sub", inferBinary, foldElementwise},
-    {"onnx.mul", inferBinary, foldElementwise},
-    {"onnx.div", inferBinary, foldElementwise},
-    {"onnx.pow", inferPow, foldElementwise},
-    {"onnx.sqrt", requireFloat, foldElementwise},
-    {"onnx.reciprocal", requireFloat, foldElementwise},
-    {"onnx.neg", sameAsInput, foldElementwise},
-    {"onnx.abs", sameAsInput, foldElementwise},
-    {"onnx.exp", requireFloat, foldElementwise},
-    {"onnx.log", requireFloat, foldElementwise},
+    {"onnx.add", inferBinary, gcimOnnxFoldElementwise},
+    {"onnx.sub", inferBinary, gcimOnnxFoldElementwise},
+    {"onnx.mul", inferBinary, gcimOnnxFoldElementwise},
+    {"onnx.div", inferBinary, gcimOnnxFoldElementwise},
+    {"onnx.pow", inferPow, gcimOnnxFoldElementwise},
+    {"onnx.sqrt", requireFloat, gcimOnnxFoldElementwise},
+    {"onnx.reciprocal", requireFloat, gcimOnnxFoldElementwise},
+    {"onnx.neg", sameAsInput, gcimOnnxFoldElementwise},
+    {"onnx.abs", sameAsInput, gcimOnnxFoldElementwise},
+    {"onnx.exp", requireFloat, gcimOnnxFoldElementwise},
+    {"onnx.log", requireFloat, gcimOnnxFoldElementwise},
     {"onnx.tanh", requireFloat, NULL},
     {"onnx.erf", requireFloat, NULL},
     {"onnx.sigmoid", requireFloat, NULL},
     {"onnx.hard_sigmoid", requireFloat, NULL},
     {"onnx.relu", sameAsInput, NULL},
     {"onnx.gelu", requireFloat, NULL},
-    {"onnx.softmax", inferSoftmax, NULL},
-    {"onnx.log_softmax", inferSoftmax, NULL},
+    {"onnx.softmax", gcimOnnxInferSoftmax, NULL},
+    {"onnx.log_softmax", gcimOnnxInferSoftmax, NULL},
     {"onnx.mat_mul", inferMatMul, NULL},
     {"onnx.gemm", inferGemm, NULL},
-    {"onnx.transpose", inferTranspose, NULL},
-    {"onnx.reshape", inferReshape, foldReshapeLike},
-    {"onnx.flatten", inferFlatten, foldReshapeLike},
-    {"onnx.squeeze", inferSqueeze, foldReshapeLike},
-    {"onnx.unsqueeze", inferUnsqueeze, foldReshapeLike},
-    {"onnx.concat", inferConcat, foldConcat},
-    {"onnx.split", inferSplit, NULL},
-    {"onnx.slice", inferSlice, foldSlice},
-    {"onnx.gather", inferGather, foldGather},
-    {"onnx.expand", inferExpand, foldExpand},
-    {"onnx.where", inferWhere, foldElementwise},
-    {"onnx.equal", inferCompare, foldElementwise},
-    {"onnx.less", inferCompare, foldElementwise},
-    {"onnx.greater", inferCompare, foldElementwise},
-    {"onnx.not", sameAsInput, foldElementwise},
-    {"onnx.and", inferCompare, foldElementwise},
-    {"onnx.or", inferCompare, foldElementwise},
-    {"onnx.cast", inferCast, foldCast},
-    {"onnx.constant_of_shape", inferConstantOfShape, foldConstantOfShape},
-    {"onnx.shape", inferShape, foldShape},
-    {"onnx.size", inferSize, foldSize},
-    {"onnx.range", inferRange, foldRange},
-    {"onnx.trilu", sameAsInput, foldTrilu},
-    {"onnx.reduce_sum", inferReduce, NULL},
-    {"onnx.reduce_mean", inferReduce, NULL},
-    {"onnx.reduce_max", inferReduce, NULL},
+    {"onnx.transpose", gcimOnnxInferTranspose, NULL},
+    {"onnx.reshape", gcimOnnxInferReshape, gcimOnnxFoldReshapeLike},
+    {"onnx.flatten", gcimOnnxInferFlatten, gcimOnnxFoldReshapeLike},
+    {"onnx.squeeze", gcimOnnxInferSqueeze, gcimOnnxFoldReshapeLike},
+    {"onnx.unsqueeze", gcimOnnxInferUnsqueeze, gcimOnnxFoldReshapeLike},
+    {"onnx.concat", gcimOnnxInferConcat, gcimOnnxFoldConcat},
+    {"onnx.split", gcimOnnxInferSplit, NULL},
+    {"onnx.slice", gcimOnnxInferSlice, gcimOnnxFoldSlice},
+    {"onnx.gather", gcimOnnxInferGather, gcimOnnxFoldGather},
+    {"onnx.expand", gcimOnnxInferExpand, gcimOnnxFoldExpand},
+    {"onnx.where", inferWhere, gcimOnnxFoldElementwise},
+    {"onnx.equal", inferCompare, gcimOnnxFoldElementwise},
+    {"onnx.less", inferCompare, gcimOnnxFoldElementwise},
+    {"onnx.greater", inferCompare, gcimOnnxFoldElementwise},
+    {"onnx.not", sameAsInput, gcimOnnxFoldElementwise},
+    {"onnx.and", inferCompare, gcimOnnxFoldElementwise},
+    {"onnx.or", inferCompare, gcimOnnxFoldElementwise},
+    {"onnx.cast", inferCast, gcimOnnxFoldCast},
+    {"onnx.constant_of_shape", gcimOnnxInferConstantOfShape, gcimOnnxFoldConstantOfShape},
+    {"onnx.shape", gcimOnnxInferShape, gcimOnnxFoldShape},
+    {"onnx.size", gcimOnnxInferSize, gcimOnnxFoldSize},
+    {"onnx.range", gcimOnnxInferRange, gcimOnnxFoldRange},
+    {"onnx.trilu", sameAsInput, gcimOnnxFoldTrilu},
+    {"onnx.reduce_sum", gcimOnnxInferReduce, NULL},
+    {"onnx.reduce_mean", gcimOnnxInferReduce, NULL},
+    {"onnx.reduce_max", gcimOnnxInferReduce, NULL},
     {"onnx.layer_normalization", inferLayerNorm, NULL},
     {"onnx.clip", inferClip, NULL},
-    {"onnx.min", inferBinary, foldElementwise},
-    {"onnx.max", inferBinary, foldElementwise},
-    {"onnx.identity", sameAsInput, foldReshapeLike},
+    {"onnx.min", inferBinary, gcimOnnxFoldElementwise},
+    {"onnx.max", inferBinary, gcimOnnxFoldElementwise},
+    {"onnx.identity", sameAsInput, gcimOnnxFoldReshapeLike},
     {"onnx.dropout", inferDropout, NULL},
     {"onnx.attention", inferAttention, NULL},
     {"onnx.ms_attention", inferMsAttention, NULL},
     {"onnx.ms_multi_head_attention", inferMsMha, NULL},
     {"onnx.gcim_gain_cell_attention", inferGainCell, NULL},
-    {"onnx.sin", requireFloat, foldElementwise},
-    {"onnx.cos", requireFloat, foldElementwise},
-    {"onnx.floor", requireFloat, foldElementwise},
-    {"onnx.ceil", requireFloat, foldElementwise},
-    {"onnx.sign", sameAsInput, foldElementwise},
+    {"onnx.sin", requireFloat, gcimOnnxFoldElementwise},
+    {"onnx.cos", requireFloat, gcimOnnxFoldElementwise},
+    {"onnx.floor", requireFloat, gcimOnnxFoldElementwise},
+    {"onnx.ceil", requireFloat, gcimOnnxFoldElementwise},
+    {"onnx.sign", sameAsInput, gcimOnnxFoldElementwise},
     {"onnx.softplus", requireFloat, NULL},
     {"onnx.mish", requireFloat, NULL},
-    {"onnx.less_or_equal", inferCompare, foldElementwise},
-    {"onnx.greater_or_equal", inferCompare, foldElementwise},
-    {"onnx.xor", inferCompare, foldElementwise},
+    {"onnx.less_or_equal", inferCompare, gcimOnnxFoldElementwise},
+    {"onnx.greater_or_equal", inferCompare, gcimOnnxFoldElementwise},
+    {"onnx.xor", inferCompare, gcimOnnxFoldElementwise},
     {"onnx.is_inf", inferIsInfNaN, NULL},
     {"onnx.is_nan", inferIsInfNaN, NULL},
-    {"onnx.mod", inferBinary, foldElementwise},
+    {"onnx.mod", inferBinary, gcimOnnxFoldElementwise},
     {"onnx.cum_sum", inferCumSum, NULL},
-    {"onnx.tile", inferTile, foldTile},
+    {"onnx.tile", gcimOnnxInferTile, gcimOnnxFoldTile},
     {"onnx.gather_elements", inferGatherElements, NULL},
 };
 const size_t gcimOpHookCount = sizeof gcimOpHooks / sizeof gcimOpHooks[0];

@@ -6,38 +6,38 @@
 #include "Importer.h"
 
 /* Shape inference (InferShape.c): fills node->outputTypes; false after a diagnostic. */
-bool inferTranspose(Importer *im, NodeInfo *node);
-bool inferReshape(Importer *im, NodeInfo *node);
-bool inferFlatten(Importer *im, NodeInfo *node);
-bool inferSqueeze(Importer *im, NodeInfo *node);
-bool inferUnsqueeze(Importer *im, NodeInfo *node);
-bool inferConcat(Importer *im, NodeInfo *node);
-bool inferSplit(Importer *im, NodeInfo *node);
-bool inferSlice(Importer *im, NodeInfo *node);
-bool inferGather(Importer *im, NodeInfo *node);
-bool inferExpand(Importer *im, NodeInfo *node);
-bool inferTile(Importer *im, NodeInfo *node);
-bool inferConstantOfShape(Importer *im, NodeInfo *node);
-bool inferShape(Importer *im, NodeInfo *node);
-bool inferSize(Importer *im, NodeInfo *node);
-bool inferRange(Importer *im, NodeInfo *node);
-bool inferReduce(Importer *im, NodeInfo *node);
-bool inferSoftmax(Importer *im, NodeInfo *node);
+bool gcimOnnxInferTranspose(Importer *im, NodeInfo *node);
+bool gcimOnnxInferReshape(Importer *im, NodeInfo *node);
+bool gcimOnnxInferFlatten(Importer *im, NodeInfo *node);
+bool gcimOnnxInferSqueeze(Importer *im, NodeInfo *node);
+bool gcimOnnxInferUnsqueeze(Importer *im, NodeInfo *node);
+bool gcimOnnxInferConcat(Importer *im, NodeInfo *node);
+bool gcimOnnxInferSplit(Importer *im, NodeInfo *node);
+bool gcimOnnxInferSlice(Importer *im, NodeInfo *node);
+bool gcimOnnxInferGather(Importer *im, NodeInfo *node);
+bool gcimOnnxInferExpand(Importer *im, NodeInfo *node);
+bool gcimOnnxInferTile(Importer *im, NodeInfo *node);
+bool gcimOnnxInferConstantOfShape(Importer *im, NodeInfo *node);
+bool gcimOnnxInferShape(Importer *im, NodeInfo *node);
+bool gcimOnnxInferSize(Importer *im, NodeInfo *node);
+bool gcimOnnxInferRange(Importer *im, NodeInfo *node);
+bool gcimOnnxInferReduce(Importer *im, NodeInfo *node);
+bool gcimOnnxInferSoftmax(Importer *im, NodeInfo *node);
 
 /* Folding (Fold.c): the node's outputs as known constants; false (no diagnostic) when the
  * node cannot be folded. */
-bool foldShape(Importer *im, NodeInfo *node);
-bool foldSize(Importer *im, NodeInfo *node);
-bool foldElementwise(Importer *im, NodeInfo *node);
-bool foldReshapeLike(Importer *im, NodeInfo *node);
-bool foldGather(Importer *im, NodeInfo *node);
-bool foldConcat(Importer *im, NodeInfo *node);
-bool foldSlice(Importer *im, NodeInfo *node);
-bool foldRange(Importer *im, NodeInfo *node);
-bool foldConstantOfShape(Importer *im, NodeInfo *node);
-bool foldExpand(Importer *im, NodeInfo *node);
-bool foldTile(Importer *im, NodeInfo *node);
-bool foldTrilu(Importer *im, NodeInfo *node);
-bool foldCast(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldShape(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldSize(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldElementwise(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldReshapeLike(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldGather(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldConcat(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldSlice(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldRange(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldConstantOfShape(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldExpand(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldTile(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldTrilu(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldCast(Importer *im, NodeInfo *node);
 
 #endif /* GCIM_LIB_IMPORT_ONNX_INFERFOLD_H */

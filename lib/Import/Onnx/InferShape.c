@@ -8,11 +8,11 @@
 #include <string.h>
 
 
-const ConstData *requireConst(Importer *im, NodeInfo *node, size_t i, const char *what) {
+const ConstData *gcimOnnxRequireConst(Importer *im, NodeInfo *node, size_t i, const char *what) {
   (void)what;
   if (i >= node->inputCount || !node->inputs[i])
     return NULL;
-  return knownConst(im, node->inputs[i]);
+  return gcimOnnxKnownConst(im, node->inputs[i]);
 }
 
 static const TypeInfo *in(NodeInfo *node, size_t i) {
@@ -21,25 +21,25 @@ static const TypeInfo *in(NodeInfo *node, size_t i) {
 
 /* Reads INTS attribute `name` (NULL count 0 when absent). */
 static const int64_t *attrInts(NodeInfo *node, const char *name, size_t *count) {
-  const Onnx__AttributeProto *a = findAttr(node->proto, name);
+  const Onnx__AttributeProto *a = gcimOnnxFindAttr(node->proto, name);
   *count = a ? a->n_ints : 0;
   return a ? a->ints : NULL;
 }
 
-bool inferTranspose(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferTranspose(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0);
   size_t n;
   const int64_t *perm = attrInts(node, "perm", &n);
   TypeInfo y = *x;
   bool used[GCIM_MAX_RANK] = {0};
   if (perm && n != (size_t)x->rank) {
-    importError(im, "'perm' has %zu entries for rank %d", n, (int)x->rank);
+    gcimOnnxImportError(im, "'perm' has %zu entries for rank %d", n, (int)x->rank);
     return false;
   }
   for (int32_t d = 0; d < x->rank; ++d) {
     int64_t p = perm ? perm[d] : x->rank - 1 - d;
     if (p < 0 || p >= x->rank || used[p]) {
-      importError(im, "'perm' is not a permutation");
+      gcimOnnxImportError(im, "'perm' is not a permutation");
       return false;
     }
     used[p] = true;
@@ -49,54 +49,54 @@ bool inferTranspose(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool inferReshape(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferReshape(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0);
-  const ConstData *shape = requireConst(im, node, 1, "shape");
+  const ConstData *shape = gcimOnnxRequireConst(im, node, 1, "shape");
   int64_t allowZero;
-  if (!shape || !attrInt(im, node, "allowzero", 0, &allowZero))
+  if (!shape || !gcimOnnxAttrInt(im, node, "allowzero", 0, &allowZero))
     return false;
   if (in(node, 1)->rank != 1 || shape->count > GCIM_MAX_RANK) {
-    importError(im, "shape must be a 1-d tensor of at most %d values", GCIM_MAX_RANK);
+    gcimOnnxImportError(im, "shape must be a 1-d tensor of at most %d values", GCIM_MAX_RANK);
     return false;
   }
   TypeInfo y = {x->elemType, (int32_t)shape->count, {0}};
-  int64_t known = 1, inferIndex = -1, total = typeNumElements(x);
+  int64_t known = 1, inferIndex = -1, total = gcimOnnxTypeNumElements(x);
   for (int32_t d = 0; d < y.rank; ++d) {
-    int64_t v = constGetInt(shape, d);
+    int64_t v = gcimOnnxConstGetInt(shape, d);
     if (v == 0 && !allowZero) {
       if (d >= x->rank) {
-        importError(im, "shape copies dimension %d of a rank-%d input", (int)d, (int)x->rank);
+        gcimOnnxImportError(im, "shape copies dimension %d of a rank-%d input", (int)d, (int)x->rank);
         return false;
       }
       v = x->dims[d];
     }
     if (v == -1) {
       if (inferIndex >= 0) {
-        importError(im, "shape has more than one -1");
+        gcimOnnxImportError(im, "shape has more than one -1");
         return false;
       }
       inferIndex = d;
       continue;
     }
     if (v < 0) {
-      importError(im, "shape has negative dimension %lld", (long long)v);
+      gcimOnnxImportError(im, "shape has negative dimension %lld", (long long)v);
       return false;
     }
     y.dims[d] = v;
     if (v && known > INT64_MAX / v) {
-      importError(im, "shape overflows");
+      gcimOnnxImportError(im, "shape overflows");
       return false;
     }
     known *= v;
   }
   if (inferIndex >= 0) {
     if (known == 0 || total % known) {
-      importError(im, "cannot reshape %lld elements with a -1 dimension", (long long)total);
+      gcimOnnxImportError(im, "cannot reshape %lld elements with a -1 dimension", (long long)total);
       return false;
     }
     y.dims[inferIndex] = total / known;
   } else if (known != total) {
-    importError(im, "cannot reshape %lld elements into %lld", (long long)total,
+    gcimOnnxImportError(im, "cannot reshape %lld elements into %lld", (long long)total,
                 (long long)known);
     return false;
   }
@@ -104,13 +104,13 @@ bool inferReshape(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool inferFlatten(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferFlatten(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0);
   int64_t axis;
-  if (!attrInt(im, node, "axis", 1, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", 1, &axis))
     return false;
   if (axis < -x->rank || axis > x->rank) {
-    importError(im, "axis %lld is out of range for rank %d", (long long)axis, (int)x->rank);
+    gcimOnnxImportError(im, "axis %lld is out of range for rank %d", (long long)axis, (int)x->rank);
     return false;
   }
   if (axis < 0)
@@ -122,19 +122,19 @@ bool inferFlatten(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool inferSqueeze(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferSqueeze(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0);
   bool drop[GCIM_MAX_RANK] = {0};
   if (in(node, 1)) {
-    const ConstData *axes = requireConst(im, node, 1, "axes");
+    const ConstData *axes = gcimOnnxRequireConst(im, node, 1, "axes");
     if (!axes)
       return false;
     for (int64_t i = 0; i < axes->count; ++i) {
       int64_t axis;
-      if (!normalizeAxis(im, constGetInt(axes, i), x->rank, &axis))
+      if (!gcimOnnxNormalizeAxis(im, gcimOnnxConstGetInt(axes, i), x->rank, &axis))
         return false;
       if (x->dims[axis] != 1) {
-        importError(im, "cannot squeeze dimension %lld of size %lld", (long long)axis,
+        gcimOnnxImportError(im, "cannot squeeze dimension %lld of size %lld", (long long)axis,
                     (long long)x->dims[axis]);
         return false;
       }
@@ -152,23 +152,23 @@ bool inferSqueeze(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool inferUnsqueeze(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferUnsqueeze(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0);
-  const ConstData *axes = requireConst(im, node, 1, "axes");
+  const ConstData *axes = gcimOnnxRequireConst(im, node, 1, "axes");
   if (!axes)
     return false;
   int64_t rank = x->rank + axes->count;
   if (rank > GCIM_MAX_RANK) {
-    importError(im, "result rank %lld is above %d", (long long)rank, GCIM_MAX_RANK);
+    gcimOnnxImportError(im, "result rank %lld is above %d", (long long)rank, GCIM_MAX_RANK);
     return false;
   }
   bool inserted[GCIM_MAX_RANK] = {0};
   for (int64_t i = 0; i < axes->count; ++i) {
     int64_t axis;
-    if (!normalizeAxis(im, constGetInt(axes, i), (int32_t)rank, &axis))
+    if (!gcimOnnxNormalizeAxis(im, gcimOnnxConstGetInt(axes, i), (int32_t)rank, &axis))
       return false;
     if (inserted[axis]) {
-      importError(im, "axis %lld is repeated", (long long)axis);
+      gcimOnnxImportError(im, "axis %lld is repeated", (long long)axis);
       return false;
     }
     inserted[axis] = true;
@@ -180,14 +180,14 @@ bool inferUnsqueeze(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool inferConcat(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferConcat(Importer *im, NodeInfo *node) {
   const TypeInfo *first = in(node, 0);
   int64_t axis;
   if (!first) {
-    importError(im, "needs at least one input");
+    gcimOnnxImportError(im, "needs at least one input");
     return false;
   }
-  if (!attrInt(im, node, "axis", 0, &axis) || !normalizeAxis(im, axis, first->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) || !gcimOnnxNormalizeAxis(im, axis, first->rank, &axis))
     return false;
   TypeInfo y = *first;
   for (size_t i = 1; i < node->inputCount; ++i) {
@@ -196,12 +196,12 @@ bool inferConcat(Importer *im, NodeInfo *node) {
     for (int32_t d = 0; ok && d < t->rank; ++d)
       ok = d == axis || t->dims[d] == first->dims[d];
     if (!ok) {
-      importError(im, "input %zu does not match input 0 outside axis %lld", i,
+      gcimOnnxImportError(im, "input %zu does not match input 0 outside axis %lld", i,
                   (long long)axis);
       return false;
     }
     if (y.dims[axis] > INT64_MAX - t->dims[axis]) {
-      importError(im, "the result has too many elements");
+      gcimOnnxImportError(im, "the result has too many elements");
       return false;
     }
     y.dims[axis] += t->dims[axis];
@@ -210,26 +210,26 @@ bool inferConcat(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool inferSplit(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferSplit(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0);
   int64_t axis;
-  if (!attrInt(im, node, "axis", 0, &axis) || !normalizeAxis(im, axis, x->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) || !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
     return false;
   size_t n = node->outputCount;
   int64_t total = 0;
-  const ConstData *split = in(node, 1) ? requireConst(im, node, 1, "split") : NULL;
+  const ConstData *split = in(node, 1) ? gcimOnnxRequireConst(im, node, 1, "split") : NULL;
   if (in(node, 1) && !split)
     return false;
   if (split && (size_t)split->count != n) {
-    importError(im, "'split' has %lld entries for %zu outputs", (long long)split->count, n);
+    gcimOnnxImportError(im, "'split' has %lld entries for %zu outputs", (long long)split->count, n);
     return false;
   }
   int64_t dim = x->dims[axis], chunk = dim / (int64_t)n + (dim % (int64_t)n != 0);
   for (size_t i = 0; i < n; ++i) {
-    int64_t size = split ? constGetInt(split, (int64_t)i)
+    int64_t size = split ? gcimOnnxConstGetInt(split, (int64_t)i)
                          : (total + chunk <= dim ? chunk : dim - total);
     if (size < 0) {
-      importError(im, "'split' has negative size %lld", (long long)size);
+      gcimOnnxImportError(im, "'split' has negative size %lld", (long long)size);
       return false;
     }
     node->outputTypes[i] = *x;
@@ -237,7 +237,7 @@ bool inferSplit(Importer *im, NodeInfo *node) {
     total += size;
   }
   if (total != dim) {
-    importError(im, "splits sum to %lld, the axis has %lld", (long long)total,
+    gcimOnnxImportError(im, "splits sum to %lld, the axis has %lld", (long long)total,
                 (long long)dim);
     return false;
   }
@@ -245,20 +245,20 @@ bool inferSplit(Importer *im, NodeInfo *node) {
 }
 
 /* Normalised slice parameters per axis: start, step and count. */
-bool sliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
+bool gcimOnnxSliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
                  int64_t *count);
-bool sliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
+bool gcimOnnxSliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
                  int64_t *count) {
   const TypeInfo *x = in(node, 0);
-  const ConstData *starts = requireConst(im, node, 1, "starts");
-  const ConstData *ends = requireConst(im, node, 2, "ends");
-  const ConstData *axes = in(node, 3) ? requireConst(im, node, 3, "axes") : NULL;
-  const ConstData *steps = in(node, 4) ? requireConst(im, node, 4, "steps") : NULL;
+  const ConstData *starts = gcimOnnxRequireConst(im, node, 1, "starts");
+  const ConstData *ends = gcimOnnxRequireConst(im, node, 2, "ends");
+  const ConstData *axes = in(node, 3) ? gcimOnnxRequireConst(im, node, 3, "axes") : NULL;
+  const ConstData *steps = in(node, 4) ? gcimOnnxRequireConst(im, node, 4, "steps") : NULL;
   if (!starts || !ends || (in(node, 3) && !axes) || (in(node, 4) && !steps))
     return false;
   int64_t n = starts->count;
   if (ends->count != n || (axes && axes->count != n) || (steps && steps->count != n)) {
-    importError(im, "starts, ends, axes and steps differ in length");
+    gcimOnnxImportError(im, "starts, ends, axes and steps differ in length");
     return false;
   }
   for (int32_t d = 0; d < x->rank; ++d) {
@@ -267,14 +267,14 @@ bool sliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
     count[d] = x->dims[d];
   }
   for (int64_t i = 0; i < n; ++i) {
-    int64_t axis = axes ? constGetInt(axes, i) : i, s = steps ? constGetInt(steps, i) : 1;
-    if (!normalizeAxis(im, axis, x->rank, &axis))
+    int64_t axis = axes ? gcimOnnxConstGetInt(axes, i) : i, s = steps ? gcimOnnxConstGetInt(steps, i) : 1;
+    if (!gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
       return false;
     if (s == 0) {
-      importError(im, "step must not be 0");
+      gcimOnnxImportError(im, "step must not be 0");
       return false;
     }
-    int64_t dim = x->dims[axis], b = constGetInt(starts, i), e = constGetInt(ends, i);
+    int64_t dim = x->dims[axis], b = gcimOnnxConstGetInt(starts, i), e = gcimOnnxConstGetInt(ends, i);
     if (b < 0)
       b = b < -dim ? 0 : b + dim;
     if (e < 0)
@@ -294,9 +294,9 @@ bool sliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
   return true;
 }
 
-bool inferSlice(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferSlice(Importer *im, NodeInfo *node) {
   int64_t start[GCIM_MAX_RANK], step[GCIM_MAX_RANK], count[GCIM_MAX_RANK];
-  if (!sliceParams(im, node, start, step, count))
+  if (!gcimOnnxSliceParams(im, node, start, step, count))
     return false;
   TypeInfo y = *in(node, 0);
   memcpy(y.dims, count, (size_t)y.rank * sizeof *count);
@@ -304,17 +304,17 @@ bool inferSlice(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool inferGather(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferGather(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0), *idx = in(node, 1);
   int64_t axis;
-  if (!attrInt(im, node, "axis", 0, &axis) || !normalizeAxis(im, axis, x->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) || !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
     return false;
   if (idx->elemType != DT_INT64 && idx->elemType != DT_INT32) {
-    importError(im, "indices must be i32 or i64");
+    gcimOnnxImportError(im, "indices must be i32 or i64");
     return false;
   }
   if (x->rank - 1 + idx->rank > GCIM_MAX_RANK) {
-    importError(im, "result rank is above %d", GCIM_MAX_RANK);
+    gcimOnnxImportError(im, "result rank is above %d", GCIM_MAX_RANK);
     return false;
   }
   TypeInfo y = {x->elemType, 0, {0}};
@@ -330,48 +330,48 @@ bool inferGather(Importer *im, NodeInfo *node) {
 
 /* A TypeInfo of the shape given by 1-d constant input i. */
 static bool shapeFromConst(Importer *im, NodeInfo *node, size_t i, TypeInfo *out) {
-  const ConstData *shape = requireConst(im, node, i, "shape");
+  const ConstData *shape = gcimOnnxRequireConst(im, node, i, "shape");
   if (!shape)
     return false;
   if (in(node, i)->rank != 1 || shape->count > GCIM_MAX_RANK) {
-    importError(im, "shape must be a 1-d tensor of at most %d values", GCIM_MAX_RANK);
+    gcimOnnxImportError(im, "shape must be a 1-d tensor of at most %d values", GCIM_MAX_RANK);
     return false;
   }
   out->rank = (int32_t)shape->count;
   for (int32_t d = 0; d < out->rank; ++d) {
-    out->dims[d] = constGetInt(shape, d);
+    out->dims[d] = gcimOnnxConstGetInt(shape, d);
     if (out->dims[d] < 0) {
-      importError(im, "shape has negative dimension %lld", (long long)out->dims[d]);
+      gcimOnnxImportError(im, "shape has negative dimension %lld", (long long)out->dims[d]);
       return false;
     }
   }
-  if (typeNumElements(out) < 0) {
-    importError(im, "shape overflows");
+  if (gcimOnnxTypeNumElements(out) < 0) {
+    gcimOnnxImportError(im, "shape overflows");
     return false;
   }
   return true;
 }
 
-bool inferExpand(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferExpand(Importer *im, NodeInfo *node) {
   TypeInfo shape = *in(node, 0);
   if (!shapeFromConst(im, node, 1, &shape))
     return false;
-  return broadcastShapes(im, in(node, 0), &shape, &node->outputTypes[0]);
+  return gcimOnnxBroadcastShapes(im, in(node, 0), &shape, &node->outputTypes[0]);
 }
 
 /* Tile: every extent multiplied by its (known) repeat count. */
-bool inferTile(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferTile(Importer *im, NodeInfo *node) {
   TypeInfo repeats = *in(node, 0), y = *in(node, 0);
   if (!shapeFromConst(im, node, 1, &repeats))
     return false;
   if (repeats.rank != y.rank) {
-    importError(im, "repeats has %d values for a rank-%d input", (int)repeats.rank,
+    gcimOnnxImportError(im, "repeats has %d values for a rank-%d input", (int)repeats.rank,
                 (int)y.rank);
     return false;
   }
   for (int32_t d = 0; d < y.rank; ++d) {
     if (repeats.dims[d] && y.dims[d] > INT64_MAX / repeats.dims[d]) {
-      importError(im, "the tiled shape overflows");
+      gcimOnnxImportError(im, "the tiled shape overflows");
       return false;
     }
     y.dims[d] *= repeats.dims[d];
@@ -380,15 +380,15 @@ bool inferTile(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool inferConstantOfShape(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferConstantOfShape(Importer *im, NodeInfo *node) {
   TypeInfo y = {DT_FLOAT, 0, {0}};
-  const Onnx__AttributeProto *value = findAttr(node->proto, "value");
+  const Onnx__AttributeProto *value = gcimOnnxFindAttr(node->proto, "value");
   if (value && value->t) {
     TypeInfo v;
-    if (!tensorType(im, value->t, "attribute 'value'", &v))
+    if (!gcimOnnxTensorType(im, value->t, "attribute 'value'", &v))
       return false;
-    if (typeNumElements(&v) != 1) {
-      importError(im, "attribute 'value' must have one element");
+    if (gcimOnnxTypeNumElements(&v) != 1) {
+      gcimOnnxImportError(im, "attribute 'value' must have one element");
       return false;
     }
     y.elemType = v.elemType;
@@ -400,11 +400,11 @@ bool inferConstantOfShape(Importer *im, NodeInfo *node) {
 }
 
 /* Shape-15 `start`/`end` clamp into [0, rank]. */
-void shapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end);
-void shapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end) {
+void gcimOnnxShapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end);
+void gcimOnnxShapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end) {
   int64_t rank = in(node, 0)->rank;
-  attrInt(im, node, "start", 0, start);
-  attrInt(im, node, "end", rank, end);
+  gcimOnnxAttrInt(im, node, "start", 0, start);
+  gcimOnnxAttrInt(im, node, "end", rank, end);
   if (*start < 0)
     *start += rank;
   if (*end < 0)
@@ -415,57 +415,57 @@ void shapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end) {
     *end = *start;
 }
 
-bool inferShape(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferShape(Importer *im, NodeInfo *node) {
   int64_t start, end;
-  shapeRange(im, node, &start, &end);
+  gcimOnnxShapeRange(im, node, &start, &end);
   node->outputTypes[0] = (TypeInfo){DT_INT64, 1, {end - start}};
   return !im->failed;
 }
 
-bool inferSize(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferSize(Importer *im, NodeInfo *node) {
   (void)im;
   node->outputTypes[0] = (TypeInfo){DT_INT64, 0, {0}};
   return true;
 }
 
-bool inferRange(Importer *im, NodeInfo *node) {
-  const ConstData *start = requireConst(im, node, 0, "start");
-  const ConstData *limit = requireConst(im, node, 1, "limit");
-  const ConstData *delta = requireConst(im, node, 2, "delta");
+bool gcimOnnxInferRange(Importer *im, NodeInfo *node) {
+  const ConstData *start = gcimOnnxRequireConst(im, node, 0, "start");
+  const ConstData *limit = gcimOnnxRequireConst(im, node, 1, "limit");
+  const ConstData *delta = gcimOnnxRequireConst(im, node, 2, "delta");
   if (!start || !limit || !delta)
     return false;
   if (start->count != 1 || limit->count != 1 || delta->count != 1) {
-    importError(im, "start, limit and delta must be scalars");
+    gcimOnnxImportError(im, "start, limit and delta must be scalars");
     return false;
   }
-  double s = constGetFloat(start, 0), l = constGetFloat(limit, 0), d = constGetFloat(delta, 0);
+  double s = gcimOnnxConstGetFloat(start, 0), l = gcimOnnxConstGetFloat(limit, 0), d = gcimOnnxConstGetFloat(delta, 0);
   if (d == 0) {
-    importError(im, "delta must not be 0");
+    gcimOnnxImportError(im, "delta must not be 0");
     return false;
   }
   double n = ceil((l - s) / d);
-  if (!isFloatType(in(node, 0)->elemType)) {
-    int64_t si = constGetInt(start, 0), li = constGetInt(limit, 0), di = constGetInt(delta, 0);
+  if (!gcimOnnxIsFloatType(in(node, 0)->elemType)) {
+    int64_t si = gcimOnnxConstGetInt(start, 0), li = gcimOnnxConstGetInt(limit, 0), di = gcimOnnxConstGetInt(delta, 0);
     int64_t span = li - si;
     n = (double)(span / di + ((span % di) != 0 && ((span < 0) == (di < 0))));
   }
   int64_t count = n <= 0 ? 0 : (int64_t)n;
   if (n > 1e12) {
-    importError(im, "range of %g elements is too large", n);
+    gcimOnnxImportError(im, "range of %g elements is too large", n);
     return false;
   }
   node->outputTypes[0] = (TypeInfo){in(node, 0)->elemType, 1, {count}};
   return true;
 }
 
-bool inferReduce(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferReduce(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0);
   int64_t keepDims, noop;
-  if (!attrInt(im, node, "keepdims", 1, &keepDims) ||
-      !attrInt(im, node, "noop_with_empty_axes", 0, &noop))
+  if (!gcimOnnxAttrInt(im, node, "keepdims", 1, &keepDims) ||
+      !gcimOnnxAttrInt(im, node, "noop_with_empty_axes", 0, &noop))
     return false;
   bool reduce[GCIM_MAX_RANK] = {0};
-  const ConstData *axes = in(node, 1) ? requireConst(im, node, 1, "axes") : NULL;
+  const ConstData *axes = in(node, 1) ? gcimOnnxRequireConst(im, node, 1, "axes") : NULL;
   if (in(node, 1) && !axes)
     return false;
   if (!axes || axes->count == 0) {
@@ -474,7 +474,7 @@ bool inferReduce(Importer *im, NodeInfo *node) {
   } else {
     for (int64_t i = 0; i < axes->count; ++i) {
       int64_t axis;
-      if (!normalizeAxis(im, constGetInt(axes, i), x->rank, &axis))
+      if (!gcimOnnxNormalizeAxis(im, gcimOnnxConstGetInt(axes, i), x->rank, &axis))
         return false;
       reduce[axis] = true;
     }
@@ -490,10 +490,10 @@ bool inferReduce(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool inferSoftmax(Importer *im, NodeInfo *node) {
+bool gcimOnnxInferSoftmax(Importer *im, NodeInfo *node) {
   int64_t axis;
   const TypeInfo *x = in(node, 0);
-  if (!attrInt(im, node, "axis", -1, &axis) || !normalizeAxis(im, axis, x->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", -1, &axis) || !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
     return false;
   node->outputTypes[0] = *x;
   return true;

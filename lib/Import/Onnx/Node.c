@@ -29,17 +29,17 @@ static bool rewriteOlderForm(Importer *im, NodeInfo *node) {
   for (size_t i = 0; i < sizeof attrToOperand / sizeof attrToOperand[0]; ++i) {
     if (strcmp(node->schema->opName, attrToOperand[i].opName) != 0)
       continue;
-    const Onnx__AttributeProto *a = findAttr(node->proto, attrToOperand[i].attribute);
+    const Onnx__AttributeProto *a = gcimOnnxFindAttr(node->proto, attrToOperand[i].attribute);
     if (!a)
       return true;
     if (node->inputCount > 1 && node->inputs[1]) {
-      importError(im, "'%s' is given both as attribute and as input", a->name);
+      gcimOnnxImportError(im, "'%s' is given both as attribute and as input", a->name);
       return false;
     }
     Value *v = calloc(1, sizeof *v);
-    if (!v || !(v->constant = constCreate(DT_INT64, (int64_t)a->n_ints))) {
+    if (!v || !(v->constant = gcimOnnxConstCreate(DT_INT64, (int64_t)a->n_ints))) {
       free(v);
-      importError(im, "out of memory");
+      gcimOnnxImportError(im, "out of memory");
       return false;
     }
     v->name = a->name; /* borrowed; marks the attribute as rewritten */
@@ -70,7 +70,7 @@ static bool matchOperands(Importer *im, NodeInfo *node, int32_t *segments,
     for (size_t i = 0; i < node->inputCount; ++i)
       holes |= node->inputs[i] == NULL;
     if (holes) {
-      importError(im, "needs one or more inputs, none of them empty");
+      gcimOnnxImportError(im, "needs one or more inputs, none of them empty");
       return false;
     }
   }
@@ -79,13 +79,13 @@ static bool matchOperands(Importer *im, NodeInfo *node, int32_t *segments,
       segments[g] = (int32_t)(node->inputCount - next);
       for (; next < node->inputCount; ++next)
         if (!node->inputs[next]) {
-          importError(im, "variadic input %zu is empty", next);
+          gcimOnnxImportError(im, "variadic input %zu is empty", next);
           return false;
         }
     } else {
       bool present = next < node->inputCount && node->inputs[next];
       if (kinds[g] == 's' && !present) {
-        importError(im, "missing required input %zu", g);
+        gcimOnnxImportError(im, "missing required input %zu", g);
         return false;
       }
       segments[g] = present ? 1 : 0;
@@ -94,7 +94,7 @@ static bool matchOperands(Importer *im, NodeInfo *node, int32_t *segments,
     nonSingle += kinds[g] != 's';
   }
   if (next < node->inputCount) {
-    importError(im, "has %zu inputs, at most %zu are allowed", node->inputCount, groups);
+    gcimOnnxImportError(im, "has %zu inputs, at most %zu are allowed", node->inputCount, groups);
     return false;
   }
   *segmentCount = groups;
@@ -114,13 +114,13 @@ static bool matchResults(Importer *im, NodeInfo *node, int32_t *segments,
     return true;
   }
   if (n > groups || n == 0) {
-    importError(im, "has %zu outputs, expected 1 to %zu", n, groups);
+    gcimOnnxImportError(im, "has %zu outputs, expected 1 to %zu", n, groups);
     return false;
   }
   for (size_t g = 0; g < groups; ++g) {
     bool present = g < n && node->proto->output[g][0];
     if (kinds[g] == 's' && !present) {
-      importError(im, "missing required output %zu", g);
+      gcimOnnxImportError(im, "missing required output %zu", g);
       return false;
     }
     segments[g] = present ? 1 : 0;
@@ -140,7 +140,7 @@ static bool buildOp(Importer *im, NodeInfo *node) {
     return false;
   MlirNamedAttribute *attrs = NULL;
   size_t attrCount = 0;
-  if (!convertAttributes(im, node, &attrs, &attrCount)) {
+  if (!gcimOnnxConvertAttributes(im, node, &attrs, &attrCount)) {
     free(attrs);
     return false;
   }
@@ -152,7 +152,7 @@ static bool buildOp(Importer *im, NodeInfo *node) {
   for (size_t i = 0; i < node->inputCount; ++i) {
     if (!node->inputs[i])
       continue;
-    MlirValue operand = materialize(im, node->inputs[i]);
+    MlirValue operand = gcimOnnxMaterialize(im, node->inputs[i]);
     if (mlirValueIsNull(operand)) {
       free(attrs);
       return false;
@@ -162,7 +162,7 @@ static bool buildOp(Importer *im, NodeInfo *node) {
   for (size_t i = 0; i < node->outputCount; ++i) {
     if (!node->proto->output[i][0])
       continue;
-    MlirType type = typeToMlir(im->ctx, &node->outputTypes[i]);
+    MlirType type = gcimOnnxTypeToMlir(im->ctx, &node->outputTypes[i]);
     mlirOperationStateAddResults(&state, 1, &type);
   }
   if (outNeed) {
@@ -174,7 +174,7 @@ static bool buildOp(Importer *im, NodeInfo *node) {
   free(attrs);
   MlirOperation op = mlirOperationCreate(&state);
   if (mlirOperationIsNull(op)) {
-    importError(im, "cannot build '%s'", node->schema->opName);
+    gcimOnnxImportError(im, "cannot build '%s'", node->schema->opName);
     return false;
   }
   mlirBlockAppendOwnedOperation(im->block, op);
@@ -182,7 +182,7 @@ static bool buildOp(Importer *im, NodeInfo *node) {
   for (size_t i = 0; i < node->outputCount; ++i) {
     if (!node->proto->output[i][0])
       continue;
-    Value *v = lookupValue(im, node->proto->output[i]);
+    Value *v = gcimOnnxLookupValue(im, node->proto->output[i]);
     v->value = mlirOperationGetResult(op, result++);
   }
   return true;
@@ -191,16 +191,16 @@ static bool buildOp(Importer *im, NodeInfo *node) {
 /* Checks an inferred type against the one the model declares, and fills in what the
  * inference left unknown. */
 static bool reconcile(Importer *im, const char *name, TypeInfo *type, bool inferred) {
-  const Onnx__ValueInfoProto *info = strMapGet(&im->valueInfos, name);
+  const Onnx__ValueInfoProto *info = gcimOnnxStrMapGet(&im->valueInfos, name);
   TypeInfo declared;
   bool hasDeclared = info && info->type &&
                      info->type->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE &&
-                     valueInfoType(im, info->type, name, &declared);
+                     gcimOnnxValueInfoType(im, info->type, name, &declared);
   if (im->failed)
     return false;
   if (!inferred) {
     if (!hasDeclared || declared.rank < 0) {
-      importError(im, "cannot infer the shape of output '%s'", name);
+      gcimOnnxImportError(im, "cannot infer the shape of output '%s'", name);
       return false;
     }
     *type = declared;
@@ -210,9 +210,9 @@ static bool reconcile(Importer *im, const char *name, TypeInfo *type, bool infer
       agree = declared.dims[d] < 0 || type->dims[d] < 0 || declared.dims[d] == type->dims[d];
     if (!agree) {
       char a[256], b[256];
-      formatShape(&declared, a, sizeof a);
-      formatShape(type, b, sizeof b);
-      importError(im, "output '%s' is declared %s but inferred %s", name, a, b);
+      gcimOnnxFormatShape(&declared, a, sizeof a);
+      gcimOnnxFormatShape(type, b, sizeof b);
+      gcimOnnxImportError(im, "output '%s' is declared %s but inferred %s", name, a, b);
       return false;
     }
     for (int32_t d = 0; d < type->rank; ++d)
@@ -221,7 +221,7 @@ static bool reconcile(Importer *im, const char *name, TypeInfo *type, bool infer
   }
   for (int32_t d = 0; d < type->rank; ++d)
     if (type->dims[d] < 0) {
-      importError(im, "cannot infer a static shape for output '%s'", name);
+      gcimOnnxImportError(im, "cannot infer a static shape for output '%s'", name);
       return false;
     }
   return true;
@@ -232,7 +232,7 @@ static bool defineOutputs(Importer *im, NodeInfo *node) {
     const char *name = node->proto->output[i];
     if (!name[0])
       continue;
-    Value *v = defineValue(im, name);
+    Value *v = gcimOnnxDefineValue(im, name);
     if (!v)
       return false;
     v->type = node->outputTypes[i];
@@ -251,7 +251,7 @@ static bool importPrepared(Importer *im, NodeInfo *node) {
     return false;
   for (size_t i = 0; i < node->inputCount; ++i)
     if (node->inputs[i] && !node->inputs[i]->hasType) {
-      importError(im, "input '%s' has no known type", node->inputs[i]->name);
+      gcimOnnxImportError(im, "input '%s' has no known type", node->inputs[i]->name);
       return false;
     }
   if (strcmp(node->schema->opName, "onnx.constant") == 0)
@@ -265,11 +265,11 @@ static bool importPrepared(Importer *im, NodeInfo *node) {
     return false;
   for (size_t i = 0; i < node->schema->attributeCount; ++i)
     if (!node->schema->attributes[i].defaultValue &&
-        !findAttr(node->proto, node->schema->attributes[i].name)) {
-      importError(im, "missing required attribute '%s'", node->schema->attributes[i].name);
+        !gcimOnnxFindAttr(node->proto, node->schema->attributes[i].name)) {
+      gcimOnnxImportError(im, "missing required attribute '%s'", node->schema->attributes[i].name);
       return false;
     }
-  const OpHooks *hooks = lookupOpHooks(node->schema->opName);
+  const OpHooks *hooks = gcimOnnxLookupOpHooks(node->schema->opName);
   bool inferred = hooks && hooks->infer && hooks->infer(im, node);
   if (im->failed)
     return false;
@@ -278,8 +278,8 @@ static bool importPrepared(Importer *im, NodeInfo *node) {
         !reconcile(im, node->proto->output[i], &node->outputTypes[i], inferred))
       return false;
   for (size_t i = 0; i < node->outputCount; ++i)
-    if (node->proto->output[i][0] && typeNumElements(&node->outputTypes[i]) < 0) {
-      importError(im, "output '%s' has too many elements", node->proto->output[i]);
+    if (node->proto->output[i][0] && gcimOnnxTypeNumElements(&node->outputTypes[i]) < 0) {
+      gcimOnnxImportError(im, "output '%s' has too many elements", node->proto->output[i]);
       return false;
     }
   bool folded = hooks && hooks->fold && hooks->fold(im, node);
@@ -295,7 +295,7 @@ static bool importPrepared(Importer *im, NodeInfo *node) {
 static bool importConstant(Importer *im, NodeInfo *node) {
   const Onnx__NodeProto *proto = node->proto;
   if (proto->n_attribute != 1 || proto->n_output != 1 || node->inputCount != 0) {
-    importError(im, "must have no inputs, one output and one attribute");
+    gcimOnnxImportError(im, "must have no inputs, one output and one attribute");
     return false;
   }
   const Onnx__AttributeProto *a = proto->attribute[0];
@@ -305,13 +305,13 @@ static bool importConstant(Importer *im, NodeInfo *node) {
   const char *name = a->name ? a->name : "";
   ByteView bytes = {0};
   if (strcmp(name, "value") == 0 && a->t) {
-    if (!tensorType(im, a->t, "attribute 'value'", type) ||
-        !tensorCheck(im, a->t, &bytes, type, "attribute 'value'"))
+    if (!gcimOnnxTensorType(im, a->t, "attribute 'value'", type) ||
+        !gcimOnnxTensorCheck(im, a->t, &bytes, type, "attribute 'value'"))
       return false;
   } else if (strcmp(name, "value_float") == 0 || strcmp(name, "value_int") == 0) {
     bool isFloat = name[6] == 'f';
     type->elemType = isFloat ? DT_FLOAT : DT_INT64;
-    data = constCreate(type->elemType, 1);
+    data = gcimOnnxConstCreate(type->elemType, 1);
     if (data && isFloat)
       data->floats[0] = a->f;
     else if (data)
@@ -322,7 +322,7 @@ static bool importConstant(Importer *im, NodeInfo *node) {
     type->elemType = isFloat ? DT_FLOAT : DT_INT64;
     type->rank = 1;
     type->dims[0] = (int64_t)n;
-    data = constCreate(type->elemType, (int64_t)n);
+    data = gcimOnnxConstCreate(type->elemType, (int64_t)n);
     for (size_t i = 0; data && i < n; ++i) {
       if (isFloat)
         data->floats[i] = a->floats[i];
@@ -330,21 +330,21 @@ static bool importConstant(Importer *im, NodeInfo *node) {
         data->ints[i] = a->ints[i];
     }
   } else {
-    importError(im, "attribute '%s' is not supported", name);
+    gcimOnnxImportError(im, "attribute '%s' is not supported", name);
     return false;
   }
   if (!a->t && !data) {
-    importError(im, "out of memory");
+    gcimOnnxImportError(im, "out of memory");
     return false;
   }
   if (!reconcile(im, proto->output[0], type, true)) {
-    constDestroy(data);
+    gcimOnnxConstDestroy(data);
     return false;
   }
   node->outputConsts[0] = data;
   if (!defineOutputs(im, node))
     return false;
-  Value *v = lookupValue(im, proto->output[0]);
+  Value *v = gcimOnnxLookupValue(im, proto->output[0]);
   if (!data) {
     v->initializer = a->t;
     v->initializerBytes = bytes;
@@ -352,7 +352,7 @@ static bool importConstant(Importer *im, NodeInfo *node) {
   return true;
 }
 
-bool importNode(Importer *im, const Onnx__NodeProto *proto, size_t index) {
+bool gcimOnnxImportNode(Importer *im, const Onnx__NodeProto *proto, size_t index) {
   char generated[128];
   const char *domain = proto->domain ? proto->domain : "";
   const char *opType = proto->op_type ? proto->op_type : "";
@@ -363,25 +363,25 @@ bool importNode(Importer *im, const Onnx__NodeProto *proto, size_t index) {
     im->nodeName = proto->name;
   }
   im->opType = opType;
-  im->loc = nameLoc(im, im->nodeName);
-  NodeInfo node = {.proto = proto, .schema = lookupOpSchema(domain, opType)};
+  im->loc = gcimOnnxNameLoc(im, im->nodeName);
+  NodeInfo node = {.proto = proto, .schema = gcimOnnxLookupOpSchema(domain, opType)};
   size_t inputs = proto->n_input + 2, outputs = proto->n_output + 1;
   node.inputs = calloc(inputs, sizeof *node.inputs);
   node.outputTypes = calloc(outputs, sizeof *node.outputTypes);
   node.outputConsts = calloc(outputs, sizeof *node.outputConsts);
   bool ok = node.inputs && node.outputTypes && node.outputConsts;
   if (!ok)
-    importError(im, "out of memory");
+    gcimOnnxImportError(im, "out of memory");
   node.inputCount = proto->n_input;
   node.outputCount = proto->n_output;
   for (size_t i = 0; ok && i < proto->n_input; ++i)
-    node.inputs[i] = proto->input[i][0] ? lookupValue(im, proto->input[i]) : NULL;
+    node.inputs[i] = proto->input[i][0] ? gcimOnnxLookupValue(im, proto->input[i]) : NULL;
   ok = ok && importPrepared(im, &node);
   for (size_t i = 0; node.outputConsts && i < node.outputCount; ++i)
-    constDestroy(node.outputConsts[i]);
+    gcimOnnxConstDestroy(node.outputConsts[i]);
   for (size_t i = 0; i < 4; ++i)
     if (node.extraInputs[i]) {
-      constDestroy(node.extraInputs[i]->constant);
+      gcimOnnxConstDestroy(node.extraInputs[i]->constant);
       free(node.extraInputs[i]);
     }
   free(node.inputs);

@@ -14,14 +14,14 @@ static bool sameDomain(const char *a, const char *b) {
   return strcmp(a, b) == 0;
 }
 
-const GcimOnnxOpSchema *lookupOpSchema(const char *domain, const char *opType) {
+const GcimOnnxOpSchema *gcimOnnxLookupOpSchema(const char *domain, const char *opType) {
   for (size_t i = 0; i < sizeof opSchemas / sizeof opSchemas[0]; ++i)
     if (strcmp(opSchemas[i].opType, opType) == 0 && sameDomain(opSchemas[i].domain, domain))
       return &opSchemas[i];
   return NULL;
 }
 
-const OpHooks *lookupOpHooks(const char *opName) {
+const OpHooks *gcimOnnxLookupOpHooks(const char *opName) {
   for (size_t i = 0; i < gcimOpHookCount; ++i)
     if (strcmp(gcimOpHooks[i].opName, opName) == 0)
       return &gcimOpHooks[i];

@@ -22,7 +22,7 @@
 enum { MODEL_GRAPH = 7, GRAPH_INITIALIZER = 5, TENSOR_RAW_DATA = 9 };
 enum { STRIP_THRESHOLD = 256 }; /* smaller raw_data is left to protobuf-c */
 
-bool mapFile(const char *path, Mapping *mapping, char **errMsg) {
+bool gcimOnnxMapFile(const char *path, Mapping *mapping, char **errMsg) {
   memset(mapping, 0, sizeof *mapping);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -50,7 +50,7 @@ bool mapFile(const char *path, Mapping *mapping, char **errMsg) {
   return true;
 }
 
-void unmapFile(Mapping *mapping) {
+void gcimOnnxUnmapFile(Mapping *mapping) {
   if (mapping->owned && mapping->data)
     munmap((void *)mapping->data, mapping->size);
   free(mapping->path);
@@ -256,7 +256,7 @@ static bool stripModel(Stripper *s, const uint8_t *data, size_t size) {
   return true;
 }
 
-bool readModel(const Mapping *mapping, Model *model, char **errMsg) {
+bool gcimOnnxReadModel(const Mapping *mapping, Model *model, char **errMsg) {
   memset(model, 0, sizeof *model);
   if (mapping->size == 0) {
     gcimFail(errMsg, GCIM_ERROR_FORMAT, "not an ONNX model (empty file)");
@@ -283,7 +283,7 @@ bool readModel(const Mapping *mapping, Model *model, char **errMsg) {
     else
       free(s.error);
     free(s.views);
-    freeModel(model);
+    gcimOnnxFreeModel(model);
     return false;
   }
   model->initializerBytes = s.views;
@@ -291,7 +291,7 @@ bool readModel(const Mapping *mapping, Model *model, char **errMsg) {
   return true;
 }
 
-void freeModel(Model *model) {
+void gcimOnnxFreeModel(Model *model) {
   if (model->proto)
     onnx__model_proto__free_unpacked(model->proto, NULL);
   free(model->initializerBytes);

@@ -25,22 +25,22 @@ static bool elemTypeFromOnnx(int32_t t, GcimElemType *type) {
   }
 }
 
-bool isFloatType(int32_t t) {
+bool gcimOnnxIsFloatType(int32_t t) {
   GcimElemType type;
   return elemTypeFromOnnx(t, &type) && gcimElemTypeIsFloat(type);
 }
 
-size_t elemTypeSize(int32_t t) {
+size_t gcimOnnxElemTypeSize(int32_t t) {
   GcimElemType type;
   return elemTypeFromOnnx(t, &type) ? gcimElemTypeSize(type) : 0;
 }
 
-const char *elemTypeName(int32_t t) {
+const char *gcimOnnxElemTypeName(int32_t t) {
   GcimElemType type;
   return elemTypeFromOnnx(t, &type) ? gcimElemTypeInfo(type)->mlirName : "?";
 }
 
-MlirType elemTypeToMlir(MlirContext ctx, int32_t t) {
+MlirType gcimOnnxElemTypeToMlir(MlirContext ctx, int32_t t) {
   GcimElemType type;
   if (!elemTypeFromOnnx(t, &type))
     return (MlirType){NULL};
@@ -48,7 +48,7 @@ MlirType elemTypeToMlir(MlirContext ctx, int32_t t) {
   return mlirTypeParseGet(ctx, mlirStringRefCreateFromCString(spelling));
 }
 
-int64_t typeNumElements(const TypeInfo *type) {
+int64_t gcimOnnxTypeNumElements(const TypeInfo *type) {
   int64_t n = 1;
   for (int32_t i = 0; i < type->rank; ++i) {
     if (type->dims[i] < 0)
@@ -60,15 +60,15 @@ int64_t typeNumElements(const TypeInfo *type) {
   return n;
 }
 
-MlirType typeToMlir(MlirContext ctx, const TypeInfo *type) {
+MlirType gcimOnnxTypeToMlir(MlirContext ctx, const TypeInfo *type) {
   int64_t dims[GCIM_MAX_RANK];
   for (int32_t i = 0; i < type->rank; ++i)
     dims[i] = type->dims[i] < 0 ? mlirShapedTypeGetDynamicSize() : type->dims[i];
-  return mlirRankedTensorTypeGet(type->rank, dims, elemTypeToMlir(ctx, type->elemType),
+  return mlirRankedTensorTypeGet(type->rank, dims, gcimOnnxElemTypeToMlir(ctx, type->elemType),
                                  mlirAttributeGetNull());
 }
 
-void formatShape(const TypeInfo *type, char *buffer, size_t size) {
+void gcimOnnxFormatShape(const TypeInfo *type, char *buffer, size_t size) {
   size_t used = 0;
   buffer[0] = '\0';
   for (int32_t i = 0; i < type->rank && used < size; ++i) {
@@ -80,16 +80,16 @@ void formatShape(const TypeInfo *type, char *buffer, size_t size) {
     used += (size_t)n;
   }
   if (used < size)
-    snprintf(buffer + used, size - used, "%s", elemTypeName(type->elemType));
+    snprintf(buffer + used, size - used, "%s", gcimOnnxElemTypeName(type->elemType));
 }
 
-ConstData *constCreate(int32_t elemType, int64_t count) {
+ConstData *gcimOnnxConstCreate(int32_t elemType, int64_t count) {
   ConstData *data = calloc(1, sizeof *data);
   if (!data)
     return NULL;
   data->count = count;
   size_t n = count > 0 ? (size_t)count : 1;
-  if (isFloatType(elemType))
+  if (gcimOnnxIsFloatType(elemType))
     data->floats = calloc(n, sizeof(double));
   else
     data->ints = calloc(n, sizeof(int64_t));
@@ -100,7 +100,7 @@ ConstData *constCreate(int32_t elemType, int64_t count) {
   return data;
 }
 
-void constDestroy(ConstData *data) {
+void gcimOnnxConstDestroy(ConstData *data) {
   if (!data)
     return;
   free(data->ints);
@@ -108,26 +108,26 @@ void constDestroy(ConstData *data) {
   free(data);
 }
 
-double constGetFloat(const ConstData *d, int64_t i) {
+double gcimOnnxConstGetFloat(const ConstData *d, int64_t i) {
   return d->floats ? d->floats[i] : (double)d->ints[i];
 }
 
-int64_t constGetInt(const ConstData *d, int64_t i) {
+int64_t gcimOnnxConstGetInt(const ConstData *d, int64_t i) {
   if (d->ints)
     return d->ints[i];
   double f = d->floats[i];
   return isfinite(f) && fabs(f) < 9.2e18 ? (int64_t)f : 0;
 }
 
-bool tensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
+bool gcimOnnxTensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
                 TypeInfo *type) {
   memset(type, 0, sizeof *type);
-  if (!tensor->has_data_type || !elemTypeSize(tensor->data_type)) {
-    importError(im, "%s has unsupported data type %d", what, (int)tensor->data_type);
+  if (!tensor->has_data_type || !gcimOnnxElemTypeSize(tensor->data_type)) {
+    gcimOnnxImportError(im, "%s has unsupported data type %d", what, (int)tensor->data_type);
     return false;
   }
   if (tensor->n_dims > GCIM_MAX_RANK) {
-    importError(im, "%s has rank %zu, above the supported %d", what, tensor->n_dims,
+    gcimOnnxImportError(im, "%s has rank %zu, above the supported %d", what, tensor->n_dims,
                 GCIM_MAX_RANK);
     return false;
   }
@@ -135,14 +135,14 @@ bool tensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
   type->rank = (int32_t)tensor->n_dims;
   for (size_t i = 0; i < tensor->n_dims; ++i) {
     if (tensor->dims[i] < 0) {
-      importError(im, "%s has negative dimension %lld", what, (long long)tensor->dims[i]);
+      gcimOnnxImportError(im, "%s has negative dimension %lld", what, (long long)tensor->dims[i]);
       return false;
     }
     type->dims[i] = tensor->dims[i];
   }
-  int64_t n = typeNumElements(type);
+  int64_t n = gcimOnnxTypeNumElements(type);
   if (n < 0 || (uint64_t)n > SIZE_MAX / 8) {
-    importError(im, "%s has too many elements", what);
+    gcimOnnxImportError(im, "%s has too many elements", what);
     return false;
   }
   return true;
@@ -150,7 +150,7 @@ bool tensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
 
 /* Reads element i of little-endian `raw` of type t. */
 static void readRaw(const uint8_t *raw, int32_t t, int64_t i, int64_t *iv, double *fv) {
-  size_t size = elemTypeSize(t);
+  size_t size = gcimOnnxElemTypeSize(t);
   uint64_t bits = 0;
   memcpy(&bits, raw + (size_t)i * size, size);
   switch (t) {
@@ -196,8 +196,8 @@ static bool rawBytes(Importer *im, const Onnx__TensorProto *tensor, const ByteVi
   if (tensor->has_data_location &&
       tensor->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
     char *errMsg = NULL;
-    if (!resolveExternalData(im->mappings, tensor, expected, out, &errMsg)) {
-      importError(im, "%s: %s", what, errMsg ? errMsg : "out of memory");
+    if (!gcimOnnxResolveExternalData(im->mappings, tensor, expected, out, &errMsg)) {
+      gcimOnnxImportError(im, "%s: %s", what, errMsg ? errMsg : "out of memory");
       free(errMsg);
       return false;
     }
@@ -210,7 +210,7 @@ static bool rawBytes(Importer *im, const Onnx__TensorProto *tensor, const ByteVi
   else
     *out = (ByteView){0};
   if (out->present && out->size != expected) {
-    importError(im, "%s has %zu bytes of raw data, its type needs %llu", what, out->size,
+    gcimOnnxImportError(im, "%s has %zu bytes of raw data, its type needs %llu", what, out->size,
                 (unsigned long long)expected);
     return false;
   }
@@ -244,14 +244,14 @@ static void readTyped(const Onnx__TensorProto *t, int64_t i, int64_t *iv, double
   }
 }
 
-bool tensorCheck(Importer *im, const Onnx__TensorProto *tensor, ByteView *bytes,
+bool gcimOnnxTensorCheck(Importer *im, const Onnx__TensorProto *tensor, ByteView *bytes,
                  const TypeInfo *type, const char *what) {
-  int64_t n = typeNumElements(type);
+  int64_t n = gcimOnnxTypeNumElements(type);
   ByteView raw;
-  if (!rawBytes(im, tensor, bytes, (uint64_t)n * elemTypeSize(type->elemType), what, &raw))
+  if (!rawBytes(im, tensor, bytes, (uint64_t)n * gcimOnnxElemTypeSize(type->elemType), what, &raw))
     return false;
   if (!raw.present && typedCount(tensor) != (size_t)n) {
-    importError(im, "%s has %zu values, its shape needs %lld", what, typedCount(tensor),
+    gcimOnnxImportError(im, "%s has %zu values, its shape needs %lld", what, typedCount(tensor),
                 (long long)n);
     return false;
   }
@@ -259,20 +259,20 @@ bool tensorCheck(Importer *im, const Onnx__TensorProto *tensor, ByteView *bytes,
   return true;
 }
 
-ConstData *tensorLoad(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
+ConstData *gcimOnnxTensorLoad(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
                       const TypeInfo *type, const char *what) {
-  int64_t n = typeNumElements(type);
+  int64_t n = gcimOnnxTypeNumElements(type);
   ByteView raw;
-  if (!rawBytes(im, tensor, bytes, (uint64_t)n * elemTypeSize(type->elemType), what, &raw))
+  if (!rawBytes(im, tensor, bytes, (uint64_t)n * gcimOnnxElemTypeSize(type->elemType), what, &raw))
     return NULL;
   if (!raw.present && typedCount(tensor) != (size_t)n) {
-    importError(im, "%s has %zu values, its shape needs %lld", what, typedCount(tensor),
+    gcimOnnxImportError(im, "%s has %zu values, its shape needs %lld", what, typedCount(tensor),
                 (long long)n);
     return NULL;
   }
-  ConstData *data = constCreate(type->elemType, n);
+  ConstData *data = gcimOnnxConstCreate(type->elemType, n);
   if (!data) {
-    importError(im, "out of memory");
+    gcimOnnxImportError(im, "out of memory");
     return NULL;
   }
   for (int64_t i = 0; i < n; ++i) {
@@ -320,22 +320,22 @@ static void writeRaw(uint8_t *out, int32_t t, int64_t iv, double fv) {
   }
   default: {
     uint64_t bits = (uint64_t)iv;
-    memcpy(out, &bits, elemTypeSize(t));
+    memcpy(out, &bits, gcimOnnxElemTypeSize(t));
     return;
   }
   }
 }
 
-MlirAttribute constAttr(Importer *im, const ConstData *data, const TypeInfo *type) {
-  MlirType shaped = typeToMlir(im->ctx, type);
-  size_t size = elemTypeSize(type->elemType);
+MlirAttribute gcimOnnxConstAttr(Importer *im, const ConstData *data, const TypeInfo *type) {
+  MlirType shaped = gcimOnnxTypeToMlir(im->ctx, type);
+  size_t size = gcimOnnxElemTypeSize(type->elemType);
   size_t n = (size_t)data->count;
   if (type->elemType == DT_BOOL) {
     int *values = malloc((n ? n : 1) * sizeof(int));
     if (!values)
       return mlirAttributeGetNull();
     for (size_t i = 0; i < n; ++i)
-      values[i] = constGetInt(data, (int64_t)i) != 0;
+      values[i] = gcimOnnxConstGetInt(data, (int64_t)i) != 0;
     MlirAttribute attr = mlirDenseElementsAttrBoolGet(shaped, (intptr_t)n, values);
     free(values);
     return attr;
@@ -358,7 +358,7 @@ static bool recordResource(Importer *im, MlirAttribute attr, const void *data, s
     size_t capacity = list->resourceCapacity ? 2 * list->resourceCapacity : 64;
     ResourceEntry *grown = realloc(list->resources, capacity * sizeof *grown);
     if (!grown) {
-      importError(im, "out of memory");
+      gcimOnnxImportError(im, "out of memory");
       return false;
     }
     list->resources = grown;
@@ -389,10 +389,10 @@ static void keepMapping(void *userData, const void *data, size_t size, size_t al
   (void)align;
 }
 
-MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
+MlirAttribute gcimOnnxTensorAttr(Importer *im, const Onnx__TensorProto *tensor,
                          const ByteView *bytes, const TypeInfo *type, const char *what) {
-  int64_t n = typeNumElements(type);
-  size_t size = elemTypeSize(type->elemType);
+  int64_t n = gcimOnnxTypeNumElements(type);
+  size_t size = gcimOnnxElemTypeSize(type->elemType);
   ByteView raw;
   if (!rawBytes(im, tensor, bytes, (uint64_t)n * size, what, &raw))
     return mlirAttributeGetNull();
@@ -405,16 +405,16 @@ MlirAttribute tensorAttr(Importer *im, const Onnx__TensorProto *tensor,
     resourceName(tensor->name ? tensor->name : "", name, sizeof name);
     size_t align = ((uintptr_t)raw.data % size) == 0 ? size : 1;
     MlirAttribute attr = mlirUnmanagedDenseResourceElementsAttrGet(
-        typeToMlir(im->ctx, type), mlirStringRefCreateFromCString(name), (void *)raw.data,
+        gcimOnnxTypeToMlir(im->ctx, type), mlirStringRefCreateFromCString(name), (void *)raw.data,
         raw.size, align, false, keepMapping, NULL);
     return recordResource(im, attr, raw.data, raw.size) ? attr : mlirAttributeGetNull();
   }
   if (raw.present && type->elemType != DT_BOOL)
-    return mlirDenseElementsAttrRawBufferGet(typeToMlir(im->ctx, type), raw.size, raw.data);
-  ConstData *data = tensorLoad(im, tensor, bytes, type, what);
+    return mlirDenseElementsAttrRawBufferGet(gcimOnnxTypeToMlir(im->ctx, type), raw.size, raw.data);
+  ConstData *data = gcimOnnxTensorLoad(im, tensor, bytes, type, what);
   if (!data)
     return mlirAttributeGetNull();
-  MlirAttribute attr = constAttr(im, data, type);
-  constDestroy(data);
+  MlirAttribute attr = gcimOnnxConstAttr(im, data, type);
+  gcimOnnxConstDestroy(data);
   return attr;
 }

@@ -43,7 +43,7 @@ static bool strMapGrow(StrMap *map) {
   return true;
 }
 
-bool strMapPut(StrMap *map, const char *key, void *item) {
+bool gcimOnnxStrMapPut(StrMap *map, const char *key, void *item) {
   if (2 * (map->count + 1) > map->capacity && !strMapGrow(map))
     return false;
   size_t j = hashString(key) & (map->capacity - 1);
@@ -56,7 +56,7 @@ bool strMapPut(StrMap *map, const char *key, void *item) {
   return true;
 }
 
-void *strMapGet(const StrMap *map, const char *key) {
+void *gcimOnnxStrMapGet(const StrMap *map, const char *key) {
   if (!map->capacity)
     return NULL;
   size_t j = hashString(key) & (map->capacity - 1);
@@ -68,47 +68,47 @@ void *strMapGet(const StrMap *map, const char *key) {
   return NULL;
 }
 
-void strMapFree(StrMap *map) {
+void gcimOnnxStrMapFree(StrMap *map) {
   free(map->keys);
   free(map->items);
   memset(map, 0, sizeof *map);
 }
 
-Value *lookupValue(Importer *im, const char *name) {
-  return strMapGet(&im->values, name);
+Value *gcimOnnxLookupValue(Importer *im, const char *name) {
+  return gcimOnnxStrMapGet(&im->values, name);
 }
 
-Value *defineValue(Importer *im, const char *name) {
+Value *gcimOnnxDefineValue(Importer *im, const char *name) {
   Value *v = calloc(1, sizeof *v);
   char *copy = strdup(name);
-  if (!v || !copy || !strMapPut(&im->values, copy, v)) {
+  if (!v || !copy || !gcimOnnxStrMapPut(&im->values, copy, v)) {
     free(v);
     free(copy);
-    importError(im, "out of memory");
+    gcimOnnxImportError(im, "out of memory");
     return NULL;
   }
   v->name = copy;
   return v;
 }
 
-void freeValues(Importer *im) {
+void gcimOnnxFreeValues(Importer *im) {
   for (size_t i = 0; i < im->values.capacity; ++i) {
     Value *v = im->values.items[i];
     if (!im->values.keys[i] || !v)
       continue;
-    constDestroy(v->constant);
+    gcimOnnxConstDestroy(v->constant);
     free(v->name);
     free(v);
   }
-  strMapFree(&im->values);
-  strMapFree(&im->valueInfos);
+  gcimOnnxStrMapFree(&im->values);
+  gcimOnnxStrMapFree(&im->valueInfos);
 }
 
-MlirLocation nameLoc(Importer *im, const char *name) {
+MlirLocation gcimOnnxNameLoc(Importer *im, const char *name) {
   return mlirLocationNameGet(im->ctx, mlirStringRefCreateFromCString(name), im->fileLoc);
 }
 
-void importError(Importer *im, const char *format, ...) {
+void gcimOnnxImportError(Importer *im, const char *format, ...) {
   char message[1024];
   va_list args;
   va_start(args, format);
@@ -122,31 +122,31 @@ void importError(Importer *im, const char *format, ...) {
   }
 }
 
-const ConstData *knownConst(Importer *im, Value *v) {
+const ConstData *gcimOnnxKnownConst(Importer *im, Value *v) {
   if (!v)
     return NULL;
   if (v->constant || !v->initializer)
     return v->constant;
-  int64_t n = typeNumElements(&v->type);
+  int64_t n = gcimOnnxTypeNumElements(&v->type);
   // Integer tensors are shapes, axes and indices; large float tensors are weights, which
   // are never read at import time.
-  if (n < 0 || n > GCIM_FOLD_LIMIT || (isFloatType(v->type.elemType) && n > 16))
+  if (n < 0 || n > GCIM_FOLD_LIMIT || (gcimOnnxIsFloatType(v->type.elemType) && n > 16))
     return NULL;
-  v->constant = tensorLoad(im, v->initializer, &v->initializerBytes, &v->type, "tensor");
+  v->constant = gcimOnnxTensorLoad(im, v->initializer, &v->initializerBytes, &v->type, "tensor");
   return v->constant;
 }
 
-bool valueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
+bool gcimOnnxValueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
                    TypeInfo *type) {
   memset(type, 0, sizeof *type);
   if (!proto || proto->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
       !proto->tensor_type) {
-    importError(im, "%s is not a tensor", what);
+    gcimOnnxImportError(im, "%s is not a tensor", what);
     return false;
   }
   const Onnx__TypeProto__Tensor *tensor = proto->tensor_type;
-  if (!elemTypeSize(tensor->elem_type)) {
-    importError(im, "%s has unsupported data type %d", what, (int)tensor->elem_type);
+  if (!gcimOnnxElemTypeSize(tensor->elem_type)) {
+    gcimOnnxImportError(im, "%s has unsupported data type %d", what, (int)tensor->elem_type);
     return false;
   }
   type->elemType = tensor->elem_type;
@@ -155,7 +155,7 @@ bool valueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
     return true;
   }
   if (tensor->shape->n_dim > GCIM_MAX_RANK) {
-    importError(im, "%s has rank %zu, above the supported %d", what, tensor->shape->n_dim,
+    gcimOnnxImportError(im, "%s has rank %zu, above the supported %d", what, tensor->shape->n_dim,
                 GCIM_MAX_RANK);
     return false;
   }
@@ -164,7 +164,7 @@ bool valueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
     const Onnx__TensorShapeProto__Dimension *dim = tensor->shape->dim[i];
     if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
       if (dim->dim_value < 0) {
-        importError(im, "%s has negative dimension %lld", what, (long long)dim->dim_value);
+        gcimOnnxImportError(im, "%s has negative dimension %lld", what, (long long)dim->dim_value);
         return false;
       }
       type->dims[i] = dim->dim_value;
@@ -175,32 +175,32 @@ bool valueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
   TypeInfo known = *type;
   for (int32_t d = 0; d < known.rank; ++d)
     known.dims[d] = known.dims[d] < 0 ? 1 : known.dims[d];
-  if (typeNumElements(&known) < 0) {
-    importError(im, "%s has too many elements", what);
+  if (gcimOnnxTypeNumElements(&known) < 0) {
+    gcimOnnxImportError(im, "%s has too many elements", what);
     return false;
   }
   return true;
 }
 
-MlirValue materialize(Importer *im, Value *v) {
+MlirValue gcimOnnxMaterialize(Importer *im, Value *v) {
   if (!mlirValueIsNull(v->value))
     return v->value;
   MlirAttribute attr;
   if (v->initializer)
-    attr = tensorAttr(im, v->initializer, &v->initializerBytes, &v->type, "tensor");
+    attr = gcimOnnxTensorAttr(im, v->initializer, &v->initializerBytes, &v->type, "tensor");
   else if (v->constant)
-    attr = constAttr(im, v->constant, &v->type);
+    attr = gcimOnnxConstAttr(im, v->constant, &v->type);
   else
     return v->value; /* a bug: every value is defined before use */
   if (mlirAttributeIsNull(attr)) {
     if (!im->failed)
-      importError(im, "cannot build the constant '%s'", v->name);
+      gcimOnnxImportError(im, "cannot build the constant '%s'", v->name);
     return v->value;
   }
-  MlirLocation loc = mlirLocationIsNull(v->loc) ? nameLoc(im, v->name) : v->loc;
+  MlirLocation loc = mlirLocationIsNull(v->loc) ? gcimOnnxNameLoc(im, v->name) : v->loc;
   MlirOperationState state =
       mlirOperationStateGet(mlirStringRefCreateFromCString("onnx.constant"), loc);
-  MlirType type = typeToMlir(im->ctx, &v->type);
+  MlirType type = gcimOnnxTypeToMlir(im->ctx, &v->type);
   mlirOperationStateAddResults(&state, 1, &type);
   MlirNamedAttribute named = mlirNamedAttributeGet(
       mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("value")), attr);

@@ -112,16 +112,16 @@ static bool constantBytes(EmitState *state, MlirAttribute attr, ValueInfo *info,
          size == info->bytes;
 }
 
-bool emitConstant(EmitState *state, MlirOperation op) {
+bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
   MlirValue result = mlirOperationGetResult(op, 0);
-  ValueInfo *info = emitLookup(state, result);
+  ValueInfo *info = gcimCEmitLookup(state, result);
   if (info->stored) /* already stored, ahead of its place, by a statement that uses it */
     return true;
   MlirAttribute attr =
       mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
   /* gcim.linear's weight is stored packed, for the kernel that reads it (and only packed:
    * gcim-lower-runtime makes it only when no other op uses the weight). */
-  bool packed = info->rank == 2 && info->elem == GCIM_ELEM_F32 && emitIsLinearWeight(result);
+  bool packed = info->rank == 2 && info->elem == GCIM_ELEM_F32 && gcimCEmitIsLinearWeight(result);
   info->stored = true;
   info->packed = packed;
   for (size_t i = 0; i < state->storedCount; ++i) /* attributes are uniqued: same data */
@@ -138,7 +138,7 @@ bool emitConstant(EmitState *state, MlirOperation op) {
   const void *data = NULL;
   if (mlirAttributeIsNull(attr) || !constantBytes(state, attr, info, &owned, &data)) {
     free(owned);
-    return emitUnsupported(state, op, "its value cannot be read");
+    return gcimCEmitUnsupported(state, op, "its value cannot be read");
   }
   bool ok = packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1],
                                           &info->offset)
@@ -154,8 +154,8 @@ static bool isOp(MlirOperation op, const char *name) { return gcimOpIsA(op, name
 static bool collectValues(EmitState *state, MlirBlock body) {
   for (intptr_t i = 0; i < mlirBlockGetNumArguments(body); ++i) {
     MlirValue arg = mlirBlockGetArgument(body, i);
-    ValueInfo *info = emitAddValue(state, arg, STORAGE_INPUT);
-    if (!info || !emitDescribeType(state, mlirValueGetType(arg),
+    ValueInfo *info = gcimCEmitAddValue(state, arg, STORAGE_INPUT);
+    if (!info || !gcimCEmitDescribeType(state, mlirValueGetType(arg),
                                    mlirOperationGetLocation(state->func), info))
       return false;
     info->index = (int)i;
@@ -166,9 +166,9 @@ static bool collectValues(EmitState *state, MlirBlock body) {
     ValueStorage storage = isOp(op, "onnx.constant") ? STORAGE_WEIGHT : STORAGE_ARENA;
     for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
       MlirValue result = mlirOperationGetResult(op, i);
-      ValueInfo *info = emitAddValue(state, result, storage);
+      ValueInfo *info = gcimCEmitAddValue(state, result, storage);
       if (!info ||
-          !emitDescribeType(state, mlirValueGetType(result), mlirOperationGetLocation(op), info))
+          !gcimCEmitDescribeType(state, mlirValueGetType(result), mlirOperationGetLocation(op), info))
         return false;
     }
   }
@@ -194,9 +194,9 @@ static bool recordOutputs(EmitState *state, MlirOperation returnOp) {
   if (!state->outputs)
     return false;
   for (size_t i = 0; i < state->outputCount; ++i) {
-    ValueInfo *info = emitLookup(state, mlirOperationGetOperand(returnOp, (intptr_t)i));
+    ValueInfo *info = gcimCEmitLookup(state, mlirOperationGetOperand(returnOp, (intptr_t)i));
     state->outputs[i] = info;
-    fprintf(state->body, "  memcpy(o%zu, %s, %llu);\n", i, emitRef(state, info),
+    fprintf(state->body, "  memcpy(o%zu, %s, %llu);\n", i, gcimCEmitRef(state, info),
             (unsigned long long)info->bytes);
   }
   return true;
@@ -212,13 +212,13 @@ static bool placeResults(EmitState *state, MlirOperation op) {
     return true;
   if (mlirAttributeIsNull(offsets) || !mlirAttributeIsADenseI64Array(offsets) ||
       mlirDenseArrayGetNumElements(offsets) != results)
-    return emitUnsupported(state, op,
+    return gcimCEmitUnsupported(state, op,
                            "its results have no arena offsets (run gcim-lower-runtime first)");
   for (intptr_t i = 0; i < results; ++i) {
-    ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
+    ValueInfo *info = gcimCEmitLookup(state, mlirOperationGetResult(op, i));
     int64_t offset = mlirDenseI64ArrayGetElement(offsets, i);
     if (offset < 0 || (uint64_t)offset + info->bytes > state->arenaBytes)
-      return emitUnsupported(state, op, "its arena offsets lie outside gcim.arena_bytes");
+      return gcimCEmitUnsupported(state, op, "its arena offsets lie outside gcim.arena_bytes");
     info->offset = (uint64_t)offset;
   }
   return true;
@@ -234,17 +234,17 @@ static bool emitBody(EmitState *state, MlirBlock body) {
       continue;
     }
     if (isOp(op, "onnx.constant")) {
-      ok = emitConstant(state, op);
+      ok = gcimCEmitConstant(state, op);
       continue;
     }
-    EmitOpFn emitFn = emitLookupOp(op);
+    EmitOpFn emitFn = gcimCEmitLookupOp(op);
     if (!emitFn) {
-      ok = emitUnsupported(state, op, "it has no code generator");
+      ok = gcimCEmitUnsupported(state, op, "it has no code generator");
       break;
     }
     ok = placeResults(state, op);
     if (ok) {
-      emitComment(state, op);
+      gcimCEmitComment(state, op);
       ok = emitFn(state, op);
     }
   }
@@ -308,9 +308,9 @@ static bool emitFunction(EmitState *state, MlirOperation func, const char *value
   char dims[32];
   for (size_t i = 0; i < state->valueCount; ++i) /* the I/O tables name these shapes */
     if (state->values[i].storage == STORAGE_INPUT)
-      emitDims(state, &state->values[i], dims);
+      gcimCEmitDims(state, &state->values[i], dims);
   for (size_t i = 0; i < state->outputCount; ++i)
-    emitDims(state, state->outputs[i], dims);
+    gcimCEmitDims(state, state->outputs[i], dims);
   writeShapeTables(state);
   if (state->arenaBytes > state->arenaMax)
     state->arenaMax = state->arenaBytes;
@@ -347,14 +347,14 @@ MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) 
   }
   state.decls = tmpfile();
   state.weightsChecksum = GCIM_WEIGHTS_CHECKSUM_SEED;
-  bool ok = state.decls && emitOpenWeights(&state) && emitFunction(&state, main, "");
+  bool ok = state.decls && gcimCEmitOpenWeights(&state) && emitFunction(&state, main, "");
   MlirAttribute stepName = mlirOperationGetAttributeByName(
       main, mlirStringRefCreateFromCString("gcim.step_function"));
   if (ok && !mlirAttributeIsNull(stepName) && mlirAttributeIsAString(stepName)) {
     MlirOperation step = findFunction(module, mlirStringAttrGetValue(stepName));
     ok = !mlirOperationIsNull(step) && emitFunction(&state, step, "s");
   }
-  ok = emitWriteOutputs(&state, ok && !state.failed);
+  ok = gcimCEmitWriteOutputs(&state, ok && !state.failed);
   freeState(&state);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }

@@ -113,46 +113,46 @@ typedef struct EmitState {
 } EmitState;
 
 /* Values (Values.c). */
-ValueInfo *emitLookup(EmitState *state, MlirValue value);
-ValueInfo *emitAddValue(EmitState *state, MlirValue value, ValueStorage storage);
-bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueInfo *info);
-const char *emitElemCType(GcimElemType elem);
-const char *emitElemEnum(GcimElemType elem);
+ValueInfo *gcimCEmitLookup(EmitState *state, MlirValue value);
+ValueInfo *gcimCEmitAddValue(EmitState *state, MlirValue value, ValueStorage storage);
+bool gcimCEmitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueInfo *info);
+const char *gcimCEmitElemCType(GcimElemType elem);
+const char *gcimCEmitElemEnum(GcimElemType elem);
 /* The name of a value's shape table, or "NULL" for rank 0. */
-const char *emitDims(EmitState *state, ValueInfo *info, char buffer[32]);
+const char *gcimCEmitDims(EmitState *state, ValueInfo *info, char buffer[32]);
 
 /* Stores the value of an onnx.constant in the weights (once; a later call does nothing). */
-bool emitConstant(EmitState *state, MlirOperation op);
+bool gcimCEmitConstant(EmitState *state, MlirOperation op);
 
 /* True when every use of `value` is the weight of a gcim.linear (the emitter then stores
  * it packed for the matrix kernel). */
-bool emitIsLinearWeight(MlirValue value);
+bool gcimCEmitIsLinearWeight(MlirValue value);
 
 /* Operations (Ops*.c). Each returns false after a diagnostic when it cannot emit. */
 typedef bool (*EmitOpFn)(EmitState *state, MlirOperation op);
-EmitOpFn emitLookupOp(MlirOperation op);
-bool emitUnsupported(EmitState *state, MlirOperation op, const char *why);
-void emitComment(EmitState *state, MlirOperation op);
+EmitOpFn gcimCEmitLookupOp(MlirOperation op);
+bool gcimCEmitUnsupported(EmitState *state, MlirOperation op, const char *why);
+void gcimCEmitComment(EmitState *state, MlirOperation op);
 /* A value's C pointer, declared in PREFIX_run at its first reference. Call for every
  * value of a statement before printing the statement. */
-const char *emitRef(EmitState *state, ValueInfo *info);
-ValueInfo *emitOperand(EmitState *state, MlirOperation op, intptr_t i);
-ValueInfo *emitResult(EmitState *state, MlirOperation op, intptr_t i);
+const char *gcimCEmitRef(EmitState *state, ValueInfo *info);
+ValueInfo *gcimCEmitOperand(EmitState *state, MlirOperation op, intptr_t i);
+ValueInfo *gcimCEmitResult(EmitState *state, MlirOperation op, intptr_t i);
 /* Operand `index` of optional/variadic group `group` (operandSegmentSizes), or NULL;
- * emitGroupValue does not declare its C pointer (for compile-time constants). */
-ValueInfo *emitGroupValue(EmitState *state, MlirOperation op, int group, int index);
-ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int index);
+ * gcimCEmitGroupValue does not declare its C pointer (for compile-time constants). */
+ValueInfo *gcimCEmitGroupValue(EmitState *state, MlirOperation op, int group, int index);
+ValueInfo *gcimCEmitGroupOperand(EmitState *state, MlirOperation op, int group, int index);
 /* Writes `name, dims, rank` of one kernel operand to the body. */
-void emitTensorArgs(EmitState *state, ValueInfo *info);
+void gcimCEmitTensorArgs(EmitState *state, ValueInfo *info);
 /* Writes `KERNEL([LEADING, ]t0 args, t1 args, ...[, TRAILING]);` for `count` tensors. */
-void emitKernelCall(EmitState *state, const char *kernel, const char *leading,
+void gcimCEmitKernelCall(EmitState *state, const char *kernel, const char *leading,
                     ValueInfo *const *tensors, int count, const char *trailing);
 /* Writes a float literal that C99 reads back exactly (INFINITY, NAN included). */
-void emitFloatLiteral(FILE *out, double value);
+void gcimCEmitFloatLiteral(FILE *out, double value);
 /* Writes `static const int64_t NAME[] = {...};` to the declarations. */
-void emitIntTable(EmitState *state, const char *name, const int64_t *values, int64_t count);
-bool emitAttrInt(MlirOperation op, const char *name, int64_t fallback, int64_t *value);
-bool emitAttrFloat(MlirOperation op, const char *name, double fallback, double *value);
+void gcimCEmitIntTable(EmitState *state, const char *name, const int64_t *values, int64_t count);
+bool gcimCEmitAttrInt(MlirOperation op, const char *name, int64_t fallback, int64_t *value);
+bool gcimCEmitAttrFloat(MlirOperation op, const char *name, double fallback, double *value);
 
 /* The operands and result of gcim.attention or gcim.attention_step, their pointers
  * declared; `exact` when it is computed exactly rather than on the simulated gain cells
@@ -162,30 +162,30 @@ typedef struct AttentionValues {
   ValueInfo *q, *k, *v, *scalers, *y;
   bool exact, softmax, gaincell;
 } AttentionValues;
-bool emitReadAttention(EmitState *state, MlirOperation op, AttentionValues *values);
+bool gcimCEmitReadAttention(EmitState *state, MlirOperation op, AttentionValues *values);
 
 /* Writes the call of the exact hardsigmoid or gain-cell function (gcim/Runtime/SimExact.h)
  * for `a` with the descriptor `desc` (a C expression of a GcimAttentionDesc) and the K/V
  * pointers and head strides as C text, and reserves its scratch. */
-void emitExactAnalogCall(EmitState *state, const AttentionValues *a, const char *desc,
+void gcimCEmitExactAnalogCall(EmitState *state, const AttentionValues *a, const char *desc,
                          const char *keys, long long kStride, const char *values,
                          long long vStride);
 /* Makes the state's scratch hold what gcimParallelAttentionF32 needs for `pairs`
  * (batch, head) pairs of `queries` queries against `keys` keys (the kernel's own
  * gcimKernelAttentionScratchSize per pair). */
-void emitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t queries,
+void gcimCEmitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t queries,
                                  int64_t keys, int64_t headDim, int64_t valueDim);
 
 /* Adds `heads` simulated heads created in PREFIX_create; head i uses row i % scalerRows
  * of the constant `scalers` (heads, 8), or when it is NULL the default scalers with
  * a_q = queryScale (the attention's scale, as gcim-map-attention maps it). */
-bool emitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
+bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
                       int64_t window, ValueInfo *scalers, double queryScale);
 
-/* Files (Files.c). emitOpenWeights creates the output folder when missing and starts the
- * weights file; emitWriteOutputs writes every other file and, when `ok`, renames them all
+/* Files (Files.c). gcimCEmitOpenWeights creates the output folder when missing and starts the
+ * weights file; gcimCEmitWriteOutputs writes every other file and, when `ok`, renames them all
  * into place; otherwise it removes them (and the folder if it made it). */
-bool emitOpenWeights(EmitState *state);
-bool emitWriteOutputs(EmitState *state, bool ok);
+bool gcimCEmitOpenWeights(EmitState *state);
+bool gcimCEmitWriteOutputs(EmitState *state, bool ok);
 
 #endif /* GCIM_LIB_TARGET_C_EMITTER_H */

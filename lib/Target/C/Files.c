@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void emitGeneratedMain(EmitState *state, FILE *out);
-void emitIoTables(EmitState *state, FILE *out);
-void emitHardwareInitializer(EmitState *state, FILE *out);
+void gcimCEmitGeneratedMain(EmitState *state, FILE *out);
+void gcimCEmitIoTables(EmitState *state, FILE *out);
+void gcimCEmitHardwareInitializer(EmitState *state, FILE *out);
 
 enum { MAX_OUTPUT_FILES = 256 };
 
@@ -102,9 +102,9 @@ static void copyStream(FILE *from, FILE *to) {
 /* `, const T *i0, ..., T *o0, ...` of a function's inputs and outputs. */
 static void writeParameters(const EmittedFunction *fn, FILE *out) {
   for (size_t i = 0; i < fn->inputCount; ++i)
-    fprintf(out, ", const %s *%s", emitElemCType(fn->inputs[i].elem), fn->inputs[i].name);
+    fprintf(out, ", const %s *%s", gcimCEmitElemCType(fn->inputs[i].elem), fn->inputs[i].name);
   for (size_t o = 0; o < fn->outputCount; ++o)
-    fprintf(out, ", %s *o%zu", emitElemCType(fn->outputs[o].elem), o);
+    fprintf(out, ", %s *o%zu", gcimCEmitElemCType(fn->outputs[o].elem), o);
 }
 
 static void writeStepDeclarations(EmitState *state, FILE *out) {
@@ -274,7 +274,7 @@ static void writeCreate(EmitState *state, FILE *out) {
       fputs("      const float *scalers = NULL;\n", out);
     else { /* the defaults with a_q = the attention's scale */
       fputs("      const float scalers[8] = {", out);
-      emitFloatLiteral(out, group->queryScale);
+      gcimCEmitFloatLiteral(out, group->queryScale);
       fputs(", 0.0f, 1.0f, 0.45f, 1.0f, 0.45f, 1.0f, 0.0f};\n", out);
     }
     fprintf(out, "      if (gcimSimHeadCreate(&head_hw, %lld, scalers, (uint64_t)(%lld + h), "
@@ -305,9 +305,9 @@ static void writeFunction(EmitState *state, size_t index, FILE *out) {
                "{\n  (void)inputs;\n  (void)outputs;\n  return %s_%s(s",
           p, name, p, p, name);
   for (size_t i = 0; i < fn->inputCount; ++i)
-    fprintf(out, ", (const %s *)inputs[%zu]", emitElemCType(fn->inputs[i].elem), i);
+    fprintf(out, ", (const %s *)inputs[%zu]", gcimCEmitElemCType(fn->inputs[i].elem), i);
   for (size_t i = 0; i < fn->outputCount; ++i)
-    fprintf(out, ", (%s *)outputs[%zu]", emitElemCType(fn->outputs[i].elem), i);
+    fprintf(out, ", (%s *)outputs[%zu]", gcimCEmitElemCType(fn->outputs[i].elem), i);
   fputs(");\n}\n\n", out);
 }
 
@@ -329,7 +329,7 @@ static void writeSource(EmitState *state, FILE *out) {
           (long long)state->cacheFloats, (long long)programSubTiles(state));
   copyStream(state->decls, out);
   fputc('\n', out);
-  emitIoTables(state, out);
+  gcimCEmitIoTables(state, out);
   if (state->options->embedWeights)
     writeEmbeddedWeights(state, out);
   fprintf(out, "struct %s_state {\n  unsigned char *arena_block;\n  unsigned char *arena;\n"
@@ -355,7 +355,7 @@ static void writeSource(EmitState *state, FILE *out) {
     fprintf(out, "static int fail(%s_state *s, const char *message) {\n"
                  "  report(s->error, sizeof s->error, message);\n  return -1;\n}\n\n",
             p);
-  emitHardwareInitializer(state, out);
+  gcimCEmitHardwareInitializer(state, out);
   writeHeadLayers(state, out);
   writeCreate(state, out);
   for (size_t i = 0; i < state->functionCount; ++i)
@@ -417,7 +417,7 @@ static void writeMakefile(EmitState *state, FILE *out) {
           p, p, state->options->emitMain ? " " : "", state->options->emitMain ? p : "");
 }
 
-/* The real header, over the placeholder emitOpenWeights wrote. */
+/* The real header, over the placeholder gcimCEmitOpenWeights wrote. */
 static bool finishWeights(EmitState *state) {
   unsigned char header[GCIM_WEIGHTS_HEADER_BYTES];
   gcimWeightsFormatHeader(header, state->weightBytes, state->weightsChecksum);
@@ -425,7 +425,7 @@ static bool finishWeights(EmitState *state) {
          fwrite(header, 1, sizeof header, state->weightsStream) == sizeof header;
 }
 
-bool emitOpenWeights(EmitState *state) {
+bool gcimCEmitOpenWeights(EmitState *state) {
   const char *dir = state->options->outputDir;
   if (mkdir(dir, 0777) == 0) {
     state->madeOutputDir = true;
@@ -450,7 +450,7 @@ bool emitOpenWeights(EmitState *state) {
          sizeof placeholder;
 }
 
-bool emitWriteOutputs(EmitState *state, bool ok) {
+bool gcimCEmitWriteOutputs(EmitState *state, bool ok) {
   OutputSet set = {.dir = state->options->outputDir, .loc = state->moduleLoc};
   const char *p = state->options->prefix;
   char name[512];
@@ -470,7 +470,7 @@ bool emitWriteOutputs(EmitState *state, bool ok) {
     writeMakefile(state, out);
   snprintf(name, sizeof name, "%s_main.c", p);
   if (ok && state->options->emitMain && (ok = (out = openOutput(&set, name)) != NULL))
-    emitGeneratedMain(state, out);
+    gcimCEmitGeneratedMain(state, out);
   for (unsigned long i = 0; ok && i < gcimRuntimeBundleCount; ++i) {
     const GcimBundledFile *file = &gcimRuntimeBundle[i];
     if (!state->options->emitMain && strncmp(file->path, "runtime/main/", 13) == 0)

@@ -10,9 +10,9 @@
 #include <math.h>
 #include <string.h>
 
-void emitGeneratedMain(EmitState *state, FILE *out);
-void emitIoTables(EmitState *state, FILE *out);
-void emitHardwareInitializer(EmitState *state, FILE *out);
+void gcimCEmitGeneratedMain(EmitState *state, FILE *out);
+void gcimCEmitIoTables(EmitState *state, FILE *out);
+void gcimCEmitHardwareInitializer(EmitState *state, FILE *out);
 
 /* Writes the ONNX name of input or output `index` as an escaped C string literal. */
 static void writeIoName(const EmittedFunction *fn, FILE *out, bool isInput, size_t index) {
@@ -52,11 +52,11 @@ static void writeInfo(EmitState *state, FILE *out, const EmittedFunction *fn, bo
   fputs("  {", out);
   writeIoName(fn, out, isInput, index);
   fprintf(out, ", \"%s\", %d, %s, %lld, %zu},\n", gcimElemTypeInfo(info->elem)->numpyName, info->rank,
-          emitDims(state, info, dims), (long long)info->count, gcimElemTypeSize(info->elem));
+          gcimCEmitDims(state, info, dims), (long long)info->count, gcimElemTypeSize(info->elem));
 }
 
 /* The tables list the graph's inputs (outputs), then the step function's. */
-void emitIoTables(EmitState *state, FILE *out) {
+void gcimCEmitIoTables(EmitState *state, FILE *out) {
   const char *p = state->options->prefix;
   fprintf(out, "static const %s_tensor_info input_info[] = {\n", p);
   for (size_t f = 0; f < state->functionCount; ++f)
@@ -76,7 +76,7 @@ void emitIoTables(EmitState *state, FILE *out) {
 
 /* `static const GcimHardware compiled_hw = {...};`: the whole description the program
  * was compiled for, every field, so that it never depends on the runtime's defaults. */
-void emitHardwareInitializer(EmitState *state, FILE *out) {
+void gcimCEmitHardwareInitializer(EmitState *state, FILE *out) {
   const GcimHardware *hw = state->options->hw;
   fprintf(out, "/* The hardware description this program was compiled for (gcim-compile --hw). */\n"
                "static const GcimHardware compiled_hw = {\n"
@@ -105,7 +105,7 @@ void emitHardwareInitializer(EmitState *state, FILE *out) {
 extern const char gcimGeneratedMainTemplate[];
 
 /* The template with every @PREFIX@ replaced by the prefix. */
-void emitGeneratedMain(EmitState *state, FILE *out) {
+void gcimCEmitGeneratedMain(EmitState *state, FILE *out) {
   static const char marker[] = "@PREFIX@";
   const char *text = gcimGeneratedMainTemplate;
   for (const char *at; (at = strstr(text, marker)); text = at + sizeof marker - 1) {

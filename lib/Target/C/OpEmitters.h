@@ -5,41 +5,41 @@
 #include "Emitter.h"
 
 /* OpsElementwise.c, OpsData.c, OpsNn.c and OpsAttention.c. */
-bool emitBinary(EmitState *state, MlirOperation op);
-bool emitVariadic(EmitState *state, MlirOperation op);
-bool emitUnary(EmitState *state, MlirOperation op);
-bool emitCopy(EmitState *state, MlirOperation op);
-bool emitHardSigmoid(EmitState *state, MlirOperation op);
-bool emitClip(EmitState *state, MlirOperation op);
-bool emitCompare(EmitState *state, MlirOperation op);
-bool emitLogical(EmitState *state, MlirOperation op);
-bool emitNot(EmitState *state, MlirOperation op);
-bool emitCast(EmitState *state, MlirOperation op);
-bool emitTranspose(EmitState *state, MlirOperation op);
-bool emitConcat(EmitState *state, MlirOperation op);
-bool emitSplit(EmitState *state, MlirOperation op);
-bool emitSlice(EmitState *state, MlirOperation op);
-bool emitGather(EmitState *state, MlirOperation op);
-bool emitExpand(EmitState *state, MlirOperation op);
-bool emitWhere(EmitState *state, MlirOperation op);
-bool emitTrilu(EmitState *state, MlirOperation op);
-bool emitRange(EmitState *state, MlirOperation op);
-bool emitConstantOfShape(EmitState *state, MlirOperation op);
-bool emitShape(EmitState *state, MlirOperation op);
-bool emitMatMul(EmitState *state, MlirOperation op);
-bool emitGemm(EmitState *state, MlirOperation op);
-bool emitLinear(EmitState *state, MlirOperation op);
-bool emitSoftmax(EmitState *state, MlirOperation op);
-bool emitLayerNorm(EmitState *state, MlirOperation op);
-bool emitReduce(EmitState *state, MlirOperation op);
-bool emitAttention(EmitState *state, MlirOperation op);
-bool emitAttentionStep(EmitState *state, MlirOperation op);
-bool emitStepIndex(EmitState *state, MlirOperation op);
+bool gcimCEmitBinary(EmitState *state, MlirOperation op);
+bool gcimCEmitVariadic(EmitState *state, MlirOperation op);
+bool gcimCEmitUnary(EmitState *state, MlirOperation op);
+bool gcimCEmitCopy(EmitState *state, MlirOperation op);
+bool gcimCEmitHardSigmoid(EmitState *state, MlirOperation op);
+bool gcimCEmitClip(EmitState *state, MlirOperation op);
+bool gcimCEmitCompare(EmitState *state, MlirOperation op);
+bool gcimCEmitLogical(EmitState *state, MlirOperation op);
+bool gcimCEmitNot(EmitState *state, MlirOperation op);
+bool gcimCEmitCast(EmitState *state, MlirOperation op);
+bool gcimCEmitTranspose(EmitState *state, MlirOperation op);
+bool gcimCEmitConcat(EmitState *state, MlirOperation op);
+bool gcimCEmitSplit(EmitState *state, MlirOperation op);
+bool gcimCEmitSlice(EmitState *state, MlirOperation op);
+bool gcimCEmitGather(EmitState *state, MlirOperation op);
+bool gcimCEmitExpand(EmitState *state, MlirOperation op);
+bool gcimCEmitWhere(EmitState *state, MlirOperation op);
+bool gcimCEmitTrilu(EmitState *state, MlirOperation op);
+bool gcimCEmitRange(EmitState *state, MlirOperation op);
+bool gcimCEmitConstantOfShape(EmitState *state, MlirOperation op);
+bool gcimCEmitShape(EmitState *state, MlirOperation op);
+bool gcimCEmitMatMul(EmitState *state, MlirOperation op);
+bool gcimCEmitGemm(EmitState *state, MlirOperation op);
+bool gcimCEmitLinear(EmitState *state, MlirOperation op);
+bool gcimCEmitSoftmax(EmitState *state, MlirOperation op);
+bool gcimCEmitLayerNorm(EmitState *state, MlirOperation op);
+bool gcimCEmitReduce(EmitState *state, MlirOperation op);
+bool gcimCEmitAttention(EmitState *state, MlirOperation op);
+bool gcimCEmitAttentionStep(EmitState *state, MlirOperation op);
+bool gcimCEmitStepIndex(EmitState *state, MlirOperation op);
 /* OpsMath.c. */
-bool emitMod(EmitState *state, MlirOperation op);
-bool emitIsInfNaN(EmitState *state, MlirOperation op);
-bool emitTile(EmitState *state, MlirOperation op);
-bool emitCumSum(EmitState *state, MlirOperation op);
-bool emitGatherElements(EmitState *state, MlirOperation op);
+bool gcimCEmitMod(EmitState *state, MlirOperation op);
+bool gcimCEmitIsInfNaN(EmitState *state, MlirOperation op);
+bool gcimCEmitTile(EmitState *state, MlirOperation op);
+bool gcimCEmitCumSum(EmitState *state, MlirOperation op);
+bool gcimCEmitGatherElements(EmitState *state, MlirOperation op);
 
 #endif /* GCIM_LIB_TARGET_C_OPEMITTERS_H */

@@ -16,54 +16,54 @@ typedef struct OpEntry {
 } OpEntry;
 
 static const OpEntry opTable[] = {
-    {"onnx.add", emitBinary},          {"onnx.sub", emitBinary},
-    {"onnx.mul", emitBinary},          {"onnx.div", emitBinary},
-    {"onnx.pow", emitBinary},          {"onnx.min", emitVariadic},
-    {"onnx.max", emitVariadic},        {"onnx.sqrt", emitUnary},
-    {"onnx.reciprocal", emitUnary},    {"onnx.neg", emitUnary},
-    {"onnx.abs", emitUnary},           {"onnx.exp", emitUnary},
-    {"onnx.log", emitUnary},           {"onnx.tanh", emitUnary},
-    {"onnx.erf", emitUnary},           {"onnx.sigmoid", emitUnary},
-    {"onnx.relu", emitUnary},          {"onnx.gelu", emitUnary},
-    {"onnx.hard_sigmoid", emitHardSigmoid}, {"onnx.clip", emitClip},
-    {"onnx.identity", emitCopy},       {"onnx.dropout", emitCopy},
-    {"onnx.reshape", emitCopy},        {"onnx.flatten", emitCopy},
-    {"onnx.squeeze", emitCopy},        {"onnx.unsqueeze", emitCopy},
-    {"onnx.equal", emitCompare},       {"onnx.less", emitCompare},
-    {"onnx.greater", emitCompare},     {"onnx.and", emitLogical},
-    {"onnx.or", emitLogical},          {"onnx.not", emitNot},
-    {"onnx.cast", emitCast},           {"onnx.transpose", emitTranspose},
-    {"onnx.concat", emitConcat},       {"onnx.split", emitSplit},
-    {"onnx.slice", emitSlice},         {"onnx.gather", emitGather},
-    {"onnx.expand", emitExpand},       {"onnx.where", emitWhere},
-    {"onnx.trilu", emitTrilu},         {"onnx.range", emitRange},
-    {"onnx.constant_of_shape", emitConstantOfShape},
-    {"onnx.shape", emitShape},         {"onnx.size", emitShape},
-    {"onnx.mat_mul", emitMatMul},      {"onnx.gemm", emitGemm},
-    {"onnx.softmax", emitSoftmax},     {"onnx.log_softmax", emitSoftmax},
-    {"onnx.layer_normalization", emitLayerNorm},
-    {"onnx.reduce_mean", emitReduce},  {"onnx.reduce_sum", emitReduce},
-    {"onnx.reduce_max", emitReduce},   {"gcim.attention", emitAttention},
-    {"gcim.attention_step", emitAttentionStep}, {"gcim.step_index", emitStepIndex},
-    {"gcim.cache_append", emitConcat}, {"gcim.linear", emitLinear},
-    {"onnx.sin", emitUnary},           {"onnx.cos", emitUnary},
-    {"onnx.floor", emitUnary},         {"onnx.ceil", emitUnary},
-    {"onnx.sign", emitUnary},          {"onnx.softplus", emitUnary},
-    {"onnx.mish", emitUnary},          {"onnx.less_or_equal", emitCompare},
-    {"onnx.greater_or_equal", emitCompare}, {"onnx.xor", emitLogical},
-    {"onnx.mod", emitMod},             {"onnx.is_inf", emitIsInfNaN},
-    {"onnx.is_nan", emitIsInfNaN},     {"onnx.tile", emitTile},
-    {"onnx.cum_sum", emitCumSum},      {"onnx.gather_elements", emitGatherElements},
+    {"onnx.add", gcimCEmitBinary},          {"onnx.sub", gcimCEmitBinary},
+    {"onnx.mul", gcimCEmitBinary},          {"onnx.div", gcimCEmitBinary},
+    {"onnx.pow", gcimCEmitBinary},          {"onnx.min", gcimCEmitVariadic},
+    {"onnx.max", gcimCEmitVariadic},        {"onnx.sqrt", gcimCEmitUnary},
+    {"onnx.reciprocal", gcimCEmitUnary},    {"onnx.neg", gcimCEmitUnary},
+    {"onnx.abs", gcimCEmitUnary},           {"onnx.exp", gcimCEmitUnary},
+    {"onnx.log", gcimCEmitUnary},           {"onnx.tanh", gcimCEmitUnary},
+    {"onnx.erf", gcimCEmitUnary},           {"onnx.sigmoid", gcimCEmitUnary},
+    {"onnx.relu", gcimCEmitUnary},          {"onnx.gelu", gcimCEmitUnary},
+    {"onnx.hard_sigmoid", gcimCEmitHardSigmoid}, {"onnx.clip", gcimCEmitClip},
+    {"onnx.identity", gcimCEmitCopy},       {"onnx.dropout", gcimCEmitCopy},
+    {"onnx.reshape", gcimCEmitCopy},        {"onnx.flatten", gcimCEmitCopy},
+    {"onnx.squeeze", gcimCEmitCopy},        {"onnx.unsqueeze", gcimCEmitCopy},
+    {"onnx.equal", gcimCEmitCompare},       {"onnx.less", gcimCEmitCompare},
+    {"onnx.greater", gcimCEmitCompare},     {"onnx.and", gcimCEmitLogical},
+    {"onnx.or", gcimCEmitLogical},          {"onnx.not", gcimCEmitNot},
+    {"onnx.cast", gcimCEmitCast},           {"onnx.transpose", gcimCEmitTranspose},
+    {"onnx.concat", gcimCEmitConcat},       {"onnx.split", gcimCEmitSplit},
+    {"onnx.slice", gcimCEmitSlice},         {"onnx.gather", gcimCEmitGather},
+    {"onnx.expand", gcimCEmitExpand},       {"onnx.where", gcimCEmitWhere},
+    {"onnx.trilu", gcimCEmitTrilu},         {"onnx.range", gcimCEmitRange},
+    {"onnx.constant_of_shape", gcimCEmitConstantOfShape},
+    {"onnx.shape", gcimCEmitShape},         {"onnx.size", gcimCEmitShape},
+    {"onnx.mat_mul", gcimCEmitMatMul},      {"onnx.gemm", gcimCEmitGemm},
+    {"onnx.softmax", gcimCEmitSoftmax},     {"onnx.log_softmax", gcimCEmitSoftmax},
+    {"onnx.layer_normalization", gcimCEmitLayerNorm},
+    {"onnx.reduce_mean", gcimCEmitReduce},  {"onnx.reduce_sum", gcimCEmitReduce},
+    {"onnx.reduce_max", gcimCEmitReduce},   {"gcim.attention", gcimCEmitAttention},
+    {"gcim.attention_step", gcimCEmitAttentionStep}, {"gcim.step_index", gcimCEmitStepIndex},
+    {"gcim.cache_append", gcimCEmitConcat}, {"gcim.linear", gcimCEmitLinear},
+    {"onnx.sin", gcimCEmitUnary},           {"onnx.cos", gcimCEmitUnary},
+    {"onnx.floor", gcimCEmitUnary},         {"onnx.ceil", gcimCEmitUnary},
+    {"onnx.sign", gcimCEmitUnary},          {"onnx.softplus", gcimCEmitUnary},
+    {"onnx.mish", gcimCEmitUnary},          {"onnx.less_or_equal", gcimCEmitCompare},
+    {"onnx.greater_or_equal", gcimCEmitCompare}, {"onnx.xor", gcimCEmitLogical},
+    {"onnx.mod", gcimCEmitMod},             {"onnx.is_inf", gcimCEmitIsInfNaN},
+    {"onnx.is_nan", gcimCEmitIsInfNaN},     {"onnx.tile", gcimCEmitTile},
+    {"onnx.cum_sum", gcimCEmitCumSum},      {"onnx.gather_elements", gcimCEmitGatherElements},
 };
 
-EmitOpFn emitLookupOp(MlirOperation op) {
+EmitOpFn gcimCEmitLookupOp(MlirOperation op) {
   for (size_t i = 0; i < sizeof opTable / sizeof opTable[0]; ++i)
     if (gcimOpIsA(op, opTable[i].name))
       return opTable[i].emit;
   return NULL;
 }
 
-bool emitUnsupported(EmitState *state, MlirOperation op, const char *why) {
+bool gcimCEmitUnsupported(EmitState *state, MlirOperation op, const char *why) {
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
   gcimEmitError(mlirOperationGetLocation(op), "cannot generate C for '%.*s': %s",
                 (int)name.length, name.data, why);
@@ -72,7 +72,7 @@ bool emitUnsupported(EmitState *state, MlirOperation op, const char *why) {
 }
 
 /* `/ * node 'name' (onnx.op) * /` above each statement, from the op's NameLoc. */
-void emitComment(EmitState *state, MlirOperation op) {
+void gcimCEmitComment(EmitState *state, MlirOperation op) {
   MlirLocation loc = mlirOperationGetLocation(op);
   MlirStringRef opName = mlirIdentifierStr(mlirOperationGetName(op));
   fputs("  /* ", state->body);
@@ -89,12 +89,12 @@ void emitComment(EmitState *state, MlirOperation op) {
   fprintf(state->body, "(%.*s) */\n", (int)opName.length, opName.data);
 }
 
-const char *emitRef(EmitState *state, ValueInfo *info) {
+const char *gcimCEmitRef(EmitState *state, ValueInfo *info) {
   if (info->storage == STORAGE_INPUT)
     info->declared = true; /* referenced: PREFIX_run needs no (void) for it */
   if (info->declared)
     return info->name;
-  const char *type = emitElemCType(info->elem);
+  const char *type = gcimCEmitElemCType(info->elem);
   if (info->storage == STORAGE_WEIGHT)
     fprintf(state->body, "  const %s *%s = (const %s *)(w + %llu);\n", type, info->name,
             type, (unsigned long long)info->offset);
@@ -105,19 +105,19 @@ const char *emitRef(EmitState *state, ValueInfo *info) {
   return info->name;
 }
 
-ValueInfo *emitOperand(EmitState *state, MlirOperation op, intptr_t i) {
-  ValueInfo *info = emitLookup(state, mlirOperationGetOperand(op, i));
-  emitRef(state, info);
+ValueInfo *gcimCEmitOperand(EmitState *state, MlirOperation op, intptr_t i) {
+  ValueInfo *info = gcimCEmitLookup(state, mlirOperationGetOperand(op, i));
+  gcimCEmitRef(state, info);
   return info;
 }
 
-ValueInfo *emitResult(EmitState *state, MlirOperation op, intptr_t i) {
-  ValueInfo *info = emitLookup(state, mlirOperationGetResult(op, i));
-  emitRef(state, info);
+ValueInfo *gcimCEmitResult(EmitState *state, MlirOperation op, intptr_t i) {
+  ValueInfo *info = gcimCEmitLookup(state, mlirOperationGetResult(op, i));
+  gcimCEmitRef(state, info);
   return info;
 }
 
-ValueInfo *emitGroupValue(EmitState *state, MlirOperation op, int group, int index) {
+ValueInfo *gcimCEmitGroupValue(EmitState *state, MlirOperation op, int group, int index) {
   MlirAttribute sizes = mlirOperationGetAttributeByName(
       op, mlirStringRefCreateFromCString("operandSegmentSizes"));
   intptr_t start = 0, length = 0;
@@ -133,22 +133,22 @@ ValueInfo *emitGroupValue(EmitState *state, MlirOperation op, int group, int ind
   }
   if (index >= length)
     return NULL;
-  return emitLookup(state, mlirOperationGetOperand(op, start + index));
+  return gcimCEmitLookup(state, mlirOperationGetOperand(op, start + index));
 }
 
-ValueInfo *emitGroupOperand(EmitState *state, MlirOperation op, int group, int index) {
-  ValueInfo *info = emitGroupValue(state, op, group, index);
+ValueInfo *gcimCEmitGroupOperand(EmitState *state, MlirOperation op, int group, int index) {
+  ValueInfo *info = gcimCEmitGroupValue(state, op, group, index);
   if (info)
-    emitRef(state, info);
+    gcimCEmitRef(state, info);
   return info;
 }
 
-void emitTensorArgs(EmitState *state, ValueInfo *info) {
+void gcimCEmitTensorArgs(EmitState *state, ValueInfo *info) {
   char dims[32];
-  fprintf(state->body, "%s, %s, %d", info->name, emitDims(state, info, dims), info->rank);
+  fprintf(state->body, "%s, %s, %d", info->name, gcimCEmitDims(state, info, dims), info->rank);
 }
 
-void emitKernelCall(EmitState *state, const char *kernel, const char *leading,
+void gcimCEmitKernelCall(EmitState *state, const char *kernel, const char *leading,
                     ValueInfo *const *tensors, int count, const char *trailing) {
   fprintf(state->body, "  %s(", kernel);
   if (leading)
@@ -156,12 +156,12 @@ void emitKernelCall(EmitState *state, const char *kernel, const char *leading,
   for (int i = 0; i < count; ++i) {
     if (i)
       fputs(", ", state->body);
-    emitTensorArgs(state, tensors[i]);
+    gcimCEmitTensorArgs(state, tensors[i]);
   }
   fprintf(state->body, "%s%s);\n", trailing ? ", " : "", trailing ? trailing : "");
 }
 
-void emitFloatLiteral(FILE *out, double value) {
+void gcimCEmitFloatLiteral(FILE *out, double value) {
   if (isnan(value))
     fputs("NAN", out);
   else if (isinf(value))
@@ -174,20 +174,20 @@ void emitFloatLiteral(FILE *out, double value) {
   }
 }
 
-void emitIntTable(EmitState *state, const char *name, const int64_t *values, int64_t count) {
+void gcimCEmitIntTable(EmitState *state, const char *name, const int64_t *values, int64_t count) {
   fprintf(state->decls, "static const int64_t %s[] = {", name);
   for (int64_t i = 0; i < count; ++i)
     fprintf(state->decls, "%s%lld", i ? ", " : "", (long long)values[i]);
   fputs(count ? "};\n" : "0};\n", state->decls);
 }
 
-bool emitAttrInt(MlirOperation op, const char *name, int64_t fallback, int64_t *value) {
+bool gcimCEmitAttrInt(MlirOperation op, const char *name, int64_t fallback, int64_t *value) {
   if (!gcimOpGetIntAttr(op, name, value))
     *value = fallback;
   return true;
 }
 
-bool emitAttrFloat(MlirOperation op, const char *name, double fallback, double *value) {
+bool gcimCEmitAttrFloat(MlirOperation op, const char *name, double fallback, double *value) {
   if (!gcimOpGetFloatAttr(op, name, value))
     *value = fallback;
   return true;

@@ -28,18 +28,18 @@ static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInf
           (long long)q->dims[0], (long long)q->dims[1], (long long)k->dims[1],
           (long long)q->dims[2], (long long)k->dims[2], (long long)q->dims[3],
           (long long)v->dims[3]);
-  emitFloatLiteral(state->body, scale);
+  gcimCEmitFloatLiteral(state->body, scale);
   fprintf(state->body, ", %d, %lld};\n    gcimParallelAttentionF32(s->pool, &desc, %s, %s, "
                        "%lld, %s, %lld, %s, s->scratch);\n  }\n",
           causal ? 1 : 0, (long long)window, q->name, k->name,
           (long long)(k->dims[2] * k->dims[3]), v->name, (long long)(v->dims[2] * v->dims[3]),
           y->name);
-  emitReserveAttentionScratch(state, q->dims[0] * q->dims[1], q->dims[2], k->dims[2],
+  gcimCEmitReserveAttentionScratch(state, q->dims[0] * q->dims[1], q->dims[2], k->dims[2],
                               q->dims[3], v->dims[3]);
   return true;
 }
 
-void emitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t queries,
+void gcimCEmitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t queries,
                                  int64_t keys, int64_t headDim, int64_t valueDim) {
   const GcimAttentionDesc pair = {1, 1, 1, queries, keys, headDim, valueDim, 1.0f, 0, 0};
   int64_t floats = pairs * gcimKernelAttentionScratchSize(&pair);
@@ -48,7 +48,7 @@ void emitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t querie
 }
 
 /* `heads` simulated heads; head i uses row i % scalerRows of the scalers. */
-bool emitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows,
+bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows,
                       int64_t headDim, int64_t window, ValueInfo *scalers,
                       double queryScale) {
   SimHeadGroup *groups =
@@ -69,7 +69,7 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
                           ValueInfo *v, ValueInfo *y, ValueInfo *scalers) {
   int64_t batch = q->dims[0], heads = q->dims[1], tokens = q->dims[2], dim = q->dims[3];
   if (k->dims[1] != heads || k->dims[2] != tokens || v->dims[3] != dim)
-    return emitUnsupported(state, op, "the gain cells need self-attention with as many "
+    return gcimCEmitUnsupported(state, op, "the gain cells need self-attention with as many "
                                       "queries as keys, one K/V head per query head and "
                                       "equal q/k/v head dims");
   int64_t window = 0;
@@ -77,10 +77,10 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   gcimOpGetIntAttr(op, "window", &window);
   gcimOpGetFloatAttr(op, "scale", &scale);
   if (window > state->options->hw->window)
-    return emitUnsupported(state, op, "its window is longer than the hardware's (use "
+    return gcimCEmitUnsupported(state, op, "its window is longer than the hardware's (use "
                                       "--attention=digital)");
   int64_t first = state->simHeads;
-  if (!emitAddHeadGroup(state, heads, heads, dim, window, scalers, scale))
+  if (!gcimCEmitAddHeadGroup(state, heads, heads, dim, window, scalers, scale))
     return false;
   fprintf(state->body,
           "  gcimSimHeadsRunSequences(s->pool, s->heads + %lld, %lld, %lld, %lld, %lld, %s, "
@@ -90,17 +90,17 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   return true;
 }
 
-bool emitReadAttention(EmitState *state, MlirOperation op, AttentionValues *values) {
-  values->q = emitOperand(state, op, 0);
-  values->k = emitOperand(state, op, 1);
-  values->v = emitOperand(state, op, 2);
+bool gcimCEmitReadAttention(EmitState *state, MlirOperation op, AttentionValues *values) {
+  values->q = gcimCEmitOperand(state, op, 0);
+  values->k = gcimCEmitOperand(state, op, 1);
+  values->v = gcimCEmitOperand(state, op, 2);
   values->scalers = mlirOperationGetNumOperands(op) > 3
-                        ? emitLookup(state, mlirOperationGetOperand(op, 3))
+                        ? gcimCEmitLookup(state, mlirOperationGetOperand(op, 3))
                         : NULL;
-  values->y = emitResult(state, op, 0);
+  values->y = gcimCEmitResult(state, op, 0);
   if (values->q->elem != GCIM_ELEM_F32 || values->k->elem != GCIM_ELEM_F32 ||
       values->v->elem != GCIM_ELEM_F32)
-    return emitUnsupported(state, op, "only float32 is supported");
+    return gcimCEmitUnsupported(state, op, "only float32 is supported");
   MlirStringRef kind = {"softmax", 7};
   gcimOpGetStringAttr(op, "kind", &kind);
   values->softmax = gcimStringRefEquals(kind, "softmax");
@@ -108,13 +108,13 @@ bool emitReadAttention(EmitState *state, MlirOperation op, AttentionValues *valu
   values->exact =
       !gcimAttentionModeMapsKind(state->options->attention, kind.data, kind.length);
   if (values->scalers && values->scalers->storage != STORAGE_WEIGHT)
-    return emitUnsupported(state, op, "its per-head scales must be constants");
+    return gcimCEmitUnsupported(state, op, "its per-head scales must be constants");
   if (values->exact && values->scalers) /* the float function reads them */
-    emitRef(state, values->scalers);
+    gcimCEmitRef(state, values->scalers);
   return true;
 }
 
-void emitExactAnalogCall(EmitState *state, const AttentionValues *a, const char *desc,
+void gcimCEmitExactAnalogCall(EmitState *state, const AttentionValues *a, const char *desc,
                          const char *keys, long long kStride, const char *values,
                          long long vStride) {
   int64_t dim = a->q->dims[3];
@@ -132,7 +132,7 @@ void emitExactAnalogCall(EmitState *state, const AttentionValues *a, const char 
 /* The float function of hardsigmoid or gain-cell attention, for the whole sequence. */
 static bool emitExactAnalog(EmitState *state, MlirOperation op, const AttentionValues *a) {
   if (a->gaincell && a->v->dims[3] != a->q->dims[3])
-    return emitUnsupported(state, op, "gain-cell attention needs equal q/k/v head dims");
+    return gcimCEmitUnsupported(state, op, "gain-cell attention needs equal q/k/v head dims");
   int64_t causal = 0, window = 0;
   double scale = 1.0;
   gcimOpGetIntAttr(op, "causal", &causal);
@@ -145,17 +145,17 @@ static bool emitExactAnalog(EmitState *state, MlirOperation op, const AttentionV
           (long long)q->dims[0], (long long)q->dims[1], (long long)k->dims[1],
           (long long)q->dims[2], (long long)k->dims[2], (long long)q->dims[3],
           (long long)v->dims[3]);
-  emitFloatLiteral(state->body, scale);
+  gcimCEmitFloatLiteral(state->body, scale);
   fprintf(state->body, ", %d, %lld};\n  ", causal ? 1 : 0, (long long)window);
-  emitExactAnalogCall(state, a, "desc", k->name, (long long)(k->dims[2] * k->dims[3]),
+  gcimCEmitExactAnalogCall(state, a, "desc", k->name, (long long)(k->dims[2] * k->dims[3]),
                       v->name, (long long)(v->dims[2] * v->dims[3]));
   fputs("  }\n", state->body);
   return true;
 }
 
-bool emitAttention(EmitState *state, MlirOperation op) {
+bool gcimCEmitAttention(EmitState *state, MlirOperation op) {
   AttentionValues a;
-  if (!emitReadAttention(state, op, &a))
+  if (!gcimCEmitReadAttention(state, op, &a))
     return false;
   if (a.k->dims[2] > state->contextCapacity) /* PREFIX_step holds as many tokens */
     state->contextCapacity = a.k->dims[2];

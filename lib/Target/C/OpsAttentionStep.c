@@ -23,7 +23,7 @@ static bool emitExactStep(EmitState *state, MlirOperation op, const AttentionVal
   int64_t batch = q->dims[0], heads = q->dims[1], kvHeads = k->dims[1];
   int64_t dim = k->dims[3], valueDim = v->dims[3], capacity = state->contextCapacity;
   if (capacity <= 0)
-    return emitUnsupported(state, op, "the full-sequence graph gives no context length");
+    return gcimCEmitUnsupported(state, op, "the full-sequence graph gives no context length");
   KvCache *caches = realloc(state->caches, (state->cacheCount + 1) * sizeof *caches);
   if (!caches)
     return false;
@@ -33,7 +33,7 @@ static bool emitExactStep(EmitState *state, MlirOperation op, const AttentionVal
   long long keys = (long long)cache.offset;
   long long values = keys + (long long)(batch * kvHeads * capacity * dim);
   state->cacheFloats = values + batch * kvHeads * capacity * valueDim;
-  emitReserveAttentionScratch(state, batch * heads, 1, capacity, dim, valueDim);
+  gcimCEmitReserveAttentionScratch(state, batch * heads, 1, capacity, dim, valueDim);
   state->usesFail = true;
   fprintf(state->body,
           "  if (s->step >= %lld)\n    return fail(s, \"the context is full (%lld tokens); "
@@ -51,14 +51,14 @@ static bool emitExactStep(EmitState *state, MlirOperation op, const AttentionVal
           "%lld, ",
           (long long)batch, (long long)heads, (long long)kvHeads, (long long)dim,
           (long long)valueDim);
-  emitFloatLiteral(state->body, scale);
+  gcimCEmitFloatLiteral(state->body, scale);
   fprintf(state->body, ", 1, %lld};\n", (long long)window);
   if (!a->softmax) {
     char keyText[64], valueText[64];
     snprintf(keyText, sizeof keyText, "s->cache + %lld", keys);
     snprintf(valueText, sizeof valueText, "s->cache + %lld", values);
     fputs("  ", state->body);
-    emitExactAnalogCall(state, a, "desc", keyText, (long long)(capacity * dim), valueText,
+    gcimCEmitExactAnalogCall(state, a, "desc", keyText, (long long)(capacity * dim), valueText,
                         (long long)(capacity * valueDim));
     fputs("  }\n", state->body);
     return true;
@@ -77,17 +77,17 @@ static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, 
                               ValueInfo *v, ValueInfo *y, ValueInfo *scalers) {
   int64_t batch = q->dims[0], heads = q->dims[1], dim = q->dims[3];
   if (k->dims[1] != heads || v->dims[3] != dim)
-    return emitUnsupported(state, op, "the gain cells need one K/V head per query head and "
+    return gcimCEmitUnsupported(state, op, "the gain cells need one K/V head per query head and "
                                       "equal q/k/v head dims");
   int64_t window = 0;
   double scale = 1.0;
   gcimOpGetIntAttr(op, "window", &window);
   gcimOpGetFloatAttr(op, "scale", &scale);
   if (window > state->options->hw->window)
-    return emitUnsupported(state, op, "its window is longer than the hardware's (use "
+    return gcimCEmitUnsupported(state, op, "its window is longer than the hardware's (use "
                                       "--attention=digital)");
   int64_t first = state->simHeads;
-  if (!emitAddHeadGroup(state, batch * heads, heads, dim, window, scalers, scale))
+  if (!gcimCEmitAddHeadGroup(state, batch * heads, heads, dim, window, scalers, scale))
     return false;
   fprintf(state->body,
           "  gcimSimHeadsStep(s->pool, s->heads + %lld, %lld, %lld, %s, %s, %s, %s);\n",
@@ -96,16 +96,16 @@ static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, 
   return true;
 }
 
-bool emitAttentionStep(EmitState *state, MlirOperation op) {
+bool gcimCEmitAttentionStep(EmitState *state, MlirOperation op) {
   AttentionValues a;
-  if (!emitReadAttention(state, op, &a))
+  if (!gcimCEmitReadAttention(state, op, &a))
     return false;
   return a.exact ? emitExactStep(state, op, &a)
                  : emitSimulatedStep(state, op, a.q, a.k, a.v, a.y, a.scalers);
 }
 
-bool emitStepIndex(EmitState *state, MlirOperation op) {
-  ValueInfo *y = emitResult(state, op, 0);
+bool gcimCEmitStepIndex(EmitState *state, MlirOperation op) {
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   fprintf(state->body, "  %s[0] = s->step;\n", y->name);
   return true;
 }

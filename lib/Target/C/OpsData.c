@@ -11,11 +11,11 @@
 static void intTable(EmitState *state, ValueInfo *y, const char *suffix,
                      const int64_t *values, int64_t count, char name[48]) {
   snprintf(name, 48, "%s_%s", y->name, suffix);
-  emitIntTable(state, name, values, count);
+  gcimCEmitIntTable(state, name, values, count);
 }
 
-bool emitTranspose(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+bool gcimCEmitTranspose(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
   MlirAttribute perm =
       mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("perm"));
   char permName[48] = "NULL";
@@ -27,52 +27,52 @@ bool emitTranspose(EmitState *state, MlirOperation op) {
     intTable(state, y, "perm", values, count, permName);
   }
   fputs("  gcimKernelTranspose(", state->body);
-  emitTensorArgs(state, x);
+  gcimCEmitTensorArgs(state, x);
   fprintf(state->body, ", %s, %s, %zu);\n", permName, y->name, gcimElemTypeSize(y->elem));
   return true;
 }
 
-bool emitConcat(EmitState *state, MlirOperation op) {
+bool gcimCEmitConcat(EmitState *state, MlirOperation op) {
   intptr_t count = mlirOperationGetNumOperands(op);
-  ValueInfo *y = emitResult(state, op, 0);
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   int64_t axis; /* gcim.cache_append is a Concat along the tokens axis */
-  emitAttrInt(op, "axis", gcimOpIsA(op, "gcim.cache_append") ? 2 : 0, &axis);
+  gcimCEmitAttrInt(op, "axis", gcimOpIsA(op, "gcim.cache_append") ? 2 : 0, &axis);
   int64_t axisIndex = axis < 0 ? axis + y->rank : axis;
   int64_t sizes[256];
   if (count > 256)
-    return emitUnsupported(state, op, "more than 256 inputs");
+    return gcimCEmitUnsupported(state, op, "more than 256 inputs");
   for (intptr_t i = 0; i < count; ++i)
-    sizes[i] = emitOperand(state, op, i)->dims[axisIndex];
+    sizes[i] = gcimCEmitOperand(state, op, i)->dims[axisIndex];
   char sizesName[48], dims[32];
   intTable(state, y, "sizes", sizes, count, sizesName);
   fputs("  {\n    const void *const inputs[] = {", state->body);
   for (intptr_t i = 0; i < count; ++i)
-    fprintf(state->body, "%s%s", i ? ", " : "", emitOperand(state, op, i)->name);
+    fprintf(state->body, "%s%s", i ? ", " : "", gcimCEmitOperand(state, op, i)->name);
   fprintf(state->body, "};\n    gcimKernelConcat(inputs, %s, %d, %s, %d, %lld, %s, %zu);\n  }\n",
-          sizesName, (int)count, emitDims(state, y, dims), y->rank, (long long)axis, y->name,
+          sizesName, (int)count, gcimCEmitDims(state, y, dims), y->rank, (long long)axis, y->name,
           gcimElemTypeSize(y->elem));
   return true;
 }
 
-bool emitSplit(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitOperand(state, op, 0);
+bool gcimCEmitSplit(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitOperand(state, op, 0);
   intptr_t count = mlirOperationGetNumResults(op);
   int64_t axis;
-  emitAttrInt(op, "axis", 0, &axis);
+  gcimCEmitAttrInt(op, "axis", 0, &axis);
   int64_t axisIndex = axis < 0 ? axis + x->rank : axis;
   int64_t sizes[256];
   if (count > 256)
-    return emitUnsupported(state, op, "more than 256 outputs");
+    return gcimCEmitUnsupported(state, op, "more than 256 outputs");
   for (intptr_t i = 0; i < count; ++i)
-    sizes[i] = emitResult(state, op, i)->dims[axisIndex];
+    sizes[i] = gcimCEmitResult(state, op, i)->dims[axisIndex];
   char sizesName[48];
-  ValueInfo *first = emitResult(state, op, 0);
+  ValueInfo *first = gcimCEmitResult(state, op, 0);
   intTable(state, first, "sizes", sizes, count, sizesName);
   fputs("  {\n    void *const outputs[] = {", state->body);
   for (intptr_t i = 0; i < count; ++i)
-    fprintf(state->body, "%s%s", i ? ", " : "", emitResult(state, op, i)->name);
+    fprintf(state->body, "%s%s", i ? ", " : "", gcimCEmitResult(state, op, i)->name);
   fputs("};\n    gcimKernelSplit(", state->body);
-  emitTensorArgs(state, x);
+  gcimCEmitTensorArgs(state, x);
   fprintf(state->body, ", %lld, %s, %d, outputs, %zu);\n  }\n", (long long)axis, sizesName,
           (int)count, gcimElemTypeSize(x->elem));
   return true;
@@ -80,8 +80,8 @@ bool emitSplit(EmitState *state, MlirOperation op) {
 
 /* Slice's starts, ends, axes and steps become tables when constant; int64 inputs known
  * only at run time are checked to give the compiled output shape first. */
-bool emitSlice(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+bool gcimCEmitSlice(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
   const char *parts[] = {"starts", "ends", "axes", "steps"};
   char names[4][48] = {"NULL", "NULL", "NULL", "NULL"};
   int64_t count = 0;
@@ -94,9 +94,9 @@ bool emitSlice(EmitState *state, MlirOperation op) {
     if (n >= 0) {
       intTable(state, y, parts[i], values, n, names[i]);
     } else {
-      ValueInfo *part = emitOperand(state, op, i + 1);
+      ValueInfo *part = gcimCEmitOperand(state, op, i + 1);
       if (part->elem != GCIM_ELEM_I64 || part->count > GCIM_MAX_RANK)
-        return emitUnsupported(state, op, "its starts, ends, axes and steps must be "
+        return gcimCEmitUnsupported(state, op, "its starts, ends, axes and steps must be "
                                           "constants or int64 inputs");
       snprintf(names[i], sizeof names[i], "%s", part->name);
       n = part->count;
@@ -107,25 +107,25 @@ bool emitSlice(EmitState *state, MlirOperation op) {
   if (runtime) {
     char dims[32];
     state->usesFail = true;
-    fprintf(state->body, "  if (gcimKernelSliceCheck(%s, %d", emitDims(state, x, dims), x->rank);
+    fprintf(state->body, "  if (gcimKernelSliceCheck(%s, %d", gcimCEmitDims(state, x, dims), x->rank);
     fprintf(state->body, ", %s, %s, %s, %s, %d, %s) != 0)\n    return fail(s, \"Slice's "
                          "starts, ends, axes and steps do not give the compiled shape\");\n",
-            names[0], names[1], names[2], names[3], (int)count, emitDims(state, y, dims));
+            names[0], names[1], names[2], names[3], (int)count, gcimCEmitDims(state, y, dims));
   }
   fputs("  gcimKernelSlice(", state->body);
-  emitTensorArgs(state, x);
+  gcimCEmitTensorArgs(state, x);
   fprintf(state->body, ", %s, %s, %s, %s, %d, %s, %zu);\n", names[0], names[1], names[2],
           names[3], (int)count, y->name, gcimElemTypeSize(y->elem));
   return true;
 }
 
-bool emitGather(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitOperand(state, op, 0), *indices = emitOperand(state, op, 1);
-  ValueInfo *y = emitResult(state, op, 0);
+bool gcimCEmitGather(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitOperand(state, op, 0), *indices = gcimCEmitOperand(state, op, 1);
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   if (indices->elem != GCIM_ELEM_I64 && indices->elem != GCIM_ELEM_I32)
-    return emitUnsupported(state, op, "indices must be int64 or int32");
+    return gcimCEmitUnsupported(state, op, "indices must be int64 or int32");
   int64_t axis;
-  emitAttrInt(op, "axis", 0, &axis);
+  gcimCEmitAttrInt(op, "axis", 0, &axis);
   const char *indexName = indices->name;
   char converted[48];
   if (indices->elem == GCIM_ELEM_I32) { /* widen int32 indices into the result's scratch */
@@ -138,7 +138,7 @@ bool emitGather(EmitState *state, MlirOperation op) {
   }
   state->usesFail = true;
   fputs("  if (gcimKernelGather(", state->body);
-  emitTensorArgs(state, x);
+  gcimCEmitTensorArgs(state, x);
   fprintf(state->body, ", %lld, %s, %lld, %s, %zu) != 0)\n"
                        "    return fail(s, \"index out of range in Gather\");\n",
           (long long)axis, indexName, (long long)indices->count, y->name,
@@ -146,89 +146,89 @@ bool emitGather(EmitState *state, MlirOperation op) {
   return true;
 }
 
-bool emitExpand(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+bool gcimCEmitExpand(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
   ValueInfo *tensors[] = {x, y};
   char size[24];
   snprintf(size, sizeof size, "%zu", gcimElemTypeSize(y->elem));
-  emitKernelCall(state, "gcimKernelExpand", NULL, tensors, 2, size);
+  gcimCEmitKernelCall(state, "gcimKernelExpand", NULL, tensors, 2, size);
   return true;
 }
 
-bool emitWhere(EmitState *state, MlirOperation op) {
-  ValueInfo *c = emitOperand(state, op, 0), *a = emitOperand(state, op, 1);
-  ValueInfo *b = emitOperand(state, op, 2), *y = emitResult(state, op, 0);
+bool gcimCEmitWhere(EmitState *state, MlirOperation op) {
+  ValueInfo *c = gcimCEmitOperand(state, op, 0), *a = gcimCEmitOperand(state, op, 1);
+  ValueInfo *b = gcimCEmitOperand(state, op, 2), *y = gcimCEmitResult(state, op, 0);
   ValueInfo *tensors[] = {c, a, b, y};
   char size[24];
   snprintf(size, sizeof size, "%zu", gcimElemTypeSize(y->elem));
-  emitKernelCall(state, "gcimKernelWhere", NULL, tensors, 4, size);
+  gcimCEmitKernelCall(state, "gcimKernelWhere", NULL, tensors, 4, size);
   return true;
 }
 
-bool emitTrilu(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+bool gcimCEmitTrilu(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
   int64_t upper, k = 0;
-  emitAttrInt(op, "upper", 1, &upper);
+  gcimCEmitAttrInt(op, "upper", 1, &upper);
   char kText[48];
   ValueInfo *kValue = mlirOperationGetNumOperands(op) > 1
-                         ? emitLookup(state, mlirOperationGetOperand(op, 1))
+                         ? gcimCEmitLookup(state, mlirOperationGetOperand(op, 1))
                          : NULL;
   if (kValue && gcimValueI64Constant(kValue->value, &k, 1) < 0) {
     if (kValue->elem != GCIM_ELEM_I64 || kValue->count != 1)
-      return emitUnsupported(state, op, "its k must be an int64 scalar");
-    snprintf(kText, sizeof kText, "%s[0]", emitRef(state, kValue)); /* a runtime k */
+      return gcimCEmitUnsupported(state, op, "its k must be an int64 scalar");
+    snprintf(kText, sizeof kText, "%s[0]", gcimCEmitRef(state, kValue)); /* a runtime k */
   } else {
     snprintf(kText, sizeof kText, "%lld", (long long)k);
   }
   fputs("  gcimKernelTrilu(", state->body);
-  emitTensorArgs(state, x);
+  gcimCEmitTensorArgs(state, x);
   fprintf(state->body, ", %s, %d, %s, %zu);\n", kText, upper ? 1 : 0, y->name,
           gcimElemTypeSize(y->elem));
   return true;
 }
 
-bool emitRange(EmitState *state, MlirOperation op) {
-  ValueInfo *start = emitOperand(state, op, 0), *delta = emitOperand(state, op, 2);
-  ValueInfo *y = emitResult(state, op, 0);
+bool gcimCEmitRange(EmitState *state, MlirOperation op) {
+  ValueInfo *start = gcimCEmitOperand(state, op, 0), *delta = gcimCEmitOperand(state, op, 2);
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   if (y->elem != GCIM_ELEM_F32 && y->elem != GCIM_ELEM_I64)
-    return emitUnsupported(state, op, "only float32 and int64 are supported");
+    return gcimCEmitUnsupported(state, op, "only float32 and int64 are supported");
   fprintf(state->body, "  gcimKernelRange%s(%s[0], %s[0], %s, %lld);\n",
           y->elem == GCIM_ELEM_F32 ? "F32" : "I64", start->name, delta->name, y->name,
           (long long)y->count);
   return true;
 }
 
-bool emitConstantOfShape(EmitState *state, MlirOperation op) {
-  ValueInfo *y = emitResult(state, op, 0);
+bool gcimCEmitConstantOfShape(EmitState *state, MlirOperation op) {
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   MlirAttribute value =
       mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
-  fprintf(state->body, "  {\n    const %s fill = ", emitElemCType(y->elem));
+  fprintf(state->body, "  {\n    const %s fill = ", gcimCEmitElemCType(y->elem));
   if (mlirAttributeIsNull(value) || !mlirAttributeIsADenseElements(value))
     fputs("0", state->body);
   else if (y->elem == GCIM_ELEM_F32)
-    emitFloatLiteral(state->body, mlirDenseElementsAttrGetFloatValue(value, 0));
+    gcimCEmitFloatLiteral(state->body, mlirDenseElementsAttrGetFloatValue(value, 0));
   else if (y->elem == GCIM_ELEM_I64)
     fprintf(state->body, "%lld", (long long)mlirDenseElementsAttrGetInt64Value(value, 0));
   else if (y->elem == GCIM_ELEM_BOOL)
     fprintf(state->body, "%d", mlirDenseElementsAttrGetBoolValue(value, 0) ? 1 : 0);
   else
-    return emitUnsupported(state, op, "only float32, int64 and bool values are supported");
+    return gcimCEmitUnsupported(state, op, "only float32, int64 and bool values are supported");
   fprintf(state->body, ";\n    gcimKernelFill(&fill, %s, %lld, %zu);\n  }\n", y->name,
           (long long)y->count, gcimElemTypeSize(y->elem));
   return true;
 }
 
 /* Shape and Size are known statically: the result is a table copied into place. */
-bool emitShape(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitLookup(state, mlirOperationGetOperand(op, 0));
-  ValueInfo *y = emitResult(state, op, 0);
+bool gcimCEmitShape(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitLookup(state, mlirOperationGetOperand(op, 0));
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   int64_t values[GCIM_MAX_RANK], count = 0;
   if (gcimOpIsA(op, "onnx.size")) {
     values[count++] = x->count;
   } else {
     int64_t start = 0, end = x->rank;
-    emitAttrInt(op, "start", 0, &start);
-    emitAttrInt(op, "end", x->rank, &end);
+    gcimCEmitAttrInt(op, "start", 0, &start);
+    gcimCEmitAttrInt(op, "end", x->rank, &end);
     start = start < 0 ? start + x->rank : start;
     end = end < 0 ? end + x->rank : end;
     for (int64_t i = start < 0 ? 0 : start; i < end && i < x->rank; ++i)

@@ -33,9 +33,9 @@ static bool binaryAnyCall(EmitState *state, const char *opEnum, ValueInfo *a, Va
   char aDims[32], bDims[32], yDims[32];
   fprintf(state->body, "  gcimKernelBinaryAny(%s, %s, %s, %s, %d, %s, %s, %s, %d, %s, %s, "
                        "%s, %d);\n",
-          opEnum, a->name, emitElemEnum(a->elem), emitDims(state, a, aDims), a->rank, b->name,
-          emitElemEnum(b->elem), emitDims(state, b, bDims), b->rank, y->name,
-          emitElemEnum(y->elem), emitDims(state, y, yDims), y->rank);
+          opEnum, a->name, gcimCEmitElemEnum(a->elem), gcimCEmitDims(state, a, aDims), a->rank, b->name,
+          gcimCEmitElemEnum(b->elem), gcimCEmitDims(state, b, bDims), b->rank, y->name,
+          gcimCEmitElemEnum(y->elem), gcimCEmitDims(state, y, yDims), y->rank);
   return true;
 }
 
@@ -50,45 +50,45 @@ static bool binaryCall(EmitState *state, MlirOperation op, const char *opEnum, V
   else if ((a->elem == b->elem || pow) && a->elem == y->elem && a->elem != GCIM_ELEM_BOOL)
     return binaryAnyCall(state, opEnum, a, b, y);
   else
-    return emitUnsupported(state, op, "operand types differ or are bool");
+    return gcimCEmitUnsupported(state, op, "operand types differ or are bool");
   ValueInfo *tensors[] = {a, b, y};
-  emitKernelCall(state, kernel, opEnum, tensors, 3, NULL);
+  gcimCEmitKernelCall(state, kernel, opEnum, tensors, 3, NULL);
   return true;
 }
 
-bool emitBinary(EmitState *state, MlirOperation op) {
-  ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
-  ValueInfo *y = emitResult(state, op, 0);
+bool gcimCEmitBinary(EmitState *state, MlirOperation op) {
+  ValueInfo *a = gcimCEmitOperand(state, op, 0), *b = gcimCEmitOperand(state, op, 1);
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   return binaryCall(state, op, LOOKUP(op, binaryOps), a, b, y);
 }
 
 /* Min and Max take one or more inputs. */
-bool emitVariadic(EmitState *state, MlirOperation op) {
+bool gcimCEmitVariadic(EmitState *state, MlirOperation op) {
   intptr_t count = mlirOperationGetNumOperands(op);
   const char *opEnum = LOOKUP(op, binaryOps);
-  ValueInfo *y = emitResult(state, op, 0);
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   if (count == 2)
-    return binaryCall(state, op, opEnum, emitOperand(state, op, 0), emitOperand(state, op, 1),
+    return binaryCall(state, op, opEnum, gcimCEmitOperand(state, op, 0), gcimCEmitOperand(state, op, 1),
                       y);
   if (y->elem != GCIM_ELEM_F32)
-    return emitUnsupported(state, op, "only float32 is supported with other than 2 inputs");
+    return gcimCEmitUnsupported(state, op, "only float32 is supported with other than 2 inputs");
   for (intptr_t i = 0; i < count; ++i)
-    emitOperand(state, op, i);
+    gcimCEmitOperand(state, op, i);
   fputs("  {\n    const float *const inputs[] = {", state->body);
   for (intptr_t i = 0; i < count; ++i)
-    fprintf(state->body, "%s%s", i ? ", " : "", emitOperand(state, op, i)->name);
+    fprintf(state->body, "%s%s", i ? ", " : "", gcimCEmitOperand(state, op, i)->name);
   fputs("};\n    const int64_t *const dims[] = {", state->body);
   for (intptr_t i = 0; i < count; ++i) {
     char dims[32];
     fprintf(state->body, "%s%s", i ? ", " : "",
-            emitDims(state, emitOperand(state, op, i), dims));
+            gcimCEmitDims(state, gcimCEmitOperand(state, op, i), dims));
   }
   fputs("};\n    const int ranks[] = {", state->body);
   for (intptr_t i = 0; i < count; ++i)
-    fprintf(state->body, "%s%d", i ? ", " : "", emitOperand(state, op, i)->rank);
+    fprintf(state->body, "%s%d", i ? ", " : "", gcimCEmitOperand(state, op, i)->rank);
   fprintf(state->body, "};\n    gcimKernelVariadicF32(%s, %d, inputs, dims, ranks, ", opEnum,
           (int)count);
-  emitTensorArgs(state, y);
+  gcimCEmitTensorArgs(state, y);
   fputs(");\n  }\n", state->body);
   return true;
 }
@@ -104,10 +104,10 @@ static const NamedEnum unaryOps[] = {
     {"onnx.sign", "GCIM_UNARY_SIGN"}, {"onnx.softplus", "GCIM_UNARY_SOFTPLUS"},
     {"onnx.mish", "GCIM_UNARY_MISH"}};
 
-bool emitUnary(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+bool gcimCEmitUnary(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
   if (x->elem != GCIM_ELEM_F32)
-    return emitUnsupported(state, op, "only float32 is supported");
+    return gcimCEmitUnsupported(state, op, "only float32 is supported");
   const char *opEnum = LOOKUP(op, unaryOps);
   if (!opEnum) { /* Gelu: exact or tanh approximation */
     MlirStringRef approximate = {"none", 4};
@@ -123,8 +123,8 @@ bool emitUnary(EmitState *state, MlirOperation op) {
 /* Dropout is the identity unless in training mode with a ratio above 0, which needs
  * ONNX's random mask: refused at compile time when constant, else checked at run time. */
 static bool dropoutIsIdentity(EmitState *state, MlirOperation op) {
-  ValueInfo *ratio = emitGroupValue(state, op, 1, 0);
-  ValueInfo *training = emitGroupValue(state, op, 2, 0);
+  ValueInfo *ratio = gcimCEmitGroupValue(state, op, 1, 0);
+  ValueInfo *training = gcimCEmitGroupValue(state, op, 2, 0);
   int64_t flag = 0;
   double r = 0.5;
   bool constantRatio = !ratio || gcimValueScalarConstant(ratio->value, &r);
@@ -132,14 +132,14 @@ static bool dropoutIsIdentity(EmitState *state, MlirOperation op) {
       (constantRatio && r == 0.0))
     return true;
   if (flag && constantRatio)
-    return emitUnsupported(state, op, "training mode (a random mask) is not supported");
+    return gcimCEmitUnsupported(state, op, "training mode (a random mask) is not supported");
   if (training->elem != GCIM_ELEM_BOOL || (!constantRatio && ratio->elem != GCIM_ELEM_F32))
-    return emitUnsupported(state, op, "a runtime training mode needs a bool flag and a "
+    return gcimCEmitUnsupported(state, op, "a runtime training mode needs a bool flag and a "
                                       "float32 ratio");
   state->usesFail = true;
-  fprintf(state->body, "  if (%s[0]", emitRef(state, training));
+  fprintf(state->body, "  if (%s[0]", gcimCEmitRef(state, training));
   if (!constantRatio)
-    fprintf(state->body, " && %s[0] != 0.0f", emitRef(state, ratio));
+    fprintf(state->body, " && %s[0] != 0.0f", gcimCEmitRef(state, ratio));
   fputs(")\n    return fail(s, \"Dropout in training mode (a random mask) is not "
         "supported\");\n", state->body);
   return true;
@@ -147,10 +147,10 @@ static bool dropoutIsIdentity(EmitState *state, MlirOperation op) {
 
 /* Ops that keep the data and change only the shape (Reshape, Squeeze, Identity, ...), and
  * Dropout at inference, whose optional mask is all true. */
-bool emitCopy(EmitState *state, MlirOperation op) {
+bool gcimCEmitCopy(EmitState *state, MlirOperation op) {
   if (gcimOpIsA(op, "onnx.dropout") && !dropoutIsIdentity(state, op))
     return false;
-  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+  ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
   if (x->storage == STORAGE_ARENA && y->storage == STORAGE_ARENA && x->offset == y->offset)
     fprintf(state->body, "  (void)%s; /* a view of %s (gcim-lower-runtime): the same bytes */\n",
             y->name, x->name); /* (void): the view may have no other use */
@@ -158,21 +158,21 @@ bool emitCopy(EmitState *state, MlirOperation op) {
     fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, %zu);\n", x->name, y->name,
             (long long)y->count, gcimElemTypeSize(y->elem));
   if (mlirOperationGetNumResults(op) > 1) {
-    ValueInfo *mask = emitResult(state, op, 1);
+    ValueInfo *mask = gcimCEmitResult(state, op, 1);
     fprintf(state->body, "  memset(%s, 1, %lld);\n", mask->name, (long long)mask->count);
   }
   return true;
 }
 
-bool emitHardSigmoid(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+bool gcimCEmitHardSigmoid(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
   double alpha, beta;
-  emitAttrFloat(op, "alpha", 0.2, &alpha);
-  emitAttrFloat(op, "beta", 0.5, &beta);
+  gcimCEmitAttrFloat(op, "alpha", 0.2, &alpha);
+  gcimCEmitAttrFloat(op, "beta", 0.5, &beta);
   fprintf(state->body, "  gcimKernelHardSigmoidF32(%s, ", x->name);
-  emitFloatLiteral(state->body, alpha);
+  gcimCEmitFloatLiteral(state->body, alpha);
   fputs(", ", state->body);
-  emitFloatLiteral(state->body, beta);
+  gcimCEmitFloatLiteral(state->body, beta);
   fprintf(state->body, ", %s, %lld);\n", y->name, (long long)y->count);
   return true;
 }
@@ -183,28 +183,28 @@ static void printBound(EmitState *state, ValueInfo *bound, const char *absent) {
   if (!bound)
     fputs(absent, state->body);
   else if (gcimValueScalarConstant(bound->value, &value))
-    emitFloatLiteral(state->body, value);
+    gcimCEmitFloatLiteral(state->body, value);
   else
     fprintf(state->body, "%s[0]", bound->name);
 }
 
 /* Declares a runtime bound's pointer; constant bounds become literals. */
 static ValueInfo *boundOperand(EmitState *state, MlirOperation op, int group) {
-  ValueInfo *bound = emitGroupValue(state, op, group, 0);
+  ValueInfo *bound = gcimCEmitGroupValue(state, op, group, 0);
   double value;
   if (bound && !gcimValueScalarConstant(bound->value, &value))
-    emitRef(state, bound);
+    gcimCEmitRef(state, bound);
   return bound;
 }
 
-bool emitClip(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitGroupOperand(state, op, 0, 0);
+bool gcimCEmitClip(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitGroupOperand(state, op, 0, 0);
   ValueInfo *lo = boundOperand(state, op, 1), *hi = boundOperand(state, op, 2);
-  ValueInfo *y = emitResult(state, op, 0);
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   if (x->elem != GCIM_ELEM_F32) { /* the generic kernel takes bounds by pointer */
     fprintf(state->body, "  gcimKernelClipAny(%s, %s, %s, %s, %s, %lld);\n",
-            emitElemEnum(x->elem), x->name, lo ? emitRef(state, lo) : "NULL",
-            hi ? emitRef(state, hi) : "NULL", y->name, (long long)y->count);
+            gcimCEmitElemEnum(x->elem), x->name, lo ? gcimCEmitRef(state, lo) : "NULL",
+            hi ? gcimCEmitRef(state, hi) : "NULL", y->name, (long long)y->count);
     return true;
   }
   fprintf(state->body, "  gcimKernelClipF32(%s, ", x->name);
@@ -221,44 +221,44 @@ static const NamedEnum compareOps[] = {{"onnx.equal", "GCIM_COMPARE_EQUAL"},
                                        {"onnx.less_or_equal", "GCIM_COMPARE_LESS_EQUAL"},
                                        {"onnx.greater_or_equal", "GCIM_COMPARE_GREATER_EQUAL"}};
 
-bool emitCompare(EmitState *state, MlirOperation op) {
-  ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
-  ValueInfo *y = emitResult(state, op, 0);
+bool gcimCEmitCompare(EmitState *state, MlirOperation op) {
+  ValueInfo *a = gcimCEmitOperand(state, op, 0), *b = gcimCEmitOperand(state, op, 1);
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   const char *kernel = a->elem == GCIM_ELEM_F32   ? "gcimKernelCompareF32"
                        : a->elem == GCIM_ELEM_I64 ? "gcimKernelCompareI64"
                                              : "gcimKernelCompareAny";
   if (a->elem != b->elem)
-    return emitUnsupported(state, op, "the operands' types differ");
+    return gcimCEmitUnsupported(state, op, "the operands' types differ");
   char leading[64];
   snprintf(leading, sizeof leading, "%s%s%s", LOOKUP(op, compareOps),
            a->elem != GCIM_ELEM_F32 && a->elem != GCIM_ELEM_I64 ? ", " : "",
-           a->elem != GCIM_ELEM_F32 && a->elem != GCIM_ELEM_I64 ? emitElemEnum(a->elem) : "");
+           a->elem != GCIM_ELEM_F32 && a->elem != GCIM_ELEM_I64 ? gcimCEmitElemEnum(a->elem) : "");
   ValueInfo *tensors[] = {a, b, y};
-  emitKernelCall(state, kernel, leading, tensors, 3, NULL);
+  gcimCEmitKernelCall(state, kernel, leading, tensors, 3, NULL);
   return true;
 }
 
-bool emitLogical(EmitState *state, MlirOperation op) {
-  ValueInfo *a = emitOperand(state, op, 0), *b = emitOperand(state, op, 1);
-  ValueInfo *y = emitResult(state, op, 0);
+bool gcimCEmitLogical(EmitState *state, MlirOperation op) {
+  ValueInfo *a = gcimCEmitOperand(state, op, 0), *b = gcimCEmitOperand(state, op, 1);
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
   ValueInfo *tensors[] = {a, b, y};
   const char *logicalOp = gcimOpIsA(op, "onnx.and")  ? "GCIM_LOGICAL_AND"
                           : gcimOpIsA(op, "onnx.or") ? "GCIM_LOGICAL_OR"
                                                      : "GCIM_LOGICAL_XOR";
-  emitKernelCall(state, "gcimKernelLogical", logicalOp, tensors, 3, NULL);
+  gcimCEmitKernelCall(state, "gcimKernelLogical", logicalOp, tensors, 3, NULL);
   return true;
 }
 
-bool emitNot(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+bool gcimCEmitNot(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
   fprintf(state->body, "  gcimKernelNot(%s, %s, %lld);\n", x->name, y->name,
           (long long)y->count);
   return true;
 }
 
-bool emitCast(EmitState *state, MlirOperation op) {
-  ValueInfo *x = emitOperand(state, op, 0), *y = emitResult(state, op, 0);
+bool gcimCEmitCast(EmitState *state, MlirOperation op) {
+  ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
   fprintf(state->body, "  gcimKernelCast(%s, %s, %s, %s, %lld);\n", x->name,
-          emitElemEnum(x->elem), y->name, emitElemEnum(y->elem), (long long)y->count);
+          gcimCEmitElemEnum(x->elem), y->name, gcimCEmitElemEnum(y->elem), (long long)y->count);
   return true;
 }

@@ -33,7 +33,7 @@ static bool growSlots(EmitState *state) {
   return true;
 }
 
-ValueInfo *emitLookup(EmitState *state, MlirValue value) {
+ValueInfo *gcimCEmitLookup(EmitState *state, MlirValue value) {
   if (!state->slotCount)
     return NULL;
   size_t slot = hashPointer(value.ptr) & (state->slotCount - 1);
@@ -45,7 +45,7 @@ ValueInfo *emitLookup(EmitState *state, MlirValue value) {
   return NULL;
 }
 
-ValueInfo *emitAddValue(EmitState *state, MlirValue value, ValueStorage storage) {
+ValueInfo *gcimCEmitAddValue(EmitState *state, MlirValue value, ValueStorage storage) {
   if (state->valueCount == state->valueCapacity) {
     size_t capacity = state->valueCapacity ? state->valueCapacity * 2 : 256;
     ValueInfo *values = realloc(state->values, capacity * sizeof *values);
@@ -100,7 +100,7 @@ static bool elemKindOf(MlirType type, GcimElemType *kind) {
   return true;
 }
 
-bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueInfo *info) {
+bool gcimCEmitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueInfo *info) {
   if (!mlirTypeIsARankedTensor(type) || !mlirShapedTypeHasStaticShape(type)) {
     gcimEmitError(loc, "code generation needs tensors of static shape (bind dynamic "
                        "dimensions with --input-shape)");
@@ -124,11 +124,11 @@ bool emitDescribeType(EmitState *state, MlirType type, MlirLocation loc, ValueIn
   return true;
 }
 
-const char *emitElemCType(GcimElemType elem) { return gcimElemTypeInfo(elem)->cType; }
+const char *gcimCEmitElemCType(GcimElemType elem) { return gcimElemTypeInfo(elem)->cType; }
 
-const char *emitElemEnum(GcimElemType elem) { return gcimElemTypeInfo(elem)->enumName; }
+const char *gcimCEmitElemEnum(GcimElemType elem) { return gcimElemTypeInfo(elem)->enumName; }
 
-const char *emitDims(EmitState *state, ValueInfo *info, char buffer[32]) {
+const char *gcimCEmitDims(EmitState *state, ValueInfo *info, char buffer[32]) {
   (void)state;
   if (info->rank == 0)
     return "NULL";
