@@ -1,10 +1,9 @@
 /* bandwidth.c: this machine's memory read bandwidth, for the physical limit of decode (a
  * memory-bound step reads every weight once). Not a test.
  *
- *   bandwidth [MB] [RUNS] [THREADS]   sums a MB-megabyte buffer (as 32-bit words, four streams) (default 512, far
- *                                     beyond the caches) RUNS times (default 9) with
- *                                     THREADS POSIX threads (default 1), each over its own
- *                                     slice; prints every run and the median GB/s. */
+ *   bandwidth [MB] [RUNS] [THREADS]   sums a MB-megabyte buffer (as 32-bit words, four streams)
+ * (default 512, far beyond the caches) RUNS times (default 9) with THREADS POSIX threads (default
+ * 1), each over its own slice; prints every run and the median GB/s. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdint.h>

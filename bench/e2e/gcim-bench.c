@@ -81,18 +81,16 @@ int main(int argc, char **argv) {
       }
       wall[r] = nowMs(CLOCK_MONOTONIC) - w0;
       cpu[r] = nowMs(CLOCK_PROCESS_CPUTIME_ID) - c0;
-      printf("prefill T=%lld run %d: wall %.3f ms, cpu %.3f ms\n", (long long)tokens, r,
-             wall[r], cpu[r]);
+      printf("prefill T=%lld run %d: wall %.3f ms, cpu %.3f ms\n", (long long)tokens, r, wall[r],
+             cpu[r]);
     }
     double mw = median(wall, runs), mc = median(cpu, runs);
-    printf("RESULT prefill T=%lld median wall %.3f ms cpu %.3f ms\n", (long long)tokens, mw,
-           mc);
+    printf("RESULT prefill T=%lld median wall %.3f ms cpu %.3f ms\n", (long long)tokens, mw, mc);
     return 0;
   }
 #ifdef model_STEPPABLE
   void *outs[model_STEP_NUM_OUTPUTS + 1];
-  if (model_STEP_NUM_INPUTS != 1 ||
-      !allocOutputs(outs, model_STEP_OUTPUT, model_STEP_NUM_OUTPUTS))
+  if (model_STEP_NUM_INPUTS != 1 || !allocOutputs(outs, model_STEP_OUTPUT, model_STEP_NUM_OUTPUTS))
     return 2;
   int64_t position = 0;
   for (int a = 4; a < argc; ++a) {
@@ -113,13 +111,12 @@ int main(int argc, char **argv) {
       if (r >= 0) {
         wall[r] = nowMs(CLOCK_MONOTONIC) - w0;
         cpu[r] = nowMs(CLOCK_PROCESS_CPUTIME_ID) - c0;
-        printf("decode position %lld: wall %.3f ms, cpu %.3f ms\n", (long long)position,
-               wall[r], cpu[r]);
+        printf("decode position %lld: wall %.3f ms, cpu %.3f ms\n", (long long)position, wall[r],
+               cpu[r]);
       }
     }
     double mw = median(wall, runs), mc = median(cpu, runs);
-    printf("RESULT decode P=%lld median wall %.3f ms cpu %.3f ms\n", (long long)target, mw,
-           mc);
+    printf("RESULT decode P=%lld median wall %.3f ms cpu %.3f ms\n", (long long)target, mw, mc);
     fflush(stdout);
   }
   model_destroy(s);

@@ -53,8 +53,8 @@ int main(int argc, char **argv) {
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   printf("context %.3f s  import %.3f s  verify %.3f s  total %.3f s  peak RSS %ld KB\n",
-         contextReady - start, imported - contextReady, verified - imported,
-         verified - start, usage.ru_maxrss);
+         contextReady - start, imported - contextReady, verified - imported, verified - start,
+         usage.ru_maxrss);
   mlirPassManagerDestroy(pm);
   gcimOnnxImportDestroy(import);
   mlirContextDestroy(ctx);

@@ -29,8 +29,8 @@ static const char *const layoutNames[] = {"row-major B (MatMul)", "transposed B 
                                           "packed B"};
 
 // One product y = a . B in the given layout.
-static void product(Layout layout, const float *a, const float *b, float *y, int64_t m,
-                    int64_t n, int64_t k) {
+static void product(Layout layout, const float *a, const float *b, float *y, int64_t m, int64_t n,
+                    int64_t k) {
   switch (layout) {
   case PLAIN:
     gcimKernelMatMul2dF32(a, b, y, m, n, k);

@@ -66,8 +66,8 @@ int main(int argc, char **argv) {
   qsort(walls, (size_t)runs, sizeof walls[0], compareDoubles);
   printf("median: %.2f us CPU per head-step (%.0f head-steps/s; 144 heads: %.2f ms per "
          "token); median wall %.2f us [checksum %g]\n",
-         times[runs / 2], 1e6 / times[runs / 2], 144 * times[runs / 2] / 1000,
-         walls[runs / 2], check);
+         times[runs / 2], 1e6 / times[runs / 2], 144 * times[runs / 2] / 1000, walls[runs / 2],
+         check);
   gcimSimHeadDestroy(head);
   free(x);
   return 0;

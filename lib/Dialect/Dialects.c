@@ -24,18 +24,15 @@ const char *gcimDialectGetIRDLSource(const char *name) {
 
 /* Parses one IRDL module and turns its definitions into dialects of the context. */
 static int loadIRDL(MlirContext ctx, const char *source, const char *name) {
-  MlirModule definitions =
-      mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(source));
+  MlirModule definitions = mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(source));
   if (mlirModuleIsNull(definitions)) {
-    fprintf(stderr, "gcim: internal error: the embedded %s dialect does not parse\n",
-            name);
+    fprintf(stderr, "gcim: internal error: the embedded %s dialect does not parse\n", name);
     return 0;
   }
   MlirLogicalResult loaded = mlirLoadIRDLDialects(definitions);
   mlirModuleDestroy(definitions);
   if (mlirLogicalResultIsFailure(loaded)) {
-    fprintf(stderr, "gcim: internal error: the embedded %s dialect does not load\n",
-            name);
+    fprintf(stderr, "gcim: internal error: the embedded %s dialect does not load\n", name);
     return 0;
   }
   return 1;
@@ -52,9 +49,8 @@ static void registerUpstreamPassesOnce(void) {
 
 MlirContext gcimContextCreate(void) {
   MlirContext ctx = mlirContextCreate();
-  MlirDialectHandle handles[] = {
-      mlirGetDialectHandle__func__(), mlirGetDialectHandle__arith__(),
-      mlirGetDialectHandle__tensor__(), mlirGetDialectHandle__irdl__()};
+  MlirDialectHandle handles[] = {mlirGetDialectHandle__func__(), mlirGetDialectHandle__arith__(),
+                                 mlirGetDialectHandle__tensor__(), mlirGetDialectHandle__irdl__()};
   for (size_t i = 0; i < sizeof handles / sizeof handles[0]; ++i)
     mlirDialectHandleLoadDialect(handles[i], ctx);
   registerUpstreamPassesOnce();

@@ -20,8 +20,7 @@ static void setMessage(char *message, size_t size, const char *text) {
 
 GcimChipStatus gcimChipAllocate(const GcimHardware *hw, int32_t subTiles,
                                 const GcimAllocator *allocator, const GcimChipOps *ops,
-                                size_t implBytes, GcimChip **out, char *message,
-                                size_t size) {
+                                size_t implBytes, GcimChip **out, char *message, size_t size) {
   *out = NULL;
   char reason[160] = "";
   if (!gcimHardwareValidate(hw, reason, sizeof reason)) {
@@ -98,8 +97,8 @@ void gcimChipClearStats(GcimChip *chip) { memset(&chip->stats, 0, sizeof chip->s
 /* ---- argument checks ---- */
 
 /* groups * span sub-tiles from `first` exist, and `dims` fills every sub-tile of a group. */
-static GcimChipStatus checkBlock(GcimChip *chip, const char *op, int32_t first,
-                                 int32_t groups, int32_t span, int32_t dims) {
+static GcimChipStatus checkBlock(GcimChip *chip, const char *op, int32_t first, int32_t groups,
+                                 int32_t span, int32_t dims) {
   chip->error[0] = '\0';
   int64_t cols = chip->hw.arrayCols;
   if (first < 0 || groups < 0 || span < 1 ||
@@ -109,8 +108,8 @@ static GcimChipStatus checkBlock(GcimChip *chip, const char *op, int32_t first,
                         (int)first, (int)groups, (int)span, (int)chip->subTiles);
   if (dims < 1 || dims > span * cols || dims <= (span - 1) * cols)
     return gcimChipFail(chip, GCIM_CHIP_ERROR_INVALID,
-                        "%s: %d dimensions do not fit a group of %d sub-tiles of %d", op,
-                        (int)dims, (int)span, (int)cols);
+                        "%s: %d dimensions do not fit a group of %d sub-tiles of %d", op, (int)dims,
+                        (int)span, (int)cols);
   return GCIM_CHIP_OK;
 }
 
@@ -137,9 +136,8 @@ GcimChipStatus gcimChipWrite(GcimChip *chip, int32_t first, int32_t span, int32_
                              int32_t dims, const int32_t *k, const int32_t *v) {
   GcimChipStatus rc = checkBlock(chip, "kv_write", first, 1, span, dims);
   if (rc == GCIM_CHIP_OK && (slot < 0 || slot >= chip->hw.arrayRows))
-    rc = gcimChipFail(chip, GCIM_CHIP_ERROR_INVALID,
-                      "kv_write: slot %d is out of range 0 .. %d", (int)slot,
-                      (int)chip->hw.arrayRows - 1);
+    rc = gcimChipFail(chip, GCIM_CHIP_ERROR_INVALID, "kv_write: slot %d is out of range 0 .. %d",
+                      (int)slot, (int)chip->hw.arrayRows - 1);
   if (rc == GCIM_CHIP_OK)
     rc = checkCodes(chip, "kv_write", "k", k, dims, chip->hw.kv.levels);
   if (rc == GCIM_CHIP_OK)
@@ -154,8 +152,8 @@ GcimChipStatus gcimChipWrite(GcimChip *chip, int32_t first, int32_t span, int32_
   return GCIM_CHIP_OK;
 }
 
-GcimChipStatus gcimChipFirstProduct(GcimChip *chip, int32_t first, int32_t groups,
-                                    int32_t span, int32_t dims, const int32_t *q) {
+GcimChipStatus gcimChipFirstProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                    int32_t dims, const int32_t *q) {
   GcimChipStatus rc = checkBlock(chip, "qk_product", first, groups, span, dims);
   if (rc == GCIM_CHIP_OK)
     rc = checkCodes(chip, "qk_product", "q", q, dims, chip->hw.query.levels);
@@ -169,8 +167,7 @@ GcimChipStatus gcimChipFirstProduct(GcimChip *chip, int32_t first, int32_t group
   return GCIM_CHIP_OK;
 }
 
-GcimChipStatus gcimChipChargeToPulse(GcimChip *chip, int32_t first, int32_t groups,
-                                     int32_t span) {
+GcimChipStatus gcimChipChargeToPulse(GcimChip *chip, int32_t first, int32_t groups, int32_t span) {
   /* The smallest dims a group of `span` takes: only the sub-tiles are checked. */
   int32_t dims = 1 + (span - 1) * chip->hw.arrayCols;
   GcimChipStatus rc = checkBlock(chip, "charge_to_pulse", first, groups, span, dims);
@@ -179,8 +176,8 @@ GcimChipStatus gcimChipChargeToPulse(GcimChip *chip, int32_t first, int32_t grou
   return rc;
 }
 
-GcimChipStatus gcimChipSecondProduct(GcimChip *chip, int32_t first, int32_t groups,
-                                     int32_t span, int32_t dims) {
+GcimChipStatus gcimChipSecondProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                     int32_t dims) {
   GcimChipStatus rc = checkBlock(chip, "pv_product", first, groups, span, dims);
   if (rc == GCIM_CHIP_OK && chip->ops->secondProduct)
     rc = chip->ops->secondProduct(chip, first, groups, span, dims);
@@ -204,8 +201,8 @@ GcimChipStatus gcimChipReadout(GcimChip *chip, int32_t first, int32_t groups, in
   return GCIM_CHIP_OK;
 }
 
-GcimChipStatus gcimChipAdderTree(GcimChip *chip, int32_t first, int32_t groups,
-                                 int32_t span, int32_t dims, float *out) {
+GcimChipStatus gcimChipAdderTree(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                 int32_t dims, float *out) {
   GcimChipStatus rc = checkBlock(chip, "adder_tree", first, groups, span, dims);
   if (rc == GCIM_CHIP_OK) {
     if (chip->ops->adderTree)

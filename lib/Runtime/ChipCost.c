@@ -8,7 +8,7 @@ static const GcimChipOps costOps = {"cost-only", NULL, NULL, NULL, NULL, NULL,
                                     NULL,        NULL, NULL, NULL, NULL};
 
 GcimChipStatus gcimChipCreateCost(const GcimHardware *hw, int32_t subTiles,
-                                  const GcimAllocator *allocator, GcimChip **out,
-                                  char *message, size_t size) {
+                                  const GcimAllocator *allocator, GcimChip **out, char *message,
+                                  size_t size) {
   return gcimChipAllocate(hw, subTiles, allocator, &costOps, 0, out, message, size);
 }

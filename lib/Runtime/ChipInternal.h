@@ -14,12 +14,11 @@ typedef struct GcimChipOps {
   const char *name;
   void (*setTime)(GcimChip *chip);
   GcimChipStatus (*clear)(GcimChip *chip, int32_t first, int32_t count);
-  GcimChipStatus (*write)(GcimChip *chip, int32_t first, int32_t span, int32_t slot,
-                          int32_t dims, const int32_t *k, const int32_t *v);
+  GcimChipStatus (*write)(GcimChip *chip, int32_t first, int32_t span, int32_t slot, int32_t dims,
+                          const int32_t *k, const int32_t *v);
   GcimChipStatus (*firstProduct)(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
                                  int32_t dims, const int32_t *q);
-  GcimChipStatus (*chargeToPulse)(GcimChip *chip, int32_t first, int32_t groups,
-                                  int32_t span);
+  GcimChipStatus (*chargeToPulse)(GcimChip *chip, int32_t first, int32_t groups, int32_t span);
   GcimChipStatus (*secondProduct)(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
                                   int32_t dims);
   /* codes may be NULL: the codes then only stay in the chip for the adder tree. */
@@ -40,7 +39,7 @@ struct GcimChip {
   int64_t step; /* the clock (gcimChipSetTime) */
   double ns;
   GcimSimStats stats;
-  void *impl;            /* the implementation's state, 64-byte aligned, after this struct */
+  void *impl; /* the implementation's state, 64-byte aligned, after this struct */
   char error[192];
 };
 

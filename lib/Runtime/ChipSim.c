@@ -42,7 +42,7 @@ typedef struct SimChip {
    * covers the sub-tile (the ring buffer's usual case) every age follows from one. */
   int64_t *runStart;
   int32_t *runLength;
-  float *kVolt, *vVolt; /* [tile][slot][dim] stored voltages */
+  float *kVolt, *vVolt;   /* [tile][slot][dim] stored voltages */
   float *kCells, *vCells; /* [tile][rowsPad * cols] and [tile][colsPad * rows], see above */
   float *kDelta, *vDelta; /* [tile][slot][dim] per-cell decay base, or NULL */
   float *charge, *pulse;  /* [tile][rowsPad], of a group's first sub-tile */
@@ -53,8 +53,8 @@ typedef struct SimChip {
   float *qkPow[3], *vPow[3];
   /* scratch of one operation */
   float *q, *acc[3], *coefs[3], *inner[3];
-  int32_t *ages;   /* [rowsPad] age of each slot of the group, -1 = not valid */
-  int32_t *active; /* [max(rowsPad, span * cols)] nonzero query dims or pulsed slots */
+  int32_t *ages;        /* [rowsPad] age of each slot of the group, -1 = not valid */
+  int32_t *active;      /* [max(rowsPad, span * cols)] nonzero query dims or pulsed slots */
   int32_t *activeCount; /* [subTiles] per sub-tile of a group */
   uint64_t rng[4];
 } SimChip;
@@ -78,11 +78,9 @@ static void *carve(char *base, size_t *total, size_t count, size_t size) {
   return p;
 }
 
-static void layout(SimChip *s, const GcimHardware *hw, int32_t tiles, char *base,
-                   size_t *total) {
+static void layout(SimChip *s, const GcimHardware *hw, int32_t tiles, char *base, size_t *total) {
   size_t n = (size_t)tiles, cells = (size_t)s->rows * (size_t)s->cols;
-  size_t list = (size_t)s->rowsPad > n * (size_t)s->cols ? (size_t)s->rowsPad
-                                                          : n * (size_t)s->cols;
+  size_t list = (size_t)s->rowsPad > n * (size_t)s->cols ? (size_t)s->rowsPad : n * (size_t)s->cols;
   int cellDecay = hw->decayEnabled && hw->noise.retentionSpreadRel > 0;
   *total = (sizeof(SimChip) + 63) & ~(size_t)63;
   s->writeStep = carve(base, total, n * (size_t)s->rows, sizeof(int64_t));
@@ -155,9 +153,9 @@ static void drawRetention(SimChip *s, const GcimHardware *hw, size_t cells) {
 
 static const GcimChipOps simOps;
 
-GcimChipStatus gcimChipCreateSimulator(const GcimHardware *hw, int32_t subTiles,
-                                       uint64_t stream, const GcimAllocator *allocator,
-                                       GcimChip **out, char *message, size_t size) {
+GcimChipStatus gcimChipCreateSimulator(const GcimHardware *hw, int32_t subTiles, uint64_t stream,
+                                       const GcimAllocator *allocator, GcimChip **out,
+                                       char *message, size_t size) {
   *out = NULL;
   if (hw->window > (1 << 28)) {
     if (message && size > 0)
@@ -212,8 +210,8 @@ static GcimChipStatus simClear(GcimChip *chip, int32_t first, int32_t count) {
 static float storeVoltage(GcimChip *chip, SimChip *s, int32_t code) {
   float u = s->stepKV * (float)code;
   if (chip->hw.noise.writeNoiseStdV > 0)
-    u = gcimSimClamp(u + (float)(chip->hw.noise.writeNoiseStdV * gcimSimRandomNormal(s->rng)),
-                     0.0f, s->vdd);
+    u = gcimSimClamp(u + (float)(chip->hw.noise.writeNoiseStdV * gcimSimRandomNormal(s->rng)), 0.0f,
+                     s->vdd);
   return u;
 }
 
@@ -241,8 +239,8 @@ static GcimChipStatus simWrite(GcimChip *chip, int32_t first, int32_t span, int3
     s->writeStep[tileOffset(tile, s->rows) + slot] = chip->step;
     if (slot == 0)
       s->runStart[tile] = chip->step;
-    int extends = slot == 0 || (slot == s->runLength[tile] &&
-                                chip->step == s->runStart[tile] + slot);
+    int extends =
+        slot == 0 || (slot == s->runLength[tile] && chip->step == s->runStart[tile] + slot);
     s->runLength[tile] = extends ? slot + 1 : 0;
   }
   return GCIM_CHIP_OK;
@@ -255,8 +253,8 @@ static GcimChipStatus simReadSlot(GcimChip *chip, int32_t first, int32_t span, i
   *step = s->writeStep[tileOffset(first, s->rows) + slot];
   *step = *step == UNWRITTEN ? -1 : *step;
   for (int32_t d = 0; *step >= 0 && d < dims; ++d) {
-    size_t cell = tileOffset(first + d / s->cols, s->rows * s->cols) +
-                  (size_t)slot * s->cols + d % s->cols;
+    size_t cell =
+        tileOffset(first + d / s->cols, s->rows * s->cols) + (size_t)slot * s->cols + d % s->cols;
     if (k)
       k[d] = s->kVolt[cell];
     if (v)
@@ -321,10 +319,10 @@ static void chargesFast(SimChip *s, int32_t tile, int32_t span, int32_t run, flo
       memset(s->acc[i] + b, 0, BLOCK * sizeof(float));
     for (int32_t x = 0; x < span; ++x) {
       const float *q = s->q + (size_t)x * s->cols;
-      const float *cells = s->kCells + tileOffset(tile + x, s->rowsPad * s->cols) +
-                           (size_t)b * s->cols;
-      s->kernel(one, s->activeCount[x], s->active + (size_t)x * s->cols, BLOCK, q, q, q,
-                cells, s->acc[0] + b, s->acc[1] + b, s->acc[2] + b);
+      const float *cells =
+          s->kCells + tileOffset(tile + x, s->rowsPad * s->cols) + (size_t)b * s->cols;
+      s->kernel(one, s->activeCount[x], s->active + (size_t)x * s->cols, BLOCK, q, q, q, cells,
+                s->acc[0] + b, s->acc[1] + b, s->acc[2] + b);
     }
   }
   /* A zero coefficient's term adds (0 * p) * 0 = +0 (its sums are 0): no change. */
@@ -354,8 +352,8 @@ static void chargesFast(SimChip *s, int32_t tile, int32_t span, int32_t run, flo
 }
 
 /* S with a decay base per cell (retention spread): sum_d q[d] * (w^i * delta_cell^(i age)). */
-static void chargesPerCell(GcimChip *chip, SimChip *s, int32_t tile, int32_t dims,
-                           float sumQ, float *charge) {
+static void chargesPerCell(GcimChip *chip, SimChip *s, int32_t tile, int32_t dims, float sumQ,
+                           float *charge) {
   for (int32_t c = 0; c < s->rows; ++c) {
     charge[c] = 0.0f;
     if (s->ages[c] < 0)
@@ -365,8 +363,8 @@ static void chargesPerCell(GcimChip *chip, SimChip *s, int32_t tile, int32_t dim
       size_t t = tileOffset(tile + d / s->cols, 1), l = (size_t)(d % s->cols);
       float p[3], w = s->kCells[t * s->rowsPad * s->cols +
                                 ((size_t)(c / BLOCK) * s->cols + l) * BLOCK + c % BLOCK];
-      gcimSimDecayPowers(s->kDelta[(t * s->rows + c) * s->cols + l], s->ages[c],
-                         chip->hw.bf16Decay, p);
+      gcimSimDecayPowers(s->kDelta[(t * s->rows + c) * s->cols + l], s->ages[c], chip->hw.bf16Decay,
+                         p);
       for (int i = 0; i < 3; ++i)
         dots[i] += s->q[d] * (gcimSimCellPower(w, i) * p[i]);
     }
@@ -378,8 +376,8 @@ static void chargesPerCell(GcimChip *chip, SimChip *s, int32_t tile, int32_t dim
   }
 }
 
-static GcimChipStatus simFirstProduct(GcimChip *chip, int32_t first, int32_t groups,
-                                      int32_t span, int32_t dims, const int32_t *q) {
+static GcimChipStatus simFirstProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                      int32_t dims, const int32_t *q) {
   SimChip *s = simOf(chip);
   float sumQ = 0.0f;
   for (int32_t d = 0; d < dims; ++d) {
@@ -427,8 +425,8 @@ static void innerPerCell(SimChip *s, int32_t tile, int32_t count, const float *p
     int32_t c = s->active[j];
     for (int32_t d = 0; d < local; ++d) {
       float p[3];
-      gcimSimDecayPowers(s->vDelta[(tileOffset(tile, s->rows) + c) * s->cols + d],
-                         s->ages[c], 0, p);
+      gcimSimDecayPowers(s->vDelta[(tileOffset(tile, s->rows) + c) * s->cols + d], s->ages[c], 0,
+                         p);
       float w = s->vCells[tileOffset(tile, s->colsPad * s->rows) +
                           ((size_t)(d / BLOCK) * s->rows + c) * BLOCK + d % BLOCK];
       for (int i = 0; i < 3; ++i)
@@ -449,8 +447,7 @@ static void subTileOutputs(SimChip *s, int32_t tile, int32_t count, const float 
       for (int i = 0; i < 3; ++i)
         memset(s->inner[i] + d0, 0, BLOCK * sizeof(float));
       s->kernel(one, count, s->active, BLOCK, s->coefs[0], s->coefs[1], s->coefs[2],
-                cells + (size_t)d0 * s->rows, s->inner[0] + d0, s->inner[1] + d0,
-                s->inner[2] + d0);
+                cells + (size_t)d0 * s->rows, s->inner[0] + d0, s->inner[1] + d0, s->inner[2] + d0);
     }
   }
   const float y0 = s->coef[0] * phiSum, a1 = s->coef[1], a2 = s->coef[2], a3 = s->coef[3];
@@ -503,8 +500,7 @@ static float pulsedAnyOrder(const GcimChip *chip, SimChip *s, int32_t tile, cons
 
 /* c_i = pulse * delta^(i age) of the pulsed slots, i = 1..3 (slot-wise decay); `run` as
  * in groupRun, else the ages are in s->ages. */
-static void pulseCoefficients(SimChip *s, const float *restrict pulse, int32_t count,
-                              int32_t run) {
+static void pulseCoefficients(SimChip *s, const float *restrict pulse, int32_t count, int32_t run) {
   float *restrict c1 = s->coefs[0], *restrict c2 = s->coefs[1], *restrict c3 = s->coefs[2];
   const float *restrict p1 = s->vPow[0], *restrict p2 = s->vPow[1], *restrict p3 = s->vPow[2];
   if (run >= 0) {
@@ -523,15 +519,15 @@ static void pulseCoefficients(SimChip *s, const float *restrict pulse, int32_t c
   }
 }
 
-static GcimChipStatus simSecondProduct(GcimChip *chip, int32_t first, int32_t groups,
-                                       int32_t span, int32_t dims) {
+static GcimChipStatus simSecondProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                       int32_t dims) {
   SimChip *s = simOf(chip);
   for (int32_t g = 0; g < groups; ++g) {
     int32_t tile = first + g * span;
     const float *pulse = s->pulse + tileOffset(tile, s->rowsPad);
     int32_t run = s->vDelta ? -1 : groupRun(chip, s, tile), count = 0;
-    float phiSum = run >= 0 ? pulsedInOrder(s, pulse, &count)
-                            : pulsedAnyOrder(chip, s, tile, pulse, &count);
+    float phiSum =
+        run >= 0 ? pulsedInOrder(s, pulse, &count) : pulsedAnyOrder(chip, s, tile, pulse, &count);
     if (!s->vDelta)
       pulseCoefficients(s, pulse, count, run);
     for (int32_t x = 0; x < span; ++x)
@@ -559,8 +555,8 @@ static GcimChipStatus simReadout(GcimChip *chip, int32_t first, int32_t groups, 
   return GCIM_CHIP_OK;
 }
 
-static GcimChipStatus simAdderTree(GcimChip *chip, int32_t first, int32_t groups,
-                                   int32_t span, int32_t dims, float *out) {
+static GcimChipStatus simAdderTree(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                   int32_t dims, float *out) {
   SimChip *s = simOf(chip);
   for (int32_t d = 0; d < dims; ++d)
     out[d] = 0.0f;
@@ -575,7 +571,14 @@ static GcimChipStatus simAdderTree(GcimChip *chip, int32_t first, int32_t groups
   return GCIM_CHIP_OK;
 }
 
-static const GcimChipOps simOps = {
-    "simulator",     NULL,          simClear,        simWrite,     simFirstProduct,
-    simChargeToPulse, simSecondProduct, simReadout, simAdderTree, simReadSlot,
-    NULL};
+static const GcimChipOps simOps = {"simulator",
+                                   NULL,
+                                   simClear,
+                                   simWrite,
+                                   simFirstProduct,
+                                   simChargeToPulse,
+                                   simSecondProduct,
+                                   simReadout,
+                                   simAdderTree,
+                                   simReadSlot,
+                                   NULL};

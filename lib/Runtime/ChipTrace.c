@@ -44,8 +44,8 @@ static void traceSetTime(GcimChip *chip) {
 }
 
 static GcimChipStatus traceClear(GcimChip *chip, int32_t first, int32_t count) {
-  int ok = beginLine(chip, "clear", first) &&
-           fprintf(traceOf(chip)->file, " count=%d", (int)count) >= 0;
+  int ok =
+      beginLine(chip, "clear", first) && fprintf(traceOf(chip)->file, " count=%d", (int)count) >= 0;
   return endLine(chip, ok, gcimChipClear(traceOf(chip)->inner, first, count));
 }
 
@@ -58,14 +58,13 @@ static GcimChipStatus traceWrite(GcimChip *chip, int32_t first, int32_t span, in
   return endLine(chip, ok, gcimChipWrite(traceOf(chip)->inner, first, span, slot, dims, k, v));
 }
 
-static int printBlock(GcimChip *chip, const char *op, int32_t first, int32_t groups,
-                      int32_t span) {
+static int printBlock(GcimChip *chip, const char *op, int32_t first, int32_t groups, int32_t span) {
   return beginLine(chip, op, first) &&
          fprintf(traceOf(chip)->file, " groups=%d span=%d", (int)groups, (int)span) >= 0;
 }
 
-static GcimChipStatus traceFirstProduct(GcimChip *chip, int32_t first, int32_t groups,
-                                        int32_t span, int32_t dims, const int32_t *q) {
+static GcimChipStatus traceFirstProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                        int32_t dims, const int32_t *q) {
   int ok = printBlock(chip, "qk_product", first, groups, span) &&
            printCodes(traceOf(chip)->file, "q", q, dims);
   return endLine(chip, ok,
@@ -82,12 +81,11 @@ static GcimChipStatus traceSecondProduct(GcimChip *chip, int32_t first, int32_t 
                                          int32_t span, int32_t dims) {
   int ok = printBlock(chip, "pv_product", first, groups, span) &&
            fprintf(traceOf(chip)->file, " dims=%d", (int)dims) >= 0;
-  return endLine(chip, ok,
-                 gcimChipSecondProduct(traceOf(chip)->inner, first, groups, span, dims));
+  return endLine(chip, ok, gcimChipSecondProduct(traceOf(chip)->inner, first, groups, span, dims));
 }
 
-static GcimChipStatus traceReadout(GcimChip *chip, int32_t first, int32_t groups,
-                                   int32_t span, int32_t dims, int32_t *codes) {
+static GcimChipStatus traceReadout(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                   int32_t dims, int32_t *codes) {
   codes = codes ? codes : traceOf(chip)->codes;
   GcimChipStatus rc = gcimChipReadout(traceOf(chip)->inner, first, groups, span, dims, codes);
   int ok = printBlock(chip, "readout", first, groups, span) &&
@@ -96,31 +94,35 @@ static GcimChipStatus traceReadout(GcimChip *chip, int32_t first, int32_t groups
   return endLine(chip, ok, rc);
 }
 
-static GcimChipStatus traceAdderTree(GcimChip *chip, int32_t first, int32_t groups,
-                                     int32_t span, int32_t dims, float *out) {
+static GcimChipStatus traceAdderTree(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                     int32_t dims, float *out) {
   int ok = printBlock(chip, "adder_tree", first, groups, span) &&
            fprintf(traceOf(chip)->file, " dims=%d", (int)dims) >= 0;
-  return endLine(chip, ok,
-                 gcimChipAdderTree(traceOf(chip)->inner, first, groups, span, dims, out));
+  return endLine(chip, ok, gcimChipAdderTree(traceOf(chip)->inner, first, groups, span, dims, out));
 }
 
 static GcimChipStatus traceReadSlot(GcimChip *chip, int32_t first, int32_t span, int32_t slot,
                                     int32_t dims, float *k, float *v, int64_t *step) {
-  GcimChipStatus rc =
-      gcimChipReadSlot(traceOf(chip)->inner, first, span, slot, dims, k, v, step);
+  GcimChipStatus rc = gcimChipReadSlot(traceOf(chip)->inner, first, span, slot, dims, k, v, step);
   if (rc != GCIM_CHIP_OK)
     return gcimChipFail(chip, rc, "%s", gcimChipGetError(traceOf(chip)->inner));
   return GCIM_CHIP_OK;
 }
 
-static const GcimChipOps traceOps = {
-    "trace",         traceSetTime,       traceClear,   traceWrite,     traceFirstProduct,
-    traceChargeToPulse, traceSecondProduct, traceReadout, traceAdderTree, traceReadSlot,
-    NULL};
+static const GcimChipOps traceOps = {"trace",
+                                     traceSetTime,
+                                     traceClear,
+                                     traceWrite,
+                                     traceFirstProduct,
+                                     traceChargeToPulse,
+                                     traceSecondProduct,
+                                     traceReadout,
+                                     traceAdderTree,
+                                     traceReadSlot,
+                                     NULL};
 
-GcimChipStatus gcimChipCreateTrace(GcimChip *inner, FILE *file,
-                                   const GcimAllocator *allocator, GcimChip **out,
-                                   char *message, size_t size) {
+GcimChipStatus gcimChipCreateTrace(GcimChip *inner, FILE *file, const GcimAllocator *allocator,
+                                   GcimChip **out, char *message, size_t size) {
   const GcimHardware *hw = gcimChipGetHardware(inner);
   size_t codes = (size_t)inner->subTiles * (size_t)hw->arrayCols * sizeof(int32_t);
   GcimChipStatus rc = gcimChipAllocate(hw, inner->subTiles, allocator, &traceOps,

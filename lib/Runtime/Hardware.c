@@ -10,11 +10,10 @@ const float gcimDefaultScalers[GCIM_SCALER_COUNT] = {1.0f, 0.0f,  1.0f, 0.45f,
 
 /* a_i = sum_j C[i][j] * 0.9^j over the fitted coefficients of docs/HardwareModel.md §2. */
 static void nonlinearCoefficients(double coeffs[4]) {
-  static const double fitted[4][4] = {
-      {0.17393044, 0.15653739, 0.14088365, 0.12679529},
-      {5.51975209, 4.96777688, 4.4709992, 0.0},
-      {-1.44776001, -1.30298401, 0.0, 0.0},
-      {46.05483778, 0.0, 0.0, 0.0}};
+  static const double fitted[4][4] = {{0.17393044, 0.15653739, 0.14088365, 0.12679529},
+                                      {5.51975209, 4.96777688, 4.4709992, 0.0},
+                                      {-1.44776001, -1.30298401, 0.0, 0.0},
+                                      {46.05483778, 0.0, 0.0, 0.0}};
   for (int i = 0; i < 4; ++i) {
     double power = 1.0, sum = 0.0;
     for (int j = 0; j < 4; ++j) {
@@ -72,8 +71,7 @@ static int invalid(char *message, size_t size, const char *format, ...) {
   return 0;
 }
 
-static int checkQuantizer(const GcimQuantizer *q, const char *name, char *message,
-                          size_t size) {
+static int checkQuantizer(const GcimQuantizer *q, const char *name, char *message, size_t size) {
   if (q->levels < 2)
     return invalid(message, size, "%s.levels must be >= 2 (got %d)", name, (int)q->levels);
   if (!isfinite(q->max) || !(q->max > 0))
@@ -82,13 +80,13 @@ static int checkQuantizer(const GcimQuantizer *q, const char *name, char *messag
 }
 
 /* A finite number >= lower (strictly greater when `strict`). */
-static int checkNumber(double value, double lower, int strict, const char *name,
-                       char *message, size_t size) {
+static int checkNumber(double value, double lower, int strict, const char *name, char *message,
+                       size_t size) {
   if (!isfinite(value))
     return invalid(message, size, "%s must be a finite number (got %g)", name, value);
   if (strict ? !(value > lower) : !(value >= lower))
-    return invalid(message, size, "%s must be %s %g (got %g)", name, strict ? ">" : ">=",
-                   lower, value);
+    return invalid(message, size, "%s must be %s %g (got %g)", name, strict ? ">" : ">=", lower,
+                   value);
   return 1;
 }
 
@@ -135,8 +133,8 @@ int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size) {
                      message, size))
       return 0;
   if (hw->midVoltage > hw->vdd)
-    return invalid(message, size, "midVoltage must be <= vdd (got %g > %g)",
-                   (double)hw->midVoltage, (double)hw->vdd);
+    return invalid(message, size, "midVoltage must be <= vdd (got %g > %g)", (double)hw->midVoltage,
+                   (double)hw->vdd);
   if (hw->decayEnabled != 0 && hw->decayEnabled != 1)
     return invalid(message, size, "decayEnabled must be 0 or 1");
   if (hw->bf16Decay != 0 && hw->bf16Decay != 1)
@@ -147,8 +145,7 @@ int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size) {
 }
 
 /* The fields that shape the mapping and the weights: equal or refused. */
-static int sameMapping(const GcimHardware *a, const GcimHardware *b, char *message,
-                       size_t size) {
+static int sameMapping(const GcimHardware *a, const GcimHardware *b, char *message, size_t size) {
   const struct {
     double compiled, given;
     const char *name;

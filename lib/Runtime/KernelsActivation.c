@@ -26,16 +26,14 @@ static float sigmoid(float x) {
 }
 
 // log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): no overflow for large x.
-static float softplus(float x) {
-  return (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x)));
-}
+static float softplus(float x) { return (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x))); }
 
-#define MAP(EXPR)                                                                      \
-  do {                                                                                 \
-    for (int64_t i = 0; i < count; ++i) {                                              \
-      float v = x[i];                                                                  \
-      y[i] = (EXPR);                                                                   \
-    }                                                                                  \
+#define MAP(EXPR)                                                                                  \
+  do {                                                                                             \
+    for (int64_t i = 0; i < count; ++i) {                                                          \
+      float v = x[i];                                                                              \
+      y[i] = (EXPR);                                                                               \
+    }                                                                                              \
   } while (0)
 
 void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count) {
@@ -112,8 +110,7 @@ void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count)
   assert(0 && "unknown unary op");
 }
 
-void gcimKernelHardSigmoidF32(const float *x, float alpha, float beta, float *y,
-                              int64_t count) {
+void gcimKernelHardSigmoidF32(const float *x, float alpha, float beta, float *y, int64_t count) {
   MAP(fmaxf(0.0f, fminf(1.0f, alpha * v + beta)));
 }
 

@@ -24,14 +24,12 @@
 #include <math.h>
 
 enum {
-  QT = 32,      /* queries per tile: the columns of one panel of the score product */
-  KT = 128,     /* keys per tile: the scores of a tile are KT x QT floats = 16 KiB */
-  TILE_MIN = 8  /* fewer queries go one row at a time */
+  QT = 32,     /* queries per tile: the columns of one panel of the score product */
+  KT = 128,    /* keys per tile: the scores of a tile are KT x QT floats = 16 KiB */
+  TILE_MIN = 8 /* fewer queries go one row at a time */
 };
 
-int64_t gcimKernelAttentionScratchSize(const GcimAttentionDesc *desc) {
-  return desc->keyLen;
-}
+int64_t gcimKernelAttentionScratchSize(const GcimAttentionDesc *desc) { return desc->keyLen; }
 
 // Keys [*first, *last) that query i (of tq, against tk keys) sees.
 static void visibleKeys(const GcimAttentionDesc *desc, int64_t tq, int64_t tk, int64_t i,
@@ -66,10 +64,9 @@ static float dotProduct(const float *restrict a, const float *restrict b, int64_
 }
 
 // One query row: out[0..dv) from keys and values [first, last) of one head.
-static void attendRow(const float *restrict q, const float *restrict k,
-                      const float *restrict v, float *restrict out, int64_t first,
-                      int64_t last, int64_t d, int64_t dv, float scale,
-                      float *restrict scores) {
+static void attendRow(const float *restrict q, const float *restrict k, const float *restrict v,
+                      float *restrict out, int64_t first, int64_t last, int64_t d, int64_t dv,
+                      float scale, float *restrict scores) {
   for (int64_t c = 0; c < dv; ++c)
     out[c] = 0.0f;
   if (first >= last)
@@ -141,8 +138,8 @@ static void onlineSoftmax(float *restrict s, int64_t kt, int64_t j0, TileState *
 
 // Queries [i0, i0 + qt) of one head (q, out at row i0; k, v at key 0).
 static void attendTile(const GcimAttentionDesc *desc, const float *q, const float *k,
-                       const float *v, float *out, int64_t i0, int64_t qt, int64_t tq,
-                       int64_t tk, int64_t d, int64_t dv) {
+                       const float *v, float *out, int64_t i0, int64_t qt, int64_t tq, int64_t tk,
+                       int64_t d, int64_t dv) {
   float scores[KT * QT];
   TileState t;
   t.qt = qt;
@@ -188,8 +185,7 @@ void gcimKernelAttentionF32(const GcimAttentionDesc *desc, const float *q, const
       int64_t i = 0;
       for (int64_t qt; tq - i >= TILE_MIN; i += qt) {
         qt = tq - i < QT ? tq - i : QT;
-        attendTile(desc, q + (head + i) * d, kh, vh, out + (head + i) * dv, i, qt, tq, tk, d,
-                   dv);
+        attendTile(desc, q + (head + i) * d, kh, vh, out + (head + i) * dv, i, qt, tq, tk, d, dv);
       }
       for (; i < tq; ++i) {
         int64_t first, last;

@@ -25,8 +25,8 @@ int gcimKernelsAxis(int64_t axis, int rank) {
   return (int)axis;
 }
 
-void gcimKernelsBcastInit(GcimBcast *it, int count, const int64_t *const *dims,
-                          const int *ranks, const int64_t *outDims, int outRank) {
+void gcimKernelsBcastInit(GcimBcast *it, int count, const int64_t *const *dims, const int *ranks,
+                          const int64_t *outDims, int outRank) {
   assert(count >= 1 && count <= GCIM_BCAST_MAX_OPERANDS);
   assert(outRank >= 0 && outRank <= GCIM_MAX_RANK);
   memset(it, 0, sizeof *it);

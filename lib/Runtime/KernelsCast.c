@@ -19,8 +19,7 @@
 #include <string.h>
 
 static float halfToFloat(uint16_t h) {
-  uint32_t sign = (uint32_t)(h >> 15) << 31, exponent = (h >> 10) & 0x1f,
-           mantissa = h & 0x3ff;
+  uint32_t sign = (uint32_t)(h >> 15) << 31, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
   if (exponent == 0) // zero or subnormal: mantissa * 2^-24
     return (sign ? -1.0f : 1.0f) * ldexpf((float)mantissa, -24);
   uint32_t bits = exponent == 0x1f ? sign | 0x7f800000u | (mantissa << 13)
@@ -145,7 +144,7 @@ static void store(void *y, GcimElemType type, int64_t i, double v) {
     ((uint32_t *)y)[i] = (uint32_t)toInteger(v, 0, UINT32_MAX);
     return;
   case GCIM_ELEM_U64: /* truncated, NaN 0, saturated to [0, 2^64 - 1] */
-    ((uint64_t *)y)[i] = v != v || v <= 0.0        ? 0
+    ((uint64_t *)y)[i] = v != v || v <= 0.0            ? 0
                          : v >= 18446744073709551616.0 ? UINT64_MAX
                                                        : (uint64_t)v;
     return;
@@ -206,8 +205,7 @@ static void storeInteger(void *y, GcimElemType type, int64_t i, int64_t v) {
   }
 }
 
-void gcimKernelCast(const void *x, GcimElemType from, void *y, GcimElemType to,
-                    int64_t count) {
+void gcimKernelCast(const void *x, GcimElemType from, void *y, GcimElemType to, int64_t count) {
   if (from == to) {
     gcimKernelCopy(x, y, count, gcimElemTypeSize(from));
     if (from == GCIM_ELEM_BOOL)

@@ -29,8 +29,8 @@ void gcimKernelFill(const void *value, void *y, int64_t count, size_t elemSize) 
     memcpy(out + (size_t)i * elemSize, value, elemSize);
 }
 
-void gcimKernelTranspose(const void *x, const int64_t *dims, int rank, const int64_t *perm,
-                         void *y, size_t elemSize) {
+void gcimKernelTranspose(const void *x, const int64_t *dims, int rank, const int64_t *perm, void *y,
+                         size_t elemSize) {
   assert(rank >= 0 && rank <= GCIM_MAX_RANK);
   int64_t total = gcimKernelNumElements(dims, rank);
   if (total == 0)
@@ -72,30 +72,28 @@ void gcimKernelTranspose(const void *x, const int64_t *dims, int rank, const int
   int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {0, 0, 0};
   for (int64_t o = 0; o < total; o += inner) {
     if (innerStride == 1)
-      memcpy(out + (size_t)o * elemSize, in + (size_t)off[0] * elemSize,
-             (size_t)inner * elemSize);
+      memcpy(out + (size_t)o * elemSize, in + (size_t)off[0] * elemSize, (size_t)inner * elemSize);
     else if (elemSize == 4)
       for (int64_t i = 0; i < inner; ++i)
         memcpy(out + (size_t)(o + i) * 4, in + (size_t)(off[0] + i * innerStride) * 4, 4);
     else
       for (int64_t i = 0; i < inner; ++i)
-        memcpy(out + (size_t)(o + i) * elemSize,
-               in + (size_t)(off[0] + i * innerStride) * elemSize, elemSize);
+        memcpy(out + (size_t)(o + i) * elemSize, in + (size_t)(off[0] + i * innerStride) * elemSize,
+               elemSize);
     gcimKernelsBcastNext(&it, idx, off);
   }
 }
 
 // Splits a shape at `axis` into outer (product before), the axis extent and inner
 // (product after, in bytes).
-static void splitAt(const int64_t *dims, int rank, int axis, int64_t *outer,
-                    size_t *innerBytes, size_t elemSize) {
+static void splitAt(const int64_t *dims, int rank, int axis, int64_t *outer, size_t *innerBytes,
+                    size_t elemSize) {
   *outer = gcimKernelNumElements(dims, axis);
   *innerBytes = (size_t)gcimKernelNumElements(dims + axis + 1, rank - axis - 1) * elemSize;
 }
 
 void gcimKernelConcat(const void *const *inputs, const int64_t *axisSizes, int count,
-                      const int64_t *outDims, int rank, int64_t axis, void *y,
-                      size_t elemSize) {
+                      const int64_t *outDims, int rank, int64_t axis, void *y, size_t elemSize) {
   int ax = gcimKernelsAxis(axis, rank);
   int64_t outer;
   size_t inner;
@@ -114,8 +112,7 @@ void gcimKernelConcat(const void *const *inputs, const int64_t *axisSizes, int c
 }
 
 void gcimKernelSplit(const void *x, const int64_t *dims, int rank, int64_t axis,
-                     const int64_t *splitSizes, int count, void *const *outputs,
-                     size_t elemSize) {
+                     const int64_t *splitSizes, int count, void *const *outputs, size_t elemSize) {
   int ax = gcimKernelsAxis(axis, rank);
   int64_t outer;
   size_t inner;
@@ -134,8 +131,8 @@ void gcimKernelSplit(const void *x, const int64_t *dims, int rank, int64_t axis,
 }
 
 // One axis of a slice: first index, step and extent, after ONNX's clamping.
-static void sliceAxis(int64_t dim, int64_t start, int64_t end, int64_t step,
-                      int64_t *first, int64_t *extent) {
+static void sliceAxis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *first,
+                      int64_t *extent) {
   assert(step != 0);
   if (start < 0)
     start += dim;
@@ -154,9 +151,9 @@ static void sliceAxis(int64_t dim, int64_t start, int64_t end, int64_t step,
 }
 
 // Per-axis first index, step and extent of a slice of every axis of x.
-static void sliceAll(const int64_t *dims, int rank, const int64_t *starts,
-                     const int64_t *ends, const int64_t *axes, const int64_t *steps,
-                     int count, int64_t *first, int64_t *step, int64_t *extent) {
+static void sliceAll(const int64_t *dims, int rank, const int64_t *starts, const int64_t *ends,
+                     const int64_t *axes, const int64_t *steps, int count, int64_t *first,
+                     int64_t *step, int64_t *extent) {
   for (int d = 0; d < rank; ++d) {
     first[d] = 0;
     step[d] = 1;
@@ -173,16 +170,15 @@ static void sliceAll(const int64_t *dims, int rank, const int64_t *starts,
   }
 }
 
-void gcimKernelSliceShape(const int64_t *dims, int rank, const int64_t *starts,
-                          const int64_t *ends, const int64_t *axes, const int64_t *steps,
-                          int count, int64_t *outDims) {
+void gcimKernelSliceShape(const int64_t *dims, int rank, const int64_t *starts, const int64_t *ends,
+                          const int64_t *axes, const int64_t *steps, int count, int64_t *outDims) {
   int64_t first[GCIM_MAX_RANK], step[GCIM_MAX_RANK];
   sliceAll(dims, rank, starts, ends, axes, steps, count, first, step, outDims);
 }
 
-int gcimKernelSliceCheck(const int64_t *dims, int rank, const int64_t *starts,
-                         const int64_t *ends, const int64_t *axes, const int64_t *steps,
-                         int count, const int64_t *yDims) {
+int gcimKernelSliceCheck(const int64_t *dims, int rank, const int64_t *starts, const int64_t *ends,
+                         const int64_t *axes, const int64_t *steps, int count,
+                         const int64_t *yDims) {
   int seen[GCIM_MAX_RANK] = {0};
   if (count > rank)
     return -1;
@@ -203,8 +199,8 @@ int gcimKernelSliceCheck(const int64_t *dims, int rank, const int64_t *starts,
 }
 
 void gcimKernelSlice(const void *x, const int64_t *dims, int rank, const int64_t *starts,
-                     const int64_t *ends, const int64_t *axes, const int64_t *steps,
-                     int count, void *y, size_t elemSize) {
+                     const int64_t *ends, const int64_t *axes, const int64_t *steps, int count,
+                     void *y, size_t elemSize) {
   assert(rank >= 1 && rank <= GCIM_MAX_RANK);
   int64_t first[GCIM_MAX_RANK], step[GCIM_MAX_RANK];
   int64_t extent[GCIM_MAX_RANK];
@@ -231,12 +227,11 @@ void gcimKernelSlice(const void *x, const int64_t *dims, int rank, const int64_t
   int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {base, 0, 0};
   for (int64_t o = 0; o < total; o += inner) {
     if (innerStride == 1)
-      memcpy(out + (size_t)o * elemSize, in + (size_t)off[0] * elemSize,
-             (size_t)inner * elemSize);
+      memcpy(out + (size_t)o * elemSize, in + (size_t)off[0] * elemSize, (size_t)inner * elemSize);
     else
       for (int64_t i = 0; i < inner; ++i)
-        memcpy(out + (size_t)(o + i) * elemSize,
-               in + (size_t)(off[0] + i * innerStride) * elemSize, elemSize);
+        memcpy(out + (size_t)(o + i) * elemSize, in + (size_t)(off[0] + i * innerStride) * elemSize,
+               elemSize);
     gcimKernelsBcastNext(&it, idx, off);
   }
 }
@@ -266,8 +261,8 @@ int gcimKernelGather(const void *x, const int64_t *dims, int rank, int64_t axis,
   return rc;
 }
 
-void gcimKernelExpand(const void *x, const int64_t *xDims, int xRank, void *y,
-                      const int64_t *yDims, int yRank, size_t elemSize) {
+void gcimKernelExpand(const void *x, const int64_t *xDims, int xRank, void *y, const int64_t *yDims,
+                      int yRank, size_t elemSize) {
   const int64_t *dimsList[1] = {xDims};
   const int rankList[1] = {xRank};
   GcimBcast it;
@@ -280,19 +275,16 @@ void gcimKernelExpand(const void *x, const int64_t *xDims, int xRank, void *y,
   int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {0, 0, 0};
   for (int64_t o = 0; o < it.total; o += inner) {
     if (innerStride == 1)
-      memcpy(out + (size_t)o * elemSize, in + (size_t)off[0] * elemSize,
-             (size_t)inner * elemSize);
+      memcpy(out + (size_t)o * elemSize, in + (size_t)off[0] * elemSize, (size_t)inner * elemSize);
     else
-      gcimKernelFill(in + (size_t)off[0] * elemSize, out + (size_t)o * elemSize, inner,
-                     elemSize);
+      gcimKernelFill(in + (size_t)off[0] * elemSize, out + (size_t)o * elemSize, inner, elemSize);
     gcimKernelsBcastNext(&it, idx, off);
   }
 }
 
-void gcimKernelWhere(const uint8_t *cond, const int64_t *condDims, int condRank,
-                     const void *a, const int64_t *aDims, int aRank, const void *b,
-                     const int64_t *bDims, int bRank, void *y, const int64_t *yDims,
-                     int yRank, size_t elemSize) {
+void gcimKernelWhere(const uint8_t *cond, const int64_t *condDims, int condRank, const void *a,
+                     const int64_t *aDims, int aRank, const void *b, const int64_t *bDims,
+                     int bRank, void *y, const int64_t *yDims, int yRank, size_t elemSize) {
   const int64_t *dimsList[3] = {condDims, aDims, bDims};
   const int rankList[3] = {condRank, aRank, bRank};
   GcimBcast it;
@@ -317,8 +309,8 @@ void gcimKernelWhere(const uint8_t *cond, const int64_t *condDims, int condRank,
   }
 }
 
-void gcimKernelTrilu(const void *x, const int64_t *dims, int rank, int64_t k, int upper,
-                     void *y, size_t elemSize) {
+void gcimKernelTrilu(const void *x, const int64_t *dims, int rank, int64_t k, int upper, void *y,
+                     size_t elemSize) {
   assert(rank >= 2);
   int64_t rows = dims[rank - 2], cols = dims[rank - 1];
   int64_t matrices = gcimKernelNumElements(dims, rank - 2);

@@ -21,51 +21,50 @@
 // Runs ROW(o0, inner, ia, ib, sa, sb, ...) for each innermost row of a broadcast of two
 // operands into the output: output elements o0 .. o0 + inner - 1 from operand elements
 // ia + i * sa and ib + i * sb (strides 0 or 1); the extra arguments go to ROW.
-#define BROADCAST_ROWS(aDims, aRank, bDims, bRank, outDims, outRank, ROW, ...)         \
-  do {                                                                                 \
-    const int64_t *dimsList[2] = {aDims, bDims};                                       \
-    const int rankList[2] = {aRank, bRank};                                            \
-    GcimBcast it;                                                                      \
-    gcimKernelsBcastInit(&it, 2, dimsList, rankList, outDims, outRank);                \
-    if (it.total == 0)                                                                 \
-      break;                                                                           \
-    int64_t inner = it.dims[it.rank - 1];                                              \
-    int64_t sa = it.strides[0][it.rank - 1], sb = it.strides[1][it.rank - 1];          \
-    int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {0, 0, 0};                       \
-    for (int64_t o0 = 0; o0 < it.total; o0 += inner) {                                \
-      ROW(o0, inner, off[0], off[1], sa, sb, __VA_ARGS__);                             \
-      gcimKernelsBcastNext(&it, idx, off);                                             \
-    }                                                                                  \
+#define BROADCAST_ROWS(aDims, aRank, bDims, bRank, outDims, outRank, ROW, ...)                     \
+  do {                                                                                             \
+    const int64_t *dimsList[2] = {aDims, bDims};                                                   \
+    const int rankList[2] = {aRank, bRank};                                                        \
+    GcimBcast it;                                                                                  \
+    gcimKernelsBcastInit(&it, 2, dimsList, rankList, outDims, outRank);                            \
+    if (it.total == 0)                                                                             \
+      break;                                                                                       \
+    int64_t inner = it.dims[it.rank - 1];                                                          \
+    int64_t sa = it.strides[0][it.rank - 1], sb = it.strides[1][it.rank - 1];                      \
+    int64_t idx[GCIM_MAX_RANK] = {0}, off[3] = {0, 0, 0};                                          \
+    for (int64_t o0 = 0; o0 < it.total; o0 += inner) {                                             \
+      ROW(o0, inner, off[0], off[1], sa, sb, __VA_ARGS__);                                         \
+      gcimKernelsBcastNext(&it, idx, off);                                                         \
+    }                                                                                              \
   } while (0)
 
 // One row of BINARY_LOOP: a loop specialised per stride pattern, which vectorises.
-#define BINARY_ROW(o0, inner, ia, ib, sa, sb, TA, TB, TO, A, B, OUT, BODY)             \
-  {                                                                                    \
-    const TA *pa = (A) + (ia);                                                         \
-    const TB *pb = (B) + (ib);                                                         \
-    TO *po = (OUT) + (o0);                                                             \
-    (void)pb;                                                                          \
-    if (sa == 1 && sb == 1) {                                                          \
-      for (int64_t i = 0; i < inner; ++i)                                              \
-        BODY(po[i], pa[i], pb[i]);                                                     \
-    } else if (sa == 1) {                                                              \
-      for (int64_t i = 0; i < inner; ++i)                                              \
-        BODY(po[i], pa[i], pb[0]);                                                     \
-    } else if (sb == 1) {                                                              \
-      for (int64_t i = 0; i < inner; ++i)                                              \
-        BODY(po[i], pa[0], pb[i]);                                                     \
-    } else {                                                                           \
-      for (int64_t i = 0; i < inner; ++i)                                              \
-        BODY(po[i], pa[0], pb[0]);                                                     \
-    }                                                                                  \
+#define BINARY_ROW(o0, inner, ia, ib, sa, sb, TA, TB, TO, A, B, OUT, BODY)                         \
+  {                                                                                                \
+    const TA *pa = (A) + (ia);                                                                     \
+    const TB *pb = (B) + (ib);                                                                     \
+    TO *po = (OUT) + (o0);                                                                         \
+    (void)pb;                                                                                      \
+    if (sa == 1 && sb == 1) {                                                                      \
+      for (int64_t i = 0; i < inner; ++i)                                                          \
+        BODY(po[i], pa[i], pb[i]);                                                                 \
+    } else if (sa == 1) {                                                                          \
+      for (int64_t i = 0; i < inner; ++i)                                                          \
+        BODY(po[i], pa[i], pb[0]);                                                                 \
+    } else if (sb == 1) {                                                                          \
+      for (int64_t i = 0; i < inner; ++i)                                                          \
+        BODY(po[i], pa[0], pb[i]);                                                                 \
+    } else {                                                                                       \
+      for (int64_t i = 0; i < inner; ++i)                                                          \
+        BODY(po[i], pa[0], pb[0]);                                                                 \
+    }                                                                                              \
   }
 
 // Runs BODY(o, x, y) (the output element o from inputs x and y) over a broadcast of two
 // operands A and B (element pointers of types TA, TB) into OUT (of type TO).
-#define BINARY_LOOP(TA, TB, TO, A, B, OUT, aDims, aRank, bDims, bRank, outDims, outRank,   \
-                    BODY)                                                              \
-  BROADCAST_ROWS(aDims, aRank, bDims, bRank, outDims, outRank, BINARY_ROW, TA, TB, TO, A, \
-                 B, OUT, BODY)
+#define BINARY_LOOP(TA, TB, TO, A, B, OUT, aDims, aRank, bDims, bRank, outDims, outRank, BODY)     \
+  BROADCAST_ROWS(aDims, aRank, bDims, bRank, outDims, outRank, BINARY_ROW, TA, TB, TO, A, B, OUT,  \
+                 BODY)
 
 #define ADD(o, x, y) o = (x) + (y)
 #define SUB(o, x, y) o = (x) - (y)
@@ -88,9 +87,8 @@ static float scalarExponent(const float *b, const int64_t *bDims, int bRank) {
   return gcimKernelNumElements(bDims, bRank) == 1 ? b[0] : NAN;
 }
 
-#define F32_LOOP(BODY)                                                                 \
-  BINARY_LOOP(float, float, float, a, b, out, aDims, aRank, bDims, bRank, outDims,     \
-              outRank, BODY)
+#define F32_LOOP(BODY)                                                                             \
+  BINARY_LOOP(float, float, float, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank, BODY)
 
 void gcimKernelBinaryF32(GcimBinaryOp op, const float *a, const int64_t *aDims, int aRank,
                          const float *b, const int64_t *bDims, int bRank, float *out,
@@ -132,9 +130,9 @@ void gcimKernelBinaryF32(GcimBinaryOp op, const float *a, const int64_t *aDims, 
   assert(0 && "unknown binary op");
 }
 
-#define I64_LOOP(BODY)                                                                 \
-  BINARY_LOOP(int64_t, int64_t, int64_t, a, b, out, aDims, aRank, bDims, bRank,        \
-              outDims, outRank, BODY)
+#define I64_LOOP(BODY)                                                                             \
+  BINARY_LOOP(int64_t, int64_t, int64_t, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank,  \
+              BODY)
 
 void gcimKernelBinaryI64(GcimBinaryOp op, const int64_t *a, const int64_t *aDims, int aRank,
                          const int64_t *b, const int64_t *bDims, int bRank, int64_t *out,
@@ -175,11 +173,11 @@ void gcimKernelVariadicF32(GcimBinaryOp op, int count, const float *const *input
   }
   // Later steps read `out` in place, allowed since it has the output's shape; this is why
   // `out` may alias only the first two inputs.
-  gcimKernelBinaryF32(op, inputs[0], dims[0], ranks[0], inputs[1], dims[1], ranks[1], out,
-                      outDims, outRank);
+  gcimKernelBinaryF32(op, inputs[0], dims[0], ranks[0], inputs[1], dims[1], ranks[1], out, outDims,
+                      outRank);
   for (int i = 2; i < count; ++i)
-    gcimKernelBinaryF32(op, out, outDims, outRank, inputs[i], dims[i], ranks[i], out,
-                        outDims, outRank);
+    gcimKernelBinaryF32(op, out, outDims, outRank, inputs[i], dims[i], ranks[i], out, outDims,
+                        outRank);
 }
 
 #define EQ(o, x, y) o = (uint8_t)((x) == (y))
@@ -188,29 +186,24 @@ void gcimKernelVariadicF32(GcimBinaryOp op, int count, const float *const *input
 #define LE(o, x, y) o = (uint8_t)((x) <= (y))
 #define GE(o, x, y) o = (uint8_t)((x) >= (y))
 
-#define COMPARE(T)                                                                     \
-  switch (op) {                                                                        \
-  case GCIM_COMPARE_EQUAL:                                                             \
-    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,         \
-                outRank, EQ);                                                          \
-    return;                                                                            \
-  case GCIM_COMPARE_LESS:                                                              \
-    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,         \
-                outRank, LT);                                                          \
-    return;                                                                            \
-  case GCIM_COMPARE_GREATER:                                                           \
-    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,         \
-                outRank, GT);                                                          \
-    return;                                                                            \
-  case GCIM_COMPARE_LESS_EQUAL:                                                        \
-    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,         \
-                outRank, LE);                                                          \
-    return;                                                                            \
-  case GCIM_COMPARE_GREATER_EQUAL:                                                     \
-    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,         \
-                outRank, GE);                                                          \
-    return;                                                                            \
-  }                                                                                    \
+#define COMPARE(T)                                                                                 \
+  switch (op) {                                                                                    \
+  case GCIM_COMPARE_EQUAL:                                                                         \
+    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank, EQ);       \
+    return;                                                                                        \
+  case GCIM_COMPARE_LESS:                                                                          \
+    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank, LT);       \
+    return;                                                                                        \
+  case GCIM_COMPARE_GREATER:                                                                       \
+    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank, GT);       \
+    return;                                                                                        \
+  case GCIM_COMPARE_LESS_EQUAL:                                                                    \
+    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank, LE);       \
+    return;                                                                                        \
+  case GCIM_COMPARE_GREATER_EQUAL:                                                                 \
+    BINARY_LOOP(T, T, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank, GE);       \
+    return;                                                                                        \
+  }                                                                                                \
   assert(0 && "unknown compare op")
 
 void gcimKernelCompareF32(GcimCompareOp op, const float *a, const int64_t *aDims, int aRank,
@@ -219,15 +212,15 @@ void gcimKernelCompareF32(GcimCompareOp op, const float *a, const int64_t *aDims
   COMPARE(float);
 }
 
-void gcimKernelCompareI64(GcimCompareOp op, const int64_t *a, const int64_t *aDims,
-                          int aRank, const int64_t *b, const int64_t *bDims, int bRank,
-                          uint8_t *out, const int64_t *outDims, int outRank) {
+void gcimKernelCompareI64(GcimCompareOp op, const int64_t *a, const int64_t *aDims, int aRank,
+                          const int64_t *b, const int64_t *bDims, int bRank, uint8_t *out,
+                          const int64_t *outDims, int outRank) {
   COMPARE(int64_t);
 }
 
-void gcimKernelCompareU8(GcimCompareOp op, const uint8_t *a, const int64_t *aDims,
-                         int aRank, const uint8_t *b, const int64_t *bDims, int bRank,
-                         uint8_t *out, const int64_t *outDims, int outRank) {
+void gcimKernelCompareU8(GcimCompareOp op, const uint8_t *a, const int64_t *aDims, int aRank,
+                         const uint8_t *b, const int64_t *bDims, int bRank, uint8_t *out,
+                         const int64_t *outDims, int outRank) {
   COMPARE(uint8_t);
 }
 
@@ -240,16 +233,16 @@ void gcimKernelLogical(GcimLogicalOp op, const uint8_t *a, const int64_t *aDims,
                        const int64_t *outDims, int outRank) {
   switch (op) {
   case GCIM_LOGICAL_AND:
-    BINARY_LOOP(uint8_t, uint8_t, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,
-                outRank, AND);
+    BINARY_LOOP(uint8_t, uint8_t, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank,
+                AND);
     return;
   case GCIM_LOGICAL_OR:
-    BINARY_LOOP(uint8_t, uint8_t, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,
-                outRank, OR);
+    BINARY_LOOP(uint8_t, uint8_t, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank,
+                OR);
     return;
   case GCIM_LOGICAL_XOR:
-    BINARY_LOOP(uint8_t, uint8_t, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims,
-                outRank, XOR);
+    BINARY_LOOP(uint8_t, uint8_t, uint8_t, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank,
+                XOR);
     return;
   }
   assert(0 && "unknown logical op");
@@ -263,15 +256,15 @@ void gcimKernelNot(const uint8_t *x, uint8_t *y, int64_t count) {
 // The generic path: elements go through gcimKernelCast to a double or an int64 and back.
 static double loadDouble(const void *x, GcimElemType type, int64_t i) {
   double value;
-  gcimKernelCast((const char *)x + (size_t)i * gcimElemTypeSize(type), type, &value,
-                 GCIM_ELEM_F64, 1);
+  gcimKernelCast((const char *)x + (size_t)i * gcimElemTypeSize(type), type, &value, GCIM_ELEM_F64,
+                 1);
   return value;
 }
 
 static int64_t loadInt(const void *x, GcimElemType type, int64_t i) {
   int64_t value;
-  gcimKernelCast((const char *)x + (size_t)i * gcimElemTypeSize(type), type, &value,
-                 GCIM_ELEM_I64, 1);
+  gcimKernelCast((const char *)x + (size_t)i * gcimElemTypeSize(type), type, &value, GCIM_ELEM_I64,
+                 1);
   return value;
 }
 
@@ -356,49 +349,49 @@ static int64_t truncateToInt(double value) {
 }
 
 // One row of GENERIC_LOOP: BODY(o, ia, ib) per element.
-#define GENERIC_ROW(o0, inner, ia, ib, sa, sb, BODY)                                  \
-  for (int64_t i = 0; i < inner; ++i)                                                  \
-    BODY((o0) + i, (ia) + i * (sa), (ib) + i * (sb))
+#define GENERIC_ROW(o0, inner, ia, ib, sa, sb, BODY)                                               \
+  for (int64_t i = 0; i < inner; ++i)                                                              \
+  BODY((o0) + i, (ia) + i * (sa), (ib) + i * (sb))
 
 // Runs BODY(o, ia, ib) for every output element o with its operands' element indices.
-#define GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, BODY)                \
+#define GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, BODY)                           \
   BROADCAST_ROWS(aDims, aRank, bDims, bRank, outDims, outRank, GENERIC_ROW, BODY)
 
-void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType,
-                         const int64_t *aDims, int aRank, const void *b, GcimElemType bType,
-                         const int64_t *bDims, int bRank, void *out, GcimElemType outType,
-                         const int64_t *outDims, int outRank) {
+void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType, const int64_t *aDims,
+                         int aRank, const void *b, GcimElemType bType, const int64_t *bDims,
+                         int bRank, void *out, GcimElemType outType, const int64_t *outDims,
+                         int outRank) {
   char *y = out;
   size_t size = gcimElemTypeSize(outType);
   if (gcimElemTypeIsFloat(outType)) {
-#define FLOAT_BODY(o, ia, ib)                                                          \
-  do {                                                                                 \
-    double r = applyDouble(op, loadDouble(a, aType, ia), loadDouble(b, bType, ib));    \
-    gcimKernelCast(&r, GCIM_ELEM_F64, y + (size_t)(o) * size, outType, 1);             \
+#define FLOAT_BODY(o, ia, ib)                                                                      \
+  do {                                                                                             \
+    double r = applyDouble(op, loadDouble(a, aType, ia), loadDouble(b, bType, ib));                \
+    gcimKernelCast(&r, GCIM_ELEM_F64, y + (size_t)(o)*size, outType, 1);                           \
   } while (0)
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, FLOAT_BODY);
   } else if (gcimElemTypeIsFloat(bType)) { /* an integer base to a float exponent */
-#define MIXED_BODY(o, ia, ib)                                                          \
-  do {                                                                                 \
-    int64_t r = truncateToInt(                                                         \
-        applyDouble(op, loadDouble(a, aType, ia), loadDouble(b, bType, ib)));          \
-    gcimKernelCast(&r, GCIM_ELEM_I64, y + (size_t)(o) * size, outType, 1);             \
+#define MIXED_BODY(o, ia, ib)                                                                      \
+  do {                                                                                             \
+    int64_t r =                                                                                    \
+        truncateToInt(applyDouble(op, loadDouble(a, aType, ia), loadDouble(b, bType, ib)));        \
+    gcimKernelCast(&r, GCIM_ELEM_I64, y + (size_t)(o)*size, outType, 1);                           \
   } while (0)
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, MIXED_BODY);
   } else if (outType == GCIM_ELEM_U64 && op != GCIM_BINARY_ADD && op != GCIM_BINARY_SUB &&
              op != GCIM_BINARY_MUL && op != GCIM_BINARY_POW) {
-#define UNSIGNED_BODY(o, ia, ib)                                                       \
-  do {                                                                                 \
-    int64_t r = applyUnsigned(op, (uint64_t)loadInt(a, aType, ia),                     \
-                              (uint64_t)loadInt(b, bType, ib));                        \
-    memcpy(y + (size_t)(o) * size, &r, sizeof r);                                      \
+#define UNSIGNED_BODY(o, ia, ib)                                                                   \
+  do {                                                                                             \
+    int64_t r =                                                                                    \
+        applyUnsigned(op, (uint64_t)loadInt(a, aType, ia), (uint64_t)loadInt(b, bType, ib));       \
+    memcpy(y + (size_t)(o)*size, &r, sizeof r);                                                    \
   } while (0)
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, UNSIGNED_BODY);
   } else {
-#define INT_BODY(o, ia, ib)                                                            \
-  do {                                                                                 \
-    int64_t r = applyInt(op, loadInt(a, aType, ia), loadInt(b, bType, ib));            \
-    gcimKernelCast(&r, GCIM_ELEM_I64, y + (size_t)(o) * size, outType, 1);             \
+#define INT_BODY(o, ia, ib)                                                                        \
+  do {                                                                                             \
+    int64_t r = applyInt(op, loadInt(a, aType, ia), loadInt(b, bType, ib));                        \
+    gcimKernelCast(&r, GCIM_ELEM_I64, y + (size_t)(o)*size, outType, 1);                           \
   } while (0)
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, INT_BODY);
   }
@@ -429,28 +422,27 @@ static int compareUnsigned(GcimCompareOp op, uint64_t x, uint64_t y) {
   return compareDouble(op, (double)(x > y) - (double)(x < y), 0.0);
 }
 
-void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a,
-                          const int64_t *aDims, int aRank, const void *b,
-                          const int64_t *bDims, int bRank, uint8_t *out,
+void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a, const int64_t *aDims,
+                          int aRank, const void *b, const int64_t *bDims, int bRank, uint8_t *out,
                           const int64_t *outDims, int outRank) {
   if (gcimElemTypeIsFloat(type)) {
-#define CMP_FLOAT(o, ia, ib)                                                           \
+#define CMP_FLOAT(o, ia, ib)                                                                       \
   out[o] = (uint8_t)compareDouble(op, loadDouble(a, type, ia), loadDouble(b, type, ib))
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, CMP_FLOAT);
   } else if (type == GCIM_ELEM_U64) {
-#define CMP_UNSIGNED(o, ia, ib)                                                        \
-  out[o] = (uint8_t)compareUnsigned(op, (uint64_t)loadInt(a, type, ia),                \
-                                    (uint64_t)loadInt(b, type, ib))
+#define CMP_UNSIGNED(o, ia, ib)                                                                    \
+  out[o] =                                                                                         \
+      (uint8_t)compareUnsigned(op, (uint64_t)loadInt(a, type, ia), (uint64_t)loadInt(b, type, ib))
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, CMP_UNSIGNED);
   } else {
-#define CMP_INT(o, ia, ib)                                                             \
+#define CMP_INT(o, ia, ib)                                                                         \
   out[o] = (uint8_t)compareInt(op, loadInt(a, type, ia), loadInt(b, type, ib))
     GENERIC_LOOP(aDims, aRank, bDims, bRank, outDims, outRank, CMP_INT);
   }
 }
 
-void gcimKernelClipAny(GcimElemType type, const void *x, const void *lo, const void *hi,
-                       void *y, int64_t count) {
+void gcimKernelClipAny(GcimElemType type, const void *x, const void *lo, const void *hi, void *y,
+                       int64_t count) {
   size_t size = gcimElemTypeSize(type);
   char *out = y;
   for (int64_t i = 0; i < count; ++i) {

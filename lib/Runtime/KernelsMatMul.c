@@ -34,12 +34,12 @@
 #endif
 
 enum {
-  NR = 32,   /* columns of a packed panel */
-  KC = 256,  /* depth of a block: a KC x NR panel is 32 KiB, L1-resident */
-  NC = 256,  /* columns of a block of packed B: KC x NC floats = 256 KiB, L2-resident */
-  NB = 256,  /* y columns of the row-times-matrix path kept in L1 */
+  NR = 32,  /* columns of a packed panel */
+  KC = 256, /* depth of a block: a KC x NR panel is 32 KiB, L1-resident */
+  NC = 256, /* columns of a block of packed B: KC x NC floats = 256 KiB, L2-resident */
+  NB = 256, /* y columns of the row-times-matrix path kept in L1 */
   SMALL_M = 4,
-  MID_TILE = 8,  /* rows of the tiles for the M remainder, when MR is larger */
+  MID_TILE = 8, /* rows of the tiles for the M remainder, when MR is larger */
   SHORT_TILE = 4
 };
 // Rows of a micro-tile (a literal: the vector micro-kernel is unrolled by the
@@ -175,8 +175,8 @@ static void rowTimesTransposed(const float *restrict a, float alpha, const float
 
 // Copies B(k0 + p, j0 + j), p < kc, j < nr, into bp[p * NR + j], zero-padding j >= nr.
 // B(p, j) is b[p * ldb + j], or b[j * ldb + p] when transB.
-static void packPanel(const float *restrict b, int64_t ldb, int transB, int64_t k0,
-                      int64_t kc, int64_t j0, int64_t nr, float *restrict bp) {
+static void packPanel(const float *restrict b, int64_t ldb, int transB, int64_t k0, int64_t kc,
+                      int64_t j0, int64_t nr, float *restrict bp) {
   for (int64_t p = 0; p < kc; ++p) {
     float *restrict row = bp + p * NR;
     if (transB)
@@ -218,65 +218,65 @@ static void storeRow(float *restrict c, const float *restrict out, int64_t nr, f
 // (KernelsMatMulPlainTest).
 #if GCIM_VECTOR_EXT
 // One vector at a time: a single memcpy of the VN vectors goes through the stack.
-#define LOAD_VEC(src, l) memcpy(&bv[l], (src) + (l) * VW, sizeof(VecF));
+#define LOAD_VEC(src, l) memcpy(&bv[l], (src) + (l)*VW, sizeof(VecF));
 #define ACC_ZERO(i, l) acc[i][l] = zero;
 #define ROW_ZERO(i) FOR_VN(ACC_ZERO, i)
 #define ACC_FMA(i, l) acc[i][l] += av * bv[l];
-#define ROW_FMA(i)                                                                     \
-  {                                                                                    \
-    float av = a[(i) * rsa + p * csa];                                                 \
-    FOR_VN(ACC_FMA, i)                                                                 \
+#define ROW_FMA(i)                                                                                 \
+  {                                                                                                \
+    float av = a[(i)*rsa + p * csa];                                                               \
+    FOR_VN(ACC_FMA, i)                                                                             \
   }
 // Full rows (all but the last panel's) in vectors; a scalar loop costs 6 % of a product.
-#define VEC_ADD(i, l)                                                                  \
-  {                                                                                    \
-    VecF cv;                                                                           \
-    memcpy(&cv, ci + (l) * VW, sizeof cv);                                             \
-    cv += alpha * acc[i][l];                                                           \
-    memcpy(ci + (l) * VW, &cv, sizeof cv);                                             \
+#define VEC_ADD(i, l)                                                                              \
+  {                                                                                                \
+    VecF cv;                                                                                       \
+    memcpy(&cv, ci + (l)*VW, sizeof cv);                                                           \
+    cv += alpha * acc[i][l];                                                                       \
+    memcpy(ci + (l)*VW, &cv, sizeof cv);                                                           \
   }
-#define VEC_SET(i, l)                                                                  \
-  {                                                                                    \
-    VecF cv = zero;                                                                    \
-    if (st->bias)                                                                      \
-      memcpy(&cv, st->bias + (l) * VW, sizeof cv);                                     \
-    cv += alpha * acc[i][l];                                                           \
-    memcpy(ci + (l) * VW, &cv, sizeof cv);                                             \
+#define VEC_SET(i, l)                                                                              \
+  {                                                                                                \
+    VecF cv = zero;                                                                                \
+    if (st->bias)                                                                                  \
+      memcpy(&cv, st->bias + (l)*VW, sizeof cv);                                                   \
+    cv += alpha * acc[i][l];                                                                       \
+    memcpy(ci + (l)*VW, &cv, sizeof cv);                                                           \
   }
-#define ROW_STORE(i)                                                                   \
-  {                                                                                    \
-    float *restrict ci = c + (i) * ldc;                                                \
-    if (nr < TW) {                                                                     \
-      float out[TW];                                                                   \
-      memcpy(out, acc[i], sizeof out);                                                 \
-      storeRow(ci, out, nr, alpha, st);                                                \
-    } else if (!st->overwrite) {                                                       \
-      FOR_VN(VEC_ADD, i)                                                               \
-    } else {                                                                           \
-      FOR_VN(VEC_SET, i)                                                               \
-    }                                                                                  \
+#define ROW_STORE(i)                                                                               \
+  {                                                                                                \
+    float *restrict ci = c + (i)*ldc;                                                              \
+    if (nr < TW) {                                                                                 \
+      float out[TW];                                                                               \
+      memcpy(out, acc[i], sizeof out);                                                             \
+      storeRow(ci, out, nr, alpha, st);                                                            \
+    } else if (!st->overwrite) {                                                                   \
+      FOR_VN(VEC_ADD, i)                                                                           \
+    } else {                                                                                       \
+      FOR_VN(VEC_SET, i)                                                                           \
+    }                                                                                              \
   }
-#define DEFINE_TILE(name, ROWS)                                                        \
-  static void name(int64_t kc, float alpha, const float *restrict a, int64_t rsa,      \
-                   int64_t csa, const float *restrict bp, float *restrict c,           \
-                   int64_t ldc, int64_t nr, const TileStore *st) {                     \
-    const VecF zero = {0};                                                             \
-    VecF acc[MAX_ROWS][VN];                                                            \
-    ROWS(ROW_ZERO)                                                                     \
-    for (int64_t p = 0; p < kc; ++p) {                                                 \
-      VecF bv[VN];                                                                     \
-      FOR_VN(LOAD_VEC, bp + p * NR)                                                    \
-      ROWS(ROW_FMA)                                                                    \
-    }                                                                                  \
-    ROWS(ROW_STORE)                                                                    \
+#define DEFINE_TILE(name, ROWS)                                                                    \
+  static void name(int64_t kc, float alpha, const float *restrict a, int64_t rsa, int64_t csa,     \
+                   const float *restrict bp, float *restrict c, int64_t ldc, int64_t nr,           \
+                   const TileStore *st) {                                                          \
+    const VecF zero = {0};                                                                         \
+    VecF acc[MAX_ROWS][VN];                                                                        \
+    ROWS(ROW_ZERO)                                                                                 \
+    for (int64_t p = 0; p < kc; ++p) {                                                             \
+      VecF bv[VN];                                                                                 \
+      FOR_VN(LOAD_VEC, bp + p * NR)                                                                \
+      ROWS(ROW_FMA)                                                                                \
+    }                                                                                              \
+    ROWS(ROW_STORE)                                                                                \
   }
 DEFINE_TILE(microTile, FOR_MR)
 DEFINE_TILE(midTile, REP8)
 DEFINE_TILE(shortTile, REP4)
 #else
-static void tileRows(int rows, int64_t kc, float alpha, const float *restrict a,
-                     int64_t rsa, int64_t csa, const float *restrict bp, float *restrict c,
-                     int64_t ldc, int64_t nr, const TileStore *st) {
+static void tileRows(int rows, int64_t kc, float alpha, const float *restrict a, int64_t rsa,
+                     int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
+                     int64_t nr, const TileStore *st) {
   float acc[MAX_ROWS][TW];
   for (int i = 0; i < rows; ++i)
     for (int j = 0; j < TW; ++j)
@@ -292,19 +292,19 @@ static void tileRows(int rows, int64_t kc, float alpha, const float *restrict a,
   for (int i = 0; i < rows; ++i)
     storeRow(c + i * ldc, acc[i], nr, alpha, st);
 }
-static void microTile(int64_t kc, float alpha, const float *restrict a, int64_t rsa,
-                      int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
-                      int64_t nr, const TileStore *st) {
+static void microTile(int64_t kc, float alpha, const float *restrict a, int64_t rsa, int64_t csa,
+                      const float *restrict bp, float *restrict c, int64_t ldc, int64_t nr,
+                      const TileStore *st) {
   tileRows(MR, kc, alpha, a, rsa, csa, bp, c, ldc, nr, st);
 }
-static void midTile(int64_t kc, float alpha, const float *restrict a, int64_t rsa,
-                    int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
-                    int64_t nr, const TileStore *st) {
+static void midTile(int64_t kc, float alpha, const float *restrict a, int64_t rsa, int64_t csa,
+                    const float *restrict bp, float *restrict c, int64_t ldc, int64_t nr,
+                    const TileStore *st) {
   tileRows(MID_TILE, kc, alpha, a, rsa, csa, bp, c, ldc, nr, st);
 }
-static void shortTile(int64_t kc, float alpha, const float *restrict a, int64_t rsa,
-                      int64_t csa, const float *restrict bp, float *restrict c, int64_t ldc,
-                      int64_t nr, const TileStore *st) {
+static void shortTile(int64_t kc, float alpha, const float *restrict a, int64_t rsa, int64_t csa,
+                      const float *restrict bp, float *restrict c, int64_t ldc, int64_t nr,
+                      const TileStore *st) {
   tileRows(SHORT_TILE, kc, alpha, a, rsa, csa, bp, c, ldc, nr, st);
 }
 #endif
@@ -322,9 +322,9 @@ static void microRow(int64_t kc, float alpha, const float *restrict a, int64_t c
   float av;
   REP4(ROW_ZERO)
   int64_t p = 0;
-#define ROW_STEP(u)                                                                    \
-  FOR_VN(LOAD_VEC, bp + (p + (u)) * ldbp)                                              \
-  av = a[(p + (u)) * csa];                                                             \
+#define ROW_STEP(u)                                                                                \
+  FOR_VN(LOAD_VEC, bp + (p + (u)) * ldbp)                                                          \
+  av = a[(p + (u)) * csa];                                                                         \
   FOR_VN(ACC_FMA, u)
   for (; p + 4 <= kc; p += 4) {
     REP4(ROW_STEP)
@@ -381,8 +381,7 @@ static int64_t groupRows(int64_t m, int64_t i) {
   int64_t left = m - i;
   if (left >= MR && (left == MR || left - MR >= SHORT_TILE))
     return MR;
-  if (USE_MID_TILE && left >= MID_TILE &&
-      (left == MID_TILE || left - MID_TILE >= SHORT_TILE))
+  if (USE_MID_TILE && left >= MID_TILE && (left == MID_TILE || left - MID_TILE >= SHORT_TILE))
     return MID_TILE;
   return left >= SHORT_TILE ? SHORT_TILE : left;
 }
@@ -399,9 +398,8 @@ static const float *packedStrip(const float *packed, int64_t k, int64_t q) {
 // than four, sums over p into one accumulator per vector, so splitting the columns
 // (gcimKernelMatMulPackedColumnsF32) changes no bit. Otherwise strip after strip over all
 // of k: the second strip of a panel then reads the lines the first brought into L2.
-static void packedRowTimesMatrix(const float *restrict a, float alpha,
-                                 const float *restrict packed, float *restrict y, int64_t n,
-                                 int64_t k) {
+static void packedRowTimesMatrix(const float *restrict a, float alpha, const float *restrict packed,
+                                 float *restrict y, int64_t n, int64_t k) {
   const TileStore add = {0, NULL};
   int64_t strips = (n + TW - 1) / TW, done = 0;
 #if GCIM_VECTOR_EXT && GCIM_VN <= 2
@@ -417,8 +415,8 @@ static void packedRowTimesMatrix(const float *restrict a, float alpha,
     if (count == 4) {
       for (int64_t p = 0; p < k; ++p) {
         float av = a[p];
-#define PANEL_FMA(s)                                                                   \
-  FOR_VN(LOAD_VEC, bs[s] + p * NR)                                                     \
+#define PANEL_FMA(s)                                                                               \
+  FOR_VN(LOAD_VEC, bs[s] + p * NR)                                                                 \
   FOR_VN(ACC_FMA, s)
         REP4(PANEL_FMA)
       }
@@ -488,9 +486,9 @@ static BlockPrefetch blockPrefetch(const float *packed, int64_t n, int64_t k, in
 // c[m, n] (+)= alpha A B, B packed by gcimKernelPackBF32, A(i, p) = a[i * rsa + p * csa];
 // the first block of k stores as `first` says, the others add. Per KC x NC block of B
 // (L2), each group of rows of A (L1) sweeps the block's panels.
-static void packedProduct(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                          int64_t rsa, int64_t csa, const float *packed, float *c,
-                          int64_t ldc, const TileStore *first) {
+static void packedProduct(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t rsa,
+                          int64_t csa, const float *packed, float *c, int64_t ldc,
+                          const TileStore *first) {
   const TileStore add = {0, NULL};
   for (int64_t jb = 0; jb < n; jb += NC) {
     int64_t jEnd = n - jb < NC ? n : jb + NC;
@@ -505,9 +503,8 @@ static void packedProduct(int64_t m, int64_t n, int64_t k, float alpha, const fl
           if (k0 == 0)
             st = (TileStore){first->overwrite, first->bias ? first->bias + j0 : NULL};
           prefetchLines(&pf, pf.lines / calls + 1);
-          panelRows(rows, kc, alpha, a + i * rsa + k0 * csa, rsa, csa,
-                    packed + j0 * k + k0 * NR, c + i * ldc + j0, ldc,
-                    n - j0 < NR ? n - j0 : NR, &st);
+          panelRows(rows, kc, alpha, a + i * rsa + k0 * csa, rsa, csa, packed + j0 * k + k0 * NR,
+                    c + i * ldc + j0, ldc, n - j0 < NR ? n - j0 : NR, &st);
         }
       }
     }
@@ -517,8 +514,8 @@ static void packedProduct(int64_t m, int64_t n, int64_t k, float alpha, const fl
 // c[m, n] += alpha A B with A(i, p) = a[i * rsa + p * csa], B as in packPanel or, when
 // `packed` is not NULL, as packed by gcimKernelPackBF32 (b and ldb unused).
 static void gemmAccumulate(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                           int64_t rsa, int64_t csa, const float *b, int64_t ldb,
-                           int transB, const float *packed, float *c, int64_t ldc) {
+                           int64_t rsa, int64_t csa, const float *b, int64_t ldb, int transB,
+                           const float *packed, float *c, int64_t ldc) {
   const TileStore add = {0, NULL};
   if (m == 0 || n == 0 || k == 0)
     return;
@@ -548,16 +545,16 @@ static void gemmAccumulate(int64_t m, int64_t n, int64_t k, float alpha, const f
       packPanel(b, ldb, transB, k0, kc, j0, nr, block);
       for (int64_t i = 0, rows; i < m; i += rows) {
         rows = groupRows(m, i);
-        panelRows(rows, kc, alpha, a + i * rsa + k0 * csa, rsa, csa, block,
-                  c + i * ldc + j0, ldc, nr, &add);
+        panelRows(rows, kc, alpha, a + i * rsa + k0 * csa, rsa, csa, block, c + i * ldc + j0, ldc,
+                  nr, &add);
       }
     }
   }
 }
 
 void gcimKernelsGemmAccumulate(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                               int64_t rsa, int64_t csa, const float *b, int64_t ldb,
-                               int transB, float *c, int64_t ldc) {
+                               int64_t rsa, int64_t csa, const float *b, int64_t ldb, int transB,
+                               float *c, int64_t ldc) {
   gemmAccumulate(m, n, k, alpha, a, rsa, csa, b, ldb, transB, NULL, c, ldc);
 }
 
@@ -601,16 +598,15 @@ void gcimKernelMatMulF32(const float *a, const int64_t *aDims, int aRank, const 
     for (int64_t t = 0; t < inner; ++t) {
       const float *at = a + (off[0] + t * it.strides[0][it.rank - 1]) * m * k;
       const float *bt = b + (off[1] + t * it.strides[1][it.rank - 1]) * k * n;
-      gemmAccumulate(m, n, k, 1.0f, at, k, 1, bt, ldb, transB, NULL,
-                     y + (batch + t) * m * n, n);
+      gemmAccumulate(m, n, k, 1.0f, at, k, 1, bt, ldb, transB, NULL, y + (batch + t) * m * n, n);
     }
     gcimKernelsBcastNext(&it, idx, off);
   }
 }
 
 void gcimKernelGemmF32(const float *a, const float *b, const float *c, const int64_t *cDims,
-                       int cRank, float *y, int64_t m, int64_t n, int64_t k, int transA,
-                       int transB, float alpha, float beta) {
+                       int cRank, float *y, int64_t m, int64_t n, int64_t k, int transA, int transB,
+                       float alpha, float beta) {
   assert(cRank >= 0 && cRank <= 2);
   if (c && beta != 0.0f) {
     const int64_t yDims[2] = {m, n};
@@ -620,8 +616,8 @@ void gcimKernelGemmF32(const float *a, const float *b, const float *c, const int
     for (int64_t i = 0; i < m * n; ++i)
       y[i] = 0.0f;
   }
-  gemmAccumulate(m, n, k, alpha, a, transA ? 1 : k, transA ? m : 1, b, transB ? k : n,
-                 transB, NULL, y, n);
+  gemmAccumulate(m, n, k, alpha, a, transA ? 1 : k, transA ? m : 1, b, transB ? k : n, transB, NULL,
+                 y, n);
 }
 
 int64_t gcimKernelPackedBCount(int64_t k, int64_t n) { return (n + NR - 1) / NR * NR * k; }
@@ -651,7 +647,7 @@ void gcimKernelMatMulPackedColumnsF32(const float *a, const float *packedB, cons
   gemmAccumulate(m, columns, k, 1.0f, a, k, 1, NULL, 0, 0, panels, y, n);
 }
 
-void gcimKernelMatMulPackedF32(const float *a, const float *packedB, const float *bias,
-                               float *y, int64_t m, int64_t n, int64_t k) {
+void gcimKernelMatMulPackedF32(const float *a, const float *packedB, const float *bias, float *y,
+                               int64_t m, int64_t n, int64_t k) {
   gcimKernelMatMulPackedColumnsF32(a, packedB, bias, y, m, n, k, 0, n);
 }

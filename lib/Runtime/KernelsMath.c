@@ -23,15 +23,13 @@ static size_t typeSize(GcimElemType type) {
 
 static double loadDouble(const void *x, GcimElemType type, int64_t i) {
   double value;
-  gcimKernelCast((const char *)x + (size_t)i * typeSize(type), type, &value, GCIM_ELEM_F64,
-                 1);
+  gcimKernelCast((const char *)x + (size_t)i * typeSize(type), type, &value, GCIM_ELEM_F64, 1);
   return value;
 }
 
 static int64_t loadInt(const void *x, GcimElemType type, int64_t i) {
   int64_t value;
-  gcimKernelCast((const char *)x + (size_t)i * typeSize(type), type, &value, GCIM_ELEM_I64,
-                 1);
+  gcimKernelCast((const char *)x + (size_t)i * typeSize(type), type, &value, GCIM_ELEM_I64, 1);
   return value;
 }
 
@@ -66,8 +64,8 @@ void gcimKernelModAny(GcimElemType type, int fmodSign, const void *a, const int6
         double r = fmodSign ? fmod(x, d) : x - d * floor(x / d);
         gcimKernelCast(&r, GCIM_ELEM_F64, dst, type, 1);
       } else {
-        int64_t r = modInt(loadInt(a, type, off[0] + i * sa), loadInt(b, type, off[1] + i * sb),
-                           fmodSign);
+        int64_t r =
+            modInt(loadInt(a, type, off[0] + i * sa), loadInt(b, type, off[1] + i * sb), fmodSign);
         gcimKernelCast(&r, GCIM_ELEM_I64, dst, type, 1);
       }
     }
@@ -75,17 +73,17 @@ void gcimKernelModAny(GcimElemType type, int fmodSign, const void *a, const int6
   }
 }
 
-void gcimKernelIsInfNaN(GcimElemType type, const void *x, int nan, int positive,
-                        int negative, uint8_t *y, int64_t count) {
+void gcimKernelIsInfNaN(GcimElemType type, const void *x, int nan, int positive, int negative,
+                        uint8_t *y, int64_t count) {
   for (int64_t i = 0; i < count; ++i) {
     double v = loadDouble(x, type, i);
-    y[i] = (uint8_t)(nan ? isnan(v) != 0
-                         : isinf(v) && ((v > 0 && positive) || (v < 0 && negative)));
+    y[i] =
+        (uint8_t)(nan ? isnan(v) != 0 : isinf(v) && ((v > 0 && positive) || (v < 0 && negative)));
   }
 }
 
-void gcimKernelTile(const void *x, const int64_t *xDims, int rank, void *y,
-                    const int64_t *yDims, size_t elemSize) {
+void gcimKernelTile(const void *x, const int64_t *xDims, int rank, void *y, const int64_t *yDims,
+                    size_t elemSize) {
   int64_t total = gcimKernelNumElements(yDims, rank), idx[GCIM_MAX_RANK] = {0};
   const char *src = x;
   char *dst = y;
@@ -101,8 +99,8 @@ void gcimKernelTile(const void *x, const int64_t *xDims, int rank, void *y,
   }
 }
 
-void gcimKernelCumSum(GcimElemType type, const void *x, const int64_t *dims, int rank,
-                      int64_t axis, int exclusive, int reverse, void *y) {
+void gcimKernelCumSum(GcimElemType type, const void *x, const int64_t *dims, int rank, int64_t axis,
+                      int exclusive, int reverse, void *y) {
   int a = gcimKernelsAxis(axis, rank);
   int64_t outer = 1, inner = 1, n = dims[a];
   for (int d = 0; d < a; ++d)
@@ -148,8 +146,7 @@ int gcimKernelGatherElements(const void *x, const int64_t *xDims, int rank, int6
     int64_t flat = 0;
     for (int d = 0; d < rank; ++d)
       flat = flat * xDims[d] + (d == a ? (j < 0 ? j + xDims[a] : j) : idx[d]);
-    memcpy((char *)y + (size_t)o * elemSize, (const char *)x + (size_t)flat * elemSize,
-           elemSize);
+    memcpy((char *)y + (size_t)o * elemSize, (const char *)x + (size_t)flat * elemSize, elemSize);
     for (int d = rank - 1; d >= 0 && ++idx[d] == idxDims[d]; --d)
       idx[d] = 0;
   }

@@ -74,8 +74,8 @@ static void softmaxLine(const float *x, float *y, int64_t n, int64_t stride, int
     y[i * stride] *= inv;
 }
 
-static void softmaxAxis(const float *x, const int64_t *dims, int rank, int64_t axis,
-                        float *y, int logOutput) {
+static void softmaxAxis(const float *x, const int64_t *dims, int rank, int64_t axis, float *y,
+                        int logOutput) {
   if (rank == 0) {
     softmaxLine(x, y, 1, 1, logOutput);
     return;
@@ -88,8 +88,7 @@ static void softmaxAxis(const float *x, const int64_t *dims, int rank, int64_t a
       softmaxLine(x + o * n * inner + i, y + o * n * inner + i, n, inner, logOutput);
 }
 
-void gcimKernelSoftmaxF32(const float *x, const int64_t *dims, int rank, int64_t axis,
-                          float *y) {
+void gcimKernelSoftmaxF32(const float *x, const int64_t *dims, int rank, int64_t axis, float *y) {
   softmaxAxis(x, dims, rank, axis, y, 0);
 }
 

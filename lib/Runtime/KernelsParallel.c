@@ -8,7 +8,6 @@
 
 #include "gcim/Runtime/Kernels/MatMul.h"
 
-
 /* Parts per thread: a few, so that a thread that was descheduled does not hold the rest;
  * smaller products are not split (waking the workers costs microseconds). */
 enum { PARTS_PER_THREAD = 2, MIN_PART_FLOPS = 1 << 17 };
@@ -30,8 +29,7 @@ static void packedPart(void *ctx, int64_t part) {
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 void gcimParallelMatMulPackedF32(GcimThreadPool *pool, const float *a, const float *packedB,
-                                 const float *bias, float *y, int64_t m, int64_t n,
-                                 int64_t k) {
+                                 const float *bias, float *y, int64_t m, int64_t n, int64_t k) {
   int64_t threads = gcimThreadPoolSize(pool);
   int64_t parts = threads * PARTS_PER_THREAD;
   if (threads == 1 || k == 0 || 2 * m * n * k < (int64_t)MIN_PART_FLOPS * parts) {
@@ -62,10 +60,9 @@ static void attentionPart(void *ctx, int64_t task) {
                          w->scratch + task * w->scratchFloats);
 }
 
-void gcimParallelAttentionF32(GcimThreadPool *pool, const GcimAttentionDesc *desc,
-                              const float *q, const float *k, int64_t kHeadStride,
-                              const float *v, int64_t vHeadStride, float *out,
-                              float *scratch) {
+void gcimParallelAttentionF32(GcimThreadPool *pool, const GcimAttentionDesc *desc, const float *q,
+                              const float *k, int64_t kHeadStride, const float *v,
+                              int64_t vHeadStride, float *out, float *scratch) {
   AttentionWork w;
   w.head = *desc;
   w.head.batch = w.head.heads = w.head.kvHeads = 1;

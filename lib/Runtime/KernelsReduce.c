@@ -84,30 +84,30 @@ static void planNext(const Plan *plan, int64_t *idx, int64_t *yOff) {
 #define RPROD(acc, x) acc *= (x)
 
 // Runs the reduction with FOLD(acc, x), run accumulators of type ACC starting at INIT.
-#define REDUCE(T, ACC, INIT, FOLD)                                                     \
-  do {                                                                                 \
-    for (int64_t o = 0; o < plan.outputs; ++o)                                         \
-      y[o] = (T)(INIT);                                                                \
-    if (plan.total == 0)                                                               \
-      break;                                                                           \
-    int64_t inner = plan.dims[plan.rank - 1];                                          \
-    int innerReduced = plan.reduced[plan.rank - 1];                                    \
-    int64_t idx[GCIM_MAX_RANK] = {0}, yOff = 0;                                 \
-    for (int64_t at = 0; at < plan.total; at += inner) {                               \
-      const T *xr = x + at;                                                            \
-      if (innerReduced) {                                                              \
-        ACC acc = (ACC)(INIT);                                                         \
-        for (int64_t i = 0; i < inner; ++i)                                            \
-          FOLD(acc, (ACC)xr[i]);                                                       \
-        T run = (T)acc;                                                                \
-        FOLD(y[yOff], run);                                                            \
-      } else {                                                                         \
-        T *yr = y + yOff;                                                              \
-        for (int64_t i = 0; i < inner; ++i)                                            \
-          FOLD(yr[i], xr[i]);                                                          \
-      }                                                                                \
-      planNext(&plan, idx, &yOff);                                                     \
-    }                                                                                  \
+#define REDUCE(T, ACC, INIT, FOLD)                                                                 \
+  do {                                                                                             \
+    for (int64_t o = 0; o < plan.outputs; ++o)                                                     \
+      y[o] = (T)(INIT);                                                                            \
+    if (plan.total == 0)                                                                           \
+      break;                                                                                       \
+    int64_t inner = plan.dims[plan.rank - 1];                                                      \
+    int innerReduced = plan.reduced[plan.rank - 1];                                                \
+    int64_t idx[GCIM_MAX_RANK] = {0}, yOff = 0;                                                    \
+    for (int64_t at = 0; at < plan.total; at += inner) {                                           \
+      const T *xr = x + at;                                                                        \
+      if (innerReduced) {                                                                          \
+        ACC acc = (ACC)(INIT);                                                                     \
+        for (int64_t i = 0; i < inner; ++i)                                                        \
+          FOLD(acc, (ACC)xr[i]);                                                                   \
+        T run = (T)acc;                                                                            \
+        FOLD(y[yOff], run);                                                                        \
+      } else {                                                                                     \
+        T *yr = y + yOff;                                                                          \
+        for (int64_t i = 0; i < inner; ++i)                                                        \
+          FOLD(yr[i], xr[i]);                                                                      \
+      }                                                                                            \
+      planNext(&plan, idx, &yOff);                                                                 \
+    }                                                                                              \
   } while (0)
 
 void gcimKernelReduceF32(GcimReduceOp op, const float *x, const int64_t *dims, int rank,

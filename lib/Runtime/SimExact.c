@@ -56,9 +56,9 @@ static float storedWeight(const GcimHardware *hw, float a, float b, float x) {
 }
 
 /* One query row; `scratch` holds 2 dim floats (the pulses of q, one sub-tile's Y). */
-static void gainCellRow(const GcimHardware *hw, const GcimAttentionDesc *desc,
-                        const float *sc, const float *q, const float *k, const float *v,
-                        int64_t first, int64_t last, float *out, float *scratch) {
+static void gainCellRow(const GcimHardware *hw, const GcimAttentionDesc *desc, const float *sc,
+                        const float *q, const float *k, const float *v, int64_t first, int64_t last,
+                        float *out, float *scratch) {
   int64_t dim = desc->headDim, rows = hw->arrayRows;
   float outMax = (float)hw->output.max, *x = scratch, *y = scratch + dim;
   for (int64_t d = 0; d < dim; ++d) {
@@ -87,8 +87,8 @@ static void gainCellRow(const GcimHardware *hw, const GcimAttentionDesc *desc,
 void gcimSimExactAttentionF32(GcimExactKind kind, const GcimHardware *hw,
                               const GcimAttentionDesc *desc, const float *scalers,
                               int64_t scalerRows, const float *q, const float *k,
-                              int64_t kHeadStride, const float *v, int64_t vHeadStride,
-                              float *out, float *scratch) {
+                              int64_t kHeadStride, const float *v, int64_t vHeadStride, float *out,
+                              float *scratch) {
   int64_t heads = desc->heads, kvHeads = desc->kvHeads ? desc->kvHeads : heads;
   int64_t dim = desc->headDim, vdim = desc->valueDim ? desc->valueDim : dim;
   float defaults[GCIM_SCALER_COUNT];

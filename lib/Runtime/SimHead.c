@@ -91,15 +91,15 @@ static int headFits(const GcimHardware *hw, int32_t headDim) {
   return !(hw->maxSubTiles > 0 && subTiles > hw->maxSubTiles) && subTiles <= (1 << 20);
 }
 
-GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim,
-                                const float *scalers, uint64_t stream,
-                                const GcimAllocator *allocator, GcimSimHead **out) {
+GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim, const float *scalers,
+                                uint64_t stream, const GcimAllocator *allocator,
+                                GcimSimHead **out) {
   *out = NULL;
   if (!headFits(hw, headDim))
     return GCIM_SIM_ERROR_INVALID;
   GcimChip *chip;
-  GcimChipStatus rc = gcimChipCreateSimulator(
-      hw, (int32_t)gcimHardwareSubTilesPerHead(hw, headDim), stream, allocator, &chip, NULL, 0);
+  GcimChipStatus rc = gcimChipCreateSimulator(hw, (int32_t)gcimHardwareSubTilesPerHead(hw, headDim),
+                                              stream, allocator, &chip, NULL, 0);
   if (rc != GCIM_CHIP_OK)
     return rc == GCIM_CHIP_ERROR_MEMORY ? GCIM_SIM_ERROR_MEMORY : GCIM_SIM_ERROR_INVALID;
   GcimSimStatus status = createHead(chip, 0, headDim, scalers, allocator, out);
@@ -154,8 +154,8 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
   }
   int32_t slot = (int32_t)(h->steps % h->window);
   gcimChipSetTime(h->chip, h->steps, (double)h->steps * h->latencyNs);
-  check(gcimChipWrite(h->chip, h->first + slot / h->rows * h->span, h->span, slot % h->rows,
-                      h->dim, h->kCodes, h->vCodes));
+  check(gcimChipWrite(h->chip, h->first + slot / h->rows * h->span, h->span, slot % h->rows, h->dim,
+                      h->kCodes, h->vCodes));
   h->steps += 1;
 }
 
@@ -185,8 +185,8 @@ void gcimSimHeadStep(GcimSimHead *head, const float *q, const float *k, const fl
   gcimSimHeadAttend(head, q, out);
 }
 
-void gcimSimHeadRunSequence(GcimSimHead *head, int64_t tokens, const float *q,
-                            const float *k, const float *v, float *out) {
+void gcimSimHeadRunSequence(GcimSimHead *head, int64_t tokens, const float *q, const float *k,
+                            const float *v, float *out) {
   size_t dim = (size_t)head->dim;
   for (int64_t t = 0; t < tokens; ++t)
     gcimSimHeadStep(head, q + t * dim, k + t * dim, v + t * dim, out + t * dim);

@@ -20,14 +20,12 @@ static void runHead(void *ctx, int64_t h) {
   for (int64_t b = 0; b < w->batch; ++b) {
     int64_t at = (b * w->count + h) * w->tokens * w->dim;
     gcimSimHeadReset(w->heads[h]);
-    gcimSimHeadRunSequence(w->heads[h], w->tokens, w->q + at, w->k + at, w->v + at,
-                           w->out + at);
+    gcimSimHeadRunSequence(w->heads[h], w->tokens, w->q + at, w->k + at, w->v + at, w->out + at);
   }
 }
 
-void gcimSimHeadsStep(GcimThreadPool *pool, GcimSimHead *const *heads, int64_t count,
-                      int64_t dim, const float *q, const float *k, const float *v,
-                      float *out) {
+void gcimSimHeadsStep(GcimThreadPool *pool, GcimSimHead *const *heads, int64_t count, int64_t dim,
+                      const float *q, const float *k, const float *v, float *out) {
   HeadsWork work = {heads, count, 1, 1, dim, q, k, v, out};
   gcimThreadPoolRun(pool, count, stepHead, &work);
 }

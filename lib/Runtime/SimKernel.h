@@ -18,10 +18,10 @@
  * x = index[j], for i < 3 (only i = 0 when `one`; the other outputs are then unchanged),
  * each lane summed in order of j starting from its value in out_i (so a sum split over
  * calls equals one call), powers as repeated float32 products. */
-typedef void GcimSimKernel(int one, int32_t count, const int32_t *restrict index,
-                           size_t stride, const float *restrict c1, const float *restrict c2,
-                           const float *restrict c3, const float *restrict rows,
-                           float *restrict o1, float *restrict o2, float *restrict o3);
+typedef void GcimSimKernel(int one, int32_t count, const int32_t *restrict index, size_t stride,
+                           const float *restrict c1, const float *restrict c2,
+                           const float *restrict c3, const float *restrict rows, float *restrict o1,
+                           float *restrict o2, float *restrict o3);
 
 /* The fastest kernel this CPU runs; every kernel gives bit-identical results. */
 GcimSimKernel *gcimSimKernelSelect(void);
@@ -60,8 +60,7 @@ static inline int32_t gcimSimCode(float x, float lo, float hi, float step, int s
     return (int32_t)((z + magic) - magic);
   /* |z| <= levels - 1 < 2^31, but it may round up to 2^31: keep it inside int32. */
   z = gcimSimRoundHalfEven(z);
-  return (int32_t)(z < 2147483520.0f ? (z > -2147483520.0f ? z : -2147483520.0f)
-                                     : 2147483520.0f);
+  return (int32_t)(z < 2147483520.0f ? (z > -2147483520.0f ? z : -2147483520.0f) : 2147483520.0f);
 }
 
 /* Codes of `levels` levels take the branch-free rounding of gcimSimCode. */

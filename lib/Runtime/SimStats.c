@@ -6,8 +6,8 @@
  * head's latency, and per token it is that divided by the tokens a layer processed. */
 #include "gcim/Runtime/Sim.h"
 
-void gcimSimSummarize(const GcimHardware *hw, GcimSimHead *const *heads,
-                      const int32_t *layers, int64_t count, GcimSimSummary *summary) {
+void gcimSimSummarize(const GcimHardware *hw, GcimSimHead *const *heads, const int32_t *layers,
+                      int64_t count, GcimSimSummary *summary) {
   GcimSimSummary s = {{0}, 0, 0, 0, hw->cost.headTokenLatencyNs, 0.0};
   int32_t lastLayer = -1;
   for (int64_t i = 0; i < count; ++i)
@@ -35,8 +35,9 @@ void gcimSimSummarize(const GcimHardware *hw, GcimSimHead *const *heads,
 }
 
 static void writeEnergy(const GcimSimStats *t, double divisor, FILE *out) {
-  fprintf(out, "{\"firstProduct\": %.17g, \"secondProduct\": %.17g, \"digital\": %.17g, "
-               "\"dac\": %.17g, \"total\": %.17g}",
+  fprintf(out,
+          "{\"firstProduct\": %.17g, \"secondProduct\": %.17g, \"digital\": %.17g, "
+          "\"dac\": %.17g, \"total\": %.17g}",
           t->firstProductPJ / divisor, t->secondProductPJ / divisor, t->digitalPJ / divisor,
           t->dacPJ / divisor, gcimSimStatsEnergyPJ(t) / divisor);
 }
@@ -44,15 +45,16 @@ static void writeEnergy(const GcimSimStats *t, double divisor, FILE *out) {
 int gcimSimSummaryWriteJson(const GcimSimSummary *s, FILE *out) {
   const GcimSimStats *t = &s->total;
   double tokens = s->tokens > 0 ? (double)s->tokens : 1.0;
-  fprintf(out, "{\n  \"heads\": %lld,\n  \"layers\": %lld,\n  \"tokens\": %lld,\n"
-               "  \"headSteps\": %lld,\n  \"kvWrites\": %lld,\n  \"arrayReads\": %lld,\n"
-               "  \"arrayWrites\": %lld,\n  \"energyPJ\": ",
-          (long long)s->heads, (long long)s->layers, (long long)s->tokens,
-          (long long)t->attends, (long long)t->tokens, (long long)t->arrayReads,
-          (long long)t->arrayWrites);
+  fprintf(out,
+          "{\n  \"heads\": %lld,\n  \"layers\": %lld,\n  \"tokens\": %lld,\n"
+          "  \"headSteps\": %lld,\n  \"kvWrites\": %lld,\n  \"arrayReads\": %lld,\n"
+          "  \"arrayWrites\": %lld,\n  \"energyPJ\": ",
+          (long long)s->heads, (long long)s->layers, (long long)s->tokens, (long long)t->attends,
+          (long long)t->tokens, (long long)t->arrayReads, (long long)t->arrayWrites);
   writeEnergy(t, 1.0, out);
-  fprintf(out, ",\n  \"latencyNs\": {\"perHeadStep\": %.17g, \"sumOverHeadSteps\": %.17g, "
-               "\"elapsed\": %.17g},\n  \"perToken\": {\"energyPJ\": ",
+  fprintf(out,
+          ",\n  \"latencyNs\": {\"perHeadStep\": %.17g, \"sumOverHeadSteps\": %.17g, "
+          "\"elapsed\": %.17g},\n  \"perToken\": {\"energyPJ\": ",
           s->perHeadStepNs, t->latencyNs, s->elapsedNs);
   writeEnergy(t, tokens, out);
   fprintf(out, ", \"latencyNs\": %.17g}\n}\n", s->elapsedNs / tokens);

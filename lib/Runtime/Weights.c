@@ -49,8 +49,8 @@ static uint64_t getU64(const unsigned char *in) {
   return value;
 }
 
-void gcimWeightsFormatHeader(unsigned char header[GCIM_WEIGHTS_HEADER_BYTES],
-                             uint64_t dataBytes, uint64_t checksum) {
+void gcimWeightsFormatHeader(unsigned char header[GCIM_WEIGHTS_HEADER_BYTES], uint64_t dataBytes,
+                             uint64_t checksum) {
   memset(header, 0, GCIM_WEIGHTS_HEADER_BYTES);
   memcpy(header, magic, sizeof magic);
   header[8] = GCIM_WEIGHTS_VERSION;

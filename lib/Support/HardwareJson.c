@@ -23,10 +23,9 @@ typedef struct Field {
 
 #define HW(member) offsetof(GcimHardware, member)
 
-static const Field quantizerFields[] = {
-    {"levels", I32, offsetof(GcimQuantizer, levels), NULL},
-    {"max", F64, offsetof(GcimQuantizer, max), NULL},
-    {NULL, I32, 0, NULL}};
+static const Field quantizerFields[] = {{"levels", I32, offsetof(GcimQuantizer, levels), NULL},
+                                        {"max", F64, offsetof(GcimQuantizer, max), NULL},
+                                        {NULL, I32, 0, NULL}};
 
 static const Field costFields[] = {
     {"firstProductPerArrayPJ", F64, offsetof(GcimCostTable, firstProductPerArrayPJ), NULL},
@@ -68,8 +67,8 @@ static const Field hardwareFields[] = {
 
 static GcimStatus wrongType(const GcimJsonValue *v, const char *prefix, const char *name,
                             const char *what, char **errMsg) {
-  return gcimFail(errMsg, GCIM_ERROR_INVALID, "line %d: '%s%s' must be %s", v->line, prefix,
-                  name, what);
+  return gcimFail(errMsg, GCIM_ERROR_INVALID, "line %d: '%s%s' must be %s", v->line, prefix, name,
+                  what);
 }
 
 static GcimStatus finiteNumber(const GcimJsonValue *v, const char *prefix, const char *name,
@@ -81,14 +80,14 @@ static GcimStatus finiteNumber(const GcimJsonValue *v, const char *prefix, const
   return GCIM_OK;
 }
 
-static GcimStatus applyField(const Field *f, const GcimJsonValue *v, char *base,
-                             const char *prefix, char **errMsg);
+static GcimStatus applyField(const Field *f, const GcimJsonValue *v, char *base, const char *prefix,
+                             char **errMsg);
 
 static GcimStatus applyObject(const Field *fields, const GcimJsonValue *object, char *base,
                               const char *prefix, char **errMsg) {
   if (object->kind != GCIM_JSON_OBJECT)
-    return gcimFail(errMsg, GCIM_ERROR_INVALID, "line %d: %s must be an object",
-                    object->line, *prefix ? prefix : "the hardware description");
+    return gcimFail(errMsg, GCIM_ERROR_INVALID, "line %d: %s must be an object", object->line,
+                    *prefix ? prefix : "the hardware description");
   for (size_t i = 0; i < object->count; ++i) {
     const Field *f = fields;
     while (f->name && strcmp(f->name, object->keys[i]) != 0)
@@ -103,8 +102,8 @@ static GcimStatus applyObject(const Field *fields, const GcimJsonValue *object, 
   return GCIM_OK;
 }
 
-static GcimStatus applyField(const Field *f, const GcimJsonValue *v, char *at,
-                             const char *prefix, char **errMsg) {
+static GcimStatus applyField(const Field *f, const GcimJsonValue *v, char *at, const char *prefix,
+                             char **errMsg) {
   GcimStatus status;
   switch (f->kind) {
   case I32:
@@ -183,8 +182,7 @@ static GcimStatus parseOver(const char *text, size_t length, const GcimHardware 
   return GCIM_OK;
 }
 
-GcimStatus gcimHardwareParseJson(const char *text, size_t length, GcimHardware *hw,
-                                 char **errMsg) {
+GcimStatus gcimHardwareParseJson(const char *text, size_t length, GcimHardware *hw, char **errMsg) {
   GcimHardware defaults;
   gcimHardwareInitDefault(&defaults);
   *hw = defaults;
@@ -198,8 +196,8 @@ GcimStatus gcimHardwareLoadJson(const char *path, GcimHardware *hw, char **errMs
   return gcimHardwareLoadJsonOver(path, &defaults, hw, errMsg);
 }
 
-GcimStatus gcimHardwareLoadJsonOver(const char *path, const GcimHardware *base,
-                                    GcimHardware *hw, char **errMsg) {
+GcimStatus gcimHardwareLoadJsonOver(const char *path, const GcimHardware *base, GcimHardware *hw,
+                                    char **errMsg) {
   char *text;
   size_t size;
   GcimStatus status = gcimInputFileRead(path, &text, &size, errMsg);
@@ -236,8 +234,8 @@ static void writeObject(GcimJsonWriter *w, const Field *fields, const char *base
       gcimJsonWriteUInt(w, *(const uint64_t *)at);
       break;
     case CELL:
-      gcimJsonWriteString(w, *(const GcimCellModel *)at == GCIM_CELL_LINEAR ? "linear"
-                                                                             : "nonlinear");
+      gcimJsonWriteString(w,
+                          *(const GcimCellModel *)at == GCIM_CELL_LINEAR ? "linear" : "nonlinear");
       break;
     case COEFFS:
       gcimJsonWriteBeginArray(w);

@@ -57,14 +57,13 @@ int64_t gcimTensorDim(MlirType type, int64_t dim) {
   return mlirShapedTypeGetDimSize(type, (intptr_t)dim);
 }
 
-MlirNamedAttribute gcimSegmentSizesAttr(MlirContext ctx, const char *name,
-                                        const int32_t *sizes, intptr_t groups) {
+MlirNamedAttribute gcimSegmentSizesAttr(MlirContext ctx, const char *name, const int32_t *sizes,
+                                        intptr_t groups) {
   return mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(name)),
                                mlirDenseI32ArrayGet(ctx, groups, sizes));
 }
 
-MlirNamedAttribute gcimVariadicSegmentsAttr(MlirContext ctx, const char *name,
-                                            intptr_t count) {
+MlirNamedAttribute gcimVariadicSegmentsAttr(MlirContext ctx, const char *name, intptr_t count) {
   int32_t sizes[GCIM_ONNX_MAX_VARIADIC];
   assert(count >= 0 && count <= GCIM_ONNX_MAX_VARIADIC);
   for (intptr_t i = 0; i < GCIM_ONNX_MAX_VARIADIC; ++i)
@@ -73,8 +72,8 @@ MlirNamedAttribute gcimVariadicSegmentsAttr(MlirContext ctx, const char *name,
 }
 
 /* Group `group`'s size and first position among `total` values split by `sizesName`. */
-static intptr_t groupOf(MlirOperation op, const char *sizesName, intptr_t total,
-                        intptr_t group, intptr_t *position) {
+static intptr_t groupOf(MlirOperation op, const char *sizesName, intptr_t total, intptr_t group,
+                        intptr_t *position) {
   MlirAttribute sizes = getAttr(op, sizesName);
   if (mlirAttributeIsNull(sizes) || !mlirAttributeIsADenseI32Array(sizes)) {
     *position = group;
@@ -92,14 +91,12 @@ static intptr_t groupOf(MlirOperation op, const char *sizesName, intptr_t total,
 
 intptr_t gcimOpOperandGroupSize(MlirOperation op, intptr_t group) {
   intptr_t position;
-  return groupOf(op, "operandSegmentSizes", mlirOperationGetNumOperands(op), group,
-                 &position);
+  return groupOf(op, "operandSegmentSizes", mlirOperationGetNumOperands(op), group, &position);
 }
 
 MlirValue gcimOpGroupOperand(MlirOperation op, intptr_t group) {
   intptr_t position;
-  if (groupOf(op, "operandSegmentSizes", mlirOperationGetNumOperands(op), group,
-              &position) == 0)
+  if (groupOf(op, "operandSegmentSizes", mlirOperationGetNumOperands(op), group, &position) == 0)
     return (MlirValue){NULL};
   return mlirOperationGetOperand(op, position);
 }
@@ -111,8 +108,7 @@ intptr_t gcimOpResultGroupSize(MlirOperation op, intptr_t group) {
 
 MlirValue gcimOpGroupResult(MlirOperation op, intptr_t group) {
   intptr_t position;
-  if (groupOf(op, "resultSegmentSizes", mlirOperationGetNumResults(op), group,
-              &position) == 0)
+  if (groupOf(op, "resultSegmentSizes", mlirOperationGetNumResults(op), group, &position) == 0)
     return (MlirValue){NULL};
   return mlirOperationGetResult(op, position);
 }
@@ -120,9 +116,8 @@ MlirValue gcimOpGroupResult(MlirOperation op, intptr_t group) {
 MlirAttribute gcimValueConstantAttr(MlirValue value) {
   if (!mlirValueIsAOpResult(value) || !gcimOpIsA(mlirOpResultGetOwner(value), "onnx.constant"))
     return (MlirAttribute){NULL};
-  MlirAttribute attr =
-      mlirOperationGetAttributeByName(mlirOpResultGetOwner(value),
-                                      mlirStringRefCreateFromCString("value"));
+  MlirAttribute attr = mlirOperationGetAttributeByName(mlirOpResultGetOwner(value),
+                                                       mlirStringRefCreateFromCString("value"));
   if (mlirAttributeIsNull(attr) || !mlirAttributeIsAElements(attr))
     return (MlirAttribute){NULL};
   return attr;

@@ -143,8 +143,8 @@ static GcimJsonValue *grow(Parser *ps, GcimJsonValue *v, char *key) {
   GcimJsonValue *items = realloc(v->items, (v->count + 1) * sizeof *items);
   if (items)
     v->items = items;
-  char **keys = v->kind == GCIM_JSON_OBJECT ? realloc(v->keys, (v->count + 1) * sizeof *keys)
-                                            : NULL;
+  char **keys =
+      v->kind == GCIM_JSON_OBJECT ? realloc(v->keys, (v->count + 1) * sizeof *keys) : NULL;
   if (keys)
     v->keys = keys;
   if (!items || (v->kind == GCIM_JSON_OBJECT && !keys)) {
@@ -236,8 +236,7 @@ static GcimStatus parseValue(Parser *ps, GcimJsonValue *out, int depth) {
   return syntax(ps, "unexpected character");
 }
 
-GcimStatus gcimJsonParse(const char *text, size_t length, GcimJsonValue **out,
-                         char **errMsg) {
+GcimStatus gcimJsonParse(const char *text, size_t length, GcimJsonValue **out, char **errMsg) {
   *out = NULL;
   GcimJsonValue *root = calloc(1, sizeof *root);
   if (!root)

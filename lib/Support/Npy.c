@@ -79,14 +79,13 @@ static GcimStatus parseHeader(const char *path, const char *header, GcimNpyArray
   out->count = 1;
   while (*p != ')') {
     if (out->rank == GCIM_MAX_RANK)
-      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': rank above %d is not supported",
-                      path, GCIM_MAX_RANK);
+      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': rank above %d is not supported", path,
+                      GCIM_MAX_RANK);
     char *after;
     errno = 0;
     long long dim = strtoll(p, &after, 10);
     if (after == p || errno || dim < 0)
-      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': malformed shape in .npy header",
-                      path);
+      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': malformed shape in .npy header", path);
     if (dim > 0 && out->count > (INT64_MAX / 8) / dim)
       return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': array too large", path);
     out->shape[out->rank++] = dim;
@@ -95,8 +94,7 @@ static GcimStatus parseHeader(const char *path, const char *header, GcimNpyArray
     if (*p == ',')
       p = skipSpace(p + 1);
     else if (*p != ')')
-      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': malformed shape in .npy header",
-                      path);
+      return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': malformed shape in .npy header", path);
   }
   return GCIM_OK;
 }
@@ -112,8 +110,8 @@ static GcimStatus readFile(const char *path, FILE *f, GcimNpyArray *out, char **
   } else if (major == 2) {
     if (fread(prefix + 10, 1, 2, f) != 2)
       return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': truncated .npy header", path);
-    headerLength = prefix[8] | (size_t)prefix[9] << 8 | (size_t)prefix[10] << 16 |
-                   (size_t)prefix[11] << 24;
+    headerLength =
+        prefix[8] | (size_t)prefix[9] << 8 | (size_t)prefix[10] << 16 | (size_t)prefix[11] << 24;
   } else {
     return gcimFail(errMsg, GCIM_ERROR_FORMAT,
                     "'%s': unsupported .npy format version %u (need 1 or 2)", path, major);
@@ -139,8 +137,7 @@ static GcimStatus readFile(const char *path, FILE *f, GcimNpyArray *out, char **
                     "'%s': truncated data (header promises %lld elements)", path,
                     (long long)out->count);
   if (fgetc(f) != EOF)
-    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': trailing bytes after the array data",
-                    path);
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': trailing bytes after the array data", path);
   if (out->type == GCIM_ELEM_BOOL) /* numpy writes 0 and 1; anything else is true */
     for (int64_t i = 0; i < out->count; ++i)
       ((unsigned char *)out->data)[i] = ((unsigned char *)out->data)[i] != 0;
@@ -163,8 +160,8 @@ GcimStatus gcimNpyRead(const char *path, GcimNpyArray *out, char **errMsg) {
 
 GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errMsg) {
   if (!*gcimElemTypeInfo(array->type)->npyDescr)
-    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "cannot write '%s': .npy has no %s type",
-                    path, gcimElemTypeInfo(array->type)->numpyName);
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "cannot write '%s': .npy has no %s type", path,
+                    gcimElemTypeInfo(array->type)->numpyName);
   char dict[512];
   int n = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
                    gcimElemTypeInfo(array->type)->npyDescr);
@@ -177,7 +174,14 @@ GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errM
   /* Pad with spaces and a newline so that the data starts at a multiple of 64. */
   size_t total = ((size_t)10 + (size_t)n + 1 + 63) / 64 * 64;
   size_t headerLength = total - 10;
-  unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  unsigned char prefix[10] = {0x93,
+                              'N',
+                              'U',
+                              'M',
+                              'P',
+                              'Y',
+                              1,
+                              0,
                               (unsigned char)(headerLength & 0xFF),
                               (unsigned char)(headerLength >> 8)};
   GcimOutputFile *file;

@@ -14,8 +14,7 @@ struct GcimOutputFile {
   char *tempPath;
 };
 
-GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out,
-                                char **errMsg) {
+GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out, char **errMsg) {
   *out = NULL;
   GcimOutputFile *file = calloc(1, sizeof *file);
   if (!file)
@@ -37,8 +36,8 @@ GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out,
   memcpy(file->tempPath + length, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
   int fd = mkstemp(file->tempPath);
   if (fd < 0) {
-    GcimStatus status = gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s': %s", path,
-                                 strerror(errno));
+    GcimStatus status =
+        gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s': %s", path, strerror(errno));
     free(file->tempPath);
     file->tempPath = NULL;
     gcimOutputFileDestroy(file);
@@ -51,8 +50,8 @@ GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out,
   file->stream = fdopen(fd, "wb");
   if (!file->stream) {
     close(fd);
-    GcimStatus status = gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s': %s", path,
-                                 strerror(errno));
+    GcimStatus status =
+        gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s': %s", path, strerror(errno));
     gcimOutputFileDestroy(file);
     return status;
   }
@@ -72,8 +71,8 @@ GcimStatus gcimOutputFileCommit(GcimOutputFile *file, char **errMsg) {
   failed |= fclose(file->stream) != 0;
   file->stream = NULL;
   if (failed || rename(file->tempPath, file->finalPath) != 0) {
-    GcimStatus status = gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s': %s",
-                                 file->finalPath, strerror(errno));
+    GcimStatus status =
+        gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s': %s", file->finalPath, strerror(errno));
     gcimOutputFileDestroy(file);
     return status;
   }

@@ -33,8 +33,10 @@ static int maskKeeps(MlirValue mask, GcimMaskMode mode, int rank, int64_t i, int
   if (!gcimMaskEval(mask, idx, &value, why, whySize))
     return -2;
   switch (mode) {
-  case GCIM_MASK_TRUE_KEEPS: return value != 0.0;
-  case GCIM_MASK_TRUE_MASKS: return value == 0.0;
+  case GCIM_MASK_TRUE_KEEPS:
+    return value != 0.0;
+  case GCIM_MASK_TRUE_MASKS:
+    return value == 0.0;
   case GCIM_MASK_ADDITIVE:
     if (value == 0.0)
       return 1;
@@ -60,8 +62,8 @@ static const char notMaskEntries[] =
     "the mask is not a constant of keep/mask entries (0 or a large negative value when "
     "added)";
 
-bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk,
-                      GcimMaskInfo *info, char *reason, size_t reasonSize) {
+bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk, GcimMaskInfo *info,
+                      char *reason, size_t reasonSize) {
   int64_t dims[GCIM_MAX_RANK], lead[GCIM_MAX_RANK] = {0};
   int rank = gcimTensorShape(mlirValueGetType(mask), dims);
   if (rank < 2 || tq <= 0 || tk <= 0)

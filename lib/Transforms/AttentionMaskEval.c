@@ -51,8 +51,8 @@ static void unflatIndex(const int64_t *dims, int rank, int64_t flat, int64_t *id
 }
 
 /* Element `idx` of a result of rank `rank` read from an operand that broadcasts to it. */
-static bool evalBroadcast(Eval *e, MlirValue operand, int rank, const int64_t *idx,
-                          double *out, int depth) {
+static bool evalBroadcast(Eval *e, MlirValue operand, int rank, const int64_t *idx, double *out,
+                          int depth) {
   int64_t dims[GCIM_MAX_RANK], sub[GCIM_MAX_RANK];
   int r = gcimTensorShape(mlirValueGetType(operand), dims);
   if (r < 0 || r > rank)
@@ -98,47 +98,96 @@ static const struct {
   const char *name;
   UnaryFn fn;
 } unaryOps[] = {
-    {"onnx.neg", negate},         {"onnx.abs", fabs},      {"onnx.exp", exp},
-    {"onnx.log", log},            {"onnx.sqrt", sqrt},     {"onnx.reciprocal", reciprocal},
-    {"onnx.sign", sign},          {"onnx.not", logicalNot}, {"onnx.is_nan", isNan},
-    {"onnx.sin", sin},            {"onnx.cos", cos},       {"onnx.tanh", tanh},
-    {"onnx.sigmoid", sigmoid},    {"onnx.erf", erf},       {"onnx.relu", relu},
-    {"onnx.floor", floor},        {"onnx.ceil", ceil},     {"onnx.softplus", softplus},
-    {"onnx.cast", identity},      {"onnx.identity", identity}};
+    {"onnx.neg", negate},      {"onnx.abs", fabs},         {"onnx.exp", exp},
+    {"onnx.log", log},         {"onnx.sqrt", sqrt},        {"onnx.reciprocal", reciprocal},
+    {"onnx.sign", sign},       {"onnx.not", logicalNot},   {"onnx.is_nan", isNan},
+    {"onnx.sin", sin},         {"onnx.cos", cos},          {"onnx.tanh", tanh},
+    {"onnx.sigmoid", sigmoid}, {"onnx.erf", erf},          {"onnx.relu", relu},
+    {"onnx.floor", floor},     {"onnx.ceil", ceil},        {"onnx.softplus", softplus},
+    {"onnx.cast", identity},   {"onnx.identity", identity}};
 
 typedef enum {
-  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MIN, B_MAX, B_MOD, B_AND, B_OR, B_XOR, B_EQUAL,
-  B_LESS, B_LESS_EQUAL, B_GREATER, B_GREATER_EQUAL
+  B_ADD,
+  B_SUB,
+  B_MUL,
+  B_DIV,
+  B_POW,
+  B_MIN,
+  B_MAX,
+  B_MOD,
+  B_AND,
+  B_OR,
+  B_XOR,
+  B_EQUAL,
+  B_LESS,
+  B_LESS_EQUAL,
+  B_GREATER,
+  B_GREATER_EQUAL
 } BinaryOp;
 
-static const char *const binaryNames[] = {
-    "onnx.add", "onnx.sub", "onnx.mul", "onnx.div", "onnx.pow", "onnx.min", "onnx.max",
-    "onnx.mod", "onnx.and", "onnx.or", "onnx.xor", "onnx.equal", "onnx.less",
-    "onnx.less_or_equal", "onnx.greater", "onnx.greater_or_equal"};
+static const char *const binaryNames[] = {"onnx.add",     "onnx.sub",
+                                          "onnx.mul",     "onnx.div",
+                                          "onnx.pow",     "onnx.min",
+                                          "onnx.max",     "onnx.mod",
+                                          "onnx.and",     "onnx.or",
+                                          "onnx.xor",     "onnx.equal",
+                                          "onnx.less",    "onnx.less_or_equal",
+                                          "onnx.greater", "onnx.greater_or_equal"};
 
 /* a `op` b; `integer` when the operands are integers (Div truncates, Mod follows the
  * divisor's sign unless fmod). False for an integer division by zero. */
-static bool applyBinary(BinaryOp op, double a, double b, bool integer, bool fmodAttr,
-                        double *out) {
+static bool applyBinary(BinaryOp op, double a, double b, bool integer, bool fmodAttr, double *out) {
   if ((op == B_DIV || op == B_MOD) && integer && b == 0.0)
     return false;
   switch (op) {
-  case B_ADD: *out = a + b; break;
-  case B_SUB: *out = a - b; break;
-  case B_MUL: *out = a * b; break;
-  case B_DIV: *out = integer ? trunc(a / b) : a / b; break;
-  case B_POW: *out = pow(a, b); break;
-  case B_MIN: *out = isnan(a) || a < b ? a : b; break;
-  case B_MAX: *out = isnan(a) || a > b ? a : b; break;
-  case B_MOD: *out = fmodAttr ? fmod(a, b) : a - b * floor(a / b); break;
-  case B_AND: *out = (a != 0.0) && (b != 0.0); break;
-  case B_OR: *out = (a != 0.0) || (b != 0.0); break;
-  case B_XOR: *out = (a != 0.0) != (b != 0.0); break;
-  case B_EQUAL: *out = a == b; break;
-  case B_LESS: *out = a < b; break;
-  case B_LESS_EQUAL: *out = a <= b; break;
-  case B_GREATER: *out = a > b; break;
-  case B_GREATER_EQUAL: *out = a >= b; break;
+  case B_ADD:
+    *out = a + b;
+    break;
+  case B_SUB:
+    *out = a - b;
+    break;
+  case B_MUL:
+    *out = a * b;
+    break;
+  case B_DIV:
+    *out = integer ? trunc(a / b) : a / b;
+    break;
+  case B_POW:
+    *out = pow(a, b);
+    break;
+  case B_MIN:
+    *out = isnan(a) || a < b ? a : b;
+    break;
+  case B_MAX:
+    *out = isnan(a) || a > b ? a : b;
+    break;
+  case B_MOD:
+    *out = fmodAttr ? fmod(a, b) : a - b * floor(a / b);
+    break;
+  case B_AND:
+    *out = (a != 0.0) && (b != 0.0);
+    break;
+  case B_OR:
+    *out = (a != 0.0) || (b != 0.0);
+    break;
+  case B_XOR:
+    *out = (a != 0.0) != (b != 0.0);
+    break;
+  case B_EQUAL:
+    *out = a == b;
+    break;
+  case B_LESS:
+    *out = a < b;
+    break;
+  case B_LESS_EQUAL:
+    *out = a <= b;
+    break;
+  case B_GREATER:
+    *out = a > b;
+    break;
+  case B_GREATER_EQUAL:
+    *out = a >= b;
+    break;
   }
   return true;
 }
@@ -167,8 +216,7 @@ static bool evalBinary(Eval *e, MlirOperation op, BinaryOp kind, MlirValue value
   return true;
 }
 
-static bool evalIsInf(Eval *e, MlirOperation op, const int64_t *idx, double *out,
-                      int depth) {
+static bool evalIsInf(Eval *e, MlirOperation op, const int64_t *idx, double *out, int depth) {
   int64_t positive = 1, negative = 1;
   gcimOpGetIntAttr(op, "detect_positive", &positive);
   gcimOpGetIntAttr(op, "detect_negative", &negative);
@@ -178,8 +226,7 @@ static bool evalIsInf(Eval *e, MlirOperation op, const int64_t *idx, double *out
   return true;
 }
 
-static bool evalClip(Eval *e, MlirOperation op, const int64_t *idx, double *out,
-                     int depth) {
+static bool evalClip(Eval *e, MlirOperation op, const int64_t *idx, double *out, int depth) {
   if (!evalValue(e, mlirOperationGetOperand(op, 0), idx, out, depth + 1))
     return false;
   for (int group = 1; group <= 2; ++group) {
@@ -200,8 +247,7 @@ static bool evalWhere(Eval *e, MlirOperation op, int rank, const int64_t *idx, d
   double c;
   if (!evalBroadcast(e, mlirOperationGetOperand(op, 0), rank, idx, &c, depth))
     return false;
-  return evalBroadcast(e, mlirOperationGetOperand(op, c != 0.0 ? 1 : 2), rank, idx, out,
-                       depth);
+  return evalBroadcast(e, mlirOperationGetOperand(op, c != 0.0 ? 1 : 2), rank, idx, out, depth);
 }
 
 static bool evalTrilu(Eval *e, MlirOperation op, const int64_t *idx, int rank, double *out,
@@ -256,8 +302,8 @@ static bool evalSlice(Eval *e, MlirOperation op, const int64_t *idx, int rank, d
 }
 
 /* Reshape, Unsqueeze, Squeeze, Flatten: the same elements in the same order. */
-static bool evalReshape(Eval *e, MlirValue result, MlirValue data, const int64_t *idx,
-                        double *out, int depth) {
+static bool evalReshape(Eval *e, MlirValue result, MlirValue data, const int64_t *idx, double *out,
+                        int depth) {
   int64_t outDims[GCIM_MAX_RANK], inDims[GCIM_MAX_RANK], sub[GCIM_MAX_RANK];
   int outRank = gcimTensorShape(mlirValueGetType(result), outDims);
   int inRank = gcimTensorShape(mlirValueGetType(data), inDims);
@@ -268,16 +314,16 @@ static bool evalReshape(Eval *e, MlirValue result, MlirValue data, const int64_t
 }
 
 /* Transpose (output axis i is input axis perm[i]) and Tile (indices wrap around). */
-static bool evalPermuteOrTile(Eval *e, MlirOperation op, bool tile, const int64_t *idx,
-                              int rank, double *out, int depth) {
+static bool evalPermuteOrTile(Eval *e, MlirOperation op, bool tile, const int64_t *idx, int rank,
+                              double *out, int depth) {
   MlirValue data = mlirOperationGetOperand(op, 0);
   int64_t dims[GCIM_MAX_RANK], sub[GCIM_MAX_RANK], perm[GCIM_MAX_RANK];
   if (gcimTensorShape(mlirValueGetType(data), dims) != rank)
     return stop(e, "a Transpose or Tile of the mask has no static shape");
   for (int i = 0; i < rank; ++i)
     perm[i] = rank - 1 - i;
-  MlirAttribute permAttr = mlirOperationGetAttributeByName(
-      op, mlirStringRefCreateFromCString("perm"));
+  MlirAttribute permAttr =
+      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("perm"));
   if (!tile && !mlirAttributeIsNull(permAttr) && mlirAttributeIsADenseI64Array(permAttr) &&
       mlirDenseArrayGetNumElements(permAttr) == rank)
     for (int i = 0; i < rank; ++i)
@@ -294,8 +340,8 @@ static bool evalPermuteOrTile(Eval *e, MlirOperation op, bool tile, const int64_
 }
 
 /* Range(start, limit, delta): element i is start + i * delta. */
-static bool evalRange(Eval *e, MlirOperation op, MlirValue value, const int64_t *idx,
-                      double *out, int depth) {
+static bool evalRange(Eval *e, MlirOperation op, MlirValue value, const int64_t *idx, double *out,
+                      int depth) {
   double start, delta;
   const int64_t zero[1] = {0};
   if (!evalValue(e, mlirOperationGetOperand(op, 0), zero, &start, depth + 1) ||
@@ -306,8 +352,7 @@ static bool evalRange(Eval *e, MlirOperation op, MlirValue value, const int64_t 
 }
 
 static bool evalConstantOfShape(Eval *e, MlirOperation op, double *out) {
-  MlirAttribute fill = mlirOperationGetAttributeByName(
-      op, mlirStringRefCreateFromCString("value"));
+  MlirAttribute fill = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
   *out = 0.0;
   if (!mlirAttributeIsNull(fill) &&
       (!mlirAttributeIsAElements(fill) || !gcimElementsGet(fill, 0, out)))
@@ -322,8 +367,8 @@ static int findBinary(const char *name) {
   return -1;
 }
 
-static bool evalUnary(Eval *e, MlirOperation op, const char *name, const int64_t *idx,
-                      double *out, int depth, bool *handled) {
+static bool evalUnary(Eval *e, MlirOperation op, const char *name, const int64_t *idx, double *out,
+                      int depth, bool *handled) {
   for (size_t i = 0; i < sizeof unaryOps / sizeof unaryOps[0]; ++i)
     if (strcmp(name, unaryOps[i].name) == 0) {
       *handled = true;
@@ -359,24 +404,21 @@ static bool evalStructural(Eval *e, MlirOperation op, const char *name, MlirValu
       strcmp(name, "onnx.squeeze") == 0 || strcmp(name, "onnx.flatten") == 0)
     return evalReshape(e, value, in0, idx, out, depth);
   if (strcmp(name, "onnx.transpose") == 0 || strcmp(name, "onnx.tile") == 0)
-    return evalPermuteOrTile(e, op, name[5] == 't' && name[6] == 'i', idx, rank, out,
-                             depth);
+    return evalPermuteOrTile(e, op, name[5] == 't' && name[6] == 'i', idx, rank, out, depth);
   if (strcmp(name, "onnx.range") == 0 && mlirOperationGetNumOperands(op) == 3)
     return evalRange(e, op, value, idx, out, depth);
   if (strcmp(name, "onnx.constant_of_shape") == 0)
     return evalConstantOfShape(e, op, out);
-  return stop(e, "the mask goes through '%s', which the mask evaluator does not follow",
-              name);
+  return stop(e, "the mask goes through '%s', which the mask evaluator does not follow", name);
 }
 
-static bool evalOp(Eval *e, MlirOperation op, MlirValue value, const int64_t *idx,
-                   double *out, int depth) {
+static bool evalOp(Eval *e, MlirOperation op, MlirValue value, const int64_t *idx, double *out,
+                   int depth) {
   MlirStringRef ref = mlirIdentifierStr(mlirOperationGetName(op));
   char name[64];
   snprintf(name, sizeof name, "%.*s", (int)ref.length, ref.data);
   if (mlirOperationGetNumOperands(op) == 0)
-    return stop(e, "the mask goes through '%s', which the mask evaluator does not follow",
-                name);
+    return stop(e, "the mask goes through '%s', which the mask evaluator does not follow", name);
   bool handled;
   bool ok = evalUnary(e, op, name, idx, out, depth, &handled);
   if (!handled) {

@@ -14,8 +14,8 @@
  * - the operators ONNX-23 Attention, com.microsoft Attention and MultiHeadAttention,
  *   ai.gcim GainCellAttention (FuseAttentionOps.c).
  * A Concat(past, new) of K or V along the tokens (torch's KV cache) becomes
- * gcim.cache_append. A mask sets causal = 1 only after every entry was checked to be the causal band (and
- * window = its width when it is a sliding window).
+ * gcim.cache_append. A mask sets causal = 1 only after every entry was checked to be the causal
+ * band (and window = its width when it is a sliding window).
  *
  * Assumes: the importer's form (docs/Dialects.md), static shapes.
  * Guarantees: every rewritten subgraph computes the same values as before; ops made dead
@@ -41,7 +41,7 @@ typedef struct Match {
   MlirOperation nonlinearity; /* softmax, hard_sigmoid or clip */
   MlirOperation valueMatMul;  /* its result becomes the attention's */
   MlirValue q, v;
-  MlirValue keySource;        /* K = Transpose(keySource, keyPerm) */
+  MlirValue keySource; /* K = Transpose(keySource, keyPerm) */
   int64_t keyPerm[4];
   const char *kind;
   double scale;
@@ -60,19 +60,18 @@ static const char *opName(MlirOperation op, char *buf, size_t size) {
   return buf;
 }
 
-MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q,
-                             MlirValue k, MlirValue v, MlirValue scales, const char *kind,
-                             int causal, int64_t window, double scale) {
+MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q, MlirValue k,
+                             MlirValue v, MlirValue scales, const char *kind, int causal,
+                             int64_t window, double scale) {
   MlirContext ctx = mlirLocationGetContext(loc);
   MlirType qt = mlirValueGetType(q), vt = mlirValueGetType(v);
   int64_t dims[4] = {gcimTensorDim(qt, 0), gcimTensorDim(qt, 1), gcimTensorDim(qt, 2),
                      gcimTensorDim(vt, 3)};
   MlirType result = gcimTensorType(4, dims, mlirShapedTypeGetElementType(qt));
   MlirNamedAttribute attrs[6] = {
-      gcimNamedString(ctx, "kind", kind), gcimNamedInt(ctx, "causal", causal),
-      gcimNamedInt(ctx, "window", window), gcimNamedF32(ctx, "scale", scale),
-      gcimNamedInt(ctx, "num_heads", dims[1]),
-      gcimNamedInt(ctx, "head_dim", gcimTensorDim(qt, 3))};
+      gcimNamedString(ctx, "kind", kind),      gcimNamedInt(ctx, "causal", causal),
+      gcimNamedInt(ctx, "window", window),     gcimNamedF32(ctx, "scale", scale),
+      gcimNamedInt(ctx, "num_heads", dims[1]), gcimNamedInt(ctx, "head_dim", gcimTensorDim(qt, 3))};
   MlirValue operands[4] = {q, k, v, scales};
   intptr_t count = mlirValueIsNull(scales) ? 3 : 4;
   MlirOperation op =
@@ -99,8 +98,10 @@ static bool matchNonlinearity(MlirOperation op, Match *m, char *reason) {
     gcimOpGetFloatAttr(op, "alpha", &alpha);
     gcimOpGetFloatAttr(op, "beta", &beta);
     if (beta != 0.0)
-      return setReason(reason, "hardsigmoid with a non-zero beta is not the hardware's "
-                               "charge-to-pulse%s", "");
+      return setReason(reason,
+                       "hardsigmoid with a non-zero beta is not the hardware's "
+                       "charge-to-pulse%s",
+                       "");
     m->scale = alpha;
     return true;
   }
@@ -152,8 +153,7 @@ static MlirValue peelPostMask(Match *m, MlirValue weights, char *reason, bool *f
  * Dropout may sit between). */
 static bool matchValueMatMul(Match *m, char *reason) {
   bool failed = false;
-  MlirValue probs = peelPostMask(m, mlirOperationGetResult(m->nonlinearity, 0), reason,
-                                 &failed);
+  MlirValue probs = peelPostMask(m, mlirOperationGetResult(m->nonlinearity, 0), reason, &failed);
   if (failed)
     return false;
   MlirOperation user = gcimValueSingleUser(probs);
@@ -174,8 +174,7 @@ static bool matchValueMatMul(Match *m, char *reason) {
   m->valueMatMul = user;
   m->v = mlirOperationGetOperand(user, 1);
   if (gcimTensorRank(mlirValueGetType(m->v)) != 4)
-    return setReason(reason, "V is not a rank-4 (batch, heads, tokens, head_dim) tensor%s",
-                     "");
+    return setReason(reason, "V is not a rank-4 (batch, heads, tokens, head_dim) tensor%s", "");
   return true;
 }
 
@@ -230,8 +229,10 @@ static MlirValue peelMask(MlirValue value, int64_t tq, int64_t tk, Match *m, cha
       scores = mlirOperationGetOperand(op, 2);
       mode = GCIM_MASK_TRUE_MASKS;
     } else {
-      *failed = !setReason(reason, "the Where before the %s does not fill with a large "
-                                   "negative constant", m->kind);
+      *failed = !setReason(reason,
+                           "the Where before the %s does not fill with a large "
+                           "negative constant",
+                           m->kind);
       return scores;
     }
   } else if (gcimValueIsOp(value, "onnx.add", &op)) {
@@ -269,8 +270,7 @@ static bool matchScores(Match *m, char *reason) {
   MlirValue x = mlirOperationGetOperand(m->nonlinearity, 0);
   int64_t dims[GCIM_MAX_RANK];
   if (gcimTensorShape(mlirValueGetType(x), dims) != 4)
-    return setReason(reason, "the scores are not a rank-4 (batch, heads, q, k) tensor%s",
-                     "");
+    return setReason(reason, "the scores are not a rank-4 (batch, heads, q, k) tensor%s", "");
   for (int steps = 0; steps < 8; ++steps) {
     MlirOperation def = gcimValueDefOp(x);
     char name[64];
@@ -286,8 +286,7 @@ static bool matchScores(Match *m, char *reason) {
     }
     MlirValue next = peelScalar(x, &m->scale);
     MlirOperation cast;
-    if (mlirValueIsNull(next) && gcimValueUseCount(x) == 1 &&
-        gcimValueIsOp(x, "onnx.cast", &cast))
+    if (mlirValueIsNull(next) && gcimValueUseCount(x) == 1 && gcimValueIsOp(x, "onnx.cast", &cast))
       next = mlirOperationGetOperand(cast, 0); /* mixed precision: absorbed */
     if (mlirValueIsNull(next)) {
       bool failed = false;
@@ -297,8 +296,7 @@ static bool matchScores(Match *m, char *reason) {
     }
     if (mlirValueIsNull(next))
       return setReason(reason, "the scores come from '%s', not from a MatMul of q and k",
-                       mlirOperationIsNull(def) ? "an argument"
-                                                : opName(def, name, sizeof name));
+                       mlirOperationIsNull(def) ? "an argument" : opName(def, name, sizeof name));
     x = next;
   }
   return setReason(reason, "too many ops between the QK MatMul and the %s", m->kind);
@@ -311,9 +309,9 @@ static bool matchKey(Match *m, char *reason) {
   MlirOperation transpose;
   for (int i = 0; i < 4; ++i)
     m->keyPerm[i] = swap[i];
-  if (gcimTensorRank(mlirValueGetType(kt)) != 4 ||
-      gcimTensorRank(mlirValueGetType(m->q)) != 4)
-    return setReason(reason, "q or the transposed k is not a rank-4 (batch, heads, ...) tensor%s", "");
+  if (gcimTensorRank(mlirValueGetType(kt)) != 4 || gcimTensorRank(mlirValueGetType(m->q)) != 4)
+    return setReason(reason, "q or the transposed k is not a rank-4 (batch, heads, ...) tensor%s",
+                     "");
   if (gcimValueIsOp(kt, "onnx.transpose", &transpose) &&
       gcimOpGetI64Array(transpose, "perm", inner, GCIM_MAX_RANK) == 4) {
     m->keySource = mlirOperationGetOperand(transpose, 0);
@@ -331,17 +329,14 @@ static bool matchKey(Match *m, char *reason) {
 static MlirValue cacheAppend(MlirValue value) {
   MlirOperation concat;
   int64_t axis = 0;
-  if (!gcimValueIsOp(value, "onnx.concat", &concat) ||
-      mlirOperationGetNumOperands(concat) != 2 ||
-      gcimTensorRank(mlirValueGetType(value)) != 4 ||
-      !gcimOpGetIntAttr(concat, "axis", &axis) || (axis != 2 && axis != -2))
+  if (!gcimValueIsOp(value, "onnx.concat", &concat) || mlirOperationGetNumOperands(concat) != 2 ||
+      gcimTensorRank(mlirValueGetType(value)) != 4 || !gcimOpGetIntAttr(concat, "axis", &axis) ||
+      (axis != 2 && axis != -2))
     return value;
-  MlirValue operands[2] = {mlirOperationGetOperand(concat, 0),
-                           mlirOperationGetOperand(concat, 1)};
+  MlirValue operands[2] = {mlirOperationGetOperand(concat, 0), mlirOperationGetOperand(concat, 1)};
   MlirType type = mlirValueGetType(value);
-  MlirOperation append = gcimBuildOp(concat, "gcim.cache_append",
-                                     mlirOperationGetLocation(concat), 2, operands, 1, &type,
-                                     0, NULL);
+  MlirOperation append = gcimBuildOp(concat, "gcim.cache_append", mlirOperationGetLocation(concat),
+                                     2, operands, 1, &type, 0, NULL);
   MlirValue result = mlirOperationGetResult(append, 0);
   mlirValueReplaceAllUsesOfWith(value, result);
   gcimEraseDeadOps(concat);
@@ -379,8 +374,8 @@ static MlirValue rewriteMatch(Match *m) {
     m->keySource = cacheAppendUnderRepeat(m->keySource);
   m->v = cacheAppendUnderRepeat(m->v);
   MlirValue k = gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm);
-  MlirValue out = gcimBuildAttention(anchor, loc, m->q, k, m->v, (MlirValue){NULL},
-                                     m->kind, m->mask.causal, m->mask.window, m->scale);
+  MlirValue out = gcimBuildAttention(anchor, loc, m->q, k, m->v, (MlirValue){NULL}, m->kind,
+                                     m->mask.causal, m->mask.window, m->scale);
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(anchor, 0), out);
   gcimEraseDeadOps(anchor);
   return out;
@@ -394,8 +389,8 @@ static bool looksLikeAttention(MlirOperation op) {
   MlirOperation user = gcimValueSingleUser(mlirOperationGetResult(op, 0));
   if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.cast"))
     user = gcimValueSingleUser(mlirOperationGetResult(user, 0));
-  if (!mlirOperationIsNull(user) && (gcimOpIsA(user, "onnx.mat_mul") ||
-                                     gcimOpIsA(user, "onnx.dropout")))
+  if (!mlirOperationIsNull(user) &&
+      (gcimOpIsA(user, "onnx.mat_mul") || gcimOpIsA(user, "onnx.dropout")))
     return true;
   MlirValue x = mlirOperationGetOperand(op, 0);
   double ignored = 1.0;
@@ -406,12 +401,11 @@ static bool looksLikeAttention(MlirOperation op) {
       return false;
     if (gcimOpIsA(def, "onnx.mat_mul"))
       return true;
-    bool passThrough = gcimOpIsA(def, "onnx.where") || gcimOpIsA(def, "onnx.add") ||
-                       gcimOpIsA(def, "onnx.cast");
+    bool passThrough =
+        gcimOpIsA(def, "onnx.where") || gcimOpIsA(def, "onnx.add") || gcimOpIsA(def, "onnx.cast");
     if (!passThrough && mlirValueIsNull(next))
       return false;
-    x = mlirValueIsNull(next) ? mlirOperationGetOperand(def, gcimOpIsA(def, "onnx.where"))
-                              : next;
+    x = mlirValueIsNull(next) ? mlirOperationGetOperand(def, gcimOpIsA(def, "onnx.where")) : next;
   }
   return false;
 }
@@ -439,8 +433,7 @@ static int fuseDecomposed(MlirOperation op, char *reason) {
   return 1;
 }
 
-static MlirLogicalResult runFuseAttention(MlirOperation module,
-                                          const GcimPassOptions *options);
+static MlirLogicalResult runFuseAttention(MlirOperation module, const GcimPassOptions *options);
 
 static const GcimPassOptionInfo fuseOptions[] = {
     {"strict", GCIM_PASS_OPTION_BOOL, "false",
@@ -449,11 +442,10 @@ static const GcimPassOptionInfo fuseOptions[] = {
 
 const GcimPassInfo gcimFuseAttentionPassInfo = {
     "gcim-fuse-attention",
-    "Recognise attention subgraphs and operators and rewrite them to gcim.attention",
-    fuseOptions, sizeof fuseOptions / sizeof fuseOptions[0], runFuseAttention};
+    "Recognise attention subgraphs and operators and rewrite them to gcim.attention", fuseOptions,
+    sizeof fuseOptions / sizeof fuseOptions[0], runFuseAttention};
 
-static MlirLogicalResult runFuseAttention(MlirOperation module,
-                                          const GcimPassOptions *options) {
+static MlirLogicalResult runFuseAttention(MlirOperation module, const GcimPassOptions *options) {
   bool strict = gcimPassOptionsGetBool(options, &gcimFuseAttentionPassInfo, "strict");
   /* GainCellAttention operators must match the compilation's hardware. */
   const GcimHardware *hw = options->hw;
@@ -463,9 +455,8 @@ static MlirLogicalResult runFuseAttention(MlirOperation module,
   for (size_t i = 0; ok && i < count; ++i) {
     MlirOperation op = candidates[i];
     char reason[REASON_SIZE] = "";
-    int fused = isAttentionOperator(op)
-                    ? gcimFuseAttentionOperator(op, hw, reason, sizeof reason)
-                    : fuseDecomposed(op, reason);
+    int fused = isAttentionOperator(op) ? gcimFuseAttentionOperator(op, hw, reason, sizeof reason)
+                                        : fuseDecomposed(op, reason);
     if (fused < 0) {
       ok = false;
     } else if (fused == 0) {

@@ -11,10 +11,10 @@
 
 /// How a mask tensor selects the allowed score entries.
 typedef enum GcimMaskMode {
-  GCIM_MASK_TRUE_KEEPS,  /* Where(mask, scores, fill): true entries are kept */
-  GCIM_MASK_TRUE_MASKS,  /* Where(mask, fill, scores): true entries are masked */
-  GCIM_MASK_ADDITIVE,    /* Add(scores, mask): 0 keeps, a large negative value masks */
-  GCIM_MASK_MULTIPLY     /* Mul(weights, mask) after the nonlinearity: 1 keeps, 0 masks */
+  GCIM_MASK_TRUE_KEEPS, /* Where(mask, scores, fill): true entries are kept */
+  GCIM_MASK_TRUE_MASKS, /* Where(mask, fill, scores): true entries are masked */
+  GCIM_MASK_ADDITIVE,   /* Add(scores, mask): 0 keeps, a large negative value masks */
+  GCIM_MASK_MULTIPLY    /* Mul(weights, mask) after the nonlinearity: 1 keeps, 0 masks */
 } GcimMaskMode;
 
 /// What a mask does: causal (keys after the query masked, bottom-right aligned when
@@ -35,8 +35,8 @@ bool gcimMaskEval(MlirValue value, const int64_t *idx, double *out, char *reason
 /// Classifies `mask` (broadcastable to (batch, heads, tq, tk), constant along batch and
 /// heads) under `mode`. False with a reason when it is not computable or not a causal or
 /// full mask.
-bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk,
-                      GcimMaskInfo *info, char *reason, size_t reasonSize);
+bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk, GcimMaskInfo *info,
+                      char *reason, size_t reasonSize);
 
 /// True when `value` is a large negative fill (at most -1e4, or -inf), as masks use.
 bool gcimIsMaskFill(MlirValue value);
@@ -48,9 +48,9 @@ MlirOperation gcimHeadRepeatFirst(MlirValue value);
 
 /// Creates the gcim.attention op before `before`; q, k, v are (batch, heads, tokens,
 /// head_dim); `scales` may be a null value. Returns its result.
-MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q,
-                             MlirValue k, MlirValue v, MlirValue scales, const char *kind,
-                             int causal, int64_t window, double scale);
+MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q, MlirValue k,
+                             MlirValue v, MlirValue scales, const char *kind, int causal,
+                             int64_t window, double scale);
 
 /// Rewrites the operator forms (onnx.attention, onnx.ms_attention,
 /// onnx.ms_multi_head_attention, onnx.gcim_gain_cell_attention) into gcim.attention.

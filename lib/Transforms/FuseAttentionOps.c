@@ -6,8 +6,8 @@
  * packed projection of com.microsoft Attention as MatMul + Add + Split, past keys and
  * values as gcim.cache_append, as fusion writes torch's Concat of past and new). Inputs
  * outside what gcim.attention expresses (grouped-query heads, softcap, padding masks,
- * rotary embeddings, ...) leave the operator as it is with a reason. A GainCellAttention trained for a different hardware
- * than the description (levels, saturations, cell, decay) is an error. */
+ * rotary embeddings, ...) leave the operator as it is with a reason. A GainCellAttention trained
+ * for a different hardware than the description (levels, saturations, cell, decay) is an error. */
 #include "FuseAttention.h"
 #include "PassUtils.h"
 
@@ -29,8 +29,7 @@ static bool resultPresent(MlirOperation op, int index) {
 }
 
 static bool resultUsed(MlirOperation op, int index) {
-  return resultPresent(op, index) &&
-         gcimValueUseCount(gcimOpGroupResult(op, index)) > 0;
+  return resultPresent(op, index) && gcimValueUseCount(gcimOpGroupResult(op, index)) > 0;
 }
 
 static int leave(char *reason, size_t size, const char *text) {
@@ -39,8 +38,7 @@ static int leave(char *reason, size_t size, const char *text) {
 }
 
 /* (B, S, H*D) -> (B, H, S, D); 4-D values pass unchanged. */
-static MlirValue splitHeads(MlirOperation before, MlirLocation loc, MlirValue x,
-                            int64_t heads) {
+static MlirValue splitHeads(MlirOperation before, MlirLocation loc, MlirValue x, int64_t heads) {
   int64_t dims[GCIM_MAX_RANK];
   if (gcimTensorShape(mlirValueGetType(x), dims) == 4)
     return x;
@@ -59,8 +57,7 @@ static MlirValue mergeHeads(MlirOperation before, MlirLocation loc, MlirValue y)
 
 /* Grouped-query K/V (B, Hkv, T, D) repeated `group` times per head as transformers'
  * repeat_kv writes it (Unsqueeze, Expand, Reshape), so that gcim-stream follows it. */
-static MlirValue repeatHeads(MlirOperation before, MlirLocation loc, MlirValue x,
-                             int64_t group) {
+static MlirValue repeatHeads(MlirOperation before, MlirLocation loc, MlirValue x, int64_t group) {
   int64_t dims[GCIM_MAX_RANK], axes[1] = {2};
   if (group == 1 || gcimTensorShape(mlirValueGetType(x), dims) != 4)
     return x;
@@ -71,8 +68,7 @@ static MlirValue repeatHeads(MlirOperation before, MlirLocation loc, MlirValue x
   MlirType oneType = gcimTensorType(5, one, element), wideType = gcimTensorType(5, wide, element);
   MlirValue unsqueezeOperands[2] = {x, gcimBuildI64Constant(before, loc, axes, 1)};
   MlirValue unsqueezed = mlirOperationGetResult(
-      gcimBuildOp(before, "onnx.unsqueeze", loc, 2, unsqueezeOperands, 1, &oneType, 0, NULL),
-      0);
+      gcimBuildOp(before, "onnx.unsqueeze", loc, 2, unsqueezeOperands, 1, &oneType, 0, NULL), 0);
   MlirValue expandOperands[2] = {unsqueezed, gcimBuildI64Constant(before, loc, wide, 5)};
   MlirValue expanded = mlirOperationGetResult(
       gcimBuildOp(before, "onnx.expand", loc, 2, expandOperands, 1, &wideType, 0, NULL), 0);
@@ -90,8 +86,7 @@ static bool headsFit(MlirValue x, int64_t heads) {
   return rank == 4 && dims[1] == heads;
 }
 
-static MlirValue concatTokens(MlirOperation before, MlirLocation loc, MlirValue past,
-                              MlirValue x) {
+static MlirValue concatTokens(MlirOperation before, MlirLocation loc, MlirValue past, MlirValue x) {
   int64_t a[GCIM_MAX_RANK], b[GCIM_MAX_RANK];
   gcimTensorShape(mlirValueGetType(past), a);
   gcimTensorShape(mlirValueGetType(x), b);
@@ -133,12 +128,13 @@ static bool classifyOnnxMask(MlirOperation op, MlirValue q4, MlirValue k4, bool 
     MlirValue mask = gcimOpGroupOperand(op, 3);
     MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(mask));
     bool boolean = mlirTypeIsAInteger(element) && mlirIntegerTypeGetWidth(element) == 1;
-    return gcimMaskClassify(mask, boolean ? GCIM_MASK_TRUE_KEEPS : GCIM_MASK_ADDITIVE, tq,
-                            tk, info, why, size);
+    return gcimMaskClassify(mask, boolean ? GCIM_MASK_TRUE_KEEPS : GCIM_MASK_ADDITIVE, tq, tk, info,
+                            why, size);
   }
   if (isCausal && tq != tk) {
-    snprintf(why, size, "is_causal with more keys than queries is upper-left aligned in "
-                        "ONNX, which is not a causal decoder mask");
+    snprintf(why, size,
+             "is_causal with more keys than queries is upper-left aligned in "
+             "ONNX, which is not a causal decoder mask");
     return false;
   }
   if (hasPast && tq == 1)
@@ -169,10 +165,10 @@ static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
   if (kvHeads <= 0 || qHeads % kvHeads)
     return leave(reason, size, "the query heads are not a multiple of the kv heads");
   if (!headsFit(q, qHeads) || !headsFit(k, kvHeads) || !headsFit(v, kvHeads))
-    return leave(reason, size, "q, k, v are not (batch, heads, tokens, dim) or (batch, "
-                               "tokens, heads*dim)");
-  bool hasPast = operandPresent(op, 4) &&
-                 operandPresent(op, 5);
+    return leave(reason, size,
+                 "q, k, v are not (batch, heads, tokens, dim) or (batch, "
+                 "tokens, heads*dim)");
+  bool hasPast = operandPresent(op, 4) && operandPresent(op, 5);
   MlirValue q4 = splitHeads(op, loc, q, qHeads), k4 = splitHeads(op, loc, k, kvHeads);
   MlirValue v4 = splitHeads(op, loc, v, kvHeads);
   if (hasPast) {
@@ -192,9 +188,8 @@ static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
     gcimEraseDeadOps(gcimValueDefOp(v4));
     return leave(reason, size, why);
   }
-  MlirValue y = gcimBuildAttention(op, loc, q4, k4, v4, (MlirValue){NULL}, "softmax",
-                                   info.causal, info.window,
-                                   defaultScale(op, headDimOf(q4)));
+  MlirValue y = gcimBuildAttention(op, loc, q4, k4, v4, (MlirValue){NULL}, "softmax", info.causal,
+                                   info.window, defaultScale(op, headDimOf(q4)));
   if (gcimTensorRank(mlirValueGetType(q)) == 3)
     y = mergeHeads(op, loc, y);
   replaceResult(op, 0, y);
@@ -207,8 +202,8 @@ static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
 }
 
 /* x + bias[offset : offset + count] (bias 1-D). */
-static MlirValue addBiasSlice(MlirOperation before, MlirLocation loc, MlirValue x,
-                              MlirValue bias, int64_t offset, int64_t count) {
+static MlirValue addBiasSlice(MlirOperation before, MlirLocation loc, MlirValue x, MlirValue bias,
+                              int64_t offset, int64_t count) {
   int64_t starts[1] = {offset}, ends[1] = {offset + count}, axes[1] = {0};
   MlirValue operands[4] = {bias, gcimBuildI64Constant(before, loc, starts, 1),
                            gcimBuildI64Constant(before, loc, ends, 1),
@@ -216,8 +211,8 @@ static MlirValue addBiasSlice(MlirOperation before, MlirLocation loc, MlirValue 
   MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(bias));
   MlirType sliceType = gcimTensorType(1, &count, element);
   static const int32_t segments[5] = {1, 1, 1, 1, 0}; /* data starts ends axes [steps] */
-  MlirNamedAttribute sizes = gcimSegmentSizesAttr(mlirLocationGetContext(loc),
-                                                  "operandSegmentSizes", segments, 5);
+  MlirNamedAttribute sizes =
+      gcimSegmentSizesAttr(mlirLocationGetContext(loc), "operandSegmentSizes", segments, 5);
   MlirValue slice = mlirOperationGetResult(
       gcimBuildOp(before, "onnx.slice", loc, 4, operands, 1, &sliceType, 1, &sizes), 0);
   MlirValue addOperands[2] = {x, slice};
@@ -237,18 +232,20 @@ static int fuseMsAttention(MlirOperation op, char *reason, size_t size) {
   gcimOpGetIntAttr(op, "do_rotary", &rotary);
   for (int i = 3; i < 7; ++i)
     if (operandPresent(op, i))
-      return leave(reason, size, "mask_index, past, attention_bias and "
-                                 "past_sequence_length are not supported");
+      return leave(reason, size,
+                   "mask_index, past, attention_bias and "
+                   "past_sequence_length are not supported");
   if (rotary)
     return leave(reason, size, "rotary embeddings (do_rotary) are not supported");
   if (resultUsed(op, 1))
     return leave(reason, size, "the present result is used");
   MlirValue input = gcimOpGroupOperand(op, 0), weights = gcimOpGroupOperand(op, 1);
   if (gcimTensorShape(mlirValueGetType(input), in) != 3 ||
-      gcimTensorShape(mlirValueGetType(weights), w) != 2 || w[1] % 3 != 0 ||
-      heads <= 0 || (w[1] / 3) % heads != 0)
-    return leave(reason, size, "input is not (batch, tokens, hidden) with weights "
-                               "(hidden, 3 * heads * dim)");
+      gcimTensorShape(mlirValueGetType(weights), w) != 2 || w[1] % 3 != 0 || heads <= 0 ||
+      (w[1] / 3) % heads != 0)
+    return leave(reason, size,
+                 "input is not (batch, tokens, hidden) with weights "
+                 "(hidden, 3 * heads * dim)");
   if (gcimOpGetI64Array(op, "qkv_hidden_sizes", sizes, 3) == 3 &&
       (sizes[0] != sizes[1] || sizes[1] != sizes[2]))
     return leave(reason, size, "unequal qkv_hidden_sizes are not supported");
@@ -256,16 +253,16 @@ static int fuseMsAttention(MlirOperation op, char *reason, size_t size) {
   MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(input));
   MlirType qkvType = gcimTensorType(3, qkvDims, element);
   MlirValue mm[2] = {input, weights};
-  MlirValue qkv = mlirOperationGetResult(
-      gcimBuildOp(op, "onnx.mat_mul", loc, 2, mm, 1, &qkvType, 0, NULL), 0);
+  MlirValue qkv =
+      mlirOperationGetResult(gcimBuildOp(op, "onnx.mat_mul", loc, 2, mm, 1, &qkvType, 0, NULL), 0);
   if (operandPresent(op, 2))
     qkv = addBiasSlice(op, loc, qkv, gcimOpGroupOperand(op, 2), 0, w[1]);
   int64_t parts[3] = {hidden, hidden, hidden}, partDims[3] = {in[0], in[1], hidden};
   MlirValue splitOperands[2] = {qkv, gcimBuildI64Constant(op, loc, parts, 3)};
   MlirType partType = gcimTensorType(3, partDims, element);
   MlirType partTypes[3] = {partType, partType, partType};
-  MlirNamedAttribute splitAttrs[2] = {
-      gcimNamedInt(ctx, "axis", 2), gcimVariadicSegmentsAttr(ctx, "resultSegmentSizes", 3)};
+  MlirNamedAttribute splitAttrs[2] = {gcimNamedInt(ctx, "axis", 2),
+                                      gcimVariadicSegmentsAttr(ctx, "resultSegmentSizes", 3)};
   MlirOperation split =
       gcimBuildOp(op, "onnx.split", loc, 2, splitOperands, 3, partTypes, 2, splitAttrs);
   MlirValue q4 = splitHeads(op, loc, gcimOpGroupResult(split, 0), heads);
@@ -284,24 +281,22 @@ static int fuseMsMultiHeadAttention(MlirOperation op, char *reason, size_t size)
   int64_t heads = 0, unidirectional = 0;
   gcimOpGetIntAttr(op, "num_heads", &heads);
   gcimOpGetIntAttr(op, "unidirectional", &unidirectional);
-  if (!operandPresent(op, 1) ||
-      !operandPresent(op, 2))
+  if (!operandPresent(op, 1) || !operandPresent(op, 2))
     return leave(reason, size, "packed QKV (no key or value input) is not supported");
-  if (operandPresent(op, 4) ||
-      operandPresent(op, 5))
+  if (operandPresent(op, 4) || operandPresent(op, 5))
     return leave(reason, size, "key_padding_mask and attention_bias are not supported");
   MlirValue q = gcimOpGroupOperand(op, 0), k = gcimOpGroupOperand(op, 1);
   MlirValue v = gcimOpGroupOperand(op, 2);
-  if (gcimTensorRank(mlirValueGetType(q)) != 3 || !headsFit(q, heads) ||
-      !headsFit(k, heads) || !headsFit(v, heads))
-    return leave(reason, size, "query is not (batch, tokens, heads * dim) or key/value "
-                               "do not have num_heads heads");
+  if (gcimTensorRank(mlirValueGetType(q)) != 3 || !headsFit(q, heads) || !headsFit(k, heads) ||
+      !headsFit(v, heads))
+    return leave(reason, size,
+                 "query is not (batch, tokens, heads * dim) or key/value "
+                 "do not have num_heads heads");
   bool hasBias = operandPresent(op, 3);
-  if (hasBias && (gcimTensorRank(mlirValueGetType(k)) != 3 ||
-                  gcimTensorRank(mlirValueGetType(v)) != 3))
+  if (hasBias &&
+      (gcimTensorRank(mlirValueGetType(k)) != 3 || gcimTensorRank(mlirValueGetType(v)) != 3))
     return leave(reason, size, "a bias with 4-D key or value is not supported");
-  bool hasPast = operandPresent(op, 6) &&
-                 operandPresent(op, 7);
+  bool hasPast = operandPresent(op, 6) && operandPresent(op, 7);
   int64_t hidden = gcimTensorDim(mlirValueGetType(q), 2);
   if (hasBias) {
     MlirValue bias = gcimOpGroupOperand(op, 3);
@@ -318,8 +313,8 @@ static int fuseMsMultiHeadAttention(MlirOperation op, char *reason, size_t size)
   }
   int64_t tq = gcimTensorDim(mlirValueGetType(q4), 2);
   int causal = unidirectional != 0 || (hasPast && tq == 1);
-  MlirValue y = gcimBuildAttention(op, loc, q4, k4, v4, (MlirValue){NULL}, "softmax",
-                                   causal, 0, defaultScale(op, hidden / heads));
+  MlirValue y = gcimBuildAttention(op, loc, q4, k4, v4, (MlirValue){NULL}, "softmax", causal, 0,
+                                   defaultScale(op, hidden / heads));
   replaceResult(op, 0, mergeHeads(op, loc, y));
   if (hasPast) {
     replaceResult(op, 1, k4);
@@ -331,19 +326,26 @@ static int fuseMsMultiHeadAttention(MlirOperation op, char *reason, size_t size)
 
 /* The GainCellAttention attributes must describe the hardware the model will run on. */
 static bool checkGainCellHardware(MlirOperation op, const GcimHardware *hw) {
-  struct { const char *name; double expected; } ints[] = {
-      {"q_levels", hw->query.levels}, {"kv_levels", hw->kv.levels},
-      {"out_levels", hw->output.levels}};
-  struct { const char *name; double expected; } floats[] = {
-      {"first_product_saturation", hw->firstProductSaturation},
-      {"output_saturation", hw->outputSaturation},
-      {"decay", hw->decayEnabled ? hw->decayLambda : 0.0}};
+  struct {
+    const char *name;
+    double expected;
+  } ints[] = {{"q_levels", hw->query.levels},
+              {"kv_levels", hw->kv.levels},
+              {"out_levels", hw->output.levels}};
+  struct {
+    const char *name;
+    double expected;
+  } floats[] = {{"first_product_saturation", hw->firstProductSaturation},
+                {"output_saturation", hw->outputSaturation},
+                {"decay", hw->decayEnabled ? hw->decayLambda : 0.0}};
   MlirLocation loc = mlirOperationGetLocation(op);
   for (size_t i = 0; i < 3; ++i) {
     int64_t value;
     if (gcimOpGetIntAttr(op, ints[i].name, &value) && value != (int64_t)ints[i].expected) {
-      gcimEmitError(loc, "'GainCellAttention' was trained for %s %lld but the hardware has "
-                         "%lld", ints[i].name, (long long)value, (long long)ints[i].expected);
+      gcimEmitError(loc,
+                    "'GainCellAttention' was trained for %s %lld but the hardware has "
+                    "%lld",
+                    ints[i].name, (long long)value, (long long)ints[i].expected);
       return false;
     }
   }
@@ -351,16 +353,20 @@ static bool checkGainCellHardware(MlirOperation op, const GcimHardware *hw) {
     double value;
     if (gcimOpGetFloatAttr(op, floats[i].name, &value) &&
         fabs(value - floats[i].expected) > 1e-6 * fabs(floats[i].expected) + 1e-12) {
-      gcimEmitError(loc, "'GainCellAttention' was trained for %s %g but the hardware has "
-                         "%g", floats[i].name, value, floats[i].expected);
+      gcimEmitError(loc,
+                    "'GainCellAttention' was trained for %s %g but the hardware has "
+                    "%g",
+                    floats[i].name, value, floats[i].expected);
       return false;
     }
   }
   MlirStringRef cell;
   const char *expected = hw->cell == GCIM_CELL_LINEAR ? "linear" : "nonlinear";
   if (gcimOpGetStringAttr(op, "cell", &cell) && !gcimStringRefEquals(cell, expected)) {
-    gcimEmitError(loc, "'GainCellAttention' was trained for the %.*s cell but the hardware "
-                       "has the %s cell", (int)cell.length, cell.data, expected);
+    gcimEmitError(loc,
+                  "'GainCellAttention' was trained for the %.*s cell but the hardware "
+                  "has the %s cell",
+                  (int)cell.length, cell.data, expected);
     return false;
   }
   return true;
@@ -376,15 +382,16 @@ static int fuseGainCellAttention(MlirOperation op, const GcimHardware *hw, char 
   MlirValue v = gcimOpGroupOperand(op, 2);
   if (!headsFit(q, heads) || !headsFit(k, heads) || !headsFit(v, heads) ||
       gcimTensorRank(mlirValueGetType(q)) != gcimTensorRank(mlirValueGetType(k)))
-    return leave(reason, size, "q, k, v are not (batch, tokens, heads * dim) or (batch, "
-                               "heads, tokens, dim) with num_heads heads");
+    return leave(reason, size,
+                 "q, k, v are not (batch, tokens, heads * dim) or (batch, "
+                 "heads, tokens, dim) with num_heads heads");
   if (!checkGainCellHardware(op, hw))
     return -1;
   MlirValue scales = gcimOpGroupOperand(op, 3); /* null when absent */
   MlirValue q4 = splitHeads(op, loc, q, heads), k4 = splitHeads(op, loc, k, heads);
   MlirValue v4 = splitHeads(op, loc, v, heads);
-  MlirValue y = gcimBuildAttention(op, loc, q4, k4, v4, scales, "gaincell", 1,
-                                   window < 0 ? 0 : window, 1.0);
+  MlirValue y =
+      gcimBuildAttention(op, loc, q4, k4, v4, scales, "gaincell", 1, window < 0 ? 0 : window, 1.0);
   if (gcimTensorRank(mlirValueGetType(q)) == 3)
     y = mergeHeads(op, loc, y);
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(op, 0), y);

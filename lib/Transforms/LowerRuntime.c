@@ -16,7 +16,8 @@
  * is a view: its result gets the operand's offset, and the emitter copies nothing.
  * Guarantees: two values alive at the same time never overlap, and no result overlaps an
  * operand of its own op except such a view (the kernels need not support aliasing); a
- * dynamic or unsized tensor is an error at its op. Running the pass again recomputes the same plan. */
+ * dynamic or unsized tensor is an error at its op. Running the pass again recomputes the same plan.
+ */
 #include "LowerRuntime.h"
 
 #include "gcim/Support/Diagnostics.h"
@@ -222,8 +223,8 @@ static MlirLogicalResult lowerFunction(MlirOperation func, bool fuse) {
   MlirContext ctx = mlirOperationGetContext(func);
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   Plan plan = {0};
-  bool ok = (!fuse || gcimLowerRuntimeFuse(func)) && collect(&plan, body) &&
-            place(&plan, body, ctx);
+  bool ok =
+      (!fuse || gcimLowerRuntimeFuse(func)) && collect(&plan, body) && place(&plan, body, ctx);
   if (ok)
     mlirOperationSetAttributeByName(
         func, mlirStringRefCreateFromCString("gcim.arena_bytes"),
@@ -233,8 +234,7 @@ static MlirLogicalResult lowerFunction(MlirOperation func, bool fuse) {
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }
 
-static MlirLogicalResult runLowerRuntime(MlirOperation module,
-                                         const GcimPassOptions *options);
+static MlirLogicalResult runLowerRuntime(MlirOperation module, const GcimPassOptions *options);
 
 static const GcimPassOptionInfo lowerRuntimeOptions[] = {
     {"fuse", GCIM_PASS_OPTION_BOOL, "true",
@@ -248,8 +248,7 @@ const GcimPassInfo gcimLowerRuntimePassInfo = {
     lowerRuntimeOptions, sizeof lowerRuntimeOptions / sizeof lowerRuntimeOptions[0],
     runLowerRuntime};
 
-static MlirLogicalResult runLowerRuntime(MlirOperation module,
-                                         const GcimPassOptions *options) {
+static MlirLogicalResult runLowerRuntime(MlirOperation module, const GcimPassOptions *options) {
   bool fuse = gcimPassOptionsGetBool(options, &gcimLowerRuntimePassInfo, "fuse");
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   bool ok = true;

@@ -63,8 +63,7 @@ static MlirOperation biasAddOf(MlirValue product, int64_t n, MlirValue *bias) {
   intptr_t rank = isStaticF32(biasType) ? mlirShapedTypeGetRank(biasType) : 0;
   if (!gcimValueIsOp(other, "onnx.constant", NULL) || rank < 1 ||
       rank > mlirShapedTypeGetRank(productType) ||
-      mlirShapedTypeGetDimSize(biasType, rank - 1) != n ||
-      gcimTensorNumElements(biasType) != n ||
+      mlirShapedTypeGetDimSize(biasType, rank - 1) != n || gcimTensorNumElements(biasType) != n ||
       !mlirTypeEqual(mlirValueGetType(mlirOperationGetResult(add, 0)), productType))
     return (MlirOperation){NULL};
   *bias = other;
@@ -81,8 +80,7 @@ static void fuseLinear(MlirOperation matMul) {
   MlirValue product = mlirOperationGetResult(matMul, 0);
   MlirType wType = mlirValueGetType(w), productType = mlirValueGetType(product);
   if (!gcimValueIsOp(w, "onnx.constant", NULL) || !isStaticF32(wType) ||
-      mlirShapedTypeGetRank(wType) != 2 || !isStaticF32(productType) ||
-      !onlyMatMulWeight(w))
+      mlirShapedTypeGetRank(wType) != 2 || !isStaticF32(productType) || !onlyMatMulWeight(w))
     return;
   MlirValue bias = {NULL};
   MlirOperation add = biasAddOf(product, mlirShapedTypeGetDimSize(wType, 1), &bias);
@@ -92,9 +90,8 @@ static void fuseLinear(MlirOperation matMul) {
   int32_t segments[3] = {1, 1, hasBias ? 1 : 0};
   MlirContext ctx = mlirOperationGetContext(matMul);
   MlirNamedAttribute sizes = gcimSegmentSizesAttr(ctx, "operandSegmentSizes", segments, 3);
-  MlirOperation linear = gcimBuildOp(replaced, "gcim.linear",
-                                     mlirOperationGetLocation(matMul), hasBias ? 3 : 2,
-                                     operands, 1, &productType, 1, &sizes);
+  MlirOperation linear = gcimBuildOp(replaced, "gcim.linear", mlirOperationGetLocation(matMul),
+                                     hasBias ? 3 : 2, operands, 1, &productType, 1, &sizes);
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(replaced, 0),
                                 mlirOperationGetResult(linear, 0));
   gcimEraseDeadOps(replaced);
@@ -128,13 +125,12 @@ static char chainKind(MlirOperation op) {
 
 /* A constant of one element, read as a double. */
 static bool scalarConstant(MlirValue value, double *out) {
-  return gcimTensorNumElements(mlirValueGetType(value)) == 1 &&
-         gcimValueScalarConstant(value, out);
+  return gcimTensorNumElements(mlirValueGetType(value)) == 1 && gcimValueScalarConstant(value, out);
 }
 
 /* Classifies operand `value` of a chain op: x, a scalar constant, or an earlier result. */
-static bool chainOperand(MlirValue value, MlirValue x, const ChainOp *ops, int count,
-                         ChainOp *into, int slot) {
+static bool chainOperand(MlirValue value, MlirValue x, const ChainOp *ops, int count, ChainOp *into,
+                         int slot) {
   if (mlirValueEqual(value, x)) {
     into->operand[slot] = -1;
     return true;
@@ -160,13 +156,27 @@ static double evaluate(const ChainOp *ops, int count, double x) {
               : ops[i].operand[s] == -2 ? ops[i].constant
                                         : results[ops[i].operand[s]];
     switch (ops[i].kind) {
-    case '+': results[i] = in[0] + in[1]; break;
-    case '-': results[i] = in[0] - in[1]; break;
-    case '*': results[i] = in[0] * in[1]; break;
-    case '/': results[i] = in[0] / in[1]; break;
-    case '^': results[i] = pow(in[0], in[1]); break;
-    case 't': results[i] = tanh(in[0]); break;
-    default: results[i] = erf(in[0]); break;
+    case '+':
+      results[i] = in[0] + in[1];
+      break;
+    case '-':
+      results[i] = in[0] - in[1];
+      break;
+    case '*':
+      results[i] = in[0] * in[1];
+      break;
+    case '/':
+      results[i] = in[0] / in[1];
+      break;
+    case '^':
+      results[i] = pow(in[0], in[1]);
+      break;
+    case 't':
+      results[i] = tanh(in[0]);
+      break;
+    default:
+      results[i] = erf(in[0]);
+      break;
     }
   }
   return results[count - 1];
@@ -262,10 +272,9 @@ static void replaceGelu(const Gelu *gelu) {
   MlirType type = mlirValueGetType(gelu->x);
   MlirNamedAttribute attr =
       gcimNamedString(mlirOperationGetContext(first), "approximate", gelu->approximation);
-  MlirOperation op = gcimBuildOp(last, "onnx.gelu", mlirOperationGetLocation(first), 1,
-                                 &gelu->x, 1, &type, 1, &attr);
-  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(last, 0),
-                                mlirOperationGetResult(op, 0));
+  MlirOperation op = gcimBuildOp(last, "onnx.gelu", mlirOperationGetLocation(first), 1, &gelu->x, 1,
+                                 &type, 1, &attr);
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(last, 0), mlirOperationGetResult(op, 0));
   gcimEraseDeadOps(last); /* the chain and the constants only it used */
 }
 

@@ -109,28 +109,32 @@ static bool checkCapacity(Head *h, const GcimHardware *hw) {
     return false;
   }
   if (h->window > m) {
-    gcimEmitError(h->loc, "attention window of %lld tokens exceeds the hardware window of "
-                          "%lld tokens; use --attention=digital",
+    gcimEmitError(h->loc,
+                  "attention window of %lld tokens exceeds the hardware window of "
+                  "%lld tokens; use --attention=digital",
                   (long long)h->window, (long long)m);
     return false;
   }
   int64_t mapped = h->window > 0 ? h->window : m;
   if (!h->causal && h->tk > mapped) {
-    gcimEmitError(h->loc, "non-causal attention over %lld tokens does not fit the hardware "
-                          "window of %lld tokens; use --attention=digital",
+    gcimEmitError(h->loc,
+                  "non-causal attention over %lld tokens does not fit the hardware "
+                  "window of %lld tokens; use --attention=digital",
                   (long long)h->tk, (long long)mapped);
     return false;
   }
   if (h->causal && !h->streamed && h->tq != h->tk) {
-    gcimEmitError(h->loc, "full-sequence attention with a KV cache (%lld queries, %lld keys) "
-                          "must be streamed first (gcim-stream)",
+    gcimEmitError(h->loc,
+                  "full-sequence attention with a KV cache (%lld queries, %lld keys) "
+                  "must be streamed first (gcim-stream)",
                   (long long)h->tq, (long long)h->tk);
     return false;
   }
   if (h->causal && !h->streamed && h->tk > mapped) {
-    gcimEmitError(h->loc, "full-sequence causal attention over %lld tokens exceeds the window "
-                          "of %lld tokens; stream it first (gcim-stream) or use "
-                          "--attention=digital",
+    gcimEmitError(h->loc,
+                  "full-sequence causal attention over %lld tokens exceeds the window "
+                  "of %lld tokens; stream it first (gcim-stream) or use "
+                  "--attention=digital",
                   (long long)h->tk, (long long)mapped);
     return false;
   }
@@ -160,9 +164,9 @@ static MlirValue scalersFor(Head *h) {
     values[i * GCIM_SCALER_COUNT] = (float)h->scale;
   int64_t dims[2] = {h->heads, GCIM_SCALER_COUNT};
   MlirType type = gcimTensorType(2, dims, mlirF32TypeGet(h->ctx));
-  MlirNamedAttribute value = mlirNamedAttributeGet(
-      mlirIdentifierGet(h->ctx, mlirStringRefCreateFromCString("value")),
-      mlirDenseElementsAttrFloatGet(type, count, values));
+  MlirNamedAttribute value =
+      mlirNamedAttributeGet(mlirIdentifierGet(h->ctx, mlirStringRefCreateFromCString("value")),
+                            mlirDenseElementsAttrFloatGet(type, count, values));
   free(values);
   return mlirOperationGetResult(
       gcimBuildOp(h->op, "onnx.constant", h->loc, 0, NULL, 1, &type, 1, &value), 0);
@@ -177,8 +181,8 @@ static MlirValue buildScaler(Head *h, MlirValue x, MlirValue scales, int index) 
       gcimBuildOp(h->op, "gcim.scaler", h->loc, 2, operands, 1, &type, 2, attrs), 0);
 }
 
-static MlirValue buildUnary(Head *h, const char *name, MlirValue x, int64_t last,
-                            bool collapse, intptr_t nAttrs, const MlirNamedAttribute *attrs) {
+static MlirValue buildUnary(Head *h, const char *name, MlirValue x, int64_t last, bool collapse,
+                            intptr_t nAttrs, const MlirNamedAttribute *attrs) {
   int64_t dims[GCIM_MAX_RANK];
   int rank = gcimTensorShape(mlirValueGetType(x), dims);
   if (collapse) {
@@ -188,8 +192,8 @@ static MlirValue buildUnary(Head *h, const char *name, MlirValue x, int64_t last
     dims[rank - 1] = last;
   }
   MlirType type = gcimTensorType(rank, dims, mlirF32TypeGet(h->ctx));
-  return mlirOperationGetResult(
-      gcimBuildOp(h->op, name, h->loc, 1, &x, 1, &type, nAttrs, attrs), 0);
+  return mlirOperationGetResult(gcimBuildOp(h->op, name, h->loc, 1, &x, 1, &type, nAttrs, attrs),
+                                0);
 }
 
 static void buildTileOps(Head *h, const GcimHardware *hw) {
@@ -197,11 +201,11 @@ static void buildTileOps(Head *h, const GcimHardware *hw) {
   MlirValue q = buildScaler(h, h->q, scales, 0), k = buildScaler(h, h->k, scales, 2);
   MlirValue v = buildScaler(h, h->v, scales, 4);
   MlirValue kv[2] = {k, v};
-  MlirNamedAttribute write[8] = {
-      gcimNamedInt(h->ctx, "layer", h->layer), gcimNamedInt(h->ctx, "window", h->window),
-      gcimNamedInt(h->ctx, "token_tiles", h->tokenTiles),
-      gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles),
-      gcimNamedInt(h->ctx, "streamed", h->streamed)};
+  MlirNamedAttribute write[8] = {gcimNamedInt(h->ctx, "layer", h->layer),
+                                 gcimNamedInt(h->ctx, "window", h->window),
+                                 gcimNamedInt(h->ctx, "token_tiles", h->tokenTiles),
+                                 gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles),
+                                 gcimNamedInt(h->ctx, "streamed", h->streamed)};
   intptr_t writeCount = 5;
   char kind[32];
   snprintf(kind, sizeof kind, "%.*s", (int)h->kind.length, h->kind.data);
@@ -211,10 +215,10 @@ static void buildTileOps(Head *h, const GcimHardware *hw) {
   gcimBuildOp(h->op, "gcim.kv_write", h->loc, 2, kv, 0, NULL, writeCount, write);
   int64_t dims[5] = {h->batch, h->heads, h->tq, h->tokenTiles, hw->arrayRows};
   MlirType chargeType = gcimTensorType(5, dims, mlirF32TypeGet(h->ctx));
-  MlirNamedAttribute product[4] = {
-      gcimNamedInt(h->ctx, "layer", h->layer), gcimNamedInt(h->ctx, "causal", h->causal),
-      gcimNamedInt(h->ctx, "token_tiles", h->tokenTiles),
-      gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles)};
+  MlirNamedAttribute product[4] = {gcimNamedInt(h->ctx, "layer", h->layer),
+                                   gcimNamedInt(h->ctx, "causal", h->causal),
+                                   gcimNamedInt(h->ctx, "token_tiles", h->tokenTiles),
+                                   gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles)};
   MlirValue s = mlirOperationGetResult(
       gcimBuildOp(h->op, "gcim.qk_product", h->loc, 1, &q, 1, &chargeType, 4, product), 0);
   MlirNamedAttribute first = gcimNamedF32(h->ctx, "saturation", hw->firstProductSaturation);
@@ -233,8 +237,7 @@ static bool isAttention(MlirOperation op) {
   return gcimOpIsA(op, "gcim.attention") || gcimOpIsA(op, "gcim.attention_step");
 }
 
-static MlirLogicalResult runMapAttention(MlirOperation module,
-                                         const GcimPassOptions *options);
+static MlirLogicalResult runMapAttention(MlirOperation module, const GcimPassOptions *options);
 
 static const char *const attentionModes[] = {"auto", "analog", "digital", NULL};
 
@@ -249,7 +252,6 @@ const GcimPassInfo gcimMapAttentionPassInfo = {
     "gcim-map-attention", "Map attention heads onto gain-cell sub-tiles as tile-level ops",
     mapOptions, sizeof mapOptions / sizeof mapOptions[0], runMapAttention};
 
-
 /* True when the function holding `op` has a step function (gcim-stream ran): its
  * full-sequence attentions longer than the window run through that step function. */
 static bool hasStepFunction(MlirOperation op) {
@@ -259,8 +261,7 @@ static bool hasStepFunction(MlirOperation op) {
              func, mlirStringRefCreateFromCString("gcim.step_function")));
 }
 
-static MlirLogicalResult runMapAttention(MlirOperation module,
-                                         const GcimPassOptions *options) {
+static MlirLogicalResult runMapAttention(MlirOperation module, const GcimPassOptions *options) {
   MapOptions map = {GCIM_ATTENTION_AUTO, options->hw};
   gcimAttentionModeParse(gcimPassOptionsGet(options, &gcimMapAttentionPassInfo, "attention"),
                          &map.mode); /* checked when the pass was made */
@@ -279,8 +280,8 @@ static MlirLogicalResult runMapAttention(MlirOperation module,
     readHead(attentions[i], order, &head);
     int64_t mapped = head.window > 0 ? head.window : map.hw->window;
     bool analog = gcimAttentionModeMapsKind(map.mode, head.kind.data, head.kind.length);
-    if (analog && !head.streamed && head.causal &&
-        (head.tk > mapped || head.tq != head.tk) && hasStepFunction(head.op)) {
+    if (analog && !head.streamed && head.causal && (head.tk > mapped || head.tq != head.tk) &&
+        hasStepFunction(head.op)) {
       gcimOpSetString(head.op, "gcim.mapping", "step");
       gcimOpSetInt(head.op, "gcim.layer", head.layer);
       continue;

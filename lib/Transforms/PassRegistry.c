@@ -21,12 +21,8 @@ extern const GcimPassInfo gcimLowerRuntimePassInfo;
 extern const GcimPassInfo gcimVerifyPassInfo;
 
 static const GcimPassInfo *const passTable[] = {
-    &gcimFuseAttentionPassInfo,
-    &gcimStreamPassInfo,
-    &gcimMapAttentionPassInfo,
-    &gcimQuantizePassInfo,
-    &gcimSchedulePassInfo,
-    &gcimLowerRuntimePassInfo,
+    &gcimFuseAttentionPassInfo, &gcimStreamPassInfo,   &gcimMapAttentionPassInfo,
+    &gcimQuantizePassInfo,      &gcimSchedulePassInfo, &gcimLowerRuntimePassInfo,
     &gcimVerifyPassInfo,
 };
 
@@ -130,8 +126,8 @@ static GcimStatus checkValue(const GcimPassInfo *info, const GcimPassOptionInfo 
     bool on = strcmp(text, "true") == 0 || strcmp(text, "1") == 0;
     if (!on && strcmp(text, "false") != 0 && strcmp(text, "0") != 0)
       return gcimFail(errMsg, GCIM_ERROR_INVALID,
-                      "option '%s' of pass '%s' must be true or false, not '%s'",
-                      option->name, info->argument, text);
+                      "option '%s' of pass '%s' must be true or false, not '%s'", option->name,
+                      info->argument, text);
     (*value)[0] = on ? '1' : '0';
     (*value)[1] = '\0';
     return GCIM_OK;
@@ -142,8 +138,8 @@ static GcimStatus checkValue(const GcimPassInfo *info, const GcimPassOptionInfo 
     long long number = strtoll(text, &end, 10);
     if (end == text || *end || errno || number < 0)
       return gcimFail(errMsg, GCIM_ERROR_INVALID,
-                      "option '%s' of pass '%s' must be an integer >= 0, not '%s'",
-                      option->name, info->argument, text);
+                      "option '%s' of pass '%s' must be an integer >= 0, not '%s'", option->name,
+                      info->argument, text);
     return GCIM_OK;
   }
   case GCIM_PASS_OPTION_STRING:
@@ -177,12 +173,12 @@ static GcimStatus parseOptions(PassInstance *instance, const char *text, char **
     const char *equals = memchr(cursor, '=', length);
     if (!equals)
       return gcimFail(errMsg, GCIM_ERROR_INVALID,
-                      "option '%.*s' of pass '%s' needs a value (name=value)", (int)length,
-                      cursor, info->argument);
+                      "option '%.*s' of pass '%s' needs a value (name=value)", (int)length, cursor,
+                      info->argument);
     int index = findOption(info, cursor, (size_t)(equals - cursor));
     if (index < 0)
-      return gcimFail(errMsg, GCIM_ERROR_INVALID, "pass '%s' has no option '%.*s'",
-                      info->argument, (int)(equals - cursor), cursor);
+      return gcimFail(errMsg, GCIM_ERROR_INVALID, "pass '%s' has no option '%.*s'", info->argument,
+                      (int)(equals - cursor), cursor);
     free(instance->values[index]);
     instance->values[index] = copyText(equals + 1, length - (size_t)(equals + 1 - cursor));
     if (!instance->values[index])
@@ -210,14 +206,14 @@ static void constructInstance(void *userData) {
 static void runInstance(MlirOperation op, MlirExternalPass pass, void *userData) {
   const PassInstance *instance = userData;
   count(instance, offsetof(GcimPassCallbackCounts, runs));
-  GcimPassOptions options = {instance->info->optionCount,
-                             (const char *const *)instance->values, &instance->hw};
+  GcimPassOptions options = {instance->info->optionCount, (const char *const *)instance->values,
+                             &instance->hw};
   if (mlirLogicalResultIsFailure(instance->info->run(op, &options)))
     mlirExternalPassSignalFailure(pass);
 }
 
-MlirPass gcimPassCreate(const GcimPassInfo *info, const GcimHardware *hw,
-                        const char *optionText, char **errMsg) {
+MlirPass gcimPassCreate(const GcimPassInfo *info, const GcimHardware *hw, const char *optionText,
+                        char **errMsg) {
   return gcimPassCreateCounted(info, hw, optionText, NULL, errMsg);
 }
 
@@ -239,12 +235,11 @@ MlirPass gcimPassCreateCounted(const GcimPassInfo *info, const GcimHardware *hw,
     freeInstance(instance);
     return (MlirPass){NULL};
   }
-  MlirExternalPassCallbacks callbacks = {constructInstance, destroyInstance, NULL,
-                                         cloneInstance, runInstance};
+  MlirExternalPassCallbacks callbacks = {constructInstance, destroyInstance, NULL, cloneInstance,
+                                         runInstance};
   MlirStringRef argument = mlirStringRefCreateFromCString(info->argument);
   return mlirCreateExternalPass(
-      mlirTypeIDCreate(info), argument, argument,
-      mlirStringRefCreateFromCString(info->description),
+      mlirTypeIDCreate(info), argument, argument, mlirStringRefCreateFromCString(info->description),
       mlirStringRefCreateFromCString("builtin.module"), 0, NULL, callbacks, instance);
 }
 

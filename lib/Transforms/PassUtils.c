@@ -98,8 +98,7 @@ MlirNamedAttribute gcimNamedString(MlirContext ctx, const char *name, const char
 
 MlirNamedAttribute gcimNamedI64Array(MlirContext ctx, const char *name, const int64_t *v,
                                      intptr_t n) {
-  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, str(name)),
-                               mlirDenseI64ArrayGet(ctx, n, v));
+  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, str(name)), mlirDenseI64ArrayGet(ctx, n, v));
 }
 
 static void setNamed(MlirOperation op, MlirNamedAttribute named) {
@@ -165,8 +164,7 @@ MlirValue gcimBuildTranspose(MlirOperation before, MlirLocation loc, MlirValue x
   if (identity)
     return x;
   MlirType result = gcimTensorType(rank, out, mlirShapedTypeGetElementType(type));
-  MlirNamedAttribute attr =
-      gcimNamedI64Array(mlirLocationGetContext(loc), "perm", perm, rank);
+  MlirNamedAttribute attr = gcimNamedI64Array(mlirLocationGetContext(loc), "perm", perm, rank);
   MlirOperation op = gcimBuildOp(before, "onnx.transpose", loc, 1, &x, 1, &result, 1, &attr);
   return mlirOperationGetResult(op, 0);
 }
@@ -177,8 +175,7 @@ MlirValue gcimBuildReshape(MlirOperation before, MlirLocation loc, MlirValue x, 
   MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(x));
   MlirType result = gcimTensorType(rank, dims, element);
   MlirNamedAttribute attr = gcimNamedInt(mlirLocationGetContext(loc), "allowzero", 0);
-  MlirOperation op =
-      gcimBuildOp(before, "onnx.reshape", loc, 2, operands, 1, &result, 1, &attr);
+  MlirOperation op = gcimBuildOp(before, "onnx.reshape", loc, 2, operands, 1, &result, 1, &attr);
   return mlirOperationGetResult(op, 0);
 }
 
@@ -250,8 +247,8 @@ static MlirWalkResult collectSelected(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
-bool gcimCollectOps(MlirOperation root, MlirWalkOrder order,
-                    bool (*select)(MlirOperation op), MlirOperation **ops, size_t *count) {
+bool gcimCollectOps(MlirOperation root, MlirWalkOrder order, bool (*select)(MlirOperation op),
+                    MlirOperation **ops, size_t *count) {
   Collected list = {select, NULL, 0, 0, false};
   mlirOperationWalk(root, collectSelected, &list, order);
   if (list.oom) {

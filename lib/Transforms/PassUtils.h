@@ -87,7 +87,7 @@ void gcimLocationName(MlirLocation loc, char *buf, size_t size);
 /// so that a pass can rewrite them after the walk. On success *ops (malloc'ed, the caller
 /// frees it; NULL when none) and *count are set; when out of memory, an error is emitted
 /// at `root` and the result is false.
-bool gcimCollectOps(MlirOperation root, MlirWalkOrder order,
-                    bool (*select)(MlirOperation op), MlirOperation **ops, size_t *count);
+bool gcimCollectOps(MlirOperation root, MlirWalkOrder order, bool (*select)(MlirOperation op),
+                    MlirOperation **ops, size_t *count);
 
 #endif /* GCIM_LIB_TRANSFORMS_PASSUTILS_H */

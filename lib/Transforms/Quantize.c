@@ -35,22 +35,22 @@ const GcimPassInfo gcimQuantizePassInfo = {
     "gcim-quantize", "Insert DAC/PWM/ADC quantisers and fold per-head scalers where legal",
     quantizeOptions, sizeof quantizeOptions / sizeof quantizeOptions[0], runQuantize};
 
-static MlirValue buildQuantize(MlirOperation before, MlirValue x, const char *kind,
-                               int64_t levels, double lo, double hi) {
+static MlirValue buildQuantize(MlirOperation before, MlirValue x, const char *kind, int64_t levels,
+                               double lo, double hi) {
   MlirContext ctx = mlirOperationGetContext(before);
   MlirNamedAttribute attrs[4] = {gcimNamedString(ctx, "kind", kind),
-                                 gcimNamedInt(ctx, "levels", levels),
-                                 gcimNamedF32(ctx, "lo", lo), gcimNamedF32(ctx, "hi", hi)};
+                                 gcimNamedInt(ctx, "levels", levels), gcimNamedF32(ctx, "lo", lo),
+                                 gcimNamedF32(ctx, "hi", hi)};
   MlirType type = mlirValueGetType(x);
   return mlirOperationGetResult(gcimBuildOp(before, "gcim.quantize",
-                                            mlirOperationGetLocation(before), 1, &x, 1,
-                                            &type, 4, attrs),
+                                            mlirOperationGetLocation(before), 1, &x, 1, &type, 4,
+                                            attrs),
                                 0);
 }
 
 /* Quantises operand `index` of `op` unless it already is quantised. */
-static void quantizeOperand(MlirOperation op, intptr_t index, const char *kind,
-                            int64_t levels, double lo, double hi) {
+static void quantizeOperand(MlirOperation op, intptr_t index, const char *kind, int64_t levels,
+                            double lo, double hi) {
   MlirValue x = mlirOperationGetOperand(op, index);
   if (gcimValueIsOp(x, "gcim.quantize", NULL))
     return;

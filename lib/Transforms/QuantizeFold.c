@@ -99,8 +99,8 @@ static bool matchHeadPlumbing(MlirValue x, Projection *p) {
 }
 
 static bool readConstant(MlirOperation constant, float **values, int64_t *count) {
-  MlirAttribute attr = mlirOperationGetAttributeByName(
-      constant, mlirStringRefCreateFromCString("value"));
+  MlirAttribute attr =
+      mlirOperationGetAttributeByName(constant, mlirStringRefCreateFromCString("value"));
   *count = mlirElementsAttrGetNumElements(attr);
   *values = malloc((size_t)(*count > 0 ? *count : 1) * sizeof **values);
   if (!*values)
@@ -222,8 +222,7 @@ static bool applyOutputFold(const Projection *p, const float *a, const float *b)
   int64_t rows = gcimTensorDim(wType, 0), cols = gcimTensorDim(wType, 1);
   if (rows != p->heads * p->dim || !readConstant(p->weight, &w, &wCount))
     return false;
-  if (!mlirOperationIsNull(p->bias) &&
-      (!readConstant(p->bias, &bias, &bCount) || bCount != cols)) {
+  if (!mlirOperationIsNull(p->bias) && (!readConstant(p->bias, &bias, &bCount) || bCount != cols)) {
     free(w);
     free(bias);
     return false;
@@ -271,8 +270,8 @@ bool gcimFoldScaler(MlirOperation scaler) {
   } else if (!identity) {
     Projection p;
     memset(&p, 0, sizeof p);
-    if (!matchHeadPlumbing(x, &p) || p.heads != heads ||
-        (mlirOperationIsNull(p.bias) && !zeroB) || !applyFold(&p, a, b))
+    if (!matchHeadPlumbing(x, &p) || p.heads != heads || (mlirOperationIsNull(p.bias) && !zeroB) ||
+        !applyFold(&p, a, b))
       return false;
   }
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(scaler, 0), x);

@@ -22,8 +22,7 @@ typedef struct Totals {
   double latencyNs, energyPJ;
 } Totals;
 
-static Totals computeTotals(const GcimHardware *hw, const GcimLayerInfo *layers,
-                            int64_t count) {
+static Totals computeTotals(const GcimHardware *hw, const GcimLayerInfo *layers, int64_t count) {
   Totals t = {0, 0.0, 0.0};
   for (int64_t i = 0; i < count; ++i) {
     if (!layers[i].analog)
@@ -44,16 +43,15 @@ typedef struct Energy {
 
 /* The stats schema's energy object (docs/HardwareModel.md), divided by `divisor`. */
 static void writeEnergy(FILE *out, const Energy *e, double divisor) {
-  fprintf(out, "{\"firstProduct\": %.17g, \"secondProduct\": %.17g, \"digital\": %.17g, "
-               "\"dac\": %.17g, \"total\": %.17g}",
+  fprintf(out,
+          "{\"firstProduct\": %.17g, \"secondProduct\": %.17g, \"digital\": %.17g, "
+          "\"dac\": %.17g, \"total\": %.17g}",
           e->firstProduct / divisor, e->secondProduct / divisor, e->digital / divisor,
-          e->dac / divisor,
-          (e->firstProduct + e->secondProduct + e->digital + e->dac) / divisor);
+          e->dac / divisor, (e->firstProduct + e->secondProduct + e->digital + e->dac) / divisor);
 }
 
 /* One head attending one token with `arrays` arrays in use, as the simulator counts it. */
-static void addHeadStep(const GcimHardware *hw, const GcimLayerInfo *l, int64_t arrays,
-                        Energy *e) {
+static void addHeadStep(const GcimHardware *hw, const GcimLayerInfo *l, int64_t arrays, Energy *e) {
   e->firstProduct += (double)arrays * hw->cost.firstProductPerArrayPJ;
   e->secondProduct += (double)arrays * hw->cost.secondProductPerArrayPJ;
   e->digital += hw->cost.digitalPerHeadTokenPJ;
@@ -76,8 +74,9 @@ static void writePerToken(FILE *out, const GcimHardware *hw, const GcimLayerInfo
     headSteps += l->heads;
     ++analog;
   }
-  fprintf(out, "  \"perToken\": {\"assumptions\": \"%s\", \"analogLayers\": %lld, "
-               "\"headSteps\": %lld, \"energyPJ\": ",
+  fprintf(out,
+          "  \"perToken\": {\"assumptions\": \"%s\", \"analogLayers\": %lld, "
+          "\"headSteps\": %lld, \"energyPJ\": ",
           analog ? "decoding with every analog layer's window full (all its token sub-tiles "
                    "read); a layer's heads in parallel, layers in sequence; attention kept "
                    "digital costs nothing here"
@@ -119,14 +118,16 @@ static void writePerRun(FILE *out, const GcimHardware *hw, const GcimLayerInfo *
     ++analog;
   }
   double divisor = tokens > 0 ? (double)tokens : 1.0;
-  fprintf(out, "  \"perRun\": {\"heads\": %lld, \"layers\": %lld, \"tokens\": %lld, "
-               "\"headSteps\": %lld, \"kvWrites\": %lld, \"arrayReads\": %lld, "
-               "\"arrayWrites\": %lld, \"energyPJ\": ",
+  fprintf(out,
+          "  \"perRun\": {\"heads\": %lld, \"layers\": %lld, \"tokens\": %lld, "
+          "\"headSteps\": %lld, \"kvWrites\": %lld, \"arrayReads\": %lld, "
+          "\"arrayWrites\": %lld, \"energyPJ\": ",
           (long long)heads, (long long)analog, (long long)tokens, (long long)steps,
           (long long)steps, (long long)reads, (long long)writes);
   writeEnergy(out, &e, 1.0);
-  fprintf(out, ", \"latencyNs\": {\"perHeadStep\": %.17g, \"sumOverHeadSteps\": %.17g, "
-               "\"elapsed\": %.17g}, \"perToken\": {\"energyPJ\": ",
+  fprintf(out,
+          ", \"latencyNs\": {\"perHeadStep\": %.17g, \"sumOverHeadSteps\": %.17g, "
+          "\"elapsed\": %.17g}, \"perToken\": {\"energyPJ\": ",
           perStep, (double)steps * perStep, elapsed);
   writeEnergy(out, &e, divisor);
   fprintf(out, ", \"latencyNs\": %.17g}},\n", elapsed / divisor);
@@ -153,16 +154,18 @@ static void writeHeads(FILE *out, const GcimHardware *hw, const GcimLayerInfo *l
     gcimHeadCost(hw, l, &latency, &energy);
     int64_t perHead = l->analog ? l->tokenTiles * l->dimTiles : 0;
     for (int64_t h = 0; h < l->heads; ++h) {
-      fprintf(out, "%s    {\"layer\": %lld, \"head\": %lld, \"mapping\": \"%s\", \"kind\": ",
-              separator, (long long)l->layer, (long long)h, l->analog ? "analog" : "digital");
+      fprintf(out,
+              "%s    {\"layer\": %lld, \"head\": %lld, \"mapping\": \"%s\", \"kind\": ", separator,
+              (long long)l->layer, (long long)h, l->analog ? "analog" : "digital");
       writeString(out, l->kind);
-      fprintf(out, ", \"head_dim\": %lld, \"window\": %lld, \"token_tiles\": %lld, "
-                   "\"dim_tiles\": %lld, \"sub_tiles\": %lld, \"first_sub_tile\": %lld, "
-                   "\"latency_ns\": %.6g, \"energy_nj\": %.6g}",
+      fprintf(out,
+              ", \"head_dim\": %lld, \"window\": %lld, \"token_tiles\": %lld, "
+              "\"dim_tiles\": %lld, \"sub_tiles\": %lld, \"first_sub_tile\": %lld, "
+              "\"latency_ns\": %.6g, \"energy_nj\": %.6g}",
               (long long)l->headDim, (long long)l->window, (long long)l->tokenTiles,
               (long long)l->dimTiles, (long long)perHead,
-              l->firstSubTile < 0 ? -1LL : (long long)(l->firstSubTile + h * perHead),
-              latency, energy / 1000.0);
+              l->firstSubTile < 0 ? -1LL : (long long)(l->firstSubTile + h * perHead), latency,
+              energy / 1000.0);
       separator = ",\n";
     }
   }
@@ -179,8 +182,9 @@ static void writeLayers(FILE *out, const GcimHardware *hw, const GcimLayerInfo *
     fprintf(out, "%s\n    {\"layer\": %lld, \"mapping\": \"%s\", \"kind\": ", i ? "," : "",
             (long long)l->layer, l->analog ? "analog" : "digital");
     writeString(out, l->kind);
-    fprintf(out, ", \"heads\": %lld, \"head_dim\": %lld, \"streamed\": %s, \"sub_tiles\": "
-                 "%lld, \"latency_ns\": %.6g, \"energy_nj\": %.6g}",
+    fprintf(out,
+            ", \"heads\": %lld, \"head_dim\": %lld, \"streamed\": %s, \"sub_tiles\": "
+            "%lld, \"latency_ns\": %.6g, \"energy_nj\": %.6g}",
             (long long)l->heads, (long long)l->headDim, l->streamed ? "true" : "false",
             (long long)(l->analog ? l->heads * l->tokenTiles * l->dimTiles : 0), latency,
             energy * (double)l->heads / 1000.0);
@@ -239,8 +243,7 @@ static void writeWarnings(FILE *out, const GcimLayerInfo *layers, int64_t count)
     if (!layers[i].warning[0])
       continue;
     char text[320];
-    snprintf(text, sizeof text, "layer %lld: %s", (long long)layers[i].layer,
-             layers[i].warning);
+    snprintf(text, sizeof text, "layer %lld: %s", (long long)layers[i].layer, layers[i].warning);
     fprintf(out, "%s\n    ", first ? "" : ",");
     writeString(out, text);
     first = false;
@@ -284,26 +287,25 @@ GcimStatus gcimReportPrintTable(MlirOperation module, const GcimHardware *hw, FI
   int64_t count = gcimCollectLayers(module, &layers);
   if (count < 0)
     return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
-  fprintf(out, "%-6s %-8s %-12s %5s %4s %9s %11s %11s\n", "layer", "mapping", "kind",
-          "heads", "d", "sub-tiles", "latency/ns", "energy/nJ");
+  fprintf(out, "%-6s %-8s %-12s %5s %4s %9s %11s %11s\n", "layer", "mapping", "kind", "heads", "d",
+          "sub-tiles", "latency/ns", "energy/nJ");
   for (int64_t i = 0; i < count; ++i) {
     const GcimLayerInfo *l = &layers[i];
     double latency, energy;
     gcimHeadCost(hw, l, &latency, &energy);
     fprintf(out, "%-6lld %-8s %-12s %5lld %4lld %9lld %11.4g %11.4g\n", (long long)l->layer,
-            l->analog ? "analog" : "digital", l->kind, (long long)l->heads,
-            (long long)l->headDim,
+            l->analog ? "analog" : "digital", l->kind, (long long)l->heads, (long long)l->headDim,
             (long long)(l->analog ? l->heads * l->tokenTiles * l->dimTiles : 0), latency,
             energy * (double)l->heads / 1000.0);
   }
   Totals t = computeTotals(hw, layers, count);
-  fprintf(out, "total: %lld sub-tiles, %.4g ns and %.4g nJ of attention per token (windows "
-               "full, a layer's heads in parallel)\n",
+  fprintf(out,
+          "total: %lld sub-tiles, %.4g ns and %.4g nJ of attention per token (windows "
+          "full, a layer's heads in parallel)\n",
           (long long)t.subTiles, t.latencyNs, t.energyPJ / 1000.0);
   for (int64_t i = 0; i < count; ++i)
     if (layers[i].warning[0])
-      fprintf(out, "warning: layer %lld: %s\n", (long long)layers[i].layer,
-              layers[i].warning);
+      fprintf(out, "warning: layer %lld: %s\n", (long long)layers[i].layer, layers[i].warning);
   free(layers);
   if (ferror(out))
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot write the report");

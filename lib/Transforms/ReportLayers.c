@@ -127,11 +127,11 @@ void gcimHeadCost(const GcimHardware *hw, const GcimLayerInfo *layer, double *la
   const GcimCostTable *cost = &hw->cost;
   double arrays = (double)(layer->tokenTiles * layer->dimTiles);
   *latencyNs = layer->analog ? cost->headTokenLatencyNs : 0.0;
-  *energyPJ = !layer->analog ? 0.0
-                             : arrays * (cost->firstProductPerArrayPJ +
-                                         cost->secondProductPerArrayPJ) +
-                                   cost->digitalPerHeadTokenPJ +
-                                   2.0 * (double)layer->headDim * cost->dacPerValuePJ;
+  *energyPJ = !layer->analog
+                  ? 0.0
+                  : arrays * (cost->firstProductPerArrayPJ + cost->secondProductPerArrayPJ) +
+                        cost->digitalPerHeadTokenPJ +
+                        2.0 * (double)layer->headDim * cost->dacPerValuePJ;
 }
 
 void gcimTileOpCost(const GcimHardware *hw, const GcimLayerInfo *layer, MlirOperation op,

@@ -15,7 +15,7 @@
 typedef struct GcimLayerInfo {
   MlirOperation op; /* the kv_write, or the digital attention */
   int64_t layer, heads, headDim, tokenTiles, dimTiles, window;
-  int64_t firstSubTile; /* from gcim-schedule; -1 when not scheduled */
+  int64_t firstSubTile;        /* from gcim-schedule; -1 when not scheduled */
   int64_t runBatch, runTokens; /* of its full-sequence mapping; 0 when that is not mapped */
   bool analog, streamed;
   char kind[16];

@@ -28,8 +28,8 @@
 static MlirLogicalResult runSchedule(MlirOperation module, const GcimPassOptions *options);
 
 const GcimPassInfo gcimSchedulePassInfo = {
-    "gcim-schedule", "Assign physical sub-tiles, order each token's work, attach costs",
-    NULL, 0, runSchedule};
+    "gcim-schedule", "Assign physical sub-tiles, order each token's work, attach costs", NULL, 0,
+    runSchedule};
 
 static void setF64(MlirOperation op, const char *name, double value) {
   MlirContext ctx = mlirOperationGetContext(op);
@@ -37,8 +37,7 @@ static void setF64(MlirOperation op, const char *name, double value) {
                                   mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), value));
 }
 
-static const GcimLayerInfo *findLayer(const GcimLayerInfo *layers, int64_t count,
-                                      int64_t layer) {
+static const GcimLayerInfo *findLayer(const GcimLayerInfo *layers, int64_t count, int64_t layer) {
   for (int64_t i = 0; i < count; ++i)
     if (layers[i].layer == layer && layers[i].analog)
       return &layers[i];
@@ -56,9 +55,8 @@ typedef struct BlockSchedule {
 } BlockSchedule;
 
 static bool isTileOp(MlirOperation op) {
-  static const char *const names[] = {"gcim.kv_write",   "gcim.qk_product",
-                                      "gcim.charge_to_pulse", "gcim.pv_product",
-                                      "gcim.readout",    "gcim.quantize",
+  static const char *const names[] = {"gcim.kv_write",   "gcim.qk_product", "gcim.charge_to_pulse",
+                                      "gcim.pv_product", "gcim.readout",    "gcim.quantize",
                                       "gcim.adder_tree", "gcim.scaler"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
     if (gcimOpIsA(op, names[i]))

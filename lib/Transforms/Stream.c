@@ -18,9 +18,9 @@
  * Assumes: gcim-fuse-attention ran; static shapes; batch on axis 0.
  * Guarantees: the step function computes, for token t (the step index), the same values
  * as the full-sequence function at position t, given the state of tokens 0..t-1. */
+#include "Stream.h"
 #include "FuseAttention.h"
 #include "PassUtils.h"
-#include "Stream.h"
 
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
@@ -90,8 +90,8 @@ static void survey(MlirOperation func, Survey *s) {
                "a KV-cache graph with %lld new tokens (one is streamable)", (long long)tq);
     else if (!cached && tq != tk && !s->reason[0])
       snprintf(s->reason, sizeof s->reason,
-               "an attention has %lld queries but %lld keys without a KV cache",
-               (long long)tq, (long long)tk);
+               "an attention has %lld queries but %lld keys without a KV cache", (long long)tq,
+               (long long)tk);
     if (tq < 0 && !s->reason[0])
       snprintf(s->reason, sizeof s->reason, "the sequence length is dynamic");
     if (s->tokens >= 0 && tq != s->tokens && !s->reason[0])
@@ -117,8 +117,8 @@ static bool retypeRepeat(GcimStreamState *s, MlirOperation first, MlirValue last
     dims[axis] = 1;
     mlirValueSetType(result, gcimTensorType(rank, dims, mlirShapedTypeGetElementType(type)));
     if (gcimOpIsA(op, "onnx.expand") || gcimOpIsA(op, "onnx.reshape"))
-      mlirOperationSetOperand(
-          op, 1, gcimBuildI64Constant(op, mlirOperationGetLocation(op), dims, rank));
+      mlirOperationSetOperand(op, 1,
+                              gcimBuildI64Constant(op, mlirOperationGetLocation(op), dims, rank));
     if (!gcimAxisSet(&s->axes, result, axis))
       return false;
     if (mlirValueEqual(result, last))
@@ -152,8 +152,9 @@ static bool unhookCaches(GcimStreamState *s, bool *dropArg, char *reason, size_t
                               mlirOperationGetOperand(append, 1));
       if (!mlirOperationIsNull(repeat) &&
           !retypeRepeat(s, repeat, mlirOperationGetOperand(op, i))) {
-        snprintf(reason, size, "a grouped-query head repeat of the KV cache is not "
-                               "Unsqueeze-Expand-Reshape or Tile of rank-4 values");
+        snprintf(reason, size,
+                 "a grouped-query head repeat of the KV cache is not "
+                 "Unsqueeze-Expand-Reshape or Tile of rank-4 values");
         return false;
       }
     }
@@ -226,8 +227,8 @@ static bool seedArguments(GcimStreamState *s, const bool *dropArg) {
     for (int d = first; d < rank; ++d)
       if (dims[d] == s->tokens) {
         dims[d] = 1;
-        mlirBlockArgumentSetType(arg, gcimTensorType(rank, dims,
-                                                     mlirShapedTypeGetElementType(type)));
+        mlirBlockArgumentSetType(arg,
+                                 gcimTensorType(rank, dims, mlirShapedTypeGetElementType(type)));
         if (!gcimAxisSet(&s->axes, arg, d))
           return false;
         break;
@@ -290,8 +291,8 @@ static bool streamFunction(MlirOperation func, bool strict) {
   survey(func, &info);
   if (info.attentions == 0)
     return true;
-  MlirStringRef name = mlirStringAttrGetValue(
-      mlirOperationGetInherentAttributeByName(func, str("sym_name")));
+  MlirStringRef name =
+      mlirStringAttrGetValue(mlirOperationGetInherentAttributeByName(func, str("sym_name")));
   char stepName[256];
   snprintf(stepName, sizeof stepName, "%.*s_step", (int)name.length, name.data);
   GcimStreamState s;
@@ -304,8 +305,7 @@ static bool streamFunction(MlirOperation func, bool strict) {
     s.tokens = info.caches ? 1 : info.tokens;
     mlirBlockInsertOwnedOperationAfter(mlirOperationGetBlock(func), func, s.func);
     mlirOperationSetInherentAttributeByName(
-        s.func, str("sym_name"), mlirStringAttrGet(mlirOperationGetContext(func),
-                                                   str(stepName)));
+        s.func, str("sym_name"), mlirStringAttrGet(mlirOperationGetContext(func), str(stepName)));
     if (!buildStep(&s, &info)) {
       mlirOperationDestroy(s.func);
       s.func = (MlirOperation){NULL};
@@ -314,8 +314,8 @@ static bool streamFunction(MlirOperation func, bool strict) {
   }
   if (mlirOperationIsNull(s.func)) {
     if (strict) {
-      gcimEmitError(mlirOperationGetLocation(func), "cannot stream '%.*s': %s",
-                    (int)name.length, name.data, s.reason);
+      gcimEmitError(mlirOperationGetLocation(func), "cannot stream '%.*s': %s", (int)name.length,
+                    name.data, s.reason);
       return false;
     }
     gcimOpSetString(func, "gcim.unstreamed", s.reason);
@@ -337,8 +337,7 @@ static MlirLogicalResult runStream(MlirOperation module, const GcimPassOptions *
   // is read before streaming, and the walk ends at the module's original last op.
   for (MlirOperation op = mlirBlockGetFirstOperation(body), next; !mlirOperationIsNull(op);
        op = next) {
-    next = mlirOperationEqual(op, last) ? (MlirOperation){NULL}
-                                        : mlirOperationGetNextInBlock(op);
+    next = mlirOperationEqual(op, last) ? (MlirOperation){NULL} : mlirOperationGetNextInBlock(op);
     MlirAttribute done = mlirOperationGetAttributeByName(op, str("gcim.step_function"));
     if (gcimOpIsA(op, "func.func") && mlirAttributeIsNull(done))
       ok = streamFunction(op, strict) && ok;

@@ -19,10 +19,10 @@ typedef struct GcimAxisMap {
 typedef struct GcimStreamState {
   MlirOperation func;
   MlirBlock body;
-  int64_t tokens;         /* the full-sequence length T */
-  MlirValue stepIndex;    /* gcim.step_index, made on first use */
-  int64_t nextLayer;      /* layer number of the next attention */
-  int64_t pastLength;     /* KV-cache graphs: cached tokens P (position ids equal P); -1 */
+  int64_t tokens;      /* the full-sequence length T */
+  MlirValue stepIndex; /* gcim.step_index, made on first use */
+  int64_t nextLayer;   /* layer number of the next attention */
+  int64_t pastLength;  /* KV-cache graphs: cached tokens P (position ids equal P); -1 */
   GcimAxisMap axes;
   char reason[256];
 } GcimStreamState;

@@ -106,15 +106,14 @@ static MlirValue stepIndex(GcimStreamState *s) {
   int64_t one = 1;
   MlirType type = gcimTensorType(1, &one, mlirIntegerTypeGet(ctx, 64));
   MlirOperation first = mlirBlockGetFirstOperation(s->body);
-  MlirOperation op = gcimBuildOp(first, "gcim.step_index", mlirOperationGetLocation(s->func),
-                                 0, NULL, 1, &type, 0, NULL);
+  MlirOperation op = gcimBuildOp(first, "gcim.step_index", mlirOperationGetLocation(s->func), 0,
+                                 NULL, 1, &type, 0, NULL);
   s->stepIndex = mlirOperationGetResult(op, 0);
   return s->stepIndex;
 }
 
 /* onnx.gather(value, step index, axis): the row of the current token. */
-static MlirValue gatherAtStep(GcimStreamState *s, MlirOperation before, MlirValue value,
-                              int axis) {
+static MlirValue gatherAtStep(GcimStreamState *s, MlirOperation before, MlirValue value, int axis) {
   int64_t dims[GCIM_MAX_RANK];
   MlirType type = mlirValueGetType(value);
   int rank = gcimTensorShape(type, dims);
@@ -122,16 +121,14 @@ static MlirValue gatherAtStep(GcimStreamState *s, MlirOperation before, MlirValu
   MlirType result = gcimTensorType(rank, dims, mlirShapedTypeGetElementType(type));
   MlirValue operands[2] = {value, stepIndex(s)};
   MlirNamedAttribute attr = gcimNamedInt(mlirOperationGetContext(before), "axis", axis);
-  return mlirOperationGetResult(gcimBuildOp(before, "onnx.gather",
-                                            mlirOperationGetLocation(before), 2, operands, 1,
-                                            &result, 1, &attr),
+  return mlirOperationGetResult(gcimBuildOp(before, "onnx.gather", mlirOperationGetLocation(before),
+                                            2, operands, 1, &result, 1, &attr),
                                 0);
 }
 
 /* Aligns operand i (right-aligned broadcasting) with the result's axis; a constant with
  * the full length there is gathered at the step index. */
-static bool alignOperand(GcimStreamState *s, MlirOperation op, intptr_t i, int rank,
-                         int axis) {
+static bool alignOperand(GcimStreamState *s, MlirOperation op, intptr_t i, int rank, int axis) {
   MlirValue operand = mlirOperationGetOperand(op, i);
   int64_t dims[GCIM_MAX_RANK];
   int r = gcimTensorShape(mlirValueGetType(operand), dims);
@@ -218,8 +215,7 @@ static bool streamMatMul(GcimStreamState *s, MlirOperation op, int axisA) {
     gcimOpGetIntAttr(op, "transA", &transA);
     if (transA)
       return fail(s, op, "contracts the sequence axis (transA)");
-    if (mlirOperationGetNumOperands(op) > 2 &&
-        !alignOperand(s, op, 2, rank, axisA))
+    if (mlirOperationGetNumOperands(op) > 2 && !alignOperand(s, op, 2, rank, axisA))
       return false;
   }
   shrink(s, mlirOperationGetResult(op, 0), axisA + rank - rankA);
@@ -259,8 +255,8 @@ static bool streamReshape(GcimStreamState *s, MlirOperation op, int axis) {
     int64_t dims[GCIM_MAX_RANK];
     int rank = gcimTensorShape(mlirValueGetType(out), dims);
     dims[b] = 1;
-    mlirOperationSetOperand(op, 1, gcimBuildI64Constant(op, mlirOperationGetLocation(op),
-                                                        dims, rank));
+    mlirOperationSetOperand(op, 1,
+                            gcimBuildI64Constant(op, mlirOperationGetLocation(op), dims, rank));
   }
   shrink(s, out, b);
   return true;
@@ -332,8 +328,8 @@ static bool streamExpand(GcimStreamState *s, MlirOperation op, int axis) {
   int rank = gcimTensorShape(mlirValueGetType(out), dims);
   int outAxis = axis + rank - (int)gcimTensorRank(mlirValueGetType(mlirOperationGetOperand(op, 0)));
   dims[outAxis] = 1;
-  mlirOperationSetOperand(op, 1, gcimBuildI64Constant(op, mlirOperationGetLocation(op), dims,
-                                                      rank));
+  mlirOperationSetOperand(op, 1,
+                          gcimBuildI64Constant(op, mlirOperationGetLocation(op), dims, rank));
   shrink(s, out, outAxis);
   return true;
 }
@@ -395,8 +391,7 @@ static bool streamGather(GcimStreamState *s, MlirOperation op) {
   if (dataAxis >= 0 && dataAxis != axis && indexAxis < 0) {
     int rank = (int)gcimTensorRank(mlirValueGetType(mlirOperationGetResult(op, 0)));
     int indexRank = (int)gcimTensorRank(mlirValueGetType(indices));
-    shrink(s, mlirOperationGetResult(op, 0), dataAxis < axis ? dataAxis
-                                                             : dataAxis + indexRank - 1);
+    shrink(s, mlirOperationGetResult(op, 0), dataAxis < axis ? dataAxis : dataAxis + indexRank - 1);
     (void)rank;
     return true;
   }
@@ -406,8 +401,8 @@ static bool streamGather(GcimStreamState *s, MlirOperation op) {
     MlirValue out = mlirOperationGetResult(op, 0);
     int64_t dims[GCIM_MAX_RANK];
     int rank = gcimTensorShape(mlirValueGetType(out), dims);
-    mlirValueReplaceAllUsesOfWith(out, gcimBuildReshape(op, mlirOperationGetLocation(op),
-                                                        data, rank, dims));
+    mlirValueReplaceAllUsesOfWith(
+        out, gcimBuildReshape(op, mlirOperationGetLocation(op), data, rank, dims));
     return true;
   }
   if (dataAxis >= 0)
@@ -421,8 +416,7 @@ static bool streamGather(GcimStreamState *s, MlirOperation op) {
     int64_t dims[GCIM_MAX_RANK];
     int rank = gcimTensorShape(mlirValueGetType(indices), dims);
     dims[d] = 1;
-    MlirValue step = gcimBuildReshape(op, mlirOperationGetLocation(op), stepIndex(s), rank,
-                                      dims);
+    MlirValue step = gcimBuildReshape(op, mlirOperationGetLocation(op), stepIndex(s), rank, dims);
     mlirOperationSetOperand(op, 1, step);
     indexAxis = d;
   }
@@ -455,8 +449,8 @@ static bool streamAttention(GcimStreamState *s, MlirOperation op) {
   int rank = gcimTensorShape(mlirValueGetType(out), dims);
   dims[2] = 1;
   MlirType type = gcimTensorType(rank, dims, mlirShapedTypeGetElementType(mlirValueGetType(out)));
-  MlirOperation step = gcimBuildOp(op, "gcim.attention_step", mlirOperationGetLocation(op),
-                                   count, operands, 1, &type, 6, attrs);
+  MlirOperation step = gcimBuildOp(op, "gcim.attention_step", mlirOperationGetLocation(op), count,
+                                   operands, 1, &type, 6, attrs);
   MlirValue result = mlirOperationGetResult(step, 0);
   mlirValueReplaceAllUsesOfWith(out, result);
   gcimAxisSet(&s->axes, result, 2);
@@ -465,16 +459,49 @@ static bool streamAttention(GcimStreamState *s, MlirOperation op) {
 }
 
 static bool isElementwise(MlirOperation op) {
-  static const char *const names[] = {
-      "onnx.add",  "onnx.sub",     "onnx.mul",     "onnx.div",     "onnx.pow",
-      "onnx.sqrt", "onnx.reciprocal", "onnx.neg",  "onnx.abs",     "onnx.exp",
-      "onnx.log",  "onnx.tanh",    "onnx.erf",     "onnx.sigmoid", "onnx.hard_sigmoid",
-      "onnx.relu", "onnx.gelu",    "onnx.cast",    "onnx.identity", "onnx.where",
-      "onnx.equal", "onnx.less",   "onnx.greater", "onnx.not",     "onnx.and",
-      "onnx.or",   "onnx.clip",    "onnx.min",     "onnx.max",     "onnx.dropout",
-      "onnx.sin",  "onnx.cos",     "onnx.floor",   "onnx.ceil",    "onnx.sign",
-      "onnx.softplus", "onnx.mish", "onnx.less_or_equal", "onnx.greater_or_equal",
-      "onnx.xor",  "onnx.is_inf",  "onnx.is_nan",  "onnx.mod"};
+  static const char *const names[] = {"onnx.add",
+                                      "onnx.sub",
+                                      "onnx.mul",
+                                      "onnx.div",
+                                      "onnx.pow",
+                                      "onnx.sqrt",
+                                      "onnx.reciprocal",
+                                      "onnx.neg",
+                                      "onnx.abs",
+                                      "onnx.exp",
+                                      "onnx.log",
+                                      "onnx.tanh",
+                                      "onnx.erf",
+                                      "onnx.sigmoid",
+                                      "onnx.hard_sigmoid",
+                                      "onnx.relu",
+                                      "onnx.gelu",
+                                      "onnx.cast",
+                                      "onnx.identity",
+                                      "onnx.where",
+                                      "onnx.equal",
+                                      "onnx.less",
+                                      "onnx.greater",
+                                      "onnx.not",
+                                      "onnx.and",
+                                      "onnx.or",
+                                      "onnx.clip",
+                                      "onnx.min",
+                                      "onnx.max",
+                                      "onnx.dropout",
+                                      "onnx.sin",
+                                      "onnx.cos",
+                                      "onnx.floor",
+                                      "onnx.ceil",
+                                      "onnx.sign",
+                                      "onnx.softplus",
+                                      "onnx.mish",
+                                      "onnx.less_or_equal",
+                                      "onnx.greater_or_equal",
+                                      "onnx.xor",
+                                      "onnx.is_inf",
+                                      "onnx.is_nan",
+                                      "onnx.mod"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
     if (gcimOpIsA(op, names[i]))
       return true;

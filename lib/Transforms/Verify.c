@@ -48,8 +48,9 @@ static bool verifyAttentionShapes(MlirOperation op) {
   for (int i = 0; i < 3; ++i) {
     types[i] = operandType(op, i);
     if (gcimTensorRank(types[i]) != 4) {
-      gcimEmitError(loc, "'gcim.attention' operand '%s' must be a rank-4 tensor "
-                         "(batch, heads, tokens, head_dim)",
+      gcimEmitError(loc,
+                    "'gcim.attention' operand '%s' must be a rank-4 tensor "
+                    "(batch, heads, tokens, head_dim)",
                     names[i]);
       return false;
     }
@@ -85,8 +86,7 @@ static bool verifyAttentionShapes(MlirOperation op) {
   }
   if (mlirOperationGetNumOperands(op) == 4) {
     MlirType scales = operandType(op, 3);
-    if (gcimTensorRank(scales) != 2 ||
-        !dimsAgree(gcimTensorDim(scales, 0), gcimTensorDim(q, 1)) ||
+    if (gcimTensorRank(scales) != 2 || !dimsAgree(gcimTensorDim(scales, 0), gcimTensorDim(q, 1)) ||
         !dimsAgree(gcimTensorDim(scales, 1), 8)) {
       gcimEmitError(loc, "'gcim.attention' scales must be (heads, 8)");
       return false;
@@ -101,19 +101,18 @@ static bool verifyAttention(MlirOperation op) {
   int64_t causal = 0, window = 0;
   if (gcimOpGetStringAttr(op, "kind", &kind) && !gcimStringRefEquals(kind, "softmax") &&
       !gcimStringRefEquals(kind, "hardsigmoid") && !gcimStringRefEquals(kind, "gaincell")) {
-    gcimEmitError(loc, "'gcim.attention' kind '%.*s' is not one of softmax, hardsigmoid, "
-                       "gaincell",
+    gcimEmitError(loc,
+                  "'gcim.attention' kind '%.*s' is not one of softmax, hardsigmoid, "
+                  "gaincell",
                   (int)kind.length, kind.data);
     return false;
   }
   if (gcimOpGetIntAttr(op, "causal", &causal) && causal != 0 && causal != 1) {
-    gcimEmitError(loc, "'gcim.attention' causal must be 0 or 1, not %lld",
-                  (long long)causal);
+    gcimEmitError(loc, "'gcim.attention' causal must be 0 or 1, not %lld", (long long)causal);
     return false;
   }
   if (gcimOpGetIntAttr(op, "window", &window) && window < 0) {
-    gcimEmitError(loc, "'gcim.attention' window must not be negative (%lld)",
-                  (long long)window);
+    gcimEmitError(loc, "'gcim.attention' window must not be negative (%lld)", (long long)window);
     return false;
   }
   int64_t heads = -1, headDim = -1;
@@ -164,5 +163,5 @@ static MlirLogicalResult runVerify(MlirOperation module, const GcimPassOptions *
 
 const GcimPassInfo gcimVerifyPassInfo = {
     "gcim-verify",
-    "Check the shape and attribute relations of onnx and gcim ops that IRDL cannot express",
-    NULL, 0, runVerify};
+    "Check the shape and attribute relations of onnx and gcim ops that IRDL cannot express", NULL,
+    0, runVerify};

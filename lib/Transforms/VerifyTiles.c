@@ -5,8 +5,8 @@
  * gcim.qk_product and gcim.pv_product reads a layer whose gcim.kv_write comes earlier in
  * the same block, and each layer is written once per block (by one gcim.kv_write or one
  * gcim.attention_step). */
-#include "PassUtils.h"
 #include "VerifyTiles.h"
+#include "PassUtils.h"
 
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
@@ -18,8 +18,7 @@ static bool dimsAgree(int64_t a, int64_t b) { return a < 0 || b < 0 || a == b; }
 
 static bool error(MlirOperation op, const char *message) {
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
-  gcimEmitError(mlirOperationGetLocation(op), "'%.*s' %s", (int)name.length, name.data,
-                message);
+  gcimEmitError(mlirOperationGetLocation(op), "'%.*s' %s", (int)name.length, name.data, message);
   return false;
 }
 
@@ -118,17 +117,15 @@ static bool verifySameShapeSaturation(MlirOperation op) {
 
 static bool verifyAdderTree(MlirOperation op) {
   int64_t in[GCIM_MAX_RANK], out[GCIM_MAX_RANK];
-  if (operandShape(op, 0, in) != 5 || resultShape(op, out) != 4 ||
-      !dimsAgree(in[0], out[0]) || !dimsAgree(in[1], out[1]) || !dimsAgree(in[2], out[2]) ||
-      !dimsAgree(in[4], out[3]))
+  if (operandShape(op, 0, in) != 5 || resultShape(op, out) != 4 || !dimsAgree(in[0], out[0]) ||
+      !dimsAgree(in[1], out[1]) || !dimsAgree(in[2], out[2]) || !dimsAgree(in[4], out[3]))
     return error(op, "sums (batch, heads, tokens, token_tiles, head_dim) over token_tiles");
   return true;
 }
 
 static bool verifyCacheAppend(MlirOperation op) {
   int64_t past[GCIM_MAX_RANK], x[GCIM_MAX_RANK], out[GCIM_MAX_RANK];
-  if (operandShape(op, 0, past) != 4 || operandShape(op, 1, x) != 4 ||
-      resultShape(op, out) != 4)
+  if (operandShape(op, 0, past) != 4 || operandShape(op, 1, x) != 4 || resultShape(op, out) != 4)
     return error(op, "operands and result must be (batch, heads, tokens, head_dim)");
   bool ok = true;
   for (int d = 0; d < 4; ++d)
@@ -139,8 +136,7 @@ static bool verifyCacheAppend(MlirOperation op) {
 
 static bool verifyAttentionStep(MlirOperation op) {
   int64_t q[GCIM_MAX_RANK], k[GCIM_MAX_RANK], v[GCIM_MAX_RANK], window = -1;
-  if (operandShape(op, 0, q) != 4 || operandShape(op, 1, k) != 4 ||
-      operandShape(op, 2, v) != 4)
+  if (operandShape(op, 0, q) != 4 || operandShape(op, 1, k) != 4 || operandShape(op, 2, v) != 4)
     return error(op, "q, k, v must be (batch, heads, 1, head_dim)");
   if (!dimsAgree(q[2], 1) || !dimsAgree(k[2], 1) || !dimsAgree(v[2], 1))
     return error(op, "processes one token (tokens = 1)");

@@ -4,8 +4,8 @@
  * callbacks (as mlir/test/CAPI/pass.c does for its own): every pass object the pass
  * manager makes is constructed and destroyed once, and a multi-threaded run clones the
  * pass per worker thread, each clone running on its own copy of the options. */
-#include "gcim/Context.h"
 #include "gcim/Transforms/Passes.h"
+#include "gcim/Context.h"
 
 #include "mlir-c/IR.h"
 #include "mlir-c/Pass.h"
@@ -30,19 +30,17 @@ static MlirModule parseNestedModules(MlirContext ctx, int count) {
 /* Runs `info` (default options) on `module` through a pass manager, nested under each
  * builtin.module when `nested`; returns its callback counts and whether it succeeded. */
 static GcimPassCallbackCounts runCounted(MlirContext ctx, MlirModule module,
-                                         const GcimPassInfo *info, bool nested,
-                                         bool *succeeded) {
+                                         const GcimPassInfo *info, bool nested, bool *succeeded) {
   GcimPassCallbackCounts counts = {0, 0, 0, 0};
   MlirPassManager pm = mlirPassManagerCreate(ctx);
   MlirPass pass = gcimPassCreateCounted(info, NULL, NULL, &counts, NULL);
   if (nested)
     mlirOpPassManagerAddOwnedPass(
-        mlirPassManagerGetNestedUnder(pm, mlirStringRefCreateFromCString("builtin.module")),
-        pass);
+        mlirPassManagerGetNestedUnder(pm, mlirStringRefCreateFromCString("builtin.module")), pass);
   else
     mlirPassManagerAddOwnedPass(pm, pass);
-  *succeeded = mlirLogicalResultIsSuccess(
-      mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module)));
+  *succeeded =
+      mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module)));
   mlirPassManagerDestroy(pm);
   return counts;
 }
@@ -55,9 +53,8 @@ static void testEveryPassOnce(MlirContext ctx) {
     const GcimPassInfo *info = gcimPassGetInfo(i);
     bool ok;
     GcimPassCallbackCounts c = runCounted(ctx, module, info, false, &ok);
-    fprintf(stderr, "%s: %s, constructs %d, clones %d, runs %d, destructs %d\n",
-            info->argument, ok ? "ok" : "failed", c.constructs, c.clones, c.runs,
-            c.destructs);
+    fprintf(stderr, "%s: %s, constructs %d, clones %d, runs %d, destructs %d\n", info->argument,
+            ok ? "ok" : "failed", c.constructs, c.clones, c.runs, c.destructs);
   }
   mlirModuleDestroy(module);
   // CHECK-LABEL: testEveryPassOnce
@@ -77,13 +74,12 @@ static void testClonesOnThreads(MlirContext ctx) {
   mlirContextEnableMultithreading(ctx, true);
   MlirModule module = parseNestedModules(ctx, 8);
   bool ok;
-  GcimPassCallbackCounts c =
-      runCounted(ctx, module, gcimPassLookup("gcim-verify"), true, &ok);
-  fprintf(stderr, "%s, runs %d, cloned %s, constructs = 1 + clones: %s, "
-                  "destructs = constructs: %s\n",
+  GcimPassCallbackCounts c = runCounted(ctx, module, gcimPassLookup("gcim-verify"), true, &ok);
+  fprintf(stderr,
+          "%s, runs %d, cloned %s, constructs = 1 + clones: %s, "
+          "destructs = constructs: %s\n",
           ok ? "ok" : "failed", c.runs, c.clones > 0 ? "yes" : "no",
-          c.constructs == 1 + c.clones ? "yes" : "no",
-          c.destructs == c.constructs ? "yes" : "no");
+          c.constructs == 1 + c.clones ? "yes" : "no", c.destructs == c.constructs ? "yes" : "no");
   mlirModuleDestroy(module);
   // CHECK-LABEL: testClonesOnThreads
   // CHECK-NEXT: ok, runs 8, cloned yes, constructs = 1 + clones: yes, destructs = constructs: yes

@@ -104,8 +104,7 @@ static int dumpSteps(model_state *s, const char *tokens, const char *path) {
     p = *end ? end + 1 : end;
     const void *stepIn[1] = {&id};
     if (model_step_io(s, stepIn, stepOuts) != 0) {
-      fprintf(stderr, "step-check: step %lld: %s\n", (long long)model_position(s),
-              model_error(s));
+      fprintf(stderr, "step-check: step %lld: %s\n", (long long)model_position(s), model_error(s));
       goto cleanup;
     }
     if (fwrite(stepOuts[0], sizeof(float), (size_t)vocab, f) != (size_t)vocab) {

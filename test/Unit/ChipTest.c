@@ -120,8 +120,9 @@ static void test_head_over_chip_equals_legacy_simulator(void) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
     int64_t differing = compareWithLegacy(&cases[i], i);
     if (differing != 0)
-      fprintf(stderr, "case %zu (d %d, window %d, T %lld): %lld outputs differ (expected 0: "
-                      "bit identity, memcmp)\n",
+      fprintf(stderr,
+              "case %zu (d %d, window %d, T %lld): %lld outputs differ (expected 0: "
+              "bit identity, memcmp)\n",
               i, (int)cases[i].dim, (int)cases[i].window, (long long)cases[i].tokens,
               (long long)differing);
     EXPECT_EQ_INT(differing, 0);
@@ -204,13 +205,13 @@ static void test_trace_of_a_few_tokens(void) {
   const float outputStep = (float)(2.0 / 31.0);
   for (int t = 0; t < TOKENS; ++t) {
     int slot = t % 8, groups = t < 4 ? 1 : 2;
-    const char *ops[6] = {"kv_write", "qk_product", "charge_to_pulse", "pv_product",
-                          "readout", "adder_tree"};
+    const char *ops[6] = {"kv_write",   "qk_product", "charge_to_pulse",
+                          "pv_product", "readout",    "adder_tree"};
     for (int op = 0; op < 6; ++op) {
       EXPECT_TRUE(readLine(file, line, sizeof line));
       if (op == 0) {
-        sprintf(want, "kv_write t=%d ns=%d tile=%d span=2 slot=%d", t, 65 * t,
-                2 + 2 * (slot / 4), slot % 4);
+        sprintf(want, "kv_write t=%d ns=%d tile=%d span=2 slot=%d", t, 65 * t, 2 + 2 * (slot / 4),
+                slot % 4);
         appendCodes(want, "k", DIM, 3);
         appendCodes(want, "v", DIM, 7);
         EXPECT_TRUE(strcmp(line, want) == 0);
@@ -245,8 +246,7 @@ static void test_cost_chip_counts_like_the_simulator(void) {
   gcimHardwareInitDefault(&hw);
   hw.window = 256;
   GcimChip *chips[2] = {NULL, NULL};
-  EXPECT_EQ_INT(gcimChipCreateSimulator(&hw, 4 * HEADS, 0, NULL, &chips[0], NULL, 0),
-                GCIM_CHIP_OK);
+  EXPECT_EQ_INT(gcimChipCreateSimulator(&hw, 4 * HEADS, 0, NULL, &chips[0], NULL, 0), GCIM_CHIP_OK);
   EXPECT_EQ_INT(gcimChipCreateCost(&hw, 4 * HEADS, NULL, &chips[1], NULL, 0), GCIM_CHIP_OK);
   GcimSimHead *heads[2][HEADS] = {{NULL}};
   for (int c = 0; c < 2; ++c)
@@ -282,7 +282,7 @@ static void test_cost_chip_counts_like_the_simulator(void) {
   EXPECT_EQ_INT(cost.arrayReads, reads);
   EXPECT_NEAR(cost.firstProductPJ, 70.0 * (double)reads / 2, 0.0);
   EXPECT_NEAR(cost.secondProductPJ, 43.75 * (double)reads / 2, 0.0);
-  EXPECT_NEAR(cost.dacPJ, HEADS * TOKENS * 330.0, 0.0); /* 2 x 64 values of 330/128 pJ */
+  EXPECT_NEAR(cost.dacPJ, HEADS * TOKENS * 330.0, 0.0);        /* 2 x 64 values of 330/128 pJ */
   EXPECT_EQ_INT(gcimSimHeadGetSlot(heads[1][0], 0, k, v), -1); /* no voltages kept */
   EXPECT_EQ_INT(gcimSimHeadGetSlot(heads[0][0], 0, k, v), 256);
   for (int c = 0; c < 2; ++c) {
@@ -336,8 +336,7 @@ static void test_bad_arguments_are_errors(void) {
   EXPECT_EQ_INT(gcimChipFirstProduct(chip, 0, 1, 2, 128, codes), GCIM_CHIP_OK);
   EXPECT_TRUE(gcimChipGetError(chip)[0] == '\0'); /* a success clears the reason */
   GcimSimHead *head = NULL;
-  EXPECT_EQ_INT(gcimSimHeadCreateOnChip(chip, 1, 64, NULL, NULL, &head),
-                GCIM_SIM_ERROR_INVALID);
+  EXPECT_EQ_INT(gcimSimHeadCreateOnChip(chip, 1, 64, NULL, NULL, &head), GCIM_SIM_ERROR_INVALID);
   EXPECT_TRUE(head == NULL); /* a window of 1024 needs 16 sub-tiles */
   gcimChipDestroy(chip);
   gcimChipDestroy(NULL);

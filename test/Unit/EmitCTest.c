@@ -39,10 +39,8 @@ static bool emit(const char *ir, char message[512], bool *leftBehind) {
   snprintf(out, sizeof out, "%s/out", dir.path);
   GcimHardware hw;
   gcimHardwareInitDefault(&hw);
-  GcimCEmitOptions options = {.outputDir = out, .prefix = "m", .sourceName = "test",
-                              .hw = &hw};
-  bool ok = !mlirModuleIsNull(module) &&
-            mlirLogicalResultIsSuccess(gcimEmitC(module, &options));
+  GcimCEmitOptions options = {.outputDir = out, .prefix = "m", .sourceName = "test", .hw = &hw};
+  bool ok = !mlirModuleIsNull(module) && mlirLogicalResultIsSuccess(gcimEmitC(module, &options));
   *leftBehind = access(out, F_OK) == 0;
   gcimTestDirRemove(&dir);
   if (!mlirModuleIsNull(module))
@@ -105,26 +103,25 @@ static void test_offset_outside_arena(void) {
 static void test_linear_weight_shared(void) {
   char message[512];
   bool leftBehind;
-  EXPECT_TRUE(!emit(
-      "func.func @main(%x: tensor<2x3xf32>) -> tensor<2x3xf32> "
-      "attributes {gcim.arena_bytes = 128 : i64} {\n"
-      "  %w = \"onnx.constant\"() {value = dense<1.0> : tensor<3x3xf32>} : () -> "
-      "tensor<3x3xf32>\n"
-      "  %y = \"gcim.linear\"(%x, %w) {operandSegmentSizes = array<i32: 1, 1, 0>, "
-      "gcim.arena_offsets = array<i64: 0>} : (tensor<2x3xf32>, tensor<3x3xf32>) -> "
-      "tensor<2x3xf32>\n"
-      "  %n = \"onnx.neg\"(%w) {gcim.arena_offsets = array<i64: 64>} : "
-      "(tensor<3x3xf32>) -> tensor<3x3xf32>\n"
-      "  return %y : tensor<2x3xf32>\n}",
-      message, &leftBehind));
+  EXPECT_TRUE(!emit("func.func @main(%x: tensor<2x3xf32>) -> tensor<2x3xf32> "
+                    "attributes {gcim.arena_bytes = 128 : i64} {\n"
+                    "  %w = \"onnx.constant\"() {value = dense<1.0> : tensor<3x3xf32>} : () -> "
+                    "tensor<3x3xf32>\n"
+                    "  %y = \"gcim.linear\"(%x, %w) {operandSegmentSizes = array<i32: 1, 1, 0>, "
+                    "gcim.arena_offsets = array<i64: 0>} : (tensor<2x3xf32>, tensor<3x3xf32>) -> "
+                    "tensor<2x3xf32>\n"
+                    "  %n = \"onnx.neg\"(%w) {gcim.arena_offsets = array<i64: 64>} : "
+                    "(tensor<3x3xf32>) -> tensor<3x3xf32>\n"
+                    "  return %y : tensor<2x3xf32>\n}",
+                    message, &leftBehind));
   EXPECT_STR_CONTAINS(message, "cannot generate C for 'gcim.linear': its weight must be a "
                                "2-D float32 onnx.constant that only gcim.linear ops use");
   EXPECT_TRUE(!leftBehind);
 }
 
 GCIM_TEST_LIST{
-    GCIM_TEST(test_lowered_module_emits),   GCIM_TEST(test_missing_arena_size),
-    GCIM_TEST(test_missing_arena_offsets),  GCIM_TEST(test_offset_outside_arena),
+    GCIM_TEST(test_lowered_module_emits),  GCIM_TEST(test_missing_arena_size),
+    GCIM_TEST(test_missing_arena_offsets), GCIM_TEST(test_offset_outside_arena),
     GCIM_TEST(test_linear_weight_shared),
 };
 GCIM_TEST_MAIN

@@ -33,8 +33,8 @@ static void test_json_parse(void) {
   EXPECT_TRUE(c && strcmp(c->text, "x\nyA") == 0);
   EXPECT_TRUE(gcimJsonObjectGet(v, "zz") == NULL);
   gcimJsonDestroy(v);
-  const char *bad[] = {"{\"a\": 1,}", "{\"a\" 1}", "[1 2]", "{\"a\": 1, \"a\": 2}", "nan",
-                       "\"open", "{} x", "[01x]"};
+  const char *bad[] = {"{\"a\": 1,}", "{\"a\" 1}", "[1 2]", "{\"a\": 1, \"a\": 2}",
+                       "nan",         "\"open",    "{} x",  "[01x]"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
     char *message = NULL;
     EXPECT_TRUE(gcimJsonParse(bad[i], strlen(bad[i]), &v, &message) != GCIM_OK);

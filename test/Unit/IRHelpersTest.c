@@ -31,8 +31,7 @@ static MlirModule parseConstant(MlirContext ctx, const char *value, const char *
 static void test_int64_extremes_are_exact(void) {
   MlirContext ctx = gcimContextCreate();
   MlirModule module = parseConstant(
-      ctx, "dense<[9223372036854775807, -9223372036854775808, 9007199254740993]>",
-      "tensor<3xi64>");
+      ctx, "dense<[9223372036854775807, -9223372036854775808, 9007199254740993]>", "tensor<3xi64>");
   int64_t values[3] = {0};
   EXPECT_EQ_INT(gcimValueI64Constant(constantOf(module), values, 3), 3);
   EXPECT_TRUE(values[0] == INT64_MAX);

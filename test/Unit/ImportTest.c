@@ -32,8 +32,15 @@ static void test_parse_input_shape(void) {
   EXPECT_EQ_INT(shape.rank, 1);
   EXPECT_EQ_INT(gcimOnnxParseInputShape("x=0", &shape, NULL), GCIM_OK);
   EXPECT_EQ_INT(shape.dims[0], 0);
-  const char *bad[] = {"x", "=1", "x=", "x=1x", "x=1xx2", "x=-1", "x=1y",
-                       "x=99999999999999999999", "x=1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1"};
+  const char *bad[] = {"x",
+                       "=1",
+                       "x=",
+                       "x=1x",
+                       "x=1xx2",
+                       "x=-1",
+                       "x=1y",
+                       "x=99999999999999999999",
+                       "x=1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
     char *errMsg = NULL;
     EXPECT_EQ_INT(gcimOnnxParseInputShape(bad[i], &shape, &errMsg), GCIM_ERROR_INVALID);
@@ -51,21 +58,20 @@ static void test_import_buffer(void) {
   shape.name = "x";
   GcimOnnxImportOptions options = {.inputShapes = &shape, .inputShapeCount = 1};
   GcimOnnxImport *import = NULL;
-  EXPECT_TRUE(mlirLogicalResultIsSuccess(gcimImportOnnxBuffer(
-      ctx, reluModel, sizeof reluModel - 1, "relu.onnx", &options, &import)));
+  EXPECT_TRUE(mlirLogicalResultIsSuccess(
+      gcimImportOnnxBuffer(ctx, reluModel, sizeof reluModel - 1, "relu.onnx", &options, &import)));
   EXPECT_EQ_INT(errors, 0);
   EXPECT_TRUE(import != NULL);
   if (import) {
     MlirModule module = gcimOnnxImportTakeModule(import);
     EXPECT_TRUE(mlirOperationVerify(mlirModuleGetOperation(module)));
     MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(module));
-    MlirOperation relu = mlirBlockGetFirstOperation(
-        mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0)));
+    MlirOperation relu =
+        mlirBlockGetFirstOperation(mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0)));
     MlirIdentifier name = mlirOperationGetName(relu);
-    EXPECT_TRUE(mlirStringRefEqual(mlirIdentifierStr(name),
-                                   mlirStringRefCreateFromCString("onnx.relu")));
-    EXPECT_EQ_INT(mlirShapedTypeGetDimSize(mlirValueGetType(mlirOperationGetResult(relu, 0)),
-                                           0),
+    EXPECT_TRUE(
+        mlirStringRefEqual(mlirIdentifierStr(name), mlirStringRefCreateFromCString("onnx.relu")));
+    EXPECT_EQ_INT(mlirShapedTypeGetDimSize(mlirValueGetType(mlirOperationGetResult(relu, 0)), 0),
                   3);
     mlirModuleDestroy(module); /* taken: the import no longer destroys it */
     gcimOnnxImportDestroy(import);

@@ -33,8 +33,8 @@ static int64_t ravel(const int64_t *idx, const int64_t *dims, int rank) {
 
 static void test_transpose(void) {
   static const int64_t dims[4] = {2, 3, 7, 5};
-  static const int64_t perms[][4] = {{0, 2, 1, 3}, {3, 2, 1, 0}, {1, 0, 3, 2},
-                                     {0, 1, 2, 3}, {2, 0, 3, 1}};
+  static const int64_t perms[][4] = {
+      {0, 2, 1, 3}, {3, 2, 1, 0}, {1, 0, 3, 2}, {0, 1, 2, 3}, {2, 0, 3, 1}};
   float *x = iota(210), y[210];
   for (size_t p = 0; p < sizeof perms / sizeof perms[0]; ++p) {
     int64_t yDims[4], idx[4], src[4];
@@ -356,7 +356,7 @@ static void test_cast(void) {
 /* Each row of GCIM_ELEM_TYPES agrees with its C type and with Cast: the size is the C
  * type's, and 0.5 survives a round trip exactly when the row says float. */
 static void test_elem_type_list(void) {
-#define CHECK_SIZE(name, cType, ...)                                                   \
+#define CHECK_SIZE(name, cType, ...)                                                               \
   EXPECT_EQ_INT(gcimElemTypeSize(GCIM_ELEM_##name), sizeof(cType));
   GCIM_ELEM_TYPES(CHECK_SIZE)
 #undef CHECK_SIZE
@@ -386,15 +386,10 @@ static void test_bf16_rounding(void) {
 }
 
 GCIM_TEST_LIST{
-    GCIM_TEST(test_elem_type_list),
-    GCIM_TEST(test_bf16_rounding),
-    GCIM_TEST(test_transpose),
-    GCIM_TEST(test_concat_and_split),
-    GCIM_TEST(test_slice),
-    GCIM_TEST(test_slice_check),
-    GCIM_TEST(test_gather),
-    GCIM_TEST(test_expand_where_trilu),
-    GCIM_TEST(test_range_fill_copy),
-    GCIM_TEST(test_cast),
+    GCIM_TEST(test_elem_type_list),  GCIM_TEST(test_bf16_rounding),
+    GCIM_TEST(test_transpose),       GCIM_TEST(test_concat_and_split),
+    GCIM_TEST(test_slice),           GCIM_TEST(test_slice_check),
+    GCIM_TEST(test_gather),          GCIM_TEST(test_expand_where_trilu),
+    GCIM_TEST(test_range_fill_copy), GCIM_TEST(test_cast),
 };
 GCIM_TEST_MAIN

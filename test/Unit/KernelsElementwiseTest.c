@@ -22,8 +22,8 @@ static void fillUniform(float *x, int64_t n, float lo, float hi) {
 
 // Offset in an operand of shape (dims, rank) of output element o of shape
 // (outDims, outRank), numpy broadcasting (right-aligned, extent-1 axes repeat).
-static int64_t bcastOffset(int64_t o, const int64_t *outDims, int outRank,
-                           const int64_t *dims, int rank) {
+static int64_t bcastOffset(int64_t o, const int64_t *outDims, int outRank, const int64_t *dims,
+                           int rank) {
   int64_t off = 0, stride = 1;
   for (int d = outRank - 1; d >= 0; --d) {
     int64_t i = o % outDims[d];
@@ -91,8 +91,8 @@ static void test_binary_f32_broadcasting(void) {
     fillUniform(a, na, 0.5f, 2.0f);
     fillUniform(b, nb, -2.0f, 2.0f);
     for (int op = GCIM_BINARY_ADD; op <= GCIM_BINARY_MAX; ++op) {
-      gcimKernelBinaryF32((GcimBinaryOp)op, a, bc->a, bc->aRank, b, bc->b, bc->bRank, out,
-                          bc->out, bc->outRank);
+      gcimKernelBinaryF32((GcimBinaryOp)op, a, bc->a, bc->aRank, b, bc->b, bc->bRank, out, bc->out,
+                          bc->outRank);
       int bad = 0;
       for (int64_t o = 0; o < no; ++o) {
         double x = a[bcastOffset(o, bc->out, bc->outRank, bc->a, bc->aRank)];
@@ -225,8 +225,7 @@ static double refUnary(GcimUnaryOp op, double x) {
   case GCIM_UNARY_GELU:
     return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
   case GCIM_UNARY_GELU_TANH:
-    return 0.5 * x * (1.0 + tanh(sqrt(2.0 / 3.14159265358979323846) *
-                                 (x + 0.044715 * x * x * x)));
+    return 0.5 * x * (1.0 + tanh(sqrt(2.0 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
   case GCIM_UNARY_FLOOR:
     return floor(x);
   case GCIM_UNARY_CEIL:
@@ -321,9 +320,9 @@ static void test_compare_and_logic(void) {
     gcimKernelCompareF32((GcimCompareOp)op, a, aDims, 2, b, bDims, 1, out, aDims, 2);
     for (int i = 0; i < 12; ++i) {
       float x = a[i], y = b[i % 4];
-      int e = op == GCIM_COMPARE_EQUAL ? x == y
-              : op == GCIM_COMPARE_LESS ? x < y
-              : op == GCIM_COMPARE_GREATER ? x > y
+      int e = op == GCIM_COMPARE_EQUAL        ? x == y
+              : op == GCIM_COMPARE_LESS       ? x < y
+              : op == GCIM_COMPARE_GREATER    ? x > y
               : op == GCIM_COMPARE_LESS_EQUAL ? x <= y
                                               : x >= y;
       EXPECT_EQ_INT(out[i], e);
@@ -367,10 +366,9 @@ static void test_binary_any(void) {
                       GCIM_ELEM_U8, d3, 1);
   EXPECT_TRUE(uo[0] == 100 && uo[1] == 254 && uo[2] == 7);
   int32_t ia[6] = {-7, 7, 9, 10, -10, 5}, ib[3] = {2, 0, -4}, io[6];
-  gcimKernelBinaryAny(GCIM_BINARY_DIV, ia, GCIM_ELEM_I32, d23, 2, ib, GCIM_ELEM_I32, d3, 1,
-                      io, GCIM_ELEM_I32, d23, 2);
-  EXPECT_TRUE(io[0] == -3 && io[1] == 0 && io[2] == -2 && io[3] == 5 && io[4] == 0 &&
-              io[5] == -1);
+  gcimKernelBinaryAny(GCIM_BINARY_DIV, ia, GCIM_ELEM_I32, d23, 2, ib, GCIM_ELEM_I32, d3, 1, io,
+                      GCIM_ELEM_I32, d23, 2);
+  EXPECT_TRUE(io[0] == -3 && io[1] == 0 && io[2] == -2 && io[3] == 5 && io[4] == 0 && io[5] == -1);
   int8_t ca[3] = {100, -128, 3}, cb[3] = {2, -1, -3}, co[3];
   gcimKernelBinaryAny(GCIM_BINARY_MUL, ca, GCIM_ELEM_I8, d3, 1, cb, GCIM_ELEM_I8, d3, 1, co,
                       GCIM_ELEM_I8, d3, 1);
@@ -378,47 +376,47 @@ static void test_binary_any(void) {
   // Pow: float base, int exponent; int base, float exponent (truncated); exact integers.
   float fa[3] = {2, -2, 0.5f}, fo[3];
   int32_t e32[3] = {3, 3, -2};
-  gcimKernelBinaryAny(GCIM_BINARY_POW, fa, GCIM_ELEM_F32, d3, 1, e32, GCIM_ELEM_I32, d3, 1,
-                      fo, GCIM_ELEM_F32, d3, 1);
+  gcimKernelBinaryAny(GCIM_BINARY_POW, fa, GCIM_ELEM_F32, d3, 1, e32, GCIM_ELEM_I32, d3, 1, fo,
+                      GCIM_ELEM_F32, d3, 1);
   EXPECT_TRUE(fo[0] == 8 && fo[1] == -8 && fo[2] == 4);
   int32_t base[3] = {3, 2, 4}, po[3];
   float fe[3] = {1.5f, 0.5f, 2};
-  gcimKernelBinaryAny(GCIM_BINARY_POW, base, GCIM_ELEM_I32, d3, 1, fe, GCIM_ELEM_F32, d3, 1,
-                      po, GCIM_ELEM_I32, d3, 1);
+  gcimKernelBinaryAny(GCIM_BINARY_POW, base, GCIM_ELEM_I32, d3, 1, fe, GCIM_ELEM_F32, d3, 1, po,
+                      GCIM_ELEM_I32, d3, 1);
   EXPECT_TRUE(po[0] == 5 && po[1] == 1 && po[2] == 16);
   int64_t la[4] = {3, 2, -1, 7}, lb[4] = {4, -1, -3, 0}, lo[4], d4[1] = {4};
-  gcimKernelBinaryAny(GCIM_BINARY_POW, la, GCIM_ELEM_I64, d4, 1, lb, GCIM_ELEM_I64, d4, 1,
-                      lo, GCIM_ELEM_I64, d4, 1);
+  gcimKernelBinaryAny(GCIM_BINARY_POW, la, GCIM_ELEM_I64, d4, 1, lb, GCIM_ELEM_I64, d4, 1, lo,
+                      GCIM_ELEM_I64, d4, 1);
   EXPECT_TRUE(lo[0] == 81 && lo[1] == 0 && lo[2] == -1 && lo[3] == 1);
   // float16 Max propagates NaN (0x7E00); 1.5 (0x3E00) vs -2 (0xC000); float64 Min.
   uint16_t ha[3] = {0x7E00, 0x3E00, 0x3C00}, hb[3] = {0x3C00, 0xC000, 0x7E00}, ho[3];
-  gcimKernelBinaryAny(GCIM_BINARY_MAX, ha, GCIM_ELEM_F16, d3, 1, hb, GCIM_ELEM_F16, d3, 1,
-                      ho, GCIM_ELEM_F16, d3, 1);
+  gcimKernelBinaryAny(GCIM_BINARY_MAX, ha, GCIM_ELEM_F16, d3, 1, hb, GCIM_ELEM_F16, d3, 1, ho,
+                      GCIM_ELEM_F16, d3, 1);
   EXPECT_TRUE((ho[0] & 0x7C00) == 0x7C00 && (ho[0] & 0x3FF) && ho[1] == 0x3E00 &&
               (ho[2] & 0x7C00) == 0x7C00);
   double da[3] = {1.25, -3, 1e300}, db = 0.5, dout[3];
-  gcimKernelBinaryAny(GCIM_BINARY_MIN, da, GCIM_ELEM_F64, d3, 1, &db, GCIM_ELEM_F64, NULL,
-                      0, dout, GCIM_ELEM_F64, d3, 1);
+  gcimKernelBinaryAny(GCIM_BINARY_MIN, da, GCIM_ELEM_F64, d3, 1, &db, GCIM_ELEM_F64, NULL, 0, dout,
+                      GCIM_ELEM_F64, d3, 1);
   EXPECT_TRUE(dout[0] == 0.5 && dout[1] == -3 && dout[2] == 0.5);
   // uint32 beyond int32 and uint16 compare as unsigned values.
   uint32_t wa[3] = {4000000000u, 1, 7}, wb[3] = {5, 3000000000u, 7}, wo[3];
-  gcimKernelBinaryAny(GCIM_BINARY_MAX, wa, GCIM_ELEM_U32, d3, 1, wb, GCIM_ELEM_U32, d3, 1,
-                      wo, GCIM_ELEM_U32, d3, 1);
+  gcimKernelBinaryAny(GCIM_BINARY_MAX, wa, GCIM_ELEM_U32, d3, 1, wb, GCIM_ELEM_U32, d3, 1, wo,
+                      GCIM_ELEM_U32, d3, 1);
   EXPECT_TRUE(wo[0] == 4000000000u && wo[1] == 3000000000u && wo[2] == 7);
   uint16_t sa[3] = {65535, 1, 0}, sb[3] = {2, 2, 2}, so[3];
-  gcimKernelBinaryAny(GCIM_BINARY_MIN, sa, GCIM_ELEM_U16, d3, 1, sb, GCIM_ELEM_U16, d3, 1,
-                      so, GCIM_ELEM_U16, d3, 1);
+  gcimKernelBinaryAny(GCIM_BINARY_MIN, sa, GCIM_ELEM_U16, d3, 1, sb, GCIM_ELEM_U16, d3, 1, so,
+                      GCIM_ELEM_U16, d3, 1);
   EXPECT_TRUE(so[0] == 2 && so[1] == 1 && so[2] == 0);
   // uint64 beyond int64: Max, Div and comparisons are unsigned; Add wraps.
   uint64_t qa[3] = {UINT64_MAX, 10, 1}, qb[3] = {1, 3, UINT64_MAX}, qo[3];
-  gcimKernelBinaryAny(GCIM_BINARY_MAX, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1,
-                      qo, GCIM_ELEM_U64, d3, 1);
+  gcimKernelBinaryAny(GCIM_BINARY_MAX, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1, qo,
+                      GCIM_ELEM_U64, d3, 1);
   EXPECT_TRUE(qo[0] == UINT64_MAX && qo[1] == 10 && qo[2] == UINT64_MAX);
-  gcimKernelBinaryAny(GCIM_BINARY_DIV, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1,
-                      qo, GCIM_ELEM_U64, d3, 1);
+  gcimKernelBinaryAny(GCIM_BINARY_DIV, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1, qo,
+                      GCIM_ELEM_U64, d3, 1);
   EXPECT_TRUE(qo[0] == UINT64_MAX && qo[1] == 3 && qo[2] == 0);
-  gcimKernelBinaryAny(GCIM_BINARY_ADD, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1,
-                      qo, GCIM_ELEM_U64, d3, 1);
+  gcimKernelBinaryAny(GCIM_BINARY_ADD, qa, GCIM_ELEM_U64, d3, 1, qb, GCIM_ELEM_U64, d3, 1, qo,
+                      GCIM_ELEM_U64, d3, 1);
   EXPECT_TRUE(qo[0] == 0 && qo[1] == 13 && qo[2] == 0);
   uint8_t qc[3];
   gcimKernelCompareAny(GCIM_COMPARE_GREATER, GCIM_ELEM_U64, qa, d3, 1, qb, d3, 1, qc, d3, 1);
@@ -434,8 +432,7 @@ static void test_compare_and_clip_any(void) {
   uint8_t out[6];
   gcimKernelCompareAny(GCIM_COMPARE_EQUAL, GCIM_ELEM_I32, a, d23, 2, b, d3, 1, out, d23, 2);
   EXPECT_TRUE(out[0] && out[1] && !out[2] && !out[3] && out[4] && !out[5]);
-  gcimKernelCompareAny(GCIM_COMPARE_GREATER_EQUAL, GCIM_ELEM_I32, a, d23, 2, b, d3, 1, out,
-                       d23, 2);
+  gcimKernelCompareAny(GCIM_COMPARE_GREATER_EQUAL, GCIM_ELEM_I32, a, d23, 2, b, d3, 1, out, d23, 2);
   EXPECT_TRUE(out[0] && out[1] && !out[2] && out[3] && out[4] && out[5]);
   uint16_t h[3] = {0x3C00, 0x7E00, 0xC000}, one = 0x3C00;
   gcimKernelCompareAny(GCIM_COMPARE_LESS, GCIM_ELEM_F16, h, d3, 1, &one, NULL, 0, out, d3, 1);

@@ -33,9 +33,9 @@ static float *randomMatrix(int64_t n) {
 // a[i * ars + p * acs], B(p, j) is b[p * brs + j * bcs]; c is NULL or C(i, j) =
 // c[i * crs + j * ccs]. Returns the largest error relative to sum |a||b|.
 static double checkProduct(const float *y, int64_t m, int64_t n, int64_t k, const float *a,
-                           int64_t ars, int64_t acs, const float *b, int64_t brs,
-                           int64_t bcs, double alpha, const float *c, int64_t crs,
-                           int64_t ccs, double beta, const char *what) {
+                           int64_t ars, int64_t acs, const float *b, int64_t brs, int64_t bcs,
+                           double alpha, const float *c, int64_t crs, int64_t ccs, double beta,
+                           const char *what) {
   const double u = 1.0 / 16777216.0;
   double worst = 0.0;
   int bad = 0;
@@ -140,8 +140,8 @@ static void test_packed_with_bias(void) {
     for (int transB = 0; transB <= 1; ++transB) {
       gcimKernelPackBF32(b, k, n, transB, packed);
       gcimKernelMatMulPackedF32(a, packed, bias, y, m, n, k);
-      checkProduct(y, m, n, k, a, k, 1, b, transB ? 1 : n, transB ? k : 1, 1.0, bias, 0, 1,
-                   1.0, "packed");
+      checkProduct(y, m, n, k, a, k, 1, b, transB ? 1 : n, transB ? k : 1, 1.0, bias, 0, 1, 1.0,
+                   "packed");
     }
     free(a);
     free(b);
@@ -189,8 +189,8 @@ static void test_matmul_onnx_batching_and_vectors(void) {
     gcimKernelMatMulF32(a, aDims, 4, b, bDims, 3, y, yDims, 4);
     for (int i = 0; i < 2; ++i)
       for (int j = 0; j < 4; ++j)
-        checkProduct(y + (i * 4 + j) * 21, 3, 7, 5, a + i * 15, 5, 1, b + j * 35, 7, 1, 1.0,
-                     NULL, 0, 0, 0.0, "MatMul batched");
+        checkProduct(y + (i * 4 + j) * 21, 3, 7, 5, a + i * 15, 5, 1, b + j * 35, 7, 1, 1.0, NULL,
+                     0, 0, 0.0, "MatMul batched");
     free(a);
     free(b);
     free(y);
@@ -230,11 +230,8 @@ static void test_matmul_onnx_batching_and_vectors(void) {
 }
 
 GCIM_TEST_LIST{
-    GCIM_TEST(test_matmul2d_odd_shapes),
-    GCIM_TEST(test_decode_shapes),
-    GCIM_TEST(test_gemm_transposes_alpha_beta),
-    GCIM_TEST(test_packed_with_bias),
-    GCIM_TEST(test_packed_blocked_shapes),
-    GCIM_TEST(test_matmul_onnx_batching_and_vectors),
+    GCIM_TEST(test_matmul2d_odd_shapes),        GCIM_TEST(test_decode_shapes),
+    GCIM_TEST(test_gemm_transposes_alpha_beta), GCIM_TEST(test_packed_with_bias),
+    GCIM_TEST(test_packed_blocked_shapes),      GCIM_TEST(test_matmul_onnx_batching_and_vectors),
 };
 GCIM_TEST_MAIN

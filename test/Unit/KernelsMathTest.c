@@ -58,8 +58,8 @@ static void test_tile(void) {
 static void test_cumsum_modes(void) {
   // ONNX CumSum's examples on [1, 2, 3, 4, 5]: plain, exclusive, reverse, both.
   const int64_t x[5] = {1, 2, 3, 4, 5}, dims[1] = {5};
-  const int64_t want[4][5] = {{1, 3, 6, 10, 15}, {0, 1, 3, 6, 10}, {15, 14, 12, 9, 5},
-                              {14, 12, 9, 5, 0}};
+  const int64_t want[4][5] = {
+      {1, 3, 6, 10, 15}, {0, 1, 3, 6, 10}, {15, 14, 12, 9, 5}, {14, 12, 9, 5, 0}};
   for (int mode = 0; mode < 4; ++mode) {
     int64_t y[5];
     gcimKernelCumSum(GCIM_ELEM_I64, x, dims, 1, 0, mode == 1 || mode == 3, mode >= 2, y);
@@ -90,7 +90,10 @@ static void test_gather_elements(void) {
   EXPECT_EQ_INT(gcimKernelGatherElements(x, xDims, 2, 0, bad, idxDims, y, 4), -1);
 }
 
-GCIM_TEST_LIST{GCIM_TEST(test_mod_integer_takes_divisor_sign), GCIM_TEST(test_mod_float_broadcast),
-               GCIM_TEST(test_is_inf_nan), GCIM_TEST(test_tile), GCIM_TEST(test_cumsum_modes),
+GCIM_TEST_LIST{GCIM_TEST(test_mod_integer_takes_divisor_sign),
+               GCIM_TEST(test_mod_float_broadcast),
+               GCIM_TEST(test_is_inf_nan),
+               GCIM_TEST(test_tile),
+               GCIM_TEST(test_cumsum_modes),
                GCIM_TEST(test_gather_elements)};
 GCIM_TEST_MAIN

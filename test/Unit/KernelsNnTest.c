@@ -2,8 +2,8 @@
  * runtime kernels against naive references in double. */
 #include "GcimTest.h"
 
-#include "gcim/Runtime/Kernels.h"
 #include "KernelsInternal.h"
+#include "gcim/Runtime/Kernels.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,8 +31,7 @@ static void test_layer_norm(void) {
   for (int axis = -1; axis >= -2; --axis) {
     int64_t n = axis == -1 ? 65 : 7 * 65, rows = 3 * 7 * 65 / n;
     for (int withBias = 0; withBias <= 1; ++withBias) {
-      gcimKernelLayerNormF32(x, dims, 3, axis, scale, withBias ? bias : NULL, 1e-5f, y, mean,
-                             inv);
+      gcimKernelLayerNormF32(x, dims, 3, axis, scale, withBias ? bias : NULL, 1e-5f, y, mean, inv);
       for (int64_t r = 0; r < rows; ++r) {
         double mu = 0, var = 0;
         for (int64_t i = 0; i < n; ++i)
@@ -118,8 +117,8 @@ static void test_softmax_and_log_softmax_axes(void) {
 
 // Naive attention in double over all (b, h, i), masks applied per key (NaN when no key
 // is visible).
-static void refAttention(const GcimAttentionDesc *d, const float *q, const float *k,
-                         const float *v, double *out) {
+static void refAttention(const GcimAttentionDesc *d, const float *q, const float *k, const float *v,
+                         double *out) {
   int64_t kvh = d->kvHeads ? d->kvHeads : d->heads, dv = d->valueDim ? d->valueDim : d->headDim;
   for (int64_t b = 0; b < d->batch; ++b)
     for (int64_t h = 0; h < d->heads; ++h)
@@ -157,18 +156,26 @@ static void refAttention(const GcimAttentionDesc *d, const float *q, const float
 static void test_attention_masks_and_shapes(void) {
   // batch, heads, kvHeads, Tq, Tk, D, Dv, causal, window.
   static const int64_t cases[][9] = {
-      {1, 1, 0, 1, 1, 1, 0, 1, 0},     {2, 3, 0, 7, 7, 65, 0, 1, 0},
-      {1, 4, 2, 5, 13, 8, 3, 1, 0},    {1, 2, 0, 1, 130, 64, 0, 1, 0},
-      {1, 2, 0, 1, 130, 64, 0, 1, 32}, {2, 2, 1, 13, 13, 7, 0, 1, 4},
-      {1, 3, 0, 7, 9, 5, 0, 0, 0},     {1, 1, 0, 9, 9, 5, 0, 0, 3},
+      {1, 1, 0, 1, 1, 1, 0, 1, 0},
+      {2, 3, 0, 7, 7, 65, 0, 1, 0},
+      {1, 4, 2, 5, 13, 8, 3, 1, 0},
+      {1, 2, 0, 1, 130, 64, 0, 1, 0},
+      {1, 2, 0, 1, 130, 64, 0, 1, 32},
+      {2, 2, 1, 13, 13, 7, 0, 1, 4},
+      {1, 3, 0, 7, 9, 5, 0, 0, 0},
+      {1, 1, 0, 9, 9, 5, 0, 0, 3},
       {1, 1, 0, 4, 2, 3, 0, 1, 0}, /* more queries than keys: the first see nothing */
       // Tiles of queries (8 or more; 32 a tile) and of keys (128 a tile): a tile and a
       // remainder tile, a remainder of rows (5), keys over two tiles with grouped heads
       // and Dv != D, windows, fewer queries than keys, more queries than keys.
-      {1, 2, 0, 40, 40, 64, 0, 1, 0},  {1, 1, 0, 37, 37, 16, 0, 1, 0},
-      {1, 4, 2, 150, 150, 24, 20, 1, 0}, {1, 1, 0, 70, 70, 8, 0, 1, 16},
-      {1, 1, 0, 33, 40, 8, 0, 0, 5},   {1, 1, 0, 33, 300, 8, 0, 1, 0},
-      {1, 1, 0, 45, 20, 4, 0, 1, 0},   {2, 1, 0, 9, 9, 1, 0, 0, 0},
+      {1, 2, 0, 40, 40, 64, 0, 1, 0},
+      {1, 1, 0, 37, 37, 16, 0, 1, 0},
+      {1, 4, 2, 150, 150, 24, 20, 1, 0},
+      {1, 1, 0, 70, 70, 8, 0, 1, 16},
+      {1, 1, 0, 33, 40, 8, 0, 0, 5},
+      {1, 1, 0, 33, 300, 8, 0, 1, 0},
+      {1, 1, 0, 45, 20, 4, 0, 1, 0},
+      {2, 1, 0, 9, 9, 1, 0, 0, 0},
   };
   for (size_t t = 0; t < sizeof cases / sizeof cases[0]; ++t) {
     const int64_t *c = cases[t];

@@ -40,8 +40,8 @@ static void test_packed_matmul_same_bits(void) {
           gcimParallelMatMulPackedF32(pool, a, packed, bias, parallel, m, n, k);
           if (memcmp(serial, parallel, (size_t)(m * n) * sizeof *serial) != 0) {
             ++mismatches;
-            fprintf(stderr, "differs: %d threads, m %lld n %lld k %lld\n", threads,
-                    (long long)m, (long long)n, (long long)k);
+            fprintf(stderr, "differs: %d threads, m %lld n %lld k %lld\n", threads, (long long)m,
+                    (long long)n, (long long)k);
           }
           ++cases;
           free(a), free(b), free(bias), free(packed), free(serial), free(parallel);
@@ -75,11 +75,11 @@ static void test_attention_same_bits(void) {
       }
       float *serial = malloc(B * H * tq * D * sizeof *serial);
       float *parallel = malloc(B * H * tq * D * sizeof *parallel);
-      float *scratch = malloc((size_t)(B * H * gcimKernelAttentionScratchSize(&desc)) *
-                              sizeof *scratch);
+      float *scratch =
+          malloc((size_t)(B * H * gcimKernelAttentionScratchSize(&desc)) * sizeof *scratch);
       gcimKernelAttentionF32(&desc, q, k, v, serial, scratch);
-      gcimParallelAttentionF32(pool, &desc, q, cacheK, CAPACITY * D, cacheV, CAPACITY * D,
-                               parallel, scratch);
+      gcimParallelAttentionF32(pool, &desc, q, cacheK, CAPACITY * D, cacheV, CAPACITY * D, parallel,
+                               scratch);
       mismatches += memcmp(serial, parallel, (size_t)(B * H * tq * D) * sizeof *serial) != 0;
       free(q), free(cacheK), free(cacheV), free(k), free(v), free(serial), free(parallel);
       free(scratch);

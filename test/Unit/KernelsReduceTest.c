@@ -16,8 +16,8 @@ static float uniform(float lo, float hi) {
 // Reduces x over the axes flagged in `reduced` into y (kept axes in order), in double.
 static void refReduce(GcimReduceOp op, const float *x, const int64_t *dims, int rank,
                       const int *reduced, double *y, int64_t outputs) {
-  double init = op == GCIM_REDUCE_MAX ? -INFINITY
-                : op == GCIM_REDUCE_MIN ? INFINITY
+  double init = op == GCIM_REDUCE_MAX    ? -INFINITY
+                : op == GCIM_REDUCE_MIN  ? INFINITY
                 : op == GCIM_REDUCE_PROD ? 1.0
                                          : 0.0;
   for (int64_t o = 0; o < outputs; ++o)
@@ -67,8 +67,8 @@ static void test_reduce_axis_sets(void) {
     x[i] = uniform(0.9f, 1.1f); /* near 1 so products stay finite */
   // Axis sets (as given to the kernel; -1 ends a list): last axis, negative axes, the
   // middle, non-adjacent, a unit axis, all (empty list).
-  static const int64_t sets[][4] = {{3, -1}, {-1, -3, -1}, {1, -1}, {0, 3, -1},
-                                    {0, 2, -1}, {-1},       {1, 2, 3, -1}};
+  static const int64_t sets[][4] = {{3, -1},    {-1, -3, -1}, {1, -1},      {0, 3, -1},
+                                    {0, 2, -1}, {-1},         {1, 2, 3, -1}};
   static const int counts[] = {1, 2, 1, 2, 2, 0, 3};
   for (size_t s = 0; s < sizeof counts / sizeof counts[0]; ++s) {
     int reduced[4] = {0, 0, 0, 0};

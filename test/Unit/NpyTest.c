@@ -59,19 +59,28 @@ static void test_round_trip_float32(void) {
 static void test_versions_and_types(void) {
   double d[2] = {0.25, -1.5};
   GcimNpyArray a;
-  EXPECT_EQ_INT(gcimNpyRead(writeRaw(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n", d, 16), &a, NULL), GCIM_OK);
+  EXPECT_EQ_INT(
+      gcimNpyRead(writeRaw(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n", d, 16),
+                  &a, NULL),
+      GCIM_OK);
   EXPECT_EQ_INT(a.type, GCIM_ELEM_F64);
   EXPECT_EQ_INT(a.count, 2);
   EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F32, NULL), GCIM_OK);
   EXPECT_NEAR(((float *)a.data)[1], -1.5, 0);
   gcimNpyArrayFree(&a);
   int64_t i[3] = {1, 2, -3};
-  EXPECT_EQ_INT(gcimNpyRead(writeRaw(1, "{'shape': (3,), 'fortran_order': False, 'descr': '<i8'}\n", i, 24), &a, NULL), GCIM_OK);
+  EXPECT_EQ_INT(
+      gcimNpyRead(writeRaw(1, "{'shape': (3,), 'fortran_order': False, 'descr': '<i8'}\n", i, 24),
+                  &a, NULL),
+      GCIM_OK);
   EXPECT_EQ_INT(a.type, GCIM_ELEM_I64);
   EXPECT_EQ_INT(((int64_t *)a.data)[2], -3);
   gcimNpyArrayFree(&a);
   float s = 2.0f;
-  EXPECT_EQ_INT(gcimNpyRead(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }\n", &s, 4), &a, NULL), GCIM_OK);
+  EXPECT_EQ_INT(
+      gcimNpyRead(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }\n", &s, 4),
+                  &a, NULL),
+      GCIM_OK);
   EXPECT_EQ_INT(a.rank, 0);
   EXPECT_EQ_INT(a.count, 1);
   gcimNpyArrayFree(&a);
@@ -82,7 +91,7 @@ static void test_round_trip_every_type(void) {
   static const struct {
     GcimElemType type;
     const char *descr;
-  } types[] = {{GCIM_ELEM_I32, "'<i4'"}, {GCIM_ELEM_I8, "'|i1'"},  {GCIM_ELEM_U8, "'|u1'"},
+  } types[] = {{GCIM_ELEM_I32, "'<i4'"},  {GCIM_ELEM_I8, "'|i1'"},  {GCIM_ELEM_U8, "'|u1'"},
                {GCIM_ELEM_BOOL, "'|b1'"}, {GCIM_ELEM_F16, "'<f2'"}, {GCIM_ELEM_F64, "'<f8'"},
                {GCIM_ELEM_I16, "'<i2'"},  {GCIM_ELEM_U16, "'<u2'"}, {GCIM_ELEM_U32, "'<u4'"},
                {GCIM_ELEM_U64, "'<u8'"}};
@@ -115,11 +124,19 @@ static void test_round_trip_every_type(void) {
 static void test_bool_and_byte_descrs(void) {
   unsigned char raw[3] = {0, 2, 1};
   GcimNpyArray a;
-  EXPECT_EQ_INT(gcimNpyRead(writeRaw(1, "{'descr': '<b1', 'fortran_order': False, 'shape': (3,), }\n", raw, 3), &a, NULL), GCIM_OK);
+  EXPECT_EQ_INT(
+      gcimNpyRead(
+          writeRaw(1, "{'descr': '<b1', 'fortran_order': False, 'shape': (3,), }\n", raw, 3), &a,
+          NULL),
+      GCIM_OK);
   EXPECT_EQ_INT(a.type, GCIM_ELEM_BOOL);
   EXPECT_EQ_INT(((unsigned char *)a.data)[1], 1);
   gcimNpyArrayFree(&a);
-  EXPECT_EQ_INT(gcimNpyRead(writeRaw(1, "{'descr': '<u1', 'fortran_order': False, 'shape': (3,), }\n", raw, 3), &a, NULL), GCIM_OK);
+  EXPECT_EQ_INT(
+      gcimNpyRead(
+          writeRaw(1, "{'descr': '<u1', 'fortran_order': False, 'shape': (3,), }\n", raw, 3), &a,
+          NULL),
+      GCIM_OK);
   EXPECT_EQ_INT(a.type, GCIM_ELEM_U8);
   EXPECT_EQ_INT(((unsigned char *)a.data)[1], 2);
   gcimNpyArrayFree(&a);
@@ -140,11 +157,11 @@ static void test_float16_conversions(void) {
   EXPECT_EQ_INT(toHalf(1.0), 0x3C00);
   EXPECT_EQ_INT(toHalf(-2.0), 0xC000);
   EXPECT_EQ_INT(toHalf(65504.0), 0x7BFF);
-  EXPECT_EQ_INT(toHalf(65519.0), 0x7BFF);  /* below the midpoint to 65536 */
-  EXPECT_EQ_INT(toHalf(65520.0), 0x7C00);  /* the tie rounds to even: infinity */
-  EXPECT_EQ_INT(toHalf(1.0 + 1.0 / 2048), 0x3C00); /* tie to even: down */
-  EXPECT_EQ_INT(toHalf(1.0 + 3.0 / 2048), 0x3C02); /* tie to even: up */
-  EXPECT_EQ_INT(toHalf(5.960464477539063e-08), 0x0001); /* 2^-24, the smallest subnormal */
+  EXPECT_EQ_INT(toHalf(65519.0), 0x7BFF);                 /* below the midpoint to 65536 */
+  EXPECT_EQ_INT(toHalf(65520.0), 0x7C00);                 /* the tie rounds to even: infinity */
+  EXPECT_EQ_INT(toHalf(1.0 + 1.0 / 2048), 0x3C00);        /* tie to even: down */
+  EXPECT_EQ_INT(toHalf(1.0 + 3.0 / 2048), 0x3C02);        /* tie to even: up */
+  EXPECT_EQ_INT(toHalf(5.960464477539063e-08), 0x0001);   /* 2^-24, the smallest subnormal */
   EXPECT_EQ_INT(toHalf(2.98023223876953125e-08), 0x0000); /* 2^-25: tie to even 0 */
   EXPECT_EQ_INT(toHalf(3.0e-08), 0x0001);
   EXPECT_EQ_INT(toHalf(6.097555160522461e-05), 0x03FF); /* largest subnormal */
@@ -222,14 +239,22 @@ static void test_integer_conversions(void) {
 
 static void test_rejections(void) {
   float f[4] = {0};
-  expectRejected(writeRaw(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }\n", f, 16), "unsupported dtype '>f4'");
-  expectRejected(writeRaw(1, "{'descr': '>u8', 'fortran_order': False, 'shape': (2,), }\n", f, 16), "unsupported dtype '>u8'");
-  expectRejected(writeRaw(1, "{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }\n", f, 16), "or int64: '<f4', '<f8' or '<i8'; or int32 '<i4'");
-  expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }\n", f, 16), "Fortran-order");
-  expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }\n", f, 16), "truncated data");
-  expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }\n", f, 16), "trailing bytes");
-  expectRejected(writeRaw(3, "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }\n", f, 16), "version 3");
-  expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (x,), }\n", f, 16), "malformed shape");
+  expectRejected(writeRaw(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }\n", f, 16),
+                 "unsupported dtype '>f4'");
+  expectRejected(writeRaw(1, "{'descr': '>u8', 'fortran_order': False, 'shape': (2,), }\n", f, 16),
+                 "unsupported dtype '>u8'");
+  expectRejected(writeRaw(1, "{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }\n", f, 16),
+                 "or int64: '<f4', '<f8' or '<i8'; or int32 '<i4'");
+  expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }\n", f, 16),
+                 "Fortran-order");
+  expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }\n", f, 16),
+                 "truncated data");
+  expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }\n", f, 16),
+                 "trailing bytes");
+  expectRejected(writeRaw(3, "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }\n", f, 16),
+                 "version 3");
+  expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (x,), }\n", f, 16),
+                 "malformed shape");
   snprintf(path, sizeof path, "%s/missing.npy", tempDir.path);
   expectRejected(path, "cannot read");
   snprintf(path, sizeof path, "%s/text.npy", tempDir.path);
@@ -252,9 +277,7 @@ static void test_bfloat16_not_written(void) {
   free(message);
 }
 
-static void setUp(void) {
-  gcimTestDirCreate(&tempDir, "npy");
-}
+static void setUp(void) { gcimTestDirCreate(&tempDir, "npy"); }
 
 static void tearDown(void) { gcimTestDirRemove(&tempDir); }
 

@@ -32,8 +32,8 @@ static void test_gain_cell_equals_simulator_without_quantisers(void) {
   const float scalers[8] = {2.0f, 0.1f, 1.0f, 0.45f, 1.0f, 0.45f, 3.0f, 0.25f};
   GcimAttentionDesc desc = {1, 1, 1, T, T, D, D, 1.0f, 1, 0};
   float scratch[2 * D];
-  gcimSimExactAttentionF32(GCIM_EXACT_GAINCELL, &hw, &desc, scalers, 1, q, k, T * D, v,
-                           T * D, exact, scratch);
+  gcimSimExactAttentionF32(GCIM_EXACT_GAINCELL, &hw, &desc, scalers, 1, q, k, T * D, v, T * D,
+                           exact, scratch);
   GcimSimHead *head = NULL;
   EXPECT_EQ_INT(gcimSimHeadCreate(&hw, D, scalers, 0, NULL, &head), GCIM_SIM_OK);
   if (!head)
@@ -58,8 +58,7 @@ static void test_hardsigmoid_by_hand(void) {
   const float v[6] = {1.0f, 0.0f, 0.0f, 1.0f, 5.0f, 5.0f};
   float out[2];
   GcimAttentionDesc desc = {1, 1, 1, 1, 3, 2, 2, 0.5f, 0, 0};
-  gcimSimExactAttentionF32(GCIM_EXACT_HARDSIGMOID, &hw, &desc, NULL, 1, q, k, 6, v, 6, out,
-                           NULL);
+  gcimSimExactAttentionF32(GCIM_EXACT_HARDSIGMOID, &hw, &desc, NULL, 1, q, k, 6, v, 6, out, NULL);
   EXPECT_NEAR(out[0], 0.15, 1e-6); /* 0.15 * v0 + 1 * v1 + 0 * v2 */
   EXPECT_NEAR(out[1], 1.0, 1e-6);
 }
@@ -72,8 +71,7 @@ static void test_window_limits_the_keys(void) {
   const float v[3] = {100.0f, 1.0f, 2.0f};
   float out[3];
   GcimAttentionDesc desc = {1, 1, 1, 3, 3, 1, 1, 1.0f, 1, 2};
-  gcimSimExactAttentionF32(GCIM_EXACT_HARDSIGMOID, &hw, &desc, NULL, 1, q, k, 3, v, 3, out,
-                           NULL);
+  gcimSimExactAttentionF32(GCIM_EXACT_HARDSIGMOID, &hw, &desc, NULL, 1, q, k, 3, v, 3, out, NULL);
   EXPECT_NEAR(out[0], 100.0, 1e-6);
   EXPECT_NEAR(out[1], 101.0, 1e-6);
   EXPECT_NEAR(out[2], 3.0, 1e-6);

@@ -81,7 +81,7 @@ static void attendDirect(const GcimHardware *hw, const GcimSimHead *head, const 
   int dim = gcimSimHeadGetDim(head), M = hw->window, rows = hw->arrayRows;
   int64_t now = gcimSimHeadGetStep(head) - 1;
   float a[4], q[512], zsum[512] = {0}, *K = malloc((size_t)M * dim * 4),
-                    *V = malloc((size_t)M * dim * 4), *phi = calloc((size_t)M, 4);
+                      *V = malloc((size_t)M * dim * 4), *phi = calloc((size_t)M, 4);
   int64_t *written = malloc((size_t)M * 8);
   coefficientsRef(hw, a);
   float stepQ = (float)(hw->query.max / (hw->query.levels - 1));
@@ -243,8 +243,8 @@ static void randomCase(GcimHardware *hw, int dim, int tokens, int checkDirect) {
   for (int i = 0; i < 8; ++i)
     sc[i] = gcimDefaultScalers[i] + randomValue(i % 2 ? 0.1 : 0.3);
   size_t n = (size_t)tokens * dim;
-  float *q = malloc(n * 4), *k = malloc(n * 4), *v = malloc(n * 4), *seq = malloc(n * 4),
-        out[512], direct[512];
+  float *q = malloc(n * 4), *k = malloc(n * 4), *v = malloc(n * 4), *seq = malloc(n * 4), out[512],
+        direct[512];
   for (size_t i = 0; i < n; ++i) {
     q[i] = randomValue(1.0);
     k[i] = randomValue(0.5);
@@ -435,8 +435,7 @@ static void test_noise_is_seeded_and_off_by_default(void) {
   const double values[3] = {20.0, 0.05, 0.5};
   for (int f = 0; f < 3; ++f) {
     GcimHardware noisyHw = hw;
-    *(double *)((char *)&noisyHw + ((const char *)fields[f] - (const char *)&hw)) =
-        values[f];
+    *(double *)((char *)&noisyHw + ((const char *)fields[f] - (const char *)&hw)) = values[f];
     if (f == 2)
       noisyHw.decayLambda = 0.01; /* make the retention spread visible */
     runNoisy(&noisyHw, 3, noisy);

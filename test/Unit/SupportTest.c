@@ -23,8 +23,7 @@ static int countEntries(const char *dir) {
 
 static void test_fail_formats_message(void) {
   char *message = NULL;
-  EXPECT_EQ_INT(gcimFail(&message, GCIM_ERROR_FORMAT, "bad '%s' at %d", "x", 3),
-                GCIM_ERROR_FORMAT);
+  EXPECT_EQ_INT(gcimFail(&message, GCIM_ERROR_FORMAT, "bad '%s' at %d", "x", 3), GCIM_ERROR_FORMAT);
   EXPECT_STR_CONTAINS(message, "bad 'x' at 3");
   free(message);
   EXPECT_EQ_INT(gcimFail(NULL, GCIM_ERROR_IO, "ignored"), GCIM_ERROR_IO);
@@ -65,8 +64,7 @@ static void test_output_destroy_leaves_nothing(void) {
 static void test_output_missing_dir_fails(void) {
   GcimOutputFile *file = NULL;
   char *message = NULL;
-  EXPECT_EQ_INT(gcimOutputFileCreate("/nonexistent-dir/x.txt", &file, &message),
-                GCIM_ERROR_IO);
+  EXPECT_EQ_INT(gcimOutputFileCreate("/nonexistent-dir/x.txt", &file, &message), GCIM_ERROR_IO);
   EXPECT_TRUE(file == NULL);
   EXPECT_STR_CONTAINS(message, "cannot write '/nonexistent-dir/x.txt'");
   free(message);

@@ -37,7 +37,7 @@ static void test_every_task_once(void) {
     EXPECT_EQ_INT(gcimThreadPoolCreate(threads, NULL, &pool), 0);
     EXPECT_EQ_INT(gcimThreadPoolSize(pool), threads);
     expectRuns(pool, TASKS);
-    expectRuns(pool, 3);  /* fewer tasks than threads */
+    expectRuns(pool, 3); /* fewer tasks than threads */
     expectRuns(pool, 1);
     expectRuns(pool, 0);
     gcimThreadPoolDestroy(pool);

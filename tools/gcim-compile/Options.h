@@ -9,8 +9,8 @@
 #include "mlir-c/IR.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum { EXIT_USAGE = 2 };
 
@@ -24,7 +24,7 @@ typedef struct Options {
   GcimAttentionMode attention; /* --attention (default auto) */
   const char *hwPath;
   GcimHardware hw;
-  const char *prefix;    /* --name, or NULL: from the model's file name */
+  const char *prefix; /* --name, or NULL: from the model's file name */
   char defaultPrefix[64];
   const char *reportPath;
   bool embedWeights;

@@ -61,7 +61,8 @@ void gcimCompilePrintWarnings(MlirOperation module, FILE *out) {
   if (walk.digital.count == 0)
     return;
   gcimLocationPrint(walk.firstDigital, out);
-  fprintf(out, ": warning: attention that is not GainCellAttention stays digital (%d "
-               "layer%s, computed exactly); --attention=analog runs it on the gain cells\n",
+  fprintf(out,
+          ": warning: attention that is not GainCellAttention stays digital (%d "
+          "layer%s, computed exactly); --attention=analog runs it on the gain cells\n",
           walk.digital.count, walk.digital.count == 1 ? "" : "s");
 }

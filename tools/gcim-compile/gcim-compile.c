@@ -7,8 +7,8 @@
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Target/C.h"
-#include "gcim/Transforms/Report.h"
 #include "gcim/Transforms/Passes.h"
+#include "gcim/Transforms/Report.h"
 
 #include "mlir-c/IR.h"
 #include "mlir-c/Pass.h"
@@ -44,12 +44,10 @@ static bool runPasses(MlirContext ctx, MlirModule module, const char *const *arg
     char name[64];
     const char *equals = strchr(arguments[i], '=');
     snprintf(name, sizeof name, "%.*s",
-             (int)(equals ? (size_t)(equals - arguments[i]) : strlen(arguments[i])),
-             arguments[i]);
+             (int)(equals ? (size_t)(equals - arguments[i]) : strlen(arguments[i])), arguments[i]);
     const GcimPassInfo *info = gcimPassLookup(name);
     char *errMsg = NULL;
-    MlirPass pass = info ? gcimPassCreate(info, &options->hw, equals ? equals + 1 : NULL,
-                                          &errMsg)
+    MlirPass pass = info ? gcimPassCreate(info, &options->hw, equals ? equals + 1 : NULL, &errMsg)
                          : (MlirPass){NULL};
     if (!pass.ptr) {
       fprintf(stderr, "gcim-compile: internal error: pass '%s': %s\n", name,
@@ -62,8 +60,7 @@ static bool runPasses(MlirContext ctx, MlirModule module, const char *const *arg
       fprintf(stderr, "gcim-compile: running %s\n", arguments[i]);
     mlirOpPassManagerAddOwnedPass(top, pass);
   }
-  ok = ok && mlirLogicalResultIsSuccess(
-                 mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module)));
+  ok = ok && mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module)));
   mlirPassManagerDestroy(pm);
   return ok;
 }
@@ -87,8 +84,7 @@ static bool printModule(const Options *options, MlirModule module) {
   if (options->elideElementsAbove >= 0)
     mlirOpPrintingFlagsElideLargeElementsAttrs(flags, (intptr_t)options->elideElementsAbove);
   if (options->elideResourcesAbove >= 0)
-    mlirOpPrintingFlagsElideLargeResourceString(flags,
-                                                (intptr_t)options->elideResourcesAbove);
+    mlirOpPrintingFlagsElideLargeResourceString(flags, (intptr_t)options->elideResourcesAbove);
   FILE *out = gcimOutputFileGetStream(output);
   mlirOperationPrintWithFlags(mlirModuleGetOperation(module), flags, writeToFile, out);
   fputc('\n', out);
@@ -123,13 +119,12 @@ static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *imp
 
 /* Maps attention onto sub-tiles, quantises and schedules it; `fold` folds scalers into
  * the projections (only the printed tile stage needs it, not the report). */
-static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options,
-                       bool fold) {
+static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options, bool fold) {
   char map[64];
   snprintf(map, sizeof map, "gcim-map-attention=attention=%s",
            gcimAttentionModeName(options->attention));
-  const char *passes[] = {map, fold ? "gcim-quantize" : "gcim-quantize=fold=false",
-                          "gcim-schedule", "gcim-verify"};
+  const char *passes[] = {map, fold ? "gcim-quantize" : "gcim-quantize=fold=false", "gcim-schedule",
+                          "gcim-verify"};
   return runPasses(ctx, module, passes, 4, options);
 }
 
@@ -144,8 +139,7 @@ static bool writeReport(const Options *options, MlirModule tiles) {
   GcimOutputFile *file = NULL;
   if (gcimOutputFileCreate(options->reportPath, &file, &errMsg) != GCIM_OK)
     goto failed;
-  if (gcimReportWriteJson(op, &options->hw, gcimOutputFileGetStream(file), &errMsg) !=
-      GCIM_OK) {
+  if (gcimReportWriteJson(op, &options->hw, gcimOutputFileGetStream(file), &errMsg) != GCIM_OK) {
     gcimOutputFileDestroy(file);
     goto failed;
   }
@@ -160,8 +154,7 @@ failed:
 /* C is generated from the graph level; a copy mapped to tiles checks that the hardware
  * holds the attention, gives the warnings and the report. */
 static bool checkOnTiles(MlirContext ctx, MlirModule module, const Options *options) {
-  MlirModule tiles =
-      mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
+  MlirModule tiles = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
   bool ok = mapToTiles(ctx, tiles, options, false) && writeReport(options, tiles);
   if (ok && !options->quiet)
     gcimCompilePrintWarnings(mlirModuleGetOperation(tiles), stderr);
@@ -194,8 +187,7 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
     if (!runPasses(ctx, module, lower, 1, options))
       return false;
     lap(options, start, "lower");
-    return options->emit == EMIT_C ? emitC(options, module, import)
-                                   : printModule(options, module);
+    return options->emit == EMIT_C ? emitC(options, module, import) : printModule(options, module);
   }
   if (!mapToTiles(ctx, module, options, true) || !writeReport(options, module))
     return false;

@@ -1,8 +1,8 @@
 /* gcim-opt: runs gcim and upstream MLIR passes on a .mlir file, for tests and inspection. */
 #include "gcim/Context.h"
 #include "gcim/Support/Diagnostics.h"
-#include "gcim/Support/InputFile.h"
 #include "gcim/Support/HardwareJson.h"
+#include "gcim/Support/InputFile.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Transforms/Passes.h"
 #include "gcim/Transforms/Report.h"
@@ -252,8 +252,8 @@ static MlirOperation parseChunk(MlirContext ctx, const char *sourceName, const c
     buffer[used++] = '\n';
     buffer[used++] = '}';
   }
-  MlirOperation op = mlirOperationCreateParse(
-      ctx, mlirStringRefCreate(buffer, used), mlirStringRefCreateFromCString(sourceName));
+  MlirOperation op = mlirOperationCreateParse(ctx, mlirStringRefCreate(buffer, used),
+                                              mlirStringRefCreateFromCString(sourceName));
   free(buffer);
   return op;
 }
@@ -289,10 +289,9 @@ failed:
 }
 
 /* Parses, transforms and prints one chunk; false on any error (already reported). */
-static bool processChunk(MlirContext ctx, const Options *options, const char *text,
-                         size_t length, unsigned startLine, FILE *out) {
-  const char *sourceName = strcmp(options->inputPath, "-") == 0 ? "<stdin>"
-                                                                 : options->inputPath;
+static bool processChunk(MlirContext ctx, const Options *options, const char *text, size_t length,
+                         unsigned startLine, FILE *out) {
+  const char *sourceName = strcmp(options->inputPath, "-") == 0 ? "<stdin>" : options->inputPath;
   MlirOperation module = parseChunk(ctx, sourceName, text, length, startLine);
   if (mlirOperationIsNull(module))
     return false;
@@ -329,8 +328,8 @@ static bool isSplitMarker(const char *line, size_t length) {
 }
 
 /* Runs every chunk (the whole input without --split-input-file); true if all succeed. */
-static bool processInput(MlirContext ctx, const Options *options, const char *input,
-                         size_t length, FILE *out) {
+static bool processInput(MlirContext ctx, const Options *options, const char *input, size_t length,
+                         FILE *out) {
   if (!options->splitInputFile)
     return processChunk(ctx, options, input, length, 1, out);
   bool allOk = true;
@@ -346,8 +345,8 @@ static bool processInput(MlirContext ctx, const Options *options, const char *in
       if (!first)
         fputs("// -----\n", out);
       first = false;
-      allOk &= processChunk(ctx, options, input + chunkStart, chunkEnd - chunkStart,
-                            chunkLine, out);
+      allOk &=
+          processChunk(ctx, options, input + chunkStart, chunkEnd - chunkStart, chunkLine, out);
       chunkStart = lineEnd + 1;
       chunkLine = line + 1;
     }

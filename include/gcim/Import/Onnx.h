@@ -38,8 +38,7 @@ typedef struct GcimOnnxImport GcimOnnxImport;
 /// shape->name points into `text`, which must outlive it. Returns GCIM_ERROR_INVALID and a
 /// message in *errMsg (when errMsg is not NULL; the caller frees it) for bad syntax, a
 /// negative or overflowing dimension, or a rank above GCIM_MAX_RANK.
-GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape,
-                                   char **errMsg);
+GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape, char **errMsg);
 
 /// Imports the ONNX model at `path` into a new module of `ctx` (which must have the onnx
 /// dialect, see gcimContextCreate). Errors are emitted as diagnostics on `ctx` at the
@@ -49,15 +48,13 @@ GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape,
 /// module (or any attribute taken from it) is used, and destroy it with
 /// gcimOnnxImportDestroy. `options` may be NULL.
 MlirLogicalResult gcimImportOnnxFile(MlirContext ctx, const char *path,
-                                     const GcimOnnxImportOptions *options,
-                                     GcimOnnxImport **out);
+                                     const GcimOnnxImportOptions *options, GcimOnnxImport **out);
 
 /// Like gcimImportOnnxFile, from `size` bytes at `data` (borrowed; they must outlive the
 /// result, whose resources may point into them). `name` labels locations. Tensors with
 /// external data are rejected (there is no folder to resolve them against).
 MlirLogicalResult gcimImportOnnxBuffer(MlirContext ctx, const void *data, size_t size,
-                                       const char *name,
-                                       const GcimOnnxImportOptions *options,
+                                       const char *name, const GcimOnnxImportOptions *options,
                                        GcimOnnxImport **out);
 
 /// The imported module; borrowed from `import`.

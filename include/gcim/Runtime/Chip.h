@@ -24,10 +24,10 @@ extern "C" {
 /// Result of a chip call; on an error gcimChipGetError says why.
 typedef enum GcimChipStatus {
   GCIM_CHIP_OK = 0,
-  GCIM_CHIP_ERROR_INVALID,     /* an argument out of range (sub-tile, slot, code, size) */
-  GCIM_CHIP_ERROR_MEMORY,      /* the allocator returned NULL (create only) */
-  GCIM_CHIP_ERROR_IO,          /* the trace could not be written */
-  GCIM_CHIP_ERROR_UNSUPPORTED  /* the implementation does not offer the call */
+  GCIM_CHIP_ERROR_INVALID,    /* an argument out of range (sub-tile, slot, code, size) */
+  GCIM_CHIP_ERROR_MEMORY,     /* the allocator returned NULL (create only) */
+  GCIM_CHIP_ERROR_IO,         /* the trace could not be written */
+  GCIM_CHIP_ERROR_UNSUPPORTED /* the implementation does not offer the call */
 } GcimChipStatus;
 
 /// A chip: `subTiles` physical sub-tiles (a K and a V array of hw->arrayRows token slots by
@@ -40,22 +40,21 @@ typedef struct GcimChip GcimChip;
 /// its noise stream (mixed with hw->noise.seed); `allocator` may be NULL (malloc/free).
 /// Every allocation happens here. On failure *out is NULL and, when `message` is not NULL,
 /// a reason of at most `size` bytes is written there.
-GcimChipStatus gcimChipCreateSimulator(const GcimHardware *hw, int32_t subTiles,
-                                       uint64_t stream, const GcimAllocator *allocator,
-                                       GcimChip **out, char *message, size_t size);
+GcimChipStatus gcimChipCreateSimulator(const GcimHardware *hw, int32_t subTiles, uint64_t stream,
+                                       const GcimAllocator *allocator, GcimChip **out,
+                                       char *message, size_t size);
 
 /// A cost-only chip: checks and counts every operation like the simulator, computes
 /// nothing (readouts are 0). Arguments as for gcimChipCreateSimulator.
 GcimChipStatus gcimChipCreateCost(const GcimHardware *hw, int32_t subTiles,
-                                  const GcimAllocator *allocator, GcimChip **out,
-                                  char *message, size_t size);
+                                  const GcimAllocator *allocator, GcimChip **out, char *message,
+                                  size_t size);
 
 /// A trace: writes one line per operation to `file` (the format of docs/ChipInterface.md,
 /// after a header line written here) and forwards the operation to `inner`, whose results
 /// it returns. Both are borrowed and must outlive the trace; `inner` gives the hardware.
-GcimChipStatus gcimChipCreateTrace(GcimChip *inner, FILE *file,
-                                   const GcimAllocator *allocator, GcimChip **out,
-                                   char *message, size_t size);
+GcimChipStatus gcimChipCreateTrace(GcimChip *inner, FILE *file, const GcimAllocator *allocator,
+                                   GcimChip **out, char *message, size_t size);
 
 /// Frees the chip (not what it borrows). Accepts NULL.
 void gcimChipDestroy(GcimChip *chip);
@@ -90,18 +89,17 @@ GcimChipStatus gcimChipWrite(GcimChip *chip, int32_t first, int32_t span, int32_
 
 /// qk_product: the query (dims PWM codes, not NULL) drives the K arrays of the block; each
 /// valid slot (written, 0 <= age < window) integrates its charge; other slots hold none.
-GcimChipStatus gcimChipFirstProduct(GcimChip *chip, int32_t first, int32_t groups,
-                                    int32_t span, int32_t dims, const int32_t *q);
+GcimChipStatus gcimChipFirstProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                    int32_t dims, const int32_t *q);
 
 /// charge_to_pulse: each slot's charge becomes its pulse clip(S / S_sat, 0, 1) on the V
 /// arrays of the block.
-GcimChipStatus gcimChipChargeToPulse(GcimChip *chip, int32_t first, int32_t groups,
-                                     int32_t span);
+GcimChipStatus gcimChipChargeToPulse(GcimChip *chip, int32_t first, int32_t groups, int32_t span);
 
 /// pv_product: the pulses drive the V arrays of the block; each sub-tile integrates the
 /// outputs of its dimensions (dims in all).
-GcimChipStatus gcimChipSecondProduct(GcimChip *chip, int32_t first, int32_t groups,
-                                     int32_t span, int32_t dims);
+GcimChipStatus gcimChipSecondProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                     int32_t dims);
 
 /// readout: the output quantiser of every sub-tile of the block; `codes` (groups * dims
 /// int32, group-major) receives the ADC codes, or may be NULL (they stay in the chip).
@@ -111,8 +109,8 @@ GcimChipStatus gcimChipReadout(GcimChip *chip, int32_t first, int32_t groups, in
 /// adder_tree: out[d] = the float32 sum over the groups, in order, of the output step times
 /// the last readout code of dimension d (dims floats, not NULL): a head's sum over its token
 /// tiles, before the output scaler. groups = 0 gives zeros and still counts the head-token.
-GcimChipStatus gcimChipAdderTree(GcimChip *chip, int32_t first, int32_t groups,
-                                 int32_t span, int32_t dims, float *out);
+GcimChipStatus gcimChipAdderTree(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
+                                 int32_t dims, float *out);
 
 /// Debug read-back: the stored voltages of column `slot` of the group (k and v: dims floats
 /// each, either may be NULL) and the step it was written at (-1: unwritten) in *step.

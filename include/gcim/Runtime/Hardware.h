@@ -47,21 +47,21 @@ typedef struct GcimNoise {
 
 /// The hardware description. Initialise with gcimHardwareInitDefault.
 typedef struct GcimHardware {
-  int32_t arrayRows;  /* tokens per array (sub-tile): 64 */
-  int32_t arrayCols;  /* head dimensions per array: 64 */
-  int32_t window;     /* sliding window M in tokens: 1024 */
-  int32_t maxSubTiles; /* physical sub-tiles available; 0 = unlimited */
-  float vdd;          /* 0.9 V */
-  float midVoltage;   /* stored voltage of weight 0: 0.45 V */
-  GcimQuantizer query; /* 16 levels on [0, 1] */
-  GcimQuantizer kv;    /* 8 levels on [0, 0.9] */
+  int32_t arrayRows;    /* tokens per array (sub-tile): 64 */
+  int32_t arrayCols;    /* head dimensions per array: 64 */
+  int32_t window;       /* sliding window M in tokens: 1024 */
+  int32_t maxSubTiles;  /* physical sub-tiles available; 0 = unlimited */
+  float vdd;            /* 0.9 V */
+  float midVoltage;     /* stored voltage of weight 0: 0.45 V */
+  GcimQuantizer query;  /* 16 levels on [0, 1] */
+  GcimQuantizer kv;     /* 8 levels on [0, 0.9] */
   GcimQuantizer output; /* 32 levels on [-1, 1] (symmetric) */
   GcimCellModel cell;
-  double cellCoeffs[4]; /* a0..a3 of the nonlinear cell */
-  double linearSlope;   /* 19.3 */
-  int32_t decayEnabled; /* 1 */
-  double decayLambda;   /* 1.6e-4 per token */
-  int32_t bf16Decay;    /* round QK-path decay powers to bfloat16: 0 */
+  double cellCoeffs[4];         /* a0..a3 of the nonlinear cell */
+  double linearSlope;           /* 19.3 */
+  int32_t decayEnabled;         /* 1 */
+  double decayLambda;           /* 1.6e-4 per token */
+  int32_t bf16Decay;            /* round QK-path decay powers to bfloat16: 0 */
   float firstProductSaturation; /* S_sat: 80 */
   float outputSaturation;       /* readout scale: 40 */
   double pulseMaxNs;            /* T_max: 15 */

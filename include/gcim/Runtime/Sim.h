@@ -44,14 +44,13 @@ typedef struct GcimSimStats {
 typedef struct GcimSimHead GcimSimHead;
 
 /// Creates a head of dimension `headDim` (1 .. 2^24) on a copy of *hw (validated with
-/// gcimHardwareValidate; window at most 2^28). `scalers` (8 floats, a_q b_q a_k b_k a_v b_v a_o b_o) may be NULL
-/// for gcimDefaultScalers. `stream` selects the head's noise stream (mixed with
+/// gcimHardwareValidate; window at most 2^28). `scalers` (8 floats, a_q b_q a_k b_k a_v b_v a_o
+/// b_o) may be NULL for gcimDefaultScalers. `stream` selects the head's noise stream (mixed with
 /// hw->noise.seed) so that heads of one model draw independent, reproducible noise.
 /// `allocator` may be NULL (malloc/free); it is copied. On success *out owns the head
 /// (free with gcimSimHeadDestroy); on failure *out is NULL and the status says why.
-GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim,
-                                const float *scalers, uint64_t stream,
-                                const GcimAllocator *allocator, GcimSimHead **out);
+GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim, const float *scalers,
+                                uint64_t stream, const GcimAllocator *allocator, GcimSimHead **out);
 
 /// Frees the head and everything it owns. Accepts NULL.
 void gcimSimHeadDestroy(GcimSimHead *head);
@@ -75,13 +74,12 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v);
 void gcimSimHeadAttend(GcimSimHead *head, const float *q, float *out);
 
 /// One decode step: gcimSimHeadWrite(k, v) then gcimSimHeadAttend(q, out).
-void gcimSimHeadStep(GcimSimHead *head, const float *q, const float *k, const float *v,
-                     float *out);
+void gcimSimHeadStep(GcimSimHead *head, const float *q, const float *k, const float *v, float *out);
 
 /// `tokens` decode steps in order; q, k, v and out are row-major (tokens, headDim). Equal,
 /// bit for bit, to calling gcimSimHeadStep once per token.
-void gcimSimHeadRunSequence(GcimSimHead *head, int64_t tokens, const float *q,
-                            const float *k, const float *v, float *out);
+void gcimSimHeadRunSequence(GcimSimHead *head, int64_t tokens, const float *q, const float *k,
+                            const float *v, float *out);
 
 /// The head's dimension.
 int32_t gcimSimHeadGetDim(const GcimSimHead *head);
@@ -121,8 +119,8 @@ typedef struct GcimSimSummary {
 
 /// Summarises `count` heads (not NULL); head i belongs to layer layers[i] (0-based; NULL:
 /// all one layer). Never fails.
-void gcimSimSummarize(const GcimHardware *hw, GcimSimHead *const *heads,
-                      const int32_t *layers, int64_t count, GcimSimSummary *summary);
+void gcimSimSummarize(const GcimHardware *hw, GcimSimHead *const *heads, const int32_t *layers,
+                      int64_t count, GcimSimSummary *summary);
 
 /// Writes *summary as the stats JSON object (keys and units of docs/HardwareModel.md) to
 /// `out`, numbers with 17 significant digits. Returns 0, or -1 on a write error.

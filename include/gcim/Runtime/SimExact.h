@@ -33,8 +33,8 @@ typedef enum GcimExactKind {
 void gcimSimExactAttentionF32(GcimExactKind kind, const GcimHardware *hw,
                               const GcimAttentionDesc *desc, const float *scalers,
                               int64_t scalerRows, const float *q, const float *k,
-                              int64_t kHeadStride, const float *v, int64_t vHeadStride,
-                              float *out, float *scratch);
+                              int64_t kHeadStride, const float *v, int64_t vHeadStride, float *out,
+                              float *scratch);
 
 #ifdef __cplusplus
 }

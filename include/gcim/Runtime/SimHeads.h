@@ -18,9 +18,8 @@ extern "C" {
 
 /// One decode step of `count` heads: heads[i] steps on q, k, v + i * dim into out + i * dim
 /// (gcimSimHeadStep). `pool` may be NULL (in order).
-void gcimSimHeadsStep(GcimThreadPool *pool, GcimSimHead *const *heads, int64_t count,
-                      int64_t dim, const float *q, const float *k, const float *v,
-                      float *out);
+void gcimSimHeadsStep(GcimThreadPool *pool, GcimSimHead *const *heads, int64_t count, int64_t dim,
+                      const float *q, const float *k, const float *v, float *out);
 
 /// Whole sequences: for each batch b in order, heads[h] is reset and runs the `tokens` steps
 /// of block (b * count + h) (gcimSimHeadRunSequence). Heads run in parallel; the batches of

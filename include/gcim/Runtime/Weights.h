@@ -28,8 +28,8 @@ uint64_t gcimWeightsChecksum(const void *data, uint64_t size);
 uint64_t gcimWeightsChecksumUpdate(uint64_t hash, const void *data, uint64_t size);
 
 /// Writes the 64-byte header for `dataBytes` bytes of data with checksum `checksum`.
-void gcimWeightsFormatHeader(unsigned char header[GCIM_WEIGHTS_HEADER_BYTES],
-                             uint64_t dataBytes, uint64_t checksum);
+void gcimWeightsFormatHeader(unsigned char header[GCIM_WEIGHTS_HEADER_BYTES], uint64_t dataBytes,
+                             uint64_t checksum);
 
 /// A weights file opened by gcimWeightsMap. `data` is the caller's to read; the other
 /// fields say what gcimWeightsUnmap releases. All zero (as from calloc) is an empty

@@ -19,8 +19,7 @@ extern "C" {
 /// Sets *hw to the defaults, then applies the JSON object in `text` (`length` bytes) and
 /// validates the result. On failure *hw holds the defaults and errMsg says why, naming the
 /// key and line, e.g. "line 3: unknown key 'cost.foo'".
-GcimStatus gcimHardwareParseJson(const char *text, size_t length, GcimHardware *hw,
-                                 char **errMsg);
+GcimStatus gcimHardwareParseJson(const char *text, size_t length, GcimHardware *hw, char **errMsg);
 
 /// gcimHardwareParseJson on the contents of `path`; messages are prefixed with the path.
 GcimStatus gcimHardwareLoadJson(const char *path, GcimHardware *hw, char **errMsg);
@@ -28,8 +27,8 @@ GcimStatus gcimHardwareLoadJson(const char *path, GcimHardware *hw, char **errMs
 /// Like gcimHardwareLoadJson, but the keys of the file apply over *base (borrowed) instead
 /// of the defaults: a generated program reads its run-time --hw over the description it
 /// was compiled for. On failure *hw is left unchanged.
-GcimStatus gcimHardwareLoadJsonOver(const char *path, const GcimHardware *base,
-                                    GcimHardware *hw, char **errMsg);
+GcimStatus gcimHardwareLoadJsonOver(const char *path, const GcimHardware *base, GcimHardware *hw,
+                                    char **errMsg);
 
 /// Writes every field of *hw (borrowed) as a JSON object to `stream`. Never fails itself;
 /// write errors show in ferror(stream).

@@ -61,14 +61,13 @@ enum { GCIM_ONNX_MAX_VARIADIC = 32 };
 /// The attribute `name` ("operandSegmentSizes" or "resultSegmentSizes") with one size per
 /// operand (result) group, as the importer writes it on ops with several optional or
 /// variadic groups.
-MlirNamedAttribute gcimSegmentSizesAttr(MlirContext ctx, const char *name,
-                                        const int32_t *sizes, intptr_t groups);
+MlirNamedAttribute gcimSegmentSizesAttr(MlirContext ctx, const char *name, const int32_t *sizes,
+                                        intptr_t groups);
 
 /// The segment sizes of an op whose only groups are one variadic ONNX group holding
 /// `count` values (Concat's operands, Split's results): the first `count` of its
 /// GCIM_ONNX_MAX_VARIADIC optional groups hold one value each.
-MlirNamedAttribute gcimVariadicSegmentsAttr(MlirContext ctx, const char *name,
-                                            intptr_t count);
+MlirNamedAttribute gcimVariadicSegmentsAttr(MlirContext ctx, const char *name, intptr_t count);
 
 /// The number of values of `op`'s operand group `group` (0 when the op has no such group),
 /// from operandSegmentSizes, or one group per operand when the op has none.

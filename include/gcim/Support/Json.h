@@ -28,19 +28,18 @@ typedef enum GcimJsonKind {
 /// A parsed JSON value. Read its fields directly; the tree is owned by its root.
 typedef struct GcimJsonValue {
   GcimJsonKind kind;
-  int line;       /* 1-based line where the value starts */
-  int boolean;    /* GCIM_JSON_BOOL */
-  double number;  /* GCIM_JSON_NUMBER */
-  char *text;     /* GCIM_JSON_STRING: the string; GCIM_JSON_NUMBER: the literal */
-  size_t count;   /* GCIM_JSON_ARRAY and GCIM_JSON_OBJECT: number of items */
-  char **keys;    /* GCIM_JSON_OBJECT: keys, in file order */
+  int line;                    /* 1-based line where the value starts */
+  int boolean;                 /* GCIM_JSON_BOOL */
+  double number;               /* GCIM_JSON_NUMBER */
+  char *text;                  /* GCIM_JSON_STRING: the string; GCIM_JSON_NUMBER: the literal */
+  size_t count;                /* GCIM_JSON_ARRAY and GCIM_JSON_OBJECT: number of items */
+  char **keys;                 /* GCIM_JSON_OBJECT: keys, in file order */
   struct GcimJsonValue *items; /* array elements or object values */
 } GcimJsonValue;
 
 /// Parses `length` bytes of `text`. On success *out owns the tree (free with
 /// gcimJsonDestroy); on failure *out is NULL and errMsg says "line N: ...".
-GcimStatus gcimJsonParse(const char *text, size_t length, GcimJsonValue **out,
-                         char **errMsg);
+GcimStatus gcimJsonParse(const char *text, size_t length, GcimJsonValue **out, char **errMsg);
 
 /// Reads and parses the file `path`; errors are prefixed with the path.
 GcimStatus gcimJsonParseFile(const char *path, GcimJsonValue **out, char **errMsg);

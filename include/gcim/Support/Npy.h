@@ -17,8 +17,8 @@
 extern "C" {
 #endif
 
-/// An array in memory: `count` elements of `type` (any but GCIM_ELEM_BF16 in a file), row-major, in `data` (malloc'ed; owned
-/// by whoever holds the struct and freed with gcimNpyArrayFree).
+/// An array in memory: `count` elements of `type` (any but GCIM_ELEM_BF16 in a file), row-major, in
+/// `data` (malloc'ed; owned by whoever holds the struct and freed with gcimNpyArrayFree).
 typedef struct GcimNpyArray {
   GcimElemType type;
   int32_t rank;

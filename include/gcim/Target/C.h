@@ -21,14 +21,14 @@ typedef int (*GcimConstantDataFn)(void *userData, MlirAttribute value, const voi
 
 /// What to emit and where.
 typedef struct GcimCEmitOptions {
-  const char *outputDir;   /* created if missing; existing files are replaced */
-  const char *prefix;      /* C symbol and file prefix, a C identifier */
-  const char *sourceName;  /* the model file, named in the generated banner */
-  int embedWeights;        /* weights as a C array in PREFIX.c instead of PREFIX.weights */
-  int emitMain;            /* also PREFIX_main.c and a `PREFIX` program target */
-  const GcimHardware *hw;  /* the hardware the simulator defaults to; not NULL */
-  GcimAttentionMode attention; /* which attention runs on the simulated gain cells (the
-                                  same mode gcim-map-attention was given) */
+  const char *outputDir;           /* created if missing; existing files are replaced */
+  const char *prefix;              /* C symbol and file prefix, a C identifier */
+  const char *sourceName;          /* the model file, named in the generated banner */
+  int embedWeights;                /* weights as a C array in PREFIX.c instead of PREFIX.weights */
+  int emitMain;                    /* also PREFIX_main.c and a `PREFIX` program target */
+  const GcimHardware *hw;          /* the hardware the simulator defaults to; not NULL */
+  GcimAttentionMode attention;     /* which attention runs on the simulated gain cells (the
+                                      same mode gcim-map-attention was given) */
   GcimConstantDataFn constantData; /* may be NULL */
   void *constantDataUserData;
 } GcimCEmitOptions;

@@ -42,8 +42,7 @@ typedef struct GcimPassOptions {
 
 /// Runs a pass on `module` (a builtin.module); reports errors as diagnostics and returns
 /// failure when the pass failed.
-typedef MlirLogicalResult (*GcimPassRunFn)(MlirOperation module,
-                                           const GcimPassOptions *options);
+typedef MlirLogicalResult (*GcimPassRunFn)(MlirOperation module, const GcimPassOptions *options);
 
 /// An entry of gcim's pass table. MLIR external passes cannot be registered by name, so
 /// the drivers look passes up here.
@@ -72,8 +71,8 @@ const GcimPassInfo *gcimPassLookup(const char *argument);
 /// naming the option for an unknown option, a missing value or a value that is not of the
 /// option's type (e.g. "option 'strict' of pass 'gcim-stream' must be true or false, not
 /// 'yes'").
-MlirPass gcimPassCreate(const GcimPassInfo *info, const GcimHardware *hw,
-                        const char *optionText, char **errMsg);
+MlirPass gcimPassCreate(const GcimPassInfo *info, const GcimHardware *hw, const char *optionText,
+                        char **errMsg);
 
 /// How often the external-pass callbacks of a pass and of its clones ran (for tests of the
 /// pass glue, as mlir/test/CAPI/pass.c counts its own): updated atomically, since clones

@@ -30,18 +30,25 @@ static const GcimOnnxAttrSchema *schemaAttr(const NodeInfo *node, const char *na
 static int attrType(const Onnx__AttributeProto *a) {
   if (a->has_type && a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED)
     return a->type;
-  if (a->has_f) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
-  if (a->has_i) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
-  if (a->has_s) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
-  if (a->t) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
-  if (a->n_floats) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
-  if (a->n_ints) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
-  if (a->n_strings) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS;
+  if (a->has_f)
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+  if (a->has_i)
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+  if (a->has_s)
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+  if (a->t)
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+  if (a->n_floats)
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
+  if (a->n_ints)
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+  if (a->n_strings)
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS;
   return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED;
 }
 
 bool gcimOnnxAttrInt(Importer *im, NodeInfo *node, const char *name, int64_t fallback,
-             int64_t *value) {
+                     int64_t *value) {
   const Onnx__AttributeProto *a = gcimOnnxFindAttr(node->proto, name);
   if (!a) {
     const GcimOnnxAttrSchema *s = schemaAttr(node, name);
@@ -57,7 +64,7 @@ bool gcimOnnxAttrInt(Importer *im, NodeInfo *node, const char *name, int64_t fal
 }
 
 bool gcimOnnxAttrFloat(Importer *im, NodeInfo *node, const char *name, double fallback,
-               double *value) {
+                       double *value) {
   const Onnx__AttributeProto *a = gcimOnnxFindAttr(node->proto, name);
   if (!a) {
     const GcimOnnxAttrSchema *s = schemaAttr(node, name);
@@ -127,18 +134,24 @@ static MlirAttribute convertDefault(Importer *im, const GcimOnnxAttrSchema *s) {
 
 static int expectedType(GcimAttrKind kind) {
   switch (kind) {
-  case GCIM_ATTR_INT: return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
-  case GCIM_ATTR_FLOAT: return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
-  case GCIM_ATTR_STRING: return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
-  case GCIM_ATTR_INTS: return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
-  case GCIM_ATTR_FLOATS: return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
-  default: return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+  case GCIM_ATTR_INT:
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+  case GCIM_ATTR_FLOAT:
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+  case GCIM_ATTR_STRING:
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+  case GCIM_ATTR_INTS:
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+  case GCIM_ATTR_FLOATS:
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
+  default:
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
   }
 }
 
 static const char *kindName(GcimAttrKind kind) {
-  static const char *names[] = {"an integer", "a float", "a string", "a list of integers",
-                                "a list of floats", "a tensor"};
+  static const char *names[] = {"an integer",         "a float",          "a string",
+                                "a list of integers", "a list of floats", "a tensor"};
   return names[kind];
 }
 
@@ -163,7 +176,7 @@ static bool isRewritten(const NodeInfo *node, const char *name) {
 }
 
 bool gcimOnnxConvertAttributes(Importer *im, NodeInfo *node, MlirNamedAttribute **attrs,
-                       size_t *count) {
+                               size_t *count) {
   const Onnx__NodeProto *proto = node->proto;
   *count = 0;
   *attrs = malloc((node->schema->attributeCount + proto->n_attribute + 1) * sizeof **attrs);
@@ -196,8 +209,7 @@ bool gcimOnnxConvertAttributes(Importer *im, NodeInfo *node, MlirNamedAttribute 
       gcimOnnxImportError(im, "an attribute has no name");
       return false;
     }
-    if (strcmp(a->name, "operandSegmentSizes") == 0 ||
-        strcmp(a->name, "resultSegmentSizes") == 0) {
+    if (strcmp(a->name, "operandSegmentSizes") == 0 || strcmp(a->name, "resultSegmentSizes") == 0) {
       gcimOnnxImportError(im, "attribute name '%s' is reserved", a->name);
       return false;
     }

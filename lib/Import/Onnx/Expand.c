@@ -99,8 +99,8 @@ static char *mapName(Expansion *ex, const Onnx__FunctionProto *f, const Onnx__No
 
 /* The body node's attributes, references (`ref_attr_name`) resolved against the call's
  * attributes; a reference the call does not set is dropped (the op's default applies). */
-static bool mapAttributes(Expansion *ex, const Onnx__NodeProto *body,
-                          const Onnx__NodeProto *call, Onnx__NodeProto *out) {
+static bool mapAttributes(Expansion *ex, const Onnx__NodeProto *body, const Onnx__NodeProto *call,
+                          Onnx__NodeProto *out) {
   out->attribute = gcimOnnxExpansionOwn(ex, calloc(body->n_attribute + 1, sizeof *out->attribute));
   if (!out->attribute)
     return false;
@@ -132,7 +132,7 @@ static bool inlineCall(Importer *im, Expansion *ex, const Onnx__FunctionProto *f
   if (depth >= MAX_INLINE_DEPTH) {
     im->loc = gcimOnnxNameLoc(im, prefix);
     gcimOnnxImportError(im, "function '%s' is nested more than %d deep (recursive?)", f->name,
-                MAX_INLINE_DEPTH);
+                        MAX_INLINE_DEPTH);
     return false;
   }
   for (size_t i = 0; i < f->n_node; ++i) {
@@ -142,7 +142,7 @@ static bool inlineCall(Importer *im, Expansion *ex, const Onnx__FunctionProto *f
       return false;
     *out = *body;
     out->name = gcimOnnxExpansionPrintf(ex, "%s/%s", prefix,
-                                body->name && body->name[0] ? body->name : body->op_type);
+                                        body->name && body->name[0] ? body->name : body->op_type);
     out->input = gcimOnnxExpansionOwn(ex, calloc(body->n_input + 1, sizeof(char *)));
     out->output = gcimOnnxExpansionOwn(ex, calloc(body->n_output + 1, sizeof(char *)));
     if (!out->name || !out->input || !out->output || !mapAttributes(ex, body, call, out))

@@ -84,8 +84,8 @@ static Onnx__AttributeProto *addAttr(Builder *b, Onnx__NodeProto *n, const char 
 
 static const char *constantFloat(Builder *b, const char *part, float value) {
   const char *name = temp(b, part);
-  Onnx__AttributeProto *a = addAttr(b, emit(b, "Constant", part, 0, NULL, name),
-                                    "value_float", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+  Onnx__AttributeProto *a = addAttr(b, emit(b, "Constant", part, 0, NULL, name), "value_float",
+                                    ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
   if (a) {
     a->has_f = 1;
     a->f = value;
@@ -95,8 +95,8 @@ static const char *constantFloat(Builder *b, const char *part, float value) {
 
 static const char *constantInts(Builder *b, const char *part, int64_t *values, size_t count) {
   const char *name = temp(b, part);
-  Onnx__AttributeProto *a = addAttr(b, emit(b, "Constant", part, 0, NULL, name),
-                                    "value_ints", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+  Onnx__AttributeProto *a = addAttr(b, emit(b, "Constant", part, 0, NULL, name), "value_ints",
+                                    ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
   int64_t *copy = gcimOnnxExpansionOwn(b->ex, malloc(count * sizeof *copy));
   if (a && copy) {
     memcpy(copy, values, count * sizeof *copy);
@@ -139,8 +139,9 @@ static void rmsNorm(Builder *b, const char *x, const char *scale, const char *y,
   int64_t axis = intAttr(b->node, "axis", -1), axes[GCIM_MAX_RANK];
   size_t count = 0;
   if (axis >= 0 || axis < -GCIM_MAX_RANK) {
-    gcimOnnxImportError(b->im, "only a negative 'axis' (counted from the end) is supported, not %lld",
-                (long long)axis);
+    gcimOnnxImportError(b->im,
+                        "only a negative 'axis' (counted from the end) is supported, not %lld",
+                        (long long)axis);
     b->ok = false;
     return;
   }
@@ -160,8 +161,8 @@ static void rmsNorm(Builder *b, const char *x, const char *scale, const char *y,
 /* input + skip (+ bias): into the graph's output 3 when it is used. */
 static const char *skipSum(Builder *b, const char *biasName) {
   const char *sumOut = output(b->node, 3), *bias = biasName;
-  const char *sum = binary(b, "Add", "skip_sum", input(b->node, 0), input(b->node, 1),
-                           bias ? NULL : sumOut);
+  const char *sum =
+      binary(b, "Add", "skip_sum", input(b->node, 0), input(b->node, 1), bias ? NULL : sumOut);
   return bias ? binary(b, "Add", "bias_sum", sum, bias, sumOut) : sum;
 }
 

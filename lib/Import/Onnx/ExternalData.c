@@ -49,8 +49,7 @@ static const Mapping *mapExternal(MappingList *list, const char *location, char 
     if (strcmp(list->items[i].path, location) == 0)
       return &list->items[i];
   char joined[PATH_MAX], resolved[PATH_MAX], folder[PATH_MAX];
-  if ((size_t)snprintf(joined, sizeof joined, "%s/%s", list->modelDir, location) >=
-      sizeof joined) {
+  if ((size_t)snprintf(joined, sizeof joined, "%s/%s", list->modelDir, location) >= sizeof joined) {
     gcimFail(errMsg, GCIM_ERROR_FORMAT, "external data location '%s' is too long", location);
     return NULL;
   }
@@ -85,8 +84,8 @@ static const Mapping *mapExternal(MappingList *list, const char *location, char 
   return mapping;
 }
 
-bool gcimOnnxResolveExternalData(MappingList *list, const Onnx__TensorProto *tensor,
-                         uint64_t bytes, ByteView *view, char **errMsg) {
+bool gcimOnnxResolveExternalData(MappingList *list, const Onnx__TensorProto *tensor, uint64_t bytes,
+                                 ByteView *view, char **errMsg) {
   const char *location = NULL;
   uint64_t offset = 0, length = 0;
   bool hasLength = false;
@@ -133,8 +132,8 @@ bool gcimOnnxResolveExternalData(MappingList *list, const Onnx__TensorProto *ten
   if (offset > mapping->size || length > mapping->size - offset) {
     gcimFail(errMsg, GCIM_ERROR_FORMAT,
              "external data range [%llu, %llu + %llu) lies outside '%s' (%zu bytes)",
-             (unsigned long long)offset, (unsigned long long)offset,
-             (unsigned long long)length, location, mapping->size);
+             (unsigned long long)offset, (unsigned long long)offset, (unsigned long long)length,
+             location, mapping->size);
     return false;
   }
   if (length != bytes) {

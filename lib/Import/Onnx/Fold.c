@@ -16,7 +16,7 @@
 
 void gcimOnnxShapeRange(Importer *im, NodeInfo *node, int64_t *start, int64_t *end);
 bool gcimOnnxSliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
-                 int64_t *count);
+                         int64_t *count);
 
 /* A new value for output i, sized from its inferred type; NULL when too large. */
 static ConstData *newOutput(NodeInfo *node, size_t i) {
@@ -70,8 +70,7 @@ bool gcimOnnxFoldSize(Importer *im, NodeInfo *node) {
 }
 
 /* Index into input `t` of the output element at multi-index `index` (broadcasting). */
-static int64_t broadcastIndex(const TypeInfo *t, const TypeInfo *outType,
-                              const int64_t *index) {
+static int64_t broadcastIndex(const TypeInfo *t, const TypeInfo *outType, const int64_t *index) {
   int64_t linear = 0;
   int32_t offset = outType->rank - t->rank;
   for (int32_t d = 0; d < t->rank; ++d)
@@ -87,16 +86,68 @@ static void nextIndex(const TypeInfo *t, int64_t *index) {
   }
 }
 
-typedef enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_SQRT, OP_NEG, OP_ABS, OP_WHERE, OP_EQUAL,
-               OP_LESS, OP_GREATER, OP_NOT, OP_AND, OP_OR, OP_MIN, OP_MAX, OP_LESS_EQUAL,
-               OP_GREATER_EQUAL, OP_XOR, OP_MOD, OP_SIGN, OP_EXP, OP_LOG, OP_SIN, OP_COS,
-               OP_FLOOR, OP_CEIL, OP_RECIPROCAL, OP_NONE } FoldOp;
+typedef enum {
+  OP_ADD,
+  OP_SUB,
+  OP_MUL,
+  OP_DIV,
+  OP_POW,
+  OP_SQRT,
+  OP_NEG,
+  OP_ABS,
+  OP_WHERE,
+  OP_EQUAL,
+  OP_LESS,
+  OP_GREATER,
+  OP_NOT,
+  OP_AND,
+  OP_OR,
+  OP_MIN,
+  OP_MAX,
+  OP_LESS_EQUAL,
+  OP_GREATER_EQUAL,
+  OP_XOR,
+  OP_MOD,
+  OP_SIGN,
+  OP_EXP,
+  OP_LOG,
+  OP_SIN,
+  OP_COS,
+  OP_FLOOR,
+  OP_CEIL,
+  OP_RECIPROCAL,
+  OP_NONE
+} FoldOp;
 
 static FoldOp foldOpOf(const char *name) {
-  static const char *names[] = {"add", "sub", "mul", "div", "pow", "sqrt", "neg", "abs", "where",
-                                "equal", "less", "greater", "not", "and", "or", "min",
-                                "max", "less_or_equal", "greater_or_equal", "xor", "mod",
-                                "sign", "exp", "log", "sin", "cos", "floor", "ceil",
+  static const char *names[] = {"add",
+                                "sub",
+                                "mul",
+                                "div",
+                                "pow",
+                                "sqrt",
+                                "neg",
+                                "abs",
+                                "where",
+                                "equal",
+                                "less",
+                                "greater",
+                                "not",
+                                "and",
+                                "or",
+                                "min",
+                                "max",
+                                "less_or_equal",
+                                "greater_or_equal",
+                                "xor",
+                                "mod",
+                                "sign",
+                                "exp",
+                                "log",
+                                "sin",
+                                "cos",
+                                "floor",
+                                "ceil",
                                 "reciprocal"};
   for (int i = 0; i < OP_NONE; ++i)
     if (strcmp(name + 5, names[i]) == 0)
@@ -124,24 +175,48 @@ static bool applyMod(bool isFloat, double fa, double fb, int64_t ia, int64_t ib,
 /* The unary float functions (Exp, Log, Sin, Cos, Floor, Ceil, Reciprocal). */
 static bool applyFloatMath(FoldOp op, double x, double *f) {
   switch (op) {
-  case OP_EXP: *f = exp(x); return true;
-  case OP_LOG: *f = log(x); return true;
-  case OP_SIN: *f = sin(x); return true;
-  case OP_COS: *f = cos(x); return true;
-  case OP_FLOOR: *f = floor(x); return true;
-  case OP_CEIL: *f = ceil(x); return true;
-  case OP_RECIPROCAL: *f = 1.0 / x; return true;
-  default: return false;
+  case OP_EXP:
+    *f = exp(x);
+    return true;
+  case OP_LOG:
+    *f = log(x);
+    return true;
+  case OP_SIN:
+    *f = sin(x);
+    return true;
+  case OP_COS:
+    *f = cos(x);
+    return true;
+  case OP_FLOOR:
+    *f = floor(x);
+    return true;
+  case OP_CEIL:
+    *f = ceil(x);
+    return true;
+  case OP_RECIPROCAL:
+    *f = 1.0 / x;
+    return true;
+  default:
+    return false;
   }
 }
 
 /* Applies `op` to element values a, b (c for Where) as floats or integers. */
-static bool apply(FoldOp op, bool isFloat, double fa, double fb, int64_t ia, int64_t ib,
-                  double *f, int64_t *n) {
+static bool apply(FoldOp op, bool isFloat, double fa, double fb, int64_t ia, int64_t ib, double *f,
+                  int64_t *n) {
   switch (op) {
-  case OP_ADD: *f = fa + fb; *n = (int64_t)((uint64_t)ia + (uint64_t)ib); return true;
-  case OP_SUB: *f = fa - fb; *n = (int64_t)((uint64_t)ia - (uint64_t)ib); return true;
-  case OP_MUL: *f = fa * fb; *n = (int64_t)((uint64_t)ia * (uint64_t)ib); return true;
+  case OP_ADD:
+    *f = fa + fb;
+    *n = (int64_t)((uint64_t)ia + (uint64_t)ib);
+    return true;
+  case OP_SUB:
+    *f = fa - fb;
+    *n = (int64_t)((uint64_t)ia - (uint64_t)ib);
+    return true;
+  case OP_MUL:
+    *f = fa * fb;
+    *n = (int64_t)((uint64_t)ia * (uint64_t)ib);
+    return true;
   case OP_DIV:
     if (!isFloat && (ib == 0 || (ia == INT64_MIN && ib == -1)))
       return false;
@@ -156,23 +231,60 @@ static bool apply(FoldOp op, bool isFloat, double fa, double fb, int64_t ia, int
     *n = isFloat ? 0 : (int64_t)p;
     return true;
   }
-  case OP_SQRT: *f = sqrt(fa); return isFloat;
-  case OP_NEG: *f = -fa; *n = (int64_t)(0 - (uint64_t)ia); return true;
-  case OP_ABS: *f = fabs(fa); *n = ia < 0 ? (int64_t)(0 - (uint64_t)ia) : ia; return true;
-  case OP_EQUAL: *n = isFloat ? fa == fb : ia == ib; return true;
-  case OP_LESS: *n = isFloat ? fa < fb : ia < ib; return true;
-  case OP_GREATER: *n = isFloat ? fa > fb : ia > ib; return true;
-  case OP_NOT: *n = !ia; return true;
-  case OP_AND: *n = ia && ib; return true;
-  case OP_OR: *n = ia || ib; return true;
-  case OP_MIN: *f = fa < fb ? fa : fb; *n = ia < ib ? ia : ib; return true;
-  case OP_MAX: *f = fa > fb ? fa : fb; *n = ia > ib ? ia : ib; return true;
-  case OP_LESS_EQUAL: *n = isFloat ? fa <= fb : ia <= ib; return true;
-  case OP_GREATER_EQUAL: *n = isFloat ? fa >= fb : ia >= ib; return true;
-  case OP_XOR: *n = !ia != !ib; return true;
-  case OP_MOD: return applyMod(isFloat, fa, fb, ia, ib, f, n);
-  case OP_SIGN: *f = fa > 0 ? 1.0 : (fa < 0 ? -1.0 : fa); *n = (ia > 0) - (ia < 0); return true;
-  default: return isFloat && applyFloatMath(op, fa, f);
+  case OP_SQRT:
+    *f = sqrt(fa);
+    return isFloat;
+  case OP_NEG:
+    *f = -fa;
+    *n = (int64_t)(0 - (uint64_t)ia);
+    return true;
+  case OP_ABS:
+    *f = fabs(fa);
+    *n = ia < 0 ? (int64_t)(0 - (uint64_t)ia) : ia;
+    return true;
+  case OP_EQUAL:
+    *n = isFloat ? fa == fb : ia == ib;
+    return true;
+  case OP_LESS:
+    *n = isFloat ? fa < fb : ia < ib;
+    return true;
+  case OP_GREATER:
+    *n = isFloat ? fa > fb : ia > ib;
+    return true;
+  case OP_NOT:
+    *n = !ia;
+    return true;
+  case OP_AND:
+    *n = ia && ib;
+    return true;
+  case OP_OR:
+    *n = ia || ib;
+    return true;
+  case OP_MIN:
+    *f = fa < fb ? fa : fb;
+    *n = ia < ib ? ia : ib;
+    return true;
+  case OP_MAX:
+    *f = fa > fb ? fa : fb;
+    *n = ia > ib ? ia : ib;
+    return true;
+  case OP_LESS_EQUAL:
+    *n = isFloat ? fa <= fb : ia <= ib;
+    return true;
+  case OP_GREATER_EQUAL:
+    *n = isFloat ? fa >= fb : ia >= ib;
+    return true;
+  case OP_XOR:
+    *n = !ia != !ib;
+    return true;
+  case OP_MOD:
+    return applyMod(isFloat, fa, fb, ia, ib, f, n);
+  case OP_SIGN:
+    *f = fa > 0 ? 1.0 : (fa < 0 ? -1.0 : fa);
+    *n = (ia > 0) - (ia < 0);
+    return true;
+  default:
+    return isFloat && applyFloatMath(op, fa, f);
   }
 }
 
@@ -242,7 +354,7 @@ bool gcimOnnxFoldGather(Importer *im, NodeInfo *node) {
     int64_t j = gcimOnnxConstGetInt(values[1], k);
     if (j < -dim || j >= dim) {
       gcimOnnxImportError(im, "index %lld is out of range for a dimension of %lld", (long long)j,
-                  (long long)dim);
+                          (long long)dim);
       return false;
     }
   }
@@ -256,7 +368,8 @@ bool gcimOnnxFoldGather(Importer *im, NodeInfo *node) {
       j = j < 0 ? j + dim : j;
       for (int64_t b = 0; b < inner; ++b, ++o) {
         int64_t src = (a * dim + j) * inner + b;
-        store(out, t->elemType, o, gcimOnnxConstGetFloat(values[0], src), gcimOnnxConstGetInt(values[0], src));
+        store(out, t->elemType, o, gcimOnnxConstGetFloat(values[0], src),
+              gcimOnnxConstGetInt(values[0], src));
       }
     }
   return true;
@@ -313,7 +426,8 @@ bool gcimOnnxFoldRange(Importer *im, NodeInfo *node) {
     return false;
   /* One position after others (a KV-cache step's arange(past, past + 1)) stays an op:
    * gcim-stream makes it the step index, which a folded constant would hide. */
-  if (gcimOnnxTypeNumElements(&node->outputTypes[0]) == 1 && gcimOnnxConstGetFloat(values[0], 0) != 0.0)
+  if (gcimOnnxTypeNumElements(&node->outputTypes[0]) == 1 &&
+      gcimOnnxConstGetFloat(values[0], 0) != 0.0)
     return false;
   ConstData *out = newOutput(node, 0);
   if (!out)
@@ -351,7 +465,8 @@ bool gcimOnnxFoldExpand(Importer *im, NodeInfo *node) {
   int64_t index[GCIM_MAX_RANK] = {0};
   for (int64_t o = 0; o < out->count; ++o, nextIndex(outType, index)) {
     int64_t src = broadcastIndex(&node->inputs[0]->type, outType, index);
-    store(out, outType->elemType, o, gcimOnnxConstGetFloat(data, src), gcimOnnxConstGetInt(data, src));
+    store(out, outType->elemType, o, gcimOnnxConstGetFloat(data, src),
+          gcimOnnxConstGetInt(data, src));
   }
   return true;
 }
@@ -367,7 +482,8 @@ bool gcimOnnxFoldTile(Importer *im, NodeInfo *node) {
     int64_t src = 0;
     for (int32_t d = 0; d < t->rank; ++d)
       src = src * t->dims[d] + index[d] % t->dims[d];
-    store(out, outType->elemType, o, gcimOnnxConstGetFloat(data, src), gcimOnnxConstGetInt(data, src));
+    store(out, outType->elemType, o, gcimOnnxConstGetFloat(data, src),
+          gcimOnnxConstGetInt(data, src));
   }
   return true;
 }

@@ -17,7 +17,7 @@ static bool checkVersions(Importer *im) {
   const Onnx__ModelProto *model = im->model->proto;
   if (!model->has_ir_version || model->ir_version < MIN_IR || model->ir_version > MAX_IR) {
     gcimOnnxImportError(im, "IR version %lld is not supported (%d to %d)",
-                (long long)model->ir_version, MIN_IR, MAX_IR);
+                        (long long)model->ir_version, MIN_IR, MAX_IR);
     return false;
   }
   im->opset = -1;
@@ -28,7 +28,7 @@ static bool checkVersions(Importer *im) {
   }
   if (im->opset < MIN_OPSET || im->opset > MAX_OPSET) {
     gcimOnnxImportError(im, "default-domain opset %lld is not supported (%d to %d)",
-                (long long)im->opset, MIN_OPSET, MAX_OPSET);
+                        (long long)im->opset, MIN_OPSET, MAX_OPSET);
     return false;
   }
   return true;
@@ -60,8 +60,8 @@ static bool checkSupported(Importer *im) {
       snprintf(name, sizeof name, "%.80s_%zu", type, i);
     im->loc = gcimOnnxNameLoc(im, n->name && n->name[0] ? n->name : name);
     gcimOnnxImportError(im, "unsupported op '%s%s%s' (%zu node%s, first '%s')", domain,
-                domain[0] ? "." : "", type, count, count == 1 ? "" : "s",
-                n->name && n->name[0] ? n->name : name);
+                        domain[0] ? "." : "", type, count, count == 1 ? "" : "s",
+                        n->name && n->name[0] ? n->name : name);
   }
   im->loc = (MlirLocation){NULL};
   return ok;
@@ -110,14 +110,15 @@ static bool bindInput(Importer *im, const char *name, TypeInfo *type) {
   if (binding) {
     if (type->rank >= 0 && (size_t)type->rank != binding->rank) {
       gcimOnnxImportError(im, "--input-shape gives input '%s' rank %zu, the model rank %d", name,
-                  binding->rank, (int)type->rank);
+                          binding->rank, (int)type->rank);
       return false;
     }
     for (size_t d = 0; d < binding->rank; ++d)
       if (type->rank >= 0 && type->dims[d] >= 0 && type->dims[d] != binding->dims[d]) {
-        gcimOnnxImportError(im, "--input-shape gives input '%s' dimension %zu size %lld, the model "
-                        "%lld", name, d, (long long)binding->dims[d],
-                    (long long)type->dims[d]);
+        gcimOnnxImportError(im,
+                            "--input-shape gives input '%s' dimension %zu size %lld, the model "
+                            "%lld",
+                            name, d, (long long)binding->dims[d], (long long)type->dims[d]);
         return false;
       }
     type->rank = (int32_t)binding->rank;
@@ -125,22 +126,24 @@ static bool bindInput(Importer *im, const char *name, TypeInfo *type) {
   }
   for (int32_t d = 0; type->rank >= 0 && d < type->rank; ++d)
     if (type->dims[d] < 0) {
-      gcimOnnxImportError(im, "input '%s' has dynamic dimension %d: bind it with "
-                      "--input-shape %s=...", name, (int)d, name);
+      gcimOnnxImportError(im,
+                          "input '%s' has dynamic dimension %d: bind it with "
+                          "--input-shape %s=...",
+                          name, (int)d, name);
       return false;
     }
   if (type->rank < 0) {
-    gcimOnnxImportError(im, "input '%s' has unknown rank: bind it with --input-shape %s=...",
-                name, name);
+    gcimOnnxImportError(im, "input '%s' has unknown rank: bind it with --input-shape %s=...", name,
+                        name);
     return false;
   }
   return true;
 }
 
 static MlirAttribute nameDict(Importer *im, const char *name) {
-  MlirNamedAttribute entry = mlirNamedAttributeGet(
-      mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("onnx.name")),
-      mlirStringAttrGet(im->ctx, mlirStringRefCreateFromCString(name)));
+  MlirNamedAttribute entry =
+      mlirNamedAttributeGet(mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("onnx.name")),
+                            mlirStringAttrGet(im->ctx, mlirStringRefCreateFromCString(name)));
   return mlirDictionaryAttrGet(im->ctx, 1, &entry);
 }
 
@@ -171,7 +174,8 @@ static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCoun
     snprintf(what, sizeof what, "input '%.200s'", name);
     im->loc = gcimOnnxNameLoc(im, name);
     Value *v = gcimOnnxDefineValue(im, name);
-    if (!v || !gcimOnnxValueInfoType(im, info->type, what, &v->type) || !bindInput(im, name, &v->type))
+    if (!v || !gcimOnnxValueInfoType(im, info->type, what, &v->type) ||
+        !bindInput(im, name, &v->type))
       return false;
     v->hasType = true;
     MlirType type = gcimOnnxTypeToMlir(im->ctx, &v->type);
@@ -185,7 +189,7 @@ static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCoun
     Value *v = gcimOnnxLookupValue(im, o->inputShapes[i].name);
     if (!v || v->initializer) {
       gcimOnnxImportError(im, "--input-shape names '%s', which is not a graph input",
-                  o->inputShapes[i].name);
+                          o->inputShapes[i].name);
       return false;
     }
   }
@@ -217,8 +221,8 @@ static bool mapProducers(Importer *im, NodeGraph *ng) {
       if (prior || gcimOnnxLookupValue(im, out)) {
         im->loc = gcimOnnxNameLoc(im, nodeLabel(node, out));
         gcimOnnxImportError(im, "value '%s' is defined twice%s%s%s", out,
-                    prior ? " (also by node '" : "",
-                    prior ? nodeLabel(g->node[prior - 1], "") : "", prior ? "')" : "");
+                            prior ? " (also by node '" : "",
+                            prior ? nodeLabel(g->node[prior - 1], "") : "", prior ? "')" : "");
         return false;
       }
       if (!gcimOnnxStrMapPut(&ng->producer, out, (void *)(uintptr_t)(i + 1)))
@@ -244,7 +248,7 @@ static bool linkUsers(Importer *im, NodeGraph *ng) {
         if (!p) {
           im->loc = gcimOnnxNameLoc(im, nodeLabel(node, in));
           gcimOnnxImportError(im, "'%s' node '%s': input '%s' is not defined",
-                      node->op_type ? node->op_type : "", nodeLabel(node, ""), in);
+                              node->op_type ? node->op_type : "", nodeLabel(node, ""), in);
           return false;
         }
         if (pass == 0) {
@@ -336,8 +340,8 @@ static bool importOutputs(Importer *im, MlirType **types, MlirAttribute **attrs)
     }
   }
   if (ok) {
-    MlirOperationState state = mlirOperationStateGet(
-        mlirStringRefCreateFromCString("func.return"), im->fileLoc);
+    MlirOperationState state =
+        mlirOperationStateGet(mlirStringRefCreateFromCString("func.return"), im->fileLoc);
     mlirOperationStateAddOperands(&state, (intptr_t)g->n_output, values);
     mlirBlockAppendOwnedOperation(im->block, mlirOperationCreate(&state));
   }
@@ -351,9 +355,8 @@ static MlirNamedAttribute named(Importer *im, const char *name, MlirAttribute va
 }
 
 /* Wraps the block into func.func @main and appends it to the module. */
-static void buildFunc(Importer *im, MlirModule module, MlirAttribute *argAttrs,
-                      size_t argCount, MlirType *resultTypes, MlirAttribute *resultAttrs,
-                      size_t resultCount) {
+static void buildFunc(Importer *im, MlirModule module, MlirAttribute *argAttrs, size_t argCount,
+                      MlirType *resultTypes, MlirAttribute *resultAttrs, size_t resultCount) {
   MlirType *argTypes = calloc(argCount + 1, sizeof *argTypes);
   if (!argTypes) {
     gcimOnnxImportError(im, "out of memory");
@@ -390,12 +393,11 @@ bool gcimOnnxImportGraph(Importer *im, MlirModule module) {
     return false;
   }
   for (size_t i = 0; i < g->n_value_info; ++i)
-    if (g->value_info[i]->name && !gcimOnnxStrMapPut(&im->valueInfos, g->value_info[i]->name,
-                                             g->value_info[i]))
+    if (g->value_info[i]->name &&
+        !gcimOnnxStrMapPut(&im->valueInfos, g->value_info[i]->name, g->value_info[i]))
       return false;
   for (size_t i = 0; i < g->n_output; ++i)
-    if (g->output[i]->name &&
-        !gcimOnnxStrMapPut(&im->valueInfos, g->output[i]->name, g->output[i]))
+    if (g->output[i]->name && !gcimOnnxStrMapPut(&im->valueInfos, g->output[i]->name, g->output[i]))
       return false;
   im->block = mlirBlockCreate(0, NULL, NULL);
   MlirAttribute *argAttrs = NULL, *resultAttrs = NULL;

@@ -17,8 +17,7 @@ struct GcimOnnxImport {
   char *modelDir;
 };
 
-GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape,
-                                   char **errMsg) {
+GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape, char **errMsg) {
   memset(shape, 0, sizeof *shape);
   const char *equals = strrchr(text, '=');
   if (!equals || equals == text || !equals[1])
@@ -28,8 +27,8 @@ GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape,
   const char *p = equals + 1;
   while (*p) {
     if (shape->rank == GCIM_MAX_RANK)
-      return gcimFail(errMsg, GCIM_ERROR_INVALID, "--input-shape '%s' has rank above %d",
-                      text, GCIM_MAX_RANK);
+      return gcimFail(errMsg, GCIM_ERROR_INVALID, "--input-shape '%s' has rank above %d", text,
+                      GCIM_MAX_RANK);
     if (*p < '0' || *p > '9')
       return gcimFail(errMsg, GCIM_ERROR_INVALID,
                       "--input-shape '%s': dimensions must be non-negative integers", text);
@@ -114,8 +113,7 @@ static MlirLogicalResult finish(GcimOnnxImport *import, MlirLogicalResult result
 }
 
 MlirLogicalResult gcimImportOnnxFile(MlirContext ctx, const char *path,
-                                     const GcimOnnxImportOptions *options,
-                                     GcimOnnxImport **out) {
+                                     const GcimOnnxImportOptions *options, GcimOnnxImport **out) {
   *out = NULL;
   MlirLocation fileLoc =
       mlirLocationFileLineColGet(ctx, mlirStringRefCreateFromCString(path), 0, 0);
@@ -132,8 +130,7 @@ MlirLogicalResult gcimImportOnnxFile(MlirContext ctx, const char *path,
   }
   import->mappings.count = 1;
   const char *slash = strrchr(path, '/');
-  import->modelDir = slash ? strndup(path, (size_t)(slash - path) + (slash == path))
-                           : strdup(".");
+  import->modelDir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
   if (!import->modelDir) {
     gcimEmitError(fileLoc, "out of memory");
     return finish(import, mlirLogicalResultFailure(), out);
@@ -143,8 +140,7 @@ MlirLogicalResult gcimImportOnnxFile(MlirContext ctx, const char *path,
 }
 
 MlirLogicalResult gcimImportOnnxBuffer(MlirContext ctx, const void *data, size_t size,
-                                       const char *name,
-                                       const GcimOnnxImportOptions *options,
+                                       const char *name, const GcimOnnxImportOptions *options,
                                        GcimOnnxImport **out) {
   *out = NULL;
   GcimOnnxImport *import = createImport();

@@ -14,11 +14,11 @@
 /* ONNX TensorProto.DataType values used by name: DT_FLOAT, DT_BFLOAT16, ... for each element
  * type of GCIM_ELEM_TYPES, and DT_STRING. */
 enum {
-#define ONNX_DATA_TYPE(name, cType, size, numpy, descr, onnx, ...)                       \
+#define ONNX_DATA_TYPE(name, cType, size, numpy, descr, onnx, ...)                                 \
   DT_##onnx = ONNX__TENSOR_PROTO__DATA_TYPE__##onnx,
   GCIM_ELEM_TYPES(ONNX_DATA_TYPE)
 #undef ONNX_DATA_TYPE
-  DT_STRING = ONNX__TENSOR_PROTO__DATA_TYPE__STRING
+      DT_STRING = ONNX__TENSOR_PROTO__DATA_TYPE__STRING
 };
 
 /* Element count above which values are not folded (nor kept as known constants). */
@@ -73,8 +73,8 @@ typedef struct MappingList {
 bool gcimOnnxMapFile(const char *path, Mapping *mapping, char **errMsg);
 void gcimOnnxUnmapFile(Mapping *mapping);
 /* Resolves the external data of `tensor` (expected `bytes` long) into *view. */
-bool gcimOnnxResolveExternalData(MappingList *list, const Onnx__TensorProto *tensor,
-                         uint64_t bytes, ByteView *view, char **errMsg);
+bool gcimOnnxResolveExternalData(MappingList *list, const Onnx__TensorProto *tensor, uint64_t bytes,
+                                 ByteView *view, char **errMsg);
 
 /* ---- Values -------------------------------------------------------------------- */
 
@@ -87,7 +87,7 @@ typedef struct TypeInfo {
 /* A tensor's value known at import time: integers as int64, floats as double. */
 typedef struct ConstData {
   int64_t count;
-  int64_t *ints;   /* for integer and bool types */
+  int64_t *ints;  /* for integer and bool types */
   double *floats; /* for floating types */
 } ConstData;
 
@@ -149,7 +149,7 @@ const ConstData *gcimOnnxKnownConst(Importer *im, Value *v);
 /* Reads an ONNX TypeProto into *type; false with an error naming `what` if not a tensor
  * of a supported type. Unknown dimensions become -1. */
 bool gcimOnnxValueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
-                   TypeInfo *type);
+                           TypeInfo *type);
 
 /* Emits an error at the current node (or the model when no node is current). */
 void gcimOnnxImportError(Importer *im, const char *format, ...)
@@ -167,18 +167,18 @@ double gcimOnnxConstGetFloat(const ConstData *data, int64_t i);
 int64_t gcimOnnxConstGetInt(const ConstData *data, int64_t i);
 /* Reads a tensor's type (checking dims and data type); errors name `what`. */
 bool gcimOnnxTensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
-                TypeInfo *type);
+                        TypeInfo *type);
 /* Checks that a tensor's data fits its type, resolving external data; on success *bytes
  * holds its raw data (present false for typed fields). */
 bool gcimOnnxTensorCheck(Importer *im, const Onnx__TensorProto *tensor, ByteView *bytes,
-                 const TypeInfo *type, const char *what);
+                         const TypeInfo *type, const char *what);
 /* Loads a tensor's values (checking their size); `bytes` is its stripped/external data
  * when present. */
 ConstData *gcimOnnxTensorLoad(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
-                      const TypeInfo *type, const char *what);
+                              const TypeInfo *type, const char *what);
 /* The dense attribute for a tensor: a resource over the mapping for large raw data. */
 MlirAttribute gcimOnnxTensorAttr(Importer *im, const Onnx__TensorProto *tensor,
-                         const ByteView *bytes, const TypeInfo *type, const char *what);
+                                 const ByteView *bytes, const TypeInfo *type, const char *what);
 MlirAttribute gcimOnnxConstAttr(Importer *im, const ConstData *data, const TypeInfo *type);
 /* Returns v's MLIR value, creating the onnx.constant of an initializer or known value. */
 MlirValue gcimOnnxMaterialize(Importer *im, Value *v);
@@ -186,7 +186,11 @@ MlirValue gcimOnnxMaterialize(Importer *im, Value *v);
 /* ---- Op table (OpTable.c) ------------------------------------------------------- */
 
 typedef enum {
-  GCIM_ATTR_INT, GCIM_ATTR_FLOAT, GCIM_ATTR_STRING, GCIM_ATTR_INTS, GCIM_ATTR_FLOATS,
+  GCIM_ATTR_INT,
+  GCIM_ATTR_FLOAT,
+  GCIM_ATTR_STRING,
+  GCIM_ATTR_INTS,
+  GCIM_ATTR_FLOATS,
   GCIM_ATTR_TENSOR
 } GcimAttrKind;
 
@@ -232,12 +236,12 @@ const OpHooks *gcimOnnxLookupOpHooks(const char *opName);
 const Onnx__AttributeProto *gcimOnnxFindAttr(const Onnx__NodeProto *node, const char *name);
 /* Typed reads with ONNX's default (from the op schema) when absent. */
 bool gcimOnnxAttrInt(Importer *im, NodeInfo *node, const char *name, int64_t fallback,
-             int64_t *value);
+                     int64_t *value);
 bool gcimOnnxAttrFloat(Importer *im, NodeInfo *node, const char *name, double fallback,
-               double *value);
+                       double *value);
 /* Converts every attribute of the node, filling declared defaults, into `attrs`. */
 bool gcimOnnxConvertAttributes(Importer *im, NodeInfo *node, MlirNamedAttribute **attrs,
-                       size_t *count);
+                               size_t *count);
 
 /* ---- Shape inference and folding (Infer*.c, Fold.c) ------------------------------ */
 

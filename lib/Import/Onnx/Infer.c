@@ -55,7 +55,7 @@ static bool sameAsInput(Importer *im, NodeInfo *node) {
 static bool requireFloat(Importer *im, NodeInfo *node) {
   if (!gcimOnnxIsFloatType(in(node, 0)->elemType)) {
     gcimOnnxImportError(im, "input has element type %s, a float type is needed",
-                gcimOnnxElemTypeName(in(node, 0)->elemType));
+                        gcimOnnxElemTypeName(in(node, 0)->elemType));
     return false;
   }
   return sameAsInput(im, node);
@@ -67,7 +67,8 @@ static bool broadcastAll(Importer *im, NodeInfo *node, size_t first, bool boolRe
   for (size_t i = first + 1; i < node->inputCount; ++i) {
     if (in(node, i)->elemType != result.elemType) {
       gcimOnnxImportError(im, "inputs have different element types (%s and %s)",
-                  gcimOnnxElemTypeName(result.elemType), gcimOnnxElemTypeName(in(node, i)->elemType));
+                          gcimOnnxElemTypeName(result.elemType),
+                          gcimOnnxElemTypeName(in(node, i)->elemType));
       return false;
     }
     if (!gcimOnnxBroadcastShapes(im, &result, in(node, i), &result))
@@ -79,9 +80,7 @@ static bool broadcastAll(Importer *im, NodeInfo *node, size_t first, bool boolRe
   return true;
 }
 
-static bool inferBinary(Importer *im, NodeInfo *node) {
-  return broadcastAll(im, node, 0, false);
-}
+static bool inferBinary(Importer *im, NodeInfo *node) { return broadcastAll(im, node, 0, false); }
 
 static bool inferPow(Importer *im, NodeInfo *node) {
   /* Pow allows a different exponent type; the result has the base's type. */
@@ -93,14 +92,13 @@ static bool inferPow(Importer *im, NodeInfo *node) {
   return true;
 }
 
-static bool inferCompare(Importer *im, NodeInfo *node) {
-  return broadcastAll(im, node, 0, true);
-}
+static bool inferCompare(Importer *im, NodeInfo *node) { return broadcastAll(im, node, 0, true); }
 
 static bool inferWhere(Importer *im, NodeInfo *node) {
   TypeInfo result;
   if (in(node, 0)->elemType != DT_BOOL) {
-    gcimOnnxImportError(im, "condition must be bool, not %s", gcimOnnxElemTypeName(in(node, 0)->elemType));
+    gcimOnnxImportError(im, "condition must be bool, not %s",
+                        gcimOnnxElemTypeName(in(node, 0)->elemType));
     return false;
   }
   if (!broadcastAll(im, node, 1, false) ||
@@ -145,7 +143,8 @@ static bool inferCumSum(Importer *im, NodeInfo *node) {
 static bool inferGatherElements(Importer *im, NodeInfo *node) {
   const TypeInfo *data = in(node, 0), *indices = in(node, 1);
   int64_t axis;
-  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) || !gcimOnnxNormalizeAxis(im, axis, data->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) ||
+      !gcimOnnxNormalizeAxis(im, axis, data->rank, &axis))
     return false;
   if (indices->rank != data->rank ||
       (indices->elemType != DT_INT64 && indices->elemType != DT_INT32)) {
@@ -176,7 +175,7 @@ static bool inferMatMul(Importer *im, NodeInfo *node) {
   }
   if (a.dims[a.rank - 1] != b.dims[b.rank - 2]) {
     gcimOnnxImportError(im, "contracts %lld columns with %lld rows", (long long)a.dims[a.rank - 1],
-                (long long)b.dims[b.rank - 2]);
+                        (long long)b.dims[b.rank - 2]);
     return false;
   }
   TypeInfo batchA = a, batchB = b, result;
@@ -196,7 +195,8 @@ static bool inferMatMul(Importer *im, NodeInfo *node) {
 static bool inferGemm(Importer *im, NodeInfo *node) {
   int64_t transA, transB;
   const TypeInfo *a = in(node, 0), *b = in(node, 1);
-  if (!gcimOnnxAttrInt(im, node, "transA", 0, &transA) || !gcimOnnxAttrInt(im, node, "transB", 0, &transB))
+  if (!gcimOnnxAttrInt(im, node, "transA", 0, &transA) ||
+      !gcimOnnxAttrInt(im, node, "transB", 0, &transB))
     return false;
   if (a->rank != 2 || b->rank != 2) {
     gcimOnnxImportError(im, "operands must be rank 2, not %d and %d", (int)a->rank, (int)b->rank);
@@ -221,7 +221,8 @@ static bool inferGemm(Importer *im, NodeInfo *node) {
 static bool inferLayerNorm(Importer *im, NodeInfo *node) {
   int64_t axis;
   const TypeInfo *x = in(node, 0);
-  if (!gcimOnnxAttrInt(im, node, "axis", -1, &axis) || !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", -1, &axis) ||
+      !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
     return false;
   node->outputTypes[0] = *x;
   for (size_t i = 1; i < node->outputCount; ++i) {
@@ -268,7 +269,7 @@ static bool inferAttention(Importer *im, NodeInfo *node) {
       return false;
     if (qHeads <= 0 || kvHeads <= 0 || qHeads > 1 << 20 || v->dims[2] % kvHeads) {
       gcimOnnxImportError(im, "3-d inputs need positive 'q_num_heads' and 'kv_num_heads' that "
-                      "divide the hidden sizes");
+                              "divide the hidden sizes");
       return false;
     }
     y.dims[2] = qHeads * (v->dims[2] / kvHeads);
@@ -303,10 +304,9 @@ static bool inferMsAttention(Importer *im, NodeInfo *node) {
   int64_t heads;
   if (!gcimOnnxAttrInt(im, node, "num_heads", 0, &heads))
     return false;
-  if (x->rank != 3 || w->rank != 2 || w->dims[1] % 3 || heads <= 0 ||
-      (w->dims[1] / 3) % heads) {
+  if (x->rank != 3 || w->rank != 2 || w->dims[1] % 3 || heads <= 0 || (w->dims[1] / 3) % heads) {
     gcimOnnxImportError(im, "needs input (batch, tokens, channels), weights (channels, 3 * hidden) "
-                    "and hidden divisible by 'num_heads'");
+                            "and hidden divisible by 'num_heads'");
     return false;
   }
   if (gcimOnnxFindAttr(node->proto, "qkv_hidden_sizes"))
@@ -318,8 +318,8 @@ static bool inferMsAttention(Importer *im, NodeInfo *node) {
     int64_t past = in(node, 4) && in(node, 4)->rank == 5 ? in(node, 4)->dims[3] : 0;
     if (past > INT64_MAX - x->dims[1])
       return false;
-    TypeInfo present = {x->elemType, 5, {2, x->dims[0], heads, past + x->dims[1],
-                                         y.dims[2] / heads}};
+    TypeInfo present = {
+        x->elemType, 5, {2, x->dims[0], heads, past + x->dims[1], y.dims[2] / heads}};
     node->outputTypes[1] = present;
   }
   return true;
@@ -351,8 +351,8 @@ static bool inferGainCell(Importer *im, NodeInfo *node) {
     gcimOnnxImportError(im, "q, k and v must be rank 4 (batch, heads, tokens, head_dim)");
     return false;
   }
-  if (in(node, 3) && (in(node, 3)->rank != 2 || in(node, 3)->dims[1] != 8 ||
-                      in(node, 3)->dims[0] != q->dims[1])) {
+  if (in(node, 3) &&
+      (in(node, 3)->rank != 2 || in(node, 3)->dims[1] != 8 || in(node, 3)->dims[0] != q->dims[1])) {
     gcimOnnxImportError(im, "scales must be (heads, 8)");
     return false;
   }
@@ -361,7 +361,6 @@ static bool inferGainCell(Importer *im, NodeInfo *node) {
   node->outputTypes[0] = y;
   return true;
 }
-
 
 const OpHooks gcimOpHooks[] = {
     {"onnx.add", inferBinary, gcimOnnxFoldElementwise},

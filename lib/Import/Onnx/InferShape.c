@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 const ConstData *gcimOnnxRequireConst(Importer *im, NodeInfo *node, size_t i, const char *what) {
   (void)what;
   if (i >= node->inputCount || !node->inputs[i])
@@ -65,7 +64,8 @@ bool gcimOnnxInferReshape(Importer *im, NodeInfo *node) {
     int64_t v = gcimOnnxConstGetInt(shape, d);
     if (v == 0 && !allowZero) {
       if (d >= x->rank) {
-        gcimOnnxImportError(im, "shape copies dimension %d of a rank-%d input", (int)d, (int)x->rank);
+        gcimOnnxImportError(im, "shape copies dimension %d of a rank-%d input", (int)d,
+                            (int)x->rank);
         return false;
       }
       v = x->dims[d];
@@ -97,7 +97,7 @@ bool gcimOnnxInferReshape(Importer *im, NodeInfo *node) {
     y.dims[inferIndex] = total / known;
   } else if (known != total) {
     gcimOnnxImportError(im, "cannot reshape %lld elements into %lld", (long long)total,
-                (long long)known);
+                        (long long)known);
     return false;
   }
   node->outputTypes[0] = y;
@@ -135,7 +135,7 @@ bool gcimOnnxInferSqueeze(Importer *im, NodeInfo *node) {
         return false;
       if (x->dims[axis] != 1) {
         gcimOnnxImportError(im, "cannot squeeze dimension %lld of size %lld", (long long)axis,
-                    (long long)x->dims[axis]);
+                            (long long)x->dims[axis]);
         return false;
       }
       drop[axis] = true;
@@ -187,7 +187,8 @@ bool gcimOnnxInferConcat(Importer *im, NodeInfo *node) {
     gcimOnnxImportError(im, "needs at least one input");
     return false;
   }
-  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) || !gcimOnnxNormalizeAxis(im, axis, first->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) ||
+      !gcimOnnxNormalizeAxis(im, axis, first->rank, &axis))
     return false;
   TypeInfo y = *first;
   for (size_t i = 1; i < node->inputCount; ++i) {
@@ -197,7 +198,7 @@ bool gcimOnnxInferConcat(Importer *im, NodeInfo *node) {
       ok = d == axis || t->dims[d] == first->dims[d];
     if (!ok) {
       gcimOnnxImportError(im, "input %zu does not match input 0 outside axis %lld", i,
-                  (long long)axis);
+                          (long long)axis);
       return false;
     }
     if (y.dims[axis] > INT64_MAX - t->dims[axis]) {
@@ -213,7 +214,8 @@ bool gcimOnnxInferConcat(Importer *im, NodeInfo *node) {
 bool gcimOnnxInferSplit(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0);
   int64_t axis;
-  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) || !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) ||
+      !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
     return false;
   size_t n = node->outputCount;
   int64_t total = 0;
@@ -238,7 +240,7 @@ bool gcimOnnxInferSplit(Importer *im, NodeInfo *node) {
   }
   if (total != dim) {
     gcimOnnxImportError(im, "splits sum to %lld, the axis has %lld", (long long)total,
-                (long long)dim);
+                        (long long)dim);
     return false;
   }
   return true;
@@ -246,9 +248,9 @@ bool gcimOnnxInferSplit(Importer *im, NodeInfo *node) {
 
 /* Normalised slice parameters per axis: start, step and count. */
 bool gcimOnnxSliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
-                 int64_t *count);
+                         int64_t *count);
 bool gcimOnnxSliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *step,
-                 int64_t *count) {
+                         int64_t *count) {
   const TypeInfo *x = in(node, 0);
   const ConstData *starts = gcimOnnxRequireConst(im, node, 1, "starts");
   const ConstData *ends = gcimOnnxRequireConst(im, node, 2, "ends");
@@ -267,14 +269,16 @@ bool gcimOnnxSliceParams(Importer *im, NodeInfo *node, int64_t *start, int64_t *
     count[d] = x->dims[d];
   }
   for (int64_t i = 0; i < n; ++i) {
-    int64_t axis = axes ? gcimOnnxConstGetInt(axes, i) : i, s = steps ? gcimOnnxConstGetInt(steps, i) : 1;
+    int64_t axis = axes ? gcimOnnxConstGetInt(axes, i) : i,
+            s = steps ? gcimOnnxConstGetInt(steps, i) : 1;
     if (!gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
       return false;
     if (s == 0) {
       gcimOnnxImportError(im, "step must not be 0");
       return false;
     }
-    int64_t dim = x->dims[axis], b = gcimOnnxConstGetInt(starts, i), e = gcimOnnxConstGetInt(ends, i);
+    int64_t dim = x->dims[axis], b = gcimOnnxConstGetInt(starts, i),
+            e = gcimOnnxConstGetInt(ends, i);
     if (b < 0)
       b = b < -dim ? 0 : b + dim;
     if (e < 0)
@@ -307,7 +311,8 @@ bool gcimOnnxInferSlice(Importer *im, NodeInfo *node) {
 bool gcimOnnxInferGather(Importer *im, NodeInfo *node) {
   const TypeInfo *x = in(node, 0), *idx = in(node, 1);
   int64_t axis;
-  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) || !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) ||
+      !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
     return false;
   if (idx->elemType != DT_INT64 && idx->elemType != DT_INT32) {
     gcimOnnxImportError(im, "indices must be i32 or i64");
@@ -366,7 +371,7 @@ bool gcimOnnxInferTile(Importer *im, NodeInfo *node) {
     return false;
   if (repeats.rank != y.rank) {
     gcimOnnxImportError(im, "repeats has %d values for a rank-%d input", (int)repeats.rank,
-                (int)y.rank);
+                        (int)y.rank);
     return false;
   }
   for (int32_t d = 0; d < y.rank; ++d) {
@@ -438,14 +443,16 @@ bool gcimOnnxInferRange(Importer *im, NodeInfo *node) {
     gcimOnnxImportError(im, "start, limit and delta must be scalars");
     return false;
   }
-  double s = gcimOnnxConstGetFloat(start, 0), l = gcimOnnxConstGetFloat(limit, 0), d = gcimOnnxConstGetFloat(delta, 0);
+  double s = gcimOnnxConstGetFloat(start, 0), l = gcimOnnxConstGetFloat(limit, 0),
+         d = gcimOnnxConstGetFloat(delta, 0);
   if (d == 0) {
     gcimOnnxImportError(im, "delta must not be 0");
     return false;
   }
   double n = ceil((l - s) / d);
   if (!gcimOnnxIsFloatType(in(node, 0)->elemType)) {
-    int64_t si = gcimOnnxConstGetInt(start, 0), li = gcimOnnxConstGetInt(limit, 0), di = gcimOnnxConstGetInt(delta, 0);
+    int64_t si = gcimOnnxConstGetInt(start, 0), li = gcimOnnxConstGetInt(limit, 0),
+            di = gcimOnnxConstGetInt(delta, 0);
     int64_t span = li - si;
     n = (double)(span / di + ((span % di) != 0 && ((span < 0) == (di < 0))));
   }
@@ -493,7 +500,8 @@ bool gcimOnnxInferReduce(Importer *im, NodeInfo *node) {
 bool gcimOnnxInferSoftmax(Importer *im, NodeInfo *node) {
   int64_t axis;
   const TypeInfo *x = in(node, 0);
-  if (!gcimOnnxAttrInt(im, node, "axis", -1, &axis) || !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
+  if (!gcimOnnxAttrInt(im, node, "axis", -1, &axis) ||
+      !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
     return false;
   node->outputTypes[0] = *x;
   return true;

@@ -19,9 +19,8 @@ enum { MAX_GROUPS = 40, VARIADIC_GROUPS = 32 };
 static const struct {
   const char *opName, *attribute;
 } attrToOperand[] = {
-    {"onnx.squeeze", "axes"},     {"onnx.unsqueeze", "axes"},
-    {"onnx.split", "split"},      {"onnx.reduce_sum", "axes"},
-    {"onnx.reduce_mean", "axes"}, {"onnx.reduce_max", "axes"},
+    {"onnx.squeeze", "axes"},    {"onnx.unsqueeze", "axes"},   {"onnx.split", "split"},
+    {"onnx.reduce_sum", "axes"}, {"onnx.reduce_mean", "axes"}, {"onnx.reduce_max", "axes"},
 };
 
 /* Turns an INTS attribute of an older opset into a constant operand. */
@@ -59,8 +58,8 @@ static bool rewriteOlderForm(Importer *im, NodeInfo *node) {
 }
 
 /* Checks inputs against the schema and computes operand segment sizes. */
-static bool matchOperands(Importer *im, NodeInfo *node, int32_t *segments,
-                          size_t *segmentCount, bool *needSegments) {
+static bool matchOperands(Importer *im, NodeInfo *node, int32_t *segments, size_t *segmentCount,
+                          bool *needSegments) {
   const char *kinds = node->schema->operands;
   size_t groups = strlen(kinds), next = 0, nonSingle = 0;
   assert(groups <= MAX_GROUPS);
@@ -102,8 +101,8 @@ static bool matchOperands(Importer *im, NodeInfo *node, int32_t *segments,
   return true;
 }
 
-static bool matchResults(Importer *im, NodeInfo *node, int32_t *segments,
-                         size_t *segmentCount, bool *needSegments) {
+static bool matchResults(Importer *im, NodeInfo *node, int32_t *segments, size_t *segmentCount,
+                         bool *needSegments) {
   const char *kinds = node->schema->results;
   size_t groups = strlen(kinds), n = node->proto->n_output, nonSingle = 0;
   assert(groups <= MAX_GROUPS);
@@ -145,8 +144,8 @@ static bool buildOp(Importer *im, NodeInfo *node) {
     return false;
   }
   if (inNeed)
-    attrs[attrCount++] = gcimSegmentSizesAttr(im->ctx, "operandSegmentSizes", inSeg,
-                                                 (intptr_t)inGroups);
+    attrs[attrCount++] =
+        gcimSegmentSizesAttr(im->ctx, "operandSegmentSizes", inSeg, (intptr_t)inGroups);
   MlirOperationState state =
       mlirOperationStateGet(mlirStringRefCreateFromCString(node->schema->opName), im->loc);
   for (size_t i = 0; i < node->inputCount; ++i) {
@@ -166,8 +165,8 @@ static bool buildOp(Importer *im, NodeInfo *node) {
     mlirOperationStateAddResults(&state, 1, &type);
   }
   if (outNeed) {
-    MlirNamedAttribute seg = gcimSegmentSizesAttr(im->ctx, "resultSegmentSizes", outSeg,
-                                                  (intptr_t)outGroups);
+    MlirNamedAttribute seg =
+        gcimSegmentSizesAttr(im->ctx, "resultSegmentSizes", outSeg, (intptr_t)outGroups);
     mlirOperationStateAddAttributes(&state, 1, &seg);
   }
   mlirOperationStateAddAttributes(&state, (intptr_t)attrCount, attrs);

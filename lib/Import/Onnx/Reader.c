@@ -267,16 +267,14 @@ bool gcimOnnxReadModel(const Mapping *mapping, Model *model, char **errMsg) {
   if (ok && s.out.failed)
     ok = fail(&s, "out of memory");
   if (ok) {
-    model->proto = onnx__model_proto__unpack(NULL, s.out.size,
-                                             s.out.data ? s.out.data : (uint8_t *)"");
+    model->proto =
+        onnx__model_proto__unpack(NULL, s.out.size, s.out.data ? s.out.data : (uint8_t *)"");
     if (!model->proto)
       ok = fail(&s, "not an ONNX model (protobuf-c cannot parse it)");
   }
   free(s.out.data);
-  if (ok && (!model->proto->graph ||
-             model->proto->graph->n_initializer != s.viewCount))
-    ok = fail(&s, model->proto->graph ? "inconsistent initializer list"
-                                      : "the model has no graph");
+  if (ok && (!model->proto->graph || model->proto->graph->n_initializer != s.viewCount))
+    ok = fail(&s, model->proto->graph ? "inconsistent initializer list" : "the model has no graph");
   if (!ok) {
     if (errMsg)
       *errMsg = s.error;

@@ -14,9 +14,9 @@
 /* The element type of ONNX data type `t`; false for the types gcim does not handle. */
 static bool elemTypeFromOnnx(int32_t t, GcimElemType *type) {
   switch (t) {
-#define FROM_ONNX(name, cType, size, numpy, descr, onnx, ...)                            \
-  case DT_##onnx:                                                                        \
-    *type = GCIM_ELEM_##name;                                                            \
+#define FROM_ONNX(name, cType, size, numpy, descr, onnx, ...)                                      \
+  case DT_##onnx:                                                                                  \
+    *type = GCIM_ELEM_##name;                                                                      \
     return true;
     GCIM_ELEM_TYPES(FROM_ONNX)
 #undef FROM_ONNX
@@ -72,9 +72,9 @@ void gcimOnnxFormatShape(const TypeInfo *type, char *buffer, size_t size) {
   size_t used = 0;
   buffer[0] = '\0';
   for (int32_t i = 0; i < type->rank && used < size; ++i) {
-    int n = type->dims[i] < 0 ? snprintf(buffer + used, size - used, "?x")
-                              : snprintf(buffer + used, size - used, "%lldx",
-                                         (long long)type->dims[i]);
+    int n = type->dims[i] < 0
+                ? snprintf(buffer + used, size - used, "?x")
+                : snprintf(buffer + used, size - used, "%lldx", (long long)type->dims[i]);
     if (n < 0)
       break;
     used += (size_t)n;
@@ -120,7 +120,7 @@ int64_t gcimOnnxConstGetInt(const ConstData *d, int64_t i) {
 }
 
 bool gcimOnnxTensorType(Importer *im, const Onnx__TensorProto *tensor, const char *what,
-                TypeInfo *type) {
+                        TypeInfo *type) {
   memset(type, 0, sizeof *type);
   if (!tensor->has_data_type || !gcimOnnxElemTypeSize(tensor->data_type)) {
     gcimOnnxImportError(im, "%s has unsupported data type %d", what, (int)tensor->data_type);
@@ -128,7 +128,7 @@ bool gcimOnnxTensorType(Importer *im, const Onnx__TensorProto *tensor, const cha
   }
   if (tensor->n_dims > GCIM_MAX_RANK) {
     gcimOnnxImportError(im, "%s has rank %zu, above the supported %d", what, tensor->n_dims,
-                GCIM_MAX_RANK);
+                        GCIM_MAX_RANK);
     return false;
   }
   type->elemType = tensor->data_type;
@@ -154,9 +154,18 @@ static void readRaw(const uint8_t *raw, int32_t t, int64_t i, int64_t *iv, doubl
   uint64_t bits = 0;
   memcpy(&bits, raw + (size_t)i * size, size);
   switch (t) {
-  case DT_FLOAT: { float f; uint32_t b = (uint32_t)bits; memcpy(&f, &b, 4); *fv = f; break; }
-  case DT_DOUBLE: memcpy(fv, &bits, 8); break;
-  case DT_FLOAT16: case DT_BFLOAT16: {
+  case DT_FLOAT: {
+    float f;
+    uint32_t b = (uint32_t)bits;
+    memcpy(&f, &b, 4);
+    *fv = f;
+    break;
+  }
+  case DT_DOUBLE:
+    memcpy(fv, &bits, 8);
+    break;
+  case DT_FLOAT16:
+  case DT_BFLOAT16: {
     uint32_t b = (uint32_t)bits;
     if (t == DT_BFLOAT16) {
       b <<= 16;
@@ -177,12 +186,24 @@ static void readRaw(const uint8_t *raw, int32_t t, int64_t i, int64_t *iv, doubl
     *fv = f;
     break;
   }
-  case DT_INT8: *iv = (int8_t)bits; break;
-  case DT_INT16: *iv = (int16_t)bits; break;
-  case DT_INT32: *iv = (int32_t)bits; break;
-  case DT_INT64: *iv = (int64_t)bits; break;
-  case DT_BOOL: *iv = bits != 0; break;
-  default: *iv = (int64_t)bits; break; /* unsigned */
+  case DT_INT8:
+    *iv = (int8_t)bits;
+    break;
+  case DT_INT16:
+    *iv = (int16_t)bits;
+    break;
+  case DT_INT32:
+    *iv = (int32_t)bits;
+    break;
+  case DT_INT64:
+    *iv = (int64_t)bits;
+    break;
+  case DT_BOOL:
+    *iv = bits != 0;
+    break;
+  default:
+    *iv = (int64_t)bits;
+    break; /* unsigned */
   }
 }
 
@@ -211,7 +232,7 @@ static bool rawBytes(Importer *im, const Onnx__TensorProto *tensor, const ByteVi
     *out = (ByteView){0};
   if (out->present && out->size != expected) {
     gcimOnnxImportError(im, "%s has %zu bytes of raw data, its type needs %llu", what, out->size,
-                (unsigned long long)expected);
+                        (unsigned long long)expected);
     return false;
   }
   return true;
@@ -220,39 +241,59 @@ static bool rawBytes(Importer *im, const Onnx__TensorProto *tensor, const ByteVi
 /* Number of values in the tensor's typed field for its data type. */
 static size_t typedCount(const Onnx__TensorProto *t) {
   switch (t->data_type) {
-  case DT_FLOAT: return t->n_float_data;
-  case DT_DOUBLE: return t->n_double_data;
-  case DT_INT64: return t->n_int64_data;
-  case DT_UINT32: case DT_UINT64: return t->n_uint64_data;
-  default: return t->n_int32_data;
+  case DT_FLOAT:
+    return t->n_float_data;
+  case DT_DOUBLE:
+    return t->n_double_data;
+  case DT_INT64:
+    return t->n_int64_data;
+  case DT_UINT32:
+  case DT_UINT64:
+    return t->n_uint64_data;
+  default:
+    return t->n_int32_data;
   }
 }
 
 static void readTyped(const Onnx__TensorProto *t, int64_t i, int64_t *iv, double *fv) {
   switch (t->data_type) {
-  case DT_FLOAT: *fv = t->float_data[i]; break;
-  case DT_DOUBLE: *fv = t->double_data[i]; break;
-  case DT_INT64: *iv = t->int64_data[i]; break;
-  case DT_UINT32: case DT_UINT64: *iv = (int64_t)t->uint64_data[i]; break;
-  case DT_FLOAT16: case DT_BFLOAT16: {
+  case DT_FLOAT:
+    *fv = t->float_data[i];
+    break;
+  case DT_DOUBLE:
+    *fv = t->double_data[i];
+    break;
+  case DT_INT64:
+    *iv = t->int64_data[i];
+    break;
+  case DT_UINT32:
+  case DT_UINT64:
+    *iv = (int64_t)t->uint64_data[i];
+    break;
+  case DT_FLOAT16:
+  case DT_BFLOAT16: {
     uint16_t bits = (uint16_t)t->int32_data[i];
     readRaw((const uint8_t *)&bits, t->data_type, 0, iv, fv);
     break;
   }
-  case DT_BOOL: *iv = t->int32_data[i] != 0; break;
-  default: *iv = t->int32_data[i]; break;
+  case DT_BOOL:
+    *iv = t->int32_data[i] != 0;
+    break;
+  default:
+    *iv = t->int32_data[i];
+    break;
   }
 }
 
 bool gcimOnnxTensorCheck(Importer *im, const Onnx__TensorProto *tensor, ByteView *bytes,
-                 const TypeInfo *type, const char *what) {
+                         const TypeInfo *type, const char *what) {
   int64_t n = gcimOnnxTypeNumElements(type);
   ByteView raw;
   if (!rawBytes(im, tensor, bytes, (uint64_t)n * gcimOnnxElemTypeSize(type->elemType), what, &raw))
     return false;
   if (!raw.present && typedCount(tensor) != (size_t)n) {
     gcimOnnxImportError(im, "%s has %zu values, its shape needs %lld", what, typedCount(tensor),
-                (long long)n);
+                        (long long)n);
     return false;
   }
   *bytes = raw;
@@ -260,14 +301,14 @@ bool gcimOnnxTensorCheck(Importer *im, const Onnx__TensorProto *tensor, ByteView
 }
 
 ConstData *gcimOnnxTensorLoad(Importer *im, const Onnx__TensorProto *tensor, const ByteView *bytes,
-                      const TypeInfo *type, const char *what) {
+                              const TypeInfo *type, const char *what) {
   int64_t n = gcimOnnxTypeNumElements(type);
   ByteView raw;
   if (!rawBytes(im, tensor, bytes, (uint64_t)n * gcimOnnxElemTypeSize(type->elemType), what, &raw))
     return NULL;
   if (!raw.present && typedCount(tensor) != (size_t)n) {
     gcimOnnxImportError(im, "%s has %zu values, its shape needs %lld", what, typedCount(tensor),
-                (long long)n);
+                        (long long)n);
     return NULL;
   }
   ConstData *data = gcimOnnxConstCreate(type->elemType, n);
@@ -293,9 +334,16 @@ ConstData *gcimOnnxTensorLoad(Importer *im, const Onnx__TensorProto *tensor, con
 /* Writes element value into `out` in the storage format of type t. */
 static void writeRaw(uint8_t *out, int32_t t, int64_t iv, double fv) {
   switch (t) {
-  case DT_FLOAT: { float f = (float)fv; memcpy(out, &f, 4); return; }
-  case DT_DOUBLE: memcpy(out, &fv, 8); return;
-  case DT_FLOAT16: case DT_BFLOAT16: {
+  case DT_FLOAT: {
+    float f = (float)fv;
+    memcpy(out, &f, 4);
+    return;
+  }
+  case DT_DOUBLE:
+    memcpy(out, &fv, 8);
+    return;
+  case DT_FLOAT16:
+  case DT_BFLOAT16: {
     float f = (float)fv;
     uint32_t b;
     memcpy(&b, &f, 4);
@@ -390,15 +438,14 @@ static void keepMapping(void *userData, const void *data, size_t size, size_t al
 }
 
 MlirAttribute gcimOnnxTensorAttr(Importer *im, const Onnx__TensorProto *tensor,
-                         const ByteView *bytes, const TypeInfo *type, const char *what) {
+                                 const ByteView *bytes, const TypeInfo *type, const char *what) {
   int64_t n = gcimOnnxTypeNumElements(type);
   size_t size = gcimOnnxElemTypeSize(type->elemType);
   ByteView raw;
   if (!rawBytes(im, tensor, bytes, (uint64_t)n * size, what, &raw))
     return mlirAttributeGetNull();
-  size_t threshold = im->options && im->options->resourceThreshold
-                         ? im->options->resourceThreshold
-                         : 1024;
+  size_t threshold =
+      im->options && im->options->resourceThreshold ? im->options->resourceThreshold : 1024;
   // Only bytes in a mapping may be referenced: protobuf-c's copies die with the import.
   if (raw.present && raw.mapped && raw.size >= threshold && type->elemType != DT_BOOL) {
     char name[128];

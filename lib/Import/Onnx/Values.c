@@ -137,10 +137,9 @@ const ConstData *gcimOnnxKnownConst(Importer *im, Value *v) {
 }
 
 bool gcimOnnxValueInfoType(Importer *im, const Onnx__TypeProto *proto, const char *what,
-                   TypeInfo *type) {
+                           TypeInfo *type) {
   memset(type, 0, sizeof *type);
-  if (!proto || proto->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
-      !proto->tensor_type) {
+  if (!proto || proto->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !proto->tensor_type) {
     gcimOnnxImportError(im, "%s is not a tensor", what);
     return false;
   }
@@ -156,7 +155,7 @@ bool gcimOnnxValueInfoType(Importer *im, const Onnx__TypeProto *proto, const cha
   }
   if (tensor->shape->n_dim > GCIM_MAX_RANK) {
     gcimOnnxImportError(im, "%s has rank %zu, above the supported %d", what, tensor->shape->n_dim,
-                GCIM_MAX_RANK);
+                        GCIM_MAX_RANK);
     return false;
   }
   type->rank = (int32_t)tensor->shape->n_dim;

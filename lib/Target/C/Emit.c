@@ -7,9 +7,9 @@
  * caller's buffers at the end. */
 #include "Emitter.h"
 
-#include "gcim/Support/Diagnostics.h"
 #include "gcim/Runtime/Kernels/MatMul.h"
 #include "gcim/Runtime/Weights.h"
+#include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -53,8 +53,7 @@ static bool alignWeights(EmitState *state, uint64_t *offset) {
 }
 
 /* Appends `size` bytes to the weights at an aligned offset, stored in *offset. */
-static bool appendWeights(EmitState *state, const void *data, uint64_t size,
-                          uint64_t *offset) {
+static bool appendWeights(EmitState *state, const void *data, uint64_t size, uint64_t *offset) {
   return alignWeights(state, offset) && writeWeights(state, data, size);
 }
 
@@ -71,8 +70,7 @@ static bool appendPackedWeights(EmitState *state, const void *b, int64_t k, int6
   for (int64_t j0 = 0; ok && j0 < n; j0 += panel) {
     int64_t nr = n - j0 < panel ? n - j0 : panel;
     for (int64_t p = 0; p < k; ++p) /* the raw data need not be aligned for floats */
-      memcpy(slab + p * nr, bytes + (size_t)(p * n + j0) * sizeof *slab,
-             (size_t)nr * sizeof *slab);
+      memcpy(slab + p * nr, bytes + (size_t)(p * n + j0) * sizeof *slab, (size_t)nr * sizeof *slab);
     gcimKernelPackBF32(slab, k, nr, 0, packed);
     ok = writeWeights(state, packed, (uint64_t)(k * panel) * sizeof *packed);
   }
@@ -117,8 +115,7 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
   ValueInfo *info = gcimCEmitLookup(state, result);
   if (info->stored) /* already stored, ahead of its place, by a statement that uses it */
     return true;
-  MlirAttribute attr =
-      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+  MlirAttribute attr = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
   /* gcim.linear's weight is stored packed, for the kernel that reads it (and only packed:
    * gcim-lower-runtime makes it only when no other op uses the weight). */
   bool packed = info->rank == 2 && info->elem == GCIM_ELEM_F32 && gcimCEmitIsLinearWeight(result);
@@ -129,8 +126,7 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
       info->offset = state->stored[i].offset;
       return true;
     }
-  StoredConstant *stored =
-      realloc(state->stored, (state->storedCount + 1) * sizeof *stored);
+  StoredConstant *stored = realloc(state->stored, (state->storedCount + 1) * sizeof *stored);
   if (!stored)
     return false;
   state->stored = stored;
@@ -140,8 +136,7 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
     free(owned);
     return gcimCEmitUnsupported(state, op, "its value cannot be read");
   }
-  bool ok = packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1],
-                                          &info->offset)
+  bool ok = packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1], &info->offset)
                    : appendWeights(state, data, info->bytes, &info->offset);
   free(owned);
   state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset, packed};
@@ -156,7 +151,7 @@ static bool collectValues(EmitState *state, MlirBlock body) {
     MlirValue arg = mlirBlockGetArgument(body, i);
     ValueInfo *info = gcimCEmitAddValue(state, arg, STORAGE_INPUT);
     if (!info || !gcimCEmitDescribeType(state, mlirValueGetType(arg),
-                                   mlirOperationGetLocation(state->func), info))
+                                        mlirOperationGetLocation(state->func), info))
       return false;
     info->index = (int)i;
     state->inputCount++;
@@ -167,8 +162,8 @@ static bool collectValues(EmitState *state, MlirBlock body) {
     for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
       MlirValue result = mlirOperationGetResult(op, i);
       ValueInfo *info = gcimCEmitAddValue(state, result, storage);
-      if (!info ||
-          !gcimCEmitDescribeType(state, mlirValueGetType(result), mlirOperationGetLocation(op), info))
+      if (!info || !gcimCEmitDescribeType(state, mlirValueGetType(result),
+                                          mlirOperationGetLocation(op), info))
         return false;
     }
   }
@@ -206,14 +201,14 @@ static bool recordOutputs(EmitState *state, MlirOperation returnOp) {
  * diagnostic when they are missing. */
 static bool placeResults(EmitState *state, MlirOperation op) {
   intptr_t results = mlirOperationGetNumResults(op);
-  MlirAttribute offsets = mlirOperationGetAttributeByName(
-      op, mlirStringRefCreateFromCString("gcim.arena_offsets"));
+  MlirAttribute offsets =
+      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("gcim.arena_offsets"));
   if (results == 0)
     return true;
   if (mlirAttributeIsNull(offsets) || !mlirAttributeIsADenseI64Array(offsets) ||
       mlirDenseArrayGetNumElements(offsets) != results)
     return gcimCEmitUnsupported(state, op,
-                           "its results have no arena offsets (run gcim-lower-runtime first)");
+                                "its results have no arena offsets (run gcim-lower-runtime first)");
   for (intptr_t i = 0; i < results; ++i) {
     ValueInfo *info = gcimCEmitLookup(state, mlirOperationGetResult(op, i));
     int64_t offset = mlirDenseI64ArrayGetElement(offsets, i);
@@ -348,8 +343,8 @@ MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) 
   state.decls = tmpfile();
   state.weightsChecksum = GCIM_WEIGHTS_CHECKSUM_SEED;
   bool ok = state.decls && gcimCEmitOpenWeights(&state) && emitFunction(&state, main, "");
-  MlirAttribute stepName = mlirOperationGetAttributeByName(
-      main, mlirStringRefCreateFromCString("gcim.step_function"));
+  MlirAttribute stepName =
+      mlirOperationGetAttributeByName(main, mlirStringRefCreateFromCString("gcim.step_function"));
   if (ok && !mlirAttributeIsNull(stepName) && mlirAttributeIsAString(stepName)) {
     MlirOperation step = findFunction(module, mlirStringAttrGetValue(stepName));
     ok = !mlirOperationIsNull(step) && emitFunction(&state, step, "s");

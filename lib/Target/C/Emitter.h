@@ -26,14 +26,14 @@ typedef struct ValueInfo {
   GcimElemType elem;
   int rank;
   int64_t dims[GCIM_MAX_RANK];
-  int64_t count;  /* elements */
-  uint64_t bytes; /* count * element size */
+  int64_t count;   /* elements */
+  uint64_t bytes;  /* count * element size */
   uint64_t offset; /* in the arena or the weights blob */
   int index;       /* input position for STORAGE_INPUT */
-  bool declared; /* its C pointer variable exists in PREFIX_run */
-  bool dimsUsed; /* its shape table NAME_d is referenced */
-  bool stored;   /* a weight whose offset is known (its onnx.constant was emitted) */
-  bool packed;   /* a weight stored as packed by gcimKernelPackBF32 (gcim.linear's only) */
+  bool declared;   /* its C pointer variable exists in PREFIX_run */
+  bool dimsUsed;   /* its shape table NAME_d is referenced */
+  bool stored;     /* a weight whose offset is known (its onnx.constant was emitted) */
+  bool packed;     /* a weight stored as packed by gcimKernelPackBF32 (gcim.linear's only) */
   char name[24];   /* C name: in3, w7, v12 */
 } ValueInfo;
 
@@ -43,24 +43,24 @@ typedef struct SimHeadGroup {
   int64_t first, count; /* indices into the state's head array */
   int64_t headDim, window;
   int64_t headsPerScalers; /* heads of the scalers table: head i uses row i % this */
-  bool hasScalers;      /* else the default scalers with a_q = queryScale */
-  double queryScale;    /* the attention's `scale`, as gcim-map-attention folds it */
-  uint64_t scalerOffset; /* of the (heads, 8) float scalers in the weights blob */
+  bool hasScalers;         /* else the default scalers with a_q = queryScale */
+  double queryScale;       /* the attention's `scale`, as gcim-map-attention folds it */
+  uint64_t scalerOffset;   /* of the (heads, 8) float scalers in the weights blob */
 } SimHeadGroup;
 
 /// One emitted C function: PREFIX_run from @main, PREFIX_step from its step function.
 typedef struct EmittedFunction {
   MlirOperation func;
-  FILE *body;          /* its statements */
-  ValueInfo *inputs;   /* copies of the graph inputs' infos, in order */
+  FILE *body;        /* its statements */
+  ValueInfo *inputs; /* copies of the graph inputs' infos, in order */
   size_t inputCount;
-  ValueInfo *outputs;  /* copies of the graph outputs' infos, in order */
+  ValueInfo *outputs; /* copies of the graph outputs' infos, in order */
   size_t outputCount;
 } EmittedFunction;
 
 /// The exact K/V cache of one softmax gcim.attention_step (--attention=digital).
 typedef struct KvCache {
-  int64_t offset;        /* in floats, into the state's cache block: K then V */
+  int64_t offset; /* in floats, into the state's cache block: K then V */
   int64_t batch, heads, capacity, headDim, valueDim;
 } KvCache;
 
@@ -77,8 +77,8 @@ typedef struct EmitState {
   MlirLocation moduleLoc; /* where errors about the output files are reported */
   MlirOperation func;
   char valuePrefix[4]; /* "" for @main, "s" for the step function: unique C names */
-  FILE *body;  /* the current function's statements */
-  FILE *decls; /* file-scope tables (shapes) */
+  FILE *body;          /* the current function's statements */
+  FILE *decls;         /* file-scope tables (shapes) */
   EmittedFunction functions[2];
   size_t functionCount;
   StoredConstant *stored;
@@ -101,11 +101,11 @@ typedef struct EmitState {
   bool madeOutputDir;
   unsigned char *weights;
   uint64_t weightBytes, weightCapacity, weightsChecksum;
-  int64_t simHeads;        /* GcimSimHead objects the model needs */
+  int64_t simHeads; /* GcimSimHead objects the model needs */
   SimHeadGroup *headGroups;
   size_t headGroupCount;
   int64_t attentionScratch; /* floats of the exact attention kernel's scratch */
-  ValueInfo **outputs; /* graph outputs, in order */
+  ValueInfo **outputs;      /* graph outputs, in order */
   size_t outputCount;
   size_t inputCount;
   bool usesFail; /* the body calls fail() */
@@ -146,7 +146,7 @@ ValueInfo *gcimCEmitGroupOperand(EmitState *state, MlirOperation op, int group, 
 void gcimCEmitTensorArgs(EmitState *state, ValueInfo *info);
 /* Writes `KERNEL([LEADING, ]t0 args, t1 args, ...[, TRAILING]);` for `count` tensors. */
 void gcimCEmitKernelCall(EmitState *state, const char *kernel, const char *leading,
-                    ValueInfo *const *tensors, int count, const char *trailing);
+                         ValueInfo *const *tensors, int count, const char *trailing);
 /* Writes a float literal that C99 reads back exactly (INFINITY, NAN included). */
 void gcimCEmitFloatLiteral(FILE *out, double value);
 /* Writes `static const int64_t NAME[] = {...};` to the declarations. */
@@ -168,19 +168,19 @@ bool gcimCEmitReadAttention(EmitState *state, MlirOperation op, AttentionValues 
  * for `a` with the descriptor `desc` (a C expression of a GcimAttentionDesc) and the K/V
  * pointers and head strides as C text, and reserves its scratch. */
 void gcimCEmitExactAnalogCall(EmitState *state, const AttentionValues *a, const char *desc,
-                         const char *keys, long long kStride, const char *values,
-                         long long vStride);
+                              const char *keys, long long kStride, const char *values,
+                              long long vStride);
 /* Makes the state's scratch hold what gcimParallelAttentionF32 needs for `pairs`
  * (batch, head) pairs of `queries` queries against `keys` keys (the kernel's own
  * gcimKernelAttentionScratchSize per pair). */
 void gcimCEmitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t queries,
-                                 int64_t keys, int64_t headDim, int64_t valueDim);
+                                      int64_t keys, int64_t headDim, int64_t valueDim);
 
 /* Adds `heads` simulated heads created in PREFIX_create; head i uses row i % scalerRows
  * of the constant `scalers` (heads, 8), or when it is NULL the default scalers with
  * a_q = queryScale (the attention's scale, as gcim-map-attention maps it). */
 bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
-                      int64_t window, ValueInfo *scalers, double queryScale);
+                           int64_t window, ValueInfo *scalers, double queryScale);
 
 /* Files (Files.c). gcimCEmitOpenWeights creates the output folder when missing and starts the
  * weights file; gcimCEmitWriteOutputs writes every other file and, when `ok`, renames them all

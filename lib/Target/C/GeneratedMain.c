@@ -22,10 +22,10 @@ static void writeIoName(const EmittedFunction *fn, FILE *out, bool isInput, size
   if (!mlirAttributeIsNull(all) && mlirAttributeIsAArray(all) &&
       (intptr_t)index < mlirArrayAttrGetNumElements(all)) {
     MlirAttribute dict = mlirArrayAttrGetElement(all, (intptr_t)index);
-    MlirAttribute attr = mlirAttributeIsADictionary(dict)
-                             ? mlirDictionaryAttrGetElementByName(
-                                   dict, mlirStringRefCreateFromCString("onnx.name"))
-                             : (MlirAttribute){NULL};
+    MlirAttribute attr =
+        mlirAttributeIsADictionary(dict)
+            ? mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString("onnx.name"))
+            : (MlirAttribute){NULL};
     if (!mlirAttributeIsNull(attr) && mlirAttributeIsAString(attr))
       name = mlirStringAttrGetValue(attr);
   }
@@ -51,8 +51,9 @@ static void writeInfo(EmitState *state, FILE *out, const EmittedFunction *fn, bo
   char dims[32];
   fputs("  {", out);
   writeIoName(fn, out, isInput, index);
-  fprintf(out, ", \"%s\", %d, %s, %lld, %zu},\n", gcimElemTypeInfo(info->elem)->numpyName, info->rank,
-          gcimCEmitDims(state, info, dims), (long long)info->count, gcimElemTypeSize(info->elem));
+  fprintf(out, ", \"%s\", %d, %s, %lld, %zu},\n", gcimElemTypeInfo(info->elem)->numpyName,
+          info->rank, gcimCEmitDims(state, info, dims), (long long)info->count,
+          gcimElemTypeSize(info->elem));
 }
 
 /* The tables list the graph's inputs (outputs), then the step function's. */
@@ -62,15 +63,17 @@ void gcimCEmitIoTables(EmitState *state, FILE *out) {
   for (size_t f = 0; f < state->functionCount; ++f)
     for (size_t i = 0; i < state->functions[f].inputCount; ++i)
       writeInfo(state, out, &state->functions[f], true, i, &state->functions[f].inputs[i]);
-  fprintf(out, "  {NULL, NULL, 0, NULL, 0, 0}};\n\nstatic const %s_tensor_info "
-               "output_info[] = {\n",
+  fprintf(out,
+          "  {NULL, NULL, 0, NULL, 0, 0}};\n\nstatic const %s_tensor_info "
+          "output_info[] = {\n",
           p);
   for (size_t f = 0; f < state->functionCount; ++f)
     for (size_t i = 0; i < state->functions[f].outputCount; ++i)
       writeInfo(state, out, &state->functions[f], false, i, &state->functions[f].outputs[i]);
-  fprintf(out, "  {NULL, NULL, 0, NULL, 0, 0}};\n\n"
-               "const %s_tensor_info *%s_input_info(int i) { return &input_info[i]; }\n"
-               "const %s_tensor_info *%s_output_info(int i) { return &output_info[i]; }\n\n",
+  fprintf(out,
+          "  {NULL, NULL, 0, NULL, 0, 0}};\n\n"
+          "const %s_tensor_info *%s_input_info(int i) { return &input_info[i]; }\n"
+          "const %s_tensor_info *%s_output_info(int i) { return &output_info[i]; }\n\n",
           p, p, p, p);
 }
 
@@ -78,28 +81,30 @@ void gcimCEmitIoTables(EmitState *state, FILE *out) {
  * was compiled for, every field, so that it never depends on the runtime's defaults. */
 void gcimCEmitHardwareInitializer(EmitState *state, FILE *out) {
   const GcimHardware *hw = state->options->hw;
-  fprintf(out, "/* The hardware description this program was compiled for (gcim-compile --hw). */\n"
-               "static const GcimHardware compiled_hw = {\n"
-               "    .arrayRows = %d, .arrayCols = %d, .window = %d, .maxSubTiles = %d,\n"
-               "    .vdd = %.9g, .midVoltage = %.9g,\n"
-               "    .query = {%d, %.17g}, .kv = {%d, %.17g}, .output = {%d, %.17g},\n"
-               "    .cell = %s,\n    .cellCoeffs = {%.17g, %.17g, %.17g, %.17g},\n",
+  fprintf(out,
+          "/* The hardware description this program was compiled for (gcim-compile --hw). */\n"
+          "static const GcimHardware compiled_hw = {\n"
+          "    .arrayRows = %d, .arrayCols = %d, .window = %d, .maxSubTiles = %d,\n"
+          "    .vdd = %.9g, .midVoltage = %.9g,\n"
+          "    .query = {%d, %.17g}, .kv = {%d, %.17g}, .output = {%d, %.17g},\n"
+          "    .cell = %s,\n    .cellCoeffs = {%.17g, %.17g, %.17g, %.17g},\n",
           (int)hw->arrayRows, (int)hw->arrayCols, (int)hw->window, (int)hw->maxSubTiles,
           (double)hw->vdd, (double)hw->midVoltage, (int)hw->query.levels, hw->query.max,
           (int)hw->kv.levels, hw->kv.max, (int)hw->output.levels, hw->output.max,
           hw->cell == GCIM_CELL_LINEAR ? "GCIM_CELL_LINEAR" : "GCIM_CELL_NONLINEAR",
           hw->cellCoeffs[0], hw->cellCoeffs[1], hw->cellCoeffs[2], hw->cellCoeffs[3]);
-  fprintf(out, "    .linearSlope = %.17g, .decayEnabled = %d, .decayLambda = %.17g,\n"
-               "    .bf16Decay = %d, .firstProductSaturation = %.9g,\n"
-               "    .outputSaturation = %.9g, .pulseMaxNs = %.17g,\n"
-               "    .cost = {%.17g, %.17g, %.17g, %.17g, %.17g},\n"
-               "    .noise = {%lluu, %.17g, %.17g, %.17g}};\n\n",
+  fprintf(out,
+          "    .linearSlope = %.17g, .decayEnabled = %d, .decayLambda = %.17g,\n"
+          "    .bf16Decay = %d, .firstProductSaturation = %.9g,\n"
+          "    .outputSaturation = %.9g, .pulseMaxNs = %.17g,\n"
+          "    .cost = {%.17g, %.17g, %.17g, %.17g, %.17g},\n"
+          "    .noise = {%lluu, %.17g, %.17g, %.17g}};\n\n",
           hw->linearSlope, (int)hw->decayEnabled, hw->decayLambda, (int)hw->bf16Decay,
           (double)hw->firstProductSaturation, (double)hw->outputSaturation, hw->pulseMaxNs,
           hw->cost.firstProductPerArrayPJ, hw->cost.secondProductPerArrayPJ,
-          hw->cost.digitalPerHeadTokenPJ, hw->cost.dacPerValuePJ,
-          hw->cost.headTokenLatencyNs, (unsigned long long)hw->noise.seed,
-          hw->noise.readNoiseSnrDb, hw->noise.writeNoiseStdV, hw->noise.retentionSpreadRel);
+          hw->cost.digitalPerHeadTokenPJ, hw->cost.dacPerValuePJ, hw->cost.headTokenLatencyNs,
+          (unsigned long long)hw->noise.seed, hw->noise.readNoiseSnrDb, hw->noise.writeNoiseStdV,
+          hw->noise.retentionSpreadRel);
 }
 
 extern const char gcimGeneratedMainTemplate[];

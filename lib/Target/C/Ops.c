@@ -16,44 +16,80 @@ typedef struct OpEntry {
 } OpEntry;
 
 static const OpEntry opTable[] = {
-    {"onnx.add", gcimCEmitBinary},          {"onnx.sub", gcimCEmitBinary},
-    {"onnx.mul", gcimCEmitBinary},          {"onnx.div", gcimCEmitBinary},
-    {"onnx.pow", gcimCEmitBinary},          {"onnx.min", gcimCEmitVariadic},
-    {"onnx.max", gcimCEmitVariadic},        {"onnx.sqrt", gcimCEmitUnary},
-    {"onnx.reciprocal", gcimCEmitUnary},    {"onnx.neg", gcimCEmitUnary},
-    {"onnx.abs", gcimCEmitUnary},           {"onnx.exp", gcimCEmitUnary},
-    {"onnx.log", gcimCEmitUnary},           {"onnx.tanh", gcimCEmitUnary},
-    {"onnx.erf", gcimCEmitUnary},           {"onnx.sigmoid", gcimCEmitUnary},
-    {"onnx.relu", gcimCEmitUnary},          {"onnx.gelu", gcimCEmitUnary},
-    {"onnx.hard_sigmoid", gcimCEmitHardSigmoid}, {"onnx.clip", gcimCEmitClip},
-    {"onnx.identity", gcimCEmitCopy},       {"onnx.dropout", gcimCEmitCopy},
-    {"onnx.reshape", gcimCEmitCopy},        {"onnx.flatten", gcimCEmitCopy},
-    {"onnx.squeeze", gcimCEmitCopy},        {"onnx.unsqueeze", gcimCEmitCopy},
-    {"onnx.equal", gcimCEmitCompare},       {"onnx.less", gcimCEmitCompare},
-    {"onnx.greater", gcimCEmitCompare},     {"onnx.and", gcimCEmitLogical},
-    {"onnx.or", gcimCEmitLogical},          {"onnx.not", gcimCEmitNot},
-    {"onnx.cast", gcimCEmitCast},           {"onnx.transpose", gcimCEmitTranspose},
-    {"onnx.concat", gcimCEmitConcat},       {"onnx.split", gcimCEmitSplit},
-    {"onnx.slice", gcimCEmitSlice},         {"onnx.gather", gcimCEmitGather},
-    {"onnx.expand", gcimCEmitExpand},       {"onnx.where", gcimCEmitWhere},
-    {"onnx.trilu", gcimCEmitTrilu},         {"onnx.range", gcimCEmitRange},
+    {"onnx.add", gcimCEmitBinary},
+    {"onnx.sub", gcimCEmitBinary},
+    {"onnx.mul", gcimCEmitBinary},
+    {"onnx.div", gcimCEmitBinary},
+    {"onnx.pow", gcimCEmitBinary},
+    {"onnx.min", gcimCEmitVariadic},
+    {"onnx.max", gcimCEmitVariadic},
+    {"onnx.sqrt", gcimCEmitUnary},
+    {"onnx.reciprocal", gcimCEmitUnary},
+    {"onnx.neg", gcimCEmitUnary},
+    {"onnx.abs", gcimCEmitUnary},
+    {"onnx.exp", gcimCEmitUnary},
+    {"onnx.log", gcimCEmitUnary},
+    {"onnx.tanh", gcimCEmitUnary},
+    {"onnx.erf", gcimCEmitUnary},
+    {"onnx.sigmoid", gcimCEmitUnary},
+    {"onnx.relu", gcimCEmitUnary},
+    {"onnx.gelu", gcimCEmitUnary},
+    {"onnx.hard_sigmoid", gcimCEmitHardSigmoid},
+    {"onnx.clip", gcimCEmitClip},
+    {"onnx.identity", gcimCEmitCopy},
+    {"onnx.dropout", gcimCEmitCopy},
+    {"onnx.reshape", gcimCEmitCopy},
+    {"onnx.flatten", gcimCEmitCopy},
+    {"onnx.squeeze", gcimCEmitCopy},
+    {"onnx.unsqueeze", gcimCEmitCopy},
+    {"onnx.equal", gcimCEmitCompare},
+    {"onnx.less", gcimCEmitCompare},
+    {"onnx.greater", gcimCEmitCompare},
+    {"onnx.and", gcimCEmitLogical},
+    {"onnx.or", gcimCEmitLogical},
+    {"onnx.not", gcimCEmitNot},
+    {"onnx.cast", gcimCEmitCast},
+    {"onnx.transpose", gcimCEmitTranspose},
+    {"onnx.concat", gcimCEmitConcat},
+    {"onnx.split", gcimCEmitSplit},
+    {"onnx.slice", gcimCEmitSlice},
+    {"onnx.gather", gcimCEmitGather},
+    {"onnx.expand", gcimCEmitExpand},
+    {"onnx.where", gcimCEmitWhere},
+    {"onnx.trilu", gcimCEmitTrilu},
+    {"onnx.range", gcimCEmitRange},
     {"onnx.constant_of_shape", gcimCEmitConstantOfShape},
-    {"onnx.shape", gcimCEmitShape},         {"onnx.size", gcimCEmitShape},
-    {"onnx.mat_mul", gcimCEmitMatMul},      {"onnx.gemm", gcimCEmitGemm},
-    {"onnx.softmax", gcimCEmitSoftmax},     {"onnx.log_softmax", gcimCEmitSoftmax},
+    {"onnx.shape", gcimCEmitShape},
+    {"onnx.size", gcimCEmitShape},
+    {"onnx.mat_mul", gcimCEmitMatMul},
+    {"onnx.gemm", gcimCEmitGemm},
+    {"onnx.softmax", gcimCEmitSoftmax},
+    {"onnx.log_softmax", gcimCEmitSoftmax},
     {"onnx.layer_normalization", gcimCEmitLayerNorm},
-    {"onnx.reduce_mean", gcimCEmitReduce},  {"onnx.reduce_sum", gcimCEmitReduce},
-    {"onnx.reduce_max", gcimCEmitReduce},   {"gcim.attention", gcimCEmitAttention},
-    {"gcim.attention_step", gcimCEmitAttentionStep}, {"gcim.step_index", gcimCEmitStepIndex},
-    {"gcim.cache_append", gcimCEmitConcat}, {"gcim.linear", gcimCEmitLinear},
-    {"onnx.sin", gcimCEmitUnary},           {"onnx.cos", gcimCEmitUnary},
-    {"onnx.floor", gcimCEmitUnary},         {"onnx.ceil", gcimCEmitUnary},
-    {"onnx.sign", gcimCEmitUnary},          {"onnx.softplus", gcimCEmitUnary},
-    {"onnx.mish", gcimCEmitUnary},          {"onnx.less_or_equal", gcimCEmitCompare},
-    {"onnx.greater_or_equal", gcimCEmitCompare}, {"onnx.xor", gcimCEmitLogical},
-    {"onnx.mod", gcimCEmitMod},             {"onnx.is_inf", gcimCEmitIsInfNaN},
-    {"onnx.is_nan", gcimCEmitIsInfNaN},     {"onnx.tile", gcimCEmitTile},
-    {"onnx.cum_sum", gcimCEmitCumSum},      {"onnx.gather_elements", gcimCEmitGatherElements},
+    {"onnx.reduce_mean", gcimCEmitReduce},
+    {"onnx.reduce_sum", gcimCEmitReduce},
+    {"onnx.reduce_max", gcimCEmitReduce},
+    {"gcim.attention", gcimCEmitAttention},
+    {"gcim.attention_step", gcimCEmitAttentionStep},
+    {"gcim.step_index", gcimCEmitStepIndex},
+    {"gcim.cache_append", gcimCEmitConcat},
+    {"gcim.linear", gcimCEmitLinear},
+    {"onnx.sin", gcimCEmitUnary},
+    {"onnx.cos", gcimCEmitUnary},
+    {"onnx.floor", gcimCEmitUnary},
+    {"onnx.ceil", gcimCEmitUnary},
+    {"onnx.sign", gcimCEmitUnary},
+    {"onnx.softplus", gcimCEmitUnary},
+    {"onnx.mish", gcimCEmitUnary},
+    {"onnx.less_or_equal", gcimCEmitCompare},
+    {"onnx.greater_or_equal", gcimCEmitCompare},
+    {"onnx.xor", gcimCEmitLogical},
+    {"onnx.mod", gcimCEmitMod},
+    {"onnx.is_inf", gcimCEmitIsInfNaN},
+    {"onnx.is_nan", gcimCEmitIsInfNaN},
+    {"onnx.tile", gcimCEmitTile},
+    {"onnx.cum_sum", gcimCEmitCumSum},
+    {"onnx.gather_elements", gcimCEmitGatherElements},
 };
 
 EmitOpFn gcimCEmitLookupOp(MlirOperation op) {
@@ -65,8 +101,8 @@ EmitOpFn gcimCEmitLookupOp(MlirOperation op) {
 
 bool gcimCEmitUnsupported(EmitState *state, MlirOperation op, const char *why) {
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
-  gcimEmitError(mlirOperationGetLocation(op), "cannot generate C for '%.*s': %s",
-                (int)name.length, name.data, why);
+  gcimEmitError(mlirOperationGetLocation(op), "cannot generate C for '%.*s': %s", (int)name.length,
+                name.data, why);
   state->failed = true;
   return false;
 }
@@ -80,9 +116,8 @@ void gcimCEmitComment(EmitState *state, MlirOperation op) {
     MlirStringRef node = mlirIdentifierStr(mlirLocationNameGetName(loc));
     fputs("node '", state->body);
     for (size_t i = 0; i < node.length; ++i) /* never close the comment early */
-      fputc(node.data[i] == '*' && i + 1 < node.length && node.data[i + 1] == '/'
-                ? '_'
-                : node.data[i],
+      fputc(node.data[i] == '*' && i + 1 < node.length && node.data[i + 1] == '/' ? '_'
+                                                                                  : node.data[i],
             state->body);
     fputs("' ", state->body);
   }
@@ -96,8 +131,8 @@ const char *gcimCEmitRef(EmitState *state, ValueInfo *info) {
     return info->name;
   const char *type = gcimCEmitElemCType(info->elem);
   if (info->storage == STORAGE_WEIGHT)
-    fprintf(state->body, "  const %s *%s = (const %s *)(w + %llu);\n", type, info->name,
-            type, (unsigned long long)info->offset);
+    fprintf(state->body, "  const %s *%s = (const %s *)(w + %llu);\n", type, info->name, type,
+            (unsigned long long)info->offset);
   else
     fprintf(state->body, "  %s *%s = (%s *)(arena + %llu);\n", type, info->name, type,
             (unsigned long long)info->offset);
@@ -118,8 +153,8 @@ ValueInfo *gcimCEmitResult(EmitState *state, MlirOperation op, intptr_t i) {
 }
 
 ValueInfo *gcimCEmitGroupValue(EmitState *state, MlirOperation op, int group, int index) {
-  MlirAttribute sizes = mlirOperationGetAttributeByName(
-      op, mlirStringRefCreateFromCString("operandSegmentSizes"));
+  MlirAttribute sizes =
+      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("operandSegmentSizes"));
   intptr_t start = 0, length = 0;
   if (mlirAttributeIsNull(sizes)) { /* no segments: operand i is group i */
     start = group;
@@ -149,7 +184,7 @@ void gcimCEmitTensorArgs(EmitState *state, ValueInfo *info) {
 }
 
 void gcimCEmitKernelCall(EmitState *state, const char *kernel, const char *leading,
-                    ValueInfo *const *tensors, int count, const char *trailing) {
+                         ValueInfo *const *tensors, int count, const char *trailing) {
   fprintf(state->body, "  %s(", kernel);
   if (leading)
     fprintf(state->body, "%s, ", leading);

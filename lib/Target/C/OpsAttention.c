@@ -15,8 +15,8 @@
 
 #include <stdlib.h>
 
-static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k,
-                      ValueInfo *v, ValueInfo *y) {
+static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k, ValueInfo *v,
+                      ValueInfo *y) {
   int64_t causal = 0, window = 0;
   double scale = 1.0;
   gcimOpGetIntAttr(op, "causal", &causal);
@@ -29,18 +29,18 @@ static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInf
           (long long)q->dims[2], (long long)k->dims[2], (long long)q->dims[3],
           (long long)v->dims[3]);
   gcimCEmitFloatLiteral(state->body, scale);
-  fprintf(state->body, ", %d, %lld};\n    gcimParallelAttentionF32(s->pool, &desc, %s, %s, "
-                       "%lld, %s, %lld, %s, s->scratch);\n  }\n",
-          causal ? 1 : 0, (long long)window, q->name, k->name,
-          (long long)(k->dims[2] * k->dims[3]), v->name, (long long)(v->dims[2] * v->dims[3]),
-          y->name);
+  fprintf(state->body,
+          ", %d, %lld};\n    gcimParallelAttentionF32(s->pool, &desc, %s, %s, "
+          "%lld, %s, %lld, %s, s->scratch);\n  }\n",
+          causal ? 1 : 0, (long long)window, q->name, k->name, (long long)(k->dims[2] * k->dims[3]),
+          v->name, (long long)(v->dims[2] * v->dims[3]), y->name);
   gcimCEmitReserveAttentionScratch(state, q->dims[0] * q->dims[1], q->dims[2], k->dims[2],
-                              q->dims[3], v->dims[3]);
+                                   q->dims[3], v->dims[3]);
   return true;
 }
 
 void gcimCEmitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t queries,
-                                 int64_t keys, int64_t headDim, int64_t valueDim) {
+                                      int64_t keys, int64_t headDim, int64_t valueDim) {
   const GcimAttentionDesc pair = {1, 1, 1, queries, keys, headDim, valueDim, 1.0f, 0, 0};
   int64_t floats = pairs * gcimKernelAttentionScratchSize(&pair);
   if (floats > state->attentionScratch)
@@ -48,18 +48,21 @@ void gcimCEmitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t q
 }
 
 /* `heads` simulated heads; head i uses row i % scalerRows of the scalers. */
-bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows,
-                      int64_t headDim, int64_t window, ValueInfo *scalers,
-                      double queryScale) {
-  SimHeadGroup *groups =
-      realloc(state->headGroups, (state->headGroupCount + 1) * sizeof *groups);
+bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
+                           int64_t window, ValueInfo *scalers, double queryScale) {
+  SimHeadGroup *groups = realloc(state->headGroups, (state->headGroupCount + 1) * sizeof *groups);
   if (!groups)
     return false;
   state->headGroups = groups;
   SimHeadGroup *group = &groups[state->headGroupCount++];
-  *group = (SimHeadGroup){state->functionCount - 1, state->simHeads, heads,
-                          headDim,                   window,           scalerRows,
-                          scalers != NULL,           queryScale,
+  *group = (SimHeadGroup){state->functionCount - 1,
+                          state->simHeads,
+                          heads,
+                          headDim,
+                          window,
+                          scalerRows,
+                          scalers != NULL,
+                          queryScale,
                           scalers ? scalers->offset : 0};
   state->simHeads += heads;
   return true;
@@ -69,24 +72,26 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
                           ValueInfo *v, ValueInfo *y, ValueInfo *scalers) {
   int64_t batch = q->dims[0], heads = q->dims[1], tokens = q->dims[2], dim = q->dims[3];
   if (k->dims[1] != heads || k->dims[2] != tokens || v->dims[3] != dim)
-    return gcimCEmitUnsupported(state, op, "the gain cells need self-attention with as many "
-                                      "queries as keys, one K/V head per query head and "
-                                      "equal q/k/v head dims");
+    return gcimCEmitUnsupported(state, op,
+                                "the gain cells need self-attention with as many "
+                                "queries as keys, one K/V head per query head and "
+                                "equal q/k/v head dims");
   int64_t window = 0;
   double scale = 1.0;
   gcimOpGetIntAttr(op, "window", &window);
   gcimOpGetFloatAttr(op, "scale", &scale);
   if (window > state->options->hw->window)
-    return gcimCEmitUnsupported(state, op, "its window is longer than the hardware's (use "
-                                      "--attention=digital)");
+    return gcimCEmitUnsupported(state, op,
+                                "its window is longer than the hardware's (use "
+                                "--attention=digital)");
   int64_t first = state->simHeads;
   if (!gcimCEmitAddHeadGroup(state, heads, heads, dim, window, scalers, scale))
     return false;
   fprintf(state->body,
           "  gcimSimHeadsRunSequences(s->pool, s->heads + %lld, %lld, %lld, %lld, %lld, %s, "
           "%s, %s, %s);\n",
-          (long long)first, (long long)heads, (long long)batch, (long long)tokens,
-          (long long)dim, q->name, k->name, v->name, y->name);
+          (long long)first, (long long)heads, (long long)batch, (long long)tokens, (long long)dim,
+          q->name, k->name, v->name, y->name);
   return true;
 }
 
@@ -105,8 +110,7 @@ bool gcimCEmitReadAttention(EmitState *state, MlirOperation op, AttentionValues 
   gcimOpGetStringAttr(op, "kind", &kind);
   values->softmax = gcimStringRefEquals(kind, "softmax");
   values->gaincell = gcimStringRefEquals(kind, "gaincell");
-  values->exact =
-      !gcimAttentionModeMapsKind(state->options->attention, kind.data, kind.length);
+  values->exact = !gcimAttentionModeMapsKind(state->options->attention, kind.data, kind.length);
   if (values->scalers && values->scalers->storage != STORAGE_WEIGHT)
     return gcimCEmitUnsupported(state, op, "its per-head scales must be constants");
   if (values->exact && values->scalers) /* the float function reads them */
@@ -115,8 +119,8 @@ bool gcimCEmitReadAttention(EmitState *state, MlirOperation op, AttentionValues 
 }
 
 void gcimCEmitExactAnalogCall(EmitState *state, const AttentionValues *a, const char *desc,
-                         const char *keys, long long kStride, const char *values,
-                         long long vStride) {
+                              const char *keys, long long kStride, const char *values,
+                              long long vStride) {
   int64_t dim = a->q->dims[3];
   if (2 * dim > state->attentionScratch)
     state->attentionScratch = 2 * dim;
@@ -124,9 +128,8 @@ void gcimCEmitExactAnalogCall(EmitState *state, const AttentionValues *a, const 
           "  gcimSimExactAttentionF32(%s, &s->hw, &%s, %s, %lld, %s, %s, %lld, %s, %lld, %s, "
           "s->scratch);\n",
           a->gaincell ? "GCIM_EXACT_GAINCELL" : "GCIM_EXACT_HARDSIGMOID", desc,
-          a->scalers ? a->scalers->name : "NULL",
-          (long long)(a->scalers ? a->scalers->dims[0] : 1), a->q->name, keys, kStride,
-          values, vStride, a->y->name);
+          a->scalers ? a->scalers->name : "NULL", (long long)(a->scalers ? a->scalers->dims[0] : 1),
+          a->q->name, keys, kStride, values, vStride, a->y->name);
 }
 
 /* The float function of hardsigmoid or gain-cell attention, for the whole sequence. */
@@ -147,8 +150,8 @@ static bool emitExactAnalog(EmitState *state, MlirOperation op, const AttentionV
           (long long)v->dims[3]);
   gcimCEmitFloatLiteral(state->body, scale);
   fprintf(state->body, ", %d, %lld};\n  ", causal ? 1 : 0, (long long)window);
-  gcimCEmitExactAnalogCall(state, a, "desc", k->name, (long long)(k->dims[2] * k->dims[3]),
-                      v->name, (long long)(v->dims[2] * v->dims[3]));
+  gcimCEmitExactAnalogCall(state, a, "desc", k->name, (long long)(k->dims[2] * k->dims[3]), v->name,
+                           (long long)(v->dims[2] * v->dims[3]));
   fputs("  }\n", state->body);
   return true;
 }
@@ -160,7 +163,6 @@ bool gcimCEmitAttention(EmitState *state, MlirOperation op) {
   if (a.k->dims[2] > state->contextCapacity) /* PREFIX_step holds as many tokens */
     state->contextCapacity = a.k->dims[2];
   if (a.exact)
-    return a.softmax ? emitExact(state, op, a.q, a.k, a.v, a.y)
-                     : emitExactAnalog(state, op, &a);
+    return a.softmax ? emitExact(state, op, a.q, a.k, a.v, a.y) : emitExactAnalog(state, op, &a);
   return emitSimulated(state, op, a.q, a.k, a.v, a.y, a.scalers);
 }

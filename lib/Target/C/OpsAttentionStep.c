@@ -59,15 +59,15 @@ static bool emitExactStep(EmitState *state, MlirOperation op, const AttentionVal
     snprintf(valueText, sizeof valueText, "s->cache + %lld", values);
     fputs("  ", state->body);
     gcimCEmitExactAnalogCall(state, a, "desc", keyText, (long long)(capacity * dim), valueText,
-                        (long long)(capacity * valueDim));
+                             (long long)(capacity * valueDim));
     fputs("  }\n", state->body);
     return true;
   }
   fprintf(state->body,
           "    gcimParallelAttentionF32(s->pool, &desc, %s, s->cache + %lld, %lld,\n"
           "                             s->cache + %lld, %lld, %s, s->scratch);\n  }\n",
-          q->name, keys, (long long)(capacity * dim), values,
-          (long long)(capacity * valueDim), y->name);
+          q->name, keys, (long long)(capacity * dim), values, (long long)(capacity * valueDim),
+          y->name);
   return true;
 }
 
@@ -77,22 +77,24 @@ static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, 
                               ValueInfo *v, ValueInfo *y, ValueInfo *scalers) {
   int64_t batch = q->dims[0], heads = q->dims[1], dim = q->dims[3];
   if (k->dims[1] != heads || v->dims[3] != dim)
-    return gcimCEmitUnsupported(state, op, "the gain cells need one K/V head per query head and "
-                                      "equal q/k/v head dims");
+    return gcimCEmitUnsupported(state, op,
+                                "the gain cells need one K/V head per query head and "
+                                "equal q/k/v head dims");
   int64_t window = 0;
   double scale = 1.0;
   gcimOpGetIntAttr(op, "window", &window);
   gcimOpGetFloatAttr(op, "scale", &scale);
   if (window > state->options->hw->window)
-    return gcimCEmitUnsupported(state, op, "its window is longer than the hardware's (use "
-                                      "--attention=digital)");
+    return gcimCEmitUnsupported(state, op,
+                                "its window is longer than the hardware's (use "
+                                "--attention=digital)");
   int64_t first = state->simHeads;
   if (!gcimCEmitAddHeadGroup(state, batch * heads, heads, dim, window, scalers, scale))
     return false;
   fprintf(state->body,
           "  gcimSimHeadsStep(s->pool, s->heads + %lld, %lld, %lld, %s, %s, %s, %s);\n",
-          (long long)first, (long long)(batch * heads), (long long)dim, q->name, k->name,
-          v->name, y->name);
+          (long long)first, (long long)(batch * heads), (long long)dim, q->name, k->name, v->name,
+          y->name);
   return true;
 }
 

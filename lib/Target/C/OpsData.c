@@ -8,16 +8,15 @@
 #include <stdint.h>
 
 /* Writes an int table named after `y` with `suffix` and returns its name in `name`. */
-static void intTable(EmitState *state, ValueInfo *y, const char *suffix,
-                     const int64_t *values, int64_t count, char name[48]) {
+static void intTable(EmitState *state, ValueInfo *y, const char *suffix, const int64_t *values,
+                     int64_t count, char name[48]) {
   snprintf(name, 48, "%s_%s", y->name, suffix);
   gcimCEmitIntTable(state, name, values, count);
 }
 
 bool gcimCEmitTranspose(EmitState *state, MlirOperation op) {
   ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
-  MlirAttribute perm =
-      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("perm"));
+  MlirAttribute perm = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("perm"));
   char permName[48] = "NULL";
   if (!mlirAttributeIsNull(perm)) {
     int64_t values[GCIM_MAX_RANK];
@@ -96,8 +95,9 @@ bool gcimCEmitSlice(EmitState *state, MlirOperation op) {
     } else {
       ValueInfo *part = gcimCEmitOperand(state, op, i + 1);
       if (part->elem != GCIM_ELEM_I64 || part->count > GCIM_MAX_RANK)
-        return gcimCEmitUnsupported(state, op, "its starts, ends, axes and steps must be "
-                                          "constants or int64 inputs");
+        return gcimCEmitUnsupported(state, op,
+                                    "its starts, ends, axes and steps must be "
+                                    "constants or int64 inputs");
       snprintf(names[i], sizeof names[i], "%s", part->name);
       n = part->count;
       runtime = true;
@@ -107,15 +107,17 @@ bool gcimCEmitSlice(EmitState *state, MlirOperation op) {
   if (runtime) {
     char dims[32];
     state->usesFail = true;
-    fprintf(state->body, "  if (gcimKernelSliceCheck(%s, %d", gcimCEmitDims(state, x, dims), x->rank);
-    fprintf(state->body, ", %s, %s, %s, %s, %d, %s) != 0)\n    return fail(s, \"Slice's "
-                         "starts, ends, axes and steps do not give the compiled shape\");\n",
+    fprintf(state->body, "  if (gcimKernelSliceCheck(%s, %d", gcimCEmitDims(state, x, dims),
+            x->rank);
+    fprintf(state->body,
+            ", %s, %s, %s, %s, %d, %s) != 0)\n    return fail(s, \"Slice's "
+            "starts, ends, axes and steps do not give the compiled shape\");\n",
             names[0], names[1], names[2], names[3], (int)count, gcimCEmitDims(state, y, dims));
   }
   fputs("  gcimKernelSlice(", state->body);
   gcimCEmitTensorArgs(state, x);
-  fprintf(state->body, ", %s, %s, %s, %s, %d, %s, %zu);\n", names[0], names[1], names[2],
-          names[3], (int)count, y->name, gcimElemTypeSize(y->elem));
+  fprintf(state->body, ", %s, %s, %s, %s, %d, %s, %zu);\n", names[0], names[1], names[2], names[3],
+          (int)count, y->name, gcimElemTypeSize(y->elem));
   return true;
 }
 
@@ -130,17 +132,19 @@ bool gcimCEmitGather(EmitState *state, MlirOperation op) {
   char converted[48];
   if (indices->elem == GCIM_ELEM_I32) { /* widen int32 indices into the result's scratch */
     snprintf(converted, sizeof converted, "%s_idx", y->name);
-    fprintf(state->body, "  int64_t %s[%lld];\n  gcimKernelCast(%s, GCIM_ELEM_I32, %s, "
-                         "GCIM_ELEM_I64, %lld);\n",
-            converted, (long long)(indices->count ? indices->count : 1), indices->name,
-            converted, (long long)indices->count);
+    fprintf(state->body,
+            "  int64_t %s[%lld];\n  gcimKernelCast(%s, GCIM_ELEM_I32, %s, "
+            "GCIM_ELEM_I64, %lld);\n",
+            converted, (long long)(indices->count ? indices->count : 1), indices->name, converted,
+            (long long)indices->count);
     indexName = converted;
   }
   state->usesFail = true;
   fputs("  if (gcimKernelGather(", state->body);
   gcimCEmitTensorArgs(state, x);
-  fprintf(state->body, ", %lld, %s, %lld, %s, %zu) != 0)\n"
-                       "    return fail(s, \"index out of range in Gather\");\n",
+  fprintf(state->body,
+          ", %lld, %s, %lld, %s, %zu) != 0)\n"
+          "    return fail(s, \"index out of range in Gather\");\n",
           (long long)axis, indexName, (long long)indices->count, y->name,
           gcimElemTypeSize(y->elem));
   return true;
@@ -171,8 +175,8 @@ bool gcimCEmitTrilu(EmitState *state, MlirOperation op) {
   gcimCEmitAttrInt(op, "upper", 1, &upper);
   char kText[48];
   ValueInfo *kValue = mlirOperationGetNumOperands(op) > 1
-                         ? gcimCEmitLookup(state, mlirOperationGetOperand(op, 1))
-                         : NULL;
+                          ? gcimCEmitLookup(state, mlirOperationGetOperand(op, 1))
+                          : NULL;
   if (kValue && gcimValueI64Constant(kValue->value, &k, 1) < 0) {
     if (kValue->elem != GCIM_ELEM_I64 || kValue->count != 1)
       return gcimCEmitUnsupported(state, op, "its k must be an int64 scalar");
@@ -236,7 +240,6 @@ bool gcimCEmitShape(EmitState *state, MlirOperation op) {
   }
   char name[48];
   intTable(state, y, "value", values, count, name);
-  fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, 8);\n", name, y->name,
-          (long long)y->count);
+  fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, 8);\n", name, y->name, (long long)y->count);
   return true;
 }

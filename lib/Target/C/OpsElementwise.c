@@ -31,10 +31,11 @@ static const NamedEnum binaryOps[] = {
 static bool binaryAnyCall(EmitState *state, const char *opEnum, ValueInfo *a, ValueInfo *b,
                           ValueInfo *y) {
   char aDims[32], bDims[32], yDims[32];
-  fprintf(state->body, "  gcimKernelBinaryAny(%s, %s, %s, %s, %d, %s, %s, %s, %d, %s, %s, "
-                       "%s, %d);\n",
-          opEnum, a->name, gcimCEmitElemEnum(a->elem), gcimCEmitDims(state, a, aDims), a->rank, b->name,
-          gcimCEmitElemEnum(b->elem), gcimCEmitDims(state, b, bDims), b->rank, y->name,
+  fprintf(state->body,
+          "  gcimKernelBinaryAny(%s, %s, %s, %s, %d, %s, %s, %s, %d, %s, %s, "
+          "%s, %d);\n",
+          opEnum, a->name, gcimCEmitElemEnum(a->elem), gcimCEmitDims(state, a, aDims), a->rank,
+          b->name, gcimCEmitElemEnum(b->elem), gcimCEmitDims(state, b, bDims), b->rank, y->name,
           gcimCEmitElemEnum(y->elem), gcimCEmitDims(state, y, yDims), y->rank);
   return true;
 }
@@ -68,8 +69,8 @@ bool gcimCEmitVariadic(EmitState *state, MlirOperation op) {
   const char *opEnum = LOOKUP(op, binaryOps);
   ValueInfo *y = gcimCEmitResult(state, op, 0);
   if (count == 2)
-    return binaryCall(state, op, opEnum, gcimCEmitOperand(state, op, 0), gcimCEmitOperand(state, op, 1),
-                      y);
+    return binaryCall(state, op, opEnum, gcimCEmitOperand(state, op, 0),
+                      gcimCEmitOperand(state, op, 1), y);
   if (y->elem != GCIM_ELEM_F32)
     return gcimCEmitUnsupported(state, op, "only float32 is supported with other than 2 inputs");
   for (intptr_t i = 0; i < count; ++i)
@@ -94,14 +95,14 @@ bool gcimCEmitVariadic(EmitState *state, MlirOperation op) {
 }
 
 static const NamedEnum unaryOps[] = {
-    {"onnx.sqrt", "GCIM_UNARY_SQRT"}, {"onnx.reciprocal", "GCIM_UNARY_RECIPROCAL"},
-    {"onnx.neg", "GCIM_UNARY_NEG"},   {"onnx.abs", "GCIM_UNARY_ABS"},
-    {"onnx.exp", "GCIM_UNARY_EXP"},   {"onnx.log", "GCIM_UNARY_LOG"},
-    {"onnx.tanh", "GCIM_UNARY_TANH"}, {"onnx.erf", "GCIM_UNARY_ERF"},
+    {"onnx.sqrt", "GCIM_UNARY_SQRT"},       {"onnx.reciprocal", "GCIM_UNARY_RECIPROCAL"},
+    {"onnx.neg", "GCIM_UNARY_NEG"},         {"onnx.abs", "GCIM_UNARY_ABS"},
+    {"onnx.exp", "GCIM_UNARY_EXP"},         {"onnx.log", "GCIM_UNARY_LOG"},
+    {"onnx.tanh", "GCIM_UNARY_TANH"},       {"onnx.erf", "GCIM_UNARY_ERF"},
     {"onnx.sigmoid", "GCIM_UNARY_SIGMOID"}, {"onnx.relu", "GCIM_UNARY_RELU"},
-    {"onnx.sin", "GCIM_UNARY_SIN"},   {"onnx.cos", "GCIM_UNARY_COS"},
-    {"onnx.floor", "GCIM_UNARY_FLOOR"}, {"onnx.ceil", "GCIM_UNARY_CEIL"},
-    {"onnx.sign", "GCIM_UNARY_SIGN"}, {"onnx.softplus", "GCIM_UNARY_SOFTPLUS"},
+    {"onnx.sin", "GCIM_UNARY_SIN"},         {"onnx.cos", "GCIM_UNARY_COS"},
+    {"onnx.floor", "GCIM_UNARY_FLOOR"},     {"onnx.ceil", "GCIM_UNARY_CEIL"},
+    {"onnx.sign", "GCIM_UNARY_SIGN"},       {"onnx.softplus", "GCIM_UNARY_SOFTPLUS"},
     {"onnx.mish", "GCIM_UNARY_MISH"}};
 
 bool gcimCEmitUnary(EmitState *state, MlirOperation op) {
@@ -112,11 +113,10 @@ bool gcimCEmitUnary(EmitState *state, MlirOperation op) {
   if (!opEnum) { /* Gelu: exact or tanh approximation */
     MlirStringRef approximate = {"none", 4};
     gcimOpGetStringAttr(op, "approximate", &approximate);
-    opEnum = gcimStringRefEquals(approximate, "tanh") ? "GCIM_UNARY_GELU_TANH"
-                                                      : "GCIM_UNARY_GELU";
+    opEnum = gcimStringRefEquals(approximate, "tanh") ? "GCIM_UNARY_GELU_TANH" : "GCIM_UNARY_GELU";
   }
-  fprintf(state->body, "  gcimKernelUnaryF32(%s, %s, %s, %lld);\n", opEnum, x->name,
-          y->name, (long long)y->count);
+  fprintf(state->body, "  gcimKernelUnaryF32(%s, %s, %s, %lld);\n", opEnum, x->name, y->name,
+          (long long)y->count);
   return true;
 }
 
@@ -134,14 +134,16 @@ static bool dropoutIsIdentity(EmitState *state, MlirOperation op) {
   if (flag && constantRatio)
     return gcimCEmitUnsupported(state, op, "training mode (a random mask) is not supported");
   if (training->elem != GCIM_ELEM_BOOL || (!constantRatio && ratio->elem != GCIM_ELEM_F32))
-    return gcimCEmitUnsupported(state, op, "a runtime training mode needs a bool flag and a "
-                                      "float32 ratio");
+    return gcimCEmitUnsupported(state, op,
+                                "a runtime training mode needs a bool flag and a "
+                                "float32 ratio");
   state->usesFail = true;
   fprintf(state->body, "  if (%s[0]", gcimCEmitRef(state, training));
   if (!constantRatio)
     fprintf(state->body, " && %s[0] != 0.0f", gcimCEmitRef(state, ratio));
   fputs(")\n    return fail(s, \"Dropout in training mode (a random mask) is not "
-        "supported\");\n", state->body);
+        "supported\");\n",
+        state->body);
   return true;
 }
 
@@ -226,7 +228,7 @@ bool gcimCEmitCompare(EmitState *state, MlirOperation op) {
   ValueInfo *y = gcimCEmitResult(state, op, 0);
   const char *kernel = a->elem == GCIM_ELEM_F32   ? "gcimKernelCompareF32"
                        : a->elem == GCIM_ELEM_I64 ? "gcimKernelCompareI64"
-                                             : "gcimKernelCompareAny";
+                                                  : "gcimKernelCompareAny";
   if (a->elem != b->elem)
     return gcimCEmitUnsupported(state, op, "the operands' types differ");
   char leading[64];
@@ -251,8 +253,7 @@ bool gcimCEmitLogical(EmitState *state, MlirOperation op) {
 
 bool gcimCEmitNot(EmitState *state, MlirOperation op) {
   ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
-  fprintf(state->body, "  gcimKernelNot(%s, %s, %lld);\n", x->name, y->name,
-          (long long)y->count);
+  fprintf(state->body, "  gcimKernelNot(%s, %s, %lld);\n", x->name, y->name, (long long)y->count);
   return true;
 }
 

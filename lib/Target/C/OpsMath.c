@@ -75,8 +75,9 @@ bool gcimCEmitGatherElements(EmitState *state, MlirOperation op) {
   state->usesFail = true;
   fputs("  if (gcimKernelGatherElements(", state->body);
   gcimCEmitTensorArgs(state, x);
-  fprintf(state->body, ", %lld, %s, %s, %s, %zu) != 0)\n"
-                       "    return fail(s, \"index out of range in GatherElements\");\n",
+  fprintf(state->body,
+          ", %lld, %s, %s, %s, %zu) != 0)\n"
+          "    return fail(s, \"index out of range in GatherElements\");\n",
           (long long)axis, indices->name, gcimCEmitDims(state, indices, dims), y->name,
           gcimElemTypeSize(y->elem));
   return true;

@@ -4,7 +4,8 @@
 #include "gcim/Support/IRHelpers.h"
 
 static bool requireF32(EmitState *state, MlirOperation op, ValueInfo *info) {
-  return info->elem == GCIM_ELEM_F32 || gcimCEmitUnsupported(state, op, "only float32 is supported");
+  return info->elem == GCIM_ELEM_F32 ||
+         gcimCEmitUnsupported(state, op, "only float32 is supported");
 }
 
 bool gcimCEmitIsLinearWeight(MlirValue value) {
@@ -36,17 +37,18 @@ bool gcimCEmitLinear(EmitState *state, MlirOperation op) {
   ValueInfo *y = gcimCEmitResult(state, op, 0);
   if (!w->packed)
     return gcimCEmitUnsupported(state, op,
-                           "its weight must be a 2-D float32 onnx.constant that only "
-                           "gcim.linear ops use");
+                                "its weight must be a 2-D float32 onnx.constant that only "
+                                "gcim.linear ops use");
   int64_t k = w->dims[0], n = w->dims[1];
   if (!requireF32(state, op, x) || !requireF32(state, op, y) || x->rank < 1 ||
       x->dims[x->rank - 1] != k || y->count != x->count / k * n ||
       (bias && (bias->elem != GCIM_ELEM_F32 || bias->count != n)))
-    return gcimCEmitUnsupported(state, op, "its operand shapes do not match (..., k) . (k, n) + (n)");
+    return gcimCEmitUnsupported(state, op,
+                                "its operand shapes do not match (..., k) . (k, n) + (n)");
   fprintf(state->body,
-          "  gcimParallelMatMulPackedF32(s->pool, %s, %s, %s, %s, %lld, %lld, %lld);\n",
-          x->name, w->name, bias ? bias->name : "NULL", y->name, (long long)(x->count / k),
-          (long long)n, (long long)k);
+          "  gcimParallelMatMulPackedF32(s->pool, %s, %s, %s, %s, %lld, %lld, %lld);\n", x->name,
+          w->name, bias ? bias->name : "NULL", y->name, (long long)(x->count / k), (long long)n,
+          (long long)k);
   return true;
 }
 
@@ -66,8 +68,8 @@ bool gcimCEmitGemm(EmitState *state, MlirOperation op) {
   char dims[32];
   fprintf(state->body, "  gcimKernelGemmF32(%s, %s, %s, %s, %d, %s, %lld, %lld, %lld, %d, %d, ",
           a->name, b->name, c ? c->name : "NULL", c ? gcimCEmitDims(state, c, dims) : "NULL",
-          c ? c->rank : 0, y->name, (long long)y->dims[0], (long long)y->dims[1],
-          (long long)k, transA ? 1 : 0, transB ? 1 : 0);
+          c ? c->rank : 0, y->name, (long long)y->dims[0], (long long)y->dims[1], (long long)k,
+          transA ? 1 : 0, transB ? 1 : 0);
   gcimCEmitFloatLiteral(state->body, alpha);
   fputs(", ", state->body);
   gcimCEmitFloatLiteral(state->body, beta);
@@ -137,7 +139,7 @@ bool gcimCEmitReduce(EmitState *state, MlirOperation op) {
                                                           : "GCIM_REDUCE_MAX";
   const char *kernel = x->elem == GCIM_ELEM_F32   ? "gcimKernelReduceF32"
                        : x->elem == GCIM_ELEM_I64 ? "gcimKernelReduceI64"
-                                             : NULL;
+                                                  : NULL;
   if (!kernel)
     return gcimCEmitUnsupported(state, op, "only float32 and int64 are supported");
   char axesName[48] = "NULL";
@@ -145,9 +147,10 @@ bool gcimCEmitReduce(EmitState *state, MlirOperation op) {
     char dims[2][32];
     snprintf(axesName, sizeof axesName, "%s", gcimCEmitRef(state, runtimeAxes));
     state->usesFail = true;
-    fprintf(state->body, "  if (gcimKernelReduceCheck(%s, %d, %s, %d, %d, %s, %d) != 0)\n"
-                         "    return fail(s, \"the reduction's axes do not give the "
-                         "compiled shape\");\n",
+    fprintf(state->body,
+            "  if (gcimKernelReduceCheck(%s, %d, %s, %d, %d, %s, %d) != 0)\n"
+            "    return fail(s, \"the reduction's axes do not give the "
+            "compiled shape\");\n",
             gcimCEmitDims(state, x, dims[0]), x->rank, axesName, (int)count, keepdims ? 1 : 0,
             gcimCEmitDims(state, y, dims[1]), y->rank);
   } else if (count) {

@@ -136,4 +136,3 @@ const char *gcimCEmitDims(EmitState *state, ValueInfo *info, char buffer[32]) {
   snprintf(buffer, 32, "%s_d", info->name);
   return buffer;
 }
-

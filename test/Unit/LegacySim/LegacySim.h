@@ -11,9 +11,9 @@
 
 typedef struct LegacySimHead LegacySimHead;
 
-GcimSimStatus legacySimHeadCreate(const GcimHardware *hw, int32_t headDim,
-                                  const float *scalers, uint64_t stream,
-                                  const GcimAllocator *allocator, LegacySimHead **out);
+GcimSimStatus legacySimHeadCreate(const GcimHardware *hw, int32_t headDim, const float *scalers,
+                                  uint64_t stream, const GcimAllocator *allocator,
+                                  LegacySimHead **out);
 void legacySimHeadDestroy(LegacySimHead *head);
 void legacySimHeadReset(LegacySimHead *head);
 void legacySimHeadSetScalers(LegacySimHead *head, const float *scalers);

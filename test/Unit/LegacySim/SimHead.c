@@ -33,14 +33,14 @@ struct GcimSimHead {
   GcimSimKernel *kernel;
   GcimHardware hw;
   GcimAllocator allocator;
-  void *block; /* the one allocation */
+  void *block;                                    /* the one allocation */
   int32_t dim, window, stride, vstride, colTiles; /* strides padded to BLOCK lanes */
   float scalers[GCIM_SCALER_COUNT];
   float coef[4]; /* a0..a3 as float32; linear: 0, slope, 0, 0 */
   float stepQ, stepKV, stepOut, maxQ, maxKV, maxOut, mid, vdd, invSat, invOut;
   float sigmaS, sigmaY; /* read noise std of S_j and Y_n (0 = off) */
   int64_t steps;
-  int64_t *writeStep; /* [window]; -1 = unwritten */
+  int64_t *writeStep;   /* [window]; -1 = unwritten */
   float *kVolt, *vVolt; /* [window][dim] stored voltages */
   /* w of the cells, in blocks of BLOCK lanes so that the kernel reads memory in order: K as
    * [slot / BLOCK][d][slot % BLOCK], V as [d / BLOCK][slot][d % BLOCK]. */
@@ -50,8 +50,8 @@ struct GcimSimHead {
   float *qkPow[3], *vPow[3];
   float *kDelta, *vDelta; /* [window][dim] per-cell decay base, or NULL */
   float *q, *phi, *acc[3], *inner[3], *zsum;
-  float *coefs[3];      /* [stride]: phi_j * delta^(i age_j) of each slot */
-  int32_t *active;      /* [max(rows, dim)]: nonzero query dims or pulsed slots */
+  float *coefs[3]; /* [stride]: phi_j * delta^(i age_j) of each slot */
+  int32_t *active; /* [max(rows, dim)]: nonzero query dims or pulsed slots */
   int32_t activeCount;
   uint64_t rng[4];
   GcimSimStats stats;
@@ -117,7 +117,6 @@ static float cellPower(float w, int i) {
 }
 
 /* ---- create, destroy, reset ---- */
-
 
 /* Carves `count` elements of `size` bytes, 64-byte aligned, from *cursor (NULL = sizing). */
 static void *carve(char **cursor, size_t *total, size_t count, size_t size) {
@@ -201,9 +200,9 @@ static void initConstants(GcimSimHead *h, uint64_t stream) {
   }
 }
 
-GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim,
-                                const float *scalers, uint64_t stream,
-                                const GcimAllocator *allocator, GcimSimHead **out) {
+GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim, const float *scalers,
+                                uint64_t stream, const GcimAllocator *allocator,
+                                GcimSimHead **out) {
   *out = NULL;
   /* Sizes stay far from int32 overflow once padded to blocks. */
   if (!gcimHardwareValidate(hw, NULL, 0) || headDim < 1 || headDim > (1 << 24) ||
@@ -322,8 +321,8 @@ static void firstProductFast(GcimSimHead *h, int32_t n, float sumQ) {
   /* Only a1 for the linear cell; otherwise all three. */
   int one = h->coef[2] == 0.0f && h->coef[3] == 0.0f;
   for (int32_t s0 = 0; s0 < n; s0 += BLOCK)
-    blockKernel(h, one, count, h->active, BLOCK, h->q, h->q, h->q, kAt(h, s0, 0),
-                h->acc[0] + s0, h->acc[1] + s0, h->acc[2] + s0);
+    blockKernel(h, one, count, h->active, BLOCK, h->q, h->q, h->q, kAt(h, s0, 0), h->acc[0] + s0,
+                h->acc[1] + s0, h->acc[2] + s0);
   /* A zero coefficient's term adds (0 * p) * 0 = +0 (its sums are 0): no change. */
   const float c0 = h->coef[0] * sumQ, a1 = h->coef[1], a2 = h->coef[2], a3 = h->coef[3];
   const float *acc1 = h->acc[0], *acc2 = h->acc[1], *acc3 = h->acc[2];
@@ -353,8 +352,7 @@ static void firstProductPerCell(GcimSimHead *h, int32_t n, float sumQ) {
     float dots[3] = {0.0f, 0.0f, 0.0f};
     for (int32_t d = 0; d < h->dim; ++d) {
       float p[3];
-      decayPowers(h->kDelta[(size_t)s * h->dim + d], now - h->writeStep[s], h->hw.bf16Decay,
-                  p);
+      decayPowers(h->kDelta[(size_t)s * h->dim + d], now - h->writeStep[s], h->hw.bf16Decay, p);
       for (int i = 0; i < 3; ++i)
         dots[i] += h->q[d] * (cellPower(*kAt(h, s, d), i) * p[i]);
     }
@@ -478,8 +476,8 @@ void gcimSimHeadStep(GcimSimHead *head, const float *q, const float *k, const fl
   gcimSimHeadAttend(head, q, out);
 }
 
-void gcimSimHeadRunSequence(GcimSimHead *head, int64_t tokens, const float *q,
-                            const float *k, const float *v, float *out) {
+void gcimSimHeadRunSequence(GcimSimHead *head, int64_t tokens, const float *q, const float *k,
+                            const float *v, float *out) {
   size_t dim = (size_t)head->dim;
   for (int64_t t = 0; t < tokens; ++t)
     gcimSimHeadStep(head, q + t * dim, k + t * dim, v + t * dim, out + t * dim);
@@ -502,9 +500,7 @@ int64_t gcimSimHeadGetSlot(const GcimSimHead *head, int32_t slot, float *k, floa
   return head->writeStep[slot];
 }
 
-void gcimSimHeadGetStats(const GcimSimHead *head, GcimSimStats *stats) {
-  *stats = head->stats;
-}
+void gcimSimHeadGetStats(const GcimSimHead *head, GcimSimStats *stats) { *stats = head->stats; }
 
 void gcimSimHeadClearStats(GcimSimHead *head) { memset(&head->stats, 0, sizeof head->stats); }
 

@@ -51,32 +51,31 @@ void gcimSimRandomSeed(uint64_t state[4], uint64_t seed) {
  * slots. GCIM_BLOCK_KERNEL defines it for a vector type VT of LANES floats (GCC and Clang
  * vector extensions: elementwise IEEE float operations, so exactly the scalar results, but
  * kept in registers). */
-#define GCIM_BLOCK_KERNEL(name, VT, LANES, ATTRIBUTES)                                 \
-  ATTRIBUTES static void name(int one, int32_t count, const int32_t *restrict index,   \
-                              size_t stride, const float *restrict c1,                  \
-                              const float *restrict c2, const float *restrict c3,       \
-                              const float *restrict rows, float *restrict o1,           \
-                              float *restrict o2, float *restrict o3) {                 \
-    VT a1[BLOCK / LANES], a2[BLOCK / LANES], a3[BLOCK / LANES];                          \
-    for (int l = 0; l < BLOCK / LANES; ++l)                                             \
-      a1[l] = a2[l] = a3[l] = (VT){0};                                                   \
-    for (int32_t j = 0; j < count; ++j) {                                              \
-      const float *x = rows + (size_t)index[j] * stride;                               \
-      float k1 = c1[index[j]], k2 = c2[index[j]], k3 = c3[index[j]];                   \
-      for (int l = 0; l < BLOCK / LANES; ++l) {                                         \
-        VT w;                                                                          \
-        memcpy(&w, x + LANES * l, sizeof w);                                           \
-        a1[l] += k1 * w;                                                               \
-        if (!one) {                                                                    \
-          VT w2 = w * w;                                                               \
-          a2[l] += k2 * w2;                                                            \
-          a3[l] += k3 * (w2 * w);                                                      \
-        }                                                                              \
-      }                                                                                \
-    }                                                                                  \
-    memcpy(o1, a1, sizeof a1);                                                         \
-    memcpy(o2, a2, sizeof a2);                                                         \
-    memcpy(o3, a3, sizeof a3);                                                         \
+#define GCIM_BLOCK_KERNEL(name, VT, LANES, ATTRIBUTES)                                             \
+  ATTRIBUTES static void name(int one, int32_t count, const int32_t *restrict index,               \
+                              size_t stride, const float *restrict c1, const float *restrict c2,   \
+                              const float *restrict c3, const float *restrict rows,                \
+                              float *restrict o1, float *restrict o2, float *restrict o3) {        \
+    VT a1[BLOCK / LANES], a2[BLOCK / LANES], a3[BLOCK / LANES];                                    \
+    for (int l = 0; l < BLOCK / LANES; ++l)                                                        \
+      a1[l] = a2[l] = a3[l] = (VT){0};                                                             \
+    for (int32_t j = 0; j < count; ++j) {                                                          \
+      const float *x = rows + (size_t)index[j] * stride;                                           \
+      float k1 = c1[index[j]], k2 = c2[index[j]], k3 = c3[index[j]];                               \
+      for (int l = 0; l < BLOCK / LANES; ++l) {                                                    \
+        VT w;                                                                                      \
+        memcpy(&w, x + LANES * l, sizeof w);                                                       \
+        a1[l] += k1 * w;                                                                           \
+        if (!one) {                                                                                \
+          VT w2 = w * w;                                                                           \
+          a2[l] += k2 * w2;                                                                        \
+          a3[l] += k3 * (w2 * w);                                                                  \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+    memcpy(o1, a1, sizeof a1);                                                                     \
+    memcpy(o2, a2, sizeof a2);                                                                     \
+    memcpy(o3, a3, sizeof a3);                                                                     \
   }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -91,10 +90,10 @@ GCIM_BLOCK_KERNEL(kernelAvx2, Vec8, 8, __attribute__((target("avx2"))))
 #endif
 #else
 /* Portable C: the same operations, one lane at a time. */
-static void kernelBase(int one, int32_t count, const int32_t *restrict index,
-                            size_t stride, const float *restrict c1, const float *restrict c2,
-                            const float *restrict c3, const float *restrict rows,
-                            float *restrict o1, float *restrict o2, float *restrict o3) {
+static void kernelBase(int one, int32_t count, const int32_t *restrict index, size_t stride,
+                       const float *restrict c1, const float *restrict c2, const float *restrict c3,
+                       const float *restrict rows, float *restrict o1, float *restrict o2,
+                       float *restrict o3) {
   float a1[BLOCK] = {0}, a2[BLOCK] = {0}, a3[BLOCK] = {0};
   for (int32_t j = 0; j < count; ++j) {
     const float *x = rows + (size_t)index[j] * stride;

@@ -77,8 +77,7 @@ typedef enum GcimUnaryOp {
 void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count);
 
 /// ONNX HardSigmoid: y = max(0, min(1, alpha x + beta)). `y` may equal `x`.
-void gcimKernelHardSigmoidF32(const float *x, float alpha, float beta, float *y,
-                              int64_t count);
+void gcimKernelHardSigmoidF32(const float *x, float alpha, float beta, float *y, int64_t count);
 
 /// ONNX Clip: y = min(max(x, lo), hi); pass -INFINITY / INFINITY for an absent bound. NaN
 /// stays NaN. `y` may equal `x`.
@@ -102,14 +101,14 @@ void gcimKernelCompareF32(GcimCompareOp op, const float *a, const int64_t *aDims
                           const int64_t *outDims, int outRank);
 
 /// out = a `op` b on int64, broadcast to `outDims` (no overlap).
-void gcimKernelCompareI64(GcimCompareOp op, const int64_t *a, const int64_t *aDims,
-                          int aRank, const int64_t *b, const int64_t *bDims, int bRank,
-                          uint8_t *out, const int64_t *outDims, int outRank);
+void gcimKernelCompareI64(GcimCompareOp op, const int64_t *a, const int64_t *aDims, int aRank,
+                          const int64_t *b, const int64_t *bDims, int bRank, uint8_t *out,
+                          const int64_t *outDims, int outRank);
 
 /// out = a `op` b on bool or uint8 (ONNX Equal on bool), broadcast to `outDims`.
-void gcimKernelCompareU8(GcimCompareOp op, const uint8_t *a, const int64_t *aDims,
-                         int aRank, const uint8_t *b, const int64_t *bDims, int bRank,
-                         uint8_t *out, const int64_t *outDims, int outRank);
+void gcimKernelCompareU8(GcimCompareOp op, const uint8_t *a, const int64_t *aDims, int aRank,
+                         const uint8_t *b, const int64_t *bDims, int bRank, uint8_t *out,
+                         const int64_t *outDims, int outRank);
 
 /// Logical ops on bool (uint8; any non-zero input counts as true, outputs are 0 or 1).
 typedef enum GcimLogicalOp {
@@ -135,22 +134,21 @@ void gcimKernelNot(const uint8_t *x, uint8_t *y, int64_t count);
 /// pow() truncated toward zero). MIN and MAX propagate NaN. Bool counts as an integer;
 /// uint64 divides and compares unsigned.
 /// Broadcasting and overlap as gcimKernelBinaryF32.
-void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType,
-                         const int64_t *aDims, int aRank, const void *b, GcimElemType bType,
-                         const int64_t *bDims, int bRank, void *out, GcimElemType outType,
-                         const int64_t *outDims, int outRank);
+void gcimKernelBinaryAny(GcimBinaryOp op, const void *a, GcimElemType aType, const int64_t *aDims,
+                         int aRank, const void *b, GcimElemType bType, const int64_t *bDims,
+                         int bRank, void *out, GcimElemType outType, const int64_t *outDims,
+                         int outRank);
 
 /// Comparisons of two operands of one type `type` (float types compared as doubles,
 /// integer types and bool as int64, uint64 as uint64), broadcast to `outDims`. No overlap.
-void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a,
-                          const int64_t *aDims, int aRank, const void *b,
-                          const int64_t *bDims, int bRank, uint8_t *out,
+void gcimKernelCompareAny(GcimCompareOp op, GcimElemType type, const void *a, const int64_t *aDims,
+                          int aRank, const void *b, const int64_t *bDims, int bRank, uint8_t *out,
                           const int64_t *outDims, int outRank);
 
 /// ONNX Clip on any element type: y = min(max(x, *lo), *hi), `lo` and `hi` NULL (absent)
 /// or one element of `type`. NaN stays NaN. `y` may equal `x`.
-void gcimKernelClipAny(GcimElemType type, const void *x, const void *lo, const void *hi,
-                       void *y, int64_t count);
+void gcimKernelClipAny(GcimElemType type, const void *x, const void *lo, const void *hi, void *y,
+                       int64_t count);
 
 #ifdef __cplusplus
 }

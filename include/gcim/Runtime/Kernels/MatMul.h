@@ -29,8 +29,8 @@ void gcimKernelMatMulF32(const float *a, const int64_t *aDims, int aRank, const 
 /// transA), op(b) = b (k x n, or n x k stored when transB); c is NULL or broadcasts to
 /// (m, n) from `(cDims, cRank)`, rank <= 2. No overlap.
 void gcimKernelGemmF32(const float *a, const float *b, const float *c, const int64_t *cDims,
-                       int cRank, float *y, int64_t m, int64_t n, int64_t k, int transA,
-                       int transB, float alpha, float beta);
+                       int cRank, float *y, int64_t m, int64_t n, int64_t k, int transA, int transB,
+                       float alpha, float beta);
 
 /// Floats needed by gcimKernelPackBF32 for a k x n right operand (panels of 32 columns,
 /// the last one zero-padded).
@@ -43,8 +43,8 @@ void gcimKernelPackBF32(const float *b, int64_t k, int64_t n, int transB, float 
 
 /// y[m,n] = a[m,k] . B + bias, with B packed by gcimKernelPackBF32 and `bias` NULL or n
 /// floats (the Linear / MatMul+Add pattern). No overlap.
-void gcimKernelMatMulPackedF32(const float *a, const float *packedB, const float *bias,
-                               float *y, int64_t m, int64_t n, int64_t k);
+void gcimKernelMatMulPackedF32(const float *a, const float *packedB, const float *bias, float *y,
+                               int64_t m, int64_t n, int64_t k);
 
 /// Columns [j0, j1) of gcimKernelMatMulPackedF32's y, the same bits as the whole call
 /// writes there: a, packedB, bias, y, m, n and k are the whole call's, j0 is a multiple of

@@ -21,25 +21,23 @@ void gcimKernelLayerNormF32(const float *x, const int64_t *dims, int rank, int64
 /// ONNX Softmax (opset 13) along `axis` (negative allowed) of x `(dims, rank)`:
 /// y = exp(x - max) / sum exp(x - max). A row of all -INFINITY gives NaN, as in ONNX
 /// Runtime. `y` may equal `x`.
-void gcimKernelSoftmaxF32(const float *x, const int64_t *dims, int rank, int64_t axis,
-                          float *y);
+void gcimKernelSoftmaxF32(const float *x, const int64_t *dims, int rank, int64_t axis, float *y);
 
 /// ONNX LogSoftmax (opset 13): y = x - max - log(sum exp(x - max)). `y` may equal `x`.
-void gcimKernelLogSoftmaxF32(const float *x, const int64_t *dims, int rank, int64_t axis,
-                             float *y);
+void gcimKernelLogSoftmaxF32(const float *x, const int64_t *dims, int rank, int64_t axis, float *y);
 
 /// Shape and options of gcimKernelAttentionF32.
 typedef struct GcimAttentionDesc {
   int64_t batch;
-  int64_t heads;     /* query heads */
-  int64_t kvHeads;   /* key/value heads, dividing `heads` (grouped-query); 0 means heads */
-  int64_t queryLen;  /* Tq */
-  int64_t keyLen;    /* Tk >= 1 */
-  int64_t headDim;   /* D of q and k */
-  int64_t valueDim;  /* D of v and out; 0 means headDim */
-  float scale;       /* multiplies q.k before the softmax (usually 1/sqrt(D)) */
-  int causal;        /* 1: query i only sees keys j <= its position */
-  int64_t window;    /* > 0: query at position p sees keys with |p - j| < window */
+  int64_t heads;    /* query heads */
+  int64_t kvHeads;  /* key/value heads, dividing `heads` (grouped-query); 0 means heads */
+  int64_t queryLen; /* Tq */
+  int64_t keyLen;   /* Tk >= 1 */
+  int64_t headDim;  /* D of q and k */
+  int64_t valueDim; /* D of v and out; 0 means headDim */
+  float scale;      /* multiplies q.k before the softmax (usually 1/sqrt(D)) */
+  int causal;       /* 1: query i only sees keys j <= its position */
+  int64_t window;   /* > 0: query at position p sees keys with |p - j| < window */
 } GcimAttentionDesc;
 
 /// Floats of scratch gcimKernelAttentionF32 needs: keyLen.

@@ -18,17 +18,15 @@ extern "C" {
 /// gcimKernelMatMulPackedF32 on `pool`, by ranges of whole packed panels of columns (each
 /// thread reads only its share of the weights).
 void gcimParallelMatMulPackedF32(GcimThreadPool *pool, const float *a, const float *packedB,
-                                 const float *bias, float *y, int64_t m, int64_t n,
-                                 int64_t k);
+                                 const float *bias, float *y, int64_t m, int64_t n, int64_t k);
 
 /// gcimKernelAttentionF32 on `pool`, one task per (batch, query head). Key and value head
 /// (b, g) starts at k + (b * kvHeads + g) * kHeadStride and v + ... * vHeadStride (a cache
 /// of capacity C has strides C * D, more than keyLen * D). `scratch` holds
 /// batch * heads * gcimKernelAttentionScratchSize(desc) floats.
-void gcimParallelAttentionF32(GcimThreadPool *pool, const GcimAttentionDesc *desc,
-                              const float *q, const float *k, int64_t kHeadStride,
-                              const float *v, int64_t vHeadStride, float *out,
-                              float *scratch);
+void gcimParallelAttentionF32(GcimThreadPool *pool, const GcimAttentionDesc *desc, const float *q,
+                              const float *k, int64_t kHeadStride, const float *v,
+                              int64_t vHeadStride, float *out, float *scratch);
 
 #ifdef __cplusplus
 }
