@@ -23,6 +23,7 @@ config.substitutions.append(("%onnx_irdl", os.path.join(dialects, "onnx.irdl.mli
 config.substitutions.append(("%gcim_irdl", os.path.join(dialects, "gcim.irdl.mlir")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%src_root", config.gcim_src_root))
+config.substitutions.append(("%obj_root", config.gcim_obj_root))
 
 if config.sanitized:
     config.available_features.add("sanitized")

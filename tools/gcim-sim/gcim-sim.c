@@ -26,42 +26,41 @@ typedef struct Options {
 } Options;
 
 static void printHelp(void) {
-  printf(
-      "OVERVIEW: gcim-sim: the gain-cell attention simulator on .npy tensors\n\n"
-      "USAGE: gcim-sim attention --q Q.npy --k K.npy --v V.npy -o Y.npy [options]\n"
-      "       gcim-sim hardware [-o HW.json] [options]\n\n"
-      "COMMANDS:\n"
-      "  attention   run every head of Q, K, V (float32 or float64, shape (B, H, T, D):\n"
-      "              the projections before the per-head scalers, tokens in order; token t\n"
-      "              attends to tokens t-window+1 .. t) and write Y, float32 (B, H, T, D),\n"
-      "              the attention output after the output affine\n"
-      "  hardware    write the hardware description (defaults, --hw and the options below\n"
-      "              applied) as JSON, a template for --hw\n\n"
-      "OPTIONS:\n"
-      "  --q, --k, --v <file>       the query, key and value projections (.npy)\n"
-      "  --scales <file>            per-head scalers, float32 (H, 8): a_q b_q a_k b_k a_v\n"
-      "                             b_v a_o b_o (default: a = 1, b_q = 0, b_k = b_v = 0.45,\n"
-      "                             b_o = 0)\n"
-      "  --hw <file>                hardware description JSON (default: the paper's)\n"
-      "  --model nonlinear|linear   gain-cell model (default: nonlinear)\n"
-      "  --window <N>               sliding window in tokens (default: 1024)\n"
-      "  --decay <L>                leakage rate lambda per token; 0 turns decay off\n"
-      "                             (default: 1.6e-4)\n"
-      "  --levels <Q,KV,OUT>        quantiser levels of query, K/V and output\n"
-      "                             (default: 16,8,32)\n"
-      "  --bf16-decay               round the QK-path decay powers to bfloat16\n"
-      "  --seed <N>                 seed of the non-idealities (default: 0)\n"
-      "  --read-noise-snr <DB>      additive read noise at this SNR in dB (default: off)\n"
-      "  --write-noise <V>          std of stored voltages in volts (default: off)\n"
-      "  --retention-spread <R>     relative std of the retention time per cell (default:\n"
-      "                             off)\n"
-      "  -o <file>                  output file ('-' = stdout); replaced only on success\n"
-      "  --stats <file>             write counters, energy and latency as JSON\n"
-      "  --trace <file>             write the command stream of each head's chip (text,\n"
-      "                             docs/ChipInterface.md)\n"
-      "  --help                     print this help and exit\n"
-      "  --version                  print the version and exit\n\n"
-      "EXIT STATUS: 0 on success, 1 on bad input files or shapes, 2 on bad usage.\n");
+  printf("OVERVIEW: gcim-sim: the gain-cell attention simulator on .npy tensors\n\n"
+         "USAGE: gcim-sim attention --q Q.npy --k K.npy --v V.npy -o Y.npy [options]\n"
+         "       gcim-sim hardware [-o HW.json] [options]\n\n"
+         "COMMANDS:\n"
+         "  attention   run every head of Q, K, V (float32 or float64, shape (B, H, T, D):\n"
+         "              the projections before the per-head scalers, tokens in order; token t\n"
+         "              attends to tokens t-window+1 .. t) and write Y, float32 (B, H, T, D),\n"
+         "              the attention output after the output affine\n"
+         "  hardware    write the hardware description (defaults, --hw and the options below\n"
+         "              applied) as JSON, a template for --hw\n\n"
+         "OPTIONS:\n"
+         "  --q, --k, --v <file>       the query, key and value projections (.npy)\n"
+         "  --scales <file>            per-head scalers, float32 (H, 8): a_q b_q a_k b_k a_v\n"
+         "                             b_v a_o b_o (default: a = 1, b_q = 0, b_k = b_v = 0.45,\n"
+         "                             b_o = 0)\n"
+         "  --hw <file>                hardware description JSON (default: the paper's)\n"
+         "  --model nonlinear|linear   gain-cell model (default: nonlinear)\n"
+         "  --window <N>               sliding window in tokens (default: 1024)\n"
+         "  --decay <L>                leakage rate lambda per token; 0 turns decay off\n"
+         "                             (default: 1.6e-4)\n"
+         "  --levels <Q,KV,OUT>        quantiser levels of query, K/V and output\n"
+         "                             (default: 16,8,32)\n"
+         "  --bf16-decay               round the QK-path decay powers to bfloat16\n"
+         "  --seed <N>                 seed of the non-idealities (default: 0)\n"
+         "  --read-noise-snr <DB>      additive read noise at this SNR in dB (default: off)\n"
+         "  --write-noise <V>          std of stored voltages in volts (default: off)\n"
+         "  --retention-spread <R>     relative std of the retention time per cell (default:\n"
+         "                             off)\n"
+         "  -o <file>                  output file ('-' = stdout); replaced only on success\n"
+         "  --stats <file>             write counters, energy and latency as JSON\n"
+         "  --trace <file>             write the command stream of each head's chip (text,\n"
+         "                             docs/ChipInterface.md)\n"
+         "  --help                     print this help and exit\n"
+         "  --version                  print the version and exit\n\n"
+         "EXIT STATUS: 0 on success, 1 on bad input files or shapes, 2 on bad usage.\n");
 }
 
 static int usageError(const char *message, const char *argument) {
@@ -76,12 +75,18 @@ static int parseArguments(int argc, char **argv, Options *o) {
     const char *flag;
     size_t offset;
   } valued[] = {
-      {"--q", offsetof(Options, q)},           {"--k", offsetof(Options, k)},
-      {"--v", offsetof(Options, v)},           {"--scales", offsetof(Options, scales)},
-      {"--hw", offsetof(Options, hw)},         {"-o", offsetof(Options, output)},
-      {"--stats", offsetof(Options, stats)},   {"--model", offsetof(Options, model)},
-      {"--levels", offsetof(Options, levels)}, {"--window", offsetof(Options, window)},
-      {"--decay", offsetof(Options, decay)},   {"--seed", offsetof(Options, seed)},
+      {"--q", offsetof(Options, q)},
+      {"--k", offsetof(Options, k)},
+      {"--v", offsetof(Options, v)},
+      {"--scales", offsetof(Options, scales)},
+      {"--hw", offsetof(Options, hw)},
+      {"-o", offsetof(Options, output)},
+      {"--stats", offsetof(Options, stats)},
+      {"--model", offsetof(Options, model)},
+      {"--levels", offsetof(Options, levels)},
+      {"--window", offsetof(Options, window)},
+      {"--decay", offsetof(Options, decay)},
+      {"--seed", offsetof(Options, seed)},
       {"--read-noise-snr", offsetof(Options, readNoise)},
       {"--write-noise", offsetof(Options, writeNoise)},
       {"--retention-spread", offsetof(Options, retention)},
@@ -142,8 +147,7 @@ static int parseInt(const char *text, const char *flag, long long lo, long long 
   errno = 0;
   *out = strtoll(text, &end, 10);
   if (end == text || *end || errno || *out < lo || *out > hi) {
-    fprintf(stderr, "gcim-sim: %s: '%s' is not an integer in [%lld, %lld]\n", flag, text, lo,
-            hi);
+    fprintf(stderr, "gcim-sim: %s: '%s' is not an integer in [%lld, %lld]\n", flag, text, lo, hi);
     return 0;
   }
   return 1;
@@ -257,15 +261,14 @@ static int checkShapes(const Options *o, const GcimNpyArray t[3], const GcimNpyA
   for (int i = 0; i < 3; ++i) {
     if (t[i].rank != 4) {
       formatShape(&t[i], a, sizeof a);
-      fprintf(stderr, "gcim-sim: %s '%s' has shape %s; expected rank 4 (B, H, T, D)\n",
-              names[i], paths[i], a);
+      fprintf(stderr, "gcim-sim: %s '%s' has shape %s; expected rank 4 (B, H, T, D)\n", names[i],
+              paths[i], a);
       return 0;
     }
     if (i && memcmp(t[i].shape, t[0].shape, 4 * sizeof t[0].shape[0]) != 0) {
       formatShape(&t[i], a, sizeof a);
       formatShape(&t[0], b, sizeof b);
-      fprintf(stderr, "gcim-sim: %s '%s' has shape %s but --q has %s\n", names[i], paths[i],
-              a, b);
+      fprintf(stderr, "gcim-sim: %s '%s' has shape %s but --q has %s\n", names[i], paths[i], a, b);
       return 0;
     }
   }
@@ -307,36 +310,49 @@ static int writeStats(const char *path, const GcimHardware *hw, GcimSimHead *con
   return 1;
 }
 
+/* A traced head: its simulator chip, the trace chip over it and the temporary file the
+ * trace chip writes to (the heads run interleaved; their streams are joined at the end). */
+typedef struct TracedHead {
+  GcimChip *simulator, *trace;
+  FILE *stream;
+} TracedHead;
+
+static void tracedHeadClose(TracedHead *t) {
+  gcimChipDestroy(t->trace);
+  gcimChipDestroy(t->simulator);
+  if (t->stream)
+    fclose(t->stream);
+}
+
 /* Head h of the layer (noise stream h, as the generated program numbers the heads of its
- * first attention); with a trace, on a simulator chip wrapped by a trace chip writing to
- * `trace` after a "# head h" line (chips[0..1], to destroy after the head). */
+ * first attention); with `traced`, on a simulator chip wrapped by a trace chip. */
 static GcimSimStatus createHead(const GcimHardware *hw, int32_t dim, const float *scalers,
-                                int64_t h, FILE *trace, GcimChip *chips[2],
-                                GcimSimHead **head) {
-  if (!trace)
+                                int64_t h, TracedHead *traced, GcimSimHead **head) {
+  if (!traced)
     return gcimSimHeadCreate(hw, dim, scalers, (uint64_t)h, NULL, head);
   *head = NULL;
-  fprintf(trace, "# head %lld\n", (long long)h);
   int64_t subTiles = gcimHardwareSubTilesPerHead(hw, dim);
   if (subTiles > INT32_MAX)
     return GCIM_SIM_ERROR_INVALID;
-  GcimChipStatus rc =
-      gcimChipCreateSimulator(hw, (int32_t)subTiles, (uint64_t)h, NULL, &chips[0], NULL, 0);
+  traced->stream = tmpfile();
+  if (!traced->stream)
+    return GCIM_SIM_ERROR_MEMORY;
+  GcimChipStatus rc = gcimChipCreateSimulator(hw, (int32_t)subTiles, (uint64_t)h, NULL,
+                                              &traced->simulator, NULL, 0);
   if (rc == GCIM_CHIP_OK)
-    rc = gcimChipCreateTrace(chips[0], trace, NULL, &chips[1], NULL, 0);
+    rc = gcimChipCreateTrace(traced->simulator, traced->stream, NULL, &traced->trace, NULL, 0);
   if (rc == GCIM_CHIP_OK)
-    return gcimSimHeadCreateOnChip(chips[1], 0, dim, scalers, NULL, head);
+    return gcimSimHeadCreateOnChip(traced->trace, 0, dim, scalers, NULL, head);
   return rc == GCIM_CHIP_ERROR_MEMORY ? GCIM_SIM_ERROR_MEMORY : GCIM_SIM_ERROR_INVALID;
 }
 
-/* Creates the H heads of one layer (chips: 2 H slots, used with a trace); returns 1 on
- * success. */
+/* Creates the H heads of one layer (traced: H slots, or NULL); returns 1 on success. */
 static int createHeads(const GcimHardware *hw, int64_t H, int64_t D, const GcimNpyArray *s,
-                       FILE *trace, GcimChip **chips, GcimSimHead **heads) {
+                       TracedHead *traced, GcimSimHead **heads) {
   for (int64_t h = 0; h < H; ++h) {
     const float *scalers = s->data ? (const float *)s->data + 8 * h : NULL;
-    GcimSimStatus status = createHead(hw, (int32_t)D, scalers, h, trace, &chips[2 * h],
-                                      &heads[h]);
+    GcimSimStatus status =
+        createHead(hw, (int32_t)D, scalers, h, traced ? &traced[h] : NULL, &heads[h]);
     if (status == GCIM_SIM_ERROR_MEMORY) {
       fprintf(stderr, "gcim-sim: out of memory\n");
       return 0;
@@ -345,38 +361,55 @@ static int createHeads(const GcimHardware *hw, int64_t H, int64_t D, const GcimN
       fprintf(stderr,
               "gcim-sim: a head of dimension %lld does not fit this hardware (%lld "
               "sub-tiles, maxSubTiles %d)\n",
-              (long long)D, (long long)gcimHardwareSubTilesPerHead(hw, D),
-              (int)hw->maxSubTiles);
+              (long long)D, (long long)gcimHardwareSubTilesPerHead(hw, D), (int)hw->maxSubTiles);
       return 0;
     }
   }
   return 1;
 }
 
+/* Writes each head's command stream to `out` after a "# head h" line; returns 1 on
+ * success. */
+static int joinTraces(TracedHead *traced, int64_t H, FILE *out) {
+  char buffer[4096];
+  for (int64_t h = 0; h < H; ++h) {
+    fprintf(out, "# head %lld\n", (long long)h);
+    rewind(traced[h].stream);
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, traced[h].stream)) > 0)
+      if (fwrite(buffer, 1, n, out) != n)
+        return 0;
+    if (ferror(traced[h].stream))
+      return 0;
+  }
+  return 1;
+}
+
 /* Runs the batch items one after another on the H heads (each reset per item), as the
- * generated program's full-sequence attention does; writes Y and the stats. */
+ * generated program's full-sequence attention does; writes Y, the stats and the trace. */
 static int simulate(const Options *o, const GcimHardware *hw, const GcimNpyArray t[3],
                     const GcimNpyArray *s, GcimNpyArray *y, FILE *trace) {
   int64_t B = t[0].shape[0], H = t[0].shape[1], T = t[0].shape[2], D = t[0].shape[3];
   GcimSimHead **heads = calloc((size_t)H + 1, sizeof *heads);
-  GcimChip **chips = calloc(2 * (size_t)H + 1, sizeof *chips);
-  int ok = heads != NULL && chips != NULL;
+  TracedHead *traced = trace ? calloc((size_t)H + 1, sizeof *traced) : NULL;
+  int ok = heads != NULL && (!trace || traced != NULL);
   if (!ok)
     fprintf(stderr, "gcim-sim: out of memory\n");
-  ok = ok && createHeads(hw, H, D, s, trace, chips, heads);
+  ok = ok && createHeads(hw, H, D, s, traced, heads);
   if (ok)
-    gcimSimHeadsRunSequences(NULL, heads, H, B, T, D, t[0].data, t[1].data, t[2].data,
-                             y->data);
+    gcimSimHeadsRunSequences(NULL, heads, H, B, T, D, t[0].data, t[1].data, t[2].data, y->data);
   ok = ok && (!o->stats || writeStats(o->stats, hw, heads, H));
+  if (ok && traced && !joinTraces(traced, H, trace)) {
+    fprintf(stderr, "gcim-sim: cannot write the trace\n");
+    ok = 0;
+  }
   for (int64_t h = 0; heads && h < H; ++h) {
     gcimSimHeadDestroy(heads[h]);
-    if (chips) {
-      gcimChipDestroy(chips[2 * h + 1]);
-      gcimChipDestroy(chips[2 * h]);
-    }
+    if (traced)
+      tracedHeadClose(&traced[h]);
   }
   free(heads);
-  free(chips);
+  free(traced);
   return ok;
 }
 
@@ -432,8 +465,7 @@ int main(int argc, char **argv) {
     return code;
   if (strcmp(options.command, "hardware") == 0) {
     char *message = NULL;
-    if (gcimHardwareSaveJson(options.output ? options.output : "-", &hw, &message) !=
-        GCIM_OK) {
+    if (gcimHardwareSaveJson(options.output ? options.output : "-", &hw, &message) != GCIM_OK) {
       fprintf(stderr, "gcim-sim: %s\n", message);
       free(message);
       return EXIT_FAILURE;
