@@ -13,6 +13,7 @@
 
 #include "gcim/Support/HardwareJson.h"
 #include "gcim/Support/IRHelpers.h"
+#include "gcim/Support/OutputFile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -310,4 +311,21 @@ GcimStatus gcimReportPrintTable(MlirOperation module, const GcimHardware *hw, FI
   if (ferror(out))
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot write the report");
   return GCIM_OK;
+}
+
+GcimStatus gcimReportWriteFiles(MlirOperation module, const GcimHardware *hw, FILE *table,
+                                const char *jsonPath, char **errMsg) {
+  GcimStatus status = table ? gcimReportPrintTable(module, hw, table, errMsg) : GCIM_OK;
+  if (status != GCIM_OK || !jsonPath)
+    return status;
+  GcimOutputFile *file = NULL;
+  status = gcimOutputFileCreate(jsonPath, &file, errMsg);
+  if (status != GCIM_OK)
+    return status;
+  status = gcimReportWriteJson(module, hw, gcimOutputFileGetStream(file), errMsg);
+  if (status != GCIM_OK) {
+    gcimOutputFileDestroy(file);
+    return status;
+  }
+  return gcimOutputFileCommit(file, errMsg);
 }

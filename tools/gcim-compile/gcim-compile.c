@@ -131,21 +131,10 @@ static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *option
 /* The cost report (--report, and its table with -v) of a module mapped to tiles. */
 static bool writeReport(const Options *options, MlirModule tiles) {
   char *errMsg = NULL;
-  MlirOperation op = mlirModuleGetOperation(tiles);
-  if (options->verbose && gcimReportPrintTable(op, &options->hw, stderr, &errMsg) != GCIM_OK)
-    goto failed;
-  if (!options->reportPath)
+  if (gcimReportWriteFiles(mlirModuleGetOperation(tiles), &options->hw,
+                           options->verbose ? stderr : NULL, options->reportPath,
+                           &errMsg) == GCIM_OK)
     return true;
-  GcimOutputFile *file = NULL;
-  if (gcimOutputFileCreate(options->reportPath, &file, &errMsg) != GCIM_OK)
-    goto failed;
-  if (gcimReportWriteJson(op, &options->hw, gcimOutputFileGetStream(file), &errMsg) != GCIM_OK) {
-    gcimOutputFileDestroy(file);
-    goto failed;
-  }
-  if (gcimOutputFileCommit(file, &errMsg) == GCIM_OK)
-    return true;
-failed:
   fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
   free(errMsg);
   return false;

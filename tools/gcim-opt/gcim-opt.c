@@ -266,22 +266,9 @@ static void writeToFile(MlirStringRef chunk, void *userData) {
  * written whole or not at all. */
 static bool writeReport(const Options *options, MlirOperation module) {
   char *errMsg = NULL;
-  if (options->reportTable &&
-      gcimReportPrintTable(module, &options->hw, stderr, &errMsg) != GCIM_OK)
-    goto failed;
-  if (!options->reportPath)
+  if (gcimReportWriteFiles(module, &options->hw, options->reportTable ? stderr : NULL,
+                           options->reportPath, &errMsg) == GCIM_OK)
     return true;
-  GcimOutputFile *file = NULL;
-  if (gcimOutputFileCreate(options->reportPath, &file, &errMsg) != GCIM_OK)
-    goto failed;
-  if (gcimReportWriteJson(module, &options->hw, gcimOutputFileGetStream(file), &errMsg) !=
-      GCIM_OK) {
-    gcimOutputFileDestroy(file);
-    goto failed;
-  }
-  if (gcimOutputFileCommit(file, &errMsg) == GCIM_OK)
-    return true;
-failed:
   fprintf(stderr, "gcim-opt: error: cannot write the report: %s\n",
           errMsg ? errMsg : "out of memory");
   free(errMsg);

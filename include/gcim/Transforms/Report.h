@@ -30,6 +30,12 @@ GcimStatus gcimReportWriteJson(MlirOperation module, const GcimHardware *hw, FIL
 GcimStatus gcimReportPrintTable(MlirOperation module, const GcimHardware *hw, FILE *out,
                                 char **errMsg);
 
+/// What the drivers do with a report: prints the table to `table` when it is not NULL, then
+/// writes the JSON to the file `jsonPath` (not NULL) whole or not at all (a temporary file
+/// renamed into place). Same inputs and errors as gcimReportWriteJson.
+GcimStatus gcimReportWriteFiles(MlirOperation module, const GcimHardware *hw, FILE *table,
+                                const char *jsonPath, char **errMsg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,8 +15,9 @@
 
 #include <stdlib.h>
 
-static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k, ValueInfo *v,
-                      ValueInfo *y) {
+/* Opens a block declaring `desc`, the GcimAttentionDesc of `op` over q, k, v. */
+static void emitAttentionDesc(EmitState *state, MlirOperation op, const ValueInfo *q,
+                              const ValueInfo *k, const ValueInfo *v) {
   int64_t causal = 0, window = 0;
   double scale = 1.0;
   gcimOpGetIntAttr(op, "causal", &causal);
@@ -29,11 +30,17 @@ static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInf
           (long long)q->dims[2], (long long)k->dims[2], (long long)q->dims[3],
           (long long)v->dims[3]);
   gcimCEmitFloatLiteral(state->body, scale);
+  fprintf(state->body, ", %d, %lld};\n", causal ? 1 : 0, (long long)window);
+}
+
+static bool emitExact(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k, ValueInfo *v,
+                      ValueInfo *y) {
+  emitAttentionDesc(state, op, q, k, v);
   fprintf(state->body,
-          ", %d, %lld};\n    gcimParallelAttentionF32(s->pool, &desc, %s, %s, "
-          "%lld, %s, %lld, %s, s->scratch);\n  }\n",
-          causal ? 1 : 0, (long long)window, q->name, k->name, (long long)(k->dims[2] * k->dims[3]),
-          v->name, (long long)(v->dims[2] * v->dims[3]), y->name);
+          "    gcimParallelAttentionF32(s->pool, &desc, %s, %s, %lld, %s, %lld, %s, "
+          "s->scratch);\n  }\n",
+          q->name, k->name, (long long)(k->dims[2] * k->dims[3]), v->name,
+          (long long)(v->dims[2] * v->dims[3]), y->name);
   gcimCEmitReserveAttentionScratch(state, q->dims[0] * q->dims[1], q->dims[2], k->dims[2],
                                    q->dims[3], v->dims[3]);
   return true;
@@ -136,20 +143,9 @@ void gcimCEmitExactAnalogCall(EmitState *state, const AttentionValues *a, const 
 static bool emitExactAnalog(EmitState *state, MlirOperation op, const AttentionValues *a) {
   if (a->gaincell && a->v->dims[3] != a->q->dims[3])
     return gcimCEmitUnsupported(state, op, "gain-cell attention needs equal q/k/v head dims");
-  int64_t causal = 0, window = 0;
-  double scale = 1.0;
-  gcimOpGetIntAttr(op, "causal", &causal);
-  gcimOpGetIntAttr(op, "window", &window);
-  gcimOpGetFloatAttr(op, "scale", &scale);
   const ValueInfo *q = a->q, *k = a->k, *v = a->v;
-  fprintf(state->body,
-          "  {\n    const GcimAttentionDesc desc = {%lld, %lld, %lld, %lld, %lld, %lld, "
-          "%lld, ",
-          (long long)q->dims[0], (long long)q->dims[1], (long long)k->dims[1],
-          (long long)q->dims[2], (long long)k->dims[2], (long long)q->dims[3],
-          (long long)v->dims[3]);
-  gcimCEmitFloatLiteral(state->body, scale);
-  fprintf(state->body, ", %d, %lld};\n  ", causal ? 1 : 0, (long long)window);
+  emitAttentionDesc(state, op, q, k, v);
+  fputs("  ", state->body);
   gcimCEmitExactAnalogCall(state, a, "desc", k->name, (long long)(k->dims[2] * k->dims[3]), v->name,
                            (long long)(v->dims[2] * v->dims[3]));
   fputs("  }\n", state->body);
