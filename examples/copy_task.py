@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
 
 from gcim.torch import GainCellAttention  # noqa: E402
-from gcim_models.export import save_model  # noqa: E402
+from gcim_models.export import name_initializers, save_model  # noqa: E402
 from gcim_models.gpt2 import GPT2, ExportWrapper, GPT2Config  # noqa: E402
 
 BOS, SEP = 0, 1
@@ -113,30 +113,7 @@ def export(model, path, description):
                           output_names=["logits"], custom_opsets={"ai.gcim": 1},
                           do_constant_folding=True)
     proto = onnx.load_model_from_string(buffer.getvalue())
-    params = {name: p.detach().numpy() for name, p in model.named_parameters()}
-    renames = {}
-    for init in proto.graph.initializer:
-        array = onnx.numpy_helper.to_array(init)
-        if init.name.startswith("model.") and init.name[6:] in params:
-            continue
-        for name, p in params.items():
-            if p.ndim == 2 and array.shape == p.T.shape and np.array_equal(array, p.T):
-                renames[init.name] = f"model.{name}_T"
-                break
-    for init in proto.graph.initializer:
-        init.name = renames.get(init.name, init.name)
-    for node in proto.graph.node:
-        for i, name in enumerate(node.input):
-            node.input[i] = renames.get(name, name)
-    # The exporter shares equal constants (say, untrained scales of several layers) through
-    # Identity nodes: make each an initializer of its own, named after its parameter.
-    inits = {init.name: init for init in proto.graph.initializer}
-    for node in [n for n in proto.graph.node if n.op_type == "Identity"]:
-        if node.input[0] in inits:
-            copy = proto.graph.initializer.add()
-            copy.CopyFrom(inits[node.input[0]])
-            copy.name = node.output[0]
-            proto.graph.node.remove(node)
+    name_initializers(proto, model)
     proto.producer_name = f"gcim examples/copy_task.py (torch {torch.__version__})"
     proto.doc_string = description
     gaincell = [m for m in model.modules() if isinstance(m, GainCellAttention)]

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from gcim.torch import GainCellAttention
-from gcim_models.export import save_model
+from gcim_models.export import name_initializers, save_model
 from gcim_models.gpt2 import GPT2, ExportWrapper, GPT2Config
 
 __all__ = ["TINY_SHAKESPEARE_SHA256", "CharText", "LMConfig", "batches", "digital_model",
@@ -215,7 +215,7 @@ def export(model, path, description, vocab):
                           custom_opsets={"ai.gcim": 1} if hardware else None,
                           do_constant_folding=True)
     proto = onnx.load_model_from_string(buffer.getvalue())
-    _name_initializers(proto, model)
+    name_initializers(proto, model)
     proto.producer_name = f"gcim python/gcim/lm.py (torch {torch.__version__})"
     proto.doc_string = description
     meta = dict(config=asdict(model.lm_config), vocab=vocab, gaincell=hardware)
@@ -223,34 +223,6 @@ def export(model, path, description, vocab):
     entry.key, entry.value = META_KEY, json.dumps(meta, sort_keys=True)
     onnx.checker.check_model(proto)
     save_model(proto, path)
-
-
-def _name_initializers(proto, model):
-    """Names every initializer 'model.<parameter>' (or '..._T' for a transposed weight) and
-    gives each Identity-shared constant an initializer of its own (torch's exporter shares
-    equal constants, say the untrained scales of several layers, through Identity nodes)."""
-    params = {name: p.detach().numpy() for name, p in model.named_parameters()}
-    renames = {}
-    for init in proto.graph.initializer:
-        array = onnx.numpy_helper.to_array(init)
-        if init.name.startswith("model.") and init.name[6:] in params:
-            continue
-        for name, p in params.items():
-            if p.ndim == 2 and array.shape == p.T.shape and np.array_equal(array, p.T):
-                renames[init.name] = f"model.{name}_T"
-                break
-    for init in proto.graph.initializer:
-        init.name = renames.get(init.name, init.name)
-    for node in proto.graph.node:
-        for i, name in enumerate(node.input):
-            node.input[i] = renames.get(name, name)
-    inits = {init.name: init for init in proto.graph.initializer}
-    for node in [n for n in proto.graph.node if n.op_type == "Identity"]:
-        if node.input[0] in inits:
-            copy = proto.graph.initializer.add()
-            copy.CopyFrom(inits[node.input[0]])
-            copy.name = node.output[0]
-            proto.graph.node.remove(node)
 
 
 def load_onnx(path):

@@ -11,7 +11,9 @@ import tempfile
 from dataclasses import dataclass
 from typing import Optional
 
+import numpy as np
 import onnx
+import onnx.numpy_helper
 import torch
 
 from .gpt2 import GPT2, ExportWrapper, GPT2Config, input_names, output_names
@@ -122,3 +124,31 @@ def save_model(proto: onnx.ModelProto, path: str, external_data: bool = False):
         for leftover in (tmp, tmp_data):
             if leftover and os.path.exists(leftover):
                 os.unlink(leftover)
+
+
+def name_initializers(proto: onnx.ModelProto, model: torch.nn.Module):
+    """Names every initializer 'model.<parameter>' (or '..._T' for a transposed weight) and
+    gives each Identity-shared constant an initializer of its own (torch's exporter shares
+    equal constants, say the untrained scales of several layers, through Identity nodes)."""
+    params = {name: p.detach().numpy() for name, p in model.named_parameters()}
+    renames = {}
+    for init in proto.graph.initializer:
+        array = onnx.numpy_helper.to_array(init)
+        if init.name.startswith("model.") and init.name[6:] in params:
+            continue
+        for name, p in params.items():
+            if p.ndim == 2 and array.shape == p.T.shape and np.array_equal(array, p.T):
+                renames[init.name] = f"model.{name}_T"
+                break
+    for init in proto.graph.initializer:
+        init.name = renames.get(init.name, init.name)
+    for node in proto.graph.node:
+        for i, name in enumerate(node.input):
+            node.input[i] = renames.get(name, name)
+    inits = {init.name: init for init in proto.graph.initializer}
+    for node in [n for n in proto.graph.node if n.op_type == "Identity"]:
+        if node.input[0] in inits:
+            copy = proto.graph.initializer.add()
+            copy.CopyFrom(inits[node.input[0]])
+            copy.name = node.output[0]
+            proto.graph.node.remove(node)
