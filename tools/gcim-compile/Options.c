@@ -1,96 +1,171 @@
-/* Options.c: gcim-compile's command line: flags, their help and their checks. */
+/* Options.c: gcim-compile's command line: its option table and the checks after parsing. */
 #include "Options.h"
 
+#include "gcim/Support/ArgParse.h"
 #include "gcim/Support/HardwareJson.h"
 #include "gcim/Version.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void printHelp(void) {
-  printf("OVERVIEW: gcim-compile: compile an ONNX transformer to C for gain-cell hardware\n\n"
-         "USAGE: gcim-compile [options] model.onnx -o <dir>\n\n"
-         "Writes <dir>/PREFIX.h, PREFIX.c, PREFIX.weights, a Makefile and the runtime\n"
-         "sources; `make -C <dir>` builds libPREFIX.a (and the program PREFIX with\n"
-         "--emit-main). GainCellAttention runs on the simulated gain cells, other attention\n"
-         "exactly (--attention=auto); see --attention for the other modes.\n\n"
-         "OPTIONS:\n"
-         "  -o <path>                 the output folder (--emit=c), or the file for an IR\n"
-         "                            stage (default: stdout); nothing is replaced unless\n"
-         "                            every step succeeds\n"
-         "  --emit=<stage>            stop after a stage and print it: onnx (the imported\n"
-         "                            graph), gcim (attention fused, step function derived),\n"
-         "                            tiles (attention mapped to sub-tiles, quantised,\n"
-         "                            scheduled), runtime (the input of the C emitter: op\n"
-         "                            groups fused into kernel ops, every result placed in\n"
-         "                            its function's arena), c (the default: the C folder)\n"
-         "  --attention=auto|analog|digital\n"
-         "                            auto (default): GainCellAttention runs on the\n"
-         "                            simulated gain cells, softmax and hardsigmoid attention\n"
-         "                            stay exact (one line on stderr says so); analog: every\n"
-         "                            attention runs on the gain cells (a warning: accuracy\n"
-         "                            changes unless the model was hardware-adapted); digital:\n"
-         "                            every attention is computed exactly, GainCellAttention\n"
-         "                            as its float function, and nothing is simulated\n"
-         "  --hw <file.json>          the hardware description (default: the paper's)\n"
-         "  --input-shape NAME=DIMS   bind the dimensions of graph input NAME, as in\n"
-         "                            input_ids=1x16 (repeat for several inputs)\n"
-         "  --name <prefix>           C symbol and file prefix (default: from the model's\n"
-         "                            file name)\n"
-         "  --report <file.json>      write the mapping and cost report\n"
-         "  --embed-weights           weights as a C array in PREFIX.c, no PREFIX.weights\n"
-         "  --emit-main               also a command-line program PREFIX_main.c\n"
-         "  -v                        print the pipeline's progress and the report's table\n"
-         "                            to stderr\n"
-         "  -q                        print no warnings (errors are always printed)\n"
-         "  --timing                  print the wall time of each stage to stderr\n"
-         "  --mlir-print-debuginfo    print locations (ONNX node names) in IR stages\n"
-         "  --mlir-elide-elementsattrs-if-larger=<n>\n"
-         "                            print constants of more than <n> elements as an elided\n"
-         "                            placeholder in printed IR\n"
-         "  --mlir-elide-resource-strings-if-larger=<bytes>\n"
-         "                            leave weights larger than <bytes> out of printed IR\n"
-         "  --help                    print this help and exit\n"
-         "  --version                 print the version and exit\n\n"
-         "EXIT STATUS: 0 on success, 1 on any error in the model, 2 on bad usage.\n");
-}
-
-static int usageError(const char *message, const char *argument) {
-  fprintf(stderr, "gcim-compile: %s%s%s\n(run 'gcim-compile --help' for usage)\n", message,
-          argument ? " " : "", argument ? argument : "");
-  return EXIT_USAGE;
-}
-
-static int addInputShape(Options *options, const char *text) {
-  char *errMsg = NULL;
+static GcimStatus addInputShape(void *target, const char *text, char **errMsg) {
+  Options *options = target;
   GcimOnnxInputShape *shape = &options->inputShapes[options->inputShapeCount];
-  if (gcimOnnxParseInputShape(text, shape, &errMsg) != GCIM_OK) {
-    int code = usageError(errMsg ? errMsg : "out of memory", NULL);
-    free(errMsg);
-    return code;
-  }
+  GcimStatus status = gcimOnnxParseInputShape(text, shape, errMsg);
+  if (status != GCIM_OK)
+    return status;
   /* The name ends at '=': copy it out so that it is NUL-terminated. */
   size_t length = (size_t)(strrchr(text, '=') - text);
   char *name = malloc(length + 1);
   if (!name)
-    return EXIT_FAILURE;
+    return GCIM_ERROR_MEMORY;
   memcpy(name, text, length);
   name[length] = '\0';
   shape->name = name;
   ++options->inputShapeCount;
-  return -1;
+  return GCIM_OK;
 }
 
-static bool isIdentifier(const char *text) {
-  if (!text[0] || isdigit((unsigned char)text[0]) || strlen(text) > 48)
-    return false;
-  for (const char *c = text; *c; ++c)
-    if (!isalnum((unsigned char)*c) && *c != '_')
-      return false;
-  return true;
+static GcimStatus setName(void *target, const char *value, char **errMsg) {
+  bool identifier = !isdigit((unsigned char)value[0]) && strlen(value) <= 48;
+  for (const char *c = value; identifier && *c; ++c)
+    identifier = isalnum((unsigned char)*c) || *c == '_';
+  if (!identifier)
+    return gcimFail(errMsg, GCIM_ERROR_INVALID,
+                    "--name needs a C identifier of at most 48 characters, not '%s'", value);
+  ((Options *)target)->prefix = value;
+  return GCIM_OK;
 }
+
+static GcimStatus setAttention(void *target, const char *value, char **errMsg) {
+  if (gcimAttentionModeParse(value, &((Options *)target)->attention))
+    return GCIM_OK;
+  return gcimFail(errMsg, GCIM_ERROR_INVALID,
+                  "--attention must be one of auto, analog, digital, not '%s'", value);
+}
+
+static GcimStatus setInput(void *target, const char *value, char **errMsg) {
+  Options *options = target;
+  if (options->inputPath)
+    return gcimFail(errMsg, GCIM_ERROR_INVALID, "more than one input model: '%s' and '%s'",
+                    options->inputPath, value);
+  options->inputPath = value;
+  return GCIM_OK;
+}
+
+static const char *const emitStages[] = {"onnx", "gcim", "tiles", "runtime", "c", NULL};
+
+#define FIELD(name) offsetof(Options, name)
+static const GcimArgOption optionTable[] = {
+    {.name = "-o",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<path>",
+     .offset = FIELD(outputPath),
+     .help = "the output folder (--emit=c), or the file of a text stage (default and '-': "
+             "stdout); nothing is replaced unless every step succeeds"},
+    {.name = "--emit",
+     .kind = GCIM_ARG_CHOICE,
+     .valueName = "<stage>",
+     .offset = FIELD(emit),
+     .choices = emitStages,
+     .help = "stop after a stage and print it as text: onnx (the imported graph), gcim "
+             "(attention fused, step function derived), tiles (attention mapped to sub-tiles, "
+             "quantised, scheduled), runtime (the input of the C emitter: op groups fused into "
+             "kernel ops, every result placed in its function's arena), c (the default: the C "
+             "folder)"},
+    {.name = "--attention",
+     .kind = GCIM_ARG_CALL,
+     .valueName = "auto|analog|digital",
+     .handle = setAttention,
+     .help = "auto (default): GainCellAttention runs on the simulated gain cells, softmax and "
+             "hardsigmoid attention stay exact (one line on stderr says so); analog: every "
+             "attention runs on the gain cells (a warning: accuracy changes unless the model "
+             "was hardware-adapted); digital: every attention is computed exactly, "
+             "GainCellAttention as its float function, and nothing is simulated"},
+    {.name = "--hw",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file.json>",
+     .offset = FIELD(hwPath),
+     .help = "the hardware description (default: the paper's)"},
+    {.name = "--input-shape",
+     .kind = GCIM_ARG_CALL,
+     .valueName = "NAME=DIMS",
+     .handle = addInputShape,
+     .help = "bind the dimensions of graph input NAME, as in input_ids=1x16 (repeat for several "
+             "inputs)"},
+    {.name = "--name",
+     .kind = GCIM_ARG_CALL,
+     .valueName = "<prefix>",
+     .handle = setName,
+     .help = "C symbol and file prefix (default: from the model's file name)"},
+    {.name = "--report",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file.json>",
+     .offset = FIELD(reportPath),
+     .help = "write the mapping and cost report"},
+    {.name = "--embed-weights",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(embedWeights),
+     .help = "weights as a C array in PREFIX.c, no PREFIX.weights"},
+    {.name = "--emit-main",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(emitMain),
+     .help = "also a command-line program PREFIX_main.c"},
+    {.name = "-v",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(verbose),
+     .help = "print the pipeline's progress and the report's table to stderr"},
+    {.name = "-q",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(quiet),
+     .help = "print no warnings (errors are always printed)"},
+    {.name = "--timing",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(timing),
+     .help = "print the wall time of each stage to stderr"},
+    {.name = "--print-constants",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(printConstants),
+     .help = "print every constant and weight in text stages (by default those of more than 16 "
+             "elements or 64 bytes are elided)"},
+    {.name = "--mlir-print-debuginfo",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(printDebugInfo),
+     .help = "print locations (ONNX node names) in text stages"},
+    {.name = "--mlir-elide-elementsattrs-if-larger",
+     .kind = GCIM_ARG_INT,
+     .valueName = "<n>",
+     .offset = FIELD(elideElementsAbove),
+     .min = 0,
+     .max = INT32_MAX,
+     .help = "in text stages, elide constants of more than <n> elements"},
+    {.name = "--mlir-elide-resource-strings-if-larger",
+     .kind = GCIM_ARG_INT,
+     .valueName = "<bytes>",
+     .offset = FIELD(elideResourcesAbove),
+     .min = 0,
+     .max = INT32_MAX,
+     .help = "in text stages, elide weights of more than <bytes> bytes"},
+};
+#undef FIELD
+
+static const GcimArgParser parser = {
+    .program = "gcim-compile",
+    .version = GCIM_VERSION,
+    .overview = "compile an ONNX transformer to C for gain-cell hardware",
+    .usage = "gcim-compile [options] model.onnx -o <dir>\n"
+             "gcim-compile --emit=<stage> [options] model.onnx [-o <file>|-]",
+    .details = "Writes <dir>/PREFIX.h, PREFIX.c, PREFIX.weights, a Makefile and the runtime "
+               "sources; `make -C <dir>` builds libPREFIX.a (and the program PREFIX with "
+               "--emit-main). GainCellAttention runs on the simulated gain cells, other "
+               "attention exactly (--attention=auto); see --attention for the other modes.",
+    .options = optionTable,
+    .optionCount = sizeof optionTable / sizeof optionTable[0],
+    .positional = setInput,
+};
 
 /* The default prefix: the model's file name without folder and extension, made a C
  * identifier. */
@@ -106,91 +181,9 @@ static void prefixFromPath(Options *options) {
   options->prefix = options->defaultPrefix;
 }
 
-static int parseEmit(Options *options, const char *stage) {
-  static const char *const names[] = {"onnx", "gcim", "tiles", "runtime", "c"};
-  for (int i = 0; i < 5; ++i)
-    if (strcmp(stage, names[i]) == 0) {
-      options->emit = (EmitStage)i;
-      return -1;
-    }
-  return usageError("unknown --emit stage (onnx, gcim, tiles, runtime or c):", stage);
-}
-
-/* Options that take a value as `--flag value` or `--flag=value`: returns the value and
- * advances *i, or NULL when `arg` is not `flag`. */
-static const char *valueOf(int argc, char **argv, int *i, const char *flag) {
-  size_t length = strlen(flag);
-  if (strncmp(argv[*i], flag, length) != 0)
-    return NULL;
-  if (argv[*i][length] == '=')
-    return argv[*i] + length + 1;
-  if (argv[*i][length] != '\0')
-    return NULL;
-  if (*i + 1 == argc)
-    return "";
-  return argv[++*i];
-}
-
-static int parseOne(int argc, char **argv, int *i, Options *options) {
-  const char *arg = argv[*i], *value;
-  if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-    printHelp();
-    return EXIT_SUCCESS;
-  }
-  if (strcmp(arg, "--version") == 0) {
-    printf("gcim-compile %s\n", GCIM_VERSION);
-    return EXIT_SUCCESS;
-  }
-  if (strcmp(arg, "-o") == 0) {
-    if (++*i == argc)
-      return usageError("option -o needs a path", NULL);
-    options->outputPath = argv[*i];
-  } else if (strncmp(arg, "--emit=", 7) == 0) {
-    return parseEmit(options, arg + 7);
-  } else if ((value = valueOf(argc, argv, i, "--attention"))) {
-    if (!gcimAttentionModeParse(value, &options->attention))
-      return usageError("--attention must be auto, analog or digital, not", value);
-  } else if ((value = valueOf(argc, argv, i, "--hw"))) {
-    options->hwPath = value;
-  } else if ((value = valueOf(argc, argv, i, "--input-shape"))) {
-    return addInputShape(options, value);
-  } else if ((value = valueOf(argc, argv, i, "--name"))) {
-    if (!isIdentifier(value))
-      return usageError("--name needs a C identifier of at most 48 characters, not", value);
-    options->prefix = value;
-  } else if ((value = valueOf(argc, argv, i, "--report"))) {
-    options->reportPath = value;
-  } else if (strcmp(arg, "--embed-weights") == 0) {
-    options->embedWeights = true;
-  } else if (strcmp(arg, "--emit-main") == 0) {
-    options->emitMain = true;
-  } else if (strcmp(arg, "-v") == 0) {
-    options->verbose = true;
-  } else if (strcmp(arg, "-q") == 0) {
-    options->quiet = true;
-  } else if (strcmp(arg, "--timing") == 0) {
-    options->timing = true;
-  } else if (strcmp(arg, "--mlir-print-debuginfo") == 0) {
-    options->printDebugInfo = true;
-  } else if (strncmp(arg, "--mlir-elide-elementsattrs-if-larger=", 37) == 0) {
-    char *end;
-    options->elideElementsAbove = strtoll(arg + 37, &end, 10);
-    if (end == arg + 37 || *end || options->elideElementsAbove < 0)
-      return usageError("bad element count in", arg);
-  } else if (strncmp(arg, "--mlir-elide-resource-strings-if-larger=", 40) == 0) {
-    char *end;
-    options->elideResourcesAbove = strtoll(arg + 40, &end, 10);
-    if (end == arg + 40 || *end || options->elideResourcesAbove < 0)
-      return usageError("bad byte count in", arg);
-  } else if (arg[0] == '-' && arg[1]) {
-    return usageError("unknown option", arg);
-  } else if (options->inputPath) {
-    return usageError("more than one input file:", arg);
-  } else {
-    options->inputPath = arg;
-  }
-  return -1;
-}
+/* Text stages elide large constants unless --print-constants; an explicit
+ * --mlir-elide-... limit wins either way. */
+enum { DEFAULT_ELIDE_ELEMENTS = 16, DEFAULT_ELIDE_BYTES = 64 };
 
 int gcimCompileParseArguments(int argc, char **argv, Options *options) {
   options->emit = EMIT_C;
@@ -200,29 +193,32 @@ int gcimCompileParseArguments(int argc, char **argv, Options *options) {
   gcimHardwareInitDefault(&options->hw);
   options->inputShapes = calloc((size_t)argc, sizeof *options->inputShapes);
   if (!options->inputShapes)
-    return EXIT_FAILURE;
-  for (int i = 1; i < argc; ++i) {
-    int code = parseOne(argc, argv, &i, options);
-    if (code >= 0)
-      return code;
-  }
+    return gcimArgError(parser.program, "out of memory");
+  int code = gcimArgParse(&parser, argc, argv, options);
+  if (code != GCIM_ARG_CONTINUE)
+    return code;
   if (!options->inputPath)
-    return usageError("no input model", NULL);
+    return gcimArgUsageError(&parser, "no input model");
   if (!options->prefix)
     prefixFromPath(options);
-  if (options->emit == EMIT_C && !options->outputPath)
-    return usageError("C output needs a folder: -o <dir>", NULL);
+  bool toStdout = !options->outputPath || strcmp(options->outputPath, "-") == 0;
+  if (options->emit == EMIT_C && toStdout)
+    return gcimArgUsageError(&parser, "C output needs a folder: -o <dir>");
   if (!options->outputPath)
     options->outputPath = "-";
+  if (!options->printConstants && options->elideElementsAbove < 0)
+    options->elideElementsAbove = DEFAULT_ELIDE_ELEMENTS;
+  if (!options->printConstants && options->elideResourcesAbove < 0)
+    options->elideResourcesAbove = DEFAULT_ELIDE_BYTES;
   if (options->hwPath) {
     char *errMsg = NULL;
     if (gcimHardwareLoadJson(options->hwPath, &options->hw, &errMsg) != GCIM_OK) {
-      fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
+      gcimArgError(parser.program, "%s", errMsg ? errMsg : "out of memory");
       free(errMsg);
-      return EXIT_FAILURE;
+      return GCIM_EXIT_INPUT_ERROR;
     }
   }
-  return -1;
+  return GCIM_ARG_CONTINUE;
 }
 
 void gcimCompileFreeOptions(Options *options) {

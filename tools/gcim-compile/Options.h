@@ -12,15 +12,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum { EXIT_USAGE = 2 };
-
 /// The stage after which gcim-compile stops (--emit).
 typedef enum EmitStage { EMIT_ONNX, EMIT_GCIM, EMIT_TILES, EMIT_RUNTIME, EMIT_C } EmitStage;
 
 typedef struct Options {
   const char *inputPath;
   const char *outputPath; /* a file for IR stages, the folder for C */
-  EmitStage emit;
+  int emit;               /* an EmitStage (--emit is parsed as an index into the stage names) */
   GcimAttentionMode attention; /* --attention (default auto) */
   const char *hwPath;
   GcimHardware hw;
@@ -33,14 +31,16 @@ typedef struct Options {
   bool quiet; /* -q: no warnings */
   bool printDebugInfo;
   bool timing;
+  bool printConstants;           /* --print-constants: no default elision in text stages */
   long long elideResourcesAbove; /* -1: print every resource */
   long long elideElementsAbove;  /* -1: print every elements attribute */
   GcimOnnxInputShape *inputShapes;
   size_t inputShapeCount;
 } Options;
 
-/// Parses argv into *options; returns -1 to go on, or the exit code to return now
-/// (0 after --help or --version, 2 after a usage error, which it has printed).
+/// Parses argv into *options (gcim/Support/ArgParse.h) and reads --hw; returns
+/// GCIM_ARG_CONTINUE to go on, or the exit status to return now (0 after --help or
+/// --version, 1 for an unreadable --hw, 2 after a usage error; the error is printed).
 int gcimCompileParseArguments(int argc, char **argv, Options *options);
 
 /// Prints the warnings a module mapped to tiles carries (gcim.warning, attention kept

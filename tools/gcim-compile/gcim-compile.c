@@ -4,6 +4,7 @@
 
 #include "gcim/Context.h"
 #include "gcim/Import/Onnx.h"
+#include "gcim/Support/ArgParse.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Target/C.h"
@@ -190,9 +191,9 @@ int main(int argc, char **argv) {
   int exitCode = gcimCompileParseArguments(argc, argv, &options);
   MlirContext ctx = {NULL};
   GcimOnnxImport *import = NULL;
-  if (exitCode >= 0)
+  if (exitCode != GCIM_ARG_CONTINUE)
     goto cleanup;
-  exitCode = EXIT_FAILURE;
+  exitCode = GCIM_EXIT_INPUT_ERROR;
   ctx = gcimContextCreate();
   if (mlirContextIsNull(ctx))
     goto cleanup;
@@ -207,7 +208,7 @@ int main(int argc, char **argv) {
     goto cleanup;
   lap(&options, &start, "import");
   if (compile(ctx, import, &options, &start)) {
-    exitCode = EXIT_SUCCESS;
+    exitCode = GCIM_EXIT_SUCCESS;
     lap(&options, &start, options.emit == EMIT_C ? "emit" : "print");
   }
 cleanup:
