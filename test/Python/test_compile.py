@@ -50,7 +50,7 @@ def test_bad_options_are_usage_errors(gpt2_onnx, tmp_path):
     with pytest.raises(gcim.CompileError, match="--attention must be") as error:
         gcim.compile(gpt2_onnx, tmp_path / "out", attention="quantum")
     assert error.value.returncode == 2
-    with pytest.raises(gcim.CompileError, match="unknown option --frobnicate"):
+    with pytest.raises(gcim.CompileError, match="unknown option '--frobnicate'"):
         gcim.compile(gpt2_onnx, tmp_path / "out", frobnicate=True)
 
 

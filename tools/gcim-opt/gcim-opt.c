@@ -1,5 +1,6 @@
 /* gcim-opt: runs gcim and upstream MLIR passes on a .mlir file, for tests and inspection. */
 #include "gcim/Context.h"
+#include "gcim/Support/ArgParse.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/HardwareJson.h"
 #include "gcim/Support/InputFile.h"
@@ -12,11 +13,10 @@
 #include "mlir-c/Pass.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { EXIT_USAGE = 2 };
 
 /* One element of the pipeline, in command-line order. */
 typedef struct PipelineStep {
@@ -42,113 +42,147 @@ typedef struct Options {
   size_t stepCount;
 } Options;
 
-static void printHelp(void) {
-  printf("OVERVIEW: gcim-opt: run gcim and MLIR passes on a .mlir file\n\n"
-         "USAGE: gcim-opt [options] [--<pass>[=<options>]...] [input.mlir|-]\n\n"
-         "Passes run in command-line order; the input is stdin when omitted or '-'.\n\n"
-         "OPTIONS:\n"
-         "  -o <file>                 write the result to <file> (default: stdout); the\n"
-         "                            file is replaced only when every step succeeds\n"
-         "  --split-input-file        process each '// -----' chunk separately; output\n"
-         "                            chunks are joined with '// -----'\n"
-         "  --print-ir-after-all      print the IR after every pass to stderr\n"
-         "  --timing                  print the time taken by each pass to stderr\n"
-         "  --mlir-print-op-generic   print ops in generic form\n"
-         "  --mlir-print-debuginfo    print locations (ONNX node names)\n"
-         "  --hw <file.json>          the hardware description every gcim pass gets\n"
-         "                            (default: the paper's); a pass's own hw=<file>\n"
-         "                            option overrides it for that pass\n"
-         "  --report <file.json>      write the cost report of the result (after\n"
-         "                            gcim-map-attention; the last chunk's with\n"
-         "                            --split-input-file)\n"
-         "  --report-table            print the report's table to stderr\n"
-         "  --help                    print this help and exit\n"
-         "  --version                 print the version and exit\n\n"
-         "GCIM PASSES:\n");
+static GcimStatus addStep(void *target, const char *arg, char **errMsg) {
+  (void)errMsg;
+  Options *options = target;
+  PipelineStep *step = &options->steps[options->stepCount++];
+  step->name = arg + 2;
+  const char *equals = strchr(step->name, '=');
+  step->nameLength = equals ? (size_t)(equals - step->name) : strlen(step->name);
+  step->optionText = equals ? equals + 1 : NULL;
+  char name[256];
+  snprintf(name, sizeof name, "%.*s", (int)step->nameLength, step->name);
+  step->gcimPass = gcimPassLookup(name);
+  return GCIM_OK;
+}
+
+static GcimStatus setInput(void *target, const char *value, char **errMsg) {
+  Options *options = target;
+  if (options->inputPath)
+    return gcimFail(errMsg, GCIM_ERROR_INVALID, "more than one input file: '%s' and '%s'",
+                    options->inputPath, value);
+  options->inputPath = value;
+  return GCIM_OK;
+}
+
+static void printPasses(FILE *out) {
+  fputs("GCIM PASSES (--<pass>[=\"<option>=<value> ...\"]):\n", out);
   for (size_t i = 0; i < gcimPassGetCount(); ++i) {
     const GcimPassInfo *info = gcimPassGetInfo(i);
-    printf("  --%-24s %s\n", info->argument, info->description);
+    fprintf(out, "  --%-24s %s\n", info->argument, info->description);
     for (size_t j = 0; j < info->optionCount; ++j)
-      printf("      %s=<value>  %s (default: %s)\n", info->options[j].name,
-             info->options[j].description, info->options[j].defaultValue);
-    printf("      hw=<file.json>  the hardware description of this pass (default: --hw)\n");
+      fprintf(out, "      %s=<value>  %s (default: %s)\n", info->options[j].name,
+              info->options[j].description, info->options[j].defaultValue);
+    fprintf(out, "      hw=<file.json>  the hardware description of this pass (default: --hw)\n");
   }
-  printf("\nUPSTREAM PASSES:\n"
-         "  Any pass of MLIR's transforms library, for example --canonicalize, --cse,\n"
-         "  --symbol-dce, --inline; options as --canonicalize=\"max-iterations=2\".\n\n"
-         "EXIT STATUS: 0 on success, 1 on any error in the input or a pass, 2 on bad usage.\n");
+  fputs("\nUPSTREAM PASSES:\n"
+        "  Any pass of MLIR's transforms library, for example --canonicalize, --cse,\n"
+        "  --symbol-dce, --inline; options as --canonicalize=\"max-iterations=2\".\n",
+        out);
 }
 
-static int usageError(const char *message, const char *argument) {
-  fprintf(stderr, "gcim-opt: %s%s%s\n(run 'gcim-opt --help' for usage)\n", message,
-          argument ? " " : "", argument ? argument : "");
-  return EXIT_USAGE;
-}
+#define FIELD(name) offsetof(Options, name)
+static const GcimArgOption optionTable[] = {
+    {.name = "-o",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file>",
+     .offset = FIELD(outputPath),
+     .help = "write the result to <file> (default and '-': stdout); the file is replaced only "
+             "when every step succeeds"},
+    {.name = "--split-input-file",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(splitInputFile),
+     .help = "process each '// -----' chunk separately; output chunks are joined with "
+             "'// -----'"},
+    {.name = "--print-ir-after-all",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(printIrAfterAll),
+     .help = "print the IR after every pass to stderr"},
+    {.name = "--timing",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(timing),
+     .help = "print the time taken by each pass to stderr"},
+    {.name = "--mlir-print-op-generic",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(printGeneric),
+     .help = "print ops in generic form"},
+    {.name = "--mlir-print-debuginfo",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(printDebugInfo),
+     .help = "print locations (ONNX node names)"},
+    {.name = "--hw",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file.json>",
+     .offset = FIELD(hwPath),
+     .help = "the hardware description every gcim pass gets (default: the paper's); a pass's own "
+             "hw=<file> option overrides it for that pass"},
+    {.name = "--report",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file.json>",
+     .offset = FIELD(reportPath),
+     .help = "write the cost report of the result (after gcim-map-attention; the last chunk's "
+             "with --split-input-file)"},
+    {.name = "--report-table",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(reportTable),
+     .help = "print the report's table to stderr"},
+};
+#undef FIELD
 
-/* Parses argv; returns -1 to go on, or the exit code to return now. */
+static const GcimArgParser parser = {
+    .program = "gcim-opt",
+    .version = GCIM_VERSION,
+    .overview = "run gcim and MLIR passes on a .mlir file",
+    .usage = "gcim-opt [options] [--<pass>[=<options>]...] [input.mlir|-]",
+    .details = "Passes run in command-line order; the input is stdin when omitted or '-'.",
+    .options = optionTable,
+    .optionCount = sizeof optionTable / sizeof optionTable[0],
+    .positional = setInput,
+    .unknownLong = addStep,
+    .printMoreHelp = printPasses,
+};
+
+/* Parses argv; returns GCIM_ARG_CONTINUE to go on, or the exit status to return now. */
 static int parseArguments(int argc, char **argv, Options *options) {
   options->steps = calloc((size_t)argc, sizeof *options->steps);
   if (!options->steps)
-    return EXIT_FAILURE;
-  for (int i = 1; i < argc; ++i) {
-    const char *arg = argv[i];
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-      printHelp();
-      return EXIT_SUCCESS;
-    } else if (strcmp(arg, "--version") == 0) {
-      printf("gcim-opt %s\n", GCIM_VERSION);
-      return EXIT_SUCCESS;
-    } else if (strcmp(arg, "-o") == 0) {
-      if (++i == argc)
-        return usageError("option -o needs a file name", NULL);
-      options->outputPath = argv[i];
-    } else if (strcmp(arg, "--split-input-file") == 0) {
-      options->splitInputFile = true;
-    } else if (strcmp(arg, "--print-ir-after-all") == 0) {
-      options->printIrAfterAll = true;
-    } else if (strcmp(arg, "--timing") == 0) {
-      options->timing = true;
-    } else if (strcmp(arg, "--mlir-print-op-generic") == 0) {
-      options->printGeneric = true;
-    } else if (strcmp(arg, "--mlir-print-debuginfo") == 0) {
-      options->printDebugInfo = true;
-    } else if (strcmp(arg, "--hw") == 0 || strcmp(arg, "--report") == 0) {
-      if (++i == argc)
-        return usageError("missing file name after", arg);
-      *(arg[2] == 'h' ? &options->hwPath : &options->reportPath) = argv[i];
-    } else if (strncmp(arg, "--hw=", 5) == 0) {
-      options->hwPath = arg + 5;
-    } else if (strncmp(arg, "--report=", 9) == 0) {
-      options->reportPath = arg + 9;
-    } else if (strcmp(arg, "--report-table") == 0) {
-      options->reportTable = true;
-    } else if (strncmp(arg, "--", 2) == 0 && arg[2]) {
-      PipelineStep *step = &options->steps[options->stepCount++];
-      step->name = arg + 2;
-      const char *equals = strchr(step->name, '=');
-      step->nameLength = equals ? (size_t)(equals - step->name) : strlen(step->name);
-      step->optionText = equals ? equals + 1 : NULL;
-      char name[256];
-      snprintf(name, sizeof name, "%.*s", (int)step->nameLength, step->name);
-      step->gcimPass = gcimPassLookup(name);
-    } else if (arg[0] == '-' && arg[1]) {
-      return usageError("unknown option", arg);
-    } else if (options->inputPath) {
-      return usageError("more than one input file:", arg);
-    } else {
-      options->inputPath = arg;
-    }
-  }
+    return gcimArgError(parser.program, "out of memory");
+  int code = gcimArgParse(&parser, argc, argv, options);
+  if (code != GCIM_ARG_CONTINUE)
+    return code;
   if (!options->inputPath)
     options->inputPath = "-";
   if (!options->outputPath)
     options->outputPath = "-";
-  return -1;
+  return GCIM_ARG_CONTINUE;
 }
 
-static void printPipelineError(MlirStringRef message, void *userData) {
-  (void)userData;
-  fwrite(message.data, 1, message.length, stderr);
+/* Collects MLIR's pipeline-parser message, whose first line is the reason for the one
+ * error line gcim-opt prints. */
+typedef struct PipelineMessage {
+  char text[512];
+  size_t length;
+} PipelineMessage;
+
+static void collectPipelineError(MlirStringRef chunk, void *userData) {
+  PipelineMessage *message = userData;
+  size_t room = sizeof message->text - 1 - message->length;
+  size_t length = chunk.length < room ? chunk.length : room;
+  memcpy(message->text + message->length, chunk.data, length);
+  message->length += length;
+  message->text[message->length] = '\0';
+}
+
+/* The reason in MLIR's message: its first non-empty line, after any "...: error: " and
+ * leading ": ". */
+static const char *pipelineReason(PipelineMessage *message) {
+  char *reason = message->text + strspn(message->text, "\n");
+  reason[strcspn(reason, "\n")] = '\0';
+  char *error = strstr(reason, "error: ");
+  if (error)
+    reason = error + strlen("error: ");
+  reason += strspn(reason, ": ");
+  return reason[0] ? reason : "not a registered pass";
 }
 
 /* Reads the hardware description at `path` into *hw; says why not and returns false. */
@@ -156,14 +190,15 @@ static bool loadHardware(const char *path, GcimHardware *hw) {
   char *errMsg = NULL;
   if (gcimHardwareLoadJson(path, hw, &errMsg) == GCIM_OK)
     return true;
-  fprintf(stderr, "gcim-opt: error: %s\n", errMsg ? errMsg : "out of memory");
+  gcimArgError(parser.program, "%s", errMsg ? errMsg : "out of memory");
   free(errMsg);
   return false;
 }
 
-/* Creates a gcim pass for `step`: a `hw=FILE` in its options is read here (passes do no
- * I/O) and replaces the pipeline's hardware for it; the other options go to the pass. */
-static MlirPass createGcimPass(const PipelineStep *step, const Options *options) {
+/* Creates a gcim pass for `step` into *pass: a `hw=FILE` in its options is read here (passes
+ * do no I/O) and replaces the pipeline's hardware for it; the other options go to the pass.
+ * Returns GCIM_ARG_CONTINUE, or the exit status of the error it printed. */
+static int createGcimPass(const PipelineStep *step, const Options *options, MlirPass *pass) {
   const char *text = step->optionText ? step->optionText : "";
   char rest[1024] = "", path[1024] = "";
   for (const char *cursor = text; *cursor;) {
@@ -177,24 +212,28 @@ static MlirPass createGcimPass(const PipelineStep *step, const Options *options)
   }
   GcimHardware own;
   if (path[0] && !loadHardware(path, &own))
-    return (MlirPass){NULL};
+    return GCIM_EXIT_INPUT_ERROR;
   char *errMsg = NULL;
-  MlirPass pass = gcimPassCreate(step->gcimPass, path[0] ? &own : &options->hw, rest, &errMsg);
-  if (!pass.ptr)
-    fprintf(stderr, "gcim-opt: error: %s\n", errMsg ? errMsg : "out of memory");
+  *pass = gcimPassCreate(step->gcimPass, path[0] ? &own : &options->hw, rest, &errMsg);
+  int code = GCIM_ARG_CONTINUE;
+  if (!pass->ptr)
+    code = errMsg ? gcimArgUsageError(&parser, "%s", errMsg)
+                  : gcimArgError(parser.program, "out of memory");
   free(errMsg);
-  return pass;
+  return code;
 }
 
-/* Adds the steps to `pm`; on failure says which step and returns false. */
-static bool buildPipeline(MlirPassManager pm, const Options *options) {
+/* Adds the steps to `pm`. Returns GCIM_ARG_CONTINUE, or the exit status of the error it
+ * printed: a usage error for an unknown pass or option. */
+static int buildPipeline(MlirPassManager pm, const Options *options) {
   MlirOpPassManager top = mlirPassManagerGetAsOpPassManager(pm);
   for (size_t i = 0; i < options->stepCount; ++i) {
     const PipelineStep *step = &options->steps[i];
     if (step->gcimPass) {
-      MlirPass pass = createGcimPass(step, options);
-      if (!pass.ptr)
-        return false;
+      MlirPass pass;
+      int code = createGcimPass(step, options, &pass);
+      if (code != GCIM_ARG_CONTINUE)
+        return code;
       mlirOpPassManagerAddOwnedPass(top, pass);
       continue;
     }
@@ -205,13 +244,22 @@ static bool buildPipeline(MlirPassManager pm, const Options *options) {
                step->optionText);
     else
       snprintf(element, sizeof element, "%.*s", (int)step->nameLength, step->name);
+    PipelineMessage message = {.length = 0};
     if (mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(
-            top, mlirStringRefCreateFromCString(element), printPipelineError, NULL))) {
-      fprintf(stderr, "\ngcim-opt: error: unknown pass or option '--%s'\n", step->name);
-      return false;
-    }
+            top, mlirStringRefCreateFromCString(element), collectPipelineError, &message)))
+      return gcimArgUsageError(&parser, "bad pass or pass option '--%s': %s", step->name,
+                               pipelineReason(&message));
   }
-  return true;
+  return GCIM_ARG_CONTINUE;
+}
+
+/* Builds the pipeline once before reading the input, so that a bad pass or option is a
+ * usage error found up front. */
+static int checkPipeline(MlirContext ctx, const Options *options) {
+  MlirPassManager pm = mlirPassManagerCreate(ctx);
+  int code = buildPipeline(pm, options);
+  mlirPassManagerDestroy(pm);
+  return code;
 }
 
 /* True when the chunk's first token opens a module, so it needs no implicit wrapper. */
@@ -293,7 +341,7 @@ static bool processChunk(MlirContext ctx, const Options *options, const char *te
                                     mlirStringRefCreate(NULL, 0));
   if (options->timing)
     mlirPassManagerEnableTiming(pm);
-  bool ok = buildPipeline(pm, options) &&
+  bool ok = buildPipeline(pm, options) == GCIM_ARG_CONTINUE &&
             mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, module)) &&
             writeReport(options, module);
   mlirPassManagerDestroy(pm);
@@ -348,11 +396,11 @@ static bool processInput(MlirContext ctx, const Options *options, const char *in
 int main(int argc, char **argv) {
   Options options = {0};
   int early = parseArguments(argc, argv, &options);
-  if (early >= 0) {
+  if (early != GCIM_ARG_CONTINUE) {
     free(options.steps);
     return early;
   }
-  int exitCode = EXIT_FAILURE;
+  int exitCode = GCIM_EXIT_INPUT_ERROR;
   MlirContext ctx = {NULL};
   GcimOutputFile *output = NULL;
   size_t length = 0;
@@ -360,20 +408,25 @@ int main(int argc, char **argv) {
   gcimHardwareInitDefault(&options.hw);
   if (options.hwPath && !loadHardware(options.hwPath, &options.hw))
     goto cleanup;
-  if (gcimInputFileRead(options.inputPath, &input, &length, &readError) != GCIM_OK) {
-    fprintf(stderr, "gcim-opt: error: %s\n", readError);
-    free(readError);
-    goto cleanup;
-  }
   ctx = gcimContextCreate();
   if (mlirContextIsNull(ctx))
     goto cleanup;
   if (options.printIrAfterAll)
     mlirContextEnableMultithreading(ctx, false); /* module-scope printing needs it */
   gcimDiagnosticPrinterAttach(ctx, stderr);
+  int pipelineCode = checkPipeline(ctx, &options);
+  if (pipelineCode != GCIM_ARG_CONTINUE) {
+    exitCode = pipelineCode;
+    goto cleanup;
+  }
+  if (gcimInputFileRead(options.inputPath, &input, &length, &readError) != GCIM_OK) {
+    gcimArgError(parser.program, "%s", readError);
+    free(readError);
+    goto cleanup;
+  }
   char *errMsg = NULL;
   if (gcimOutputFileCreate(options.outputPath, &output, &errMsg) != GCIM_OK) {
-    fprintf(stderr, "gcim-opt: error: %s\n", errMsg);
+    gcimArgError(parser.program, "%s", errMsg);
     free(errMsg);
     goto cleanup;
   }
@@ -382,11 +435,11 @@ int main(int argc, char **argv) {
   GcimOutputFile *committing = output;
   output = NULL;
   if (gcimOutputFileCommit(committing, &errMsg) != GCIM_OK) {
-    fprintf(stderr, "gcim-opt: error: %s\n", errMsg);
+    gcimArgError(parser.program, "%s", errMsg);
     free(errMsg);
     goto cleanup;
   }
-  exitCode = EXIT_SUCCESS;
+  exitCode = GCIM_EXIT_SUCCESS;
 cleanup:
   gcimOutputFileDestroy(output);
   if (!mlirContextIsNull(ctx))

@@ -3,6 +3,7 @@
 #include "gcim/Runtime/Hardware.h"
 #include "gcim/Runtime/Sim.h"
 #include "gcim/Runtime/SimHeads.h"
+#include "gcim/Support/ArgParse.h"
 #include "gcim/Support/HardwareJson.h"
 #include "gcim/Support/Npy.h"
 #include "gcim/Support/OutputFile.h"
@@ -10,236 +11,244 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { EXIT_USAGE = 2 };
-
 typedef struct Options {
   const char *command;
   const char *q, *k, *v, *scales, *hw, *output, *stats, *trace;
-  const char *model, *levels;
-  const char *window, *decay, *seed, *readNoise, *writeNoise, *retention;
-  int bf16Decay;
+  const char *levels;
+  int model;                                      /* an index into cellModels; -1: not given */
+  long long window, seed;                         /* -1: not given */
+  double decay, readNoise, writeNoise, retention; /* NAN: not given */
+  bool bf16Decay;
 } Options;
 
-static void printHelp(void) {
-  printf("OVERVIEW: gcim-sim: the gain-cell attention simulator on .npy tensors\n\n"
-         "USAGE: gcim-sim attention --q Q.npy --k K.npy --v V.npy -o Y.npy [options]\n"
-         "       gcim-sim hardware [-o HW.json] [options]\n\n"
-         "COMMANDS:\n"
-         "  attention   run every head of Q, K, V (float32 or float64, shape (B, H, T, D):\n"
-         "              the projections before the per-head scalers, tokens in order; token t\n"
-         "              attends to tokens t-window+1 .. t) and write Y, float32 (B, H, T, D),\n"
-         "              the attention output after the output affine\n"
-         "  hardware    write the hardware description (defaults, --hw and the options below\n"
-         "              applied) as JSON, a template for --hw\n\n"
-         "OPTIONS:\n"
-         "  --q, --k, --v <file>       the query, key and value projections (.npy)\n"
-         "  --scales <file>            per-head scalers, float32 (H, 8): a_q b_q a_k b_k a_v\n"
-         "                             b_v a_o b_o (default: a = 1, b_q = 0, b_k = b_v = 0.45,\n"
-         "                             b_o = 0)\n"
-         "  --hw <file>                hardware description JSON (default: the paper's)\n"
-         "  --model nonlinear|linear   gain-cell model (default: nonlinear)\n"
-         "  --window <N>               sliding window in tokens (default: 1024)\n"
-         "  --decay <L>                leakage rate lambda per token; 0 turns decay off\n"
-         "                             (default: 1.6e-4)\n"
-         "  --levels <Q,KV,OUT>        quantiser levels of query, K/V and output\n"
-         "                             (default: 16,8,32)\n"
-         "  --bf16-decay               round the QK-path decay powers to bfloat16\n"
-         "  --seed <N>                 seed of the non-idealities (default: 0)\n"
-         "  --read-noise-snr <DB>      additive read noise at this SNR in dB (default: off)\n"
-         "  --write-noise <V>          std of stored voltages in volts (default: off)\n"
-         "  --retention-spread <R>     relative std of the retention time per cell (default:\n"
-         "                             off)\n"
-         "  -o <file>                  output file ('-' = stdout); replaced only on success\n"
-         "  --stats <file>             write counters, energy and latency as JSON\n"
-         "  --trace <file>             write the command stream of each head's chip (text,\n"
-         "                             docs/ChipInterface.md)\n"
-         "  --help                     print this help and exit\n"
-         "  --version                  print the version and exit\n\n"
-         "EXIT STATUS: 0 on success, 1 on bad input files or shapes, 2 on bad usage.\n");
+static GcimStatus setCommand(void *target, const char *value, char **errMsg) {
+  Options *o = target;
+  if (o->command)
+    return gcimFail(errMsg, GCIM_ERROR_INVALID, "unexpected argument '%s'", value);
+  if (strcmp(value, "attention") != 0 && strcmp(value, "hardware") != 0)
+    return gcimFail(errMsg, GCIM_ERROR_INVALID, "unknown command '%s' (attention or hardware)",
+                    value);
+  o->command = value;
+  return GCIM_OK;
 }
 
-static int usageError(const char *message, const char *argument) {
-  fprintf(stderr, "gcim-sim: %s%s%s\n(run 'gcim-sim --help' for usage)\n", message,
-          argument ? " " : "", argument ? argument : "");
-  return EXIT_USAGE;
+static const char *const cellModels[] = {"nonlinear", "linear", NULL};
+
+#define FIELD(name) offsetof(Options, name)
+static const GcimArgOption optionTable[] = {
+    {.name = "--q",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file>",
+     .offset = FIELD(q),
+     .help = "the query projections (.npy)"},
+    {.name = "--k",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file>",
+     .offset = FIELD(k),
+     .help = "the key projections (.npy)"},
+    {.name = "--v",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file>",
+     .offset = FIELD(v),
+     .help = "the value projections (.npy)"},
+    {.name = "--scales",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file>",
+     .offset = FIELD(scales),
+     .help = "per-head scalers, float32 (H, 8): a_q b_q a_k b_k a_v b_v a_o b_o (default: a = 1, "
+             "b_q = 0, b_k = b_v = 0.45, b_o = 0)"},
+    {.name = "--hw",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file>",
+     .offset = FIELD(hw),
+     .help = "hardware description JSON (default: the paper's)"},
+    {.name = "--model",
+     .kind = GCIM_ARG_CHOICE,
+     .valueName = "nonlinear|linear",
+     .offset = FIELD(model),
+     .choices = cellModels,
+     .help = "gain-cell model (default: nonlinear)"},
+    {.name = "--window",
+     .kind = GCIM_ARG_INT,
+     .valueName = "<N>",
+     .offset = FIELD(window),
+     .min = 1,
+     .max = INT32_MAX,
+     .help = "sliding window in tokens (default: 1024)"},
+    {.name = "--decay",
+     .kind = GCIM_ARG_NUMBER,
+     .valueName = "<L>",
+     .offset = FIELD(decay),
+     .help = "leakage rate lambda per token; 0 turns decay off (default: 1.6e-4)"},
+    {.name = "--levels",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<Q,KV,OUT>",
+     .offset = FIELD(levels),
+     .help = "quantiser levels of query, K/V and output (default: 16,8,32)"},
+    {.name = "--bf16-decay",
+     .kind = GCIM_ARG_FLAG,
+     .offset = FIELD(bf16Decay),
+     .help = "round the QK-path decay powers to bfloat16"},
+    {.name = "--seed",
+     .kind = GCIM_ARG_INT,
+     .valueName = "<N>",
+     .offset = FIELD(seed),
+     .min = 0,
+     .max = INT64_MAX,
+     .help = "seed of the non-idealities (default: 0)"},
+    {.name = "--read-noise-snr",
+     .kind = GCIM_ARG_NUMBER,
+     .valueName = "<DB>",
+     .offset = FIELD(readNoise),
+     .help = "additive read noise at this SNR in dB (default: off)"},
+    {.name = "--write-noise",
+     .kind = GCIM_ARG_NUMBER,
+     .valueName = "<V>",
+     .offset = FIELD(writeNoise),
+     .help = "std of stored voltages in volts (default: off)"},
+    {.name = "--retention-spread",
+     .kind = GCIM_ARG_NUMBER,
+     .valueName = "<R>",
+     .offset = FIELD(retention),
+     .help = "relative std of the retention time per cell (default: off)"},
+    {.name = "-o",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file>",
+     .offset = FIELD(output),
+     .help = "output file ('-' = stdout); replaced only on success"},
+    {.name = "--stats",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file>",
+     .offset = FIELD(stats),
+     .help = "write counters, energy and latency as JSON"},
+    {.name = "--trace",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file>",
+     .offset = FIELD(trace),
+     .help = "write the command stream of each head's chip (text, docs/ChipInterface.md)"},
+};
+#undef FIELD
+
+static void printCommands(FILE *out) {
+  fputs("COMMANDS:\n"
+        "  attention   run every head of Q, K, V (float32 or float64, shape (B, H, T, D):\n"
+        "              the projections before the per-head scalers, tokens in order; token t\n"
+        "              attends to tokens t-window+1 .. t) and write Y, float32 (B, H, T, D),\n"
+        "              the attention output after the output affine\n"
+        "  hardware    write the hardware description (defaults, --hw and the options above\n"
+        "              applied) as JSON, a template for --hw\n",
+        out);
 }
 
-/* Parses argv; returns -1 to go on, or the exit code to return now. */
+static const GcimArgParser parser = {
+    .program = "gcim-sim",
+    .version = GCIM_VERSION,
+    .overview = "the gain-cell attention simulator on .npy tensors",
+    .usage = "gcim-sim attention --q Q.npy --k K.npy --v V.npy -o Y.npy [options]\n"
+             "gcim-sim hardware [-o HW.json] [options]",
+    .options = optionTable,
+    .optionCount = sizeof optionTable / sizeof optionTable[0],
+    .positional = setCommand,
+    .printMoreHelp = printCommands,
+};
+
+/* Parses argv; returns GCIM_ARG_CONTINUE to go on, or the exit status to return now. */
 static int parseArguments(int argc, char **argv, Options *o) {
-  static const struct {
-    const char *flag;
-    size_t offset;
-  } valued[] = {
-      {"--q", offsetof(Options, q)},
-      {"--k", offsetof(Options, k)},
-      {"--v", offsetof(Options, v)},
-      {"--scales", offsetof(Options, scales)},
-      {"--hw", offsetof(Options, hw)},
-      {"-o", offsetof(Options, output)},
-      {"--stats", offsetof(Options, stats)},
-      {"--model", offsetof(Options, model)},
-      {"--levels", offsetof(Options, levels)},
-      {"--window", offsetof(Options, window)},
-      {"--decay", offsetof(Options, decay)},
-      {"--seed", offsetof(Options, seed)},
-      {"--read-noise-snr", offsetof(Options, readNoise)},
-      {"--write-noise", offsetof(Options, writeNoise)},
-      {"--retention-spread", offsetof(Options, retention)},
-      {"--trace", offsetof(Options, trace)},
-  };
-  for (int i = 1; i < argc; ++i) {
-    const char *arg = argv[i];
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-      printHelp();
-      return EXIT_SUCCESS;
-    }
-    if (strcmp(arg, "--version") == 0) {
-      printf("gcim-sim %s\n", GCIM_VERSION);
-      return EXIT_SUCCESS;
-    }
-    if (strcmp(arg, "--bf16-decay") == 0) {
-      o->bf16Decay = 1;
-      continue;
-    }
-    size_t f = 0, count = sizeof valued / sizeof valued[0];
-    while (f < count && strcmp(arg, valued[f].flag) != 0)
-      ++f;
-    if (f < count) {
-      if (++i == argc)
-        return usageError("missing value after", arg);
-      *(const char **)(void *)((char *)o + valued[f].offset) = argv[i];
-    } else if (arg[0] == '-' && arg[1]) {
-      return usageError("unknown option", arg);
-    } else if (o->command) {
-      return usageError("unexpected argument", arg);
-    } else {
-      o->command = arg;
-    }
-  }
+  *o = (Options){.model = -1,
+                 .window = -1,
+                 .seed = -1,
+                 .decay = NAN,
+                 .readNoise = NAN,
+                 .writeNoise = NAN,
+                 .retention = NAN};
+  int code = gcimArgParse(&parser, argc, argv, o);
+  if (code != GCIM_ARG_CONTINUE)
+    return code;
   if (!o->command)
-    return usageError("missing command (attention or hardware)", NULL);
-  if (strcmp(o->command, "attention") != 0 && strcmp(o->command, "hardware") != 0)
-    return usageError("unknown command", o->command);
+    return gcimArgUsageError(&parser, "missing command (attention or hardware)");
   if (strcmp(o->command, "attention") == 0 && (!o->q || !o->k || !o->v || !o->output))
-    return usageError("attention needs --q, --k, --v and -o", NULL);
-  return -1;
+    return gcimArgUsageError(&parser, "attention needs --q, --k, --v and -o");
+  return GCIM_ARG_CONTINUE;
 }
 
-static int parseNumber(const char *text, const char *flag, double *out) {
-  char *end;
-  errno = 0;
-  *out = strtod(text, &end);
-  if (end == text || *end || errno || !isfinite(*out)) {
-    fprintf(stderr, "gcim-sim: %s: '%s' is not a finite number\n", flag, text);
-    return 0;
+/* Parses --levels Q,KV,OUT into the hardware's three quantisers. */
+static bool parseLevels(const char *text, GcimHardware *hw) {
+  long long levels[3];
+  const char *p = text;
+  for (int i = 0; i < 3; ++i) {
+    char *end;
+    errno = 0;
+    levels[i] = strtoll(p, &end, 10);
+    if (end == p || errno || levels[i] > INT32_MAX || levels[i] < INT32_MIN ||
+        *end != (i < 2 ? ',' : '\0'))
+      return false;
+    p = end + 1;
   }
-  return 1;
+  hw->query.levels = (int32_t)levels[0];
+  hw->kv.levels = (int32_t)levels[1];
+  hw->output.levels = (int32_t)levels[2];
+  return true;
 }
 
-static int parseInt(const char *text, const char *flag, long long lo, long long hi,
-                    long long *out) {
-  char *end;
-  errno = 0;
-  *out = strtoll(text, &end, 10);
-  if (end == text || *end || errno || *out < lo || *out > hi) {
-    fprintf(stderr, "gcim-sim: %s: '%s' is not an integer in [%lld, %lld]\n", flag, text, lo, hi);
-    return 0;
-  }
-  return 1;
-}
-
-/* The hardware description: defaults, then --hw, then the flags. Returns an exit code or
- * -1 to go on. */
+/* The hardware description: defaults, then --hw, then the flags. Returns an exit status or
+ * GCIM_ARG_CONTINUE to go on. */
 static int resolveHardware(const Options *o, GcimHardware *hw) {
   char *message = NULL;
   if (o->hw && gcimHardwareLoadJson(o->hw, hw, &message) != GCIM_OK) {
-    fprintf(stderr, "gcim-sim: %s\n", message);
+    gcimArgError(parser.program, "%s", message ? message : "out of memory");
     free(message);
-    return EXIT_FAILURE;
+    return GCIM_EXIT_INPUT_ERROR;
   }
   if (!o->hw)
     gcimHardwareInitDefault(hw);
-  double x;
-  long long n, levels[3];
-  if (o->model) {
-    if (strcmp(o->model, "nonlinear") == 0)
-      hw->cell = GCIM_CELL_NONLINEAR;
-    else if (strcmp(o->model, "linear") == 0)
-      hw->cell = GCIM_CELL_LINEAR;
-    else
-      return usageError("--model must be nonlinear or linear, not", o->model);
+  if (o->model >= 0)
+    hw->cell = o->model == 0 ? GCIM_CELL_NONLINEAR : GCIM_CELL_LINEAR;
+  if (o->window >= 0)
+    hw->window = (int32_t)o->window;
+  if (!isnan(o->decay)) {
+    hw->decayEnabled = o->decay != 0;
+    hw->decayLambda = o->decay;
   }
-  if (o->window) {
-    if (!parseInt(o->window, "--window", 1, INT32_MAX, &n))
-      return EXIT_USAGE;
-    hw->window = (int32_t)n;
-  }
-  if (o->decay) {
-    if (!parseNumber(o->decay, "--decay", &x))
-      return EXIT_USAGE;
-    hw->decayEnabled = x != 0;
-    hw->decayLambda = x;
-  }
-  if (o->levels) {
-    char *end;
-    const char *p = o->levels;
-    for (int i = 0; i < 3; ++i) {
-      errno = 0;
-      levels[i] = strtoll(p, &end, 10);
-      if (end == p || errno || levels[i] > INT32_MAX || *end != (i < 2 ? ',' : '\0'))
-        return usageError("--levels needs three integers Q,KV,OUT, not", o->levels);
-      p = end + 1;
-    }
-    hw->query.levels = (int32_t)levels[0];
-    hw->kv.levels = (int32_t)levels[1];
-    hw->output.levels = (int32_t)levels[2];
-  }
+  if (o->levels && !parseLevels(o->levels, hw))
+    return gcimArgUsageError(&parser, "--levels needs three integers Q,KV,OUT, not '%s'",
+                             o->levels);
   hw->bf16Decay |= o->bf16Decay;
-  if (o->seed) {
-    char *end;
-    errno = 0;
-    unsigned long long seed = strtoull(o->seed, &end, 10);
-    if (end == o->seed || *end || errno || o->seed[0] == '-')
-      return usageError("--seed needs an unsigned integer, not", o->seed);
-    hw->noise.seed = seed;
-  }
-  const char *noiseText[3] = {o->readNoise, o->writeNoise, o->retention};
-  const char *noiseFlag[3] = {"--read-noise-snr", "--write-noise", "--retention-spread"};
-  double *noiseField[3] = {&hw->noise.readNoiseSnrDb, &hw->noise.writeNoiseStdV,
-                           &hw->noise.retentionSpreadRel};
-  for (int i = 0; i < 3; ++i)
-    if (noiseText[i]) {
-      if (!parseNumber(noiseText[i], noiseFlag[i], noiseField[i]))
-        return EXIT_USAGE;
-    }
+  if (o->seed >= 0)
+    hw->noise.seed = (uint64_t)o->seed;
+  if (!isnan(o->readNoise))
+    hw->noise.readNoiseSnrDb = o->readNoise;
+  if (!isnan(o->writeNoise))
+    hw->noise.writeNoiseStdV = o->writeNoise;
+  if (!isnan(o->retention))
+    hw->noise.retentionSpreadRel = o->retention;
   char reason[160];
-  if (!gcimHardwareValidate(hw, reason, sizeof reason)) {
-    fprintf(stderr, "gcim-sim: invalid hardware description: %s\n", reason);
-    return EXIT_USAGE;
-  }
-  return -1;
+  if (!gcimHardwareValidate(hw, reason, sizeof reason))
+    return gcimArgUsageError(&parser, "invalid hardware description: %s", reason);
+  return GCIM_ARG_CONTINUE;
 }
 
 /* Reads a float tensor (float32 or float64, converted to float32). */
 static int readTensor(const char *path, const char *what, GcimNpyArray *a) {
   char *message = NULL;
   if (gcimNpyRead(path, a, &message) != GCIM_OK) {
-    fprintf(stderr, "gcim-sim: %s\n", message);
+    gcimArgError(parser.program, "%s", message);
     free(message);
     return 0;
   }
   if (a->type == GCIM_ELEM_I64) {
-    fprintf(stderr, "gcim-sim: %s '%s' must be float32 or float64, not int64\n", what, path);
+    gcimArgError(parser.program, "%s '%s' must be float32 or float64, not int64", what, path);
     gcimNpyArrayFree(a);
     return 0;
   }
   if (gcimNpyConvert(a, GCIM_ELEM_F32, NULL) != GCIM_OK) {
-    fprintf(stderr, "gcim-sim: out of memory\n");
+    gcimArgError(parser.program, "out of memory");
     gcimNpyArrayFree(a);
     return 0;
   }
@@ -261,25 +270,25 @@ static int checkShapes(const Options *o, const GcimNpyArray t[3], const GcimNpyA
   for (int i = 0; i < 3; ++i) {
     if (t[i].rank != 4) {
       formatShape(&t[i], a, sizeof a);
-      fprintf(stderr, "gcim-sim: %s '%s' has shape %s; expected rank 4 (B, H, T, D)\n", names[i],
-              paths[i], a);
+      gcimArgError(parser.program, "%s '%s' has shape %s; expected rank 4 (B, H, T, D)", names[i],
+                   paths[i], a);
       return 0;
     }
     if (i && memcmp(t[i].shape, t[0].shape, 4 * sizeof t[0].shape[0]) != 0) {
       formatShape(&t[i], a, sizeof a);
       formatShape(&t[0], b, sizeof b);
-      fprintf(stderr, "gcim-sim: %s '%s' has shape %s but --q has %s\n", names[i], paths[i], a, b);
+      gcimArgError(parser.program, "%s '%s' has shape %s but --q has %s", names[i], paths[i], a, b);
       return 0;
     }
   }
   if (t[0].shape[3] < 1 || t[0].shape[3] > INT32_MAX) {
-    fprintf(stderr, "gcim-sim: head dimension D must be at least 1\n");
+    gcimArgError(parser.program, "head dimension D must be at least 1");
     return 0;
   }
   if (s->data && (s->rank != 2 || s->shape[0] != t[0].shape[1] || s->shape[1] != 8)) {
     formatShape(s, a, sizeof a);
-    fprintf(stderr, "gcim-sim: --scales '%s' has shape %s; expected (%lld, 8)\n", o->scales, a,
-            (long long)t[0].shape[1]);
+    gcimArgError(parser.program, "--scales '%s' has shape %s; expected (%lld, 8)", o->scales, a,
+                 (long long)t[0].shape[1]);
     return 0;
   }
   return 1;
@@ -293,17 +302,17 @@ static int writeStats(const char *path, const GcimHardware *hw, GcimSimHead *con
   GcimOutputFile *file;
   char *message = NULL;
   if (gcimOutputFileCreate(path, &file, &message) != GCIM_OK) {
-    fprintf(stderr, "gcim-sim: %s\n", message);
+    gcimArgError(parser.program, "%s", message);
     free(message);
     return 0;
   }
   if (gcimSimSummaryWriteJson(&summary, gcimOutputFileGetStream(file)) != 0) {
     gcimOutputFileDestroy(file);
-    fprintf(stderr, "gcim-sim: cannot write '%s'\n", path);
+    gcimArgError(parser.program, "cannot write '%s'", path);
     return 0;
   }
   if (gcimOutputFileCommit(file, &message) != GCIM_OK) {
-    fprintf(stderr, "gcim-sim: %s\n", message);
+    gcimArgError(parser.program, "%s", message);
     free(message);
     return 0;
   }
@@ -354,14 +363,15 @@ static int createHeads(const GcimHardware *hw, int64_t H, int64_t D, const GcimN
     GcimSimStatus status =
         createHead(hw, (int32_t)D, scalers, h, traced ? &traced[h] : NULL, &heads[h]);
     if (status == GCIM_SIM_ERROR_MEMORY) {
-      fprintf(stderr, "gcim-sim: out of memory\n");
+      gcimArgError(parser.program, "out of memory");
       return 0;
     }
     if (status != GCIM_SIM_OK) {
-      fprintf(stderr,
-              "gcim-sim: a head of dimension %lld does not fit this hardware (%lld "
-              "sub-tiles, maxSubTiles %d)\n",
-              (long long)D, (long long)gcimHardwareSubTilesPerHead(hw, D), (int)hw->maxSubTiles);
+      gcimArgError(parser.program,
+                   "a head of dimension %lld does not fit this hardware (%lld "
+                   "sub-tiles, maxSubTiles %d)",
+                   (long long)D, (long long)gcimHardwareSubTilesPerHead(hw, D),
+                   (int)hw->maxSubTiles);
       return 0;
     }
   }
@@ -394,13 +404,13 @@ static int simulate(const Options *o, const GcimHardware *hw, const GcimNpyArray
   TracedHead *traced = trace ? calloc((size_t)H + 1, sizeof *traced) : NULL;
   int ok = heads != NULL && (!trace || traced != NULL);
   if (!ok)
-    fprintf(stderr, "gcim-sim: out of memory\n");
+    gcimArgError(parser.program, "out of memory");
   ok = ok && createHeads(hw, H, D, s, traced, heads);
   if (ok)
     gcimSimHeadsRunSequences(NULL, heads, H, B, T, D, t[0].data, t[1].data, t[2].data, y->data);
   ok = ok && (!o->stats || writeStats(o->stats, hw, heads, H));
   if (ok && traced && !joinTraces(traced, H, trace)) {
-    fprintf(stderr, "gcim-sim: cannot write the trace\n");
+    gcimArgError(parser.program, "cannot write the trace");
     ok = 0;
   }
   for (int64_t h = 0; heads && h < H; ++h) {
@@ -423,19 +433,19 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
     y.data = malloc(t[0].count ? (size_t)t[0].count * sizeof(float) : 1);
     ok = y.data != NULL;
     if (!ok)
-      fprintf(stderr, "gcim-sim: out of memory\n");
+      gcimArgError(parser.program, "out of memory");
   }
   char *message = NULL;
   GcimOutputFile *trace = NULL;
   if (ok && o->trace && gcimOutputFileCreate(o->trace, &trace, &message) != GCIM_OK) {
-    fprintf(stderr, "gcim-sim: %s\n", message);
+    gcimArgError(parser.program, "%s", message);
     free(message);
     message = NULL;
     ok = 0;
   }
   ok = ok && simulate(o, hw, t, &s, &y, trace ? gcimOutputFileGetStream(trace) : NULL);
   if (ok && trace && gcimOutputFileCommit(trace, &message) != GCIM_OK) {
-    fprintf(stderr, "gcim-sim: %s\n", message);
+    gcimArgError(parser.program, "%s", message);
     free(message);
     message = NULL;
     ok = 0;
@@ -443,7 +453,7 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
     gcimOutputFileDestroy(trace);
   }
   if (ok && gcimNpyWrite(o->output, &y, &message) != GCIM_OK) {
-    fprintf(stderr, "gcim-sim: %s\n", message);
+    gcimArgError(parser.program, "%s", message);
     free(message);
     ok = 0;
   }
@@ -451,26 +461,26 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
     gcimNpyArrayFree(&t[i]);
   gcimNpyArrayFree(&s);
   free(y.data);
-  return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+  return ok ? GCIM_EXIT_SUCCESS : GCIM_EXIT_INPUT_ERROR;
 }
 
 int main(int argc, char **argv) {
   Options options = {0};
   int code = parseArguments(argc, argv, &options);
-  if (code >= 0)
+  if (code != GCIM_ARG_CONTINUE)
     return code;
   GcimHardware hw;
   code = resolveHardware(&options, &hw);
-  if (code >= 0)
+  if (code != GCIM_ARG_CONTINUE)
     return code;
   if (strcmp(options.command, "hardware") == 0) {
     char *message = NULL;
     if (gcimHardwareSaveJson(options.output ? options.output : "-", &hw, &message) != GCIM_OK) {
-      fprintf(stderr, "gcim-sim: %s\n", message);
+      gcimArgError(parser.program, "%s", message);
       free(message);
-      return EXIT_FAILURE;
+      return GCIM_EXIT_INPUT_ERROR;
     }
-    return EXIT_SUCCESS;
+    return GCIM_EXIT_SUCCESS;
   }
   return runAttention(&options, &hw);
 }

@@ -37,7 +37,7 @@ typedef struct GcimOnnxImport GcimOnnxImport;
 /// Parses `text` of the form NAME=D1xD2x... (for example `input_ids=1x16`) into *shape;
 /// shape->name points into `text`, which must outlive it. Returns GCIM_ERROR_INVALID and a
 /// message in *errMsg (when errMsg is not NULL; the caller frees it) for bad syntax, a
-/// negative or overflowing dimension, or a rank above GCIM_MAX_RANK.
+/// zero, negative or overflowing dimension, or a rank above GCIM_MAX_RANK.
 GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape, char **errMsg);
 
 /// Imports the ONNX model at `path` into a new module of `ctx` (which must have the onnx

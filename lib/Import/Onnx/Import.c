@@ -31,7 +31,7 @@ GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape, 
                       GCIM_MAX_RANK);
     if (*p < '0' || *p > '9')
       return gcimFail(errMsg, GCIM_ERROR_INVALID,
-                      "--input-shape '%s': dimensions must be non-negative integers", text);
+                      "--input-shape '%s': dimensions must be positive integers", text);
     int64_t value = 0;
     for (; *p >= '0' && *p <= '9'; ++p) {
       if (value > (INT64_MAX - 9) / 10)
@@ -39,6 +39,12 @@ GcimStatus gcimOnnxParseInputShape(const char *text, GcimOnnxInputShape *shape, 
                         text);
       value = value * 10 + (*p - '0');
     }
+    /* An empty input (input_ids=1x0) has nothing to compute on: a mistake, not a shape. */
+    if (value == 0)
+      return gcimFail(errMsg, GCIM_ERROR_INVALID,
+                      "--input-shape '%s': dimension %zu of input '%.*s' is 0; dimensions must "
+                      "be positive integers",
+                      text, shape->rank, (int)(equals - text), text);
     shape->dims[shape->rank++] = value;
     if (*p == 'x' && p[1])
       ++p;
