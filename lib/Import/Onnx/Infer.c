@@ -41,21 +41,17 @@ bool gcimOnnxBroadcastShapes(Importer *im, const TypeInfo *a, const TypeInfo *b,
   return true;
 }
 
-static const TypeInfo *in(NodeInfo *node, size_t i) {
-  return i < node->inputCount && node->inputs[i] ? &node->inputs[i]->type : NULL;
-}
-
 static bool sameAsInput(Importer *im, NodeInfo *node) {
   (void)im;
   for (size_t i = 0; i < node->outputCount; ++i)
-    node->outputTypes[i] = *in(node, 0);
+    node->outputTypes[i] = *gcimOnnxInputType(node, 0);
   return true;
 }
 
 static bool requireFloat(Importer *im, NodeInfo *node) {
-  if (!gcimOnnxIsFloatType(in(node, 0)->elemType)) {
+  if (!gcimOnnxIsFloatType(gcimOnnxInputType(node, 0)->elemType)) {
     gcimOnnxImportError(im, "input has element type %s, a float type is needed",
-                        gcimOnnxElemTypeName(in(node, 0)->elemType));
+                        gcimOnnxElemTypeName(gcimOnnxInputType(node, 0)->elemType));
     return false;
   }
   return sameAsInput(im, node);
@@ -63,15 +59,15 @@ static bool requireFloat(Importer *im, NodeInfo *node) {
 
 /* Multidirectional broadcasting of every input; `boolResult` for comparisons. */
 static bool broadcastAll(Importer *im, NodeInfo *node, size_t first, bool boolResult) {
-  TypeInfo result = *in(node, first);
+  TypeInfo result = *gcimOnnxInputType(node, first);
   for (size_t i = first + 1; i < node->inputCount; ++i) {
-    if (in(node, i)->elemType != result.elemType) {
+    if (gcimOnnxInputType(node, i)->elemType != result.elemType) {
       gcimOnnxImportError(im, "inputs have different element types (%s and %s)",
                           gcimOnnxElemTypeName(result.elemType),
-                          gcimOnnxElemTypeName(in(node, i)->elemType));
+                          gcimOnnxElemTypeName(gcimOnnxInputType(node, i)->elemType));
       return false;
     }
-    if (!gcimOnnxBroadcastShapes(im, &result, in(node, i), &result))
+    if (!gcimOnnxBroadcastShapes(im, &result, gcimOnnxInputType(node, i), &result))
       return false;
   }
   if (boolResult)
@@ -85,9 +81,9 @@ static bool inferBinary(Importer *im, NodeInfo *node) { return broadcastAll(im, 
 static bool inferPow(Importer *im, NodeInfo *node) {
   /* Pow allows a different exponent type; the result has the base's type. */
   TypeInfo result;
-  if (!gcimOnnxBroadcastShapes(im, in(node, 0), in(node, 1), &result))
+  if (!gcimOnnxBroadcastShapes(im, gcimOnnxInputType(node, 0), gcimOnnxInputType(node, 1), &result))
     return false;
-  result.elemType = in(node, 0)->elemType;
+  result.elemType = gcimOnnxInputType(node, 0)->elemType;
   node->outputTypes[0] = result;
   return true;
 }
@@ -96,13 +92,13 @@ static bool inferCompare(Importer *im, NodeInfo *node) { return broadcastAll(im,
 
 static bool inferWhere(Importer *im, NodeInfo *node) {
   TypeInfo result;
-  if (in(node, 0)->elemType != DT_BOOL) {
+  if (gcimOnnxInputType(node, 0)->elemType != DT_BOOL) {
     gcimOnnxImportError(im, "condition must be bool, not %s",
-                        gcimOnnxElemTypeName(in(node, 0)->elemType));
+                        gcimOnnxElemTypeName(gcimOnnxInputType(node, 0)->elemType));
     return false;
   }
   if (!broadcastAll(im, node, 1, false) ||
-      !gcimOnnxBroadcastShapes(im, in(node, 0), &node->outputTypes[0], &result))
+      !gcimOnnxBroadcastShapes(im, gcimOnnxInputType(node, 0), &node->outputTypes[0], &result))
     return false;
   result.elemType = node->outputTypes[0].elemType;
   node->outputTypes[0] = result;
@@ -117,7 +113,7 @@ static bool inferCast(Importer *im, NodeInfo *node) {
     gcimOnnxImportError(im, "attribute 'to' names unsupported data type %lld", (long long)to);
     return false;
   }
-  node->outputTypes[0] = *in(node, 0);
+  node->outputTypes[0] = *gcimOnnxInputType(node, 0);
   node->outputTypes[0].elemType = (int32_t)to;
   return true;
 }
@@ -130,7 +126,7 @@ static bool inferIsInfNaN(Importer *im, NodeInfo *node) {
 }
 
 static bool inferCumSum(Importer *im, NodeInfo *node) {
-  const TypeInfo *axis = in(node, 1);
+  const TypeInfo *axis = gcimOnnxInputType(node, 1);
   if (axis->rank > 1 || gcimOnnxTypeNumElements(axis) != 1 ||
       (axis->elemType != DT_INT64 && axis->elemType != DT_INT32)) {
     gcimOnnxImportError(im, "axis must be one int32 or int64 value");
@@ -141,7 +137,7 @@ static bool inferCumSum(Importer *im, NodeInfo *node) {
 
 /* GatherElements: the indices' shape, the data's type. */
 static bool inferGatherElements(Importer *im, NodeInfo *node) {
-  const TypeInfo *data = in(node, 0), *indices = in(node, 1);
+  const TypeInfo *data = gcimOnnxInputType(node, 0), *indices = gcimOnnxInputType(node, 1);
   int64_t axis;
   if (!gcimOnnxAttrInt(im, node, "axis", 0, &axis) ||
       !gcimOnnxNormalizeAxis(im, axis, data->rank, &axis))
@@ -157,7 +153,7 @@ static bool inferGatherElements(Importer *im, NodeInfo *node) {
 }
 
 static bool inferMatMul(Importer *im, NodeInfo *node) {
-  TypeInfo a = *in(node, 0), b = *in(node, 1);
+  TypeInfo a = *gcimOnnxInputType(node, 0), b = *gcimOnnxInputType(node, 1);
   if (a.rank < 1 || b.rank < 1 || a.rank > 4 || b.rank > 4) {
     int32_t bad = a.rank < 1 || a.rank > 4 ? a.rank : b.rank;
     gcimOnnxImportError(im, "rank-%d operands are not supported", (int)bad);
@@ -194,7 +190,7 @@ static bool inferMatMul(Importer *im, NodeInfo *node) {
 
 static bool inferGemm(Importer *im, NodeInfo *node) {
   int64_t transA, transB;
-  const TypeInfo *a = in(node, 0), *b = in(node, 1);
+  const TypeInfo *a = gcimOnnxInputType(node, 0), *b = gcimOnnxInputType(node, 1);
   if (!gcimOnnxAttrInt(im, node, "transA", 0, &transA) ||
       !gcimOnnxAttrInt(im, node, "transB", 0, &transB))
     return false;
@@ -209,9 +205,9 @@ static bool inferGemm(Importer *im, NodeInfo *node) {
     return false;
   }
   TypeInfo result = {a->elemType, 2, {m, n}};
-  if (in(node, 2)) {
+  if (gcimOnnxInputType(node, 2)) {
     TypeInfo check;
-    if (!gcimOnnxBroadcastShapes(im, &result, in(node, 2), &check))
+    if (!gcimOnnxBroadcastShapes(im, &result, gcimOnnxInputType(node, 2), &check))
       return false;
   }
   node->outputTypes[0] = result;
@@ -220,7 +216,7 @@ static bool inferGemm(Importer *im, NodeInfo *node) {
 
 static bool inferLayerNorm(Importer *im, NodeInfo *node) {
   int64_t axis;
-  const TypeInfo *x = in(node, 0);
+  const TypeInfo *x = gcimOnnxInputType(node, 0);
   if (!gcimOnnxAttrInt(im, node, "axis", -1, &axis) ||
       !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
     return false;
@@ -244,7 +240,7 @@ static bool inferDropout(Importer *im, NodeInfo *node) {
 
 static bool inferClip(Importer *im, NodeInfo *node) {
   for (size_t i = 1; i < node->inputCount; ++i)
-    if (in(node, i) && in(node, i)->rank != 0) {
+    if (gcimOnnxInputType(node, i) && gcimOnnxInputType(node, i)->rank != 0) {
       gcimOnnxImportError(im, "bounds must be scalars");
       return false;
     }
@@ -253,13 +249,16 @@ static bool inferClip(Importer *im, NodeInfo *node) {
 
 /* ONNX-23 Attention: q (B, Hq, S, D) or (B, S, Hq*D); k, v likewise with Hkv heads. */
 static bool inferAttention(Importer *im, NodeInfo *node) {
-  const TypeInfo *q = in(node, 0), *k = in(node, 1), *v = in(node, 2);
+  const TypeInfo *q = gcimOnnxInputType(node, 0), *k = gcimOnnxInputType(node, 1),
+                 *v = gcimOnnxInputType(node, 2);
   if (q->rank != k->rank || q->rank != v->rank || (q->rank != 3 && q->rank != 4)) {
     gcimOnnxImportError(im, "q, k and v must all be rank 3 or rank 4");
     return false;
   }
   TypeInfo y = *q;
-  int64_t past = in(node, 4) && in(node, 4)->rank == 4 ? in(node, 4)->dims[2] : 0;
+  int64_t past = gcimOnnxInputType(node, 4) && gcimOnnxInputType(node, 4)->rank == 4
+                     ? gcimOnnxInputType(node, 4)->dims[2]
+                     : 0;
   if (q->rank == 4) {
     y.dims[3] = v->dims[3];
   } else {
@@ -300,7 +299,7 @@ static bool inferAttention(Importer *im, NodeInfo *node) {
 
 /* com.microsoft Attention: input (B, S, C), weights (C, 3H) -> output (B, S, H). */
 static bool inferMsAttention(Importer *im, NodeInfo *node) {
-  const TypeInfo *x = in(node, 0), *w = in(node, 1);
+  const TypeInfo *x = gcimOnnxInputType(node, 0), *w = gcimOnnxInputType(node, 1);
   int64_t heads;
   if (!gcimOnnxAttrInt(im, node, "num_heads", 0, &heads))
     return false;
@@ -315,7 +314,9 @@ static bool inferMsAttention(Importer *im, NodeInfo *node) {
   y.dims[2] = w->dims[1] / 3;
   node->outputTypes[0] = y;
   if (node->outputCount > 1) {
-    int64_t past = in(node, 4) && in(node, 4)->rank == 5 ? in(node, 4)->dims[3] : 0;
+    int64_t past = gcimOnnxInputType(node, 4) && gcimOnnxInputType(node, 4)->rank == 5
+                       ? gcimOnnxInputType(node, 4)->dims[3]
+                       : 0;
     if (past > INT64_MAX - x->dims[1])
       return false;
     TypeInfo present = {
@@ -327,7 +328,7 @@ static bool inferMsAttention(Importer *im, NodeInfo *node) {
 
 /* com.microsoft MultiHeadAttention: query (B, S, Dq) -> output (B, S, Dv). */
 static bool inferMsMha(Importer *im, NodeInfo *node) {
-  const TypeInfo *q = in(node, 0), *v = in(node, 2);
+  const TypeInfo *q = gcimOnnxInputType(node, 0), *v = gcimOnnxInputType(node, 2);
   int64_t heads;
   if (!gcimOnnxAttrInt(im, node, "num_heads", 0, &heads))
     return false;
@@ -346,13 +347,14 @@ static bool inferMsMha(Importer *im, NodeInfo *node) {
 
 /* ai.gcim GainCellAttention: q, k, v (B, H, T, D) -> y (B, H, T, Dv). */
 static bool inferGainCell(Importer *im, NodeInfo *node) {
-  const TypeInfo *q = in(node, 0), *v = in(node, 2);
-  if (q->rank != 4 || in(node, 1)->rank != 4 || v->rank != 4) {
+  const TypeInfo *q = gcimOnnxInputType(node, 0), *v = gcimOnnxInputType(node, 2);
+  if (q->rank != 4 || gcimOnnxInputType(node, 1)->rank != 4 || v->rank != 4) {
     gcimOnnxImportError(im, "q, k and v must be rank 4 (batch, heads, tokens, head_dim)");
     return false;
   }
-  if (in(node, 3) &&
-      (in(node, 3)->rank != 2 || in(node, 3)->dims[1] != 8 || in(node, 3)->dims[0] != q->dims[1])) {
+  if (gcimOnnxInputType(node, 3) &&
+      (gcimOnnxInputType(node, 3)->rank != 2 || gcimOnnxInputType(node, 3)->dims[1] != 8 ||
+       gcimOnnxInputType(node, 3)->dims[0] != q->dims[1])) {
     gcimOnnxImportError(im, "scales must be (heads, 8)");
     return false;
   }
