@@ -36,15 +36,17 @@ check: build build-sanitized
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|lit'
 
-# The ONNX importer's libFuzzer target (clang, ASan + UBSan) for FUZZ_SECONDS on the seed
-# corpus and the bad-model corpus; new inputs go to $(FUZZ_BUILD)/corpus, not the tree.
+# The ONNX importer's libFuzzer target (clang, ASan + UBSan, leaks checked except libMLIR's
+# and libLLVM's, as in the tests) for FUZZ_SECONDS on the seed corpus and the bad-model
+# corpus; new inputs go to $(FUZZ_BUILD)/corpus, not the tree.
 fuzz: deps
 	@if [ ! -x $(CLANG) ]; then echo "fuzz: $(CLANG) not found (make deps installs clang-22)"; exit 1; fi; \
 	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_FLAGS) -DCMAKE_C_COMPILER=$(CLANG) \
 	  -DCMAKE_CXX_COMPILER=$(CLANG)++ -DGCIM_FUZZ=ON -DGCIM_SANITIZE=ON >/dev/null && \
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target gcim-import-fuzzer && \
 	mkdir -p $(FUZZ_BUILD)/corpus && \
-	ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BUILD)/bin/gcim-import-fuzzer \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/test/lsan.supp:print_suppressions=0 \
+	  $(FUZZ_BUILD)/bin/gcim-import-fuzzer \
 	  -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -print_final_stats=1 \
 	  $(FUZZ_BUILD)/corpus test/Import/fuzz-corpus test/Import/Inputs/bad-models
 

@@ -1,6 +1,7 @@
 /* ArgParse.c: the table-driven command-line parser of gcim's tools. */
 #include "gcim/Support/ArgParse.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -119,7 +120,8 @@ static GcimStatus storeValue(const GcimArgOption *option, const char *value, voi
     return GCIM_OK;
   case GCIM_ARG_INT: {
     long long number = strtoll(value, &end, 10);
-    if (*end || errno || number < option->min || number > option->max)
+    if (*end || errno || isspace((unsigned char)value[0]) || number < option->min ||
+        number > option->max)
       return gcimFail(errMsg, GCIM_ERROR_INVALID, "%s needs an integer in [%lld, %lld], not '%s'",
                       option->name, option->min, option->max, value);
     *(long long *)field = number;
@@ -127,7 +129,7 @@ static GcimStatus storeValue(const GcimArgOption *option, const char *value, voi
   }
   case GCIM_ARG_NUMBER: {
     double number = strtod(value, &end);
-    if (*end || errno || !isfinite(number))
+    if (*end || errno || isspace((unsigned char)value[0]) || !isfinite(number))
       return gcimFail(errMsg, GCIM_ERROR_INVALID, "%s needs a finite number, not '%s'",
                       option->name, value);
     *(double *)field = number;

@@ -22,8 +22,10 @@ typedef struct Options {
   const char *command;
   const char *q, *k, *v, *scales, *hw, *output, *stats, *trace;
   const char *levels;
-  int model;                                      /* an index into cellModels; -1: not given */
-  long long window, seed;                         /* -1: not given */
+  int model;        /* an index into cellModels; -1: not given */
+  long long window; /* -1: not given */
+  unsigned long long seed;
+  bool seedGiven;
   double decay, readNoise, writeNoise, retention; /* NAN: not given */
   bool bf16Decay;
 } Options;
@@ -36,6 +38,19 @@ static GcimStatus setCommand(void *target, const char *value, char **errMsg) {
     return gcimFail(errMsg, GCIM_ERROR_INVALID, "unknown command '%s' (attention or hardware)",
                     value);
   o->command = value;
+  return GCIM_OK;
+}
+
+/* The seed is a uint64, beyond GCIM_ARG_INT's range. */
+static GcimStatus setSeed(void *target, const char *value, char **errMsg) {
+  Options *o = target;
+  char *end;
+  errno = 0;
+  o->seed = strtoull(value, &end, 10);
+  if (*end || errno || value[0] == '-' || value[0] == '+' || value[0] == ' ')
+    return gcimFail(errMsg, GCIM_ERROR_INVALID, "--seed needs an unsigned 64-bit integer, not '%s'",
+                    value);
+  o->seedGiven = true;
   return GCIM_OK;
 }
 
@@ -97,11 +112,9 @@ static const GcimArgOption optionTable[] = {
      .offset = FIELD(bf16Decay),
      .help = "round the QK-path decay powers to bfloat16"},
     {.name = "--seed",
-     .kind = GCIM_ARG_INT,
+     .kind = GCIM_ARG_CALL,
      .valueName = "<N>",
-     .offset = FIELD(seed),
-     .min = 0,
-     .max = INT64_MAX,
+     .handle = setSeed,
      .help = "seed of the non-idealities (default: 0)"},
     {.name = "--read-noise-snr",
      .kind = GCIM_ARG_NUMBER,
@@ -220,8 +233,8 @@ static int resolveHardware(const Options *o, GcimHardware *hw) {
     return gcimArgUsageError(&parser, "--levels needs three integers Q,KV,OUT, not '%s'",
                              o->levels);
   hw->bf16Decay |= o->bf16Decay;
-  if (o->seed >= 0)
-    hw->noise.seed = (uint64_t)o->seed;
+  if (o->seedGiven)
+    hw->noise.seed = o->seed;
   if (!isnan(o->readNoise))
     hw->noise.readNoiseSnrDb = o->readNoise;
   if (!isnan(o->writeNoise))
