@@ -1,4 +1,6 @@
 /* gcim-sim: runs the gain-cell attention simulator on .npy tensors (docs/Simulator.md). */
+#include "Options.h"
+
 #include "gcim/Runtime/Chip.h"
 #include "gcim/Runtime/Hardware.h"
 #include "gcim/Runtime/Sim.h"
@@ -7,261 +9,28 @@
 #include "gcim/Support/HardwareJson.h"
 #include "gcim/Support/Npy.h"
 #include "gcim/Support/OutputFile.h"
-#include "gcim/Version.h"
 
-#include <errno.h>
-#include <math.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct Options {
-  const char *command;
-  const char *q, *k, *v, *scales, *hw, *output, *stats, *trace;
-  const char *levels;
-  int model;        /* an index into cellModels; -1: not given */
-  long long window; /* -1: not given */
-  unsigned long long seed;
-  bool seedGiven;
-  double decay, readNoise, writeNoise, retention; /* NAN: not given */
-  bool bf16Decay;
-} Options;
-
-static GcimStatus setCommand(void *target, const char *value, char **errMsg) {
-  Options *o = target;
-  if (o->command)
-    return gcimFail(errMsg, GCIM_ERROR_INVALID, "unexpected argument '%s'", value);
-  if (strcmp(value, "attention") != 0 && strcmp(value, "hardware") != 0)
-    return gcimFail(errMsg, GCIM_ERROR_INVALID, "unknown command '%s' (attention or hardware)",
-                    value);
-  o->command = value;
-  return GCIM_OK;
-}
-
-/* The seed is a uint64, beyond GCIM_ARG_INT's range. */
-static GcimStatus setSeed(void *target, const char *value, char **errMsg) {
-  Options *o = target;
-  char *end;
-  errno = 0;
-  o->seed = strtoull(value, &end, 10);
-  if (*end || errno || value[0] == '-' || value[0] == '+' || value[0] == ' ')
-    return gcimFail(errMsg, GCIM_ERROR_INVALID, "--seed needs an unsigned 64-bit integer, not '%s'",
-                    value);
-  o->seedGiven = true;
-  return GCIM_OK;
-}
-
-static const char *const cellModels[] = {"nonlinear", "linear", NULL};
-
-#define FIELD(name) offsetof(Options, name)
-static const GcimArgOption optionTable[] = {
-    {.name = "--q",
-     .kind = GCIM_ARG_STRING,
-     .valueName = "<file>",
-     .offset = FIELD(q),
-     .help = "the query projections (.npy)"},
-    {.name = "--k",
-     .kind = GCIM_ARG_STRING,
-     .valueName = "<file>",
-     .offset = FIELD(k),
-     .help = "the key projections (.npy)"},
-    {.name = "--v",
-     .kind = GCIM_ARG_STRING,
-     .valueName = "<file>",
-     .offset = FIELD(v),
-     .help = "the value projections (.npy)"},
-    {.name = "--scales",
-     .kind = GCIM_ARG_STRING,
-     .valueName = "<file>",
-     .offset = FIELD(scales),
-     .help = "per-head scalers, float32 (H, 8): a_q b_q a_k b_k a_v b_v a_o b_o (default: a = 1, "
-             "b_q = 0, b_k = b_v = 0.45, b_o = 0)"},
-    {.name = "--hw",
-     .kind = GCIM_ARG_STRING,
-     .valueName = "<file>",
-     .offset = FIELD(hw),
-     .help = "hardware description JSON (default: the paper's)"},
-    {.name = "--model",
-     .kind = GCIM_ARG_CHOICE,
-     .valueName = "nonlinear|linear",
-     .offset = FIELD(model),
-     .choices = cellModels,
-     .help = "gain-cell model (default: nonlinear)"},
-    {.name = "--window",
-     .kind = GCIM_ARG_INT,
-     .valueName = "<N>",
-     .offset = FIELD(window),
-     .min = 1,
-     .max = INT32_MAX,
-     .help = "sliding window in tokens (default: 1024)"},
-    {.name = "--decay",
-     .kind = GCIM_ARG_NUMBER,
-     .valueName = "<L>",
-     .offset = FIELD(decay),
-     .help = "leakage rate lambda per token; 0 turns decay off (default: 1.6e-4)"},
-    {.name = "--levels",
-     .kind = GCIM_ARG_STRING,
-     .valueName = "<Q,KV,OUT>",
-     .offset = FIELD(levels),
-     .help = "quantiser levels of query, K/V and output (default: 16,8,32)"},
-    {.name = "--bf16-decay",
-     .kind = GCIM_ARG_FLAG,
-     .offset = FIELD(bf16Decay),
-     .help = "round the QK-path decay powers to bfloat16"},
-    {.name = "--seed",
-     .kind = GCIM_ARG_CALL,
-     .valueName = "<N>",
-     .handle = setSeed,
-     .help = "seed of the non-idealities (default: 0)"},
-    {.name = "--read-noise-snr",
-     .kind = GCIM_ARG_NUMBER,
-     .valueName = "<DB>",
-     .offset = FIELD(readNoise),
-     .help = "additive read noise at this SNR in dB (default: off)"},
-    {.name = "--write-noise",
-     .kind = GCIM_ARG_NUMBER,
-     .valueName = "<V>",
-     .offset = FIELD(writeNoise),
-     .help = "std of stored voltages in volts (default: off)"},
-    {.name = "--retention-spread",
-     .kind = GCIM_ARG_NUMBER,
-     .valueName = "<R>",
-     .offset = FIELD(retention),
-     .help = "relative std of the retention time per cell (default: off)"},
-    {.name = "-o",
-     .kind = GCIM_ARG_STRING,
-     .valueName = "<file>",
-     .offset = FIELD(output),
-     .help = "output file ('-' = stdout); replaced only on success"},
-    {.name = "--stats",
-     .kind = GCIM_ARG_STRING,
-     .valueName = "<file>",
-     .offset = FIELD(stats),
-     .help = "write counters, energy and latency as JSON"},
-    {.name = "--trace",
-     .kind = GCIM_ARG_STRING,
-     .valueName = "<file>",
-     .offset = FIELD(trace),
-     .help = "write the command stream of each head's chip (text, docs/ChipInterface.md)"},
-};
-#undef FIELD
-
-static void printCommands(FILE *out) {
-  fputs("COMMANDS:\n"
-        "  attention   run every head of Q, K, V (float32 or float64, shape (B, H, T, D):\n"
-        "              the projections before the per-head scalers, tokens in order; token t\n"
-        "              attends to tokens t-window+1 .. t) and write Y, float32 (B, H, T, D),\n"
-        "              the attention output after the output affine\n"
-        "  hardware    write the hardware description (defaults, --hw and the options above\n"
-        "              applied) as JSON, a template for --hw\n",
-        out);
-}
-
-static const GcimArgParser parser = {
-    .program = "gcim-sim",
-    .version = GCIM_VERSION,
-    .overview = "the gain-cell attention simulator on .npy tensors",
-    .usage = "gcim-sim attention --q Q.npy --k K.npy --v V.npy -o Y.npy [options]\n"
-             "gcim-sim hardware [-o HW.json] [options]",
-    .options = optionTable,
-    .optionCount = sizeof optionTable / sizeof optionTable[0],
-    .positional = setCommand,
-    .printMoreHelp = printCommands,
-};
-
-/* Parses argv; returns GCIM_ARG_CONTINUE to go on, or the exit status to return now. */
-static int parseArguments(int argc, char **argv, Options *o) {
-  *o = (Options){.model = -1,
-                 .window = -1,
-                 .seed = -1,
-                 .decay = NAN,
-                 .readNoise = NAN,
-                 .writeNoise = NAN,
-                 .retention = NAN};
-  int code = gcimArgParse(&parser, argc, argv, o);
-  if (code != GCIM_ARG_CONTINUE)
-    return code;
-  if (!o->command)
-    return gcimArgUsageError(&parser, "missing command (attention or hardware)");
-  if (strcmp(o->command, "attention") == 0 && (!o->q || !o->k || !o->v || !o->output))
-    return gcimArgUsageError(&parser, "attention needs --q, --k, --v and -o");
-  return GCIM_ARG_CONTINUE;
-}
-
-/* Parses --levels Q,KV,OUT into the hardware's three quantisers. */
-static bool parseLevels(const char *text, GcimHardware *hw) {
-  long long levels[3];
-  const char *p = text;
-  for (int i = 0; i < 3; ++i) {
-    char *end;
-    errno = 0;
-    levels[i] = strtoll(p, &end, 10);
-    if (end == p || errno || levels[i] > INT32_MAX || levels[i] < INT32_MIN ||
-        *end != (i < 2 ? ',' : '\0'))
-      return false;
-    p = end + 1;
-  }
-  hw->query.levels = (int32_t)levels[0];
-  hw->kv.levels = (int32_t)levels[1];
-  hw->output.levels = (int32_t)levels[2];
-  return true;
-}
-
-/* The hardware description: defaults, then --hw, then the flags. Returns an exit status or
- * GCIM_ARG_CONTINUE to go on. */
-static int resolveHardware(const Options *o, GcimHardware *hw) {
-  char *message = NULL;
-  if (o->hw && gcimHardwareLoadJson(o->hw, hw, &message) != GCIM_OK) {
-    gcimArgError(parser.program, "%s", message ? message : "out of memory");
-    free(message);
-    return GCIM_EXIT_INPUT_ERROR;
-  }
-  if (!o->hw)
-    gcimHardwareInitDefault(hw);
-  if (o->model >= 0)
-    hw->cell = o->model == 0 ? GCIM_CELL_NONLINEAR : GCIM_CELL_LINEAR;
-  if (o->window >= 0)
-    hw->window = (int32_t)o->window;
-  if (!isnan(o->decay)) {
-    hw->decayEnabled = o->decay != 0;
-    hw->decayLambda = o->decay;
-  }
-  if (o->levels && !parseLevels(o->levels, hw))
-    return gcimArgUsageError(&parser, "--levels needs three integers Q,KV,OUT, not '%s'",
-                             o->levels);
-  hw->bf16Decay |= o->bf16Decay;
-  if (o->seedGiven)
-    hw->noise.seed = o->seed;
-  if (!isnan(o->readNoise))
-    hw->noise.readNoiseSnrDb = o->readNoise;
-  if (!isnan(o->writeNoise))
-    hw->noise.writeNoiseStdV = o->writeNoise;
-  if (!isnan(o->retention))
-    hw->noise.retentionSpreadRel = o->retention;
-  char reason[160];
-  if (!gcimHardwareValidate(hw, reason, sizeof reason))
-    return gcimArgUsageError(&parser, "invalid hardware description: %s", reason);
-  return GCIM_ARG_CONTINUE;
-}
-
 /* Reads a float tensor (float32 or float64, converted to float32). */
 static int readTensor(const char *path, const char *what, GcimNpyArray *a) {
   char *message = NULL;
   if (gcimNpyRead(path, a, &message) != GCIM_OK) {
-    gcimArgError(parser.program, "%s", message);
+    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
     free(message);
     return 0;
   }
   if (a->type == GCIM_ELEM_I64) {
-    gcimArgError(parser.program, "%s '%s' must be float32 or float64, not int64", what, path);
+    gcimArgError(GCIM_SIM_PROGRAM, "%s '%s' must be float32 or float64, not int64", what, path);
     gcimNpyArrayFree(a);
     return 0;
   }
   if (gcimNpyConvert(a, GCIM_ELEM_F32, NULL) != GCIM_OK) {
-    gcimArgError(parser.program, "out of memory");
+    gcimArgError(GCIM_SIM_PROGRAM, "out of memory");
     gcimNpyArrayFree(a);
     return 0;
   }
@@ -283,24 +52,25 @@ static int checkShapes(const Options *o, const GcimNpyArray t[3], const GcimNpyA
   for (int i = 0; i < 3; ++i) {
     if (t[i].rank != 4) {
       formatShape(&t[i], a, sizeof a);
-      gcimArgError(parser.program, "%s '%s' has shape %s; expected rank 4 (B, H, T, D)", names[i],
+      gcimArgError(GCIM_SIM_PROGRAM, "%s '%s' has shape %s; expected rank 4 (B, H, T, D)", names[i],
                    paths[i], a);
       return 0;
     }
     if (i && memcmp(t[i].shape, t[0].shape, 4 * sizeof t[0].shape[0]) != 0) {
       formatShape(&t[i], a, sizeof a);
       formatShape(&t[0], b, sizeof b);
-      gcimArgError(parser.program, "%s '%s' has shape %s but --q has %s", names[i], paths[i], a, b);
+      gcimArgError(GCIM_SIM_PROGRAM, "%s '%s' has shape %s but --q has %s", names[i], paths[i], a,
+                   b);
       return 0;
     }
   }
   if (t[0].shape[3] < 1 || t[0].shape[3] > INT32_MAX) {
-    gcimArgError(parser.program, "head dimension D must be at least 1");
+    gcimArgError(GCIM_SIM_PROGRAM, "head dimension D must be at least 1");
     return 0;
   }
   if (s->data && (s->rank != 2 || s->shape[0] != t[0].shape[1] || s->shape[1] != 8)) {
     formatShape(s, a, sizeof a);
-    gcimArgError(parser.program, "--scales '%s' has shape %s; expected (%lld, 8)", o->scales, a,
+    gcimArgError(GCIM_SIM_PROGRAM, "--scales '%s' has shape %s; expected (%lld, 8)", o->scales, a,
                  (long long)t[0].shape[1]);
     return 0;
   }
@@ -315,17 +85,17 @@ static int writeStats(const char *path, const GcimHardware *hw, GcimSimHead *con
   GcimOutputFile *file;
   char *message = NULL;
   if (gcimOutputFileCreate(path, &file, &message) != GCIM_OK) {
-    gcimArgError(parser.program, "%s", message);
+    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
     free(message);
     return 0;
   }
   if (gcimSimSummaryWriteJson(&summary, gcimOutputFileGetStream(file)) != 0) {
     gcimOutputFileDestroy(file);
-    gcimArgError(parser.program, "cannot write '%s'", path);
+    gcimArgError(GCIM_SIM_PROGRAM, "cannot write '%s'", path);
     return 0;
   }
   if (gcimOutputFileCommit(file, &message) != GCIM_OK) {
-    gcimArgError(parser.program, "%s", message);
+    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
     free(message);
     return 0;
   }
@@ -376,11 +146,11 @@ static int createHeads(const GcimHardware *hw, int64_t H, int64_t D, const GcimN
     GcimSimStatus status =
         createHead(hw, (int32_t)D, scalers, h, traced ? &traced[h] : NULL, &heads[h]);
     if (status == GCIM_SIM_ERROR_MEMORY) {
-      gcimArgError(parser.program, "out of memory");
+      gcimArgError(GCIM_SIM_PROGRAM, "out of memory");
       return 0;
     }
     if (status != GCIM_SIM_OK) {
-      gcimArgError(parser.program,
+      gcimArgError(GCIM_SIM_PROGRAM,
                    "a head of dimension %lld does not fit this hardware (%lld "
                    "sub-tiles, maxSubTiles %d)",
                    (long long)D, (long long)gcimHardwareSubTilesPerHead(hw, D),
@@ -417,13 +187,13 @@ static int simulate(const Options *o, const GcimHardware *hw, const GcimNpyArray
   TracedHead *traced = trace ? calloc((size_t)H + 1, sizeof *traced) : NULL;
   int ok = heads != NULL && (!trace || traced != NULL);
   if (!ok)
-    gcimArgError(parser.program, "out of memory");
+    gcimArgError(GCIM_SIM_PROGRAM, "out of memory");
   ok = ok && createHeads(hw, H, D, s, traced, heads);
   if (ok)
     gcimSimHeadsRunSequences(NULL, heads, H, B, T, D, t[0].data, t[1].data, t[2].data, y->data);
   ok = ok && (!o->stats || writeStats(o->stats, hw, heads, H));
   if (ok && traced && !joinTraces(traced, H, trace)) {
-    gcimArgError(parser.program, "cannot write the trace");
+    gcimArgError(GCIM_SIM_PROGRAM, "cannot write the trace");
     ok = 0;
   }
   for (int64_t h = 0; heads && h < H; ++h) {
@@ -446,19 +216,19 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
     y.data = malloc(t[0].count ? (size_t)t[0].count * sizeof(float) : 1);
     ok = y.data != NULL;
     if (!ok)
-      gcimArgError(parser.program, "out of memory");
+      gcimArgError(GCIM_SIM_PROGRAM, "out of memory");
   }
   char *message = NULL;
   GcimOutputFile *trace = NULL;
   if (ok && o->trace && gcimOutputFileCreate(o->trace, &trace, &message) != GCIM_OK) {
-    gcimArgError(parser.program, "%s", message);
+    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
     free(message);
     message = NULL;
     ok = 0;
   }
   ok = ok && simulate(o, hw, t, &s, &y, trace ? gcimOutputFileGetStream(trace) : NULL);
   if (ok && trace && gcimOutputFileCommit(trace, &message) != GCIM_OK) {
-    gcimArgError(parser.program, "%s", message);
+    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
     free(message);
     message = NULL;
     ok = 0;
@@ -466,7 +236,7 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
     gcimOutputFileDestroy(trace);
   }
   if (ok && gcimNpyWrite(o->output, &y, &message) != GCIM_OK) {
-    gcimArgError(parser.program, "%s", message);
+    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
     free(message);
     ok = 0;
   }
@@ -479,17 +249,17 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
 
 int main(int argc, char **argv) {
   Options options = {0};
-  int code = parseArguments(argc, argv, &options);
+  int code = gcimSimToolParseArguments(argc, argv, &options);
   if (code != GCIM_ARG_CONTINUE)
     return code;
   GcimHardware hw;
-  code = resolveHardware(&options, &hw);
+  code = gcimSimToolResolveHardware(&options, &hw);
   if (code != GCIM_ARG_CONTINUE)
     return code;
   if (strcmp(options.command, "hardware") == 0) {
     char *message = NULL;
     if (gcimHardwareSaveJson(options.output ? options.output : "-", &hw, &message) != GCIM_OK) {
-      gcimArgError(parser.program, "%s", message);
+      gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
       free(message);
       return GCIM_EXIT_INPUT_ERROR;
     }
