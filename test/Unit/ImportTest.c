@@ -30,9 +30,12 @@ static void test_parse_input_shape(void) {
   EXPECT_EQ_INT(shape.dims[1], 16);
   EXPECT_EQ_INT(gcimOnnxParseInputShape("a=b=7", &shape, NULL), GCIM_OK);
   EXPECT_EQ_INT(shape.rank, 1);
-  EXPECT_EQ_INT(gcimOnnxParseInputShape("x=0", &shape, NULL), GCIM_OK);
-  EXPECT_EQ_INT(shape.dims[0], 0);
+  char *zeroMessage = NULL;
+  EXPECT_EQ_INT(gcimOnnxParseInputShape("input_ids=1x0", &shape, &zeroMessage), GCIM_ERROR_INVALID);
+  EXPECT_STR_CONTAINS(zeroMessage, "dimension 1 of input 'input_ids' is 0");
+  free(zeroMessage);
   const char *bad[] = {"x",
+                       "x=0",
                        "=1",
                        "x=",
                        "x=1x",
