@@ -1,5 +1,6 @@
 /* gcim-compile: compiles an ONNX transformer to C whose attention runs on (simulated)
- * gain-cell hardware: import, fuse attention, map, quantise, schedule, emit C. */
+ * gain-cell hardware: import, fuse attention, map, quantise, schedule, lower, emit C (the C
+ * runs the scheduled tile ops). */
 #include "Options.h"
 
 #include "gcim/Context.h"
@@ -117,38 +118,45 @@ static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *imp
   return mlirLogicalResultIsSuccess(gcimEmitC(module, &emitOptions));
 }
 
-/* Maps attention onto sub-tiles, quantises and schedules it; `fold` folds scalers into
- * the projections (only the printed tile stage needs it, not the report). */
-static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options, bool fold) {
+/* Maps attention onto sub-tiles, quantises and schedules it: the tile level the C is
+ * generated from. Scalers are not folded into the projections (gcim-quantize's fold): the
+ * heads apply them, as the simulator always has, so results stay bit for bit. */
+static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options) {
   char map[64];
   snprintf(map, sizeof map, "gcim-map-attention=attention=%s",
            gcimAttentionModeName(options->attention));
-  const char *passes[] = {map, fold ? "gcim-quantize" : "gcim-quantize=fold=false", "gcim-schedule",
-                          "gcim-verify"};
+  const char *passes[] = {map, "gcim-quantize=fold=false", "gcim-schedule", "gcim-verify"};
   return runPasses(ctx, module, passes, 4, options);
 }
 
-/* The cost report (--report, and its table with -v) of a module mapped to tiles. */
+/* The cost report (--report, and its table with -v) of a module mapped to tiles, and the
+ * mapping's warnings. */
 static bool writeReport(const Options *options, MlirModule tiles) {
   char *errMsg = NULL;
   if (gcimReportWriteFiles(mlirModuleGetOperation(tiles), &options->hw,
                            options->verbose ? stderr : NULL, options->reportPath,
-                           &errMsg) == GCIM_OK)
+                           &errMsg) == GCIM_OK) {
+    if (!options->quiet)
+      gcimCompilePrintWarnings(mlirModuleGetOperation(tiles), stderr);
     return true;
+  }
   fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
   free(errMsg);
   return false;
 }
 
-/* C is generated from the graph level; a copy mapped to tiles checks that the hardware
- * holds the attention, gives the warnings and the report. */
-static bool checkOnTiles(MlirContext ctx, MlirModule module, const Options *options) {
-  MlirModule tiles = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
-  bool ok = mapToTiles(ctx, tiles, options, false) && writeReport(options, tiles);
-  if (ok && !options->quiet)
-    gcimCompilePrintWarnings(mlirModuleGetOperation(tiles), stderr);
-  mlirModuleDestroy(tiles);
-  return ok;
+/* The tile level (printed with --emit=tiles) becomes the runtime level and C: the generated
+ * code runs the mapped, quantised and scheduled ops, so the report and the program's
+ * counters come from the same ops. */
+static bool lowerAndEmit(MlirContext ctx, MlirModule module, const Options *options,
+                         GcimOnnxImport *import, double *start) {
+  static const char *const lower[] = {"gcim-lower-runtime"};
+  if (options->emit == EMIT_TILES)
+    return printModule(options, module);
+  if (!runPasses(ctx, module, lower, 1, options))
+    return false;
+  lap(options, start, "lower");
+  return options->emit == EMIT_C ? emitC(options, module, import) : printModule(options, module);
 }
 
 static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *options,
@@ -166,23 +174,10 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
   lap(options, start, "fuse");
   if (options->emit == EMIT_GCIM)
     return printModule(options, module);
-  static const char *const lower[] = {"gcim-lower-runtime"};
-  if (options->emit == EMIT_RUNTIME || options->emit == EMIT_C) {
-    /* The check and the report come from the graph level, before the buffers are
-     * placed. */
-    if (!checkOnTiles(ctx, module, options))
-      return false;
-    lap(options, start, "map");
-    if (!runPasses(ctx, module, lower, 1, options))
-      return false;
-    lap(options, start, "lower");
-    return options->emit == EMIT_C ? emitC(options, module, import) : printModule(options, module);
-  }
-  if (!mapToTiles(ctx, module, options, true) || !writeReport(options, module))
+  if (!mapToTiles(ctx, module, options) || !writeReport(options, module))
     return false;
-  if (!options->quiet)
-    gcimCompilePrintWarnings(mlirModuleGetOperation(module), stderr);
-  return printModule(options, module);
+  lap(options, start, "map");
+  return lowerAndEmit(ctx, module, options, import, start);
 }
 
 int main(int argc, char **argv) {
