@@ -82,23 +82,24 @@ void gcimCEmitCreateHeads(EmitState *state, FILE *out) {
 
 void gcimCEmitHeadFunctions(EmitState *state, FILE *out) {
   const char *p = state->options->prefix;
-  fprintf(out,
-          "/* Head `index` on a simulator chip of its own sub-tiles (noise stream `index`):\n"
-          " * numbered and run as `commands` say, or from sub-tile 0 with `scalers`. */\n"
-          "static int createHead(%s_state *s, int index, const GcimHardware *hw, int32_t dim,\n"
-          "                      const GcimTileCommands *commands, const float *scalers) {\n"
-          "  int32_t sub_tiles = (int32_t)gcimHardwareSubTilesPerHead(hw, dim);\n"
-          "  if (gcimChipCreateSimulator(hw, sub_tiles, (uint64_t)index, NULL, &s->chips[index], "
-          "NULL,\n                              0) != GCIM_CHIP_OK)\n    return -1;\n"
-          "  if (!commands)\n"
-          "    return gcimSimHeadCreateOnChip(s->chips[index], 0, dim, scalers, NULL,\n"
-          "                                   &s->heads[index]) == GCIM_SIM_OK ? 0 : -1;\n"
-          "  return gcimChipSetFirstSubTile(s->chips[index], commands->firstSubTile) == "
-          "GCIM_CHIP_OK &&\n"
-          "                 gcimSimHeadCreateFromCommands(s->chips[index], dim, commands, NULL,\n"
-          "                                               &s->heads[index]) == GCIM_SIM_OK\n"
-          "             ? 0\n             : -1;\n}\n\n",
-          p);
+  if (state->headGroupCount) /* PREFIX_create calls it */
+    fprintf(out,
+            "/* Head `index` on a simulator chip of its own sub-tiles (noise stream `index`):\n"
+            " * numbered and run as `commands` say, or from sub-tile 0 with `scalers`. */\n"
+            "static int createHead(%s_state *s, int index, const GcimHardware *hw, int32_t dim,\n"
+            "                      const GcimTileCommands *commands, const float *scalers) {\n"
+            "  int32_t sub_tiles = (int32_t)gcimHardwareSubTilesPerHead(hw, dim);\n"
+            "  if (gcimChipCreateSimulator(hw, sub_tiles, (uint64_t)index, NULL, &s->chips[index], "
+            "NULL,\n                              0) != GCIM_CHIP_OK)\n    return -1;\n"
+            "  if (!commands)\n"
+            "    return gcimSimHeadCreateOnChip(s->chips[index], 0, dim, scalers, NULL,\n"
+            "                                   &s->heads[index]) == GCIM_SIM_OK ? 0 : -1;\n"
+            "  return gcimChipSetFirstSubTile(s->chips[index], commands->firstSubTile) == "
+            "GCIM_CHIP_OK &&\n"
+            "                 gcimSimHeadCreateFromCommands(s->chips[index], dim, commands, NULL,\n"
+            "                                               &s->heads[index]) == GCIM_SIM_OK\n"
+            "             ? 0\n             : -1;\n}\n\n",
+            p);
   fprintf(out,
           "/* Every head back on its simulator chip, the trace chips released. */\n"
           "static void untrace(%s_state *s) {\n"
