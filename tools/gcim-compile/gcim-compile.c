@@ -1,6 +1,7 @@
 /* gcim-compile: compiles an ONNX transformer to C whose attention runs on (simulated)
  * gain-cell hardware: import, fuse attention, map, quantise, schedule, lower, emit C (the C
- * runs the scheduled tile ops). */
+ * runs the scheduled tile ops). A .mlir input is taken at the tile level. */
+#include "MlirInput.h"
 #include "Options.h"
 
 #include "gcim/Context.h"
@@ -103,7 +104,8 @@ static int readResource(void *import, MlirAttribute value, const void **data, si
   return gcimOnnxImportGetResourceData(import, value, data, size);
 }
 
-static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *import) {
+static bool emitC(const Options *options, MlirModule module, GcimConstantDataFn constantData,
+                  void *constantDataUserData) {
   GcimCEmitOptions emitOptions = {.outputDir = options->outputPath,
                                   .prefix = options->prefix,
                                   .sourceName = options->inputPath,
@@ -111,8 +113,8 @@ static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *imp
                                   .emitMain = options->emitMain,
                                   .hw = &options->hw,
                                   .attention = options->attention,
-                                  .constantData = readResource,
-                                  .constantDataUserData = import};
+                                  .constantData = constantData,
+                                  .constantDataUserData = constantDataUserData};
   if (options->verbose)
     fprintf(stderr, "gcim-compile: writing C to %s/\n", options->outputPath);
   return mlirLogicalResultIsSuccess(gcimEmitC(module, &emitOptions));
@@ -149,14 +151,16 @@ static bool writeReport(const Options *options, MlirModule tiles) {
  * code runs the mapped, quantised and scheduled ops, so the report and the program's
  * counters come from the same ops. */
 static bool lowerAndEmit(MlirContext ctx, MlirModule module, const Options *options,
-                         GcimOnnxImport *import, double *start) {
+                         GcimConstantDataFn constantData, void *constantDataUserData,
+                         double *start) {
   static const char *const lower[] = {"gcim-lower-runtime"};
   if (options->emit == EMIT_TILES)
     return printModule(options, module);
   if (!runPasses(ctx, module, lower, 1, options))
     return false;
   lap(options, start, "lower");
-  return options->emit == EMIT_C ? emitC(options, module, import) : printModule(options, module);
+  return options->emit == EMIT_C ? emitC(options, module, constantData, constantDataUserData)
+                                 : printModule(options, module);
 }
 
 static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *options,
@@ -177,7 +181,28 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
   if (!mapToTiles(ctx, module, options) || !writeReport(options, module))
     return false;
   lap(options, start, "map");
-  return lowerAndEmit(ctx, module, options, import, start);
+  return lowerAndEmit(ctx, module, options, readResource, import, start);
+}
+
+/* A .mlir input is a module at the tile level (--emit=tiles, possibly changed with
+ * gcim-opt): checked, reported, lowered and emitted as it is. */
+static bool compileMlir(MlirContext ctx, const Options *options, double *start) {
+  if (options->emit == EMIT_ONNX || options->emit == EMIT_GCIM) {
+    fprintf(stderr, "gcim-compile: error: a .mlir input is at the tile level; --emit=tiles, "
+                    "runtime or c\n");
+    return false;
+  }
+  MlirModule module = gcimCompileParseMlir(ctx, options->inputPath);
+  if (mlirModuleIsNull(module))
+    return false;
+  lap(options, start, "parse");
+  static const char *const verify[] = {"gcim-verify"};
+  GcimCompileConstants *constants = NULL;
+  bool ok = runPasses(ctx, module, verify, 1, options) && writeReport(options, module) &&
+            lowerAndEmit(ctx, module, options, gcimCompileReadConstant, &constants, start);
+  gcimCompileConstantsDestroy(constants);
+  mlirModuleDestroy(module);
+  return ok;
 }
 
 int main(int argc, char **argv) {
@@ -197,6 +222,10 @@ int main(int argc, char **argv) {
   if (options.verbose)
     fprintf(stderr, "gcim-compile: importing %s\n", options.inputPath);
   double start = now();
+  if (gcimCompileIsMlirPath(options.inputPath)) {
+    exitCode = compileMlir(ctx, &options, &start) ? EXIT_SUCCESS : EXIT_FAILURE;
+    goto cleanup;
+  }
   if (mlirLogicalResultIsFailure(
           gcimImportOnnxFile(ctx, options.inputPath, &importOptions, &import)))
     goto cleanup;

@@ -1,7 +1,7 @@
 /* CreateHeads.c: the generated code's simulated heads: their creation in PREFIX_create
  * (each head on a simulator chip of its own sub-tiles, numbered as placed, from its
  * layer's command table; noise stream = the head's index), PREFIX_set_trace (a trace chip
- * over each head's chip) and their release. */
+ * over each head's chip) and their release; the heads' layers and sub-tiles. */
 #include "Emitter.h"
 
 static void writeFloat(FILE *out, double value) { gcimCEmitFloatLiteral(out, value); }
@@ -125,4 +125,36 @@ void gcimCEmitHeadFunctions(EmitState *state, FILE *out) {
           "    gcimSimHeadDestroy(s->heads[h]);\n    gcimChipDestroy(s->traces[h]);\n"
           "    gcimChipDestroy(s->chips[h]);\n  }\n}\n\n",
           p);
+}
+
+/* The layer of each simulated head (its attention's group) for the stats' latency. */
+void gcimCEmitHeadLayers(EmitState *state, FILE *out) {
+  fputs("/* The layer (attention) of each simulated head: its heads run in parallel. */\n"
+        "static const int32_t head_layer[SIM_HEADS > 0 ? SIM_HEADS : 1] = {",
+        out);
+  for (size_t g = 0; g < state->headGroupCount; ++g)
+    for (int64_t h = 0; h < state->headGroups[g].count; ++h)
+      fprintf(out, "%s%zu", g || h ? ", " : "", g);
+  fputs(state->headGroupCount ? "};\n\n" : "0};\n\n", out);
+}
+
+/* Sub-tiles the program's simulated heads occupy: the larger of the two functions' (a
+ * layer's full-sequence and step forms share their sub-tiles; a mapped layer's heads end
+ * where they are placed). */
+int64_t gcimCEmitProgramSubTiles(const EmitState *state) {
+  int64_t perFunction[2] = {0, 0};
+  for (size_t g = 0; g < state->headGroupCount; ++g) {
+    const SimHeadGroup *group = &state->headGroups[g];
+    GcimHardware hw = *state->options->hw;
+    if (group->window > 0)
+      hw.window = (int32_t)group->window;
+    const TileCommandTable *t = &group->tiles;
+    int64_t end = t->firstSubTile + t->heads * t->subTilesPerHead;
+    if (!group->fromTiles) /* no placement: after the others */
+      perFunction[group->function] +=
+          group->count * gcimHardwareSubTilesPerHead(&hw, group->headDim);
+    else if (end > perFunction[group->function])
+      perFunction[group->function] = end;
+  }
+  return perFunction[0] > perFunction[1] ? perFunction[0] : perFunction[1];
 }

@@ -209,6 +209,10 @@ bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, 
  * and their release (CreateHeads.c). */
 void gcimCEmitCreateHeads(EmitState *state, FILE *out);
 void gcimCEmitHeadFunctions(EmitState *state, FILE *out);
+/* `head_layer`, the layer of each head (for the stats' latency), and the sub-tiles the
+ * heads occupy (SUB_TILES). */
+void gcimCEmitHeadLayers(EmitState *state, FILE *out);
+int64_t gcimCEmitProgramSubTiles(const EmitState *state);
 
 /* Files (Files.c). gcimCEmitOpenWeights creates the output folder when missing and starts the
  * weights file; gcimCEmitWriteOutputs writes every other file and, when `ok`, renames them all

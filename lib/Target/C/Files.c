@@ -222,38 +222,6 @@ static void writeEmbeddedWeights(EmitState *state, FILE *out) {
   fputs("0}};\n\n", out);
 }
 
-/* The layer of each simulated head (its attention's group) for the stats' latency. */
-static void writeHeadLayers(EmitState *state, FILE *out) {
-  fputs("/* The layer (attention) of each simulated head: its heads run in parallel. */\n"
-        "static const int32_t head_layer[SIM_HEADS > 0 ? SIM_HEADS : 1] = {",
-        out);
-  for (size_t g = 0; g < state->headGroupCount; ++g)
-    for (int64_t h = 0; h < state->headGroups[g].count; ++h)
-      fprintf(out, "%s%zu", g || h ? ", " : "", g);
-  fputs(state->headGroupCount ? "};\n\n" : "0};\n\n", out);
-}
-
-/* Sub-tiles the program's simulated heads occupy: the larger of the two functions' (a
- * layer's full-sequence and step forms share their sub-tiles; a mapped layer's heads end
- * where they are placed). */
-static int64_t programSubTiles(const EmitState *state) {
-  int64_t perFunction[2] = {0, 0};
-  for (size_t g = 0; g < state->headGroupCount; ++g) {
-    const SimHeadGroup *group = &state->headGroups[g];
-    GcimHardware hw = *state->options->hw;
-    if (group->window > 0)
-      hw.window = (int32_t)group->window;
-    const TileCommandTable *t = &group->tiles;
-    int64_t end = t->firstSubTile + t->heads * t->subTilesPerHead;
-    if (!group->fromTiles) /* no placement: after the others */
-      perFunction[group->function] +=
-          group->count * gcimHardwareSubTilesPerHead(&hw, group->headDim);
-    else if (end > perFunction[group->function])
-      perFunction[group->function] = end;
-  }
-  return perFunction[0] > perFunction[1] ? perFunction[0] : perFunction[1];
-}
-
 static void writeCreate(EmitState *state, FILE *out) {
   const char *p = state->options->prefix;
   fprintf(out,
@@ -334,7 +302,7 @@ static void writeSource(EmitState *state, FILE *out) {
           (unsigned long long)state->arenaMax, (unsigned long long)state->weightBytes,
           (unsigned long long)state->weightsChecksum, (long long)state->simHeads,
           (long long)state->attentionScratch, (long long)state->cacheFloats,
-          (long long)programSubTiles(state));
+          (long long)gcimCEmitProgramSubTiles(state));
   copyStream(state->decls, out);
   fputc('\n', out);
   gcimCEmitIoTables(state, out);
@@ -370,7 +338,7 @@ static void writeSource(EmitState *state, FILE *out) {
             "  report(s->error, sizeof s->error, message);\n  return -1;\n}\n\n",
             p);
   gcimCEmitHardwareInitializer(state, out);
-  writeHeadLayers(state, out);
+  gcimCEmitHeadLayers(state, out);
   gcimCEmitHeadFunctions(state, out);
   writeCreate(state, out);
   for (size_t i = 0; i < state->functionCount; ++i)
