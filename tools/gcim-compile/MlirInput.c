@@ -22,6 +22,7 @@ bool gcimCompileIsMlirPath(const char *path) {
 }
 
 MlirModule gcimCompileParseMlir(MlirContext ctx, const char *path) {
+  /* Read first, so that a missing file is one line, as for an ONNX input. */
   char *text = NULL, *errMsg = NULL;
   size_t length = 0;
   if (gcimInputFileRead(path, &text, &length, &errMsg) != GCIM_OK) {
@@ -29,9 +30,9 @@ MlirModule gcimCompileParseMlir(MlirContext ctx, const char *path) {
     free(errMsg);
     return (MlirModule){NULL};
   }
-  MlirModule module = mlirModuleCreateParse(ctx, (MlirStringRef){text, length});
   free(text);
-  return module;
+  /* From the file: locations name it. */
+  return mlirModuleCreateParseFromFile(ctx, mlirStringRefCreateFromCString(path));
 }
 
 /* Element i of a dense resource of element type `elem` into `to`; false for a type the C
