@@ -11,7 +11,8 @@
 
 static void printHelp(void) {
   printf("OVERVIEW: gcim-compile: compile an ONNX transformer to C for gain-cell hardware\n\n"
-         "USAGE: gcim-compile [options] model.onnx -o <dir>\n\n"
+         "USAGE: gcim-compile [options] model.onnx -o <dir>\n"
+         "       gcim-compile [options] tiles.mlir -o <dir>   (what --emit=tiles prints)\n\n"
          "Writes <dir>/PREFIX.h, PREFIX.c, PREFIX.weights, a Makefile and the runtime\n"
          "sources; `make -C <dir>` builds libPREFIX.a (and the program PREFIX with\n"
          "--emit-main). GainCellAttention runs on the simulated gain cells, other attention\n"
