@@ -155,10 +155,8 @@ GcimSimStatus gcimSimHeadCreateFromCommands(GcimChip *chip, int32_t headDim,
       return GCIM_SIM_ERROR_INVALID;
   GcimSimStatus status = gcimSimHeadCreateOnChip(chip, commands->firstSubTile, headDim,
                                                  commands->scalers, allocator, out);
-  if (status == GCIM_SIM_OK) {
+  if (status == GCIM_SIM_OK)
     setCommands(*out, commands);
-    gcimSimHeadReset(*out);
-  }
   return status;
 }
 
