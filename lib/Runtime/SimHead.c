@@ -7,8 +7,11 @@
  * column slot % arrayRows) and the output affine. Its sub-tiles are numbered group-major:
  * token tile n, dimension tile x is sub-tile n * span + x (span = ceil(dim / arrayCols)).
  * Per token: kv_write, then over the token tiles holding a written slot qk_product,
- * charge_to_pulse, pv_product, readout, adder_tree. The chip computes every float in the
- * spec's order, so the results equal the direct formula bit for bit (test/Unit/SimTest.c). */
+ * charge_to_pulse, pv_product, readout, adder_tree, each at its clock. A head made from a
+ * command table (gcimSimHeadCreateFromCommands: what the compiler read from the tile IR)
+ * takes its input quantisers and that clock from the table; others, the hardware's. The
+ * chip computes every float in the spec's order, so the results equal the direct formula
+ * bit for bit (test/Unit/SimTest.c). */
 /* No contraction of a * b + c into fused multiply-adds (see SimKernel.c). */
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
