@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { MAX_SUB_TILES = 1 << 20 };
+enum { MAX_SUB_TILES = 1 << 20, MAX_SUB_TILES_NUMBERED = 1 << 30 };
 
 static void setMessage(char *message, size_t size, const char *text) {
   if (message && size > 0) {
@@ -81,6 +81,18 @@ const GcimHardware *gcimChipGetHardware(const GcimChip *chip) { return &chip->hw
 
 int32_t gcimChipGetSubTileCount(const GcimChip *chip) { return chip->subTiles; }
 
+int32_t gcimChipGetFirstSubTile(const GcimChip *chip) { return chip->base; }
+
+GcimChipStatus gcimChipSetFirstSubTile(GcimChip *chip, int32_t first) {
+  chip->error[0] = '\0';
+  if (first < 0 || (int64_t)first + chip->subTiles > MAX_SUB_TILES_NUMBERED)
+    return gcimChipFail(chip, GCIM_CHIP_ERROR_INVALID,
+                        "a chip of %d sub-tiles cannot start at sub-tile %d", (int)chip->subTiles,
+                        (int)first);
+  chip->base = first;
+  return GCIM_CHIP_OK;
+}
+
 const char *gcimChipGetError(const GcimChip *chip) { return chip->error; }
 
 void gcimChipSetTime(GcimChip *chip, int64_t step, double ns) {
@@ -101,11 +113,17 @@ static GcimChipStatus checkBlock(GcimChip *chip, const char *op, int32_t first, 
                                  int32_t span, int32_t dims) {
   chip->error[0] = '\0';
   int64_t cols = chip->hw.arrayCols;
-  if (first < 0 || groups < 0 || span < 1 ||
-      (int64_t)first + (int64_t)groups * span > chip->subTiles)
+  if (first < chip->base || groups < 0 || span < 1 ||
+      (int64_t)first + (int64_t)groups * span > (int64_t)chip->base + chip->subTiles) {
+    if (chip->base == 0)
+      return gcimChipFail(chip, GCIM_CHIP_ERROR_INVALID,
+                          "%s: sub-tiles %d + %d x %d are out of range (the chip has %d)", op,
+                          (int)first, (int)groups, (int)span, (int)chip->subTiles);
     return gcimChipFail(chip, GCIM_CHIP_ERROR_INVALID,
-                        "%s: sub-tiles %d + %d x %d are out of range (the chip has %d)", op,
-                        (int)first, (int)groups, (int)span, (int)chip->subTiles);
+                        "%s: sub-tiles %d + %d x %d are out of range (the chip has %d .. %d)", op,
+                        (int)first, (int)groups, (int)span, (int)chip->base,
+                        (int)(chip->base + chip->subTiles - 1));
+  }
   if (dims < 1 || dims > span * cols || dims <= (span - 1) * cols)
     return gcimChipFail(chip, GCIM_CHIP_ERROR_INVALID,
                         "%s: %d dimensions do not fit a group of %d sub-tiles of %d", op, (int)dims,
@@ -129,7 +147,7 @@ GcimChipStatus gcimChipClear(GcimChip *chip, int32_t first, int32_t count) {
   GcimChipStatus rc = checkBlock(chip, "clear", first, count, 1, 1);
   if (rc != GCIM_CHIP_OK || !chip->ops->clear)
     return rc;
-  return chip->ops->clear(chip, first, count);
+  return chip->ops->clear(chip, first - chip->base, count);
 }
 
 GcimChipStatus gcimChipWrite(GcimChip *chip, int32_t first, int32_t span, int32_t slot,
@@ -143,7 +161,7 @@ GcimChipStatus gcimChipWrite(GcimChip *chip, int32_t first, int32_t span, int32_
   if (rc == GCIM_CHIP_OK)
     rc = checkCodes(chip, "kv_write", "v", v, dims, chip->hw.kv.levels);
   if (rc == GCIM_CHIP_OK && chip->ops->write)
-    rc = chip->ops->write(chip, first, span, slot, dims, k, v);
+    rc = chip->ops->write(chip, first - chip->base, span, slot, dims, k, v);
   if (rc != GCIM_CHIP_OK)
     return rc;
   chip->stats.tokens += 1;
@@ -158,7 +176,7 @@ GcimChipStatus gcimChipFirstProduct(GcimChip *chip, int32_t first, int32_t group
   if (rc == GCIM_CHIP_OK)
     rc = checkCodes(chip, "qk_product", "q", q, dims, chip->hw.query.levels);
   if (rc == GCIM_CHIP_OK && chip->ops->firstProduct)
-    rc = chip->ops->firstProduct(chip, first, groups, span, dims, q);
+    rc = chip->ops->firstProduct(chip, first - chip->base, groups, span, dims, q);
   if (rc != GCIM_CHIP_OK)
     return rc;
   int64_t arrays = (int64_t)groups * span;
@@ -172,7 +190,7 @@ GcimChipStatus gcimChipChargeToPulse(GcimChip *chip, int32_t first, int32_t grou
   int32_t dims = 1 + (span - 1) * chip->hw.arrayCols;
   GcimChipStatus rc = checkBlock(chip, "charge_to_pulse", first, groups, span, dims);
   if (rc == GCIM_CHIP_OK && chip->ops->chargeToPulse)
-    rc = chip->ops->chargeToPulse(chip, first, groups, span);
+    rc = chip->ops->chargeToPulse(chip, first - chip->base, groups, span);
   return rc;
 }
 
@@ -180,7 +198,7 @@ GcimChipStatus gcimChipSecondProduct(GcimChip *chip, int32_t first, int32_t grou
                                      int32_t dims) {
   GcimChipStatus rc = checkBlock(chip, "pv_product", first, groups, span, dims);
   if (rc == GCIM_CHIP_OK && chip->ops->secondProduct)
-    rc = chip->ops->secondProduct(chip, first, groups, span, dims);
+    rc = chip->ops->secondProduct(chip, first - chip->base, groups, span, dims);
   if (rc != GCIM_CHIP_OK)
     return rc;
   int64_t arrays = (int64_t)groups * span;
@@ -195,7 +213,7 @@ GcimChipStatus gcimChipReadout(GcimChip *chip, int32_t first, int32_t groups, in
   if (rc != GCIM_CHIP_OK)
     return rc;
   if (chip->ops->readout)
-    return chip->ops->readout(chip, first, groups, span, dims, codes);
+    return chip->ops->readout(chip, first - chip->base, groups, span, dims, codes);
   if (codes)
     memset(codes, 0, (size_t)groups * (size_t)dims * sizeof *codes);
   return GCIM_CHIP_OK;
@@ -206,7 +224,7 @@ GcimChipStatus gcimChipAdderTree(GcimChip *chip, int32_t first, int32_t groups, 
   GcimChipStatus rc = checkBlock(chip, "adder_tree", first, groups, span, dims);
   if (rc == GCIM_CHIP_OK) {
     if (chip->ops->adderTree)
-      rc = chip->ops->adderTree(chip, first, groups, span, dims, out);
+      rc = chip->ops->adderTree(chip, first - chip->base, groups, span, dims, out);
     else
       memset(out, 0, (size_t)dims * sizeof *out);
   }
@@ -229,5 +247,5 @@ GcimChipStatus gcimChipReadSlot(GcimChip *chip, int32_t first, int32_t span, int
   if (!chip->ops->readSlot)
     return gcimChipFail(chip, GCIM_CHIP_ERROR_UNSUPPORTED,
                         "read_slot: the %s chip keeps no voltages", chip->ops->name);
-  return chip->ops->readSlot(chip, first, span, slot, dims, k, v, step);
+  return chip->ops->readSlot(chip, first - chip->base, span, slot, dims, k, v, step);
 }

@@ -8,7 +8,8 @@
 
 #include "gcim/Runtime/Chip.h"
 
-/* One implementation. Operations get valid arguments (Chip.c checked them); NULL entries
+/* One implementation. Operations get valid arguments (Chip.c checked them) with sub-tiles
+ * numbered from 0 within the chip (the caller's number minus chip->base); NULL entries
  * do nothing (the cost-only chip) and readSlot NULL means unsupported. */
 typedef struct GcimChipOps {
   const char *name;
@@ -36,6 +37,7 @@ struct GcimChip {
   GcimHardware hw;
   GcimAllocator allocator;
   int32_t subTiles;
+  int32_t base; /* the number of the first sub-tile (gcimChipSetFirstSubTile) */
   int64_t step; /* the clock (gcimChipSetTime) */
   double ns;
   GcimSimStats stats;

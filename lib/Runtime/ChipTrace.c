@@ -15,10 +15,11 @@ typedef struct TraceChip {
 
 static TraceChip *traceOf(GcimChip *chip) { return chip->impl; }
 
-/* The operation's name, clock and block; 0 on a write error. */
+/* The operation's name, clock and block; 0 on a write error. `first` is numbered within
+ * the chip (Chip.c): the line and the wrapped chip get the caller's number. */
 static int beginLine(GcimChip *chip, const char *op, int32_t first) {
   return fprintf(traceOf(chip)->file, "%s t=%lld ns=%.10g tile=%d", op, (long long)chip->step,
-                 chip->ns, (int)first) >= 0;
+                 chip->ns, (int)(first + chip->base)) >= 0;
 }
 
 static int printCodes(FILE *file, const char *key, const int32_t *codes, int64_t count) {
@@ -46,7 +47,7 @@ static void traceSetTime(GcimChip *chip) {
 static GcimChipStatus traceClear(GcimChip *chip, int32_t first, int32_t count) {
   int ok =
       beginLine(chip, "clear", first) && fprintf(traceOf(chip)->file, " count=%d", (int)count) >= 0;
-  return endLine(chip, ok, gcimChipClear(traceOf(chip)->inner, first, count));
+  return endLine(chip, ok, gcimChipClear(traceOf(chip)->inner, first + chip->base, count));
 }
 
 static GcimChipStatus traceWrite(GcimChip *chip, int32_t first, int32_t span, int32_t slot,
@@ -55,7 +56,8 @@ static GcimChipStatus traceWrite(GcimChip *chip, int32_t first, int32_t span, in
   int ok = beginLine(chip, "kv_write", first) &&
            fprintf(file, " span=%d slot=%d", (int)span, (int)slot) >= 0 &&
            printCodes(file, "k", k, dims) && printCodes(file, "v", v, dims);
-  return endLine(chip, ok, gcimChipWrite(traceOf(chip)->inner, first, span, slot, dims, k, v));
+  return endLine(chip, ok,
+                 gcimChipWrite(traceOf(chip)->inner, first + chip->base, span, slot, dims, k, v));
 }
 
 static int printBlock(GcimChip *chip, const char *op, int32_t first, int32_t groups, int32_t span) {
@@ -67,27 +69,32 @@ static GcimChipStatus traceFirstProduct(GcimChip *chip, int32_t first, int32_t g
                                         int32_t dims, const int32_t *q) {
   int ok = printBlock(chip, "qk_product", first, groups, span) &&
            printCodes(traceOf(chip)->file, "q", q, dims);
-  return endLine(chip, ok,
-                 gcimChipFirstProduct(traceOf(chip)->inner, first, groups, span, dims, q));
+  return endLine(
+      chip, ok,
+      gcimChipFirstProduct(traceOf(chip)->inner, first + chip->base, groups, span, dims, q));
 }
 
 static GcimChipStatus traceChargeToPulse(GcimChip *chip, int32_t first, int32_t groups,
                                          int32_t span) {
   int ok = printBlock(chip, "charge_to_pulse", first, groups, span);
-  return endLine(chip, ok, gcimChipChargeToPulse(traceOf(chip)->inner, first, groups, span));
+  return endLine(chip, ok,
+                 gcimChipChargeToPulse(traceOf(chip)->inner, first + chip->base, groups, span));
 }
 
 static GcimChipStatus traceSecondProduct(GcimChip *chip, int32_t first, int32_t groups,
                                          int32_t span, int32_t dims) {
   int ok = printBlock(chip, "pv_product", first, groups, span) &&
            fprintf(traceOf(chip)->file, " dims=%d", (int)dims) >= 0;
-  return endLine(chip, ok, gcimChipSecondProduct(traceOf(chip)->inner, first, groups, span, dims));
+  return endLine(
+      chip, ok,
+      gcimChipSecondProduct(traceOf(chip)->inner, first + chip->base, groups, span, dims));
 }
 
 static GcimChipStatus traceReadout(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
                                    int32_t dims, int32_t *codes) {
   codes = codes ? codes : traceOf(chip)->codes;
-  GcimChipStatus rc = gcimChipReadout(traceOf(chip)->inner, first, groups, span, dims, codes);
+  GcimChipStatus rc =
+      gcimChipReadout(traceOf(chip)->inner, first + chip->base, groups, span, dims, codes);
   int ok = printBlock(chip, "readout", first, groups, span) &&
            fprintf(traceOf(chip)->file, " dims=%d", (int)dims) >= 0 &&
            printCodes(traceOf(chip)->file, "z", codes, (int64_t)groups * dims);
@@ -98,12 +105,15 @@ static GcimChipStatus traceAdderTree(GcimChip *chip, int32_t first, int32_t grou
                                      int32_t dims, float *out) {
   int ok = printBlock(chip, "adder_tree", first, groups, span) &&
            fprintf(traceOf(chip)->file, " dims=%d", (int)dims) >= 0;
-  return endLine(chip, ok, gcimChipAdderTree(traceOf(chip)->inner, first, groups, span, dims, out));
+  return endLine(
+      chip, ok,
+      gcimChipAdderTree(traceOf(chip)->inner, first + chip->base, groups, span, dims, out));
 }
 
 static GcimChipStatus traceReadSlot(GcimChip *chip, int32_t first, int32_t span, int32_t slot,
                                     int32_t dims, float *k, float *v, int64_t *step) {
-  GcimChipStatus rc = gcimChipReadSlot(traceOf(chip)->inner, first, span, slot, dims, k, v, step);
+  GcimChipStatus rc =
+      gcimChipReadSlot(traceOf(chip)->inner, first + chip->base, span, slot, dims, k, v, step);
   if (rc != GCIM_CHIP_OK)
     return gcimChipFail(chip, rc, "%s", gcimChipGetError(traceOf(chip)->inner));
   return GCIM_CHIP_OK;
@@ -133,13 +143,15 @@ GcimChipStatus gcimChipCreateTrace(GcimChip *inner, FILE *file, const GcimAlloca
   t->codes = (int32_t *)(t + 1);
   t->inner = inner;
   t->file = file;
+  (*out)->base = inner->base;
   (*out)->step = inner->step;
   (*out)->ns = inner->ns;
   if (fprintf(file,
               "# gcim chip trace 1: sub_tiles=%d array_rows=%d array_cols=%d window=%d "
-              "kv_levels=%d query_levels=%d output_levels=%d\n",
+              "kv_levels=%d query_levels=%d output_levels=%d first_sub_tile=%d\n",
               (int)inner->subTiles, (int)hw->arrayRows, (int)hw->arrayCols, (int)hw->window,
-              (int)hw->kv.levels, (int)hw->query.levels, (int)hw->output.levels) < 0) {
+              (int)hw->kv.levels, (int)hw->query.levels, (int)hw->output.levels,
+              (int)inner->base) < 0) {
     gcimChipDestroy(*out);
     *out = NULL;
     if (message && size > 0)

@@ -7,8 +7,11 @@
  * column slot % arrayRows) and the output affine. Its sub-tiles are numbered group-major:
  * token tile n, dimension tile x is sub-tile n * span + x (span = ceil(dim / arrayCols)).
  * Per token: kv_write, then over the token tiles holding a written slot qk_product,
- * charge_to_pulse, pv_product, readout, adder_tree. The chip computes every float in the
- * spec's order, so the results equal the direct formula bit for bit (test/Unit/SimTest.c). */
+ * charge_to_pulse, pv_product, readout, adder_tree, each at its clock. A head made from a
+ * command table (gcimSimHeadCreateFromCommands: what the compiler read from the tile IR)
+ * takes its input quantisers and that clock from the table; others, the hardware's. The
+ * chip computes every float in the spec's order, so the results equal the direct formula
+ * bit for bit (test/Unit/SimTest.c). */
 /* No contraction of a * b + c into fused multiply-adds (see SimKernel.c). */
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
@@ -28,8 +31,9 @@ struct GcimSimHead {
   GcimAllocator allocator;
   int32_t first, dim, window, rows, span, subTiles;
   float scalers[GCIM_SCALER_COUNT];
-  float stepQ, stepKV, maxQ, maxKV, latencyNs;
-  int smallQ, smallKV; /* see gcimSimCode */
+  float stepQ, stepK, stepV, maxQ, maxK, maxV;
+  int smallQ, smallK, smallV;                   /* see gcimSimCode */
+  double periodNs, startNs[GCIM_TILE_OP_COUNT]; /* the schedule: the clock of each op */
   int64_t steps;
   int32_t *kCodes, *vCodes, *qCodes; /* [dim] */
   float *zsum;                       /* [dim] */
@@ -42,6 +46,26 @@ static void check(GcimChipStatus rc) {
   (void)rc;
 }
 
+static void setQuantizer(const GcimTileQuantizer *quantizer, float *step, float *max, int *small) {
+  *step = (float)(quantizer->max / (quantizer->levels - 1));
+  *max = (float)quantizer->max;
+  *small = gcimSimSmallCodes(quantizer->levels);
+}
+
+/* The quantisers and the schedule of `commands` (not the placement or the scalers). */
+static void setCommands(GcimSimHead *h, const GcimTileCommands *commands) {
+  setQuantizer(&commands->q, &h->stepQ, &h->maxQ, &h->smallQ);
+  setQuantizer(&commands->k, &h->stepK, &h->maxK, &h->smallK);
+  setQuantizer(&commands->v, &h->stepV, &h->maxV, &h->smallV);
+  h->periodNs = commands->tokenPeriodNs;
+  memcpy(h->startNs, commands->startNs, sizeof h->startNs);
+}
+
+/* The clock of operation `op` of token `step`. */
+static void setTime(GcimSimHead *h, int64_t step, GcimTileOp op) {
+  gcimChipSetTime(h->chip, step, (double)step * h->periodNs + h->startNs[op]);
+}
+
 /* The head's state on `chip` from sub-tile `first`, checked and allocated; *out NULL on
  * failure. */
 static GcimSimStatus createHead(GcimChip *chip, int32_t first, int32_t headDim,
@@ -49,7 +73,8 @@ static GcimSimStatus createHead(GcimChip *chip, int32_t first, int32_t headDim,
                                 GcimSimHead **out) {
   const GcimHardware *hw = gcimChipGetHardware(chip);
   int64_t subTiles = gcimHardwareSubTilesPerHead(hw, headDim);
-  if (first < 0 || first + subTiles > gcimChipGetSubTileCount(chip))
+  int32_t base = gcimChipGetFirstSubTile(chip);
+  if (first < base || first + subTiles > (int64_t)base + gcimChipGetSubTileCount(chip))
     return GCIM_SIM_ERROR_INVALID;
   GcimAllocator a = gcimAllocatorOrDefault(allocator);
   size_t dim = (size_t)headDim;
@@ -65,13 +90,16 @@ static GcimSimStatus createHead(GcimChip *chip, int32_t first, int32_t headDim,
   h->rows = hw->arrayRows;
   h->span = (headDim + hw->arrayCols - 1) / hw->arrayCols;
   h->subTiles = (int32_t)subTiles;
-  h->stepQ = (float)(hw->query.max / (hw->query.levels - 1));
-  h->stepKV = (float)(hw->kv.max / (hw->kv.levels - 1));
-  h->maxQ = (float)hw->query.max;
-  h->maxKV = (float)hw->kv.max;
-  h->smallQ = gcimSimSmallCodes(hw->query.levels);
-  h->smallKV = gcimSimSmallCodes(hw->kv.levels);
-  h->latencyNs = (float)hw->cost.headTokenLatencyNs;
+  /* The hardware's quantisers and one head-token latency per token, until commands say
+   * otherwise (gcimSimHeadCreateFromCommands). */
+  GcimTileCommands defaults = {first,
+                               {0},
+                               {hw->query.levels, hw->query.max},
+                               {hw->kv.levels, hw->kv.max},
+                               {hw->kv.levels, hw->kv.max},
+                               (float)hw->cost.headTokenLatencyNs,
+                               {0}};
+  setCommands(h, &defaults);
   h->kCodes = (int32_t *)(h + 1);
   h->vCodes = h->kCodes + dim;
   h->qCodes = h->vCodes + dim;
@@ -119,6 +147,27 @@ GcimSimStatus gcimSimHeadCreateOnChip(GcimChip *chip, int32_t first, int32_t hea
   return createHead(chip, first, headDim, scalers, allocator, out);
 }
 
+GcimSimStatus gcimSimHeadCreateFromCommands(GcimChip *chip, int32_t headDim,
+                                            const GcimTileCommands *commands,
+                                            const GcimAllocator *allocator, GcimSimHead **out) {
+  *out = NULL;
+  const GcimHardware *hw = gcimChipGetHardware(chip);
+  const GcimTileQuantizer *inputs[3] = {&commands->q, &commands->k, &commands->v};
+  for (int i = 0; i < 3; ++i)
+    if (inputs[i]->levels != (i ? hw->kv.levels : hw->query.levels) || !(inputs[i]->max > 0.0))
+      return GCIM_SIM_ERROR_INVALID;
+  GcimSimStatus status = gcimSimHeadCreateOnChip(chip, commands->firstSubTile, headDim,
+                                                 commands->scalers, allocator, out);
+  if (status == GCIM_SIM_OK)
+    setCommands(*out, commands);
+  return status;
+}
+
+void gcimSimHeadSetChip(GcimSimHead *head, GcimChip *chip) {
+  assert(!head->ownsChip);
+  head->chip = chip;
+}
+
 void gcimSimHeadDestroy(GcimSimHead *head) {
   if (!head)
     return;
@@ -149,11 +198,11 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
   GcimSimHead *h = head;
   const float *sc = h->scalers;
   for (int32_t d = 0; d < h->dim; ++d) {
-    h->kCodes[d] = scaledCode(k[d], sc[2], sc[3], h->maxKV, h->stepKV, h->smallKV);
-    h->vCodes[d] = scaledCode(v[d], sc[4], sc[5], h->maxKV, h->stepKV, h->smallKV);
+    h->kCodes[d] = scaledCode(k[d], sc[2], sc[3], h->maxK, h->stepK, h->smallK);
+    h->vCodes[d] = scaledCode(v[d], sc[4], sc[5], h->maxV, h->stepV, h->smallV);
   }
   int32_t slot = (int32_t)(h->steps % h->window);
-  gcimChipSetTime(h->chip, h->steps, (double)h->steps * h->latencyNs);
+  setTime(h, h->steps, GCIM_TILE_KV_WRITE);
   check(gcimChipWrite(h->chip, h->first + slot / h->rows * h->span, h->span, slot % h->rows, h->dim,
                       h->kCodes, h->vCodes));
   h->steps += 1;
@@ -165,13 +214,18 @@ void gcimSimHeadAttend(GcimSimHead *head, const float *q, float *out) {
   int32_t groups = (n + h->rows - 1) / h->rows, dim = h->dim, span = h->span;
   for (int32_t d = 0; d < dim; ++d)
     h->qCodes[d] = scaledCode(q[d], h->scalers[0], h->scalers[1], h->maxQ, h->stepQ, h->smallQ);
+  int64_t step = h->steps > 0 ? h->steps - 1 : 0; /* as of the last write */
   if (groups > 0) {
-    gcimChipSetTime(h->chip, h->steps - 1, (double)(h->steps - 1) * h->latencyNs);
+    setTime(h, step, GCIM_TILE_QK_PRODUCT);
     check(gcimChipFirstProduct(h->chip, h->first, groups, span, dim, h->qCodes));
+    setTime(h, step, GCIM_TILE_CHARGE_TO_PULSE);
     check(gcimChipChargeToPulse(h->chip, h->first, groups, span));
+    setTime(h, step, GCIM_TILE_PV_PRODUCT);
     check(gcimChipSecondProduct(h->chip, h->first, groups, span, dim));
+    setTime(h, step, GCIM_TILE_READOUT);
     check(gcimChipReadout(h->chip, h->first, groups, span, dim, NULL));
   }
+  setTime(h, step, GCIM_TILE_ADDER_TREE);
   check(gcimChipAdderTree(h->chip, h->first, groups, span, dim, h->zsum));
   for (int32_t d = 0; d < dim; ++d) {
     float y = h->scalers[6] * h->zsum[d];

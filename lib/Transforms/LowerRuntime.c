@@ -10,6 +10,10 @@
  * first fit and their space is reused after their last use. onnx.constant results are
  * weights, not arena values, and get no offset.
  *
+ * The values between an attention layer's tile-level ops stay in the chip
+ * (gcim/Support/TileLayer.h): they get no offset, and the layer's inputs live until the op
+ * that ends the layer, where the chip reads them.
+ *
  * Assumes: functions with one block of ops on ranked tensors of static shape (the importer's
  * and gcim-stream's form), element types of at most 8 bytes (i1 takes one byte).
  * A shape-only op (Reshape, Flatten, Squeeze, Unsqueeze, Identity) whose operand dies at it
@@ -22,6 +26,7 @@
 
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
+#include "gcim/Support/TileLayer.h"
 #include "gcim/Transforms/Passes.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -128,14 +133,33 @@ static bool release(Plan *plan, int64_t offset, int64_t bytes) {
 
 static bool isWeight(MlirOperation op) { return gcimOpIsA(op, "onnx.constant"); }
 
+/* The inputs (q, k, v) of the attention layer whose tile ops `op` ends: the chip reads them
+ * there, so they live until then. Returns their count (0 when `op` ends no layer). */
+static int layerInputs(MlirOperation op, MlirValue inputs[3]) {
+  GcimTileLayer layer;
+  if (!gcimTileOpEndsLayer(op) || gcimTileLayerMatch(op, &layer) != NULL)
+    return 0;
+  inputs[0] = layer.q;
+  inputs[1] = layer.k;
+  inputs[2] = layer.v;
+  return 3;
+}
+
 /* Records every arena value with its size and last use; false after a diagnostic. */
 static bool collect(Plan *plan, MlirBlock body) {
   int64_t index = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op), ++index) {
+    if (gcimTileOpStaysInChip(op)) /* its values are the chip's; its inputs, its layer's */
+      continue;
     bool isReturn = gcimOpIsA(op, "func.return");
-    for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
-      Planned *used = findValue(plan, mlirOperationGetOperand(op, i));
+    MlirValue inputs[3];
+    int inputCount = layerInputs(op, inputs);
+    for (intptr_t i = 0; i < mlirOperationGetNumOperands(op) + inputCount; ++i) {
+      MlirValue value = i < mlirOperationGetNumOperands(op)
+                            ? mlirOperationGetOperand(op, i)
+                            : inputs[i - mlirOperationGetNumOperands(op)];
+      Planned *used = findValue(plan, value);
       if (used)
         used->lastUse = isReturn ? INT64_MAX : index;
     }
@@ -182,7 +206,7 @@ static bool place(Plan *plan, MlirBlock body, MlirContext ctx) {
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op), ++index) {
     intptr_t results = mlirOperationGetNumResults(op);
-    if (isWeight(op) || gcimOpIsA(op, "func.return") || results == 0)
+    if (isWeight(op) || gcimOpIsA(op, "func.return") || results == 0 || gcimTileOpStaysInChip(op))
       continue;
     if (results > 64) {
       gcimEmitError(mlirOperationGetLocation(op), "an op with more than 64 results");
@@ -201,10 +225,12 @@ static bool place(Plan *plan, MlirBlock body, MlirContext ctx) {
     }
     mlirOperationSetAttributeByName(op, mlirStringRefCreateFromCString("gcim.arena_offsets"),
                                     mlirDenseI64ArrayGet(ctx, results, offsets));
-    for (intptr_t i = 0; i < mlirOperationGetNumOperands(op) + results; ++i) {
-      MlirValue value = i < mlirOperationGetNumOperands(op)
-                            ? mlirOperationGetOperand(op, i)
-                            : mlirOperationGetResult(op, i - mlirOperationGetNumOperands(op));
+    MlirValue inputs[3];
+    intptr_t operands = mlirOperationGetNumOperands(op), inputCount = layerInputs(op, inputs);
+    for (intptr_t i = 0; i < operands + results + inputCount; ++i) {
+      MlirValue value = i < operands             ? mlirOperationGetOperand(op, i)
+                        : i < operands + results ? mlirOperationGetResult(op, i - operands)
+                                                 : inputs[i - operands - results];
       Planned *planned = findValue(plan, value);
       bool dead = planned && (planned->lastUse == index || planned->lastUse == -1);
       if (dead) {

@@ -157,6 +157,7 @@ static const GcimArgParser parser = {
     .version = GCIM_VERSION,
     .overview = "compile an ONNX transformer to C for gain-cell hardware",
     .usage = "gcim-compile [options] model.onnx -o <dir>\n"
+             "gcim-compile [options] tiles.mlir -o <dir>   (what --emit=tiles prints)\n"
              "gcim-compile --emit=<stage> [options] model.onnx [-o <file>|-]",
     .details = "Writes <dir>/PREFIX.h, PREFIX.c, PREFIX.weights, a Makefile and the runtime "
                "sources; `make -C <dir>` builds libPREFIX.a (and the program PREFIX with "

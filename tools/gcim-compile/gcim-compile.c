@@ -1,5 +1,7 @@
 /* gcim-compile: compiles an ONNX transformer to C whose attention runs on (simulated)
- * gain-cell hardware: import, fuse attention, map, quantise, schedule, emit C. */
+ * gain-cell hardware: import, fuse attention, map, quantise, schedule, lower, emit C (the C
+ * runs the scheduled tile ops). A .mlir input is taken at the tile level. */
+#include "MlirInput.h"
 #include "Options.h"
 
 #include "gcim/Context.h"
@@ -103,7 +105,8 @@ static int readResource(void *import, MlirAttribute value, const void **data, si
   return gcimOnnxImportGetResourceData(import, value, data, size);
 }
 
-static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *import) {
+static bool emitC(const Options *options, MlirModule module, GcimConstantDataFn constantData,
+                  void *constantDataUserData) {
   GcimCEmitOptions emitOptions = {.outputDir = options->outputPath,
                                   .prefix = options->prefix,
                                   .sourceName = options->inputPath,
@@ -111,45 +114,54 @@ static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *imp
                                   .emitMain = options->emitMain,
                                   .hw = &options->hw,
                                   .attention = options->attention,
-                                  .constantData = readResource,
-                                  .constantDataUserData = import};
+                                  .constantData = constantData,
+                                  .constantDataUserData = constantDataUserData};
   if (options->verbose)
     fprintf(stderr, "gcim-compile: writing C to %s/\n", options->outputPath);
   return mlirLogicalResultIsSuccess(gcimEmitC(module, &emitOptions));
 }
 
-/* Maps attention onto sub-tiles, quantises and schedules it; `fold` folds scalers into
- * the projections (only the printed tile stage needs it, not the report). */
-static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options, bool fold) {
+/* Maps attention onto sub-tiles, quantises and schedules it: the tile level the C is
+ * generated from. Scalers are not folded into the projections (gcim-quantize's fold): the
+ * heads apply them, as the simulator always has, so results stay bit for bit. */
+static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options) {
   char map[64];
   snprintf(map, sizeof map, "gcim-map-attention=attention=%s",
            gcimAttentionModeName(options->attention));
-  const char *passes[] = {map, fold ? "gcim-quantize" : "gcim-quantize=fold=false", "gcim-schedule",
-                          "gcim-verify"};
+  const char *passes[] = {map, "gcim-quantize=fold=false", "gcim-schedule", "gcim-verify"};
   return runPasses(ctx, module, passes, 4, options);
 }
 
-/* The cost report (--report, and its table with -v) of a module mapped to tiles. */
+/* The cost report (--report, and its table with -v) of a module mapped to tiles, and the
+ * mapping's warnings. */
 static bool writeReport(const Options *options, MlirModule tiles) {
   char *errMsg = NULL;
   if (gcimReportWriteFiles(mlirModuleGetOperation(tiles), &options->hw,
                            options->verbose ? stderr : NULL, options->reportPath,
-                           &errMsg) == GCIM_OK)
+                           &errMsg) == GCIM_OK) {
+    if (!options->quiet)
+      gcimCompilePrintWarnings(mlirModuleGetOperation(tiles), stderr);
     return true;
+  }
   fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
   free(errMsg);
   return false;
 }
 
-/* C is generated from the graph level; a copy mapped to tiles checks that the hardware
- * holds the attention, gives the warnings and the report. */
-static bool checkOnTiles(MlirContext ctx, MlirModule module, const Options *options) {
-  MlirModule tiles = mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
-  bool ok = mapToTiles(ctx, tiles, options, false) && writeReport(options, tiles);
-  if (ok && !options->quiet)
-    gcimCompilePrintWarnings(mlirModuleGetOperation(tiles), stderr);
-  mlirModuleDestroy(tiles);
-  return ok;
+/* The tile level (printed with --emit=tiles) becomes the runtime level and C: the generated
+ * code runs the mapped, quantised and scheduled ops, so the report and the program's
+ * counters come from the same ops. */
+static bool lowerAndEmit(MlirContext ctx, MlirModule module, const Options *options,
+                         GcimConstantDataFn constantData, void *constantDataUserData,
+                         double *start) {
+  static const char *const lower[] = {"gcim-lower-runtime"};
+  if (options->emit == EMIT_TILES)
+    return printModule(options, module);
+  if (!runPasses(ctx, module, lower, 1, options))
+    return false;
+  lap(options, start, "lower");
+  return options->emit == EMIT_C ? emitC(options, module, constantData, constantDataUserData)
+                                 : printModule(options, module);
 }
 
 static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *options,
@@ -167,23 +179,31 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
   lap(options, start, "fuse");
   if (options->emit == EMIT_GCIM)
     return printModule(options, module);
-  static const char *const lower[] = {"gcim-lower-runtime"};
-  if (options->emit == EMIT_RUNTIME || options->emit == EMIT_C) {
-    /* The check and the report come from the graph level, before the buffers are
-     * placed. */
-    if (!checkOnTiles(ctx, module, options))
-      return false;
-    lap(options, start, "map");
-    if (!runPasses(ctx, module, lower, 1, options))
-      return false;
-    lap(options, start, "lower");
-    return options->emit == EMIT_C ? emitC(options, module, import) : printModule(options, module);
-  }
-  if (!mapToTiles(ctx, module, options, true) || !writeReport(options, module))
+  if (!mapToTiles(ctx, module, options) || !writeReport(options, module))
     return false;
-  if (!options->quiet)
-    gcimCompilePrintWarnings(mlirModuleGetOperation(module), stderr);
-  return printModule(options, module);
+  lap(options, start, "map");
+  return lowerAndEmit(ctx, module, options, readResource, import, start);
+}
+
+/* A .mlir input is a module at the tile level (--emit=tiles, possibly changed with
+ * gcim-opt): checked, reported, lowered and emitted as it is. */
+static bool compileMlir(MlirContext ctx, const Options *options, double *start) {
+  if (options->emit == EMIT_ONNX || options->emit == EMIT_GCIM) {
+    fprintf(stderr, "gcim-compile: error: a .mlir input is at the tile level; --emit=tiles, "
+                    "runtime or c\n");
+    return false;
+  }
+  MlirModule module = gcimCompileParseMlir(ctx, options->inputPath);
+  if (mlirModuleIsNull(module))
+    return false;
+  lap(options, start, "parse");
+  static const char *const verify[] = {"gcim-verify"};
+  GcimCompileConstants *constants = NULL;
+  bool ok = runPasses(ctx, module, verify, 1, options) && writeReport(options, module) &&
+            lowerAndEmit(ctx, module, options, gcimCompileReadConstant, &constants, start);
+  gcimCompileConstantsDestroy(constants);
+  mlirModuleDestroy(module);
+  return ok;
 }
 
 int main(int argc, char **argv) {
@@ -203,6 +223,10 @@ int main(int argc, char **argv) {
   if (options.verbose)
     fprintf(stderr, "gcim-compile: importing %s\n", options.inputPath);
   double start = now();
+  if (gcimCompileIsMlirPath(options.inputPath)) {
+    exitCode = compileMlir(ctx, &options, &start) ? EXIT_SUCCESS : EXIT_FAILURE;
+    goto cleanup;
+  }
   if (mlirLogicalResultIsFailure(
           gcimImportOnnxFile(ctx, options.inputPath, &importOptions, &import)))
     goto cleanup;

@@ -59,9 +59,17 @@ GcimChipStatus gcimChipCreateTrace(GcimChip *inner, FILE *file, const GcimAlloca
 /// Frees the chip (not what it borrows). Accepts NULL.
 void gcimChipDestroy(GcimChip *chip);
 
-/// The chip's hardware description (borrowed) and its number of sub-tiles.
+/// The chip's hardware description (borrowed), its number of sub-tiles and the number of
+/// its first sub-tile (0 unless set).
 const GcimHardware *gcimChipGetHardware(const GcimChip *chip);
 int32_t gcimChipGetSubTileCount(const GcimChip *chip);
+int32_t gcimChipGetFirstSubTile(const GcimChip *chip);
+
+/// Numbers the sub-tiles first .. first + count - 1: the chip is that part of a larger one
+/// (where a compiled program placed a head), and operations name sub-tiles by those numbers.
+/// Call before any operation; a trace takes its inner chip's numbering when it is created.
+/// GCIM_CHIP_ERROR_INVALID (numbering unchanged) unless 0 <= first and first + count <= 2^30.
+GcimChipStatus gcimChipSetFirstSubTile(GcimChip *chip, int32_t first);
 
 /// The reason of the last failed call (borrowed, valid until the next call), "" if none.
 const char *gcimChipGetError(const GcimChip *chip);
@@ -127,6 +135,49 @@ GcimChipStatus gcimChipReadSlot(GcimChip *chip, int32_t first, int32_t span, int
 GcimSimStatus gcimSimHeadCreateOnChip(GcimChip *chip, int32_t first, int32_t headDim,
                                       const float *scalers, const GcimAllocator *allocator,
                                       GcimSimHead **out);
+
+/// The tile operations of a head's token, in the order they run (docs/ChipInterface.md).
+typedef enum GcimTileOp {
+  GCIM_TILE_KV_WRITE,
+  GCIM_TILE_QK_PRODUCT,
+  GCIM_TILE_CHARGE_TO_PULSE,
+  GCIM_TILE_PV_PRODUCT,
+  GCIM_TILE_READOUT,
+  GCIM_TILE_ADDER_TREE,
+  GCIM_TILE_OP_COUNT
+} GcimTileOp;
+
+/// A digital input quantiser of a head (the DAC codes of k or v, the PWM codes of q):
+/// x becomes round_half_even(clip(x, 0, max) / step), step = max / (levels - 1). `levels`
+/// is the converter's (hw kv or query levels); `max` may differ from the hardware's max
+/// (the chip still turns code c into c times its own step).
+typedef struct GcimTileQuantizer {
+  int32_t levels;
+  double max;
+} GcimTileQuantizer;
+
+/// One head's command table, as the compiler's scheduled tile IR gives it: where its
+/// sub-tiles start, its scalers, its input quantisers and its schedule (operation o of token
+/// t runs at t * tokenPeriodNs + startNs[o], the time gcimChipSetTime gets).
+typedef struct GcimTileCommands {
+  int32_t firstSubTile;
+  float scalers[GCIM_SCALER_COUNT];
+  GcimTileQuantizer q, k, v;
+  double tokenPeriodNs;
+  double startNs[GCIM_TILE_OP_COUNT];
+} GcimTileCommands;
+
+/// A head (as gcimSimHeadCreateOnChip, at commands->firstSubTile) that runs `commands`.
+/// GCIM_SIM_ERROR_INVALID when the head does not fit or a quantiser's levels are not the
+/// chip's converters' or its max is not positive.
+GcimSimStatus gcimSimHeadCreateFromCommands(GcimChip *chip, int32_t headDim,
+                                            const GcimTileCommands *commands,
+                                            const GcimAllocator *allocator, GcimSimHead **out);
+
+/// Makes the head issue its operations to `chip` from now on (borrowed), for example a trace
+/// created over the chip it used: the new chip must number the same sub-tiles over the same
+/// state. Not for heads made by gcimSimHeadCreate (they own their chip).
+void gcimSimHeadSetChip(GcimSimHead *head, GcimChip *chip);
 
 /// The counters of the operations so far (docs/HardwareModel.md §3; GcimSimStats of Sim.h:
 /// `tokens` counts writes, `attends` adder trees) and zeroing them.

@@ -11,6 +11,7 @@
 #include "gcim/Runtime/Weights.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
+#include "gcim/Support/TileLayer.h"
 
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
@@ -232,6 +233,8 @@ static bool emitBody(EmitState *state, MlirBlock body) {
       ok = gcimCEmitConstant(state, op);
       continue;
     }
+    if (gcimTileOpStaysInChip(op)) /* the op that ends its layer emits the layer */
+      continue;
     EmitOpFn emitFn = gcimCEmitLookupOp(op);
     if (!emitFn) {
       ok = gcimCEmitUnsupported(state, op, "it has no code generator");

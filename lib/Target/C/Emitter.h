@@ -2,6 +2,7 @@
 #ifndef GCIM_LIB_TARGET_C_EMITTER_H
 #define GCIM_LIB_TARGET_C_EMITTER_H
 
+#include "gcim/Runtime/Chip.h"
 #include "gcim/Runtime/ElemType.h"
 #include "gcim/Target/C.h"
 
@@ -37,7 +38,27 @@ typedef struct ValueInfo {
   char name[24];   /* C name: in3, w7, v12 */
 } ValueInfo;
 
-/// Simulated heads of one gcim.attention op, created in PREFIX_create.
+/// Where one of a tile layer's scaler pairs (a, b) comes from: columns aIndex and bIndex of
+/// the (rows, 8) float constant at `offset` in the weights (head h reads row h % rows), or
+/// the identity (a = 1, b = 0: the scaler was folded away).
+typedef struct TileScalerSource {
+  bool present;
+  uint64_t offset;
+  int64_t rows, aIndex, bIndex;
+} TileScalerSource;
+
+/// The command table of one mapped attention layer's heads (OpsTiles.c): head h of the
+/// group starts at sub-tile firstSubTile + (h % heads) * subTilesPerHead (batch rows of a
+/// step function are chips of their own).
+typedef struct TileCommandTable {
+  int64_t layer, firstSubTile, subTilesPerHead, heads;
+  GcimTileQuantizer q, k, v;
+  double tokenPeriodNs, startNs[GCIM_TILE_OP_COUNT];
+  TileScalerSource scalers[4]; /* q, k, v, output */
+} TileCommandTable;
+
+/// Simulated heads of one attention (a gcim.attention op, or a mapped layer's tile ops with
+/// its command table), created in PREFIX_create.
 typedef struct SimHeadGroup {
   size_t function;      /* 0: PREFIX_run, 1: PREFIX_step */
   int64_t first, count; /* indices into the state's head array */
@@ -46,6 +67,8 @@ typedef struct SimHeadGroup {
   bool hasScalers;         /* else the default scalers with a_q = queryScale */
   double queryScale;       /* the attention's `scale`, as gcim-map-attention folds it */
   uint64_t scalerOffset;   /* of the (heads, 8) float scalers in the weights blob */
+  bool fromTiles;          /* made from a mapped layer: `tiles` holds its commands */
+  TileCommandTable tiles;
 } SimHeadGroup;
 
 /// One emitted C function: PREFIX_run from @main, PREFIX_step from its step function.
@@ -181,6 +204,15 @@ void gcimCEmitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t q
  * a_q = queryScale (the attention's scale, as gcim-map-attention maps it). */
 bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
                            int64_t window, ValueInfo *scalers, double queryScale);
+
+/* The C of PREFIX_create's simulated heads, the tracing of their chips (PREFIX_set_trace)
+ * and their release (CreateHeads.c). */
+void gcimCEmitCreateHeads(EmitState *state, FILE *out);
+void gcimCEmitHeadFunctions(EmitState *state, FILE *out);
+/* `head_layer`, the layer of each head (for the stats' latency), and the sub-tiles the
+ * heads occupy (SUB_TILES). */
+void gcimCEmitHeadLayers(EmitState *state, FILE *out);
+int64_t gcimCEmitProgramSubTiles(const EmitState *state);
 
 /* Files (Files.c). gcimCEmitOpenWeights creates the output folder when missing and starts the
  * weights file; gcimCEmitWriteOutputs writes every other file and, when `ok`, renames them all

@@ -35,6 +35,8 @@ bool gcimCEmitReduce(EmitState *state, MlirOperation op);
 bool gcimCEmitAttention(EmitState *state, MlirOperation op);
 bool gcimCEmitAttentionStep(EmitState *state, MlirOperation op);
 bool gcimCEmitStepIndex(EmitState *state, MlirOperation op);
+/* OpsTiles.c: the op that ends a mapped attention layer's tile ops. */
+bool gcimCEmitTileLayer(EmitState *state, MlirOperation op);
 /* OpsMath.c. */
 bool gcimCEmitMod(EmitState *state, MlirOperation op);
 bool gcimCEmitIsInfNaN(EmitState *state, MlirOperation op);

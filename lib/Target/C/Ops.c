@@ -72,6 +72,8 @@ static const OpEntry opTable[] = {
     {"gcim.attention", gcimCEmitAttention},
     {"gcim.attention_step", gcimCEmitAttentionStep},
     {"gcim.step_index", gcimCEmitStepIndex},
+    {"gcim.scaler", gcimCEmitTileLayer},
+    {"gcim.adder_tree", gcimCEmitTileLayer},
     {"gcim.cache_append", gcimCEmitConcat},
     {"gcim.linear", gcimCEmitLinear},
     {"onnx.sin", gcimCEmitUnary},

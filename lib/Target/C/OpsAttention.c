@@ -62,15 +62,15 @@ bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, 
     return false;
   state->headGroups = groups;
   SimHeadGroup *group = &groups[state->headGroupCount++];
-  *group = (SimHeadGroup){state->functionCount - 1,
-                          state->simHeads,
-                          heads,
-                          headDim,
-                          window,
-                          scalerRows,
-                          scalers != NULL,
-                          queryScale,
-                          scalers ? scalers->offset : 0};
+  *group = (SimHeadGroup){.function = state->functionCount - 1,
+                          .first = state->simHeads,
+                          .count = heads,
+                          .headDim = headDim,
+                          .window = window,
+                          .headsPerScalers = scalerRows,
+                          .hasScalers = scalers != NULL,
+                          .queryScale = queryScale,
+                          .scalerOffset = scalers ? scalers->offset : 0};
   state->simHeads += heads;
   return true;
 }
@@ -95,7 +95,7 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   if (!gcimCEmitAddHeadGroup(state, heads, heads, dim, window, scalers, scale))
     return false;
   fprintf(state->body,
-          "  gcimSimHeadsRunSequences(s->pool, s->heads + %lld, %lld, %lld, %lld, %lld, %s, "
+          "  gcimSimHeadsRunSequences(HEAD_POOL, s->heads + %lld, %lld, %lld, %lld, %lld, %s, "
           "%s, %s, %s);\n",
           (long long)first, (long long)heads, (long long)batch, (long long)tokens, (long long)dim,
           q->name, k->name, v->name, y->name);

@@ -1,0 +1,197 @@
+/* OpsTiles.c: C for a mapped attention layer, from its scheduled tile-level ops.
+ *
+ * gcim-map-attention, gcim-quantize and gcim-schedule leave each analog attention as a
+ * chain of tile ops (gcim/Support/TileLayer.h). At the op that ends the chain this writes
+ * the layer's command table (docs/ChipInterface.md, "What the compiler emits"): its heads'
+ * sub-tiles from gcim.first_sub_tile and token_tiles x dim_tiles, the input quantisers'
+ * levels and ranges from the gcim.quantize ops, the scalers the gcim.scaler ops read (the
+ * identity where gcim-quantize folded them), the start time of each op within a token from
+ * gcim.start_ns and the token's period (the function's last op end); PREFIX_create makes one
+ * head per row of it on chip sub-tiles numbered as placed, and the call written here runs
+ * the layer's tokens through the chip interface (gcimSimHeadsStep for a step function's
+ * token, gcimSimHeadsRunSequences for a full sequence). The data-dependent order of the ops
+ * (write, then the two products, readout and adder tree) is what gcim-verify checked. What
+ * the chip does itself must be what the chip was made with: the converters' levels, the
+ * ADC's range and the saturations are the hardware's, else the layer is refused. */
+#include "OpEmitters.h"
+
+#include "gcim/Support/IRHelpers.h"
+#include "gcim/Support/TileLayer.h"
+
+#include <stdio.h>
+
+static double attrFloat(MlirOperation op, const char *name) {
+  double value = 0.0;
+  gcimOpGetFloatAttr(op, name, &value);
+  return value;
+}
+
+/* A DAC or PWM quantiser: the converter's levels, a range from 0. The IR holds the range in
+ * float32: when that is the hardware's maximum rounded, the hardware's value is meant. */
+static bool readQuantizer(EmitState *state, MlirOperation quantize, int32_t levels, double hwMax,
+                          GcimTileQuantizer *out) {
+  int64_t got = 0;
+  gcimOpGetIntAttr(quantize, "levels", &got);
+  double lo = attrFloat(quantize, "lo"), hi = attrFloat(quantize, "hi");
+  if (got != levels)
+    return gcimCEmitUnsupported(state, quantize,
+                                "its levels are not those of the chip's converter (the "
+                                "hardware description's)");
+  if (lo != 0.0 || !(hi > 0.0))
+    return gcimCEmitUnsupported(state, quantize, "an input quantiser's range must be [0, max]");
+  out->levels = levels;
+  out->max = (float)hwMax == (float)hi ? hwMax : hi;
+  return true;
+}
+
+/* What the chip does itself: its ADC and its saturations. */
+static bool checkChipSide(EmitState *state, const GcimTileLayer *l, const GcimHardware *hw) {
+  int64_t levels = 0;
+  gcimOpGetIntAttr(l->quantizeOut, "levels", &levels);
+  float max = (float)hw->output.max;
+  if (levels != hw->output.levels || (float)attrFloat(l->quantizeOut, "hi") != max ||
+      (float)attrFloat(l->quantizeOut, "lo") != -max)
+    return gcimCEmitUnsupported(state, l->quantizeOut,
+                                "the readout ADC is the chip's: its levels and range must be "
+                                "the hardware description's");
+  if ((float)attrFloat(l->chargeToPulse, "saturation") != hw->firstProductSaturation)
+    return gcimCEmitUnsupported(state, l->chargeToPulse,
+                                "its saturation must be the hardware description's");
+  if ((float)attrFloat(l->readout, "saturation") != hw->outputSaturation)
+    return gcimCEmitUnsupported(state, l->readout,
+                                "its saturation must be the hardware description's");
+  return true;
+}
+
+/* The token's period: the end of the last scheduled op of the function. */
+static double tokenPeriod(MlirOperation op) {
+  double period = 0.0;
+  for (MlirOperation at = mlirBlockGetFirstOperation(mlirOperationGetBlock(op));
+       !mlirOperationIsNull(at); at = mlirOperationGetNextInBlock(at)) {
+    double start = 0.0;
+    if (gcimOpGetFloatAttr(at, "gcim.start_ns", &start) &&
+        start + attrFloat(at, "gcim.latency_ns") > period)
+      period = start + attrFloat(at, "gcim.latency_ns");
+  }
+  return period;
+}
+
+static bool readScaler(EmitState *state, MlirOperation scaler, TileScalerSource *source) {
+  source->present = !mlirOperationIsNull(scaler);
+  if (!source->present)
+    return true;
+  ValueInfo *scales = gcimCEmitLookup(state, mlirOperationGetOperand(scaler, 1));
+  if (scales->storage != STORAGE_WEIGHT || !scales->stored || scales->packed ||
+      scales->elem != GCIM_ELEM_F32 || scales->rank != 2 || scales->dims[1] != GCIM_SCALER_COUNT)
+    return gcimCEmitUnsupported(state, scaler, "its scales must be a (heads, 8) float constant");
+  source->offset = scales->offset;
+  source->rows = scales->dims[0];
+  gcimOpGetIntAttr(scaler, "a_index", &source->aIndex);
+  gcimOpGetIntAttr(scaler, "b_index", &source->bIndex);
+  return true;
+}
+
+/* The sub-tiles of the layer's heads do not overlap another layer's in the same function. */
+static bool checkPlacement(EmitState *state, MlirOperation write, const TileCommandTable *t) {
+  int64_t end = t->firstSubTile + t->heads * t->subTilesPerHead;
+  for (size_t g = 0; g < state->headGroupCount; ++g) {
+    const SimHeadGroup *other = &state->headGroups[g];
+    const TileCommandTable *o = &other->tiles;
+    if (!other->fromTiles || other->function != state->functionCount - 1 ||
+        o->firstSubTile >= end ||
+        t->firstSubTile >= o->firstSubTile + o->heads * o->subTilesPerHead)
+      continue;
+    char why[160];
+    snprintf(why, sizeof why, "its heads' sub-tiles %lld .. %lld overlap those of layer %lld",
+             (long long)t->firstSubTile, (long long)end - 1, (long long)o->layer);
+    return gcimCEmitUnsupported(state, write, why);
+  }
+  return true;
+}
+
+/* The layer's command table from its ops; false after a diagnostic. */
+static bool readCommands(EmitState *state, const GcimTileLayer *l, int64_t heads, int64_t dim,
+                         TileCommandTable *t) {
+  const GcimHardware *hw = state->options->hw;
+  int64_t window = 0, tokenTiles = 0, dimTiles = 0;
+  gcimOpGetIntAttr(l->write, "window", &window);
+  gcimOpGetIntAttr(l->write, "token_tiles", &tokenTiles);
+  gcimOpGetIntAttr(l->write, "dim_tiles", &dimTiles);
+  gcimOpGetIntAttr(l->write, "layer", &t->layer);
+  if (!gcimOpGetIntAttr(l->write, "gcim.first_sub_tile", &t->firstSubTile) || t->firstSubTile < 0)
+    return gcimCEmitUnsupported(state, l->write, "its layer has no sub-tiles (run gcim-schedule)");
+  if (window < 1 || window > hw->window)
+    return gcimCEmitUnsupported(state, l->write,
+                                "its window is longer than the hardware's (use "
+                                "--attention=digital)");
+  GcimHardware layerHw = *hw;
+  layerHw.window = (int32_t)window;
+  t->subTilesPerHead = gcimHardwareSubTilesPerHead(&layerHw, dim);
+  t->heads = heads;
+  if (tokenTiles * dimTiles != t->subTilesPerHead)
+    return gcimCEmitUnsupported(state, l->write,
+                                "token_tiles x dim_tiles is not the sub-tiles a head of its "
+                                "window and head dim takes");
+  if (t->firstSubTile + heads * t->subTilesPerHead > (1 << 30))
+    return gcimCEmitUnsupported(state, l->write, "its sub-tiles lie beyond 2^30");
+  MlirOperation timed[GCIM_TILE_OP_COUNT] = {l->write,         l->firstProduct, l->chargeToPulse,
+                                             l->secondProduct, l->readout,      l->adderTree};
+  for (int o = 0; o < GCIM_TILE_OP_COUNT; ++o)
+    t->startNs[o] = attrFloat(timed[o], "gcim.start_ns");
+  t->tokenPeriodNs = tokenPeriod(l->write);
+  for (int i = 0; i < 4; ++i)
+    if (!readScaler(state, l->scalers[i], &t->scalers[i]))
+      return false;
+  return readQuantizer(state, l->quantizeQ, hw->query.levels, hw->query.max, &t->q) &&
+         readQuantizer(state, l->quantizeK, hw->kv.levels, hw->kv.max, &t->k) &&
+         readQuantizer(state, l->quantizeV, hw->kv.levels, hw->kv.max, &t->v) &&
+         checkChipSide(state, l, hw) && checkPlacement(state, l->write, t);
+}
+
+bool gcimCEmitTileLayer(EmitState *state, MlirOperation op) {
+  GcimTileLayer l;
+  const char *why = gcimTileLayerMatch(op, &l);
+  if (why)
+    return gcimCEmitUnsupported(state, op, why);
+  ValueInfo *q = gcimCEmitLookup(state, l.q), *k = gcimCEmitLookup(state, l.k);
+  ValueInfo *v = gcimCEmitLookup(state, l.v), *y = gcimCEmitResult(state, op, 0);
+  gcimCEmitRef(state, q);
+  gcimCEmitRef(state, k);
+  gcimCEmitRef(state, v);
+  if (q->elem != GCIM_ELEM_F32 || k->elem != GCIM_ELEM_F32 || v->elem != GCIM_ELEM_F32 ||
+      q->rank != 4 || k->rank != 4 || v->rank != 4)
+    return gcimCEmitUnsupported(state, op, "only float32 (batch, heads, tokens, dim) is supported");
+  int64_t batch = q->dims[0], heads = q->dims[1], tokens = q->dims[2], dim = q->dims[3];
+  if (k->dims[1] != heads || k->dims[2] != tokens || k->dims[3] != dim || v->dims[3] != dim)
+    return gcimCEmitUnsupported(state, op,
+                                "the gain cells need self-attention with as many queries as "
+                                "keys, one K/V head per query head and equal q/k/v head dims");
+  int64_t streamed = 0;
+  gcimOpGetIntAttr(l.write, "streamed", &streamed);
+  TileCommandTable table = {0};
+  if (!readCommands(state, &l, heads, dim, &table))
+    return false;
+  if (!streamed && tokens > state->contextCapacity) /* PREFIX_step holds as many tokens */
+    state->contextCapacity = tokens;
+  int64_t first = state->simHeads, count = streamed ? batch * heads : heads, window = 0;
+  gcimOpGetIntAttr(l.write, "window", &window);
+  if (!gcimCEmitAddHeadGroup(state, count, heads, dim, window, NULL, 1.0))
+    return false;
+  SimHeadGroup *group = &state->headGroups[state->headGroupCount - 1];
+  group->fromTiles = true;
+  group->tiles = table;
+  fprintf(state->body, "  /* layer %lld: %lld heads on sub-tiles %lld .. %lld */\n",
+          (long long)table.layer, (long long)heads, (long long)table.firstSubTile,
+          (long long)(table.firstSubTile + heads * table.subTilesPerHead - 1));
+  if (streamed)
+    fprintf(state->body,
+            "  gcimSimHeadsStep(HEAD_POOL, s->heads + %lld, %lld, %lld, %s, %s, %s, %s);\n",
+            (long long)first, (long long)count, (long long)dim, q->name, k->name, v->name, y->name);
+  else
+    fprintf(state->body,
+            "  gcimSimHeadsRunSequences(HEAD_POOL, s->heads + %lld, %lld, %lld, %lld, %lld, %s, "
+            "%s, %s, %s);\n",
+            (long long)first, (long long)heads, (long long)batch, (long long)tokens, (long long)dim,
+            q->name, k->name, v->name, y->name);
+  return true;
+}

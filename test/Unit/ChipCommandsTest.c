@@ -1,0 +1,178 @@
+/* ChipCommandsTest.c: a chip numbered from a first sub-tile (gcimChipSetFirstSubTile) and
+ * heads that run a command table (gcimSimHeadCreateFromCommands): the numbers are checked
+ * and traced, the values are those of a chip numbered from 0, the table's quantisers and
+ * schedule reach the chip, and a table the chip cannot run is refused. */
+#include "GcimTest.h"
+
+#include "gcim/Runtime/Chip.h"
+#include "gcim/Runtime/Sim.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+enum { DIM = 64, TOKENS = 70 };
+
+static void inputs(int t, float *q, float *k, float *v) {
+  for (int d = 0; d < DIM; ++d) {
+    q[d] = (float)((t * 7 + d * 3) % 11) / 10.0f;
+    k[d] = (float)((t * 5 + d) % 13) / 6.0f - 1.0f;
+    v[d] = (float)((t + d * 5) % 9) / 4.0f - 1.0f;
+  }
+}
+
+/* A head of `commands` (NULL: gcimSimHeadCreate's) on a simulator chip of its sub-tiles
+ * numbered from `first`, run for TOKENS tokens into out; traced into `trace` when not NULL. */
+static void runHead(const GcimHardware *hw, int32_t first, const GcimTileCommands *commands,
+                    FILE *trace, float out[TOKENS][DIM]) {
+  GcimChip *chip = NULL, *traced = NULL;
+  GcimSimHead *head = NULL;
+  int32_t subTiles = (int32_t)gcimHardwareSubTilesPerHead(hw, DIM);
+  EXPECT_EQ_INT(gcimChipCreateSimulator(hw, subTiles, 0, NULL, &chip, NULL, 0), GCIM_CHIP_OK);
+  EXPECT_EQ_INT(gcimChipSetFirstSubTile(chip, first), GCIM_CHIP_OK);
+  if (trace)
+    EXPECT_EQ_INT(gcimChipCreateTrace(chip, trace, NULL, &traced, NULL, 0), GCIM_CHIP_OK);
+  GcimChip *used = traced ? traced : chip;
+  if (commands)
+    EXPECT_EQ_INT(gcimSimHeadCreateFromCommands(used, DIM, commands, NULL, &head), GCIM_SIM_OK);
+  else
+    EXPECT_EQ_INT(gcimSimHeadCreateOnChip(used, first, DIM, NULL, NULL, &head), GCIM_SIM_OK);
+  for (int t = 0; head && t < TOKENS; ++t) {
+    float q[DIM], k[DIM], v[DIM];
+    inputs(t, q, k, v);
+    gcimSimHeadStep(head, q, k, v, out[t]);
+  }
+  gcimSimHeadDestroy(head);
+  gcimChipDestroy(traced);
+  gcimChipDestroy(chip);
+}
+
+static GcimTileCommands hardwareCommands(const GcimHardware *hw, int32_t first) {
+  GcimTileCommands c = {first,
+                        {0},
+                        {hw->query.levels, hw->query.max},
+                        {hw->kv.levels, hw->kv.max},
+                        {hw->kv.levels, hw->kv.max},
+                        hw->cost.headTokenLatencyNs,
+                        {0}};
+  memcpy(c.scalers, gcimDefaultScalers, sizeof c.scalers);
+  return c;
+}
+
+static void test_numbered_chip_checks_and_traces_its_numbers(void) {
+  GcimHardware hw;
+  gcimHardwareInitDefault(&hw);
+  hw.window = 128; /* 2 token tiles */
+  GcimChip *chip = NULL;
+  EXPECT_EQ_INT(gcimChipCreateSimulator(&hw, 2, 0, NULL, &chip, NULL, 0), GCIM_CHIP_OK);
+  if (!chip)
+    return;
+  EXPECT_EQ_INT(gcimChipSetFirstSubTile(chip, -1), GCIM_CHIP_ERROR_INVALID);
+  EXPECT_EQ_INT(gcimChipGetFirstSubTile(chip), 0);
+  EXPECT_EQ_INT(gcimChipSetFirstSubTile(chip, 40), GCIM_CHIP_OK);
+  EXPECT_EQ_INT(gcimChipGetFirstSubTile(chip), 40);
+  int32_t codes[DIM] = {0};
+  EXPECT_EQ_INT(gcimChipWrite(chip, 0, 1, 0, DIM, codes, codes), GCIM_CHIP_ERROR_INVALID);
+  EXPECT_STR_CONTAINS(gcimChipGetError(chip), "(the chip has 40 .. 41)");
+  EXPECT_EQ_INT(gcimChipWrite(chip, 42, 1, 0, DIM, codes, codes), GCIM_CHIP_ERROR_INVALID);
+  EXPECT_EQ_INT(gcimChipWrite(chip, 41, 1, 0, DIM, codes, codes), GCIM_CHIP_OK);
+  gcimChipDestroy(chip);
+
+  /* The same values as from sub-tile 0; the trace names sub-tiles 40 and 41. */
+  static float at0[TOKENS][DIM], at40[TOKENS][DIM];
+  runHead(&hw, 0, NULL, NULL, at0);
+  FILE *file = tmpfile();
+  EXPECT_TRUE(file != NULL);
+  if (!file)
+    return;
+  runHead(&hw, 40, NULL, file, at40);
+  EXPECT_TRUE(memcmp(at0, at40, sizeof at0) == 0);
+  rewind(file);
+  char line[4096];
+  int writes41 = 0, lines = 0;
+  EXPECT_TRUE(fgets(line, sizeof line, file) != NULL);
+  EXPECT_STR_CONTAINS(line, "sub_tiles=2 ");
+  EXPECT_STR_CONTAINS(line, " first_sub_tile=40");
+  while (fgets(line, sizeof line, file)) {
+    ++lines;
+    writes41 += strncmp(line, "kv_write", 8) == 0 && strstr(line, " tile=41 ") != NULL;
+    EXPECT_TRUE(strstr(line, " tile=40 ") != NULL || strstr(line, " tile=41 ") != NULL);
+  }
+  EXPECT_EQ_INT(lines, 1 + 6 * TOKENS); /* the reset's clear, 6 operations per token */
+  EXPECT_EQ_INT(writes41, TOKENS - 64); /* slots 64 .. 69 are the second token tile's */
+  fclose(file);
+}
+
+static void test_commands_reach_the_chip(void) {
+  GcimHardware hw;
+  gcimHardwareInitDefault(&hw);
+  static float plain[TOKENS][DIM], same[TOKENS][DIM], half[TOKENS][DIM], doubled[TOKENS][DIM];
+  runHead(&hw, 0, NULL, NULL, plain);
+  GcimTileCommands commands = hardwareCommands(&hw, 16);
+  runHead(&hw, 16, &commands, NULL, same);
+  EXPECT_TRUE(memcmp(plain, same, sizeof plain) == 0);
+
+  /* A DAC range [0, 0.45] gives the codes that doubled k and v scalers give over [0, 0.9]
+   * (scaling by 2 is exact in binary floating point), while the chip keeps its voltages. */
+  commands.k.max = commands.v.max = hw.kv.max / 2;
+  runHead(&hw, 16, &commands, NULL, half);
+  GcimTileCommands twice = hardwareCommands(&hw, 16);
+  for (int i = 2; i < 6; ++i)
+    twice.scalers[i] *= 2.0f;
+  runHead(&hw, 16, &twice, NULL, doubled);
+  EXPECT_TRUE(memcmp(half, plain, sizeof plain) != 0);
+  EXPECT_TRUE(memcmp(half, doubled, sizeof half) == 0);
+
+  /* The schedule's clock: op o of token t at t * period + start[o]. */
+  GcimTileCommands timed = hardwareCommands(&hw, 0);
+  timed.tokenPeriodNs = 130;
+  for (int o = 0; o < GCIM_TILE_OP_COUNT; ++o)
+    timed.startNs[o] = 65 + 15 * (o / 2);
+  FILE *file = tmpfile();
+  EXPECT_TRUE(file != NULL);
+  if (!file)
+    return;
+  static float out[TOKENS][DIM];
+  runHead(&hw, 0, &timed, file, out);
+  EXPECT_TRUE(memcmp(out, plain, sizeof out) == 0);
+  rewind(file);
+  char line[4096];
+  EXPECT_TRUE(fgets(line, sizeof line, file) != NULL); /* header */
+  EXPECT_TRUE(fgets(line, sizeof line, file) != NULL); /* clear */
+  const char *want[6] = {"kv_write t=3 ns=455 ",        "qk_product t=3 ns=455 ",
+                         "charge_to_pulse t=3 ns=470 ", "pv_product t=3 ns=470 ",
+                         "readout t=3 ns=485 ",         "adder_tree t=3 ns=485 "};
+  for (int i = 0; i < 3 * 6; ++i)
+    EXPECT_TRUE(fgets(line, sizeof line, file) != NULL);
+  for (int o = 0; o < 6; ++o) {
+    EXPECT_TRUE(fgets(line, sizeof line, file) != NULL);
+    EXPECT_TRUE(strncmp(line, want[o], strlen(want[o])) == 0);
+  }
+  fclose(file);
+}
+
+static void test_commands_the_chip_cannot_run_are_refused(void) {
+  GcimHardware hw;
+  gcimHardwareInitDefault(&hw);
+  GcimChip *chip = NULL;
+  EXPECT_EQ_INT(gcimChipCreateSimulator(&hw, 16, 0, NULL, &chip, NULL, 0), GCIM_CHIP_OK);
+  if (!chip)
+    return;
+  GcimSimHead *head = NULL;
+  GcimTileCommands c = hardwareCommands(&hw, 0);
+  c.k.levels = 16; /* not the DAC's */
+  EXPECT_EQ_INT(gcimSimHeadCreateFromCommands(chip, DIM, &c, NULL, &head), GCIM_SIM_ERROR_INVALID);
+  EXPECT_TRUE(head == NULL);
+  c = hardwareCommands(&hw, 0);
+  c.q.max = 0.0;
+  EXPECT_EQ_INT(gcimSimHeadCreateFromCommands(chip, DIM, &c, NULL, &head), GCIM_SIM_ERROR_INVALID);
+  c = hardwareCommands(&hw, 1); /* sub-tiles 1 .. 16 of a chip of 0 .. 15 */
+  EXPECT_EQ_INT(gcimSimHeadCreateFromCommands(chip, DIM, &c, NULL, &head), GCIM_SIM_ERROR_INVALID);
+  gcimChipDestroy(chip);
+}
+
+GCIM_TEST_LIST{
+    GCIM_TEST(test_numbered_chip_checks_and_traces_its_numbers),
+    GCIM_TEST(test_commands_reach_the_chip),
+    GCIM_TEST(test_commands_the_chip_cannot_run_are_refused),
+};
+GCIM_TEST_MAIN

@@ -1,0 +1,96 @@
+/* MlirInput.c: gcim-compile's .mlir input and the dense resources the emitter reads from it. */
+#include "MlirInput.h"
+
+#include "gcim/Support/InputFile.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct GcimCompileConstants {
+  GcimCompileConstants *next;
+  size_t size;
+  unsigned char bytes[]; /* the element data */
+};
+
+bool gcimCompileIsMlirPath(const char *path) {
+  size_t length = strlen(path);
+  return length > 5 && strcmp(path + length - 5, ".mlir") == 0;
+}
+
+MlirModule gcimCompileParseMlir(MlirContext ctx, const char *path) {
+  /* Read first, so that a missing file is one line, as for an ONNX input. */
+  char *text = NULL, *errMsg = NULL;
+  size_t length = 0;
+  if (gcimInputFileRead(path, &text, &length, &errMsg) != GCIM_OK) {
+    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
+    free(errMsg);
+    return (MlirModule){NULL};
+  }
+  free(text);
+  /* From the file: locations name it. */
+  return mlirModuleCreateParseFromFile(ctx, mlirStringRefCreateFromCString(path));
+}
+
+/* Element i of a dense resource of element type `elem` into `to`; false for a type the C
+ * API cannot read. */
+static bool readElement(MlirAttribute value, MlirType elem, intptr_t i, unsigned char *to) {
+  if (mlirTypeIsAF32(elem)) {
+    float x = mlirDenseFloatResourceElementsAttrGetValue(value, i);
+    memcpy(to, &x, sizeof x);
+  } else if (mlirTypeIsAF64(elem)) {
+    double x = mlirDenseDoubleResourceElementsAttrGetValue(value, i);
+    memcpy(to, &x, sizeof x);
+  } else if (mlirTypeIsAInteger(elem) && mlirIntegerTypeGetWidth(elem) == 64) {
+    int64_t x = mlirDenseInt64ResourceElementsAttrGetValue(value, i);
+    memcpy(to, &x, sizeof x);
+  } else if (mlirTypeIsAInteger(elem) && mlirIntegerTypeGetWidth(elem) == 32) {
+    int32_t x = mlirDenseInt32ResourceElementsAttrGetValue(value, i);
+    memcpy(to, &x, sizeof x);
+  } else if (mlirTypeIsAInteger(elem) && mlirIntegerTypeGetWidth(elem) == 8) {
+    *to = mlirDenseUInt8ResourceElementsAttrGetValue(value, i);
+  } else if (mlirTypeIsAInteger(elem) && mlirIntegerTypeGetWidth(elem) == 1) {
+    *to = mlirDenseBoolResourceElementsAttrGetValue(value, i) ? 1 : 0;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+int gcimCompileReadConstant(void *userData, MlirAttribute value, const void **data, size_t *size) {
+  GcimCompileConstants **list = userData;
+  if (!mlirAttributeIsADenseResourceElements(value))
+    return 0;
+  MlirType type = mlirAttributeGetType(value), elem = mlirShapedTypeGetElementType(type);
+  intptr_t count = mlirElementsAttrGetNumElements(value);
+  size_t width = mlirTypeIsAInteger(elem) && mlirIntegerTypeGetWidth(elem) == 1
+                     ? 1
+                     : (size_t)(mlirTypeIsAFloat(elem) ? mlirFloatTypeGetWidth(elem)
+                                                       : mlirIntegerTypeGetWidth(elem)) /
+                           8;
+  GcimCompileConstants *copy = malloc(sizeof *copy + (size_t)count * width + 1);
+  if (!copy)
+    return 0;
+  for (intptr_t i = 0; i < count; ++i)
+    if (!readElement(value, elem, i, copy->bytes + (size_t)i * width)) {
+      free(copy);
+      return 0;
+    }
+  copy->size = (size_t)count * width;
+  copy->next = *list;
+  *list = copy;
+  *data = copy->bytes;
+  *size = copy->size;
+  return 1;
+}
+
+void gcimCompileConstantsDestroy(GcimCompileConstants *constants) {
+  while (constants) {
+    GcimCompileConstants *next = constants->next;
+    free(constants);
+    constants = next;
+  }
+}
