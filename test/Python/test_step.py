@@ -66,6 +66,48 @@ def test_generate_analog_matches_the_program(gpt2_analog):
     assert [int(t) for t in proc.stdout.split()] == tokens, proc.stderr
 
 
+def generate_with_the_program(compiled, *arguments):
+    proc = subprocess.run([str(compiled.program), "--generate", *map(str, arguments)],
+                          capture_output=True, text=True)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_the_programs_sampling_is_seeded_and_bounded(gpt2_digital):
+    """--temperature with --seed: the same tokens for a seed, other tokens for other seeds;
+    --top-k 1 is greedy at any temperature; --stop ends at its token (printed)."""
+    greedy = generate_with_the_program(gpt2_digital, 8, "--prompt", "4")
+    assert greedy[0] == 0 and greedy[1].endswith("\n"), greedy[2]
+    sample = ["--prompt", "4", "--temperature", "1.5"]
+    first = generate_with_the_program(gpt2_digital, 8, *sample, "--seed", 3)
+    assert first == generate_with_the_program(gpt2_digital, 8, *sample, "--seed", 3)
+    others = {generate_with_the_program(gpt2_digital, 8, *sample, "--seed", s)[1]
+              for s in range(4)}
+    assert len(others) > 1, "sampling at temperature 1.5 always gave the same tokens"
+    assert all(0 <= int(t) < GPT2_CONFIG.vocab for t in first[1].split())
+    assert generate_with_the_program(gpt2_digital, 8, *sample, "--top-k", 1)[1] == greedy[1]
+    assert generate_with_the_program(gpt2_digital, 8, *sample, "--top-p", 1e-9)[1] == greedy[1]
+    stop = int(greedy[1].split()[2])
+    stopped = generate_with_the_program(gpt2_digital, 8, "--prompt", "4", "--stop", stop)
+    assert stopped[1].split() == greedy[1].split()[:greedy[1].split().index(str(stop)) + 1]
+
+
+def test_the_programs_generation_is_refused_up_front(gpt2_digital):
+    """A prompt and count that need more positions than the model's 16 (its position
+    table) are refused before the first step, naming both numbers; so is a token outside
+    the vocabulary. Usage errors exit 2."""
+    assert gpt2_digital.model.capacity == GPT2_CONFIG.context
+    status, out, err = generate_with_the_program(gpt2_digital, 14, "--prompt", "1,2,3")
+    assert status == 0 and len(out.split()) == 14, err  # 3 + 14 - 1 = 16 positions
+    status, out, err = generate_with_the_program(gpt2_digital, 15, "--prompt", "1,2,3")
+    assert (status, out) == (1, "") and "a prompt of 3 tokens and 15 new tokens need 17 " \
+        "positions, but the model takes 16" in err
+    status, out, err = generate_with_the_program(gpt2_digital, 2, "--prompt", "1,64")
+    assert status == 1 and "prompt token 64 is outside the vocabulary of 64 tokens" in err
+    status, out, err = generate_with_the_program(gpt2_digital, 2, "--prompt", "1", "--top-k",
+                                                 "3")
+    assert status == 2 and "need a --temperature above 0" in err and "usage" not in err
+
+
 def test_sampling_is_seeded_and_tends_to_greedy(gpt2_digital):
     model = gpt2_digital.model
     first = model.generate([4], 8, temperature=1.0, seed=3)
@@ -145,12 +187,27 @@ def test_the_programs_eval_matches_torch_on_the_shipped_model(shakespeare):
     assert int(match[3]) == got["tokens"]
 
 
+def test_the_example_generates_as_long_as_its_positions_allow(shakespeare):
+    """The shipped model's 256 learned positions: a prompt of 3 and 254 new tokens fill
+    them; one more is refused up front with both numbers."""
+    _, program, _ = shakespeare
+    proc = subprocess.run([str(program), "--generate", "254", "--prompt", "20,30,40"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and len(proc.stdout.split()) == 254, proc.stderr
+    proc = subprocess.run([str(program), "--generate", "255", "--prompt", "20,30,40"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "need 257 positions, but the model takes 256" in proc.stderr
+
+
 def test_the_programs_eval_refuses_bad_tokens(shakespeare, tmp_path):
     _, program, _ = shakespeare
     cases = {"oov": (np.array([1, 2, 70, 3]), "token 70 (at index 2) is outside the "
                      "vocabulary of 65 tokens"),
              "float": (np.array([1.0, 2.0]), "needs integer token ids"),
-             "short": (np.array([[4], [5]]), "of at least two tokens")}
+             "short": (np.array([[4], [5]]), "of at least two tokens"),
+             "long": (np.arange(300) % 65, "300 tokens need 299 steps but the model takes "
+                      "256 positions")}
     for name, (tokens, message) in cases.items():
         np.save(tmp_path / f"{name}.npy", tokens)
         proc = subprocess.run([str(program), "--eval", str(tmp_path / f"{name}.npy")],

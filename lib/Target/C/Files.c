@@ -207,6 +207,15 @@ static void writeFunction(EmitState *state, size_t index, FILE *out) {
   for (size_t i = 0; i < fn->inputCount; ++i) /* only its shape is used (Shape, Size) */
     if (!fn->inputs[i].declared)
       fprintf(out, "  (void)%s;\n", fn->inputs[i].name);
+  if (index && gcimCEmitStepCapacity(state) >= 0)
+    fprintf(out,
+            "  if (s->step >= STEP_CAPACITY) {\n"
+            "    snprintf(s->error, sizeof s->error, \"the context is full: the model takes "
+            "%%d positions (%s); call %s_reset\", STEP_CAPACITY);\n    return -1;\n  }\n",
+            state->stepLimit > 0 ? "its position table"
+                                 : "the exact attention's K/V cache, as many as the compiled "
+                                   "sequence",
+            p);
   copyStream(fn->body, out);
   fprintf(out, "%s  return 0;\n}\n\n", index ? "  ++s->step;\n" : "");
   fprintf(out,
@@ -233,11 +242,12 @@ static void writeSource(EmitState *state, FILE *out) {
   fprintf(out,
           "#define ARENA_BYTES %lluu\n#define WEIGHTS_BYTES %lluu\n"
           "#define WEIGHTS_CHECKSUM 0x%016llxull\n#define SIM_HEADS %lld\n"
-          "#define SCRATCH_FLOATS %lld\n#define CACHE_FLOATS %lld\n#define SUB_TILES %lld\n\n",
+          "#define SCRATCH_FLOATS %lld\n#define CACHE_FLOATS %lld\n#define SUB_TILES %lld\n"
+          "#define STEP_CAPACITY %lld /* tokens after a reset; -1: no limit */\n\n",
           (unsigned long long)state->arenaMax, (unsigned long long)state->weightBytes,
           (unsigned long long)state->weightsChecksum, (long long)state->simHeads,
           (long long)state->attentionScratch, (long long)state->cacheFloats,
-          (long long)programSubTiles(state));
+          (long long)programSubTiles(state), (long long)gcimCEmitStepCapacity(state));
   copyStream(state->decls, out);
   fputc('\n', out);
   gcimCEmitIoTables(state, out);

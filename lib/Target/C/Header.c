@@ -28,8 +28,12 @@ static void writeStepDeclarations(EmitState *state, FILE *out) {
           "int %s_step_io(%s_state *s, const void *const *inputs, void *const *outputs);"
           "\n\n/// Forgets every token: the next %s_step is position 0.\n"
           "void %s_reset(%s_state *s);\n\n/// Tokens decoded since the last reset.\n"
-          "int64_t %s_position(const %s_state *s);\n\n",
-          p, p, p, p, p, p, p, p);
+          "int64_t %s_position(const %s_state *s);\n\n"
+          "/// Tokens %s_step takes after a reset: the model's positions (a learned\n"
+          "/// position table's rows, or the exact attention's cache); -1 when it has no\n"
+          "/// limit (positions computed, attention on the gain cells, whose window slides).\n"
+          "int64_t %s_capacity(const %s_state *s);\n\n",
+          p, p, p, p, p, p, p, p, p, p, p);
   fprintf(out,
           "/// Next-token prediction scored by %s_eval: `tokens` predicted positions,\n"
           "/// their mean negative log-likelihood (nats; perplexity is exp(mean_nll)) and\n"
@@ -64,8 +68,10 @@ void gcimCEmitHeader(EmitState *state, FILE *out) {
           "/// A graph input or output: its ONNX name, element type (numpy name), shape.\n"
           "typedef struct %s_tensor_info {\n  const char *name;\n  const char *dtype;\n"
           "  int rank;\n  const int64_t *dims;\n  int64_t count;\n  size_t elem_size;\n"
-          "} %s_tensor_info;\n\nenum { %s_NUM_INPUTS = %zu, %s_NUM_OUTPUTS = %zu };\n\n",
-          p, p, p, state->functions[0].inputCount, p, state->functions[0].outputCount);
+          "} %s_tensor_info;\n\nenum { %s_NUM_INPUTS = %zu, %s_NUM_OUTPUTS = %zu };\n\n"
+          "/// The gcim-compile that generated this model.\n#define %s_GCIM_VERSION \"%s\"\n\n",
+          p, p, p, state->functions[0].inputCount, p, state->functions[0].outputCount, p,
+          GCIM_VERSION);
   if (state->functionCount > 1)
     fprintf(out,
             "/// Defined when the model decodes token by token (%s_step, %s_reset).\n"
