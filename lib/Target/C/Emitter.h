@@ -196,6 +196,9 @@ bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, 
 void gcimCEmitHeader(EmitState *state, FILE *out);
 void gcimCEmitTemplate(EmitState *state, const char *text, FILE *out);
 void gcimCEmitParameters(const EmittedFunction *fn, FILE *out);
+/* The tables of PREFIX_run_tokens: each graph input's and output's sequence axis
+ * (SequenceAxes.c). */
+void gcimCEmitSequenceAxes(EmitState *state, FILE *out);
 
 /* Files (Files.c). gcimCEmitOpenWeights creates the output folder when missing and starts the
  * weights file; gcimCEmitWriteOutputs writes every other file and, when `ok`, renames them all

@@ -284,8 +284,10 @@ static void writeSource(EmitState *state, FILE *out) {
   writeCreate(state, out);
   for (size_t i = 0; i < state->functionCount; ++i)
     writeFunction(state, i, out);
-  if (state->functionCount > 1)
+  if (state->functionCount > 1) {
+    gcimCEmitSequenceAxes(state, out);
     gcimCEmitTemplate(state, gcimStepTemplate, out);
+  }
   fprintf(out,
           "int %s_set_threads(%s_state *s, int threads) {\n"
           "  GcimThreadPool *pool = NULL;\n"

@@ -49,6 +49,19 @@ static void writeStepDeclarations(EmitState *state, FILE *out) {
           "int %s_eval(%s_state *s, const int64_t *tokens, int64_t count,\n"
           "    %s_eval_result *result);\n\n",
           p, p, p, p, p, p, p, p);
+  fprintf(out,
+          "/// The sequence axis of graph input i (output i when is_output), or -1 when\n"
+          "/// %s_run_tokens cannot run the graph (a KV-cache graph, say).\n"
+          "int %s_sequence_axis(int is_output, int i);\n\n"
+          "/// The graph on n tokens (1 <= n <= %s_capacity, any n without a limit), run\n"
+          "/// through %s_step after a reset: inputs and outputs as for %s_run_io with n\n"
+          "/// in place of the compiled length on each one's sequence axis. A causal model's\n"
+          "/// outputs at each position are those of %s_run on the same tokens (within\n"
+          "/// float rounding; on the gain cells, an output quantiser step). Returns 0, or -1\n"
+          "/// with a message in %s_error(s). Allocates the step's buffers.\n"
+          "int %s_run_tokens(%s_state *s, int64_t n, const void *const *inputs,\n"
+          "    void *const *outputs);\n\n",
+          p, p, p, p, p, p, p, p, p);
 }
 
 void gcimCEmitHeader(EmitState *state, FILE *out) {
