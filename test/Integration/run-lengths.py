@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """run-lengths.py: one build runs any sequence length up to the model's limit.
 
-A GPT-2-style export with dynamic axes and 16 learned positions is compiled once with
-`--input-shape input_ids=1x8`, and a Llama-style export (RoPE, angles folded by the
+A GPT-2-style export with dynamic axes and 16 learned positions is compiled once without
+--input-shape (`--max input_ids=8`: batch 1, code planned for 8 tokens), and a Llama-style export (RoPE, angles folded by the
 exporter for 12 tokens) at T = 12; both with --attention=digital. With the same build:
 - the program runs full sequences of three lengths (shorter than, equal to and, for the
   learned positions, longer than the compiled T) through model_run_tokens, and every
@@ -91,7 +91,7 @@ def main():
         gpt2_path = os.path.join(tmp, "gpt2.onnx")
         save_model(export_model(gpt2, ExportOptions(opset=17, dynamic=True)), gpt2_path)
         out = os.path.join(tmp, "gpt2")
-        compile_model(gpt2_path, out, "--attention=digital", "--input-shape", "input_ids=1x8")
+        compile_model(gpt2_path, out, "--attention=digital", "--max", "input_ids=8")
         build(out)
         check_lengths(check, "GPT-2-style compiled at 8", lambda n: gpt2_path, out, (5, 8, 16),
                       48)

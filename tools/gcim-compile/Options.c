@@ -36,7 +36,11 @@ static void printHelp(void) {
          "                            as its float function, and nothing is simulated\n"
          "  --hw <file.json>          the hardware description (default: the paper's)\n"
          "  --input-shape NAME=DIMS   bind the dimensions of graph input NAME, as in\n"
-         "                            input_ids=1x16 (repeat for several inputs)\n"
+         "                            input_ids=1x16 (repeat for several inputs); NAME\n"
+         "                            may be a pattern with * and ?, as in 'past_*'\n"
+         "  --max NAME=N              bind only the dynamic dimensions of input NAME: a\n"
+         "                            dynamic batch (axis 0) to 1, the others to the length\n"
+         "                            N (the generated program runs any length up to it)\n"
          "  --name <prefix>           C symbol and file prefix (default: from the model's\n"
          "                            file name)\n"
          "  --report <file.json>      write the mapping and cost report\n"
@@ -63,7 +67,7 @@ static int usageError(const char *message, const char *argument) {
   return EXIT_USAGE;
 }
 
-static int addInputShape(Options *options, const char *text) {
+static int addInputShape(Options *options, const char *text, bool upperBound) {
   char *errMsg = NULL;
   GcimOnnxInputShape *shape = &options->inputShapes[options->inputShapeCount];
   if (gcimOnnxParseInputShape(text, shape, &errMsg) != GCIM_OK) {
@@ -71,6 +75,9 @@ static int addInputShape(Options *options, const char *text) {
     free(errMsg);
     return code;
   }
+  if (upperBound && (shape->rank != 1 || shape->dims[0] < 1))
+    return usageError("--max needs NAME=N with a length N of at least 1, not", text);
+  shape->upperBound = upperBound;
   /* The name ends at '=': copy it out so that it is NUL-terminated. */
   size_t length = (size_t)(strrchr(text, '=') - text);
   char *name = malloc(length + 1);
@@ -153,7 +160,9 @@ static int parseOne(int argc, char **argv, int *i, Options *options) {
   } else if ((value = valueOf(argc, argv, i, "--hw"))) {
     options->hwPath = value;
   } else if ((value = valueOf(argc, argv, i, "--input-shape"))) {
-    return addInputShape(options, value);
+    return addInputShape(options, value, false);
+  } else if ((value = valueOf(argc, argv, i, "--max"))) {
+    return addInputShape(options, value, true);
   } else if ((value = valueOf(argc, argv, i, "--name"))) {
     if (!isIdentifier(value))
       return usageError("--name needs a C identifier of at most 48 characters, not", value);

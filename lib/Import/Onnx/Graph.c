@@ -109,13 +109,13 @@ static bool nameMatches(const char *pattern, const char *name) {
 
 /* The binding of input `name`: the one naming it exactly, else the first pattern it
  * matches. */
-static const GcimOnnxInputShape *findBinding(Importer *im, const char *name) {
+static const GcimOnnxInputShape *findBinding(Importer *im, const char *name, bool upperBound) {
   const GcimOnnxImportOptions *o = im->options;
   for (size_t i = 0; o && i < o->inputShapeCount; ++i)
-    if (strcmp(o->inputShapes[i].name, name) == 0)
+    if (o->inputShapes[i].upperBound == upperBound && strcmp(o->inputShapes[i].name, name) == 0)
       return &o->inputShapes[i];
   for (size_t i = 0; o && i < o->inputShapeCount; ++i)
-    if (nameMatches(o->inputShapes[i].name, name))
+    if (o->inputShapes[i].upperBound == upperBound && nameMatches(o->inputShapes[i].name, name))
       return &o->inputShapes[i];
   return NULL;
 }
@@ -136,7 +136,8 @@ static bool bindsAnInput(Importer *im, const char *pattern) {
 }
 
 static bool bindInput(Importer *im, const char *name, TypeInfo *type) {
-  const GcimOnnxInputShape *binding = findBinding(im, name);
+  const GcimOnnxInputShape *binding = findBinding(im, name, false);
+  const GcimOnnxInputShape *bound = findBinding(im, name, true);
   if (binding) {
     if (type->rank >= 0 && (size_t)type->rank != binding->rank) {
       gcimOnnxImportError(im, "--input-shape gives input '%s' rank %zu, the model rank %d", name,
@@ -154,12 +155,15 @@ static bool bindInput(Importer *im, const char *name, TypeInfo *type) {
     type->rank = (int32_t)binding->rank;
     memcpy(type->dims, binding->dims, binding->rank * sizeof *type->dims);
   }
+  for (int32_t d = 0; bound && type->rank >= 0 && d < type->rank; ++d)
+    if (type->dims[d] < 0)
+      type->dims[d] = d == 0 ? 1 : bound->dims[0];
   for (int32_t d = 0; type->rank >= 0 && d < type->rank; ++d)
     if (type->dims[d] < 0) {
       gcimOnnxImportError(im,
                           "input '%s' has dynamic dimension %d: bind it with "
-                          "--input-shape %s=...",
-                          name, (int)d, name);
+                          "--input-shape %s=... (or bound it with --max %s=N)",
+                          name, (int)d, name, name);
       return false;
     }
   if (type->rank < 0) {
@@ -217,7 +221,8 @@ static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCoun
   const GcimOnnxImportOptions *o = im->options;
   for (size_t i = 0; o && i < o->inputShapeCount; ++i) {
     if (!bindsAnInput(im, o->inputShapes[i].name)) {
-      gcimOnnxImportError(im, "--input-shape names '%s', which %s graph input",
+      gcimOnnxImportError(im, "%s names '%s', which %s graph input",
+                          o->inputShapes[i].upperBound ? "--max" : "--input-shape",
                           o->inputShapes[i].name,
                           strpbrk(o->inputShapes[i].name, "*?") ? "matches no" : "is not a");
       return false;
