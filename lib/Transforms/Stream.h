@@ -42,4 +42,12 @@ void gcimAxisMapClear(GcimAxisMap *map);
 /// along the sequence axis.
 bool gcimStreamOp(GcimStreamState *state, MlirOperation op);
 
+/// The row of the current token of `value` (a constant-derived value with the full
+/// length along `axis`) computed from `stepIndex` and inserted before `before`, when value
+/// is a position-linear float constant (row t = t * row 1: RoPE's angles folded by the
+/// exporter) under unary ops (Cos, Sin, Neg, Identity); else a null value
+/// (StreamPositions.c).
+MlirValue gcimStreamPositionRow(MlirOperation before, MlirValue value, int axis,
+                                MlirValue stepIndex);
+
 #endif /* GCIM_LIB_TRANSFORMS_STREAM_H */

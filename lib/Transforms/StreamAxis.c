@@ -141,7 +141,9 @@ static bool alignOperand(GcimStreamState *s, MlirOperation op, intptr_t i, int r
     return true;
   if (!constantDerived(operand, 0))
     return fail(s, op, "combines a full-sequence value that does not come from constants");
-  mlirOperationSetOperand(op, i, gatherAtStep(s, op, operand, aligned));
+  MlirValue row = gcimStreamPositionRow(op, operand, aligned, stepIndex(s));
+  mlirOperationSetOperand(op, i,
+                          mlirValueIsNull(row) ? gatherAtStep(s, op, operand, aligned) : row);
   return true;
 }
 

@@ -65,7 +65,8 @@ class Model:
         if hasattr(self._lib, f"{self.prefix}_step_io"):
             signatures.update({"step_io": (ctypes.c_int, [pointer, io, io]),
                                "reset": (None, [pointer]),
-                               "position": (ctypes.c_int64, [pointer])})
+                               "position": (ctypes.c_int64, [pointer]),
+                               "capacity": (ctypes.c_int64, [pointer])})
         try:
             for name, (restype, argtypes) in signatures.items():
                 self._fn(name).restype, self._fn(name).argtypes = restype, argtypes
@@ -125,7 +126,8 @@ class Model:
 
     def step(self, token):
         """Feeds one token at the next position; returns the logits for the next token, a
-        float array of the vocabulary's size. RunError when the context is full."""
+        float array of the vocabulary's size. RunError when the context is full (see
+        capacity)."""
         self._require_step()
         info = self.step_inputs[0]
         if len(self.step_inputs) != 1 or int(np.prod(info.shape)) != 1 or \
@@ -148,6 +150,14 @@ class Model:
         """Tokens fed since the last reset."""
         self._require_step()
         return int(self._fn("position")(self._live_state()))
+
+    @property
+    def capacity(self):
+        """Tokens step() takes after a reset (the model's positions: a learned position
+        table's rows, or the exact attention's cache), or None when it has no limit."""
+        self._require_step()
+        capacity = int(self._fn("capacity")(self._live_state()))
+        return None if capacity < 0 else capacity
 
     def generate(self, prompt, n, temperature=0.0, seed=None):
         """After a reset, feeds `prompt` and returns the next `n` tokens: greedy (argmax, as

@@ -87,9 +87,9 @@ def test_errors_of_the_generated_code_become_run_errors(gpt2_digital):
     model.reset()
     for token in range(GPT2_CONFIG.context):
         model.step(token % GPT2_CONFIG.vocab)
-    # Digital attention's "the context is full" comes after the position embedding's
-    # Gather, which refuses position 16 first.
-    with pytest.raises(gcim.RunError, match="index out of range in Gather|context is full"):
+    # The step function refuses position 16 on entry: the position table has 16 rows.
+    with pytest.raises(gcim.RunError, match="the context is full: the model takes 16 "
+                       "positions \\(its position table\\); call gpt2d_reset"):
         model.step(0)
     assert model.position == GPT2_CONFIG.context
     model.reset()

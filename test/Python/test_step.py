@@ -1,10 +1,13 @@
 """test_step.py: step, reset, position, generate and eval over the step function, against
-the graph's run, the program's --generate and torch.
+the graph's run, the program's --generate and --eval, and torch.
 
 Tolerances: step vs run and vs torch, digital attention: 1e-4 relative to max(1, |logit|)
 (float32 with a different summation blocking for M = 1 and M = T; about 1e-6 observed).
 Greedy tokens must be equal: the logits are far from ties at init_std 0.1 (as
 test/Integration/codegen-stream.py)."""
+import json
+import math
+import re
 import subprocess
 
 import numpy as np
@@ -12,7 +15,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from conftest import GPT2_CONFIG, token_batch
+import gcim
+from conftest import GPT2_CONFIG, SOURCE, token_batch
+from gcim import lm
 
 TOLERANCE = 1e-4
 
@@ -61,6 +66,48 @@ def test_generate_analog_matches_the_program(gpt2_analog):
     assert [int(t) for t in proc.stdout.split()] == tokens, proc.stderr
 
 
+def generate_with_the_program(compiled, *arguments):
+    proc = subprocess.run([str(compiled.program), "--generate", *map(str, arguments)],
+                          capture_output=True, text=True)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_the_programs_sampling_is_seeded_and_bounded(gpt2_digital):
+    """--temperature with --seed: the same tokens for a seed, other tokens for other seeds;
+    --top-k 1 is greedy at any temperature; --stop ends at its token (printed)."""
+    greedy = generate_with_the_program(gpt2_digital, 8, "--prompt", "4")
+    assert greedy[0] == 0 and greedy[1].endswith("\n"), greedy[2]
+    sample = ["--prompt", "4", "--temperature", "1.5"]
+    first = generate_with_the_program(gpt2_digital, 8, *sample, "--seed", 3)
+    assert first == generate_with_the_program(gpt2_digital, 8, *sample, "--seed", 3)
+    others = {generate_with_the_program(gpt2_digital, 8, *sample, "--seed", s)[1]
+              for s in range(4)}
+    assert len(others) > 1, "sampling at temperature 1.5 always gave the same tokens"
+    assert all(0 <= int(t) < GPT2_CONFIG.vocab for t in first[1].split())
+    assert generate_with_the_program(gpt2_digital, 8, *sample, "--top-k", 1)[1] == greedy[1]
+    assert generate_with_the_program(gpt2_digital, 8, *sample, "--top-p", 1e-9)[1] == greedy[1]
+    stop = int(greedy[1].split()[2])
+    stopped = generate_with_the_program(gpt2_digital, 8, "--prompt", "4", "--stop", stop)
+    assert stopped[1].split() == greedy[1].split()[:greedy[1].split().index(str(stop)) + 1]
+
+
+def test_the_programs_generation_is_refused_up_front(gpt2_digital):
+    """A prompt and count that need more positions than the model's 16 (its position
+    table) are refused before the first step, naming both numbers; so is a token outside
+    the vocabulary. Usage errors exit 2."""
+    assert gpt2_digital.model.capacity == GPT2_CONFIG.context
+    status, out, err = generate_with_the_program(gpt2_digital, 14, "--prompt", "1,2,3")
+    assert status == 0 and len(out.split()) == 14, err  # 3 + 14 - 1 = 16 positions
+    status, out, err = generate_with_the_program(gpt2_digital, 15, "--prompt", "1,2,3")
+    assert (status, out) == (1, "") and "a prompt of 3 tokens and 15 new tokens need 17 " \
+        "positions, but the model takes 16" in err
+    status, out, err = generate_with_the_program(gpt2_digital, 2, "--prompt", "1,64")
+    assert status == 1 and "prompt token 64 is outside the vocabulary of 64 tokens" in err
+    status, out, err = generate_with_the_program(gpt2_digital, 2, "--prompt", "1", "--top-k",
+                                                 "3")
+    assert status == 2 and "need a --temperature above 0" in err and "usage" not in err
+
+
 def test_sampling_is_seeded_and_tends_to_greedy(gpt2_digital):
     model = gpt2_digital.model
     first = model.generate([4], 8, temperature=1.0, seed=3)
@@ -87,10 +134,83 @@ def test_eval_matches_torch(gpt2_digital, gpt2_torch):
     assert result.accuracy == accuracy
 
 
-def test_eval_against_the_programs_eval(gpt2_digital):
-    usage = subprocess.run([str(gpt2_digital.program), "--help"], capture_output=True,
-                           text=True).stdout
-    if "--eval" not in usage:
-        pytest.skip("the generated program has no --eval yet (issue 15): m.eval is checked "
-                    "against torch only")
-    pytest.fail("the program now has --eval: compare m.eval with it here")
+@pytest.fixture(scope="module", params=[("digital", "shakespeare_digital.onnx", 1e-5),
+                                        ("analog", "shakespeare.onnx", 1e-4)],
+                ids=["digital", "analog"])
+def shakespeare(request, tmp_path_factory):
+    attention, file, rtol = request.param
+    path = SOURCE / "examples" / file
+    folder = tmp_path_factory.mktemp(f"shakespeare-{attention}") / "out"
+    gcim.compile(path, folder, name="shk", emit_main=True, attention=attention)
+    proc = subprocess.run(["make", "-C", str(folder), "-j2", "shk"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return path, folder / "shk", rtol
+
+
+def test_the_programs_eval_matches_torch_on_the_shipped_model(shakespeare):
+    """The program's --eval on the 64 held-out windows (a row each, from a reset) against
+    gcim.lm's torch model rebuilt from the same ONNX file. Relative tolerance on the
+    perplexity: digital 1e-5 (float32 logits within 1e-4 * max(1, |logit|) in another
+    summation order move a mean over 16,384 characters far less); analog 1e-4 (as digital,
+    and a summation-order tie may flip one output quantiser by a step: the simulator's
+    rule, at most 0.1 % of rows, about 1e-3 on their logits), as
+    test/Integration/shakespeare-example.py. Accuracy (argmax = next character) within
+    1/1000 absolute: a near-tie may flip a few of the 16,384 argmaxes."""
+    path, program, rtol = shakespeare
+    heldout = SOURCE / "examples" / "shakespeare_heldout.npy"
+    proc = subprocess.run([str(program), "--eval", str(heldout), "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("\n") == 1, "--json prints one line"
+    got = json.loads(proc.stdout)
+    windows = np.load(heldout)
+    model, _ = lm.load_onnx(str(path))
+    logits = lm.logits_of(model, windows[:, :-1])
+    loss = lm.cross_entropy(logits, windows[:, 1:])
+    accuracy = float((logits.argmax(-1) == windows[:, 1:]).mean())
+    assert got["eval"] == str(heldout) and got["tokens"] == windows[:, 1:].size
+    assert abs(got["meanNll"] - loss) <= rtol * loss
+    assert abs(got["perplexity"] / math.exp(loss) - 1) <= rtol
+    assert abs(got["accuracy"] - accuracy) <= 1e-3
+    assert got["seed"] == 0
+    if "digital" in path.name:
+        assert got["stats"] is None, "no head is simulated with --attention=digital"
+    else:
+        assert got["stats"]["tokens"] == got["tokens"] and got["stats"]["heads"] == 4
+    text = subprocess.run([str(program), "--eval", str(heldout)], capture_output=True,
+                          text=True)
+    match = re.fullmatch(r"perplexity (\S+) \(mean NLL (\S+) nats\) over (\d+) predicted "
+                         r"tokens\n", text.stdout)
+    assert match, text.stdout + text.stderr
+    assert abs(float(match[1]) / got["perplexity"] - 1) <= 1e-5  # printed to 6 digits
+    assert int(match[3]) == got["tokens"]
+
+
+def test_the_example_generates_as_long_as_its_positions_allow(shakespeare):
+    """The shipped model's 256 learned positions: a prompt of 3 and 254 new tokens fill
+    them; one more is refused up front with both numbers."""
+    _, program, _ = shakespeare
+    proc = subprocess.run([str(program), "--generate", "254", "--prompt", "20,30,40"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and len(proc.stdout.split()) == 254, proc.stderr
+    proc = subprocess.run([str(program), "--generate", "255", "--prompt", "20,30,40"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "need 257 positions, but the model takes 256" in proc.stderr
+
+
+def test_the_programs_eval_refuses_bad_tokens(shakespeare, tmp_path):
+    _, program, _ = shakespeare
+    cases = {"oov": (np.array([1, 2, 70, 3]), "token 70 (at index 2) is outside the "
+                     "vocabulary of 65 tokens"),
+             "float": (np.array([1.0, 2.0]), "needs integer token ids"),
+             "short": (np.array([[4], [5]]), "of at least two tokens"),
+             "long": (np.arange(300) % 65, "300 tokens need 299 steps but the model takes "
+                      "256 positions")}
+    for name, (tokens, message) in cases.items():
+        np.save(tmp_path / f"{name}.npy", tokens)
+        proc = subprocess.run([str(program), "--eval", str(tmp_path / f"{name}.npy")],
+                              capture_output=True, text=True)
+        assert proc.returncode == 1 and message in proc.stderr, (name, proc.stderr)
+        assert proc.stdout == ""

@@ -11,12 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static GcimStatus addInputShape(void *target, const char *text, char **errMsg) {
-  Options *options = target;
+/* --input-shape NAME=DIMS, or with `upperBound` --max NAME=N. */
+static GcimStatus addShape(Options *options, const char *text, bool upperBound, char **errMsg) {
   GcimOnnxInputShape *shape = &options->inputShapes[options->inputShapeCount];
   GcimStatus status = gcimOnnxParseInputShape(text, shape, errMsg);
   if (status != GCIM_OK)
     return status;
+  if (upperBound && (shape->rank != 1 || shape->dims[0] < 1))
+    return gcimFail(errMsg, GCIM_ERROR_INVALID,
+                    "--max needs NAME=N with a length N of at least 1, not '%s'", text);
+  shape->upperBound = upperBound;
   /* The name ends at '=': copy it out so that it is NUL-terminated. */
   size_t length = (size_t)(strrchr(text, '=') - text);
   char *name = malloc(length + 1);
@@ -27,6 +31,14 @@ static GcimStatus addInputShape(void *target, const char *text, char **errMsg) {
   shape->name = name;
   ++options->inputShapeCount;
   return GCIM_OK;
+}
+
+static GcimStatus addInputShape(void *target, const char *text, char **errMsg) {
+  return addShape(target, text, false, errMsg);
+}
+
+static GcimStatus addMaxLength(void *target, const char *text, char **errMsg) {
+  return addShape(target, text, true, errMsg);
 }
 
 static GcimStatus setName(void *target, const char *value, char **errMsg) {
@@ -95,7 +107,13 @@ static const GcimArgOption optionTable[] = {
      .valueName = "NAME=DIMS",
      .handle = addInputShape,
      .help = "bind the dimensions of graph input NAME, as in input_ids=1x16 (repeat for several "
-             "inputs)"},
+             "inputs); NAME may be a pattern with * and ?, as in 'past_*'"},
+    {.name = "--max",
+     .kind = GCIM_ARG_CALL,
+     .valueName = "NAME=N",
+     .handle = addMaxLength,
+     .help = "bind only the dynamic dimensions of input NAME: a dynamic batch (axis 0) to 1, "
+             "the others to the length N (the generated program runs any length up to it)"},
     {.name = "--name",
      .kind = GCIM_ARG_CALL,
      .valueName = "<prefix>",

@@ -20,6 +20,10 @@ typedef struct GcimOnnxInputShape {
   const char *name; /* borrowed, NUL-terminated */
   size_t rank;
   int64_t dims[GCIM_MAX_RANK];
+  /// `--max NAME=N` (rank 1, dims[0] = N): only the input's dynamic dimensions are bound,
+  /// a dynamic axis 0 (the batch) to 1 and every other one to N, the sequence length the
+  /// code is planned for (the generated PREFIX_run_tokens runs any length up to it).
+  bool upperBound;
 } GcimOnnxInputShape;
 
 /// Options of an import. Zero-initialise, then set what you need.

@@ -97,16 +97,47 @@ static bool defineInitializers(Importer *im) {
   return true;
 }
 
-static const GcimOnnxInputShape *findBinding(Importer *im, const char *name) {
+/* Whether `name` matches `pattern`, where '*' stands for any run of characters and '?'
+ * for one (`--input-shape 'past_*=1x2x7x8'` binds every past input of a KV-cache export). */
+static bool nameMatches(const char *pattern, const char *name) {
+  if (*pattern == '*')
+    return nameMatches(pattern + 1, name) || (*name && nameMatches(pattern, name + 1));
+  if (!*pattern)
+    return !*name;
+  return *name && (*pattern == '?' || *pattern == *name) && nameMatches(pattern + 1, name + 1);
+}
+
+/* The binding of input `name`: the one naming it exactly, else the first pattern it
+ * matches. */
+static const GcimOnnxInputShape *findBinding(Importer *im, const char *name, bool upperBound) {
   const GcimOnnxImportOptions *o = im->options;
   for (size_t i = 0; o && i < o->inputShapeCount; ++i)
-    if (strcmp(o->inputShapes[i].name, name) == 0)
+    if (o->inputShapes[i].upperBound == upperBound && strcmp(o->inputShapes[i].name, name) == 0)
+      return &o->inputShapes[i];
+  for (size_t i = 0; o && i < o->inputShapeCount; ++i)
+    if (o->inputShapes[i].upperBound == upperBound && nameMatches(o->inputShapes[i].name, name))
       return &o->inputShapes[i];
   return NULL;
 }
 
+/* Whether a binding names or matches a graph input (not an initializer). */
+static bool bindsAnInput(Importer *im, const char *pattern) {
+  if (!strpbrk(pattern, "*?")) {
+    Value *v = gcimOnnxLookupValue(im, pattern);
+    return v && !v->initializer;
+  }
+  for (size_t i = 0; i < im->graph->n_input; ++i) {
+    const char *name = im->graph->input[i]->name;
+    Value *v = name ? gcimOnnxLookupValue(im, name) : NULL;
+    if (v && !v->initializer && nameMatches(pattern, name))
+      return true;
+  }
+  return false;
+}
+
 static bool bindInput(Importer *im, const char *name, TypeInfo *type) {
-  const GcimOnnxInputShape *binding = findBinding(im, name);
+  const GcimOnnxInputShape *binding = findBinding(im, name, false);
+  const GcimOnnxInputShape *bound = findBinding(im, name, true);
   if (binding) {
     if (type->rank >= 0 && (size_t)type->rank != binding->rank) {
       gcimOnnxImportError(im, "--input-shape gives input '%s' rank %zu, the model rank %d", name,
@@ -124,12 +155,15 @@ static bool bindInput(Importer *im, const char *name, TypeInfo *type) {
     type->rank = (int32_t)binding->rank;
     memcpy(type->dims, binding->dims, binding->rank * sizeof *type->dims);
   }
+  for (int32_t d = 0; bound && type->rank >= 0 && d < type->rank; ++d)
+    if (type->dims[d] < 0)
+      type->dims[d] = d == 0 ? 1 : bound->dims[0];
   for (int32_t d = 0; type->rank >= 0 && d < type->rank; ++d)
     if (type->dims[d] < 0) {
       gcimOnnxImportError(im,
                           "input '%s' has dynamic dimension %d: bind it with "
-                          "--input-shape %s=...",
-                          name, (int)d, name);
+                          "--input-shape %s=... (or bound it with --max %s=N)",
+                          name, (int)d, name, name);
       return false;
     }
   if (type->rank < 0) {
@@ -186,10 +220,11 @@ static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCoun
   im->loc = (MlirLocation){NULL};
   const GcimOnnxImportOptions *o = im->options;
   for (size_t i = 0; o && i < o->inputShapeCount; ++i) {
-    Value *v = gcimOnnxLookupValue(im, o->inputShapes[i].name);
-    if (!v || v->initializer) {
-      gcimOnnxImportError(im, "--input-shape names '%s', which is not a graph input",
-                          o->inputShapes[i].name);
+    if (!bindsAnInput(im, o->inputShapes[i].name)) {
+      gcimOnnxImportError(im, "%s names '%s', which %s graph input",
+                          o->inputShapes[i].upperBound ? "--max" : "--input-shape",
+                          o->inputShapes[i].name,
+                          strpbrk(o->inputShapes[i].name, "*?") ? "matches no" : "is not a");
       return false;
     }
   }

@@ -350,7 +350,9 @@ MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) 
       mlirOperationGetAttributeByName(main, mlirStringRefCreateFromCString("gcim.step_function"));
   if (ok && !mlirAttributeIsNull(stepName) && mlirAttributeIsAString(stepName)) {
     MlirOperation step = findFunction(module, mlirStringAttrGetValue(stepName));
-    ok = !mlirOperationIsNull(step) && emitFunction(&state, step, "s");
+    if ((ok = !mlirOperationIsNull(step)))
+      state.stepLimit = gcimCEmitStepPositionLimit(step);
+    ok = ok && emitFunction(&state, step, "s");
   }
   ok = gcimCEmitWriteOutputs(&state, ok && !state.failed);
   freeState(&state);

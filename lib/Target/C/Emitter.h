@@ -110,7 +110,8 @@ typedef struct EmitState {
   KvCache *caches;
   size_t cacheCount;
   int64_t cacheFloats;
-  int64_t contextCapacity; /* tokens PREFIX_step can hold with exact attention */
+  int64_t contextCapacity; /* the full-sequence attention's tokens */
+  int64_t stepLimit;       /* positions the step function's tables hold; 0: no limit */
   ValueInfo *values;
   size_t valueCount, valueCapacity;
   size_t *slots; /* open-addressing table: value index + 1, or 0 */
@@ -199,6 +200,13 @@ void gcimCEmitExactAnalogCall(EmitState *state, const AttentionValues *a, const 
 void gcimCEmitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t queries,
                                       int64_t keys, int64_t headDim, int64_t valueDim);
 
+/* The positions a step function can take: the fewest rows of a table it gathers at its
+ * step index (learned positions), or 0 when none does (OpsAttentionStep.c). */
+int64_t gcimCEmitStepPositionLimit(MlirOperation stepFunction);
+/* Tokens PREFIX_step takes after a reset: the position limit, else the exact attention's
+ * cache, else -1 (none: the simulated heads' window slides). */
+int64_t gcimCEmitStepCapacity(const EmitState *state);
+
 /* Adds `heads` simulated heads created in PREFIX_create; head i uses row i % scalerRows
  * of the constant `scalers` (heads, 8), or when it is NULL the default scalers with
  * a_q = queryScale (the attention's scale, as gcim-map-attention maps it). */
@@ -213,6 +221,15 @@ void gcimCEmitHeadFunctions(EmitState *state, FILE *out);
  * heads occupy (SUB_TILES). */
 void gcimCEmitHeadLayers(EmitState *state, FILE *out);
 int64_t gcimCEmitProgramSubTiles(const EmitState *state);
+/* The generated files' parts: PREFIX.h (Header.c); a template with every @PREFIX@
+ * replaced by the prefix (GeneratedMain.c); `, const T *i0, ..., T *o0, ...` of a
+ * function's parameters. */
+void gcimCEmitHeader(EmitState *state, FILE *out);
+void gcimCEmitTemplate(EmitState *state, const char *text, FILE *out);
+void gcimCEmitParameters(const EmittedFunction *fn, FILE *out);
+/* The tables of PREFIX_run_tokens: each graph input's and output's sequence axis
+ * (SequenceAxes.c). */
+void gcimCEmitSequenceAxes(EmitState *state, FILE *out);
 
 /* Files (Files.c). gcimCEmitOpenWeights creates the output folder when missing and starts the
  * weights file; gcimCEmitWriteOutputs writes every other file and, when `ok`, renames them all

@@ -2,13 +2,16 @@
  * against the K/V state of its layer, kept across PREFIX_step calls) and gcim.step_index.
  *
  * Exact steps (softmax, and the float functions of hardsigmoid and gain-cell attention)
- * keep K and V in the state's cache block, holding as many tokens as the full-sequence
- * graph's attention (the context); steps on the gain cells write the token into
- * the simulated heads' ring slots (t mod window) before attending, so they run for any
- * number of tokens. PREFIX_reset forgets both. */
+ * keep K and V in the state's cache block, holding as many tokens as the step function's
+ * positions allow (its position table), else as the full-sequence graph's attention;
+ * steps on the gain cells write the token into the simulated heads' ring slots (t mod
+ * window) before attending, so they run for any number of tokens. PREFIX_reset forgets
+ * both. PREFIX_step refuses a position past the capacity before any kernel runs. */
 #include "OpEmitters.h"
 
 #include "gcim/Support/IRHelpers.h"
+
+#include "mlir-c/BuiltinTypes.h"
 
 #include <stdlib.h>
 
@@ -21,7 +24,8 @@ static bool emitExactStep(EmitState *state, MlirOperation op, const AttentionVal
   gcimOpGetIntAttr(op, "window", &window);
   gcimOpGetFloatAttr(op, "scale", &scale);
   int64_t batch = q->dims[0], heads = q->dims[1], kvHeads = k->dims[1];
-  int64_t dim = k->dims[3], valueDim = v->dims[3], capacity = state->contextCapacity;
+  int64_t dim = k->dims[3], valueDim = v->dims[3];
+  int64_t capacity = state->stepLimit > 0 ? state->stepLimit : state->contextCapacity;
   if (capacity <= 0)
     return gcimCEmitUnsupported(state, op, "the full-sequence graph gives no context length");
   KvCache *caches = realloc(state->caches, (state->cacheCount + 1) * sizeof *caches);
@@ -34,18 +38,15 @@ static bool emitExactStep(EmitState *state, MlirOperation op, const AttentionVal
   long long values = keys + (long long)(batch * kvHeads * capacity * dim);
   state->cacheFloats = values + batch * kvHeads * capacity * valueDim;
   gcimCEmitReserveAttentionScratch(state, batch * heads, 1, capacity, dim, valueDim);
-  state->usesFail = true;
-  fprintf(state->body,
-          "  if (s->step >= %lld)\n    return fail(s, \"the context is full (%lld tokens); "
-          "call reset\");\n"
+  fprintf(state->body, /* PREFIX_step refused positions past the capacity on entry */
           "  for (int64_t bh = 0; bh < %lld; ++bh) {\n"
           "    float *keys = s->cache + %lld + bh * %lld, *values = s->cache + %lld + bh * %lld;\n"
           "    memcpy(keys + s->step * %lld, %s + bh * %lld, %lld);\n"
           "    memcpy(values + s->step * %lld, %s + bh * %lld, %lld);\n  }\n",
-          (long long)capacity, (long long)capacity, (long long)(batch * kvHeads), keys,
-          (long long)(capacity * dim), values, (long long)(capacity * valueDim), (long long)dim,
-          k->name, (long long)dim, (long long)(dim * 4), (long long)valueDim, v->name,
-          (long long)valueDim, (long long)(valueDim * 4));
+          (long long)(batch * kvHeads), keys, (long long)(capacity * dim), values,
+          (long long)(capacity * valueDim), (long long)dim, k->name, (long long)dim,
+          (long long)(dim * 4), (long long)valueDim, v->name, (long long)valueDim,
+          (long long)(valueDim * 4));
   fprintf(state->body,
           "  {\n    const GcimAttentionDesc desc = {%lld, %lld, %lld, 1, s->step + 1, %lld, "
           "%lld, ",
@@ -110,4 +111,44 @@ bool gcimCEmitStepIndex(EmitState *state, MlirOperation op) {
   ValueInfo *y = gcimCEmitResult(state, op, 0);
   fprintf(state->body, "  %s[0] = s->step;\n", y->name);
   return true;
+}
+
+/* Whether `value` is computed from gcim.step_index (a position derived from it). */
+static bool fromStepIndex(MlirValue value, int depth) {
+  if (!mlirValueIsAOpResult(value) || depth > 16)
+    return false;
+  MlirOperation op = mlirOpResultGetOwner(value);
+  if (gcimOpIsA(op, "gcim.step_index"))
+    return true;
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i)
+    if (fromStepIndex(mlirOperationGetOperand(op, i), depth + 1))
+      return true;
+  return false;
+}
+
+int64_t gcimCEmitStepPositionLimit(MlirOperation stepFunction) {
+  int64_t limit = 0;
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(stepFunction, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    int64_t axis = 0;
+    if (!gcimOpIsA(op, "onnx.gather") || !fromStepIndex(mlirOperationGetOperand(op, 1), 0))
+      continue;
+    gcimOpGetIntAttr(op, "axis", &axis);
+    MlirType data = mlirValueGetType(mlirOperationGetOperand(op, 0));
+    int64_t rank = mlirShapedTypeGetRank(data), rows;
+    if (axis < 0)
+      axis += rank;
+    if (axis < 0 || axis >= rank || (rows = mlirShapedTypeGetDimSize(data, axis)) <= 0)
+      continue;
+    if (limit == 0 || rows < limit)
+      limit = rows;
+  }
+  return limit;
+}
+
+int64_t gcimCEmitStepCapacity(const EmitState *state) {
+  if (state->stepLimit > 0)
+    return state->stepLimit;
+  return state->cacheCount ? state->contextCapacity : -1;
 }
