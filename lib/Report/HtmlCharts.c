@@ -33,10 +33,42 @@ static int64_t subTileExtent(const GcimJsonValue *heads) {
   return extent;
 }
 
+enum { LEGEND_COLUMNS = 8, LEGEND_WIDTH = 80 };
+
+/* A colour key for the layers: their first analog heads, in order. */
+static void drawLayerKey(FILE *out, const GcimJsonValue *heads, double top) {
+  size_t shown = 0;
+  for (size_t i = 0; i < heads->count; ++i) {
+    const GcimJsonValue *head = &heads->items[i];
+    if (!isAnalog(head) || gcimHtmlNumberAt(head, "head", -1) != 0)
+      continue;
+    int64_t layer = (int64_t)gcimHtmlNumberAt(head, "layer", 0);
+    double x = 1 + LEGEND_WIDTH * (double)(shown % LEGEND_COLUMNS);
+    double y = top + 16 * (double)(shown / LEGEND_COLUMNS);
+    char label[32];
+    snprintf(label, sizeof label, "layer %lld", (long long)layer);
+    char color[32];
+    gcimHtmlSvgRect(out, x, y, 10, 10, gcimHtmlLayerColor(layer, color, sizeof color), NULL);
+    gcimHtmlSvgText(out, x + 14, y + 9, "start", label);
+    ++shown;
+  }
+}
+
+static size_t analogLayerCount(const GcimJsonValue *heads) {
+  size_t count = 0;
+  for (size_t i = 0; i < heads->count; ++i)
+    count += isAnalog(&heads->items[i]) && gcimHtmlNumberAt(&heads->items[i], "head", -1) == 0;
+  return count;
+}
+
 static void drawSubTiles(FILE *out, const GcimJsonValue *heads, int64_t extent) {
   int columns = extent <= 64 ? 16 : extent <= 1024 ? 32 : 64, cell = extent > 1024 ? 8 : 14;
   int rows = (int)((extent + columns - 1) / columns);
-  gcimHtmlSvgBegin(out, columns * cell + 2, rows * cell + 2, "heads on sub-tiles");
+  int keyRows = (int)((analogLayerCount(heads) + LEGEND_COLUMNS - 1) / LEGEND_COLUMNS);
+  int width = columns * cell + 2 > LEGEND_COLUMNS * LEGEND_WIDTH ? columns * cell + 2
+                                                                 : LEGEND_COLUMNS * LEGEND_WIDTH;
+  gcimHtmlSvgBegin(out, width, rows * cell + 8 + 16 * keyRows, "heads on sub-tiles");
+  drawLayerKey(out, heads, rows * cell + 8);
   for (int64_t n = 0; n < (int64_t)rows * columns; ++n)
     gcimHtmlSvgRect(out, 1 + (double)(n % columns) * cell, 1 + (double)(n / columns) * cell,
                     cell - 1, cell - 1, "#eeeeee", NULL);
@@ -53,12 +85,14 @@ static void drawSubTiles(FILE *out, const GcimJsonValue *heads, int64_t extent) 
     next = first + count;
     /* Layers by colour, neighbouring heads of a layer by shade. */
     fprintf(out, "<g fill-opacity=\"%s\">\n", index % 2 ? "0.6" : "1");
+    char color[32];
+    gcimHtmlLayerColor(layer, color, sizeof color);
     for (int64_t n = first; n < next; ++n) {
       char tip[96];
       snprintf(tip, sizeof tip, "layer %lld, head %lld: sub-tile %lld", (long long)layer,
                (long long)index, (long long)n);
       gcimHtmlSvgRect(out, 1 + (double)(n % columns) * cell, 1 + (double)(n / columns) * cell,
-                      cell - 1, cell - 1, gcimHtmlColor((size_t)layer), tip);
+                      cell - 1, cell - 1, gcimHtmlLayerColor(layer, color, sizeof color), tip);
     }
     fputs("</g>\n", out);
   }
@@ -205,12 +239,13 @@ static void drawTimeline(FILE *out, const GcimJsonValue *layers, double total) {
   for (size_t i = 0; i < layers->count; ++i) {
     const GcimJsonValue *layer = &layers->items[i];
     double latency = gcimHtmlNumberAt(layer, "latency_ns", 0), y = 4 + ROW * (double)i;
-    char label[64], tip[128];
-    snprintf(label, sizeof label, "layer %lld", (long long)gcimHtmlNumberAt(layer, "layer", 0));
+    int64_t index = (int64_t)gcimHtmlNumberAt(layer, "layer", 0);
+    char label[64], tip[128], color[32];
+    snprintf(label, sizeof label, "layer %lld", (long long)index);
     snprintf(tip, sizeof tip, "%s: %.6g ns from %.6g ns", label, latency, start);
     gcimHtmlSvgText(out, CHART_LEFT - 6, y + 13, "end", label);
     gcimHtmlSvgRect(out, CHART_LEFT + start / total * CHART_WIDTH, y, latency / total * CHART_WIDTH,
-                    ROW - 6, gcimHtmlColor(i), tip);
+                    ROW - 6, gcimHtmlLayerColor(index, color, sizeof color), tip);
     start += latency;
   }
   drawAxis(out, total, 8 + ROW * (double)layers->count);

@@ -5,6 +5,7 @@
 #include "gcim/Report/Html.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* The value at `path` in `root` ("perToken.energyPJ.total", "layers[2].kind"), or NULL. */
 const GcimJsonValue *gcimHtmlLookup(const GcimJsonValue *root, const char *path);
@@ -33,6 +34,10 @@ void gcimHtmlSvgRect(FILE *out, double x, double y, double w, double h, const ch
 void gcimHtmlSvgText(FILE *out, double x, double y, const char *anchor, const char *text);
 /* The colour of series or layer `index` (a ten-colour palette, repeating). */
 const char *gcimHtmlColor(size_t index);
+
+/* The colour of layer `layer`: the palette's first ten, then distinct hues written into
+ * `buffer` (returned). */
+const char *gcimHtmlLayerColor(int64_t layer, char *buffer, size_t size);
 
 /* The page's sections (HtmlCharts.c, HtmlResults.c). */
 void gcimHtmlWriteMapping(FILE *out, const GcimJsonValue *report);

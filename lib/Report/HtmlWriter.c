@@ -157,3 +157,11 @@ const char *gcimHtmlColor(size_t index) {
                                         "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
   return palette[index % (sizeof palette / sizeof palette[0])];
 }
+
+const char *gcimHtmlLayerColor(int64_t layer, char *buffer, size_t size) {
+  if (layer >= 0 && layer < 10)
+    return gcimHtmlColor((size_t)layer);
+  /* Past the palette, hues a golden angle apart stay distinct from their neighbours. */
+  snprintf(buffer, size, "hsl(%d,55%%,%d%%)", (int)((layer * 137) % 360), layer % 2 ? 40 : 60);
+  return buffer;
+}

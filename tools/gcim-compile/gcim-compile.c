@@ -136,7 +136,8 @@ static GcimStatus writeHtmlReport(const Options *options, MlirModule tiles, char
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot create a temporary file for the report");
   GcimStatus status =
       gcimReportWriteJson(mlirModuleGetOperation(tiles), &options->hw, json, errMsg);
-  GcimHtmlReportOptions page = {.title = options->inputPath};
+  const char *slash = strrchr(options->inputPath, '/');
+  GcimHtmlReportOptions page = {.title = slash ? slash + 1 : options->inputPath};
   if (status == GCIM_OK)
     status = gcimHtmlReportConvertStream(json, &page, options->reportPath, errMsg);
   fclose(json);
