@@ -1,6 +1,6 @@
 """decoding.py: token-by-token use of a model's step function: generation and next-token
 evaluation (cross-entropy, perplexity, accuracy). Written over Model.step; the generated
-program's --eval, once it exists, must give the same figures."""
+program's --eval (PREFIX_eval in C) computes the same figures."""
 import math
 from dataclasses import dataclass
 

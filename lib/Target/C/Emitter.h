@@ -182,6 +182,13 @@ void gcimCEmitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t q
 bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
                            int64_t window, ValueInfo *scalers, double queryScale);
 
+/* The generated files' parts: PREFIX.h (Header.c); a template with every @PREFIX@
+ * replaced by the prefix (GeneratedMain.c); `, const T *i0, ..., T *o0, ...` of a
+ * function's parameters. */
+void gcimCEmitHeader(EmitState *state, FILE *out);
+void gcimCEmitTemplate(EmitState *state, const char *text, FILE *out);
+void gcimCEmitParameters(const EmittedFunction *fn, FILE *out);
+
 /* Files (Files.c). gcimCEmitOpenWeights creates the output folder when missing and starts the
  * weights file; gcimCEmitWriteOutputs writes every other file and, when `ok`, renames them all
  * into place; otherwise it removes them (and the folder if it made it). */

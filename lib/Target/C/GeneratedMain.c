@@ -108,14 +108,32 @@ void gcimCEmitHardwareInitializer(EmitState *state, FILE *out) {
 }
 
 extern const char gcimGeneratedMainTemplate[];
+extern const char gcimDecodingTemplate[];
 
-/* The template with every @PREFIX@ replaced by the prefix. */
-void gcimCEmitGeneratedMain(EmitState *state, FILE *out) {
+/* text[0..length) with every @PREFIX@ replaced by `prefix`. */
+static void writeTemplate(const char *prefix, const char *text, size_t length, FILE *out) {
   static const char marker[] = "@PREFIX@";
-  const char *text = gcimGeneratedMainTemplate;
-  for (const char *at; (at = strstr(text, marker)); text = at + sizeof marker - 1) {
+  const char *end = text + length;
+  for (const char *at; (at = strstr(text, marker)) && at < end; text = at + sizeof marker - 1) {
     fwrite(text, 1, (size_t)(at - text), out);
-    fputs(state->options->prefix, out);
+    fputs(prefix, out);
   }
-  fputs(text, out);
+  fwrite(text, 1, (size_t)(end - text), out);
+}
+
+void gcimCEmitTemplate(EmitState *state, const char *text, FILE *out) {
+  writeTemplate(state->options->prefix, text, strlen(text), out);
+}
+
+/* The program: main.c.in with the decoding modes (decode.c.in) at its marker. */
+void gcimCEmitGeneratedMain(EmitState *state, FILE *out) {
+  static const char marker[] = "/* @DECODING@ */\n";
+  const char *text = gcimGeneratedMainTemplate, *at = strstr(text, marker);
+  if (!at) {
+    gcimCEmitTemplate(state, text, out);
+    return;
+  }
+  writeTemplate(state->options->prefix, text, (size_t)(at - text), out);
+  gcimCEmitTemplate(state, gcimDecodingTemplate, out);
+  gcimCEmitTemplate(state, at + sizeof marker - 1, out);
 }
