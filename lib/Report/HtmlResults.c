@@ -85,6 +85,11 @@ static Range rangeOf(const GcimJsonValue *series, const char *key, const char *k
   }
   if (!(range.low <= range.high))
     range.low = range.high = 0;
+  if (range.low == range.high) { /* a flat curve: centred in a band of +-5 % */
+    double pad = range.low != 0 ? fabs(range.low) * 0.05 : 1;
+    range.low -= pad;
+    range.high += pad;
+  }
   return range;
 }
 
@@ -95,10 +100,10 @@ static void drawAxes(FILE *out, const Range *x, const Range *y, const char *xLab
   for (int k = 0; k <= 4; ++k) {
     char label[32];
     double xv = x->low + (x->high - x->low) * k / 4, yv = y->low + (y->high - y->low) * k / 4;
-    snprintf(label, sizeof label, "%.4g", xv);
+    snprintf(label, sizeof label, "%.5g", xv);
     gcimHtmlSvgText(out, PLOT_LEFT + PLOT_WIDTH * k / 4.0, PLOT_TOP + PLOT_HEIGHT + 16, "middle",
                     label);
-    snprintf(label, sizeof label, "%.4g", yv);
+    snprintf(label, sizeof label, "%.5g", yv);
     gcimHtmlSvgText(out, PLOT_LEFT - 6, PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * k / 4.0 + 4, "end",
                     label);
   }
@@ -185,7 +190,7 @@ static void writeSweep(FILE *out, const GcimJsonValue *sweep, const char *name, 
   char prefix[40];
   snprintf(prefix, sizeof prefix, "with[%zu].sweep.", index);
   fprintf(out, "<section id=\"sweep-%zu\"><h2>Sweep: ", index);
-  gcimHtmlText(out, name);
+  gcimHtmlText(out, gcimHtmlStringAt(sweep, "name", name));
   fputs("</h2>\n<p>Each point is the mean over the runs that differ only in the noise seed; "
         "the bar spans their minimum and maximum.</p>\n",
         out);
