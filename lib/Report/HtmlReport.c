@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char style[] =
-    "body{font-family:sans-serif;margin:1.5em auto;max-width:84em;color:#222}"
+    "body{font-family:sans-serif;margin:1em 2em;color:#222}"
     "h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:1.6em}"
     "table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ddd;padding:2px 6px;"
     "text-align:left;font-size:.9em;max-width:18em}td.num{text-align:right;font-variant-numeric:"

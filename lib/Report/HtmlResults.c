@@ -25,6 +25,7 @@ static void writeEvaluations(FILE *out, const GcimHtmlReportOptions *options) {
                                         "tokens",
                                         "meanNll",
                                         "perplexity",
+                                        "accuracy",
                                         "seed",
                                         "stats.perToken.energyPJ.total",
                                         "stats.perToken.latencyNs"};

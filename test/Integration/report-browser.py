@@ -5,8 +5,10 @@ Chromium (Debian's chromium, driven by python3-selenium through chromium-driver)
 page; the test checks that the browser logged no error, that every picture has a size on
 screen, that every number the page shows (as the browser rendered its text) equals the JSON
 report's (reportcheck.py: integers exactly, others to the page's six significant digits),
-and saves a screenshot of the whole page under --out. A missing browser is a failure, not a
-skip."""
+and saves a screenshot of the whole page under --out. Then the same for the page that
+gcim-report draws with two evaluations attached (the program's --eval --json on the first
+16 held-out sequences, gain cells and the digital twin), whose rows must say which is which.
+A missing browser is a failure, not a skip."""
 import argparse
 import json
 import os
@@ -14,9 +16,12 @@ import subprocess
 import sys
 import tempfile
 
+import numpy as np
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples")
 sys.path.insert(0, HERE)
+from codegenharness import build, compile_model  # noqa: E402
 from ortharness import Checker  # noqa: E402
 from reportcheck import check_numbers, check_page  # noqa: E402
 
@@ -60,7 +65,9 @@ def check_in_browser(check, page, report, results, screenshot):
         driver.set_window_size(1200, height + 100)
         driver.save_screenshot(screenshot)
         check.expect("the screenshot is saved", os.path.getsize(screenshot) > 10000, screenshot)
-        return len(pairs)
+        attention = [c.text for c in driver.find_elements("css selector",
+                                                          "#evaluations td:nth-child(2)")]
+        return len(pairs), attention
     finally:
         driver.quit()
 
@@ -91,11 +98,44 @@ def main():
     except ImportError:
         check.expect("python3-selenium is installed (utils/install-deps.sh)", False)
         return check.finish("report-browser")
-    shown = check_in_browser(check, page, report, [],
-                             os.path.join(args.out, "copy_task-report.png"))
+    shown, _ = check_in_browser(check, page, report, [],
+                                os.path.join(args.out, "copy_task-report.png"))
     check.expect("the browser shows every number the XML parser finds", shown == numbers,
                  f"{shown} vs {numbers}")
+    check_with_evaluations(check, args.out, report_path, report)
     return check.finish("report-browser")
+
+
+def check_with_evaluations(check, out, report_path, report):
+    """gcim-report with the program's --eval --json lines attached, in the browser."""
+    ids = np.load(os.path.join(EXAMPLES, "copy_task_inputs.npy"))[:16]
+    tokens = os.path.join(out, "copy_task_16.npy")
+    np.save(tokens, ids)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="gcim-report-eval-") as tmp:
+        for kind, model, flags in (("analog", "copy_task.onnx", []),
+                                   ("digital", "copy_task_digital.onnx",
+                                    ["--attention=digital"])):
+            folder = os.path.join(tmp, kind)
+            compile_model(os.path.join(EXAMPLES, model), folder, *flags, prefix="copy_task")
+            build(folder)
+            line = subprocess.run([os.path.join(folder, "copy_task"), "--eval", tokens, "--json"],
+                                  check=True, capture_output=True, text=True).stdout
+            results.append(os.path.join(out, f"eval-{kind}.json"))
+            with open(results[-1], "w") as f:
+                f.write(line)
+    page = os.path.join(out, "copy_task-with-eval.html")
+    tool = os.path.join(os.path.dirname(os.environ["GCIM_COMPILE"]), "gcim-report")
+    subprocess.run([tool, report_path, "--with", results[0], "--with", results[1], "-o", page],
+                   check=True)
+    attached = []
+    for path in results:
+        with open(path) as f:
+            attached.append(json.load(f))
+    shown, attention = check_in_browser(check, page, report, attached,
+                                        os.path.join(out, "copy_task-with-eval.png"))
+    check.expect("the evaluations: the gain-cell run beside the digital one",
+                 attention == ["gain cells", "digital"], str(attention))
 
 
 if __name__ == "__main__":

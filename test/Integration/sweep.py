@@ -137,6 +137,9 @@ def run_slurm(check, folder, make_csv):
         return
     check.expect("sbatch --array --wait: every array task succeeded", done.returncode == 0,
                  done.stdout.strip() + done.stderr.strip())
+    logs = [f for f in os.listdir(os.path.join(work, "logs"))
+            if f.startswith(f"slurm-{done.stdout.strip()}_")]
+    check.expect("Slurm ran the 8 jobs as array tasks (one log each)", len(logs) == 8, str(logs))
     sweep("collect", work)
     with open(os.path.join(work, "sweep.csv")) as f:
         slurm_csv = f.read()
