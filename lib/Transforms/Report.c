@@ -185,10 +185,15 @@ static void writeLayers(FILE *out, const GcimHardware *hw, const GcimLayerInfo *
     writeString(out, l->kind);
     fprintf(out,
             ", \"heads\": %lld, \"head_dim\": %lld, \"streamed\": %s, \"sub_tiles\": "
-            "%lld, \"latency_ns\": %.6g, \"energy_nj\": %.6g}",
+            "%lld, \"latency_ns\": %.6g, \"energy_nj\": %.6g, \"energy_pj\": ",
             (long long)l->heads, (long long)l->headDim, l->streamed ? "true" : "false",
             (long long)(l->analog ? l->heads * l->tokenTiles * l->dimTiles : 0), latency,
             energy * (double)l->heads / 1000.0);
+    Energy components = {0, 0, 0, 0}; /* per token, window full, as perToken counts it */
+    for (int64_t h = 0; l->analog && h < l->heads; ++h)
+      addHeadStep(hw, l, l->tokenTiles * l->dimTiles, &components);
+    writeEnergy(out, &components, 1.0);
+    fputc('}', out);
   }
   fprintf(out, "\n  ],\n");
 }

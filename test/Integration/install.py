@@ -79,9 +79,11 @@ def main():
         run(["cmake", "--install", args.build, "--prefix", staged])
         prefix = os.path.join(tmp, "moved")  # the tree must not depend on where it was put
         shutil.move(staged, prefix)
-        for tool in ("gcim-compile", "gcim-opt", "gcim-sim"):
+        for tool in ("gcim-compile", "gcim-opt", "gcim-sim", "gcim-report"):
             check.expect(f"bin/{tool} installed and runs",
                          "gcim" in run([os.path.join(prefix, "bin", tool), "--version"]))
+        check.expect("bin/gcim-sweep installed and runs",
+                     "gcim-sweep" in run([os.path.join(prefix, "bin", "gcim-sweep"), "--help"]))
 
         installed, built = os.path.join(tmp, "installed"), os.path.join(tmp, "built")
         run([os.path.join(prefix, "bin", "gcim-compile"), model, "-o", installed])

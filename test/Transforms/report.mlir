@@ -11,7 +11,7 @@
 // ANALOG: "sub_tiles": 64,
 // ANALOG: "perToken": {{[{]}}"assumptions": "decoding with every analog layer's window full{{.*}}"analogLayers": 2, {{.*}}"total": 23445}, "latencyNs": 130},
 // ANALOG: "layer_count": 2,
-// ANALOG: {{[{]}}"layer": 0, "mapping": "analog", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 32, "latency_ns": 65, "energy_nj": 11.7225{{[}]}}
+// ANALOG: {{[{]}}"layer": 0, "mapping": "analog", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 32, "latency_ns": 65, "energy_nj": 11.7225, "energy_pj": {{[{]}}"firstProduct": 2240, "secondProduct": 1400, "digital": 8000, "dac": 82.5, "total": 11722.5{{[}][}]}}
 // ANALOG: {{[{]}}"layer": 1, "mapping": "analog", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 32,
 // ANALOG: {{[{]}}"layer": 1, "head": 1, "mapping": "analog", "kind": "softmax", "head_dim": 8, "window": 1024, "token_tiles": 16, "dim_tiles": 1, "sub_tiles": 16, "first_sub_tile": 48, "latency_ns": 65, "energy_nj": 5.86125{{[}]}}
 // The GPU rows compare the paper's workload (one 12-head layer of d 64) on this hardware,
@@ -28,7 +28,7 @@
 
 // DIGITAL: "sub_tiles": 0,
 // DIGITAL: "perToken": {{[{]}}"assumptions": "nothing runs on the gain cells: every attention is digital", "analogLayers": 0, "headSteps": 0, {{.*}}"total": 0}, "latencyNs": 0},
-// DIGITAL: {{[{]}}"layer": 0, "mapping": "digital", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 0, "latency_ns": 0, "energy_nj": 0{{[}]}}
+// DIGITAL: {{[{]}}"layer": 0, "mapping": "digital", "kind": "softmax", "heads": 2, "head_dim": 8, "streamed": true, "sub_tiles": 0, "latency_ns": 0, "energy_nj": 0, "energy_pj": {{[{]}}"firstProduct": 0, "secondProduct": 0, "digital": 0, "dac": 0, "total": 0{{[}][}]}}
 // DIGITAL: "gpu_comparison": {{[{]}}{{.*}}"gain_cell_layer_latency_ns": 65, "gain_cell_layer_energy_nj": 73.8
 // DIGITAL: "warnings": [
 // DIGITAL-NEXT: ],

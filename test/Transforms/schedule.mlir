@@ -19,7 +19,7 @@
 // JSON: "sub_tiles": 2304,
 // JSON: "perToken": {{[{]}}"assumptions": "decoding with every analog layer's window full{{.*}}"analogLayers": 12, "headSteps": 144, "energyPJ": {{[{]}}"firstProduct": 161280, "secondProduct": 100800, "digital": 576000, "dac": 47520, "total": 885600}, "latencyNs": 780},
 // JSON: "layer_count": 12,
-// JSON: {{[{]}}"layer": 0, "mapping": "analog", "kind": "gaincell", "heads": 12, "head_dim": 64, "streamed": false, "sub_tiles": 192, "latency_ns": 65, "energy_nj": 73.8{{[}]}}
+// JSON: {{[{]}}"layer": 0, "mapping": "analog", "kind": "gaincell", "heads": 12, "head_dim": 64, "streamed": false, "sub_tiles": 192, "latency_ns": 65, "energy_nj": 73.8, "energy_pj": {{[{]}}"firstProduct": 13440, "secondProduct": 8400, "digital": 48000, "dac": 3960, "total": 73800{{[}][}]}}
 // JSON: "heads": [
 // JSON-NEXT: {{[{]}}"layer": 0, "head": 0, "mapping": "analog", "kind": "gaincell", "head_dim": 64, "window": 1024, "token_tiles": 16, "dim_tiles": 1, "sub_tiles": 16, "first_sub_tile": 0, "latency_ns": 65, "energy_nj": 6.15{{[}]}}
 // JSON-NEXT: {{[{]}}"layer": 0, "head": 1, {{.*}}"first_sub_tile": 16,
