@@ -9,7 +9,8 @@
  * 4 u (|expected| + |c| + 1) for the roundings of alpha, the bias and the final store, and
  * two kernels (FMA or not, other tile heights) may differ by the sum of their allowances.
  * Where this kernel is the one the dispatcher picks, the public entry must give its bits
- * exactly (memcmp): the dispatch is wired. */
+ * exactly (memcmp): the dispatch is wired. The decode step's attention row of the set must
+ * give the base one's bits exactly (the same IEEE operations, no FMA). */
 #include "KernelsMatMulIsa.h"
 #include "gcim/Runtime/Kernels/MatMul.h"
 
@@ -131,6 +132,36 @@ static void checkDispatch(GcimGemmKernel *kernel) {
   free(c);
 }
 
+// The decode step's attention row of this set gives the base one's bits (memcmp), over
+// head dimensions around the 8 lanes and windows of keys.
+static void checkAttendRow(GcimKernelIsa isa) {
+  GcimAttendRowKernel *row = gcimKernelsAttendRowKernel(isa);
+  if (!row) {
+    if (failures++ < 5)
+      fprintf(stderr, "no attention row where the matrix kernel exists\n");
+    return;
+  }
+  static const int64_t dims[] = {1, 7, 8, 64, 67};
+  for (size_t di = 0; di < sizeof dims / sizeof dims[0]; ++di) {
+    int64_t d = dims[di], keys = 300;
+    float *q = randomFloats(d), *k = randomFloats(keys * d), *v = randomFloats(keys * d);
+    float *scores = randomFloats(keys), *got = randomFloats(d), *want = randomFloats(d);
+    for (int64_t first = 0; first < keys; first += 97) {
+      row(q, k, v, got, first, keys, d, d, 0.125f, scores);
+      gcimKernelsAttendRowKernel(GCIM_ISA_BASE)(q, k, v, want, first, keys, d, d, 0.125f, scores);
+      if (memcmp(got, want, sizeof(float) * (size_t)d) != 0 && failures++ < 5)
+        fprintf(stderr, "attention row d=%lld from key %lld: not the base bits\n", (long long)d,
+                (long long)first);
+    }
+    free(q);
+    free(k);
+    free(v);
+    free(scores);
+    free(got);
+    free(want);
+  }
+}
+
 int main(int argc, char **argv) {
   static const char *const names[GCIM_ISA_COUNT] = {"base", "avx2", "avx512"};
   int isa = 0;
@@ -152,6 +183,7 @@ int main(int argc, char **argv) {
     for (size_t y = 0; y < sizeof ns / sizeof ns[0]; ++y)
       for (size_t z = 0; z < sizeof ks / sizeof ks[0]; ++z)
         checkShape(kernel, ms[x], ns[y], ks[z]);
+  checkAttendRow((GcimKernelIsa)isa);
   int dispatched = (int)gcimKernelsIsaBest() == isa;
   if (dispatched)
     checkDispatch(kernel);
