@@ -88,6 +88,8 @@ static inline void gcimKernelsPackPanel(const float *restrict b, int64_t ldb, in
     if (transB)
       for (int64_t j = 0; j < nr; ++j)
         row[j] = b[(j0 + j) * ldb + k0 + p];
+    else if (nr == GCIM_MATMUL_NR) /* a constant size: a few vector moves, not a call */
+      memcpy(row, b + (k0 + p) * ldb + j0, GCIM_MATMUL_NR * sizeof(float));
     else
       memcpy(row, b + (k0 + p) * ldb + j0, (size_t)nr * sizeof(float));
     for (int64_t j = nr; j < GCIM_MATMUL_NR; ++j)
