@@ -93,17 +93,10 @@ static void visibleKeys(const GcimAttentionDesc *desc, int64_t tq, int64_t tk, i
         out[c] += p * vj[c];                                                                       \
     }                                                                                              \
   }
-/* GCC's -O2 vectorises only loops without a remainder; the weighted sum of value rows has
- * one. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define VECTORISE __attribute__((optimize("vect-cost-model=dynamic")))
-#else
-#define VECTORISE
-#endif
-DEFINE_ATTEND_ROW(attendRowBase, VECTORISE)
+DEFINE_ATTEND_ROW(attendRowBase, GCIM_KERNELS_VECTORISE)
 #if GCIM_KERNELS_DISPATCH
 /* AVX2 without FMA: nothing can be contracted, whatever the build's flags. */
-DEFINE_ATTEND_ROW(attendRowAvx2, VECTORISE __attribute__((target("avx2"))))
+DEFINE_ATTEND_ROW(attendRowAvx2, GCIM_KERNELS_VECTORISE __attribute__((target("avx2"))))
 #endif
 
 GcimAttendRowKernel *gcimKernelsAttendRowKernel(GcimKernelIsa isa) {

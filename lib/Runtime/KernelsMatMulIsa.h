@@ -21,6 +21,14 @@
 #define GCIM_KERNELS_DISPATCH 0
 #endif
 
+/* GCC's -O2 (the generated Makefile's) vectorises only loops without a remainder; the
+ * kernels cloned per instruction set ask for its -O3 cost model. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define GCIM_KERNELS_VECTORISE __attribute__((optimize("vect-cost-model=dynamic")))
+#else
+#define GCIM_KERNELS_VECTORISE
+#endif
+
 enum {
   GCIM_MATMUL_NR = 32, /* columns of a packed panel */
   GCIM_MATMUL_KC = 256 /* depth of a block: a KC x NR panel is 32 KiB, L1-resident */
@@ -74,6 +82,12 @@ typedef void GcimAttendRowKernel(const float *restrict q, const float *restrict 
 
 /// The attention row of `isa` (AVX-512 runs the AVX2 one), or NULL as gcimKernelsGemmKernel.
 GcimAttendRowKernel *gcimKernelsAttendRowKernel(GcimKernelIsa isa);
+
+/// GELU with the tanh approximation of KernelsActivation.c on count floats (y may be x),
+/// of `isa` (AVX-512 runs the AVX2 one), or NULL as gcimKernelsGemmKernel; the same bits in
+/// every set.
+typedef void GcimGeluTanhKernel(const float *x, float *y, int64_t count);
+GcimGeluTanhKernel *gcimKernelsGeluTanhKernel(GcimKernelIsa isa);
 
 /// The widest instruction set with a kernel that this processor runs.
 GcimKernelIsa gcimKernelsIsaBest(void);

@@ -10,7 +10,7 @@
  * two kernels (FMA or not, other tile heights) may differ by the sum of their allowances.
  * Where this kernel is the one the dispatcher picks, the public entry must give its bits
  * exactly (memcmp): the dispatch is wired. The decode step's attention row of the set must
- * give the base one's bits exactly (the same IEEE operations, no FMA). */
+ * give the base one's bits exactly (the same IEEE operations, no FMA), and so must its GELU. */
 #include "KernelsMatMulIsa.h"
 #include "gcim/Runtime/Kernels/MatMul.h"
 
@@ -162,6 +162,23 @@ static void checkAttendRow(GcimKernelIsa isa) {
   }
 }
 
+// GELU (tanh form) of this set gives the base one's bits, around every lane count.
+static void checkGeluTanh(GcimKernelIsa isa) {
+  GcimGeluTanhKernel *gelu = gcimKernelsGeluTanhKernel(isa);
+  const int64_t count = 1003;
+  float *x = randomFloats(count), *got = randomFloats(count), *want = randomFloats(count);
+  for (int64_t i = 0; i < count; ++i)
+    x[i] *= (float)(i % 13); /* up to +-12: both signs, the exp's clamp */
+  if (gelu)
+    gelu(x, got, count);
+  gcimKernelsGeluTanhKernel(GCIM_ISA_BASE)(x, want, count);
+  if ((!gelu || memcmp(got, want, sizeof(float) * (size_t)count) != 0) && failures++ < 5)
+    fprintf(stderr, "GELU (tanh): not the base bits\n");
+  free(x);
+  free(got);
+  free(want);
+}
+
 int main(int argc, char **argv) {
   static const char *const names[GCIM_ISA_COUNT] = {"base", "avx2", "avx512"};
   int isa = 0;
@@ -184,6 +201,7 @@ int main(int argc, char **argv) {
       for (size_t z = 0; z < sizeof ks / sizeof ks[0]; ++z)
         checkShape(kernel, ms[x], ns[y], ks[z]);
   checkAttendRow((GcimKernelIsa)isa);
+  checkGeluTanh((GcimKernelIsa)isa);
   int dispatched = (int)gcimKernelsIsaBest() == isa;
   if (dispatched)
     checkDispatch(kernel);
