@@ -69,25 +69,27 @@ gcim() {
   done
 }
 
-# Reads one round's RESULT lines; prints them, then RATIO lines: each gcim median wall time
-# over ONNX Runtime's for the same measurement and thread count.
+# Reads one round's RESULT lines; prints them, then RATIO lines: each gcim median wall (and
+# CPU) time over ONNX Runtime's for the same measurement and thread count.
 ratios() {
   awk '{ print }
     /^RESULT/ {
-      t = ""; what = ""; wall = ""
+      t = ""; what = ""; wall = ""; cpu = ""
       for (i = 2; i <= NF; ++i) {
         if ($i ~ /^threads=/) t = $i
         else if ($i ~ /^(P|T)=/) what = $i
         else if ($i == "wall") wall = $(i + 1)
+        else if ($i == "cpu") cpu = $(i + 1)
       }
-      if ($2 == "decode" || $2 == "prefill") { ort[what " " t] = wall; next }
-      label = $2 " " $3
-      gcimWall[label " " what " " t] = wall; key[label " " what " " t] = what " " t
+      if ($2 == "decode" || $2 == "prefill") { ortWall[what " " t] = wall; ortCpu[what " " t] = cpu; next }
+      g = $2 " " $3 " " what " " t
+      gcimWall[g] = wall; gcimCpu[g] = cpu; key[g] = what " " t
     }
     END {
       for (g in gcimWall)
-        if (key[g] in ort)
-          printf "RATIO %s: %.2fx ONNX Runtime\n", g, gcimWall[g] / ort[key[g]]
+        if (key[g] in ortWall)
+          printf "RATIO %s: %.2fx ONNX Runtime (CPU %.2fx)\n", g, gcimWall[g] / ortWall[key[g]],
+                 gcimCpu[g] / ortCpu[key[g]]
     }'
 }
 
