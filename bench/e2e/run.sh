@@ -9,10 +9,12 @@
 #   bandwidth  the machine's memory read bandwidth (bench/e2e/bandwidth.c), 1 and 2 threads
 #
 # Models and output folders go to $WORK (default /tmp/gcim-bench-e2e; never committed).
-# The generated C is built with CFLAGS (default -O3 -march=native: a build for this
-# machine; the generated Makefile's own default is the portable -O2). RUNS (default 7)
-# timed calls per figure; medians are printed as RESULT lines. ROUNDS (default 1) repeats
-# the decode comparison.
+# Every gcim figure is taken twice: the generated folder built as users get it (`make`,
+# the Makefile's own portable CFLAGS: "default build") and built with CFLAGS (default
+# -O3 -march=native: "tuned build"). RUNS (default 7) timed calls per figure; medians are
+# printed as RESULT lines, and each round ends with RATIO lines: every gcim median over
+# ONNX Runtime's at the same thread count, from that round. ROUNDS (default 1) repeats
+# the decode and prefill comparisons.
 set -eu
 what=${1:-all}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,16 +35,62 @@ models() {
 }
 
 # gen NAME TOKENS ATTENTION: compiles the full-sequence model for (1, TOKENS) into
-# $work/NAME and builds gcim-bench against it.
+# $work/NAME-tuned, built with $cflags, and $work/NAME-default, built with the generated
+# Makefile's defaults; builds gcim-bench against each (with the same flags).
 gen() {
-  out="$work/$1"
-  rm -rf "$out"
-  "$compile" "$work/gpt2.onnx" --input-shape "input_ids=1x$2" --attention="$3" \
-    --name model -o "$out"
-  make -s -C "$out" CFLAGS="$cflags" >/dev/null
-  # shellcheck disable=SC2086
-  cc -std=c99 $cflags -I"$out" -I"$out/runtime/include" "$here/gcim-bench.c" \
-    "$out/libmodel.a" -lpthread -lm -o "$out/gcim-bench"
+  for build in tuned default; do
+    out="$work/$1-$build"
+    [ -x "$out/gcim-bench" ] && continue
+    rm -rf "$out"
+    "$compile" "$work/gpt2.onnx" --input-shape "input_ids=1x$2" --attention="$3" \
+      --name model -o "$out"
+    if [ "$build" = tuned ]; then
+      make -s -C "$out" CFLAGS="$cflags" >/dev/null
+      flags=$cflags
+    else
+      make -s -C "$out" >/dev/null
+      flags=-O2
+    fi
+    # shellcheck disable=SC2086
+    cc -std=c99 $flags -I"$out" -I"$out/runtime/include" "$here/gcim-bench.c" \
+      "$out/libmodel.a" -lpthread -lm -o "$out/gcim-bench"
+  done
+}
+
+# gcim NAME LABEL THREADS MODE ARGS...: runs $work/NAME-{default,tuned}/gcim-bench MODE
+# WEIGHTS ARGS on THREADS worker threads, RESULT lines labelled "LABEL default|tuned".
+gcim() {
+  name=$1 label=$2 threads=$3 mode=$4
+  shift 4
+  for build in default tuned; do
+    GCIM_THREADS=$threads "$work/$name-$build/gcim-bench" "$mode" \
+      "$work/$name-$build/model.weights" "$@" |
+      grep RESULT | sed -e "s/^RESULT/RESULT $label $build threads=$threads/"
+  done
+}
+
+# Reads one round's RESULT lines; prints them, then RATIO lines: each gcim median wall (and
+# CPU) time over ONNX Runtime's for the same measurement and thread count.
+ratios() {
+  awk '{ print }
+    /^RESULT/ {
+      t = ""; what = ""; wall = ""; cpu = ""
+      for (i = 2; i <= NF; ++i) {
+        if ($i ~ /^threads=/) t = $i
+        else if ($i ~ /^(P|T)=/) what = $i
+        else if ($i == "wall") wall = $(i + 1)
+        else if ($i == "cpu") cpu = $(i + 1)
+      }
+      if ($2 == "decode" || $2 == "prefill") { ortWall[what " " t] = wall; ortCpu[what " " t] = cpu; next }
+      g = $2 " " $3 " " what " " t
+      gcimWall[g] = wall; gcimCpu[g] = cpu; key[g] = what " " t
+    }
+    END {
+      for (g in gcimWall)
+        if (key[g] in ortWall)
+          printf "RATIO %s: %.2fx ONNX Runtime (CPU %.2fx)\n", g, gcimWall[g] / ortWall[key[g]],
+                 gcimCpu[g] / ortCpu[key[g]]
+    }'
 }
 
 ort() { node "$here/ort-bench.js" "$@"; }
@@ -55,37 +103,33 @@ bandwidth() {
 
 decode() {
   models
-  [ -x "$work/decode-digital/gcim-bench" ] || gen decode-digital 1024 digital
-  [ -x "$work/decode-analog/gcim-bench" ] || gen decode-analog 1024 analog
+  gen decode-digital 1024 digital
+  gen decode-analog 1024 analog
   # ROUNDS rounds, each timing every contender in turn, so that a shared machine's load
   # shifts hit them alike; compare the figures of one round.
   for round in $(seq "${ROUNDS:-1}"); do
     echo "round $round"
-    ort decode "$work/gpt2-kv.onnx" 1 "$runs" 128 1024 | grep RESULT
-    "$work/decode-digital/gcim-bench" decode "$work/decode-digital/model.weights" "$runs" \
-      128 1024 | sed -e 's/^RESULT/RESULT digital/' | grep RESULT
-    "$work/decode-analog/gcim-bench" decode "$work/decode-analog/model.weights" "$runs" \
-      128 1024 | sed -e 's/^RESULT/RESULT analog/' | grep RESULT
-    ort decode "$work/gpt2-kv.onnx" 2 "$runs" 128 1024 | grep RESULT
-    GCIM_THREADS=2 "$work/decode-digital/gcim-bench" decode \
-      "$work/decode-digital/model.weights" "$runs" 128 1024 |
-      sed -e 's/^RESULT/RESULT digital 2 threads/' | grep RESULT
-    GCIM_THREADS=2 "$work/decode-analog/gcim-bench" decode \
-      "$work/decode-analog/model.weights" "$runs" 128 1024 |
-      sed -e 's/^RESULT/RESULT analog 2 threads/' | grep RESULT
+    for threads in 1 2; do
+      ort decode "$work/gpt2-kv.onnx" "$threads" "$runs" 128 1024 | grep RESULT
+      gcim decode-digital digital "$threads" decode "$runs" 128 1024
+      gcim decode-analog analog "$threads" decode "$runs" 128 1024
+    done | ratios
   done
 }
 
 prefill() {
   models
   for t in 128 512; do
-    [ -x "$work/prefill-$t/gcim-bench" ] || gen "prefill-$t" "$t" digital
-    ort prefill "$work/gpt2.onnx" 1 "$runs" "$t" | grep RESULT
-    "$work/prefill-$t/gcim-bench" prefill "$work/prefill-$t/model.weights" "$runs" |
-      sed -e 's/^RESULT/RESULT digital/' | grep RESULT
-    ort prefill "$work/gpt2.onnx" 2 "$runs" "$t" | grep RESULT
-    GCIM_THREADS=2 "$work/prefill-$t/gcim-bench" prefill "$work/prefill-$t/model.weights" \
-      "$runs" | sed -e 's/^RESULT/RESULT digital 2 threads/' | grep RESULT
+    gen "prefill-$t" "$t" digital
+  done
+  for round in $(seq "${ROUNDS:-1}"); do
+    echo "round $round"
+    for t in 128 512; do
+      for threads in 1 2; do
+        ort prefill "$work/gpt2.onnx" "$threads" "$runs" "$t" | grep RESULT
+        gcim "prefill-$t" digital "$threads" prefill "$runs"
+      done
+    done | ratios
   done
 }
 

@@ -9,6 +9,7 @@
 #include "gcim/Runtime/Kernels/Elementwise.h"
 
 #include "KernelsInternal.h"
+#include "KernelsMatMulIsa.h"
 
 #include <assert.h>
 #include <math.h>
@@ -27,6 +28,34 @@ static float sigmoid(float x) {
 
 // log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): no overflow for large x.
 static float softplus(float x) { return (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x))); }
+
+// x/2 (1 + tanh u) = x / (1 + exp(-2u)) = x exp(2u) / (1 + exp(2u)): the same function
+// without cancellation, through the exp of -2|u| <= 0 only (branch-free, so the loop
+// vectorises: GELU on a libm call per element was 4 % of a GPT-2 prefill). Defined for the
+// compiler's target and for AVX2 without FMA (chosen at run time, as the matrix kernel):
+// the same IEEE operations per element, so the same bits.
+#define DEFINE_GELU_TANH(name, ATTRIBUTES)                                                         \
+  ATTRIBUTES static void name(const float *x, float *y, int64_t count) {                           \
+    for (int64_t i = 0; i < count; ++i) {                                                          \
+      float v = x[i], u = kSqrt2OverPi * (v + 0.044715f * v * v * v);                              \
+      float e = gcimKernelsExpNonPositive(-2.0f * fabsf(u));                                       \
+      y[i] = v * (u >= 0.0f ? 1.0f : e) / (1.0f + e);                                              \
+    }                                                                                              \
+  }
+DEFINE_GELU_TANH(geluTanhBase, GCIM_KERNELS_VECTORISE)
+#if GCIM_KERNELS_DISPATCH
+DEFINE_GELU_TANH(geluTanhAvx2, GCIM_KERNELS_VECTORISE __attribute__((target("avx2"))))
+#endif
+
+GcimGeluTanhKernel *gcimKernelsGeluTanhKernel(GcimKernelIsa isa) {
+  if (isa == GCIM_ISA_BASE)
+    return geluTanhBase;
+#if GCIM_KERNELS_DISPATCH
+  if (__builtin_cpu_supports("avx2"))
+    return geluTanhAvx2;
+#endif
+  return NULL;
+}
 
 #define MAP(EXPR)                                                                                  \
   do {                                                                                             \
@@ -76,14 +105,7 @@ void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count)
     MAP(0.5f * v * (1.0f + erff(v * kInvSqrt2)));
     return;
   case GCIM_UNARY_GELU_TANH:
-    // x/2 (1 + tanh u) = x / (1 + exp(-2u)) = x exp(2u) / (1 + exp(2u)): the same
-    // function without cancellation, through the exp of -2|u| <= 0 only (branch-free, so
-    // the loop vectorises: GELU on a libm call per element was 4 % of a GPT-2 prefill).
-    for (int64_t i = 0; i < count; ++i) {
-      float v = x[i], u = kSqrt2OverPi * (v + 0.044715f * v * v * v);
-      float e = gcimKernelsExpNonPositive(-2.0f * fabsf(u));
-      y[i] = v * (u >= 0.0f ? 1.0f : e) / (1.0f + e);
-    }
+    gcimKernelsGeluTanhKernel(gcimKernelsIsaBest())(x, y, count);
     return;
   case GCIM_UNARY_FLOOR:
     MAP(floorf(v));

@@ -19,6 +19,7 @@
 #include "gcim/Runtime/Kernels/Nn.h"
 
 #include "KernelsInternal.h"
+#include "KernelsMatMulIsa.h"
 
 #include <assert.h>
 #include <math.h>
@@ -48,47 +49,64 @@ static void visibleKeys(const GcimAttentionDesc *desc, int64_t tq, int64_t tk, i
     *last = 0;
 }
 
-// Dot product of two float vectors with 8 independent partial sums (vectorisable).
-static float dotProduct(const float *restrict a, const float *restrict b, int64_t n) {
-  float lanes[8] = {0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; ++l)
-      lanes[l] += a[i + l] * b[i + l];
-  float s = 0.0f;
-  for (; i < n; ++i)
-    s += a[i] * b[i];
-  for (int l = 0; l < 8; ++l)
-    s += lanes[l];
-  return s;
-}
+// One query row: out[0..dv) from keys and values [first, last) of one head; the dot
+// products with 8 independent partial sums (vectorisable). Defined once per instruction
+// set (the decode step's attention on the vector units the processor has, chosen at run
+// time as the matrix kernel is): every operation is the same IEEE float operation in
+// every definition (no contraction, no reassociation), so they give the same bits.
+#define DEFINE_ATTEND_ROW(name, ATTRIBUTES)                                                        \
+  ATTRIBUTES static void name(const float *restrict q, const float *restrict k,                    \
+                              const float *restrict v, float *restrict out, int64_t first,         \
+                              int64_t last, int64_t d, int64_t dv, float scale,                    \
+                              float *restrict scores) {                                            \
+    for (int64_t c = 0; c < dv; ++c)                                                               \
+      out[c] = 0.0f;                                                                               \
+    if (first >= last)                                                                             \
+      return;                                                                                      \
+    float max = -INFINITY;                                                                         \
+    for (int64_t j = first; j < last; ++j) {                                                       \
+      const float *restrict kj = k + j * d;                                                        \
+      float lanes[8] = {0};                                                                        \
+      int64_t i = 0;                                                                               \
+      for (; i + 8 <= d; i += 8)                                                                   \
+        for (int l = 0; l < 8; ++l)                                                                \
+          lanes[l] += q[i + l] * kj[i + l];                                                        \
+      float dot = 0.0f;                                                                            \
+      for (; i < d; ++i)                                                                           \
+        dot += q[i] * kj[i];                                                                       \
+      for (int l = 0; l < 8; ++l)                                                                  \
+        dot += lanes[l];                                                                           \
+      float s = scale * dot;                                                                       \
+      scores[j] = s;                                                                               \
+      max = s > max ? s : max;                                                                     \
+    }                                                                                              \
+    double sum = 0.0;                                                                              \
+    for (int64_t j = first; j < last; ++j) {                                                       \
+      scores[j] = expf(scores[j] - max);                                                           \
+      sum += scores[j];                                                                            \
+    }                                                                                              \
+    float inv = (float)(1.0 / sum);                                                                \
+    for (int64_t j = first; j < last; ++j) {                                                       \
+      float p = scores[j] * inv;                                                                   \
+      const float *restrict vj = v + j * dv;                                                       \
+      for (int64_t c = 0; c < dv; ++c)                                                             \
+        out[c] += p * vj[c];                                                                       \
+    }                                                                                              \
+  }
+DEFINE_ATTEND_ROW(attendRowBase, GCIM_KERNELS_VECTORISE)
+#if GCIM_KERNELS_DISPATCH
+/* AVX2 without FMA: nothing can be contracted, whatever the build's flags. */
+DEFINE_ATTEND_ROW(attendRowAvx2, GCIM_KERNELS_VECTORISE __attribute__((target("avx2"))))
+#endif
 
-// One query row: out[0..dv) from keys and values [first, last) of one head.
-static void attendRow(const float *restrict q, const float *restrict k, const float *restrict v,
-                      float *restrict out, int64_t first, int64_t last, int64_t d, int64_t dv,
-                      float scale, float *restrict scores) {
-  for (int64_t c = 0; c < dv; ++c)
-    out[c] = 0.0f;
-  if (first >= last)
-    return;
-  float max = -INFINITY;
-  for (int64_t j = first; j < last; ++j) {
-    float s = scale * dotProduct(q, k + j * d, d);
-    scores[j] = s;
-    max = s > max ? s : max;
-  }
-  double sum = 0.0;
-  for (int64_t j = first; j < last; ++j) {
-    scores[j] = expf(scores[j] - max);
-    sum += scores[j];
-  }
-  float inv = (float)(1.0 / sum);
-  for (int64_t j = first; j < last; ++j) {
-    float p = scores[j] * inv;
-    const float *restrict vj = v + j * dv;
-    for (int64_t c = 0; c < dv; ++c)
-      out[c] += p * vj[c];
-  }
+GcimAttendRowKernel *gcimKernelsAttendRowKernel(GcimKernelIsa isa) {
+  if (isa == GCIM_ISA_BASE)
+    return attendRowBase;
+#if GCIM_KERNELS_DISPATCH
+  if (__builtin_cpu_supports("avx2"))
+    return attendRowAvx2; /* AVX-512 too: 8 lanes fill one ymm */
+#endif
+  return NULL;
 }
 
 // Running softmax state of the queries of a tile.
@@ -178,6 +196,7 @@ void gcimKernelAttentionF32(const GcimAttentionDesc *desc, const float *q, const
   int64_t dv = desc->valueDim ? desc->valueDim : desc->headDim;
   assert(heads % kvHeads == 0 && tk >= 1 && tq >= 0);
   int64_t group = heads / kvHeads;
+  GcimAttendRowKernel *attendRow = gcimKernelsAttendRowKernel(gcimKernelsIsaBest());
   for (int64_t b = 0; b < desc->batch; ++b) {
     for (int64_t h = 0; h < heads; ++h) {
       int64_t g = b * kvHeads + h / group, head = (b * heads + h) * tq;

@@ -124,7 +124,7 @@ def main():
         check.expect("the bias Adds are folded into the products (gcim.linear)",
                      len(biased) == 4 * args.layers)
         check.expect("the GELU chain is one fused statement",
-                     "gcimKernelUnaryF32(GCIM_UNARY_GELU" in source and
+                     "gcimParallelUnaryF32(s->pool, GCIM_UNARY_GELU" in source and
                      "GCIM_UNARY_TANH" not in source)
         cflags, ldflags = STRICT_CFLAGS, ""
         if args.sanitize:

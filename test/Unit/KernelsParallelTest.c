@@ -7,6 +7,7 @@
 #include "gcim/Runtime/Threads.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static float *randomFloats(int64_t count, unsigned *seed) {
   float *x = malloc((size_t)(count ? count : 1) * sizeof *x);
@@ -88,8 +89,64 @@ static void test_attention_same_bits(void) {
   EXPECT_EQ_INT(mismatches, 0);
 }
 
+/* Unary ops, LayerNorm and Softmax by ranges: sizes below, at and above the split threshold
+ * (16384 elements per part), odd remainders, every axis. */
+static void test_rows_same_bits(void) {
+  static const int64_t counts[] = {1, 16383, 16384 * 3 + 17, 100003};
+  static const int64_t rowCounts[] = {1, 7, 64, 301};
+  static const int64_t widths[] = {5, 768};
+  static const GcimUnaryOp ops[] = {GCIM_UNARY_TANH, GCIM_UNARY_GELU, GCIM_UNARY_GELU_TANH};
+  unsigned seed = 3;
+  int mismatches = 0, split = 0;
+  float *x = randomFloats(301 * 768, &seed), *scale = randomFloats(768, &seed);
+  float *bias = randomFloats(768, &seed);
+  float *serial = malloc(301 * 768 * sizeof *serial),
+        *parallel = malloc(301 * 768 * sizeof *parallel);
+  float stats[4][301];
+  for (int threads = 2; threads <= 5; threads += 3) {
+    GcimThreadPool *pool = NULL;
+    EXPECT_EQ_INT(gcimThreadPoolCreate(threads, NULL, &pool), 0);
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; ++c)
+      for (size_t o = 0; o < sizeof ops / sizeof ops[0]; ++o) {
+        gcimKernelUnaryF32(ops[o], x, serial, counts[c]);
+        gcimParallelUnaryF32(pool, ops[o], x, parallel, counts[c]);
+        mismatches += memcmp(serial, parallel, (size_t)counts[c] * sizeof(float)) != 0;
+      }
+    for (size_t r = 0; r < sizeof rowCounts / sizeof rowCounts[0]; ++r)
+      for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; ++wi) {
+        int64_t rows = rowCounts[r], width = widths[wi], dims[3] = {rows, 1, width};
+        size_t bytes = (size_t)(rows * width) * sizeof(float);
+        split += rows * width >= 2 * 16384;
+        gcimKernelLayerNormF32(x, dims, 3, -1, scale, bias, 1e-5f, serial, stats[0], stats[1]);
+        gcimParallelLayerNormF32(pool, x, dims, 3, -1, scale, bias, 1e-5f, parallel, stats[2],
+                                 stats[3]);
+        mismatches += memcmp(serial, parallel, bytes) != 0;
+        mismatches += memcmp(stats[0], stats[2], (size_t)rows * sizeof(float)) != 0;
+        mismatches += memcmp(stats[1], stats[3], (size_t)rows * sizeof(float)) != 0;
+        for (int axis = 0; axis < 3; ++axis)
+          for (int logarithm = 0; logarithm < 2; ++logarithm) {
+            if (logarithm)
+              gcimKernelLogSoftmaxF32(x, dims, 3, axis, serial);
+            else
+              gcimKernelSoftmaxF32(x, dims, 3, axis, serial);
+            gcimParallelSoftmaxF32(pool, x, dims, 3, axis, logarithm, parallel);
+            mismatches += memcmp(serial, parallel, bytes) != 0;
+          }
+      }
+    gcimThreadPoolDestroy(pool);
+  }
+  EXPECT_EQ_INT(mismatches, 0);
+  EXPECT_TRUE(split > 0); /* some shapes were split */
+  free(x);
+  free(scale);
+  free(bias);
+  free(serial);
+  free(parallel);
+}
+
 GCIM_TEST_LIST{
     GCIM_TEST(test_packed_matmul_same_bits),
     GCIM_TEST(test_attention_same_bits),
+    GCIM_TEST(test_rows_same_bits),
 };
 GCIM_TEST_MAIN

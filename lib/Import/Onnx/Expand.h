@@ -19,6 +19,44 @@ void *gcimOnnxExpansionOwn(Expansion *ex, void *p);
 char *gcimOnnxExpansionPrintf(Expansion *ex, const char *format, ...);
 bool gcimOnnxExpansionAppend(Expansion *ex, Onnx__NodeProto *node);
 
+/* A decomposition in progress (ExpandBuild.c): the node it replaces, named `base`; `ok`
+ * turns false when memory runs out. */
+typedef struct GcimOnnxBuilder {
+  Importer *im;
+  Expansion *ex;
+  const Onnx__NodeProto *node;
+  const char *base;
+  bool ok;
+} GcimOnnxBuilder;
+
+/* Input or output i of `node`, NULL when absent or empty. */
+const char *gcimOnnxBuildInput(const Onnx__NodeProto *node, size_t i);
+const char *gcimOnnxBuildOutput(const Onnx__NodeProto *node, size_t i);
+/* A value name private to the decomposition: `<node>/<part>`. */
+const char *gcimOnnxBuildTemp(GcimOnnxBuilder *b, const char *part);
+/* Appends `op` named `<node>/<part>` with `count` inputs and one output `out`. */
+Onnx__NodeProto *gcimOnnxBuildNode(GcimOnnxBuilder *b, const char *op, const char *part,
+                                   size_t count, const char *const *inputs, const char *out);
+/* Gives `n` one more attribute (the caller fills it); NULL when out of memory. */
+Onnx__AttributeProto *gcimOnnxBuildAttr(GcimOnnxBuilder *b, Onnx__NodeProto *n, const char *name,
+                                        Onnx__AttributeProto__AttributeType type);
+/* Constant nodes; their output's name. */
+const char *gcimOnnxBuildConstantFloat(GcimOnnxBuilder *b, const char *part, float value);
+const char *gcimOnnxBuildConstantInts(GcimOnnxBuilder *b, const char *part, int64_t *values,
+                                      size_t count);
+/* x op y (into `out`, or a new temporary when NULL) and op(x); the result's name. */
+const char *gcimOnnxBuildBinary(GcimOnnxBuilder *b, const char *op, const char *part, const char *x,
+                                const char *y, const char *out);
+const char *gcimOnnxBuildUnary(GcimOnnxBuilder *b, const char *op, const char *part, const char *x);
+/* A node's float or int attribute, `fallback` when absent. */
+float gcimOnnxNodeFloatAttr(const Onnx__NodeProto *node, const char *name, float fallback);
+int64_t gcimOnnxNodeIntAttr(const Onnx__NodeProto *node, const char *name, int64_t fallback);
+
+/* DequantizeLinear, QuantizeLinear and com.microsoft MatMulNBits (ExpandQuant.c). */
+bool gcimOnnxIsQuantOp(const Onnx__NodeProto *node);
+/* Decomposes b->node, one of them: 1 when done, -1 after a diagnostic. */
+int gcimOnnxExpandQuant(GcimOnnxBuilder *b);
+
 /* Decomposes `node` when it is one of ExpandOps.c's operators: 1 when its nodes were
  * appended, 0 when it is not such an operator, -1 after a diagnostic. */
 int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *node);

@@ -115,8 +115,9 @@ bool gcimCEmitUnary(EmitState *state, MlirOperation op) {
     gcimOpGetStringAttr(op, "approximate", &approximate);
     opEnum = gcimStringRefEquals(approximate, "tanh") ? "GCIM_UNARY_GELU_TANH" : "GCIM_UNARY_GELU";
   }
-  fprintf(state->body, "  gcimKernelUnaryF32(%s, %s, %s, %lld);\n", opEnum, x->name, y->name,
-          (long long)y->count);
+  /* On the worker pool by ranges of elements (the same bits for any thread count). */
+  fprintf(state->body, "  gcimParallelUnaryF32(s->pool, %s, %s, %s, %lld);\n", opEnum, x->name,
+          y->name, (long long)y->count);
   return true;
 }
 

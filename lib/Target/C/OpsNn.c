@@ -83,10 +83,10 @@ bool gcimCEmitSoftmax(EmitState *state, MlirOperation op) {
     return false;
   int64_t axis;
   gcimCEmitAttrInt(op, "axis", -1, &axis);
-  fprintf(state->body, "  gcimKernel%sF32(",
-          gcimOpIsA(op, "onnx.softmax") ? "Softmax" : "LogSoftmax");
+  fputs("  gcimParallelSoftmaxF32(s->pool, ", state->body); /* by rows, as LayerNorm */
   gcimCEmitTensorArgs(state, x);
-  fprintf(state->body, ", %lld, %s);\n", (long long)axis, y->name);
+  fprintf(state->body, ", %lld, %d, %s);\n", (long long)axis, !gcimOpIsA(op, "onnx.softmax"),
+          y->name);
   return true;
 }
 
@@ -106,7 +106,7 @@ bool gcimCEmitLayerNorm(EmitState *state, MlirOperation op) {
     mean = gcimCEmitResult(state, op, 1);
   if (results > 2)
     invStdDev = gcimCEmitResult(state, op, 2);
-  fputs("  gcimKernelLayerNormF32(", state->body);
+  fputs("  gcimParallelLayerNormF32(s->pool, ", state->body); /* by rows on the pool */
   gcimCEmitTensorArgs(state, x);
   fprintf(state->body, ", %lld, %s, %s, ", (long long)axis, scale->name,
           bias ? bias->name : "NULL");

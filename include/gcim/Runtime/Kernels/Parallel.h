@@ -8,6 +8,7 @@
 #define GCIM_RUNTIME_KERNELS_PARALLEL_H
 
 #include "gcim/Runtime/Kernels/Common.h"
+#include "gcim/Runtime/Kernels/Elementwise.h"
 #include "gcim/Runtime/Kernels/Nn.h"
 #include "gcim/Runtime/Threads.h"
 
@@ -27,6 +28,20 @@ void gcimParallelMatMulPackedF32(GcimThreadPool *pool, const float *a, const flo
 void gcimParallelAttentionF32(GcimThreadPool *pool, const GcimAttentionDesc *desc, const float *q,
                               const float *k, int64_t kHeadStride, const float *v,
                               int64_t vHeadStride, float *out, float *scratch);
+
+/// gcimKernelUnaryF32 on `pool`, by ranges of elements (each element is computed alone).
+void gcimParallelUnaryF32(GcimThreadPool *pool, GcimUnaryOp op, const float *x, float *y,
+                          int64_t count);
+
+/// gcimKernelLayerNormF32 on `pool`, by ranges of rows (the axes before `axis`).
+void gcimParallelLayerNormF32(GcimThreadPool *pool, const float *x, const int64_t *dims, int rank,
+                              int64_t axis, const float *scale, const float *bias, float epsilon,
+                              float *y, float *mean, float *invStdDev);
+
+/// gcimKernelSoftmaxF32 (`logarithm`: gcimKernelLogSoftmaxF32) on `pool`, by ranges of the
+/// axes before `axis`.
+void gcimParallelSoftmaxF32(GcimThreadPool *pool, const float *x, const int64_t *dims, int rank,
+                            int64_t axis, int logarithm, float *y);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,429 @@
+/* ExpandQuant.c: weight-quantized operators, imported in float32 (called by ExpandOps.c).
+ *
+ * - DequantizeLinear: (x - zero_point) * scale, per tensor (scalar scale), per axis (1-D
+ *   scale along `axis`) or per block (opset 21 `block_size`). When x, the scale and the zero
+ *   point are initializers (a quantized weight) the float32 tensor is computed here and
+ *   becomes a Constant node, so the MatMul it feeds is a product on a constant weight (packed
+ *   by the C emitter). Otherwise Cast, Sub and Mul, the scale and zero point reshaped to
+ *   broadcast along `axis` (which needs x's rank from the graph's declarations).
+ * - QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into the zero point's
+ *   type (uint8 without one): Div, a Clip to +-2^22 (beyond which every result saturates
+ *   anyway), the rounding of float32 addition of 1.5 * 2^23 and its subtraction (exact to
+ *   nearest even below 2^22), Add, Clip to the type's range, Cast.
+ * - com.microsoft MatMulNBits (bits 4 or 8, B, scales and zero points initializers):
+ *   column n, row k of the weight is (q - zero_point) * scale of block k / block_size, q the
+ *   k-th code of B[n] (4 bits: low nibble first), zero point 2^(bits-1) when absent or packed
+ *   like B; the K x N float32 weight becomes a Constant node, then MatMul (+ Add bias).
+ * Float32 weights take 4 bytes per element in the weights file: the importer keeps no
+ * quantized form (docs/Importer.md). */
+#include "Expand.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool is(const Onnx__NodeProto *node, const char *domain, const char *op) {
+  const char *d = node->domain ? node->domain : "";
+  if (strcmp(d, "ai.onnx") == 0)
+    d = "";
+  return node->op_type && strcmp(node->op_type, op) == 0 && strcmp(d, domain) == 0;
+}
+
+bool gcimOnnxIsQuantOp(const Onnx__NodeProto *node) {
+  return is(node, "", "DequantizeLinear") || is(node, "", "QuantizeLinear") ||
+         is(node, "com.microsoft", "MatMulNBits");
+}
+
+/* The value of initializer `name` and its type; NULL when `name` is no initializer (or
+ * after a diagnostic: b->ok turns false). */
+static ConstData *initializer(GcimOnnxBuilder *b, const char *name, TypeInfo *type) {
+  const Onnx__GraphProto *g = b->im->graph;
+  for (size_t i = 0; name && i < g->n_initializer; ++i) {
+    const Onnx__TensorProto *t = g->initializer[i];
+    if (!t->name || strcmp(t->name, name) != 0)
+      continue;
+    ByteView bytes = b->im->model->initializerBytes[i];
+    ConstData *data = NULL;
+    if (gcimOnnxTensorType(b->im, t, name, type) &&
+        gcimOnnxTensorCheck(b->im, t, &bytes, type, name))
+      data = gcimOnnxTensorLoad(b->im, t, &bytes, type, name);
+    b->ok = b->ok && data;
+    return data;
+  }
+  return NULL;
+}
+
+/* The rank and element type `name` is declared with (graph input, value_info,
+ * initializer); false when it is not declared. */
+static bool declared(const Onnx__GraphProto *g, const char *name, int64_t *rank, int32_t *type) {
+  const Onnx__ValueInfoProto *const *lists[] = {(const Onnx__ValueInfoProto *const *)g->input,
+                                                (const Onnx__ValueInfoProto *const *)g->value_info};
+  const size_t counts[] = {g->n_input, g->n_value_info};
+  for (size_t l = 0; name && l < 2; ++l)
+    for (size_t i = 0; i < counts[l]; ++i) {
+      const Onnx__ValueInfoProto *v = lists[l][i];
+      if (v->name && strcmp(v->name, name) == 0 && v->type && v->type->tensor_type &&
+          v->type->tensor_type->shape) {
+        *rank = (int64_t)v->type->tensor_type->shape->n_dim;
+        *type = v->type->tensor_type->elem_type;
+        return true;
+      }
+    }
+  for (size_t i = 0; name && i < g->n_initializer; ++i)
+    if (g->initializer[i]->name && strcmp(g->initializer[i]->name, name) == 0) {
+      *rank = (int64_t)g->initializer[i]->n_dims;
+      *type = g->initializer[i]->data_type;
+      return true;
+    }
+  return false;
+}
+
+/* The rank of `name`: declared, or that of x of the QuantizeLinear or DequantizeLinear
+ * that computes it (a fake-quantization pair); false when unknown. */
+static bool rankOf(const Onnx__GraphProto *g, const char *name, int64_t *rank, int depth) {
+  int32_t type;
+  if (declared(g, name, rank, &type))
+    return true;
+  for (size_t i = 0; name && depth < 8 && i < g->n_node; ++i) {
+    const Onnx__NodeProto *n = g->node[i];
+    if (n->n_output > 0 && strcmp(n->output[0], name) == 0 && n->n_input > 0 &&
+        (is(n, "", "QuantizeLinear") || is(n, "", "DequantizeLinear")))
+      return rankOf(g, n->input[0], rank, depth + 1);
+  }
+  return false;
+}
+
+/* A Constant node of float32 `values` (owned by the expansion) of shape dims into `out`. */
+static void constantF32(GcimOnnxBuilder *b, const char *part, const char *out, const int64_t *dims,
+                        size_t rank, float *values, int64_t count) {
+  Onnx__TensorProto *t = gcimOnnxExpansionOwn(b->ex, malloc(sizeof *t));
+  int64_t *shape = gcimOnnxExpansionOwn(b->ex, malloc((rank + 1) * sizeof *shape));
+  Onnx__AttributeProto *a =
+      gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Constant", part, 0, NULL, out), "value",
+                        ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+  if (!t || !shape || !a || !gcimOnnxExpansionOwn(b->ex, values)) {
+    b->ok = false;
+    return;
+  }
+  *t = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
+  memcpy(shape, dims, rank * sizeof *shape);
+  t->n_dims = rank;
+  t->dims = shape;
+  t->has_data_type = 1;
+  t->data_type = 1; /* FLOAT */
+  t->has_raw_data = 1;
+  t->raw_data.len = (size_t)count * sizeof(float);
+  t->raw_data.data = (uint8_t *)values;
+  a->t = t;
+}
+
+static float *floats(GcimOnnxBuilder *b, int64_t count) {
+  float *p = malloc((size_t)(count > 0 ? count : 1) * sizeof *p);
+  if (!p) {
+    gcimOnnxImportError(b->im, "out of memory");
+    b->ok = false;
+  }
+  return p;
+}
+
+static double constAt(const ConstData *c, int64_t i) {
+  return c->floats ? c->floats[i] : (double)c->ints[i];
+}
+
+/* The scale (and zero point) index of element i of a tensor of shape `type`: 0 for a
+ * scalar scale, the index along `axis` for a 1-D one, and for a per-block scale (x's rank,
+ * ceil(d / block) along the axis) the element's block. */
+static int64_t scaleIndex(const TypeInfo *type, int64_t axis, int64_t block, int64_t i,
+                          const TypeInfo *scale) {
+  if (scale->rank == 0 || (scale->rank == 1 && scale->dims[0] == 1))
+    return 0;
+  int64_t inner = 1;
+  for (int32_t d = type->rank - 1; d > axis; --d)
+    inner *= type->dims[d];
+  int64_t along = i / inner % type->dims[axis];
+  if (scale->rank == 1)
+    return along;
+  int64_t outer = i / (inner * type->dims[axis]);
+  return (outer * scale->dims[axis] + along / block) * inner + i % inner;
+}
+
+/* Whether the scale's (and zero point's) shape suits x's: scalar, 1-D along the axis, or
+ * per block (a diagnostic when not). */
+static bool scaleFits(GcimOnnxBuilder *b, const TypeInfo *x, int64_t axis, int64_t block,
+                      const TypeInfo *scale, const TypeInfo *zero) {
+  bool fits = scale->rank == 0 || (scale->rank == 1 && scale->dims[0] == 1);
+  if (!fits && !block)
+    fits = scale->rank == 1 && scale->dims[0] == x->dims[axis];
+  if (!fits && block > 0 && scale->rank == x->rank) {
+    fits = true;
+    for (int32_t d = 0; d < x->rank; ++d)
+      fits = fits && scale->dims[d] == (d == axis ? (x->dims[d] + block - 1) / block : x->dims[d]);
+  }
+  if (zero && fits) {
+    fits = zero->rank == scale->rank;
+    for (int32_t d = 0; fits && d < zero->rank; ++d)
+      fits = zero->dims[d] == scale->dims[d];
+  }
+  if (!fits)
+    gcimOnnxImportError(b->im, "the scale or zero point does not fit x's shape along axis %lld",
+                        (long long)axis);
+  return fits;
+}
+
+/* DequantizeLinear of initializers, computed here; false when x is not one. */
+static bool dequantizeConstant(GcimOnnxBuilder *b, int64_t axisAttr, int64_t block) {
+  const Onnx__NodeProto *node = b->node;
+  TypeInfo xt, st, zt;
+  ConstData *x = initializer(b, gcimOnnxBuildInput(node, 0), &xt);
+  ConstData *s = x ? initializer(b, gcimOnnxBuildInput(node, 1), &st) : NULL;
+  ConstData *z = s ? initializer(b, gcimOnnxBuildInput(node, 2), &zt) : NULL;
+  bool done = x && s && (z || !gcimOnnxBuildInput(node, 2));
+  if (done && (!x->ints || (z && !z->ints))) {
+    gcimOnnxImportError(b->im, "x and the zero point must be integer tensors");
+    b->ok = done = false;
+  }
+  int64_t axis = axisAttr < 0 ? axisAttr + xt.rank : axisAttr;
+  if (done && st.rank > 0 && (axis < 0 || axis >= xt.rank)) {
+    gcimOnnxImportError(b->im, "'axis' %lld is out of range for rank %d", (long long)axisAttr,
+                        (int)xt.rank);
+    b->ok = done = false;
+  }
+  if (done && !scaleFits(b, &xt, axis, block, &st, z ? &zt : NULL))
+    b->ok = done = false;
+  float *y = done ? floats(b, x->count) : NULL;
+  for (int64_t i = 0; y && i < x->count; ++i) {
+    int64_t k = scaleIndex(&xt, axis, block ? block : 1, i, &st);
+    y[i] = (float)(((double)x->ints[i] - (z ? constAt(z, k) : 0.0)) * (float)constAt(s, k));
+  }
+  if (y)
+    constantF32(b, "dequantized", gcimOnnxBuildOutput(node, 0), xt.dims, (size_t)xt.rank, y,
+                x->count);
+  gcimOnnxConstDestroy(x);
+  gcimOnnxConstDestroy(s);
+  gcimOnnxConstDestroy(z);
+  return done || !b->ok;
+}
+
+/* The scale or zero point `name` broadcast along `axis` of a rank-`rank` tensor: reshaped to
+ * (d, 1, ..., 1) when it is 1-D and the axis is not the last. */
+static const char *alongAxis(GcimOnnxBuilder *b, const char *name, const char *part, int64_t rank,
+                             int64_t axis, int64_t ownRank) {
+  if (ownRank == 0 || axis == rank - 1)
+    return name;
+  int64_t shape[GCIM_MAX_RANK] = {-1};
+  for (int64_t d = 1; d < rank - axis; ++d)
+    shape[d] = 1;
+  char dimsPart[32];
+  snprintf(dimsPart, sizeof dimsPart, "%s_dims", part);
+  const char *dims = gcimOnnxBuildConstantInts(b, dimsPart, shape, (size_t)(rank - axis));
+  return gcimOnnxBuildBinary(b, "Reshape", part, name, dims, NULL);
+}
+
+static const char *cast(GcimOnnxBuilder *b, const char *part, const char *x, int32_t to,
+                        const char *out) {
+  out = out ? out : gcimOnnxBuildTemp(b, part);
+  Onnx__AttributeProto *a = gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Cast", part, 1, &x, out),
+                                              "to", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  if (a) {
+    a->has_i = 1;
+    a->i = to;
+  }
+  return out;
+}
+
+/* Clip(x, lo, hi). */
+static const char *clip(GcimOnnxBuilder *b, const char *part, const char *x, float lo, float hi,
+                        const char *out) {
+  char loPart[32], hiPart[32];
+  snprintf(loPart, sizeof loPart, "%s_min", part);
+  snprintf(hiPart, sizeof hiPart, "%s_max", part);
+  const char *ins[] = {x, gcimOnnxBuildConstantFloat(b, loPart, lo),
+                       gcimOnnxBuildConstantFloat(b, hiPart, hi)};
+  out = out ? out : gcimOnnxBuildTemp(b, part);
+  gcimOnnxBuildNode(b, "Clip", part, 3, ins, out);
+  return out;
+}
+
+/* Rank of x and of the scale for the graph forms; false after a diagnostic. */
+static bool graphRanks(GcimOnnxBuilder *b, int64_t axisAttr, int64_t *rank, int64_t *axis,
+                       int64_t *scaleRank) {
+  int32_t type;
+  const Onnx__GraphProto *g = b->im->graph;
+  if (!declared(g, gcimOnnxBuildInput(b->node, 1), scaleRank, &type)) {
+    gcimOnnxImportError(b->im, "the scale's rank must be declared (graph input or value_info)");
+    return false;
+  }
+  *rank = 0;
+  *axis = axisAttr;
+  if (*scaleRank == 0)
+    return true;
+  if (!rankOf(g, gcimOnnxBuildInput(b->node, 0), rank, 0) || *rank < 1) {
+    gcimOnnxImportError(b->im, "a per-axis scale needs x's rank declared (graph input or "
+                               "value_info) when x is not an initializer");
+    return false;
+  }
+  *axis = axisAttr < 0 ? axisAttr + *rank : axisAttr;
+  if (*axis < 0 || *axis >= *rank) {
+    gcimOnnxImportError(b->im, "'axis' %lld is out of range for rank %lld", (long long)axisAttr,
+                        (long long)*rank);
+    return false;
+  }
+  return true;
+}
+
+/* (Cast(x) - Cast(zero point)) * scale, for x computed in the graph. */
+static void dequantizeGraph(GcimOnnxBuilder *b, int64_t axisAttr) {
+  const Onnx__NodeProto *node = b->node;
+  int64_t rank, axis, scaleRank;
+  if (!graphRanks(b, axisAttr, &rank, &axis, &scaleRank)) {
+    b->ok = false;
+    return;
+  }
+  const char *x = cast(b, "x_float", gcimOnnxBuildInput(node, 0), 1, NULL);
+  if (gcimOnnxBuildInput(node, 2)) {
+    const char *zero = cast(b, "zero_float", gcimOnnxBuildInput(node, 2), 1, NULL);
+    x = gcimOnnxBuildBinary(b, "Sub", "centered", x,
+                            alongAxis(b, zero, "zero_shape", rank, axis, scaleRank), NULL);
+  }
+  gcimOnnxBuildBinary(
+      b, "Mul", "scaled", x,
+      alongAxis(b, gcimOnnxBuildInput(node, 1), "scale_shape", rank, axis, scaleRank),
+      gcimOnnxBuildOutput(node, 0));
+}
+
+/* saturate(round_half_even(x / scale) + zero point), as the file comment says. */
+static void quantizeGraph(GcimOnnxBuilder *b, int64_t axisAttr) {
+  const Onnx__NodeProto *node = b->node;
+  int64_t rank, axis, scaleRank, zeroRank;
+  int32_t type = 2; /* uint8 without a zero point */
+  const char *zeroName = gcimOnnxBuildInput(node, 2);
+  if (!graphRanks(b, axisAttr, &rank, &axis, &scaleRank) ||
+      (zeroName && !declared(b->im->graph, zeroName, &zeroRank, &type))) {
+    if (b->ok && zeroName)
+      gcimOnnxImportError(b->im, "the zero point's type must be declared");
+    b->ok = false;
+    return;
+  }
+  type = (int32_t)gcimOnnxNodeIntAttr(node, "output_dtype", type);
+  float lo, hi;
+  switch (type) {
+  case 2:
+    lo = 0.0f, hi = 255.0f;
+    break;
+  case 3:
+    lo = -128.0f, hi = 127.0f;
+    break;
+  case 4:
+    lo = 0.0f, hi = 65535.0f;
+    break;
+  case 5:
+    lo = -32768.0f, hi = 32767.0f;
+    break;
+  default:
+    gcimOnnxImportError(b->im, "only 8- and 16-bit integer outputs are supported, not type %d",
+                        (int)type);
+    b->ok = false;
+    return;
+  }
+  const char *t = gcimOnnxBuildBinary(
+      b, "Div", "divided", gcimOnnxBuildInput(node, 0),
+      alongAxis(b, gcimOnnxBuildInput(node, 1), "scale_shape", rank, axis, scaleRank), NULL);
+  t = clip(b, "bounded", t, -4194304.0f, 4194304.0f, NULL);
+  const char *magic = gcimOnnxBuildConstantFloat(b, "round_magic", 12582912.0f);
+  t = gcimOnnxBuildBinary(b, "Sub", "rounded",
+                          gcimOnnxBuildBinary(b, "Add", "round_up", t, magic, NULL), magic, NULL);
+  if (zeroName)
+    t = gcimOnnxBuildBinary(
+        b, "Add", "shifted", t,
+        alongAxis(b, cast(b, "zero_float", zeroName, 1, NULL), "zero_shape", rank, axis, scaleRank),
+        NULL);
+  cast(b, "quantized", clip(b, "saturated", t, lo, hi, NULL), type, gcimOnnxBuildOutput(node, 0));
+}
+
+/* Code k of column n of MatMulNBits' B (bits 4 or 8), `blob` bytes per block. */
+static int64_t nbitsCode(const ConstData *bq, int bits, int64_t n, int64_t kBlocks, int64_t blob,
+                         int64_t block, int64_t k) {
+  int64_t byte = (n * kBlocks + k / block) * blob + (bits == 8 ? k % block : k % block / 2);
+  return bits == 8 ? bq->ints[byte] : (bq->ints[byte] >> (4 * (k % 2))) & 15;
+}
+
+static void matMulNBits(GcimOnnxBuilder *b) {
+  const Onnx__NodeProto *node = b->node;
+  int64_t kDim = gcimOnnxNodeIntAttr(node, "K", 0), nDim = gcimOnnxNodeIntAttr(node, "N", 0);
+  int64_t bits = gcimOnnxNodeIntAttr(node, "bits", 4);
+  int64_t block = gcimOnnxNodeIntAttr(node, "block_size", 0);
+  if (kDim < 1 || nDim < 1 || block < 1 || (bits != 4 && bits != 8) ||
+      gcimOnnxBuildInput(node, 4)) {
+    gcimOnnxImportError(b->im, "needs 'K', 'N', 'block_size' >= 1, 'bits' 4 or 8 and no g_idx");
+    b->ok = false;
+    return;
+  }
+  int64_t kBlocks = (kDim + block - 1) / block, blob = block * bits / 8;
+  int64_t zeroRow = (kBlocks * bits + 7) / 8; /* packed zero-point bytes per column */
+  TypeInfo bt, st, zt;
+  ConstData *bq = initializer(b, gcimOnnxBuildInput(node, 1), &bt);
+  ConstData *sc = bq ? initializer(b, gcimOnnxBuildInput(node, 2), &st) : NULL;
+  ConstData *zq = sc ? initializer(b, gcimOnnxBuildInput(node, 3), &zt) : NULL;
+  bool fits = bq && sc && (zq || !gcimOnnxBuildInput(node, 3)) && bq->ints &&
+              bq->count == nDim * kBlocks * blob && sc->floats && sc->count == nDim * kBlocks &&
+              (!zq || (zq->ints && zq->count == nDim * zeroRow));
+  float *w = fits ? floats(b, kDim * nDim) : NULL;
+  for (int64_t n = 0; w && n < nDim; ++n)
+    for (int64_t k = 0; k < kDim; ++k) {
+      int64_t kb = k / block, zero = (int64_t)1 << (bits - 1);
+      if (zq)
+        zero = bits == 8 ? zq->ints[n * kBlocks + kb]
+                         : (zq->ints[n * zeroRow + kb / 2] >> (4 * (kb % 2))) & 15;
+      int64_t q = nbitsCode(bq, (int)bits, n, kBlocks, blob, block, k);
+      w[k * nDim + n] = (float)((double)(q - zero) * (float)sc->floats[n * kBlocks + kb]);
+    }
+  if (!fits && b->ok)
+    gcimOnnxImportError(b->im, "B, scales and zero points must be initializers of the shapes "
+                               "'K', 'N', 'bits' and 'block_size' give (uint8, float, uint8)");
+  gcimOnnxConstDestroy(bq);
+  gcimOnnxConstDestroy(sc);
+  gcimOnnxConstDestroy(zq);
+  if (!w) {
+    b->ok = false;
+    return;
+  }
+  const char *weight = gcimOnnxBuildTemp(b, "weight"), *bias = gcimOnnxBuildInput(node, 5);
+  const int64_t dims[2] = {kDim, nDim};
+  constantF32(b, "weight", weight, dims, 2, w, kDim * nDim);
+  const char *y = gcimOnnxBuildBinary(b, "MatMul", "product", gcimOnnxBuildInput(node, 0), weight,
+                                      bias ? NULL : gcimOnnxBuildOutput(node, 0));
+  if (bias)
+    gcimOnnxBuildBinary(b, "Add", "bias", y, bias, gcimOnnxBuildOutput(node, 0));
+}
+
+int gcimOnnxExpandQuant(GcimOnnxBuilder *b) {
+  const Onnx__NodeProto *node = b->node;
+  if (is(node, "com.microsoft", "MatMulNBits")) {
+    matMulNBits(b);
+  } else {
+    bool dequantize = is(node, "", "DequantizeLinear");
+    int64_t axis = gcimOnnxNodeIntAttr(node, "axis", 1);
+    int64_t block = gcimOnnxNodeIntAttr(node, "block_size", 0);
+    if (!gcimOnnxBuildInput(node, 0) || !gcimOnnxBuildInput(node, 1) ||
+        !gcimOnnxBuildOutput(node, 0) || block < 0) {
+      gcimOnnxImportError(b->im, "needs x, a scale, an output and 'block_size' >= 0");
+      return -1;
+    }
+    if (dequantize && !dequantizeConstant(b, axis, block) && b->ok) {
+      if (block)
+        gcimOnnxImportError(b->im, "a per-block scale needs x, scale and zero point as "
+                                   "initializers");
+      else
+        dequantizeGraph(b, axis);
+      b->ok = b->ok && !block;
+    } else if (!dequantize && block) {
+      gcimOnnxImportError(b->im, "a per-block QuantizeLinear is not supported");
+      b->ok = false;
+    } else if (!dequantize) {
+      quantizeGraph(b, axis);
+    }
+  }
+  if (!b->ok && !b->im->failed)
+    gcimOnnxImportError(b->im, "out of memory");
+  return b->ok ? 1 : -1;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""make-quant-model.py CASE OUT.onnx: writes one of the small quantized ONNX models of
+quant.test (onnx.helper; no checker, so that broken models can be written too)."""
+import sys
+
+import numpy as np
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+N = h.make_node
+
+
+def vi(name, elem=T.FLOAT, shape=None):
+    return h.make_tensor_value_info(name, elem, shape)
+
+
+def model(nodes, inputs, outputs, inits=()):
+    graph = h.make_graph(nodes, "g", inputs, outputs, list(inits))
+    m = h.make_model(graph, opset_imports=[h.make_opsetid("", 21),
+                                           h.make_opsetid("com.microsoft", 1)])
+    m.ir_version = 10
+    return m
+
+
+def arr(name, values, dtype):
+    return nh.from_array(np.array(values, dtype=dtype), name)
+
+
+# DequantizeLinear of an int8 weight per output channel into MatMul.
+QDQ_INITS = [arr("wq", [[1, 2, 3], [-1, 0, 5]], np.int8), arr("s", [0.5, 0.25, 2], np.float32),
+             arr("z", [1, 0, -1], np.int8)]
+# MatMulNBits, K = N = 2, 4 bits, blocks of 2: column codes (9, 7) and (8, 10), no zero
+# points (8), scales 0.5 and 2.
+NBITS_INITS = [arr("b", [[[0x79]], [[0xA8]]], np.uint8), arr("sc", [0.5, 2], np.float32)]
+
+
+def nbits(bits=4, inits=NBITS_INITS):
+    return model([N("MatMulNBits", ["x", "b", "sc"], ["y"], domain="com.microsoft", K=2, N=2,
+                    bits=bits, block_size=2, name="mm")],
+                 [vi("x", shape=[1, 2])], [vi("y", shape=[1, 2])], inits)
+
+
+CASES = {
+    "qdq-weight": lambda: model(
+        [N("DequantizeLinear", ["wq", "s", "z"], ["w"], axis=1, name="dq"),
+         N("MatMul", ["x", "w"], ["y"], name="mm")],
+        [vi("x", shape=[4, 2])], [vi("y", shape=[4, 3])], QDQ_INITS),
+    "nbits": nbits,
+    "fake-quant": lambda: model(
+        [N("QuantizeLinear", ["x", "qs", "qz"], ["q"], name="q"),
+         N("DequantizeLinear", ["q", "qs", "qz"], ["y"], name="dq")],
+        [vi("x", shape=[2, 3])], [vi("y", shape=[2, 3])],
+        [arr("qs", 0.1, np.float32), arr("qz", -3, np.int8)]),
+    "nbits-3": lambda: nbits(bits=3),
+    "nbits-input": lambda: model(
+        [N("MatMulNBits", ["x", "b", "sc"], ["y"], domain="com.microsoft", K=2, N=2, bits=4,
+           block_size=2, name="mm")],
+        [vi("x", shape=[1, 2]), vi("b", T.UINT8, [2, 1, 1])], [vi("y", shape=[1, 2])],
+        [NBITS_INITS[1]]),
+    "dq-zero-shape": lambda: model(
+        [N("DequantizeLinear", ["wq", "s", "z2"], ["y"], axis=1, name="dq")], [],
+        [vi("y", shape=[2, 3])], QDQ_INITS[:2] + [arr("z2", [1, 0], np.int8)]),
+    "dq-rank-unknown": lambda: model(
+        [N("Relu", ["x"], ["r"], name="relu"),
+         N("DequantizeLinear", ["r", "s"], ["y"], axis=1, name="dq")],
+        [vi("x", T.INT8, [2, 3])], [vi("y", shape=[2, 3])], QDQ_INITS[1:2]),
+    "q-block": lambda: model(
+        [N("QuantizeLinear", ["x", "qs"], ["y"], axis=0, block_size=2, name="q")],
+        [vi("x", shape=[4, 3]), vi("qs", shape=[2, 3])], [vi("y", T.UINT8, [4, 3])]),
+}
+
+if __name__ == "__main__":
+    from onnx import save
+    save(CASES[sys.argv[1]](), sys.argv[2])

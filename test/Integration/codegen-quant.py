@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""codegen-quant.py: weight-quantized models as users make them, built with onnx.helper, run
+by ONNX Runtime and by the generated C, outputs compared.
+
+Cases: QDQ weights (DequantizeLinear of int8/uint8 initializers per tensor, per output
+channel, per row into Gemm transB, per block at opset 21, and QuantizeLinear of a float
+weight written by the exporter), activation fake quantization (QuantizeLinear then
+DequantizeLinear of a graph input, per tensor and per axis), and com.microsoft MatMulNBits
+with 4-bit blocks (with and without zero points, K not a multiple of the block, bias) and
+8-bit blocks. The importer dequantizes constant weights to float32 exactly as ONNX Runtime
+does ((q - zero point) * scale, one float32 rounding), so products differ only by their
+summation order: floats within 1e-5 * max(1, |ref|) (K <= 64, each product a float32 sum of
+K terms of magnitude <= ~10); quantized integers exactly. ONNX Runtime runs at its "basic"
+optimisation level, which keeps the ops' semantics: at "all" it rewrites DequantizeLinear
+-> MatMul into a product that also quantizes the activations to 8 bits at run time
+(MatMulIntegerToFloat), about 1e-2 away from the exact result.
+"""
+import os
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+from onnx.mapping import NP_TYPE_TO_TENSOR_TYPE as NP_TO_ONNX
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from codegenharness import build, compile_model, run_program  # noqa: E402
+from ortharness import Checker, run_ort  # noqa: E402
+
+RTOL = 1e-5
+rng = np.random.default_rng(16)
+NODES, INITS, INPUTS, OUTPUTS, FEEDS = [], [], [], [], {}
+
+
+def floats(*shape):
+    return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+
+
+def init(name, array):
+    INITS.append(nh.from_array(np.asarray(array), name))
+    return name
+
+
+def graph_input(name, array):
+    INPUTS.append(h.make_tensor_value_info(name, NP_TO_ONNX[array.dtype],
+                                           list(array.shape)))
+    FEEDS[name] = array
+    return name
+
+
+def output(name, elem_type=T.FLOAT):
+    OUTPUTS.append(h.make_tensor_value_info(name, elem_type, None))
+
+
+def qdq_matmul(name, w_q, scale, zero, axis=1, block=None, weight_out=None):
+    """x (3, K) @ DequantizeLinear(w_q, scale, zero)."""
+    attrs = {"axis": axis}
+    if block:
+        attrs["block_size"] = block
+    ins = [init(f"{name}_wq", w_q), init(f"{name}_scale", scale)]
+    if zero is not None:
+        ins.append(init(f"{name}_zero", zero))
+    NODES.append(h.make_node("DequantizeLinear", ins, [f"{name}_w"], name=f"{name}_dq", **attrs))
+    x = graph_input(f"{name}_x", floats(3, w_q.shape[0]))
+    NODES.append(h.make_node("MatMul", [x, f"{name}_w"], [f"{name}_y"], name=f"{name}_mm"))
+    output(f"{name}_y")
+
+
+# Per tensor, int8 with a zero point; per output channel, uint8; per block (opset 21).
+qdq_matmul("tensor", rng.integers(-128, 128, (24, 8)).astype(np.int8), np.float32(0.02),
+           np.int8(3))
+qdq_matmul("channel", rng.integers(0, 256, (24, 8)).astype(np.uint8),
+           rng.uniform(0.001, 0.01, 8).astype(np.float32),
+           rng.integers(100, 156, 8).astype(np.uint8))
+qdq_matmul("block", rng.integers(-128, 128, (40, 8)).astype(np.int8),
+           rng.uniform(0.001, 0.01, (3, 8)).astype(np.float32), None, axis=0, block=16)
+
+# Per row of a (N, K) weight into Gemm transB, with a bias (a Linear layer's QDQ form).
+W_ROWS = rng.integers(-128, 128, (8, 24)).astype(np.int8)
+NODES.append(h.make_node("DequantizeLinear", [init("rows_wq", W_ROWS), init(
+    "rows_scale", rng.uniform(0.001, 0.01, 8).astype(np.float32))], ["rows_w"], axis=0,
+    name="rows_dq"))
+NODES.append(h.make_node("Gemm", [graph_input("rows_x", floats(3, 24)), "rows_w",
+                                  init("rows_bias", floats(8))], ["rows_y"], transB=1,
+                         name="rows_gemm"))
+output("rows_y")
+
+# QuantizeLinear of a float weight, as exporters write it, then DequantizeLinear.
+NODES.append(h.make_node("QuantizeLinear", [init("fq_w", floats(24, 8)), init(
+    "fq_scale", np.float32(0.01)), init("fq_zero", np.int8(-2))], ["fq_q"], name="fq_q"))
+NODES.append(h.make_node("DequantizeLinear", ["fq_q", "fq_scale", "fq_zero"], ["fq_wd"],
+                         name="fq_dq"))
+NODES.append(h.make_node("MatMul", [graph_input("fq_x", floats(3, 24)), "fq_wd"], ["fq_y"],
+                         name="fq_mm"))
+output("fq_y")
+
+# Activation fake quantization: per tensor (uint8) and per axis 1 of a rank-3 input (int8),
+# the quantized codes compared exactly; values beyond the range saturate.
+ACT = (rng.uniform(-3.0, 3.0, (2, 4, 5)) * np.array([1, 1, 1, 1, 40])).astype(np.float32)
+graph_input("act_x", ACT)
+for name, scale, zero, axis in [
+        ("act_tensor", np.float32(0.05), np.uint8(128), 1),
+        ("act_axis", np.array([0.01, 0.02, 0.05, 0.1], np.float32),
+         np.array([0, -3, 5, 127], np.int8), 1)]:
+    ins = [init(f"{name}_scale", scale), init(f"{name}_zero", zero)]
+    NODES.append(h.make_node("QuantizeLinear", ["act_x", *ins], [f"{name}_q"], axis=axis,
+                             name=f"{name}_q"))
+    NODES.append(h.make_node("DequantizeLinear", [f"{name}_q", *ins], [f"{name}_y"],
+                             axis=axis, name=f"{name}_dq"))
+    output(f"{name}_q", T.UINT8 if zero.dtype == np.uint8 else T.INT8)
+    output(f"{name}_y")
+
+
+def nbits(name, k, n, block, bits, zero_points, bias):
+    """MatMulNBits of a random (K, N) weight quantized per column block, as ONNX Runtime's
+    quantizer packs it: codes low nibble first, zero points likewise."""
+    w = floats(k, n)
+    blocks = -(-k // block)
+    pad = np.zeros((blocks * block, n), np.float32)
+    pad[:k] = w
+    levels = (1 << bits) - 1
+    q = np.zeros((n, blocks, block), np.int64)
+    scales = np.zeros((n, blocks), np.float32)
+    zeros = np.zeros((n, blocks), np.int64)
+    for c in range(n):
+        for b in range(blocks):
+            v = pad[b * block:(b + 1) * block, c]
+            lo, hi = min(v.min(), 0.0), max(v.max(), 0.0)
+            if zero_points:
+                s = np.float32((hi - lo) / levels)
+                z = int(np.clip(np.round(-lo / s), 0, levels))
+            else:
+                s = np.float32(max(abs(lo), abs(hi)) / (levels // 2))
+                z = 1 << (bits - 1)
+            scales[c, b], zeros[c, b] = s, z
+            q[c, b] = np.clip(np.round(v / s) + z, 0, levels)
+    if bits == 4:
+        packed = (q[:, :, 0::2] | (q[:, :, 1::2] << 4)).astype(np.uint8)
+        zpad = np.zeros((n, blocks + blocks % 2), np.int64)
+        zpad[:, :blocks] = zeros
+        zpacked = (zpad[:, 0::2] | (zpad[:, 1::2] << 4)).astype(np.uint8).reshape(-1)
+    else:
+        packed, zpacked = q.astype(np.uint8), zeros.astype(np.uint8).reshape(-1)
+    ins = [graph_input(f"{name}_x", floats(2, 3, k)), init(f"{name}_b", packed),
+           init(f"{name}_scales", scales.reshape(-1))]
+    ins.append(init(f"{name}_zeros", zpacked) if zero_points else "")
+    if bias:
+        ins += ["", init(f"{name}_bias", floats(n))]
+    NODES.append(h.make_node("MatMulNBits", ins, [f"{name}_y"], domain="com.microsoft", K=k,
+                             N=n, bits=bits, block_size=block, name=f"{name}_mm"))
+    output(f"{name}_y")
+
+
+nbits("nbits4", 40, 12, 16, 4, True, True)
+nbits("nbits4_symmetric", 64, 8, 32, 4, False, False)
+nbits("nbits8", 48, 10, 16, 8, True, False)
+
+
+def main():
+    check = Checker(RTOL)
+    graph = h.make_graph(NODES, "quant", INPUTS, OUTPUTS, INITS)
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 21),
+                                               h.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 10
+    with tempfile.TemporaryDirectory(prefix="gcim-quant-") as tmp:
+        path = os.path.join(tmp, "quant.onnx")
+        onnx.save(model, path)
+        ref = run_ort(path, FEEDS, opt_level="basic")
+        out = os.path.join(tmp, "out")
+        try:
+            compile_model(path, out, "--attention=digital")
+            build(out)
+            got = run_program(out, "model", FEEDS)
+        except RuntimeError as error:
+            check.expect("compiled, built and ran", False, str(error)[-2000:])
+            return check.finish("codegen-quant")
+        check.expect("every output", sorted(ref) == sorted(got), f"{sorted(got)}")
+        for key, want in sorted(ref.items()):
+            if key not in got:
+                continue
+            if want.dtype.kind == "f":
+                check.close(key, got[key], want)
+            else:
+                check.expect(f"{key}: equal ({want.dtype})",
+                             got[key].dtype == want.dtype and np.array_equal(got[key], want))
+    return check.finish("codegen-quant")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+/* KernelsMatMulIsaTest.c ISA: the matrix-product kernel of one instruction set (base, avx2,
+ * avx512; KernelsMatMulIsa.h) against a product in double and against the portable base
+ * kernel, on every path (row times matrix or its transpose, the blocked product with
+ * strided A, packed B adding or storing bias + A B, several K blocks, every tile height's
+ * remainder). Exits 77 (ctest: not run) when this processor or build has no such kernel.
+ *
+ * Tolerance (as KernelsMatMulTest.c): any order of summing k float32 products is within
+ * k u sum |a||b| (u = 2^-24) of the exact sum; each kernel may use 2 k u sum |a||b| plus
+ * 4 u (|expected| + |c| + 1) for the roundings of alpha, the bias and the final store, and
+ * two kernels (FMA or not, other tile heights) may differ by the sum of their allowances.
+ * Where this kernel is the one the dispatcher picks, the public entry must give its bits
+ * exactly (memcmp): the dispatch is wired. The decode step's attention row of the set must
+ * give the base one's bits exactly (the same IEEE operations, no FMA), and so must its GELU. */
+#include "KernelsMatMulIsa.h"
+#include "gcim/Runtime/Kernels/MatMul.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rngState = 12345;
+static float uniform(void) {
+  rngState = rngState * 6364136223846793005ULL + 1442695040888963407ULL;
+  return -1.0f + 2.0f * (float)((rngState >> 40) & 0xffffff) / 16777216.0f;
+}
+
+static float *randomFloats(int64_t n) {
+  float *x = malloc(sizeof(float) * (size_t)(n + 1));
+  for (int64_t i = 0; i < n; ++i)
+    x[i] = uniform();
+  return x;
+}
+
+enum { PLAIN, TRANS_B, STRIDED_A, PACKED_ADD, PACKED_BIAS, MODES };
+static const char *const modeNames[MODES] = {"plain", "transB", "strided A",
+                                             "packed +=", "packed bias"};
+
+// Runs `kernel` in `mode` on a (m x k, or k x m for STRIDED_A), b (k x n, or n x k for
+// TRANS_B) and its packed form; c starts as c0.
+static void run(GcimGemmKernel *kernel, int mode, int64_t m, int64_t n, int64_t k, float alpha,
+                const float *a, const float *b, const float *packed, const float *bias,
+                const float *c0, float *c) {
+  memcpy(c, c0, sizeof(float) * (size_t)(m * n));
+  GcimGemm g = {.m = m,
+                .n = n,
+                .k = k,
+                .alpha = alpha,
+                .a = a,
+                .rsa = k,
+                .csa = 1,
+                .b = b,
+                .ldb = n,
+                .c = c,
+                .ldc = n};
+  if (mode == TRANS_B) {
+    g.transB = 1;
+    g.ldb = k;
+  } else if (mode == STRIDED_A) {
+    g.rsa = 1;
+    g.csa = m;
+  } else if (mode == PACKED_ADD || mode == PACKED_BIAS) {
+    g.packed = packed;
+    g.overwrite = mode == PACKED_BIAS;
+    g.bias = mode == PACKED_BIAS ? bias : NULL;
+  }
+  kernel(&g);
+}
+
+static int64_t failures;
+
+static void checkShape(GcimGemmKernel *kernel, int64_t m, int64_t n, int64_t k) {
+  const double u = 1.0 / 16777216.0;
+  float *a = randomFloats(m * k), *b = randomFloats(k * n), *bias = randomFloats(n);
+  float *c0 = randomFloats(m * n), *c = randomFloats(m * n), *cBase = randomFloats(m * n);
+  float *packed = malloc(sizeof(float) * (size_t)(gcimKernelPackedBCount(k, n) + 1));
+  gcimKernelPackBF32(b, k, n, 0, packed);
+  for (int mode = 0; mode < MODES; ++mode) {
+    float alpha = mode == PACKED_ADD || mode == PACKED_BIAS ? 1.0f : 0.75f;
+    run(kernel, mode, m, n, k, alpha, a, b, packed, bias, c0, c);
+    run(gcimKernelsGemmBase, mode, m, n, k, alpha, a, b, packed, bias, c0, cBase);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = 0.0, mag = 0.0;
+        for (int64_t p = 0; p < k; ++p) {
+          double ai = mode == STRIDED_A ? a[p * m + i] : a[i * k + p];
+          double t = ai * (mode == TRANS_B ? b[j * k + p] : b[p * n + j]);
+          sum += t;
+          mag += fabs(t);
+        }
+        double start = mode == PACKED_BIAS ? bias[j] : c0[i * n + j];
+        double expected = start + alpha * sum;
+        double tol =
+            2.0 * (double)k * u * alpha * mag + 4.0 * u * (fabs(expected) + fabs(start) + 1);
+        double got = c[i * n + j], base = cBase[i * n + j];
+        if (!(fabs(got - expected) <= tol) || !(fabs(got - base) <= 2.0 * tol)) {
+          if (failures++ < 5)
+            fprintf(stderr,
+                    "%s m=%lld n=%lld k=%lld at (%lld, %lld): %.9g, base %.9g, exact %.9g, "
+                    "tolerance %.3g\n",
+                    modeNames[mode], (long long)m, (long long)n, (long long)k, (long long)i,
+                    (long long)j, got, base, expected, tol);
+        }
+      }
+  }
+  free(a);
+  free(b);
+  free(bias);
+  free(c0);
+  free(c);
+  free(cBase);
+  free(packed);
+}
+
+// The public packed product gives the bits of the dispatched kernel.
+static void checkDispatch(GcimGemmKernel *kernel) {
+  const int64_t m = 5, n = 70, k = 300;
+  float *a = randomFloats(m * k), *b = randomFloats(k * n), *bias = randomFloats(n);
+  float *packed = malloc(sizeof(float) * (size_t)gcimKernelPackedBCount(k, n));
+  float *y = randomFloats(m * n), *c = randomFloats(m * n);
+  gcimKernelPackBF32(b, k, n, 0, packed);
+  gcimKernelMatMulPackedF32(a, packed, bias, y, m, n, k);
+  run(kernel, PACKED_BIAS, m, n, k, 1.0f, a, b, packed, bias, c, c);
+  if (memcmp(y, c, sizeof(float) * (size_t)(m * n)) != 0 && failures++ < 5)
+    fprintf(stderr, "gcimKernelMatMulPackedF32 does not give the dispatched kernel's bits\n");
+  free(a);
+  free(b);
+  free(bias);
+  free(packed);
+  free(y);
+  free(c);
+}
+
+// The decode step's attention row of this set gives the base one's bits (memcmp), over
+// head dimensions around the 8 lanes and windows of keys.
+static void checkAttendRow(GcimKernelIsa isa) {
+  GcimAttendRowKernel *row = gcimKernelsAttendRowKernel(isa);
+  if (!row) {
+    if (failures++ < 5)
+      fprintf(stderr, "no attention row where the matrix kernel exists\n");
+    return;
+  }
+  static const int64_t dims[] = {1, 7, 8, 64, 67};
+  for (size_t di = 0; di < sizeof dims / sizeof dims[0]; ++di) {
+    int64_t d = dims[di], keys = 300;
+    float *q = randomFloats(d), *k = randomFloats(keys * d), *v = randomFloats(keys * d);
+    float *scores = randomFloats(keys), *got = randomFloats(d), *want = randomFloats(d);
+    for (int64_t first = 0; first < keys; first += 97) {
+      row(q, k, v, got, first, keys, d, d, 0.125f, scores);
+      gcimKernelsAttendRowKernel(GCIM_ISA_BASE)(q, k, v, want, first, keys, d, d, 0.125f, scores);
+      if (memcmp(got, want, sizeof(float) * (size_t)d) != 0 && failures++ < 5)
+        fprintf(stderr, "attention row d=%lld from key %lld: not the base bits\n", (long long)d,
+                (long long)first);
+    }
+    free(q);
+    free(k);
+    free(v);
+    free(scores);
+    free(got);
+    free(want);
+  }
+}
+
+// GELU (tanh form) of this set gives the base one's bits, around every lane count.
+static void checkGeluTanh(GcimKernelIsa isa) {
+  GcimGeluTanhKernel *gelu = gcimKernelsGeluTanhKernel(isa);
+  const int64_t count = 1003;
+  float *x = randomFloats(count), *got = randomFloats(count), *want = randomFloats(count);
+  for (int64_t i = 0; i < count; ++i)
+    x[i] *= (float)(i % 13); /* up to +-12: both signs, the exp's clamp */
+  if (gelu)
+    gelu(x, got, count);
+  gcimKernelsGeluTanhKernel(GCIM_ISA_BASE)(x, want, count);
+  if ((!gelu || memcmp(got, want, sizeof(float) * (size_t)count) != 0) && failures++ < 5)
+    fprintf(stderr, "GELU (tanh): not the base bits\n");
+  free(x);
+  free(got);
+  free(want);
+}
+
+int main(int argc, char **argv) {
+  static const char *const names[GCIM_ISA_COUNT] = {"base", "avx2", "avx512"};
+  int isa = 0;
+  while (argc == 2 && isa < GCIM_ISA_COUNT && strcmp(argv[1], names[isa]) != 0)
+    ++isa;
+  if (argc != 2 || isa == GCIM_ISA_COUNT) {
+    fprintf(stderr, "usage: KernelsMatMulIsaTest base|avx2|avx512\n");
+    return 2;
+  }
+  GcimGemmKernel *kernel = gcimKernelsGemmKernel((GcimKernelIsa)isa);
+  if (!kernel) {
+    printf("NOT RUN: no %s kernel on this processor or in this build\n", names[isa]);
+    return 77;
+  }
+  static const int64_t ms[] = {1, 2, 3, 4, 5, 7, 13, 14, 15, 29, 65};
+  static const int64_t ns[] = {1, 17, 32, 33, 130, 300};
+  static const int64_t ks[] = {0, 1, 7, 65, 300};
+  for (size_t x = 0; x < sizeof ms / sizeof ms[0]; ++x)
+    for (size_t y = 0; y < sizeof ns / sizeof ns[0]; ++y)
+      for (size_t z = 0; z < sizeof ks / sizeof ks[0]; ++z)
+        checkShape(kernel, ms[x], ns[y], ks[z]);
+  checkAttendRow((GcimKernelIsa)isa);
+  checkGeluTanh((GcimKernelIsa)isa);
+  int dispatched = (int)gcimKernelsIsaBest() == isa;
+  if (dispatched)
+    checkDispatch(kernel);
+  printf("%s: %s kernel%s, %lld failures\n", failures ? "FAIL" : "PASS", names[isa],
+         dispatched ? " (the dispatched one)" : "", (long long)failures);
+  return failures ? 1 : 0;
+}
