@@ -21,6 +21,33 @@ bool gcimCompileIsMlirPath(const char *path) {
   return length > 5 && strcmp(path + length - 5, ".mlir") == 0;
 }
 
+/* Whether every `dense_resource<KEY>` of `text` has its data in the file's dialect_resources
+ * (`KEY: "0x...`): MLIR parses a missing one, e.g. the `__elided__` of a stage printed
+ * without --print-constants, as a constant without data that reading would crash on. */
+static bool resourcesPresent(const char *path, const char *text) {
+  static const char use[] = "dense_resource<";
+  for (const char *at = strstr(text, use); at; at = strstr(at + 1, use)) {
+    const char *key = at + sizeof use - 1, *end = strchr(key, '>');
+    if (!end)
+      break; /* the parser reports the syntax */
+    char definition[256];
+    int length = (int)(end - key);
+    snprintf(definition, sizeof definition, "%.*s: \"0x", length, key);
+    if (length > 0 && length < 200 && strstr(text, definition))
+      continue;
+    int line = 1;
+    for (const char *c = text; c < at; ++c)
+      line += *c == '\n';
+    fprintf(stderr, "%s:%d: error: the constant dense_resource<%.*s> has no data in the file%s\n",
+            path, line, length, key,
+            strstr(text, "__elided__")
+                ? " (it was elided when printed: print the stage with --print-constants)"
+                : "");
+    return false;
+  }
+  return true;
+}
+
 MlirModule gcimCompileParseMlir(MlirContext ctx, const char *path) {
   /* Read first, so that a missing file is one line, as for an ONNX input. */
   char *text = NULL, *errMsg = NULL;
@@ -30,7 +57,10 @@ MlirModule gcimCompileParseMlir(MlirContext ctx, const char *path) {
     free(errMsg);
     return (MlirModule){NULL};
   }
+  bool complete = resourcesPresent(path, text);
   free(text);
+  if (!complete)
+    return (MlirModule){NULL};
   /* From the file: locations name it. */
   return mlirModuleCreateParseFromFile(ctx, mlirStringRefCreateFromCString(path));
 }
