@@ -122,6 +122,9 @@ def check_make_run(check, folder, work):
                  dry.count(" run ") == 4, summary.splitlines()[0])
 
 
+SKIPPED = 77  # ctest's SKIP_RETURN_CODE for e2e/sweep-slurm: no cluster could start
+
+
 def run_slurm(check, folder, make_csv):
     work = os.path.join(folder, "slurm")
     sweep(write_plan(folder, [0, 1]), "--work", work)
@@ -132,9 +135,9 @@ def run_slurm(check, folder, make_csv):
                                   capture_output=True, text=True, timeout=240)
     except SlurmUnavailable as error:
         print("=" * 72 + f"\nSLURM UNAVAILABLE: the one-node cluster did not start, so the "
-              f"Slurm engine is NOT tested:\n{error}\n" + "=" * 72)
-        check.expect("a one-node Slurm cluster started", False)
-        return
+              f"Slurm engine is NOT tested (ctest reports this test as skipped, not "
+              f"passed):\n{error}\n" + "=" * 72)
+        return SKIPPED
     check.expect("sbatch --array --wait: every array task succeeded", done.returncode == 0,
                  done.stdout.strip() + done.stderr.strip())
     logs = [f for f in os.listdir(os.path.join(work, "logs"))
@@ -160,9 +163,9 @@ def main():
     with open(os.path.join(work, "sweep.csv")) as f:
         make_csv = f.read()
     print(make_csv)
-    if args.slurm:
-        run_slurm(check, args.out, make_csv)
-    else:
+    if args.slurm and run_slurm(check, args.out, make_csv) == SKIPPED:
+        return SKIPPED
+    if not args.slurm:
         check_make_run(check, args.out, work)
     return check.finish("sweep-slurm" if args.slurm else "sweep-make")
 
