@@ -41,13 +41,20 @@ static void writeAlternative(FILE *out, const GcimSchedule *s, const char *separ
   scheduleName(s, name, sizeof name);
   fprintf(out,
           "%s\n      {\"name\": \"%s\", \"chips\": %d, \"residency\": \"%s\", \"fits\": %s, "
-          "\"withinBudget\": %s, \"why\": \"%s\", \"latencyNs\": %.17g, \"intervalNs\": %.17g, "
-          "\"energyPJ\": %.17g, \"arrays\": %lld, \"peripheryUnits\": %lld, \"areaMm2\": %.17g, "
-          "\"spillBytesPerStep\": %lld, \"linkBytesPerStep\": %lld}",
+          "\"withinBudget\": %s",
           separator, name, (int)s->chips, gcimResidencyName(s->residency),
-          s->fits ? "true" : "false", s->withinBudget ? "true" : "false", s->why, s->stepNs,
-          s->intervalNs, s->energyPJPerToken, (long long)s->arrays, (long long)s->peripheryUnits,
-          s->areaMm2, (long long)s->spillBytes, (long long)s->linkBytes);
+          s->fits ? "true" : "false", s->withinBudget ? "true" : "false");
+  if (!s->fits) { /* no figures for what cannot run */
+    fprintf(out, ", \"why\": \"%s\"}", s->why);
+    return;
+  }
+  fprintf(out,
+          ", \"latencyNs\": %.17g, \"intervalNs\": %.17g, \"energyPJ\": %.17g, \"arrays\": %lld, "
+          "\"peripheryUnits\": %lld, \"areaMm2\": %.17g, \"spillBytesPerStep\": %lld, "
+          "\"linkBytesPerStep\": %lld}",
+          s->stepNs, s->intervalNs, s->energyPJPerToken, (long long)s->arrays,
+          (long long)s->peripheryUnits, s->areaMm2, (long long)s->spillBytes,
+          (long long)s->linkBytes);
 }
 
 static void writePlans(FILE *out, const GcimLayerInfo *layers, const GcimLayerPlan *plans,

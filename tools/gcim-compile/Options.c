@@ -35,6 +35,10 @@ static void printHelp(void) {
          "                            every attention is computed exactly, GainCellAttention\n"
          "                            as its float function, and nothing is simulated\n"
          "  --hw <file.json>          the hardware description (default: the paper's)\n"
+         "  --schedule=latency|energy|area\n"
+         "                            what the schedule on the hardware's floorplan minimises\n"
+         "                            per token (default: latency; the report lists the\n"
+         "                            alternatives)\n"
          "  --input-shape NAME=DIMS   bind the dimensions of graph input NAME, as in\n"
          "                            input_ids=1x16 (repeat for several inputs)\n"
          "  --name <prefix>           C symbol and file prefix (default: from the model's\n"
@@ -152,6 +156,10 @@ static int parseOne(int argc, char **argv, int *i, Options *options) {
       return usageError("--attention must be auto, analog or digital, not", value);
   } else if ((value = valueOf(argc, argv, i, "--hw"))) {
     options->hwPath = value;
+  } else if ((value = valueOf(argc, argv, i, "--schedule"))) {
+    if (strcmp(value, "latency") != 0 && strcmp(value, "energy") != 0 && strcmp(value, "area") != 0)
+      return usageError("--schedule must be latency, energy or area, not", value);
+    options->schedule = value;
   } else if ((value = valueOf(argc, argv, i, "--input-shape"))) {
     return addInputShape(options, value);
   } else if ((value = valueOf(argc, argv, i, "--name"))) {
@@ -195,6 +203,7 @@ static int parseOne(int argc, char **argv, int *i, Options *options) {
 int gcimCompileParseArguments(int argc, char **argv, Options *options) {
   options->emit = EMIT_C;
   options->attention = GCIM_ATTENTION_AUTO;
+  options->schedule = "latency";
   options->elideResourcesAbove = -1;
   options->elideElementsAbove = -1;
   gcimHardwareInitDefault(&options->hw);

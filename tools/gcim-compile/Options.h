@@ -22,6 +22,7 @@ typedef struct Options {
   const char *outputPath; /* a file for IR stages, the folder for C */
   EmitStage emit;
   GcimAttentionMode attention; /* --attention (default auto) */
+  const char *schedule;        /* --schedule: gcim-schedule's objective (default latency) */
   const char *hwPath;
   GcimHardware hw;
   const char *prefix; /* --name, or NULL: from the model's file name */

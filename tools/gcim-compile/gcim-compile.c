@@ -120,10 +120,11 @@ static bool emitC(const Options *options, MlirModule module, GcimOnnxImport *imp
 /* Maps attention onto sub-tiles, quantises and schedules it; `fold` folds scalers into
  * the projections (only the printed tile stage needs it, not the report). */
 static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options, bool fold) {
-  char map[64];
+  char map[64], schedule[64];
   snprintf(map, sizeof map, "gcim-map-attention=attention=%s",
            gcimAttentionModeName(options->attention));
-  const char *passes[] = {map, fold ? "gcim-quantize" : "gcim-quantize=fold=false", "gcim-schedule",
+  snprintf(schedule, sizeof schedule, "gcim-schedule=schedule=%s", options->schedule);
+  const char *passes[] = {map, fold ? "gcim-quantize" : "gcim-quantize=fold=false", schedule,
                           "gcim-verify"};
   return runPasses(ctx, module, passes, 4, options);
 }

@@ -36,6 +36,7 @@ typedef struct Options {
   bool printDebugInfo;
   const char *hwPath;     /* --hw: the pipeline's hardware */
   const char *reportPath; /* --report: the cost report after the pipeline */
+  const char *schedule;   /* --schedule: gcim-schedule's objective unless its own option */
   bool reportTable;       /* --report-table */
   GcimHardware hw;
   PipelineStep *steps;
@@ -62,6 +63,8 @@ static void printHelp(void) {
          "                            gcim-map-attention; the last chunk's with\n"
          "                            --split-input-file)\n"
          "  --report-table            print the report's table to stderr\n"
+         "  --schedule=<objective>    gcim-schedule's schedule= option (latency, energy or\n"
+         "                            area) where the pass is not given its own\n"
          "  --help                    print this help and exit\n"
          "  --version                 print the version and exit\n\n"
          "GCIM PASSES:\n");
@@ -122,6 +125,8 @@ static int parseArguments(int argc, char **argv, Options *options) {
       options->reportPath = arg + 9;
     } else if (strcmp(arg, "--report-table") == 0) {
       options->reportTable = true;
+    } else if (strncmp(arg, "--schedule=", 11) == 0) {
+      options->schedule = arg + 11;
     } else if (strncmp(arg, "--", 2) == 0 && arg[2]) {
       PipelineStep *step = &options->steps[options->stepCount++];
       step->name = arg + 2;
@@ -175,6 +180,9 @@ static MlirPass createGcimPass(const PipelineStep *step, const Options *options)
     cursor += length;
     cursor += strspn(cursor, " ,");
   }
+  if (options->schedule && step->gcimPass == gcimPassLookup("gcim-schedule") &&
+      strncmp(rest, "schedule=", 9) != 0 && !strstr(rest, " schedule="))
+    snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "schedule=%s ", options->schedule);
   GcimHardware own;
   if (path[0] && !loadHardware(path, &own))
     return (MlirPass){NULL};
