@@ -67,13 +67,14 @@ static void writePlans(FILE *out, const GcimLayerInfo *layers, const GcimLayerPl
     const GcimLayerPlan *p = &plans[i];
     fprintf(out,
             "%s\n      {\"layer\": %lld, \"chip\": %d, \"first_sub_tile\": %lld, "
-            "\"resident_sequences\": %lld, \"spill_slot\": %lld, \"spill_bytes\": %lld, "
+            "\"sequence_stride\": %lld, \"resident_sequences\": %lld, \"spill_slot\": %lld, "
+            "\"spill_bytes\": %lld, "
             "\"periphery_rounds\": %lld, \"transfer_bytes\": %lld, \"start_ns\": %.17g, "
             "\"latency_ns\": %.17g, \"energy_pj\": %.17g}",
             separator, (long long)layers[i].layer, (int)p->chip, (long long)p->firstSubTile,
-            (long long)p->residentSequences, (long long)p->spillSlot, (long long)p->spillBytes,
-            (long long)p->rounds, (long long)p->transferBytes, p->startNs, p->latencyNs,
-            p->energyPJ);
+            (long long)p->sequenceStride, (long long)p->residentSequences, (long long)p->spillSlot,
+            (long long)p->spillBytes, (long long)p->rounds, (long long)p->transferBytes, p->startNs,
+            p->latencyNs, p->energyPJ);
     separator = ",";
   }
   fputs("\n    ]", out);

@@ -6,7 +6,7 @@
  * `schedule` objective (latency, energy or area); when none fits it fails naming the
  * smallest hardware that would. Each kv_write gets where its layer's K/V live
  * (`gcim.first_sub_tile`: sequence 0's first physical sub-tile, head h at + h * per-head,
- * sequence s at + s * heads * per-head; `gcim.chip`, `gcim.resident_sequences`,
+ * sequence s at + s * `gcim.sequence_stride`; `gcim.chip`, `gcim.resident_sequences`,
  * `gcim.spill_slot`, `gcim.spill_bytes`, `gcim.periphery_rounds`,
  * `gcim.transfer_bytes`); the module gets the objective, budget and choice. Each
  * token's work is ordered: within a layer the K/V write before the two products
@@ -147,6 +147,8 @@ static MlirWalkResult assignSubTiles(MlirOperation op, void *userData) {
   gcimOpSetInt(op, "gcim.first_sub_tile", plan->firstSubTile);
   gcimOpSetInt(op, "gcim.chip", plan->chip);
   gcimOpSetInt(op, "gcim.resident_sequences", plan->residentSequences);
+  if (info->batch > 1)
+    gcimOpSetInt(op, "gcim.sequence_stride", plan->sequenceStride);
   gcimOpSetInt(op, "gcim.periphery_rounds", plan->rounds);
   if (plan->spillSlot >= 0) {
     gcimOpSetInt(op, "gcim.spill_slot", plan->spillSlot);

@@ -143,6 +143,7 @@ static void planLayer(const GcimHardware *hw, const GcimLayerInfo *l, int64_t ba
   plan->firstSubTile = chip->full ? chip->base + offset
                        : resident ? chip->base + j * batch * chip->slotSize
                                   : plan->spillSlot;
+  plan->sequenceStride = chip->full ? blockSubTiles(l) : chip->slotSize;
   plan->residentSequences = resident;
   plan->spillBytes = spilled * reloadBytes;
   plan->rounds = peripheryRounds((resident ? resident : 1) * l->heads, tiles, unit);
@@ -151,6 +152,50 @@ static void planLayer(const GcimHardware *hw, const GcimLayerInfo *l, int64_t ba
                    (double)spilled * ((double)reloadBytes * hw->floorplan.spillPJPerByte +
                                       (double)cells * hw->cost.dacPerValuePJ);
   *oneSequenceNs = spilled ? (residentNs > spilledNs ? residentNs : spilledNs) : residentNs;
+}
+
+/* What a schedule sums over its chips and layers. */
+typedef struct Sums {
+  double cursor;      /* the start of the next transfer or layer within a step */
+  double oneSequence; /* one sequence's path through every layer and link */
+  double slowest;     /* the busiest chip or link */
+  double energy;      /* per step */
+  const GcimLayerInfo *previous;
+} Sums;
+
+/* Plans chip k's layers (and the transfer into it) into `plans`, adding to *out and *sums. */
+static void planChipLayers(const GcimHardware *hw, const GcimLayerInfo *const *analog,
+                           const GcimLayerInfo *layers, Chip *chip, int32_t k, GcimSchedule *out,
+                           GcimLayerPlan *plans, Sums *sums) {
+  int64_t offset = 0;
+  for (int64_t i = chip->first; i < chip->last; ++i) {
+    const GcimLayerInfo *l = analog[i];
+    GcimLayerPlan plan = {0};
+    double path;
+    plan.chip = k;
+    if (sums->previous && i == chip->first) {
+      plan.transferBytes = sums->previous->heads * sums->previous->headDim * ACTIVATION_BYTES;
+      double linkNs = (double)plan.transferBytes / hw->floorplan.linkBytesPerNs;
+      double linkBusy = (double)out->batch * linkNs;
+      out->linkBytes += out->batch * plan.transferBytes;
+      sums->energy += (double)(out->batch * plan.transferBytes) * hw->floorplan.linkPJPerByte;
+      sums->oneSequence += linkNs;
+      sums->cursor += linkBusy;
+      sums->slowest = linkBusy > sums->slowest ? linkBusy : sums->slowest;
+    }
+    planLayer(hw, l, out->batch, chip, i - chip->first, offset, &plan, &path);
+    offset += out->batch * blockSubTiles(l);
+    plan.startNs = sums->cursor;
+    sums->cursor += plan.latencyNs;
+    chip->busyNs += plan.latencyNs;
+    sums->oneSequence += path;
+    sums->energy += plan.energyPJ;
+    out->spillBytes += plan.spillBytes;
+    if (plans)
+      plans[l - layers] = plan;
+    sums->previous = l;
+  }
+  sums->slowest = chip->busyNs > sums->slowest ? chip->busyNs : sums->slowest;
 }
 
 void gcimScheduleEvaluate(const GcimHardware *hw, const GcimLayerInfo *layers, int64_t count,
@@ -169,55 +214,27 @@ void gcimScheduleEvaluate(const GcimHardware *hw, const GcimLayerInfo *layers, i
     free(analog);
     return;
   }
-  double cursor = 0.0, oneSequence = 0.0, slowest = 0.0, energy = 0.0;
+  Sums sums = {0.0, 0.0, 0.0, 0.0, NULL};
   int64_t nextBase = 0;
-  const GcimLayerInfo *previous = NULL;
-  for (int32_t k = 0; k < chips && n > 0; ++k) {
+  for (int32_t k = 0; k < chips && n > 0 && out->fits; ++k) {
     Chip chip = {0};
     chip.first = (int64_t)k * n / chips;
     chip.last = (int64_t)(k + 1) * n / chips;
-    if (!placeChip(hw, analog, out->batch, residency, &chip, out)) {
-      out->fits = false;
-      free(analog);
-      return;
-    }
+    out->fits = placeChip(hw, analog, out->batch, residency, &chip, out);
+    if (!out->fits)
+      break;
     chip.base = hw->maxSubTiles > 0 ? (int64_t)k * hw->maxSubTiles : nextBase;
     nextBase = chip.base + chip.arrays;
     out->arrays += chip.arrays;
     out->peripheryUnits += chip.units;
-    int64_t before = 0;
-    for (int64_t i = chip.first; i < chip.last; ++i) {
-      const GcimLayerInfo *l = analog[i];
-      GcimLayerPlan plan = {0};
-      double path;
-      plan.chip = k;
-      if (previous && i == chip.first) {
-        plan.transferBytes = previous->heads * previous->headDim * ACTIVATION_BYTES;
-        double linkNs = (double)plan.transferBytes / hw->floorplan.linkBytesPerNs;
-        out->linkBytes += out->batch * plan.transferBytes;
-        energy += (double)(out->batch * plan.transferBytes) * hw->floorplan.linkPJPerByte;
-        oneSequence += linkNs;
-        cursor += (double)out->batch * linkNs;
-        slowest = (double)out->batch * linkNs > slowest ? (double)out->batch * linkNs : slowest;
-      }
-      planLayer(hw, l, out->batch, &chip, i - chip.first, before, &plan, &path);
-      before += out->batch * blockSubTiles(l);
-      plan.startNs = cursor;
-      cursor += plan.latencyNs;
-      chip.busyNs += plan.latencyNs;
-      oneSequence += path;
-      energy += plan.energyPJ;
-      out->spillBytes += plan.spillBytes;
-      if (plans)
-        plans[l - layers] = plan;
-      previous = l;
-    }
-    slowest = chip.busyNs > slowest ? chip.busyNs : slowest;
+    planChipLayers(hw, analog, layers, &chip, k, out, plans, &sums);
   }
   free(analog);
-  out->stepNs = oneSequence > slowest ? oneSequence : slowest;
+  if (!out->fits)
+    return;
+  out->stepNs = sums.oneSequence > sums.slowest ? sums.oneSequence : sums.slowest;
   out->intervalNs = out->stepNs / (double)out->batch;
-  out->energyPJPerToken = energy / (double)out->batch;
+  out->energyPJPerToken = sums.energy / (double)out->batch;
   out->areaMm2 = (double)out->arrays * hw->floorplan.subTileAreaMm2 +
                  (double)out->peripheryUnits * hw->floorplan.peripheryAreaMm2;
 }

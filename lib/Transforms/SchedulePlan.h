@@ -30,6 +30,7 @@ typedef struct GcimBudget {
 typedef struct GcimLayerPlan {
   int32_t chip;
   int64_t firstSubTile;      /* sequence 0's K/V, or the chip's spill slot when it is spilled */
+  int64_t sequenceStride;    /* sub-tiles from one resident sequence's K/V to the next's */
   int64_t residentSequences; /* sequences 0..n-1 stay in arrays, the others are reloaded */
   int64_t spillSlot;         /* first sub-tile of the chip's spill slot; -1 when none */
   int64_t spillBytes;        /* moved to and from digital memory per decode step */

@@ -38,12 +38,13 @@
 // CHIPS: "gcim.kv_write"({{.*}}gcim.chip = 0 : i64, {{.*}}gcim.first_sub_tile = 0 : i64, {{.*}}layer = 0 : i64
 // CHIPS: "gcim.kv_write"({{.*}}gcim.chip = 1 : i64, {{.*}}gcim.first_sub_tile = 16 : i64, {{.*}}gcim.start_ns = 8.100000e+01 : f64, gcim.transfer_bytes = 1024 : i64, {{.*}}layer = 1 : i64
 
-// Batch 4, all resident: 4 blocks per layer, layer 1 from sub-tile 4 x 16 = 64; the 16
+// Batch 4, all resident: 4 blocks per layer, 16 sub-tiles apart (gcim.sequence_stride),
+// layer 1 from sub-tile 4 x 16 = 64; the 16
 // heads of a layer in parallel, 130 ns per step for 4 tokens: 32.5 ns of throughput each;
 // 128 arrays, 32 units, 128 x 0.008192 + 32 x 0.368928 = 12.854272 mm^2. Streaming every
 // block through one slot: 8 reloads of 1,028 + 65 ns = 8,744 ns.
-// BATCH: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 0 : i64, {{.*}}gcim.resident_sequences = 4 : i64, {{.*}}layer = 0 : i64
-// BATCH: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 64 : i64, {{.*}}gcim.resident_sequences = 4 : i64, {{.*}}layer = 1 : i64
+// BATCH: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 0 : i64, {{.*}}gcim.resident_sequences = 4 : i64, gcim.sequence_stride = 16 : i64, {{.*}}layer = 0 : i64
+// BATCH: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 64 : i64, {{.*}}gcim.resident_sequences = 4 : i64, gcim.sequence_stride = 16 : i64, {{.*}}layer = 1 : i64
 
 // Spill: batch 4 on 48 sub-tiles: 3 slots of 16 for 8 blocks; 2 pinned (layer 0,
 // sequences 0 and 1), slot 32 takes the other 6 in turn. Layer 0: 65 + 2 x 1,093 = 2,251
@@ -51,12 +52,12 @@
 // shorter). Energy: 4 x 38,280 + 6 x 2,969,600 = 17,970,720 pJ per step, 4,492,680 per
 // token; 6 x 131,584 = 789,504 bytes moved; 12 units, 48 x 0.008192 + 12 x 0.368928 =
 // 4.820352 mm^2.
-// SPILL: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 0 : i64, {{.*}}gcim.resident_sequences = 2 : i64, gcim.spill_bytes = 263168 : i64, gcim.spill_slot = 32 : i64, {{.*}}layer = 0 : i64
-// SPILL: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 32 : i64, {{.*}}gcim.resident_sequences = 0 : i64, gcim.spill_bytes = 526336 : i64, gcim.spill_slot = 32 : i64, gcim.start_ns = 2.251000e+03 : f64, {{.*}}layer = 1 : i64
+// SPILL: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 0 : i64, {{.*}}gcim.resident_sequences = 2 : i64, gcim.sequence_stride = 16 : i64, gcim.spill_bytes = 263168 : i64, gcim.spill_slot = 32 : i64, {{.*}}layer = 0 : i64
+// SPILL: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 32 : i64, {{.*}}gcim.resident_sequences = 0 : i64, gcim.sequence_stride = 16 : i64, gcim.spill_bytes = 526336 : i64, gcim.spill_slot = 32 : i64, gcim.start_ns = 2.251000e+03 : f64, {{.*}}layer = 1 : i64
 
 // --schedule=area on the same: the one-slot stream (16 arrays, 4 units, 1.606784 mm^2)
 // although it is slower; --gcim-schedule=schedule=energy: the spill schedule.
-// AREA: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 0 : i64, {{.*}}gcim.resident_sequences = 0 : i64, gcim.spill_bytes = 526336 : i64, gcim.spill_slot = 0 : i64, {{.*}}layer = 0 : i64
+// AREA: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 0 : i64, {{.*}}gcim.resident_sequences = 0 : i64, gcim.sequence_stride = 16 : i64, gcim.spill_bytes = 526336 : i64, gcim.spill_slot = 0 : i64, {{.*}}layer = 0 : i64
 
 // OK: schedule ok
 func.func @steps(%x: tensor<1x4x1x64xf32>) -> tensor<1x4x1x64xf32> {
