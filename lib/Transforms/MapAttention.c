@@ -148,8 +148,10 @@ static bool checkCapacity(Head *h, const GcimHardware *hw) {
                  "the model was hardware-adapted";
   else if (h->window == 0 && h->causal)
     h->warning = "unbounded causal attention limited to the hardware window";
-  if (h->context > 0 && h->context < mapped)
-    mapped = h->context; /* no head needs more slots than the model has tokens */
+  /* No head needs more slots than the model has tokens, nor fewer than it attends now. */
+  int64_t needed = !h->streamed && h->tk > h->context ? h->tk : h->context;
+  if (h->context > 0 && needed < mapped)
+    mapped = needed;
   h->window = mapped;
   h->tokenTiles = ceilDiv(mapped, hw->arrayRows);
   h->dimTiles = ceilDiv(h->dim > h->vdim ? h->dim : h->vdim, hw->arrayCols);
