@@ -13,32 +13,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void scheduleName(const GcimSchedule *s, char *name, size_t size) {
-  snprintf(name, size, "%d chip%s, %s", (int)s->chips, s->chips == 1 ? "" : "s",
-           gcimResidencyName(s->residency));
-}
+/* What gcim-schedule weighed, again: the objective and budget it recorded on the module
+ * (latency and none when it did not run) and the alternatives (malloc'ed). */
+typedef struct Weighed {
+  GcimObjective objective;
+  GcimBudget budget;
+  bool scheduled; /* gcim-schedule ran */
+  GcimSchedule *alternatives;
+  int64_t count, best;
+} Weighed;
 
-/* The objective, budget and choice gcim-schedule recorded on the module. */
-static void readChoice(MlirOperation module, GcimObjective *objective, GcimBudget *budget,
-                       char *chosen, size_t size) {
+static bool weigh(MlirOperation module, const GcimHardware *hw, const GcimLayerInfo *layers,
+                  int64_t count, Weighed *w) {
   MlirStringRef text;
   char name[16] = "";
-  *objective = GCIM_OBJECTIVE_LATENCY;
+  w->objective = GCIM_OBJECTIVE_LATENCY;
   if (gcimOpGetStringAttr(module, "gcim.schedule_objective", &text) && text.length < sizeof name) {
     memcpy(name, text.data, text.length);
-    gcimObjectiveParse(name, objective);
+    gcimObjectiveParse(name, &w->objective);
   }
-  budget->latencyNs = budget->energyPJ = 0.0;
-  gcimOpGetFloatAttr(module, "gcim.schedule_max_latency_ns", &budget->latencyNs);
-  gcimOpGetFloatAttr(module, "gcim.schedule_max_energy_pj", &budget->energyPJ);
-  chosen[0] = '\0';
-  if (gcimOpGetStringAttr(module, "gcim.schedule", &text))
-    snprintf(chosen, size, "%.*s", (int)text.length, text.data);
+  w->budget.latencyNs = w->budget.energyPJ = 0.0;
+  gcimOpGetFloatAttr(module, "gcim.schedule_max_latency_ns", &w->budget.latencyNs);
+  gcimOpGetFloatAttr(module, "gcim.schedule_max_energy_pj", &w->budget.energyPJ);
+  w->scheduled = gcimOpGetStringAttr(module, "gcim.schedule", &text);
+  w->alternatives = calloc(3 * (size_t)gcimHardwareChips(hw), sizeof *w->alternatives);
+  if (!w->alternatives)
+    return false;
+  w->count = gcimScheduleAlternatives(hw, layers, count, w->objective, w->budget, w->alternatives,
+                                      &w->best);
+  return true;
 }
 
 static void writeAlternative(FILE *out, const GcimSchedule *s, const char *separator) {
   char name[64];
-  scheduleName(s, name, sizeof name);
+  gcimScheduleName(s, name, sizeof name);
   fprintf(out,
           "%s\n      {\"name\": \"%s\", \"chips\": %d, \"residency\": \"%s\", \"fits\": %s, "
           "\"withinBudget\": %s",
@@ -82,30 +90,23 @@ static void writePlans(FILE *out, const GcimLayerInfo *layers, const GcimLayerPl
 
 bool gcimReportWriteSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
                              const GcimLayerInfo *layers, int64_t count) {
-  GcimObjective objective;
-  GcimBudget budget;
-  char chosenName[64];
-  readChoice(module, &objective, &budget, chosenName, sizeof chosenName);
-  GcimSchedule *alternatives = calloc(3 * (size_t)gcimHardwareChips(hw), sizeof *alternatives);
+  Weighed w;
   GcimLayerPlan *plans = calloc((size_t)count + 1, sizeof *plans);
-  if (!alternatives || !plans) {
-    free(alternatives);
+  if (!plans || !weigh(module, hw, layers, count, &w)) {
     free(plans);
     return false;
   }
-  int64_t best,
-      n = gcimScheduleAlternatives(hw, layers, count, objective, budget, alternatives, &best);
   fprintf(out,
           "  \"schedule\": {\"objective\": \"%s\", \"maxLatencyNs\": %.17g, \"maxEnergyPJ\": "
           "%.17g, \"scheduled\": %s",
-          gcimObjectiveName(objective), budget.latencyNs, budget.energyPJ,
-          chosenName[0] ? "true" : "false");
-  if (best >= 0) {
+          gcimObjectiveName(w.objective), w.budget.latencyNs, w.budget.energyPJ,
+          w.scheduled ? "true" : "false");
+  if (w.best >= 0) {
     GcimSchedule chosen;
-    gcimScheduleEvaluate(hw, layers, count, alternatives[best].chips, alternatives[best].residency,
-                         &chosen, plans);
+    gcimScheduleEvaluate(hw, layers, count, w.alternatives[w.best].chips,
+                         w.alternatives[w.best].residency, &chosen, plans);
     char name[64];
-    scheduleName(&chosen, name, sizeof name);
+    gcimScheduleName(&chosen, name, sizeof name);
     fprintf(out,
             ", \"chosen\": \"%s\", \"batch\": %lld, \"stepNs\": %.17g, \"perToken\": "
             "{\"latencyNs\": %.17g, \"intervalNs\": %.17g, \"energyPJ\": %.17g}, \"arrays\": %lld, "
@@ -116,35 +117,29 @@ bool gcimReportWriteSchedule(FILE *out, MlirOperation module, const GcimHardware
     writePlans(out, layers, plans, count);
   }
   fputs(",\n    \"alternatives\": [", out);
-  for (int64_t i = 0; i < n; ++i)
-    writeAlternative(out, &alternatives[i], i ? "," : "");
+  for (int64_t i = 0; i < w.count; ++i)
+    writeAlternative(out, &w.alternatives[i], i ? "," : "");
   fputs("\n    ]},\n", out);
-  free(alternatives);
+  free(w.alternatives);
   free(plans);
   return true;
 }
 
 bool gcimReportPrintSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
                              const GcimLayerInfo *layers, int64_t count) {
-  GcimObjective objective;
-  GcimBudget budget;
-  char chosenName[64];
-  readChoice(module, &objective, &budget, chosenName, sizeof chosenName);
-  GcimSchedule *alternatives = calloc(3 * (size_t)gcimHardwareChips(hw), sizeof *alternatives);
-  if (!alternatives)
+  Weighed w;
+  if (!weigh(module, hw, layers, count, &w))
     return false;
-  int64_t best,
-      n = gcimScheduleAlternatives(hw, layers, count, objective, budget, alternatives, &best);
-  if (best >= 0) {
-    const GcimSchedule *s = &alternatives[best];
+  if (w.best >= 0) {
+    const GcimSchedule *s = &w.alternatives[w.best];
     char name[64];
-    scheduleName(s, name, sizeof name);
+    gcimScheduleName(s, name, sizeof name);
     fprintf(out,
             "schedule (%s): %s, batch %lld: %.6g ns and %.6g nJ per token, %lld sub-tiles, "
             "%.4g mm^2 (%lld alternatives in the JSON report)\n",
-            gcimObjectiveName(objective), name, (long long)s->batch, s->stepNs,
-            s->energyPJPerToken / 1000.0, (long long)s->arrays, s->areaMm2, (long long)n);
+            gcimObjectiveName(w.objective), name, (long long)s->batch, s->stepNs,
+            s->energyPJPerToken / 1000.0, (long long)s->arrays, s->areaMm2, (long long)w.count);
   }
-  free(alternatives);
+  free(w.alternatives);
   return true;
 }

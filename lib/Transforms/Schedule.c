@@ -172,8 +172,7 @@ static void readObjective(const GcimPassOptions *options, GcimObjective *objecti
 static void recordChoice(MlirOperation module, GcimObjective objective, GcimBudget budget,
                          const GcimSchedule *chosen) {
   char name[64];
-  snprintf(name, sizeof name, "%d chip%s, %s", (int)chosen->chips, chosen->chips == 1 ? "" : "s",
-           gcimResidencyName(chosen->residency));
+  gcimScheduleName(chosen, name, sizeof name);
   gcimOpSetString(module, "gcim.schedule", name);
   gcimOpSetString(module, "gcim.schedule_objective", gcimObjectiveName(objective));
   setF64(module, "gcim.schedule_max_latency_ns", budget.latencyNs);

@@ -37,6 +37,11 @@ const char *gcimResidencyName(GcimResidency residency) {
   return residency == GCIM_SPILL ? "spill" : residency == GCIM_STREAM ? "stream" : "resident";
 }
 
+void gcimScheduleName(const GcimSchedule *schedule, char *name, size_t size) {
+  snprintf(name, size, "%d chip%s, %s", (int)schedule->chips, schedule->chips == 1 ? "" : "s",
+           gcimResidencyName(schedule->residency));
+}
+
 static int64_t subTilesPerHead(const GcimLayerInfo *l) { return l->tokenTiles * l->dimTiles; }
 
 static int64_t blockSubTiles(const GcimLayerInfo *l) { return l->heads * subTilesPerHead(l); }

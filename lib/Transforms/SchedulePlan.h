@@ -58,6 +58,9 @@ bool gcimObjectiveParse(const char *text, GcimObjective *objective);
 const char *gcimObjectiveName(GcimObjective objective);
 const char *gcimResidencyName(GcimResidency residency);
 
+/// Writes the schedule's name, as "4 chips, spill", into `name` (at most `size` bytes).
+void gcimScheduleName(const GcimSchedule *schedule, char *name, size_t size);
+
 /// Evaluates `chips` chips with `residency` on the analog layers among `layers`; writes a
 /// plan per entry of `layers` (digital ones untouched) when `plans` is not NULL.
 void gcimScheduleEvaluate(const GcimHardware *hw, const GcimLayerInfo *layers, int64_t count,
