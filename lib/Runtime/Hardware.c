@@ -46,6 +46,13 @@ void gcimHardwareInitDefault(GcimHardware *hw) {
   hw->pulseMaxNs = 15.0;
   /* docs/HardwareModel.md §3: 1,120 pJ and 700 pJ over 16 arrays, 330 pJ over 2 x 64 values. */
   hw->cost = (GcimCostTable){1120.0 / 16, 700.0 / 16, 4000.0, 330.0 / 128, 65.0};
+  /* docs/HardwareModel.md section 6: one chip, a head's own periphery; a head is 0.5 mm^2,
+   * of which 16 sub-tiles of 2 x 64 x 64 cells of 1 um^2 are 0.131072 mm^2. */
+  hw->floorplan = (GcimFloorplan){1, 0, 64.0, 10.0, 128.0, 20.0, 0.008192, 0.368928};
+}
+
+int32_t gcimHardwareChips(const GcimHardware *hw) {
+  return hw->floorplan.chips > 1 ? hw->floorplan.chips : 1;
 }
 
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -98,6 +105,10 @@ int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size) {
     return invalid(message, size, "window must be >= 1 (got %d)", (int)hw->window);
   if (hw->maxSubTiles < 0)
     return invalid(message, size, "maxSubTiles must be >= 0 (got %d)", (int)hw->maxSubTiles);
+  if (hw->floorplan.chips < 0 || hw->floorplan.subTilesPerPeriphery < 0)
+    return invalid(message, size,
+                   "floorplan.chips and floorplan.subTilesPerPeriphery must be >= 0 (got %d, %d)",
+                   (int)hw->floorplan.chips, (int)hw->floorplan.subTilesPerPeriphery);
   if (!checkQuantizer(&hw->query, "query", message, size) ||
       !checkQuantizer(&hw->kv, "kv", message, size) ||
       !checkQuantizer(&hw->output, "output", message, size))
@@ -127,6 +138,12 @@ int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size) {
       {hw->noise.readNoiseSnrDb, 0, 0, "noise.readNoiseSnrDb"},
       {hw->noise.writeNoiseStdV, 0, 0, "noise.writeNoiseStdV"},
       {hw->noise.retentionSpreadRel, 0, 0, "noise.retentionSpreadRel"},
+      {hw->floorplan.linkBytesPerNs, 0, 0, "floorplan.linkBytesPerNs"},
+      {hw->floorplan.linkPJPerByte, 0, 0, "floorplan.linkPJPerByte"},
+      {hw->floorplan.spillBytesPerNs, 0, 0, "floorplan.spillBytesPerNs"},
+      {hw->floorplan.spillPJPerByte, 0, 0, "floorplan.spillPJPerByte"},
+      {hw->floorplan.subTileAreaMm2, 0, 0, "floorplan.subTileAreaMm2"},
+      {hw->floorplan.peripheryAreaMm2, 0, 0, "floorplan.peripheryAreaMm2"},
   };
   for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; ++i)
     if (!checkNumber(numbers[i].value, numbers[i].lower, numbers[i].strict, numbers[i].name,
@@ -189,9 +206,10 @@ int gcimHardwareCheckRuntime(const GcimHardware *compiled, const GcimHardware *g
     return invalid(message, size, "invalid hardware description: %s", reason);
   if (!sameMapping(compiled, given, message, size))
     return 0;
-  if (given->maxSubTiles > 0 && given->maxSubTiles < subTiles)
-    return invalid(message, size, "the program needs %lld sub-tiles but the hardware has %d",
-                   (long long)subTiles, (int)given->maxSubTiles);
+  int64_t capacity = (int64_t)given->maxSubTiles * gcimHardwareChips(given);
+  if (capacity > 0 && capacity < subTiles)
+    return invalid(message, size, "the program needs %lld sub-tiles but the hardware has %lld",
+                   (long long)subTiles, (long long)capacity);
   if (message && size)
     message[0] = '\0';
   return 1;

@@ -1,7 +1,6 @@
 /* HardwareJson.c: loading and saving GcimHardware as JSON, driven by one table of fields. */
 #include "gcim/Support/HardwareJson.h"
 
-#include "gcim/Support/InputFile.h"
 #include "gcim/Support/Json.h"
 #include "gcim/Support/OutputFile.h"
 
@@ -42,6 +41,17 @@ static const Field noiseFields[] = {
     {"retentionSpreadRel", F64, offsetof(GcimNoise, retentionSpreadRel), NULL},
     {NULL, I32, 0, NULL}};
 
+static const Field floorplanFields[] = {
+    {"chips", I32, offsetof(GcimFloorplan, chips), NULL},
+    {"subTilesPerPeriphery", I32, offsetof(GcimFloorplan, subTilesPerPeriphery), NULL},
+    {"linkBytesPerNs", F64, offsetof(GcimFloorplan, linkBytesPerNs), NULL},
+    {"linkPJPerByte", F64, offsetof(GcimFloorplan, linkPJPerByte), NULL},
+    {"spillBytesPerNs", F64, offsetof(GcimFloorplan, spillBytesPerNs), NULL},
+    {"spillPJPerByte", F64, offsetof(GcimFloorplan, spillPJPerByte), NULL},
+    {"subTileAreaMm2", F64, offsetof(GcimFloorplan, subTileAreaMm2), NULL},
+    {"peripheryAreaMm2", F64, offsetof(GcimFloorplan, peripheryAreaMm2), NULL},
+    {NULL, I32, 0, NULL}};
+
 static const Field hardwareFields[] = {
     {"arrayRows", I32, HW(arrayRows), NULL},
     {"arrayCols", I32, HW(arrayCols), NULL},
@@ -63,6 +73,7 @@ static const Field hardwareFields[] = {
     {"pulseMaxNs", F64, HW(pulseMaxNs), NULL},
     {"cost", OBJECT, HW(cost), costFields},
     {"noise", OBJECT, HW(noise), noiseFields},
+    {"floorplan", OBJECT, HW(floorplan), floorplanFields},
     {NULL, I32, 0, NULL}};
 
 static GcimStatus wrongType(const GcimJsonValue *v, const char *prefix, const char *name,
@@ -163,16 +174,11 @@ static GcimStatus applyField(const Field *f, const GcimJsonValue *v, char *at, c
   return GCIM_OK;
 }
 
-/* *hw = *base with the keys of `text` applied, validated; *hw unchanged on failure. */
-static GcimStatus parseOver(const char *text, size_t length, const GcimHardware *base,
-                            GcimHardware *hw, char **errMsg) {
-  GcimJsonValue *root;
-  GcimStatus status = gcimJsonParse(text, length, &root, errMsg);
-  if (status != GCIM_OK)
-    return status;
+/* *hw = *base with the keys of `root` applied, validated; *hw unchanged on failure. */
+static GcimStatus applyOver(const GcimJsonValue *root, const GcimHardware *base, GcimHardware *hw,
+                            char **errMsg) {
   GcimHardware parsed = *base;
-  status = applyObject(hardwareFields, root, (char *)&parsed, "", errMsg);
-  gcimJsonDestroy(root);
+  GcimStatus status = applyObject(hardwareFields, root, (char *)&parsed, "", errMsg);
   if (status != GCIM_OK)
     return status;
   char reason[160];
@@ -186,7 +192,13 @@ GcimStatus gcimHardwareParseJson(const char *text, size_t length, GcimHardware *
   GcimHardware defaults;
   gcimHardwareInitDefault(&defaults);
   *hw = defaults;
-  return parseOver(text, length, &defaults, hw, errMsg);
+  GcimJsonValue *root;
+  GcimStatus status = gcimJsonParse(text, length, &root, errMsg);
+  if (status != GCIM_OK)
+    return status;
+  status = applyOver(root, &defaults, hw, errMsg);
+  gcimJsonDestroy(root);
+  return status;
 }
 
 GcimStatus gcimHardwareLoadJson(const char *path, GcimHardware *hw, char **errMsg) {
@@ -198,14 +210,13 @@ GcimStatus gcimHardwareLoadJson(const char *path, GcimHardware *hw, char **errMs
 
 GcimStatus gcimHardwareLoadJsonOver(const char *path, const GcimHardware *base, GcimHardware *hw,
                                     char **errMsg) {
-  char *text;
-  size_t size;
-  GcimStatus status = gcimInputFileRead(path, &text, &size, errMsg);
+  GcimJsonValue *root;
+  GcimStatus status = gcimJsonParseFile(path, &root, errMsg); /* its messages name the path */
   if (status != GCIM_OK)
     return status;
   char *message = NULL;
-  status = parseOver(text, size, base, hw, &message);
-  free(text);
+  status = applyOver(root, base, hw, &message);
+  gcimJsonDestroy(root);
   if (status != GCIM_OK)
     gcimFail(errMsg, status, "'%s': %s", path, message ? message : "invalid");
   free(message);

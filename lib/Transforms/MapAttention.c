@@ -6,8 +6,10 @@
  * (the first analog product); gcim.charge_to_pulse; gcim.pv_product (the second);
  * gcim.readout per sub-tile; gcim.adder_tree over the token sub-tiles; the output scaler.
  * Each head takes ceil(window/64) sub-tiles along the tokens and ceil(d/64) along the
- * head dimension. The attentions are numbered in program order (`layer`), which names
- * their K/V state.
+ * head dimension, where the window is fitted to the model's context when that is shorter
+ * (MapAttentionContext.c: what a step function's position tables allow, or a lone
+ * full-sequence function's tokens; the kv_write's `gcim.context`). The attentions are
+ * numbered in program order (`layer`), which names their K/V state.
  *
  * Which attention is mapped is the `attention` mode's (gcim/Support/AttentionMode.h):
  * `auto` (the default) maps GainCellAttention (kind gaincell) only and keeps other
@@ -26,6 +28,7 @@
  * Guarantees: every mapped head has exactly one kv_write before its two products; the
  * scalers come from the `scales` operand or the hardware's defaults (a_q multiplied by
  * the attention's `scale`). */
+#include "MapAttentionContext.h"
 #include "PassUtils.h"
 
 #include "gcim/Runtime/Hardware.h"
@@ -50,6 +53,7 @@ typedef struct Head {
   MlirValue q, k, v, scales;
   int64_t batch, heads, tq, tk, dim, vdim;
   int64_t layer, window, tokenTiles, dimTiles;
+  int64_t context; /* the model's tokens when known (the window is fitted to them); else 0 */
   int causal, streamed;
   double scale;
   MlirStringRef kind;
@@ -144,6 +148,10 @@ static bool checkCapacity(Head *h, const GcimHardware *hw) {
                  "the model was hardware-adapted";
   else if (h->window == 0 && h->causal)
     h->warning = "unbounded causal attention limited to the hardware window";
+  /* No head needs more slots than the model has tokens, nor fewer than it attends now. */
+  int64_t needed = !h->streamed && h->tk > h->context ? h->tk : h->context;
+  if (h->context > 0 && needed < mapped)
+    mapped = needed;
   h->window = mapped;
   h->tokenTiles = ceilDiv(mapped, hw->arrayRows);
   h->dimTiles = ceilDiv(h->dim > h->vdim ? h->dim : h->vdim, hw->arrayCols);
@@ -201,7 +209,7 @@ static void buildTileOps(Head *h, const GcimHardware *hw) {
   MlirValue q = buildScaler(h, h->q, scales, 0), k = buildScaler(h, h->k, scales, 2);
   MlirValue v = buildScaler(h, h->v, scales, 4);
   MlirValue kv[2] = {k, v};
-  MlirNamedAttribute write[8] = {gcimNamedInt(h->ctx, "layer", h->layer),
+  MlirNamedAttribute write[9] = {gcimNamedInt(h->ctx, "layer", h->layer),
                                  gcimNamedInt(h->ctx, "window", h->window),
                                  gcimNamedInt(h->ctx, "token_tiles", h->tokenTiles),
                                  gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles),
@@ -212,6 +220,8 @@ static void buildTileOps(Head *h, const GcimHardware *hw) {
   write[writeCount++] = gcimNamedString(h->ctx, "gcim.kind", kind);
   if (h->warning)
     write[writeCount++] = gcimNamedString(h->ctx, "gcim.warning", h->warning);
+  if (h->context > 0)
+    write[writeCount++] = gcimNamedInt(h->ctx, "gcim.context", h->context);
   gcimBuildOp(h->op, "gcim.kv_write", h->loc, 2, kv, 0, NULL, writeCount, write);
   int64_t dims[5] = {h->batch, h->heads, h->tq, h->tokenTiles, hw->arrayRows};
   MlirType chargeType = gcimTensorType(5, dims, mlirF32TypeGet(h->ctx));
@@ -278,6 +288,7 @@ static MlirLogicalResult runMapAttention(MlirOperation module, const GcimPassOpt
     order = mlirBlockEqual(parent, block) ? order + 1 : 0;
     block = parent;
     readHead(attentions[i], order, &head);
+    head.context = gcimAttentionContext(head.op);
     int64_t mapped = head.window > 0 ? head.window : map.hw->window;
     bool analog = gcimAttentionModeMapsKind(map.mode, head.kind.data, head.kind.length);
     if (analog && !head.streamed && head.causal && (head.tk > mapped || head.tq != head.tk) &&

@@ -4,7 +4,8 @@
  * kind, sub-tiles (and the first physical one once gcim-schedule assigned them), latency
  * and energy per token from the cost model; `perToken` (decoding with full windows, its
  * assumptions stated) and `perRun` (one run of the compiled graph) in the stats schema of
- * docs/HardwareModel.md section 5; the GPU comparison (ReportGpu.c); warnings; attention
+ * docs/HardwareModel.md section 5; the schedule with its alternatives (ReportSchedule.c);
+ * the GPU comparison (ReportGpu.c); warnings; attention
  * left unfused with the reason (the gcim.unfused attributes). */
 #include "gcim/Transforms/Report.h"
 
@@ -272,6 +273,7 @@ GcimStatus gcimReportWriteJson(MlirOperation module, const GcimHardware *hw, FIL
   writePerRun(out, hw, layers, count);
   writeLayers(out, hw, layers, count);
   writeHeads(out, hw, layers, count);
+  bool memory = gcimReportWriteSchedule(out, module, hw, layers, count);
   gcimReportWriteGpuComparison(out, hw);
   writeWarnings(out, layers, count);
   fprintf(out, "  \"unfused\": [");
@@ -282,6 +284,8 @@ GcimStatus gcimReportWriteJson(MlirOperation module, const GcimHardware *hw, FIL
   mlirOperationWalk(module, writeUnstreamed, state, MlirWalkPreOrder);
   fprintf(out, "\n  ]\n}\n");
   free(layers);
+  if (!memory)
+    return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
   if (ferror(out))
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot write the report");
   return GCIM_OK;
@@ -309,10 +313,13 @@ GcimStatus gcimReportPrintTable(MlirOperation module, const GcimHardware *hw, FI
           "total: %lld sub-tiles, %.4g ns and %.4g nJ of attention per token (windows "
           "full, a layer's heads in parallel)\n",
           (long long)t.subTiles, t.latencyNs, t.energyPJ / 1000.0);
+  bool memory = gcimReportPrintSchedule(out, module, hw, layers, count);
   for (int64_t i = 0; i < count; ++i)
     if (layers[i].warning[0])
       fprintf(out, "warning: layer %lld: %s\n", (long long)layers[i].layer, layers[i].warning);
   free(layers);
+  if (!memory)
+    return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
   if (ferror(out))
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot write the report");
   return GCIM_OK;

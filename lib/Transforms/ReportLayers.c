@@ -33,6 +33,7 @@ static void readWrite(MlirOperation op, GcimLayerInfo *info) {
   gcimOpGetIntAttr(op, "window", &info->window);
   gcimOpGetIntAttr(op, "streamed", &streamed);
   info->streamed = streamed != 0;
+  info->batch = gcimSafeDim(k, 0) > 0 ? gcimSafeDim(k, 0) : 1;
   if (!info->streamed) {
     info->runBatch = gcimSafeDim(k, 0) > 0 ? gcimSafeDim(k, 0) : 0;
     info->runTokens = gcimSafeDim(k, 2) > 0 ? gcimSafeDim(k, 2) : 0;

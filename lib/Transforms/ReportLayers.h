@@ -17,6 +17,7 @@ typedef struct GcimLayerInfo {
   int64_t layer, heads, headDim, tokenTiles, dimTiles, window;
   int64_t firstSubTile;        /* from gcim-schedule; -1 when not scheduled */
   int64_t runBatch, runTokens; /* of its full-sequence mapping; 0 when that is not mapped */
+  int64_t batch;               /* sequences at once in its mapping (the step's when streamed) */
   bool analog, streamed;
   char kind[16];
   char warning[256];
@@ -35,6 +36,16 @@ void gcimTileOpCost(const GcimHardware *hw, const GcimLayerInfo *layer, MlirOper
 /// Writes the report's `gpu_comparison` entry (ReportGpu.c): the reference layer on `hw`
 /// against GPU rows that each state their source, latency basis and what energy includes.
 void gcimReportWriteGpuComparison(FILE *out, const GcimHardware *hw);
+
+/// Writes the report's `schedule` entry (ReportSchedule.c): gcim-schedule's objective,
+/// budget and choice with its placement per layer, and every alternative it considered.
+/// Returns false when out of memory.
+bool gcimReportWriteSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
+                             const GcimLayerInfo *layers, int64_t count);
+
+/// Prints the chosen schedule as one line of the report's table; false when out of memory.
+bool gcimReportPrintSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
+                             const GcimLayerInfo *layers, int64_t count);
 
 /// Per-token latency (ns) and energy (pJ) of one head of an analog layer.
 void gcimHeadCost(const GcimHardware *hw, const GcimLayerInfo *layer, double *latencyNs,

@@ -1,20 +1,26 @@
-/* Schedule.c: gcim-schedule, physical sub-tiles, per-token order and costs, the report.
+/* Schedule.c: gcim-schedule, a schedule over the floorplan, per-token order and costs.
  *
- * Assigns each analog layer's heads consecutive physical sub-tiles (head h of a layer
- * whose first sub-tile is f uses f + h * per_head ...; the same layer in the full-sequence
- * and the step function shares them), fails naming required and available sub-tiles when
- * the hardware limits them (`max-sub-tiles`), and orders each token's work: within a
- * layer the K/V write before the two products (checked), heads in parallel (one op holds
- * all heads), layers in sequence (program order). Every tile-level op gets
- * `gcim.start_ns`, `gcim.latency_ns` and `gcim.energy_pj` per token from the cost model;
- * each kv_write gets `gcim.first_sub_tile`. The hardware (sub-tile limit, costs) is the
- * compilation's, handed to the pass when it is made; the report is the driver's to write
- * (gcim/Transforms/Report.h).
+ * Considers the alternatives of SchedulePlan.c (chips used; K/V resident, spilled where
+ * arrays run out, or streamed through one slot), keeps those that fit the floorplan and
+ * the budget (`max-latency-ns`, `max-energy-pj` per token) and picks the best for the
+ * `schedule` objective (latency, energy or area); when none fits it fails naming the
+ * smallest hardware that would. Each kv_write gets where its layer's K/V live
+ * (`gcim.first_sub_tile`: sequence 0's first physical sub-tile, head h at + h * per-head,
+ * sequence s at + s * `gcim.sequence_stride`; `gcim.chip`, `gcim.resident_sequences`,
+ * `gcim.spill_slot`, `gcim.spill_bytes`, `gcim.periphery_rounds`,
+ * `gcim.transfer_bytes`); the module gets the objective, budget and choice. Each
+ * token's work is ordered: within a layer the K/V write before the two products
+ * (checked), a layer's heads in parallel up to the periphery's rounds, layers in
+ * sequence after their transfers. Every tile-level op gets `gcim.start_ns`,
+ * `gcim.latency_ns` and `gcim.energy_pj` per token of one sequence from the cost model.
+ * The hardware is the compilation's, handed to the pass when it is made; the report is the
+ * driver's to write (gcim/Transforms/Report.h).
  *
  * Assumes: the tile level (gcim-map-attention, optionally gcim-quantize).
  * Guarantees: changes only attributes; the report's totals equal the sums of the ops'. */
 #include "PassUtils.h"
 #include "ReportLayers.h"
+#include "SchedulePlan.h"
 
 #include "gcim/Runtime/Hardware.h"
 #include "gcim/Support/Diagnostics.h"
@@ -27,9 +33,21 @@
 
 static MlirLogicalResult runSchedule(MlirOperation module, const GcimPassOptions *options);
 
+static const char *const objectives[] = {"latency", "energy", "area", NULL};
+
+static const GcimPassOptionInfo scheduleOptions[] = {
+    {"schedule", GCIM_PASS_OPTION_ENUM, "latency",
+     "what to minimise per token: latency, energy or area (arrays and periphery)", objectives},
+    {"max-latency-ns", GCIM_PASS_OPTION_INT, "0",
+     "budget: at most this latency per token, in ns (0: none)", NULL},
+    {"max-energy-pj", GCIM_PASS_OPTION_INT, "0",
+     "budget: at most this energy per token, in pJ (0: none)", NULL},
+};
+
 const GcimPassInfo gcimSchedulePassInfo = {
-    "gcim-schedule", "Assign physical sub-tiles, order each token's work, attach costs", NULL, 0,
-    runSchedule};
+    "gcim-schedule",
+    "Place heads on the floorplan's sub-tiles, order each token's work, attach costs",
+    scheduleOptions, sizeof scheduleOptions / sizeof scheduleOptions[0], runSchedule};
 
 static void setF64(MlirOperation op, const char *name, double value) {
   MlirContext ctx = mlirOperationGetContext(op);
@@ -47,10 +65,11 @@ static const GcimLayerInfo *findLayer(const GcimLayerInfo *layers, int64_t count
 typedef struct BlockSchedule {
   const GcimHardware *hw;
   const GcimLayerInfo *layers;
+  const GcimLayerPlan *plans; /* one per layer */
   int64_t count;
   const GcimLayerInfo *current; /* the layer whose ops are being placed */
   bool written;                 /* its kv_write was seen */
-  double layerStart, cursor;
+  double cursor;
   bool ok;
 } BlockSchedule;
 
@@ -72,10 +91,8 @@ static void placeOp(BlockSchedule *s, MlirOperation op) {
     const GcimLayerInfo *next = findLayer(s->layers, s->count, layer);
     if (!next)
       return;
-    if (s->current)
-      s->layerStart = s->cursor; /* layers in sequence */
     s->current = next;
-    s->cursor = s->layerStart;
+    s->cursor = s->plans[next - s->layers].startNs; /* after the layers and transfers before */
     s->written = false;
   }
   if (!s->current)
@@ -90,6 +107,7 @@ static void placeOp(BlockSchedule *s, MlirOperation op) {
   }
   double latency, energy;
   gcimTileOpCost(s->hw, s->current, op, &latency, &energy);
+  latency *= (double)s->plans[s->current - s->layers].rounds; /* heads sharing periphery */
   setF64(op, "gcim.start_ns", s->cursor);
   setF64(op, "gcim.latency_ns", latency);
   setF64(op, "gcim.energy_pj", energy);
@@ -113,6 +131,7 @@ static MlirWalkResult scheduleBlocks(MlirOperation op, void *userData) {
 
 typedef struct Assignment {
   const GcimLayerInfo *layers;
+  const GcimLayerPlan *plans;
   int64_t count;
 } Assignment;
 
@@ -122,39 +141,82 @@ static MlirWalkResult assignSubTiles(MlirOperation op, void *userData) {
   if (!gcimOpIsA(op, "gcim.kv_write") || !gcimOpGetIntAttr(op, "layer", &layer))
     return MlirWalkResultAdvance;
   const GcimLayerInfo *info = findLayer(a->layers, a->count, layer);
-  if (info)
-    gcimOpSetInt(op, "gcim.first_sub_tile", info->firstSubTile);
+  if (!info)
+    return MlirWalkResultAdvance;
+  const GcimLayerPlan *plan = &a->plans[info - a->layers];
+  gcimOpSetInt(op, "gcim.first_sub_tile", plan->firstSubTile);
+  gcimOpSetInt(op, "gcim.chip", plan->chip);
+  gcimOpSetInt(op, "gcim.resident_sequences", plan->residentSequences);
+  if (info->batch > 1)
+    gcimOpSetInt(op, "gcim.sequence_stride", plan->sequenceStride);
+  gcimOpSetInt(op, "gcim.periphery_rounds", plan->rounds);
+  if (plan->spillSlot >= 0) {
+    gcimOpSetInt(op, "gcim.spill_slot", plan->spillSlot);
+    gcimOpSetInt(op, "gcim.spill_bytes", plan->spillBytes);
+  }
+  if (plan->transferBytes)
+    gcimOpSetInt(op, "gcim.transfer_bytes", plan->transferBytes);
   return MlirWalkResultAdvance;
+}
+
+/* The objective and budget of the pass's options. */
+static void readObjective(const GcimPassOptions *options, GcimObjective *objective,
+                          GcimBudget *budget) {
+  gcimObjectiveParse(gcimPassOptionsGet(options, &gcimSchedulePassInfo, "schedule"), objective);
+  budget->latencyNs =
+      (double)gcimPassOptionsGetInt(options, &gcimSchedulePassInfo, "max-latency-ns");
+  budget->energyPJ = (double)gcimPassOptionsGetInt(options, &gcimSchedulePassInfo, "max-energy-pj");
+}
+
+/* The module remembers what was asked, so the report lists the same alternatives. */
+static void recordChoice(MlirOperation module, GcimObjective objective, GcimBudget budget,
+                         const GcimSchedule *chosen) {
+  char name[64];
+  gcimScheduleName(chosen, name, sizeof name);
+  gcimOpSetString(module, "gcim.schedule", name);
+  gcimOpSetString(module, "gcim.schedule_objective", gcimObjectiveName(objective));
+  setF64(module, "gcim.schedule_max_latency_ns", budget.latencyNs);
+  setF64(module, "gcim.schedule_max_energy_pj", budget.energyPJ);
 }
 
 static MlirLogicalResult runSchedule(MlirOperation module, const GcimPassOptions *options) {
   const GcimHardware *hw = options->hw;
+  GcimObjective objective = GCIM_OBJECTIVE_LATENCY;
+  GcimBudget budget;
+  readObjective(options, &objective, &budget);
   GcimLayerInfo *layers;
   int64_t count = gcimCollectLayers(module, &layers);
-  if (count < 0) {
+  GcimLayerPlan *plans = count >= 0 ? calloc((size_t)count + 1, sizeof *plans) : NULL;
+  GcimSchedule *alternatives = calloc(3 * (size_t)gcimHardwareChips(hw), sizeof *alternatives);
+  if (count < 0 || !plans || !alternatives) {
     gcimEmitError(mlirOperationGetLocation(module), "out of memory");
+    free(count >= 0 ? layers : NULL);
+    free(plans);
+    free(alternatives);
     return mlirLogicalResultFailure();
   }
-  int64_t next = 0;
-  for (int64_t i = 0; i < count; ++i)
-    if (layers[i].analog) {
-      layers[i].firstSubTile = next;
-      next += layers[i].heads * layers[i].tokenTiles * layers[i].dimTiles;
-    }
-  bool ok = true;
-  if (hw->maxSubTiles > 0 && next > hw->maxSubTiles) {
-    gcimEmitError(mlirOperationGetLocation(module),
-                  "the model needs %lld sub-tiles but the hardware has %d", (long long)next,
-                  hw->maxSubTiles);
-    ok = false;
-  }
-  if (ok) {
-    Assignment assignment = {layers, count};
+  int64_t best;
+  int64_t considered =
+      gcimScheduleAlternatives(hw, layers, count, objective, budget, alternatives, &best);
+  bool ok = best >= 0;
+  if (!ok) {
+    char message[512];
+    gcimScheduleExplainFailure(hw, layers, count, alternatives, considered, message,
+                               sizeof message);
+    gcimEmitError(mlirOperationGetLocation(module), "%s", message);
+  } else {
+    GcimSchedule chosen;
+    gcimScheduleEvaluate(hw, layers, count, alternatives[best].chips, alternatives[best].residency,
+                         &chosen, plans);
+    recordChoice(module, objective, budget, &chosen);
+    Assignment assignment = {layers, plans, count};
     mlirOperationWalk(module, assignSubTiles, &assignment, MlirWalkPreOrder);
-    BlockSchedule s = {hw, layers, count, NULL, false, 0.0, 0.0, true};
+    BlockSchedule s = {hw, layers, plans, count, NULL, false, 0.0, true};
     mlirOperationWalk(module, scheduleBlocks, &s, MlirWalkPreOrder);
     ok = s.ok;
   }
+  free(alternatives);
+  free(plans);
   free(layers);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }

@@ -23,11 +23,11 @@ def test_compile_writes_the_folder(gpt2_onnx, tmp_path):
 
 def test_an_ir_stage_goes_to_a_file_with_the_hardware_given(gpt2_onnx, tmp_path):
     hw = gcim.hardware()
-    hw["window"] = 512
+    hw["kv.levels"] = 6  # the window would not show: it is fitted to the 16-token context
     ir = gcim.compile(gpt2_onnx, tmp_path / "tiles.mlir", attention="analog", hw=hw,
                       emit="tiles", mlir_elide_resource_strings_if_larger=16)
     text = ir.read_text()
-    assert "window = 512 : i64" in text and "window = 1024" not in text
+    assert 'kind = "dac", levels = 6 : i64' in text and 'kind = "dac", levels = 8' not in text
 
 
 def test_a_bad_model_is_a_compile_error_with_diagnostics(tmp_path):

@@ -80,7 +80,34 @@ static void test_hardware_partial_file(void) {
   EXPECT_EQ_INT(hw.arrayRows, 64);
 }
 
+/* The floorplan's keys; a description without one (all 0, as in a program compiled before
+ * floorplans) is valid and reads as one chip. */
+static void test_hardware_floorplan(void) {
+  GcimHardware hw;
+  EXPECT_EQ_INT(parseHw("{\"maxSubTiles\": 576, \"floorplan\": {\"chips\": 4, "
+                        "\"subTilesPerPeriphery\": 64, \"spillBytesPerNs\": 0}}",
+                        &hw, NULL),
+                GCIM_OK);
+  EXPECT_EQ_INT(hw.maxSubTiles, 576);
+  EXPECT_EQ_INT(gcimHardwareChips(&hw), 4);
+  EXPECT_EQ_INT(hw.floorplan.subTilesPerPeriphery, 64);
+  EXPECT_NEAR(hw.floorplan.spillBytesPerNs, 0, 0);
+  EXPECT_NEAR(hw.floorplan.linkBytesPerNs, 64, 0);
+  GcimHardware old = hw;
+  memset(&old.floorplan, 0, sizeof old.floorplan);
+  EXPECT_TRUE(gcimHardwareValidate(&old, NULL, 0));
+  EXPECT_EQ_INT(gcimHardwareChips(&old), 1);
+  char reason[160];
+  EXPECT_TRUE(!gcimHardwareCheckRuntime(&old, &hw, 4 * 576 + 1, reason, sizeof reason));
+  EXPECT_STR_CONTAINS(reason, "needs 2305 sub-tiles but the hardware has 2304");
+  EXPECT_TRUE(gcimHardwareCheckRuntime(&old, &hw, 4 * 576, reason, sizeof reason));
+}
+
 static void test_hardware_rejections(void) {
+  expectHwError("{\"floorplan\": {\"chip\": 2}}", "unknown key 'floorplan.chip'");
+  expectHwError("{\"floorplan\": {\"chips\": -1}}", "floorplan.chips and");
+  expectHwError("{\"floorplan\": {\"spillPJPerByte\": -1}}",
+                "floorplan.spillPJPerByte must be >= 0");
   expectHwError("{\"windw\": 3}", "unknown key 'windw'");
   expectHwError("{\"cost\": {\"foo\": 1}}", "unknown key 'cost.foo'");
   expectHwError("{\"query\": {\"levels\": 1}}", "query.levels must be >= 2 (got 1)");
@@ -113,6 +140,21 @@ static void test_hardware_files(void) {
   EXPECT_EQ_INT(gcimHardwareLoadJson(path, &back, &message), GCIM_ERROR_IO);
   EXPECT_STR_CONTAINS(message, "none.json");
   free(message);
+  snprintf(path, sizeof path, "%s/bad.json", dir.path); /* the path, then where and why */
+  FILE *bad = fopen(path, "w");
+  fputs("{\"window\": 256,\n \"cost\": {\"foo\": 1}}", bad);
+  fclose(bad);
+  message = NULL;
+  EXPECT_TRUE(gcimHardwareLoadJson(path, &back, &message) != GCIM_OK);
+  EXPECT_STR_CONTAINS(message, "bad.json': line 2: unknown key 'cost.foo'");
+  free(message);
+  bad = fopen(path, "w");
+  fputs("{\"window\": }", bad);
+  fclose(bad);
+  message = NULL;
+  EXPECT_TRUE(gcimHardwareLoadJson(path, &back, &message) != GCIM_OK);
+  EXPECT_STR_CONTAINS(message, "bad.json': line 1");
+  free(message);
   gcimTestDirRemove(&dir);
 }
 
@@ -120,6 +162,7 @@ GCIM_TEST_LIST{
     GCIM_TEST(test_json_parse),
     GCIM_TEST(test_hardware_defaults_round_trip),
     GCIM_TEST(test_hardware_partial_file),
+    GCIM_TEST(test_hardware_floorplan),
     GCIM_TEST(test_hardware_rejections),
     GCIM_TEST(test_hardware_files),
 };

@@ -69,6 +69,7 @@ static GcimStatus setInput(void *target, const char *value, char **errMsg) {
 }
 
 static const char *const emitStages[] = {"onnx", "gcim", "tiles", "runtime", "c", NULL};
+const char *const gcimCompileScheduleObjectives[] = {"latency", "energy", "area", NULL};
 
 #define FIELD(name) offsetof(Options, name)
 static const GcimArgOption optionTable[] = {
@@ -102,6 +103,13 @@ static const GcimArgOption optionTable[] = {
      .valueName = "<file.json>",
      .offset = FIELD(hwPath),
      .help = "the hardware description (default: the paper's)"},
+    {.name = "--schedule",
+     .kind = GCIM_ARG_CHOICE,
+     .valueName = "latency|energy|area",
+     .offset = FIELD(schedule),
+     .choices = gcimCompileScheduleObjectives,
+     .help = "what the schedule on the hardware's floorplan minimises per token (default: "
+             "latency; the report lists the alternatives)"},
     {.name = "--input-shape",
      .kind = GCIM_ARG_CALL,
      .valueName = "NAME=DIMS",

@@ -20,6 +20,8 @@ typedef struct Options {
   const char *outputPath; /* a file for IR stages, the folder for C */
   int emit;               /* an EmitStage (--emit is parsed as an index into the stage names) */
   GcimAttentionMode attention; /* --attention (default auto) */
+  int schedule;                /* --schedule: gcim-schedule's objective, an index into
+                                  gcimCompileScheduleObjectives (default 0, latency) */
   const char *hwPath;
   GcimHardware hw;
   const char *prefix; /* --name, or NULL: from the model's file name */
@@ -37,6 +39,9 @@ typedef struct Options {
   GcimOnnxInputShape *inputShapes;
   size_t inputShapeCount;
 } Options;
+
+/// The objectives of --schedule, in gcim-schedule's spelling; NULL-terminated.
+extern const char *const gcimCompileScheduleObjectives[];
 
 /// Parses argv into *options (gcim/Support/ArgParse.h) and reads --hw; returns
 /// GCIM_ARG_CONTINUE to go on, or the exit status to return now (0 after --help or

@@ -126,10 +126,12 @@ static bool emitC(const Options *options, MlirModule module, GcimConstantDataFn 
  * generated from. Scalers are not folded into the projections (gcim-quantize's fold): the
  * heads apply them, as the simulator always has, so results stay bit for bit. */
 static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options) {
-  char map[64];
+  char map[64], schedule[64];
   snprintf(map, sizeof map, "gcim-map-attention=attention=%s",
            gcimAttentionModeName(options->attention));
-  const char *passes[] = {map, "gcim-quantize=fold=false", "gcim-schedule", "gcim-verify"};
+  snprintf(schedule, sizeof schedule, "gcim-schedule=schedule=%s",
+           gcimCompileScheduleObjectives[options->schedule]);
+  const char *passes[] = {map, "gcim-quantize=fold=false", schedule, "gcim-verify"};
   return runPasses(ctx, module, passes, 4, options);
 }
 

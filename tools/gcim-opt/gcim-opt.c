@@ -36,6 +36,7 @@ typedef struct Options {
   bool printDebugInfo;
   const char *hwPath;     /* --hw: the pipeline's hardware */
   const char *reportPath; /* --report: the cost report after the pipeline */
+  const char *schedule;   /* --schedule: gcim-schedule's objective unless its own option */
   bool reportTable;       /* --report-table */
   GcimHardware hw;
   PipelineStep *steps;
@@ -122,6 +123,12 @@ static const GcimArgOption optionTable[] = {
      .offset = FIELD(reportPath),
      .help = "write the cost report of the result (after gcim-map-attention; the last chunk's "
              "with --split-input-file)"},
+    {.name = "--schedule",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<objective>",
+     .offset = FIELD(schedule),
+     .help = "gcim-schedule's schedule= option (latency, energy or area) where the pass is not "
+             "given its own"},
     {.name = "--report-table",
      .kind = GCIM_ARG_FLAG,
      .offset = FIELD(reportTable),
@@ -210,6 +217,9 @@ static int createGcimPass(const PipelineStep *step, const Options *options, Mlir
     cursor += length;
     cursor += strspn(cursor, " ,");
   }
+  if (options->schedule && step->gcimPass == gcimPassLookup("gcim-schedule") &&
+      strncmp(rest, "schedule=", 9) != 0 && !strstr(rest, " schedule="))
+    snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "schedule=%s ", options->schedule);
   GcimHardware own;
   if (path[0] && !loadHardware(path, &own))
     return GCIM_EXIT_INPUT_ERROR;

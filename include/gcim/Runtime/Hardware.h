@@ -45,12 +45,30 @@ typedef struct GcimNoise {
   double retentionSpreadRel; /* relative std of tau per cell; 0 = off */
 } GcimNoise;
 
+/// How the sub-tiles are laid out and what surrounds them (docs/HardwareModel.md section 6):
+/// what gcim-schedule places the heads on. A zero value means "absent" (a description
+/// written before floorplans, such as a generated program's, has all of them 0): chips 0 is
+/// one chip, subTilesPerPeriphery 0 gives every head its own periphery, a bandwidth of 0
+/// means there is no such link or memory.
+typedef struct GcimFloorplan {
+  int32_t chips;                /* chips, each with maxSubTiles sub-tiles: 1 */
+  int32_t subTilesPerPeriphery; /* sub-tiles sharing one periphery unit (readout/ADC
+                                   bank, charge-to-pulse, adder tree, DACs): 0 = one
+                                   unit per head */
+  double linkBytesPerNs;        /* inter-chip link bandwidth: 64 (64 GB/s) */
+  double linkPJPerByte;         /* inter-chip link energy: 10 */
+  double spillBytesPerNs;       /* digital memory K/V spill to: 128 (128 GB/s) */
+  double spillPJPerByte;        /* its energy per byte moved: 20 */
+  double subTileAreaMm2;        /* two 64x64 arrays of 1 um^2 cells: 0.008192 */
+  double peripheryAreaMm2;      /* one periphery unit with control: 0.368928 */
+} GcimFloorplan;
+
 /// The hardware description. Initialise with gcimHardwareInitDefault.
 typedef struct GcimHardware {
   int32_t arrayRows;    /* tokens per array (sub-tile): 64 */
   int32_t arrayCols;    /* head dimensions per array: 64 */
   int32_t window;       /* sliding window M in tokens: 1024 */
-  int32_t maxSubTiles;  /* physical sub-tiles available; 0 = unlimited */
+  int32_t maxSubTiles;  /* physical sub-tiles per chip; 0 = unlimited */
   float vdd;            /* 0.9 V */
   float midVoltage;     /* stored voltage of weight 0: 0.45 V */
   GcimQuantizer query;  /* 16 levels on [0, 1] */
@@ -67,6 +85,7 @@ typedef struct GcimHardware {
   double pulseMaxNs;            /* T_max: 15 */
   GcimCostTable cost;
   GcimNoise noise;
+  GcimFloorplan floorplan; /* last: initialisers written before it leave it 0 (absent) */
 } GcimHardware;
 
 /// Per-head scalers, in the order a_q b_q a_k b_k a_v b_v a_o b_o.
@@ -86,12 +105,16 @@ int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size);
 
 /// Checks that a program compiled for *compiled (whose heads use `subTiles` sub-tiles) may
 /// run on *given: *given must be valid and may differ only in what needs no recompiling
-/// (noise and variation, the cost table, pulseMaxNs, and maxSubTiles when it is 0 or at
-/// least `subTiles`); geometry, window, quantisers, cell, decay and saturations shape the
-/// mapping and the weights and must be equal. Returns 1 when it may; otherwise 0 and, when
-/// `message` is not NULL, a NUL-terminated reason naming the field (at most `size` bytes).
+/// (noise and variation, the cost table, pulseMaxNs, the floorplan, and maxSubTiles when
+/// it is 0 or its chips hold at least `subTiles`); geometry, window, quantisers, cell, decay and
+/// saturations shape the mapping and the weights and must be equal. Returns 1 when it may;
+/// otherwise 0 and, when `message` is not NULL, a NUL-terminated reason naming the field (at most
+/// `size` bytes).
 int gcimHardwareCheckRuntime(const GcimHardware *compiled, const GcimHardware *given,
                              int64_t subTiles, char *message, size_t size);
+
+/// Chips of the floorplan: floorplan.chips, at least 1.
+int32_t gcimHardwareChips(const GcimHardware *hw);
 
 /// Sub-tiles one head of dimension `headDim` occupies: ceil(window / arrayRows) *
 /// ceil(headDim / arrayCols).

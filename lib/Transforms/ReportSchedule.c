@@ -1,0 +1,145 @@
+/* ReportSchedule.c: the report's `schedule`: what gcim-schedule chose and the alternatives.
+ *
+ * The alternatives are computed again with the objective and budget gcim-schedule recorded
+ * on the module (latency and none when it did not run), by the same cost model
+ * (SchedulePlan.c), so the report lists exactly what the pass weighed. */
+#include "ReportLayers.h"
+#include "SchedulePlan.h"
+
+#include "PassUtils.h"
+
+#include "gcim/Support/IRHelpers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* What gcim-schedule weighed, again: the objective and budget it recorded on the module
+ * (latency and none when it did not run) and the alternatives (malloc'ed). */
+typedef struct Weighed {
+  GcimObjective objective;
+  GcimBudget budget;
+  bool scheduled; /* gcim-schedule ran */
+  GcimSchedule *alternatives;
+  int64_t count, best;
+} Weighed;
+
+static bool weigh(MlirOperation module, const GcimHardware *hw, const GcimLayerInfo *layers,
+                  int64_t count, Weighed *w) {
+  MlirStringRef text;
+  char name[16] = "";
+  w->objective = GCIM_OBJECTIVE_LATENCY;
+  if (gcimOpGetStringAttr(module, "gcim.schedule_objective", &text) && text.length < sizeof name) {
+    memcpy(name, text.data, text.length);
+    gcimObjectiveParse(name, &w->objective);
+  }
+  w->budget.latencyNs = w->budget.energyPJ = 0.0;
+  gcimOpGetFloatAttr(module, "gcim.schedule_max_latency_ns", &w->budget.latencyNs);
+  gcimOpGetFloatAttr(module, "gcim.schedule_max_energy_pj", &w->budget.energyPJ);
+  w->scheduled = gcimOpGetStringAttr(module, "gcim.schedule", &text);
+  w->alternatives = calloc(3 * (size_t)gcimHardwareChips(hw), sizeof *w->alternatives);
+  if (!w->alternatives)
+    return false;
+  w->count = gcimScheduleAlternatives(hw, layers, count, w->objective, w->budget, w->alternatives,
+                                      &w->best);
+  return true;
+}
+
+static void writeAlternative(FILE *out, const GcimSchedule *s, const char *separator) {
+  char name[64];
+  gcimScheduleName(s, name, sizeof name);
+  fprintf(out,
+          "%s\n      {\"name\": \"%s\", \"chips\": %d, \"residency\": \"%s\", \"fits\": %s, "
+          "\"withinBudget\": %s",
+          separator, name, (int)s->chips, gcimResidencyName(s->residency),
+          s->fits ? "true" : "false", s->withinBudget ? "true" : "false");
+  if (!s->fits) { /* no figures for what cannot run */
+    fprintf(out, ", \"why\": \"%s\"}", s->why);
+    return;
+  }
+  fprintf(out,
+          ", \"latencyNs\": %.17g, \"intervalNs\": %.17g, \"energyPJ\": %.17g, \"arrays\": %lld, "
+          "\"peripheryUnits\": %lld, \"areaMm2\": %.17g, \"spillBytesPerStep\": %lld, "
+          "\"linkBytesPerStep\": %lld}",
+          s->stepNs, s->intervalNs, s->energyPJPerToken, (long long)s->arrays,
+          (long long)s->peripheryUnits, s->areaMm2, (long long)s->spillBytes,
+          (long long)s->linkBytes);
+}
+
+static void writePlans(FILE *out, const GcimLayerInfo *layers, const GcimLayerPlan *plans,
+                       int64_t count) {
+  fputs(", \"layers\": [", out);
+  const char *separator = "";
+  for (int64_t i = 0; i < count; ++i) {
+    if (!layers[i].analog)
+      continue;
+    const GcimLayerPlan *p = &plans[i];
+    fprintf(out,
+            "%s\n      {\"layer\": %lld, \"chip\": %d, \"first_sub_tile\": %lld, "
+            "\"sequence_stride\": %lld, \"resident_sequences\": %lld, \"spill_slot\": %lld, "
+            "\"spill_bytes\": %lld, "
+            "\"periphery_rounds\": %lld, \"transfer_bytes\": %lld, \"start_ns\": %.17g, "
+            "\"latency_ns\": %.17g, \"energy_pj\": %.17g}",
+            separator, (long long)layers[i].layer, (int)p->chip, (long long)p->firstSubTile,
+            (long long)p->sequenceStride, (long long)p->residentSequences, (long long)p->spillSlot,
+            (long long)p->spillBytes, (long long)p->rounds, (long long)p->transferBytes, p->startNs,
+            p->latencyNs, p->energyPJ);
+    separator = ",";
+  }
+  fputs("\n    ]", out);
+}
+
+bool gcimReportWriteSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
+                             const GcimLayerInfo *layers, int64_t count) {
+  Weighed w;
+  GcimLayerPlan *plans = calloc((size_t)count + 1, sizeof *plans);
+  if (!plans || !weigh(module, hw, layers, count, &w)) {
+    free(plans);
+    return false;
+  }
+  fprintf(out,
+          "  \"schedule\": {\"objective\": \"%s\", \"maxLatencyNs\": %.17g, \"maxEnergyPJ\": "
+          "%.17g, \"scheduled\": %s",
+          gcimObjectiveName(w.objective), w.budget.latencyNs, w.budget.energyPJ,
+          w.scheduled ? "true" : "false");
+  if (w.best >= 0) {
+    GcimSchedule chosen;
+    gcimScheduleEvaluate(hw, layers, count, w.alternatives[w.best].chips,
+                         w.alternatives[w.best].residency, &chosen, plans);
+    char name[64];
+    gcimScheduleName(&chosen, name, sizeof name);
+    fprintf(out,
+            ", \"chosen\": \"%s\", \"batch\": %lld, \"stepNs\": %.17g, \"perToken\": "
+            "{\"latencyNs\": %.17g, \"intervalNs\": %.17g, \"energyPJ\": %.17g}, \"arrays\": %lld, "
+            "\"peripheryUnits\": %lld, \"areaMm2\": %.17g",
+            name, (long long)chosen.batch, chosen.stepNs, chosen.stepNs, chosen.intervalNs,
+            chosen.energyPJPerToken, (long long)chosen.arrays, (long long)chosen.peripheryUnits,
+            chosen.areaMm2);
+    writePlans(out, layers, plans, count);
+  }
+  fputs(",\n    \"alternatives\": [", out);
+  for (int64_t i = 0; i < w.count; ++i)
+    writeAlternative(out, &w.alternatives[i], i ? "," : "");
+  fputs("\n    ]},\n", out);
+  free(w.alternatives);
+  free(plans);
+  return true;
+}
+
+bool gcimReportPrintSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
+                             const GcimLayerInfo *layers, int64_t count) {
+  Weighed w;
+  if (!weigh(module, hw, layers, count, &w))
+    return false;
+  if (w.best >= 0) {
+    const GcimSchedule *s = &w.alternatives[w.best];
+    char name[64];
+    gcimScheduleName(s, name, sizeof name);
+    fprintf(out,
+            "schedule (%s): %s, batch %lld: %.6g ns and %.6g nJ per token, %lld sub-tiles, "
+            "%.4g mm^2 (%lld alternatives in the JSON report)\n",
+            gcimObjectiveName(w.objective), name, (long long)s->batch, s->stepNs,
+            s->energyPJPerToken / 1000.0, (long long)s->arrays, s->areaMm2, (long long)w.count);
+  }
+  free(w.alternatives);
+  return true;
+}
