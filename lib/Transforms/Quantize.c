@@ -16,6 +16,7 @@
  * Assumes: the tile level of gcim-map-attention. Guarantees: the same values as before
  * (up to float32 rounding of the folded products); running it twice adds nothing. */
 #include "PassUtils.h"
+#include "QuantizeFold.h"
 
 #include "gcim/Runtime/Hardware.h"
 #include "gcim/Support/IRHelpers.h"
@@ -75,9 +76,6 @@ static bool isTileOpToQuantize(MlirOperation op) {
   return gcimOpIsA(op, "gcim.kv_write") || gcimOpIsA(op, "gcim.qk_product") ||
          gcimOpIsA(op, "gcim.readout") || gcimOpIsA(op, "gcim.scaler");
 }
-
-/* Folding (QuantizeFold.c). */
-bool gcimFoldScaler(MlirOperation scaler);
 
 static MlirLogicalResult runQuantize(MlirOperation module, const GcimPassOptions *options) {
   const GcimPassInfo *info = &gcimQuantizePassInfo;

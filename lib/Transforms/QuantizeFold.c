@@ -7,6 +7,7 @@
  * f32 constants used only by this projection; otherwise the scaler stays. The output
  * scaler (a_o, b_o) folds the same way into the output projection after the head merge:
  * Transpose(0,2,1,3), Reshape to (B, T, heads*dim), MatMul by W [+ bias]. */
+#include "QuantizeFold.h"
 #include "PassUtils.h"
 
 #include "gcim/Support/IRHelpers.h"
@@ -241,8 +242,6 @@ static bool applyOutputFold(const Projection *p, const float *a, const float *b)
   free(bias);
   return true;
 }
-
-bool gcimFoldScaler(MlirOperation scaler);
 
 bool gcimFoldScaler(MlirOperation scaler) {
   MlirValue x = mlirOperationGetOperand(scaler, 0);

@@ -16,8 +16,10 @@
      (a head's sub-tiles are its own).
 2. The example's trace for a few tokens (examples/copy_task.onnx, --generate 2 after a
    3-token prompt: 4 steps) against what the schedule says, derived by hand: 12 header lines
-   (the full-sequence function's 6 heads, then the step function's), then per step, layer
-   0's heads 0..2 then layer 1's, 6 lines each: kv_write at sub-tile 48 l + 16 h, slot t,
+   (the full-sequence function's 6 heads, then the step function's), a clear of every head
+   (the program's reset before the prompt), then per step, layer
+   0's heads 0..2 then layer 1's, 6 lines each: kv_write at sub-tile 3 l + h (gcim-map-attention
+   fits the window to the example's 32 positions: one sub-tile per head), slot t,
    and qk_product, charge_to_pulse, pv_product, readout, adder_tree over 1 group of 1
    sub-tile (64 dims); ns = 130 t + the op's start (0, 0, 15, 15, 30, 30; + 65 in layer 1);
    as many kv_write and adder_tree lines as --stats counts writes and head-steps; the traced
@@ -135,7 +137,7 @@ def expected_line(op, t, layer, head):
     operands = (f"span=1 slot={t} k=", "groups=1 span=1 q=", "groups=1 span=1",
                 "groups=1 span=1 dims=64", "groups=1 span=1 dims=64 z=",
                 "groups=1 span=1 dims=64")
-    return (f"{names[op]} t={t} ns={130 * t + start} tile={48 * layer + 16 * head} "
+    return (f"{names[op]} t={t} ns={130 * t + start} tile={3 * layer + head} "
             f"{operands[op]}")
 
 
@@ -155,12 +157,16 @@ def example_trace(check, tmp):
     with open(stats_path) as f:
         stats = json.load(f)
     headers = [line for line in lines if line.startswith("#")]
-    want = [f"sub_tiles=16 array_rows=64 array_cols=64 window=1024 kv_levels=8 query_levels=16 "
-            f"output_levels=32 first_sub_tile={16 * h}" for h in list(range(6)) * 2]
-    check.expect("12 headers: the heads of both functions at sub-tiles 0, 16, .., 80",
+    want = [f"sub_tiles=1 array_rows=64 array_cols=64 window=32 kv_levels=8 query_levels=16 "
+            f"output_levels=32 first_sub_tile={h}" for h in list(range(6)) * 2]
+    check.expect("12 headers: the heads of both functions at sub-tiles 0, 1, .., 5 (window 32)",
                  len(headers) == 12 and all(w in h for h, w in zip(headers, want)),
                  "\n".join(headers))
     ops = lines[len(headers):]
+    clears = [line for line in ops if line.startswith("clear ")]
+    check.expect("the reset before the prompt clears each of the 12 heads once, first",
+                 len(clears) == 12 and ops[:12] == clears, "\n".join(clears))
+    ops = ops[len(clears):]
     want = [expected_line(op, t, layer, head) for t in range(4) for layer in range(2)
             for head in range(3) for op in range(6)]
     bad = [(got, w) for got, w in zip(ops, want) if not got.startswith(w)]

@@ -225,6 +225,10 @@ int64_t gcimCEmitProgramSubTiles(const EmitState *state);
  * replaced by the prefix (GeneratedMain.c); `, const T *i0, ..., T *o0, ...` of a
  * function's parameters. */
 void gcimCEmitHeader(EmitState *state, FILE *out);
+/* PREFIX_main.c, the input/output info tables and `compiled_hw` (GeneratedMain.c). */
+void gcimCEmitGeneratedMain(EmitState *state, FILE *out);
+void gcimCEmitIoTables(EmitState *state, FILE *out);
+void gcimCEmitHardwareInitializer(EmitState *state, FILE *out);
 void gcimCEmitTemplate(EmitState *state, const char *text, FILE *out);
 void gcimCEmitParameters(const EmittedFunction *fn, FILE *out);
 /* The tables of PREFIX_run_tokens: each graph input's and output's sequence axis

@@ -20,10 +20,6 @@
 
 extern const char gcimStepTemplate[];
 
-void gcimCEmitGeneratedMain(EmitState *state, FILE *out);
-void gcimCEmitIoTables(EmitState *state, FILE *out);
-void gcimCEmitHardwareInitializer(EmitState *state, FILE *out);
-
 enum { MAX_OUTPUT_FILES = 256 };
 
 typedef struct OutputSet {

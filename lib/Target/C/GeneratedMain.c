@@ -10,10 +10,6 @@
 #include <math.h>
 #include <string.h>
 
-void gcimCEmitGeneratedMain(EmitState *state, FILE *out);
-void gcimCEmitIoTables(EmitState *state, FILE *out);
-void gcimCEmitHardwareInitializer(EmitState *state, FILE *out);
-
 /* Writes the ONNX name of input or output `index` as an escaped C string literal. */
 static void writeIoName(const EmittedFunction *fn, FILE *out, bool isInput, size_t index) {
   MlirAttribute all = mlirOperationGetAttributeByName(
