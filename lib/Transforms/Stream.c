@@ -2,8 +2,8 @@
  *
  * For each function with gcim.attention (all causal), adds `<name>_step`: the same graph
  * for one token. The sequence axis is tracked from the arguments (the axis of length T,
- * the attention's token count) through the graph (StreamAxis.c); position-wise ops are
- * kept with the axis shrunk to 1; position ids become the step counter
+ * the attention's token count) through the graph (StreamAxis.c, StreamGather.c);
+ * position-wise ops are kept with the axis shrunk to 1; position ids become the step counter
  * (gcim.step_index); the causal mask was absorbed into gcim.attention by
  * gcim-fuse-attention; each attention becomes gcim.attention_step, whose K/V live in the
  * hardware state of its `layer`. Graphs with a KV cache (gcim.cache_append of a past

@@ -42,6 +42,31 @@ void gcimAxisMapClear(GcimAxisMap *map);
 /// along the sequence axis.
 bool gcimStreamOp(GcimStreamState *state, MlirOperation op);
 
+/// Fails the op being streamed: state->reason names the op (and its ONNX node) and `why`;
+/// returns false.
+bool gcimStreamFail(GcimStreamState *state, MlirOperation op, const char *why);
+
+/// Shrinks `value`'s sequence axis `axis` to one token and records the axis.
+void gcimStreamShrink(GcimStreamState *state, MlirValue value, int axis);
+
+/// The step index (gcim.step_index at the top of the step function), made on first use.
+MlirValue gcimStreamStepIndex(GcimStreamState *state);
+
+/// `axis` (an ONNX attribute, negative from the end) in [0, rank).
+int gcimStreamNormAxis(int64_t axis, int rank);
+
+/// Gather (StreamGather.c): along another axis than the sequence; the last token
+/// (`x[:, -1]`); or position ids, which become the step index. Else fails.
+bool gcimStreamGather(GcimStreamState *state, MlirOperation op);
+
+/// Slice (StreamGather.c) that keeps the sequence axis `axis` whole or takes the last token
+/// (`x[:, -1:]`, the step function's token itself). Else fails.
+bool gcimStreamSlice(GcimStreamState *state, MlirOperation op, int axis);
+
+/// KV-cache graphs: `op` (an onnx.range) is Range(P, P + 1) of int64 with P the cached
+/// length `pastLength`, the new token's position (StreamGather.c).
+bool gcimStreamIsCacheRange(MlirOperation op, int64_t pastLength);
+
 /// The row of the current token of `value` (a constant-derived value with the full
 /// length along `axis`) computed from `stepIndex` and inserted before `before`, when value
 /// is a position-linear float constant (row t = t * row 1: RoPE's angles folded by the

@@ -3,11 +3,11 @@
  * Each op of the step function (a copy of the full-sequence function) is visited in
  * order. Values that carry the sequence axis shrink it to one token. Position-wise ops
  * (elementwise, LayerNorm, MatMul on the rows, Softmax and reductions along other axes,
- * Reshape/Transpose/Split/Concat/Slice/Expand that keep the axis whole) are kept.
- * Position-indexed constants are gathered at the step index: position ids (an arange
- * along the axis) become the step counter itself, other constants with the full length
- * along the aligned axis are gathered at it. Anything that mixes positions fails with a
- * reason naming the op. */
+ * Reshape/Transpose/Split/Concat/Expand that keep the axis whole) are kept.
+ * Constants with the full length along the aligned axis are gathered at the step index;
+ * Gather and Slice, which index positions (position ids become the step counter itself),
+ * have their rules in StreamGather.c. Anything that mixes positions fails with a reason
+ * naming the op. */
 #include "PassUtils.h"
 #include "Stream.h"
 
@@ -69,7 +69,7 @@ void gcimAxisMapClear(GcimAxisMap *map) {
 
 /* ---- helpers ---- */
 
-static bool fail(GcimStreamState *s, MlirOperation op, const char *why) {
+bool gcimStreamFail(GcimStreamState *s, MlirOperation op, const char *why) {
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
   char node[128];
   gcimLocationName(mlirOperationGetLocation(op), node, sizeof node);
@@ -78,7 +78,7 @@ static bool fail(GcimStreamState *s, MlirOperation op, const char *why) {
   return false;
 }
 
-static void shrink(GcimStreamState *s, MlirValue value, int axis) {
+void gcimStreamShrink(GcimStreamState *s, MlirValue value, int axis) {
   int64_t dims[GCIM_MAX_RANK];
   MlirType type = mlirValueGetType(value);
   int rank = gcimTensorShape(type, dims);
@@ -99,7 +99,7 @@ static bool constantDerived(MlirValue value, int depth) {
   return !gcimOpIsA(op, "gcim.step_index");
 }
 
-static MlirValue stepIndex(GcimStreamState *s) {
+MlirValue gcimStreamStepIndex(GcimStreamState *s) {
   if (!mlirValueIsNull(s->stepIndex))
     return s->stepIndex;
   MlirContext ctx = mlirOperationGetContext(s->func);
@@ -119,7 +119,7 @@ static MlirValue gatherAtStep(GcimStreamState *s, MlirOperation before, MlirValu
   int rank = gcimTensorShape(type, dims);
   dims[axis] = 1;
   MlirType result = gcimTensorType(rank, dims, mlirShapedTypeGetElementType(type));
-  MlirValue operands[2] = {value, stepIndex(s)};
+  MlirValue operands[2] = {value, gcimStreamStepIndex(s)};
   MlirNamedAttribute attr = gcimNamedInt(mlirOperationGetContext(before), "axis", axis);
   return mlirOperationGetResult(gcimBuildOp(before, "onnx.gather", mlirOperationGetLocation(before),
                                             2, operands, 1, &result, 1, &attr),
@@ -136,12 +136,14 @@ static bool alignOperand(GcimStreamState *s, MlirOperation op, intptr_t i, int r
     return true;
   int own = gcimAxisGet(&s->axes, operand), aligned = axis - (rank - r);
   if (own >= 0)
-    return own == aligned ? true : fail(s, op, "combines values with different sequence axes");
+    return own == aligned ? true
+                          : gcimStreamFail(s, op, "combines values with different sequence axes");
   if (aligned < 0 || dims[aligned] != s->tokens || s->tokens == 1)
     return true;
   if (!constantDerived(operand, 0))
-    return fail(s, op, "combines a full-sequence value that does not come from constants");
-  MlirValue row = gcimStreamPositionRow(op, operand, aligned, stepIndex(s));
+    return gcimStreamFail(s, op,
+                          "combines a full-sequence value that does not come from constants");
+  MlirValue row = gcimStreamPositionRow(op, operand, aligned, gcimStreamStepIndex(s));
   mlirOperationSetOperand(op, i,
                           mlirValueIsNull(row) ? gatherAtStep(s, op, operand, aligned) : row);
   return true;
@@ -168,12 +170,12 @@ static bool streamElementwise(GcimStreamState *s, MlirOperation op) {
   for (intptr_t r = 0; r < mlirOperationGetNumResults(op); ++r) {
     MlirValue result = mlirOperationGetResult(op, r);
     if (gcimTensorRank(mlirValueGetType(result)) == rank)
-      shrink(s, result, axis);
+      gcimStreamShrink(s, result, axis);
   }
   return true;
 }
 
-static int normAxis(int64_t axis, int rank) { return (int)(axis < 0 ? axis + rank : axis); }
+int gcimStreamNormAxis(int64_t axis, int rank) { return (int)(axis < 0 ? axis + rank : axis); }
 
 /* Softmax, LayerNormalization, reductions: the reduced axes must not include it. */
 static bool streamReduction(GcimStreamState *s, MlirOperation op, int axis) {
@@ -187,22 +189,22 @@ static bool streamReduction(GcimStreamState *s, MlirOperation op, int axis) {
                 ? gcimValueI64Constant(mlirOperationGetOperand(op, 1), axes, GCIM_MAX_RANK)
                 : 0;
     if (n <= 0)
-      return fail(s, op, "reduces over all axes, the sequence axis included");
+      return gcimStreamFail(s, op, "reduces over all axes, the sequence axis included");
     int removed = 0;
     for (int i = 0; i < n; ++i) {
-      int a = normAxis(axes[i], rank);
+      int a = gcimStreamNormAxis(axes[i], rank);
       if (a == axis)
-        return fail(s, op, "reduces over the sequence axis");
+        return gcimStreamFail(s, op, "reduces over the sequence axis");
       removed += a < axis;
     }
-    shrink(s, mlirOperationGetResult(op, 0), keep ? axis : axis - removed);
+    gcimStreamShrink(s, mlirOperationGetResult(op, 0), keep ? axis : axis - removed);
     return true;
   }
   gcimOpGetIntAttr(op, "axis", &attr);
-  int a = normAxis(attr, rank);
+  int a = gcimStreamNormAxis(attr, rank);
   bool layerNorm = gcimOpIsA(op, "onnx.layer_normalization");
   if (layerNorm ? a <= axis : a == axis)
-    return fail(s, op, "normalises over the sequence axis");
+    return gcimStreamFail(s, op, "normalises over the sequence axis");
   return streamElementwise(s, op);
 }
 
@@ -211,16 +213,16 @@ static bool streamMatMul(GcimStreamState *s, MlirOperation op, int axisA) {
   int rankA = (int)gcimTensorRank(mlirValueGetType(a));
   int rank = (int)gcimTensorRank(mlirValueGetType(mlirOperationGetResult(op, 0)));
   if (gcimAxisGet(&s->axes, b) >= 0 || axisA < 0 || axisA >= rankA - 1)
-    return fail(s, op, "contracts or mixes the sequence axis");
+    return gcimStreamFail(s, op, "contracts or mixes the sequence axis");
   if (gcimOpIsA(op, "onnx.gemm")) {
     int64_t transA = 0;
     gcimOpGetIntAttr(op, "transA", &transA);
     if (transA)
-      return fail(s, op, "contracts the sequence axis (transA)");
+      return gcimStreamFail(s, op, "contracts the sequence axis (transA)");
     if (mlirOperationGetNumOperands(op) > 2 && !alignOperand(s, op, 2, rank, axisA))
       return false;
   }
-  shrink(s, mlirOperationGetResult(op, 0), axisA + rank - rankA);
+  gcimStreamShrink(s, mlirOperationGetResult(op, 0), axisA + rank - rankA);
   return true;
 }
 
@@ -252,7 +254,7 @@ static bool streamReshape(GcimStreamState *s, MlirOperation op, int axis) {
   MlirValue in = mlirOperationGetOperand(op, 0), out = mlirOperationGetResult(op, 0);
   int b = reshapeAxis(in, out, axis, s->tokens);
   if (b < 0)
-    return fail(s, op, "merges or splits the sequence axis");
+    return gcimStreamFail(s, op, "merges or splits the sequence axis");
   if (gcimOpIsA(op, "onnx.reshape")) {
     int64_t dims[GCIM_MAX_RANK];
     int rank = gcimTensorShape(mlirValueGetType(out), dims);
@@ -260,7 +262,7 @@ static bool streamReshape(GcimStreamState *s, MlirOperation op, int axis) {
     mlirOperationSetOperand(op, 1,
                             gcimBuildI64Constant(op, mlirOperationGetLocation(op), dims, rank));
   }
-  shrink(s, out, b);
+  gcimStreamShrink(s, out, b);
   return true;
 }
 
@@ -269,10 +271,10 @@ static bool streamTranspose(GcimStreamState *s, MlirOperation op, int axis) {
   int n = gcimOpGetI64Array(op, "perm", perm, GCIM_MAX_RANK);
   for (int i = 0; i < n; ++i)
     if (perm[i] == axis) {
-      shrink(s, mlirOperationGetResult(op, 0), i);
+      gcimStreamShrink(s, mlirOperationGetResult(op, 0), i);
       return true;
     }
-  return fail(s, op, "has no permutation");
+  return gcimStreamFail(s, op, "has no permutation");
 }
 
 /* Split and Concat along another axis. */
@@ -280,47 +282,14 @@ static bool streamAlongOtherAxis(GcimStreamState *s, MlirOperation op, int axis)
   int64_t attr = 0;
   int rank = (int)gcimTensorRank(mlirValueGetType(mlirOperationGetResult(op, 0)));
   gcimOpGetIntAttr(op, "axis", &attr);
-  if (normAxis(attr, rank) == axis)
-    return fail(s, op, "splits or concatenates along the sequence axis");
+  if (gcimStreamNormAxis(attr, rank) == axis)
+    return gcimStreamFail(s, op, "splits or concatenates along the sequence axis");
   intptr_t operands = gcimOpIsA(op, "onnx.split") ? 1 : mlirOperationGetNumOperands(op);
   for (intptr_t i = 0; i < operands; ++i)
     if (!alignOperand(s, op, i, rank, axis))
       return false;
   for (intptr_t r = 0; r < mlirOperationGetNumResults(op); ++r)
-    shrink(s, mlirOperationGetResult(op, r), axis);
-  return true;
-}
-
-/* True when `index` (a one-element constant) is the last position, -1 or T-1. */
-static bool isLastPosition(MlirValue index, int64_t tokens) {
-  double value;
-  return gcimTensorNumElements(mlirValueGetType(index)) == 1 &&
-         gcimValueScalarConstant(index, &value) &&
-         ((int64_t)value == -1 || (int64_t)value == tokens - 1);
-}
-
-/* Slice that keeps the sequence axis whole or does not touch it, or takes the last token
- * (`x[:, -1:]`), which in the step function is the token itself. */
-static bool streamSlice(GcimStreamState *s, MlirOperation op, int axis) {
-  MlirValue out = mlirOperationGetResult(op, 0);
-  int64_t length = gcimSafeDim(mlirValueGetType(out), axis);
-  if (length == s->tokens) {
-    shrink(s, out, axis); /* ends are clamped: [0, T) of one token still takes it */
-    return true;
-  }
-  int64_t axes[1] = {0}, steps[1] = {1};
-  /* Operand groups data, starts, ends, axes?, steps? (steps may come without axes). */
-  MlirValue axesOperand = gcimOpGroupOperand(op, 3), stepsOperand = gcimOpGroupOperand(op, 4);
-  bool oneAxis = gcimTensorNumElements(mlirValueGetType(mlirOperationGetOperand(op, 1))) == 1;
-  if (!mlirValueIsNull(axesOperand) && gcimValueI64Constant(axesOperand, axes, 1) != 1)
-    oneAxis = false;
-  if (!mlirValueIsNull(stepsOperand) && gcimValueI64Constant(stepsOperand, steps, 1) != 1)
-    oneAxis = false;
-  int rank = (int)gcimTensorRank(mlirValueGetType(out));
-  if (length != 1 || !oneAxis || normAxis(axes[0], rank) != axis || steps[0] != 1 ||
-      !isLastPosition(mlirOperationGetOperand(op, 1), s->tokens))
-    return fail(s, op, "slices the sequence axis (other than taking the last token)");
-  mlirValueReplaceAllUsesOfWith(out, mlirOperationGetOperand(op, 0));
+    gcimStreamShrink(s, mlirOperationGetResult(op, r), axis);
   return true;
 }
 
@@ -332,108 +301,18 @@ static bool streamExpand(GcimStreamState *s, MlirOperation op, int axis) {
   dims[outAxis] = 1;
   mlirOperationSetOperand(op, 1,
                           gcimBuildI64Constant(op, mlirOperationGetLocation(op), dims, rank));
-  shrink(s, out, outAxis);
-  return true;
-}
-
-/* KV-cache graphs: a one-element constant index equal to the cached length P is the new
- * token's position id. */
-static bool isCachePosition(MlirValue indices, int64_t pastLength) {
-  double value;
-  return pastLength > 0 && gcimTensorNumElements(mlirValueGetType(indices)) == 1 &&
-         gcimValueScalarConstant(indices, &value) && (int64_t)value == pastLength;
-}
-
-/* KV-cache graphs: Range(P, P + 1) of int64, the new token's position (the importer
- * keeps it an op). */
-static bool isCacheRange(MlirOperation op, int64_t pastLength) {
-  MlirType type = mlirValueGetType(mlirOperationGetResult(op, 0));
-  MlirType element = mlirShapedTypeGetElementType(type);
-  double start;
-  return pastLength > 0 && gcimTensorNumElements(type) == 1 && gcimTensorRank(type) == 1 &&
-         mlirTypeIsAInteger(element) && mlirIntegerTypeGetWidth(element) == 64 &&
-         gcimValueScalarConstant(mlirOperationGetOperand(op, 0), &start) &&
-         (int64_t)start == pastLength;
-}
-
-/* Position ids: a constant that counts 0..T-1 along `dim` and repeats along the rest. */
-static int positionDim(MlirValue indices, int64_t tokens) {
-  int64_t dims[GCIM_MAX_RANK], idx[GCIM_MAX_RANK];
-  int rank = gcimTensorShape(mlirValueGetType(indices), dims);
-  MlirAttribute attr = gcimValueConstantAttr(indices);
-  if (rank < 1 || mlirAttributeIsNull(attr) || tokens <= 1)
-    return -1;
-  for (int d = 0; d < rank; ++d) {
-    if (dims[d] != tokens)
-      continue;
-    bool counts = true;
-    int64_t total = gcimTensorNumElements(mlirValueGetType(indices));
-    for (int64_t flat = 0; counts && flat < total; ++flat) {
-      int64_t rest = flat;
-      for (int k = rank - 1; k >= 0; --k) {
-        idx[k] = rest % dims[k];
-        rest /= dims[k];
-      }
-      double value;
-      counts = gcimElementsGet(attr, flat, &value) && (int64_t)value == idx[d];
-    }
-    if (counts)
-      return d;
-  }
-  return -1;
-}
-
-static bool streamGather(GcimStreamState *s, MlirOperation op) {
-  MlirValue data = mlirOperationGetOperand(op, 0), indices = mlirOperationGetOperand(op, 1);
-  int64_t attr = 0;
-  int dataRank = (int)gcimTensorRank(mlirValueGetType(data));
-  gcimOpGetIntAttr(op, "axis", &attr);
-  int axis = normAxis(attr, dataRank);
-  int dataAxis = gcimAxisGet(&s->axes, data), indexAxis = gcimAxisGet(&s->axes, indices);
-  if (dataAxis >= 0 && dataAxis != axis && indexAxis < 0) {
-    int rank = (int)gcimTensorRank(mlirValueGetType(mlirOperationGetResult(op, 0)));
-    int indexRank = (int)gcimTensorRank(mlirValueGetType(indices));
-    shrink(s, mlirOperationGetResult(op, 0), dataAxis < axis ? dataAxis : dataAxis + indexRank - 1);
-    (void)rank;
-    return true;
-  }
-  if (dataAxis >= 0 && indexAxis < 0 && isLastPosition(indices, s->tokens) &&
-      gcimTensorRank(mlirValueGetType(indices)) == 0) {
-    /* x[:, -1]: the step function's only token, without the axis. */
-    MlirValue out = mlirOperationGetResult(op, 0);
-    int64_t dims[GCIM_MAX_RANK];
-    int rank = gcimTensorShape(mlirValueGetType(out), dims);
-    mlirValueReplaceAllUsesOfWith(
-        out, gcimBuildReshape(op, mlirOperationGetLocation(op), data, rank, dims));
-    return true;
-  }
-  if (dataAxis >= 0)
-    return fail(s, op, "gathers along the sequence axis (other than the last token)");
-  if (indexAxis < 0) {
-    int d = positionDim(indices, s->tokens);
-    if (d < 0 && isCachePosition(indices, s->pastLength))
-      d = (int)gcimTensorRank(mlirValueGetType(indices)) - 1;
-    if (d < 0)
-      return true; /* constant-derived; consumers gather what they need */
-    int64_t dims[GCIM_MAX_RANK];
-    int rank = gcimTensorShape(mlirValueGetType(indices), dims);
-    dims[d] = 1;
-    MlirValue step = gcimBuildReshape(op, mlirOperationGetLocation(op), stepIndex(s), rank, dims);
-    mlirOperationSetOperand(op, 1, step);
-    indexAxis = d;
-  }
-  shrink(s, mlirOperationGetResult(op, 0), axis + indexAxis);
+  gcimStreamShrink(s, out, outAxis);
   return true;
 }
 
 static bool streamAttention(GcimStreamState *s, MlirOperation op) {
   for (int i = 0; i < 3; ++i)
     if (gcimAxisGet(&s->axes, mlirOperationGetOperand(op, i)) != 2)
-      return fail(s, op, "does not have the sequence on the tokens axis of q, k and v");
+      return gcimStreamFail(s, op, "does not have the sequence on the tokens axis of q, k and v");
   int64_t causal = 0;
   gcimOpGetIntAttr(op, "causal", &causal);
   if (!causal)
-    return fail(s, op, "is not causal");
+    return gcimStreamFail(s, op, "is not causal");
   MlirContext ctx = mlirOperationGetContext(op);
   MlirNamedAttribute attrs[6];
   const char *names[5] = {"kind", "window", "scale", "num_heads", "head_dim"};
@@ -518,9 +397,9 @@ bool gcimStreamOp(GcimStreamState *s, MlirOperation op) {
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op) && axis < 0; ++i)
     axis = gcimAxisGet(&s->axes, mlirOperationGetOperand(op, i));
   if (gcimOpIsA(op, "onnx.gather"))
-    return streamGather(s, op);
-  if (gcimOpIsA(op, "onnx.range") && isCacheRange(op, s->pastLength)) {
-    mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(op, 0), stepIndex(s));
+    return gcimStreamGather(s, op);
+  if (gcimOpIsA(op, "onnx.range") && gcimStreamIsCacheRange(op, s->pastLength)) {
+    mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(op, 0), gcimStreamStepIndex(s));
     return true;
   }
   if (axis < 0 || gcimOpIsA(op, "func.return") || gcimOpIsA(op, "gcim.cache_append"))
@@ -541,10 +420,10 @@ bool gcimStreamOp(GcimStreamState *s, MlirOperation op) {
   if (gcimOpIsA(op, "onnx.split") || gcimOpIsA(op, "onnx.concat"))
     return streamAlongOtherAxis(s, op, axis);
   if (gcimOpIsA(op, "onnx.slice"))
-    return streamSlice(s, op, axis);
+    return gcimStreamSlice(s, op, axis);
   if (gcimOpIsA(op, "onnx.expand"))
     return streamExpand(s, op, axis);
   if (gcimOpIsA(op, "gcim.attention"))
     return streamAttention(s, op);
-  return fail(s, op, "is not known to be position-wise along the sequence axis");
+  return gcimStreamFail(s, op, "is not known to be position-wise along the sequence axis");
 }
