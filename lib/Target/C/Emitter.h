@@ -221,15 +221,27 @@ void gcimCEmitHeadFunctions(EmitState *state, FILE *out);
  * heads occupy (SUB_TILES). */
 void gcimCEmitHeadLayers(EmitState *state, FILE *out);
 int64_t gcimCEmitProgramSubTiles(const EmitState *state);
-/* The generated files' parts: PREFIX.h (Header.c); a template with every @PREFIX@
- * replaced by the prefix (GeneratedMain.c); `, const T *i0, ..., T *o0, ...` of a
+/* The generated files' parts: PREFIX.h (Header.c); `, const T *i0, ..., T *o0, ...` of a
  * function's parameters. */
 void gcimCEmitHeader(EmitState *state, FILE *out);
 /* PREFIX_main.c, the input/output info tables and `compiled_hw` (GeneratedMain.c). */
 void gcimCEmitGeneratedMain(EmitState *state, FILE *out);
 void gcimCEmitIoTables(EmitState *state, FILE *out);
 void gcimCEmitHardwareInitializer(EmitState *state, FILE *out);
+/* A template's named value (GeneratedMain.c): every @NAME@ becomes `value` or, when that is
+ * NULL, the parameter list of `parameters` (gcimCEmitParameters). */
+typedef struct GcimCTemplateValue {
+  const char *name;
+  const char *value;
+  const EmittedFunction *parameters;
+} GcimCTemplateValue;
+/* A template with every @PREFIX@ replaced by the prefix. */
 void gcimCEmitTemplate(EmitState *state, const char *text, FILE *out);
+/* A template up to `marker` (the whole text when `marker` is NULL or absent) with every
+ * @PREFIX@ and @NAME@ of values[0..count) replaced; returns the text after the marker, or
+ * NULL when it was not found. */
+const char *gcimCEmitTemplateUntil(EmitState *state, const char *text, const char *marker,
+                                   const GcimCTemplateValue *values, size_t count, FILE *out);
 void gcimCEmitParameters(const EmittedFunction *fn, FILE *out);
 /* The tables of PREFIX_run_tokens: each graph input's and output's sequence axis
  * (SequenceAxes.c). */

@@ -105,31 +105,58 @@ void gcimCEmitHardwareInitializer(EmitState *state, FILE *out) {
 
 extern const char gcimGeneratedMainTemplate[];
 extern const char gcimDecodingTemplate[];
+extern const char gcimOptionsTemplate[];
 
-/* text[0..length) with every @PREFIX@ replaced by `prefix`. */
-static void writeTemplate(const char *prefix, const char *text, size_t length, FILE *out) {
-  static const char marker[] = "@PREFIX@";
-  const char *end = text + length;
-  for (const char *at; (at = strstr(text, marker)) && at < end; text = at + sizeof marker - 1) {
-    fwrite(text, 1, (size_t)(at - text), out);
-    fputs(prefix, out);
+/* text[0..length) with every @PREFIX@ replaced by the prefix and every @NAME@ of
+ * values[0..count) by its value. */
+static void writeTemplate(EmitState *state, const GcimCTemplateValue *values, size_t count,
+                          const char *text, size_t length, FILE *out) {
+  const char *end = text + length, *from = text;
+  for (const char *at = text; at < end; ++at) {
+    if (*at != '@')
+      continue;
+    for (size_t v = 0; v <= count; ++v) {
+      const char *name = v < count ? values[v].name : "PREFIX";
+      size_t n = strlen(name);
+      if ((size_t)(end - at) < n + 2 || strncmp(at + 1, name, n) != 0 || at[n + 1] != '@')
+        continue;
+      fwrite(from, 1, (size_t)(at - from), out);
+      if (v == count)
+        fputs(state->options->prefix, out);
+      else if (values[v].value)
+        fputs(values[v].value, out);
+      else
+        gcimCEmitParameters(values[v].parameters, out);
+      at += n + 1;
+      from = at + 1;
+      break;
+    }
   }
-  fwrite(text, 1, (size_t)(end - text), out);
+  fwrite(from, 1, (size_t)(end - from), out);
 }
 
 void gcimCEmitTemplate(EmitState *state, const char *text, FILE *out) {
-  writeTemplate(state->options->prefix, text, strlen(text), out);
+  writeTemplate(state, NULL, 0, text, strlen(text), out);
 }
 
-/* The program: main.c.in with the decoding modes (decode.c.in) at its marker. */
+const char *gcimCEmitTemplateUntil(EmitState *state, const char *text, const char *marker,
+                                   const GcimCTemplateValue *values, size_t count, FILE *out) {
+  const char *at = marker ? strstr(text, marker) : NULL;
+  writeTemplate(state, values, count, text, at ? (size_t)(at - text) : strlen(text), out);
+  return at ? at + strlen(marker) : NULL;
+}
+
+/* The program: main.c.in with the decoding modes (decode.c.in) and the option parsing
+ * (options.c.in) at their markers. */
 void gcimCEmitGeneratedMain(EmitState *state, FILE *out) {
-  static const char marker[] = "/* @DECODING@ */\n";
-  const char *text = gcimGeneratedMainTemplate, *at = strstr(text, marker);
-  if (!at) {
-    gcimCEmitTemplate(state, text, out);
+  const char *rest =
+      gcimCEmitTemplateUntil(state, gcimGeneratedMainTemplate, "/* @DECODING@ */\n", NULL, 0, out);
+  if (!rest)
     return;
-  }
-  writeTemplate(state->options->prefix, text, (size_t)(at - text), out);
   gcimCEmitTemplate(state, gcimDecodingTemplate, out);
-  gcimCEmitTemplate(state, at + sizeof marker - 1, out);
+  rest = gcimCEmitTemplateUntil(state, rest, "/* @OPTIONS@ */\n", NULL, 0, out);
+  if (!rest)
+    return;
+  gcimCEmitTemplate(state, gcimOptionsTemplate, out);
+  gcimCEmitTemplate(state, rest, out);
 }
