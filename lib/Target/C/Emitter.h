@@ -210,6 +210,15 @@ int64_t gcimCEmitStepCapacity(const EmitState *state);
 /* Adds `heads` simulated heads created in PREFIX_create; head i uses row i % scalerRows
  * of the constant `scalers` (heads, 8), or when it is NULL the default scalers with
  * a_q = queryScale (the attention's scale, as gcim-map-attention maps it). */
+/* The calls that run simulated heads s->heads[first ..]: `count` heads for one token each
+ * (gcimSimHeadsStep), or `heads` heads over `batch` sequences of `tokens`
+ * (gcimSimHeadsRunSequences); q, k, v in, y out (OpsAttention.c). */
+void gcimCEmitSimHeadsStep(EmitState *state, int64_t first, int64_t count, int64_t dim,
+                           const ValueInfo *q, const ValueInfo *k, const ValueInfo *v,
+                           const ValueInfo *y);
+void gcimCEmitSimHeadsRun(EmitState *state, int64_t first, int64_t heads, int64_t batch,
+                          int64_t tokens, int64_t dim, const ValueInfo *q, const ValueInfo *k,
+                          const ValueInfo *v, const ValueInfo *y);
 bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
                            int64_t window, ValueInfo *scalers, double queryScale);
 

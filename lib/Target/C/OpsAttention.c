@@ -94,12 +94,26 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   int64_t first = state->simHeads;
   if (!gcimCEmitAddHeadGroup(state, heads, heads, dim, window, scalers, scale))
     return false;
+  gcimCEmitSimHeadsRun(state, first, heads, batch, tokens, dim, q, k, v, y);
+  return true;
+}
+
+void gcimCEmitSimHeadsStep(EmitState *state, int64_t first, int64_t count, int64_t dim,
+                           const ValueInfo *q, const ValueInfo *k, const ValueInfo *v,
+                           const ValueInfo *y) {
+  fprintf(state->body,
+          "  gcimSimHeadsStep(HEAD_POOL, s->heads + %lld, %lld, %lld, %s, %s, %s, %s);\n",
+          (long long)first, (long long)count, (long long)dim, q->name, k->name, v->name, y->name);
+}
+
+void gcimCEmitSimHeadsRun(EmitState *state, int64_t first, int64_t heads, int64_t batch,
+                          int64_t tokens, int64_t dim, const ValueInfo *q, const ValueInfo *k,
+                          const ValueInfo *v, const ValueInfo *y) {
   fprintf(state->body,
           "  gcimSimHeadsRunSequences(HEAD_POOL, s->heads + %lld, %lld, %lld, %lld, %lld, %s, "
           "%s, %s, %s);\n",
           (long long)first, (long long)heads, (long long)batch, (long long)tokens, (long long)dim,
           q->name, k->name, v->name, y->name);
-  return true;
 }
 
 bool gcimCEmitReadAttention(EmitState *state, MlirOperation op, AttentionValues *values) {

@@ -92,10 +92,7 @@ static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, 
   int64_t first = state->simHeads;
   if (!gcimCEmitAddHeadGroup(state, batch * heads, heads, dim, window, scalers, scale))
     return false;
-  fprintf(state->body,
-          "  gcimSimHeadsStep(HEAD_POOL, s->heads + %lld, %lld, %lld, %s, %s, %s, %s);\n",
-          (long long)first, (long long)(batch * heads), (long long)dim, q->name, k->name, v->name,
-          y->name);
+  gcimCEmitSimHeadsStep(state, first, batch * heads, dim, q, k, v, y);
   return true;
 }
 

@@ -184,14 +184,8 @@ bool gcimCEmitTileLayer(EmitState *state, MlirOperation op) {
           (long long)table.layer, (long long)heads, (long long)table.firstSubTile,
           (long long)(table.firstSubTile + heads * table.subTilesPerHead - 1));
   if (streamed)
-    fprintf(state->body,
-            "  gcimSimHeadsStep(HEAD_POOL, s->heads + %lld, %lld, %lld, %s, %s, %s, %s);\n",
-            (long long)first, (long long)count, (long long)dim, q->name, k->name, v->name, y->name);
+    gcimCEmitSimHeadsStep(state, first, count, dim, q, k, v, y);
   else
-    fprintf(state->body,
-            "  gcimSimHeadsRunSequences(HEAD_POOL, s->heads + %lld, %lld, %lld, %lld, %lld, %s, "
-            "%s, %s, %s);\n",
-            (long long)first, (long long)heads, (long long)batch, (long long)tokens, (long long)dim,
-            q->name, k->name, v->name, y->name);
+    gcimCEmitSimHeadsRun(state, first, heads, batch, tokens, dim, q, k, v, y);
   return true;
 }
