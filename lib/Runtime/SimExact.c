@@ -55,11 +55,23 @@ static float storedWeight(const GcimHardware *hw, float a, float b, float x) {
   return clampf(a * x + b, 0.0f, (float)hw->kv.max) - hw->midVoltage;
 }
 
-/* One query row; `scratch` holds 2 dim floats (the pulses of q, one sub-tile's Y). */
-static void gainCellRow(const GcimHardware *hw, const GcimAttentionDesc *desc, const float *sc,
-                        const float *q, const float *k, const float *v, int64_t first, int64_t last,
-                        float *out, float *scratch) {
-  int64_t dim = desc->headDim, rows = hw->arrayRows;
+float gcimSimExactCellResponse(const GcimHardware *hw, float a, float b, float x) {
+  return cellResponse(hw, storedWeight(hw, a, b, x));
+}
+
+/* The response a row element stands for: computed from the projection (`sc` the scaler
+ * pair), or already a response (sc NULL). */
+static float responseOf(const GcimHardware *hw, const float *sc, float x) {
+  return sc ? gcimSimExactCellResponse(hw, sc[0], sc[1], x) : x;
+}
+
+/* One query row over rows [first, last) of k and v, tiled by row index; kScale and vScale
+ * are the scaler pairs of raw rows, or NULL for rows of responses. `scratch` holds 2 dim
+ * floats (the pulses of q, one sub-tile's Y). */
+static void gainCellRow(const GcimHardware *hw, int64_t dim, const float *sc, const float *kScale,
+                        const float *vScale, const float *q, const float *k, const float *v,
+                        int64_t first, int64_t last, float *out, float *scratch) {
+  int64_t rows = hw->arrayRows;
   float outMax = (float)hw->output.max, *x = scratch, *y = scratch + dim;
   for (int64_t d = 0; d < dim; ++d) {
     x[d] = clampf(sc[0] * q[d] + sc[1], 0.0f, (float)hw->query.max);
@@ -72,16 +84,22 @@ static void gainCellRow(const GcimHardware *hw, const GcimAttentionDesc *desc, c
     for (int64_t j = begin; j < end; ++j) {
       float s = 0.0f;
       for (int64_t d = 0; d < dim; ++d)
-        s += x[d] * cellResponse(hw, storedWeight(hw, sc[2], sc[3], k[j * dim + d]));
+        s += x[d] * responseOf(hw, kScale, k[j * dim + d]);
       float phi = clampf(s / hw->firstProductSaturation, 0.0f, 1.0f);
       for (int64_t d = 0; d < dim; ++d)
-        y[d] += phi * cellResponse(hw, storedWeight(hw, sc[4], sc[5], v[j * dim + d]));
+        y[d] += phi * responseOf(hw, vScale, v[j * dim + d]);
     }
     for (int64_t d = 0; d < dim; ++d) /* the sub-tile's readout */
       out[d] += clampf(y[d] / hw->outputSaturation, -outMax, outMax);
   }
   for (int64_t d = 0; d < dim; ++d)
     out[d] = sc[6] * out[d] + sc[7];
+}
+
+void gcimSimExactGainCellRow(const GcimHardware *hw, int64_t dim, const float *scalers,
+                             const float *q, const float *keys, const float *values, int64_t first,
+                             int64_t last, float *out, float *scratch) {
+  gainCellRow(hw, dim, scalers, NULL, NULL, q, keys, values, first, last, out, scratch);
 }
 
 void gcimSimExactAttentionF32(GcimExactKind kind, const GcimHardware *hw,
@@ -108,7 +126,7 @@ void gcimSimExactAttentionF32(GcimExactKind kind, const GcimHardware *hw,
         if (kind == GCIM_EXACT_HARDSIGMOID)
           hardsigmoidRow(desc, qi, kb, vb, first, last, oi);
         else
-          gainCellRow(hw, desc, sc, qi, kb, vb, first, last, oi, scratch);
+          gainCellRow(hw, dim, sc, sc + 2, sc + 4, qi, kb, vb, first, last, oi, scratch);
       }
     }
 }

@@ -252,6 +252,14 @@ int32_t gcimSimHeadGetDim(const GcimSimHead *head) { return head->dim; }
 
 int64_t gcimSimHeadGetStep(const GcimSimHead *head) { return head->steps; }
 
+void gcimSimHeadGetScalers(const GcimSimHead *head, float *scalers) {
+  memcpy(scalers, head->scalers, sizeof head->scalers);
+}
+
+const GcimHardware *gcimSimHeadGetHardware(const GcimSimHead *head) {
+  return gcimChipGetHardware(head->chip);
+}
+
 int64_t gcimSimHeadGetSlot(const GcimSimHead *head, int32_t slot, float *k, float *v) {
   int64_t step = -1;
   if (slot < 0 || slot >= head->window ||

@@ -36,6 +36,19 @@ void gcimSimExactAttentionF32(GcimExactKind kind, const GcimHardware *hw,
                               int64_t kHeadStride, const float *v, int64_t vHeadStride, float *out,
                               float *scratch);
 
+/// The response g(w) of a cell storing projection x through the scaler pair (a, b):
+/// w = clip(a x + b, 0, hw->kv.max) - hw->midVoltage, g hw's cell (no quantiser, no decay).
+float gcimSimExactCellResponse(const GcimHardware *hw, float a, float b, float x);
+
+/// The gain-cell function of one query q (dim floats, before its scaler) over rows
+/// [first, last) of `keys` and `values`, rows of dim cell responses (gcimSimExactCellResponse
+/// of the stored projections), the readout clipping per block of hw->arrayRows rows by row
+/// index: what gcimSimExactAttentionF32 computes for one query, on stored responses. `scalers`
+/// 8 floats (a_q, b_q and a_o, b_o are used); out dim floats; `scratch` 2 dim floats.
+void gcimSimExactGainCellRow(const GcimHardware *hw, int64_t dim, const float *scalers,
+                             const float *q, const float *keys, const float *values, int64_t first,
+                             int64_t last, float *out, float *scratch);
+
 #ifdef __cplusplus
 }
 #endif
