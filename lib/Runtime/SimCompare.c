@@ -185,28 +185,3 @@ int64_t gcimSimCompareGetLayers(const GcimSimCompare *compare, GcimLayerError *e
     }
   return found;
 }
-
-static void writeNumber(FILE *out, const char *key, double value) {
-  if (isfinite(value))
-    fprintf(out, ", \"%s\": %.17g", key, value);
-  else
-    fprintf(out, ", \"%s\": null", key);
-}
-
-int gcimSimCompareWriteJson(const GcimSimCompare *compare, FILE *out) {
-  int64_t found = 0, cursor = 0;
-  GcimLayerError e;
-  fputc('[', out);
-  for (; nextLayer(compare, &cursor, &e); ++found) {
-    fprintf(out, "%s{\"layer\": %lld, \"heads\": %d, \"tokens\": %lld, \"values\": %lld",
-            found ? ", " : "", (long long)found, (int)e.heads, (long long)e.tokens,
-            (long long)e.values);
-    writeNumber(out, "rmsError", e.rmsError);
-    writeNumber(out, "exactRms", e.exactRms);
-    writeNumber(out, "relativeRmsError", e.relativeRmsError);
-    writeNumber(out, "maxAbsError", e.maxAbsError);
-    fputc('}', out);
-  }
-  fputc(']', out);
-  return ferror(out) ? -1 : 0;
-}

@@ -15,7 +15,6 @@
 #include "gcim/Runtime/Threads.h"
 
 #include <stdint.h>
-#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,12 +69,6 @@ void gcimSimCompareStep(GcimSimCompare *compare, GcimThreadPool *pool, int64_t f
 /// `capacity` into errors (may be NULL when capacity is 0) and returns how many there are.
 int64_t gcimSimCompareGetLayers(const GcimSimCompare *compare, GcimLayerError *errors,
                                 int64_t capacity);
-
-/// Writes the layers' errors as one JSON array on one line (no newline): objects with the
-/// keys layer, heads, tokens, values, rmsError, exactRms, relativeRmsError, maxAbsError
-/// (17 significant digits; a non-finite number as null). Returns 0, or -1 on a write
-/// error.
-int gcimSimCompareWriteJson(const GcimSimCompare *compare, FILE *out);
 
 #ifdef __cplusplus
 }

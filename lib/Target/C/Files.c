@@ -212,6 +212,7 @@ static void writeSource(EmitState *state, FILE *out) {
           "  GcimChip *chips[SIM_HEADS > 0 ? SIM_HEADS : 1];  /* each head's simulator */\n"
           "  GcimChip *traces[SIM_HEADS > 0 ? SIM_HEADS : 1]; /* over them, when tracing */\n"
           "  int tracing;\n"
+          "  GcimSimCompare *layer_error; /* PREFIX_set_layer_error; NULL: off */\n"
           "  GcimThreadPool *pool; /* the threads of the kernels and heads */\n"
           "  char error[256];\n};\n\n",
           p, state->options->embedWeights ? "" : "  GcimWeightsMapping weights_file;\n");
@@ -254,7 +255,8 @@ static void writeSource(EmitState *state, FILE *out) {
           "void %s_get_stats(const %s_state *s, GcimSimSummary *stats) {\n"
           "  gcimSimSummarize(&s->hw, s->heads, head_layer, SIM_HEADS, stats);\n}\n\n"
           "void %s_destroy(%s_state *s) {\n  if (!s)\n    return;\n"
-          "  destroyHeads(s);\n  gcimThreadPoolDestroy(s->pool);\n  free(s->arena_block);\n%s  "
+          "  destroyHeads(s);\n  gcimSimCompareDestroy(s->layer_error);\n  "
+          "gcimThreadPoolDestroy(s->pool);\n  free(s->arena_block);\n%s  "
           "free(s->scratch);\n"
           "  free(s->cache);\n"
           "  free(s);\n}\n",

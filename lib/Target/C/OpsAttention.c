@@ -104,6 +104,10 @@ void gcimCEmitSimHeadsStep(EmitState *state, int64_t first, int64_t count, int64
   fprintf(state->body,
           "  gcimSimHeadsStep(HEAD_POOL, s->heads + %lld, %lld, %lld, %s, %s, %s, %s);\n",
           (long long)first, (long long)count, (long long)dim, q->name, k->name, v->name, y->name);
+  fprintf(state->body, /* PREFIX_set_layer_error: the outputs against the exact function */
+          "  if (s->layer_error)\n    gcimSimCompareStep(s->layer_error, HEAD_POOL, %lld, %lld, "
+          "%lld, %s, %s, %s, %s);\n",
+          (long long)first, (long long)count, (long long)dim, q->name, k->name, v->name, y->name);
 }
 
 void gcimCEmitSimHeadsRun(EmitState *state, int64_t first, int64_t heads, int64_t batch,
