@@ -45,7 +45,11 @@ void gcimHtmlWriteEnergy(FILE *out, const GcimJsonValue *report);
 void gcimHtmlWriteTimeline(FILE *out, const GcimJsonValue *report);
 /* Whether `result` is an evaluation or a sweep that gcimHtmlWriteResult can show. */
 bool gcimHtmlIsResult(const GcimJsonValue *result);
-/* The evaluations in one table (the digital ones beside the analog), then each sweep. */
+/* The evaluations in one table (the digital ones beside the analog), their per-layer
+ * output errors, then each sweep. */
 void gcimHtmlWriteResults(FILE *out, const GcimHtmlReportOptions *options);
+/* The evaluations' per-layer output errors (their "layers"): bars and a table; nothing when
+ * none has any (HtmlLayerErrors.c). */
+void gcimHtmlWriteLayerErrors(FILE *out, const GcimHtmlReportOptions *options);
 
 #endif /* GCIM_LIB_REPORT_HTMLINTERNAL_H */

@@ -208,6 +208,7 @@ void gcimHtmlWriteResults(FILE *out, const GcimHtmlReportOptions *options) {
     evaluations = evaluations || isEvaluation(options->results[i]);
   if (evaluations)
     writeEvaluations(out, options);
+  gcimHtmlWriteLayerErrors(out, options);
   for (size_t i = 0; i < options->resultCount; ++i)
     if (sweepOf(options->results[i]))
       writeSweep(out, sweepOf(options->results[i]),

@@ -6,8 +6,10 @@ page; the test checks that the browser logged no error, that every picture has a
 screen, that every number the page shows (as the browser rendered its text) equals the JSON
 report's (reportcheck.py: integers exactly, others to the page's six significant digits),
 and saves a screenshot of the whole page under --out. Then the same for the page that
-gcim-report draws with two evaluations attached (the program's --eval --json on the first
-16 held-out sequences, gain cells and the digital twin), whose rows must say which is which.
+gcim-report draws with two evaluations attached (the program's --eval --json --layer-error
+on the first 16 held-out sequences, gain cells and the digital twin), whose rows must say
+which is which, and whose per-layer errors (the gain-cell model's layers only) are shown as
+the JSON has them, a bar per layer.
 A missing browser is a failure, not a skip."""
 import argparse
 import json
@@ -67,7 +69,12 @@ def check_in_browser(check, page, report, results, screenshot):
         check.expect("the screenshot is saved", os.path.getsize(screenshot) > 10000, screenshot)
         attention = [c.text for c in driver.find_elements("css selector",
                                                           "#evaluations td:nth-child(2)")]
-        return len(pairs), attention
+        layer_rows = [r.find_element("css selector", "td").text for r in
+                      driver.find_elements("css selector", "#layer-error tr") if
+                      r.find_elements("css selector", "td")]
+        bars = [b for b in driver.find_elements("css selector", "#layer-error svg rect")
+                if b.find_elements("css selector", "title")]
+        return len(pairs), attention, layer_rows, bars and all(b.size["width"] > 0 for b in bars)
     finally:
         driver.quit()
 
@@ -98,8 +105,8 @@ def main():
     except ImportError:
         check.expect("python3-selenium is installed (utils/install-deps.sh)", False)
         return check.finish("report-browser")
-    shown, _ = check_in_browser(check, page, report, [],
-                                os.path.join(args.out, "copy_task-report.png"))
+    shown, _, _, _ = check_in_browser(check, page, report, [],
+                                      os.path.join(args.out, "copy_task-report.png"))
     check.expect("the browser shows every number the XML parser finds", shown == numbers,
                  f"{shown} vs {numbers}")
     check_with_evaluations(check, args.out, report_path, report)
@@ -119,8 +126,9 @@ def check_with_evaluations(check, out, report_path, report):
             folder = os.path.join(tmp, kind)
             compile_model(os.path.join(EXAMPLES, model), folder, *flags, prefix="copy_task")
             build(folder)
-            line = subprocess.run([os.path.join(folder, "copy_task"), "--eval", tokens, "--json"],
-                                  check=True, capture_output=True, text=True).stdout
+            line = subprocess.run([os.path.join(folder, "copy_task"), "--eval", tokens, "--json",
+                                   "--layer-error"], check=True, capture_output=True,
+                                  text=True).stdout
             results.append(os.path.join(out, f"eval-{kind}.json"))
             with open(results[-1], "w") as f:
                 f.write(line)
@@ -132,10 +140,20 @@ def check_with_evaluations(check, out, report_path, report):
     for path in results:
         with open(path) as f:
             attached.append(json.load(f))
-    shown, attention = check_in_browser(check, page, report, attached,
-                                        os.path.join(out, "copy_task-with-eval.png"))
+    with open(page, encoding="utf-8") as f:
+        numbers, pictures = check_page(f.read(), report, attached)
+    check.expect(f"with the evaluations: well-formed XHTML with {pictures} SVG pictures, its "
+                 f"{numbers} numbers equal the JSON's, every per-layer error shown", numbers > 0)
+    shown, attention, layer_rows, bars = check_in_browser(
+        check, page, report, attached, os.path.join(out, "copy_task-with-eval.png"))
     check.expect("the evaluations: the gain-cell run beside the digital one",
                  attention == ["gain cells", "digital"], str(attention))
+    analog_layers = [layer for layer in report["layers"] if layer["mapping"] == "analog"]
+    check.expect("the per-layer errors: one row per gain-cell layer of the analog run, none of "
+                 "the digital twin (its \"layers\" is [])",
+                 attached[1]["layers"] == [] and len(attached[0]["layers"]) == len(analog_layers)
+                 and layer_rows == ["eval-analog.json"] * len(analog_layers), str(layer_rows))
+    check.expect("each layer's bar has a width on screen (a relative RMS error above 0)", bars)
 
 
 if __name__ == "__main__":

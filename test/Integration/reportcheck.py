@@ -3,9 +3,9 @@
 
 The page must be well-formed XHTML (Python's XML parser) with inline SVG, have every
 section, draw one square per sub-tile of the report, show every number of the hardware
-description, and every number it shows (the elements carrying data-json="PATH") must equal
-the JSON value at PATH: integers exactly, other numbers to the six significant digits the
-page prints (a relative difference of at most 5e-6). Paths "with[i]...." name the i-th
+description and of the attached evaluations' per-layer errors ("layers"), and every number
+it shows (the elements carrying data-json="PATH") must equal the JSON value at PATH:
+integers exactly, other numbers to the six significant digits the page prints (a relative difference of at most 5e-6). Paths "with[i]...." name the i-th
 attached result. Used by the lit tests (file in, verdict out) and by the browser test
 (numbers as Chromium rendered them)."""
 import argparse
@@ -72,6 +72,15 @@ def hardware_numbers(value, path="hardware"):
     return [path] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
 
 
+def layer_error_numbers(results):
+    """The data-json paths of every number of the attached evaluations' per-layer errors."""
+    return [f"with[{i}].layers[{l}].{key}"
+            for i, result in enumerate(results) if isinstance(result, dict) and "eval" in result
+            for l, layer in enumerate(result.get("layers") or [])
+            for key, value in layer.items()
+            if isinstance(value, (int, float)) and not isinstance(value, bool)]
+
+
 def check_page(text, report, results=()):
     """Checks the page's text; returns (numbers checked, SVG pictures) or raises
     AssertionError with every problem found."""
@@ -84,6 +93,8 @@ def check_page(text, report, results=()):
     problems += check_numbers(pairs, report, list(results))
     shown = {path for path, _ in pairs}
     problems += [f"hardware number {p} not shown" for p in hardware_numbers(report["hardware"])
+                 if p not in shown]
+    problems += [f"layer error {p} not shown" for p in layer_error_numbers(results)
                  if p not in shown]
     pictures = list(root.iter(SVG + "svg"))
     mapping = [s for s in root.iter(XHTML + "section") if s.get("id") == "mapping"][0]
