@@ -1,5 +1,6 @@
 /* gcim-opt: runs gcim and upstream MLIR passes on a .mlir file, for tests and inspection. */
 #include "gcim/Context.h"
+#include "gcim/Report/Html.h"
 #include "gcim/Support/ArgParse.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/HardwareJson.h"
@@ -35,7 +36,7 @@ typedef struct Options {
   bool printGeneric;
   bool printDebugInfo;
   const char *hwPath;     /* --hw: the pipeline's hardware */
-  const char *reportPath; /* --report: the cost report after the pipeline */
+  const char *reportPath; /* --report: the cost report after the pipeline (.html: a page) */
   const char *schedule;   /* --schedule: gcim-schedule's objective unless its own option */
   bool reportTable;       /* --report-table */
   GcimHardware hw;
@@ -119,10 +120,10 @@ static const GcimArgOption optionTable[] = {
              "hw=<file> option overrides it for that pass"},
     {.name = "--report",
      .kind = GCIM_ARG_STRING,
-     .valueName = "<file.json>",
+     .valueName = "<file.json|file.html>",
      .offset = FIELD(reportPath),
      .help = "write the cost report of the result (after gcim-map-attention; the last chunk's "
-             "with --split-input-file)"},
+             "with --split-input-file; a .html file: the report as one page)"},
     {.name = "--schedule",
      .kind = GCIM_ARG_STRING,
      .valueName = "<objective>",
@@ -320,12 +321,31 @@ static void writeToFile(MlirStringRef chunk, void *userData) {
   fwrite(chunk.data, 1, chunk.length, (FILE *)userData);
 }
 
-/* The cost report of `module` (--report, --report-table), with the pipeline's hardware,
- * written whole or not at all. */
+/* The report as a page (--report FILE.html): the JSON report, read back into the page,
+ * titled by the input file. */
+static GcimStatus writeHtmlReport(const Options *options, MlirOperation module, char **errMsg) {
+  FILE *json = tmpfile();
+  if (!json)
+    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot create a temporary file for the report");
+  GcimStatus status = gcimReportWriteJson(module, &options->hw, json, errMsg);
+  const char *slash = strrchr(options->inputPath, '/');
+  GcimHtmlReportOptions page = {.title = slash ? slash + 1 : options->inputPath};
+  if (status == GCIM_OK)
+    status = gcimHtmlReportConvertStream(json, &page, options->reportPath, errMsg);
+  fclose(json);
+  return status;
+}
+
+/* The cost report of `module` (--report as JSON, or as a page when the file ends in .html;
+ * --report-table), with the pipeline's hardware, written whole or not at all. */
 static bool writeReport(const Options *options, MlirOperation module) {
   char *errMsg = NULL;
+  const char *path = options->reportPath;
+  size_t length = path ? strlen(path) : 0;
+  bool html = length > 5 && strcmp(path + length - 5, ".html") == 0;
   if (gcimReportWriteFiles(module, &options->hw, options->reportTable ? stderr : NULL,
-                           options->reportPath, &errMsg) == GCIM_OK)
+                           html ? NULL : path, &errMsg) == GCIM_OK &&
+      (!html || writeHtmlReport(options, module, &errMsg) == GCIM_OK))
     return true;
   fprintf(stderr, "gcim-opt: error: cannot write the report: %s\n",
           errMsg ? errMsg : "out of memory");
