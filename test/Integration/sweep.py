@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """sweep.py: e2e test of gcim-sweep on the language-model example: a 2 x 2 x 2 plan (the
-gain-cell model and its digital twin x write noise 0 and 0.05 V x seeds 0 and 1) on one
-evaluation file of held-out windows, run with `make -j 2`, and with --slurm also through
+gain-cell model and its digital twin x write noise 0 and 0.05 V x seeds 0 and 1, each
+measuring the per-layer output error: "layerError": true) on one evaluation file of
+held-out windows, run with `make -j 2`, and with --slurm also through
 sbatch --array on a one-node Slurm cluster the test starts and stops (slurmcluster.py),
 whose CSV must be the make run's byte for byte.
 
@@ -9,7 +10,9 @@ Checked on the make run: 8 rows in plan order; 2 compiles for 8 jobs (one per mo
 noise and the seed go to the program at run time); every job's numbers equal the program's
 own --eval --json run by hand with the same --hw and --seed (exactly: same binary, same
 inputs, a deterministic seeded simulation); without noise the seed changes nothing, with
-noise it changes the analog model's perplexity; the digital model has no gain-cell energy;
+noise it changes the analog model's perplexity; the digital model has no gain-cell energy
+and no layer error, the analog model's two layers have errors equal to the program's own
+--layer-error, raised by the noise, and curves of them against the noise;
 make is then up to date, and a plan with one more seed adds 4 jobs and no compile; the
 page (sweep.html) passes reportcheck.py with the sweep attached. A Slurm cluster that
 cannot start fails the test with the reason: it is never counted as passed."""
@@ -40,7 +43,7 @@ def write_plan(folder, seeds):
     windows = np.load(os.path.join(EXAMPLES, "shakespeare_heldout.npy"))
     np.save(os.path.join(folder, "heldout2.npy"), windows[:2, :65])  # 128 predicted tokens
     plan = {"name": "noise", "models": list(MODELS), "evals": ["heldout2.npy"],
-            "hardware": {"noise.writeNoiseStdV": [0, 0.05]}, "seeds": seeds}
+            "hardware": {"noise.writeNoiseStdV": [0, 0.05]}, "seeds": seeds, "layerError": True}
     path = os.path.join(folder, "plan.json")
     with open(path, "w") as f:
         json.dump(plan, f)
@@ -68,12 +71,18 @@ def check_against_program(check, work, rows):
             json.dump({"noise": {"writeNoiseStdV": job["hw"]["noise.writeNoiseStdV"]}}, f)
         program = os.path.join(work, "compiled", job["compile"], "out", "model")
         out = json.loads(subprocess.run(
-            [program, "--eval", job["evalPath"], "--json", "--hw", hw, "--seed",
-             str(job["seed"])], check=True, capture_output=True, text=True).stdout)
+            [program, "--eval", job["evalPath"], "--json", "--layer-error", "--hw", hw,
+             "--seed", str(job["seed"])], check=True, capture_output=True, text=True).stdout)
         same &= (row["perplexity"] == repr(out["perplexity"]) and
                  row["meanNll"] == repr(out["meanNll"]) and row["tokens"] == str(out["tokens"]))
-    check.expect("every row's tokens, mean NLL and perplexity = the program's own --eval "
-                 "--json with the job's --hw and --seed (exactly)", same)
+        for layer in range(2):
+            for key in ("relativeRmsError", "maxAbsError"):
+                shown = row[f"layers[{layer}].{key}"]
+                same &= shown == (repr(out["layers"][layer][key])
+                                  if layer < len(out["layers"]) else "")
+    check.expect("every row's tokens, mean NLL, perplexity and layer errors = the program's "
+                 "own --eval --json --layer-error with the job's --hw and --seed (exactly)",
+                 same)
 
 
 def check_make_run(check, folder, work):
@@ -100,6 +109,20 @@ def check_make_run(check, folder, work):
                  all(r["energyPJPerToken"] == "" for r in digital))
     check.expect("analog: energy per token from the program's stats",
                  all(float(r["energyPJPerToken"]) > 0 for r in analog))
+    layer_columns = [f"layers[{l}].{k}" for l in range(2)
+                     for k in ("relativeRmsError", "maxAbsError")]
+    check.expect("digital: no layer on the gain cells, the layer-error cells empty",
+                 all(r[c] == "" for r in digital for c in layer_columns))
+    quiet_error = {r["layers[0].relativeRmsError"] for r in analog
+                   if r["noise.writeNoiseStdV"] == "0"}
+    check.expect("analog: both layers' errors positive; without noise one value for both seeds, "
+                 "with noise a larger one for each seed",
+                 all(float(r[c]) > 0 for r in analog for c in layer_columns) and
+                 len(quiet_error) == 1 and all(
+                     float(r[f"layers[{l}].relativeRmsError"]) >
+                     float(next(q[f"layers[{l}].relativeRmsError"] for q in analog
+                                if q["noise.writeNoiseStdV"] == "0"))
+                     for r in analog if r["noise.writeNoiseStdV"] == "0.05" for l in range(2)))
     up_to_date = subprocess.run(["make", "-q", "-C", work]).returncode == 0
     check.expect("make -q: the finished sweep is up to date", up_to_date)
     with open(os.path.join(work, "sweep.json")) as f:
@@ -114,6 +137,11 @@ def check_make_run(check, folder, work):
                  "perplexity curve over hw.noise.writeNoiseStdV with both models",
                  curves and curves[0]["x"] == "hw.noise.writeNoiseStdV" and
                  len(curves[0]["series"]) == 2)
+    layer_curves = [c["y"] for c in curves if c["y"].startswith("layers[")]
+    check.expect("and a curve of each layer's relative RMS error, the analog model's only",
+                 layer_curves == ["layers[0].relativeRmsError", "layers[1].relativeRmsError"] and
+                 all(len(c["series"]) == 1 for c in curves if c["y"].startswith("layers[")),
+                 str(layer_curves))
     write_plan(folder, [0, 1, 2])
     summary = sweep(os.path.join(folder, "plan.json"), "--work", work)
     dry = subprocess.run(["make", "-n", "-C", work], capture_output=True, text=True).stdout
