@@ -5,7 +5,8 @@ Chromium (Debian's chromium, driven by python3-selenium through chromium-driver)
 page; the test checks that the browser logged no error, that every picture has a size on
 screen, that every number the page shows (as the browser rendered its text) equals the JSON
 report's (reportcheck.py: integers exactly, others to the page's six significant digits),
-and saves a screenshot of the whole page under --out. Then the same for the page that
+and saves a screenshot of the whole page under --out (and of the per-layer error section,
+when the page has one). Then the same for the page that
 gcim-report draws with two evaluations attached (the program's --eval --json --layer-error
 on the first 16 held-out sequences, gain cells and the digital twin), whose rows must say
 which is which, and whose per-layer errors (the gain-cell model's layers only) are shown as
@@ -74,6 +75,8 @@ def check_in_browser(check, page, report, results, screenshot):
                       r.find_elements("css selector", "td")]
         bars = [b for b in driver.find_elements("css selector", "#layer-error svg rect")
                 if b.find_elements("css selector", "title")]
+        for section in driver.find_elements("css selector", "#layer-error"):
+            section.screenshot(screenshot.replace(".png", "-layer-error.png"))
         return len(pairs), attention, layer_rows, bars and all(b.size["width"] > 0 for b in bars)
     finally:
         driver.quit()
