@@ -125,6 +125,76 @@ bool gcimReportWriteSchedule(FILE *out, MlirOperation module, const GcimHardware
   return true;
 }
 
+/* What one run adds, in the program's stats schedule object (lib/Runtime/ChipSchedule.c). */
+typedef struct RunSchedule {
+  int64_t reloads, transfers, spillBytes, linkBytes;
+  double spillPJ, linkPJ, elapsedNs;
+} RunSchedule;
+
+/* Layer l's part of the full-sequence run: its runBatch x runTokens head-steps one after
+ * another on its heads, placed as sequence 0 (through the spill slot when no sequence stays),
+ * as the program runs them. */
+static void addRunLayer(const GcimHardware *hw, const GcimLayerInfo *l, const GcimLayerPlan *p,
+                        RunSchedule *r) {
+  const GcimFloorplan *f = &hw->floorplan;
+  int64_t run = l->runBatch * l->runTokens, tiles = l->tokenTiles * l->dimTiles;
+  int64_t cells = tiles * 2 * hw->arrayRows * hw->arrayCols, reloadBytes = cells + 2 * l->headDim;
+  int64_t unit = f->subTilesPerPeriphery;
+  double perHead = hw->cost.headTokenLatencyNs;
+  if (p->residentSequences > 0) {
+    r->elapsedNs += (double)run * (double)p->rounds * perHead;
+  } else {
+    int64_t rounds = unit > tiles ? unit / tiles : 1, headReloads = run * l->heads;
+    rounds = l->heads < rounds ? l->heads : rounds;
+    double reloadNs = (double)(l->heads * reloadBytes) / f->spillBytesPerNs;
+    r->elapsedNs += (double)run * (reloadNs + (double)rounds * perHead);
+    r->reloads += run;
+    r->spillBytes += headReloads * reloadBytes;
+    r->spillPJ += (double)headReloads * ((double)reloadBytes * f->spillPJPerByte +
+                                         (double)cells * hw->cost.dacPerValuePJ);
+  }
+  if (p->transferBytes > 0 && run > 0) {
+    r->transfers += run;
+    r->linkBytes += run * p->transferBytes;
+    r->linkPJ += (double)(run * p->transferBytes) * f->linkPJPerByte;
+    r->elapsedNs += (double)(run * p->transferBytes) / f->linkBytesPerNs;
+  }
+}
+
+bool gcimReportWriteRunSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
+                                const GcimLayerInfo *layers, int64_t count) {
+  Weighed w;
+  GcimLayerPlan *plans = calloc((size_t)count + 1, sizeof *plans);
+  if (!plans || !weigh(module, hw, layers, count, &w)) {
+    free(plans);
+    return false;
+  }
+  RunSchedule r = {0, 0, 0, 0, 0.0, 0.0, 0.0};
+  bool scheduled = false;
+  if (w.scheduled && w.best >= 0) {
+    GcimSchedule chosen;
+    gcimScheduleEvaluate(hw, layers, count, w.alternatives[w.best].chips,
+                         w.alternatives[w.best].residency, &chosen, plans);
+    for (int64_t i = 0; i < count; ++i) {
+      if (!layers[i].analog)
+        continue;
+      const GcimLayerPlan *p = &plans[i];
+      scheduled = scheduled || p->spillSlot >= 0 || p->rounds > 1 || p->transferBytes > 0;
+      addRunLayer(hw, &layers[i], p, &r);
+    }
+  }
+  if (scheduled)
+    fprintf(out,
+            ", \"schedule\": {\"reloads\": %lld, \"spillBytes\": %lld, \"transfers\": %lld, "
+            "\"linkBytes\": %lld, \"energyPJ\": {\"spill\": %.17g, \"link\": %.17g}, "
+            "\"elapsedNs\": %.17g}",
+            (long long)r.reloads, (long long)r.spillBytes, (long long)r.transfers,
+            (long long)r.linkBytes, r.spillPJ, r.linkPJ, r.elapsedNs);
+  free(w.alternatives);
+  free(plans);
+  return true;
+}
+
 bool gcimReportPrintSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
                              const GcimLayerInfo *layers, int64_t count) {
   Weighed w;

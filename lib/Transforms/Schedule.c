@@ -92,7 +92,10 @@ static void placeOp(BlockSchedule *s, MlirOperation op) {
     if (!next)
       return;
     s->current = next;
-    s->cursor = s->plans[next - s->layers].startNs; /* after the layers and transfers before */
+    const GcimLayerPlan *plan = &s->plans[next - s->layers];
+    s->cursor = plan->startNs; /* after the layers and transfers before, and the reload */
+    if (plan->residentSequences == 0)
+      s->cursor += plan->reloadNs;
     s->written = false;
   }
   if (!s->current)

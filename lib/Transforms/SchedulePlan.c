@@ -150,6 +150,7 @@ static void planLayer(const GcimHardware *hw, const GcimLayerInfo *l, int64_t ba
                                   : plan->spillSlot;
   plan->sequenceStride = chip->full ? blockSubTiles(l) : chip->slotSize;
   plan->residentSequences = resident;
+  plan->reloadNs = reloadNs;
   plan->spillBytes = spilled * reloadBytes;
   plan->rounds = peripheryRounds((resident ? resident : 1) * l->heads, tiles, unit);
   plan->latencyNs = residentNs + (double)spilled * spilledNs;

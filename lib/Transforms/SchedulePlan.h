@@ -37,6 +37,7 @@ typedef struct GcimLayerPlan {
   int64_t rounds;            /* heads of the resident sequences one periphery unit runs in turn */
   int64_t transferBytes;     /* per sequence, from the previous layer's chip; 0 on the same */
   double startNs, latencyNs; /* transfers and layers in sequence */
+  double reloadNs;           /* one block's reload; sequence 0's ops wait for it when spilled */
   double energyPJ;           /* per decode step, all sequences */
 } GcimLayerPlan;
 

@@ -53,7 +53,9 @@ static GcimTileCommands hardwareCommands(const GcimHardware *hw, int32_t first) 
                         {hw->kv.levels, hw->kv.max},
                         {hw->kv.levels, hw->kv.max},
                         hw->cost.headTokenLatencyNs,
-                        {0}};
+                        {0},
+                        0,
+                        0};
   memcpy(c.scalers, gcimDefaultScalers, sizeof c.scalers);
   return c;
 }
