@@ -204,11 +204,11 @@ typedef struct GcimTileLayerSchedule {
   double spillBytesPerNs, spillPJPerByte, linkBytesPerNs, linkPJPerByte; /* the floorplan's */
 } GcimTileLayerSchedule;
 
-/// Adds what the schedule did to `count` heads' run to *stats: head i is of layer
-/// layers[headLayer[i]]. A head that reloaded is spilled; a layer's resident heads take
-/// `rounds` turns per token, each spilled block its reload then `spilledRounds` turns; a
-/// layer's sequence-tokens (its heads' adder trees / heads) each cross its link once.
-/// stats->schedule.scheduled is set when any layer's `scheduled` is.
+/// Adds what the schedule did to `count` heads' run to *stats: head i, on a chip of its own
+/// (as a compiled program makes them), is of layer layers[headLayer[i]]. A head that reloaded is
+/// spilled; a layer's resident heads take `rounds` turns per token, each spilled block its reload
+/// then `spilledRounds` turns; a layer's sequence-tokens (its heads' adder trees / heads) each
+/// cross its link once. stats->schedule.scheduled is set when any layer's `scheduled` is.
 void gcimTileScheduleSummarize(const GcimHardware *hw, GcimSimHead *const *heads,
                                const int32_t *headLayer, int64_t count,
                                const GcimTileLayerSchedule *layers, int64_t layerCount,
