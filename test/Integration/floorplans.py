@@ -25,6 +25,16 @@ on every floorplan, and the small floorplan's trace shows the reloads: before ea
 head's tokens a `clear` of its sub-tile and a `kv_reload` of each earlier token at its
 original step, codes equal to that token's `kv_write`.
 
+A batch (`floorplans.py --batch`, a test of its own for the time it takes to build): the
+examples take one sequence, so test/gcim-compile/Inputs/steps-batch4-main.mlir
+(2 layers x 4 heads, d = 64, 4 sequences, one decode step per run; window 256: 16 sub-tiles
+a block) taken to tiles by gcim-opt for 48 sub-tiles ("1 chip, spill": layer 0 keeps
+sequences 0 and 1 at gcim.sequence_stride 16, the other 6 blocks take turns in the slot at
+32) and without a limit: the same outputs bit for bit for one step (the placement; that a
+reload over several steps is exact is checked on the example above); per step 6
+reloads of 16 x 2 x 64 x 64 + 2 x 4 x 64 = 131,584 bytes, 131,584 / 128 = 1,028 ns each,
+and the step 65 + 2 x (1,028 + 65) + 4 x (1,028 + 65) = 6,623 ns, the report's stepNs.
+
 Tolerance: stats agree to 1e-12 relative (both sides add the same binary fractions in the
 same order; the bound only allows for summation order); logits and tokens exactly.
 """
@@ -97,58 +107,104 @@ def reloads_exact(trace_path):
     return len({head for head, _ in written}), reloads, bad
 
 
+def batch(check, tmp):
+    """A batched decode step with some sequences resident and the others spilled."""
+    source = os.path.join(ROOT, "test", "gcim-compile", "Inputs", "steps-batch4-main.mlir")
+    rng = np.random.RandomState(7)
+    step = {"x": rng.rand(4, 4, 1, 64).astype(np.float32)}
+    outs, stats = {}, {}
+    for name, hardware in [("resident", {"window": 256}),
+                           ("spill", {"window": 256, "maxSubTiles": 48})]:
+        hw, tiles = os.path.join(tmp, f"b4-{name}.json"), os.path.join(tmp, f"b4-{name}.mlir")
+        with open(hw, "w") as f:
+            json.dump(hardware, f)
+        run([os.environ.get("GCIM_OPT", "gcim-opt"), "--hw", hw,
+             "--gcim-map-attention=attention=analog", "--gcim-quantize=fold=false",
+             "--gcim-schedule", "--gcim-verify", source, "-o", tiles])
+        out, report = os.path.join(tmp, f"b4-{name}"), os.path.join(tmp, f"b4-{name}-r.json")
+        compile_model(tiles, out, "--hw", hw, "--report", report, "-q", prefix="b4")
+        build(out)
+        stats_path = os.path.join(tmp, f"b4-{name}-stats.json")
+        outs[name] = run_program(out, "b4", step, ["--stats", stats_path])["y"]
+        with open(stats_path) as f:
+            stats[name] = json.load(f)
+        with open(report) as f:
+            stats[name + "-report"] = json.load(f)["schedule"]
+    check.expect("batch 4: the spilling schedule's outputs equal the resident one's, bit for bit",
+                 bool(np.array_equal(outs["spill"], outs["resident"])))
+    check.expect("batch 4: the report chose '1 chip, spill' for 48 sub-tiles",
+                 stats["spill-report"]["chosen"] == "1 chip, spill")
+    sched = flatten(stats["spill"].get("schedule", {}))
+    check.close("batch 4, one step: 6 reloads, 789,504 bytes, 17,817,600 pJ, 6,623 ns",
+                [sched.get(k, -1) for k in ("reloads", "spillBytes", "energyPJ.spill",
+                                            "elapsedNs")],
+                [6, 6 * 131584, 6 * (131584 * 20 + 131072 * 2.578125), 6623])
+    check.close("batch 4: elapsedNs of one step = the report's stepNs (one chip)",
+                [sched.get("elapsedNs", -1)], [stats["spill-report"]["stepNs"]])
+    check.expect("batch 4, everything resident: no schedule object",
+                 "schedule" not in stats["resident"])
+
+
+def example(check, tmp):
+    """The example on the three floorplans."""
+    ids = np.load(os.path.join(ROOT, "examples", "copy_task_inputs.npy"))[:1]
+    logits, tokens = {}, {}
+    for name, (hardware, chosen, expected) in FLOORPLANS.items():
+        hw, out = os.path.join(tmp, f"{name}.json"), os.path.join(tmp, name)
+        report_path, stats_path = (os.path.join(tmp, f"{name}-{w}.json")
+                                   for w in ("report", "stats"))
+        with open(hw, "w") as f:
+            json.dump(hardware, f)
+        compile_model(os.path.join(ROOT, "examples", "copy_task.onnx"), out, "--hw", hw,
+                      "--report", report_path, "-q", prefix="copy_task")
+        build(out)
+        logits[name] = run_program(out, "copy_task", {"input_ids": ids},
+                                   ["--stats", stats_path])["logits"]
+        with open(stats_path) as f:
+            stats = json.load(f)
+        with open(report_path) as f:
+            report = json.load(f)
+        got, ref = flatten(stats), flatten(report["perRun"])
+        check.expect(f"{name}: program --stats and report perRun have the same keys",
+                     sorted(got) == sorted(ref), f"{sorted(set(got) ^ set(ref))}")
+        keys = sorted(set(got) & set(ref))
+        check.close(f"{name}: program --stats = report perRun, every figure",
+                    [got[k] for k in keys], [ref[k] for k in keys])
+        check.expect(f"{name}: logits of one run equal the default floorplan's, bit for bit",
+                     bool(np.array_equal(logits[name], logits["default"])))
+        program = os.path.join(out, "copy_task")
+        trace = os.path.join(tmp, f"{name}.trace")
+        tokens[name] = run([program, *PROMPT, "--trace", trace])
+        check.expect(f"{name}: decoding gives the default floorplan's tokens",
+                     tokens[name] == tokens["default"], f"{tokens[name]!r}")
+        if chosen is None:
+            check.expect("default: no schedule object (the schedule adds nothing)",
+                         "schedule" not in stats and "schedule" not in report["perRun"])
+            continue
+        schedule = report["schedule"]
+        check.expect(f"{name}: the report chose '{chosen}'", schedule["chosen"] == chosen,
+                     schedule["chosen"])
+        sched = flatten(stats.get("schedule", {}))
+        check.close(f"{name}: the stats' schedule, derived by hand",
+                    [sched.get(k, -1) for k in expected], list(expected.values()))
+        check.close(f"{name}: elapsedNs = {TOKENS} tokens x the report's stepNs",
+                    [sched.get("elapsedNs", -1)], [TOKENS * schedule["stepNs"]])
+        if name == "small":
+            heads, reloads, bad = reloads_exact(trace)
+            # 8 steps (3 prompt tokens, 5 fed back) of 6 heads: step t reloads t columns.
+            check.expect("small: 6 spilled heads reload every earlier column of theirs, "
+                         "as written (6 x (0 + 1 + .. + 7) = 168 kv_reload lines)",
+                         heads == 6 and reloads == 168 and not bad,
+                         f"{heads} heads, {reloads} reloads, mismatches {bad[:3]}")
+
+
 def main():
     check = Checker(1e-12)
-    ids = np.load(os.path.join(ROOT, "examples", "copy_task_inputs.npy"))[:1]
     with tempfile.TemporaryDirectory(prefix="gcim-floorplans-") as tmp:
-        logits, tokens = {}, {}
-        for name, (hardware, chosen, expected) in FLOORPLANS.items():
-            hw, out = os.path.join(tmp, f"{name}.json"), os.path.join(tmp, name)
-            report_path, stats_path = (os.path.join(tmp, f"{name}-{w}.json")
-                                       for w in ("report", "stats"))
-            with open(hw, "w") as f:
-                json.dump(hardware, f)
-            compile_model(os.path.join(ROOT, "examples", "copy_task.onnx"), out, "--hw", hw,
-                          "--report", report_path, "-q", prefix="copy_task")
-            build(out)
-            logits[name] = run_program(out, "copy_task", {"input_ids": ids},
-                                       ["--stats", stats_path])["logits"]
-            with open(stats_path) as f:
-                stats = json.load(f)
-            with open(report_path) as f:
-                report = json.load(f)
-            got, ref = flatten(stats), flatten(report["perRun"])
-            check.expect(f"{name}: program --stats and report perRun have the same keys",
-                         sorted(got) == sorted(ref), f"{sorted(set(got) ^ set(ref))}")
-            keys = sorted(set(got) & set(ref))
-            check.close(f"{name}: program --stats = report perRun, every figure",
-                        [got[k] for k in keys], [ref[k] for k in keys])
-            check.expect(f"{name}: logits of one run equal the default floorplan's, bit for bit",
-                         bool(np.array_equal(logits[name], logits["default"])))
-            program = os.path.join(out, "copy_task")
-            trace = os.path.join(tmp, f"{name}.trace")
-            tokens[name] = run([program, *PROMPT, "--trace", trace])
-            check.expect(f"{name}: decoding gives the default floorplan's tokens",
-                         tokens[name] == tokens["default"], f"{tokens[name]!r}")
-            if chosen is None:
-                check.expect("default: no schedule object (the schedule adds nothing)",
-                             "schedule" not in stats and "schedule" not in report["perRun"])
-                continue
-            schedule = report["schedule"]
-            check.expect(f"{name}: the report chose '{chosen}'", schedule["chosen"] == chosen,
-                         schedule["chosen"])
-            sched = flatten(stats.get("schedule", {}))
-            check.close(f"{name}: the stats' schedule, derived by hand",
-                        [sched.get(k, -1) for k in expected], list(expected.values()))
-            check.close(f"{name}: elapsedNs = {TOKENS} tokens x the report's stepNs",
-                        [sched.get("elapsedNs", -1)], [TOKENS * schedule["stepNs"]])
-            if name == "small":
-                heads, reloads, bad = reloads_exact(trace)
-                # 8 steps (3 prompt tokens, 5 fed back) of 6 heads: step t reloads t columns.
-                check.expect("small: 6 spilled heads reload every earlier column of theirs, "
-                             "as written (6 x (0 + 1 + .. + 7) = 168 kv_reload lines)",
-                             heads == 6 and reloads == 168 and not bad,
-                             f"{heads} heads, {reloads} reloads, mismatches {bad[:3]}")
+        if sys.argv[1:] == ["--batch"]:
+            batch(check, tmp)
+        else:
+            example(check, tmp)
     return check.finish(os.path.basename(__file__))
 
 
