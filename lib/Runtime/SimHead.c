@@ -9,7 +9,9 @@
  * Per token: kv_write, then over the token tiles holding a written slot qk_product,
  * charge_to_pulse, pv_product, readout, adder_tree, each at its clock. A head made from a
  * command table (gcimSimHeadCreateFromCommands: what the compiler read from the tile IR)
- * takes its input quantisers and that clock from the table; others, the hardware's. The
+ * takes its input quantisers and that clock from the table; others, the hardware's. A
+ * spilled one (the table's `spilled`: its sub-tiles are a spill slot other blocks use too)
+ * keeps its codes in digital memory and reloads its block before each token. The
  * chip computes every float in the spec's order, so the results equal the direct formula
  * bit for bit (test/Unit/SimTest.c). */
 /* No contraction of a * b + c into fused multiply-adds (see SimKernel.c). */

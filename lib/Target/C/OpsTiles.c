@@ -6,8 +6,10 @@
  * sub-tiles from gcim.first_sub_tile and token_tiles x dim_tiles, the input quantisers'
  * levels and ranges from the gcim.quantize ops, the scalers the gcim.scaler ops read (the
  * identity where gcim-quantize folded them), the start time of each op within a token from
- * gcim.start_ns and the token's period (the function's last op end); PREFIX_create makes one
- * head per row of it on chip sub-tiles numbered as placed, and the call written here runs
+ * gcim.start_ns and the token's period (the function's last op end), and gcim-schedule's
+ * placement (chip, sequence stride, resident sequences, spill slot, periphery rounds, link
+ * transfer); PREFIX_create makes one head per row of it on chip sub-tiles numbered as placed
+ * (a spilled one reloading before each token), and the call written here runs
  * the layer's tokens through the chip interface (gcimSimHeadsStep for a step function's
  * token, gcimSimHeadsRunSequences for a full sequence). The data-dependent order of the ops
  * (write, then the two products, readout and adder tree) is what gcim-verify checked. What
