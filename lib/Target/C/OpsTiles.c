@@ -142,6 +142,15 @@ static bool readSchedule(EmitState *state, MlirOperation write, int64_t sequence
   if (t->residentSequences < sequences && t->spillSlot < 0)
     return gcimCEmitUnsupported(state, write,
                                 "sequences beyond gcim.resident_sequences need a gcim.spill_slot");
+  const GcimFloorplan *f = &state->options->hw->floorplan;
+  if (t->residentSequences < sequences && !(f->spillBytesPerNs > 0.0))
+    return gcimCEmitUnsupported(state, write,
+                                "it reloads through gcim.spill_slot but the hardware has no "
+                                "spill memory (floorplan.spillBytesPerNs is 0)");
+  if (t->transferBytes > 0 && !(f->linkBytesPerNs > 0.0))
+    return gcimCEmitUnsupported(state, write,
+                                "gcim.transfer_bytes crosses a link but the hardware has none "
+                                "(floorplan.linkBytesPerNs is 0)");
   if (t->rounds < 1 || t->chip < 0 || t->transferBytes < 0 || t->residentSequences < 0 ||
       t->sequenceStride < 0)
     return gcimCEmitUnsupported(state, write,
