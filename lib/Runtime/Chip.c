@@ -170,6 +170,16 @@ GcimChipStatus gcimChipWrite(GcimChip *chip, int32_t first, int32_t span, int32_
   return GCIM_CHIP_OK;
 }
 
+GcimChipStatus gcimChipReload(GcimChip *chip, int32_t first, int32_t span, int32_t slot,
+                              int32_t dims, const int32_t *k, const int32_t *v) {
+  GcimSimStats counted = chip->stats; /* a reload is the schedule's to price */
+  chip->reloading = 1;
+  GcimChipStatus rc = gcimChipWrite(chip, first, span, slot, dims, k, v);
+  chip->reloading = 0;
+  chip->stats = counted;
+  return rc;
+}
+
 GcimChipStatus gcimChipFirstProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
                                     int32_t dims, const int32_t *q) {
   GcimChipStatus rc = checkBlock(chip, "qk_product", first, groups, span, dims);

@@ -37,8 +37,9 @@ struct GcimChip {
   GcimHardware hw;
   GcimAllocator allocator;
   int32_t subTiles;
-  int32_t base; /* the number of the first sub-tile (gcimChipSetFirstSubTile) */
-  int64_t step; /* the clock (gcimChipSetTime) */
+  int32_t base;  /* the number of the first sub-tile (gcimChipSetFirstSubTile) */
+  int64_t step;  /* the clock (gcimChipSetTime) */
+  int reloading; /* the write being dispatched is a kv_reload (the trace names it so) */
   double ns;
   GcimSimStats stats;
   void *impl; /* the implementation's state, 64-byte aligned, after this struct */

@@ -53,11 +53,14 @@ static GcimChipStatus traceClear(GcimChip *chip, int32_t first, int32_t count) {
 static GcimChipStatus traceWrite(GcimChip *chip, int32_t first, int32_t span, int32_t slot,
                                  int32_t dims, const int32_t *k, const int32_t *v) {
   FILE *file = traceOf(chip)->file;
-  int ok = beginLine(chip, "kv_write", first) &&
+  int ok = beginLine(chip, chip->reloading ? "kv_reload" : "kv_write", first) &&
            fprintf(file, " span=%d slot=%d", (int)span, (int)slot) >= 0 &&
            printCodes(file, "k", k, dims) && printCodes(file, "v", v, dims);
+  GcimChip *inner = traceOf(chip)->inner;
+  int32_t at = first + chip->base;
   return endLine(chip, ok,
-                 gcimChipWrite(traceOf(chip)->inner, first + chip->base, span, slot, dims, k, v));
+                 chip->reloading ? gcimChipReload(inner, at, span, slot, dims, k, v)
+                                 : gcimChipWrite(inner, at, span, slot, dims, k, v));
 }
 
 static int printBlock(GcimChip *chip, const char *op, int32_t first, int32_t groups, int32_t span) {

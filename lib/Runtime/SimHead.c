@@ -9,7 +9,9 @@
  * Per token: kv_write, then over the token tiles holding a written slot qk_product,
  * charge_to_pulse, pv_product, readout, adder_tree, each at its clock. A head made from a
  * command table (gcimSimHeadCreateFromCommands: what the compiler read from the tile IR)
- * takes its input quantisers and that clock from the table; others, the hardware's. The
+ * takes its input quantisers and that clock from the table; others, the hardware's. A
+ * spilled one (the table's `spilled`: its sub-tiles are a spill slot other blocks use too)
+ * keeps its codes in digital memory and reloads its block before each token. The
  * chip computes every float in the spec's order, so the results equal the direct formula
  * bit for bit (test/Unit/SimTest.c). */
 /* No contraction of a * b + c into fused multiply-adds (see SimKernel.c). */
@@ -37,6 +39,11 @@ struct GcimSimHead {
   int64_t steps;
   int32_t *kCodes, *vCodes, *qCodes; /* [dim] */
   float *zsum;                       /* [dim] */
+  /* A spilled head's digital memory (NULL otherwise): per ring slot its K/V codes and the
+   * step they were written at (-1: none), reloaded before each token. */
+  int32_t *kSaved, *vSaved; /* [window * dim] */
+  int64_t *savedStep;       /* [window] */
+  int64_t reloads;
 };
 
 /* The head only issues valid operations; a trace that cannot write its file still
@@ -66,10 +73,10 @@ static void setTime(GcimSimHead *h, int64_t step, GcimTileOp op) {
   gcimChipSetTime(h->chip, step, (double)step * h->periodNs + h->startNs[op]);
 }
 
-/* The head's state on `chip` from sub-tile `first`, checked and allocated; *out NULL on
- * failure. */
+/* The head's state on `chip` from sub-tile `first`, checked and allocated (with digital
+ * memory for its K/V when `spilled`); *out NULL on failure. */
 static GcimSimStatus createHead(GcimChip *chip, int32_t first, int32_t headDim,
-                                const float *scalers, const GcimAllocator *allocator,
+                                const float *scalers, int spilled, const GcimAllocator *allocator,
                                 GcimSimHead **out) {
   const GcimHardware *hw = gcimChipGetHardware(chip);
   int64_t subTiles = gcimHardwareSubTilesPerHead(hw, headDim);
@@ -77,8 +84,12 @@ static GcimSimStatus createHead(GcimChip *chip, int32_t first, int32_t headDim,
   if (first < base || first + subTiles > (int64_t)base + gcimChipGetSubTileCount(chip))
     return GCIM_SIM_ERROR_INVALID;
   GcimAllocator a = gcimAllocatorOrDefault(allocator);
-  size_t dim = (size_t)headDim;
-  GcimSimHead *h = a.alloc(a.ud, sizeof *h + dim * (3 * sizeof(int32_t) + sizeof(float)));
+  size_t dim = (size_t)headDim, window = spilled ? (size_t)hw->window : 0;
+  size_t bytes = sizeof(GcimSimHead) + dim * (3 * sizeof(int32_t) + sizeof(float));
+  size_t savedAt = (bytes + 7) & ~(size_t)7; /* the steps, 8-byte aligned, then the codes */
+  if (spilled)
+    bytes = savedAt + window * (sizeof(int64_t) + 2 * dim * sizeof(int32_t));
+  GcimSimHead *h = a.alloc(a.ud, bytes);
   if (!h)
     return GCIM_SIM_ERROR_MEMORY;
   memset(h, 0, sizeof *h);
@@ -98,12 +109,19 @@ static GcimSimStatus createHead(GcimChip *chip, int32_t first, int32_t headDim,
                                {hw->kv.levels, hw->kv.max},
                                {hw->kv.levels, hw->kv.max},
                                (float)hw->cost.headTokenLatencyNs,
-                               {0}};
+                               {0},
+                               0,
+                               0};
   setCommands(h, &defaults);
   h->kCodes = (int32_t *)(h + 1);
   h->vCodes = h->kCodes + dim;
   h->qCodes = h->vCodes + dim;
   h->zsum = (float *)(h->qCodes + dim);
+  if (spilled) {
+    h->savedStep = (int64_t *)((char *)h + savedAt);
+    h->kSaved = (int32_t *)(h->savedStep + window);
+    h->vSaved = h->kSaved + window * dim;
+  }
   gcimSimHeadSetScalers(h, scalers ? scalers : gcimDefaultScalers);
   gcimSimHeadReset(h);
   *out = h;
@@ -130,7 +148,7 @@ GcimSimStatus gcimSimHeadCreate(const GcimHardware *hw, int32_t headDim, const f
                                               stream, allocator, &chip, NULL, 0);
   if (rc != GCIM_CHIP_OK)
     return rc == GCIM_CHIP_ERROR_MEMORY ? GCIM_SIM_ERROR_MEMORY : GCIM_SIM_ERROR_INVALID;
-  GcimSimStatus status = createHead(chip, 0, headDim, scalers, allocator, out);
+  GcimSimStatus status = createHead(chip, 0, headDim, scalers, 0, allocator, out);
   if (status != GCIM_SIM_OK)
     gcimChipDestroy(chip);
   else
@@ -144,7 +162,7 @@ GcimSimStatus gcimSimHeadCreateOnChip(GcimChip *chip, int32_t first, int32_t hea
   *out = NULL;
   if (!headFits(gcimChipGetHardware(chip), headDim))
     return GCIM_SIM_ERROR_INVALID;
-  return createHead(chip, first, headDim, scalers, allocator, out);
+  return createHead(chip, first, headDim, scalers, 0, allocator, out);
 }
 
 GcimSimStatus gcimSimHeadCreateFromCommands(GcimChip *chip, int32_t headDim,
@@ -156,8 +174,10 @@ GcimSimStatus gcimSimHeadCreateFromCommands(GcimChip *chip, int32_t headDim,
   for (int i = 0; i < 3; ++i)
     if (inputs[i]->levels != (i ? hw->kv.levels : hw->query.levels) || !(inputs[i]->max > 0.0))
       return GCIM_SIM_ERROR_INVALID;
-  GcimSimStatus status = gcimSimHeadCreateOnChip(chip, commands->firstSubTile, headDim,
-                                                 commands->scalers, allocator, out);
+  if (!headFits(hw, headDim))
+    return GCIM_SIM_ERROR_INVALID;
+  GcimSimStatus status = createHead(chip, commands->firstSubTile, headDim, commands->scalers,
+                                    commands->spilled != 0, allocator, out);
   if (status == GCIM_SIM_OK)
     setCommands(*out, commands);
   return status;
@@ -179,6 +199,8 @@ void gcimSimHeadDestroy(GcimSimHead *head) {
 
 void gcimSimHeadReset(GcimSimHead *head) {
   head->steps = 0;
+  for (int32_t slot = 0; head->savedStep && slot < head->window; ++slot)
+    head->savedStep[slot] = -1;
   check(gcimChipClear(head->chip, head->first, head->subTiles));
   gcimChipSetTime(head->chip, 0, 0.0);
 }
@@ -194,8 +216,29 @@ static int32_t scaledCode(float x, float a, float b, float max, float step, int 
   return gcimSimCode(scaled, 0.0f, max, step, small);
 }
 
+/* A spilled head's block back from digital memory into its (shared) sub-tiles: cleared,
+ * then every saved column at the step it was first written, so ages and decay are a
+ * resident block's. */
+static void reload(GcimSimHead *h) {
+  double now = (double)h->steps * h->periodNs + h->startNs[GCIM_TILE_KV_WRITE];
+  gcimChipSetTime(h->chip, h->steps, now);
+  check(gcimChipClear(h->chip, h->first, h->subTiles));
+  for (int32_t slot = 0; slot < h->window; ++slot) {
+    int64_t step = h->savedStep[slot];
+    if (step < 0)
+      continue;
+    gcimChipSetTime(h->chip, step, now); /* its age as written; the trace's time is now */
+    size_t at = (size_t)slot * (size_t)h->dim;
+    check(gcimChipReload(h->chip, h->first + slot / h->rows * h->span, h->span, slot % h->rows,
+                         h->dim, h->kSaved + at, h->vSaved + at));
+  }
+  h->reloads += 1;
+}
+
 void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
   GcimSimHead *h = head;
+  if (h->savedStep)
+    reload(h);
   const float *sc = h->scalers;
   for (int32_t d = 0; d < h->dim; ++d) {
     h->kCodes[d] = scaledCode(k[d], sc[2], sc[3], h->maxK, h->stepK, h->smallK);
@@ -205,6 +248,11 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
   setTime(h, h->steps, GCIM_TILE_KV_WRITE);
   check(gcimChipWrite(h->chip, h->first + slot / h->rows * h->span, h->span, slot % h->rows, h->dim,
                       h->kCodes, h->vCodes));
+  if (h->savedStep) {
+    h->savedStep[slot] = h->steps;
+    memcpy(h->kSaved + (size_t)slot * (size_t)h->dim, h->kCodes, (size_t)h->dim * sizeof(int32_t));
+    memcpy(h->vSaved + (size_t)slot * (size_t)h->dim, h->vCodes, (size_t)h->dim * sizeof(int32_t));
+  }
   h->steps += 1;
 }
 
@@ -259,6 +307,7 @@ void gcimSimHeadGetScalers(const GcimSimHead *head, float *scalers) {
 const GcimHardware *gcimSimHeadGetHardware(const GcimSimHead *head) {
   return gcimChipGetHardware(head->chip);
 }
+int64_t gcimSimHeadGetReloads(const GcimSimHead *head) { return head->reloads; }
 
 int64_t gcimSimHeadGetSlot(const GcimSimHead *head, int32_t slot, float *k, float *v) {
   int64_t step = -1;
@@ -273,7 +322,10 @@ void gcimSimHeadGetStats(const GcimSimHead *head, GcimSimStats *stats) {
   gcimChipGetStats(head->chip, stats);
 }
 
-void gcimSimHeadClearStats(GcimSimHead *head) { gcimChipClearStats(head->chip); }
+void gcimSimHeadClearStats(GcimSimHead *head) {
+  gcimChipClearStats(head->chip);
+  head->reloads = 0;
+}
 
 void gcimSimStatsAccumulate(GcimSimStats *total, const GcimSimStats *part) {
   total->tokens += part->tokens;

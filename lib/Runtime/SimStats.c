@@ -8,7 +8,7 @@
 
 void gcimSimSummarize(const GcimHardware *hw, GcimSimHead *const *heads, const int32_t *layers,
                       int64_t count, GcimSimSummary *summary) {
-  GcimSimSummary s = {{0}, 0, 0, 0, hw->cost.headTokenLatencyNs, 0.0};
+  GcimSimSummary s = {{0}, 0, 0, 0, hw->cost.headTokenLatencyNs, 0.0, {0}};
   int32_t lastLayer = -1;
   for (int64_t i = 0; i < count; ++i)
     if (!layers || layers[i] > lastLayer)
@@ -57,6 +57,15 @@ int gcimSimSummaryWriteJson(const GcimSimSummary *s, FILE *out) {
           "\"elapsed\": %.17g},\n  \"perToken\": {\"energyPJ\": ",
           s->perHeadStepNs, t->latencyNs, s->elapsedNs);
   writeEnergy(t, tokens, out);
-  fprintf(out, ", \"latencyNs\": %.17g}\n}\n", s->elapsedNs / tokens);
+  fprintf(out, ", \"latencyNs\": %.17g}", s->elapsedNs / tokens);
+  const GcimSimScheduleStats *c = &s->schedule;
+  if (c->scheduled)
+    fprintf(out,
+            ",\n  \"schedule\": {\"reloads\": %lld, \"spillBytes\": %lld, \"transfers\": %lld, "
+            "\"linkBytes\": %lld, \"energyPJ\": {\"spill\": %.17g, \"link\": %.17g}, "
+            "\"elapsedNs\": %.17g}",
+            (long long)c->reloads, (long long)c->spillBytes, (long long)c->transfers,
+            (long long)c->linkBytes, c->spillPJ, c->linkPJ, c->elapsedNs);
+  fputs("\n}\n", out);
   return ferror(out) ? -1 : 0;
 }

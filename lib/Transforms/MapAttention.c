@@ -92,9 +92,9 @@ static void readHead(MlirOperation op, int64_t layer, Head *h) {
   gcimOpGetStringAttr(op, "kind", &h->kind);
 }
 
-/* Whether the hardware can hold the head; sets the mapped window and the warning. */
-static bool checkCapacity(Head *h, const GcimHardware *hw) {
-  int64_t m = hw->window;
+/* The operands are (batch, heads, tokens, head_dim) with known heads and head dims, and a
+ * full-sequence attention knows its tokens. */
+static bool checkShapes(const Head *h) {
   for (int i = 0; i < 3; ++i)
     if (gcimTensorRank(mlirValueGetType(mlirOperationGetOperand(h->op, i))) != 4) {
       gcimEmitError(h->loc, "attention operands must be (batch, heads, tokens, head_dim) "
@@ -112,6 +112,12 @@ static bool checkCapacity(Head *h, const GcimHardware *hw) {
                           "--attention=digital");
     return false;
   }
+  return true;
+}
+
+/* The head's window (its own, else the hardware's `m`) holds what it attends; *mapped gets
+ * that window. */
+static bool checkWindow(const Head *h, int64_t m, int64_t *mapped) {
   if (h->window > m) {
     gcimEmitError(h->loc,
                   "attention window of %lld tokens exceeds the hardware window of "
@@ -119,12 +125,12 @@ static bool checkCapacity(Head *h, const GcimHardware *hw) {
                   (long long)h->window, (long long)m);
     return false;
   }
-  int64_t mapped = h->window > 0 ? h->window : m;
-  if (!h->causal && h->tk > mapped) {
+  *mapped = h->window > 0 ? h->window : m;
+  if (!h->causal && h->tk > *mapped) {
     gcimEmitError(h->loc,
                   "non-causal attention over %lld tokens does not fit the hardware "
                   "window of %lld tokens; use --attention=digital",
-                  (long long)h->tk, (long long)mapped);
+                  (long long)h->tk, (long long)*mapped);
     return false;
   }
   if (h->causal && !h->streamed && h->tq != h->tk) {
@@ -134,14 +140,23 @@ static bool checkCapacity(Head *h, const GcimHardware *hw) {
                   (long long)h->tq, (long long)h->tk);
     return false;
   }
-  if (h->causal && !h->streamed && h->tk > mapped) {
+  if (h->causal && !h->streamed && h->tk > *mapped) {
     gcimEmitError(h->loc,
                   "full-sequence causal attention over %lld tokens exceeds the window "
                   "of %lld tokens; stream it first (gcim-stream) or use "
                   "--attention=digital",
-                  (long long)h->tk, (long long)mapped);
+                  (long long)h->tk, (long long)*mapped);
     return false;
   }
+  return true;
+}
+
+/* Whether the hardware can hold the head; sets the mapped window (fitted to the model's
+ * context), its tiles and the warning. */
+static bool checkCapacity(Head *h, const GcimHardware *hw) {
+  int64_t mapped;
+  if (!checkShapes(h) || !checkWindow(h, hw->window, &mapped))
+    return false;
   if (!gcimStringRefEquals(h->kind, "gaincell"))
     h->warning = "attention that is not GainCellAttention runs on the gain cells with the "
                  "hardware's semantics (--attention=analog): accuracy will change unless "

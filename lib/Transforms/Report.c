@@ -91,8 +91,8 @@ static void writePerToken(FILE *out, const GcimHardware *hw, const GcimLayerInfo
 /* The compiled graph's full-sequence run (batch items in order on each head, token t
  * reading the sub-tiles its min(t + 1, window) tokens fill), in the stats schema of the
  * program's --stats after one PREFIX_run; null when a layer has no full-sequence mapping. */
-static void writePerRun(FILE *out, const GcimHardware *hw, const GcimLayerInfo *layers,
-                        int64_t count) {
+static bool writePerRun(FILE *out, MlirOperation module, const GcimHardware *hw,
+                        const GcimLayerInfo *layers, int64_t count) {
   Energy e = {0, 0, 0, 0};
   int64_t tokens = 0, heads = 0, analog = 0, steps = 0, reads = 0, writes = 0;
   double elapsed = 0.0, perStep = hw->cost.headTokenLatencyNs;
@@ -102,7 +102,7 @@ static void writePerRun(FILE *out, const GcimHardware *hw, const GcimLayerInfo *
       continue;
     if (!l->runTokens) {
       fputs("  \"perRun\": null,\n", out);
-      return;
+      return true;
     }
     int64_t run = l->runBatch * l->runTokens, rows = hw->arrayRows;
     for (int64_t t = 0; t < l->runTokens; ++t) {
@@ -132,7 +132,10 @@ static void writePerRun(FILE *out, const GcimHardware *hw, const GcimLayerInfo *
           "\"elapsed\": %.17g}, \"perToken\": {\"energyPJ\": ",
           perStep, (double)steps * perStep, elapsed);
   writeEnergy(out, &e, divisor);
-  fprintf(out, ", \"latencyNs\": %.17g}},\n", elapsed / divisor);
+  fprintf(out, ", \"latencyNs\": %.17g}", elapsed / divisor);
+  bool memory = gcimReportWriteRunSchedule(out, module, hw, layers, count);
+  fputs("},\n", out);
+  return memory;
 }
 
 static void writeString(FILE *out, const char *text) {
@@ -270,10 +273,10 @@ GcimStatus gcimReportWriteJson(MlirOperation module, const GcimHardware *hw, FIL
   fputs("  ,\n", out);
   fprintf(out, "  \"sub_tiles\": %lld,\n", (long long)t.subTiles);
   writePerToken(out, hw, layers, count);
-  writePerRun(out, hw, layers, count);
+  bool memory = writePerRun(out, module, hw, layers, count);
   writeLayers(out, hw, layers, count);
   writeHeads(out, hw, layers, count);
-  bool memory = gcimReportWriteSchedule(out, module, hw, layers, count);
+  memory = gcimReportWriteSchedule(out, module, hw, layers, count) && memory;
   gcimReportWriteGpuComparison(out, hw);
   writeWarnings(out, layers, count);
   fprintf(out, "  \"unfused\": [");

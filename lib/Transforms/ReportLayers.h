@@ -43,6 +43,13 @@ void gcimReportWriteGpuComparison(FILE *out, const GcimHardware *hw);
 bool gcimReportWriteSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
                              const GcimLayerInfo *layers, int64_t count);
 
+/// Writes `, "schedule": {...}` into the report's `perRun` (ReportSchedule.c): what the
+/// chosen schedule adds to that run, as the program's --stats count it (reloads, transfers,
+/// their bytes and energy, the elapsed time with periphery turns); nothing when it adds
+/// nothing or gcim-schedule did not run. Returns false when out of memory.
+bool gcimReportWriteRunSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
+                                const GcimLayerInfo *layers, int64_t count);
+
 /// Prints the chosen schedule as one line of the report's table; false when out of memory.
 bool gcimReportPrintSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
                              const GcimLayerInfo *layers, int64_t count);

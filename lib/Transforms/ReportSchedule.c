@@ -16,31 +16,39 @@
 /* What gcim-schedule weighed, again: the objective and budget it recorded on the module
  * (latency and none when it did not run) and the alternatives (malloc'ed). */
 typedef struct Weighed {
-  GcimObjective objective;
-  GcimBudget budget;
+  GcimGoal goal;
   bool scheduled; /* gcim-schedule ran */
   GcimSchedule *alternatives;
   int64_t count, best;
 } Weighed;
 
+/* A string attribute of the module into `text` (at most `size` bytes); false when absent. */
+static bool moduleString(MlirOperation module, const char *name, char *text, size_t size) {
+  MlirStringRef value;
+  if (!gcimOpGetStringAttr(module, name, &value) || value.length >= size)
+    return false;
+  memcpy(text, value.data, value.length);
+  text[value.length] = '\0';
+  return true;
+}
+
 static bool weigh(MlirOperation module, const GcimHardware *hw, const GcimLayerInfo *layers,
                   int64_t count, Weighed *w) {
-  MlirStringRef text;
-  char name[16] = "";
-  w->objective = GCIM_OBJECTIVE_LATENCY;
-  if (gcimOpGetStringAttr(module, "gcim.schedule_objective", &text) && text.length < sizeof name) {
-    memcpy(name, text.data, text.length);
-    gcimObjectiveParse(name, &w->objective);
-  }
-  w->budget.latencyNs = w->budget.energyPJ = 0.0;
-  gcimOpGetFloatAttr(module, "gcim.schedule_max_latency_ns", &w->budget.latencyNs);
-  gcimOpGetFloatAttr(module, "gcim.schedule_max_energy_pj", &w->budget.energyPJ);
-  w->scheduled = gcimOpGetStringAttr(module, "gcim.schedule", &text);
+  char text[160], why[160];
+  memset(&w->goal, 0, sizeof w->goal);
+  if (moduleString(module, "gcim.schedule_objective", text, sizeof text))
+    gcimObjectiveParse(text, &w->goal.objective);
+  if (w->goal.objective == GCIM_OBJECTIVE_WEIGHTED &&
+      (!moduleString(module, "gcim.schedule_weights", text, sizeof text) ||
+       !gcimScheduleWeightsParse(text, w->goal.weights, why, sizeof why)))
+    w->goal.objective = GCIM_OBJECTIVE_LATENCY; /* not gcim-schedule's writing */
+  gcimOpGetFloatAttr(module, "gcim.schedule_max_latency_ns", &w->goal.budget.latencyNs);
+  gcimOpGetFloatAttr(module, "gcim.schedule_max_energy_pj", &w->goal.budget.energyPJ);
+  w->scheduled = moduleString(module, "gcim.schedule", text, sizeof text);
   w->alternatives = calloc(3 * (size_t)gcimHardwareChips(hw), sizeof *w->alternatives);
   if (!w->alternatives)
     return false;
-  w->count = gcimScheduleAlternatives(hw, layers, count, w->objective, w->budget, w->alternatives,
-                                      &w->best);
+  w->count = gcimScheduleAlternatives(hw, layers, count, &w->goal, w->alternatives, &w->best);
   return true;
 }
 
@@ -96,11 +104,13 @@ bool gcimReportWriteSchedule(FILE *out, MlirOperation module, const GcimHardware
     free(plans);
     return false;
   }
-  fprintf(out,
-          "  \"schedule\": {\"objective\": \"%s\", \"maxLatencyNs\": %.17g, \"maxEnergyPJ\": "
-          "%.17g, \"scheduled\": %s",
-          gcimObjectiveName(w.objective), w.budget.latencyNs, w.budget.energyPJ,
-          w.scheduled ? "true" : "false");
+  const GcimGoal *goal = &w.goal;
+  fprintf(out, "  \"schedule\": {\"objective\": \"%s\", ", gcimObjectiveName(goal->objective));
+  if (goal->objective == GCIM_OBJECTIVE_WEIGHTED)
+    fprintf(out, "\"weights\": {\"latency\": %.17g, \"energy\": %.17g, \"area\": %.17g}, ",
+            goal->weights[0], goal->weights[1], goal->weights[2]);
+  fprintf(out, "\"maxLatencyNs\": %.17g, \"maxEnergyPJ\": %.17g, \"scheduled\": %s",
+          goal->budget.latencyNs, goal->budget.energyPJ, w.scheduled ? "true" : "false");
   if (w.best >= 0) {
     GcimSchedule chosen;
     gcimScheduleEvaluate(hw, layers, count, w.alternatives[w.best].chips,
@@ -125,6 +135,76 @@ bool gcimReportWriteSchedule(FILE *out, MlirOperation module, const GcimHardware
   return true;
 }
 
+/* What one run adds, in the program's stats schedule object (lib/Runtime/ChipSchedule.c). */
+typedef struct RunSchedule {
+  int64_t reloads, transfers, spillBytes, linkBytes;
+  double spillPJ, linkPJ, elapsedNs;
+} RunSchedule;
+
+/* Layer l's part of the full-sequence run: its runBatch x runTokens head-steps one after
+ * another on its heads, placed as sequence 0 (through the spill slot when no sequence stays),
+ * as the program runs them. */
+static void addRunLayer(const GcimHardware *hw, const GcimLayerInfo *l, const GcimLayerPlan *p,
+                        RunSchedule *r) {
+  const GcimFloorplan *f = &hw->floorplan;
+  int64_t run = l->runBatch * l->runTokens, tiles = l->tokenTiles * l->dimTiles;
+  int64_t cells = tiles * 2 * hw->arrayRows * hw->arrayCols, reloadBytes = cells + 2 * l->headDim;
+  int64_t unit = f->subTilesPerPeriphery;
+  double perHead = hw->cost.headTokenLatencyNs;
+  if (p->residentSequences > 0) {
+    r->elapsedNs += (double)run * (double)p->rounds * perHead;
+  } else {
+    int64_t rounds = unit > tiles ? unit / tiles : 1, headReloads = run * l->heads;
+    rounds = l->heads < rounds ? l->heads : rounds;
+    double reloadNs = (double)(l->heads * reloadBytes) / f->spillBytesPerNs;
+    r->elapsedNs += (double)run * (reloadNs + (double)rounds * perHead);
+    r->reloads += run;
+    r->spillBytes += headReloads * reloadBytes;
+    r->spillPJ += (double)headReloads * ((double)reloadBytes * f->spillPJPerByte +
+                                         (double)cells * hw->cost.dacPerValuePJ);
+  }
+  if (p->transferBytes > 0 && run > 0) {
+    r->transfers += run;
+    r->linkBytes += run * p->transferBytes;
+    r->linkPJ += (double)(run * p->transferBytes) * f->linkPJPerByte;
+    r->elapsedNs += (double)(run * p->transferBytes) / f->linkBytesPerNs;
+  }
+}
+
+bool gcimReportWriteRunSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
+                                const GcimLayerInfo *layers, int64_t count) {
+  Weighed w;
+  GcimLayerPlan *plans = calloc((size_t)count + 1, sizeof *plans);
+  if (!plans || !weigh(module, hw, layers, count, &w)) {
+    free(plans);
+    return false;
+  }
+  RunSchedule r = {0, 0, 0, 0, 0.0, 0.0, 0.0};
+  bool scheduled = false;
+  if (w.scheduled && w.best >= 0) {
+    GcimSchedule chosen;
+    gcimScheduleEvaluate(hw, layers, count, w.alternatives[w.best].chips,
+                         w.alternatives[w.best].residency, &chosen, plans);
+    for (int64_t i = 0; i < count; ++i) {
+      if (!layers[i].analog)
+        continue;
+      const GcimLayerPlan *p = &plans[i];
+      scheduled = scheduled || p->spillSlot >= 0 || p->rounds > 1 || p->transferBytes > 0;
+      addRunLayer(hw, &layers[i], p, &r);
+    }
+  }
+  if (scheduled)
+    fprintf(out,
+            ", \"schedule\": {\"reloads\": %lld, \"spillBytes\": %lld, \"transfers\": %lld, "
+            "\"linkBytes\": %lld, \"energyPJ\": {\"spill\": %.17g, \"link\": %.17g}, "
+            "\"elapsedNs\": %.17g}",
+            (long long)r.reloads, (long long)r.spillBytes, (long long)r.transfers,
+            (long long)r.linkBytes, r.spillPJ, r.linkPJ, r.elapsedNs);
+  free(w.alternatives);
+  free(plans);
+  return true;
+}
+
 bool gcimReportPrintSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
                              const GcimLayerInfo *layers, int64_t count) {
   Weighed w;
@@ -137,7 +217,7 @@ bool gcimReportPrintSchedule(FILE *out, MlirOperation module, const GcimHardware
     fprintf(out,
             "schedule (%s): %s, batch %lld: %.6g ns and %.6g nJ per token, %lld sub-tiles, "
             "%.4g mm^2 (%lld alternatives in the JSON report)\n",
-            gcimObjectiveName(w.objective), name, (long long)s->batch, s->stepNs,
+            gcimObjectiveName(w.goal.objective), name, (long long)s->batch, s->stepNs,
             s->energyPJPerToken / 1000.0, (long long)s->arrays, s->areaMm2, (long long)w.count);
   }
   free(w.alternatives);

@@ -3,8 +3,8 @@
  * Considers the alternatives of SchedulePlan.c (chips used; K/V resident, spilled where
  * arrays run out, or streamed through one slot), keeps those that fit the floorplan and
  * the budget (`max-latency-ns`, `max-energy-pj` per token) and picks the best for the
- * `schedule` objective (latency, energy or area); when none fits it fails naming the
- * smallest hardware that would. Each kv_write gets where its layer's K/V live
+ * `schedule` objective (latency, energy or area) or the `schedule-weights` mix; when none fits it
+ * fails naming the smallest hardware that would. Each kv_write gets where its layer's K/V live
  * (`gcim.first_sub_tile`: sequence 0's first physical sub-tile, head h at + h * per-head,
  * sequence s at + s * `gcim.sequence_stride`; `gcim.chip`, `gcim.resident_sequences`,
  * `gcim.spill_slot`, `gcim.spill_bytes`, `gcim.periphery_rounds`,
@@ -42,6 +42,10 @@ static const GcimPassOptionInfo scheduleOptions[] = {
      "budget: at most this latency per token, in ns (0: none)", NULL},
     {"max-energy-pj", GCIM_PASS_OPTION_INT, "0",
      "budget: at most this energy per token, in pJ (0: none)", NULL},
+    {"schedule-weights", GCIM_PASS_OPTION_STRING, "",
+     "minimise a weighted sum instead, as latency=1:energy=0.5:area=0: each figure relative "
+     "to the least among the schedules within the budget",
+     NULL},
 };
 
 const GcimPassInfo gcimSchedulePassInfo = {
@@ -92,7 +96,10 @@ static void placeOp(BlockSchedule *s, MlirOperation op) {
     if (!next)
       return;
     s->current = next;
-    s->cursor = s->plans[next - s->layers].startNs; /* after the layers and transfers before */
+    const GcimLayerPlan *plan = &s->plans[next - s->layers];
+    s->cursor = plan->startNs; /* after the layers and transfers before, and the reload */
+    if (plan->residentSequences == 0)
+      s->cursor += plan->reloadNs;
     s->written = false;
   }
   if (!s->current)
@@ -159,31 +166,43 @@ static MlirWalkResult assignSubTiles(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
-/* The objective and budget of the pass's options. */
-static void readObjective(const GcimPassOptions *options, GcimObjective *objective,
-                          GcimBudget *budget) {
-  gcimObjectiveParse(gcimPassOptionsGet(options, &gcimSchedulePassInfo, "schedule"), objective);
-  budget->latencyNs =
-      (double)gcimPassOptionsGetInt(options, &gcimSchedulePassInfo, "max-latency-ns");
-  budget->energyPJ = (double)gcimPassOptionsGetInt(options, &gcimSchedulePassInfo, "max-energy-pj");
+/* The objective, weights and budget of the pass's options; false after a diagnostic. */
+static bool readGoal(MlirOperation module, const GcimPassOptions *options, GcimGoal *goal) {
+  const GcimPassInfo *info = &gcimSchedulePassInfo;
+  goal->objective = GCIM_OBJECTIVE_LATENCY;
+  gcimObjectiveParse(gcimPassOptionsGet(options, info, "schedule"), &goal->objective);
+  goal->budget.latencyNs = (double)gcimPassOptionsGetInt(options, info, "max-latency-ns");
+  goal->budget.energyPJ = (double)gcimPassOptionsGetInt(options, info, "max-energy-pj");
+  const char *weights = gcimPassOptionsGet(options, info, "schedule-weights");
+  if (!weights || !*weights)
+    return true;
+  char why[160];
+  goal->objective = GCIM_OBJECTIVE_WEIGHTED;
+  if (gcimScheduleWeightsParse(weights, goal->weights, why, sizeof why))
+    return true;
+  gcimEmitError(mlirOperationGetLocation(module), "gcim-schedule: schedule-weights: %s", why);
+  return false;
 }
 
 /* The module remembers what was asked, so the report lists the same alternatives. */
-static void recordChoice(MlirOperation module, GcimObjective objective, GcimBudget budget,
-                         const GcimSchedule *chosen) {
-  char name[64];
+static void recordChoice(MlirOperation module, const GcimGoal *goal, const GcimSchedule *chosen) {
+  char name[64], weights[160];
   gcimScheduleName(chosen, name, sizeof name);
   gcimOpSetString(module, "gcim.schedule", name);
-  gcimOpSetString(module, "gcim.schedule_objective", gcimObjectiveName(objective));
-  setF64(module, "gcim.schedule_max_latency_ns", budget.latencyNs);
-  setF64(module, "gcim.schedule_max_energy_pj", budget.energyPJ);
+  gcimOpSetString(module, "gcim.schedule_objective", gcimObjectiveName(goal->objective));
+  if (goal->objective == GCIM_OBJECTIVE_WEIGHTED) {
+    gcimScheduleWeightsFormat(goal->weights, weights, sizeof weights);
+    gcimOpSetString(module, "gcim.schedule_weights", weights);
+  }
+  setF64(module, "gcim.schedule_max_latency_ns", goal->budget.latencyNs);
+  setF64(module, "gcim.schedule_max_energy_pj", goal->budget.energyPJ);
 }
 
 static MlirLogicalResult runSchedule(MlirOperation module, const GcimPassOptions *options) {
   const GcimHardware *hw = options->hw;
-  GcimObjective objective = GCIM_OBJECTIVE_LATENCY;
-  GcimBudget budget;
-  readObjective(options, &objective, &budget);
+  GcimGoal goal;
+  if (!readGoal(module, options, &goal))
+    return mlirLogicalResultFailure();
   GcimLayerInfo *layers;
   int64_t count = gcimCollectLayers(module, &layers);
   GcimLayerPlan *plans = count >= 0 ? calloc((size_t)count + 1, sizeof *plans) : NULL;
@@ -196,8 +215,7 @@ static MlirLogicalResult runSchedule(MlirOperation module, const GcimPassOptions
     return mlirLogicalResultFailure();
   }
   int64_t best;
-  int64_t considered =
-      gcimScheduleAlternatives(hw, layers, count, objective, budget, alternatives, &best);
+  int64_t considered = gcimScheduleAlternatives(hw, layers, count, &goal, alternatives, &best);
   bool ok = best >= 0;
   if (!ok) {
     char message[512];
@@ -208,7 +226,7 @@ static MlirLogicalResult runSchedule(MlirOperation module, const GcimPassOptions
     GcimSchedule chosen;
     gcimScheduleEvaluate(hw, layers, count, alternatives[best].chips, alternatives[best].residency,
                          &chosen, plans);
-    recordChoice(module, objective, budget, &chosen);
+    recordChoice(module, &goal, &chosen);
     Assignment assignment = {layers, plans, count};
     mlirOperationWalk(module, assignSubTiles, &assignment, MlirWalkPreOrder);
     BlockSchedule s = {hw, layers, plans, count, NULL, false, 0.0, true};

@@ -17,22 +17,6 @@
 
 enum { ACTIVATION_BYTES = 4 }; /* the attention output crosses a link as float32 */
 
-bool gcimObjectiveParse(const char *text, GcimObjective *objective) {
-  static const char *const names[] = {"latency", "energy", "area"};
-  for (int i = 0; i < 3; ++i)
-    if (strcmp(text, names[i]) == 0) {
-      *objective = (GcimObjective)i;
-      return true;
-    }
-  return false;
-}
-
-const char *gcimObjectiveName(GcimObjective objective) {
-  return objective == GCIM_OBJECTIVE_ENERGY ? "energy"
-         : objective == GCIM_OBJECTIVE_AREA ? "area"
-                                            : "latency";
-}
-
 const char *gcimResidencyName(GcimResidency residency) {
   return residency == GCIM_SPILL ? "spill" : residency == GCIM_STREAM ? "stream" : "resident";
 }
@@ -150,6 +134,7 @@ static void planLayer(const GcimHardware *hw, const GcimLayerInfo *l, int64_t ba
                                   : plan->spillSlot;
   plan->sequenceStride = chip->full ? blockSubTiles(l) : chip->slotSize;
   plan->residentSequences = resident;
+  plan->reloadNs = reloadNs;
   plan->spillBytes = spilled * reloadBytes;
   plan->rounds = peripheryRounds((resident ? resident : 1) * l->heads, tiles, unit);
   plan->latencyNs = residentNs + (double)spilled * spilledNs;
@@ -244,22 +229,8 @@ void gcimScheduleEvaluate(const GcimHardware *hw, const GcimLayerInfo *layers, i
                  (double)out->peripheryUnits * hw->floorplan.peripheryAreaMm2;
 }
 
-/* a better than b for the objective (the others break ties, in order). */
-static bool better(const GcimSchedule *a, const GcimSchedule *b, GcimObjective objective) {
-  double ka[3] = {a->stepNs, a->energyPJPerToken, a->areaMm2};
-  double kb[3] = {b->stepNs, b->energyPJPerToken, b->areaMm2};
-  int order[3][3] = {{0, 1, 2}, {1, 0, 2}, {2, 0, 1}};
-  for (int i = 0; i < 3; ++i) {
-    int key = order[objective][i];
-    if (ka[key] != kb[key])
-      return ka[key] < kb[key];
-  }
-  return false;
-}
-
 int64_t gcimScheduleAlternatives(const GcimHardware *hw, const GcimLayerInfo *layers, int64_t count,
-                                 GcimObjective objective, GcimBudget budget, GcimSchedule *out,
-                                 int64_t *best) {
+                                 const GcimGoal *goal, GcimSchedule *out, int64_t *best) {
   int64_t n = 0, analog = 0;
   for (int64_t i = 0; i < count; ++i)
     analog += layers[i].analog;
@@ -277,13 +248,19 @@ int64_t gcimScheduleAlternatives(const GcimHardware *hw, const GcimLayerInfo *la
     if (candidate.fits && candidate.arrays < fewest)
       out[n++] = candidate;
   }
+  const GcimBudget *budget = &goal->budget;
+  double least[3] = {0.0, 0.0, 0.0}; /* among the candidates: what weights are relative to */
   for (int64_t i = 0; i < n; ++i) {
     GcimSchedule *s = &out[i];
-    s->withinBudget = s->fits && (budget.latencyNs <= 0.0 || s->stepNs <= budget.latencyNs) &&
-                      (budget.energyPJ <= 0.0 || s->energyPJPerToken <= budget.energyPJ);
-    if (s->withinBudget && (*best < 0 || better(s, &out[*best], objective)))
-      *best = i;
+    s->withinBudget = s->fits && (budget->latencyNs <= 0.0 || s->stepNs <= budget->latencyNs) &&
+                      (budget->energyPJ <= 0.0 || s->energyPJPerToken <= budget->energyPJ);
+    double figures[3] = {s->stepNs, s->energyPJPerToken, s->areaMm2};
+    for (int k = 0; k < 3 && s->withinBudget; ++k)
+      least[k] = least[k] == 0.0 || figures[k] < least[k] ? figures[k] : least[k];
   }
+  for (int64_t i = 0; i < n; ++i)
+    if (out[i].withinBudget && (*best < 0 || gcimScheduleBetter(&out[i], &out[*best], goal, least)))
+      *best = i;
   return n;
 }
 

@@ -51,9 +51,10 @@
 // ns; layer 1: 4 x 1,093 = 4,372; the step 6,623 ns (one sequence's path, 2 x 1,093, is
 // shorter). Energy: 4 x 38,280 + 6 x 2,969,600 = 17,970,720 pJ per step, 4,492,680 per
 // token; 6 x 131,584 = 789,504 bytes moved; 12 units, 48 x 0.008192 + 12 x 0.368928 =
-// 4.820352 mm^2.
+// 4.820352 mm^2. Layer 1's ops (sequence 0's, spilled) start after its reload: 2,251 +
+// 1,028 = 3,279 ns.
 // SPILL: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 0 : i64, {{.*}}gcim.resident_sequences = 2 : i64, gcim.sequence_stride = 16 : i64, gcim.spill_bytes = 263168 : i64, gcim.spill_slot = 32 : i64, {{.*}}layer = 0 : i64
-// SPILL: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 32 : i64, {{.*}}gcim.resident_sequences = 0 : i64, gcim.sequence_stride = 16 : i64, gcim.spill_bytes = 526336 : i64, gcim.spill_slot = 32 : i64, gcim.start_ns = 2.251000e+03 : f64, {{.*}}layer = 1 : i64
+// SPILL: "gcim.kv_write"({{.*}}gcim.first_sub_tile = 32 : i64, {{.*}}gcim.resident_sequences = 0 : i64, gcim.sequence_stride = 16 : i64, gcim.spill_bytes = 526336 : i64, gcim.spill_slot = 32 : i64, gcim.start_ns = 3.279000e+03 : f64, {{.*}}layer = 1 : i64
 
 // --schedule=area on the same: the one-slot stream (16 arrays, 4 units, 1.606784 mm^2)
 // although it is slower; --gcim-schedule=schedule=energy: the spill schedule.

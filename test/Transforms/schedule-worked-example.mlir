@@ -10,9 +10,10 @@
 // layer's sequences 0 and 1), one spill slot that reloads the other 22 every step, 12,300
 // ns and 35,543,040 pJ each. A chip is busy 65 + 6 x 12,365 + 2 x 8 x 12,365 = 272,095 ns
 // per step; energy per token (8 x 144 x 6,150 + 88 x 35,543,040 + 24 x 30,720) / 8 =
-// 391,951,200 pJ.
+// 391,951,200 pJ. Layer 1 (spilled, from 74,255 ns) starts its ops after sequence 0's
+// reload: 74,255 + 12,300 = 86,555 ns.
 // CHECK: "gcim.kv_write"({{.*}}gcim.chip = 0 : i64, {{.*}}gcim.first_sub_tile = 0 : i64, {{.*}}gcim.resident_sequences = 2 : i64, gcim.sequence_stride = 192 : i64, gcim.spill_bytes = 9446400 : i64, gcim.spill_slot = 384 : i64, gcim.start_ns = 0.000000e+00 : f64, {{.*}}layer = 0 : i64
-// CHECK: "gcim.kv_write"({{.*}}gcim.chip = 0 : i64, {{.*}}gcim.first_sub_tile = 384 : i64, {{.*}}gcim.resident_sequences = 0 : i64, gcim.sequence_stride = 192 : i64, gcim.spill_bytes = 12595200 : i64, gcim.spill_slot = 384 : i64, gcim.start_ns = 7.425500e+04 : f64, {{.*}}layer = 1 : i64
+// CHECK: "gcim.kv_write"({{.*}}gcim.chip = 0 : i64, {{.*}}gcim.first_sub_tile = 384 : i64, {{.*}}gcim.resident_sequences = 0 : i64, gcim.sequence_stride = 192 : i64, gcim.spill_bytes = 12595200 : i64, gcim.spill_slot = 384 : i64, gcim.start_ns = 8.655500e+04 : f64, {{.*}}layer = 1 : i64
 // CHECK: "gcim.kv_write"({{.*}}gcim.chip = 1 : i64, {{.*}}gcim.first_sub_tile = 576 : i64, {{.*}}gcim.resident_sequences = 2 : i64, {{.*}}gcim.spill_slot = 960 : i64, gcim.start_ns = 2.724790e+05 : f64, gcim.transfer_bytes = 3072 : i64, {{.*}}layer = 3 : i64
 // CHECK: "gcim.kv_write"({{.*}}gcim.chip = 3 : i64, {{.*}}gcim.first_sub_tile = 2112 : i64, {{.*}}layer = 11 : i64
 // TABLE: total: 2304 sub-tiles, 780 ns and 885.6 nJ of attention per token

@@ -1,7 +1,8 @@
 /* ChipCommandsTest.c: a chip numbered from a first sub-tile (gcimChipSetFirstSubTile) and
  * heads that run a command table (gcimSimHeadCreateFromCommands): the numbers are checked
  * and traced, the values are those of a chip numbered from 0, the table's quantisers and
- * schedule reach the chip, and a table the chip cannot run is refused. */
+ * schedule reach the chip, a table the chip cannot run is refused, and spilled heads
+ * sharing sub-tiles reload exactly (the schedule's stats). */
 #include "GcimTest.h"
 
 #include "gcim/Runtime/Chip.h"
@@ -53,7 +54,9 @@ static GcimTileCommands hardwareCommands(const GcimHardware *hw, int32_t first) 
                         {hw->kv.levels, hw->kv.max},
                         {hw->kv.levels, hw->kv.max},
                         hw->cost.headTokenLatencyNs,
-                        {0}};
+                        {0},
+                        0,
+                        0};
   memcpy(c.scalers, gcimDefaultScalers, sizeof c.scalers);
   return c;
 }
@@ -170,9 +173,74 @@ static void test_commands_the_chip_cannot_run_are_refused(void) {
   gcimChipDestroy(chip);
 }
 
+/* Two spilled heads on the same sub-tiles of one chip (a spill slot), taking turns token by
+ * token: each reloads its block before its token, so both give a resident head's outputs
+ * bit for bit (decay on: every reloaded column keeps its age). The reloads are not
+ * kv_writes; gcimTileScheduleSummarize prices them and a transfer per token, by hand. */
+static void test_spilled_heads_share_a_slot_exactly(void) {
+  GcimHardware hw;
+  gcimHardwareInitDefault(&hw);
+  static float plain[TOKENS][DIM], out[2][TOKENS][DIM];
+  runHead(&hw, 0, NULL, NULL, plain);
+  GcimChip *chip = NULL;
+  EXPECT_EQ_INT(gcimChipCreateSimulator(&hw, 16, 0, NULL, &chip, NULL, 0), GCIM_CHIP_OK);
+  if (!chip)
+    return;
+  GcimTileCommands c = hardwareCommands(&hw, 0);
+  c.spilled = 1;
+  GcimSimHead *heads[2] = {NULL, NULL};
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ_INT(gcimSimHeadCreateFromCommands(chip, DIM, &c, NULL, &heads[i]), GCIM_SIM_OK);
+  for (int t = 0; heads[0] && heads[1] && t < TOKENS; ++t)
+    for (int i = 0; i < 2; ++i) {
+      float q[DIM], k[DIM], v[DIM];
+      inputs(t, q, k, v);
+      gcimSimHeadStep(heads[i], q, k, v, out[i][t]);
+    }
+  EXPECT_TRUE(memcmp(out[0], plain, sizeof plain) == 0);
+  EXPECT_TRUE(memcmp(out[1], plain, sizeof plain) == 0);
+  EXPECT_EQ_INT(gcimSimHeadGetReloads(heads[0]), TOKENS);
+  GcimSimStats stats;
+  gcimChipGetStats(chip, &stats);
+  EXPECT_EQ_INT(stats.tokens, 2 * TOKENS); /* the two heads' writes, no reload */
+  for (int i = 0; i < 2; ++i)
+    gcimSimHeadDestroy(heads[i]);
+  gcimChipDestroy(chip);
+
+  /* The stats of one spilled head on a chip of its own (as a compiled program makes it), a
+   * block of one head: a reload of 16 x 2 x 64 x 64 = 131,072 cells and 2 x 64 new values,
+   * 131,200 bytes, 1,025 ns at 128 per ns; 100 bytes per token over the link, 1.5625 ns.
+   * 70 tokens: 70 x (1,025 + 65) + 70 x 1.5625 = 76,409.375 ns; 70 x (131,200 x 20 +
+   * 131,072 x 330/128) = 207,334,400 pJ; 7,000 bytes and 70,000 pJ over the link. */
+  EXPECT_EQ_INT(gcimChipCreateSimulator(&hw, 16, 0, NULL, &chip, NULL, 0), GCIM_CHIP_OK);
+  EXPECT_EQ_INT(gcimSimHeadCreateFromCommands(chip, DIM, &c, NULL, &heads[0]), GCIM_SIM_OK);
+  for (int t = 0; heads[0] && t < TOKENS; ++t) {
+    float q[DIM], k[DIM], v[DIM];
+    inputs(t, q, k, v);
+    gcimSimHeadStep(heads[0], q, k, v, out[0][t]);
+  }
+  const GcimTileLayerSchedule layer = {1, 1, 1, 1, 131200, 131072, 100, 128, 20, 64, 10};
+  const int32_t layerOf[1] = {0};
+  GcimSimSummary summary;
+  gcimSimSummarize(&hw, heads, layerOf, 1, &summary);
+  gcimTileScheduleSummarize(&hw, heads, layerOf, 1, &layer, 1, &summary);
+  const GcimSimScheduleStats *r = &summary.schedule;
+  EXPECT_EQ_INT(r->scheduled, 1);
+  EXPECT_EQ_INT(r->reloads, TOKENS);
+  EXPECT_EQ_INT(r->spillBytes, TOKENS * 131200LL);
+  EXPECT_EQ_INT(r->transfers, TOKENS);
+  EXPECT_EQ_INT(r->linkBytes, TOKENS * 100);
+  EXPECT_TRUE(r->elapsedNs == 76409.375);
+  EXPECT_TRUE(r->spillPJ == 207334400.0);
+  EXPECT_TRUE(r->linkPJ == 70000.0);
+  gcimSimHeadDestroy(heads[0]);
+  gcimChipDestroy(chip);
+}
+
 GCIM_TEST_LIST{
     GCIM_TEST(test_numbered_chip_checks_and_traces_its_numbers),
     GCIM_TEST(test_commands_reach_the_chip),
     GCIM_TEST(test_commands_the_chip_cannot_run_are_refused),
+    GCIM_TEST(test_spilled_heads_share_a_slot_exactly),
 };
 GCIM_TEST_MAIN

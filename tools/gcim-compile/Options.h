@@ -38,6 +38,8 @@ typedef struct Options {
   long long elideElementsAbove;  /* -1: print every elements attribute */
   GcimOnnxInputShape *inputShapes;
   size_t inputShapeCount;
+  const char *scheduleWeights;         /* --schedule-weights, or NULL */
+  long long maxLatencyNs, maxEnergyPJ; /* --max-latency-ns, --max-energy-pj: 0 = none */
 } Options;
 
 /// The objectives of --schedule, in gcim-schedule's spelling; NULL-terminated.

@@ -126,11 +126,20 @@ static bool emitC(const Options *options, MlirModule module, GcimConstantDataFn 
  * generated from. Scalers are not folded into the projections (gcim-quantize's fold): the
  * heads apply them, as the simulator always has, so results stay bit for bit. */
 static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options) {
-  char map[64], schedule[64];
+  char map[64], schedule[512];
   snprintf(map, sizeof map, "gcim-map-attention=attention=%s",
            gcimAttentionModeName(options->attention));
-  snprintf(schedule, sizeof schedule, "gcim-schedule=schedule=%s",
-           gcimCompileScheduleObjectives[options->schedule]);
+  int n = snprintf(schedule, sizeof schedule,
+                   "gcim-schedule=schedule=%s max-latency-ns=%lld max-energy-pj=%lld",
+                   gcimCompileScheduleObjectives[options->schedule], options->maxLatencyNs,
+                   options->maxEnergyPJ);
+  if (options->scheduleWeights && n > 0 && (size_t)n < sizeof schedule) {
+    /* the weights' commas as ':', since pass options are separated by commas */
+    const char *key = " schedule-weights=";
+    snprintf(schedule + n, sizeof schedule - (size_t)n, "%s%s", key, options->scheduleWeights);
+    for (char *c = schedule + n + strlen(key); *c; ++c)
+      *c = *c == ',' || *c == ' ' ? ':' : *c;
+  }
   const char *passes[] = {map, "gcim-quantize=fold=false", schedule, "gcim-verify"};
   return runPasses(ctx, module, passes, 4, options);
 }

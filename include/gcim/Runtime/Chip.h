@@ -120,6 +120,14 @@ GcimChipStatus gcimChipReadout(GcimChip *chip, int32_t first, int32_t groups, in
 GcimChipStatus gcimChipAdderTree(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
                                  int32_t dims, float *out);
 
+/// kv_reload: restores column `slot` of the group from digital memory, as gcimChipWrite
+/// stores it but as written at the current step, which the caller sets to the column's
+/// original step first (gcimChipSetTime), so its age, decay and validity are those of the
+/// original write. Not counted as a kv_write: the schedule prices reloads (a spilled block's
+/// K/V moved back, docs/HardwareModel.md section 6). The trace records `kv_reload` lines.
+GcimChipStatus gcimChipReload(GcimChip *chip, int32_t first, int32_t span, int32_t slot,
+                              int32_t dims, const int32_t *k, const int32_t *v);
+
 /// Debug read-back: the stored voltages of column `slot` of the group (k and v: dims floats
 /// each, either may be NULL) and the step it was written at (-1: unwritten) in *step.
 /// Simulator only; the others return GCIM_CHIP_ERROR_UNSUPPORTED.
@@ -158,13 +166,19 @@ typedef struct GcimTileQuantizer {
 
 /// One head's command table, as the compiler's scheduled tile IR gives it: where its
 /// sub-tiles start, its scalers, its input quantisers and its schedule (operation o of token
-/// t runs at t * tokenPeriodNs + startNs[o], the time gcimChipSetTime gets).
+/// t runs at t * tokenPeriodNs + startNs[o], the time gcimChipSetTime gets); the hardware
+/// chip of the floorplan it is on (`gcim.chip`; sub-tiles are numbered across chips, chip c
+/// from c x maxSubTiles) and whether its block is spilled: it then shares a spill slot
+/// with other blocks, keeps its K/V codes in digital memory and reloads them into its
+/// sub-tiles before each token (gcimChipReload at their original steps).
 typedef struct GcimTileCommands {
   int32_t firstSubTile;
   float scalers[GCIM_SCALER_COUNT];
   GcimTileQuantizer q, k, v;
   double tokenPeriodNs;
   double startNs[GCIM_TILE_OP_COUNT];
+  int32_t chip;    /* last: initialisers written before it leave it 0 */
+  int32_t spilled; /* 1: reloaded before each token */
 } GcimTileCommands;
 
 /// A head (as gcimSimHeadCreateOnChip, at commands->firstSubTile) that runs `commands`.
@@ -173,6 +187,32 @@ typedef struct GcimTileCommands {
 GcimSimStatus gcimSimHeadCreateFromCommands(GcimChip *chip, int32_t headDim,
                                             const GcimTileCommands *commands,
                                             const GcimAllocator *allocator, GcimSimHead **out);
+
+/// Block reloads the head has done (a spilled head reloads before each token; 0 otherwise).
+int64_t gcimSimHeadGetReloads(const GcimSimHead *head);
+
+/// One layer's schedule as a compiled program executes it (its kv_write's gcim.* attributes,
+/// docs/HardwareModel.md section 6), for gcimTileScheduleSummarize.
+typedef struct GcimTileLayerSchedule {
+  int32_t heads;         /* per sequence */
+  int32_t rounds;        /* gcim.periphery_rounds: turns of its resident heads */
+  int32_t spilledRounds; /* turns of one spilled block's heads */
+  int32_t scheduled;     /* a spill slot, periphery rounds > 1 or a link transfer */
+  int64_t reloadBytes;   /* one head's reload: its K/V codes (a byte per cell), its new k, v */
+  int64_t reloadCells;   /* cells one head's reload writes again (DACs) */
+  int64_t transferBytes; /* gcim.transfer_bytes: per sequence-token, from the previous chip */
+  double spillBytesPerNs, spillPJPerByte, linkBytesPerNs, linkPJPerByte; /* the floorplan's */
+} GcimTileLayerSchedule;
+
+/// Adds what the schedule did to `count` heads' run to *stats: head i, on a chip of its own
+/// (as a compiled program makes them), is of layer layers[headLayer[i]]. A head that reloaded is
+/// spilled; a layer's resident heads take `rounds` turns per token, each spilled block its reload
+/// then `spilledRounds` turns; a layer's sequence-tokens (its heads' adder trees / heads) each
+/// cross its link once. stats->schedule.scheduled is set when any layer's `scheduled` is.
+void gcimTileScheduleSummarize(const GcimHardware *hw, GcimSimHead *const *heads,
+                               const int32_t *headLayer, int64_t count,
+                               const GcimTileLayerSchedule *layers, int64_t layerCount,
+                               GcimSimSummary *stats);
 
 /// Makes the head issue its operations to `chip` from now on (borrowed), for example a trace
 /// created over the chip it used: the new chip must number the same sub-tiles over the same

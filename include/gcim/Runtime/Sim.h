@@ -110,6 +110,20 @@ void gcimSimStatsAccumulate(GcimSimStats *total, const GcimSimStats *part);
 /// The total energy of *stats in picojoules.
 double gcimSimStatsEnergyPJ(const GcimSimStats *stats);
 
+/// What a floorplan's schedule adds to a program's run (docs/HardwareModel.md section 6):
+/// reloads of spilled K/V blocks, inter-chip transfers, and the elapsed time with heads
+/// taking turns on shared periphery, reloads and transfers in sequence. `scheduled` is 0
+/// when the schedule adds nothing (one chip, everything resident, no shared periphery):
+/// the stats then have no `schedule` object.
+typedef struct GcimSimScheduleStats {
+  int scheduled;
+  int64_t reloads;   /* blocks (one layer's heads of one sequence) reloaded */
+  int64_t transfers; /* sequence-tokens that crossed a link to the next chip */
+  int64_t spillBytes, linkBytes;
+  double spillPJ, linkPJ; /* the reloads' memory traffic and DAC rewrites; the links' */
+  double elapsedNs;
+} GcimSimScheduleStats;
+
 /// The counters of a set of heads in the one stats schema of docs/HardwareModel.md
 /// (gcim-sim, the generated program's --stats and PREFIX_get_stats): sums over the heads,
 /// and the latency convention: heads of a layer run in parallel, a head's steps and the
@@ -121,6 +135,8 @@ typedef struct GcimSimSummary {
   int64_t tokens;       /* tokens a layer processed: the most attends of one head */
   double perHeadStepNs; /* latency of one head attending one token */
   double elapsedNs;     /* sum over layers of the busiest head's latency */
+  /* Last: a compiled program's, from gcimTileScheduleSummarize (0 elsewhere). */
+  GcimSimScheduleStats schedule;
 } GcimSimSummary;
 
 /// Summarises `count` heads (not NULL); head i belongs to layer layers[i] (0-based; NULL:

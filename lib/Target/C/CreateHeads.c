@@ -17,16 +17,30 @@ static void writeCommands(FILE *out, const TileCommandTable *t) {
   fprintf(out, "        {%d, %.17g}, {%d, %.17g}, {%d, %.17g}, %.17g,\n        {", (int)t->q.levels,
           t->q.max, (int)t->k.levels, t->k.max, (int)t->v.levels, t->v.max, t->tokenPeriodNs);
   for (int o = 0; o < GCIM_TILE_OP_COUNT; ++o)
-    fprintf(out, "%.17g%s", t->startNs[o], o + 1 < GCIM_TILE_OP_COUNT ? ", " : "}};\n");
+    fprintf(out, "%.17g%s", t->startNs[o], o + 1 < GCIM_TILE_OP_COUNT ? ", " : "},\n");
+  fprintf(out, "        %lld, 0};\n", (long long)t->chip);
 }
 
 /* The loop body that makes head h of a group from its layer's command table. */
 static void writeTileHead(const SimHeadGroup *group, FILE *out) {
   const TileCommandTable *t = &group->tiles;
+  int64_t sequences = group->count / t->heads;
   fprintf(out,
           "      GcimTileCommands head = commands;\n"
           "      head.firstSubTile += (int32_t)(h %% %lld) * %lld;\n",
           (long long)t->heads, (long long)t->subTilesPerHead);
+  if (sequences > 1 && t->residentSequences > 0) /* sequence b's block, b sub-tile strides on */
+    fprintf(out, "      head.firstSubTile += (int32_t)(h / %lld) * %lld;\n", (long long)t->heads,
+            (long long)t->sequenceStride);
+  if (t->residentSequences == 0) /* every block through the spill slot, gcim.first_sub_tile */
+    fputs("      head.spilled = 1;\n", out);
+  else if (t->residentSequences < sequences) /* the others through the spill slot */
+    fprintf(out,
+            "      if (h / %lld >= %lld) {\n"
+            "        head.firstSubTile = %lld + (int32_t)(h %% %lld) * %lld;\n"
+            "        head.spilled = 1;\n      }\n",
+            (long long)t->heads, (long long)t->residentSequences, (long long)t->spillSlot,
+            (long long)t->heads, (long long)t->subTilesPerHead);
   for (int i = 0; i < 4; ++i) {
     const TileScalerSource *source = &t->scalers[i];
     if (!source->present)
@@ -127,6 +141,36 @@ void gcimCEmitHeadFunctions(EmitState *state, FILE *out) {
           p);
 }
 
+/* Each head group's schedule, as its kv_write says (a graph-level attention's heads: in
+ * parallel, nothing spilled or moved). */
+static void writeSchedule(const GcimHardware *hw, const SimHeadGroup *group, FILE *out) {
+  const TileCommandTable *t = &group->tiles;
+  const GcimFloorplan *f = &hw->floorplan;
+  int64_t cells = t->subTilesPerHead * 2 * hw->arrayRows * hw->arrayCols;
+  if (!group->fromTiles) {
+    fprintf(out, "    {%lld, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0}", (long long)group->count);
+    return;
+  }
+  bool scheduled = t->spillSlot >= 0 || t->rounds > 1 || t->transferBytes > 0;
+  fprintf(out, "    {%lld, %lld, %lld, %d, %lld, %lld, %lld, %.17g, %.17g, %.17g, %.17g}",
+          (long long)t->heads, (long long)t->rounds, (long long)t->spilledRounds, scheduled,
+          (long long)(cells + 2 * group->headDim), (long long)cells, (long long)t->transferBytes,
+          f->spillBytesPerNs, f->spillPJPerByte, f->linkBytesPerNs, f->linkPJPerByte);
+}
+
+static void writeHeadSchedules(EmitState *state, FILE *out) {
+  fputs("/* Each head group's schedule (docs/HardwareModel.md section 6) for the stats: heads,\n"
+        " * periphery turns (resident, spilled), reload and transfer bytes, the floorplan's\n"
+        " * memory and link. */\n"
+        "static const GcimTileLayerSchedule head_schedule[] = {\n",
+        out);
+  for (size_t g = 0; g < state->headGroupCount; ++g) {
+    writeSchedule(state->options->hw, &state->headGroups[g], out);
+    fputs(g + 1 < state->headGroupCount ? ",\n" : "\n", out);
+  }
+  fputs(state->headGroupCount ? "};\n\n" : "    {0}};\n\n", out);
+}
+
 /* The layer of each simulated head (its attention's group) for the stats' latency. */
 void gcimCEmitHeadLayers(EmitState *state, FILE *out) {
   fputs("/* The layer (attention) of each simulated head: its heads run in parallel. */\n"
@@ -136,6 +180,7 @@ void gcimCEmitHeadLayers(EmitState *state, FILE *out) {
     for (int64_t h = 0; h < state->headGroups[g].count; ++h)
       fprintf(out, "%s%zu", g || h ? ", " : "", g);
   fputs(state->headGroupCount ? "};\n\n" : "0};\n\n", out);
+  writeHeadSchedules(state, out);
 }
 
 /* Sub-tiles the program's simulated heads occupy: the larger of the two functions' (a
@@ -149,7 +194,9 @@ int64_t gcimCEmitProgramSubTiles(const EmitState *state) {
     if (group->window > 0)
       hw.window = (int32_t)group->window;
     const TileCommandTable *t = &group->tiles;
-    int64_t end = t->firstSubTile + t->heads * t->subTilesPerHead;
+    int64_t end = gcimCEmitPlacedEnd(t, group->count / (t->heads > 0 ? t->heads : 1));
+    if (t->spillSlot >= 0 && t->spillSlot + t->heads * t->subTilesPerHead > end)
+      end = t->spillSlot + t->heads * t->subTilesPerHead;
     if (!group->fromTiles) /* no placement: after the others */
       perFunction[group->function] +=
           group->count * gcimHardwareSubTilesPerHead(&hw, group->headDim);

@@ -47,15 +47,22 @@ typedef struct TileScalerSource {
   int64_t rows, aIndex, bIndex;
 } TileScalerSource;
 
-/// The command table of one mapped attention layer's heads (OpsTiles.c): head h of the
-/// group starts at sub-tile firstSubTile + (h % heads) * subTilesPerHead (batch rows of a
-/// step function are chips of their own).
+/// The command table of one mapped attention layer's heads (OpsTiles.c): head h of
+/// sequence b (h / heads) of the group starts at sub-tile firstSubTile + b * sequenceStride
+/// + (h % heads) * subTilesPerHead while b < residentSequences, else at spillSlot + (h %
+/// heads) * subTilesPerHead, spilled; every head on a simulator chip of its own.
 typedef struct TileCommandTable {
   int64_t layer, firstSubTile, subTilesPerHead, heads;
+  int64_t chip, residentSequences, sequenceStride, spillSlot; /* gcim-schedule's placement */
+  int64_t rounds, spilledRounds, transferBytes;               /* periphery turns, link */
   GcimTileQuantizer q, k, v;
   double tokenPeriodNs, startNs[GCIM_TILE_OP_COUNT];
   TileScalerSource scalers[4]; /* q, k, v, output */
 } TileCommandTable;
+
+/// The end of the sub-tiles a layer's resident sequences (at most `sequences`) hold, or of
+/// its spill slot when none stays (OpsTiles.c).
+int64_t gcimCEmitPlacedEnd(const TileCommandTable *t, int64_t sequences);
 
 /// Simulated heads of one attention (a gcim.attention op, or a mapped layer's tile ops with
 /// its command table), created in PREFIX_create.
@@ -226,8 +233,9 @@ bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, 
  * and their release (CreateHeads.c). */
 void gcimCEmitCreateHeads(EmitState *state, FILE *out);
 void gcimCEmitHeadFunctions(EmitState *state, FILE *out);
-/* `head_layer`, the layer of each head (for the stats' latency), and the sub-tiles the
- * heads occupy (SUB_TILES). */
+/* `head_layer`, the layer of each head (for the stats' latency), `head_schedule`, each
+ * layer's schedule (for the stats' `schedule`), and the sub-tiles the heads occupy
+ * (SUB_TILES). */
 void gcimCEmitHeadLayers(EmitState *state, FILE *out);
 int64_t gcimCEmitProgramSubTiles(const EmitState *state);
 /* The generated files' parts: PREFIX.h (Header.c); `, const T *i0, ..., T *o0, ...` of a

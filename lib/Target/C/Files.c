@@ -253,7 +253,10 @@ static void writeSource(EmitState *state, FILE *out) {
   fprintf(out,
           "const char *%s_error(const %s_state *s) { return s->error; }\n\n"
           "void %s_get_stats(const %s_state *s, GcimSimSummary *stats) {\n"
-          "  gcimSimSummarize(&s->hw, s->heads, head_layer, SIM_HEADS, stats);\n}\n\n"
+          "  gcimSimSummarize(&s->hw, s->heads, head_layer, SIM_HEADS, stats);\n"
+          "  gcimTileScheduleSummarize(&s->hw, s->heads, head_layer, SIM_HEADS, head_schedule,\n"
+          "                            sizeof head_schedule / sizeof head_schedule[0], stats);\n"
+          "}\n\n"
           "void %s_destroy(%s_state *s) {\n  if (!s)\n    return;\n"
           "  destroyHeads(s);\n  gcimSimCompareDestroy(s->layer_error);\n  "
           "gcimThreadPoolDestroy(s->pool);\n  free(s->arena_block);\n%s  "

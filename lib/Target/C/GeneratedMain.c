@@ -94,13 +94,17 @@ void gcimCEmitHardwareInitializer(EmitState *state, FILE *out) {
           "    .bf16Decay = %d, .firstProductSaturation = %.9g,\n"
           "    .outputSaturation = %.9g, .pulseMaxNs = %.17g,\n"
           "    .cost = {%.17g, %.17g, %.17g, %.17g, %.17g},\n"
-          "    .noise = {%lluu, %.17g, %.17g, %.17g}};\n\n",
+          "    .noise = {%lluu, %.17g, %.17g, %.17g},\n",
           hw->linearSlope, (int)hw->decayEnabled, hw->decayLambda, (int)hw->bf16Decay,
           (double)hw->firstProductSaturation, (double)hw->outputSaturation, hw->pulseMaxNs,
           hw->cost.firstProductPerArrayPJ, hw->cost.secondProductPerArrayPJ,
           hw->cost.digitalPerHeadTokenPJ, hw->cost.dacPerValuePJ, hw->cost.headTokenLatencyNs,
           (unsigned long long)hw->noise.seed, hw->noise.readNoiseSnrDb, hw->noise.writeNoiseStdV,
           hw->noise.retentionSpreadRel);
+  const GcimFloorplan *f = &hw->floorplan; /* the chips the heads are placed on */
+  fprintf(out, "    .floorplan = {%d, %d, %.17g, %.17g, %.17g, %.17g, %.17g, %.17g}};\n\n",
+          (int)f->chips, (int)f->subTilesPerPeriphery, f->linkBytesPerNs, f->linkPJPerByte,
+          f->spillBytesPerNs, f->spillPJPerByte, f->subTileAreaMm2, f->peripheryAreaMm2);
 }
 
 extern const char gcimGeneratedMainTemplate[];

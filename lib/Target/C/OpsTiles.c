@@ -6,8 +6,10 @@
  * sub-tiles from gcim.first_sub_tile and token_tiles x dim_tiles, the input quantisers'
  * levels and ranges from the gcim.quantize ops, the scalers the gcim.scaler ops read (the
  * identity where gcim-quantize folded them), the start time of each op within a token from
- * gcim.start_ns and the token's period (the function's last op end); PREFIX_create makes one
- * head per row of it on chip sub-tiles numbered as placed, and the call written here runs
+ * gcim.start_ns and the token's period (the function's last op end), and gcim-schedule's
+ * placement (chip, sequence stride, resident sequences, spill slot, periphery rounds, link
+ * transfer); PREFIX_create makes one head per row of it on chip sub-tiles numbered as placed
+ * (a spilled one reloading before each token), and the call written here runs
  * the layer's tokens through the chip interface (gcimSimHeadsStep for a step function's
  * token, gcimSimHeadsRunSequences for a full sequence). The data-dependent order of the ops
  * (write, then the two products, readout and adder tree) is what gcim-verify checked. What
@@ -91,15 +93,24 @@ static bool readScaler(EmitState *state, MlirOperation scaler, TileScalerSource 
   return true;
 }
 
-/* The sub-tiles of the layer's heads do not overlap another layer's in the same function. */
-static bool checkPlacement(EmitState *state, MlirOperation write, const TileCommandTable *t) {
-  int64_t end = t->firstSubTile + t->heads * t->subTilesPerHead;
+int64_t gcimCEmitPlacedEnd(const TileCommandTable *t, int64_t sequences) {
+  int64_t resident = t->residentSequences < sequences ? t->residentSequences : sequences;
+  int64_t first = resident > 0 ? t->firstSubTile : t->spillSlot;
+  return first + (resident > 1 ? (resident - 1) * t->sequenceStride : 0) +
+         t->heads * t->subTilesPerHead;
+}
+
+/* The sub-tiles of the layer's resident heads do not overlap another layer's in the same
+ * function (blocks reloaded into a spill slot share it: each reload clears it first). */
+static bool checkPlacement(EmitState *state, MlirOperation write, const TileCommandTable *t,
+                           int64_t sequences) {
+  int64_t end = gcimCEmitPlacedEnd(t, sequences);
   for (size_t g = 0; g < state->headGroupCount; ++g) {
     const SimHeadGroup *other = &state->headGroups[g];
     const TileCommandTable *o = &other->tiles;
     if (!other->fromTiles || other->function != state->functionCount - 1 ||
-        o->firstSubTile >= end ||
-        t->firstSubTile >= o->firstSubTile + o->heads * o->subTilesPerHead)
+        t->residentSequences == 0 || o->residentSequences == 0 || o->firstSubTile >= end ||
+        t->firstSubTile >= gcimCEmitPlacedEnd(o, other->count / o->heads))
       continue;
     char why[160];
     snprintf(why, sizeof why, "its heads' sub-tiles %lld .. %lld overlap those of layer %lld",
@@ -109,9 +120,49 @@ static bool checkPlacement(EmitState *state, MlirOperation write, const TileComm
   return true;
 }
 
+/* gcim-schedule's decisions on the kv_write (docs/HardwareModel.md section 6): chip,
+ * sequence placement, spill slot, periphery turns, link transfer; without them (a tile IR
+ * written by hand) every sequence resident, one turn, no transfer. */
+static bool readSchedule(EmitState *state, MlirOperation write, int64_t sequences,
+                         TileCommandTable *t) {
+  int64_t unit = state->options->hw->floorplan.subTilesPerPeriphery;
+  t->residentSequences = sequences;
+  t->sequenceStride = t->heads * t->subTilesPerHead;
+  t->spillSlot = -1;
+  t->rounds = 1;
+  gcimOpGetIntAttr(write, "gcim.chip", &t->chip);
+  gcimOpGetIntAttr(write, "gcim.resident_sequences", &t->residentSequences);
+  gcimOpGetIntAttr(write, "gcim.sequence_stride", &t->sequenceStride);
+  gcimOpGetIntAttr(write, "gcim.spill_slot", &t->spillSlot);
+  gcimOpGetIntAttr(write, "gcim.periphery_rounds", &t->rounds);
+  gcimOpGetIntAttr(write, "gcim.transfer_bytes", &t->transferBytes);
+  /* One spilled block's heads alone on the periphery (SchedulePlan.c's rounds of H). */
+  t->spilledRounds = unit > t->subTilesPerHead ? unit / t->subTilesPerHead : 1;
+  t->spilledRounds = t->heads < t->spilledRounds ? t->heads : t->spilledRounds;
+  if (t->residentSequences < sequences && t->spillSlot < 0)
+    return gcimCEmitUnsupported(state, write,
+                                "sequences beyond gcim.resident_sequences need a gcim.spill_slot");
+  const GcimFloorplan *f = &state->options->hw->floorplan;
+  if (t->residentSequences < sequences && !(f->spillBytesPerNs > 0.0))
+    return gcimCEmitUnsupported(state, write,
+                                "it reloads through gcim.spill_slot but the hardware has no "
+                                "spill memory (floorplan.spillBytesPerNs is 0)");
+  if (t->transferBytes > 0 && !(f->linkBytesPerNs > 0.0))
+    return gcimCEmitUnsupported(state, write,
+                                "gcim.transfer_bytes crosses a link but the hardware has none "
+                                "(floorplan.linkBytesPerNs is 0)");
+  if (t->rounds < 1 || t->chip < 0 || t->transferBytes < 0 || t->residentSequences < 0 ||
+      t->sequenceStride < 0)
+    return gcimCEmitUnsupported(state, write,
+                                "gcim.periphery_rounds must be at least 1, gcim.chip, "
+                                "gcim.resident_sequences, gcim.sequence_stride and "
+                                "gcim.transfer_bytes not negative");
+  return true;
+}
+
 /* The layer's command table from its ops; false after a diagnostic. */
 static bool readCommands(EmitState *state, const GcimTileLayer *l, int64_t heads, int64_t dim,
-                         TileCommandTable *t) {
+                         int64_t sequences, TileCommandTable *t) {
   const GcimHardware *hw = state->options->hw;
   int64_t window = 0, tokenTiles = 0, dimTiles = 0;
   gcimOpGetIntAttr(l->write, "window", &window);
@@ -132,7 +183,9 @@ static bool readCommands(EmitState *state, const GcimTileLayer *l, int64_t heads
     return gcimCEmitUnsupported(state, l->write,
                                 "token_tiles x dim_tiles is not the sub-tiles a head of its "
                                 "window and head dim takes");
-  if (t->firstSubTile + heads * t->subTilesPerHead > (1 << 30))
+  if (!readSchedule(state, l->write, sequences, t))
+    return false;
+  if (gcimCEmitPlacedEnd(t, sequences) > (1 << 30))
     return gcimCEmitUnsupported(state, l->write, "its sub-tiles lie beyond 2^30");
   MlirOperation timed[GCIM_TILE_OP_COUNT] = {l->write,         l->firstProduct, l->chargeToPulse,
                                              l->secondProduct, l->readout,      l->adderTree};
@@ -145,7 +198,7 @@ static bool readCommands(EmitState *state, const GcimTileLayer *l, int64_t heads
   return readQuantizer(state, l->quantizeQ, hw->query.levels, hw->query.max, &t->q) &&
          readQuantizer(state, l->quantizeK, hw->kv.levels, hw->kv.max, &t->k) &&
          readQuantizer(state, l->quantizeV, hw->kv.levels, hw->kv.max, &t->v) &&
-         checkChipSide(state, l, hw) && checkPlacement(state, l->write, t);
+         checkChipSide(state, l, hw) && checkPlacement(state, l->write, t, sequences);
 }
 
 bool gcimCEmitTileLayer(EmitState *state, MlirOperation op) {
@@ -169,7 +222,7 @@ bool gcimCEmitTileLayer(EmitState *state, MlirOperation op) {
   int64_t streamed = 0;
   gcimOpGetIntAttr(l.write, "streamed", &streamed);
   TileCommandTable table = {0};
-  if (!readCommands(state, &l, heads, dim, &table))
+  if (!readCommands(state, &l, heads, dim, streamed ? batch : 1, &table))
     return false;
   if (!streamed && tokens > state->contextCapacity) /* PREFIX_step holds as many tokens */
     state->contextCapacity = tokens;
