@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""codegen-contrib.py: the rotary, Einsum and grouped-query attention operators of LLM
+exports (ONNX opset-23 RotaryEmbedding, com.microsoft RotaryEmbedding and
+GroupQueryAttention, Einsum), one small onnx.helper model each, run by ONNX Runtime and
+by the generated C (gcim-compile --attention=digital), outputs compared.
+
+Tolerance 1e-5 * max(1, |ref|): the importer expands each operator into the products and
+sums ONNX Runtime computes (RoPE: x1 cos - x2 sin, x1 sin + x2 cos; Einsum: MatMul), so
+they differ only by float32 summation order in the attention's and the MatMul's dot
+products (a few ulp at these sizes).
+"""
+import os
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from codegenharness import build, compile_model, run_program  # noqa: E402
+from ortharness import Checker, run_ort  # noqa: E402
+
+RTOL = 1e-5
+rng = np.random.default_rng(23)
+CASES = {}
+
+
+def case(name, nodes, inputs, outputs, inits=()):
+    """Adds a case, every value name prefixed with `name_` so that all cases fit in one
+    model (one compile and one build for the whole test)."""
+    def rename(n):
+        return f"{name}_{n}" if n else n
+    for node in nodes:
+        node.input[:] = [rename(n) for n in node.input]
+        node.output[:] = [rename(n) for n in node.output]
+        node.name = rename(node.name or node.output[0])
+    for init in inits:
+        init.name = rename(init.name)
+    CASES[name] = dict(nodes=nodes, inits=list(inits),
+                       inputs=[(rename(n), t, s, v) for n, t, s, v in inputs],
+                       outputs=[(rename(n), t, s) for n, t, s in outputs])
+
+
+def combined_model():
+    c = CASES.values()
+    graph = h.make_graph(
+        [n for x in c for n in x["nodes"]], "codegen_contrib",
+        [h.make_tensor_value_info(n, t, s) for x in c for n, t, s, _ in x["inputs"]],
+        [h.make_tensor_value_info(n, t, s) for x in c for n, t, s in x["outputs"]],
+        [i for x in c for i in x["inits"]])
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 23),
+                                               h.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 10
+    return model, {n: v for x in c for n, _, _, v in x["inputs"]}
+
+
+def floats(*shape):
+    return rng.uniform(-2.0, 2.0, shape).astype(np.float32)
+
+
+def caches(positions, half):
+    """cos and sin caches as exporters write them: angle p * 10000^(-i/half)."""
+    angles = np.outer(np.arange(positions), 10000.0 ** (-np.arange(half) / half))
+    return (h.make_tensor("cos", T.FLOAT, [positions, half], np.cos(angles).astype(np.float32)),
+            h.make_tensor("sin", T.FLOAT, [positions, half], np.sin(angles).astype(np.float32)))
+
+
+POS = ("pos", T.INT64, [1, 5], np.array([[3, 4, 5, 6, 7]], np.int64))
+# Opset 23: 3-D input with num_heads, position_ids into the caches.
+case("rope23_3d", [h.make_node("RotaryEmbedding", ["x", "cos", "sin", "pos"], ["y"],
+                               num_heads=4)],
+     [("x", T.FLOAT, [1, 5, 32], floats(1, 5, 32)), POS], [("y", T.FLOAT, [1, 5, 32])],
+     caches(16, 4))
+# Opset 23: 4-D (batch, heads, tokens, dim), interleaved, half of each head rotated.
+case("rope23_4d_interleaved_partial",
+     [h.make_node("RotaryEmbedding", ["x", "cos", "sin", "pos"], ["y"], interleaved=1,
+                  rotary_embedding_dim=4)],
+     [("x", T.FLOAT, [1, 2, 5, 8], floats(1, 2, 5, 8)), POS], [("y", T.FLOAT, [1, 2, 5, 8])],
+     caches(16, 2))
+# Opset 23 without position_ids: cos and sin are per token, (batch, tokens, half).
+case("rope23_token_tables",
+     [h.make_node("RotaryEmbedding", ["x", "c", "s"], ["y"], num_heads=2)],
+     [("x", T.FLOAT, [1, 5, 16], floats(1, 5, 16)), ("c", T.FLOAT, [1, 5, 4], floats(1, 5, 4)),
+      ("s", T.FLOAT, [1, 5, 4], floats(1, 5, 4))], [("y", T.FLOAT, [1, 5, 16])])
+# com.microsoft: 3-D without num_heads (heads of twice the caches' width).
+case("ms_rope_3d", [h.make_node("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"],
+                                domain="com.microsoft")],
+     [("x", T.FLOAT, [1, 5, 32], floats(1, 5, 32)), POS], [("y", T.FLOAT, [1, 5, 32])],
+     caches(16, 4))
+# com.microsoft: position_ids of shape (1), the first token's position; interleaved 4-D.
+case("ms_rope_offset_interleaved",
+     [h.make_node("RotaryEmbedding", ["x", "first", "cos", "sin"], ["y"], interleaved=1,
+                  domain="com.microsoft")],
+     [("x", T.FLOAT, [1, 2, 5, 8], floats(1, 2, 5, 8)),
+      ("first", T.INT64, [1], np.array([6], np.int64))], [("y", T.FLOAT, [1, 2, 5, 8])],
+     caches(16, 4))
+# com.microsoft: partial rotation of a 3-D input (Phi-style).
+case("ms_rope_partial",
+     [h.make_node("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"], num_heads=2,
+                  rotary_embedding_dim=4, domain="com.microsoft")],
+     [("x", T.FLOAT, [1, 5, 16], floats(1, 5, 16)), POS], [("y", T.FLOAT, [1, 5, 16])],
+     caches(16, 2))
+
+
+def check_ops(check, tmp):
+    model, inputs = combined_model()
+    path = os.path.join(tmp, "ops.onnx")
+    onnx.save(model, path)
+    ref = run_ort(path, inputs)
+    out = os.path.join(tmp, "ops")
+    compile_model(path, out, "--attention=digital")
+    build(out)
+    got = run_program(out, "model", inputs)
+    for key, want in sorted(ref.items()):
+        check.close(key, got[key], want)
+
+
+def main():
+    check = Checker(RTOL)
+    with tempfile.TemporaryDirectory(prefix="gcim-contrib-") as tmp:
+        try:
+            check_ops(check, tmp)
+        except RuntimeError as error:
+            check.expect("operators: compiled, built and ran", False, str(error)[-2000:])
+    return check.finish("codegen-contrib")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
