@@ -104,6 +104,52 @@ case("ms_rope_partial",
      caches(16, 2))
 
 
+
+def gqa_lengths(past, tokens):
+    """seqlens_k and total_sequence_length of one unpadded sequence."""
+    return [h.make_tensor("seqlens", T.INT32, [1], [past + tokens - 1]),
+            h.make_tensor("total", T.INT32, [], [past + tokens])]
+
+
+GQA_OUT = ["y", "present_key", "present_value"]
+# GroupQueryAttention: 4 query heads over 2 K/V heads of 16 (ONNX Runtime's GroupQueryAttention needs multiples of 16); separate q, k, v, no cache.
+case("gqa_separate",
+     [h.make_node("GroupQueryAttention", ["q", "k", "v", "", "", "seqlens", "total"], ["y"],
+                  num_heads=4, kv_num_heads=2, domain="com.microsoft")],
+     [("q", T.FLOAT, [1, 5, 64], floats(1, 5, 64)), ("k", T.FLOAT, [1, 5, 32], floats(1, 5, 32)),
+      ("v", T.FLOAT, [1, 5, 32], floats(1, 5, 32))], [("y", T.FLOAT, [1, 5, 64])],
+     gqa_lengths(0, 5))
+# One new token over a cache of 7 (BNSH), rotary embeddings inside the operator.
+case("gqa_past_rotary",
+     [h.make_node("GroupQueryAttention", ["q", "k", "v", "pk", "pv", "seqlens", "total", "cos",
+                                          "sin"], GQA_OUT,
+                  num_heads=4, kv_num_heads=2, do_rotary=1, domain="com.microsoft")],
+     [("q", T.FLOAT, [1, 1, 64], floats(1, 1, 64)), ("k", T.FLOAT, [1, 1, 32], floats(1, 1, 32)),
+      ("v", T.FLOAT, [1, 1, 32], floats(1, 1, 32)),
+      ("pk", T.FLOAT, [1, 2, 7, 16], floats(1, 2, 7, 16)),
+      ("pv", T.FLOAT, [1, 2, 7, 16], floats(1, 2, 7, 16))],
+     [("y", T.FLOAT, [1, 1, 64]), ("present_key", T.FLOAT, [1, 2, 8, 16]),
+      ("present_value", T.FLOAT, [1, 2, 8, 16])], gqa_lengths(7, 1) + list(caches(16, 8)))
+# Packed QKV, a sliding window of 2 earlier keys, an explicit scale.
+case("gqa_packed_window",
+     [h.make_node("GroupQueryAttention", ["qkv", "", "", "", "", "seqlens", "total"], ["y"],
+                  num_heads=4, kv_num_heads=2, local_window_size=2, scale=0.3,
+                  domain="com.microsoft")],
+     [("qkv", T.FLOAT, [1, 6, 128], floats(1, 6, 128))], [("y", T.FLOAT, [1, 6, 64])],
+     gqa_lengths(0, 6))
+# Packed QKV, three new tokens after a cache of 4, interleaved rotary, one K/V head (MQA).
+case("gqa_packed_past_interleaved",
+     [h.make_node("GroupQueryAttention", ["qkv", "", "", "pk", "pv", "seqlens", "total", "cos",
+                                          "sin"], GQA_OUT,
+                  num_heads=2, kv_num_heads=1, do_rotary=1, rotary_interleaved=1,
+                  domain="com.microsoft")],
+     [("qkv", T.FLOAT, [1, 3, 64], floats(1, 3, 64)),
+      ("pk", T.FLOAT, [1, 1, 4, 16], floats(1, 1, 4, 16)),
+      ("pv", T.FLOAT, [1, 1, 4, 16], floats(1, 1, 4, 16))],
+     [("y", T.FLOAT, [1, 3, 32]), ("present_key", T.FLOAT, [1, 1, 7, 16]),
+      ("present_value", T.FLOAT, [1, 1, 7, 16])], gqa_lengths(4, 3) + list(caches(16, 8)))
+
+
 def check_ops(check, tmp):
     model, inputs = combined_model()
     path = os.path.join(tmp, "ops.onnx")

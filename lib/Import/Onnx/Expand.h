@@ -79,6 +79,8 @@ typedef struct GcimOnnxRotary {
   const char *part, *out;
 } GcimOnnxRotary;
 const char *gcimOnnxBuildRotary(GcimOnnxBuilder *b, const GcimOnnxRotary *r);
+/* A scalar int64 Constant named `<node>/<name>`. */
+const char *gcimOnnxBuildScalarInt(GcimOnnxBuilder *b, const char *name, int64_t value);
 /* Dimension `axis` of x as a scalar (Shape, Gather). */
 const char *gcimOnnxBuildDim(GcimOnnxBuilder *b, const char *name, const char *x, int64_t axis);
 /* Positions first .. first + count - 1 (scalars), plus `offset` when not NULL, as (1, count). */
@@ -87,6 +89,10 @@ const char *gcimOnnxBuildPositions(GcimOnnxBuilder *b, const char *name, const c
 /* ONNX (opset 23) or com.microsoft (`contrib`) RotaryEmbedding b->node: 1 when done, -1
  * after a diagnostic. */
 int gcimOnnxExpandRotary(GcimOnnxBuilder *b, bool contrib);
+
+/* com.microsoft GroupQueryAttention b->node as opset-23 Attention (ExpandGqa.c): 1 when
+ * done, -1 after a diagnostic. */
+int gcimOnnxExpandGroupQueryAttention(GcimOnnxBuilder *b);
 
 /* Decomposes `node` when it is one of ExpandOps.c's operators: 1 when its nodes were
  * appended, 0 when it is not such an operator, -1 after a diagnostic. */

@@ -9,6 +9,7 @@
  *   input + skip (+ bias), then the normalisation (output 3 is the sum);
  * - com.microsoft FastGelu: Gelu(X + bias) with the tanh approximation;
  * - RotaryEmbedding (opset 23 and com.microsoft): ExpandRotary.c;
+ * - com.microsoft GroupQueryAttention: opset-23 Attention, ExpandGqa.c;
  * - DequantizeLinear, QuantizeLinear and com.microsoft MatMulNBits: ExpandQuant.c. */
 #include "Expand.h"
 
@@ -114,13 +115,15 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
   bool quant = gcimOnnxIsQuantOp(node);
   bool rotary =
       is(node, "", "RotaryEmbedding") || (ms && is(node, "com.microsoft", "RotaryEmbedding"));
-  if (!rms && !skipRms && !skipLn && !gelu && !quant && !rotary)
+  bool gqa = ms && is(node, "com.microsoft", "GroupQueryAttention");
+  if (!rms && !skipRms && !skipLn && !gelu && !quant && !rotary && !gqa)
     return 0;
   im->loc = gcimOnnxNameLoc(im, name);
   im->nodeName = name; /* diagnostics name the node and its op */
   im->opType = node->op_type;
   int result = quant    ? gcimOnnxExpandQuant(&b)
                : rotary ? gcimOnnxExpandRotary(&b, ms)
+               : gqa    ? gcimOnnxExpandGroupQueryAttention(&b)
                         : decompose(&b, rms, skipRms, skipLn);
   if (result < 0 && !im->failed)
     gcimOnnxImportError(im, "out of memory");

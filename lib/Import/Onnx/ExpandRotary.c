@@ -151,8 +151,7 @@ const char *gcimOnnxBuildRotary(GcimOnnxBuilder *b, const GcimOnnxRotary *r) {
   return y;
 }
 
-/* A scalar int64 Constant (Gather's index, Range's bounds). */
-static const char *scalar(GcimOnnxBuilder *b, const char *name, int64_t value) {
+const char *gcimOnnxBuildScalarInt(GcimOnnxBuilder *b, const char *name, int64_t value) {
   const char *out = gcimOnnxBuildTemp(b, name);
   Onnx__AttributeProto *a =
       gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Constant", name, 0, NULL, out), "value_int",
@@ -167,16 +166,17 @@ static const char *scalar(GcimOnnxBuilder *b, const char *name, int64_t value) {
 const char *gcimOnnxBuildDim(GcimOnnxBuilder *b, const char *name, const char *x, int64_t axis) {
   const char *shape =
       gcimOnnxBuildUnary(b, "Shape", gcimOnnxExpansionPrintf(b->ex, "%s_shape", name), x);
-  return gcimOnnxBuildBinary(b, "Gather", name, shape,
-                             scalar(b, gcimOnnxExpansionPrintf(b->ex, "%s_axis", name), axis),
-                             NULL);
+  return gcimOnnxBuildBinary(
+      b, "Gather", name, shape,
+      gcimOnnxBuildScalarInt(b, gcimOnnxExpansionPrintf(b->ex, "%s_axis", name), axis), NULL);
 }
 
 const char *gcimOnnxBuildPositions(GcimOnnxBuilder *b, const char *name, const char *first,
                                    const char *count, const char *offset) {
   const char *end = gcimOnnxBuildBinary(b, "Add", gcimOnnxExpansionPrintf(b->ex, "%s_end", name),
                                         first, count, NULL);
-  const char *ins[] = {first, end, scalar(b, gcimOnnxExpansionPrintf(b->ex, "%s_step", name), 1)};
+  const char *ins[] = {
+      first, end, gcimOnnxBuildScalarInt(b, gcimOnnxExpansionPrintf(b->ex, "%s_step", name), 1)};
   const char *range = gcimOnnxBuildTemp(b, gcimOnnxExpansionPrintf(b->ex, "%s_range", name));
   gcimOnnxBuildNode(b, "Range", gcimOnnxExpansionPrintf(b->ex, "%s_range", name), 3, ins, range);
   if (offset)
@@ -237,7 +237,7 @@ int gcimOnnxExpandRotary(GcimOnnxBuilder *b, bool contrib) {
   }
   if (contrib && gcimOnnxValueRank(im->graph, positions) == 1)
     r.positions =
-        gcimOnnxBuildPositions(b, "positions", scalar(b, "first_position", 0),
+        gcimOnnxBuildPositions(b, "positions", gcimOnnxBuildScalarInt(b, "first_position", 0),
                                gcimOnnxBuildDim(b, "tokens", x, r.rank == 3 ? 1 : 2), positions);
   else if (contrib && gcimOnnxValueRank(im->graph, positions) != 2) {
     gcimOnnxImportError(im, "position_ids must be declared of shape (1) or (batch, tokens)");
