@@ -13,7 +13,8 @@
  * fusion classifies (causal, with a window of w keys).
  *
  * seqlens_k and total_sequence_length are not read: every sequence is taken at full
- * length, past + tokens, which is what batch 1 (or any batch without padding) passes.
+ * length, past + tokens, which is what batch 1 passes; a seqlens_k declared for a larger
+ * batch is refused.
  * Padded batches, a past buffer shared with the present (seqlens_k shorter than the
  * past), softcap, smooth_softmax, attention_bias, position_ids and head_sink are not
  * supported. */
@@ -71,9 +72,9 @@ static const char *mask(GcimOnnxBuilder *b, const char *past, const char *tokens
     return keep;
   const char *lowest = gcimOnnxBuildBinary(b, "Sub", "window_start", column,
                                            gcimOnnxBuildScalarInt(b, "window", window), NULL);
-  return gcimOnnxBuildBinary(
-      b, "And", "in_window", keep,
-      gcimOnnxBuildBinary(b, "Greater", "after_start", keys, lowest, NULL), NULL);
+  return gcimOnnxBuildBinary(b, "And", "in_window", keep,
+                             gcimOnnxBuildBinary(b, "Greater", "after_start", keys, lowest, NULL),
+                             NULL);
 }
 
 static int refuse(GcimOnnxBuilder *b, const char *why) {
@@ -116,6 +117,11 @@ int gcimOnnxExpandGroupQueryAttention(GcimOnnxBuilder *b) {
     if (gcimOnnxBuildInput(node, i))
       return refuse(b, "position_ids, attention_bias and head_sink are not supported: "
                        "positions are taken from the past length (no padding)");
+  int64_t lengths[GCIM_MAX_RANK];
+  const char *seqlens = gcimOnnxBuildInput(node, 5);
+  if (seqlens && gcimOnnxDeclaredShape(b->im->graph, seqlens, lengths) == 1 && lengths[0] != 1)
+    return refuse(b, "seqlens_k is declared for a batch of more than one sequence, which may "
+                     "be padded: only batch 1 (positions from the past length) is supported");
   if (rotary && (!cosCache || !sinCache))
     return refuse(b, "do_rotary needs cos_cache and sin_cache");
   if (gcimOnnxBuildOutput(node, 3))

@@ -321,6 +321,80 @@ def unsupported_ops():
                  extra_opsets=[("com.example", 1)])
 
 
+@case
+def rotary():
+    """Opset-23 RotaryEmbedding (3-D, position_ids), com.microsoft RotaryEmbedding (4-D,
+    interleaved, position_ids of shape (1)) and GroupQueryAttention (packed QKV,
+    a cache of 3, do_rotary, a window of 2)."""
+    cos, sin = arr("cos", [16, 4]), arr("sin", [16, 4])
+    nodes = [N("RotaryEmbedding", ["x", "cos", "sin", "pos"], ["r23"], name="rope23",
+               num_heads=2),
+             N("RotaryEmbedding", ["x4", "first", "cos", "sin"], ["rms"], name="rope-ms",
+               domain="com.microsoft", interleaved=1),
+             N("GroupQueryAttention", ["qkv", "", "", "pk", "pv", "seqlens", "total", "cos",
+                                       "sin"], ["gqa", "present_k", "present_v"], name="gqa",
+               domain="com.microsoft", num_heads=2, kv_num_heads=1, do_rotary=1,
+               local_window_size=2)]
+    inits = [cos, sin, arr("first", [1], np.int64, [5]),
+             arr("seqlens", [1], np.int32, [4]), arr("total", [], np.int32, 5)]
+    inputs = [vi("x", shape=[1, 3, 16]), vi("pos", T.INT64, [1, 3]),
+              vi("x4", shape=[1, 2, 3, 8]), vi("qkv", shape=[1, 2, 32]),
+              vi("pk", shape=[1, 1, 3, 8]), vi("pv", shape=[1, 1, 3, 8])]
+    return model(nodes, inputs, [vi("r23"), vi("rms"), vi("gqa"), vi("present_k"),
+                                 vi("present_v")], inits, opset=23,
+                 extra_opsets=[("com.microsoft", 1)], ir=10)
+
+
+def rotary_bad(name, node, x_shape=(1, 3, 16), pos_shape=(1, 3), x_declared=True):
+    """One RotaryEmbedding or GroupQueryAttention that the importer refuses."""
+    def make():
+        nodes = [node]
+        x_name = node.input[0]
+        inputs = [vi("pos", T.INT64, list(pos_shape)), vi("pk", shape=[1, 1, 3, 8]),
+                  vi("pv", shape=[1, 1, 3, 8])]
+        if x_declared:
+            inputs.append(vi(x_name, shape=list(x_shape)))
+        else:  # x computed by an op the rank walk does not follow
+            inputs.append(vi("raw", shape=list(x_shape)))
+            nodes = [N("Flatten", ["raw"], [x_name], name="flat", axis=2)] + nodes
+        return model(nodes, inputs, [vi(node.output[0])],
+                     [arr("cos", [16, 4]), arr("sin", [16, 4])], opset=23,
+                     extra_opsets=[("com.microsoft", 1)], ir=10)
+    CASES[name] = make
+
+
+MS = {"domain": "com.microsoft"}
+rotary_bad("rotary-rank", N("RotaryEmbedding", ["x", "cos", "sin", "pos"], ["y"], name="rope",
+                            num_heads=2), x_shape=(1, 16))
+rotary_bad("rotary-rank-unknown", N("RotaryEmbedding", ["x", "cos", "sin", "pos"], ["y"],
+                                    name="rope", num_heads=2), x_declared=False)
+rotary_bad("rotary-heads", N("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"], name="rope",
+                             rotary_embedding_dim=4, **MS))
+rotary_bad("rotary-scale", N("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"], name="rope",
+                             scale=0.5, **MS))
+rotary_bad("rotary-positions", N("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"],
+                                 name="rope", **MS), pos_shape=(1, 1, 3))
+rotary_bad("rotary-no-positions", N("RotaryEmbedding", ["x", "", "cos", "sin"], ["y"],
+                                    name="rope", **MS))
+rotary_bad("gqa-heads", N("GroupQueryAttention", ["x", "x", "x"], ["y"], name="gqa",
+                          num_heads=3, kv_num_heads=2, **MS))
+rotary_bad("gqa-softcap", N("GroupQueryAttention", ["x", "x", "x"], ["y"], name="gqa",
+                            num_heads=2, kv_num_heads=2, softcap=30.0, **MS))
+rotary_bad("gqa-window", N("GroupQueryAttention", ["x", "x", "x"], ["y"], name="gqa",
+                           num_heads=2, kv_num_heads=2, local_window_size=0, **MS))
+rotary_bad("gqa-rotary-caches", N("GroupQueryAttention", ["x", "x", "x"], ["y"], name="gqa",
+                                  num_heads=2, kv_num_heads=2, do_rotary=1, **MS))
+rotary_bad("gqa-position-ids", N("GroupQueryAttention", ["x", "x", "x", "", "", "", "", "", "",
+                                                         "pos"], ["y"], name="gqa",
+                                 num_heads=2, kv_num_heads=2, **MS))
+rotary_bad("gqa-past", N("GroupQueryAttention", ["x", "x", "x", "pk"], ["y"], name="gqa",
+                         num_heads=2, kv_num_heads=2, **MS))
+rotary_bad("gqa-batch", N("GroupQueryAttention", ["x", "x", "x", "", "", "pos"], ["y"],
+                          name="gqa", num_heads=2, kv_num_heads=2, **MS), pos_shape=(2,))
+rotary_bad("gqa-output-qk", N("GroupQueryAttention", ["x", "x", "x"], ["y", "", "", "qk"],
+                              name="gqa", num_heads=2, kv_num_heads=2, **MS))
+
+
 def bad(name, nodes, inputs, outputs, inits=(), **kw):
     CASES[name] = lambda: model(nodes, inputs, outputs, inits, **kw)
 
