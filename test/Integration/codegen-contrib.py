@@ -1,15 +1,25 @@
 #!/usr/bin/python3
-"""codegen-contrib.py: the rotary, Einsum and grouped-query attention operators of LLM
-exports (ONNX opset-23 RotaryEmbedding, com.microsoft RotaryEmbedding and
-GroupQueryAttention, Einsum), one small onnx.helper model each, run by ONNX Runtime and
-by the generated C (gcim-compile --attention=digital), outputs compared.
+"""codegen-contrib.py [ops|opset23|gqa|ms-rotary]: the rotary, Einsum and grouped-query
+attention operators of LLM exports (ONNX opset-23 RotaryEmbedding, com.microsoft
+RotaryEmbedding and GroupQueryAttention, Einsum) through the generated C
+(gcim-compile --attention=digital) against ONNX Runtime.
 
-Tolerance 1e-5 * max(1, |ref|): the importer expands each operator into the products and
-sums ONNX Runtime computes (RoPE: x1 cos - x2 sin, x1 sin + x2 cos; Einsum: MatMul), so
-they differ only by float32 summation order in the attention's and the MatMul's dot
-products (a few ulp at these sizes).
+`ops`: one small onnx.helper model per form of each operator, outputs compared within
+1e-5 * max(1, |ref|): the importer expands each operator into the products and sums ONNX
+Runtime computes (RoPE: x1 cos - x2 sin, x1 sin + x2 cos; Einsum: MatMul), so they
+differ only by float32 summation order in the attention's and the MatMul's dot products
+(a few ulp at these sizes).
+
+A form of python/export_contrib.py (a 2-layer Llama-like decoder, full sequence and
+one-token KV-cache step): every attention fuses and the graph streams; logits and
+presents within 1e-4 * max(1, |ref|) of ONNX Runtime (two layers of float32 sums in
+another order: about 1e-6 seen); the full-sequence build's model_step matches its
+model_run (1e-4); `--generate` of both builds equals ONNX Runtime's greedy decoding (the
+full-sequence model run over the growing sequence).
 """
 import os
+import re
+import subprocess
 import sys
 import tempfile
 
@@ -19,8 +29,11 @@ from onnx import TensorProto as T
 from onnx import helper as h
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from codegenharness import build, compile_model, run_program  # noqa: E402
-from ortharness import Checker, run_ort  # noqa: E402
+from codegenharness import build, build_step_check, compile_model, gcim_compile, run_program  # noqa: E402,E501
+from ortharness import SRC_ROOT, Checker, run_ort  # noqa: E402
+
+sys.path.insert(0, os.path.join(SRC_ROOT, "python"))
+import export_contrib  # noqa: E402
 
 RTOL = 1e-5
 rng = np.random.default_rng(23)
@@ -163,14 +176,84 @@ def check_ops(check, tmp):
         check.close(key, got[key], want)
 
 
+PROMPT, COUNT, PAST, SEQ = [3, 14, 15], 6, 7, 12
+# The decoders: float32 in both, summation orders differ over 2 layers (about 1e-6 seen).
+MODEL_RTOL = 1e-4
+
+
+def fused(check, path, flags, what):
+    """Every attention fused (one per layer), none left unfused, a step function."""
+    proc = subprocess.run([gcim_compile(), path, "--emit=gcim", *flags], capture_output=True,
+                          text=True)
+    attentions = len(re.findall(r'"gcim.attention"', proc.stdout))
+    unfused = re.findall(r'gcim.unfused = "([^"]*)"', proc.stdout)
+    unstreamed = re.findall(r'gcim.unstreamed = "([^"]*)"', proc.stdout)
+    layers = export_contrib.LAYERS
+    check.expect(f"{what}: {layers} attentions fused", attentions == layers and not unfused,
+                 f"{attentions} fused, unfused: {unfused} {proc.stderr[-500:]}")
+    check.expect(f"{what}: streamed", "_step(" in proc.stdout and not unstreamed,
+                 f"unstreamed: {unstreamed}")
+
+
+def ort_greedy(path):
+    """ONNX Runtime's greedy decoding: the full-sequence model over the growing sequence."""
+    tokens = list(PROMPT)
+    for _ in range(COUNT):
+        logits = run_ort(path, {"input_ids": np.array([tokens], np.int64)})["logits"]
+        tokens.append(int(np.argmax(logits[0, -1])))
+    return tokens[len(PROMPT):]
+
+
+def check_form(check, form, tmp):
+    full_path = os.path.join(tmp, f"{form}.onnx")
+    onnx.save(export_contrib.build(form, kv_cache=False, seed=5), full_path)
+    want_tokens = ort_greedy(full_path)
+    rng = np.random.default_rng(3)
+    for kv_cache in (False, True):
+        what = f"{form} {'kv-cache step' if kv_cache else 'full-sequence'}"
+        path = os.path.join(tmp, f"{form}-{'kv' if kv_cache else 'full'}.onnx")
+        onnx.save(export_contrib.build(form, kv_cache=kv_cache, seed=5), path)
+        shape = export_contrib.KV_HEADS, PAST, export_contrib.HEAD_DIM
+        flags = ["--input-shape", f"input_ids=1x{1 if kv_cache else SEQ}"]
+        inputs = {"input_ids": rng.integers(0, export_contrib.VOCAB, (1, 1 if kv_cache else SEQ))}
+        if kv_cache:
+            flags += ["--input-shape", "past_*=1x{}x{}x{}".format(*shape)]
+            for layer in range(export_contrib.LAYERS):
+                for kind in ("key", "value"):
+                    inputs[f"past_{kind}_{layer}"] = rng.standard_normal((1, *shape)).astype(
+                        np.float32)
+        fused(check, path, flags, what)
+        out = os.path.join(tmp, f"{form}-{'kv' if kv_cache else 'full'}")
+        compile_model(path, out, "--attention=digital", *flags)
+        build(out)
+        ref, got = run_ort(path, inputs), run_program(out, "model", inputs)
+        for name, want in sorted(ref.items()):
+            check.close(f"{what}: {name} vs ONNX Runtime", got[name], want, MODEL_RTOL)
+        if not kv_cache:
+            proc = subprocess.run([build_step_check(out), os.path.join(out, "model.weights"),
+                                   "1e-4"], capture_output=True, text=True)
+            check.expect(f"{what}: model_step matches model_run", proc.returncode == 0,
+                         (proc.stdout + proc.stderr).strip()[-400:])
+        proc = subprocess.run([os.path.join(out, "model"), "--generate", str(COUNT), "--prompt",
+                               ",".join(map(str, PROMPT))], capture_output=True, text=True)
+        got_tokens = [int(t) for t in proc.stdout.split()] if proc.returncode == 0 else \
+            proc.stderr
+        check.expect(f"{what}: --generate equals ONNX Runtime's greedy tokens",
+                     got_tokens == want_tokens, f"gcim {got_tokens}, ONNX Runtime {want_tokens}")
+
+
 def main():
+    part = sys.argv[1] if len(sys.argv) > 1 else "ops"
+    if part != "ops" and part not in export_contrib.FORMS:
+        print(f"usage: codegen-contrib.py [ops|{'|'.join(export_contrib.FORMS)}]")
+        return 2
     check = Checker(RTOL)
     with tempfile.TemporaryDirectory(prefix="gcim-contrib-") as tmp:
         try:
-            check_ops(check, tmp)
+            check_ops(check, tmp) if part == "ops" else check_form(check, part, tmp)
         except RuntimeError as error:
-            check.expect("operators: compiled, built and ran", False, str(error)[-2000:])
-    return check.finish("codegen-contrib")
+            check.expect(f"{part}: compiled, built and ran", False, str(error)[-2000:])
+    return check.finish(f"codegen-contrib {part}")
 
 
 if __name__ == "__main__":
