@@ -117,6 +117,23 @@ case("ms_rope_partial",
      caches(16, 2))
 
 
+# Einsum as exporters write it: attention products, a broadcast leading dimension, an
+# ellipsis, a permutation, several contracted letters, free letters that become batch
+# dimensions of one operand, the implicit output.
+EINSUM = [("bhqd,bhkd->bhqk", [1, 2, 5, 8], [1, 2, 6, 8], [1, 2, 5, 6]),
+          ("bhqk,bhkd->bhqd", [1, 2, 5, 6], [1, 2, 6, 8], [1, 2, 5, 8]),
+          ("...ij,...jk->...ik", [2, 3, 4, 5], [1, 3, 5, 2], [2, 3, 4, 2]),
+          ("bij,jk->bik", [2, 3, 4], [4, 5], [2, 3, 5]),
+          ("ibd,jbd->bij", [3, 2, 4], [5, 2, 4], [2, 3, 5]),
+          ("bhd,hdk->bk", [2, 3, 4], [3, 4, 5], [2, 5]),
+          ("xmk,ykn->xymn", [2, 3, 4], [5, 4, 6], [2, 5, 3, 6]),
+          ("ij,jk", [3, 4], [4, 5], [3, 5])]
+for i, (equation, a, b, y) in enumerate(EINSUM):
+    case(f"einsum_{i}", [h.make_node("Einsum", ["a", "b"], ["y"], equation=equation)],
+         [("a", T.FLOAT, a, floats(*a)), ("b", T.FLOAT, b, floats(*b))], [("y", T.FLOAT, y)])
+case("einsum_transpose", [h.make_node("Einsum", ["a"], ["y"], equation="ij->ji")],
+     [("a", T.FLOAT, [3, 5], floats(3, 5))], [("y", T.FLOAT, [5, 3])])
+
 
 def gqa_lengths(past, tokens):
     """seqlens_k and total_sequence_length of one unpadded sequence."""

@@ -94,6 +94,10 @@ int gcimOnnxExpandRotary(GcimOnnxBuilder *b, bool contrib);
  * done, -1 after a diagnostic. */
 int gcimOnnxExpandGroupQueryAttention(GcimOnnxBuilder *b);
 
+/* Einsum b->node as Transpose/MatMul/Reshape (ExpandEinsum.c): 1 when done, -1 after a
+ * diagnostic naming the equation. */
+int gcimOnnxExpandEinsum(GcimOnnxBuilder *b);
+
 /* Decomposes `node` when it is one of ExpandOps.c's operators: 1 when its nodes were
  * appended, 0 when it is not such an operator, -1 after a diagnostic. */
 int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *node);

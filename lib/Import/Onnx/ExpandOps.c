@@ -10,6 +10,7 @@
  * - com.microsoft FastGelu: Gelu(X + bias) with the tanh approximation;
  * - RotaryEmbedding (opset 23 and com.microsoft): ExpandRotary.c;
  * - com.microsoft GroupQueryAttention: opset-23 Attention, ExpandGqa.c;
+ * - Einsum: Transpose, MatMul and Reshape, ExpandEinsum.c;
  * - DequantizeLinear, QuantizeLinear and com.microsoft MatMulNBits: ExpandQuant.c. */
 #include "Expand.h"
 
@@ -116,7 +117,8 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
   bool rotary =
       is(node, "", "RotaryEmbedding") || (ms && is(node, "com.microsoft", "RotaryEmbedding"));
   bool gqa = ms && is(node, "com.microsoft", "GroupQueryAttention");
-  if (!rms && !skipRms && !skipLn && !gelu && !quant && !rotary && !gqa)
+  bool einsum = is(node, "", "Einsum");
+  if (!rms && !skipRms && !skipLn && !gelu && !quant && !rotary && !gqa && !einsum)
     return 0;
   im->loc = gcimOnnxNameLoc(im, name);
   im->nodeName = name; /* diagnostics name the node and its op */
@@ -124,6 +126,7 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
   int result = quant    ? gcimOnnxExpandQuant(&b)
                : rotary ? gcimOnnxExpandRotary(&b, ms)
                : gqa    ? gcimOnnxExpandGroupQueryAttention(&b)
+               : einsum ? gcimOnnxExpandEinsum(&b)
                         : decompose(&b, rms, skipRms, skipLn);
   if (result < 0 && !im->failed)
     gcimOnnxImportError(im, "out of memory");

@@ -144,6 +144,21 @@ static const char *const sameRankOps[] = {"Add",
                                           "Sign",
                                           NULL};
 
+/* The letters of an explicit Einsum output without an ellipsis, -1 otherwise. */
+static int einsumRank(const Onnx__NodeProto *n) {
+  const Onnx__AttributeProto *a = gcimOnnxFindAttr(n, "equation");
+  const char *arrow = a && a->has_s ? memchr(a->s.data, '-', a->s.len) : NULL;
+  if (!arrow)
+    return -1;
+  int letters = 0;
+  for (const char *c = arrow + 2; c < (const char *)a->s.data + a->s.len; ++c) {
+    if (*c == '.')
+      return -1;
+    letters += *c != ' ';
+  }
+  return letters;
+}
+
 static int rankAt(const Onnx__GraphProto *g, const char *name, int depth) {
   int64_t dims[GCIM_MAX_RANK];
   int rank = gcimOnnxDeclaredShape(g, name, dims);
@@ -156,6 +171,8 @@ static int rankAt(const Onnx__GraphProto *g, const char *name, int depth) {
     return output == 0 ? inputRank(g, n, 0, depth) : 4;
   if (sameName(n->op_type, "Gemm"))
     return 2;
+  if (sameName(n->op_type, "Einsum"))
+    return einsumRank(n);
   if (sameName(n->op_type, "Range") || sameName(n->op_type, "Shape"))
     return 1;
   if (sameName(n->op_type, "Reshape") || sameName(n->op_type, "Expand")) {

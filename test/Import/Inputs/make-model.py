@@ -395,6 +395,39 @@ rotary_bad("gqa-output-qk", N("GroupQueryAttention", ["x", "x", "x"], ["y", "", 
                               name="gqa", num_heads=2, kv_num_heads=2, **MS))
 
 
+@case
+def einsum():
+    """Einsum forms: q k^T, P V, a broadcast ellipsis, a permutation."""
+    nodes = [N("Einsum", ["q", "k"], ["s"], name="qk", equation="bhqd,bhkd->bhqk"),
+             N("Einsum", ["s", "v"], ["o"], name="pv", equation="bhqk,bhkd->bhqd"),
+             N("Einsum", ["o", "w"], ["e"], name="ellipsis", equation="...ij,...jk->...ik"),
+             N("Einsum", ["w"], ["t"], name="transpose", equation="ij->ji")]
+    inputs = [vi("q", shape=[1, 2, 5, 8]), vi("k", shape=[1, 2, 6, 8]),
+              vi("v", shape=[1, 2, 6, 8]), vi("w", shape=[8, 3])]
+    return model(nodes, inputs, [vi("e"), vi("t")], opset=17)
+
+
+def einsum_bad(name, equation, shapes, computed=False):
+    """An Einsum the importer refuses."""
+    def make():
+        names = [f"x{i}" for i in range(len(shapes))]
+        nodes = [N("Einsum", names, ["y"], name="einsum", equation=equation)]
+        inputs = [vi(n, shape=s) for n, s in zip(names, shapes)]
+        if computed:  # x0 computed by an op the rank walk does not follow
+            inputs[0] = vi("raw", shape=shapes[0])
+            nodes.insert(0, N("Flatten", ["raw"], ["x0"], name="flat"))
+        return model(nodes, inputs, [vi("y")])
+    CASES[name] = make
+
+
+einsum_bad("einsum-diagonal", "ii->i", [[3, 3]])
+einsum_bad("einsum-three", "ij,jk,kl->il", [[2, 3], [3, 4], [4, 5]])
+einsum_bad("einsum-outer", "i,j->ij", [[2], [3]])
+einsum_bad("einsum-sum", "ij->i", [[2, 3]])
+einsum_bad("einsum-vector", "ij,j->i", [[2, 3], [3]])
+einsum_bad("einsum-ellipsis-rank", "...ij,jk->...ik", [[2, 3], [3, 4]], computed=True)
+
+
 def bad(name, nodes, inputs, outputs, inits=(), **kw):
     CASES[name] = lambda: model(nodes, inputs, outputs, inits, **kw)
 
