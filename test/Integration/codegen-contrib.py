@@ -1,14 +1,15 @@
 #!/usr/bin/python3
-"""codegen-contrib.py [ops|opset23|gqa|ms-rotary]: the rotary, Einsum and grouped-query
-attention operators of LLM exports (ONNX opset-23 RotaryEmbedding, com.microsoft
-RotaryEmbedding and GroupQueryAttention, Einsum) through the generated C
+"""codegen-contrib.py [ops|opset23|gqa|ms-rotary]: the rotary, Einsum, ScatterND and
+grouped-query attention operators of LLM exports (ONNX opset-23 RotaryEmbedding,
+com.microsoft RotaryEmbedding and GroupQueryAttention, Einsum, ScatterND) through the
+generated C
 (gcim-compile --attention=digital) against ONNX Runtime.
 
 `ops`: one small onnx.helper model per form of each operator, outputs compared within
 1e-5 * max(1, |ref|): the importer expands each operator into the products and sums ONNX
 Runtime computes (RoPE: x1 cos - x2 sin, x1 sin + x2 cos; Einsum: MatMul), so they
 differ only by float32 summation order in the attention's and the MatMul's dot products
-(a few ulp at these sizes).
+(a few ulp at these sizes); ScatterND copies, so it is exact.
 
 A form of python/export_contrib.py (a 2-layer Llama-like decoder, full sequence and
 one-token KV-cache step): every attention fuses and the graph streams; logits and
@@ -133,6 +134,18 @@ for i, (equation, a, b, y) in enumerate(EINSUM):
          [("a", T.FLOAT, a, floats(*a)), ("b", T.FLOAT, b, floats(*b))], [("y", T.FLOAT, y)])
 case("einsum_transpose", [h.make_node("Einsum", ["a"], ["y"], equation="ij->ji")],
      [("a", T.FLOAT, [3, 5], floats(3, 5))], [("y", T.FLOAT, [5, 3])])
+
+# ScatterND (reduction none): rows with a negative index, single elements, and a KV-cache
+# position update (the new token's K of each head written at position 5 of a cache).
+case("scatter_nd_rows", [h.make_node("ScatterND", ["x", "i", "u"], ["y"])],
+     [("x", T.FLOAT, [4, 3], floats(4, 3)), ("i", T.INT64, [2, 1], np.array([[1], [-1]])),
+      ("u", T.FLOAT, [2, 3], floats(2, 3))], [("y", T.FLOAT, [4, 3])])
+case("scatter_nd_elements", [h.make_node("ScatterND", ["x", "i", "u"], ["y"])],
+     [("x", T.FLOAT, [8], floats(8)), ("i", T.INT64, [4, 1], np.array([[4], [3], [1], [7]])),
+      ("u", T.FLOAT, [4], floats(4))], [("y", T.FLOAT, [8])])
+case("scatter_nd_cache", [h.make_node("ScatterND", ["cache", "i", "k"], ["y"])],
+     [("cache", T.FLOAT, [1, 2, 6, 4], floats(1, 2, 6, 4)), ("k", T.FLOAT, [2, 4], floats(2, 4))],
+     [("y", T.FLOAT, [1, 2, 6, 4])], [h.make_tensor("i", T.INT64, [2, 3], [0, 0, 5, 0, 1, 5])])
 
 
 def gqa_lengths(past, tokens):

@@ -447,6 +447,7 @@ const OpHooks gcimOpHooks[] = {
     {"onnx.mod", inferBinary, gcimOnnxFoldElementwise},
     {"onnx.cum_sum", inferCumSum, NULL},
     {"onnx.tile", gcimOnnxInferTile, gcimOnnxFoldTile},
+    {"onnx.scatter_nd", gcimOnnxInferScatterND, gcimOnnxFoldScatterND},
     {"onnx.gather_elements", inferGatherElements, NULL},
 };
 const size_t gcimOpHookCount = sizeof gcimOpHooks / sizeof gcimOpHooks[0];

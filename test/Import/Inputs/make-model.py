@@ -428,6 +428,34 @@ einsum_bad("einsum-vector", "ij,j->i", [[2, 3], [3]])
 einsum_bad("einsum-ellipsis-rank", "...ij,jk->...ik", [[2, 3], [3, 4]], computed=True)
 
 
+@case
+def scatter_nd():
+    """ScatterND on known values folds; on a runtime cache (the KV position update) stays."""
+    nodes = [N("ScatterND", ["c", "ci", "cu"], ["folded"], name="fold"),
+             N("ScatterND", ["cache", "pos", "new"], ["updated"], name="update")]
+    inits = [arr("c", [4], np.int64), arr("ci", [2, 1], np.int64, [[3], [-4]]),
+             arr("cu", [2], np.int64, [30, 10]), arr("pos", [2, 3], np.int64, [0, 0, 5, 0, 1, 5])]
+    return model(nodes, [vi("cache", shape=[1, 2, 6, 4]), vi("new", shape=[2, 4])],
+                 [vi("folded", T.INT64), vi("updated")], inits)
+
+
+def scatter_bad(name, data, indices, updates, index_values=None, **attrs):
+    def make():
+        inits = [arr("i", indices, np.int64, index_values)] if index_values is not None else []
+        inputs = [vi("x", shape=data), vi("u", shape=updates)]
+        if index_values is None:
+            inputs.append(vi("i", T.INT32, indices))
+        return model([N("ScatterND", ["x", "i", "u"], ["y"], name="scatter", **attrs)],
+                     inputs, [vi("y")], inits, opset=18)
+    CASES[name] = make
+
+
+scatter_bad("scatter-reduction", [4], [1, 1], [1], [[0]], reduction="add")
+scatter_bad("scatter-indices", [4], [1, 1], [1])
+scatter_bad("scatter-updates", [4, 3], [2, 1], [2, 2], [[0], [1]])
+scatter_bad("scatter-range", [4, 3], [2, 1], [2, 3], [[0], [4]])
+
+
 def bad(name, nodes, inputs, outputs, inits=(), **kw):
     CASES[name] = lambda: model(nodes, inputs, outputs, inits, **kw)
 
