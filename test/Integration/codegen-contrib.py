@@ -9,7 +9,8 @@ generated C
 1e-5 * max(1, |ref|): the importer expands each operator into the products and sums ONNX
 Runtime computes (RoPE: x1 cos - x2 sin, x1 sin + x2 cos; Einsum: MatMul), so they
 differ only by float32 summation order in the attention's and the MatMul's dot products
-(a few ulp at these sizes); ScatterND copies, so it is exact.
+(a few ulp at these sizes); ScatterND copies, or combines in the tuples' order as ONNX
+Runtime does, so it is exact.
 
 A form of python/export_contrib.py (a 2-layer Llama-like decoder, full sequence and
 one-token KV-cache step): every attention fuses and the graph streams; logits and
@@ -135,14 +136,19 @@ for i, (equation, a, b, y) in enumerate(EINSUM):
 case("einsum_transpose", [h.make_node("Einsum", ["a"], ["y"], equation="ij->ji")],
      [("a", T.FLOAT, [3, 5], floats(3, 5))], [("y", T.FLOAT, [5, 3])])
 
-# ScatterND (reduction none): rows with a negative index, single elements, and a KV-cache
-# position update (the new token's K of each head written at position 5 of a cache).
+# ScatterND: rows with a negative index, single elements, each reduction over a repeated
+# row, and a KV-cache position update (the new token's K of each head at position 5).
 case("scatter_nd_rows", [h.make_node("ScatterND", ["x", "i", "u"], ["y"])],
      [("x", T.FLOAT, [4, 3], floats(4, 3)), ("i", T.INT64, [2, 1], np.array([[1], [-1]])),
       ("u", T.FLOAT, [2, 3], floats(2, 3))], [("y", T.FLOAT, [4, 3])])
 case("scatter_nd_elements", [h.make_node("ScatterND", ["x", "i", "u"], ["y"])],
      [("x", T.FLOAT, [8], floats(8)), ("i", T.INT64, [4, 1], np.array([[4], [3], [1], [7]])),
       ("u", T.FLOAT, [4], floats(4))], [("y", T.FLOAT, [8])])
+for reduction in ("add", "mul", "max", "min"):
+    case(f"scatter_nd_{reduction}", [h.make_node("ScatterND", ["x", "i", "u"], ["y"],
+                                                 reduction=reduction)],
+         [("x", T.FLOAT, [4, 3], floats(4, 3)), ("i", T.INT64, [3, 1], np.array([[1], [1], [3]])),
+          ("u", T.FLOAT, [3, 3], floats(3, 3))], [("y", T.FLOAT, [4, 3])])
 case("scatter_nd_cache", [h.make_node("ScatterND", ["cache", "i", "k"], ["y"])],
      [("cache", T.FLOAT, [1, 2, 6, 4], floats(1, 2, 6, 4)), ("k", T.FLOAT, [2, 4], floats(2, 4))],
      [("y", T.FLOAT, [1, 2, 6, 4])], [h.make_tensor("i", T.INT64, [2, 3], [0, 0, 5, 0, 1, 5])])

@@ -432,11 +432,13 @@ einsum_bad("einsum-ellipsis-rank", "...ij,jk->...ik", [[2, 3], [3, 4]], computed
 def scatter_nd():
     """ScatterND on known values folds; on a runtime cache (the KV position update) stays."""
     nodes = [N("ScatterND", ["c", "ci", "cu"], ["folded"], name="fold"),
-             N("ScatterND", ["cache", "pos", "new"], ["updated"], name="update")]
+             N("ScatterND", ["cache", "pos", "new"], ["updated"], name="update"),
+             N("ScatterND", ["c", "twice", "ones"], ["added"], name="add", reduction="add")]
     inits = [arr("c", [4], np.int64), arr("ci", [2, 1], np.int64, [[3], [-4]]),
-             arr("cu", [2], np.int64, [30, 10]), arr("pos", [2, 3], np.int64, [0, 0, 5, 0, 1, 5])]
+             arr("cu", [2], np.int64, [30, 10]), arr("pos", [2, 3], np.int64, [0, 0, 5, 0, 1, 5]),
+             arr("twice", [3, 1], np.int64, [[1], [1], [3]]), arr("ones", [3], np.int64, [1, 1, 0])]
     return model(nodes, [vi("cache", shape=[1, 2, 6, 4]), vi("new", shape=[2, 4])],
-                 [vi("folded", T.INT64), vi("updated")], inits)
+                 [vi("folded", T.INT64), vi("updated"), vi("added", T.INT64)], inits, opset=18)
 
 
 def scatter_bad(name, data, indices, updates, index_values=None, **attrs):
@@ -450,7 +452,7 @@ def scatter_bad(name, data, indices, updates, index_values=None, **attrs):
     CASES[name] = make
 
 
-scatter_bad("scatter-reduction", [4], [1, 1], [1], [[0]], reduction="add")
+scatter_bad("scatter-reduction", [4], [1, 1], [1], [[0]], reduction="median")
 scatter_bad("scatter-indices", [4], [1, 1], [1])
 scatter_bad("scatter-updates", [4, 3], [2, 1], [2, 2], [[0], [1]])
 scatter_bad("scatter-range", [4, 3], [2, 1], [2, 3], [[0], [4]])
