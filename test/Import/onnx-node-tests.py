@@ -5,8 +5,7 @@ gcim-compile.
 A model is eligible when every op is in the importer's table (lib/Import/Onnx/OpSchemas.inc)
 or decomposed by it (DECOMPOSED),
 its default-domain opset is 13 to 23, its inputs and outputs are tensors of supported
-element types, no shape depends on an input's value (VALUE_DEPENDENT_SHAPES) and it is not
-a form the importer refuses by design (REFUSED_FORMS). Every eligible model must import and verify, and their number must not fall
+element types and no shape depends on an input's value (VALUE_DEPENDENT_SHAPES). Every eligible model must import and verify, and their number must not fall
 below --min-imported. --markdown prints the coverage table and the unsupported-op histogram
 of docs/Importer.md instead.
 """
@@ -44,18 +43,11 @@ VALUE_DEPENDENT_SHAPES = {f"test_{kind}window{sym}_expanded" for kind in
                           ("blackman", "hamming", "hann") for sym in ("", "_symmetric")}
 
 
-# Einsum forms the importer refuses with a diagnostic naming the equation (test/Import/
-# einsum.test): a diagonal, a sum over one operand, a dot product.
-REFUSED_FORMS = {"test_einsum_batch_diagonal", "test_einsum_sum", "test_einsum_inner_prod"}
-
-
 def classify(path, supported):
     """Returns (reason it is not eligible or None, [(domain, op)...])."""
     model = onnx.load(path, load_external_data=False)
     if os.path.basename(os.path.dirname(path)) in VALUE_DEPENDENT_SHAPES:
         return "a shape depends on an input's value", [], []
-    if os.path.basename(os.path.dirname(path)) in REFUSED_FORMS:
-        return "an Einsum form the importer refuses", [], []
     ops = [("" if n.domain == "ai.onnx" else n.domain, n.op_type) for n in model.graph.node]
     missing = sorted({op for op in ops if op not in supported})
     if missing:
