@@ -21,6 +21,7 @@ Example:
   gcim-compile step.onnx -o out --input-shape input_ids=1x1 --input-shape 'past_*=1x2x7x16'
 """
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -162,7 +163,9 @@ def main(argv):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", required=True)
     args = p.parse_args(argv)
-    onnx.save(build(args.form, args.kv_cache, args.seed), args.output)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from gcim_models.export import save_model
+    save_model(build(args.form, args.kv_cache, args.seed), args.output)  # whole or not at all
     return 0
 
 
