@@ -161,7 +161,8 @@ def gqa_lengths(past, tokens):
 
 
 GQA_OUT = ["y", "present_key", "present_value"]
-# GroupQueryAttention: 4 query heads over 2 K/V heads of 16 (ONNX Runtime's GroupQueryAttention needs multiples of 16); separate q, k, v, no cache.
+# GroupQueryAttention: 4 query heads over 2 K/V heads of 16 (ONNX Runtime's
+# GroupQueryAttention needs multiples of 16); separate q, k, v, no cache.
 case("gqa_separate",
      [h.make_node("GroupQueryAttention", ["q", "k", "v", "", "", "seqlens", "total"], ["y"],
                   num_heads=4, kv_num_heads=2, domain="com.microsoft")],
