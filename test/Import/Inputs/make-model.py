@@ -407,6 +407,17 @@ def einsum():
     return model(nodes, inputs, [vi("e"), vi("t")], opset=17)
 
 
+@case
+def einsum_attention():
+    """Attention written with Einsum: softmax(scale * einsum(q, k)) then einsum with v."""
+    nodes = [N("Einsum", ["q", "k"], ["s"], name="qk", equation="bhqd,bhkd->bhqk"),
+             N("Mul", ["s", "scale"], ["scaled"], name="scale"),
+             N("Softmax", ["scaled"], ["p"], name="softmax", axis=-1),
+             N("Einsum", ["p", "v"], ["o"], name="pv", equation="bhqk,bhkd->bhqd")]
+    return model(nodes, [vi(n, shape=[1, 2, 5, 8]) for n in "qkv"], [vi("o")],
+                 [arr("scale", [], value=0.35)])
+
+
 def einsum_bad(name, equation, shapes, computed=False):
     """An Einsum the importer refuses."""
     def make():
