@@ -25,7 +25,10 @@ struct Expansion {
   size_t count, capacity;
   void **owned;
   size_t ownedCount, ownedCapacity;
+  GcimOnnxRankCache *ranks;
 };
+
+GcimOnnxRankCache **gcimOnnxExpansionRanks(Expansion *ex) { return &ex->ranks; }
 
 void *gcimOnnxExpansionOwn(Expansion *ex, void *p) {
   if (!p)
@@ -177,6 +180,7 @@ void gcimOnnxExpansionDestroy(Expansion *ex) {
     free(ex->owned[i]);
   free(ex->owned);
   free(ex->nodes);
+  gcimOnnxRankCacheDestroy(ex->ranks);
   free(ex);
 }
 

@@ -61,9 +61,14 @@ int gcimOnnxExpandQuant(GcimOnnxBuilder *b);
  * Constant): its rank with dims[] (-1 for a dynamic dimension), or -1 when undeclared
  * (ExpandShape.c). */
 int gcimOnnxDeclaredShape(const Onnx__GraphProto *g, const char *name, int64_t *dims);
-/* The rank of `name`: declared, or followed back through the nodes computing it; -1 when
- * unknown. */
-int gcimOnnxValueRank(const Onnx__GraphProto *g, const char *name);
+/* The rank of `name` in g: declared, or followed back through the nodes computing it;
+ * -1 when unknown. *cache (NULL at first, freed with gcimOnnxRankCacheDestroy) keeps the
+ * ranks found for later calls on the same graph. */
+typedef struct GcimOnnxRankCache GcimOnnxRankCache;
+int gcimOnnxValueRank(GcimOnnxRankCache **cache, const Onnx__GraphProto *g, const char *name);
+void gcimOnnxRankCacheDestroy(GcimOnnxRankCache *cache); /* NULL allowed */
+/* The expansion's rank cache (Expand.c). */
+GcimOnnxRankCache **gcimOnnxExpansionRanks(Expansion *ex);
 
 /* A rotary embedding (ExpandRotary.c) of x, (B, S, heads * dim) (rank 3) or (B, heads, S,
  * dim) (rank 4), by the cos and sin caches: rows `positions` (B or 1, S) of (positions,

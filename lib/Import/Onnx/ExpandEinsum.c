@@ -147,6 +147,8 @@ static int product(GcimOnnxBuilder *b, const char *equation, const Term *ta, con
     return refuse(b, equation, "each operand needs a letter of its own in the output");
   if (!contracted.count)
     return refuse(b, equation, "no letter is contracted (an outer product)");
+  if (ta->count + freeB.count - 1 > GCIM_MAX_RANK)
+    return refuse(b, equation, "the product would have more than 8 dimensions");
   char m = freeA.letters[freeA.count - 1], n = freeB.letters[freeB.count - 1];
   memcpy(&extraA, &freeA, sizeof extraA);
   extraA.count--;
@@ -201,7 +203,7 @@ static int product(GcimOnnxBuilder *b, const char *equation, const Term *ta, con
 
 /* The number of dimensions the ellipsis of `term` stands for, from its operand's rank: 0
  * without one, -1 when the rank is unknown. */
-static int ellipsisDims(Importer *im, const char *term, size_t length, const char *operand) {
+static int ellipsisDims(GcimOnnxBuilder *b, const char *term, size_t length, const char *operand) {
   int letters = 0;
   bool ellipsis = false;
   for (size_t i = 0; i < length; ++i) {
@@ -212,7 +214,7 @@ static int ellipsisDims(Importer *im, const char *term, size_t length, const cha
   }
   if (!ellipsis)
     return 0;
-  int rank = operand ? gcimOnnxValueRank(im->graph, operand) : -1;
+  int rank = operand ? gcimOnnxValueRank(gcimOnnxExpansionRanks(b->ex), b->im->graph, operand) : -1;
   return rank >= letters ? rank - letters : -1;
 }
 
@@ -253,7 +255,7 @@ int gcimOnnxExpandEinsum(GcimOnnxBuilder *b) {
                        arrow ? strlen(arrow + 2) : 0};
   int dims[2] = {0, 0}, total = 0;
   for (int t = 0; t < count; ++t) {
-    dims[t] = ellipsisDims(b->im, starts[t], lengths[t], gcimOnnxBuildInput(b->node, (size_t)t));
+    dims[t] = ellipsisDims(b, starts[t], lengths[t], gcimOnnxBuildInput(b->node, (size_t)t));
     if (dims[t] < 0)
       return refuse(b, equation, "the rank an ellipsis stands for is not known before import");
     total = dims[t] > total ? dims[t] : total;

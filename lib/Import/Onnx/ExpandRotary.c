@@ -215,7 +215,8 @@ int gcimOnnxExpandRotary(GcimOnnxBuilder *b, bool contrib) {
     gcimOnnxImportError(im, "is_packed_batching and a scale other than 1 are not supported");
     return -1;
   }
-  r.rank = gcimOnnxValueRank(im->graph, x);
+  GcimOnnxRankCache **ranks = gcimOnnxExpansionRanks(b->ex);
+  r.rank = gcimOnnxValueRank(ranks, im->graph, x);
   if (r.rank != 3 && r.rank != 4) {
     gcimOnnxImportError(im,
                         r.rank < 0 ? "the rank of input '%s' is not known before import: declare "
@@ -235,11 +236,12 @@ int gcimOnnxExpandRotary(GcimOnnxBuilder *b, bool contrib) {
     }
     r.headDim = 2 * cacheDims[cacheRank - 1];
   }
-  if (contrib && gcimOnnxValueRank(im->graph, positions) == 1)
+  int positionsRank = contrib ? gcimOnnxValueRank(ranks, im->graph, positions) : 2;
+  if (positionsRank == 1)
     r.positions =
         gcimOnnxBuildPositions(b, "positions", gcimOnnxBuildScalarInt(b, "first_position", 0),
                                gcimOnnxBuildDim(b, "tokens", x, r.rank == 3 ? 1 : 2), positions);
-  else if (contrib && gcimOnnxValueRank(im->graph, positions) != 2) {
+  else if (positionsRank != 2) {
     gcimOnnxImportError(im, "position_ids must be declared of shape (1) or (batch, tokens)");
     return -1;
   }

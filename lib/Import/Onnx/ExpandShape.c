@@ -5,9 +5,8 @@
  * heads, tokens, dim) layouts. */
 #include "Expand.h"
 
+#include <stdlib.h>
 #include <string.h>
-
-enum { MAX_RANK_DEPTH = 64 };
 
 static bool sameName(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
@@ -52,21 +51,56 @@ int gcimOnnxDeclaredShape(const Onnx__GraphProto *g, const char *name, int64_t *
   return -1;
 }
 
-static const Onnx__NodeProto *producer(const Onnx__GraphProto *g, const char *name,
-                                       size_t *output) {
-  for (size_t i = 0; i < g->n_node; ++i)
-    for (size_t o = 0; o < g->node[i]->n_output; ++o)
-      if (sameName(g->node[i]->output[o], name)) {
-        *output = o;
-        return g->node[i];
-      }
-  return NULL;
+/* The node computing each value, sorted by name, with its rank once known: the rank walk
+ * visits every value at most once however many paths lead to it (a residual stream doubles
+ * them at every layer). */
+typedef struct RankEntry {
+  const char *name;
+  const Onnx__NodeProto *node;
+  size_t output;
+  int rank; /* RANK_PENDING until computed, RANK_VISITING while it is */
+} RankEntry;
+
+struct GcimOnnxRankCache {
+  const Onnx__GraphProto *graph;
+  RankEntry *entries;
+  size_t count;
+};
+
+enum { RANK_PENDING = -2, RANK_VISITING = -3 };
+
+static int byName(const void *a, const void *b) {
+  return strcmp(((const RankEntry *)a)->name, ((const RankEntry *)b)->name);
 }
 
-static int rankAt(const Onnx__GraphProto *g, const char *name, int depth);
+static GcimOnnxRankCache *buildCache(const Onnx__GraphProto *g) {
+  GcimOnnxRankCache *c = calloc(1, sizeof *c);
+  size_t total = 0;
+  for (size_t i = 0; i < g->n_node; ++i)
+    total += g->node[i]->n_output;
+  if (!c || !(c->entries = calloc(total + 1, sizeof *c->entries))) {
+    free(c);
+    return NULL;
+  }
+  c->graph = g;
+  for (size_t i = 0; i < g->n_node; ++i)
+    for (size_t o = 0; o < g->node[i]->n_output; ++o)
+      if (g->node[i]->output[o][0])
+        c->entries[c->count++] = (RankEntry){g->node[i]->output[o], g->node[i], o, RANK_PENDING};
+  qsort(c->entries, c->count, sizeof *c->entries, byName);
+  return c;
+}
 
-static int inputRank(const Onnx__GraphProto *g, const Onnx__NodeProto *n, size_t i, int depth) {
-  return i < n->n_input && n->input[i][0] ? rankAt(g, n->input[i], depth + 1) : -1;
+void gcimOnnxRankCacheDestroy(GcimOnnxRankCache *c) {
+  if (c)
+    free(c->entries);
+  free(c);
+}
+
+static int rankAt(GcimOnnxRankCache *c, const char *name);
+
+static int inputRank(GcimOnnxRankCache *c, const Onnx__NodeProto *n, size_t i) {
+  return i < n->n_input && n->input[i][0] ? rankAt(c, n->input[i]) : -1;
 }
 
 /* The element count of a 1-D shape-like operand, -1 when not declared. */
@@ -77,72 +111,24 @@ static int countOf(const Onnx__GraphProto *g, const Onnx__NodeProto *n, size_t i
   return dims[0] >= 0 ? (int)dims[0] : -1;
 }
 
-static bool isOp(const Onnx__NodeProto *n, const char *const *ops) {
-  for (; *ops; ++ops)
-    if (sameName(n->op_type, *ops))
+/* Ops whose results have the rank of their largest input (broadcasting; MatMul of
+ * operands of rank 2 or more). */
+static const char sameRankOps[] =
+    " Add Sub Mul Div Pow Where Equal Less Greater LessOrEqual GreaterOrEqual And Or Xor Not "
+    "Max Min Mod Identity Cast Neg Abs Sqrt Reciprocal Exp Log Tanh Erf Sigmoid Relu Gelu "
+    "FastGelu Softmax LogSoftmax LayerNormalization SimplifiedLayerNormalization "
+    "SkipSimplifiedLayerNormalization SkipLayerNormalization RMSNormalization Dropout Slice "
+    "Split Concat Transpose Sin Cos Softplus Mish Clip CumSum Tile RotaryEmbedding MatMul "
+    "Floor Ceil Sign ScatterND ";
+
+static bool keepsRank(const Onnx__NodeProto *n) {
+  size_t length = n->op_type ? strlen(n->op_type) : 0;
+  for (const char *p = strstr(sameRankOps, n->op_type ? n->op_type : " "); length && p;
+       p = strstr(p + 1, n->op_type))
+    if (p[-1] == ' ' && p[length] == ' ')
       return true;
   return false;
 }
-
-/* Ops whose results have the rank of their largest input (broadcasting; MatMul of
- * operands of rank 2 or more). */
-static const char *const sameRankOps[] = {"Add",
-                                          "Sub",
-                                          "Mul",
-                                          "Div",
-                                          "Pow",
-                                          "Where",
-                                          "Equal",
-                                          "Less",
-                                          "Greater",
-                                          "LessOrEqual",
-                                          "GreaterOrEqual",
-                                          "And",
-                                          "Or",
-                                          "Xor",
-                                          "Not",
-                                          "Max",
-                                          "Min",
-                                          "Mod",
-                                          "Identity",
-                                          "Cast",
-                                          "Neg",
-                                          "Abs",
-                                          "Sqrt",
-                                          "Reciprocal",
-                                          "Exp",
-                                          "Log",
-                                          "Tanh",
-                                          "Erf",
-                                          "Sigmoid",
-                                          "Relu",
-                                          "Gelu",
-                                          "FastGelu",
-                                          "Softmax",
-                                          "LogSoftmax",
-                                          "LayerNormalization",
-                                          "SimplifiedLayerNormalization",
-                                          "SkipSimplifiedLayerNormalization",
-                                          "SkipLayerNormalization",
-                                          "RMSNormalization",
-                                          "Dropout",
-                                          "Slice",
-                                          "Split",
-                                          "Concat",
-                                          "Transpose",
-                                          "Sin",
-                                          "Cos",
-                                          "Softplus",
-                                          "Mish",
-                                          "Clip",
-                                          "CumSum",
-                                          "Tile",
-                                          "RotaryEmbedding",
-                                          "MatMul",
-                                          "Floor",
-                                          "Ceil",
-                                          "Sign",
-                                          NULL};
 
 /* The letters of an explicit Einsum output without an ellipsis, -1 otherwise. */
 static int einsumRank(const Onnx__NodeProto *n) {
@@ -159,16 +145,10 @@ static int einsumRank(const Onnx__NodeProto *n) {
   return letters;
 }
 
-static int rankAt(const Onnx__GraphProto *g, const char *name, int depth) {
-  int64_t dims[GCIM_MAX_RANK];
-  int rank = gcimOnnxDeclaredShape(g, name, dims);
-  size_t output = 0;
-  const Onnx__NodeProto *n =
-      rank >= 0 || depth > MAX_RANK_DEPTH ? NULL : producer(g, name, &output);
-  if (!n)
-    return rank;
+/* The rank of output `output` of `n` from its inputs' ranks. */
+static int computeRank(GcimOnnxRankCache *c, const Onnx__NodeProto *n, size_t output) {
   if (sameName(n->op_type, "GroupQueryAttention") || sameName(n->op_type, "Attention"))
-    return output == 0 ? inputRank(g, n, 0, depth) : 4;
+    return output == 0 ? inputRank(c, n, 0) : 4;
   if (sameName(n->op_type, "Gemm"))
     return 2;
   if (sameName(n->op_type, "Einsum"))
@@ -176,21 +156,22 @@ static int rankAt(const Onnx__GraphProto *g, const char *name, int depth) {
   if (sameName(n->op_type, "Range") || sameName(n->op_type, "Shape"))
     return 1;
   if (sameName(n->op_type, "Reshape") || sameName(n->op_type, "Expand")) {
-    int count = countOf(g, n, 1), in = inputRank(g, n, 0, depth);
+    int count = countOf(c->graph, n, 1), in = inputRank(c, n, 0);
     return sameName(n->op_type, "Expand") && count >= 0 && in > count ? in : count;
   }
   if (sameName(n->op_type, "Unsqueeze")) {
-    int in = inputRank(g, n, 0, depth), count = countOf(g, n, 1);
+    int in = inputRank(c, n, 0), count = countOf(c->graph, n, 1);
     return in >= 0 && count >= 0 ? in + count : -1;
   }
   if (sameName(n->op_type, "Gather")) {
-    int data = inputRank(g, n, 0, depth), indices = inputRank(g, n, 1, depth);
+    int data = inputRank(c, n, 0), indices = inputRank(c, n, 1);
     return data >= 1 && indices >= 0 ? data - 1 + indices : -1;
   }
-  if (!isOp(n, sameRankOps))
+  if (!keepsRank(n))
     return -1;
+  int rank = -1;
   for (size_t i = 0; i < n->n_input; ++i) {
-    int r = n->input[i][0] ? inputRank(g, n, i, depth) : rank;
+    int r = n->input[i][0] ? inputRank(c, n, i) : rank;
     if (r < 0)
       return -1; /* an unknown operand may be the largest */
     if (r > rank)
@@ -199,4 +180,24 @@ static int rankAt(const Onnx__GraphProto *g, const char *name, int depth) {
   return rank;
 }
 
-int gcimOnnxValueRank(const Onnx__GraphProto *g, const char *name) { return rankAt(g, name, 0); }
+static int rankAt(GcimOnnxRankCache *c, const char *name) {
+  int64_t dims[GCIM_MAX_RANK];
+  int rank = gcimOnnxDeclaredShape(c->graph, name, dims);
+  RankEntry key = {.name = name};
+  RankEntry *e = rank >= 0 ? NULL : bsearch(&key, c->entries, c->count, sizeof key, byName);
+  if (!e)
+    return rank;
+  if (e->rank == RANK_PENDING) {
+    e->rank = RANK_VISITING; /* a cycle reads -1 */
+    e->rank = computeRank(c, e->node, e->output);
+  }
+  return e->rank == RANK_VISITING ? -1 : e->rank;
+}
+
+int gcimOnnxValueRank(GcimOnnxRankCache **cache, const Onnx__GraphProto *g, const char *name) {
+  if (!*cache || (*cache)->graph != g) {
+    gcimOnnxRankCacheDestroy(*cache);
+    *cache = buildCache(g);
+  }
+  return *cache ? rankAt(*cache, name) : -1;
+}
