@@ -752,6 +752,18 @@ irdl.dialect @onnx {
     irdl.results(output: %out0)
   }
 
+  // ScatterND (opset 16)
+  irdl.operation @scatter_nd {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %in2 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.string"
+    irdl.operands(data: %in0, indices: %in1, updates: %in2)
+    irdl.attributes {"reduction" = %attr0}
+    irdl.results(output: %out0)
+  }
+
   // Gelu
   irdl.operation @gelu {
     %in0 = irdl.base "!builtin.tensor"

@@ -24,8 +24,11 @@ DATA = "/usr/share/libonnx-testdata/data/node"
 SUPPORTED_TYPES = {1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 16}
 
 
-# Operators the importer decomposes into supported ones before import (ExpandQuant.c).
-DECOMPOSED = {("", "DequantizeLinear"), ("", "QuantizeLinear"), ("com.microsoft", "MatMulNBits")}
+# Operators the importer decomposes into supported ones before import (ExpandQuant.c,
+# ExpandOps.c, ExpandRotary.c, ExpandGqa.c, ExpandEinsum.c).
+DECOMPOSED = {("", "DequantizeLinear"), ("", "QuantizeLinear"), ("com.microsoft", "MatMulNBits"),
+              ("", "RMSNormalization"), ("", "RotaryEmbedding"), ("", "Einsum"),
+              ("com.microsoft", "RotaryEmbedding"), ("com.microsoft", "GroupQueryAttention")}
 
 
 def op_table(src_root):

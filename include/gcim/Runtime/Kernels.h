@@ -30,5 +30,6 @@
 #include "gcim/Runtime/Kernels/Nn.h"
 #include "gcim/Runtime/Kernels/Parallel.h"
 #include "gcim/Runtime/Kernels/Reduce.h"
+#include "gcim/Runtime/Kernels/Scatter.h"
 
 #endif /* GCIM_RUNTIME_KERNELS_H */

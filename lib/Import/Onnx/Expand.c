@@ -5,7 +5,8 @@
  *   body's own values renamed `<call node>/<name>`, recursively (nested calls).
  * - Operators that are exact compositions of supported ones become those ops (ExpandOps.c:
  *   RMSNormalization, SimplifiedLayerNormalization, the com.microsoft normalisations,
- *   FastGelu, RotaryEmbedding; ExpandQuant.c: the quantized operators).
+ *   FastGelu; ExpandRotary.c: RotaryEmbedding; ExpandGqa.c: com.microsoft
+ *   GroupQueryAttention; ExpandEinsum.c: Einsum; ExpandQuant.c: the quantized operators).
  * The expanded graph is a shallow copy of the model's with its own node array; every node,
  * string and attribute made here is owned by the Expansion and freed with it, after the
  * importer's values (which borrow names) are gone. */
@@ -24,7 +25,10 @@ struct Expansion {
   size_t count, capacity;
   void **owned;
   size_t ownedCount, ownedCapacity;
+  GcimOnnxRankCache *ranks;
 };
+
+GcimOnnxRankCache **gcimOnnxExpansionRanks(Expansion *ex) { return &ex->ranks; }
 
 void *gcimOnnxExpansionOwn(Expansion *ex, void *p) {
   if (!p)
@@ -176,6 +180,7 @@ void gcimOnnxExpansionDestroy(Expansion *ex) {
     free(ex->owned[i]);
   free(ex->owned);
   free(ex->nodes);
+  gcimOnnxRankCacheDestroy(ex->ranks);
   free(ex);
 }
 

@@ -57,6 +57,52 @@ bool gcimOnnxIsQuantOp(const Onnx__NodeProto *node);
 /* Decomposes b->node, one of them: 1 when done, -1 after a diagnostic. */
 int gcimOnnxExpandQuant(GcimOnnxBuilder *b);
 
+/* The shape `name` is declared with (graph input, value_info, output, initializer,
+ * Constant): its rank with dims[] (-1 for a dynamic dimension), or -1 when undeclared
+ * (ExpandShape.c). */
+int gcimOnnxDeclaredShape(const Onnx__GraphProto *g, const char *name, int64_t *dims);
+/* The rank of `name` in g: declared, or followed back through the nodes computing it;
+ * -1 when unknown. *cache (NULL at first, freed with gcimOnnxRankCacheDestroy) keeps the
+ * ranks found for later calls on the same graph. */
+typedef struct GcimOnnxRankCache GcimOnnxRankCache;
+int gcimOnnxValueRank(GcimOnnxRankCache **cache, const Onnx__GraphProto *g, const char *name);
+void gcimOnnxRankCacheDestroy(GcimOnnxRankCache *cache); /* NULL allowed */
+/* The expansion's rank cache (Expand.c). */
+GcimOnnxRankCache **gcimOnnxExpansionRanks(Expansion *ex);
+
+/* A rotary embedding (ExpandRotary.c) of x, (B, S, heads * dim) (rank 3) or (B, heads, S,
+ * dim) (rank 4), by the cos and sin caches: rows `positions` (B or 1, S) of (positions,
+ * half) caches, or when positions is NULL caches of (B, S, half) rows. `rotaryDim` 0
+ * rotates whole heads; a 3-D x is split into `heads` heads, or heads of `headDim` when
+ * heads is 0. The parts are named `<node>/<part><name>`; the result goes to `out` (a
+ * temporary when NULL) and its name is returned. */
+typedef struct GcimOnnxRotary {
+  const char *x, *cos, *sin, *positions;
+  int rank;
+  int64_t heads, headDim, rotaryDim;
+  bool interleaved;
+  const char *part, *out;
+} GcimOnnxRotary;
+const char *gcimOnnxBuildRotary(GcimOnnxBuilder *b, const GcimOnnxRotary *r);
+/* A scalar int64 Constant named `<node>/<name>`. */
+const char *gcimOnnxBuildScalarInt(GcimOnnxBuilder *b, const char *name, int64_t value);
+/* Dimension `axis` of x as a scalar (Shape, Gather). */
+const char *gcimOnnxBuildDim(GcimOnnxBuilder *b, const char *name, const char *x, int64_t axis);
+/* Positions first .. first + count - 1 (scalars), plus `offset` when not NULL, as (1, count). */
+const char *gcimOnnxBuildPositions(GcimOnnxBuilder *b, const char *name, const char *first,
+                                   const char *count, const char *offset);
+/* ONNX (opset 23) or com.microsoft (`contrib`) RotaryEmbedding b->node: 1 when done, -1
+ * after a diagnostic. */
+int gcimOnnxExpandRotary(GcimOnnxBuilder *b, bool contrib);
+
+/* com.microsoft GroupQueryAttention b->node as opset-23 Attention (ExpandGqa.c): 1 when
+ * done, -1 after a diagnostic. */
+int gcimOnnxExpandGroupQueryAttention(GcimOnnxBuilder *b);
+
+/* Einsum b->node as Transpose/MatMul/Reshape (ExpandEinsum.c): 1 when done, -1 after a
+ * diagnostic naming the equation. */
+int gcimOnnxExpandEinsum(GcimOnnxBuilder *b);
+
 /* Decomposes `node` when it is one of ExpandOps.c's operators: 1 when its nodes were
  * appended, 0 when it is not such an operator, -1 after a diagnostic. */
 int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *node);

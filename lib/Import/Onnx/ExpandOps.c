@@ -8,6 +8,9 @@
  * - com.microsoft SkipSimplifiedLayerNormalization and SkipLayerNormalization: the sum
  *   input + skip (+ bias), then the normalisation (output 3 is the sum);
  * - com.microsoft FastGelu: Gelu(X + bias) with the tanh approximation;
+ * - RotaryEmbedding (opset 23 and com.microsoft): ExpandRotary.c;
+ * - com.microsoft GroupQueryAttention: opset-23 Attention, ExpandGqa.c;
+ * - Einsum: Transpose, MatMul and Reshape, ExpandEinsum.c;
  * - DequantizeLinear, QuantizeLinear and com.microsoft MatMulNBits: ExpandQuant.c. */
 #include "Expand.h"
 
@@ -111,12 +114,22 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
   bool skipLn = ms && is(node, "com.microsoft", "SkipLayerNormalization");
   bool gelu = ms && is(node, "com.microsoft", "FastGelu");
   bool quant = gcimOnnxIsQuantOp(node);
-  if (!rms && !skipRms && !skipLn && !gelu && !quant)
+  bool rotary =
+      is(node, "", "RotaryEmbedding") || (ms && is(node, "com.microsoft", "RotaryEmbedding"));
+  bool gqa = ms && is(node, "com.microsoft", "GroupQueryAttention");
+  bool einsum = is(node, "", "Einsum");
+  if (!rms && !skipRms && !skipLn && !gelu && !quant && !rotary && !gqa && !einsum)
     return 0;
   im->loc = gcimOnnxNameLoc(im, name);
   im->nodeName = name; /* diagnostics name the node and its op */
   im->opType = node->op_type;
-  int result = quant ? gcimOnnxExpandQuant(&b) : decompose(&b, rms, skipRms, skipLn);
+  int result = quant    ? gcimOnnxExpandQuant(&b)
+               : rotary ? gcimOnnxExpandRotary(&b, ms)
+               : gqa    ? gcimOnnxExpandGroupQueryAttention(&b)
+               : einsum ? gcimOnnxExpandEinsum(&b)
+                        : decompose(&b, rms, skipRms, skipLn);
+  if (result < 0 && !im->failed)
+    gcimOnnxImportError(im, "out of memory");
   im->nodeName = NULL;
   return result;
 }

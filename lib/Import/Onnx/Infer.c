@@ -259,14 +259,15 @@ static bool inferAttention(Importer *im, NodeInfo *node) {
   int64_t past = gcimOnnxInputType(node, 4) && gcimOnnxInputType(node, 4)->rank == 4
                      ? gcimOnnxInputType(node, 4)->dims[2]
                      : 0;
+  int64_t qHeads = 0, kvHeads = 0;
   if (q->rank == 4) {
     y.dims[3] = v->dims[3];
   } else {
-    int64_t qHeads, kvHeads;
     if (!gcimOnnxAttrInt(im, node, "q_num_heads", 0, &qHeads) ||
         !gcimOnnxAttrInt(im, node, "kv_num_heads", 0, &kvHeads))
       return false;
-    if (qHeads <= 0 || kvHeads <= 0 || qHeads > 1 << 20 || v->dims[2] % kvHeads) {
+    if (qHeads <= 0 || kvHeads <= 0 || qHeads > 1 << 20 || v->dims[2] % kvHeads ||
+        k->dims[2] % kvHeads) {
       gcimOnnxImportError(im, "3-d inputs need positive 'q_num_heads' and 'kv_num_heads' that "
                               "divide the hidden sizes");
       return false;
@@ -274,25 +275,34 @@ static bool inferAttention(Importer *im, NodeInfo *node) {
     y.dims[2] = qHeads * (v->dims[2] / kvHeads);
   }
   node->outputTypes[0] = y;
+  /* The present keys and values are (B, Hkv, past + S, D) whatever the inputs' layout. */
   for (size_t i = 1; i < node->outputCount && i < 3; ++i) {
     const TypeInfo *src = i == 1 ? k : v;
     TypeInfo present = *src;
-    if (src->rank == 4 && present.dims[2] > INT64_MAX - past) {
+    if (src->rank == 3) {
+      present.rank = 4;
+      present.dims[1] = kvHeads;
+      present.dims[2] = src->dims[1];
+      present.dims[3] = src->dims[2] / kvHeads;
+    }
+    if (present.dims[2] > INT64_MAX - past) {
       gcimOnnxImportError(im, "past and present lengths overflow");
       return false;
     }
-    if (src->rank == 4)
-      present.dims[2] += past;
+    present.dims[2] += past;
     node->outputTypes[i] = present;
   }
   if (node->outputCount > 3) {
     TypeInfo scores = *q;
     scores.rank = 4;
-    if (q->rank == 4)
+    if (q->rank == 4) {
       scores.dims[3] = k->dims[2] + past;
+    } else {
+      scores.dims[1] = qHeads;
+      scores.dims[2] = q->dims[1];
+      scores.dims[3] = k->dims[1] + past;
+    }
     node->outputTypes[3] = scores;
-    if (q->rank != 4)
-      return false;
   }
   return true;
 }
@@ -437,6 +447,7 @@ const OpHooks gcimOpHooks[] = {
     {"onnx.mod", inferBinary, gcimOnnxFoldElementwise},
     {"onnx.cum_sum", inferCumSum, NULL},
     {"onnx.tile", gcimOnnxInferTile, gcimOnnxFoldTile},
+    {"onnx.scatter_nd", gcimOnnxInferScatterND, gcimOnnxFoldScatterND},
     {"onnx.gather_elements", inferGatherElements, NULL},
 };
 const size_t gcimOpHookCount = sizeof gcimOpHooks / sizeof gcimOpHooks[0];

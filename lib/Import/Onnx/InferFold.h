@@ -75,4 +75,8 @@ bool gcimOnnxFoldTile(Importer *im, NodeInfo *node);
 bool gcimOnnxFoldTrilu(Importer *im, NodeInfo *node);
 bool gcimOnnxFoldCast(Importer *im, NodeInfo *node);
 
+/* ScatterND, reduction none (InferScatter.c). */
+bool gcimOnnxInferScatterND(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldScatterND(Importer *im, NodeInfo *node);
+
 #endif /* GCIM_LIB_IMPORT_ONNX_INFERFOLD_H */

@@ -43,5 +43,6 @@ bool gcimCEmitIsInfNaN(EmitState *state, MlirOperation op);
 bool gcimCEmitTile(EmitState *state, MlirOperation op);
 bool gcimCEmitCumSum(EmitState *state, MlirOperation op);
 bool gcimCEmitGatherElements(EmitState *state, MlirOperation op);
+bool gcimCEmitScatterND(EmitState *state, MlirOperation op);
 
 #endif /* GCIM_LIB_TARGET_C_OPEMITTERS_H */

@@ -92,6 +92,7 @@ static const OpEntry opTable[] = {
     {"onnx.tile", gcimCEmitTile},
     {"onnx.cum_sum", gcimCEmitCumSum},
     {"onnx.gather_elements", gcimCEmitGatherElements},
+    {"onnx.scatter_nd", gcimCEmitScatterND},
 };
 
 EmitOpFn gcimCEmitLookupOp(MlirOperation op) {

@@ -1,4 +1,4 @@
-/* OpsData.c: C for data-movement ops (Transpose, Concat, Split, Slice, Gather, ...). */
+/* OpsData.c: C for data-movement ops (Transpose, Concat, Split, Slice, Gather, ScatterND, ...). */
 #include "OpEmitters.h"
 
 #include "gcim/Support/IRHelpers.h"
@@ -241,5 +241,34 @@ bool gcimCEmitShape(EmitState *state, MlirOperation op) {
   char name[48];
   intTable(state, y, "value", values, count, name);
   fprintf(state->body, "  gcimKernelCopy(%s, %s, %lld, 8);\n", name, y->name, (long long)y->count);
+  return true;
+}
+
+bool gcimCEmitScatterND(EmitState *state, MlirOperation op) {
+  ValueInfo *data = gcimCEmitOperand(state, op, 0), *indices = gcimCEmitOperand(state, op, 1);
+  ValueInfo *updates = gcimCEmitOperand(state, op, 2), *y = gcimCEmitResult(state, op, 0);
+  static const char *const reductions[][2] = {{"none", "GCIM_SCATTER_NONE"},
+                                              {"add", "GCIM_SCATTER_ADD"},
+                                              {"mul", "GCIM_SCATTER_MUL"},
+                                              {"max", "GCIM_SCATTER_MAX"},
+                                              {"min", "GCIM_SCATTER_MIN"}};
+  MlirStringRef reduction = mlirStringRefCreateFromCString("none");
+  gcimOpGetStringAttr(op, "reduction", &reduction);
+  const char *kind = NULL;
+  for (size_t i = 0; i < sizeof reductions / sizeof reductions[0]; ++i)
+    if (gcimStringRefEquals(reduction, reductions[i][0]))
+      kind = reductions[i][1];
+  if (!kind)
+    return gcimCEmitUnsupported(state, op, "an unknown reduction");
+  char dims[32];
+  state->usesFail = true;
+  fprintf(state->body, "  if (gcimKernelScatterND(%s, %s, ", gcimCEmitElemEnum(y->elem), kind);
+  gcimCEmitTensorArgs(state, data);
+  fprintf(state->body, ", %s, %s, %d, ", indices->name, gcimCEmitDims(state, indices, dims),
+          indices->rank);
+  fprintf(state->body,
+          "%s, %s) != 0)\n"
+          "    return fail(s, \"index out of range in ScatterND\");\n",
+          updates->name, y->name);
   return true;
 }

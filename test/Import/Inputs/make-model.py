@@ -321,6 +321,154 @@ def unsupported_ops():
                  extra_opsets=[("com.example", 1)])
 
 
+@case
+def rotary():
+    """Opset-23 RotaryEmbedding (3-D, position_ids), com.microsoft RotaryEmbedding (4-D,
+    interleaved, position_ids of shape (1)) and GroupQueryAttention (packed QKV,
+    a cache of 3, do_rotary, a window of 2)."""
+    cos, sin = arr("cos", [16, 4]), arr("sin", [16, 4])
+    nodes = [N("RotaryEmbedding", ["x", "cos", "sin", "pos"], ["r23"], name="rope23",
+               num_heads=2),
+             N("RotaryEmbedding", ["x4", "first", "cos", "sin"], ["rms"], name="rope-ms",
+               domain="com.microsoft", interleaved=1),
+             N("GroupQueryAttention", ["qkv", "", "", "pk", "pv", "seqlens", "total", "cos",
+                                       "sin"], ["gqa", "present_k", "present_v"], name="gqa",
+               domain="com.microsoft", num_heads=2, kv_num_heads=1, do_rotary=1,
+               local_window_size=2)]
+    inits = [cos, sin, arr("first", [1], np.int64, [5]),
+             arr("seqlens", [1], np.int32, [4]), arr("total", [], np.int32, 5)]
+    inputs = [vi("x", shape=[1, 3, 16]), vi("pos", T.INT64, [1, 3]),
+              vi("x4", shape=[1, 2, 3, 8]), vi("qkv", shape=[1, 2, 32]),
+              vi("pk", shape=[1, 1, 3, 8]), vi("pv", shape=[1, 1, 3, 8])]
+    return model(nodes, inputs, [vi("r23"), vi("rms"), vi("gqa"), vi("present_k"),
+                                 vi("present_v")], inits, opset=23,
+                 extra_opsets=[("com.microsoft", 1)], ir=10)
+
+
+def rotary_bad(name, node, x_shape=(1, 3, 16), pos_shape=(1, 3), x_declared=True):
+    """One RotaryEmbedding or GroupQueryAttention that the importer refuses."""
+    def make():
+        nodes = [node]
+        x_name = node.input[0]
+        inputs = [vi("pos", T.INT64, list(pos_shape)), vi("pk", shape=[1, 1, 3, 8]),
+                  vi("pv", shape=[1, 1, 3, 8])]
+        if x_declared:
+            inputs.append(vi(x_name, shape=list(x_shape)))
+        else:  # x computed by an op the rank walk does not follow
+            inputs.append(vi("raw", shape=list(x_shape)))
+            nodes = [N("Flatten", ["raw"], [x_name], name="flat", axis=2)] + nodes
+        return model(nodes, inputs, [vi(node.output[0])],
+                     [arr("cos", [16, 4]), arr("sin", [16, 4])], opset=23,
+                     extra_opsets=[("com.microsoft", 1)], ir=10)
+    CASES[name] = make
+
+
+MS = {"domain": "com.microsoft"}
+rotary_bad("rotary-rank", N("RotaryEmbedding", ["x", "cos", "sin", "pos"], ["y"], name="rope",
+                            num_heads=2), x_shape=(1, 16))
+rotary_bad("rotary-rank-unknown", N("RotaryEmbedding", ["x", "cos", "sin", "pos"], ["y"],
+                                    name="rope", num_heads=2), x_declared=False)
+rotary_bad("rotary-heads", N("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"], name="rope",
+                             rotary_embedding_dim=4, **MS))
+rotary_bad("rotary-scale", N("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"], name="rope",
+                             scale=0.5, **MS))
+rotary_bad("rotary-positions", N("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"],
+                                 name="rope", **MS), pos_shape=(1, 1, 3))
+rotary_bad("rotary-no-positions", N("RotaryEmbedding", ["x", "", "cos", "sin"], ["y"],
+                                    name="rope", **MS))
+rotary_bad("gqa-heads", N("GroupQueryAttention", ["x", "x", "x"], ["y"], name="gqa",
+                          num_heads=3, kv_num_heads=2, **MS))
+rotary_bad("gqa-softcap", N("GroupQueryAttention", ["x", "x", "x"], ["y"], name="gqa",
+                            num_heads=2, kv_num_heads=2, softcap=30.0, **MS))
+rotary_bad("gqa-window", N("GroupQueryAttention", ["x", "x", "x"], ["y"], name="gqa",
+                           num_heads=2, kv_num_heads=2, local_window_size=0, **MS))
+rotary_bad("gqa-rotary-caches", N("GroupQueryAttention", ["x", "x", "x"], ["y"], name="gqa",
+                                  num_heads=2, kv_num_heads=2, do_rotary=1, **MS))
+rotary_bad("gqa-position-ids", N("GroupQueryAttention", ["x", "x", "x", "", "", "", "", "", "",
+                                                         "pos"], ["y"], name="gqa",
+                                 num_heads=2, kv_num_heads=2, **MS))
+rotary_bad("gqa-past", N("GroupQueryAttention", ["x", "x", "x", "pk"], ["y"], name="gqa",
+                         num_heads=2, kv_num_heads=2, **MS))
+rotary_bad("gqa-batch", N("GroupQueryAttention", ["x", "x", "x", "", "", "pos"], ["y"],
+                          name="gqa", num_heads=2, kv_num_heads=2, **MS), pos_shape=(2,))
+rotary_bad("gqa-output-qk", N("GroupQueryAttention", ["x", "x", "x"], ["y", "", "", "qk"],
+                              name="gqa", num_heads=2, kv_num_heads=2, **MS))
+
+
+@case
+def einsum():
+    """Einsum forms: q k^T, P V, a broadcast ellipsis, a permutation."""
+    nodes = [N("Einsum", ["q", "k"], ["s"], name="qk", equation="bhqd,bhkd->bhqk"),
+             N("Einsum", ["s", "v"], ["o"], name="pv", equation="bhqk,bhkd->bhqd"),
+             N("Einsum", ["o", "w"], ["e"], name="ellipsis", equation="...ij,...jk->...ik"),
+             N("Einsum", ["w"], ["t"], name="transpose", equation="ij->ji")]
+    inputs = [vi("q", shape=[1, 2, 5, 8]), vi("k", shape=[1, 2, 6, 8]),
+              vi("v", shape=[1, 2, 6, 8]), vi("w", shape=[8, 3])]
+    return model(nodes, inputs, [vi("e"), vi("t")], opset=17)
+
+
+@case
+def einsum_attention():
+    """Attention written with Einsum: softmax(scale * einsum(q, k)) then einsum with v."""
+    nodes = [N("Einsum", ["q", "k"], ["s"], name="qk", equation="bhqd,bhkd->bhqk"),
+             N("Mul", ["s", "scale"], ["scaled"], name="scale"),
+             N("Softmax", ["scaled"], ["p"], name="softmax", axis=-1),
+             N("Einsum", ["p", "v"], ["o"], name="pv", equation="bhqk,bhkd->bhqd")]
+    return model(nodes, [vi(n, shape=[1, 2, 5, 8]) for n in "qkv"], [vi("o")],
+                 [arr("scale", [], value=0.35)])
+
+
+def einsum_bad(name, equation, shapes, computed=False):
+    """An Einsum the importer refuses."""
+    def make():
+        names = [f"x{i}" for i in range(len(shapes))]
+        nodes = [N("Einsum", names, ["y"], name="einsum", equation=equation)]
+        inputs = [vi(n, shape=s) for n, s in zip(names, shapes)]
+        if computed:  # x0 computed by an op the rank walk does not follow
+            inputs[0] = vi("raw", shape=shapes[0])
+            nodes.insert(0, N("Flatten", ["raw"], ["x0"], name="flat"))
+        return model(nodes, inputs, [vi("y")])
+    CASES[name] = make
+
+
+einsum_bad("einsum-diagonal", "ii->i", [[3, 3]])
+einsum_bad("einsum-three", "ij,jk,kl->il", [[2, 3], [3, 4], [4, 5]])
+einsum_bad("einsum-outer", "i,j->ij", [[2], [3]])
+einsum_bad("einsum-sum", "ij->i", [[2, 3]])
+einsum_bad("einsum-vector", "ij,j->i", [[2, 3], [3]])
+einsum_bad("einsum-ellipsis-rank", "...ij,jk->...ik", [[2, 3], [3, 4]], computed=True)
+
+
+@case
+def scatter_nd():
+    """ScatterND on known values folds; on a runtime cache (the KV position update) stays."""
+    nodes = [N("ScatterND", ["c", "ci", "cu"], ["folded"], name="fold"),
+             N("ScatterND", ["cache", "pos", "new"], ["updated"], name="update"),
+             N("ScatterND", ["c", "twice", "ones"], ["added"], name="add", reduction="add")]
+    inits = [arr("c", [4], np.int64), arr("ci", [2, 1], np.int64, [[3], [-4]]),
+             arr("cu", [2], np.int64, [30, 10]), arr("pos", [2, 3], np.int64, [0, 0, 5, 0, 1, 5]),
+             arr("twice", [3, 1], np.int64, [[1], [1], [3]]), arr("ones", [3], np.int64, [1, 1, 0])]
+    return model(nodes, [vi("cache", shape=[1, 2, 6, 4]), vi("new", shape=[2, 4])],
+                 [vi("folded", T.INT64), vi("updated"), vi("added", T.INT64)], inits, opset=18)
+
+
+def scatter_bad(name, data, indices, updates, index_values=None, **attrs):
+    def make():
+        inits = [arr("i", indices, np.int64, index_values)] if index_values is not None else []
+        inputs = [vi("x", shape=data), vi("u", shape=updates)]
+        if index_values is None:
+            inputs.append(vi("i", T.INT32, indices))
+        return model([N("ScatterND", ["x", "i", "u"], ["y"], name="scatter", **attrs)],
+                     inputs, [vi("y")], inits, opset=18)
+    CASES[name] = make
+
+
+scatter_bad("scatter-reduction", [4], [1, 1], [1], [[0]], reduction="median")
+scatter_bad("scatter-indices", [4], [1, 1], [1])
+scatter_bad("scatter-updates", [4, 3], [2, 1], [2, 2], [[0], [1]])
+scatter_bad("scatter-range", [4, 3], [2, 1], [2, 3], [[0], [4]])
+
+
 def bad(name, nodes, inputs, outputs, inits=(), **kw):
     CASES[name] = lambda: model(nodes, inputs, outputs, inits, **kw)
 
