@@ -23,42 +23,21 @@ static int64_t paddedColumns(int64_t n) { return ceilDiv(n, PANEL) * PANEL; }
 static int64_t blockRows(const GcimPackedWeight *w) {
   return w->format == GCIM_PACKED_Q8 && w->block >= 1 ? w->block : (w->k > 0 ? w->k : 1);
 }
-static int64_t codesBytes(GcimPackedFormat format, int64_t k, int64_t n) {
-  return paddedColumns(n) * k * (format == GCIM_PACKED_BF16 ? 2 : 1);
-}
-static int64_t scalesOffset(int64_t k, int64_t n) {
-  return ceilDiv(codesBytes(GCIM_PACKED_Q8, k, n), 64) * 64;
+static int64_t elemBytes(GcimPackedFormat format) { return format == GCIM_PACKED_BF16 ? 2 : 1; }
+
+int64_t gcimKernelPackedCodesBytes(GcimPackedFormat format, int64_t k, int64_t n) {
+  return paddedColumns(n) * k * elemBytes(format);
 }
 
-int64_t gcimKernelPackedBytes(GcimPackedFormat format, int64_t k, int64_t n, int64_t block) {
-  if (format == GCIM_PACKED_BF16)
-    return codesBytes(format, k, n);
-  int64_t blocks = ceilDiv(k, block >= 1 ? block : (k > 0 ? k : 1));
-  return scalesOffset(k, n) + 2 * blocks * paddedColumns(n) * (int64_t)sizeof(float);
-}
-
-void gcimKernelPackQ8(const int8_t *codes, const float *scales, const float *zeros, int64_t k,
-                      int64_t n, int64_t block, void *packed) {
-  int64_t padded = paddedColumns(n), blocks = ceilDiv(k, block >= 1 ? block : (k > 0 ? k : 1));
+void gcimKernelPackCodes(GcimPackedFormat format, const void *codes, int64_t k, int64_t n,
+                         void *packed) {
+  const unsigned char *in = codes;
   unsigned char *out = packed;
-  memset(out, 0, (size_t)gcimKernelPackedBytes(GCIM_PACKED_Q8, k, n, block));
+  size_t size = (size_t)elemBytes(format);
+  memset(out, 0, (size_t)gcimKernelPackedCodesBytes(format, k, n));
   for (int64_t p = 0; p < k; ++p)
     for (int64_t j = 0; j < n; ++j)
-      out[(j / PANEL * k + p) * PANEL + j % PANEL] = (unsigned char)codes[p * n + j];
-  float *outScales = (float *)(out + scalesOffset(k, n)), *outZeros = outScales + blocks * padded;
-  for (int64_t b = 0; b < blocks; ++b)
-    for (int64_t j = 0; j < n; ++j) {
-      outScales[b * padded + j] = scales[b * n + j];
-      outZeros[b * padded + j] = zeros ? zeros[b * n + j] : 0.0f;
-    }
-}
-
-void gcimKernelPackBf16(const float *b, int64_t k, int64_t n, void *packed) {
-  uint16_t *out = packed;
-  memset(out, 0, (size_t)codesBytes(GCIM_PACKED_BF16, k, n));
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < n; ++j)
-      out[(j / PANEL * k + p) * PANEL + j % PANEL] = gcimBf16FromFloat(b[p * n + j]);
+      memcpy(out + ((j / PANEL * k + p) * PANEL + j % PANEL) * size, in + (p * n + j) * size, size);
 }
 
 GcimQuantRowKernel *gcimKernelsQuantRowKernel(GcimKernelIsa isa) {
@@ -78,21 +57,22 @@ GcimQuantRowKernel *gcimKernelsQuantRowKernel(GcimKernelIsa isa) {
 // dequantized weight.
 static void dequantizeTile(const GcimPackedWeight *w, int64_t p0, int64_t rows, int64_t j0,
                            float *tile) {
-  const unsigned char *data = w->data;
-  int64_t padded = paddedColumns(w->n), block = blockRows(w);
+  int64_t block = blockRows(w);
   if (w->format == GCIM_PACKED_BF16) {
-    const uint16_t *codes = (const uint16_t *)data + (j0 / PANEL * w->k + p0) * PANEL;
+    const uint16_t *codes = (const uint16_t *)w->codes + (j0 / PANEL * w->k + p0) * PANEL;
     for (int64_t i = 0; i < rows * PANEL; ++i)
       tile[i] = gcimBf16ToFloat(codes[i]);
     return;
   }
-  const int8_t *codes = (const int8_t *)data + (j0 / PANEL * w->k + p0) * PANEL;
-  const float *scales = (const float *)(data + scalesOffset(w->k, w->n));
-  const float *zeros = scales + ceilDiv(w->k, block) * padded;
+  const int8_t *codes = (const int8_t *)w->codes + (j0 / PANEL * w->k + p0) * PANEL;
+  int64_t columns = w->n - j0 < PANEL ? w->n - j0 : PANEL; /* the padding stays 0 */
   for (int64_t p = 0; p < rows; ++p) {
-    int64_t row = (p0 + p) / block * padded + j0;
-    for (int64_t j = 0; j < PANEL; ++j)
-      tile[p * PANEL + j] = ((float)codes[p * PANEL + j] - zeros[row + j]) * scales[row + j];
+    int64_t row = (p0 + p) / block * w->n + j0;
+    for (int64_t j = 0; j < columns; ++j)
+      tile[p * PANEL + j] = ((float)codes[p * PANEL + j] - (w->zeros ? w->zeros[row + j] : 0.0f)) *
+                            w->scales[row + j];
+    for (int64_t j = columns; j < PANEL; ++j)
+      tile[p * PANEL + j] = 0.0f;
   }
 }
 
@@ -104,15 +84,13 @@ void gcimKernelMatMulPackedWeightColumnsF32(const float *a, const GcimPackedWeig
   if (m == 0 || j0 == j1)
     return;
   if (m < SMALL_M || k == 0) {
-    const unsigned char *data = w->data;
-    const float *scales =
-        w->format == GCIM_PACKED_Q8 ? (const float *)(data + scalesOffset(k, n)) + j0 : NULL;
-    int64_t padded = paddedColumns(n);
+    int q8 = w->format == GCIM_PACKED_Q8;
     GcimQuantRow r = {.format = w->format,
-                      .codes = data + codesBytes(w->format, k, j0),
-                      .scales = scales,
-                      .zeros = scales ? scales + ceilDiv(k, blockRows(w)) * padded : NULL,
-                      .scaleStride = padded,
+                      .codes = (const unsigned char *)w->codes +
+                               gcimKernelPackedCodesBytes(w->format, k, j0),
+                      .scales = q8 ? w->scales + j0 : NULL,
+                      .zeros = q8 && w->zeros ? w->zeros + j0 : NULL,
+                      .scaleStride = n,
                       .bias = bias ? bias + j0 : NULL,
                       .n = j1 - j0,
                       .k = k,

@@ -123,7 +123,8 @@ void GCIM_QUANT_ROW_ENTRY(const GcimQuantRow *r) {
       for (int64_t p = p0; r->zeros && p < p1; ++p)
         sum += r->a[p];
       for (int c = 0; c < QCOLS; ++c) {
-        int64_t column = first[c / QW] + c % QW;
+        int64_t column = first[c / QW] + c % QW; /* the padding reads column n - 1 */
+        column = column < r->n ? column : r->n - 1;
         float zero = r->zeros ? r->zeros[b * r->scaleStride + column] : 0.0f;
         total[c] += r->scales[b * r->scaleStride + column] * (part[c] - zero * sum);
       }

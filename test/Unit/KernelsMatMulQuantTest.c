@@ -49,6 +49,7 @@ static void runCase(const Case *c, GcimQuantRowKernel *kernel, GcimThreadPool *p
   float *a = malloc(sizeof(float) * (size_t)(m * k + 1));
   float *wf = malloc(sizeof(float) * (size_t)(k * n + 1)); /* the dequantized weight */
   int8_t *codes = malloc((size_t)(k * n + 1));
+  uint16_t *bf16 = malloc(sizeof(uint16_t) * (size_t)(k * n + 1));
   float *scales = malloc(sizeof(float) * (size_t)(blocks * n + 1));
   float *zeros = malloc(sizeof(float) * (size_t)(blocks * n + 1));
   float *bias = malloc(sizeof(float) * (size_t)(n + 1));
@@ -64,17 +65,17 @@ static void runCase(const Case *c, GcimQuantRowKernel *kernel, GcimThreadPool *p
     for (int64_t j = 0; j < n; ++j) {
       codes[p * n + j] = (int8_t)(int)(256.0 * uniform() - 128.0);
       int64_t s = p / block * n + j;
+      bf16[p * n + j] = gcimBf16FromFloat((float)(2.0 * uniform() - 1.0));
       wf[p * n + j] = c->format == GCIM_PACKED_BF16
-                          ? gcimBf16ToFloat(gcimBf16FromFloat((float)(2.0 * uniform() - 1.0)))
+                          ? gcimBf16ToFloat(bf16[p * n + j])
                           : ((float)codes[p * n + j] - zeros[s]) * scales[s];
     }
-  int64_t bytes = gcimKernelPackedBytes(c->format, k, n, block);
+  int64_t bytes = gcimKernelPackedCodesBytes(c->format, k, n);
   void *packed = aligned_alloc(64, (size_t)(bytes + 63) / 64 * 64);
-  if (c->format == GCIM_PACKED_Q8)
-    gcimKernelPackQ8(codes, scales, c->zeros ? zeros : NULL, k, n, block, packed);
-  else
-    gcimKernelPackBf16(wf, k, n, packed);
-  GcimPackedWeight w = {c->format, packed, k, n, block};
+  int q8 = c->format == GCIM_PACKED_Q8;
+  gcimKernelPackCodes(c->format, q8 ? (const void *)codes : (const void *)bf16, k, n, packed);
+  const float *zerosOrNull = q8 && c->zeros ? zeros : NULL;
+  GcimPackedWeight w = {c->format, packed, q8 ? scales : NULL, zerosOrNull, k, n, block};
   const float *b = c->bias ? bias : NULL;
   float *y = malloc(sizeof(float) * (size_t)(m * n + 1));
   float *yBase = malloc(sizeof(float) * (size_t)(m * n + 1));
@@ -83,12 +84,7 @@ static void runCase(const Case *c, GcimQuantRowKernel *kernel, GcimThreadPool *p
   /* The set's decode-step kernel and the base one, a row at a time, when m is a decode. */
   float *yKernel = malloc(sizeof(float) * (size_t)(n + 1));
   const double u = 1.0 / 16777216.0;
-  const unsigned char *data = packed;
-  int64_t padded = (n + 31) / 32 * 32;
-  const float *sc =
-      c->format == GCIM_PACKED_Q8 ? (const float *)(data + (padded * k + 63) / 64 * 64) : NULL;
-  GcimQuantRow r = {c->format, NULL, packed, sc,   sc ? sc + blocks * padded : NULL, padded, b,
-                    NULL,      n,    k,      block};
+  GcimQuantRow r = {c->format, NULL, packed, w.scales, zerosOrNull, n, b, NULL, n, k, block};
   int ok = 1, kernelOk = 1, baseOk = 1;
   for (int64_t i = 0; i < m; ++i) {
     r.a = a + i * k;
@@ -124,7 +120,7 @@ static void runCase(const Case *c, GcimQuantRowKernel *kernel, GcimThreadPool *p
   memset(ySplit, 0, sizeof(float) * (size_t)(m * n));
   gcimParallelMatMulPackedWeightF32(pool, a, &w, b, ySplit, m);
   expect(memcmp(y, ySplit, sizeof(float) * (size_t)(m * n)) == 0, "thread pool", c);
-  free(a), free(wf), free(codes), free(scales), free(zeros), free(bias), free(packed);
+  free(a), free(wf), free(codes), free(bf16), free(scales), free(zeros), free(bias), free(packed);
   free(y), free(yBase), free(ySplit), free(yKernel);
 }
 

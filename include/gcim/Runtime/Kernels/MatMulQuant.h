@@ -18,30 +18,27 @@ extern "C" {
 /// How a packed weight stores its elements.
 typedef enum GcimPackedFormat {
   GCIM_PACKED_Q8 = 1,  ///< int8 codes c; element (p, j) = (c - zero[b, j]) * scale[b, j]
-  GCIM_PACKED_BF16 = 2 ///< bfloat16 bits (the float32 value rounded to nearest even)
+  GCIM_PACKED_BF16 = 2 ///< bfloat16 bits, the element exactly
 } GcimPackedFormat;
 
-/// A k x n weight packed by gcimKernelPackQ8 or gcimKernelPackBf16: `data` (64-byte
-/// aligned) and, for Q8, the rows per block of scales (`block`, 1..k: row p is in block
-/// p / block; k for one scale per column).
+/// A k x n weight: its codes packed by gcimKernelPackCodes (64-byte aligned) and, for Q8,
+/// ceil(k / block) x n float32 `scales` and `zeros` (row-major; zeros NULL for 0), row p of
+/// the weight in block p / block (1 <= block <= k; block = k: one scale per column).
 typedef struct GcimPackedWeight {
   GcimPackedFormat format;
-  const void *data;
+  const void *codes;
+  const float *scales, *zeros;
   int64_t k, n, block;
 } GcimPackedWeight;
 
-/// Bytes of a packed weight: the codes (panels of 32 columns, k x 32 each, the last
-/// zero-padded), then for Q8 at the next multiple of 64 bytes the scales and then the zero
-/// points, ceil(k / block) rows of the padded columns each.
-int64_t gcimKernelPackedBytes(GcimPackedFormat format, int64_t k, int64_t n, int64_t block);
+/// Bytes of packed codes: panels of 32 columns, k x 32 each (the last zero-padded), of 1
+/// (Q8) or 2 (bfloat16) bytes an element.
+int64_t gcimKernelPackedCodesBytes(GcimPackedFormat format, int64_t k, int64_t n);
 
-/// Packs k x n int8 `codes` (row-major) with `scales` and `zeros` (ceil(k / block) x n
-/// floats, row-major; zeros NULL for 0) into `packed` (gcimKernelPackedBytes bytes).
-void gcimKernelPackQ8(const int8_t *codes, const float *scales, const float *zeros, int64_t k,
-                      int64_t n, int64_t block, void *packed);
-
-/// Packs the k x n float32 matrix `b` (row-major) as bfloat16, rounded to nearest even.
-void gcimKernelPackBf16(const float *b, int64_t k, int64_t n, void *packed);
+/// Packs the k x n codes (row-major int8 or bfloat16 bits) into `packed`
+/// (gcimKernelPackedCodesBytes bytes). No overlap.
+void gcimKernelPackCodes(GcimPackedFormat format, const void *codes, int64_t k, int64_t n,
+                         void *packed);
 
 /// y[m, n] = a[m, k] . W + bias (bias NULL or n floats). Accumulates in float32; with Q8
 /// the scale multiplies the sum of a block's products (decode) or each element (m >= 4),
