@@ -272,8 +272,7 @@ static bool narrowLinear(MlirOperation linear, bool bf16) {
   if (ok)
     buildLinearNarrow(linear, mlirOperationGetLocation(linear), x, &w, bias);
   else
-    gcimEmitError(mlirOperationGetLocation(linear),
-                  "cannot read or convert the weight of this product (out of memory?)");
+    gcimEmitError(mlirOperationGetLocation(linear), "out of memory");
   narrowFree(&w);
   return ok;
 }
