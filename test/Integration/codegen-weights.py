@@ -4,8 +4,8 @@
 float32 build, the weights file's size, and the decode step against the whole run.
 
 Margins. Perplexity over the 64 held-out windows (16,384 predicted tokens): int8 within 1 %
-of float32, bfloat16 within 0.5 %. Measured here: +0.00 % and -0.01 % (docs/UserGuide.md,
-"Narrow weights"): the margins leave room for a retrained example while a wrong scale,
+of float32, bfloat16 within 0.5 %. Measured here: int8 -0.007 %, bfloat16 +0.001 %
+(docs/UserGuide.md, "Narrow weights"): the margins leave room for a retrained example while a wrong scale,
 rounding or packing (which moves the perplexity by far more, e.g. a weight off by a factor
 of two) fails. Size: the float32 file less what the products' weights save, to the byte for
 bfloat16 (2 bytes per packed element instead of 4) and within the 64-byte alignment of each
