@@ -5,6 +5,8 @@
 #include "KernelsMatMulQuantIsa.h"
 
 #if GCIM_KERNELS_DISPATCH
+#include <immintrin.h> /* the int8 conversions (KernelsMatMulQuantRow.h) */
+
 // Fused multiply-adds (as KernelsMatMulBase.c), and the instruction set.
 #if defined(__clang__)
 #pragma clang fp contract(fast)

@@ -2,14 +2,12 @@
  *
  * - DequantizeLinear: (x - zero_point) * scale, per tensor (scalar scale), per axis (1-D
  *   scale along `axis`) or per block (opset 21 `block_size`). When x, the scale and the zero
- *   point are initializers (a quantized weight) the codes stay integral: a Constant A = x -
- *   zero_point (float32, exact) times a Constant of the scales, A (K, N) * S (N or a scalar)
- *   per column or tensor, A (K / B, B, N) * S (K / B, 1, N) then Reshape to (K, N) per block
- *   of B rows, when the weight is only the right operand of MatMuls (gcim-lower-runtime
- *   turns that product into one on int8 codes, LowerRuntimeNarrow.c); other forms and uses
- *   get the float32 tensor computed here as a Constant. Otherwise Cast, Sub and Mul, the
- *   scale and zero point reshaped to broadcast along `axis` (which needs x's rank from the
- *   graph's declarations).
+ *   point are initializers (a quantized weight) only MatMuls read, the codes stay integral:
+ *   Constant A = x - zero_point (exact in float32) times Constant S, A (K, N) * S (N or a
+ *   scalar), or per block of B rows A (K / B, B, N) * S (K / B, 1, N) reshaped to (K, N)
+ *   (LowerRuntimeNarrow.c makes it a product on int8 codes); other weights become float32
+ *   Constants. Otherwise Cast, Sub and Mul, the scale and zero point reshaped to broadcast
+ *   along `axis` (which needs x's rank from the graph's declarations).
  * - QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into the zero point's
  *   type (uint8 without one): Div, a Clip to +-2^22 (beyond which every result saturates
  *   anyway), the rounding of float32 addition of 1.5 * 2^23 and its subtraction (exact to
@@ -19,8 +17,7 @@
  *   k-th code of B[n] (4 bits: low nibble first), zero point 2^(bits-1) when absent or packed
  *   like B; the weight is A * S reshaped as above when K is a multiple of block_size, else
  *   the K x N float32 weight as a Constant, then MatMul (+ Add bias).
- * Every result is what ONNX Runtime computes: (q - zero_point) * scale is one float32
- * rounding of an exact product, whether computed here or by the Mul. */
+ * (q - zero_point) * scale is one float32 rounding, here or in the Mul, as ONNX Runtime's. */
 #include "Expand.h"
 
 #include <stdio.h>
