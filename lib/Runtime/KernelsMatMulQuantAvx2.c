@@ -7,14 +7,16 @@
 #if GCIM_KERNELS_DISPATCH
 #include <immintrin.h> /* the int8 conversions (KernelsMatMulQuantRow.h) */
 
-// Fused multiply-adds (as KernelsMatMulBase.c), and the instruction set.
+// Fused multiply-adds (as KernelsMatMulBase.c), and the instruction set: not "no-avx512f"
+// (as the float32 file), which under -march=native on an AVX-512 host would exclude what the
+// intrinsics are compiled for; such a build runs only where AVX-512 is, and picks that kernel.
 #if defined(__clang__)
 #pragma clang fp contract(fast)
-#pragma clang attribute push(__attribute__((target("avx2,fma,no-avx512f"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #else
 #pragma GCC optimize("fp-contract=fast")
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,no-avx512f")
+#pragma GCC target("avx2,fma")
 #endif
 
 #define GCIM_MATMUL_AVX2 1
