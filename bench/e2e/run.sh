@@ -1,10 +1,14 @@
 #!/bin/sh
-# run.sh [decode|prefill|compile|bandwidth|all] [BUILD]: the end-to-end benchmarks of
+# run.sh [decode|prefill|quant|compile|bandwidth|all] [BUILD]: the end-to-end benchmarks of
 # issue 7 on a GPT-2-small-shaped model (not a test; see bench/README.md).
 #
 #   decode     PREFIX_step at context 128 and 1024: gcim digital and analog against ONNX
 #              Runtime (--kv-cache --dynamic export), each with 1 and 2 threads
 #   prefill    PREFIX_run on 128 and 512 tokens against ONNX Runtime (1 and 2 threads each)
+#   quant      decode with int8 weights: the QDQ export of quantize.py (weight-only int8 per
+#              output column) in gcim against ONNX Runtime on the float32 export and on
+#              the same QDQ file, 1 and 2 threads; RATIO lines as for decode, RATIO-INT8
+#              lines over ONNX Runtime's int8 time; the load average before each round
 #   compile    gcim-compile wall time and peak RSS (/usr/bin/time -v), 5 runs
 #   bandwidth  the machine's memory read bandwidth (bench/e2e/bandwidth.c), 1 and 2 threads
 #
@@ -34,15 +38,17 @@ models() {
     $py "$root/python/export_gpt2.py" --gpt2-small --kv-cache --dynamic -o "$work/gpt2-kv.onnx"
 }
 
-# gen NAME TOKENS ATTENTION: compiles the full-sequence model for (1, TOKENS) into
-# $work/NAME-tuned, built with $cflags, and $work/NAME-default, built with the generated
-# Makefile's defaults; builds gcim-bench against each (with the same flags).
+# gen NAME TOKENS ATTENTION [MODEL]: compiles the full-sequence model (default
+# $work/gpt2.onnx) for (1, TOKENS) into $work/NAME-tuned, built with $cflags, and
+# $work/NAME-default, built with the generated Makefile's defaults; builds gcim-bench
+# against each (with the same flags).
 gen() {
+  model=${4:-$work/gpt2.onnx}
   for build in tuned default; do
     out="$work/$1-$build"
     [ -x "$out/gcim-bench" ] && continue
     rm -rf "$out"
-    "$compile" "$work/gpt2.onnx" --input-shape "input_ids=1x$2" --attention="$3" \
+    "$compile" "$model" --input-shape "input_ids=1x$2" --attention="$3" \
       --name model -o "$out"
     if [ "$build" = tuned ]; then
       make -s -C "$out" CFLAGS="$cflags" >/dev/null
@@ -82,14 +88,19 @@ ratios() {
         else if ($i == "cpu") cpu = $(i + 1)
       }
       if ($2 == "decode" || $2 == "prefill") { ortWall[what " " t] = wall; ortCpu[what " " t] = cpu; next }
+      if ($2 == "ort-int8") { q8Wall[what " " t] = wall; q8Cpu[what " " t] = cpu }
       g = $2 " " $3 " " what " " t
       gcimWall[g] = wall; gcimCpu[g] = cpu; key[g] = what " " t
     }
     END {
-      for (g in gcimWall)
+      for (g in gcimWall) {
         if (key[g] in ortWall)
           printf "RATIO %s: %.2fx ONNX Runtime (CPU %.2fx)\n", g, gcimWall[g] / ortWall[key[g]],
                  gcimCpu[g] / ortCpu[key[g]]
+        if (key[g] in q8Wall && g !~ /^ort-int8/)
+          printf "RATIO-INT8 %s: %.2fx ONNX Runtime int8 (CPU %.2fx)\n", g,
+                 gcimWall[g] / q8Wall[key[g]], gcimCpu[g] / q8Cpu[key[g]]
+      }
     }'
 }
 
@@ -113,6 +124,26 @@ decode() {
       ort decode "$work/gpt2-kv.onnx" "$threads" "$runs" 128 1024 | grep RESULT
       gcim decode-digital digital "$threads" decode "$runs" 128 1024
       gcim decode-analog analog "$threads" decode "$runs" 128 1024
+    done | ratios
+  done
+}
+
+# Decode on int8 weights (see the header): gcim compiles the QDQ file, whose MatMul weights
+# stay int8 codes; ONNX Runtime runs the float32 export and the same QDQ file (its "all"
+# level turns DequantizeLinear -> MatMul into an int8 product, MatMulIntegerToFloat).
+quant() {
+  models
+  for m in gpt2 gpt2-kv; do
+    [ -f "$work/$m-q8.onnx" ] || $py "$here/quantize.py" "$work/$m.onnx" "$work/$m-q8.onnx"
+  done
+  gen decode-q8 1024 digital "$work/gpt2-q8.onnx"
+  for round in $(seq "${ROUNDS:-1}"); do
+    echo "round $round: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    for threads in 1 2; do
+      ort decode "$work/gpt2-kv.onnx" "$threads" "$runs" 128 1024 | grep RESULT
+      ort decode "$work/gpt2-kv-q8.onnx" "$threads" "$runs" 128 1024 | grep RESULT |
+        sed -e "s/^RESULT decode \([^ ]*\) threads=\([0-9]*\)/RESULT ort-int8 qdq \1 threads=\2/"
+      gcim decode-q8 int8 "$threads" decode "$runs" 128 1024
     done | ratios
   done
 }
@@ -148,8 +179,9 @@ compile_time() {
 case $what in
   decode) decode ;;
   prefill) prefill ;;
+  quant) quant ;;
   compile) compile_time ;;
   bandwidth) bandwidth ;;
   all) bandwidth; compile_time; decode; prefill ;;
-  *) echo "usage: run.sh [decode|prefill|compile|bandwidth|all] [BUILD]" >&2; exit 2 ;;
+  *) echo "usage: run.sh [decode|prefill|quant|compile|bandwidth|all] [BUILD]" >&2; exit 2 ;;
 esac

@@ -192,4 +192,25 @@ irdl.dialect @gcim {
     irdl.operands(input: %x, weight: %w, bias: optional %b)
     irdl.results(output: %y)
   }
+
+  // output = input . W + bias with W (k, n) kept narrow in memory: `weight` an int8 (k, n)
+  // constant of codes c with float32 (ceil(k / block), n) constants `scales` and optional
+  // `zero_points`, W(p, j) = (c - zero_point) * scale of block p / block and column j; or
+  // `weight` a bfloat16 (k, n) constant, W its value (no scales, block = k). bias as for
+  // gcim.linear. gcim-lower-runtime makes it from a product on a weight computed from integer
+  // codes (a quantized model's) or, with weights=int8|bf16, from gcim.linear; the C emitter
+  // stores the codes packed for the runtime's products on narrow weights.
+  irdl.operation @linear_narrow {
+    %x = irdl.base "!builtin.tensor"
+    %w = irdl.base "!builtin.tensor"
+    %s = irdl.base "!builtin.tensor"
+    %z = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %block = irdl.base "#builtin.integer"
+    %y = irdl.base "!builtin.tensor"
+    irdl.operands(input: %x, weight: %w, scales: optional %s, zero_points: optional %z,
+                  bias: optional %b)
+    irdl.attributes {"block" = %block}
+    irdl.results(output: %y)
+  }
 }

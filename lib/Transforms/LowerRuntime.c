@@ -3,7 +3,9 @@
  *
  * First (option fuse=1, the default) the op groups that one kernel computes in a single
  * call are rewritten into one op each (LowerRuntimeFuse.c: MatMul of a constant weight
- * plus its bias Add into gcim.linear, GELU chains into onnx.gelu). Then every op the C
+ * plus its bias Add into gcim.linear, GELU chains into onnx.gelu), and products on
+ * quantized weights, or with option weights=int8|bf16 every gcim.linear, into
+ * gcim.linear_narrow on int8 or bfloat16 weights (LowerRuntimeNarrow.c). Then every op the C
  * emitter turns into a kernel call gets its results placed in one arena of bytes per
  * function: attribute `gcim.arena_offsets` (one byte offset per result, 64-byte aligned)
  * on the op and `gcim.arena_bytes` (the arena's size) on the function. Values are placed
@@ -245,12 +247,12 @@ static bool place(Plan *plan, MlirBlock body, MlirContext ctx) {
   return true;
 }
 
-static MlirLogicalResult lowerFunction(MlirOperation func, bool fuse) {
+static MlirLogicalResult lowerFunction(MlirOperation func, bool fuse, const char *weights) {
   MlirContext ctx = mlirOperationGetContext(func);
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   Plan plan = {0};
-  bool ok =
-      (!fuse || gcimLowerRuntimeFuse(func)) && collect(&plan, body) && place(&plan, body, ctx);
+  bool ok = (!fuse || (gcimLowerRuntimeFuse(func) && gcimLowerRuntimeNarrow(func, weights))) &&
+            collect(&plan, body) && place(&plan, body, ctx);
   if (ok)
     mlirOperationSetAttributeByName(
         func, mlirStringRefCreateFromCString("gcim.arena_bytes"),
@@ -262,9 +264,15 @@ static MlirLogicalResult lowerFunction(MlirOperation func, bool fuse) {
 
 static MlirLogicalResult runLowerRuntime(MlirOperation module, const GcimPassOptions *options);
 
+static const char *const weightFormats[] = {"f32", "int8", "bf16", NULL};
+
 static const GcimPassOptionInfo lowerRuntimeOptions[] = {
     {"fuse", GCIM_PASS_OPTION_BOOL, "true",
      "false: only place buffers, without rewriting MatMul+bias and GELU chains", NULL},
+    {"weights", GCIM_PASS_OPTION_ENUM, "f32",
+     "with fuse, the weights of products on constant weights: f32 (as they are), int8 (one "
+     "symmetric scale per column) or bf16",
+     weightFormats},
 };
 
 const GcimPassInfo gcimLowerRuntimePassInfo = {
@@ -276,12 +284,13 @@ const GcimPassInfo gcimLowerRuntimePassInfo = {
 
 static MlirLogicalResult runLowerRuntime(MlirOperation module, const GcimPassOptions *options) {
   bool fuse = gcimPassOptionsGetBool(options, &gcimLowerRuntimePassInfo, "fuse");
+  const char *weights = gcimPassOptionsGet(options, &gcimLowerRuntimePassInfo, "weights");
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   bool ok = true;
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
     if (gcimOpIsA(op, "func.func") && mlirOperationGetNumRegions(op) == 1 &&
         !mlirBlockIsNull(mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0))))
-      ok &= mlirLogicalResultIsSuccess(lowerFunction(op, fuse));
+      ok &= mlirLogicalResultIsSuccess(lowerFunction(op, fuse, weights));
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }

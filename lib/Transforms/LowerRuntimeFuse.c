@@ -49,9 +49,7 @@ static bool onlyMatMulWeight(MlirValue w) {
   return true;
 }
 
-/* The onnx.add that is the only use of `product` (rows x n) and adds a float32 constant
- * of n elements along its last axis; a null op otherwise. The constant goes to *bias. */
-static MlirOperation biasAddOf(MlirValue product, int64_t n, MlirValue *bias) {
+MlirOperation gcimLowerRuntimeBiasAdd(MlirValue product, int64_t n, MlirValue *bias) {
   MlirOperation add = gcimValueSingleUser(product);
   if (mlirOperationIsNull(add) || !gcimOpIsA(add, "onnx.add") ||
       mlirOperationGetNumOperands(add) != 2 || mlirOperationGetNumResults(add) != 1)
@@ -83,7 +81,7 @@ static void fuseLinear(MlirOperation matMul) {
       mlirShapedTypeGetRank(wType) != 2 || !isStaticF32(productType) || !onlyMatMulWeight(w))
     return;
   MlirValue bias = {NULL};
-  MlirOperation add = biasAddOf(product, mlirShapedTypeGetDimSize(wType, 1), &bias);
+  MlirOperation add = gcimLowerRuntimeBiasAdd(product, mlirShapedTypeGetDimSize(wType, 1), &bias);
   bool hasBias = !mlirOperationIsNull(add);
   MlirOperation replaced = hasBias ? add : matMul; /* the bias is defined before the Add */
   MlirValue operands[3] = {x, w, bias};

@@ -70,6 +70,7 @@ static GcimStatus setInput(void *target, const char *value, char **errMsg) {
 
 static const char *const emitStages[] = {"onnx", "gcim", "tiles", "runtime", "c", NULL};
 const char *const gcimCompileScheduleObjectives[] = {"latency", "energy", "area", NULL};
+const char *const gcimCompileWeightFormats[] = {"f32", "int8", "bf16", NULL};
 
 #define FIELD(name) offsetof(Options, name)
 static const GcimArgOption optionTable[] = {
@@ -188,6 +189,14 @@ static const GcimArgOption optionTable[] = {
      .min = 0,
      .max = INT32_MAX,
      .help = "in text stages, elide constants of more than <n> elements"},
+    {.name = "--weights",
+     .kind = GCIM_ARG_CHOICE,
+     .valueName = "f32|int8|bf16",
+     .offset = FIELD(weights),
+     .choices = gcimCompileWeightFormats,
+     .help = "how the weights of products on constant weights are stored and read: f32 "
+             "(default), int8 (one symmetric scale per output column, 1/4 of the bytes) or bf16 "
+             "(rounded to nearest even, 1/2); quantized models keep their int8 codes in any case"},
     {.name = "--mlir-elide-resource-strings-if-larger",
      .kind = GCIM_ARG_INT,
      .valueName = "<bytes>",

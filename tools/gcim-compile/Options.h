@@ -22,6 +22,7 @@ typedef struct Options {
   GcimAttentionMode attention; /* --attention (default auto) */
   int schedule;                /* --schedule: gcim-schedule's objective, an index into
                                   gcimCompileScheduleObjectives (default 0, latency) */
+  int weights;                 /* --weights: an index into gcimCompileWeightFormats (0, f32) */
   const char *hwPath;
   GcimHardware hw;
   const char *prefix; /* --name, or NULL: from the model's file name */
@@ -44,6 +45,9 @@ typedef struct Options {
 
 /// The objectives of --schedule, in gcim-schedule's spelling; NULL-terminated.
 extern const char *const gcimCompileScheduleObjectives[];
+
+/// The formats of --weights, in gcim-lower-runtime's spelling; NULL-terminated.
+extern const char *const gcimCompileWeightFormats[];
 
 /// Parses argv into *options (gcim/Support/ArgParse.h) and reads --hw; returns
 /// GCIM_ARG_CONTINUE to go on, or the exit status to return now (0 after --help or

@@ -185,7 +185,10 @@ static bool writeReport(const Options *options, MlirModule tiles) {
 static bool lowerAndEmit(MlirContext ctx, MlirModule module, const Options *options,
                          GcimConstantDataFn constantData, void *constantDataUserData,
                          double *start) {
-  static const char *const lower[] = {"gcim-lower-runtime"};
+  char lowerPass[64];
+  snprintf(lowerPass, sizeof lowerPass, "gcim-lower-runtime=weights=%s",
+           gcimCompileWeightFormats[options->weights]);
+  const char *const lower[] = {lowerPass};
   if (options->emit == EMIT_TILES)
     return printModule(options, module);
   if (!runPasses(ctx, module, lower, 1, options))

@@ -26,6 +26,7 @@
 #include "gcim/Runtime/Kernels/Data.h"
 #include "gcim/Runtime/Kernels/Elementwise.h"
 #include "gcim/Runtime/Kernels/MatMul.h"
+#include "gcim/Runtime/Kernels/MatMulQuant.h"
 #include "gcim/Runtime/Kernels/Math.h"
 #include "gcim/Runtime/Kernels/Nn.h"
 #include "gcim/Runtime/Kernels/Parallel.h"

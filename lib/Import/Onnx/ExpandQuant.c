@@ -2,10 +2,12 @@
  *
  * - DequantizeLinear: (x - zero_point) * scale, per tensor (scalar scale), per axis (1-D
  *   scale along `axis`) or per block (opset 21 `block_size`). When x, the scale and the zero
- *   point are initializers (a quantized weight) the float32 tensor is computed here and
- *   becomes a Constant node, so the MatMul it feeds is a product on a constant weight (packed
- *   by the C emitter). Otherwise Cast, Sub and Mul, the scale and zero point reshaped to
- *   broadcast along `axis` (which needs x's rank from the graph's declarations).
+ *   point are initializers (a quantized weight) only MatMuls read, the codes stay integral:
+ *   Constant A = x - zero_point (exact in float32) times Constant S, A (K, N) * S (N or a
+ *   scalar), or per block of B rows A (K / B, B, N) * S (K / B, 1, N) reshaped to (K, N)
+ *   (LowerRuntimeNarrow.c makes it a product on int8 codes); other weights become float32
+ *   Constants. Otherwise Cast, Sub and Mul, the scale and zero point reshaped to broadcast
+ *   along `axis` (which needs x's rank from the graph's declarations).
  * - QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into the zero point's
  *   type (uint8 without one): Div, a Clip to +-2^22 (beyond which every result saturates
  *   anyway), the rounding of float32 addition of 1.5 * 2^23 and its subtraction (exact to
@@ -13,9 +15,9 @@
  * - com.microsoft MatMulNBits (bits 4 or 8, B, scales and zero points initializers):
  *   column n, row k of the weight is (q - zero_point) * scale of block k / block_size, q the
  *   k-th code of B[n] (4 bits: low nibble first), zero point 2^(bits-1) when absent or packed
- *   like B; the K x N float32 weight becomes a Constant node, then MatMul (+ Add bias).
- * Float32 weights take 4 bytes per element in the weights file: the importer keeps no
- * quantized form (docs/Importer.md). */
+ *   like B; the weight is A * S reshaped as above when K is a multiple of block_size, else
+ *   the K x N float32 weight as a Constant, then MatMul (+ Add bias).
+ * (q - zero_point) * scale is one float32 rounding, here or in the Mul, as ONNX Runtime's. */
 #include "Expand.h"
 
 #include <stdio.h>
@@ -93,6 +95,26 @@ static bool rankOf(const Onnx__GraphProto *g, const char *name, int64_t *rank, i
   return false;
 }
 
+/* True when `name` is used only as the right operand of MatMul nodes (and is no graph
+ * output). */
+static bool onlyMatMulWeight(const Onnx__GraphProto *g, const char *name) {
+  bool used = false;
+  for (size_t i = 0; i < g->n_output; ++i)
+    if (g->output[i]->name && strcmp(g->output[i]->name, name) == 0)
+      return false;
+  for (size_t i = 0; i < g->n_node; ++i) {
+    const Onnx__NodeProto *n = g->node[i];
+    for (size_t j = 0; j < n->n_input; ++j) {
+      if (!n->input[j] || strcmp(n->input[j], name) != 0)
+        continue;
+      if (!is(n, "", "MatMul") || j != 1 || n->n_input != 2)
+        return false;
+      used = true;
+    }
+  }
+  return used;
+}
+
 /* A Constant node of float32 `values` (owned by the expansion) of shape dims into `out`. */
 static void constantF32(GcimOnnxBuilder *b, const char *part, const char *out, const int64_t *dims,
                         size_t rank, float *values, int64_t count) {
@@ -115,6 +137,31 @@ static void constantF32(GcimOnnxBuilder *b, const char *part, const char *out, c
   t->raw_data.len = (size_t)count * sizeof(float);
   t->raw_data.data = (uint8_t *)values;
   a->t = t;
+}
+
+static float *floats(GcimOnnxBuilder *b, int64_t count);
+
+/* The weight `out` (k, n) as Constant `a` times Constant `scales`: `a` of shape (k, n) with
+ * `scaleCount` 1 or n scales, or with block rows (k / block, block, n) times scales
+ * (k / block, 1, n) then Reshape (the form LowerRuntimeNarrow.c reads). Takes `a` and
+ * `scales` (malloc'd). */
+static void integerTimesScales(GcimOnnxBuilder *b, const char *out, int64_t k, int64_t n,
+                               int64_t block, float *a, float *scales, int64_t scaleCount) {
+  const char *codes = gcimOnnxBuildTemp(b, "codes"), *scale = gcimOnnxBuildTemp(b, "scales");
+  if (block) {
+    const int64_t aDims[3] = {k / block, block, n}, sDims[3] = {k / block, 1, n};
+    constantF32(b, "codes", codes, aDims, 3, a, k * n);
+    constantF32(b, "scales", scale, sDims, 3, scales, scaleCount);
+    int64_t shape[2] = {k, n};
+    gcimOnnxBuildBinary(b, "Reshape", "rows",
+                        gcimOnnxBuildBinary(b, "Mul", "blocks", codes, scale, NULL),
+                        gcimOnnxBuildConstantInts(b, "shape", shape, 2), out);
+    return;
+  }
+  const int64_t aDims[2] = {k, n}, sDims[1] = {n};
+  constantF32(b, "codes", codes, aDims, 2, a, k * n);
+  constantF32(b, "scales", scale, sDims, scaleCount == 1 ? 0 : 1, scales, scaleCount);
+  gcimOnnxBuildBinary(b, "Mul", "dequantized", codes, scale, out);
 }
 
 static float *floats(GcimOnnxBuilder *b, int64_t count) {
@@ -190,12 +237,26 @@ static bool dequantizeConstant(GcimOnnxBuilder *b, int64_t axisAttr, int64_t blo
   }
   if (done && !scaleFits(b, &xt, axis, block, &st, z ? &zt : NULL))
     b->ok = done = false;
+  /* Integer codes times scales: a (K, N) weight of MatMuls scaled per tensor, per column
+   * (axis 1) or per block of whole rows (axis 0). */
+  bool perColumn = st.rank == 0 || (st.rank == 1 && (st.dims[0] == 1 || axis == 1));
+  bool integral = done && xt.rank == 2 && !block && perColumn;
+  integral = integral || (done && xt.rank == 2 && block && axis == 0 && xt.dims[0] % block == 0);
+  integral = integral && onlyMatMulWeight(b->im->graph, gcimOnnxBuildOutput(node, 0));
+  int64_t scaleCount = st.rank == 0 ? 1 : s ? s->count : 0;
   float *y = done ? floats(b, x->count) : NULL;
+  float *scales = integral && y ? floats(b, scaleCount) : NULL;
   for (int64_t i = 0; y && i < x->count; ++i) {
     int64_t k = scaleIndex(&xt, axis, block ? block : 1, i, &st);
-    y[i] = (float)(((double)x->ints[i] - (z ? constAt(z, k) : 0.0)) * (float)constAt(s, k));
+    double code = (double)x->ints[i] - (z ? constAt(z, k) : 0.0);
+    y[i] = (float)(integral ? code : code * (float)constAt(s, k));
   }
-  if (y)
+  for (int64_t i = 0; scales && i < scaleCount; ++i)
+    scales[i] = (float)constAt(s, i);
+  if (scales)
+    integerTimesScales(b, gcimOnnxBuildOutput(node, 0), xt.dims[0], xt.dims[1], block, y, scales,
+                       scaleCount);
+  else if (y)
     constantF32(b, "dequantized", gcimOnnxBuildOutput(node, 0), xt.dims, (size_t)xt.rank, y,
                 x->count);
   gcimOnnxConstDestroy(x);
@@ -367,7 +428,9 @@ static void matMulNBits(GcimOnnxBuilder *b) {
   bool fits = bq && sc && (zq || !gcimOnnxBuildInput(node, 3)) && bq->ints &&
               bq->count == nDim * kBlocks * blob && sc->floats && sc->count == nDim * kBlocks &&
               (!zq || (zq->ints && zq->count == nDim * zeroRow));
+  bool integral = kDim % block == 0; /* codes times scales per block (integerTimesScales) */
   float *w = fits ? floats(b, kDim * nDim) : NULL;
+  float *scales = w && integral ? floats(b, kBlocks * nDim) : NULL;
   for (int64_t n = 0; w && n < nDim; ++n)
     for (int64_t k = 0; k < kDim; ++k) {
       int64_t kb = k / block, zero = (int64_t)1 << (bits - 1);
@@ -375,7 +438,10 @@ static void matMulNBits(GcimOnnxBuilder *b) {
         zero = bits == 8 ? zq->ints[n * kBlocks + kb]
                          : (zq->ints[n * zeroRow + kb / 2] >> (4 * (kb % 2))) & 15;
       int64_t q = nbitsCode(bq, (int)bits, n, kBlocks, blob, block, k);
-      w[k * nDim + n] = (float)((double)(q - zero) * (float)sc->floats[n * kBlocks + kb]);
+      float scale = (float)sc->floats[n * kBlocks + kb];
+      w[k * nDim + n] = integral ? (float)(q - zero) : (float)((double)(q - zero) * scale);
+      if (scales)
+        scales[kb * nDim + n] = scale;
     }
   if (!fits && b->ok)
     gcimOnnxImportError(b->im, "B, scales and zero points must be initializers of the shapes "
@@ -383,13 +449,17 @@ static void matMulNBits(GcimOnnxBuilder *b) {
   gcimOnnxConstDestroy(bq);
   gcimOnnxConstDestroy(sc);
   gcimOnnxConstDestroy(zq);
-  if (!w) {
+  if (!w || (integral && !scales)) {
+    free(w);
     b->ok = false;
     return;
   }
   const char *weight = gcimOnnxBuildTemp(b, "weight"), *bias = gcimOnnxBuildInput(node, 5);
   const int64_t dims[2] = {kDim, nDim};
-  constantF32(b, "weight", weight, dims, 2, w, kDim * nDim);
+  if (integral)
+    integerTimesScales(b, weight, kDim, nDim, block, w, scales, kBlocks * nDim);
+  else
+    constantF32(b, "weight", weight, dims, 2, w, kDim * nDim);
   const char *y = gcimOnnxBuildBinary(b, "MatMul", "product", gcimOnnxBuildInput(node, 0), weight,
                                       bias ? NULL : gcimOnnxBuildOutput(node, 0));
   if (bias)

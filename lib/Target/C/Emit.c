@@ -8,6 +8,7 @@
 #include "Emitter.h"
 
 #include "gcim/Runtime/Kernels/MatMul.h"
+#include "gcim/Runtime/Kernels/MatMulQuant.h"
 #include "gcim/Runtime/Weights.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
@@ -80,6 +81,19 @@ static bool appendPackedWeights(EmitState *state, const void *b, int64_t k, int6
   return ok;
 }
 
+/* Appends the k x n int8 or bfloat16 codes `b` packed by gcimKernelPackCodes. */
+static bool appendNarrowWeights(EmitState *state, const void *b, GcimElemType elem, int64_t k,
+                                int64_t n, uint64_t *offset) {
+  GcimPackedFormat format = elem == GCIM_ELEM_BF16 ? GCIM_PACKED_BF16 : GCIM_PACKED_Q8;
+  int64_t bytes = gcimKernelPackedCodesBytes(format, k, n);
+  void *packed = malloc((size_t)bytes + 1);
+  if (packed)
+    gcimKernelPackCodes(format, b, k, n, packed);
+  bool ok = packed && appendWeights(state, packed, (uint64_t)bytes, offset);
+  free(packed);
+  return ok;
+}
+
 /* Bytes of a dense attribute in the generated code's layout (bool: one byte each). */
 static bool constantBytes(EmitState *state, MlirAttribute attr, ValueInfo *info,
                           unsigned char **owned, const void **data) {
@@ -120,6 +134,9 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
   /* gcim.linear's weight is stored packed, for the kernel that reads it (and only packed:
    * gcim-lower-runtime makes it only when no other op uses the weight). */
   bool packed = info->rank == 2 && info->elem == GCIM_ELEM_F32 && gcimCEmitIsLinearWeight(result);
+  bool narrow = info->rank == 2 && (info->elem == GCIM_ELEM_I8 || info->elem == GCIM_ELEM_BF16) &&
+                gcimCEmitIsNarrowLinearWeight(result);
+  packed = packed || narrow;
   info->stored = true;
   info->packed = packed;
   for (size_t i = 0; i < state->storedCount; ++i) /* attributes are uniqued: same data */
@@ -137,8 +154,10 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
     free(owned);
     return gcimCEmitUnsupported(state, op, "its value cannot be read");
   }
-  bool ok = packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1], &info->offset)
-                   : appendWeights(state, data, info->bytes, &info->offset);
+  bool ok = narrow   ? appendNarrowWeights(state, data, info->elem, info->dims[0], info->dims[1],
+                                           &info->offset)
+            : packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1], &info->offset)
+                     : appendWeights(state, data, info->bytes, &info->offset);
   free(owned);
   state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset, packed};
   return ok;

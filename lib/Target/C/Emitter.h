@@ -34,8 +34,9 @@ typedef struct ValueInfo {
   bool declared;   /* its C pointer variable exists in PREFIX_run */
   bool dimsUsed;   /* its shape table NAME_d is referenced */
   bool stored;     /* a weight whose offset is known (its onnx.constant was emitted) */
-  bool packed;     /* a weight stored as packed by gcimKernelPackBF32 (gcim.linear's only) */
-  char name[24];   /* C name: in3, w7, v12 */
+  bool packed;   /* a weight stored packed: gcimKernelPackBF32 (gcim.linear's), gcimKernelPackCodes
+                   (gcim.linear_narrow's) */
+  char name[24]; /* C name: in3, w7, v12 */
 } ValueInfo;
 
 /// Where one of a tile layer's scaler pairs (a, b) comes from: columns aIndex and bIndex of
@@ -158,6 +159,10 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op);
 /* True when every use of `value` is the weight of a gcim.linear (the emitter then stores
  * it packed for the matrix kernel). */
 bool gcimCEmitIsLinearWeight(MlirValue value);
+
+/* True when every use of `value` is the weight of a gcim.linear_narrow (the emitter then
+ * stores its codes packed by gcimKernelPackCodes; OpsLinearNarrow.c). */
+bool gcimCEmitIsNarrowLinearWeight(MlirValue value);
 
 /* Operations (Ops*.c). Each returns false after a diagnostic when it cannot emit. */
 typedef bool (*EmitOpFn)(EmitState *state, MlirOperation op);

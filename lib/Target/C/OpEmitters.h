@@ -29,6 +29,8 @@ bool gcimCEmitShape(EmitState *state, MlirOperation op);
 bool gcimCEmitMatMul(EmitState *state, MlirOperation op);
 bool gcimCEmitGemm(EmitState *state, MlirOperation op);
 bool gcimCEmitLinear(EmitState *state, MlirOperation op);
+/* OpsLinearNarrow.c. */
+bool gcimCEmitLinearNarrow(EmitState *state, MlirOperation op);
 bool gcimCEmitSoftmax(EmitState *state, MlirOperation op);
 bool gcimCEmitLayerNorm(EmitState *state, MlirOperation op);
 bool gcimCEmitReduce(EmitState *state, MlirOperation op);

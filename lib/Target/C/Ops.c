@@ -76,6 +76,7 @@ static const OpEntry opTable[] = {
     {"gcim.adder_tree", gcimCEmitTileLayer},
     {"gcim.cache_append", gcimCEmitConcat},
     {"gcim.linear", gcimCEmitLinear},
+    {"gcim.linear_narrow", gcimCEmitLinearNarrow},
     {"onnx.sin", gcimCEmitUnary},
     {"onnx.cos", gcimCEmitUnary},
     {"onnx.floor", gcimCEmitUnary},

@@ -41,7 +41,37 @@ def nbits(bits=4, inits=NBITS_INITS):
                  [vi("x", shape=[1, 2])], [vi("y", shape=[1, 2])], inits)
 
 
+# uint8 codes (6, 3) per output column with zero points: more than 16 elements, so the
+# importer keeps them as codes (small constants fold).
+CODES = np.arange(18, dtype=np.uint8).reshape(6, 3) * 14
+CODES_INITS = [arr("cq", CODES, np.uint8), arr("cs", [0.5, 0.25, 2], np.float32),
+               arr("cz", [128, 0, 255], np.uint8)]
+
+
+def codes(extra_use=False):
+    nodes = [N("DequantizeLinear", ["cq", "cs", "cz"], ["w"], axis=1, name="dq"),
+             N("MatMul", ["x", "w"], ["y"], name="mm")]
+    outputs = [vi("y", shape=[1, 3])]
+    if extra_use:
+        nodes.append(N("Relu", ["w"], ["r"], name="relu"))
+        outputs.append(vi("r", shape=[6, 3]))
+    return model(nodes, [vi("x", shape=[1, 6])], outputs, CODES_INITS)
+
+
+def nbits_blocks():
+    """MatMulNBits K = 4, N = 5, 4 bits, blocks of 2 rows, no zero points (8)."""
+    packed = np.array([[[0x21], [0x43]]] * 5, np.uint8)  # codes 1 2 | 3 4 per column
+    return model([N("MatMulNBits", ["x", "b", "sc"], ["y"], domain="com.microsoft", K=4, N=5,
+                    bits=4, block_size=2, name="mm")],
+                 [vi("x", shape=[1, 4])], [vi("y", shape=[1, 5])],
+                 [nh.from_array(packed, "b"),
+                  arr("sc", np.arange(10, dtype=np.float32) / 4, np.float32)])
+
+
 CASES = {
+    "qdq-codes": codes,
+    "qdq-codes-shared": lambda: codes(extra_use=True),
+    "nbits-blocks": nbits_blocks,
     "qdq-weight": lambda: model(
         [N("DequantizeLinear", ["wq", "s", "z"], ["w"], axis=1, name="dq"),
          N("MatMul", ["x", "w"], ["y"], name="mm")],

@@ -1,0 +1,299 @@
+/* LowerRuntimeNarrow.c: gcim-lower-runtime's products on weights kept narrower than float32
+ * (gcim.linear_narrow, run by the runtime's Kernels/MatMulQuant.h).
+ *
+ * - Quantized weights: the importer writes a quantized model's weight (DequantizeLinear of
+ *   initializers, MatMulNBits; ExpandQuant.c) as onnx.mul(A, S), A a float32 constant of
+ *   integer codes minus their zero points and S its scales, per tensor or column ((K, N)
+ *   times a scalar or (N)) or per block of rows ((G, B, N) times (G, 1, N), reshaped to
+ *   (G * B, N)). An onnx.mat_mul whose right operand is such a weight (used only as the
+ *   right operand of products) becomes gcim.linear_narrow on int8 codes: per block and
+ *   column the values of A span at most 255, so A + offset fits int8 with the offset as zero
+ *   point ((c - zero) * scale is A * S exactly, as ONNX Runtime dequantizes). A bias Add
+ *   joins it as for gcim.linear. Weights that do not fit stay as they are (the Mul runs).
+ * - Option weights=int8|bf16 (gcim-compile --weights): every gcim.linear's float32 weight
+ *   becomes int8 codes with one symmetric scale per column (scale = max |w| / 127, code =
+ *   w / scale rounded to nearest even), or bfloat16 (rounded to nearest even). */
+#include "LowerRuntime.h"
+#include "PassUtils.h"
+
+#include "gcim/Runtime/Bf16.h"
+#include "gcim/Support/Diagnostics.h"
+#include "gcim/Support/IRHelpers.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The float32 elements of constant `value` (count of them) into a malloc'd array, or NULL. */
+static float *constantFloats(MlirValue value, int64_t count) {
+  MlirAttribute attr = gcimValueConstantAttr(value);
+  if (mlirAttributeIsNull(attr) || mlirElementsAttrGetNumElements(attr) != count)
+    return NULL;
+  float *out = malloc((size_t)(count > 0 ? count : 1) * sizeof *out);
+  if (out && mlirAttributeIsADenseElements(attr) && !mlirDenseElementsAttrIsSplat(attr)) {
+    memcpy(out, mlirDenseElementsAttrGetRawData(attr), (size_t)count * sizeof *out);
+    return out;
+  }
+  for (int64_t i = 0; out && i < count; ++i) {
+    double v;
+    if (!gcimElementsGet(attr, i, &v)) {
+      free(out);
+      return NULL;
+    }
+    out[i] = (float)v;
+  }
+  return out;
+}
+
+static bool isStaticF32(MlirValue value, int rank) {
+  MlirType type = mlirValueGetType(value);
+  return mlirTypeIsARankedTensor(type) && mlirShapedTypeHasStaticShape(type) &&
+         mlirTypeIsAF32(mlirShapedTypeGetElementType(type)) &&
+         (rank < 0 || mlirShapedTypeGetRank(type) == rank);
+}
+
+/* An onnx.constant of `type` holding `bytes` raw bytes, before `before`. */
+static MlirValue buildConstant(MlirOperation before, MlirLocation loc, MlirType type,
+                               const void *bytes, size_t size) {
+  MlirContext ctx = mlirOperationGetContext(before);
+  MlirAttribute value = mlirDenseElementsAttrRawBufferGet(type, size, bytes);
+  MlirNamedAttribute attr =
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("value")), value);
+  return mlirOperationGetResult(
+      gcimBuildOp(before, "onnx.constant", loc, 0, NULL, 1, &type, 1, &attr), 0);
+}
+
+/* A narrow weight: codes (int8 or bfloat16 bits, k x n), and for int8 scales and optional
+ * zero points (blocks x n). */
+typedef struct Narrow {
+  bool bf16;
+  int64_t k, n, block;
+  void *codes;
+  float *scales, *zeros; /* zeros NULL when all are 0 */
+} Narrow;
+
+static void narrowFree(Narrow *w) {
+  free(w->codes);
+  free(w->scales);
+  free(w->zeros);
+}
+
+/* Replaces `replaced` (the product, or its bias Add) by gcim.linear_narrow(x, w, bias). */
+static void buildLinearNarrow(MlirOperation replaced, MlirLocation loc, MlirValue x,
+                              const Narrow *w, MlirValue bias) {
+  MlirContext ctx = mlirOperationGetContext(replaced);
+  int64_t blocks = (w->k + w->block - 1) / w->block, codeDims[2] = {w->k, w->n};
+  int64_t scaleDims[2] = {blocks, w->n};
+  MlirType codeType =
+      gcimTensorType(2, codeDims, w->bf16 ? mlirBF16TypeGet(ctx) : mlirIntegerTypeGet(ctx, 8));
+  MlirType scaleType = gcimTensorType(2, scaleDims, mlirF32TypeGet(ctx));
+  MlirValue operands[5] = {x};
+  int32_t segments[5] = {1, 1, w->bf16 ? 0 : 1, w->zeros ? 1 : 0, mlirValueIsNull(bias) ? 0 : 1};
+  intptr_t count = 0;
+  operands[count++] = x;
+  operands[count++] =
+      buildConstant(replaced, loc, codeType, w->codes, (size_t)(w->k * w->n) * (w->bf16 ? 2 : 1));
+  size_t scaleBytes = (size_t)(blocks * w->n) * sizeof(float);
+  if (!w->bf16)
+    operands[count++] = buildConstant(replaced, loc, scaleType, w->scales, scaleBytes);
+  if (w->zeros)
+    operands[count++] = buildConstant(replaced, loc, scaleType, w->zeros, scaleBytes);
+  if (!mlirValueIsNull(bias))
+    operands[count++] = bias;
+  MlirNamedAttribute attrs[2] = {gcimSegmentSizesAttr(ctx, "operandSegmentSizes", segments, 5),
+                                 gcimNamedInt(ctx, "block", w->block)};
+  MlirType resultType = mlirValueGetType(mlirOperationGetResult(replaced, 0));
+  MlirOperation linear =
+      gcimBuildOp(replaced, "gcim.linear_narrow", loc, count, operands, 1, &resultType, 2, attrs);
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(replaced, 0),
+                                mlirOperationGetResult(linear, 0));
+  gcimEraseDeadOps(replaced);
+}
+
+/* ---- Quantized weights ---- */
+
+/* True when every use of `w` is the right operand of a two-operand onnx.mat_mul. */
+static bool onlyProductWeight(MlirValue w) {
+  MlirOpOperand use = mlirValueGetFirstUse(w);
+  if (mlirOpOperandIsNull(use))
+    return false;
+  for (; !mlirOpOperandIsNull(use); use = mlirOpOperandGetNextUse(use)) {
+    MlirOperation user = mlirOpOperandGetOwner(use);
+    if (!gcimOpIsA(user, "onnx.mat_mul") || mlirOperationGetNumOperands(user) != 2 ||
+        mlirOpOperandGetOperandNumber(use) != 1)
+      return false;
+  }
+  return true;
+}
+
+/* Codes of the weight (k, n) = A * S: A's values per block of rows and column offset into
+ * int8 (the offset is the zero point). False when A is not integral or a block's values
+ * span more than 255. */
+static bool quantizedCodes(const float *a, const float *s, int64_t sCount, Narrow *w) {
+  int64_t blocks = w->k / w->block, n = w->n;
+  int8_t *codes = malloc((size_t)(w->k * n + 1));
+  w->codes = codes;
+  w->scales = malloc((size_t)(blocks * n) * sizeof(float));
+  w->zeros = calloc((size_t)(blocks * n), sizeof(float));
+  bool ok = codes && w->scales && w->zeros, anyZero = false;
+  for (int64_t b = 0; ok && b < blocks; ++b)
+    for (int64_t j = 0; ok && j < n; ++j) {
+      float lo = INFINITY, hi = -INFINITY;
+      for (int64_t p = b * w->block; p < (b + 1) * w->block; ++p) {
+        float v = a[p * n + j];
+        ok = ok && v == nearbyintf(v) && fabsf(v) < 65536.0f;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+      }
+      ok = ok && hi - lo <= 255.0f;
+      float offset = lo >= -128.0f && hi <= 127.0f ? 0.0f : -128.0f - lo;
+      for (int64_t p = b * w->block; ok && p < (b + 1) * w->block; ++p)
+        codes[p * n + j] = (int8_t)(a[p * n + j] + offset);
+      w->scales[b * n + j] = s[sCount == 1 ? 0 : sCount == n ? j : b * n + j];
+      w->zeros[b * n + j] = offset;
+      anyZero = anyZero || offset != 0.0f;
+    }
+  if (ok && !anyZero) {
+    free(w->zeros);
+    w->zeros = NULL;
+  }
+  return ok;
+}
+
+/* The narrow form of weight `value` when it is A * S as the file comment says. */
+static bool quantizedWeight(MlirValue value, Narrow *w) {
+  MlirOperation mul;
+  if (gcimValueIsOp(value, "onnx.reshape", &mul))
+    value = mlirOperationGetOperand(mul, 0);
+  if (!gcimValueIsOp(value, "onnx.mul", &mul) || mlirOperationGetNumOperands(mul) != 2)
+    return false;
+  MlirValue a = mlirOperationGetOperand(mul, 0), s = mlirOperationGetOperand(mul, 1);
+  if (!gcimValueIsOp(a, "onnx.constant", NULL) || !gcimValueIsOp(s, "onnx.constant", NULL) ||
+      !isStaticF32(a, -1) || !isStaticF32(s, -1))
+    return false;
+  MlirType aType = mlirValueGetType(a), sType = mlirValueGetType(s);
+  intptr_t aRank = mlirShapedTypeGetRank(aType), sRank = mlirShapedTypeGetRank(sType);
+  int64_t sCount = gcimTensorNumElements(sType);
+  if (aRank == 2) {
+    w->k = mlirShapedTypeGetDimSize(aType, 0);
+    w->n = mlirShapedTypeGetDimSize(aType, 1);
+    w->block = w->k;
+    if (sCount != 1 && !(sCount == w->n && mlirShapedTypeGetDimSize(sType, sRank - 1) == w->n))
+      return false;
+  } else if (aRank == 3 && sRank == 3) {
+    w->block = mlirShapedTypeGetDimSize(aType, 1);
+    w->n = mlirShapedTypeGetDimSize(aType, 2);
+    w->k = mlirShapedTypeGetDimSize(aType, 0) * w->block;
+    if (mlirShapedTypeGetDimSize(sType, 0) != w->k / w->block ||
+        mlirShapedTypeGetDimSize(sType, 1) != 1 || mlirShapedTypeGetDimSize(sType, 2) != w->n)
+      return false;
+  } else {
+    return false;
+  }
+  if (w->k < 1 || w->n < 1)
+    return false;
+  float *aData = constantFloats(a, w->k * w->n), *sData = constantFloats(s, sCount);
+  bool ok = aData && sData && quantizedCodes(aData, sData, sCount, w);
+  free(aData);
+  free(sData);
+  return ok;
+}
+
+/* Rewrites `matMul` into gcim.linear_narrow when its weight is quantized; false only after
+ * a diagnostic. */
+static bool narrowQuantized(MlirOperation matMul) {
+  if (mlirOperationGetNumOperands(matMul) != 2 || mlirOperationGetNumResults(matMul) != 1)
+    return true;
+  MlirValue x = mlirOperationGetOperand(matMul, 0), weight = mlirOperationGetOperand(matMul, 1);
+  MlirValue product = mlirOperationGetResult(matMul, 0);
+  if (!isStaticF32(x, -1) || !isStaticF32(weight, 2) || !isStaticF32(product, -1) ||
+      !onlyProductWeight(weight))
+    return true;
+  Narrow w = {0};
+  MlirType wType = mlirValueGetType(weight);
+  if (!quantizedWeight(weight, &w) || mlirShapedTypeGetDimSize(wType, 0) != w.k ||
+      mlirShapedTypeGetDimSize(wType, 1) != w.n) {
+    narrowFree(&w);
+    return true;
+  }
+  MlirValue bias = {NULL};
+  MlirOperation add = gcimLowerRuntimeBiasAdd(product, w.n, &bias);
+  buildLinearNarrow(mlirOperationIsNull(add) ? matMul : add, mlirOperationGetLocation(matMul), x,
+                    &w, bias);
+  narrowFree(&w);
+  return true;
+}
+
+/* ---- weights=int8|bf16 ---- */
+
+/* The weight (k, n) in `format` ("int8": one symmetric scale per column; "bf16"). */
+static bool convertWeight(const float *f, bool bf16, Narrow *w) {
+  w->bf16 = bf16;
+  w->block = w->k;
+  w->codes = malloc((size_t)(w->k * w->n) * (bf16 ? 2 : 1) + 1);
+  w->scales = bf16 ? NULL : malloc((size_t)w->n * sizeof(float));
+  if (!w->codes || (!bf16 && !w->scales))
+    return false;
+  if (bf16) {
+    uint16_t *codes = w->codes;
+    for (int64_t i = 0; i < w->k * w->n; ++i)
+      codes[i] = gcimBf16FromFloat(f[i]);
+    return true;
+  }
+  int8_t *codes = w->codes;
+  for (int64_t j = 0; j < w->n; ++j) {
+    float largest = 0.0f;
+    for (int64_t p = 0; p < w->k; ++p)
+      largest = fabsf(f[p * w->n + j]) > largest ? fabsf(f[p * w->n + j]) : largest;
+    float scale = largest > 0.0f && isfinite(largest) ? largest / 127.0f : 1.0f;
+    w->scales[j] = scale;
+    for (int64_t p = 0; p < w->k; ++p) {
+      float code = nearbyintf(f[p * w->n + j] / scale); /* the default rounding: to even */
+      codes[p * w->n + j] = (int8_t)(code > 127.0f ? 127 : code < -127.0f ? -127 : code);
+    }
+  }
+  return true;
+}
+
+/* Rewrites gcim.linear `linear` on its weight converted to `format`; false after a
+ * diagnostic. */
+static bool narrowLinear(MlirOperation linear, bool bf16) {
+  MlirValue x = mlirOperationGetOperand(linear, 0), weight = mlirOperationGetOperand(linear, 1);
+  MlirValue bias = mlirOperationGetNumOperands(linear) == 3 ? mlirOperationGetOperand(linear, 2)
+                                                            : (MlirValue){NULL};
+  MlirType type = mlirValueGetType(weight);
+  Narrow w = {.k = mlirShapedTypeGetDimSize(type, 0), .n = mlirShapedTypeGetDimSize(type, 1)};
+  float *f = constantFloats(weight, w.k * w.n);
+  bool ok = f && convertWeight(f, bf16, &w);
+  free(f);
+  if (ok)
+    buildLinearNarrow(linear, mlirOperationGetLocation(linear), x, &w, bias);
+  else
+    gcimEmitError(mlirOperationGetLocation(linear), "out of memory");
+  narrowFree(&w);
+  return ok;
+}
+
+static bool isMatMul(MlirOperation op) { return gcimOpIsA(op, "onnx.mat_mul"); }
+static bool isLinear(MlirOperation op) { return gcimOpIsA(op, "gcim.linear"); }
+
+bool gcimLowerRuntimeNarrow(MlirOperation func, const char *weights) {
+  MlirOperation *ops = NULL;
+  size_t count = 0;
+  bool ok = gcimCollectOps(func, MlirWalkPreOrder, isMatMul, &ops, &count);
+  for (size_t i = 0; ok && i < count; ++i)
+    ok = narrowQuantized(ops[i]);
+  free(ops);
+  ops = NULL;
+  bool bf16 = strcmp(weights, "bf16") == 0;
+  if (!ok || (!bf16 && strcmp(weights, "int8") != 0))
+    return ok;
+  ok = gcimCollectOps(func, MlirWalkPreOrder, isLinear, &ops, &count);
+  for (size_t i = 0; ok && i < count; ++i)
+    ok = narrowLinear(ops[i], bf16);
+  free(ops);
+  return ok;
+}
