@@ -84,7 +84,24 @@ static bool holdsPositions(const Onnx__GraphProto *g, const char *name, int dept
           holdsPositions(g, node->input[1], depth + 1));
 }
 
-/* The smallest initializer that a Gather reads at positions (the model's limit, as for the
+/* The shape of `name` when it is a constant, an initializer or a Constant node's tensor
+ * (torch exports a non-persistent buffer such as a RoPE cos/sin cache so); rank -1 when not. */
+static TypeInfo constantShape(Importer *im, const char *name) {
+  TypeInfo shape = {.rank = -1};
+  Value *value = gcimOnnxLookupValue(im, name);
+  const Onnx__NodeProto *node = value ? NULL : producerOf(im->graph, name);
+  const Onnx__AttributeProto *attr =
+      node && isOp(node, "Constant") ? gcimOnnxFindAttr(node, "value") : NULL;
+  if (value && value->initializer) {
+    shape = value->type;
+  } else if (attr && attr->t && attr->t->n_dims <= GCIM_MAX_RANK) {
+    shape.rank = (int32_t)attr->t->n_dims;
+    memcpy(shape.dims, attr->t->dims, attr->t->n_dims * sizeof *shape.dims);
+  }
+  return shape;
+}
+
+/* The smallest constant that a Gather reads at positions (the model's limit, as for the
  * step function's capacity). */
 static PositionTable findPositionTable(Importer *im) {
   PositionTable best = {0};
@@ -93,17 +110,15 @@ static PositionTable findPositionTable(Importer *im) {
     const Onnx__NodeProto *node = g->node[i];
     if (!isOp(node, "Gather") || node->n_input != 2)
       continue;
-    Value *data = gcimOnnxLookupValue(im, node->input[0]);
-    if (!data || !data->initializer || data->type.rank < 1)
-      continue;
+    TypeInfo data = constantShape(im, node->input[0]);
     const Onnx__AttributeProto *attr = gcimOnnxFindAttr(node, "axis");
     int64_t axis = attr ? attr->i : 0;
-    axis += axis < 0 ? data->type.rank : 0;
-    if (axis < 0 || axis >= data->type.rank || data->type.dims[axis] < 1 ||
+    axis += axis < 0 ? data.rank : 0;
+    if (data.rank < 1 || axis < 0 || axis >= data.rank || data.dims[axis] < 1 ||
         !holdsPositions(g, node->input[1], 0))
       continue;
-    if (!best.rows || data->type.dims[axis] < best.rows)
-      best = (PositionTable){data->type.dims[axis], node->input[0],
+    if (!best.rows || data.dims[axis] < best.rows)
+      best = (PositionTable){data.dims[axis], node->input[0],
                              node->name && node->name[0] ? node->name : node->output[0]};
   }
   return best;

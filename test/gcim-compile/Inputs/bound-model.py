@@ -33,6 +33,8 @@ else:
               h.make_node("Add", ["tokens", "learned"], ["sum"])]
     nodes += ([h.make_node("ReduceMean", ["sum", "axes1"], ["y"], keepdims=0), const("axes1", [1])]
               if kind == "pooled" else [h.make_node("Identity", ["sum"], ["y"])])
+if kind == "constant":
+    nodes.insert(0, h.make_node("Constant", [], ["wpe"], name="wpe_const", value=inits.pop()))
 graph = h.make_graph(nodes, "g", [h.make_tensor_value_info("input_ids", T.INT64,
                                                            ["batch", "sequence"])],
                      [h.make_tensor_value_info("y", T.FLOAT, None)], inits)
