@@ -23,9 +23,10 @@ typedef struct GcimOnnxInputShape {
   int64_t dims[GCIM_MAX_RANK];
   /// `--max NAME=N` (rank 1, dims[0] = N): only the input's dynamic dimensions are bound,
   /// a dynamic axis 0 (the batch) to 1 and every other one to N, the sequence length the
-  /// code is planned for; those others are marked run-time axes (`gcim.run_time_axes` in
-  /// the argument's attributes). A (batch, sequence) input that no binding names takes the
-  /// model's own limit the same way: the rows of the table its positions are gathered from.
+  /// code is planned for; a (batch, sequence) input's sequence is then marked a run-time
+  /// axis (`gcim.run_time_axes` in the argument's attributes). Such an input that no
+  /// binding names takes the model's own limit the same way: the rows of the table its
+  /// positions are gathered from.
   bool upperBound;
 } GcimOnnxInputShape;
 

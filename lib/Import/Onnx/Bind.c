@@ -145,13 +145,14 @@ static bool applyBinding(Importer *im, const char *name, const GcimOnnxInputShap
   return true;
 }
 
-/* Bounds the dynamic dimensions of a token-like input: the batch (axis 0) to 1, the others
- * to `length`; they are then run-time axes. */
+/* Bounds the dynamic dimensions of an input: the batch (axis 0) to 1, the others to
+ * `length`. A (batch, sequence) input's sequence is then a run-time axis; other inputs (a
+ * KV cache's past) are planned for `length` and fixed at it. */
 static void applyBound(TypeInfo *type, int64_t length, uint64_t *runTimeAxes) {
   for (int32_t d = 0; d < type->rank; ++d)
     if (type->dims[d] < 0) {
       type->dims[d] = d == 0 ? 1 : length;
-      *runTimeAxes |= d == 0 ? 0 : (uint64_t)1 << d;
+      *runTimeAxes |= d == 0 || type->rank != 2 ? 0 : (uint64_t)1 << d;
     }
 }
 

@@ -42,7 +42,7 @@ static bool writeAxes(const ValueInfo *run, const ValueInfo *step, size_t count,
 static bool hasSequenceAxes(const EmitState *state) {
   const EmittedFunction *run = &state->functions[0], *step = &state->functions[1];
   int64_t tokens = 0;
-  return state->functionCount > 1 && run->inputCount == step->inputCount &&
+  return state->functionCount > 1 && run->inputCount > 0 && run->inputCount == step->inputCount &&
          run->outputCount == step->outputCount &&
          writeAxes(run->inputs, step->inputs, run->inputCount, &tokens, NULL) &&
          writeAxes(run->outputs, step->outputs, run->outputCount, &tokens, NULL);
