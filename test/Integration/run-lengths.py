@@ -23,6 +23,7 @@ A KV-cache export of the Llama-style model compiles with one pattern flag
 (`--input-shape 'past_*=1x2x31x16'`) and generates the same tokens as its full-sequence
 twin's program (compared with each other, and both with torch).
 """
+import ctypes
 import io
 import os
 import subprocess
@@ -55,6 +56,17 @@ def capacity(out):
     """model_capacity through the Python package (None: no limit)."""
     with gcim.load(out) as model:
         return model.capacity
+
+
+def run_tokens_refusal(out, n):
+    """model_run_tokens(s, n, NULL, NULL) for an n it refuses before reading any buffer: its
+    status and message (the C API only: the program checks a length when reading inputs)."""
+    with gcim.load(out) as model:
+        run_tokens = model._fn("run_tokens")
+        run_tokens.restype = ctypes.c_int
+        run_tokens.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
+        status = run_tokens(model._live_state(), n, None, None)
+        return status, model._fn("error")(model._live_state()).decode()
 
 
 def check_lengths(check, what, reference, out, lengths, vocab):
@@ -160,6 +172,15 @@ def main():
                      "compiled 12), the first 8 as a run within T", status == 0 and
                      len(long_run) == 40 and long_run[:8] == short_run and
                      capacity(analog) is None, err or f"{long_run[:8]} vs {short_run}")
+
+        status, message = run_tokens_refusal(analog, 0)
+        check.expect("no limit: model_run_tokens refuses 0 tokens naming the least length",
+                     status == -1 and message == "a sequence of 0 tokens, but the model takes "
+                     "at least 1", message)
+        status, message = run_tokens_refusal(out, 17)
+        check.expect("a limit: model_run_tokens refuses 17 tokens naming both ends",
+                     status == -1 and message == "a sequence of 17 tokens, but the model takes "
+                     "1 to 16", message)
 
         kv_path, kv_out = os.path.join(tmp, "kv.onnx"), os.path.join(tmp, "kv")
         onnx.save(export_decoder(llama, kv_cache=True, past=7), kv_path)
