@@ -7,8 +7,9 @@ Llama-style export with dynamic axes whose RoPE positions are computed in the gr
 limit of its own) with `--max input_ids=16`; both with --attention=digital. With the same
 build:
 - the program runs full sequences of three lengths (and the GPT-2-style model also the
-  compiled 16, which runs the static code) and every output matches ONNX Runtime on the
-  same dynamic export at that length within 1e-4 * max(1, |ref|) (float32 in both,
+  compiled 16, which runs the static code; of the others, those from 8 on run the static
+  code padded to 16, the shorter ones step by step) and every output matches ONNX Runtime
+  on the same dynamic export at that length within 1e-4 * max(1, |ref|) (float32 in both,
   summation orders differ);
 - model_capacity is the bound: 16 (the position table), 16 (the exact attention's cache,
   sized to --max); --help shows it, `(1, <=16)`;
@@ -19,6 +20,7 @@ build:
   exporter folded the RoPE angles for 12 tokens) has no limit: it generates past its
   compiled 12 (40 tokens from a prompt of 3), its first tokens those the same build
   generates within T.
+model_run_tokens refuses a length out of range naming its limits (1 to 16; at least 1).
 A KV-cache export of the Llama-style model compiles with one pattern flag
 (`--input-shape 'past_*=1x2x31x16'`) and generates the same tokens as its full-sequence
 twin's program (compared with each other, and both with torch).
