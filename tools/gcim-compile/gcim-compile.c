@@ -253,7 +253,8 @@ int main(int argc, char **argv) {
     goto cleanup;
   gcimDiagnosticPrinterAttach(ctx, stderr);
   GcimOnnxImportOptions importOptions = {.inputShapes = options.inputShapes,
-                                         .inputShapeCount = options.inputShapeCount};
+                                         .inputShapeCount = options.inputShapeCount,
+                                         .notes = options.quiet ? NULL : stderr};
   if (options.verbose)
     fprintf(stderr, "gcim-compile: importing %s\n", options.inputPath);
   double start = now();

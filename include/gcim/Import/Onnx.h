@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,7 +23,10 @@ typedef struct GcimOnnxInputShape {
   int64_t dims[GCIM_MAX_RANK];
   /// `--max NAME=N` (rank 1, dims[0] = N): only the input's dynamic dimensions are bound,
   /// a dynamic axis 0 (the batch) to 1 and every other one to N, the sequence length the
-  /// code is planned for (the generated PREFIX_run_tokens runs any length up to it).
+  /// code is planned for; a (batch, sequence) input's sequence is then marked a run-time
+  /// axis (`gcim.run_time_axes` in the argument's attributes). Such an input that no
+  /// binding names takes the model's own limit the same way: the rows of the table its
+  /// positions are gathered from.
   bool upperBound;
 } GcimOnnxInputShape;
 
@@ -33,6 +37,9 @@ typedef struct GcimOnnxImportOptions {
   /// Tensors of at least this many bytes are referenced from the mapped file (dense
   /// resources) instead of copied into dense attributes; 0 means the default (1024).
   size_t resourceThreshold;
+  /// Where a sequence length bounded by the model's own limit is reported, one line per
+  /// input (which bound, from which table); NULL: not reported.
+  FILE *notes;
 } GcimOnnxImportOptions;
 
 /// An imported model: the module and the file mappings its weights point into.

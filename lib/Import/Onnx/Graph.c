@@ -1,6 +1,7 @@
 /* Graph.c: imports an ONNX graph as `func.func @main`: checks the model (versions,
  * names, order, supported ops), defines inputs and initializers, imports the nodes in a
  * topological order and returns the graph outputs. */
+#include "Bind.h"
 #include "Expand.h"
 #include "Importer.h"
 
@@ -97,88 +98,23 @@ static bool defineInitializers(Importer *im) {
   return true;
 }
 
-/* Whether `name` matches `pattern`, where '*' stands for any run of characters and '?'
- * for one (`--input-shape 'past_*=1x2x7x8'` binds every past input of a KV-cache export). */
-static bool nameMatches(const char *pattern, const char *name) {
-  if (*pattern == '*')
-    return nameMatches(pattern + 1, name) || (*name && nameMatches(pattern, name + 1));
-  if (!*pattern)
-    return !*name;
-  return *name && (*pattern == '?' || *pattern == *name) && nameMatches(pattern + 1, name + 1);
-}
-
-/* The binding of input `name`: the one naming it exactly, else the first pattern it
- * matches. */
-static const GcimOnnxInputShape *findBinding(Importer *im, const char *name, bool upperBound) {
-  const GcimOnnxImportOptions *o = im->options;
-  for (size_t i = 0; o && i < o->inputShapeCount; ++i)
-    if (o->inputShapes[i].upperBound == upperBound && strcmp(o->inputShapes[i].name, name) == 0)
-      return &o->inputShapes[i];
-  for (size_t i = 0; o && i < o->inputShapeCount; ++i)
-    if (o->inputShapes[i].upperBound == upperBound && nameMatches(o->inputShapes[i].name, name))
-      return &o->inputShapes[i];
-  return NULL;
-}
-
-/* Whether a binding names or matches a graph input (not an initializer). */
-static bool bindsAnInput(Importer *im, const char *pattern) {
-  if (!strpbrk(pattern, "*?")) {
-    Value *v = gcimOnnxLookupValue(im, pattern);
-    return v && !v->initializer;
-  }
-  for (size_t i = 0; i < im->graph->n_input; ++i) {
-    const char *name = im->graph->input[i]->name;
-    Value *v = name ? gcimOnnxLookupValue(im, name) : NULL;
-    if (v && !v->initializer && nameMatches(pattern, name))
-      return true;
-  }
-  return false;
-}
-
-static bool bindInput(Importer *im, const char *name, TypeInfo *type) {
-  const GcimOnnxInputShape *binding = findBinding(im, name, false);
-  const GcimOnnxInputShape *bound = findBinding(im, name, true);
-  if (binding) {
-    if (type->rank >= 0 && (size_t)type->rank != binding->rank) {
-      gcimOnnxImportError(im, "--input-shape gives input '%s' rank %zu, the model rank %d", name,
-                          binding->rank, (int)type->rank);
-      return false;
-    }
-    for (size_t d = 0; d < binding->rank; ++d)
-      if (type->rank >= 0 && type->dims[d] >= 0 && type->dims[d] != binding->dims[d]) {
-        gcimOnnxImportError(im,
-                            "--input-shape gives input '%s' dimension %zu size %lld, the model "
-                            "%lld",
-                            name, d, (long long)binding->dims[d], (long long)type->dims[d]);
-        return false;
-      }
-    type->rank = (int32_t)binding->rank;
-    memcpy(type->dims, binding->dims, binding->rank * sizeof *type->dims);
-  }
-  for (int32_t d = 0; bound && type->rank >= 0 && d < type->rank; ++d)
-    if (type->dims[d] < 0)
-      type->dims[d] = d == 0 ? 1 : bound->dims[0];
-  for (int32_t d = 0; type->rank >= 0 && d < type->rank; ++d)
-    if (type->dims[d] < 0) {
-      gcimOnnxImportError(im,
-                          "input '%s' has dynamic dimension %d: bind it with "
-                          "--input-shape %s=... (or bound it with --max %s=N)",
-                          name, (int)d, name, name);
-      return false;
-    }
-  if (type->rank < 0) {
-    gcimOnnxImportError(im, "input '%s' has unknown rank: bind it with --input-shape %s=...", name,
-                        name);
-    return false;
-  }
-  return true;
-}
-
-static MlirAttribute nameDict(Importer *im, const char *name) {
-  MlirNamedAttribute entry =
+/* {onnx.name = NAME}, with `gcim.run_time_axes` when the input has axes whose length
+ * --max or the model bounds rather than fixes (the code generator checks that it can run
+ * them at any length up to the bound). */
+static MlirAttribute nameDict(Importer *im, const char *name, uint64_t runTimeAxes) {
+  MlirNamedAttribute entries[2] = {
       mlirNamedAttributeGet(mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("onnx.name")),
-                            mlirStringAttrGet(im->ctx, mlirStringRefCreateFromCString(name)));
-  return mlirDictionaryAttrGet(im->ctx, 1, &entry);
+                            mlirStringAttrGet(im->ctx, mlirStringRefCreateFromCString(name)))};
+  int64_t axes[GCIM_MAX_RANK];
+  intptr_t axisCount = 0;
+  for (int d = 0; d < GCIM_MAX_RANK; ++d)
+    if (runTimeAxes & ((uint64_t)1 << d))
+      axes[axisCount++] = d;
+  if (axisCount)
+    entries[1] = mlirNamedAttributeGet(
+        mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("gcim.run_time_axes")),
+        mlirDenseI64ArrayGet(im->ctx, axisCount, axes));
+  return mlirDictionaryAttrGet(im->ctx, axisCount ? 2 : 1, entries);
 }
 
 /* Defines the graph inputs that are not initializers as block arguments. */
@@ -208,19 +144,20 @@ static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCoun
     snprintf(what, sizeof what, "input '%.200s'", name);
     im->loc = gcimOnnxNameLoc(im, name);
     Value *v = gcimOnnxDefineValue(im, name);
+    uint64_t runTimeAxes = 0;
     if (!v || !gcimOnnxValueInfoType(im, info->type, what, &v->type) ||
-        !bindInput(im, name, &v->type))
+        !gcimOnnxBindInput(im, name, &v->type, &runTimeAxes))
       return false;
     v->hasType = true;
     MlirType type = gcimOnnxTypeToMlir(im->ctx, &v->type);
     MlirLocation loc = gcimOnnxNameLoc(im, name);
     v->value = mlirBlockAddArgument(im->block, type, loc);
-    (*argAttrs)[(*argCount)++] = nameDict(im, name);
+    (*argAttrs)[(*argCount)++] = nameDict(im, name, runTimeAxes);
   }
   im->loc = (MlirLocation){NULL};
   const GcimOnnxImportOptions *o = im->options;
   for (size_t i = 0; o && i < o->inputShapeCount; ++i) {
-    if (!bindsAnInput(im, o->inputShapes[i].name)) {
+    if (!gcimOnnxBindsAnInput(im, o->inputShapes[i].name)) {
       gcimOnnxImportError(im, "%s names '%s', which %s graph input",
                           o->inputShapes[i].upperBound ? "--max" : "--input-shape",
                           o->inputShapes[i].name,
@@ -371,7 +308,7 @@ static bool importOutputs(Importer *im, MlirType **types, MlirAttribute **attrs)
     ok = !mlirValueIsNull(values[i]);
     if (ok) {
       (*types)[i] = mlirValueGetType(values[i]);
-      (*attrs)[i] = nameDict(im, name);
+      (*attrs)[i] = nameDict(im, name, 0);
     }
   }
   if (ok) {

@@ -373,6 +373,7 @@ MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) 
       state.stepLimit = gcimCEmitStepPositionLimit(step);
     ok = ok && emitFunction(&state, step, "s");
   }
+  ok = ok && gcimCEmitCheckRunTimeAxes(&state);
   ok = gcimCEmitWriteOutputs(&state, ok && !state.failed);
   freeState(&state);
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();

@@ -268,6 +268,9 @@ void gcimCEmitParameters(const EmittedFunction *fn, FILE *out);
 /* The tables of PREFIX_run_tokens: each graph input's and output's sequence axis
  * (SequenceAxes.c). */
 void gcimCEmitSequenceAxes(EmitState *state, FILE *out);
+/* Refuses (reported) an input whose run-time axes (`gcim.run_time_axes`) the program could
+ * not run at another length: no step function, or not its sequence axis. */
+bool gcimCEmitCheckRunTimeAxes(EmitState *state);
 
 /* Files (Files.c). gcimCEmitOpenWeights creates the output folder when missing and starts the
  * weights file; gcimCEmitWriteOutputs writes every other file and, when `ok`, renames them all

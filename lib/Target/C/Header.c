@@ -32,6 +32,9 @@ void gcimCEmitHeader(EmitState *state, FILE *out) {
   snprintf(counts[1], sizeof counts[1], "%zu", run->outputCount);
   snprintf(counts[2], sizeof counts[2], "%zu", step->inputCount);
   snprintf(counts[3], sizeof counts[3], "%zu", step->outputCount);
+  char capacity[24];
+  snprintf(capacity, sizeof capacity, "%lld",
+           (long long)(hasStep ? gcimCEmitStepCapacity(state) : -1));
   const GcimCTemplateValue values[] = {
       {.name = "GUARD", .value = guard},
       {.name = "GCIM_VERSION", .value = GCIM_VERSION},
@@ -42,6 +45,7 @@ void gcimCEmitHeader(EmitState *state, FILE *out) {
       {.name = "STEP_NUM_INPUTS", .value = counts[2]},
       {.name = "STEP_NUM_OUTPUTS", .value = counts[3]},
       {.name = "STEP_PARAMETERS", .parameters = step},
+      {.name = "CAPACITY", .value = capacity},
   };
   size_t count = sizeof values / sizeof values[0];
   const char *rest = gcimCEmitTemplateUntil(state, gcimHeaderTemplate, "/* @STEP_CONSTANTS@ */\n",

@@ -3,6 +3,10 @@
  * compiled length T and the step function 1. */
 #include "Emitter.h"
 
+#include "gcim/Support/Diagnostics.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+
 /* The axis where `run` has length `*tokens` (set by the first call) and `step` 1, every
  * other axis equal; -1 when there is no such single axis. */
 static int sequenceAxis(const ValueInfo *run, const ValueInfo *step, int64_t *tokens) {
@@ -34,13 +38,74 @@ static bool writeAxes(const ValueInfo *run, const ValueInfo *step, size_t count,
   return true;
 }
 
+/* Whether every graph input and output has a sequence axis (PREFIX_run_tokens can run). */
+static bool hasSequenceAxes(const EmitState *state) {
+  const EmittedFunction *run = &state->functions[0], *step = &state->functions[1];
+  int64_t tokens = 0;
+  return state->functionCount > 1 && run->inputCount > 0 && run->inputCount == step->inputCount &&
+         run->outputCount == step->outputCount &&
+         writeAxes(run->inputs, step->inputs, run->inputCount, &tokens, NULL) &&
+         writeAxes(run->outputs, step->outputs, run->outputCount, &tokens, NULL);
+}
+
+/* An attribute of main's input i's dictionary; a null attribute when absent. */
+static MlirAttribute inputAttr(const EmittedFunction *run, size_t i, const char *name) {
+  MlirAttribute all =
+      mlirOperationGetAttributeByName(run->func, mlirStringRefCreateFromCString("arg_attrs"));
+  if (mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all) ||
+      (intptr_t)i >= mlirArrayAttrGetNumElements(all))
+    return (MlirAttribute){NULL};
+  MlirAttribute dict = mlirArrayAttrGetElement(all, (intptr_t)i);
+  return mlirAttributeIsADictionary(dict)
+             ? mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString(name))
+             : (MlirAttribute){NULL};
+}
+
+/* Refuses input i's run-time axis `axis`: the program runs only the compiled length. */
+static void refuseRunTimeAxis(const EmitState *state, const ValueInfo *input, int64_t axis) {
+  MlirAttribute nameAttr = inputAttr(&state->functions[0], (size_t)input->index, "onnx.name");
+  MlirStringRef name = !mlirAttributeIsNull(nameAttr) && mlirAttributeIsAString(nameAttr)
+                           ? mlirStringAttrGetValue(nameAttr)
+                           : mlirStringRefCreateFromCString("NAME");
+  char shape[GCIM_MAX_RANK * 21 + 1];
+  size_t used = 0;
+  for (int d = 0; d < input->rank; ++d)
+    used += (size_t)snprintf(shape + used, sizeof shape - used, "%s%lld", d ? "x" : "",
+                             (long long)input->dims[d]);
+  gcimEmitError(mlirValueGetLocation(input->value),
+                "axis %lld of this input has a run-time length (bounded by --max or the "
+                "model's positions), but the program can run only the compiled %lld: %s; "
+                "bind the length with --input-shape %.*s=%s",
+                (long long)axis, (long long)input->dims[axis],
+                state->functionCount > 1
+                    ? "its step function does not take that axis one token at a time"
+                    : "gcim-stream made no step function (it streams graphs whose attention "
+                      "is causal, docs/Passes.md)",
+                (int)name.length, name.data, shape);
+}
+
+bool gcimCEmitCheckRunTimeAxes(EmitState *state) {
+  const EmittedFunction *run = &state->functions[0], *step = &state->functions[1];
+  bool canRun = hasSequenceAxes(state);
+  for (size_t i = 0; i < run->inputCount; ++i) {
+    MlirAttribute axes = inputAttr(run, (size_t)run->inputs[i].index, "gcim.run_time_axes");
+    if (mlirAttributeIsNull(axes) || !mlirAttributeIsADenseI64Array(axes))
+      continue;
+    for (intptr_t a = 0; a < mlirDenseArrayGetNumElements(axes); ++a) {
+      int64_t tokens = 0, axis = mlirDenseI64ArrayGetElement(axes, a);
+      if (canRun && sequenceAxis(&run->inputs[i], &step->inputs[i], &tokens) == axis)
+        continue;
+      refuseRunTimeAxis(state, &run->inputs[i], axis);
+      return false;
+    }
+  }
+  return true;
+}
+
 void gcimCEmitSequenceAxes(EmitState *state, FILE *out) {
   const EmittedFunction *run = &state->functions[0], *step = &state->functions[1];
   int64_t tokens = 0;
-  bool ok = state->functionCount > 1 && run->inputCount == step->inputCount &&
-            run->outputCount == step->outputCount &&
-            writeAxes(run->inputs, step->inputs, run->inputCount, &tokens, NULL) &&
-            writeAxes(run->outputs, step->outputs, run->outputCount, &tokens, NULL);
+  bool ok = hasSequenceAxes(state);
   fprintf(out,
           "/* The sequence axis of each graph input and output (PREFIX_run_tokens); the\n"
           " * graph has %s. */\n#define RUN_TOKENS %d\n"

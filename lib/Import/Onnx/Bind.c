@@ -1,0 +1,225 @@
+/* Bind.c: gives the graph inputs' dimensions their sizes: `--input-shape` binds them,
+ * `--max` bounds the dynamic ones, and a dynamic sequence length that neither names takes
+ * the model's own limit, the rows of the table its positions are gathered from (GPT-2's
+ * learned position embedding, a RoPE cos/sin cache). */
+#include "Bind.h"
+
+#include "gcim/Support/Diagnostics.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Whether `name` matches `pattern`, where '*' stands for any run of characters and '?'
+ * for one (`--input-shape 'past_*=1x2x7x8'` binds every past input of a KV-cache export). */
+static bool nameMatches(const char *pattern, const char *name) {
+  if (*pattern == '*')
+    return nameMatches(pattern + 1, name) || (*name && nameMatches(pattern, name + 1));
+  if (!*pattern)
+    return !*name;
+  return *name && (*pattern == '?' || *pattern == *name) && nameMatches(pattern + 1, name + 1);
+}
+
+/* The binding of input `name`: the one naming it exactly, else the first pattern it
+ * matches. */
+static const GcimOnnxInputShape *findBinding(Importer *im, const char *name, bool upperBound) {
+  const GcimOnnxImportOptions *o = im->options;
+  for (size_t i = 0; o && i < o->inputShapeCount; ++i)
+    if (o->inputShapes[i].upperBound == upperBound && strcmp(o->inputShapes[i].name, name) == 0)
+      return &o->inputShapes[i];
+  for (size_t i = 0; o && i < o->inputShapeCount; ++i)
+    if (o->inputShapes[i].upperBound == upperBound && nameMatches(o->inputShapes[i].name, name))
+      return &o->inputShapes[i];
+  return NULL;
+}
+
+bool gcimOnnxBindsAnInput(Importer *im, const char *pattern) {
+  if (!strpbrk(pattern, "*?")) {
+    Value *v = gcimOnnxLookupValue(im, pattern);
+    return v && !v->initializer;
+  }
+  for (size_t i = 0; i < im->graph->n_input; ++i) {
+    const char *name = im->graph->input[i]->name;
+    Value *v = name ? gcimOnnxLookupValue(im, name) : NULL;
+    if (v && !v->initializer && nameMatches(pattern, name))
+      return true;
+  }
+  return false;
+}
+
+/* The table a sequence's positions are gathered from; rows 0 when the model has none. */
+typedef struct PositionTable {
+  int64_t rows;
+  const char *table, *node; /* borrowed from the model */
+} PositionTable;
+
+static const Onnx__NodeProto *producerOf(const Onnx__GraphProto *g, const char *name) {
+  for (size_t i = 0; i < g->n_node; ++i)
+    for (size_t j = 0; j < g->node[i]->n_output; ++j)
+      if (strcmp(g->node[i]->output[j], name) == 0)
+        return g->node[i];
+  return NULL;
+}
+
+static bool isOp(const Onnx__NodeProto *node, const char *type) {
+  const char *domain = node->domain ? node->domain : "";
+  return node->op_type && strcmp(node->op_type, type) == 0 &&
+         (!domain[0] || strcmp(domain, "ai.onnx") == 0);
+}
+
+/* Whether `name` holds positions: a Range's output, possibly reshaped, cast or offset
+ * (torch's arange(past, past + n).unsqueeze(0)). */
+static bool holdsPositions(const Onnx__GraphProto *g, const char *name, int depth) {
+  static const char *const reshaping[] = {"Unsqueeze", "Squeeze",  "Reshape", "Cast",
+                                          "Expand",    "Identity", "Flatten"};
+  const Onnx__NodeProto *node = depth < 16 ? producerOf(g, name) : NULL;
+  if (!node || node->n_input == 0)
+    return false;
+  if (isOp(node, "Range"))
+    return true;
+  for (size_t i = 0; i < sizeof reshaping / sizeof *reshaping; ++i)
+    if (isOp(node, reshaping[i]))
+      return holdsPositions(g, node->input[0], depth + 1);
+  return isOp(node, "Add") && node->n_input == 2 &&
+         (holdsPositions(g, node->input[0], depth + 1) ||
+          holdsPositions(g, node->input[1], depth + 1));
+}
+
+/* The shape of `name` when it is a constant, an initializer or a Constant node's tensor
+ * (torch exports a non-persistent buffer such as a RoPE cos/sin cache so); rank -1 when not. */
+static TypeInfo constantShape(Importer *im, const char *name) {
+  TypeInfo shape = {.rank = -1};
+  Value *value = gcimOnnxLookupValue(im, name);
+  const Onnx__NodeProto *node = value ? NULL : producerOf(im->graph, name);
+  const Onnx__AttributeProto *attr =
+      node && isOp(node, "Constant") ? gcimOnnxFindAttr(node, "value") : NULL;
+  if (value && value->initializer) {
+    shape = value->type;
+  } else if (attr && attr->t && attr->t->n_dims <= GCIM_MAX_RANK) {
+    shape.rank = (int32_t)attr->t->n_dims;
+    memcpy(shape.dims, attr->t->dims, attr->t->n_dims * sizeof *shape.dims);
+  }
+  return shape;
+}
+
+/* The smallest constant that a Gather reads at positions (the model's limit, as for the
+ * step function's capacity). */
+static PositionTable findPositionTable(Importer *im) {
+  PositionTable best = {0};
+  const Onnx__GraphProto *g = im->graph;
+  for (size_t i = 0; i < g->n_node; ++i) {
+    const Onnx__NodeProto *node = g->node[i];
+    if (!isOp(node, "Gather") || node->n_input != 2)
+      continue;
+    TypeInfo data = constantShape(im, node->input[0]);
+    const Onnx__AttributeProto *attr = gcimOnnxFindAttr(node, "axis");
+    int64_t axis = attr ? attr->i : 0;
+    axis += axis < 0 ? data.rank : 0;
+    if (data.rank < 1 || axis < 0 || axis >= data.rank || data.dims[axis] < 1 ||
+        !holdsPositions(g, node->input[1], 0))
+      continue;
+    if (!best.rows || data.dims[axis] < best.rows)
+      best = (PositionTable){data.dims[axis], node->input[0],
+                             node->name && node->name[0] ? node->name : node->output[0]};
+  }
+  return best;
+}
+
+/* --input-shape's dimensions for input `name` (checked against the model's). */
+static bool applyBinding(Importer *im, const char *name, const GcimOnnxInputShape *binding,
+                         TypeInfo *type) {
+  if (type->rank >= 0 && (size_t)type->rank != binding->rank) {
+    gcimOnnxImportError(im, "--input-shape gives input '%s' rank %zu, the model rank %d", name,
+                        binding->rank, (int)type->rank);
+    return false;
+  }
+  for (size_t d = 0; d < binding->rank; ++d)
+    if (type->rank >= 0 && type->dims[d] >= 0 && type->dims[d] != binding->dims[d]) {
+      gcimOnnxImportError(im,
+                          "--input-shape gives input '%s' dimension %zu size %lld, the model "
+                          "%lld",
+                          name, d, (long long)binding->dims[d], (long long)type->dims[d]);
+      return false;
+    }
+  type->rank = (int32_t)binding->rank;
+  memcpy(type->dims, binding->dims, binding->rank * sizeof *type->dims);
+  return true;
+}
+
+/* Bounds the dynamic dimensions of an input: the batch (axis 0) to 1, the others to
+ * `length`. A (batch, sequence) input's sequence is then a run-time axis; other inputs (a
+ * KV cache's past) are planned for `length` and fixed at it. */
+static void applyBound(TypeInfo *type, int64_t length, uint64_t *runTimeAxes) {
+  for (int32_t d = 0; d < type->rank; ++d)
+    if (type->dims[d] < 0) {
+      type->dims[d] = d == 0 ? 1 : length;
+      *runTimeAxes |= d == 0 || type->rank != 2 ? 0 : (uint64_t)1 << d;
+    }
+}
+
+static bool isDynamic(const TypeInfo *type) {
+  for (int32_t d = 0; d < type->rank; ++d)
+    if (type->dims[d] < 0)
+      return true;
+  return false;
+}
+
+/* The bound of a (batch, sequence) input named by neither flag: the model's positions,
+ * reported on `notes`; an error naming --max when the model has no table. */
+static bool boundFromModel(Importer *im, const char *name, TypeInfo *type, uint64_t *runTimeAxes) {
+  PositionTable table = findPositionTable(im);
+  if (!table.rows) {
+    gcimOnnxImportError(im,
+                        "input '%s' has a dynamic sequence length and the model no position "
+                        "table to bound it (its positions are computed): bound it with --max "
+                        "%s=N (or bind it with --input-shape %s=...)",
+                        name, name, name);
+    return false;
+  }
+  applyBound(type, table.rows, runTimeAxes);
+  FILE *notes = im->options ? im->options->notes : NULL;
+  if (notes) {
+    gcimLocationPrint(im->loc, notes);
+    fprintf(notes,
+            ": note: sequence length up to %lld, the rows of the position table '%s' (node "
+            "'%s'); --max %s=N sets another bound\n",
+            (long long)table.rows, table.table, table.node, name);
+  }
+  return true;
+}
+
+bool gcimOnnxBindInput(Importer *im, const char *name, TypeInfo *type, uint64_t *runTimeAxes) {
+  const GcimOnnxInputShape *binding = findBinding(im, name, false);
+  const GcimOnnxInputShape *bound = findBinding(im, name, true);
+  *runTimeAxes = 0;
+  if (type->rank < 0 && !binding) {
+    gcimOnnxImportError(im, "input '%s' has unknown rank: bind it with --input-shape %s=...", name,
+                        name);
+    return false;
+  }
+  if (binding && !applyBinding(im, name, binding, type))
+    return false;
+  if (bound && type->rank == 2 && isDynamic(type)) {
+    PositionTable table = findPositionTable(im);
+    if (table.rows && bound->dims[0] > table.rows) {
+      gcimOnnxImportError(im,
+                          "--max %s=%lld is more than the model's %lld positions (the rows of "
+                          "'%s', gathered by node '%s')",
+                          name, (long long)bound->dims[0], (long long)table.rows, table.table,
+                          table.node);
+      return false;
+    }
+  }
+  if (bound)
+    applyBound(type, bound->dims[0], runTimeAxes);
+  if (type->rank == 2 && type->dims[1] < 0)
+    return boundFromModel(im, name, type, runTimeAxes);
+  for (int32_t d = 0; d < type->rank; ++d)
+    if (type->dims[d] < 0) {
+      gcimOnnxImportError(im,
+                          "input '%s' has dynamic dimension %d: bind it with "
+                          "--input-shape %s=... (or bound it with --max %s=N)",
+                          name, (int)d, name, name);
+      return false;
+    }
+  return true;
+}
