@@ -19,6 +19,7 @@
 
 #include "gcim/Runtime/Chip.h"
 #include "gcim/Runtime/Sim.h"
+#include "gcim/Runtime/SimCalibration.h"
 
 #include "SimKernel.h"
 
@@ -37,6 +38,7 @@ struct GcimSimHead {
   int64_t steps;
   int32_t *kCodes, *vCodes, *qCodes; /* [dim] */
   float *zsum;                       /* [dim] */
+  GcimSimCalibration *calibration;   /* NULL, or sees every write and attend */
 };
 
 /* The head only issues valid operations; a trace that cannot write its file still
@@ -187,6 +189,16 @@ void gcimSimHeadSetScalers(GcimSimHead *head, const float *scalers) {
   memcpy(head->scalers, scalers, sizeof head->scalers);
 }
 
+void gcimSimHeadGetScalers(const GcimSimHead *head, float *scalers) {
+  memcpy(scalers, head->scalers, sizeof head->scalers);
+}
+
+int32_t gcimSimHeadGetWindow(const GcimSimHead *head) { return head->window; }
+
+void gcimSimHeadSetCalibration(GcimSimHead *head, GcimSimCalibration *calibration) {
+  head->calibration = calibration;
+}
+
 /* The code of a*x + b clipped to [0, max] (float32: a*x, then +b). */
 static int32_t scaledCode(float x, float a, float b, float max, float step, int small) {
   float scaled = a * x;
@@ -206,6 +218,8 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
   check(gcimChipWrite(h->chip, h->first + slot / h->rows * h->span, h->span, slot % h->rows, h->dim,
                       h->kCodes, h->vCodes));
   h->steps += 1;
+  if (h->calibration)
+    gcimSimCalibrationObserveWrite(h->calibration, sc, k, v, h->steps);
 }
 
 void gcimSimHeadAttend(GcimSimHead *head, const float *q, float *out) {
@@ -231,6 +245,8 @@ void gcimSimHeadAttend(GcimSimHead *head, const float *q, float *out) {
     float y = h->scalers[6] * h->zsum[d];
     out[d] = y + h->scalers[7];
   }
+  if (h->calibration)
+    gcimSimCalibrationObserveAttend(h->calibration, h->scalers, q, out, h->steps);
 }
 
 void gcimSimHeadStep(GcimSimHead *head, const float *q, const float *k, const float *v,
