@@ -172,9 +172,10 @@ static int measure(GcimSimCalibration **collectors, int64_t count, GcimSimCalibr
   return 0;
 }
 
-GcimSimStatus gcimSimCalibrate(GcimSimHead *const *heads, int64_t count, GcimSimCalibrationRunFn run,
-                               void *context, int maxIterations, double tolerance,
-                               GcimScalerMoments *targets, GcimSimCalibrationResult *result) {
+GcimSimStatus gcimSimCalibrate(GcimSimHead *const *heads, int64_t count,
+                               GcimSimCalibrationRunFn run, void *context, int maxIterations,
+                               double tolerance, GcimScalerMoments *targets,
+                               GcimSimCalibrationResult *result) {
   memset(result, 0, sizeof *result);
   result->tolerance = tolerance;
   if (maxIterations > GCIM_CALIBRATION_MAX_ITERATIONS)
@@ -249,8 +250,8 @@ static void writeHead(FILE *out, GcimSimHead *head, int64_t index,
   gcimSimHeadGetScalers(head, sc);
   fprintf(out, "        {\"head\": %lld", (long long)index);
   for (int kind = 0; kind < GCIM_SCALER_KINDS; ++kind)
-    fprintf(out, ", \"a_%s\": %.9g, \"b_%s\": %.9g", kindNames[kind], sc[2 * kind],
-            kindNames[kind], sc[2 * kind + 1]);
+    fprintf(out, ", \"a_%s\": %.9g, \"b_%s\": %.9g", kindNames[kind], sc[2 * kind], kindNames[kind],
+            sc[2 * kind + 1]);
   fputs(",\n         \"target_mean\": ", out);
   writeKinds(out, target->mean);
   fputs(", \"target_std\": ", out);
@@ -260,8 +261,7 @@ static void writeHead(FILE *out, GcimSimHead *head, int64_t index,
 
 int gcimSimCalibrationWriteJson(GcimSimHead *const *heads, const int32_t *layers, int64_t count,
                                 const GcimScalerMoments *targets,
-                                const GcimSimCalibrationResult *result, int64_t tokens,
-                                FILE *out) {
+                                const GcimSimCalibrationResult *result, int64_t tokens, FILE *out) {
   fprintf(out,
           "{\n  \"gcim_calibration\": 1,\n  \"reference\": \"softmax\",\n  \"tokens\": %lld,\n"
           "  \"tolerance\": %.17g,\n  \"iterations\": %d,\n  \"converged\": %s,\n"

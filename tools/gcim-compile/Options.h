@@ -38,6 +38,7 @@ typedef struct Options {
   long long elideElementsAbove;  /* -1: print every elements attribute */
   GcimOnnxInputShape *inputShapes;
   size_t inputShapeCount;
+  const char *scalersPath; /* --scalers: a calibration cache baked into the scalers */
 } Options;
 
 /// The objectives of --schedule, in gcim-schedule's spelling; NULL-terminated.
@@ -52,6 +53,10 @@ int gcimCompileParseArguments(int argc, char **argv, Options *options);
 /// digital by --attention=auto) to `out` as `file: 'node': warning: ...` lines
 /// (Warnings.c).
 void gcimCompilePrintWarnings(MlirOperation module, FILE *out);
+
+/// Gives every fused attention of `module` the scalers of the calibration cache `path`
+/// (--scalers, Scalers.c); false after printing an error naming the file and the layer.
+bool gcimCompileApplyScalers(MlirModule module, const char *path);
 
 /// Frees what parsing allocated.
 void gcimCompileFreeOptions(Options *options);

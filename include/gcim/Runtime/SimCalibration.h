@@ -92,17 +92,17 @@ typedef struct GcimSimCalibrationResult {
 /// followed by an update of every head, until the mismatch is within `tolerance`. The heads
 /// keep the calibrated scalers; on a failed run (status GCIM_SIM_ERROR_INVALID) or
 /// allocation (GCIM_SIM_ERROR_MEMORY) they get their first scalers back.
-GcimSimStatus gcimSimCalibrate(GcimSimHead *const *heads, int64_t count, GcimSimCalibrationRunFn run,
-                               void *context, int maxIterations, double tolerance,
-                               GcimScalerMoments *targets, GcimSimCalibrationResult *result);
+GcimSimStatus gcimSimCalibrate(GcimSimHead *const *heads, int64_t count,
+                               GcimSimCalibrationRunFn run, void *context, int maxIterations,
+                               double tolerance, GcimScalerMoments *targets,
+                               GcimSimCalibrationResult *result);
 
 /// Writes the calibration cache (docs/UserGuide.md): per layer (layers[i] is head i's) and
 /// head the eight scalers and the targets, and the mismatch history. Returns 0, or -1 on a
 /// write error.
 int gcimSimCalibrationWriteJson(GcimSimHead *const *heads, const int32_t *layers, int64_t count,
                                 const GcimScalerMoments *targets,
-                                const GcimSimCalibrationResult *result, int64_t tokens,
-                                FILE *out);
+                                const GcimSimCalibrationResult *result, int64_t tokens, FILE *out);
 
 #ifdef __cplusplus
 }
