@@ -55,8 +55,9 @@ int gcimCompileParseArguments(int argc, char **argv, Options *options);
 void gcimCompilePrintWarnings(MlirOperation module, FILE *out);
 
 /// Gives every fused attention of `module` the scalers of the calibration cache `path`
-/// (--scalers, Scalers.c); false after printing an error naming the file and the layer.
-bool gcimCompileApplyScalers(MlirModule module, const char *path);
+/// (--scalers, Scalers.c); false after printing an error naming the file and the layer, or
+/// the attention that `mode` keeps digital.
+bool gcimCompileApplyScalers(MlirModule module, const char *path, GcimAttentionMode mode);
 
 /// Frees what parsing allocated.
 void gcimCompileFreeOptions(Options *options);

@@ -19,6 +19,7 @@ static const char *const scalerKeys[8] = {"a_q", "b_q", "a_k",   "b_k",
 
 typedef struct ApplyState {
   const char *path;
+  GcimAttentionMode mode;
   const GcimJsonValue *layers; /* the cache's "layers" array */
   int64_t layer;               /* attentions seen in the current function */
   int64_t mostLayers;          /* the most attentions of one function */
@@ -59,6 +60,16 @@ static bool readLayer(ApplyState *state, MlirOperation op, int64_t layer, int64_
 
 /* `op`'s scales operand becomes an onnx.constant of the cached scalers. */
 static bool applyToAttention(ApplyState *state, MlirOperation op) {
+  MlirStringRef kind = {"", 0};
+  gcimOpGetStringAttr(op, "kind", &kind);
+  if (state->mode == GCIM_ATTENTION_DIGITAL ||
+      (state->mode == GCIM_ATTENTION_AUTO && !gcimStringRefEquals(kind, "gaincell"))) {
+    gcimEmitError(mlirOperationGetLocation(op),
+                  "--scalers sets the scalers of gain-cell heads, but this attention is "
+                  "computed exactly (--attention=%s); use --attention=analog",
+                  gcimAttentionModeName(state->mode));
+    return false;
+  }
   int64_t heads = gcimTensorDim(mlirValueGetType(mlirOperationGetOperand(op, 0)), 1);
   float *values = malloc((size_t)(heads > 0 ? heads : 1) * 8 * sizeof *values);
   if (!values || heads < 1 || !readLayer(state, op, state->layer, heads, values)) {
@@ -107,7 +118,7 @@ static MlirWalkResult visit(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
-bool gcimCompileApplyScalers(MlirModule module, const char *path) {
+bool gcimCompileApplyScalers(MlirModule module, const char *path, GcimAttentionMode mode) {
   GcimJsonValue *root = NULL;
   char *errMsg = NULL;
   if (gcimJsonParseFile(path, &root, &errMsg) != GCIM_OK) {
@@ -116,7 +127,7 @@ bool gcimCompileApplyScalers(MlirModule module, const char *path) {
     return false;
   }
   const GcimJsonValue *version = gcimJsonObjectGet(root, "gcim_calibration");
-  ApplyState state = {path, gcimJsonObjectGet(root, "layers"), 0, 0, true};
+  ApplyState state = {path, mode, gcimJsonObjectGet(root, "layers"), 0, 0, true};
   if (!version || version->kind != GCIM_JSON_NUMBER || version->number != 1 || !state.layers ||
       state.layers->kind != GCIM_JSON_ARRAY) {
     fprintf(stderr,

@@ -197,7 +197,8 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
   if (options->emit == EMIT_ONNX)
     return printModule(options, module);
   if (!runPasses(ctx, module, fuse, 3, options) ||
-      (options->scalersPath && !gcimCompileApplyScalers(module, options->scalersPath)))
+      (options->scalersPath &&
+       !gcimCompileApplyScalers(module, options->scalersPath, options->attention)))
     return false;
   lap(options, start, "fuse");
   if (options->emit == EMIT_GCIM)
