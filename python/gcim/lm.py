@@ -63,11 +63,20 @@ class CharText:
     def heldout_windows(self, count, context):
         """(count, context + 1) int64: non-overlapping windows spread evenly over the
         held-out text (inputs are [:, :-1], next-character targets [:, 1:])."""
-        span = context + 1
-        starts = np.linspace(0, len(self.heldout) - span, count).astype(np.int64)
-        if count > 1 and np.diff(starts).min() < span:
-            raise ValueError(f"{count} windows of {span} do not fit the held-out text")
-        return np.stack([self.heldout[s:s + span] for s in starts])
+        return _even_windows(self.heldout, count, context, "held-out")
+
+    def train_windows(self, count, context):
+        """As heldout_windows, over the training text: calibration tokens that the held-out
+        evaluation never sees."""
+        return _even_windows(self.train, count, context, "training")
+
+
+def _even_windows(ids, count, context, which):
+    span = context + 1
+    starts = np.linspace(0, len(ids) - span, count).astype(np.int64)
+    if count > 1 and np.diff(starts).min() < span:
+        raise ValueError(f"{count} windows of {span} do not fit the {which} text")
+    return np.stack([ids[s:s + span] for s in starts])
 
 
 def batches(ids, batch, context, seed):
