@@ -13,9 +13,9 @@ cache; gcim-compile --scalers bakes it in. Checks:
 - the cache: converged, 2 layers x 2 heads, mismatch above the tolerance 1e-4 first and
   within it last, and the same scalers as python/gcim/adapt.py given the same targets (the
   softmax reference, gcim.adapt.softmax_reference_statistics) on the same tokens: within
-  1e-4 * max(1, |scaler|) (measured: 1.2e-7; float32 torch against double sums, and quantiser ties, may move a
-  statistic by about 1e-7 and the fitted scalers by as much) after the same number of
-  iterations;
+  1e-4 * max(1, |scaler|) (measured: 1.2e-7; float32 torch against double sums, and
+  quantiser ties, move a statistic by about 1e-7 and the fitted scalers by as much) after
+  the same number of iterations;
 - the failures: a digital build (no gain-cell heads), an already calibrated build, a
   --calibrate without --scalers, a token outside the vocabulary (no cache written).
 """
