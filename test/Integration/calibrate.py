@@ -64,16 +64,24 @@ def perplexity(prog):
     return json.loads(proc.stdout)["perplexity"]
 
 
-def torch_scalers(calibration):
+def torch_scalers(check, calibration):
     """gcim.adapt on the naive mapping in torch (a_q = 1/sqrt(64), as gcim-map-attention sets
-    it) with the softmax reference's targets: {layer: (heads, 8)} and the iterations."""
+    it) with the softmax reference's targets: {layer: (heads, 8)} and the iterations. Checks
+    on the way that the reference run is the digital model (its logits within 1e-4 of the
+    softmax model's: the same float32 products in another order)."""
     digital, _ = lm.load_onnx(DIGITAL)
     model = lm.gaincell_model(digital, cell="nonlinear")
     layers = [m for m in model.modules() if isinstance(m, GainCellAttention)]
     for m in layers:
         m.scales.data[:, 0] = 0.125
     batch = torch.from_numpy(calibration[:, :-1])
-    result = adapt(model, None, batch, target=softmax_reference_statistics(model, batch))
+    logits = []
+    target = softmax_reference_statistics(model, batch,
+                                          lambda mod, x: logits.append(mod(x)[0]))
+    with torch.no_grad():
+        check.close("gcim.adapt's softmax reference = the digital model (logits)",
+                    logits[0].numpy(), digital(batch)[0].numpy(), 1e-4)
+    result = adapt(model, None, batch, target=target)
     return [m.scales.detach().numpy() for m in layers], result.iterations
 
 
@@ -89,7 +97,7 @@ def check_cache(check, cache, calibration):
     keys = [f"{ab}_{kind}" for kind in KINDS for ab in "ab"]
     got = [np.array([[h[k] for k in keys] for h in layer["heads"]], np.float32)
            for layer in cache["layers"]]
-    ref, iterations = torch_scalers(calibration)
+    ref, iterations = torch_scalers(check, calibration)
     check.expect("cache: as many iterations as gcim.adapt", cache["iterations"] == iterations,
                  f"C {cache['iterations']}, torch {iterations}")
     for i, (g, r) in enumerate(zip(got, ref)):
