@@ -14,6 +14,7 @@
 Everything is seeded; the evaluation set is never trained on.
 """
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -25,31 +26,14 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import copy_task as ct  # noqa: E402
 
+from gcim import lm  # noqa: E402
 from gcim.adapt import adapt  # noqa: E402
 
 
 def train(model, steps, lr, generator, batch, log, name):
-    """AdamW with linear warm-up and cosine decay on fresh random batches."""
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(s, steps) / steps)))
-    model.train()
-    start = time.time()
-    for step in range(steps):
-        ids, labels = ct.make_batch(batch, generator)
-        logits = model(ids)[0]
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                 labels.reshape(-1), ignore_index=-1)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        if step % max(1, steps // 5) == 0 or step == steps - 1:
-            log(f"  {name} step {step + 1}/{steps}: loss {loss.item():.4f}")
-    model.eval()
-    return time.time() - start
+    """gcim.lm.train on fresh random batches of the copy task."""
+    data = (ct.make_batch(batch, generator) for _ in itertools.count())
+    return lm.train(model, data, steps, lr, log, name, log_every=5)
 
 
 def main(argv=None):

@@ -14,7 +14,10 @@ other jobs; examples/README.md has the figures).
    statistics on a calibration batch (gcim.adapt);
 5. fine-tunes the nonlinear model with the linear surrogate gradient (shakespeare.onnx).
 Writes the held-out evaluation windows (shakespeare_heldout.npy, int64 (N, 257): inputs
-[:, :-1], targets [:, 1:]) and every stage's held-out perplexity (shakespeare_results.json).
+[:, :-1], targets [:, 1:]), every stage's held-out perplexity (shakespeare_results.json) and
+the calibration tokens of the generated program's --calibrate (shakespeare_calibration.npy:
+16 windows of 257 characters spread over the training text; --calibration-only writes just
+that file, without training).
 Everything is seeded; the held-out text is never trained on.
 """
 import argparse
@@ -48,6 +51,8 @@ def parse(argv):
                         help="training windows the adaptation calibrates on")
     parser.add_argument("--eval", type=int, default=64, help="held-out windows")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--calibration-only", action="store_true",
+                        help="write shakespeare_calibration.npy and stop")
     return parser.parse_args(argv)
 
 
@@ -100,10 +105,13 @@ def main(argv=None):
     log = lambda s: print(s, flush=True)  # noqa: E731
     begin = time.time()
     text = lm.CharText.load(DATA)
+    out = lambda name: os.path.join(args.out_dir, name)  # noqa: E731
+    np.save(out("shakespeare_calibration.npy"), text.train_windows(16, lm.LMConfig.context))
+    if args.calibration_only:
+        return 0
     heldout = text.heldout_windows(args.eval, lm.LMConfig.context)
     digital, nonlinear, results, times = run_pipeline(args, text, heldout, log)
 
-    out = lambda name: os.path.join(args.out_dir, name)  # noqa: E731
     lm.export(digital, out("shakespeare_digital.onnx"),
               "tiny Shakespeare, character-level GPT-style, softmax attention", text.vocab)
     lm.export(nonlinear, out("shakespeare.onnx"), "tiny Shakespeare, character-level "

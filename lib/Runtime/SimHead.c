@@ -21,6 +21,7 @@
 
 #include "gcim/Runtime/Chip.h"
 #include "gcim/Runtime/Sim.h"
+#include "gcim/Runtime/SimCalibration.h"
 
 #include "SimKernel.h"
 
@@ -44,6 +45,7 @@ struct GcimSimHead {
   int32_t *kSaved, *vSaved; /* [window * dim] */
   int64_t *savedStep;       /* [window] */
   int64_t reloads;
+  GcimSimCalibration *calibration;   /* NULL, or sees every write and attend */
 };
 
 /* The head only issues valid operations; a trace that cannot write its file still
@@ -209,6 +211,16 @@ void gcimSimHeadSetScalers(GcimSimHead *head, const float *scalers) {
   memcpy(head->scalers, scalers, sizeof head->scalers);
 }
 
+void gcimSimHeadGetScalers(const GcimSimHead *head, float *scalers) {
+  memcpy(scalers, head->scalers, sizeof head->scalers);
+}
+
+int32_t gcimSimHeadGetWindow(const GcimSimHead *head) { return head->window; }
+
+void gcimSimHeadSetCalibration(GcimSimHead *head, GcimSimCalibration *calibration) {
+  head->calibration = calibration;
+}
+
 /* The code of a*x + b clipped to [0, max] (float32: a*x, then +b). */
 static int32_t scaledCode(float x, float a, float b, float max, float step, int small) {
   float scaled = a * x;
@@ -254,6 +266,8 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
     memcpy(h->vSaved + (size_t)slot * (size_t)h->dim, h->vCodes, (size_t)h->dim * sizeof(int32_t));
   }
   h->steps += 1;
+  if (h->calibration)
+    gcimSimCalibrationObserveWrite(h->calibration, sc, k, v, h->steps);
 }
 
 void gcimSimHeadAttend(GcimSimHead *head, const float *q, float *out) {
@@ -279,6 +293,8 @@ void gcimSimHeadAttend(GcimSimHead *head, const float *q, float *out) {
     float y = h->scalers[6] * h->zsum[d];
     out[d] = y + h->scalers[7];
   }
+  if (h->calibration)
+    gcimSimCalibrationObserveAttend(h->calibration, h->scalers, q, out, h->steps);
 }
 
 void gcimSimHeadStep(GcimSimHead *head, const float *q, const float *k, const float *v,

@@ -7,7 +7,9 @@ Re-sets only the per-head scalers (a, b) of every gcim.torch.GainCellAttention i
 hardware model so that, on a calibration batch, the mean and standard deviation of each
 scaler's output (q, k, v and out; after a*x+b, before clipping) match those of the layer of
 the same name in a reference model (for example the same network with the linear cell).
-No other weight changes.
+No other weight changes. softmax_reference_statistics gives the targets of a plain softmax
+model instead: the same network with exact softmax attention in every gain-cell layer (what
+the generated program's --calibrate uses, docs/HardwareModel.md section 4).
 
 Per iteration (at most 100, on the same batch): measure the statistics; alpha goes linearly
 from 1.0 to 0.1 over the first 50 iterations, then stays 0.1; where |sigma - sigma*| > tol,
@@ -21,7 +23,8 @@ import torch
 
 from gcim.torch import GainCellAttention
 
-__all__ = ["KINDS", "AdaptResult", "collect_statistics", "mismatch", "adapt"]
+__all__ = ["KINDS", "AdaptResult", "collect_statistics", "softmax_reference_statistics",
+           "mismatch", "adapt"]
 
 # Scaler kinds and their (a, b) columns in the (H, 8) scales.
 KINDS = {"q": (0, 1), "k": (2, 3), "v": (4, 5), "out": (6, 7)}
@@ -49,6 +52,40 @@ def collect_statistics(model, batch, forward: Optional[Callable] = None) -> Stat
         for m in layers.values():
             m.record = None
     return stats
+
+
+def _softmax_forward(layer, q, k, v):
+    """Causal softmax attention with scale a_q of each head (the scale gcim-map-attention
+    puts there), over the layer's window; records the scaler outputs of q, k, v with the
+    layer's scales and the attention's output as "out"."""
+    sc = layer.scales.detach()
+    T = q.shape[2]
+    age = torch.arange(T)[:, None] - torch.arange(T)[None, :]
+    allowed = (age >= 0) & (age < layer.hw.window)
+    scores = torch.matmul(sc[:, 0].view(1, -1, 1, 1) * q, k.transpose(-1, -2))
+    out = torch.matmul(torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1), v)
+    if layer.record is not None:
+        H = q.shape[1]
+        scaled = [sc[:, 2 * i].view(1, -1, 1, 1) * x + sc[:, 2 * i + 1].view(1, -1, 1, 1)
+                  for i, x in enumerate((q, k, v))]
+        for name, x in zip(("q", "k", "v", "out"), scaled + [out]):
+            x = x.detach().transpose(0, 1).reshape(H, -1)
+            layer.record[name] = (x.mean(dim=1), x.std(dim=1, unbiased=False))
+    return out
+
+
+def softmax_reference_statistics(model, batch, forward: Optional[Callable] = None) -> Statistics:
+    """collect_statistics of `model` with every GainCellAttention computing exact causal
+    softmax attention (scale: its a_q) on the same q, k, v: the targets for adapting a model
+    that was trained with softmax attention. `model` is unchanged afterwards."""
+    layers = _layers(model)
+    for m in layers.values():
+        m.forward = _softmax_forward.__get__(m)
+    try:
+        return collect_statistics(model, batch, forward)
+    finally:
+        for m in layers.values():
+            del m.forward
 
 
 def mismatch(stats: Statistics, target: Statistics, kinds=tuple(KINDS)) -> float:

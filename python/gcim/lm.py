@@ -63,11 +63,20 @@ class CharText:
     def heldout_windows(self, count, context):
         """(count, context + 1) int64: non-overlapping windows spread evenly over the
         held-out text (inputs are [:, :-1], next-character targets [:, 1:])."""
-        span = context + 1
-        starts = np.linspace(0, len(self.heldout) - span, count).astype(np.int64)
-        if count > 1 and np.diff(starts).min() < span:
-            raise ValueError(f"{count} windows of {span} do not fit the held-out text")
-        return np.stack([self.heldout[s:s + span] for s in starts])
+        return _even_windows(self.heldout, count, context, "held-out")
+
+    def train_windows(self, count, context):
+        """As heldout_windows, over the training text: calibration tokens that the held-out
+        evaluation never sees."""
+        return _even_windows(self.train, count, context, "training")
+
+
+def _even_windows(ids, count, context, which):
+    span = context + 1
+    starts = np.linspace(0, len(ids) - span, count).astype(np.int64)
+    if count > 1 and np.diff(starts).min() < span:
+        raise ValueError(f"{count} windows of {span} do not fit the {which} text")
+    return np.stack([ids[s:s + span] for s in starts])
 
 
 def batches(ids, batch, context, seed):
@@ -146,8 +155,11 @@ def hardware_of(model):
 
 # --- training and evaluation -----------------------------------------------------------------
 
-def train(model, data, steps, lr, log=print, name="train"):
-    """AdamW with linear warm-up and cosine decay on `steps` batches of `data`; returns the
+def train(model, data, steps, lr, log=print, name="train", log_every=10):
+    """AdamW (weight decay 0.01) with linear warm-up over a tenth of the steps and cosine
+    decay, gradients clipped to norm 1, on `steps` (inputs, targets) batches of the iterator
+    `data` (targets of -1 are not scored); logs the loss about `log_every` times. The
+    training loop of every example (train_shakespeare.py, train_copy_task.py). Returns the
     seconds taken."""
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     warm = max(1, steps // 10)
@@ -160,13 +172,13 @@ def train(model, data, steps, lr, log=print, name="train"):
         inputs, targets = next(data)
         logits = model(inputs)[0]
         loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                           targets.reshape(-1))
+                                           targets.reshape(-1), ignore_index=-1)
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
-        if step % max(1, steps // 10) == 0 or step == steps - 1:
+        if step % max(1, steps // log_every) == 0 or step == steps - 1:
             log(f"  {name} step {step + 1}/{steps}: loss {loss.item():.4f} "
                 f"({time.time() - start:.0f} s)")
     model.eval()

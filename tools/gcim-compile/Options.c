@@ -204,6 +204,12 @@ static const GcimArgOption optionTable[] = {
      .min = 0,
      .max = INT32_MAX,
      .help = "in text stages, elide weights of more than <bytes> bytes"},
+    {.name = "--scalers",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file.json>",
+     .offset = FIELD(scalersPath),
+     .help = "the per-head scalers of a calibration cache (what a generated program's "
+             "--calibrate writes) replace the gain-cell heads' scalers, layer by layer"},
 };
 #undef FIELD
 

@@ -41,6 +41,7 @@ typedef struct Options {
   size_t inputShapeCount;
   const char *scheduleWeights;         /* --schedule-weights, or NULL */
   long long maxLatencyNs, maxEnergyPJ; /* --max-latency-ns, --max-energy-pj: 0 = none */
+  const char *scalersPath; /* --scalers: a calibration cache baked into the scalers */
 } Options;
 
 /// The objectives of --schedule, in gcim-schedule's spelling; NULL-terminated.
@@ -58,6 +59,11 @@ int gcimCompileParseArguments(int argc, char **argv, Options *options);
 /// digital by --attention=auto) to `out` as `file: 'node': warning: ...` lines
 /// (Warnings.c).
 void gcimCompilePrintWarnings(MlirOperation module, FILE *out);
+
+/// Gives every fused attention of `module` the scalers of the calibration cache `path`
+/// (--scalers, Scalers.c); false after printing an error naming the file and the layer, or
+/// the attention that `mode` keeps digital.
+bool gcimCompileApplyScalers(MlirModule module, const char *path, GcimAttentionMode mode);
 
 /// Frees what parsing allocated.
 void gcimCompileFreeOptions(Options *options);

@@ -208,7 +208,9 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
   lap(options, start, "verify");
   if (options->emit == EMIT_ONNX)
     return printModule(options, module);
-  if (!runPasses(ctx, module, fuse, 3, options))
+  if (!runPasses(ctx, module, fuse, 3, options) ||
+      (options->scalersPath &&
+       !gcimCompileApplyScalers(module, options->scalersPath, options->attention)))
     return false;
   lap(options, start, "fuse");
   if (options->emit == EMIT_GCIM)

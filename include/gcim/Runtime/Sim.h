@@ -63,6 +63,17 @@ void gcimSimHeadReset(GcimSimHead *head);
 /// attends; stored voltages are not rescaled.
 void gcimSimHeadSetScalers(GcimSimHead *head, const float *scalers);
 
+/// Copies the head's scalers (8 floats) into scalers.
+void gcimSimHeadGetScalers(const GcimSimHead *head, float *scalers);
+
+/// The head's window in tokens.
+int32_t gcimSimHeadGetWindow(const GcimSimHead *head);
+
+/// Attaches a collector of scaler statistics (gcim/Runtime/SimCalibration.h; NULL detaches)
+/// that sees every later write and attend. The head does not own it.
+struct GcimSimCalibration;
+void gcimSimHeadSetCalibration(GcimSimHead *head, struct GcimSimCalibration *calibration);
+
 /// Writes token t (t = number of writes since reset): k and v (headDim floats each, the
 /// projections before the scalers, not NULL) are scaled, clipped, quantised and stored in
 /// slot t mod window, overwriting the oldest token.
