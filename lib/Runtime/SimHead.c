@@ -45,7 +45,7 @@ struct GcimSimHead {
   int32_t *kSaved, *vSaved; /* [window * dim] */
   int64_t *savedStep;       /* [window] */
   int64_t reloads;
-  GcimSimCalibration *calibration;   /* NULL, or sees every write and attend */
+  GcimSimCalibration *calibration; /* NULL, or sees every write and attend */
 };
 
 /* The head only issues valid operations; a trace that cannot write its file still
@@ -316,13 +316,10 @@ int32_t gcimSimHeadGetDim(const GcimSimHead *head) { return head->dim; }
 
 int64_t gcimSimHeadGetStep(const GcimSimHead *head) { return head->steps; }
 
-void gcimSimHeadGetScalers(const GcimSimHead *head, float *scalers) {
-  memcpy(scalers, head->scalers, sizeof head->scalers);
-}
-
 const GcimHardware *gcimSimHeadGetHardware(const GcimSimHead *head) {
   return gcimChipGetHardware(head->chip);
 }
+
 int64_t gcimSimHeadGetReloads(const GcimSimHead *head) { return head->reloads; }
 
 int64_t gcimSimHeadGetSlot(const GcimSimHead *head, int32_t slot, float *k, float *v) {

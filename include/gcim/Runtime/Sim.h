@@ -95,9 +95,6 @@ void gcimSimHeadRunSequence(GcimSimHead *head, int64_t tokens, const float *q, c
 /// The head's dimension.
 int32_t gcimSimHeadGetDim(const GcimSimHead *head);
 
-/// Copies the head's 8 scalers (a_q b_q a_k b_k a_v b_v a_o b_o) into `scalers`.
-void gcimSimHeadGetScalers(const GcimSimHead *head, float *scalers);
-
 /// The hardware the head runs on (its chip's description; static while the head lives).
 const GcimHardware *gcimSimHeadGetHardware(const GcimSimHead *head);
 
