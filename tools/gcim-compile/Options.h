@@ -41,7 +41,7 @@ typedef struct Options {
   size_t inputShapeCount;
   const char *scheduleWeights;         /* --schedule-weights, or NULL */
   long long maxLatencyNs, maxEnergyPJ; /* --max-latency-ns, --max-energy-pj: 0 = none */
-  const char *scalersPath; /* --scalers: a calibration cache baked into the scalers */
+  const char *scalersPath;             /* --scalers: a calibration cache baked into the scalers */
 } Options;
 
 /// The objectives of --schedule, in gcim-schedule's spelling; NULL-terminated.
