@@ -20,6 +20,7 @@ typedef struct Options {
   const char *outputPath; /* a file for IR stages, the folder for C */
   int emit;               /* an EmitStage (--emit is parsed as an index into the stage names) */
   GcimAttentionMode attention; /* --attention (default auto) */
+  int gqa;                     /* --gqa: index into gcimCompileGqaModes (default 0, replicate) */
   int schedule;                /* --schedule: gcim-schedule's objective, an index into
                                   gcimCompileScheduleObjectives (default 0, latency) */
   const char *hwPath;
@@ -41,6 +42,9 @@ typedef struct Options {
   const char *scheduleWeights;         /* --schedule-weights, or NULL */
   long long maxLatencyNs, maxEnergyPJ; /* --max-latency-ns, --max-energy-pj: 0 = none */
 } Options;
+
+/// The choices of --gqa, in gcim-map-attention's spelling; NULL-terminated.
+extern const char *const gcimCompileGqaModes[];
 
 /// The objectives of --schedule, in gcim-schedule's spelling; NULL-terminated.
 extern const char *const gcimCompileScheduleObjectives[];
