@@ -11,6 +11,12 @@
  * full-sequence function's tokens; the kv_write's `gcim.context`). The attentions are
  * numbered in program order (`layer`), which names their K/V state.
  *
+ * Grouped-query attention (K and V a head repeat of fewer K/V heads) is mapped as the `gqa`
+ * option says (docs/HardwareModel.md section 7): `replicate` (the default) gives each query
+ * head its own K/V arrays; `share` one array pair per K/V head that the group's query heads
+ * read in turn. The kv_write says which (`gcim.gqa`, `gcim.kv_group`: query heads per
+ * array pair) and, under share, the products carry `gcim.kv_group` too.
+ *
  * Which attention is mapped is the `attention` mode's (gcim/Support/AttentionMode.h):
  * `auto` (the default) maps GainCellAttention (kind gaincell) only and keeps other
  * attention exact (gcim.mapping = "digital", gcim.digital_reason saying why); `analog`
@@ -28,6 +34,7 @@
  * Guarantees: every mapped head has exactly one kv_write before its two products; the
  * scalers come from the `scales` operand or the hardware's defaults (a_q multiplied by
  * the attention's `scale`). */
+#include "FuseAttention.h"
 #include "MapAttentionContext.h"
 #include "PassUtils.h"
 
@@ -44,6 +51,7 @@
 typedef struct MapOptions {
   GcimAttentionMode mode;
   const GcimHardware *hw;
+  bool share; /* --gqa=share: a grouped-query layer's query heads take turns on one array */
 } MapOptions;
 
 typedef struct Head {
@@ -54,7 +62,8 @@ typedef struct Head {
   int64_t batch, heads, tq, tk, dim, vdim;
   int64_t layer, window, tokenTiles, dimTiles;
   int64_t context; /* the model's tokens when known (the window is fitted to them); else 0 */
-  int causal, streamed;
+  int64_t kvGroup; /* query heads per K/V head (the K/V head repeat's factor); 1 without */
+  int causal, streamed, share;
   double scale;
   MlirStringRef kind;
   const char *warning;
@@ -90,6 +99,24 @@ static void readHead(MlirOperation op, int64_t layer, Head *h) {
   h->scale = 1.0;
   gcimOpGetFloatAttr(op, "scale", &h->scale);
   gcimOpGetStringAttr(op, "kind", &h->kind);
+}
+
+/* The K/V heads of `value` when it is transformers' repeat_kv of them (Unsqueeze at 2,
+ * Expand, Reshape: query head h reads K/V head h / group); else 0. */
+static int64_t repeatedKvHeads(MlirValue value) {
+  MlirOperation first = gcimHeadRepeatFirst(value);
+  if (mlirOperationIsNull(first) || !gcimOpIsA(first, "onnx.unsqueeze"))
+    return 0; /* a Tile interleaves the heads (h reads h mod kv_heads): kept replicated */
+  return gcimSafeDim(mlirValueGetType(mlirOperationGetOperand(first, 0)), 1);
+}
+
+/* Query heads per K/V head when K and V are both repeat_kv of the same K/V heads; else 1. */
+static int64_t kvGroupOf(const Head *h) {
+  int64_t kvHeads = repeatedKvHeads(h->k);
+  if (kvHeads <= 0 || kvHeads != repeatedKvHeads(h->v) || h->heads <= kvHeads ||
+      h->heads % kvHeads != 0)
+    return 1;
+  return h->heads / kvHeads;
 }
 
 /* The operands are (batch, heads, tokens, head_dim) with known heads and head dims, and a
@@ -224,11 +251,11 @@ static void buildTileOps(Head *h, const GcimHardware *hw) {
   MlirValue q = buildScaler(h, h->q, scales, 0), k = buildScaler(h, h->k, scales, 2);
   MlirValue v = buildScaler(h, h->v, scales, 4);
   MlirValue kv[2] = {k, v};
-  MlirNamedAttribute write[9] = {gcimNamedInt(h->ctx, "layer", h->layer),
-                                 gcimNamedInt(h->ctx, "window", h->window),
-                                 gcimNamedInt(h->ctx, "token_tiles", h->tokenTiles),
-                                 gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles),
-                                 gcimNamedInt(h->ctx, "streamed", h->streamed)};
+  MlirNamedAttribute write[11] = {gcimNamedInt(h->ctx, "layer", h->layer),
+                                  gcimNamedInt(h->ctx, "window", h->window),
+                                  gcimNamedInt(h->ctx, "token_tiles", h->tokenTiles),
+                                  gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles),
+                                  gcimNamedInt(h->ctx, "streamed", h->streamed)};
   intptr_t writeCount = 5;
   char kind[32];
   snprintf(kind, sizeof kind, "%.*s", (int)h->kind.length, h->kind.data);
@@ -237,19 +264,26 @@ static void buildTileOps(Head *h, const GcimHardware *hw) {
     write[writeCount++] = gcimNamedString(h->ctx, "gcim.warning", h->warning);
   if (h->context > 0)
     write[writeCount++] = gcimNamedInt(h->ctx, "gcim.context", h->context);
+  if (h->kvGroup > 1) { /* docs/HardwareModel.md section 7: the GQA decision */
+    write[writeCount++] = gcimNamedString(h->ctx, "gcim.gqa", h->share ? "share" : "replicate");
+    write[writeCount++] = gcimNamedInt(h->ctx, "gcim.kv_group", h->share ? h->kvGroup : 1);
+  }
   gcimBuildOp(h->op, "gcim.kv_write", h->loc, 2, kv, 0, NULL, writeCount, write);
   int64_t dims[5] = {h->batch, h->heads, h->tq, h->tokenTiles, hw->arrayRows};
   MlirType chargeType = gcimTensorType(5, dims, mlirF32TypeGet(h->ctx));
-  MlirNamedAttribute product[4] = {gcimNamedInt(h->ctx, "layer", h->layer),
+  MlirNamedAttribute product[5] = {gcimNamedInt(h->ctx, "layer", h->layer),
                                    gcimNamedInt(h->ctx, "causal", h->causal),
                                    gcimNamedInt(h->ctx, "token_tiles", h->tokenTiles),
-                                   gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles)};
+                                   gcimNamedInt(h->ctx, "dim_tiles", h->dimTiles),
+                                   gcimNamedInt(h->ctx, "gcim.kv_group", h->kvGroup)};
+  intptr_t productCount = h->share && h->kvGroup > 1 ? 5 : 4; /* turns on a shared array */
   MlirValue s = mlirOperationGetResult(
-      gcimBuildOp(h->op, "gcim.qk_product", h->loc, 1, &q, 1, &chargeType, 4, product), 0);
+      gcimBuildOp(h->op, "gcim.qk_product", h->loc, 1, &q, 1, &chargeType, productCount, product),
+      0);
   MlirNamedAttribute first = gcimNamedF32(h->ctx, "saturation", hw->firstProductSaturation);
   MlirValue phi = buildUnary(h, "gcim.charge_to_pulse", s, 0, false, 1, &first);
-  MlirNamedAttribute second[3] = {product[0], product[2], product[3]};
-  MlirValue y = buildUnary(h, "gcim.pv_product", phi, h->vdim, false, 3, second);
+  MlirNamedAttribute second[4] = {product[0], product[2], product[3], product[4]};
+  MlirValue y = buildUnary(h, "gcim.pv_product", phi, h->vdim, false, productCount - 1, second);
   MlirNamedAttribute readout = gcimNamedF32(h->ctx, "saturation", hw->outputSaturation);
   MlirValue z = buildUnary(h, "gcim.readout", y, 0, false, 1, &readout);
   MlirValue sum = buildUnary(h, "gcim.adder_tree", z, 0, true, 0, NULL);
@@ -265,12 +299,17 @@ static bool isAttention(MlirOperation op) {
 static MlirLogicalResult runMapAttention(MlirOperation module, const GcimPassOptions *options);
 
 static const char *const attentionModes[] = {"auto", "analog", "digital", NULL};
+static const char *const gqaModes[] = {"replicate", "share", NULL};
 
 static const GcimPassOptionInfo mapOptions[] = {
     {"attention", GCIM_PASS_OPTION_ENUM, "auto",
      "auto: GainCellAttention on the gain cells, other attention exact; analog: every "
      "attention on the gain cells; digital: every attention exact",
      attentionModes},
+    {"gqa", GCIM_PASS_OPTION_ENUM, "replicate",
+     "grouped-query attention: replicate (each query head its own K/V arrays, heads in "
+     "parallel) or share (one K/V array pair per K/V head, its query heads in turn)",
+     gqaModes},
 };
 
 const GcimPassInfo gcimMapAttentionPassInfo = {
@@ -287,7 +326,8 @@ static bool hasStepFunction(MlirOperation op) {
 }
 
 static MlirLogicalResult runMapAttention(MlirOperation module, const GcimPassOptions *options) {
-  MapOptions map = {GCIM_ATTENTION_AUTO, options->hw};
+  MapOptions map = {GCIM_ATTENTION_AUTO, options->hw, false};
+  map.share = strcmp(gcimPassOptionsGet(options, &gcimMapAttentionPassInfo, "gqa"), "share") == 0;
   gcimAttentionModeParse(gcimPassOptionsGet(options, &gcimMapAttentionPassInfo, "attention"),
                          &map.mode); /* checked when the pass was made */
   MlirOperation *attentions = NULL;
@@ -323,6 +363,8 @@ static MlirLogicalResult runMapAttention(MlirOperation module, const GcimPassOpt
       ok = false;
       continue;
     }
+    head.kvGroup = kvGroupOf(&head);
+    head.share = map.share;
     buildTileOps(&head, map.hw);
   }
   free(attentions);

@@ -31,7 +31,7 @@ static Totals computeTotals(const GcimHardware *hw, const GcimLayerInfo *layers,
       continue;
     double latency, energy;
     gcimHeadCost(hw, &layers[i], &latency, &energy);
-    t.subTiles += layers[i].heads * layers[i].tokenTiles * layers[i].dimTiles;
+    t.subTiles += gcimLayerArrayHeads(&layers[i]) * layers[i].tokenTiles * layers[i].dimTiles;
     t.latencyNs += latency; /* heads in parallel, layers in sequence */
     t.energyPJ += energy * (double)layers[i].heads;
   }
@@ -57,7 +57,8 @@ static void addHeadStep(const GcimHardware *hw, const GcimLayerInfo *l, int64_t 
   e->firstProduct += (double)arrays * hw->cost.firstProductPerArrayPJ;
   e->secondProduct += (double)arrays * hw->cost.secondProductPerArrayPJ;
   e->digital += hw->cost.digitalPerHeadTokenPJ;
-  e->dac += 2.0 * (double)l->headDim * hw->cost.dacPerValuePJ;
+  e->dac += 2.0 * (double)l->headDim * hw->cost.dacPerValuePJ /
+            (double)(l->heads / gcimLayerArrayHeads(l)); /* a shared K/V head's write */
 }
 
 /* Per token with every analog layer's window full: the steady state of decoding. */
@@ -72,7 +73,9 @@ static void writePerToken(FILE *out, const GcimHardware *hw, const GcimLayerInfo
       continue;
     for (int64_t h = 0; h < l->heads; ++h)
       addHeadStep(hw, l, l->tokenTiles * l->dimTiles, &e);
-    latency += hw->cost.headTokenLatencyNs; /* heads in parallel, layers in sequence */
+    double turns, unused; /* heads in parallel (a shared K/V head's in turn) */
+    gcimHeadCost(hw, l, &turns, &unused);
+    latency += turns; /* layers in sequence */
     headSteps += l->heads;
     ++analog;
   }
@@ -112,10 +115,10 @@ static bool writePerRun(FILE *out, MlirOperation module, const GcimHardware *hw,
         addHeadStep(hw, l, arrays, &e);
       reads += 2 * arrays * l->heads * l->runBatch;
     }
-    writes += 2 * l->dimTiles * l->heads * run;
+    writes += 2 * l->dimTiles * gcimLayerArrayHeads(l) * run;
     steps += l->heads * run;
     heads += l->heads;
-    elapsed += (double)run * perStep;
+    elapsed += (double)run * perStep * (double)(l->heads / gcimLayerArrayHeads(l));
     tokens = run > tokens ? run : tokens;
     ++analog;
   }
@@ -169,8 +172,10 @@ static void writeHeads(FILE *out, const GcimHardware *hw, const GcimLayerInfo *l
               "\"latency_ns\": %.6g, \"energy_nj\": %.6g}",
               (long long)l->headDim, (long long)l->window, (long long)l->tokenTiles,
               (long long)l->dimTiles, (long long)perHead,
-              l->firstSubTile < 0 ? -1LL : (long long)(l->firstSubTile + h * perHead), latency,
-              energy / 1000.0);
+              l->firstSubTile < 0 ? -1LL
+                                  : (long long)(l->firstSubTile +
+                                                h / (l->heads / gcimLayerArrayHeads(l)) * perHead),
+              latency, energy / 1000.0);
       separator = ",\n";
     }
   }
@@ -191,12 +196,14 @@ static void writeLayers(FILE *out, const GcimHardware *hw, const GcimLayerInfo *
             ", \"heads\": %lld, \"head_dim\": %lld, \"streamed\": %s, \"sub_tiles\": "
             "%lld, \"latency_ns\": %.6g, \"energy_nj\": %.6g, \"energy_pj\": ",
             (long long)l->heads, (long long)l->headDim, l->streamed ? "true" : "false",
-            (long long)(l->analog ? l->heads * l->tokenTiles * l->dimTiles : 0), latency,
-            energy * (double)l->heads / 1000.0);
+            (long long)(l->analog ? gcimLayerArrayHeads(l) * l->tokenTiles * l->dimTiles : 0),
+            latency, energy * (double)l->heads / 1000.0);
     Energy components = {0, 0, 0, 0}; /* per token, window full, as perToken counts it */
     for (int64_t h = 0; l->analog && h < l->heads; ++h)
       addHeadStep(hw, l, l->tokenTiles * l->dimTiles, &components);
     writeEnergy(out, &components, 1.0);
+    if (l->analog && l->gqa[0]) /* grouped-query: --gqa's choice, heads per K/V array pair */
+      fprintf(out, ", \"gqa\": \"%s\", \"kv_group\": %lld", l->gqa, (long long)l->kvGroup);
     fputc('}', out);
   }
   fprintf(out, "\n  ],\n");
@@ -308,8 +315,8 @@ GcimStatus gcimReportPrintTable(MlirOperation module, const GcimHardware *hw, FI
     gcimHeadCost(hw, l, &latency, &energy);
     fprintf(out, "%-6lld %-8s %-12s %5lld %4lld %9lld %11.4g %11.4g\n", (long long)l->layer,
             l->analog ? "analog" : "digital", l->kind, (long long)l->heads, (long long)l->headDim,
-            (long long)(l->analog ? l->heads * l->tokenTiles * l->dimTiles : 0), latency,
-            energy * (double)l->heads / 1000.0);
+            (long long)(l->analog ? gcimLayerArrayHeads(l) * l->tokenTiles * l->dimTiles : 0),
+            latency, energy * (double)l->heads / 1000.0);
   }
   Totals t = computeTotals(hw, layers, count);
   fprintf(out,

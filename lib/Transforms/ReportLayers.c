@@ -40,8 +40,13 @@ static void readWrite(MlirOperation op, GcimLayerInfo *info) {
   }
   info->firstSubTile = -1;
   gcimOpGetIntAttr(op, "gcim.first_sub_tile", &info->firstSubTile);
+  info->kvGroup = 1;
+  gcimOpGetIntAttr(op, "gcim.kv_group", &info->kvGroup);
+  if (info->kvGroup < 1 || info->heads % info->kvGroup != 0)
+    info->kvGroup = 1; /* gcim-map-attention never writes that */
   copyString(op, "gcim.kind", info->kind, sizeof info->kind);
   copyString(op, "gcim.warning", info->warning, sizeof info->warning);
+  copyString(op, "gcim.gqa", info->gqa, sizeof info->gqa);
 }
 
 static void readDigital(MlirOperation op, int64_t order, GcimLayerInfo *info) {
@@ -52,6 +57,7 @@ static void readDigital(MlirOperation op, int64_t order, GcimLayerInfo *info) {
   info->heads = gcimSafeDim(q, 1) > 0 ? gcimSafeDim(q, 1) : 0;
   info->headDim = gcimSafeDim(q, 3) > 0 ? gcimSafeDim(q, 3) : 0;
   info->layer = order;
+  info->kvGroup = 1;
   info->firstSubTile = -1;
   if (!gcimOpGetIntAttr(op, "gcim.layer", &info->layer))
     gcimOpGetIntAttr(op, "layer", &info->layer);
@@ -123,28 +129,36 @@ int64_t gcimCollectLayers(MlirOperation module, GcimLayerInfo **layers) {
   return c.count;
 }
 
+static int64_t groupOf(const GcimLayerInfo *layer) {
+  return layer->kvGroup > 1 ? layer->kvGroup : 1;
+}
+
+int64_t gcimLayerArrayHeads(const GcimLayerInfo *layer) { return layer->heads / groupOf(layer); }
+
 void gcimHeadCost(const GcimHardware *hw, const GcimLayerInfo *layer, double *latencyNs,
                   double *energyPJ) {
   const GcimCostTable *cost = &hw->cost;
   double arrays = (double)(layer->tokenTiles * layer->dimTiles);
-  *latencyNs = layer->analog ? cost->headTokenLatencyNs : 0.0;
+  double group = (double)groupOf(layer); /* query heads in turn on one K/V array pair */
+  *latencyNs = layer->analog ? group * cost->headTokenLatencyNs : 0.0;
   *energyPJ = !layer->analog
                   ? 0.0
                   : arrays * (cost->firstProductPerArrayPJ + cost->secondProductPerArrayPJ) +
                         cost->digitalPerHeadTokenPJ +
-                        2.0 * (double)layer->headDim * cost->dacPerValuePJ;
+                        2.0 * (double)layer->headDim * cost->dacPerValuePJ / group;
 }
 
 void gcimTileOpCost(const GcimHardware *hw, const GcimLayerInfo *layer, MlirOperation op,
                     double *latencyNs, double *energyPJ) {
   const GcimCostTable *cost = &hw->cost;
-  double heads = (double)layer->heads;
+  double heads = (double)layer->heads, group = (double)groupOf(layer);
   double arrays = (double)(layer->tokenTiles * layer->dimTiles);
-  double pulse = hw->pulseMaxNs;
+  double pulse = group * hw->pulseMaxNs; /* under share, the group's turns */
   *latencyNs = 0.0;
   *energyPJ = 0.0;
   if (gcimOpIsA(op, "gcim.kv_write")) {
-    *energyPJ = heads * 2.0 * (double)layer->headDim * cost->dacPerValuePJ;
+    *energyPJ =
+        (double)gcimLayerArrayHeads(layer) * 2.0 * (double)layer->headDim * cost->dacPerValuePJ;
   } else if (gcimOpIsA(op, "gcim.qk_product")) {
     *latencyNs = pulse;
     *energyPJ = heads * arrays * cost->firstProductPerArrayPJ;
@@ -152,8 +166,8 @@ void gcimTileOpCost(const GcimHardware *hw, const GcimLayerInfo *layer, MlirOper
     *latencyNs = pulse;
     *energyPJ = heads * arrays * cost->secondProductPerArrayPJ;
   } else if (gcimOpIsA(op, "gcim.adder_tree")) {
-    double rest = cost->headTokenLatencyNs - 2.0 * pulse;
-    *latencyNs = rest > 0.0 ? rest : 0.0;
+    double rest = cost->headTokenLatencyNs - 2.0 * hw->pulseMaxNs;
+    *latencyNs = rest > 0.0 ? group * rest : 0.0;
     *energyPJ = heads * cost->digitalPerHeadTokenPJ;
   }
 }

@@ -18,8 +18,10 @@ typedef struct GcimLayerInfo {
   int64_t firstSubTile;        /* from gcim-schedule; -1 when not scheduled */
   int64_t runBatch, runTokens; /* of its full-sequence mapping; 0 when that is not mapped */
   int64_t batch;               /* sequences at once in its mapping (the step's when streamed) */
+  int64_t kvGroup;             /* query heads taking turns on one K/V array pair (1: none) */
   bool analog, streamed;
   char kind[16];
+  char gqa[16]; /* a grouped-query layer's mapping: "share" or "replicate"; else empty */
   char warning[256];
 } GcimLayerInfo;
 
@@ -54,7 +56,12 @@ bool gcimReportWriteRunSchedule(FILE *out, MlirOperation module, const GcimHardw
 bool gcimReportPrintSchedule(FILE *out, MlirOperation module, const GcimHardware *hw,
                              const GcimLayerInfo *layers, int64_t count);
 
-/// Per-token latency (ns) and energy (pJ) of one head of an analog layer.
+/// The K/V array pairs of one sequence of a layer: its heads, or its K/V heads when a
+/// grouped-query layer shares them (--gqa=share).
+int64_t gcimLayerArrayHeads(const GcimLayerInfo *layer);
+
+/// Per-token latency (ns) and energy (pJ) of one head of an analog layer (under share, the
+/// latency of the group's turns and the head's share of its K/V write).
 void gcimHeadCost(const GcimHardware *hw, const GcimLayerInfo *layer, double *latencyNs,
                   double *energyPJ);
 

@@ -7,8 +7,9 @@
  * slots of the largest block as fit, all but one pinned to blocks in layer-then-sequence
  * order and the last one a spill slot every other block is reloaded into each step; or
  * (streaming, the fewest arrays) the spill slot alone. Heads whose sub-tiles share a
- * periphery unit run in turn. A decode step takes the longest of: a chip's busy time, a
- * link's busy time, one sequence's path through every layer and link. */
+ * periphery unit run in turn; under --gqa=share a layer holds one array pair per K/V head
+ * and the group's query heads take turns on it. A decode step takes the longest of: a chip's busy
+ * time, a link's busy time, one sequence's path through every layer and link. */
 #include "SchedulePlan.h"
 
 #include <stdio.h>
@@ -28,7 +29,10 @@ void gcimScheduleName(const GcimSchedule *schedule, char *name, size_t size) {
 
 static int64_t subTilesPerHead(const GcimLayerInfo *l) { return l->tokenTiles * l->dimTiles; }
 
-static int64_t blockSubTiles(const GcimLayerInfo *l) { return l->heads * subTilesPerHead(l); }
+/* A block holds one K/V array pair per head, or per K/V head under --gqa=share. */
+static int64_t blockSubTiles(const GcimLayerInfo *l) {
+  return gcimLayerArrayHeads(l) * subTilesPerHead(l);
+}
 
 /* Heads among `instances` of T sub-tiles each that one periphery unit of U runs in turn. */
 static int64_t peripheryRounds(int64_t instances, int64_t tiles, int64_t unit) {
@@ -73,9 +77,10 @@ static bool placeChip(const GcimHardware *hw, const GcimLayerInfo *const *analog
   for (int64_t i = chip->first; i < chip->last; ++i) {
     int64_t block = blockSubTiles(analog[i]);
     fullArrays += batch * block;
-    heads += batch * analog[i]->heads;
+    int64_t arrayHeads = gcimLayerArrayHeads(analog[i]);
+    heads += batch * arrayHeads;
     chip->slotSize = block > chip->slotSize ? block : chip->slotSize;
-    maxHeads = analog[i]->heads > maxHeads ? analog[i]->heads : maxHeads;
+    maxHeads = arrayHeads > maxHeads ? arrayHeads : maxHeads;
   }
   chip->blocks = batch * (chip->last - chip->first);
   int64_t capacity = hw->maxSubTiles;
@@ -121,13 +126,13 @@ static void planLayer(const GcimHardware *hw, const GcimLayerInfo *l, int64_t ba
   }
   int64_t spilled = batch - resident;
   int64_t cells = blockSubTiles(l) * 2 * hw->arrayRows * hw->arrayCols;
-  int64_t reloadBytes = cells + 2 * l->heads * l->headDim; /* one byte per K/V code */
-  double perHead = hw->cost.headTokenLatencyNs;
+  int64_t arrayHeads = gcimLayerArrayHeads(l);               /* under share, a group's turns each */
+  int64_t reloadBytes = cells + 2 * arrayHeads * l->headDim; /* one byte per K/V code */
+  double perHead, energy;
+  gcimHeadCost(hw, l, &perHead, &energy);
   double reloadNs = spilled ? (double)reloadBytes / hw->floorplan.spillBytesPerNs : 0.0;
-  double residentNs = (double)peripheryRounds(resident * l->heads, tiles, unit) * perHead;
-  double spilledNs = reloadNs + (double)peripheryRounds(l->heads, tiles, unit) * perHead;
-  double latency, energy;
-  gcimHeadCost(hw, l, &latency, &energy);
+  double residentNs = (double)peripheryRounds(resident * arrayHeads, tiles, unit) * perHead;
+  double spilledNs = reloadNs + (double)peripheryRounds(arrayHeads, tiles, unit) * perHead;
   plan->spillSlot = chip->full ? -1 : chip->base + chip->pinned * chip->slotSize;
   plan->firstSubTile = chip->full ? chip->base + offset
                        : resident ? chip->base + j * batch * chip->slotSize
@@ -136,7 +141,7 @@ static void planLayer(const GcimHardware *hw, const GcimLayerInfo *l, int64_t ba
   plan->residentSequences = resident;
   plan->reloadNs = reloadNs;
   plan->spillBytes = spilled * reloadBytes;
-  plan->rounds = peripheryRounds((resident ? resident : 1) * l->heads, tiles, unit);
+  plan->rounds = peripheryRounds((resident ? resident : 1) * arrayHeads, tiles, unit);
   plan->latencyNs = residentNs + (double)spilled * spilledNs;
   plan->energyPJ = (double)(batch * l->heads) * energy +
                    (double)spilled * ((double)reloadBytes * hw->floorplan.spillPJPerByte +

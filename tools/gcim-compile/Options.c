@@ -71,6 +71,7 @@ static GcimStatus setInput(void *target, const char *value, char **errMsg) {
 static const char *const emitStages[] = {"onnx", "gcim", "tiles", "runtime", "c", NULL};
 const char *const gcimCompileScheduleObjectives[] = {"latency", "energy", "area", NULL};
 const char *const gcimCompileWeightFormats[] = {"f32", "int8", "bf16", NULL};
+const char *const gcimCompileGqaModes[] = {"replicate", "share", NULL};
 
 #define FIELD(name) offsetof(Options, name)
 static const GcimArgOption optionTable[] = {
@@ -99,6 +100,15 @@ static const GcimArgOption optionTable[] = {
              "attention runs on the gain cells (a warning: accuracy changes unless the model "
              "was hardware-adapted); digital: every attention is computed exactly, "
              "GainCellAttention as its float function, and nothing is simulated"},
+    {.name = "--gqa",
+     .kind = GCIM_ARG_CHOICE,
+     .valueName = "replicate|share",
+     .offset = FIELD(gqa),
+     .choices = gcimCompileGqaModes,
+     .help = "grouped-query attention on the hardware (docs/HardwareModel.md section 7): "
+             "replicate (default: each query head its own K/V arrays, heads in parallel) or "
+             "share (one K/V array pair per K/V head, its query heads in turn: fewer sub-tiles "
+             "and K/V writes, longer latency; the report only, the C emitter refuses it)"},
     {.name = "--hw",
      .kind = GCIM_ARG_STRING,
      .valueName = "<file.json>",

@@ -20,6 +20,7 @@ typedef struct Options {
   const char *outputPath; /* a file for IR stages, the folder for C */
   int emit;               /* an EmitStage (--emit is parsed as an index into the stage names) */
   GcimAttentionMode attention; /* --attention (default auto) */
+  int gqa;                     /* --gqa: index into gcimCompileGqaModes (default 0, replicate) */
   int schedule;                /* --schedule: gcim-schedule's objective, an index into
                                   gcimCompileScheduleObjectives (default 0, latency) */
   int weights;                 /* --weights: an index into gcimCompileWeightFormats (0, f32) */
@@ -43,6 +44,9 @@ typedef struct Options {
   long long maxLatencyNs, maxEnergyPJ; /* --max-latency-ns, --max-energy-pj: 0 = none */
   const char *scalersPath;             /* --scalers: a calibration cache baked into the scalers */
 } Options;
+
+/// The choices of --gqa, in gcim-map-attention's spelling; NULL-terminated.
+extern const char *const gcimCompileGqaModes[];
 
 /// The objectives of --schedule, in gcim-schedule's spelling; NULL-terminated.
 extern const char *const gcimCompileScheduleObjectives[];

@@ -126,9 +126,9 @@ static bool emitC(const Options *options, MlirModule module, GcimConstantDataFn 
  * generated from. Scalers are not folded into the projections (gcim-quantize's fold): the
  * heads apply them, as the simulator always has, so results stay bit for bit. */
 static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *options) {
-  char map[64], schedule[512];
-  snprintf(map, sizeof map, "gcim-map-attention=attention=%s",
-           gcimAttentionModeName(options->attention));
+  char map[96], schedule[512];
+  snprintf(map, sizeof map, "gcim-map-attention=attention=%s gqa=%s",
+           gcimAttentionModeName(options->attention), gcimCompileGqaModes[options->gqa]);
   int n = snprintf(schedule, sizeof schedule,
                    "gcim-schedule=schedule=%s max-latency-ns=%lld max-energy-pj=%lld",
                    gcimCompileScheduleObjectives[options->schedule], options->maxLatencyNs,

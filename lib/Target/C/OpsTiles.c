@@ -14,7 +14,9 @@
  * token, gcimSimHeadsRunSequences for a full sequence). The data-dependent order of the ops
  * (write, then the two products, readout and adder tree) is what gcim-verify checked. What
  * the chip does itself must be what the chip was made with: the converters' levels, the
- * ADC's range and the saturations are the hardware's, else the layer is refused. */
+ * ADC's range and the saturations are the hardware's, else the layer is refused; so is a
+ * grouped-query layer mapped with --gqa=share (gcim.kv_group > 1), which only the report
+ * costs so far (docs/HardwareModel.md section 7). */
 #include "OpEmitters.h"
 
 #include "gcim/Support/IRHelpers.h"
@@ -219,6 +221,12 @@ bool gcimCEmitTileLayer(EmitState *state, MlirOperation op) {
     return gcimCEmitUnsupported(state, op,
                                 "the gain cells need self-attention with as many queries as "
                                 "keys, one K/V head per query head and equal q/k/v head dims");
+  int64_t kvGroup = 1; /* --gqa=share: the simulator has no shared K/V heads yet */
+  if (gcimOpGetIntAttr(l.write, "gcim.kv_group", &kvGroup) && kvGroup > 1)
+    return gcimCEmitUnsupported(state, l.write,
+                                "--gqa=share (gcim.kv_group > 1) is costed in the report but the "
+                                "simulated chip has no shared K/V heads yet; use "
+                                "--gqa=replicate");
   int64_t streamed = 0;
   gcimOpGetIntAttr(l.write, "streamed", &streamed);
   TileCommandTable table = {0};
