@@ -36,11 +36,20 @@ class CSimStats(ctypes.Structure):
                 ("latencyNs", ctypes.c_double)]
 
 
+class CSimScheduleStats(ctypes.Structure):
+    """GcimSimScheduleStats of gcim/Runtime/Sim.h: what a floorplan's schedule adds."""
+    _fields_ = [("scheduled", ctypes.c_int), ("reloads", ctypes.c_int64),
+                ("transfers", ctypes.c_int64), ("spillBytes", ctypes.c_int64),
+                ("linkBytes", ctypes.c_int64), ("spillPJ", ctypes.c_double),
+                ("linkPJ", ctypes.c_double), ("elapsedNs", ctypes.c_double)]
+
+
 class CSimSummary(ctypes.Structure):
-    """GcimSimSummary of gcim/Runtime/Sim.h: what PREFIX_get_stats fills."""
+    """GcimSimSummary of gcim/Runtime/Sim.h: what PREFIX_get_stats fills (the layout must
+    stay the C struct's: the generated library writes the whole struct)."""
     _fields_ = [("total", CSimStats), ("heads", ctypes.c_int64), ("layers", ctypes.c_int64),
                 ("tokens", ctypes.c_int64), ("perHeadStepNs", ctypes.c_double),
-                ("elapsedNs", ctypes.c_double)]
+                ("elapsedNs", ctypes.c_double), ("schedule", CSimScheduleStats)]
 
 
 def summary_as_stats(summary, total_energy_pj):
@@ -54,13 +63,20 @@ def summary_as_stats(summary, total_energy_pj):
                 "secondProduct": t.secondProductPJ / divisor,
                 "digital": t.digitalPJ / divisor, "dac": t.dacPJ / divisor,
                 "total": total_energy_pj / divisor}
-    return {"heads": summary.heads, "layers": summary.layers, "tokens": summary.tokens,
-            "headSteps": t.attends, "kvWrites": t.tokens, "arrayReads": t.arrayReads,
-            "arrayWrites": t.arrayWrites, "energyPJ": energy(1.0),
-            "latencyNs": {"perHeadStep": summary.perHeadStepNs,
-                          "sumOverHeadSteps": t.latencyNs, "elapsed": summary.elapsedNs},
-            "perToken": {"energyPJ": energy(tokens),
-                         "latencyNs": summary.elapsedNs / tokens}}
+    stats = {"heads": summary.heads, "layers": summary.layers, "tokens": summary.tokens,
+             "headSteps": t.attends, "kvWrites": t.tokens, "arrayReads": t.arrayReads,
+             "arrayWrites": t.arrayWrites, "energyPJ": energy(1.0),
+             "latencyNs": {"perHeadStep": summary.perHeadStepNs,
+                           "sumOverHeadSteps": t.latencyNs, "elapsed": summary.elapsedNs},
+             "perToken": {"energyPJ": energy(tokens),
+                          "latencyNs": summary.elapsedNs / tokens}}
+    c = summary.schedule
+    if c.scheduled:
+        stats["schedule"] = {"reloads": c.reloads, "spillBytes": c.spillBytes,
+                             "transfers": c.transfers, "linkBytes": c.linkBytes,
+                             "energyPJ": {"spill": c.spillPJ, "link": c.linkPJ},
+                             "elapsedNs": c.elapsedNs}
+    return stats
 
 
 def find_prefix(folder, name=None):
