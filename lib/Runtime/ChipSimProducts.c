@@ -217,19 +217,27 @@ static void subTileOutputs(SimChip *s, int32_t tile, int32_t count, const float 
       Y[d] += s->sigmaY * (float)gcimSimRandomNormal(s->rng);
 }
 
+/* The sum of the pulses of the first `count` slots of s->active, in slot order: the pulses
+ * left out are +-0, and adding one to a sum of pulses (>= +0, starting at +0) changes
+ * nothing, so this is the sum over all slots with a dependency chain of only `count` adds. */
+static float pulsedSum(const SimChip *s, const float *pulse, int32_t count) {
+  float phiSum = 0.0f;
+  for (int32_t j = 0; j < count; ++j)
+    phiSum += pulse[s->active[j]];
+  return phiSum;
+}
+
 /* The pulsed slots of a group whose slots are all valid into s->active (*count of them);
  * returns the sum of the pulses, in slot order. Zero pulses are skipped: adding +0 to a sum
  * of pulses (>= +0) changes nothing. Branch-free, as pulses are zero at random. */
 static float pulsedInOrder(SimChip *s, const float *pulse, int32_t *count) {
-  float phiSum = 0.0f;
-  int32_t n = 0;
-  for (int32_t c = 0; c < s->rows; ++c) {
-    phiSum += pulse[c];
-    s->active[n] = c;
+  int32_t n = 0, *restrict active = s->active;
+  for (int32_t c = 0, rows = s->rows; c < rows; ++c) {
+    active[n] = c;
     n += pulse[c] != 0.0f;
   }
   *count = n;
-  return phiSum;
+  return pulsedSum(s, pulse, n);
 }
 
 /* As pulsedInOrder for any group, with the ages of the pulsed slots in s->ages: a pulsed
@@ -238,35 +246,26 @@ static float pulsedAnyOrder(const GcimChip *chip, SimChip *s, int32_t tile, cons
                             int32_t *count) {
   const int64_t *written = s->writeStep + tileOffset(tile, s->rows);
   const uint64_t window = (uint64_t)s->window, now = (uint64_t)chip->step;
-  float phiSum = 0.0f;
   int32_t n = 0;
   for (int32_t c = 0; c < s->rows; ++c) {
     uint64_t age = now - (uint64_t)written[c];
     int on = (pulse[c] != 0.0f) & (age < window);
     s->ages[c] = on ? (int32_t)age : -1;
-    phiSum += (float)on * pulse[c]; /* the pulse or +0 */
     s->active[n] = c;
     n += on;
   }
   *count = n;
-  return phiSum;
+  return pulsedSum(s, pulse, n); /* a gated slot's pulse counts as +0 */
 }
 
-/* c_i = pulse * delta^(i age) of the pulsed slots, i = 1..3 (slot-wise decay); `run` as
- * in groupRun, else the ages are in s->ages. */
+/* c_i = pulse * delta^(i age) of the pulsed slots, i = 1..3 (slot-wise decay), only those
+ * the kernel reads; `run` as in groupRun, else the ages are in s->ages. */
 static void pulseCoefficients(SimChip *s, const float *restrict pulse, int32_t count, int32_t run) {
   float *restrict c1 = s->coefs[0], *restrict c2 = s->coefs[1], *restrict c3 = s->coefs[2];
   const float *restrict p1 = s->vPow[0], *restrict p2 = s->vPow[1], *restrict p3 = s->vPow[2];
-  if (run >= 0) {
-    for (int32_t c = 0; c < s->rows; ++c) {
-      c1[c] = pulse[c] * p1[run + c];
-      c2[c] = pulse[c] * p2[run + c];
-      c3[c] = pulse[c] * p3[run + c];
-    }
-    return;
-  }
+  const int32_t *restrict active = s->active, *restrict ages = s->ages;
   for (int32_t j = 0; j < count; ++j) {
-    int32_t c = s->active[j], at = s->window - 1 - s->ages[c];
+    int32_t c = active[j], at = run >= 0 ? run + c : s->window - 1 - ages[c];
     c1[c] = pulse[c] * p1[at];
     c2[c] = pulse[c] * p2[at];
     c3[c] = pulse[c] * p3[at];
@@ -300,9 +299,14 @@ GcimChipStatus gcimChipSimReadout(GcimChip *chip, int32_t first, int32_t groups,
       const float *restrict Y = s->output + tileOffset(tile, s->colsPad);
       int32_t *restrict held = s->codes + tileOffset(tile, s->cols);
       int32_t *restrict into = codes ? codes + (size_t)g * dims + (size_t)x * s->cols : NULL;
-      /* Y is finite (the chip's inputs are codes): no NaN to care about. */
-      for (int32_t l = 0; l < local; ++l)
-        held[l] = gcimSimCode(Y[l] * inv, -top, top, step, s->smallOutputCodes);
+      /* Y is finite (the chip's inputs are codes): no NaN to care about. The branch-free
+       * rounding in a loop of its own, so that it vectorises. */
+      if (s->smallOutputCodes)
+        for (int32_t l = 0; l < local; ++l)
+          held[l] = gcimSimCode(Y[l] * inv, -top, top, step, 1);
+      else
+        for (int32_t l = 0; l < local; ++l)
+          held[l] = gcimSimCode(Y[l] * inv, -top, top, step, 0);
       if (into)
         memcpy(into, held, (size_t)local * sizeof *into);
     }

@@ -88,6 +88,12 @@ GCIM_BLOCK_KERNEL(kernelBase, Vec4, 4, )
 #define GCIM_HAVE_AVX2_KERNEL 1
 typedef float Vec8 __attribute__((vector_size(32)));
 GCIM_BLOCK_KERNEL(kernelAvx2, Vec8, 8, __attribute__((target("avx2"))))
+#ifndef GCIM_NO_AVX512
+/* AVX-512: one register per block of 16 lanes, again the same operations per lane. */
+#define GCIM_HAVE_AVX512_KERNEL 1
+typedef float Vec16 __attribute__((vector_size(64)));
+GCIM_BLOCK_KERNEL(kernelAvx512, Vec16, 16, __attribute__((target("avx512f"))))
+#endif
 #endif
 #else
 /* Portable C: the same operations, one lane at a time. */
@@ -117,6 +123,10 @@ static void kernelBase(int one, int32_t count, const int32_t *restrict index, si
 #endif
 
 GcimSimKernel *gcimSimKernelSelect(void) {
+#ifdef GCIM_HAVE_AVX512_KERNEL
+  if (__builtin_cpu_supports("avx512f"))
+    return kernelAvx512;
+#endif
 #ifdef GCIM_HAVE_AVX2_KERNEL
   if (__builtin_cpu_supports("avx2"))
     return kernelAvx2;
