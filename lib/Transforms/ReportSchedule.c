@@ -143,7 +143,9 @@ typedef struct RunSchedule {
 
 /* Layer l's part of the full-sequence run: its runBatch x runTokens head-steps one after
  * another on its heads, placed as sequence 0 (through the spill slot when no sequence stays),
- * as the program runs them. */
+ * as the program runs them. One set of heads runs every sequence, so the pipelined time of
+ * rule 5 (the longest of a chip's, a link's and one sequence's path) is that path: the
+ * layers and links added one after another. */
 static void addRunLayer(const GcimHardware *hw, const GcimLayerInfo *l, const GcimLayerPlan *p,
                         RunSchedule *r) {
   const GcimFloorplan *f = &hw->floorplan;

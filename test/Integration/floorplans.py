@@ -34,6 +34,13 @@ sequences 0 and 1 at gcim.sequence_stride 16, the other 6 blocks take turns in t
 reload over several steps is exact is checked on the example above); per step 6
 reloads of 16 x 2 x 64 x 64 + 2 x 4 x 64 = 131,584 bytes, 131,584 / 128 = 1,028 ns each,
 and the step 65 + 2 x (1,028 + 65) + 4 x (1,028 + 65) = 6,623 ns, the report's stepNs.
+The same on two chips of 48 sub-tiles ("2 chips, spill": a layer a chip, each keeping
+sequences 0 and 1 and reloading 2 and 3 through its slot; same outputs): per step 4
+reloads, 4 transfers of 4 x 64 x 4 = 1,024 bytes (16 ns each at 64 bytes per ns, 10 pJ a
+byte). The chips pipeline the sequences (docs/HardwareModel.md section 6, rule 5): a chip
+is busy 65 + 2 x 1,093 = 2,251 ns, the link 4 x 16 = 64 ns, one sequence's path 1,093 +
+16 + 1,093 = 2,202 ns, so the step, and the program's elapsedNs, is 2,251 ns, not the sum
+2,251 + 64 + 2,251 = 4,566 ns.
 
 Tolerance: stats agree to 1e-12 relative (both sides add the same binary fractions in the
 same order; the bound only allows for summation order); logits and tokens exactly.
@@ -114,7 +121,9 @@ def batch(check, tmp):
     step = {"x": rng.rand(4, 4, 1, 64).astype(np.float32)}
     outs, stats = {}, {}
     for name, hardware in [("resident", {"window": 256}),
-                           ("spill", {"window": 256, "maxSubTiles": 48})]:
+                           ("spill", {"window": 256, "maxSubTiles": 48}),
+                           ("two-chips", {"window": 256, "maxSubTiles": 48,
+                                          "floorplan": {"chips": 2}})]:
         hw, tiles = os.path.join(tmp, f"b4-{name}.json"), os.path.join(tmp, f"b4-{name}.mlir")
         with open(hw, "w") as f:
             json.dump(hardware, f)
@@ -141,6 +150,20 @@ def batch(check, tmp):
                 [6, 6 * 131584, 6 * (131584 * 20 + 131072 * 2.578125), 6623])
     check.close("batch 4: elapsedNs of one step = the report's stepNs (one chip)",
                 [sched.get("elapsedNs", -1)], [stats["spill-report"]["stepNs"]])
+    check.expect("batch 4, two chips: the outputs equal the resident schedule's, bit for bit",
+                 bool(np.array_equal(outs["two-chips"], outs["resident"])))
+    check.expect("batch 4: the report chose '2 chips, spill' for 2 chips of 48 sub-tiles",
+                 stats["two-chips-report"]["chosen"] == "2 chips, spill")
+    sched = flatten(stats["two-chips"].get("schedule", {}))
+    keys = ("reloads", "spillBytes", "energyPJ.spill", "transfers", "linkBytes",
+            "energyPJ.link", "elapsedNs")
+    check.close("batch 4, two chips, one step: 4 reloads, 4 transfers of 1,024 bytes, "
+                "2,251 ns pipelined (not the sum 4,566 ns)",
+                [sched.get(k, -1) for k in keys],
+                [4, 4 * 131584, 4 * (131584 * 20 + 131072 * 2.578125), 4, 4 * 1024,
+                 4 * 1024 * 10, 2251])
+    check.close("batch 4, two chips: elapsedNs of one step = the report's stepNs",
+                [sched.get("elapsedNs", -1)], [stats["two-chips-report"]["stepNs"]])
     check.expect("batch 4, everything resident: no schedule object",
                  "schedule" not in stats["resident"])
 

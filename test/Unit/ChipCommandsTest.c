@@ -237,10 +237,59 @@ static void test_spilled_heads_share_a_slot_exactly(void) {
   gcimChipDestroy(chip);
 }
 
+/* A batch of 2 on two chips (one head a sequence, each head on a chip of its own as a
+ * compiled program makes them): layer 0 on chip 0 keeps both sequences; layer 1 on chip 1,
+ * 100 bytes per sequence-token over the link (1.5625 ns at 64 per ns), keeps sequence 0 and
+ * reloads sequence 1 before each token (131,200 bytes, 1,025 ns, then 65 ns). 70 tokens:
+ * chip 0 busy 70 x 65 = 4,550 ns; the link 140 x 1.5625 = 218.75 ns; chip 1 70 x 65 +
+ * 70 x 1,090 = 80,850 ns; one sequence's path 4,550 + 70 x 1.5625 + max(4,550, 76,300) =
+ * 80,959.375 ns. The chips pipeline the sequences, so elapsedNs is the longest of these,
+ * 80,959.375 ns, not their sum 85,618.75 ns. */
+static void test_a_batch_on_two_chips_is_pipelined(void) {
+  GcimHardware hw;
+  gcimHardwareInitDefault(&hw);
+  GcimChip *chips[4] = {NULL, NULL, NULL, NULL};
+  GcimSimHead *heads[4] = {NULL, NULL, NULL, NULL};
+  const int32_t layerOf[4] = {0, 0, 1, 1};
+  int ready = 1;
+  for (int i = 0; i < 4; ++i) {
+    GcimTileCommands c = hardwareCommands(&hw, 0);
+    c.spilled = i == 3;
+    EXPECT_EQ_INT(gcimChipCreateSimulator(&hw, 16, 0, NULL, &chips[i], NULL, 0), GCIM_CHIP_OK);
+    if (chips[i])
+      EXPECT_EQ_INT(gcimSimHeadCreateFromCommands(chips[i], DIM, &c, NULL, &heads[i]), GCIM_SIM_OK);
+    ready = ready && heads[i];
+  }
+  for (int t = 0; ready && t < TOKENS; ++t)
+    for (int i = 0; i < 4; ++i) {
+      float q[DIM], k[DIM], v[DIM], out[DIM];
+      inputs(t, q, k, v);
+      gcimSimHeadStep(heads[i], q, k, v, out);
+    }
+  const GcimTileLayerSchedule layers[2] = {{1, 1, 1, 1, 131200, 131072, 0, 128, 20, 64, 10},
+                                           {1, 1, 1, 1, 131200, 131072, 100, 128, 20, 64, 10}};
+  GcimSimSummary summary;
+  if (ready) {
+    gcimSimSummarize(&hw, heads, layerOf, 4, &summary);
+    gcimTileScheduleSummarize(&hw, heads, layerOf, 4, layers, 2, &summary);
+    const GcimSimScheduleStats *r = &summary.schedule;
+    EXPECT_EQ_INT(r->reloads, TOKENS);
+    EXPECT_EQ_INT(r->transfers, 2 * TOKENS);
+    EXPECT_EQ_INT(r->linkBytes, 2 * TOKENS * 100);
+    EXPECT_TRUE(r->linkPJ == 140000.0);
+    EXPECT_TRUE(r->elapsedNs == 80959.375);
+  }
+  for (int i = 0; i < 4; ++i) {
+    gcimSimHeadDestroy(heads[i]);
+    gcimChipDestroy(chips[i]);
+  }
+}
+
 GCIM_TEST_LIST{
     GCIM_TEST(test_numbered_chip_checks_and_traces_its_numbers),
     GCIM_TEST(test_commands_reach_the_chip),
     GCIM_TEST(test_commands_the_chip_cannot_run_are_refused),
     GCIM_TEST(test_spilled_heads_share_a_slot_exactly),
+    GCIM_TEST(test_a_batch_on_two_chips_is_pipelined),
 };
 GCIM_TEST_MAIN

@@ -208,7 +208,10 @@ typedef struct GcimTileLayerSchedule {
 /// (as a compiled program makes them), is of layer layers[headLayer[i]]. A head that reloaded is
 /// spilled; a layer's resident heads take `rounds` turns per token, each spilled block its reload
 /// then `spilledRounds` turns; a layer's sequence-tokens (its heads' adder trees / heads) each
-/// cross its link once. stats->schedule.scheduled is set when any layer's `scheduled` is.
+/// cross its link once (a layer with transferBytes starts the next chip). elapsedNs is the
+/// pipelined time (docs/HardwareModel.md section 6, rule 5): the longest of a chip's busy
+/// time, a link's and one head's (one sequence's) path through every layer and link.
+/// stats->schedule.scheduled is set when any layer's `scheduled` is.
 void gcimTileScheduleSummarize(const GcimHardware *hw, GcimSimHead *const *heads,
                                const int32_t *headLayer, int64_t count,
                                const GcimTileLayerSchedule *layers, int64_t layerCount,
