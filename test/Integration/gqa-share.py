@@ -12,7 +12,9 @@ head reads the same K/V codes either way), and so are the step function's over t
 tokens (model_step through gcim.load); each program's --stats after the run equal its
 report's `perRun` key for key; share writes K/V G = 2 times less often (16 vs 32 writes,
 32 vs 64 arrays), attends as often (32 head-steps, 4 heads) and takes G times the elapsed
-time (1,040 vs 520 ns). The step stats after 8 steps: the same counts.
+time (1,040 vs 520 ns). The step stats after 8 steps: the same counts. With a calibration
+whose query heads differ in their q and out scalers (Inputs/gqa-scalers-good.json), the
+outputs are still equal bit for bit (each query head attends with its own scalers).
 
 Then a Llama-style decoder (python/gcim_models/llama.py as codegen-llm.py makes it: 2
 layers, 4 query heads over 2 K/V heads, head_dim 16; full sequence of 12 tokens, its q
@@ -40,6 +42,7 @@ from ortharness import Checker  # noqa: E402
 import gcim  # noqa: E402
 
 MODEL = os.path.join(SRC_ROOT, "test", "gcim-compile", "Inputs", "gqa-model.py")
+SCALERS = os.path.join(SRC_ROOT, "test", "gcim-compile", "Inputs", "gqa-scalers-good.json")
 
 
 def flatten(stats, prefix=""):
@@ -89,6 +92,17 @@ def main():
                     rows.append(next(iter(result.values())).reshape(1, -1, 1, 8))
                 steps[mode] = np.concatenate(rows, axis=2)
                 step_stats[mode] = model.stats()
+        calibrated = {}
+        for mode in ("replicate", "share"):  # q and out scalers differing per query head
+            out = os.path.join(tmp, f"{mode}-scalers")
+            compile_model(onnx_path, out, "--attention=analog", f"--gqa={mode}", "--scalers",
+                          SCALERS, "-q")
+            build(out)
+            calibrated[mode] = run_program(out, "model", inputs)["y"]
+    check.expect("calibrated (head 1's a_q, head 3's a_out): share's outputs equal "
+                 "replicate's, bit for bit, and differ from the uncalibrated ones",
+                 np.array_equal(calibrated["share"], calibrated["replicate"])
+                 and not np.array_equal(calibrated["share"], outputs["share"]))
     rep, share = stats["replicate"], stats["share"]
     check.expect("one run: share's outputs equal replicate's, bit for bit",
                  np.array_equal(outputs["share"], outputs["replicate"]),
