@@ -45,6 +45,7 @@ struct GcimSimHead {
   int32_t *kSaved, *vSaved; /* [window * dim] */
   int64_t *savedStep;       /* [window] */
   int64_t reloads;
+  int32_t queryGroup;              /* query heads that attend on the head (--gqa=share), else 1 */
   GcimSimCalibration *calibration; /* NULL, or sees every write and attend */
 };
 
@@ -103,6 +104,7 @@ static GcimSimStatus createHead(GcimChip *chip, int32_t first, int32_t headDim,
   h->rows = hw->arrayRows;
   h->span = (headDim + hw->arrayCols - 1) / hw->arrayCols;
   h->subTiles = (int32_t)subTiles;
+  h->queryGroup = 1;
   /* The hardware's quantisers and one head-token latency per token, until commands say
    * otherwise (gcimSimHeadCreateFromCommands). */
   GcimTileCommands defaults = {first,
@@ -216,6 +218,12 @@ void gcimSimHeadGetScalers(const GcimSimHead *head, float *scalers) {
 }
 
 int32_t gcimSimHeadGetWindow(const GcimSimHead *head) { return head->window; }
+
+void gcimSimHeadSetQueryGroup(GcimSimHead *head, int32_t group) {
+  head->queryGroup = group > 1 ? group : 1;
+}
+
+int32_t gcimSimHeadGetQueryGroup(const GcimSimHead *head) { return head->queryGroup; }
 
 void gcimSimHeadSetCalibration(GcimSimHead *head, GcimSimCalibration *calibration) {
   head->calibration = calibration;

@@ -24,9 +24,10 @@ void gcimSimSummarize(const GcimHardware *hw, GcimSimHead *const *heads, const i
       gcimSimStatsAccumulate(&s.total, &part);
       if (part.latencyNs > busiest)
         busiest = part.latencyNs;
-      if (part.attends > s.tokens)
-        s.tokens = part.attends;
-      s.heads += part.attends > 0;
+      int32_t group = gcimSimHeadGetQueryGroup(heads[i]); /* its query heads take turns */
+      if (part.attends / group > s.tokens)
+        s.tokens = part.attends / group;
+      s.heads += part.attends > 0 ? group : 0;
     }
     s.elapsedNs += busiest;
     s.layers += s.total.attends > before; /* layers that ran */

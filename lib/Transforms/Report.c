@@ -97,7 +97,7 @@ static void writePerToken(FILE *out, const GcimHardware *hw, const GcimLayerInfo
 static bool writePerRun(FILE *out, MlirOperation module, const GcimHardware *hw,
                         const GcimLayerInfo *layers, int64_t count) {
   Energy e = {0, 0, 0, 0};
-  int64_t tokens = 0, heads = 0, analog = 0, steps = 0, reads = 0, writes = 0;
+  int64_t tokens = 0, heads = 0, analog = 0, steps = 0, reads = 0, writes = 0, kvWrites = 0;
   double elapsed = 0.0, perStep = hw->cost.headTokenLatencyNs;
   for (int64_t i = 0; i < count; ++i) {
     const GcimLayerInfo *l = &layers[i];
@@ -116,6 +116,7 @@ static bool writePerRun(FILE *out, MlirOperation module, const GcimHardware *hw,
       reads += 2 * arrays * l->heads * l->runBatch;
     }
     writes += 2 * l->dimTiles * gcimLayerArrayHeads(l) * run;
+    kvWrites += gcimLayerArrayHeads(l) * run; /* a shared K/V head's once for its group */
     steps += l->heads * run;
     heads += l->heads;
     elapsed += (double)run * perStep * (double)(l->heads / gcimLayerArrayHeads(l));
@@ -128,7 +129,7 @@ static bool writePerRun(FILE *out, MlirOperation module, const GcimHardware *hw,
           "\"headSteps\": %lld, \"kvWrites\": %lld, \"arrayReads\": %lld, "
           "\"arrayWrites\": %lld, \"energyPJ\": ",
           (long long)heads, (long long)analog, (long long)tokens, (long long)steps,
-          (long long)steps, (long long)reads, (long long)writes);
+          (long long)kvWrites, (long long)reads, (long long)writes);
   writeEnergy(out, &e, 1.0);
   fprintf(out,
           ", \"latencyNs\": {\"perHeadStep\": %.17g, \"sumOverHeadSteps\": %.17g, "

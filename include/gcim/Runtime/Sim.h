@@ -66,6 +66,12 @@ void gcimSimHeadSetScalers(GcimSimHead *head, const float *scalers);
 /// Copies the head's scalers (8 floats) into scalers.
 void gcimSimHeadGetScalers(const GcimSimHead *head, float *scalers);
 
+/// How many query heads attend on the head's K/V (a grouped-query layer under --gqa=share;
+/// 1, the default, for one query head): the stats count them as that many heads, each
+/// attend one of theirs (gcimSimSummarize). Values below 1 mean 1.
+void gcimSimHeadSetQueryGroup(GcimSimHead *head, int32_t group);
+int32_t gcimSimHeadGetQueryGroup(const GcimSimHead *head);
+
 /// The head's window in tokens.
 int32_t gcimSimHeadGetWindow(const GcimSimHead *head);
 
@@ -138,9 +144,9 @@ typedef struct GcimSimScheduleStats {
 /// layers in sequence.
 typedef struct GcimSimSummary {
   GcimSimStats total;   /* summed over every head */
-  int64_t heads;        /* simulated heads that ran (attended at least once) */
+  int64_t heads;        /* query heads that ran (a head's query group if it attended) */
   int64_t layers;       /* attention layers that ran (any head attended) */
-  int64_t tokens;       /* tokens a layer processed: the most attends of one head */
+  int64_t tokens;       /* tokens a layer processed: the most attends of one query head */
   double perHeadStepNs; /* latency of one head attending one token */
   double elapsedNs;     /* sum over layers of the busiest head's latency */
   /* Last: a compiled program's, from gcimTileScheduleSummarize (0 elsewhere). */

@@ -28,6 +28,24 @@ void gcimSimHeadsRunSequences(GcimThreadPool *pool, GcimSimHead *const *heads, i
                               int64_t batch, int64_t tokens, int64_t dim, const float *q,
                               const float *k, const float *v, float *out);
 
+/// Grouped-query attention with shared K/V heads (--gqa=share, docs/HardwareModel.md
+/// section 7): `kvHeads` heads, each read by `group` query heads (query head j * group + i
+/// reads heads[j]). Tensors are laid out per query head as above (count = kvHeads * group);
+/// `scalers` holds each query head's 8 scalers. Per token heads[j] writes the k, v of query
+/// head j * group once with that head's scalers, then attends each query head of the group in
+/// turn with its scalers (gcimSimHeadSetScalers). Query heads of a group must have the same
+/// k/v scalers for the outputs to equal one head per query head's. `pool` may be NULL.
+void gcimSimHeadsStepShared(GcimThreadPool *pool, GcimSimHead *const *heads, int64_t kvHeads,
+                            int64_t group, int64_t dim, const float *scalers, const float *q,
+                            const float *k, const float *v, float *out);
+
+/// Whole sequences of shared K/V heads: for each batch b in order, heads[j] is reset and runs
+/// the `tokens` shared steps (gcimSimHeadsStepShared) of its group's query heads' blocks.
+void gcimSimHeadsRunShared(GcimThreadPool *pool, GcimSimHead *const *heads, int64_t kvHeads,
+                           int64_t group, int64_t batch, int64_t tokens, int64_t dim,
+                           const float *scalers, const float *q, const float *k, const float *v,
+                           float *out);
+
 #ifdef __cplusplus
 }
 #endif

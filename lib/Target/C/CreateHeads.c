@@ -24,7 +24,7 @@ static void writeCommands(FILE *out, const TileCommandTable *t) {
 /* The loop body that makes head h of a group from its layer's command table. */
 static void writeTileHead(const SimHeadGroup *group, FILE *out) {
   const TileCommandTable *t = &group->tiles;
-  int64_t sequences = group->count / t->heads;
+  int64_t sequences = group->count / t->heads, kvGroup = t->kvGroup > 1 ? t->kvGroup : 1;
   fprintf(out,
           "      GcimTileCommands head = commands;\n"
           "      head.firstSubTile += (int32_t)(h %% %lld) * %lld;\n",
@@ -47,10 +47,13 @@ static void writeTileHead(const SimHeadGroup *group, FILE *out) {
       continue;
     fprintf(
         out,
-        "      head.scalers[%d] = ((const float *)(s->weights + %llu))[8 * (h %% %lld) + %lld];\n"
-        "      head.scalers[%d] = ((const float *)(s->weights + %llu))[8 * (h %% %lld) + %lld];\n",
-        2 * i, (unsigned long long)source->offset, (long long)source->rows,
-        (long long)source->aIndex, 2 * i + 1, (unsigned long long)source->offset,
+        "      head.scalers[%d] = ((const float *)(s->weights + %llu))[8 * (h %% %lld * %lld %% "
+        "%lld) + %lld];\n"
+        "      head.scalers[%d] = ((const float *)(s->weights + %llu))[8 * (h %% %lld * %lld %% "
+        "%lld) + %lld];\n",
+        2 * i, (unsigned long long)source->offset, (long long)t->heads, (long long)kvGroup,
+        (long long)source->rows, (long long)source->aIndex, 2 * i + 1,
+        (unsigned long long)source->offset, (long long)t->heads, (long long)kvGroup,
         (long long)source->rows, (long long)source->bIndex);
   }
   fprintf(out, "      if (createHead(s, %lld + h, &head_hw, %lld, &head, NULL) != 0)\n",
@@ -89,8 +92,12 @@ void gcimCEmitCreateHeads(EmitState *state, FILE *out) {
       writeGraphHead(group, out);
     fputs("        return destroyWith(s, error, error_size,\n"
           "                           \"invalid hardware description for the simulated "
-          "heads\");\n    }\n  }\n",
+          "heads\");\n",
           out);
+    if (group->fromTiles && group->tiles.kvGroup > 1) /* --gqa=share: its query heads' turns */
+      fprintf(out, "      gcimSimHeadSetQueryGroup(s->heads[%lld + h], %lld);\n",
+              (long long)group->first, (long long)group->tiles.kvGroup);
+    fputs("    }\n  }\n", out);
   }
 }
 

@@ -59,6 +59,7 @@ typedef struct TileCommandTable {
   GcimTileQuantizer q, k, v;
   double tokenPeriodNs, startNs[GCIM_TILE_OP_COUNT];
   TileScalerSource scalers[4]; /* q, k, v, output */
+  int64_t kvGroup; /* --gqa=share: query heads per head (its scalers: the group's first's) */
 } TileCommandTable;
 
 /// The end of the sub-tiles a layer's resident sequences (at most `sequences`) hold, or of

@@ -14,13 +14,16 @@
  * token, gcimSimHeadsRunSequences for a full sequence). The data-dependent order of the ops
  * (write, then the two products, readout and adder tree) is what gcim-verify checked. What
  * the chip does itself must be what the chip was made with: the converters' levels, the
- * ADC's range and the saturations are the hardware's, else the layer is refused; so is a
- * grouped-query layer mapped with --gqa=share (gcim.kv_group > 1), which only the report
- * costs so far (docs/HardwareModel.md section 7). */
+ * ADC's range and the saturations are the hardware's, else the layer is refused. A
+ * grouped-query layer mapped with --gqa=share (gcim.kv_group = G > 1) gets one head per K/V
+ * head, written once and attended by its G query heads in turn (gcimSimHeadsStepShared,
+ * gcimSimHeadsRunShared; docs/HardwareModel.md section 7). */
 #include "OpEmitters.h"
 
 #include "gcim/Support/IRHelpers.h"
 #include "gcim/Support/TileLayer.h"
+
+#include "mlir-c/BuiltinAttributes.h"
 
 #include <stdio.h>
 
@@ -203,6 +206,84 @@ static bool readCommands(EmitState *state, const GcimTileLayer *l, int64_t heads
          checkChipSide(state, l, hw) && checkPlacement(state, l->write, t, sequences);
 }
 
+/* A scaler's value from its constant (the (heads, 8) table), row `row`, column `column`. */
+static bool scalerValue(MlirOperation scaler, int64_t row, int64_t column, float *value) {
+  MlirValue scales = mlirOperationGetOperand(scaler, 1);
+  if (!mlirValueIsAOpResult(scales))
+    return false;
+  MlirAttribute attr = mlirOperationGetAttributeByName(mlirOpResultGetOwner(scales),
+                                                       mlirStringRefCreateFromCString("value"));
+  if (mlirAttributeIsNull(attr) || !mlirAttributeIsADenseElements(attr))
+    return false;
+  bool splat = mlirDenseElementsAttrIsSplat(attr);
+  *value = mlirDenseElementsAttrGetFloatValue(attr, splat ? 0 : (intptr_t)(row * 8 + column));
+  return true;
+}
+
+/* --gqa=share: the group's query heads share one write, so they must scale k and v alike
+ * (the stored voltages depend on it); nothing spilled, on shared periphery or moved. */
+static bool checkShared(EmitState *state, const GcimTileLayer *l, const TileCommandTable *t,
+                        int64_t heads) {
+  if (t->spillSlot >= 0 || t->rounds > 1 || t->transferBytes > 0)
+    return gcimCEmitUnsupported(state, l->write,
+                                "--gqa=share with a spill slot, shared periphery rounds or a link "
+                                "transfer is not simulated; use --gqa=replicate");
+  for (int s = 1; s <= 2; ++s) { /* k, v */
+    const TileScalerSource *source = &t->scalers[s];
+    for (int64_t h = 0; source->present && h < heads; ++h) {
+      int64_t lead = h / t->kvGroup * t->kvGroup;
+      float a[4];
+      if (!scalerValue(l->scalers[s], lead % source->rows, source->aIndex, &a[0]) ||
+          !scalerValue(l->scalers[s], lead % source->rows, source->bIndex, &a[1]) ||
+          !scalerValue(l->scalers[s], h % source->rows, source->aIndex, &a[2]) ||
+          !scalerValue(l->scalers[s], h % source->rows, source->bIndex, &a[3]))
+        return gcimCEmitUnsupported(state, l->scalers[s],
+                                    "--gqa=share needs its scales as a dense constant");
+      if (a[0] != a[2] || a[1] != a[3]) {
+        char why[200];
+        snprintf(why, sizeof why,
+                 "--gqa=share: query heads %lld and %lld of layer %lld share a K/V write but "
+                 "their %s scalers differ; use --gqa=replicate",
+                 (long long)lead, (long long)h, (long long)t->layer, s == 1 ? "k" : "v");
+        return gcimCEmitUnsupported(state, l->write, why);
+      }
+    }
+  }
+  return true;
+}
+
+/* A shared layer's call (gcimSimHeadsStepShared, or gcimSimHeadsRunShared over `batch`
+ * sequences of `tokens`) after each query head's scalers as its command table gives them
+ * (PREFIX_set_layer_error does not compare it: its heads are not one per query head). */
+static void emitShared(EmitState *state, const TileCommandTable *t, bool streamed, int64_t first,
+                       int64_t count, int64_t batch, int64_t tokens, int64_t dim,
+                       const ValueInfo *q, const ValueInfo *k, const ValueInfo *v,
+                       const ValueInfo *y) {
+  FILE *out = state->body;
+  int64_t group = t->kvGroup, queries = count * group, heads = t->heads * group;
+  fprintf(out,
+          "  {\n    float gqa_scalers[%lld];\n    for (int h = 0; h < %lld; ++h) {\n"
+          "      float *row = gqa_scalers + 8 * h;\n"
+          "      for (int i = 0; i < 8; ++i)\n        row[i] = i %% 2 ? 0.0f : 1.0f;\n",
+          (long long)(8 * queries), (long long)queries);
+  for (int i = 0; i < 4; ++i) {
+    const TileScalerSource *source = &t->scalers[i];
+    for (int b = 0; source->present && b < 2; ++b)
+      fprintf(
+          out,
+          "      row[%d] = ((const float *)(s->weights + %llu))[8 * (h %% %lld %% %lld) + %lld];\n",
+          2 * i + b, (unsigned long long)source->offset, (long long)heads, (long long)source->rows,
+          (long long)(b ? source->bIndex : source->aIndex));
+  }
+  fputs("    }\n", out);
+  fprintf(out, "    gcimSimHeads%sShared(HEAD_POOL, s->heads + %lld, %lld, %lld, ",
+          streamed ? "Step" : "Run", (long long)first, (long long)count, (long long)group);
+  if (!streamed)
+    fprintf(out, "%lld, %lld, ", (long long)batch, (long long)tokens);
+  fprintf(out, "%lld, gqa_scalers, %s, %s, %s, %s);\n  }\n", (long long)dim, q->name, k->name,
+          v->name, y->name);
+}
+
 bool gcimCEmitTileLayer(EmitState *state, MlirOperation op) {
   GcimTileLayer l;
   const char *why = gcimTileLayerMatch(op, &l);
@@ -221,30 +302,34 @@ bool gcimCEmitTileLayer(EmitState *state, MlirOperation op) {
     return gcimCEmitUnsupported(state, op,
                                 "the gain cells need self-attention with as many queries as "
                                 "keys, one K/V head per query head and equal q/k/v head dims");
-  int64_t kvGroup = 1; /* --gqa=share: the simulator has no shared K/V heads yet */
-  if (gcimOpGetIntAttr(l.write, "gcim.kv_group", &kvGroup) && kvGroup > 1)
-    return gcimCEmitUnsupported(state, l.write,
-                                "--gqa=share (gcim.kv_group > 1) is costed in the report but the "
-                                "simulated chip has no shared K/V heads yet; use "
-                                "--gqa=replicate");
+  int64_t kvGroup = 1; /* --gqa=share: a K/V head per `kvGroup` query heads */
+  gcimOpGetIntAttr(l.write, "gcim.kv_group", &kvGroup);
+  if (kvGroup < 1 || heads % kvGroup)
+    return gcimCEmitUnsupported(state, l.write, "gcim.kv_group must divide the query heads");
   int64_t streamed = 0;
   gcimOpGetIntAttr(l.write, "streamed", &streamed);
   TileCommandTable table = {0};
-  if (!readCommands(state, &l, heads, dim, streamed ? batch : 1, &table))
+  if (!readCommands(state, &l, heads / kvGroup, dim, streamed ? batch : 1, &table))
+    return false;
+  table.kvGroup = kvGroup;
+  if (kvGroup > 1 && !checkShared(state, &l, &table, heads))
     return false;
   if (!streamed && tokens > state->contextCapacity) /* PREFIX_step holds as many tokens */
     state->contextCapacity = tokens;
-  int64_t first = state->simHeads, count = streamed ? batch * heads : heads, window = 0;
+  int64_t kvHeads = heads / kvGroup, first = state->simHeads, window = 0;
+  int64_t count = streamed ? batch * kvHeads : kvHeads;
   gcimOpGetIntAttr(l.write, "window", &window);
-  if (!gcimCEmitAddHeadGroup(state, count, heads, dim, window, NULL, 1.0))
+  if (!gcimCEmitAddHeadGroup(state, count, kvHeads, dim, window, NULL, 1.0))
     return false;
   SimHeadGroup *group = &state->headGroups[state->headGroupCount - 1];
   group->fromTiles = true;
   group->tiles = table;
   fprintf(state->body, "  /* layer %lld: %lld heads on sub-tiles %lld .. %lld */\n",
-          (long long)table.layer, (long long)heads, (long long)table.firstSubTile,
-          (long long)(table.firstSubTile + heads * table.subTilesPerHead - 1));
-  if (streamed)
+          (long long)table.layer, (long long)kvHeads, (long long)table.firstSubTile,
+          (long long)(table.firstSubTile + kvHeads * table.subTilesPerHead - 1));
+  if (kvGroup > 1)
+    emitShared(state, &table, streamed, first, count, batch, tokens, dim, q, k, v, y);
+  else if (streamed)
     gcimCEmitSimHeadsStep(state, first, count, dim, q, k, v, y);
   else
     gcimCEmitSimHeadsRun(state, first, heads, batch, tokens, dim, q, k, v, y);
