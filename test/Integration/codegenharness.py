@@ -86,3 +86,14 @@ def read_tree(folder):
             with open(path, "rb") as f:
                 files[os.path.relpath(path, folder)] = f.read()
     return files
+
+
+def flatten(stats, prefix=""):
+    """{"a.b": number} of a stats object."""
+    flat = {}
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        elif isinstance(value, (int, float)):
+            flat[prefix + key] = float(value)
+    return flat

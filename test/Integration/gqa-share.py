@@ -36,23 +36,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC_ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(SRC_ROOT, "python"))
-from codegenharness import build, compile_model, run_program  # noqa: E402
+from codegenharness import build, compile_model, flatten, run_program  # noqa: E402
 from ortharness import Checker  # noqa: E402
 
 import gcim  # noqa: E402
 
 MODEL = os.path.join(SRC_ROOT, "test", "gcim-compile", "Inputs", "gqa-model.py")
 SCALERS = os.path.join(SRC_ROOT, "test", "gcim-compile", "Inputs", "gqa-scalers-good.json")
-
-
-def flatten(stats, prefix=""):
-    flat = {}
-    for key, value in stats.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        elif isinstance(value, (int, float)):
-            flat[prefix + key] = float(value)
-    return flat
 
 
 def main():

@@ -26,7 +26,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from codegenharness import build, compile_model, run_program  # noqa: E402
+from codegenharness import build, compile_model, flatten, run_program  # noqa: E402
 from ortharness import Checker  # noqa: E402
 
 HARDWARE = {
@@ -38,17 +38,6 @@ HARDWARE = {
                     "output": {"levels": 32, "max": 0.75},
                     "noise": {"seed": 11, "readNoiseSnrDb": 30}},
 }
-
-
-def flatten(stats, prefix=""):
-    """{"a.b": number} of a stats object."""
-    flat = {}
-    for key, value in stats.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        elif isinstance(value, (int, float)):
-            flat[prefix + key] = float(value)
-    return flat
 
 
 def same_stats(check, what, got, ref):
