@@ -162,13 +162,49 @@ static bool integerGet(MlirAttribute attr, bool resource, unsigned width, bool i
   return true;
 }
 
+/* Collects the start of an attribute's printed form (enough for `dense_resource<KEY>`). */
+typedef struct {
+  char text[64];
+  size_t length;
+} PrintedPrefix;
+
+static void appendPrefix(MlirStringRef part, void *userData) {
+  PrintedPrefix *prefix = userData;
+  size_t room = sizeof prefix->text - 1 - prefix->length;
+  size_t take = part.length < room ? part.length : room;
+  memcpy(prefix->text + prefix->length, part.data, take);
+  prefix->length += take;
+  prefix->text[prefix->length] = '\0';
+}
+
+bool gcimElementsElided(MlirAttribute attr) {
+  if (!mlirAttributeIsADenseResourceElements(attr))
+    return false;
+  /* Elements are read one at a time: remember the last resource asked about (with its
+   * type, as a context destroyed and made again could reuse the address). */
+  static _Thread_local const void *lastAttr, *lastType;
+  static _Thread_local bool lastElided;
+  const void *type = mlirAttributeGetType(attr).ptr;
+  if (attr.ptr != lastAttr || type != lastType) {
+    PrintedPrefix prefix = {.length = 0};
+    mlirAttributePrint(attr, appendPrefix, &prefix);
+    lastAttr = attr.ptr;
+    lastType = type;
+    lastElided = strncmp(prefix.text, "dense_resource<__elided__>", 26) == 0;
+  }
+  return lastElided;
+}
+
 /* The storage position of flat element `flat` (a splat stores one) and whether `attr` is
- * a dense resource; false for other attributes or a position out of range. */
+ * a dense resource; false for other attributes, a resource whose data was elided, or a
+ * position out of range. */
 static bool elementPosition(MlirAttribute attr, int64_t flat, intptr_t *pos, bool *resource) {
   if (flat < 0 || flat >= mlirElementsAttrGetNumElements(attr))
     return false;
   *resource = mlirAttributeIsADenseResourceElements(attr);
   if (!*resource && !mlirAttributeIsADenseElements(attr))
+    return false;
+  if (*resource && gcimElementsElided(attr))
     return false;
   *pos = !*resource && mlirDenseElementsAttrIsSplat(attr) ? 0 : (intptr_t)flat;
   return true;

@@ -68,6 +68,8 @@ static bool evalConstant(Eval *e, MlirValue value, const int64_t *idx, double *o
   MlirAttribute attr = gcimValueConstantAttr(value);
   int64_t dims[GCIM_MAX_RANK];
   int rank = gcimTensorShape(mlirValueGetType(value), dims);
+  if (!mlirAttributeIsNull(attr) && gcimElementsElided(attr))
+    return stop(e, "the mask holds a constant whose values were elided when the IR was printed");
   if (mlirAttributeIsNull(attr) || rank < 0 ||
       !gcimElementsGet(attr, flatIndex(dims, rank, idx), out))
     return stop(e, "the mask holds a constant of an unreadable type");

@@ -6,7 +6,6 @@
 
 #include "gcim/Context.h"
 #include "gcim/Import/Onnx.h"
-#include "gcim/Report/Html.h"
 #include "gcim/Support/ArgParse.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/OutputFile.h"
@@ -144,21 +143,6 @@ static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *option
   return runPasses(ctx, module, passes, 4, options);
 }
 
-/* The report as a page (--report FILE.html): the JSON report, read back into the page. */
-static GcimStatus writeHtmlReport(const Options *options, MlirModule tiles, char **errMsg) {
-  FILE *json = tmpfile();
-  if (!json)
-    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot create a temporary file for the report");
-  GcimStatus status =
-      gcimReportWriteJson(mlirModuleGetOperation(tiles), &options->hw, json, errMsg);
-  const char *slash = strrchr(options->inputPath, '/');
-  GcimHtmlReportOptions page = {.title = slash ? slash + 1 : options->inputPath};
-  if (status == GCIM_OK)
-    status = gcimHtmlReportConvertStream(json, &page, options->reportPath, errMsg);
-  fclose(json);
-  return status;
-}
-
 /* The cost report (--report, JSON or HTML by the extension, and its table with -v) of a
  * module mapped to tiles, and the mapping's warnings. */
 static bool writeReport(const Options *options, MlirModule tiles) {
@@ -169,7 +153,8 @@ static bool writeReport(const Options *options, MlirModule tiles) {
   if (gcimReportWriteFiles(mlirModuleGetOperation(tiles), &options->hw,
                            options->verbose ? stderr : NULL, html ? NULL : path,
                            &errMsg) == GCIM_OK &&
-      (!html || writeHtmlReport(options, tiles, &errMsg) == GCIM_OK)) {
+      (!html || gcimReportWriteHtml(mlirModuleGetOperation(tiles), &options->hw, options->inputPath,
+                                    options->reportPath, &errMsg) == GCIM_OK)) {
     if (!options->quiet)
       gcimCompilePrintWarnings(mlirModuleGetOperation(tiles), stderr);
     return true;

@@ -1,6 +1,5 @@
 /* gcim-opt: runs gcim and upstream MLIR passes on a .mlir file, for tests and inspection. */
 #include "gcim/Context.h"
-#include "gcim/Report/Html.h"
 #include "gcim/Support/ArgParse.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/HardwareJson.h"
@@ -321,21 +320,6 @@ static void writeToFile(MlirStringRef chunk, void *userData) {
   fwrite(chunk.data, 1, chunk.length, (FILE *)userData);
 }
 
-/* The report as a page (--report FILE.html): the JSON report, read back into the page,
- * titled by the input file. */
-static GcimStatus writeHtmlReport(const Options *options, MlirOperation module, char **errMsg) {
-  FILE *json = tmpfile();
-  if (!json)
-    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot create a temporary file for the report");
-  GcimStatus status = gcimReportWriteJson(module, &options->hw, json, errMsg);
-  const char *slash = strrchr(options->inputPath, '/');
-  GcimHtmlReportOptions page = {.title = slash ? slash + 1 : options->inputPath};
-  if (status == GCIM_OK)
-    status = gcimHtmlReportConvertStream(json, &page, options->reportPath, errMsg);
-  fclose(json);
-  return status;
-}
-
 /* The cost report of `module` (--report as JSON, or as a page when the file ends in .html;
  * --report-table), with the pipeline's hardware, written whole or not at all. */
 static bool writeReport(const Options *options, MlirOperation module) {
@@ -345,11 +329,22 @@ static bool writeReport(const Options *options, MlirOperation module) {
   bool html = length > 5 && strcmp(path + length - 5, ".html") == 0;
   if (gcimReportWriteFiles(module, &options->hw, options->reportTable ? stderr : NULL,
                            html ? NULL : path, &errMsg) == GCIM_OK &&
-      (!html || writeHtmlReport(options, module, &errMsg) == GCIM_OK))
+      (!html || gcimReportWriteHtml(module, &options->hw, options->inputPath, options->reportPath,
+                                    &errMsg) == GCIM_OK))
     return true;
   fprintf(stderr, "gcim-opt: error: cannot write the report: %s\n",
           errMsg ? errMsg : "out of memory");
   free(errMsg);
+  return false;
+}
+
+/* Whether `text` holds a constant whose values were elided when it was printed. */
+static bool hasElidedConstants(const char *text, size_t length) {
+  static const char elided[] = "dense_resource<__elided__>";
+  size_t size = sizeof elided - 1;
+  for (size_t at = 0; at + size <= length; ++at)
+    if (text[at] == 'd' && memcmp(text + at, elided, size) == 0)
+      return true;
   return false;
 }
 
@@ -360,6 +355,12 @@ static bool processChunk(MlirContext ctx, const Options *options, const char *te
   MlirOperation module = parseChunk(ctx, sourceName, text, length, startLine);
   if (mlirOperationIsNull(module))
     return false;
+  if (hasElidedConstants(text, length))
+    fprintf(stderr,
+            "%s: warning: constants were elided when this IR was printed "
+            "(dense_resource<__elided__>): passes treat their values as unknown (print the "
+            "stage with --print-constants)\n",
+            sourceName);
   MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
   if (options->printGeneric)
     mlirOpPrintingFlagsPrintGenericOpForm(flags);

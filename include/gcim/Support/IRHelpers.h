@@ -33,6 +33,12 @@ MlirAttribute gcimValueConstantAttr(MlirValue value);
 /// INT64_MAX, or `flat` out of range.
 bool gcimElementsGetInt64(MlirAttribute attr, int64_t flat, int64_t *out);
 
+/// Whether `attr` is a `dense_resource<__elided__>`: a constant whose values were elided
+/// when the IR was printed (a stage printed without --print-constants). MLIR parses it
+/// into a resource without data that the C API cannot tell from one with data; the element
+/// readers below refuse it (return false) instead of reading garbage.
+bool gcimElementsElided(MlirAttribute attr);
+
 /// Element `flat` of elements `attr` as a double (integers through gcimElementsGetInt64,
 /// f32, f64); false when the element type or layout is not readable.
 bool gcimElementsGet(MlirAttribute attr, int64_t flat, double *out);

@@ -36,6 +36,12 @@ GcimStatus gcimReportPrintTable(MlirOperation module, const GcimHardware *hw, FI
 GcimStatus gcimReportWriteFiles(MlirOperation module, const GcimHardware *hw, FILE *table,
                                 const char *jsonPath, char **errMsg);
 
+/// The report of `module` as one XHTML page (gcim/Report/Html.h) titled by the file name of
+/// `inputPath` (the model), written to `htmlPath` whole or not at all. Same inputs and
+/// errors as gcimReportWriteJson.
+GcimStatus gcimReportWriteHtml(MlirOperation module, const GcimHardware *hw, const char *inputPath,
+                               const char *htmlPath, char **errMsg);
+
 #ifdef __cplusplus
 }
 #endif
