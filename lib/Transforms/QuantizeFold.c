@@ -121,6 +121,7 @@ static bool readConstant(MlirOperation constant, float **values, int64_t *count)
     double element;
     if (!gcimElementsGet(attr, i, &element)) {
       free(*values);
+      *values = NULL; /* callers free what they were given */
       return false;
     }
     (*values)[i] = (float)element;
