@@ -22,6 +22,8 @@ typedef struct WarningWalk {
   FILE *out;
   LayerSet warned, digital;
   MlirLocation firstDigital;
+  int unfused;                /* attention-like ops gcim-fuse-attention left alone */
+  MlirOperation firstUnfused; /* the first of them, with its gcim.unfused reason */
 } WarningWalk;
 
 /* Adds `layer`; false when it was there already. */
@@ -44,6 +46,9 @@ static MlirWalkResult collectWarning(MlirOperation op, void *userData) {
       return MlirWalkResultAdvance;
     gcimLocationPrint(mlirOperationGetLocation(op), walk->out);
     fprintf(walk->out, ": warning: %.*s\n", (int)text.length, text.data);
+  } else if (gcimOpGetStringAttr(op, "gcim.unfused", &text)) {
+    if (walk->unfused++ == 0)
+      walk->firstUnfused = op;
   } else if (gcimOpGetStringAttr(op, "gcim.digital_reason", &text)) {
     gcimOpGetIntAttr(op, "gcim.layer", &layer);
     if (walk->digital.count == 0)
@@ -58,6 +63,18 @@ void gcimCompilePrintWarnings(MlirOperation module, FILE *out) {
   memset(&walk, 0, sizeof walk);
   walk.out = out;
   mlirOperationWalk(module, collectWarning, &walk, MlirWalkPreOrder);
+  MlirStringRef reason;
+  if (walk.unfused > 0 && gcimOpGetStringAttr(walk.firstUnfused, "gcim.unfused", &reason)) {
+    /* Not an attention to the compiler: its ops run digitally, whatever --attention says. */
+    gcimLocationPrint(mlirOperationGetLocation(walk.firstUnfused), out);
+    fprintf(out,
+            ": warning: an attention was not recognised (%.*s); it runs digitally as the "
+            "model's own ops, not on the gain cells",
+            (int)reason.length, reason.data);
+    if (walk.unfused > 1)
+      fprintf(out, " (%d such ops; --report lists each with its reason)", walk.unfused);
+    fputc('\n', out);
+  }
   if (walk.digital.count == 0)
     return;
   gcimLocationPrint(walk.firstDigital, out);

@@ -272,6 +272,21 @@ def attention():
 
 
 @case
+def runtime_mask_attention():
+    """Attention whose additive mask is an input (a padding mask as exports with an
+    attention_mask carry): not an attention gcim can fuse."""
+    q, k, v = (vi(n, shape=[1, 2, 4, 8]) for n in "qkv")
+    nodes = [N("Transpose", ["k"], ["kt"], name="kt", perm=[0, 1, 3, 2]),
+             N("MatMul", ["q", "kt"], ["s"], name="scores"),
+             N("Mul", ["s", "scale"], ["ss"], name="scale"),
+             N("Add", ["ss", "mask"], ["sm"], name="add-mask"),
+             N("Softmax", ["sm"], ["p"], name="softmax", axis=-1),
+             N("MatMul", ["p", "v"], ["y"], name="pv")]
+    inits = [arr("scale", [], value=np.array(0.35355339, np.float32))]
+    return model(nodes, [q, k, v, vi("mask", shape=[1, 1, 4, 4])], [vi("y")], inits)
+
+
+@case
 def constants():
     nodes = [N("Constant", [], ["cf"], name="cf", value_float=2.0),
              N("Constant", [], ["ci"], name="ci", value_ints=[1, 2, 3]),
