@@ -14,8 +14,9 @@ Checks, per model:
     digital parts differently; the tokens are compared.
 (b) model_run of the KV-cache program on past K/V that the analog twin computed for tokens 0..6
     (the values its steps compute) and token 7 equals the KV-cache program's own model_step
-    after stepping tokens 0..6, within ANALOG_TOLERANCE; its present K/V end with the twin's
-    K/V of token 7 (the same tolerance); the C replays the past (gcimSimHeadsRunCached).
+    after stepping tokens 0..6, within ANALOG_TOLERANCE, and a past off by one token does not;
+    its present K/V end with the twin's K/V of token 7 (the same tolerance); the C replays the
+    past (gcimSimHeadsRunCached).
 (c) Llama (GQA): --gqa=share gives the run's and the steps' outputs of --gqa=replicate bit for
     bit (the same codes in the arrays either way, docs/HardwareModel.md section 7).
 Also --attention=auto keeps this softmax attention digital (one line says so, no simulated
@@ -43,8 +44,9 @@ PAST, SEQ, PROMPT, COUNT = 7, 12, [3, 14, 15], 6
 # The run and the step drive bit-identical simulated heads; the digital ops around them (RoPE
 # from a constant position or the step index, the present concat, the projections of layer 1
 # on layer 0's output) round differently and can flip a quantiser by one step, about 1e-2 of
-# a logit here (as codegen-llm.py's analog step check; seen 0 here); a wrong age, position or
-# past is far more (checked: the past in reverse order).
+# a logit here (as codegen-llm.py's analog step check; seen 0 here); a past off by one token
+# is far more (checked). The order of the past within a sub-tile hardly matters on this
+# hardware (8 tokens decay by 0.1 %), so a reordered past is not a useful negative check.
 ANALOG_TOLERANCE = 0.05
 
 
@@ -125,11 +127,12 @@ def check_model(check, tmp, name, kv, full, layers, kv_heads, head_dim, vocab):
     steps = run_steps(build_step_check(kv_out), kv_out, tokens[0, :PAST + 1])
     check.close(f"{name}: model_run on the past equals model_step at token {PAST}",
                 run["logits"].reshape(-1), steps[PAST], ANALOG_TOLERANCE)
-    reordered = dict(inputs, **{k: np.ascontiguousarray(v[:, :, ::-1])
-                                for k, v in inputs.items() if k.startswith("past_")})
-    moved = np.abs(run_program(kv_out, "model", reordered)["logits"].reshape(-1) - steps[PAST])
-    check.expect(f"{name}: the past in reverse order moves the logits beyond the tolerance",
-                 moved.max() > ANALOG_TOLERANCE, f"max|diff| {moved.max():.3g}")
+    shifted = dict(inputs, **{k: np.ascontiguousarray(twin[k.replace("past_", "twin_")]
+                                                      [:, :, 1:PAST + 1])
+                              for k in inputs if k.startswith("past_")})
+    moved = np.abs(run_program(kv_out, "model", shifted)["logits"].reshape(-1) - steps[PAST])
+    check.expect(f"{name}: the past of tokens 1..{PAST} instead moves the logits beyond the "
+                 "tolerance", moved.max() > ANALOG_TOLERANCE, f"max|diff| {moved.max():.3g}")
     check.close(f"{name}: model_run equals the twin's run at token {PAST}",
                 run["logits"].reshape(-1), twin["logits"][0, PAST], ANALOG_TOLERANCE)
     for i in range(layers):
