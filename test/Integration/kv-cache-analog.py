@@ -137,9 +137,9 @@ def check_model(check, tmp, name, kv, full, layers, kv_heads, head_dim, vocab):
                 run["logits"].reshape(-1), twin["logits"][0, PAST], ANALOG_TOLERANCE)
     for i in range(layers):
         for kind in ("key", "value"):
+            got, want = run[f"present_{kind}_{i}"], twin[f"twin_{kind}_{i}"]
             check.close(f"{name}: present_{kind}_{i} ends with the twin's token {PAST}",
-                        run[f"present_{kind}_{i}"][:, :, PAST], twin[f"twin_{kind}_{i}"][:, :, PAST],
-                        ANALOG_TOLERANCE)
+                        got[:, :, PAST], want[:, :, PAST], ANALOG_TOLERANCE)
     return kv_path, shape, inputs, run, steps, tokens[0, :PAST + 1]
 
 
