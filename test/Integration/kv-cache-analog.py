@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""kv-cache-analog.py: one-token KV-cache exports with their attention on the simulated gain
-cells (--attention=analog; docs/HardwareModel.md section 2, "A KV-cache graph"): a Llama-style
-decoder (python/gcim_models/llama.py: RoPE computed in the graph, 4 query heads over 2 K/V
-heads) and a GPT-2-style one (python/gcim_models/gpt2.py, position-embedding table), each
+"""kv-cache-analog.py [llama|gpt2 ...]: one-token KV-cache exports (both by default) with
+their attention on the simulated gain cells (--attention=analog; docs/HardwareModel.md
+section 2, "A KV-cache graph"): a Llama-style decoder (python/gcim_models/llama.py: RoPE
+computed in the graph, 4 query heads over 2 K/V heads) and a GPT-2-style one
+(python/gcim_models/gpt2.py, position-embedding table), each
 exported as a step after 7 cached tokens and as a 12-token full-sequence twin whose graph also
 outputs every layer's new K and V (the tensors the KV-cache export concatenates to its past).
 
@@ -157,7 +158,9 @@ def check_share(check, tmp, kv_path, shape, inputs, run, steps, tokens):
 
 def check_auto_and_refusal(check, tmp, kv_path, shape):
     out = os.path.join(tmp, "llama-kv-auto")
-    proc, source = compiled(kv_path, out, *shape)
+    proc = compile_model(kv_path, out, *shape)
+    with open(os.path.join(out, "model.c")) as f:
+        source = f.read()
     check.expect("llama: --attention=auto keeps the softmax KV-cache attention digital",
                  "stays digital" in proc.stderr and "#define SIM_HEADS 0\n" in source,
                  proc.stderr)
@@ -172,9 +175,10 @@ def check_auto_and_refusal(check, tmp, kv_path, shape):
 
 def main():
     check = Checker(ANALOG_TOLERANCE)
+    models = {"llama": llama, "gpt2": gpt2}
     with tempfile.TemporaryDirectory(prefix="gcim-kv-analog-") as tmp:
-        for make in (llama, gpt2):
-            name, kv, full, layers, kv_heads, head_dim, vocab = make()
+        for model in sys.argv[1:] or models:
+            name, kv, full, layers, kv_heads, head_dim, vocab = models[model]()
             try:
                 result = check_model(check, tmp, name, kv, full, layers, kv_heads, head_dim,
                                      vocab)
