@@ -1,5 +1,6 @@
 /* SimHeads.c: the heads of one layer on a worker pool (gcim/Runtime/SimHeads.h), one per
- * query head or shared by a group of query heads (--gqa=share). */
+ * query head or shared by a group of query heads (--gqa=share); also a KV-cache step replayed
+ * on freshly reset heads. */
 #include "gcim/Runtime/SimHeads.h"
 
 /* The operands of one call; a task is one head. */
@@ -77,4 +78,25 @@ void gcimSimHeadsRunSequences(GcimThreadPool *pool, GcimSimHead *const *heads, i
                               const float *k, const float *v, float *out) {
   HeadsWork work = {heads, count, batch, tokens, dim, q, k, v, out, 1, NULL};
   gcimThreadPoolRun(pool, count, runHead, &work);
+}
+
+/* Batch b of head h: the cached tokens written at steps 0 .. past - 1, then the new token
+ * written and attended at step `past` (w->tokens = past + 1 rows of k and v, one of q). */
+static void cachedHead(void *ctx, int64_t h) {
+  const HeadsWork *w = ctx;
+  for (int64_t b = 0; b < w->batch; ++b) {
+    int64_t block = b * w->count + h, at = block * w->tokens * w->dim, past = w->tokens - 1;
+    gcimSimHeadReset(w->heads[h]);
+    for (int64_t t = 0; t < past; ++t)
+      gcimSimHeadWrite(w->heads[h], w->k + at + t * w->dim, w->v + at + t * w->dim);
+    gcimSimHeadStep(w->heads[h], w->q + block * w->dim, w->k + at + past * w->dim,
+                    w->v + at + past * w->dim, w->out + block * w->dim);
+  }
+}
+
+void gcimSimHeadsRunCached(GcimThreadPool *pool, GcimSimHead *const *heads, int64_t count,
+                           int64_t batch, int64_t past, int64_t dim, const float *q, const float *k,
+                           const float *v, float *out) {
+  HeadsWork work = {heads, count, batch, past + 1, dim, q, k, v, out, 1, NULL};
+  gcimThreadPoolRun(pool, count, cachedHead, &work);
 }

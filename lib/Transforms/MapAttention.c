@@ -27,8 +27,10 @@
  * longer than the hardware's, non-causal attention over more keys than the window,
  * full-sequence causal attention longer than the window or with a KV cache (stream it
  * first; once gcim-stream made a step function, such an attention of the full-sequence
- * function, and one over a KV cache, is left to run through the step function, marked
- * gcim.mapping = "step").
+ * function is left to run through the step function, marked gcim.mapping = "step"; one over
+ * a KV cache, marked "cache", is replayed on heads of its own: the past tokens written one
+ * per step, then the new one written and read, so it must add one token and, unless it has
+ * a window of its own, its past and that token must fit the hardware's).
  *
  * Assumes: gcim.attention as gcim-verify accepts it; static shapes.
  * Guarantees: every mapped head has exactly one kv_write before its two products; the
@@ -142,6 +144,36 @@ static bool checkShapes(const Head *h) {
   return true;
 }
 
+/* A KV-cache graph adds one new token per step (gcim-stream streams only those). */
+static bool newTokensError(const Head *h) {
+  gcimEmitError(h->loc,
+                "attention over a KV cache with %lld new tokens (%lld keys): the gain cells "
+                "take one new token per step; export a one-token KV-cache step or use "
+                "--attention=digital",
+                (long long)h->tq, (long long)h->tk);
+  return false;
+}
+
+/* The full-sequence form of a streamed KV-cache graph (docs/HardwareModel.md section 2, "A
+ * KV-cache graph"): its heads replay the past tokens into the arrays, one per step, then
+ * write and read the new one, so the past and the new token must fit the head's window
+ * `mapped` unless the attention has a window of its own (the ring then keeps the model's). */
+static bool checkCacheReplay(const Head *h, int64_t mapped) {
+  if (!checkShapes(h))
+    return false;
+  if (h->tq != 1)
+    return newTokensError(h);
+  if (h->window == 0 && h->tk > mapped) {
+    gcimEmitError(h->loc,
+                  "attention over a KV cache of %lld past tokens: with the new token that "
+                  "exceeds the hardware window of %lld tokens, whose oldest would be "
+                  "overwritten; export a shorter past or use --attention=digital",
+                  (long long)(h->tk - h->tq), (long long)mapped);
+    return false;
+  }
+  return true;
+}
+
 /* The head's window (its own, else the hardware's `m`) holds what it attends; *mapped gets
  * that window. */
 static bool checkWindow(const Head *h, int64_t m, int64_t *mapped) {
@@ -160,6 +192,8 @@ static bool checkWindow(const Head *h, int64_t m, int64_t *mapped) {
                   (long long)h->tk, (long long)*mapped);
     return false;
   }
+  if (h->causal && !h->streamed && h->tq != h->tk && h->tq != 1)
+    return newTokensError(h);
   if (h->causal && !h->streamed && h->tq != h->tk) {
     gcimEmitError(h->loc,
                   "full-sequence attention with a KV cache (%lld queries, %lld keys) "
@@ -348,7 +382,12 @@ static MlirLogicalResult runMapAttention(MlirOperation module, const GcimPassOpt
     bool analog = gcimAttentionModeMapsKind(map.mode, head.kind.data, head.kind.length);
     if (analog && !head.streamed && head.causal && (head.tk > mapped || head.tq != head.tk) &&
         hasStepFunction(head.op)) {
-      gcimOpSetString(head.op, "gcim.mapping", "step");
+      bool cache = head.tq != head.tk; /* replayed on its own heads, else token by token */
+      if (cache && !checkCacheReplay(&head, mapped)) {
+        ok = false;
+        continue;
+      }
+      gcimOpSetString(head.op, "gcim.mapping", cache ? "cache" : "step");
       gcimOpSetInt(head.op, "gcim.layer", head.layer);
       continue;
     }

@@ -46,6 +46,17 @@ void gcimSimHeadsRunShared(GcimThreadPool *pool, GcimSimHead *const *heads, int6
                            const float *scalers, const float *q, const float *k, const float *v,
                            float *out);
 
+/// One KV-cache step as a whole run (docs/HardwareModel.md section 2, "A KV-cache graph"):
+/// for each batch b in order, heads[h] is reset, writes the `past` cached tokens of block
+/// (b * count + h) of k and v (past + 1 rows each) at steps 0 .. past - 1 without attending,
+/// then steps the new token (row `past`) with the block's one query row of q into its row of
+/// out. Without read noise, bit for bit the last output of gcimSimHeadRunSequence over the
+/// past + 1 tokens whatever the earlier queries (with it, their attends would draw from the
+/// noise stream). Heads run in parallel; `pool` may be NULL.
+void gcimSimHeadsRunCached(GcimThreadPool *pool, GcimSimHead *const *heads, int64_t count,
+                           int64_t batch, int64_t past, int64_t dim, const float *q, const float *k,
+                           const float *v, float *out);
+
 #ifdef __cplusplus
 }
 #endif

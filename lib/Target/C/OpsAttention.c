@@ -4,9 +4,11 @@
  * exact softmax runs the exact attention kernel, exact hardsigmoid and gain-cell
  * attention their float functions (gcim/Runtime/SimExact.h); attention on the gain cells
  * runs every (batch, head) pair as one sequence on a simulated head (docs/HardwareModel.md
- * §2; the heads in parallel on the state's worker pool),
- * which needs self-attention (as many queries as keys), equal head dims and a constant
- * `scales` operand when there is one. */
+ * §2; the heads in parallel on the state's worker pool), or, for one new query over a KV
+ * cache (gcim-map-attention's gcim.mapping = "cache"), replays the cached tokens into the
+ * head's arrays one per step before the new token's step; this needs self-attention or that
+ * one query, one K/V head per query head (a grouped-query repeat gives that), equal head dims
+ * and a constant `scales` operand when there is one. */
 #include "OpEmitters.h"
 
 #include "gcim/Runtime/Kernels/Nn.h"
@@ -78,11 +80,13 @@ bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, 
 static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k,
                           ValueInfo *v, ValueInfo *y, ValueInfo *scalers) {
   int64_t batch = q->dims[0], heads = q->dims[1], tokens = q->dims[2], dim = q->dims[3];
-  if (k->dims[1] != heads || k->dims[2] != tokens || v->dims[3] != dim)
+  int64_t keys = k->dims[2];
+  bool cached = tokens == 1 && keys > 1; /* one new token over its KV cache */
+  if (k->dims[1] != heads || (keys != tokens && !cached) || v->dims[3] != dim)
     return gcimCEmitUnsupported(state, op,
                                 "the gain cells need self-attention with as many "
-                                "queries as keys, one K/V head per query head and "
-                                "equal q/k/v head dims");
+                                "queries as keys or one query over a KV cache, one K/V "
+                                "head per query head and equal q/k/v head dims");
   int64_t window = 0;
   double scale = 1.0;
   gcimOpGetIntAttr(op, "window", &window);
@@ -94,7 +98,14 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
   int64_t first = state->simHeads;
   if (!gcimCEmitAddHeadGroup(state, heads, heads, dim, window, scalers, scale))
     return false;
-  gcimCEmitSimHeadsRun(state, first, heads, batch, tokens, dim, q, k, v, y);
+  if (cached)
+    fprintf(state->body,
+            "  gcimSimHeadsRunCached(HEAD_POOL, s->heads + %lld, %lld, %lld, %lld, %lld, %s, %s, "
+            "%s, %s);\n",
+            (long long)first, (long long)heads, (long long)batch, (long long)(keys - 1),
+            (long long)dim, q->name, k->name, v->name, y->name);
+  else
+    gcimCEmitSimHeadsRun(state, first, heads, batch, tokens, dim, q, k, v, y);
   return true;
 }
 
