@@ -8,8 +8,10 @@
  *   (G * B, N)). An onnx.mat_mul whose right operand is such a weight (used only as the
  *   right operand of products) becomes gcim.linear_narrow on int8 codes: per block and
  *   column the values of A span at most 255, so A + offset fits int8 with the offset as zero
- *   point ((c - zero) * scale is A * S exactly, as ONNX Runtime dequantizes). A bias Add
- *   joins it as for gcim.linear. Weights that do not fit stay as they are (the Mul runs).
+ *   point ((c - zero) * scale is A * S exactly, as ONNX Runtime dequantizes); when every
+ *   block spans at most 15 (4-bit models) the codes are i4, which the C emitter stores two
+ *   a byte. A bias Add joins it as for gcim.linear. Weights that do not fit stay as they
+ *   are (the Mul runs).
  * - Option weights=int8|bf16 (gcim-compile --weights): every gcim.linear's float32 weight
  *   becomes int8 codes with one symmetric scale per column (scale = max |w| / 127, code =
  *   w / scale rounded to nearest even), or bfloat16 (rounded to nearest even). */
@@ -66,10 +68,11 @@ static MlirValue buildConstant(MlirOperation before, MlirLocation loc, MlirType 
       gcimBuildOp(before, "onnx.constant", loc, 0, NULL, 1, &type, 1, &attr), 0);
 }
 
-/* A narrow weight: codes (int8 or bfloat16 bits, k x n), and for int8 scales and optional
- * zero points (blocks x n). */
+/* A narrow weight: codes (int8, 4-bit codes one a byte, or bfloat16 bits, k x n), and for
+ * integer codes scales and optional zero points (blocks x n). */
 typedef struct Narrow {
   bool bf16;
+  int bits; /* of integer codes: 8 or 4 */
   int64_t k, n, block;
   void *codes;
   float *scales, *zeros; /* zeros NULL when all are 0 */
@@ -87,8 +90,8 @@ static void buildLinearNarrow(MlirOperation replaced, MlirLocation loc, MlirValu
   MlirContext ctx = mlirOperationGetContext(replaced);
   int64_t blocks = (w->k + w->block - 1) / w->block, codeDims[2] = {w->k, w->n};
   int64_t scaleDims[2] = {blocks, w->n};
-  MlirType codeType =
-      gcimTensorType(2, codeDims, w->bf16 ? mlirBF16TypeGet(ctx) : mlirIntegerTypeGet(ctx, 8));
+  MlirType codeType = gcimTensorType(
+      2, codeDims, w->bf16 ? mlirBF16TypeGet(ctx) : mlirIntegerTypeGet(ctx, (unsigned)w->bits));
   MlirType scaleType = gcimTensorType(2, scaleDims, mlirF32TypeGet(ctx));
   MlirValue operands[5] = {x};
   int32_t segments[5] = {1, 1, w->bf16 ? 0 : 1, w->zeros ? 1 : 0, mlirValueIsNull(bias) ? 0 : 1};
@@ -129,29 +132,54 @@ static bool onlyProductWeight(MlirValue w) {
   return true;
 }
 
-/* Codes of the weight (k, n) = A * S: A's values per block of rows and column offset into
- * int8 (the offset is the zero point). False when A is not integral or a block's values
- * span more than 255. */
+/* The widest span (largest less smallest value) of A's blocks of rows per column, or -1
+ * when A is not integral. */
+static float widestSpan(const float *a, const Narrow *w) {
+  float widest = 0.0f;
+  for (int64_t p0 = 0; p0 < w->k; p0 += w->block)
+    for (int64_t j = 0; j < w->n; ++j) {
+      float lo = INFINITY, hi = -INFINITY;
+      for (int64_t p = p0; p < w->k && p < p0 + w->block; ++p) {
+        float v = a[p * w->n + j];
+        if (v != nearbyintf(v) || !(fabsf(v) < 65536.0f))
+          return -1.0f;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+      }
+      widest = hi - lo > widest ? hi - lo : widest;
+    }
+  return widest;
+}
+
+/* Codes of the weight (k, n) = A * S: A's values per block of rows (the last may be
+ * shorter) and column offset into int8, or into 4 bits when every block spans at most 15
+ * (the offset is the zero point). False when A is not integral or a block's values span
+ * more than 255. */
 static bool quantizedCodes(const float *a, const float *s, int64_t sCount, Narrow *w) {
-  int64_t blocks = w->k / w->block, n = w->n;
+  int64_t blocks = (w->k + w->block - 1) / w->block, n = w->n;
+  float span = widestSpan(a, w);
+  if (span < 0.0f || span > 255.0f)
+    return false;
+  w->bits = span <= 15.0f ? 4 : 8;
+  float low = w->bits == 4 ? -8.0f : -128.0f, high = w->bits == 4 ? 7.0f : 127.0f;
   int8_t *codes = malloc((size_t)(w->k * n + 1));
   w->codes = codes;
   w->scales = malloc((size_t)(blocks * n) * sizeof(float));
   w->zeros = calloc((size_t)(blocks * n), sizeof(float));
   bool ok = codes && w->scales && w->zeros, anyZero = false;
   for (int64_t b = 0; ok && b < blocks; ++b)
-    for (int64_t j = 0; ok && j < n; ++j) {
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t p0 = b * w->block, p1 = w->k - p0 < w->block ? w->k : p0 + w->block;
       float lo = INFINITY, hi = -INFINITY;
-      for (int64_t p = b * w->block; p < (b + 1) * w->block; ++p) {
-        float v = a[p * n + j];
-        ok = ok && v == nearbyintf(v) && fabsf(v) < 65536.0f;
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
+      for (int64_t p = p0; p < p1; ++p) {
+        lo = a[p * n + j] < lo ? a[p * n + j] : lo;
+        hi = a[p * n + j] > hi ? a[p * n + j] : hi;
       }
-      ok = ok && hi - lo <= 255.0f;
-      float offset = lo >= -128.0f && hi <= 127.0f ? 0.0f : -128.0f - lo;
-      for (int64_t p = b * w->block; ok && p < (b + 1) * w->block; ++p)
-        codes[p * n + j] = (int8_t)(a[p * n + j] + offset);
+      float offset = lo >= low && hi <= high ? 0.0f : low - lo;
+      for (int64_t p = p0; p < p1; ++p) { /* 4 bits: the low nibble, as MLIR keeps an i4 */
+        int code = (int)(a[p * n + j] + offset);
+        codes[p * n + j] = (int8_t)(w->bits == 4 ? code & 15 : code);
+      }
       w->scales[b * n + j] = s[sCount == 1 ? 0 : sCount == n ? j : b * n + j];
       w->zeros[b * n + j] = offset;
       anyZero = anyZero || offset != 0.0f;
@@ -232,6 +260,7 @@ static bool narrowQuantized(MlirOperation matMul) {
 /* The weight (k, n) in `format` ("int8": one symmetric scale per column; "bf16"). */
 static bool convertWeight(const float *f, bool bf16, Narrow *w) {
   w->bf16 = bf16;
+  w->bits = 8;
   w->block = w->k;
   w->codes = malloc((size_t)(w->k * w->n) * (bf16 ? 2 : 1) + 1);
   w->scales = bf16 ? NULL : malloc((size_t)w->n * sizeof(float));

@@ -7,18 +7,21 @@ channel, per row into Gemm transB, per block at opset 21, and QuantizeLinear of 
 weight written by the exporter), activation fake quantization (QuantizeLinear then
 DequantizeLinear of a graph input, per tensor and per axis), and com.microsoft MatMulNBits
 with 4-bit blocks (with and without zero points, K not a multiple of the block, bias) and
-8-bit blocks. Weights only MatMul reads stay int8 codes in the generated C, run by the fused
-dequantize-and-multiply kernels (gcimParallelMatMulPackedWeightF32: the per-tensor, per-channel
-and per-block QDQ products and the MatMulNBits with K a multiple of the block, five here;
-checked in the generated source); the others are dequantized at import to float32 exactly as
-ONNX Runtime does ((q - zero point) * scale, one float32 rounding). The fused kernels give the
-products on that same dequantized weight up to rounding: the prefill path (the MatMulNBits
+8-bit blocks. Weights only MatMul reads stay int8 codes in the generated C, or 4-bit codes
+packed two a byte (MatMulNBits bits=4), run by the fused dequantize-and-multiply kernels
+(gcimParallelMatMulPackedWeightF32: the per-tensor, per-channel and per-block QDQ products and
+the MatMulNBits with K a multiple of the block, six here, two of them GCIM_PACKED_Q4; checked
+in the generated source); the others are dequantized at import to float32 exactly as ONNX
+Runtime does ((q - zero point) * scale, one float32 rounding). The fused kernels give the
+products on that same dequantized weight up to rounding: the prefill path (most MatMulNBits
 inputs have 6 rows) multiplies the dequantized tile, the decode path (3 rows) sums a c - zero a
 per block and scales the sum once, within 2 (K + 4) u sum |a| (|c| + |zero|) scale (u =
-2^-24; docs/Runtime.md). Here K <= 64 and sum |a| (|c| + |zero|) scale <= 400 bound that by
+2^-24; docs/Runtime.md; 4-bit: |c + 8| + |zero + 8|). Here K <= 64 and sum |a| (|c| + |zero|) scale <= 400 bound that by
 about 3e-3 in the worst case (every rounding in one direction); the check is 1e-5 relative
 to max(1, |ref|), as for float32 products, which the fixed seed's data meet: roundings of
-sums of random signs grow as sqrt(K) u, not K u. Quantized integers exactly. ONNX Runtime runs at its "basic"
+sums of random signs grow as sqrt(K) u, not K u. Quantized integers exactly. The weights
+file of a 4-bit MatMulNBits (K 256, N 64) is smaller than the 8-bit one's by exactly half
+a byte per code (the scales the same, every tensor 64-byte aligned either way). ONNX Runtime runs at its "basic"
 optimisation level, which keeps the ops' semantics: at "all" it rewrites DequantizeLinear
 -> MatMul into a product that also quantizes the activations to 8 bits at run time
 (MatMulIntegerToFloat), about 1e-2 away from the exact result.
@@ -39,7 +42,8 @@ from codegenharness import build, compile_model, run_program  # noqa: E402
 from ortharness import Checker, run_ort  # noqa: E402
 
 RTOL = 1e-5
-FUSED = 5  # tensor, channel, block, nbits4_symmetric, nbits8
+FUSED = 6  # tensor, channel, block, nbits4_symmetric, nbits4_decode, nbits8
+FOUR_BIT = 2  # nbits4_symmetric, nbits4_decode
 rng = np.random.default_rng(16)
 NODES, INITS, INPUTS, OUTPUTS, FEEDS = [], [], [], [], {}
 
@@ -123,9 +127,12 @@ for name, scale, zero, axis in [
     output(f"{name}_y")
 
 
-def nbits(name, k, n, block, bits, zero_points, bias):
+def nbits(name, k, n, block, bits, zero_points, bias, rows=(2, 3), nodes=None, inits=None):
     """MatMulNBits of a random (K, N) weight quantized per column block, as ONNX Runtime's
-    quantizer packs it: codes low nibble first, zero points likewise."""
+    quantizer packs it: codes low nibble first, zero points likewise; x of shape rows + (K,).
+    Appends to this model's lists unless `nodes` and `inits` are given."""
+    nodes = NODES if nodes is None else nodes
+    inits = INITS if inits is None else inits
     w = floats(k, n)
     blocks = -(-k // block)
     pad = np.zeros((blocks * block, n), np.float32)
@@ -153,19 +160,44 @@ def nbits(name, k, n, block, bits, zero_points, bias):
         zpacked = (zpad[:, 0::2] | (zpad[:, 1::2] << 4)).astype(np.uint8).reshape(-1)
     else:
         packed, zpacked = q.astype(np.uint8), zeros.astype(np.uint8).reshape(-1)
-    ins = [graph_input(f"{name}_x", floats(2, 3, k)), init(f"{name}_b", packed),
-           init(f"{name}_scales", scales.reshape(-1))]
-    ins.append(init(f"{name}_zeros", zpacked) if zero_points else "")
+    def add(key, array):
+        inits.append(nh.from_array(np.asarray(array), f"{name}_{key}"))
+        return f"{name}_{key}"
+
+    x = floats(*rows, k)
+    ins = [graph_input(f"{name}_x", x) if inits is INITS else f"{name}_x", add("b", packed),
+           add("scales", scales.reshape(-1))]
+    ins.append(add("zeros", zpacked) if zero_points else "")
     if bias:
-        ins += ["", init(f"{name}_bias", floats(n))]
-    NODES.append(h.make_node("MatMulNBits", ins, [f"{name}_y"], domain="com.microsoft", K=k,
+        ins += ["", add("bias", floats(n))]
+    nodes.append(h.make_node("MatMulNBits", ins, [f"{name}_y"], domain="com.microsoft", K=k,
                              N=n, bits=bits, block_size=block, name=f"{name}_mm"))
-    output(f"{name}_y")
+    if inits is INITS:
+        output(f"{name}_y")
 
 
 nbits("nbits4", 40, 12, 16, 4, True, True)
 nbits("nbits4_symmetric", 64, 8, 32, 4, False, False)
+nbits("nbits4_decode", 64, 40, 16, 4, True, False, rows=(3,))
 nbits("nbits8", 48, 10, 16, 8, True, False)
+
+
+def weights_bytes(tmp, bits):
+    """Size of the weights file of a model of one MatMulNBits (K 256, N 64, block 32, no
+    zero points) of `bits`."""
+    nodes, inits = [], []
+    nbits(f"size{bits}", 256, 64, 32, bits, False, False, rows=(1,), nodes=nodes, inits=inits)
+    graph = h.make_graph(nodes, "size", [h.make_tensor_value_info(f"size{bits}_x", T.FLOAT,
+                                                                  [1, 256])],
+                         [h.make_tensor_value_info(f"size{bits}_y", T.FLOAT, None)], inits)
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 21),
+                                               h.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 10
+    path = os.path.join(tmp, f"size{bits}.onnx")
+    onnx.save(model, path)
+    out = os.path.join(tmp, f"size{bits}")
+    compile_model(path, out)
+    return os.path.getsize(os.path.join(out, "model.weights"))
 
 
 def main():
@@ -187,9 +219,15 @@ def main():
             check.expect("compiled, built and ran", False, str(error)[-2000:])
             return check.finish("codegen-quant")
         with open(os.path.join(out, "model.c")) as source:
-            fused = source.read().count("gcimParallelMatMulPackedWeightF32(")
-        check.expect("five products on int8 codes in the generated C", fused == FUSED,
+            text = source.read()
+        fused = text.count("gcimParallelMatMulPackedWeightF32(")
+        check.expect(f"{FUSED} products on narrow codes in the generated C", fused == FUSED,
                      f"{fused}")
+        four_bit = text.count("GCIM_PACKED_Q4")
+        check.expect(f"{FOUR_BIT} of them on 4-bit codes", four_bit == FOUR_BIT, f"{four_bit}")
+        size4, size8 = weights_bytes(tmp, 4), weights_bytes(tmp, 8)
+        check.expect("4-bit weights file: half a byte less per code than 8-bit",
+                     size8 - size4 == 256 * 64 // 2, f"{size8} - {size4}")
         check.expect("every output", sorted(ref) == sorted(got), f"{sorted(got)}")
         for key, want in sorted(ref.items()):
             if key not in got:

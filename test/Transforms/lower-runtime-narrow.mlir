@@ -35,14 +35,33 @@ func.func @per_column(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
 // -----
 
 // Per block of two rows (MatMulNBits, per-block DequantizeLinear): (2, 2, 1) codes times
-// (2, 1, 1) scales, reshaped to (4, 1); a scale per block, no zero points, no bias.
+// (2, 1, 1) scales, reshaped to (4, 1); a scale per block, no zero points, no bias. Every
+// block spans at most 15, so the codes are i4 (stored two a byte by the C emitter).
 // CHECK-LABEL: func.func @per_block
-// CHECK-DAG: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[1], [-2], [3], [-4]]> : tensor<4x1xi8>}
+// CHECK-DAG: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[1], [-2], [3], [-4]]> : tensor<4x1xi4>}
 // CHECK-DAG: %[[S:.*]] = "onnx.constant"() {value = dense<{{\[}}[5.000000e-01], [2.000000e+00]]> : tensor<2x1xf32>}
 // CHECK: "gcim.linear_narrow"(%arg0, %[[C]], %[[S]]) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}
 // CHECK-NOT: onnx.reshape
 func.func @per_block(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
   %a = "onnx.constant"() {value = dense<[[[1.0], [-2.0]], [[3.0], [-4.0]]]> : tensor<2x2x1xf32>} : () -> tensor<2x2x1xf32>
+  %s = "onnx.constant"() {value = dense<[[[0.5]], [[2.0]]]> : tensor<2x1x1xf32>} : () -> tensor<2x1x1xf32>
+  %m = "onnx.mul"(%a, %s) : (tensor<2x2x1xf32>, tensor<2x1x1xf32>) -> tensor<2x2x1xf32>
+  %shape = "onnx.constant"() {value = dense<[4, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %w = "onnx.reshape"(%m, %shape) {allowzero = 0 : i64} : (tensor<2x2x1xf32>, tensor<2xi64>) -> tensor<4x1xf32>
+  %y = "onnx.mat_mul"(%x, %w) : (tensor<1x4xf32>, tensor<4x1xf32>) -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
+
+// -----
+
+// 4-bit codes with zero points (MatMulNBits q - z, q in [0, 15]): block 0 spans [-3, 12],
+// shifted by -5 into [-8, 7], zero point -5; block 1 spans [-8, 7]: kept, zero point 0.
+// CHECK-LABEL: func.func @four_bit_zero_points
+// CHECK-DAG: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[-8], [7], [-8], [7]]> : tensor<4x1xi4>}
+// CHECK-DAG: %[[Z:.*]] = "onnx.constant"() {value = dense<{{\[}}[-5.000000e+00], [0.000000e+00]]> : tensor<2x1xf32>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[C]], %{{.*}}, %[[Z]]) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}
+func.func @four_bit_zero_points(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
+  %a = "onnx.constant"() {value = dense<[[[-3.0], [12.0]], [[-8.0], [7.0]]]> : tensor<2x2x1xf32>} : () -> tensor<2x2x1xf32>
   %s = "onnx.constant"() {value = dense<[[[0.5]], [[2.0]]]> : tensor<2x1x1xf32>} : () -> tensor<2x1x1xf32>
   %m = "onnx.mul"(%a, %s) : (tensor<2x2x1xf32>, tensor<2x1x1xf32>) -> tensor<2x2x1xf32>
   %shape = "onnx.constant"() {value = dense<[4, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
