@@ -5,7 +5,8 @@
  *   initializers, MatMulNBits; ExpandQuant.c) as onnx.mul(A, S), A a float32 constant of
  *   integer codes minus their zero points and S its scales, per tensor or column ((K, N)
  *   times a scalar or (N)) or per block of rows ((G, B, N) times (G, 1, N), reshaped to
- *   (G * B, N)). An onnx.mat_mul whose right operand is such a weight (used only as the
+ *   (G * B, N), then sliced to its first K rows when the last block is short). An
+ *   onnx.mat_mul whose right operand is such a weight (used only as the
  *   right operand of products) becomes gcim.linear_narrow on int8 codes: per block and
  *   column the values of A span at most 255, so A + offset fits int8 with the offset as zero
  *   point ((c - zero) * scale is A * S exactly, as ONNX Runtime dequantizes); when every
@@ -191,9 +192,36 @@ static bool quantizedCodes(const float *a, const float *s, int64_t sCount, Narro
   return ok;
 }
 
+/* Element 0 of the constant operand `index` of `op` when it has one element, else
+ * `fallback` when the operand is absent, else -1. */
+static int64_t singleIntOperand(MlirOperation op, intptr_t index, int64_t fallback) {
+  if (mlirOperationGetNumOperands(op) <= index)
+    return fallback;
+  MlirAttribute attr = gcimValueConstantAttr(mlirOperationGetOperand(op, index));
+  int64_t value;
+  if (mlirAttributeIsNull(attr) || mlirElementsAttrGetNumElements(attr) != 1 ||
+      !gcimElementsGetInt64(attr, 0, &value))
+    return -1;
+  return value;
+}
+
+/* True when `slice` keeps the first rows of a 2-D tensor (start 0 on axis 0, step 1). */
+static bool slicesFirstRows(MlirOperation slice) {
+  int64_t axis = singleIntOperand(slice, 3, 0);
+  return mlirOperationGetNumOperands(slice) >= 3 && singleIntOperand(slice, 1, -1) == 0 &&
+         (axis == 0 || axis == -2) && singleIntOperand(slice, 4, 1) == 1;
+}
+
 /* The narrow form of weight `value` when it is A * S as the file comment says. */
 static bool quantizedWeight(MlirValue value, Narrow *w) {
   MlirOperation mul;
+  int64_t rows = -1; /* of a Slice of the first rows (a short last block) */
+  if (gcimValueIsOp(value, "onnx.slice", &mul)) {
+    if (!slicesFirstRows(mul) || !isStaticF32(value, 2))
+      return false;
+    rows = mlirShapedTypeGetDimSize(mlirValueGetType(value), 0);
+    value = mlirOperationGetOperand(mul, 0);
+  }
   if (gcimValueIsOp(value, "onnx.reshape", &mul))
     value = mlirOperationGetOperand(mul, 0);
   if (!gcimValueIsOp(value, "onnx.mul", &mul) || mlirOperationGetNumOperands(mul) != 2)
@@ -215,15 +243,22 @@ static bool quantizedWeight(MlirValue value, Narrow *w) {
     w->block = mlirShapedTypeGetDimSize(aType, 1);
     w->n = mlirShapedTypeGetDimSize(aType, 2);
     w->k = mlirShapedTypeGetDimSize(aType, 0) * w->block;
-    if (mlirShapedTypeGetDimSize(sType, 0) != w->k / w->block ||
+    if (mlirShapedTypeGetDimSize(sType, 0) != mlirShapedTypeGetDimSize(aType, 0) ||
         mlirShapedTypeGetDimSize(sType, 1) != 1 || mlirShapedTypeGetDimSize(sType, 2) != w->n)
       return false;
   } else {
     return false;
   }
+  int64_t elements = w->k * w->n;
+  if (rows >= 0 && rows <= w->k && rows > w->k - w->block) {
+    w->k = rows; /* the last block shorter: A's first rows only */
+    w->block = w->block < rows ? w->block : rows;
+  } else if (rows >= 0) {
+    return false;
+  }
   if (w->k < 1 || w->n < 1)
     return false;
-  float *aData = constantFloats(a, w->k * w->n), *sData = constantFloats(s, sCount);
+  float *aData = constantFloats(a, elements), *sData = constantFloats(s, sCount);
   bool ok = aData && sData && quantizedCodes(aData, sData, sCount, w);
   free(aData);
   free(sData);

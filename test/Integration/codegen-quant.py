@@ -7,11 +7,12 @@ channel, per row into Gemm transB, per block at opset 21, and QuantizeLinear of 
 weight written by the exporter), activation fake quantization (QuantizeLinear then
 DequantizeLinear of a graph input, per tensor and per axis), and com.microsoft MatMulNBits
 with 4-bit blocks (with and without zero points, K not a multiple of the block, bias) and
-8-bit blocks. Weights only MatMul reads stay int8 codes in the generated C, or 4-bit codes
+8-bit blocks; K not a multiple of the block also for a per-block DequantizeLinear. Weights only MatMul reads stay int8 codes in the generated C, or 4-bit codes
 packed two a byte (MatMulNBits bits=4), run by the fused dequantize-and-multiply kernels
 (gcimParallelMatMulPackedWeightF32: the per-tensor, per-channel and per-block QDQ products and
-the MatMulNBits with K a multiple of the block, six here, two of them GCIM_PACKED_Q4; checked
-in the generated source); the others are dequantized at import to float32 exactly as ONNX
+every MatMulNBits, K a multiple of the block or not (ONNX Runtime pads the last block;
+here it is shorter), eight here, three of them GCIM_PACKED_Q4; checked in the generated
+source); the others are dequantized at import to float32 exactly as ONNX
 Runtime does ((q - zero point) * scale, one float32 rounding). The fused kernels give the
 products on that same dequantized weight up to rounding: the prefill path (most MatMulNBits
 inputs have 6 rows) multiplies the dequantized tile, the decode path (3 rows) sums a c - zero a
@@ -42,8 +43,8 @@ from codegenharness import build, compile_model, run_program  # noqa: E402
 from ortharness import Checker, run_ort  # noqa: E402
 
 RTOL = 1e-5
-FUSED = 6  # tensor, channel, block, nbits4_symmetric, nbits4_decode, nbits8
-FOUR_BIT = 2  # nbits4_symmetric, nbits4_decode
+FUSED = 8  # tensor, channel, block, block_short, nbits4, nbits4_symmetric, nbits4_decode, nbits8
+FOUR_BIT = 3  # nbits4, nbits4_symmetric, nbits4_decode
 rng = np.random.default_rng(16)
 NODES, INITS, INPUTS, OUTPUTS, FEEDS = [], [], [], [], {}
 
@@ -89,6 +90,9 @@ qdq_matmul("channel", rng.integers(0, 256, (24, 8)).astype(np.uint8),
            rng.uniform(0.001, 0.01, 8).astype(np.float32),
            rng.integers(100, 156, 8).astype(np.uint8))
 qdq_matmul("block", rng.integers(-128, 128, (48, 8)).astype(np.int8),
+           rng.uniform(0.001, 0.01, (3, 8)).astype(np.float32), None, axis=0, block=16)
+# Per block with K = 40 not a multiple of the block (16): the last block is 8 rows.
+qdq_matmul("block_short", rng.integers(-128, 128, (40, 8)).astype(np.int8),
            rng.uniform(0.001, 0.01, (3, 8)).astype(np.float32), None, axis=0, block=16)
 
 # Per row of a (N, K) weight into Gemm transB, with a bias (a Linear layer's QDQ form).

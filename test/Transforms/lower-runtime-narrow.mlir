@@ -72,6 +72,33 @@ func.func @four_bit_zero_points(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
 
 // -----
 
+// K not a multiple of the block (MatMulNBits K = 3, block 2): the importer pads the codes
+// to whole blocks and slices the first K rows; the product runs on the K rows, the last
+// block one row long. The Slice, Reshape and Mul are gone.
+// CHECK-LABEL: func.func @short_last_block
+// CHECK-DAG: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[1], [-2], [3]]> : tensor<3x1xi4>}
+// CHECK-DAG: %[[S:.*]] = "onnx.constant"() {value = dense<{{\[}}[5.000000e-01], [2.000000e+00]]> : tensor<2x1xf32>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[C]], %[[S]]) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>} : (tensor<1x3xf32>, tensor<3x1xi4>, tensor<2x1xf32>)
+// CHECK-NOT: onnx.slice
+// CHECK-NOT: onnx.reshape
+// CHECK-NOT: onnx.mul
+// CHECK: return
+func.func @short_last_block(%x: tensor<1x3xf32>) -> tensor<1x1xf32> {
+  %a = "onnx.constant"() {value = dense<[[[1.0], [-2.0]], [[3.0], [0.0]]]> : tensor<2x2x1xf32>} : () -> tensor<2x2x1xf32>
+  %s = "onnx.constant"() {value = dense<[[[0.5]], [[2.0]]]> : tensor<2x1x1xf32>} : () -> tensor<2x1x1xf32>
+  %m = "onnx.mul"(%a, %s) : (tensor<2x2x1xf32>, tensor<2x1x1xf32>) -> tensor<2x2x1xf32>
+  %shape = "onnx.constant"() {value = dense<[4, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %w4 = "onnx.reshape"(%m, %shape) {allowzero = 0 : i64} : (tensor<2x2x1xf32>, tensor<2xi64>) -> tensor<4x1xf32>
+  %start = "onnx.constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %end = "onnx.constant"() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %axis = "onnx.constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %w = "onnx.slice"(%w4, %start, %end, %axis) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>} : (tensor<4x1xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<3x1xf32>
+  %y = "onnx.mat_mul"(%x, %w) : (tensor<1x3xf32>, tensor<3x1xf32>) -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
+
+// -----
+
 // Not quantized: codes that are not integers, or that span more than 255 in a column, or a
 // weight another op reads: the Mul stays and the product runs on its float32 result.
 // CHECK-LABEL: func.func @not_narrow

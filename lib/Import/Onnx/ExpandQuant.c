@@ -4,9 +4,10 @@
  *   scale along `axis`) or per block (opset 21 `block_size`). When x, the scale and the zero
  *   point are initializers (a quantized weight) only MatMuls read, the codes stay integral:
  *   Constant A = x - zero_point (exact in float32) times Constant S, A (K, N) * S (N or a
- *   scalar), or per block of B rows A (K / B, B, N) * S (K / B, 1, N) reshaped to (K, N)
- *   (LowerRuntimeNarrow.c makes it a product on int8 codes); other weights become float32
- *   Constants. Otherwise Cast, Sub and Mul, the scale and zero point reshaped to broadcast
+ *   scalar), or per block of B rows A (G, B, N) * S (G, 1, N), G = ceil(K / B), reshaped
+ *   to (G * B, N) and sliced to its first K rows when the last block is short (codes 0
+ *   pad it) (LowerRuntimeNarrow.c makes it a product on int8 or 4-bit codes); other weights become
+ * float32 Constants. Otherwise Cast, Sub and Mul, the scale and zero point reshaped to broadcast
  *   along `axis` (which needs x's rank from the graph's declarations).
  * - QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into the zero point's
  *   type (uint8 without one): Div, a Clip to +-2^22 (beyond which every result saturates
@@ -15,8 +16,8 @@
  * - com.microsoft MatMulNBits (bits 4 or 8, B, scales and zero points initializers):
  *   column n, row k of the weight is (q - zero_point) * scale of block k / block_size, q the
  *   k-th code of B[n] (4 bits: low nibble first), zero point 2^(bits-1) when absent or packed
- *   like B; the weight is A * S reshaped as above when K is a multiple of block_size, else
- *   the K x N float32 weight as a Constant, then MatMul (+ Add bias).
+ *   like B; the weight is A * S per block as above (K need not be a multiple of
+ *   block_size), then MatMul (+ Add bias).
  * (q - zero_point) * scale is one float32 rounding, here or in the Mul, as ONNX Runtime's. */
 #include "Expand.h"
 
@@ -142,20 +143,37 @@ static void constantF32(GcimOnnxBuilder *b, const char *part, const char *out, c
 static float *floats(GcimOnnxBuilder *b, int64_t count);
 
 /* The weight `out` (k, n) as Constant `a` times Constant `scales`: `a` of shape (k, n) with
- * `scaleCount` 1 or n scales, or with block rows (k / block, block, n) times scales
- * (k / block, 1, n) then Reshape (the form LowerRuntimeNarrow.c reads). Takes `a` and
- * `scales` (malloc'd). */
+ * `scaleCount` 1 or n scales, or with block rows (G, block, n) times scales (G, 1, n),
+ * G = ceil(k / block), then Reshape to (G * block, n) and, when the last block is short
+ * (padded with zero codes here), Slice of the first k rows (the form LowerRuntimeNarrow.c
+ * reads). Takes `a` (k x n) and `scales` (malloc'd). */
 static void integerTimesScales(GcimOnnxBuilder *b, const char *out, int64_t k, int64_t n,
                                int64_t block, float *a, float *scales, int64_t scaleCount) {
   const char *codes = gcimOnnxBuildTemp(b, "codes"), *scale = gcimOnnxBuildTemp(b, "scales");
   if (block) {
-    const int64_t aDims[3] = {k / block, block, n}, sDims[3] = {k / block, 1, n};
-    constantF32(b, "codes", codes, aDims, 3, a, k * n);
+    int64_t blocks = (k + block - 1) / block, rows = blocks * block;
+    float *padded = rows == k ? a : realloc(a, (size_t)(rows * n) * sizeof *a);
+    if (!padded) {
+      free(a);
+      free(scales);
+      gcimOnnxImportError(b->im, "out of memory");
+      b->ok = false;
+      return;
+    }
+    memset(padded + k * n, 0, (size_t)((rows - k) * n) * sizeof *padded);
+    const int64_t aDims[3] = {blocks, block, n}, sDims[3] = {blocks, 1, n};
+    constantF32(b, "codes", codes, aDims, 3, padded, rows * n);
     constantF32(b, "scales", scale, sDims, 3, scales, scaleCount);
-    int64_t shape[2] = {k, n};
-    gcimOnnxBuildBinary(b, "Reshape", "rows",
-                        gcimOnnxBuildBinary(b, "Mul", "blocks", codes, scale, NULL),
-                        gcimOnnxBuildConstantInts(b, "shape", shape, 2), out);
+    int64_t shape[2] = {rows, n}, zero = 0, axis = 0;
+    const char *whole = gcimOnnxBuildBinary(
+        b, "Reshape", "rows", gcimOnnxBuildBinary(b, "Mul", "blocks", codes, scale, NULL),
+        gcimOnnxBuildConstantInts(b, "shape", shape, 2), rows == k ? out : NULL);
+    if (rows != k) {
+      const char *ins[4] = {whole, gcimOnnxBuildConstantInts(b, "start", &zero, 1),
+                            gcimOnnxBuildConstantInts(b, "end", &k, 1),
+                            gcimOnnxBuildConstantInts(b, "axis", &axis, 1)};
+      gcimOnnxBuildNode(b, "Slice", "first_rows", 4, ins, out);
+    }
     return;
   }
   const int64_t aDims[2] = {k, n}, sDims[1] = {n};
@@ -241,7 +259,7 @@ static bool dequantizeConstant(GcimOnnxBuilder *b, int64_t axisAttr, int64_t blo
    * (axis 1) or per block of whole rows (axis 0). */
   bool perColumn = st.rank == 0 || (st.rank == 1 && (st.dims[0] == 1 || axis == 1));
   bool integral = done && xt.rank == 2 && !block && perColumn;
-  integral = integral || (done && xt.rank == 2 && block && axis == 0 && xt.dims[0] % block == 0);
+  integral = integral || (done && xt.rank == 2 && block && axis == 0);
   integral = integral && onlyMatMulWeight(b->im->graph, gcimOnnxBuildOutput(node, 0));
   int64_t scaleCount = st.rank == 0 ? 1 : s ? s->count : 0;
   float *y = done ? floats(b, x->count) : NULL;
@@ -428,20 +446,17 @@ static void matMulNBits(GcimOnnxBuilder *b) {
   bool fits = bq && sc && (zq || !gcimOnnxBuildInput(node, 3)) && bq->ints &&
               bq->count == nDim * kBlocks * blob && sc->floats && sc->count == nDim * kBlocks &&
               (!zq || (zq->ints && zq->count == nDim * zeroRow));
-  bool integral = kDim % block == 0; /* codes times scales per block (integerTimesScales) */
-  float *w = fits ? floats(b, kDim * nDim) : NULL;
-  float *scales = w && integral ? floats(b, kBlocks * nDim) : NULL;
-  for (int64_t n = 0; w && n < nDim; ++n)
+  float *w = fits ? floats(b, kDim * nDim) : NULL; /* codes times scales per block */
+  float *scales = w ? floats(b, kBlocks * nDim) : NULL;
+  for (int64_t n = 0; scales && n < nDim; ++n)
     for (int64_t k = 0; k < kDim; ++k) {
       int64_t kb = k / block, zero = (int64_t)1 << (bits - 1);
       if (zq)
         zero = bits == 8 ? zq->ints[n * kBlocks + kb]
                          : (zq->ints[n * zeroRow + kb / 2] >> (4 * (kb % 2))) & 15;
       int64_t q = nbitsCode(bq, (int)bits, n, kBlocks, blob, block, k);
-      float scale = (float)sc->floats[n * kBlocks + kb];
-      w[k * nDim + n] = integral ? (float)(q - zero) : (float)((double)(q - zero) * scale);
-      if (scales)
-        scales[kb * nDim + n] = scale;
+      w[k * nDim + n] = (float)(q - zero);
+      scales[kb * nDim + n] = (float)sc->floats[n * kBlocks + kb];
     }
   if (!fits && b->ok)
     gcimOnnxImportError(b->im, "B, scales and zero points must be initializers of the shapes "
@@ -449,17 +464,13 @@ static void matMulNBits(GcimOnnxBuilder *b) {
   gcimOnnxConstDestroy(bq);
   gcimOnnxConstDestroy(sc);
   gcimOnnxConstDestroy(zq);
-  if (!w || (integral && !scales)) {
+  if (!w || !scales) {
     free(w);
     b->ok = false;
     return;
   }
   const char *weight = gcimOnnxBuildTemp(b, "weight"), *bias = gcimOnnxBuildInput(node, 5);
-  const int64_t dims[2] = {kDim, nDim};
-  if (integral)
-    integerTimesScales(b, weight, kDim, nDim, block, w, scales, kBlocks * nDim);
-  else
-    constantF32(b, "weight", weight, dims, 2, w, kDim * nDim);
+  integerTimesScales(b, weight, kDim, nDim, block, w, scales, kBlocks * nDim);
   const char *y = gcimOnnxBuildBinary(b, "MatMul", "product", gcimOnnxBuildInput(node, 0), weight,
                                       bias ? NULL : gcimOnnxBuildOutput(node, 0));
   if (bias)

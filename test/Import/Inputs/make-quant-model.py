@@ -68,8 +68,19 @@ def nbits_blocks():
                   arr("sc", np.arange(10, dtype=np.float32) / 4, np.float32)])
 
 
+def nbits_short():
+    """MatMulNBits K = 3, N = 5, 4 bits, blocks of 2 rows: the last block one row long."""
+    packed = np.array([[[0x21], [0x03]]] * 5, np.uint8)  # codes 1 2 | 3 (padding 0)
+    return model([N("MatMulNBits", ["x", "b", "sc"], ["y"], domain="com.microsoft", K=3, N=5,
+                    bits=4, block_size=2, name="mm")],
+                 [vi("x", shape=[1, 3])], [vi("y", shape=[1, 5])],
+                 [nh.from_array(packed, "b"),
+                  arr("sc", np.arange(10, dtype=np.float32) / 4, np.float32)])
+
+
 CASES = {
     "qdq-codes": codes,
+    "nbits-short": nbits_short,
     "qdq-codes-shared": lambda: codes(extra_use=True),
     "nbits-blocks": nbits_blocks,
     "qdq-weight": lambda: model(
