@@ -11,8 +11,11 @@
  *   column the values of A span at most 255, so A + offset fits int8 with the offset as zero
  *   point ((c - zero) * scale is A * S exactly, as ONNX Runtime dequantizes); when every
  *   block spans at most 15 (4-bit models) the codes are i4, which the C emitter stores two
- *   a byte. A bias Add joins it as for gcim.linear. Weights that do not fit stay as they
- *   are (the Mul runs).
+ *   a byte. A bias Add joins it as for gcim.linear. A weight read transposed (the importer
+ *   writes A * S under a Transpose): onnx.gemm(x, Transpose(A * S), C) {transB = 1} with
+ *   transA 0, alpha and beta 1 and C absent or a bias of N elements, and onnx.mat_mul of
+ *   the Transpose of that Transpose, take the same path. Weights that do not fit stay as
+ *   they are (the Mul runs).
  * - Option weights=int8|bf16 (gcim-compile --weights): every gcim.linear's float32 weight
  *   becomes int8 codes with one symmetric scale per column (scale = max |w| / 127, code =
  *   w / scale rounded to nearest even), or bfloat16 (rounded to nearest even). */
@@ -212,9 +215,20 @@ static bool slicesFirstRows(MlirOperation slice) {
          (axis == 0 || axis == -2) && singleIntOperand(slice, 4, 1) == 1;
 }
 
-/* The narrow form of weight `value` when it is A * S as the file comment says. */
+/* True when `op` is an onnx.transpose swapping the two axes of a matrix. */
+static bool isSwap(MlirOperation op) {
+  int64_t perm[2];
+  return gcimOpIsA(op, "onnx.transpose") && gcimOpGetI64Array(op, "perm", perm, 2) == 2 &&
+         perm[0] == 1 && perm[1] == 0;
+}
+
+/* The narrow form of weight `value` when it is A * S as the file comment says, or the
+ * transpose of the transpose of that. */
 static bool quantizedWeight(MlirValue value, Narrow *w) {
-  MlirOperation mul;
+  MlirOperation mul, inner;
+  if (gcimValueIsOp(value, "onnx.transpose", &mul) && isSwap(mul) &&
+      gcimValueIsOp(mlirOperationGetOperand(mul, 0), "onnx.transpose", &inner) && isSwap(inner))
+    value = mlirOperationGetOperand(inner, 0);
   int64_t rows = -1; /* of a Slice of the first rows (a short last block) */
   if (gcimValueIsOp(value, "onnx.slice", &mul)) {
     if (!slicesFirstRows(mul) || !isStaticF32(value, 2))
@@ -290,6 +304,43 @@ static bool narrowQuantized(MlirOperation matMul) {
   return true;
 }
 
+/* Rewrites onnx.gemm(x, transpose(W), C) {transB = 1} (transA 0, alpha and beta 1) into
+ * gcim.linear_narrow when W (K, N) is quantized and C is absent or a constant bias of N
+ * elements (a Linear layer's QDQ form). */
+static void narrowGemm(MlirOperation gemm) {
+  int64_t transA = 0, transB = 0;
+  double alpha = 1.0, beta = 1.0;
+  gcimOpGetIntAttr(gemm, "transA", &transA);
+  gcimOpGetIntAttr(gemm, "transB", &transB);
+  gcimOpGetFloatAttr(gemm, "alpha", &alpha);
+  gcimOpGetFloatAttr(gemm, "beta", &beta);
+  intptr_t operands = mlirOperationGetNumOperands(gemm);
+  if (transA != 0 || transB != 1 || alpha != 1.0 || beta != 1.0 || operands < 2 ||
+      mlirOperationGetNumResults(gemm) != 1)
+    return;
+  MlirValue x = mlirOperationGetOperand(gemm, 0), swapped = mlirOperationGetOperand(gemm, 1);
+  MlirValue bias = operands > 2 ? mlirOperationGetOperand(gemm, 2) : (MlirValue){NULL};
+  MlirOperation swap;
+  if (!isStaticF32(x, 2) || !isStaticF32(mlirOperationGetResult(gemm, 0), 2) ||
+      !gcimValueIsOp(swapped, "onnx.transpose", &swap) || !isSwap(swap))
+    return;
+  MlirValue weight = mlirOperationGetOperand(swap, 0);
+  Narrow w = {0};
+  MlirType wType = mlirValueGetType(weight);
+  bool fits = isStaticF32(weight, 2) && quantizedWeight(weight, &w) &&
+              mlirShapedTypeGetDimSize(wType, 0) == w.k &&
+              mlirShapedTypeGetDimSize(wType, 1) == w.n;
+  if (fits && !mlirValueIsNull(bias)) {
+    MlirType type = mlirValueGetType(bias);
+    intptr_t rank = isStaticF32(bias, -1) ? mlirShapedTypeGetRank(type) : 0;
+    fits = gcimValueIsOp(bias, "onnx.constant", NULL) && rank >= 1 && rank <= 2 &&
+           mlirShapedTypeGetDimSize(type, rank - 1) == w.n && gcimTensorNumElements(type) == w.n;
+  }
+  if (fits)
+    buildLinearNarrow(gemm, mlirOperationGetLocation(gemm), x, &w, bias);
+  narrowFree(&w);
+}
+
 /* ---- weights=int8|bf16 ---- */
 
 /* The weight (k, n) in `format` ("int8": one symmetric scale per column; "bf16"). */
@@ -342,6 +393,7 @@ static bool narrowLinear(MlirOperation linear, bool bf16) {
 }
 
 static bool isMatMul(MlirOperation op) { return gcimOpIsA(op, "onnx.mat_mul"); }
+static bool isGemm(MlirOperation op) { return gcimOpIsA(op, "onnx.gemm"); }
 static bool isLinear(MlirOperation op) { return gcimOpIsA(op, "gcim.linear"); }
 
 bool gcimLowerRuntimeNarrow(MlirOperation func, const char *weights) {
@@ -350,6 +402,11 @@ bool gcimLowerRuntimeNarrow(MlirOperation func, const char *weights) {
   bool ok = gcimCollectOps(func, MlirWalkPreOrder, isMatMul, &ops, &count);
   for (size_t i = 0; ok && i < count; ++i)
     ok = narrowQuantized(ops[i]);
+  free(ops);
+  ops = NULL;
+  ok = ok && gcimCollectOps(func, MlirWalkPreOrder, isGemm, &ops, &count);
+  for (size_t i = 0; ok && i < count; ++i)
+    narrowGemm(ops[i]);
   free(ops);
   ops = NULL;
   bool bf16 = strcmp(weights, "bf16") == 0;

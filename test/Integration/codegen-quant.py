@@ -3,29 +3,32 @@
 by ONNX Runtime and by the generated C, outputs compared.
 
 Cases: QDQ weights (DequantizeLinear of int8/uint8 initializers per tensor, per output
-channel, per row into Gemm transB, per block at opset 21, and QuantizeLinear of a float
-weight written by the exporter), activation fake quantization (QuantizeLinear then
-DequantizeLinear of a graph input, per tensor and per axis), and com.microsoft MatMulNBits
-with 4-bit blocks (with and without zero points, K not a multiple of the block, bias) and
-8-bit blocks; K not a multiple of the block also for a per-block DequantizeLinear. Weights only MatMul reads stay int8 codes in the generated C, or 4-bit codes
-packed two a byte (MatMulNBits bits=4), run by the fused dequantize-and-multiply kernels
-(gcimParallelMatMulPackedWeightF32: the per-tensor, per-channel and per-block QDQ products and
-every MatMulNBits, K a multiple of the block or not (ONNX Runtime pads the last block;
-here it is shorter), eight here, three of them GCIM_PACKED_Q4; checked in the generated
-source); the others are dequantized at import to float32 exactly as ONNX
-Runtime does ((q - zero point) * scale, one float32 rounding). The fused kernels give the
-products on that same dequantized weight up to rounding: the prefill path (most MatMulNBits
-inputs have 6 rows) multiplies the dequantized tile, the decode path (3 rows) sums a c - zero a
-per block and scales the sum once, within 2 (K + 4) u sum |a| (|c| + |zero|) scale (u =
-2^-24; docs/Runtime.md; 4-bit: |c + 8| + |zero + 8|). Here K <= 64 and sum |a| (|c| + |zero|) scale <= 400 bound that by
-about 3e-3 in the worst case (every rounding in one direction); the check is 1e-5 relative
-to max(1, |ref|), as for float32 products, which the fixed seed's data meet: roundings of
-sums of random signs grow as sqrt(K) u, not K u. Quantized integers exactly. The weights
-file of a 4-bit MatMulNBits (K 256, N 64) is smaller than the 8-bit one's by exactly half
-a byte per code (the scales the same, every tensor 64-byte aligned either way). ONNX Runtime runs at its "basic"
-optimisation level, which keeps the ops' semantics: at "all" it rewrites DequantizeLinear
--> MatMul into a product that also quantizes the activations to 8 bits at run time
-(MatMulIntegerToFloat), about 1e-2 away from the exact result.
+channel, per row into Gemm transB, per block at opset 21, per block of columns into a
+Transpose then MatMul, and QuantizeLinear of a float weight written by the exporter),
+activation fake quantization (QuantizeLinear then DequantizeLinear of a graph input, per
+tensor and per axis), and com.microsoft MatMulNBits with 4-bit blocks (with and without zero
+points, K not a multiple of the block, bias) and 8-bit blocks; K not a multiple of the block
+also for a per-block DequantizeLinear. Weights only products read stay int8 codes in the
+generated C, or 4-bit codes packed two a byte (MatMulNBits bits=4), run by the fused
+dequantize-and-multiply kernels (gcimParallelMatMulPackedWeightF32: the per-tensor, per-
+channel and per-block QDQ products, the transposed weights of the Gemm and of the Transpose
+into MatMul (the importer writes their (K, N) transpose), and every MatMulNBits, K a
+multiple of the block or not (ONNX Runtime pads the last block; here it is shorter), ten
+here, three of them GCIM_PACKED_Q4; checked in the generated source); the others are
+dequantized at import to float32 exactly as ONNX Runtime does ((q - zero point) * scale, one
+float32 rounding). The fused kernels give the products on that same dequantized weight up to
+rounding: the prefill path (most MatMulNBits inputs have 6 rows) multiplies the dequantized
+tile, the decode path (3 rows) sums a c - zero a per block and scales the sum once, within 2
+(K + 4) u sum |a| (|c| + |zero|) scale (u = 2^-24; docs/Runtime.md; 4-bit: |c + 8| + |zero +
+8|). Here K <= 64 and sum |a| (|c| + |zero|) scale <= 400 bound that by about 3e-3 in the
+worst case (every rounding in one direction); the check is 1e-5 relative to max(1, |ref|),
+as for float32 products, which the fixed seed's data meet: roundings of sums of random signs
+grow as sqrt(K) u, not K u. Quantized integers exactly. The weights file of a 4-bit
+MatMulNBits (K 256, N 64) is smaller than the 8-bit one's by exactly half a byte per code
+(the scales the same, every tensor 64-byte aligned either way). ONNX Runtime runs at its
+"basic" optimisation level, which keeps the ops' semantics: at "all" it rewrites
+DequantizeLinear -> MatMul into a product that also quantizes the activations to 8 bits at
+run time (MatMulIntegerToFloat), about 1e-2 away from the exact result.
 """
 import os
 import sys
@@ -43,7 +46,8 @@ from codegenharness import build, compile_model, run_program  # noqa: E402
 from ortharness import Checker, run_ort  # noqa: E402
 
 RTOL = 1e-5
-FUSED = 8  # tensor, channel, block, block_short, nbits4, nbits4_symmetric, nbits4_decode, nbits8
+FUSED = 10  # tensor, channel, block, block_short, rows, tblock, nbits4, nbits4_symmetric,
+#            nbits4_decode, nbits8
 FOUR_BIT = 3  # nbits4, nbits4_symmetric, nbits4_decode
 rng = np.random.default_rng(16)
 NODES, INITS, INPUTS, OUTPUTS, FEEDS = [], [], [], [], {}
@@ -104,6 +108,18 @@ NODES.append(h.make_node("Gemm", [graph_input("rows_x", floats(3, 24)), "rows_w"
                                   init("rows_bias", floats(8))], ["rows_y"], transB=1,
                          name="rows_gemm"))
 output("rows_y")
+
+# An (N, K) weight per block of 16 columns (K = 40: the last block 8 columns) read through a
+# Transpose by MatMul, as exporters write x @ W.T.
+NODES.append(h.make_node("DequantizeLinear", [init("tblock_wq", rng.integers(
+    -128, 128, (8, 40)).astype(np.int8)), init("tblock_scale", rng.uniform(
+        0.001, 0.01, (8, 3)).astype(np.float32))], ["tblock_w"], axis=1, block_size=16,
+    name="tblock_dq"))
+NODES.append(h.make_node("Transpose", ["tblock_w"], ["tblock_wt"], perm=[1, 0],
+                         name="tblock_t"))
+NODES.append(h.make_node("MatMul", [graph_input("tblock_x", floats(3, 40)), "tblock_wt"],
+                         ["tblock_y"], name="tblock_mm"))
+output("tblock_y")
 
 # QuantizeLinear of a float weight, as exporters write it, then DequantizeLinear.
 NODES.append(h.make_node("QuantizeLinear", [init("fq_w", floats(24, 8)), init(

@@ -99,6 +99,37 @@ func.func @short_last_block(%x: tensor<1x3xf32>) -> tensor<1x1xf32> {
 
 // -----
 
+// A weight read transposed, as the importer writes a QDQ weight (N, K) that Gemm reads with
+// transB or a Transpose feeds to MatMul: the (K, N) codes times scales under a Transpose.
+// Gemm (transB 1, alpha and beta 1) with a bias C of N elements, and MatMul of the
+// Transpose of that Transpose, both become products on the (K, N) codes. A Gemm with alpha
+// 2 stays (the Mul and the Transpose run). (The two products' codes are equal constants,
+// which the C emitter stores once.)
+// CHECK-LABEL: func.func @transposed
+// CHECK: %[[M:.*]] = "onnx.mul"
+// CHECK: %[[T:.*]] = "onnx.transpose"(%[[M]])
+// CHECK-DAG: %[[B:.*]] = "onnx.constant"() {value = dense<{{\[}}[1.000000e+00, 2.000000e+00]]> : tensor<1x2xf32>}
+// CHECK-DAG: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[-100, 3], [100, -3]]> : tensor<2x2xi8>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[C]], %{{.*}}, %[[B]]) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 0, 1>}
+// CHECK: %[[C2:.*]] = "onnx.constant"() {value = dense<{{\[}}[-100, 3], [100, -3]]> : tensor<2x2xi8>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[C2]], %{{.*}}) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}
+// CHECK: "onnx.gemm"(%arg0, %[[T]]) {alpha = 2.000000e+00 : f32
+// CHECK: return
+func.func @transposed(%x: tensor<3x2xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>) {
+  %a = "onnx.constant"() {value = dense<[[-100.0, 3.0], [100.0, -3.0]]> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
+  %s = "onnx.constant"() {value = dense<[0.5, 0.25]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %w = "onnx.mul"(%a, %s) : (tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2xf32>
+  %wt = "onnx.transpose"(%w) {perm = array<i64: 1, 0>} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %c = "onnx.constant"() {value = dense<[[1.0, 2.0]]> : tensor<1x2xf32>} : () -> tensor<1x2xf32>
+  %y1 = "onnx.gemm"(%x, %wt, %c) {alpha = 1.0 : f32, beta = 1.0 : f32, transA = 0 : si64, transB = 1 : si64} : (tensor<3x2xf32>, tensor<2x2xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+  %wtt = "onnx.transpose"(%wt) {perm = array<i64: 1, 0>} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %y2 = "onnx.mat_mul"(%x, %wtt) : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  %y3 = "onnx.gemm"(%x, %wt) {alpha = 2.0 : f32, beta = 1.0 : f32, transA = 0 : si64, transB = 1 : si64} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %y1, %y2, %y3 : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
+}
+
+// -----
+
 // Not quantized: codes that are not integers, or that span more than 255 in a column, or a
 // weight another op reads: the Mul stays and the product runs on its float32 result.
 // CHECK-LABEL: func.func @not_narrow
