@@ -54,16 +54,22 @@ typedef uint32_t QVecU __attribute__((vector_size(QVW * sizeof(uint32_t))));
 #define QLOAD_Q8(at)                                                                               \
   ((QVecF)_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(at)))))
 #define QLOAD_Q4(at, shift)                                                                        \
-  ((QVecF)_mm512_cvtepi32_ps(_mm512_and_si512(                                                     \
-      _mm512_srli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(at))), shift),      \
-      _mm512_set1_epi32(15))))
+  quantLoadQ4(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(at))), shift)
+/* The high nibble of a zero-extended byte needs no mask. */
+static inline QVecF quantLoadQ4(__m512i bytes, int shift) {
+  return (QVecF)_mm512_cvtepi32_ps(shift ? _mm512_srli_epi32(bytes, 4)
+                                         : _mm512_and_si512(bytes, _mm512_set1_epi32(15)));
+}
 #elif defined(GCIM_MATMUL_AVX2)
 #define QLOAD_Q8(at)                                                                               \
   ((QVecF)_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(at)))))
 #define QLOAD_Q4(at, shift)                                                                        \
-  ((QVecF)_mm256_cvtepi32_ps(_mm256_and_si256(                                                     \
-      _mm256_srli_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(at))), shift),      \
-      _mm256_set1_epi32(15))))
+  quantLoadQ4(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(at))), shift)
+/* The high nibble of a zero-extended byte needs no mask. */
+static inline QVecF quantLoadQ4(__m256i bytes, int shift) {
+  return (QVecF)_mm256_cvtepi32_ps(shift ? _mm256_srli_epi32(bytes, 4)
+                                         : _mm256_and_si256(bytes, _mm256_set1_epi32(15)));
+}
 #else
 static inline QVecF quantLoadQ8(const unsigned char *at) {
   QVecB c;
@@ -73,7 +79,8 @@ static inline QVecF quantLoadQ8(const unsigned char *at) {
 static inline QVecF quantLoadQ4(const unsigned char *at, int shift) {
   QVecUB c;
   memcpy(&c, at, sizeof c);
-  return __builtin_convertvector((__builtin_convertvector(c, QVecI) >> shift) & 15, QVecF);
+  QVecI bytes = __builtin_convertvector(c, QVecI); /* the high nibble needs no mask */
+  return __builtin_convertvector(shift ? bytes >> 4 : bytes & 15, QVecF);
 }
 #define QLOAD_Q8(at) quantLoadQ8(at)
 #define QLOAD_Q4(at, shift) quantLoadQ4(at, shift)
