@@ -62,7 +62,8 @@ static bool transposingGemm(const Onnx__GraphProto *g, const Onnx__NodeProto *n,
          (n->n_input < 3 || !n->input[2][0] || (c && count == rows));
 }
 
-/* Every reader of `name` with the input position it reads at. */
+/* How the graph reads `name` (gcimOnnxQuantWeightUse); at depth 1 `name` is a Transpose's
+ * output, which only MatMuls may read. */
 static GcimOnnxWeightUse weightUse(const Onnx__GraphProto *g, const char *name, int64_t rows,
                                    int depth) {
   GcimOnnxWeightUse use = GCIM_ONNX_WEIGHT_OTHER;
