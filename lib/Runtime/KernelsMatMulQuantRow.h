@@ -9,7 +9,8 @@
  * changes nothing). Codes are converted to float32 in registers and multiplied by a[p];
  * a Q8 block's sum is then scaled once: scale * (sum a c - zero * sum a). Q4 codes are
  * stored as c + 8 (Kernels/MatMulQuant.h), so the kernel sums a (c + 8) and subtracts
- * zero + 8: a nibble needs a shift and a mask, no sign extension. */
+ * zero + 8: a zero-extended byte gives its low nibble by a mask and its high one by a
+ * shift, no sign extension. */
 #ifndef GCIM_LIB_RUNTIME_KERNELSMATMULQUANTROW_H
 #define GCIM_LIB_RUNTIME_KERNELSMATMULQUANTROW_H
 
