@@ -8,6 +8,7 @@
 #include "KernelsMatMulQuantIsa.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <string.h>
 
 enum {
@@ -20,21 +21,37 @@ enum {
 
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static int64_t paddedColumns(int64_t n) { return ceilDiv(n, PANEL) * PANEL; }
+static bool scaled(GcimPackedFormat format) { return format != GCIM_PACKED_BF16; }
 static int64_t blockRows(const GcimPackedWeight *w) {
-  return w->format == GCIM_PACKED_Q8 && w->block >= 1 ? w->block : (w->k > 0 ? w->k : 1);
+  return scaled(w->format) && w->block >= 1 ? w->block : (w->k > 0 ? w->k : 1);
 }
-static int64_t elemBytes(GcimPackedFormat format) { return format == GCIM_PACKED_BF16 ? 2 : 1; }
 
 int64_t gcimKernelPackedCodesBytes(GcimPackedFormat format, int64_t k, int64_t n) {
-  return paddedColumns(n) * k * elemBytes(format);
+  int64_t bytes = paddedColumns(n) * k;
+  return format == GCIM_PACKED_BF16 ? 2 * bytes : format == GCIM_PACKED_Q4 ? bytes / 2 : bytes;
+}
+
+/* Q4: column j % 32 of a panel row in byte j % 16, low nibble for the first 16 columns,
+ * stored as c + 8 (0..15) so that the kernels unpack without sign extension. */
+static void packNibbles(const int8_t *codes, int64_t k, int64_t n, unsigned char *out) {
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j) {
+      unsigned nibble = (unsigned)(codes[p * n + j] + 8) & 15u;
+      int64_t column = j % PANEL, at = (j / PANEL * k + p) * (PANEL / 2) + column % (PANEL / 2);
+      out[at] |= (unsigned char)(nibble << (column / (PANEL / 2) * 4));
+    }
 }
 
 void gcimKernelPackCodes(GcimPackedFormat format, const void *codes, int64_t k, int64_t n,
                          void *packed) {
   const unsigned char *in = codes;
   unsigned char *out = packed;
-  size_t size = (size_t)elemBytes(format);
   memset(out, 0, (size_t)gcimKernelPackedCodesBytes(format, k, n));
+  if (format == GCIM_PACKED_Q4) { /* the padding columns' results are never stored */
+    packNibbles(codes, k, n, out);
+    return;
+  }
+  size_t size = format == GCIM_PACKED_BF16 ? 2 : 1;
   for (int64_t p = 0; p < k; ++p)
     for (int64_t j = 0; j < n; ++j)
       memcpy(out + ((j / PANEL * k + p) * PANEL + j % PANEL) * size, in + (p * n + j) * size, size);
@@ -54,7 +71,7 @@ GcimQuantRowKernel *gcimKernelsQuantRowKernel(GcimKernelIsa isa) {
 
 // W(p0 + p, j0 + j) for p < rows, j < 32 as float32 into tile[p * 32 + j] (the float32
 // kernel's packed panel layout): (c - zero) * scale, or the bfloat16 value, exactly as the
-// dequantized weight.
+// dequantized weight (Q4: the stored c + 8 less zero + 8, the same small integer).
 static void dequantizeTile(const GcimPackedWeight *w, int64_t p0, int64_t rows, int64_t j0,
                            float *tile) {
   int64_t block = blockRows(w);
@@ -64,13 +81,20 @@ static void dequantizeTile(const GcimPackedWeight *w, int64_t p0, int64_t rows, 
       tile[i] = gcimBf16ToFloat(codes[i]);
     return;
   }
-  const int8_t *codes = (const int8_t *)w->codes + (j0 / PANEL * w->k + p0) * PANEL;
+  bool q4 = w->format == GCIM_PACKED_Q4;
+  const unsigned char *codes =
+      (const unsigned char *)w->codes + (j0 / PANEL * w->k + p0) * (q4 ? PANEL / 2 : PANEL);
+  float bias = q4 ? 8.0f : 0.0f;
   int64_t columns = w->n - j0 < PANEL ? w->n - j0 : PANEL; /* the padding stays 0 */
   for (int64_t p = 0; p < rows; ++p) {
     int64_t row = (p0 + p) / block * w->n + j0;
-    for (int64_t j = 0; j < columns; ++j)
-      tile[p * PANEL + j] = ((float)codes[p * PANEL + j] - (w->zeros ? w->zeros[row + j] : 0.0f)) *
-                            w->scales[row + j];
+    for (int64_t j = 0; j < columns; ++j) {
+      float c =
+          q4 ? (float)((codes[p * (PANEL / 2) + j % (PANEL / 2)] >> (j / (PANEL / 2) * 4)) & 15)
+             : (float)(int8_t)codes[p * PANEL + j];
+      tile[p * PANEL + j] =
+          (c - ((w->zeros ? w->zeros[row + j] : 0.0f) + bias)) * w->scales[row + j];
+    }
     for (int64_t j = columns; j < PANEL; ++j)
       tile[p * PANEL + j] = 0.0f;
   }
@@ -84,12 +108,12 @@ void gcimKernelMatMulPackedWeightColumnsF32(const float *a, const GcimPackedWeig
   if (m == 0 || j0 == j1)
     return;
   if (m < SMALL_M || k == 0) {
-    int q8 = w->format == GCIM_PACKED_Q8;
+    bool q = scaled(w->format);
     GcimQuantRow r = {.format = w->format,
                       .codes = (const unsigned char *)w->codes +
                                gcimKernelPackedCodesBytes(w->format, k, j0),
-                      .scales = q8 ? w->scales + j0 : NULL,
-                      .zeros = q8 && w->zeros ? w->zeros + j0 : NULL,
+                      .scales = q ? w->scales + j0 : NULL,
+                      .zeros = q && w->zeros ? w->zeros + j0 : NULL,
                       .scaleStride = n,
                       .bias = bias ? bias + j0 : NULL,
                       .n = j1 - j0,

@@ -13,8 +13,8 @@
 enum { GCIM_QUANT_PANEL = 32 }; /* columns of a packed panel, as GCIM_MATMUL_NR */
 
 /// One row of the decode step over a range of panels: y[0..n) = a[0..k) . W (+ bias), W's
-/// panels from `codes` (int8 or bfloat16 bits, k x 32 each), the Q8 scale and zero of block
-/// b and column j at scales[b * scaleStride + j] and zeros[...] (zeros NULL: 0), j < n.
+/// panels from `codes` (int8, 4-bit or bfloat16 bits, k x 32 each), the Q8/Q4 scale and zero of
+/// block b and column j at scales[b * scaleStride + j] and zeros[...] (zeros NULL: 0), j < n.
 typedef struct GcimQuantRow {
   GcimPackedFormat format;
   const float *a;

@@ -5,11 +5,17 @@
  *   initializers, MatMulNBits; ExpandQuant.c) as onnx.mul(A, S), A a float32 constant of
  *   integer codes minus their zero points and S its scales, per tensor or column ((K, N)
  *   times a scalar or (N)) or per block of rows ((G, B, N) times (G, 1, N), reshaped to
- *   (G * B, N)). An onnx.mat_mul whose right operand is such a weight (used only as the
+ *   (G * B, N), then sliced to its first K rows when the last block is short). An
+ *   onnx.mat_mul whose right operand is such a weight (used only as the
  *   right operand of products) becomes gcim.linear_narrow on int8 codes: per block and
  *   column the values of A span at most 255, so A + offset fits int8 with the offset as zero
- *   point ((c - zero) * scale is A * S exactly, as ONNX Runtime dequantizes). A bias Add
- *   joins it as for gcim.linear. Weights that do not fit stay as they are (the Mul runs).
+ *   point ((c - zero) * scale is A * S exactly, as ONNX Runtime dequantizes); when every
+ *   block spans at most 15 (4-bit models) the codes are i4, which the C emitter stores two
+ *   a byte. A bias Add joins it as for gcim.linear. A weight read transposed (the importer
+ *   writes A * S under a Transpose): onnx.gemm(x, Transpose(A * S), C) {transB = 1} with
+ *   transA 0, alpha and beta 1 and C absent or a bias of N elements, and onnx.mat_mul of
+ *   the Transpose of that Transpose, take the same path. Weights that do not fit stay as
+ *   they are (the Mul runs).
  * - Option weights=int8|bf16 (gcim-compile --weights): every gcim.linear's float32 weight
  *   becomes int8 codes with one symmetric scale per column (scale = max |w| / 127, code =
  *   w / scale rounded to nearest even), or bfloat16 (rounded to nearest even). */
@@ -66,10 +72,11 @@ static MlirValue buildConstant(MlirOperation before, MlirLocation loc, MlirType 
       gcimBuildOp(before, "onnx.constant", loc, 0, NULL, 1, &type, 1, &attr), 0);
 }
 
-/* A narrow weight: codes (int8 or bfloat16 bits, k x n), and for int8 scales and optional
- * zero points (blocks x n). */
+/* A narrow weight: codes (int8, 4-bit codes one a byte, or bfloat16 bits, k x n), and for
+ * integer codes scales and optional zero points (blocks x n). */
 typedef struct Narrow {
   bool bf16;
+  int bits; /* of integer codes: 8 or 4 */
   int64_t k, n, block;
   void *codes;
   float *scales, *zeros; /* zeros NULL when all are 0 */
@@ -87,8 +94,8 @@ static void buildLinearNarrow(MlirOperation replaced, MlirLocation loc, MlirValu
   MlirContext ctx = mlirOperationGetContext(replaced);
   int64_t blocks = (w->k + w->block - 1) / w->block, codeDims[2] = {w->k, w->n};
   int64_t scaleDims[2] = {blocks, w->n};
-  MlirType codeType =
-      gcimTensorType(2, codeDims, w->bf16 ? mlirBF16TypeGet(ctx) : mlirIntegerTypeGet(ctx, 8));
+  MlirType codeType = gcimTensorType(
+      2, codeDims, w->bf16 ? mlirBF16TypeGet(ctx) : mlirIntegerTypeGet(ctx, (unsigned)w->bits));
   MlirType scaleType = gcimTensorType(2, scaleDims, mlirF32TypeGet(ctx));
   MlirValue operands[5] = {x};
   int32_t segments[5] = {1, 1, w->bf16 ? 0 : 1, w->zeros ? 1 : 0, mlirValueIsNull(bias) ? 0 : 1};
@@ -129,29 +136,54 @@ static bool onlyProductWeight(MlirValue w) {
   return true;
 }
 
-/* Codes of the weight (k, n) = A * S: A's values per block of rows and column offset into
- * int8 (the offset is the zero point). False when A is not integral or a block's values
- * span more than 255. */
+/* The widest span (largest less smallest value) of A's blocks of rows per column, or -1
+ * when A is not integral. */
+static float widestSpan(const float *a, const Narrow *w) {
+  float widest = 0.0f;
+  for (int64_t p0 = 0; p0 < w->k; p0 += w->block)
+    for (int64_t j = 0; j < w->n; ++j) {
+      float lo = INFINITY, hi = -INFINITY;
+      for (int64_t p = p0; p < w->k && p < p0 + w->block; ++p) {
+        float v = a[p * w->n + j];
+        if (v != nearbyintf(v) || !(fabsf(v) < 65536.0f))
+          return -1.0f;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+      }
+      widest = hi - lo > widest ? hi - lo : widest;
+    }
+  return widest;
+}
+
+/* Codes of the weight (k, n) = A * S: A's values per block of rows (the last may be
+ * shorter) and column offset into int8, or into 4 bits when every block spans at most 15
+ * (the offset is the zero point). False when A is not integral or a block's values span
+ * more than 255. */
 static bool quantizedCodes(const float *a, const float *s, int64_t sCount, Narrow *w) {
-  int64_t blocks = w->k / w->block, n = w->n;
+  int64_t blocks = (w->k + w->block - 1) / w->block, n = w->n;
+  float span = widestSpan(a, w);
+  if (span < 0.0f || span > 255.0f)
+    return false;
+  w->bits = span <= 15.0f ? 4 : 8;
+  float low = w->bits == 4 ? -8.0f : -128.0f, high = w->bits == 4 ? 7.0f : 127.0f;
   int8_t *codes = malloc((size_t)(w->k * n + 1));
   w->codes = codes;
   w->scales = malloc((size_t)(blocks * n) * sizeof(float));
   w->zeros = calloc((size_t)(blocks * n), sizeof(float));
   bool ok = codes && w->scales && w->zeros, anyZero = false;
   for (int64_t b = 0; ok && b < blocks; ++b)
-    for (int64_t j = 0; ok && j < n; ++j) {
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t p0 = b * w->block, p1 = w->k - p0 < w->block ? w->k : p0 + w->block;
       float lo = INFINITY, hi = -INFINITY;
-      for (int64_t p = b * w->block; p < (b + 1) * w->block; ++p) {
-        float v = a[p * n + j];
-        ok = ok && v == nearbyintf(v) && fabsf(v) < 65536.0f;
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
+      for (int64_t p = p0; p < p1; ++p) {
+        lo = a[p * n + j] < lo ? a[p * n + j] : lo;
+        hi = a[p * n + j] > hi ? a[p * n + j] : hi;
       }
-      ok = ok && hi - lo <= 255.0f;
-      float offset = lo >= -128.0f && hi <= 127.0f ? 0.0f : -128.0f - lo;
-      for (int64_t p = b * w->block; ok && p < (b + 1) * w->block; ++p)
-        codes[p * n + j] = (int8_t)(a[p * n + j] + offset);
+      float offset = lo >= low && hi <= high ? 0.0f : low - lo;
+      for (int64_t p = p0; p < p1; ++p) { /* 4 bits: the low nibble, as MLIR keeps an i4 */
+        int code = (int)(a[p * n + j] + offset);
+        codes[p * n + j] = (int8_t)(w->bits == 4 ? code & 15 : code);
+      }
       w->scales[b * n + j] = s[sCount == 1 ? 0 : sCount == n ? j : b * n + j];
       w->zeros[b * n + j] = offset;
       anyZero = anyZero || offset != 0.0f;
@@ -163,9 +195,47 @@ static bool quantizedCodes(const float *a, const float *s, int64_t sCount, Narro
   return ok;
 }
 
-/* The narrow form of weight `value` when it is A * S as the file comment says. */
+/* Element 0 of the constant operand `index` of `op` when it has one element, else
+ * `fallback` when the operand is absent, else -1. */
+static int64_t singleIntOperand(MlirOperation op, intptr_t index, int64_t fallback) {
+  if (mlirOperationGetNumOperands(op) <= index)
+    return fallback;
+  MlirAttribute attr = gcimValueConstantAttr(mlirOperationGetOperand(op, index));
+  int64_t value;
+  if (mlirAttributeIsNull(attr) || mlirElementsAttrGetNumElements(attr) != 1 ||
+      !gcimElementsGetInt64(attr, 0, &value))
+    return -1;
+  return value;
+}
+
+/* True when `slice` keeps the first rows of a 2-D tensor (start 0 on axis 0, step 1). */
+static bool slicesFirstRows(MlirOperation slice) {
+  int64_t axis = singleIntOperand(slice, 3, 0);
+  return mlirOperationGetNumOperands(slice) >= 3 && singleIntOperand(slice, 1, -1) == 0 &&
+         (axis == 0 || axis == -2) && singleIntOperand(slice, 4, 1) == 1;
+}
+
+/* True when `op` is an onnx.transpose swapping the two axes of a matrix. */
+static bool isSwap(MlirOperation op) {
+  int64_t perm[2];
+  return gcimOpIsA(op, "onnx.transpose") && gcimOpGetI64Array(op, "perm", perm, 2) == 2 &&
+         perm[0] == 1 && perm[1] == 0;
+}
+
+/* The narrow form of weight `value` when it is A * S as the file comment says, or the
+ * transpose of the transpose of that. */
 static bool quantizedWeight(MlirValue value, Narrow *w) {
-  MlirOperation mul;
+  MlirOperation mul, inner;
+  if (gcimValueIsOp(value, "onnx.transpose", &mul) && isSwap(mul) &&
+      gcimValueIsOp(mlirOperationGetOperand(mul, 0), "onnx.transpose", &inner) && isSwap(inner))
+    value = mlirOperationGetOperand(inner, 0);
+  int64_t rows = -1; /* of a Slice of the first rows (a short last block) */
+  if (gcimValueIsOp(value, "onnx.slice", &mul)) {
+    if (!slicesFirstRows(mul) || !isStaticF32(value, 2))
+      return false;
+    rows = mlirShapedTypeGetDimSize(mlirValueGetType(value), 0);
+    value = mlirOperationGetOperand(mul, 0);
+  }
   if (gcimValueIsOp(value, "onnx.reshape", &mul))
     value = mlirOperationGetOperand(mul, 0);
   if (!gcimValueIsOp(value, "onnx.mul", &mul) || mlirOperationGetNumOperands(mul) != 2)
@@ -187,15 +257,22 @@ static bool quantizedWeight(MlirValue value, Narrow *w) {
     w->block = mlirShapedTypeGetDimSize(aType, 1);
     w->n = mlirShapedTypeGetDimSize(aType, 2);
     w->k = mlirShapedTypeGetDimSize(aType, 0) * w->block;
-    if (mlirShapedTypeGetDimSize(sType, 0) != w->k / w->block ||
+    if (mlirShapedTypeGetDimSize(sType, 0) != mlirShapedTypeGetDimSize(aType, 0) ||
         mlirShapedTypeGetDimSize(sType, 1) != 1 || mlirShapedTypeGetDimSize(sType, 2) != w->n)
       return false;
   } else {
     return false;
   }
+  int64_t elements = w->k * w->n;
+  if (rows >= 0 && rows <= w->k && rows > w->k - w->block) {
+    w->k = rows; /* the last block shorter: A's first rows only */
+    w->block = w->block < rows ? w->block : rows;
+  } else if (rows >= 0) {
+    return false;
+  }
   if (w->k < 1 || w->n < 1)
     return false;
-  float *aData = constantFloats(a, w->k * w->n), *sData = constantFloats(s, sCount);
+  float *aData = constantFloats(a, elements), *sData = constantFloats(s, sCount);
   bool ok = aData && sData && quantizedCodes(aData, sData, sCount, w);
   free(aData);
   free(sData);
@@ -227,11 +304,49 @@ static bool narrowQuantized(MlirOperation matMul) {
   return true;
 }
 
+/* Rewrites onnx.gemm(x, transpose(W), C) {transB = 1} (transA 0, alpha and beta 1) into
+ * gcim.linear_narrow when W (K, N) is quantized and C is absent or a constant bias of N
+ * elements (a Linear layer's QDQ form). */
+static void narrowGemm(MlirOperation gemm) {
+  int64_t transA = 0, transB = 0;
+  double alpha = 1.0, beta = 1.0;
+  gcimOpGetIntAttr(gemm, "transA", &transA);
+  gcimOpGetIntAttr(gemm, "transB", &transB);
+  gcimOpGetFloatAttr(gemm, "alpha", &alpha);
+  gcimOpGetFloatAttr(gemm, "beta", &beta);
+  intptr_t operands = mlirOperationGetNumOperands(gemm);
+  if (transA != 0 || transB != 1 || alpha != 1.0 || beta != 1.0 || operands < 2 ||
+      mlirOperationGetNumResults(gemm) != 1)
+    return;
+  MlirValue x = mlirOperationGetOperand(gemm, 0), swapped = mlirOperationGetOperand(gemm, 1);
+  MlirValue bias = operands > 2 ? mlirOperationGetOperand(gemm, 2) : (MlirValue){NULL};
+  MlirOperation swap;
+  if (!isStaticF32(x, 2) || !isStaticF32(mlirOperationGetResult(gemm, 0), 2) ||
+      !gcimValueIsOp(swapped, "onnx.transpose", &swap) || !isSwap(swap))
+    return;
+  MlirValue weight = mlirOperationGetOperand(swap, 0);
+  Narrow w = {0};
+  MlirType wType = mlirValueGetType(weight);
+  bool fits = isStaticF32(weight, 2) && quantizedWeight(weight, &w) &&
+              mlirShapedTypeGetDimSize(wType, 0) == w.k &&
+              mlirShapedTypeGetDimSize(wType, 1) == w.n;
+  if (fits && !mlirValueIsNull(bias)) {
+    MlirType type = mlirValueGetType(bias);
+    intptr_t rank = isStaticF32(bias, -1) ? mlirShapedTypeGetRank(type) : 0;
+    fits = gcimValueIsOp(bias, "onnx.constant", NULL) && rank >= 1 && rank <= 2 &&
+           mlirShapedTypeGetDimSize(type, rank - 1) == w.n && gcimTensorNumElements(type) == w.n;
+  }
+  if (fits)
+    buildLinearNarrow(gemm, mlirOperationGetLocation(gemm), x, &w, bias);
+  narrowFree(&w);
+}
+
 /* ---- weights=int8|bf16 ---- */
 
 /* The weight (k, n) in `format` ("int8": one symmetric scale per column; "bf16"). */
 static bool convertWeight(const float *f, bool bf16, Narrow *w) {
   w->bf16 = bf16;
+  w->bits = 8;
   w->block = w->k;
   w->codes = malloc((size_t)(w->k * w->n) * (bf16 ? 2 : 1) + 1);
   w->scales = bf16 ? NULL : malloc((size_t)w->n * sizeof(float));
@@ -278,6 +393,7 @@ static bool narrowLinear(MlirOperation linear, bool bf16) {
 }
 
 static bool isMatMul(MlirOperation op) { return gcimOpIsA(op, "onnx.mat_mul"); }
+static bool isGemm(MlirOperation op) { return gcimOpIsA(op, "onnx.gemm"); }
 static bool isLinear(MlirOperation op) { return gcimOpIsA(op, "gcim.linear"); }
 
 bool gcimLowerRuntimeNarrow(MlirOperation func, const char *weights) {
@@ -286,6 +402,11 @@ bool gcimLowerRuntimeNarrow(MlirOperation func, const char *weights) {
   bool ok = gcimCollectOps(func, MlirWalkPreOrder, isMatMul, &ops, &count);
   for (size_t i = 0; ok && i < count; ++i)
     ok = narrowQuantized(ops[i]);
+  free(ops);
+  ops = NULL;
+  ok = ok && gcimCollectOps(func, MlirWalkPreOrder, isGemm, &ops, &count);
+  for (size_t i = 0; ok && i < count; ++i)
+    narrowGemm(ops[i]);
   free(ops);
   ops = NULL;
   bool bf16 = strcmp(weights, "bf16") == 0;

@@ -3,25 +3,32 @@
 by ONNX Runtime and by the generated C, outputs compared.
 
 Cases: QDQ weights (DequantizeLinear of int8/uint8 initializers per tensor, per output
-channel, per row into Gemm transB, per block at opset 21, and QuantizeLinear of a float
-weight written by the exporter), activation fake quantization (QuantizeLinear then
-DequantizeLinear of a graph input, per tensor and per axis), and com.microsoft MatMulNBits
-with 4-bit blocks (with and without zero points, K not a multiple of the block, bias) and
-8-bit blocks. Weights only MatMul reads stay int8 codes in the generated C, run by the fused
-dequantize-and-multiply kernels (gcimParallelMatMulPackedWeightF32: the per-tensor, per-channel
-and per-block QDQ products and the MatMulNBits with K a multiple of the block, five here;
-checked in the generated source); the others are dequantized at import to float32 exactly as
-ONNX Runtime does ((q - zero point) * scale, one float32 rounding). The fused kernels give the
-products on that same dequantized weight up to rounding: the prefill path (the MatMulNBits
-inputs have 6 rows) multiplies the dequantized tile, the decode path (3 rows) sums a c - zero a
-per block and scales the sum once, within 2 (K + 4) u sum |a| (|c| + |zero|) scale (u =
-2^-24; docs/Runtime.md). Here K <= 64 and sum |a| (|c| + |zero|) scale <= 400 bound that by
-about 3e-3 in the worst case (every rounding in one direction); the check is 1e-5 relative
-to max(1, |ref|), as for float32 products, which the fixed seed's data meet: roundings of
-sums of random signs grow as sqrt(K) u, not K u. Quantized integers exactly. ONNX Runtime runs at its "basic"
-optimisation level, which keeps the ops' semantics: at "all" it rewrites DequantizeLinear
--> MatMul into a product that also quantizes the activations to 8 bits at run time
-(MatMulIntegerToFloat), about 1e-2 away from the exact result.
+channel, per row into Gemm transB, per block at opset 21, per block of columns into a
+Transpose then MatMul, and QuantizeLinear of a float weight written by the exporter),
+activation fake quantization (QuantizeLinear then DequantizeLinear of a graph input, per
+tensor and per axis), and com.microsoft MatMulNBits with 4-bit blocks (with and without zero
+points, K not a multiple of the block, bias) and 8-bit blocks; K not a multiple of the block
+also for a per-block DequantizeLinear. Weights only products read stay int8 codes in the
+generated C, or 4-bit codes packed two a byte (MatMulNBits bits=4), run by the fused
+dequantize-and-multiply kernels (gcimParallelMatMulPackedWeightF32: the per-tensor, per-
+channel and per-block QDQ products, the transposed weights of the Gemm and of the Transpose
+into MatMul (the importer writes their (K, N) transpose), and every MatMulNBits, K a
+multiple of the block or not (ONNX Runtime pads the last block; here it is shorter), ten
+here, three of them GCIM_PACKED_Q4; checked in the generated source); the others are
+dequantized at import to float32 exactly as ONNX Runtime does ((q - zero point) * scale, one
+float32 rounding). The fused kernels give the products on that same dequantized weight up to
+rounding: the prefill path (most MatMulNBits inputs have 6 rows) multiplies the dequantized
+tile, the decode path (3 rows) sums a c - zero a per block and scales the sum once, within 2
+(K + 4) u sum |a| (|c| + |zero|) scale (u = 2^-24; docs/Runtime.md; 4-bit: |c + 8| + |zero +
+8|). Here K <= 64 and sum |a| (|c| + |zero|) scale <= 400 bound that by about 3e-3 in the
+worst case (every rounding in one direction); the check is 1e-5 relative to max(1, |ref|),
+as for float32 products, which the fixed seed's data meet: roundings of sums of random signs
+grow as sqrt(K) u, not K u. Quantized integers exactly. The weights file of a 4-bit
+MatMulNBits (K 256, N 64) is smaller than the 8-bit one's by exactly half a byte per code
+(the scales the same, every tensor 64-byte aligned either way). ONNX Runtime runs at its
+"basic" optimisation level, which keeps the ops' semantics: at "all" it rewrites
+DequantizeLinear -> MatMul into a product that also quantizes the activations to 8 bits at
+run time (MatMulIntegerToFloat), about 1e-2 away from the exact result.
 """
 import os
 import sys
@@ -39,7 +46,9 @@ from codegenharness import build, compile_model, run_program  # noqa: E402
 from ortharness import Checker, run_ort  # noqa: E402
 
 RTOL = 1e-5
-FUSED = 5  # tensor, channel, block, nbits4_symmetric, nbits8
+FUSED = 10  # tensor, channel, block, block_short, rows, tblock, nbits4, nbits4_symmetric,
+#            nbits4_decode, nbits8
+FOUR_BIT = 3  # nbits4, nbits4_symmetric, nbits4_decode
 rng = np.random.default_rng(16)
 NODES, INITS, INPUTS, OUTPUTS, FEEDS = [], [], [], [], {}
 
@@ -86,6 +95,9 @@ qdq_matmul("channel", rng.integers(0, 256, (24, 8)).astype(np.uint8),
            rng.integers(100, 156, 8).astype(np.uint8))
 qdq_matmul("block", rng.integers(-128, 128, (48, 8)).astype(np.int8),
            rng.uniform(0.001, 0.01, (3, 8)).astype(np.float32), None, axis=0, block=16)
+# Per block with K = 40 not a multiple of the block (16): the last block is 8 rows.
+qdq_matmul("block_short", rng.integers(-128, 128, (40, 8)).astype(np.int8),
+           rng.uniform(0.001, 0.01, (3, 8)).astype(np.float32), None, axis=0, block=16)
 
 # Per row of a (N, K) weight into Gemm transB, with a bias (a Linear layer's QDQ form).
 W_ROWS = rng.integers(-128, 128, (8, 24)).astype(np.int8)
@@ -96,6 +108,18 @@ NODES.append(h.make_node("Gemm", [graph_input("rows_x", floats(3, 24)), "rows_w"
                                   init("rows_bias", floats(8))], ["rows_y"], transB=1,
                          name="rows_gemm"))
 output("rows_y")
+
+# An (N, K) weight per block of 16 columns (K = 40: the last block 8 columns) read through a
+# Transpose by MatMul, as exporters write x @ W.T.
+NODES.append(h.make_node("DequantizeLinear", [init("tblock_wq", rng.integers(
+    -128, 128, (8, 40)).astype(np.int8)), init("tblock_scale", rng.uniform(
+        0.001, 0.01, (8, 3)).astype(np.float32))], ["tblock_w"], axis=1, block_size=16,
+    name="tblock_dq"))
+NODES.append(h.make_node("Transpose", ["tblock_w"], ["tblock_wt"], perm=[1, 0],
+                         name="tblock_t"))
+NODES.append(h.make_node("MatMul", [graph_input("tblock_x", floats(3, 40)), "tblock_wt"],
+                         ["tblock_y"], name="tblock_mm"))
+output("tblock_y")
 
 # QuantizeLinear of a float weight, as exporters write it, then DequantizeLinear.
 NODES.append(h.make_node("QuantizeLinear", [init("fq_w", floats(24, 8)), init(
@@ -123,9 +147,12 @@ for name, scale, zero, axis in [
     output(f"{name}_y")
 
 
-def nbits(name, k, n, block, bits, zero_points, bias):
+def nbits(name, k, n, block, bits, zero_points, bias, rows=(2, 3), nodes=None, inits=None):
     """MatMulNBits of a random (K, N) weight quantized per column block, as ONNX Runtime's
-    quantizer packs it: codes low nibble first, zero points likewise."""
+    quantizer packs it: codes low nibble first, zero points likewise; x of shape rows + (K,).
+    Appends to this model's lists unless `nodes` and `inits` are given."""
+    nodes = NODES if nodes is None else nodes
+    inits = INITS if inits is None else inits
     w = floats(k, n)
     blocks = -(-k // block)
     pad = np.zeros((blocks * block, n), np.float32)
@@ -153,19 +180,44 @@ def nbits(name, k, n, block, bits, zero_points, bias):
         zpacked = (zpad[:, 0::2] | (zpad[:, 1::2] << 4)).astype(np.uint8).reshape(-1)
     else:
         packed, zpacked = q.astype(np.uint8), zeros.astype(np.uint8).reshape(-1)
-    ins = [graph_input(f"{name}_x", floats(2, 3, k)), init(f"{name}_b", packed),
-           init(f"{name}_scales", scales.reshape(-1))]
-    ins.append(init(f"{name}_zeros", zpacked) if zero_points else "")
+    def add(key, array):
+        inits.append(nh.from_array(np.asarray(array), f"{name}_{key}"))
+        return f"{name}_{key}"
+
+    x = floats(*rows, k)
+    ins = [graph_input(f"{name}_x", x) if inits is INITS else f"{name}_x", add("b", packed),
+           add("scales", scales.reshape(-1))]
+    ins.append(add("zeros", zpacked) if zero_points else "")
     if bias:
-        ins += ["", init(f"{name}_bias", floats(n))]
-    NODES.append(h.make_node("MatMulNBits", ins, [f"{name}_y"], domain="com.microsoft", K=k,
+        ins += ["", add("bias", floats(n))]
+    nodes.append(h.make_node("MatMulNBits", ins, [f"{name}_y"], domain="com.microsoft", K=k,
                              N=n, bits=bits, block_size=block, name=f"{name}_mm"))
-    output(f"{name}_y")
+    if inits is INITS:
+        output(f"{name}_y")
 
 
 nbits("nbits4", 40, 12, 16, 4, True, True)
 nbits("nbits4_symmetric", 64, 8, 32, 4, False, False)
+nbits("nbits4_decode", 64, 40, 16, 4, True, False, rows=(3,))
 nbits("nbits8", 48, 10, 16, 8, True, False)
+
+
+def weights_bytes(tmp, bits):
+    """Size of the weights file of a model of one MatMulNBits (K 256, N 64, block 32, no
+    zero points) of `bits`."""
+    nodes, inits = [], []
+    nbits(f"size{bits}", 256, 64, 32, bits, False, False, rows=(1,), nodes=nodes, inits=inits)
+    graph = h.make_graph(nodes, "size", [h.make_tensor_value_info(f"size{bits}_x", T.FLOAT,
+                                                                  [1, 256])],
+                         [h.make_tensor_value_info(f"size{bits}_y", T.FLOAT, None)], inits)
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 21),
+                                               h.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 10
+    path = os.path.join(tmp, f"size{bits}.onnx")
+    onnx.save(model, path)
+    out = os.path.join(tmp, f"size{bits}")
+    compile_model(path, out)
+    return os.path.getsize(os.path.join(out, "model.weights"))
 
 
 def main():
@@ -187,9 +239,15 @@ def main():
             check.expect("compiled, built and ran", False, str(error)[-2000:])
             return check.finish("codegen-quant")
         with open(os.path.join(out, "model.c")) as source:
-            fused = source.read().count("gcimParallelMatMulPackedWeightF32(")
-        check.expect("five products on int8 codes in the generated C", fused == FUSED,
+            text = source.read()
+        fused = text.count("gcimParallelMatMulPackedWeightF32(")
+        check.expect(f"{FUSED} products on narrow codes in the generated C", fused == FUSED,
                      f"{fused}")
+        four_bit = text.count("GCIM_PACKED_Q4")
+        check.expect(f"{FOUR_BIT} of them on 4-bit codes", four_bit == FOUR_BIT, f"{four_bit}")
+        size4, size8 = weights_bytes(tmp, 4), weights_bytes(tmp, 8)
+        check.expect("4-bit weights file: half a byte less per code than 8-bit",
+                     size8 - size4 == 256 * 64 // 2, f"{size8} - {size4}")
         check.expect("every output", sorted(ref) == sorted(got), f"{sorted(got)}")
         for key, want in sorted(ref.items()):
             if key not in got:

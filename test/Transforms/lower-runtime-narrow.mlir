@@ -35,9 +35,10 @@ func.func @per_column(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
 // -----
 
 // Per block of two rows (MatMulNBits, per-block DequantizeLinear): (2, 2, 1) codes times
-// (2, 1, 1) scales, reshaped to (4, 1); a scale per block, no zero points, no bias.
+// (2, 1, 1) scales, reshaped to (4, 1); a scale per block, no zero points, no bias. Every
+// block spans at most 15, so the codes are i4 (stored two a byte by the C emitter).
 // CHECK-LABEL: func.func @per_block
-// CHECK-DAG: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[1], [-2], [3], [-4]]> : tensor<4x1xi8>}
+// CHECK-DAG: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[1], [-2], [3], [-4]]> : tensor<4x1xi4>}
 // CHECK-DAG: %[[S:.*]] = "onnx.constant"() {value = dense<{{\[}}[5.000000e-01], [2.000000e+00]]> : tensor<2x1xf32>}
 // CHECK: "gcim.linear_narrow"(%arg0, %[[C]], %[[S]]) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}
 // CHECK-NOT: onnx.reshape
@@ -49,6 +50,82 @@ func.func @per_block(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
   %w = "onnx.reshape"(%m, %shape) {allowzero = 0 : i64} : (tensor<2x2x1xf32>, tensor<2xi64>) -> tensor<4x1xf32>
   %y = "onnx.mat_mul"(%x, %w) : (tensor<1x4xf32>, tensor<4x1xf32>) -> tensor<1x1xf32>
   return %y : tensor<1x1xf32>
+}
+
+// -----
+
+// 4-bit codes with zero points (MatMulNBits q - z, q in [0, 15]): block 0 spans [-3, 12],
+// shifted by -5 into [-8, 7], zero point -5; block 1 spans [-8, 7]: kept, zero point 0.
+// CHECK-LABEL: func.func @four_bit_zero_points
+// CHECK-DAG: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[-8], [7], [-8], [7]]> : tensor<4x1xi4>}
+// CHECK-DAG: %[[Z:.*]] = "onnx.constant"() {value = dense<{{\[}}[-5.000000e+00], [0.000000e+00]]> : tensor<2x1xf32>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[C]], %{{.*}}, %[[Z]]) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}
+func.func @four_bit_zero_points(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
+  %a = "onnx.constant"() {value = dense<[[[-3.0], [12.0]], [[-8.0], [7.0]]]> : tensor<2x2x1xf32>} : () -> tensor<2x2x1xf32>
+  %s = "onnx.constant"() {value = dense<[[[0.5]], [[2.0]]]> : tensor<2x1x1xf32>} : () -> tensor<2x1x1xf32>
+  %m = "onnx.mul"(%a, %s) : (tensor<2x2x1xf32>, tensor<2x1x1xf32>) -> tensor<2x2x1xf32>
+  %shape = "onnx.constant"() {value = dense<[4, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %w = "onnx.reshape"(%m, %shape) {allowzero = 0 : i64} : (tensor<2x2x1xf32>, tensor<2xi64>) -> tensor<4x1xf32>
+  %y = "onnx.mat_mul"(%x, %w) : (tensor<1x4xf32>, tensor<4x1xf32>) -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
+
+// -----
+
+// K not a multiple of the block (MatMulNBits K = 3, block 2): the importer pads the codes
+// to whole blocks and slices the first K rows; the product runs on the K rows, the last
+// block one row long. The Slice, Reshape and Mul are gone.
+// CHECK-LABEL: func.func @short_last_block
+// CHECK-DAG: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[1], [-2], [3]]> : tensor<3x1xi4>}
+// CHECK-DAG: %[[S:.*]] = "onnx.constant"() {value = dense<{{\[}}[5.000000e-01], [2.000000e+00]]> : tensor<2x1xf32>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[C]], %[[S]]) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>} : (tensor<1x3xf32>, tensor<3x1xi4>, tensor<2x1xf32>)
+// CHECK-NOT: onnx.slice
+// CHECK-NOT: onnx.reshape
+// CHECK-NOT: onnx.mul
+// CHECK: return
+func.func @short_last_block(%x: tensor<1x3xf32>) -> tensor<1x1xf32> {
+  %a = "onnx.constant"() {value = dense<[[[1.0], [-2.0]], [[3.0], [0.0]]]> : tensor<2x2x1xf32>} : () -> tensor<2x2x1xf32>
+  %s = "onnx.constant"() {value = dense<[[[0.5]], [[2.0]]]> : tensor<2x1x1xf32>} : () -> tensor<2x1x1xf32>
+  %m = "onnx.mul"(%a, %s) : (tensor<2x2x1xf32>, tensor<2x1x1xf32>) -> tensor<2x2x1xf32>
+  %shape = "onnx.constant"() {value = dense<[4, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %w4 = "onnx.reshape"(%m, %shape) {allowzero = 0 : i64} : (tensor<2x2x1xf32>, tensor<2xi64>) -> tensor<4x1xf32>
+  %start = "onnx.constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %end = "onnx.constant"() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %axis = "onnx.constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %w = "onnx.slice"(%w4, %start, %end, %axis) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>} : (tensor<4x1xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<3x1xf32>
+  %y = "onnx.mat_mul"(%x, %w) : (tensor<1x3xf32>, tensor<3x1xf32>) -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
+
+// -----
+
+// A weight read transposed, as the importer writes a QDQ weight (N, K) that Gemm reads with
+// transB or a Transpose feeds to MatMul: the (K, N) codes times scales under a Transpose.
+// Gemm (transB 1, alpha and beta 1) with a bias C of N elements, and MatMul of the
+// Transpose of that Transpose, both become products on the (K, N) codes. A Gemm with alpha
+// 2 stays (the Mul and the Transpose run). (The two products' codes are equal constants,
+// which the C emitter stores once.)
+// CHECK-LABEL: func.func @transposed
+// CHECK: %[[M:.*]] = "onnx.mul"
+// CHECK: %[[T:.*]] = "onnx.transpose"(%[[M]])
+// CHECK-DAG: %[[B:.*]] = "onnx.constant"() {value = dense<{{\[}}[1.000000e+00, 2.000000e+00]]> : tensor<1x2xf32>}
+// CHECK-DAG: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[-100, 3], [100, -3]]> : tensor<2x2xi8>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[C]], %{{.*}}, %[[B]]) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 0, 1>}
+// CHECK: %[[C2:.*]] = "onnx.constant"() {value = dense<{{\[}}[-100, 3], [100, -3]]> : tensor<2x2xi8>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[C2]], %{{.*}}) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}
+// CHECK: "onnx.gemm"(%arg0, %[[T]]) {alpha = 2.000000e+00 : f32
+// CHECK: return
+func.func @transposed(%x: tensor<3x2xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>) {
+  %a = "onnx.constant"() {value = dense<[[-100.0, 3.0], [100.0, -3.0]]> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
+  %s = "onnx.constant"() {value = dense<[0.5, 0.25]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %w = "onnx.mul"(%a, %s) : (tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2xf32>
+  %wt = "onnx.transpose"(%w) {perm = array<i64: 1, 0>} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %c = "onnx.constant"() {value = dense<[[1.0, 2.0]]> : tensor<1x2xf32>} : () -> tensor<1x2xf32>
+  %y1 = "onnx.gemm"(%x, %wt, %c) {alpha = 1.0 : f32, beta = 1.0 : f32, transA = 0 : si64, transB = 1 : si64} : (tensor<3x2xf32>, tensor<2x2xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+  %wtt = "onnx.transpose"(%wt) {perm = array<i64: 1, 0>} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %y2 = "onnx.mat_mul"(%x, %wtt) : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  %y3 = "onnx.gemm"(%x, %wt) {alpha = 2.0 : f32, beta = 1.0 : f32, transA = 0 : si64, transB = 1 : si64} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %y1, %y2, %y3 : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
 }
 
 // -----

@@ -8,7 +8,9 @@
  * block's sum, zero point times the block's sum of a subtracted; prefill: products with the
  * dequantized float32 weight), so each result is within 2 (k + 4) u sum |a| (|c| + |zero|)
  * scale of the exact one (u = 2^-24), plus 4 u (|exact| + |bias|) for the bias; two kernels
- * may differ by twice that. bfloat16: c the weight, zero 0, scale 1. */
+ * may differ by twice that. bfloat16: c the weight, zero 0, scale 1. Q4 (codes in [-8, 7])
+ * sums the stored c + 8 and subtracts zero + 8, so |c + 8| + |zero + 8| takes the place of
+ * |c| + |zero|. */
 #include "KernelsMatMulQuantIsa.h"
 
 #include "gcim/Runtime/Bf16.h"
@@ -44,7 +46,8 @@ static void expect(int ok, const char *what, const Case *c) {
 
 /* Runs one case; kernel is the set's decode-step kernel (checked against the base one). */
 static void runCase(const Case *c, GcimQuantRowKernel *kernel, GcimThreadPool *pool) {
-  int64_t m = c->m, k = c->k, n = c->n, block = c->format == GCIM_PACKED_Q8 ? c->block : k;
+  int q = c->format != GCIM_PACKED_BF16, q4 = c->format == GCIM_PACKED_Q4;
+  int64_t m = c->m, k = c->k, n = c->n, block = q ? c->block : k;
   int64_t blocks = (k + block - 1) / block;
   float *a = malloc(sizeof(float) * (size_t)(m * k + 1));
   float *wf = malloc(sizeof(float) * (size_t)(k * n + 1)); /* the dequantized weight */
@@ -63,7 +66,8 @@ static void runCase(const Case *c, GcimQuantRowKernel *kernel, GcimThreadPool *p
     bias[j] = (float)(uniform() - 0.5);
   for (int64_t p = 0; p < k; ++p)
     for (int64_t j = 0; j < n; ++j) {
-      codes[p * n + j] = (int8_t)(int)(256.0 * uniform() - 128.0);
+      codes[p * n + j] =
+          q4 ? (int8_t)(int)(16.0 * uniform() - 8.0) : (int8_t)(int)(256.0 * uniform() - 128.0);
       int64_t s = p / block * n + j;
       bf16[p * n + j] = gcimBf16FromFloat((float)(2.0 * uniform() - 1.0));
       wf[p * n + j] = c->format == GCIM_PACKED_BF16
@@ -72,10 +76,9 @@ static void runCase(const Case *c, GcimQuantRowKernel *kernel, GcimThreadPool *p
     }
   int64_t bytes = gcimKernelPackedCodesBytes(c->format, k, n);
   void *packed = aligned_alloc(64, (size_t)(bytes + 63) / 64 * 64);
-  int q8 = c->format == GCIM_PACKED_Q8;
-  gcimKernelPackCodes(c->format, q8 ? (const void *)codes : (const void *)bf16, k, n, packed);
-  const float *zerosOrNull = q8 && c->zeros ? zeros : NULL;
-  GcimPackedWeight w = {c->format, packed, q8 ? scales : NULL, zerosOrNull, k, n, block};
+  gcimKernelPackCodes(c->format, q ? (const void *)codes : (const void *)bf16, k, n, packed);
+  const float *zerosOrNull = q && c->zeros ? zeros : NULL;
+  GcimPackedWeight w = {c->format, packed, q ? scales : NULL, zerosOrNull, k, n, block};
   const float *b = c->bias ? bias : NULL;
   float *y = malloc(sizeof(float) * (size_t)(m * n + 1));
   float *yBase = malloc(sizeof(float) * (size_t)(m * n + 1));
@@ -96,11 +99,11 @@ static void runCase(const Case *c, GcimQuantRowKernel *kernel, GcimThreadPool *p
       double exact = b ? b[j] : 0.0, magnitude = 0.0;
       for (int64_t p = 0; p < k; ++p) {
         int64_t s = p / block * n + j;
+        double stored = (double)codes[p * n + j] + (q4 ? 8.0 : 0.0);
         exact += (double)a[i * k + p] * wf[p * n + j];
-        magnitude += fabs(a[i * k + p]) *
-                     (c->format == GCIM_PACKED_BF16
-                          ? fabs(wf[p * n + j])
-                          : (fabs((double)codes[p * n + j]) + fabs(zeros[s])) * scales[s]);
+        magnitude +=
+            fabs(a[i * k + p]) * (q ? (fabs(stored) + fabs(zeros[s] + (q4 ? 8.0 : 0.0))) * scales[s]
+                                    : fabs(wf[p * n + j]));
       }
       double bound =
           2.0 * (double)(k + 4) * u * magnitude + 4.0 * u * (fabs(exact) + (b ? fabs(b[j]) : 0.0));
@@ -145,13 +148,18 @@ int main(int argc, char **argv) {
   static const int64_t shapes[][3] = {{1, 1, 1},    {24, 8, 24},    {40, 33, 16},
                                       {64, 97, 32}, {300, 70, 300}, {513, 130, 128}};
   int cases = 0;
-  for (int f = 0; f < 2; ++f)
+  static const GcimPackedFormat formats[] = {GCIM_PACKED_Q8, GCIM_PACKED_BF16, GCIM_PACKED_Q4};
+  for (int f = 0; f < 3; ++f)
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s)
       for (size_t i = 0; i < sizeof ms / sizeof ms[0]; ++i)
         for (int variant = 0; variant < 4; ++variant) {
-          Case c = {
-              f ? GCIM_PACKED_BF16 : GCIM_PACKED_Q8,     ms[i],       shapes[s][0], shapes[s][1],
-              variant & 1 ? shapes[s][2] : shapes[s][0], variant & 2, variant & 1};
+          Case c = {formats[f],
+                    ms[i],
+                    shapes[s][0],
+                    shapes[s][1],
+                    variant & 1 ? shapes[s][2] : shapes[s][0],
+                    variant & 2,
+                    variant & 1};
           runCase(&c, kernel, pool);
           ++cases;
         }

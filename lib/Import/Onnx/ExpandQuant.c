@@ -1,58 +1,32 @@
-/* ExpandQuant.c: weight-quantized operators, imported in float32 (called by ExpandOps.c).
+/* ExpandQuant.c: weight-quantized operators, imported in float32 (called by ExpandOps.c;
+ * MatMulNBits and the codes-times-scales form in ExpandQuantWeights.c).
  *
  * - DequantizeLinear: (x - zero_point) * scale, per tensor (scalar scale), per axis (1-D
  *   scale along `axis`) or per block (opset 21 `block_size`). When x, the scale and the zero
- *   point are initializers (a quantized weight) only MatMuls read, the codes stay integral:
- *   Constant A = x - zero_point (exact in float32) times Constant S, A (K, N) * S (N or a
- *   scalar), or per block of B rows A (K / B, B, N) * S (K / B, 1, N) reshaped to (K, N)
- *   (LowerRuntimeNarrow.c makes it a product on int8 codes); other weights become float32
+ *   point are initializers (a quantized weight) only products read, the codes stay
+ *   integral: Constant A = x - zero_point (exact in float32) times Constant S, A (K, N) * S
+ *   (N or a scalar), or per block of B rows A (G, B, N) * S (G, 1, N), G = ceil(K / B),
+ *   reshaped to (G * B, N) and sliced to its first K rows when the last block is short
+ *   (LowerRuntimeNarrow.c makes it a product on int8 or 4-bit codes); an (N, K) weight that
+ *   Gemm reads with transB, or a Transpose feeding MatMul, scaled per row or per block of
+ *   columns, the same for its transpose under a Transpose. Other weights become float32
  *   Constants. Otherwise Cast, Sub and Mul, the scale and zero point reshaped to broadcast
  *   along `axis` (which needs x's rank from the graph's declarations).
  * - QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into the zero point's
  *   type (uint8 without one): Div, a Clip to +-2^22 (beyond which every result saturates
  *   anyway), the rounding of float32 addition of 1.5 * 2^23 and its subtraction (exact to
  *   nearest even below 2^22), Add, Clip to the type's range, Cast.
- * - com.microsoft MatMulNBits (bits 4 or 8, B, scales and zero points initializers):
- *   column n, row k of the weight is (q - zero_point) * scale of block k / block_size, q the
- *   k-th code of B[n] (4 bits: low nibble first), zero point 2^(bits-1) when absent or packed
- *   like B; the weight is A * S reshaped as above when K is a multiple of block_size, else
- *   the K x N float32 weight as a Constant, then MatMul (+ Add bias).
  * (q - zero_point) * scale is one float32 rounding, here or in the Mul, as ONNX Runtime's. */
-#include "Expand.h"
+#include "ExpandQuant.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool is(const Onnx__NodeProto *node, const char *domain, const char *op) {
-  const char *d = node->domain ? node->domain : "";
-  if (strcmp(d, "ai.onnx") == 0)
-    d = "";
-  return node->op_type && strcmp(node->op_type, op) == 0 && strcmp(d, domain) == 0;
-}
-
 bool gcimOnnxIsQuantOp(const Onnx__NodeProto *node) {
-  return is(node, "", "DequantizeLinear") || is(node, "", "QuantizeLinear") ||
-         is(node, "com.microsoft", "MatMulNBits");
-}
-
-/* The value of initializer `name` and its type; NULL when `name` is no initializer (or
- * after a diagnostic: b->ok turns false). */
-static ConstData *initializer(GcimOnnxBuilder *b, const char *name, TypeInfo *type) {
-  const Onnx__GraphProto *g = b->im->graph;
-  for (size_t i = 0; name && i < g->n_initializer; ++i) {
-    const Onnx__TensorProto *t = g->initializer[i];
-    if (!t->name || strcmp(t->name, name) != 0)
-      continue;
-    ByteView bytes = b->im->model->initializerBytes[i];
-    ConstData *data = NULL;
-    if (gcimOnnxTensorType(b->im, t, name, type) &&
-        gcimOnnxTensorCheck(b->im, t, &bytes, type, name))
-      data = gcimOnnxTensorLoad(b->im, t, &bytes, type, name);
-    b->ok = b->ok && data;
-    return data;
-  }
-  return NULL;
+  return gcimOnnxQuantNodeIs(node, "", "DequantizeLinear") ||
+         gcimOnnxQuantNodeIs(node, "", "QuantizeLinear") ||
+         gcimOnnxQuantNodeIs(node, "com.microsoft", "MatMulNBits");
 }
 
 /* The rank and element type `name` is declared with (graph input, value_info,
@@ -89,88 +63,11 @@ static bool rankOf(const Onnx__GraphProto *g, const char *name, int64_t *rank, i
   for (size_t i = 0; name && depth < 8 && i < g->n_node; ++i) {
     const Onnx__NodeProto *n = g->node[i];
     if (n->n_output > 0 && strcmp(n->output[0], name) == 0 && n->n_input > 0 &&
-        (is(n, "", "QuantizeLinear") || is(n, "", "DequantizeLinear")))
+        (gcimOnnxQuantNodeIs(n, "", "QuantizeLinear") ||
+         gcimOnnxQuantNodeIs(n, "", "DequantizeLinear")))
       return rankOf(g, n->input[0], rank, depth + 1);
   }
   return false;
-}
-
-/* True when `name` is used only as the right operand of MatMul nodes (and is no graph
- * output). */
-static bool onlyMatMulWeight(const Onnx__GraphProto *g, const char *name) {
-  bool used = false;
-  for (size_t i = 0; i < g->n_output; ++i)
-    if (g->output[i]->name && strcmp(g->output[i]->name, name) == 0)
-      return false;
-  for (size_t i = 0; i < g->n_node; ++i) {
-    const Onnx__NodeProto *n = g->node[i];
-    for (size_t j = 0; j < n->n_input; ++j) {
-      if (!n->input[j] || strcmp(n->input[j], name) != 0)
-        continue;
-      if (!is(n, "", "MatMul") || j != 1 || n->n_input != 2)
-        return false;
-      used = true;
-    }
-  }
-  return used;
-}
-
-/* A Constant node of float32 `values` (owned by the expansion) of shape dims into `out`. */
-static void constantF32(GcimOnnxBuilder *b, const char *part, const char *out, const int64_t *dims,
-                        size_t rank, float *values, int64_t count) {
-  Onnx__TensorProto *t = gcimOnnxExpansionOwn(b->ex, malloc(sizeof *t));
-  int64_t *shape = gcimOnnxExpansionOwn(b->ex, malloc((rank + 1) * sizeof *shape));
-  Onnx__AttributeProto *a =
-      gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Constant", part, 0, NULL, out), "value",
-                        ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
-  if (!t || !shape || !a || !gcimOnnxExpansionOwn(b->ex, values)) {
-    b->ok = false;
-    return;
-  }
-  *t = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
-  memcpy(shape, dims, rank * sizeof *shape);
-  t->n_dims = rank;
-  t->dims = shape;
-  t->has_data_type = 1;
-  t->data_type = 1; /* FLOAT */
-  t->has_raw_data = 1;
-  t->raw_data.len = (size_t)count * sizeof(float);
-  t->raw_data.data = (uint8_t *)values;
-  a->t = t;
-}
-
-static float *floats(GcimOnnxBuilder *b, int64_t count);
-
-/* The weight `out` (k, n) as Constant `a` times Constant `scales`: `a` of shape (k, n) with
- * `scaleCount` 1 or n scales, or with block rows (k / block, block, n) times scales
- * (k / block, 1, n) then Reshape (the form LowerRuntimeNarrow.c reads). Takes `a` and
- * `scales` (malloc'd). */
-static void integerTimesScales(GcimOnnxBuilder *b, const char *out, int64_t k, int64_t n,
-                               int64_t block, float *a, float *scales, int64_t scaleCount) {
-  const char *codes = gcimOnnxBuildTemp(b, "codes"), *scale = gcimOnnxBuildTemp(b, "scales");
-  if (block) {
-    const int64_t aDims[3] = {k / block, block, n}, sDims[3] = {k / block, 1, n};
-    constantF32(b, "codes", codes, aDims, 3, a, k * n);
-    constantF32(b, "scales", scale, sDims, 3, scales, scaleCount);
-    int64_t shape[2] = {k, n};
-    gcimOnnxBuildBinary(b, "Reshape", "rows",
-                        gcimOnnxBuildBinary(b, "Mul", "blocks", codes, scale, NULL),
-                        gcimOnnxBuildConstantInts(b, "shape", shape, 2), out);
-    return;
-  }
-  const int64_t aDims[2] = {k, n}, sDims[1] = {n};
-  constantF32(b, "codes", codes, aDims, 2, a, k * n);
-  constantF32(b, "scales", scale, sDims, scaleCount == 1 ? 0 : 1, scales, scaleCount);
-  gcimOnnxBuildBinary(b, "Mul", "dequantized", codes, scale, out);
-}
-
-static float *floats(GcimOnnxBuilder *b, int64_t count) {
-  float *p = malloc((size_t)(count > 0 ? count : 1) * sizeof *p);
-  if (!p) {
-    gcimOnnxImportError(b->im, "out of memory");
-    b->ok = false;
-  }
-  return p;
 }
 
 static double constAt(const ConstData *c, int64_t i) {
@@ -221,9 +118,9 @@ static bool scaleFits(GcimOnnxBuilder *b, const TypeInfo *x, int64_t axis, int64
 static bool dequantizeConstant(GcimOnnxBuilder *b, int64_t axisAttr, int64_t block) {
   const Onnx__NodeProto *node = b->node;
   TypeInfo xt, st, zt;
-  ConstData *x = initializer(b, gcimOnnxBuildInput(node, 0), &xt);
-  ConstData *s = x ? initializer(b, gcimOnnxBuildInput(node, 1), &st) : NULL;
-  ConstData *z = s ? initializer(b, gcimOnnxBuildInput(node, 2), &zt) : NULL;
+  ConstData *x = gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 0), &xt);
+  ConstData *s = x ? gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 1), &st) : NULL;
+  ConstData *z = s ? gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 2), &zt) : NULL;
   bool done = x && s && (z || !gcimOnnxBuildInput(node, 2));
   if (done && (!x->ints || (z && !z->ints))) {
     gcimOnnxImportError(b->im, "x and the zero point must be integer tensors");
@@ -238,27 +135,39 @@ static bool dequantizeConstant(GcimOnnxBuilder *b, int64_t axisAttr, int64_t blo
   if (done && !scaleFits(b, &xt, axis, block, &st, z ? &zt : NULL))
     b->ok = done = false;
   /* Integer codes times scales: a (K, N) weight of MatMuls scaled per tensor, per column
-   * (axis 1) or per block of whole rows (axis 0). */
-  bool perColumn = st.rank == 0 || (st.rank == 1 && (st.dims[0] == 1 || axis == 1));
-  bool integral = done && xt.rank == 2 && !block && perColumn;
-  integral = integral || (done && xt.rank == 2 && block && axis == 0 && xt.dims[0] % block == 0);
-  integral = integral && onlyMatMulWeight(b->im->graph, gcimOnnxBuildOutput(node, 0));
+   * (axis 1) or per block of rows (axis 0); or an (N, K) weight read transposed (Gemm
+   * transB, Transpose into MatMul) per tensor, per row (axis 0) or per block of columns
+   * (axis 1), written as its (K, N) transpose (y and the scales transposed here). */
+  GcimOnnxWeightUse use =
+      done && xt.rank == 2
+          ? gcimOnnxQuantWeightUse(b->im->graph, gcimOnnxBuildOutput(node, 0), xt.dims[0])
+          : GCIM_ONNX_WEIGHT_OTHER;
+  bool transposed = use == GCIM_ONNX_WEIGHT_TRANSPOSED,
+       perTensor = st.rank == 0 || (st.rank == 1 && st.dims[0] == 1);
+  int64_t along = transposed ? 0 : 1; /* the axis of the product's N */
+  bool integral = use != GCIM_ONNX_WEIGHT_OTHER &&
+                  (block ? axis == 1 - along : perTensor || (st.rank == 1 && axis == along));
   int64_t scaleCount = st.rank == 0 ? 1 : s ? s->count : 0;
-  float *y = done ? floats(b, x->count) : NULL;
-  float *scales = integral && y ? floats(b, scaleCount) : NULL;
+  float *y = done ? gcimOnnxQuantFloats(b, x->count) : NULL;
+  float *scales = integral && y ? gcimOnnxQuantFloats(b, scaleCount) : NULL;
+  int64_t rows = xt.rank == 2 ? xt.dims[0] : 0, columns = xt.rank == 2 ? xt.dims[1] : 0;
   for (int64_t i = 0; y && i < x->count; ++i) {
     int64_t k = scaleIndex(&xt, axis, block ? block : 1, i, &st);
     double code = (double)x->ints[i] - (z ? constAt(z, k) : 0.0);
-    y[i] = (float)(integral ? code : code * (float)constAt(s, k));
+    int64_t at = integral && transposed ? i % columns * rows + i / columns : i;
+    y[at] = (float)(integral ? code : code * (float)constAt(s, k));
   }
+  /* Per block of columns of (N, K): scales (N, G) become (G, N). */
+  int64_t groups = block && transposed && integral ? st.dims[1] : 1;
   for (int64_t i = 0; scales && i < scaleCount; ++i)
-    scales[i] = (float)constAt(s, i);
+    scales[i] = (float)constAt(s, groups > 1 ? i % rows * groups + i / rows : i);
   if (scales)
-    integerTimesScales(b, gcimOnnxBuildOutput(node, 0), xt.dims[0], xt.dims[1], block, y, scales,
-                       scaleCount);
+    gcimOnnxQuantCodesTimesScales(b, gcimOnnxBuildOutput(node, 0), transposed ? columns : rows,
+                                  transposed ? rows : columns, block, y, scales, scaleCount,
+                                  transposed);
   else if (y)
-    constantF32(b, "dequantized", gcimOnnxBuildOutput(node, 0), xt.dims, (size_t)xt.rank, y,
-                x->count);
+    gcimOnnxQuantConstantF32(b, "dequantized", gcimOnnxBuildOutput(node, 0), xt.dims,
+                             (size_t)xt.rank, y, x->count);
   gcimOnnxConstDestroy(x);
   gcimOnnxConstDestroy(s);
   gcimOnnxConstDestroy(z);
@@ -401,77 +310,12 @@ static void quantizeGraph(GcimOnnxBuilder *b, int64_t axisAttr) {
   cast(b, "quantized", clip(b, "saturated", t, lo, hi, NULL), type, gcimOnnxBuildOutput(node, 0));
 }
 
-/* Code k of column n of MatMulNBits' B (bits 4 or 8), `blob` bytes per block. */
-static int64_t nbitsCode(const ConstData *bq, int bits, int64_t n, int64_t kBlocks, int64_t blob,
-                         int64_t block, int64_t k) {
-  int64_t byte = (n * kBlocks + k / block) * blob + (bits == 8 ? k % block : k % block / 2);
-  return bits == 8 ? bq->ints[byte] : (bq->ints[byte] >> (4 * (k % 2))) & 15;
-}
-
-static void matMulNBits(GcimOnnxBuilder *b) {
-  const Onnx__NodeProto *node = b->node;
-  int64_t kDim = gcimOnnxNodeIntAttr(node, "K", 0), nDim = gcimOnnxNodeIntAttr(node, "N", 0);
-  int64_t bits = gcimOnnxNodeIntAttr(node, "bits", 4);
-  int64_t block = gcimOnnxNodeIntAttr(node, "block_size", 0);
-  if (kDim < 1 || nDim < 1 || block < 1 || (bits != 4 && bits != 8) ||
-      gcimOnnxBuildInput(node, 4)) {
-    gcimOnnxImportError(b->im, "needs 'K', 'N', 'block_size' >= 1, 'bits' 4 or 8 and no g_idx");
-    b->ok = false;
-    return;
-  }
-  int64_t kBlocks = (kDim + block - 1) / block, blob = block * bits / 8;
-  int64_t zeroRow = (kBlocks * bits + 7) / 8; /* packed zero-point bytes per column */
-  TypeInfo bt, st, zt;
-  ConstData *bq = initializer(b, gcimOnnxBuildInput(node, 1), &bt);
-  ConstData *sc = bq ? initializer(b, gcimOnnxBuildInput(node, 2), &st) : NULL;
-  ConstData *zq = sc ? initializer(b, gcimOnnxBuildInput(node, 3), &zt) : NULL;
-  bool fits = bq && sc && (zq || !gcimOnnxBuildInput(node, 3)) && bq->ints &&
-              bq->count == nDim * kBlocks * blob && sc->floats && sc->count == nDim * kBlocks &&
-              (!zq || (zq->ints && zq->count == nDim * zeroRow));
-  bool integral = kDim % block == 0; /* codes times scales per block (integerTimesScales) */
-  float *w = fits ? floats(b, kDim * nDim) : NULL;
-  float *scales = w && integral ? floats(b, kBlocks * nDim) : NULL;
-  for (int64_t n = 0; w && n < nDim; ++n)
-    for (int64_t k = 0; k < kDim; ++k) {
-      int64_t kb = k / block, zero = (int64_t)1 << (bits - 1);
-      if (zq)
-        zero = bits == 8 ? zq->ints[n * kBlocks + kb]
-                         : (zq->ints[n * zeroRow + kb / 2] >> (4 * (kb % 2))) & 15;
-      int64_t q = nbitsCode(bq, (int)bits, n, kBlocks, blob, block, k);
-      float scale = (float)sc->floats[n * kBlocks + kb];
-      w[k * nDim + n] = integral ? (float)(q - zero) : (float)((double)(q - zero) * scale);
-      if (scales)
-        scales[kb * nDim + n] = scale;
-    }
-  if (!fits && b->ok)
-    gcimOnnxImportError(b->im, "B, scales and zero points must be initializers of the shapes "
-                               "'K', 'N', 'bits' and 'block_size' give (uint8, float, uint8)");
-  gcimOnnxConstDestroy(bq);
-  gcimOnnxConstDestroy(sc);
-  gcimOnnxConstDestroy(zq);
-  if (!w || (integral && !scales)) {
-    free(w);
-    b->ok = false;
-    return;
-  }
-  const char *weight = gcimOnnxBuildTemp(b, "weight"), *bias = gcimOnnxBuildInput(node, 5);
-  const int64_t dims[2] = {kDim, nDim};
-  if (integral)
-    integerTimesScales(b, weight, kDim, nDim, block, w, scales, kBlocks * nDim);
-  else
-    constantF32(b, "weight", weight, dims, 2, w, kDim * nDim);
-  const char *y = gcimOnnxBuildBinary(b, "MatMul", "product", gcimOnnxBuildInput(node, 0), weight,
-                                      bias ? NULL : gcimOnnxBuildOutput(node, 0));
-  if (bias)
-    gcimOnnxBuildBinary(b, "Add", "bias", y, bias, gcimOnnxBuildOutput(node, 0));
-}
-
 int gcimOnnxExpandQuant(GcimOnnxBuilder *b) {
   const Onnx__NodeProto *node = b->node;
-  if (is(node, "com.microsoft", "MatMulNBits")) {
-    matMulNBits(b);
+  if (gcimOnnxQuantNodeIs(node, "com.microsoft", "MatMulNBits")) {
+    gcimOnnxExpandMatMulNBits(b);
   } else {
-    bool dequantize = is(node, "", "DequantizeLinear");
+    bool dequantize = gcimOnnxQuantNodeIs(node, "", "DequantizeLinear");
     int64_t axis = gcimOnnxNodeIntAttr(node, "axis", 1);
     int64_t block = gcimOnnxNodeIntAttr(node, "block_size", 0);
     if (!gcimOnnxBuildInput(node, 0) || !gcimOnnxBuildInput(node, 1) ||

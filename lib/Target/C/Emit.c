@@ -81,10 +81,12 @@ static bool appendPackedWeights(EmitState *state, const void *b, int64_t k, int6
   return ok;
 }
 
-/* Appends the k x n int8 or bfloat16 codes `b` packed by gcimKernelPackCodes. */
-static bool appendNarrowWeights(EmitState *state, const void *b, GcimElemType elem, int64_t k,
+/* Appends the k x n int8, 4-bit or bfloat16 codes `b` packed by gcimKernelPackCodes. */
+static bool appendNarrowWeights(EmitState *state, const void *b, const ValueInfo *info, int64_t k,
                                 int64_t n, uint64_t *offset) {
-  GcimPackedFormat format = elem == GCIM_ELEM_BF16 ? GCIM_PACKED_BF16 : GCIM_PACKED_Q8;
+  GcimPackedFormat format = info->elem == GCIM_ELEM_BF16 ? GCIM_PACKED_BF16
+                            : info->fourBit              ? GCIM_PACKED_Q4
+                                                         : GCIM_PACKED_Q8;
   int64_t bytes = gcimKernelPackedCodesBytes(format, k, n);
   void *packed = malloc((size_t)bytes + 1);
   if (packed)
@@ -137,6 +139,10 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
   bool narrow = info->rank == 2 && (info->elem == GCIM_ELEM_I8 || info->elem == GCIM_ELEM_BF16) &&
                 gcimCEmitIsNarrowLinearWeight(result);
   packed = packed || narrow;
+  if (info->fourBit && !narrow)
+    return gcimCEmitUnsupported(state, op,
+                                "a 4-bit constant must be a 2-D weight that only "
+                                "gcim.linear_narrow ops read");
   info->stored = true;
   info->packed = packed;
   for (size_t i = 0; i < state->storedCount; ++i) /* attributes are uniqued: same data */
@@ -154,10 +160,10 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
     free(owned);
     return gcimCEmitUnsupported(state, op, "its value cannot be read");
   }
-  bool ok = narrow   ? appendNarrowWeights(state, data, info->elem, info->dims[0], info->dims[1],
-                                           &info->offset)
-            : packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1], &info->offset)
-                     : appendWeights(state, data, info->bytes, &info->offset);
+  bool ok =
+      narrow   ? appendNarrowWeights(state, data, info, info->dims[0], info->dims[1], &info->offset)
+      : packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1], &info->offset)
+               : appendWeights(state, data, info->bytes, &info->offset);
   free(owned);
   state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset, packed};
   return ok;

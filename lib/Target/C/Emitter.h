@@ -36,6 +36,8 @@ typedef struct ValueInfo {
   bool stored;     /* a weight whose offset is known (its onnx.constant was emitted) */
   bool packed;   /* a weight stored packed: gcimKernelPackBF32 (gcim.linear's), gcimKernelPackCodes
                    (gcim.linear_narrow's) */
+  bool fourBit;  /* i4 codes, elem I8 (one a byte, as MLIR holds them): a weight that only
+                    gcim.linear_narrow reads, stored two a byte (GCIM_PACKED_Q4) */
   char name[24]; /* C name: in3, w7, v12 */
 } ValueInfo;
 

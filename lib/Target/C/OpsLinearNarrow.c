@@ -1,4 +1,4 @@
-/* OpsLinearNarrow.c: C for gcim.linear_narrow, the product on an int8 or bfloat16 weight
+/* OpsLinearNarrow.c: C for gcim.linear_narrow, the product on an int8, 4-bit or bfloat16 weight
  * (gcim/Runtime/Kernels/MatMulQuant.h): the weight's codes are stored packed
  * (gcimKernelPackCodes), its scales and zero points as they are. */
 #include "OpEmitters.h"
@@ -25,9 +25,10 @@ bool gcimCEmitLinearNarrow(EmitState *state, MlirOperation op) {
   ValueInfo *y = gcimCEmitResult(state, op, 0);
   bool bf16 = w->elem == GCIM_ELEM_BF16;
   if (!w->packed || w->rank != 2 || (w->elem != GCIM_ELEM_I8 && !bf16))
-    return gcimCEmitUnsupported(state, op,
-                                "its weight must be a 2-D int8 or bfloat16 onnx.constant that only "
-                                "gcim.linear_narrow ops use");
+    return gcimCEmitUnsupported(
+        state, op,
+        "its weight must be a 2-D int8, i4 or bfloat16 onnx.constant that only "
+        "gcim.linear_narrow ops use");
   int64_t k = w->dims[0], n = w->dims[1], block;
   gcimCEmitAttrInt(op, "block", k, &block);
   int64_t blocks = block >= 1 ? (k + block - 1) / block : 0;
@@ -44,8 +45,12 @@ bool gcimCEmitLinearNarrow(EmitState *state, MlirOperation op) {
   fprintf(state->body,
           "  gcimParallelMatMulPackedWeightF32(s->pool, %s, &(const GcimPackedWeight){%s, %s, %s, "
           "%s, %lld, %lld, %lld}, %s, %s, %lld);\n",
-          x->name, bf16 ? "GCIM_PACKED_BF16" : "GCIM_PACKED_Q8", w->name,
-          scales ? scales->name : "NULL", zeros ? zeros->name : "NULL", (long long)k, (long long)n,
-          (long long)block, bias ? bias->name : "NULL", y->name, (long long)(x->count / k));
+          x->name,
+          bf16         ? "GCIM_PACKED_BF16"
+          : w->fourBit ? "GCIM_PACKED_Q4"
+                       : "GCIM_PACKED_Q8",
+          w->name, scales ? scales->name : "NULL", zeros ? zeros->name : "NULL", (long long)k,
+          (long long)n, (long long)block, bias ? bias->name : "NULL", y->name,
+          (long long)(x->count / k));
   return true;
 }

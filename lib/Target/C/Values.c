@@ -108,7 +108,18 @@ bool gcimCEmitDescribeType(EmitState *state, MlirType type, MlirLocation loc, Va
     return false;
   }
   int64_t rank = mlirShapedTypeGetRank(type);
-  if (rank > GCIM_MAX_RANK || !elemKindOf(mlirShapedTypeGetElementType(type), &info->elem)) {
+  MlirType elem = mlirShapedTypeGetElementType(type);
+  info->fourBit = mlirTypeIsAInteger(elem) && mlirIntegerTypeGetWidth(elem) == 4 &&
+                  !mlirIntegerTypeIsUnsigned(elem);
+  if (info->fourBit && info->storage != STORAGE_WEIGHT) {
+    gcimEmitError(loc, "code generation supports 4-bit integers only as constant weights of "
+                       "gcim.linear_narrow");
+    state->failed = true;
+    return false;
+  }
+  if (info->fourBit)
+    info->elem = GCIM_ELEM_I8;
+  else if (rank > GCIM_MAX_RANK || !elemKindOf(elem, &info->elem)) {
     gcimEmitError(loc, "code generation does not support this tensor type (rank at most "
                        "8; f32, f64, f16, bf16, i64, ui64, i32, ui32, i16, ui16, i8, ui8, i1)");
     state->failed = true;

@@ -68,8 +68,31 @@ def nbits_blocks():
                   arr("sc", np.arange(10, dtype=np.float32) / 4, np.float32)])
 
 
+def gemm(alpha=1.0):
+    """DequantizeLinear of (N, K) = (3, 6) codes per row (axis 0) into Gemm transB with a
+    bias."""
+    inits = [arr("gq", CODES.T, np.uint8), arr("gs", [0.5, 0.25, 2], np.float32),
+             arr("gz", [128, 0, 255], np.uint8), arr("gc", [1, 2, 3], np.float32)]
+    return model([N("DequantizeLinear", ["gq", "gs", "gz"], ["w"], axis=0, name="dq"),
+                  N("Gemm", ["x", "w", "gc"], ["y"], transB=1, alpha=alpha, name="gemm")],
+                 [vi("x", shape=[1, 6])], [vi("y", shape=[1, 3])], inits)
+
+
+def nbits_short():
+    """MatMulNBits K = 3, N = 5, 4 bits, blocks of 2 rows: the last block one row long."""
+    packed = np.array([[[0x21], [0x03]]] * 5, np.uint8)  # codes 1 2 | 3 (padding 0)
+    return model([N("MatMulNBits", ["x", "b", "sc"], ["y"], domain="com.microsoft", K=3, N=5,
+                    bits=4, block_size=2, name="mm")],
+                 [vi("x", shape=[1, 3])], [vi("y", shape=[1, 5])],
+                 [nh.from_array(packed, "b"),
+                  arr("sc", np.arange(10, dtype=np.float32) / 4, np.float32)])
+
+
 CASES = {
     "qdq-codes": codes,
+    "nbits-short": nbits_short,
+    "qdq-gemm": gemm,
+    "qdq-gemm-alpha": lambda: gemm(alpha=2.0),
     "qdq-codes-shared": lambda: codes(extra_use=True),
     "nbits-blocks": nbits_blocks,
     "qdq-weight": lambda: model(
