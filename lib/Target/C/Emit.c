@@ -26,7 +26,7 @@ static uint64_t alignUp(uint64_t n) {
 
 /* Appends `size` bytes to the weights where they end. */
 static bool writeWeights(EmitState *state, const void *data, uint64_t size) {
-  state->weightsChecksum = gcimWeightsChecksumUpdate(state->weightsChecksum, data, size);
+  gcimWeightsHasherUpdate(&state->weightsHasher, data, size);
   uint64_t at = state->weightBytes;
   state->weightBytes += size;
   if (state->weightsStream)
@@ -363,7 +363,7 @@ MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) 
     return mlirLogicalResultFailure();
   }
   state.decls = tmpfile();
-  state.weightsChecksum = GCIM_WEIGHTS_CHECKSUM_SEED;
+  gcimWeightsHasherInit(&state.weightsHasher);
   bool ok = state.decls && gcimCEmitOpenWeights(&state) && emitFunction(&state, main, "");
   MlirAttribute stepName =
       mlirOperationGetAttributeByName(main, mlirStringRefCreateFromCString("gcim.step_function"));

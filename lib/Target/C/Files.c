@@ -343,6 +343,7 @@ bool gcimCEmitWriteOutputs(EmitState *state, bool ok) {
   const char *p = state->options->prefix;
   char name[512];
   FILE *out;
+  state->weightsChecksum = gcimWeightsHasherFinish(&state->weightsHasher);
   if (state->weightsFile) {
     set.files[set.count++] = state->weightsFile;
     state->weightsFile = NULL;
