@@ -26,11 +26,21 @@ static uint64_t alignUp(uint64_t n) {
 
 /* Appends `size` bytes to the weights where they end. */
 static bool writeWeights(EmitState *state, const void *data, uint64_t size) {
-  gcimWeightsHasherUpdate(&state->weightsHasher, data, size);
   uint64_t at = state->weightBytes;
   state->weightBytes += size;
-  if (state->weightsStream)
-    return fwrite(data, 1, (size_t)size, state->weightsStream) == size;
+  if (state->weightsStream) {
+    /* hashed and written a piece at a time, so the write reads the piece from the cache */
+    enum { PIECE = 1 << 18 };
+    const unsigned char *bytes = data;
+    for (uint64_t done = 0; done < size; done += PIECE) {
+      size_t piece = size - done < PIECE ? (size_t)(size - done) : PIECE;
+      gcimWeightsHasherUpdate(&state->weightsHasher, bytes + done, piece);
+      if (fwrite(bytes + done, 1, piece, state->weightsStream) != piece)
+        return false;
+    }
+    return true;
+  }
+  gcimWeightsHasherUpdate(&state->weightsHasher, data, size);
   if (state->weightBytes > state->weightCapacity) {
     uint64_t capacity = state->weightCapacity ? state->weightCapacity : 1 << 16;
     while (capacity < state->weightBytes)
@@ -159,6 +169,8 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
             : packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1], &info->offset)
                      : appendWeights(state, data, info->bytes, &info->offset);
   free(owned);
+  if (!mlirAttributeIsADenseElements(attr) && state->options->constantDone)
+    state->options->constantDone(state->options->constantDataUserData, attr);
   state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset, packed};
   return ok;
 }
