@@ -29,11 +29,11 @@ static void putU64(unsigned char *out, uint64_t value) {
     out[i] = (unsigned char)(value >> (8 * i));
 }
 
+/* Written out so that compilers make it one load on little-endian machines. */
 static uint64_t getU64(const unsigned char *in) {
-  uint64_t value = 0;
-  for (int i = 7; i >= 0; --i)
-    value = value << 8 | in[i];
-  return value;
+  return (uint64_t)in[0] | (uint64_t)in[1] << 8 | (uint64_t)in[2] << 16 | (uint64_t)in[3] << 24 |
+         (uint64_t)in[4] << 32 | (uint64_t)in[5] << 40 | (uint64_t)in[6] << 48 |
+         (uint64_t)in[7] << 56;
 }
 
 /* XXH64 (xxHash's 64-bit hash, seed 0, as its specification gives it): four independent
