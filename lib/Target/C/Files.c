@@ -335,6 +335,8 @@ bool gcimCEmitOpenWeights(EmitState *state) {
   }
   static const unsigned char placeholder[GCIM_WEIGHTS_HEADER_BYTES] = {0};
   state->weightsStream = gcimOutputFileGetStream(state->weightsFile);
+  /* Whole megabytes per write: fewer system calls, and the file cache's pages filled whole */
+  setvbuf(state->weightsStream, NULL, _IOFBF, 1 << 20);
   return fwrite(placeholder, 1, sizeof placeholder, state->weightsStream) == sizeof placeholder;
 }
 
