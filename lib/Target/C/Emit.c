@@ -358,6 +358,7 @@ static void freeState(EmitState *state) {
   free(state->values);
   free(state->slots);
   free(state->weights);
+  free(state->weightsBuffer); /* after gcimCEmitWriteOutputs closed its stream */
   free(state->outputs);
   free(state->stored);
   free(state->headGroups);

@@ -132,6 +132,7 @@ typedef struct EmitState {
    * --embed-weights. */
   FILE *weightsStream;
   struct GcimOutputFile *weightsFile; /* owns weightsStream */
+  char *weightsBuffer;                /* weightsStream's buffer */
   bool madeOutputDir;
   unsigned char *weights;
   uint64_t weightBytes, weightCapacity;

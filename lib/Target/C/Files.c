@@ -20,7 +20,7 @@
 
 extern const char gcimStepTemplate[];
 
-enum { MAX_OUTPUT_FILES = 256 };
+enum { MAX_OUTPUT_FILES = 256, WEIGHTS_BUFFER_BYTES = 1 << 20 };
 
 typedef struct OutputSet {
   GcimOutputFile *files[MAX_OUTPUT_FILES];
@@ -335,8 +335,11 @@ bool gcimCEmitOpenWeights(EmitState *state) {
   }
   static const unsigned char placeholder[GCIM_WEIGHTS_HEADER_BYTES] = {0};
   state->weightsStream = gcimOutputFileGetStream(state->weightsFile);
-  /* Whole megabytes per write: fewer system calls, and the file cache's pages filled whole */
-  setvbuf(state->weightsStream, NULL, _IOFBF, 1 << 20);
+  /* Whole megabytes per write: fewer system calls, and the file cache's pages filled whole
+   * (glibc ignores the size unless given the buffer; it lives until the file is closed) */
+  state->weightsBuffer = malloc(WEIGHTS_BUFFER_BYTES);
+  if (state->weightsBuffer)
+    setvbuf(state->weightsStream, state->weightsBuffer, _IOFBF, WEIGHTS_BUFFER_BYTES);
   return fwrite(placeholder, 1, sizeof placeholder, state->weightsStream) == sizeof placeholder;
 }
 
