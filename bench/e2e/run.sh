@@ -9,7 +9,7 @@
 #              output column) in gcim against ONNX Runtime on the float32 export and on
 #              the same QDQ file, 1 and 2 threads; RATIO lines as for decode, RATIO-INT8
 #              lines over ONNX Runtime's int8 time; the load average before each round
-#   compile    gcim-compile wall time and peak RSS (/usr/bin/time -v), 5 runs
+#   compile    gcim-compile wall and CPU time and peak RSS (/usr/bin/time), 5 runs, medians
 #   bandwidth  the machine's memory read bandwidth (bench/e2e/bandwidth.c), 1 and 2 threads
 #
 # Models and output folders go to $WORK (default /tmp/gcim-bench-e2e; never committed).
@@ -164,16 +164,36 @@ prefill() {
   done
 }
 
+# gcim-compile of gpt2.onnx to a fresh folder, RUNS_COMPILE (default 5) times: each run's
+# wall, user and system CPU time and peak RSS, then the medians, the ranges and the peak RSS
+# over the weights file's size (the load average before each run is printed with it).
 compile_time() {
   models
   ls -l "$work/gpt2.onnx"
-  for i in 1 2 3 4 5; do
+  log="$work/compile-times.txt"
+  : >"$log"
+  for i in $(seq "${RUNS_COMPILE:-5}"); do
     rm -rf "$work/compile-out"
-    /usr/bin/time -f "RESULT gcim-compile wall %e s peak RSS %M KB" "$compile" \
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    /usr/bin/time -o "$work/compile-time.txt" -f "%e %U %S %M" "$compile" \
       "$work/gpt2.onnx" --input-shape input_ids=1x128 --attention=digital \
-      -o "$work/compile-out" 2>&1 | grep RESULT
+      -o "$work/compile-out"
+    read -r wall user sys rss <"$work/compile-time.txt"
+    echo "$wall $user $sys $rss $load" >>"$log"
+    echo "RESULT gcim-compile run $i: wall $wall s, CPU $user + $sys s, peak RSS $rss KB (load $load)"
   done
-  ls -l "$work/compile-out/"*.weights
+  weights=$(stat -c %s "$work/compile-out/"*.weights)
+  sort -n "$log" | awk -v weights="$weights" '
+    { wall[NR] = $1; cpu[NR] = $2 + $3; rss[NR] = $4 }
+    function median(a, n,   b, i, j, t) {
+      for (i = 1; i <= n; ++i) b[i] = a[i]
+      for (i = 1; i <= n; ++i) for (j = i + 1; j <= n; ++j) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
+      return n % 2 ? b[(n + 1) / 2] : (b[n / 2] + b[n / 2 + 1]) / 2
+    }
+    END {
+      printf "RESULT gcim-compile median wall %.2f s (%.2f-%.2f), median CPU %.2f s, ", median(wall, NR), wall[1], wall[NR], median(cpu, NR)
+      printf "median peak RSS %d KB = %.2fx the %d-byte weights file\n", median(rss, NR), median(rss, NR) * 1024 / weights, weights
+    }'
 }
 
 case $what in

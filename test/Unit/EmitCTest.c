@@ -119,9 +119,77 @@ static void test_linear_weight_shared(void) {
   EXPECT_TRUE(!leftBehind);
 }
 
+/* The caller's weights, and what the emitter said it has done with. */
+static const float resourceBytes[4] = {1, 2, 3, 4};
+static int doneCalls;
+static const void *doneAttr;
+
+static int giveResource(void *userData, MlirAttribute value, const void **data, size_t *size) {
+  (void)userData;
+  (void)value;
+  *data = resourceBytes;
+  *size = sizeof resourceBytes;
+  return 1;
+}
+
+static void resourceDone(void *userData, MlirAttribute value) {
+  (void)userData;
+  ++doneCalls;
+  doneAttr = value.ptr;
+}
+
+/* A weight read through constantData is written once, with constantDone called once for
+ * it, after its bytes went into the weights file. */
+static void test_constant_done(void) {
+  MlirContext ctx = gcimContextCreate();
+  MlirModule module = mlirModuleCreateParse(
+      ctx, mlirStringRefCreateFromCString(
+               "func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> "
+               "attributes {gcim.arena_bytes = 64 : i64} {\n"
+               "  %w = \"onnx.constant\"() {value = dense_resource<w> : tensor<4xf32>} : () -> "
+               "tensor<4xf32>\n"
+               "  %y = \"onnx.add\"(%x, %w) {gcim.arena_offsets = array<i64: 0>} : "
+               "(tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>\n"
+               "  return %y : tensor<4xf32>\n}"));
+  EXPECT_TRUE(!mlirModuleIsNull(module));
+  GcimTestDir dir;
+  gcimTestDirCreate(&dir, "emitc");
+  char out[sizeof dir.path + 8], weights[sizeof dir.path + 20];
+  snprintf(out, sizeof out, "%s/out", dir.path);
+  snprintf(weights, sizeof weights, "%s/m.weights", out);
+  GcimHardware hw;
+  gcimHardwareInitDefault(&hw);
+  GcimCEmitOptions options = {.outputDir = out,
+                              .prefix = "m",
+                              .sourceName = "test",
+                              .hw = &hw,
+                              .constantData = giveResource,
+                              .constantDone = resourceDone};
+  doneCalls = 0;
+  EXPECT_TRUE(!mlirModuleIsNull(module) && mlirLogicalResultIsSuccess(gcimEmitC(module, &options)));
+  EXPECT_EQ_INT(doneCalls, 1);
+  MlirBlock body = mlirRegionGetFirstBlock(
+      mlirOperationGetRegion(mlirBlockGetFirstOperation(mlirModuleGetBody(module)), 0));
+  MlirAttribute value = mlirOperationGetAttributeByName(mlirBlockGetFirstOperation(body),
+                                                        mlirStringRefCreateFromCString("value"));
+  EXPECT_TRUE(doneAttr == value.ptr);
+  unsigned char file[64 + sizeof resourceBytes + 1];
+  FILE *f = fopen(weights, "rb");
+  size_t n = f ? fread(file, 1, sizeof file, f) : 0;
+  EXPECT_EQ_INT(n, 64 + sizeof resourceBytes);
+  EXPECT_TRUE(n >= 64 + sizeof resourceBytes &&
+              memcmp(file + 64, resourceBytes, sizeof resourceBytes) == 0);
+  if (f)
+    fclose(f);
+  gcimTestDirRemove(&dir);
+  if (!mlirModuleIsNull(module))
+    mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+}
+
 GCIM_TEST_LIST{
     GCIM_TEST(test_lowered_module_emits),  GCIM_TEST(test_missing_arena_size),
     GCIM_TEST(test_missing_arena_offsets), GCIM_TEST(test_offset_outside_arena),
-    GCIM_TEST(test_linear_weight_shared),
+    GCIM_TEST(test_linear_weight_shared),  GCIM_TEST(test_constant_done),
 };
 GCIM_TEST_MAIN

@@ -105,8 +105,14 @@ static int readResource(void *import, MlirAttribute value, const void **data, si
   return gcimOnnxImportGetResourceData(import, value, data, size);
 }
 
+/* Once written, a weight's pages leave the process: its peak memory stays below the
+ * model's size instead of growing to all of the mapped file. */
+static void releaseResource(void *import, MlirAttribute value) {
+  gcimOnnxImportReleaseResourceData(import, value);
+}
+
 static bool emitC(const Options *options, MlirModule module, GcimConstantDataFn constantData,
-                  void *constantDataUserData) {
+                  GcimConstantDoneFn constantDone, void *constantDataUserData) {
   GcimCEmitOptions emitOptions = {.outputDir = options->outputPath,
                                   .prefix = options->prefix,
                                   .sourceName = options->inputPath,
@@ -115,6 +121,7 @@ static bool emitC(const Options *options, MlirModule module, GcimConstantDataFn 
                                   .hw = &options->hw,
                                   .attention = options->attention,
                                   .constantData = constantData,
+                                  .constantDone = constantDone,
                                   .constantDataUserData = constantDataUserData};
   if (options->verbose)
     fprintf(stderr, "gcim-compile: writing C to %s/\n", options->outputPath);
@@ -168,8 +175,8 @@ static bool writeReport(const Options *options, MlirModule tiles) {
  * code runs the mapped, quantised and scheduled ops, so the report and the program's
  * counters come from the same ops. */
 static bool lowerAndEmit(MlirContext ctx, MlirModule module, const Options *options,
-                         GcimConstantDataFn constantData, void *constantDataUserData,
-                         double *start) {
+                         GcimConstantDataFn constantData, GcimConstantDoneFn constantDone,
+                         void *constantDataUserData, double *start) {
   char lowerPass[64];
   snprintf(lowerPass, sizeof lowerPass, "gcim-lower-runtime=weights=%s",
            gcimCompileWeightFormats[options->weights]);
@@ -179,8 +186,9 @@ static bool lowerAndEmit(MlirContext ctx, MlirModule module, const Options *opti
   if (!runPasses(ctx, module, lower, 1, options))
     return false;
   lap(options, start, "lower");
-  return options->emit == EMIT_C ? emitC(options, module, constantData, constantDataUserData)
-                                 : printModule(options, module);
+  return options->emit == EMIT_C
+             ? emitC(options, module, constantData, constantDone, constantDataUserData)
+             : printModule(options, module);
 }
 
 static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *options,
@@ -203,7 +211,7 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
   if (!mapToTiles(ctx, module, options) || !writeReport(options, module))
     return false;
   lap(options, start, "map");
-  return lowerAndEmit(ctx, module, options, readResource, import, start);
+  return lowerAndEmit(ctx, module, options, readResource, releaseResource, import, start);
 }
 
 /* A .mlir input is a module at the tile level (--emit=tiles, possibly changed with
@@ -221,7 +229,7 @@ static bool compileMlir(MlirContext ctx, const Options *options, double *start) 
   static const char *const verify[] = {"gcim-verify"};
   GcimCompileConstants *constants = NULL;
   bool ok = runPasses(ctx, module, verify, 1, options) && writeReport(options, module) &&
-            lowerAndEmit(ctx, module, options, gcimCompileReadConstant, &constants, start);
+            lowerAndEmit(ctx, module, options, gcimCompileReadConstant, NULL, &constants, start);
   gcimCompileConstantsDestroy(constants);
   mlirModuleDestroy(module);
   return ok;

@@ -82,6 +82,12 @@ MlirModule gcimOnnxImportTakeModule(GcimOnnxImport *import);
 bool gcimOnnxImportGetResourceData(const GcimOnnxImport *import, MlirAttribute attr,
                                    const void **data, size_t *size);
 
+/// Drops the pages of `attr`'s bytes (as gcimOnnxImportGetResourceData gives them) from the
+/// process's memory: they stay in the system's file cache and reading them again maps them
+/// back, so this only lowers the peak memory of a caller that has done with them. Does
+/// nothing for bytes of gcimImportOnnxBuffer's caller or an attribute not of the import.
+void gcimOnnxImportReleaseResourceData(const GcimOnnxImport *import, MlirAttribute attr);
+
 /// Destroys the module (unless taken) and then unmaps the files. Accepts NULL.
 void gcimOnnxImportDestroy(GcimOnnxImport *import);
 

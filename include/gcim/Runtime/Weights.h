@@ -1,10 +1,11 @@
 /* gcim/Runtime/Weights.h: the weights file of generated models, checked and mapped.
  *
  * Layout (little-endian): a 64-byte header, then the data. Header: the magic
- * "GCIMWGT1" (8 bytes), uint32 version (1), uint32 reserved (0), uint64 data size in
- * bytes, uint64 FNV-1a-64 checksum of the data, zero padding to 64 bytes. Every tensor
- * starts at a multiple of 64 bytes from the start of the data. C99 + stdio, plus mmap
- * where POSIX provides it (Weights.c). */
+ * "GCIMWGT1" (8 bytes), uint32 version (2; version 1 had an FNV-1a checksum), uint32
+ * reserved (0), uint64 data size in bytes, uint64 XXH64 checksum of the data (xxHash's
+ * 64-bit hash, seed 0), zero padding to 64 bytes. Every tensor starts at a multiple of 64
+ * bytes from the start of the data. C99 + stdio, plus mmap where POSIX provides it
+ * (Weights.c). */
 #ifndef GCIM_RUNTIME_WEIGHTS_H
 #define GCIM_RUNTIME_WEIGHTS_H
 
@@ -15,17 +16,23 @@
 extern "C" {
 #endif
 
-enum { GCIM_WEIGHTS_HEADER_BYTES = 64, GCIM_WEIGHTS_VERSION = 1 };
+enum { GCIM_WEIGHTS_HEADER_BYTES = 64, GCIM_WEIGHTS_VERSION = 2 };
 
-/// The FNV-1a 64-bit offset basis: the checksum of no data.
-#define GCIM_WEIGHTS_CHECKSUM_SEED 14695981039346656037ull
-
-/// FNV-1a 64-bit hash of `size` bytes: the weights file's checksum.
+/// XXH64 (seed 0) of `size` bytes: the weights file's checksum.
 uint64_t gcimWeightsChecksum(const void *data, uint64_t size);
 
-/// The checksum of the bytes hashed into `hash` so far followed by `size` more bytes:
-/// gcimWeightsChecksum(ab) == Update(gcimWeightsChecksum(a), b).
-uint64_t gcimWeightsChecksumUpdate(uint64_t hash, const void *data, uint64_t size);
+/// The checksum of bytes given in pieces: Init, Update with each piece in order, Finish
+/// gives gcimWeightsChecksum of the pieces joined (the compiler writes weights so).
+typedef struct GcimWeightsHasher {
+  uint64_t lanes[4];
+  uint64_t totalBytes;
+  unsigned char pending[32]; ///< the bytes after the last whole 32-byte stripe
+  unsigned pendingBytes;
+} GcimWeightsHasher;
+
+void gcimWeightsHasherInit(GcimWeightsHasher *hasher);
+void gcimWeightsHasherUpdate(GcimWeightsHasher *hasher, const void *data, uint64_t size);
+uint64_t gcimWeightsHasherFinish(const GcimWeightsHasher *hasher);
 
 /// Writes the 64-byte header for `dataBytes` bytes of data with checksum `checksum`.
 void gcimWeightsFormatHeader(unsigned char header[GCIM_WEIGHTS_HEADER_BYTES], uint64_t dataBytes,

@@ -19,6 +19,11 @@ extern "C" {
 typedef int (*GcimConstantDataFn)(void *userData, MlirAttribute value, const void **data,
                                   size_t *size);
 
+/// Tells the caller that the emitter has written the bytes `value`'s GcimConstantDataFn
+/// gave: it may drop them from memory (a mapped file's pages), since the emitter reads them
+/// again only if another constant holds the same attribute.
+typedef void (*GcimConstantDoneFn)(void *userData, MlirAttribute value);
+
 /// What to emit and where.
 typedef struct GcimCEmitOptions {
   const char *outputDir;           /* created if missing; existing files are replaced */
@@ -30,6 +35,7 @@ typedef struct GcimCEmitOptions {
   GcimAttentionMode attention;     /* which attention runs on the simulated gain cells (the
                                       same mode gcim-map-attention was given) */
   GcimConstantDataFn constantData; /* may be NULL */
+  GcimConstantDoneFn constantDone; /* may be NULL; given constantDataUserData */
   void *constantDataUserData;
 } GcimCEmitOptions;
 

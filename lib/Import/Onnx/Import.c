@@ -170,3 +170,13 @@ bool gcimOnnxImportGetResourceData(const GcimOnnxImport *import, MlirAttribute a
     }
   return false;
 }
+
+void gcimOnnxImportReleaseResourceData(const GcimOnnxImport *import, MlirAttribute attr) {
+  const void *data;
+  size_t size;
+  if (!gcimOnnxImportGetResourceData(import, attr, &data, &size))
+    return;
+  const MappingList *list = &import->mappings;
+  for (size_t i = 0; i < list->count; ++i)
+    gcimOnnxReleaseMapped(&list->items[i], data, size);
+}

@@ -72,6 +72,8 @@ typedef struct MappingList {
 
 bool gcimOnnxMapFile(const char *path, Mapping *mapping, char **errMsg);
 void gcimOnnxUnmapFile(Mapping *mapping);
+/* Drops the pages of [data, data + size), bytes of `mapping`, from the process's memory. */
+void gcimOnnxReleaseMapped(const Mapping *mapping, const void *data, size_t size);
 /* Resolves the external data of `tensor` (expected `bytes` long) into *view. */
 bool gcimOnnxResolveExternalData(MappingList *list, const Onnx__TensorProto *tensor, uint64_t bytes,
                                  ByteView *view, char **errMsg);

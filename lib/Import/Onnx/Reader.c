@@ -6,6 +6,7 @@
  * initializers, recording where each one lies in the mapping instead. Everything is
  * bounds-checked: a truncated or malformed file is an error, never a read outside it. */
 #define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE /* madvise */
 #include "Importer.h"
 
 #include "gcim/Support/Status.h"
@@ -55,6 +56,20 @@ void gcimOnnxUnmapFile(Mapping *mapping) {
     munmap((void *)mapping->data, mapping->size);
   free(mapping->path);
   memset(mapping, 0, sizeof *mapping);
+}
+
+void gcimOnnxReleaseMapped(const Mapping *mapping, const void *data, size_t size) {
+  if (!mapping->owned || !mapping->data)
+    return; /* a caller's buffer: never ours to drop */
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), begin = (uintptr_t)mapping->data;
+  uintptr_t from = (uintptr_t)data, to = from + size, end = begin + mapping->size;
+  if (from < begin || from > end || size > end - from)
+    return;
+  /* Whole pages around the bytes: the mapping is read-only and private, so a page a
+   * neighbour still needs is only read again from the file cache. */
+  from -= (from - begin) % page;
+  to += (page - (to - begin) % page) % page;
+  madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
 /* ---- Wire format ------------------------------------------------------------------ */

@@ -26,11 +26,21 @@ static uint64_t alignUp(uint64_t n) {
 
 /* Appends `size` bytes to the weights where they end. */
 static bool writeWeights(EmitState *state, const void *data, uint64_t size) {
-  state->weightsChecksum = gcimWeightsChecksumUpdate(state->weightsChecksum, data, size);
   uint64_t at = state->weightBytes;
   state->weightBytes += size;
-  if (state->weightsStream)
-    return fwrite(data, 1, (size_t)size, state->weightsStream) == size;
+  if (state->weightsStream) {
+    /* hashed and written a piece at a time, so the write reads the piece from the cache */
+    enum { PIECE = 1 << 18 };
+    const unsigned char *bytes = data;
+    for (uint64_t done = 0; done < size; done += PIECE) {
+      size_t piece = size - done < PIECE ? (size_t)(size - done) : PIECE;
+      gcimWeightsHasherUpdate(&state->weightsHasher, bytes + done, piece);
+      if (fwrite(bytes + done, 1, piece, state->weightsStream) != piece)
+        return false;
+    }
+    return true;
+  }
+  gcimWeightsHasherUpdate(&state->weightsHasher, data, size);
   if (state->weightBytes > state->weightCapacity) {
     uint64_t capacity = state->weightCapacity ? state->weightCapacity : 1 << 16;
     while (capacity < state->weightBytes)
@@ -165,6 +175,8 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
       : packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1], &info->offset)
                : appendWeights(state, data, info->bytes, &info->offset);
   free(owned);
+  if (!mlirAttributeIsADenseElements(attr) && state->options->constantDone)
+    state->options->constantDone(state->options->constantDataUserData, attr);
   state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset, packed};
   return ok;
 }
@@ -352,6 +364,7 @@ static void freeState(EmitState *state) {
   free(state->values);
   free(state->slots);
   free(state->weights);
+  free(state->weightsBuffer); /* after gcimCEmitWriteOutputs closed its stream */
   free(state->outputs);
   free(state->stored);
   free(state->headGroups);
@@ -369,7 +382,7 @@ MlirLogicalResult gcimEmitC(MlirModule module, const GcimCEmitOptions *options) 
     return mlirLogicalResultFailure();
   }
   state.decls = tmpfile();
-  state.weightsChecksum = GCIM_WEIGHTS_CHECKSUM_SEED;
+  gcimWeightsHasherInit(&state.weightsHasher);
   bool ok = state.decls && gcimCEmitOpenWeights(&state) && emitFunction(&state, main, "");
   MlirAttribute stepName =
       mlirOperationGetAttributeByName(main, mlirStringRefCreateFromCString("gcim.step_function"));

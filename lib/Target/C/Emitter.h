@@ -4,6 +4,7 @@
 
 #include "gcim/Runtime/Chip.h"
 #include "gcim/Runtime/ElemType.h"
+#include "gcim/Runtime/Weights.h"
 #include "gcim/Target/C.h"
 
 #include "mlir-c/IR.h"
@@ -133,10 +134,13 @@ typedef struct EmitState {
    * --embed-weights. */
   FILE *weightsStream;
   struct GcimOutputFile *weightsFile; /* owns weightsStream */
+  char *weightsBuffer;                /* weightsStream's buffer */
   bool madeOutputDir;
   unsigned char *weights;
-  uint64_t weightBytes, weightCapacity, weightsChecksum;
-  int64_t simHeads; /* GcimSimHead objects the model needs */
+  uint64_t weightBytes, weightCapacity;
+  GcimWeightsHasher weightsHasher;
+  uint64_t weightsChecksum; /* the hasher's result, once every weight is written */
+  int64_t simHeads;         /* GcimSimHead objects the model needs */
   SimHeadGroup *headGroups;
   size_t headGroupCount;
   int64_t attentionScratch; /* floats of the exact attention kernel's scratch */
