@@ -43,8 +43,8 @@ from codegenharness import build, build_step_check, compile_model, gcim_compile,
 from ortharness import Checker, run_ort  # noqa: E402
 
 import gcim_reference.model as reference_model  # noqa: E402
-from gcim_models.llama import (Decoder, DecoderConfig, export_decoder, gain_cell_attention,  # noqa: E402,E501
-                               greedy)
+from gcim_models.llama import (  # noqa: E402
+    Decoder, DecoderConfig, export_decoder, gain_cell_attention, greedy)
 
 PROMPT, COUNT = [3, 14, 15], 6
 # Analog step vs run: the simulated heads are bit-identical in both forms, the digital
