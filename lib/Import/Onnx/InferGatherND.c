@@ -40,6 +40,10 @@ static bool gatherParams(Importer *im, NodeInfo *node, int64_t *batchDims, int64
                         (long long)*k, (long long)(data->rank - *batchDims));
     return false;
   }
+  if (indices->rank - 1 + data->rank - *batchDims - *k > GCIM_MAX_RANK) {
+    gcimOnnxImportError(im, "result rank is above %d", GCIM_MAX_RANK);
+    return false;
+  }
   for (int64_t d = 0; d < *batchDims; ++d)
     if (data->dims[d] != indices->dims[d] && data->dims[d] >= 0 && indices->dims[d] >= 0) {
       gcimOnnxImportError(im,

@@ -55,6 +55,7 @@ CASES = {
     "tuple": refused([2, 3]),
     "batch-extent": refused([3, 1], batch_dims=1),
     "range": refused(None, values=[[0, 1], [2, 0]]),
+    "rank": refused([1, 1, 1, 1, 1], data=(1, 1, 1, 1, 1, 1)),
 }
 
 
