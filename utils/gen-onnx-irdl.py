@@ -23,7 +23,7 @@ Relu Softmax LogSoftmax MatMul Gemm Transpose Reshape Flatten Squeeze Unsqueeze 
 Slice Gather Expand Where Equal Less Greater Not And Or Cast Constant ConstantOfShape Shape
 Size Range Trilu ReduceSum LayerNormalization Clip Min Max Identity Dropout
 Sin Cos Floor Ceil Sign Softplus LessOrEqual GreaterOrEqual Xor IsInf IsNaN Mod CumSum Tile
-GatherElements ScatterND""".split()
+GatherElements ScatterND GatherND""".split()
 
 SINGLE, OPTIONAL, VARIADIC = "single", "optional", "variadic"
 

@@ -764,6 +764,17 @@ irdl.dialect @onnx {
     irdl.results(output: %out0)
   }
 
+  // GatherND (opset 13)
+  irdl.operation @gather_nd {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.integer"
+    irdl.operands(data: %in0, indices: %in1)
+    irdl.attributes {"batch_dims" = %attr0}
+    irdl.results(output: %out0)
+  }
+
   // Gelu
   irdl.operation @gelu {
     %in0 = irdl.base "!builtin.tensor"

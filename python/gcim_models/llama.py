@@ -15,14 +15,18 @@ Exported full-sequence (`input_ids` -> `logits`) or as one-token KV-cache steps
 `present_value_<i>`, K/V heads stored before the repeat, (B, Hkv, T, D)); the rotary position
 of a cache step is the cache length.
 """
+import dataclasses
 import io
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import onnx
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+import gcim_reference
 
 FAMILIES = ("llama", "llama-tables", "mistral", "qwen2", "phi3", "gemma")
 
@@ -113,6 +117,7 @@ class Attention(nn.Module):
             self.k = nn.Linear(c.embd, c.kv_heads * d, bias=bias)
             self.v = nn.Linear(c.embd, c.kv_heads * d, bias=bias)
         self.o = nn.Linear(c.heads * d, c.embd, bias=False)
+        self.attention_fn = None  # Decoder.use_attention: None is softmax
 
     def project(self, x):
         c, d = self.config, self.config.head_dim
@@ -144,8 +149,11 @@ class Attention(nn.Module):
             tk = k.shape[2]
             k = k[:, :, None].expand(b, c.kv_heads, group, tk, d).reshape(b, c.heads, tk, d)
             v = v[:, :, None].expand(b, c.kv_heads, group, tk, d).reshape(b, c.heads, tk, d)
-        scores = q @ k.transpose(2, 3) / math.sqrt(d) + mask
-        y = F.softmax(scores, dim=-1) @ v
+        if self.attention_fn is not None:
+            y = self.attention_fn(q, k, v, mask, 1.0 / math.sqrt(d))
+        else:
+            scores = q @ k.transpose(2, 3) / math.sqrt(d) + mask
+            y = F.softmax(scores, dim=-1) @ v
         return self.o(y.transpose(1, 2).reshape(b, t, c.heads * d)), present
 
 
@@ -181,6 +189,15 @@ class Decoder(nn.Module):
         for name, p in self.named_parameters():
             if "norm" not in name:
                 nn.init.normal_(p, std=config.init_std)
+
+    def use_attention(self, attention_fn):
+        """Replaces every layer's softmax attention by attention_fn(q, k, v, mask, scale) -> y,
+        q (B, H, T, D) after RoPE, k and v (B, H, T_k, D) after RoPE and the GQA repeat, mask
+        the additive (T, T_k) mask (e.g. `gain_cell_attention()`); None restores softmax.
+        Not for export: the ONNX graph is traced from the softmax path."""
+        for block in self.blocks:
+            block.attn.attention_fn = attention_fn
+        return self
 
     def mask(self, t, past_len, dtype):
         """(t, past + t) additive mask from position comparisons: key j is visible to query i
@@ -263,3 +280,42 @@ def greedy(model: Decoder, prompt, count):
             logits, _ = model(torch.tensor([ids]))
             ids.append(int(logits[0, -1].argmax()))
     return ids[len(prompt):]
+
+
+def causal_window(keep):
+    """The window w of a causal sliding-window mask (query i sees keys i - w < j <= i; w = T
+    when unbounded), or None when `keep` (T, T) booleans is not such a mask."""
+    t = keep.shape[0]
+    window = int(keep.sum(axis=1).max()) if t else 0
+    age = np.arange(t)[:, None] - np.arange(t)[None, :]
+    return window if np.array_equal(keep, (age >= 0) & (age < window)) else None
+
+
+def gain_cell_attention(params=None):
+    """The attention of `gcim-compile --attention=analog` (docs/Passes.md, gcim-map-attention)
+    as python/gcim_reference's numpy model of the hardware computes it, for
+    Decoder.use_attention: the hardware's default scalers (a = 1, b_q = 0, b_k = b_v = 0.45,
+    b_o = 0) with a_q times the attention's scale, on q and k after RoPE and K/V heads already
+    repeated per query head (--gqa=replicate; share gives the same outputs). The window comes
+    from the mask as gcim takes it: a sliding window of w keys is a ring of w slots, an
+    unbounded causal mask gets the hardware's window, which the sequence must fit (both as
+    gcim-map-attention maps them). Full sequences only (a KV-cache step needs the cache's
+    cells, which the numpy model keeps only within one call)."""
+    base = params or gcim_reference.Params()
+
+    def attention_fn(q, k, v, mask, scale):
+        heads, t = q.shape[1], q.shape[2]
+        if k.shape[2] != t:
+            raise ValueError("the hardware reference runs full sequences, not KV-cache steps")
+        window = causal_window((mask == 0).numpy())
+        if window is None:
+            raise ValueError("the gain cells realise causal sliding-window masks only")
+        if window > base.window:
+            raise ValueError(f"a window of {window} tokens exceeds the hardware's {base.window}")
+        p = dataclasses.replace(base, window=window if window < t else base.window)
+        scales = np.tile(np.asarray(gcim_reference.DEFAULT_SCALES, np.float32), (heads, 1))
+        scales[:, 0] *= np.float32(scale)
+        y = gcim_reference.attention(q.numpy(), k.numpy(), v.numpy(), scales, p)
+        return torch.from_numpy(y)
+
+    return attention_fn

@@ -11,7 +11,24 @@ here); `--generate` equals torch's greedy tokens. The full-sequence export also 
 model_step token by token against model_run (1e-4, as codegen-stream.py), and again with
 the attention on the simulated gain cells (--attention=analog, the K/V heads replicated
 per query head; tolerance ANALOG_TOLERANCE).
+
+The analog build is also checked against the hardware's semantics: the torch decoder with
+every attention replaced by python/gcim_reference's numpy model of the hardware
+(gcim_models.llama.gain_cell_attention: gcim's scalers, RoPE before them, the mask's window).
+Its logits must equal the program's within 1e-4 * max(1, |ref|), as the digital build's.
+A quantiser's input that lies within TIE_DELTA of a rounding boundary may round either way:
+the program's digital layers round differently from torch's (float32 against float64
+digital layers move the quantiser inputs by at most 2e-6 here), and one flipped step is
+not small after two layers (one quantiser step flipped at a random element of each of the
+llama reference's 120 quantiser calls in turn: up to 87 % of the logits moved by more than
+1e-3, the largest by 1.04, the median flip's largest by 0.029). So every combination of
+those near ties is tried (at most MAX_TIES of them; 0-2 here) and the program must match one
+of those references within 1e-4. A wrong scaler (b_k 0.40) or window (mistral's ignored)
+in the reference fails by 1.8 and 5.0. The same holds for
+`--generate`: at every generated position the program's token is the reference's argmax on
+the program's own tokens (so the reference's greedy decoding gives the same tokens).
 """
+import itertools
 import os
 import re
 import subprocess
@@ -20,19 +37,75 @@ import tempfile
 
 import numpy as np
 import onnx
+import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from codegenharness import build, build_step_check, compile_model, gcim_compile, run_program  # noqa: E402,E501
 from ortharness import Checker, run_ort  # noqa: E402
 
-from gcim_models.llama import Decoder, DecoderConfig, export_decoder, greedy  # noqa: E402
+import gcim_reference.model as reference_model  # noqa: E402
+from gcim_models.llama import (  # noqa: E402
+    Decoder, DecoderConfig, export_decoder, gain_cell_attention, greedy)
 
 PROMPT, COUNT = [3, 14, 15], 6
 # Analog step vs run: the simulated heads are bit-identical in both forms, the digital
 # projections around them round differently and can flip a quantiser by one step (about
 # 1e-2 of a logit here, as in codegen-stream.py); a wrong position or mask is far more.
 ANALOG_TOLERANCE = 0.05
+# Quantiser inputs nearer a rounding boundary than this may round either way (5x the 2e-6
+# that float32 against float64 digital layers move them); more ties than MAX_TIES fail.
+TIE_DELTA, MAX_TIES = 1e-5, 6
+
+
+class NearTies:
+    """Within `with`, gcim_reference's quantiser records the (call, element) whose input lies
+    within TIE_DELTA of a rounding boundary in `near`, and rounds those in `flip` the other
+    way. Calls are numbered in order, the same for every forward pass of one sequence."""
+
+    def __init__(self, flip=()):
+        self.flip, self.near, self.calls = set(flip), [], 0
+
+    def __enter__(self):
+        self.exact, reference_model.quantize = reference_model.quantize, self.quantize
+        return self
+
+    def __exit__(self, *exc):
+        reference_model.quantize = self.exact
+
+    def quantize(self, x, max_value, levels, symmetric=False):
+        y = self.exact(x, max_value, levels, symmetric).copy()
+        call, self.calls = self.calls, self.calls + 1
+        step = np.float32((2.0 if symmetric else 1.0) * max_value / (levels - 1))
+        ratio = np.asarray(x, np.float64) / np.float64(step)
+        distance = np.abs(ratio - np.floor(ratio) - 0.5) * step
+        clipped = np.abs(x) == np.float32(max_value)  # stays at the end whatever the rounding
+        self.near += [(call, int(i)) for i in np.flatnonzero((distance <= TIE_DELTA) & ~clipped)]
+        for c, i in self.flip:
+            if c == call:
+                r = ratio.flat[i]
+                y.flat[i] = step * np.float32(np.floor(r) + np.ceil(r) - np.rint(r))
+        return y
+
+
+def reference_logits(model, tokens):
+    """The hardware reference's logits (T, V) for every rounding of its near ties: (tie
+    count, [(flipped ties, logits)]), the exact rounding first; raises past MAX_TIES."""
+    def forward(flip=()):
+        with NearTies(flip) as ties, torch.no_grad():
+            logits = model(torch.tensor([list(tokens)]))[0][0].numpy()
+        return ties.near, logits
+    near, logits = forward()
+    if len(near) > MAX_TIES:
+        raise RuntimeError(f"{len(near)} quantiser inputs within {TIE_DELTA} of a boundary")
+    return len(near), [(flip, forward(flip)[1] if flip else logits)
+                       for n in range(len(near) + 1) for flip in itertools.combinations(near, n)]
+
+
+def nearest(candidates, got):
+    """The candidate with the least max |got - ref| / max(1, |ref|): (error, ties, logits)."""
+    return min((float(np.max(np.abs(got - ref) / np.maximum(1, np.abs(ref)))), flip, ref)
+               for flip, ref in candidates)
 
 
 def fused(check, path, layers, what, flags):
@@ -53,8 +126,9 @@ def generate(out):
     return [int(t) for t in proc.stdout.split()] if proc.returncode == 0 else proc.stderr
 
 
-def check_analog_steps(check, path, out, what):
-    """--attention=analog: the gain-cell build's model_step matches its model_run."""
+def check_analog(check, model, path, out, what, tokens):
+    """--attention=analog: the gain-cell build's model_step matches its model_run, and its
+    logits and --generate tokens are the hardware reference's."""
     compile_model(path, out, "--attention=analog")
     build(out)
     program = build_step_check(out)
@@ -62,6 +136,22 @@ def check_analog_steps(check, path, out, what):
                           capture_output=True, text=True)
     check.expect(f"{what} (analog): model_step matches model_run", proc.returncode == 0,
                  (proc.stdout + proc.stderr).strip()[-400:])
+    got = run_program(out, "model", {"input_ids": tokens})["logits"][0]
+    model.use_attention(gain_cell_attention())
+    try:
+        ties, candidates = reference_logits(model, tokens[0])
+        error, flip, _ = nearest(candidates, got)
+        check.expect(f"{what} (analog): logits = the numpy hardware reference's within 1e-4 "
+                     f"({len(flip)} of {ties} near ties flipped)",
+                     error <= 1e-4, f"max |diff| / max(1, |ref|) {error:.3g}")
+        generated = generate(out)
+        sequence = PROMPT + (generated if isinstance(generated, list) else [])[:-1]
+        chosen = [[int(t) for t in ref[len(PROMPT) - 1:].argmax(axis=1)]
+                  for _, ref in reference_logits(model, sequence)[1]]
+        check.expect(f"{what} (analog): --generate = the hardware reference's greedy tokens",
+                     generated in chosen, f"gcim {generated}, reference {chosen[0]}")
+    finally:
+        model.use_attention(None)
 
 
 def check_export(check, model, tmp, kv_cache):
@@ -93,7 +183,8 @@ def check_export(check, model, tmp, kv_cache):
         check.expect(f"{what}: model_step matches model_run", proc.returncode == 0,
                      (proc.stdout + proc.stderr).strip()[-400:])
     if not kv_cache:
-        check_analog_steps(check, path, os.path.join(tmp, "analog"), what)
+        check_analog(check, model, path, os.path.join(tmp, "analog"), what,
+                     inputs["input_ids"])
     want = greedy(model, PROMPT, COUNT)
     got_tokens = generate(out)
     check.expect(f"{what}: --generate equals torch's greedy tokens", got_tokens == want,

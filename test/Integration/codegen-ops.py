@@ -107,6 +107,12 @@ case("gather_elements",
      [("x", T.FLOAT, [3, 5], X),
       ("i", T.INT64, [3, 2], np.array([[0, 4], [-1, 2], [3, 3]], np.int64))],
      [("y", T.FLOAT, [3, 2])])
+# GatherND with a batch dimension and index pairs (negative ones counted from the end).
+case("gather_nd_batch",
+     [h.make_node("GatherND", ["x", "i"], ["y"], batch_dims=1)],
+     [("x", T.FLOAT, [2, 3, 4, 5], floats(2, 3, 4, 5)),
+      ("i", T.INT64, [2, 2, 2], np.array([[[0, 3], [2, -1]], [[-3, 0], [1, 2]]], np.int64))],
+     [("y", T.FLOAT, [2, 2, 5])], opset=13)
 # A sliding-window position mask as transformers builds it: LessOrEqual, GreaterOrEqual,
 # And over Range positions, into Where.
 case("position_mask",

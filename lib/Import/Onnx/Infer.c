@@ -449,5 +449,6 @@ const OpHooks gcimOpHooks[] = {
     {"onnx.tile", gcimOnnxInferTile, gcimOnnxFoldTile},
     {"onnx.scatter_nd", gcimOnnxInferScatterND, gcimOnnxFoldScatterND},
     {"onnx.gather_elements", inferGatherElements, NULL},
+    {"onnx.gather_nd", gcimOnnxInferGatherND, gcimOnnxFoldGatherND},
 };
 const size_t gcimOpHookCount = sizeof gcimOpHooks / sizeof gcimOpHooks[0];

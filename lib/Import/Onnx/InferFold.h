@@ -79,4 +79,8 @@ bool gcimOnnxFoldCast(Importer *im, NodeInfo *node);
 bool gcimOnnxInferScatterND(Importer *im, NodeInfo *node);
 bool gcimOnnxFoldScatterND(Importer *im, NodeInfo *node);
 
+/* GatherND with batch_dims (InferGatherND.c). */
+bool gcimOnnxInferGatherND(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldGatherND(Importer *im, NodeInfo *node);
+
 #endif /* GCIM_LIB_IMPORT_ONNX_INFERFOLD_H */

@@ -46,5 +46,6 @@ bool gcimCEmitTile(EmitState *state, MlirOperation op);
 bool gcimCEmitCumSum(EmitState *state, MlirOperation op);
 bool gcimCEmitGatherElements(EmitState *state, MlirOperation op);
 bool gcimCEmitScatterND(EmitState *state, MlirOperation op);
+bool gcimCEmitGatherND(EmitState *state, MlirOperation op);
 
 #endif /* GCIM_LIB_TARGET_C_OPEMITTERS_H */

@@ -94,6 +94,7 @@ static const OpEntry opTable[] = {
     {"onnx.cum_sum", gcimCEmitCumSum},
     {"onnx.gather_elements", gcimCEmitGatherElements},
     {"onnx.scatter_nd", gcimCEmitScatterND},
+    {"onnx.gather_nd", gcimCEmitGatherND},
 };
 
 EmitOpFn gcimCEmitLookupOp(MlirOperation op) {

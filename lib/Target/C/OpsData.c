@@ -1,4 +1,5 @@
-/* OpsData.c: C for data-movement ops (Transpose, Concat, Split, Slice, Gather, ScatterND, ...). */
+/* OpsData.c: C for data-movement ops (Transpose, Concat, Split, Slice, Gather, ScatterND,
+ * GatherND, ...). */
 #include "OpEmitters.h"
 
 #include "gcim/Support/IRHelpers.h"
@@ -270,5 +271,24 @@ bool gcimCEmitScatterND(EmitState *state, MlirOperation op) {
           "%s, %s) != 0)\n"
           "    return fail(s, \"index out of range in ScatterND\");\n",
           updates->name, y->name);
+  return true;
+}
+
+bool gcimCEmitGatherND(EmitState *state, MlirOperation op) {
+  ValueInfo *data = gcimCEmitOperand(state, op, 0), *indices = gcimCEmitOperand(state, op, 1);
+  ValueInfo *y = gcimCEmitResult(state, op, 0);
+  int64_t batchDims;
+  gcimCEmitAttrInt(op, "batch_dims", 0, &batchDims);
+  if (indices->elem != GCIM_ELEM_I64)
+    return gcimCEmitUnsupported(state, op, "indices must be int64");
+  char dims[32];
+  state->usesFail = true;
+  fputs("  if (gcimKernelGatherND(", state->body);
+  gcimCEmitTensorArgs(state, data);
+  fprintf(state->body,
+          ", %s, %s, %d, %lld, %s, %zu) != 0)\n"
+          "    return fail(s, \"index out of range in GatherND\");\n",
+          indices->name, gcimCEmitDims(state, indices, dims), indices->rank, (long long)batchDims,
+          y->name, gcimElemTypeSize(y->elem));
   return true;
 }
