@@ -183,3 +183,27 @@ int gcimKernelReduceCheck(const int64_t *dims, int rank, const int64_t *axes, in
   }
   return r == yRank ? 0 : -1;
 }
+
+int64_t gcimKernelFirstMaxF32(const float *x, int64_t count) {
+  if (count <= 1 || x[0] != x[0])
+    return 0;
+  /* Lanes of the maximum over the non-NaN elements: `v > m ? v : m` keeps m on NaN, and
+   * is exact in any order (a maximum, not a sum), so the lanes vectorise. */
+  enum { LANES = 16 };
+  float lanes[LANES];
+  for (int l = 0; l < LANES; ++l)
+    lanes[l] = x[0];
+  int64_t i = 0;
+  for (; i + LANES <= count; i += LANES)
+    for (int l = 0; l < LANES; ++l)
+      lanes[l] = x[i + l] > lanes[l] ? x[i + l] : lanes[l];
+  float max = x[0];
+  for (; i < count; ++i)
+    max = x[i] > max ? x[i] : max;
+  for (int l = 0; l < LANES; ++l)
+    max = lanes[l] > max ? lanes[l] : max;
+  int64_t first = 0;
+  while (!(x[first] == max))
+    ++first;
+  return first;
+}

@@ -154,10 +154,54 @@ static void test_reduce_check(void) {
   EXPECT_EQ_INT(gcimKernelReduceCheck(dims, 3, NULL, 0, 0, NULL, 0), 0);
 }
 
+static int64_t scanFirstMax(const float *x, int64_t count) {
+  int64_t best = 0;
+  for (int64_t i = 1; i < count; ++i)
+    if (x[i] > x[best])
+      best = i;
+  return best;
+}
+
+/* The first maximum, as the plain scan gives it: ties to the lowest index, NaN never wins
+ * (but a NaN first element stays), -0 and +0 tie; every length around the 16 lanes, the
+ * maximum at every position, and 1000 random vectors with repeated values. */
+static void test_first_max(void) {
+  float x[70];
+  int wrong = 0;
+  for (int64_t n = 1; n <= 70; ++n)
+    for (int64_t at = 0; at < n; ++at) {
+      for (int64_t i = 0; i < n; ++i)
+        x[i] = (float)((i * 7) % 5) - 10.0f;
+      x[at] = 3.0f;
+      wrong += gcimKernelFirstMaxF32(x, n) != at;
+      if (at + 1 < n) { /* a tie later, and a NaN before */
+        x[n - 1] = 3.0f;
+        x[at / 2] = at / 2 == at ? x[at] : NAN;
+        wrong += gcimKernelFirstMaxF32(x, n) != scanFirstMax(x, n);
+      }
+    }
+  EXPECT_EQ_INT(wrong, 0);
+  unsigned state = 12345u;
+  for (int trial = 0; trial < 1000; ++trial) {
+    int64_t n = 1 + trial % 70;
+    for (int64_t i = 0; i < n; ++i) {
+      state = state * 1103515245u + 12345u;
+      x[i] = (float)((state >> 16) % 9) - 4.0f;
+    }
+    wrong += gcimKernelFirstMaxF32(x, n) != scanFirstMax(x, n);
+  }
+  EXPECT_EQ_INT(wrong, 0);
+  float nanFirst[20] = {NAN, 1.0f, 5.0f}, zeros[20] = {-0.0f, 0.0f, -1.0f};
+  EXPECT_EQ_INT(gcimKernelFirstMaxF32(nanFirst, 20), 0);
+  EXPECT_EQ_INT(gcimKernelFirstMaxF32(zeros, 20), 0);
+  zeros[0] = -1.0f;
+  EXPECT_EQ_INT(gcimKernelFirstMaxF32(zeros, 20), 1);
+  float minusInf[3] = {-INFINITY, NAN, -INFINITY};
+  EXPECT_EQ_INT(gcimKernelFirstMaxF32(minusInf, 3), 0);
+}
+
 GCIM_TEST_LIST{
-    GCIM_TEST(test_reduce_axis_sets),
-    GCIM_TEST(test_reduce_edge_cases),
-    GCIM_TEST(test_reduce_i64),
-    GCIM_TEST(test_reduce_check),
+    GCIM_TEST(test_reduce_axis_sets), GCIM_TEST(test_reduce_edge_cases), GCIM_TEST(test_reduce_i64),
+    GCIM_TEST(test_reduce_check),     GCIM_TEST(test_first_max),
 };
 GCIM_TEST_MAIN

@@ -1,9 +1,11 @@
 /* ThreadsTest.c: the runtime's worker pool (gcim/Runtime/Threads.h). */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "GcimTest.h"
 
 #include "gcim/Runtime/Threads.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 enum { TASKS = 1000 };
 
@@ -55,6 +57,26 @@ static void test_default_is_one_per_processor(void) {
   EXPECT_EQ_INT(gcimThreadPoolSize(NULL), 1);
 }
 
+/* Runs apart by longer than the pool's spin (100 us), so the workers and the caller also
+ * go to sleep and are woken; and runs back to back, where they are caught spinning. */
+static void test_runs_after_sleeping(void) {
+  GcimThreadPool *pool = NULL;
+  EXPECT_EQ_INT(gcimThreadPoolCreate(2, NULL, &pool), 0);
+  Squares *s = calloc(1, sizeof *s);
+  const struct timespec pause = {0, 2000000}; /* 2 ms */
+  for (int run = 0; run < 20; ++run) {
+    gcimThreadPoolRun(pool, 4, square, s);
+    if (run % 2)
+      nanosleep(&pause, NULL);
+  }
+  int wrong = 0;
+  for (int64_t i = 0; i < 4; ++i)
+    wrong += s->calls[i] != 20 || s->out[i] != i * i;
+  EXPECT_EQ_INT(wrong, 0);
+  free(s);
+  gcimThreadPoolDestroy(pool);
+}
+
 typedef struct Counting {
   int live, failAfter;
 } Counting;
@@ -96,6 +118,7 @@ static void test_allocator(void) {
 GCIM_TEST_LIST{
     GCIM_TEST(test_every_task_once),
     GCIM_TEST(test_default_is_one_per_processor),
+    GCIM_TEST(test_runs_after_sleeping),
     GCIM_TEST(test_allocator),
 };
 GCIM_TEST_MAIN

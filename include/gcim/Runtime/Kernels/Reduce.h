@@ -31,6 +31,12 @@ void gcimKernelReduceF32(GcimReduceOp op, const float *x, const int64_t *dims, i
 void gcimKernelReduceI64(GcimReduceOp op, const int64_t *x, const int64_t *dims, int rank,
                          const int64_t *axes, int axisCount, int64_t *y);
 
+/// The index the scan `best = 0; for i: if (x[i] > x[best]) best = i` gives over x[0..count)
+/// (count >= 1): the first maximum; NaN never wins, but a NaN x[0] is kept; -0 equals +0.
+/// A language model's greedy next token. Vectorised: a pass for the maximum, one for its
+/// first index (the plain scan is about 3.4 ns per element, 0.17 ms per GPT-2 token).
+int64_t gcimKernelFirstMaxF32(const float *x, int64_t count);
+
 /// Checks reduction axes known only at run time (an ONNX axes input): returns 0 when the
 /// `axisCount` axes are in [-rank, rank) and distinct, and reducing them (axisCount 0:
 /// every axis) gives the shape `(yDims, yRank)` with `keepdims` or without; else -1 (the
