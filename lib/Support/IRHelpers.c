@@ -164,7 +164,7 @@ static bool integerGet(MlirAttribute attr, bool resource, unsigned width, bool i
 
 /* Collects the start of an attribute's printed form (enough for `dense_resource<KEY>`). */
 typedef struct {
-  char text[64];
+  char text[300];
   size_t length;
 } PrintedPrefix;
 
@@ -190,7 +190,10 @@ bool gcimElementsElided(MlirAttribute attr) {
     mlirAttributePrint(attr, appendPrefix, &prefix);
     lastAttr = attr.ptr;
     lastType = type;
-    lastElided = strncmp(prefix.text, "dense_resource<__elided__>", 26) == 0;
+    static const char use[] = "dense_resource<";
+    const char *key = prefix.text + sizeof use - 1, *end = strchr(key, '>');
+    lastElided = strncmp(prefix.text, use, sizeof use - 1) == 0 && end &&
+                 gcimResourceIsMissing(key, (size_t)(end - key));
   }
   return lastElided;
 }

@@ -8,6 +8,7 @@
 #include "mlir-c/BuiltinAttributes.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* The result of the onnx.constant in the body of `@f`, in `module`. */
 static MlirValue constantOf(MlirModule module) {
@@ -67,8 +68,48 @@ static void test_narrow_and_unsigned_integers(void) {
   mlirContextDestroy(ctx);
 }
 
+/* A stage printed without its weights: one resource with a blob, one whose blob was left
+ * out (its key kept) and one `__elided__`. Only the one with data is read. */
+static void test_resources_without_data_are_not_read(void) {
+  static const char text[] =
+      "func.func @f() -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) {\n"
+      "  %a = \"onnx.constant\"() {value = dense_resource<kept> : tensor<2xf32>} : () -> "
+      "tensor<2xf32>\n"
+      "  %b = \"onnx.constant\"() {value = dense_resource<dropped> : tensor<2xf32>} : () -> "
+      "tensor<2xf32>\n"
+      "  %c = \"onnx.constant\"() {value = dense_resource<__elided__> : tensor<2xf32>} : () -> "
+      "tensor<2xf32>\n"
+      "  return %a, %b, %c : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>\n}\n"
+      "{-#\n  dialect_resources: {\n    builtin: {\n"
+      "      kept: \"0x040000000000C03F00002040\"\n    }\n  }\n#-}\n";
+  size_t first = 0;
+  EXPECT_EQ_INT((int)gcimResourcesNoteMissing(text, sizeof text - 1, &first), 2);
+  EXPECT_TRUE(strncmp(text + first, "dense_resource<dropped>", 23) == 0);
+  EXPECT_TRUE(gcimResourceIsMissing("dropped", 7));
+  EXPECT_TRUE(gcimResourceIsMissing("__elided__", 10));
+  EXPECT_TRUE(!gcimResourceIsMissing("kept", 4));
+  MlirContext ctx = gcimContextCreate();
+  MlirModule module = mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(text));
+  EXPECT_TRUE(!mlirModuleIsNull(module));
+  MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(module));
+  MlirOperation op =
+      mlirBlockGetFirstOperation(mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0)));
+  double values[3] = {0.0, 0.0, 0.0};
+  bool read[3];
+  for (int i = 0; i < 3; ++i, op = mlirOperationGetNextInBlock(op)) {
+    MlirAttribute attr = gcimValueConstantAttr(mlirOperationGetResult(op, 0));
+    read[i] = gcimElementsGet(attr, 1, &values[i]);
+    EXPECT_TRUE(gcimElementsElided(attr) == (i > 0));
+  }
+  EXPECT_TRUE(read[0] && !read[1] && !read[2]);
+  EXPECT_NEAR(values[0], 2.5, 0.0); /* 0x40200000 */
+  mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+}
+
 GCIM_TEST_LIST{
     GCIM_TEST(test_int64_extremes_are_exact),
     GCIM_TEST(test_narrow_and_unsigned_integers),
+    GCIM_TEST(test_resources_without_data_are_not_read),
 };
 GCIM_TEST_MAIN

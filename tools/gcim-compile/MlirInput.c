@@ -1,6 +1,7 @@
 /* MlirInput.c: gcim-compile's .mlir input and the dense resources the emitter reads from it. */
 #include "MlirInput.h"
 
+#include "gcim/Support/IRHelpers.h"
 #include "gcim/Support/InputFile.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -21,31 +22,22 @@ bool gcimCompileIsMlirPath(const char *path) {
   return length > 5 && strcmp(path + length - 5, ".mlir") == 0;
 }
 
-/* Whether every `dense_resource<KEY>` of `text` has its data in the file's dialect_resources
- * (`KEY: "0x...`): MLIR parses a missing one, e.g. the `__elided__` of a stage printed
- * without --print-constants, as a constant without data that reading would crash on. */
-static bool resourcesPresent(const char *path, const char *text) {
-  static const char use[] = "dense_resource<";
-  for (const char *at = strstr(text, use); at; at = strstr(at + 1, use)) {
-    const char *key = at + sizeof use - 1, *end = strchr(key, '>');
-    if (!end)
-      break; /* the parser reports the syntax */
-    char definition[256];
-    int length = (int)(end - key);
-    snprintf(definition, sizeof definition, "%.*s: \"0x", length, key);
-    if (length > 0 && length < 200 && strstr(text, definition))
-      continue;
-    int line = 1;
-    for (const char *c = text; c < at; ++c)
-      line += *c == '\n';
-    fprintf(stderr, "%s:%d: error: the constant dense_resource<%.*s> has no data in the file%s\n",
-            path, line, length, key,
-            strstr(text, "__elided__")
-                ? " (it was elided when printed: print the stage with --print-constants)"
-                : "");
-    return false;
-  }
-  return true;
+/* Whether every `dense_resource<KEY>` of `text` has its data in the file's dialect_resources:
+ * the emitter reads every weight, so one elided when printed is an error here. */
+static bool resourcesPresent(const char *path, const char *text, size_t length) {
+  size_t first = 0;
+  if (gcimResourcesNoteMissing(text, length, &first) == 0)
+    return true;
+  const char *at = text + first, *key = strchr(at, '<') + 1, *end = strchr(key, '>');
+  int line = 1;
+  for (const char *c = text; c < at; ++c)
+    line += *c == '\n';
+  fprintf(stderr, "%s:%d: error: the constant dense_resource<%.*s> has no data in the file%s\n",
+          path, line, (int)(end - key), key,
+          strstr(text, "__elided__") || !strstr(text, "{-#")
+              ? " (it was elided when printed: print the stage with --print-constants)"
+              : "");
+  return false;
 }
 
 MlirModule gcimCompileParseMlir(MlirContext ctx, const char *path) {
@@ -57,7 +49,7 @@ MlirModule gcimCompileParseMlir(MlirContext ctx, const char *path) {
     free(errMsg);
     return (MlirModule){NULL};
   }
-  bool complete = resourcesPresent(path, text);
+  bool complete = resourcesPresent(path, text, length);
   free(text);
   if (!complete)
     return (MlirModule){NULL};

@@ -3,6 +3,7 @@
 #include "gcim/Support/ArgParse.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/HardwareJson.h"
+#include "gcim/Support/IRHelpers.h"
 #include "gcim/Support/InputFile.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Transforms/Passes.h"
@@ -338,16 +339,6 @@ static bool writeReport(const Options *options, MlirOperation module) {
   return false;
 }
 
-/* Whether `text` holds a constant whose values were elided when it was printed. */
-static bool hasElidedConstants(const char *text, size_t length) {
-  static const char elided[] = "dense_resource<__elided__>";
-  size_t size = sizeof elided - 1;
-  for (size_t at = 0; at + size <= length; ++at)
-    if (text[at] == 'd' && memcmp(text + at, elided, size) == 0)
-      return true;
-  return false;
-}
-
 /* Parses, transforms and prints one chunk; false on any error (already reported). */
 static bool processChunk(MlirContext ctx, const Options *options, const char *text, size_t length,
                          unsigned startLine, FILE *out) {
@@ -355,7 +346,7 @@ static bool processChunk(MlirContext ctx, const Options *options, const char *te
   MlirOperation module = parseChunk(ctx, sourceName, text, length, startLine);
   if (mlirOperationIsNull(module))
     return false;
-  if (hasElidedConstants(text, length))
+  if (gcimResourcesNoteMissing(text, length, NULL) > 0)
     fprintf(stderr,
             "%s: warning: constants were elided when this IR was printed "
             "(dense_resource<__elided__>): passes treat their values as unknown (print the "

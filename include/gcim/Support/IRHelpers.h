@@ -33,11 +33,22 @@ MlirAttribute gcimValueConstantAttr(MlirValue value);
 /// INT64_MAX, or `flat` out of range.
 bool gcimElementsGetInt64(MlirAttribute attr, int64_t flat, int64_t *out);
 
-/// Whether `attr` is a `dense_resource<__elided__>`: a constant whose values were elided
-/// when the IR was printed (a stage printed without --print-constants). MLIR parses it
-/// into a resource without data that the C API cannot tell from one with data; the element
-/// readers below refuse it (return false) instead of reading garbage.
+/// Whether `attr` is a dense resource without data: `dense_resource<__elided__>`, or a key
+/// gcimResourcesNoteMissing found without a blob (a stage printed without
+/// --print-constants). MLIR parses such a use into a resource that the C API cannot tell
+/// from one with data; the element readers below refuse it (return false) instead of
+/// reading garbage.
 bool gcimElementsElided(MlirAttribute attr);
+
+/// Scans textual IR text[0, length) before it is parsed for `dense_resource<KEY>` uses
+/// whose KEY has no `KEY: "0x...` blob in its dialect_resources section, and remembers
+/// those keys for gcimElementsElided (for the rest of the process: call it before running
+/// passes, not while they run). Returns how many uses lack data; *first (when not NULL)
+/// gets the offset of the first.
+size_t gcimResourcesNoteMissing(const char *text, size_t length, size_t *first);
+
+/// Whether a resource key (`__elided__`, or one gcimResourcesNoteMissing noted) has no data.
+bool gcimResourceIsMissing(const char *key, size_t length);
 
 /// Element `flat` of elements `attr` as a double (integers through gcimElementsGetInt64,
 /// f32, f64); false when the element type or layout is not readable.
