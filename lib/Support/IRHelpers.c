@@ -162,19 +162,13 @@ static bool integerGet(MlirAttribute attr, bool resource, unsigned width, bool i
   return true;
 }
 
-/* Collects the start of an attribute's printed form (enough for `dense_resource<KEY>`). */
-typedef struct {
-  char text[300];
-  size_t length;
-} PrintedPrefix;
-
-static void appendPrefix(MlirStringRef part, void *userData) {
-  PrintedPrefix *prefix = userData;
-  size_t room = sizeof prefix->text - 1 - prefix->length;
+void gcimPrintedTextAppend(MlirStringRef part, void *userData) {
+  GcimPrintedText *printed = userData;
+  size_t room = sizeof printed->text - 1 - printed->length;
   size_t take = part.length < room ? part.length : room;
-  memcpy(prefix->text + prefix->length, part.data, take);
-  prefix->length += take;
-  prefix->text[prefix->length] = '\0';
+  memcpy(printed->text + printed->length, part.data, take);
+  printed->length += take;
+  printed->text[printed->length] = '\0';
 }
 
 bool gcimElementsElided(MlirAttribute attr) {
@@ -186,8 +180,8 @@ bool gcimElementsElided(MlirAttribute attr) {
   static _Thread_local bool lastElided;
   const void *type = mlirAttributeGetType(attr).ptr;
   if (attr.ptr != lastAttr || type != lastType) {
-    PrintedPrefix prefix = {.length = 0};
-    mlirAttributePrint(attr, appendPrefix, &prefix);
+    GcimPrintedText prefix = {.length = 0}; /* enough for `dense_resource<KEY>` */
+    mlirAttributePrint(attr, gcimPrintedTextAppend, &prefix);
     lastAttr = attr.ptr;
     lastType = type;
     static const char use[] = "dense_resource<";

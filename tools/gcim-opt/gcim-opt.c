@@ -165,25 +165,9 @@ static int parseArguments(int argc, char **argv, Options *options) {
   return GCIM_ARG_CONTINUE;
 }
 
-/* Collects MLIR's pipeline-parser message, whose first line is the reason for the one
- * error line gcim-opt prints. */
-typedef struct PipelineMessage {
-  char text[512];
-  size_t length;
-} PipelineMessage;
-
-static void collectPipelineError(MlirStringRef chunk, void *userData) {
-  PipelineMessage *message = userData;
-  size_t room = sizeof message->text - 1 - message->length;
-  size_t length = chunk.length < room ? chunk.length : room;
-  memcpy(message->text + message->length, chunk.data, length);
-  message->length += length;
-  message->text[message->length] = '\0';
-}
-
 /* The reason in MLIR's message: its first non-empty line, after any "...: error: " and
  * leading ": ". */
-static const char *pipelineReason(PipelineMessage *message) {
+static const char *pipelineReason(GcimPrintedText *message) {
   char *reason = message->text + strspn(message->text, "\n");
   reason[strcspn(reason, "\n")] = '\0';
   char *error = strstr(reason, "error: ");
@@ -255,9 +239,9 @@ static int buildPipeline(MlirPassManager pm, const Options *options) {
                step->optionText);
     else
       snprintf(element, sizeof element, "%.*s", (int)step->nameLength, step->name);
-    PipelineMessage message = {.length = 0};
+    GcimPrintedText message = {.length = 0}; /* MLIR's pipeline-parser message */
     if (mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(
-            top, mlirStringRefCreateFromCString(element), collectPipelineError, &message)))
+            top, mlirStringRefCreateFromCString(element), gcimPrintedTextAppend, &message)))
       return gcimArgUsageError(&parser, "bad pass or pass option '--%s': %s", step->name,
                                pipelineReason(&message));
   }

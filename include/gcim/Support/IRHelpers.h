@@ -33,6 +33,16 @@ MlirAttribute gcimValueConstantAttr(MlirValue value);
 /// INT64_MAX, or `flat` out of range.
 bool gcimElementsGetInt64(MlirAttribute attr, int64_t flat, int64_t *out);
 
+/// Text collected from MLIR's print callbacks, cut to fit: `text` is always NUL-terminated.
+typedef struct GcimPrintedText {
+  char text[512];
+  size_t length;
+} GcimPrintedText;
+
+/// An MlirStringCallback appending `part` to the GcimPrintedText `userData` (set its
+/// length to 0 first); what does not fit is dropped.
+void gcimPrintedTextAppend(MlirStringRef part, void *userData);
+
 /// Whether `attr` is a dense resource without data: `dense_resource<__elided__>`, or a key
 /// gcimResourcesNoteMissing found without a blob (a stage printed without
 /// --print-constants). MLIR parses such a use into a resource that the C API cannot tell
