@@ -14,7 +14,8 @@ git -C "$root" archive "$rev" include lib/Runtime bench/sim | tar -x -C "$work"
 build() { # build SOURCE_ROOT OUTPUT
   cc -std=c11 -O3 -ffp-contract=off ${GCIM_CFLAGS:-} -I"$1/include" "$1/bench/sim/bench-sim.c" \
     "$1/lib/Runtime/Allocator.c" "$1/lib/Runtime/Hardware.c" "$1/lib/Runtime/SimHead.c" \
-    "$1/lib/Runtime/SimKernel.c" $(ls "$1"/lib/Runtime/Chip*.c 2>/dev/null || true) -lm -o "$2"
+    "$1/lib/Runtime/SimKernel.c" $(ls "$1"/lib/Runtime/Chip*.c "$1"/lib/Runtime/SimCalibration.c \
+    2>/dev/null || true) -lm -o "$2"
 }
 build "$work" "$work/before"
 build "$root" "$work/after"

@@ -53,6 +53,7 @@ static void layout(SimChip *s, const GcimHardware *hw, int32_t tiles, char *base
   s->ages = carve(base, total, (size_t)s->rowsPad, sizeof(int32_t));
   s->active = carve(base, total, list, sizeof(int32_t));
   s->activeCount = carve(base, total, n, sizeof(int32_t));
+  s->phiSums = carve(base, total, n, sizeof(float));
 }
 
 static void initConstants(SimChip *s, const GcimHardware *hw) {

@@ -42,6 +42,7 @@ typedef struct SimChip {
   int32_t *ages;        /* [rowsPad] age of each slot of the group, -1 = not valid */
   int32_t *active;      /* [max(rowsPad, span * cols)] nonzero query dims or pulsed slots */
   int32_t *activeCount; /* [subTiles] per sub-tile of a group */
+  float *phiSums;       /* [tiles] the sum of each group's pulses */
   uint64_t rng[4];
 } SimChip;
 

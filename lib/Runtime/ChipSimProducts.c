@@ -227,21 +227,34 @@ static float pulsedSum(const SimChip *s, const float *pulse, int32_t count) {
   return phiSum;
 }
 
-/* The pulsed slots of a group whose slots are all valid into s->active (*count of them);
- * returns the sum of the pulses, in slot order. Zero pulses are skipped: adding +0 to a sum
- * of pulses (>= +0) changes nothing. Branch-free, as pulses are zero at random. */
-static float pulsedInOrder(SimChip *s, const float *pulse, int32_t *count) {
+/* The pulsed slots of a group whose slots are all valid into s->active; returns how many.
+ * Zero pulses are skipped: adding +0 to a sum of pulses (>= +0) changes nothing.
+ * Branch-free, as pulses are zero at random. */
+static int32_t pulsedInOrder(SimChip *s, const float *pulse) {
   int32_t n = 0, *restrict active = s->active;
   for (int32_t c = 0, rows = s->rows; c < rows; ++c) {
     active[n] = c;
     n += pulse[c] != 0.0f;
   }
-  *count = n;
-  return pulsedSum(s, pulse, n);
+  return n;
+}
+
+/* The sum of all the pulses of each of the groups, in slot order, into s->phiSums: for a
+ * group whose slots are all valid, that of its pulsed slots (the others add +-0, which
+ * changes no sum of pulses). The groups' sums are interleaved, so that many independent
+ * adds are in flight rather than one chain per group. */
+static void groupPulseSums(SimChip *s, int32_t first, int32_t groups, int32_t span) {
+  float *restrict sums = s->phiSums;
+  for (int32_t g = 0; g < groups; ++g)
+    sums[g] = 0.0f;
+  for (int32_t c = 0; c < s->rows; ++c)
+    for (int32_t g = 0; g < groups; ++g)
+      sums[g] += s->pulse[tileOffset(first + g * span, s->rowsPad) + c];
 }
 
 /* As pulsedInOrder for any group, with the ages of the pulsed slots in s->ages: a pulsed
- * slot that is no longer valid (cleared, or the clock moved) is gated. */
+ * slot that is no longer valid (cleared, or the clock moved) is gated; returns the sum of
+ * the pulses of the others, in slot order. */
 static float pulsedAnyOrder(const GcimChip *chip, SimChip *s, int32_t tile, const float *pulse,
                             int32_t *count) {
   const int64_t *written = s->writeStep + tileOffset(tile, s->rows);
@@ -258,14 +271,28 @@ static float pulsedAnyOrder(const GcimChip *chip, SimChip *s, int32_t tile, cons
   return pulsedSum(s, pulse, n); /* a gated slot's pulse counts as +0 */
 }
 
+/* out[i] = a[i] * b[i], i < n (restrict parameters: the loop vectorises when inlined). */
+static void products(int32_t n, const float *restrict a, const float *restrict b,
+                     float *restrict out) {
+  for (int32_t i = 0; i < n; ++i)
+    out[i] = a[i] * b[i];
+}
+
 /* c_i = pulse * delta^(i age) of the pulsed slots, i = 1..3 (slot-wise decay), only those
- * the kernel reads; `run` as in groupRun, else the ages are in s->ages. */
+ * the kernel reads; `run` as in groupRun (then of every slot: contiguous, the loop
+ * vectorises), else the ages are in s->ages. */
 static void pulseCoefficients(SimChip *s, const float *restrict pulse, int32_t count, int32_t run) {
   float *restrict c1 = s->coefs[0], *restrict c2 = s->coefs[1], *restrict c3 = s->coefs[2];
   const float *restrict p1 = s->vPow[0], *restrict p2 = s->vPow[1], *restrict p3 = s->vPow[2];
   const int32_t *restrict active = s->active, *restrict ages = s->ages;
+  if (run >= 0) {
+    products(s->rows, pulse, p1 + run, c1);
+    products(s->rows, pulse, p2 + run, c2);
+    products(s->rows, pulse, p3 + run, c3);
+    return;
+  }
   for (int32_t j = 0; j < count; ++j) {
-    int32_t c = active[j], at = run >= 0 ? run + c : s->window - 1 - ages[c];
+    int32_t c = active[j], at = s->window - 1 - ages[c];
     c1[c] = pulse[c] * p1[at];
     c2[c] = pulse[c] * p2[at];
     c3[c] = pulse[c] * p3[at];
@@ -275,12 +302,15 @@ static void pulseCoefficients(SimChip *s, const float *restrict pulse, int32_t c
 GcimChipStatus gcimChipSimSecondProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
                                         int32_t dims) {
   SimChip *s = simOf(chip);
+  if (!s->vDelta)
+    groupPulseSums(s, first, groups, span);
   for (int32_t g = 0; g < groups; ++g) {
     int32_t tile = first + g * span;
     const float *pulse = s->pulse + tileOffset(tile, s->rowsPad);
     int32_t run = s->vDelta ? -1 : groupRun(chip, s, tile), count = 0;
-    float phiSum =
-        run >= 0 ? pulsedInOrder(s, pulse, &count) : pulsedAnyOrder(chip, s, tile, pulse, &count);
+    float phiSum = run >= 0 ? s->phiSums[g] : pulsedAnyOrder(chip, s, tile, pulse, &count);
+    if (run >= 0)
+      count = pulsedInOrder(s, pulse);
     if (!s->vDelta)
       pulseCoefficients(s, pulse, count, run);
     for (int32_t x = 0; x < span; ++x)

@@ -236,6 +236,18 @@ static int32_t scaledCode(float x, float a, float b, float max, float step, int 
   return gcimSimCode(scaled, 0.0f, max, step, small);
 }
 
+/* scaledCode of x[0 .. n) into codes, in loops of their own (one per rounding, see
+ * gcimSimCode) so that they vectorise: the same operations per element. */
+static void scaledCodes(int32_t n, const float *restrict x, float a, float b, float max, float step,
+                        int small, int32_t *restrict codes) {
+  if (small)
+    for (int32_t i = 0; i < n; ++i)
+      codes[i] = scaledCode(x[i], a, b, max, step, 1);
+  else
+    for (int32_t i = 0; i < n; ++i)
+      codes[i] = scaledCode(x[i], a, b, max, step, 0);
+}
+
 /* A spilled head's block back from digital memory into its (shared) sub-tiles: cleared,
  * then every saved column at the step it was first written, so ages and decay are a
  * resident block's. */
@@ -260,10 +272,8 @@ void gcimSimHeadWrite(GcimSimHead *head, const float *k, const float *v) {
   if (h->savedStep)
     reload(h);
   const float *sc = h->scalers;
-  for (int32_t d = 0; d < h->dim; ++d) {
-    h->kCodes[d] = scaledCode(k[d], sc[2], sc[3], h->maxK, h->stepK, h->smallK);
-    h->vCodes[d] = scaledCode(v[d], sc[4], sc[5], h->maxV, h->stepV, h->smallV);
-  }
+  scaledCodes(h->dim, k, sc[2], sc[3], h->maxK, h->stepK, h->smallK, h->kCodes);
+  scaledCodes(h->dim, v, sc[4], sc[5], h->maxV, h->stepV, h->smallV, h->vCodes);
   int32_t slot = (int32_t)(h->steps % h->window);
   setTime(h, h->steps, GCIM_TILE_KV_WRITE);
   check(gcimChipWrite(h->chip, h->first + slot / h->rows * h->span, h->span, slot % h->rows, h->dim,
@@ -282,8 +292,7 @@ void gcimSimHeadAttend(GcimSimHead *head, const float *q, float *out) {
   GcimSimHead *h = head;
   int32_t n = h->steps < h->window ? (int32_t)h->steps : h->window;
   int32_t groups = (n + h->rows - 1) / h->rows, dim = h->dim, span = h->span;
-  for (int32_t d = 0; d < dim; ++d)
-    h->qCodes[d] = scaledCode(q[d], h->scalers[0], h->scalers[1], h->maxQ, h->stepQ, h->smallQ);
+  scaledCodes(dim, q, h->scalers[0], h->scalers[1], h->maxQ, h->stepQ, h->smallQ, h->qCodes);
   int64_t step = h->steps > 0 ? h->steps - 1 : 0; /* as of the last write */
   if (groups > 0) {
     setTime(h, step, GCIM_TILE_QK_PRODUCT);
