@@ -17,13 +17,13 @@ Gemm and of the Transpose into MatMul (the importer writes their (K, N) transpos
 every MatMulNBits, K a multiple of the block or not (ONNX Runtime pads the last block; here
 it is shorter), thirteen here, six of them GCIM_PACKED_Q4; checked in the generated source);
 the others are dequantized at import to float32 exactly as ONNX Runtime does ((q - zero
-point) * scale, one float32 rounding). The fused kernels give the products on that same dequantized weight up to
-rounding: the prefill path (most MatMulNBits inputs have 6 rows) multiplies the dequantized
-tile, the decode path (3 rows) sums a c - zero a per block and scales the sum once, within 2
-(K + 4) u sum |a| (|c| + |zero|) scale (u = 2^-24; docs/Runtime.md; 4-bit: |c + 8| + |zero +
-8|). Here K <= 64 and sum |a| (|c| + |zero|) scale <= 400 (the 4-bit QDQ cases at most
-64 x 1 x 30 x 0.1 = 192) bound that by about 3e-3 in the worst case (every rounding in one
-direction); the check is 1e-5 relative to max(1, |ref|),
+point) * scale, one float32 rounding). The fused kernels give the products on that same
+dequantized weight up to rounding: the prefill path (most MatMulNBits inputs have 6 rows)
+multiplies the dequantized tile, the decode path (3 rows) sums a c - zero a per block and
+scales the sum once, within 2 (K + 4) u sum |a| (|c| + |zero|) scale (u = 2^-24;
+docs/Runtime.md; 4-bit: |c + 8| + |zero + 8|). Here K <= 64 and sum |a| (|c| + |zero|) scale
+<= 400 (the 4-bit QDQ cases at most 64 x 1 x 30 x 0.1 = 192) bound that by about 3e-3 in the
+worst case (every rounding in one direction); the check is 1e-5 relative to max(1, |ref|),
 as for float32 products, which the fixed seed's data meet: roundings of sums of random signs
 grow as sqrt(K) u, not K u. Quantized integers exactly. The weights file of a 4-bit
 MatMulNBits (K 256, N 64) is smaller than the 8-bit one's by exactly half a byte per code
