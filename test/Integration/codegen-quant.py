@@ -5,19 +5,20 @@ by ONNX Runtime and by the generated C, outputs compared.
 Cases: QDQ weights (DequantizeLinear of int8/uint8 initializers per tensor, per output
 channel, per row into Gemm transB, per block at opset 21, per block of columns into a
 Transpose then MatMul, of int4/uint4 initializers (opset 21, two codes a byte) per block of
-rows and per column, and QuantizeLinear of a float weight written by the exporter),
-activation fake quantization (QuantizeLinear then DequantizeLinear of a graph input, per
-tensor and per axis), and com.microsoft MatMulNBits with 4-bit blocks (with and without zero
-points, K not a multiple of the block, bias) and 8-bit blocks; K not a multiple of the block
-also for a per-block DequantizeLinear. Weights only products read stay int8 codes in the
-generated C, or 4-bit codes packed two a byte (MatMulNBits bits=4, int4/uint4), run by the
-fused dequantize-and-multiply kernels (gcimParallelMatMulPackedWeightF32: the per-tensor,
+rows, per column, per row into Gemm transB and per block of columns into a Transpose, and
+QuantizeLinear of a float weight written by the exporter), activation fake quantization
+(QuantizeLinear then DequantizeLinear of a graph input, per tensor and per axis), and
+com.microsoft MatMulNBits with 4-bit blocks (with and without zero points, K not a multiple
+of the block, bias) and 8-bit blocks; K not a multiple of the block also for a per-block
+DequantizeLinear. Weights only products read stay int8 codes in the generated C, or 4-bit
+codes packed two a byte (MatMulNBits bits=4, int4/uint4), run by the fused
+dequantize-and-multiply kernels (gcimParallelMatMulPackedWeightF32: the per-tensor,
 per-channel and per-block QDQ products, the 4-bit QDQ ones, the transposed weights of the
 Gemm and of the Transpose into MatMul (the importer writes their (K, N) transpose), and
 every MatMulNBits, K a multiple of the block or not (ONNX Runtime pads the last block; here
-it is shorter), thirteen here, six of them GCIM_PACKED_Q4; checked in the generated source);
-the others are dequantized at import to float32 exactly as ONNX Runtime does ((q - zero
-point) * scale, one float32 rounding). The fused kernels give the products on that same
+it is shorter), fifteen here, eight of them GCIM_PACKED_Q4; checked in the generated
+source); the others are dequantized at import to float32 exactly as ONNX Runtime does ((q -
+zero point) * scale, one float32 rounding). The fused kernels give the products on that same
 dequantized weight up to rounding: the prefill path (most MatMulNBits inputs have 6 rows)
 multiplies the dequantized tile, the decode path (3 rows) sums a c - zero a per block and
 scales the sum once, within 2 (K + 4) u sum |a| (|c| + |zero|) scale (u = 2^-24;
@@ -48,9 +49,10 @@ from codegenharness import build, compile_model, run_program  # noqa: E402
 from ortharness import Checker, run_ort  # noqa: E402
 
 RTOL = 1e-5
-FUSED = 13  # tensor, channel, block, block_short, int4_block, uint4_block, int4_column, rows,
-#            tblock, nbits4, nbits4_symmetric, nbits4_decode, nbits8
-FOUR_BIT = 6  # int4_block, uint4_block, int4_column, nbits4, nbits4_symmetric, nbits4_decode
+FUSED = 15  # tensor, channel, block, block_short, int4_block, uint4_block, int4_column,
+#            q4rows, q4tblock, rows, tblock, nbits4, nbits4_symmetric, nbits4_decode, nbits8
+FOUR_BIT = 8  # int4_block, uint4_block, int4_column, q4rows, q4tblock, nbits4,
+#               nbits4_symmetric, nbits4_decode
 rng = np.random.default_rng(16)
 RNG4 = np.random.default_rng(21)  # the 4-bit cases' own, so the others' data stay as they were
 NODES, INITS, INPUTS, OUTPUTS, FEEDS = [], [], [], [], {}
@@ -141,6 +143,30 @@ def qdq4_matmul(name, k, n, signed, zero, axis, block=None):
 qdq4_matmul("int4_block", 64, 8, True, False, 0, 16)
 qdq4_matmul("uint4_block", 40, 8, False, True, 0, 16)
 qdq4_matmul("int4_column", 7, 5, True, True, 1)
+
+# 4-bit weights read transposed: uint4 (N, K) per row with uint4 zero points into Gemm
+# transB with a bias, and int4 (N, K) per block of 8 columns (K = 20: the last block 4)
+# through a Transpose into MatMul.
+NODES.append(h.make_node("DequantizeLinear", [
+    init4("q4rows_wq", RNG4.integers(0, 16, (6, 40)), False),
+    init("q4rows_scale", RNG4.uniform(0.01, 0.1, 6).astype(np.float32)),
+    init4("q4rows_zero", RNG4.integers(0, 16, (6,)), False)], ["q4rows_w"], axis=0,
+    name="q4rows_dq"))
+NODES.append(h.make_node("Gemm", [
+    graph_input("q4rows_x", RNG4.uniform(-1.0, 1.0, (3, 40)).astype(np.float32)), "q4rows_w",
+    init("q4rows_bias", RNG4.uniform(-1.0, 1.0, 6).astype(np.float32))], ["q4rows_y"],
+    transB=1, name="q4rows_gemm"))
+output("q4rows_y")
+NODES.append(h.make_node("DequantizeLinear", [
+    init4("q4tblock_wq", RNG4.integers(-8, 8, (4, 20)), True),
+    init("q4tblock_scale", RNG4.uniform(0.01, 0.1, (4, 3)).astype(np.float32))],
+    ["q4tblock_w"], axis=1, block_size=8, name="q4tblock_dq"))
+NODES.append(h.make_node("Transpose", ["q4tblock_w"], ["q4tblock_wt"], perm=[1, 0],
+                         name="q4tblock_t"))
+NODES.append(h.make_node("MatMul", [
+    graph_input("q4tblock_x", RNG4.uniform(-1.0, 1.0, (3, 20)).astype(np.float32)),
+    "q4tblock_wt"], ["q4tblock_y"], name="q4tblock_mm"))
+output("q4tblock_y")
 
 # Per row of a (N, K) weight into Gemm transB, with a bias (a Linear layer's QDQ form).
 W_ROWS = rng.integers(-128, 128, (8, 24)).astype(np.int8)
