@@ -1,6 +1,7 @@
 #!/bin/sh
-# run.sh [decode|prefill|quant|compile|bandwidth|all] [BUILD]: the end-to-end benchmarks of
-# issue 7 on a GPT-2-small-shaped model (not a test; see bench/README.md).
+# run.sh [decode|prefill|quant|quant-q4|compile|compile-q8|bandwidth|all] [BUILD]: the
+# end-to-end benchmarks of issue 7 on a GPT-2-small-shaped model (not a test; see
+# bench/README.md).
 #
 #   decode     PREFIX_step at context 128 and 1024: gcim digital and analog against ONNX
 #              Runtime (--kv-cache --dynamic export), each with 1 and 2 threads
@@ -9,7 +10,9 @@
 #              output column) in gcim against ONNX Runtime on the float32 export and on
 #              the same QDQ file, 1 and 2 threads; RATIO lines as for decode, RATIO-INT8
 #              lines over ONNX Runtime's int8 time; the load average before each round
+#   quant-q4   the same with 4-bit weights: quantize.py --bits 4 (com.microsoft MatMulNBits)
 #   compile    gcim-compile wall and CPU time and peak RSS (/usr/bin/time), 5 runs, medians
+#   compile-q8 the same for the int8 QDQ file of quantize.py (gpt2-q8.onnx)
 #   bandwidth  the machine's memory read bandwidth (bench/e2e/bandwidth.c), 1 and 2 threads
 #
 # Models and output folders go to $WORK (default /tmp/gcim-bench-e2e; never committed).
@@ -88,7 +91,9 @@ ratios() {
         else if ($i == "cpu") cpu = $(i + 1)
       }
       if ($2 == "decode" || $2 == "prefill") { ortWall[what " " t] = wall; ortCpu[what " " t] = cpu; next }
-      if ($2 == "ort-int8") { q8Wall[what " " t] = wall; q8Cpu[what " " t] = cpu }
+      if ($2 ~ /^ort-(int8|q4)$/) {
+        q8Wall[what " " t] = wall; q8Cpu[what " " t] = cpu; q = substr($2, 5)
+      }
       g = $2 " " $3 " " what " " t
       gcimWall[g] = wall; gcimCpu[g] = cpu; key[g] = what " " t
     }
@@ -97,9 +102,9 @@ ratios() {
         if (key[g] in ortWall)
           printf "RATIO %s: %.2fx ONNX Runtime (CPU %.2fx)\n", g, gcimWall[g] / ortWall[key[g]],
                  gcimCpu[g] / ortCpu[key[g]]
-        if (key[g] in q8Wall && g !~ /^ort-int8/)
-          printf "RATIO-INT8 %s: %.2fx ONNX Runtime int8 (CPU %.2fx)\n", g,
-                 gcimWall[g] / q8Wall[key[g]], gcimCpu[g] / q8Cpu[key[g]]
+        if (key[g] in q8Wall && g !~ /^ort-/)
+          printf "RATIO-%s %s: %.2fx ONNX Runtime %s (CPU %.2fx)\n", toupper(q), g,
+                 gcimWall[g] / q8Wall[key[g]], q, gcimCpu[g] / q8Cpu[key[g]]
       }
     }'
 }
@@ -131,19 +136,24 @@ decode() {
 # Decode on int8 weights (see the header): gcim compiles the QDQ file, whose MatMul weights
 # stay int8 codes; ONNX Runtime runs the float32 export and the same QDQ file (its "all"
 # level turns DequantizeLinear -> MatMul into an int8 product, MatMulIntegerToFloat).
+# quant 4 (quant-q4): the same on the 4-bit MatMulNBits files of quantize.py --bits 4,
+# RATIO-Q4 lines over ONNX Runtime's time on them.
 quant() {
+  bits=${1:-8} q=q8 label=int8 form=qdq
+  [ "$bits" = 4 ] && q=q4 label=q4 form=nbits
   models
   for m in gpt2 gpt2-kv; do
-    [ -f "$work/$m-q8.onnx" ] || $py "$here/quantize.py" "$work/$m.onnx" "$work/$m-q8.onnx"
+    [ -f "$work/$m-$q.onnx" ] ||
+      $py "$here/quantize.py" --bits "$bits" "$work/$m.onnx" "$work/$m-$q.onnx"
   done
-  gen decode-q8 1024 digital "$work/gpt2-q8.onnx"
+  gen "decode-$q" 1024 digital "$work/gpt2-$q.onnx"
   for round in $(seq "${ROUNDS:-1}"); do
     echo "round $round: load average $(cut -d' ' -f1-3 /proc/loadavg)"
     for threads in 1 2; do
       ort decode "$work/gpt2-kv.onnx" "$threads" "$runs" 128 1024 | grep RESULT
-      ort decode "$work/gpt2-kv-q8.onnx" "$threads" "$runs" 128 1024 | grep RESULT |
-        sed -e "s/^RESULT decode \([^ ]*\) threads=\([0-9]*\)/RESULT ort-int8 qdq \1 threads=\2/"
-      gcim decode-q8 int8 "$threads" decode "$runs" 128 1024
+      ort decode "$work/gpt2-kv-$q.onnx" "$threads" "$runs" 128 1024 | grep RESULT |
+        sed -e "s/^RESULT decode \([^ ]*\) threads=\([0-9]*\)/RESULT ort-$label $form \1 threads=\2/"
+      gcim "decode-$q" "$label" "$threads" decode "$runs" 128 1024
     done | ratios
   done
 }
@@ -164,19 +174,22 @@ prefill() {
   done
 }
 
-# gcim-compile of gpt2.onnx to a fresh folder, RUNS_COMPILE (default 5) times: each run's
-# wall, user and system CPU time and peak RSS, then the medians, the ranges and the peak RSS
-# over the weights file's size (the load average before each run is printed with it).
+# gcim-compile of MODEL (default gpt2; gpt2-q8 for compile-q8) to a fresh folder,
+# RUNS_COMPILE (default 5) times: each run's wall, user and system CPU time and peak RSS,
+# then the medians, the ranges and the peak RSS over the weights file's size (the load
+# average before each run is printed with it).
 compile_time() {
   models
-  ls -l "$work/gpt2.onnx"
+  model=${1:-gpt2}
+  [ -f "$work/$model.onnx" ] || $py "$here/quantize.py" "$work/gpt2.onnx" "$work/$model.onnx"
+  ls -l "$work/$model.onnx"
   log="$work/compile-times.txt"
   : >"$log"
   for i in $(seq "${RUNS_COMPILE:-5}"); do
     rm -rf "$work/compile-out"
     load=$(cut -d' ' -f1 /proc/loadavg)
     /usr/bin/time -o "$work/compile-time.txt" -f "%e %U %S %M" "$compile" \
-      "$work/gpt2.onnx" --input-shape input_ids=1x128 --attention=digital \
+      "$work/$model.onnx" --input-shape input_ids=1x128 --attention=digital \
       -o "$work/compile-out"
     read -r wall user sys rss <"$work/compile-time.txt"
     echo "$wall $user $sys $rss $load" >>"$log"
@@ -200,8 +213,12 @@ case $what in
   decode) decode ;;
   prefill) prefill ;;
   quant) quant ;;
+  quant-q4) quant 4 ;;
   compile) compile_time ;;
+  compile-q8) compile_time gpt2-q8 ;;
   bandwidth) bandwidth ;;
   all) bandwidth; compile_time; decode; prefill ;;
-  *) echo "usage: run.sh [decode|prefill|quant|compile|bandwidth|all] [BUILD]" >&2; exit 2 ;;
+  *) echo "usage: run.sh [decode|prefill|quant|quant-q4|compile|compile-q8|bandwidth|all]" \
+       "[BUILD]" >&2
+     exit 2 ;;
 esac

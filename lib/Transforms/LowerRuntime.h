@@ -20,4 +20,25 @@ MlirOperation gcimLowerRuntimeBiasAdd(MlirValue product, int64_t n, MlirValue *b
 /// gcim.linear, into gcim.linear_narrow (LowerRuntimeNarrow.c); false after a diagnostic.
 bool gcimLowerRuntimeNarrow(MlirOperation func, const char *weights);
 
+/// A quantized weight's codes minus their zero points, A, as the importer writes them
+/// (LowerRuntimeNarrowCodes.c): a float32 onnx.constant, or onnx.cast of an int8 or uint8
+/// onnx.constant, either through an onnx.reshape, the cast minus (onnx.sub) a float32
+/// constant of zero points shaped as the scales.
+typedef struct GcimNarrowCodes {
+  MlirValue constant; ///< the onnx.constant of the codes
+  MlirAttribute attr; ///< its value
+  const void *raw;    ///< its dense data; NULL: read one at a time (a resource, a splat)
+  int bits;           ///< 0: float32 codes; 8: int8 (isSigned) or uint8
+  bool isSigned;
+  float *zeros;   ///< NULL, or one per scale (malloc'd)
+  bool exclusive; ///< the constant and each op from it to the product have one use
+} GcimNarrowCodes;
+
+/// Reads A, operand 0 of the weight's onnx.mul, of `count` elements; `scaleType` the Mul's
+/// other operand's. False when A has another form.
+bool gcimNarrowCodesOf(MlirValue a, MlirType scaleType, int64_t count, GcimNarrowCodes *c);
+/// Element i of the codes (zero points not taken off).
+float gcimNarrowCodeAt(const GcimNarrowCodes *c, int64_t i);
+void gcimNarrowCodesFree(GcimNarrowCodes *c);
+
 #endif /* GCIM_LIB_TRANSFORMS_LOWERRUNTIME_H */

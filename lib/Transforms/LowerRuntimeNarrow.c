@@ -2,10 +2,14 @@
  * (gcim.linear_narrow, run by the runtime's Kernels/MatMulQuant.h).
  *
  * - Quantized weights: the importer writes a quantized model's weight (DequantizeLinear of
- *   initializers, MatMulNBits; ExpandQuant.c) as onnx.mul(A, S), A a float32 constant of
- *   integer codes minus their zero points and S its scales, per tensor or column ((K, N)
- *   times a scalar or (N)) or per block of rows ((G, B, N) times (G, 1, N), reshaped to
- *   (G * B, N), then sliced to its first K rows when the last block is short). An
+ *   initializers, MatMulNBits; ExpandQuant.c) as onnx.mul(A, S), A its integer codes minus
+ *   their zero points (onnx.sub(onnx.cast(an int8 or uint8 constant), float32 zero points),
+ *   or a float32 constant of such values; LowerRuntimeNarrowCodes.c) and S its scales, per
+ *   tensor or column ((K, N) times a scalar or (N)) or per block of rows ((G, B, N) times
+ *   (G, 1, N), reshaped to (G * B, N), then sliced to its first K rows when the last block
+ *   is short). int8 codes without zero points that need no 4 bits are the product's codes
+ *   as they are: their constant (the model's initializer, read in place) becomes its
+ *   operand when nothing else reads it, so they are never copied. An
  *   onnx.mat_mul whose right operand is such a weight (used only as the
  *   right operand of products) becomes gcim.linear_narrow on int8 codes: per block and
  *   column the values of A span at most 255, so A + offset fits int8 with the offset as zero
@@ -79,6 +83,7 @@ typedef struct Narrow {
   int bits; /* of integer codes: 8 or 4 */
   int64_t k, n, block;
   void *codes;
+  MlirValue kept;        /* instead of `codes`: the int8 constant they already are */
   float *scales, *zeros; /* zeros NULL when all are 0 */
 } Narrow;
 
@@ -101,8 +106,12 @@ static void buildLinearNarrow(MlirOperation replaced, MlirLocation loc, MlirValu
   int32_t segments[5] = {1, 1, w->bf16 ? 0 : 1, w->zeros ? 1 : 0, mlirValueIsNull(bias) ? 0 : 1};
   intptr_t count = 0;
   operands[count++] = x;
-  operands[count++] =
-      buildConstant(replaced, loc, codeType, w->codes, (size_t)(w->k * w->n) * (w->bf16 ? 2 : 1));
+  if (!mlirValueIsNull(w->kept)) /* where a new one would go: the weights file's order */
+    mlirOperationMoveBefore(mlirOpResultGetOwner(w->kept), replaced);
+  operands[count++] = !mlirValueIsNull(w->kept)
+                          ? w->kept
+                          : buildConstant(replaced, loc, codeType, w->codes,
+                                          (size_t)(w->k * w->n) * (w->bf16 ? 2 : 1));
   size_t scaleBytes = (size_t)(blocks * w->n) * sizeof(float);
   if (!w->bf16)
     operands[count++] = buildConstant(replaced, loc, scaleType, w->scales, scaleBytes);
@@ -136,58 +145,95 @@ static bool onlyProductWeight(MlirValue w) {
   return true;
 }
 
-/* The widest span (largest less smallest value) of A's blocks of rows per column, or -1
- * when A is not integral. */
-static float widestSpan(const float *a, const Narrow *w) {
-  float widest = 0.0f;
-  for (int64_t p0 = 0; p0 < w->k; p0 += w->block)
+/* Scale (and zero point) index of block b, column j. */
+static int64_t scaleAt(int64_t sCount, const Narrow *w, int64_t b, int64_t j) {
+  return sCount == 1 ? 0 : sCount == w->n ? j : b * w->n + j;
+}
+
+/* A's element (p, j) of block b: the code less its zero point. */
+static float valueAt(const GcimNarrowCodes *a, int64_t sCount, const Narrow *w, int64_t p,
+                     int64_t j, int64_t b) {
+  float code = gcimNarrowCodeAt(a, p * w->n + j);
+  return a->zeros ? code - a->zeros[scaleAt(sCount, w, b, j)] : code;
+}
+
+/* Per column, the smallest and largest value of A's block b of rows, read row by row (in
+ * the codes' order, so that a stop early touches only their first pages); false when one
+ * is not an integer below 2^16 in magnitude. Stops once a column spans more than `enough`
+ * (*widest, the widest span seen, is then above it). */
+static bool blockRange(const GcimNarrowCodes *a, int64_t sCount, const Narrow *w, int64_t b,
+                       float enough, float *lo, float *hi, float *widest) {
+  int64_t p0 = b * w->block, p1 = w->k - p0 < w->block ? w->k : p0 + w->block;
+  for (int64_t j = 0; j < w->n; ++j) {
+    lo[j] = INFINITY;
+    hi[j] = -INFINITY;
+  }
+  for (int64_t p = p0; p < p1 && *widest <= enough; ++p)
     for (int64_t j = 0; j < w->n; ++j) {
-      float lo = INFINITY, hi = -INFINITY;
-      for (int64_t p = p0; p < w->k && p < p0 + w->block; ++p) {
-        float v = a[p * w->n + j];
-        if (v != nearbyintf(v) || !(fabsf(v) < 65536.0f))
-          return -1.0f;
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-      }
-      widest = hi - lo > widest ? hi - lo : widest;
+      float v = valueAt(a, sCount, w, p, j, b);
+      if (v != nearbyintf(v) || !(fabsf(v) < 65536.0f))
+        return false;
+      lo[j] = v < lo[j] ? v : lo[j];
+      hi[j] = v > hi[j] ? v : hi[j];
+      *widest = hi[j] - lo[j] > *widest ? hi[j] - lo[j] : *widest;
     }
-  return widest;
+  return true;
+}
+
+/* The widest span (largest less smallest value) of A's blocks of rows per column, or -1
+ * when A is not integral (or memory runs out); once a span exceeds `enough`, that span. */
+static float widestSpan(const GcimNarrowCodes *a, int64_t sCount, const Narrow *w, float enough) {
+  float *range = malloc((size_t)(2 * w->n) * sizeof *range), widest = 0.0f;
+  bool integral = range != NULL;
+  for (int64_t b = 0; integral && b * w->block < w->k && widest <= enough; ++b)
+    integral = blockRange(a, sCount, w, b, enough, range, range + w->n, &widest);
+  free(range);
+  return integral ? widest : -1.0f;
 }
 
 /* Codes of the weight (k, n) = A * S: A's values per block of rows (the last may be
  * shorter) and column offset into int8, or into 4 bits when every block spans at most 15
- * (the offset is the zero point). False when A is not integral or a block's values span
- * more than 255. */
-static bool quantizedCodes(const float *a, const float *s, int64_t sCount, Narrow *w) {
+ * (the offset is the zero point). int8 codes without zero points that need no 4 bits are
+ * kept as they are (w->kept) when nothing else reads them. False when A is not integral
+ * or a block's values span more than 255. */
+static bool quantizedCodes(const GcimNarrowCodes *a, const float *s, int64_t sCount, Narrow *w) {
   int64_t blocks = (w->k + w->block - 1) / w->block, n = w->n;
-  float span = widestSpan(a, w);
-  if (span < 0.0f || span > 255.0f)
+  bool asInt8 = a->bits == 8 && a->isSigned && !a->zeros; /* every span is at most 255 */
+  float span = widestSpan(a, sCount, w, asInt8 ? 15.0f : 255.0f);
+  if (span < 0.0f || (!asInt8 && span > 255.0f))
     return false;
   w->bits = span <= 15.0f ? 4 : 8;
+  w->scales = malloc((size_t)(blocks * n) * sizeof(float));
+  for (int64_t b = 0; w->scales && b < blocks; ++b)
+    for (int64_t j = 0; j < n; ++j)
+      w->scales[b * n + j] = s[scaleAt(sCount, w, b, j)];
+  MlirType type = mlirValueGetType(a->constant);
+  if (w->scales && asInt8 && w->bits == 8 && a->exclusive && mlirShapedTypeGetRank(type) == 2 &&
+      mlirShapedTypeGetDimSize(type, 0) == w->k && mlirShapedTypeGetDimSize(type, 1) == n) {
+    w->kept = a->constant;
+    return true;
+  }
   float low = w->bits == 4 ? -8.0f : -128.0f, high = w->bits == 4 ? 7.0f : 127.0f;
   int8_t *codes = malloc((size_t)(w->k * n + 1));
+  float *range = malloc((size_t)(2 * n) * sizeof *range), *lo = range, *hi = range + n;
   w->codes = codes;
-  w->scales = malloc((size_t)(blocks * n) * sizeof(float));
   w->zeros = calloc((size_t)(blocks * n), sizeof(float));
-  bool ok = codes && w->scales && w->zeros, anyZero = false;
-  for (int64_t b = 0; ok && b < blocks; ++b)
-    for (int64_t j = 0; j < n; ++j) {
-      int64_t p0 = b * w->block, p1 = w->k - p0 < w->block ? w->k : p0 + w->block;
-      float lo = INFINITY, hi = -INFINITY;
-      for (int64_t p = p0; p < p1; ++p) {
-        lo = a[p * n + j] < lo ? a[p * n + j] : lo;
-        hi = a[p * n + j] > hi ? a[p * n + j] : hi;
-      }
-      float offset = lo >= low && hi <= high ? 0.0f : low - lo;
-      for (int64_t p = p0; p < p1; ++p) { /* 4 bits: the low nibble, as MLIR keeps an i4 */
-        int code = (int)(a[p * n + j] + offset);
+  bool ok = codes && range && w->scales && w->zeros, anyZero = false;
+  for (int64_t b = 0; ok && b < blocks; ++b) {
+    float widest = 0.0f;
+    ok = blockRange(a, sCount, w, b, INFINITY, lo, hi, &widest);
+    float *offset = w->zeros + b * n;
+    for (int64_t j = 0; ok && j < n; ++j) {
+      offset[j] = lo[j] >= low && hi[j] <= high ? 0.0f : low - lo[j];
+      anyZero = anyZero || offset[j] != 0.0f;
+    }
+    for (int64_t p = b * w->block; ok && p < w->k && p < (b + 1) * w->block; ++p)
+      for (int64_t j = 0; j < n; ++j) { /* 4 bits: the low nibble, as MLIR keeps an i4 */
+        int code = (int)(valueAt(a, sCount, w, p, j, b) + offset[j]);
         codes[p * n + j] = (int8_t)(w->bits == 4 ? code & 15 : code);
       }
-      w->scales[b * n + j] = s[sCount == 1 ? 0 : sCount == n ? j : b * n + j];
-      w->zeros[b * n + j] = offset;
-      anyZero = anyZero || offset != 0.0f;
-    }
+  }
+  free(range);
   if (ok && !anyZero) {
     free(w->zeros);
     w->zeros = NULL;
@@ -223,26 +269,32 @@ static bool isSwap(MlirOperation op) {
 }
 
 /* The narrow form of weight `value` when it is A * S as the file comment says, or the
- * transpose of the transpose of that. */
-static bool quantizedWeight(MlirValue value, Narrow *w) {
+ * transpose of the transpose of that; `exclusive`: only one product reads `value`. */
+static bool quantizedWeight(MlirValue value, Narrow *w, bool exclusive) {
   MlirOperation mul, inner;
+  exclusive = exclusive && gcimValueUseCount(value) == 1;
   if (gcimValueIsOp(value, "onnx.transpose", &mul) && isSwap(mul) &&
-      gcimValueIsOp(mlirOperationGetOperand(mul, 0), "onnx.transpose", &inner) && isSwap(inner))
+      gcimValueIsOp(mlirOperationGetOperand(mul, 0), "onnx.transpose", &inner) && isSwap(inner)) {
+    exclusive = exclusive && gcimValueUseCount(mlirOperationGetOperand(mul, 0)) == 1;
     value = mlirOperationGetOperand(inner, 0);
+    exclusive = exclusive && gcimValueUseCount(value) == 1;
+  }
   int64_t rows = -1; /* of a Slice of the first rows (a short last block) */
   if (gcimValueIsOp(value, "onnx.slice", &mul)) {
     if (!slicesFirstRows(mul) || !isStaticF32(value, 2))
       return false;
     rows = mlirShapedTypeGetDimSize(mlirValueGetType(value), 0);
     value = mlirOperationGetOperand(mul, 0);
+    exclusive = exclusive && gcimValueUseCount(value) == 1;
   }
-  if (gcimValueIsOp(value, "onnx.reshape", &mul))
+  if (gcimValueIsOp(value, "onnx.reshape", &mul)) {
     value = mlirOperationGetOperand(mul, 0);
+    exclusive = exclusive && gcimValueUseCount(value) == 1;
+  }
   if (!gcimValueIsOp(value, "onnx.mul", &mul) || mlirOperationGetNumOperands(mul) != 2)
     return false;
   MlirValue a = mlirOperationGetOperand(mul, 0), s = mlirOperationGetOperand(mul, 1);
-  if (!gcimValueIsOp(a, "onnx.constant", NULL) || !gcimValueIsOp(s, "onnx.constant", NULL) ||
-      !isStaticF32(a, -1) || !isStaticF32(s, -1))
+  if (!gcimValueIsOp(s, "onnx.constant", NULL) || !isStaticF32(a, -1) || !isStaticF32(s, -1))
     return false;
   MlirType aType = mlirValueGetType(a), sType = mlirValueGetType(s);
   intptr_t aRank = mlirShapedTypeGetRank(aType), sRank = mlirShapedTypeGetRank(sType);
@@ -272,9 +324,12 @@ static bool quantizedWeight(MlirValue value, Narrow *w) {
   }
   if (w->k < 1 || w->n < 1)
     return false;
-  float *aData = constantFloats(a, elements), *sData = constantFloats(s, sCount);
-  bool ok = aData && sData && quantizedCodes(aData, sData, sCount, w);
-  free(aData);
+  GcimNarrowCodes codes;
+  bool ok = gcimNarrowCodesOf(a, sType, elements, &codes);
+  codes.exclusive = codes.exclusive && exclusive && gcimValueUseCount(value) == 1;
+  float *sData = ok ? constantFloats(s, sCount) : NULL;
+  ok = sData && quantizedCodes(&codes, sData, sCount, w);
+  gcimNarrowCodesFree(&codes);
   free(sData);
   return ok;
 }
@@ -291,7 +346,7 @@ static bool narrowQuantized(MlirOperation matMul) {
     return true;
   Narrow w = {0};
   MlirType wType = mlirValueGetType(weight);
-  if (!quantizedWeight(weight, &w) || mlirShapedTypeGetDimSize(wType, 0) != w.k ||
+  if (!quantizedWeight(weight, &w, true) || mlirShapedTypeGetDimSize(wType, 0) != w.k ||
       mlirShapedTypeGetDimSize(wType, 1) != w.n) {
     narrowFree(&w);
     return true;
@@ -327,9 +382,9 @@ static void narrowGemm(MlirOperation gemm) {
   MlirValue weight = mlirOperationGetOperand(swap, 0);
   Narrow w = {0};
   MlirType wType = mlirValueGetType(weight);
-  bool fits = isStaticF32(weight, 2) && quantizedWeight(weight, &w) &&
-              mlirShapedTypeGetDimSize(wType, 0) == w.k &&
-              mlirShapedTypeGetDimSize(wType, 1) == w.n;
+  bool fits =
+      isStaticF32(weight, 2) && quantizedWeight(weight, &w, gcimValueUseCount(swapped) == 1) &&
+      mlirShapedTypeGetDimSize(wType, 0) == w.k && mlirShapedTypeGetDimSize(wType, 1) == w.n;
   if (fits && !mlirValueIsNull(bias)) {
     MlirType type = mlirValueGetType(bias);
     intptr_t rank = isStaticF32(bias, -1) ? mlirShapedTypeGetRank(type) : 0;

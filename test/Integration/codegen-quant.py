@@ -4,23 +4,26 @@ by ONNX Runtime and by the generated C, outputs compared.
 
 Cases: QDQ weights (DequantizeLinear of int8/uint8 initializers per tensor, per output
 channel, per row into Gemm transB, per block at opset 21, per block of columns into a
-Transpose then MatMul, and QuantizeLinear of a float weight written by the exporter),
-activation fake quantization (QuantizeLinear then DequantizeLinear of a graph input, per
-tensor and per axis), and com.microsoft MatMulNBits with 4-bit blocks (with and without zero
-points, K not a multiple of the block, bias) and 8-bit blocks; K not a multiple of the block
-also for a per-block DequantizeLinear. Weights only products read stay int8 codes in the
-generated C, or 4-bit codes packed two a byte (MatMulNBits bits=4), run by the fused
-dequantize-and-multiply kernels (gcimParallelMatMulPackedWeightF32: the per-tensor, per-
-channel and per-block QDQ products, the transposed weights of the Gemm and of the Transpose
-into MatMul (the importer writes their (K, N) transpose), and every MatMulNBits, K a
-multiple of the block or not (ONNX Runtime pads the last block; here it is shorter), ten
-here, three of them GCIM_PACKED_Q4; checked in the generated source); the others are
-dequantized at import to float32 exactly as ONNX Runtime does ((q - zero point) * scale, one
-float32 rounding). The fused kernels give the products on that same dequantized weight up to
-rounding: the prefill path (most MatMulNBits inputs have 6 rows) multiplies the dequantized
-tile, the decode path (3 rows) sums a c - zero a per block and scales the sum once, within 2
-(K + 4) u sum |a| (|c| + |zero|) scale (u = 2^-24; docs/Runtime.md; 4-bit: |c + 8| + |zero +
-8|). Here K <= 64 and sum |a| (|c| + |zero|) scale <= 400 bound that by about 3e-3 in the
+Transpose then MatMul, of int4/uint4 initializers (opset 21, two codes a byte) per block of
+rows, per column, per row into Gemm transB and per block of columns into a Transpose, and
+QuantizeLinear of a float weight written by the exporter), activation fake quantization
+(QuantizeLinear then DequantizeLinear of a graph input, per tensor and per axis), and
+com.microsoft MatMulNBits with 4-bit blocks (with and without zero points, K not a multiple
+of the block, bias) and 8-bit blocks; K not a multiple of the block also for a per-block
+DequantizeLinear. Weights only products read stay int8 codes in the generated C, or 4-bit
+codes packed two a byte (MatMulNBits bits=4, int4/uint4), run by the fused
+dequantize-and-multiply kernels (gcimParallelMatMulPackedWeightF32: the per-tensor,
+per-channel and per-block QDQ products, the 4-bit QDQ ones, the transposed weights of the
+Gemm and of the Transpose into MatMul (the importer writes their (K, N) transpose), and
+every MatMulNBits, K a multiple of the block or not (ONNX Runtime pads the last block; here
+it is shorter), fifteen here, eight of them GCIM_PACKED_Q4; checked in the generated
+source); the others are dequantized at import to float32 exactly as ONNX Runtime does ((q -
+zero point) * scale, one float32 rounding). The fused kernels give the products on that same
+dequantized weight up to rounding: the prefill path (most MatMulNBits inputs have 6 rows)
+multiplies the dequantized tile, the decode path (3 rows) sums a c - zero a per block and
+scales the sum once, within 2 (K + 4) u sum |a| (|c| + |zero|) scale (u = 2^-24;
+docs/Runtime.md; 4-bit: |c + 8| + |zero + 8|). Here K <= 64 and sum |a| (|c| + |zero|) scale
+<= 400 (the 4-bit QDQ cases at most 64 x 1 x 30 x 0.1 = 192) bound that by about 3e-3 in the
 worst case (every rounding in one direction); the check is 1e-5 relative to max(1, |ref|),
 as for float32 products, which the fixed seed's data meet: roundings of sums of random signs
 grow as sqrt(K) u, not K u. Quantized integers exactly. The weights file of a 4-bit
@@ -46,10 +49,12 @@ from codegenharness import build, compile_model, run_program  # noqa: E402
 from ortharness import Checker, run_ort  # noqa: E402
 
 RTOL = 1e-5
-FUSED = 10  # tensor, channel, block, block_short, rows, tblock, nbits4, nbits4_symmetric,
-#            nbits4_decode, nbits8
-FOUR_BIT = 3  # nbits4, nbits4_symmetric, nbits4_decode
+FUSED = 15  # tensor, channel, block, block_short, int4_block, uint4_block, int4_column,
+#            q4rows, q4tblock, rows, tblock, nbits4, nbits4_symmetric, nbits4_decode, nbits8
+FOUR_BIT = 8  # int4_block, uint4_block, int4_column, q4rows, q4tblock, nbits4,
+#               nbits4_symmetric, nbits4_decode
 rng = np.random.default_rng(16)
+RNG4 = np.random.default_rng(21)  # the 4-bit cases' own, so the others' data stay as they were
 NODES, INITS, INPUTS, OUTPUTS, FEEDS = [], [], [], [], {}
 
 
@@ -98,6 +103,70 @@ qdq_matmul("block", rng.integers(-128, 128, (48, 8)).astype(np.int8),
 # Per block with K = 40 not a multiple of the block (16): the last block is 8 rows.
 qdq_matmul("block_short", rng.integers(-128, 128, (40, 8)).astype(np.int8),
            rng.uniform(0.001, 0.01, (3, 8)).astype(np.float32), None, axis=0, block=16)
+
+
+
+def init4(name, codes, signed):
+    """An int4 (ONNX type 22) or uint4 (21) initializer of `codes`, two a byte, low nibble
+    first (DequantizeLinear-21; written by hand: the Debian onnx package predates 4-bit
+    types)."""
+    nibbles = list((codes.reshape(-1) & 15).astype(np.uint8)) + [0]
+    t = T()
+    t.name = name
+    t.dims.extend(codes.shape)
+    t.data_type = 22 if signed else 21
+    t.raw_data = bytes(int(lo) | int(hi) << 4 for lo, hi in zip(nibbles[0:-1:2], nibbles[1::2]))
+    INITS.append(t)
+    return name
+
+
+def qdq4_matmul(name, k, n, signed, zero, axis, block=None):
+    """x (3, K) @ DequantizeLinear(4-bit codes (K, N), scale, zero) as ONNX Runtime's 4-bit
+    QDQ quantizer writes it: per block of rows (axis 0) or per column (axis 1)."""
+    lo, hi = (-8, 8) if signed else (0, 16)
+    groups = -(-k // block) if block else None
+    shape = (groups, n) if block else (n,)
+    ins = [init4(f"{name}_wq", RNG4.integers(lo, hi, (k, n)), signed),
+           init(f"{name}_scale", RNG4.uniform(0.01, 0.1, shape).astype(np.float32))]
+    if zero:
+        ins.append(init4(f"{name}_zero", RNG4.integers(lo, hi, shape), signed))
+    attrs = {"axis": axis, **({"block_size": block} if block else {})}
+    NODES.append(h.make_node("DequantizeLinear", ins, [f"{name}_w"], name=f"{name}_dq", **attrs))
+    x = graph_input(f"{name}_x", RNG4.uniform(-1.0, 1.0, (3, k)).astype(np.float32))
+    NODES.append(h.make_node("MatMul", [x, f"{name}_w"], [f"{name}_y"], name=f"{name}_mm"))
+    output(f"{name}_y")
+
+
+# 4-bit DequantizeLinear (opset 21): int4 per block of 16 rows without zero points; uint4
+# per block with uint4 zero points and K = 40 (the last block 8 rows); int4 per column with
+# zero points and an odd count of codes (7 x 5: the last byte's high nibble unused).
+qdq4_matmul("int4_block", 64, 8, True, False, 0, 16)
+qdq4_matmul("uint4_block", 40, 8, False, True, 0, 16)
+qdq4_matmul("int4_column", 7, 5, True, True, 1)
+
+# 4-bit weights read transposed: uint4 (N, K) per row with uint4 zero points into Gemm
+# transB with a bias, and int4 (N, K) per block of 8 columns (K = 20: the last block 4)
+# through a Transpose into MatMul.
+NODES.append(h.make_node("DequantizeLinear", [
+    init4("q4rows_wq", RNG4.integers(0, 16, (6, 40)), False),
+    init("q4rows_scale", RNG4.uniform(0.01, 0.1, 6).astype(np.float32)),
+    init4("q4rows_zero", RNG4.integers(0, 16, (6,)), False)], ["q4rows_w"], axis=0,
+    name="q4rows_dq"))
+NODES.append(h.make_node("Gemm", [
+    graph_input("q4rows_x", RNG4.uniform(-1.0, 1.0, (3, 40)).astype(np.float32)), "q4rows_w",
+    init("q4rows_bias", RNG4.uniform(-1.0, 1.0, 6).astype(np.float32))], ["q4rows_y"],
+    transB=1, name="q4rows_gemm"))
+output("q4rows_y")
+NODES.append(h.make_node("DequantizeLinear", [
+    init4("q4tblock_wq", RNG4.integers(-8, 8, (4, 20)), True),
+    init("q4tblock_scale", RNG4.uniform(0.01, 0.1, (4, 3)).astype(np.float32))],
+    ["q4tblock_w"], axis=1, block_size=8, name="q4tblock_dq"))
+NODES.append(h.make_node("Transpose", ["q4tblock_w"], ["q4tblock_wt"], perm=[1, 0],
+                         name="q4tblock_t"))
+NODES.append(h.make_node("MatMul", [
+    graph_input("q4tblock_x", RNG4.uniform(-1.0, 1.0, (3, 20)).astype(np.float32)),
+    "q4tblock_wt"], ["q4tblock_y"], name="q4tblock_mm"))
+output("q4tblock_y")
 
 # Per row of a (N, K) weight into Gemm transB, with a bias (a Linear layer's QDQ form).
 W_ROWS = rng.integers(-128, 128, (8, 24)).astype(np.int8)

@@ -152,6 +152,72 @@ func.func @not_narrow(%x: tensor<4x2xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>,
 
 // -----
 
+// Integer codes as the importer writes them (LowerRuntimeNarrowCodes.c): int8 codes
+// without zero points that need no 4 bits are the product's codes as they are, the
+// constant itself (the model's initializer: never copied), per column and, through a
+// Reshape to blocks of rows, per block. uint8 codes minus zero points are the per_column
+// case's A again: the same codes, scales and zero points as there.
+// CHECK-LABEL: func.func @integer_codes
+// CHECK: %[[Q:.*]] = "onnx.constant"() {value = dense<{{\[}}[-100, 3], [100, -3], [7, 0]]> : tensor<3x2xi8>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[Q]], %{{.*}}) {block = 3 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}
+// CHECK: %[[QB:.*]] = "onnx.constant"() {value = dense<{{\[}}[-50], [50], [1], [-1]]> : tensor<4x1xi8>}
+// CHECK: "gcim.linear_narrow"(%arg1, %[[QB]], %{{.*}}) {block = 2 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}
+// CHECK: %[[C:.*]] = "onnx.constant"() {value = dense<{{\[}}[-128, -128], [127, -73], [0, 127]]> : tensor<3x2xi8>}
+// CHECK: %[[Z:.*]] = "onnx.constant"() {value = dense<{{\[}}[0.000000e+00, 7.200000e+01]]> : tensor<1x2xf32>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[C]], %{{.*}}, %[[Z]]) {block = 3 : i64, {{.*}}operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}
+// CHECK-NOT: onnx.cast
+// CHECK-NOT: onnx.sub
+// CHECK-NOT: onnx.mul
+// CHECK: return
+func.func @integer_codes(%x: tensor<4x3xf32>, %x4: tensor<1x4xf32>) -> (tensor<4x2xf32>, tensor<1x1xf32>, tensor<4x2xf32>) {
+  %q = "onnx.constant"() {value = dense<[[-100, 3], [100, -3], [7, 0]]> : tensor<3x2xi8>} : () -> tensor<3x2xi8>
+  %qf = "onnx.cast"(%q) {saturate = 1 : i64, to = 1 : i64} : (tensor<3x2xi8>) -> tensor<3x2xf32>
+  %s = "onnx.constant"() {value = dense<[0.5, 0.25]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %w = "onnx.mul"(%qf, %s) : (tensor<3x2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  %y = "onnx.mat_mul"(%x, %w) : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  %qb = "onnx.constant"() {value = dense<[[-50], [50], [1], [-1]]> : tensor<4x1xi8>} : () -> tensor<4x1xi8>
+  %blocks = "onnx.constant"() {value = dense<[2, 2, 1]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %qb3 = "onnx.reshape"(%qb, %blocks) {allowzero = 0 : i64} : (tensor<4x1xi8>, tensor<3xi64>) -> tensor<2x2x1xi8>
+  %qbf = "onnx.cast"(%qb3) {saturate = 1 : i64, to = 1 : i64} : (tensor<2x2x1xi8>) -> tensor<2x2x1xf32>
+  %sb = "onnx.constant"() {value = dense<[[[0.5]], [[2.0]]]> : tensor<2x1x1xf32>} : () -> tensor<2x1x1xf32>
+  %mb = "onnx.mul"(%qbf, %sb) : (tensor<2x2x1xf32>, tensor<2x1x1xf32>) -> tensor<2x2x1xf32>
+  %shape = "onnx.constant"() {value = dense<[4, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %wb = "onnx.reshape"(%mb, %shape) {allowzero = 0 : i64} : (tensor<2x2x1xf32>, tensor<2xi64>) -> tensor<4x1xf32>
+  %yb = "onnx.mat_mul"(%x4, %wb) : (tensor<1x4xf32>, tensor<4x1xf32>) -> tensor<1x1xf32>
+  %u = "onnx.constant"() {value = dense<[[0, 0], [255, 55], [128, 255]]> : tensor<3x2xui8>} : () -> tensor<3x2xui8>
+  %uf = "onnx.cast"(%u) {saturate = 1 : i64, to = 1 : i64} : (tensor<3x2xui8>) -> tensor<3x2xf32>
+  %z = "onnx.constant"() {value = dense<[128.0, 200.0]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %a = "onnx.sub"(%uf, %z) : (tensor<3x2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  %wu = "onnx.mul"(%a, %s) : (tensor<3x2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  %yu = "onnx.mat_mul"(%x, %wu) : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  return %y, %yb, %yu : tensor<4x2xf32>, tensor<1x1xf32>, tensor<4x2xf32>
+}
+
+// -----
+
+// int8 codes two products read: the first, while the other still reads the Mul, gets a
+// copy (the constant is never handed to a product while an onnx.cast still reads it); the
+// last, the constant itself, moved before its product (where a copy would be, so that the
+// weights file's order does not change).
+// CHECK-LABEL: func.func @shared_codes
+// CHECK: %[[C1:.*]] = "onnx.constant"() {value = dense<{{\[}}[-100, 3], [100, -3]]> : tensor<2x2xi8>}
+// CHECK: "gcim.linear_narrow"(%arg0, %[[C1]],
+// CHECK: %[[Q:.*]] = "onnx.constant"() {value = dense<{{\[}}[-100, 3], [100, -3]]> : tensor<2x2xi8>}
+// CHECK: "gcim.linear_narrow"(%arg1, %[[Q]],
+// CHECK-NOT: onnx.cast
+// CHECK: return
+func.func @shared_codes(%x: tensor<1x2xf32>, %x2: tensor<1x2xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>) {
+  %q = "onnx.constant"() {value = dense<[[-100, 3], [100, -3]]> : tensor<2x2xi8>} : () -> tensor<2x2xi8>
+  %qf = "onnx.cast"(%q) {saturate = 1 : i64, to = 1 : i64} : (tensor<2x2xi8>) -> tensor<2x2xf32>
+  %s = "onnx.constant"() {value = dense<[0.5, 0.25]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %w = "onnx.mul"(%qf, %s) : (tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2xf32>
+  %y1 = "onnx.mat_mul"(%x, %w) : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %y2 = "onnx.mat_mul"(%x2, %w) : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  return %y1, %y2 : tensor<1x2xf32>, tensor<1x2xf32>
+}
+
+// -----
+
 // weights=int8: a float32 gcim.linear weight gets one symmetric scale per column, max |w| /
 // 127 (column 0: 2.54 / 127 = 0.02, column 1: 1.27 / 127 = 0.01), codes rounded to nearest
 // even (-1.27 / 0.02 = -63.5 -> -64; 0.005 / 0.01 = 0.5 -> 0). weights=bf16: bfloat16 codes

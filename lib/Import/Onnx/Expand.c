@@ -26,7 +26,16 @@ struct Expansion {
   void **owned;
   size_t ownedCount, ownedCapacity;
   GcimOnnxRankCache *ranks;
+  StrMap opaque;
 };
+
+bool gcimOnnxExpansionMarkOpaque(Expansion *ex, const char *name) {
+  return gcimOnnxStrMapPut(&ex->opaque, name, (void *)name);
+}
+
+bool gcimOnnxExpansionIsOpaque(const Expansion *ex, const char *name) {
+  return gcimOnnxStrMapGet(&ex->opaque, name) != NULL;
+}
 
 GcimOnnxRankCache **gcimOnnxExpansionRanks(Expansion *ex) { return &ex->ranks; }
 
@@ -181,6 +190,7 @@ void gcimOnnxExpansionDestroy(Expansion *ex) {
   free(ex->owned);
   free(ex->nodes);
   gcimOnnxRankCacheDestroy(ex->ranks);
+  gcimOnnxStrMapFree(&ex->opaque);
   free(ex);
 }
 

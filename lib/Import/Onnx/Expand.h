@@ -52,6 +52,15 @@ const char *gcimOnnxBuildUnary(GcimOnnxBuilder *b, const char *op, const char *p
 float gcimOnnxNodeFloatAttr(const Onnx__NodeProto *node, const char *name, float fallback);
 int64_t gcimOnnxNodeIntAttr(const Onnx__NodeProto *node, const char *name, int64_t fallback);
 
+/* Values the importer never reads (gcimOnnxKnownConst): a quantized weight's integer codes,
+ * so that no op on them is folded into a wider copy. `name` is borrowed. */
+bool gcimOnnxExpansionMarkOpaque(Expansion *ex, const char *name); /* false: out of memory */
+bool gcimOnnxExpansionIsOpaque(const Expansion *ex, const char *name);
+
+/* True when `t` is an int4 or uint4 initializer that no node of g reads (the quantization
+ * expansion read it), which the importer then does not define (ExpandQuantCodes.c). */
+bool gcimOnnxQuantPackedUnread(const Onnx__GraphProto *g, const Onnx__TensorProto *t);
+
 /* DequantizeLinear, QuantizeLinear and com.microsoft MatMulNBits (ExpandQuant.c). */
 bool gcimOnnxIsQuantOp(const Onnx__NodeProto *node);
 /* Decomposes b->node, one of them: 1 when done, -1 after a diagnostic. */

@@ -2,16 +2,20 @@
  * MatMulNBits and the codes-times-scales form in ExpandQuantWeights.c).
  *
  * - DequantizeLinear: (x - zero_point) * scale, per tensor (scalar scale), per axis (1-D
- *   scale along `axis`) or per block (opset 21 `block_size`). When x, the scale and the zero
- *   point are initializers (a quantized weight) only products read, the codes stay
- *   integral: Constant A = x - zero_point (exact in float32) times Constant S, A (K, N) * S
- *   (N or a scalar), or per block of B rows A (G, B, N) * S (G, 1, N), G = ceil(K / B),
- *   reshaped to (G * B, N) and sliced to its first K rows when the last block is short
- *   (LowerRuntimeNarrow.c makes it a product on int8 or 4-bit codes); an (N, K) weight that
- *   Gemm reads with transB, or a Transpose feeding MatMul, scaled per row or per block of
- *   columns, the same for its transpose under a Transpose. Other weights become float32
- *   Constants. Otherwise Cast, Sub and Mul, the scale and zero point reshaped to broadcast
- *   along `axis` (which needs x's rank from the graph's declarations).
+ *   scale along `axis`) or per block (opset 21 `block_size`), of any integer x, int4 and
+ *   uint4 (two a byte) too. When x, the scale and the zero point are initializers (a
+ *   quantized weight) only products read, the codes stay integral: (Cast(Q) - Z) * S, Q the
+ *   (K, N) codes (int8 or uint8 constants, 4-bit ones one a byte; an int8 x in that layout
+ *   is Q itself, never copied), Z the zero points (when any is not 0) and S the scales as
+ *   float32 Constants, N or a scalar of them, or per block of B rows Q reshaped to (G, B, N)
+ *   times (G, 1, N), G = ceil(K / B), reshaped to (G * B, N) and sliced to its first K rows
+ *   when the last block is short (LowerRuntimeNarrow.c makes it a product on int8 or 4-bit
+ *   codes); an (N, K) weight that Gemm reads with transB, or a Transpose feeding MatMul,
+ *   scaled per row or per block of columns, the same for its transpose under a Transpose.
+ *   Wider codes (16 or 32 bits) stay a float32 Constant of x - zero_point (exact) times S.
+ *   Other weights become float32 Constants. Otherwise Cast, Sub and Mul, the scale and
+ *   zero point reshaped to broadcast along `axis` (which needs x's rank from the graph's
+ *   declarations).
  * - QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into the zero point's
  *   type (uint8 without one): Div, a Clip to +-2^22 (beyond which every result saturates
  *   anyway), the rounding of float32 addition of 1.5 * 2^23 and its subtraction (exact to
@@ -114,30 +118,72 @@ static bool scaleFits(GcimOnnxBuilder *b, const TypeInfo *x, int64_t axis, int64
   return fits;
 }
 
+/* The integer codes times scales of `w` (its scales filled, `zeros` too when any is not
+ * 0), (K, N) from x (N, K) when transposed: the initializer itself when it holds int8 codes
+ * in that layout, else a copy of its codes (8-bit or 4-bit, one a byte). */
+static void integralWeight(GcimOnnxBuilder *b, const GcimOnnxQuantCodes *x,
+                           const GcimOnnxQuantCodes *z, const int64_t *zeroIndex,
+                           GcimOnnxQuantWeight *w, const char *out) {
+  int64_t rows = w->block ? (w->k + w->block - 1) / w->block * w->block : w->k;
+  bool anyZero = false;
+  for (int64_t i = 0; z->name && i < w->scaleCount; ++i) {
+    w->zeros[i] = (float)gcimOnnxQuantCodeAt(z, zeroIndex[i]);
+    anyZero = anyZero || w->zeros[i] != 0.0f;
+  }
+  if (!anyZero) {
+    free(w->zeros);
+    w->zeros = NULL;
+  }
+  if (x->bits == 8 && x->isSigned && !w->transposed && rows == w->k) {
+    w->codes = x->name; /* read in place, never copied */
+    if (x->count > 16 && !gcimOnnxExpansionMarkOpaque(b->ex, x->name))
+      b->ok = false;
+  } else {
+    uint8_t *codes = calloc((size_t)(rows * w->n) + 1, 1);
+    if (!codes) {
+      free(w->zeros);
+      free(w->scales);
+      gcimOnnxImportError(b->im, "out of memory");
+      b->ok = false;
+      return;
+    }
+    int64_t columns = x->type.dims[1];
+    for (int64_t i = 0; i < x->count; ++i)
+      codes[w->transposed ? i % columns * w->n + i / columns : i] =
+          (uint8_t)gcimOnnxQuantCodeAt(x, i);
+    w->codes = gcimOnnxBuildTemp(b, "codes");
+    gcimOnnxQuantConstantCodes(b, w->codes, rows, w->n, codes, x->isSigned);
+  }
+  gcimOnnxQuantCodesTimesScales(b, out, w);
+}
+
 /* DequantizeLinear of initializers, computed here; false when x is not one. */
 static bool dequantizeConstant(GcimOnnxBuilder *b, int64_t axisAttr, int64_t block) {
   const Onnx__NodeProto *node = b->node;
-  TypeInfo xt, st, zt;
-  ConstData *x = gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 0), &xt);
-  ConstData *s = x ? gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 1), &st) : NULL;
-  ConstData *z = s ? gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 2), &zt) : NULL;
-  bool done = x && s && (z || !gcimOnnxBuildInput(node, 2));
-  if (done && (!x->ints || (z && !z->ints))) {
+  TypeInfo st;
+  GcimOnnxQuantCodes x = {0}, z = {0};
+  const char *zeroName = gcimOnnxBuildInput(node, 2);
+  bool found = gcimOnnxQuantCodesOpen(b, gcimOnnxBuildInput(node, 0), &x);
+  ConstData *s = found ? gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 1), &st) : NULL;
+  bool zFound = s && zeroName && gcimOnnxQuantCodesOpen(b, zeroName, &z);
+  bool done = found && s && (zFound || !zeroName);
+  if (done && (!x.integer || (zFound && !z.integer))) {
     gcimOnnxImportError(b->im, "x and the zero point must be integer tensors");
     b->ok = done = false;
   }
+  const TypeInfo xt = x.type;
   int64_t axis = axisAttr < 0 ? axisAttr + xt.rank : axisAttr;
   if (done && st.rank > 0 && (axis < 0 || axis >= xt.rank)) {
     gcimOnnxImportError(b->im, "'axis' %lld is out of range for rank %d", (long long)axisAttr,
                         (int)xt.rank);
     b->ok = done = false;
   }
-  if (done && !scaleFits(b, &xt, axis, block, &st, z ? &zt : NULL))
+  if (done && !scaleFits(b, &xt, axis, block, &st, zFound ? &z.type : NULL))
     b->ok = done = false;
   /* Integer codes times scales: a (K, N) weight of MatMuls scaled per tensor, per column
    * (axis 1) or per block of rows (axis 0); or an (N, K) weight read transposed (Gemm
    * transB, Transpose into MatMul) per tensor, per row (axis 0) or per block of columns
-   * (axis 1), written as its (K, N) transpose (y and the scales transposed here). */
+   * (axis 1), written as its (K, N) transpose (the codes and scales transposed here). */
   GcimOnnxWeightUse use =
       done && xt.rank == 2
           ? gcimOnnxQuantWeightUse(b->im->graph, gcimOnnxBuildOutput(node, 0), xt.dims[0])
@@ -148,29 +194,59 @@ static bool dequantizeConstant(GcimOnnxBuilder *b, int64_t axisAttr, int64_t blo
   bool integral = use != GCIM_ONNX_WEIGHT_OTHER &&
                   (block ? axis == 1 - along : perTensor || (st.rank == 1 && axis == along));
   int64_t scaleCount = st.rank == 0 ? 1 : s ? s->count : 0;
-  float *y = done ? gcimOnnxQuantFloats(b, x->count) : NULL;
-  float *scales = integral && y ? gcimOnnxQuantFloats(b, scaleCount) : NULL;
   int64_t rows = xt.rank == 2 ? xt.dims[0] : 0, columns = xt.rank == 2 ? xt.dims[1] : 0;
-  for (int64_t i = 0; y && i < x->count; ++i) {
+  GcimOnnxQuantWeight w = {.integral = x.bits > 0,
+                           .k = transposed ? columns : rows,
+                           .n = transposed ? rows : columns,
+                           .block = block,
+                           .scaleCount = scaleCount,
+                           .transposed = transposed};
+  float *y = done && (!integral || !w.integral)
+                 ? gcimOnnxQuantFloats(b, integral ? (w.k + block) * w.n : x.count)
+                 : NULL;
+  w.scales = integral && done ? gcimOnnxQuantFloats(b, scaleCount) : NULL;
+  w.zeros = w.scales && w.integral ? gcimOnnxQuantFloats(b, scaleCount) : NULL;
+  int64_t *zeroIndex = w.zeros ? malloc((size_t)scaleCount * sizeof *zeroIndex + 1) : NULL;
+  for (int64_t i = 0; y && i < x.count; ++i) { /* float32 codes minus zero points, or weights */
     int64_t k = scaleIndex(&xt, axis, block ? block : 1, i, &st);
-    double code = (double)x->ints[i] - (z ? constAt(z, k) : 0.0);
+    double code =
+        (double)gcimOnnxQuantCodeAt(&x, i) - (zFound ? (double)gcimOnnxQuantCodeAt(&z, k) : 0.0);
     int64_t at = integral && transposed ? i % columns * rows + i / columns : i;
     y[at] = (float)(integral ? code : code * (float)constAt(s, k));
   }
   /* Per block of columns of (N, K): scales (N, G) become (G, N). */
   int64_t groups = block && transposed && integral ? st.dims[1] : 1;
-  for (int64_t i = 0; scales && i < scaleCount; ++i)
-    scales[i] = (float)constAt(s, groups > 1 ? i % rows * groups + i / rows : i);
-  if (scales)
-    gcimOnnxQuantCodesTimesScales(b, gcimOnnxBuildOutput(node, 0), transposed ? columns : rows,
-                                  transposed ? rows : columns, block, y, scales, scaleCount,
-                                  transposed);
-  else if (y)
+  for (int64_t i = 0; w.scales && i < scaleCount; ++i) {
+    int64_t from = groups > 1 ? i % rows * groups + i / rows : i;
+    w.scales[i] = (float)constAt(s, from);
+    if (zeroIndex)
+      zeroIndex[i] = from;
+  }
+  bool ready = done && b->ok;
+  if (ready && integral && w.integral && zeroIndex) {
+    integralWeight(b, &x, &z, zeroIndex, &w, gcimOnnxBuildOutput(node, 0));
+  } else if (ready && integral && !w.integral && w.scales && y) {
+    int64_t padded = block ? (w.k + block - 1) / block * block : w.k;
+    memset(y + w.k * w.n, 0, (size_t)((padded - w.k) * w.n) * sizeof *y);
+    w.codes = gcimOnnxBuildTemp(b, "codes");
+    const int64_t dims[2] = {padded, w.n};
+    gcimOnnxQuantConstantF32(b, "codes", w.codes, dims, 2, y, padded * w.n);
+    gcimOnnxQuantCodesTimesScales(b, gcimOnnxBuildOutput(node, 0), &w);
+  } else if (ready && !integral && y) {
     gcimOnnxQuantConstantF32(b, "dequantized", gcimOnnxBuildOutput(node, 0), xt.dims,
-                             (size_t)xt.rank, y, x->count);
-  gcimOnnxConstDestroy(x);
+                             (size_t)xt.rank, y, x.count);
+  } else {
+    free(y);
+    free(w.scales);
+    free(w.zeros);
+    if (done && b->ok)
+      gcimOnnxImportError(b->im, "out of memory");
+    b->ok = b->ok && !done;
+  }
+  free(zeroIndex);
+  gcimOnnxQuantCodesClose(&x);
   gcimOnnxConstDestroy(s);
-  gcimOnnxConstDestroy(z);
+  gcimOnnxQuantCodesClose(&z);
   return done || !b->ok;
 }
 

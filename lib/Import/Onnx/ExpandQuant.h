@@ -32,14 +32,46 @@ float *gcimOnnxQuantFloats(GcimOnnxBuilder *b, int64_t count);
 void gcimOnnxQuantConstantF32(GcimOnnxBuilder *b, const char *part, const char *out,
                               const int64_t *dims, size_t rank, float *values, int64_t count);
 
-/* The weight (k, n) as Constant `a` (k x n codes, taken) times Constant `scales` (taken):
- * `scaleCount` 1 or n scales, or per block of rows (G, block, n) times (G, 1, n), G =
- * ceil(k / block), then Reshape to (G * block, n) and, when the last block is short (padded
- * with zero codes), Slice of the first k rows (the form LowerRuntimeNarrow.c reads); into
- * `out`, or with `transposed` into a temporary whose Transpose (perm 1, 0) is `out`. */
-void gcimOnnxQuantCodesTimesScales(GcimOnnxBuilder *b, const char *out, int64_t k, int64_t n,
-                                   int64_t block, float *a, float *scales, int64_t scaleCount,
-                                   bool transposed);
+/* The codes of an integer initializer, read where they lie (ExpandQuantCodes.c). */
+typedef struct GcimOnnxQuantCodes {
+  const char *name;
+  TypeInfo type; /* elemType is the ONNX type, also int4 (22) and uint4 (21) */
+  int64_t count;
+  bool integer;  /* false: a float tensor (nothing read) */
+  int bits;      /* 8 or 4: `bytes` holds them (4: two a byte, low nibble first); 0: `loaded` */
+  bool isSigned; /* int8 or int4 */
+  bool mapped;   /* `bytes` outlive the import (a mapped file) */
+  const uint8_t *bytes;
+  uint8_t *owned; /* 4-bit codes copied from int32_data */
+  ConstData *loaded;
+} GcimOnnxQuantCodes;
+/* Opens initializer `name`: false when it is none (c->name NULL) or after a diagnostic
+ * (b->ok false). */
+bool gcimOnnxQuantCodesOpen(GcimOnnxBuilder *b, const char *name, GcimOnnxQuantCodes *c);
+int64_t gcimOnnxQuantCodeAt(const GcimOnnxQuantCodes *c, int64_t i); /* of an integer tensor */
+void gcimOnnxQuantCodesClose(GcimOnnxQuantCodes *c);                 /* a zeroed c allowed */
+
+/* A quantized weight (k, n) for the products that read it (ExpandQuantWeights.c): `codes`
+ * names a (rows, n) tensor, rows = k padded to whole blocks with zero codes, of 8-bit
+ * integer codes (`integral`) or of float32 codes minus zero points; `scales` and `zeros`
+ * (NULL: none) hold `scaleCount` values each (1, n, or per block of rows (G, n)), taken. */
+typedef struct GcimOnnxQuantWeight {
+  const char *codes;
+  bool integral;
+  int64_t k, n, block; /* block 0: per tensor or per column */
+  float *scales, *zeros;
+  int64_t scaleCount;
+  bool transposed; /* `out` is the (n, k) transpose */
+} GcimOnnxQuantWeight;
+/* The weight as (Cast(codes) - zeros) * scales into `out` (per block: the codes reshaped to
+ * (G, block, n), times (G, 1, n) scales, reshaped to (G * block, n) and, when the last
+ * block is short, sliced to its first k rows: the form LowerRuntimeNarrow.c reads), or
+ * with `transposed` into a temporary whose Transpose (perm 1, 0) is `out`. */
+void gcimOnnxQuantCodesTimesScales(GcimOnnxBuilder *b, const char *out,
+                                   const GcimOnnxQuantWeight *w);
+/* A Constant node `out` of (rows, n) 8-bit codes (taken), int8 or uint8. */
+void gcimOnnxQuantConstantCodes(GcimOnnxBuilder *b, const char *out, int64_t rows, int64_t n,
+                                uint8_t *codes, bool isSigned);
 
 /* com.microsoft MatMulNBits (ExpandQuantWeights.c; b->ok false after a diagnostic). */
 void gcimOnnxExpandMatMulNBits(GcimOnnxBuilder *b);

@@ -1,17 +1,19 @@
 /* ExpandQuantWeights.c: quantized weights as integer codes times scales (ExpandQuant.h),
  * and com.microsoft MatMulNBits.
  *
- * - The codes stay integral in float32 Constants (exact: |code - zero point| < 2^24) times
- *   a Constant of the scales, the form gcim-lower-runtime (LowerRuntimeNarrow.c) turns
- *   into a product on int8 or 4-bit codes; a weight read transposed (by Gemm with transB,
- *   or by a Transpose into MatMul) is written as its (K, N) form under a Transpose, so that
- *   Gemm's B or the MatMul's Transpose of it gives the product on the (K, N) codes back.
+ * - The codes stay integral: 8-bit integer Constants (or the model's own int8 initializer)
+ *   cast to float32, less float32 zero points, times a Constant of the scales; wider codes
+ *   as float32 Constants of codes minus zero points (exact: |code - zero point| < 2^24).
+ *   gcim-lower-runtime (LowerRuntimeNarrow.c) turns that into a product on int8 or 4-bit
+ *   codes. A weight read transposed (by Gemm with transB, or by a Transpose into MatMul) is
+ *   written as its (K, N) form under a Transpose, so that Gemm's B or the MatMul's
+ *   Transpose of it gives the product on the (K, N) codes back.
  * - MatMulNBits (bits 4 or 8, B, scales and zero points initializers): column n, row k of
  *   the weight is (q - zero_point) * scale of block k / block_size, q the k-th code of B[n]
- *   (4 bits: low nibble first), zero point 2^(bits-1) when absent or packed like B: codes
- *   times scales per block as above (K need not be a multiple of block_size), then MatMul
- *   (+ Add bias). (q - zero_point) * scale is one float32 rounding, in the Mul, as ONNX
- *   Runtime's. */
+ *   (4 bits: low nibble first), zero point 2^(bits-1) when absent or packed like B: uint8
+ *   codes, one a byte, less zero points times scales per block as above (K need not be a
+ *   multiple of block_size), then MatMul (+ Add bias). (q - zero_point) * scale is one
+ *   float32 rounding, in the Mul, as ONNX Runtime's. */
 #include "ExpandQuant.h"
 
 #include <stdlib.h>
@@ -114,14 +116,16 @@ static void transpose(GcimOnnxBuilder *b, const char *x, const char *out) {
   a->n_ints = 2;
 }
 
-void gcimOnnxQuantConstantF32(GcimOnnxBuilder *b, const char *part, const char *out,
-                              const int64_t *dims, size_t rank, float *values, int64_t count) {
+/* A Constant node `out` of ONNX type `dataType` whose raw data is `bytes` (taken). */
+static void constantRaw(GcimOnnxBuilder *b, const char *part, const char *out, const int64_t *dims,
+                        size_t rank, int32_t dataType, void *bytes, size_t size) {
+  bool owned = gcimOnnxExpansionOwn(b->ex, bytes) != NULL;
   Onnx__TensorProto *t = gcimOnnxExpansionOwn(b->ex, malloc(sizeof *t));
   int64_t *shape = gcimOnnxExpansionOwn(b->ex, malloc((rank + 1) * sizeof *shape));
   Onnx__AttributeProto *a =
       gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Constant", part, 0, NULL, out), "value",
                         ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
-  if (!t || !shape || !a || !gcimOnnxExpansionOwn(b->ex, values)) {
+  if (!owned || !t || !shape || !a) {
     b->ok = false;
     return;
   }
@@ -130,11 +134,25 @@ void gcimOnnxQuantConstantF32(GcimOnnxBuilder *b, const char *part, const char *
   t->n_dims = rank;
   t->dims = shape;
   t->has_data_type = 1;
-  t->data_type = 1; /* FLOAT */
+  t->data_type = dataType;
   t->has_raw_data = 1;
-  t->raw_data.len = (size_t)count * sizeof(float);
-  t->raw_data.data = (uint8_t *)values;
+  t->raw_data.len = size;
+  t->raw_data.data = bytes;
   a->t = t;
+}
+
+void gcimOnnxQuantConstantF32(GcimOnnxBuilder *b, const char *part, const char *out,
+                              const int64_t *dims, size_t rank, float *values, int64_t count) {
+  constantRaw(b, part, out, dims, rank, DT_FLOAT, values, (size_t)count * sizeof *values);
+}
+
+void gcimOnnxQuantConstantCodes(GcimOnnxBuilder *b, const char *out, int64_t rows, int64_t n,
+                                uint8_t *codes, bool isSigned) {
+  const int64_t dims[2] = {rows, n};
+  constantRaw(b, "codes", out, dims, 2, isSigned ? DT_INT8 : DT_UINT8, codes, (size_t)(rows * n));
+  /* never read at import: a Cast of them stays an op (Values.c) */
+  if (rows * n > 16 && !gcimOnnxExpansionMarkOpaque(b->ex, out))
+    b->ok = false;
 }
 
 float *gcimOnnxQuantFloats(GcimOnnxBuilder *b, int64_t count) {
@@ -146,53 +164,67 @@ float *gcimOnnxQuantFloats(GcimOnnxBuilder *b, int64_t count) {
   return p;
 }
 
-void gcimOnnxQuantCodesTimesScales(GcimOnnxBuilder *b, const char *out, int64_t k, int64_t n,
-                                   int64_t block, float *a, float *scales, int64_t scaleCount,
-                                   bool transposed) {
-  const char *codes = gcimOnnxBuildTemp(b, "codes"), *scale = gcimOnnxBuildTemp(b, "scales");
-  const char *final = out;
-  if (transposed)
+/* Cast(x) to float32. */
+static const char *toFloat(GcimOnnxBuilder *b, const char *x) {
+  const char *out = gcimOnnxBuildTemp(b, "codes_float");
+  Onnx__AttributeProto *a =
+      gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Cast", "codes_float", 1, &x, out), "to",
+                        ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  if (a) {
+    a->has_i = 1;
+    a->i = DT_FLOAT;
+  }
+  return out;
+}
+
+void gcimOnnxQuantCodesTimesScales(GcimOnnxBuilder *b, const char *out,
+                                   const GcimOnnxQuantWeight *w) {
+  const char *final = out, *a = w->codes;
+  if (w->transposed)
     out = gcimOnnxBuildTemp(b, "weight_kn");
-  if (block) {
-    int64_t blocks = (k + block - 1) / block, rows = blocks * block;
-    float *padded = rows == k ? a : realloc(a, (size_t)(rows * n) * sizeof *a);
-    if (!padded) {
-      free(a);
-      free(scales);
-      gcimOnnxImportError(b->im, "out of memory");
-      b->ok = false;
-      return;
-    }
-    memset(padded + k * n, 0, (size_t)((rows - k) * n) * sizeof *padded);
-    const int64_t aDims[3] = {blocks, block, n}, sDims[3] = {blocks, 1, n};
-    gcimOnnxQuantConstantF32(b, "codes", codes, aDims, 3, padded, rows * n);
-    gcimOnnxQuantConstantF32(b, "scales", scale, sDims, 3, scales, scaleCount);
-    int64_t shape[2] = {rows, n}, zero = 0, axis = 0;
+  int64_t blocks = w->block ? (w->k + w->block - 1) / w->block : 1;
+  int64_t rows = w->block ? blocks * w->block : w->k;
+  int64_t blockDims[3] = {blocks, w->block, w->n};
+  const int64_t sDims[3] = {blocks, 1, w->n};
+  size_t sRank = w->block ? 3 : w->scaleCount == 1 ? 0 : 1;
+  if (w->block)
+    a = gcimOnnxBuildBinary(b, "Reshape", "code_blocks", a,
+                            gcimOnnxBuildConstantInts(b, "code_blocks_shape", blockDims, 3), NULL);
+  if (w->integral)
+    a = toFloat(b, a);
+  if (w->zeros) {
+    const char *zeros = gcimOnnxBuildTemp(b, "zeros");
+    gcimOnnxQuantConstantF32(b, "zeros", zeros, w->block ? sDims : sDims + 2, sRank, w->zeros,
+                             w->scaleCount);
+    a = gcimOnnxBuildBinary(b, "Sub", "centred", a, zeros, NULL);
+  }
+  const char *scale = gcimOnnxBuildTemp(b, "scales");
+  gcimOnnxQuantConstantF32(b, "scales", scale, w->block ? sDims : sDims + 2, sRank, w->scales,
+                           w->scaleCount);
+  if (w->block) {
+    int64_t shape[2] = {rows, w->n}, zero = 0, axis = 0, k = w->k;
     const char *whole = gcimOnnxBuildBinary(
-        b, "Reshape", "rows", gcimOnnxBuildBinary(b, "Mul", "blocks", codes, scale, NULL),
-        gcimOnnxBuildConstantInts(b, "shape", shape, 2), rows == k ? out : NULL);
-    if (rows != k) {
+        b, "Reshape", "rows", gcimOnnxBuildBinary(b, "Mul", "blocks", a, scale, NULL),
+        gcimOnnxBuildConstantInts(b, "shape", shape, 2), rows == w->k ? out : NULL);
+    if (rows != w->k) {
       const char *ins[4] = {whole, gcimOnnxBuildConstantInts(b, "start", &zero, 1),
                             gcimOnnxBuildConstantInts(b, "end", &k, 1),
                             gcimOnnxBuildConstantInts(b, "axis", &axis, 1)};
       gcimOnnxBuildNode(b, "Slice", "first_rows", 4, ins, out);
     }
   } else {
-    const int64_t aDims[2] = {k, n}, sDims[1] = {n};
-    gcimOnnxQuantConstantF32(b, "codes", codes, aDims, 2, a, k * n);
-    gcimOnnxQuantConstantF32(b, "scales", scale, sDims, scaleCount == 1 ? 0 : 1, scales,
-                             scaleCount);
-    gcimOnnxBuildBinary(b, "Mul", "dequantized", codes, scale, out);
+    gcimOnnxBuildBinary(b, "Mul", "dequantized", a, scale, out);
   }
-  if (transposed)
+  if (w->transposed)
     transpose(b, out, final);
 }
 
 /* Code k of column n of MatMulNBits' B (bits 4 or 8), `blob` bytes per block. */
-static int64_t nbitsCode(const ConstData *bq, int bits, int64_t n, int64_t kBlocks, int64_t blob,
-                         int64_t block, int64_t k) {
+static int64_t nbitsCode(const GcimOnnxQuantCodes *bq, int bits, int64_t n, int64_t kBlocks,
+                         int64_t blob, int64_t block, int64_t k) {
   int64_t byte = (n * kBlocks + k / block) * blob + (bits == 8 ? k % block : k % block / 2);
-  return bits == 8 ? bq->ints[byte] : (bq->ints[byte] >> (4 * (k % 2))) & 15;
+  int64_t value = gcimOnnxQuantCodeAt(bq, byte);
+  return bits == 8 ? value : (value >> (4 * (k % 2))) & 15;
 }
 
 void gcimOnnxExpandMatMulNBits(GcimOnnxBuilder *b) {
@@ -208,38 +240,57 @@ void gcimOnnxExpandMatMulNBits(GcimOnnxBuilder *b) {
   }
   int64_t kBlocks = (kDim + block - 1) / block, blob = block * bits / 8;
   int64_t zeroRow = (kBlocks * bits + 7) / 8; /* packed zero-point bytes per column */
-  TypeInfo bt, st, zt;
-  ConstData *bq = gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 1), &bt);
-  ConstData *sc = bq ? gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 2), &st) : NULL;
-  ConstData *zq = sc ? gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 3), &zt) : NULL;
-  bool fits = bq && sc && (zq || !gcimOnnxBuildInput(node, 3)) && bq->ints &&
-              bq->count == nDim * kBlocks * blob && sc->floats && sc->count == nDim * kBlocks &&
-              (!zq || (zq->ints && zq->count == nDim * zeroRow));
-  float *w = fits ? gcimOnnxQuantFloats(b, kDim * nDim) : NULL; /* codes times scales per block */
-  float *scales = w ? gcimOnnxQuantFloats(b, kBlocks * nDim) : NULL;
-  for (int64_t n = 0; scales && n < nDim; ++n)
-    for (int64_t k = 0; k < kDim; ++k) {
-      int64_t kb = k / block, zero = (int64_t)1 << (bits - 1);
-      if (zq)
-        zero = bits == 8 ? zq->ints[n * kBlocks + kb]
-                         : (zq->ints[n * zeroRow + kb / 2] >> (4 * (kb % 2))) & 15;
-      int64_t q = nbitsCode(bq, (int)bits, n, kBlocks, blob, block, k);
-      w[k * nDim + n] = (float)(q - zero);
+  TypeInfo st;
+  GcimOnnxQuantCodes bq = {0}, zq = {0};
+  const char *zeroName = gcimOnnxBuildInput(node, 3);
+  bool found = gcimOnnxQuantCodesOpen(b, gcimOnnxBuildInput(node, 1), &bq);
+  ConstData *sc = found ? gcimOnnxQuantInitializer(b, gcimOnnxBuildInput(node, 2), &st) : NULL;
+  bool zFound = sc && zeroName && gcimOnnxQuantCodesOpen(b, zeroName, &zq);
+  bool fits = found && sc && (zFound || !zeroName) && bq.integer &&
+              bq.count == nDim * kBlocks * blob && sc->floats && sc->count == nDim * kBlocks &&
+              (!zFound || (zq.integer && zq.count == nDim * zeroRow));
+  int64_t rows = kBlocks * block; /* K padded to whole blocks with zero codes */
+  uint8_t *codes = fits ? calloc((size_t)(rows * nDim) + 1, 1) : NULL;
+  float *scales = codes ? gcimOnnxQuantFloats(b, kBlocks * nDim) : NULL;
+  float *zeros = scales ? gcimOnnxQuantFloats(b, kBlocks * nDim) : NULL;
+  if (fits && !codes) {
+    gcimOnnxImportError(b->im, "out of memory");
+    b->ok = false;
+  }
+  for (int64_t n = 0; zeros && n < nDim; ++n)
+    for (int64_t kb = 0; kb < kBlocks; ++kb) {
+      int64_t zero = (int64_t)1 << (bits - 1);
+      if (zFound)
+        zero = bits == 8 ? gcimOnnxQuantCodeAt(&zq, n * kBlocks + kb)
+                         : (gcimOnnxQuantCodeAt(&zq, n * zeroRow + kb / 2) >> (4 * (kb % 2))) & 15;
+      zeros[kb * nDim + n] = (float)zero;
       scales[kb * nDim + n] = (float)sc->floats[n * kBlocks + kb];
+      for (int64_t k = kb * block; k < kDim && k < (kb + 1) * block; ++k)
+        codes[k * nDim + n] = (uint8_t)nbitsCode(&bq, (int)bits, n, kBlocks, blob, block, k);
     }
   if (!fits && b->ok)
     gcimOnnxImportError(b->im, "B, scales and zero points must be initializers of the shapes "
                                "'K', 'N', 'bits' and 'block_size' give (uint8, float, uint8)");
-  gcimOnnxConstDestroy(bq);
+  gcimOnnxQuantCodesClose(&bq);
   gcimOnnxConstDestroy(sc);
-  gcimOnnxConstDestroy(zq);
-  if (!w || !scales) {
-    free(w);
+  gcimOnnxQuantCodesClose(&zq);
+  if (!zeros) {
+    free(codes);
+    free(scales);
     b->ok = false;
     return;
   }
   const char *weight = gcimOnnxBuildTemp(b, "weight"), *bias = gcimOnnxBuildInput(node, 5);
-  gcimOnnxQuantCodesTimesScales(b, weight, kDim, nDim, block, w, scales, kBlocks * nDim, false);
+  GcimOnnxQuantWeight w = {.codes = gcimOnnxBuildTemp(b, "codes"),
+                           .integral = true,
+                           .k = kDim,
+                           .n = nDim,
+                           .block = block,
+                           .scales = scales,
+                           .zeros = zeros,
+                           .scaleCount = kBlocks * nDim};
+  gcimOnnxQuantConstantCodes(b, w.codes, rows, nDim, codes, false);
+  gcimOnnxQuantCodesTimesScales(b, weight, &w);
   const char *y = gcimOnnxBuildBinary(b, "MatMul", "product", gcimOnnxBuildInput(node, 0), weight,
                                       bias ? NULL : gcimOnnxBuildOutput(node, 0));
   if (bias)

@@ -74,6 +74,8 @@ static bool defineInitializers(Importer *im) {
     const Onnx__TensorProto *t = g->initializer[i];
     char what[300];
     const char *name = t->name ? t->name : "";
+    if (gcimOnnxQuantPackedUnread(g, t))
+      continue;
     snprintf(what, sizeof what, "initializer '%.200s'", name);
     im->loc = gcimOnnxNameLoc(im, name);
     if (!name[0]) {

@@ -1,6 +1,6 @@
 /* Values.c: the importer's table of named values, known constants and diagnostics. */
 #define _XOPEN_SOURCE 700
-#include "Importer.h"
+#include "Expand.h"
 
 #include "gcim/Support/Diagnostics.h"
 #include "mlir-c/BuiltinAttributes.h"
@@ -125,7 +125,8 @@ void gcimOnnxImportError(Importer *im, const char *format, ...) {
 const ConstData *gcimOnnxKnownConst(Importer *im, Value *v) {
   if (!v)
     return NULL;
-  if (v->constant || !v->initializer)
+  if (v->constant || !v->initializer ||
+      (im->expansion && gcimOnnxExpansionIsOpaque(im->expansion, v->name)))
     return v->constant;
   int64_t n = gcimOnnxTypeNumElements(&v->type);
   // Integer tensors are shapes, axes and indices; large float tensors are weights, which

@@ -88,7 +88,52 @@ def nbits_short():
                   arr("sc", np.arange(10, dtype=np.float32) / 4, np.float32)])
 
 
+def packed4(name, values, signed=True):
+    """An int4 (ONNX type 22) or uint4 (21) initializer, two codes a byte, low nibble first
+    (the Debian onnx package predates 4-bit types: the tensor is written by hand)."""
+    v = np.array(values, np.int64)
+    nibbles = list((v.reshape(-1) & 15).astype(np.uint8)) + [0]
+    t = T()
+    t.name = name
+    t.dims.extend(v.shape)
+    t.data_type = 22 if signed else 21
+    t.raw_data = bytes(int(lo) | int(hi) << 4 for lo, hi in zip(nibbles[0:-1:2], nibbles[1::2]))
+    return t
+
+
+def int4_blocks(signed=True, reader="MatMul"):
+    """DequantizeLinear of (K, N) = (5, 4) 4-bit codes per block of 2 rows (the last block one
+    row), int4 without zero points or uint4 with them, into `reader` (MatMul, or Relu)."""
+    codes = (np.arange(20).reshape(5, 4) % 16 - (8 if signed else 0)).tolist()
+    inits = [packed4("q4", codes, signed), arr("s4", np.arange(1, 13).reshape(3, 4) / 8,
+                                                np.float32)]
+    ins = ["q4", "s4"]
+    if not signed:
+        inits.append(packed4("z4", [[3, 8, 0, 15], [1, 2, 3, 4], [15, 0, 8, 8]], False))
+        ins.append("z4")
+    nodes = [N("DequantizeLinear", ins, ["w"], axis=0, block_size=2, name="dq")]
+    if reader == "MatMul":
+        nodes.append(N("MatMul", ["x", "w"], ["y"], name="mm"))
+        return model(nodes, [vi("x", shape=[1, 5])], [vi("y", shape=[1, 4])], inits)
+    nodes.append(N(reader, ["q4"], ["y"], name="reader"))
+    return model(nodes, [], [vi("y", shape=[5, 4])], inits)
+
+
+def int8_in_place():
+    """DequantizeLinear of a (64, 32) int8 weight per column without zero points (2 KB:
+    a resource over the model's bytes) into MatMul."""
+    codes = (np.arange(64 * 32).reshape(64, 32) % 255 - 127).astype(np.int8)
+    return model([N("DequantizeLinear", ["q8", "s8"], ["w"], axis=1, name="dq"),
+                  N("MatMul", ["x", "w"], ["y"], name="mm")],
+                 [vi("x", shape=[1, 64])], [vi("y", shape=[1, 32])],
+                 [nh.from_array(codes, "q8"), arr("s8", np.arange(1, 33) / 64, np.float32)])
+
+
 CASES = {
+    "int4-blocks": int4_blocks,
+    "uint4-blocks": lambda: int4_blocks(signed=False),
+    "int4-other-reader": lambda: int4_blocks(reader="Identity"),
+    "int8-in-place": int8_in_place,
     "qdq-codes": codes,
     "nbits-short": nbits_short,
     "qdq-gemm": gemm,
