@@ -211,6 +211,24 @@ def with_unused_io(model):
     return model
 
 
+class MhaLm(torch.nn.Module):
+    """A causal language model built on nn.MultiheadAttention (a float causal mask made from
+    the sequence length, as users write it with dynamic axes)."""
+
+    def __init__(self, vocab=32, context=8):
+        super().__init__()
+        self.embed = torch.nn.Embedding(vocab, WIDTH)
+        self.pos = torch.nn.Embedding(context, WIDTH)
+        self.attn = torch.nn.MultiheadAttention(WIDTH, HEADS, batch_first=True)
+        self.lm_head = torch.nn.Linear(WIDTH, vocab)
+
+    def forward(self, ids):
+        t = ids.shape[1]
+        x = self.embed(ids) + self.pos(torch.arange(t))
+        y = self.attn(x, x, x, attn_mask=causal_float_mask(t), need_weights=False)[0]
+        return self.lm_head(x + y)
+
+
 class Zoo(torch.nn.Module):
     """Every fusable form above in one module (one export, one compile, one build):
     inputs x (batch-first), x_sf (sequence-first), input_ids and, with `cross`, memory and
