@@ -303,6 +303,12 @@ static bool matchKey(Match *m, char *reason) {
   if (gcimTensorRank(mlirValueGetType(kt)) != m->rank ||
       gcimTensorRank(mlirValueGetType(m->q)) != m->rank)
     return setReason(reason, "q or the transposed k does not have the scores' rank%s", "");
+  /* Rank 3 has no heads axis to broadcast: each operand has every batch x heads row. */
+  int64_t rows = gcimTensorDim(mlirValueGetType(mlirOperationGetOperand(m->nonlinearity, 0)), 0);
+  if (m->rank == 3 && (gcimTensorDim(mlirValueGetType(m->q), 0) != rows ||
+                       gcimTensorDim(mlirValueGetType(kt), 0) != rows ||
+                       gcimTensorDim(mlirValueGetType(m->v), 0) != rows))
+    return setReason(reason, "q, k or v is broadcast over the batch x heads rows%s", "");
   if (gcimValueIsOp(kt, "onnx.transpose", &transpose) &&
       gcimOpGetI64Array(transpose, "perm", inner, GCIM_MAX_RANK) == m->rank) {
     m->keySource = mlirOperationGetOperand(transpose, 0);

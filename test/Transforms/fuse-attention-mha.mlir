@@ -78,3 +78,16 @@ func.func @mha_need_weights(%q: tensor<4x4x8xf32>, %kt: tensor<4x8x4xf32>, %v: t
   %o = "onnx.mat_mul"(%p, %v) : (tensor<4x4x4xf32>, tensor<4x4x8xf32>) -> tensor<4x4x8xf32>
   return %o, %p : tensor<4x4x8xf32>, tensor<4x4x4xf32>
 }
+
+// -----
+
+// A v shared by every row (broadcast by the MatMul) has no heads axis to lift: left as it is.
+// CHECK-LABEL: func.func @mha_broadcast_v
+// CHECK: "onnx.softmax"(%{{.*}}) {axis = -1 : i64, gcim.unfused = "q, k or v is broadcast over the batch x heads rows"}
+// CHECK-NOT: gcim.attention
+func.func @mha_broadcast_v(%q: tensor<4x4x8xf32>, %kt: tensor<4x8x4xf32>, %v: tensor<1x4x8xf32>) -> tensor<4x4x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<4x4x8xf32>, tensor<4x8x4xf32>) -> tensor<4x4x4xf32>
+  %p = "onnx.softmax"(%s) {axis = -1 : i64} : (tensor<4x4x4xf32>) -> tensor<4x4x4xf32>
+  %o = "onnx.mat_mul"(%p, %v) : (tensor<4x4x4xf32>, tensor<1x4x8xf32>) -> tensor<4x4x8xf32>
+  return %o : tensor<4x4x8xf32>
+}
