@@ -4,7 +4,10 @@
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 
+#include "gcim/Runtime/Bf16.h"
+
 #include <assert.h>
+#include <math.h>
 #include <string.h>
 
 bool gcimStringRefEquals(MlirStringRef ref, const char *text) {
@@ -216,6 +219,15 @@ bool gcimElementsGetInt64(MlirAttribute attr, int64_t flat, int64_t *out) {
                     mlirIntegerTypeIsUnsigned(element), pos, out);
 }
 
+/* IEEE binary16 bits as a double (exactly). */
+static double halfBitsToDouble(uint16_t h) {
+  int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  double magnitude = exponent == 0    ? ldexp(mantissa, -24)
+                     : exponent == 31 ? (mantissa ? NAN : INFINITY)
+                                      : ldexp(mantissa + 1024, exponent - 25);
+  return (h & 0x8000) ? -magnitude : magnitude;
+}
+
 bool gcimElementsGet(MlirAttribute attr, int64_t flat, double *out) {
   MlirType element = mlirShapedTypeGetElementType(mlirAttributeGetType(attr));
   intptr_t pos;
@@ -237,6 +249,14 @@ bool gcimElementsGet(MlirAttribute attr, int64_t flat, double *out) {
   if (mlirTypeIsAF64(element)) {
     *out = resource ? mlirDenseDoubleResourceElementsAttrGetValue(attr, pos)
                     : mlirDenseElementsAttrGetDoubleValue(attr, pos);
+    return true;
+  }
+  /* float16 models' constants (scales, mask fills); the C API has no 16-bit float getter,
+   * so the bits are read from the raw data (weights in resources are not read here). */
+  if (!resource && (mlirTypeIsAF16(element) || mlirTypeIsABF16(element))) {
+    uint16_t bits;
+    memcpy(&bits, (const char *)mlirDenseElementsAttrGetRawData(attr) + 2 * pos, sizeof bits);
+    *out = mlirTypeIsAF16(element) ? halfBitsToDouble(bits) : (double)gcimBf16ToFloat(bits);
     return true;
   }
   return false;

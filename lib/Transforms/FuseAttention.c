@@ -11,12 +11,17 @@
  *   Casts around the nonlinearity (mixed precision) are absorbed. kᵀ may
  *   be a Transpose of (B,H,T,D) or directly of (B,T,H,D) (perm 0,2,3,1); the head
  *   plumbing (Split of a fused QKV projection, Reshape, Transpose) stays in the graph;
+ *   also on rank-3 (batch x heads, tokens, head_dim) tensors, as torch's
+ *   nn.MultiheadAttention computes it: a batch-1 gcim.attention over batch x heads heads,
+ *   between Reshapes;
  * - the operators ONNX-23 Attention, com.microsoft Attention and MultiHeadAttention,
  *   ai.gcim GainCellAttention (FuseAttentionOps.c).
  * A Concat(past, new) of K or V along the tokens (torch's KV cache) becomes
  * gcim.cache_append. A mask sets causal = 1 only after every entry was checked to be the causal
  * band (and window = its width when it is a sliding window).
  *
+ * q, k and v of float16, bfloat16 or float64 are cast to float32 and the result back (a
+ * float16 attention is then rounded once, at its output, not after every op).
  * Assumes: the importer's form (docs/Dialects.md), static shapes.
  * Guarantees: every rewritten subgraph computes the same values as before; ops made dead
  * are erased. What looks like attention (a Softmax, HardSigmoid or Clip next to a MatMul,
@@ -43,6 +48,7 @@ typedef struct Match {
   MlirValue q, v;
   MlirValue keySource; /* K = Transpose(keySource, keyPerm) */
   int64_t keyPerm[4];
+  int rank; /* of the scores: 4, or 3 for torch's (batch x heads, q, k) */
   const char *kind;
   double scale;
   GcimMaskInfo mask;
@@ -58,25 +64,6 @@ static const char *opName(MlirOperation op, char *buf, size_t size) {
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
   snprintf(buf, size, "%.*s", (int)name.length, name.data);
   return buf;
-}
-
-MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q, MlirValue k,
-                             MlirValue v, MlirValue scales, const char *kind, int causal,
-                             int64_t window, double scale) {
-  MlirContext ctx = mlirLocationGetContext(loc);
-  MlirType qt = mlirValueGetType(q), vt = mlirValueGetType(v);
-  int64_t dims[4] = {gcimTensorDim(qt, 0), gcimTensorDim(qt, 1), gcimTensorDim(qt, 2),
-                     gcimTensorDim(vt, 3)};
-  MlirType result = gcimTensorType(4, dims, mlirShapedTypeGetElementType(qt));
-  MlirNamedAttribute attrs[6] = {
-      gcimNamedString(ctx, "kind", kind),      gcimNamedInt(ctx, "causal", causal),
-      gcimNamedInt(ctx, "window", window),     gcimNamedF32(ctx, "scale", scale),
-      gcimNamedInt(ctx, "num_heads", dims[1]), gcimNamedInt(ctx, "head_dim", gcimTensorDim(qt, 3))};
-  MlirValue operands[4] = {q, k, v, scales};
-  intptr_t count = mlirValueIsNull(scales) ? 3 : 4;
-  MlirOperation op =
-      gcimBuildOp(before, "gcim.attention", loc, count, operands, 1, &result, 6, attrs);
-  return mlirOperationGetResult(op, 0);
 }
 
 /* The nonlinearity's kind and the factor it applies to the scores. */
@@ -140,8 +127,9 @@ static MlirValue peelPostMask(Match *m, MlirValue weights, char *reason, bool *f
     mask = mlirOperationGetOperand(user, 1);
   }
   int64_t dims[GCIM_MAX_RANK];
-  if (gcimTensorShape(mlirValueGetType(weights), dims) != 4 ||
-      !gcimMaskClassify(mask, mode, dims[2], dims[3], &m->mask, reason, REASON_SIZE)) {
+  int rank = gcimTensorShape(mlirValueGetType(weights), dims);
+  if (rank != m->rank || !gcimMaskClassify(mask, mode, dims[rank - 2], dims[rank - 1], &m->mask,
+                                           reason, REASON_SIZE)) {
     *failed = true;
     return weights;
   }
@@ -173,8 +161,10 @@ static bool matchValueMatMul(Match *m, char *reason) {
     return setReason(reason, "the attention weights are not only multiplied by V%s", "");
   m->valueMatMul = user;
   m->v = mlirOperationGetOperand(user, 1);
-  if (gcimTensorRank(mlirValueGetType(m->v)) != 4)
-    return setReason(reason, "V is not a rank-4 (batch, heads, tokens, head_dim) tensor%s", "");
+  if (gcimTensorRank(mlirValueGetType(m->v)) != m->rank)
+    return setReason(reason, "V is not a tensor of the scores' rank, %s",
+                     m->rank == 4 ? "(batch, heads, tokens, head_dim)"
+                                  : "(batch x heads, tokens, head_dim)");
   return true;
 }
 
@@ -269,8 +259,7 @@ static MlirValue peelMask(MlirValue value, int64_t tq, int64_t tk, Match *m, cha
 static bool matchScores(Match *m, char *reason) {
   MlirValue x = mlirOperationGetOperand(m->nonlinearity, 0);
   int64_t dims[GCIM_MAX_RANK];
-  if (gcimTensorShape(mlirValueGetType(x), dims) != 4)
-    return setReason(reason, "the scores are not a rank-4 (batch, heads, q, k) tensor%s", "");
+  int rank = gcimTensorShape(mlirValueGetType(x), dims);
   for (int steps = 0; steps < 8; ++steps) {
     MlirOperation def = gcimValueDefOp(x);
     char name[64];
@@ -290,7 +279,7 @@ static bool matchScores(Match *m, char *reason) {
       next = mlirOperationGetOperand(cast, 0); /* mixed precision: absorbed */
     if (mlirValueIsNull(next)) {
       bool failed = false;
-      next = peelMask(x, dims[2], dims[3], m, reason, &failed);
+      next = peelMask(x, dims[rank - 2], dims[rank - 1], m, reason, &failed);
       if (failed)
         return false;
     }
@@ -302,20 +291,28 @@ static bool matchScores(Match *m, char *reason) {
   return setReason(reason, "too many ops between the QK MatMul and the %s", m->kind);
 }
 
-/* K (batch, heads, tokens, dim) = Transpose(source, perm) with kᵀ = the MatMul's rhs. */
+/* K (batch, heads, tokens, dim) = Transpose(source, perm) with kᵀ = the MatMul's rhs (rank 3:
+ * K (batch x heads, tokens, dim)). */
 static bool matchKey(Match *m, char *reason) {
-  int64_t swap[4] = {0, 1, 3, 2}, inner[GCIM_MAX_RANK];
+  int64_t swap4[4] = {0, 1, 3, 2}, swap3[3] = {0, 2, 1}, inner[GCIM_MAX_RANK];
+  const int64_t *swap = m->rank == 4 ? swap4 : swap3;
   MlirValue kt = m->keySource;
   MlirOperation transpose;
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < m->rank; ++i)
     m->keyPerm[i] = swap[i];
-  if (gcimTensorRank(mlirValueGetType(kt)) != 4 || gcimTensorRank(mlirValueGetType(m->q)) != 4)
-    return setReason(reason, "q or the transposed k is not a rank-4 (batch, heads, ...) tensor%s",
-                     "");
+  if (gcimTensorRank(mlirValueGetType(kt)) != m->rank ||
+      gcimTensorRank(mlirValueGetType(m->q)) != m->rank)
+    return setReason(reason, "q or the transposed k does not have the scores' rank%s", "");
+  /* Rank 3 has no heads axis to broadcast: each operand has every batch x heads row. */
+  int64_t rows = gcimTensorDim(mlirValueGetType(mlirOperationGetOperand(m->nonlinearity, 0)), 0);
+  if (m->rank == 3 && (gcimTensorDim(mlirValueGetType(m->q), 0) != rows ||
+                       gcimTensorDim(mlirValueGetType(kt), 0) != rows ||
+                       gcimTensorDim(mlirValueGetType(m->v), 0) != rows))
+    return setReason(reason, "q, k or v is broadcast over the batch x heads rows%s", "");
   if (gcimValueIsOp(kt, "onnx.transpose", &transpose) &&
-      gcimOpGetI64Array(transpose, "perm", inner, GCIM_MAX_RANK) == 4) {
+      gcimOpGetI64Array(transpose, "perm", inner, GCIM_MAX_RANK) == m->rank) {
     m->keySource = mlirOperationGetOperand(transpose, 0);
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < m->rank; ++i)
       m->keyPerm[i] = inner[swap[i]];
     MlirValue peeled = peelScalar(m->keySource, &m->scale);
     if (!mlirValueIsNull(peeled))
@@ -367,15 +364,43 @@ static bool isIdentityPerm(const int64_t *perm) {
   return perm[0] == 0 && perm[1] == 1 && perm[2] == 2 && perm[3] == 3;
 }
 
+/* `x` reshaped to (1, dims of x...). */
+static MlirValue addUnitBatch(MlirOperation before, MlirLocation loc, MlirValue x) {
+  int64_t dims[GCIM_MAX_RANK + 1];
+  int rank = gcimTensorShape(mlirValueGetType(x), dims + 1);
+  dims[0] = 1;
+  return gcimBuildReshape(before, loc, x, rank + 1, dims);
+}
+
+/* Attention on (batch x heads, tokens, dim) tensors, as torch's nn.MultiheadAttention
+ * computes it, is a batch-1 attention whose heads are the batch's heads side by side. */
+static void liftToRank4(Match *m, MlirOperation anchor, MlirLocation loc) {
+  m->q = addUnitBatch(anchor, loc, m->q);
+  m->keySource = addUnitBatch(anchor, loc, m->keySource);
+  m->v = addUnitBatch(anchor, loc, m->v);
+  for (int i = 3; i > 0; --i)
+    m->keyPerm[i] = m->keyPerm[i - 1] + 1;
+  m->keyPerm[0] = 0;
+}
+
 static MlirValue rewriteMatch(Match *m) {
   MlirOperation anchor = m->valueMatMul;
   MlirLocation loc = mlirOperationGetLocation(anchor);
-  if (isIdentityPerm(m->keyPerm))
-    m->keySource = cacheAppendUnderRepeat(m->keySource);
-  m->v = cacheAppendUnderRepeat(m->v);
+  if (m->rank == 3) {
+    liftToRank4(m, anchor, loc);
+  } else {
+    if (isIdentityPerm(m->keyPerm))
+      m->keySource = cacheAppendUnderRepeat(m->keySource);
+    m->v = cacheAppendUnderRepeat(m->v);
+  }
   MlirValue k = gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm);
   MlirValue out = gcimBuildAttention(anchor, loc, m->q, k, m->v, (MlirValue){NULL}, m->kind,
                                      m->mask.causal, m->mask.window, m->scale);
+  if (m->rank == 3) {
+    int64_t dims[GCIM_MAX_RANK];
+    gcimTensorShape(mlirValueGetType(mlirOperationGetResult(anchor, 0)), dims);
+    out = gcimBuildReshape(anchor, loc, out, 3, dims);
+  }
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(anchor, 0), out);
   gcimEraseDeadOps(anchor);
   return out;
@@ -424,6 +449,12 @@ static int fuseDecomposed(MlirOperation op, char *reason) {
   Match m;
   memset(&m, 0, sizeof m);
   m.mask = (GcimMaskInfo){0, 0};
+  m.rank = (int)gcimTensorRank(mlirValueGetType(mlirOperationGetOperand(op, 0)));
+  if (m.rank != 3 && m.rank != 4)
+    return setReason(reason,
+                     "the scores are not a rank-4 (batch, heads, q, k) or rank-3 "
+                     "(batch x heads, q, k) tensor%s",
+                     "");
   if (!matchNonlinearity(op, &m, reason) || !matchValueMatMul(&m, reason) ||
       !matchScores(&m, reason) || !matchKey(&m, reason))
     return 0;

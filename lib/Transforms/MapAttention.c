@@ -141,6 +141,16 @@ static bool checkShapes(const Head *h) {
                           "--attention=digital");
     return false;
   }
+  /* The arrays hold the keys of the tokens whose queries they answer (the emitter's tile
+   * layer needs it): a decoder's cross-attention over an encoder's output does not fit. */
+  if (!h->causal && !h->streamed && h->tq != h->tk) {
+    gcimEmitError(h->loc,
+                  "attention of %lld queries over %lld keys of another sequence "
+                  "(cross-attention) does not run on the gain cells, which hold the keys of "
+                  "the tokens they answer; use --attention=digital or --attention=auto",
+                  (long long)h->tq, (long long)h->tk);
+    return false;
+  }
   return true;
 }
 

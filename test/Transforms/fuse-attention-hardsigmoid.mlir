@@ -235,9 +235,12 @@ func.func @hardsigmoid_times_mask(%q: tensor<1x1x3x8xf32>, %kt: tensor<1x1x8x3xf
 // -----
 
 // Mixed precision: f16 scores cast to f32 for the softmax and back: the casts are
-// absorbed; the attention computes in the MatMuls' type.
+// absorbed; the attention computes in float32 between casts of q, k, v and its result
+// (fuse-attention-float16.mlir).
 // CHECK-LABEL: func.func @f16_softmax_casts
-// CHECK: "gcim.attention"(%arg0, %{{.*}}, %arg2) {causal = 0 : i64, {{.*}}kind = "softmax"{{.*}} -> tensor<1x1x2x8xf16>
+// CHECK: "onnx.cast"(%arg0) {to = 1 : i64}
+// CHECK: "gcim.attention"({{.*}}) {causal = 0 : i64, {{.*}}kind = "softmax"{{.*}} -> tensor<1x1x2x8xf32>
+// CHECK: "onnx.cast"(%{{.*}}) {to = 10 : i64} : (tensor<1x1x2x8xf32>) -> tensor<1x1x2x8xf16>
 // CHECK-NOT: onnx.cast
 func.func @f16_softmax_casts(%q: tensor<1x1x2x8xf16>, %kt: tensor<1x1x8x2xf16>, %v: tensor<1x1x2x8xf16>) -> tensor<1x1x2x8xf16> {
   %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x2x8xf16>, tensor<1x1x8x2xf16>) -> tensor<1x1x2x2xf16>

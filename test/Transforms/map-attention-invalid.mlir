@@ -59,3 +59,14 @@ func.func @rank3(%q: tensor<2x4x64xf32>) -> tensor<2x4x64xf32> {
   %0 = "gcim.attention"(%q, %q, %q) {kind = "gaincell", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 64 : i64} : (tensor<2x4x64xf32>, tensor<2x4x64xf32>, tensor<2x4x64xf32>) -> tensor<2x4x64xf32>
   return %0 : tensor<2x4x64xf32>
 }
+
+// -----
+
+// A decoder's cross-attention (nn.TransformerDecoderLayer's multihead_attn: 6 queries
+// over the 4 tokens of the encoder's output): the arrays hold the keys of the tokens they
+// answer.
+// CHECK: error: attention of 6 queries over 4 keys of another sequence (cross-attention) does not run on the gain cells, which hold the keys of the tokens they answer; use --attention=digital or --attention=auto
+func.func @cross_attention(%q: tensor<1x4x6x8xf32>, %kv: tensor<1x4x4x8xf32>) -> tensor<1x4x6x8xf32> {
+  %0 = "gcim.attention"(%q, %kv, %kv) {kind = "softmax", causal = 0 : i64, window = 0 : i64, scale = 0.35 : f32, num_heads = 4 : i64, head_dim = 8 : i64} : (tensor<1x4x6x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x6x8xf32>
+  return %0 : tensor<1x4x6x8xf32>
+}

@@ -61,7 +61,8 @@ size_t gcimResourcesNoteMissing(const char *text, size_t length, size_t *first);
 bool gcimResourceIsMissing(const char *key, size_t length);
 
 /// Element `flat` of elements `attr` as a double (integers through gcimElementsGetInt64,
-/// f32, f64); false when the element type or layout is not readable.
+/// f32, f64, and f16/bf16 outside resources); false when the element type or layout is
+/// not readable.
 bool gcimElementsGet(MlirAttribute attr, int64_t flat, double *out);
 
 /// A constant with a single distinct value (one element or a splat) read as a double.

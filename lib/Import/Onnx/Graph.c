@@ -28,8 +28,14 @@ static bool checkVersions(Importer *im) {
       im->opset = op->version;
   }
   if (im->opset < MIN_OPSET || im->opset > MAX_OPSET) {
-    gcimOnnxImportError(im, "default-domain opset %lld is not supported (%d to %d)",
-                        (long long)im->opset, MIN_OPSET, MAX_OPSET);
+    /* Exporters default to old opsets (torch 1.13: 14, older tools 11): say how to move. */
+    gcimOnnxImportError(im, "default-domain opset %lld is not supported (%d to %d)%s",
+                        (long long)im->opset, MIN_OPSET, MAX_OPSET,
+                        im->opset < MIN_OPSET
+                            ? ": export it again with a newer opset (torch.onnx.export(..., "
+                              "opset_version=17)) or convert it with "
+                              "onnx.version_converter.convert_version(model, 17)"
+                            : "");
     return false;
   }
   return true;

@@ -6,6 +6,7 @@
 #include "gcim/Support/IRHelpers.h"
 
 #include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
 
 #include <math.h>
 #include <string.h>
@@ -104,10 +105,34 @@ EmitOpFn gcimCEmitLookupOp(MlirOperation op) {
   return NULL;
 }
 
+/* Whether `type` is a tensor of float16 or bfloat16. */
+static bool isHalfTensor(MlirType type) {
+  if (!mlirTypeIsARankedTensor(type))
+    return false;
+  MlirType element = mlirShapedTypeGetElementType(type);
+  return mlirTypeIsAF16(element) || mlirTypeIsABF16(element);
+}
+
+static bool hasHalfValues(MlirOperation op) {
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i)
+    if (isHalfTensor(mlirValueGetType(mlirOperationGetOperand(op, i))))
+      return true;
+  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
+    if (isHalfTensor(mlirValueGetType(mlirOperationGetResult(op, i))))
+      return true;
+  return false;
+}
+
 bool gcimCEmitUnsupported(EmitState *state, MlirOperation op, const char *why) {
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
-  gcimEmitError(mlirOperationGetLocation(op), "cannot generate C for '%.*s': %s", (int)name.length,
-                name.data, why);
+  /* A model converted to float16 (.half(), a float16 converter) fails at its first
+   * arithmetic op: say what to do about the whole model, not only about this op. */
+  const char *hint = hasHalfValues(op) ? "; the generated C computes this op in float32 only: "
+                                         "export the model in float32 (--weights=bf16 narrows "
+                                         "its weights)"
+                                       : "";
+  gcimEmitError(mlirOperationGetLocation(op), "cannot generate C for '%.*s': %s%s",
+                (int)name.length, name.data, why, hint);
   state->failed = true;
   return false;
 }
