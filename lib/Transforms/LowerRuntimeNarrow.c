@@ -43,7 +43,10 @@ static float *constantFloats(MlirValue value, int64_t count) {
   if (mlirAttributeIsNull(attr) || mlirElementsAttrGetNumElements(attr) != count)
     return NULL;
   float *out = malloc((size_t)(count > 0 ? count : 1) * sizeof *out);
-  if (out && mlirAttributeIsADenseElements(attr) && !mlirDenseElementsAttrIsSplat(attr)) {
+  /* The raw data is float32 only if the constant's elements are: other types go through
+   * gcimElementsGet. */
+  if (out && mlirAttributeIsADenseElements(attr) && !mlirDenseElementsAttrIsSplat(attr) &&
+      mlirTypeIsAF32(mlirShapedTypeGetElementType(mlirAttributeGetType(attr)))) {
     memcpy(out, mlirDenseElementsAttrGetRawData(attr), (size_t)count * sizeof *out);
     return out;
   }
