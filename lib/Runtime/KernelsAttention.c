@@ -202,14 +202,18 @@ GCIM_KERNELS_VECTORISE static void onlineSoftmax(float *restrict s, int64_t kt, 
   float tileMax[QT];
   int64_t qt = t->qt, lo = t->first[qt - 1], hi = t->last[0];
   int masked = j0 < lo || j0 + kt > hi; /* first and last grow with i */
+  if (masked) /* query i sees the tile's keys [from, to): a test per key mispredicts */
+    for (int64_t i = 0; i < qt; ++i) {
+      int64_t from = t->first[i] - j0, to = t->last[i] - j0;
+      for (int64_t j = 0; j < kt && j < from; ++j)
+        s[j * QT + i] = -INFINITY;
+      for (int64_t j = to > 0 ? to : 0; j < kt; ++j)
+        s[j * QT + i] = -INFINITY;
+    }
   for (int64_t i = 0; i < qt; ++i)
     tileMax[i] = -INFINITY;
   for (int64_t j = 0; j < kt; ++j) {
     float *restrict row = s + j * QT;
-    if (masked)
-      for (int64_t i = 0; i < qt; ++i)
-        if (j0 + j < t->first[i] || j0 + j >= t->last[i])
-          row[i] = -INFINITY;
     for (int64_t i = 0; i < qt; ++i)
       tileMax[i] = row[i] > tileMax[i] ? row[i] : tileMax[i];
   }
