@@ -41,8 +41,13 @@ GCIM_KERNELS_VECTORISE void gcimKernelLayerNormF32(const float *x, const int64_t
       mean[r] = m;
     if (invStdDev)
       invStdDev[r] = inv;
-    // ((x - mean) * inv) * scale + bias in passes without branches (GCC at -O2 vectorises
-    // these only).
+    // ((x - mean) * inv) * scale + bias in loops without branches (GCC at -O2 vectorises
+    // these only): one pass in the usual case, else one per term.
+    if (scale && bias) {
+      for (int64_t i = 0; i < n; ++i)
+        yr[i] = (xr[i] - m) * inv * scale[i] + bias[i];
+      continue;
+    }
     for (int64_t i = 0; i < n; ++i)
       yr[i] = (xr[i] - m) * inv;
     if (scale)
