@@ -13,6 +13,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <string.h>
 
 // 1/sqrt(2) and sqrt(2/pi), rounded to float32 (C99 has no M_SQRT1_2).
 static const float kInvSqrt2 = 0.70710678118654752f;
@@ -30,31 +31,70 @@ static float sigmoid(float x) {
 static float softplus(float x) { return (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x))); }
 
 // x/2 (1 + tanh u) = x / (1 + exp(-2u)) = x exp(2u) / (1 + exp(2u)): the same function
-// without cancellation, through the exp of -2|u| <= 0 only (branch-free, so the loop
-// vectorises: GELU on a libm call per element was 4 % of a GPT-2 prefill). Defined for the
-// compiler's target and for AVX2 without FMA (chosen at run time, as the matrix kernel):
-// the same IEEE operations per element, so the same bits.
-#define DEFINE_GELU_TANH(name, ATTRIBUTES)                                                         \
+// without cancellation, through the exp of -2|u| <= 0 only (branch-free: GELU on a libm
+// call per element was 4 % of a GPT-2 prefill).
+static float geluTanh(float v) {
+  float u = kSqrt2OverPi * (v + 0.044715f * v * v * v);
+  float e = gcimKernelsExpNonPositive(-2.0f * fabsf(u));
+  return v * (u >= 0.0f ? 1.0f : e) / (1.0f + e);
+}
+
+#if GCIM_KERNELS_LANES
+// geluTanh on LANES floats at a time (KernelsInternal.h: the same bits), defined for the
+// compiler's target and, chosen at run time as the matrix kernel is, for AVX2 and AVX-512.
+#define DEFINE_GELU_TANH(name, LANES, ATTRIBUTES)                                                  \
+  typedef float name##F __attribute__((vector_size(LANES * sizeof(float))));                       \
+  typedef int name##I __attribute__((vector_size(LANES * sizeof(int))));                           \
   ATTRIBUTES static void name(const float *x, float *y, int64_t count) {                           \
-    for (int64_t i = 0; i < count; ++i) {                                                          \
-      float v = x[i], u = kSqrt2OverPi * (v + 0.044715f * v * v * v);                              \
-      float e = gcimKernelsExpNonPositive(-2.0f * fabsf(u));                                       \
-      y[i] = v * (u >= 0.0f ? 1.0f : e) / (1.0f + e);                                              \
+    int64_t i = 0;                                                                                 \
+    for (; i + LANES <= count; i += LANES) {                                                       \
+      name##F v, e, out;                                                                           \
+      memcpy(&v, x + i, sizeof v);                                                                 \
+      name##F u = kSqrt2OverPi * (v + 0.044715f * v * v * v);                                      \
+      name##F minus2Abs = -2.0f * (name##F)((name##I)u & 0x7fffffff);                              \
+      GCIM_EXP_NON_POSITIVE_LANES(name##F, name##I, minus2Abs, e);                                 \
+      name##I positive = u >= 0.0f;                                                                \
+      const name##F zero = {0};                                                                    \
+      name##F factor = (name##F)(((name##I)(zero + 1.0f) & positive) | ((name##I)e & ~positive));  \
+      out = v * factor / (1.0f + e);                                                               \
+      memcpy(y + i, &out, sizeof out);                                                             \
     }                                                                                              \
+    for (; i < count; ++i)                                                                         \
+      y[i] = geluTanh(x[i]);                                                                       \
   }
-DEFINE_GELU_TANH(geluTanhBase, GCIM_KERNELS_VECTORISE)
+#else
+#define DEFINE_GELU_TANH(name, LANES, ATTRIBUTES)                                                  \
+  static void name(const float *x, float *y, int64_t count) {                                      \
+    for (int64_t i = 0; i < count; ++i)                                                            \
+      y[i] = geluTanh(x[i]);                                                                       \
+  }
+#endif
+DEFINE_GELU_TANH(geluTanhBase, 4, )
 #if GCIM_KERNELS_DISPATCH
-DEFINE_GELU_TANH(geluTanhAvx2, GCIM_KERNELS_VECTORISE __attribute__((target("avx2"))))
+DEFINE_GELU_TANH(geluTanhAvx2, 8, __attribute__((target("avx2"))))
+DEFINE_GELU_TANH(geluTanhAvx512, 16, __attribute__((target("avx512f"))))
 #endif
 
 GcimGeluTanhKernel *gcimKernelsGeluTanhKernel(GcimKernelIsa isa) {
-  if (isa == GCIM_ISA_BASE)
+  switch (isa) {
+  case GCIM_ISA_BASE:
     return geluTanhBase;
 #if GCIM_KERNELS_DISPATCH
-  if (__builtin_cpu_supports("avx2"))
-    return geluTanhAvx2;
+  case GCIM_ISA_AVX2:
+    return __builtin_cpu_supports("avx2") ? geluTanhAvx2 : NULL;
+  case GCIM_ISA_AVX512:
+    return __builtin_cpu_supports("avx512f") ? geluTanhAvx512 : NULL;
 #endif
-  return NULL;
+  default:
+    return NULL;
+  }
+}
+
+// The kernel of the widest set the matrix kernel runs on, or the portable one when this file
+// was built without the dispatch (other flags than KernelsMatMul.c's).
+static GcimGeluTanhKernel *geluTanhBest(void) {
+  GcimGeluTanhKernel *kernel = gcimKernelsGeluTanhKernel(gcimKernelsIsaBest());
+  return kernel ? kernel : geluTanhBase;
 }
 
 #define MAP(EXPR)                                                                                  \
@@ -105,7 +145,7 @@ void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count)
     MAP(0.5f * v * (1.0f + erff(v * kInvSqrt2)));
     return;
   case GCIM_UNARY_GELU_TANH:
-    gcimKernelsGeluTanhKernel(gcimKernelsIsaBest())(x, y, count);
+    geluTanhBest()(x, y, count);
     return;
   case GCIM_UNARY_FLOOR:
     MAP(floorf(v));

@@ -23,11 +23,12 @@
 
 #include <assert.h>
 #include <math.h>
+#include <string.h>
 
 enum {
-  QT = 32,     /* queries per tile: the columns of one panel of the score product */
-  KT = 128,    /* keys per tile: the scores of a tile are KT x QT floats = 16 KiB */
-  TILE_MIN = 8 /* fewer queries go one row at a time */
+  QT = GCIM_ATTENTION_QT, /* queries per tile: the columns of one panel of the score product */
+  KT = 128,               /* keys per tile: the scores of a tile are KT x QT floats = 16 KiB */
+  TILE_MIN = 8            /* fewer queries go one row at a time */
 };
 
 int64_t gcimKernelAttentionScratchSize(const GcimAttentionDesc *desc) { return desc->keyLen; }
@@ -117,48 +118,125 @@ typedef struct TileState {
   float rescale[QT];               /* factor of the output rows for this key tile */
 } TileState;
 
-// Turns the scores s[j * QT + i] of keys j0 + j, j < kt, into exp(score - max) (0 for
-// keys query i does not see) and updates the running maxima and sums.
-static void onlineSoftmax(float *restrict s, int64_t kt, int64_t j0, TileState *t) {
-  float tileMax[QT];
-  int64_t qt = t->qt, lo = t->first[qt - 1], hi = t->last[0];
-  int masked = j0 < lo || j0 + kt > hi; /* first and last grow with i */
-  for (int64_t i = 0; i < qt; ++i)
-    tileMax[i] = -INFINITY;
-  for (int64_t j = 0; j < kt; ++j) {
-    float *restrict row = s + j * QT;
-    if (masked)
-      for (int64_t i = 0; i < qt; ++i)
-        if (j0 + j < t->first[i] || j0 + j >= t->last[i])
-          row[i] = -INFINITY;
-    for (int64_t i = 0; i < qt; ++i)
-      tileMax[i] = row[i] > tileMax[i] ? row[i] : tileMax[i];
+// The exp pass of onlineSoftmax (GcimSoftmaxExpKernel, KernelsMatMulIsa.h). With vector
+// extensions LANES queries at a time (KernelsInternal.h: the bits of the scalar loop below),
+// for the compiler's target and, chosen at run time, for AVX2 and AVX-512; an empty column's
+// differences are zeroed before the exp (+inf has no integer exponent).
+#if GCIM_KERNELS_LANES
+#define DEFINE_SOFTMAX_EXP(name, LANES, ATTRIBUTES)                                                \
+  typedef float name##F __attribute__((vector_size(LANES * sizeof(float))));                       \
+  typedef int name##I __attribute__((vector_size(LANES * sizeof(int))));                           \
+  ATTRIBUTES static void name(float *s, int64_t kt, const float *max, float *sum) {                \
+    for (int64_t l = 0; l < QT; l += LANES) {                                                      \
+      name##F m, total = {0};                                                                      \
+      memcpy(&m, max + l, sizeof m);                                                               \
+      name##I empty = m == -INFINITY;                                                              \
+      for (int64_t j = 0; j < kt; ++j) {                                                           \
+        name##F d, p;                                                                              \
+        memcpy(&d, s + j * QT + l, sizeof d);                                                      \
+        d = (name##F)((name##I)(d - m) & ~empty);                                                  \
+        GCIM_EXP_NON_POSITIVE_LANES(name##F, name##I, d, p);                                       \
+        p = (name##F)((name##I)p & ~empty);                                                        \
+        memcpy(s + j * QT + l, &p, sizeof p);                                                      \
+        total += p;                                                                                \
+      }                                                                                            \
+      memcpy(sum + l, &total, sizeof total);                                                       \
+    }                                                                                              \
   }
-  float sum[QT], max[QT];
-  for (int64_t i = 0; i < qt; ++i) {
-    max[i] = tileMax[i] > t->max[i] ? tileMax[i] : t->max[i];
-    // exp(-inf - m) = 0 drops an empty past; a query with nothing visible stays at 0.
-    t->rescale[i] = max[i] == -INFINITY ? 1.0f : expf(t->max[i] - max[i]);
-    t->max[i] = max[i];
+DEFINE_SOFTMAX_EXP(softmaxExpBase, 4, )
+#if GCIM_KERNELS_DISPATCH
+DEFINE_SOFTMAX_EXP(softmaxExpAvx2, 8, __attribute__((target("avx2"))))
+DEFINE_SOFTMAX_EXP(softmaxExpAvx512, 16, __attribute__((target("avx512f"))))
+#endif
+#else
+// Plain C: one query at a time.
+static void softmaxExpBase(float *restrict s, int64_t kt, const float *restrict max,
+                           float *restrict sum) {
+  for (int64_t i = 0; i < QT; ++i)
     sum[i] = 0.0f;
-  }
   for (int64_t j = 0; j < kt; ++j) {
     float *restrict row = s + j * QT;
-    for (int64_t i = 0; i < qt; ++i) {
+    for (int64_t i = 0; i < QT; ++i) {
+      // exp(-inf - m) = 0 drops an empty past; a query with nothing visible stays at 0.
       float p = max[i] == -INFINITY ? 0.0f : gcimKernelsExpNonPositive(row[i] - max[i]);
       row[i] = p;
       sum[i] += p; /* at most KT terms of at most 1 in float, then into the double sum */
     }
   }
+}
+
+#endif
+
+GcimSoftmaxExpKernel *gcimKernelsSoftmaxExpKernel(GcimKernelIsa isa) {
+  switch (isa) {
+  case GCIM_ISA_BASE:
+    return softmaxExpBase;
+#if GCIM_KERNELS_DISPATCH
+  case GCIM_ISA_AVX2:
+    return __builtin_cpu_supports("avx2") ? softmaxExpAvx2 : NULL;
+  case GCIM_ISA_AVX512:
+    return __builtin_cpu_supports("avx512f") ? softmaxExpAvx512 : NULL;
+#endif
+  default:
+    return NULL;
+  }
+}
+
+// The kernels of the widest set the matrix kernel runs on, or the portable ones when this
+// file was built without its dispatch (other flags than KernelsMatMul.c's).
+static GcimAttendRowKernel *attendRowBest(void) {
+  GcimAttendRowKernel *row = gcimKernelsAttendRowKernel(gcimKernelsIsaBest());
+  return row ? row : attendRowBase;
+}
+
+static GcimSoftmaxExpKernel *softmaxExpBest(void) {
+  GcimSoftmaxExpKernel *kernel = gcimKernelsSoftmaxExpKernel(gcimKernelsIsaBest());
+  return kernel ? kernel : softmaxExpBase;
+}
+
+// Turns the scores s[j * QT + i] of keys j0 + j, j < kt, into exp(score - max) (0 for
+// keys query i does not see) and updates the running maxima and sums. (This and attendTile
+// ask GCC for its -O3 cost model: at -O2 their loops of runtime length stay scalar.)
+GCIM_KERNELS_VECTORISE static void onlineSoftmax(float *restrict s, int64_t kt, int64_t j0,
+                                                 TileState *t, GcimSoftmaxExpKernel *softmaxExp) {
+  float tileMax[QT];
+  int64_t qt = t->qt, lo = t->first[qt - 1], hi = t->last[0];
+  int masked = j0 < lo || j0 + kt > hi; /* first and last grow with i */
+  if (masked) /* query i sees the tile's keys [from, to): a test per key mispredicts */
+    for (int64_t i = 0; i < qt; ++i) {
+      int64_t from = t->first[i] - j0, to = t->last[i] - j0;
+      for (int64_t j = 0; j < kt && j < from; ++j)
+        s[j * QT + i] = -INFINITY;
+      for (int64_t j = to > 0 ? to : 0; j < kt; ++j)
+        s[j * QT + i] = -INFINITY;
+    }
+  for (int64_t i = 0; i < qt; ++i)
+    tileMax[i] = -INFINITY;
+  for (int64_t j = 0; j < kt; ++j) {
+    float *restrict row = s + j * QT;
+    for (int64_t i = 0; i < qt; ++i)
+      tileMax[i] = row[i] > tileMax[i] ? row[i] : tileMax[i];
+  }
+  float sum[QT], max[QT];
+  for (int64_t i = 0; i < QT; ++i)
+    max[i] = -INFINITY; /* the columns past qt: empty */
+  for (int64_t i = 0; i < qt; ++i) {
+    max[i] = tileMax[i] > t->max[i] ? tileMax[i] : t->max[i];
+    t->rescale[i] = max[i] == -INFINITY ? 1.0f : expf(t->max[i] - max[i]);
+    t->max[i] = max[i];
+  }
+  softmaxExp(s, kt, max, sum);
   for (int64_t i = 0; i < qt; ++i)
     t->sum[i] = t->sum[i] * t->rescale[i] + sum[i];
 }
 
 // Queries [i0, i0 + qt) of one head (q, out at row i0; k, v at key 0).
-static void attendTile(const GcimAttentionDesc *desc, const float *q, const float *k,
-                       const float *v, float *out, int64_t i0, int64_t qt, int64_t tq, int64_t tk,
-                       int64_t d, int64_t dv) {
+GCIM_KERNELS_VECTORISE static void attendTile(const GcimAttentionDesc *desc, const float *q,
+                                              const float *k, const float *v, float *out,
+                                              int64_t i0, int64_t qt, int64_t tq, int64_t tk,
+                                              int64_t d, int64_t dv) {
   float scores[KT * QT];
+  GcimSoftmaxExpKernel *softmaxExp = softmaxExpBest();
   TileState t;
   t.qt = qt;
   for (int64_t i = 0; i < qt; ++i) {
@@ -176,7 +254,7 @@ static void attendTile(const GcimAttentionDesc *desc, const float *q, const floa
     // Scores transposed (keys x queries): the queries are then the vector lanes of the
     // softmax, and the product packs one panel of queries per 256 keys.
     gcimKernelsGemmAccumulate(kt, qt, d, desc->scale, k + j0 * d, d, 1, q, d, 1, scores, QT);
-    onlineSoftmax(scores, kt, j0, &t);
+    onlineSoftmax(scores, kt, j0, &t, softmaxExp);
     for (int64_t i = 0; i < qt; ++i)
       for (int64_t c = 0; c < dv; ++c)
         out[i * dv + c] *= t.rescale[i];
@@ -196,7 +274,7 @@ void gcimKernelAttentionF32(const GcimAttentionDesc *desc, const float *q, const
   int64_t dv = desc->valueDim ? desc->valueDim : desc->headDim;
   assert(heads % kvHeads == 0 && tk >= 1 && tq >= 0);
   int64_t group = heads / kvHeads;
-  GcimAttendRowKernel *attendRow = gcimKernelsAttendRowKernel(gcimKernelsIsaBest());
+  GcimAttendRowKernel *attendRow = attendRowBest();
   for (int64_t b = 0; b < desc->batch; ++b) {
     for (int64_t h = 0; h < heads; ++h) {
       int64_t g = b * kvHeads + h / group, head = (b * heads + h) * tq;

@@ -13,6 +13,7 @@
 #include "gcim/Runtime/Kernels/Data.h"
 
 #include "KernelsInternal.h"
+#include "KernelsMatMulIsa.h"
 
 #include <assert.h>
 #include <math.h>
@@ -90,9 +91,11 @@ static float scalarExponent(const float *b, const int64_t *bDims, int bRank) {
 #define F32_LOOP(BODY)                                                                             \
   BINARY_LOOP(float, float, float, a, b, out, aDims, aRank, bDims, bRank, outDims, outRank, BODY)
 
-void gcimKernelBinaryF32(GcimBinaryOp op, const float *a, const int64_t *aDims, int aRank,
-                         const float *b, const int64_t *bDims, int bRank, float *out,
-                         const int64_t *outDims, int outRank) {
+// GCC's -O2 would vectorise none of these loops (they need a run-time alias check).
+GCIM_KERNELS_VECTORISE void gcimKernelBinaryF32(GcimBinaryOp op, const float *a,
+                                                const int64_t *aDims, int aRank, const float *b,
+                                                const int64_t *bDims, int bRank, float *out,
+                                                const int64_t *outDims, int outRank) {
   switch (op) {
   case GCIM_BINARY_ADD:
     F32_LOOP(ADD);

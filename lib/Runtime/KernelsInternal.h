@@ -42,25 +42,65 @@ void gcimKernelsGemmAccumulate(int64_t m, int64_t n, int64_t k, float alpha, con
 /// exp(x) for x <= 0, 0 below -87 (where expf is 0 or subnormal); within 2 ulp of expf
 /// above. Branch-free, so that loops over it vectorise (libm's expf is a call per
 /// element): 2^n by the exponent bits, Cephes' polynomial on |r| <= ln 2 / 2. A NaN
-/// gives some finite value (callers multiply by a term that carries it).
+/// gives some finite value (callers multiply by a term that carries it). Its constants:
+#define GCIM_EXP_MIN (-87.0f)
+#define GCIM_EXP_LOG2E 1.44269504089f
+#define GCIM_EXP_LN2_HI 0.693359375f
+#define GCIM_EXP_LN2_LO (-2.12194440e-4f)
+#define GCIM_EXP_ROUND 12582912.0f /* 1.5 * 2^23: adding it rounds to an integer */
+#define GCIM_EXP_P0 1.9875691500e-4f
+#define GCIM_EXP_P1 1.3981999507e-3f
+#define GCIM_EXP_P2 8.3334519073e-3f
+#define GCIM_EXP_P3 4.1665795894e-2f
+#define GCIM_EXP_P4 1.6666665459e-1f
+#define GCIM_EXP_P5 5.0000001201e-1f
 static inline float gcimKernelsExpNonPositive(float x) {
-  const float log2e = 1.44269504089f, ln2Hi = 0.693359375f, ln2Lo = -2.12194440e-4f;
-  const float roundMagic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
-  float xc = x > -87.0f ? x : -87.0f;   /* NaN too: n stays a float an int holds */
-  float n = (xc * log2e + roundMagic) - roundMagic;
-  float r = (xc - n * ln2Hi) - n * ln2Lo;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
+  float xc = x > GCIM_EXP_MIN ? x : GCIM_EXP_MIN; /* NaN too: n stays a float an int holds */
+  float n = (xc * GCIM_EXP_LOG2E + GCIM_EXP_ROUND) - GCIM_EXP_ROUND;
+  float r = (xc - n * GCIM_EXP_LN2_HI) - n * GCIM_EXP_LN2_LO;
+  float p = GCIM_EXP_P0;
+  p = p * r + GCIM_EXP_P1;
+  p = p * r + GCIM_EXP_P2;
+  p = p * r + GCIM_EXP_P3;
+  p = p * r + GCIM_EXP_P4;
+  p = p * r + GCIM_EXP_P5;
   p = p * r * r + r + 1.0f;
   int32_t bits = ((int32_t)n + 127) * (1 << 23);
   float scale;
   memcpy(&scale, &bits, sizeof scale);
-  return x < -87.0f ? 0.0f : p * scale;
+  return x < GCIM_EXP_MIN ? 0.0f : p * scale;
 }
+
+/* GCC's and clang's generic vectors (not with -DGCIM_KERNEL_PLAIN_C): lane-wise IEEE float
+ * operations, so each lane gets the scalar code's bits, and vector instructions at any
+ * optimisation level (GCC 12 at -O2 leaves the loops below scalar: their selects become
+ * branches around operations that may trap). */
+#if defined(__GNUC__) && !defined(GCIM_KERNEL_PLAIN_C)
+#define GCIM_KERNELS_LANES 1
+#else
+#define GCIM_KERNELS_LANES 0
+#endif
+
+/// `y = gcimKernelsExpNonPositive(x)` on every lane of x, a generic vector of floats (type
+/// VF; VI: a vector of as many ints): the same operations in the same order, so the same
+/// bits; selects are bit masks (0 is +0.0f's bits).
+#define GCIM_EXP_NON_POSITIVE_LANES(VF, VI, x, y)                                                  \
+  do {                                                                                             \
+    const VF zero_ = {0};                                                                          \
+    VI inRange_ = (x) > GCIM_EXP_MIN;                                                              \
+    VF xc_ = (VF)(((VI)(x)&inRange_) | ((VI)(zero_ + GCIM_EXP_MIN) & ~inRange_));                  \
+    VF n_ = (xc_ * GCIM_EXP_LOG2E + GCIM_EXP_ROUND) - GCIM_EXP_ROUND;                              \
+    VF r_ = (xc_ - n_ * GCIM_EXP_LN2_HI) - n_ * GCIM_EXP_LN2_LO;                                   \
+    VF p_ = zero_ + GCIM_EXP_P0;                                                                   \
+    p_ = p_ * r_ + GCIM_EXP_P1;                                                                    \
+    p_ = p_ * r_ + GCIM_EXP_P2;                                                                    \
+    p_ = p_ * r_ + GCIM_EXP_P3;                                                                    \
+    p_ = p_ * r_ + GCIM_EXP_P4;                                                                    \
+    p_ = p_ * r_ + GCIM_EXP_P5;                                                                    \
+    p_ = p_ * r_ * r_ + r_ + 1.0f;                                                                 \
+    VF scale_ = (VF)((__builtin_convertvector(n_, VI) + 127) * (1 << 23));                         \
+    (y) = (VF)((VI)(p_ * scale_) & ~((x) < GCIM_EXP_MIN));                                         \
+  } while (0)
 
 /// Normalises a possibly negative axis of a rank-`rank` tensor (asserted in range).
 int gcimKernelsAxis(int64_t axis, int rank);

@@ -84,10 +84,19 @@ typedef void GcimAttendRowKernel(const float *restrict q, const float *restrict 
 GcimAttendRowKernel *gcimKernelsAttendRowKernel(GcimKernelIsa isa);
 
 /// GELU with the tanh approximation of KernelsActivation.c on count floats (y may be x),
-/// of `isa` (AVX-512 runs the AVX2 one), or NULL as gcimKernelsGemmKernel; the same bits in
-/// every set.
+/// of `isa`, or NULL as gcimKernelsGemmKernel; the same bits in every set.
 typedef void GcimGeluTanhKernel(const float *x, float *y, int64_t count);
 GcimGeluTanhKernel *gcimKernelsGeluTanhKernel(GcimKernelIsa isa);
+
+enum { GCIM_ATTENTION_QT = 32 }; /* queries of a prefill attention tile: one panel's columns */
+
+/// The exp pass of prefill attention's online softmax (KernelsAttention.c) on a tile of
+/// scores s[j * QT + i], keys j < kt, queries i < QT: s = exp(s - max[i]) by
+/// gcimKernelsExpNonPositive, 0 in the columns whose max[i] is -inf, and sum[i] = the
+/// column's sum in float, in key order. Of `isa`, or NULL as gcimKernelsGemmKernel; the
+/// same bits in every set.
+typedef void GcimSoftmaxExpKernel(float *s, int64_t kt, const float *max, float *sum);
+GcimSoftmaxExpKernel *gcimKernelsSoftmaxExpKernel(GcimKernelIsa isa);
 
 /// The widest instruction set with a kernel that this processor runs.
 GcimKernelIsa gcimKernelsIsaBest(void);

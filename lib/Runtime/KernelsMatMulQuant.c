@@ -69,6 +69,13 @@ GcimQuantRowKernel *gcimKernelsQuantRowKernel(GcimKernelIsa isa) {
 #endif
 }
 
+// The decode-step kernel of the widest set the float32 kernel runs on, or the portable one
+// when this file was built without that dispatch (other flags than KernelsMatMul.c's).
+static GcimQuantRowKernel *rowKernelBest(void) {
+  GcimQuantRowKernel *row = gcimKernelsQuantRowKernel(gcimKernelsIsaBest());
+  return row ? row : gcimKernelsQuantRowBase;
+}
+
 // W(p0 + p, j0 + j) for p < rows, j < 32 as float32 into tile[p * 32 + j] (the float32
 // kernel's packed panel layout): (c - zero) * scale, or the bfloat16 value, exactly as the
 // dequantized weight (Q4: the stored c + 8 less zero + 8, the same small integer).
@@ -119,7 +126,7 @@ void gcimKernelMatMulPackedWeightColumnsF32(const float *a, const GcimPackedWeig
                       .n = j1 - j0,
                       .k = k,
                       .block = blockRows(w)};
-    GcimQuantRowKernel *row = gcimKernelsQuantRowKernel(gcimKernelsIsaBest());
+    GcimQuantRowKernel *row = rowKernelBest();
     for (int64_t i = 0; i < m; ++i) {
       r.a = a + i * k;
       r.y = y + i * n + j0;

@@ -10,12 +10,14 @@
 #include "gcim/Runtime/Kernels/Nn.h"
 
 #include "KernelsInternal.h"
+#include "KernelsMatMulIsa.h"
 
 #include <math.h>
 
-void gcimKernelLayerNormF32(const float *x, const int64_t *dims, int rank, int64_t axis,
-                            const float *scale, const float *bias, float epsilon, float *y,
-                            float *mean, float *invStdDev) {
+GCIM_KERNELS_VECTORISE void gcimKernelLayerNormF32(const float *x, const int64_t *dims, int rank,
+                                                   int64_t axis, const float *scale,
+                                                   const float *bias, float epsilon, float *y,
+                                                   float *mean, float *invStdDev) {
   int ax = gcimKernelsAxis(axis, rank);
   int64_t rows = gcimKernelNumElements(dims, ax);
   int64_t n = gcimKernelNumElements(dims + ax, rank - ax);
@@ -39,14 +41,21 @@ void gcimKernelLayerNormF32(const float *x, const int64_t *dims, int rank, int64
       mean[r] = m;
     if (invStdDev)
       invStdDev[r] = inv;
-    for (int64_t i = 0; i < n; ++i) {
-      float v = (xr[i] - m) * inv;
-      if (scale)
-        v *= scale[i];
-      if (bias)
-        v += bias[i];
-      yr[i] = v;
+    // ((x - mean) * inv) * scale + bias in loops without branches (GCC at -O2 vectorises
+    // these only): one pass in the usual case, else one per term.
+    if (scale && bias) {
+      for (int64_t i = 0; i < n; ++i)
+        yr[i] = (xr[i] - m) * inv * scale[i] + bias[i];
+      continue;
     }
+    for (int64_t i = 0; i < n; ++i)
+      yr[i] = (xr[i] - m) * inv;
+    if (scale)
+      for (int64_t i = 0; i < n; ++i)
+        yr[i] *= scale[i];
+    if (bias)
+      for (int64_t i = 0; i < n; ++i)
+        yr[i] += bias[i];
   }
 }
 

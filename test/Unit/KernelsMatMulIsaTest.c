@@ -10,8 +10,10 @@
  * two kernels (FMA or not, other tile heights) may differ by the sum of their allowances.
  * Where this kernel is the one the dispatcher picks, the public entry must give its bits
  * exactly (memcmp): the dispatch is wired. The decode step's attention row of the set must
- * give the base one's bits exactly (the same IEEE operations, no FMA), and so must its GELU. */
+ * give the base one's bits exactly (the same IEEE operations, no FMA), and its GELU and
+ * prefill attention's softmax exp pass those of their scalar definitions. */
 #include "KernelsMatMulIsa.h"
+#include "KernelsInternal.h"
 #include "gcim/Runtime/Kernels/MatMul.h"
 
 #include <math.h>
@@ -162,21 +164,105 @@ static void checkAttendRow(GcimKernelIsa isa) {
   }
 }
 
-// GELU (tanh form) of this set gives the base one's bits, around every lane count.
+// GELU (tanh form) as KernelsActivation.c defines it, one element at a time: the bits every
+// set's kernel must give.
+static float geluTanhReference(float v) {
+  float u = 0.79788456080286536f * (v + 0.044715f * v * v * v);
+  float e = gcimKernelsExpNonPositive(-2.0f * fabsf(u));
+  return v * (u >= 0.0f ? 1.0f : e) / (1.0f + e);
+}
+
+// GELU (tanh form) of this set gives the reference bits (memcmp, NaN included), in place
+// and not, for every count up to 40 (each lane count's remainders) and on a sweep of
+// [-12, 12] that takes the exp from 1 down past its clamp at -87, plus signed zeros,
+// infinities, NaN and the extremes of float.
 static void checkGeluTanh(GcimKernelIsa isa) {
   GcimGeluTanhKernel *gelu = gcimKernelsGeluTanhKernel(isa);
-  const int64_t count = 1003;
-  float *x = randomFloats(count), *got = randomFloats(count), *want = randomFloats(count);
-  for (int64_t i = 0; i < count; ++i)
-    x[i] *= (float)(i % 13); /* up to +-12: both signs, the exp's clamp */
-  if (gelu)
-    gelu(x, got, count);
-  gcimKernelsGeluTanhKernel(GCIM_ISA_BASE)(x, want, count);
-  if ((!gelu || memcmp(got, want, sizeof(float) * (size_t)count) != 0) && failures++ < 5)
-    fprintf(stderr, "GELU (tanh): not the base bits\n");
+  if (!gelu) {
+    if (failures++ < 5)
+      fprintf(stderr, "no GELU (tanh) where the matrix kernel exists\n");
+    return;
+  }
+  enum { SWEEP = 100000, SPECIALS = 9, COUNT = SWEEP + SPECIALS };
+  static const float specials[SPECIALS] = {0.0f,    -0.0f,    INFINITY, -INFINITY, NAN,
+                                           3.4e38f, -3.4e38f, 1e-40f,   -1e-40f};
+  float *x = malloc(sizeof(float) * COUNT), *got = malloc(sizeof(float) * COUNT);
+  float *want = malloc(sizeof(float) * COUNT);
+  for (int64_t i = 0; i < SWEEP; ++i)
+    x[i] = -12.0f + 24.0f * (float)i / (float)SWEEP;
+  memcpy(x + SWEEP, specials, sizeof specials);
+  for (int64_t i = 0; i < COUNT; ++i)
+    want[i] = geluTanhReference(x[i]);
+  for (int64_t count = 0; count <= 40; ++count) {
+    memset(got, 0, sizeof(float) * COUNT);
+    gelu(x + COUNT - count, got, count); /* the last sweep values, then the specials */
+    if (memcmp(got, want + COUNT - count, sizeof(float) * (size_t)count) != 0 && failures++ < 5)
+      fprintf(stderr, "GELU (tanh) on %lld floats: not the reference bits\n", (long long)count);
+  }
+  gelu(x, got, COUNT);
+  for (int64_t i = 0; i < COUNT; ++i)
+    if (memcmp(&got[i], &want[i], sizeof(float)) != 0 && failures++ < 5)
+      fprintf(stderr, "GELU (tanh) of %.9g: %.9g, reference %.9g\n", x[i], got[i], want[i]);
+  memcpy(got, x, sizeof(float) * COUNT);
+  gelu(got, got, COUNT);
+  if (memcmp(got, want, sizeof(float) * COUNT) != 0 && failures++ < 5)
+    fprintf(stderr, "GELU (tanh) in place: not the reference bits\n");
   free(x);
   free(got);
   free(want);
+}
+
+// Prefill attention's softmax exp pass as KernelsAttention.c defines it (one query at a
+// time): the bits every set's kernel must give.
+static void softmaxExpReference(float *s, int64_t kt, const float *max, float *sum) {
+  for (int64_t i = 0; i < GCIM_ATTENTION_QT; ++i)
+    sum[i] = 0.0f;
+  for (int64_t j = 0; j < kt; ++j)
+    for (int64_t i = 0; i < GCIM_ATTENTION_QT; ++i) {
+      float *x = &s[j * GCIM_ATTENTION_QT + i];
+      *x = max[i] == -INFINITY ? 0.0f : gcimKernelsExpNonPositive(*x - max[i]);
+      sum[i] += *x;
+    }
+}
+
+// The softmax exp pass of this set gives the reference bits (memcmp) on tiles of 1, 7 and
+// 128 keys whose columns are empty (maximum -inf), hold masked keys (-inf), scores below the
+// exp's clamp, or a NaN.
+static void checkSoftmaxExp(GcimKernelIsa isa) {
+  enum { QT = GCIM_ATTENTION_QT, KT = 128 };
+  GcimSoftmaxExpKernel *kernel = gcimKernelsSoftmaxExpKernel(isa);
+  if (!kernel) {
+    if (failures++ < 5)
+      fprintf(stderr, "no softmax exp where the matrix kernel exists\n");
+    return;
+  }
+  static const int64_t kts[] = {1, 7, KT};
+  for (size_t c = 0; c < sizeof kts / sizeof kts[0]; ++c) {
+    int64_t kt = kts[c];
+    float got[KT * QT], want[KT * QT], max[QT], sumGot[QT], sumWant[QT];
+    for (int64_t i = 0; i < QT; ++i)
+      max[i] = -INFINITY;
+    for (int64_t j = 0; j < kt; ++j)
+      for (int64_t i = 0; i < QT; ++i) {
+        float x = 8.0f * uniform() * (float)(1 + i % 20); /* up to 160 below the maximum */
+        if (i % 5 == 1 && j % 3 == 0)
+          x = -INFINITY;
+        if (i == 9 && j == kt / 2)
+          x = NAN;
+        got[j * QT + i] = x;
+        max[i] = x > max[i] ? x : max[i];
+      }
+    for (int64_t i = 0; i < QT; ++i)
+      if (i % 11 == 3) /* an empty column */
+        max[i] = -INFINITY;
+    memcpy(want, got, sizeof(float) * (size_t)(kt * QT));
+    kernel(got, kt, max, sumGot);
+    softmaxExpReference(want, kt, max, sumWant);
+    if ((memcmp(got, want, sizeof(float) * (size_t)(kt * QT)) != 0 ||
+         memcmp(sumGot, sumWant, sizeof sumGot) != 0) &&
+        failures++ < 5)
+      fprintf(stderr, "softmax exp of %lld keys: not the reference bits\n", (long long)kt);
+  }
 }
 
 int main(int argc, char **argv) {
@@ -202,6 +288,7 @@ int main(int argc, char **argv) {
         checkShape(kernel, ms[x], ns[y], ks[z]);
   checkAttendRow((GcimKernelIsa)isa);
   checkGeluTanh((GcimKernelIsa)isa);
+  checkSoftmaxExp((GcimKernelIsa)isa);
   int dispatched = (int)gcimKernelsIsaBest() == isa;
   if (dispatched)
     checkDispatch(kernel);
