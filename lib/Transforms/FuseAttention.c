@@ -303,12 +303,17 @@ static bool matchKey(Match *m, char *reason) {
   if (gcimTensorRank(mlirValueGetType(kt)) != m->rank ||
       gcimTensorRank(mlirValueGetType(m->q)) != m->rank)
     return setReason(reason, "q or the transposed k does not have the scores' rank%s", "");
-  /* Rank 3 has no heads axis to broadcast: each operand has every batch x heads row. */
-  int64_t rows = gcimTensorDim(mlirValueGetType(mlirOperationGetOperand(m->nonlinearity, 0)), 0);
-  if (m->rank == 3 && (gcimTensorDim(mlirValueGetType(m->q), 0) != rows ||
-                       gcimTensorDim(mlirValueGetType(kt), 0) != rows ||
-                       gcimTensorDim(mlirValueGetType(m->v), 0) != rows))
-    return setReason(reason, "q, k or v is broadcast over the batch x heads rows%s", "");
+  /* q, k and v of every batch and head (rank 3: batch x heads row), else the model's ops: a
+   * unit axis where the scores have more rows is a broadcast (dynamic extents are not). */
+  MlirType scores = mlirValueGetType(mlirOperationGetOperand(m->nonlinearity, 0));
+  MlirValue operands[3] = {m->q, kt, m->v};
+  for (int i = 0; i < 3; ++i)
+    for (int axis = 0; axis < m->rank - 2; ++axis)
+      if (gcimTensorRank(mlirValueGetType(operands[i])) != m->rank ||
+          (gcimTensorDim(mlirValueGetType(operands[i]), axis) == 1 &&
+           gcimTensorDim(scores, axis) > 1))
+        return setReason(reason, "q, k or v is broadcast over the %s",
+                         m->rank == 3 ? "batch x heads rows" : "batch or the heads");
   if (gcimValueIsOp(kt, "onnx.transpose", &transpose) &&
       gcimOpGetI64Array(transpose, "perm", inner, GCIM_MAX_RANK) == m->rank) {
     m->keySource = mlirOperationGetOperand(transpose, 0);
