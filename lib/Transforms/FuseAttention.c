@@ -13,7 +13,9 @@
  *   plumbing (Split of a fused QKV projection, Reshape, Transpose) stays in the graph;
  *   also on rank-3 (batch x heads, tokens, head_dim) tensors, as torch's
  *   nn.MultiheadAttention computes it: a batch-1 gcim.attention over batch x heads heads,
- *   between Reshapes;
+ *   between Reshapes; multi-query attention written by broadcasting (the MatMuls' k or v
+ *   of one head for q's heads) gets that head repeated (gcimBuildHeadRepeat), as
+ *   grouped-query attention with one K/V head; other broadcasts stay unfused;
  * - the operators ONNX-23 Attention, com.microsoft Attention and MultiHeadAttention,
  *   ai.gcim GainCellAttention (FuseAttentionOps.c).
  * A Concat(past, new) of K or V along the tokens (torch's KV cache) becomes
@@ -53,6 +55,8 @@ typedef struct Match {
   double scale;
   GcimMaskInfo mask;
   bool hasMask;
+  bool repeatK, repeatV; /* one K (V) head broadcast over q's heads: multi-query attention */
+  int64_t heads;         /* the scores' heads (rank 4) */
 } Match;
 
 static bool setReason(char *reason, const char *format, const char *detail) {
@@ -303,17 +307,28 @@ static bool matchKey(Match *m, char *reason) {
   if (gcimTensorRank(mlirValueGetType(kt)) != m->rank ||
       gcimTensorRank(mlirValueGetType(m->q)) != m->rank)
     return setReason(reason, "q or the transposed k does not have the scores' rank%s", "");
-  /* q, k and v of every batch and head (rank 3: batch x heads row), else the model's ops: a
-   * unit axis where the scores have more rows is a broadcast (dynamic extents are not). */
+  /* q, k and v (of the scores' rank, checked above and in matchValueMatMul) of every batch
+   * and head (rank 3: batch x heads row), else the model's ops: a unit axis where the scores
+   * have more rows is a broadcast (dynamic extents are not). The
+   * one exception is multi-query attention: k or v with one head for q's heads, repeated
+   * to them when rewritten (as grouped-query attention with one K/V head). */
   MlirType scores = mlirValueGetType(mlirOperationGetOperand(m->nonlinearity, 0));
   MlirValue operands[3] = {m->q, kt, m->v};
+  bool *repeats[3] = {NULL, &m->repeatK, &m->repeatV};
   for (int i = 0; i < 3; ++i)
-    for (int axis = 0; axis < m->rank - 2; ++axis)
-      if (gcimTensorRank(mlirValueGetType(operands[i])) != m->rank ||
-          (gcimTensorDim(mlirValueGetType(operands[i]), axis) == 1 &&
-           gcimTensorDim(scores, axis) > 1))
-        return setReason(reason, "q, k or v is broadcast over the %s",
-                         m->rank == 3 ? "batch x heads rows" : "batch or the heads");
+    for (int axis = 0; axis < m->rank - 2; ++axis) {
+      if (gcimTensorDim(mlirValueGetType(operands[i]), axis) != 1 ||
+          gcimTensorDim(scores, axis) <= 1)
+        continue;
+      if (m->rank == 3)
+        return setReason(reason, "q, k or v is broadcast over the %s", "batch x heads rows");
+      if (axis == 0)
+        return setReason(reason, "q, k or v is broadcast over the %s", "batch");
+      if (i == 0)
+        return setReason(reason, "q is broadcast over the heads of k and v%s", "");
+      *repeats[i] = true;
+    }
+  m->heads = m->rank == 4 ? gcimTensorDim(scores, 1) : 0;
   if (gcimValueIsOp(kt, "onnx.transpose", &transpose) &&
       gcimOpGetI64Array(transpose, "perm", inner, GCIM_MAX_RANK) == m->rank) {
     m->keySource = mlirOperationGetOperand(transpose, 0);
@@ -399,6 +414,10 @@ static MlirValue rewriteMatch(Match *m) {
     m->v = cacheAppendUnderRepeat(m->v);
   }
   MlirValue k = gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm);
+  if (m->repeatK)
+    k = gcimBuildHeadRepeat(anchor, loc, k, m->heads);
+  if (m->repeatV)
+    m->v = gcimBuildHeadRepeat(anchor, loc, m->v, m->heads);
   MlirValue out = gcimBuildAttention(anchor, loc, m->q, k, m->v, (MlirValue){NULL}, m->kind,
                                      m->mask.causal, m->mask.window, m->scale);
   if (m->rank == 3) {

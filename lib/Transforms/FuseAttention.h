@@ -52,6 +52,12 @@ MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q
                              MlirValue v, MlirValue scales, const char *kind, int causal,
                              int64_t window, double scale);
 
+/// K/V heads `x` (batch, kv_heads, tokens, head_dim) repeated `group` times each, as
+/// transformers' repeat_kv writes it (Unsqueeze, Expand, Reshape: query head h reads K/V
+/// head h / group), built before `before` so that gcim-stream and gcim-map-attention follow
+/// it (gcimHeadRepeatFirst). Returns `x` itself when `group` is 1 or `x` is not rank 4.
+MlirValue gcimBuildHeadRepeat(MlirOperation before, MlirLocation loc, MlirValue x, int64_t group);
+
 /// Rewrites the operator forms (onnx.attention, onnx.ms_attention,
 /// onnx.ms_multi_head_attention, onnx.gcim_gain_cell_attention) into gcim.attention.
 /// Returns 1 when rewritten, 0 when left as it is with a reason, -1 after an error

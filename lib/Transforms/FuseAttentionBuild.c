@@ -1,4 +1,5 @@
-/* FuseAttentionBuild.c: gcim.attention as gcim-fuse-attention builds it, in float32. */
+/* FuseAttentionBuild.c: gcim.attention as gcim-fuse-attention builds it, in float32, and the
+ * K/V head repeat of grouped-query and multi-query attention. */
 #include "FuseAttention.h"
 #include "PassUtils.h"
 
@@ -59,4 +60,22 @@ MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q
   MlirOperation op =
       gcimBuildOp(before, "gcim.attention", loc, count, operands, 1, &result, 6, attrs);
   return mlirOperationGetResult(op, 0);
+}
+
+MlirValue gcimBuildHeadRepeat(MlirOperation before, MlirLocation loc, MlirValue x, int64_t group) {
+  int64_t dims[GCIM_MAX_RANK], axes[1] = {2};
+  if (group == 1 || gcimTensorShape(mlirValueGetType(x), dims) != 4)
+    return x;
+  MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(x));
+  int64_t one[5] = {dims[0], dims[1], 1, dims[2], dims[3]};
+  int64_t wide[5] = {dims[0], dims[1], group, dims[2], dims[3]};
+  int64_t merged[4] = {dims[0], dims[1] * group, dims[2], dims[3]};
+  MlirType oneType = gcimTensorType(5, one, element), wideType = gcimTensorType(5, wide, element);
+  MlirValue unsqueezeOperands[2] = {x, gcimBuildI64Constant(before, loc, axes, 1)};
+  MlirValue unsqueezed = mlirOperationGetResult(
+      gcimBuildOp(before, "onnx.unsqueeze", loc, 2, unsqueezeOperands, 1, &oneType, 0, NULL), 0);
+  MlirValue expandOperands[2] = {unsqueezed, gcimBuildI64Constant(before, loc, wide, 5)};
+  MlirValue expanded = mlirOperationGetResult(
+      gcimBuildOp(before, "onnx.expand", loc, 2, expandOperands, 1, &wideType, 0, NULL), 0);
+  return gcimBuildReshape(before, loc, expanded, 4, merged);
 }

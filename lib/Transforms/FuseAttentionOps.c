@@ -4,10 +4,11 @@
  * GainCellAttention become gcim.attention with the head plumbing made explicit (Reshape
  * and Transpose between (batch, tokens, heads*dim) and (batch, heads, tokens, dim), the
  * packed projection of com.microsoft Attention as MatMul + Add + Split, past keys and
- * values as gcim.cache_append, as fusion writes torch's Concat of past and new). Inputs
- * outside what gcim.attention expresses (grouped-query heads, softcap, padding masks,
- * rotary embeddings, ...) leave the operator as it is with a reason. A GainCellAttention trained
- * for a different hardware than the description (levels, saturations, cell, decay) is an error. */
+ * values as gcim.cache_append, as fusion writes torch's Concat of past and new; grouped-query
+ * K/V heads repeated, gcimBuildHeadRepeat). Inputs outside what gcim.attention expresses
+ * (softcap, padding masks, rotary embeddings, ...) leave the operator as it is with a reason.
+ * A GainCellAttention trained for a different hardware than the description (levels,
+ * saturations, cell, decay) is an error. */
 #include "FuseAttention.h"
 #include "PassUtils.h"
 
@@ -53,26 +54,6 @@ static MlirValue mergeHeads(MlirOperation before, MlirLocation loc, MlirValue y)
   gcimTensorShape(mlirValueGetType(y), dims);
   int64_t shape[3] = {dims[0], dims[2], dims[1] * dims[3]};
   return gcimBuildReshape(before, loc, gcimBuildTranspose(before, loc, y, perm), 3, shape);
-}
-
-/* Grouped-query K/V (B, Hkv, T, D) repeated `group` times per head as transformers'
- * repeat_kv writes it (Unsqueeze, Expand, Reshape), so that gcim-stream follows it. */
-static MlirValue repeatHeads(MlirOperation before, MlirLocation loc, MlirValue x, int64_t group) {
-  int64_t dims[GCIM_MAX_RANK], axes[1] = {2};
-  if (group == 1 || gcimTensorShape(mlirValueGetType(x), dims) != 4)
-    return x;
-  MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(x));
-  int64_t one[5] = {dims[0], dims[1], 1, dims[2], dims[3]};
-  int64_t wide[5] = {dims[0], dims[1], group, dims[2], dims[3]};
-  int64_t merged[4] = {dims[0], dims[1] * group, dims[2], dims[3]};
-  MlirType oneType = gcimTensorType(5, one, element), wideType = gcimTensorType(5, wide, element);
-  MlirValue unsqueezeOperands[2] = {x, gcimBuildI64Constant(before, loc, axes, 1)};
-  MlirValue unsqueezed = mlirOperationGetResult(
-      gcimBuildOp(before, "onnx.unsqueeze", loc, 2, unsqueezeOperands, 1, &oneType, 0, NULL), 0);
-  MlirValue expandOperands[2] = {unsqueezed, gcimBuildI64Constant(before, loc, wide, 5)};
-  MlirValue expanded = mlirOperationGetResult(
-      gcimBuildOp(before, "onnx.expand", loc, 2, expandOperands, 1, &wideType, 0, NULL), 0);
-  return gcimBuildReshape(before, loc, expanded, 4, merged);
 }
 
 /* A 3-D value with a hidden size divisible by `heads`, or a 4-D one with `heads` heads. */
@@ -176,8 +157,8 @@ static int fuseOnnxAttention(MlirOperation op, char *reason, size_t size) {
     v4 = concatTokens(op, loc, gcimOpGroupOperand(op, 5), v4);
   }
   MlirValue presentK = k4, presentV = v4; /* the caches hold the kv heads only */
-  k4 = repeatHeads(op, loc, k4, qHeads / kvHeads);
-  v4 = repeatHeads(op, loc, v4, qHeads / kvHeads);
+  k4 = gcimBuildHeadRepeat(op, loc, k4, qHeads / kvHeads);
+  v4 = gcimBuildHeadRepeat(op, loc, v4, qHeads / kvHeads);
   GcimMaskInfo info;
   char why[256] = "";
   bool ok = classifyOnnxMask(op, q4, k4, hasPast, &info, why, sizeof why);

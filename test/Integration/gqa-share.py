@@ -22,7 +22,15 @@ scaler folded from the attention's scale) compiled the same two ways: identical 
 bit for bit, identical `--generate` tokens, --stats = perRun each, K/V written half as
 often (48 vs 96) and twice the elapsed time (3,120 vs 1,560 ns).
 
-Tolerance: stats 1e-12 relative (the same sums); outputs exactly.
+Then com.microsoft GroupQueryAttention's seqlens_k (2 query heads over 1 K/V head of 16, 3
+tokens): as a graph input, the digital build matches ONNX Runtime when it is past + tokens
+- 1 = 2, and when it disagrees (1 or 3) the program exits 1 naming the node's check
+('gqa/seqlens_k_check'); as an initializer that disagrees, gcim-compile exits 1 naming the
+node.
+
+Tolerance: stats 1e-12 relative (the same sums); outputs exactly; the GroupQueryAttention
+output against ONNX Runtime 1e-5 * max(1, |ref|) (float32 in both, the attention's sums in
+another order: a few ulp).
 """
 import json
 import os
@@ -117,6 +125,7 @@ def main():
                  str({m: (s["kvWrites"], s["headSteps"], s["heads"])
                       for m, s in step_stats.items()}))
     llama(check)
+    seqlens(check)
     return check.finish(os.path.basename(__file__))
 
 
@@ -163,6 +172,65 @@ def llama(check):
                  == (48, 96, 96, 96), str((share["kvWrites"], rep["kvWrites"])))
     check.close("llama: twice the elapsed time (3,120 vs 1,560 ns)",
                 [share["latencyNs"]["elapsed"], rep["latencyNs"]["elapsed"]], [3120.0, 1560.0])
+
+
+def gqa_model(seqlens_value=None):
+    """One com.microsoft GroupQueryAttention, 2 query heads over 1 K/V head of 16 (ONNX
+    Runtime's needs multiples of 16), 3 tokens, no past; seqlens_k an initializer of
+    `seqlens_value`, or a graph input when None."""
+    import onnx
+    from onnx import TensorProto as T
+    from onnx import helper as h
+    node = h.make_node("GroupQueryAttention", ["q", "k", "v", "", "", "seqlens", "total"],
+                       ["y"], name="gqa", domain="com.microsoft", num_heads=2, kv_num_heads=1)
+    inputs = [h.make_tensor_value_info("q", T.FLOAT, [1, 3, 32]),
+              h.make_tensor_value_info("k", T.FLOAT, [1, 3, 16]),
+              h.make_tensor_value_info("v", T.FLOAT, [1, 3, 16])]
+    inits = [h.make_tensor("total", T.INT32, [], [3])]
+    if seqlens_value is None:
+        inputs.append(h.make_tensor_value_info("seqlens", T.INT32, [1]))
+    else:
+        inits.append(h.make_tensor("seqlens", T.INT32, [1], [seqlens_value]))
+    graph = h.make_graph([node], "gqa_seqlens", inputs,
+                         [h.make_tensor_value_info("y", T.FLOAT, [1, 3, 32])], inits)
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", 23),
+                                              h.make_opsetid("com.microsoft", 1)], ir_version=10)
+
+
+def seqlens(check):
+    import onnx
+    from codegenharness import gcim_compile
+    from ortharness import run_ort
+    rng = np.random.default_rng(17)
+    feeds = {"q": rng.standard_normal((1, 3, 32)).astype(np.float32),
+             "k": rng.standard_normal((1, 3, 16)).astype(np.float32),
+             "v": rng.standard_normal((1, 3, 16)).astype(np.float32)}
+    with tempfile.TemporaryDirectory(prefix="gcim-gqa-seqlens-") as tmp:
+        path, out = os.path.join(tmp, "gqa.onnx"), os.path.join(tmp, "gqa")
+        onnx.save(gqa_model(), path)
+        compile_model(path, out, "--attention=digital", "-q")
+        build(out)
+        right = dict(feeds, seqlens=np.array([2], np.int32))
+        check.close("seqlens_k = 2 at run time: the output vs ONNX Runtime",
+                    run_program(out, "model", right)["y"], run_ort(path, right)["y"], 1e-5)
+        for wrong in (1, 3):
+            try:
+                run_program(out, "model", dict(feeds, seqlens=np.array([wrong], np.int32)))
+                error = "exit 0"
+            except RuntimeError as failed:
+                error = str(failed)
+            check.expect(f"seqlens_k = {wrong} at run time: the program exits 1 naming the "
+                         "node's check", "failed (1)" in error and
+                         "'Gather' node 'gqa/seqlens_k_check': index out of range" in error,
+                         error[-300:])
+        path = os.path.join(tmp, "constant.onnx")
+        onnx.save(gqa_model(4), path)
+        proc = subprocess.run([gcim_compile(), path, "-o", os.path.join(tmp, "constant")],
+                              capture_output=True, text=True)
+        check.expect("seqlens_k initializer 4 for 3 tokens: gcim-compile exits 1 naming the "
+                     "node", proc.returncode == 1 and "'GroupQueryAttention' node 'gqa': "
+                     "seqlens_k is 4 but the sequence's last key is 2" in proc.stderr,
+                     f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}")
 
 
 if __name__ == "__main__":

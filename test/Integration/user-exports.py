@@ -16,6 +16,10 @@ Checks:
 - the GPT block and a causal LM on nn.MultiheadAttention exported with dynamic axes run at
   two lengths and their --generate equals ONNX Runtime's greedy tokens (the rank-3
   attention streamed token by token);
+- multi-query attention written by broadcasting (one k/v head that the MatMuls broadcast
+  over 4 query heads) fuses and matches ONNX Runtime (digital, within 1e-4 * max(1, |ref|));
+  on the gain cells --gqa=share takes the sub-tiles of one head where --gqa=replicate
+  takes those of 4 (16 vs 64 in the report), with outputs equal bit for bit;
 - --attention=analog builds of the self-attention forms run every attention on the
   simulated gain cells: --stats equals the report's perRun and counts every head; the
   outputs are finite and differ from the exact ones (the untrained models are not adapted
@@ -251,11 +255,70 @@ def check_zoo_refusals(check, tmp):
                   "only: export the model in float32 (--weights=bf16 narrows its weights)")
 
 
+class MultiQuery(torch.nn.Module):
+    """Multi-query attention as users write it: one k/v head, (batch, 1, tokens, dim), that
+    `q @ k.transpose(-2, -1)` and `weights @ v` broadcast over the query heads (no
+    repeat or expand), causal by a registered mask buffer."""
+
+    def __init__(self, width=32, heads=4, tokens=8):
+        super().__init__()
+        self.heads, self.dim = heads, width // heads
+        self.q = torch.nn.Linear(width, width)
+        self.kv = torch.nn.Linear(width, 2 * self.dim)
+        self.out = torch.nn.Linear(width, width)
+        self.register_buffer("causal", torch.tril(torch.ones(tokens, tokens, dtype=torch.bool)))
+
+    def forward(self, x):
+        b, t, w = x.shape
+        q = self.q(x).view(b, t, self.heads, self.dim).transpose(1, 2)
+        k, v = self.kv(x).view(b, t, 1, 2 * self.dim).transpose(1, 2).split(self.dim, -1)
+        scores = q @ k.transpose(-2, -1) / self.dim ** 0.5
+        scores = scores.masked_fill(~self.causal[:t, :t], float("-inf"))
+        y = scores.softmax(-1) @ v
+        return self.out(y.transpose(1, 2).reshape(b, t, w))
+
+
+def check_multi_query(check, tmp):
+    """Multi-query attention written by broadcasting fuses (as grouped-query attention with
+    one K/V head): digital against ONNX Runtime; on the gain cells --gqa=share holds the
+    one K/V head's arrays instead of one per query head (the report's sub_tiles / 4),
+    with outputs equal to --gqa=replicate's bit for bit (no noise: every query head reads
+    the same K/V codes either way)."""
+    torch.manual_seed(5)
+    x = torch.randn(2, 8, 32)
+    path = save(um.export(MultiQuery(), (x,), ["x"], ["y"], 17), os.path.join(tmp, "mqa.onnx"))
+    fused, err = count_attentions(path, "--attention=digital")
+    check.expect("multi-query by broadcasting: the attention fuses",
+                 fused == 1 and "not recognised" not in err, f"{fused}; {err.strip()[-300:]}")
+    out = os.path.join(tmp, "mqa-digital")
+    compile_model(path, out, "--attention=digital")
+    build(out)
+    check_against_ort(check, "multi-query by broadcasting (digital)", path, out,
+                      {"x": x.numpy()}, RTOL)
+    outputs, sub_tiles = {}, {}
+    for mode in ("replicate", "share"):
+        out, report = os.path.join(tmp, f"mqa-{mode}"), os.path.join(tmp, f"mqa-{mode}.json")
+        compile_model(path, out, "--attention=analog", f"--gqa={mode}", "--report", report,
+                      "-q")
+        build(out)
+        outputs[mode] = run_program(out, "model", {"x": x.numpy()})["y"]
+        with open(report) as f:
+            sub_tiles[mode] = json.load(f)["sub_tiles"]
+    # A head's arrays hold the hardware window, 1024 keys: 16 token sub-tiles of 64 (the
+    # streamed step function's window is not fitted to the 8 tokens).
+    check.expect("multi-query on the gain cells: sub-tiles shrink with the K/V heads, "
+                 "64 (4 query heads x 16) -> 16 (the one K/V head x 16)",
+                 (sub_tiles["replicate"], sub_tiles["share"]) == (64, 16), str(sub_tiles))
+    check.expect("multi-query on the gain cells: share's outputs equal replicate's, bit for "
+                 "bit", np.array_equal(outputs["share"], outputs["replicate"]),
+                 f"max |diff| {np.abs(outputs['share'] - outputs['replicate']).max()}")
+
+
 def main():
     check = Checker(RTOL)
     with tempfile.TemporaryDirectory(prefix="gcim-user-exports-") as tmp:
         for part in (check_zoo, check_gpt, check_unfusable, check_refusals,
-                         check_zoo_refusals):
+                         check_zoo_refusals, check_multi_query):
             try:
                 part(check, tmp)
             except Exception as error:  # a failing compile or build is a failed check

@@ -12,13 +12,15 @@
  * latest, j > past + i - w (as ONNX Runtime does); it folds to a constant that the
  * fusion classifies (causal, with a window of w keys).
  *
- * seqlens_k and total_sequence_length are not read: every sequence is taken at full
- * length, past + tokens, which is what batch 1 passes; a seqlens_k declared for a larger
- * batch is refused.
+ * Every sequence is taken at full length, past + tokens, which is what batch 1 passes; a
+ * seqlens_k declared for a larger batch is refused, and seqlens_k must be past + tokens - 1
+ * (checked at import when it is an initializer, else by the generated program, which then
+ * fails naming the node); total_sequence_length is not read.
  * Padded batches, a past buffer shared with the present (seqlens_k shorter than the
  * past), softcap, smooth_softmax, attention_bias, position_ids and head_sink are not
  * supported. */
 #include "Expand.h"
+#include "ExpandQuant.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +93,55 @@ static void setInt(GcimOnnxBuilder *b, Onnx__NodeProto *n, const char *name, int
   }
 }
 
+/* seqlens_k, the index of each sequence's last key, must be past + tokens - 1 (one
+ * unpadded sequence). An initializer is compared here with the declared lengths (an import
+ * error when they differ); otherwise the query is gathered along its batch of 1 at index
+ * 2 * (seqlens_k - (past + tokens - 1)), in range only when they agree, so that the
+ * generated program checks it every run. Returns the query to use. */
+static const char *checkSeqlens(GcimOnnxBuilder *b, const char *seqlens, const char *query,
+                                const char *pastKey, const char *past, const char *tokens) {
+  int64_t q[GCIM_MAX_RANK], pk[GCIM_MAX_RANK];
+  const Onnx__GraphProto *g = b->im->graph;
+  bool known = gcimOnnxDeclaredShape(g, query, q) == 3 && q[1] >= 0 &&
+               (!pastKey || (gcimOnnxDeclaredShape(g, pastKey, pk) == 4 && pk[2] >= 0));
+  TypeInfo type;
+  ConstData *lengths = known ? gcimOnnxQuantInitializer(b, seqlens, &type) : NULL;
+  if (lengths) {
+    int64_t last = (pastKey ? pk[2] : 0) + q[1] - 1;
+    for (int64_t i = 0; i < lengths->count; ++i)
+      if (gcimOnnxConstGetInt(lengths, i) != last) {
+        gcimOnnxImportError(b->im,
+                            "seqlens_k is %lld but the sequence's last key is %lld (past %lld "
+                            "+ tokens %lld - 1): padded sequences and a past buffer shared "
+                            "with the present are not supported",
+                            (long long)gcimOnnxConstGetInt(lengths, i), (long long)last,
+                            (long long)(pastKey ? pk[2] : 0), (long long)q[1]);
+        b->ok = false;
+      }
+    gcimOnnxConstDestroy(lengths);
+    return query;
+  }
+  if (!b->ok)
+    return query;
+  if (gcimOnnxDeclaredShape(g, query, q) == 3 && q[0] > 1) {
+    gcimOnnxImportError(b->im, "seqlens_k for a batch of more than one sequence, which may "
+                               "be padded: only batch 1 (positions from the past length) is "
+                               "supported");
+    b->ok = false;
+    return query;
+  }
+  const char *wide = gcimOnnxBuildTemp(b, "seqlens_k_int64");
+  setInt(b, gcimOnnxBuildNode(b, "Cast", "seqlens_k_int64", 1, &seqlens, wide), "to",
+         ONNX__TENSOR_PROTO__DATA_TYPE__INT64);
+  const char *total = gcimOnnxBuildBinary(b, "Add", "seqlens_k_total", past, tokens, NULL);
+  const char *expected = gcimOnnxBuildBinary(b, "Sub", "seqlens_k_expected", total,
+                                             gcimOnnxBuildScalarInt(b, "seqlens_k_one", 1), NULL);
+  const char *diff = gcimOnnxBuildBinary(b, "Sub", "seqlens_k_diff", wide, expected, NULL);
+  const char *index = gcimOnnxBuildBinary(b, "Mul", "seqlens_k_index", diff,
+                                          gcimOnnxBuildScalarInt(b, "seqlens_k_two", 2), NULL);
+  return gcimOnnxBuildBinary(b, "Gather", "seqlens_k_check", query, index, NULL);
+}
+
 int gcimOnnxExpandGroupQueryAttention(GcimOnnxBuilder *b) {
   const Onnx__NodeProto *node = b->node;
   int64_t heads = gcimOnnxNodeIntAttr(node, "num_heads", 0);
@@ -126,12 +177,16 @@ int gcimOnnxExpandGroupQueryAttention(GcimOnnxBuilder *b) {
     return refuse(b, "do_rotary needs cos_cache and sin_cache");
   if (gcimOnnxBuildOutput(node, 3))
     return refuse(b, "the output_qk result is not supported");
-  const char *q = query, *k = key, *v = value;
-  if (!key)
-    unpack(b, query, heads, kvHeads, &q, &k, &v);
   const char *tokens = gcimOnnxBuildDim(b, "tokens", query, 1);
   const char *past =
       pastKey ? gcimOnnxBuildDim(b, "past", pastKey, 2) : gcimOnnxBuildScalarInt(b, "no_past", 0);
+  if (seqlens)
+    query = checkSeqlens(b, seqlens, query, pastKey, past, tokens);
+  if (!b->ok)
+    return -1;
+  const char *q = query, *k = key, *v = value;
+  if (!key)
+    unpack(b, query, heads, kvHeads, &q, &k, &v);
   if (rotary) {
     const char *positions = gcimOnnxBuildPositions(b, "positions", past, tokens, NULL);
     GcimOnnxRotary r = {.cos = cosCache,

@@ -122,6 +122,28 @@ bool gcimCEmitSlice(EmitState *state, MlirOperation op) {
   return true;
 }
 
+/* The C string literal `"'Gather' node 'NAME': index out of range"` of the op's NameLoc
+ * (`"index out of range in Gather"` without one): a failed run names the model's node. */
+static void writeGatherFailure(FILE *out, MlirOperation op) {
+  MlirLocation loc = mlirOperationGetLocation(op);
+  if (!mlirLocationIsAName(loc)) {
+    fputs("\"index out of range in Gather\"", out);
+    return;
+  }
+  MlirStringRef node = mlirIdentifierStr(mlirLocationNameGetName(loc));
+  fputs("\"'Gather' node '", out);
+  for (size_t i = 0; i < node.length; ++i) {
+    unsigned char c = (unsigned char)node.data[i];
+    if (c == '"' || c == '\\' || c == '?') /* '?': no trigraph */
+      fprintf(out, "\\%c", c);
+    else if (c < 0x20 || c == 0x7f)
+      fprintf(out, "\\%03o", c);
+    else
+      fputc(c, out);
+  }
+  fputs("': index out of range\"", out);
+}
+
 bool gcimCEmitGather(EmitState *state, MlirOperation op) {
   ValueInfo *x = gcimCEmitOperand(state, op, 0), *indices = gcimCEmitOperand(state, op, 1);
   ValueInfo *y = gcimCEmitResult(state, op, 0);
@@ -143,11 +165,10 @@ bool gcimCEmitGather(EmitState *state, MlirOperation op) {
   state->usesFail = true;
   fputs("  if (gcimKernelGather(", state->body);
   gcimCEmitTensorArgs(state, x);
-  fprintf(state->body,
-          ", %lld, %s, %lld, %s, %zu) != 0)\n"
-          "    return fail(s, \"index out of range in Gather\");\n",
-          (long long)axis, indexName, (long long)indices->count, y->name,
-          gcimElemTypeSize(y->elem));
+  fprintf(state->body, ", %lld, %s, %lld, %s, %zu) != 0)\n    return fail(s, ", (long long)axis,
+          indexName, (long long)indices->count, y->name, gcimElemTypeSize(y->elem));
+  writeGatherFailure(state->body, op);
+  fputs(");\n", state->body);
   return true;
 }
 
