@@ -12,6 +12,7 @@
 #include <string.h>
 
 /* Each pass file defines its table entry; the order here is the pipeline's order. */
+extern const GcimPassInfo gcimWidenFloatPassInfo;
 extern const GcimPassInfo gcimFuseAttentionPassInfo;
 extern const GcimPassInfo gcimMapAttentionPassInfo;
 extern const GcimPassInfo gcimStreamPassInfo;
@@ -21,9 +22,9 @@ extern const GcimPassInfo gcimLowerRuntimePassInfo;
 extern const GcimPassInfo gcimVerifyPassInfo;
 
 static const GcimPassInfo *const passTable[] = {
-    &gcimFuseAttentionPassInfo, &gcimStreamPassInfo,   &gcimMapAttentionPassInfo,
-    &gcimQuantizePassInfo,      &gcimSchedulePassInfo, &gcimLowerRuntimePassInfo,
-    &gcimVerifyPassInfo,
+    &gcimWidenFloatPassInfo,   &gcimFuseAttentionPassInfo, &gcimStreamPassInfo,
+    &gcimMapAttentionPassInfo, &gcimQuantizePassInfo,      &gcimSchedulePassInfo,
+    &gcimLowerRuntimePassInfo, &gcimVerifyPassInfo,
 };
 
 size_t gcimPassGetCount(void) { return sizeof passTable / sizeof passTable[0]; }

@@ -58,6 +58,7 @@ static void testEveryPassOnce(MlirContext ctx) {
   }
   mlirModuleDestroy(module);
   // CHECK-LABEL: testEveryPassOnce
+  // CHECK-NEXT: gcim-widen-float: ok, constructs 1, clones 0, runs 1, destructs 1
   // CHECK-NEXT: gcim-fuse-attention: ok, constructs 1, clones 0, runs 1, destructs 1
   // CHECK-NEXT: gcim-stream: ok, constructs 1, clones 0, runs 1, destructs 1
   // CHECK-NEXT: gcim-map-attention: ok, constructs 1, clones 0, runs 1, destructs 1

@@ -8,6 +8,7 @@
 #include "gcim/Import/Onnx.h"
 #include "gcim/Support/ArgParse.h"
 #include "gcim/Support/Diagnostics.h"
+#include "gcim/Support/IRHelpers.h"
 #include "gcim/Support/OutputFile.h"
 #include "gcim/Target/C.h"
 #include "gcim/Transforms/Passes.h"
@@ -191,20 +192,38 @@ static bool lowerAndEmit(MlirContext ctx, MlirModule module, const Options *opti
              : printModule(options, module);
 }
 
+/* One line on stderr for a function gcim-widen-float widened (a float16 or bfloat16 model):
+ * the user learns it computes in float32 and keeps its interface. */
+static MlirWalkResult noteWidened(MlirOperation op, void *userData) {
+  (void)userData;
+  MlirStringRef from;
+  if (!gcimOpIsA(op, "func.func") || !gcimOpGetStringAttr(op, "gcim.widened", &from))
+    return MlirWalkResultAdvance;
+  gcimLocationPrint(mlirOperationGetLocation(op), stderr);
+  fprintf(stderr,
+          ": note: a %.*s model: computed in float32 (its constants widened), its inputs and "
+          "outputs kept as the model declares them\n",
+          (int)from.length, from.data);
+  return MlirWalkResultInterrupt; /* one note per model */
+}
+
 static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *options,
                     double *start) {
   MlirModule module = gcimOnnxImportGetModule(import);
   static const char *const verify[] = {"gcim-verify"};
-  const char *const fuse[] = {"gcim-fuse-attention", "gcim-stream", "gcim-verify"};
+  const char *const fuse[] = {"gcim-widen-float", "gcim-fuse-attention", "gcim-stream",
+                              "gcim-verify"};
   if (!runPasses(ctx, module, verify, 1, options))
     return false;
   lap(options, start, "verify");
   if (options->emit == EMIT_ONNX)
     return printModule(options, module);
-  if (!runPasses(ctx, module, fuse, 3, options) ||
+  if (!runPasses(ctx, module, fuse, 4, options) ||
       (options->scalersPath &&
        !gcimCompileApplyScalers(module, options->scalersPath, options->attention)))
     return false;
+  if (!options->quiet)
+    mlirOperationWalk(mlirModuleGetOperation(module), noteWidened, NULL, MlirWalkPreOrder);
   lap(options, start, "fuse");
   if (options->emit == EMIT_GCIM)
     return printModule(options, module);
