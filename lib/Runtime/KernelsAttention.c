@@ -7,7 +7,8 @@
  * when the maximum grows), so the only buffer is one tile of scores on the stack. Fewer
  * queries (the decode step, where a tile would be mostly padding): one query row at a
  * time, scores of the visible keys into the scratch row, a stable softmax, then the
- * weighted sum of value rows. */
+ * weighted sum of value rows. Every exp is the branch-free polynomial of KernelsInternal.h
+ * (not libm's expf, whose bits depend on the C library and the processor). */
 /* No contraction of a * b + c into fused multiply-adds outside the matrix kernel: GCC never
  * contracts in the ISO C mode the generated Makefile uses, and clang would where the target
  * has FMAs, so the same source would round differently per compiler (docs/GeneratedC.md,
@@ -50,12 +51,78 @@ static void visibleKeys(const GcimAttentionDesc *desc, int64_t tq, int64_t tk, i
     *last = 0;
 }
 
+/* The decode row's softmax sums exp(s_j - max) in ROW_LANES float partial sums, key j in
+ * lane j % ROW_LANES, whatever the vector width, so every set adds in the same order; each
+ * block of ROW_BLOCK keys (the keys after the last whole ROW_LANES: a block of their own)
+ * goes into double lanes, so a float partial sums at most 16 terms of at most 1. */
+enum { ROW_LANES = 16, ROW_BLOCK = 256 };
+
+// s[j] = exp(s[j] - max) for j in [from, to), to - from <= ROW_BLOCK, one key at a time,
+// added to lanes[(j - from) % ROW_LANES]: the definition the vector blocks follow.
+GCIM_KERNELS_VECTORISE static inline void rowExpBlock(float *restrict s, int64_t from, int64_t to,
+                                                      float max, double *restrict lanes) {
+  float part[ROW_LANES] = {0};
+  for (int64_t j = from; j < to; ++j) {
+    s[j] = gcimKernelsExpNonPositive(s[j] - max);
+    part[(j - from) % ROW_LANES] += s[j];
+  }
+  for (int l = 0; l < ROW_LANES; ++l)
+    lanes[l] += part[l];
+}
+
+// The exp pass of the decode row over s[0..n): whole blocks of ROW_LANES keys, then the
+// rest. With vector extensions LANES keys per vector (the bits of rowExpBlock), for the
+// compiler's target and, chosen at run time, for AVX2 and AVX-512; plain C key by key.
+#if GCIM_KERNELS_LANES
+#define DEFINE_ROW_EXP_SUM(name, LANES, ATTRIBUTES)                                                \
+  typedef float name##F __attribute__((vector_size(LANES * sizeof(float))));                       \
+  typedef int name##I __attribute__((vector_size(LANES * sizeof(int))));                           \
+  ATTRIBUTES static inline void name(float *restrict s, int64_t n, float max,                      \
+                                     double *restrict lanes) {                                     \
+    enum { VECTORS = ROW_LANES / LANES };                                                          \
+    int64_t whole = n - n % ROW_LANES;                                                             \
+    for (int64_t j0 = 0; j0 < whole; j0 += ROW_BLOCK) {                                            \
+      int64_t end = whole - j0 < ROW_BLOCK ? whole : j0 + ROW_BLOCK;                               \
+      name##F total[VECTORS];                                                                      \
+      memset(total, 0, sizeof total);                                                              \
+      for (int64_t j = j0; j < end; j += ROW_LANES)                                                \
+        for (int x = 0; x < VECTORS; ++x) {                                                        \
+          name##F d, p;                                                                            \
+          memcpy(&d, s + j + x * LANES, sizeof d);                                                 \
+          d -= max;                                                                                \
+          GCIM_EXP_NON_POSITIVE_LANES(name##F, name##I, d, p);                                     \
+          memcpy(s + j + x * LANES, &p, sizeof p);                                                 \
+          total[x] += p;                                                                           \
+        }                                                                                          \
+      float part[ROW_LANES];                                                                       \
+      memcpy(part, total, sizeof part);                                                            \
+      for (int l = 0; l < ROW_LANES; ++l)                                                          \
+        lanes[l] += part[l];                                                                       \
+    }                                                                                              \
+    rowExpBlock(s, whole, n, max, lanes);                                                          \
+  }
+DEFINE_ROW_EXP_SUM(rowExpSumBase, 4, GCIM_KERNELS_VECTORISE)
+#if GCIM_KERNELS_DISPATCH
+DEFINE_ROW_EXP_SUM(rowExpSumAvx2, 8, GCIM_KERNELS_VECTORISE __attribute__((target("avx2"))))
+DEFINE_ROW_EXP_SUM(rowExpSumAvx512, 16, GCIM_KERNELS_VECTORISE __attribute__((target("avx512f"))))
+#endif
+#else
+static void rowExpSumBase(float *restrict s, int64_t n, float max, double *restrict lanes) {
+  int64_t whole = n - n % ROW_LANES;
+  for (int64_t j0 = 0; j0 < whole; j0 += ROW_BLOCK)
+    rowExpBlock(s, j0, whole - j0 < ROW_BLOCK ? whole : j0 + ROW_BLOCK, max, lanes);
+  rowExpBlock(s, whole, n, max, lanes);
+}
+#endif
+
 // One query row: out[0..dv) from keys and values [first, last) of one head; the dot
-// products with 8 independent partial sums (vectorisable). Defined once per instruction
-// set (the decode step's attention on the vector units the processor has, chosen at run
-// time as the matrix kernel is): every operation is the same IEEE float operation in
-// every definition (no contraction, no reassociation), so they give the same bits.
-#define DEFINE_ATTEND_ROW(name, ATTRIBUTES)                                                        \
+// products with 8 independent partial sums, the exp pass above, the value rows four keys
+// at a time. Defined once per instruction set (the decode step's attention on the vector
+// units the processor has, chosen at run time as the matrix kernel is): every operation
+// is the same IEEE float operation in every definition (no contraction, no
+// reassociation), so they give the same bits. Where expf would give NaN (a NaN score, an
+// infinite maximum) the polynomial gives finite values, so the row is made NaN as before.
+#define DEFINE_ATTEND_ROW(name, expSum, ATTRIBUTES)                                                \
   ATTRIBUTES static void name(const float *restrict q, const float *restrict k,                    \
                               const float *restrict v, float *restrict out, int64_t first,         \
                               int64_t last, int64_t d, int64_t dv, float scale,                    \
@@ -65,6 +132,7 @@ static void visibleKeys(const GcimAttentionDesc *desc, int64_t tq, int64_t tk, i
     if (first >= last)                                                                             \
       return;                                                                                      \
     float max = -INFINITY;                                                                         \
+    int nan = 0;                                                                                   \
     for (int64_t j = first; j < last; ++j) {                                                       \
       const float *restrict kj = k + j * d;                                                        \
       float lanes[8] = {0};                                                                        \
@@ -80,34 +148,53 @@ static void visibleKeys(const GcimAttentionDesc *desc, int64_t tq, int64_t tk, i
       float s = scale * dot;                                                                       \
       scores[j] = s;                                                                               \
       max = s > max ? s : max;                                                                     \
+      nan |= isnan(s);                                                                             \
     }                                                                                              \
-    double sum = 0.0;                                                                              \
-    for (int64_t j = first; j < last; ++j) {                                                       \
-      scores[j] = expf(scores[j] - max);                                                           \
-      sum += scores[j];                                                                            \
+    double laneSums[ROW_LANES] = {0}, sum = 0.0;                                                   \
+    expSum(scores + first, last - first, max, laneSums);                                           \
+    for (int l = 0; l < ROW_LANES; ++l)                                                            \
+      sum += laneSums[l];                                                                          \
+    float inv = nan || !isfinite(max) ? NAN : (float)(1.0 / sum);                                  \
+    int64_t j = first;                                                                             \
+    for (; j + 4 <= last; j += 4) {                                                                \
+      float p0 = scores[j] * inv, p1 = scores[j + 1] * inv;                                        \
+      float p2 = scores[j + 2] * inv, p3 = scores[j + 3] * inv;                                    \
+      const float *restrict v0 = v + j * dv;                                                       \
+      const float *restrict v1 = v0 + dv;                                                          \
+      const float *restrict v2 = v1 + dv;                                                          \
+      const float *restrict v3 = v2 + dv;                                                          \
+      for (int64_t c = 0; c < dv; ++c)                                                             \
+        out[c] += p0 * v0[c] + p1 * v1[c] + p2 * v2[c] + p3 * v3[c];                               \
     }                                                                                              \
-    float inv = (float)(1.0 / sum);                                                                \
-    for (int64_t j = first; j < last; ++j) {                                                       \
+    for (; j < last; ++j) {                                                                        \
       float p = scores[j] * inv;                                                                   \
       const float *restrict vj = v + j * dv;                                                       \
       for (int64_t c = 0; c < dv; ++c)                                                             \
         out[c] += p * vj[c];                                                                       \
     }                                                                                              \
   }
-DEFINE_ATTEND_ROW(attendRowBase, GCIM_KERNELS_VECTORISE)
+DEFINE_ATTEND_ROW(attendRowBase, rowExpSumBase, GCIM_KERNELS_VECTORISE)
 #if GCIM_KERNELS_DISPATCH
-/* AVX2 without FMA: nothing can be contracted, whatever the build's flags. */
-DEFINE_ATTEND_ROW(attendRowAvx2, GCIM_KERNELS_VECTORISE __attribute__((target("avx2"))))
+/* Without FMA: nothing can be contracted, whatever the build's flags. */
+DEFINE_ATTEND_ROW(attendRowAvx2, rowExpSumAvx2,
+                  GCIM_KERNELS_VECTORISE __attribute__((target("avx2"))))
+DEFINE_ATTEND_ROW(attendRowAvx512, rowExpSumAvx512,
+                  GCIM_KERNELS_VECTORISE __attribute__((target("avx512f"))))
 #endif
 
 GcimAttendRowKernel *gcimKernelsAttendRowKernel(GcimKernelIsa isa) {
-  if (isa == GCIM_ISA_BASE)
+  switch (isa) {
+  case GCIM_ISA_BASE:
     return attendRowBase;
 #if GCIM_KERNELS_DISPATCH
-  if (__builtin_cpu_supports("avx2"))
-    return attendRowAvx2; /* AVX-512 too: 8 lanes fill one ymm */
+  case GCIM_ISA_AVX2:
+    return __builtin_cpu_supports("avx2") ? attendRowAvx2 : NULL;
+  case GCIM_ISA_AVX512:
+    return __builtin_cpu_supports("avx512f") ? attendRowAvx512 : NULL;
 #endif
-  return NULL;
+  default:
+    return NULL;
+  }
 }
 
 // Running softmax state of the queries of a tile.
@@ -222,7 +309,7 @@ GCIM_KERNELS_VECTORISE static void onlineSoftmax(float *restrict s, int64_t kt, 
     max[i] = -INFINITY; /* the columns past qt: empty */
   for (int64_t i = 0; i < qt; ++i) {
     max[i] = tileMax[i] > t->max[i] ? tileMax[i] : t->max[i];
-    t->rescale[i] = max[i] == -INFINITY ? 1.0f : expf(t->max[i] - max[i]);
+    t->rescale[i] = max[i] == -INFINITY ? 1.0f : gcimKernelsExpNonPositive(t->max[i] - max[i]);
     t->max[i] = max[i];
   }
   softmaxExp(s, kt, max, sum);

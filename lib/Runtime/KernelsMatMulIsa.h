@@ -73,14 +73,15 @@ void gcimKernelsGemmAvx512(const GcimGemm *g);
 GcimGemmKernel *gcimKernelsGemmKernel(GcimKernelIsa isa);
 
 /// The decode step's attention row of KernelsAttention.c: out[0..dv) = softmax(scale q .
-/// k_j, j in [first, last)) . v, `scores` a scratch row indexed by j. The same bits in
-/// every instruction set (no FMA, no reassociation).
+/// k_j, j in [first, last)) . v, `scores` a scratch row indexed by j; the exp is
+/// gcimKernelsExpNonPositive's, summed in 16 lanes. The same bits in every instruction set
+/// (no FMA, no reassociation).
 typedef void GcimAttendRowKernel(const float *restrict q, const float *restrict k,
                                  const float *restrict v, float *restrict out, int64_t first,
                                  int64_t last, int64_t d, int64_t dv, float scale,
                                  float *restrict scores);
 
-/// The attention row of `isa` (AVX-512 runs the AVX2 one), or NULL as gcimKernelsGemmKernel.
+/// The attention row of `isa`, or NULL as gcimKernelsGemmKernel.
 GcimAttendRowKernel *gcimKernelsAttendRowKernel(GcimKernelIsa isa);
 
 /// GELU with the tanh approximation of KernelsActivation.c on count floats (y may be x),

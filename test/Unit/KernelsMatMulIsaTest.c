@@ -9,9 +9,10 @@
  * 4 u (|expected| + |c| + 1) for the roundings of alpha, the bias and the final store, and
  * two kernels (FMA or not, other tile heights) may differ by the sum of their allowances.
  * Where this kernel is the one the dispatcher picks, the public entry must give its bits
- * exactly (memcmp): the dispatch is wired. The decode step's attention row of the set must
- * give the base one's bits exactly (the same IEEE operations, no FMA), and its GELU and
- * prefill attention's softmax exp pass those of their scalar definitions. */
+ * exactly (memcmp): the dispatch is wired. The decode step's attention row of the set, its
+ * GELU and prefill attention's softmax exp pass must give the bits of their scalar
+ * definitions exactly (the same IEEE operations, no FMA), and the attention row those of
+ * the base row too. */
 #include "KernelsMatMulIsa.h"
 #include "KernelsInternal.h"
 #include "gcim/Runtime/Kernels/MatMul.h"
@@ -34,6 +35,8 @@ static float *randomFloats(int64_t n) {
     x[i] = uniform();
   return x;
 }
+
+enum { KEYS = 600, DV_MAX = 70 }; /* keys and value widths of the attention row checks */
 
 enum { PLAIN, TRANS_B, STRIDED_A, PACKED_ADD, PACKED_BIAS, MODES };
 static const char *const modeNames[MODES] = {"plain", "transB", "strided A",
@@ -134,8 +137,87 @@ static void checkDispatch(GcimGemmKernel *kernel) {
   free(c);
 }
 
-// The decode step's attention row of this set gives the base one's bits (memcmp), over
-// head dimensions around the 8 lanes and windows of keys.
+// The decode step's attention row as KernelsAttention.c defines it, one key and one lane
+// at a time: dot products in 8 lanes, exp(s - max) by gcimKernelsExpNonPositive summed in
+// 16 float lanes per block (256 keys, or the keys after the last whole 16) and the blocks
+// in double, NaN where a score is NaN or the maximum infinite, value rows four keys at a
+// time. The bits every set's row must give.
+static void attendRowReference(const float *q, const float *k, const float *v, float *out,
+                               int64_t first, int64_t last, int64_t d, int64_t dv, float scale,
+                               float *scores) {
+  for (int64_t c = 0; c < dv; ++c)
+    out[c] = 0.0f;
+  if (first >= last)
+    return;
+  float max = -INFINITY;
+  int nan = 0;
+  for (int64_t j = first; j < last; ++j) {
+    float lanes[8] = {0}, dot = 0.0f;
+    int64_t i = 0;
+    for (; i + 8 <= d; i += 8)
+      for (int l = 0; l < 8; ++l)
+        lanes[l] += q[i + l] * k[j * d + i + l];
+    for (; i < d; ++i)
+      dot += q[i] * k[j * d + i];
+    for (int l = 0; l < 8; ++l)
+      dot += lanes[l];
+    scores[j] = scale * dot;
+    max = scores[j] > max ? scores[j] : max;
+    nan |= isnan(scores[j]);
+  }
+  int64_t n = last - first, whole = n - n % 16;
+  double laneSums[16] = {0}, sum = 0.0;
+  for (int64_t j0 = 0, end; j0 < n; j0 = end) {
+    end = j0 < whole ? (whole - j0 < 256 ? whole : j0 + 256) : n; /* the rest: a block */
+    float part[16] = {0};
+    for (int64_t j = j0; j < end; ++j) {
+      float *s = &scores[first + j];
+      *s = gcimKernelsExpNonPositive(*s - max);
+      part[(j - j0) % 16] += *s;
+    }
+    for (int l = 0; l < 16; ++l)
+      laneSums[l] += part[l];
+  }
+  for (int l = 0; l < 16; ++l)
+    sum += laneSums[l];
+  float inv = nan || !isfinite(max) ? NAN : (float)(1.0 / sum);
+  int64_t j = first;
+  for (; j + 4 <= last; j += 4)
+    for (int64_t c = 0; c < dv; ++c)
+      out[c] += scores[j] * inv * v[j * dv + c] + scores[j + 1] * inv * v[(j + 1) * dv + c] +
+                scores[j + 2] * inv * v[(j + 2) * dv + c] +
+                scores[j + 3] * inv * v[(j + 3) * dv + c];
+  for (; j < last; ++j)
+    for (int64_t c = 0; c < dv; ++c)
+      out[c] += scores[j] * inv * v[j * dv + c];
+}
+
+// Runs `row`, the base row and the reference on keys [first, last), d and dv as given;
+// counts a failure unless all three give the same bits or, when `nan`, NaN everywhere.
+static void compareRows(GcimAttendRowKernel *row, const float *q, const float *k, const float *v,
+                        int64_t first, int64_t last, int64_t d, int64_t dv, int nan,
+                        const char *what) {
+  float scores[KEYS], got[DV_MAX], fromBase[DV_MAX], want[DV_MAX];
+  row(q, k, v, got, first, last, d, dv, 0.125f, scores);
+  gcimKernelsAttendRowKernel(GCIM_ISA_BASE)(q, k, v, fromBase, first, last, d, dv, 0.125f, scores);
+  attendRowReference(q, k, v, want, first, last, d, dv, 0.125f, scores);
+  int bad = 0;
+  if (nan) /* NaN only: which NaN's bits an operation keeps depends on the operand order */
+    for (int64_t c = 0; c < dv; ++c)
+      bad |= !isnan(got[c]) || !isnan(fromBase[c]) || !isnan(want[c]);
+  else
+    bad = memcmp(got, want, sizeof(float) * (size_t)dv) != 0 ||
+          memcmp(fromBase, want, sizeof(float) * (size_t)dv) != 0;
+  if (bad && failures++ < 5)
+    fprintf(stderr, "attention row d=%lld dv=%lld keys [%lld, %lld)%s: not the reference bits\n",
+            (long long)d, (long long)dv, (long long)first, (long long)last, what);
+}
+
+// The decode step's attention row of this set gives the reference bits and the base row's
+// (memcmp), over head dimensions around the 8 lanes, value widths around the 4 keys and the
+// vector widths, and runs of keys around the 16 lanes and the 256-key blocks, from key 0
+// and ending at the last; a NaN in a key, or a score of +inf, makes the whole row NaN (as
+// expf's NaN did).
 static void checkAttendRow(GcimKernelIsa isa) {
   GcimAttendRowKernel *row = gcimKernelsAttendRowKernel(isa);
   if (!row) {
@@ -144,24 +226,25 @@ static void checkAttendRow(GcimKernelIsa isa) {
     return;
   }
   static const int64_t dims[] = {1, 7, 8, 64, 67};
-  for (size_t di = 0; di < sizeof dims / sizeof dims[0]; ++di) {
-    int64_t d = dims[di], keys = 300;
-    float *q = randomFloats(d), *k = randomFloats(keys * d), *v = randomFloats(keys * d);
-    float *scores = randomFloats(keys), *got = randomFloats(d), *want = randomFloats(d);
-    for (int64_t first = 0; first < keys; first += 97) {
-      row(q, k, v, got, first, keys, d, d, 0.125f, scores);
-      gcimKernelsAttendRowKernel(GCIM_ISA_BASE)(q, k, v, want, first, keys, d, d, 0.125f, scores);
-      if (memcmp(got, want, sizeof(float) * (size_t)d) != 0 && failures++ < 5)
-        fprintf(stderr, "attention row d=%lld from key %lld: not the base bits\n", (long long)d,
-                (long long)first);
+  static const int64_t runs[] = {0, 1, 3, 4, 15, 16, 17, 255, 256, 257, 271, 512, 513, KEYS};
+  for (size_t di = 0; di < sizeof dims / sizeof dims[0]; ++di)
+    for (int64_t dv = dims[di]; dv <= dims[di] + 3; dv += 3) {
+      int64_t d = dims[di];
+      float *q = randomFloats(d), *k = randomFloats(KEYS * d), *v = randomFloats(KEYS * dv);
+      for (int64_t x = 0; x < d; ++x)
+        q[x] *= 8.0f; /* scores up to about +-20: exps from 1 down to below 1e-8 */
+      for (size_t r = 0; r < sizeof runs / sizeof runs[0]; ++r) {
+        compareRows(row, q, k, v, 0, runs[r], d, dv, 0, "");
+        compareRows(row, q, k, v, KEYS - runs[r], KEYS, d, dv, 0, "");
+      }
+      k[300 * d] = NAN;
+      compareRows(row, q, k, v, 0, KEYS, d, dv, 1, " with a NaN key");
+      k[300 * d] = q[0] > 0.0f ? INFINITY : -INFINITY;
+      compareRows(row, q, k, v, 0, KEYS, d, dv, 1, " with a score of +inf");
+      free(q);
+      free(k);
+      free(v);
     }
-    free(q);
-    free(k);
-    free(v);
-    free(scores);
-    free(got);
-    free(want);
-  }
 }
 
 // GELU (tanh form) as KernelsActivation.c defines it, one element at a time: the bits every
