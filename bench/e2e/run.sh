@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh [decode|prefill|quant|quant-q4|compile|compile-q8|bandwidth|all] [BUILD]: the
+# run.sh [decode|prefill|quant|quant-q4|compile|compile-q8|compile-q4|bandwidth|all] [BUILD]: the
 # end-to-end benchmarks of issue 7 on a GPT-2-small-shaped model (not a test; see
 # bench/README.md).
 #
@@ -13,6 +13,7 @@
 #   quant-q4   the same with 4-bit weights: quantize.py --bits 4 (com.microsoft MatMulNBits)
 #   compile    gcim-compile wall and CPU time and peak RSS (/usr/bin/time), 5 runs, medians
 #   compile-q8 the same for the int8 QDQ file of quantize.py (gpt2-q8.onnx)
+#   compile-q4 the same for the 4-bit MatMulNBits file of quantize.py --bits 4 (gpt2-q4.onnx)
 #   bandwidth  the machine's memory read bandwidth (bench/e2e/bandwidth.c), 1 and 2 threads
 #
 # Models and output folders go to $WORK (default /tmp/gcim-bench-e2e; never committed).
@@ -174,14 +175,16 @@ prefill() {
   done
 }
 
-# gcim-compile of MODEL (default gpt2; gpt2-q8 for compile-q8) to a fresh folder,
+# gcim-compile of MODEL (default gpt2; gpt2-q8 for compile-q8, made by quantize.py with
+# BITS, default 8; gpt2-q4 with 4 for compile-q4) to a fresh folder,
 # RUNS_COMPILE (default 5) times: each run's wall, user and system CPU time and peak RSS,
 # then the medians, the ranges and the peak RSS over the weights file's size (the load
 # average before each run is printed with it).
 compile_time() {
   models
   model=${1:-gpt2}
-  [ -f "$work/$model.onnx" ] || $py "$here/quantize.py" "$work/gpt2.onnx" "$work/$model.onnx"
+  [ -f "$work/$model.onnx" ] ||
+    $py "$here/quantize.py" --bits "${2:-8}" "$work/gpt2.onnx" "$work/$model.onnx"
   ls -l "$work/$model.onnx"
   log="$work/compile-times.txt"
   : >"$log"
@@ -216,9 +219,10 @@ case $what in
   quant-q4) quant 4 ;;
   compile) compile_time ;;
   compile-q8) compile_time gpt2-q8 ;;
+  compile-q4) compile_time gpt2-q4 4 ;;
   bandwidth) bandwidth ;;
   all) bandwidth; compile_time; decode; prefill ;;
-  *) echo "usage: run.sh [decode|prefill|quant|quant-q4|compile|compile-q8|bandwidth|all]" \
+  *) echo "usage: run.sh [decode|prefill|quant|quant-q4|compile|compile-q8|compile-q4|bandwidth|all]" \
        "[BUILD]" >&2
      exit 2 ;;
 esac

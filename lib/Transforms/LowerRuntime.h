@@ -22,13 +22,18 @@ bool gcimLowerRuntimeNarrow(MlirOperation func, const char *weights);
 
 /// A quantized weight's codes minus their zero points, A, as the importer writes them
 /// (LowerRuntimeNarrowCodes.c): a float32 onnx.constant, or onnx.cast of an int8 or uint8
-/// onnx.constant, either through an onnx.reshape, the cast minus (onnx.sub) a float32
-/// constant of zero points shaped as the scales.
+/// onnx.constant or of the 4-bit codes of a uint8 constant split into nibbles
+/// (MatMulNBits' B: Transpose(Reshape(Concat(Mod(R, 16), Div(R, 16)))), R a Reshape of
+/// it), either through an onnx.reshape, the cast minus (onnx.sub) a float32 constant of
+/// zero points shaped as the scales.
 typedef struct GcimNarrowCodes {
   MlirValue constant; ///< the onnx.constant of the codes
   MlirAttribute attr; ///< its value
   const void *raw;    ///< its dense data; NULL: read one at a time (a resource, a splat)
-  int bits;           ///< 0: float32 codes; 8: int8 (isSigned) or uint8
+  int bits;           ///< 0: float32 codes; 8: int8 (isSigned) or uint8; 4: nibbles
+  int64_t rows;       ///< of 4-bit codes: the (rows, columns) codes, the constant
+  int64_t columns;    ///< (columns, rows / 2) bytes, low nibble first
+  uint8_t *packed;    ///< of 4-bit codes: their bytes as (rows / 2, columns) (malloc'd)
   bool isSigned;
   float *zeros;   ///< NULL, or one per scale (malloc'd)
   bool exclusive; ///< the constant and each op from it to the product have one use

@@ -1,6 +1,7 @@
 /* LowerRuntimeNarrowCodes.c: a quantized weight's codes as the importer writes them
- * (LowerRuntime.h), read where they lie: integer codes stay one byte each, in the IR and
- * here, so that compiling a quantized model never holds its weights in float32. */
+ * (LowerRuntime.h), read where they lie: integer codes stay one byte each, 4-bit codes of
+ * MatMulNBits two a byte (the model's B, split by Mod and Div 16), in the IR and here, so
+ * that compiling a quantized model never holds its weights in float32. */
 #include "LowerRuntime.h"
 #include "PassUtils.h"
 
@@ -36,6 +37,66 @@ static float *zerosLike(MlirValue value, MlirType like) {
   return zeros;
 }
 
+/* The static dimension d of `value`'s ranked tensor type, or -1. */
+static int64_t dimOf(MlirValue value, intptr_t d) {
+  MlirType type = mlirValueGetType(value);
+  return mlirTypeIsARankedTensor(type) && mlirShapedTypeHasStaticShape(type) &&
+                 d < mlirShapedTypeGetRank(type)
+             ? mlirShapedTypeGetDimSize(type, d)
+             : -1;
+}
+
+/* True when `op` has two operands, the second a constant of value `value`. */
+static bool byConstant(MlirOperation op, double value) {
+  double v;
+  return mlirOperationGetNumOperands(op) == 2 &&
+         gcimValueScalarConstant(mlirOperationGetOperand(op, 1), &v) && v == value;
+}
+
+/* The packed bytes P (n, r) of codes written as the importer writes MatMulNBits' 4-bit B
+ * (ExpandQuantWeights.c): `a` = Transpose(Reshape(Concat(Mod(R, 16), Div(R, 16), axis 2),
+ * (n, 2r))), R = Reshape(P, (n, r, 1)); a null value otherwise. */
+static MlirValue nibbleBytes(MlirValue a) {
+  MlirOperation transpose, columns, concat, low, high, bytes;
+  int64_t perm[2], axis = -1;
+  if (!gcimValueIsOp(a, "onnx.transpose", &transpose) ||
+      gcimOpGetI64Array(transpose, "perm", perm, 2) != 2 || perm[0] != 1 || perm[1] != 0 ||
+      !gcimValueIsOp(mlirOperationGetOperand(transpose, 0), "onnx.reshape", &columns) ||
+      !gcimValueIsOp(mlirOperationGetOperand(columns, 0), "onnx.concat", &concat) ||
+      mlirOperationGetNumOperands(concat) != 2 || !gcimOpGetIntAttr(concat, "axis", &axis) ||
+      (axis != 2 && axis != -1) ||
+      !gcimValueIsOp(mlirOperationGetOperand(concat, 0), "onnx.mod", &low) ||
+      !gcimValueIsOp(mlirOperationGetOperand(concat, 1), "onnx.div", &high) ||
+      !byConstant(low, 16.0) || !byConstant(high, 16.0) ||
+      !mlirValueEqual(mlirOperationGetOperand(low, 0), mlirOperationGetOperand(high, 0)) ||
+      !gcimValueIsOp(mlirOperationGetOperand(low, 0), "onnx.reshape", &bytes))
+    return (MlirValue){NULL};
+  MlirValue r = mlirOperationGetOperand(low, 0), p = mlirOperationGetOperand(bytes, 0);
+  MlirValue pairs = mlirOperationGetOperand(columns, 0);
+  int64_t n = dimOf(p, 0), half = dimOf(r, 1);
+  bool fits = n >= 1 && half >= 1 && dimOf(r, 0) == n && dimOf(r, 2) == 1 && dimOf(pairs, 0) == n &&
+              dimOf(pairs, 1) == half && dimOf(pairs, 2) == 2 && dimOf(a, 0) == 2 * half &&
+              dimOf(a, 1) == n && gcimTensorNumElements(mlirValueGetType(p)) == n * half;
+  return fits ? p : (MlirValue){NULL};
+}
+
+/* The (columns, rows / 2) bytes of the uint8 constant `attr` (the model's B) copied once
+ * as (rows / 2, columns), so that the codes are read row by row in order, each several
+ * times (the C API reads a resource one element at a time); NULL when elided. */
+static uint8_t *packedRows(MlirAttribute attr, const GcimNarrowCodes *c) {
+  int64_t count = mlirElementsAttrGetNumElements(attr), half = c->rows / 2;
+  bool dense = mlirAttributeIsADenseElements(attr) && !mlirDenseElementsAttrIsSplat(attr);
+  uint8_t *bytes =
+      !dense && (!mlirAttributeIsADenseResourceElements(attr) || gcimElementsElided(attr))
+          ? NULL
+          : malloc((size_t)count + 1);
+  const uint8_t *raw = dense && bytes ? mlirDenseElementsAttrGetRawData(attr) : NULL;
+  for (int64_t i = 0; bytes && i < count; ++i)
+    bytes[i % half * c->columns + i / half] =
+        raw ? raw[i] : mlirDenseUInt8ResourceElementsAttrGetValue(attr, (intptr_t)i);
+  return bytes;
+}
+
 bool gcimNarrowCodesOf(MlirValue a, MlirType scaleType, int64_t count, GcimNarrowCodes *c) {
   memset(c, 0, sizeof *c);
   c->exclusive = gcimValueUseCount(a) == 1;
@@ -57,8 +118,16 @@ bool gcimNarrowCodesOf(MlirValue a, MlirType scaleType, int64_t count, GcimNarro
     a = mlirOperationGetOperand(op, 0);
     c->exclusive = c->exclusive && gcimValueUseCount(a) == 1;
   }
+  MlirValue packed = cast ? nibbleBytes(a) : (MlirValue){NULL};
+  if (!mlirValueIsNull(packed)) {
+    c->rows = dimOf(a, 0);
+    c->columns = dimOf(a, 1);
+    c->exclusive = false; /* 4-bit codes are never handed on as they are */
+    a = packed;
+  }
   c->attr = gcimValueConstantAttr(a);
-  if (mlirAttributeIsNull(c->attr) || mlirElementsAttrGetNumElements(c->attr) != count)
+  if (mlirAttributeIsNull(c->attr) ||
+      mlirElementsAttrGetNumElements(c->attr) * (c->rows ? 2 : 1) != count)
     return false;
   MlirType element = mlirShapedTypeGetElementType(mlirAttributeGetType(c->attr));
   if (cast && (!mlirTypeIsAInteger(element) || mlirIntegerTypeGetWidth(element) != 8 ||
@@ -66,10 +135,15 @@ bool gcimNarrowCodesOf(MlirValue a, MlirType scaleType, int64_t count, GcimNarro
     return false; /* signless i8 (int8) or ui8 (uint8) */
   if (!cast && !mlirTypeIsAF32(element))
     return false;
+  if (c->rows && !mlirIntegerTypeIsUnsigned(element))
+    return false; /* MatMulNBits' B is uint8 */
   c->constant = a;
-  c->bits = cast ? 8 : 0;
-  c->isSigned = cast && !mlirIntegerTypeIsUnsigned(element);
-  if (mlirAttributeIsADenseElements(c->attr) && !mlirDenseElementsAttrIsSplat(c->attr))
+  c->bits = c->rows ? 4 : cast ? 8 : 0;
+  c->isSigned = cast && !c->rows && !mlirIntegerTypeIsUnsigned(element);
+  if (c->bits == 4 && !(c->raw = c->packed = packedRows(c->attr, c)))
+    return false;
+  if (c->bits != 4 && mlirAttributeIsADenseElements(c->attr) &&
+      !mlirDenseElementsAttrIsSplat(c->attr))
     c->raw = mlirDenseElementsAttrGetRawData(c->attr);
   if (!mlirValueIsNull(zeros) && !(c->zeros = zerosLike(zeros, scaleType)))
     return false;
@@ -77,6 +151,11 @@ bool gcimNarrowCodesOf(MlirValue a, MlirType scaleType, int64_t count, GcimNarro
 }
 
 float gcimNarrowCodeAt(const GcimNarrowCodes *c, int64_t i) {
+  if (c->bits == 4) { /* code (p, j): nibble p % 2 of byte (p / 2, j) */
+    int64_t p = i / c->columns, j = i % c->columns;
+    unsigned byte = ((const uint8_t *)c->raw)[p / 2 * c->columns + j];
+    return (float)(byte >> (4 * (p % 2)) & 15u);
+  }
   if (c->raw && c->bits == 0) {
     float v; /* the raw data need not be aligned for floats */
     memcpy(&v, (const char *)c->raw + i * (int64_t)sizeof v, sizeof v);
@@ -91,5 +170,7 @@ float gcimNarrowCodeAt(const GcimNarrowCodes *c, int64_t i) {
 
 void gcimNarrowCodesFree(GcimNarrowCodes *c) {
   free(c->zeros);
+  free(c->packed);
   c->zeros = NULL;
+  c->packed = NULL;
 }

@@ -219,6 +219,48 @@ void gcimOnnxQuantCodesTimesScales(GcimOnnxBuilder *b, const char *out,
     transpose(b, out, final);
 }
 
+/* A Constant node of the uint8 scalar `value`. */
+static const char *constantByte(GcimOnnxBuilder *b, const char *part, uint8_t value) {
+  const char *out = gcimOnnxBuildTemp(b, part);
+  uint8_t *byte = malloc(1);
+  if (byte)
+    *byte = value;
+  constantRaw(b, part, out, NULL, 0, DT_UINT8, byte, 1);
+  return out;
+}
+
+/* MatMulNBits' 4-bit B (n, rows / 2 bytes, two codes a byte, low nibble first) as the
+ * (rows, n) uint8 codes, by ops on B itself: Reshape to (n, rows / 2, 1), Mod 16 (the low
+ * nibbles) and Div 16 (the high ones) concatenated on axis 2, Reshape to (n, rows),
+ * Transpose. B stays the model's initializer (never copied, a resource over the mapping);
+ * gcim-lower-runtime reads the codes from its bytes (LowerRuntimeNarrowCodes.c). */
+static const char *nibbleCodes(GcimOnnxBuilder *b, const GcimOnnxQuantCodes *bq, int64_t rows,
+                               int64_t n) {
+  if (bq->count > 16 && !gcimOnnxExpansionMarkOpaque(b->ex, bq->name))
+    b->ok = false;
+  int64_t byteDims[3] = {n, rows / 2, 1}, codeDims[2] = {n, rows};
+  const char *bytes =
+      gcimOnnxBuildBinary(b, "Reshape", "code_bytes", bq->name,
+                          gcimOnnxBuildConstantInts(b, "code_bytes_shape", byteDims, 3), NULL);
+  const char *sixteen = constantByte(b, "nibble_base", 16);
+  const char *halves[2] = {gcimOnnxBuildBinary(b, "Mod", "low_nibbles", bytes, sixteen, NULL),
+                           gcimOnnxBuildBinary(b, "Div", "high_nibbles", bytes, sixteen, NULL)};
+  const char *pairs = gcimOnnxBuildTemp(b, "nibbles");
+  Onnx__AttributeProto *axis =
+      gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Concat", "nibbles", 2, halves, pairs), "axis",
+                        ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  if (axis) {
+    axis->has_i = 1;
+    axis->i = 2;
+  }
+  const char *columns =
+      gcimOnnxBuildBinary(b, "Reshape", "code_columns", pairs,
+                          gcimOnnxBuildConstantInts(b, "code_columns_shape", codeDims, 2), NULL);
+  const char *codes = gcimOnnxBuildTemp(b, "codes");
+  transpose(b, columns, codes);
+  return codes;
+}
+
 /* Code k of column n of MatMulNBits' B (bits 4 or 8), `blob` bytes per block. */
 static int64_t nbitsCode(const GcimOnnxQuantCodes *bq, int bits, int64_t n, int64_t kBlocks,
                          int64_t blob, int64_t block, int64_t k) {
@@ -250,14 +292,17 @@ void gcimOnnxExpandMatMulNBits(GcimOnnxBuilder *b) {
               bq.count == nDim * kBlocks * blob && sc->floats && sc->count == nDim * kBlocks &&
               (!zFound || (zq.integer && zq.count == nDim * zeroRow));
   int64_t rows = kBlocks * block; /* K padded to whole blocks with zero codes */
-  uint8_t *codes = fits ? calloc((size_t)(rows * nDim) + 1, 1) : NULL;
-  float *scales = codes ? gcimOnnxQuantFloats(b, kBlocks * nDim) : NULL;
+  /* 4-bit codes in whole bytes per block stay packed in B; others are unpacked here */
+  bool packed =
+      fits && bits == 4 && block % 2 == 0 && bq.bits == 8 && !bq.isSigned && bq.count > 16;
+  uint8_t *codes = fits && !packed ? calloc((size_t)(rows * nDim) + 1, 1) : NULL;
+  float *scales = fits ? gcimOnnxQuantFloats(b, kBlocks * nDim) : NULL;
   float *zeros = scales ? gcimOnnxQuantFloats(b, kBlocks * nDim) : NULL;
-  if (fits && !codes) {
+  if (fits && !packed && !codes) {
     gcimOnnxImportError(b->im, "out of memory");
     b->ok = false;
   }
-  for (int64_t n = 0; zeros && n < nDim; ++n)
+  for (int64_t n = 0; zeros && (packed || codes) && n < nDim; ++n)
     for (int64_t kb = 0; kb < kBlocks; ++kb) {
       int64_t zero = (int64_t)1 << (bits - 1);
       if (zFound)
@@ -265,23 +310,25 @@ void gcimOnnxExpandMatMulNBits(GcimOnnxBuilder *b) {
                          : (gcimOnnxQuantCodeAt(&zq, n * zeroRow + kb / 2) >> (4 * (kb % 2))) & 15;
       zeros[kb * nDim + n] = (float)zero;
       scales[kb * nDim + n] = (float)sc->floats[n * kBlocks + kb];
-      for (int64_t k = kb * block; k < kDim && k < (kb + 1) * block; ++k)
+      for (int64_t k = kb * block; codes && k < kDim && k < (kb + 1) * block; ++k)
         codes[k * nDim + n] = (uint8_t)nbitsCode(&bq, (int)bits, n, kBlocks, blob, block, k);
     }
   if (!fits && b->ok)
     gcimOnnxImportError(b->im, "B, scales and zero points must be initializers of the shapes "
                                "'K', 'N', 'bits' and 'block_size' give (uint8, float, uint8)");
-  gcimOnnxQuantCodesClose(&bq);
-  gcimOnnxConstDestroy(sc);
   gcimOnnxQuantCodesClose(&zq);
-  if (!zeros) {
+  gcimOnnxConstDestroy(sc);
+  if (!zeros || (!packed && !codes)) {
+    gcimOnnxQuantCodesClose(&bq);
     free(codes);
     free(scales);
+    free(zeros);
     b->ok = false;
     return;
   }
   const char *weight = gcimOnnxBuildTemp(b, "weight"), *bias = gcimOnnxBuildInput(node, 5);
-  GcimOnnxQuantWeight w = {.codes = gcimOnnxBuildTemp(b, "codes"),
+  GcimOnnxQuantWeight w = {.codes = packed ? nibbleCodes(b, &bq, rows, nDim)
+                                           : gcimOnnxBuildTemp(b, "codes"),
                            .integral = true,
                            .k = kDim,
                            .n = nDim,
@@ -289,7 +336,9 @@ void gcimOnnxExpandMatMulNBits(GcimOnnxBuilder *b) {
                            .scales = scales,
                            .zeros = zeros,
                            .scaleCount = kBlocks * nDim};
-  gcimOnnxQuantConstantCodes(b, w.codes, rows, nDim, codes, false);
+  gcimOnnxQuantCodesClose(&bq);
+  if (!packed)
+    gcimOnnxQuantConstantCodes(b, w.codes, rows, nDim, codes, false);
   gcimOnnxQuantCodesTimesScales(b, weight, &w);
   const char *y = gcimOnnxBuildBinary(b, "MatMul", "product", gcimOnnxBuildInput(node, 0), weight,
                                       bias ? NULL : gcimOnnxBuildOutput(node, 0));

@@ -88,6 +88,22 @@ def nbits_short():
                   arr("sc", np.arange(10, dtype=np.float32) / 4, np.float32)])
 
 
+def nbits_packed():
+    """MatMulNBits K = 6, N = 5, 4 bits, blocks of 4 rows (the last one 2 rows long), zero
+    points packed like B: B has 20 bytes, more than 16, so its codes stay packed (read by
+    Mod and Div 16). Column j's codes are (3 * j + k) % 16, its zero points j + 4 and 11."""
+    q = np.array([[(3 * j + k) % 16 for k in range(8)] for j in range(5)], np.uint8)
+    q[:, 6:] = 0  # the padding of the short last block
+    packed = (q[:, 0::2] | q[:, 1::2] << 4).reshape(5, 2, 2)
+    zeros = np.array([[(j + 4) | 11 << 4] for j in range(5)], np.uint8)
+    return model([N("MatMulNBits", ["x", "b", "sc", "zp"], ["y"], domain="com.microsoft", K=6,
+                    N=5, bits=4, block_size=4, name="mm")],
+                 [vi("x", shape=[1, 6])], [vi("y", shape=[1, 5])],
+                 [nh.from_array(packed, "b"),
+                  arr("sc", np.arange(10, dtype=np.float32) / 4 + 0.25, np.float32),
+                  nh.from_array(zeros, "zp")])
+
+
 def packed4(name, values, signed=True):
     """An int4 (ONNX type 22) or uint4 (21) initializer, two codes a byte, low nibble first
     (the Debian onnx package predates 4-bit types: the tensor is written by hand)."""
@@ -136,6 +152,7 @@ CASES = {
     "int8-in-place": int8_in_place,
     "qdq-codes": codes,
     "nbits-short": nbits_short,
+    "nbits-packed": nbits_packed,
     "qdq-gemm": gemm,
     "qdq-gemm-alpha": lambda: gemm(alpha=2.0),
     "qdq-codes-shared": lambda: codes(extra_use=True),
