@@ -1,5 +1,5 @@
 /* AttendRowBefore.c: a frozen copy of the decode step's attention row of KernelsAttention.c
- * at 4947903 (before issue 16's vector exp), dispatched as it was (AVX2 where the processor
+ * at 99b874f (before issue 16's vector exp), dispatched as it was (AVX2 where the processor
  * has it, also on AVX-512 machines), for interleaved before/after timing. */
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF

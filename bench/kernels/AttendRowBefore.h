@@ -11,7 +11,7 @@ extern "C" {
 #endif
 
 /// gcimKernelAttentionF32 for queryLen 1 (decode, no window) with the attention row of
-/// 4947903 (scalar expf, one value row at a time): out = softmax(scale q k^T) v per head;
+/// 99b874f (scalar expf, one value row at a time): out = softmax(scale q k^T) v per head;
 /// scratch holds keyLen floats.
 void benchAttendDecodeBefore(const GcimAttentionDesc *desc, const float *q, const float *k,
                              const float *v, float *out, float *scratch);

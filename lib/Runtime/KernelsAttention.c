@@ -115,14 +115,93 @@ static void rowExpSumBase(float *restrict s, int64_t n, float max, double *restr
 }
 #endif
 
+// q . kj over d dimensions: 8 lanes of partial sums over the whole groups of 8, the other
+// dimensions summed first, then the lanes in order (vectorisable, fixed order).
+GCIM_KERNELS_VECTORISE static inline float rowDot(const float *restrict q, const float *restrict kj,
+                                                  int64_t d) {
+  float lanes[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= d; i += 8)
+    for (int l = 0; l < 8; ++l)
+      lanes[l] += q[i + l] * kj[i + l];
+  float dot = 0.0f;
+  for (; i < d; ++i)
+    dot += q[i] * kj[i];
+  for (int l = 0; l < 8; ++l)
+    dot += lanes[l];
+  return dot;
+}
+
+// dots[j] = rowDot(q, k + j d, d) for j in [first, last). With vector extensions four keys
+// at a time (their lanes in registers, four independent sums of the lanes: the same
+// operations per key), for the compiler's target and, chosen at run time, AVX2 and
+// AVX-512; plain C key by key.
+#if GCIM_KERNELS_LANES
+typedef float RowDotLanes __attribute__((vector_size(8 * sizeof(float))));
+#define DEFINE_ROW_DOTS(name, ATTRIBUTES)                                                          \
+  ATTRIBUTES static inline void name(const float *restrict q, const float *restrict k, int64_t d,  \
+                                     int64_t first, int64_t last, float *restrict dots) {          \
+    int64_t j = first;                                                                             \
+    for (; j + 4 <= last; j += 4) {                                                                \
+      const float *restrict k0 = k + j * d;                                                        \
+      const float *restrict k1 = k0 + d;                                                           \
+      const float *restrict k2 = k1 + d;                                                           \
+      const float *restrict k3 = k2 + d;                                                           \
+      RowDotLanes a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, qv, x0, x1, x2, x3;                      \
+      int64_t i = 0;                                                                               \
+      for (; i + 8 <= d; i += 8) {                                                                 \
+        memcpy(&qv, q + i, sizeof qv);                                                             \
+        memcpy(&x0, k0 + i, sizeof x0);                                                            \
+        memcpy(&x1, k1 + i, sizeof x1);                                                            \
+        memcpy(&x2, k2 + i, sizeof x2);                                                            \
+        memcpy(&x3, k3 + i, sizeof x3);                                                            \
+        a0 += qv * x0;                                                                             \
+        a1 += qv * x1;                                                                             \
+        a2 += qv * x2;                                                                             \
+        a3 += qv * x3;                                                                             \
+      }                                                                                            \
+      float d0 = 0.0f, d1 = 0.0f, d2 = 0.0f, d3 = 0.0f;                                            \
+      for (; i < d; ++i) {                                                                         \
+        d0 += q[i] * k0[i];                                                                        \
+        d1 += q[i] * k1[i];                                                                        \
+        d2 += q[i] * k2[i];                                                                        \
+        d3 += q[i] * k3[i];                                                                        \
+      }                                                                                            \
+      for (int l = 0; l < 8; ++l) {                                                                \
+        d0 += a0[l];                                                                               \
+        d1 += a1[l];                                                                               \
+        d2 += a2[l];                                                                               \
+        d3 += a3[l];                                                                               \
+      }                                                                                            \
+      dots[j] = d0;                                                                                \
+      dots[j + 1] = d1;                                                                            \
+      dots[j + 2] = d2;                                                                            \
+      dots[j + 3] = d3;                                                                            \
+    }                                                                                              \
+    for (; j < last; ++j)                                                                          \
+      dots[j] = rowDot(q, k + j * d, d);                                                           \
+  }
+DEFINE_ROW_DOTS(rowDotsBase, GCIM_KERNELS_VECTORISE)
+#if GCIM_KERNELS_DISPATCH
+DEFINE_ROW_DOTS(rowDotsAvx2, GCIM_KERNELS_VECTORISE __attribute__((target("avx2"))))
+DEFINE_ROW_DOTS(rowDotsAvx512, GCIM_KERNELS_VECTORISE __attribute__((target("avx512f"))))
+#endif
+#else
+static void rowDotsBase(const float *restrict q, const float *restrict k, int64_t d, int64_t first,
+                        int64_t last, float *restrict dots) {
+  for (int64_t j = first; j < last; ++j)
+    dots[j] = rowDot(q, k + j * d, d);
+}
+#endif
+
 // One query row: out[0..dv) from keys and values [first, last) of one head; the dot
-// products with 8 independent partial sums, the exp pass above, the value rows four keys
-// at a time. Defined once per instruction set (the decode step's attention on the vector
-// units the processor has, chosen at run time as the matrix kernel is): every operation
-// is the same IEEE float operation in every definition (no contraction, no
-// reassociation), so they give the same bits. Where expf would give NaN (a NaN score, an
-// infinite maximum) the polynomial gives finite values, so the row is made NaN as before.
-#define DEFINE_ATTEND_ROW(name, expSum, ATTRIBUTES)                                                \
+// products and the exp pass above, the value rows four keys at a time. Defined once per
+// instruction set (the decode step's attention on the vector units the processor has,
+// chosen at run time as the matrix kernel is): every operation is the same IEEE float
+// operation in every definition (no contraction, no reassociation), so they give the same
+// bits. Where expf would give NaN (a NaN score, an infinite maximum) the polynomial gives
+// finite values, so the row is made NaN as before.
+#define DEFINE_ATTEND_ROW(name, dots, expSum, ATTRIBUTES)                                          \
   ATTRIBUTES static void name(const float *restrict q, const float *restrict k,                    \
                               const float *restrict v, float *restrict out, int64_t first,         \
                               int64_t last, int64_t d, int64_t dv, float scale,                    \
@@ -133,19 +212,9 @@ static void rowExpSumBase(float *restrict s, int64_t n, float max, double *restr
       return;                                                                                      \
     float max = -INFINITY;                                                                         \
     int nan = 0;                                                                                   \
+    dots(q, k, d, first, last, scores);                                                            \
     for (int64_t j = first; j < last; ++j) {                                                       \
-      const float *restrict kj = k + j * d;                                                        \
-      float lanes[8] = {0};                                                                        \
-      int64_t i = 0;                                                                               \
-      for (; i + 8 <= d; i += 8)                                                                   \
-        for (int l = 0; l < 8; ++l)                                                                \
-          lanes[l] += q[i + l] * kj[i + l];                                                        \
-      float dot = 0.0f;                                                                            \
-      for (; i < d; ++i)                                                                           \
-        dot += q[i] * kj[i];                                                                       \
-      for (int l = 0; l < 8; ++l)                                                                  \
-        dot += lanes[l];                                                                           \
-      float s = scale * dot;                                                                       \
+      float s = scale * scores[j];                                                                 \
       scores[j] = s;                                                                               \
       max = s > max ? s : max;                                                                     \
       nan |= isnan(s);                                                                             \
@@ -173,12 +242,12 @@ static void rowExpSumBase(float *restrict s, int64_t n, float max, double *restr
         out[c] += p * vj[c];                                                                       \
     }                                                                                              \
   }
-DEFINE_ATTEND_ROW(attendRowBase, rowExpSumBase, GCIM_KERNELS_VECTORISE)
+DEFINE_ATTEND_ROW(attendRowBase, rowDotsBase, rowExpSumBase, GCIM_KERNELS_VECTORISE)
 #if GCIM_KERNELS_DISPATCH
 /* Without FMA: nothing can be contracted, whatever the build's flags. */
-DEFINE_ATTEND_ROW(attendRowAvx2, rowExpSumAvx2,
+DEFINE_ATTEND_ROW(attendRowAvx2, rowDotsAvx2, rowExpSumAvx2,
                   GCIM_KERNELS_VECTORISE __attribute__((target("avx2"))))
-DEFINE_ATTEND_ROW(attendRowAvx512, rowExpSumAvx512,
+DEFINE_ATTEND_ROW(attendRowAvx512, rowDotsAvx512, rowExpSumAvx512,
                   GCIM_KERNELS_VECTORISE __attribute__((target("avx512f"))))
 #endif
 
