@@ -187,6 +187,11 @@ static bool lowerAndEmit(MlirContext ctx, MlirModule module, const Options *opti
   if (!runPasses(ctx, module, lower, 1, options))
     return false;
   lap(options, start, "lower");
+  /* The model's bytes the passes read (a 4-bit MatMulNBits' B, whose products now have
+   * codes of their own) would stay resident through the emission: dropped, the emitter
+   * maps back what it writes. */
+  if (constantDone == releaseResource)
+    gcimOnnxImportReleaseAll(constantDataUserData);
   return options->emit == EMIT_C
              ? emitC(options, module, constantData, constantDone, constantDataUserData)
              : printModule(options, module);

@@ -88,6 +88,11 @@ bool gcimOnnxImportGetResourceData(const GcimOnnxImport *import, MlirAttribute a
 /// nothing for bytes of gcimImportOnnxBuffer's caller or an attribute not of the import.
 void gcimOnnxImportReleaseResourceData(const GcimOnnxImport *import, MlirAttribute attr);
 
+/// Drops the pages of every file the import mapped from the process's memory, as
+/// gcimOnnxImportReleaseResourceData does for one attribute's bytes (what is read again is
+/// mapped back). Does nothing for gcimImportOnnxBuffer's caller's bytes.
+void gcimOnnxImportReleaseAll(const GcimOnnxImport *import);
+
 /// Destroys the module (unless taken) and then unmaps the files. Accepts NULL.
 void gcimOnnxImportDestroy(GcimOnnxImport *import);
 

@@ -5,17 +5,17 @@
  *   scale along `axis`) or per block (opset 21 `block_size`), of any integer x, int4 and
  *   uint4 (two a byte) too. When x, the scale and the zero point are initializers (a
  *   quantized weight) only products read, the codes stay integral: (Cast(Q) - Z) * S, Q the
- *   (K, N) codes (int8 or uint8 constants, 4-bit ones one a byte; an int8 x in that layout
- *   is Q itself, never copied), Z the zero points (when any is not 0) and S the scales as
- *   float32 Constants, N or a scalar of them, or per block of B rows Q reshaped to (G, B, N)
- *   times (G, 1, N), G = ceil(K / B), reshaped to (G * B, N) and sliced to its first K rows
- *   when the last block is short (LowerRuntimeNarrow.c makes it a product on int8 or 4-bit
- *   codes); an (N, K) weight that Gemm reads with transB, or a Transpose feeding MatMul,
- *   scaled per row or per block of columns, the same for its transpose under a Transpose.
- *   Wider codes (16 or 32 bits) stay a float32 Constant of x - zero_point (exact) times S.
- *   Other weights become float32 Constants. Otherwise Cast, Sub and Mul, the scale and
- *   zero point reshaped to broadcast along `axis` (which needs x's rank from the graph's
- *   declarations).
+ *   (K, N) codes (int8 or uint8 constants, 4-bit ones one a byte; an int8 or uint8 x in
+ *   that layout is Q itself, never copied), Z the zero points (when any is not 0) and S
+ *   the scales as float32 Constants, N or a scalar of them, or per block of B rows Q
+ *   reshaped to (G, B, N) times (G, 1, N), G = ceil(K / B), reshaped to (G * B, N) and
+ *   sliced to its first K rows when the last block is short (LowerRuntimeNarrow.c makes it
+ *   a product on int8 or 4-bit codes); an (N, K) weight that Gemm reads with transB, or a
+ *   Transpose feeding MatMul, scaled per row or per block of columns, the same for its
+ *   transpose under a Transpose. Wider codes (16 or 32 bits) stay a float32 Constant of
+ *   x - zero_point (exact) times S. Other weights become float32 Constants. Otherwise Cast,
+ *   Sub and Mul, the scale and zero point reshaped to broadcast along `axis` (which needs
+ *   x's rank from the graph's declarations).
  * - QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into the zero point's
  *   type (uint8 without one): Div, a Clip to +-2^22 (beyond which every result saturates
  *   anyway), the rounding of float32 addition of 1.5 * 2^23 and its subtraction (exact to
@@ -49,13 +49,12 @@ static bool declared(const Onnx__GraphProto *g, const char *name, int64_t *rank,
         return true;
       }
     }
-  for (size_t i = 0; name && i < g->n_initializer; ++i)
-    if (g->initializer[i]->name && strcmp(g->initializer[i]->name, name) == 0) {
-      *rank = (int64_t)g->initializer[i]->n_dims;
-      *type = g->initializer[i]->data_type;
-      return true;
-    }
-  return false;
+  const Onnx__TensorProto *t = gcimOnnxQuantFindInitializer(g, name, NULL);
+  if (t) {
+    *rank = (int64_t)t->n_dims;
+    *type = t->data_type;
+  }
+  return t != NULL;
 }
 
 /* The rank of `name`: declared, or that of x of the QuantizeLinear or DequantizeLinear
@@ -119,8 +118,8 @@ static bool scaleFits(GcimOnnxBuilder *b, const TypeInfo *x, int64_t axis, int64
 }
 
 /* The integer codes times scales of `w` (its scales filled, `zeros` too when any is not
- * 0), (K, N) from x (N, K) when transposed: the initializer itself when it holds int8 codes
- * in that layout, else a copy of its codes (8-bit or 4-bit, one a byte). */
+ * 0), (K, N) from x (N, K) when transposed: the initializer itself when it holds int8 or
+ * uint8 codes in that layout, else a copy of its codes (8-bit or 4-bit, one a byte). */
 static void integralWeight(GcimOnnxBuilder *b, const GcimOnnxQuantCodes *x,
                            const GcimOnnxQuantCodes *z, const int64_t *zeroIndex,
                            GcimOnnxQuantWeight *w, const char *out) {
@@ -134,7 +133,8 @@ static void integralWeight(GcimOnnxBuilder *b, const GcimOnnxQuantCodes *x,
     free(w->zeros);
     w->zeros = NULL;
   }
-  if (x->bits == 8 && x->isSigned && !w->transposed && rows == w->k) {
+  bool bytes = x->type.elemType == DT_INT8 || x->type.elemType == DT_UINT8;
+  if (x->bits == 8 && bytes && !w->transposed && rows == w->k) {
     w->codes = x->name; /* read in place, never copied */
     if (x->count > 16 && !gcimOnnxExpansionMarkOpaque(b->ex, x->name))
       b->ok = false;

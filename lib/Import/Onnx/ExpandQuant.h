@@ -1,6 +1,6 @@
 /* ExpandQuant.h: the weight-quantized operators' expansions, ExpandQuant.c (DequantizeLinear,
- * QuantizeLinear) and ExpandQuantWeights.c (weights as integer codes times scales,
- * MatMulNBits); not a public header. */
+ * QuantizeLinear), ExpandQuantWeights.c (weights as integer codes times scales,
+ * MatMulNBits) and ExpandQuantCodes.c (their initializers opened); not a public header. */
 #ifndef GCIM_LIB_IMPORT_ONNX_EXPANDQUANT_H
 #define GCIM_LIB_IMPORT_ONNX_EXPANDQUANT_H
 
@@ -8,6 +8,11 @@
 
 /* True when `node` is `op` of `domain` ("" also matches "ai.onnx"). */
 bool gcimOnnxQuantNodeIs(const Onnx__NodeProto *node, const char *domain, const char *op);
+
+/* Initializer `name` of `g` (its position in *index unless index is NULL); NULL when there
+ * is none (ExpandQuantCodes.c, as the two openers below). */
+const Onnx__TensorProto *gcimOnnxQuantFindInitializer(const Onnx__GraphProto *g, const char *name,
+                                                      size_t *index);
 
 /* The value of initializer `name` and its type; NULL when `name` is no initializer (or
  * after a diagnostic: b->ok turns false). */

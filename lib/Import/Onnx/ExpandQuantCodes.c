@@ -1,5 +1,6 @@
-/* ExpandQuantCodes.c: the integer codes of a quantized weight's initializer, read where they
- * lie (ExpandQuant.h), so that a quantized model's codes are never widened in memory.
+/* ExpandQuantCodes.c: the quantized operators' initializers opened (ExpandQuant.h): the
+ * integer codes of a quantized weight read where they lie, so that a quantized model's
+ * codes are never widened in memory, and its scales loaded.
  *
  * - 8-bit codes (int8, uint8) from their raw data: the model's mapping, an external data
  *   file, or the message.
@@ -18,14 +19,28 @@ enum { DT_UINT4 = 21, DT_INT4 = 22 }; /* not in the Debian onnx.proto (onnx 1.12
 
 static bool isPacked(int32_t type) { return type == DT_UINT4 || type == DT_INT4; }
 
-static const Onnx__TensorProto *initializerNamed(const Onnx__GraphProto *g, const char *name,
-                                                 size_t *index) {
+const Onnx__TensorProto *gcimOnnxQuantFindInitializer(const Onnx__GraphProto *g, const char *name,
+                                                      size_t *index) {
   for (size_t i = 0; name && i < g->n_initializer; ++i)
     if (g->initializer[i]->name && strcmp(g->initializer[i]->name, name) == 0) {
-      *index = i;
+      if (index)
+        *index = i;
       return g->initializer[i];
     }
   return NULL;
+}
+
+ConstData *gcimOnnxQuantInitializer(GcimOnnxBuilder *b, const char *name, TypeInfo *type) {
+  size_t index = 0;
+  const Onnx__TensorProto *t = gcimOnnxQuantFindInitializer(b->im->graph, name, &index);
+  if (!t)
+    return NULL;
+  ByteView bytes = b->im->model->initializerBytes[index];
+  ConstData *data = NULL;
+  if (gcimOnnxTensorType(b->im, t, name, type) && gcimOnnxTensorCheck(b->im, t, &bytes, type, name))
+    data = gcimOnnxTensorLoad(b->im, t, &bytes, type, name);
+  b->ok = b->ok && data;
+  return data;
 }
 
 /* The shape of a 4-bit tensor, checked as gcimOnnxTensorType checks others. */
@@ -68,7 +83,7 @@ static bool packedBytes(GcimOnnxBuilder *b, const Onnx__TensorProto *t, size_t i
 bool gcimOnnxQuantCodesOpen(GcimOnnxBuilder *b, const char *name, GcimOnnxQuantCodes *c) {
   memset(c, 0, sizeof *c);
   size_t index = 0;
-  const Onnx__TensorProto *t = initializerNamed(b->im->graph, name, &index);
+  const Onnx__TensorProto *t = gcimOnnxQuantFindInitializer(b->im->graph, name, &index);
   if (!t)
     return false;
   c->name = name;

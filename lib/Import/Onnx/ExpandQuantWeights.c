@@ -11,8 +11,10 @@
  * - MatMulNBits (bits 4 or 8, B, scales and zero points initializers): column n, row k of
  *   the weight is (q - zero_point) * scale of block k / block_size, q the k-th code of B[n]
  *   (4 bits: low nibble first), zero point 2^(bits-1) when absent or packed like B: uint8
- *   codes, one a byte, less zero points times scales per block as above (K need not be a
- *   multiple of block_size), then MatMul (+ Add bias). (q - zero_point) * scale is one
+ *   codes less zero points times scales per block as above (K need not be a multiple of
+ *   block_size), then MatMul (+ Add bias). 4-bit codes of whole bytes per block in a B of
+ *   more than 16 bytes are B itself split into nibbles by ops (nibbleCodes), never
+ *   copied; others a Constant of the codes, one a byte. (q - zero_point) * scale is one
  *   float32 rounding, in the Mul, as ONNX Runtime's. */
 #include "ExpandQuant.h"
 
@@ -26,35 +28,11 @@ bool gcimOnnxQuantNodeIs(const Onnx__NodeProto *node, const char *domain, const 
   return node->op_type && strcmp(node->op_type, op) == 0 && strcmp(d, domain) == 0;
 }
 
-ConstData *gcimOnnxQuantInitializer(GcimOnnxBuilder *b, const char *name, TypeInfo *type) {
-  const Onnx__GraphProto *g = b->im->graph;
-  for (size_t i = 0; name && i < g->n_initializer; ++i) {
-    const Onnx__TensorProto *t = g->initializer[i];
-    if (!t->name || strcmp(t->name, name) != 0)
-      continue;
-    ByteView bytes = b->im->model->initializerBytes[i];
-    ConstData *data = NULL;
-    if (gcimOnnxTensorType(b->im, t, name, type) &&
-        gcimOnnxTensorCheck(b->im, t, &bytes, type, name))
-      data = gcimOnnxTensorLoad(b->im, t, &bytes, type, name);
-    b->ok = b->ok && data;
-    return data;
-  }
-  return NULL;
-}
-
-static const Onnx__TensorProto *findInitializer(const Onnx__GraphProto *g, const char *name) {
-  for (size_t i = 0; name && i < g->n_initializer; ++i)
-    if (g->initializer[i]->name && strcmp(g->initializer[i]->name, name) == 0)
-      return g->initializer[i];
-  return NULL;
-}
-
 /* Gemm node `n` reading the weight as B, transposed, with nothing else to compute: transA
  * 0, transB 1, alpha and beta 1, C absent or an initializer of `rows` elements. */
 static bool transposingGemm(const Onnx__GraphProto *g, const Onnx__NodeProto *n, int64_t rows) {
   const Onnx__TensorProto *c =
-      n->n_input > 2 && n->input[2][0] ? findInitializer(g, n->input[2]) : NULL;
+      n->n_input > 2 && n->input[2][0] ? gcimOnnxQuantFindInitializer(g, n->input[2], NULL) : NULL;
   int64_t count = 1;
   for (size_t d = 0; c && d < c->n_dims; ++d)
     count *= c->dims[d];

@@ -171,6 +171,12 @@ bool gcimOnnxImportGetResourceData(const GcimOnnxImport *import, MlirAttribute a
   return false;
 }
 
+void gcimOnnxImportReleaseAll(const GcimOnnxImport *import) {
+  const MappingList *list = &import->mappings;
+  for (size_t i = 0; i < list->count; ++i)
+    gcimOnnxReleaseMapped(&list->items[i], list->items[i].data, list->items[i].size);
+}
+
 void gcimOnnxImportReleaseResourceData(const GcimOnnxImport *import, MlirAttribute attr) {
   const void *data;
   size_t size;

@@ -145,11 +145,23 @@ def int8_in_place():
                  [nh.from_array(codes, "q8"), arr("s8", np.arange(1, 33) / 64, np.float32)])
 
 
+def uint8_in_place():
+    """DequantizeLinear of a (64, 32) uint8 weight per column with zero points 100..131
+    (2 KB: a resource over the model's bytes) into MatMul."""
+    codes = (np.arange(64 * 32).reshape(64, 32) % 251).astype(np.uint8)
+    return model([N("DequantizeLinear", ["u8", "s8", "z8"], ["w"], axis=1, name="dq"),
+                  N("MatMul", ["x", "w"], ["y"], name="mm")],
+                 [vi("x", shape=[1, 64])], [vi("y", shape=[1, 32])],
+                 [nh.from_array(codes, "u8"), arr("s8", np.arange(1, 33) / 64, np.float32),
+                  nh.from_array(np.arange(100, 132).astype(np.uint8), "z8")])
+
+
 CASES = {
     "int4-blocks": int4_blocks,
     "uint4-blocks": lambda: int4_blocks(signed=False),
     "int4-other-reader": lambda: int4_blocks(reader="Identity"),
     "int8-in-place": int8_in_place,
+    "uint8-in-place": uint8_in_place,
     "qdq-codes": codes,
     "nbits-short": nbits_short,
     "nbits-packed": nbits_packed,
