@@ -108,7 +108,8 @@ static void constantRaw(GcimOnnxBuilder *b, const char *part, const char *out, c
     return;
   }
   *t = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
-  memcpy(shape, dims, rank * sizeof *shape);
+  if (rank) /* a scalar's dims may be NULL */
+    memcpy(shape, dims, rank * sizeof *shape);
   t->n_dims = rank;
   t->dims = shape;
   t->has_data_type = 1;
