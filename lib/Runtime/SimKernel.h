@@ -26,6 +26,19 @@ typedef void GcimSimKernel(int one, int32_t count, const int32_t *restrict index
 /* The fastest kernel this CPU runs; every kernel gives bit-identical results. */
 GcimSimKernel *gcimSimKernelSelect(void);
 
+/* The indices i < n with x[i] != 0 (NaN included), in order, into list[0 .. count);
+ * returns count. list has room for n (entries from count on may be overwritten). */
+typedef int32_t GcimSimNonzero(int32_t n, const float *restrict x, int32_t *restrict list);
+
+/* sums[g] = x[g * stride] + x[g * stride + 1] + ... + x[g * stride + n - 1], summed in that
+ * order from +0, for g < count. */
+typedef void GcimSimRowSums(int32_t count, int32_t n, size_t stride, const float *restrict x,
+                            float *restrict sums);
+
+/* The fastest of each this CPU runs (the same results on every CPU). */
+GcimSimNonzero *gcimSimNonzeroSelect(void);
+GcimSimRowSums *gcimSimRowSumsSelect(void);
+
 /* Seeds a xoshiro256** state from a 64-bit seed (splitmix64). */
 void gcimSimRandomSeed(uint64_t state[4], uint64_t seed);
 
