@@ -165,8 +165,9 @@ static float storeVoltage(GcimChip *chip, SimChip *s, int32_t code) {
   return u;
 }
 
-static GcimChipStatus simWrite(GcimChip *chip, int32_t first, int32_t span, int32_t slot,
-                               int32_t dims, const int32_t *k, const int32_t *v) {
+GCIM_SIM_WIDE static GcimChipStatus simWrite(GcimChip *chip, int32_t first, int32_t span,
+                                             int32_t slot, int32_t dims, const int32_t *k,
+                                             const int32_t *v) {
   SimChip *s = simOf(chip);
   const int32_t cols = s->cols;
   for (int32_t x = 0; x < span; ++x) {

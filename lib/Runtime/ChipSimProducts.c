@@ -124,8 +124,8 @@ static void chargesPerCell(GcimChip *chip, SimChip *s, int32_t tile, int32_t dim
   }
 }
 
-GcimChipStatus gcimChipSimFirstProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
-                                       int32_t dims, const int32_t *q) {
+GCIM_SIM_WIDE GcimChipStatus gcimChipSimFirstProduct(GcimChip *chip, int32_t first, int32_t groups,
+                                                     int32_t span, int32_t dims, const int32_t *q) {
   SimChip *s = simOf(chip);
   float sumQ = 0.0f;
   for (int32_t d = 0; d < dims; ++d) {
@@ -151,8 +151,8 @@ GcimChipStatus gcimChipSimFirstProduct(GcimChip *chip, int32_t first, int32_t gr
   return GCIM_CHIP_OK;
 }
 
-GcimChipStatus gcimChipSimChargeToPulse(GcimChip *chip, int32_t first, int32_t groups,
-                                        int32_t span) {
+GCIM_SIM_WIDE GcimChipStatus gcimChipSimChargeToPulse(GcimChip *chip, int32_t first, int32_t groups,
+                                                      int32_t span) {
   SimChip *s = simOf(chip);
   for (int32_t g = 0; g < groups; ++g) {
     size_t at = tileOffset(first + g * span, s->rowsPad);
@@ -282,8 +282,8 @@ static void pulseCoefficients(SimChip *s, const float *restrict pulse, int32_t c
   }
 }
 
-GcimChipStatus gcimChipSimSecondProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
-                                        int32_t dims) {
+GCIM_SIM_WIDE GcimChipStatus gcimChipSimSecondProduct(GcimChip *chip, int32_t first, int32_t groups,
+                                                      int32_t span, int32_t dims) {
   SimChip *s = simOf(chip);
   if (!s->vDelta)
     groupPulseSums(s, first, groups, span);
@@ -302,8 +302,8 @@ GcimChipStatus gcimChipSimSecondProduct(GcimChip *chip, int32_t first, int32_t g
   return GCIM_CHIP_OK;
 }
 
-GcimChipStatus gcimChipSimReadout(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
-                                  int32_t dims, int32_t *codes) {
+GCIM_SIM_WIDE GcimChipStatus gcimChipSimReadout(GcimChip *chip, int32_t first, int32_t groups,
+                                                int32_t span, int32_t dims, int32_t *codes) {
   SimChip *s = simOf(chip);
   const float inv = s->invOut, top = s->maxOut, step = s->stepOut;
   for (int32_t g = 0; g < groups; ++g)
@@ -326,8 +326,8 @@ GcimChipStatus gcimChipSimReadout(GcimChip *chip, int32_t first, int32_t groups,
   return GCIM_CHIP_OK;
 }
 
-GcimChipStatus gcimChipSimAdderTree(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
-                                    int32_t dims, float *out) {
+GCIM_SIM_WIDE GcimChipStatus gcimChipSimAdderTree(GcimChip *chip, int32_t first, int32_t groups,
+                                                  int32_t span, int32_t dims, float *out) {
   SimChip *s = simOf(chip);
   for (int32_t d = 0; d < dims; ++d)
     out[d] = 0.0f;

@@ -176,9 +176,9 @@ __attribute__((target("avx512f"))) static void rowSumsAvx512(int32_t count, int3
     rowSumsBase(count, n, stride, x, sums);
     return;
   }
-  const __m512i rows = _mm512_mullo_epi32(
-      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-      _mm512_set1_epi32((int32_t)stride));
+  const __m512i rows =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32((int32_t)stride));
   for (int32_t g = 0; g < count; g += 16) {
     __mmask16 in = (__mmask16)(count - g >= 16 ? 0xFFFFu : (1u << (count - g)) - 1u);
     const float *row = x + (size_t)g * stride;
