@@ -413,9 +413,9 @@ int main(int argc, char **argv) {
   }
   printf("estimated clock %.2f GHz (dependent float adds); %d of %d slots pulsed\n", addChainGHz(),
          pulsed, N);
-  static void (*const qk[])(void) = {inRegisters, inRegisters4, codes512,   storedPowers,
-                                     tables32,    tables8,      tables32x4, tablesInKernel,
-                                     tablesYmm,   threeMulsOnePerm, mixed,  twoPerms,
+  static void (*const qk[])(void) = {inRegisters, inRegisters4,     codes512,   storedPowers,
+                                     tables32,    tables8,          tables32x4, tablesInKernel,
+                                     tablesYmm,   threeMulsOnePerm, mixed,      twoPerms,
                                      addsOnly,    addsOnlyChained};
   static const char *const qkNames[] = {"QK in registers (SimKernel.c)",
                                         "QK in registers, 4 blocks",
