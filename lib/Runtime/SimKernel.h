@@ -11,11 +11,12 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Marks a function whose loops GCC compiles twice, for the baseline and for x86-64-v4
- * (AVX-512), the copy picked at load time by the CPU (an ifunc). Elementwise IEEE float
- * operations, no contraction (-ffp-contract=off): both copies give the same bits. */
+/* Marks a function that GCC compiles twice, for the baseline and for x86-64-v4 (AVX-512),
+ * with the static helpers it calls flattened in, the copy picked at load time by the CPU (an
+ * ifunc: glibc only). Elementwise IEEE float operations, no contraction (-ffp-contract=off):
+ * both copies give the same bits. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) &&         \
-    !defined(GCIM_NO_AVX2) && !defined(GCIM_NO_AVX512)
+    defined(__GLIBC__) && !defined(GCIM_NO_AVX2) && !defined(GCIM_NO_AVX512)
 #define GCIM_SIM_WIDE __attribute__((target_clones("arch=x86-64-v4", "default"), flatten))
 #else
 #define GCIM_SIM_WIDE
