@@ -54,6 +54,7 @@ static void layout(SimChip *s, const GcimHardware *hw, int32_t tiles, char *base
   s->active = carve(base, total, list, sizeof(int32_t));
   s->activeCount = carve(base, total, n, sizeof(int32_t));
   s->phiSums = carve(base, total, n, sizeof(float));
+  s->gated = carve(base, total, (size_t)s->rowsPad, sizeof(float));
 }
 
 static void initConstants(SimChip *s, const GcimHardware *hw) {
@@ -130,6 +131,8 @@ GcimChipStatus gcimChipCreateSimulator(const GcimHardware *hw, int32_t subTiles,
   *s = probe;
   layout(s, hw, subTiles, (char *)s, &total);
   s->kernel = gcimSimKernelSelect();
+  s->nonzero = gcimSimNonzeroSelect();
+  s->rowSums = gcimSimRowSumsSelect();
   initConstants(s, hw);
   gcimSimRandomSeed(s->rng, hw->noise.seed ^ (0xD1B54A32D192ED03ull * (stream + 1)));
   if (s->kDelta)
@@ -162,8 +165,9 @@ static float storeVoltage(GcimChip *chip, SimChip *s, int32_t code) {
   return u;
 }
 
-static GcimChipStatus simWrite(GcimChip *chip, int32_t first, int32_t span, int32_t slot,
-                               int32_t dims, const int32_t *k, const int32_t *v) {
+GCIM_SIM_WIDE static GcimChipStatus simWrite(GcimChip *chip, int32_t first, int32_t span,
+                                             int32_t slot, int32_t dims, const int32_t *k,
+                                             const int32_t *v) {
   SimChip *s = simOf(chip);
   const int32_t cols = s->cols;
   for (int32_t x = 0; x < span; ++x) {

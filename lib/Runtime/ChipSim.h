@@ -19,6 +19,8 @@ enum { BLOCK = GCIM_SIM_BLOCK };
 
 typedef struct SimChip {
   GcimSimKernel *kernel;
+  GcimSimNonzero *nonzero;
+  GcimSimRowSums *rowSums;
   int32_t rows, cols, rowsPad, colsPad, window;
   float coef[4]; /* a0..a3 as float32; linear: 0, slope, 0, 0 */
   float stepQ, stepKV, stepOut, maxOut, mid, vdd, invSat, invOut, sigmaS, sigmaY;
@@ -43,6 +45,7 @@ typedef struct SimChip {
   int32_t *active;      /* [max(rowsPad, span * cols)] nonzero query dims or pulsed slots */
   int32_t *activeCount; /* [subTiles] per sub-tile of a group */
   float *phiSums;       /* [tiles] the sum of each group's pulses */
+  float *gated;         /* [rowsPad] a group's pulses, 0 where the slot is not valid */
   uint64_t rng[4];
 } SimChip;
 

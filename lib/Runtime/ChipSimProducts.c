@@ -48,14 +48,8 @@ static int32_t groupRun(const GcimChip *chip, const SimChip *s, int32_t tile) {
 /* The nonzero query dimensions of each sub-tile of a group, as local indices. */
 static void activeQueryDims(SimChip *s, int32_t span, int32_t dims) {
   for (int32_t x = 0; x < span; ++x) {
-    int32_t *list = s->active + (size_t)x * s->cols, count = 0;
-    const float *q = s->q + (size_t)x * s->cols;
-    int32_t local = localDims(s, x, dims);
-    for (int32_t d = 0; d < local; ++d) {
-      list[count] = d;
-      count += q[d] != 0.0f;
-    }
-    s->activeCount[x] = count;
+    size_t at = (size_t)x * s->cols;
+    s->activeCount[x] = s->nonzero(localDims(s, x, dims), s->q + at, s->active + at);
   }
 }
 
@@ -130,8 +124,8 @@ static void chargesPerCell(GcimChip *chip, SimChip *s, int32_t tile, int32_t dim
   }
 }
 
-GcimChipStatus gcimChipSimFirstProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
-                                       int32_t dims, const int32_t *q) {
+GCIM_SIM_WIDE GcimChipStatus gcimChipSimFirstProduct(GcimChip *chip, int32_t first, int32_t groups,
+                                                     int32_t span, int32_t dims, const int32_t *q) {
   SimChip *s = simOf(chip);
   float sumQ = 0.0f;
   for (int32_t d = 0; d < dims; ++d) {
@@ -157,8 +151,8 @@ GcimChipStatus gcimChipSimFirstProduct(GcimChip *chip, int32_t first, int32_t gr
   return GCIM_CHIP_OK;
 }
 
-GcimChipStatus gcimChipSimChargeToPulse(GcimChip *chip, int32_t first, int32_t groups,
-                                        int32_t span) {
+GCIM_SIM_WIDE GcimChipStatus gcimChipSimChargeToPulse(GcimChip *chip, int32_t first, int32_t groups,
+                                                      int32_t span) {
   SimChip *s = simOf(chip);
   for (int32_t g = 0; g < groups; ++g) {
     size_t at = tileOffset(first + g * span, s->rowsPad);
@@ -228,47 +222,36 @@ static float pulsedSum(const SimChip *s, const float *pulse, int32_t count) {
 }
 
 /* The pulsed slots of a group whose slots are all valid into s->active; returns how many.
- * Zero pulses are skipped: adding +0 to a sum of pulses (>= +0) changes nothing.
- * Branch-free, as pulses are zero at random. */
+ * Zero pulses are skipped: adding +0 to a sum of pulses (>= +0) changes nothing. */
 static int32_t pulsedInOrder(SimChip *s, const float *pulse) {
-  int32_t n = 0, *restrict active = s->active;
-  for (int32_t c = 0, rows = s->rows; c < rows; ++c) {
-    active[n] = c;
-    n += pulse[c] != 0.0f;
-  }
-  return n;
+  return s->nonzero(s->rows, pulse, s->active);
 }
 
 /* The sum of all the pulses of each of the groups, in slot order, into s->phiSums: for a
  * group whose slots are all valid, that of its pulsed slots (the others add +-0, which
- * changes no sum of pulses). The groups' sums are interleaved, so that many independent
- * adds are in flight rather than one chain per group. */
+ * changes no sum of pulses). */
 static void groupPulseSums(SimChip *s, int32_t first, int32_t groups, int32_t span) {
-  float *restrict sums = s->phiSums;
-  for (int32_t g = 0; g < groups; ++g)
-    sums[g] = 0.0f;
-  for (int32_t c = 0; c < s->rows; ++c)
-    for (int32_t g = 0; g < groups; ++g)
-      sums[g] += s->pulse[tileOffset(first + g * span, s->rowsPad) + c];
+  s->rowSums(groups, s->rows, tileOffset(span, s->rowsPad),
+             s->pulse + tileOffset(first, s->rowsPad), s->phiSums);
 }
 
-/* As pulsedInOrder for any group, with the ages of the pulsed slots in s->ages: a pulsed
- * slot that is no longer valid (cleared, or the clock moved) is gated; returns the sum of
- * the pulses of the others, in slot order. */
+/* As pulsedInOrder for any group, with the ages of its slots in s->ages (read only for the
+ * pulsed ones): a pulsed slot that is no longer valid (cleared, or the clock moved) is
+ * gated; returns the sum of the pulses of the others, in slot order. Branch-free (pulses
+ * are zero at random): the gated pulses into s->gated, then their nonzero slots. */
 static float pulsedAnyOrder(const GcimChip *chip, SimChip *s, int32_t tile, const float *pulse,
                             int32_t *count) {
-  const int64_t *written = s->writeStep + tileOffset(tile, s->rows);
+  const int64_t *restrict written = s->writeStep + tileOffset(tile, s->rows);
   const uint64_t window = (uint64_t)s->window, now = (uint64_t)chip->step;
-  int32_t n = 0;
+  int32_t *restrict ages = s->ages;
+  float *restrict gated = s->gated;
   for (int32_t c = 0; c < s->rows; ++c) {
     uint64_t age = now - (uint64_t)written[c];
-    int on = (pulse[c] != 0.0f) & (age < window);
-    s->ages[c] = on ? (int32_t)age : -1;
-    s->active[n] = c;
-    n += on;
+    ages[c] = age < window ? (int32_t)age : -1;
+    gated[c] = age < window ? pulse[c] : 0.0f;
   }
-  *count = n;
-  return pulsedSum(s, pulse, n); /* a gated slot's pulse counts as +0 */
+  *count = s->nonzero(s->rows, gated, s->active);
+  return pulsedSum(s, pulse, *count); /* a gated slot's pulse counts as +0 */
 }
 
 /* out[i] = a[i] * b[i], i < n (restrict parameters: the loop vectorises when inlined). */
@@ -299,8 +282,8 @@ static void pulseCoefficients(SimChip *s, const float *restrict pulse, int32_t c
   }
 }
 
-GcimChipStatus gcimChipSimSecondProduct(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
-                                        int32_t dims) {
+GCIM_SIM_WIDE GcimChipStatus gcimChipSimSecondProduct(GcimChip *chip, int32_t first, int32_t groups,
+                                                      int32_t span, int32_t dims) {
   SimChip *s = simOf(chip);
   if (!s->vDelta)
     groupPulseSums(s, first, groups, span);
@@ -319,8 +302,8 @@ GcimChipStatus gcimChipSimSecondProduct(GcimChip *chip, int32_t first, int32_t g
   return GCIM_CHIP_OK;
 }
 
-GcimChipStatus gcimChipSimReadout(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
-                                  int32_t dims, int32_t *codes) {
+GCIM_SIM_WIDE GcimChipStatus gcimChipSimReadout(GcimChip *chip, int32_t first, int32_t groups,
+                                                int32_t span, int32_t dims, int32_t *codes) {
   SimChip *s = simOf(chip);
   const float inv = s->invOut, top = s->maxOut, step = s->stepOut;
   for (int32_t g = 0; g < groups; ++g)
@@ -343,8 +326,8 @@ GcimChipStatus gcimChipSimReadout(GcimChip *chip, int32_t first, int32_t groups,
   return GCIM_CHIP_OK;
 }
 
-GcimChipStatus gcimChipSimAdderTree(GcimChip *chip, int32_t first, int32_t groups, int32_t span,
-                                    int32_t dims, float *out) {
+GCIM_SIM_WIDE GcimChipStatus gcimChipSimAdderTree(GcimChip *chip, int32_t first, int32_t groups,
+                                                  int32_t span, int32_t dims, float *out) {
   SimChip *s = simOf(chip);
   for (int32_t d = 0; d < dims; ++d)
     out[d] = 0.0f;

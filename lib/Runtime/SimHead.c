@@ -238,8 +238,8 @@ static int32_t scaledCode(float x, float a, float b, float max, float step, int 
 
 /* scaledCode of x[0 .. n) into codes, in loops of their own (one per rounding, see
  * gcimSimCode) so that they vectorise: the same operations per element. */
-static void scaledCodes(int32_t n, const float *restrict x, float a, float b, float max, float step,
-                        int small, int32_t *restrict codes) {
+GCIM_SIM_WIDE static void scaledCodes(int32_t n, const float *restrict x, float a, float b,
+                                      float max, float step, int small, int32_t *restrict codes) {
   if (small)
     for (int32_t i = 0; i < n; ++i)
       codes[i] = scaledCode(x[i], a, b, max, step, 1);

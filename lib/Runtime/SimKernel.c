@@ -122,6 +122,90 @@ static void kernelBase(int one, int32_t count, const int32_t *restrict index, si
 }
 #endif
 
+/* ---- the nonzero entries of a vector, sums of rows ---- */
+
+/* Branch-free, as zeros (pulses) fall at random. */
+static int32_t nonzeroBase(int32_t n, const float *restrict x, int32_t *restrict list) {
+  int32_t count = 0;
+  for (int32_t i = 0; i < n; ++i) {
+    list[count] = i;
+    count += x[i] != 0.0f;
+  }
+  return count;
+}
+
+/* The rows are interleaved, so that `count` independent adds are in flight rather than one
+ * chain per row. */
+static void rowSumsBase(int32_t count, int32_t n, size_t stride, const float *restrict x,
+                        float *restrict sums) {
+  for (int32_t g = 0; g < count; ++g)
+    sums[g] = 0.0f;
+  for (int32_t i = 0; i < n; ++i)
+    for (int32_t g = 0; g < count; ++g)
+      sums[g] += x[(size_t)g * stride + (size_t)i];
+}
+
+#ifdef GCIM_HAVE_AVX512_KERNEL
+#include <immintrin.h>
+
+/* The indices of 16 lanes at a time, packed by vpcompressd (one instruction instead of a
+ * compare, a store and an add per entry). */
+__attribute__((target("avx512f,popcnt"))) static int32_t
+nonzeroAvx512(int32_t n, const float *restrict x, int32_t *restrict list) {
+  __m512i at = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  int32_t count = 0;
+  for (int32_t i = 0; i < n; i += 16) {
+    __mmask16 in = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+    __m512 v = _mm512_maskz_loadu_ps(in, x + i);
+    __mmask16 on = _mm512_mask_cmp_ps_mask(in, v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    int found = __builtin_popcount(on);
+    _mm512_mask_storeu_epi32(list + count, (__mmask16)((1u << found) - 1u),
+                             _mm512_maskz_compress_epi32(on, at));
+    count += found;
+    at = _mm512_add_epi32(at, _mm512_set1_epi32(16));
+  }
+  return count;
+}
+
+/* Sixteen rows per register, one lane each, their i-th entries gathered: every lane adds in
+ * the order of rowSumsBase. */
+__attribute__((target("avx512f"))) static void rowSumsAvx512(int32_t count, int32_t n,
+                                                             size_t stride, const float *restrict x,
+                                                             float *restrict sums) {
+  if (stride > (size_t)INT32_MAX / 16) { /* the gather's offsets are int32 */
+    rowSumsBase(count, n, stride, x, sums);
+    return;
+  }
+  const __m512i rows =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32((int32_t)stride));
+  for (int32_t g = 0; g < count; g += 16) {
+    __mmask16 in = (__mmask16)(count - g >= 16 ? 0xFFFFu : (1u << (count - g)) - 1u);
+    const float *row = x + (size_t)g * stride;
+    __m512 acc = _mm512_setzero_ps();
+    for (int32_t i = 0; i < n; ++i)
+      acc = _mm512_add_ps(acc, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), in, rows, row + i, 4));
+    _mm512_mask_storeu_ps(sums + g, in, acc);
+  }
+}
+#endif
+
+GcimSimNonzero *gcimSimNonzeroSelect(void) {
+#ifdef GCIM_HAVE_AVX512_KERNEL
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt"))
+    return nonzeroAvx512;
+#endif
+  return nonzeroBase;
+}
+
+GcimSimRowSums *gcimSimRowSumsSelect(void) {
+#ifdef GCIM_HAVE_AVX512_KERNEL
+  if (__builtin_cpu_supports("avx512f"))
+    return rowSumsAvx512;
+#endif
+  return rowSumsBase;
+}
+
 GcimSimKernel *gcimSimKernelSelect(void) {
 #ifdef GCIM_HAVE_AVX512_KERNEL
   if (__builtin_cpu_supports("avx512f"))

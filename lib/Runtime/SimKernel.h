@@ -11,6 +11,17 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Marks a function that GCC compiles twice, for the baseline and for x86-64-v4 (AVX-512),
+ * with the static helpers it calls flattened in, the copy picked at load time by the CPU (an
+ * ifunc: glibc only). Elementwise IEEE float operations, no contraction (-ffp-contract=off):
+ * both copies give the same bits. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) &&         \
+    defined(__GLIBC__) && !defined(GCIM_NO_AVX2) && !defined(GCIM_NO_AVX512)
+#define GCIM_SIM_WIDE __attribute__((target_clones("arch=x86-64-v4", "default"), flatten))
+#else
+#define GCIM_SIM_WIDE
+#endif
+
 /* Lanes per kernel block: cells are stored in blocks of this many floats. */
 #define GCIM_SIM_BLOCK 16
 
@@ -25,6 +36,19 @@ typedef void GcimSimKernel(int one, int32_t count, const int32_t *restrict index
 
 /* The fastest kernel this CPU runs; every kernel gives bit-identical results. */
 GcimSimKernel *gcimSimKernelSelect(void);
+
+/* The indices i < n with x[i] != 0 (NaN included), in order, into list[0 .. count);
+ * returns count. list has room for n (entries from count on may be overwritten). */
+typedef int32_t GcimSimNonzero(int32_t n, const float *restrict x, int32_t *restrict list);
+
+/* sums[g] = x[g * stride] + x[g * stride + 1] + ... + x[g * stride + n - 1], summed in that
+ * order from +0, for g < count. */
+typedef void GcimSimRowSums(int32_t count, int32_t n, size_t stride, const float *restrict x,
+                            float *restrict sums);
+
+/* The fastest of each this CPU runs (the same results on every CPU). */
+GcimSimNonzero *gcimSimNonzeroSelect(void);
+GcimSimRowSums *gcimSimRowSumsSelect(void);
 
 /* Seeds a xoshiro256** state from a 64-bit seed (splitmix64). */
 void gcimSimRandomSeed(uint64_t state[4], uint64_t seed);

@@ -282,7 +282,8 @@ static void test_step_form_equals_sequence_form(void) {
 }
 
 /* The fast form (precomputed powers, transposed products) equals the direct formula bit
- * for bit: nonlinear and linear, bf16 decay, no decay, d < 64 and d > 64, wrapping. */
+ * for bit: nonlinear and linear, bf16 decay, no decay, d < 64 and d > 64, wrapping, small
+ * arrays. */
 static void test_fast_form_equals_direct_form(void) {
   GcimHardware hw;
   gcimHardwareInitDefault(&hw);
@@ -296,6 +297,13 @@ static void test_fast_form_equals_direct_form(void) {
   hw.decayEnabled = 0;
   hw.window = 70;
   randomCase(&hw, 80, 90, 1);
+  /* More than 16 groups and rows and columns off the 16-lane blocks: the vector paths'
+   * partial blocks (nonzero pulses and query dims, the groups' pulse sums). */
+  gcimHardwareInitDefault(&hw);
+  hw.arrayRows = 20;
+  hw.arrayCols = 24;
+  hw.window = 400;
+  randomCase(&hw, 40, 430, 1);
 }
 
 static void test_counters_follow_cost_model(void) {
