@@ -53,24 +53,36 @@ static void activeQueryDims(SimChip *s, int32_t span, int32_t dims) {
   }
 }
 
+/* Some slot of the block of slots from b is valid (by s->ages). */
+static int blockHasValidSlot(const SimChip *s, int32_t b) {
+  int any = 0;
+  for (int32_t c = b; c < b + BLOCK; ++c)
+    any |= s->ages[c] >= 0;
+  return any;
+}
+
 /* S of the slots of one group into charge, 0 where not valid (slot-wise decay). */
 static void chargesFast(SimChip *s, int32_t tile, int32_t span, int32_t run, float sumQ,
                         float *restrict charge) {
   int one = s->coef[2] == 0.0f && s->coef[3] == 0.0f;
-  for (int32_t b = 0; b < s->rowsPad; b += BLOCK) {
-    int any = run >= 0;
-    for (int32_t c = b; c < b + BLOCK && !any; ++c)
-      any |= s->ages[c] >= 0;
-    if (!any)
+  /* The kernel runs once per sub-tile and stretch of consecutive blocks that hold a valid
+   * slot (every block when run >= 0); the sums of the other blocks are never read. */
+  for (int32_t b = 0, end; b < s->rowsPad; b = end) {
+    for (end = b; end < s->rowsPad && (run >= 0 || blockHasValidSlot(s, end)); end += BLOCK)
+      ;
+    if (end == b) {
+      end += BLOCK;
       continue;
+    }
     for (int i = 0; i < 3; ++i)
-      memset(s->acc[i] + b, 0, BLOCK * sizeof(float));
+      memset(s->acc[i] + b, 0, (size_t)(end - b) * sizeof(float));
     for (int32_t x = 0; x < span; ++x) {
       const float *q = s->q + (size_t)x * s->cols;
       const float *cells =
           s->kCells + tileOffset(tile + x, s->rowsPad * s->cols) + (size_t)b * s->cols;
-      s->kernel(one, s->activeCount[x], s->active + (size_t)x * s->cols, BLOCK, q, q, q, cells,
-                s->acc[0] + b, s->acc[1] + b, s->acc[2] + b);
+      s->kernel(one, (end - b) / BLOCK, (size_t)BLOCK * s->cols, s->activeCount[x],
+                s->active + (size_t)x * s->cols, BLOCK, q, q, q, cells, s->acc[0] + b,
+                s->acc[1] + b, s->acc[2] + b);
     }
   }
   /* A zero coefficient's term adds (0 * p) * 0 = +0 (its sums are 0): no change. */
@@ -191,12 +203,11 @@ static void subTileOutputs(SimChip *s, int32_t tile, int32_t count, const float 
   } else {
     int one = s->coef[2] == 0.0f && s->coef[3] == 0.0f;
     const float *cells = s->vCells + tileOffset(tile, s->colsPad * s->rows);
-    for (int32_t d0 = 0; d0 < local; d0 += BLOCK) {
-      for (int i = 0; i < 3; ++i)
-        memset(s->inner[i] + d0, 0, BLOCK * sizeof(float));
-      s->kernel(one, count, s->active, BLOCK, s->coefs[0], s->coefs[1], s->coefs[2],
-                cells + (size_t)d0 * s->rows, s->inner[0] + d0, s->inner[1] + d0, s->inner[2] + d0);
-    }
+    int32_t blocks = (local + BLOCK - 1) / BLOCK;
+    for (int i = 0; i < 3; ++i)
+      memset(s->inner[i], 0, (size_t)blocks * BLOCK * sizeof(float));
+    s->kernel(one, blocks, (size_t)BLOCK * s->rows, count, s->active, BLOCK, s->coefs[0],
+              s->coefs[1], s->coefs[2], cells, s->inner[0], s->inner[1], s->inner[2]);
   }
   const float y0 = s->coef[0] * phiSum, a1 = s->coef[1], a2 = s->coef[2], a3 = s->coef[3];
   float *Y = s->output + tileOffset(tile, s->colsPad);

@@ -52,31 +52,36 @@ void gcimSimRandomSeed(uint64_t state[4], uint64_t seed) {
  * vector extensions: elementwise IEEE float operations, so exactly the scalar results, but
  * kept in registers). */
 #define GCIM_BLOCK_KERNEL(name, VT, LANES, ATTRIBUTES)                                             \
-  ATTRIBUTES static void name(int one, int32_t count, const int32_t *restrict index,               \
-                              size_t stride, const float *restrict c1, const float *restrict c2,   \
-                              const float *restrict c3, const float *restrict rows,                \
-                              float *restrict o1, float *restrict o2, float *restrict o3) {        \
-    VT a1[BLOCK / LANES], a2[BLOCK / LANES], a3[BLOCK / LANES];                                    \
-    memcpy(a1, o1, sizeof a1);                                                                     \
-    memcpy(a2, o2, sizeof a2);                                                                     \
-    memcpy(a3, o3, sizeof a3);                                                                     \
-    for (int32_t j = 0; j < count; ++j) {                                                          \
-      const float *x = rows + (size_t)index[j] * stride;                                           \
-      float k1 = c1[index[j]], k2 = c2[index[j]], k3 = c3[index[j]];                               \
-      for (int l = 0; l < BLOCK / LANES; ++l) {                                                    \
-        VT w;                                                                                      \
-        memcpy(&w, x + LANES * l, sizeof w);                                                       \
-        a1[l] += k1 * w;                                                                           \
-        if (!one) {                                                                                \
-          VT w2 = w * w;                                                                           \
-          a2[l] += k2 * w2;                                                                        \
-          a3[l] += k3 * (w2 * w);                                                                  \
+  ATTRIBUTES static void name(                                                                     \
+      int one, int32_t blocks, size_t blockStride, int32_t count, const int32_t *restrict index,   \
+      size_t stride, const float *restrict c1, const float *restrict c2, const float *restrict c3, \
+      const float *restrict rows, float *restrict o1, float *restrict o2, float *restrict o3) {    \
+    for (int32_t b = 0; b < blocks; ++b) {                                                         \
+      const float *block = rows + (size_t)b * blockStride;                                         \
+      float *b1 = o1 + (size_t)b * BLOCK, *b2 = o2 + (size_t)b * BLOCK;                            \
+      float *b3 = o3 + (size_t)b * BLOCK;                                                          \
+      VT a1[BLOCK / LANES], a2[BLOCK / LANES], a3[BLOCK / LANES];                                  \
+      memcpy(a1, b1, sizeof a1);                                                                   \
+      memcpy(a2, b2, sizeof a2);                                                                   \
+      memcpy(a3, b3, sizeof a3);                                                                   \
+      for (int32_t j = 0; j < count; ++j) {                                                        \
+        const float *x = block + (size_t)index[j] * stride;                                        \
+        float k1 = c1[index[j]], k2 = c2[index[j]], k3 = c3[index[j]];                             \
+        for (int l = 0; l < BLOCK / LANES; ++l) {                                                  \
+          VT w;                                                                                    \
+          memcpy(&w, x + LANES * l, sizeof w);                                                     \
+          a1[l] += k1 * w;                                                                         \
+          if (!one) {                                                                              \
+            VT w2 = w * w;                                                                         \
+            a2[l] += k2 * w2;                                                                      \
+            a3[l] += k3 * (w2 * w);                                                                \
+          }                                                                                        \
         }                                                                                          \
       }                                                                                            \
+      memcpy(b1, a1, sizeof a1);                                                                   \
+      memcpy(b2, a2, sizeof a2);                                                                   \
+      memcpy(b3, a3, sizeof a3);                                                                   \
     }                                                                                              \
-    memcpy(o1, a1, sizeof a1);                                                                     \
-    memcpy(o2, a2, sizeof a2);                                                                     \
-    memcpy(o3, a3, sizeof a3);                                                                     \
   }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -97,28 +102,26 @@ GCIM_BLOCK_KERNEL(kernelAvx512, Vec16, 16, __attribute__((target("avx512f"))))
 #endif
 #else
 /* Portable C: the same operations, one lane at a time. */
-static void kernelBase(int one, int32_t count, const int32_t *restrict index, size_t stride,
-                       const float *restrict c1, const float *restrict c2, const float *restrict c3,
+static void kernelBase(int one, int32_t blocks, size_t blockStride, int32_t count,
+                       const int32_t *restrict index, size_t stride, const float *restrict c1,
+                       const float *restrict c2, const float *restrict c3,
                        const float *restrict rows, float *restrict o1, float *restrict o2,
                        float *restrict o3) {
-  float a1[BLOCK], a2[BLOCK], a3[BLOCK];
-  memcpy(a1, o1, sizeof a1);
-  memcpy(a2, o2, sizeof a2);
-  memcpy(a3, o3, sizeof a3);
-  for (int32_t j = 0; j < count; ++j) {
-    const float *x = rows + (size_t)index[j] * stride;
-    for (int l = 0; l < BLOCK; ++l) {
-      float w = x[l], w2 = w * w;
-      a1[l] += c1[index[j]] * w;
-      if (!one) {
-        a2[l] += c2[index[j]] * w2;
-        a3[l] += c3[index[j]] * (w2 * w);
+  for (int32_t b = 0; b < blocks; ++b) {
+    const float *block = rows + (size_t)b * blockStride;
+    float *b1 = o1 + (size_t)b * BLOCK, *b2 = o2 + (size_t)b * BLOCK, *b3 = o3 + (size_t)b * BLOCK;
+    for (int32_t j = 0; j < count; ++j) {
+      const float *x = block + (size_t)index[j] * stride;
+      for (int l = 0; l < BLOCK; ++l) {
+        float w = x[l], w2 = w * w;
+        b1[l] += c1[index[j]] * w;
+        if (!one) {
+          b2[l] += c2[index[j]] * w2;
+          b3[l] += c3[index[j]] * (w2 * w);
+        }
       }
     }
   }
-  memcpy(o1, a1, sizeof a1);
-  memcpy(o2, a2, sizeof a2);
-  memcpy(o3, a3, sizeof a3);
 }
 #endif
 

@@ -25,14 +25,17 @@
 /* Lanes per kernel block: cells are stored in blocks of this many floats. */
 #define GCIM_SIM_BLOCK 16
 
-/* out_i[0 .. GCIM_SIM_BLOCK) += sum over j < count of c_i[x] * w[x * stride + l]^(i+1),
- * x = index[j], for i < 3 (only i = 0 when `one`; the other outputs are then unchanged),
- * each lane summed in order of j starting from its value in out_i (so a sum split over
- * calls equals one call), powers as repeated float32 products. */
-typedef void GcimSimKernel(int one, int32_t count, const int32_t *restrict index, size_t stride,
-                           const float *restrict c1, const float *restrict c2,
-                           const float *restrict c3, const float *restrict rows, float *restrict o1,
-                           float *restrict o2, float *restrict o3);
+/* For each block b < blocks: out_i[b * GCIM_SIM_BLOCK + l] += sum over j < count of
+ * c_i[x] * w[b * blockStride + x * stride + l]^(i+1), x = index[j], l < GCIM_SIM_BLOCK, for
+ * i < 3 (only i = 0 when `one`; the other outputs are then unchanged), each lane summed in
+ * order of j starting from its value in out_i (so a sum split over calls equals one call),
+ * powers as repeated float32 products. One call covers a product's blocks: the per-call
+ * setup is paid once, not per block. */
+typedef void GcimSimKernel(int one, int32_t blocks, size_t blockStride, int32_t count,
+                           const int32_t *restrict index, size_t stride, const float *restrict c1,
+                           const float *restrict c2, const float *restrict c3,
+                           const float *restrict rows, float *restrict o1, float *restrict o2,
+                           float *restrict o3);
 
 /* The fastest kernel this CPU runs; every kernel gives bit-identical results. */
 GcimSimKernel *gcimSimKernelSelect(void);
