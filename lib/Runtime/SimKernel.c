@@ -170,25 +170,53 @@ nonzeroAvx512(int32_t n, const float *restrict x, int32_t *restrict list) {
   return count;
 }
 
-/* Sixteen rows per register, one lane each, their i-th entries gathered: every lane adds in
- * the order of rowSumsBase. */
+/* r[i] becomes column i of the 16 x 16 matrix whose row g is r[g]: lane g of r[i] = the old
+ * lane i of r[g]. Pairs of lanes, then of pairs, then of 128- and 256-bit quarters. */
+__attribute__((target("avx512f"))) static inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4)
+    for (int h = 0; h < 2; ++h) {
+      __m512d a = _mm512_castps_pd(t[i + h]), b = _mm512_castps_pd(t[i + h + 2]);
+      r[i + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+      r[i + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+    }
+  for (int i = 0; i < 16; i += 8)
+    for (int k = 0; k < 4; ++k) {
+      t[i + k] = _mm512_shuffle_f32x4(r[i + k], r[i + k + 4], 0x88);
+      t[i + k + 4] = _mm512_shuffle_f32x4(r[i + k], r[i + k + 4], 0xdd);
+    }
+  for (int k = 0; k < 8; ++k) {
+    r[k] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0x88);
+    r[k + 8] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0xdd);
+  }
+}
+
+/* Sixteen rows per register, one lane each: 16 entries of each row loaded, transposed in
+ * registers (no gathers), then added in order of i, so every lane adds in the order of
+ * rowSumsBase. Rows past `count` load as zeros and are not stored. */
 __attribute__((target("avx512f"))) static void rowSumsAvx512(int32_t count, int32_t n,
                                                              size_t stride, const float *restrict x,
                                                              float *restrict sums) {
-  if (stride > (size_t)INT32_MAX / 16) { /* the gather's offsets are int32 */
-    rowSumsBase(count, n, stride, x, sums);
-    return;
-  }
-  const __m512i rows =
-      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                         _mm512_set1_epi32((int32_t)stride));
   for (int32_t g = 0; g < count; g += 16) {
-    __mmask16 in = (__mmask16)(count - g >= 16 ? 0xFFFFu : (1u << (count - g)) - 1u);
+    int32_t rows = count - g < 16 ? count - g : 16;
     const float *row = x + (size_t)g * stride;
     __m512 acc = _mm512_setzero_ps();
-    for (int32_t i = 0; i < n; ++i)
-      acc = _mm512_add_ps(acc, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), in, rows, row + i, 4));
-    _mm512_mask_storeu_ps(sums + g, in, acc);
+    for (int32_t i = 0; i < n; i += 16) {
+      __mmask16 in = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+      __m512 r[16];
+      for (int32_t k = 0; k < 16; ++k)
+        r[k] = k < rows ? _mm512_maskz_loadu_ps(in, row + (size_t)k * stride + i)
+                        : _mm512_setzero_ps();
+      transpose16(r);
+      /* Columns past n hold zeros: not added. */
+      for (int32_t k = 0; k < 16 && i + k < n; ++k)
+        acc = _mm512_add_ps(acc, r[k]);
+    }
+    _mm512_mask_storeu_ps(sums + g, (__mmask16)((1u << rows) - 1u), acc);
   }
 }
 #endif
