@@ -204,6 +204,21 @@ def expanded_ops():
 
 
 @case
+def contrib_gelu():
+    """ONNX Runtime optimizer's com.microsoft Gelu and BiasGelu (both exact, erf)."""
+    nodes = [N("Gelu", ["x"], ["g"], name="gelu", domain="com.microsoft"),
+             N("BiasGelu", ["g", "b"], ["y"], name="biasgelu", domain="com.microsoft")]
+    return model(nodes, [vi("x", shape=[2, 8])], [vi("y")], [arr("b", [8])],
+                 extra_opsets=[("com.microsoft", 1)])
+
+
+@case
+def biasgelu_without_bias():
+    return model([N("BiasGelu", ["x"], ["y"], name="nobias", domain="com.microsoft")],
+                 [vi("x", shape=[2, 8])], [vi("y")], extra_opsets=[("com.microsoft", 1)])
+
+
+@case
 def recursive_function():
     f = h.make_function("local", "Loop", ["a"], ["out"],
                         [N("Loop", ["a"], ["out"], name="again", domain="local")],
