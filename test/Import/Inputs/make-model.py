@@ -438,6 +438,17 @@ def einsum():
 
 
 @case
+def einsum_outer():
+    """Outer products: rotary frequencies ("i,j->ij") and a batched one with the output
+    permuted."""
+    nodes = [N("Einsum", ["t", "f"], ["y"], name="outer", equation="i,j->ij"),
+             N("Einsum", ["a", "b"], ["z"], name="batched", equation="bi,bj->jbi")]
+    inputs = [vi("t", shape=[5]), vi("f", shape=[4]), vi("a", shape=[2, 3]),
+              vi("b", shape=[2, 6])]
+    return model(nodes, inputs, [vi("y"), vi("z")])
+
+
+@case
 def einsum_attention():
     """Attention written with Einsum: softmax(scale * einsum(q, k)) then einsum with v."""
     nodes = [N("Einsum", ["q", "k"], ["s"], name="qk", equation="bhqd,bhkd->bhqk"),
@@ -463,7 +474,6 @@ def einsum_bad(name, equation, shapes, computed=False):
 
 einsum_bad("einsum-diagonal", "ii->i", [[3, 3]])
 einsum_bad("einsum-three", "ij,jk,kl->il", [[2, 3], [3, 4], [4, 5]])
-einsum_bad("einsum-outer", "i,j->ij", [[2], [3]])
 einsum_bad("einsum-sum", "ij->i", [[2, 3]])
 einsum_bad("einsum-vector", "ij,j->i", [[2, 3], [3]])
 einsum_bad("einsum-ellipsis-rank", "...ij,jk->...ik", [[2, 3], [3, 4]], computed=True)
