@@ -438,6 +438,16 @@ def einsum():
 
 
 @case
+def ms_attention_mask_index():
+    """com.microsoft Attention with a 2-D mask_index, as ONNX Runtime's BERT fusion writes it."""
+    w = nh.from_array(np.full((16, 48), 0.01, np.float32), "w")
+    node = N("Attention", ["x", "w", "", "mask"], ["y"], name="attn", domain="com.microsoft",
+             num_heads=2)
+    return model([node], [vi("x", shape=[1, 4, 16]), vi("mask", T.INT32, [1, 4])], [vi("y")],
+                 [w], extra_opsets=[("com.microsoft", 1)])
+
+
+@case
 def einsum_outer():
     """Outer products: rotary frequencies ("i,j->ij") and a batched one with the output
     permuted."""
