@@ -211,11 +211,14 @@ static int fuseMsAttention(MlirOperation op, char *reason, size_t size) {
   gcimOpGetIntAttr(op, "num_heads", &heads);
   gcimOpGetIntAttr(op, "unidirectional", &unidirectional);
   gcimOpGetIntAttr(op, "do_rotary", &rotary);
+  static const char *const unsupportedInputs[] = {
+      "its mask_index input is not supported (compile the model from before ONNX Runtime's "
+      "attention fusion)",
+      "its past input is not supported", "its attention_bias input is not supported",
+      "its past_sequence_length input is not supported"};
   for (int i = 3; i < 7; ++i)
     if (operandPresent(op, i))
-      return leave(reason, size,
-                   "mask_index, past, attention_bias and "
-                   "past_sequence_length are not supported");
+      return leave(reason, size, unsupportedInputs[i - 3]);
   if (rotary)
     return leave(reason, size, "rotary embeddings (do_rotary) are not supported");
   if (resultUsed(op, 1))

@@ -5,7 +5,7 @@
  *   body's own values renamed `<call node>/<name>`, recursively (nested calls).
  * - Operators that are exact compositions of supported ones become those ops (ExpandOps.c:
  *   RMSNormalization, SimplifiedLayerNormalization, the com.microsoft normalisations,
- *   FastGelu; ExpandRotary.c: RotaryEmbedding; ExpandGqa.c: com.microsoft
+ *   FastGelu, Gelu, BiasGelu; ExpandRotary.c: RotaryEmbedding; ExpandGqa.c: com.microsoft
  *   GroupQueryAttention; ExpandEinsum.c: Einsum; ExpandQuant.c: the quantized operators).
  * The expanded graph is a shallow copy of the model's with its own node array; every node,
  * string and attribute made here is owned by the Expansion and freed with it, after the

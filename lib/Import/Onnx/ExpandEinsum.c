@@ -15,7 +15,8 @@
  *
  * Refused with the equation named: more than two operands, a letter repeated in an
  * operand (diagonals), a letter summed over one operand only, an operand without a free
- * letter (matrix-vector and dot products), no contracted letter (outer products). */
+ * letter (matrix-vector and dot products). An outer product (no contracted letter) is a
+ * product over an inserted contracted dimension of size 1. */
 #include "Expand.h"
 
 #include <stdio.h>
@@ -110,15 +111,17 @@ static const char *mergeLast(GcimOnnxBuilder *b, const char *name, const char *x
 }
 
 /* Inserts `count` ones at `at`. */
-static const char *ones(GcimOnnxBuilder *b, const char *x, int at, int count) {
+static const char *ones(GcimOnnxBuilder *b, const char *name, const char *x, int at, int count) {
   int64_t axes[MAX_LETTERS];
   if (count == 0)
     return x;
   for (int i = 0; i < count; ++i)
     axes[i] = at + i;
-  return gcimOnnxBuildBinary(b, "Unsqueeze", "a_broadcast", x,
-                             gcimOnnxBuildConstantInts(b, "a_broadcast_axes", axes, (size_t)count),
-                             NULL);
+  return gcimOnnxBuildBinary(
+      b, "Unsqueeze", name, x,
+      gcimOnnxBuildConstantInts(b, gcimOnnxExpansionPrintf(b->ex, "%s_axes", name), axes,
+                                (size_t)count),
+      NULL);
 }
 
 static int refuse(GcimOnnxBuilder *b, const char *equation, const char *why) {
@@ -145,9 +148,7 @@ static int product(GcimOnnxBuilder *b, const char *equation, const Term *ta, con
   }
   if (!freeA.count || !freeB.count)
     return refuse(b, equation, "each operand needs a letter of its own in the output");
-  if (!contracted.count)
-    return refuse(b, equation, "no letter is contracted (an outer product)");
-  if (ta->count + freeB.count - 1 > GCIM_MAX_RANK)
+  if (ta->count + freeB.count - (contracted.count ? 1 : 0) > GCIM_MAX_RANK)
     return refuse(b, equation, "the product would have more than 8 dimensions");
   char m = freeA.letters[freeA.count - 1], n = freeB.letters[freeB.count - 1];
   memcpy(&extraA, &freeA, sizeof extraA);
@@ -169,11 +170,18 @@ static int product(GcimOnnxBuilder *b, const char *equation, const Term *ta, con
   push(&result, n);
   /* A: (A extras, ones for B's extras, batch, m, K). */
   const char *a = permute(b, "a_arranged", gcimOnnxBuildInput(b->node, 0), ta, &orderA, NULL);
-  a = ones(b, a, extraA.count, extraB.count);
+  a = ones(b, "a_broadcast", a, extraA.count, extraB.count);
   a = mergeLast(b, "a_contracted", a, orderA.count + extraB.count, contracted.count);
   /* B: (B extras, batch, K, n), from (..., n, K) when K merges several letters. */
   const char *bv;
-  if (contracted.count == 1) {
+  if (!contracted.count) {
+    /* An outer product (torch.outer, rotary frequencies' "i,j->ij"): a MatMul over one
+     * contracted dimension of size 1, exact. */
+    a = ones(b, "a_outer", a, orderA.count + extraB.count, 1);
+    bv = ones(b, "b_outer",
+              permute(b, "b_arranged", gcimOnnxBuildInput(b->node, 1), tb, &orderB, NULL),
+              orderB.count - 1, 1);
+  } else if (contracted.count == 1) {
     Term kn = orderB;
     kn.letters[kn.count - 2] = contracted.letters[0];
     kn.letters[kn.count - 1] = n;

@@ -7,7 +7,8 @@
  *   * scale over the trailing axes from `axis` (negative);
  * - com.microsoft SkipSimplifiedLayerNormalization and SkipLayerNormalization: the sum
  *   input + skip (+ bias), then the normalisation (output 3 is the sum);
- * - com.microsoft FastGelu: Gelu(X + bias) with the tanh approximation;
+ * - com.microsoft FastGelu: Gelu(X + bias) with the tanh approximation; com.microsoft Gelu
+ *   and BiasGelu (ONNX Runtime's optimizer writes them): the exact Gelu of X (+ bias);
  * - RotaryEmbedding (opset 23 and com.microsoft): ExpandRotary.c;
  * - com.microsoft GroupQueryAttention: opset-23 Attention, ExpandGqa.c;
  * - Einsum: Transpose, MatMul and Reshape, ExpandEinsum.c;
@@ -82,11 +83,15 @@ static void skipLayerNorm(GcimOnnxBuilder *b) {
   n->n_output = gcimOnnxBuildOutput(b->node, 2) ? 3 : gcimOnnxBuildOutput(b->node, 1) ? 2 : 1;
 }
 
-static void fastGelu(GcimOnnxBuilder *b) {
+/* Gelu(X + bias): FastGelu's tanh approximation, or the exact (erf) form of com.microsoft Gelu
+ * and BiasGelu. */
+static void biasGelu(GcimOnnxBuilder *b, bool tanhApproximation) {
   const char *x = gcimOnnxBuildInput(b->node, 0), *bias = gcimOnnxBuildInput(b->node, 1);
   if (bias)
     x = gcimOnnxBuildBinary(b, "Add", "bias", x, bias, NULL);
   Onnx__NodeProto *n = gcimOnnxBuildNode(b, "Gelu", "gelu", 1, &x, gcimOnnxBuildOutput(b->node, 0));
+  if (!tanhApproximation)
+    return;
   Onnx__AttributeProto *a =
       gcimOnnxBuildAttr(b, n, "approximate", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
   if (a) {
@@ -102,7 +107,7 @@ static bool is(const Onnx__NodeProto *node, const char *domain, const char *op) 
          (strcmp(d, domain) == 0 || (!domain[0] && strcmp(d, "ai.onnx") == 0));
 }
 
-static int decompose(GcimOnnxBuilder *b, bool rms, bool skipRms, bool skipLn);
+static int decompose(GcimOnnxBuilder *b, bool rms, bool skipRms, bool skipLn, bool fastGelu);
 
 int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *node) {
   const char *name = node->name && node->name[0] ? node->name : node->op_type;
@@ -112,7 +117,9 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
              (ms && is(node, "com.microsoft", "SimplifiedLayerNormalization"));
   bool skipRms = ms && is(node, "com.microsoft", "SkipSimplifiedLayerNormalization");
   bool skipLn = ms && is(node, "com.microsoft", "SkipLayerNormalization");
-  bool gelu = ms && is(node, "com.microsoft", "FastGelu");
+  bool fastGelu = ms && is(node, "com.microsoft", "FastGelu");
+  bool gelu = fastGelu ||
+              (ms && (is(node, "com.microsoft", "Gelu") || is(node, "com.microsoft", "BiasGelu")));
   bool quant = gcimOnnxIsQuantOp(node);
   bool rotary =
       is(node, "", "RotaryEmbedding") || (ms && is(node, "com.microsoft", "RotaryEmbedding"));
@@ -127,17 +134,18 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
                : rotary ? gcimOnnxExpandRotary(&b, ms)
                : gqa    ? gcimOnnxExpandGroupQueryAttention(&b)
                : einsum ? gcimOnnxExpandEinsum(&b)
-                        : decompose(&b, rms, skipRms, skipLn);
+                        : decompose(&b, rms, skipRms, skipLn, fastGelu);
   if (result < 0 && !im->failed)
     gcimOnnxImportError(im, "out of memory");
   im->nodeName = NULL;
   return result;
 }
 
-static int decompose(GcimOnnxBuilder *b, bool rms, bool skipRms, bool skipLn) {
+static int decompose(GcimOnnxBuilder *b, bool rms, bool skipRms, bool skipLn, bool fastGelu) {
   const Onnx__NodeProto *node = b->node;
   Importer *im = b->im;
-  size_t minInputs = skipRms || skipLn ? 3 : (rms ? 2 : 1);
+  bool biasRequired = is(node, "com.microsoft", "BiasGelu");
+  size_t minInputs = skipRms || skipLn ? 3 : (rms || biasRequired ? 2 : 1);
   for (size_t i = 0; i < minInputs; ++i)
     if (!gcimOnnxBuildInput(node, i)) {
       gcimOnnxImportError(im, "needs input %zu", i);
@@ -156,7 +164,7 @@ static int decompose(GcimOnnxBuilder *b, bool rms, bool skipRms, bool skipLn) {
   else if (skipLn)
     skipLayerNorm(b);
   else
-    fastGelu(b);
+    biasGelu(b, fastGelu);
   if (!b->ok && !im->failed)
     gcimOnnxImportError(im, "out of memory");
   return b->ok ? 1 : -1;

@@ -17,6 +17,7 @@
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,6 +258,18 @@ static bool placeResults(EmitState *state, MlirOperation op) {
   return true;
 }
 
+/* An op without a code generator: an attention operator (com.microsoft Attention, ONNX
+ * Attention) that gcim-fuse-attention left says why, which is what the user can change. */
+static bool unsupportedOp(EmitState *state, MlirOperation op) {
+  MlirStringRef unfused;
+  if (!gcimOpGetStringAttr(op, "gcim.unfused", &unfused))
+    return gcimCEmitUnsupported(state, op, "it has no code generator");
+  char why[512];
+  snprintf(why, sizeof why, "it has no code generator and was not fused into an attention: %.*s",
+           (int)unfused.length, unfused.data);
+  return gcimCEmitUnsupported(state, op, why);
+}
+
 /* Second pass: weights and one statement per op. */
 static bool emitBody(EmitState *state, MlirBlock body) {
   bool ok = true;
@@ -274,7 +287,7 @@ static bool emitBody(EmitState *state, MlirBlock body) {
       continue;
     EmitOpFn emitFn = gcimCEmitLookupOp(op);
     if (!emitFn) {
-      ok = gcimCEmitUnsupported(state, op, "it has no code generator");
+      ok = unsupportedOp(state, op);
       break;
     }
     ok = placeResults(state, op);

@@ -204,6 +204,21 @@ def expanded_ops():
 
 
 @case
+def contrib_gelu():
+    """ONNX Runtime optimizer's com.microsoft Gelu and BiasGelu (both exact, erf)."""
+    nodes = [N("Gelu", ["x"], ["g"], name="gelu", domain="com.microsoft"),
+             N("BiasGelu", ["g", "b"], ["y"], name="biasgelu", domain="com.microsoft")]
+    return model(nodes, [vi("x", shape=[2, 8])], [vi("y")], [arr("b", [8])],
+                 extra_opsets=[("com.microsoft", 1)])
+
+
+@case
+def biasgelu_without_bias():
+    return model([N("BiasGelu", ["x"], ["y"], name="nobias", domain="com.microsoft")],
+                 [vi("x", shape=[2, 8])], [vi("y")], extra_opsets=[("com.microsoft", 1)])
+
+
+@case
 def recursive_function():
     f = h.make_function("local", "Loop", ["a"], ["out"],
                         [N("Loop", ["a"], ["out"], name="again", domain="local")],
@@ -423,6 +438,27 @@ def einsum():
 
 
 @case
+def ms_attention_mask_index():
+    """com.microsoft Attention with a 2-D mask_index, as ONNX Runtime's BERT fusion writes it."""
+    w = nh.from_array(np.full((16, 48), 0.01, np.float32), "w")
+    node = N("Attention", ["x", "w", "", "mask"], ["y"], name="attn", domain="com.microsoft",
+             num_heads=2)
+    return model([node], [vi("x", shape=[1, 4, 16]), vi("mask", T.INT32, [1, 4])], [vi("y")],
+                 [w], extra_opsets=[("com.microsoft", 1)])
+
+
+@case
+def einsum_outer():
+    """Outer products: rotary frequencies ("i,j->ij") and a batched one with the output
+    permuted."""
+    nodes = [N("Einsum", ["t", "f"], ["y"], name="outer", equation="i,j->ij"),
+             N("Einsum", ["a", "b"], ["z"], name="batched", equation="bi,bj->jbi")]
+    inputs = [vi("t", shape=[5]), vi("f", shape=[4]), vi("a", shape=[2, 3]),
+              vi("b", shape=[2, 6])]
+    return model(nodes, inputs, [vi("y"), vi("z")])
+
+
+@case
 def einsum_attention():
     """Attention written with Einsum: softmax(scale * einsum(q, k)) then einsum with v."""
     nodes = [N("Einsum", ["q", "k"], ["s"], name="qk", equation="bhqd,bhkd->bhqk"),
@@ -448,7 +484,6 @@ def einsum_bad(name, equation, shapes, computed=False):
 
 einsum_bad("einsum-diagonal", "ii->i", [[3, 3]])
 einsum_bad("einsum-three", "ij,jk,kl->il", [[2, 3], [3, 4], [4, 5]])
-einsum_bad("einsum-outer", "i,j->ij", [[2], [3]])
 einsum_bad("einsum-sum", "ij->i", [[2, 3]])
 einsum_bad("einsum-vector", "ij,j->i", [[2, 3], [3]])
 einsum_bad("einsum-ellipsis-rank", "...ij,jk->...ik", [[2, 3], [3, 4]], computed=True)
