@@ -212,8 +212,8 @@ static int fuseMsAttention(MlirOperation op, char *reason, size_t size) {
   gcimOpGetIntAttr(op, "unidirectional", &unidirectional);
   gcimOpGetIntAttr(op, "do_rotary", &rotary);
   static const char *const unsupportedInputs[] = {
-      "its mask_index input is not supported (compile the model from before ONNX Runtime's "
-      "attention fusion)",
+      ("its mask_index input is not supported (compile the model from before ONNX Runtime's "
+       "attention fusion)"),
       "its past input is not supported", "its attention_bias input is not supported",
       "its past_sequence_length input is not supported"};
   for (int i = 3; i < 7; ++i)
