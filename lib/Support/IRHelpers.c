@@ -219,12 +219,12 @@ bool gcimElementsGetInt64(MlirAttribute attr, int64_t flat, int64_t *out) {
                     mlirIntegerTypeIsUnsigned(element), pos, out);
 }
 
-/* IEEE binary16 bits as a double (exactly). */
-static double halfBitsToDouble(uint16_t h) {
+/* IEEE binary16 bits as a float (exactly). */
+float gcimHalfBitsToFloat(uint16_t h) {
   int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  double magnitude = exponent == 0    ? ldexp(mantissa, -24)
-                     : exponent == 31 ? (mantissa ? NAN : INFINITY)
-                                      : ldexp(mantissa + 1024, exponent - 25);
+  float magnitude = exponent == 0    ? ldexpf((float)mantissa, -24)
+                    : exponent == 31 ? (mantissa ? NAN : INFINITY)
+                                     : ldexpf((float)(mantissa + 1024), exponent - 25);
   return (h & 0x8000) ? -magnitude : magnitude;
 }
 
@@ -256,7 +256,7 @@ bool gcimElementsGet(MlirAttribute attr, int64_t flat, double *out) {
   if (!resource && (mlirTypeIsAF16(element) || mlirTypeIsABF16(element))) {
     uint16_t bits;
     memcpy(&bits, (const char *)mlirDenseElementsAttrGetRawData(attr) + 2 * pos, sizeof bits);
-    *out = mlirTypeIsAF16(element) ? halfBitsToDouble(bits) : (double)gcimBf16ToFloat(bits);
+    *out = (double)(mlirTypeIsAF16(element) ? gcimHalfBitsToFloat(bits) : gcimBf16ToFloat(bits));
     return true;
   }
   return false;

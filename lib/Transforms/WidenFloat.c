@@ -22,7 +22,6 @@
 #include "gcim/Support/IRHelpers.h"
 #include "gcim/Transforms/Passes.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,15 +54,6 @@ static MlirType widenedType(MlirType type) {
   return mlirRankedTensorTypeGet(rank, dims, f32, mlirRankedTensorTypeGetEncoding(type));
 }
 
-/* IEEE binary16 bits as a float (exactly). */
-static float halfToFloat(uint16_t h) {
-  int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  float magnitude = exponent == 0    ? ldexpf((float)mantissa, -24)
-                    : exponent == 31 ? (mantissa ? NAN : INFINITY)
-                                     : ldexpf((float)(mantissa + 1024), exponent - 25);
-  return (h & 0x8000) ? -magnitude : magnitude;
-}
-
 /* Bits of element `i` of half elements `attr`, dense or dense resource. The C API reads
  * 16-bit resource elements only as integers: the resource getter for uint16 reads the same
  * blob bytes whatever the element type (MLIR checks the type only in builds with asserts;
@@ -88,7 +78,7 @@ static MlirAttribute widenElements(MlirAttribute attr) {
     return (MlirAttribute){NULL};
   for (int64_t i = 0; i < count; ++i) {
     uint16_t bits = halfBits(attr, i);
-    values[i] = f16 ? halfToFloat(bits) : gcimBf16ToFloat(bits);
+    values[i] = f16 ? gcimHalfBitsToFloat(bits) : gcimBf16ToFloat(bits);
   }
   MlirAttribute wide = mlirDenseElementsAttrFloatGet(widenedType(type), count, values);
   free(values);

@@ -68,6 +68,9 @@ bool gcimElementsGet(MlirAttribute attr, int64_t flat, double *out);
 /// A constant with a single distinct value (one element or a splat) read as a double.
 bool gcimValueScalarConstant(MlirValue value, double *out);
 
+/// IEEE binary16 bits as a float (exactly: every half value is a float).
+float gcimHalfBitsToFloat(uint16_t h);
+
 /// Reads an integer constant operand (for example Reshape's shape) exactly into
 /// out[0..max); returns the count, or -1 when it is not an integer constant of at most
 /// `max` elements.
