@@ -71,6 +71,8 @@ static void survey(MlirOperation func, Survey *s) {
   memset(s, 0, sizeof *s);
   s->tokens = -1;
   MlirBlock body = funcBody(func);
+  if (mlirBlockIsNull(body))
+    return; /* a declaration (func.func private without a body): nothing to stream */
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
     if (!gcimOpIsA(op, "gcim.attention"))
