@@ -221,8 +221,10 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
                     double *start) {
   MlirModule module = gcimOnnxImportGetModule(import);
   static const char *const verify[] = {"gcim-verify"};
-  const char *const fuse[] = {"gcim-widen-float", "gcim-fuse-attention", "gcim-stream",
-                              "gcim-verify"};
+  char fuseAttention[64];
+  snprintf(fuseAttention, sizeof fuseAttention, "gcim-fuse-attention=padding=%s",
+           gcimCompilePaddingMode(options));
+  const char *const fuse[] = {"gcim-widen-float", fuseAttention, "gcim-stream", "gcim-verify"};
   if (!runPasses(ctx, module, verify, 1, options))
     return false;
   lap(options, start, "verify");

@@ -289,6 +289,9 @@ void gcimCEmitTemplate(EmitState *state, const char *text, FILE *out);
 const char *gcimCEmitTemplateUntil(EmitState *state, const char *text, const char *marker,
                                    const GcimCTemplateValue *values, size_t count, FILE *out);
 void gcimCEmitParameters(const EmittedFunction *fn, FILE *out);
+/* The check, at the start of a function, that each padding input attention was compiled
+ * to assume unpadded (`gcim.no_padding` on its argument) holds no padding (PaddingChecks.c). */
+void gcimCEmitPaddingChecks(const EmitState *state, const EmittedFunction *fn, FILE *out);
 /* The tables of PREFIX_run_tokens: each graph input's and output's sequence axis
  * (SequenceAxes.c). */
 void gcimCEmitSequenceAxes(EmitState *state, FILE *out);
