@@ -81,6 +81,16 @@ static bool classifyAt(MlirValue mask, GcimMaskMode mode, const GcimMaskBinding 
     *info = (GcimMaskInfo){1, 0};
     return true;
   }
+  /* One row broadcast to every query (a (.., 1, keys) padding term): the row just read is
+   * every row, so the mask is full, or no band (whose rows differ); not read tq times. */
+  if (dims[rank - 2] == 1 && tq > 1) {
+    if (kept == tk) {
+      *info = (GcimMaskInfo){0, 0};
+      return true;
+    }
+    return fail(reason, reasonSize,
+                "the mask is neither causal (lower triangular) nor a sliding window");
+  }
   window = kept >= last + offset + 1 ? 0 : kept;
   bool causal = true, full = true;
   for (int64_t i = 0; i < tq; ++i)

@@ -73,14 +73,12 @@ void gcimMaskInputName(MlirValue arg, char *name, size_t size) {
   }
 }
 
-int gcimMaskClassifyPadding(MlirValue mask, GcimMaskMode mode, int64_t batch, int64_t tq,
-                            int64_t tk, GcimPaddingMask *padding, char *reason, size_t reasonSize) {
+MlirValue gcimMaskPaddingInput(MlirValue mask, int64_t batch, int64_t tk) {
   Leaves leaves;
   memset(&leaves, 0, sizeof leaves);
-  memset(padding, 0, sizeof *padding);
   findArguments(mask, &leaves, 0);
   if (leaves.count != 1 || leaves.visits > MAX_VISITS)
-    return 0;
+    return (MlirValue){NULL};
   MlirValue input = leaves.args[0];
   int64_t dims[GCIM_MAX_RANK];
   /* (batch, keys): its rows are sequences, whose heads (rank-3 scores: batch x heads rows)
@@ -88,6 +86,15 @@ int gcimMaskClassifyPadding(MlirValue mask, GcimMaskMode mode, int64_t batch, in
   if (mlirOperationIsNull(argumentFunction(input)) ||
       gcimTensorShape(mlirValueGetType(input), dims) != 2 || dims[1] != tk || dims[0] < 1 ||
       batch % dims[0] != 0)
+    return (MlirValue){NULL};
+  return input;
+}
+
+int gcimMaskClassifyPadding(MlirValue mask, GcimMaskMode mode, int64_t batch, int64_t tq,
+                            int64_t tk, GcimPaddingMask *padding, char *reason, size_t reasonSize) {
+  memset(padding, 0, sizeof *padding);
+  MlirValue input = gcimMaskPaddingInput(mask, batch, tk);
+  if (mlirValueIsNull(input))
     return 0;
   char name[128], why[2][160];
   gcimMaskInputName(input, name, sizeof name);

@@ -122,6 +122,23 @@ static bool classifyMask(Match *m, MlirValue mask, GcimMaskMode mode, MlirValue 
   int64_t tq = rank >= 2 ? dims[rank - 2] : -1, tk = rank >= 2 ? dims[rank - 1] : -1;
   if (!notConstant && gcimMaskClassify(mask, mode, tq, tk, info, why, sizeof why))
     return true;
+  if (!m->assumeUnpadded) {
+    /* Kept exact whatever its pattern: the input is only named, as evaluating a padding
+     * mask's entries costs seconds per layer at a thousand tokens. */
+    MlirValue input = gcimMaskPaddingInput(mask, rank >= 2 ? dims[0] : -1, tk);
+    if (mlirValueIsNull(input)) {
+      snprintf(reason, REASON_SIZE, "%s", notConstant ? notConstant : why);
+      return false;
+    }
+    char name[48]; /* the reason fits REASON_SIZE */
+    gcimMaskInputName(input, name, sizeof name);
+    snprintf(reason, REASON_SIZE,
+             "the mask depends on input '%s', a run-time mask: kept exact as the model's "
+             "ops; padding=unpadded (gcim-compile --padding-mask=unpadded) fuses a padding "
+             "mask, checked at run time",
+             name);
+    return false;
+  }
   GcimPaddingMask padding;
   int padded = gcimMaskClassifyPadding(mask, mode, rank >= 2 ? dims[0] : -1, tq, tk, &padding,
                                        reason, REASON_SIZE);
@@ -133,14 +150,6 @@ static bool classifyMask(Match *m, MlirValue mask, GcimMaskMode mode, MlirValue 
   }
   char name[48]; /* the reason fits REASON_SIZE */
   gcimMaskInputName(padding.input, name, sizeof name);
-  if (!m->assumeUnpadded) {
-    snprintf(reason, REASON_SIZE,
-             "the mask depends on input '%s', a padding mask (no padding: all %g): kept "
-             "exact as the model's ops; padding=unpadded (gcim-compile "
-             "--padding-mask=unpadded) fuses it, checked at run time",
-             name, padding.noPadding);
-    return false;
-  }
   if (!mlirValueIsNull(m->padding.input))
     return setReason(reason, "the scores are masked by two padding inputs (one is '%s')", name);
   m->padding = padding;

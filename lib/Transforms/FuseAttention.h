@@ -63,6 +63,11 @@ bool gcimMaskClassifyBound(MlirValue mask, GcimMaskMode mode, const GcimMaskBind
                            int64_t tq, int64_t tk, GcimMaskInfo *info, char *reason,
                            size_t reasonSize);
 
+/// The mask's only non-constant leaf when it is a rank-2 (sequences, tk) argument of a
+/// func.func, the sequences dividing `batch` (a padding input); else a null value. Cheap:
+/// the mask's entries are not evaluated.
+MlirValue gcimMaskPaddingInput(MlirValue mask, int64_t batch, int64_t tk);
+
 /// Classifies a mask whose only non-constant leaf is a rank-2 (sequences, tk) argument of
 /// a func.func, the sequences dividing `batch` (the scores' first extent): the input held
 /// all 1, then all 0; the value for which the mask is causal or full means no padding. 1

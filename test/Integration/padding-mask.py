@@ -169,7 +169,7 @@ def torch_greedy(model):
 
 UNPADDED = ("attention (node '{node}') is compiled assuming input 'attention_mask' holds no "
             "padding (all 1)")
-EXACT = "the mask depends on input 'attention_mask', a padding mask (no padding: all 1)"
+EXACT = "the mask depends on input 'attention_mask', a run-time mask: kept exact"
 
 
 def check_full(check, tmp, form, model):

@@ -7,7 +7,7 @@
 // With the input all 1 the mask keeps only a constant pattern that is not causal, all 0
 // it masks everything: no value means "no padding".
 // CHECK: error: attention not fused: the mask depends on input 'pad' and is neither causal nor full with it all 1 (the mask is neither causal (lower triangular) nor a sliding window) or all 0 (the mask is neither causal (lower triangular) nor a sliding window)
-// EXACT: error: attention not fused: the mask depends on input 'pad' and is neither causal nor full
+// EXACT: error: attention not fused: the mask depends on input 'pad', a run-time mask: kept exact
 func.func @not_a_pattern(%q: tensor<1x1x2x8xf32>, %kt: tensor<1x1x8x2xf32>, %v: tensor<1x1x2x8xf32>, %pad: tensor<1x2xi1> {onnx.name = "pad"}) -> tensor<1x1x2x8xf32> {
   %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x2x8xf32>, tensor<1x1x8x2xf32>) -> tensor<1x1x2x2xf32>
   %c = "onnx.constant"() {value = dense<[[false, true], [true, true]]> : tensor<2x2xi1>} : () -> tensor<2x2xi1>
@@ -23,7 +23,7 @@ func.func @not_a_pattern(%q: tensor<1x1x2x8xf32>, %kt: tensor<1x1x8x2xf32>, %v: 
 
 // Causal with the input all 1, full with it all 0: which value is "no padding" is unclear.
 // CHECK: error: attention not fused: the mask depends on input 'pad' and is a different recognised pattern with it all 1 and all 0: which value means no padding is unclear
-// EXACT: error: attention not fused: the mask depends on input 'pad' and is a different recognised pattern
+// EXACT: error: attention not fused: the mask depends on input 'pad', a run-time mask: kept exact
 func.func @ambiguous(%q: tensor<1x1x2x8xf32>, %kt: tensor<1x1x8x2xf32>, %v: tensor<1x1x2x8xf32>, %pad: tensor<1x2xi64> {onnx.name = "pad"}) -> tensor<1x1x2x8xf32> {
   %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x2x8xf32>, tensor<1x1x8x2xf32>) -> tensor<1x1x2x2xf32>
   %c = "onnx.constant"() {value = dense<[[true, false], [true, true]]> : tensor<2x2xi1>} : () -> tensor<2x2xi1>
@@ -41,7 +41,7 @@ func.func @ambiguous(%q: tensor<1x1x2x8xf32>, %kt: tensor<1x1x8x2xf32>, %v: tens
 
 // A recognised padding mask under padding=exact (the pass's default): left to the model's
 // ops; fused with padding=unpadded, so no error in that run.
-// EXACT: error: attention not fused: the mask depends on input 'attention_mask', a padding mask (no padding: all 1): kept exact as the model's ops; padding=unpadded (gcim-compile --padding-mask=unpadded) fuses it, checked at run time
+// EXACT: error: attention not fused: the mask depends on input 'attention_mask', a run-time mask: kept exact as the model's ops; padding=unpadded (gcim-compile --padding-mask=unpadded) fuses a padding mask, checked at run time
 // CHECK-NOT: attention_mask
 func.func @exact(%q: tensor<1x1x2x8xf32>, %kt: tensor<1x1x8x2xf32>, %v: tensor<1x1x2x8xf32>, %m: tensor<1x2xi64> {onnx.name = "attention_mask"}) -> tensor<1x1x2x8xf32> {
   %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x2x8xf32>, tensor<1x1x8x2xf32>) -> tensor<1x1x2x2xf32>
@@ -80,7 +80,7 @@ func.func @rows_differ(%q: tensor<2x4x8xf32>, %kt: tensor<2x8x4xf32>, %v: tensor
 
 // Two padding inputs added to the scores.
 // CHECK: error: attention not fused: the scores are masked by two padding inputs (one is 'm1')
-// EXACT: error: attention not fused: the mask depends on input 'm2', a padding mask
+// EXACT: error: attention not fused: the mask depends on input 'm2', a run-time mask
 func.func @two_inputs(%q: tensor<1x1x2x8xf32>, %kt: tensor<1x1x8x2xf32>, %v: tensor<1x1x2x8xf32>, %m1: tensor<1x2xf32> {onnx.name = "m1"}, %m2: tensor<1x2xf32> {onnx.name = "m2"}) -> tensor<1x1x2x8xf32> {
   %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x2x8xf32>, tensor<1x1x8x2xf32>) -> tensor<1x1x2x2xf32>
   %one = "onnx.constant"() {value = dense<1.0> : tensor<f32>} : () -> tensor<f32>

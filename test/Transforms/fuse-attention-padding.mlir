@@ -17,7 +17,7 @@
 // CHECK-NOT: onnx.softmax
 // EXACT-LABEL: func.func @hf_additive(
 // EXACT-SAME: %arg3: tensor<1x4xi64> {onnx.name = "attention_mask"}
-// EXACT: "onnx.softmax"(%{{.*}}) {axis = -1 : i64, gcim.unfused = "the mask depends on input 'attention_mask', a padding mask (no padding: all 1): kept exact as the model's ops; padding=unpadded (gcim-compile --padding-mask=unpadded) fuses it, checked at run time"}
+// EXACT: "onnx.softmax"(%{{.*}}) {axis = -1 : i64, gcim.unfused = "the mask depends on input 'attention_mask', a run-time mask: kept exact as the model's ops; padding=unpadded (gcim-compile --padding-mask=unpadded) fuses a padding mask, checked at run time"}
 // STEP-LABEL: func.func @hf_additive_step(
 // STEP-SAME: %arg0: tensor<1x2x1x8xf32>, %arg1: tensor<1x2x8x1xf32>, %arg2: tensor<1x2x1x8xf32>) -> tensor<1x2x1x8xf32>
 // STEP: "gcim.attention_step"
@@ -45,7 +45,7 @@ func.func @hf_additive(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: te
 // CHECK-SAME: {gcim.no_padding = 1 : i64, gcim.no_padding_node = "softmax", onnx.name = "attention_mask"}
 // CHECK: "gcim.attention"({{.*}}) {causal = 1 : i64, {{.*}}window = 0 : i64}
 // EXACT-LABEL: func.func @hf_where_equal(
-// EXACT: gcim.unfused = "the mask depends on input 'attention_mask', a padding mask (no padding: all 1)
+// EXACT: gcim.unfused = "the mask depends on input 'attention_mask', a run-time mask: kept exact
 // STEP-LABEL: func.func @hf_where_equal_step(
 // STEP-SAME: %arg2: tensor<1x2x1x8xf32>) -> tensor<1x2x1x8xf32>
 func.func @hf_where_equal(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tensor<1x2x4x8xf32>, %m: tensor<1x4xi64> {onnx.name = "attention_mask"}) -> tensor<1x2x4x8xf32> {
@@ -75,7 +75,7 @@ func.func @hf_where_equal(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v:
 // CHECK: "gcim.attention"({{.*}}) {causal = 0 : i64, {{.*}}num_heads = 4 : i64
 // CHECK-NOT: onnx.softmax
 // EXACT-LABEL: func.func @key_padding_mask(
-// EXACT: gcim.unfused = "the mask depends on input 'key_padding_mask', a padding mask (no padding: all 0)
+// EXACT: gcim.unfused = "the mask depends on input 'key_padding_mask', a run-time mask: kept exact
 func.func @key_padding_mask(%q: tensor<4x4x8xf32>, %kt: tensor<4x8x4xf32>, %v: tensor<4x4x8xf32>, %kpm: tensor<2x4xi1> {onnx.name = "key_padding_mask"}) -> tensor<4x4x8xf32> {
   %c = "onnx.constant"() {value = dense<2.828427> : tensor<f32>} : () -> tensor<f32>
   %qs = "onnx.div"(%q, %c) : (tensor<4x4x8xf32>, tensor<f32>) -> tensor<4x4x8xf32>
