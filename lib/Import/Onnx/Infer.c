@@ -402,7 +402,7 @@ const OpHooks gcimOpHooks[] = {
     {"onnx.squeeze", gcimOnnxInferSqueeze, gcimOnnxFoldReshapeLike},
     {"onnx.unsqueeze", gcimOnnxInferUnsqueeze, gcimOnnxFoldReshapeLike},
     {"onnx.concat", gcimOnnxInferConcat, gcimOnnxFoldConcat},
-    {"onnx.split", gcimOnnxInferSplit, NULL},
+    {"onnx.split", gcimOnnxInferSplit, gcimOnnxFoldSplit},
     {"onnx.slice", gcimOnnxInferSlice, gcimOnnxFoldSlice},
     {"onnx.gather", gcimOnnxInferGather, gcimOnnxFoldGather},
     {"onnx.expand", gcimOnnxInferExpand, gcimOnnxFoldExpand},

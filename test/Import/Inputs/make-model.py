@@ -137,6 +137,23 @@ def shape_folding():
 
 
 @case
+def split_folding():
+    """Split of known values folds (GPT-J's repeat_interleave splits a shape before an
+    Expand): the input's shape swapped, and the columns of a known 2-D tensor."""
+    nodes = [N("Shape", ["x"], ["shape"], name="shape"),
+             N("Split", ["shape", "ones"], ["rows", "cols"], name="split_shape"),
+             N("Concat", ["cols", "rows"], ["swapped"], name="concat", axis=0),
+             N("Reshape", ["x", "swapped"], ["y"], name="reshape"),
+             N("Split", ["grid", "parts"], ["left", "right"], name="split_grid", axis=1),
+             N("Reshape", ["left", "six"], ["flat"], name="flatten"),
+             N("Add", ["flat", "i"], ["z"], name="add")]
+    inits = [arr("ones", [2], np.int64, [1, 1]), arr("parts", [2], np.int64, [3, 1]),
+             arr("grid", [2, 4], np.int64, [1, 2, 3, 4, 5, 6, 7, 8]),
+             arr("six", [1], np.int64, [6])]
+    return model(nodes, [vi("x", shape=[2, 3]), vi("i", T.INT64, [6])],
+                 [vi("y"), vi("right", T.INT64), vi("z", T.INT64)], inits)
+
+@case
 def llm_ops():
     """The ops of modern decoder exports: a sliding-window mask over Range positions and a
     RoPE angle table (Sin/Cos of known positions) fold; the runtime ones stay."""
@@ -561,6 +578,22 @@ bad("gather-elements-rank", [N("GatherElements", ["x", "i"], ["y"], name="ge")],
     [vi("y")], [arr("i", [1, 2], np.int64, [0, 1])])
 bad("cumsum-axis", [N("CumSum", ["x", "a"], ["y"], name="cumsum")], X2, [vi("y")],
     [arr("a", [2], np.int64, [0, 1])])
+
+# Split without sizes: opset 18's num_outputs (ceil-sized chunks, a smaller non-empty last
+# one) and, before it, equal parts only; ONNX Runtime refuses the rest.
+bad("split-num-outputs", [N("Split", ["x"], ["a", "b", "c"], name="sp", num_outputs=3)],
+    [vi("x", shape=[8])], [vi("a"), vi("b"), vi("c")], opset=18)
+bad("split-num-outputs-over", [N("Split", ["x"], ["a", "b", "c"], name="sp", axis=1,
+                                 num_outputs=3)],
+    [vi("x", shape=[1, 2])], [vi("a"), vi("b"), vi("c")], opset=18)
+bad("split-num-outputs-empty-last", [N("Split", ["x"], ["a", "b", "c", "d"], name="sp",
+                                       num_outputs=4)],
+    [vi("x", shape=[6])], [vi("a"), vi("b"), vi("c"), vi("d")], opset=18)
+bad("split-num-outputs-count", [N("Split", ["x"], ["a", "b"], name="sp", num_outputs=3)],
+    [vi("x", shape=[6])], [vi("a"), vi("b")], opset=18)
+bad("split-uneven", [N("Split", ["x"], ["a", "b"], name="sp")], [vi("x", shape=[5])],
+    [vi("a"), vi("b")])
+
 
 
 def tensor_case(name, mutate, **kw):
