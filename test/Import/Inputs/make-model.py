@@ -596,6 +596,13 @@ bad("split-uneven", [N("Split", ["x"], ["a", "b"], name="sp")], [vi("x", shape=[
 
 
 
+@case
+def softmax_only():
+    """Two Softmax ops over rank-4 scores that no MatMul of q and k makes (Bloom's ALiBi
+    scores reach the fusion the same way): no attention, nothing for the gain cells."""
+    nodes = [N("Softmax", ["x"], ["p"], name="sm"), N("Softmax", ["p"], ["y"], name="sm2")]
+    return model(nodes, [vi("x", shape=[1, 2, 3, 3])], [vi("y")])
+
 def tensor_case(name, mutate, **kw):
     def make():
         w = arr("w", [4])
