@@ -595,6 +595,27 @@ bad("split-uneven", [N("Split", ["x"], ["a", "b"], name="sp")], [vi("x", shape=[
     [vi("a"), vi("b")])
 
 
+@case
+def conv_patches():
+    """Patch embeddings: a 2-D Conv with bias (ViT's, kernel = strides 2x4) and a 1-D one."""
+    nodes = [N("Conv", ["x", "w", "b"], ["y"], name="patch", kernel_shape=[2, 4],
+               strides=[2, 4], pads=[0, 0, 0, 0]),
+             N("Conv", ["s", "w1"], ["z"], name="patch1d", strides=[3])]
+    return model(nodes, [vi("x", shape=[1, 3, 4, 8]), vi("s", shape=[2, 2, 9])],
+                 [vi("y"), vi("z")], [arr("w", [5, 3, 2, 4]), arr("b", [5]),
+                                      arr("w1", [4, 2, 3])])
+
+
+def conv_bad(name, weight=(5, 3, 2, 2), inputs=("x", "w"), **attrs):
+    bad(name, [N("Conv", list(inputs), ["y"], name="conv", **attrs)],
+        [vi("x", shape=[1, 3, 4, 4])], [vi("y")], [arr("w", list(weight))])
+
+
+conv_bad("conv-stride-1", weight=(5, 3, 3, 3))
+conv_bad("conv-padded", strides=[2, 2], pads=[1, 1, 1, 1])
+conv_bad("conv-groups", weight=(3, 1, 2, 2), strides=[2, 2], group=3)
+conv_bad("conv-dilated", strides=[2, 2], dilations=[2, 2])
+
 
 @case
 def softmax_only():
