@@ -71,7 +71,7 @@ bool gcimOnnxInferReshape(Importer *im, NodeInfo *node) {
     }
     y.dims[d] = v;
     if (v && known > INT64_MAX / v) {
-      gcimOnnxImportError(im, "shape overflows");
+      gcimOnnxImportError(im, "the result would have more than 2^48 elements");
       return false;
     }
     known *= v;

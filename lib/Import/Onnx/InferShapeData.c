@@ -113,7 +113,7 @@ static bool shapeFromConst(Importer *im, NodeInfo *node, size_t i, TypeInfo *out
     }
   }
   if (gcimOnnxTypeNumElements(out) < 0) {
-    gcimOnnxImportError(im, "shape overflows");
+    gcimOnnxImportError(im, "the result would have more than 2^48 elements");
     return false;
   }
   return true;
@@ -138,7 +138,7 @@ bool gcimOnnxInferTile(Importer *im, NodeInfo *node) {
   }
   for (int32_t d = 0; d < y.rank; ++d) {
     if (repeats.dims[d] && y.dims[d] > INT64_MAX / repeats.dims[d]) {
-      gcimOnnxImportError(im, "the tiled shape overflows");
+      gcimOnnxImportError(im, "the tiled result would have more than 2^48 elements");
       return false;
     }
     y.dims[d] *= repeats.dims[d];

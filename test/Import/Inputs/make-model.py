@@ -623,6 +623,11 @@ def softmax_only():
     scores reach the fusion the same way): no attention, nothing for the gain cells."""
     nodes = [N("Softmax", ["x"], ["p"], name="sm"), N("Softmax", ["p"], ["y"], name="sm2")]
     return model(nodes, [vi("x", shape=[1, 2, 3, 3])], [vi("y")])
+bad("empty-contraction", [N("MatMul", ["x", "w"], ["y"], name="mm")], [vi("x", shape=[2, 0])],
+    [vi("y")], [arr("w", [0, 3])])
+bad("huge-expand", [N("Expand", ["x", "s"], ["y"], name="e")], [vi("x", shape=[1])], [vi("y")],
+    [arr("s", [2], np.int64, [1 << 31, 1 << 31])])
+
 
 def tensor_case(name, mutate, **kw):
     def make():
