@@ -84,6 +84,16 @@ bool gcimOnnxInferGather(Importer *im, NodeInfo *node) {
     gcimOnnxImportError(im, "result rank is above %d", GCIM_MAX_RANK);
     return false;
   }
+  /* Known indices out of range fail in ONNX Runtime when the model runs: fail here. */
+  const ConstData *known = gcimOnnxKnownConst(im, node->inputs[1]);
+  for (int64_t i = 0; known && i < known->count; ++i) {
+    int64_t index = gcimOnnxConstGetInt(known, i), dim = x->dims[axis];
+    if (index < -dim || index >= dim) {
+      gcimOnnxImportError(im, "index %lld is out of range for axis %lld of %lld elements",
+                          (long long)index, (long long)axis, (long long)dim);
+      return false;
+    }
+  }
   TypeInfo y = {x->elemType, 0, {0}};
   for (int32_t d = 0; d < axis; ++d)
     y.dims[y.rank++] = x->dims[d];

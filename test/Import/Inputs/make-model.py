@@ -628,6 +628,9 @@ bad("empty-contraction", [N("MatMul", ["x", "w"], ["y"], name="mm")], [vi("x", s
 bad("huge-expand", [N("Expand", ["x", "s"], ["y"], name="e")], [vi("x", shape=[1])], [vi("y")],
     [arr("s", [2], np.int64, [1 << 31, 1 << 31])])
 
+bad("gather-known-index", [N("Gather", ["w", "i"], ["y"], name="g")], [vi("w", shape=[4, 2])],
+    [vi("y")], [arr("i", [2], np.int64, [1, -5])])
+
 
 def tensor_case(name, mutate, **kw):
     def make():
