@@ -193,13 +193,18 @@ irdl.dialect @gcim {
     irdl.results(output: %y)
   }
 
-  // output = input . W + bias with W (k, n) kept narrow in memory: `weight` an int8 (k, n)
-  // constant of codes c with float32 (ceil(k / block), n) constants `scales` and optional
-  // `zero_points`, W(p, j) = (c - zero_point) * scale of block p / block and column j; or
-  // `weight` a bfloat16 (k, n) constant, W its value (no scales, block = k). bias as for
-  // gcim.linear. gcim-lower-runtime makes it from a product on a weight computed from integer
-  // codes (a quantized model's) or, with weights=int8|bf16, from gcim.linear; the C emitter
-  // stores the codes packed for the runtime's products on narrow weights.
+  // output = input . W + bias with W (k, n) kept narrow in memory: `weight` an int8 or i4
+  // (k, n) constant of codes c with float32 (ceil(k / block), n) constants `scales` and
+  // optional `zero_points`, W(p, j) = (c - zero_point) * scale of block p / block and column
+  // j; or `weight` a bfloat16 (k, n) constant, W its value (no scales, block = k); or
+  // `weight` a ui8 constant of n rows of h >= k / 2 bytes (MatMulNBits' B, any shape of
+  // n * h elements whose first dimension is n) holding 4-bit codes two a byte: c of (p, j)
+  // is ((nibble p % 2 of byte (j, p / 2)) + shift) mod 16 - 8, the shift of block p / block
+  // and column j from the op's optional `gcim.shifts`, a ui8 (ceil(k / block), n) dense
+  // attribute (absent: 0). bias as for gcim.linear. gcim-lower-runtime makes it from a product on a
+  // weight computed from integer codes (a quantized model's) or, with weights=int8|bf16,
+  // from gcim.linear; the C emitter stores the codes packed for the runtime's products on
+  // narrow weights.
   irdl.operation @linear_narrow {
     %x = irdl.base "!builtin.tensor"
     %w = irdl.base "!builtin.tensor"

@@ -1,11 +1,19 @@
-/* ResourceKeys.c: which dense resources of a textual IR have no data.
+/* ResourceKeys.c: which dense resources of a textual IR have no data, and where the bytes of
+ * those a driver made over its own memory lie.
  *
  * A stage printed without --print-constants keeps its weights' uses, `dense_resource<KEY>`,
  * but leaves their blobs out of the `dialect_resources` section (or writes the key
  * `__elided__`). MLIR parses such a use into a constant without data, and the C API cannot
  * tell it from one with data: reading it gives garbage or a crash. So the drivers scan the
- * text before parsing and gcimElementsElided consults what they found. */
+ * text before parsing and gcimElementsElided consults what they found.
+ *
+ * The C API reads a resource one element at a time (a call each: seconds for a model's
+ * 4-bit weights), but gcim-compile made the model's resources over the file it mapped: it
+ * names that mapping as the data source, which the passes read the bytes from (and drop
+ * the pages of once read). */
 #include "gcim/Support/IRHelpers.h"
+
+#include "mlir-c/BuiltinAttributes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -99,4 +107,26 @@ size_t gcimResourcesNoteMissing(const char *text, size_t length, size_t *first) 
 
 bool gcimResourceIsMissing(const char *key, size_t length) {
   return (length == 10 && memcmp(key, "__elided__", 10) == 0) || listed(&missing, key, length);
+}
+
+/* The data source: set by the driver before passes run, then only read. */
+static GcimResourceDataFn dataSource;
+static GcimResourceReleaseFn dataRelease;
+static void *dataSourceUserData;
+
+void gcimResourcesSetDataSource(GcimResourceDataFn fn, GcimResourceReleaseFn release,
+                                void *userData) {
+  dataSource = fn;
+  dataRelease = release;
+  dataSourceUserData = userData;
+}
+
+bool gcimResourceGetData(MlirAttribute attr, const void **data, size_t *size) {
+  return dataSource && mlirAttributeIsADenseResourceElements(attr) &&
+         dataSource(dataSourceUserData, attr, data, size);
+}
+
+void gcimResourceRelease(MlirAttribute attr) {
+  if (dataRelease && mlirAttributeIsADenseResourceElements(attr))
+    dataRelease(dataSourceUserData, attr);
 }

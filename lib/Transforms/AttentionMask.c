@@ -22,15 +22,15 @@ bool gcimIsMaskFill(MlirValue value) {
 
 /* Whether entry (i, j) of the mask keeps the score; -1 when the entry is not a mask
  * value (an additive bias), -2 when it is not computable (the reason in `why`). */
-static int maskKeeps(MlirValue mask, GcimMaskMode mode, int rank, int64_t i, int64_t j,
-                     const int64_t *lead, char *why, size_t whySize) {
+static int maskKeeps(MlirValue mask, GcimMaskMode mode, const GcimMaskBinding *binding, int rank,
+                     int64_t i, int64_t j, const int64_t *lead, char *why, size_t whySize) {
   int64_t idx[GCIM_MAX_RANK];
   for (int d = 0; d < rank - 2; ++d)
     idx[d] = lead[d];
   idx[rank - 2] = i;
   idx[rank - 1] = j;
   double value;
-  if (!gcimMaskEval(mask, idx, &value, why, whySize))
+  if (!gcimMaskEvalBound(mask, binding, idx, &value, why, whySize))
     return -2;
   switch (mode) {
   case GCIM_MASK_TRUE_KEEPS:
@@ -62,22 +62,14 @@ static const char notMaskEntries[] =
     "the mask is not a constant of keep/mask entries (0 or a large negative value when "
     "added)";
 
-bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk, GcimMaskInfo *info,
-                      char *reason, size_t reasonSize) {
-  int64_t dims[GCIM_MAX_RANK], lead[GCIM_MAX_RANK] = {0};
-  int rank = gcimTensorShape(mlirValueGetType(mask), dims);
-  if (rank < 2 || tq <= 0 || tk <= 0)
-    return fail(reason, reasonSize, "the mask is not a static tensor of rank 2 or more");
-  for (int d = 0; d < rank - 2; ++d)
-    if (dims[d] != 1)
-      return fail(reason, reasonSize, "the mask varies over batch or heads");
-  if ((dims[rank - 2] != 1 && dims[rank - 2] != tq) ||
-      (dims[rank - 1] != 1 && dims[rank - 1] != tk))
-    return fail(reason, reasonSize, "the mask does not broadcast to the scores");
+/* The mask's pattern for the batch and head indices `lead`. */
+static bool classifyAt(MlirValue mask, GcimMaskMode mode, const GcimMaskBinding *binding, int rank,
+                       const int64_t *dims, const int64_t *lead, int64_t tq, int64_t tk,
+                       GcimMaskInfo *info, char *reason, size_t reasonSize) {
   int64_t offset = tk - tq, window = 0;
   int64_t last = tq - 1, kept = 0;
   for (int64_t j = 0; j < tk; ++j) {
-    int keeps = maskKeeps(mask, mode, rank, dims[rank - 2] == 1 ? 0 : last,
+    int keeps = maskKeeps(mask, mode, binding, rank, dims[rank - 2] == 1 ? 0 : last,
                           dims[rank - 1] == 1 ? 0 : j, lead, reason, reasonSize);
     if (keeps == -2)
       return false;
@@ -93,7 +85,7 @@ bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk,
   bool causal = true, full = true;
   for (int64_t i = 0; i < tq; ++i)
     for (int64_t j = 0; j < tk; ++j) {
-      int keeps = maskKeeps(mask, mode, rank, dims[rank - 2] == 1 ? 0 : i,
+      int keeps = maskKeeps(mask, mode, binding, rank, dims[rank - 2] == 1 ? 0 : i,
                             dims[rank - 1] == 1 ? 0 : j, lead, reason, reasonSize);
       if (keeps == -2)
         return false;
@@ -101,6 +93,9 @@ bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk,
         return fail(reason, reasonSize, notMaskEntries);
       causal = causal && keeps == bandKeeps(i, j, offset, window);
       full = full && keeps == 1;
+      if (!causal && !full)
+        return fail(reason, reasonSize,
+                    "the mask is neither causal (lower triangular) nor a sliding window");
     }
   if (full) {
     *info = (GcimMaskInfo){0, 0};
@@ -110,5 +105,48 @@ bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk,
     return fail(reason, reasonSize,
                 "the mask is neither causal (lower triangular) nor a sliding window");
   *info = (GcimMaskInfo){1, window};
+  return true;
+}
+
+/* The next batch and head indices after `lead` (row-major over dims[0 .. rank - 2)); false
+ * after the last. */
+static bool nextLead(const int64_t *dims, int rank, int64_t *lead) {
+  for (int d = rank - 3; d >= 0; --d) {
+    if (++lead[d] < dims[d])
+      return true;
+    lead[d] = 0;
+  }
+  return false;
+}
+
+bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk, GcimMaskInfo *info,
+                      char *reason, size_t reasonSize) {
+  return gcimMaskClassifyBound(mask, mode, NULL, tq, tk, info, reason, reasonSize);
+}
+
+bool gcimMaskClassifyBound(MlirValue mask, GcimMaskMode mode, const GcimMaskBinding *binding,
+                           int64_t tq, int64_t tk, GcimMaskInfo *info, char *reason,
+                           size_t reasonSize) {
+  int64_t dims[GCIM_MAX_RANK], lead[GCIM_MAX_RANK] = {0};
+  int rank = gcimTensorShape(mlirValueGetType(mask), dims);
+  if (rank < 2 || tq <= 0 || tk <= 0)
+    return fail(reason, reasonSize, "the mask is not a static tensor of rank 2 or more");
+  /* A constant mask must be one for every sequence and head; one made from a padding input
+   * (held at a value) is checked at every batch and head index instead. */
+  for (int d = 0; d < rank - 2; ++d)
+    if (dims[d] != 1 && !binding)
+      return fail(reason, reasonSize, "the mask varies over batch or heads");
+  if ((dims[rank - 2] != 1 && dims[rank - 2] != tq) ||
+      (dims[rank - 1] != 1 && dims[rank - 1] != tk))
+    return fail(reason, reasonSize, "the mask does not broadcast to the scores");
+  if (!classifyAt(mask, mode, binding, rank, dims, lead, tq, tk, info, reason, reasonSize))
+    return false;
+  while (nextLead(dims, rank, lead)) {
+    GcimMaskInfo other;
+    if (!classifyAt(mask, mode, binding, rank, dims, lead, tq, tk, &other, reason, reasonSize))
+      return false;
+    if (other.causal != info->causal || other.window != info->window)
+      return fail(reason, reasonSize, "the mask differs between batch rows or heads");
+  }
   return true;
 }

@@ -5,8 +5,9 @@
  * 0/1 mask, ...). The importer folds most of them; what reaches gcim-fuse-attention unfolded
  * (large masks, hand-written IR) is evaluated here one element at a time. Every op is
  * looked up in a table that states its arity, so an op is never read past its operands; an
- * op outside the table, a function argument or a too deep chain stops the evaluation with
- * a reason. */
+ * op outside the table, a function argument (other than the one a binding holds at a value:
+ * a padding mask input, AttentionMaskPadding.c) or a too deep chain stops the evaluation
+ * with a reason. */
 #include "FuseAttention.h"
 #include "PassUtils.h"
 
@@ -20,6 +21,7 @@
 enum { MAX_DEPTH = 32 };
 
 typedef struct Eval {
+  const GcimMaskBinding *binding; /* may be NULL */
   char *reason;
   size_t reasonSize;
 } Eval;
@@ -63,6 +65,10 @@ static bool evalBroadcast(Eval *e, MlirValue operand, int rank, const int64_t *i
 }
 
 static bool evalConstant(Eval *e, MlirValue value, const int64_t *idx, double *out) {
+  if (e->binding && mlirValueEqual(value, e->binding->input)) {
+    *out = e->binding->value;
+    return true;
+  }
   if (mlirValueIsABlockArgument(value))
     return stop(e, "the mask depends on a function argument, not only on constants");
   MlirAttribute attr = gcimValueConstantAttr(value);
@@ -444,7 +450,12 @@ static bool evalValue(Eval *e, MlirValue value, const int64_t *idx, double *out,
 
 bool gcimMaskEval(MlirValue value, const int64_t *idx, double *out, char *reason,
                   size_t reasonSize) {
-  Eval e = {reason, reasonSize};
+  return gcimMaskEvalBound(value, NULL, idx, out, reason, reasonSize);
+}
+
+bool gcimMaskEvalBound(MlirValue value, const GcimMaskBinding *binding, const int64_t *idx,
+                       double *out, char *reason, size_t reasonSize) {
+  Eval e = {binding, reason, reasonSize};
   if (reason && reasonSize)
     reason[0] = '\0';
   return evalValue(&e, value, idx, out, 0);

@@ -55,8 +55,10 @@ typedef struct Match {
   double scale;
   GcimMaskInfo mask;
   bool hasMask;
-  bool repeatK, repeatV; /* one K (V) head broadcast over q's heads: multi-query attention */
-  int64_t heads;         /* the scores' heads (rank 4) */
+  GcimPaddingMask padding; /* the mask's padding input, when it has one */
+  bool assumeUnpadded;     /* the pass's padding=unpadded */
+  bool repeatK, repeatV;   /* one K (V) head broadcast over q's heads: multi-query attention */
+  int64_t heads;           /* the scores' heads (rank 4) */
 } Match;
 
 static bool setReason(char *reason, const char *format, const char *detail) {
@@ -109,6 +111,56 @@ static bool isZero(MlirValue value) {
   return gcimValueScalarConstant(value, &c) && c == 0.0;
 }
 
+/* Classifies the mask into *info: a constant one, else one made from a padding input,
+ * which is fused (assuming no padding) only with padding=unpadded. `notConstant`, when not
+ * NULL, is the reason for a mask that is neither. */
+static bool classifyMask(Match *m, MlirValue mask, GcimMaskMode mode, MlirValue scores,
+                         const char *notConstant, GcimMaskInfo *info, char *reason) {
+  char why[REASON_SIZE];
+  int64_t dims[GCIM_MAX_RANK];
+  int rank = gcimTensorShape(mlirValueGetType(scores), dims);
+  int64_t tq = rank >= 2 ? dims[rank - 2] : -1, tk = rank >= 2 ? dims[rank - 1] : -1;
+  if (!notConstant && gcimMaskClassify(mask, mode, tq, tk, info, why, sizeof why))
+    return true;
+  GcimPaddingMask padding;
+  int padded = gcimMaskClassifyPadding(mask, mode, rank >= 2 ? dims[0] : -1, tq, tk, &padding,
+                                       reason, REASON_SIZE);
+  if (padded < 0)
+    return false;
+  if (padded == 0) {
+    snprintf(reason, REASON_SIZE, "%s", notConstant ? notConstant : why);
+    return false;
+  }
+  char name[48]; /* the reason fits REASON_SIZE */
+  gcimMaskInputName(padding.input, name, sizeof name);
+  if (!m->assumeUnpadded) {
+    snprintf(reason, REASON_SIZE,
+             "the mask depends on input '%s', a padding mask (no padding: all %g): kept "
+             "exact as the model's ops; padding=unpadded (gcim-compile "
+             "--padding-mask=unpadded) fuses it, checked at run time",
+             name, padding.noPadding);
+    return false;
+  }
+  if (!mlirValueIsNull(m->padding.input))
+    return setReason(reason, "the scores are masked by two padding inputs (one is '%s')", name);
+  m->padding = padding;
+  *info = padding.info;
+  return true;
+}
+
+/* Records a mask of the scores: with one already there, their intersection (Hugging Face's
+ * GPT-2 applies the causal mask with Where, then adds the padding mask). Causal bands of
+ * the same alignment intersect to the narrower band; a full mask changes nothing. */
+static void addMask(Match *m, GcimMaskInfo info) {
+  if (m->hasMask) {
+    int64_t a = m->mask.window, b = info.window;
+    info.window = a == 0 ? b : (b == 0 || a < b ? a : b);
+    info.causal = info.causal || m->mask.causal;
+  }
+  m->mask = info;
+  m->hasMask = true;
+}
+
 /* A mask applied to the attention weights of a hardsigmoid (clip(x)·mask equals masking x
  * with -inf first): Where(mask, w, 0), Where(mask, 0, w) or Mul(w, mask). Returns the
  * masked weights, or `weights` itself when there is no such op. */
@@ -132,12 +184,12 @@ static MlirValue peelPostMask(Match *m, MlirValue weights, char *reason, bool *f
   }
   int64_t dims[GCIM_MAX_RANK];
   int rank = gcimTensorShape(mlirValueGetType(weights), dims);
-  if (rank != m->rank || !gcimMaskClassify(mask, mode, dims[rank - 2], dims[rank - 1], &m->mask,
-                                           reason, REASON_SIZE)) {
+  GcimMaskInfo info;
+  if (rank != m->rank || !classifyMask(m, mask, mode, weights, NULL, &info, reason)) {
     *failed = true;
     return weights;
   }
-  m->hasMask = true;
+  addMask(m, info);
   return mlirOperationGetResult(user, 0);
 }
 
@@ -193,22 +245,27 @@ static MlirValue peelScalar(MlirValue value, double *scale) {
   return (MlirValue){NULL};
 }
 
-/* Whether `value` is a MatMul, possibly scaled by constants (the scores' side of a mask). */
+/* Whether `value` is a MatMul, possibly scaled by constants or already masked (the scores'
+ * side of a mask: Hugging Face's GPT-2 adds its padding mask to causally masked scores). */
 static bool isScaledProduct(MlirValue value) {
   double scale = 1.0;
-  for (int steps = 0; steps < 4; ++steps) {
+  for (int steps = 0; steps < 6; ++steps) {
+    MlirOperation where;
     if (gcimValueIsOp(value, "onnx.mat_mul", NULL))
       return true;
-    value = peelScalar(value, &scale);
-    if (mlirValueIsNull(value))
+    MlirValue next = peelScalar(value, &scale);
+    if (mlirValueIsNull(next) && gcimValueIsOp(value, "onnx.where", &where))
+      next =
+          mlirOperationGetOperand(where, gcimIsMaskFill(mlirOperationGetOperand(where, 2)) ? 1 : 2);
+    if (mlirValueIsNull(next))
       return false;
+    value = next;
   }
   return false;
 }
 
 /* A mask op on `value`: returns the scores it masks (and records the mask), or null. */
-static MlirValue peelMask(MlirValue value, int64_t tq, int64_t tk, Match *m, char *reason,
-                          bool *failed) {
+static MlirValue peelMask(MlirValue value, Match *m, char *reason, bool *failed) {
   MlirOperation op;
   MlirValue scores = {NULL}, mask = {NULL};
   GcimMaskMode mode = GCIM_MASK_ADDITIVE;
@@ -241,29 +298,32 @@ static MlirValue peelMask(MlirValue value, int64_t tq, int64_t tk, Match *m, cha
     scores = maskIsB ? a : b;
     mask = maskIsB ? b : a;
     if (!gcimMaskEval(mask, probe, &ignored, why, sizeof why)) {
-      *failed = !setReason(reason, "the mask added to the scores is not a constant: %s", why);
-      return (MlirValue){NULL};
+      char notConstant[REASON_SIZE];
+      snprintf(notConstant, sizeof notConstant,
+               "the mask added to the scores is not a constant: %s", why);
+      GcimMaskInfo info;
+      if (!classifyMask(m, mask, mode, value, notConstant, &info, reason)) {
+        *failed = true;
+        return (MlirValue){NULL};
+      }
+      addMask(m, info);
+      return scores;
     }
   } else {
     return scores;
   }
-  if (m->hasMask) {
-    *failed = !setReason(reason, "the scores are masked twice%s", "");
-    return (MlirValue){NULL};
-  }
-  if (!gcimMaskClassify(mask, mode, tq, tk, &m->mask, reason, REASON_SIZE)) {
+  GcimMaskInfo info;
+  if (!classifyMask(m, mask, mode, value, NULL, &info, reason)) {
     *failed = true;
     return (MlirValue){NULL};
   }
-  m->hasMask = true;
+  addMask(m, info);
   return scores;
 }
 
 /* Walks from the nonlinearity's input through scales and masks to the QK MatMul. */
 static bool matchScores(Match *m, char *reason) {
   MlirValue x = mlirOperationGetOperand(m->nonlinearity, 0);
-  int64_t dims[GCIM_MAX_RANK];
-  int rank = gcimTensorShape(mlirValueGetType(x), dims);
   for (int steps = 0; steps < 8; ++steps) {
     MlirOperation def = gcimValueDefOp(x);
     char name[64];
@@ -283,7 +343,7 @@ static bool matchScores(Match *m, char *reason) {
       next = mlirOperationGetOperand(cast, 0); /* mixed precision: absorbed */
     if (mlirValueIsNull(next)) {
       bool failed = false;
-      next = peelMask(x, dims[rank - 2], dims[rank - 1], m, reason, &failed);
+      next = peelMask(x, m, reason, &failed);
       if (failed)
         return false;
     }
@@ -469,10 +529,11 @@ static bool isCandidate(MlirOperation op) {
   return isAttentionOperator(op) || looksLikeAttention(op);
 }
 
-static int fuseDecomposed(MlirOperation op, char *reason) {
+static int fuseDecomposed(MlirOperation op, bool assumeUnpadded, char *reason) {
   Match m;
   memset(&m, 0, sizeof m);
   m.mask = (GcimMaskInfo){0, 0};
+  m.assumeUnpadded = assumeUnpadded;
   m.rank = (int)gcimTensorRank(mlirValueGetType(mlirOperationGetOperand(op, 0)));
   if (m.rank != 3 && m.rank != 4)
     return setReason(reason,
@@ -484,15 +545,25 @@ static int fuseDecomposed(MlirOperation op, char *reason) {
     return 0;
   if (!m.hasMask && strcmp(m.kind, "softmax") != 0)
     m.mask = (GcimMaskInfo){0, 0};
+  if (!mlirValueIsNull(m.padding.input) &&
+      !gcimMarkNoPadding(&m.padding, mlirOperationGetLocation(op)))
+    return setReason(reason, "out of memory%s", "");
   rewriteMatch(&m);
   return 1;
 }
 
 static MlirLogicalResult runFuseAttention(MlirOperation module, const GcimPassOptions *options);
 
+static const char *const paddingModes[] = {"exact", "unpadded", NULL};
+
 static const GcimPassOptionInfo fuseOptions[] = {
     {"strict", GCIM_PASS_OPTION_BOOL, "false",
      "true: attention-like subgraphs that do not match are errors", NULL},
+    {"padding", GCIM_PASS_OPTION_ENUM, "exact",
+     "a mask made from a padding input (batch, keys): exact (left as the model's ops) or "
+     "unpadded (fused assuming no padding; the input's argument gets gcim.no_padding, which "
+     "the generated program checks)",
+     paddingModes},
 };
 
 const GcimPassInfo gcimFuseAttentionPassInfo = {
@@ -502,6 +573,8 @@ const GcimPassInfo gcimFuseAttentionPassInfo = {
 
 static MlirLogicalResult runFuseAttention(MlirOperation module, const GcimPassOptions *options) {
   bool strict = gcimPassOptionsGetBool(options, &gcimFuseAttentionPassInfo, "strict");
+  bool unpadded =
+      strcmp(gcimPassOptionsGet(options, &gcimFuseAttentionPassInfo, "padding"), "unpadded") == 0;
   /* GainCellAttention operators must match the compilation's hardware. */
   const GcimHardware *hw = options->hw;
   MlirOperation *candidates = NULL;
@@ -510,8 +583,9 @@ static MlirLogicalResult runFuseAttention(MlirOperation module, const GcimPassOp
   for (size_t i = 0; ok && i < count; ++i) {
     MlirOperation op = candidates[i];
     char reason[REASON_SIZE] = "";
-    int fused = isAttentionOperator(op) ? gcimFuseAttentionOperator(op, hw, reason, sizeof reason)
-                                        : fuseDecomposed(op, reason);
+    int fused = isAttentionOperator(op)
+                    ? gcimFuseAttentionOperator(op, hw, unpadded, reason, sizeof reason)
+                    : fuseDecomposed(op, unpadded, reason);
     if (fused < 0) {
       ok = false;
     } else if (fused == 0) {

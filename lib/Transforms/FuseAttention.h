@@ -24,6 +24,21 @@ typedef struct GcimMaskInfo {
   int64_t window;
 } GcimMaskInfo;
 
+/// A function argument held at one value while a mask is evaluated: a padding mask input
+/// assumed to hold its no-padding value (AttentionMaskPadding.c).
+typedef struct GcimMaskBinding {
+  MlirValue input;
+  double value;
+} GcimMaskBinding;
+
+/// A mask made from one padding input: the input (a rank-2 (batch, keys) function
+/// argument), the value of its elements that means no padding, and the mask's pattern then.
+typedef struct GcimPaddingMask {
+  MlirValue input;
+  double noPadding;
+  GcimMaskInfo info;
+} GcimPaddingMask;
+
 /// Evaluates element `idx` of `value` by following constants, the elementwise ops
 /// (arithmetic, comparisons, logic, Where, Cast, Clip, IsInf, unary math) and the shape
 /// ops (Trilu, Slice, Expand, Reshape, Unsqueeze, Squeeze, Flatten, Transpose, Tile, Range,
@@ -32,11 +47,37 @@ typedef struct GcimMaskInfo {
 bool gcimMaskEval(MlirValue value, const int64_t *idx, double *out, char *reason,
                   size_t reasonSize);
 
+/// gcimMaskEval with `binding`'s argument (when not NULL) holding its value everywhere.
+bool gcimMaskEvalBound(MlirValue value, const GcimMaskBinding *binding, const int64_t *idx,
+                       double *out, char *reason, size_t reasonSize);
+
 /// Classifies `mask` (broadcastable to (batch, heads, tq, tk), constant along batch and
 /// heads) under `mode`. False with a reason when it is not computable or not a causal or
 /// full mask.
 bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk, GcimMaskInfo *info,
                       char *reason, size_t reasonSize);
+
+/// gcimMaskClassify with `binding` (may be NULL); with a binding the mask may vary over
+/// batch and heads in shape, and every batch and head index is checked.
+bool gcimMaskClassifyBound(MlirValue mask, GcimMaskMode mode, const GcimMaskBinding *binding,
+                           int64_t tq, int64_t tk, GcimMaskInfo *info, char *reason,
+                           size_t reasonSize);
+
+/// Classifies a mask whose only non-constant leaf is a rank-2 (sequences, tk) argument of
+/// a func.func, the sequences dividing `batch` (the scores' first extent): the input held
+/// all 1, then all 0; the value for which the mask is causal or full means no padding. 1
+/// with *padding filled; 0 when the mask has no such single input; -1 when it has one but
+/// no value gives a recognised pattern (or both give different ones), with the reason.
+int gcimMaskClassifyPadding(MlirValue mask, GcimMaskMode mode, int64_t batch, int64_t tq,
+                            int64_t tk, GcimPaddingMask *padding, char *reason, size_t reasonSize);
+
+/// The ONNX name of function argument `arg` (its `onnx.name`), else "argument N".
+void gcimMaskInputName(MlirValue arg, char *name, size_t size);
+
+/// Records on the input's function argument that the attention at `node` assumes it holds
+/// no padding: `gcim.no_padding` (the value, i64) and `gcim.no_padding_node` (the node's
+/// name; the first attention's is kept). False when out of memory.
+bool gcimMarkNoPadding(const GcimPaddingMask *padding, MlirLocation node);
 
 /// True when `value` is a large negative fill (at most -1e4, or -inf), as masks use.
 bool gcimIsMaskFill(MlirValue value);
@@ -61,8 +102,9 @@ MlirValue gcimBuildHeadRepeat(MlirOperation before, MlirLocation loc, MlirValue 
 /// Rewrites the operator forms (onnx.attention, onnx.ms_attention,
 /// onnx.ms_multi_head_attention, onnx.gcim_gain_cell_attention) into gcim.attention.
 /// Returns 1 when rewritten, 0 when left as it is with a reason, -1 after an error
-/// diagnostic. A GainCellAttention must match the hardware description `hw`.
-int gcimFuseAttentionOperator(MlirOperation op, const GcimHardware *hw, char *reason,
+/// diagnostic. A GainCellAttention must match the hardware description `hw`. `unpadded`:
+/// com.microsoft Attention's mask_index from a graph input is assumed to hold no padding.
+int gcimFuseAttentionOperator(MlirOperation op, const GcimHardware *hw, bool unpadded, char *reason,
                               size_t reasonSize);
 
 #endif /* GCIM_LIB_TRANSFORMS_FUSEATTENTION_H */

@@ -6,7 +6,9 @@
  * packed projection of com.microsoft Attention as MatMul + Add + Split, past keys and
  * values as gcim.cache_append, as fusion writes torch's Concat of past and new; grouped-query
  * K/V heads repeated, gcimBuildHeadRepeat). Inputs outside what gcim.attention expresses
- * (softcap, padding masks, rotary embeddings, ...) leave the operator as it is with a reason.
+ * (softcap, padding masks, rotary embeddings, ...) leave the operator as it is with a reason;
+ * com.microsoft Attention's mask_index from a graph input fuses assuming no padding when
+ * the pass's padding=unpadded (AttentionMaskPadding.c).
  * A GainCellAttention trained for a different hardware than the description (levels,
  * saturations, cell, decay) is an error. */
 #include "FuseAttention.h"
@@ -202,8 +204,44 @@ static MlirValue addBiasSlice(MlirOperation before, MlirLocation loc, MlirValue 
       gcimBuildOp(before, "onnx.add", loc, 2, addOperands, 1, &type, 0, NULL), 0);
 }
 
+/* com.microsoft Attention's mask_index made from a graph input as ONNX Runtime's fusion
+ * writes it (the attention_mask, possibly through a Cast): key lengths (batch), whose "no
+ * padding" is all `keys`, or a 0/1 mask (batch, keys), no padding all 1. With `unpadded`
+ * the input's argument records the assumption (checked at run time) and 1 is returned;
+ * else 0 with the reason. */
+static int maskIndexPadding(MlirOperation op, bool unpadded, int64_t keys, int causal, char *reason,
+                            size_t size) {
+  MlirValue mask = gcimOpGroupOperand(op, 3);
+  MlirOperation def;
+  while (gcimValueIsOp(mask, "onnx.cast", &def) || gcimValueIsOp(mask, "onnx.identity", &def))
+    mask = mlirOperationGetOperand(def, 0);
+  int64_t dims[GCIM_MAX_RANK];
+  int rank = gcimTensorShape(mlirValueGetType(mask), dims);
+  MlirOperation parent = mlirValueIsABlockArgument(mask)
+                             ? mlirBlockGetParentOperation(mlirBlockArgumentGetOwner(mask))
+                             : (MlirOperation){NULL};
+  if (mlirOperationIsNull(parent) || !gcimOpIsA(parent, "func.func") ||
+      !(rank == 1 || (rank == 2 && dims[1] == keys)))
+    return leave(reason, size,
+                 ("its mask_index input is not supported (compile the model from before ONNX "
+                  "Runtime's attention fusion)"));
+  char name[128];
+  gcimMaskInputName(mask, name, sizeof name);
+  if (!unpadded) {
+    snprintf(reason, size,
+             "its mask_index is input '%s', a padding mask: fused only assuming no padding "
+             "(padding=unpadded, gcim-compile --padding-mask=unpadded)",
+             name);
+    return 0;
+  }
+  GcimPaddingMask padding = {mask, rank == 1 ? (double)keys : 1.0, {causal, 0}};
+  if (!gcimMarkNoPadding(&padding, mlirOperationGetLocation(op)))
+    return leave(reason, size, "out of memory");
+  return 1;
+}
+
 /* com.microsoft Attention: the packed QKV projection becomes MatMul + Add + Split. */
-static int fuseMsAttention(MlirOperation op, char *reason, size_t size) {
+static int fuseMsAttention(MlirOperation op, bool unpadded, char *reason, size_t size) {
   MlirLocation loc = mlirOperationGetLocation(op);
   MlirContext ctx = mlirLocationGetContext(loc);
   int64_t heads = 0, unidirectional = 0, rotary = 0, in[GCIM_MAX_RANK], w[GCIM_MAX_RANK];
@@ -212,13 +250,11 @@ static int fuseMsAttention(MlirOperation op, char *reason, size_t size) {
   gcimOpGetIntAttr(op, "unidirectional", &unidirectional);
   gcimOpGetIntAttr(op, "do_rotary", &rotary);
   static const char *const unsupportedInputs[] = {
-      ("its mask_index input is not supported (compile the model from before ONNX Runtime's "
-       "attention fusion)"),
       "its past input is not supported", "its attention_bias input is not supported",
       "its past_sequence_length input is not supported"};
-  for (int i = 3; i < 7; ++i)
+  for (int i = 4; i < 7; ++i)
     if (operandPresent(op, i))
-      return leave(reason, size, unsupportedInputs[i - 3]);
+      return leave(reason, size, unsupportedInputs[i - 4]);
   if (rotary)
     return leave(reason, size, "rotary embeddings (do_rotary) are not supported");
   if (resultUsed(op, 1))
@@ -233,6 +269,9 @@ static int fuseMsAttention(MlirOperation op, char *reason, size_t size) {
   if (gcimOpGetI64Array(op, "qkv_hidden_sizes", sizes, 3) == 3 &&
       (sizes[0] != sizes[1] || sizes[1] != sizes[2]))
     return leave(reason, size, "unequal qkv_hidden_sizes are not supported");
+  if (operandPresent(op, 3) &&
+      maskIndexPadding(op, unpadded, in[1], unidirectional != 0, reason, size) == 0)
+    return 0;
   int64_t hidden = w[1] / 3, qkvDims[3] = {in[0], in[1], w[1]};
   MlirType element = mlirShapedTypeGetElementType(mlirValueGetType(input));
   MlirType qkvType = gcimTensorType(3, qkvDims, element);
@@ -383,12 +422,12 @@ static int fuseGainCellAttention(MlirOperation op, const GcimHardware *hw, char 
   return 1;
 }
 
-int gcimFuseAttentionOperator(MlirOperation op, const GcimHardware *hw, char *reason,
+int gcimFuseAttentionOperator(MlirOperation op, const GcimHardware *hw, bool unpadded, char *reason,
                               size_t reasonSize) {
   if (gcimOpIsA(op, "onnx.attention"))
     return fuseOnnxAttention(op, reason, reasonSize);
   if (gcimOpIsA(op, "onnx.ms_attention"))
-    return fuseMsAttention(op, reason, reasonSize);
+    return fuseMsAttention(op, unpadded, reason, reasonSize);
   if (gcimOpIsA(op, "onnx.ms_multi_head_attention"))
     return fuseMsMultiHeadAttention(op, reason, reasonSize);
   return fuseGainCellAttention(op, hw, reason, reasonSize);

@@ -29,11 +29,12 @@ bool gcimLowerRuntimeNarrow(MlirOperation func, const char *weights);
 typedef struct GcimNarrowCodes {
   MlirValue constant; ///< the onnx.constant of the codes
   MlirAttribute attr; ///< its value
-  const void *raw;    ///< its dense data; NULL: read one at a time (a resource, a splat)
+  const void *raw;    ///< its data (dense, or a resource's from the driver's data source,
+                      ///< or 4-bit codes copied); NULL: read one at a time (a splat)
   int bits;           ///< 0: float32 codes; 8: int8 (isSigned) or uint8; 4: nibbles
   int64_t rows;       ///< of 4-bit codes: the (rows, columns) codes, the constant
   int64_t columns;    ///< (columns, rows / 2) bytes, low nibble first
-  uint8_t *packed;    ///< of 4-bit codes: their bytes as (rows / 2, columns) (malloc'd)
+  uint8_t *owned;     ///< NULL, or `raw` when copied (malloc'd)
   bool isSigned;
   float *zeros;   ///< NULL, or one per scale (malloc'd)
   bool exclusive; ///< the constant and each op from it to the product have one use

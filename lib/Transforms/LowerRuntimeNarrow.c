@@ -9,7 +9,9 @@
  *   (G, 1, N), reshaped to (G * B, N), then sliced to its first K rows when the last block
  *   is short). int8 codes without zero points that need no 4 bits are the product's codes
  *   as they are: their constant (the model's initializer, read in place) becomes its
- *   operand when nothing else reads it, so they are never copied. An
+ *   operand when nothing else reads it, so they are never copied; so is MatMulNBits' packed
+ *   4-bit B (uint8, two codes a byte), with `gcim.shifts` per block and column that make its
+ *   nibbles the 4-bit codes below (the C emitter packs them from B). An
  *   onnx.mat_mul whose right operand is such a weight (used only as the
  *   right operand of products) becomes gcim.linear_narrow on int8 codes: per block and
  *   column the values of A span at most 255, so A + offset fits int8 with the offset as zero
@@ -86,14 +88,17 @@ typedef struct Narrow {
   int bits; /* of integer codes: 8 or 4 */
   int64_t k, n, block;
   void *codes;
-  MlirValue kept;        /* instead of `codes`: the int8 constant they already are */
+  MlirValue kept;        /* instead of `codes`: the int8 constant they already are, or
+                            MatMulNBits' packed B (4 bits, with `shifts`) */
   float *scales, *zeros; /* zeros NULL when all are 0 */
+  uint8_t *shifts;       /* of B: added to its nibbles mod 16 (blocks x n; NULL: all 0) */
 } Narrow;
 
 static void narrowFree(Narrow *w) {
   free(w->codes);
   free(w->scales);
   free(w->zeros);
+  free(w->shifts);
 }
 
 /* Replaces `replaced` (the product, or its bias Add) by gcim.linear_narrow(x, w, bias). */
@@ -122,11 +127,17 @@ static void buildLinearNarrow(MlirOperation replaced, MlirLocation loc, MlirValu
     operands[count++] = buildConstant(replaced, loc, scaleType, w->zeros, scaleBytes);
   if (!mlirValueIsNull(bias))
     operands[count++] = bias;
-  MlirNamedAttribute attrs[2] = {gcimSegmentSizesAttr(ctx, "operandSegmentSizes", segments, 5),
+  MlirNamedAttribute attrs[3] = {gcimSegmentSizesAttr(ctx, "operandSegmentSizes", segments, 5),
                                  gcimNamedInt(ctx, "block", w->block)};
+  if (w->shifts) { /* read at compile time only: an attribute, not a weight */
+    MlirType shiftType = gcimTensorType(2, scaleDims, mlirIntegerTypeUnsignedGet(ctx, 8));
+    attrs[2] = mlirNamedAttributeGet(
+        mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("gcim.shifts")),
+        mlirDenseElementsAttrRawBufferGet(shiftType, (size_t)(blocks * w->n), w->shifts));
+  }
   MlirType resultType = mlirValueGetType(mlirOperationGetResult(replaced, 0));
-  MlirOperation linear =
-      gcimBuildOp(replaced, "gcim.linear_narrow", loc, count, operands, 1, &resultType, 2, attrs);
+  MlirOperation linear = gcimBuildOp(replaced, "gcim.linear_narrow", loc, count, operands, 1,
+                                     &resultType, w->shifts ? 3 : 2, attrs);
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(replaced, 0),
                                 mlirOperationGetResult(linear, 0));
   gcimEraseDeadOps(replaced);
@@ -194,6 +205,49 @@ static float widestSpan(const GcimNarrowCodes *a, int64_t sCount, const Narrow *
   return integral ? widest : -1.0f;
 }
 
+/* The codes of the weight (k, n) = A * S when A is MatMulNBits' packed B less its zero
+ * points and nothing else reads B (a->exclusive): B itself, code = (nibble + shift) mod 16
+ * - 8 = nibble - zero + offset with shift = (offset - zero + 8) mod 16 per block and
+ * column, and the zero points (offsets) the codes quantizedCodes would make have (so the
+ * C emitter packs the same weight). B is read column by column, in its order. False when
+ * a zero point is not an integer. */
+static bool nibbleCodes(const GcimNarrowCodes *a, int64_t sCount, Narrow *w) {
+  int64_t blocks = (w->k + w->block - 1) / w->block, n = w->n, half = a->rows / 2;
+  const uint8_t *bytes = a->raw;
+  w->bits = 4;
+  w->zeros = calloc((size_t)(blocks * n), sizeof(float));
+  w->shifts = calloc((size_t)(blocks * n), 1);
+  bool ok = w->zeros && w->shifts, anyZero = false, anyShift = false;
+  for (int64_t j = 0; ok && j < n; ++j)
+    for (int64_t b = 0; ok && b < blocks; ++b) {
+      unsigned lo = 15, hi = 0;
+      for (int64_t p = b * w->block; p < w->k && p < (b + 1) * w->block; ++p) {
+        unsigned nibble = bytes[j * half + p / 2] >> (4 * (p % 2)) & 15u;
+        lo = nibble < lo ? nibble : lo;
+        hi = nibble > hi ? nibble : hi;
+      }
+      float zero = a->zeros ? a->zeros[scaleAt(sCount, w, b, j)] : 0.0f;
+      float low = (float)lo - zero, high = (float)hi - zero;
+      ok = low == nearbyintf(low) && fabsf(low) < 65536.0f && fabsf(high) < 65536.0f;
+      float offset = low >= -8.0f && high <= 7.0f ? 0.0f : -8.0f - low;
+      int shift = ((int)(offset - zero + 8.0f) % 16 + 16) % 16;
+      w->zeros[b * n + j] = offset;
+      w->shifts[b * n + j] = (uint8_t)shift;
+      anyZero = anyZero || offset != 0.0f;
+      anyShift = anyShift || shift != 0;
+    }
+  if (ok && !anyZero) {
+    free(w->zeros);
+    w->zeros = NULL;
+  }
+  if (ok && !anyShift) {
+    free(w->shifts);
+    w->shifts = NULL;
+  }
+  w->kept = a->constant;
+  return ok;
+}
+
 /* Codes of the weight (k, n) = A * S: A's values per block of rows (the last may be
  * shorter) and column offset into int8, or into 4 bits when every block spans at most 15
  * (the offset is the zero point). int8 codes without zero points that need no 4 bits are
@@ -201,15 +255,17 @@ static float widestSpan(const GcimNarrowCodes *a, int64_t sCount, const Narrow *
  * or a block's values span more than 255. */
 static bool quantizedCodes(const GcimNarrowCodes *a, const float *s, int64_t sCount, Narrow *w) {
   int64_t blocks = (w->k + w->block - 1) / w->block, n = w->n;
+  w->scales = malloc((size_t)(blocks * n) * sizeof(float));
+  for (int64_t b = 0; w->scales && b < blocks; ++b)
+    for (int64_t j = 0; j < n; ++j)
+      w->scales[b * n + j] = s[scaleAt(sCount, w, b, j)];
+  if (a->bits == 4 && a->exclusive) /* nibbles less zero points: every span is at most 15 */
+    return w->scales && nibbleCodes(a, sCount, w);
   bool asInt8 = a->bits == 8 && a->isSigned && !a->zeros; /* every span is at most 255 */
   float span = widestSpan(a, sCount, w, asInt8 ? 15.0f : 255.0f);
   if (span < 0.0f || (!asInt8 && span > 255.0f))
     return false;
   w->bits = span <= 15.0f ? 4 : 8;
-  w->scales = malloc((size_t)(blocks * n) * sizeof(float));
-  for (int64_t b = 0; w->scales && b < blocks; ++b)
-    for (int64_t j = 0; j < n; ++j)
-      w->scales[b * n + j] = s[scaleAt(sCount, w, b, j)];
   MlirType type = mlirValueGetType(a->constant);
   if (w->scales && asInt8 && w->bits == 8 && a->exclusive && mlirShapedTypeGetRank(type) == 2 &&
       mlirShapedTypeGetDimSize(type, 0) == w->k && mlirShapedTypeGetDimSize(type, 1) == n) {

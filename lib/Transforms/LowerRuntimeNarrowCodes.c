@@ -26,6 +26,10 @@ static float *zerosLike(MlirValue value, MlirType like) {
       return NULL;
   int64_t count = mlirElementsAttrGetNumElements(attr);
   float *zeros = malloc((size_t)(count > 0 ? count : 1) * sizeof *zeros);
+  if (zeros && mlirAttributeIsADenseElements(attr) && !mlirDenseElementsAttrIsSplat(attr)) {
+    memcpy(zeros, mlirDenseElementsAttrGetRawData(attr), (size_t)count * sizeof *zeros);
+    return zeros; /* float32 elements, as checked above */
+  }
   for (int64_t i = 0; zeros && i < count; ++i) {
     double v;
     if (!gcimElementsGet(attr, i, &v)) {
@@ -55,8 +59,9 @@ static bool byConstant(MlirOperation op, double value) {
 
 /* The packed bytes P (n, r) of codes written as the importer writes MatMulNBits' 4-bit B
  * (ExpandQuantWeights.c): `a` = Transpose(Reshape(Concat(Mod(R, 16), Div(R, 16), axis 2),
- * (n, 2r))), R = Reshape(P, (n, r, 1)); a null value otherwise. */
-static MlirValue nibbleBytes(MlirValue a) {
+ * (n, 2r))), R = Reshape(P, (n, r, 1)); a null value otherwise. *exclusive becomes false
+ * when an op of the split, or P, has another use. */
+static MlirValue nibbleBytes(MlirValue a, bool *exclusive) {
   MlirOperation transpose, columns, concat, low, high, bytes;
   int64_t perm[2], axis = -1;
   if (!gcimValueIsOp(a, "onnx.transpose", &transpose) ||
@@ -77,24 +82,44 @@ static MlirValue nibbleBytes(MlirValue a) {
   bool fits = n >= 1 && half >= 1 && dimOf(r, 0) == n && dimOf(r, 2) == 1 && dimOf(pairs, 0) == n &&
               dimOf(pairs, 1) == half && dimOf(pairs, 2) == 2 && dimOf(a, 0) == 2 * half &&
               dimOf(a, 1) == n && gcimTensorNumElements(mlirValueGetType(p)) == n * half;
+  *exclusive = *exclusive && gcimValueUseCount(mlirOperationGetOperand(transpose, 0)) == 1 &&
+               gcimValueUseCount(pairs) == 1 &&
+               gcimValueUseCount(mlirOperationGetResult(low, 0)) == 1 &&
+               gcimValueUseCount(mlirOperationGetResult(high, 0)) == 1 &&
+               gcimValueUseCount(r) == 2 && gcimValueUseCount(p) == 1;
   return fits ? p : (MlirValue){NULL};
 }
 
-/* The (columns, rows / 2) bytes of the uint8 constant `attr` (the model's B) copied once
- * as (rows / 2, columns), so that the codes are read row by row in order, each several
- * times (the C API reads a resource one element at a time); NULL when elided. */
-static uint8_t *packedRows(MlirAttribute attr, const GcimNarrowCodes *c) {
-  int64_t count = mlirElementsAttrGetNumElements(attr), half = c->rows / 2;
-  bool dense = mlirAttributeIsADenseElements(attr) && !mlirDenseElementsAttrIsSplat(attr);
-  uint8_t *bytes =
-      !dense && (!mlirAttributeIsADenseResourceElements(attr) || gcimElementsElided(attr))
-          ? NULL
-          : malloc((size_t)count + 1);
-  const uint8_t *raw = dense && bytes ? mlirDenseElementsAttrGetRawData(attr) : NULL;
-  for (int64_t i = 0; bytes && i < count; ++i)
-    bytes[i % half * c->columns + i / half] =
-        raw ? raw[i] : mlirDenseUInt8ResourceElementsAttrGetValue(attr, (intptr_t)i);
-  return bytes;
+/* The bytes of the uint8 constant `attr` (the model's B, (columns, rows / 2)) in place: a
+ * dense attribute's, or a resource's from the driver's data source
+ * (gcimResourcesSetDataSource); else copied once into *owned through the C API, which
+ * reads a resource one element at a time. NULL when elided or out of memory. */
+static const uint8_t *nibbleData(MlirAttribute attr, uint8_t **owned) {
+  int64_t count = mlirElementsAttrGetNumElements(attr);
+  const void *data;
+  size_t size;
+  *owned = NULL;
+  if (mlirAttributeIsADenseElements(attr) && !mlirDenseElementsAttrIsSplat(attr))
+    return mlirDenseElementsAttrGetRawData(attr);
+  if (!mlirAttributeIsADenseResourceElements(attr) || gcimElementsElided(attr))
+    return NULL;
+  if (gcimResourceGetData(attr, &data, &size) && size == (size_t)count)
+    return data;
+  *owned = malloc((size_t)count + 1);
+  for (int64_t i = 0; *owned && i < count; ++i)
+    (*owned)[i] = mlirDenseUInt8ResourceElementsAttrGetValue(attr, (intptr_t)i);
+  return *owned;
+}
+
+/* The raw bytes of a resource of `count` elements of `size` bytes from the driver's data
+ * source, or NULL. */
+static const void *resourceRaw(MlirAttribute attr, int64_t count, size_t size) {
+  const void *data;
+  size_t bytes;
+  return mlirAttributeIsADenseResourceElements(attr) && !gcimElementsElided(attr) &&
+                 gcimResourceGetData(attr, &data, &bytes) && bytes == (size_t)count * size
+             ? data
+             : NULL;
 }
 
 bool gcimNarrowCodesOf(MlirValue a, MlirType scaleType, int64_t count, GcimNarrowCodes *c) {
@@ -118,11 +143,10 @@ bool gcimNarrowCodesOf(MlirValue a, MlirType scaleType, int64_t count, GcimNarro
     a = mlirOperationGetOperand(op, 0);
     c->exclusive = c->exclusive && gcimValueUseCount(a) == 1;
   }
-  MlirValue packed = cast ? nibbleBytes(a) : (MlirValue){NULL};
+  MlirValue packed = cast ? nibbleBytes(a, &c->exclusive) : (MlirValue){NULL};
   if (!mlirValueIsNull(packed)) {
     c->rows = dimOf(a, 0);
     c->columns = dimOf(a, 1);
-    c->exclusive = false; /* 4-bit codes are never handed on as they are */
     a = packed;
   }
   c->attr = gcimValueConstantAttr(a);
@@ -140,20 +164,22 @@ bool gcimNarrowCodesOf(MlirValue a, MlirType scaleType, int64_t count, GcimNarro
   c->constant = a;
   c->bits = c->rows ? 4 : cast ? 8 : 0;
   c->isSigned = cast && !c->rows && !mlirIntegerTypeIsUnsigned(element);
-  if (c->bits == 4 && !(c->raw = c->packed = packedRows(c->attr, c)))
+  if (c->bits == 4 && !(c->raw = nibbleData(c->attr, &c->owned)))
     return false;
   if (c->bits != 4 && mlirAttributeIsADenseElements(c->attr) &&
       !mlirDenseElementsAttrIsSplat(c->attr))
     c->raw = mlirDenseElementsAttrGetRawData(c->attr);
+  else if (c->bits != 4)
+    c->raw = resourceRaw(c->attr, mlirElementsAttrGetNumElements(c->attr), c->bits ? 1 : 4);
   if (!mlirValueIsNull(zeros) && !(c->zeros = zerosLike(zeros, scaleType)))
     return false;
   return !gcimElementsElided(c->attr);
 }
 
 float gcimNarrowCodeAt(const GcimNarrowCodes *c, int64_t i) {
-  if (c->bits == 4) { /* code (p, j): nibble p % 2 of byte (p / 2, j) */
+  if (c->bits == 4) { /* code (p, j): nibble p % 2 of byte (j, p / 2) */
     int64_t p = i / c->columns, j = i % c->columns;
-    unsigned byte = ((const uint8_t *)c->raw)[p / 2 * c->columns + j];
+    unsigned byte = ((const uint8_t *)c->raw)[j * (c->rows / 2) + p / 2];
     return (float)(byte >> (4 * (p % 2)) & 15u);
   }
   if (c->raw && c->bits == 0) {
@@ -169,8 +195,10 @@ float gcimNarrowCodeAt(const GcimNarrowCodes *c, int64_t i) {
 }
 
 void gcimNarrowCodesFree(GcimNarrowCodes *c) {
+  if (c->raw && !c->owned && !mlirAttributeIsNull(c->attr)) /* read: its pages may go */
+    gcimResourceRelease(c->attr);
   free(c->zeros);
-  free(c->packed);
+  free(c->owned);
   c->zeros = NULL;
-  c->packed = NULL;
+  c->owned = NULL;
 }

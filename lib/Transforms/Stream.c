@@ -10,6 +10,8 @@
  * argument and one new token) map their cache onto the same state: the step function
  * drops the past arguments and present results, and a constant position id equal to the
  * cached length P (the importer folds it from the past's shape) becomes the step index.
+ * A padding input that gcim-fuse-attention assumed unpadded (gcim.no_padding) and that
+ * nothing else reads is not an argument of the step function.
  *
  * The original function is kept (the full-sequence form, for whole-tensor runs) and gets
  * `gcim.step_function = "<name>_step"`. A function that cannot be streamed stays alone
@@ -71,6 +73,8 @@ static void survey(MlirOperation func, Survey *s) {
   memset(s, 0, sizeof *s);
   s->tokens = -1;
   MlirBlock body = funcBody(func);
+  if (mlirBlockIsNull(body))
+    return; /* a declaration (func.func private without a body): nothing to stream */
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
     if (!gcimOpIsA(op, "gcim.attention"))
@@ -213,6 +217,24 @@ static void updateSignature(MlirOperation func, const bool *dropArg, const bool 
                                             filterArray(ctx, resAttrs, dropResult));
 }
 
+/* Marks the padding inputs that gcim-fuse-attention assumed unpadded (gcim.no_padding) and
+ * that nothing reads any more: a step is one token of an unpadded sequence, so the step
+ * function does not take them (the full-sequence function checks them at run time). */
+static void dropPaddingInputs(GcimStreamState *s, bool *dropArg) {
+  MlirAttribute all =
+      mlirOperationGetAttributeByName(s->func, mlirStringRefCreateFromCString("arg_attrs"));
+  if (mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all))
+    return;
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(s->body); ++i) {
+    MlirAttribute dict = i < mlirArrayAttrGetNumElements(all) ? mlirArrayAttrGetElement(all, i)
+                                                              : (MlirAttribute){NULL};
+    if (!mlirAttributeIsNull(dict) && mlirAttributeIsADictionary(dict) &&
+        !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("gcim.no_padding"))) &&
+        gcimValueUseCount(mlirBlockGetArgument(s->body, i)) == 0)
+      dropArg[i] = true;
+  }
+}
+
 /* The sequence axis of each argument: the first axis after the batch of length T (for
  * rank-4 arguments, (batch, heads, tokens, dim), axis 2 when it has length T). */
 static bool seedArguments(GcimStreamState *s, const bool *dropArg) {
@@ -270,6 +292,7 @@ static bool buildStep(GcimStreamState *s, const Survey *survey) {
     return false;
   if (survey->caches)
     dropPresent(s->body, dropResult, &results);
+  dropPaddingInputs(s, dropArg);
   if (!seedArguments(s, dropArg))
     return false;
   for (MlirOperation op = mlirBlockGetFirstOperation(s->body); !mlirOperationIsNull(op);) {

@@ -54,17 +54,26 @@ static MlirType widenedType(MlirType type) {
   return mlirRankedTensorTypeGet(rank, dims, f32, mlirRankedTensorTypeGetEncoding(type));
 }
 
-/* Bits of element `i` of half elements `attr`, dense or dense resource. The C API reads
- * 16-bit resource elements only as integers: the resource getter for uint16 reads the same
- * blob bytes whatever the element type (MLIR checks the type only in builds with asserts;
- * Debian's has none, and the sanitized build links the same library). */
-static uint16_t halfBits(MlirAttribute attr, int64_t i) {
-  if (mlirAttributeIsADenseResourceElements(attr))
+/* The raw bits of half elements `attr` (a splat's one element): a dense attribute's, or a
+ * resource's from the driver's data source (the model's mapping); NULL otherwise. */
+static const char *halfData(MlirAttribute attr, int64_t count) {
+  const void *data;
+  size_t size;
+  if (mlirAttributeIsADenseElements(attr))
+    return mlirDenseElementsAttrGetRawData(attr);
+  return gcimResourceGetData(attr, &data, &size) && size == (size_t)count * 2 ? data : NULL;
+}
+
+/* Bits of element `i` of half elements `attr`, from their raw data `raw` or else through
+ * the C API, which reads 16-bit resource elements only as integers: the resource getter
+ * for uint16 reads the same blob bytes whatever the element type (MLIR checks the type
+ * only in builds with asserts; Debian's has none, and the sanitized build links the same
+ * library). */
+static uint16_t halfBits(MlirAttribute attr, const char *raw, bool splat, int64_t i) {
+  if (!raw)
     return mlirDenseUInt16ResourceElementsAttrGetValue(attr, (intptr_t)i);
   uint16_t bits;
-  bool splat = mlirDenseElementsAttrIsSplat(attr);
-  memcpy(&bits, (const char *)mlirDenseElementsAttrGetRawData(attr) + (splat ? 0 : 2 * i),
-         sizeof bits);
+  memcpy(&bits, raw + (splat ? 0 : 2 * i), sizeof bits);
   return bits;
 }
 
@@ -73,15 +82,18 @@ static MlirAttribute widenElements(MlirAttribute attr) {
   MlirType type = mlirAttributeGetType(attr);
   bool f16 = mlirTypeIsAF16(mlirShapedTypeGetElementType(type));
   int64_t count = mlirElementsAttrGetNumElements(attr);
+  const char *raw = halfData(attr, count);
+  bool splat = mlirAttributeIsADenseElements(attr) && mlirDenseElementsAttrIsSplat(attr);
   float *values = malloc((size_t)(count > 0 ? count : 1) * sizeof *values);
   if (!values)
     return (MlirAttribute){NULL};
   for (int64_t i = 0; i < count; ++i) {
-    uint16_t bits = halfBits(attr, i);
+    uint16_t bits = halfBits(attr, raw, splat, i);
     values[i] = f16 ? gcimHalfBitsToFloat(bits) : gcimBf16ToFloat(bits);
   }
   MlirAttribute wide = mlirDenseElementsAttrFloatGet(widenedType(type), count, values);
   free(values);
+  gcimResourceRelease(attr); /* read once: the model's pages may go */
   return wide;
 }
 

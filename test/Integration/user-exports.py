@@ -10,7 +10,9 @@ Checks:
 - every attention of the torch modules fuses (the gcim.attention count of --emit=gcim, no
   "not recognised" warning), except the two forms the hardware cannot take, which run
   digitally with the warning naming the reason: nn.MultiheadAttention's need_weights=True
-  (the weights are an output) and a key_padding_mask (a run-time mask);
+  (the weights are an output) and a key_padding_mask (a run-time mask) kept exact by
+  --padding-mask=exact; under --attention=analog the key_padding_mask attention is fused
+  assuming no padding and the program refuses a padded batch naming the input;
 - digital builds (--attention=digital) match ONNX Runtime within 1e-4 * max(1, |ref|)
   (float32 in both, the sums in another order: up to 5e-7 seen);
 - the GPT block and a causal LM on nn.MultiheadAttention exported with dynamic axes run at
@@ -195,9 +197,13 @@ def check_gpt(check, tmp):
 
 
 def check_unfusable(check, tmp):
-    """nn.MultiheadAttention with need_weights=True and with a key_padding_mask (one model):
-    they run digitally (the warning names the first and counts both) and still match ONNX
-    Runtime."""
+    """nn.MultiheadAttention with need_weights=True and with a key_padding_mask (one model).
+    need_weights runs digitally in every mode (the warning names the reason). The
+    key_padding_mask attention under --padding-mask=exact runs digitally too (the warning
+    counts both) and matches ONNX Runtime on a padded batch; under --attention=analog
+    padding is assumed absent (docs/UserGuide.md, "Padding masks"): a warning names the
+    input, the attention runs on the gain cells, and the program refuses the padded batch
+    naming the input (exit 1), while an unpadded one runs."""
     torch.manual_seed(2)
     x = torch.randn(um.BATCH, um.TOKENS, um.WIDTH)
     padding = torch.zeros(um.BATCH, um.TOKENS, dtype=torch.bool)
@@ -206,15 +212,38 @@ def check_unfusable(check, tmp):
                           ["y_weights", "weights", "y_padding"], 17),
                 os.path.join(tmp, "unfusable.onnx"))
     out = os.path.join(tmp, "unfusable")
-    proc = compile_model(path, out, "--attention=analog")
-    check.expect("need_weights, key_padding_mask: the warning says they run digitally and why",
+    proc = compile_model(path, out, "--attention=analog", "--padding-mask=exact")
+    check.expect("need_weights, key_padding_mask (--padding-mask=exact): the warning says they "
+                 "run digitally and why",
                  "an attention was not recognised (the attention weights are not only "
                  "multiplied by V); it runs digitally" in proc.stderr and
                  "(2 such ops; --report lists each with its reason)" in proc.stderr,
                  proc.stderr.strip()[-400:])
     build(out)
-    check_against_ort(check, "need_weights, key_padding_mask (digital, --attention=analog)",
+    check_against_ort(check, "need_weights, key_padding_mask (digital, padded batch)",
                       path, out, {"x": x.numpy(), "padding": padding.numpy()}, RTOL)
+    analog = os.path.join(tmp, "unfusable-analog")
+    proc = compile_model(path, analog, "--attention=analog")
+    check.expect("key_padding_mask, --attention=analog: assumed unpadded, the warning names "
+                 "the input; need_weights alone stays digital",
+                 "is compiled assuming input 'padding' holds no padding (all 0)" in proc.stderr
+                 and "such ops" not in proc.stderr, proc.stderr.strip()[-600:])
+    build(analog)
+    try:
+        run_program(analog, "model", {"x": x.numpy(), "padding": padding.numpy()})
+        refused = ""
+    except RuntimeError as e:
+        refused = str(e)
+    check.expect("key_padding_mask, --attention=analog: a padded batch exits 1 naming the input",
+                 "failed (1)" in refused and "input 'padding' holds 1 at element" in refused,
+                 refused[-300:])
+    unpadded = np.zeros_like(padding.numpy())
+    got = run_program(analog, "model", {"x": x.numpy(), "padding": unpadded}, ["--stats",
+                      os.path.join(tmp, "unfusable-stats.json")])
+    with open(os.path.join(tmp, "unfusable-stats.json")) as f:
+        heads = json.load(f).get("heads", 0)
+    check.expect("key_padding_mask, --attention=analog: unpadded, it runs on the gain cells",
+                 heads > 0 and np.all(np.isfinite(got["y_padding"])), f"{heads} heads")
 
 
 def check_refusals(check, tmp):

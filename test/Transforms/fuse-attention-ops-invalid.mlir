@@ -60,9 +60,20 @@ func.func @onnx23_causal_upper_left(%q: tensor<1x2x2x64xf32>, %k: tensor<1x2x4x6
 
 // -----
 
-// CHECK: error: attention not fused: its mask_index input is not supported (compile the model from before ONNX Runtime's attention fusion)
-func.func @ms_attention_mask_index(%x: tensor<1x4x128xf32>, %w: tensor<128x384xf32>, %m: tensor<1xi32>) -> tensor<1x4x128xf32> {
+// A mask_index from a graph input is a padding mask (fuse-attention-padding.mlir): fused
+// only with padding=unpadded.
+// CHECK: error: attention not fused: its mask_index is input 'mask', a padding mask: fused only assuming no padding (padding=unpadded, gcim-compile --padding-mask=unpadded)
+func.func @ms_attention_mask_index(%x: tensor<1x4x128xf32>, %w: tensor<128x384xf32>, %m: tensor<1xi32> {onnx.name = "mask"}) -> tensor<1x4x128xf32> {
   %y = "onnx.ms_attention"(%x, %w, %m) {num_heads = 2 : i64, unidirectional = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0, 1, 0, 0, 0>, resultSegmentSizes = array<i32: 1, 0>} : (tensor<1x4x128xf32>, tensor<128x384xf32>, tensor<1xi32>) -> tensor<1x4x128xf32>
+  return %y : tensor<1x4x128xf32>
+}
+
+// -----
+
+// Any other mask_index (here of shape (batch, 2 * keys)) is not supported.
+// CHECK: error: attention not fused: its mask_index input is not supported (compile the model from before ONNX Runtime's attention fusion)
+func.func @ms_attention_mask_index_other(%x: tensor<1x4x128xf32>, %w: tensor<128x384xf32>, %m: tensor<1x8xi32>) -> tensor<1x4x128xf32> {
+  %y = "onnx.ms_attention"(%x, %w, %m) {num_heads = 2 : i64, unidirectional = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0, 1, 0, 0, 0>, resultSegmentSizes = array<i32: 1, 0>} : (tensor<1x4x128xf32>, tensor<128x384xf32>, tensor<1x8xi32>) -> tensor<1x4x128xf32>
   return %y : tensor<1x4x128xf32>
 }
 

@@ -87,6 +87,13 @@ static const char *const emitStages[] = {"onnx", "gcim", "tiles", "runtime", "c"
 const char *const gcimCompileScheduleObjectives[] = {"latency", "energy", "area", NULL};
 const char *const gcimCompileWeightFormats[] = {"f32", "int8", "bf16", NULL};
 const char *const gcimCompileGqaModes[] = {"replicate", "share", NULL};
+const char *const gcimCompilePaddingMasks[] = {"auto", "unpadded", "exact", NULL};
+
+const char *gcimCompilePaddingMode(const Options *options) {
+  if (options->paddingMask == 0)
+    return options->attention == GCIM_ATTENTION_ANALOG ? "unpadded" : "exact";
+  return gcimCompilePaddingMasks[options->paddingMask];
+}
 
 #define FIELD(name) offsetof(Options, name)
 static const GcimArgOption optionTable[] = {
@@ -115,6 +122,18 @@ static const GcimArgOption optionTable[] = {
              "attention runs on the gain cells (a warning: accuracy changes unless the model "
              "was hardware-adapted); digital: every attention is computed exactly, "
              "GainCellAttention as its float function, and nothing is simulated"},
+    {.name = "--padding-mask",
+     .kind = GCIM_ARG_CHOICE,
+     .valueName = "auto|unpadded|exact",
+     .offset = FIELD(paddingMask),
+     .choices = gcimCompilePaddingMasks,
+     .help = "attention whose mask comes from a padding input (an attention_mask or "
+             "key_padding_mask of shape (batch, keys)): unpadded fuses it assuming no padding "
+             "(a warning names the input; the program checks every element at run time and "
+             "refuses a padded sequence, exit 1), so it can run on the gain cells and a "
+             "KV-cache export gets its step function; exact leaves it as the model's own "
+             "ops, exact with padding; auto (default): unpadded under --attention=analog, "
+             "exact otherwise"},
     {.name = "--gqa",
      .kind = GCIM_ARG_CHOICE,
      .valueName = "replicate|share",

@@ -24,6 +24,8 @@ typedef struct Options {
   int schedule;                /* --schedule: gcim-schedule's objective, an index into
                                   gcimCompileScheduleObjectives (default 0, latency) */
   int weights;                 /* --weights: an index into gcimCompileWeightFormats (0, f32) */
+  int paddingMask;             /* --padding-mask: an index into gcimCompilePaddingMasks (0,
+                                  auto) */
   const char *hwPath;
   GcimHardware hw;
   const char *prefix; /* --name, or NULL: from the model's file name */
@@ -53,6 +55,13 @@ extern const char *const gcimCompileScheduleObjectives[];
 
 /// The formats of --weights, in gcim-lower-runtime's spelling; NULL-terminated.
 extern const char *const gcimCompileWeightFormats[];
+
+/// The choices of --padding-mask (auto, unpadded, exact); NULL-terminated.
+extern const char *const gcimCompilePaddingMasks[];
+
+/// gcim-fuse-attention's `padding` for the compilation: --padding-mask, whose auto is
+/// unpadded under --attention=analog (the gain cells take no padding) and exact otherwise.
+const char *gcimCompilePaddingMode(const Options *options);
 
 /// Parses argv into *options (gcim/Support/ArgParse.h) and reads --hw; returns
 /// GCIM_ARG_CONTINUE to go on, or the exit status to return now (0 after --help or

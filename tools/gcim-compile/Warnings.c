@@ -8,6 +8,8 @@
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
 
+#include "mlir-c/BuiltinAttributes.h"
+
 #include <string.h>
 
 enum { MAX_LAYERS = 256 };
@@ -63,7 +65,53 @@ static MlirWalkResult collectWarning(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
+/* An entry of argument i's attribute dictionary, or a null attribute. */
+static MlirAttribute argumentAttr(MlirOperation func, intptr_t i, const char *name) {
+  MlirAttribute all =
+      mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("arg_attrs"));
+  if (mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all) ||
+      i >= mlirArrayAttrGetNumElements(all))
+    return (MlirAttribute){NULL};
+  MlirAttribute dict = mlirArrayAttrGetElement(all, i);
+  return mlirAttributeIsADictionary(dict)
+             ? mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString(name))
+             : (MlirAttribute){NULL};
+}
+
+/* One line per padding input that attention was compiled to assume unpadded
+ * (gcim.no_padding, set by gcim-fuse-attention under --padding-mask=unpadded): the program
+ * refuses padding at run time, which the user must know before running it. The step
+ * function carries the full-sequence function's inputs, so @main's are the ones. */
+static MlirWalkResult warnNoPadding(MlirOperation op, void *userData) {
+  FILE *out = userData;
+  MlirStringRef name;
+  if (!gcimOpIsA(op, "func.func") || !gcimOpGetStringAttr(op, "sym_name", &name) ||
+      !gcimStringRefEquals(name, "main"))
+    return MlirWalkResultAdvance;
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(body); ++i) {
+    MlirAttribute value = argumentAttr(op, i, "gcim.no_padding");
+    MlirAttribute input = argumentAttr(op, i, "onnx.name");
+    MlirAttribute node = argumentAttr(op, i, "gcim.no_padding_node");
+    if (mlirAttributeIsNull(value) || !mlirAttributeIsAInteger(value) ||
+        mlirAttributeIsNull(input) || !mlirAttributeIsAString(input) || mlirAttributeIsNull(node) ||
+        !mlirAttributeIsAString(node))
+      continue;
+    MlirStringRef inputName = mlirStringAttrGetValue(input);
+    MlirStringRef nodeName = mlirStringAttrGetValue(node);
+    gcimLocationPrint(mlirValueGetLocation(mlirBlockGetArgument(body, i)), out);
+    fprintf(out,
+            ": warning: attention (node '%.*s') is compiled assuming input '%.*s' holds no "
+            "padding (all %lld): the program refuses a padded sequence at run time; "
+            "--padding-mask=exact keeps such attention exact as the model's ops\n",
+            (int)nodeName.length, nodeName.data, (int)inputName.length, inputName.data,
+            (long long)mlirIntegerAttrGetValueInt(value));
+  }
+  return MlirWalkResultAdvance;
+}
+
 void gcimCompilePrintWarnings(MlirOperation module, bool analog, FILE *out) {
+  mlirOperationWalk(module, warnNoPadding, out, MlirWalkPreOrder);
   WarningWalk walk;
   memset(&walk, 0, sizeof walk);
   walk.out = out;

@@ -106,6 +106,11 @@ static int readResource(void *import, MlirAttribute value, const void **data, si
   return gcimOnnxImportGetResourceData(import, value, data, size);
 }
 
+/* The passes read the bytes of the model's weights (a 4-bit MatMulNBits' B) from here. */
+static bool resourceData(void *import, MlirAttribute value, const void **data, size_t *size) {
+  return gcimOnnxImportGetResourceData(import, value, data, size);
+}
+
 /* Once written, a weight's pages leave the process: its peak memory stays below the
  * model's size instead of growing to all of the mapped file. */
 static void releaseResource(void *import, MlirAttribute value) {
@@ -217,8 +222,10 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
                     double *start) {
   MlirModule module = gcimOnnxImportGetModule(import);
   static const char *const verify[] = {"gcim-verify"};
-  const char *const fuse[] = {"gcim-widen-float", "gcim-fuse-attention", "gcim-stream",
-                              "gcim-verify"};
+  char fuseAttention[64];
+  snprintf(fuseAttention, sizeof fuseAttention, "gcim-fuse-attention=padding=%s",
+           gcimCompilePaddingMode(options));
+  const char *const fuse[] = {"gcim-widen-float", fuseAttention, "gcim-stream", "gcim-verify"};
   if (!runPasses(ctx, module, verify, 1, options))
     return false;
   lap(options, start, "verify");
@@ -286,11 +293,16 @@ int main(int argc, char **argv) {
           gcimImportOnnxFile(ctx, options.inputPath, &importOptions, &import)))
     goto cleanup;
   lap(&options, &start, "import");
+  /* The pages the import read (the model's protobuf) are not needed again: dropped, and
+   * what the passes read they release (or gcimOnnxImportReleaseAll does after them). */
+  gcimOnnxImportReleaseAll(import);
+  gcimResourcesSetDataSource(resourceData, releaseResource, import);
   if (compile(ctx, import, &options, &start)) {
     exitCode = GCIM_EXIT_SUCCESS;
     lap(&options, &start, options.emit == EMIT_C ? "emit" : "print");
   }
 cleanup:
+  gcimResourcesSetDataSource(NULL, NULL, NULL);
   gcimOnnxImportDestroy(import);
   if (!mlirContextIsNull(ctx))
     mlirContextDestroy(ctx);

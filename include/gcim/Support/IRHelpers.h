@@ -60,6 +60,32 @@ size_t gcimResourcesNoteMissing(const char *text, size_t length, size_t *first);
 /// Whether a resource key (`__elided__`, or one gcimResourcesNoteMissing noted) has no data.
 bool gcimResourceIsMissing(const char *key, size_t length);
 
+/// Where the bytes of a dense resource lie, for a driver that made the resources over
+/// memory it knows (gcim-compile: the importer's mapping of the model): sets *data
+/// (borrowed) and *size and returns true, or false when it does not know `attr`.
+typedef bool (*GcimResourceDataFn)(void *userData, MlirAttribute attr, const void **data,
+                                   size_t *size);
+
+/// Drops the pages of `attr`'s bytes (as a GcimResourceDataFn gives them) from memory;
+/// they stay readable (a mapped file's pages are read back).
+typedef void (*GcimResourceReleaseFn)(void *userData, MlirAttribute attr);
+
+/// Makes `fn` (NULL: none) the process's source of resource bytes for gcimResourceGetData,
+/// which the C API cannot give (it reads a resource one element at a time), and `release`
+/// (may be NULL) what gcimResourceRelease calls. Call it before running passes, not while
+/// they run; the source must outlive its use.
+void gcimResourcesSetDataSource(GcimResourceDataFn fn, GcimResourceReleaseFn release,
+                                void *userData);
+
+/// The raw little-endian bytes of the dense resource `attr` from the source set by
+/// gcimResourcesSetDataSource: true with *data (borrowed) and *size set, false when there
+/// is none or it does not know `attr` (then read the elements through the C API).
+bool gcimResourceGetData(MlirAttribute attr, const void **data, size_t *size);
+
+/// Tells the data source that a pass has read what it needs of `attr`'s bytes: their pages
+/// may leave memory (they stay readable). Nothing without a source.
+void gcimResourceRelease(MlirAttribute attr);
+
 /// Element `flat` of elements `attr` as a double (integers through gcimElementsGetInt64,
 /// f32, f64, and f16/bf16 outside resources); false when the element type or layout is
 /// not readable.

@@ -20,8 +20,10 @@ typedef int (*GcimConstantDataFn)(void *userData, MlirAttribute value, const voi
                                   size_t *size);
 
 /// Tells the caller that the emitter has written the bytes `value`'s GcimConstantDataFn
-/// gave: it may drop them from memory (a mapped file's pages), since the emitter reads them
-/// again only if another constant holds the same attribute.
+/// gave, or (for a large constant, while it writes it) those it has read so far: the
+/// caller may drop them from memory (a mapped file's pages) but must keep them readable,
+/// since the emitter reads the rest, or all again if another constant holds the same
+/// attribute (a dropped page of a mapping is read back from the file).
 typedef void (*GcimConstantDoneFn)(void *userData, MlirAttribute value);
 
 /// What to emit and where.

@@ -70,22 +70,55 @@ static bool appendWeights(EmitState *state, const void *data, uint64_t size, uin
   return alignWeights(state, offset) && writeWeights(state, data, size);
 }
 
-/* Appends the k x n row-major float matrix `b` packed as gcimKernelPackBF32 lays it out,
- * one panel at a time (the runtime's own function packs each panel, so the layouts
- * agree), so a large weight is never copied whole in memory. */
-static bool appendPackedWeights(EmitState *state, const void *b, int64_t k, int64_t n,
-                                uint64_t *offset) {
+/* Bytes of a weight read from the caller's memory (the model's mapping) between two
+ * GcimConstantDoneFn calls: a large weight never has more of its pages in memory. */
+enum { RELEASE_BYTES = 16 << 20 };
+
+/* Tells the caller that the bytes of `attr` read so far are written: they may leave memory
+ * (what is read again is mapped back). Nothing for a dense attribute (MLIR's memory). */
+static void releaseRead(EmitState *state, MlirAttribute attr) {
+  if (!mlirAttributeIsADenseElements(attr) && state->options->constantDone)
+    state->options->constantDone(state->options->constantDataUserData, attr);
+}
+
+/* appendWeights of the bytes of `attr`, a part of RELEASE_BYTES at a time, each released
+ * once written. */
+static bool appendReleasing(EmitState *state, MlirAttribute attr, const void *data, uint64_t size,
+                            uint64_t *offset) {
+  const unsigned char *bytes = data;
+  bool ok = alignWeights(state, offset);
+  for (uint64_t done = 0; ok && done < size; done += RELEASE_BYTES) {
+    ok = writeWeights(state, bytes + done,
+                      size - done < RELEASE_BYTES ? size - done : RELEASE_BYTES);
+    if (size - done > RELEASE_BYTES)
+      releaseRead(state, attr);
+  }
+  return ok;
+}
+
+/* Appends the k x n row-major float matrix `b` (the bytes of `attr`) packed as
+ * gcimKernelPackBF32 lays it out, one panel at a time (the runtime's own function packs
+ * each panel, so the layouts agree), so a large weight is never copied whole in memory;
+ * every RELEASE_BYTES of it read are released before the next panel (a panel reads a strip
+ * of every row's pages; the caller releases the whole). */
+static bool appendPackedWeights(EmitState *state, MlirAttribute attr, const void *b, int64_t k,
+                                int64_t n, uint64_t *offset) {
   const unsigned char *bytes = b;
   int64_t panel = k > 0 ? gcimKernelPackedBCount(k, 1) / k : 1; /* columns per panel */
   float *slab = malloc((size_t)(k * panel + 1) * sizeof *slab);
   float *packed = malloc((size_t)(k * panel + 1) * sizeof *packed);
   bool ok = slab && packed && alignWeights(state, offset);
+  uint64_t read = 0;
   for (int64_t j0 = 0; ok && j0 < n; j0 += panel) {
     int64_t nr = n - j0 < panel ? n - j0 : panel;
     for (int64_t p = 0; p < k; ++p) /* the raw data need not be aligned for floats */
       memcpy(slab + p * nr, bytes + (size_t)(p * n + j0) * sizeof *slab, (size_t)nr * sizeof *slab);
     gcimKernelPackBF32(slab, k, nr, 0, packed);
     ok = writeWeights(state, packed, (uint64_t)(k * panel) * sizeof *packed);
+    if ((read += (uint64_t)(k * nr) * sizeof *slab) >= RELEASE_BYTES && j0 + panel < n) {
+      releaseRead(state, attr);
+      read = 0;
+    }
   }
   free(slab);
   free(packed);
@@ -103,6 +136,40 @@ static bool appendNarrowWeights(EmitState *state, const void *b, const ValueInfo
   if (packed)
     gcimKernelPackCodes(format, b, k, n, packed);
   bool ok = packed && appendWeights(state, packed, (uint64_t)bytes, offset);
+  free(packed);
+  return ok;
+}
+
+/* Appends MatMulNBits' packed B (`w`, bytes `b`) as gcimKernelPackCodes packs its 4-bit
+ * codes, one panel at a time: a panel's codes, one a byte, from B's columns and the shifts,
+ * then packed by the runtime's own function (so the layouts agree), so that the codes are
+ * never held whole in memory. */
+static bool appendNibbleWeights(EmitState *state, const uint8_t *b, const GcimCNibbleWeight *w,
+                                uint64_t *offset) {
+  int64_t k = w->k, n = w->n;
+  int64_t panel = gcimKernelPackedCodesBytes(GCIM_PACKED_Q4, k, 1) * 2 / k; /* its columns */
+  int64_t panelBytes = gcimKernelPackedCodesBytes(GCIM_PACKED_Q4, k, panel);
+  int8_t *slab = malloc((size_t)(k * panel) + 1);
+  unsigned char *packed = malloc((size_t)panelBytes + 1);
+  bool ok = slab && packed && alignWeights(state, offset);
+  for (int64_t j0 = 0; ok && j0 < n; j0 += panel) {
+    int64_t nr = n - j0 < panel ? n - j0 : panel;
+    for (int64_t j = 0; j < nr; ++j) {
+      const uint8_t *column = b + (j0 + j) * w->half;
+      for (int64_t p0 = 0; p0 < k; p0 += w->block) {
+        unsigned shift = !w->shifts       ? 0u
+                         : w->splatShifts ? w->shifts[0]
+                                          : w->shifts[p0 / w->block * n + j0 + j];
+        for (int64_t p = p0; p < k && p < p0 + w->block; ++p) {
+          unsigned nibble = (unsigned)(column[p / 2] >> (4 * (p % 2))) & 15u;
+          slab[p * nr + j] = (int8_t)((int)((nibble + shift) & 15u) - 8);
+        }
+      }
+    }
+    gcimKernelPackCodes(GCIM_PACKED_Q4, slab, k, nr, packed);
+    ok = writeWeights(state, packed, (uint64_t)panelBytes);
+  }
+  free(slab);
   free(packed);
   return ok;
 }
@@ -149,15 +216,26 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
   bool packed = info->rank == 2 && info->elem == GCIM_ELEM_F32 && gcimCEmitIsLinearWeight(result);
   bool narrow = info->rank == 2 && (info->elem == GCIM_ELEM_I8 || info->elem == GCIM_ELEM_BF16) &&
                 gcimCEmitIsNarrowLinearWeight(result);
-  packed = packed || narrow;
+  bool nibbles = info->elem == GCIM_ELEM_U8 && gcimCEmitIsNarrowLinearWeight(result);
+  GcimCNibbleWeight layout = {0};
+  packed = packed || narrow || nibbles;
   if (info->fourBit && !narrow)
     return gcimCEmitUnsupported(state, op,
                                 "a 4-bit constant must be a 2-D weight that only "
                                 "gcim.linear_narrow ops read");
+  if (nibbles && !gcimCEmitNibbleWeight(state, result, &layout))
+    return gcimCEmitUnsupported(state, op,
+                                "its products must read it as 4-bit codes of one k and block, "
+                                "n rows of at least k / 2 bytes, with the same ui8 "
+                                "(ceil(k / block), n) gcim.shifts or none");
   info->stored = true;
   info->packed = packed;
+  info->nibbles = nibbles;
+  if (nibbles) /* declared as int8 codes, as i4 ones */
+    info->elem = GCIM_ELEM_I8;
   for (size_t i = 0; i < state->storedCount; ++i) /* attributes are uniqued: same data */
-    if (state->stored[i].attr == attr.ptr && state->stored[i].packed == packed) {
+    if (state->stored[i].attr == attr.ptr && state->stored[i].packed == packed &&
+        state->stored[i].shifts == layout.shiftsAttr.ptr) {
       info->offset = state->stored[i].offset;
       return true;
     }
@@ -172,13 +250,14 @@ bool gcimCEmitConstant(EmitState *state, MlirOperation op) {
     return gcimCEmitUnsupported(state, op, "its value cannot be read");
   }
   bool ok =
-      narrow   ? appendNarrowWeights(state, data, info, info->dims[0], info->dims[1], &info->offset)
-      : packed ? appendPackedWeights(state, data, info->dims[0], info->dims[1], &info->offset)
-               : appendWeights(state, data, info->bytes, &info->offset);
+      nibbles  ? appendNibbleWeights(state, data, &layout, &info->offset)
+      : narrow ? appendNarrowWeights(state, data, info, info->dims[0], info->dims[1], &info->offset)
+      : packed ? appendPackedWeights(state, attr, data, info->dims[0], info->dims[1], &info->offset)
+               : appendReleasing(state, attr, data, info->bytes, &info->offset);
   free(owned);
-  if (!mlirAttributeIsADenseElements(attr) && state->options->constantDone)
-    state->options->constantDone(state->options->constantDataUserData, attr);
-  state->stored[state->storedCount++] = (StoredConstant){attr.ptr, info->offset, packed};
+  releaseRead(state, attr);
+  state->stored[state->storedCount++] =
+      (StoredConstant){attr.ptr, info->offset, packed, layout.shiftsAttr.ptr};
   return ok;
 }
 

@@ -39,6 +39,8 @@ typedef struct ValueInfo {
                    (gcim.linear_narrow's) */
   bool fourBit;  /* i4 codes, elem I8 (one a byte, as MLIR holds them): a weight that only
                     gcim.linear_narrow reads, stored two a byte (GCIM_PACKED_Q4) */
+  bool nibbles;  /* MatMulNBits' packed B (ui8) that gcim.linear_narrow reads, stored as
+                    GCIM_PACKED_Q4 codes (elem then I8, as for i4 codes) */
   char name[24]; /* C name: in3, w7, v12 */
 } ValueInfo;
 
@@ -103,7 +105,8 @@ typedef struct KvCache {
 typedef struct StoredConstant {
   const void *attr;
   uint64_t offset;
-  bool packed; /* stored as packed by gcimKernelPackBF32 */
+  bool packed;        /* stored as packed by gcimKernelPackBF32 */
+  const void *shifts; /* of 4-bit codes packed from MatMulNBits' B: the shifts' attribute */
 } StoredConstant;
 
 /// The emitter's state for one module; the value table is that of the current function.
@@ -170,6 +173,20 @@ bool gcimCEmitIsLinearWeight(MlirValue value);
 /* True when every use of `value` is the weight of a gcim.linear_narrow (the emitter then
  * stores its codes packed by gcimKernelPackCodes; OpsLinearNarrow.c). */
 bool gcimCEmitIsNarrowLinearWeight(MlirValue value);
+
+/* MatMulNBits' packed B as gcim.linear_narrow's weight (a ui8 constant; OpsLinearNarrow.c):
+ * the product's k and n, B's bytes per column (half), the block and the op's `gcim.shifts`
+ * (`shifts` their raw data, one byte when splatShifts; NULL: none). */
+typedef struct GcimCNibbleWeight {
+  int64_t k, n, half, block;
+  MlirAttribute shiftsAttr;
+  const uint8_t *shifts;
+  bool splatShifts;
+} GcimCNibbleWeight;
+
+/* The layout of `value`, a ui8 weight of gcim.linear_narrow ops: false when a product's
+ * shapes do not fit it or two products read it differently. */
+bool gcimCEmitNibbleWeight(EmitState *state, MlirValue value, GcimCNibbleWeight *out);
 
 /* Operations (Ops*.c). Each returns false after a diagnostic when it cannot emit. */
 typedef bool (*EmitOpFn)(EmitState *state, MlirOperation op);
@@ -272,6 +289,9 @@ void gcimCEmitTemplate(EmitState *state, const char *text, FILE *out);
 const char *gcimCEmitTemplateUntil(EmitState *state, const char *text, const char *marker,
                                    const GcimCTemplateValue *values, size_t count, FILE *out);
 void gcimCEmitParameters(const EmittedFunction *fn, FILE *out);
+/* The check, at the start of a function, that each padding input attention was compiled
+ * to assume unpadded (`gcim.no_padding` on its argument) holds no padding (PaddingChecks.c). */
+void gcimCEmitPaddingChecks(const EmitState *state, const EmittedFunction *fn, FILE *out);
 /* The tables of PREFIX_run_tokens: each graph input's and output's sequence axis
  * (SequenceAxes.c). */
 void gcimCEmitSequenceAxes(EmitState *state, FILE *out);

@@ -153,6 +153,7 @@ static void writeFunction(EmitState *state, size_t index, FILE *out) {
   for (size_t i = 0; i < fn->inputCount; ++i) /* only its shape is used (Shape, Size) */
     if (!fn->inputs[i].declared)
       fprintf(out, "  (void)%s;\n", fn->inputs[i].name);
+  gcimCEmitPaddingChecks(state, fn, out);
   if (index && gcimCEmitStepCapacity(state) >= 0)
     fprintf(out,
             "  if (s->step >= STEP_CAPACITY) {\n"

@@ -1,0 +1,73 @@
+/* PaddingChecks.c: the run-time check of padding inputs that attention was compiled to
+ * assume unpadded.
+ *
+ * gcim-fuse-attention (padding=unpadded) fuses an attention whose mask comes from a padding
+ * input (an `attention_mask`, a `key_padding_mask`) as if every element held its
+ * no-padding value, and records that value on the input's argument (gcim.no_padding, with
+ * the attention's node in gcim.no_padding_node). A padded sequence would then be computed
+ * wrongly, so the generated function refuses it before computing anything: it returns -1
+ * with a message naming the input, the element and the node, and the program exits 1
+ * without writing an output. */
+#include "Emitter.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+
+/* Entry `name` of argument i's attribute dictionary in `func`, or a null attribute. */
+static MlirAttribute argumentAttr(MlirOperation func, size_t i, const char *name) {
+  MlirAttribute all =
+      mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("arg_attrs"));
+  if (mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all) ||
+      (intptr_t)i >= mlirArrayAttrGetNumElements(all))
+    return (MlirAttribute){NULL};
+  MlirAttribute dict = mlirArrayAttrGetElement(all, (intptr_t)i);
+  return mlirAttributeIsADictionary(dict)
+             ? mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString(name))
+             : (MlirAttribute){NULL};
+}
+
+/* Names in the message are cut to this many bytes, so that it always fits the state's
+ * 256-byte error (and compilers see no truncation). */
+enum { NAME_BYTES = 32 };
+
+/* A string attribute as a C string literal (`fallback` when it is not a string), cut to
+ * NAME_BYTES. */
+static void writeLiteral(MlirAttribute attr, const char *fallback, FILE *out) {
+  MlirStringRef text = !mlirAttributeIsNull(attr) && mlirAttributeIsAString(attr)
+                           ? mlirStringAttrGetValue(attr)
+                           : mlirStringRefCreateFromCString(fallback);
+  bool cut = text.length > NAME_BYTES;
+  fputc('"', out);
+  for (size_t i = 0; i < (cut ? NAME_BYTES - 3 : text.length); ++i) {
+    unsigned char c = (unsigned char)text.data[i];
+    if (c == '"' || c == '\\')
+      fprintf(out, "\\%c", c);
+    else if (c < 32 || c > 126)
+      fprintf(out, "\\%03o", c);
+    else
+      fputc(c, out);
+  }
+  fputs(cut ? "...\"" : "\"", out);
+}
+
+void gcimCEmitPaddingChecks(const EmitState *state, const EmittedFunction *fn, FILE *out) {
+  (void)state;
+  for (size_t i = 0; i < fn->inputCount; ++i) {
+    MlirAttribute value = argumentAttr(fn->func, i, "gcim.no_padding");
+    if (mlirAttributeIsNull(value) || !mlirAttributeIsAInteger(value))
+      continue;
+    long long expected = (long long)mlirIntegerAttrGetValueInt(value);
+    const ValueInfo *input = &fn->inputs[i];
+    fprintf(out,
+            "  for (int64_t i = 0; i < %lld; ++i) /* attention assumed no padding here */\n"
+            "    if (%s[i] != %lld) {\n"
+            "      snprintf(s->error, sizeof s->error, \"input '%%s' holds %%g at element "
+            "%%lld: attention '%%s' was compiled assuming no padding (all %lld); gcim "
+            "supports unpadded sequences, batch rows without padding (for padding: "
+            "--padding-mask=exact)\",\n               ",
+            (long long)input->count, input->name, expected, expected);
+    writeLiteral(argumentAttr(fn->func, i, "onnx.name"), "input", out);
+    fprintf(out, ", (double)%s[i], (long long)i,\n               ", input->name);
+    writeLiteral(argumentAttr(fn->func, i, "gcim.no_padding_node"), "attention", out);
+    fputs(");\n      return -1;\n    }\n", out);
+  }
+}
