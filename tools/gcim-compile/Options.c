@@ -41,6 +41,16 @@ static GcimStatus addMaxLength(void *target, const char *text, char **errMsg) {
   return addShape(target, text, true, errMsg);
 }
 
+/* Names the output folder already uses: the program PREFIX would replace the runtime
+ * sources' folder or a file make reads (GNU make prefers GNUmakefile and makefile). */
+static bool isFolderName(const char *prefix) {
+  static const char *const taken[] = {"runtime", "Makefile", "makefile", "GNUmakefile"};
+  for (size_t i = 0; i < sizeof taken / sizeof taken[0]; ++i)
+    if (strcmp(prefix, taken[i]) == 0)
+      return true;
+  return false;
+}
+
 static GcimStatus setName(void *target, const char *value, char **errMsg) {
   bool identifier = !isdigit((unsigned char)value[0]) && strlen(value) <= 48;
   for (const char *c = value; identifier && *c; ++c)
@@ -48,6 +58,11 @@ static GcimStatus setName(void *target, const char *value, char **errMsg) {
   if (!identifier)
     return gcimFail(errMsg, GCIM_ERROR_INVALID,
                     "--name needs a C identifier of at most 48 characters, not '%s'", value);
+  if (isFolderName(value))
+    return gcimFail(errMsg, GCIM_ERROR_INVALID,
+                    "--name '%s' names a file or folder of the output already (the program "
+                    "PREFIX would replace it): choose another",
+                    value);
   ((Options *)target)->prefix = value;
   return GCIM_OK;
 }
@@ -259,7 +274,7 @@ static const GcimArgParser parser = {
 };
 
 /* The default prefix: the model's file name without folder and extension, made a C
- * identifier. */
+ * identifier ("model" when that is not one or names a file of the folder). */
 static void prefixFromPath(Options *options) {
   const char *base = strrchr(options->inputPath, '/');
   base = base ? base + 1 : options->inputPath;
@@ -267,7 +282,8 @@ static void prefixFromPath(Options *options) {
   for (; base[n] && base[n] != '.' && n + 1 < sizeof options->defaultPrefix; ++n)
     options->defaultPrefix[n] = isalnum((unsigned char)base[n]) ? base[n] : '_';
   options->defaultPrefix[n] = '\0';
-  if (n == 0 || isdigit((unsigned char)options->defaultPrefix[0]))
+  if (n == 0 || isdigit((unsigned char)options->defaultPrefix[0]) ||
+      isFolderName(options->defaultPrefix))
     snprintf(options->defaultPrefix, sizeof options->defaultPrefix, "model");
   options->prefix = options->defaultPrefix;
 }

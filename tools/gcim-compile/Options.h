@@ -69,9 +69,9 @@ const char *gcimCompilePaddingMode(const Options *options);
 int gcimCompileParseArguments(int argc, char **argv, Options *options);
 
 /// Prints the warnings a module mapped to tiles carries (gcim.warning, attention kept
-/// digital by --attention=auto) to `out` as `file: 'node': warning: ...` lines
-/// (Warnings.c).
-void gcimCompilePrintWarnings(MlirOperation module, FILE *out);
+/// digital by --attention=auto, and with `analog` Softmax ops left while no head was
+/// mapped) to `out` as `file: 'node': warning: ...` lines (Warnings.c).
+void gcimCompilePrintWarnings(MlirOperation module, bool analog, FILE *out);
 
 /// Gives every fused attention of `module` the scalers of the calibration cache `path`
 /// (--scalers, Scalers.c); false after printing an error naming the file and the layer, or

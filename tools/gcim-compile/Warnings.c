@@ -26,6 +26,8 @@ typedef struct WarningWalk {
   MlirLocation firstDigital;
   int unfused;                /* attention-like ops gcim-fuse-attention left alone */
   MlirOperation firstUnfused; /* the first of them, with its gcim.unfused reason */
+  int heads, softmaxes;       /* K/V writes to the gain cells; Softmax ops left */
+  MlirLocation firstSoftmax;
 } WarningWalk;
 
 /* Adds `layer`; false when it was there already. */
@@ -42,6 +44,9 @@ static MlirWalkResult collectWarning(MlirOperation op, void *userData) {
   WarningWalk *walk = userData;
   MlirStringRef text;
   int64_t layer = -1;
+  walk->heads += gcimOpIsA(op, "gcim.kv_write");
+  if (gcimOpIsA(op, "onnx.softmax") && walk->softmaxes++ == 0)
+    walk->firstSoftmax = mlirOperationGetLocation(op);
   if (gcimOpIsA(op, "gcim.kv_write") && gcimOpGetStringAttr(op, "gcim.warning", &text)) {
     gcimOpGetIntAttr(op, "layer", &layer);
     if (!addLayer(&walk->warned, layer))
@@ -105,7 +110,7 @@ static MlirWalkResult warnNoPadding(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
-void gcimCompilePrintWarnings(MlirOperation module, FILE *out) {
+void gcimCompilePrintWarnings(MlirOperation module, bool analog, FILE *out) {
   mlirOperationWalk(module, warnNoPadding, out, MlirWalkPreOrder);
   WarningWalk walk;
   memset(&walk, 0, sizeof walk);
@@ -122,6 +127,15 @@ void gcimCompilePrintWarnings(MlirOperation module, FILE *out) {
     if (walk.unfused > 1)
       fprintf(out, " (%d such ops; --report lists each with its reason)", walk.unfused);
     fputc('\n', out);
+  } else if (analog && walk.heads == 0 && walk.softmaxes > 0) {
+    /* Softmax over scores the fusion does not take for attention (Bloom's ALiBi bias
+     * added to q k^T on (batch x heads) tensors): say that nothing went to the hardware. */
+    gcimLocationPrint(walk.firstSoftmax, out);
+    fprintf(out, ": warning: --attention=analog found no attention to map: this Softmax");
+    if (walk.softmaxes > 1)
+      fprintf(out, " and %d other%s", walk.softmaxes - 1, walk.softmaxes > 2 ? "s" : "");
+    fprintf(out, " run%s digitally as the model's own ops, nothing on the gain cells\n",
+            walk.softmaxes > 1 ? "" : "s");
   }
   if (walk.digital.count == 0)
     return;

@@ -169,7 +169,8 @@ static bool writeReport(const Options *options, MlirModule tiles) {
       (!html || gcimReportWriteHtml(mlirModuleGetOperation(tiles), &options->hw, options->inputPath,
                                     options->reportPath, &errMsg) == GCIM_OK)) {
     if (!options->quiet)
-      gcimCompilePrintWarnings(mlirModuleGetOperation(tiles), stderr);
+      gcimCompilePrintWarnings(mlirModuleGetOperation(tiles),
+                               options->attention == GCIM_ATTENTION_ANALOG, stderr);
     return true;
   }
   fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");

@@ -112,6 +112,10 @@ int gcimOnnxExpandGroupQueryAttention(GcimOnnxBuilder *b);
  * diagnostic naming the equation. */
 int gcimOnnxExpandEinsum(GcimOnnxBuilder *b);
 
+/* A patch-embedding Conv b->node as Reshape/Transpose/MatMul (ExpandConv.c): 1 when done,
+ * -1 after a diagnostic saying why the Conv is not one. */
+int gcimOnnxExpandConv(GcimOnnxBuilder *b);
+
 /* Decomposes `node` when it is one of ExpandOps.c's operators: 1 when its nodes were
  * appended, 0 when it is not such an operator, -1 after a diagnostic. */
 int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *node);

@@ -12,6 +12,7 @@
  * - RotaryEmbedding (opset 23 and com.microsoft): ExpandRotary.c;
  * - com.microsoft GroupQueryAttention: opset-23 Attention, ExpandGqa.c;
  * - Einsum: Transpose, MatMul and Reshape, ExpandEinsum.c;
+ * - Conv as a patch embedding (ViT's): Reshape, Transpose and MatMul, ExpandConv.c;
  * - DequantizeLinear, QuantizeLinear and com.microsoft MatMulNBits: ExpandQuant.c. */
 #include "Expand.h"
 
@@ -124,8 +125,8 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
   bool rotary =
       is(node, "", "RotaryEmbedding") || (ms && is(node, "com.microsoft", "RotaryEmbedding"));
   bool gqa = ms && is(node, "com.microsoft", "GroupQueryAttention");
-  bool einsum = is(node, "", "Einsum");
-  if (!rms && !skipRms && !skipLn && !gelu && !quant && !rotary && !gqa && !einsum)
+  bool einsum = is(node, "", "Einsum"), conv = is(node, "", "Conv");
+  if (!rms && !skipRms && !skipLn && !gelu && !quant && !rotary && !gqa && !einsum && !conv)
     return 0;
   im->loc = gcimOnnxNameLoc(im, name);
   im->nodeName = name; /* diagnostics name the node and its op */
@@ -134,6 +135,7 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
                : rotary ? gcimOnnxExpandRotary(&b, ms)
                : gqa    ? gcimOnnxExpandGroupQueryAttention(&b)
                : einsum ? gcimOnnxExpandEinsum(&b)
+               : conv   ? gcimOnnxExpandConv(&b)
                         : decompose(&b, rms, skipRms, skipLn, fastGelu);
   if (result < 0 && !im->failed)
     gcimOnnxImportError(im, "out of memory");

@@ -159,6 +159,35 @@ bool gcimOnnxFoldConcat(Importer *im, NodeInfo *node) {
   return true;
 }
 
+/* Each output is a run of the input along the axis (GPT-J's repeat_interleave splits a
+ * known shape this way before an Expand). */
+bool gcimOnnxFoldSplit(Importer *im, NodeInfo *node) {
+  const ConstData *data = gcimOnnxKnownConst(im, node->inputs[0]);
+  const TypeInfo *t = &node->inputs[0]->type;
+  int64_t axis;
+  if (!data || !gcimOnnxAttrInt(im, node, "axis", 0, &axis))
+    return false;
+  if (axis < 0)
+    axis += t->rank;
+  int64_t inner = 1, offset = 0;
+  for (int32_t d = (int32_t)axis + 1; d < t->rank; ++d)
+    inner *= t->dims[d];
+  for (size_t i = 0; i < node->outputCount; ++i) {
+    int64_t size = node->outputTypes[i].dims[axis];
+    ConstData *out = node->proto->output[i][0] ? gcimOnnxFoldNewOutput(node, i) : NULL;
+    if (node->proto->output[i][0] && !out)
+      return false;
+    for (int64_t o = 0; out && o < out->count; ++o) {
+      int64_t a = o / (size * inner), k = o % (size * inner);
+      int64_t src = (a * t->dims[axis] + offset) * inner + k;
+      gcimOnnxFoldStore(out, t->elemType, o, gcimOnnxConstGetFloat(data, src),
+                        gcimOnnxConstGetInt(data, src));
+    }
+    offset += size;
+  }
+  return true;
+}
+
 bool gcimOnnxFoldSlice(Importer *im, NodeInfo *node) {
   const ConstData *data = gcimOnnxKnownConst(im, node->inputs[0]);
   int64_t start[GCIM_MAX_RANK], step[GCIM_MAX_RANK], count[GCIM_MAX_RANK];

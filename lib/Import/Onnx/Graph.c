@@ -41,6 +41,17 @@ static bool checkVersions(Importer *im) {
   return true;
 }
 
+/* Control flow comes from scripted modules (torch.jit.script) and from merged decoders
+ * (optimum's If on use_cache_branch): say how to export without it. */
+static const char *controlFlowHint(const char *domain, const char *type) {
+  bool control = !domain[0] && (strcmp(type, "If") == 0 || strcmp(type, "Loop") == 0 ||
+                                strcmp(type, "Scan") == 0);
+  return control ? ": control flow (subgraphs) is not supported; export a traced graph "
+                   "(torch.onnx.export of a module that is not torch.jit.script'ed; for "
+                   "optimum's merged decoders, export with --no-post-process)"
+                 : "";
+}
+
 /* Lists every unsupported op type with its count and first node, then fails. */
 static bool checkSupported(Importer *im) {
   const Onnx__GraphProto *g = im->graph;
@@ -66,9 +77,9 @@ static bool checkSupported(Importer *im) {
     if (!n->name || !n->name[0])
       snprintf(name, sizeof name, "%.80s_%zu", type, i);
     im->loc = gcimOnnxNameLoc(im, n->name && n->name[0] ? n->name : name);
-    gcimOnnxImportError(im, "unsupported op '%s%s%s' (%zu node%s, first '%s')", domain,
+    gcimOnnxImportError(im, "unsupported op '%s%s%s' (%zu node%s, first '%s')%s", domain,
                         domain[0] ? "." : "", type, count, count == 1 ? "" : "s",
-                        n->name && n->name[0] ? n->name : name);
+                        n->name && n->name[0] ? n->name : name, controlFlowHint(domain, type));
   }
   im->loc = (MlirLocation){NULL};
   return ok;

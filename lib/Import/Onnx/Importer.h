@@ -139,7 +139,7 @@ bool gcimOnnxIsFloatType(int32_t elemType);
 size_t gcimOnnxElemTypeSize(int32_t elemType); /* 0 for unsupported types */
 const char *gcimOnnxElemTypeName(int32_t elemType);
 MlirType gcimOnnxElemTypeToMlir(MlirContext ctx, int32_t elemType); /* null for unsupported */
-int64_t gcimOnnxTypeNumElements(const TypeInfo *type); /* -1 if dynamic or overflowing */
+int64_t gcimOnnxTypeNumElements(const TypeInfo *type); /* -1 if dynamic or above 2^48 */
 MlirType gcimOnnxTypeToMlir(MlirContext ctx, const TypeInfo *type);
 void gcimOnnxFormatShape(const TypeInfo *type, char *buffer, size_t size);
 

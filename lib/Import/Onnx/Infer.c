@@ -152,6 +152,16 @@ static bool inferGatherElements(Importer *im, NodeInfo *node) {
   return true;
 }
 
+/* A product over an empty dimension (0 columns by 0 rows) is all zeros: a broken model,
+ * which the code generator cannot plan (it divides by the contracted length). */
+static bool checkContracted(Importer *im, int64_t k) {
+  if (k != 0)
+    return true;
+  gcimOnnxImportError(im, "contracts an empty dimension (0 columns with 0 rows): the product "
+                          "is all zeros; remove the node or give its operands data");
+  return false;
+}
+
 static bool inferMatMul(Importer *im, NodeInfo *node) {
   TypeInfo a = *gcimOnnxInputType(node, 0), b = *gcimOnnxInputType(node, 1);
   if (a.rank < 1 || b.rank < 1 || a.rank > 4 || b.rank > 4) {
@@ -174,6 +184,8 @@ static bool inferMatMul(Importer *im, NodeInfo *node) {
                         (long long)b.dims[b.rank - 2]);
     return false;
   }
+  if (!checkContracted(im, a.dims[a.rank - 1]))
+    return false;
   TypeInfo batchA = a, batchB = b, result;
   batchA.rank -= 2;
   batchB.rank -= 2;
@@ -204,6 +216,8 @@ static bool inferGemm(Importer *im, NodeInfo *node) {
     gcimOnnxImportError(im, "contracts %lld columns with %lld rows", (long long)k, (long long)kb);
     return false;
   }
+  if (!checkContracted(im, k))
+    return false;
   TypeInfo result = {a->elemType, 2, {m, n}};
   if (gcimOnnxInputType(node, 2)) {
     TypeInfo check;
@@ -402,7 +416,7 @@ const OpHooks gcimOpHooks[] = {
     {"onnx.squeeze", gcimOnnxInferSqueeze, gcimOnnxFoldReshapeLike},
     {"onnx.unsqueeze", gcimOnnxInferUnsqueeze, gcimOnnxFoldReshapeLike},
     {"onnx.concat", gcimOnnxInferConcat, gcimOnnxFoldConcat},
-    {"onnx.split", gcimOnnxInferSplit, NULL},
+    {"onnx.split", gcimOnnxInferSplit, gcimOnnxFoldSplit},
     {"onnx.slice", gcimOnnxInferSlice, gcimOnnxFoldSlice},
     {"onnx.gather", gcimOnnxInferGather, gcimOnnxFoldGather},
     {"onnx.expand", gcimOnnxInferExpand, gcimOnnxFoldExpand},

@@ -67,6 +67,7 @@ bool gcimOnnxFoldElementwise(Importer *im, NodeInfo *node);
 bool gcimOnnxFoldReshapeLike(Importer *im, NodeInfo *node);
 bool gcimOnnxFoldGather(Importer *im, NodeInfo *node);
 bool gcimOnnxFoldConcat(Importer *im, NodeInfo *node);
+bool gcimOnnxFoldSplit(Importer *im, NodeInfo *node);
 bool gcimOnnxFoldSlice(Importer *im, NodeInfo *node);
 bool gcimOnnxFoldRange(Importer *im, NodeInfo *node);
 bool gcimOnnxFoldConstantOfShape(Importer *im, NodeInfo *node);

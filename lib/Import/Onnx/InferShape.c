@@ -71,7 +71,7 @@ bool gcimOnnxInferReshape(Importer *im, NodeInfo *node) {
     }
     y.dims[d] = v;
     if (v && known > INT64_MAX / v) {
-      gcimOnnxImportError(im, "shape overflows");
+      gcimOnnxImportError(im, "the result would have more than 2^48 elements");
       return false;
     }
     known *= v;
@@ -198,6 +198,46 @@ bool gcimOnnxInferConcat(Importer *im, NodeInfo *node) {
   return true;
 }
 
+/* Without 'split' sizes, ONNX Runtime takes opset 18's `num_outputs` chunks of
+ * ceil(dim / n) with a smaller, non-empty last one, and without `num_outputs` equal parts
+ * only; it refuses the rest at run time, so they are import errors here. */
+static bool checkEqualSplit(Importer *im, NodeInfo *node, int64_t dim, int64_t chunk) {
+  int64_t n = (int64_t)node->outputCount;
+  if (!gcimOnnxFindAttr(node->proto, "num_outputs")) {
+    if (dim % n == 0)
+      return true;
+    gcimOnnxImportError(im,
+                        "the axis has %lld elements, which %lld outputs cannot share "
+                        "equally: give the sizes as input 'split'",
+                        (long long)dim, (long long)n);
+    return false;
+  }
+  int64_t count;
+  if (!gcimOnnxAttrInt(im, node, "num_outputs", 0, &count))
+    return false;
+  if (count != n) {
+    gcimOnnxImportError(im, "'num_outputs' is %lld but the node has %lld outputs", (long long)count,
+                        (long long)n);
+    return false;
+  }
+  if (n > dim) {
+    gcimOnnxImportError(im,
+                        "'num_outputs' is %lld, more than the %lld elements of the axis "
+                        "to split",
+                        (long long)n, (long long)dim);
+    return false;
+  }
+  if (dim - chunk * (n - 1) < 1) {
+    gcimOnnxImportError(im,
+                        "'num_outputs' %lld splits the %lld elements of the axis into "
+                        "chunks of %lld, which leave the last output empty: give the sizes "
+                        "as input 'split'",
+                        (long long)n, (long long)dim, (long long)chunk);
+    return false;
+  }
+  return true;
+}
+
 bool gcimOnnxInferSplit(Importer *im, NodeInfo *node) {
   const TypeInfo *x = gcimOnnxInputType(node, 0);
   int64_t axis;
@@ -215,6 +255,8 @@ bool gcimOnnxInferSplit(Importer *im, NodeInfo *node) {
     return false;
   }
   int64_t dim = x->dims[axis], chunk = dim / (int64_t)n + (dim % (int64_t)n != 0);
+  if (!split && !checkEqualSplit(im, node, dim, chunk))
+    return false;
   for (size_t i = 0; i < n; ++i) {
     int64_t size = split ? gcimOnnxConstGetInt(split, (int64_t)i)
                          : (total + chunk <= dim ? chunk : dim - total);

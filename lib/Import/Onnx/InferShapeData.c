@@ -84,6 +84,16 @@ bool gcimOnnxInferGather(Importer *im, NodeInfo *node) {
     gcimOnnxImportError(im, "result rank is above %d", GCIM_MAX_RANK);
     return false;
   }
+  /* Known indices out of range fail in ONNX Runtime when the model runs: fail here. */
+  const ConstData *known = gcimOnnxKnownConst(im, node->inputs[1]);
+  for (int64_t i = 0; known && i < known->count; ++i) {
+    int64_t index = gcimOnnxConstGetInt(known, i), dim = x->dims[axis];
+    if (index < -dim || index >= dim) {
+      gcimOnnxImportError(im, "index %lld is out of range for axis %lld of %lld elements",
+                          (long long)index, (long long)axis, (long long)dim);
+      return false;
+    }
+  }
   TypeInfo y = {x->elemType, 0, {0}};
   for (int32_t d = 0; d < axis; ++d)
     y.dims[y.rank++] = x->dims[d];
@@ -113,7 +123,7 @@ static bool shapeFromConst(Importer *im, NodeInfo *node, size_t i, TypeInfo *out
     }
   }
   if (gcimOnnxTypeNumElements(out) < 0) {
-    gcimOnnxImportError(im, "shape overflows");
+    gcimOnnxImportError(im, "the result would have more than 2^48 elements");
     return false;
   }
   return true;
@@ -138,7 +148,7 @@ bool gcimOnnxInferTile(Importer *im, NodeInfo *node) {
   }
   for (int32_t d = 0; d < y.rank; ++d) {
     if (repeats.dims[d] && y.dims[d] > INT64_MAX / repeats.dims[d]) {
-      gcimOnnxImportError(im, "the tiled shape overflows");
+      gcimOnnxImportError(im, "the tiled result would have more than 2^48 elements");
       return false;
     }
     y.dims[d] *= repeats.dims[d];

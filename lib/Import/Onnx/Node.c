@@ -278,7 +278,8 @@ static bool importPrepared(Importer *im, NodeInfo *node) {
       return false;
   for (size_t i = 0; i < node->outputCount; ++i)
     if (node->proto->output[i][0] && gcimOnnxTypeNumElements(&node->outputTypes[i]) < 0) {
-      gcimOnnxImportError(im, "output '%s' has too many elements", node->proto->output[i]);
+      gcimOnnxImportError(im, "output '%s' has too many elements (more than 2^48)",
+                          node->proto->output[i]);
       return false;
     }
   bool folded = hooks && hooks->fold && hooks->fold(im, node);

@@ -48,12 +48,16 @@ MlirType gcimOnnxElemTypeToMlir(MlirContext ctx, int32_t t) {
   return mlirTypeParseGet(ctx, mlirStringRefCreateFromCString(spelling));
 }
 
+/* No value can hold more (a petabyte of floats); below it, byte sizes and the generated
+ * code's offsets (8-byte elements, sums of many values) stay far from overflowing. */
+#define MAX_ELEMENTS ((int64_t)1 << 48)
+
 int64_t gcimOnnxTypeNumElements(const TypeInfo *type) {
   int64_t n = 1;
   for (int32_t i = 0; i < type->rank; ++i) {
     if (type->dims[i] < 0)
       return -1;
-    if (type->dims[i] && n > INT64_MAX / type->dims[i])
+    if (type->dims[i] && n > MAX_ELEMENTS / type->dims[i])
       return -1;
     n *= type->dims[i];
   }
@@ -142,7 +146,7 @@ bool gcimOnnxTensorType(Importer *im, const Onnx__TensorProto *tensor, const cha
   }
   int64_t n = gcimOnnxTypeNumElements(type);
   if (n < 0 || (uint64_t)n > SIZE_MAX / 8) {
-    gcimOnnxImportError(im, "%s has too many elements", what);
+    gcimOnnxImportError(im, "%s has too many elements (more than 2^48)", what);
     return false;
   }
   return true;

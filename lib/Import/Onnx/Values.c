@@ -176,7 +176,7 @@ bool gcimOnnxValueInfoType(Importer *im, const Onnx__TypeProto *proto, const cha
   for (int32_t d = 0; d < known.rank; ++d)
     known.dims[d] = known.dims[d] < 0 ? 1 : known.dims[d];
   if (gcimOnnxTypeNumElements(&known) < 0) {
-    gcimOnnxImportError(im, "%s has too many elements", what);
+    gcimOnnxImportError(im, "%s has too many elements (more than 2^48)", what);
     return false;
   }
   return true;

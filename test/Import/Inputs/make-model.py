@@ -137,6 +137,23 @@ def shape_folding():
 
 
 @case
+def split_folding():
+    """Split of known values folds (GPT-J's repeat_interleave splits a shape before an
+    Expand): the input's shape swapped, and the columns of a known 2-D tensor."""
+    nodes = [N("Shape", ["x"], ["shape"], name="shape"),
+             N("Split", ["shape", "ones"], ["rows", "cols"], name="split_shape"),
+             N("Concat", ["cols", "rows"], ["swapped"], name="concat", axis=0),
+             N("Reshape", ["x", "swapped"], ["y"], name="reshape"),
+             N("Split", ["grid", "parts"], ["left", "right"], name="split_grid", axis=1),
+             N("Reshape", ["left", "six"], ["flat"], name="flatten"),
+             N("Add", ["flat", "i"], ["z"], name="add")]
+    inits = [arr("ones", [2], np.int64, [1, 1]), arr("parts", [2], np.int64, [3, 1]),
+             arr("grid", [2, 4], np.int64, [1, 2, 3, 4, 5, 6, 7, 8]),
+             arr("six", [1], np.int64, [6])]
+    return model(nodes, [vi("x", shape=[2, 3]), vi("i", T.INT64, [6])],
+                 [vi("y"), vi("right", T.INT64), vi("z", T.INT64)], inits)
+
+@case
 def llm_ops():
     """The ops of modern decoder exports: a sliding-window mask over Range positions and a
     RoPE angle table (Sin/Cos of known positions) fold; the runtime ones stay."""
@@ -561,6 +578,58 @@ bad("gather-elements-rank", [N("GatherElements", ["x", "i"], ["y"], name="ge")],
     [vi("y")], [arr("i", [1, 2], np.int64, [0, 1])])
 bad("cumsum-axis", [N("CumSum", ["x", "a"], ["y"], name="cumsum")], X2, [vi("y")],
     [arr("a", [2], np.int64, [0, 1])])
+
+# Split without sizes: opset 18's num_outputs (ceil-sized chunks, a smaller non-empty last
+# one) and, before it, equal parts only; ONNX Runtime refuses the rest.
+bad("split-num-outputs", [N("Split", ["x"], ["a", "b", "c"], name="sp", num_outputs=3)],
+    [vi("x", shape=[8])], [vi("a"), vi("b"), vi("c")], opset=18)
+bad("split-num-outputs-over", [N("Split", ["x"], ["a", "b", "c"], name="sp", axis=1,
+                                 num_outputs=3)],
+    [vi("x", shape=[1, 2])], [vi("a"), vi("b"), vi("c")], opset=18)
+bad("split-num-outputs-empty-last", [N("Split", ["x"], ["a", "b", "c", "d"], name="sp",
+                                       num_outputs=4)],
+    [vi("x", shape=[6])], [vi("a"), vi("b"), vi("c"), vi("d")], opset=18)
+bad("split-num-outputs-count", [N("Split", ["x"], ["a", "b"], name="sp", num_outputs=3)],
+    [vi("x", shape=[6])], [vi("a"), vi("b")], opset=18)
+bad("split-uneven", [N("Split", ["x"], ["a", "b"], name="sp")], [vi("x", shape=[5])],
+    [vi("a"), vi("b")])
+
+
+@case
+def conv_patches():
+    """Patch embeddings: a 2-D Conv with bias (ViT's, kernel = strides 2x4) and a 1-D one."""
+    nodes = [N("Conv", ["x", "w", "b"], ["y"], name="patch", kernel_shape=[2, 4],
+               strides=[2, 4], pads=[0, 0, 0, 0]),
+             N("Conv", ["s", "w1"], ["z"], name="patch1d", strides=[3])]
+    return model(nodes, [vi("x", shape=[1, 3, 4, 8]), vi("s", shape=[2, 2, 9])],
+                 [vi("y"), vi("z")], [arr("w", [5, 3, 2, 4]), arr("b", [5]),
+                                      arr("w1", [4, 2, 3])])
+
+
+def conv_bad(name, weight=(5, 3, 2, 2), inputs=("x", "w"), **attrs):
+    bad(name, [N("Conv", list(inputs), ["y"], name="conv", **attrs)],
+        [vi("x", shape=[1, 3, 4, 4])], [vi("y")], [arr("w", list(weight))])
+
+
+conv_bad("conv-stride-1", weight=(5, 3, 3, 3))
+conv_bad("conv-padded", strides=[2, 2], pads=[1, 1, 1, 1])
+conv_bad("conv-groups", weight=(3, 1, 2, 2), strides=[2, 2], group=3)
+conv_bad("conv-dilated", strides=[2, 2], dilations=[2, 2])
+
+
+@case
+def softmax_only():
+    """Two Softmax ops over rank-4 scores that no MatMul of q and k makes (Bloom's ALiBi
+    scores reach the fusion the same way): no attention, nothing for the gain cells."""
+    nodes = [N("Softmax", ["x"], ["p"], name="sm"), N("Softmax", ["p"], ["y"], name="sm2")]
+    return model(nodes, [vi("x", shape=[1, 2, 3, 3])], [vi("y")])
+bad("empty-contraction", [N("MatMul", ["x", "w"], ["y"], name="mm")], [vi("x", shape=[2, 0])],
+    [vi("y")], [arr("w", [0, 3])])
+bad("huge-expand", [N("Expand", ["x", "s"], ["y"], name="e")], [vi("x", shape=[1])], [vi("y")],
+    [arr("s", [2], np.int64, [1 << 31, 1 << 31])])
+
+bad("gather-known-index", [N("Gather", ["w", "i"], ["y"], name="g")], [vi("w", shape=[4, 2])],
+    [vi("y")], [arr("i", [2], np.int64, [1, -5])])
 
 
 def tensor_case(name, mutate, **kw):
