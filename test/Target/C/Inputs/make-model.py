@@ -41,8 +41,18 @@ def matmul_add(path):
     save(nodes, [a, b], [y], [bias], path)
 
 
+def colliding_outputs(path):
+    """Three outputs whose names make the same file name: 'y/0', 'y_0' and 'y?0'."""
+    x = h.make_tensor_value_info("x", T.FLOAT, [2])
+    names = ["y/0", "y_0", "y?0"]
+    outputs = [h.make_tensor_value_info(n, T.FLOAT, [2]) for n in names]
+    nodes = [h.make_node("Mul", ["x", f"k{i}"], [n], name=f"mul{i}") for i, n in enumerate(names)]
+    inits = [nh.from_array(np.full(2, i + 1, np.float32), f"k{i}") for i in range(3)]
+    save(nodes, [x], outputs, inits, path)
+
+
 CASES = {"int32-matmul": int32_matmul, "slice-dynamic-starts": slice_dynamic_starts,
-         "matmul-add": matmul_add}
+         "matmul-add": matmul_add, "colliding-outputs": colliding_outputs}
 
 if __name__ == "__main__":
     CASES[sys.argv[1]](sys.argv[2])
