@@ -193,6 +193,9 @@ typedef bool (*EmitOpFn)(EmitState *state, MlirOperation op);
 EmitOpFn gcimCEmitLookupOp(MlirOperation op);
 bool gcimCEmitUnsupported(EmitState *state, MlirOperation op, const char *why);
 void gcimCEmitComment(EmitState *state, MlirOperation op);
+/* Writes `length` bytes of `text` as the inside of a C string literal: '"', '\\' and '?'
+ * (no trigraph under -std=c99) escaped, bytes outside printable ASCII as octal escapes. */
+void gcimCEmitStringChars(FILE *out, const char *text, size_t length);
 /* A value's C pointer, declared in PREFIX_run at its first reference. Call for every
  * value of a statement before printing the statement. */
 const char *gcimCEmitRef(EmitState *state, ValueInfo *info);

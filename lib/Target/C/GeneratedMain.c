@@ -30,15 +30,7 @@ static void writeIoName(const EmittedFunction *fn, FILE *out, bool isInput, size
     return;
   }
   fputc('"', out);
-  for (size_t i = 0; i < name.length; ++i) {
-    unsigned char c = (unsigned char)name.data[i];
-    if (c == '"' || c == '\\')
-      fprintf(out, "\\%c", c);
-    else if (c < 32 || c > 126)
-      fprintf(out, "\\%03o", c);
-    else
-      fputc(c, out);
-  }
+  gcimCEmitStringChars(out, name.data, name.length);
   fputc('"', out);
 }
 

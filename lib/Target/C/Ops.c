@@ -154,6 +154,18 @@ void gcimCEmitComment(EmitState *state, MlirOperation op) {
   fprintf(state->body, "(%.*s) */\n", (int)opName.length, opName.data);
 }
 
+void gcimCEmitStringChars(FILE *out, const char *text, size_t length) {
+  for (size_t i = 0; i < length; ++i) {
+    unsigned char c = (unsigned char)text[i];
+    if (c == '"' || c == '\\' || c == '?')
+      fprintf(out, "\\%c", c);
+    else if (c < 32 || c > 126)
+      fprintf(out, "\\%03o", c);
+    else
+      fputc(c, out);
+  }
+}
+
 const char *gcimCEmitRef(EmitState *state, ValueInfo *info) {
   if (info->storage == STORAGE_INPUT)
     info->declared = true; /* referenced: PREFIX_run needs no (void) for it */

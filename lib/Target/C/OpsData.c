@@ -132,15 +132,7 @@ static void writeGatherFailure(FILE *out, MlirOperation op) {
   }
   MlirStringRef node = mlirIdentifierStr(mlirLocationNameGetName(loc));
   fputs("\"'Gather' node '", out);
-  for (size_t i = 0; i < node.length; ++i) {
-    unsigned char c = (unsigned char)node.data[i];
-    if (c == '"' || c == '\\' || c == '?') /* '?': no trigraph */
-      fprintf(out, "\\%c", c);
-    else if (c < 0x20 || c == 0x7f)
-      fprintf(out, "\\%03o", c);
-    else
-      fputc(c, out);
-  }
+  gcimCEmitStringChars(out, node.data, node.length);
   fputs("': index out of range\"", out);
 }
 

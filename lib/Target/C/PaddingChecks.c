@@ -37,15 +37,7 @@ static void writeLiteral(MlirAttribute attr, const char *fallback, FILE *out) {
                            : mlirStringRefCreateFromCString(fallback);
   bool cut = text.length > NAME_BYTES;
   fputc('"', out);
-  for (size_t i = 0; i < (cut ? NAME_BYTES - 3 : text.length); ++i) {
-    unsigned char c = (unsigned char)text.data[i];
-    if (c == '"' || c == '\\')
-      fprintf(out, "\\%c", c);
-    else if (c < 32 || c > 126)
-      fprintf(out, "\\%03o", c);
-    else
-      fputc(c, out);
-  }
+  gcimCEmitStringChars(out, text.data, cut ? NAME_BYTES - 3 : text.length);
   fputs(cut ? "...\"" : "\"", out);
 }
 

@@ -42,12 +42,13 @@ def matmul_add(path):
 
 
 def colliding_outputs(path):
-    """Three outputs whose names make the same file name: 'y/0', 'y_0' and 'y?0'."""
+    """Three outputs whose names make the same file name: 'y/0', 'y_0' and 'y?0'; a fourth
+    whose name holds trigraphs ('z??/??=')."""
     x = h.make_tensor_value_info("x", T.FLOAT, [2])
-    names = ["y/0", "y_0", "y?0"]
+    names = ["y/0", "y_0", "y?0", "z??/??="]
     outputs = [h.make_tensor_value_info(n, T.FLOAT, [2]) for n in names]
     nodes = [h.make_node("Mul", ["x", f"k{i}"], [n], name=f"mul{i}") for i, n in enumerate(names)]
-    inits = [nh.from_array(np.full(2, i + 1, np.float32), f"k{i}") for i in range(3)]
+    inits = [nh.from_array(np.full(2, i + 1, np.float32), f"k{i}") for i in range(4)]
     save(nodes, [x], outputs, inits, path)
 
 
