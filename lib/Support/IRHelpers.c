@@ -47,6 +47,17 @@ bool gcimOpGetStringAttr(MlirOperation op, const char *name, MlirStringRef *valu
   return true;
 }
 
+MlirAttribute gcimFuncIoAttr(MlirOperation func, bool result, intptr_t index, const char *name) {
+  MlirAttribute all = getAttr(func, result ? "res_attrs" : "arg_attrs");
+  if (mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all) || index < 0 ||
+      index >= mlirArrayAttrGetNumElements(all))
+    return (MlirAttribute){NULL};
+  MlirAttribute dict = mlirArrayAttrGetElement(all, index);
+  return mlirAttributeIsADictionary(dict)
+             ? mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString(name))
+             : (MlirAttribute){NULL};
+}
+
 int64_t gcimTensorRank(MlirType type) {
   if (!mlirTypeIsARankedTensor(type))
     return -1;

@@ -57,16 +57,9 @@ static MlirAttribute argumentAttrs(MlirOperation func) {
 void gcimMaskInputName(MlirValue arg, char *name, size_t size) {
   intptr_t number = mlirBlockArgumentGetArgNumber(arg);
   MlirOperation func = argumentFunction(arg);
-  MlirAttribute all = mlirOperationIsNull(func) ? (MlirAttribute){NULL} : argumentAttrs(func);
+  MlirAttribute attr = mlirOperationIsNull(func) ? (MlirAttribute){NULL}
+                                                 : gcimFuncIoAttr(func, false, number, "onnx.name");
   snprintf(name, size, "argument %ld", (long)number);
-  if (mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all) ||
-      number >= mlirArrayAttrGetNumElements(all))
-    return;
-  MlirAttribute dict = mlirArrayAttrGetElement(all, number);
-  MlirAttribute attr =
-      mlirAttributeIsADictionary(dict)
-          ? mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString("onnx.name"))
-          : (MlirAttribute){NULL};
   if (!mlirAttributeIsNull(attr) && mlirAttributeIsAString(attr)) {
     MlirStringRef text = mlirStringAttrGetValue(attr);
     snprintf(name, size, "%.*s", (int)text.length, text.data);

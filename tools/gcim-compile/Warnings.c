@@ -65,19 +65,6 @@ static MlirWalkResult collectWarning(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
-/* An entry of argument i's attribute dictionary, or a null attribute. */
-static MlirAttribute argumentAttr(MlirOperation func, intptr_t i, const char *name) {
-  MlirAttribute all =
-      mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("arg_attrs"));
-  if (mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all) ||
-      i >= mlirArrayAttrGetNumElements(all))
-    return (MlirAttribute){NULL};
-  MlirAttribute dict = mlirArrayAttrGetElement(all, i);
-  return mlirAttributeIsADictionary(dict)
-             ? mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString(name))
-             : (MlirAttribute){NULL};
-}
-
 /* One line per padding input that attention was compiled to assume unpadded
  * (gcim.no_padding, set by gcim-fuse-attention under --padding-mask=unpadded): the program
  * refuses padding at run time, which the user must know before running it. The step
@@ -90,9 +77,9 @@ static MlirWalkResult warnNoPadding(MlirOperation op, void *userData) {
     return MlirWalkResultAdvance;
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
   for (intptr_t i = 0; i < mlirBlockGetNumArguments(body); ++i) {
-    MlirAttribute value = argumentAttr(op, i, "gcim.no_padding");
-    MlirAttribute input = argumentAttr(op, i, "onnx.name");
-    MlirAttribute node = argumentAttr(op, i, "gcim.no_padding_node");
+    MlirAttribute value = gcimFuncIoAttr(op, false, i, "gcim.no_padding");
+    MlirAttribute input = gcimFuncIoAttr(op, false, i, "onnx.name");
+    MlirAttribute node = gcimFuncIoAttr(op, false, i, "gcim.no_padding_node");
     if (mlirAttributeIsNull(value) || !mlirAttributeIsAInteger(value) ||
         mlirAttributeIsNull(input) || !mlirAttributeIsAString(input) || mlirAttributeIsNull(node) ||
         !mlirAttributeIsAString(node))

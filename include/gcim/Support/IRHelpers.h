@@ -24,6 +24,10 @@ bool gcimOpGetFloatAttr(MlirOperation op, const char *name, double *value);
 /// borrowed from the context and not NUL-terminated.
 bool gcimOpGetStringAttr(MlirOperation op, const char *name, MlirStringRef *value);
 
+/// Entry `name` of the attribute dictionary of argument `index` of func.func `func` (of
+/// result `index` when `result`); a null attribute when absent.
+MlirAttribute gcimFuncIoAttr(MlirOperation func, bool result, intptr_t index, const char *name);
+
 /// The `value` attribute (dense or dense-resource elements) of the onnx.constant defining
 /// `value`, or a null attribute.
 MlirAttribute gcimValueConstantAttr(MlirValue value);

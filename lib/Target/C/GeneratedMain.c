@@ -12,19 +12,10 @@
 
 /* Writes the ONNX name of input or output `index` as an escaped C string literal. */
 static void writeIoName(const EmittedFunction *fn, FILE *out, bool isInput, size_t index) {
-  MlirAttribute all = mlirOperationGetAttributeByName(
-      fn->func, mlirStringRefCreateFromCString(isInput ? "arg_attrs" : "res_attrs"));
+  MlirAttribute attr = gcimFuncIoAttr(fn->func, !isInput, (intptr_t)index, "onnx.name");
   MlirStringRef name = {NULL, 0};
-  if (!mlirAttributeIsNull(all) && mlirAttributeIsAArray(all) &&
-      (intptr_t)index < mlirArrayAttrGetNumElements(all)) {
-    MlirAttribute dict = mlirArrayAttrGetElement(all, (intptr_t)index);
-    MlirAttribute attr =
-        mlirAttributeIsADictionary(dict)
-            ? mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString("onnx.name"))
-            : (MlirAttribute){NULL};
-    if (!mlirAttributeIsNull(attr) && mlirAttributeIsAString(attr))
-      name = mlirStringAttrGetValue(attr);
-  }
+  if (!mlirAttributeIsNull(attr) && mlirAttributeIsAString(attr))
+    name = mlirStringAttrGetValue(attr);
   if (!name.data) {
     fprintf(out, "\"%s%zu\"", isInput ? "input" : "output", index);
     return;

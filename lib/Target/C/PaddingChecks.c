@@ -10,20 +10,9 @@
  * without writing an output. */
 #include "Emitter.h"
 
-#include "mlir-c/BuiltinAttributes.h"
+#include "gcim/Support/IRHelpers.h"
 
-/* Entry `name` of argument i's attribute dictionary in `func`, or a null attribute. */
-static MlirAttribute argumentAttr(MlirOperation func, size_t i, const char *name) {
-  MlirAttribute all =
-      mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("arg_attrs"));
-  if (mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all) ||
-      (intptr_t)i >= mlirArrayAttrGetNumElements(all))
-    return (MlirAttribute){NULL};
-  MlirAttribute dict = mlirArrayAttrGetElement(all, (intptr_t)i);
-  return mlirAttributeIsADictionary(dict)
-             ? mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString(name))
-             : (MlirAttribute){NULL};
-}
+#include "mlir-c/BuiltinAttributes.h"
 
 /* Names in the message are cut to this many bytes, so that it always fits the state's
  * 256-byte error (and compilers see no truncation). */
@@ -44,7 +33,7 @@ static void writeLiteral(MlirAttribute attr, const char *fallback, FILE *out) {
 void gcimCEmitPaddingChecks(const EmitState *state, const EmittedFunction *fn, FILE *out) {
   (void)state;
   for (size_t i = 0; i < fn->inputCount; ++i) {
-    MlirAttribute value = argumentAttr(fn->func, i, "gcim.no_padding");
+    MlirAttribute value = gcimFuncIoAttr(fn->func, false, (intptr_t)i, "gcim.no_padding");
     if (mlirAttributeIsNull(value) || !mlirAttributeIsAInteger(value))
       continue;
     long long expected = (long long)mlirIntegerAttrGetValueInt(value);
@@ -57,9 +46,10 @@ void gcimCEmitPaddingChecks(const EmitState *state, const EmittedFunction *fn, F
             "supports unpadded sequences, batch rows without padding (for padding: "
             "--padding-mask=exact)\",\n               ",
             (long long)input->count, input->name, expected, expected);
-    writeLiteral(argumentAttr(fn->func, i, "onnx.name"), "input", out);
+    writeLiteral(gcimFuncIoAttr(fn->func, false, (intptr_t)i, "onnx.name"), "input", out);
     fprintf(out, ", (double)%s[i], (long long)i,\n               ", input->name);
-    writeLiteral(argumentAttr(fn->func, i, "gcim.no_padding_node"), "attention", out);
+    writeLiteral(gcimFuncIoAttr(fn->func, false, (intptr_t)i, "gcim.no_padding_node"), "attention",
+                 out);
     fputs(");\n      return -1;\n    }\n", out);
   }
 }

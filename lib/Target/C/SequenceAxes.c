@@ -3,6 +3,8 @@
  * compiled length T and the step function 1. */
 #include "Emitter.h"
 
+#include "gcim/Support/IRHelpers.h"
+
 #include "gcim/Support/Diagnostics.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -48,22 +50,10 @@ static bool hasSequenceAxes(const EmitState *state) {
          writeAxes(run->outputs, step->outputs, run->outputCount, &tokens, NULL);
 }
 
-/* An attribute of main's input i's dictionary; a null attribute when absent. */
-static MlirAttribute inputAttr(const EmittedFunction *run, size_t i, const char *name) {
-  MlirAttribute all =
-      mlirOperationGetAttributeByName(run->func, mlirStringRefCreateFromCString("arg_attrs"));
-  if (mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all) ||
-      (intptr_t)i >= mlirArrayAttrGetNumElements(all))
-    return (MlirAttribute){NULL};
-  MlirAttribute dict = mlirArrayAttrGetElement(all, (intptr_t)i);
-  return mlirAttributeIsADictionary(dict)
-             ? mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString(name))
-             : (MlirAttribute){NULL};
-}
-
 /* Refuses input i's run-time axis `axis`: the program runs only the compiled length. */
 static void refuseRunTimeAxis(const EmitState *state, const ValueInfo *input, int64_t axis) {
-  MlirAttribute nameAttr = inputAttr(&state->functions[0], (size_t)input->index, "onnx.name");
+  MlirAttribute nameAttr =
+      gcimFuncIoAttr(state->functions[0].func, false, input->index, "onnx.name");
   MlirStringRef name = !mlirAttributeIsNull(nameAttr) && mlirAttributeIsAString(nameAttr)
                            ? mlirStringAttrGetValue(nameAttr)
                            : mlirStringRefCreateFromCString("NAME");
@@ -88,7 +78,8 @@ bool gcimCEmitCheckRunTimeAxes(EmitState *state) {
   const EmittedFunction *run = &state->functions[0], *step = &state->functions[1];
   bool canRun = hasSequenceAxes(state);
   for (size_t i = 0; i < run->inputCount; ++i) {
-    MlirAttribute axes = inputAttr(run, (size_t)run->inputs[i].index, "gcim.run_time_axes");
+    MlirAttribute axes =
+        gcimFuncIoAttr(run->func, false, run->inputs[i].index, "gcim.run_time_axes");
     if (mlirAttributeIsNull(axes) || !mlirAttributeIsADenseI64Array(axes))
       continue;
     for (intptr_t a = 0; a < mlirDenseArrayGetNumElements(axes); ++a) {
