@@ -13,9 +13,12 @@
  *   plumbing (Split of a fused QKV projection, Reshape, Transpose) stays in the graph;
  *   also on rank-3 (batch x heads, tokens, head_dim) tensors, as torch's
  *   nn.MultiheadAttention computes it: a batch-1 gcim.attention over batch x heads heads,
- *   between Reshapes; multi-query attention written by broadcasting (the MatMuls' k or v
- *   of one head for q's heads) gets that head repeated (gcimBuildHeadRepeat), as
- *   grouped-query attention with one K/V head; other broadcasts stay unfused;
+ *   between Reshapes; when Reshapes between the MatMuls view those rows as (batch, heads)
+ *   (GPT-NeoX, OPT, BART, Bloom: FuseAttentionViews.c), one of that batch and heads; an Add
+ *   of zeros or a Max with the lowest float between the MatMuls is absorbed; multi-query
+ *   attention written by broadcasting (the MatMuls' k or v of one head for q's heads) gets
+ *   that head repeated (gcimBuildHeadRepeat), as grouped-query attention with one K/V head;
+ *   other broadcasts stay unfused;
  * - the operators ONNX-23 Attention, com.microsoft Attention and MultiHeadAttention,
  *   ai.gcim GainCellAttention (FuseAttentionOps.c).
  * A Concat(past, new) of K or V along the tokens (torch's KV cache) becomes
@@ -36,6 +39,7 @@
 #include "gcim/Support/IRHelpers.h"
 #include "gcim/Transforms/Passes.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,10 +51,14 @@ enum { REASON_SIZE = 256 };
 typedef struct Match {
   MlirOperation nonlinearity; /* softmax, hard_sigmoid or clip */
   MlirOperation valueMatMul;  /* its result becomes the attention's */
+  MlirValue product;          /* the scores Q Kᵀ, as the QK MatMul makes them */
   MlirValue q, v;
   MlirValue keySource; /* K = Transpose(keySource, keyPerm) */
   int64_t keyPerm[4];
-  int rank; /* of the scores: 4, or 3 for torch's (batch x heads, q, k) */
+  int rank;          /* of the scores: 4, or 3 for torch's (batch x heads, q, k) */
+  int qkRank, vRank; /* of the QK and the V MatMul: 3 when on (batch x heads) rows */
+  int64_t lead[2];   /* (batch, heads) of the rows, as Reshapes view them (0: no view) */
+  bool viewed;       /* a Reshape between the MatMuls views the rows as (batch, heads) */
   const char *kind;
   double scale;
   GcimMaskInfo mask;
@@ -58,7 +66,7 @@ typedef struct Match {
   GcimPaddingMask padding; /* the mask's padding input, when it has one */
   bool assumeUnpadded;     /* the pass's padding=unpadded */
   bool repeatK, repeatV;   /* one K (V) head broadcast over q's heads: multi-query attention */
-  int64_t heads;           /* the scores' heads (rank 4) */
+  int64_t heads;           /* the scores' heads */
 } Match;
 
 static bool setReason(char *reason, const char *format, const char *detail) {
@@ -170,6 +178,26 @@ static void addMask(Match *m, GcimMaskInfo info) {
   m->hasMask = true;
 }
 
+/* A Reshape between the two MatMuls: a view of the (batch x heads) rows
+ * (FuseAttentionViews.c), every view splitting them into the same (batch, heads). */
+static bool recordView(Match *m, MlirOperation reshape, char *reason) {
+  int64_t lead[2] = {0, 0};
+  if (!gcimIsHeadsView(reshape, lead))
+    return setReason(reason,
+                     "a Reshape between the MatMuls does more than split or merge the (batch x "
+                     "heads) rows of the %s",
+                     "scores");
+  if (lead[0] == 0)
+    return true;
+  if (m->viewed && (m->lead[0] != lead[0] || m->lead[1] != lead[1]))
+    return setReason(reason, "Reshapes split the (batch x heads) rows of the %s two ways",
+                     "scores");
+  m->lead[0] = lead[0];
+  m->lead[1] = lead[1];
+  m->viewed = true;
+  return true;
+}
+
 /* A mask applied to the attention weights of a hardsigmoid (clip(x)·mask equals masking x
  * with -inf first): Where(mask, w, 0), Where(mask, 0, w) or Mul(w, mask). Returns the
  * masked weights, or `weights` itself when there is no such op. */
@@ -202,22 +230,22 @@ static MlirValue peelPostMask(Match *m, MlirValue weights, char *reason, bool *f
   return mlirOperationGetResult(user, 0);
 }
 
-/* The MatMul with V after the nonlinearity (a post-nonlinearity mask and an inference
- * Dropout may sit between). */
+/* The MatMul with V after the nonlinearity (a post-nonlinearity mask, Casts (mixed
+ * precision: absorbed), an inference Dropout and views of the rows may sit between). */
 static bool matchValueMatMul(Match *m, char *reason) {
   bool failed = false;
   MlirValue probs = peelPostMask(m, mlirOperationGetResult(m->nonlinearity, 0), reason, &failed);
   if (failed)
     return false;
   MlirOperation user = gcimValueSingleUser(probs);
-  if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.cast")) {
-    probs = mlirOperationGetResult(user, 0); /* mixed precision: absorbed */
-    user = gcimValueSingleUser(probs);
-  }
-  if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.dropout") &&
-      gcimValueUseCount(mlirOperationGetResult(user, 0)) == 1 &&
-      (mlirOperationGetNumResults(user) == 1 ||
-       gcimValueUseCount(mlirOperationGetResult(user, 1)) == 0)) {
+  for (int steps = 0; steps < 4 && !mlirOperationIsNull(user); ++steps) {
+    bool dropout = gcimOpIsA(user, "onnx.dropout") &&
+                   (mlirOperationGetNumResults(user) == 1 ||
+                    gcimValueUseCount(mlirOperationGetResult(user, 1)) == 0);
+    if (gcimOpIsA(user, "onnx.reshape") && !recordView(m, user, reason))
+      return false;
+    if (!dropout && !gcimOpIsA(user, "onnx.cast") && !gcimOpIsA(user, "onnx.reshape"))
+      break;
     probs = mlirOperationGetResult(user, 0);
     user = gcimValueSingleUser(probs);
   }
@@ -226,10 +254,11 @@ static bool matchValueMatMul(Match *m, char *reason) {
     return setReason(reason, "the attention weights are not only multiplied by V%s", "");
   m->valueMatMul = user;
   m->v = mlirOperationGetOperand(user, 1);
-  if (gcimTensorRank(mlirValueGetType(m->v)) != m->rank)
-    return setReason(reason, "V is not a tensor of the scores' rank, %s",
-                     m->rank == 4 ? "(batch, heads, tokens, head_dim)"
-                                  : "(batch x heads, tokens, head_dim)");
+  m->vRank = (int)gcimTensorRank(mlirValueGetType(probs));
+  if (gcimTensorRank(mlirValueGetType(m->v)) != m->vRank)
+    return setReason(reason, "V is not a tensor of the weights' rank, %s",
+                     m->vRank == 4 ? "(batch, heads, tokens, head_dim)"
+                                   : "(batch x heads, tokens, head_dim)");
   return true;
 }
 
@@ -254,23 +283,61 @@ static MlirValue peelScalar(MlirValue value, double *scale) {
   return (MlirValue){NULL};
 }
 
-/* Whether `value` is a MatMul, possibly scaled by constants or already masked (the scores'
- * side of a mask: Hugging Face's GPT-2 adds its padding mask to causally masked scores). */
+/* Ops that leave the scores' result as it is: Add of a zero constant (GPT-NeoX's baddbmm
+ * onto zeros) and Max with the lowest float32 (OPT's clamp of its masked scores: it changes
+ * only -inf, whose weight is 0 either way), neither broadcasting the scores. Returns the
+ * scores, or a null value. */
+static MlirValue peelNoOp(MlirValue value) {
+  MlirOperation op;
+  double c;
+  bool add = gcimValueIsOp(value, "onnx.add", &op);
+  if (gcimValueUseCount(value) != 1 ||
+      (!add && !(gcimValueIsOp(value, "onnx.max", &op) && mlirOperationGetNumOperands(op) == 2)))
+    return (MlirValue){NULL};
+  for (int side = 0; side < 2; ++side) {
+    MlirValue x = mlirOperationGetOperand(op, side);
+    if (mlirTypeEqual(mlirValueGetType(x), mlirValueGetType(value)) &&
+        gcimValueScalarConstant(mlirOperationGetOperand(op, 1 - side), &c) &&
+        (add ? c == 0.0 : c <= -FLT_MAX))
+      return x;
+  }
+  return (MlirValue){NULL};
+}
+
+/* Whether `value` is a MatMul, possibly scaled by constants, viewed or already masked (the
+ * scores' side of a mask: Hugging Face's GPT-2 adds its padding mask to causally masked
+ * scores). */
 static bool isScaledProduct(MlirValue value) {
   double scale = 1.0;
+  int64_t lead[2];
   for (int steps = 0; steps < 6; ++steps) {
-    MlirOperation where;
+    MlirOperation where, reshape;
     if (gcimValueIsOp(value, "onnx.mat_mul", NULL))
       return true;
     MlirValue next = peelScalar(value, &scale);
     if (mlirValueIsNull(next) && gcimValueIsOp(value, "onnx.where", &where))
       next =
           mlirOperationGetOperand(where, gcimIsMaskFill(mlirOperationGetOperand(where, 2)) ? 1 : 2);
+    if (mlirValueIsNull(next) && gcimValueIsOp(value, "onnx.reshape", &reshape) &&
+        gcimIsHeadsView(reshape, lead))
+      next = mlirOperationGetOperand(reshape, 0);
     if (mlirValueIsNull(next))
       return false;
     value = next;
   }
   return false;
+}
+
+/* The reason for a term added to the scores that is no mask, when it is shaped as ALiBi's
+ * bias per head (Bloom). Not for a function argument, nor for a padding input's term that
+ * was not evaluated (padding=exact), whose reasons say more. */
+static void explainBias(const Match *m, MlirValue bias, MlirValue scores, char *reason) {
+  int64_t dims[GCIM_MAX_RANK];
+  int rank = gcimTensorShape(mlirValueGetType(scores), dims);
+  if (mlirValueIsABlockArgument(bias) || rank < 2 ||
+      (!m->assumeUnpadded && !mlirValueIsNull(gcimMaskPaddingInput(bias, dims[0], dims[rank - 1]))))
+    return;
+  gcimExplainHeadBias(bias, scores, reason, REASON_SIZE);
 }
 
 /* A mask op on `value`: returns the scores it masks (and records the mask), or null. */
@@ -312,6 +379,7 @@ static MlirValue peelMask(MlirValue value, Match *m, char *reason, bool *failed)
                "the mask added to the scores is not a constant: %s", why);
       GcimMaskInfo info;
       if (!classifyMask(m, mask, mode, value, notConstant, &info, reason)) {
+        explainBias(m, mask, value, reason);
         *failed = true;
         return (MlirValue){NULL};
       }
@@ -323,6 +391,8 @@ static MlirValue peelMask(MlirValue value, Match *m, char *reason, bool *failed)
   }
   GcimMaskInfo info;
   if (!classifyMask(m, mask, mode, value, NULL, &info, reason)) {
+    if (mode == GCIM_MASK_ADDITIVE)
+      explainBias(m, mask, value, reason);
     *failed = true;
     return (MlirValue){NULL};
   }
@@ -339,6 +409,8 @@ static bool matchScores(Match *m, char *reason) {
     if (!mlirOperationIsNull(def) && gcimOpIsA(def, "onnx.mat_mul")) {
       if (gcimValueUseCount(x) != 1)
         return setReason(reason, "the scores have users besides the %s", m->kind);
+      m->product = x;
+      m->qkRank = (int)gcimTensorRank(mlirValueGetType(x));
       MlirValue q = mlirOperationGetOperand(def, 0), kt = mlirOperationGetOperand(def, 1);
       MlirValue peeled = peelScalar(q, &m->scale);
       m->q = mlirValueIsNull(peeled) ? q : peeled;
@@ -346,14 +418,24 @@ static bool matchScores(Match *m, char *reason) {
       m->keySource = mlirValueIsNull(peeled) ? kt : peeled;
       return true;
     }
+    if (!mlirOperationIsNull(def) && gcimOpIsA(def, "onnx.reshape") && gcimValueUseCount(x) == 1) {
+      if (!recordView(m, def, reason))
+        return false;
+      x = mlirOperationGetOperand(def, 0);
+      continue;
+    }
     MlirValue next = peelScalar(x, &m->scale);
     MlirOperation cast;
     if (mlirValueIsNull(next) && gcimValueUseCount(x) == 1 && gcimValueIsOp(x, "onnx.cast", &cast))
       next = mlirOperationGetOperand(cast, 0); /* mixed precision: absorbed */
     if (mlirValueIsNull(next)) {
+      /* A zero added is a mask when it is the causal band (one query over every key); else
+       * it changes nothing. */
       bool failed = false;
       next = peelMask(x, m, reason, &failed);
-      if (failed)
+      if (mlirValueIsNull(next))
+        next = peelNoOp(x);
+      if (failed && mlirValueIsNull(next))
         return false;
     }
     if (mlirValueIsNull(next))
@@ -364,32 +446,60 @@ static bool matchScores(Match *m, char *reason) {
   return setReason(reason, "too many ops between the QK MatMul and the %s", m->kind);
 }
 
+/* The (batch, heads) of the rows: the views', else the rank-4 scores', else (rank 3 and no
+ * view, as torch's nn.MultiheadAttention) one batch of batch x heads heads. The product,
+ * the scores and the output must all have those rows (a mask may broadcast them). */
+static bool settleHeads(Match *m, char *reason) {
+  MlirValue scores = mlirOperationGetOperand(m->nonlinearity, 0);
+  int64_t dims[GCIM_MAX_RANK];
+  if (!m->viewed) {
+    gcimTensorShape(mlirValueGetType(scores), dims);
+    m->lead[0] = m->rank == 4 ? dims[0] : 1;
+    m->lead[1] = m->rank == 4 ? dims[1] : dims[0];
+  }
+  MlirValue parts[3] = {m->product, scores, mlirOperationGetResult(m->valueMatMul, 0)};
+  for (int i = 0; i < 3; ++i) {
+    int rank = gcimTensorShape(mlirValueGetType(parts[i]), dims);
+    bool same = rank == 4 ? dims[0] == m->lead[0] && dims[1] == m->lead[1]
+                          : rank == 3 && dims[0] == m->lead[0] * m->lead[1];
+    if (!same)
+      return setReason(reason,
+                       "the QK product, the scores and the output do not have the same "
+                       "(batch, heads) rows%s",
+                       "");
+  }
+  m->heads = m->lead[1];
+  return true;
+}
+
 /* K (batch, heads, tokens, dim) = Transpose(source, perm) with kᵀ = the MatMul's rhs (rank 3:
  * K (batch x heads, tokens, dim)). */
 static bool matchKey(Match *m, char *reason) {
   int64_t swap4[4] = {0, 1, 3, 2}, swap3[3] = {0, 2, 1}, inner[GCIM_MAX_RANK];
-  const int64_t *swap = m->rank == 4 ? swap4 : swap3;
+  const int64_t *swap = m->qkRank == 4 ? swap4 : swap3;
   MlirValue kt = m->keySource;
   MlirOperation transpose;
-  for (int i = 0; i < m->rank; ++i)
+  for (int i = 0; i < m->qkRank; ++i)
     m->keyPerm[i] = swap[i];
-  if (gcimTensorRank(mlirValueGetType(kt)) != m->rank ||
-      gcimTensorRank(mlirValueGetType(m->q)) != m->rank)
+  if (gcimTensorRank(mlirValueGetType(kt)) != m->qkRank ||
+      gcimTensorRank(mlirValueGetType(m->q)) != m->qkRank)
     return setReason(reason, "q or the transposed k does not have the scores' rank%s", "");
-  /* q, k and v (of the scores' rank, checked above and in matchValueMatMul) of every batch
-   * and head (rank 3: batch x heads row), else the model's ops: a unit axis where the scores
-   * have more rows is a broadcast (dynamic extents are not). The
+  /* q, k and v (of their product's rank, checked above and in matchValueMatMul) of every
+   * batch and head (rank 3: batch x heads row), else the model's ops: a unit axis where the
+   * product has more rows is a broadcast (dynamic extents are not). The
    * one exception is multi-query attention: k or v with one head for q's heads, repeated
    * to them when rewritten (as grouped-query attention with one K/V head). */
-  MlirType scores = mlirValueGetType(mlirOperationGetOperand(m->nonlinearity, 0));
-  MlirValue operands[3] = {m->q, kt, m->v};
+  MlirValue out = mlirOperationGetResult(m->valueMatMul, 0);
+  MlirValue operands[3] = {m->q, kt, m->v}, products[3] = {m->product, m->product, out};
   bool *repeats[3] = {NULL, &m->repeatK, &m->repeatV};
-  for (int i = 0; i < 3; ++i)
-    for (int axis = 0; axis < m->rank - 2; ++axis) {
+  for (int i = 0; i < 3; ++i) {
+    MlirType product = mlirValueGetType(products[i]);
+    int rank = (int)gcimTensorRank(product);
+    for (int axis = 0; axis < rank - 2; ++axis) {
       if (gcimTensorDim(mlirValueGetType(operands[i]), axis) != 1 ||
-          gcimTensorDim(scores, axis) <= 1)
+          gcimTensorDim(product, axis) <= 1)
         continue;
-      if (m->rank == 3)
+      if (rank == 3)
         return setReason(reason, "q, k or v is broadcast over the %s", "batch x heads rows");
       if (axis == 0)
         return setReason(reason, "q, k or v is broadcast over the %s", "batch");
@@ -397,11 +507,11 @@ static bool matchKey(Match *m, char *reason) {
         return setReason(reason, "q is broadcast over the heads of k and v%s", "");
       *repeats[i] = true;
     }
-  m->heads = m->rank == 4 ? gcimTensorDim(scores, 1) : 0;
+  }
   if (gcimValueIsOp(kt, "onnx.transpose", &transpose) &&
-      gcimOpGetI64Array(transpose, "perm", inner, GCIM_MAX_RANK) == m->rank) {
+      gcimOpGetI64Array(transpose, "perm", inner, GCIM_MAX_RANK) == m->qkRank) {
     m->keySource = mlirOperationGetOperand(transpose, 0);
-    for (int i = 0; i < m->rank; ++i)
+    for (int i = 0; i < m->qkRank; ++i)
       m->keyPerm[i] = inner[swap[i]];
     MlirValue peeled = peelScalar(m->keySource, &m->scale);
     if (!mlirValueIsNull(peeled))
@@ -453,31 +563,66 @@ static bool isIdentityPerm(const int64_t *perm) {
   return perm[0] == 0 && perm[1] == 1 && perm[2] == 2 && perm[3] == 3;
 }
 
-/* `x` reshaped to (1, dims of x...). */
-static MlirValue addUnitBatch(MlirOperation before, MlirLocation loc, MlirValue x) {
-  int64_t dims[GCIM_MAX_RANK + 1];
-  int rank = gcimTensorShape(mlirValueGetType(x), dims + 1);
-  dims[0] = 1;
-  return gcimBuildReshape(before, loc, x, rank + 1, dims);
+/* K of rank-3 rows as a (batch, heads) source and its rank-4 permutation. When the source's
+ * first axis is the rows, it is split; for one batch any source gets a unit batch in
+ * front; otherwise the rank-3 Transpose is built first. A Transpose of the model's that
+ * made the source is composed in. */
+static void keyToHeads(Match *m, MlirOperation anchor, MlirLocation loc) {
+  int64_t perm[4] = {0, 1, 2, 3}, inner[GCIM_MAX_RANK], dims[GCIM_MAX_RANK + 1] = {1};
+  if (m->keyPerm[0] == 0 || m->lead[0] == 1) {
+    for (int i = 0; i < 3; ++i)
+      perm[i + 1] = m->keyPerm[i] + 1;
+    if (m->keyPerm[0] == 0) {
+      m->keySource = gcimHeadsFromRows(anchor, loc, m->keySource, m->lead);
+    } else {
+      gcimTensorShape(mlirValueGetType(m->keySource), dims + 1);
+      m->keySource = gcimBuildReshape(anchor, loc, m->keySource, 4, dims);
+    }
+  } else {
+    m->keySource = gcimHeadsFromRows(
+        anchor, loc, gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm), m->lead);
+  }
+  MlirOperation transpose;
+  if (gcimValueIsOp(m->keySource, "onnx.transpose", &transpose) &&
+      gcimOpGetI64Array(transpose, "perm", inner, GCIM_MAX_RANK) == 4) {
+    m->keySource = mlirOperationGetOperand(transpose, 0);
+    for (int i = 0; i < 4; ++i)
+      perm[i] = inner[perm[i]];
+  }
+  for (int i = 0; i < 4; ++i)
+    m->keyPerm[i] = perm[i];
 }
 
-/* Attention on (batch x heads, tokens, dim) tensors, as torch's nn.MultiheadAttention
- * computes it, is a batch-1 attention whose heads are the batch's heads side by side. */
-static void liftToRank4(Match *m, MlirOperation anchor, MlirLocation loc) {
-  m->q = addUnitBatch(anchor, loc, m->q);
-  m->keySource = addUnitBatch(anchor, loc, m->keySource);
-  m->v = addUnitBatch(anchor, loc, m->v);
-  for (int i = 3; i > 0; --i)
-    m->keyPerm[i] = m->keyPerm[i - 1] + 1;
-  m->keyPerm[0] = 0;
+/* The attention's result for the V MatMul's: rank-3 rows get back the view the model makes
+ * of them (its Reshape to (batch, heads, tokens, dim) is replaced), else a Reshape. */
+static void replaceOutput(MlirOperation anchor, MlirLocation loc, MlirValue out) {
+  MlirValue result = mlirOperationGetResult(anchor, 0);
+  int64_t dims[GCIM_MAX_RANK];
+  if (gcimTensorShape(mlirValueGetType(result), dims) == 3) {
+    MlirOperation view = gcimValueSingleUser(result);
+    if (!mlirOperationIsNull(view) && gcimOpIsA(view, "onnx.reshape") &&
+        mlirTypeEqual(mlirValueGetType(mlirOperationGetResult(view, 0)), mlirValueGetType(out))) {
+      mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(view, 0), out);
+      gcimEraseDeadOps(view);
+      return;
+    }
+    out = gcimBuildReshape(anchor, loc, out, 3, dims);
+  }
+  mlirValueReplaceAllUsesOfWith(result, out);
+  gcimEraseDeadOps(anchor);
 }
 
 static MlirValue rewriteMatch(Match *m) {
   MlirOperation anchor = m->valueMatMul;
   MlirLocation loc = mlirOperationGetLocation(anchor);
-  if (m->rank == 3) {
-    liftToRank4(m, anchor, loc);
-  } else {
+  /* Attention on (batch x heads, tokens, dim) rows (torch's nn.MultiheadAttention, or
+   * viewed as (batch, heads) by the model) is attention on (batch, heads): the rows are
+   * independent heads. */
+  m->q = gcimHeadsFromRows(anchor, loc, m->q, m->lead);
+  if (m->qkRank == 3)
+    keyToHeads(m, anchor, loc);
+  m->v = gcimHeadsFromRows(anchor, loc, m->v, m->lead);
+  if (m->rank == 4 || m->viewed) {
     if (isIdentityPerm(m->keyPerm))
       m->keySource = cacheAppendUnderRepeat(m->keySource);
     m->v = cacheAppendUnderRepeat(m->v);
@@ -489,13 +634,7 @@ static MlirValue rewriteMatch(Match *m) {
     m->v = gcimBuildHeadRepeat(anchor, loc, m->v, m->heads);
   MlirValue out = gcimBuildAttention(anchor, loc, m->q, k, m->v, (MlirValue){NULL}, m->kind,
                                      m->mask.causal, m->mask.window, m->scale);
-  if (m->rank == 3) {
-    int64_t dims[GCIM_MAX_RANK];
-    gcimTensorShape(mlirValueGetType(mlirOperationGetResult(anchor, 0)), dims);
-    out = gcimBuildReshape(anchor, loc, out, 3, dims);
-  }
-  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(anchor, 0), out);
-  gcimEraseDeadOps(anchor);
+  replaceOutput(anchor, loc, out);
   return out;
 }
 
@@ -505,7 +644,9 @@ static bool looksLikeAttention(MlirOperation op) {
       !gcimOpIsA(op, "onnx.clip"))
     return false;
   MlirOperation user = gcimValueSingleUser(mlirOperationGetResult(op, 0));
-  if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.cast"))
+  for (int steps = 0; steps < 3 && !mlirOperationIsNull(user) &&
+                      (gcimOpIsA(user, "onnx.cast") || gcimOpIsA(user, "onnx.reshape"));
+       ++steps)
     user = gcimValueSingleUser(mlirOperationGetResult(user, 0));
   if (!mlirOperationIsNull(user) &&
       (gcimOpIsA(user, "onnx.mat_mul") || gcimOpIsA(user, "onnx.dropout")))
@@ -519,8 +660,9 @@ static bool looksLikeAttention(MlirOperation op) {
       return false;
     if (gcimOpIsA(def, "onnx.mat_mul"))
       return true;
-    bool passThrough =
-        gcimOpIsA(def, "onnx.where") || gcimOpIsA(def, "onnx.add") || gcimOpIsA(def, "onnx.cast");
+    bool passThrough = gcimOpIsA(def, "onnx.where") || gcimOpIsA(def, "onnx.add") ||
+                       gcimOpIsA(def, "onnx.cast") || gcimOpIsA(def, "onnx.reshape") ||
+                       gcimOpIsA(def, "onnx.max");
     if (!passThrough && mlirValueIsNull(next))
       return false;
     x = mlirValueIsNull(next) ? mlirOperationGetOperand(def, gcimOpIsA(def, "onnx.where")) : next;
@@ -550,7 +692,7 @@ static int fuseDecomposed(MlirOperation op, bool assumeUnpadded, char *reason) {
                      "(batch x heads, q, k) tensor%s",
                      "");
   if (!matchNonlinearity(op, &m, reason) || !matchValueMatMul(&m, reason) ||
-      !matchScores(&m, reason) || !matchKey(&m, reason))
+      !matchScores(&m, reason) || !settleHeads(&m, reason) || !matchKey(&m, reason))
     return 0;
   if (!m.hasMask && strcmp(m.kind, "softmax") != 0)
     m.mask = (GcimMaskInfo){0, 0};

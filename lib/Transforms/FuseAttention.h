@@ -104,6 +104,22 @@ MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q
 /// it (gcimHeadRepeatFirst). Returns `x` itself when `group` is 1 or `x` is not rank 4.
 MlirValue gcimBuildHeadRepeat(MlirOperation before, MlirLocation loc, MlirValue x, int64_t group);
 
+/// Whether Reshape `op` is a view of attention's (batch x heads) rows: (B*H, X, Y) to
+/// (B, H, X, Y) or back, X and Y unchanged (lead = (B, H)), or a Reshape to its own shape
+/// (lead untouched). Static shapes only.
+bool gcimIsHeadsView(MlirOperation op, int64_t lead[2]);
+
+/// `x` of (B*H, X, Y) as (B, H, X, Y), lead = (B, H): the input of the Reshape that merged
+/// it when that input is (B, H, X, Y), else a Reshape built before `before`. Other ranks:
+/// `x` itself.
+MlirValue gcimHeadsFromRows(MlirOperation before, MlirLocation loc, MlirValue x,
+                            const int64_t lead[2]);
+
+/// When `bias`, added to `scores`, is shaped as a bias per head over the keys, as ALiBi's
+/// (a (.., heads, 1, keys) or (batch x heads, 1, keys) term), writes the reason it is not
+/// fused and returns true.
+bool gcimExplainHeadBias(MlirValue bias, MlirValue scores, char *reason, size_t size);
+
 /// Rewrites the operator forms (onnx.attention, onnx.ms_attention,
 /// onnx.ms_multi_head_attention, onnx.gcim_gain_cell_attention) into gcim.attention.
 /// Returns 1 when rewritten, 0 when left as it is with a reason, -1 after an error

@@ -11,6 +11,9 @@ Checks:
   another order: up to about 1e-6 seen);
 - the language models' --generate equals ONNX Runtime's greedy tokens (the whole sequence
   rerun at each step there; the program's step function here);
+- the attentions on (batch x heads) rows viewed as (batch, heads) (GPT-NeoX's baddbmm,
+  OPT's and BART's bmm) fuse, one gcim.attention per layer with the model's heads, and
+  Bloom's ALiBi attention is left with a reason naming the bias;
 - --attention=analog and the default auto compile every self-attention form (or refuse
   cross-attention under analog, naming the node and what to do);
 - refusals exit 1, name the node and what to do, and leave no output folder.
@@ -102,6 +105,23 @@ def check_form(check, tmp, name, proto, feeds, flags=(), generate=False, save_kw
                      proc.stderr.strip()[-300:])
 
 
+def check_fused(check, tmp, name, flags=(), count=2, heads=am.HEADS):
+    """The model check_form saved as `name` fuses every attention: `count` gcim.attention
+    ops of `heads` heads and no op marked gcim.unfused."""
+    path = os.path.join(tmp, name, "model.onnx")
+    proc = subprocess.run([gcim_compile(), path, "--emit=gcim", "--attention=digital", "-q",
+                           "-o", "-", *flags], capture_output=True, text=True)
+    main = proc.stdout.split("func.func")[1] if "func.func" in proc.stdout else ""
+    fused = [line for line in main.splitlines() if '"gcim.attention"(' in line]
+    check.expect(f"{name}: {count} attentions fused", proc.returncode == 0 and
+                 len(fused) == count and "gcim.unfused" not in proc.stdout,
+                 f"exit {proc.returncode}, {len(fused)} fused, "
+                 f"unfused: {'gcim.unfused' in proc.stdout} {proc.stderr.strip()[-300:]}")
+    check.expect(f"{name}: the fused attentions have {heads} heads",
+                 fused and all(f"num_heads = {heads} :" in line for line in fused),
+                 fused[0][:300] if fused else "none")
+
+
 def check_refusal(check, tmp, name, model, expected, flags=()):
     folder = os.path.join(tmp, name)
     os.makedirs(folder, exist_ok=True)
@@ -136,14 +156,25 @@ def check_architectures(check, tmp):
                ("phi, partial rotary, parallel block (opset 17, dynamic axes)", am.Phi,
                 ("--max", "input_ids=16")),
                ("falcon, multi-query, parallel block (opset 17, dynamic axes)", am.Falcon,
-                ("--max", "input_ids=16"))]
+                ("--max", "input_ids=16")),
+               ("gpt-neox, baddbmm on batch x heads rows (opset 17, dynamic axes)", am.NeoX,
+                ("--max", "input_ids=16")),
+               ("opt pre-layernorm, bmm on batch x heads rows (opset 17, dynamic axes)",
+                am.Opt, ("--max", "input_ids=16"))]
     for name, cls, flags in dynamic:
         check_form(check, tmp, name.split(",")[0], *language_model(cls, dynamic=True),
                    flags=flags, generate=True)
-    static = [("opt post-layernorm", lambda: am.Opt(False), 13),
-              ("bloom", am.Bloom, 14)]
-    for name, cls, opset in static:
-        check_form(check, tmp, name, *language_model(cls, opset=opset))
+    for name in ("gpt-neox", "opt pre-layernorm"):
+        check_fused(check, tmp, name, ("--max", "input_ids=16"))
+    check_form(check, tmp, "opt post-layernorm", *language_model(lambda: am.Opt(False),
+                                                                 opset=13), generate=True)
+    check_fused(check, tmp, "opt post-layernorm")
+    # Batch 2: the rows split into (2, heads), not one batch of 2 x heads heads.
+    check_form(check, tmp, "gpt-neox, batch 2", *language_model(am.NeoX, batch=2))
+    check_fused(check, tmp, "gpt-neox, batch 2")
+    check_form(check, tmp, "opt pre-layernorm, batch 2", *language_model(am.Opt, batch=2))
+    check_fused(check, tmp, "opt pre-layernorm, batch 2")
+    check_form(check, tmp, "bloom", *language_model(am.Bloom, opset=14))
     torch.manual_seed(0)
     ids = token_ids(2)
     types = torch.zeros_like(ids)
@@ -159,14 +190,15 @@ def check_architectures(check, tmp):
 
 
 def check_bloom_analog(check, tmp):
-    """Bloom's ALiBi attention is not fused: --attention=analog says nothing went to the
-    gain cells instead of compiling silently."""
+    """Bloom's ALiBi attention is not fused: --attention=analog's warning names the bias
+    instead of compiling silently."""
     path = save(language_model(am.Bloom)[0], os.path.join(tmp, "bloom-analog"))
     proc = subprocess.run([gcim_compile(), path, "-o", os.path.join(tmp, "bloom-analog", "out"),
                            "--attention=analog"], capture_output=True, text=True)
-    check.expect("bloom under --attention=analog: the warning says nothing is on the gain cells",
-                 proc.returncode == 0 and "--attention=analog found no attention to map"
-                 in proc.stderr, proc.stderr.strip()[-300:])
+    check.expect("bloom under --attention=analog: the warning names the ALiBi-like bias",
+                 proc.returncode == 0 and "not on the gain cells" in proc.stderr and
+                 "an ALiBi-like bias is added to the scores (a 4x1x6 term" in proc.stderr,
+                 proc.stderr.strip()[-400:])
 
 
 def check_cross_attention(check, tmp):
@@ -179,6 +211,7 @@ def check_cross_attention(check, tmp):
     check_form(check, tmp, "whisper-like decoder with cross-attention", proto,
                {"input_ids": ids.numpy(), "encoder_hidden_states": states.numpy()},
                analog=False)
+    check_fused(check, tmp, "whisper-like decoder with cross-attention", count=4)
     check_refusal(check, tmp, "cross-attention on the gain cells", proto,
                   "'/cross/MatMul_1': error: attention of 6 queries over 5 keys of another "
                   "sequence (cross-attention) does not run on the gain cells",
