@@ -10,10 +10,12 @@ Checks:
   outputs match ONNX Runtime within 1e-4 * max(1, |ref|) (float32 in both, the sums in
   another order: up to about 1e-6 seen);
 - the language models' --generate equals ONNX Runtime's greedy tokens (the whole sequence
-  rerun at each step there; the program's step function here);
+  rerun at each step there; the program's step function here), or the torch module's for
+  a static export, which ONNX Runtime runs at its one length only;
 - the attentions on (batch x heads) rows viewed as (batch, heads) (GPT-NeoX's baddbmm,
-  OPT's and BART's bmm) fuse, one gcim.attention per layer with the model's heads, and
-  Bloom's ALiBi attention is left with a reason naming the bias;
+  OPT's and BART's bmm), and BERT's under its all-zero extended mask, fuse: one
+  gcim.attention per layer with the model's heads; Bloom's ALiBi attention is left with
+  a reason naming the bias;
 - --attention=analog and the default auto compile every self-attention form (or refuse
   cross-attention under analog, naming the node and what to do);
 - refusals exit 1, name the node and what to do, and leave no output folder.
@@ -78,9 +80,19 @@ def greedy_ort(path, feeds):
     return ids[len(PROMPT):]
 
 
+def greedy_torch(module):
+    """Greedy tokens from the torch module itself (a static export takes only its length)."""
+    ids = list(PROMPT)
+    with torch.no_grad():
+        for _ in range(COUNT):
+            ids.append(int(module(torch.tensor([ids]))[0, -1].argmax()))
+    return ids[len(PROMPT):]
+
+
 def check_form(check, tmp, name, proto, feeds, flags=(), generate=False, save_kw=None,
-               analog=True):
-    """Digital against ONNX Runtime (and --generate); analog and auto compile."""
+               analog=True, greedy=None):
+    """Digital against ONNX Runtime (and --generate against `greedy()`, by default ONNX
+    Runtime's greedy tokens); analog and auto compile."""
     folder = os.path.join(tmp, name)
     path = save(proto, folder, **(save_kw or {}))
     out = os.path.join(folder, "digital")
@@ -94,9 +106,9 @@ def check_form(check, tmp, name, proto, feeds, flags=(), generate=False, save_kw
                                "--prompt", ",".join(map(str, PROMPT))],
                               capture_output=True, text=True)
         tokens = [int(t) for t in proc.stdout.split()] if proc.returncode == 0 else proc.stderr
-        want = greedy_ort(path, feeds)
-        check.expect(f"{name}: --generate equals ONNX Runtime's greedy tokens", tokens == want,
-                     f"gcim {tokens}, ONNX Runtime {want}")
+        want = greedy() if greedy else greedy_ort(path, feeds)
+        check.expect(f"{name}: --generate equals the reference's greedy tokens", tokens == want,
+                     f"gcim {tokens}, reference {want}")
     for mode in ("analog", "auto") if analog else ("auto",):
         proc = subprocess.run([gcim_compile(), path, "--emit=tiles", f"--attention={mode}",
                                "-q", *flags],
@@ -166,8 +178,10 @@ def check_architectures(check, tmp):
                    flags=flags, generate=True)
     for name in ("gpt-neox", "opt pre-layernorm"):
         check_fused(check, tmp, name, ("--max", "input_ids=16"))
-    check_form(check, tmp, "opt post-layernorm", *language_model(lambda: am.Opt(False),
-                                                                 opset=13), generate=True)
+    torch.manual_seed(0)
+    opt = am.Opt(False).eval()  # language_model's weights: the same seed, then the module
+    check_form(check, tmp, "opt post-layernorm", *language_model(lambda: opt, opset=13),
+               generate=True, greedy=lambda: greedy_torch(opt))
     check_fused(check, tmp, "opt post-layernorm")
     # Batch 2: the rows split into (2, heads), not one batch of 2 x heads heads.
     check_form(check, tmp, "gpt-neox, batch 2", *language_model(am.NeoX, batch=2))
@@ -182,6 +196,7 @@ def check_architectures(check, tmp):
     check_form(check, tmp, "bert, token types, batch 2 (opset 15)",
                export(am.Bert(), (ids, types), ["input_ids", "token_type_ids"], ["logits"], 15),
                {"input_ids": ids.numpy(), "token_type_ids": types.numpy()})
+    check_fused(check, tmp, "bert, token types, batch 2 (opset 15)")
     torch.manual_seed(0)
     pixels = torch.randn(2, 3, 8, 8)
     check_form(check, tmp, "vit, Conv2d patch embedding (opset 16)",
