@@ -148,12 +148,13 @@ static void writeHardware(FILE *out, const GcimJsonValue *report) {
   fputs("</table></section>\n", out);
 }
 
-/* The warnings, and the attention left unfused or unstreamed with the reason. */
+/* The warnings, the inputs assumed unpadded, and the attention left unfused or unstreamed
+ * with the reason. */
 static void writeWarnings(FILE *out, const GcimJsonValue *report) {
-  static const char *const lists[] = {"warnings", "unfused", "unstreamed"};
+  static const char *const lists[] = {"warnings", "assumed_unpadded", "unfused", "unstreamed"};
   fputs("<section id=\"warnings\"><h2>Warnings</h2>\n<ul>\n", out);
   size_t shown = 0;
-  for (size_t l = 0; l < 3; ++l) {
+  for (size_t l = 0; l < sizeof lists / sizeof lists[0]; ++l) {
     const GcimJsonValue *items = gcimHtmlLookup(report, lists[l]);
     for (size_t i = 0; items && items->kind == GCIM_JSON_ARRAY && i < items->count; ++i) {
       const GcimJsonValue *item = &items->items[i];

@@ -5,8 +5,8 @@
  * and energy per token from the cost model; `perToken` (decoding with full windows, its
  * assumptions stated) and `perRun` (one run of the compiled graph) in the stats schema of
  * docs/HardwareModel.md section 5; the schedule with its alternatives (ReportSchedule.c);
- * the GPU comparison (ReportGpu.c); warnings; attention
- * left unfused with the reason (the gcim.unfused attributes). */
+ * the GPU comparison (ReportGpu.c); warnings; the padding inputs assumed unpadded
+ * (`assumed_unpadded`); attention left unfused with the reason (the gcim.unfused attributes). */
 #include "gcim/Transforms/Report.h"
 
 #include "PassUtils.h"
@@ -254,6 +254,58 @@ static MlirWalkResult writeUnstreamed(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
+/* The padding inputs attention was compiled to assume unpadded (gcim.no_padding on a
+ * function argument, --padding-mask=unpadded), each once (a step function that still takes
+ * one repeats its attributes). */
+typedef struct Assumptions {
+  FILE *out;
+  int written;
+  char seen[16][64];
+} Assumptions;
+
+static MlirWalkResult writeAssumptions(MlirOperation op, void *userData) {
+  Assumptions *state = userData;
+  if (!gcimOpIsA(op, "func.func"))
+    return MlirWalkResultAdvance;
+  intptr_t args = mlirBlockGetNumArguments(mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0)));
+  for (intptr_t i = 0; i < args; ++i) {
+    MlirAttribute value = gcimFuncIoAttr(op, false, i, "gcim.no_padding");
+    MlirAttribute node = gcimFuncIoAttr(op, false, i, "gcim.no_padding_node");
+    MlirAttribute name = gcimFuncIoAttr(op, false, i, "onnx.name");
+    if (mlirAttributeIsNull(value) || !mlirAttributeIsAInteger(value))
+      continue;
+    char input[64], nodeName[128], text[128];
+    MlirStringRef nameText = !mlirAttributeIsNull(name) && mlirAttributeIsAString(name)
+                                 ? mlirStringAttrGetValue(name)
+                                 : mlirStringRefCreateFromCString("");
+    MlirStringRef nodeText = !mlirAttributeIsNull(node) && mlirAttributeIsAString(node)
+                                 ? mlirStringAttrGetValue(node)
+                                 : mlirStringRefCreateFromCString("");
+    snprintf(input, sizeof input, "%.*s", (int)nameText.length, nameText.data);
+    snprintf(nodeName, sizeof nodeName, "%.*s", (int)nodeText.length, nodeText.data);
+    bool seen = false;
+    for (int k = 0; k < state->written && k < 16 && !seen; ++k)
+      seen = strcmp(state->seen[k], input) == 0;
+    if (seen)
+      continue;
+    if (state->written < 16)
+      snprintf(state->seen[state->written], sizeof state->seen[0], "%s", input);
+    snprintf(text, sizeof text,
+             "no padding (all %lld): the program refuses other values, its step function "
+             "takes no such input",
+             (long long)mlirIntegerAttrGetValueInt(value));
+    fprintf(state->out, "%s\n    {\"input\": ", state->written ? "," : "");
+    writeString(state->out, input);
+    fprintf(state->out, ", \"node\": ");
+    writeString(state->out, nodeName);
+    fprintf(state->out, ", \"assumes\": ");
+    writeString(state->out, text);
+    fputc('}', state->out);
+    state->written++;
+  }
+  return MlirWalkResultAdvance;
+}
+
 static void writeWarnings(FILE *out, const GcimLayerInfo *layers, int64_t count) {
   fprintf(out, "  \"warnings\": [");
   bool first = true;
@@ -287,7 +339,10 @@ GcimStatus gcimReportWriteJson(MlirOperation module, const GcimHardware *hw, FIL
   memory = gcimReportWriteSchedule(out, module, hw, layers, count) && memory;
   gcimReportWriteGpuComparison(out, hw);
   writeWarnings(out, layers, count);
-  fprintf(out, "  \"unfused\": [");
+  fprintf(out, "  \"assumed_unpadded\": [");
+  Assumptions assumptions = {out, 0, {{0}}};
+  mlirOperationWalk(module, writeAssumptions, &assumptions, MlirWalkPreOrder);
+  fprintf(out, "\n  ],\n  \"unfused\": [");
   FILE *state[2] = {out, NULL};
   mlirOperationWalk(module, writeUnfused, state, MlirWalkPreOrder);
   fprintf(out, "\n  ],\n  \"unstreamed\": [");

@@ -3,8 +3,9 @@
  * For each function with gcim.attention (all causal), adds `<name>_step`: the same graph
  * for one token. The sequence axis is tracked from the arguments (the axis of length T,
  * the attention's token count) through the graph (StreamAxis.c, StreamGather.c);
- * position-wise ops are kept with the axis shrunk to 1; position ids become the step counter
- * (gcim.step_index); the causal mask was absorbed into gcim.attention by
+ * position-wise ops are kept with the axis shrunk to 1; position ids (a constant arange, or
+ * a position_ids input that only feeds position lookups, StreamPositionIds.c) become the
+ * step counter (gcim.step_index); the causal mask was absorbed into gcim.attention by
  * gcim-fuse-attention; each attention becomes gcim.attention_step, whose K/V live in the
  * hardware state of its `layer`. Graphs with a KV cache (gcim.cache_append of a past
  * argument and one new token) map their cache onto the same state: the step function
@@ -293,7 +294,7 @@ static bool buildStep(GcimStreamState *s, const Survey *survey) {
   if (survey->caches)
     dropPresent(s->body, dropResult, &results);
   dropPaddingInputs(s, dropArg);
-  if (!seedArguments(s, dropArg))
+  if (!gcimStreamPositionInputs(s, dropArg) || !seedArguments(s, dropArg))
     return false;
   for (MlirOperation op = mlirBlockGetFirstOperation(s->body); !mlirOperationIsNull(op);) {
     MlirOperation next = mlirOperationGetNextInBlock(op);

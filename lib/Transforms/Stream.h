@@ -75,4 +75,9 @@ bool gcimStreamIsCacheRange(MlirOperation op, int64_t pastLength);
 MlirValue gcimStreamPositionRow(MlirOperation before, MlirValue value, int axis,
                                 MlirValue stepIndex);
 
+/// Position-id inputs (StreamPositionIds.c): each argument that holds the new tokens'
+/// positions (an integer (batch, tokens) input named for positions that only feeds position
+/// lookups) is replaced by the step index and marked in dropArg. False when out of memory.
+bool gcimStreamPositionInputs(GcimStreamState *s, bool *dropArg);
+
 #endif /* GCIM_LIB_TRANSFORMS_STREAM_H */

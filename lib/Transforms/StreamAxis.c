@@ -212,6 +212,14 @@ static bool streamMatMul(GcimStreamState *s, MlirOperation op, int axisA) {
   MlirValue a = mlirOperationGetOperand(op, 0), b = mlirOperationGetOperand(op, 1);
   int rankA = (int)gcimTensorRank(mlirValueGetType(a));
   int rank = (int)gcimTensorRank(mlirValueGetType(mlirOperationGetResult(op, 0)));
+  int rankB = (int)gcimTensorRank(mlirValueGetType(b));
+  if (axisA < 0 && rankB >= 2 && gcimAxisGet(&s->axes, b) == rankB - 1 &&
+      gcimOpIsA(op, "onnx.mat_mul")) {
+    /* Along b's columns (Hugging Face's RoPE: inv_freq @ position ids): column j of the
+     * product reads column j of b only. */
+    gcimStreamShrink(s, mlirOperationGetResult(op, 0), rank - 1);
+    return true;
+  }
   if (gcimAxisGet(&s->axes, b) >= 0 || axisA < 0 || axisA >= rankA - 1)
     return gcimStreamFail(s, op, "contracts or mixes the sequence axis");
   if (gcimOpIsA(op, "onnx.gemm")) {

@@ -23,7 +23,9 @@
 // ANALOG: "warnings": [
 // ANALOG-NEXT: "layer 0: attention that is not GainCellAttention runs on the gain cells with the hardware's semantics (--attention=analog): accuracy will change unless the model was hardware-adapted",
 // ANALOG-NEXT: "layer 1: attention that is not GainCellAttention runs on the gain cells with the hardware's semantics (--attention=analog): accuracy will change unless the model was hardware-adapted"
-// ANALOG: "unfused": [
+// ANALOG: "assumed_unpadded": [
+// ANALOG-NEXT: ],
+// ANALOG-NEXT: "unfused": [
 // ANALOG-NEXT: {{[{]}}"op": "onnx.softmax", "node": "side/attn/Softmax", "reason": "the mask is neither causal (lower triangular) nor a sliding window"{{[}]}}
 // ANALOG-NEXT: ],
 // ANALOG-NEXT: "unstreamed": [

@@ -32,6 +32,8 @@
 // JSON-NEXT: {{[{]}}"device": "H200", "latency_ratio": 13.9663, "energy_ratio": 7294.48, "source": "measured: PyTorch 2.11{{.*}}"latency_basis": "per token{{.*}}"energy_includes": "board power while busy, 593 W, idle included (123 W idle)", "gpu_latency_us": 0.907813, "gpu_energy_uj": 538.333, "gpu_step_latency_us": 58.1, "step_latency_ratio": 893.846, "gpu_energy_above_idle_uj": 426.672
 // JSON: "warnings": [
 // JSON-NEXT: ],
+// JSON-NEXT: "assumed_unpadded": [
+// JSON-NEXT: ],
 // JSON-NEXT: "unfused": [
 // JSON-NEXT: ]
 // TABLE: layer  mapping  kind         heads    d sub-tiles  latency/ns   energy/nJ

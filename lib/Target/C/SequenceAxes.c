@@ -50,28 +50,76 @@ static bool hasSequenceAxes(const EmitState *state) {
          writeAxes(run->outputs, step->outputs, run->outputCount, &tokens, NULL);
 }
 
+/* The ONNX name of argument `index` of `func`, or `fallback`. */
+static MlirStringRef inputName(MlirOperation func, int index, const char *fallback) {
+  MlirAttribute name = gcimFuncIoAttr(func, false, index, "onnx.name");
+  return !mlirAttributeIsNull(name) && mlirAttributeIsAString(name)
+             ? mlirStringAttrGetValue(name)
+             : mlirStringRefCreateFromCString(fallback);
+}
+
+/* The first graph input the step function does not take (a padding input assumed
+ * unpadded, position ids that are the step counter), or NULL. */
+static const ValueInfo *inputNotStepped(const EmitState *state) {
+  const EmittedFunction *run = &state->functions[0], *step = &state->functions[1];
+  for (size_t i = 0; state->functionCount > 1 && i < run->inputCount; ++i) {
+    MlirStringRef name = inputName(run->func, run->inputs[i].index, "");
+    bool stepped = false;
+    for (size_t j = 0; j < step->inputCount && !stepped; ++j)
+      stepped = mlirStringRefEqual(name, inputName(step->func, step->inputs[j].index, ""));
+    if (!stepped)
+      return &run->inputs[i];
+  }
+  return NULL;
+}
+
+/* Appends " --input-shape NAME=DIMS" for each graph input with a run-time axis, at its
+ * compiled shape; returns how many. */
+static int appendBindings(const EmittedFunction *run, char *text, size_t size) {
+  size_t used = 0;
+  int count = 0;
+  for (size_t i = 0; i < run->inputCount && used < size; ++i, ++count) {
+    const ValueInfo *input = &run->inputs[i];
+    if (mlirAttributeIsNull(gcimFuncIoAttr(run->func, false, input->index, "gcim.run_time_axes"))) {
+      --count;
+      continue;
+    }
+    MlirStringRef name = inputName(run->func, input->index, "NAME");
+    used += (size_t)snprintf(text + used, size - used, " --input-shape %.*s=", (int)name.length,
+                             name.data);
+    for (int d = 0; d < input->rank && used < size; ++d)
+      used += (size_t)snprintf(text + used, size - used, "%s%lld", d ? "x" : "",
+                               (long long)input->dims[d]);
+  }
+  return count;
+}
+
 /* Refuses input i's run-time axis `axis`: the program runs only the compiled length. */
 static void refuseRunTimeAxis(const EmitState *state, const ValueInfo *input, int64_t axis) {
-  MlirAttribute nameAttr =
-      gcimFuncIoAttr(state->functions[0].func, false, input->index, "onnx.name");
-  MlirStringRef name = !mlirAttributeIsNull(nameAttr) && mlirAttributeIsAString(nameAttr)
-                           ? mlirStringAttrGetValue(nameAttr)
-                           : mlirStringRefCreateFromCString("NAME");
-  char shape[GCIM_MAX_RANK * 21 + 1];
-  size_t used = 0;
-  for (int d = 0; d < input->rank; ++d)
-    used += (size_t)snprintf(shape + used, sizeof shape - used, "%s%lld", d ? "x" : "",
-                             (long long)input->dims[d]);
+  char why[192], bindings[1024] = "";
+  const ValueInfo *missing = inputNotStepped(state);
+  if (state->functionCount < 2)
+    snprintf(why, sizeof why,
+             "gcim-stream made no step function (it streams graphs whose "
+             "attention is causal, docs/Passes.md)");
+  else if (missing) {
+    MlirStringRef name = inputName(state->functions[0].func, missing->index, "NAME");
+    bool padding = !mlirAttributeIsNull(
+        gcimFuncIoAttr(state->functions[0].func, false, missing->index, "gcim.no_padding"));
+    snprintf(why, sizeof why, "its step function does not take input '%.*s' (%s)", (int)name.length,
+             name.data,
+             padding ? "a padding input assumed unpadded: a step is one token of an unpadded "
+                       "sequence"
+                     : "positions: the step counter is the new token's");
+  } else
+    snprintf(why, sizeof why, "its step function does not take that axis one token at a time");
+  int count = appendBindings(&state->functions[0], bindings, sizeof bindings);
   gcimEmitError(mlirValueGetLocation(input->value),
                 "axis %lld of this input has a run-time length (bounded by --max or the "
                 "model's positions), but the program can run only the compiled %lld: %s; "
-                "bind the length with --input-shape %.*s=%s",
-                (long long)axis, (long long)input->dims[axis],
-                state->functionCount > 1
-                    ? "its step function does not take that axis one token at a time"
-                    : "gcim-stream made no step function (it streams graphs whose attention "
-                      "is causal, docs/Passes.md)",
-                (int)name.length, name.data, shape);
+                "bind %s with%s",
+                (long long)axis, (long long)input->dims[axis], why,
+                count > 1 ? "the lengths" : "the length", bindings);
 }
 
 bool gcimCEmitCheckRunTimeAxes(EmitState *state) {
