@@ -159,11 +159,6 @@ bool gcimMaskClassifyBound(MlirValue mask, GcimMaskMode mode, const GcimMaskBind
   int rank = gcimTensorShape(mlirValueGetType(mask), dims);
   if (rank < 2 || tq <= 0 || tk <= 0)
     return fail(reason, reasonSize, "the mask is not a static tensor of rank 2 or more");
-  /* A constant mask must be one for every sequence and head; one made from a padding input
-   * (held at a value) is checked at every batch and head index instead. */
-  for (int d = 0; d < rank - 2; ++d)
-    if (dims[d] != 1 && !binding)
-      return fail(reason, reasonSize, "the mask varies over batch or heads");
   if ((dims[rank - 2] != 1 && dims[rank - 2] != tq) ||
       (dims[rank - 1] != 1 && dims[rank - 1] != tk))
     return fail(reason, reasonSize, "the mask does not broadcast to the scores");
@@ -171,6 +166,9 @@ bool gcimMaskClassifyBound(MlirValue mask, GcimMaskMode mode, const GcimMaskBind
   gcimMaskEvalTensor(mask, binding, &values);
   MaskSource source = {mask, binding, values, rank, dims};
   bool ok = classifyAt(&source, mode, lead, tq, tk, info, reason, reasonSize);
+  /* The fused attention applies one pattern to every sequence and head: every batch and
+   * head index of the mask must have it (a BERT encoder's constant all-zero (B, 1, 1, T)
+   * mask has it in each row). */
   while (ok && nextLead(dims, rank, lead)) {
     GcimMaskInfo other;
     ok = classifyAt(&source, mode, lead, tq, tk, &other, reason, reasonSize);
