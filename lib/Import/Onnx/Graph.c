@@ -191,7 +191,6 @@ static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCoun
  * a compressed adjacency list (users of node i: users[userStart[i + 1] .. userStart[i + 2])). */
 typedef struct NodeGraph {
   StrMap producer; /* value name -> producing node index + 1 */
-  StrMap names;    /* node name -> node index + 1 */
   size_t *pending; /* per node: inputs not yet produced */
   size_t *users, *userStart;
 } NodeGraph;
@@ -200,36 +199,11 @@ static const char *nodeLabel(const Onnx__NodeProto *node, const char *fallback) 
   return node->name && node->name[0] ? node->name : fallback;
 }
 
-static const char *opType(const Onnx__NodeProto *node) {
-  return node->op_type ? node->op_type : "";
-}
-
-/* Reports a node name that an earlier node has: diagnostics name nodes, and ONNX Runtime
- * refuses such a model ("two nodes with same node name"). Empty names may repeat. */
-static bool checkNodeName(Importer *im, NodeGraph *ng, size_t i) {
-  const Onnx__GraphProto *g = im->graph;
-  const char *name = g->node[i]->name;
-  if (!name || !name[0])
-    return true;
-  size_t prior = (size_t)(uintptr_t)gcimOnnxStrMapGet(&ng->names, name);
-  if (!prior)
-    return gcimOnnxStrMapPut(&ng->names, name, (void *)(uintptr_t)(i + 1));
-  im->loc = gcimOnnxNameLoc(im, name);
-  gcimOnnxImportError(im,
-                      "node name '%s' is given to two nodes (node %zu, '%s', and node %zu, "
-                      "'%s'): ONNX Runtime refuses such a model too; rename one",
-                      name, prior - 1, opType(g->node[prior - 1]), i, opType(g->node[i]));
-  return false;
-}
-
-/* Maps every node output to its producer; reports values defined twice and node names
- * given twice. */
+/* Maps every node output to its producer; reports values defined twice. */
 static bool mapProducers(Importer *im, NodeGraph *ng) {
   const Onnx__GraphProto *g = im->graph;
   for (size_t i = 0; i < g->n_node; ++i) {
     const Onnx__NodeProto *node = g->node[i];
-    if (!checkNodeName(im, ng, i))
-      return false;
     for (size_t j = 0; j < node->n_output; ++j) {
       const char *out = node->output[j];
       if (!out[0])
@@ -325,7 +299,6 @@ static bool sortNodes(Importer *im, size_t *order) {
   if (!ok && !im->failed)
     gcimOnnxImportError(im, "out of memory");
   gcimOnnxStrMapFree(&ng.producer);
-  gcimOnnxStrMapFree(&ng.names);
   free(ng.pending);
   free(ng.users);
   free(ng.userStart);
@@ -401,9 +374,44 @@ static void buildFunc(Importer *im, MlirModule module, MlirAttribute *argAttrs, 
   im->block = (MlirBlock){NULL};
 }
 
+static const char *opType(const Onnx__NodeProto *node) {
+  return node->op_type ? node->op_type : "";
+}
+
+/* Reports a node name that two of the model's nodes have (before expansion, whose nodes
+ * keep the name of the node they come from): diagnostics name nodes, and ONNX Runtime
+ * refuses such a model ("two nodes with same node name"). Empty names may repeat. */
+static bool checkNodeNames(Importer *im) {
+  const Onnx__GraphProto *g = im->graph;
+  StrMap names = {0}; /* node name -> node index + 1 */
+  bool ok = true;
+  for (size_t i = 0; ok && i < g->n_node; ++i) {
+    const char *name = g->node[i]->name;
+    if (!name || !name[0])
+      continue;
+    size_t prior = (size_t)(uintptr_t)gcimOnnxStrMapGet(&names, name);
+    if (!prior) {
+      ok = gcimOnnxStrMapPut(&names, name, (void *)(uintptr_t)(i + 1));
+      if (!ok)
+        gcimOnnxImportError(im, "out of memory");
+      continue;
+    }
+    im->loc = gcimOnnxNameLoc(im, name);
+    gcimOnnxImportError(im,
+                        "node name '%s' is given to two nodes (node %zu, '%s', and node %zu, "
+                        "'%s'): ONNX Runtime refuses such a model too; rename one",
+                        name, prior - 1, opType(g->node[prior - 1]), i, opType(g->node[i]));
+    im->loc = (MlirLocation){NULL};
+    ok = false;
+  }
+  gcimOnnxStrMapFree(&names);
+  return ok;
+}
+
 bool gcimOnnxImportGraph(Importer *im, MlirModule module) {
   im->graph = im->model->proto->graph;
-  if (!checkVersions(im) || !gcimOnnxExpandGraph(im, &im->expansion) || !checkSupported(im))
+  if (!checkVersions(im) || !checkNodeNames(im) || !gcimOnnxExpandGraph(im, &im->expansion) ||
+      !checkSupported(im))
     return false;
   const Onnx__GraphProto *g = im->graph;
   if (g->n_output == 0) {
