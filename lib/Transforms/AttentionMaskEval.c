@@ -3,7 +3,9 @@
  * Exporters build masks from constants through chains of elementwise and shape ops over
  * position values (Range, Trilu, comparisons of row and column positions, Where, Log of a
  * 0/1 mask, ...). The importer folds most of them; what reaches gcim-fuse-attention unfolded
- * (large masks, hand-written IR) is evaluated here one element at a time. Every op is
+ * (large masks, hand-written IR) is evaluated here one element at a time: single entries
+ * (which side of an Add is the mask), and whole masks where the tensor evaluator
+ * (AttentionMaskTensor.c, same arithmetic) gives up, saying why. Every op is
  * looked up in a table that states its arity, so an op is never read past its operands; an
  * op outside the table, a function argument (other than the one a binding holds at a value:
  * a padding mask input, AttentionMaskPadding.c) or a too deep chain stops the evaluation

@@ -21,6 +21,8 @@
 
 enum { MAX_DEPTH = 32 }; /* as AttentionMaskEval.c's, so that no deeper chain is followed */
 static const int64_t MAX_ELEMENTS = (int64_t)1 << 22; /* 32 MB of doubles */
+/* Elements computed in one evaluation: an operand used twice is computed twice, so a chain
+ * of such ops is bounded here rather than by its depth. */
 static const int64_t MAX_WORK = (int64_t)1 << 27;
 
 typedef struct Tensor {
