@@ -4,8 +4,9 @@
  * the sequence (torch's GPT-2), Trilu of ones, an additive -inf / finfo.min upper
  * triangle, or comparisons of position values (sliding windows). gcim-fuse-attention must
  * know a mask really is causal before it sets causal = 1, so this file evaluates the mask
- * element by element (AttentionMaskEval.c) and compares it with the causal
- * (sliding-window) band. */
+ * (a tensor at a time, AttentionMaskTensor.c, else element by element, AttentionMaskEval.c,
+ * which says why it cannot) and compares it with the causal (sliding-window) band. */
+#include "AttentionMaskEval.h"
 #include "FuseAttention.h"
 #include "PassUtils.h"
 
@@ -13,7 +14,18 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The mask being classified: its entries evaluated at once (`values`, row-major over
+ * `dims`) or, when NULL, evaluated one at a time. */
+typedef struct MaskSource {
+  MlirValue mask;
+  const GcimMaskBinding *binding;
+  const double *values;
+  int rank;
+  const int64_t *dims;
+} MaskSource;
 
 bool gcimIsMaskFill(MlirValue value) {
   double fill;
@@ -22,15 +34,20 @@ bool gcimIsMaskFill(MlirValue value) {
 
 /* Whether entry (i, j) of the mask keeps the score; -1 when the entry is not a mask
  * value (an additive bias), -2 when it is not computable (the reason in `why`). */
-static int maskKeeps(MlirValue mask, GcimMaskMode mode, const GcimMaskBinding *binding, int rank,
-                     int64_t i, int64_t j, const int64_t *lead, char *why, size_t whySize) {
-  int64_t idx[GCIM_MAX_RANK];
+static int maskKeeps(const MaskSource *source, GcimMaskMode mode, int64_t i, int64_t j,
+                     const int64_t *lead, char *why, size_t whySize) {
+  int rank = source->rank;
+  int64_t idx[GCIM_MAX_RANK], flat = 0;
   for (int d = 0; d < rank - 2; ++d)
     idx[d] = lead[d];
   idx[rank - 2] = i;
   idx[rank - 1] = j;
+  for (int d = 0; d < rank; ++d)
+    flat = flat * source->dims[d] + idx[d];
   double value;
-  if (!gcimMaskEvalBound(mask, binding, idx, &value, why, whySize))
+  if (source->values)
+    value = source->values[flat];
+  else if (!gcimMaskEvalBound(source->mask, source->binding, idx, &value, why, whySize))
     return -2;
   switch (mode) {
   case GCIM_MASK_TRUE_KEEPS:
@@ -63,14 +80,15 @@ static const char notMaskEntries[] =
     "added)";
 
 /* The mask's pattern for the batch and head indices `lead`. */
-static bool classifyAt(MlirValue mask, GcimMaskMode mode, const GcimMaskBinding *binding, int rank,
-                       const int64_t *dims, const int64_t *lead, int64_t tq, int64_t tk,
-                       GcimMaskInfo *info, char *reason, size_t reasonSize) {
+static bool classifyAt(const MaskSource *source, GcimMaskMode mode, const int64_t *lead, int64_t tq,
+                       int64_t tk, GcimMaskInfo *info, char *reason, size_t reasonSize) {
+  int rank = source->rank;
+  const int64_t *dims = source->dims;
   int64_t offset = tk - tq, window = 0;
   int64_t last = tq - 1, kept = 0;
   for (int64_t j = 0; j < tk; ++j) {
-    int keeps = maskKeeps(mask, mode, binding, rank, dims[rank - 2] == 1 ? 0 : last,
-                          dims[rank - 1] == 1 ? 0 : j, lead, reason, reasonSize);
+    int keeps = maskKeeps(source, mode, dims[rank - 2] == 1 ? 0 : last, dims[rank - 1] == 1 ? 0 : j,
+                          lead, reason, reasonSize);
     if (keeps == -2)
       return false;
     if (keeps < 0)
@@ -95,8 +113,8 @@ static bool classifyAt(MlirValue mask, GcimMaskMode mode, const GcimMaskBinding 
   bool causal = true, full = true;
   for (int64_t i = 0; i < tq; ++i)
     for (int64_t j = 0; j < tk; ++j) {
-      int keeps = maskKeeps(mask, mode, binding, rank, dims[rank - 2] == 1 ? 0 : i,
-                            dims[rank - 1] == 1 ? 0 : j, lead, reason, reasonSize);
+      int keeps = maskKeeps(source, mode, dims[rank - 2] == 1 ? 0 : i, dims[rank - 1] == 1 ? 0 : j,
+                            lead, reason, reasonSize);
       if (keeps == -2)
         return false;
       if (keeps < 0)
@@ -141,22 +159,22 @@ bool gcimMaskClassifyBound(MlirValue mask, GcimMaskMode mode, const GcimMaskBind
   int rank = gcimTensorShape(mlirValueGetType(mask), dims);
   if (rank < 2 || tq <= 0 || tk <= 0)
     return fail(reason, reasonSize, "the mask is not a static tensor of rank 2 or more");
-  /* A constant mask must be one for every sequence and head; one made from a padding input
-   * (held at a value) is checked at every batch and head index instead. */
-  for (int d = 0; d < rank - 2; ++d)
-    if (dims[d] != 1 && !binding)
-      return fail(reason, reasonSize, "the mask varies over batch or heads");
   if ((dims[rank - 2] != 1 && dims[rank - 2] != tq) ||
       (dims[rank - 1] != 1 && dims[rank - 1] != tk))
     return fail(reason, reasonSize, "the mask does not broadcast to the scores");
-  if (!classifyAt(mask, mode, binding, rank, dims, lead, tq, tk, info, reason, reasonSize))
-    return false;
-  while (nextLead(dims, rank, lead)) {
+  double *values;
+  gcimMaskEvalTensor(mask, binding, &values);
+  MaskSource source = {mask, binding, values, rank, dims};
+  bool ok = classifyAt(&source, mode, lead, tq, tk, info, reason, reasonSize);
+  /* The fused attention applies one pattern to every sequence and head: every batch and
+   * head index of the mask must have it (a BERT encoder's constant all-zero (B, 1, 1, T)
+   * mask has it in each row). */
+  while (ok && nextLead(dims, rank, lead)) {
     GcimMaskInfo other;
-    if (!classifyAt(mask, mode, binding, rank, dims, lead, tq, tk, &other, reason, reasonSize))
-      return false;
-    if (other.causal != info->causal || other.window != info->window)
-      return fail(reason, reasonSize, "the mask differs between batch rows or heads");
+    ok = classifyAt(&source, mode, lead, tq, tk, &other, reason, reasonSize);
+    if (ok && (other.causal != info->causal || other.window != info->window))
+      ok = fail(reason, reasonSize, "the mask differs between batch rows or heads");
   }
-  return true;
+  free(values);
+  return ok;
 }

@@ -3,11 +3,14 @@
  * Exporters build masks from constants through chains of elementwise and shape ops over
  * position values (Range, Trilu, comparisons of row and column positions, Where, Log of a
  * 0/1 mask, ...). The importer folds most of them; what reaches gcim-fuse-attention unfolded
- * (large masks, hand-written IR) is evaluated here one element at a time. Every op is
+ * (large masks, hand-written IR) is evaluated here one element at a time: single entries
+ * (which side of an Add is the mask), and whole masks where the tensor evaluator
+ * (AttentionMaskTensor.c, same arithmetic) gives up, saying why. Every op is
  * looked up in a table that states its arity, so an op is never read past its operands; an
  * op outside the table, a function argument (other than the one a binding holds at a value:
  * a padding mask input, AttentionMaskPadding.c) or a too deep chain stops the evaluation
  * with a reason. */
+#include "AttentionMaskEval.h"
 #include "FuseAttention.h"
 #include "PassUtils.h"
 
@@ -82,12 +85,45 @@ static bool evalConstant(Eval *e, MlirValue value, const int64_t *idx, double *o
   return true;
 }
 
-/* The value an element of `type` holds after a result is stored in it. */
-static double fitToType(MlirType type, double v) {
+GcimMaskFit gcimMaskFitOf(MlirType type) {
   MlirType element = mlirShapedTypeGetElementType(type);
   if (mlirTypeIsAInteger(element))
-    return mlirIntegerTypeGetWidth(element) == 1 ? (double)(v != 0.0) : trunc(v);
-  return mlirTypeIsAF32(element) ? (double)(float)v : v;
+    return mlirIntegerTypeGetWidth(element) == 1 ? GCIM_MASK_FIT_BOOL : GCIM_MASK_FIT_INTEGER;
+  return mlirTypeIsAF32(element) ? GCIM_MASK_FIT_F32 : GCIM_MASK_FIT_NONE;
+}
+
+double gcimMaskFit(GcimMaskFit fit, double v) {
+  switch (fit) {
+  case GCIM_MASK_FIT_BOOL:
+    return (double)(v != 0.0);
+  case GCIM_MASK_FIT_INTEGER:
+    return trunc(v);
+  case GCIM_MASK_FIT_F32:
+    return (double)(float)v;
+  case GCIM_MASK_FIT_NONE:
+    break;
+  }
+  return v;
+}
+
+void gcimMaskFitArray(GcimMaskFit fit, double *values, int64_t count) {
+  /* The same cases as gcimMaskFit, chosen once for the whole array. */
+  switch (fit) {
+  case GCIM_MASK_FIT_BOOL:
+    for (int64_t n = 0; n < count; ++n)
+      values[n] = (double)(values[n] != 0.0);
+    break;
+  case GCIM_MASK_FIT_INTEGER:
+    for (int64_t n = 0; n < count; ++n)
+      values[n] = trunc(values[n]);
+    break;
+  case GCIM_MASK_FIT_F32:
+    for (int64_t n = 0; n < count; ++n)
+      values[n] = (double)(float)values[n];
+    break;
+  case GCIM_MASK_FIT_NONE:
+    break;
+  }
 }
 
 static double sign(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x); }
@@ -100,11 +136,9 @@ static double relu(double x) { return x > 0.0 ? x : 0.0; }
 static double softplus(double x) { return x > 30.0 ? x : log1p(exp(x)); }
 static double identity(double x) { return x; }
 
-typedef double (*UnaryFn)(double);
-
 static const struct {
   const char *name;
-  UnaryFn fn;
+  GcimMaskUnaryFn fn;
 } unaryOps[] = {
     {"onnx.neg", negate},      {"onnx.abs", fabs},         {"onnx.exp", exp},
     {"onnx.log", log},         {"onnx.sqrt", sqrt},        {"onnx.reciprocal", reciprocal},
@@ -113,25 +147,6 @@ static const struct {
     {"onnx.sigmoid", sigmoid}, {"onnx.erf", erf},          {"onnx.relu", relu},
     {"onnx.floor", floor},     {"onnx.ceil", ceil},        {"onnx.softplus", softplus},
     {"onnx.cast", identity},   {"onnx.identity", identity}};
-
-typedef enum {
-  B_ADD,
-  B_SUB,
-  B_MUL,
-  B_DIV,
-  B_POW,
-  B_MIN,
-  B_MAX,
-  B_MOD,
-  B_AND,
-  B_OR,
-  B_XOR,
-  B_EQUAL,
-  B_LESS,
-  B_LESS_EQUAL,
-  B_GREATER,
-  B_GREATER_EQUAL
-} BinaryOp;
 
 static const char *const binaryNames[] = {"onnx.add",     "onnx.sub",
                                           "onnx.mul",     "onnx.div",
@@ -142,58 +157,71 @@ static const char *const binaryNames[] = {"onnx.add",     "onnx.sub",
                                           "onnx.less",    "onnx.less_or_equal",
                                           "onnx.greater", "onnx.greater_or_equal"};
 
-/* a `op` b; `integer` when the operands are integers (Div truncates, Mod follows the
- * divisor's sign unless fmod). False for an integer division by zero. */
-static bool applyBinary(BinaryOp op, double a, double b, bool integer, bool fmodAttr, double *out) {
-  if ((op == B_DIV || op == B_MOD) && integer && b == 0.0)
+GcimMaskUnaryFn gcimMaskUnaryFor(const char *name) {
+  for (size_t i = 0; i < sizeof unaryOps / sizeof unaryOps[0]; ++i)
+    if (strcmp(name, unaryOps[i].name) == 0)
+      return unaryOps[i].fn;
+  return NULL;
+}
+
+int gcimMaskBinaryFor(const char *name) {
+  for (size_t i = 0; i < sizeof binaryNames / sizeof binaryNames[0]; ++i)
+    if (strcmp(name, binaryNames[i]) == 0)
+      return (int)i;
+  return -1;
+}
+
+bool gcimMaskApplyBinary(GcimMaskBinaryOp op, double a, double b, bool integer, bool fmodAttr,
+                         double *out) {
+  if ((op == GCIM_MASK_OP_DIV || op == GCIM_MASK_OP_MOD) && integer && b == 0.0)
     return false;
   switch (op) {
-  case B_ADD:
+  case GCIM_MASK_OP_ADD:
     *out = a + b;
     break;
-  case B_SUB:
+  case GCIM_MASK_OP_SUB:
     *out = a - b;
     break;
-  case B_MUL:
+  case GCIM_MASK_OP_MUL:
     *out = a * b;
     break;
-  case B_DIV:
+  case GCIM_MASK_OP_DIV:
     *out = integer ? trunc(a / b) : a / b;
     break;
-  case B_POW:
+  case GCIM_MASK_OP_POW:
     *out = pow(a, b);
     break;
-  case B_MIN:
+  case GCIM_MASK_OP_MIN:
     *out = isnan(a) || a < b ? a : b;
     break;
-  case B_MAX:
+  case GCIM_MASK_OP_MAX:
     *out = isnan(a) || a > b ? a : b;
     break;
-  case B_MOD:
+  case GCIM_MASK_OP_MOD:
     *out = fmodAttr ? fmod(a, b) : a - b * floor(a / b);
     break;
-  case B_AND:
+  case GCIM_MASK_OP_AND:
     *out = (a != 0.0) && (b != 0.0);
     break;
-  case B_OR:
+  case GCIM_MASK_OP_OR:
     *out = (a != 0.0) || (b != 0.0);
     break;
-  case B_XOR:
+  case GCIM_MASK_OP_XOR:
     *out = (a != 0.0) != (b != 0.0);
     break;
-  case B_EQUAL:
+  case GCIM_MASK_OP_EQUAL:
     *out = a == b;
     break;
-  case B_LESS:
+  case GCIM_MASK_OP_LESS:
     *out = a < b;
     break;
-  case B_LESS_EQUAL:
+  case GCIM_MASK_OP_LESS_EQUAL:
     *out = a <= b;
     break;
-  case B_GREATER:
+  case GCIM_MASK_OP_GREATER:
     *out = a > b;
     break;
-  case B_GREATER_EQUAL:
+  case GCIM_MASK_OP_GREATER_EQUAL:
     *out = a >= b;
     break;
   }
@@ -201,7 +229,7 @@ static bool applyBinary(BinaryOp op, double a, double b, bool integer, bool fmod
 }
 
 /* A binary op, or Min/Max over any number of inputs, folded left to right. */
-static bool evalBinary(Eval *e, MlirOperation op, BinaryOp kind, MlirValue value,
+static bool evalBinary(Eval *e, MlirOperation op, GcimMaskBinaryOp kind, MlirValue value,
                        const int64_t *idx, double *out, int depth) {
   intptr_t count = mlirOperationGetNumOperands(op);
   int rank = (int)gcimTensorRank(mlirValueGetType(value));
@@ -210,7 +238,7 @@ static bool evalBinary(Eval *e, MlirOperation op, BinaryOp kind, MlirValue value
   bool integer = mlirTypeIsAInteger(element);
   int64_t fmodAttr = 0;
   gcimOpGetIntAttr(op, "fmod", &fmodAttr);
-  if (count < 1 || (count != 2 && kind != B_MIN && kind != B_MAX))
+  if (count < 1 || (count != 2 && kind != GCIM_MASK_OP_MIN && kind != GCIM_MASK_OP_MAX))
     return stop(e, "a mask op has %d operands", (int)count);
   if (!evalBroadcast(e, first, rank, idx, out, depth))
     return false;
@@ -218,7 +246,7 @@ static bool evalBinary(Eval *e, MlirOperation op, BinaryOp kind, MlirValue value
     double b;
     if (!evalBroadcast(e, mlirOperationGetOperand(op, i), rank, idx, &b, depth))
       return false;
-    if (!applyBinary(kind, *out, b, integer, fmodAttr != 0, out))
+    if (!gcimMaskApplyBinary(kind, *out, b, integer, fmodAttr != 0, out))
       return stop(e, "the mask divides an integer by zero");
   }
   return true;
@@ -355,7 +383,7 @@ static bool evalRange(Eval *e, MlirOperation op, MlirValue value, const int64_t 
   if (!evalValue(e, mlirOperationGetOperand(op, 0), zero, &start, depth + 1) ||
       !evalValue(e, mlirOperationGetOperand(op, 2), zero, &delta, depth + 1))
     return false;
-  *out = fitToType(mlirValueGetType(value), start + (double)idx[0] * delta);
+  *out = gcimMaskFit(gcimMaskFitOf(mlirValueGetType(value)), start + (double)idx[0] * delta);
   return true;
 }
 
@@ -368,27 +396,12 @@ static bool evalConstantOfShape(Eval *e, MlirOperation op, double *out) {
   return true;
 }
 
-static int findBinary(const char *name) {
-  for (size_t i = 0; i < sizeof binaryNames / sizeof binaryNames[0]; ++i)
-    if (strcmp(name, binaryNames[i]) == 0)
-      return (int)i;
-  return -1;
-}
-
-static bool evalUnary(Eval *e, MlirOperation op, const char *name, const int64_t *idx, double *out,
-                      int depth, bool *handled) {
-  for (size_t i = 0; i < sizeof unaryOps / sizeof unaryOps[0]; ++i)
-    if (strcmp(name, unaryOps[i].name) == 0) {
-      *handled = true;
-      if (mlirOperationGetNumOperands(op) < 1)
-        return stop(e, "'%s' in the mask has no operand", name);
-      if (!evalValue(e, mlirOperationGetOperand(op, 0), idx, out, depth + 1))
-        return false;
-      *out = unaryOps[i].fn(*out);
-      return true;
-    }
-  *handled = false;
-  return false;
+static bool evalUnary(Eval *e, MlirOperation op, GcimMaskUnaryFn fn, const int64_t *idx,
+                      double *out, int depth) {
+  if (!evalValue(e, mlirOperationGetOperand(op, 0), idx, out, depth + 1))
+    return false;
+  *out = fn(*out);
+  return true;
 }
 
 /* Data movement and the ops with attributes or optional operands. */
@@ -427,15 +440,13 @@ static bool evalOp(Eval *e, MlirOperation op, MlirValue value, const int64_t *id
   snprintf(name, sizeof name, "%.*s", (int)ref.length, ref.data);
   if (mlirOperationGetNumOperands(op) == 0)
     return stop(e, "the mask goes through '%s', which the mask evaluator does not follow", name);
-  bool handled;
-  bool ok = evalUnary(e, op, name, idx, out, depth, &handled);
-  if (!handled) {
-    int binary = findBinary(name);
-    ok = binary >= 0 ? evalBinary(e, op, (BinaryOp)binary, value, idx, out, depth)
-                     : evalStructural(e, op, name, value, idx, out, depth);
-  }
+  GcimMaskUnaryFn unary = gcimMaskUnaryFor(name);
+  int binary = unary ? -1 : gcimMaskBinaryFor(name);
+  bool ok = unary         ? evalUnary(e, op, unary, idx, out, depth)
+            : binary >= 0 ? evalBinary(e, op, (GcimMaskBinaryOp)binary, value, idx, out, depth)
+                          : evalStructural(e, op, name, value, idx, out, depth);
   if (ok)
-    *out = fitToType(mlirValueGetType(value), *out);
+    *out = gcimMaskFit(gcimMaskFitOf(mlirValueGetType(value)), *out);
   return ok;
 }
 

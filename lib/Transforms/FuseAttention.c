@@ -132,7 +132,7 @@ static bool classifyMask(Match *m, MlirValue mask, GcimMaskMode mode, MlirValue 
     return true;
   if (!m->assumeUnpadded) {
     /* Kept exact whatever its pattern: the input is only named, as evaluating a padding
-     * mask's entries costs seconds per layer at a thousand tokens. */
+     * mask's entries costs tens of milliseconds per layer at a thousand tokens. */
     MlirValue input = gcimMaskPaddingInput(mask, rank >= 2 ? dims[0] : -1, tk);
     if (mlirValueIsNull(input)) {
       snprintf(reason, REASON_SIZE, "%s", notConstant ? notConstant : why);

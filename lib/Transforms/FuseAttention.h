@@ -51,14 +51,13 @@ bool gcimMaskEval(MlirValue value, const int64_t *idx, double *out, char *reason
 bool gcimMaskEvalBound(MlirValue value, const GcimMaskBinding *binding, const int64_t *idx,
                        double *out, char *reason, size_t reasonSize);
 
-/// Classifies `mask` (broadcastable to (batch, heads, tq, tk), constant along batch and
-/// heads) under `mode`. False with a reason when it is not computable or not a causal or
-/// full mask.
+/// Classifies `mask` (broadcastable to (batch, heads, tq, tk)) under `mode`, at every batch
+/// and head index. False with a reason when it is not computable, not a causal or full mask,
+/// or not the same pattern at every batch and head index.
 bool gcimMaskClassify(MlirValue mask, GcimMaskMode mode, int64_t tq, int64_t tk, GcimMaskInfo *info,
                       char *reason, size_t reasonSize);
 
-/// gcimMaskClassify with `binding` (may be NULL); with a binding the mask may vary over
-/// batch and heads in shape, and every batch and head index is checked.
+/// gcimMaskClassify with `binding` (may be NULL) holding its argument at its value.
 bool gcimMaskClassifyBound(MlirValue mask, GcimMaskMode mode, const GcimMaskBinding *binding,
                            int64_t tq, int64_t tk, GcimMaskInfo *info, char *reason,
                            size_t reasonSize);

@@ -3,6 +3,7 @@
 
 #include "gcim/Support/ArgParse.h"
 #include "gcim/Support/HardwareJson.h"
+#include "gcim/Support/OutputFile.h"
 #include "gcim/Version.h"
 
 #include <ctype.h>
@@ -324,6 +325,13 @@ int gcimCompileParseArguments(int argc, char **argv, Options *options) {
       free(errMsg);
       return GCIM_EXIT_INPUT_ERROR;
     }
+  }
+  /* Before any work: never write into a folder of the user's (`-o .`). */
+  char *errMsg = NULL;
+  if (options->emit == EMIT_C && gcimOutputFolderCheck(options->outputPath, &errMsg) != GCIM_OK) {
+    gcimArgError(parser.program, "%s", errMsg ? errMsg : "out of memory");
+    free(errMsg);
+    return GCIM_EXIT_INPUT_ERROR;
   }
   return GCIM_ARG_CONTINUE;
 }

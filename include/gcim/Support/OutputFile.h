@@ -14,8 +14,8 @@ extern "C" {
 /// gcimOutputFileCommit, so that a failed run never leaves a half-written file.
 typedef struct GcimOutputFile GcimOutputFile;
 
-/// Opens a temporary file for `path` ("-" means stdout, written directly). On success
-/// *out owns the new object; on failure *out is NULL and errMsg says why.
+/// Opens a temporary file for `path` ("-" means stdout, written directly; a folder is an
+/// error). On success *out owns the new object; on failure *out is NULL and errMsg says why.
 GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out, char **errMsg);
 
 /// Returns the stream to write to; borrowed, valid until commit or destroy.
@@ -27,6 +27,13 @@ GcimStatus gcimOutputFileCommit(GcimOutputFile *file, char **errMsg);
 
 /// Removes the temporary file without renaming it and frees `file`. Accepts NULL.
 void gcimOutputFileDestroy(GcimOutputFile *file);
+
+/// Checks that the output folder `path` of a generated program may be written: it does not
+/// exist yet, is empty, or holds an earlier output (a Makefile gcim-compile wrote), whose
+/// files are replaced. GCIM_ERROR_INVALID, with errMsg naming the path, for a file or a
+/// folder holding anything else (`-o .` in a project, `-o /`): nothing of the user's is
+/// replaced. Creates and changes nothing.
+GcimStatus gcimOutputFolderCheck(const char *path, char **errMsg);
 
 #ifdef __cplusplus
 }

@@ -374,9 +374,44 @@ static void buildFunc(Importer *im, MlirModule module, MlirAttribute *argAttrs, 
   im->block = (MlirBlock){NULL};
 }
 
+static const char *opType(const Onnx__NodeProto *node) {
+  return node->op_type ? node->op_type : "";
+}
+
+/* Reports a node name that two of the model's nodes have (before expansion, whose nodes
+ * keep the name of the node they come from): diagnostics name nodes, and ONNX Runtime
+ * refuses such a model ("two nodes with same node name"). Empty names may repeat. */
+static bool checkNodeNames(Importer *im) {
+  const Onnx__GraphProto *g = im->graph;
+  StrMap names = {0}; /* node name -> node index + 1 */
+  bool ok = true;
+  for (size_t i = 0; ok && i < g->n_node; ++i) {
+    const char *name = g->node[i]->name;
+    if (!name || !name[0])
+      continue;
+    size_t prior = (size_t)(uintptr_t)gcimOnnxStrMapGet(&names, name);
+    if (!prior) {
+      ok = gcimOnnxStrMapPut(&names, name, (void *)(uintptr_t)(i + 1));
+      if (!ok)
+        gcimOnnxImportError(im, "out of memory");
+      continue;
+    }
+    im->loc = gcimOnnxNameLoc(im, name);
+    gcimOnnxImportError(im,
+                        "node name '%s' is given to two nodes (node %zu, '%s', and node %zu, "
+                        "'%s'): ONNX Runtime refuses such a model too; rename one",
+                        name, prior - 1, opType(g->node[prior - 1]), i, opType(g->node[i]));
+    im->loc = (MlirLocation){NULL};
+    ok = false;
+  }
+  gcimOnnxStrMapFree(&names);
+  return ok;
+}
+
 bool gcimOnnxImportGraph(Importer *im, MlirModule module) {
   im->graph = im->model->proto->graph;
-  if (!checkVersions(im) || !gcimOnnxExpandGraph(im, &im->expansion) || !checkSupported(im))
+  if (!checkVersions(im) || !checkNodeNames(im) || !gcimOnnxExpandGraph(im, &im->expansion) ||
+      !checkSupported(im))
     return false;
   const Onnx__GraphProto *g = im->graph;
   if (g->n_output == 0) {

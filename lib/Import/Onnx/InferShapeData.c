@@ -105,6 +105,33 @@ bool gcimOnnxInferGather(Importer *im, NodeInfo *node) {
   return true;
 }
 
+/* The most elements a value made from a shape alone (ConstantOfShape, Range, Expand, Tile)
+ * may have: 2^32, 16 GiB of float32. More is a shape computed wrong, not a model; the
+ * program would compile and exit with "out of memory" when run. */
+#define MAX_MADE_ELEMENTS ((int64_t)1 << 32)
+
+/* False after an import error when `count` (known at import) is above MAX_MADE_ELEMENTS. */
+static bool checkMadeSize(Importer *im, double count) {
+  if (count <= (double)MAX_MADE_ELEMENTS)
+    return true;
+  gcimOnnxImportError(im,
+                      "the result would have %.0f elements, more than the 2^32 of a value "
+                      "made from a shape",
+                      count);
+  return false;
+}
+
+/* checkMadeSize on `type` when its extents are all known (a dynamic one is not, at import). */
+static bool knownMadeSize(Importer *im, const TypeInfo *type) {
+  double count = 1.0;
+  for (int32_t d = 0; d < type->rank; ++d) {
+    if (type->dims[d] < 0)
+      return true;
+    count *= (double)type->dims[d];
+  }
+  return checkMadeSize(im, count);
+}
+
 /* A TypeInfo of the shape given by 1-d constant input i. */
 static bool shapeFromConst(Importer *im, NodeInfo *node, size_t i, TypeInfo *out) {
   const ConstData *shape = gcimOnnxRequireConst(im, node, i, "shape");
@@ -131,9 +158,10 @@ static bool shapeFromConst(Importer *im, NodeInfo *node, size_t i, TypeInfo *out
 
 bool gcimOnnxInferExpand(Importer *im, NodeInfo *node) {
   TypeInfo shape = *gcimOnnxInputType(node, 0);
-  if (!shapeFromConst(im, node, 1, &shape))
+  if (!shapeFromConst(im, node, 1, &shape) ||
+      !gcimOnnxBroadcastShapes(im, gcimOnnxInputType(node, 0), &shape, &node->outputTypes[0]))
     return false;
-  return gcimOnnxBroadcastShapes(im, gcimOnnxInputType(node, 0), &shape, &node->outputTypes[0]);
+  return knownMadeSize(im, &node->outputTypes[0]);
 }
 
 /* Tile: every extent multiplied by its (known) repeat count. */
@@ -154,7 +182,7 @@ bool gcimOnnxInferTile(Importer *im, NodeInfo *node) {
     y.dims[d] *= repeats.dims[d];
   }
   node->outputTypes[0] = y;
-  return true;
+  return knownMadeSize(im, &y);
 }
 
 bool gcimOnnxInferConstantOfShape(Importer *im, NodeInfo *node) {
@@ -173,7 +201,7 @@ bool gcimOnnxInferConstantOfShape(Importer *im, NodeInfo *node) {
   if (!shapeFromConst(im, node, 0, &y))
     return false;
   node->outputTypes[0] = y;
-  return true;
+  return knownMadeSize(im, &y);
 }
 
 /* Shape-15 `start`/`end` clamp into [0, rank]. */
@@ -227,11 +255,13 @@ bool gcimOnnxInferRange(Importer *im, NodeInfo *node) {
     int64_t span = li - si;
     n = (double)(span / di + ((span % di) != 0 && ((span < 0) == (di < 0))));
   }
-  int64_t count = n <= 0 ? 0 : (int64_t)n;
-  if (n > 1e12) {
-    gcimOnnxImportError(im, "range of %g elements is too large", n);
+  if (isnan(n)) {
+    gcimOnnxImportError(im, "start, limit or delta is not a number");
     return false;
   }
+  if (!checkMadeSize(im, n))
+    return false;
+  int64_t count = n <= 0 ? 0 : (int64_t)n;
   node->outputTypes[0] = (TypeInfo){gcimOnnxInputType(node, 0)->elemType, 1, {count}};
   return true;
 }

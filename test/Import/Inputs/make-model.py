@@ -546,6 +546,8 @@ bad("cycle", [N("Relu", ["b"], ["a"], name="r1"), N("Neg", ["a"], ["b"], name="r
     X2, [vi("b")])
 bad("duplicate-definition", [N("Relu", ["x"], ["y"], name="r1"),
                              N("Neg", ["x"], ["y"], name="r2")], X2, [vi("y")])
+bad("duplicate-node-name", [N("Relu", ["x"], ["a"], name="block/act"),
+                            N("Neg", ["a"], ["y"], name="block/act")], X2, [vi("y")])
 bad("duplicate-input", [N("Relu", ["x"], ["y"], name="r1")], X2 + X2, [vi("y")])
 bad("opset-12", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], opset=12)
 bad("ir-12", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], ir=12)
@@ -627,6 +629,18 @@ bad("empty-contraction", [N("MatMul", ["x", "w"], ["y"], name="mm")], [vi("x", s
     [vi("y")], [arr("w", [0, 3])])
 bad("huge-expand", [N("Expand", ["x", "s"], ["y"], name="e")], [vi("x", shape=[1])], [vi("y")],
     [arr("s", [2], np.int64, [1 << 31, 1 << 31])])
+
+# Values made from a shape alone above 2^32 elements (under 2^48): each compiled and the
+# program exited with "out of memory".
+bad("made-constant-of-shape", [N("ConstantOfShape", ["s"], ["y"], name="zeros")], [], [vi("y")],
+    [arr("s", [2], np.int64, [1 << 20, 1 << 20])])
+bad("made-range", [N("Range", ["a", "b", "c"], ["y"], name="positions")], [],
+    [vi("y", T.INT64)], [arr("a", [], np.int64, 0), arr("b", [], np.int64, (1 << 32) + 1),
+                          arr("c", [], np.int64, 1)])
+bad("made-expand", [N("Expand", ["x", "s"], ["y"], name="mask")], [vi("x", shape=[1, 1])],
+    [vi("y")], [arr("s", [2], np.int64, [1 << 17, 1 << 17])])
+bad("made-tile", [N("Tile", ["x", "r"], ["y"], name="tiles")], [vi("x", shape=[2, 2])],
+    [vi("y")], [arr("r", [2], np.int64, [1 << 16, 1 << 16])])
 
 bad("gather-known-index", [N("Gather", ["w", "i"], ["y"], name="g")], [vi("w", shape=[4, 2])],
     [vi("y")], [arr("i", [2], np.int64, [1, -5])])
