@@ -349,6 +349,17 @@ static bool evalReshape(Eval *e, MlirValue result, MlirValue data, const int64_t
   return evalValue(e, data, sub, out, depth + 1);
 }
 
+void gcimMaskPermutation(MlirOperation op, int rank, int64_t *perm) {
+  for (int i = 0; i < rank; ++i)
+    perm[i] = rank - 1 - i;
+  MlirAttribute permAttr =
+      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("perm"));
+  if (!mlirAttributeIsNull(permAttr) && mlirAttributeIsADenseI64Array(permAttr) &&
+      mlirDenseArrayGetNumElements(permAttr) == rank)
+    for (int i = 0; i < rank; ++i)
+      perm[i] = mlirDenseI64ArrayGetElement(permAttr, i);
+}
+
 /* Transpose (output axis i is input axis perm[i]) and Tile (indices wrap around). */
 static bool evalPermuteOrTile(Eval *e, MlirOperation op, bool tile, const int64_t *idx, int rank,
                               double *out, int depth) {
@@ -356,14 +367,8 @@ static bool evalPermuteOrTile(Eval *e, MlirOperation op, bool tile, const int64_
   int64_t dims[GCIM_MAX_RANK], sub[GCIM_MAX_RANK], perm[GCIM_MAX_RANK];
   if (gcimTensorShape(mlirValueGetType(data), dims) != rank)
     return stop(e, "a Transpose or Tile of the mask has no static shape");
-  for (int i = 0; i < rank; ++i)
-    perm[i] = rank - 1 - i;
-  MlirAttribute permAttr =
-      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("perm"));
-  if (!tile && !mlirAttributeIsNull(permAttr) && mlirAttributeIsADenseI64Array(permAttr) &&
-      mlirDenseArrayGetNumElements(permAttr) == rank)
-    for (int i = 0; i < rank; ++i)
-      perm[i] = mlirDenseI64ArrayGetElement(permAttr, i);
+  if (!tile)
+    gcimMaskPermutation(op, rank, perm);
   for (int i = 0; i < rank; ++i) {
     if (tile)
       sub[i] = dims[i] > 0 ? idx[i] % dims[i] : 0;

@@ -60,6 +60,11 @@ double gcimMaskFit(GcimMaskFit fit, double v);
 /// gcimMaskFit on each of values[0 .. count).
 void gcimMaskFitArray(GcimMaskFit fit, double *values, int64_t count);
 
+/// Transpose `op`'s permutation of `rank` axes into perm (result axis i is operand axis
+/// perm[i]): its `perm` attribute, or reversed axes when it has none of that rank. Not
+/// checked to be a permutation.
+void gcimMaskPermutation(MlirOperation op, int rank, int64_t *perm);
+
 /// Every element of `value` (row-major, its static shape) with `binding` (may be NULL)
 /// holding its argument at its value, as gcimMaskEvalBound gives them one at a time, into
 /// *out (malloc'd; the caller frees). False, with nothing to free, when the tensor

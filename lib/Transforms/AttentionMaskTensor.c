@@ -343,14 +343,8 @@ static bool evalSlice(TensorEval *t, MlirOperation op, Tensor *out, int depth) {
 static bool evalPermuteOrTile(TensorEval *t, MlirOperation op, bool tile, Tensor *out, int depth) {
   int64_t perm[GCIM_MAX_RANK], strides[GCIM_MAX_RANK], dataStrides[GCIM_MAX_RANK];
   int rank = out->rank;
-  for (int i = 0; i < rank; ++i)
-    perm[i] = rank - 1 - i;
-  MlirAttribute permAttr =
-      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("perm"));
-  if (!tile && !mlirAttributeIsNull(permAttr) && mlirAttributeIsADenseI64Array(permAttr) &&
-      mlirDenseArrayGetNumElements(permAttr) == rank)
-    for (int i = 0; i < rank; ++i)
-      perm[i] = mlirDenseI64ArrayGetElement(permAttr, i);
+  if (!tile)
+    gcimMaskPermutation(op, rank, perm);
   Tensor data;
   if (!evalTensor(t, mlirOperationGetOperand(op, 0), &data, depth + 1))
     return false;
