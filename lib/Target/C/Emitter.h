@@ -301,8 +301,8 @@ void gcimCEmitPaddingChecks(const EmitState *state, const EmittedFunction *fn, F
 void gcimCEmitNameLiteral(MlirAttribute attr, const char *fallback, FILE *out);
 /* That check for input i of `fn` (with gcim.no_padding), on the C array `data` of `count`
  * (a C expression) elements; returns -1 from the function with PREFIX_run's message. */
-void gcimCEmitPaddingCheck(const EmittedFunction *fn, size_t i, const char *data,
-                           const char *count, FILE *out);
+void gcimCEmitPaddingCheck(const EmittedFunction *fn, size_t i, const char *data, const char *count,
+                           FILE *out);
 /* The tables and helpers of PREFIX_run_tokens: each graph input's and output's sequence
  * axis, the step function's input for each graph input, and the checks and padding of the
  * graph inputs it does not take (SequenceAxes.c). */

@@ -28,8 +28,8 @@ void gcimCEmitNameLiteral(MlirAttribute attr, const char *fallback, FILE *out) {
   fputs(cut ? "...\"" : "\"", out);
 }
 
-void gcimCEmitPaddingCheck(const EmittedFunction *fn, size_t i, const char *data,
-                           const char *count, FILE *out) {
+void gcimCEmitPaddingCheck(const EmittedFunction *fn, size_t i, const char *data, const char *count,
+                           FILE *out) {
   MlirAttribute value = gcimFuncIoAttr(fn->func, false, (intptr_t)i, "gcim.no_padding");
   long long expected = (long long)mlirIntegerAttrGetValueInt(value);
   fprintf(out,
@@ -42,8 +42,8 @@ void gcimCEmitPaddingCheck(const EmittedFunction *fn, size_t i, const char *data
           count, data, expected, expected);
   gcimCEmitNameLiteral(gcimFuncIoAttr(fn->func, false, (intptr_t)i, "onnx.name"), "input", out);
   fprintf(out, ", (double)%s[i], (long long)i,\n               ", data);
-  gcimCEmitNameLiteral(gcimFuncIoAttr(fn->func, false, (intptr_t)i, "gcim.no_padding_node"), "attention",
-               out);
+  gcimCEmitNameLiteral(gcimFuncIoAttr(fn->func, false, (intptr_t)i, "gcim.no_padding_node"),
+                       "attention", out);
   fputs(");\n      return -1;\n    }\n", out);
 }
 

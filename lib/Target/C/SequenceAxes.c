@@ -210,9 +210,9 @@ static void aroundAxis(const ValueInfo *value, int axis, long long *outer, long 
       *(d < axis ? outer : inner) *= value->dims[d];
 }
 
-/* checkUnstepped (empty when `axes` is NULL): on the token-by-token path, a padding input must hold its no-padding
- * value (PREFIX_run's check and message) and position ids must count the tokens from 0
- * (the step counter), or the step function would compute something else. */
+/* checkUnstepped (empty when `axes` is NULL): on the token-by-token path, a padding input must hold
+ * its no-padding value (PREFIX_run's check and message) and position ids must count the tokens from
+ * 0 (the step counter), or the step function would compute something else. */
 static void writeChecks(const EmitState *state, const RunTokensAxes *axes, FILE *out) {
   const EmittedFunction *run = &state->functions[0];
   fprintf(out,
@@ -249,8 +249,7 @@ static void writeChecks(const EmitState *state, const RunTokensAxes *axes, FILE 
             "the compiled %lld tokens%s\",\n                     ",
             outer, inner, inner, input->name, (long long)axes->tokens,
             state->simHeads ? "" : " or from half of them on");
-    gcimCEmitNameLiteral(gcimFuncIoAttr(run->func, false, input->index, "onnx.name"), "input",
-                         out);
+    gcimCEmitNameLiteral(gcimFuncIoAttr(run->func, false, input->index, "onnx.name"), "input", out);
     fprintf(out,
             ", (long long)%s[e], (long long)e, (long long)n);\n"
             "            return -1;\n          }\n        }\n  }\n",
@@ -259,9 +258,9 @@ static void writeChecks(const EmitState *state, const RunTokensAxes *axes, FILE 
   fputs("  return 0;\n}\n\n", out);
 }
 
-/* padUnstepped (empty when `axes` is NULL): the static code padded to T takes a padding input's positions past n with
- * its no-padding value and position ids continuing from the last, so that PREFIX_run's
- * checks pass and the first n positions are computed as given. */
+/* padUnstepped (empty when `axes` is NULL): the static code padded to T takes a padding input's
+ * positions past n with its no-padding value and position ids continuing from the last, so that
+ * PREFIX_run's checks pass and the first n positions are computed as given. */
 static void writePadding(const EmitState *state, const RunTokensAxes *axes, FILE *out) {
   const EmittedFunction *run = &state->functions[0];
   fputs("/* Pads the graph inputs the step function does not take from n positions to\n"
@@ -285,8 +284,8 @@ static void writePadding(const EmitState *state, const RunTokensAxes *axes, FILE
     if (assumesNoPadding(run, i))
       fprintf(out, "          %s[(o * length + t) * %lld + k] = (%s)%lld;\n  }\n", input->name,
               inner, type,
-              (long long)mlirIntegerAttrGetValueInt(gcimFuncIoAttr(
-                  run->func, false, input->index, "gcim.no_padding")));
+              (long long)mlirIntegerAttrGetValueInt(
+                  gcimFuncIoAttr(run->func, false, input->index, "gcim.no_padding")));
     else
       fprintf(out,
               "          %s[(o * length + t) * %lld + k] =\n"
