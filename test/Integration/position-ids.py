@@ -15,7 +15,14 @@ Checks per form (docs/Passes.md, gcim-stream; docs/UserGuide.md, "position_ids")
 (b) their model_run (which keeps position_ids an input) equals ONNX Runtime, for positions
     past + arange and for other positions (shifted by 3: kept exact, as the model computes);
 (c) --attention=analog maps every layer of the KV-cache export to the gain cells (the
-    report), and its --generate equals the analog full-sequence build's.
+    report), and its --generate equals the analog full-sequence build's;
+(d) the full-sequence export compiled with --padding-mask=unpadded and only
+    `--max input_ids=8` (which bounds attention_mask and position_ids too) runs 1, 4, 7 and 8
+    tokens (1 and 3 token by token through the step function, 4 and 7 padded to 8, 8 the
+    static code) equal to ONNX Runtime on the same export at that length; token by token, a
+    padded attention_mask is refused with model_run's message and positions other than
+    0, 1, ... naming position_ids (exit 1, no output); padded to 8, shifted positions run
+    exact.
 Tolerance: 1e-4 relative (max(1, |ref|)) against ONNX Runtime, the float32 reordering of the
 same ops (as codegen-gpt2.py).
 """
@@ -40,6 +47,7 @@ from gcim_models.llama import Decoder, DecoderConfig  # noqa: E402
 
 RTOL = 1e-4
 SEQ, PAST, PROMPT, COUNT, SHIFT = 8, 7, [3, 14, 15], 5, 3
+LENGTHS = (1, SEQ // 2, SEQ - 1, SEQ)  # a step, padded from T / 2 on, padded, the static code
 MIN = torch.finfo(torch.float32).min
 
 
@@ -145,9 +153,9 @@ def shapes(model, kv):
     return flags
 
 
-def feeds(model, kv, shift, seed=1):
+def feeds(model, kv, shift, seed=1, tokens=SEQ):
     gen = np.random.default_rng(seed)
-    t, past = (1, PAST) if kv else (SEQ, 0)
+    t, past = (1, PAST) if kv else (tokens, 0)
     out = {"input_ids": gen.integers(0, model.vocab, (1, t)).astype(np.int64),
            "attention_mask": np.ones((1, past + t), np.int64),
            "position_ids": (np.arange(past, past + t)[None] + shift).astype(np.int64)}
@@ -156,6 +164,50 @@ def feeds(model, kv, shift, seed=1):
             out[f"past_key_values.{i}.{kind}"] = gen.standard_normal(
                 (1, model.kv_heads, PAST, model.head_dim)).astype(np.float32)
     return out
+
+
+def refusal(out, inputs):
+    """The program's stderr when it exits 1 and writes no output; None when it does not."""
+    with tempfile.TemporaryDirectory(prefix="gcim-refused-") as tmp:
+        results = os.path.join(tmp, "out")
+        cmd = [os.path.join(out, "model"), "--output-dir", results]
+        for name, array in inputs.items():
+            np.save(os.path.join(tmp, f"{name}.npy"), array)
+            cmd += ["--input", f"{name}={os.path.join(tmp, name)}.npy"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wrote = os.path.isdir(results) and os.listdir(results)
+        return proc.stderr if proc.returncode == 1 and not wrote else None
+
+
+def check_run_lengths(check, tmp, form, model, path):
+    """(d): one --max build at every length, and what its step path refuses."""
+    what = f"{form}, --max input_ids={SEQ}"
+    out = os.path.join(tmp, f"{form}-max")
+    compile_model(path, out, "--attention=digital", "--padding-mask=unpadded", "--max",
+                  f"input_ids={SEQ}")
+    build(out)
+    for n in LENGTHS:
+        inputs = feeds(model, False, 0, seed=n, tokens=n)
+        check.close(f"{what}: {n} tokens vs ONNX Runtime",
+                    run_program(out, "model", inputs).get("logits", np.zeros(0)),
+                    run_ort(path, inputs)["logits"])
+    n = SEQ // 2 - 1  # token by token
+    padded = feeds(model, False, 0, tokens=n)
+    padded["attention_mask"][0, 1] = 0
+    stderr = refusal(out, padded)
+    check.expect(f"{what}: {n} tokens with a padded attention_mask are refused as model_run "
+                 "refuses them", stderr is not None and
+                 "input 'attention_mask' holds 0 at element 1: attention" in stderr and
+                 "compiled assuming no padding (all 1)" in stderr, str(stderr))
+    stderr = refusal(out, feeds(model, False, SHIFT, tokens=n))
+    check.expect(f"{what}: {n} tokens with positions shifted by {SHIFT} are refused naming "
+                 "position_ids", stderr is not None and
+                 f"input 'position_ids' holds {SHIFT} at element 0, but {n} tokens go one at a "
+                 "time through the step function" in stderr, str(stderr))
+    inputs = feeds(model, False, SHIFT, tokens=SEQ - 1)
+    check.close(f"{what}: {SEQ - 1} tokens (padded to {SEQ}) with positions shifted by {SHIFT} "
+                "vs ONNX Runtime", run_program(out, "model", inputs).get("logits", np.zeros(0)),
+                run_ort(path, inputs)["logits"])
 
 
 def compiled(path, out, flags):
@@ -203,6 +255,8 @@ def check_form(check, tmp, form):
         got = generate(out)
         check.expect(f"{what}: --generate equals torch's greedy tokens", got == want,
                      f"{got} vs {want}")
+        if not kv:
+            check_run_lengths(check, tmp, form, model, path)
         analog = os.path.join(tmp, f"{form}-{kv}-analog")
         report = os.path.join(tmp, f"{form}-{kv}.json")
         steps = compiled(path, analog, ["--attention=analog", "--report", report,

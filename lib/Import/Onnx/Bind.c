@@ -3,6 +3,7 @@
  * the model's own limit, the rows of the table its positions are gathered from (GPT-2's
  * learned position embedding, a RoPE cos/sin cache). */
 #include "Bind.h"
+#include "Expand.h"
 
 #include "gcim/Support/Diagnostics.h"
 
@@ -187,9 +188,49 @@ static bool boundFromModel(Importer *im, const char *name, TypeInfo *type, uint6
   return true;
 }
 
+/* Whether a graph input has a dynamic axis past its batch and more than two: a KV cache's
+ * past, whose length a padding input's adds to the tokens'. */
+static bool takesDynamicPast(Importer *im) {
+  const Onnx__GraphProto *g = im->graph;
+  for (size_t i = 0; i < g->n_input; ++i) {
+    const char *name = g->input[i]->name;
+    Value *v = name ? gcimOnnxLookupValue(im, name) : NULL;
+    int64_t dims[GCIM_MAX_RANK];
+    int rank = v && v->initializer ? -1 : gcimOnnxDeclaredShape(g, name, dims);
+    for (int d = 1; rank > 2 && d < rank; ++d)
+      if (dims[d] < 0)
+        return true;
+  }
+  return false;
+}
+
+/* The --max a dynamic (batch, sequence) input that no flag names shares, noted on `notes`:
+ * without a past, position_ids and attention_mask (past + tokens) have the tokens' length,
+ * so `--max input_ids=N` bounds them too. NULL with no --max or with a dynamic past. */
+static const GcimOnnxInputShape *sharedBound(Importer *im, const char *name) {
+  const GcimOnnxImportOptions *o = im->options;
+  const GcimOnnxInputShape *shared = NULL;
+  for (size_t i = 0; o && i < o->inputShapeCount && !shared; ++i)
+    if (o->inputShapes[i].upperBound)
+      shared = &o->inputShapes[i];
+  if (!shared || takesDynamicPast(im))
+    return NULL;
+  FILE *notes = o->notes;
+  if (notes) {
+    gcimLocationPrint(im->loc, notes);
+    fprintf(notes,
+            ": note: input '%s' is bounded by --max %s=%lld too (without a past, its length is "
+            "the tokens')\n",
+            name, shared->name, (long long)shared->dims[0]);
+  }
+  return shared;
+}
+
 bool gcimOnnxBindInput(Importer *im, const char *name, TypeInfo *type, uint64_t *runTimeAxes) {
   const GcimOnnxInputShape *binding = findBinding(im, name, false);
   const GcimOnnxInputShape *bound = findBinding(im, name, true);
+  if (!binding && !bound && type->rank == 2 && isDynamic(type))
+    bound = sharedBound(im, name);
   *runTimeAxes = 0;
   if (type->rank < 0 && !binding) {
     gcimOnnxImportError(im, "input '%s' has unknown rank: bind it with --input-shape %s=...", name,

@@ -295,8 +295,17 @@ void gcimCEmitParameters(const EmittedFunction *fn, FILE *out);
 /* The check, at the start of a function, that each padding input attention was compiled
  * to assume unpadded (`gcim.no_padding` on its argument) holds no padding (PaddingChecks.c). */
 void gcimCEmitPaddingChecks(const EmitState *state, const EmittedFunction *fn, FILE *out);
-/* The tables of PREFIX_run_tokens: each graph input's and output's sequence axis
- * (SequenceAxes.c). */
+/* A string attribute (a name) as a C string literal, `fallback` when it is not a string,
+ * cut to 32 bytes so that a message always fits the state's 256-byte error (and compilers
+ * see no truncation). */
+void gcimCEmitNameLiteral(MlirAttribute attr, const char *fallback, FILE *out);
+/* That check for input i of `fn` (with gcim.no_padding), on the C array `data` of `count`
+ * (a C expression) elements; returns -1 from the function with PREFIX_run's message. */
+void gcimCEmitPaddingCheck(const EmittedFunction *fn, size_t i, const char *data, const char *count,
+                           FILE *out);
+/* The tables and helpers of PREFIX_run_tokens: each graph input's and output's sequence
+ * axis, the step function's input for each graph input, and the checks and padding of the
+ * graph inputs it does not take (SequenceAxes.c). */
 void gcimCEmitSequenceAxes(EmitState *state, FILE *out);
 /* Refuses (reported) an input whose run-time axes (`gcim.run_time_axes`) the program could
  * not run at another length: no step function, or not its sequence axis. */

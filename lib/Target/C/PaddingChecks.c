@@ -18,9 +18,7 @@
  * 256-byte error (and compilers see no truncation). */
 enum { NAME_BYTES = 32 };
 
-/* A string attribute as a C string literal (`fallback` when it is not a string), cut to
- * NAME_BYTES. */
-static void writeLiteral(MlirAttribute attr, const char *fallback, FILE *out) {
+void gcimCEmitNameLiteral(MlirAttribute attr, const char *fallback, FILE *out) {
   MlirStringRef text = !mlirAttributeIsNull(attr) && mlirAttributeIsAString(attr)
                            ? mlirStringAttrGetValue(attr)
                            : mlirStringRefCreateFromCString(fallback);
@@ -30,26 +28,33 @@ static void writeLiteral(MlirAttribute attr, const char *fallback, FILE *out) {
   fputs(cut ? "...\"" : "\"", out);
 }
 
+void gcimCEmitPaddingCheck(const EmittedFunction *fn, size_t i, const char *data, const char *count,
+                           FILE *out) {
+  MlirAttribute value = gcimFuncIoAttr(fn->func, false, (intptr_t)i, "gcim.no_padding");
+  long long expected = (long long)mlirIntegerAttrGetValueInt(value);
+  fprintf(out,
+          "  for (int64_t i = 0; i < %s; ++i) /* attention assumed no padding here */\n"
+          "    if (%s[i] != %lld) {\n"
+          "      snprintf(s->error, sizeof s->error, \"input '%%s' holds %%g at element "
+          "%%lld: attention '%%s' was compiled assuming no padding (all %lld); gcim "
+          "supports unpadded sequences, batch rows without padding (for padding: "
+          "--padding-mask=exact)\",\n               ",
+          count, data, expected, expected);
+  gcimCEmitNameLiteral(gcimFuncIoAttr(fn->func, false, (intptr_t)i, "onnx.name"), "input", out);
+  fprintf(out, ", (double)%s[i], (long long)i,\n               ", data);
+  gcimCEmitNameLiteral(gcimFuncIoAttr(fn->func, false, (intptr_t)i, "gcim.no_padding_node"),
+                       "attention", out);
+  fputs(");\n      return -1;\n    }\n", out);
+}
+
 void gcimCEmitPaddingChecks(const EmitState *state, const EmittedFunction *fn, FILE *out) {
   (void)state;
   for (size_t i = 0; i < fn->inputCount; ++i) {
     MlirAttribute value = gcimFuncIoAttr(fn->func, false, (intptr_t)i, "gcim.no_padding");
     if (mlirAttributeIsNull(value) || !mlirAttributeIsAInteger(value))
       continue;
-    long long expected = (long long)mlirIntegerAttrGetValueInt(value);
-    const ValueInfo *input = &fn->inputs[i];
-    fprintf(out,
-            "  for (int64_t i = 0; i < %lld; ++i) /* attention assumed no padding here */\n"
-            "    if (%s[i] != %lld) {\n"
-            "      snprintf(s->error, sizeof s->error, \"input '%%s' holds %%g at element "
-            "%%lld: attention '%%s' was compiled assuming no padding (all %lld); gcim "
-            "supports unpadded sequences, batch rows without padding (for padding: "
-            "--padding-mask=exact)\",\n               ",
-            (long long)input->count, input->name, expected, expected);
-    writeLiteral(gcimFuncIoAttr(fn->func, false, (intptr_t)i, "onnx.name"), "input", out);
-    fprintf(out, ", (double)%s[i], (long long)i,\n               ", input->name);
-    writeLiteral(gcimFuncIoAttr(fn->func, false, (intptr_t)i, "gcim.no_padding_node"), "attention",
-                 out);
-    fputs(");\n      return -1;\n    }\n", out);
+    char count[24];
+    snprintf(count, sizeof count, "%lld", (long long)fn->inputs[i].count);
+    gcimCEmitPaddingCheck(fn, i, fn->inputs[i].name, count, out);
   }
 }
