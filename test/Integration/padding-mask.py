@@ -19,6 +19,8 @@ Checks (docs/UserGuide.md, "--padding-mask"):
     report's heads and the program's --stats count them); a zero still exits 1.
 (d) the KV-cache export has a step function: its --generate equals the full-sequence build's
     and torch's greedy tokens (digital), and the analog full build's (analog).
+(e) a float16 attention_mask under --padding-mask=unpadded: all ones runs and equals ONNX
+    Runtime, a zero exits 1 naming its bits.
 Tolerance: 1e-4 relative (max(1, |ref|)) against ONNX Runtime, the float32 reordering of the
 same ops (as codegen-gpt2.py).
 """
@@ -88,9 +90,9 @@ class PaddedGPT(torch.nn.Module):
         return (logits, *presents) if past else logits
 
 
-def export(model, path, kv):
+def export(model, path, kv, mask_type=torch.int64):
     ids = torch.randint(0, CONFIG.vocab, (1, 1 if kv else SEQ))
-    mask = torch.ones(1, PAST + 1 if kv else SEQ, dtype=torch.int64)
+    mask = torch.ones(1, PAST + 1 if kv else SEQ, dtype=mask_type)
     names, args = ["input_ids", "attention_mask"], [ids, mask]
     outputs = ["logits"]
     for i in range(CONFIG.layers if kv else 0):
@@ -113,8 +115,8 @@ def feeds(kv, mask, seed=1):
     return out
 
 
-def masks(length):
-    ones = np.ones((1, length), np.int64)
+def masks(length, dtype=np.int64):
+    ones = np.ones((1, length), dtype)
     padded = ones.copy()
     padded[0, -1] = 0  # right padding: only the last query's row changes
     return ones, padded
@@ -136,7 +138,7 @@ def against_ort(check, what, path, out, inputs):
     return ref["logits"]
 
 
-def refuses_padding(check, what, out, inputs):
+def refuses_padding(check, what, out, inputs, shown="0"):
     with tempfile.TemporaryDirectory(prefix="gcim-padded-") as tmp:
         cmd = [os.path.join(out, "model"), "--output-dir", os.path.join(tmp, "out")]
         for name, array in inputs.items():
@@ -146,7 +148,7 @@ def refuses_padding(check, what, out, inputs):
         check.expect(f"{what}: a padded mask exits 1", proc.returncode == 1,
                      f"exit {proc.returncode}")
         check.expect(f"{what}: the message names the input and what gcim supports",
-                     "input 'attention_mask' holds 0 at element" in proc.stderr and
+                     f"input 'attention_mask' holds {shown} at element" in proc.stderr and
                      "compiled assuming no padding (all 1); gcim supports unpadded sequences, "
                      "batch rows without padding" in proc.stderr, proc.stderr.strip())
         check.expect(f"{what}: no output written", not os.path.exists(os.path.join(tmp, "out")))
@@ -235,6 +237,20 @@ def check_cache(check, tmp, model, full_digital, full_analog):
     refuses_padding(check, "KV cache, analog", analog, feeds(True, padded))
 
 
+def check_half(check, tmp):
+    """(e) A float16 attention_mask (a float mask through a float16 converter): the program
+    reads its elements as float16 bits, so an all-ones mask runs (1.0 is 0x3C00, not 1)
+    and a zero is refused, shown as its bits."""
+    path = export(PaddedGPT("additive").eval(), os.path.join(tmp, "half.onnx"), False,
+                  torch.float16)
+    out = os.path.join(tmp, "half")
+    compiled(check, "float16 mask", path, out, ["--attention=digital", "--padding-mask=unpadded"],
+             "holds no padding (all 1)")
+    ones, padded = masks(SEQ, np.float16)
+    against_ort(check, "float16 mask, all ones", path, out, feeds(False, ones))
+    refuses_padding(check, "float16 mask", out, feeds(False, padded), "bits 0x0000")
+
+
 def main():
     torch.manual_seed(0)
     check = Checker(RTOL)
@@ -244,6 +260,7 @@ def main():
         for form in ("additive", "where"):
             builds[form] = check_full(check, tmp, form, PaddedGPT(form).eval())
         check_cache(check, tmp, PaddedGPT("additive").eval(), *builds["additive"])
+        check_half(check, tmp)
     return check.finish("padding-mask")
 
 
