@@ -134,11 +134,37 @@ static bool folderIsGenerated(const char *dir) {
   return generated;
 }
 
+/* Checks that the folder holding new folder `path` exists, so that a missing parent is
+ * said before anything is compiled rather than when the output is written. */
+static GcimStatus checkParentFolder(const char *path, char **errMsg) {
+  size_t length = strlen(path);
+  while (length > 1 && path[length - 1] == '/')
+    --length;
+  while (length > 0 && path[length - 1] != '/')
+    --length;
+  if (length == 0) /* in the working folder */
+    return GCIM_OK;
+  char *parent = malloc(length + 1);
+  if (!parent)
+    return gcimFail(errMsg, GCIM_ERROR_IO, "out of memory");
+  memcpy(parent, path, length);
+  parent[length] = '\0';
+  struct stat info;
+  bool folder = stat(parent, &info) == 0 && S_ISDIR(info.st_mode);
+  free(parent);
+  if (folder)
+    return GCIM_OK;
+  return gcimFail(errMsg, GCIM_ERROR_IO,
+                  "cannot create '%s': the folder it goes in, '%.*s', does not exist (nothing "
+                  "was written)",
+                  path, (int)length, path);
+}
+
 GcimStatus gcimOutputFolderCheck(const char *path, char **errMsg) {
   struct stat info;
   if (stat(path, &info) != 0) {
     if (errno == ENOENT)
-      return GCIM_OK;
+      return checkParentFolder(path, errMsg);
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot use '%s' as the output folder: %s", path,
                     strerror(errno));
   }

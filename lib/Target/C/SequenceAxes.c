@@ -135,12 +135,11 @@ static const ValueInfo *inputNotStepped(const EmitState *state) {
 static int appendBindings(const EmittedFunction *run, char *text, size_t size) {
   size_t used = 0;
   int count = 0;
-  for (size_t i = 0; i < run->inputCount && used < size; ++i, ++count) {
+  for (size_t i = 0; i < run->inputCount && used < size; ++i) {
     const ValueInfo *input = &run->inputs[i];
-    if (mlirAttributeIsNull(gcimFuncIoAttr(run->func, false, input->index, "gcim.run_time_axes"))) {
-      --count;
+    if (mlirAttributeIsNull(gcimFuncIoAttr(run->func, false, input->index, "gcim.run_time_axes")))
       continue;
-    }
+    ++count;
     MlirStringRef name = inputName(run->func, input->index, "NAME");
     used += (size_t)snprintf(text + used, size - used, " --input-shape %.*s=", (int)name.length,
                              name.data);
