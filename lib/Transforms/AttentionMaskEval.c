@@ -262,19 +262,32 @@ static bool evalIsInf(Eval *e, MlirOperation op, const int64_t *idx, double *out
   return true;
 }
 
+bool gcimMaskClipBounds(MlirOperation op, double bounds[2]) {
+  bounds[0] = -INFINITY;
+  bounds[1] = INFINITY;
+  for (int group = 1; group <= 2; ++group) {
+    MlirValue bound = gcimOpGroupOperand(op, group);
+    if (!mlirValueIsNull(bound) && !gcimValueScalarConstant(bound, &bounds[group - 1]))
+      return false;
+  }
+  return true;
+}
+
+double gcimMaskClip(double x, const double bounds[2]) {
+  if (x < bounds[0])
+    x = bounds[0];
+  if (x > bounds[1])
+    x = bounds[1];
+  return x;
+}
+
 static bool evalClip(Eval *e, MlirOperation op, const int64_t *idx, double *out, int depth) {
   if (!evalValue(e, mlirOperationGetOperand(op, 0), idx, out, depth + 1))
     return false;
-  for (int group = 1; group <= 2; ++group) {
-    MlirValue boundValue = gcimOpGroupOperand(op, group);
-    double bound;
-    if (mlirValueIsNull(boundValue))
-      continue;
-    if (!gcimValueScalarConstant(boundValue, &bound))
-      return stop(e, "the mask is clipped to bounds that are not constants");
-    if (group == 1 ? *out < bound : *out > bound)
-      *out = bound;
-  }
+  double bounds[2];
+  if (!gcimMaskClipBounds(op, bounds))
+    return stop(e, "the mask is clipped to bounds that are not constants");
+  *out = gcimMaskClip(*out, bounds);
   return true;
 }
 

@@ -60,6 +60,13 @@ double gcimMaskFit(GcimMaskFit fit, double v);
 /// gcimMaskFit on each of values[0 .. count).
 void gcimMaskFitArray(GcimMaskFit fit, double *values, int64_t count);
 
+/// Clip `op`'s bounds into bounds[0] (min) and bounds[1] (max), -inf and +inf where absent.
+/// False when a bound is not a constant scalar.
+bool gcimMaskClipBounds(MlirOperation op, double bounds[2]);
+
+/// x clipped as Clip clips it: raised to bounds[0], then lowered to bounds[1] (NaN kept).
+double gcimMaskClip(double x, const double bounds[2]);
+
 /// Transpose `op`'s permutation of `rank` axes into perm (result axis i is operand axis
 /// perm[i]): its `perm` attribute, or reversed axes when it has none of that rank. Not
 /// checked to be a permutation.

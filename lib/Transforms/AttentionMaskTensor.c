@@ -259,17 +259,11 @@ static bool evalIsInf(TensorEval *t, MlirOperation op, Tensor *out, int depth) {
 static bool evalClip(TensorEval *t, MlirOperation op, Tensor *out, int depth) {
   if (!takeOperand(t, op, false, out, depth))
     return false;
-  for (int group = 1; group <= 2; ++group) {
-    MlirValue boundValue = gcimOpGroupOperand(op, group);
-    double bound;
-    if (mlirValueIsNull(boundValue))
-      continue;
-    if (!gcimValueScalarConstant(boundValue, &bound))
-      return false;
-    for (int64_t n = 0; n < out->count; ++n)
-      if (group == 1 ? out->data[n] < bound : out->data[n] > bound)
-        out->data[n] = bound;
-  }
+  double bounds[2];
+  if (!gcimMaskClipBounds(op, bounds))
+    return false;
+  for (int64_t n = 0; n < out->count; ++n)
+    out->data[n] = gcimMaskClip(out->data[n], bounds);
   return true;
 }
 
