@@ -41,7 +41,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from codegenharness import build, build_step_check, compile_model, gcim_compile, run_program  # noqa: E402,E501
+from codegenharness import build, build_step_check, compile_model, gcim_compile, generate, run_program  # noqa: E402,E501
 from ortharness import Checker, run_ort  # noqa: E402
 
 import gcim_reference.model as reference_model  # noqa: E402
@@ -120,12 +120,6 @@ def fused(check, path, layers, what, flags):
                  f"unstreamed: {unstreamed}")
 
 
-def generate(out):
-    proc = subprocess.run([os.path.join(out, "model"), "--generate", str(COUNT), "--prompt",
-                           ",".join(map(str, PROMPT))], capture_output=True, text=True)
-    return [int(t) for t in proc.stdout.split()] if proc.returncode == 0 else proc.stderr
-
-
 def check_analog(check, model, path, out, what, tokens):
     """--attention=analog: the gain-cell build's model_step matches its model_run, and its
     logits and --generate tokens are the hardware reference's."""
@@ -144,7 +138,7 @@ def check_analog(check, model, path, out, what, tokens):
         check.expect(f"{what} (analog): logits = the numpy hardware reference's within 1e-4 "
                      f"({len(flip)} of {ties} near ties flipped)",
                      error <= 1e-4, f"max |diff| / max(1, |ref|) {error:.3g}")
-        generated = generate(out)
+        generated = generate(out, PROMPT, COUNT)
         sequence = PROMPT + (generated if isinstance(generated, list) else [])[:-1]
         chosen = [[int(t) for t in ref[len(PROMPT) - 1:].argmax(axis=1)]
                   for _, ref in reference_logits(model, sequence)[1]]
@@ -186,7 +180,7 @@ def check_export(check, model, tmp, kv_cache):
         check_analog(check, model, path, os.path.join(tmp, "analog"), what,
                      inputs["input_ids"])
     want = greedy(model, PROMPT, COUNT)
-    got_tokens = generate(out)
+    got_tokens = generate(out, PROMPT, COUNT)
     check.expect(f"{what}: --generate equals torch's greedy tokens", got_tokens == want,
                  f"gcim {got_tokens}, torch {want}")
 

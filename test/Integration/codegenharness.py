@@ -59,6 +59,14 @@ def run_steps(program, out_dir, tokens):
         return np.fromfile(path, dtype=np.float32).reshape(len(tokens), -1)
 
 
+def generate(out_dir, prompt, count, prefix="model"):
+    """OUT/PREFIX --generate COUNT --prompt PROMPT: the generated token ids, or its stderr
+    when it fails (so that a check prints why)."""
+    proc = subprocess.run([os.path.join(out_dir, prefix), "--generate", str(count), "--prompt",
+                           ",".join(map(str, prompt))], capture_output=True, text=True)
+    return [int(t) for t in proc.stdout.split()] if proc.returncode == 0 else proc.stderr
+
+
 def run_program(out_dir, prefix, inputs, extra=()):
     """Runs OUT/PREFIX on {name: array}; returns ({output file stem: array}, stderr)."""
     with tempfile.TemporaryDirectory(prefix="gcim-run-") as tmp:

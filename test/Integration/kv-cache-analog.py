@@ -34,7 +34,7 @@ from onnx import helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from codegenharness import build, build_step_check, compile_model, gcim_compile, run_program, run_steps  # noqa: E402,E501
+from codegenharness import build, build_step_check, compile_model, gcim_compile, generate, run_program, run_steps  # noqa: E402,E501
 from ortharness import Checker  # noqa: E402
 
 from gcim_models.export import ExportOptions, export_model  # noqa: E402
@@ -88,12 +88,6 @@ def add_kv_outputs(kv, full):
     return full
 
 
-def generate(out):
-    proc = subprocess.run([os.path.join(out, "model"), "--generate", str(COUNT), "--prompt",
-                           ",".join(map(str, PROMPT))], capture_output=True, text=True)
-    return [int(t) for t in proc.stdout.split()] if proc.returncode == 0 else proc.stderr
-
-
 def compiled(path, out, *flags):
     proc = compile_model(path, out, *flags)
     build(out)
@@ -113,7 +107,7 @@ def check_model(check, tmp, name, kv, full, layers, kv_heads, head_dim, vocab):
     compiled(twin_path, twin_out, "--attention=analog")
 
     # (a) program against program.
-    got, want = generate(kv_out), generate(twin_out)
+    got, want = generate(kv_out, PROMPT, COUNT), generate(twin_out, PROMPT, COUNT)
     check.expect(f"{name}: --generate of the KV-cache program equals the twin's (analog)",
                  got == want and isinstance(got, list), f"kv-cache {got}, twin {want}")
 

@@ -32,13 +32,12 @@ import sys
 import tempfile
 
 import numpy as np
-import onnx
 import torch
 from torch.nn import functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from codegenharness import build, compile_model, run_program  # noqa: E402
+from codegenharness import build, compile_model, generate, run_program  # noqa: E402
 from ortharness import Checker, run_ort  # noqa: E402
 
 from gcim_models.gpt2 import GPT2, GPT2Config  # noqa: E402
@@ -154,12 +153,6 @@ def refuses_padding(check, what, out, inputs, shown="0"):
         check.expect(f"{what}: no output written", not os.path.exists(os.path.join(tmp, "out")))
 
 
-def generate(out):
-    proc = subprocess.run([os.path.join(out, "model"), "--generate", str(COUNT), "--prompt",
-                           ",".join(map(str, PROMPT))], capture_output=True, text=True)
-    return [int(t) for t in proc.stdout.split()] if proc.returncode == 0 else proc.stderr
-
-
 def torch_greedy(model):
     ids = list(PROMPT)
     with torch.no_grad():
@@ -225,13 +218,13 @@ def check_cache(check, tmp, model, full_digital, full_analog):
     check.expect("torch's greedy tokens are not one token repeated", len(set(want)) > 1,
                  str(want))
     for name, build_dir in (("KV cache", out), ("full sequence", full_digital)):
-        got = generate(build_dir)
+        got = generate(build_dir, PROMPT, COUNT)
         check.expect(f"{name}, unpadded: --generate equals torch's greedy tokens", got == want,
                      f"{got} vs {want}")
     analog = os.path.join(tmp, "kv-analog")
     steps = compiled(check, "KV cache, analog", path, analog, ["--attention=analog"],
                      "holds no padding (all 1)")
-    got, ref = generate(analog), generate(full_analog)
+    got, ref = generate(analog, PROMPT, COUNT), generate(full_analog, PROMPT, COUNT)
     check.expect("KV cache, analog: --generate equals the analog full build's",
                  steps and got == ref and isinstance(got, list), f"{got} vs {ref}")
     refuses_padding(check, "KV cache, analog", analog, feeds(True, padded))

@@ -39,7 +39,7 @@ from torch.nn import functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from codegenharness import build, compile_model, run_program  # noqa: E402
+from codegenharness import build, compile_model, generate, run_program  # noqa: E402
 from ortharness import Checker, run_ort  # noqa: E402
 
 from gcim_models.gpt2 import GPT2, GPT2Config  # noqa: E402
@@ -217,12 +217,6 @@ def compiled(path, out, flags):
         return "model_step(" in f.read()
 
 
-def generate(out):
-    proc = subprocess.run([os.path.join(out, "model"), "--generate", str(COUNT), "--prompt",
-                           ",".join(map(str, PROMPT))], capture_output=True, text=True)
-    return [int(t) for t in proc.stdout.split()] if proc.returncode == 0 else proc.stderr
-
-
 def torch_greedy(model):
     ids = list(PROMPT)
     with torch.no_grad():
@@ -252,7 +246,7 @@ def check_form(check, tmp, form):
             ref, got = run_ort(path, inputs), run_program(out, "model", inputs)
             check.close(f"{what}: model_run vs ONNX Runtime, positions past + arange + {shift}",
                         got.get("logits", np.zeros(0)), ref["logits"])
-        got = generate(out)
+        got = generate(out, PROMPT, COUNT)
         check.expect(f"{what}: --generate equals torch's greedy tokens", got == want,
                      f"{got} vs {want}")
         if not kv:
@@ -267,7 +261,7 @@ def check_form(check, tmp, form):
         check.expect(f"{what}, analog: the report maps every layer to the gain cells",
                      steps and len(mapped) == len(layers) == model.layers,
                      f"{len(mapped)} of {len(layers)} layers, step function: {steps}")
-        builds[kv] = generate(analog)
+        builds[kv] = generate(analog, PROMPT, COUNT)
     check.expect(f"{form}, analog: the KV-cache export's --generate equals the full sequence's",
                  builds[True] == builds[False] and isinstance(builds[True], list),
                  f"{builds[True]} vs {builds[False]}")
