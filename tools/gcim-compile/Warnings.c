@@ -20,9 +20,20 @@ typedef struct LayerSet {
   int count;
 } LayerSet;
 
+/* One text of gcim.warning and the layers whose K/V writes carry it: printed once, at the
+ * first, with the number of layers (a 12-layer model would otherwise repeat it 12 times). */
+typedef struct HeadWarning {
+  MlirStringRef text;
+  MlirLocation first;
+  LayerSet layers;
+} HeadWarning;
+
+enum { MAX_HEAD_WARNINGS = 4 };
+
 typedef struct WarningWalk {
-  FILE *out;
-  LayerSet warned, digital;
+  HeadWarning headWarnings[MAX_HEAD_WARNINGS];
+  int headWarningCount;
+  LayerSet digital;
   MlirLocation firstDigital;
   int unfused;                /* attention-like ops gcim-fuse-attention left alone */
   MlirOperation firstUnfused; /* the first of them, with its gcim.unfused reason */
@@ -40,6 +51,22 @@ static bool addLayer(LayerSet *set, int64_t layer) {
   return true;
 }
 
+static void addHeadWarning(WarningWalk *walk, MlirStringRef text, MlirOperation op) {
+  int64_t layer = -1;
+  gcimOpGetIntAttr(op, "layer", &layer);
+  for (int i = 0; i < walk->headWarningCount; ++i)
+    if (mlirStringRefEqual(walk->headWarnings[i].text, text)) {
+      addLayer(&walk->headWarnings[i].layers, layer);
+      return;
+    }
+  if (walk->headWarningCount == MAX_HEAD_WARNINGS)
+    return;
+  HeadWarning *warning = &walk->headWarnings[walk->headWarningCount++];
+  warning->text = text;
+  warning->first = mlirOperationGetLocation(op);
+  addLayer(&warning->layers, layer);
+}
+
 static MlirWalkResult collectWarning(MlirOperation op, void *userData) {
   WarningWalk *walk = userData;
   MlirStringRef text;
@@ -48,11 +75,7 @@ static MlirWalkResult collectWarning(MlirOperation op, void *userData) {
   if (gcimOpIsA(op, "onnx.softmax") && walk->softmaxes++ == 0)
     walk->firstSoftmax = mlirOperationGetLocation(op);
   if (gcimOpIsA(op, "gcim.kv_write") && gcimOpGetStringAttr(op, "gcim.warning", &text)) {
-    gcimOpGetIntAttr(op, "layer", &layer);
-    if (!addLayer(&walk->warned, layer))
-      return MlirWalkResultAdvance;
-    gcimLocationPrint(mlirOperationGetLocation(op), walk->out);
-    fprintf(walk->out, ": warning: %.*s\n", (int)text.length, text.data);
+    addHeadWarning(walk, text, op);
   } else if (gcimOpGetStringAttr(op, "gcim.unfused", &text)) {
     if (walk->unfused++ == 0)
       walk->firstUnfused = op;
@@ -101,8 +124,15 @@ void gcimCompilePrintWarnings(MlirOperation module, bool analog, FILE *out) {
   mlirOperationWalk(module, warnNoPadding, out, MlirWalkPreOrder);
   WarningWalk walk;
   memset(&walk, 0, sizeof walk);
-  walk.out = out;
   mlirOperationWalk(module, collectWarning, &walk, MlirWalkPreOrder);
+  for (int i = 0; i < walk.headWarningCount; ++i) {
+    const HeadWarning *warning = &walk.headWarnings[i];
+    gcimLocationPrint(warning->first, out);
+    fprintf(out, ": warning: %.*s", (int)warning->text.length, warning->text.data);
+    if (warning->layers.count > 1)
+      fprintf(out, " (%d layers; --report lists each)", warning->layers.count);
+    fputc('\n', out);
+  }
   MlirStringRef reason;
   if (walk.unfused > 0 && gcimOpGetStringAttr(walk.firstUnfused, "gcim.unfused", &reason)) {
     /* Not an attention to the compiler: its ops run digitally, whatever --attention says. */
