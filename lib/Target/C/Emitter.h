@@ -260,6 +260,10 @@ void gcimCEmitSimHeadsRun(EmitState *state, int64_t first, int64_t heads, int64_
                           const ValueInfo *v, const ValueInfo *y);
 bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, int64_t headDim,
                            int64_t window, ValueInfo *scalers, double queryScale);
+/* The same for attention `op` (gcim.attention or its step): its window and scale attributes,
+ * refused (diagnostic, false) when the window is longer than the hardware's. */
+bool gcimCEmitAddAttentionHeads(EmitState *state, MlirOperation op, int64_t heads,
+                                int64_t scalerRows, int64_t headDim, ValueInfo *scalers);
 
 /* The C of PREFIX_create's simulated heads, the tracing of their chips (PREFIX_set_trace)
  * and their release (CreateHeads.c). */

@@ -77,6 +77,19 @@ bool gcimCEmitAddHeadGroup(EmitState *state, int64_t heads, int64_t scalerRows, 
   return true;
 }
 
+bool gcimCEmitAddAttentionHeads(EmitState *state, MlirOperation op, int64_t heads,
+                                int64_t scalerRows, int64_t headDim, ValueInfo *scalers) {
+  int64_t window = 0;
+  double scale = 1.0;
+  gcimOpGetIntAttr(op, "window", &window);
+  gcimOpGetFloatAttr(op, "scale", &scale);
+  if (window > state->options->hw->window)
+    return gcimCEmitUnsupported(state, op,
+                                "its window is longer than the hardware's (use "
+                                "--attention=digital)");
+  return gcimCEmitAddHeadGroup(state, heads, scalerRows, headDim, window, scalers, scale);
+}
+
 static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, ValueInfo *k,
                           ValueInfo *v, ValueInfo *y, ValueInfo *scalers) {
   int64_t batch = q->dims[0], heads = q->dims[1], tokens = q->dims[2], dim = q->dims[3];
@@ -87,16 +100,8 @@ static bool emitSimulated(EmitState *state, MlirOperation op, ValueInfo *q, Valu
                                 "the gain cells need self-attention with as many "
                                 "queries as keys or one query over a KV cache, one K/V "
                                 "head per query head and equal q/k/v head dims");
-  int64_t window = 0;
-  double scale = 1.0;
-  gcimOpGetIntAttr(op, "window", &window);
-  gcimOpGetFloatAttr(op, "scale", &scale);
-  if (window > state->options->hw->window)
-    return gcimCEmitUnsupported(state, op,
-                                "its window is longer than the hardware's (use "
-                                "--attention=digital)");
   int64_t first = state->simHeads;
-  if (!gcimCEmitAddHeadGroup(state, heads, heads, dim, window, scalers, scale))
+  if (!gcimCEmitAddAttentionHeads(state, op, heads, heads, dim, scalers))
     return false;
   if (cached)
     fprintf(state->body,

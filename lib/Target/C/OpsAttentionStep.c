@@ -81,16 +81,8 @@ static bool emitSimulatedStep(EmitState *state, MlirOperation op, ValueInfo *q, 
     return gcimCEmitUnsupported(state, op,
                                 "the gain cells need one K/V head per query head and "
                                 "equal q/k/v head dims");
-  int64_t window = 0;
-  double scale = 1.0;
-  gcimOpGetIntAttr(op, "window", &window);
-  gcimOpGetFloatAttr(op, "scale", &scale);
-  if (window > state->options->hw->window)
-    return gcimCEmitUnsupported(state, op,
-                                "its window is longer than the hardware's (use "
-                                "--attention=digital)");
   int64_t first = state->simHeads;
-  if (!gcimCEmitAddHeadGroup(state, batch * heads, heads, dim, window, scalers, scale))
+  if (!gcimCEmitAddAttentionHeads(state, op, batch * heads, heads, dim, scalers))
     return false;
   gcimCEmitSimHeadsStep(state, first, batch * heads, dim, q, k, v, y);
   return true;
