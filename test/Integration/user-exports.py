@@ -263,8 +263,8 @@ def check_refusals(check, tmp):
                           dynamic_axes={"x": {0: "batch", 1: "tokens"}}),
                 os.path.join(tmp, "encoder-dynamic.onnx"))
     check_refusal(check, "an encoder with dynamic batch and tokens, no shape given", tmp, path,
-                  [], "'x': error: input 'x' has dynamic dimension 0: bind it with "
-                  "--input-shape x=")
+                  [], "'x': error: input 'x' has dynamic dimension 0 ('batch'): bind it "
+                  "with --input-shape x=")
 
 
 def check_zoo_refusals(check, tmp):

@@ -146,6 +146,69 @@ static bool applyBinding(Importer *im, const char *name, const GcimOnnxInputShap
   return true;
 }
 
+/* The dim_param of graph input `input`'s dimension d: ONNX's name of a dynamic size
+ * (torch.onnx's dynamic_axes names); NULL when the dimension has a size or no name. */
+static const char *dimParam(const Onnx__ValueInfoProto *input, int32_t d) {
+  const Onnx__TypeProto *type = input ? input->type : NULL;
+  const Onnx__TensorShapeProto *shape =
+      type && type->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && type->tensor_type
+          ? type->tensor_type->shape
+          : NULL;
+  if (!shape || d < 0 || (size_t)d >= shape->n_dim ||
+      shape->dim[d]->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM)
+    return NULL;
+  const char *param = shape->dim[d]->dim_param;
+  return param && param[0] ? param : NULL;
+}
+
+/* The size --input-shape gives another input's dimension named `param`; -1 when none does.
+ * ONNX gives dimensions of one name one size, so binding one KV-cache input binds the
+ * others' past length (as ONNX Runtime's free-dimension overrides go by name). */
+static int64_t namedDimSize(Importer *im, const char *param) {
+  const Onnx__GraphProto *g = im->graph;
+  for (size_t i = 0; i < g->n_input; ++i) {
+    const char *name = g->input[i]->name;
+    const GcimOnnxInputShape *binding = name ? findBinding(im, name, false) : NULL;
+    for (size_t d = 0; binding && d < binding->rank; ++d) {
+      const char *other = dimParam(g->input[i], (int32_t)d);
+      if (other && strcmp(other, param) == 0)
+        return binding->dims[d];
+    }
+  }
+  return -1;
+}
+
+/* Graph input `name`'s declaration. */
+static const Onnx__ValueInfoProto *declaredInput(Importer *im, const char *name) {
+  for (size_t i = 0; i < im->graph->n_input; ++i)
+    if (im->graph->input[i]->name && strcmp(im->graph->input[i]->name, name) == 0)
+      return im->graph->input[i];
+  return NULL;
+}
+
+/* Whether an input other than `name` has a dimension named `param`. */
+static bool namedByOthers(Importer *im, const char *name, const char *param) {
+  for (size_t i = 0; i < im->graph->n_input; ++i) {
+    const Onnx__ValueInfoProto *input = im->graph->input[i];
+    for (int32_t d = 0; input->name && strcmp(input->name, name) != 0 && d < GCIM_MAX_RANK; ++d) {
+      const char *other = dimParam(input, d);
+      if (other && strcmp(other, param) == 0)
+        return true;
+    }
+  }
+  return false;
+}
+
+/* Sizes input `name`'s dynamic dimensions that share a name with a bound one. */
+static void bindNamedDims(Importer *im, const char *name, TypeInfo *type) {
+  const Onnx__ValueInfoProto *input = declaredInput(im, name);
+  for (int32_t d = 0; input && d < type->rank; ++d) {
+    const char *param = type->dims[d] < 0 ? dimParam(input, d) : NULL;
+    if (param)
+      type->dims[d] = namedDimSize(im, param);
+  }
+}
+
 /* Bounds the dynamic dimensions of an input: the batch (axis 0) to 1, the others to
  * `length`. A (batch, sequence) input's sequence is then a run-time axis; other inputs (a
  * KV cache's past) are planned for `length` and fixed at it. */
@@ -239,6 +302,8 @@ bool gcimOnnxBindInput(Importer *im, const char *name, TypeInfo *type, uint64_t 
   }
   if (binding && !applyBinding(im, name, binding, type))
     return false;
+  if (!binding)
+    bindNamedDims(im, name, type);
   if (bound && type->rank == 2 && isDynamic(type)) {
     PositionTable table = findPositionTable(im);
     if (table.rows && bound->dims[0] > table.rows) {
@@ -256,10 +321,15 @@ bool gcimOnnxBindInput(Importer *im, const char *name, TypeInfo *type, uint64_t 
     return boundFromModel(im, name, type, runTimeAxes);
   for (int32_t d = 0; d < type->rank; ++d)
     if (type->dims[d] < 0) {
+      const char *param = dimParam(declaredInput(im, name), d);
       gcimOnnxImportError(im,
-                          "input '%s' has dynamic dimension %d: bind it with "
-                          "--input-shape %s=... (or bound it with --max %s=N)",
-                          name, (int)d, name, name);
+                          "input '%s' has dynamic dimension %d%s%s%s: bind it with "
+                          "--input-shape %s=... (or bound it with --max %s=N)%s",
+                          name, (int)d, param ? " ('" : "", param ? param : "", param ? "')" : "",
+                          name, name,
+                          param && namedByOthers(im, name, param)
+                              ? "; binding any input with a dimension of that name binds it"
+                              : "");
       return false;
     }
   return true;

@@ -193,6 +193,17 @@ def cache_position():
     return model(nodes, [vi("past", shape=[1, 2, 7, 4])], [vi("pos", T.INT64)], inits)
 
 
+@case
+def named_dims():
+    """Two KV-cache-like inputs whose past length is one dim_param, and a third input with
+    a dim_param of its own."""
+    nodes = [N("Add", ["past_key", "past_value"], ["kv"], name="add"),
+             N("Add", ["kv", "other"], ["out"], name="other")]
+    past = ["batch", 2, "past_sequence", 4]
+    return model(nodes, [vi("past_key", shape=past), vi("past_value", shape=past),
+                         vi("other", shape=[1, 2, "other_length", 4])], [vi("out")])
+
+
 def swish_function(domain="local"):
     """SiLU scaled by an attribute, as a model-local function."""
     scale = h.make_node("Constant", [], ["c"], name="scale")
