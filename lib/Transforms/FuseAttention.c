@@ -612,6 +612,13 @@ static void replaceOutput(MlirOperation anchor, MlirLocation loc, MlirValue out)
   gcimEraseDeadOps(anchor);
 }
 
+/* Whether `value` is a cache gcim.cache_append appended to (under a head repeat or not). */
+static bool readsCache(MlirValue value) {
+  MlirOperation first = gcimHeadRepeatFirst(value);
+  return gcimValueIsOp(mlirOperationIsNull(first) ? value : mlirOperationGetOperand(first, 0),
+                       "gcim.cache_append", NULL);
+}
+
 static MlirValue rewriteMatch(Match *m) {
   MlirOperation anchor = m->valueMatMul;
   MlirLocation loc = mlirOperationGetLocation(anchor);
@@ -627,6 +634,10 @@ static MlirValue rewriteMatch(Match *m) {
       m->keySource = cacheAppendUnderRepeat(m->keySource);
     m->v = cacheAppendUnderRepeat(m->v);
   }
+  /* One query over the cache its k and v were appended to sees every key without a mask
+   * (OPT's step drops it at one token): the causal row, as for ONNX-23's Attention. */
+  if (!m->hasMask && gcimTensorDim(mlirValueGetType(m->q), 2) == 1 && readsCache(m->v))
+    m->mask.causal = 1;
   MlirValue k = gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm);
   if (m->repeatK)
     k = gcimBuildHeadRepeat(anchor, loc, k, m->heads);

@@ -205,10 +205,14 @@ static bool checkWindow(const Head *h, int64_t m, int64_t *mapped) {
   if (h->causal && !h->streamed && h->tq != h->tk && h->tq != 1)
     return newTokensError(h);
   if (h->causal && !h->streamed && h->tq != h->tk) {
+    /* gcim-stream's reason for leaving the function, when it ran */
+    MlirStringRef why = {"", 0};
+    gcimOpGetStringAttr(mlirOperationGetParentOperation(h->op), "gcim.unstreamed", &why);
     gcimEmitError(h->loc,
                   "full-sequence attention with a KV cache (%lld queries, %lld keys) "
-                  "must be streamed first (gcim-stream)",
-                  (long long)h->tq, (long long)h->tk);
+                  "must be streamed first (gcim-stream)%s%.*s",
+                  (long long)h->tq, (long long)h->tk, why.length ? ", which left it: " : "",
+                  (int)why.length, why.data);
     return false;
   }
   if (h->causal && !h->streamed && h->tk > *mapped) {

@@ -105,6 +105,14 @@ static void survey(MlirOperation func, Survey *s) {
   }
   if (s->caches && s->caches != s->attentions && !s->reason[0])
     snprintf(s->reason, sizeof s->reason, "only some attentions have a KV cache");
+  /* A KV-cache graph was imported for one cached length P: a CumSum over P + 1 positions
+   * (OPT's position ids counted along its all-ones mask) holds P's value, not the step's. */
+  for (MlirOperation op = mlirBlockGetFirstOperation(body);
+       s->caches && !s->reason[0] && !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
+    if (gcimOpIsA(op, "onnx.cum_sum"))
+      snprintf(s->reason, sizeof s->reason,
+               "a KV-cache graph sums along positions (CumSum, as OPT counts its position ids "
+               "along the mask), which the step function cannot follow");
 }
 
 /* The head-repeat chain from `first` to `last` (an attention operand) retyped for the one

@@ -100,6 +100,46 @@ class NeoX(nn.Module):
         return self.embed_out(self.final_ln(x))
 
 
+class NeoXCached(nn.Module):
+    """One step of a NeoX model over its KV cache, as GPTNeoXAttention runs with layer_past:
+    rotary at the positions after the past, k and v appended to the cache on the tokens
+    axis, baddbmm over (batch x heads, tokens, past + tokens); returns the logits and the
+    presents."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, *past):
+        b, t = input_ids.shape
+        x = self.model.embed_in(input_ids)
+        presents = []
+        for i, layer in enumerate(self.model.layers):
+            attn, h = layer["attn"], layer["ln1"](x)
+            qkv = attn.qkv(h).view(b, t, HEADS, 3 * DIM).permute(0, 2, 1, 3)
+            q, k, v = qkv[..., :DIM], qkv[..., DIM:2 * DIM], qkv[..., 2 * DIM:]
+            start = past[2 * i].shape[-2]
+            cos = attn.rotary.cos_cached[:, :, start:start + t]
+            sin = attn.rotary.sin_cached[:, :, start:start + t]
+            q_rot, q_pass = q[..., :attn.rot], q[..., attn.rot:]
+            k_rot, k_pass = k[..., :attn.rot], k[..., attn.rot:]
+            q = torch.cat((q_rot * cos + rotate_half(q_rot) * sin, q_pass), dim=-1)
+            k = torch.cat((k_rot * cos + rotate_half(k_rot) * sin, k_pass), dim=-1)
+            k, v = torch.cat((past[2 * i], k), dim=-2), torch.cat((past[2 * i + 1], v), dim=-2)
+            presents += [k, v]
+            n = k.shape[-2]
+            qf, kf = q.reshape(b * HEADS, t, DIM), k.reshape(b * HEADS, n, DIM)
+            scores = torch.zeros(b * HEADS, t, n, dtype=q.dtype)
+            scores = torch.baddbmm(scores, qf, kf.transpose(1, 2), beta=1.0,
+                                   alpha=1.0 / attn.norm_factor).view(b, HEADS, t, n)
+            mask_value = torch.tensor(torch.finfo(scores.dtype).min, dtype=scores.dtype)
+            scores = torch.where(attn.bias[:, :, n - t:n, :n], scores, mask_value)
+            y = F.softmax(scores, dim=-1) @ v
+            y = attn.dense(y.permute(0, 2, 1, 3).reshape(b, t, WIDTH))
+            x = x + y + layer["mlp"](layer["ln2"](x))
+        return (self.model.embed_out(self.model.final_ln(x)), *presents)
+
+
 class GptJ(nn.Module):
     """GPT-J: one LayerNorm feeding attention and MLP in parallel, interleaved rotary on the
     first rotary_dim of each head from a sin/cos table gathered at position ids, q k v
@@ -299,6 +339,42 @@ class Opt(nn.Module):
         if self.final_ln is not None:
             x = self.final_ln(x)
         return self.lm_head(x)
+
+
+class OptCached(nn.Module):
+    """One step of a pre-LayerNorm OPT model over its KV cache, as OPTAttention runs with
+    past_key_value: positions from the cumsum of an all-ones mask over past + tokens, k and
+    v appended to the (batch, heads, past, dim) cache, bmm over (batch x heads) rows."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, *past):
+        m, (b, t) = self.model, input_ids.shape
+        start = past[0].shape[2]
+        attention_mask = torch.ones(b, start + t, dtype=torch.long)
+        positions = (torch.cumsum(attention_mask, dim=1) * attention_mask).long() - 1
+        x = m.embed_tokens(input_ids) + m.embed_positions(positions[:, start:] + 2)
+        presents = []
+        for i, block in enumerate(m.blocks):
+            h = block["ln1"](x)
+
+            def heads(z):
+                return z.view(b, t, HEADS, DIM).transpose(1, 2)
+            k = torch.cat((past[2 * i], heads(block["k"](h))), dim=2)
+            v = torch.cat((past[2 * i + 1], heads(block["v"](h))), dim=2)
+            presents += [k, v]
+            n = k.shape[2]
+            q = heads(block["q"](h) * DIM ** -0.5).reshape(b * HEADS, t, DIM)
+            scores = torch.bmm(q, k.reshape(b * HEADS, n, DIM).transpose(1, 2))
+            scores = torch.max(scores.view(b, HEADS, t, n),
+                               torch.tensor(torch.finfo(scores.dtype).min))
+            probs = F.softmax(scores.view(b * HEADS, t, n), dim=-1)
+            y = torch.bmm(probs, v.reshape(b * HEADS, n, DIM)).view(b, HEADS, t, DIM)
+            x = x + block["out"](y.transpose(1, 2).reshape(b, t, WIDTH))
+            x = x + block["fc2"](F.relu(block["fc1"](block["ln2"](x))))
+        return (m.lm_head(m.final_ln(x)), *presents)
 
 
 class Phi(nn.Module):

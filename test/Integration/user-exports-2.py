@@ -14,7 +14,11 @@ Checks:
   a static export, which ONNX Runtime runs at its one length only;
 - the attentions on (batch x heads) rows viewed as (batch, heads) (GPT-NeoX's baddbmm,
   OPT's and BART's bmm), and BERT's under its all-zero extended mask, fuse: one
-  gcim.attention per layer with the model's heads; Bloom's ALiBi attention is left with
+  gcim.attention per layer with the model's heads; so do GPT-NeoX's and OPT's one-step
+  KV-cache exports, whose past length (one dynamic axis name on every past input) is bound
+  by --input-shape of past_key_0 alone; NeoX's --generate equals the full-sequence torch
+  module's greedy tokens, OPT's positions (a CumSum along its mask) leave it without a step
+  function, said as a warning (an error under --attention=analog); Bloom's ALiBi attention is left with
   a reason naming the bias;
 - --attention=analog and the default auto compile every self-attention form (or refuse
   cross-attention under analog, naming the node and what to do);
@@ -204,6 +208,54 @@ def check_architectures(check, tmp):
                {"pixel_values": pixels.numpy()})
 
 
+def check_kv_cache(check, tmp):
+    """GPT-NeoX and OPT exported as one step over their KV cache (the (batch x heads) views
+    of the cache fused as the full sequence's are; OPT's one query has no mask and is the
+    causal row), the past length a dynamic axis of one name bound by --input-shape of one
+    past input alone: digital against ONNX Runtime. NeoX's --generate (the step function)
+    equals the full-sequence torch module's greedy tokens; OPT counts its positions with a
+    CumSum along its mask over past + new tokens, which the importer computes for the bound
+    past length only, so it gets no step function, and the compile says why (a warning; the
+    error of --attention=analog) instead of generating from a frozen position."""
+    past_length = 8
+    bind = ("--input-shape", f"past_key_0=1x{am.HEADS}x{past_length}x{am.DIM}")
+    for name, cls, cached in (("gpt-neox", am.NeoX, am.NeoXCached),
+                              ("opt pre-layernorm", am.Opt, am.OptCached)):
+        torch.manual_seed(0)
+        full = cls().eval()
+        layers = len(full.layers if hasattr(full, "layers") else full.blocks)
+        ins = ["input_ids"] + [f"past_{kind}_{i}" for i in range(layers)
+                               for kind in ("key", "value")]
+        outs = ["logits"] + [f"present_{kind}_{i}" for i in range(layers)
+                             for kind in ("key", "value")]
+        axes = {**{n: {2: "past_sequence"} for n in ins[1:]},
+                **{n: {2: "total_sequence"} for n in outs[1:]}}
+        generator = torch.Generator().manual_seed(1)
+        ids = torch.randint(2, am.VOCAB, (1, 1), generator=generator)
+        past = [torch.randn(1, am.HEADS, past_length, am.DIM, generator=generator)
+                for _ in ins[1:]]
+        proto = export(cached(full), (ids, *past), ins, outs, dynamic_axes=axes)
+        feeds = {"input_ids": ids.numpy(), **{n: p.numpy() for n, p in zip(ins[1:], past)}}
+        kv_name = f"{name} kv-cache step"
+        streamable = cls is am.NeoX
+        check_form(check, tmp, kv_name, proto, feeds, flags=bind, generate=streamable,
+                   analog=streamable, greedy=lambda: greedy_torch(full))
+        check_fused(check, tmp, kv_name, bind)
+        if streamable:
+            continue
+        path = os.path.join(tmp, kv_name, "model.onnx")
+        for mode, status, says in (("digital", 0, "warning: this KV-cache graph has no step "
+                                    "function"), ("analog", 1, "error: full-sequence attention "
+                                                  "with a KV cache")):
+            proc = subprocess.run([gcim_compile(), path, f"--attention={mode}", *bind, "-o",
+                                   os.path.join(tmp, kv_name, mode + "-out")],
+                                  capture_output=True, text=True)
+            check.expect(f"{kv_name}: --attention={mode} exits {status} saying it has no step "
+                         "function because of the CumSum",
+                         proc.returncode == status and says in proc.stderr and
+                         "CumSum" in proc.stderr, proc.stderr.strip()[-400:])
+
+
 def check_bloom_analog(check, tmp):
     """Bloom's ALiBi attention is not fused: --attention=analog's warning names the bias
     instead of compiling silently."""
@@ -290,7 +342,7 @@ def check_refusals(check, tmp):
                   "'stem': error: 'Conv' node 'stem': only a patch embedding is supported")
 
 
-PARTS = [check_architectures, check_bloom_analog, check_cross_attention, check_variations,
+PARTS = [check_architectures, check_kv_cache, check_bloom_analog, check_cross_attention, check_variations,
          check_refusals]
 
 if __name__ == "__main__":

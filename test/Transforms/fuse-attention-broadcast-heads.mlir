@@ -33,7 +33,8 @@ func.func @broadcast_kv_heads(%q: tensor<2x4x4x8xf32>, %k: tensor<2x1x4x8xf32>, 
 
 // Over a KV cache (torch's Concat of past and new): the Concats of the one K/V head become
 // gcim.cache_append below the repeat, as for grouped-query attention (gcim-stream
-// repeats the new token's head); the presents keep one head.
+// repeats the new token's head); the presents keep one head. One query without a mask over
+// the cache it was appended to is the causal row.
 // CHECK-LABEL: func.func @broadcast_kv_cache
 // CHECK: %[[KC:.*]] = "gcim.cache_append"(%arg3, %arg1) : (tensor<1x1x3x8xf32>, tensor<1x1x1x8xf32>) -> tensor<1x1x4x8xf32>
 // CHECK: %[[VC:.*]] = "gcim.cache_append"(%arg4, %arg2)
@@ -43,7 +44,7 @@ func.func @broadcast_kv_heads(%q: tensor<2x4x4x8xf32>, %k: tensor<2x1x4x8xf32>, 
 // CHECK: %[[VU:.*]] = "onnx.unsqueeze"(%[[VC]],
 // CHECK: %[[VE:.*]] = "onnx.expand"(%[[VU]],
 // CHECK: %[[V:.*]] = "onnx.reshape"(%[[VE]], {{.*}} -> tensor<1x4x4x8xf32>
-// CHECK: "gcim.attention"(%arg0, %[[K]], %[[V]]) {causal = 0 : i64, {{.*}}num_heads = 4 : i64
+// CHECK: "gcim.attention"(%arg0, %[[K]], %[[V]]) {causal = 1 : i64, {{.*}}num_heads = 4 : i64
 // CHECK: return %{{.*}}, %[[KC]], %[[VC]]
 func.func @broadcast_kv_cache(%q: tensor<1x4x1x8xf32>, %k: tensor<1x1x1x8xf32>, %v: tensor<1x1x1x8xf32>, %pk: tensor<1x1x3x8xf32>, %pv: tensor<1x1x3x8xf32>) -> (tensor<1x4x1x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>) {
   %kc = "onnx.concat"(%pk, %k) {axis = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x1x3x8xf32>, tensor<1x1x1x8xf32>) -> tensor<1x1x4x8xf32>

@@ -163,6 +163,19 @@ func.func @mixed_axes(%q: tensor<1x2x4x8xf32>, %x: tensor<1x4x4xf32>) -> (tensor
 
 // -----
 
+// A KV-cache graph imported for one past length: a CumSum over past + new positions (OPT's
+// position ids counted along its mask) holds that length's count, not the step's.
+// CHECK: error: cannot stream 'cache_cumsum': a KV-cache graph sums along positions (CumSum, as OPT counts its position ids along the mask), which the step function cannot follow
+func.func @cache_cumsum(%q: tensor<1x2x1x8xf32>, %pk: tensor<1x2x3x8xf32>, %ones: tensor<1x4xi64>) -> (tensor<1x2x1x8xf32>, tensor<1x4xi64>) {
+  %k = "gcim.cache_append"(%pk, %q) : (tensor<1x2x3x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x4x8xf32>
+  %a = "gcim.attention"(%q, %k, %k) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x1x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x1x8xf32>
+  %axis = "onnx.constant"() {value = dense<1> : tensor<i32>} : () -> tensor<i32>
+  %c = "onnx.cum_sum"(%ones, %axis) {exclusive = 0 : i64, reverse = 0 : i64} : (tensor<1x4xi64>, tensor<i32>) -> tensor<1x4xi64>
+  return %a, %c : tensor<1x2x1x8xf32>, tensor<1x4xi64>
+}
+
+// -----
+
 // CHECK: error: cannot stream 'dynamic': the sequence length is dynamic
 func.func @dynamic(%q: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
   %a = "gcim.attention"(%q, %q, %q) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>

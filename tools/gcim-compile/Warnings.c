@@ -120,8 +120,38 @@ static MlirWalkResult warnNoPadding(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
+/* The first cache appended one new token to (a decode step's). */
+static MlirWalkResult findCacheAppend(MlirOperation op, void *userData) {
+  if (!gcimOpIsA(op, "gcim.cache_append") ||
+      gcimTensorDim(mlirValueGetType(mlirOperationGetOperand(op, 1)), 2) != 1)
+    return MlirWalkResultAdvance;
+  *(MlirOperation *)userData = op;
+  return MlirWalkResultInterrupt;
+}
+
+/* A one-token KV-cache export is made to decode token by token: when gcim-stream could not
+ * give it a step function (gcim.unstreamed), say why at its first cache, as --generate will
+ * not run. (One of several new tokens is a prefill chunk: PREFIX_run is what it is for.) */
+static MlirWalkResult warnUnstreamedCache(MlirOperation op, void *userData) {
+  MlirStringRef reason;
+  if (!gcimOpIsA(op, "func.func") || !gcimOpGetStringAttr(op, "gcim.unstreamed", &reason))
+    return MlirWalkResultAdvance;
+  MlirOperation cache = {NULL};
+  mlirOperationWalk(op, findCacheAppend, &cache, MlirWalkPreOrder);
+  if (mlirOperationIsNull(cache))
+    return MlirWalkResultSkip;
+  FILE *out = userData;
+  gcimLocationPrint(mlirOperationGetLocation(cache), out);
+  fprintf(out,
+          ": warning: this KV-cache graph has no step function (no --generate, no PREFIX_step): "
+          "%.*s\n",
+          (int)reason.length, reason.data);
+  return MlirWalkResultSkip;
+}
+
 void gcimCompilePrintWarnings(MlirOperation module, bool analog, FILE *out) {
   mlirOperationWalk(module, warnNoPadding, out, MlirWalkPreOrder);
+  mlirOperationWalk(module, warnUnstreamedCache, out, MlirWalkPreOrder);
   WarningWalk walk;
   memset(&walk, 0, sizeof walk);
   mlirOperationWalk(module, collectWarning, &walk, MlirWalkPreOrder);
