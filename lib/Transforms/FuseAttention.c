@@ -80,6 +80,14 @@ static const char *opName(MlirOperation op, char *buf, size_t size) {
   return buf;
 }
 
+/* True for a Clip to the constant range [0, 1], the hardware's nonlinearity. */
+static bool clipsToUnit(MlirOperation clip) {
+  double lo = 0.0, hi = 0.0;
+  MlirValue min = gcimOpGroupOperand(clip, 1), max = gcimOpGroupOperand(clip, 2);
+  return !mlirValueIsNull(min) && !mlirValueIsNull(max) && gcimValueScalarConstant(min, &lo) &&
+         gcimValueScalarConstant(max, &hi) && lo == 0.0 && hi == 1.0;
+}
+
 /* The nonlinearity's kind and the factor it applies to the scores. */
 static bool matchNonlinearity(MlirOperation op, Match *m, char *reason) {
   m->nonlinearity = op;
@@ -106,10 +114,7 @@ static bool matchNonlinearity(MlirOperation op, Match *m, char *reason) {
     m->scale = alpha;
     return true;
   }
-  double lo = 0.0, hi = 0.0;
-  MlirValue min = gcimOpGroupOperand(op, 1), max = gcimOpGroupOperand(op, 2);
-  if (mlirValueIsNull(min) || mlirValueIsNull(max) || !gcimValueScalarConstant(min, &lo) ||
-      !gcimValueScalarConstant(max, &hi) || lo != 0.0 || hi != 1.0)
+  if (!clipsToUnit(op))
     return setReason(reason, "clip is not to [0, 1]%s", "");
   return true;
 }
@@ -638,7 +643,8 @@ static MlirValue rewriteMatch(Match *m) {
   return out;
 }
 
-/* True for ops that look like attention: a nonlinearity next to a MatMul. */
+/* True for ops that look like attention: a nonlinearity next to a MatMul. Another Clip
+ * only between two MatMuls: one after a projection (MPT's clip_qkv, a ReLU6) is not. */
 static bool looksLikeAttention(MlirOperation op) {
   if (!gcimOpIsA(op, "onnx.softmax") && !gcimOpIsA(op, "onnx.hard_sigmoid") &&
       !gcimOpIsA(op, "onnx.clip"))
@@ -651,6 +657,8 @@ static bool looksLikeAttention(MlirOperation op) {
   if (!mlirOperationIsNull(user) &&
       (gcimOpIsA(user, "onnx.mat_mul") || gcimOpIsA(user, "onnx.dropout")))
     return true;
+  if (gcimOpIsA(op, "onnx.clip") && !clipsToUnit(op))
+    return false;
   MlirValue x = mlirOperationGetOperand(op, 0);
   double ignored = 1.0;
   for (int steps = 0; steps < 4; ++steps) {

@@ -36,3 +36,17 @@ func.func @classifier_softmax(%x: tensor<1x10xf32>) -> tensor<1x10xf32> {
   %p = "onnx.softmax"(%x) {axis = -1 : i64} : (tensor<1x10xf32>) -> tensor<1x10xf32>
   return %p : tensor<1x10xf32>
 }
+
+// -----
+
+// A Clip after a projection (MPT's clip_qkv) is not attention: no reason is attached.
+// CHECK-LABEL: func.func @clip_after_projection
+// CHECK: "onnx.clip"(%{{.*}}) {operandSegmentSizes = array<i32: 1, 1, 1>} :
+// CHECK-NOT: gcim.unfused
+func.func @clip_after_projection(%x: tensor<1x4x8xf32>, %w: tensor<8x24xf32>) -> tensor<1x4x24xf32> {
+  %y = "onnx.mat_mul"(%x, %w) : (tensor<1x4x8xf32>, tensor<8x24xf32>) -> tensor<1x4x24xf32>
+  %lo = "onnx.constant"() {value = dense<-0.5> : tensor<f32>} : () -> tensor<f32>
+  %hi = "onnx.constant"() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
+  %c = "onnx.clip"(%y, %lo, %hi) {operandSegmentSizes = array<i32: 1, 1, 1>} : (tensor<1x4x24xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x24xf32>
+  return %c : tensor<1x4x24xf32>
+}
