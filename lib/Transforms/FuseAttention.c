@@ -333,9 +333,9 @@ static bool isScaledProduct(MlirValue value) {
   return false;
 }
 
-/* The reason for a term added to the scores that is no mask, when it is shaped as ALiBi's
- * bias per head (Bloom). Not for a function argument, nor for a padding input's term that
- * was not evaluated (padding=exact), whose reasons say more. */
+/* The reason for a term added to the scores that is no mask, when it is shaped as a bias
+ * per head (Bloom's ALiBi, T5's relative position bias). Not for a function argument, nor for a
+ * padding input's term that was not evaluated (padding=exact), whose reasons say more. */
 static void explainBias(const Match *m, MlirValue bias, MlirValue scores, char *reason) {
   int64_t dims[GCIM_MAX_RANK];
   int rank = gcimTensorShape(mlirValueGetType(scores), dims);

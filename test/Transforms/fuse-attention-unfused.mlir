@@ -50,3 +50,24 @@ func.func @clip_after_projection(%x: tensor<1x4x8xf32>, %w: tensor<8x24xf32>) ->
   %c = "onnx.clip"(%y, %lo, %hi) {operandSegmentSizes = array<i32: 1, 1, 1>} : (tensor<1x4x24xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x24xf32>
   return %c : tensor<1x4x24xf32>
 }
+
+// -----
+
+// T5: a relative position bias (a table of a bias per head gathered at bucket indices,
+// (1, heads, q, k)) added to the unscaled product is not a mask: the reason names it.
+// CHECK-LABEL: func.func @relative_position_bias
+// CHECK: "onnx.softmax"(%{{.*}}) {axis = -1 : i64, gcim.unfused = "a position bias is added to the scores (a 1x2x2x2 term: a bias per head over queries and keys, as T5's relative position bias), which is not a mask the gain cells take"}
+// CHECK-NOT: gcim.attention
+func.func @relative_position_bias(%q: tensor<1x2x2x8xf32>, %kt: tensor<1x2x8x2xf32>, %v: tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x2x2x8xf32>, tensor<1x2x8x2xf32>) -> tensor<1x2x2x2xf32>
+  %table = "onnx.constant"() {value = dense<[[0.5, -0.5], [0.25, 1.0], [2.0, 0.0]]> : tensor<3x2xf32>} : () -> tensor<3x2xf32>
+  %buckets = "onnx.constant"() {value = dense<[[0, 1], [2, 0]]> : tensor<2x2xi64>} : () -> tensor<2x2xi64>
+  %g = "onnx.gather"(%table, %buckets) {axis = 0 : i64} : (tensor<3x2xf32>, tensor<2x2xi64>) -> tensor<2x2x2xf32>
+  %t = "onnx.transpose"(%g) {perm = array<i64: 2, 0, 1>} : (tensor<2x2x2xf32>) -> tensor<2x2x2xf32>
+  %shape = "onnx.constant"() {value = dense<[1, 2, 2, 2]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %bias = "onnx.reshape"(%t, %shape) {allowzero = 0 : i64} : (tensor<2x2x2xf32>, tensor<4xi64>) -> tensor<1x2x2x2xf32>
+  %x = "onnx.add"(%s, %bias) : (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %p = "onnx.softmax"(%x) {axis = -1 : i64} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %o = "onnx.mat_mul"(%p, %v) : (tensor<1x2x2x2xf32>, tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
+  return %o : tensor<1x2x2x8xf32>
+}
