@@ -443,6 +443,11 @@ static bool matchScores(Match *m, char *reason) {
       if (failed && mlirValueIsNull(next))
         return false;
     }
+    if (mlirValueIsNull(next) && !mlirOperationIsNull(def) && gcimOpIsA(def, "onnx.tanh"))
+      return setReason(reason,
+                       "the scores are soft-capped (a Tanh between the MatMuls, as Gemma-2's "
+                       "attention logit soft-capping), which gcim.attention does not take%s",
+                       "");
     if (mlirValueIsNull(next))
       return setReason(reason, "the scores come from '%s', not from a MatMul of q and k",
                        mlirOperationIsNull(def) ? "an argument" : opName(def, name, sizeof name));

@@ -2,7 +2,7 @@
 
 // What looks like attention but does not match stays as it is; the reason is kept in
 // the attribute gcim.unfused for the report. Softmax elsewhere (a classifier) is left
-// alone without a reason.
+// alone without a reason, and so is a Clip to other than [0, 1] that feeds no MatMul.
 
 // CHECK-LABEL: func.func @not_causal_mask
 // CHECK: "onnx.where"
@@ -68,6 +68,23 @@ func.func @relative_position_bias(%q: tensor<1x2x2x8xf32>, %kt: tensor<1x2x8x2xf
   %bias = "onnx.reshape"(%t, %shape) {allowzero = 0 : i64} : (tensor<2x2x2xf32>, tensor<4xi64>) -> tensor<1x2x2x2xf32>
   %x = "onnx.add"(%s, %bias) : (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
   %p = "onnx.softmax"(%x) {axis = -1 : i64} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %o = "onnx.mat_mul"(%p, %v) : (tensor<1x2x2x2xf32>, tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
+  return %o : tensor<1x2x2x8xf32>
+}
+
+// -----
+
+// Gemma-2: attention logits soft-capped (/ cap, Tanh, * cap) before the softmax.
+// CHECK-LABEL: func.func @soft_capped
+// CHECK: "onnx.softmax"(%{{.*}}) {axis = -1 : i64, gcim.unfused = "the scores are soft-capped (a Tanh between the MatMuls, as Gemma-2's attention logit soft-capping), which gcim.attention does not take"}
+// CHECK-NOT: gcim.attention
+func.func @soft_capped(%q: tensor<1x2x2x8xf32>, %kt: tensor<1x2x8x2xf32>, %v: tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x2x2x8xf32>, tensor<1x2x8x2xf32>) -> tensor<1x2x2x2xf32>
+  %cap = "onnx.constant"() {value = dense<50.0> : tensor<f32>} : () -> tensor<f32>
+  %d = "onnx.div"(%s, %cap) : (tensor<1x2x2x2xf32>, tensor<f32>) -> tensor<1x2x2x2xf32>
+  %t = "onnx.tanh"(%d) : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %c = "onnx.mul"(%t, %cap) : (tensor<1x2x2x2xf32>, tensor<f32>) -> tensor<1x2x2x2xf32>
+  %p = "onnx.softmax"(%c) {axis = -1 : i64} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
   %o = "onnx.mat_mul"(%p, %v) : (tensor<1x2x2x2xf32>, tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
   return %o : tensor<1x2x2x8xf32>
 }
