@@ -1,10 +1,11 @@
 """archmodels3.py: more tiny torch models written the way the Hugging Face implementations
 write them, for user-exports-3.py: Gemma-2 (soft-capping, alternating sliding-window and
-global layers, sandwich RMSNorms), a T5 encoder (bucketed relative position bias, no
-scaling), GPT-BigCode (multi-query on (batch, tokens x heads) rows), MPT (ALiBi, clip_qkv),
-StableLM (partial rotary with LayerNorm, per-head q/k LayerNorm), a Mixtral-style sparse MoE
-FFN on a Llama attention, DistilBERT (masked_fill with finfo.min from an attention_mask),
-Llama-3 rope scaling with a KV cache, and CodeGen (mp_num-interleaved qkv, GPT-J rotary).
+global layers, sandwich RMSNorms), a T5 encoder and decoder (bucketed relative position
+bias, no scaling, cross-attention), GPT-BigCode (multi-query on (batch, tokens x heads)
+rows, its k/v cache in one tensor), MPT (ALiBi, clip_qkv), StableLM (partial rotary with
+LayerNorm, per-head q/k LayerNorm), a Mixtral-style sparse MoE FFN on a Llama attention,
+DistilBERT (masked_fill with finfo.min from an attention_mask), Llama-3 rope scaling with a
+KV cache, and CodeGen (mp_num-interleaved qkv, GPT-J rotary).
 
 Sizes follow archmodels.py (width 32, 4 heads of 8, vocabulary 40, context 16)."""
 import math
@@ -166,7 +167,9 @@ class BigCode(nn.Module):
     """GPT-BigCode / StarCoder: multi-query, one fused c_attn of width + 2 * dim, the
     queries as (batch, tokens x heads, dim) rows against (batch, dim, keys) by baddbmm with
     beta 0, scores viewed (batch, tokens, heads, keys), a torch.where causal mask of shape
-    (batch, tokens, 1, keys), bmm with (batch, keys, dim) values; learned positions."""
+    (batch, tokens, 1, keys), bmm with (batch, keys, dim) values; learned positions. With
+    past inputs, each layer's cache is its (batch, past, 2 * dim) key_value, concatenated
+    and returned as present."""
 
     def __init__(self, layers=2):
         super().__init__()
@@ -180,28 +183,36 @@ class BigCode(nn.Module):
         self.ln_f = nn.LayerNorm(WIDTH)
         self.lm_head = nn.Linear(WIDTH, VOCAB, bias=False)
 
-    def attention(self, block, h, mask):
+    def attention(self, block, h, mask, past):
         b, t, _ = h.shape
         query, key_value = block["c_attn"](h).split((WIDTH, 2 * DIM), dim=2)
+        if past is not None:
+            key_value = torch.cat((past, key_value), dim=-2)
+        s = key_value.shape[1]
         key, value = key_value.split((DIM, DIM), dim=-1)
         query = query.reshape(b, t * HEADS, DIM)
         key = key.transpose(-1, -2)  # (b, dim, keys)
-        empty = torch.empty(b, t * HEADS, t, dtype=query.dtype)
-        w = torch.baddbmm(empty, query, key, beta=0, alpha=DIM ** -0.5).view(b, t, HEADS, t)
+        empty = torch.empty(b, t * HEADS, s, dtype=query.dtype)
+        w = torch.baddbmm(empty, query, key, beta=0, alpha=DIM ** -0.5).view(b, t, HEADS, s)
         w = torch.where(mask, w, torch.full([], MIN, dtype=w.dtype))
         w = F.softmax(w, dim=-1)
-        y = torch.bmm(w.view(b, t * HEADS, t), value).view(b, t, WIDTH)
-        return block["c_proj"](y)
+        y = torch.bmm(w.view(b, t * HEADS, s), value).view(b, t, WIDTH)
+        return block["c_proj"](y), key_value
 
-    def forward(self, input_ids):
+    def forward(self, input_ids, *past):
         b, t = input_ids.shape
-        x = self.wte(input_ids) + self.wpe(torch.arange(t)[None])
-        mask = self.bias[None, :t, :t].unsqueeze(2)  # (1, t, 1, t)
-        for block in self.blocks:
-            x = x + self.attention(block, block["ln1"](x), mask)
+        past_len = past[0].shape[1] if past else 0
+        x = self.wte(input_ids) + self.wpe(torch.arange(past_len, past_len + t)[None])
+        mask = self.bias[None, past_len:past_len + t, :past_len + t].unsqueeze(2)
+        presents = []
+        for i, block in enumerate(self.blocks):
+            a, present = self.attention(block, block["ln1"](x), mask, past[i] if past else None)
+            presents.append(present)
+            x = x + a
             h = block["ln2"](x)
             x = x + block["proj"](F.gelu(block["fc"](h), approximate="tanh"))
-        return self.lm_head(self.ln_f(x))
+        logits = self.lm_head(self.ln_f(x))
+        return (logits, *presents) if past else logits
 
 
 class Mpt(nn.Module):
@@ -538,3 +549,52 @@ class CodeGen(nn.Module):
             mlp = block["fc_out"](F.gelu(block["fc_in"](h), approximate="tanh"))
             x = x + self.attention(block, h, position_ids) + mlp
         return self.lm_head(self.ln_f(x))
+
+
+class T5Decoder(nn.Module):
+    """A T5 decoder: causal self-attention with a unidirectional bucketed position bias
+    (the causal mask added to it, as T5 does: bias + (1 - mask) * finfo.min), and
+    cross-attention over the encoder's hidden states (a graph input) whose position bias
+    is zeros; no scaling, T5's RMSNorm, a ReLU FFN, the lm_head scaled by width ** -0.5."""
+
+    def __init__(self, layers=2, buckets=8):
+        super().__init__()
+        self.embed = nn.Embedding(VOCAB, WIDTH)
+        self.bias = nn.Embedding(buckets, HEADS)
+        self.buckets = buckets
+
+        def attention():
+            return nn.ModuleDict({n: nn.Linear(WIDTH, WIDTH, bias=False) for n in "qkvo"})
+        self.blocks = nn.ModuleList(nn.ModuleDict(dict(
+            ln1=RMSNorm(WIDTH), self_attn=attention(), ln2=RMSNorm(WIDTH), cross=attention(),
+            ln3=RMSNorm(WIDTH), wi=nn.Linear(WIDTH, 2 * WIDTH, bias=False),
+            wo=nn.Linear(2 * WIDTH, WIDTH, bias=False))) for _ in range(layers))
+        self.final = RMSNorm(WIDTH)
+        self.lm_head = nn.Linear(WIDTH, VOCAB, bias=False)
+
+    @staticmethod
+    def attend(attn, x, source, bias):
+        b, t, _ = x.shape
+        s = source.shape[1]
+        q = attn["q"](x).view(b, t, HEADS, DIM).transpose(1, 2)
+        k, v = (attn[n](source).view(b, s, HEADS, DIM).transpose(1, 2) for n in "kv")
+        scores = torch.matmul(q, k.transpose(3, 2)) + bias
+        y = torch.matmul(F.softmax(scores.float(), dim=-1).type_as(scores), v)
+        return attn["o"](y.transpose(1, 2).contiguous().view(b, t, WIDTH))
+
+    def forward(self, input_ids, encoder_hidden_states):
+        b, t = input_ids.shape
+        s = encoder_hidden_states.shape[1]
+        relative = torch.arange(t)[None, :] - torch.arange(t)[:, None]
+        bias = self.bias(t5_bucket(relative, False, self.buckets)).permute(2, 0, 1)[None]
+        causal = torch.tril(torch.ones(t, t))[None, None]
+        self_bias = bias + (1.0 - causal) * MIN
+        cross_bias = torch.zeros(1, HEADS, t, s)
+        x = self.embed(input_ids)
+        for block in self.blocks:
+            h = block["ln1"](x)
+            x = x + self.attend(block["self_attn"], h, h, self_bias)
+            x = x + self.attend(block["cross"], block["ln2"](x), encoder_hidden_states,
+                                cross_bias)
+            x = x + block["wo"](F.relu(block["wi"](block["ln3"](x))))
+        return self.lm_head(self.final(x) * WIDTH ** -0.5)

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """user-exports-3.py: more architectures as the Hugging Face implementations write them
-(test/Integration/archmodels3.py: Gemma-2, a T5 / Flan-T5 encoder, GPT-BigCode, MPT,
-StableLM, a Mixtral-style sparse MoE, DistilBERT, Llama-3 rope scaling with a KV cache,
-CodeGen), exported by torch 1.13 at opsets 14 to 17, through gcim-compile and the generated
-C against ONNX Runtime, with user-exports-2.py's helpers; and the refusals of what gcim does
-not take.
+(test/Integration/archmodels3.py: Gemma-2, a T5 / Flan-T5 encoder and decoder,
+GPT-BigCode, MPT, StableLM, a Mixtral-style sparse MoE, DistilBERT, Llama-3 rope scaling
+with a KV cache, CodeGen), exported by torch 1.13 at opsets 14 to 17, through gcim-compile
+and the generated C against ONNX Runtime, with user-exports-2.py's helpers; and the
+refusals of what gcim does not take.
 
 Checks:
 - every form compiles with --attention=digital, builds with warnings as errors, and its
@@ -21,8 +21,12 @@ Checks:
   T5's relative position bias, MPT's ALiBi bias (and no warning about its clip_qkv Clip,
   which is not attention), GPT-BigCode's (batch, tokens x heads) rows; --attention=analog
   and the default auto still compile every form;
+- a T5 decoder: the self-attention's position bias keeps it unfused, the cross-attention
+  fuses; GPT-BigCode's one-token KV-cache export matches (presents too);
 - refusals exit 1, name the node and what to do, and leave no output folder: the sparse
-  MoE's TopK (no TopK op), a KV-cache export of two new tokens under --attention=analog.
+  MoE's TopK (no TopK op), a KV-cache export of two new tokens under --attention=analog,
+  T5's cross-attention and GPT-BigCode's cache (named as the input it comes from) under
+  --attention=analog.
 """
 import importlib.util
 import os
@@ -169,6 +173,52 @@ def check_kv_cache(check, tmp):
                       ["--attention=analog", *flags])
 
 
+def check_t5_decoder(check, tmp):
+    """A T5 decoder: digital against ONNX Runtime; the self-attention's position bias
+    keeps it unfused, the cross-attention (zeros for its bias) fuses; --attention=analog
+    refuses the cross-attention naming the node."""
+    ids, states = ue2.token_ids(), torch.randn(1, 5, am.WIDTH,
+                                               generator=torch.Generator().manual_seed(1))
+    proto = ue2.export(model(m3.T5Decoder), (ids, states),
+                       ["input_ids", "encoder_hidden_states"], ["logits"], 17)
+    name = "t5 decoder with cross-attention"
+    ue2.check_form(check, tmp, name, proto,
+                   {"input_ids": ids.numpy(), "encoder_hidden_states": states.numpy()},
+                   analog=False)
+    proc = subprocess.run([gcim_compile(), os.path.join(tmp, name, "model.onnx"), "--emit=gcim",
+                           "--attention=digital", "-o", "-"], capture_output=True, text=True)
+    check.expect(f"{name}: 2 attentions (the cross-attentions) fused, 2 left naming the bias",
+                 proc.stdout.count('"gcim.attention"(') == 2 and
+                 proc.stdout.count("gcim.unfused = \"a position bias") == 2,
+                 proc.stderr.strip()[-300:])
+    ue2.check_refusal(check, tmp, "t5 cross-attention on the gain cells", proto,
+                      "error: attention of 6 queries over 5 keys of another sequence "
+                      "(cross-attention) does not run on the gain cells",
+                      ["--attention=analog"])
+
+
+def check_bigcode_cache(check, tmp):
+    """GPT-BigCode's one-token KV-cache export (layer_past: k and v in one (batch, past,
+    2 x dim) input): presents and logits against ONNX Runtime; --attention=analog refuses
+    it naming the cache input (before: called cross-attention)."""
+    bigcode = model(m3.BigCode)
+    past = [torch.randn(1, PAST, 2 * am.DIM, generator=torch.Generator().manual_seed(i))
+            for i in range(2)]
+    names = [f"past_key_values.{i}" for i in range(2)]
+    ids = ue2.token_ids()[:, :1]
+    proto = ue2.export(bigcode, (ids, *past), ["input_ids", *names],
+                       ["logits", "present.0", "present.1"], 17,
+                       dynamic_axes={n: {1: "past"} for n in names})
+    flags = [f"--input-shape=past_key_values.*=1x{PAST}x{2 * am.DIM}"]
+    ue2.check_form(check, tmp, "gpt-bigcode kv cache", proto,
+                   {"input_ids": ids.numpy(), **{n: p.numpy() for n, p in zip(names, past)}},
+                   flags=flags, analog=False)
+    ue2.check_refusal(check, tmp, "gpt-bigcode kv cache on the gain cells", proto,
+                      f"'/MatMul_1': error: attention of 4 queries over {PAST + 1} keys that "
+                      "include input 'past_key_values.0', a KV cache gcim does not take for one",
+                      ["--attention=analog", *flags])
+
+
 def check_refusals(check, tmp):
     """A Mixtral-style sparse MoE FFN: its TopK is named (gcim has no TopK)."""
     proto, _ = ue2.language_model(m3.MixtralLike)
@@ -188,7 +238,7 @@ def main():
 
 
 PARTS = [check_decoders, check_mpt, check_encoders, check_unfused_reasons, check_kv_cache,
-         check_refusals]
+         check_t5_decoder, check_bigcode_cache, check_refusals]
 
 if __name__ == "__main__":
     sys.exit(main())
