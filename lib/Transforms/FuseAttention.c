@@ -339,10 +339,13 @@ static bool isScaledProduct(MlirValue value) {
 static void explainBias(const Match *m, MlirValue bias, MlirValue scores, char *reason) {
   int64_t dims[GCIM_MAX_RANK];
   int rank = gcimTensorShape(mlirValueGetType(scores), dims);
-  if (mlirValueIsABlockArgument(bias) || rank < 2 ||
-      (!m->assumeUnpadded && !mlirValueIsNull(gcimMaskPaddingInput(bias, dims[0], dims[rank - 1]))))
+  if (mlirValueIsABlockArgument(bias) || rank < 2)
     return;
-  gcimExplainHeadBias(bias, scores, reason, REASON_SIZE);
+  bool padded = !mlirValueIsNull(gcimMaskPaddingInput(bias, dims[0], dims[rank - 1]));
+  if (padded && !m->assumeUnpadded)
+    return;
+  /* A padding input's term over queries and keys is a mask whose reason says more. */
+  gcimExplainHeadBias(bias, scores, !padded, reason, REASON_SIZE);
 }
 
 /* A mask op on `value`: returns the scores it masks (and records the mask), or null. */
