@@ -48,8 +48,9 @@ class RMSNorm(nn.Module):
 class Gemma2(nn.Module):
     """Gemma-2: embeddings times sqrt(width), GQA (4 query heads, 2 kv heads), queries
     scaled by query_pre_attn_scalar ** -0.5, attention logits soft-capped (/cap, tanh, *cap)
-    before the mask, even layers with a sliding window of 3, pre- and post-attention and
-    -feedforward Gemma RMSNorms, a gated tanh-GELU MLP, final logits soft-capped."""
+    before the mask (cap None: not, as Hugging Face's sdpa and flash paths drop it), even
+    layers with a sliding window of 3, pre- and post-attention and -feedforward Gemma
+    RMSNorms, a gated tanh-GELU MLP, final logits soft-capped."""
 
     def __init__(self, layers=2, kv_heads=2, window=3, scalar=24.0, cap=50.0, final_cap=30.0):
         super().__init__()
@@ -81,7 +82,8 @@ class Gemma2(nn.Module):
         q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         k, v = repeat_kv(k, HEADS // self.kv_heads), repeat_kv(v, HEADS // self.kv_heads)
         scores = torch.matmul(q, k.transpose(2, 3)) * self.scalar ** -0.5
-        scores = torch.tanh(scores / self.cap) * self.cap
+        if self.cap is not None:
+            scores = torch.tanh(scores / self.cap) * self.cap
         probs = F.softmax(scores + mask, dim=-1, dtype=torch.float32).to(q.dtype)
         y = torch.matmul(probs, v).transpose(1, 2).reshape(b, t, WIDTH)
         return block["o"](y)

@@ -13,10 +13,11 @@ Checks:
   optimisation level, as its `extended` fusions crash ONNX Runtime 1.30 (SIGSEGV) on it;
 - the language models' --generate equals ONNX Runtime's greedy tokens (or torch's, for a
   static export and for the KV-cache step export);
-- the attentions of StableLM (partial rotary, per-head q/k LayerNorms), CodeGen
-  (mp_num-interleaved qkv, interleaved rotary), Llama-3 (GQA, rope from a rescaled
-  inv_freq, full sequence and KV cache) and DistilBERT under --padding-mask=unpadded fuse:
-  one gcim.attention per layer with the model's 4 heads;
+- the attentions of Gemma-2 without its attention soft-capping (alternating sliding-window
+  and global layers: windows 3 and 0), StableLM (partial rotary, per-head q/k
+  LayerNorms), CodeGen (mp_num-interleaved qkv, interleaved rotary), Llama-3 (GQA, rope
+  from a rescaled inv_freq, full sequence and KV cache) and DistilBERT under
+  --padding-mask=unpadded fuse: one gcim.attention per layer with the model's 4 heads;
 - those that do not fuse say why, naming what is in the way: Gemma-2's tanh soft-capping,
   T5's relative position bias, MPT's ALiBi bias (and no warning about its clip_qkv Clip,
   which is not attention), GPT-BigCode's (batch, tokens x heads) rows; --attention=analog
@@ -65,7 +66,8 @@ def check_decoders(check, tmp):
     when their attention fuses."""
     dynamic = [("codegen", m3.CodeGen), ("stablelm-2 parallel, qk layernorm",
                 lambda: m3.StableLm(parallel=True, qk_norm=True)),
-               ("llama-3 rope scaling", m3.Llama3)]
+               ("llama-3 rope scaling", m3.Llama3),
+               ("gemma-2 without attention soft-capping", lambda: m3.Gemma2(cap=None))]
     for name, cls in dynamic:
         ue2.check_form(check, tmp, name, *ue2.language_model(cls, dynamic=True), flags=MAX,
                        generate=True)
@@ -79,6 +81,20 @@ def check_decoders(check, tmp):
     for name in ("codegen", "stablelm-2 parallel, qk layernorm", "llama-3 rope scaling"):
         ue2.check_fused(check, tmp, name, MAX)
     ue2.check_fused(check, tmp, "stablelm sequential (opset 15)")
+    check_windows(check, tmp, "gemma-2 without attention soft-capping", [3, 0])
+
+
+def check_windows(check, tmp, name, windows):
+    """The fused attentions of the model saved as `name`, in order, have these sliding
+    windows (0: global) and Gemma-2's scale query_pre_attn_scalar ** -0.5 = 24 ** -0.5."""
+    proc = subprocess.run([gcim_compile(), os.path.join(tmp, name, "model.onnx"), "--emit=gcim",
+                           "--attention=digital", "-q", "-o", "-", *MAX],
+                          capture_output=True, text=True)
+    fused = [line for line in proc.stdout.splitlines() if '"gcim.attention"(' in line]
+    got = [int(line.split("window = ")[1].split(" ")[0]) for line in fused]
+    check.expect(f"{name}: fused with the windows {windows}, scale 24 ** -0.5",
+                 got == windows and all("scale = 0.20412" in line for line in fused),
+                 f"windows {got}: {fused[0][-200:] if fused else proc.stderr[-300:]}")
 
 
 def check_mpt(check, tmp):
