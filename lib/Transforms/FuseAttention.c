@@ -341,11 +341,9 @@ static void explainBias(const Match *m, MlirValue bias, MlirValue scores, char *
   int rank = gcimTensorShape(mlirValueGetType(scores), dims);
   if (mlirValueIsABlockArgument(bias) || rank < 2)
     return;
-  bool padded = !mlirValueIsNull(gcimMaskPaddingInput(bias, dims[0], dims[rank - 1]));
-  if (padded && !m->assumeUnpadded)
+  if (!m->assumeUnpadded && !mlirValueIsNull(gcimMaskPaddingInput(bias, dims[0], dims[rank - 1])))
     return;
-  /* A padding input's term over queries and keys is a mask whose reason says more. */
-  gcimExplainHeadBias(bias, scores, !padded, reason, REASON_SIZE);
+  gcimExplainHeadBias(bias, scores, reason, REASON_SIZE);
 }
 
 /* A mask op on `value`: returns the scores it masks (and records the mask), or null. */

@@ -115,11 +115,10 @@ MlirValue gcimHeadsFromRows(MlirOperation before, MlirLocation loc, MlirValue x,
                             const int64_t lead[2]);
 
 /// When `bias`, added to `scores`, is shaped as a bias per head over the keys, as ALiBi's
-/// (a (.., heads, 1, keys) or (batch x heads, 1, keys) term), or, with `overQueries`, over
-/// queries and keys, as T5's relative position bias (batch, heads, queries, keys), writes
-/// the reason it is not fused and returns true.
-bool gcimExplainHeadBias(MlirValue bias, MlirValue scores, bool overQueries, char *reason,
-                         size_t size);
+/// (a (.., heads, 1, keys) or (batch x heads, 1, keys) term), or over queries and keys, as
+/// T5's relative position bias (a (batch, heads, queries, keys) term), writes the reason it
+/// is not fused and returns true.
+bool gcimExplainHeadBias(MlirValue bias, MlirValue scores, char *reason, size_t size);
 
 /// Rewrites the operator forms (onnx.attention, onnx.ms_attention,
 /// onnx.ms_multi_head_attention, onnx.gcim_gain_cell_attention) into gcim.attention.

@@ -57,15 +57,16 @@ MlirValue gcimHeadsFromRows(MlirOperation before, MlirLocation loc, MlirValue x,
   return gcimBuildReshape(before, loc, x, 4, heads);
 }
 
-bool gcimExplainHeadBias(MlirValue bias, MlirValue scores, bool overQueries, char *reason,
-                         size_t size) {
+bool gcimExplainHeadBias(MlirValue bias, MlirValue scores, char *reason, size_t size) {
   int64_t b[GCIM_MAX_RANK], s[GCIM_MAX_RANK];
   int rank = staticShape(bias, b);
   if (rank < 3 || staticShape(scores, s) != rank)
     return false;
   int headAxis = rank == 4 ? 1 : 0; /* rank 3: the batch x heads rows */
   bool alibi = b[rank - 2] == 1;
-  bool relative = overQueries && rank == 4 && b[rank - 2] == s[rank - 2] && s[rank - 2] > 1;
+  /* Over queries too only on (batch, heads) scores: (batch x heads) rows of a padding mask
+   * that differs between batch rows are no bias. */
+  bool relative = rank == 4 && b[rank - 2] == s[rank - 2] && s[rank - 2] > 1;
   if (!(alibi || relative) || b[rank - 1] != s[rank - 1] || b[rank - 1] <= 1 || b[headAxis] <= 1)
     return false;
   char shape[64];

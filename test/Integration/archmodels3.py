@@ -126,7 +126,8 @@ def t5_bucket(relative, bidirectional, buckets=8, max_distance=16):
 class T5Encoder(nn.Module):
     """A T5 / Flan-T5 encoder: no 1/sqrt(d) scaling, a bidirectional bucketed relative
     position bias computed in the first layer and shared by the others, T5's RMSNorm
-    (no mean, no bias), a gated-GELU FFN (Flan-T5) and a final norm; a classifier head."""
+    (no mean, no bias), a gated-GELU FFN (Flan-T5) and a final norm; a classifier head.
+    An attention_mask, when given, is added to the bias as T5's extended mask."""
 
     def __init__(self, layers=2, buckets=8):
         super().__init__()
@@ -149,10 +150,12 @@ class T5Encoder(nn.Module):
         buckets = t5_bucket(memory - context, True, self.buckets)
         return self.bias(buckets).permute(2, 0, 1).unsqueeze(0)  # (1, heads, t, t)
 
-    def forward(self, input_ids):
+    def forward(self, input_ids, attention_mask=None):
         b, t = input_ids.shape
         x = self.embed(input_ids)
         bias = self.position_bias(t)
+        if attention_mask is not None:  # T5Stack: the extended mask added to the bias
+            bias = bias + (1.0 - attention_mask[:, None, None, :].float()) * MIN
         for block in self.blocks:
             h = block["ln1"](x)
             q, k, v = (block[n](h).view(b, t, HEADS, DIM).transpose(1, 2) for n in "qkv")

@@ -19,9 +19,9 @@ Checks:
   from a rescaled inv_freq, full sequence and KV cache) and DistilBERT under
   --padding-mask=unpadded fuse: one gcim.attention per layer with the model's 4 heads;
 - those that do not fuse say why, naming what is in the way: Gemma-2's tanh soft-capping,
-  T5's relative position bias, MPT's ALiBi bias (and no warning about its clip_qkv Clip,
-  which is not attention), GPT-BigCode's (batch, tokens x heads) rows; --attention=analog
-  and the default auto still compile every form;
+  T5's relative position bias (also with an attention_mask added to it), MPT's ALiBi bias
+  (and no warning about its clip_qkv Clip, which is not attention), GPT-BigCode's (batch,
+  tokens x heads) rows; --attention=analog and the default auto still compile every form;
 - a T5 decoder: the self-attention's position bias keeps it unfused, the cross-attention
   fuses; GPT-BigCode's one-token KV-cache export matches (presents too);
 - refusals exit 1, name the node and what to do, and leave no output folder: the sparse
@@ -137,19 +137,25 @@ def check_unfused_reasons(check, tmp):
                          ("t5 encoder", "a position bias is added to the scores (a 1x4x6x6 "
                           "term: a bias per head over queries and keys, as T5's relative "
                           "position bias)"),
+                         ("t5 encoder, padded attention_mask", "a position bias is added to "
+                          "the scores (a 2x4x6x6 term"),
                          ("gpt-bigcode", "a Reshape between the MatMuls does more than split "
                           "or merge the (batch x heads) rows of the scores")]:
         expect_reason(check, name, os.path.join(tmp, name, "model.onnx"), reason)
 
 
 def check_encoders(check, tmp):
-    """T5 (batch 2) and DistilBERT with a padded attention_mask (batch 2):
-    exact; DistilBERT fuses under --padding-mask=unpadded."""
+    """T5 (batch 2, without and with a padded attention_mask) and DistilBERT with a padded
+    attention_mask (batch 2): exact; DistilBERT fuses under --padding-mask=unpadded."""
     ids = ue2.token_ids(2)
     proto = ue2.export(model(m3.T5Encoder), (ids,), ["input_ids"], ["logits"], 16)
     ue2.check_form(check, tmp, "t5 encoder", proto, {"input_ids": ids.numpy()})
     mask = torch.ones_like(ids)
     mask[1, 4:] = 0
+    proto = ue2.export(model(m3.T5Encoder), (ids, mask), ["input_ids", "attention_mask"],
+                       ["logits"], 16)
+    ue2.check_form(check, tmp, "t5 encoder, padded attention_mask", proto,
+                   {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})
     proto = ue2.export(model(m3.DistilBert), (ids, mask), ["input_ids", "attention_mask"],
                        ["logits"], 14)
     ue2.check_form(check, tmp, "distilbert, padded attention_mask", proto,
