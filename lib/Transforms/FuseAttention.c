@@ -80,6 +80,14 @@ static const char *opName(MlirOperation op, char *buf, size_t size) {
   return buf;
 }
 
+/* True for a Clip to the constant range [0, 1], the hardware's nonlinearity. */
+static bool clipsToUnit(MlirOperation clip) {
+  double lo = 0.0, hi = 0.0;
+  MlirValue min = gcimOpGroupOperand(clip, 1), max = gcimOpGroupOperand(clip, 2);
+  return !mlirValueIsNull(min) && !mlirValueIsNull(max) && gcimValueScalarConstant(min, &lo) &&
+         gcimValueScalarConstant(max, &hi) && lo == 0.0 && hi == 1.0;
+}
+
 /* The nonlinearity's kind and the factor it applies to the scores. */
 static bool matchNonlinearity(MlirOperation op, Match *m, char *reason) {
   m->nonlinearity = op;
@@ -106,10 +114,7 @@ static bool matchNonlinearity(MlirOperation op, Match *m, char *reason) {
     m->scale = alpha;
     return true;
   }
-  double lo = 0.0, hi = 0.0;
-  MlirValue min = gcimOpGroupOperand(op, 1), max = gcimOpGroupOperand(op, 2);
-  if (mlirValueIsNull(min) || mlirValueIsNull(max) || !gcimValueScalarConstant(min, &lo) ||
-      !gcimValueScalarConstant(max, &hi) || lo != 0.0 || hi != 1.0)
+  if (!clipsToUnit(op))
     return setReason(reason, "clip is not to [0, 1]%s", "");
   return true;
 }
@@ -328,14 +333,15 @@ static bool isScaledProduct(MlirValue value) {
   return false;
 }
 
-/* The reason for a term added to the scores that is no mask, when it is shaped as ALiBi's
- * bias per head (Bloom). Not for a function argument, nor for a padding input's term that
- * was not evaluated (padding=exact), whose reasons say more. */
+/* The reason for a term added to the scores that is no mask, when it is shaped as a bias
+ * per head (Bloom's ALiBi, T5's relative position bias). Not for a function argument, nor for a
+ * padding input's term that was not evaluated (padding=exact), whose reasons say more. */
 static void explainBias(const Match *m, MlirValue bias, MlirValue scores, char *reason) {
   int64_t dims[GCIM_MAX_RANK];
   int rank = gcimTensorShape(mlirValueGetType(scores), dims);
-  if (mlirValueIsABlockArgument(bias) || rank < 2 ||
-      (!m->assumeUnpadded && !mlirValueIsNull(gcimMaskPaddingInput(bias, dims[0], dims[rank - 1]))))
+  if (mlirValueIsABlockArgument(bias) || rank < 2)
+    return;
+  if (!m->assumeUnpadded && !mlirValueIsNull(gcimMaskPaddingInput(bias, dims[0], dims[rank - 1])))
     return;
   gcimExplainHeadBias(bias, scores, reason, REASON_SIZE);
 }
@@ -438,6 +444,11 @@ static bool matchScores(Match *m, char *reason) {
       if (failed && mlirValueIsNull(next))
         return false;
     }
+    if (mlirValueIsNull(next) && !mlirOperationIsNull(def) && gcimOpIsA(def, "onnx.tanh"))
+      return setReason(reason,
+                       "the scores are soft-capped (a Tanh between the MatMuls, as Gemma-2's "
+                       "attention logit soft-capping), which gcim.attention does not take%s",
+                       "");
     if (mlirValueIsNull(next))
       return setReason(reason, "the scores come from '%s', not from a MatMul of q and k",
                        mlirOperationIsNull(def) ? "an argument" : opName(def, name, sizeof name));
@@ -649,7 +660,8 @@ static MlirValue rewriteMatch(Match *m) {
   return out;
 }
 
-/* True for ops that look like attention: a nonlinearity next to a MatMul. */
+/* True for ops that look like attention: a nonlinearity next to a MatMul. Another Clip
+ * only between two MatMuls: one after a projection (MPT's clip_qkv, a ReLU6) is not. */
 static bool looksLikeAttention(MlirOperation op) {
   if (!gcimOpIsA(op, "onnx.softmax") && !gcimOpIsA(op, "onnx.hard_sigmoid") &&
       !gcimOpIsA(op, "onnx.clip"))
@@ -662,6 +674,8 @@ static bool looksLikeAttention(MlirOperation op) {
   if (!mlirOperationIsNull(user) &&
       (gcimOpIsA(user, "onnx.mat_mul") || gcimOpIsA(user, "onnx.dropout")))
     return true;
+  if (gcimOpIsA(op, "onnx.clip") && !clipsToUnit(op))
+    return false;
   MlirValue x = mlirOperationGetOperand(op, 0);
   double ignored = 1.0;
   for (int steps = 0; steps < 4; ++steps) {

@@ -115,8 +115,9 @@ MlirValue gcimHeadsFromRows(MlirOperation before, MlirLocation loc, MlirValue x,
                             const int64_t lead[2]);
 
 /// When `bias`, added to `scores`, is shaped as a bias per head over the keys, as ALiBi's
-/// (a (.., heads, 1, keys) or (batch x heads, 1, keys) term), writes the reason it is not
-/// fused and returns true.
+/// (a (.., heads, 1, keys) or (batch x heads, 1, keys) term), or over queries and keys, as
+/// T5's relative position bias (a (batch, heads, queries, keys) term), writes the reason it
+/// is not fused and returns true.
 bool gcimExplainHeadBias(MlirValue bias, MlirValue scores, char *reason, size_t size);
 
 /// Rewrites the operator forms (onnx.attention, onnx.ms_attention,

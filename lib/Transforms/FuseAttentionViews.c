@@ -60,20 +60,28 @@ MlirValue gcimHeadsFromRows(MlirOperation before, MlirLocation loc, MlirValue x,
 bool gcimExplainHeadBias(MlirValue bias, MlirValue scores, char *reason, size_t size) {
   int64_t b[GCIM_MAX_RANK], s[GCIM_MAX_RANK];
   int rank = staticShape(bias, b);
-  if (rank == 0 || staticShape(scores, s) != rank)
+  if (rank < 3 || staticShape(scores, s) != rank)
     return false;
   int headAxis = rank == 4 ? 1 : 0; /* rank 3: the batch x heads rows */
-  if (b[rank - 2] != 1 || b[rank - 1] != s[rank - 1] || b[rank - 1] <= 1 || b[headAxis] <= 1)
+  bool alibi = b[rank - 2] == 1;
+  /* Over queries too only on (batch, heads) scores: (batch x heads) rows of a padding mask
+   * that differs between batch rows are no bias. */
+  bool relative = rank == 4 && b[rank - 2] == s[rank - 2] && s[rank - 2] > 1;
+  if (!(alibi || relative) || b[rank - 1] != s[rank - 1] || b[rank - 1] <= 1 || b[headAxis] <= 1)
     return false;
   char shape[64];
   if (rank == 4)
-    snprintf(shape, sizeof shape, "%lldx%lldx1x%lld", (long long)b[0], (long long)b[1],
-             (long long)b[3]);
+    snprintf(shape, sizeof shape, "%lldx%lldx%lldx%lld", (long long)b[0], (long long)b[1],
+             (long long)b[2], (long long)b[3]);
   else
-    snprintf(shape, sizeof shape, "%lldx1x%lld", (long long)b[0], (long long)b[2]);
+    snprintf(shape, sizeof shape, "%lldx%lldx%lld", (long long)b[0], (long long)b[1],
+             (long long)b[2]);
   snprintf(reason, size,
-           "an ALiBi-like bias is added to the scores (a %s term: a bias per head over the "
-           "keys), which is not a mask the gain cells take",
+           alibi ? "an ALiBi-like bias is added to the scores (a %s term: a bias per head over "
+                   "the keys), which is not a mask the gain cells take"
+                 : "a position bias is added to the scores (a %s term: a bias per head over "
+                   "queries and keys, as T5's relative position bias), which is not a mask "
+                   "the gain cells take",
            shape);
   return true;
 }

@@ -121,6 +121,47 @@ static int64_t kvGroupOf(const Head *h) {
   return h->heads / kvHeads;
 }
 
+/* A graph input concatenated into `k` on the way from it (a KV cache gcim-fuse-attention
+ * did not take for one, as GPT-BigCode's past key_value holding k and v), else null. */
+static MlirValue concatenatedInput(MlirValue k) {
+  for (int steps = 0; steps < 12; ++steps) {
+    MlirOperation def = gcimValueDefOp(k);
+    if (mlirOperationIsNull(def) || mlirOperationGetNumOperands(def) == 0)
+      break;
+    if (gcimOpIsA(def, "onnx.concat")) {
+      for (intptr_t i = 0; i < mlirOperationGetNumOperands(def); ++i)
+        if (mlirValueIsABlockArgument(mlirOperationGetOperand(def, i)))
+          return mlirOperationGetOperand(def, i);
+      break;
+    }
+    k = mlirOperationGetOperand(def, 0);
+  }
+  return (MlirValue){NULL};
+}
+
+/* Queries over keys that are not theirs: a cache gcim did not take for one, or another
+ * sequence's keys. */
+static bool foreignKeysError(const Head *h) {
+  MlirValue past = concatenatedInput(mlirOperationGetOperand(h->op, 1));
+  if (!mlirValueIsNull(past)) {
+    char name[64];
+    gcimMaskInputName(past, name, sizeof name);
+    gcimEmitError(h->loc,
+                  "attention of %lld queries over %lld keys that include input '%s', a KV "
+                  "cache gcim does not take for one (it takes past K and V of their own, "
+                  "concatenated to the new k and v along the tokens), does not run on the "
+                  "gain cells; use --attention=digital or --attention=auto",
+                  (long long)h->tq, (long long)h->tk, name);
+    return false;
+  }
+  gcimEmitError(h->loc,
+                "attention of %lld queries over %lld keys of another sequence "
+                "(cross-attention) does not run on the gain cells, which hold the keys of "
+                "the tokens they answer; use --attention=digital or --attention=auto",
+                (long long)h->tq, (long long)h->tk);
+  return false;
+}
+
 /* The operands are (batch, heads, tokens, head_dim) with known heads and head dims, and a
  * full-sequence attention knows its tokens. */
 static bool checkShapes(const Head *h) {
@@ -143,14 +184,8 @@ static bool checkShapes(const Head *h) {
   }
   /* The arrays hold the keys of the tokens whose queries they answer (the emitter's tile
    * layer needs it): a decoder's cross-attention over an encoder's output does not fit. */
-  if (!h->causal && !h->streamed && h->tq != h->tk) {
-    gcimEmitError(h->loc,
-                  "attention of %lld queries over %lld keys of another sequence "
-                  "(cross-attention) does not run on the gain cells, which hold the keys of "
-                  "the tokens they answer; use --attention=digital or --attention=auto",
-                  (long long)h->tq, (long long)h->tk);
-    return false;
-  }
+  if (!h->causal && !h->streamed && h->tq != h->tk)
+    return foreignKeysError(h);
   return true;
 }
 

@@ -70,3 +70,21 @@ func.func @cross_attention(%q: tensor<1x4x6x8xf32>, %kv: tensor<1x4x4x8xf32>) ->
   %0 = "gcim.attention"(%q, %kv, %kv) {kind = "softmax", causal = 0 : i64, window = 0 : i64, scale = 0.35 : f32, num_heads = 4 : i64, head_dim = 8 : i64} : (tensor<1x4x6x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x6x8xf32>
   return %0 : tensor<1x4x6x8xf32>
 }
+
+// -----
+
+// GPT-BigCode's KV cache: its past key_value (k and v in one (batch, past, 2 x dim)
+// input) is concatenated before the split, so the fusion took no cache; the 4 query rows
+// (one token's 4 heads) over the 6 keys are not another sequence's, and the error says so.
+// CHECK: error: attention of 4 queries over 6 keys that include input '{{.*}}', a KV cache gcim does not take for one (it takes past K and V of their own, concatenated to the new k and v along the tokens), does not run on the gain cells; use --attention=digital or --attention=auto
+func.func @cache_not_taken(%q: tensor<1x1x4x8xf32>, %past: tensor<1x5x16xf32>, %new: tensor<1x1x16xf32>) -> tensor<1x1x4x8xf32> {
+  %kv = "onnx.concat"(%past, %new) {axis = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x5x16xf32>, tensor<1x1x16xf32>) -> tensor<1x6x16xf32>
+  %starts = "onnx.constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ends = "onnx.constant"() {value = dense<8> : tensor<1xi64>} : () -> tensor<1xi64>
+  %axes = "onnx.constant"() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %k3 = "onnx.slice"(%kv, %starts, %ends, %axes) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>} : (tensor<1x6x16xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x6x8xf32>
+  %shape = "onnx.constant"() {value = dense<[1, 1, 6, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %k = "onnx.reshape"(%k3, %shape) {allowzero = 0 : i64} : (tensor<1x6x8xf32>, tensor<4xi64>) -> tensor<1x1x6x8xf32>
+  %0 = "gcim.attention"(%q, %k, %k) {kind = "softmax", causal = 0 : i64, window = 0 : i64, scale = 0.35 : f32, num_heads = 1 : i64, head_dim = 8 : i64} : (tensor<1x1x4x8xf32>, tensor<1x1x6x8xf32>, tensor<1x1x6x8xf32>) -> tensor<1x1x4x8xf32>
+  return %0 : tensor<1x1x4x8xf32>
+}
