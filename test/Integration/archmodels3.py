@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from archmodels import CONTEXT, DIM, HEADS, VOCAB, WIDTH, alibi_slopes, rotate_every_two
-from archmodels import rotate_half
+from archmodels import GptJ, rotate_half
 
 MIN = torch.finfo(torch.float32).min
 
@@ -545,15 +545,7 @@ class CodeGen(nn.Module):
         y = torch.matmul(F.softmax(scores, dim=-1), value)
         return block["out_proj"](y.permute(0, 2, 1, 3).reshape(b, t, WIDTH))
 
-    def forward(self, input_ids):
-        t = input_ids.shape[1]
-        position_ids = torch.arange(t)[None]
-        x = self.wte(input_ids)
-        for block in self.blocks:
-            h = block["ln"](x)
-            mlp = block["fc_out"](F.gelu(block["fc_in"](h), approximate="tanh"))
-            x = x + self.attention(block, h, position_ids) + mlp
-        return self.lm_head(self.ln_f(x))
+    forward = GptJ.forward  # GPT-J's parallel block and head, with this attention
 
 
 class T5Decoder(nn.Module):
