@@ -116,10 +116,10 @@ static int countOf(const Onnx__GraphProto *g, const Onnx__NodeProto *n, size_t i
 static const char sameRankOps[] =
     " Add Sub Mul Div Pow Where Equal Less Greater LessOrEqual GreaterOrEqual And Or Xor Not "
     "Max Min Mod Identity Cast Neg Abs Sqrt Reciprocal Exp Log Tanh Erf Sigmoid Relu Gelu "
-    "FastGelu BiasGelu Softmax LogSoftmax LayerNormalization SimplifiedLayerNormalization "
-    "SkipSimplifiedLayerNormalization SkipLayerNormalization RMSNormalization Dropout Slice "
-    "Split Concat Transpose Sin Cos Softplus Mish Clip CumSum Tile RotaryEmbedding MatMul "
-    "Floor Ceil Sign ScatterND ";
+    "FastGelu BiasGelu QuickGelu Softmax LogSoftmax LayerNormalization "
+    "SimplifiedLayerNormalization SkipSimplifiedLayerNormalization SkipLayerNormalization "
+    "RMSNormalization Dropout Slice Split Concat Transpose Sin Cos Softplus Mish Clip CumSum "
+    "Tile RotaryEmbedding MatMul FusedMatMul Floor Ceil Sign ScatterND ";
 
 static bool keepsRank(const Onnx__NodeProto *n) {
   size_t length = n->op_type ? strlen(n->op_type) : 0;

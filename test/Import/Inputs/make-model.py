@@ -236,6 +236,29 @@ def biasgelu_without_bias():
 
 
 @case
+def ort_fused_ops():
+    """ONNX Runtime optimizer's com.microsoft QuickGelu and FusedMatMul (transB, alpha;
+    transBatchA on (tokens, batch x heads, dim))."""
+    nodes = [N("QuickGelu", ["x"], ["g"], name="quick", domain="com.microsoft"),
+             N("FusedMatMul", ["g", "g"], ["s"], name="scores", domain="com.microsoft",
+               transB=1, alpha=0.5),
+             N("FusedMatMul", ["t", "w"], ["y"], name="batched", domain="com.microsoft",
+               transBatchA=1)]
+    return model(nodes, [vi("x", shape=[2, 8]), vi("t", shape=[5, 3, 8])],
+                 [vi("s"), vi("y")], [arr("w", [3, 8, 4])],
+                 extra_opsets=[("com.microsoft", 1)])
+
+
+@case
+def fusedmatmul_unknown_rank():
+    nodes = [N("ReduceSum", ["x", "axes"], ["r"], name="sum", keepdims=0),
+             N("FusedMatMul", ["r", "r"], ["y"], name="scores", domain="com.microsoft",
+               transB=1)]
+    return model(nodes, [vi("x", shape=[2, 3, 4]), vi("axes", T.INT64, [1])], [vi("y")],
+                 extra_opsets=[("com.microsoft", 1)])
+
+
+@case
 def recursive_function():
     f = h.make_function("local", "Loop", ["a"], ["out"],
                         [N("Loop", ["a"], ["out"], name="again", domain="local")],
