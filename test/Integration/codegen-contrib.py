@@ -2,16 +2,16 @@
 """codegen-contrib.py [ops|opset23|gqa|ms-rotary]: the rotary, Einsum, ScatterND and
 grouped-query attention operators of LLM exports (ONNX opset-23 RotaryEmbedding,
 com.microsoft RotaryEmbedding and GroupQueryAttention, Einsum, ScatterND) and ONNX
-Runtime's fusions (com.microsoft FusedMatMul, QuickGelu) through the generated C
+Runtime's fusions (com.microsoft FusedMatMul, FusedGemm, QuickGelu) through the generated C
 (gcim-compile --attention=digital) against ONNX Runtime.
 
 `ops`: one small onnx.helper model per form of each operator, outputs compared within
 1e-5 * max(1, |ref|): the importer expands each operator into the products and sums ONNX
 Runtime computes (RoPE: x1 cos - x2 sin, x1 sin + x2 cos; Einsum, FusedMatMul: MatMul;
-QuickGelu: x sigmoid(alpha x)), so they differ only by float32 summation order in the
-attention's and the MatMul's dot products and by the rounding of exp (a few ulp at these
-sizes); ScatterND copies, or combines in the tuples' order as ONNX
-Runtime does, so it is exact.
+FusedGemm: Gemm and the activation; QuickGelu: x sigmoid(alpha x)), so they differ only by
+float32 summation order in the attention's and the MatMul's dot products and by the
+rounding of exp (a few ulp at these sizes); ScatterND copies, or combines in the tuples'
+order as ONNX Runtime does, so it is exact.
 
 A form of python/export_contrib.py (a 2-layer Llama-like decoder, full sequence and
 one-token KV-cache step): every attention fuses and the graph streams; logits and
@@ -221,6 +221,19 @@ for i, (a, b, y, attrs) in enumerate(FUSED_MATMUL):
     case(f"fused_matmul_{i}", [h.make_node("FusedMatMul", ["a", "b"], ["y"],
                                            domain="com.microsoft", **attrs)],
          [("a", T.FLOAT, a, floats(*a)), ("b", T.FLOAT, b, floats(*b))], [("y", T.FLOAT, y)])
+# FusedGemm (Gemm and its activation, as ONNX Runtime fuses a pooler's tanh or an MLP's
+# ReLU), with transB, alpha, beta and each activation the importer takes.
+FUSED_GEMM = [dict(activation="Tanh", transB=1), dict(activation="Relu", alpha=0.5, beta=2.0),
+              dict(activation="Sigmoid"), dict(activation="Softplus"),
+              dict(activation="LeakyRelu", activation_alpha=0.1),
+              dict(activation="HardSigmoid", activation_alpha=0.3, activation_beta=0.4)]
+for i, attrs in enumerate(FUSED_GEMM):
+    w = [5, 4] if attrs.get("transB") else [4, 5]
+    case(f"fused_gemm_{i}", [h.make_node("FusedGemm", ["a", "w", "c"], ["y"],
+                                         domain="com.microsoft", **attrs)],
+         [("a", T.FLOAT, [3, 4], floats(3, 4))], [("y", T.FLOAT, [3, 5])],
+         [h.make_tensor("w", T.FLOAT, w, floats(*w).ravel()),
+          h.make_tensor("c", T.FLOAT, [5], floats(5))])
 for i, attrs in enumerate([{}, dict(alpha=1.0)]):
     case(f"quick_gelu_{i}", [h.make_node("QuickGelu", ["x"], ["y"], domain="com.microsoft",
                                          **attrs)],

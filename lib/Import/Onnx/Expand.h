@@ -119,6 +119,10 @@ int gcimOnnxExpandEinsum(GcimOnnxBuilder *b);
  * -1 after a diagnostic saying why the Conv is not one. */
 int gcimOnnxExpandConv(GcimOnnxBuilder *b);
 
+/* com.microsoft FusedMatMul or FusedGemm b->node as the ops it fuses (ExpandFused.c): 1
+ * when done, -1 after a diagnostic. */
+int gcimOnnxExpandFused(GcimOnnxBuilder *b);
+
 /* Decomposes `node` when it is one of ExpandOps.c's operators: 1 when its nodes were
  * appended, 0 when it is not such an operator, -1 after a diagnostic. */
 int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *node);

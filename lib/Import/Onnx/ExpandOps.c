@@ -11,9 +11,8 @@
  *   and BiasGelu (ONNX Runtime's optimizer writes them): the exact Gelu of X (+ bias);
  *   com.microsoft QuickGelu (ONNX Runtime's fusion of x * sigmoid(alpha x), SiLU when
  *   alpha is 1): Mul, Sigmoid and Mul;
- * - com.microsoft FusedMatMul (ONNX Runtime's fusion of a MatMul with the Transposes of its
- *   operands and a scale): Transpose, MatMul and Mul by alpha, the form gcim-fuse-attention
- *   knows from torch's exports;
+ * - com.microsoft FusedMatMul and FusedGemm (ONNX Runtime's fusions of a MatMul with
+ *   Transposes and a scale, of a Gemm with its activation): ExpandFused.c;
  * - RotaryEmbedding (opset 23 and com.microsoft): ExpandRotary.c;
  * - com.microsoft GroupQueryAttention: opset-23 Attention, ExpandGqa.c;
  * - Einsum: Transpose, MatMul and Reshape, ExpandEinsum.c;
@@ -119,60 +118,6 @@ static void quickGelu(GcimOnnxBuilder *b) {
                       gcimOnnxBuildOutput(b->node, 0));
 }
 
-/* Operand i of a FusedMatMul as MatMul reads it, with ONNX Runtime's meaning of the flags
- * (its FusedMatMulShapeInference): `trans` swaps the matrix's rows and columns, `transBatch`
- * takes the rows from axis 0 and the batch from axes 1 .. rank - 2 (torch's (tokens, batch x
- * heads, dim) layout). A vector is read as it is. The rank must be known before import when
- * a flag is set. NULL after a diagnostic. */
-static const char *fusedMatMulOperand(GcimOnnxBuilder *b, size_t i, const char *trans,
-                                      const char *transBatch) {
-  const char *x = gcimOnnxBuildInput(b->node, i);
-  bool swap = gcimOnnxNodeIntAttr(b->node, trans, 0) != 0;
-  bool batchFirst = gcimOnnxNodeIntAttr(b->node, transBatch, 0) != 0;
-  if (!swap && !batchFirst)
-    return x;
-  int rank = gcimOnnxValueRank(gcimOnnxExpansionRanks(b->ex), b->im->graph, x);
-  if (rank < 0) {
-    gcimOnnxImportError(b->im,
-                        "the rank of input '%s' is not known before import ('%s' is set): "
-                        "declare its shape in value_info",
-                        x, swap ? trans : transBatch);
-    return NULL;
-  }
-  if (rank < 2)
-    return x;
-  int64_t perm[GCIM_MAX_RANK], rows = batchFirst ? 0 : rank - 2, columns = rank - 1;
-  size_t n = 0;
-  for (int64_t d = batchFirst ? 1 : 0; d < (batchFirst ? rank - 1 : rank - 2); ++d)
-    perm[n++] = d;
-  perm[n++] = swap ? columns : rows;
-  perm[n++] = swap ? rows : columns;
-  return gcimOnnxBuildTranspose(b, i ? "transpose_b" : "transpose_a", x, perm, n, NULL);
-}
-
-/* alpha * MatMul(A, B), each operand rearranged by its flags: 1 when done, -1 after a
- * diagnostic. */
-static int fusedMatMul(GcimOnnxBuilder *b) {
-  if (!gcimOnnxBuildInput(b->node, 0) || !gcimOnnxBuildInput(b->node, 1) ||
-      !gcimOnnxBuildOutput(b->node, 0)) {
-    gcimOnnxImportError(b->im, "needs inputs A and B and output Y");
-    return -1;
-  }
-  const char *ins[] = {fusedMatMulOperand(b, 0, "transA", "transBatchA"), NULL};
-  if (!ins[0] || !(ins[1] = fusedMatMulOperand(b, 1, "transB", "transBatchB")))
-    return -1;
-  float alpha = gcimOnnxNodeFloatAttr(b->node, "alpha", 1.0f);
-  const char *y = gcimOnnxBuildOutput(b->node, 0);
-  const char *product = alpha == 1.0f ? y : gcimOnnxBuildTemp(b, "product");
-  gcimOnnxBuildNode(b, "MatMul", "product", 2, ins, product);
-  if (alpha != 1.0f)
-    gcimOnnxBuildBinary(b, "Mul", "scaled", product, gcimOnnxBuildConstantFloat(b, "alpha", alpha),
-                        y);
-  if (!b->ok && !b->im->failed)
-    gcimOnnxImportError(b->im, "out of memory");
-  return b->ok ? 1 : -1;
-}
-
 static bool is(const Onnx__NodeProto *node, const char *domain, const char *op) {
   const char *d = node->domain ? node->domain : "";
   return node->op_type && strcmp(node->op_type, op) == 0 &&
@@ -197,21 +142,22 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
       is(node, "", "RotaryEmbedding") || (ms && is(node, "com.microsoft", "RotaryEmbedding"));
   bool gqa = ms && is(node, "com.microsoft", "GroupQueryAttention");
   bool quickGeluOp = ms && is(node, "com.microsoft", "QuickGelu");
-  bool fusedMatMulOp = ms && is(node, "com.microsoft", "FusedMatMul");
+  bool fused =
+      ms && (is(node, "com.microsoft", "FusedMatMul") || is(node, "com.microsoft", "FusedGemm"));
   bool einsum = is(node, "", "Einsum"), conv = is(node, "", "Conv");
-  if (!rms && !skipRms && !skipLn && !gelu && !quickGeluOp && !fusedMatMulOp && !quant && !rotary &&
-      !gqa && !einsum && !conv)
+  if (!rms && !skipRms && !skipLn && !gelu && !quickGeluOp && !fused && !quant && !rotary && !gqa &&
+      !einsum && !conv)
     return 0;
   im->loc = gcimOnnxNameLoc(im, name);
   im->nodeName = name; /* diagnostics name the node and its op */
   im->opType = node->op_type;
-  int result = quant           ? gcimOnnxExpandQuant(&b)
-               : rotary        ? gcimOnnxExpandRotary(&b, ms)
-               : gqa           ? gcimOnnxExpandGroupQueryAttention(&b)
-               : einsum        ? gcimOnnxExpandEinsum(&b)
-               : conv          ? gcimOnnxExpandConv(&b)
-               : fusedMatMulOp ? fusedMatMul(&b)
-                               : decompose(&b, rms, skipRms, skipLn, fastGelu);
+  int result = quant    ? gcimOnnxExpandQuant(&b)
+               : rotary ? gcimOnnxExpandRotary(&b, ms)
+               : gqa    ? gcimOnnxExpandGroupQueryAttention(&b)
+               : einsum ? gcimOnnxExpandEinsum(&b)
+               : conv   ? gcimOnnxExpandConv(&b)
+               : fused  ? gcimOnnxExpandFused(&b)
+                        : decompose(&b, rms, skipRms, skipLn, fastGelu);
   if (result < 0 && !im->failed)
     gcimOnnxImportError(im, "out of memory");
   im->nodeName = NULL;

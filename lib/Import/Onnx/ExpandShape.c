@@ -149,7 +149,7 @@ static int einsumRank(const Onnx__NodeProto *n) {
 static int computeRank(GcimOnnxRankCache *c, const Onnx__NodeProto *n, size_t output) {
   if (sameName(n->op_type, "GroupQueryAttention") || sameName(n->op_type, "Attention"))
     return output == 0 ? inputRank(c, n, 0) : 4;
-  if (sameName(n->op_type, "Gemm"))
+  if (sameName(n->op_type, "Gemm") || sameName(n->op_type, "FusedGemm"))
     return 2;
   if (sameName(n->op_type, "Einsum"))
     return einsumRank(n);
