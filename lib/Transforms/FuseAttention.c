@@ -638,7 +638,21 @@ static MlirValue rewriteMatch(Match *m) {
   return out;
 }
 
-/* True for ops that look like attention: a nonlinearity next to a MatMul. */
+/* A product with a constant operand (possibly transposed): weights, as a classifier's or
+ * a language model's head before its Softmax, which q kᵀ is not. */
+static bool hasConstantOperand(MlirOperation matmul) {
+  for (int side = 0; side < 2; ++side) {
+    MlirOperation def = gcimValueDefOp(mlirOperationGetOperand(matmul, side));
+    if (!mlirOperationIsNull(def) && gcimOpIsA(def, "onnx.transpose"))
+      def = gcimValueDefOp(mlirOperationGetOperand(def, 0));
+    if (!mlirOperationIsNull(def) && gcimOpIsA(def, "onnx.constant"))
+      return true;
+  }
+  return false;
+}
+
+/* True for ops that look like attention: a nonlinearity before a MatMul, or after a
+ * MatMul of two computed values. */
 static bool looksLikeAttention(MlirOperation op) {
   if (!gcimOpIsA(op, "onnx.softmax") && !gcimOpIsA(op, "onnx.hard_sigmoid") &&
       !gcimOpIsA(op, "onnx.clip"))
@@ -659,7 +673,7 @@ static bool looksLikeAttention(MlirOperation op) {
     if (mlirOperationIsNull(def))
       return false;
     if (gcimOpIsA(def, "onnx.mat_mul"))
-      return true;
+      return !hasConstantOperand(def);
     bool passThrough = gcimOpIsA(def, "onnx.where") || gcimOpIsA(def, "onnx.add") ||
                        gcimOpIsA(def, "onnx.cast") || gcimOpIsA(def, "onnx.reshape") ||
                        gcimOpIsA(def, "onnx.max");

@@ -1,8 +1,8 @@
 // RUN: gcim-opt --split-input-file --gcim-fuse-attention %s | FileCheck %s
 
 // What looks like attention but does not match stays as it is; the reason is kept in
-// the attribute gcim.unfused for the report. Softmax elsewhere (a classifier) is left
-// alone without a reason.
+// the attribute gcim.unfused for the report. Softmax elsewhere (a classifier, the
+// probabilities of a language model's head) is left alone without a reason.
 
 // CHECK-LABEL: func.func @not_causal_mask
 // CHECK: "onnx.where"
@@ -35,4 +35,19 @@ func.func @heads_not_grouped(%q: tensor<1x4x8x64xf32>, %k: tensor<1x3x8x64xf32>)
 func.func @classifier_softmax(%x: tensor<1x10xf32>) -> tensor<1x10xf32> {
   %p = "onnx.softmax"(%x) {axis = -1 : i64} : (tensor<1x10xf32>) -> tensor<1x10xf32>
   return %p : tensor<1x10xf32>
+}
+
+// -----
+
+// A Softmax over the product of a weight (a head's probabilities, as a postprocessing
+// graph merged behind a language model computes them) is not attention.
+// CHECK-LABEL: func.func @head_softmax
+// CHECK: "onnx.softmax"(%{{.*}}) {axis = -1 : i64} :
+// CHECK-NOT: gcim.unfused
+func.func @head_softmax(%x: tensor<1x4x8xf32>) -> tensor<1x4x16xf32> {
+  %w = "onnx.constant"() {value = dense<0.5> : tensor<16x8xf32>} : () -> tensor<16x8xf32>
+  %wt = "onnx.transpose"(%w) {perm = array<i64: 1, 0>} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %s = "onnx.mat_mul"(%x, %wt) : (tensor<1x4x8xf32>, tensor<8x16xf32>) -> tensor<1x4x16xf32>
+  %p = "onnx.softmax"(%s) {axis = -1 : i64} : (tensor<1x4x16xf32>) -> tensor<1x4x16xf32>
+  return %p : tensor<1x4x16xf32>
 }
