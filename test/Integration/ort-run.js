@@ -3,7 +3,7 @@
 // as <output-dir>/<name>.npy (the reference runner of gcim's end-to-end tests).
 //
 //   node ort-run.js model.onnx --input NAME=FILE.npy ... --output-dir DIR
-//        [--threads N] [--opt-level disabled|basic|extended|all] [--save-optimized FILE]
+//        [--threads N] [--opt-level disabled|basic|extended|layout|all] [--save-optimized FILE]
 //
 // --save-optimized writes the graph as ONNX Runtime optimized it (its optimizedModelFilePath
 // session option: the fused graph users bring from ONNX Runtime's offline optimization).
@@ -22,7 +22,7 @@ class UsageError extends Error {}
 
 const USAGE =
   'usage: node ort-run.js model.onnx --input NAME=FILE.npy ... --output-dir DIR ' +
-  '[--threads N] [--opt-level disabled|basic|extended|all] [--save-optimized FILE]';
+  '[--threads N] [--opt-level disabled|basic|extended|layout|all] [--save-optimized FILE]';
 
 // numpy descr (without byte order) <-> ONNX Runtime tensor type and typed array.
 const DTYPES = [
@@ -59,7 +59,7 @@ function parseArgs(argv) {
       args.threads = Number(text);
     } else if (arg === '--opt-level') {
       args.optLevel = value();
-      if (!['disabled', 'basic', 'extended', 'all'].includes(args.optLevel))
+      if (!['disabled', 'basic', 'extended', 'layout', 'all'].includes(args.optLevel))
         throw new UsageError(`bad --opt-level '${args.optLevel}'`);
     } else if (arg === '--save-optimized') {
       args.saveOptimized = value();

@@ -43,14 +43,16 @@ static bool checkVersions(Importer *im) {
 
 /* Control flow comes from scripted modules (torch.jit.script) and from merged decoders
  * (optimum's If on use_cache_branch): say how to export without it. ONNX Runtime's NCHWc
- * operators come from its optimization level 'all', for the processor that ran it only. */
+ * operators come from its optimization levels 'layout' and 'all', for the processor that
+ * ran it only. */
 static const char *unsupportedHint(const char *domain, const char *type) {
   bool control = !domain[0] && (strcmp(type, "If") == 0 || strcmp(type, "Loop") == 0 ||
                                 strcmp(type, "Scan") == 0);
   if (strcmp(domain, "com.microsoft.nchwc") == 0)
     return ": ONNX Runtime's blocked layout for one processor's vector width (written by its "
-           "optimization level 'all', for ONNX Runtime on the same machine only); give gcim "
-           "the model before optimization, or one optimized at level 'extended'";
+           "optimization levels 'layout' and 'all', for ONNX Runtime on the same machine "
+           "only); give gcim the model before optimization, or one optimized at level "
+           "'extended'";
   return control ? ": control flow (subgraphs) is not supported; export a traced graph "
                    "(torch.onnx.export of a module that is not torch.jit.script'ed; for "
                    "optimum's merged decoders, export with --no-post-process)"
