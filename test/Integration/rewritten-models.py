@@ -60,10 +60,18 @@ from gcim_models import user_models as um  # noqa: E402
 from gcim_models.export import ExportOptions, export_model  # noqa: E402
 from gcim_models.gpt2 import GPT2, GPT2Config  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("user_exports_2",
-                                               os.path.join(HERE, "user-exports-2.py"))
-ux = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ux)
+
+
+def load_test(name):
+    """Another e2e test's module (its file name is not an identifier)."""
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"),
+                                                  os.path.join(HERE, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ux = load_test("user-exports-2")
 
 RTOL = 1e-4
 # Warnings are errors; -O0 because the runtime's sources, the same in every folder, take
@@ -112,6 +120,17 @@ def vit_base(tmp):
     pixels = torch.randn(1, 3, 8, 8)
     proto = ux.export(am.ViT(), (pixels,), ["pixel_values"], ["logits"], 16)
     return Base(tmp, "vit", proto, {"pixel_values": pixels.numpy()}, 2, am.HEADS)
+
+
+def quant_base(tmp):
+    """codegen-quant.py's weight-quantized products (QDQ int8/int4, MatMulNBits) and
+    activation fake quantization, no attention."""
+    cq = load_test("codegen-quant")
+    graph = helper.make_graph(cq.NODES, "quant", cq.INPUTS, cq.OUTPUTS, cq.INITS)
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    proto.ir_version = 10
+    return Base(tmp, "quant", proto, cq.FEEDS, 0, 0)
 
 
 def decoder_base(tmp, family):
@@ -170,7 +189,8 @@ def check_one(checker, tmp, base, name, proto, feeds, save_kw, path, rename, new
     for stem in sorted(set(added) - {rename(o).replace("/", "_") for o in base.ref}):
         checker.close(f"{name}: {stem} vs ONNX Runtime on the rewritten model",
                       got.get(stem, np.zeros(0)), added[stem])
-    ux.check_fused(checker, tmp, name, base.flags, base.attentions, base.heads)
+    if base.attentions:
+        ux.check_fused(checker, tmp, name, base.flags, base.attentions, base.heads)
     if base.greedy is not None:
         tokens = generate(out, ux.PROMPT, ux.COUNT)
         checker.expect(f"{name}: --generate gives the original's greedy tokens",
@@ -189,7 +209,8 @@ def check_ort_optimized(checker, tmp, bases):
     """ONNX Runtime's optimized files at each level."""
     runs = [("gpt2-opset17", ("basic", "extended", "all")), ("gpt2-kv", ("extended",)),
             ("llama", ("extended",)), ("phi3", ("all",)), ("gemma", ("extended",)),
-            ("encoder", ("extended",)), ("bert", ("extended",)), ("vit", ("extended",))]
+            ("encoder", ("extended",)), ("bert", ("extended",)), ("vit", ("extended",)),
+            ("quant", ("basic", "extended"))]
     for name, levels in runs:
         for level in levels:
             base = bases[name]
@@ -375,7 +396,7 @@ def main():
         for make in (lambda: gpt2_base(tmp), lambda: gpt2_base(tmp, 14),
                      *[lambda f=f: decoder_base(tmp, f) for f in ("llama", "phi3", "gemma")],
                      lambda: gpt2_kv_base(tmp), lambda: encoder_base(tmp),
-                     lambda: bert_base(tmp), lambda: vit_base(tmp)):
+                     lambda: bert_base(tmp), lambda: vit_base(tmp), lambda: quant_base(tmp)):
             base = make()
             bases[base.name] = base
         for part in (check_ort_optimized, check_onnx_tooling, check_newer_opsets):

@@ -119,7 +119,8 @@ static const char sameRankOps[] =
     "FastGelu BiasGelu QuickGelu Softmax LogSoftmax LayerNormalization "
     "SimplifiedLayerNormalization SkipSimplifiedLayerNormalization SkipLayerNormalization "
     "RMSNormalization Dropout Slice Split Concat Transpose Sin Cos Softplus Mish Clip CumSum "
-    "Tile RotaryEmbedding MatMul FusedMatMul Floor Ceil Sign ScatterND ";
+    "Tile RotaryEmbedding MatMul FusedMatMul Floor Ceil Sign ScatterND DequantizeLinear "
+    "QuantizeLinear ";
 
 static bool keepsRank(const Onnx__NodeProto *n) {
   size_t length = n->op_type ? strlen(n->op_type) : 0;
