@@ -2,19 +2,21 @@
 """rewritten-models.py: models as users' tooling rewrites them before they reach gcim,
 through gcim-compile and the generated C against ONNX Runtime on the model before rewriting.
 
-The models: the repository's exporters' GPT-2 (python/gcim_models/gpt2.py, dynamic axes)
-and Llama/Phi-3/Qwen2/Gemma/Mistral-style decoders (gcim_models/llama.py, full sequence),
-an nn.TransformerEncoder classifier (gcim_models/user_models.py), BERT and ViT
-(archmodels.py), and a transformer block written by hand with onnx.helper at opset 21.
+The models: the repository's exporters' GPT-2 (python/gcim_models/gpt2.py, dynamic axes,
+and one KV-cache step) and Llama/Phi-3/Gemma-style decoders (gcim_models/llama.py, full
+sequence), an nn.TransformerEncoder classifier (gcim_models/user_models.py), BERT and ViT
+(archmodels.py), codegen-quant.py's quantized products (QDQ, MatMulNBits, fake
+quantization), and a transformer block written by hand with onnx.helper at opset 21.
 The rewrites:
 - ONNX Runtime's offline optimization (graphOptimizationLevel 'basic', 'extended', 'all'
   with optimizedModelFilePath): FusedMatMul, FusedGemm, QuickGelu, SkipLayerNormalization,
-  com.microsoft Gelu, SimplifiedLayerNormalization in the graph;
+  com.microsoft Gelu, SimplifiedLayerNormalization, MatMulNBits in the graph;
 - onnx tooling: version_converter from opset 14 to 17, shape_inference.infer_shapes
   (value_info everywhere), external data (one file, one file per tensor, a size
-  threshold), compose.add_prefix and compose.merge_models, initializers also listed as
-  graph inputs in an IR-3 file, doc_strings and metadata_props everywhere, int32 input_ids
-  (read by the Gather directly, or cast to int64 by a node the user added);
+  threshold, Constants' tensors with convert_attribute), compose.add_prefix and
+  compose.merge_models, initializers also listed as graph inputs in an IR-3 file,
+  doc_strings and metadata_props everywhere, int32 input_ids (read by the Gather
+  directly, or cast to int64 by a node the user added);
 - hand edits at newer opsets: an opset-14 export moved to opset 18 (ReduceMean's axes
   as an input) and the opset-21 block (LayerNormalization with stash_type, Split with
   num_outputs, ReduceMean and ReduceSum with axes inputs, Gelu of opset 20, exact and
@@ -28,12 +30,12 @@ Checks, for each rewritten model:
   1e-4 * max(1, |ref|) (float32 in both, the sums in another order over two layers:
   up to about 6e-6 seen);
 - attention still fuses: one gcim.attention per layer with the model's heads, none left
-  unfused (--emit=gcim);
+  unfused (--emit=gcim); quantized integers equal (the tolerance is below 1 up to 9999);
 - the language models' --generate gives the greedy tokens of the original model (ONNX
   Runtime over the growing sequence for GPT-2's dynamic export; torch for the static
   decoders, which ONNX Runtime runs at their one length only);
-- ONNX Runtime's level 'all' on a ViT writes NCHWc operators: refused with exit 1, the
-  node named and what to give gcim instead, no output folder left.
+- ONNX Runtime's levels 'layout' and 'all' on a ViT write NCHWc operators: refused with
+  exit 1, the node named and what to give gcim instead, no output folder left.
 """
 import copy
 import importlib.util
