@@ -4,7 +4,7 @@ through gcim-compile and the generated C against ONNX Runtime on the model befor
 
 The models: the repository's exporters' GPT-2 (python/gcim_models/gpt2.py, dynamic axes,
 and one KV-cache step) and Llama/Phi-3/Gemma-style decoders (gcim_models/llama.py, full
-sequence), an nn.TransformerEncoder classifier (gcim_models/user_models.py), BERT and ViT
+sequence, and Llama's KV-cache step), an nn.TransformerEncoder classifier (gcim_models/user_models.py), BERT and ViT
 (archmodels.py), codegen-quant.py's quantized products (QDQ, MatMulNBits, fake
 quantization), and a transformer block written by hand with onnx.helper at opset 21.
 The rewrites:
@@ -135,6 +135,21 @@ def quant_base(tmp):
     return Base(tmp, "quant", proto, cq.FEEDS, 0, 0)
 
 
+def llama_kv_base(tmp):
+    """The Llama-style decoder's one-token KV-cache step after 7 tokens (the cache length a
+    dynamic axis, as transformers exports it; bound here): its --generate is the step's."""
+    model = llama.Decoder(llama.DecoderConfig(family="llama")).eval()
+    proto = llama.export_decoder(model, kv_cache=True, past=7)
+    rng = np.random.default_rng(5)
+    feeds = {"input_ids": np.array([[9]], np.int64)}
+    for i in range(2):
+        for kind in ("key", "value"):
+            feeds[f"past_{kind}_{i}"] = rng.normal(size=(1, 2, 7, 16)).astype(np.float32)
+    return Base(tmp, "llama-kv", proto, feeds, 2, 4,
+                greedy=lambda: llama.greedy(model, ux.PROMPT, ux.COUNT),
+                flags=("--input-shape", "past_*=1x2x7x16"))
+
+
 def decoder_base(tmp, family):
     model = llama.Decoder(llama.DecoderConfig(family=family)).eval()
     proto = llama.export_decoder(model)
@@ -210,7 +225,7 @@ def ort_optimized(base, tmp, level):
 def check_ort_optimized(checker, tmp, bases):
     """ONNX Runtime's optimized files at each level."""
     runs = [("gpt2-opset17", ("basic", "extended", "all")), ("gpt2-kv", ("extended",)),
-            ("llama", ("extended",)), ("phi3", ("all",)), ("gemma", ("extended",)),
+            ("llama", ("extended",)), ("llama-kv", ("extended",)), ("phi3", ("all",)), ("gemma", ("extended",)),
             ("encoder", ("extended",)), ("bert", ("extended",)), ("vit", ("extended",)),
             ("quant", ("basic", "extended"))]
     for name, levels in runs:
@@ -397,7 +412,8 @@ def main():
         bases = {}
         for make in (lambda: gpt2_base(tmp), lambda: gpt2_base(tmp, 14),
                      *[lambda f=f: decoder_base(tmp, f) for f in ("llama", "phi3", "gemma")],
-                     lambda: gpt2_kv_base(tmp), lambda: encoder_base(tmp),
+                     lambda: gpt2_kv_base(tmp), lambda: llama_kv_base(tmp),
+                     lambda: encoder_base(tmp),
                      lambda: bert_base(tmp), lambda: vit_base(tmp), lambda: quant_base(tmp)):
             base = make()
             bases[base.name] = base

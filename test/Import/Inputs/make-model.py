@@ -261,6 +261,23 @@ def fusedmatmul_unknown_rank():
 
 
 @case
+def fusedmatmul_computed_shape():
+    """A FusedMatMul operand reshaped to a shape computed as exporters compute it (Concat
+    of constants and an Unsqueeze'd dimension from Shape): its rank is known."""
+    nodes = [N("Shape", ["x"], ["s"], name="shape"),
+             N("Gather", ["s", "i"], ["d"], name="dim", axis=0),
+             N("Unsqueeze", ["d", "zero"], ["du"], name="unsq"),
+             N("Concat", ["one", "du", "four"], ["shape_out"], name="cat", axis=0),
+             N("Reshape", ["x", "shape_out"], ["r"], name="view"),
+             N("FusedMatMul", ["r", "r"], ["y"], name="scores", domain="com.microsoft",
+               transB=1)]
+    return model(nodes, [vi("x", shape=[3, 8])], [vi("y")],
+                 [arr("i", [], np.int64, 0), arr("zero", [1], np.int64, [0]),
+                  arr("one", [1], np.int64, [1]), arr("four", [2], np.int64, [2, 4])],
+                 extra_opsets=[("com.microsoft", 1)])
+
+
+@case
 def fusedgemm_activation():
     return model([N("FusedGemm", ["x", "w"], ["y"], name="pooler", domain="com.microsoft",
                     activation="Selu")],
