@@ -660,8 +660,22 @@ static MlirValue rewriteMatch(Match *m) {
   return out;
 }
 
-/* True for ops that look like attention: a nonlinearity next to a MatMul. Another Clip
- * only between two MatMuls: one after a projection (MPT's clip_qkv, a ReLU6) is not. */
+/* A product with a constant operand (possibly transposed): weights, as a classifier's or
+ * a language model's head before its Softmax, which q kᵀ is not. */
+static bool hasConstantOperand(MlirOperation matmul) {
+  for (int side = 0; side < 2; ++side) {
+    MlirOperation def = gcimValueDefOp(mlirOperationGetOperand(matmul, side));
+    if (!mlirOperationIsNull(def) && gcimOpIsA(def, "onnx.transpose"))
+      def = gcimValueDefOp(mlirOperationGetOperand(def, 0));
+    if (!mlirOperationIsNull(def) && gcimOpIsA(def, "onnx.constant"))
+      return true;
+  }
+  return false;
+}
+
+/* True for ops that look like attention: a nonlinearity before a MatMul, or after a
+ * MatMul of two computed values. Another Clip than to [0, 1] only before a MatMul: one after
+ * a projection (MPT's clip_qkv, a ReLU6) is not. */
 static bool looksLikeAttention(MlirOperation op) {
   if (!gcimOpIsA(op, "onnx.softmax") && !gcimOpIsA(op, "onnx.hard_sigmoid") &&
       !gcimOpIsA(op, "onnx.clip"))
@@ -684,7 +698,7 @@ static bool looksLikeAttention(MlirOperation op) {
     if (mlirOperationIsNull(def))
       return false;
     if (gcimOpIsA(def, "onnx.mat_mul"))
-      return true;
+      return !hasConstantOperand(def);
     bool passThrough = gcimOpIsA(def, "onnx.where") || gcimOpIsA(def, "onnx.add") ||
                        gcimOpIsA(def, "onnx.cast") || gcimOpIsA(def, "onnx.reshape") ||
                        gcimOpIsA(def, "onnx.max");

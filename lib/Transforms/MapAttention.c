@@ -199,6 +199,22 @@ static bool newTokensError(const Head *h) {
   return false;
 }
 
+/* A KV-cache attention gcim-stream did not stream: the error says why, from its function's
+ * gcim.unstreamed, since the user cannot stream it otherwise. */
+static bool unstreamedCacheError(const Head *h) {
+  MlirOperation func = mlirOperationGetParentOperation(h->op);
+  while (!mlirOperationIsNull(func) && !gcimOpIsA(func, "func.func"))
+    func = mlirOperationGetParentOperation(func);
+  MlirStringRef why = {"", 0};
+  bool known = !mlirOperationIsNull(func) && gcimOpGetStringAttr(func, "gcim.unstreamed", &why);
+  gcimEmitError(h->loc,
+                "full-sequence attention with a KV cache (%lld queries, %lld keys) must be "
+                "streamed first (gcim-stream)%s%.*s%s",
+                (long long)h->tq, (long long)h->tk, known ? ", which did not stream it: " : "",
+                (int)why.length, why.data, known ? "; use --attention=digital" : "");
+  return false;
+}
+
 /* The full-sequence form of a streamed KV-cache graph (docs/HardwareModel.md section 2, "A
  * KV-cache graph"): its heads replay the past tokens into the arrays, one per step, then
  * write and read the new one, so the past and the new token must fit the head's window
@@ -239,17 +255,8 @@ static bool checkWindow(const Head *h, int64_t m, int64_t *mapped) {
   }
   if (h->causal && !h->streamed && h->tq != h->tk && h->tq != 1)
     return newTokensError(h);
-  if (h->causal && !h->streamed && h->tq != h->tk) {
-    /* gcim-stream's reason for leaving the function, when it ran */
-    MlirStringRef why = {"", 0};
-    gcimOpGetStringAttr(mlirOperationGetParentOperation(h->op), "gcim.unstreamed", &why);
-    gcimEmitError(h->loc,
-                  "full-sequence attention with a KV cache (%lld queries, %lld keys) "
-                  "must be streamed first (gcim-stream)%s%.*s",
-                  (long long)h->tq, (long long)h->tk, why.length ? ", which left it: " : "",
-                  (int)why.length, why.data);
-    return false;
-  }
+  if (h->causal && !h->streamed && h->tq != h->tk)
+    return unstreamedCacheError(h);
   if (h->causal && !h->streamed && h->tk > *mapped) {
     gcimEmitError(h->loc,
                   "full-sequence causal attention over %lld tokens exceeds the window "

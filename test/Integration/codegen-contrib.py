@@ -1,16 +1,17 @@
 #!/usr/bin/python3
 """codegen-contrib.py [ops|opset23|gqa|ms-rotary]: the rotary, Einsum, ScatterND and
 grouped-query attention operators of LLM exports (ONNX opset-23 RotaryEmbedding,
-com.microsoft RotaryEmbedding and GroupQueryAttention, Einsum, ScatterND) through the
-generated C
+com.microsoft RotaryEmbedding and GroupQueryAttention, Einsum, ScatterND) and ONNX
+Runtime's fusions (com.microsoft FusedMatMul, FusedGemm, QuickGelu) through the generated C
 (gcim-compile --attention=digital) against ONNX Runtime.
 
 `ops`: one small onnx.helper model per form of each operator, outputs compared within
 1e-5 * max(1, |ref|): the importer expands each operator into the products and sums ONNX
-Runtime computes (RoPE: x1 cos - x2 sin, x1 sin + x2 cos; Einsum: MatMul), so they
-differ only by float32 summation order in the attention's and the MatMul's dot products
-(a few ulp at these sizes); ScatterND copies, or combines in the tuples' order as ONNX
-Runtime does, so it is exact.
+Runtime computes (RoPE: x1 cos - x2 sin, x1 sin + x2 cos; Einsum, FusedMatMul: MatMul;
+FusedGemm: Gemm and the activation; QuickGelu: x sigmoid(alpha x)), so they differ only by
+float32 summation order in the attention's and the MatMul's dot products and by the
+rounding of exp (a few ulp at these sizes); ScatterND copies, or combines in the tuples'
+order as ONNX Runtime does, so it is exact.
 
 A form of python/export_contrib.py (a 2-layer Llama-like decoder, full sequence and
 one-token KV-cache step): every attention fuses and the graph streams; logits and
@@ -202,6 +203,41 @@ case("gqa_packed_past_interleaved",
       ("pv", T.FLOAT, [1, 1, 4, 16], floats(1, 1, 4, 16))],
      [("y", T.FLOAT, [1, 3, 32]), ("present_key", T.FLOAT, [1, 1, 7, 16]),
       ("present_value", T.FLOAT, [1, 1, 7, 16])], gqa_lengths(4, 3) + list(caches(16, 8)))
+
+
+# com.microsoft FusedMatMul and QuickGelu, as ONNX Runtime's optimizer writes them: alpha,
+# transA/transB (the last two axes swapped), transBatchA/transBatchB (the rows taken from
+# axis 0, the batch from the axes between: torch's (tokens, batch x heads, dim) attention),
+# a vector operand (its flags ignored); QuickGelu with its default alpha and with 1 (SiLU).
+FUSED_MATMUL = [([2, 3, 4], [2, 4, 5], [2, 3, 5], dict(alpha=0.5)),
+                ([1, 2, 5, 8], [1, 2, 6, 8], [1, 2, 5, 6], dict(transB=1, alpha=0.35)),
+                ([2, 4, 3], [4, 5], [2, 3, 5], dict(transA=1)),
+                ([5, 4, 8], [6, 4, 8], [4, 5, 6], dict(transBatchA=1, transBatchB=1, transB=1,
+                                                       alpha=0.25)),
+                ([8, 4, 5], [4, 8, 6], [4, 5, 6], dict(transBatchA=1, transA=1)),
+                ([3, 2, 4, 8], [2, 4, 8, 5], [2, 4, 3, 5], dict(transBatchA=1)),
+                ([3, 4], [4], [3], dict(transB=1))]
+for i, (a, b, y, attrs) in enumerate(FUSED_MATMUL):
+    case(f"fused_matmul_{i}", [h.make_node("FusedMatMul", ["a", "b"], ["y"],
+                                           domain="com.microsoft", **attrs)],
+         [("a", T.FLOAT, a, floats(*a)), ("b", T.FLOAT, b, floats(*b))], [("y", T.FLOAT, y)])
+# FusedGemm (Gemm and its activation, as ONNX Runtime fuses a pooler's tanh or an MLP's
+# ReLU), with transB, alpha, beta and each activation the importer takes.
+FUSED_GEMM = [dict(activation="Tanh", transB=1), dict(activation="Relu", alpha=0.5, beta=2.0),
+              dict(activation="Sigmoid"), dict(activation="Softplus"),
+              dict(activation="LeakyRelu", activation_alpha=0.1),
+              dict(activation="HardSigmoid", activation_alpha=0.3, activation_beta=0.4)]
+for i, attrs in enumerate(FUSED_GEMM):
+    w = [5, 4] if attrs.get("transB") else [4, 5]
+    case(f"fused_gemm_{i}", [h.make_node("FusedGemm", ["a", "w", "c"], ["y"],
+                                         domain="com.microsoft", **attrs)],
+         [("a", T.FLOAT, [3, 4], floats(3, 4))], [("y", T.FLOAT, [3, 5])],
+         [h.make_tensor("w", T.FLOAT, w, floats(*w).ravel()),
+          h.make_tensor("c", T.FLOAT, [5], floats(5))])
+for i, attrs in enumerate([{}, dict(alpha=1.0)]):
+    case(f"quick_gelu_{i}", [h.make_node("QuickGelu", ["x"], ["y"], domain="com.microsoft",
+                                         **attrs)],
+         [("x", T.FLOAT, [3, 8], floats(3, 8))], [("y", T.FLOAT, [3, 8])])
 
 
 def check_ops(check, tmp):

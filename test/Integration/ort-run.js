@@ -3,7 +3,10 @@
 // as <output-dir>/<name>.npy (the reference runner of gcim's end-to-end tests).
 //
 //   node ort-run.js model.onnx --input NAME=FILE.npy ... --output-dir DIR
-//        [--threads N] [--opt-level disabled|basic|extended|all]
+//        [--threads N] [--opt-level disabled|basic|extended|layout|all] [--save-optimized FILE]
+//
+// --save-optimized writes the graph as ONNX Runtime optimized it (its optimizedModelFilePath
+// session option: the fused graph users bring from ONNX Runtime's offline optimization).
 //
 // onnxruntime-node is loaded from $GCIM_ORT_MODULE when set (a module directory or name),
 // else from <repo root>/.deps/npm/node_modules/onnxruntime-node (see utils/install-deps.sh).
@@ -19,7 +22,7 @@ class UsageError extends Error {}
 
 const USAGE =
   'usage: node ort-run.js model.onnx --input NAME=FILE.npy ... --output-dir DIR ' +
-  '[--threads N] [--opt-level disabled|basic|extended|all]';
+  '[--threads N] [--opt-level disabled|basic|extended|layout|all] [--save-optimized FILE]';
 
 // numpy descr (without byte order) <-> ONNX Runtime tensor type and typed array.
 const DTYPES = [
@@ -34,7 +37,8 @@ const DTYPES = [
 ];
 
 function parseArgs(argv) {
-  const args = { model: null, inputs: [], outputDir: null, threads: 0, optLevel: 'all' };
+  const args = { model: null, inputs: [], outputDir: null, threads: 0, optLevel: 'all',
+                 saveOptimized: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -55,8 +59,10 @@ function parseArgs(argv) {
       args.threads = Number(text);
     } else if (arg === '--opt-level') {
       args.optLevel = value();
-      if (!['disabled', 'basic', 'extended', 'all'].includes(args.optLevel))
+      if (!['disabled', 'basic', 'extended', 'layout', 'all'].includes(args.optLevel))
         throw new UsageError(`bad --opt-level '${args.optLevel}'`);
+    } else if (arg === '--save-optimized') {
+      args.saveOptimized = value();
     } else if (arg === '-h' || arg === '--help') {
       console.log(USAGE);
       process.exit(0);
@@ -195,6 +201,7 @@ async function main() {
     feeds[input.name] = new ort.Tensor(type, data, dims);
   }
   const options = { graphOptimizationLevel: args.optLevel, logSeverityLevel: 3 };
+  if (args.saveOptimized !== null) options.optimizedModelFilePath = args.saveOptimized;
   if (args.threads > 0) {
     options.intraOpNumThreads = args.threads;
     options.interOpNumThreads = 1;

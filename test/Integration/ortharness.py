@@ -18,11 +18,14 @@ def node_executable():
     return os.environ.get("GCIM_NODE", "node")
 
 
-def run_ort(model_path, inputs, threads=1, opt_level="all"):
-    """Runs `model_path` on {name: ndarray} with ort-run.js; returns {output file stem: array}."""
+def run_ort(model_path, inputs, threads=1, opt_level="all", save_optimized=None):
+    """Runs `model_path` on {name: ndarray} with ort-run.js; returns {output file stem: array}.
+    `save_optimized`: a path where ONNX Runtime writes the graph it optimized."""
     with tempfile.TemporaryDirectory(prefix="gcim-ort-") as tmp:
         cmd = [node_executable(), ORT_RUN, model_path, "--output-dir", os.path.join(tmp, "out"),
                "--threads", str(threads), "--opt-level", opt_level]
+        if save_optimized:
+            cmd += ["--save-optimized", save_optimized]
         for name, array in inputs.items():
             file = os.path.join(tmp, f"in_{len(cmd)}.npy")
             np.save(file, array)

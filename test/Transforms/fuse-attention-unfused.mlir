@@ -1,8 +1,9 @@
 // RUN: gcim-opt --split-input-file --gcim-fuse-attention %s | FileCheck %s
 
 // What looks like attention but does not match stays as it is; the reason is kept in
-// the attribute gcim.unfused for the report. Softmax elsewhere (a classifier) is left
-// alone without a reason, and so is a Clip to other than [0, 1] that feeds no MatMul.
+// the attribute gcim.unfused for the report. Softmax elsewhere (a classifier, the
+// probabilities of a language model's head) is left alone without a reason, and so is a
+// Clip to other than [0, 1] that feeds no MatMul.
 
 // CHECK-LABEL: func.func @not_causal_mask
 // CHECK: "onnx.where"
@@ -87,4 +88,19 @@ func.func @soft_capped(%q: tensor<1x2x2x8xf32>, %kt: tensor<1x2x8x2xf32>, %v: te
   %p = "onnx.softmax"(%c) {axis = -1 : i64} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
   %o = "onnx.mat_mul"(%p, %v) : (tensor<1x2x2x2xf32>, tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
   return %o : tensor<1x2x2x8xf32>
+}
+
+// -----
+
+// A Softmax over the product of a weight (a head's probabilities, as a postprocessing
+// graph merged behind a language model computes them) is not attention.
+// CHECK-LABEL: func.func @head_softmax
+// CHECK: "onnx.softmax"(%{{.*}}) {axis = -1 : i64} :
+// CHECK-NOT: gcim.unfused
+func.func @head_softmax(%x: tensor<1x4x8xf32>) -> tensor<1x4x16xf32> {
+  %w = "onnx.constant"() {value = dense<0.5> : tensor<16x8xf32>} : () -> tensor<16x8xf32>
+  %wt = "onnx.transpose"(%w) {perm = array<i64: 1, 0>} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %s = "onnx.mat_mul"(%x, %wt) : (tensor<1x4x8xf32>, tensor<8x16xf32>) -> tensor<1x4x16xf32>
+  %p = "onnx.softmax"(%s) {axis = -1 : i64} : (tensor<1x4x16xf32>) -> tensor<1x4x16xf32>
+  return %p : tensor<1x4x16xf32>
 }

@@ -30,8 +30,18 @@ func.func @causal_too_long(%q: tensor<1x1x2000x64xf32>) -> tensor<1x1x2000x64xf3
 
 // -----
 
-// CHECK: error: full-sequence attention with a KV cache (1 queries, 8 keys) must be streamed first (gcim-stream)
+// CHECK: error: full-sequence attention with a KV cache (1 queries, 8 keys) must be streamed first (gcim-stream){{$}}
 func.func @cache_not_streamed(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32> {
+  %0 = "gcim.attention"(%q, %k, %k) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.125 : f32, num_heads = 1 : i64, head_dim = 64 : i64} : (tensor<1x1x1x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32>
+  return %0 : tensor<1x1x1x64xf32>
+}
+
+// -----
+
+// gcim-stream's reason for leaving the function is in the error (the user cannot stream
+// it any other way).
+// CHECK: error: full-sequence attention with a KV cache (1 queries, 8 keys) must be streamed first (gcim-stream), which did not stream it: an op mixes positions; use --attention=digital
+func.func @cache_unstreamed(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32> attributes {gcim.unstreamed = "an op mixes positions"} {
   %0 = "gcim.attention"(%q, %k, %k) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.125 : f32, num_heads = 1 : i64, head_dim = 64 : i64} : (tensor<1x1x1x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32>
   return %0 : tensor<1x1x1x64xf32>
 }

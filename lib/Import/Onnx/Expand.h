@@ -44,6 +44,9 @@ Onnx__AttributeProto *gcimOnnxBuildAttr(GcimOnnxBuilder *b, Onnx__NodeProto *n, 
 const char *gcimOnnxBuildConstantFloat(GcimOnnxBuilder *b, const char *part, float value);
 const char *gcimOnnxBuildConstantInts(GcimOnnxBuilder *b, const char *part, int64_t *values,
                                       size_t count);
+/* x transposed by `perm` (n entries), into `out` (a temporary when NULL); its name. */
+const char *gcimOnnxBuildTranspose(GcimOnnxBuilder *b, const char *part, const char *x,
+                                   const int64_t *perm, size_t n, const char *out);
 /* x op y (into `out`, or a new temporary when NULL) and op(x); the result's name. */
 const char *gcimOnnxBuildBinary(GcimOnnxBuilder *b, const char *op, const char *part, const char *x,
                                 const char *y, const char *out);
@@ -115,6 +118,10 @@ int gcimOnnxExpandEinsum(GcimOnnxBuilder *b);
 /* A patch-embedding Conv b->node as Reshape/Transpose/MatMul (ExpandConv.c): 1 when done,
  * -1 after a diagnostic saying why the Conv is not one. */
 int gcimOnnxExpandConv(GcimOnnxBuilder *b);
+
+/* com.microsoft FusedMatMul or FusedGemm b->node as the ops it fuses (ExpandFused.c): 1
+ * when done, -1 after a diagnostic. */
+int gcimOnnxExpandFused(GcimOnnxBuilder *b);
 
 /* Decomposes `node` when it is one of ExpandOps.c's operators: 1 when its nodes were
  * appended, 0 when it is not such an operator, -1 after a diagnostic. */

@@ -96,6 +96,23 @@ const char *gcimOnnxBuildConstantInts(GcimOnnxBuilder *b, const char *part, int6
   return name;
 }
 
+const char *gcimOnnxBuildTranspose(GcimOnnxBuilder *b, const char *part, const char *x,
+                                   const int64_t *perm, size_t n, const char *out) {
+  out = out ? out : gcimOnnxBuildTemp(b, part);
+  Onnx__NodeProto *node = gcimOnnxBuildNode(b, "Transpose", part, 1, &x, out);
+  Onnx__AttributeProto *a =
+      node ? gcimOnnxBuildAttr(b, node, "perm", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS) : NULL;
+  int64_t *copy = gcimOnnxExpansionOwn(b->ex, malloc(n * sizeof *copy));
+  if (!a || !copy) {
+    b->ok = false;
+    return out;
+  }
+  memcpy(copy, perm, n * sizeof *copy);
+  a->ints = copy;
+  a->n_ints = n;
+  return out;
+}
+
 const char *gcimOnnxBuildBinary(GcimOnnxBuilder *b, const char *op, const char *part, const char *x,
                                 const char *y, const char *out) {
   const char *ins[] = {x, y};

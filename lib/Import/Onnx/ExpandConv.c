@@ -16,24 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* x transposed by `perm` (n entries), into `out` (a temporary when NULL). */
-static const char *transpose(GcimOnnxBuilder *b, const char *part, const char *x,
-                             const int64_t *perm, size_t n, const char *out) {
-  out = out ? out : gcimOnnxBuildTemp(b, part);
-  Onnx__NodeProto *node = gcimOnnxBuildNode(b, "Transpose", part, 1, &x, out);
-  Onnx__AttributeProto *a =
-      node ? gcimOnnxBuildAttr(b, node, "perm", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS) : NULL;
-  int64_t *copy = gcimOnnxExpansionOwn(b->ex, malloc(n * sizeof *copy));
-  if (!a || !copy) {
-    b->ok = false;
-    return out;
-  }
-  memcpy(copy, perm, n * sizeof *copy);
-  a->ints = copy;
-  a->n_ints = n;
-  return out;
-}
-
 static const char *reshape(GcimOnnxBuilder *b, const char *part, const char *x, int64_t *shape,
                            size_t n) {
   const char *s =
@@ -111,23 +93,25 @@ int gcimOnnxExpandConv(GcimOnnxBuilder *b) {
     int64_t cols[] = {0, 0, 0, -1, kernel[1]}, toRows[] = {0, 1, 3, 4, 2};
     int64_t rows[] = {0, 0, 0, 0, -1, kernel[0]}, toPatch[] = {0, 4, 2, 1, 5, 3};
     int64_t flat[] = {0, 0, 0, -1};
-    const char *c =
-        transpose(b, "columns_last", reshape(b, "columns", x, cols, 5), toRows, 5, NULL);
-    const char *p = transpose(b, "patches", reshape(b, "rows", c, rows, 6), toPatch, 6, NULL);
+    const char *c = gcimOnnxBuildTranspose(b, "columns_last", reshape(b, "columns", x, cols, 5),
+                                           toRows, 5, NULL);
+    const char *p =
+        gcimOnnxBuildTranspose(b, "patches", reshape(b, "rows", c, rows, 6), toPatch, 6, NULL);
     patches = reshape(b, "patch_vectors", p, flat, 4);
   } else {
     int64_t cols[] = {0, 0, -1, kernel[0]}, toPatch[] = {0, 2, 1, 3}, flat[] = {0, 0, -1};
-    const char *p = transpose(b, "patches", reshape(b, "columns", x, cols, 4), toPatch, 4, NULL);
+    const char *p =
+        gcimOnnxBuildTranspose(b, "patches", reshape(b, "columns", x, cols, 4), toPatch, 4, NULL);
     patches = reshape(b, "patch_vectors", p, flat, 3);
   }
   int64_t byOutput[] = {0, -1}, swap[] = {1, 0};
-  const char *weight =
-      transpose(b, "weight_columns", reshape(b, "weight_rows", w, byOutput, 2), swap, 2, NULL);
+  const char *weight = gcimOnnxBuildTranspose(
+      b, "weight_columns", reshape(b, "weight_rows", w, byOutput, 2), swap, 2, NULL);
   const char *y = gcimOnnxBuildBinary(b, "MatMul", "product", patches, weight, NULL);
   if (bias)
     y = gcimOnnxBuildBinary(b, "Add", "bias", y, bias, NULL);
   int64_t back2[] = {0, 3, 1, 2}, back1[] = {0, 2, 1};
-  transpose(b, "channels_first", y, spatial == 2 ? back2 : back1, spatial + 2,
-            gcimOnnxBuildOutput(node, 0));
+  gcimOnnxBuildTranspose(b, "channels_first", y, spatial == 2 ? back2 : back1, spatial + 2,
+                         gcimOnnxBuildOutput(node, 0));
   return b->ok ? 1 : -1;
 }

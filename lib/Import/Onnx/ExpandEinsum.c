@@ -79,20 +79,9 @@ static const char *permute(GcimOnnxBuilder *b, const char *name, const char *x, 
   }
   if (identity && !out)
     return x;
-  out = out ? out : gcimOnnxBuildTemp(b, name);
-  Onnx__NodeProto *n = gcimOnnxBuildNode(b, identity ? "Identity" : "Transpose", name, 1, &x, out);
-  if (identity)
-    return out;
-  Onnx__AttributeProto *a =
-      n ? gcimOnnxBuildAttr(b, n, "perm", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS) : NULL;
-  int64_t *copy = gcimOnnxExpansionOwn(b->ex, malloc(sizeof perm));
-  if (!a || !copy) {
-    b->ok = false;
-    return out;
-  }
-  memcpy(copy, perm, sizeof perm);
-  a->ints = copy;
-  a->n_ints = (size_t)order->count;
+  if (!identity)
+    return gcimOnnxBuildTranspose(b, name, x, perm, (size_t)order->count, out);
+  gcimOnnxBuildNode(b, "Identity", name, 1, &x, out);
   return out;
 }
 

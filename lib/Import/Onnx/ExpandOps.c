@@ -9,6 +9,10 @@
  *   input + skip (+ bias), then the normalisation (output 3 is the sum);
  * - com.microsoft FastGelu: Gelu(X + bias) with the tanh approximation; com.microsoft Gelu
  *   and BiasGelu (ONNX Runtime's optimizer writes them): the exact Gelu of X (+ bias);
+ *   com.microsoft QuickGelu (ONNX Runtime's fusion of x * sigmoid(alpha x), SiLU when
+ *   alpha is 1): Mul, Sigmoid and Mul;
+ * - com.microsoft FusedMatMul and FusedGemm (ONNX Runtime's fusions of a MatMul with
+ *   Transposes and a scale, of a Gemm with its activation): ExpandFused.c;
  * - RotaryEmbedding (opset 23 and com.microsoft): ExpandRotary.c;
  * - com.microsoft GroupQueryAttention: opset-23 Attention, ExpandGqa.c;
  * - Einsum: Transpose, MatMul and Reshape, ExpandEinsum.c;
@@ -102,6 +106,18 @@ static void biasGelu(GcimOnnxBuilder *b, bool tanhApproximation) {
   }
 }
 
+/* x * sigmoid(alpha x), alpha 1.702 by default. */
+static void quickGelu(GcimOnnxBuilder *b) {
+  const char *x = gcimOnnxBuildInput(b->node, 0);
+  float alpha = gcimOnnxNodeFloatAttr(b->node, "alpha", 1.702f);
+  const char *scaled =
+      alpha == 1.0f ? x
+                    : gcimOnnxBuildBinary(b, "Mul", "scaled", x,
+                                          gcimOnnxBuildConstantFloat(b, "alpha", alpha), NULL);
+  gcimOnnxBuildBinary(b, "Mul", "gate", x, gcimOnnxBuildUnary(b, "Sigmoid", "sigmoid", scaled),
+                      gcimOnnxBuildOutput(b->node, 0));
+}
+
 static bool is(const Onnx__NodeProto *node, const char *domain, const char *op) {
   const char *d = node->domain ? node->domain : "";
   return node->op_type && strcmp(node->op_type, op) == 0 &&
@@ -125,8 +141,12 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
   bool rotary =
       is(node, "", "RotaryEmbedding") || (ms && is(node, "com.microsoft", "RotaryEmbedding"));
   bool gqa = ms && is(node, "com.microsoft", "GroupQueryAttention");
+  bool quickGeluOp = ms && is(node, "com.microsoft", "QuickGelu");
+  bool fused =
+      ms && (is(node, "com.microsoft", "FusedMatMul") || is(node, "com.microsoft", "FusedGemm"));
   bool einsum = is(node, "", "Einsum"), conv = is(node, "", "Conv");
-  if (!rms && !skipRms && !skipLn && !gelu && !quant && !rotary && !gqa && !einsum && !conv)
+  if (!rms && !skipRms && !skipLn && !gelu && !quickGeluOp && !fused && !quant && !rotary && !gqa &&
+      !einsum && !conv)
     return 0;
   im->loc = gcimOnnxNameLoc(im, name);
   im->nodeName = name; /* diagnostics name the node and its op */
@@ -136,6 +156,7 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
                : gqa    ? gcimOnnxExpandGroupQueryAttention(&b)
                : einsum ? gcimOnnxExpandEinsum(&b)
                : conv   ? gcimOnnxExpandConv(&b)
+               : fused  ? gcimOnnxExpandFused(&b)
                         : decompose(&b, rms, skipRms, skipLn, fastGelu);
   if (result < 0 && !im->failed)
     gcimOnnxImportError(im, "out of memory");
@@ -165,6 +186,8 @@ static int decompose(GcimOnnxBuilder *b, bool rms, bool skipRms, bool skipLn, bo
             gcimOnnxBuildOutput(node, 0), gcimOnnxBuildOutput(node, 2));
   else if (skipLn)
     skipLayerNorm(b);
+  else if (is(node, "com.microsoft", "QuickGelu"))
+    quickGelu(b);
   else
     biasGelu(b, fastGelu);
   if (!b->ok && !im->failed)

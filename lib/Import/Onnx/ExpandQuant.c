@@ -350,7 +350,9 @@ static void quantizeGraph(GcimOnnxBuilder *b, int64_t axisAttr) {
     b->ok = false;
     return;
   }
-  type = (int32_t)gcimOnnxNodeIntAttr(node, "output_dtype", type);
+  /* 0 is ONNX's "unset" (ONNX Runtime writes it out): the zero point's type then rules. */
+  int64_t outputType = gcimOnnxNodeIntAttr(node, "output_dtype", 0);
+  type = outputType ? (int32_t)outputType : type;
   float lo, hi;
   switch (type) {
   case 2:

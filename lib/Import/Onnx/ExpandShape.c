@@ -103,12 +103,42 @@ static int inputRank(GcimOnnxRankCache *c, const Onnx__NodeProto *n, size_t i) {
   return i < n->n_input && n->input[i][0] ? rankAt(c, n->input[i]) : -1;
 }
 
-/* The element count of a 1-D shape-like operand, -1 when not declared. */
-static int countOf(const Onnx__GraphProto *g, const Onnx__NodeProto *n, size_t i) {
+/* The element count of 1-D value `name` (a shape operand): declared, or computed as
+ * exporters compute shapes (Concat of pieces, Unsqueeze of a scalar, Shape, Cast,
+ * Identity; `depth` bounds the walk); -1 when unknown. */
+static int countAt(GcimOnnxRankCache *c, const char *name, int depth) {
   int64_t dims[GCIM_MAX_RANK];
-  if (i >= n->n_input || gcimOnnxDeclaredShape(g, n->input[i], dims) != 1)
+  int rank = gcimOnnxDeclaredShape(c->graph, name, dims);
+  if (rank >= 0)
+    return rank == 1 && dims[0] >= 0 ? (int)dims[0] : -1;
+  RankEntry key = {.name = name};
+  RankEntry *e = depth < 8 ? bsearch(&key, c->entries, c->count, sizeof key, byName) : NULL;
+  const Onnx__NodeProto *n = e ? e->node : NULL;
+  if (!n || !n->n_input || !n->input[0][0])
     return -1;
-  return dims[0] >= 0 ? (int)dims[0] : -1;
+  if (sameName(n->op_type, "Cast") || sameName(n->op_type, "Identity"))
+    return countAt(c, n->input[0], depth + 1);
+  if (sameName(n->op_type, "Shape"))
+    return gcimOnnxFindAttr(n, "start") || gcimOnnxFindAttr(n, "end") ? -1 : inputRank(c, n, 0);
+  if (sameName(n->op_type, "Unsqueeze"))
+    return inputRank(c, n, 0) == 0 && n->n_input > 1 && countAt(c, n->input[1], depth + 1) == 1
+               ? 1
+               : -1;
+  if (!sameName(n->op_type, "Concat"))
+    return -1;
+  int total = 0;
+  for (size_t i = 0; i < n->n_input; ++i) {
+    int count = countAt(c, n->input[i], depth + 1);
+    if (count < 0)
+      return -1;
+    total += count;
+  }
+  return total;
+}
+
+/* The element count of a 1-D shape-like operand i of n, -1 when not known. */
+static int countOf(GcimOnnxRankCache *c, const Onnx__NodeProto *n, size_t i) {
+  return i < n->n_input && n->input[i][0] ? countAt(c, n->input[i], 0) : -1;
 }
 
 /* Ops whose results have the rank of their largest input (broadcasting; MatMul of
@@ -116,10 +146,11 @@ static int countOf(const Onnx__GraphProto *g, const Onnx__NodeProto *n, size_t i
 static const char sameRankOps[] =
     " Add Sub Mul Div Pow Where Equal Less Greater LessOrEqual GreaterOrEqual And Or Xor Not "
     "Max Min Mod Identity Cast Neg Abs Sqrt Reciprocal Exp Log Tanh Erf Sigmoid Relu Gelu "
-    "FastGelu BiasGelu Softmax LogSoftmax LayerNormalization SimplifiedLayerNormalization "
-    "SkipSimplifiedLayerNormalization SkipLayerNormalization RMSNormalization Dropout Slice "
-    "Split Concat Transpose Sin Cos Softplus Mish Clip CumSum Tile RotaryEmbedding MatMul "
-    "Floor Ceil Sign ScatterND ";
+    "FastGelu BiasGelu QuickGelu Softmax LogSoftmax LayerNormalization "
+    "SimplifiedLayerNormalization SkipSimplifiedLayerNormalization SkipLayerNormalization "
+    "RMSNormalization Dropout Slice Split Concat Transpose Sin Cos Softplus Mish Clip CumSum "
+    "Tile RotaryEmbedding MatMul FusedMatMul Floor Ceil Sign ScatterND DequantizeLinear "
+    "QuantizeLinear ";
 
 static bool keepsRank(const Onnx__NodeProto *n) {
   size_t length = n->op_type ? strlen(n->op_type) : 0;
@@ -149,18 +180,18 @@ static int einsumRank(const Onnx__NodeProto *n) {
 static int computeRank(GcimOnnxRankCache *c, const Onnx__NodeProto *n, size_t output) {
   if (sameName(n->op_type, "GroupQueryAttention") || sameName(n->op_type, "Attention"))
     return output == 0 ? inputRank(c, n, 0) : 4;
-  if (sameName(n->op_type, "Gemm"))
+  if (sameName(n->op_type, "Gemm") || sameName(n->op_type, "FusedGemm"))
     return 2;
   if (sameName(n->op_type, "Einsum"))
     return einsumRank(n);
   if (sameName(n->op_type, "Range") || sameName(n->op_type, "Shape"))
     return 1;
   if (sameName(n->op_type, "Reshape") || sameName(n->op_type, "Expand")) {
-    int count = countOf(c->graph, n, 1), in = inputRank(c, n, 0);
+    int count = countOf(c, n, 1), in = inputRank(c, n, 0);
     return sameName(n->op_type, "Expand") && count >= 0 && in > count ? in : count;
   }
   if (sameName(n->op_type, "Unsqueeze")) {
-    int in = inputRank(c, n, 0), count = countOf(c->graph, n, 1);
+    int in = inputRank(c, n, 0), count = countOf(c, n, 1);
     return in >= 0 && count >= 0 ? in + count : -1;
   }
   if (sameName(n->op_type, "Gather")) {

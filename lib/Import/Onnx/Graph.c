@@ -42,10 +42,17 @@ static bool checkVersions(Importer *im) {
 }
 
 /* Control flow comes from scripted modules (torch.jit.script) and from merged decoders
- * (optimum's If on use_cache_branch): say how to export without it. */
-static const char *controlFlowHint(const char *domain, const char *type) {
+ * (optimum's If on use_cache_branch): say how to export without it. ONNX Runtime's NCHWc
+ * operators come from its optimization levels 'layout' and 'all', for the processor that
+ * ran it only. */
+static const char *unsupportedHint(const char *domain, const char *type) {
   bool control = !domain[0] && (strcmp(type, "If") == 0 || strcmp(type, "Loop") == 0 ||
                                 strcmp(type, "Scan") == 0);
+  if (strcmp(domain, "com.microsoft.nchwc") == 0)
+    return ": ONNX Runtime's blocked layout for one processor's vector width (written by its "
+           "optimization levels 'layout' and 'all', for ONNX Runtime on the same machine "
+           "only); give gcim the model before optimization, or one optimized at level "
+           "'extended'";
   return control ? ": control flow (subgraphs) is not supported; export a traced graph "
                    "(torch.onnx.export of a module that is not torch.jit.script'ed; for "
                    "optimum's merged decoders, export with --no-post-process)"
@@ -79,7 +86,7 @@ static bool checkSupported(Importer *im) {
     im->loc = gcimOnnxNameLoc(im, n->name && n->name[0] ? n->name : name);
     gcimOnnxImportError(im, "unsupported op '%s%s%s' (%zu node%s, first '%s')%s", domain,
                         domain[0] ? "." : "", type, count, count == 1 ? "" : "s",
-                        n->name && n->name[0] ? n->name : name, controlFlowHint(domain, type));
+                        n->name && n->name[0] ? n->name : name, unsupportedHint(domain, type));
   }
   im->loc = (MlirLocation){NULL};
   return ok;

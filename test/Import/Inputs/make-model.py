@@ -247,6 +247,56 @@ def biasgelu_without_bias():
 
 
 @case
+def ort_fused_ops():
+    """ONNX Runtime optimizer's com.microsoft QuickGelu, FusedMatMul (transB, alpha;
+    transBatchA on (tokens, batch x heads, dim)) and FusedGemm (tanh)."""
+    nodes = [N("QuickGelu", ["x"], ["g"], name="quick", domain="com.microsoft"),
+             N("FusedMatMul", ["g", "g"], ["s"], name="scores", domain="com.microsoft",
+               transB=1, alpha=0.5),
+             N("FusedMatMul", ["t", "w"], ["y"], name="batched", domain="com.microsoft",
+               transBatchA=1),
+             N("FusedGemm", ["x", "p", "c"], ["z"], name="pooler", domain="com.microsoft",
+               transB=1, beta=0.5, activation="Tanh")]
+    return model(nodes, [vi("x", shape=[2, 8]), vi("t", shape=[5, 3, 8])],
+                 [vi("s"), vi("y"), vi("z")], [arr("w", [3, 8, 4]), arr("p", [4, 8]), arr("c", [4])],
+                 extra_opsets=[("com.microsoft", 1)])
+
+
+@case
+def fusedmatmul_unknown_rank():
+    nodes = [N("ReduceSum", ["x", "axes"], ["r"], name="sum", keepdims=0),
+             N("FusedMatMul", ["r", "r"], ["y"], name="scores", domain="com.microsoft",
+               transB=1)]
+    return model(nodes, [vi("x", shape=[2, 3, 4]), vi("axes", T.INT64, [1])], [vi("y")],
+                 extra_opsets=[("com.microsoft", 1)])
+
+
+@case
+def fusedmatmul_computed_shape():
+    """A FusedMatMul operand reshaped to a shape computed as exporters compute it (Concat
+    of constants and an Unsqueeze'd dimension from Shape): its rank is known."""
+    nodes = [N("Shape", ["x"], ["s"], name="shape"),
+             N("Gather", ["s", "i"], ["d"], name="dim", axis=0),
+             N("Unsqueeze", ["d", "zero"], ["du"], name="unsq"),
+             N("Concat", ["one", "du", "four"], ["shape_out"], name="cat", axis=0),
+             N("Reshape", ["x", "shape_out"], ["r"], name="view"),
+             N("FusedMatMul", ["r", "r"], ["y"], name="scores", domain="com.microsoft",
+               transB=1)]
+    return model(nodes, [vi("x", shape=[3, 8])], [vi("y")],
+                 [arr("i", [], np.int64, 0), arr("zero", [1], np.int64, [0]),
+                  arr("one", [1], np.int64, [1]), arr("four", [2], np.int64, [2, 4])],
+                 extra_opsets=[("com.microsoft", 1)])
+
+
+@case
+def fusedgemm_activation():
+    return model([N("FusedGemm", ["x", "w"], ["y"], name="pooler", domain="com.microsoft",
+                    activation="Selu")],
+                 [vi("x", shape=[2, 8])], [vi("y")], [arr("w", [8, 4])],
+                 extra_opsets=[("com.microsoft", 1)])
+
+
+@case
 def recursive_function():
     f = h.make_function("local", "Loop", ["a"], ["out"],
                         [N("Loop", ["a"], ["out"], name="again", domain="local")],
@@ -374,9 +424,10 @@ def unsorted_nodes():
 def unsupported_ops():
     nodes = [N("Loop", ["x"], ["a"], name="loop1"), N("Loop", ["a"], ["b"], name="loop2"),
              N("Relu", ["b"], ["c"], name="relu"), N("NonMaxSuppression", ["c"], ["d"], name="nms"),
-             N("Foo", ["d"], ["e"], name="foo", domain="com.example")]
-    return model(nodes, [vi("x", shape=[2])], [vi("e")],
-                 extra_opsets=[("com.example", 1)])
+             N("Foo", ["d"], ["e"], name="foo", domain="com.example"),
+             N("ReorderOutput", ["e"], ["f"], name="reorder", domain="com.microsoft.nchwc")]
+    return model(nodes, [vi("x", shape=[2])], [vi("f")],
+                 extra_opsets=[("com.example", 1), ("com.microsoft.nchwc", 1)])
 
 
 @case

@@ -179,6 +179,16 @@ CASES = {
          N("DequantizeLinear", ["q", "qs", "qz"], ["y"], name="dq")],
         [vi("x", shape=[2, 3])], [vi("y", shape=[2, 3])],
         [arr("qs", 0.1, np.float32), arr("qz", -3, np.int8)]),
+    # As ONNX Runtime's optimizer writes them: QuantizeLinear's defaults spelled out
+    # (output_dtype 0, unset), a FusedMatMul transposing a DequantizeLinear's weight.
+    "ort-written": lambda: model(
+        [N("QuantizeLinear", ["x", "qs", "qz"], ["q"], name="q", output_dtype=0, block_size=0,
+           saturate=1, axis=1),
+         N("DequantizeLinear", ["q", "qs", "qz"], ["y"], name="dq"),
+         N("DequantizeLinear", ["wq", "s", "z"], ["w"], axis=1, name="dqw"),
+         N("FusedMatMul", ["wt", "w"], ["p"], domain="com.microsoft", transB=1, name="mm")],
+        [vi("x", shape=[2, 3]), vi("wt", shape=[4, 3])], [vi("y", shape=[2, 3]), vi("p")],
+        [arr("qs", 0.1, np.float32), arr("qz", -3, np.int8)] + QDQ_INITS),
     "nbits-3": lambda: nbits(bits=3),
     "nbits-input": lambda: model(
         [N("MatMulNBits", ["x", "b", "sc"], ["y"], domain="com.microsoft", K=2, N=2, bits=4,
