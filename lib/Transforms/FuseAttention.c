@@ -561,6 +561,12 @@ MlirOperation gcimHeadRepeatFirst(MlirValue value) {
   return (MlirOperation){NULL};
 }
 
+bool gcimReadsCache(MlirValue value, MlirOperation *append) {
+  MlirOperation first = gcimHeadRepeatFirst(value);
+  return gcimValueIsOp(mlirOperationIsNull(first) ? value : mlirOperationGetOperand(first, 0),
+                       "gcim.cache_append", append);
+}
+
 /* A KV cache under a grouped-query head repeat: the Concat below the repeat becomes
  * gcim.cache_append, the repeat stays (gcim-stream repeats the new token's heads). */
 static MlirValue cacheAppendUnderRepeat(MlirValue value) {
@@ -623,13 +629,6 @@ static void replaceOutput(MlirOperation anchor, MlirLocation loc, MlirValue out)
   gcimEraseDeadOps(anchor);
 }
 
-/* Whether `value` is a cache gcim.cache_append appended to (under a head repeat or not). */
-static bool readsCache(MlirValue value) {
-  MlirOperation first = gcimHeadRepeatFirst(value);
-  return gcimValueIsOp(mlirOperationIsNull(first) ? value : mlirOperationGetOperand(first, 0),
-                       "gcim.cache_append", NULL);
-}
-
 static MlirValue rewriteMatch(Match *m) {
   MlirOperation anchor = m->valueMatMul;
   MlirLocation loc = mlirOperationGetLocation(anchor);
@@ -647,7 +646,7 @@ static MlirValue rewriteMatch(Match *m) {
   }
   /* One query over the cache its k and v were appended to sees every key without a mask
    * (OPT's step drops it at one token): the causal row, as for ONNX-23's Attention. */
-  if (!m->hasMask && gcimTensorDim(mlirValueGetType(m->q), 2) == 1 && readsCache(m->v))
+  if (!m->hasMask && gcimTensorDim(mlirValueGetType(m->q), 2) == 1 && gcimReadsCache(m->v, NULL))
     m->mask.causal = 1;
   MlirValue k = gcimBuildTranspose(anchor, loc, m->keySource, m->keyPerm);
   if (m->repeatK)

@@ -91,6 +91,10 @@ bool gcimIsMaskFill(MlirValue value);
 /// operand 0 holds the unrepeated heads; else a null op.
 MlirOperation gcimHeadRepeatFirst(MlirValue value);
 
+/// Whether `value` is a gcim.cache_append result (*append, when asked), directly or under a
+/// grouped-query head repeat (gcimHeadRepeatFirst).
+bool gcimReadsCache(MlirValue value, MlirOperation *append);
+
 /// Creates the gcim.attention op before `before`; q, k, v are (batch, heads, tokens,
 /// head_dim); `scales` may be a null value. Returns its result.
 MlirValue gcimBuildAttention(MlirOperation before, MlirLocation loc, MlirValue q, MlirValue k,

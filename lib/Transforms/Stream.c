@@ -58,16 +58,6 @@ typedef struct Survey {
   char reason[256];
 } Survey;
 
-/* Operand i of an attention below a grouped-query head repeat (its first op in *first,
- * when asked), or the operand itself. */
-static MlirValue cacheOperand(MlirOperation attention, intptr_t i, MlirOperation *first) {
-  MlirValue value = mlirOperationGetOperand(attention, i);
-  MlirOperation repeat = gcimHeadRepeatFirst(value);
-  if (first)
-    *first = repeat;
-  return mlirOperationIsNull(repeat) ? value : mlirOperationGetOperand(repeat, 0);
-}
-
 /* Checks the attentions of `func`: all causal, and either all full-sequence with the same
  * T, or all over a KV cache with one new token. */
 static void survey(MlirOperation func, Survey *s) {
@@ -85,7 +75,7 @@ static void survey(MlirOperation func, Survey *s) {
     MlirType q = mlirValueGetType(mlirOperationGetOperand(op, 0));
     MlirType k = mlirValueGetType(mlirOperationGetOperand(op, 1));
     int64_t tq = gcimSafeDim(q, 2), tk = gcimSafeDim(k, 2);
-    bool cached = gcimValueIsOp(cacheOperand(op, 1, NULL), "gcim.cache_append", NULL);
+    bool cached = gcimReadsCache(mlirOperationGetOperand(op, 1), NULL);
     s->attentions++;
     s->caches += cached;
     if (!causal && !s->reason[0])
@@ -148,9 +138,10 @@ static bool unhookCaches(GcimStreamState *s, bool *dropArg, char *reason, size_t
     if (!gcimOpIsA(op, "gcim.attention"))
       continue;
     for (intptr_t i = 1; i <= 2; ++i) {
-      MlirOperation append, repeat;
-      if (!gcimValueIsOp(cacheOperand(op, i, &repeat), "gcim.cache_append", &append))
+      MlirOperation append;
+      if (!gcimReadsCache(mlirOperationGetOperand(op, i), &append))
         continue;
+      MlirOperation repeat = gcimHeadRepeatFirst(mlirOperationGetOperand(op, i));
       MlirValue past = mlirOperationGetOperand(append, 0);
       if (!mlirValueIsABlockArgument(past)) {
         snprintf(reason, size, "a KV cache whose past is not a function argument");
