@@ -81,6 +81,14 @@ class Checker:
             self.failures += 1
         return condition
 
+    def run(self, part, *args):
+        """part(self, *args); an exception it raises (a failing compile or build) is a failed
+        check naming the part, and the next part still runs."""
+        try:
+            part(self, *args)
+        except Exception as error:
+            self.expect(f"{part.__name__} ran", False, str(error)[-1500:])
+
     def finish(self, name):
         if self.checks == 0:
             print(f"{name}: FAIL: no checks ran")

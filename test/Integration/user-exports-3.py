@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -252,10 +251,7 @@ def main():
     check = Checker(ue2.RTOL)
     with tempfile.TemporaryDirectory(prefix="gcim-user-exports-3-") as tmp:
         for part in PARTS:
-            try:
-                part(check, tmp)
-            except Exception as error:  # a failing compile or build is a failed check
-                check.expect(f"{part.__name__} ran", False, str(error)[-1500:])
+            check.run(part, tmp)
     return check.finish("user-exports-3")
 
 
