@@ -11,6 +11,9 @@
  * argument and one new token) map their cache onto the same state: the step function
  * drops the past arguments and present results, and a constant position id equal to the
  * cached length P (the importer folds it from the past's shape) becomes the step index.
+ * Anything else the importer computed from P (tagged `gcim.from_past_length`, see
+ * lib/Import/Onnx/PastProbe.c) that the step function still uses would be frozen at P:
+ * such a function is not streamed, and the reason names the op or input.
  * A padding input that gcim-fuse-attention assumed unpadded (gcim.no_padding) and that
  * nothing else reads is not an argument of the step function.
  *
@@ -34,6 +37,9 @@
 #include <string.h>
 
 enum { MAX_ARGS = 512 };
+
+/* The importer's tag of values computed from a KV cache's bound past length. */
+static const char *const kFromPastLength = "gcim.from_past_length";
 
 static MlirLogicalResult runStream(MlirOperation module, const GcimPassOptions *options);
 
@@ -96,7 +102,9 @@ static void survey(MlirOperation func, Survey *s) {
   if (s->caches && s->caches != s->attentions && !s->reason[0])
     snprintf(s->reason, sizeof s->reason, "only some attentions have a KV cache");
   /* A KV-cache graph was imported for one cached length P: a CumSum over P + 1 positions
-   * (OPT's position ids counted along its all-ones mask) holds P's value, not the step's. */
+   * (OPT's position ids counted along its all-ones mask) holds P's value, not the step's.
+   * (A past of dynamic length is checked more generally, checkPastLength; this also
+   * catches the ones a static past bakes into the file.) */
   for (MlirOperation op = mlirBlockGetFirstOperation(body);
        s->caches && !s->reason[0] && !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
     if (gcimOpIsA(op, "onnx.cum_sum"))
@@ -122,6 +130,7 @@ static bool retypeRepeat(GcimStreamState *s, MlirOperation first, MlirValue last
     if (gcimOpIsA(op, "onnx.expand") || gcimOpIsA(op, "onnx.reshape"))
       mlirOperationSetOperand(op, 1,
                               gcimBuildI64Constant(op, mlirOperationGetLocation(op), dims, rank));
+    mlirOperationRemoveDiscardableAttributeByName(op, str(kFromPastLength)); /* one token now */
     if (!gcimAxisSet(&s->axes, result, axis))
       return false;
     if (mlirValueEqual(result, last))
@@ -259,6 +268,153 @@ static bool seedArguments(GcimStreamState *s, const bool *dropArg) {
   return true;
 }
 
+/* The ONNX data type `to` of a Cast to `element` (f32, f64, i32; 0 for i64, which the step
+ * index is already, and for the others). */
+static int64_t castTarget(MlirType element) {
+  if (mlirTypeIsAF32(element))
+    return 1;
+  if (mlirTypeIsAF64(element))
+    return 11;
+  return mlirTypeIsAInteger(element) && mlirIntegerTypeGetWidth(element) == 32 ? 6 : 0;
+}
+
+/* The offsets `value - past` of a constant that is the past length plus constants, as a
+ * constant of its own type; null for element types other than i64, i32, f32 and f64. */
+static MlirAttribute offsetsFromPast(MlirAttribute value, int64_t past) {
+  MlirType type = mlirAttributeGetType(value), element = mlirShapedTypeGetElementType(type);
+  int64_t count = mlirElementsAttrGetNumElements(value);
+  bool i64 = mlirTypeIsAInteger(element) && mlirIntegerTypeGetWidth(element) == 64;
+  if (!i64 && castTarget(element) == 0)
+    return mlirAttributeGetNull();
+  double *offsets = malloc((size_t)(count > 0 ? count : 1) * sizeof *offsets);
+  int64_t *ints = malloc((size_t)(count > 0 ? count : 1) * sizeof *ints);
+  int32_t *narrow = malloc((size_t)(count > 0 ? count : 1) * sizeof *narrow);
+  float *floats = malloc((size_t)(count > 0 ? count : 1) * sizeof *floats);
+  MlirAttribute result = mlirAttributeGetNull();
+  bool read = offsets && ints && narrow && floats;
+  for (int64_t i = 0; read && i < count; ++i) {
+    read = gcimElementsGet(value, i, &offsets[i]);
+    offsets[i] -= (double)past;
+    ints[i] = (int64_t)offsets[i];
+    narrow[i] = (int32_t)offsets[i];
+    floats[i] = (float)offsets[i];
+  }
+  if (read && i64)
+    result = mlirDenseElementsAttrInt64Get(type, count, ints);
+  else if (read && mlirTypeIsAF64(element))
+    result = mlirDenseElementsAttrDoubleGet(type, count, offsets);
+  else if (read && mlirTypeIsAF32(element))
+    result = mlirDenseElementsAttrFloatGet(type, count, floats);
+  else if (read)
+    result = mlirDenseElementsAttrInt32Get(type, count, narrow);
+  free(offsets);
+  free(ints);
+  free(narrow);
+  free(floats);
+  return result;
+}
+
+/* A constant the importer found to be the past length plus constants (tagged "position":
+ * a position P + i, a Slice's bounds P and P + 1) becomes the step index (each step's past
+ * length) plus the same constants; false when its element type is not one of the
+ * offsets'. */
+static bool followPosition(GcimStreamState *s, MlirOperation constant) {
+  MlirAttribute value = mlirOperationGetAttributeByName(constant, str("value"));
+  MlirAttribute offsets = mlirAttributeIsNull(value) || !mlirAttributeIsADenseElements(value)
+                              ? mlirAttributeGetNull()
+                              : offsetsFromPast(value, s->pastLength);
+  if (mlirAttributeIsNull(offsets))
+    return false;
+  MlirContext ctx = mlirOperationGetContext(constant);
+  MlirLocation loc = mlirOperationGetLocation(constant);
+  MlirType type = mlirAttributeGetType(offsets), element = mlirShapedTypeGetElementType(type);
+  int64_t ones[GCIM_MAX_RANK];
+  int rank = (int)gcimTensorRank(type);
+  for (int d = 0; d < rank; ++d)
+    ones[d] = 1;
+  MlirValue step = gcimStreamStepIndex(s); /* of shape (1) */
+  if (rank != 1)
+    step = gcimBuildReshape(constant, loc, step, rank, ones);
+  if (castTarget(element) != 0) {
+    MlirNamedAttribute to = gcimNamedInt(ctx, "to", castTarget(element));
+    MlirType cast = gcimTensorType(rank, ones, element);
+    step = mlirOperationGetResult(
+        gcimBuildOp(constant, "onnx.cast", loc, 1, &step, 1, &cast, 1, &to), 0);
+  }
+  double first;
+  bool zero =
+      mlirDenseElementsAttrIsSplat(offsets) && gcimElementsGet(offsets, 0, &first) && first == 0.0;
+  if (!zero) { /* the position itself needs no add */
+    MlirNamedAttribute offsetsAttr =
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, str("value")), offsets);
+    MlirValue operands[2] = {
+        step,
+        mlirOperationGetResult(
+            gcimBuildOp(constant, "onnx.constant", loc, 0, NULL, 1, &type, 1, &offsetsAttr), 0)};
+    step = mlirOperationGetResult(
+        gcimBuildOp(constant, "onnx.add", loc, 2, operands, 1, &type, 0, NULL), 0);
+  }
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(constant, 0), step);
+  mlirOperationDestroy(constant);
+  return true;
+}
+
+static bool isTaggedPosition(MlirOperation op) {
+  MlirAttribute tag = mlirOperationGetAttributeByName(op, str(kFromPastLength));
+  return gcimOpIsA(op, "onnx.constant") && !mlirAttributeIsNull(tag) &&
+         mlirAttributeIsAString(tag) &&
+         gcimStringRefEquals(mlirStringAttrGetValue(tag), "position");
+}
+
+/* KV-cache graphs: what the importer computed from the bound past length (tagged by
+ * PastProbe.c) and the step function still uses would stay frozen at that length, but
+ * for the past length plus constants, which follows the step. */
+static bool checkPastLength(GcimStreamState *s, const bool *dropArg) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(s->body), next; !mlirOperationIsNull(op);
+       op = next) {
+    next = mlirOperationGetNextInBlock(op);
+    if (isTaggedPosition(op))
+      followPosition(s, op);
+  }
+  MlirAttribute all = mlirOperationGetAttributeByName(s->func, str("arg_attrs"));
+  for (intptr_t i = 0; !mlirAttributeIsNull(all) && mlirAttributeIsAArray(all) &&
+                       i < mlirArrayAttrGetNumElements(all);
+       ++i) {
+    MlirAttribute dict = mlirArrayAttrGetElement(all, i);
+    if (dropArg[i] || !mlirAttributeIsADictionary(dict) ||
+        mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str(kFromPastLength))))
+      continue;
+    MlirAttribute name = mlirDictionaryAttrGetElementByName(dict, str("onnx.name"));
+    MlirStringRef text = !mlirAttributeIsNull(name) && mlirAttributeIsAString(name)
+                             ? mlirStringAttrGetValue(name)
+                             : str("?");
+    snprintf(s->reason, sizeof s->reason,
+             "input '%.*s' is sized by the cached length %lld, which the step function, "
+             "serving every length, cannot take",
+             (int)text.length, text.data, (long long)s->pastLength);
+    return false;
+  }
+  /* Named by the first op computing on such a value, else by the first such constant. */
+  MlirOperation frozen = {NULL};
+  for (MlirOperation op = mlirBlockGetFirstOperation(s->body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (mlirAttributeIsNull(mlirOperationGetAttributeByName(op, str(kFromPastLength))))
+      continue;
+    if (mlirOperationIsNull(frozen) || !gcimOpIsA(op, "onnx.constant"))
+      frozen = op;
+    if (!gcimOpIsA(op, "onnx.constant"))
+      break;
+  }
+  if (mlirOperationIsNull(frozen))
+    return true;
+  char why[160];
+  snprintf(why, sizeof why,
+           "holds what the import computed from the cached length %lld, which the step "
+           "function, serving every length, cannot follow",
+           (long long)s->pastLength);
+  return gcimStreamFail(s, frozen, why);
+}
+
 /* Erases ops the rewrite left without users (old shape constants, cache appends). */
 static void sweepDeadOps(MlirBlock body) {
   bool changed = true;
@@ -302,6 +458,8 @@ static bool buildStep(GcimStreamState *s, const Survey *survey) {
     op = next;
   }
   sweepDeadOps(s->body);
+  if (survey->caches && !checkPastLength(s, dropArg))
+    return false;
   for (intptr_t i = mlirBlockGetNumArguments(s->body) - 1; i >= 0; --i)
     if (dropArg[i])
       mlirBlockEraseArgument(s->body, (unsigned)i);

@@ -39,11 +39,13 @@ from onnx import TensorProto, helper, numpy_helper
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import archmodels as am  # noqa: E402
-from codegenharness import build, compile_model, gcim_compile, run_program  # noqa: E402
+from codegenharness import (build, build_step_check, compile_model, gcim_compile,  # noqa: E402
+                            run_program, run_steps)
 from ortharness import Checker, run_ort  # noqa: E402
 
 RTOL = 1e-4
 PROMPT, COUNT = [3, 5, 7], 4
+STEPS = 10  # steps of check_form's step function check, past the bound past lengths (7, 8)
 
 
 def export(module, args, ins, outs, opset=17, **kw):
@@ -93,10 +95,20 @@ def greedy_torch(module):
     return ids[len(PROMPT):]
 
 
+def full_logits(module, ids):
+    """The (T, V) logits of a full-sequence torch model over token ids."""
+    with torch.no_grad():
+        out = module(torch.tensor([ids]))
+    return (out[0] if isinstance(out, tuple) else out)[0].numpy()
+
+
 def check_form(check, tmp, name, proto, feeds, flags=(), generate=False, save_kw=None,
-               analog=True, greedy=None):
+               analog=True, greedy=None, full_logits=None):
     """Digital against ONNX Runtime (and --generate against `greedy()`, by default ONNX
-    Runtime's greedy tokens); analog and auto compile."""
+    Runtime's greedy tokens); analog and auto compile. With `full_logits` (token ids ->
+    the full-sequence model's (T, V) logits) each step of the step function over STEPS
+    tokens, more than the bound past length, is compared with its row: greedy tokens of a
+    tiny random model can agree even when a step computes a wrong position."""
     folder = os.path.join(tmp, name)
     path = save(proto, folder, **(save_kw or {}))
     out = os.path.join(folder, "digital")
@@ -113,6 +125,11 @@ def check_form(check, tmp, name, proto, feeds, flags=(), generate=False, save_kw
         want = greedy() if greedy else greedy_ort(path, feeds)
         check.expect(f"{name}: --generate equals the reference's greedy tokens", tokens == want,
                      f"gcim {tokens}, reference {want}")
+    if full_logits:
+        ids = torch.randint(2, am.VOCAB, (STEPS,), generator=torch.Generator().manual_seed(2))
+        ids = ids.tolist()
+        check.close(f"{name}: each of {STEPS} steps' logits vs the full sequence's row",
+                    run_steps(build_step_check(out), out, ids), full_logits(ids))
     for mode in ("analog", "auto") if analog else ("auto",):
         proc = subprocess.run([gcim_compile(), path, "--emit=tiles", f"--attention={mode}",
                                "-q", *flags],
@@ -236,7 +253,8 @@ def check_kv_cache(check, tmp):
         kv_name = f"{name} kv-cache step"
         streamable = cls is am.NeoX
         check_form(check, tmp, kv_name, proto, feeds, flags=bind, generate=streamable,
-                   analog=streamable, greedy=lambda: greedy_torch(full))
+                   analog=streamable, greedy=lambda: greedy_torch(full),
+                   full_logits=(lambda ids: full_logits(full, ids)) if streamable else None)
         check_fused(check, tmp, kv_name, bind)
         if streamable:
             continue

@@ -184,7 +184,8 @@ def check_kv_cache(check, tmp):
     llama, proto, feeds = llama3_kv(1)
     flags = (f"--input-shape=past_key_values.*=1x2x{PAST}x8",)
     ue2.check_form(check, tmp, "llama-3 kv cache", proto, feeds, flags=flags, generate=True,
-                   greedy=lambda: ue2.greedy_torch(lambda ids: llama(ids)[0]))
+                   greedy=lambda: ue2.greedy_torch(lambda ids: llama(ids)[0]),
+                   full_logits=lambda ids: ue2.full_logits(llama, ids))
     ue2.check_fused(check, tmp, "llama-3 kv cache", flags)
     _, proto, _ = llama3_kv(2)
     ue2.check_refusal(check, tmp, "llama-3 kv cache, two new tokens, analog", proto,

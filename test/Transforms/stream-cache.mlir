@@ -100,3 +100,33 @@ func.func @last_token(%q: tensor<1x2x4x8xf32>, %x: tensor<1x4x16xf32>) -> (tenso
   %g = "onnx.gather"(%x, %i) {axis = 1 : i64} : (tensor<1x4x16xf32>, tensor<i64>) -> tensor<1x16xf32>
   return %a, %y, %g : tensor<1x2x4x8xf32>, tensor<1x1x16xf32>, tensor<1x16xf32>
 }
+
+// -----
+
+// Constants the importer computed as the past length plus constants (tagged "position" by
+// its probe, lib/Import/Onnx/PastProbe.c): NeoX slices its rotary table at [P, P + 1),
+// Llama-3 multiplies inv_freq by the float position P. The step function computes them
+// from the step index (each step's past length), the slice's end as the index plus 1.
+// CHECK-LABEL: func.func @positions_step(%arg0: tensor<1x2x1x8xf32> {onnx.name = "q"}, %arg1: tensor<1x2x1x8xf32> {onnx.name = "k"}, %arg2: tensor<1x2x1x8xf32> {onnx.name = "v"})
+// CHECK: %[[STEP:.*]] = "gcim.step_index"() : () -> tensor<1xi64>
+// CHECK: %[[ONE:.*]] = "onnx.constant"() {value = dense<1> : tensor<1xi64>}
+// CHECK: %[[END:.*]] = "onnx.add"(%[[STEP]], %[[ONE]]) : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+// CHECK: "onnx.slice"(%{{.*}}, %[[STEP]], %[[END]], %{{.*}}) {{.*}} -> tensor<1x1x1x2xf32>
+// CHECK: %[[FLOAT:.*]] = "onnx.cast"(%{{.*}}) {to = 1 : i64} : (tensor<1x1xi64>) -> tensor<1x1xf32>
+// CHECK: "onnx.mat_mul"(%{{.*}}, %[[FLOAT]]) : (tensor<4x1xf32>, tensor<1x1xf32>) -> tensor<4x1xf32>
+// CHECK-NOT: gcim.from_past_length
+// CHECK: return
+func.func @positions(%q: tensor<1x2x1x8xf32> {onnx.name = "q"}, %k: tensor<1x2x1x8xf32> {onnx.name = "k"}, %v: tensor<1x2x1x8xf32> {onnx.name = "v"}, %pk: tensor<1x2x7x8xf32> {gcim.from_past_length, onnx.name = "past_key"}, %pv: tensor<1x2x7x8xf32> {gcim.from_past_length, onnx.name = "past_value"}) -> (tensor<1x2x1x8xf32>, tensor<1x1x1x2xf32>, tensor<4x1xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) {
+  %kk = "gcim.cache_append"(%pk, %k) : (tensor<1x2x7x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x8x8xf32>
+  %vv = "gcim.cache_append"(%pv, %v) : (tensor<1x2x7x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x8x8xf32>
+  %y = "gcim.attention"(%q, %kk, %vv) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.353553385 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x1x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x2x1x8xf32>
+  %table = "onnx.constant"() {value = dense<0.5> : tensor<1x1x16x2xf32>} : () -> tensor<1x1x16x2xf32>
+  %start = "onnx.constant"() {gcim.from_past_length = "position", value = dense<7> : tensor<1xi64>} : () -> tensor<1xi64>
+  %end = "onnx.constant"() {gcim.from_past_length = "position", value = dense<8> : tensor<1xi64>} : () -> tensor<1xi64>
+  %axes = "onnx.constant"() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %row = "onnx.slice"(%table, %start, %end, %axes) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>} : (tensor<1x1x16x2xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x1x2xf32>
+  %freq = "onnx.constant"() {value = dense<[[0.5], [0.25], [0.125], [0.0625]]> : tensor<4x1xf32>} : () -> tensor<4x1xf32>
+  %pos = "onnx.constant"() {gcim.from_past_length = "position", value = dense<7.0> : tensor<1x1xf32>} : () -> tensor<1x1xf32>
+  %angles = "onnx.mat_mul"(%freq, %pos) : (tensor<4x1xf32>, tensor<1x1xf32>) -> tensor<4x1xf32>
+  return %y, %row, %angles, %kk, %vv : tensor<1x2x1x8xf32>, tensor<1x1x1x2xf32>, tensor<4x1xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
+}

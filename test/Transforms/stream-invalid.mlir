@@ -176,6 +176,31 @@ func.func @cache_cumsum(%q: tensor<1x2x1x8xf32>, %pk: tensor<1x2x3x8xf32>, %ones
 
 // -----
 
+// A KV-cache graph imported for one past length: a value the importer computed from it
+// (tagged by the import's probe) is frozen at that length in a step function.
+// CHECK: error: cannot stream 'cache_frozen': 'onnx.add' node 'positions' holds what the import computed from the cached length 3, which the step function, serving every length, cannot follow
+func.func @cache_frozen(%q: tensor<1x2x1x8xf32>, %pk: tensor<1x2x3x8xf32>) -> (tensor<1x2x1x8xf32>, tensor<1x4xi64>) {
+  %k = "gcim.cache_append"(%pk, %q) : (tensor<1x2x3x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x4x8xf32>
+  %a = "gcim.attention"(%q, %k, %k) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x1x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x1x8xf32>
+  %ones = "onnx.constant"() {gcim.from_past_length, value = dense<1> : tensor<1x4xi64>} : () -> tensor<1x4xi64>
+  %c = "onnx.add"(%ones, %ones) {gcim.from_past_length} : (tensor<1x4xi64>, tensor<1x4xi64>) -> tensor<1x4xi64> loc("positions")
+  return %a, %c : tensor<1x2x1x8xf32>, tensor<1x4xi64>
+}
+
+// -----
+
+// An input sized by the past length that the step function would still take (a mask
+// over past and new tokens read by something else than the attention).
+// CHECK: error: cannot stream 'cache_sized_input': input 'attention_mask' is sized by the cached length 3, which the step function, serving every length, cannot take
+func.func @cache_sized_input(%q: tensor<1x2x1x8xf32>, %pk: tensor<1x2x3x8xf32> {gcim.from_past_length, onnx.name = "past_key"}, %m: tensor<1x4xi64> {gcim.from_past_length, onnx.name = "attention_mask"}) -> (tensor<1x2x1x8xf32>, tensor<1x4xi64>) {
+  %k = "gcim.cache_append"(%pk, %q) : (tensor<1x2x3x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x4x8xf32>
+  %a = "gcim.attention"(%q, %k, %k) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x1x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x1x8xf32>
+  %n = "onnx.neg"(%m) : (tensor<1x4xi64>) -> tensor<1x4xi64>
+  return %a, %n : tensor<1x2x1x8xf32>, tensor<1x4xi64>
+}
+
+// -----
+
 // CHECK: error: cannot stream 'dynamic': the sequence length is dynamic
 func.func @dynamic(%q: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
   %a = "gcim.attention"(%q, %q, %q) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 1.0 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>

@@ -289,7 +289,7 @@ static const GcimOnnxInputShape *sharedBound(Importer *im, const char *name) {
   return shared;
 }
 
-bool gcimOnnxBindInput(Importer *im, const char *name, TypeInfo *type, uint64_t *runTimeAxes) {
+static bool bindInput(Importer *im, const char *name, TypeInfo *type, uint64_t *runTimeAxes) {
   const GcimOnnxInputShape *binding = findBinding(im, name, false);
   const GcimOnnxInputShape *bound = findBinding(im, name, true);
   if (!binding && !bound && type->rank == 2 && isDynamic(type))
@@ -332,5 +332,60 @@ bool gcimOnnxBindInput(Importer *im, const char *name, TypeInfo *type, uint64_t 
                               : "");
       return false;
     }
+  return true;
+}
+
+/* Whether a node that appends to a KV cache reads `name`: torch's Concat of past and new,
+ * or an Attention op with past inputs. */
+static bool readByCacheOp(const Onnx__GraphProto *g, const char *name) {
+  for (size_t i = 0; i < g->n_node; ++i) {
+    const Onnx__NodeProto *node = g->node[i];
+    bool appends = isOp(node, "Concat") || (node->op_type && strstr(node->op_type, "Attention"));
+    for (size_t j = 0; appends && j < node->n_input; ++j)
+      if (node->input[j] && strcmp(node->input[j], name) == 0)
+        return true;
+  }
+  return false;
+}
+
+/* The first dynamic axis after the batch of a KV cache's past (rank 3 or more, read by a
+ * cache op); -1 when `name` is none. */
+static int32_t pastAxis(Importer *im, const char *name, const TypeInfo *type, uint32_t dynamic) {
+  if (type->rank < 3 || !readByCacheOp(im->graph, name))
+    return -1;
+  for (int32_t d = 1; d < type->rank; ++d)
+    if (dynamic & (1u << d))
+      return d;
+  return -1;
+}
+
+/* The probe's binding (PastProbe.c): the past one token longer, and so a mask over past
+ * and new tokens (rank 2, one past the past; the past alone when that cannot be a token
+ * count). Only dimensions the model leaves dynamic change. */
+static void lengthenPast(Importer *im, TypeInfo *type, uint32_t dynamic) {
+  int64_t past = im->probePastLength;
+  for (int32_t d = 1; d < type->rank; ++d) {
+    bool lengthen = type->rank >= 3
+                        ? type->dims[d] == past
+                        : type->dims[d] == past + 1 || (past > 1 && type->dims[d] == past);
+    if ((dynamic & (1u << d)) && lengthen)
+      type->dims[d] += 1;
+  }
+}
+
+bool gcimOnnxBindInput(Importer *im, const char *name, TypeInfo *type, uint64_t *runTimeAxes) {
+  uint32_t dynamic = 0;
+  for (int32_t d = 0; d < type->rank; ++d)
+    dynamic |= type->dims[d] < 0 ? 1u << d : 0;
+  if (!bindInput(im, name, type, runTimeAxes))
+    return false;
+  if (im->probePastLength > 0) {
+    lengthenPast(im, type, dynamic);
+    return true;
+  }
+  int32_t axis = pastAxis(im, name, type, dynamic);
+  if (axis > 0)
+    im->pastLength =
+        im->pastLength == 0 || im->pastLength == type->dims[axis] ? type->dims[axis] : -1;
   return true;
 }

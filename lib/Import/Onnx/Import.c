@@ -91,6 +91,8 @@ static MlirLogicalResult run(MlirContext ctx, GcimOnnxImport *import, const char
   im.model = &model;
   import->module = mlirModuleCreateEmpty(im.fileLoc);
   bool ok = gcimOnnxImportGraph(&im, import->module);
+  if (ok)
+    gcimOnnxProbePastLength(&im, import->module);
   gcimOnnxFreeValues(&im);
   gcimOnnxExpansionDestroy(im.expansion); /* after the values, which borrow its names */
   gcimOnnxFreeModel(&model);

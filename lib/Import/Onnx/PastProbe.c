@@ -1,0 +1,186 @@
+/* PastProbe.c: finds what an imported KV-cache graph computed from its cached length.
+ *
+ * A KV-cache export is imported for one past length P (bound by --input-shape or --max),
+ * and the importer folds every shape computation: positions, masks, a CumSum along an
+ * all-ones mask (OPT) become constants or fixed shapes of P. gcim-stream turns the graph
+ * into a step function that serves every length; the forms it recognises (the position P,
+ * Range(P, P + 1), the cache itself) follow the step, any other value of P would stay
+ * frozen and give wrong tokens without a word. Rather than tracking the past length
+ * through every fold, the graph is imported a second time with the past one token longer
+ * (PastProbe), and the two functions are compared op by op: an op whose attributes (a
+ * constant's value) or result types differ, and an argument whose type differs, is tagged
+ * `gcim.from_past_length`. A constant one larger in every element at P + 1 is the past
+ * length plus constants (a position P + i, a Slice's bounds P and P + 1): its tag is
+ * "position", and gcim-stream computes it from the step index (the past length of each
+ * step); what it still uses of the others makes it refuse the step function.
+ *
+ * When the two imports differ in their ops (a fold taken at one length only, or inputs
+ * bound in a way the probe does not lengthen alike), nothing is tagged: the comparison
+ * says nothing then, and the step function is made as without it. */
+#include "Expand.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/Diagnostics.h"
+
+#include "gcim/Support/IRHelpers.h"
+
+#include <stdlib.h>
+
+static const char *const kFromPastLength = "gcim.from_past_length";
+
+static MlirIdentifier tagName(MlirContext ctx) {
+  return mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(kFromPastLength));
+}
+
+static MlirOperation mainFunc(MlirModule module) {
+  return mlirBlockGetFirstOperation(mlirModuleGetBody(module));
+}
+
+static MlirBlock funcBody(MlirOperation func) {
+  return mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+}
+
+/* Weights are dense resources named per import: the same tensor whenever the types agree. */
+static bool sameAttribute(MlirAttribute a, MlirAttribute b) {
+  if (mlirAttributeIsADenseResourceElements(a) || mlirAttributeIsADenseResourceElements(b))
+    return mlirAttributeIsADenseResourceElements(a) && mlirAttributeIsADenseResourceElements(b) &&
+           mlirTypeEqual(mlirAttributeGetType(a), mlirAttributeGetType(b));
+  return mlirAttributeEqual(a, b);
+}
+
+/* Whether constant `b` is constant `a` plus one in every element: of the form past + c. */
+static bool onePastEach(MlirOperation a, MlirOperation b) {
+  MlirAttribute x = mlirOperationGetAttributeByName(a, mlirStringRefCreateFromCString("value"));
+  MlirAttribute y = mlirOperationGetAttributeByName(b, mlirStringRefCreateFromCString("value"));
+  if (mlirAttributeIsNull(x) || mlirAttributeIsNull(y) || !mlirAttributeIsADenseElements(x) ||
+      mlirAttributeIsADenseResourceElements(x) ||
+      !mlirTypeEqual(mlirAttributeGetType(x), mlirAttributeGetType(y)))
+    return false;
+  int64_t count = mlirElementsAttrGetNumElements(x);
+  for (int64_t i = 0; i < count; ++i) {
+    double u, v;
+    if (!gcimElementsGet(x, i, &u) || !gcimElementsGet(y, i, &v) || v - u != 1.0)
+      return false;
+  }
+  return count > 0;
+}
+
+/* Whether two ops of the same name compute the same values: attributes and result types. */
+static bool sameValues(MlirOperation a, MlirOperation b) {
+  intptr_t attrs = mlirOperationGetNumAttributes(a), results = mlirOperationGetNumResults(a);
+  if (attrs != mlirOperationGetNumAttributes(b) || results != mlirOperationGetNumResults(b))
+    return false;
+  for (intptr_t i = 0; i < attrs; ++i) {
+    MlirNamedAttribute x = mlirOperationGetAttribute(a, i), y = mlirOperationGetAttribute(b, i);
+    if (!mlirIdentifierEqual(x.name, y.name) || !sameAttribute(x.attribute, y.attribute))
+      return false;
+  }
+  for (intptr_t i = 0; i < results; ++i)
+    if (!mlirTypeEqual(mlirValueGetType(mlirOperationGetResult(a, i)),
+                       mlirValueGetType(mlirOperationGetResult(b, i))))
+      return false;
+  return true;
+}
+
+static bool sameOpNames(MlirOperation a, MlirOperation b) {
+  return mlirIdentifierEqual(mlirOperationGetName(a), mlirOperationGetName(b));
+}
+
+/* Whether the two bodies hold the same ops in the same order (their values aside). */
+static bool sameStructure(MlirBlock a, MlirBlock b) {
+  if (mlirBlockGetNumArguments(a) != mlirBlockGetNumArguments(b))
+    return false;
+  MlirOperation x = mlirBlockGetFirstOperation(a), y = mlirBlockGetFirstOperation(b);
+  for (; !mlirOperationIsNull(x) && !mlirOperationIsNull(y);
+       x = mlirOperationGetNextInBlock(x), y = mlirOperationGetNextInBlock(y))
+    if (!sameOpNames(x, y))
+      return false;
+  return mlirOperationIsNull(x) && mlirOperationIsNull(y);
+}
+
+/* Adds the tag to the attribute dictionary of each argument whose type differs. */
+static void tagArguments(MlirOperation func, MlirBlock body, MlirBlock probe) {
+  MlirContext ctx = mlirOperationGetContext(func);
+  MlirStringRef argAttrsName = mlirStringRefCreateFromCString("arg_attrs");
+  MlirAttribute all = mlirOperationGetInherentAttributeByName(func, argAttrsName);
+  intptr_t n = mlirBlockGetNumArguments(body);
+  MlirAttribute *dicts = malloc((size_t)(n + 1) * sizeof *dicts);
+  if (!dicts || mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all) ||
+      mlirArrayAttrGetNumElements(all) != n) {
+    free(dicts);
+    return;
+  }
+  for (intptr_t i = 0; i < n; ++i) {
+    dicts[i] = mlirArrayAttrGetElement(all, i);
+    if (mlirTypeEqual(mlirValueGetType(mlirBlockGetArgument(body, i)),
+                      mlirValueGetType(mlirBlockGetArgument(probe, i))) ||
+        !mlirAttributeIsADictionary(dicts[i]))
+      continue;
+    intptr_t count = mlirDictionaryAttrGetNumElements(dicts[i]);
+    MlirNamedAttribute *entries = malloc((size_t)(count + 1) * sizeof *entries);
+    if (!entries)
+      continue;
+    for (intptr_t j = 0; j < count; ++j)
+      entries[j] = mlirDictionaryAttrGetElement(dicts[i], j);
+    entries[count] = mlirNamedAttributeGet(tagName(ctx), mlirUnitAttrGet(ctx));
+    dicts[i] = mlirDictionaryAttrGet(ctx, count + 1, entries);
+    free(entries);
+  }
+  mlirOperationSetInherentAttributeByName(func, argAttrsName, mlirArrayAttrGet(ctx, n, dicts));
+  free(dicts);
+}
+
+/* Tags the ops and arguments of `module` whose values differ in `probe`; nothing when the
+ * two differ in their ops. */
+static void tagDifferences(MlirModule module, MlirModule probe) {
+  MlirOperation func = mainFunc(module), probeFunc = mainFunc(probe);
+  if (mlirOperationIsNull(func) || mlirOperationIsNull(probeFunc))
+    return;
+  MlirBlock body = funcBody(func), probeBody = funcBody(probeFunc);
+  if (!sameStructure(body, probeBody))
+    return;
+  MlirContext ctx = mlirOperationGetContext(func);
+  MlirAttribute frozen = mlirUnitAttrGet(ctx);
+  MlirAttribute position = mlirStringAttrGet(ctx, mlirStringRefCreateFromCString("position"));
+  for (MlirOperation x = mlirBlockGetFirstOperation(body),
+                     y = mlirBlockGetFirstOperation(probeBody);
+       !mlirOperationIsNull(x);
+       x = mlirOperationGetNextInBlock(x), y = mlirOperationGetNextInBlock(y))
+    if (!sameValues(x, y))
+      mlirOperationSetDiscardableAttributeByName(x, mlirStringRefCreateFromCString(kFromPastLength),
+                                                 onePastEach(x, y) ? position : frozen);
+  tagArguments(func, body, probeBody);
+}
+
+/* The probe's diagnostics are not the user's: its import may even fail (a binding that
+ * does not lengthen alike), which only means there is nothing to compare. */
+static MlirLogicalResult swallow(MlirDiagnostic diagnostic, void *userData) {
+  (void)diagnostic;
+  (void)userData;
+  return mlirLogicalResultSuccess();
+}
+
+void gcimOnnxProbePastLength(const Importer *im, MlirModule module) {
+  if (im->pastLength <= 0)
+    return;
+  GcimOnnxImportOptions quiet = {0};
+  if (im->options)
+    quiet = *im->options;
+  quiet.notes = NULL;
+  Importer probe = {.ctx = im->ctx,
+                    .fileLoc = im->fileLoc,
+                    .options = &quiet,
+                    .mappings = im->mappings,
+                    .model = im->model,
+                    .probePastLength = im->pastLength};
+  MlirModule probeModule = mlirModuleCreateEmpty(im->fileLoc);
+  MlirDiagnosticHandlerID handler =
+      mlirContextAttachDiagnosticHandler(im->ctx, swallow, NULL, NULL);
+  bool imported = gcimOnnxImportGraph(&probe, probeModule);
+  mlirContextDetachDiagnosticHandler(im->ctx, handler);
+  gcimOnnxFreeValues(&probe);
+  gcimOnnxExpansionDestroy(probe.expansion);
+  if (imported)
+    tagDifferences(module, probeModule);
+  mlirModuleDestroy(probeModule);
+}
