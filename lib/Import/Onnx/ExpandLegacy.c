@@ -35,33 +35,33 @@ static const struct {
   int sameFrom, convertFrom;
   Upgrade upgrade;
 } legacyOps[] = {
-    {"Add", 7, 0, NULL},          /* 1, 6: `broadcast`/`axis` attributes; 13, 14: types */
-    {"Sub", 7, 0, NULL},          /* as Add */
-    {"Mul", 7, 0, NULL},          /* as Add */
-    {"Div", 7, 0, NULL},          /* as Add */
-    {"Pow", 7, 0, NULL},          /* 1: `broadcast`; 12, 13, 15: types */
-    {"Sqrt", 6, 0, NULL},         /* 1: `consumed_inputs`; 13: types (so for the next ones) */
-    {"Reciprocal", 6, 0, NULL},   /* as Sqrt */
-    {"Neg", 6, 0, NULL},          /* as Sqrt */
-    {"Abs", 6, 0, NULL},          /* as Sqrt */
-    {"Exp", 6, 0, NULL},          /* as Sqrt */
-    {"Log", 6, 0, NULL},          /* as Sqrt */
-    {"Tanh", 6, 0, NULL},         /* as Sqrt */
-    {"Sigmoid", 6, 0, NULL},      /* as Sqrt */
-    {"Relu", 6, 0, NULL},         /* as Sqrt; 14: types */
-    {"Floor", 6, 0, NULL},        /* as Sqrt */
-    {"Ceil", 6, 0, NULL},         /* as Sqrt */
-    {"HardSigmoid", 6, 0, NULL},  /* 1: `consumed_inputs` */
-    {"Erf", 9, 0, NULL},          /* new at 9; 13: types */
-    {"Sign", 9, 0, NULL},         /* new at 9; 13: types */
-    {"IsNaN", 9, 0, NULL},        /* new at 9; 13: types */
-    {"Softmax", 13, 1, upgradeSoftmax},    /* 1, 11: 2-D coercion at `axis` (default 1) */
+    {"Add", 7, 0, NULL},                /* 1, 6: `broadcast`/`axis` attributes; 13, 14: types */
+    {"Sub", 7, 0, NULL},                /* as Add */
+    {"Mul", 7, 0, NULL},                /* as Add */
+    {"Div", 7, 0, NULL},                /* as Add */
+    {"Pow", 7, 0, NULL},                /* 1: `broadcast`; 12, 13, 15: types */
+    {"Sqrt", 6, 0, NULL},               /* 1: `consumed_inputs`; 13: types (so for the next ones) */
+    {"Reciprocal", 6, 0, NULL},         /* as Sqrt */
+    {"Neg", 6, 0, NULL},                /* as Sqrt */
+    {"Abs", 6, 0, NULL},                /* as Sqrt */
+    {"Exp", 6, 0, NULL},                /* as Sqrt */
+    {"Log", 6, 0, NULL},                /* as Sqrt */
+    {"Tanh", 6, 0, NULL},               /* as Sqrt */
+    {"Sigmoid", 6, 0, NULL},            /* as Sqrt */
+    {"Relu", 6, 0, NULL},               /* as Sqrt; 14: types */
+    {"Floor", 6, 0, NULL},              /* as Sqrt */
+    {"Ceil", 6, 0, NULL},               /* as Sqrt */
+    {"HardSigmoid", 6, 0, NULL},        /* 1: `consumed_inputs` */
+    {"Erf", 9, 0, NULL},                /* new at 9; 13: types */
+    {"Sign", 9, 0, NULL},               /* new at 9; 13: types */
+    {"IsNaN", 9, 0, NULL},              /* new at 9; 13: types */
+    {"Softmax", 13, 1, upgradeSoftmax}, /* 1, 11: 2-D coercion at `axis` (default 1) */
     {"LogSoftmax", 13, 1, upgradeSoftmax}, /* as Softmax */
     {"MatMul", 1, 0, NULL},                /* 9, 13: types */
-    {"Gemm", 7, 0, NULL},          /* 1, 6: `broadcast`; 9, 11 (C optional), 13: compatible */
-    {"Transpose", 1, 0, NULL},     /* 13: types */
-    {"Reshape", 5, 0, NULL},       /* 1: `shape` attribute; 14: `allowzero` (default 0) */
-    {"Flatten", 1, 0, NULL},       /* 9: types; 11: negative axis */
+    {"Gemm", 7, 0, NULL},      /* 1, 6: `broadcast`; 9, 11 (C optional), 13: compatible */
+    {"Transpose", 1, 0, NULL}, /* 13: types */
+    {"Reshape", 5, 0, NULL},   /* 1: `shape` attribute; 14: `allowzero` (default 0) */
+    {"Flatten", 1, 0, NULL},   /* 9: types; 11: negative axis */
     {"Squeeze", 13, 1, upgradeAxesInput},   /* 1, 11: `axes` attribute */
     {"Unsqueeze", 13, 1, upgradeAxesInput}, /* 1, 11: `axes` attribute */
     {"Concat", 4, 0, NULL},                 /* 1: `axis` optional (default 1); 11: negative */
@@ -85,35 +85,35 @@ static const struct {
     {"Range", 11, 0, NULL},                 /* new at 11 */
     {"Trilu", 14, 0, NULL},                 /* new at 14 */
     {"ReduceSum", 13, 1, upgradeAxesInput}, /* 1, 11: `axes` attribute */
-    {"ReduceMean", 1, 0, NULL},  /* `axes` an attribute until 18, read by Node.c */
-    {"ReduceMax", 1, 0, NULL},   /* as ReduceMean; 12: types */
-    {"LayerNormalization", 17, 0, NULL}, /* new at 17 */
-    {"Clip", 11, 6, upgradeClip},        /* 1: `consumed_inputs`; 6: `min`/`max` attributes */
-    {"Min", 6, 0, NULL},    /* 1: `consumed_inputs`; 8: broadcasting (6 needs equal shapes) */
-    {"Max", 6, 0, NULL},    /* as Min */
-    {"Identity", 1, 0, NULL},                  /* 13, 14, 16: types */
-    {"Dropout", 12, 7, upgradeDropout},        /* 1, 6: `is_test`; 7, 10: `ratio` attribute */
-    {"Sin", 7, 0, NULL},                       /* new at 7 */
-    {"Cos", 7, 0, NULL},                       /* new at 7 */
-    {"Softplus", 1, 0, NULL},                  /* unchanged */
-    {"LessOrEqual", 12, 0, NULL},              /* new at 12; 16: types */
-    {"GreaterOrEqual", 12, 0, NULL},           /* as LessOrEqual */
-    {"IsInf", 10, 0, NULL},                    /* new at 10 */
-    {"Mod", 10, 0, NULL},                      /* new at 10; 13: types */
-    {"CumSum", 11, 0, NULL},                   /* new at 11; 14: types */
-    {"Tile", 6, 0, NULL},                      /* 1: `tiles`/`axis` inputs; 13: types */
-    {"GatherElements", 11, 0, NULL},           /* new at 11; 13: types */
-    {"ScatterND", 11, 0, NULL},                /* new at 11; 16: `reduction` (default none) */
-    {"GatherND", 11, 0, NULL},                 /* new at 11; 12: `batch_dims` (default 0) */
-    {"Gelu", 20, 0, NULL},                     /* new at 20 */
-    {"Mish", 18, 0, NULL},                     /* new at 18 */
-    {"Attention", 23, 0, NULL},                /* new at 23 */
-    {"RMSNormalization", 23, 0, NULL},         /* new at 23 */
-    {"RotaryEmbedding", 23, 0, NULL},          /* new at 23 */
-    {"Einsum", 12, 0, NULL},                   /* new at 12 */
-    {"Conv", 1, 0, NULL},                      /* 11: compatible (the converter's word) */
-    {"DequantizeLinear", 10, 0, NULL},         /* new at 10; 13: `axis` (per tensor alike) */
-    {"QuantizeLinear", 10, 0, NULL},           /* as DequantizeLinear */
+    {"ReduceMean", 1, 0, NULL},             /* `axes` an attribute until 18, read by Node.c */
+    {"ReduceMax", 1, 0, NULL},              /* as ReduceMean; 12: types */
+    {"LayerNormalization", 17, 0, NULL},    /* new at 17 */
+    {"Clip", 11, 6, upgradeClip},           /* 1: `consumed_inputs`; 6: `min`/`max` attributes */
+    {"Min", 6, 0, NULL},      /* 1: `consumed_inputs`; 8: broadcasting (6 needs equal shapes) */
+    {"Max", 6, 0, NULL},      /* as Min */
+    {"Identity", 1, 0, NULL}, /* 13, 14, 16: types */
+    {"Dropout", 12, 7, upgradeDropout}, /* 1, 6: `is_test`; 7, 10: `ratio` attribute */
+    {"Sin", 7, 0, NULL},                /* new at 7 */
+    {"Cos", 7, 0, NULL},                /* new at 7 */
+    {"Softplus", 1, 0, NULL},           /* unchanged */
+    {"LessOrEqual", 12, 0, NULL},       /* new at 12; 16: types */
+    {"GreaterOrEqual", 12, 0, NULL},    /* as LessOrEqual */
+    {"IsInf", 10, 0, NULL},             /* new at 10 */
+    {"Mod", 10, 0, NULL},               /* new at 10; 13: types */
+    {"CumSum", 11, 0, NULL},            /* new at 11; 14: types */
+    {"Tile", 6, 0, NULL},               /* 1: `tiles`/`axis` inputs; 13: types */
+    {"GatherElements", 11, 0, NULL},    /* new at 11; 13: types */
+    {"ScatterND", 11, 0, NULL},         /* new at 11; 16: `reduction` (default none) */
+    {"GatherND", 11, 0, NULL},          /* new at 11; 12: `batch_dims` (default 0) */
+    {"Gelu", 20, 0, NULL},              /* new at 20 */
+    {"Mish", 18, 0, NULL},              /* new at 18 */
+    {"Attention", 23, 0, NULL},         /* new at 23 */
+    {"RMSNormalization", 23, 0, NULL},  /* new at 23 */
+    {"RotaryEmbedding", 23, 0, NULL},   /* new at 23 */
+    {"Einsum", 12, 0, NULL},            /* new at 12 */
+    {"Conv", 1, 0, NULL},               /* 11: compatible (the converter's word) */
+    {"DequantizeLinear", 10, 0, NULL},  /* new at 10; 13: `axis` (per tensor alike) */
+    {"QuantizeLinear", 10, 0, NULL},    /* as DequantizeLinear */
 };
 
 /* A copy of b->node, same name, without attribute `drop` (NULL: keeps all), with `count`
@@ -227,9 +227,9 @@ static bool upgradeSoftmax(GcimOnnxBuilder *b) {
   const char *flat = last ? x : gcimOnnxBuildTemp(b, "flat");
   const char *result = last ? y : gcimOnnxBuildTemp(b, "coerced");
   if (!last) {
-    Onnx__AttributeProto *a = gcimOnnxBuildAttr(
-        b, gcimOnnxBuildNode(b, "Flatten", "flat", 1, &x, flat), "axis",
-        ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+    Onnx__AttributeProto *a =
+        gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Flatten", "flat", 1, &x, flat), "axis",
+                          ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
     if (a) {
       a->has_i = 1;
       a->i = axis;
@@ -275,8 +275,8 @@ int gcimOnnxExpandLegacy(Importer *im, Expansion *ex, Onnx__NodeProto *node) {
       gcimOnnxImportError(im, "out of memory");
   } else {
     gcimOnnxImportError(im,
-                        "opset %lld's form of the op is not supported (gcim imports the form "
-                        "of opset %d on); convert the model with "
+                        "opset %lld's form of the op is not supported: gcim imports it as "
+                        "opsets %d and later define it; convert the model with "
                         "onnx.version_converter.convert_version(model, 17)",
                         (long long)im->opset, legacyOps[i].sameFrom);
   }
