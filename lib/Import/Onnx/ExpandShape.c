@@ -199,6 +199,8 @@ static int computeRank(GcimOnnxRankCache *c, const Onnx__NodeProto *n, size_t ou
   }
   if (sameName(n->op_type, "Gemm") || sameName(n->op_type, "FusedGemm"))
     return 2;
+  if (sameName(n->op_type, "ConstantOfShape"))
+    return countOf(c, n, 0);
   if (sameName(n->op_type, "Unsqueeze")) {
     int in = inputRank(c, n, 0), count = unsqueezedCount(c, n, 0);
     return in >= 0 && count >= 0 ? in + count : -1;
