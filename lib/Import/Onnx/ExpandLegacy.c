@@ -141,10 +141,17 @@ static Onnx__NodeProto *copyNode(GcimOnnxBuilder *b, const char *drop, size_t co
 }
 
 /* The INTS attribute `name` of b->node as a Constant named `<node>/<name>`; NULL when the
- * node has none. */
+ * node has none, or after a diagnostic (b->ok false) when it is not a list of ints. */
 static const char *intsAsConstant(GcimOnnxBuilder *b, const char *name) {
   const Onnx__AttributeProto *a = gcimOnnxFindAttr(b->node, name);
-  return a ? gcimOnnxBuildConstantInts(b, name, a->ints, a->n_ints) : NULL;
+  if (!a)
+    return NULL;
+  if (!a->n_ints || a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS) {
+    gcimOnnxImportError(b->im, "attribute '%s' must be a non-empty list of ints", name);
+    b->ok = false;
+    return NULL;
+  }
+  return gcimOnnxBuildConstantInts(b, name, a->ints, a->n_ints);
 }
 
 /* Attribute `name` becomes input `index` (absent attribute: absent input). */

@@ -57,6 +57,9 @@ CASES = {
     # Refused: Trilu did not exist at opset 12.
     "trilu-12": lambda: model(12, [N("Trilu", ["x"], ["y"], name="tri")], X,
                               [vi("y", [2, 3, 4])]),
+    # Refused: Unsqueeze axes that are not a list of ints.
+    "unsqueeze-float-axes": lambda: model(11, [N("Unsqueeze", ["x"], ["y"], name="unsq",
+                                                  axes=[0.5])], X, [vi("y", [1, 2, 3, 4])]),
     # Refused: a Slice of opset 9 without its `ends`.
     "slice-no-ends": lambda: model(9, [N("Slice", ["x"], ["y"], name="slice", starts=[1])],
                                    X, [vi("y", [2, 3, 4])]),
