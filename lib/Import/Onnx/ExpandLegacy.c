@@ -9,7 +9,8 @@
  * version_converter adapters. Every rewrite is exact:
  * - attributes that became inputs: Squeeze/Unsqueeze/ReduceSum `axes` and Split `split`
  *   (13), Slice `starts`/`ends`/`axes` (10), Clip `min`/`max` (11), Dropout `ratio` (12)
- *   become Constant inputs (a float Clip bound: float32 models);
+ *   become Constant inputs (Clip's bounds of the type declared for its input or output,
+ *   float32 when neither is declared);
  * - Softmax and LogSoftmax below 13 coerce the input to 2-D at `axis` (default 1): over the
  *   last axis that is the new op over axis -1; otherwise Flatten at `axis`, the op over the
  *   last axis and Reshape back to Shape(x), so dynamic shapes work.
@@ -187,17 +188,58 @@ static bool upgradeSlice(GcimOnnxBuilder *b) {
   return b->ok;
 }
 
+/* The element type `name` is declared with (graph input, value_info, output, initializer);
+ * 0 when undeclared. */
+static int declaredElemType(const Onnx__GraphProto *g, const char *name) {
+  Onnx__ValueInfoProto *const *lists[] = {g->input, g->value_info, g->output};
+  const size_t counts[] = {g->n_input, g->n_value_info, g->n_output};
+  for (size_t l = 0; l < 3; ++l)
+    for (size_t i = 0; i < counts[l]; ++i) {
+      const Onnx__TypeProto *t = lists[l][i]->type;
+      if (lists[l][i]->name && strcmp(lists[l][i]->name, name) == 0 && t &&
+          t->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && t->tensor_type)
+        return t->tensor_type->elem_type;
+    }
+  for (size_t i = 0; i < g->n_initializer; ++i)
+    if (g->initializer[i]->name && strcmp(g->initializer[i]->name, name) == 0)
+      return g->initializer[i]->data_type;
+  return 0;
+}
+
+/* Clip's float bound `name` as a Constant of the input's type (opset 13 wants them alike):
+ * the type declared for the input or output, float32 when neither is declared. */
+static const char *clipBound(GcimOnnxBuilder *b, const char *name, int type) {
+  const Onnx__AttributeProto *a = gcimOnnxFindAttr(b->node, name);
+  if (!a)
+    return "";
+  const char *value = gcimOnnxBuildConstantFloat(b, name, a->f);
+  if (!type || type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+    return value;
+  const char *part = gcimOnnxExpansionPrintf(b->ex, "%s_typed", name);
+  const char *typed = part ? gcimOnnxBuildTemp(b, part) : "";
+  Onnx__AttributeProto *to =
+      gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Cast", part ? part : "", 1, &value, typed), "to",
+                        ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  if (to) {
+    to->has_i = 1;
+    to->i = type;
+  }
+  b->ok = b->ok && part;
+  return typed;
+}
+
 static bool upgradeClip(GcimOnnxBuilder *b) {
-  const Onnx__AttributeProto *min = gcimOnnxFindAttr(b->node, "min");
-  const Onnx__AttributeProto *max = gcimOnnxFindAttr(b->node, "max");
-  const char *minName = min ? gcimOnnxBuildConstantFloat(b, "min", min->f) : NULL;
-  const char *maxName = max ? gcimOnnxBuildConstantFloat(b, "max", max->f) : NULL;
+  const char *x = gcimOnnxBuildInput(b->node, 0), *y = gcimOnnxBuildOutput(b->node, 0);
+  int type = x ? declaredElemType(b->im->graph, x) : 0;
+  if (!type && y)
+    type = declaredElemType(b->im->graph, y);
+  const char *min = clipBound(b, "min", type), *max = clipBound(b, "max", type);
   Onnx__NodeProto *n = copyNode(b, NULL, 3);
   if (!n)
     return false;
   n->n_attribute = 0;
-  n->input[1] = (char *)(minName ? minName : "");
-  n->input[2] = (char *)(maxName ? maxName : "");
+  n->input[1] = (char *)min;
+  n->input[2] = (char *)max;
   return b->ok;
 }
 

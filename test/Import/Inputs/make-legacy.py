@@ -44,6 +44,9 @@ CASES = {
         N("Slice", ["x"], ["s"], name="slice", starts=[1], ends=[3], axes=[2]),
         N("Clip", ["s"], ["c"], name="clip", min=-1.0, max=6.0),
         N("Dropout", ["c"], ["y"], name="drop", ratio=0.25)], X, [vi("y", [2, 3, 2])]),
+    # A float64 Clip of opset 10: its bounds become float64 inputs, as opset 13 wants.
+    "clip-double": lambda: model(10, [N("Clip", ["d"], ["y"], name="clip", min=0.0, max=1.5)],
+                                 [vi("d", [2], T.DOUBLE)], [vi("y", [2], T.DOUBLE)]),
     # Opset 10's Dropout mask is bool, as at 12.
     "dropout-mask-10": lambda: model(10, [N("Dropout", ["x"], ["y", "m"], name="drop")], X,
                                      [vi("y", [2, 3, 4]), vi("m", [2, 3, 4], T.BOOL)]),
