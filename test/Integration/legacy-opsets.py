@@ -8,13 +8,17 @@ BERT-like encoder (torch.nn.TransformerEncoder with a classifier head) exported 
 opset_version=11 and 12. onnx 1.12's version converter cannot take a transformer below
 opset 13 (it has no adapter down from 13 for MatMul or Gather, nor an earlier form of
 LayerNormalization), so instead the opset-11 GPT-2 taken *up* to 17 by it
-(onnx.version_converter.convert_version) is compiled too: gcim's upgrade at import and
-the reference tool's give the same logits.
+(onnx.version_converter.convert_version) is imported too: gcim's upgrade at import and
+the reference tool's give the same IR.
+
+Also an opset-11 Softmax at axis 1 and LogSoftmax at axis 0 of a rank-3 input (the 2-D
+coercion: gcim's Flatten, op over the last axis, Reshape) against ONNX Runtime, which runs
+the old ops as they are, within the same tolerance.
 
 Checks, for each:
 - the model is written at the opset said (the upgrade is what is being tested);
 - every attention fuses: the gcim.attention count of --emit=gcim under
-  --attention=digital equals the model's layer count;
+  --attention=digital equals the model's layer count (none in the Softmax model);
 - the generated C (--attention=digital) matches ONNX Runtime within 1e-4 * max(1, |ref|),
   the tolerance of the other e2e tests (float32 in both, sums in another order);
 - the opset-11 GPT-2 and its converted opset-17 form import to the same IR, text for text
@@ -32,9 +36,12 @@ import subprocess
 import sys
 import tempfile
 
+import numpy as np
 import onnx
 import onnx.version_converter
 import torch
+from onnx import TensorProto
+from onnx import helper as oh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -124,6 +131,18 @@ def check_torch_exports(check, tmp):
         check_model(check, tmp, f"encoder opset {opset}", proto, feeds, ENCODER_LAYERS, opset)
 
 
+def check_coerced_softmax(check, tmp):
+    x = oh.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])
+    outputs = [oh.make_tensor_value_info(n, TensorProto.FLOAT, [2, 3, 4]) for n in "sl"]
+    graph = oh.make_graph([oh.make_node("Softmax", ["x"], ["s"], axis=1),
+                           oh.make_node("LogSoftmax", ["x"], ["l"], axis=0)],
+                          "coerced", [x], outputs)
+    proto = oh.make_model(graph, opset_imports=[oh.make_opsetid("", 11)])
+    proto.ir_version = 6
+    feeds = {"x": np.random.default_rng(2).standard_normal((2, 3, 4)).astype(np.float32) * 3}
+    check_model(check, tmp, "Softmax axis 1 and LogSoftmax axis 0 opset 11", proto, feeds, 0, 11)
+
+
 def check_against_converter(check, tmp):
     proto, _ = export_gpt2(11)
     paths = [os.path.join(tmp, "gpt2-11.onnx"), os.path.join(tmp, "gpt2-11-to-17.onnx")]
@@ -138,7 +157,7 @@ def check_against_converter(check, tmp):
 def main():
     check = Checker(RTOL)
     with tempfile.TemporaryDirectory(prefix="gcim-legacy-opsets-") as tmp:
-        for part in (check_torch_exports, check_against_converter):
+        for part in (check_torch_exports, check_coerced_softmax, check_against_converter):
             check.run(part, tmp)
     return check.finish("legacy-opsets")
 
