@@ -2,8 +2,9 @@
 """codegen-ops.py: the ops LLM exports use, one small onnx.helper model each, run by ONNX
 Runtime and by the generated C (gcim-compile --attention=digital), outputs compared.
 
-This covers what the ONNX backend node tests cannot: ops whose node tests are written at
-opsets below 13 (Sin, Cos, IsInf, Softplus, Xor, ...) or are missing from Debian's
+This covers what the ONNX backend node tests do not: ops whose node tests are written at
+opsets below 13 only (Sin, Cos, IsInf, Softplus, Xor, ...; they run through gcim's upgrade
+since, this tests the ops at the opsets exports use) or are missing from Debian's
 libonnx-testdata (Mish), and the opset-23 and com.microsoft forms. Floats are compared
 within 1e-5 * max(1, |ref|): each op is a few float32 roundings of libm functions, which
 differ from ONNX Runtime's by a few ulp; bools and integers exactly.

@@ -27,7 +27,7 @@ Checks:
   outputs are finite and differ from the exact ones (the untrained models are not adapted
   to the hardware, so their values are not compared: the gain-cell function itself is
   checked against the numpy hardware model by codegen-analog and codegen-llm);
-- refusals (an opset-11 export, a dynamic input without a shape, cross-attention under
+- refusals (a dynamic input without a shape, cross-attention under
   --attention=analog) exit 1 with a message naming the input or node and what to do, and
   leave no output folder; the zoo converted to float16 compiles (codegen-f16 checks the
   numbers of float16 models).
@@ -249,14 +249,6 @@ def check_unfusable(check, tmp):
 def check_refusals(check, tmp):
     """Forms gcim does not take: exit 1, a message naming the input or node and what to do,
     no output folder."""
-    torch.manual_seed(3)
-    gpt = um.GptBlock("inf", True, -1)
-    ids = torch.randint(0, 32, (1, um.TOKENS))
-    path = save(um.export(gpt, (ids,), ["input_ids"], ["logits"], 11),
-                os.path.join(tmp, "opset11.onnx"))
-    check_refusal(check, "an opset-11 export", tmp, path, [],
-                  "default-domain opset 11 is not supported (13 to 23): export it again with "
-                  "a newer opset")
     encoder = um.Encoder(True, "gelu", False)
     x = torch.randn(um.BATCH, um.TOKENS, um.WIDTH)
     path = save(um.export(encoder, (x,), ["x"], ["logits"], 17,

@@ -3,6 +3,8 @@
  * - Calls of model-local functions (ModelProto.functions) are inlined: the body's nodes
  *   with the call's inputs, outputs and attributes substituted (`ref_attr_name`) and the
  *   body's own values renamed `<call node>/<name>`, recursively (nested calls).
+ * - Nodes of models below opset 13 are rewritten into the form of opset 13 on
+ *   (ExpandLegacy.c), or refused naming the opset.
  * - Operators that are exact compositions of supported ones become those ops (ExpandOps.c:
  *   RMSNormalization, SimplifiedLayerNormalization, the com.microsoft normalisations,
  *   FastGelu, Gelu, BiasGelu; ExpandRotary.c: RotaryEmbedding; ExpandGqa.c: com.microsoft
@@ -176,6 +178,9 @@ static bool expandNode(Importer *im, Expansion *ex, Onnx__NodeProto *node, int d
   const Onnx__FunctionProto *f = findFunction(im, node);
   if (f)
     return inlineCall(im, ex, f, node, depth);
+  int upgraded = gcimOnnxExpandLegacy(im, ex, node);
+  if (upgraded)
+    return upgraded > 0;
   int decomposed = gcimOnnxExpandDecomposition(im, ex, node);
   if (decomposed < 0)
     return false;

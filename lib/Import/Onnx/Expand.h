@@ -123,6 +123,11 @@ int gcimOnnxExpandConv(GcimOnnxBuilder *b);
  * when done, -1 after a diagnostic. */
 int gcimOnnxExpandFused(GcimOnnxBuilder *b);
 
+/* Rewrites default-domain `node` of a model at an opset below 13 into the importer's form
+ * (ExpandLegacy.c): 1 when its nodes were appended, 0 when it is already in that form, -1
+ * after a diagnostic naming the node, its op and the opset. */
+int gcimOnnxExpandLegacy(Importer *im, Expansion *ex, Onnx__NodeProto *node);
+
 /* Decomposes `node` when it is one of ExpandOps.c's operators: 1 when its nodes were
  * appended, 0 when it is not such an operator, -1 after a diagnostic. */
 int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *node);

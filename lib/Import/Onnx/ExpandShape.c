@@ -103,6 +103,17 @@ static int inputRank(GcimOnnxRankCache *c, const Onnx__NodeProto *n, size_t i) {
   return i < n->n_input && n->input[i][0] ? rankAt(c, n->input[i]) : -1;
 }
 
+static int countAt(GcimOnnxRankCache *c, const char *name, int depth);
+
+/* The number of axes Unsqueeze n inserts: its input 1's length, or below opset 13 its
+ * `axes` attribute's (the graph is read before ExpandLegacy.c's rewrite). */
+static int unsqueezedCount(GcimOnnxRankCache *c, const Onnx__NodeProto *n, int depth) {
+  const Onnx__AttributeProto *axes = gcimOnnxFindAttr(n, "axes");
+  if (axes)
+    return (int)axes->n_ints;
+  return n->n_input > 1 && n->input[1][0] ? countAt(c, n->input[1], depth) : -1;
+}
+
 /* The element count of 1-D value `name` (a shape operand): declared, or computed as
  * exporters compute shapes (Concat of pieces, Unsqueeze of a scalar, Shape, Cast,
  * Identity; `depth` bounds the walk); -1 when unknown. */
@@ -121,9 +132,7 @@ static int countAt(GcimOnnxRankCache *c, const char *name, int depth) {
   if (sameName(n->op_type, "Shape"))
     return gcimOnnxFindAttr(n, "start") || gcimOnnxFindAttr(n, "end") ? -1 : inputRank(c, n, 0);
   if (sameName(n->op_type, "Unsqueeze"))
-    return inputRank(c, n, 0) == 0 && n->n_input > 1 && countAt(c, n->input[1], depth + 1) == 1
-               ? 1
-               : -1;
+    return inputRank(c, n, 0) == 0 && unsqueezedCount(c, n, depth + 1) == 1 ? 1 : -1;
   if (!sameName(n->op_type, "Concat"))
     return -1;
   int total = 0;
@@ -180,8 +189,6 @@ static int einsumRank(const Onnx__NodeProto *n) {
 static int computeRank(GcimOnnxRankCache *c, const Onnx__NodeProto *n, size_t output) {
   if (sameName(n->op_type, "GroupQueryAttention") || sameName(n->op_type, "Attention"))
     return output == 0 ? inputRank(c, n, 0) : 4;
-  if (sameName(n->op_type, "Gemm") || sameName(n->op_type, "FusedGemm"))
-    return 2;
   if (sameName(n->op_type, "Einsum"))
     return einsumRank(n);
   if (sameName(n->op_type, "Range") || sameName(n->op_type, "Shape"))
@@ -190,8 +197,12 @@ static int computeRank(GcimOnnxRankCache *c, const Onnx__NodeProto *n, size_t ou
     int count = countOf(c, n, 1), in = inputRank(c, n, 0);
     return sameName(n->op_type, "Expand") && count >= 0 && in > count ? in : count;
   }
+  if (sameName(n->op_type, "Gemm") || sameName(n->op_type, "FusedGemm"))
+    return 2;
+  if (sameName(n->op_type, "ConstantOfShape"))
+    return countOf(c, n, 0);
   if (sameName(n->op_type, "Unsqueeze")) {
-    int in = inputRank(c, n, 0), count = countOf(c, n, 1);
+    int in = inputRank(c, n, 0), count = unsqueezedCount(c, n, 0);
     return in >= 0 && count >= 0 ? in + count : -1;
   }
   if (sameName(n->op_type, "Gather")) {

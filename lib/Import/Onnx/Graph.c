@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MIN_OPSET = 13, MAX_OPSET = 23, MIN_IR = 3, MAX_IR = 11 };
+enum { MIN_OPSET = 1, MAX_OPSET = 23, MIN_IR = 3, MAX_IR = 11 };
 
 static bool checkVersions(Importer *im) {
   const Onnx__ModelProto *model = im->model->proto;
@@ -27,15 +27,10 @@ static bool checkVersions(Importer *im) {
     if (!op->domain || !op->domain[0] || strcmp(op->domain, "ai.onnx") == 0)
       im->opset = op->version;
   }
+  /* Nodes of opsets below 13 are upgraded one by one, or refused (ExpandLegacy.c). */
   if (im->opset < MIN_OPSET || im->opset > MAX_OPSET) {
-    /* Exporters default to old opsets (torch 1.13: 14, older tools 11): say how to move. */
-    gcimOnnxImportError(im, "default-domain opset %lld is not supported (%d to %d)%s",
-                        (long long)im->opset, MIN_OPSET, MAX_OPSET,
-                        im->opset < MIN_OPSET
-                            ? ": export it again with a newer opset (torch.onnx.export(..., "
-                              "opset_version=17)) or convert it with "
-                              "onnx.version_converter.convert_version(model, 17)"
-                            : "");
+    gcimOnnxImportError(im, "default-domain opset %lld is not supported (%d to %d)",
+                        (long long)im->opset, MIN_OPSET, MAX_OPSET);
     return false;
   }
   return true;

@@ -611,7 +611,9 @@ bad("duplicate-definition", [N("Relu", ["x"], ["y"], name="r1"),
 bad("duplicate-node-name", [N("Relu", ["x"], ["a"], name="block/act"),
                             N("Neg", ["a"], ["y"], name="block/act")], X2, [vi("y")])
 bad("duplicate-input", [N("Relu", ["x"], ["y"], name="r1")], X2 + X2, [vi("y")])
-bad("opset-12", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], opset=12)
+bad("opset-24", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], opset=24)
+bad("opset-6-broadcast", [N("Add", ["x", "x"], ["y"], name="add", broadcast=1)], X2, [vi("y")],
+    opset=6)
 bad("ir-12", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], ir=12)
 # Not bad: IR 11 (ONNX 1.17, opset 23's IR version) adds data types only.
 bad("ir-11", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], opset=23, ir=11)
