@@ -25,10 +25,14 @@ SUPPORTED_TYPES = {1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 16}
 
 
 # Operators the importer decomposes into supported ones before import (ExpandQuant.c,
-# ExpandOps.c, ExpandRotary.c, ExpandGqa.c, ExpandEinsum.c).
+# ExpandOps.c, ExpandRotary.c, ExpandGqa.c, ExpandEinsum.c, ExpandActivations.c,
+# ExpandReduce.c, ExpandOneHot.c).
 DECOMPOSED = {("", "DequantizeLinear"), ("", "QuantizeLinear"), ("com.microsoft", "MatMulNBits"),
               ("", "RMSNormalization"), ("", "RotaryEmbedding"), ("", "Einsum"),
-              ("com.microsoft", "RotaryEmbedding"), ("com.microsoft", "GroupQueryAttention")}
+              ("com.microsoft", "RotaryEmbedding"), ("com.microsoft", "GroupQueryAttention")} | {
+    ("", op) for op in """Elu Celu Selu LeakyRelu PRelu ThresholdedRelu Softsign HardSwish Shrink
+    Round Sum Mean ReduceL1 ReduceL2 ReduceSumSquare ReduceLogSum ReduceLogSumExp OneHot
+    Hardmax""".split()}
 
 
 def op_table(src_root):
