@@ -4,10 +4,13 @@
  *   depth, unsqueezed at `axis`, compared (Equal) with Range(0, depth) laid along `axis`,
  *   then Where(equal, values[1], values[0]); an index outside [-depth, depth) matches no
  *   position (all off), as ONNX says. depth must be known at import (it is the output's
- *   extent); a non-negative `axis` needs the indices' rank before import.
+ *   extent: a graph input is refused by name); a non-negative `axis` needs the indices'
+ *   rank before import.
  * - Hardmax(x), `axis`: ArgMax(x, axis, keepdims 1) (the first maximum, as ONNX Runtime)
  *   compared with the positions along `axis`, then 1 or 0 of x's type. */
 #include "Expand.h"
+
+#include <string.h>
 
 bool gcimOnnxIsOneHotOp(const Onnx__NodeProto *node) {
   return gcimOnnxIsDefaultOp(node, "OneHot") || gcimOnnxIsDefaultOp(node, "Hardmax");
@@ -51,11 +54,29 @@ static int64_t axesAfter(GcimOnnxBuilder *b, int64_t axis, const char *x, int ex
   return rank + extraRank - 1 - axis;
 }
 
+/* Whether `name` is a graph input that no initializer gives a value. */
+static bool isRuntimeInput(const Onnx__GraphProto *g, const char *name) {
+  for (size_t i = 0; i < g->n_initializer; ++i)
+    if (g->initializer[i]->name && strcmp(g->initializer[i]->name, name) == 0)
+      return false;
+  for (size_t i = 0; i < g->n_input; ++i)
+    if (g->input[i]->name && strcmp(g->input[i]->name, name) == 0)
+      return true;
+  return false;
+}
+
 static int oneHot(GcimOnnxBuilder *b) {
   const char *indices = gcimOnnxBuildInput(b->node, 0), *depth = gcimOnnxBuildInput(b->node, 1);
   const char *values = gcimOnnxBuildInput(b->node, 2), *y = gcimOnnxBuildOutput(b->node, 0);
   if (!indices || !depth || !values || !y) {
     gcimOnnxImportError(b->im, "needs inputs 'indices', 'depth' and 'values' and an output");
+    return -1;
+  }
+  if (isRuntimeInput(b->im->graph, depth)) {
+    gcimOnnxImportError(b->im,
+                        "'depth' must be known at import (it is the output's extent), not the "
+                        "graph input '%s'",
+                        depth);
     return -1;
   }
   int64_t axis = gcimOnnxNodeIntAttr(b->node, "axis", -1);
