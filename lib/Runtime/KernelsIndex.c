@@ -59,9 +59,14 @@ void gcimKernelArgReduce(GcimElemType type, const void *x, const int64_t *dims, 
     outer *= dims[d];
   for (int d = a + 1; d < rank; ++d)
     inner *= dims[d];
-  Row r = {type, x, typeSize(type), type == GCIM_ELEM_F32 || type == GCIM_ELEM_F64 ||
-                                        type == GCIM_ELEM_F16 || type == GCIM_ELEM_BF16,
-           0, inner, largest};
+  Row r = {type,
+           x,
+           typeSize(type),
+           type == GCIM_ELEM_F32 || type == GCIM_ELEM_F64 || type == GCIM_ELEM_F16 ||
+               type == GCIM_ELEM_BF16,
+           0,
+           inner,
+           largest};
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t in = 0; in < inner; ++in) {
       r.base = o * n * inner + in;
@@ -122,9 +127,14 @@ void gcimKernelTopK(GcimElemType type, const void *x, const int64_t *dims, int r
   for (int d = a + 1; d < rank; ++d)
     inner *= dims[d];
   size_t size = typeSize(type);
-  Row r = {type, x, size, type == GCIM_ELEM_F32 || type == GCIM_ELEM_F64 ||
-                              type == GCIM_ELEM_F16 || type == GCIM_ELEM_BF16,
-           0, inner, largest};
+  Row r = {type,
+           x,
+           size,
+           type == GCIM_ELEM_F32 || type == GCIM_ELEM_F64 || type == GCIM_ELEM_F16 ||
+               type == GCIM_ELEM_BF16,
+           0,
+           inner,
+           largest};
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t in = 0; in < inner; ++in) {
       r.base = o * n * inner + in;

@@ -45,9 +45,9 @@ static const char *expm1Scaled(GcimOnnxBuilder *b, const char *x, float alpha, b
   const char *arg = divide ? gcimOnnxBuildBinary(b, "Div", "scaled_x", x,
                                                  like(b, "alpha_divisor", alpha, x), NULL)
                            : x;
-  const char *em1 = gcimOnnxBuildBinary(b, "Sub", "exp_minus_one",
-                                        gcimOnnxBuildUnary(b, "Exp", "exp", arg),
-                                        like(b, "one", 1.0f, x), NULL);
+  const char *em1 =
+      gcimOnnxBuildBinary(b, "Sub", "exp_minus_one", gcimOnnxBuildUnary(b, "Exp", "exp", arg),
+                          like(b, "one", 1.0f, x), NULL);
   return gcimOnnxBuildBinary(b, "Mul", "negative_part", like(b, "alpha", alpha, x), em1, NULL);
 }
 
@@ -73,11 +73,11 @@ static void activation(GcimOnnxBuilder *b, const char *x, const char *y) {
                         negative, y);
   } else if (!strcmp(op, "Selu")) {
     const char *alpha = like(b, "alpha", attr(b, "alpha", 1.67326319217681884765625f), x);
-    const char *negative = gcimOnnxBuildBinary(
-        b, "Sub", "negative_part",
-        gcimOnnxBuildBinary(b, "Mul", "alpha_exp", alpha, gcimOnnxBuildUnary(b, "Exp", "exp", x),
-                            NULL),
-        alpha, NULL);
+    const char *negative =
+        gcimOnnxBuildBinary(b, "Sub", "negative_part",
+                            gcimOnnxBuildBinary(b, "Mul", "alpha_exp", alpha,
+                                                gcimOnnxBuildUnary(b, "Exp", "exp", x), NULL),
+                            alpha, NULL);
     const char *isNonPositive = gcimOnnxBuildUnary(
         b, "Not", "is_non_positive",
         gcimOnnxBuildBinary(b, "Greater", "is_positive", x, like(b, "zero", 0.0f, x), NULL));
@@ -86,8 +86,8 @@ static void activation(GcimOnnxBuilder *b, const char *x, const char *y) {
                         where(b, "select", isNonPositive, negative, x, NULL), y);
   } else if (!strcmp(op, "ThresholdedRelu")) {
     where(b, "select",
-          gcimOnnxBuildBinary(b, "Greater", "above", x,
-                              like(b, "alpha", attr(b, "alpha", 1.0f), x), NULL),
+          gcimOnnxBuildBinary(b, "Greater", "above", x, like(b, "alpha", attr(b, "alpha", 1.0f), x),
+                              NULL),
           x, like(b, "zero", 0.0f, x), y);
   } else if (!strcmp(op, "Softsign")) {
     gcimOnnxBuildBinary(b, "Div", "quotient", x,
@@ -110,11 +110,11 @@ static void activation(GcimOnnxBuilder *b, const char *x, const char *y) {
   } else if (!strcmp(op, "Shrink")) {
     float lambd = attr(b, "lambd", 0.5f), bias = attr(b, "bias", 0.0f);
     const char *biasValue = like(b, "bias", bias, x);
-    const char *above = where(
-        b, "select_above",
-        gcimOnnxBuildBinary(b, "Greater", "above", x, like(b, "lambd", lambd, x), NULL),
-        gcimOnnxBuildBinary(b, "Sub", "minus_bias", x, biasValue, NULL), like(b, "zero", 0.0f, x),
-        NULL);
+    const char *above =
+        where(b, "select_above",
+              gcimOnnxBuildBinary(b, "Greater", "above", x, like(b, "lambd", lambd, x), NULL),
+              gcimOnnxBuildBinary(b, "Sub", "minus_bias", x, biasValue, NULL),
+              like(b, "zero", 0.0f, x), NULL);
     where(b, "select_below",
           gcimOnnxBuildBinary(b, "Less", "below", x, like(b, "minus_lambd", -lambd, x), NULL),
           gcimOnnxBuildBinary(b, "Add", "plus_bias", x, biasValue, NULL), above, y);
@@ -124,9 +124,9 @@ static void activation(GcimOnnxBuilder *b, const char *x, const char *y) {
     const char *rounded = gcimOnnxBuildBinary(
         b, "Sub", "rounded", gcimOnnxBuildBinary(b, "Add", "shifted", magnitude, two23, NULL),
         two23, NULL);
-    const char *small = where(
-        b, "small", gcimOnnxBuildBinary(b, "Less", "is_small", magnitude, two23, NULL), rounded,
-        magnitude, NULL);
+    const char *small =
+        where(b, "small", gcimOnnxBuildBinary(b, "Less", "is_small", magnitude, two23, NULL),
+              rounded, magnitude, NULL);
     where(b, "signed",
           gcimOnnxBuildBinary(b, "Less", "is_negative", x, like(b, "zero", 0.0f, x), NULL),
           gcimOnnxBuildUnary(b, "Neg", "negated", small), small, y);
@@ -159,8 +159,8 @@ int gcimOnnxExpandActivation(GcimOnnxBuilder *b) {
       return -1;
     }
   if ((variadic && node->n_input == 0) || !gcimOnnxBuildOutput(node, 0)) {
-    gcimOnnxImportError(b->im, variadic ? "needs one or more inputs and an output"
-                                        : "needs an output");
+    gcimOnnxImportError(b->im,
+                        variadic ? "needs one or more inputs and an output" : "needs an output");
     return -1;
   }
   if (variadic)

@@ -27,10 +27,9 @@ static const char *positions(GcimOnnxBuilder *b, const char *count, int64_t ones
   int64_t shape[GCIM_MAX_RANK + 1] = {-1};
   for (int64_t i = 1; i <= ones; ++i)
     shape[i] = 1;
-  return gcimOnnxBuildBinary(b, "Reshape", "positions_along_axis", range,
-                             gcimOnnxBuildConstantInts(b, "positions_shape", shape,
-                                                       (size_t)ones + 1),
-                             NULL);
+  return gcimOnnxBuildBinary(
+      b, "Reshape", "positions_along_axis", range,
+      gcimOnnxBuildConstantInts(b, "positions_shape", shape, (size_t)ones + 1), NULL);
 }
 
 /* How many axes of a rank-`rank` result follow axis `axis` (negative: counted from the
@@ -103,12 +102,11 @@ static int oneHot(GcimOnnxBuilder *b) {
   to->i = toIndex->i = ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
   const char *isNegative = gcimOnnxBuildBinary(b, "Less", "is_negative", index,
                                                gcimOnnxBuildScalarInt(b, "zero", 0), NULL);
-  const char *wrapped =
-      gcimOnnxBuildWhere(b, "wrapped", isNegative,
-                         gcimOnnxBuildBinary(b, "Add", "plus_depth", index, count, NULL), index,
-                         NULL);
-  const char *unsqueezed = gcimOnnxBuildBinary(b, "Unsqueeze", "unsqueezed", wrapped,
-                                               gcimOnnxBuildConstantInts(b, "axis", &axis, 1), NULL);
+  const char *wrapped = gcimOnnxBuildWhere(
+      b, "wrapped", isNegative, gcimOnnxBuildBinary(b, "Add", "plus_depth", index, count, NULL),
+      index, NULL);
+  const char *unsqueezed = gcimOnnxBuildBinary(
+      b, "Unsqueeze", "unsqueezed", wrapped, gcimOnnxBuildConstantInts(b, "axis", &axis, 1), NULL);
   const char *hot =
       gcimOnnxBuildBinary(b, "Equal", "hot", unsqueezed, positions(b, count, ones), NULL);
   const char *off = gcimOnnxBuildBinary(b, "Gather", "off_value", values,

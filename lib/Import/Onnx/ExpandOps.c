@@ -148,10 +148,10 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
   bool fused =
       ms && (is(node, "com.microsoft", "FusedMatMul") || is(node, "com.microsoft", "FusedGemm"));
   bool einsum = is(node, "", "Einsum"), conv = is(node, "", "Conv");
-  bool activation = gcimOnnxIsActivationOp(node), reduce = gcimOnnxIsReduceOp(node);
-  bool oneHot = gcimOnnxIsOneHotOp(node);
+  bool act = gcimOnnxIsActivationOp(node), reduce = gcimOnnxIsReduceOp(node);
+  bool hot = gcimOnnxIsOneHotOp(node);
   if (!rms && !skipRms && !skipLn && !gelu && !quickGeluOp && !fused && !quant && !rotary && !gqa &&
-      !einsum && !conv && !activation && !reduce && !oneHot)
+      !einsum && !conv && !act && !reduce && !hot)
     return 0;
   im->loc = gcimOnnxNameLoc(im, name);
   im->nodeName = name; /* diagnostics name the node and its op */
@@ -162,9 +162,9 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
                : einsum ? gcimOnnxExpandEinsum(&b)
                : conv   ? gcimOnnxExpandConv(&b)
                : fused  ? gcimOnnxExpandFused(&b)
-               : activation ? gcimOnnxExpandActivation(&b)
-               : reduce     ? gcimOnnxExpandReduce(&b)
-               : oneHot     ? gcimOnnxExpandOneHot(&b)
+               : act    ? gcimOnnxExpandActivation(&b)
+               : reduce ? gcimOnnxExpandReduce(&b)
+               : hot    ? gcimOnnxExpandOneHot(&b)
                         : decompose(&b, rms, skipRms, skipLn, fastGelu);
   if (result < 0 && !im->failed)
     gcimOnnxImportError(im, "out of memory");

@@ -14,7 +14,8 @@
 #include <string.h>
 
 bool gcimOnnxIsReduceOp(const Onnx__NodeProto *node) {
-  return gcimOnnxIsDefaultOp(node, "ReduceL1") || gcimOnnxIsDefaultOp(node, "ReduceL2") || gcimOnnxIsDefaultOp(node, "ReduceSumSquare") ||
+  return gcimOnnxIsDefaultOp(node, "ReduceL1") || gcimOnnxIsDefaultOp(node, "ReduceL2") ||
+         gcimOnnxIsDefaultOp(node, "ReduceSumSquare") ||
          gcimOnnxIsDefaultOp(node, "ReduceLogSum") || gcimOnnxIsDefaultOp(node, "ReduceLogSumExp");
 }
 
