@@ -30,6 +30,10 @@ bool gcimOnnxInferTopK(Importer *im, NodeInfo *node) {
   if (!gcimOnnxAttrInt(im, node, "axis", -1, &axis) ||
       !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
     return false;
+  if (gcimOnnxInputType(node, 1)->elemType != DT_INT64) {
+    gcimOnnxImportError(im, "'K' must be int64");
+    return false;
+  }
   const ConstData *k = gcimOnnxKnownConst(im, node->inputs[1]);
   if (!k || k->count != 1) {
     gcimOnnxImportError(im, "'K' must be one value known at import (it sets the output shape)");

@@ -66,6 +66,11 @@ def topk_k_too_large():
                  [const("k", [7])])
 
 
+def topk_float_k():
+    return model([N("TopK", ["x", "k"], ["v", "i"], name="topk")], X, [vi("v"), vi("i", T.INT64)],
+                 [const("k", [2.5], np.float32)])
+
+
 def argmax_empty_axis():
     return model([N("ArgMax", ["x"], ["y"], name="amax", axis=1)], [vi("x", shape=[2, 0])],
                  [vi("y", T.INT64)])
@@ -84,7 +89,7 @@ def onehot_axis_unknown_rank():
 
 
 CASES = {f.__name__.replace("_", "-"): f for f in
-         (index_ops, decomposed, topk_runtime_k, topk_k_too_large, argmax_empty_axis,
+         (index_ops, decomposed, topk_runtime_k, topk_k_too_large, topk_float_k, argmax_empty_axis,
           onehot_runtime_depth, onehot_axis_unknown_rank)}
 
 if __name__ == "__main__":
