@@ -6,9 +6,8 @@
  *   broadcast to x); ThresholdedRelu: Where(x > alpha, x, 0);
  * - Softsign: x / (1 + |x|); HardSwish: x HardSigmoid(x) (alpha 1/6, beta 1/2); Shrink:
  *   Where(x < -lambd, x + bias, Where(x > lambd, x - bias, 0));
- * - Round (half to even): |x| + 2^23 - 2^23 in float32 rounds |x| < 2^23 to an integer,
- *   ties to even (larger magnitudes are integers already), the sign put back by Where, so
- *   -0.4 gives -0 as ONNX Runtime does;
+ * - Round (half to even): Floor(x), plus 1 when the fraction is above 1/2 or is 1/2 with
+ *   an odd floor; a zero result keeps x's sign, so -0.4 gives -0 as ONNX Runtime does;
  * - Sum: a chain of Add; Mean: that chain divided by the input count.
  * Constants are CastLike the input, so float16 and float64 activations keep their type.
  * Each is what ONNX's reference (and its function bodies) computes, up to float32 rounding
@@ -49,6 +48,35 @@ static const char *expm1Scaled(GcimOnnxBuilder *b, const char *x, float alpha, b
       gcimOnnxBuildBinary(b, "Sub", "exp_minus_one", gcimOnnxBuildUnary(b, "Exp", "exp", arg),
                           like(b, "one", 1.0f, x), NULL);
   return gcimOnnxBuildBinary(b, "Mul", "negative_part", like(b, "alpha", alpha, x), em1, NULL);
+}
+
+/* Round: r = Floor(x) and d = x - r (exact), plus 1 when d > 1/2 or d = 1/2 and r is odd;
+ * a zero result takes x's sign (x 0), as nearbyint gives -0 for -0.4. Only 1/2, 1, 2
+ * and 0 as constants, so any float type (and float16 computed in float32) rounds alike. */
+static void roundHalfEven(GcimOnnxBuilder *b, const char *x, const char *y) {
+  const char *zero = like(b, "zero", 0.0f, x), *half = like(b, "half", 0.5f, x);
+  const char *floor = gcimOnnxBuildUnary(b, "Floor", "floor", x);
+  const char *fraction = gcimOnnxBuildBinary(b, "Sub", "fraction", x, floor, NULL);
+  const char *modIns[] = {floor, like(b, "two", 2.0f, x)};
+  const char *parity = gcimOnnxBuildTemp(b, "parity");
+  Onnx__AttributeProto *fmod =
+      gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Mod", "parity", 2, modIns, parity), "fmod",
+                        ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  if (fmod) { /* a float Mod needs fmod 1; the sign does not matter for parity */
+    fmod->has_i = 1;
+    fmod->i = 1;
+  }
+  const char *odd = gcimOnnxBuildUnary(b, "Not", "odd",
+                                       gcimOnnxBuildBinary(b, "Equal", "even", parity, zero, NULL));
+  const char *tie = gcimOnnxBuildBinary(
+      b, "And", "odd_tie", gcimOnnxBuildBinary(b, "Equal", "tie", fraction, half, NULL), odd, NULL);
+  const char *up = gcimOnnxBuildBinary(
+      b, "Or", "up", gcimOnnxBuildBinary(b, "Greater", "above_half", fraction, half, NULL), tie,
+      NULL);
+  const char *rounded = gcimOnnxBuildBinary(
+      b, "Add", "rounded", floor, where(b, "step", up, like(b, "one", 1.0f, x), zero, NULL), NULL);
+  where(b, "signed", gcimOnnxBuildBinary(b, "Equal", "is_zero", rounded, zero, NULL),
+        gcimOnnxBuildBinary(b, "Mul", "signed_zero", x, zero, NULL), rounded, y);
 }
 
 static void activation(GcimOnnxBuilder *b, const char *x, const char *y) {
@@ -118,18 +146,8 @@ static void activation(GcimOnnxBuilder *b, const char *x, const char *y) {
     where(b, "select_below",
           gcimOnnxBuildBinary(b, "Less", "below", x, like(b, "minus_lambd", -lambd, x), NULL),
           gcimOnnxBuildBinary(b, "Add", "plus_bias", x, biasValue, NULL), above, y);
-  } else { /* Round */
-    const char *magnitude = gcimOnnxBuildUnary(b, "Abs", "abs", x);
-    const char *two23 = like(b, "two_pow_23", 8388608.0f, x);
-    const char *rounded = gcimOnnxBuildBinary(
-        b, "Sub", "rounded", gcimOnnxBuildBinary(b, "Add", "shifted", magnitude, two23, NULL),
-        two23, NULL);
-    const char *small =
-        where(b, "small", gcimOnnxBuildBinary(b, "Less", "is_small", magnitude, two23, NULL),
-              rounded, magnitude, NULL);
-    where(b, "signed",
-          gcimOnnxBuildBinary(b, "Less", "is_negative", x, like(b, "zero", 0.0f, x), NULL),
-          gcimOnnxBuildUnary(b, "Neg", "negated", small), small, y);
+  } else {
+    roundHalfEven(b, x, y);
   }
 }
 
