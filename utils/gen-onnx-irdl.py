@@ -4,8 +4,7 @@
 Run with Debian's /usr/bin/python3 (python3-onnx). The dialect follows the newest form of
 each operator (the importer rewrites older opsets into it); operators newer than the
 installed onnx package (Gelu-20, Mish-18, ReduceMean/ReduceMax/ReduceMin/ReduceProd-18,
-Attention-23) and the
-contrib/custom ones are described by hand below. Re-run after editing OPS or HAND_WRITTEN.
+Attention-23) and the contrib/custom ones are described by hand below. Re-run after editing OPS or HAND_WRITTEN.
 
 With `--c-table` it writes instead the importer's op table (lib/Import/Onnx/OpSchemas.inc):
 operand and result kinds and every declared attribute with its ONNX default, so the

@@ -25,9 +25,9 @@ Checks:
 - a T5 decoder: the self-attention's position bias keeps it unfused, the cross-attention
   fuses; GPT-BigCode's one-token KV-cache export matches (presents too);
 - a Mixtral-style sparse MoE (TopK and OneHot routing) matches and its attentions fuse;
-- refusals exit 1, name the node and what to do, and leave no output folder: a KV-cache export of two new tokens under --attention=analog,
-  T5's cross-attention and GPT-BigCode's cache (named as the input it comes from) under
-  --attention=analog.
+- refusals exit 1, name the node and what to do, and leave no output folder: a KV-cache
+  export of two new tokens under --attention=analog, T5's cross-attention and
+  GPT-BigCode's cache (named as the input it comes from) under --attention=analog.
 """
 import importlib.util
 import os
