@@ -44,6 +44,15 @@ static int compare(const Row *r, int64_t a, int64_t b) {
   return (ia > ib) - (ia < ib);
 }
 
+/* Whether element a is NaN. */
+static int isNanAt(const Row *r, int64_t a) {
+  double v;
+  if (!r->isFloat)
+    return 0;
+  gcimKernelCast(r->x + (size_t)(r->base + a * r->stride) * r->size, r->type, &v, GCIM_ELEM_F64, 1);
+  return isnan(v);
+}
+
 /* Whether element a ranks after element b: a smaller value (a larger one for the smallest
  * k), or an equal value at a later index. */
 static int ranksAfter(const Row *r, int64_t a, int64_t b) {
@@ -72,6 +81,9 @@ void gcimKernelArgReduce(GcimElemType type, const void *x, const int64_t *dims, 
       r.base = o * n * inner + in;
       int64_t best = 0;
       for (int64_t i = 1; i < n; ++i) {
+        /* The plain scan's comparisons: a NaN never wins, and a NaN first is kept. */
+        if (isNanAt(&r, i) || isNanAt(&r, best))
+          continue;
         int c = compare(&r, i, best);
         if ((largest ? c > 0 : c < 0) || (selectLast && c == 0))
           best = i;

@@ -35,13 +35,15 @@ static void test_arg_ties_and_nan(void) {
   EXPECT_EQ_INT(y[1], 1);
   gcimKernelArgReduce(GCIM_ELEM_I64, x, dims, 2, 1, 0, 1, y);
   EXPECT_EQ_INT(y[0], 1);
-  // NaN counts as the largest value, as numpy's argmax.
-  const float f[3] = {1.0f, NAN, 3.0f};
-  const int64_t fDims[1] = {3};
-  gcimKernelArgReduce(GCIM_ELEM_F32, f, fDims, 1, 0, 1, 0, y);
-  EXPECT_EQ_INT(y[0], 1);
-  gcimKernelArgReduce(GCIM_ELEM_F32, f, fDims, 1, 0, 0, 0, y);
+  // A NaN never wins unless it is first, as ONNX Runtime answers.
+  const float f[6] = {1.0f, NAN, 3.0f, NAN, 1.0f, 3.0f};
+  const int64_t fDims[2] = {2, 3};
+  gcimKernelArgReduce(GCIM_ELEM_F32, f, fDims, 2, 1, 1, 0, y);
+  EXPECT_EQ_INT(y[0], 2);
+  EXPECT_EQ_INT(y[1], 0);
+  gcimKernelArgReduce(GCIM_ELEM_F32, f, fDims, 2, 1, 0, 0, y);
   EXPECT_EQ_INT(y[0], 0);
+  EXPECT_EQ_INT(y[1], 0);
 }
 
 static void test_top_k_example(void) {
