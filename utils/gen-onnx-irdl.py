@@ -3,8 +3,8 @@
 
 Run with Debian's /usr/bin/python3 (python3-onnx). The dialect follows the newest form of
 each operator (the importer rewrites older opsets into it); operators newer than the
-installed onnx package (Gelu-20, Mish-18, ReduceMean/ReduceMax-18, Attention-23) and the
-contrib/custom ones are described by hand below. Re-run after editing OPS or HAND_WRITTEN.
+installed onnx package (Gelu-20, Mish-18, ReduceMean/ReduceMax/ReduceMin/ReduceProd-18,
+Attention-23) and the contrib/custom ones are described by hand below. Re-run after editing OPS or HAND_WRITTEN.
 
 With `--c-table` it writes instead the importer's op table (lib/Import/Onnx/OpSchemas.inc):
 operand and result kinds and every declared attribute with its ONNX default, so the
@@ -23,7 +23,7 @@ Relu Softmax LogSoftmax MatMul Gemm Transpose Reshape Flatten Squeeze Unsqueeze 
 Slice Gather Expand Where Equal Less Greater Not And Or Cast Constant ConstantOfShape Shape
 Size Range Trilu ReduceSum LayerNormalization Clip Min Max Identity Dropout
 Sin Cos Floor Ceil Sign Softplus LessOrEqual GreaterOrEqual Xor IsInf IsNaN Mod CumSum Tile
-GatherElements ScatterND GatherND""".split()
+GatherElements ScatterND GatherND ArgMax ArgMin TopK CastLike""".split()
 
 SINGLE, OPTIONAL, VARIADIC = "single", "optional", "variadic"
 
@@ -37,6 +37,10 @@ HAND_WRITTEN = [
     ("ReduceMean", "reduce_mean", [("data", SINGLE), ("axes", OPTIONAL)],
      [("reduced", SINGLE)], [("keepdims", INT), ("noop_with_empty_axes", INT)]),
     ("ReduceMax", "reduce_max", [("data", SINGLE), ("axes", OPTIONAL)],
+     [("reduced", SINGLE)], [("keepdims", INT), ("noop_with_empty_axes", INT)]),
+    ("ReduceMin", "reduce_min", [("data", SINGLE), ("axes", OPTIONAL)],
+     [("reduced", SINGLE)], [("keepdims", INT), ("noop_with_empty_axes", INT)]),
+    ("ReduceProd", "reduce_prod", [("data", SINGLE), ("axes", OPTIONAL)],
      [("reduced", SINGLE)], [("keepdims", INT), ("noop_with_empty_axes", INT)]),
     ("Attention (opset 23)", "attention",
      [("q", SINGLE), ("k", SINGLE), ("v", SINGLE), ("attn_mask", OPTIONAL),
@@ -69,6 +73,8 @@ HAND_DEFAULTS = {
     "mish": {},
     "reduce_mean": {"keepdims": 1, "noop_with_empty_axes": 0},
     "reduce_max": {"keepdims": 1, "noop_with_empty_axes": 0},
+    "reduce_min": {"keepdims": 1, "noop_with_empty_axes": 0},
+    "reduce_prod": {"keepdims": 1, "noop_with_empty_axes": 0},
     "attention": {"is_causal": 0, "qk_matmul_output_mode": 0, "softcap": 0.0},
     "ms_attention": {"num_heads": None, "unidirectional": 0},
     "ms_multi_head_attention": {"num_heads": None, "unidirectional": 0},

@@ -775,6 +775,53 @@ irdl.dialect @onnx {
     irdl.results(output: %out0)
   }
 
+  // ArgMax (opset 13)
+  irdl.operation @arg_max {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.integer"
+    %attr1 = irdl.base "#builtin.integer"
+    %attr2 = irdl.base "#builtin.integer"
+    irdl.operands(data: %in0)
+    irdl.attributes {"axis" = %attr0, "keepdims" = %attr1, "select_last_index" = %attr2}
+    irdl.results(reduced: %out0)
+  }
+
+  // ArgMin (opset 13)
+  irdl.operation @arg_min {
+    %in0 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.integer"
+    %attr1 = irdl.base "#builtin.integer"
+    %attr2 = irdl.base "#builtin.integer"
+    irdl.operands(data: %in0)
+    irdl.attributes {"axis" = %attr0, "keepdims" = %attr1, "select_last_index" = %attr2}
+    irdl.results(reduced: %out0)
+  }
+
+  // TopK (opset 11)
+  irdl.operation @top_k {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %out1 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.integer"
+    %attr1 = irdl.base "#builtin.integer"
+    %attr2 = irdl.base "#builtin.integer"
+    irdl.operands(x: %in0, k: %in1)
+    irdl.attributes {"axis" = %attr0, "largest" = %attr1, "sorted" = %attr2}
+    irdl.results(values: %out0, indices: %out1)
+  }
+
+  // CastLike (opset 15)
+  irdl.operation @cast_like {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in0, target_type: %in1)
+    irdl.results(output: %out0)
+  }
+
   // Gelu
   irdl.operation @gelu {
     %in0 = irdl.base "!builtin.tensor"
@@ -807,6 +854,30 @@ irdl.dialect @onnx {
 
   // ReduceMax
   irdl.operation @reduce_max {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.integer"
+    %attr1 = irdl.base "#builtin.integer"
+    irdl.operands(data: %in0, axes: optional %in1)
+    irdl.attributes {"keepdims" = %attr0, "noop_with_empty_axes" = %attr1}
+    irdl.results(reduced: %out0)
+  }
+
+  // ReduceMin
+  irdl.operation @reduce_min {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out0 = irdl.base "!builtin.tensor"
+    %attr0 = irdl.base "#builtin.integer"
+    %attr1 = irdl.base "#builtin.integer"
+    irdl.operands(data: %in0, axes: optional %in1)
+    irdl.attributes {"keepdims" = %attr0, "noop_with_empty_axes" = %attr1}
+    irdl.results(reduced: %out0)
+  }
+
+  // ReduceProd
+  irdl.operation @reduce_prod {
     %in0 = irdl.base "!builtin.tensor"
     %in1 = irdl.base "!builtin.tensor"
     %out0 = irdl.base "!builtin.tensor"

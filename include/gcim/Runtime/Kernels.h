@@ -26,6 +26,7 @@
 #include "gcim/Runtime/Kernels/Data.h"
 #include "gcim/Runtime/Kernels/Elementwise.h"
 #include "gcim/Runtime/Kernels/GatherND.h"
+#include "gcim/Runtime/Kernels/Index.h"
 #include "gcim/Runtime/Kernels/MatMul.h"
 #include "gcim/Runtime/Kernels/MatMulQuant.h"
 #include "gcim/Runtime/Kernels/Math.h"

@@ -51,6 +51,15 @@ const char *gcimOnnxBuildTranspose(GcimOnnxBuilder *b, const char *part, const c
 const char *gcimOnnxBuildBinary(GcimOnnxBuilder *b, const char *op, const char *part, const char *x,
                                 const char *y, const char *out);
 const char *gcimOnnxBuildUnary(GcimOnnxBuilder *b, const char *op, const char *part, const char *x);
+/* A scalar Constant `value` cast like `like` (CastLike: the decomposition keeps float16 and
+ * float64 inputs' type; folded for float32); its name `<node>/<part>`. */
+const char *gcimOnnxBuildConstantLike(GcimOnnxBuilder *b, const char *part, float value,
+                                      const char *like);
+/* Where(condition, x, y) into `out` (a temporary when NULL); its name. */
+const char *gcimOnnxBuildWhere(GcimOnnxBuilder *b, const char *part, const char *condition,
+                               const char *x, const char *y, const char *out);
+/* Whether `node` is `op` of the default domain. */
+bool gcimOnnxIsDefaultOp(const Onnx__NodeProto *node, const char *op);
 /* A node's float or int attribute, `fallback` when absent. */
 float gcimOnnxNodeFloatAttr(const Onnx__NodeProto *node, const char *name, float fallback);
 int64_t gcimOnnxNodeIntAttr(const Onnx__NodeProto *node, const char *name, int64_t fallback);
@@ -127,6 +136,16 @@ int gcimOnnxExpandFused(GcimOnnxBuilder *b);
  * (ExpandLegacy.c): 1 when its nodes were appended, 0 when it is already in that form, -1
  * after a diagnostic naming the node, its op and the opset. */
 int gcimOnnxExpandLegacy(Importer *im, Expansion *ex, Onnx__NodeProto *node);
+/* Elu, Celu, Selu, LeakyRelu, PRelu, ThresholdedRelu, Softsign, HardSwish, Shrink, Round,
+ * Sum and Mean (ExpandActivations.c); ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSum
+ * and ReduceLogSumExp (ExpandReduce.c); OneHot and Hardmax (ExpandOneHot.c). Whether
+ * `node` is one, and its decomposition: 1 when done, -1 after a diagnostic. */
+bool gcimOnnxIsActivationOp(const Onnx__NodeProto *node);
+int gcimOnnxExpandActivation(GcimOnnxBuilder *b);
+bool gcimOnnxIsReduceOp(const Onnx__NodeProto *node);
+int gcimOnnxExpandReduce(GcimOnnxBuilder *b);
+bool gcimOnnxIsOneHotOp(const Onnx__NodeProto *node);
+int gcimOnnxExpandOneHot(GcimOnnxBuilder *b);
 
 /* Decomposes `node` when it is one of ExpandOps.c's operators: 1 when its nodes were
  * appended, 0 when it is not such an operator, -1 after a diagnostic. */

@@ -128,6 +128,29 @@ const char *gcimOnnxBuildUnary(GcimOnnxBuilder *b, const char *op, const char *p
   return out;
 }
 
+const char *gcimOnnxBuildConstantLike(GcimOnnxBuilder *b, const char *part, float value,
+                                      const char *like) {
+  const char *valuePart = gcimOnnxExpansionPrintf(b->ex, "%s_value", part);
+  b->ok = b->ok && valuePart;
+  if (!b->ok)
+    return "";
+  return gcimOnnxBuildBinary(b, "CastLike", part, gcimOnnxBuildConstantFloat(b, valuePart, value),
+                             like, NULL);
+}
+
+const char *gcimOnnxBuildWhere(GcimOnnxBuilder *b, const char *part, const char *condition,
+                               const char *x, const char *y, const char *out) {
+  const char *ins[] = {condition, x, y};
+  out = out ? out : gcimOnnxBuildTemp(b, part);
+  gcimOnnxBuildNode(b, "Where", part, 3, ins, out);
+  return out;
+}
+
+bool gcimOnnxIsDefaultOp(const Onnx__NodeProto *node, const char *op) {
+  const char *d = node->domain ? node->domain : "";
+  return node->op_type && strcmp(node->op_type, op) == 0 && (!d[0] || strcmp(d, "ai.onnx") == 0);
+}
+
 float gcimOnnxNodeFloatAttr(const Onnx__NodeProto *node, const char *name, float fallback) {
   const Onnx__AttributeProto *a = gcimOnnxFindAttr(node, name);
   return a && a->has_f ? a->f : fallback;

@@ -115,6 +115,31 @@ static const struct {
     {"Conv", 1, 0, NULL},               /* 11: compatible (the converter's word) */
     {"DequantizeLinear", 10, 0, NULL},  /* new at 10; 13: `axis` (per tensor alike) */
     {"QuantizeLinear", 10, 0, NULL},    /* as DequantizeLinear */
+    {"ArgMax", 1, 0, NULL},             /* 11: negative axis; 12: `select_last_index` */
+    {"ArgMin", 1, 0, NULL},             /* as ArgMax */
+    {"TopK", 10, 0, NULL},              /* 1: `k` attribute; 11: `largest`, `sorted` */
+    {"CastLike", 15, 0, NULL},          /* new at 15 */
+    {"ReduceMin", 1, 0, NULL},          /* as ReduceMean */
+    {"ReduceProd", 1, 0, NULL},         /* as ReduceMean */
+    {"ReduceL1", 1, 0, NULL},           /* as ReduceMean */
+    {"ReduceL2", 1, 0, NULL},           /* as ReduceMean */
+    {"ReduceLogSum", 1, 0, NULL},       /* as ReduceMean */
+    {"ReduceLogSumExp", 1, 0, NULL},    /* as ReduceMean */
+    {"ReduceSumSquare", 1, 0, NULL},    /* as ReduceMean */
+    {"Elu", 6, 0, NULL},                /* 1: `consumed_inputs` */
+    {"Selu", 6, 0, NULL},               /* as Elu */
+    {"LeakyRelu", 6, 0, NULL},          /* as Elu */
+    {"PRelu", 7, 0, NULL},              /* 1, 6: no broadcasting of the slope */
+    {"Celu", 12, 0, NULL},              /* new at 12 */
+    {"ThresholdedRelu", 10, 0, NULL},   /* new in the default domain at 10 */
+    {"Softsign", 1, 0, NULL},           /* 22: types */
+    {"HardSwish", 14, 0, NULL},         /* new at 14 */
+    {"Shrink", 9, 0, NULL},             /* new at 9 */
+    {"Round", 11, 0, NULL},             /* new at 11 */
+    {"Sum", 6, 0, NULL},      /* 1: `consumed_inputs`; 8: broadcasting (6: equal shapes) */
+    {"Mean", 6, 0, NULL},     /* as Sum */
+    {"OneHot", 9, 0, NULL},   /* new at 9; 11: negative axis */
+    {"Hardmax", 13, 0, NULL}, /* 1, 11: 2-D coercion (the upgrade is not decomposed) */
 };
 
 /* A copy of b->node, same name, without attribute `drop` (NULL: keeps all), with `count`

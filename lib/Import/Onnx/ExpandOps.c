@@ -17,7 +17,10 @@
  * - com.microsoft GroupQueryAttention: opset-23 Attention, ExpandGqa.c;
  * - Einsum: Transpose, MatMul and Reshape, ExpandEinsum.c;
  * - Conv as a patch embedding (ViT's): Reshape, Transpose and MatMul, ExpandConv.c;
- * - DequantizeLinear, QuantizeLinear and com.microsoft MatMulNBits: ExpandQuant.c. */
+ * - DequantizeLinear, QuantizeLinear and com.microsoft MatMulNBits: ExpandQuant.c;
+ * - the activations Elu ... Round, Sum and Mean: ExpandActivations.c; ReduceL1, ReduceL2,
+ *   ReduceSumSquare, ReduceLogSum, ReduceLogSumExp: ExpandReduce.c; OneHot and Hardmax:
+ *   ExpandOneHot.c. */
 #include "Expand.h"
 
 #include <stdlib.h>
@@ -145,8 +148,10 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
   bool fused =
       ms && (is(node, "com.microsoft", "FusedMatMul") || is(node, "com.microsoft", "FusedGemm"));
   bool einsum = is(node, "", "Einsum"), conv = is(node, "", "Conv");
+  bool act = gcimOnnxIsActivationOp(node), reduce = gcimOnnxIsReduceOp(node);
+  bool hot = gcimOnnxIsOneHotOp(node);
   if (!rms && !skipRms && !skipLn && !gelu && !quickGeluOp && !fused && !quant && !rotary && !gqa &&
-      !einsum && !conv)
+      !einsum && !conv && !act && !reduce && !hot)
     return 0;
   im->loc = gcimOnnxNameLoc(im, name);
   im->nodeName = name; /* diagnostics name the node and its op */
@@ -157,6 +162,9 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
                : einsum ? gcimOnnxExpandEinsum(&b)
                : conv   ? gcimOnnxExpandConv(&b)
                : fused  ? gcimOnnxExpandFused(&b)
+               : act    ? gcimOnnxExpandActivation(&b)
+               : reduce ? gcimOnnxExpandReduce(&b)
+               : hot    ? gcimOnnxExpandOneHot(&b)
                         : decompose(&b, rms, skipRms, skipLn, fastGelu);
   if (result < 0 && !im->failed)
     gcimOnnxImportError(im, "out of memory");

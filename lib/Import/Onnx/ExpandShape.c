@@ -159,7 +159,8 @@ static const char sameRankOps[] =
     "SimplifiedLayerNormalization SkipSimplifiedLayerNormalization SkipLayerNormalization "
     "RMSNormalization Dropout Slice Split Concat Transpose Sin Cos Softplus Mish Clip CumSum "
     "Tile RotaryEmbedding MatMul FusedMatMul Floor Ceil Sign ScatterND DequantizeLinear "
-    "QuantizeLinear ";
+    "QuantizeLinear Elu Celu Selu LeakyRelu PRelu ThresholdedRelu Softsign HardSwish Shrink "
+    "Round Sum Mean CastLike Hardmax ";
 
 static bool keepsRank(const Onnx__NodeProto *n) {
   size_t length = n->op_type ? strlen(n->op_type) : 0;

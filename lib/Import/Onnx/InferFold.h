@@ -45,6 +45,10 @@ bool gcimOnnxInferSize(Importer *im, NodeInfo *node);
 bool gcimOnnxInferRange(Importer *im, NodeInfo *node);
 bool gcimOnnxInferReduce(Importer *im, NodeInfo *node);
 bool gcimOnnxInferSoftmax(Importer *im, NodeInfo *node);
+/* InferIndex.c. */
+bool gcimOnnxInferArgReduce(Importer *im, NodeInfo *node);
+bool gcimOnnxInferTopK(Importer *im, NodeInfo *node);
+bool gcimOnnxInferCastLike(Importer *im, NodeInfo *node);
 
 /* Folding helpers (Fold.c). A new value for output i, sized from its inferred type; NULL
  * when larger than GCIM_FOLD_LIMIT. */

@@ -21,6 +21,7 @@ static const struct {
 } attrToOperand[] = {
     {"onnx.squeeze", "axes"},    {"onnx.unsqueeze", "axes"},   {"onnx.split", "split"},
     {"onnx.reduce_sum", "axes"}, {"onnx.reduce_mean", "axes"}, {"onnx.reduce_max", "axes"},
+    {"onnx.reduce_min", "axes"}, {"onnx.reduce_prod", "axes"},
 };
 
 /* Turns an INTS attribute of an older opset into a constant operand. */

@@ -47,5 +47,8 @@ bool gcimCEmitCumSum(EmitState *state, MlirOperation op);
 bool gcimCEmitGatherElements(EmitState *state, MlirOperation op);
 bool gcimCEmitScatterND(EmitState *state, MlirOperation op);
 bool gcimCEmitGatherND(EmitState *state, MlirOperation op);
+/* OpsIndex.c. */
+bool gcimCEmitArgReduce(EmitState *state, MlirOperation op);
+bool gcimCEmitTopK(EmitState *state, MlirOperation op);
 
 #endif /* GCIM_LIB_TARGET_C_OPEMITTERS_H */

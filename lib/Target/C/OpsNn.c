@@ -134,9 +134,11 @@ bool gcimCEmitReduce(EmitState *state, MlirOperation op) {
             (long long)y->count, gcimElemTypeSize(y->elem));
     return true;
   }
-  const char *opEnum = gcimOpIsA(op, "onnx.reduce_mean")  ? "GCIM_REDUCE_MEAN"
-                       : gcimOpIsA(op, "onnx.reduce_sum") ? "GCIM_REDUCE_SUM"
-                                                          : "GCIM_REDUCE_MAX";
+  const char *opEnum = gcimOpIsA(op, "onnx.reduce_mean")   ? "GCIM_REDUCE_MEAN"
+                       : gcimOpIsA(op, "onnx.reduce_sum")  ? "GCIM_REDUCE_SUM"
+                       : gcimOpIsA(op, "onnx.reduce_min")  ? "GCIM_REDUCE_MIN"
+                       : gcimOpIsA(op, "onnx.reduce_prod") ? "GCIM_REDUCE_PROD"
+                                                           : "GCIM_REDUCE_MAX";
   const char *kernel = x->elem == GCIM_ELEM_F32   ? "gcimKernelReduceF32"
                        : x->elem == GCIM_ELEM_I64 ? "gcimKernelReduceI64"
                                                   : NULL;
