@@ -60,6 +60,13 @@ CASES = {
     # Refused: Trilu did not exist at opset 12.
     "trilu-12": lambda: model(12, [N("Trilu", ["x"], ["y"], name="tri")], X,
                               [vi("y", [2, 3, 4])]),
+    # Refused: opset 9's TopK with its `k` attribute (an input from opset 10).
+    "topk-9": lambda: model(9, [N("TopK", ["x"], ["v", "i"], name="topk", k=2)], X,
+                            [vi("v", [2, 3, 2]), vi("i", [2, 3, 2], T.INT64)]),
+    # Opset 11's Elu and ArgMax are imported as they are (then Elu is decomposed).
+    "elu-argmax-11": lambda: model(11, [N("Elu", ["x"], ["e"], name="elu", alpha=0.5),
+                                        N("ArgMax", ["e"], ["y"], name="argmax", axis=2)],
+                                   X, [vi("y", [2, 3, 1], T.INT64)]),
     # Refused: Unsqueeze axes that are not a list of ints.
     "unsqueeze-float-axes": lambda: model(11, [N("Unsqueeze", ["x"], ["y"], name="unsq",
                                                   axes=[0.5])], X, [vi("y", [1, 2, 3, 4])]),
