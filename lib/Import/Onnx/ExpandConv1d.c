@@ -1,0 +1,189 @@
+/* ExpandConv1d.c: any 1-D Conv (Whisper's and wav2vec2's audio front ends, wav2vec2's
+ * grouped positional convolution) as Slice, Concat, Reshape, Transpose and MatMul.
+ *
+ * With kernel k, stride s, dilation d and group G over X (N, C, L) padded to L' (zeros
+ * concatenated on the length axis), tap j of every output position t reads X'[:, :,
+ * j d + t s]: the Slice of X' from j d to L' - (k - 1 - j) d by step s, which has the
+ * output length floor((L' - (k - 1) d - 1) / s) + 1 for every tap, so no length need be
+ * known at import. The taps stacked as (N, C, k, Lout) are viewed as (N, G, C/G x k, Lout)
+ * and multiplied by the weight viewed as (G, C/G x k, M/G), the order of its (M, C/G, k)
+ * layout; the result (N, G, Lout, M/G) is laid back as (N, M, Lout). A length the
+ * strides do not divide drops its remainder as ONNX does (wav2vec2's last convolutions);
+ * auto_pad SAME_* (its padding depends on L) is refused. */
+#include "Expand.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Conv1d {
+  int64_t outputs, perGroup, kernel; /* the weight's (M, C/G, k) */
+  int64_t stride, dilation, group, padBegin, padEnd;
+} Conv1d;
+
+static int64_t firstInt(const Onnx__NodeProto *node, const char *name, size_t count, size_t i,
+                        int64_t fallback) {
+  const Onnx__AttributeProto *a = gcimOnnxFindAttr(node, name);
+  return a && a->n_ints == count ? a->ints[i] : fallback;
+}
+
+static bool attrCountIs(const Onnx__NodeProto *node, const char *name, size_t count) {
+  const Onnx__AttributeProto *a = gcimOnnxFindAttr(node, name);
+  return !a || a->n_ints == count;
+}
+
+/* The Conv's parameters (1), or a diagnostic naming what is wrong (-1). */
+static int readConv(GcimOnnxBuilder *b, Conv1d *c) {
+  const Onnx__NodeProto *node = b->node;
+  int64_t dims[GCIM_MAX_RANK];
+  gcimOnnxDeclaredShape(b->im->graph, gcimOnnxBuildInput(node, 1), dims);
+  *c = (Conv1d){dims[0], dims[1], dims[2], 1, 1, 1, 0, 0};
+  const Onnx__AttributeProto *pad = gcimOnnxFindAttr(node, "auto_pad");
+  if (pad && pad->s.len && !(pad->s.len == 6 && !memcmp(pad->s.data, "NOTSET", 6)) &&
+      !(pad->s.len == 5 && !memcmp(pad->s.data, "VALID", 5))) {
+    gcimOnnxImportError(b->im, "a 1-D Conv with 'auto_pad' SAME_UPPER or SAME_LOWER is not "
+                               "supported; export it with explicit 'pads'");
+    return -1;
+  }
+  if (!attrCountIs(node, "strides", 1) || !attrCountIs(node, "dilations", 1) ||
+      !attrCountIs(node, "pads", 2) || !attrCountIs(node, "kernel_shape", 1) ||
+      firstInt(node, "kernel_shape", 1, 0, c->kernel) != c->kernel) {
+    gcimOnnxImportError(b->im,
+                        "a 1-D Conv's 'kernel_shape', 'strides', 'dilations' or 'pads' "
+                        "do not fit its weight of kernel %lld",
+                        (long long)c->kernel);
+    return -1;
+  }
+  c->stride = firstInt(node, "strides", 1, 0, 1);
+  c->dilation = firstInt(node, "dilations", 1, 0, 1);
+  c->padBegin = firstInt(node, "pads", 2, 0, 0);
+  c->padEnd = firstInt(node, "pads", 2, 1, 0);
+  c->group = gcimOnnxNodeIntAttr(node, "group", 1);
+  if (c->outputs < 1 || c->perGroup < 1 || c->kernel < 1 || c->stride < 1 || c->dilation < 1 ||
+      c->group < 1 || c->padBegin < 0 || c->padEnd < 0 || c->outputs % c->group) {
+    gcimOnnxImportError(b->im,
+                        "a 1-D Conv needs positive strides, dilations and groups, pads of "
+                        "at least 0 and outputs (%lld) a multiple of the groups (%lld)",
+                        (long long)c->outputs, (long long)c->group);
+    return -1;
+  }
+  bool patch =
+      c->stride == c->kernel && c->dilation == 1 && c->group == 1 && !c->padBegin && !c->padEnd;
+  return patch ? 0 : 1;
+}
+
+static const char *ints(GcimOnnxBuilder *b, const char *part, int64_t *values, size_t n) {
+  return gcimOnnxBuildConstantInts(b, part, values, n);
+}
+
+static const char *reshape(GcimOnnxBuilder *b, const char *part, const char *x, int64_t *shape,
+                           size_t n) {
+  const char *s = ints(b, gcimOnnxExpansionPrintf(b->ex, "%s_shape", part), shape, n);
+  return gcimOnnxBuildBinary(b, "Reshape", part, x, s, NULL);
+}
+
+/* Zeros of (N, C, count) beside x (N, C, L): ConstantOfShape's default is float 0. */
+static const char *zeros(GcimOnnxBuilder *b, const char *part, const char *x, int64_t count) {
+  const char *shape =
+      gcimOnnxBuildUnary(b, "Shape", gcimOnnxExpansionPrintf(b->ex, "%s_of", part), x);
+  int64_t zero = 0, two = 2;
+  const char *sliceIns[] = {shape,
+                            ints(b, gcimOnnxExpansionPrintf(b->ex, "%s_from", part), &zero, 1),
+                            ints(b, gcimOnnxExpansionPrintf(b->ex, "%s_to", part), &two, 1)};
+  const char *lead = gcimOnnxBuildTemp(b, gcimOnnxExpansionPrintf(b->ex, "%s_lead", part));
+  gcimOnnxBuildNode(b, "Slice", gcimOnnxExpansionPrintf(b->ex, "%s_lead", part), 3, sliceIns, lead);
+  const char *concatIns[] = {lead,
+                             ints(b, gcimOnnxExpansionPrintf(b->ex, "%s_length", part), &count, 1)};
+  const char *dims = gcimOnnxBuildTemp(b, gcimOnnxExpansionPrintf(b->ex, "%s_dims", part));
+  Onnx__AttributeProto *axis = gcimOnnxBuildAttr(
+      b,
+      gcimOnnxBuildNode(b, "Concat", gcimOnnxExpansionPrintf(b->ex, "%s_dims", part), 2, concatIns,
+                        dims),
+      "axis", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  if (axis) {
+    axis->has_i = 1;
+    axis->i = 0;
+  }
+  return gcimOnnxBuildUnary(b, "ConstantOfShape", part, dims);
+}
+
+/* Concat of `count` values on axis `axis` into a temporary named `part`. */
+static const char *concat(GcimOnnxBuilder *b, const char *part, const char **ins, size_t count,
+                          int64_t axis) {
+  const char *out = gcimOnnxBuildTemp(b, part);
+  Onnx__AttributeProto *a =
+      gcimOnnxBuildAttr(b, gcimOnnxBuildNode(b, "Concat", part, count, ins, out), "axis",
+                        ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  if (a) {
+    a->has_i = 1;
+    a->i = axis;
+  }
+  return out;
+}
+
+static const char *padded(GcimOnnxBuilder *b, const char *x, const Conv1d *c) {
+  if (!c->padBegin && !c->padEnd)
+    return x;
+  const char *parts[3];
+  size_t n = 0;
+  if (c->padBegin)
+    parts[n++] = zeros(b, "pad_begin", x, c->padBegin);
+  parts[n++] = x;
+  if (c->padEnd)
+    parts[n++] = zeros(b, "pad_end", x, c->padEnd);
+  return concat(b, "padded", parts, n, 2);
+}
+
+/* The taps stacked as (N, C, k, Lout). */
+static const char *taps(GcimOnnxBuilder *b, const char *x, const Conv1d *c) {
+  const char **each = gcimOnnxExpansionOwn(b->ex, calloc((size_t)c->kernel, sizeof *each));
+  if (!each) {
+    b->ok = false;
+    return "";
+  }
+  int64_t axis = 2, tapAxis = 2, stride = c->stride;
+  const char *axes = ints(b, "tap_axes", &axis, 1), *step = ints(b, "tap_step", &stride, 1);
+  const char *unsqueezeAxes = ints(b, "tap_unsqueeze", &tapAxis, 1);
+  for (int64_t j = 0; j < c->kernel; ++j) {
+    int64_t start = j * c->dilation, back = (c->kernel - 1 - j) * c->dilation;
+    int64_t end = back ? -back : INT64_MAX;
+    const char *ins[] = {
+        x, ints(b, gcimOnnxExpansionPrintf(b->ex, "tap%lld_start", (long long)j), &start, 1),
+        ints(b, gcimOnnxExpansionPrintf(b->ex, "tap%lld_end", (long long)j), &end, 1), axes, step};
+    const char *part = gcimOnnxExpansionPrintf(b->ex, "tap%lld", (long long)j);
+    const char *tap = gcimOnnxBuildTemp(b, part);
+    gcimOnnxBuildNode(b, "Slice", part, 5, ins, tap);
+    each[j] = gcimOnnxBuildBinary(b, "Unsqueeze",
+                                  gcimOnnxExpansionPrintf(b->ex, "tap%lld_stacked", (long long)j),
+                                  tap, unsqueezeAxes, NULL);
+  }
+  return c->kernel == 1 ? each[0] : concat(b, "taps", each, (size_t)c->kernel, 2);
+}
+
+int gcimOnnxExpandConv1d(GcimOnnxBuilder *b) {
+  Conv1d c;
+  if (readConv(b, &c) < 0)
+    return -1;
+  const Onnx__NodeProto *node = b->node;
+  int64_t g = c.group, window = c.perGroup * c.kernel, perOutput = c.outputs / g;
+  int64_t grouped[] = {0, g, window, -1}, swapLast[] = {0, 1, 3, 2};
+  const char *stacked = taps(b, padded(b, gcimOnnxBuildInput(node, 0), &c), &c);
+  const char *windows = gcimOnnxBuildTranspose(
+      b, "windows", reshape(b, "grouped_taps", stacked, grouped, 4), swapLast, 4, NULL);
+  int64_t weightShape[] = {g, perOutput, window}, weightSwap[] = {0, 2, 1};
+  const char *weight = gcimOnnxBuildTranspose(
+      b, "weight_columns", reshape(b, "weight_groups", gcimOnnxBuildInput(node, 1), weightShape, 3),
+      weightSwap, 3, NULL);
+  const char *y = gcimOnnxBuildBinary(b, "MatMul", "product", windows, weight, NULL);
+  if (gcimOnnxBuildInput(node, 2)) {
+    int64_t biasShape[] = {g, 1, perOutput};
+    y = gcimOnnxBuildBinary(b, "Add", "bias", y,
+                            reshape(b, "bias_groups", gcimOnnxBuildInput(node, 2), biasShape, 3),
+                            NULL);
+  }
+  int64_t flat[] = {0, c.outputs, -1};
+  const char *channels = gcimOnnxBuildTranspose(b, "channels_first", y, swapLast, 4, NULL);
+  const char *shape = ints(b, "output_shape", flat, 3);
+  gcimOnnxBuildBinary(b, "Reshape", "output", channels, shape, gcimOnnxBuildOutput(node, 0));
+  return b->ok ? 1 : -1;
+}
