@@ -119,8 +119,8 @@ int gcimOnnxExpandEinsum(GcimOnnxBuilder *b);
  * one by gcimOnnxExpandConv1d: 1 when done, -1 after a diagnostic saying why the Conv is
  * not taken. */
 int gcimOnnxExpandConv(GcimOnnxBuilder *b);
-/* A 1-D Conv b->node (weight declared (M, C/G, k)) as Slice/Concat/MatMul
- * (ExpandConv1d.c): 1 when done, -1 after a diagnostic. */
+/* A 1-D Conv b->node (one 'kernel_shape' entry or a weight declared (M, C/G, k)) as
+ * Slice/Concat/MatMul (ExpandConv1d.c): 1 when done, -1 after a diagnostic. */
 int gcimOnnxExpandConv1d(GcimOnnxBuilder *b);
 
 /* InstanceNormalization b->node as Reshape/ReduceMean/elementwise ops

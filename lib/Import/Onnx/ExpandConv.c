@@ -83,8 +83,9 @@ static int checkPatch(GcimOnnxBuilder *b, int64_t *kernel) {
 int gcimOnnxExpandConv(GcimOnnxBuilder *b) {
   int64_t kernel[2], dims[GCIM_MAX_RANK];
   const char *w = gcimOnnxBuildInput(b->node, 1);
+  const Onnx__AttributeProto *kernelShape = gcimOnnxFindAttr(b->node, "kernel_shape");
   if (gcimOnnxBuildInput(b->node, 0) && gcimOnnxBuildOutput(b->node, 0) && w &&
-      gcimOnnxDeclaredShape(b->im->graph, w, dims) == 3)
+      (kernelShape ? kernelShape->n_ints == 1 : gcimOnnxDeclaredShape(b->im->graph, w, dims) == 3))
     return gcimOnnxExpandConv1d(b);
   if (checkPatch(b, kernel) < 0)
     return -1;

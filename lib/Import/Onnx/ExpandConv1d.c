@@ -7,7 +7,8 @@
  * output length floor((L' - (k - 1) d - 1) / s) + 1 for every tap, so no length need be
  * known at import. The taps stacked as (N, C, k, Lout) are viewed as (N, G, C/G x k, Lout)
  * and multiplied by the weight viewed as (G, C/G x k, M/G), the order of its (M, C/G, k)
- * layout; the result (N, G, Lout, M/G) is laid back as (N, M, Lout). A length the
+ * layout; the result (N, G, Lout, M/G) is laid back as (N, M, Lout). The weight need
+ * not be an initializer (weight norm's ops, without constant folding). A length the
  * strides do not divide drops its remainder as ONNX does (wav2vec2's last convolutions);
  * auto_pad SAME_* (its padding depends on L) is refused. */
 #include "Expand.h"
@@ -17,8 +18,7 @@
 #include <string.h>
 
 typedef struct Conv1d {
-  int64_t outputs, perGroup, kernel; /* the weight's (M, C/G, k) */
-  int64_t stride, dilation, group, padBegin, padEnd;
+  int64_t kernel, stride, dilation, group, padBegin, padEnd;
 } Conv1d;
 
 static int64_t firstInt(const Onnx__NodeProto *node, const char *name, size_t count, size_t i,
@@ -32,12 +32,14 @@ static bool attrCountIs(const Onnx__NodeProto *node, const char *name, size_t co
   return !a || a->n_ints == count;
 }
 
-/* The Conv's parameters (1), or a diagnostic naming what is wrong (-1). */
+/* The Conv's parameters (1), or a diagnostic naming what is wrong (-1). The kernel is
+ * 'kernel_shape' or the declared weight's; the weight's other dimensions need not be
+ * known (a weight computed by ops, as weight norm's without constant folding). */
 static int readConv(GcimOnnxBuilder *b, Conv1d *c) {
   const Onnx__NodeProto *node = b->node;
   int64_t dims[GCIM_MAX_RANK];
-  gcimOnnxDeclaredShape(b->im->graph, gcimOnnxBuildInput(node, 1), dims);
-  *c = (Conv1d){dims[0], dims[1], dims[2], 1, 1, 1, 0, 0};
+  bool declared = gcimOnnxDeclaredShape(b->im->graph, gcimOnnxBuildInput(node, 1), dims) == 3;
+  *c = (Conv1d){firstInt(node, "kernel_shape", 1, 0, declared ? dims[2] : -1), 1, 1, 1, 0, 0};
   const Onnx__AttributeProto *pad = gcimOnnxFindAttr(node, "auto_pad");
   if (pad && pad->s.len && !(pad->s.len == 6 && !memcmp(pad->s.data, "NOTSET", 6)) &&
       !(pad->s.len == 5 && !memcmp(pad->s.data, "VALID", 5))) {
@@ -47,11 +49,9 @@ static int readConv(GcimOnnxBuilder *b, Conv1d *c) {
   }
   if (!attrCountIs(node, "strides", 1) || !attrCountIs(node, "dilations", 1) ||
       !attrCountIs(node, "pads", 2) || !attrCountIs(node, "kernel_shape", 1) ||
-      firstInt(node, "kernel_shape", 1, 0, c->kernel) != c->kernel) {
-    gcimOnnxImportError(b->im,
-                        "a 1-D Conv's 'kernel_shape', 'strides', 'dilations' or 'pads' "
-                        "do not fit its weight of kernel %lld",
-                        (long long)c->kernel);
+      (declared && dims[2] >= 0 && dims[2] != c->kernel)) {
+    gcimOnnxImportError(b->im, "a 1-D Conv's 'kernel_shape', 'strides', 'dilations' or 'pads' "
+                               "do not fit its weight or one spatial axis");
     return -1;
   }
   c->stride = firstInt(node, "strides", 1, 0, 1);
@@ -59,17 +59,14 @@ static int readConv(GcimOnnxBuilder *b, Conv1d *c) {
   c->padBegin = firstInt(node, "pads", 2, 0, 0);
   c->padEnd = firstInt(node, "pads", 2, 1, 0);
   c->group = gcimOnnxNodeIntAttr(node, "group", 1);
-  if (c->outputs < 1 || c->perGroup < 1 || c->kernel < 1 || c->stride < 1 || c->dilation < 1 ||
-      c->group < 1 || c->padBegin < 0 || c->padEnd < 0 || c->outputs % c->group) {
-    gcimOnnxImportError(b->im,
-                        "a 1-D Conv needs positive strides, dilations and groups, pads of "
-                        "at least 0 and outputs (%lld) a multiple of the groups (%lld)",
-                        (long long)c->outputs, (long long)c->group);
+  if (c->kernel < 1 || c->stride < 1 || c->dilation < 1 || c->group < 1 || c->padBegin < 0 ||
+      c->padEnd < 0) {
+    gcimOnnxImportError(b->im, "a 1-D Conv needs a known kernel ('kernel_shape' or a declared "
+                               "weight), positive strides, dilations and groups and pads of at "
+                               "least 0");
     return -1;
   }
-  bool patch =
-      c->stride == c->kernel && c->dilation == 1 && c->group == 1 && !c->padBegin && !c->padEnd;
-  return patch ? 0 : 1;
+  return 1;
 }
 
 static const char *ints(GcimOnnxBuilder *b, const char *part, int64_t *values, size_t n) {
@@ -160,30 +157,38 @@ static const char *taps(GcimOnnxBuilder *b, const char *x, const Conv1d *c) {
   return c->kernel == 1 ? each[0] : concat(b, "taps", each, (size_t)c->kernel, 2);
 }
 
+/* The weight (M, C/G, k) as (G, C/G x k, M/G): (M, C/G x k), then (1, M, C/G x k) so that
+ * a Reshape can split M by the groups and keep the last axis by 0. */
+static const char *groupedWeight(GcimOnnxBuilder *b, const char *w, int64_t g) {
+  int64_t rows[] = {0, -1}, lead = 0, split[] = {g, -1, 0}, swap[] = {0, 2, 1};
+  const char *flat = reshape(b, "weight_rows", w, rows, 2);
+  const char *one = gcimOnnxBuildBinary(b, "Unsqueeze", "weight_lead", flat,
+                                        ints(b, "weight_lead_axis", &lead, 1), NULL);
+  return gcimOnnxBuildTranspose(b, "weight_columns", reshape(b, "weight_groups", one, split, 3),
+                                swap, 3, NULL);
+}
+
 int gcimOnnxExpandConv1d(GcimOnnxBuilder *b) {
   Conv1d c;
   if (readConv(b, &c) < 0)
     return -1;
   const Onnx__NodeProto *node = b->node;
-  int64_t g = c.group, window = c.perGroup * c.kernel, perOutput = c.outputs / g;
-  int64_t grouped[] = {0, g, window, -1}, swapLast[] = {0, 1, 3, 2};
+  int64_t g = c.group, grouped[] = {0, g, -1, 0}, swapLast[] = {0, 1, 3, 2};
   const char *stacked = taps(b, padded(b, gcimOnnxBuildInput(node, 0), &c), &c);
   const char *windows = gcimOnnxBuildTranspose(
       b, "windows", reshape(b, "grouped_taps", stacked, grouped, 4), swapLast, 4, NULL);
-  int64_t weightShape[] = {g, perOutput, window}, weightSwap[] = {0, 2, 1};
-  const char *weight = gcimOnnxBuildTranspose(
-      b, "weight_columns", reshape(b, "weight_groups", gcimOnnxBuildInput(node, 1), weightShape, 3),
-      weightSwap, 3, NULL);
-  const char *y = gcimOnnxBuildBinary(b, "MatMul", "product", windows, weight, NULL);
+  const char *y = gcimOnnxBuildBinary(b, "MatMul", "product", windows,
+                                      groupedWeight(b, gcimOnnxBuildInput(node, 1), g), NULL);
   if (gcimOnnxBuildInput(node, 2)) {
-    int64_t biasShape[] = {g, 1, perOutput};
+    int64_t biasShape[] = {g, 1, -1};
     y = gcimOnnxBuildBinary(b, "Add", "bias", y,
                             reshape(b, "bias_groups", gcimOnnxBuildInput(node, 2), biasShape, 3),
                             NULL);
   }
-  int64_t flat[] = {0, c.outputs, -1};
-  const char *channels = gcimOnnxBuildTranspose(b, "channels_first", y, swapLast, 4, NULL);
-  const char *shape = ints(b, "output_shape", flat, 3);
-  gcimOnnxBuildBinary(b, "Reshape", "output", channels, shape, gcimOnnxBuildOutput(node, 0));
+  /* (N, G, Lout, M/G) -> (N, Lout, G, M/G) -> (N, Lout, M) -> (N, M, Lout) */
+  int64_t byPosition[] = {0, 2, 1, 3}, merged[] = {0, 0, -1}, channelsFirst[] = {0, 2, 1};
+  const char *positions = gcimOnnxBuildTranspose(b, "by_position", y, byPosition, 4, NULL);
+  gcimOnnxBuildTranspose(b, "output", reshape(b, "channels", positions, merged, 3), channelsFirst,
+                         3, gcimOnnxBuildOutput(node, 0));
   return b->ok ? 1 : -1;
 }
