@@ -254,6 +254,11 @@ static bool matchValueMatMul(Match *m, char *reason) {
     probs = mlirOperationGetResult(user, 0);
     user = gcimValueSingleUser(probs);
   }
+  if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.where"))
+    return setReason(reason,
+                     "the attention weights are masked again after the %s (a Where, as "
+                     "DeBERTa's XSoftmax zeroes them), which gcim.attention does not take",
+                     m->kind);
   if (mlirOperationIsNull(user) || !gcimOpIsA(user, "onnx.mat_mul") ||
       !mlirValueEqual(mlirOperationGetOperand(user, 0), probs))
     return setReason(reason, "the attention weights are not only multiplied by V%s", "");
@@ -688,8 +693,10 @@ static bool looksLikeAttention(MlirOperation op) {
       !gcimOpIsA(op, "onnx.clip"))
     return false;
   MlirOperation user = gcimValueSingleUser(mlirOperationGetResult(op, 0));
+  /* A Where after the softmax: DeBERTa's XSoftmax zeroing the masked weights again. */
   for (int steps = 0; steps < 3 && !mlirOperationIsNull(user) &&
-                      (gcimOpIsA(user, "onnx.cast") || gcimOpIsA(user, "onnx.reshape"));
+                      (gcimOpIsA(user, "onnx.cast") || gcimOpIsA(user, "onnx.reshape") ||
+                       gcimOpIsA(user, "onnx.where"));
        ++steps)
     user = gcimValueSingleUser(mlirOperationGetResult(user, 0));
   if (!mlirOperationIsNull(user) &&
