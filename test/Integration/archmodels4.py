@@ -1,7 +1,7 @@
 """archmodels4.py: tiny torch models written the way the Hugging Face implementations of
 the encoders, encoder-decoders, speech and vision models deployed beside LLMs write them
 (Whisper, wav2vec2/HuBERT, CLIP's text and vision towers, ALBERT, RoBERTa/XLM-R, ELECTRA,
-BART/Marian), for user-exports-4.py. The structure of each forward pass follows the HF
+BART/Marian, DeBERTa-v2), for user-exports-4.py. The structure of each forward pass follows the HF
 code (module by module); sizes are tiny (archmodels.py's width 32, 4 heads of 8) and the
 weights random, so that each exports, compiles and builds in a second or two."""
 import math
@@ -419,3 +419,89 @@ class Bart(nn.Module):
         for layer in self.decoder:
             x = layer(x, states, causal, cross)
         return x @ self.shared.weight.t() + self.final_logits_bias
+
+
+class XSoftmax(torch.autograd.Function):
+    """DeBERTa's masked softmax with its own ONNX symbolic (as HF's XSoftmax): masked_fill
+    of finfo.min where the mask is 0, softmax, masked_fill of 0."""
+
+    @staticmethod
+    def forward(ctx, scores, mask, dim):
+        rmask = ~(mask.to(torch.bool))
+        probs = torch.softmax(scores.masked_fill(rmask, MIN), dim)
+        return probs.masked_fill(rmask, 0)
+
+    @staticmethod
+    def symbolic(g, scores, mask, dim):
+        from torch.onnx import symbolic_helper, symbolic_opset9 as opset9
+        cast = g.op("Cast", mask, to_i=symbolic_helper.cast_pytorch_to_onnx["Long"])
+        rmask = g.op("Cast", g.op("Sub", g.op("Constant", value_t=torch.tensor(1)), cast),
+                     to_i=symbolic_helper.cast_pytorch_to_onnx["Bool"])
+        out = opset9.masked_fill(g, scores, rmask, g.op("Constant", value_t=torch.tensor(MIN)))
+        out = opset9.softmax(g, out, dim)
+        return opset9.masked_fill(g, out, rmask,
+                                  g.op("Constant", value_t=torch.tensor(0, dtype=torch.bool)))
+
+
+def log_bucket_position(relative, buckets, max_position):
+    """DeBERTa-v2's make_log_bucket_position."""
+    sign = torch.sign(relative)
+    mid = buckets // 2
+    abs_pos = torch.where((relative < mid) & (relative > -mid), torch.tensor(mid - 1).type_as(
+        relative), torch.abs(relative))
+    log_pos = torch.ceil(torch.log(abs_pos / mid) / torch.log(torch.tensor(
+        (max_position - 1) / mid)) * (mid - 1)) + mid
+    return torch.where(abs_pos <= mid, relative.type_as(log_pos), log_pos * sign)
+
+
+class DebertaV2(nn.Module):
+    """DeBERTa-v2/v3: disentangled attention (content-to-position and position-to-content
+    terms gathered from relative-position buckets, keys and queries of the shared relative
+    embeddings, scores scaled by sqrt(3 d)), XSoftmax with a (b, 1, t, t) mask made from
+    attention_mask, post-LN layers."""
+
+    def __init__(self, layers=2, buckets=4, max_position=16):
+        super().__init__()
+        self.span, self.buckets, self.max_position = buckets, buckets, max_position
+        self.word_embeddings = nn.Embedding(VOCAB, WIDTH)
+        self.norm = nn.LayerNorm(WIDTH, eps=1e-7)
+        self.rel_embeddings = nn.Embedding(2 * buckets, WIDTH)
+        self.rel_norm = nn.LayerNorm(WIDTH, eps=1e-7)
+        self.layers = nn.ModuleList(BertLayer() for _ in range(layers))
+        self.head = nn.Linear(WIDTH, 3)
+
+    def heads(self, z):
+        b, t, _ = z.shape
+        return z.view(b, t, HEADS, DIM).permute(0, 2, 1, 3).contiguous().view(-1, t, DIM)
+
+    def attention(self, layer, x, mask, relative, rel):
+        b, t, _ = x.shape
+        q, k, v = self.heads(layer.query(x)), self.heads(layer.key(x)), self.heads(layer.value(x))
+        scale = math.sqrt(DIM * 3)
+        scores = torch.bmm(q, k.transpose(-1, -2) / scale)
+        pos_q = self.heads(layer.query(rel)).repeat(b, 1, 1)
+        pos_k = self.heads(layer.key(rel)).repeat(b, 1, 1)
+        c2p_pos = torch.clamp(relative + self.span, 0, 2 * self.span - 1)
+        c2p = torch.gather(torch.bmm(q, pos_k.transpose(-1, -2)), -1,
+                           c2p_pos.expand(b * HEADS, t, t))
+        p2c_pos = torch.clamp(-relative + self.span, 0, 2 * self.span - 1)
+        p2c = torch.gather(torch.bmm(k, pos_q.transpose(-1, -2)), -1,
+                           p2c_pos.expand(b * HEADS, t, t)).transpose(-1, -2)
+        scores = (scores + c2p / scale + p2c / scale).view(-1, HEADS, t, t)
+        probs = XSoftmax.apply(scores, mask, -1)
+        y = torch.bmm(probs.view(-1, t, t), v).view(-1, HEADS, t, DIM).permute(0, 2, 1, 3)
+        x = layer.attention_norm(x + layer.dense(y.reshape(b, t, WIDTH)))
+        return layer.output_norm(x + layer.output(F.gelu(layer.intermediate(x))))
+
+    def forward(self, input_ids, attention_mask):
+        t = input_ids.shape[1]
+        x = self.norm(self.word_embeddings(input_ids)) * attention_mask[..., None]
+        ids = torch.arange(t)
+        relative = log_bucket_position(ids[:, None] - ids[None, :], self.buckets,
+                                       self.max_position).long()[None]
+        rel = self.rel_norm(self.rel_embeddings.weight)[None]
+        extended = attention_mask[:, None, None, :]
+        mask = extended * extended.squeeze(-2).unsqueeze(-1)
+        for layer in self.layers:
+            x = self.attention(layer, x, mask, relative, rel)
+        return self.head(x[:, 0])

@@ -2,7 +2,7 @@
 """user-exports-4.py: the encoders, encoder-decoders, speech and vision models deployed
 beside LLMs, as the Hugging Face implementations write them (test/Integration/
 archmodels4.py: Whisper, wav2vec2/HuBERT, CLIP's text and vision towers, ALBERT,
-RoBERTa/XLM-R, ELECTRA, BART/Marian), exported by torch 1.13 at opsets 14 to 17 as users
+RoBERTa/XLM-R, ELECTRA, DeBERTa-v2, BART/Marian), exported by torch 1.13 at opsets 14 to 17 as users
 export them (HF's dynamic axes, export_modules_as_functions, do_constant_folding=False,
 training=TrainingMode.EVAL, a custom symbolic), through gcim-compile and the generated C
 against ONNX Runtime, with user-exports-2.py's helpers; and the refusals.
@@ -19,6 +19,9 @@ Checks:
   2, CLIP's 2 causal (text) and 2 (vision, also exported as local functions), and under
   --padding-mask=unpadded the padded encoders' (ALBERT's shared layer 3 times, RoBERTa,
   ELECTRA) and BART's 6; without it the padding masks keep them exact, saying so;
+- DeBERTa-v2's disentangled attention (opset 17, XSoftmax's own symbolic) matches and is
+  left unfused, the reason naming XSoftmax's mask after the softmax (it was refused: an
+  int64 Neg the C emitter lacked; then silently unfused);
 - --attention=analog compiles the self-attention models and refuses the cross-attentions
   naming the node (Whisper's, BART's full sequence and one decoder step: one query over
   the encoder's keys is cross-attention, not an unstreamed KV cache);
@@ -158,7 +161,9 @@ class QuickGeluSymbolic(torch.autograd.Function):
 def check_encoders(check, tmp):
     """ALBERT (opset 14), RoBERTa (opset 15, its layers as local functions, positions from
     a CumSum of the padding) and ELECTRA (training=TrainingMode.EVAL, dynamic axes), batch
-    2 with a padded attention_mask: exact by default, fused under --padding-mask=unpadded."""
+    2 with a padded attention_mask: exact by default, fused under --padding-mask=unpadded;
+    DeBERTa-v2 (disentangled attention: gathered relative-position terms, -relative_pos
+    in int64, XSoftmax's custom symbolic): exact, unfused with a reason."""
     ids, mask = padded_ids()
     types = torch.zeros_like(ids)
     types[:, 3:] = 1
@@ -180,6 +185,15 @@ def check_encoders(check, tmp):
     bind = ("--input-shape=input_ids=2x6", "--input-shape=attention_mask=2x6")
     ue2.check_form(check, tmp, "electra", proto, feeds, flags=bind)
     ue2.check_fused(check, tmp, "electra", (*bind, *unpadded))
+    proto = ue2.export(model(m4.DebertaV2), (ids, mask), ["input_ids", "attention_mask"],
+                       ["logits"], 17)
+    ue2.check_form(check, tmp, "deberta-v2", proto, feeds)
+    fused, proc = fused_lines(os.path.join(tmp, "deberta-v2", "model.onnx"), unpadded)
+    check.expect("deberta-v2: unfused, the reason names XSoftmax's second mask",
+                 not fused and proc.stdout.count("gcim.unfused = \"the attention weights are "
+                                                 "masked again after the softmax (a Where, as "
+                                                 "DeBERTa's XSoftmax zeroes them)") == 2,
+                 proc.stderr.strip()[-300:])
     fused, proc = fused_lines(os.path.join(tmp, "electra", "model.onnx"), bind)
     check.expect("electra: without --padding-mask=unpadded the masked attentions say why",
                  not fused and proc.stdout.count("a run-time mask: kept exact") == 2,
