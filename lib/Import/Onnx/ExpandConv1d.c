@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define GCIM_CONV1D_LIMIT ((int64_t)1 << 32) /* kernel x dilation stays far from overflow */
+
 typedef struct Conv1d {
   int64_t kernel, stride, dilation, group, padBegin, padEnd;
 } Conv1d;
@@ -59,11 +61,14 @@ static int readConv(GcimOnnxBuilder *b, Conv1d *c) {
   c->padBegin = firstInt(node, "pads", 2, 0, 0);
   c->padEnd = firstInt(node, "pads", 2, 1, 0);
   c->group = gcimOnnxNodeIntAttr(node, "group", 1);
-  if (c->kernel < 1 || c->stride < 1 || c->dilation < 1 || c->group < 1 || c->padBegin < 0 ||
-      c->padEnd < 0) {
-    gcimOnnxImportError(b->im, "a 1-D Conv needs a known kernel ('kernel_shape' or a declared "
-                               "weight), positive strides, dilations and groups and pads of at "
-                               "least 0");
+  /* One Slice per tap: a kernel beyond any model's is refused before it makes millions. */
+  if (c->kernel < 1 || c->kernel > 4096 || c->stride < 1 || c->dilation < 1 || c->group < 1 ||
+      c->padBegin < 0 || c->padEnd < 0 || c->stride > GCIM_CONV1D_LIMIT ||
+      c->dilation > GCIM_CONV1D_LIMIT || c->padBegin > GCIM_CONV1D_LIMIT ||
+      c->padEnd > GCIM_CONV1D_LIMIT) {
+    gcimOnnxImportError(b->im, "a 1-D Conv needs a known kernel of 1 to 4096 ('kernel_shape' "
+                               "or a declared weight), strides, dilations and groups of at least "
+                               "1 and pads of at least 0, none above 2^32");
     return -1;
   }
   return 1;
@@ -79,31 +84,6 @@ static const char *reshape(GcimOnnxBuilder *b, const char *part, const char *x, 
   return gcimOnnxBuildBinary(b, "Reshape", part, x, s, NULL);
 }
 
-/* Zeros of (N, C, count) beside x (N, C, L): ConstantOfShape's default is float 0. */
-static const char *zeros(GcimOnnxBuilder *b, const char *part, const char *x, int64_t count) {
-  const char *shape =
-      gcimOnnxBuildUnary(b, "Shape", gcimOnnxExpansionPrintf(b->ex, "%s_of", part), x);
-  int64_t zero = 0, two = 2;
-  const char *sliceIns[] = {shape,
-                            ints(b, gcimOnnxExpansionPrintf(b->ex, "%s_from", part), &zero, 1),
-                            ints(b, gcimOnnxExpansionPrintf(b->ex, "%s_to", part), &two, 1)};
-  const char *lead = gcimOnnxBuildTemp(b, gcimOnnxExpansionPrintf(b->ex, "%s_lead", part));
-  gcimOnnxBuildNode(b, "Slice", gcimOnnxExpansionPrintf(b->ex, "%s_lead", part), 3, sliceIns, lead);
-  const char *concatIns[] = {lead,
-                             ints(b, gcimOnnxExpansionPrintf(b->ex, "%s_length", part), &count, 1)};
-  const char *dims = gcimOnnxBuildTemp(b, gcimOnnxExpansionPrintf(b->ex, "%s_dims", part));
-  Onnx__AttributeProto *axis = gcimOnnxBuildAttr(
-      b,
-      gcimOnnxBuildNode(b, "Concat", gcimOnnxExpansionPrintf(b->ex, "%s_dims", part), 2, concatIns,
-                        dims),
-      "axis", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
-  if (axis) {
-    axis->has_i = 1;
-    axis->i = 0;
-  }
-  return gcimOnnxBuildUnary(b, "ConstantOfShape", part, dims);
-}
-
 /* Concat of `count` values on axis `axis` into a temporary named `part`. */
 static const char *concat(GcimOnnxBuilder *b, const char *part, const char **ins, size_t count,
                           int64_t axis) {
@@ -116,6 +96,73 @@ static const char *concat(GcimOnnxBuilder *b, const char *part, const char **ins
     a->i = axis;
   }
   return out;
+}
+
+/* The element type of the weight, which is X's (Conv takes one type): float when not
+ * declared. */
+static int32_t weightType(const Onnx__GraphProto *g, const char *w) {
+  for (size_t i = 0; i < g->n_initializer; ++i)
+    if (g->initializer[i]->name && strcmp(g->initializer[i]->name, w) == 0)
+      return g->initializer[i]->data_type;
+  Onnx__ValueInfoProto *const *lists[] = {g->input, g->value_info};
+  const size_t counts[] = {g->n_input, g->n_value_info};
+  for (size_t l = 0; l < 2; ++l)
+    for (size_t i = 0; i < counts[l]; ++i)
+      if (lists[l][i]->name && strcmp(lists[l][i]->name, w) == 0 && lists[l][i]->type &&
+          lists[l][i]->type->tensor_type)
+        return lists[l][i]->type->tensor_type->elem_type;
+  return ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+}
+
+/* ConstantOfShape(dims) of zeros of X's type: float by default, else a `value` of one
+ * zero element (a float16 model's padding must concatenate with its float16 X). */
+static const char *typedZeros(GcimOnnxBuilder *b, const char *part, const char *dims) {
+  static uint8_t zero[8];
+  int32_t type = weightType(b->im->graph, gcimOnnxBuildInput(b->node, 1));
+  const char *out = gcimOnnxBuildTemp(b, part);
+  Onnx__NodeProto *n = gcimOnnxBuildNode(b, "ConstantOfShape", part, 1, &dims, out);
+  if (type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || !n)
+    return out;
+  size_t size = type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 ||
+                        type == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16
+                    ? 2
+                    : (type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE ? 8 : 4);
+  Onnx__AttributeProto *a =
+      gcimOnnxBuildAttr(b, n, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+  Onnx__TensorProto *t = gcimOnnxExpansionOwn(b->ex, malloc(sizeof *t));
+  int64_t *one = gcimOnnxExpansionOwn(b->ex, malloc(sizeof *one));
+  if (!a || !t || !one) {
+    b->ok = false;
+    return out;
+  }
+  *t = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
+  *one = 1;
+  t->n_dims = 1;
+  t->dims = one;
+  t->has_data_type = 1;
+  t->data_type = type;
+  t->has_raw_data = 1;
+  t->raw_data.len = size;
+  t->raw_data.data = zero;
+  a->t = t;
+  return out;
+}
+
+/* Zeros of (N, C, count) beside x (N, C, L). */
+static const char *zeros(GcimOnnxBuilder *b, const char *part, const char *x, int64_t count) {
+  const char *shape =
+      gcimOnnxBuildUnary(b, "Shape", gcimOnnxExpansionPrintf(b->ex, "%s_of", part), x);
+  int64_t zero = 0, two = 2;
+  const char *sliceIns[] = {shape,
+                            ints(b, gcimOnnxExpansionPrintf(b->ex, "%s_from", part), &zero, 1),
+                            ints(b, gcimOnnxExpansionPrintf(b->ex, "%s_to", part), &two, 1)};
+  const char *leadPart = gcimOnnxExpansionPrintf(b->ex, "%s_lead", part);
+  const char *lead = gcimOnnxBuildTemp(b, leadPart);
+  gcimOnnxBuildNode(b, "Slice", leadPart, 3, sliceIns, lead);
+  const char *dimsIns[] = {lead,
+                           ints(b, gcimOnnxExpansionPrintf(b->ex, "%s_length", part), &count, 1)};
+  return typedZeros(b, part,
+                    concat(b, gcimOnnxExpansionPrintf(b->ex, "%s_dims", part), dimsIns, 2, 0));
 }
 
 static const char *padded(GcimOnnxBuilder *b, const char *x, const Conv1d *c) {

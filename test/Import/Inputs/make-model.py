@@ -693,6 +693,17 @@ def conv1d():
                  [arr("w", [6, 2, 3]), arr("b", [6]), arr("w1", [5, 4, 2])])
 
 
+@case
+def conv1d_f16():
+    """A float16 1-D Conv with padding (a .half() Whisper's): the zeros are float16."""
+    return model([N("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1], kernel_shape=[3])],
+                 [vi("x", T.FLOAT16, [1, 4, 9])], [vi("y", T.FLOAT16)],
+                 [arr("w", [5, 4, 3], np.float16)])
+
+
+bad("conv1d-kernel-huge", [N("Identity", ["w"], ["w2"], name="weight"),
+                           N("Conv", ["x", "w2"], ["y"], name="conv", kernel_shape=[100000])],
+    [vi("x", shape=[1, 4, 9])], [vi("y")], [arr("w", [5, 4, 3])])
 bad("conv1d-same", [N("Conv", ["x", "w"], ["y"], name="conv", auto_pad="SAME_UPPER")],
     [vi("x", shape=[1, 4, 9])], [vi("y")], [arr("w", [5, 4, 3])])
 
