@@ -34,6 +34,32 @@ static bool attrCountIs(const Onnx__NodeProto *node, const char *name, size_t co
   return !a || a->n_ints == count;
 }
 
+/* When X's shape is declared: its channels are the groups' and its padded length holds
+ * the kernel's span, which would otherwise fail later in a Reshape or a MatMul. */
+static int checkInput(GcimOnnxBuilder *b, const Conv1d *c, int64_t perGroup) {
+  int64_t x[GCIM_MAX_RANK];
+  if (gcimOnnxDeclaredShape(b->im->graph, gcimOnnxBuildInput(b->node, 0), x) != 3)
+    return 1;
+  if (x[1] > 0 && (x[1] % c->group || (perGroup > 0 && x[1] / c->group != perGroup))) {
+    gcimOnnxImportError(b->im,
+                        "a 1-D Conv over %lld channels in %lld groups needs a weight of %lld "
+                        "channels per group%s",
+                        (long long)x[1], (long long)c->group, (long long)(x[1] / c->group),
+                        x[1] % c->group ? " (the channels are not a multiple of the groups)" : "");
+    return -1;
+  }
+  int64_t span = (c->kernel - 1) * c->dilation + 1;
+  if (x[2] >= 0 && x[2] + c->padBegin + c->padEnd < span) {
+    gcimOnnxImportError(b->im,
+                        "a 1-D Conv over %lld positions (%lld padded) is shorter than its "
+                        "kernel's span of %lld",
+                        (long long)x[2], (long long)(x[2] + c->padBegin + c->padEnd),
+                        (long long)span);
+    return -1;
+  }
+  return 1;
+}
+
 /* The Conv's parameters (1), or a diagnostic naming what is wrong (-1). The kernel is
  * 'kernel_shape' or the declared weight's; the weight's other dimensions need not be
  * known (a weight computed by ops, as weight norm's without constant folding). */
@@ -71,7 +97,7 @@ static int readConv(GcimOnnxBuilder *b, Conv1d *c) {
                                "1 and pads of at least 0, none above 2^32");
     return -1;
   }
-  return 1;
+  return checkInput(b, c, declared ? dims[1] : -1);
 }
 
 static const char *ints(GcimOnnxBuilder *b, const char *part, int64_t *values, size_t n) {

@@ -701,6 +701,10 @@ def conv1d_f16():
                  [arr("w", [5, 4, 3], np.float16)])
 
 
+bad("conv1d-groups-mismatch", [N("Conv", ["x", "w"], ["y"], name="conv", group=3)],
+    [vi("x", shape=[1, 4, 9])], [vi("y")], [arr("w", [6, 1, 3])])
+bad("conv1d-too-short", [N("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1])],
+    [vi("x", shape=[1, 4, 9])], [vi("y")], [arr("w", [6, 4, 30])])
 bad("conv1d-kernel-huge", [N("Identity", ["w"], ["w2"], name="weight"),
                            N("Conv", ["x", "w2"], ["y"], name="conv", kernel_shape=[100000])],
     [vi("x", shape=[1, 4, 9])], [vi("y")], [arr("w", [5, 4, 3])])
