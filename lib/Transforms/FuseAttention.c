@@ -254,6 +254,11 @@ static bool matchValueMatMul(Match *m, char *reason) {
     probs = mlirOperationGetResult(user, 0);
     user = gcimValueSingleUser(probs);
   }
+  if (!mlirOperationIsNull(user) && gcimOpIsA(user, "onnx.where"))
+    return setReason(reason,
+                     "the attention weights are masked again after the %s (a Where, as "
+                     "DeBERTa's XSoftmax zeroes them), which gcim.attention does not take",
+                     m->kind);
   if (mlirOperationIsNull(user) || !gcimOpIsA(user, "onnx.mat_mul") ||
       !mlirValueEqual(mlirOperationGetOperand(user, 0), probs))
     return setReason(reason, "the attention weights are not only multiplied by V%s", "");
@@ -457,12 +462,20 @@ static bool matchScores(Match *m, char *reason) {
   return setReason(reason, "too many ops between the QK MatMul and the %s", m->kind);
 }
 
-/* The (batch, heads) of the rows: the views', else the rank-4 scores', else (rank 3 and no
- * view, as torch's nn.MultiheadAttention) one batch of batch x heads heads. The product,
- * the scores and the output must all have those rows (a mask may broadcast them). */
+/* The (batch, heads) of the rows: the views', else the rank-4 scores', else (rank 3) the
+ * view of the output that splits its rows (BART's and CLIP's unmasked bmm), else (as
+ * torch's nn.MultiheadAttention) one batch of batch x heads heads. The product, the scores
+ * and the output must all have those rows (a mask may broadcast them). */
 static bool settleHeads(Match *m, char *reason) {
   MlirValue scores = mlirOperationGetOperand(m->nonlinearity, 0);
-  int64_t dims[GCIM_MAX_RANK];
+  int64_t dims[GCIM_MAX_RANK], lead[2] = {0, 0};
+  MlirOperation outputView = gcimValueSingleUser(mlirOperationGetResult(m->valueMatMul, 0));
+  if (!m->viewed && m->rank == 3 && !mlirOperationIsNull(outputView) &&
+      gcimOpIsA(outputView, "onnx.reshape") && gcimIsHeadsView(outputView, lead) && lead[0]) {
+    m->lead[0] = lead[0];
+    m->lead[1] = lead[1];
+    m->viewed = true;
+  }
   if (!m->viewed) {
     gcimTensorShape(mlirValueGetType(scores), dims);
     m->lead[0] = m->rank == 4 ? dims[0] : 1;
@@ -680,8 +693,10 @@ static bool looksLikeAttention(MlirOperation op) {
       !gcimOpIsA(op, "onnx.clip"))
     return false;
   MlirOperation user = gcimValueSingleUser(mlirOperationGetResult(op, 0));
+  /* A Where after the softmax: DeBERTa's XSoftmax zeroing the masked weights again. */
   for (int steps = 0; steps < 3 && !mlirOperationIsNull(user) &&
-                      (gcimOpIsA(user, "onnx.cast") || gcimOpIsA(user, "onnx.reshape"));
+                      (gcimOpIsA(user, "onnx.cast") || gcimOpIsA(user, "onnx.reshape") ||
+                       gcimOpIsA(user, "onnx.where"));
        ++steps)
     user = gcimValueSingleUser(mlirOperationGetResult(user, 0));
   if (!mlirOperationIsNull(user) &&

@@ -255,8 +255,11 @@ static bool checkWindow(const Head *h, int64_t m, int64_t *mapped) {
   }
   if (h->causal && !h->streamed && h->tq != h->tk && h->tq != 1)
     return newTokensError(h);
+  /* One query over keys that no gcim.cache_append made (the fusion calls a lone query
+   * causal, its row being all keys) is a decoder step's cross-attention, not a cache. */
   if (h->causal && !h->streamed && h->tq != h->tk)
-    return unstreamedCacheError(h);
+    return gcimReadsCache(mlirOperationGetOperand(h->op, 1), NULL) ? unstreamedCacheError(h)
+                                                                   : foreignKeysError(h);
   if (h->causal && !h->streamed && h->tk > *mapped) {
     gcimEmitError(h->loc,
                   "full-sequence causal attention over %lld tokens exceeds the window "

@@ -104,3 +104,21 @@ func.func @head_softmax(%x: tensor<1x4x8xf32>) -> tensor<1x4x16xf32> {
   %p = "onnx.softmax"(%s) {axis = -1 : i64} : (tensor<1x4x16xf32>) -> tensor<1x4x16xf32>
   return %p : tensor<1x4x16xf32>
 }
+
+// -----
+
+// DeBERTa's XSoftmax: the masked weights are zeroed again after the softmax (a fully
+// masked row gives zeros, not the softmax of equal scores): named, not left silent.
+// CHECK-LABEL: func.func @xsoftmax_post_mask
+// CHECK: "onnx.softmax"(%{{.*}}) {axis = -1 : i64, gcim.unfused = "the attention weights are masked again after the softmax (a Where, as DeBERTa's XSoftmax zeroes them), which gcim.attention does not take"}
+// CHECK-NOT: gcim.attention
+func.func @xsoftmax_post_mask(%q: tensor<1x1x2x8xf32>, %kt: tensor<1x1x8x2xf32>, %v: tensor<1x1x2x8xf32>, %masked: tensor<1x1x2x2xi1>) -> tensor<1x1x2x8xf32> {
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x1x2x8xf32>, tensor<1x1x8x2xf32>) -> tensor<1x1x2x2xf32>
+  %min = "onnx.constant"() {value = dense<-3.40282347E+38> : tensor<f32>} : () -> tensor<f32>
+  %x = "onnx.where"(%masked, %min, %s) : (tensor<1x1x2x2xi1>, tensor<f32>, tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %p = "onnx.softmax"(%x) {axis = -1 : i64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %zero = "onnx.constant"() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %pz = "onnx.where"(%masked, %zero, %p) : (tensor<1x1x2x2xi1>, tensor<f32>, tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %o = "onnx.mat_mul"(%pz, %v) : (tensor<1x1x2x2xf32>, tensor<1x1x2x8xf32>) -> tensor<1x1x2x8xf32>
+  return %o : tensor<1x1x2x8xf32>
+}

@@ -92,3 +92,25 @@ func.func @bloom_plumbing(%q: tensor<1x4x3x2xf32>, %k: tensor<1x3x4x2xf32>, %v: 
   %o4 = "onnx.reshape"(%o, %out) {allowzero = 0 : i64} : (tensor<4x3x2xf32>, tensor<4xi64>) -> tensor<1x4x3x2xf32>
   return %o4 : tensor<1x4x3x2xf32>
 }
+
+// -----
+
+// BART's and CLIP's bmm without a mask at batch 2 (2 heads): no view between the MatMuls,
+// but the model views the value product's rows as (2, 2, T, D): 2 heads of batch 2, not
+// one batch of 4 heads; that view is the attention's result.
+// CHECK-LABEL: func.func @bart_bmm_unmasked_batch2
+// CHECK: %[[A:.*]] = "gcim.attention"(%arg0, %arg1, %arg2) {causal = 0 : i64, head_dim = 2 : i64, kind = "softmax", num_heads = 2 : i64, scale = 1.000000e+00 : f32, window = 0 : i64} : (tensor<2x2x3x2xf32>, tensor<2x2x3x2xf32>, tensor<2x2x3x2xf32>) -> tensor<2x2x3x2xf32>
+// CHECK-NEXT: return %[[A]]
+func.func @bart_bmm_unmasked_batch2(%q: tensor<2x2x3x2xf32>, %k: tensor<2x2x3x2xf32>, %v: tensor<2x2x3x2xf32>) -> tensor<2x2x3x2xf32> {
+  %rows = "onnx.constant"() {value = dense<[4, 3, 2]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %q3 = "onnx.reshape"(%q, %rows) {allowzero = 0 : i64} : (tensor<2x2x3x2xf32>, tensor<3xi64>) -> tensor<4x3x2xf32>
+  %k3 = "onnx.reshape"(%k, %rows) {allowzero = 0 : i64} : (tensor<2x2x3x2xf32>, tensor<3xi64>) -> tensor<4x3x2xf32>
+  %v3 = "onnx.reshape"(%v, %rows) {allowzero = 0 : i64} : (tensor<2x2x3x2xf32>, tensor<3xi64>) -> tensor<4x3x2xf32>
+  %kt = "onnx.transpose"(%k3) {perm = array<i64: 0, 2, 1>} : (tensor<4x3x2xf32>) -> tensor<4x2x3xf32>
+  %s = "onnx.mat_mul"(%q3, %kt) : (tensor<4x3x2xf32>, tensor<4x2x3xf32>) -> tensor<4x3x3xf32>
+  %p = "onnx.softmax"(%s) {axis = -1 : i64} : (tensor<4x3x3xf32>) -> tensor<4x3x3xf32>
+  %o3 = "onnx.mat_mul"(%p, %v3) : (tensor<4x3x3xf32>, tensor<4x3x2xf32>) -> tensor<4x3x2xf32>
+  %heads = "onnx.constant"() {value = dense<[2, 2, 3, 2]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %o = "onnx.reshape"(%o3, %heads) {allowzero = 0 : i64} : (tensor<4x3x2xf32>, tensor<4xi64>) -> tensor<2x2x3x2xf32>
+  return %o : tensor<2x2x3x2xf32>
+}

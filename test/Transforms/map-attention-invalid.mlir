@@ -31,9 +31,21 @@ func.func @causal_too_long(%q: tensor<1x1x2000x64xf32>) -> tensor<1x1x2000x64xf3
 // -----
 
 // CHECK: error: full-sequence attention with a KV cache (1 queries, 8 keys) must be streamed first (gcim-stream){{$}}
-func.func @cache_not_streamed(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32> {
+func.func @cache_not_streamed(%q: tensor<1x1x1x64xf32>, %past: tensor<1x1x7x64xf32>) -> tensor<1x1x1x64xf32> {
+  %k = "gcim.cache_append"(%past, %q) : (tensor<1x1x7x64xf32>, tensor<1x1x1x64xf32>) -> tensor<1x1x8x64xf32>
   %0 = "gcim.attention"(%q, %k, %k) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.125 : f32, num_heads = 1 : i64, head_dim = 64 : i64} : (tensor<1x1x1x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32>
   return %0 : tensor<1x1x1x64xf32>
+}
+
+// -----
+
+// A BART/Whisper decoder step's cross-attention: its one query is fused as the causal
+// row, but its keys (the encoder's 6 outputs) are no cache: said as cross-attention, not
+// as a cache gcim-stream left.
+// CHECK: error: attention of 1 queries over 6 keys of another sequence (cross-attention) does not run on the gain cells, which hold the keys of the tokens they answer; use --attention=digital or --attention=auto
+func.func @one_query_cross_attention(%q: tensor<1x4x1x8xf32>, %kv: tensor<1x4x6x8xf32>) -> tensor<1x4x1x8xf32> attributes {gcim.unstreamed = "an attention has 1 queries but 6 keys without a KV cache"} {
+  %0 = "gcim.attention"(%q, %kv, %kv) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.35 : f32, num_heads = 4 : i64, head_dim = 8 : i64} : (tensor<1x4x1x8xf32>, tensor<1x4x6x8xf32>, tensor<1x4x6x8xf32>) -> tensor<1x4x1x8xf32>
+  return %0 : tensor<1x4x1x8xf32>
 }
 
 // -----
@@ -41,7 +53,8 @@ func.func @cache_not_streamed(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x8x64xf32>
 // gcim-stream's reason for leaving the function is in the error (the user cannot stream
 // it any other way).
 // CHECK: error: full-sequence attention with a KV cache (1 queries, 8 keys) must be streamed first (gcim-stream), which did not stream it: an op mixes positions; use --attention=digital
-func.func @cache_unstreamed(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32> attributes {gcim.unstreamed = "an op mixes positions"} {
+func.func @cache_unstreamed(%q: tensor<1x1x1x64xf32>, %past: tensor<1x1x7x64xf32>) -> tensor<1x1x1x64xf32> attributes {gcim.unstreamed = "an op mixes positions"} {
+  %k = "gcim.cache_append"(%past, %q) : (tensor<1x1x7x64xf32>, tensor<1x1x1x64xf32>) -> tensor<1x1x8x64xf32>
   %0 = "gcim.attention"(%q, %k, %k) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.125 : f32, num_heads = 1 : i64, head_dim = 64 : i64} : (tensor<1x1x1x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>) -> tensor<1x1x1x64xf32>
   return %0 : tensor<1x1x1x64xf32>
 }

@@ -124,9 +124,17 @@ int gcimOnnxExpandGroupQueryAttention(GcimOnnxBuilder *b);
  * diagnostic naming the equation. */
 int gcimOnnxExpandEinsum(GcimOnnxBuilder *b);
 
-/* A patch-embedding Conv b->node as Reshape/Transpose/MatMul (ExpandConv.c): 1 when done,
- * -1 after a diagnostic saying why the Conv is not one. */
+/* A Conv b->node: a 2-D patch embedding as Reshape/Transpose/MatMul (ExpandConv.c), a 1-D
+ * one by gcimOnnxExpandConv1d: 1 when done, -1 after a diagnostic saying why the Conv is
+ * not taken. */
 int gcimOnnxExpandConv(GcimOnnxBuilder *b);
+/* A 1-D Conv b->node (one 'kernel_shape' entry or a weight declared (M, C/G, k)) as
+ * Slice/Concat/MatMul (ExpandConv1d.c): 1 when done, -1 after a diagnostic. */
+int gcimOnnxExpandConv1d(GcimOnnxBuilder *b);
+
+/* InstanceNormalization b->node as Reshape/ReduceMean/elementwise ops
+ * (ExpandInstanceNorm.c): 1 when done, -1 after a diagnostic. */
+int gcimOnnxExpandInstanceNorm(GcimOnnxBuilder *b);
 
 /* com.microsoft FusedMatMul or FusedGemm b->node as the ops it fuses (ExpandFused.c): 1
  * when done, -1 after a diagnostic. */

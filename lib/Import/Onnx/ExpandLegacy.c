@@ -93,49 +93,50 @@ static const struct {
     {"Min", 6, 0, NULL},      /* 1: `consumed_inputs`; 8: broadcasting (6 needs equal shapes) */
     {"Max", 6, 0, NULL},      /* as Min */
     {"Identity", 1, 0, NULL}, /* 13, 14, 16: types */
-    {"Dropout", 12, 7, upgradeDropout}, /* 1, 6: `is_test`; 7, 10: `ratio` attribute */
-    {"Sin", 7, 0, NULL},                /* new at 7 */
-    {"Cos", 7, 0, NULL},                /* new at 7 */
-    {"Softplus", 1, 0, NULL},           /* unchanged */
-    {"LessOrEqual", 12, 0, NULL},       /* new at 12; 16: types */
-    {"GreaterOrEqual", 12, 0, NULL},    /* as LessOrEqual */
-    {"IsInf", 10, 0, NULL},             /* new at 10 */
-    {"Mod", 10, 0, NULL},               /* new at 10; 13: types */
-    {"CumSum", 11, 0, NULL},            /* new at 11; 14: types */
-    {"Tile", 6, 0, NULL},               /* 1: `tiles`/`axis` inputs; 13: types */
-    {"GatherElements", 11, 0, NULL},    /* new at 11; 13: types */
-    {"ScatterND", 11, 0, NULL},         /* new at 11; 16: `reduction` (default none) */
-    {"GatherND", 11, 0, NULL},          /* new at 11; 12: `batch_dims` (default 0) */
-    {"Gelu", 20, 0, NULL},              /* new at 20 */
-    {"Mish", 18, 0, NULL},              /* new at 18 */
-    {"Attention", 23, 0, NULL},         /* new at 23 */
-    {"RMSNormalization", 23, 0, NULL},  /* new at 23 */
-    {"RotaryEmbedding", 23, 0, NULL},   /* new at 23 */
-    {"Einsum", 12, 0, NULL},            /* new at 12 */
-    {"Conv", 1, 0, NULL},               /* 11: compatible (the converter's word) */
-    {"DequantizeLinear", 10, 0, NULL},  /* new at 10; 13: `axis` (per tensor alike) */
-    {"QuantizeLinear", 10, 0, NULL},    /* as DequantizeLinear */
-    {"ArgMax", 1, 0, NULL},             /* 11: negative axis; 12: `select_last_index` */
-    {"ArgMin", 1, 0, NULL},             /* as ArgMax */
-    {"TopK", 10, 0, NULL},              /* 1: `k` attribute; 11: `largest`, `sorted` */
-    {"CastLike", 15, 0, NULL},          /* new at 15 */
-    {"ReduceMin", 1, 0, NULL},          /* as ReduceMean */
-    {"ReduceProd", 1, 0, NULL},         /* as ReduceMean */
-    {"ReduceL1", 1, 0, NULL},           /* as ReduceMean */
-    {"ReduceL2", 1, 0, NULL},           /* as ReduceMean */
-    {"ReduceLogSum", 1, 0, NULL},       /* as ReduceMean */
-    {"ReduceLogSumExp", 1, 0, NULL},    /* as ReduceMean */
-    {"ReduceSumSquare", 1, 0, NULL},    /* as ReduceMean */
-    {"Elu", 6, 0, NULL},                /* 1: `consumed_inputs` */
-    {"Selu", 6, 0, NULL},               /* as Elu */
-    {"LeakyRelu", 6, 0, NULL},          /* as Elu */
-    {"PRelu", 7, 0, NULL},              /* 1, 6: no broadcasting of the slope */
-    {"Celu", 12, 0, NULL},              /* new at 12 */
-    {"ThresholdedRelu", 10, 0, NULL},   /* new in the default domain at 10 */
-    {"Softsign", 1, 0, NULL},           /* 22: types */
-    {"HardSwish", 14, 0, NULL},         /* new at 14 */
-    {"Shrink", 9, 0, NULL},             /* new at 9 */
-    {"Round", 11, 0, NULL},             /* new at 11 */
+    {"Dropout", 12, 7, upgradeDropout},    /* 1, 6: `is_test`; 7, 10: `ratio` attribute */
+    {"Sin", 7, 0, NULL},                   /* new at 7 */
+    {"Cos", 7, 0, NULL},                   /* new at 7 */
+    {"Softplus", 1, 0, NULL},              /* unchanged */
+    {"LessOrEqual", 12, 0, NULL},          /* new at 12; 16: types */
+    {"GreaterOrEqual", 12, 0, NULL},       /* as LessOrEqual */
+    {"IsInf", 10, 0, NULL},                /* new at 10 */
+    {"Mod", 10, 0, NULL},                  /* new at 10; 13: types */
+    {"CumSum", 11, 0, NULL},               /* new at 11; 14: types */
+    {"Tile", 6, 0, NULL},                  /* 1: `tiles`/`axis` inputs; 13: types */
+    {"GatherElements", 11, 0, NULL},       /* new at 11; 13: types */
+    {"ScatterND", 11, 0, NULL},            /* new at 11; 16: `reduction` (default none) */
+    {"GatherND", 11, 0, NULL},             /* new at 11; 12: `batch_dims` (default 0) */
+    {"Gelu", 20, 0, NULL},                 /* new at 20 */
+    {"Mish", 18, 0, NULL},                 /* new at 18 */
+    {"Attention", 23, 0, NULL},            /* new at 23 */
+    {"RMSNormalization", 23, 0, NULL},     /* new at 23 */
+    {"RotaryEmbedding", 23, 0, NULL},      /* new at 23 */
+    {"Einsum", 12, 0, NULL},               /* new at 12 */
+    {"Conv", 1, 0, NULL},                  /* 11: compatible (the converter's word) */
+    {"InstanceNormalization", 6, 0, NULL}, /* 1: `consumed_inputs` */
+    {"DequantizeLinear", 10, 0, NULL},     /* new at 10; 13: `axis` (per tensor alike) */
+    {"QuantizeLinear", 10, 0, NULL},       /* as DequantizeLinear */
+    {"ArgMax", 1, 0, NULL},                /* 11: negative axis; 12: `select_last_index` */
+    {"ArgMin", 1, 0, NULL},                /* as ArgMax */
+    {"TopK", 10, 0, NULL},                 /* 1: `k` attribute; 11: `largest`, `sorted` */
+    {"CastLike", 15, 0, NULL},             /* new at 15 */
+    {"ReduceMin", 1, 0, NULL},             /* as ReduceMean */
+    {"ReduceProd", 1, 0, NULL},            /* as ReduceMean */
+    {"ReduceL1", 1, 0, NULL},              /* as ReduceMean */
+    {"ReduceL2", 1, 0, NULL},              /* as ReduceMean */
+    {"ReduceLogSum", 1, 0, NULL},          /* as ReduceMean */
+    {"ReduceLogSumExp", 1, 0, NULL},       /* as ReduceMean */
+    {"ReduceSumSquare", 1, 0, NULL},       /* as ReduceMean */
+    {"Elu", 6, 0, NULL},                   /* 1: `consumed_inputs` */
+    {"Selu", 6, 0, NULL},                  /* as Elu */
+    {"LeakyRelu", 6, 0, NULL},             /* as Elu */
+    {"PRelu", 7, 0, NULL},                 /* 1, 6: no broadcasting of the slope */
+    {"Celu", 12, 0, NULL},                 /* new at 12 */
+    {"ThresholdedRelu", 10, 0, NULL},      /* new in the default domain at 10 */
+    {"Softsign", 1, 0, NULL},              /* 22: types */
+    {"HardSwish", 14, 0, NULL},            /* new at 14 */
+    {"Shrink", 9, 0, NULL},                /* new at 9 */
+    {"Round", 11, 0, NULL},                /* new at 11 */
     {"Sum", 6, 0, NULL},      /* 1: `consumed_inputs`; 8: broadcasting (6: equal shapes) */
     {"Mean", 6, 0, NULL},     /* as Sum */
     {"OneHot", 9, 0, NULL},   /* new at 9; 11: negative axis */

@@ -16,7 +16,9 @@
  * - RotaryEmbedding (opset 23 and com.microsoft): ExpandRotary.c;
  * - com.microsoft GroupQueryAttention: opset-23 Attention, ExpandGqa.c;
  * - Einsum: Transpose, MatMul and Reshape, ExpandEinsum.c;
- * - Conv as a patch embedding (ViT's): Reshape, Transpose and MatMul, ExpandConv.c;
+ * - Conv as a patch embedding (ViT's): Reshape, Transpose and MatMul, ExpandConv.c; any
+ *   other 1-D Conv (Whisper's, wav2vec2's): Slice, Concat and MatMul, ExpandConv1d.c;
+ * - InstanceNormalization (torch's GroupNorm): Reshape, ReduceMean, ExpandInstanceNorm.c;
  * - DequantizeLinear, QuantizeLinear and com.microsoft MatMulNBits: ExpandQuant.c;
  * - the activations Elu ... Round, Sum and Mean: ExpandActivations.c; ReduceL1, ReduceL2,
  *   ReduceSumSquare, ReduceLogSum, ReduceLogSumExp: ExpandReduce.c; OneHot and Hardmax:
@@ -149,23 +151,24 @@ int gcimOnnxExpandDecomposition(Importer *im, Expansion *ex, Onnx__NodeProto *no
       ms && (is(node, "com.microsoft", "FusedMatMul") || is(node, "com.microsoft", "FusedGemm"));
   bool einsum = is(node, "", "Einsum"), conv = is(node, "", "Conv");
   bool act = gcimOnnxIsActivationOp(node), reduce = gcimOnnxIsReduceOp(node);
-  bool hot = gcimOnnxIsOneHotOp(node);
+  bool hot = gcimOnnxIsOneHotOp(node), instanceNorm = is(node, "", "InstanceNormalization");
   if (!rms && !skipRms && !skipLn && !gelu && !quickGeluOp && !fused && !quant && !rotary && !gqa &&
-      !einsum && !conv && !act && !reduce && !hot)
+      !einsum && !conv && !instanceNorm && !act && !reduce && !hot)
     return 0;
   im->loc = gcimOnnxNameLoc(im, name);
   im->nodeName = name; /* diagnostics name the node and its op */
   im->opType = node->op_type;
-  int result = quant    ? gcimOnnxExpandQuant(&b)
-               : rotary ? gcimOnnxExpandRotary(&b, ms)
-               : gqa    ? gcimOnnxExpandGroupQueryAttention(&b)
-               : einsum ? gcimOnnxExpandEinsum(&b)
-               : conv   ? gcimOnnxExpandConv(&b)
-               : fused  ? gcimOnnxExpandFused(&b)
-               : act    ? gcimOnnxExpandActivation(&b)
-               : reduce ? gcimOnnxExpandReduce(&b)
-               : hot    ? gcimOnnxExpandOneHot(&b)
-                        : decompose(&b, rms, skipRms, skipLn, fastGelu);
+  int result = quant          ? gcimOnnxExpandQuant(&b)
+               : rotary       ? gcimOnnxExpandRotary(&b, ms)
+               : gqa          ? gcimOnnxExpandGroupQueryAttention(&b)
+               : einsum       ? gcimOnnxExpandEinsum(&b)
+               : conv         ? gcimOnnxExpandConv(&b)
+               : instanceNorm ? gcimOnnxExpandInstanceNorm(&b)
+               : fused        ? gcimOnnxExpandFused(&b)
+               : act          ? gcimOnnxExpandActivation(&b)
+               : reduce       ? gcimOnnxExpandReduce(&b)
+               : hot          ? gcimOnnxExpandOneHot(&b)
+                              : decompose(&b, rms, skipRms, skipLn, fastGelu);
   if (result < 0 && !im->failed)
     gcimOnnxImportError(im, "out of memory");
   im->nodeName = NULL;

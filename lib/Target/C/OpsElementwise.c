@@ -105,8 +105,23 @@ static const NamedEnum unaryOps[] = {
     {"onnx.sign", "GCIM_UNARY_SIGN"},       {"onnx.softplus", "GCIM_UNARY_SOFTPLUS"},
     {"onnx.mish", "GCIM_UNARY_MISH"}};
 
+/* Neg and Abs of int64 (index arithmetic, as DeBERTa's position-to-content positions):
+ * in unsigned arithmetic, so that INT64_MIN wraps as ONNX Runtime's does instead of
+ * overflowing. */
+static bool integerNegAbs(EmitState *state, MlirOperation op, ValueInfo *x, ValueInfo *y) {
+  fprintf(state->body, "  for (int64_t i = 0; i < %lld; ++i)\n", (long long)y->count);
+  if (gcimOpIsA(op, "onnx.abs"))
+    fprintf(state->body, "    %s[i] = %s[i] < 0 ? (int64_t)(0u - (uint64_t)%s[i]) : %s[i];\n",
+            y->name, x->name, x->name, x->name);
+  else
+    fprintf(state->body, "    %s[i] = (int64_t)(0u - (uint64_t)%s[i]);\n", y->name, x->name);
+  return true;
+}
+
 bool gcimCEmitUnary(EmitState *state, MlirOperation op) {
   ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
+  if (x->elem == GCIM_ELEM_I64 && (gcimOpIsA(op, "onnx.neg") || gcimOpIsA(op, "onnx.abs")))
+    return integerNegAbs(state, op, x, y);
   if (x->elem != GCIM_ELEM_F32)
     return gcimCEmitUnsupported(state, op, "only float32 is supported");
   const char *opEnum = LOOKUP(op, unaryOps);

@@ -684,6 +684,46 @@ conv_bad("conv-dilated", strides=[2, 2], dilations=[2, 2])
 
 
 @case
+def conv1d():
+    """1-D Convs as Whisper's and wav2vec2's front ends write them: padded, strided,
+    dilated, grouped (the positional convolution) with a bias; one whose stride leaves a
+    remainder; auto_pad SAME is refused (conv1d-same)."""
+    nodes = [N("Conv", ["x", "w", "b"], ["y"], name="pos", pads=[2, 1], strides=[2],
+               dilations=[2], group=2),
+             N("Conv", ["x", "w1"], ["z"], name="tail", strides=[2])]
+    return model(nodes, [vi("x", shape=[1, 4, 9])], [vi("y"), vi("z")],
+                 [arr("w", [6, 2, 3]), arr("b", [6]), arr("w1", [5, 4, 2])])
+
+
+@case
+def conv1d_f16():
+    """A float16 1-D Conv with padding (a .half() Whisper's): the zeros are float16."""
+    return model([N("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1], kernel_shape=[3])],
+                 [vi("x", T.FLOAT16, [1, 4, 9])], [vi("y", T.FLOAT16)],
+                 [arr("w", [5, 4, 3], np.float16)])
+
+
+bad("conv1d-groups-mismatch", [N("Conv", ["x", "w"], ["y"], name="conv", group=3)],
+    [vi("x", shape=[1, 4, 9])], [vi("y")], [arr("w", [6, 1, 3])])
+bad("conv1d-too-short", [N("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1])],
+    [vi("x", shape=[1, 4, 9])], [vi("y")], [arr("w", [6, 4, 30])])
+bad("conv1d-kernel-huge", [N("Identity", ["w"], ["w2"], name="weight"),
+                           N("Conv", ["x", "w2"], ["y"], name="conv", kernel_shape=[100000])],
+    [vi("x", shape=[1, 4, 9])], [vi("y")], [arr("w", [5, 4, 3])])
+bad("conv1d-same", [N("Conv", ["x", "w"], ["y"], name="conv", auto_pad="SAME_UPPER")],
+    [vi("x", shape=[1, 4, 9])], [vi("y")], [arr("w", [5, 4, 3])])
+
+
+@case
+def instance_norm():
+    """InstanceNormalization (torch's GroupNorm export) of a rank-3 and a rank-4 input."""
+    nodes = [N("InstanceNormalization", ["x", "s", "b"], ["y"], name="norm", epsilon=1e-3),
+             N("InstanceNormalization", ["x4", "s", "b"], ["y4"], name="norm4")]
+    return model(nodes, [vi("x", shape=[2, 3, 5]), vi("x4", shape=[1, 3, 2, 2])],
+                 [vi("y"), vi("y4")], [arr("s", [3]), arr("b", [3])])
+
+
+@case
 def softmax_only():
     """Two Softmax ops over rank-4 scores that no MatMul of q and k makes (Bloom's ALiBi
     scores reach the fusion the same way): no attention, nothing for the gain cells."""
