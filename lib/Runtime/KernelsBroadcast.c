@@ -25,6 +25,16 @@ int gcimKernelsAxis(int64_t axis, int rank) {
   return (int)axis;
 }
 
+int64_t gcimKernelsAxisSplit(const int64_t *dims, int rank, int axis, int64_t *outer,
+                             int64_t *inner) {
+  *outer = *inner = 1;
+  for (int d = 0; d < axis; ++d)
+    *outer *= dims[d];
+  for (int d = axis + 1; d < rank; ++d)
+    *inner *= dims[d];
+  return dims[axis];
+}
+
 void gcimKernelsBcastInit(GcimBcast *it, int count, const int64_t *const *dims, const int *ranks,
                           const int64_t *outDims, int outRank) {
   assert(count >= 1 && count <= GCIM_BCAST_MAX_OPERANDS);

@@ -25,6 +25,13 @@ static size_t typeSize(GcimElemType type) {
   return sizes[type];
 }
 
+/* The rows of x along an axis whose elements are `stride` apart (base set per row). */
+static Row rowOf(GcimElemType type, const void *x, int64_t stride, int largest) {
+  int isFloat = type == GCIM_ELEM_F32 || type == GCIM_ELEM_F64 || type == GCIM_ELEM_F16 ||
+                type == GCIM_ELEM_BF16;
+  return (Row){type, x, typeSize(type), isFloat, 0, stride, largest};
+}
+
 /* -1, 0 or 1 as element a of the row is below, equal to or above element b; NaN above
  * every number and equal to NaN. */
 static int compare(const Row *r, int64_t a, int64_t b) {
@@ -62,20 +69,9 @@ static int ranksAfter(const Row *r, int64_t a, int64_t b) {
 
 void gcimKernelArgReduce(GcimElemType type, const void *x, const int64_t *dims, int rank,
                          int64_t axis, int largest, int selectLast, int64_t *y) {
-  int a = gcimKernelsAxis(axis, rank);
-  int64_t outer = 1, inner = 1, n = dims[a];
-  for (int d = 0; d < a; ++d)
-    outer *= dims[d];
-  for (int d = a + 1; d < rank; ++d)
-    inner *= dims[d];
-  Row r = {type,
-           x,
-           typeSize(type),
-           type == GCIM_ELEM_F32 || type == GCIM_ELEM_F64 || type == GCIM_ELEM_F16 ||
-               type == GCIM_ELEM_BF16,
-           0,
-           inner,
-           largest};
+  int64_t outer, inner,
+      n = gcimKernelsAxisSplit(dims, rank, gcimKernelsAxis(axis, rank), &outer, &inner);
+  Row r = rowOf(type, x, inner, largest);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t in = 0; in < inner; ++in) {
       r.base = o * n * inner + in;
@@ -132,21 +128,10 @@ static void selectRow(const Row *r, int64_t n, int64_t k, int64_t *heap, int64_t
 
 void gcimKernelTopK(GcimElemType type, const void *x, const int64_t *dims, int rank, int64_t axis,
                     int64_t k, int largest, void *values, int64_t *indices) {
-  int a = gcimKernelsAxis(axis, rank);
-  int64_t outer = 1, inner = 1, n = dims[a];
-  for (int d = 0; d < a; ++d)
-    outer *= dims[d];
-  for (int d = a + 1; d < rank; ++d)
-    inner *= dims[d];
+  int64_t outer, inner,
+      n = gcimKernelsAxisSplit(dims, rank, gcimKernelsAxis(axis, rank), &outer, &inner);
   size_t size = typeSize(type);
-  Row r = {type,
-           x,
-           size,
-           type == GCIM_ELEM_F32 || type == GCIM_ELEM_F64 || type == GCIM_ELEM_F16 ||
-               type == GCIM_ELEM_BF16,
-           0,
-           inner,
-           largest};
+  Row r = rowOf(type, x, inner, largest);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t in = 0; in < inner; ++in) {
       r.base = o * n * inner + in;

@@ -105,4 +105,9 @@ static inline float gcimKernelsExpNonPositive(float x) {
 /// Normalises a possibly negative axis of a rank-`rank` tensor (asserted in range).
 int gcimKernelsAxis(int64_t axis, int rank);
 
+/// The rows along `axis` (normalised, gcimKernelsAxis) of a tensor of `dims`: *outer
+/// blocks before the axis, *inner elements after it; returns the axis' length.
+int64_t gcimKernelsAxisSplit(const int64_t *dims, int rank, int axis, int64_t *outer,
+                             int64_t *inner);
+
 #endif /* GCIM_LIB_RUNTIME_KERNELSINTERNAL_H */

@@ -101,12 +101,8 @@ void gcimKernelTile(const void *x, const int64_t *xDims, int rank, void *y, cons
 
 void gcimKernelCumSum(GcimElemType type, const void *x, const int64_t *dims, int rank, int64_t axis,
                       int exclusive, int reverse, void *y) {
-  int a = gcimKernelsAxis(axis, rank);
-  int64_t outer = 1, inner = 1, n = dims[a];
-  for (int d = 0; d < a; ++d)
-    outer *= dims[d];
-  for (int d = a + 1; d < rank; ++d)
-    inner *= dims[d];
+  int64_t outer, inner,
+      n = gcimKernelsAxisSplit(dims, rank, gcimKernelsAxis(axis, rank), &outer, &inner);
   size_t size = typeSize(type);
   int isFloat = isFloatType(type);
   for (int64_t o = 0; o < outer; ++o)
