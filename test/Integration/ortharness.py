@@ -1,6 +1,7 @@
 """ortharness.py: shared helpers of the e2e tests: run a model through ort-run.js, compare
 arrays with a printed tolerance, and count failures so a test exits non-zero.
 """
+import importlib.util
 import os
 import subprocess
 import sys
@@ -37,6 +38,16 @@ def run_ort(model_path, inputs, threads=1, opt_level="all", save_optimized=None)
         return {f[:-4]: np.load(os.path.join(out_dir, f)) for f in os.listdir(out_dir)
                 if f.endswith(".npy")}
 
+
+
+def load_test(name):
+    """Another e2e test's module, `name` its file name without .py (which, as
+    "user-exports-2", is not an identifier to import)."""
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"),
+                                                  os.path.join(HERE, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 class Checker:
     """Collects comparisons; every one prints its tolerance and result.

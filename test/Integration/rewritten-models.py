@@ -38,7 +38,6 @@ Checks, for each rewritten model:
   exit 1, the node named and what to give gcim instead, no output folder left.
 """
 import copy
-import importlib.util
 import os
 import sys
 import tempfile
@@ -56,21 +55,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import archmodels as am  # noqa: E402
 from codegenharness import build, compile_model, generate, run_program  # noqa: E402
-from ortharness import Checker, run_ort  # noqa: E402
+from ortharness import Checker, load_test, run_ort  # noqa: E402
 from gcim_models import llama  # noqa: E402  (ortharness put python/ on the path)
 from gcim_models import user_models as um  # noqa: E402
 from gcim_models.export import ExportOptions, export_model  # noqa: E402
 from gcim_models.gpt2 import GPT2, GPT2Config  # noqa: E402
 
-
-
-def load_test(name):
-    """Another e2e test's module (its file name is not an identifier)."""
-    spec = importlib.util.spec_from_file_location(name.replace("-", "_"),
-                                                  os.path.join(HERE, name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 ux = load_test("user-exports-2")

@@ -29,7 +29,6 @@ Checks:
   export of two new tokens under --attention=analog, T5's cross-attention and
   GPT-BigCode's cache (named as the input it comes from) under --attention=analog.
 """
-import importlib.util
 import os
 import subprocess
 import sys
@@ -42,12 +41,9 @@ sys.path.insert(0, HERE)
 import archmodels as am  # noqa: E402
 import archmodels3 as m3  # noqa: E402
 from codegenharness import build, compile_model, gcim_compile, generate, run_program  # noqa: E402
-from ortharness import Checker, run_ort  # noqa: E402
+from ortharness import Checker, load_test, run_ort  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("user_exports_2",
-                                               os.path.join(HERE, "user-exports-2.py"))
-ue2 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ue2)
+ue2 = load_test("user-exports-2")
 
 MAX = ("--max", "input_ids=16")
 PAST = 7  # cached positions: PROMPT and COUNT fit in the step function's PAST + 1

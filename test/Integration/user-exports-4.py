@@ -29,7 +29,6 @@ Checks:
   do_constant_folding=False (its weight norm's ReduceL2) match ONNX Runtime (they were
   refused as unsupported ops before ArgMax and ReduceL2 were imported).
 """
-import importlib.util
 import os
 import subprocess
 import sys
@@ -44,12 +43,9 @@ sys.path.insert(0, HERE)
 import archmodels as am  # noqa: E402
 import archmodels4 as m4  # noqa: E402
 from codegenharness import gcim_compile  # noqa: E402
-from ortharness import Checker  # noqa: E402
+from ortharness import Checker, load_test  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("user_exports_2",
-                                               os.path.join(HERE, "user-exports-2.py"))
-ue2 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ue2)
+ue2 = load_test("user-exports-2")
 
 
 def model(cls, **kw):

@@ -18,7 +18,6 @@ indices, exactly, since their difference is then 0 or at least 1):
   one_hot, at opsets 14 and 17; the export holds each of those ops (torch 1.13 writes
   softsign and the shrinks as elementary ops: the node tests cover Softsign and Shrink).
 """
-import importlib.util
 import os
 import sys
 import tempfile
@@ -31,12 +30,9 @@ from torch.nn import functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import archmodels as am  # noqa: E402
-from ortharness import Checker  # noqa: E402
+from ortharness import Checker, load_test  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("user_exports_2",
-                                               os.path.join(HERE, "user-exports-2.py"))
-ue2 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ue2)
+ue2 = load_test("user-exports-2")
 
 BATCH = 2
 
