@@ -10,12 +10,13 @@ cd "$(dirname "$0")/.."
 # setuptools to install and test the Python package (python/) offline. Checks: clang-format
 # (utils/check-format.sh) and nm from binutils (utils/check-symbols.sh). The HTML report's
 # browser test: headless chromium driven by python3-selenium through chromium-driver. The
-# sweep's Slurm test: a one-node cluster of slurm-wlm (slurmctld, slurmd) with munge.
+# sweep's Slurm test: a one-node cluster of slurm-wlm (slurmctld, slurmd) with munge. ccache:
+# the e2e tests' builds of generated folders share their runtime's objects through it.
 PACKAGES="cmake make gcc g++ pkg-config libmlir-22-dev mlir-22-tools llvm-22-dev \
 llvm-22-tools clang-22 libclang-rt-22-dev protobuf-c-compiler libprotobuf-c-dev \
 libonnx-dev python3-onnx python3-numpy python3-torch libonnx-testdata nodejs npm \
 python3-pytest python3-venv python3-pip python3-setuptools clang-format binutils \
-chromium chromium-driver python3-selenium slurm-wlm munge"
+chromium chromium-driver python3-selenium slurm-wlm munge ccache"
 ORT_VERSION=1.30.0
 NPM_PREFIX=.deps/npm
 

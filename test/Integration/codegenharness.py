@@ -25,9 +25,17 @@ def compile_model(model_path, out_dir, *flags, prefix="model"):
     return proc
 
 
+def cached(cc):
+    """`cc` run through ccache when the test's environment names one (GCIM_CCACHE, set by
+    test/Integration/CMakeLists.txt): every generated folder holds the same runtime sources,
+    which ccache then compiles once per compiler and flags instead of once per folder."""
+    launcher = os.environ.get("GCIM_CCACHE")
+    return f"{launcher} {cc}" if launcher else cc
+
+
 def build(out_dir, cc="cc", cflags=STRICT_CFLAGS, ldflags=""):
     """make -C OUT with the given compiler and flags (warnings are errors by default)."""
-    proc = subprocess.run(["make", "-C", out_dir, "-j2", f"CC={cc}", f"CFLAGS={cflags}",
+    proc = subprocess.run(["make", "-C", out_dir, "-j2", f"CC={cached(cc)}", f"CFLAGS={cflags}",
                            f"LDFLAGS={ldflags}"], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"building {out_dir} with {cc} failed:\n{proc.stdout}\n{proc.stderr}")

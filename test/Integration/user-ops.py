@@ -22,7 +22,6 @@ import os
 import sys
 import tempfile
 
-import onnx
 import torch
 from torch import nn
 from torch.nn import functional as F
