@@ -14,6 +14,10 @@ config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.c
 # Our tools first, then LLVM's (FileCheck, not, count, mlir-opt).
 config.environment["PATH"] = os.pathsep.join(
     [config.gcim_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+# Generated folders build with make's $(CC): cc, through ccache when the build found it
+# (test/CMakeLists.txt).
+config.environment["CC"] = config.test_cc
+config.environment["CCACHE_DIR"] = config.ccache_dir
 # Leaks are checked, except those of MLIR and LLVM themselves (test/lsan.supp).
 config.environment["LSAN_OPTIONS"] = "suppressions=" + os.path.join(
     config.gcim_src_root, "test", "lsan.supp") + ":print_suppressions=0"

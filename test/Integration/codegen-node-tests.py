@@ -21,6 +21,7 @@ import glob
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -125,7 +126,7 @@ class Runtime:
                     obj = source[:-2] + ".o"
                     objects.append(obj)
                     procs.append(subprocess.Popen(
-                        [self.cc, *flags, "-I", self.include, "-I",
+                        [*self.cc, *flags, "-I", self.include, "-I",
                          os.path.join(self.root, "runtime", "src"), "-c", source, "-o", obj],
                         stderr=subprocess.PIPE, text=True))
                     if len(procs) >= 2:
@@ -219,7 +220,7 @@ def compile_and_build(result, model_path, out, runtime, cc):
     except RuntimeError as error:
         result.fail("build", "runtime differs or fails to build", str(error))
         return False
-    proc = subprocess.run([cc, *CFLAGS, "-I", runtime.include, "-I", out,
+    proc = subprocess.run([*cc, *CFLAGS, "-I", runtime.include, "-I", out,
                            os.path.join(out, "model.c"), os.path.join(out, "model_main.c"),
                            runtime.library, "-lm", "-o", os.path.join(out, "model")],
                           capture_output=True, text=True)
@@ -279,7 +280,8 @@ def main():
     parser.add_argument("--data", default=DATA)
     parser.add_argument("--min-passed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--cc", default=os.environ.get("CC", "cc"))
+    # A command, as make takes $(CC): "ccache cc" is two words.
+    parser.add_argument("--cc", default=os.environ.get("CC", "cc"), type=shlex.split)
     parser.add_argument("--filter", default="", help="only tests whose name matches")
     parser.add_argument("--keep", help="keep the output folders in this directory")
     parser.add_argument("--markdown", action="store_true",
