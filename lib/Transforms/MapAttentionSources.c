@@ -27,7 +27,7 @@
 
 /* Plumbing between a hidden state and the attention is a few dozen ops (RoPE, a cache, a
  * repeat); a walk that goes much further has left the layer. */
-enum { MAX_OPS = 256, MAX_PENDING = 512, MAX_SOURCES = 32, SAME_DEPTH = 8 };
+enum { MAX_OPS = 256, MAX_PENDING = 512, MAX_SOURCES = 32, SAME_DEPTH = 8, SAME_BUDGET = 1024 };
 
 typedef struct Sources {
   MlirValue values[MAX_SOURCES];
@@ -69,11 +69,13 @@ static bool sameAttributes(MlirOperation a, MlirOperation b) {
   return true;
 }
 
-/* The same value, or the same op on the same values (two LayerNorms of one x). */
-static bool sameValue(MlirValue a, MlirValue b, int depth) {
+/* The same value, or the same op on the same values (two LayerNorms of one x); each call
+ * spends one of *budget, so that wide look-alike graphs cannot make it exponential (an
+ * exhausted budget answers no). */
+static bool sameValueWithin(MlirValue a, MlirValue b, int depth, int *budget) {
   if (mlirValueEqual(a, b))
     return true;
-  if (depth == 0 || !mlirValueIsAOpResult(a) || !mlirValueIsAOpResult(b) ||
+  if (depth == 0 || --*budget <= 0 || !mlirValueIsAOpResult(a) || !mlirValueIsAOpResult(b) ||
       mlirOpResultGetResultNumber(a) != mlirOpResultGetResultNumber(b))
     return false;
   MlirOperation x = mlirOpResultGetOwner(a), y = mlirOpResultGetOwner(b);
@@ -83,15 +85,21 @@ static bool sameValue(MlirValue a, MlirValue b, int depth) {
       !sameAttributes(x, y))
     return false;
   for (intptr_t i = 0; i < operands; ++i)
-    if (!sameValue(mlirOperationGetOperand(x, i), mlirOperationGetOperand(y, i), depth - 1))
+    if (!sameValueWithin(mlirOperationGetOperand(x, i), mlirOperationGetOperand(y, i), depth - 1,
+                         budget))
       return false;
   return true;
+}
+
+static bool sameValue(MlirValue a, MlirValue b) {
+  int budget = SAME_BUDGET;
+  return sameValueWithin(a, b, SAME_DEPTH, &budget);
 }
 
 static void addSource(Sources *s, MlirValue value) {
   value = throughLayout(value);
   for (int i = 0; i < s->count; ++i)
-    if (sameValue(s->values[i], value, SAME_DEPTH))
+    if (sameValue(s->values[i], value))
       return;
   if (s->count == MAX_SOURCES)
     s->complete = false;
@@ -183,7 +191,7 @@ static void collectSources(MlirValue start, Sources *s) {
 static bool shareSource(const Sources *a, const Sources *b) {
   for (int i = 0; i < a->count; ++i)
     for (int j = 0; j < b->count; ++j)
-      if (sameValue(a->values[i], b->values[j], SAME_DEPTH))
+      if (sameValue(a->values[i], b->values[j]))
         return true;
   return false;
 }
