@@ -24,13 +24,15 @@
  * hardsigmoid attention mapped to the hardware get its semantics, and the kv_write
  * carries `gcim.warning` saying accuracy will change (so does unbounded causal attention
  * limited to the hardware window). Attention the hardware cannot hold is an error: a window
- * longer than the hardware's, non-causal attention over more keys than the window,
- * full-sequence causal attention longer than the window or with a KV cache (stream it
- * first; once gcim-stream made a step function, such an attention of the full-sequence
- * function is left to run through the step function, marked gcim.mapping = "step"; one over
- * a KV cache, marked "cache", is replayed on heads of its own: the past tokens written one
- * per step, then the new one written and read, so it must add one token and, unless it has
- * a window of its own, its past and that token must fit the hardware's).
+ * longer than the hardware's, cross-attention (keys and values projected from another
+ * hidden state than the queries, MapAttentionSources.c, whatever the lengths; without such
+ * a trace, queries and keys in different numbers), non-causal attention over more keys than
+ * the window, full-sequence causal attention longer than the window or with a KV cache
+ * (stream it first; once gcim-stream made a step function, such an attention of the
+ * full-sequence function is left to run through the step function, marked gcim.mapping =
+ * "step"; one over a KV cache, marked "cache", is replayed on heads of its own: the past
+ * tokens written one per step, then the new one written and read, so it must add one token
+ * and, unless it has a window of its own, its past and that token must fit the hardware's).
  *
  * Assumes: gcim.attention as gcim-verify accepts it; static shapes.
  * Guarantees: every mapped head has exactly one kv_write before its two products; the
@@ -38,6 +40,7 @@
  * the attention's `scale`). */
 #include "FuseAttention.h"
 #include "MapAttentionContext.h"
+#include "MapAttentionSources.h"
 #include "PassUtils.h"
 
 #include "gcim/Runtime/Hardware.h"
@@ -66,6 +69,7 @@ typedef struct Head {
   int64_t context; /* the model's tokens when known (the window is fitted to them); else 0 */
   int64_t kvGroup; /* query heads per K/V head (the K/V head repeat's factor); 1 without */
   int causal, streamed, share;
+  bool foreign; /* k or v read no hidden state q reads (MapAttentionSources.c) */
   double scale;
   MlirStringRef kind;
   const char *warning;
@@ -183,8 +187,9 @@ static bool checkShapes(const Head *h) {
     return false;
   }
   /* The arrays hold the keys of the tokens whose queries they answer (the emitter's tile
-   * layer needs it): a decoder's cross-attention over an encoder's output does not fit. */
-  if (!h->causal && !h->streamed && h->tq != h->tk)
+   * layer needs it): a decoder's cross-attention over an encoder's output does not fit,
+   * also when the two are equally long. Without a trace, lengths tell what they can. */
+  if (!h->streamed && (h->foreign || (!h->causal && h->tq != h->tk)))
     return foreignKeysError(h);
   return true;
 }
@@ -439,8 +444,9 @@ static MlirLogicalResult runMapAttention(MlirOperation module, const GcimPassOpt
     head.context = gcimAttentionContext(head.op);
     int64_t mapped = head.window > 0 ? head.window : map.hw->window;
     bool analog = gcimAttentionModeMapsKind(map.mode, head.kind.data, head.kind.length);
-    if (analog && !head.streamed && head.causal && (head.tk > mapped || head.tq != head.tk) &&
-        hasStepFunction(head.op)) {
+    head.foreign = analog && !head.streamed && gcimAttentionKeySource(head.op) == GCIM_KEYS_FOREIGN;
+    if (analog && !head.foreign && !head.streamed && head.causal &&
+        (head.tk > mapped || head.tq != head.tk) && hasStepFunction(head.op)) {
       bool cache = head.tq != head.tk; /* replayed on its own heads, else token by token */
       if (cache && !checkCacheReplay(&head, mapped)) {
         ok = false;

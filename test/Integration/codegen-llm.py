@@ -27,6 +27,13 @@ of those references within 1e-4. A wrong scaler (b_k 0.40) or window (mistral's 
 in the reference fails by 1.8 and 5.0. The same holds for
 `--generate`: at every generated position the program's token is the reference's argmax on
 the program's own tokens (so the reference's greedy decoding gives the same tokens).
+
+Mistral only: a KV-cache step whose rotary positions are counted from the sliding window's
+start max(0, past + 1 - window) (as rolling-buffer caches number them), bound at a past of 7
+beyond the window of 4, gets no step function, the reason naming the start's node: the
+start looks like a position at pasts 7 and 8 (4, 5), and a step function computing it from
+its step index gave wrong logits from the second step (up to 7.3 against torch stepping its
+own cache); the importer's probe with a past of one token now shows it is not (compile only).
 """
 import itertools
 import os
@@ -185,6 +192,35 @@ def check_export(check, model, tmp, kv_cache):
                  f"gcim {got_tokens}, torch {want}")
 
 
+class WindowPositions(Decoder):
+    """The decoder with rotary positions counted from its sliding window's start."""
+
+    def forward(self, input_ids, pasts=None):
+        b, t = input_ids.shape
+        past_len = pasts[0].shape[2] if pasts is not None else 0
+        start = torch.maximum(torch.tensor(past_len + t - self.config.window), torch.tensor(0))
+        cos, sin = self.rotary(torch.arange(past_len, past_len + t) - start)
+        x, mask, presents = self.embed(input_ids), self.mask(t, past_len, torch.float32), []
+        for i, block in enumerate(self.blocks):
+            past = (pasts[2 * i], pasts[2 * i + 1]) if pasts is not None else None
+            x, present = block(x, cos, sin, mask, past)
+            presents += list(present)
+        return self.head(self.norm(x)), presents
+
+
+def check_window_positions(check, tmp):
+    model = WindowPositions(DecoderConfig(family="mistral", seed=7, init_std=0.2)).eval()
+    path = os.path.join(tmp, "window-positions.onnx")
+    onnx.save(export_decoder(model, kv_cache=True, past=7), path)
+    proc = subprocess.run([gcim_compile(), path, "--emit=gcim", "-o", "-",
+                           "--input-shape=past_*=1x2x7x16"], capture_output=True, text=True)
+    why = re.search(r'gcim\.unstreamed = "([^"]*)"', proc.stdout)
+    check.expect("mistral, positions from the window's start: no step function, the start's "
+                 "node named", proc.returncode == 0 and why is not None and
+                 "'/model/Max' holds what the import computed from the cached length 7" in
+                 why.group(1), why.group(1) if why else proc.stderr.strip()[-400:])
+
+
 def main():
     family = sys.argv[1] if len(sys.argv) > 1 else "llama"
     check = Checker(1e-4)
@@ -195,6 +231,8 @@ def main():
                 check_export(check, model, tmp, kv_cache)
             except RuntimeError as error:
                 check.expect(f"{family}: compiled, built and ran", False, str(error)[-1500:])
+        if family == "mistral":
+            check.run(check_window_positions, tmp)
     return check.finish(f"codegen-llm {family}")
 
 

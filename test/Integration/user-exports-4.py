@@ -24,7 +24,9 @@ Checks:
   int64 Neg the C emitter lacked; then silently unfused);
 - --attention=analog compiles the self-attention models and refuses the cross-attentions
   naming the node (Whisper's, BART's full sequence and one decoder step: one query over
-  the encoder's keys is cross-attention, not an unstreamed KV cache);
+  the encoder's keys is cross-attention, not an unstreamed KV cache; Whisper and BART with
+  as many decoder tokens as encoder positions, whose cross-attention was mapped as
+  self-attention);
 - CLIP's end-of-text pooling (ArgMax over the ids) and wav2vec2 exported with
   do_constant_folding=False (its weight norm's ReduceL2) match ONNX Runtime (they were
   refused as unsupported ops before ArgMax and ReduceL2 were imported).
@@ -103,6 +105,13 @@ def check_speech(check, tmp):
                       "'/decoder/layers.0/encoder_attn/MatMul_1': error: attention of 6 queries "
                       "over 8 keys of another sequence (cross-attention)",
                       ["--attention=analog", *bind])
+    # As many decoder tokens as encoder positions: still cross-attention (it was mapped as
+    # non-causal self-attention when lengths told them apart).
+    ue2.check_refusal(check, tmp, "whisper of equal lengths on the gain cells", proto,
+                      "'/decoder/layers.0/encoder_attn/MatMul_1': error: attention of 8 queries "
+                      "over 8 keys of another sequence (cross-attention)",
+                      ["--attention=analog", bind[0],
+                       f"--input-shape=decoder_input_ids=1x{m4.FRAMES // 2}"])
     audio = inputs(4, 1, m4.SAMPLES)
     axes = {"input_values": {0: "batch_size", 1: "sequence_length"},
             "logits": {0: "batch_size", 1: "sequence_length"}}
@@ -229,6 +238,11 @@ def check_seq2seq(check, tmp):
     ue2.check_fused(check, tmp, "bart", ("--padding-mask=unpadded",), count=6)
     ue2.check_refusal(check, tmp, "bart on the gain cells", protos["bart"],
                       "'/decoder.0/encoder_attn/MatMul_1': error: attention of 4 queries over 6 "
+                      "keys of another sequence (cross-attention)",
+                      ["--attention=analog"])
+    equal = ue2.export(model(m4.Bart), (ids, mask, ids), names, ["logits"], 14)
+    ue2.check_refusal(check, tmp, "bart of equal lengths on the gain cells", equal,
+                      "'/decoder.0/encoder_attn/MatMul_1': error: attention of 6 queries over 6 "
                       "keys of another sequence (cross-attention)",
                       ["--attention=analog"])
     states, step = inputs(7, 2, am.TOKENS, am.WIDTH), ids[:, :1]

@@ -359,17 +359,18 @@ static int32_t pastAxis(Importer *im, const char *name, const TypeInfo *type, ui
   return -1;
 }
 
-/* The probe's binding (PastProbe.c): the past one token longer, and so a mask over past
- * and new tokens (rank 2, one past the past; the past alone when that cannot be a token
- * count). Only dimensions the model leaves dynamic change. */
-static void lengthenPast(Importer *im, TypeInfo *type, uint32_t dynamic) {
+/* A probe's binding (PastProbe.c): the past probeLength tokens long instead of P, and so a
+ * mask over past and new tokens (rank 2, one past the past; the past alone when that
+ * cannot be a token count) as much longer or shorter. Only dimensions the model leaves
+ * dynamic change. */
+static void rebindPast(Importer *im, TypeInfo *type, uint32_t dynamic) {
   int64_t past = im->probePastLength;
   for (int32_t d = 1; d < type->rank; ++d) {
-    bool lengthen = type->rank >= 3
+    bool pastAxis = type->rank >= 3
                         ? type->dims[d] == past
                         : type->dims[d] == past + 1 || (past > 1 && type->dims[d] == past);
-    if ((dynamic & (1u << d)) && lengthen)
-      type->dims[d] += 1;
+    if ((dynamic & (1u << d)) && pastAxis)
+      type->dims[d] += im->probeLength - past;
   }
 }
 
@@ -380,7 +381,7 @@ bool gcimOnnxBindInput(Importer *im, const char *name, TypeInfo *type, uint64_t 
   if (!bindInput(im, name, type, runTimeAxes))
     return false;
   if (im->probePastLength > 0) {
-    lengthenPast(im, type, dynamic);
+    rebindPast(im, type, dynamic);
     return true;
   }
   int32_t axis = pastAxis(im, name, type, dynamic);

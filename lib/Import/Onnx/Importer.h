@@ -134,10 +134,11 @@ typedef struct Importer {
   bool failed;
   struct Expansion *expansion; /* Expand.c: the expanded node list (owned) */
   /* KV-cache exports (PastProbe.c): the length the inputs' past axes were bound to (0:
-   * none, -1: the inputs disagree); in the probe's import, that length, which Bind.c
-   * lengthens by one token. */
+   * none, -1: the inputs disagree); in a probe's import, that length, and the length Bind.c
+   * gives those axes instead (one token longer, or one token). */
   int64_t pastLength;
   int64_t probePastLength;
+  int64_t probeLength;
 } Importer;
 
 bool gcimOnnxIsFloatType(int32_t elemType);
@@ -262,9 +263,10 @@ bool gcimOnnxNormalizeAxis(Importer *im, int64_t axis, int32_t rank, int64_t *ou
 /* ---- Building (Builder.c, Graph.c) ---------------------------------------------- */
 
 bool gcimOnnxImportGraph(Importer *im, MlirModule module);
-/* Imports the graph again with the past one token longer and tags what differs in
- * `module` (its ops and arguments) `gcim.from_past_length`: the values the import computed
- * from the bound past length (PastProbe.c). Nothing when im->pastLength is not positive. */
+/* Imports the graph again with the past one token longer, and one token long, and tags
+ * what differs in `module` (its ops and arguments) `gcim.from_past_length`: the values the
+ * import computed from the bound past length (PastProbe.c). Nothing when im->pastLength is
+ * not positive. */
 void gcimOnnxProbePastLength(const Importer *im, MlirModule module);
 bool gcimOnnxImportNode(Importer *im, const Onnx__NodeProto *node, size_t index);
 

@@ -6,17 +6,22 @@
  * into a step function that serves every length; the forms it recognises (the position P,
  * Range(P, P + 1), the cache itself) follow the step, any other value of P would stay
  * frozen and give wrong tokens without a word. Rather than tracking the past length
- * through every fold, the graph is imported a second time with the past one token longer
- * (PastProbe), and the two functions are compared op by op: an op whose attributes (a
- * constant's value) or result types differ, and an argument whose type differs, is tagged
- * `gcim.from_past_length`. A constant one larger in every element at P + 1 is the past
- * length plus constants (a position P + i, a Slice's bounds P and P + 1): its tag is
- * "position", and gcim-stream computes it from the step index (the past length of each
- * step); what it still uses of the others makes it refuse the step function.
+ * through every fold, the graph is imported again with the past one token longer and with
+ * a past of one token (the probes), and the functions are compared op by op: an op whose
+ * attributes (a constant's value) or result types differ, and an argument whose type
+ * differs, is tagged `gcim.from_past_length`. A constant one larger in every element at
+ * P + 1 and P - 1 smaller at 1 is the past length plus constants (a position P + i, a
+ * Slice's bounds P and P + 1): its tag is "position", and gcim-stream computes it from the
+ * step index (the past length of each step); what it still uses of the others makes it
+ * refuse the step function. The probe at one token catches what is P plus constants only
+ * from some length on, or constant only from some length on (a sliding window's start
+ * max(0, P + 1 - w), positions counted from it, with P beyond the window): it differs
+ * there from what P and P + 1 make of it. Lengths between 1 and P are not probed.
  *
- * When the two imports differ in their ops (a fold taken at one length only, or inputs
+ * When the import at P + 1 differs in its ops (a fold taken at one length only, or inputs
  * bound in a way the probe does not lengthen alike), nothing is tagged: the comparison
- * says nothing then, and the step function is made as without it. */
+ * says nothing then, and the step function is made as without it. When only the import
+ * at one token fails or differs so, no constant is taken for a position (each is frozen). */
 #include "Expand.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -48,8 +53,8 @@ static bool sameAttribute(MlirAttribute a, MlirAttribute b) {
   return mlirAttributeEqual(a, b);
 }
 
-/* Whether constant `b` is constant `a` plus one in every element: of the form past + c. */
-static bool onePastEach(MlirOperation a, MlirOperation b) {
+/* Whether constant `b` is constant `a` plus `delta` in every element. */
+static bool offsetEach(MlirOperation a, MlirOperation b, double delta) {
   MlirAttribute x = mlirOperationGetAttributeByName(a, mlirStringRefCreateFromCString("value"));
   MlirAttribute y = mlirOperationGetAttributeByName(b, mlirStringRefCreateFromCString("value"));
   if (mlirAttributeIsNull(x) || mlirAttributeIsNull(y) || !mlirAttributeIsADenseElements(x) ||
@@ -59,7 +64,7 @@ static bool onePastEach(MlirOperation a, MlirOperation b) {
   int64_t count = mlirElementsAttrGetNumElements(x);
   for (int64_t i = 0; i < count; ++i) {
     double u, v;
-    if (!gcimElementsGet(x, i, &u) || !gcimElementsGet(y, i, &v) || v - u != 1.0)
+    if (!gcimElementsGet(x, i, &u) || !gcimElementsGet(y, i, &v) || v - u != delta)
       return false;
   }
   return count > 0;
@@ -130,26 +135,43 @@ static void tagArguments(MlirOperation func, MlirBlock body, MlirBlock probe) {
   free(dicts);
 }
 
-/* Tags the ops and arguments of `module` whose values differ in `probe`; nothing when the
- * two differ in their ops. */
-static void tagDifferences(MlirModule module, MlirModule probe) {
-  MlirOperation func = mainFunc(module), probeFunc = mainFunc(probe);
-  if (mlirOperationIsNull(func) || mlirOperationIsNull(probeFunc))
+/* The body of the probe's function when it has the same ops as `body`; else null. */
+static MlirBlock comparableBody(MlirBlock body, MlirModule probe) {
+  MlirOperation func = mlirModuleIsNull(probe) ? (MlirOperation){NULL} : mainFunc(probe);
+  if (mlirOperationIsNull(func) || !sameStructure(body, funcBody(func)))
+    return (MlirBlock){NULL};
+  return funcBody(func);
+}
+
+/* Tags the ops and arguments of `module` (imported at past length `past`) whose values
+ * differ in `longer` (at past + 1) or `shorter` (at 1; may be null); nothing when
+ * `longer` differs in its ops. */
+static void tagDifferences(MlirModule module, int64_t past, MlirModule longer, MlirModule shorter) {
+  MlirOperation func = mainFunc(module);
+  if (mlirOperationIsNull(func))
     return;
-  MlirBlock body = funcBody(func), probeBody = funcBody(probeFunc);
-  if (!sameStructure(body, probeBody))
+  MlirBlock body = funcBody(func), longBody = comparableBody(body, longer);
+  MlirBlock shortBody = comparableBody(body, shorter);
+  if (mlirBlockIsNull(longBody))
     return;
   MlirContext ctx = mlirOperationGetContext(func);
   MlirAttribute frozen = mlirUnitAttrGet(ctx);
   MlirAttribute position = mlirStringAttrGet(ctx, mlirStringRefCreateFromCString("position"));
-  for (MlirOperation x = mlirBlockGetFirstOperation(body),
-                     y = mlirBlockGetFirstOperation(probeBody);
+  bool hasShort = !mlirBlockIsNull(shortBody);
+  MlirOperation z = hasShort ? mlirBlockGetFirstOperation(shortBody) : (MlirOperation){NULL};
+  for (MlirOperation x = mlirBlockGetFirstOperation(body), y = mlirBlockGetFirstOperation(longBody);
        !mlirOperationIsNull(x);
-       x = mlirOperationGetNextInBlock(x), y = mlirOperationGetNextInBlock(y))
-    if (!sameValues(x, y))
-      mlirOperationSetDiscardableAttributeByName(x, mlirStringRefCreateFromCString(kFromPastLength),
-                                                 onePastEach(x, y) ? position : frozen);
-  tagArguments(func, body, probeBody);
+       x = mlirOperationGetNextInBlock(x), y = mlirOperationGetNextInBlock(y),
+                     z = hasShort ? mlirOperationGetNextInBlock(z) : z) {
+    if (sameValues(x, y) && (!hasShort || sameValues(x, z)))
+      continue;
+    /* At P = 1 there is no shorter past to check (the step function then serves 0 and 1). */
+    bool affine =
+        offsetEach(x, y, 1.0) && (past == 1 || (hasShort && offsetEach(x, z, (double)(1 - past))));
+    mlirOperationSetDiscardableAttributeByName(x, mlirStringRefCreateFromCString(kFromPastLength),
+                                               affine ? position : frozen);
+  }
+  tagArguments(func, body, longBody);
 }
 
 /* The probe's diagnostics are not the user's: its import may even fail (a binding that
@@ -160,9 +182,9 @@ static MlirLogicalResult swallow(MlirDiagnostic diagnostic, void *userData) {
   return mlirLogicalResultSuccess();
 }
 
-void gcimOnnxProbePastLength(const Importer *im, MlirModule module) {
-  if (im->pastLength <= 0)
-    return;
+/* The graph imported with its past `length` tokens long; a null module when that import
+ * fails. The caller destroys it. */
+static MlirModule importAtLength(const Importer *im, int64_t length) {
   GcimOnnxImportOptions quiet = {0};
   if (im->options)
     quiet = *im->options;
@@ -172,7 +194,8 @@ void gcimOnnxProbePastLength(const Importer *im, MlirModule module) {
                     .options = &quiet,
                     .mappings = im->mappings,
                     .model = im->model,
-                    .probePastLength = im->pastLength};
+                    .probePastLength = im->pastLength,
+                    .probeLength = length};
   MlirModule probeModule = mlirModuleCreateEmpty(im->fileLoc);
   MlirDiagnosticHandlerID handler =
       mlirContextAttachDiagnosticHandler(im->ctx, swallow, NULL, NULL);
@@ -180,7 +203,23 @@ void gcimOnnxProbePastLength(const Importer *im, MlirModule module) {
   mlirContextDetachDiagnosticHandler(im->ctx, handler);
   gcimOnnxFreeValues(&probe);
   gcimOnnxExpansionDestroy(probe.expansion);
-  if (imported)
-    tagDifferences(module, probeModule);
-  mlirModuleDestroy(probeModule);
+  if (!imported) {
+    mlirModuleDestroy(probeModule);
+    return (MlirModule){NULL};
+  }
+  return probeModule;
+}
+
+void gcimOnnxProbePastLength(const Importer *im, MlirModule module) {
+  if (im->pastLength <= 0)
+    return;
+  MlirModule longer = importAtLength(im, im->pastLength + 1);
+  MlirModule shorter =
+      im->pastLength > 1 && !mlirModuleIsNull(longer) ? importAtLength(im, 1) : (MlirModule){NULL};
+  if (!mlirModuleIsNull(longer))
+    tagDifferences(module, im->pastLength, longer, shorter);
+  if (!mlirModuleIsNull(shorter))
+    mlirModuleDestroy(shorter);
+  if (!mlirModuleIsNull(longer))
+    mlirModuleDestroy(longer);
 }

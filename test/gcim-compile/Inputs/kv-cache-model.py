@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""kv-cache-model.py OUT.onnx PAST [cumsum|dynamic|logn]: one one-token KV-cache step of a
+"""kv-cache-model.py OUT.onnx PAST [cumsum|dynamic|logn|window]: one one-token KV-cache step of a
 grouped-query ONNX-23 Attention, 4 query heads over 2 K/V heads (d = 8): q (1, 4, 1, 8), k
 and v (1, 2, 1, 8), past_key and past_value (1, 2, PAST, 8) in, y and
 present_key/present_value out, for gcim-compile's KV-cache tests; `cumsum`: also an output
 `positions`, the CumSum of ones over PAST + 1 positions (as OPT counts its position ids);
 `dynamic`: the past's length is dynamic ('past'); `logn`: so is it, and q is scaled by log(past + 1) / log(16)
-computed from it (Qwen's log-n attention scaling), which a step function cannot follow."""
+computed from it (Qwen's log-n attention scaling), which a step function cannot follow;
+`window`: so is it, and q is scaled by the start of a sliding window of 4 over the past and
+new tokens, max(0, past + 1 - 4) (P plus constants only once the window is full; a factor
+that stands for any use the step function keeps of it)."""
 import sys
 
 from onnx import TensorProto as T
@@ -14,9 +17,10 @@ from onnx import helper as h
 past, mode = int(sys.argv[2]), sys.argv[3:]
 q = h.make_tensor_value_info("q", T.FLOAT, [1, 4, 1, 8])
 k, v = (h.make_tensor_value_info(n, T.FLOAT, [1, 2, 1, 8]) for n in "kv")
-pk, pv = (h.make_tensor_value_info(n, T.FLOAT, [1, 2, "past" if mode in (["logn"], ["dynamic"]) else past, 8])
+dynamic = mode in (["logn"], ["dynamic"], ["window"])
+pk, pv = (h.make_tensor_value_info(n, T.FLOAT, [1, 2, "past" if dynamic else past, 8])
           for n in ("past_key", "past_value"))
-node = h.make_node("Attention", ["q" if mode != ["logn"] else "q_scaled", "k", "v", "",
+node = h.make_node("Attention", ["q" if mode not in (["logn"], ["window"]) else "q_scaled", "k", "v", "",
                                  "past_key", "past_value"],
                    ["y", "present_key", "present_value"], name="kv-attn")
 outputs = [h.make_tensor_value_info(n, T.FLOAT, None)
@@ -32,6 +36,15 @@ if mode == ["logn"]:
                  h.make_node("Log", ["length_f"], ["log_length"]),
                  h.make_node("Div", ["log_length", "log16"], ["logn"], name="logn"),
                  h.make_node("Mul", ["q", "logn"], ["q_scaled"], name="scale-q")]
+if mode == ["window"]:
+    inits = [h.make_tensor("two", T.INT64, [], [2]), h.make_tensor("three", T.INT64, [], [3]),
+             h.make_tensor("zero", T.INT64, [], [0])]
+    nodes[:0] = [h.make_node("Shape", ["past_key"], ["past_shape"]),
+                 h.make_node("Gather", ["past_shape", "two"], ["past_length"]),
+                 h.make_node("Sub", ["past_length", "three"], ["unclamped"]),
+                 h.make_node("Max", ["unclamped", "zero"], ["start"], name="clamp"),
+                 h.make_node("Cast", ["start"], ["start_f"], name="window-start", to=T.FLOAT),
+                 h.make_node("Mul", ["q", "start_f"], ["q_scaled"], name="scale-q")]
 if mode == ["cumsum"]:
     inits = [h.make_tensor("ones", T.INT64, [1, past + 1], [1] * (past + 1)),
              h.make_tensor("axis", T.INT64, [], [1])]
