@@ -30,7 +30,7 @@ static GcimStatus addShape(Options *options, const char *text, bool upperBound, 
   const char *flag = upperBound ? "--max" : "--input-shape";
   if (upperBound && !isLength(text))
     return gcimFail(errMsg, GCIM_ERROR_INVALID,
-                    "--max needs NAME=N with a length N from 1 to 10^18, not '%s'", text);
+                    "--max needs NAME=N with a length N of at least 1, not '%s'", text);
   GcimOnnxInputShape *shape = &options->inputShapes[options->inputShapeCount];
   GcimStatus status = gcimOnnxParseInputShape(text, shape, errMsg);
   if (status != GCIM_OK)
@@ -166,7 +166,8 @@ static const GcimArgOption optionTable[] = {
      .help = "grouped-query attention on the hardware (docs/HardwareModel.md section 7): "
              "replicate (default: each query head its own K/V arrays, heads in parallel) or "
              "share (one K/V array pair per K/V head, its query heads in turn: fewer sub-tiles "
-             "and K/V writes, longer latency; the report only, the C emitter refuses it)"},
+             "and K/V writes, longer latency; the C emitter refuses it for a layer whose "
+             "schedule spills, takes periphery turns or crosses a link)"},
     {.name = "--hw",
      .kind = GCIM_ARG_STRING,
      .valueName = "<file.json>",

@@ -162,6 +162,14 @@ static int parseArguments(int argc, char **argv, Options *options) {
     options->inputPath = "-";
   if (!options->outputPath)
     options->outputPath = "-";
+  /* -o may be the input (it is read whole first: an edit in place); the report may not */
+  if (gcimOutputIsInput(options->reportPath, options->inputPath) ||
+      gcimOutputIsInput(options->reportPath, options->hwPath))
+    return gcimArgUsageError(&parser, "--report '%s' is an input: it would be replaced",
+                             options->reportPath);
+  if (gcimOutputIsInput(options->reportPath, options->outputPath))
+    return gcimArgUsageError(&parser, "-o and --report name the same file '%s'",
+                             options->reportPath);
   return GCIM_ARG_CONTINUE;
 }
 
@@ -195,6 +203,9 @@ static int createGcimPass(const PipelineStep *step, const Options *options, Mlir
   char rest[1024] = "", path[1024] = "";
   for (const char *cursor = text; *cursor;) {
     size_t length = strcspn(cursor, " ,");
+    if (length == 3 && strncmp(cursor, "hw=", 3) == 0)
+      return gcimArgUsageError(&parser, "option 'hw' of pass '%s' needs a file: hw=<file.json>",
+                               step->gcimPass->argument);
     if (length > 3 && strncmp(cursor, "hw=", 3) == 0)
       snprintf(path, sizeof path, "%.*s", (int)length - 3, cursor + 3);
     else if (length)
