@@ -291,7 +291,9 @@ static bool startsWithModule(const char *text, size_t length) {
 static MlirOperation parseChunk(MlirContext ctx, const char *sourceName, const char *text,
                                 size_t length, unsigned startLine) {
   bool wrap = !startsWithModule(text, length);
-  size_t padded = (wrap ? 10 : 0) + startLine + length + 2;
+  /* + 1: MLIR's lexer finds the end of the text at a NUL after it; without one, a string
+   * left open by a truncated file was read past the buffer */
+  size_t padded = (wrap ? 10 : 0) + startLine + length + 2 + 1;
   char *buffer = malloc(padded);
   if (!buffer)
     return (MlirOperation){NULL};
@@ -306,6 +308,7 @@ static MlirOperation parseChunk(MlirContext ctx, const char *sourceName, const c
     buffer[used++] = '\n';
     buffer[used++] = '}';
   }
+  buffer[used] = '\0';
   MlirOperation op = mlirOperationCreateParse(ctx, mlirStringRefCreate(buffer, used),
                                               mlirStringRefCreateFromCString(sourceName));
   free(buffer);
