@@ -165,7 +165,8 @@ static const char *headerProblem(const unsigned char header[GCIM_WEIGHTS_HEADER_
  * Returns NULL, or a problem; an open or map failure is already in error. */
 static const char *openData(const char *path, uint64_t expectedBytes, uint64_t expectedChecksum,
                             GcimWeightsMapping *mapping, char *error, size_t errorSize) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO given as the weights would block the open until a writer came */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     snprintf(error, errorSize, "cannot open weights file '%s': %s", path, strerror(errno));
     return "";

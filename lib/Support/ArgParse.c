@@ -164,8 +164,10 @@ static int reportFailure(const GcimArgParser *parser, GcimStatus status, char *e
   return code;
 }
 
-/* Parses argv[*i] (and its value, advancing *i) as an option of the table. */
-static int parseOption(const GcimArgParser *parser, int argc, char **argv, int *i, void *target) {
+/* Parses argv[*i] (and its value, advancing *i) as an option of the table; `given` marks
+ * the rows that took a value already. */
+static int parseOption(const GcimArgParser *parser, int argc, char **argv, int *i, void *target,
+                       bool *given) {
   const char *arg = argv[*i], *value = NULL;
   const GcimArgOption *option = findOption(parser, arg, &value);
   if (!option) {
@@ -185,6 +187,12 @@ static int parseOption(const GcimArgParser *parser, int argc, char **argv, int *
   if (option->kind != GCIM_ARG_FLAG && (!value || !value[0]))
     return gcimArgUsageError(parser, "%s needs a value: %s %s", option->name, option->name,
                              option->valueName);
+  /* A second value would silently replace the first: which one was meant? A flag may
+   * repeat, and a handler takes repeats (--input-shape) or refuses them itself. */
+  size_t row = (size_t)(option - parser->options);
+  if (option->kind != GCIM_ARG_FLAG && option->kind != GCIM_ARG_CALL && given[row])
+    return gcimArgUsageError(parser, "%s is given twice: give it once", option->name);
+  given[row] = true;
   char *errMsg = NULL;
   GcimStatus status = storeValue(option, value, target, &errMsg);
   return status == GCIM_OK ? GCIM_ARG_CONTINUE : reportFailure(parser, status, errMsg);
@@ -196,27 +204,29 @@ static bool isOneOf(const char *arg, const char *a, const char *b) {
 
 int gcimArgParse(const GcimArgParser *parser, int argc, char **argv, void *target) {
   bool optionsEnded = false;
-  for (int i = 1; i < argc; ++i) {
+  bool *given = calloc(parser->optionCount + 1, sizeof *given);
+  if (!given)
+    return gcimArgError(parser->program, "out of memory");
+  int code = GCIM_ARG_CONTINUE;
+  for (int i = 1; i < argc && code == GCIM_ARG_CONTINUE; ++i) {
     const char *arg = argv[i];
-    int code = GCIM_ARG_CONTINUE;
     if (!optionsEnded && (isOneOf(arg, "--help", "-help") || strcmp(arg, "-h") == 0)) {
       gcimArgPrintHelp(parser, stdout);
-      return GCIM_EXIT_SUCCESS;
+      code = GCIM_EXIT_SUCCESS;
     } else if (!optionsEnded && isOneOf(arg, "--version", "-version")) {
       printf("%s %s\n", parser->program, parser->version);
-      return GCIM_EXIT_SUCCESS;
+      code = GCIM_EXIT_SUCCESS;
     } else if (!optionsEnded && strcmp(arg, "--") == 0) {
       optionsEnded = true;
     } else if (!optionsEnded && arg[0] == '-' && arg[1]) {
-      code = parseOption(parser, argc, argv, &i, target);
+      code = parseOption(parser, argc, argv, &i, target, given);
     } else {
       char *errMsg = NULL;
       GcimStatus status = parser->positional(target, arg, &errMsg);
       if (status != GCIM_OK)
         code = reportFailure(parser, status, errMsg);
     }
-    if (code != GCIM_ARG_CONTINUE)
-      return code;
   }
-  return GCIM_ARG_CONTINUE;
+  free(given);
+  return code;
 }

@@ -35,15 +35,17 @@ GcimStatus gcimInputFileRead(const char *path, char **text, size_t *length, char
   if (!file)
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read '%s': %s", path, strerror(errno));
   size_t used = 0;
+  errno = 0;
   char *data = readStream(file, &used);
-  int failed = ferror(file);
+  int failed = ferror(file), readErrno = errno; /* EISDIR for a folder */
   if (!isStdin)
     fclose(file);
   if (!data)
     return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
   if (failed) {
     free(data);
-    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read '%s': read error", path);
+    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read '%s': %s", path,
+                    readErrno ? strerror(readErrno) : "read error");
   }
   *text = data;
   *length = used;

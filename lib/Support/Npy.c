@@ -71,9 +71,11 @@ static GcimStatus parseHeader(const char *path, const char *header, GcimNpyArray
                     "float16 '<f2')",
                     path, length, descr);
   out->type = (GcimElemType)type;
-  if (strncmp(order, "False", 5) != 0)
+  if (strncmp(order, "True", 4) == 0)
     return gcimFail(errMsg, GCIM_ERROR_FORMAT,
                     "'%s': Fortran-order arrays are not supported (need C order)", path);
+  if (strncmp(order, "False", 5) != 0)
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "'%s': malformed .npy header", path);
   const char *p = skipSpace(shape + 1);
   out->rank = 0;
   out->count = 1;
@@ -158,7 +160,7 @@ GcimStatus gcimNpyRead(const char *path, GcimNpyArray *out, char **errMsg) {
   return status;
 }
 
-GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errMsg) {
+GcimStatus gcimNpyWriteStream(FILE *f, const char *path, const GcimNpyArray *array, char **errMsg) {
   if (!*gcimElemTypeInfo(array->type)->npyDescr)
     return gcimFail(errMsg, GCIM_ERROR_FORMAT, "cannot write '%s': .npy has no %s type", path,
                     gcimElemTypeInfo(array->type)->numpyName);
@@ -184,20 +186,26 @@ GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errM
                               0,
                               (unsigned char)(headerLength & 0xFF),
                               (unsigned char)(headerLength >> 8)};
-  GcimOutputFile *file;
-  GcimStatus status = gcimOutputFileCreate(path, &file, errMsg);
-  if (status != GCIM_OK)
-    return status;
-  FILE *f = gcimOutputFileGetStream(file);
   fwrite(prefix, 1, sizeof prefix, f);
   fwrite(dict, 1, (size_t)n, f);
   for (size_t i = (size_t)n; i + 1 < headerLength; ++i)
     fputc(' ', f);
   fputc('\n', f);
   size_t bytes = (size_t)(array->count * gcimElemTypeSize(array->type));
-  if (bytes && fwrite(array->data, 1, bytes, f) != bytes) {
-    gcimOutputFileDestroy(file);
+  if (bytes && fwrite(array->data, 1, bytes, f) != bytes)
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s'", path);
+  return GCIM_OK;
+}
+
+GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errMsg) {
+  GcimOutputFile *file;
+  GcimStatus status = gcimOutputFileCreate(path, &file, errMsg);
+  if (status != GCIM_OK)
+    return status;
+  status = gcimNpyWriteStream(gcimOutputFileGetStream(file), path, array, errMsg);
+  if (status != GCIM_OK) {
+    gcimOutputFileDestroy(file);
+    return status;
   }
   return gcimOutputFileCommit(file, errMsg);
 }

@@ -1,6 +1,6 @@
 /* OutputFile.c: write to a temporary file, rename into place on success; check an output
  * folder before anything is written into it. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX 2008 with realpath */
 #include "gcim/Support/OutputFile.h"
 
 #include <dirent.h>
@@ -15,7 +15,40 @@ struct GcimOutputFile {
   FILE *stream;
   char *finalPath; /* NULL for stdout */
   char *tempPath;
+  bool device; /* a device or pipe written in place (/dev/null, /dev/stdout, a FIFO) */
 };
+
+/* A device or pipe cannot be replaced by renaming (as root, `-o /dev/null` would replace the
+ * system's null device with a file): it is written in place, as a shell redirection does. */
+static GcimStatus openDevice(GcimOutputFile *file, char **errMsg) {
+  file->device = true;
+  free(file->tempPath); /* nothing to remove */
+  file->tempPath = NULL;
+  file->stream = fopen(file->finalPath, "wb");
+  if (!file->stream)
+    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s': %s", file->finalPath,
+                    strerror(errno));
+  return GCIM_OK;
+}
+
+/* The path to write: a symbolic link's target, so that the rename replaces the file and
+ * keeps the link; NULL when out of memory. *device is set for what is written in place: a
+ * device or pipe, or a path in /dev or /proc (/dev/stdout redirected to a file is a link
+ * to a descriptor of this process, which a rename would not write to). */
+static char *resolveOutput(const char *path, bool *device) {
+  struct stat info;
+  *device = (stat(path, &info) == 0 && !S_ISREG(info.st_mode)) || strncmp(path, "/dev/", 5) == 0 ||
+            strncmp(path, "/proc/", 6) == 0;
+  char *resolved = NULL;
+  if (!*device && lstat(path, &info) == 0 && S_ISLNK(info.st_mode) &&
+      (resolved = realpath(path, NULL)))
+    return resolved;
+  size_t length = strlen(path);
+  char *copy = malloc(length + 1);
+  if (copy)
+    memcpy(copy, path, length + 1);
+  return copy;
+}
 
 GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out, char **errMsg) {
   *out = NULL;
@@ -32,15 +65,23 @@ GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out, char **e
     gcimOutputFileDestroy(file);
     return gcimFail(errMsg, GCIM_ERROR_INVALID, "cannot write '%s': it is a folder", path);
   }
-  size_t length = strlen(path);
-  file->finalPath = malloc(length + 1);
+  bool device;
+  file->finalPath = resolveOutput(path, &device);
+  size_t length = file->finalPath ? strlen(file->finalPath) : 0;
   file->tempPath = malloc(length + sizeof ".tmp-XXXXXX");
   if (!file->finalPath || !file->tempPath) {
     gcimOutputFileDestroy(file);
     return gcimFail(errMsg, GCIM_ERROR_MEMORY, "out of memory");
   }
-  memcpy(file->finalPath, path, length + 1);
-  memcpy(file->tempPath, path, length);
+  if (device) {
+    GcimStatus status = openDevice(file, errMsg);
+    if (status != GCIM_OK)
+      gcimOutputFileDestroy(file);
+    else
+      *out = file;
+    return status;
+  }
+  memcpy(file->tempPath, file->finalPath, length);
   memcpy(file->tempPath + length, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
   int fd = mkstemp(file->tempPath);
   if (fd < 0) {
@@ -70,6 +111,15 @@ GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out, char **e
 FILE *gcimOutputFileGetStream(GcimOutputFile *file) { return file->stream; }
 
 GcimStatus gcimOutputFileCommit(GcimOutputFile *file, char **errMsg) {
+  if (file->device) {
+    int failed = ferror(file->stream);
+    failed |= fclose(file->stream) != 0;
+    file->stream = NULL;
+    GcimStatus status =
+        failed ? gcimFail(errMsg, GCIM_ERROR_IO, "cannot write '%s'", file->finalPath) : GCIM_OK;
+    gcimOutputFileDestroy(file);
+    return status;
+  }
   if (!file->finalPath) {
     int failed = fflush(stdout) != 0 || ferror(stdout);
     free(file);
@@ -100,6 +150,15 @@ void gcimOutputFileDestroy(GcimOutputFile *file) {
   free(file->tempPath);
   free(file->finalPath);
   free(file);
+}
+
+bool gcimOutputIsInput(const char *output, const char *input) {
+  if (!output || !input || strcmp(output, "-") == 0)
+    return false;
+  struct stat a, b;
+  if (stat(output, &a) != 0 || stat(input, &b) != 0)
+    return strcmp(output, input) == 0;
+  return S_ISREG(a.st_mode) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* Whether folder `dir` is empty (false also when it cannot be read). */

@@ -148,6 +148,19 @@ static void test_usage_errors(void) {
       fprintf(stderr, "case %zu: %s %s\n", i, cases[i][0], cases[i][1] ? cases[i][1] : "");
     EXPECT_EQ_INT(code, GCIM_EXIT_USAGE);
   }
+  /* A second value of an option is refused (the first would be silently lost); a flag
+   * and a handler's option may repeat. */
+  static const char *const twice[][5] = {{"-o", "a", "-o", "b", NULL},
+                                         {"--count=1", "--count", "1", NULL, NULL},
+                                         {"--mode", "fast", "--mode=slow", NULL, NULL}};
+  for (size_t i = 0; i < sizeof twice / sizeof twice[0]; ++i) {
+    TestOptions o;
+    EXPECT_EQ_INT(parse(&parser, &o, (const char **)twice[i]), GCIM_EXIT_USAGE);
+  }
+  TestOptions repeated;
+  const char *repeats[] = {"--flag", "--flag", "--call", "a", "--call", "b", NULL};
+  EXPECT_EQ_INT(parse(&parser, &repeated, repeats), GCIM_ARG_CONTINUE);
+  EXPECT_EQ_INT(repeated.calls, 2);
   /* A positional handler's refusal is a usage error too. */
   TestOptions o;
   const char *five[] = {"a", "b", "c", "d", "e", NULL};

@@ -12,18 +12,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --input-shape NAME=DIMS, or with `upperBound` --max NAME=N. */
+/* The N of --max NAME=N: a whole number from 1 (checked here so that the message names
+ * --max, not --input-shape). */
+static bool isLength(const char *text) {
+  const char *equals = strrchr(text, '=');
+  if (!equals || equals == text || !equals[1] || strlen(equals + 1) > 18)
+    return false;
+  for (const char *c = equals + 1; *c; ++c)
+    if (*c < '0' || *c > '9')
+      return false;
+  return strtoll(equals + 1, NULL, 10) >= 1;
+}
+
+/* --input-shape NAME=DIMS, or with `upperBound` --max NAME=N; a NAME given twice to the
+ * same flag is refused (which one was meant?). */
 static GcimStatus addShape(Options *options, const char *text, bool upperBound, char **errMsg) {
+  const char *flag = upperBound ? "--max" : "--input-shape";
+  if (upperBound && !isLength(text))
+    return gcimFail(errMsg, GCIM_ERROR_INVALID,
+                    "--max needs NAME=N with a length N of at least 1, not '%s'", text);
   GcimOnnxInputShape *shape = &options->inputShapes[options->inputShapeCount];
   GcimStatus status = gcimOnnxParseInputShape(text, shape, errMsg);
   if (status != GCIM_OK)
     return status;
-  if (upperBound && (shape->rank != 1 || shape->dims[0] < 1))
-    return gcimFail(errMsg, GCIM_ERROR_INVALID,
-                    "--max needs NAME=N with a length N of at least 1, not '%s'", text);
   shape->upperBound = upperBound;
   /* The name ends at '=': copy it out so that it is NUL-terminated. */
   size_t length = (size_t)(strrchr(text, '=') - text);
+  for (size_t i = 0; i < options->inputShapeCount; ++i) {
+    const GcimOnnxInputShape *earlier = &options->inputShapes[i];
+    if (earlier->upperBound == upperBound && strlen(earlier->name) == length &&
+        strncmp(earlier->name, text, length) == 0)
+      return gcimFail(errMsg, GCIM_ERROR_INVALID, "%s names '%.*s' twice: give it once", flag,
+                      (int)length, text);
+  }
   char *name = malloc(length + 1);
   if (!name)
     return GCIM_ERROR_MEMORY;
@@ -77,6 +98,8 @@ static GcimStatus setAttention(void *target, const char *value, char **errMsg) {
 
 static GcimStatus setInput(void *target, const char *value, char **errMsg) {
   Options *options = target;
+  if (!*value)
+    return gcimFail(errMsg, GCIM_ERROR_INVALID, "the input model's path is empty");
   if (options->inputPath)
     return gcimFail(errMsg, GCIM_ERROR_INVALID, "more than one input model: '%s' and '%s'",
                     options->inputPath, value);
@@ -143,7 +166,8 @@ static const GcimArgOption optionTable[] = {
      .help = "grouped-query attention on the hardware (docs/HardwareModel.md section 7): "
              "replicate (default: each query head its own K/V arrays, heads in parallel) or "
              "share (one K/V array pair per K/V head, its query heads in turn: fewer sub-tiles "
-             "and K/V writes, longer latency; the report only, the C emitter refuses it)"},
+             "and K/V writes, longer latency; the C emitter refuses it for a layer whose "
+             "schedule spills, takes periphery turns or crosses a link)"},
     {.name = "--hw",
      .kind = GCIM_ARG_STRING,
      .valueName = "<file.json>",
@@ -289,6 +313,25 @@ static void prefixFromPath(Options *options) {
   options->prefix = options->defaultPrefix;
 }
 
+/* An output may not replace an input (`--emit=onnx -o model.onnx`, `--report model.onnx`)
+ * nor another output. */
+static int checkOutputs(const Options *options) {
+  const char *inputs[] = {options->inputPath, options->hwPath, options->scalersPath};
+  const char *outputs[] = {options->emit == EMIT_C ? NULL : options->outputPath,
+                           options->reportPath};
+  const char *outputFlags[] = {"-o", "--report"};
+  for (int o = 0; o < 2; ++o)
+    for (int i = 0; i < 3; ++i)
+      if (gcimOutputIsInput(outputs[o], inputs[i]))
+        return gcimArgUsageError(&parser,
+                                 "%s '%s' is an input of this compilation: it would be "
+                                 "replaced",
+                                 outputFlags[o], outputs[o]);
+  if (gcimOutputIsInput(outputs[0], outputs[1]))
+    return gcimArgUsageError(&parser, "-o and --report name the same file '%s'", outputs[1]);
+  return GCIM_ARG_CONTINUE;
+}
+
 /* Text stages elide large constants unless --print-constants; an explicit
  * --mlir-elide-... limit wins either way. */
 enum { DEFAULT_ELIDE_ELEMENTS = 16, DEFAULT_ELIDE_BYTES = 64 };
@@ -314,6 +357,14 @@ int gcimCompileParseArguments(int argc, char **argv, Options *options) {
     return gcimArgUsageError(&parser, "C output needs a folder: -o <dir>");
   if (!options->outputPath)
     options->outputPath = "-";
+  if (options->reportPath && options->emit <= EMIT_GCIM)
+    return gcimArgUsageError(&parser,
+                             "--report needs the mapping to tiles, which --emit=%s stops "
+                             "before",
+                             emitStages[options->emit]);
+  code = checkOutputs(options);
+  if (code != GCIM_ARG_CONTINUE)
+    return code;
   if (!options->printConstants && options->elideElementsAbove < 0)
     options->elideElementsAbove = DEFAULT_ELIDE_ELEMENTS;
   if (!options->printConstants && options->elideResourcesAbove < 0)

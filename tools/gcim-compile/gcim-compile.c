@@ -6,6 +6,7 @@
 
 #include "gcim/Context.h"
 #include "gcim/Import/Onnx.h"
+#include "gcim/Report/Html.h"
 #include "gcim/Support/ArgParse.h"
 #include "gcim/Support/Diagnostics.h"
 #include "gcim/Support/IRHelpers.h"
@@ -156,23 +157,61 @@ static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *option
   return runPasses(ctx, module, passes, 4, options);
 }
 
-/* The cost report (--report, JSON or HTML by the extension, and its table with -v) of a
- * module mapped to tiles, and the mapping's warnings. */
-static bool writeReport(const Options *options, MlirModule tiles) {
+/* Copies the stream `from` (from its start) into `file` and commits it; `file` is taken. */
+static GcimStatus copyAndCommit(FILE *from, GcimOutputFile *file, char **errMsg) {
+  char buffer[1 << 14];
+  size_t n;
+  rewind(from);
+  while ((n = fread(buffer, 1, sizeof buffer, from)) > 0)
+    fwrite(buffer, 1, n, gcimOutputFileGetStream(file));
+  if (ferror(from)) {
+    gcimOutputFileDestroy(file);
+    return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read the report back");
+  }
+  return gcimOutputFileCommit(file, errMsg);
+}
+
+/* The cost report of a module mapped to tiles (its table with -v) and the mapping's
+ * warnings. With --report the JSON is held in a temporary file until the C is written
+ * (commitReport): a compilation that fails later leaves no report behind. */
+static bool writeReport(const Options *options, MlirModule tiles, FILE **held) {
   char *errMsg = NULL;
-  const char *path = options->reportPath;
-  size_t length = path ? strlen(path) : 0;
-  bool html = length > 5 && strcmp(path + length - 5, ".html") == 0;
-  if (gcimReportWriteFiles(mlirModuleGetOperation(tiles), &options->hw,
-                           options->verbose ? stderr : NULL, html ? NULL : path,
-                           &errMsg) == GCIM_OK &&
-      (!html || gcimReportWriteHtml(mlirModuleGetOperation(tiles), &options->hw, options->inputPath,
-                                    options->reportPath, &errMsg) == GCIM_OK)) {
+  MlirOperation module = mlirModuleGetOperation(tiles);
+  GcimStatus status =
+      gcimReportWriteFiles(module, &options->hw, options->verbose ? stderr : NULL, NULL, &errMsg);
+  if (status == GCIM_OK && options->reportPath) {
+    *held = tmpfile();
+    status = *held ? gcimReportWriteJson(module, &options->hw, *held, &errMsg)
+                   : gcimFail(&errMsg, GCIM_ERROR_IO, "cannot hold the report: no temporary file");
+  }
+  if (status == GCIM_OK) {
     if (!options->quiet)
-      gcimCompilePrintWarnings(mlirModuleGetOperation(tiles),
-                               options->attention == GCIM_ATTENTION_ANALOG, stderr);
+      gcimCompilePrintWarnings(module, options->attention == GCIM_ATTENTION_ANALOG, stderr);
     return true;
   }
+  fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
+  free(errMsg);
+  return false;
+}
+
+/* Writes the held report into `file` (--report, created before the compilation so that a
+ * path that cannot be written stops it before any work), as JSON or, for a .html file, as
+ * the page; `file` is taken. */
+static bool commitReport(const Options *options, FILE *held, GcimOutputFile *file) {
+  const char *path = options->reportPath;
+  size_t length = strlen(path);
+  char *errMsg = NULL;
+  GcimStatus status;
+  if (length > 5 && strcmp(path + length - 5, ".html") == 0) {
+    gcimOutputFileDestroy(file); /* the page is written through a file of its own */
+    const char *slash = strrchr(options->inputPath, '/');
+    GcimHtmlReportOptions page = {.title = slash ? slash + 1 : options->inputPath};
+    status = gcimHtmlReportConvertStream(held, &page, path, &errMsg);
+  } else {
+    status = copyAndCommit(held, file, &errMsg);
+  }
+  if (status == GCIM_OK)
+    return true;
   fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
   free(errMsg);
   return false;
@@ -218,8 +257,8 @@ static MlirWalkResult noteWidened(MlirOperation op, void *userData) {
   return MlirWalkResultInterrupt; /* one note per model */
 }
 
-static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *options,
-                    double *start) {
+static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *options, double *start,
+                    FILE **report) {
   MlirModule module = gcimOnnxImportGetModule(import);
   static const char *const verify[] = {"gcim-verify"};
   char fuseAttention[64];
@@ -240,7 +279,7 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
   lap(options, start, "fuse");
   if (options->emit == EMIT_GCIM)
     return printModule(options, module);
-  if (!mapToTiles(ctx, module, options) || !writeReport(options, module))
+  if (!mapToTiles(ctx, module, options) || !writeReport(options, module, report))
     return false;
   lap(options, start, "map");
   return lowerAndEmit(ctx, module, options, readResource, releaseResource, import, start);
@@ -248,7 +287,7 @@ static bool compile(MlirContext ctx, GcimOnnxImport *import, const Options *opti
 
 /* A .mlir input is a module at the tile level (--emit=tiles, possibly changed with
  * gcim-opt): checked, reported, lowered and emitted as it is. */
-static bool compileMlir(MlirContext ctx, const Options *options, double *start) {
+static bool compileMlir(MlirContext ctx, const Options *options, double *start, FILE **report) {
   if (options->emit == EMIT_ONNX || options->emit == EMIT_GCIM) {
     fprintf(stderr, "gcim-compile: error: a .mlir input is at the tile level; --emit=tiles, "
                     "runtime or c\n");
@@ -260,7 +299,7 @@ static bool compileMlir(MlirContext ctx, const Options *options, double *start) 
   lap(options, start, "parse");
   static const char *const verify[] = {"gcim-verify"};
   GcimCompileConstants *constants = NULL;
-  bool ok = runPasses(ctx, module, verify, 1, options) && writeReport(options, module) &&
+  bool ok = runPasses(ctx, module, verify, 1, options) && writeReport(options, module, report) &&
             lowerAndEmit(ctx, module, options, gcimCompileReadConstant, NULL, &constants, start);
   gcimCompileConstantsDestroy(constants);
   mlirModuleDestroy(module);
@@ -272,9 +311,17 @@ int main(int argc, char **argv) {
   int exitCode = gcimCompileParseArguments(argc, argv, &options);
   MlirContext ctx = {NULL};
   GcimOnnxImport *import = NULL;
+  GcimOutputFile *reportFile = NULL;
+  FILE *report = NULL; /* the report, held until the output is written */
   if (exitCode != GCIM_ARG_CONTINUE)
     goto cleanup;
   exitCode = GCIM_EXIT_INPUT_ERROR;
+  char *errMsg = NULL;
+  if (options.reportPath && gcimOutputFileCreate(options.reportPath, &reportFile, &errMsg)) {
+    fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
+    free(errMsg);
+    goto cleanup;
+  }
   ctx = gcimContextCreate();
   if (mlirContextIsNull(ctx))
     goto cleanup;
@@ -286,7 +333,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "gcim-compile: importing %s\n", options.inputPath);
   double start = now();
   if (gcimCompileIsMlirPath(options.inputPath)) {
-    exitCode = compileMlir(ctx, &options, &start) ? EXIT_SUCCESS : EXIT_FAILURE;
+    if (compileMlir(ctx, &options, &start, &report))
+      exitCode = GCIM_EXIT_SUCCESS;
     goto cleanup;
   }
   if (mlirLogicalResultIsFailure(
@@ -297,11 +345,19 @@ int main(int argc, char **argv) {
    * what the passes read they release (or gcimOnnxImportReleaseAll does after them). */
   gcimOnnxImportReleaseAll(import);
   gcimResourcesSetDataSource(resourceData, releaseResource, import);
-  if (compile(ctx, import, &options, &start)) {
+  if (compile(ctx, import, &options, &start, &report)) {
     exitCode = GCIM_EXIT_SUCCESS;
     lap(&options, &start, options.emit == EMIT_C ? "emit" : "print");
   }
 cleanup:
+  if (exitCode == GCIM_EXIT_SUCCESS && report) {
+    if (!commitReport(&options, report, reportFile))
+      exitCode = GCIM_EXIT_INPUT_ERROR;
+    reportFile = NULL;
+  }
+  gcimOutputFileDestroy(reportFile);
+  if (report)
+    fclose(report);
   gcimResourcesSetDataSource(NULL, NULL, NULL);
   gcimOnnxImportDestroy(import);
   if (!mlirContextIsNull(ctx))

@@ -162,6 +162,14 @@ static int parseArguments(int argc, char **argv, Options *options) {
     options->inputPath = "-";
   if (!options->outputPath)
     options->outputPath = "-";
+  /* -o may be the input (it is read whole first: an edit in place); the report may not */
+  if (gcimOutputIsInput(options->reportPath, options->inputPath) ||
+      gcimOutputIsInput(options->reportPath, options->hwPath))
+    return gcimArgUsageError(&parser, "--report '%s' is an input: it would be replaced",
+                             options->reportPath);
+  if (gcimOutputIsInput(options->reportPath, options->outputPath))
+    return gcimArgUsageError(&parser, "-o and --report name the same file '%s'",
+                             options->reportPath);
   return GCIM_ARG_CONTINUE;
 }
 
@@ -195,6 +203,9 @@ static int createGcimPass(const PipelineStep *step, const Options *options, Mlir
   char rest[1024] = "", path[1024] = "";
   for (const char *cursor = text; *cursor;) {
     size_t length = strcspn(cursor, " ,");
+    if (length == 3 && strncmp(cursor, "hw=", 3) == 0)
+      return gcimArgUsageError(&parser, "option 'hw' of pass '%s' needs a file: hw=<file.json>",
+                               step->gcimPass->argument);
     if (length > 3 && strncmp(cursor, "hw=", 3) == 0)
       snprintf(path, sizeof path, "%.*s", (int)length - 3, cursor + 3);
     else if (length)
@@ -280,7 +291,9 @@ static bool startsWithModule(const char *text, size_t length) {
 static MlirOperation parseChunk(MlirContext ctx, const char *sourceName, const char *text,
                                 size_t length, unsigned startLine) {
   bool wrap = !startsWithModule(text, length);
-  size_t padded = (wrap ? 10 : 0) + startLine + length + 2;
+  /* + 1: MLIR's lexer finds the end of the text at a NUL after it; without one, a string
+   * left open by a truncated file was read past the buffer */
+  size_t padded = (wrap ? 10 : 0) + startLine + length + 2 + 1;
   char *buffer = malloc(padded);
   if (!buffer)
     return (MlirOperation){NULL};
@@ -295,6 +308,7 @@ static MlirOperation parseChunk(MlirContext ctx, const char *sourceName, const c
     buffer[used++] = '\n';
     buffer[used++] = '}';
   }
+  buffer[used] = '\0';
   MlirOperation op = mlirOperationCreateParse(ctx, mlirStringRefCreate(buffer, used),
                                               mlirStringRefCreateFromCString(sourceName));
   free(buffer);

@@ -1,30 +1,16 @@
 /* gcim-report: the JSON cost report, with evaluation and sweep results attached, as one
  * self-contained HTML page. */
 #include "gcim/Report/Html.h"
+#include "gcim/Support/ArgParse.h"
 #include "gcim/Support/Json.h"
+#include "gcim/Support/OutputFile.h"
 #include "gcim/Version.h"
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { EXIT_USAGE = 2 };
-
-static void printHelp(void) {
-  printf("OVERVIEW: gcim-report: the cost report as one self-contained HTML page\n\n"
-         "USAGE: gcim-report REPORT.json [--with RESULT.json ...] [--title TEXT] -o FILE.html\n\n"
-         "REPORT.json is gcim-compile's --report; each RESULT.json is an evaluation (the\n"
-         "line a generated program prints with --eval FILE --json) or a sweep (gcim-sweep\n"
-         "collect's sweep.json), shown after the report's pictures.\n\n"
-         "EXIT STATUS: 0 on success, 1 when a file cannot be read or written or is not what\n"
-         "it should be, 2 on bad usage.\n");
-}
-
-static int usage(const char *message, const char *argument) {
-  fprintf(stderr, "gcim-report: %s%s%s\n(run 'gcim-report --help' for usage)\n", message,
-          argument ? " " : "", argument ? argument : "");
-  return EXIT_USAGE;
-}
 
 typedef struct Arguments {
   const char *report, *output, *title;
@@ -32,40 +18,68 @@ typedef struct Arguments {
   size_t resultCount;
 } Arguments;
 
-/* Returns -1 to go on, or the exit code. */
+static GcimStatus addResult(void *target, const char *value, char **errMsg) {
+  (void)errMsg;
+  Arguments *args = target;
+  args->results[args->resultCount++] = value;
+  return GCIM_OK;
+}
+
+static GcimStatus setReport(void *target, const char *value, char **errMsg) {
+  Arguments *args = target;
+  if (args->report)
+    return gcimFail(errMsg, GCIM_ERROR_INVALID, "more than one report: '%s' and '%s'", args->report,
+                    value);
+  args->report = value;
+  return GCIM_OK;
+}
+
+#define FIELD(name) offsetof(Arguments, name)
+static const GcimArgOption optionTable[] = {
+    {.name = "-o",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<file.html>",
+     .offset = FIELD(output),
+     .help = "the page to write (replaced only when it is written whole)"},
+    {.name = "--with",
+     .kind = GCIM_ARG_CALL,
+     .valueName = "<result.json>",
+     .handle = addResult,
+     .help = "a result shown after the report's pictures (repeatable, in order): an evaluation "
+             "(the line a generated program prints with --eval FILE --json) or a sweep "
+             "(gcim-sweep collect's sweep.json)"},
+    {.name = "--title",
+     .kind = GCIM_ARG_STRING,
+     .valueName = "<text>",
+     .offset = FIELD(title),
+     .help = "the page's title (default: the report's file name)"},
+};
+#undef FIELD
+
+static const GcimArgParser parser = {
+    .program = "gcim-report",
+    .version = GCIM_VERSION,
+    .overview = "the cost report as one self-contained HTML page",
+    .usage = "gcim-report REPORT.json [--with RESULT.json ...] [--title TEXT] -o FILE.html",
+    .details = "REPORT.json is gcim-compile's --report.",
+    .options = optionTable,
+    .optionCount = sizeof optionTable / sizeof optionTable[0],
+    .positional = setReport,
+};
+
+/* Returns GCIM_ARG_CONTINUE to go on, or the exit code. */
 static int parseArguments(int argc, char **argv, Arguments *args) {
-  for (int i = 1; i < argc; ++i) {
-    const char *arg = argv[i];
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-      printHelp();
-      return EXIT_SUCCESS;
-    }
-    if (strcmp(arg, "--version") == 0) {
-      printf("gcim-report %s\n", GCIM_VERSION);
-      return EXIT_SUCCESS;
-    }
-    bool takesValue =
-        strcmp(arg, "-o") == 0 || strcmp(arg, "--with") == 0 || strcmp(arg, "--title") == 0;
-    if (takesValue && i + 1 == argc)
-      return usage("option needs a value:", arg);
-    if (strcmp(arg, "-o") == 0)
-      args->output = argv[++i];
-    else if (strcmp(arg, "--with") == 0)
-      args->results[args->resultCount++] = argv[++i];
-    else if (strcmp(arg, "--title") == 0)
-      args->title = argv[++i];
-    else if (arg[0] == '-' && arg[1])
-      return usage("unknown option", arg);
-    else if (args->report)
-      return usage("more than one report:", arg);
-    else
-      args->report = arg;
-  }
+  int code = gcimArgParse(&parser, argc, argv, args);
+  if (code != GCIM_ARG_CONTINUE)
+    return code;
   if (!args->report)
-    return usage("no report", NULL);
+    return gcimArgUsageError(&parser, "no report");
   if (!args->output)
-    return usage("no output: -o FILE.html", NULL);
-  return -1;
+    return gcimArgUsageError(&parser, "no output: -o FILE.html");
+  for (size_t i = 0; i <= args->resultCount; ++i)
+    if (gcimOutputIsInput(args->output, i ? args->results[i - 1] : args->report))
+      return gcimArgUsageError(&parser, "-o '%s' is an input: it would be replaced", args->output);
+  return GCIM_ARG_CONTINUE;
 }
 
 /* The base name of `path`, as the page labels a result. */
@@ -83,7 +97,7 @@ int main(int argc, char **argv) {
   if (!args.results || !results || !names)
     goto cleanup;
   code = parseArguments(argc, argv, &args);
-  if (code >= 0)
+  if (code != GCIM_ARG_CONTINUE)
     goto cleanup;
   code = EXIT_FAILURE;
   if (gcimJsonParseFile(args.report, &report, &errMsg) != GCIM_OK)

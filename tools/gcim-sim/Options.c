@@ -4,6 +4,7 @@
 
 #include "gcim/Support/ArgParse.h"
 #include "gcim/Support/HardwareJson.h"
+#include "gcim/Support/OutputFile.h"
 #include "gcim/Version.h"
 
 #include <errno.h>
@@ -154,6 +155,24 @@ static const GcimArgParser parser = {
     .printMoreHelp = printCommands,
 };
 
+/* No output may replace an input (-o q.npy) or another output (--stats y.npy). */
+static int checkOutputs(const Options *o) {
+  const char *inputs[] = {o->q, o->k, o->v, o->scales, o->hw};
+  const char *outputs[] = {o->output, o->stats, o->trace};
+  const char *flags[] = {"-o", "--stats", "--trace"};
+  for (int out = 0; out < 3; ++out) {
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; ++i)
+      if (gcimOutputIsInput(outputs[out], inputs[i]))
+        return gcimArgUsageError(&parser, "%s '%s' is an input: it would be replaced", flags[out],
+                                 outputs[out]);
+    for (int other = 0; other < out; ++other)
+      if (gcimOutputIsInput(outputs[out], outputs[other]))
+        return gcimArgUsageError(&parser, "%s and %s name the same file '%s'", flags[other],
+                                 flags[out], outputs[out]);
+  }
+  return GCIM_ARG_CONTINUE;
+}
+
 int gcimSimToolParseArguments(int argc, char **argv, Options *o) {
   *o = (Options){.model = -1,
                  .window = -1,
@@ -169,7 +188,11 @@ int gcimSimToolParseArguments(int argc, char **argv, Options *o) {
     return gcimArgUsageError(&parser, "missing command (attention or hardware)");
   if (strcmp(o->command, "attention") == 0 && (!o->q || !o->k || !o->v || !o->output))
     return gcimArgUsageError(&parser, "attention needs --q, --k, --v and -o");
-  return GCIM_ARG_CONTINUE;
+  if (strcmp(o->command, "hardware") == 0 &&
+      (o->q || o->k || o->v || o->scales || o->stats || o->trace))
+    return gcimArgUsageError(&parser, "--q, --k, --v, --scales, --stats and --trace go with "
+                                      "attention, not hardware");
+  return checkOutputs(o);
 }
 
 /* Parses --levels Q,KV,OUT into the hardware's three quantisers. */

@@ -77,29 +77,14 @@ static int checkShapes(const Options *o, const GcimNpyArray t[3], const GcimNpyA
   return 1;
 }
 
-/* The stats in the one schema of docs/HardwareModel.md, written whole or not at all. */
-static int writeStats(const char *path, const GcimHardware *hw, GcimSimHead *const *heads,
-                      int64_t count) {
+/* The stats in the one schema of docs/HardwareModel.md, into `out`. */
+static int writeStats(FILE *out, const GcimHardware *hw, GcimSimHead *const *heads, int64_t count) {
   GcimSimSummary summary;
   gcimSimSummarize(hw, heads, NULL, count, &summary); /* one layer */
-  GcimOutputFile *file;
-  char *message = NULL;
-  if (gcimOutputFileCreate(path, &file, &message) != GCIM_OK) {
-    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
-    free(message);
-    return 0;
-  }
-  if (gcimSimSummaryWriteJson(&summary, gcimOutputFileGetStream(file)) != 0) {
-    gcimOutputFileDestroy(file);
-    gcimArgError(GCIM_SIM_PROGRAM, "cannot write '%s'", path);
-    return 0;
-  }
-  if (gcimOutputFileCommit(file, &message) != GCIM_OK) {
-    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
-    free(message);
-    return 0;
-  }
-  return 1;
+  if (gcimSimSummaryWriteJson(&summary, out) == 0)
+    return 1;
+  gcimArgError(GCIM_SIM_PROGRAM, "cannot write the stats");
+  return 0;
 }
 
 /* A traced head: its simulator chip, the trace chip over it and the temporary file the
@@ -178,10 +163,14 @@ static int joinTraces(TracedHead *traced, int64_t H, FILE *out) {
   return 1;
 }
 
+/* The files gcim-sim writes: Y (-o), --stats and --trace, opened before the run so that a
+ * path that cannot be written stops it, and renamed into place together at its end. */
+enum { OUT_Y, OUT_STATS, OUT_TRACE, OUT_COUNT };
+
 /* Runs the batch items one after another on the H heads (each reset per item), as the
- * generated program's full-sequence attention does; writes Y, the stats and the trace. */
-static int simulate(const Options *o, const GcimHardware *hw, const GcimNpyArray t[3],
-                    const GcimNpyArray *s, GcimNpyArray *y, FILE *trace) {
+ * generated program's full-sequence attention does; writes the stats and the trace. */
+static int simulate(const GcimHardware *hw, const GcimNpyArray t[3], const GcimNpyArray *s,
+                    GcimNpyArray *y, FILE *stats, FILE *trace) {
   int64_t B = t[0].shape[0], H = t[0].shape[1], T = t[0].shape[2], D = t[0].shape[3];
   GcimSimHead **heads = calloc((size_t)H + 1, sizeof *heads);
   TracedHead *traced = trace ? calloc((size_t)H + 1, sizeof *traced) : NULL;
@@ -191,7 +180,7 @@ static int simulate(const Options *o, const GcimHardware *hw, const GcimNpyArray
   ok = ok && createHeads(hw, H, D, s, traced, heads);
   if (ok)
     gcimSimHeadsRunSequences(NULL, heads, H, B, T, D, t[0].data, t[1].data, t[2].data, y->data);
-  ok = ok && (!o->stats || writeStats(o->stats, hw, heads, H));
+  ok = ok && (!stats || writeStats(stats, hw, heads, H));
   if (ok && traced && !joinTraces(traced, H, trace)) {
     gcimArgError(GCIM_SIM_PROGRAM, "cannot write the trace");
     ok = 0;
@@ -206,11 +195,46 @@ static int simulate(const Options *o, const GcimHardware *hw, const GcimNpyArray
   return ok;
 }
 
+/* Opens the outputs given (NULL paths are skipped); returns 1, or 0 after the error. */
+static int openOutputs(const char *const paths[OUT_COUNT], GcimOutputFile *files[OUT_COUNT]) {
+  for (int i = 0; i < OUT_COUNT; ++i) {
+    char *message = NULL;
+    if (paths[i] && gcimOutputFileCreate(paths[i], &files[i], &message) != GCIM_OK) {
+      gcimArgError(GCIM_SIM_PROGRAM, "%s", message ? message : "out of memory");
+      free(message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Renames every output into place when `ok`, else removes them; returns whether all were
+ * written. */
+static int closeOutputs(GcimOutputFile *files[OUT_COUNT], int ok) {
+  for (int i = 0; i < OUT_COUNT; ++i) {
+    char *message = NULL;
+    if (ok && files[i] && gcimOutputFileCommit(files[i], &message) != GCIM_OK) {
+      gcimArgError(GCIM_SIM_PROGRAM, "%s", message ? message : "out of memory");
+      free(message);
+      ok = 0;
+    } else if (!ok) {
+      gcimOutputFileDestroy(files[i]);
+    }
+    files[i] = NULL;
+  }
+  return ok;
+}
+
+static FILE *streamOf(GcimOutputFile *file) { return file ? gcimOutputFileGetStream(file) : NULL; }
+
 static int runAttention(const Options *o, const GcimHardware *hw) {
   GcimNpyArray t[3] = {{0}}, s = {0}, y = {0};
+  const char *paths[OUT_COUNT] = {o->output, o->stats, o->trace};
+  GcimOutputFile *files[OUT_COUNT] = {0};
   int ok = readTensor(o->q, "--q", &t[0]) && readTensor(o->k, "--k", &t[1]) &&
            readTensor(o->v, "--v", &t[2]) &&
-           (!o->scales || readTensor(o->scales, "--scales", &s)) && checkShapes(o, t, &s);
+           (!o->scales || readTensor(o->scales, "--scales", &s)) && checkShapes(o, t, &s) &&
+           openOutputs(paths, files);
   if (ok) {
     y = t[0];
     y.data = malloc(t[0].count ? (size_t)t[0].count * sizeof(float) : 1);
@@ -218,28 +242,14 @@ static int runAttention(const Options *o, const GcimHardware *hw) {
     if (!ok)
       gcimArgError(GCIM_SIM_PROGRAM, "out of memory");
   }
+  ok = ok && simulate(hw, t, &s, &y, streamOf(files[OUT_STATS]), streamOf(files[OUT_TRACE]));
   char *message = NULL;
-  GcimOutputFile *trace = NULL;
-  if (ok && o->trace && gcimOutputFileCreate(o->trace, &trace, &message) != GCIM_OK) {
-    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
-    free(message);
-    message = NULL;
-    ok = 0;
-  }
-  ok = ok && simulate(o, hw, t, &s, &y, trace ? gcimOutputFileGetStream(trace) : NULL);
-  if (ok && trace && gcimOutputFileCommit(trace, &message) != GCIM_OK) {
-    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
-    free(message);
-    message = NULL;
-    ok = 0;
-  } else if (!ok) {
-    gcimOutputFileDestroy(trace);
-  }
-  if (ok && gcimNpyWrite(o->output, &y, &message) != GCIM_OK) {
-    gcimArgError(GCIM_SIM_PROGRAM, "%s", message);
+  if (ok && gcimNpyWriteStream(streamOf(files[OUT_Y]), o->output, &y, &message) != GCIM_OK) {
+    gcimArgError(GCIM_SIM_PROGRAM, "%s", message ? message : "out of memory");
     free(message);
     ok = 0;
   }
+  ok = closeOutputs(files, ok);
   for (int i = 0; i < 3; ++i)
     gcimNpyArrayFree(&t[i]);
   gcimNpyArrayFree(&s);

@@ -12,6 +12,7 @@
 #include "gcim/Support/Status.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +36,12 @@ GcimStatus gcimNpyRead(const char *path, GcimNpyArray *out, char **errMsg);
 /// the data 64-byte aligned, through a temporary file renamed into place. The array is
 /// only borrowed. A bfloat16 array is an error (.npy has no such type).
 GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errMsg);
+
+/// Writes *array as gcimNpyWrite does to `out` (borrowed), so that a caller can write
+/// several files and commit them together; `path` names the file in messages. GCIM_OK, or
+/// GCIM_ERROR_FORMAT for bfloat16, GCIM_ERROR_IO when a write failed.
+GcimStatus gcimNpyWriteStream(FILE *out, const char *path, const GcimNpyArray *array,
+                              char **errMsg);
 
 /// Converts *array in place to `type` with the runtime's Cast (gcimKernelCast): to a float
 /// type rounds once to nearest even (float16 overflows to infinity); float to integer

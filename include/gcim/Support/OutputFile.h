@@ -4,6 +4,7 @@
 
 #include "gcim/Support/Status.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #ifdef __cplusplus
@@ -14,8 +15,10 @@ extern "C" {
 /// gcimOutputFileCommit, so that a failed run never leaves a half-written file.
 typedef struct GcimOutputFile GcimOutputFile;
 
-/// Opens a temporary file for `path` ("-" means stdout, written directly; a folder is an
-/// error). On success *out owns the new object; on failure *out is NULL and errMsg says why.
+/// Opens a temporary file for `path` ("-" means stdout, written directly; an existing
+/// device or pipe, as /dev/null or /dev/stdout, is written in place, never replaced; a
+/// folder is an error). On success *out owns the new object; on failure *out is NULL and
+/// errMsg says why.
 GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out, char **errMsg);
 
 /// Returns the stream to write to; borrowed, valid until commit or destroy.
@@ -27,6 +30,11 @@ GcimStatus gcimOutputFileCommit(GcimOutputFile *file, char **errMsg);
 
 /// Removes the temporary file without renaming it and frees `file`. Accepts NULL.
 void gcimOutputFileDestroy(GcimOutputFile *file);
+
+/// Whether `output` names the file `input` names (the same path, or both exist and are one
+/// file): an output that would replace an input the user still needs. Devices (/dev/null,
+/// /dev/stdout) are never the same as anything. Accepts NULL (false).
+bool gcimOutputIsInput(const char *output, const char *input);
 
 /// Checks that the output folder `path` of a generated program may be written: it does not
 /// exist yet, is empty, or holds an earlier output (a Makefile gcim-compile wrote), whose
