@@ -252,12 +252,23 @@ static bool inferDropout(Importer *im, NodeInfo *node) {
   return true;
 }
 
+/* The bounds have the input's type T (ONNX; ONNX Runtime refuses a mismatch at load):
+ * a float64 or int64 bound of a float32 input is refused rather than read as T. */
 static bool inferClip(Importer *im, NodeInfo *node) {
-  for (size_t i = 1; i < node->inputCount; ++i)
-    if (gcimOnnxInputType(node, i) && gcimOnnxInputType(node, i)->rank != 0) {
+  int32_t elemType = gcimOnnxInputType(node, 0)->elemType;
+  for (size_t i = 1; i < node->inputCount; ++i) {
+    const TypeInfo *bound = gcimOnnxInputType(node, i);
+    if (bound && bound->rank != 0) {
       gcimOnnxImportError(im, "bounds must be scalars");
       return false;
     }
+    if (bound && bound->elemType != elemType) {
+      gcimOnnxImportError(im, "its %s bound has element type %s, not the input's %s",
+                          i == 1 ? "min" : "max", gcimOnnxElemTypeName(bound->elemType),
+                          gcimOnnxElemTypeName(elemType));
+      return false;
+    }
+  }
   return sameAsInput(im, node);
 }
 
