@@ -189,6 +189,8 @@ bool gcimCEmitCopy(EmitState *state, MlirOperation op) {
 
 bool gcimCEmitHardSigmoid(EmitState *state, MlirOperation op) {
   ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
+  if (x->elem != GCIM_ELEM_F32) /* float64: the float32 kernel would read its bytes */
+    return gcimCEmitUnsupported(state, op, "only float32 is supported");
   double alpha, beta;
   gcimCEmitAttrFloat(op, "alpha", 0.2, &alpha);
   gcimCEmitAttrFloat(op, "beta", 0.5, &beta);

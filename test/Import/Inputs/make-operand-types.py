@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make-operand-types.py CASE OUT.onnx: writes one of the small ONNX models of
 operand-types.test: operands whose element type or value an op cannot take as it is (Clip
-bounds of another type than the input's), and TopK's K and OneHot's depth computed in the
+bounds, a Gemm's C or a LayerNormalization's scale of another type than the first
+input's, a float64 HardSigmoid), and TopK's K and OneHot's depth computed in the
 graph, known once shapes are inferred or only at run time."""
 import sys
 
@@ -89,10 +90,26 @@ def onehot_depth_from_value():
                  [const("onoff", [0.0, 1.0], np.float32)])
 
 
+def gemm_f64_bias():
+    return model([N("Gemm", ["a", "b", "c"], ["y"], name="gemm")],
+                 [vi("a", shape=[2, 3]), vi("b", shape=[3, 4])], [vi("y")],
+                 [const("c", np.zeros(4), np.float64)])
+
+
+def layer_norm_f64_scale():
+    return model([N("LayerNormalization", ["x", "g"], ["y"], name="ln")], [vi("x", shape=[2, 4])],
+                 [vi("y")], [const("g", np.ones(4), np.float64)])
+
+
+def hard_sigmoid_f64():
+    return model([N("HardSigmoid", ["x"], ["y"], name="hs")], [vi("x", T.DOUBLE, [2, 3])],
+                 [vi("y", T.DOUBLE)])
+
+
 CASES = {f.__name__.replace("_", "-"): f for f in
          (clip_f32_f64_bounds, clip_f32_i64_bounds, clip_f16_f32_bounds, clip_i32_i64_max,
           topk_k_from_shape, topk_k_from_value, onehot_depth_from_shape,
-          onehot_depth_from_value)}
+          onehot_depth_from_value, gemm_f64_bias, layer_norm_f64_scale, hard_sigmoid_f64)}
 
 if __name__ == "__main__":
     with open(sys.argv[2], "wb") as f:
