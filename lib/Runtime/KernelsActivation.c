@@ -263,8 +263,9 @@ void gcimKernelHardSigmoidF32(const float *x, float alpha, float beta, float *y,
 }
 
 void gcimKernelClipF32(const float *x, float lo, float hi, float *y, int64_t count) {
-  // Comparisons rather than fminf/fmaxf so that NaN stays NaN.
-  MAP(v < lo ? lo : (v > hi ? hi : v));
+  // min(max(x, lo), hi), so that every element is hi when lo > hi (as ONNX says and ONNX
+  // Runtime computes); comparisons rather than fminf/fmaxf so that NaN stays NaN.
+  MAP(v < lo ? (lo > hi ? hi : lo) : (v > hi ? hi : v));
 }
 
 void gcimKernelLeakyReluF32(const float *x, float alpha, float *y, int64_t count) {
