@@ -106,10 +106,16 @@ def hard_sigmoid_f64():
                  [vi("y", T.DOUBLE)])
 
 
+def log_sum_exp_f64():
+    return model([N("ReduceLogSumExp", ["x"], ["y"], name="lse", axes=[1])],
+                 [vi("x", T.DOUBLE, [2, 3])], [vi("y", T.DOUBLE)])
+
+
 CASES = {f.__name__.replace("_", "-"): f for f in
          (clip_f32_f64_bounds, clip_f32_i64_bounds, clip_f16_f32_bounds, clip_i32_i64_max,
           topk_k_from_shape, topk_k_from_value, onehot_depth_from_shape,
-          onehot_depth_from_value, gemm_f64_bias, layer_norm_f64_scale, hard_sigmoid_f64)}
+          onehot_depth_from_value, gemm_f64_bias, layer_norm_f64_scale, hard_sigmoid_f64,
+          log_sum_exp_f64)}
 
 if __name__ == "__main__":
     with open(sys.argv[2], "wb") as f:
