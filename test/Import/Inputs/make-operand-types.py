@@ -111,11 +111,18 @@ def log_sum_exp_f64():
                  [vi("x", T.DOUBLE, [2, 3])], [vi("y", T.DOUBLE)])
 
 
+def range_i32_runtime():
+    """An int32 Range of graph inputs whose length the output's declared shape gives."""
+    return model([N("Range", ["start", "limit", "delta"], ["y"], name="range")],
+                 [vi("start", T.INT32, []), vi("limit", T.INT32, []), vi("delta", T.INT32, [])],
+                 [vi("y", T.INT32, [2])], opset=11)
+
+
 CASES = {f.__name__.replace("_", "-"): f for f in
          (clip_f32_f64_bounds, clip_f32_i64_bounds, clip_f16_f32_bounds, clip_i32_i64_max,
           topk_k_from_shape, topk_k_from_value, onehot_depth_from_shape,
           onehot_depth_from_value, gemm_f64_bias, layer_norm_f64_scale, hard_sigmoid_f64,
-          log_sum_exp_f64)}
+          log_sum_exp_f64, range_i32_runtime)}
 
 if __name__ == "__main__":
     with open(sys.argv[2], "wb") as f:
