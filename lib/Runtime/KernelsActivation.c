@@ -1,4 +1,5 @@
-/* KernelsActivation.c: unary elementwise ops and activations (float32). */
+/* KernelsActivation.c: unary elementwise ops and activations (float32; float64 for
+ * float64 models). */
 /* No contraction of a * b + c into fused multiply-adds: GCC never contracts in the ISO C
  * mode the generated Makefile uses, and clang would where the target has FMAs, so the
  * same source would round differently per compiler (docs/GeneratedC.md, reproducibility). */
@@ -172,13 +173,99 @@ void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count)
   assert(0 && "unknown unary op");
 }
 
+#define MAP_F64(EXPR)                                                                              \
+  do {                                                                                             \
+    for (int64_t i = 0; i < count; ++i) {                                                          \
+      double v = x[i];                                                                             \
+      y[i] = (EXPR);                                                                               \
+    }                                                                                              \
+  } while (0)
+
+static double sigmoidF64(double x) {
+  if (x >= 0.0)
+    return 1.0 / (1.0 + exp(-x));
+  double e = exp(x);
+  return e / (1.0 + e);
+}
+
+static double softplusF64(double x) { return (x > 0.0 ? x : 0.0) + log1p(exp(-fabs(x))); }
+
+// The float32 kernel's definitions in double, for float64 models (ONNX Runtime computes
+// float64 ops in double too).
+void gcimKernelUnaryF64(GcimUnaryOp op, const double *x, double *y, int64_t count) {
+  switch (op) {
+  case GCIM_UNARY_IDENTITY:
+    MAP_F64(v);
+    return;
+  case GCIM_UNARY_NEG:
+    MAP_F64(-v);
+    return;
+  case GCIM_UNARY_ABS:
+    MAP_F64(fabs(v));
+    return;
+  case GCIM_UNARY_SQRT:
+    MAP_F64(sqrt(v));
+    return;
+  case GCIM_UNARY_RECIPROCAL:
+    MAP_F64(1.0 / v);
+    return;
+  case GCIM_UNARY_EXP:
+    MAP_F64(exp(v));
+    return;
+  case GCIM_UNARY_LOG:
+    MAP_F64(log(v));
+    return;
+  case GCIM_UNARY_TANH:
+    MAP_F64(tanh(v));
+    return;
+  case GCIM_UNARY_ERF:
+    MAP_F64(erf(v));
+    return;
+  case GCIM_UNARY_SIGMOID:
+    MAP_F64(sigmoidF64(v));
+    return;
+  case GCIM_UNARY_RELU:
+    MAP_F64(v < 0.0 ? 0.0 : v);
+    return;
+  case GCIM_UNARY_GELU:
+    MAP_F64(0.5 * v * (1.0 + erf(v * 0.70710678118654752440)));
+    return;
+  case GCIM_UNARY_GELU_TANH:
+    MAP_F64(0.5 * v * (1.0 + tanh(0.79788456080286535588 * (v + 0.044715 * v * v * v))));
+    return;
+  case GCIM_UNARY_FLOOR:
+    MAP_F64(floor(v));
+    return;
+  case GCIM_UNARY_CEIL:
+    MAP_F64(ceil(v));
+    return;
+  case GCIM_UNARY_SIN:
+    MAP_F64(sin(v));
+    return;
+  case GCIM_UNARY_COS:
+    MAP_F64(cos(v));
+    return;
+  case GCIM_UNARY_SIGN:
+    MAP_F64(v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : v));
+    return;
+  case GCIM_UNARY_SOFTPLUS:
+    MAP_F64(softplusF64(v));
+    return;
+  case GCIM_UNARY_MISH:
+    MAP_F64(v * tanh(softplusF64(v)));
+    return;
+  }
+  assert(0 && "unknown unary op");
+}
+
 void gcimKernelHardSigmoidF32(const float *x, float alpha, float beta, float *y, int64_t count) {
   MAP(fmaxf(0.0f, fminf(1.0f, alpha * v + beta)));
 }
 
 void gcimKernelClipF32(const float *x, float lo, float hi, float *y, int64_t count) {
-  // Comparisons rather than fminf/fmaxf so that NaN stays NaN.
-  MAP(v < lo ? lo : (v > hi ? hi : v));
+  // min(max(x, lo), hi), so that every element is hi when lo > hi (as ONNX says and ONNX
+  // Runtime computes); comparisons rather than fminf/fmaxf so that NaN stays NaN.
+  MAP(v < lo ? (lo > hi ? hi : lo) : (v > hi ? hi : v));
 }
 
 void gcimKernelLeakyReluF32(const float *x, float alpha, float *y, int64_t count) {

@@ -138,6 +138,31 @@ void gcimKernelReduceF32(GcimReduceOp op, const float *x, const int64_t *dims, i
   assert(0 && "unknown reduce op");
 }
 
+void gcimKernelReduceF64(GcimReduceOp op, const double *x, const int64_t *dims, int rank,
+                         const int64_t *axes, int axisCount, double *y) {
+  Plan plan;
+  makePlan(&plan, dims, rank, axes, axisCount);
+  switch (op) {
+  case GCIM_REDUCE_SUM:
+  case GCIM_REDUCE_MEAN:
+    REDUCE(double, double, 0.0, RSUM);
+    if (op == GCIM_REDUCE_MEAN)
+      for (int64_t o = 0; o < plan.outputs; ++o)
+        y[o] = plan.group ? y[o] / (double)plan.group : NAN;
+    return;
+  case GCIM_REDUCE_MAX:
+    REDUCE(double, double, -INFINITY, RMAX);
+    return;
+  case GCIM_REDUCE_MIN:
+    REDUCE(double, double, INFINITY, RMIN);
+    return;
+  case GCIM_REDUCE_PROD:
+    REDUCE(double, double, 1.0, RPROD);
+    return;
+  }
+  assert(0 && "unknown reduce op");
+}
+
 void gcimKernelReduceI64(GcimReduceOp op, const int64_t *x, const int64_t *dims, int rank,
                          const int64_t *axes, int axisCount, int64_t *y) {
   Plan plan;

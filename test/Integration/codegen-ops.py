@@ -131,6 +131,15 @@ case("position_mask",
             h.make_tensor("one", T.INT64, [], [1]), h.make_tensor("ax1", T.INT64, [1], [1]),
             h.make_tensor("w", T.INT64, [], [3]), h.make_tensor("fill", T.FLOAT, [], [-1e9])])
 
+# Clip with min above max (every element is max, as ONNX says), and float64 through the
+# float64 kernels (ReduceLogSumExp's ReduceMax, Exp, ReduceSum and Log).
+case("clip_crossed", [h.make_node("Clip", ["x", "lo", "hi"], ["y"])],
+     [("x", T.FLOAT, [3, 5], X)], [("y", T.FLOAT, [3, 5])],
+     inits=[h.make_tensor("lo", T.FLOAT, [], [1.5]), h.make_tensor("hi", T.FLOAT, [], [-1.0])])
+case("log_sum_exp_f64", [h.make_node("ReduceLogSumExp", ["x", "axes"], ["y"])],
+     [("x", T.DOUBLE, [3, 5], X.astype(np.float64))], [("y", T.DOUBLE, [3, 1])], opset=18,
+     inits=[h.make_tensor("axes", T.INT64, [1], [1])])
+
 # Normalisations and activations of LLM exports (decomposed by the importer).
 H = floats(2, 3, 8)
 SKIP, GAMMA, BETA, BIAS = floats(2, 3, 8), floats(8), floats(8), floats(8)

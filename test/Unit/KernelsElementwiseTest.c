@@ -300,6 +300,9 @@ static void test_hard_sigmoid_clip_leaky(void) {
   gcimKernelClipF32(x, -INFINITY, 0.0f, y, N); /* absent min */
   for (int i = 0; i < N; ++i)
     EXPECT_NEAR(y[i], x[i] > 0 ? 0 : x[i], 0);
+  gcimKernelClipF32(x, 1.0f, -1.0f, y, N); /* min above max: every element is max (ONNX) */
+  for (int i = 0; i < N; ++i)
+    EXPECT_NEAR(y[i], -1.0f, 0);
   float nan = NAN;
   gcimKernelClipF32(&nan, 0.0f, 1.0f, &nan, 1);
   EXPECT_TRUE(isnan(nan));

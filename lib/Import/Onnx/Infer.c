@@ -78,6 +78,21 @@ static bool broadcastAll(Importer *im, NodeInfo *node, size_t first, bool boolRe
 
 static bool inferBinary(Importer *im, NodeInfo *node) { return broadcastAll(im, node, 0, false); }
 
+/* Inputs 1 .. count-1 that are present have input 0's element type, as ONNX's T says for
+ * the products' and LayerNormalization's operands (the kernels read them as input 0's). */
+static bool sameElemTypes(Importer *im, NodeInfo *node, size_t count) {
+  int32_t elemType = gcimOnnxInputType(node, 0)->elemType;
+  for (size_t i = 1; i < count && i < node->inputCount; ++i) {
+    const TypeInfo *t = gcimOnnxInputType(node, i);
+    if (t && t->elemType != elemType) {
+      gcimOnnxImportError(im, "inputs have different element types (%s and %s)",
+                          gcimOnnxElemTypeName(elemType), gcimOnnxElemTypeName(t->elemType));
+      return false;
+    }
+  }
+  return true;
+}
+
 static bool inferPow(Importer *im, NodeInfo *node) {
   /* Pow allows a different exponent type; the result has the base's type. */
   TypeInfo result;
@@ -163,6 +178,8 @@ static bool checkContracted(Importer *im, int64_t k) {
 }
 
 static bool inferMatMul(Importer *im, NodeInfo *node) {
+  if (!sameElemTypes(im, node, 2))
+    return false;
   TypeInfo a = *gcimOnnxInputType(node, 0), b = *gcimOnnxInputType(node, 1);
   if (a.rank < 1 || b.rank < 1 || a.rank > 4 || b.rank > 4) {
     int32_t bad = a.rank < 1 || a.rank > 4 ? a.rank : b.rank;
@@ -204,7 +221,7 @@ static bool inferGemm(Importer *im, NodeInfo *node) {
   int64_t transA, transB;
   const TypeInfo *a = gcimOnnxInputType(node, 0), *b = gcimOnnxInputType(node, 1);
   if (!gcimOnnxAttrInt(im, node, "transA", 0, &transA) ||
-      !gcimOnnxAttrInt(im, node, "transB", 0, &transB))
+      !gcimOnnxAttrInt(im, node, "transB", 0, &transB) || !sameElemTypes(im, node, 3))
     return false;
   if (a->rank != 2 || b->rank != 2) {
     gcimOnnxImportError(im, "operands must be rank 2, not %d and %d", (int)a->rank, (int)b->rank);
@@ -232,7 +249,7 @@ static bool inferLayerNorm(Importer *im, NodeInfo *node) {
   int64_t axis;
   const TypeInfo *x = gcimOnnxInputType(node, 0);
   if (!gcimOnnxAttrInt(im, node, "axis", -1, &axis) ||
-      !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis))
+      !gcimOnnxNormalizeAxis(im, axis, x->rank, &axis) || !sameElemTypes(im, node, 3))
     return false;
   node->outputTypes[0] = *x;
   for (size_t i = 1; i < node->outputCount; ++i) {
@@ -252,12 +269,23 @@ static bool inferDropout(Importer *im, NodeInfo *node) {
   return true;
 }
 
+/* The bounds have the input's type T (ONNX; ONNX Runtime refuses a mismatch at load):
+ * a float64 or int64 bound of a float32 input is refused rather than read as T. */
 static bool inferClip(Importer *im, NodeInfo *node) {
-  for (size_t i = 1; i < node->inputCount; ++i)
-    if (gcimOnnxInputType(node, i) && gcimOnnxInputType(node, i)->rank != 0) {
+  int32_t elemType = gcimOnnxInputType(node, 0)->elemType;
+  for (size_t i = 1; i < node->inputCount; ++i) {
+    const TypeInfo *bound = gcimOnnxInputType(node, i);
+    if (bound && bound->rank != 0) {
       gcimOnnxImportError(im, "bounds must be scalars");
       return false;
     }
+    if (bound && bound->elemType != elemType) {
+      gcimOnnxImportError(im, "its %s bound has element type %s, not the input's %s",
+                          i == 1 ? "min" : "max", gcimOnnxElemTypeName(bound->elemType),
+                          gcimOnnxElemTypeName(elemType));
+      return false;
+    }
+  }
   return sameAsInput(im, node);
 }
 

@@ -232,12 +232,27 @@ bool gcimOnnxInferSize(Importer *im, NodeInfo *node) {
   return true;
 }
 
+/* A Range bound known only at run time: without a declared output shape (whose unknown
+ * extent the model's value_info gives), says which bound sets the extent, and returns
+ * false either way. As OneHot's depth reaches its expansion's Range, this also names a
+ * depth computed at run time. */
+static bool unknownBound(Importer *im, NodeInfo *node, size_t i) {
+  static const char *const names[] = {"start", "limit", "delta"};
+  const char *output = node->proto->output[0];
+  if (!gcimOnnxStrMapGet(&im->valueInfos, output) && node->inputs[i])
+    gcimOnnxImportError(im,
+                        "its %s '%s' is not known at import, and it sets the length of "
+                        "output '%s'",
+                        names[i], node->inputs[i]->name, output);
+  return false;
+}
+
 bool gcimOnnxInferRange(Importer *im, NodeInfo *node) {
   const ConstData *start = gcimOnnxRequireConst(im, node, 0, "start");
   const ConstData *limit = gcimOnnxRequireConst(im, node, 1, "limit");
   const ConstData *delta = gcimOnnxRequireConst(im, node, 2, "delta");
   if (!start || !limit || !delta)
-    return false;
+    return unknownBound(im, node, !start ? 0 : !limit ? 1 : 2);
   if (start->count != 1 || limit->count != 1 || delta->count != 1) {
     gcimOnnxImportError(im, "start, limit and delta must be scalars");
     return false;

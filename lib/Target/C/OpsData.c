@@ -208,8 +208,19 @@ bool gcimCEmitTrilu(EmitState *state, MlirOperation op) {
 bool gcimCEmitRange(EmitState *state, MlirOperation op) {
   ValueInfo *start = gcimCEmitOperand(state, op, 0), *delta = gcimCEmitOperand(state, op, 2);
   ValueInfo *y = gcimCEmitResult(state, op, 0);
-  if (y->elem != GCIM_ELEM_F32 && y->elem != GCIM_ELEM_I64)
-    return gcimCEmitUnsupported(state, op, "only float32 and int64 are supported");
+  if (y->elem == GCIM_ELEM_F16 || y->elem == GCIM_ELEM_BF16 || y->elem == GCIM_ELEM_BOOL)
+    return gcimCEmitUnsupported(state, op, "half-precision and bool ranges are not supported");
+  if (y->elem != GCIM_ELEM_F32 && y->elem != GCIM_ELEM_I64) {
+    /* float64 and the narrower integers: start + i * delta as the kernels compute it, in
+     * double or int64 (exact for values of the type), then stored as the type */
+    const char *wide = y->elem == GCIM_ELEM_F64 ? "double" : "int64_t";
+    fprintf(state->body,
+            "  for (int64_t i = 0; i < %lld; ++i)\n    %s[i] = (%s)((%s)%s[0] + (%s)i * "
+            "(%s)%s[0]);\n",
+            (long long)y->count, y->name, gcimCEmitElemCType(y->elem), wide, start->name, wide,
+            wide, delta->name);
+    return true;
+  }
   fprintf(state->body, "  gcimKernelRange%s(%s[0], %s[0], %s, %lld);\n",
           y->elem == GCIM_ELEM_F32 ? "F32" : "I64", start->name, delta->name, y->name,
           (long long)y->count);

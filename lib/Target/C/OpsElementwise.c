@@ -122,13 +122,18 @@ bool gcimCEmitUnary(EmitState *state, MlirOperation op) {
   ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
   if (x->elem == GCIM_ELEM_I64 && (gcimOpIsA(op, "onnx.neg") || gcimOpIsA(op, "onnx.abs")))
     return integerNegAbs(state, op, x, y);
-  if (x->elem != GCIM_ELEM_F32)
-    return gcimCEmitUnsupported(state, op, "only float32 is supported");
+  if (x->elem != GCIM_ELEM_F32 && x->elem != GCIM_ELEM_F64)
+    return gcimCEmitUnsupported(state, op, "only float32 and float64 are supported");
   const char *opEnum = LOOKUP(op, unaryOps);
   if (!opEnum) { /* Gelu: exact or tanh approximation */
     MlirStringRef approximate = {"none", 4};
     gcimOpGetStringAttr(op, "approximate", &approximate);
     opEnum = gcimStringRefEquals(approximate, "tanh") ? "GCIM_UNARY_GELU_TANH" : "GCIM_UNARY_GELU";
+  }
+  if (x->elem == GCIM_ELEM_F64) { /* float64 models: few and small, so serial */
+    fprintf(state->body, "  gcimKernelUnaryF64(%s, %s, %s, %lld);\n", opEnum, x->name, y->name,
+            (long long)y->count);
+    return true;
   }
   /* On the worker pool by ranges of elements (the same bits for any thread count). */
   fprintf(state->body, "  gcimParallelUnaryF32(s->pool, %s, %s, %s, %lld);\n", opEnum, x->name,
@@ -184,6 +189,8 @@ bool gcimCEmitCopy(EmitState *state, MlirOperation op) {
 
 bool gcimCEmitHardSigmoid(EmitState *state, MlirOperation op) {
   ValueInfo *x = gcimCEmitOperand(state, op, 0), *y = gcimCEmitResult(state, op, 0);
+  if (x->elem != GCIM_ELEM_F32) /* float64: the float32 kernel would read its bytes */
+    return gcimCEmitUnsupported(state, op, "only float32 is supported");
   double alpha, beta;
   gcimCEmitAttrFloat(op, "alpha", 0.2, &alpha);
   gcimCEmitAttrFloat(op, "beta", 0.5, &beta);

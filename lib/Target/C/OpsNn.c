@@ -140,10 +140,11 @@ bool gcimCEmitReduce(EmitState *state, MlirOperation op) {
                        : gcimOpIsA(op, "onnx.reduce_prod") ? "GCIM_REDUCE_PROD"
                                                            : "GCIM_REDUCE_MAX";
   const char *kernel = x->elem == GCIM_ELEM_F32   ? "gcimKernelReduceF32"
+                       : x->elem == GCIM_ELEM_F64 ? "gcimKernelReduceF64"
                        : x->elem == GCIM_ELEM_I64 ? "gcimKernelReduceI64"
                                                   : NULL;
   if (!kernel)
-    return gcimCEmitUnsupported(state, op, "only float32 and int64 are supported");
+    return gcimCEmitUnsupported(state, op, "only float32, float64 and int64 are supported");
   char axesName[48] = "NULL";
   if (runtimeAxes && count) {
     char dims[2][32];

@@ -76,6 +76,9 @@ typedef enum GcimUnaryOp {
 /// y[i] = op(x[i]) for i < count. `y` may equal `x` (in place); no partial overlap.
 void gcimKernelUnaryF32(GcimUnaryOp op, const float *x, float *y, int64_t count);
 
+/// gcimKernelUnaryF32 on float64, each op computed in double.
+void gcimKernelUnaryF64(GcimUnaryOp op, const double *x, double *y, int64_t count);
+
 /// ONNX HardSigmoid: y = max(0, min(1, alpha x + beta)). `y` may equal `x`.
 void gcimKernelHardSigmoidF32(const float *x, float alpha, float beta, float *y, int64_t count);
 

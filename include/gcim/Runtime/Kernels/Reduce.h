@@ -27,6 +27,10 @@ typedef enum GcimReduceOp {
 void gcimKernelReduceF32(GcimReduceOp op, const float *x, const int64_t *dims, int rank,
                          const int64_t *axes, int axisCount, float *y);
 
+/// gcimKernelReduceF32 on float64 (sums in double).
+void gcimKernelReduceF64(GcimReduceOp op, const double *x, const int64_t *dims, int rank,
+                         const int64_t *axes, int axisCount, double *y);
+
 /// gcimKernelReduceF32 on int64 (SUM, MAX, MIN, PROD; MEAN truncates toward zero).
 void gcimKernelReduceI64(GcimReduceOp op, const int64_t *x, const int64_t *dims, int rank,
                          const int64_t *axes, int axisCount, int64_t *y);
