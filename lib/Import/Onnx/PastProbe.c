@@ -12,7 +12,10 @@
  * `gcim.from_past_length`. A constant one larger in every element at P + 1 is the past
  * length plus constants (a position P + i, a Slice's bounds P and P + 1): its tag is
  * "position", and gcim-stream computes it from the step index (the past length of each
- * step); what it still uses of the others makes it refuse the step function.
+ * step). A float constant larger by the same other step s in every element (s * P plus
+ * constants: a position divided by Llama's linear rope-scaling factor) is a "position" too,
+ * with `gcim.past_slope` s. What the step function still uses of the others makes it refuse
+ * the step function.
  *
  * When the two imports differ in their ops (a fold taken at one length only, or inputs
  * bound in a way the probe does not lengthen alike), nothing is tagged: the comparison
@@ -20,13 +23,16 @@
 #include "Expand.h"
 
 #include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
 #include "mlir-c/Diagnostics.h"
 
 #include "gcim/Support/IRHelpers.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static const char *const kFromPastLength = "gcim.from_past_length";
+static const char *const kPastSlope = "gcim.past_slope"; /* a "position"'s step, when not 1 */
 
 static MlirIdentifier tagName(MlirContext ctx) {
   return mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(kFromPastLength));
@@ -48,8 +54,12 @@ static bool sameAttribute(MlirAttribute a, MlirAttribute b) {
   return mlirAttributeEqual(a, b);
 }
 
-/* Whether constant `b` is constant `a` plus one in every element: of the form past + c. */
-static bool onePastEach(MlirOperation a, MlirOperation b) {
+/* Whether constant `b` is constant `a` plus the same *slope in every element: of the form
+ * slope * past + c. The slope is 1 (a position), or for floats another non-zero step s
+ * with every element s times a whole position (a position divided by a factor, as Llama's
+ * linear rope scaling): one element always differs by some step, and log(P + 1) must not
+ * pass for a position. */
+static bool pastSlope(MlirOperation a, MlirOperation b, double *slope) {
   MlirAttribute x = mlirOperationGetAttributeByName(a, mlirStringRefCreateFromCString("value"));
   MlirAttribute y = mlirOperationGetAttributeByName(b, mlirStringRefCreateFromCString("value"));
   if (mlirAttributeIsNull(x) || mlirAttributeIsNull(y) || !mlirAttributeIsADenseElements(x) ||
@@ -59,10 +69,22 @@ static bool onePastEach(MlirOperation a, MlirOperation b) {
   int64_t count = mlirElementsAttrGetNumElements(x);
   for (int64_t i = 0; i < count; ++i) {
     double u, v;
-    if (!gcimElementsGet(x, i, &u) || !gcimElementsGet(y, i, &v) || v - u != 1.0)
+    if (!gcimElementsGet(x, i, &u) || !gcimElementsGet(y, i, &v) || (i > 0 && v - u != *slope))
+      return false;
+    *slope = v - u;
+  }
+  if (count == 0 || *slope == 1.0)
+    return count > 0;
+  if (!mlirTypeIsAFloat(mlirShapedTypeGetElementType(mlirAttributeGetType(x))) || *slope == 0.0)
+    return false;
+  for (int64_t i = 0; i < count; ++i) {
+    double u, position;
+    gcimElementsGet(x, i, &u);
+    position = u / *slope;
+    if (fabs(position - nearbyint(position)) > 1e-3)
       return false;
   }
-  return count > 0;
+  return true;
 }
 
 /* Whether two ops of the same name compute the same values: attributes and result types. */
@@ -145,10 +167,18 @@ static void tagDifferences(MlirModule module, MlirModule probe) {
   for (MlirOperation x = mlirBlockGetFirstOperation(body),
                      y = mlirBlockGetFirstOperation(probeBody);
        !mlirOperationIsNull(x);
-       x = mlirOperationGetNextInBlock(x), y = mlirOperationGetNextInBlock(y))
-    if (!sameValues(x, y))
-      mlirOperationSetDiscardableAttributeByName(x, mlirStringRefCreateFromCString(kFromPastLength),
-                                                 onePastEach(x, y) ? position : frozen);
+       x = mlirOperationGetNextInBlock(x), y = mlirOperationGetNextInBlock(y)) {
+    if (sameValues(x, y))
+      continue;
+    double slope = 1.0;
+    bool followed = pastSlope(x, y, &slope);
+    mlirOperationSetDiscardableAttributeByName(x, mlirStringRefCreateFromCString(kFromPastLength),
+                                               followed ? position : frozen);
+    if (followed && slope != 1.0)
+      mlirOperationSetDiscardableAttributeByName(
+          x, mlirStringRefCreateFromCString(kPastSlope),
+          mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), slope));
+  }
   tagArguments(func, body, probeBody);
 }
 
