@@ -285,14 +285,18 @@ static bool streamTranspose(GcimStreamState *s, MlirOperation op, int axis) {
   return gcimStreamFail(s, op, "has no permutation");
 }
 
-/* Split and Concat along another axis. */
+/* Split, Concat and TopK (a MoE router's choice of experts) along another axis; TopK's
+ * and Split's other operands are counts, not data. */
 static bool streamAlongOtherAxis(GcimStreamState *s, MlirOperation op, int axis) {
-  int64_t attr = 0;
+  bool topK = gcimOpIsA(op, "onnx.top_k");
+  int64_t attr = topK ? -1 : 0;
   int rank = (int)gcimTensorRank(mlirValueGetType(mlirOperationGetResult(op, 0)));
   gcimOpGetIntAttr(op, "axis", &attr);
   if (gcimStreamNormAxis(attr, rank) == axis)
-    return gcimStreamFail(s, op, "splits or concatenates along the sequence axis");
-  intptr_t operands = gcimOpIsA(op, "onnx.split") ? 1 : mlirOperationGetNumOperands(op);
+    return gcimStreamFail(s, op,
+                          topK ? "selects along the sequence axis"
+                               : "splits or concatenates along the sequence axis");
+  intptr_t operands = gcimOpIsA(op, "onnx.split") || topK ? 1 : mlirOperationGetNumOperands(op);
   for (intptr_t i = 0; i < operands; ++i)
     if (!alignOperand(s, op, i, rank, axis))
       return false;
@@ -425,7 +429,7 @@ bool gcimStreamOp(GcimStreamState *s, MlirOperation op) {
     return streamReshape(s, op, axis);
   if (gcimOpIsA(op, "onnx.transpose"))
     return streamTranspose(s, op, axis);
-  if (gcimOpIsA(op, "onnx.split") || gcimOpIsA(op, "onnx.concat"))
+  if (gcimOpIsA(op, "onnx.split") || gcimOpIsA(op, "onnx.concat") || gcimOpIsA(op, "onnx.top_k"))
     return streamAlongOtherAxis(s, op, axis);
   if (gcimOpIsA(op, "onnx.slice"))
     return gcimStreamSlice(s, op, axis);
