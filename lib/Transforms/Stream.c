@@ -455,6 +455,23 @@ static void sweepDeadOps(MlirBlock body) {
   }
 }
 
+/* A float the importer computed from the bound sequence length (tagged by its probe, as
+ * dynamic NTK rope scaling's base) would keep that length's value at every step. */
+static bool checkRunLength(GcimStreamState *s) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(s->body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(op, str("gcim.from_run_length")))) {
+      char why[200];
+      snprintf(why, sizeof why,
+               "holds what the import computed from the sequence length %lld (as dynamic NTK "
+               "rope scaling its base), which the step function, serving every length, "
+               "cannot follow",
+               (long long)s->tokens);
+      return gcimStreamFail(s, op, why);
+    }
+  return true;
+}
+
 static bool buildStep(GcimStreamState *s, const Survey *survey) {
   bool dropArg[MAX_ARGS] = {false}, dropResult[MAX_ARGS] = {false};
   intptr_t results = 0;
@@ -463,6 +480,8 @@ static bool buildStep(GcimStreamState *s, const Survey *survey) {
     snprintf(s->reason, sizeof s->reason, "more than %d arguments or results", MAX_ARGS);
     return false;
   }
+  if (!checkRunLength(s))
+    return false;
   if (survey->caches && !unhookCaches(s, dropArg, s->reason, sizeof s->reason))
     return false;
   if (survey->caches)

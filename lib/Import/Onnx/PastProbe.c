@@ -19,7 +19,14 @@
  *
  * When the two imports differ in their ops (a fold taken at one length only, or inputs
  * bound in a way the probe does not lengthen alike), nothing is tagged: the comparison
- * says nothing then, and the step function is made as without it. */
+ * says nothing then, and the step function is made as without it.
+ *
+ * A graph whose sequence axis is a run-time one (bounded at T by --max or a position
+ * table) is likewise imported at T - 1 tokens: a float constant of the same type but
+ * another value there was computed from the sequence length, not sized by it (dynamic NTK
+ * rope scaling grows its base with the length). Its tag `gcim.from_run_length` makes
+ * gcim-stream refuse the step function, through which the program would run every other
+ * length with T's value. */
 #include "Expand.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -190,19 +197,43 @@ static MlirLogicalResult swallow(MlirDiagnostic diagnostic, void *userData) {
   return mlirLogicalResultSuccess();
 }
 
-void gcimOnnxProbePastLength(const Importer *im, MlirModule module) {
-  if (im->pastLength <= 0)
+/* Tags the float constants of `module` whose value, not type, differs in `probe` (the
+ * graph one token shorter): computed from the sequence length rather than sized by it. */
+static void tagRunLength(MlirModule module, MlirModule probe) {
+  MlirOperation func = mainFunc(module), probeFunc = mainFunc(probe);
+  if (mlirOperationIsNull(func) || mlirOperationIsNull(probeFunc) ||
+      !sameStructure(funcBody(func), funcBody(probeFunc)))
     return;
+  MlirContext ctx = mlirOperationGetContext(func);
+  for (MlirOperation x = mlirBlockGetFirstOperation(funcBody(func)),
+                     y = mlirBlockGetFirstOperation(funcBody(probeFunc));
+       !mlirOperationIsNull(x);
+       x = mlirOperationGetNextInBlock(x), y = mlirOperationGetNextInBlock(y)) {
+    MlirAttribute a = mlirOperationGetAttributeByName(x, mlirStringRefCreateFromCString("value"));
+    MlirAttribute b = mlirOperationGetAttributeByName(y, mlirStringRefCreateFromCString("value"));
+    if (mlirAttributeIsNull(a) || mlirAttributeIsNull(b) || !mlirAttributeIsADenseElements(a) ||
+        !mlirTypeEqual(mlirAttributeGetType(a), mlirAttributeGetType(b)) ||
+        !mlirTypeIsAFloat(mlirShapedTypeGetElementType(mlirAttributeGetType(a))) ||
+        sameAttribute(a, b))
+      continue;
+    mlirOperationSetDiscardableAttributeByName(
+        x, mlirStringRefCreateFromCString("gcim.from_run_length"), mlirUnitAttrGet(ctx));
+  }
+}
+
+/* Imports the model again with `probe`'s binding (a longer past or a shorter sequence)
+ * and tags `module` by comparing with `tag`. */
+static void probeAgain(const Importer *im, MlirModule module, Importer probe,
+                       void (*tag)(MlirModule, MlirModule)) {
   GcimOnnxImportOptions quiet = {0};
   if (im->options)
     quiet = *im->options;
   quiet.notes = NULL;
-  Importer probe = {.ctx = im->ctx,
-                    .fileLoc = im->fileLoc,
-                    .options = &quiet,
-                    .mappings = im->mappings,
-                    .model = im->model,
-                    .probePastLength = im->pastLength};
+  probe.ctx = im->ctx;
+  probe.fileLoc = im->fileLoc;
+  probe.options = &quiet;
+  probe.mappings = im->mappings;
+  probe.model = im->model;
   MlirModule probeModule = mlirModuleCreateEmpty(im->fileLoc);
   MlirDiagnosticHandlerID handler =
       mlirContextAttachDiagnosticHandler(im->ctx, swallow, NULL, NULL);
@@ -211,6 +242,16 @@ void gcimOnnxProbePastLength(const Importer *im, MlirModule module) {
   gcimOnnxFreeValues(&probe);
   gcimOnnxExpansionDestroy(probe.expansion);
   if (imported)
-    tagDifferences(module, probeModule);
+    tag(module, probeModule);
   mlirModuleDestroy(probeModule);
+}
+
+void gcimOnnxProbePastLength(const Importer *im, MlirModule module) {
+  if (im->pastLength > 0)
+    probeAgain(im, module, (Importer){.probePastLength = im->pastLength}, tagDifferences);
+}
+
+void gcimOnnxProbeRunLength(const Importer *im, MlirModule module) {
+  if (im->runLength > 2 && im->pastLength == 0)
+    probeAgain(im, module, (Importer){.probeRunLength = im->runLength}, tagRunLength);
 }
