@@ -138,9 +138,44 @@ static MlirAttribute nameDict(Importer *im, const char *name, uint64_t runTimeAx
   return mlirDictionaryAttrGet(im->ctx, axisCount ? 2 : 1, entries);
 }
 
+/* The weight operand a node reads (MatMul's and Gemm's B, an embedding Gather's table). */
+static const char *weightOperand(const Onnx__NodeProto *node) {
+  const char *op = node->op_type ? node->op_type : "";
+  if ((strcmp(op, "MatMul") == 0 || strcmp(op, "Gemm") == 0) && node->n_input >= 2)
+    return node->input[1];
+  return strcmp(op, "Gather") == 0 && node->n_input >= 1 ? node->input[0] : NULL;
+}
+
+/* A torch export without initializers whose graph inputs are a node's weights was
+ * exported without its parameters (export_params=False): refused rather than compiled
+ * into a program that wants every weight as an input. (Other producers' graphs may take
+ * their operands as inputs: the ONNX node tests' MatMul of inputs a and b.) */
+static bool checkWeightsPresent(Importer *im) {
+  const Onnx__GraphProto *g = im->graph;
+  const char *producer = im->model->proto->producer_name;
+  bool torch = producer && strcmp(producer, "pytorch") == 0;
+  for (size_t i = 0; torch && g->n_initializer == 0 && i < g->n_node; ++i) {
+    const char *weight = weightOperand(g->node[i]);
+    for (size_t j = 0; weight && j < g->n_input; ++j) {
+      if (!g->input[j]->name || strcmp(g->input[j]->name, weight) != 0)
+        continue;
+      im->loc = gcimOnnxNameLoc(im, weight);
+      gcimOnnxImportError(im,
+                          "input '%s' is the weights of node '%s', but the model holds no "
+                          "weights (no initializers): it was exported without its parameters "
+                          "(torch.onnx.export's export_params=False); export it with them",
+                          weight, g->node[i]->name ? g->node[i]->name : "");
+      return false;
+    }
+  }
+  return true;
+}
+
 /* Defines the graph inputs that are not initializers as block arguments. */
 static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCount) {
   const Onnx__GraphProto *g = im->graph;
+  if (!checkWeightsPresent(im))
+    return false;
   *argAttrs = calloc(g->n_input + 1, sizeof **argAttrs);
   if (!*argAttrs) {
     gcimOnnxImportError(im, "out of memory");
