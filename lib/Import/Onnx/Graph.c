@@ -40,9 +40,20 @@ static bool checkVersions(Importer *im) {
  * (optimum's If on use_cache_branch): say how to export without it. ONNX Runtime's NCHWc
  * operators come from its optimization levels 'layout' and 'all', for the processor that
  * ran it only. */
-static const char *unsupportedHint(const char *domain, const char *type) {
+static const char *unsupportedHint(const Onnx__GraphProto *g, const char *domain,
+                                   const char *type) {
   bool control = !domain[0] && (strcmp(type, "If") == 0 || strcmp(type, "Loop") == 0 ||
                                 strcmp(type, "Scan") == 0);
+  bool sequences = false;
+  for (size_t i = 0; i < g->n_node && !sequences; ++i)
+    sequences = g->node[i]->op_type && strcmp(g->node[i]->op_type, "ConcatFromSequence") == 0;
+  /* torch 1.13 writes repeat_interleave over an axis of a size it did not infer (Cohere's
+   * rotary frequencies, a GPT-J-style table) as a Loop over SplitToSequence pieces. */
+  if (sequences && !domain[0] && strcmp(type, "Loop") == 0)
+    return ": torch.repeat_interleave over an axis whose size the exporter did not infer "
+           "writes a Loop over sequences, which gcim does not take; write it as "
+           "torch.stack((x, x), dim=-1).flatten(-2) (repeat_interleave(x, 2, dim=-1)) and "
+           "export again";
   if (strcmp(domain, "com.microsoft.nchwc") == 0)
     return ": ONNX Runtime's blocked layout for one processor's vector width (written by its "
            "optimization levels 'layout' and 'all', for ONNX Runtime on the same machine "
@@ -81,7 +92,7 @@ static bool checkSupported(Importer *im) {
     im->loc = gcimOnnxNameLoc(im, n->name && n->name[0] ? n->name : name);
     gcimOnnxImportError(im, "unsupported op '%s%s%s' (%zu node%s, first '%s')%s", domain,
                         domain[0] ? "." : "", type, count, count == 1 ? "" : "s",
-                        n->name && n->name[0] ? n->name : name, unsupportedHint(domain, type));
+                        n->name && n->name[0] ? n->name : name, unsupportedHint(g, domain, type));
   }
   im->loc = (MlirLocation){NULL};
   return ok;

@@ -421,6 +421,17 @@ def unsorted_nodes():
 
 
 @case
+def repeat_interleave_loop():
+    """torch 1.13's repeat_interleave over an axis of unknown size: a Loop over the pieces of
+    SplitToSequence, concatenated by ConcatFromSequence (the Loop's body not read)."""
+    nodes = [N("SplitToSequence", ["x"], ["pieces"], name="/SplitToSequence", axis=0),
+             N("SequenceEmpty", [], ["empty"], name="/SequenceEmpty"),
+             N("Loop", ["", "", "empty"], ["seq"], name="/Loop"),
+             N("ConcatFromSequence", ["seq"], ["y"], name="/ConcatFromSequence", axis=0)]
+    return model(nodes, [vi("x", shape=[2])], [vi("y")])
+
+
+@case
 def unsupported_ops():
     nodes = [N("Loop", ["x"], ["a"], name="loop1"), N("Loop", ["a"], ["b"], name="loop2"),
              N("Relu", ["b"], ["c"], name="relu"), N("NonMaxSuppression", ["c"], ["d"], name="nms"),
