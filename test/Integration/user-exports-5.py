@@ -28,6 +28,8 @@ Checks:
   fuse and stream: one gcim.attention per layer, a step function;
 - a Mamba-style model (no attention: a causal depthwise Conv1d, the selective scan as a
   Python loop) matches and compiles under --attention=analog and auto;
+- a batch of 2 left-padded as generate pads it (positions from attention_mask's cumsum)
+  matches;
 - Phi-3 exported with export_params=False is refused naming the missing weight (exit 1,
   no output folder; it compiled into a program that wanted every weight as an input);
 - Cohere's torch.repeat_interleave of the rotary frequencies (a Loop in torch 1.13's export)
@@ -161,6 +163,21 @@ def check_mamba(check, tmp):
     ue2.check_form(check, tmp, "mamba", proto, {"input_ids": ids.numpy()})
 
 
+def check_left_padding(check, tmp):
+    """A batch of 2, the second sequence padded on the left as generate pads a batch:
+    positions from attention_mask's cumsum, the padded keys masked; exact (the padding
+    mask keeps the attention digital)."""
+    ids = ue2.token_ids(2)
+    mask = torch.ones_like(ids)
+    mask[1, :2], ids[1, :2] = 0, 0
+    axes = {n: {0: "batch", 1: "tokens"} for n in ("input_ids", "attention_mask")}
+    proto = ue2.export(model(lambda: m5.LeftPadded(m5.LlamaScaled("llama3"))), (ids, mask),
+                       ["input_ids", "attention_mask"], ["logits"], 17, dynamic_axes=axes)
+    ue2.check_form(check, tmp, "llama-3.1, batch 2 left-padded", proto,
+                   {"input_ids": ids.numpy(), "attention_mask": mask.numpy()},
+                   flags=("--input-shape=input_ids=2x6", "--input-shape=attention_mask=2x6"))
+
+
 def check_export_params(check, tmp):
     ue2.check_refusal(check, tmp, "phi-3 export_params=False",
                       full_export(model(m5.Phi3), export_params=False)[0],
@@ -193,7 +210,7 @@ def main():
 
 
 PARTS = [check_rope_scaling, check_moe, check_split_caches, check_forms, check_mamba,
-         check_export_params, check_cohere]
+         check_left_padding, check_export_params, check_cohere]
 
 if __name__ == "__main__":
     sys.exit(main())
