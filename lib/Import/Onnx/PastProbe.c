@@ -22,11 +22,11 @@
  * says nothing then, and the step function is made as without it.
  *
  * A graph whose sequence axis is a run-time one (bounded at T by --max or a position
- * table) is likewise imported at T - 1 tokens: a float constant of the same type but
- * another value there was computed from the sequence length, not sized by it (dynamic NTK
- * rope scaling grows its base with the length). Its tag `gcim.from_run_length` makes
- * gcim-stream refuse the step function, through which the program would run every other
- * length with T's value. */
+ * table) is likewise imported at a shorter length (T - 1, at most 5 tokens): a float
+ * constant of the same node, type and another value there was computed from the sequence
+ * length, not sized by it (dynamic NTK rope scaling grows its base with the length). Its tag
+ * `gcim.from_run_length` makes gcim-stream refuse the step function, through which the program
+ * would run every other length with T's value. */
 #include "Expand.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -37,9 +37,11 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const kFromPastLength = "gcim.from_past_length";
 static const char *const kPastSlope = "gcim.past_slope"; /* a "position"'s step, when not 1 */
+enum { RUN_PROBE_LENGTH = 5 }; /* the run-length probe's tokens, at most */
 
 static MlirIdentifier tagName(MlirContext ctx) {
   return mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(kFromPastLength));
@@ -197,28 +199,73 @@ static MlirLogicalResult swallow(MlirDiagnostic diagnostic, void *userData) {
   return mlirLogicalResultSuccess();
 }
 
+/* A float constant's value attribute, or null. */
+static MlirAttribute floatConstant(MlirOperation op) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsADenseElements(a) &&
+                 !mlirAttributeIsADenseResourceElements(a) &&
+                 mlirTypeIsAFloat(mlirShapedTypeGetElementType(mlirAttributeGetType(a)))
+             ? a
+             : mlirAttributeGetNull();
+}
+
+/* The node name of a constant's location (NUL-terminated, malloc'd), or NULL. */
+static char *constantName(MlirOperation op) {
+  MlirLocation loc = mlirOperationGetLocation(op);
+  if (!mlirLocationIsAName(loc))
+    return NULL;
+  MlirStringRef name = mlirIdentifierStr(mlirLocationNameGetName(loc));
+  char *copy = name.length ? malloc(name.length + 1) : NULL;
+  if (copy) {
+    memcpy(copy, name.data, name.length);
+    copy[name.length] = '\0';
+  }
+  return copy;
+}
+
 /* Tags the float constants of `module` whose value, not type, differs in `probe` (the
- * graph one token shorter): computed from the sequence length rather than sized by it. */
+ * graph at a shorter length): computed from the sequence length rather than sized by it.
+ * Constants are matched by the node that computed them (names are unique), not by their
+ * order: the shorter graph may fold what the longer one could not. */
 static void tagRunLength(MlirModule module, MlirModule probe) {
   MlirOperation func = mainFunc(module), probeFunc = mainFunc(probe);
-  if (mlirOperationIsNull(func) || mlirOperationIsNull(probeFunc) ||
-      !sameStructure(funcBody(func), funcBody(probeFunc)))
+  if (mlirOperationIsNull(func) || mlirOperationIsNull(probeFunc))
     return;
-  MlirContext ctx = mlirOperationGetContext(func);
-  for (MlirOperation x = mlirBlockGetFirstOperation(funcBody(func)),
-                     y = mlirBlockGetFirstOperation(funcBody(probeFunc));
-       !mlirOperationIsNull(x);
-       x = mlirOperationGetNextInBlock(x), y = mlirOperationGetNextInBlock(y)) {
-    MlirAttribute a = mlirOperationGetAttributeByName(x, mlirStringRefCreateFromCString("value"));
-    MlirAttribute b = mlirOperationGetAttributeByName(y, mlirStringRefCreateFromCString("value"));
-    if (mlirAttributeIsNull(a) || mlirAttributeIsNull(b) || !mlirAttributeIsADenseElements(a) ||
-        !mlirTypeEqual(mlirAttributeGetType(a), mlirAttributeGetType(b)) ||
-        !mlirTypeIsAFloat(mlirShapedTypeGetElementType(mlirAttributeGetType(a))) ||
-        sameAttribute(a, b))
+  StrMap probed = {0};
+  size_t count = 0;
+  for (MlirOperation y = mlirBlockGetFirstOperation(funcBody(probeFunc)); !mlirOperationIsNull(y);
+       y = mlirOperationGetNextInBlock(y))
+    count += !mlirAttributeIsNull(floatConstant(y));
+  char **names = calloc(count + 1, sizeof *names);
+  size_t used = 0;
+  for (MlirOperation y = mlirBlockGetFirstOperation(funcBody(probeFunc));
+       names && !mlirOperationIsNull(y); y = mlirOperationGetNextInBlock(y)) {
+    char *name = mlirAttributeIsNull(floatConstant(y)) ? NULL : constantName(y);
+    if (!name)
       continue;
-    mlirOperationSetDiscardableAttributeByName(
-        x, mlirStringRefCreateFromCString("gcim.from_run_length"), mlirUnitAttrGet(ctx));
+    names[used++] = name;
+    /* A name met twice (one node's outputs, empty names) matches nothing. */
+    void *seen = gcimOnnxStrMapGet(&probed, name);
+    gcimOnnxStrMapPut(&probed, name, seen ? (void *)&probed : y.ptr);
   }
+  MlirContext ctx = mlirOperationGetContext(func);
+  for (MlirOperation x = mlirBlockGetFirstOperation(funcBody(func));
+       names && !mlirOperationIsNull(x); x = mlirOperationGetNextInBlock(x)) {
+    MlirAttribute a = floatConstant(x);
+    char *name = mlirAttributeIsNull(a) ? NULL : constantName(x);
+    void *match = name ? gcimOnnxStrMapGet(&probed, name) : NULL;
+    free(name);
+    if (!match || match == (void *)&probed)
+      continue;
+    MlirAttribute b = floatConstant((MlirOperation){match});
+    if (mlirTypeEqual(mlirAttributeGetType(a), mlirAttributeGetType(b)) && !sameAttribute(a, b))
+      mlirOperationSetDiscardableAttributeByName(
+          x, mlirStringRefCreateFromCString("gcim.from_run_length"), mlirUnitAttrGet(ctx));
+  }
+  gcimOnnxStrMapFree(&probed);
+  for (size_t i = 0; names && i < used; ++i)
+    free(names[i]);
+  free(names);
 }
 
 /* Imports the model again with `probe`'s binding (a longer past or a shorter sequence)
@@ -252,6 +299,9 @@ void gcimOnnxProbePastLength(const Importer *im, MlirModule module) {
 }
 
 void gcimOnnxProbeRunLength(const Importer *im, MlirModule module) {
+  /* At most RUN_PROBE_LENGTH tokens: its constants sized by the length (masks of T x T)
+   * stay small, and the context keeps every constant it makes. */
+  int64_t shorter = im->runLength - 1 < RUN_PROBE_LENGTH ? im->runLength - 1 : RUN_PROBE_LENGTH;
   if (im->runLength > 2 && im->pastLength == 0)
-    probeAgain(im, module, (Importer){.probeRunLength = im->runLength}, tagRunLength);
+    probeAgain(im, module, (Importer){.probeRunLength = shorter}, tagRunLength);
 }
