@@ -545,10 +545,18 @@ static bool matchKey(Match *m, char *reason) {
 }
 
 /* A KV cache as torch writes it, Concat(past, new) along the tokens of (B,H,T,D) values,
- * becomes gcim.cache_append (which every user, the present output included, then reads). */
+ * becomes gcim.cache_append (which every user, the present output included, then reads).
+ * A Cast to the type it has (GPT-J's `k.float()` of a float32 cache) is dropped first. */
 static MlirValue cacheAppend(MlirValue value) {
-  MlirOperation concat;
+  MlirOperation concat, cast;
   int64_t axis = 0;
+  if (gcimValueIsOp(value, "onnx.cast", &cast) &&
+      mlirTypeEqual(mlirValueGetType(value), mlirValueGetType(mlirOperationGetOperand(cast, 0))) &&
+      gcimValueIsOp(mlirOperationGetOperand(cast, 0), "onnx.concat", &concat)) {
+    mlirValueReplaceAllUsesOfWith(value, mlirOperationGetOperand(cast, 0));
+    mlirOperationDestroy(cast);
+    value = mlirOperationGetResult(concat, 0);
+  }
   if (!gcimValueIsOp(value, "onnx.concat", &concat) || mlirOperationGetNumOperands(concat) != 2 ||
       gcimTensorRank(mlirValueGetType(value)) != 4 || !gcimOpGetIntAttr(concat, "axis", &axis) ||
       (axis != 2 && axis != -2))

@@ -278,9 +278,10 @@ static int64_t castTarget(MlirType element) {
   return mlirTypeIsAInteger(element) && mlirIntegerTypeGetWidth(element) == 32 ? 6 : 0;
 }
 
-/* The offsets `value - past` of a constant that is the past length plus constants, as a
- * constant of its own type; null for element types other than i64, i32, f32 and f64. */
-static MlirAttribute offsetsFromPast(MlirAttribute value, int64_t past) {
+/* The offsets `value - past` of a constant that is the past length (times its slope,
+ * folded into `past`) plus constants, as a constant of its own type; null for element
+ * types other than i64, i32, f32 and f64. */
+static MlirAttribute offsetsFromPast(MlirAttribute value, double past) {
   MlirType type = mlirAttributeGetType(value), element = mlirShapedTypeGetElementType(type);
   int64_t count = mlirElementsAttrGetNumElements(value);
   bool i64 = mlirTypeIsAInteger(element) && mlirIntegerTypeGetWidth(element) == 64;
@@ -294,7 +295,7 @@ static MlirAttribute offsetsFromPast(MlirAttribute value, int64_t past) {
   bool read = offsets && ints && narrow && floats;
   for (int64_t i = 0; read && i < count; ++i) {
     read = gcimElementsGet(value, i, &offsets[i]);
-    offsets[i] -= (double)past;
+    offsets[i] -= past;
     ints[i] = (int64_t)offsets[i];
     narrow[i] = (int32_t)offsets[i];
     floats[i] = (float)offsets[i];
@@ -315,19 +316,25 @@ static MlirAttribute offsetsFromPast(MlirAttribute value, int64_t past) {
 }
 
 /* A constant the importer found to be the past length plus constants (tagged "position":
- * a position P + i, a Slice's bounds P and P + 1) becomes the step index (each step's past
- * length) plus the same constants; false when its element type is not one of the
- * offsets'. */
+ * a position P + i, a Slice's bounds P and P + 1; with `gcim.past_slope` s, s * P plus
+ * constants) becomes the step index (each step's past length), times s, plus the same
+ * constants; false when its element type is not one of the offsets'. */
 static bool followPosition(GcimStreamState *s, MlirOperation constant) {
   MlirAttribute value = mlirOperationGetAttributeByName(constant, str("value"));
+  MlirAttribute slopeAttr = mlirOperationGetAttributeByName(constant, str("gcim.past_slope"));
+  double slope = !mlirAttributeIsNull(slopeAttr) && mlirAttributeIsAFloat(slopeAttr)
+                     ? mlirFloatAttrGetValueDouble(slopeAttr)
+                     : 1.0;
   MlirAttribute offsets = mlirAttributeIsNull(value) || !mlirAttributeIsADenseElements(value)
                               ? mlirAttributeGetNull()
-                              : offsetsFromPast(value, s->pastLength);
+                              : offsetsFromPast(value, slope * (double)s->pastLength);
   if (mlirAttributeIsNull(offsets))
     return false;
   MlirContext ctx = mlirOperationGetContext(constant);
   MlirLocation loc = mlirOperationGetLocation(constant);
   MlirType type = mlirAttributeGetType(offsets), element = mlirShapedTypeGetElementType(type);
+  if (slope != 1.0 && !mlirTypeIsAF32(element))
+    return false; /* left tagged: refused */
   int64_t ones[GCIM_MAX_RANK];
   int rank = (int)gcimTensorRank(type);
   for (int d = 0; d < rank; ++d)
@@ -340,6 +347,18 @@ static bool followPosition(GcimStreamState *s, MlirOperation constant) {
     MlirType cast = gcimTensorType(rank, ones, element);
     step = mlirOperationGetResult(
         gcimBuildOp(constant, "onnx.cast", loc, 1, &step, 1, &cast, 1, &to), 0);
+  }
+  if (slope != 1.0) {
+    MlirType scalar = gcimTensorType(rank, ones, element);
+    float factor = (float)slope;
+    MlirNamedAttribute factorAttr = mlirNamedAttributeGet(
+        mlirIdentifierGet(ctx, str("value")), mlirDenseElementsAttrFloatGet(scalar, 1, &factor));
+    MlirValue operands[2] = {
+        step,
+        mlirOperationGetResult(
+            gcimBuildOp(constant, "onnx.constant", loc, 0, NULL, 1, &scalar, 1, &factorAttr), 0)};
+    step = mlirOperationGetResult(
+        gcimBuildOp(constant, "onnx.mul", loc, 2, operands, 1, &scalar, 0, NULL), 0);
   }
   double first;
   bool zero =
@@ -436,6 +455,23 @@ static void sweepDeadOps(MlirBlock body) {
   }
 }
 
+/* A float the importer computed from the bound sequence length (tagged by its probe, as
+ * dynamic NTK rope scaling's base) would keep that length's value at every step. */
+static bool checkRunLength(GcimStreamState *s) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(s->body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(op, str("gcim.from_run_length")))) {
+      char why[200];
+      snprintf(why, sizeof why,
+               "holds what the import computed from the sequence length %lld (as dynamic NTK "
+               "rope scaling its base), which the step function, serving every length, "
+               "cannot follow",
+               (long long)s->tokens);
+      return gcimStreamFail(s, op, why);
+    }
+  return true;
+}
+
 static bool buildStep(GcimStreamState *s, const Survey *survey) {
   bool dropArg[MAX_ARGS] = {false}, dropResult[MAX_ARGS] = {false};
   intptr_t results = 0;
@@ -444,6 +480,8 @@ static bool buildStep(GcimStreamState *s, const Survey *survey) {
     snprintf(s->reason, sizeof s->reason, "more than %d arguments or results", MAX_ARGS);
     return false;
   }
+  if (!checkRunLength(s))
+    return false;
   if (survey->caches && !unhookCaches(s, dropArg, s->reason, sizeof s->reason))
     return false;
   if (survey->caches)

@@ -258,9 +258,44 @@ static int reshapeAxis(MlirValue in, MlirValue out, int axis, int64_t tokens) {
   return found;
 }
 
+/* Unsqueeze and Squeeze with constant axes: the sequence axis moved past the inserted or
+ * removed ones, exactly (reshapeAxis cannot tell size-1 axes apart when T is 1, as in a
+ * KV-cache step: Baichuan's W_pack split unsqueezes in front of (1, 1, 3, width)); -1
+ * when not known or when Squeeze removes it (a size-1 sequence, left to reshapeAxis). */
+static int squeezeAxis(MlirOperation op, int axis) {
+  int64_t axes[GCIM_MAX_RANK];
+  bool unsqueeze = gcimOpIsA(op, "onnx.unsqueeze");
+  if ((!unsqueeze && !gcimOpIsA(op, "onnx.squeeze")) || mlirOperationGetNumOperands(op) < 2)
+    return -1;
+  int n = gcimValueI64Constant(mlirOperationGetOperand(op, 1), axes, GCIM_MAX_RANK);
+  int rank = (int)gcimTensorRank(
+      mlirValueGetType(unsqueeze ? mlirOperationGetResult(op, 0) : mlirOperationGetOperand(op, 0)));
+  if (n <= 0)
+    return -1;
+  bool listed[GCIM_MAX_RANK] = {false};
+  for (int i = 0; i < n; ++i) {
+    int a = gcimStreamNormAxis(axes[i], rank);
+    if (a < 0 || a >= rank)
+      return -1;
+    listed[a] = true;
+  }
+  if (!unsqueeze) {
+    int removed = 0;
+    for (int a = 0; a < axis; ++a)
+      removed += listed[a];
+    return listed[axis] ? -1 : axis - removed;
+  }
+  for (int j = 0, i = 0; j < rank; ++j)
+    if (!listed[j] && i++ == axis)
+      return j;
+  return -1;
+}
+
 static bool streamReshape(GcimStreamState *s, MlirOperation op, int axis) {
   MlirValue in = mlirOperationGetOperand(op, 0), out = mlirOperationGetResult(op, 0);
-  int b = reshapeAxis(in, out, axis, s->tokens);
+  int b = squeezeAxis(op, axis);
+  if (b < 0)
+    b = reshapeAxis(in, out, axis, s->tokens);
   if (b < 0)
     return gcimStreamFail(s, op, "merges or splits the sequence axis");
   if (gcimOpIsA(op, "onnx.reshape")) {
@@ -285,14 +320,18 @@ static bool streamTranspose(GcimStreamState *s, MlirOperation op, int axis) {
   return gcimStreamFail(s, op, "has no permutation");
 }
 
-/* Split and Concat along another axis. */
+/* Split, Concat and TopK (a MoE router's choice of experts) along another axis; TopK's
+ * and Split's other operands are counts, not data. */
 static bool streamAlongOtherAxis(GcimStreamState *s, MlirOperation op, int axis) {
-  int64_t attr = 0;
+  bool topK = gcimOpIsA(op, "onnx.top_k");
+  int64_t attr = topK ? -1 : 0;
   int rank = (int)gcimTensorRank(mlirValueGetType(mlirOperationGetResult(op, 0)));
   gcimOpGetIntAttr(op, "axis", &attr);
   if (gcimStreamNormAxis(attr, rank) == axis)
-    return gcimStreamFail(s, op, "splits or concatenates along the sequence axis");
-  intptr_t operands = gcimOpIsA(op, "onnx.split") ? 1 : mlirOperationGetNumOperands(op);
+    return gcimStreamFail(s, op,
+                          topK ? "selects along the sequence axis"
+                               : "splits or concatenates along the sequence axis");
+  intptr_t operands = gcimOpIsA(op, "onnx.split") || topK ? 1 : mlirOperationGetNumOperands(op);
   for (intptr_t i = 0; i < operands; ++i)
     if (!alignOperand(s, op, i, rank, axis))
       return false;
@@ -425,7 +464,7 @@ bool gcimStreamOp(GcimStreamState *s, MlirOperation op) {
     return streamReshape(s, op, axis);
   if (gcimOpIsA(op, "onnx.transpose"))
     return streamTranspose(s, op, axis);
-  if (gcimOpIsA(op, "onnx.split") || gcimOpIsA(op, "onnx.concat"))
+  if (gcimOpIsA(op, "onnx.split") || gcimOpIsA(op, "onnx.concat") || gcimOpIsA(op, "onnx.top_k"))
     return streamAlongOtherAxis(s, op, axis);
   if (gcimOpIsA(op, "onnx.slice"))
     return gcimStreamSlice(s, op, axis);

@@ -91,3 +91,27 @@ func.func @torch_cache_past5(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x1x8xf32>, %
   %o = "onnx.mat_mul"(%p, %vv) : (tensor<1x2x1x6xf32>, tensor<1x2x6x8xf32>) -> tensor<1x2x1x8xf32>
   return %o, %kk, %vv : tensor<1x2x1x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32>
 }
+
+// -----
+
+// GPT-J's cache: the keys cast to float (`k.float()`, a Cast of float32 to float32)
+// between the Concat and the scores. The no-op Cast goes; the Concat becomes the append
+// the step function drops (it was left a Concat: no step function).
+// CHECK-LABEL: func.func @torch_cache_cast_keys
+// CHECK: %[[K:.*]] = "gcim.cache_append"(%arg3, %arg1)
+// CHECK: %[[V:.*]] = "gcim.cache_append"(%arg4, %arg2)
+// CHECK: "gcim.attention"(%arg0, %[[K]], %[[V]])
+// STEP-LABEL: func.func @torch_cache_cast_keys_step(
+// STEP-NEXT: "gcim.attention_step"(%arg0, %arg1, %arg2)
+func.func @torch_cache_cast_keys(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x1x8xf32>, %v: tensor<1x2x1x8xf32>, %pk: tensor<1x2x1x8xf32>, %pv: tensor<1x2x1x8xf32>) -> (tensor<1x2x1x8xf32>, tensor<1x2x2x8xf32>, tensor<1x2x2x8xf32>) {
+  %kk = "onnx.concat"(%pk, %k) {axis = -2 : i64, operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x2x8xf32>
+  %vv = "onnx.concat"(%pv, %v) {axis = -2 : i64, operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x2x8xf32>
+  %kf = "onnx.cast"(%kk) {to = 1 : i64} : (tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
+  %kt = "onnx.transpose"(%kf) {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x2x8xf32>) -> tensor<1x2x8x2xf32>
+  %s = "onnx.mat_mul"(%q, %kt) : (tensor<1x2x1x8xf32>, tensor<1x2x8x2xf32>) -> tensor<1x2x1x2xf32>
+  %c = "onnx.constant"() {value = dense<2.828427> : tensor<f32>} : () -> tensor<f32>
+  %sd = "onnx.div"(%s, %c) : (tensor<1x2x1x2xf32>, tensor<f32>) -> tensor<1x2x1x2xf32>
+  %p = "onnx.softmax"(%sd) {axis = -1 : i64} : (tensor<1x2x1x2xf32>) -> tensor<1x2x1x2xf32>
+  %o = "onnx.mat_mul"(%p, %vv) : (tensor<1x2x1x2xf32>, tensor<1x2x2x8xf32>) -> tensor<1x2x1x8xf32>
+  return %o, %kk, %vv : tensor<1x2x1x8xf32>, tensor<1x2x2x8xf32>, tensor<1x2x2x8xf32>
+}

@@ -130,3 +130,55 @@ func.func @positions(%q: tensor<1x2x1x8xf32> {onnx.name = "q"}, %k: tensor<1x2x1
   %angles = "onnx.mat_mul"(%freq, %pos) : (tensor<4x1xf32>, tensor<1x1xf32>) -> tensor<4x1xf32>
   return %y, %row, %angles, %kk, %vv : tensor<1x2x1x8xf32>, tensor<1x1x1x2xf32>, tensor<4x1xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
 }
+
+// -----
+
+// A float position with a slope (tagged by the probe: 0.25 larger at one token longer, the
+// past length divided by 4 as Llama's linear rope scaling divides its positions): the step
+// index cast to float, times the slope.
+// CHECK-LABEL: func.func @scaled_position_step(
+// CHECK: %[[STEP:.*]] = "gcim.step_index"() : () -> tensor<1xi64>
+// CHECK: %[[SHAPED:.*]] = "onnx.reshape"(%[[STEP]], %{{.*}}) {{.*}} -> tensor<1x1xi64>
+// CHECK: %[[FLOAT:.*]] = "onnx.cast"(%[[SHAPED]]) {to = 1 : i64} : (tensor<1x1xi64>) -> tensor<1x1xf32>
+// CHECK: %[[SLOPE:.*]] = "onnx.constant"() {value = dense<2.500000e-01> : tensor<1x1xf32>}
+// CHECK: %[[POS:.*]] = "onnx.mul"(%[[FLOAT]], %[[SLOPE]]) : (tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<1x1xf32>
+// CHECK: "onnx.mat_mul"(%{{.*}}, %[[POS]]) : (tensor<4x1xf32>, tensor<1x1xf32>) -> tensor<4x1xf32>
+// CHECK-NOT: gcim.from_past_length
+// CHECK: return
+func.func @scaled_position(%q: tensor<1x2x1x8xf32> {onnx.name = "q"}, %k: tensor<1x2x1x8xf32> {onnx.name = "k"}, %v: tensor<1x2x1x8xf32> {onnx.name = "v"}, %pk: tensor<1x2x7x8xf32> {gcim.from_past_length, onnx.name = "past_key"}, %pv: tensor<1x2x7x8xf32> {gcim.from_past_length, onnx.name = "past_value"}) -> (tensor<1x2x1x8xf32>, tensor<4x1xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) {
+  %kk = "gcim.cache_append"(%pk, %k) : (tensor<1x2x7x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x8x8xf32>
+  %vv = "gcim.cache_append"(%pv, %v) : (tensor<1x2x7x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x8x8xf32>
+  %y = "gcim.attention"(%q, %kk, %vv) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.353553385 : f32, num_heads = 2 : i64, head_dim = 8 : i64} : (tensor<1x2x1x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x2x1x8xf32>
+  %freq = "onnx.constant"() {value = dense<[[0.5], [0.25], [0.125], [0.0625]]> : tensor<4x1xf32>} : () -> tensor<4x1xf32>
+  %pos = "onnx.constant"() {gcim.from_past_length = "position", gcim.past_slope = 2.500000e-01 : f64, value = dense<1.75> : tensor<1x1xf32>} : () -> tensor<1x1xf32>
+  %angles = "onnx.mat_mul"(%freq, %pos) : (tensor<4x1xf32>, tensor<1x1xf32>) -> tensor<4x1xf32>
+  return %y, %angles, %kk, %vv : tensor<1x2x1x8xf32>, tensor<4x1xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// Baichuan's W_pack split in a one-token step: unflatten to (1, 1, 3, 32), unsqueeze(0),
+// transpose(0, -2), squeeze(-2), [i]. With every token axis of size 1 the Unsqueeze's
+// sequence axis is found from its axes (it was taken at its input's position, 1 instead of
+// 2, and the attention then lacked the sequence on its tokens axis: no step function).
+// CHECK-LABEL: func.func @w_pack_step(%arg0: tensor<1x1x96xf32> {onnx.name = "x"})
+// CHECK: "onnx.unsqueeze"({{.*}}) : (tensor<1x1x3x32xf32>, tensor<1xi64>) -> tensor<1x1x1x3x32xf32>
+// CHECK: "gcim.attention_step"
+func.func @w_pack(%x: tensor<1x1x96xf32> {onnx.name = "x"}, %pk: tensor<1x4x7x8xf32> {gcim.from_past_length, onnx.name = "past_key"}, %pv: tensor<1x4x7x8xf32> {gcim.from_past_length, onnx.name = "past_value"}) -> (tensor<1x4x1x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) {
+  %s4 = "onnx.constant"() {value = dense<[1, 1, 3, 32]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %r = "onnx.reshape"(%x, %s4) {allowzero = 0 : i64} : (tensor<1x1x96xf32>, tensor<4xi64>) -> tensor<1x1x3x32xf32>
+  %zero = "onnx.constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %u = "onnx.unsqueeze"(%r, %zero) : (tensor<1x1x3x32xf32>, tensor<1xi64>) -> tensor<1x1x1x3x32xf32>
+  %t = "onnx.transpose"(%u) {perm = array<i64: 3, 1, 2, 0, 4>} : (tensor<1x1x1x3x32xf32>) -> tensor<3x1x1x1x32xf32>
+  %three = "onnx.constant"() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %sq = "onnx.squeeze"(%t, %three) : (tensor<3x1x1x1x32xf32>, tensor<1xi64>) -> tensor<3x1x1x32xf32>
+  %i = "onnx.constant"() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %p = "onnx.gather"(%sq, %i) {axis = 0 : i64} : (tensor<3x1x1x32xf32>, tensor<i64>) -> tensor<1x1x32xf32>
+  %s4h = "onnx.constant"() {value = dense<[1, 1, 4, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %h = "onnx.reshape"(%p, %s4h) {allowzero = 0 : i64} : (tensor<1x1x32xf32>, tensor<4xi64>) -> tensor<1x1x4x8xf32>
+  %q = "onnx.transpose"(%h) {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x1x4x8xf32>) -> tensor<1x4x1x8xf32>
+  %kk = "gcim.cache_append"(%pk, %q) : (tensor<1x4x7x8xf32>, tensor<1x4x1x8xf32>) -> tensor<1x4x8x8xf32>
+  %vv = "gcim.cache_append"(%pv, %q) : (tensor<1x4x7x8xf32>, tensor<1x4x1x8xf32>) -> tensor<1x4x8x8xf32>
+  %y = "gcim.attention"(%q, %kk, %vv) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.353553385 : f32, num_heads = 4 : i64, head_dim = 8 : i64} : (tensor<1x4x1x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x1x8xf32>
+  return %y, %kk, %vv : tensor<1x4x1x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>
+}

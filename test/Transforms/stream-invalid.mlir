@@ -19,6 +19,16 @@ func.func @non_causal(%q: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
 
 // -----
 
+// CHECK: error: cannot stream 'over_tokens': 'onnx.top_k' selects along the sequence axis
+func.func @over_tokens(%q: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x4xf32>, tensor<1x2x2x4xi64>) {
+  %a = "gcim.attention"(%q, %q, %q) {kind = "softmax", causal = 1 : i64, window = 0 : i64, scale = 0.5 : f32, num_heads = 2 : i64, head_dim = 4 : i64} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %k = "onnx.constant"() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %w, %i = "onnx.top_k"(%a, %k) {axis = 2 : i64, largest = 1 : i64, sorted = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<1xi64>) -> (tensor<1x2x2x4xf32>, tensor<1x2x2x4xi64>)
+  return %w, %i : tensor<1x2x2x4xf32>, tensor<1x2x2x4xi64>
+}
+
+// -----
+
 // CHECK: error: cannot stream 'chunk': a KV-cache graph with 2 new tokens (one is streamable)
 func.func @chunk(%q: tensor<1x2x2x8xf32>, %pk: tensor<1x2x6x8xf32>) -> tensor<1x2x2x8xf32> {
   %k = "gcim.cache_append"(%pk, %q) : (tensor<1x2x6x8xf32>, tensor<1x2x2x8xf32>) -> tensor<1x2x8x8xf32>

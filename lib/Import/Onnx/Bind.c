@@ -384,6 +384,16 @@ bool gcimOnnxBindInput(Importer *im, const char *name, TypeInfo *type, uint64_t 
     rebindPast(im, type, dynamic);
     return true;
   }
+  for (int32_t d = 0; d < type->rank; ++d) {
+    if (!(*runTimeAxes & ((uint64_t)1 << d)))
+      continue;
+    if (im->probeRunLength > 0) /* the probe's binding: shorter */
+      type->dims[d] = im->probeRunLength;
+    else
+      im->runLength = im->runLength == 0 || im->runLength == type->dims[d] ? type->dims[d] : -1;
+  }
+  if (im->probeRunLength > 0)
+    return true;
   int32_t axis = pastAxis(im, name, type, dynamic);
   if (axis > 0)
     im->pastLength =

@@ -40,9 +40,20 @@ static bool checkVersions(Importer *im) {
  * (optimum's If on use_cache_branch): say how to export without it. ONNX Runtime's NCHWc
  * operators come from its optimization levels 'layout' and 'all', for the processor that
  * ran it only. */
-static const char *unsupportedHint(const char *domain, const char *type) {
+static const char *unsupportedHint(const Onnx__GraphProto *g, const char *domain,
+                                   const char *type) {
   bool control = !domain[0] && (strcmp(type, "If") == 0 || strcmp(type, "Loop") == 0 ||
                                 strcmp(type, "Scan") == 0);
+  bool sequences = false;
+  for (size_t i = 0; i < g->n_node && !sequences; ++i)
+    sequences = g->node[i]->op_type && strcmp(g->node[i]->op_type, "ConcatFromSequence") == 0;
+  /* torch 1.13 writes repeat_interleave over an axis of a size it did not infer (Cohere's
+   * rotary frequencies, a GPT-J-style table) as a Loop over SplitToSequence pieces. */
+  if (sequences && !domain[0] && strcmp(type, "Loop") == 0)
+    return ": torch.repeat_interleave over an axis whose size the exporter did not infer "
+           "writes a Loop over sequences, which gcim does not take; write it as "
+           "torch.stack((x, x), dim=-1).flatten(-2) (repeat_interleave(x, 2, dim=-1)) and "
+           "export again";
   if (strcmp(domain, "com.microsoft.nchwc") == 0)
     return ": ONNX Runtime's blocked layout for one processor's vector width (written by its "
            "optimization levels 'layout' and 'all', for ONNX Runtime on the same machine "
@@ -81,7 +92,7 @@ static bool checkSupported(Importer *im) {
     im->loc = gcimOnnxNameLoc(im, n->name && n->name[0] ? n->name : name);
     gcimOnnxImportError(im, "unsupported op '%s%s%s' (%zu node%s, first '%s')%s", domain,
                         domain[0] ? "." : "", type, count, count == 1 ? "" : "s",
-                        n->name && n->name[0] ? n->name : name, unsupportedHint(domain, type));
+                        n->name && n->name[0] ? n->name : name, unsupportedHint(g, domain, type));
   }
   im->loc = (MlirLocation){NULL};
   return ok;
@@ -138,9 +149,44 @@ static MlirAttribute nameDict(Importer *im, const char *name, uint64_t runTimeAx
   return mlirDictionaryAttrGet(im->ctx, axisCount ? 2 : 1, entries);
 }
 
+/* The weight operand a node reads (MatMul's and Gemm's B, an embedding Gather's table). */
+static const char *weightOperand(const Onnx__NodeProto *node) {
+  const char *op = node->op_type ? node->op_type : "";
+  if ((strcmp(op, "MatMul") == 0 || strcmp(op, "Gemm") == 0) && node->n_input >= 2)
+    return node->input[1];
+  return strcmp(op, "Gather") == 0 && node->n_input >= 1 ? node->input[0] : NULL;
+}
+
+/* A torch export without initializers whose graph inputs are a node's weights was
+ * exported without its parameters (export_params=False): refused rather than compiled
+ * into a program that wants every weight as an input. (Other producers' graphs may take
+ * their operands as inputs: the ONNX node tests' MatMul of inputs a and b.) */
+static bool checkWeightsPresent(Importer *im) {
+  const Onnx__GraphProto *g = im->graph;
+  const char *producer = im->model->proto->producer_name;
+  bool torch = producer && strcmp(producer, "pytorch") == 0;
+  for (size_t i = 0; torch && g->n_initializer == 0 && i < g->n_node; ++i) {
+    const char *weight = weightOperand(g->node[i]);
+    for (size_t j = 0; weight && j < g->n_input; ++j) {
+      if (!g->input[j]->name || strcmp(g->input[j]->name, weight) != 0)
+        continue;
+      im->loc = gcimOnnxNameLoc(im, weight);
+      gcimOnnxImportError(im,
+                          "input '%s' is the weights of node '%s', but the model holds no "
+                          "weights (no initializers): it was exported without its parameters "
+                          "(torch.onnx.export's export_params=False); export it with them",
+                          weight, g->node[i]->name ? g->node[i]->name : "");
+      return false;
+    }
+  }
+  return true;
+}
+
 /* Defines the graph inputs that are not initializers as block arguments. */
 static bool defineInputs(Importer *im, MlirAttribute **argAttrs, size_t *argCount) {
   const Onnx__GraphProto *g = im->graph;
+  if (!checkWeightsPresent(im))
+    return false;
   *argAttrs = calloc(g->n_input + 1, sizeof **argAttrs);
   if (!*argAttrs) {
     gcimOnnxImportError(im, "out of memory");

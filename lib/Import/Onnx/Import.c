@@ -93,6 +93,8 @@ static MlirLogicalResult run(MlirContext ctx, GcimOnnxImport *import, const char
   bool ok = gcimOnnxImportGraph(&im, import->module);
   if (ok)
     gcimOnnxProbePastLength(&im, import->module);
+  if (ok)
+    gcimOnnxProbeRunLength(&im, import->module);
   gcimOnnxFreeValues(&im);
   gcimOnnxExpansionDestroy(im.expansion); /* after the values, which borrow its names */
   gcimOnnxFreeModel(&model);

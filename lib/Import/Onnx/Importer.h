@@ -139,6 +139,11 @@ typedef struct Importer {
   int64_t pastLength;
   int64_t probePastLength;
   int64_t probeLength;
+  /* Graphs with a run-time sequence axis (bounded by --max or a position table): its
+   * bound T (0: none, -1: the inputs disagree); in the probe's import, the shorter length
+   * Bind.c gives that axis instead. */
+  int64_t runLength;
+  int64_t probeRunLength;
 } Importer;
 
 bool gcimOnnxIsFloatType(int32_t elemType);
@@ -268,6 +273,10 @@ bool gcimOnnxImportGraph(Importer *im, MlirModule module);
  * import computed from the bound past length (PastProbe.c). Nothing when im->pastLength is
  * not positive. */
 void gcimOnnxProbePastLength(const Importer *im, MlirModule module);
+/// Imports the graph again with its run-time sequence axis shorter and tags the float
+/// constants whose value (not size) differs `gcim.from_run_length`: computed from the
+/// sequence length, as dynamic NTK rope scaling computes its base (PastProbe.c).
+void gcimOnnxProbeRunLength(const Importer *im, MlirModule module);
 bool gcimOnnxImportNode(Importer *im, const Onnx__NodeProto *node, size_t index);
 
 #endif /* GCIM_LIB_IMPORT_ONNX_IMPORTER_H */

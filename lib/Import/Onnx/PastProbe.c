@@ -12,26 +12,41 @@
  * differs, is tagged `gcim.from_past_length`. A constant one larger in every element at
  * P + 1 and P - 1 smaller at 1 is the past length plus constants (a position P + i, a
  * Slice's bounds P and P + 1): its tag is "position", and gcim-stream computes it from the
- * step index (the past length of each step); what it still uses of the others makes it
- * refuse the step function. The probe at one token catches what is P plus constants only
- * from some length on, or constant only from some length on (a sliding window's start
- * max(0, P + 1 - w), positions counted from it, with P beyond the window): it differs
- * there from what P and P + 1 make of it. Lengths between 1 and P are not probed.
+ * step index (the past length of each step). A float constant larger by the same other
+ * step s in every element (s * P plus constants: a position divided by Llama's linear
+ * rope-scaling factor), and s * (P - 1) smaller at 1, is a "position" too, with
+ * `gcim.past_slope` s. What the step function still uses of the others makes it refuse the
+ * step function. The probe at one token catches what is P plus constants only from some
+ * length on, or constant only from some length on (a sliding window's start
+ * max(0, P + 1 - w), positions counted from it, with P beyond the window): it differs there
+ * from what P and P + 1 make of it. Lengths between 1 and P are not probed.
  *
  * When the import at P + 1 differs in its ops (a fold taken at one length only, or inputs
  * bound in a way the probe does not lengthen alike), nothing is tagged: the comparison
  * says nothing then, and the step function is made as without it. When only the import
- * at one token fails or differs so, no constant is taken for a position (each is frozen). */
+ * at one token fails or differs so, no constant is taken for a position (each is frozen).
+ *
+ * A graph whose sequence axis is a run-time one (bounded at T by --max or a position
+ * table) is likewise imported at a shorter length (T - 1, at most 5 tokens): a float
+ * constant of the same node, type and another value there was computed from the sequence
+ * length, not sized by it (dynamic NTK rope scaling grows its base with the length). Its tag
+ * `gcim.from_run_length` makes gcim-stream refuse the step function, through which the program
+ * would run every other length with T's value. */
 #include "Expand.h"
 
 #include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
 #include "mlir-c/Diagnostics.h"
 
 #include "gcim/Support/IRHelpers.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const kFromPastLength = "gcim.from_past_length";
+static const char *const kPastSlope = "gcim.past_slope"; /* a "position"'s step, when not 1 */
+enum { RUN_PROBE_LENGTH = 5 }; /* the run-length probe's tokens, at most */
 
 static MlirIdentifier tagName(MlirContext ctx) {
   return mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(kFromPastLength));
@@ -53,8 +68,12 @@ static bool sameAttribute(MlirAttribute a, MlirAttribute b) {
   return mlirAttributeEqual(a, b);
 }
 
-/* Whether constant `b` is constant `a` plus `delta` in every element. */
-static bool offsetEach(MlirOperation a, MlirOperation b, double delta) {
+/* Whether constant `b` is constant `a` plus the same *slope in every element: of the form
+ * slope * past + c. The slope is 1 (a position), or for floats another non-zero step s
+ * with every element s times a whole position (a position divided by a factor, as Llama's
+ * linear rope scaling): one element always differs by some step, and log(P + 1) must not
+ * pass for a position. */
+static bool pastSlope(MlirOperation a, MlirOperation b, double *slope) {
   MlirAttribute x = mlirOperationGetAttributeByName(a, mlirStringRefCreateFromCString("value"));
   MlirAttribute y = mlirOperationGetAttributeByName(b, mlirStringRefCreateFromCString("value"));
   if (mlirAttributeIsNull(x) || mlirAttributeIsNull(y) || !mlirAttributeIsADenseElements(x) ||
@@ -64,10 +83,22 @@ static bool offsetEach(MlirOperation a, MlirOperation b, double delta) {
   int64_t count = mlirElementsAttrGetNumElements(x);
   for (int64_t i = 0; i < count; ++i) {
     double u, v;
-    if (!gcimElementsGet(x, i, &u) || !gcimElementsGet(y, i, &v) || v - u != delta)
+    if (!gcimElementsGet(x, i, &u) || !gcimElementsGet(y, i, &v) || (i > 0 && v - u != *slope))
+      return false;
+    *slope = v - u;
+  }
+  if (count == 0 || *slope == 1.0)
+    return count > 0;
+  if (!mlirTypeIsAFloat(mlirShapedTypeGetElementType(mlirAttributeGetType(x))) || *slope == 0.0)
+    return false;
+  for (int64_t i = 0; i < count; ++i) {
+    double u, position;
+    gcimElementsGet(x, i, &u);
+    position = u / *slope;
+    if (fabs(position - nearbyint(position)) > 1e-3)
       return false;
   }
-  return count > 0;
+  return true;
 }
 
 /* Whether two ops of the same name compute the same values: attributes and result types. */
@@ -135,6 +166,25 @@ static void tagArguments(MlirOperation func, MlirBlock body, MlirBlock probe) {
   free(dicts);
 }
 
+/* Whether constant `b` is constant `a` plus `delta` in every element (to a millionth of
+ * delta: float positions such as P / 3 round). */
+static bool offsetEach(MlirOperation a, MlirOperation b, double delta) {
+  MlirAttribute x = mlirOperationGetAttributeByName(a, mlirStringRefCreateFromCString("value"));
+  MlirAttribute y = mlirOperationGetAttributeByName(b, mlirStringRefCreateFromCString("value"));
+  if (mlirAttributeIsNull(x) || mlirAttributeIsNull(y) || !mlirAttributeIsADenseElements(x) ||
+      mlirAttributeIsADenseResourceElements(x) ||
+      !mlirTypeEqual(mlirAttributeGetType(x), mlirAttributeGetType(y)))
+    return false;
+  int64_t count = mlirElementsAttrGetNumElements(x);
+  for (int64_t i = 0; i < count; ++i) {
+    double u, v;
+    if (!gcimElementsGet(x, i, &u) || !gcimElementsGet(y, i, &v) ||
+        fabs(v - u - delta) > 1e-6 * fmax(1.0, fabs(delta)))
+      return false;
+  }
+  return count > 0;
+}
+
 /* The body of the probe's function when it has the same ops as `body`; else null. */
 static MlirBlock comparableBody(MlirBlock body, MlirModule probe) {
   MlirOperation func = mlirModuleIsNull(probe) ? (MlirOperation){NULL} : mainFunc(probe);
@@ -165,13 +215,87 @@ static void tagDifferences(MlirModule module, int64_t past, MlirModule longer, M
                      z = hasShort ? mlirOperationGetNextInBlock(z) : z) {
     if (sameValues(x, y) && (!hasShort || sameValues(x, z)))
       continue;
+    double slope = 1.0;
     /* At P = 1 there is no shorter past to check (the step function then serves 0 and 1). */
-    bool affine =
-        offsetEach(x, y, 1.0) && (past == 1 || (hasShort && offsetEach(x, z, (double)(1 - past))));
+    bool followed = pastSlope(x, y, &slope) &&
+                    (past == 1 || (hasShort && offsetEach(x, z, slope * (double)(1 - past))));
     mlirOperationSetDiscardableAttributeByName(x, mlirStringRefCreateFromCString(kFromPastLength),
-                                               affine ? position : frozen);
+                                               followed ? position : frozen);
+    if (followed && slope != 1.0)
+      mlirOperationSetDiscardableAttributeByName(
+          x, mlirStringRefCreateFromCString(kPastSlope),
+          mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), slope));
   }
   tagArguments(func, body, longBody);
+}
+
+/* A float constant's value attribute, or null. */
+static MlirAttribute floatConstant(MlirOperation op) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsADenseElements(a) &&
+                 !mlirAttributeIsADenseResourceElements(a) &&
+                 mlirTypeIsAFloat(mlirShapedTypeGetElementType(mlirAttributeGetType(a)))
+             ? a
+             : mlirAttributeGetNull();
+}
+
+/* The node name of a constant's location (NUL-terminated, malloc'd), or NULL. */
+static char *constantName(MlirOperation op) {
+  MlirLocation loc = mlirOperationGetLocation(op);
+  if (!mlirLocationIsAName(loc))
+    return NULL;
+  MlirStringRef name = mlirIdentifierStr(mlirLocationNameGetName(loc));
+  char *copy = name.length ? malloc(name.length + 1) : NULL;
+  if (copy) {
+    memcpy(copy, name.data, name.length);
+    copy[name.length] = '\0';
+  }
+  return copy;
+}
+
+/* Tags the float constants of `module` whose value, not type, differs in `probe` (the
+ * graph at a shorter length): computed from the sequence length rather than sized by it.
+ * Constants are matched by the node that computed them (names are unique), not by their
+ * order: the shorter graph may fold what the longer one could not. */
+static void tagRunLength(MlirModule module, MlirModule probe) {
+  MlirOperation func = mainFunc(module), probeFunc = mainFunc(probe);
+  if (mlirOperationIsNull(func) || mlirOperationIsNull(probeFunc))
+    return;
+  StrMap probed = {0};
+  size_t count = 0;
+  for (MlirOperation y = mlirBlockGetFirstOperation(funcBody(probeFunc)); !mlirOperationIsNull(y);
+       y = mlirOperationGetNextInBlock(y))
+    count += !mlirAttributeIsNull(floatConstant(y));
+  char **names = calloc(count + 1, sizeof *names);
+  size_t used = 0;
+  for (MlirOperation y = mlirBlockGetFirstOperation(funcBody(probeFunc));
+       names && !mlirOperationIsNull(y); y = mlirOperationGetNextInBlock(y)) {
+    char *name = mlirAttributeIsNull(floatConstant(y)) ? NULL : constantName(y);
+    if (!name)
+      continue;
+    names[used++] = name;
+    /* A name met twice (one node's outputs, empty names) matches nothing. */
+    void *seen = gcimOnnxStrMapGet(&probed, name);
+    gcimOnnxStrMapPut(&probed, name, seen ? (void *)&probed : y.ptr);
+  }
+  MlirContext ctx = mlirOperationGetContext(func);
+  for (MlirOperation x = mlirBlockGetFirstOperation(funcBody(func));
+       names && !mlirOperationIsNull(x); x = mlirOperationGetNextInBlock(x)) {
+    MlirAttribute a = floatConstant(x);
+    char *name = mlirAttributeIsNull(a) ? NULL : constantName(x);
+    void *match = name ? gcimOnnxStrMapGet(&probed, name) : NULL;
+    free(name);
+    if (!match || match == (void *)&probed)
+      continue;
+    MlirAttribute b = floatConstant((MlirOperation){match});
+    if (mlirTypeEqual(mlirAttributeGetType(a), mlirAttributeGetType(b)) && !sameAttribute(a, b))
+      mlirOperationSetDiscardableAttributeByName(
+          x, mlirStringRefCreateFromCString("gcim.from_run_length"), mlirUnitAttrGet(ctx));
+  }
+  gcimOnnxStrMapFree(&probed);
+  for (size_t i = 0; names && i < used; ++i)
+    free(names[i]);
+  free(names);
 }
 
 /* The probe's diagnostics are not the user's: its import may even fail (a binding that
@@ -182,20 +306,19 @@ static MlirLogicalResult swallow(MlirDiagnostic diagnostic, void *userData) {
   return mlirLogicalResultSuccess();
 }
 
-/* The graph imported with its past `length` tokens long; a null module when that import
- * fails. The caller destroys it. */
-static MlirModule importAtLength(const Importer *im, int64_t length) {
+/* The graph imported again with `probe`'s binding (a past of another length, or a shorter
+ * sequence), diagnostics swallowed; a null module when that import fails. The caller
+ * destroys it. */
+static MlirModule importAgain(const Importer *im, Importer probe) {
   GcimOnnxImportOptions quiet = {0};
   if (im->options)
     quiet = *im->options;
   quiet.notes = NULL;
-  Importer probe = {.ctx = im->ctx,
-                    .fileLoc = im->fileLoc,
-                    .options = &quiet,
-                    .mappings = im->mappings,
-                    .model = im->model,
-                    .probePastLength = im->pastLength,
-                    .probeLength = length};
+  probe.ctx = im->ctx;
+  probe.fileLoc = im->fileLoc;
+  probe.options = &quiet;
+  probe.mappings = im->mappings;
+  probe.model = im->model;
   MlirModule probeModule = mlirModuleCreateEmpty(im->fileLoc);
   MlirDiagnosticHandlerID handler =
       mlirContextAttachDiagnosticHandler(im->ctx, swallow, NULL, NULL);
@@ -210,16 +333,33 @@ static MlirModule importAtLength(const Importer *im, int64_t length) {
   return probeModule;
 }
 
+static MlirModule importWithPast(const Importer *im, int64_t length) {
+  return importAgain(im, (Importer){.probePastLength = im->pastLength, .probeLength = length});
+}
+
 void gcimOnnxProbePastLength(const Importer *im, MlirModule module) {
   if (im->pastLength <= 0)
     return;
-  MlirModule longer = importAtLength(im, im->pastLength + 1);
+  MlirModule longer = importWithPast(im, im->pastLength + 1);
   MlirModule shorter =
-      im->pastLength > 1 && !mlirModuleIsNull(longer) ? importAtLength(im, 1) : (MlirModule){NULL};
+      im->pastLength > 1 && !mlirModuleIsNull(longer) ? importWithPast(im, 1) : (MlirModule){NULL};
   if (!mlirModuleIsNull(longer))
     tagDifferences(module, im->pastLength, longer, shorter);
   if (!mlirModuleIsNull(shorter))
     mlirModuleDestroy(shorter);
   if (!mlirModuleIsNull(longer))
     mlirModuleDestroy(longer);
+}
+
+void gcimOnnxProbeRunLength(const Importer *im, MlirModule module) {
+  /* At most RUN_PROBE_LENGTH tokens: its constants sized by the length (masks of T x T)
+   * stay small, and the context keeps every constant it makes. */
+  int64_t shorter = im->runLength - 1 < RUN_PROBE_LENGTH ? im->runLength - 1 : RUN_PROBE_LENGTH;
+  if (im->runLength <= 2 || im->pastLength != 0)
+    return;
+  MlirModule probe = importAgain(im, (Importer){.probeRunLength = shorter});
+  if (!mlirModuleIsNull(probe)) {
+    tagRunLength(module, probe);
+    mlirModuleDestroy(probe);
+  }
 }

@@ -152,9 +152,16 @@ static int appendBindings(const EmittedFunction *run, char *text, size_t size) {
 
 /* Refuses input i's run-time axis `axis`: the program runs only the compiled length. */
 static void refuseRunTimeAxis(const EmitState *state, const ValueInfo *input, int64_t axis) {
-  char why[320], bindings[1024] = "";
+  char why[640], bindings[1024] = "";
   const ValueInfo *missing = inputNotStepped(state);
-  if (state->functionCount < 2)
+  MlirAttribute unstreamed = mlirOperationGetAttributeByName(
+      state->functions[0].func, mlirStringRefCreateFromCString("gcim.unstreamed"));
+  if (state->functionCount < 2 && !mlirAttributeIsNull(unstreamed) &&
+      mlirAttributeIsAString(unstreamed)) {
+    MlirStringRef reason = mlirStringAttrGetValue(unstreamed);
+    snprintf(why, sizeof why, "gcim-stream made no step function: %.*s", (int)reason.length,
+             reason.data);
+  } else if (state->functionCount < 2)
     snprintf(why, sizeof why,
              "gcim-stream made no step function (it streams graphs whose "
              "attention is causal, docs/Passes.md)");

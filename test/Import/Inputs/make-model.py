@@ -421,6 +421,17 @@ def unsorted_nodes():
 
 
 @case
+def repeat_interleave_loop():
+    """torch 1.13's repeat_interleave over an axis of unknown size: a Loop over the pieces of
+    SplitToSequence, concatenated by ConcatFromSequence (the Loop's body not read)."""
+    nodes = [N("SplitToSequence", ["x"], ["pieces"], name="/SplitToSequence", axis=0),
+             N("SequenceEmpty", [], ["empty"], name="/SequenceEmpty"),
+             N("Loop", ["", "", "empty"], ["seq"], name="/Loop"),
+             N("ConcatFromSequence", ["seq"], ["y"], name="/ConcatFromSequence", axis=0)]
+    return model(nodes, [vi("x", shape=[2])], [vi("y")])
+
+
+@case
 def unsupported_ops():
     nodes = [N("Loop", ["x"], ["a"], name="loop1"), N("Loop", ["a"], ["b"], name="loop2"),
              N("Relu", ["b"], ["c"], name="relu"), N("NonMaxSuppression", ["c"], ["d"], name="nms"),
@@ -611,6 +622,18 @@ bad("duplicate-definition", [N("Relu", ["x"], ["y"], name="r1"),
 bad("duplicate-node-name", [N("Relu", ["x"], ["a"], name="block/act"),
                             N("Neg", ["a"], ["y"], name="block/act")], X2, [vi("y")])
 bad("duplicate-input", [N("Relu", ["x"], ["y"], name="r1")], X2 + X2, [vi("y")])
+
+
+@case
+def no_params(producer="pytorch"):
+    """A torch export with export_params=False: the weight a graph input, no initializers."""
+    m = model([N("MatMul", ["x", "fc.weight"], ["y"], name="/fc/MatMul")],
+              [vi("x", shape=[1, 4]), vi("fc.weight", shape=[4, 2])], [vi("y")])
+    m.producer_name = producer
+    return m
+
+
+CASES["inputs-only"] = lambda: no_params("onnx-example")
 bad("opset-24", [N("Relu", ["x"], ["y"], name="r1")], X2, [vi("y")], opset=24)
 bad("opset-6-broadcast", [N("Add", ["x", "x"], ["y"], name="add", broadcast=1)], X2, [vi("y")],
     opset=6)
