@@ -68,17 +68,24 @@ static bool sameAttribute(MlirAttribute a, MlirAttribute b) {
   return mlirAttributeEqual(a, b);
 }
 
+/* The values of constants `a` and `b` when both are dense elements of one type (not
+ * weights): what the probes compare element by element. */
+static bool constantPair(MlirOperation a, MlirOperation b, MlirAttribute *x, MlirAttribute *y) {
+  *x = mlirOperationGetAttributeByName(a, mlirStringRefCreateFromCString("value"));
+  *y = mlirOperationGetAttributeByName(b, mlirStringRefCreateFromCString("value"));
+  return !mlirAttributeIsNull(*x) && !mlirAttributeIsNull(*y) &&
+         mlirAttributeIsADenseElements(*x) && !mlirAttributeIsADenseResourceElements(*x) &&
+         mlirTypeEqual(mlirAttributeGetType(*x), mlirAttributeGetType(*y));
+}
+
 /* Whether constant `b` is constant `a` plus the same *slope in every element: of the form
  * slope * past + c. The slope is 1 (a position), or for floats another non-zero step s
  * with every element s times a whole position (a position divided by a factor, as Llama's
  * linear rope scaling): one element always differs by some step, and log(P + 1) must not
  * pass for a position. */
 static bool pastSlope(MlirOperation a, MlirOperation b, double *slope) {
-  MlirAttribute x = mlirOperationGetAttributeByName(a, mlirStringRefCreateFromCString("value"));
-  MlirAttribute y = mlirOperationGetAttributeByName(b, mlirStringRefCreateFromCString("value"));
-  if (mlirAttributeIsNull(x) || mlirAttributeIsNull(y) || !mlirAttributeIsADenseElements(x) ||
-      mlirAttributeIsADenseResourceElements(x) ||
-      !mlirTypeEqual(mlirAttributeGetType(x), mlirAttributeGetType(y)))
+  MlirAttribute x, y;
+  if (!constantPair(a, b, &x, &y))
     return false;
   int64_t count = mlirElementsAttrGetNumElements(x);
   for (int64_t i = 0; i < count; ++i) {
@@ -169,11 +176,8 @@ static void tagArguments(MlirOperation func, MlirBlock body, MlirBlock probe) {
 /* Whether constant `b` is constant `a` plus `delta` in every element (to a millionth of
  * delta: float positions such as P / 3 round). */
 static bool offsetEach(MlirOperation a, MlirOperation b, double delta) {
-  MlirAttribute x = mlirOperationGetAttributeByName(a, mlirStringRefCreateFromCString("value"));
-  MlirAttribute y = mlirOperationGetAttributeByName(b, mlirStringRefCreateFromCString("value"));
-  if (mlirAttributeIsNull(x) || mlirAttributeIsNull(y) || !mlirAttributeIsADenseElements(x) ||
-      mlirAttributeIsADenseResourceElements(x) ||
-      !mlirTypeEqual(mlirAttributeGetType(x), mlirAttributeGetType(y)))
+  MlirAttribute x, y;
+  if (!constantPair(a, b, &x, &y))
     return false;
   int64_t count = mlirElementsAttrGetNumElements(x);
   for (int64_t i = 0; i < count; ++i) {

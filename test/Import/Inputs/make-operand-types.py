@@ -4,29 +4,14 @@ operand-types.test: operands whose element type or value an op cannot take as it
 bounds, a Gemm's C or a LayerNormalization's scale of another type than the first
 input's, a float64 HardSigmoid), and TopK's K and OneHot's depth computed in the
 graph, known once shapes are inferred or only at run time."""
+import os
 import sys
 
 import numpy as np
 from onnx import TensorProto as T
-from onnx import helper as h
-from onnx import numpy_helper as nh
 
-N = h.make_node
-
-
-def vi(name, elem=T.FLOAT, shape=None):
-    return h.make_tensor_value_info(name, elem, shape)
-
-
-def model(nodes, inputs, outputs, inits=(), opset=17):
-    graph = h.make_graph(nodes, "g", inputs, outputs, list(inits))
-    m = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)])
-    m.ir_version = 8
-    return m
-
-
-def const(name, value, dtype=np.int64):
-    return nh.from_array(np.array(value, dtype=dtype), name)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnxparts import N, const, model, vi  # noqa: E402
 
 
 def clip(elem, bound_dtype):

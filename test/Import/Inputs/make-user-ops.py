@@ -2,29 +2,14 @@
 """make-user-ops.py CASE OUT.onnx: writes one of the small ONNX models of user-ops.test:
 the ops with an index result (ArgMax, ArgMin, TopK), CastLike, ReduceMin and ReduceProd,
 the decomposed activations, reductions, OneHot and Hardmax, and the models they refuse."""
+import os
 import sys
 
 import numpy as np
 from onnx import TensorProto as T
-from onnx import helper as h
-from onnx import numpy_helper as nh
 
-N = h.make_node
-
-
-def vi(name, elem=T.FLOAT, shape=None):
-    return h.make_tensor_value_info(name, elem, shape)
-
-
-def model(nodes, inputs, outputs, inits=(), opset=17):
-    graph = h.make_graph(nodes, "g", inputs, outputs, list(inits))
-    m = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)])
-    m.ir_version = 8
-    return m
-
-
-def const(name, value, dtype=np.int64):
-    return nh.from_array(np.array(value, dtype=dtype), name)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnxparts import N, const, model, vi  # noqa: E402
 
 
 X = [vi("x", shape=[2, 5])]
