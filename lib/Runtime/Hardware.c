@@ -109,6 +109,9 @@ int gcimHardwareValidate(const GcimHardware *hw, char *message, size_t size) {
     return invalid(message, size,
                    "floorplan.chips and floorplan.subTilesPerPeriphery must be >= 0 (got %d, %d)",
                    (int)hw->floorplan.chips, (int)hw->floorplan.subTilesPerPeriphery);
+  if (hw->floorplan.chips > GCIM_MAX_CHIPS)
+    return invalid(message, size, "floorplan.chips must be <= %d (got %d)", GCIM_MAX_CHIPS,
+                   (int)hw->floorplan.chips);
   if (!checkQuantizer(&hw->query, "query", message, size) ||
       !checkQuantizer(&hw->kv, "kv", message, size) ||
       !checkQuantizer(&hw->output, "output", message, size))

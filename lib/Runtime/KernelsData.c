@@ -343,6 +343,25 @@ int64_t gcimKernelRangeCount(double start, double limit, double delta) {
   return n > 0.0 ? (int64_t)n : 0;
 }
 
+int gcimKernelRangeCheckF64(double start, double limit, double delta, int64_t count) {
+  double n = ceil((limit - start) / delta); /* NaN for a NaN bound or 0 / 0 */
+  if (delta == 0.0 || isnan(n))
+    return -1;
+  return (n > 0.0 ? n : 0.0) == (double)count ? 0 : -1;
+}
+
+int gcimKernelRangeCheckI64(int64_t start, int64_t limit, int64_t delta, int64_t count) {
+  if (delta == 0)
+    return -1;
+  if (delta > 0 ? limit <= start : limit >= start)
+    return count == 0 ? 0 : -1;
+  // The span and step as magnitudes in uint64: exact where limit - start overflows int64.
+  uint64_t span = delta > 0 ? (uint64_t)limit - (uint64_t)start : (uint64_t)start - (uint64_t)limit;
+  uint64_t step = delta > 0 ? (uint64_t)delta : 0 - (uint64_t)delta;
+  uint64_t n = span / step + (span % step != 0);
+  return count >= 0 && n == (uint64_t)count ? 0 : -1;
+}
+
 void gcimKernelRangeF32(float start, float delta, float *y, int64_t count) {
   // start + i * delta, as ONNX's reference (not a running sum, which drifts).
   for (int64_t i = 0; i < count; ++i)

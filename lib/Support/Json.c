@@ -260,7 +260,7 @@ GcimStatus gcimJsonParseFile(const char *path, GcimJsonValue **out, char **errMs
   *out = NULL;
   char *text;
   size_t size;
-  GcimStatus status = gcimInputFileRead(path, &text, &size, errMsg);
+  GcimStatus status = gcimInputFileRead(path, GCIM_INPUT_FILE_JSON_LIMIT, &text, &size, errMsg);
   if (status != GCIM_OK)
     return status;
   char *message = NULL;

@@ -5,6 +5,7 @@
 #include "gcim/Support/OutputFile.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,9 +211,100 @@ GcimStatus gcimNpyWrite(const char *path, const GcimNpyArray *array, char **errM
   return gcimOutputFileCommit(file, errMsg);
 }
 
-GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimElemType type, char **errMsg) {
+/* Element `i` of an integer array: its value in *negative (int64) when below zero, else in
+ * *nonNegative (uint64), so that every integer type's range compares exactly. Returns
+ * whether it is below zero. */
+static int integerAt(const void *data, GcimElemType type, size_t i, int64_t *negative,
+                     uint64_t *nonNegative) {
+  int64_t v = 0;
+  uint64_t u = 0;
+  switch (type) {
+  case GCIM_ELEM_I64:
+    v = ((const int64_t *)data)[i];
+    break;
+  case GCIM_ELEM_I32:
+    v = ((const int32_t *)data)[i];
+    break;
+  case GCIM_ELEM_I16:
+    v = ((const int16_t *)data)[i];
+    break;
+  case GCIM_ELEM_I8:
+    v = ((const int8_t *)data)[i];
+    break;
+  case GCIM_ELEM_U64:
+    u = ((const uint64_t *)data)[i];
+    break;
+  case GCIM_ELEM_U32:
+    u = ((const uint32_t *)data)[i];
+    break;
+  case GCIM_ELEM_U16:
+    u = ((const uint16_t *)data)[i];
+    break;
+  default:
+    u = ((const uint8_t *)data)[i];
+    break;
+  }
+  *negative = v;
+  *nonNegative = v > 0 ? (uint64_t)v : u;
+  return v < 0;
+}
+
+/* The range of an integer type (not bool): its least value and its greatest. */
+static void integerRange(GcimElemType type, int64_t *least, uint64_t *greatest) {
+  size_t bits = gcimElemTypeSize(type) * 8;
+  int isUnsigned = type == GCIM_ELEM_U8 || type == GCIM_ELEM_U16 || type == GCIM_ELEM_U32 ||
+                   type == GCIM_ELEM_U64;
+  *greatest = isUnsigned ? UINT64_MAX >> (64 - bits) : UINT64_MAX >> (65 - bits);
+  *least = isUnsigned ? 0 : -(int64_t)(*greatest) - 1;
+}
+
+/* "[1, 0, 2]": the index of flat element `i` of *array, into `out`. */
+static void formatIndex(const GcimNpyArray *array, size_t i, char *out, size_t size) {
+  uint64_t index[GCIM_MAX_RANK];
+  for (int32_t d = array->rank - 1; d >= 0; --d) {
+    index[d] = (uint64_t)(i % (size_t)array->shape[d]);
+    i /= (size_t)array->shape[d];
+  }
+  size_t n = (size_t)snprintf(out, size, "[");
+  for (int32_t d = 0; d < array->rank && n < size; ++d)
+    n += (size_t)snprintf(out + n, size - n, "%s%llu", d ? ", " : "", (unsigned long long)index[d]);
+  if (n < size)
+    snprintf(out + n, size - n, "]");
+}
+
+/* Integer to integer: every element must fit `type`, else a message naming `name` and the
+ * element (the Cast kernel would keep its low bits: a uint64 2^64 - 1 read as int64 becomes
+ * -1, which a Gather takes as the last row). */
+static GcimStatus checkIntegersFit(const GcimNpyArray *array, GcimElemType type, const char *name,
+                                   char **errMsg) {
+  if (gcimElemTypeIsFloat(array->type) || gcimElemTypeIsFloat(type) ||
+      array->type == GCIM_ELEM_BOOL || type == GCIM_ELEM_BOOL)
+    return GCIM_OK;
+  int64_t least, negative;
+  uint64_t greatest, nonNegative;
+  integerRange(type, &least, &greatest);
+  for (size_t i = 0; i < (size_t)array->count; ++i) {
+    int isNegative = integerAt(array->data, array->type, i, &negative, &nonNegative);
+    if (isNegative ? negative >= least : nonNegative <= greatest)
+      continue;
+    char index[GCIM_MAX_RANK * 22 + 4], value[24];
+    formatIndex(array, i, index, sizeof index);
+    if (isNegative)
+      snprintf(value, sizeof value, "%lld", (long long)negative);
+    else
+      snprintf(value, sizeof value, "%llu", (unsigned long long)nonNegative);
+    return gcimFail(errMsg, GCIM_ERROR_FORMAT, "%s: element %s is %s, outside %s", name, index,
+                    value, gcimElemTypeInfo(type)->numpyName);
+  }
+  return GCIM_OK;
+}
+
+GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimElemType type, const char *name, char **errMsg) {
   if (array->type == type)
     return GCIM_OK;
+  GcimStatus status = checkIntegersFit(array, type, name, errMsg);
+  if (status != GCIM_OK)
+    return status;
   size_t count = (size_t)array->count;
   void *data = malloc(count ? count * (size_t)gcimElemTypeSize(type) : 1);
   if (!data)

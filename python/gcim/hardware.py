@@ -4,6 +4,7 @@ defaults and rules are the C side's own."""
 import copy
 import json
 import os
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -20,6 +21,18 @@ def _run_sim_hardware(tool, source, destination):
     proc = subprocess.run(command, capture_output=True, text=True)
     if proc.returncode != 0:
         raise GcimError(proc.stderr.strip() or f"{' '.join(command)} failed")
+
+
+def _written_in_place(path):
+    """Whether `path` is written in place rather than replaced: an existing path that is not
+    a regular file (a device, a FIFO), or one in /dev or /proc (/dev/stdout is a link to a
+    descriptor that a rename would not write to)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return True
+    except FileNotFoundError:
+        pass
+    return str(path).startswith(("/dev/", "/proc/"))
 
 
 def hardware(path=None, sim=None):
@@ -88,19 +101,31 @@ class Hardware:
 
     def save(self, path):
         """Writes the description as JSON to `path` once gcim-sim accepts it (else raises
-        GcimError with its message and leaves `path` alone); returns the path."""
+        GcimError with its message and leaves `path` alone); returns the path. As gcim's
+        tools write (lib/Support/OutputFile.c): a regular file through a temporary renamed
+        into place (a symbolic link kept, its target replaced); a device or pipe (/dev/null,
+        a FIFO) or a path in /dev or /proc written in place, since a rename would replace
+        the device itself with a file."""
         path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp",
-                                   dir=path.parent)
+        text = json.dumps(self._values, indent=2)
+        with tempfile.TemporaryDirectory(prefix="gcim-hw-") as check:
+            draft = Path(check) / "draft.json"
+            draft.write_text(text, encoding="utf-8")
+            _run_sim_hardware(self._sim, draft, Path(check) / "hw.json")
+        if _written_in_place(path):
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            return path
+        target = path.resolve() if path.is_symlink() else path
+        fd, tmp = tempfile.mkstemp(prefix="." + target.name + ".", suffix=".tmp",
+                                   dir=target.parent)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give it ordinary permissions
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self._values, f, indent=2)
-            with tempfile.TemporaryDirectory(prefix="gcim-hw-") as check:
-                _run_sim_hardware(self._sim, tmp, Path(check) / "hw.json")
-            os.replace(tmp, path)
+                f.write(text)
+            os.replace(tmp, target)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)

@@ -8,6 +8,10 @@
 // RUN: not gcim-opt --hw %t.key.json --gcim-schedule %S/Inputs/two-layers.mlir 2>&1 | FileCheck %s --check-prefix=KEY
 // RUN: echo '{"floorplan": {"chips": -1}}' > %t.chips.json
 // RUN: not gcim-opt --hw %t.chips.json --gcim-schedule %S/Inputs/two-layers.mlir 2>&1 | FileCheck %s --check-prefix=CHIPS
+// RUN: echo '{"floorplan": {"chips": 2147483647}}' > %t.many.json
+// RUN: not gcim-opt --hw %t.many.json --gcim-schedule %S/Inputs/two-layers.mlir 2>&1 | FileCheck %s --check-prefix=MANY
+// RUN: echo '{"maxSubTiles": 1000, "floorplan": {"chips": 4096}}' > %t.most.json
+// RUN: gcim-opt --hw %t.most.json --gcim-map-attention=attention=analog --gcim-schedule %S/Inputs/two-layers.mlir | FileCheck %s --check-prefix=MOST
 // RUN: echo '{"floorplan": {"linkPJPerByte": "ten"}}' > %t.type.json
 // RUN: not gcim-opt --hw %t.type.json --gcim-schedule %S/Inputs/two-layers.mlir 2>&1 | FileCheck %s --check-prefix=TYPE
 // RUN: not gcim-opt --gcim-map-attention=attention=analog --gcim-schedule --report %t.no-such-dir/r.json %S/Inputs/two-layers.mlir 2>&1 | FileCheck %s --check-prefix=REPORT
@@ -17,13 +21,15 @@
 // sub-tiles, a layer's K/V 512): more sub-tiles than the hardware has and no spill memory;
 // with spill memory, less than one layer's K/V per chip; a budget no schedule meets (one
 // step takes 2 x 65 = 130 ns and 64 heads x 6150 = 393,600 pJ); an unknown objective; floorplan keys that are unknown, out of
-// range or of the wrong type; an unwritable report; a read before a write.
+// range (chips above 4,096 was "out of memory"; 4,096 schedules) or of the wrong type; an unwritable report; a read before a write.
 // TILES: error: the model needs 1024 sub-tiles (batch 1) but the hardware has 1000 per chip on 1 chip; the smallest hardware that fits: maxSubTiles 1024 (no spill memory)
 // SPILL: error: the model needs 1024 sub-tiles (batch 1) but the hardware has 500 per chip on 1 chip; the smallest hardware that fits: maxSubTiles 512 (spilling K/V to digital memory)
 // BUDGET: error: no schedule meets the budget: the fastest that fits takes 130 ns and 393600 pJ per token
 // OBJECTIVE: error: {{.*}}schedule{{.*}}speed
 // KEY: error: {{.*}}line 1: unknown key 'floorplan.chip'
 // CHIPS: error: {{.*}}floorplan.chips and floorplan.subTilesPerPeriphery must be >= 0 (got -1, 0)
+// MANY: error: {{.*}}floorplan.chips must be <= 4096 (got 2147483647)
+// MOST: gcim.schedule = "2 chips
 // TYPE: error: {{.*}}line 1: 'floorplan.linkPJPerByte' must be a number
 // REPORT: gcim-opt: error: cannot write the report: {{.*}}no-such-dir/r.json
 

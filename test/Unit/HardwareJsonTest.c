@@ -106,6 +106,7 @@ static void test_hardware_floorplan(void) {
 static void test_hardware_rejections(void) {
   expectHwError("{\"floorplan\": {\"chip\": 2}}", "unknown key 'floorplan.chip'");
   expectHwError("{\"floorplan\": {\"chips\": -1}}", "floorplan.chips and");
+  expectHwError("{\"floorplan\": {\"chips\": 4097}}", "floorplan.chips must be <= 4096 (got 4097)");
   expectHwError("{\"floorplan\": {\"spillPJPerByte\": -1}}",
                 "floorplan.spillPJPerByte must be >= 0");
   expectHwError("{\"windw\": 3}", "unknown key 'windw'");

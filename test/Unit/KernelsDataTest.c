@@ -5,6 +5,7 @@
 #include "gcim/Runtime/Bf16.h"
 #include "gcim/Runtime/Kernels.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -248,6 +249,20 @@ static void test_range_fill_copy(void) {
   EXPECT_EQ_INT(gcimKernelRangeCount(10, 4, -2), 3);
   EXPECT_EQ_INT(gcimKernelRangeCount(5, 5, 1), 0);
   EXPECT_EQ_INT(gcimKernelRangeCount(5, 1, 1), 0);
+  // The run-time length checks: exact for int64 bounds whose difference overflows int64.
+  EXPECT_EQ_INT(gcimKernelRangeCheckF64(0, 2, 0.5, 4), 0);
+  EXPECT_EQ_INT(gcimKernelRangeCheckF64(0, 2.5, 0.5, 4), -1);
+  EXPECT_EQ_INT(gcimKernelRangeCheckF64(0, NAN, 0.5, 0), -1);
+  EXPECT_EQ_INT(gcimKernelRangeCheckF64(0, 2, 0, 0), -1);
+  EXPECT_EQ_INT(gcimKernelRangeCheckF64(5, 1, 1, 0), 0);
+  EXPECT_EQ_INT(gcimKernelRangeCheckI64(0, 10, 3, 4), 0);
+  EXPECT_EQ_INT(gcimKernelRangeCheckI64(10, 4, -2, 3), 0);
+  EXPECT_EQ_INT(gcimKernelRangeCheckI64(10, 4, -2, 4), -1);
+  EXPECT_EQ_INT(gcimKernelRangeCheckI64(5, 1, 1, 0), 0);
+  EXPECT_EQ_INT(gcimKernelRangeCheckI64(5, 1, 1, 1), -1);
+  EXPECT_EQ_INT(gcimKernelRangeCheckI64(0, 4, 0, 0), -1);
+  EXPECT_EQ_INT(gcimKernelRangeCheckI64(INT64_MIN, INT64_MAX, INT64_MAX, 3), 0);
+  EXPECT_EQ_INT(gcimKernelRangeCheckI64(INT64_MAX, INT64_MIN, -1, 0), -1);
   float r[4];
   gcimKernelRangeF32(0.5f, 0.25f, r, 4);
   EXPECT_NEAR(r[3], 1.25, 0);

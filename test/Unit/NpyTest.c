@@ -65,7 +65,7 @@ static void test_versions_and_types(void) {
       GCIM_OK);
   EXPECT_EQ_INT(a.type, GCIM_ELEM_F64);
   EXPECT_EQ_INT(a.count, 2);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F32, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F32, "a", NULL), GCIM_OK);
   EXPECT_NEAR(((float *)a.data)[1], -1.5, 0);
   gcimNpyArrayFree(&a);
   int64_t i[3] = {1, 2, -3};
@@ -147,7 +147,7 @@ static uint16_t toHalf(double value) {
   GcimNpyArray a = {GCIM_ELEM_F64, 1, {1}, 1, NULL};
   a.data = malloc(sizeof value);
   memcpy(a.data, &value, sizeof value);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F16, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F16, "a", NULL), GCIM_OK);
   uint16_t bits = *(uint16_t *)a.data;
   gcimNpyArrayFree(&a);
   return bits;
@@ -175,7 +175,7 @@ static void test_float16_conversions(void) {
   GcimNpyArray a = {GCIM_ELEM_F16, 1, {5}, 5, NULL};
   a.data = malloc(sizeof halves);
   memcpy(a.data, halves, sizeof halves);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F32, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F32, "a", NULL), GCIM_OK);
   const float *f = a.data;
   EXPECT_NEAR(f[0], 0.333251953125, 0);
   EXPECT_NEAR(f[1], 5.9604644775390625e-08, 0);
@@ -185,36 +185,68 @@ static void test_float16_conversions(void) {
   gcimNpyArrayFree(&a);
 }
 
-static void test_integer_conversions(void) {
-  int64_t values[5] = {300, -1, 0, 2147483648LL, -129};
-  GcimNpyArray a = {GCIM_ELEM_I64, 1, {5}, 5, NULL};
-  a.data = malloc(sizeof values);
-  memcpy(a.data, values, sizeof values);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I32, NULL), GCIM_OK);
-  EXPECT_EQ_INT(((int32_t *)a.data)[3], INT32_MIN); /* the low 32 bits */
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I8, NULL), GCIM_OK);
-  EXPECT_EQ_INT(((int8_t *)a.data)[0], 44);  /* 300 mod 256 */
-  EXPECT_EQ_INT(((int8_t *)a.data)[4], 127); /* -129 wraps */
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_U8, NULL), GCIM_OK);
-  EXPECT_EQ_INT(((uint8_t *)a.data)[1], 255);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_U32, NULL), GCIM_OK); /* uint8 widens exactly */
-  EXPECT_EQ_INT(((uint32_t *)a.data)[1], 255);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I16, NULL), GCIM_OK);
-  EXPECT_EQ_INT(((int16_t *)a.data)[0], 44);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I8, NULL), GCIM_OK);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_U64, NULL), GCIM_OK); /* -1 wraps */
-  EXPECT_TRUE(((uint64_t *)a.data)[1] == UINT64_MAX);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F64, NULL), GCIM_OK); /* as unsigned */
-  EXPECT_NEAR(((double *)a.data)[1], 18446744073709551616.0, 0);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_BOOL, NULL), GCIM_OK);
-  EXPECT_EQ_INT(((uint8_t *)a.data)[1], 1);
-  EXPECT_EQ_INT(((uint8_t *)a.data)[2], 0);
+/* A copy of `count` elements of `type` at `values`, as a 1-D array. */
+static GcimNpyArray arrayOf(GcimElemType type, const void *values, int64_t count) {
+  GcimNpyArray a = {type, 1, {count}, count, malloc((size_t)count * gcimElemTypeSize(type))};
+  memcpy(a.data, values, (size_t)count * gcimElemTypeSize(type));
+  return a;
+}
+
+/* Converting `a` (then freed) to `type` must fail with `message`, leaving it unchanged. */
+static void expectRefused(GcimNpyArray a, GcimElemType type, const char *message) {
+  char *errMsg = NULL;
+  GcimElemType before = a.type;
+  EXPECT_EQ_INT(gcimNpyConvert(&a, type, "input 'x'", &errMsg), GCIM_ERROR_FORMAT);
+  EXPECT_STR_CONTAINS(errMsg ? errMsg : "", message);
+  EXPECT_EQ_INT(a.type, before);
+  free(errMsg);
   gcimNpyArrayFree(&a);
+}
+
+static void test_integer_conversions(void) {
+  /* Values that fit convert exactly, both ways across signedness and width. */
+  int64_t values[5] = {127, -1, 0, -128, 100};
+  GcimNpyArray a = arrayOf(GCIM_ELEM_I64, values, 5);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I8, "a", NULL), GCIM_OK);
+  EXPECT_EQ_INT(((int8_t *)a.data)[3], -128);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I32, "a", NULL), GCIM_OK);
+  EXPECT_EQ_INT(((int32_t *)a.data)[1], -1);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F64, "a", NULL), GCIM_OK);
+  EXPECT_NEAR(((double *)a.data)[3], -128, 0);
+  gcimNpyArrayFree(&a);
+  uint64_t big[2] = {(uint64_t)INT64_MAX, 5};
+  a = arrayOf(GCIM_ELEM_U64, big, 2);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I64, "a", NULL), GCIM_OK);
+  EXPECT_TRUE(((int64_t *)a.data)[0] == INT64_MAX);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_BOOL, "a", NULL), GCIM_OK); /* value != 0 */
+  EXPECT_EQ_INT(((uint8_t *)a.data)[1], 1);
+  gcimNpyArrayFree(&a);
+
+  /* Values that do not fit are refused, naming the input and the element (they wrapped:
+     a uint64 2^64 - 1 became int64 -1, which a Gather takes as the last row). */
+  uint64_t huge[3] = {1, 2, UINT64_MAX};
+  expectRefused(arrayOf(GCIM_ELEM_U64, huge, 3), GCIM_ELEM_I64,
+                "input 'x': element [2] is 18446744073709551615, outside int64");
+  int64_t negative[2] = {0, -1};
+  expectRefused(arrayOf(GCIM_ELEM_I64, negative, 2), GCIM_ELEM_U64,
+                "input 'x': element [1] is -1, outside uint64");
+  int64_t narrow[4] = {1, 2, 3, -129};
+  a = arrayOf(GCIM_ELEM_I64, narrow, 4);
+  a.rank = 2, a.shape[0] = 2, a.shape[1] = 2;
+  expectRefused(a, GCIM_ELEM_I8, "input 'x': element [1, 1] is -129, outside int8");
+  int64_t wide32[1] = {2147483648LL};
+  expectRefused(arrayOf(GCIM_ELEM_I64, wide32, 1), GCIM_ELEM_I32, "is 2147483648, outside int32");
+  uint16_t word[1] = {256};
+  expectRefused(arrayOf(GCIM_ELEM_U16, word, 1), GCIM_ELEM_U8, "is 256, outside uint8");
+  int64_t edge[2] = {INT64_MIN, 0};
+  expectRefused(arrayOf(GCIM_ELEM_I64, edge, 2), GCIM_ELEM_I32,
+                "is -9223372036854775808, outside int32");
+
   double d[4] = {-2.7, NAN, 1e30, -1e30};
   a = (GcimNpyArray){GCIM_ELEM_F64, 1, {4}, 4, NULL};
   a.data = malloc(sizeof d);
   memcpy(a.data, d, sizeof d);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I64, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I64, "a", NULL), GCIM_OK);
   const int64_t *i = a.data;
   EXPECT_TRUE(i[0] == -2 && i[1] == 0 && i[2] == INT64_MAX && i[3] == INT64_MIN);
   gcimNpyArrayFree(&a);
@@ -225,14 +257,14 @@ static void test_integer_conversions(void) {
   a = (GcimNpyArray){GCIM_ELEM_F64, 1, {4}, 4, NULL};
   a.data = malloc(sizeof d);
   memcpy(a.data, d, sizeof d);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I8, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_I8, "a", NULL), GCIM_OK);
   EXPECT_TRUE(((int8_t *)a.data)[0] == 127 && ((int8_t *)a.data)[1] == -128);
   gcimNpyArrayFree(&a);
   int64_t wide = ((int64_t)1 << 54) + ((int64_t)1 << 30) + 1;
   a = (GcimNpyArray){GCIM_ELEM_I64, 1, {1}, 1, NULL};
   a.data = malloc(sizeof wide);
   memcpy(a.data, &wide, sizeof wide);
-  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F32, NULL), GCIM_OK);
+  EXPECT_EQ_INT(gcimNpyConvert(&a, GCIM_ELEM_F32, "a", NULL), GCIM_OK);
   EXPECT_TRUE(((float *)a.data)[0] == 18014400656965632.0f); /* 2^54 + 2^31 */
   gcimNpyArrayFree(&a);
 }

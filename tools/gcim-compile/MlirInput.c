@@ -44,7 +44,7 @@ MlirModule gcimCompileParseMlir(MlirContext ctx, const char *path) {
   /* Read first, so that a missing file is one line, as for an ONNX input. */
   char *text = NULL, *errMsg = NULL;
   size_t length = 0;
-  if (gcimInputFileRead(path, &text, &length, &errMsg) != GCIM_OK) {
+  if (gcimInputFileRead(path, GCIM_INPUT_FILE_IR_LIMIT, &text, &length, &errMsg) != GCIM_OK) {
     fprintf(stderr, "gcim-compile: error: %s\n", errMsg ? errMsg : "out of memory");
     free(errMsg);
     return (MlirModule){NULL};

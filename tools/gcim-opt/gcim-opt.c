@@ -439,7 +439,8 @@ int main(int argc, char **argv) {
     exitCode = pipelineCode;
     goto cleanup;
   }
-  if (gcimInputFileRead(options.inputPath, &input, &length, &readError) != GCIM_OK) {
+  if (gcimInputFileRead(options.inputPath, GCIM_INPUT_FILE_IR_LIMIT, &input, &length, &readError) !=
+      GCIM_OK) {
     gcimArgError(parser.program, "%s", readError);
     free(readError);
     goto cleanup;

@@ -29,7 +29,7 @@ static int readTensor(const char *path, const char *what, GcimNpyArray *a) {
     gcimNpyArrayFree(a);
     return 0;
   }
-  if (gcimNpyConvert(a, GCIM_ELEM_F32, NULL) != GCIM_OK) {
+  if (gcimNpyConvert(a, GCIM_ELEM_F32, what, NULL) != GCIM_OK) { /* float: fails only on memory */
     gcimArgError(GCIM_SIM_PROGRAM, "out of memory");
     gcimNpyArrayFree(a);
     return 0;

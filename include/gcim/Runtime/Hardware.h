@@ -45,13 +45,18 @@ typedef struct GcimNoise {
   double retentionSpreadRel; /* relative std of tau per cell; 0 = off */
 } GcimNoise;
 
+/// The most chips a floorplan may have: far beyond any model's layers (gcim-schedule never
+/// uses more chips than analog layers), and small enough that per-chip tables stay small.
+enum { GCIM_MAX_CHIPS = 4096 };
+
 /// How the sub-tiles are laid out and what surrounds them (docs/HardwareModel.md section 6):
 /// what gcim-schedule places the heads on. A zero value means "absent" (a description
 /// written before floorplans, such as a generated program's, has all of them 0): chips 0 is
 /// one chip, subTilesPerPeriphery 0 gives every head its own periphery, a bandwidth of 0
 /// means there is no such link or memory.
 typedef struct GcimFloorplan {
-  int32_t chips;                /* chips, each with maxSubTiles sub-tiles: 1 */
+  int32_t chips;                /* chips, each with maxSubTiles sub-tiles: 1 (at most
+                                   GCIM_MAX_CHIPS) */
   int32_t subTilesPerPeriphery; /* sub-tiles sharing one periphery unit (readout/ADC
                                    bank, charge-to-pulse, adder tree, DACs): 0 = one
                                    unit per head */

@@ -10,10 +10,19 @@
 extern "C" {
 #endif
 
+/// The most bytes read from a JSON file (hardware descriptions, scalers, reports).
+#define GCIM_INPUT_FILE_JSON_LIMIT ((size_t)64 << 20)
+
+/// The most bytes read from an MLIR text file (weights printed as hex included).
+#define GCIM_INPUT_FILE_IR_LIMIT ((size_t)2 << 30)
+
 /// Reads all of `path` ("-" means stdin) into *text, NUL-terminated (the terminator is not
-/// counted in *length). On success the caller owns *text (free it); on failure *text is
+/// counted in *length). A path that is neither a regular file, a FIFO nor a terminal (a
+/// device such as /dev/zero, which never ends) is refused; so is input longer than `limit`
+/// bytes (an endless pipe). On success the caller owns *text (free it); on failure *text is
 /// NULL, *length 0, and errMsg says "cannot read 'PATH': REASON" or "out of memory".
-GcimStatus gcimInputFileRead(const char *path, char **text, size_t *length, char **errMsg);
+GcimStatus gcimInputFileRead(const char *path, size_t limit, char **text, size_t *length,
+                             char **errMsg);
 
 #ifdef __cplusplus
 }

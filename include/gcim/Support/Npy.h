@@ -45,10 +45,11 @@ GcimStatus gcimNpyWriteStream(FILE *out, const char *path, const GcimNpyArray *a
 
 /// Converts *array in place to `type` with the runtime's Cast (gcimKernelCast): to a float
 /// type rounds once to nearest even (float16 overflows to infinity); float to integer
-/// truncates toward zero and saturates to the type's range (NaN gives 0); integer to
-/// integer keeps the low bits (two's complement); to bool is value != 0. Fails only when
-/// out of memory.
-GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimElemType type, char **errMsg);
+/// truncates toward zero and saturates to the type's range (NaN gives 0); to bool is
+/// value != 0. Integer to integer refuses a value outside `type` (GCIM_ERROR_FORMAT,
+/// *array unchanged, errMsg "NAME: element [i, j] is V, outside TYPE", `name` being e.g.
+/// "input 'x'"). GCIM_ERROR_MEMORY when out of memory.
+GcimStatus gcimNpyConvert(GcimNpyArray *array, GcimElemType type, const char *name, char **errMsg);
 
 /// Frees array->data and zeroes *array. Accepts NULL and an already freed array.
 void gcimNpyArrayFree(GcimNpyArray *array);

@@ -122,18 +122,18 @@ bool gcimCEmitSlice(EmitState *state, MlirOperation op) {
   return true;
 }
 
-/* The C string literal `"'Gather' node 'NAME': index out of range"` of the op's NameLoc
- * (`"index out of range in Gather"` without one): a failed run names the model's node. */
-static void writeGatherFailure(FILE *out, MlirOperation op) {
+/* The C string literal `"'TYPE' node 'NAME': MESSAGE"` of the op's NameLoc (`"MESSAGE in
+ * TYPE"` without one): a failed run names the model's node. */
+static void writeNodeFailure(FILE *out, MlirOperation op, const char *type, const char *message) {
   MlirLocation loc = mlirOperationGetLocation(op);
   if (!mlirLocationIsAName(loc)) {
-    fputs("\"index out of range in Gather\"", out);
+    fprintf(out, "\"%s in %s\"", message, type);
     return;
   }
   MlirStringRef node = mlirIdentifierStr(mlirLocationNameGetName(loc));
-  fputs("\"'Gather' node '", out);
+  fprintf(out, "\"'%s' node '", type);
   gcimCEmitStringChars(out, node.data, node.length);
-  fputs("': index out of range\"", out);
+  fprintf(out, "': %s\"", message);
 }
 
 bool gcimCEmitGather(EmitState *state, MlirOperation op) {
@@ -159,7 +159,7 @@ bool gcimCEmitGather(EmitState *state, MlirOperation op) {
   gcimCEmitTensorArgs(state, x);
   fprintf(state->body, ", %lld, %s, %lld, %s, %zu) != 0)\n    return fail(s, ", (long long)axis,
           indexName, (long long)indices->count, y->name, gcimElemTypeSize(y->elem));
-  writeGatherFailure(state->body, op);
+  writeNodeFailure(state->body, op, "Gather", "index out of range");
   fputs(");\n", state->body);
   return true;
 }
@@ -207,9 +207,22 @@ bool gcimCEmitTrilu(EmitState *state, MlirOperation op) {
 
 bool gcimCEmitRange(EmitState *state, MlirOperation op) {
   ValueInfo *start = gcimCEmitOperand(state, op, 0), *delta = gcimCEmitOperand(state, op, 2);
-  ValueInfo *y = gcimCEmitResult(state, op, 0);
+  ValueInfo *limit = gcimCEmitOperand(state, op, 1), *y = gcimCEmitResult(state, op, 0);
   if (y->elem == GCIM_ELEM_F16 || y->elem == GCIM_ELEM_BF16 || y->elem == GCIM_ELEM_BOOL)
     return gcimCEmitUnsupported(state, op, "half-precision and bool ranges are not supported");
+  /* The length was fixed at import (from constants or the declared output shape): bounds
+   * read at run time that give another length fail the run instead of a wrong-length
+   * result. */
+  bool floating = y->elem == GCIM_ELEM_F32 || y->elem == GCIM_ELEM_F64;
+  state->usesFail = true;
+  fprintf(state->body,
+          "  if (gcimKernelRangeCheck%s(%s[0], %s[0], %s[0], %lld) != 0)\n    return fail(s, ",
+          floating ? "F64" : "I64", start->name, limit->name, delta->name, (long long)y->count);
+  char message[96];
+  snprintf(message, sizeof message, "start, limit and delta do not give the compiled length %lld",
+           (long long)y->count);
+  writeNodeFailure(state->body, op, "Range", message);
+  fputs(");\n", state->body);
   if (y->elem != GCIM_ELEM_F32 && y->elem != GCIM_ELEM_I64) {
     /* float64 and the narrower integers: start + i * delta as the kernels compute it, in
      * double or int64 (exact for values of the type), then stored as the type */

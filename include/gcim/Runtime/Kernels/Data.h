@@ -88,6 +88,14 @@ void gcimKernelTrilu(const void *x, const int64_t *dims, int rank, int64_t k, in
 /// ONNX Range's element count: max(ceil((limit - start) / delta), 0); delta != 0.
 int64_t gcimKernelRangeCount(double start, double limit, double delta);
 
+/// Whether a floating-point Range known only at run time has the compiled length: 0 when
+/// delta != 0 and max(ceil((limit - start) / delta), 0) == count, -1 otherwise (NaN too).
+int gcimKernelRangeCheckF64(double start, double limit, double delta, int64_t count);
+
+/// Whether an integer Range known only at run time has the compiled length: 0 when delta != 0
+/// and the exact max(ceil((limit - start) / delta), 0) == count, -1 otherwise.
+int gcimKernelRangeCheckI64(int64_t start, int64_t limit, int64_t delta, int64_t count);
+
 /// ONNX Range on float32: y[i] = start + i * delta, for i < count.
 void gcimKernelRangeF32(float start, float delta, float *y, int64_t count);
 

@@ -52,8 +52,24 @@ def colliding_outputs(path):
     save(nodes, [x], outputs, inits, path)
 
 
+def range_runtime_limit(path):
+    """Two Ranges whose limit is an input, their lengths fixed by the declared outputs: an
+    int64 one of 5 (limit 5) and a float32 one of 4 (start 0, delta 0.5: limit in (1.5, 2])."""
+    n = h.make_tensor_value_info("n", T.INT64, [])
+    f = h.make_tensor_value_info("f", T.FLOAT, [])
+    y = h.make_tensor_value_info("y", T.INT64, [5])
+    z = h.make_tensor_value_info("z", T.FLOAT, [4])
+    inits = [nh.from_array(np.array(0, np.int64), "zero"), nh.from_array(np.array(1, np.int64), "one"),
+             nh.from_array(np.array(0, np.float32), "fzero"),
+             nh.from_array(np.array(0.5, np.float32), "half")]
+    nodes = [h.make_node("Range", ["zero", "n", "one"], ["y"], name="positions"),
+             h.make_node("Range", ["fzero", "f", "half"], ["z"], name="steps")]
+    save(nodes, [n, f], [y, z], inits, path)
+
+
 CASES = {"int32-matmul": int32_matmul, "slice-dynamic-starts": slice_dynamic_starts,
-         "matmul-add": matmul_add, "colliding-outputs": colliding_outputs}
+         "matmul-add": matmul_add, "colliding-outputs": colliding_outputs,
+         "range-runtime-limit": range_runtime_limit}
 
 if __name__ == "__main__":
     CASES[sys.argv[1]](sys.argv[2])
