@@ -40,8 +40,23 @@ static bool resourcesPresent(const char *path, const char *text, size_t length) 
   return false;
 }
 
+/* Parses `text` (`length` bytes, NUL-terminated) as a module; locations name `path`. A file
+ * holding one op that is not a module is wrapped in one, as when parsing a file. */
+static MlirModule parseModule(MlirContext ctx, const char *path, const char *text, size_t length) {
+  MlirOperation op = mlirOperationCreateParse(ctx, mlirStringRefCreate(text, length),
+                                              mlirStringRefCreateFromCString(path));
+  if (mlirOperationIsNull(op))
+    return (MlirModule){NULL};
+  MlirModule module = mlirModuleFromOperation(op);
+  if (!mlirModuleIsNull(module))
+    return module;
+  module = mlirModuleCreateEmpty(mlirOperationGetLocation(op));
+  mlirBlockAppendOwnedOperation(mlirModuleGetBody(module), op);
+  return module;
+}
+
 MlirModule gcimCompileParseMlir(MlirContext ctx, const char *path) {
-  /* Read first, so that a missing file is one line, as for an ONNX input. */
+  /* Read once and parse what was read: a FIFO or a device cannot be read a second time. */
   char *text = NULL, *errMsg = NULL;
   size_t length = 0;
   if (gcimInputFileRead(path, GCIM_INPUT_FILE_IR_LIMIT, &text, &length, &errMsg) != GCIM_OK) {
@@ -49,12 +64,10 @@ MlirModule gcimCompileParseMlir(MlirContext ctx, const char *path) {
     free(errMsg);
     return (MlirModule){NULL};
   }
-  bool complete = resourcesPresent(path, text, length);
+  MlirModule module = resourcesPresent(path, text, length) ? parseModule(ctx, path, text, length)
+                                                           : (MlirModule){NULL};
   free(text);
-  if (!complete)
-    return (MlirModule){NULL};
-  /* From the file: locations name it. */
-  return mlirModuleCreateParseFromFile(ctx, mlirStringRefCreateFromCString(path));
+  return module;
 }
 
 /* Element i of a dense resource of element type `elem` into `to`; false for a type the C
