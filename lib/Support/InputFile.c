@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 /* Reads `file` to its end, or to one byte past `limit`, into a malloc'ed, NUL-terminated
- * buffer; NULL when out of memory. A read error shows in ferror(file). */
+ * buffer; NULL when out of memory. A read error shows in ferror(file). The buffer never
+ * grows past limit + 2 bytes, so endless input costs `limit` bytes of memory, not twice. */
 static char *readStream(FILE *file, size_t limit, size_t *length) {
   size_t capacity = 1 << 12, used = 0;
   char *data = malloc(capacity);
@@ -18,7 +19,8 @@ static char *readStream(FILE *file, size_t limit, size_t *length) {
     used += fread(data + used, 1, capacity - used - 1, file);
     if (used < capacity - 1 || used > limit)
       break;
-    char *grown = realloc(data, capacity *= 2);
+    capacity = capacity > limit / 2 ? limit + 2 : capacity * 2;
+    char *grown = realloc(data, capacity);
     if (!grown)
       free(data);
     data = grown;
@@ -65,7 +67,8 @@ GcimStatus gcimInputFileRead(const char *path, size_t limit, char **text, size_t
   if (failed || used > limit) {
     free(data);
     if (!failed)
-      return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read '%s': larger than %zu MiB", path,
+      return gcimFail(errMsg, GCIM_ERROR_IO,
+                      "cannot read '%s': longer than the limit of %zu MiB for this input", path,
                       limit >> 20);
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read '%s': %s", path,
                     readErrno ? strerror(readErrno) : "read error");

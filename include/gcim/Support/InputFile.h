@@ -13,8 +13,10 @@ extern "C" {
 /// The most bytes read from a JSON file (hardware descriptions, scalers, reports).
 #define GCIM_INPUT_FILE_JSON_LIMIT ((size_t)64 << 20)
 
-/// The most bytes read from an MLIR text file (weights printed as hex included).
-#define GCIM_INPUT_FILE_IR_LIMIT ((size_t)2 << 30)
+/// The most bytes read from an MLIR text file: 1 GiB holds a GPT-2-small-sized model with
+/// its weights printed as hex (124 M float32 weights: 950 MiB of text), and bounds what an
+/// endless pipe costs (about a second and 1 GiB of memory).
+#define GCIM_INPUT_FILE_IR_LIMIT ((size_t)1 << 30)
 
 /// Reads all of `path` ("-" means stdin) into *text, NUL-terminated (the terminator is not
 /// counted in *length). A path that is neither a regular file, a FIFO nor a terminal (a
