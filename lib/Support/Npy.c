@@ -33,19 +33,31 @@ static const char *skipSpace(const char *p) {
   return p;
 }
 
-/* Finds the value of 'key' in the header dict; returns a pointer just past "'key':". */
+/* The value of `key` at its first occurrence from `from` as a dict key (quoted either way,
+ * then a colon): a pointer just past the colon and its spaces, NULL when there is none. */
+static const char *nextKey(const char *from, const char *key) {
+  char quoted[2][32];
+  snprintf(quoted[0], sizeof quoted[0], "'%s'", key);
+  snprintf(quoted[1], sizeof quoted[1], "\"%s\"", key);
+  const char *first = NULL;
+  size_t firstLength = 0;
+  for (int q = 0; q < 2; ++q)
+    for (const char *p = strstr(from, quoted[q]); p; p = strstr(p + 1, quoted[q]))
+      if (*skipSpace(p + strlen(quoted[q])) == ':') {
+        if (!first || p < first) {
+          first = p;
+          firstLength = strlen(quoted[q]);
+        }
+        break;
+      }
+  return first ? skipSpace(skipSpace(first + firstLength) + 1) : NULL;
+}
+
+/* The value of `key` in the header dict; NULL when missing or repeated (numpy's reader
+ * takes the last of repeated keys, this one took the first: neither is a sound header). */
 static const char *findKey(const char *header, const char *key) {
-  char quoted[32];
-  snprintf(quoted, sizeof quoted, "'%s'", key);
-  const char *p = strstr(header, quoted);
-  if (!p) {
-    snprintf(quoted, sizeof quoted, "\"%s\"", key);
-    p = strstr(header, quoted);
-  }
-  if (!p)
-    return NULL;
-  p = skipSpace(p + strlen(quoted));
-  return *p == ':' ? skipSpace(p + 1) : NULL;
+  const char *value = nextKey(header, key);
+  return value && !nextKey(value, key) ? value : NULL;
 }
 
 /* Parses the header dict: descr, fortran_order and shape. */

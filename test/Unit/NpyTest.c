@@ -287,6 +287,18 @@ static void test_rejections(void) {
                  "version 3");
   expectRejected(writeRaw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (x,), }\n", f, 16),
                  "malformed shape");
+  /* A repeated key: numpy's reader takes the last value, a reader taking the first would
+   * read other data; refused whichever quotes each uses. */
+  expectRejected(writeRaw(1,
+                          "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), "
+                          "'descr': '<f4', }\n",
+                          f, 16),
+                 "malformed .npy header");
+  expectRejected(writeRaw(1,
+                          "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), "
+                          "\"shape\": (2, 2), }\n",
+                          f, 16),
+                 "malformed .npy header");
   snprintf(path, sizeof path, "%s/missing.npy", tempDir.path);
   expectRejected(path, "cannot read");
   snprintf(path, sizeof path, "%s/text.npy", tempDir.path);
