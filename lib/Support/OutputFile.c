@@ -152,13 +152,49 @@ void gcimOutputFileDestroy(GcimOutputFile *file) {
   free(file);
 }
 
+/* Where `path` would be: the real path of its folder, a slash and its last name; a malloc'ed
+ * copy of `path` itself when that folder cannot be resolved (it is missing), NULL when out
+ * of memory. */
+static char *placeOf(const char *path) {
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  size_t folderLength = slash ? (size_t)(slash - path) : 0;
+  char *folder = malloc(folderLength + 2);
+  if (!folder)
+    return NULL;
+  memcpy(folder, path, folderLength);
+  folder[folderLength] = '\0';
+  if (!slash)
+    strcpy(folder, ".");
+  else if (folderLength == 0) /* "/name" */
+    strcpy(folder, "/");
+  char *real = realpath(folder, NULL);
+  free(folder);
+  if (!real) {
+    char *copy = malloc(strlen(path) + 1);
+    return copy ? strcpy(copy, path) : NULL;
+  }
+  size_t realLength = strlen(real);
+  char *place = malloc(realLength + 1 + strlen(name) + 1);
+  if (place)
+    sprintf(place, "%s/%s", real, name);
+  free(real);
+  return place;
+}
+
 bool gcimOutputIsInput(const char *output, const char *input) {
   if (!output || !input || strcmp(output, "-") == 0)
     return false;
   struct stat a, b;
-  if (stat(output, &a) != 0 || stat(input, &b) != 0)
-    return strcmp(output, input) == 0;
-  return S_ISREG(a.st_mode) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+  if (stat(output, &a) == 0 && stat(input, &b) == 0)
+    return S_ISREG(a.st_mode) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+  /* Not both there yet: `./x.json` and `x.json`, or `out/../x.json`, are still one place. */
+  char *outputPlace = placeOf(output), *inputPlace = placeOf(input);
+  bool same =
+      outputPlace && inputPlace ? strcmp(outputPlace, inputPlace) == 0 : strcmp(output, input) == 0;
+  free(outputPlace);
+  free(inputPlace);
+  return same;
 }
 
 /* Whether folder `dir` is empty (false also when it cannot be read). */

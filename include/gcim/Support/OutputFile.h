@@ -31,9 +31,11 @@ GcimStatus gcimOutputFileCommit(GcimOutputFile *file, char **errMsg);
 /// Removes the temporary file without renaming it and frees `file`. Accepts NULL.
 void gcimOutputFileDestroy(GcimOutputFile *file);
 
-/// Whether `output` names the file `input` names (the same path, or both exist and are one
-/// file): an output that would replace an input the user still needs. Devices (/dev/null,
-/// /dev/stdout) are never the same as anything. Accepts NULL (false).
+/// Whether `output` names the file `input` names (both exist and are one file, or else the
+/// real paths of their folders and their last names are the same, so `./x` is `x` before
+/// either exists): an output that would replace an input the user still needs, or another
+/// output. Devices (/dev/null, /dev/stdout) are never the same as anything. Accepts NULL
+/// (false).
 bool gcimOutputIsInput(const char *output, const char *input);
 
 /// Checks that the output folder `path` of a generated program may be written: it does not
