@@ -66,8 +66,9 @@ typedef struct Head {
   MlirValue q, k, v, scales;
   int64_t batch, heads, tq, tk, dim, vdim;
   int64_t layer, window, tokenTiles, dimTiles;
-  int64_t context; /* the model's tokens when known (the window is fitted to them); else 0 */
-  int64_t kvGroup; /* query heads per K/V head (the K/V head repeat's factor); 1 without */
+  int64_t modelWindow; /* the window the model's mask showed; 0: none (window is mapped's) */
+  int64_t context;     /* the model's tokens when known (the window is fitted to them); else 0 */
+  int64_t kvGroup;     /* query heads per K/V head (the K/V head repeat's factor); 1 without */
   int causal, streamed, share;
   bool foreign; /* k or v read no hidden state q reads (MapAttentionSources.c) */
   double scale;
@@ -100,7 +101,7 @@ static void readHead(MlirOperation op, int64_t layer, Head *h) {
   gcimOpGetIntAttr(op, "window", &window);
   gcimOpGetIntAttr(op, "layer", &layer);
   h->causal = h->streamed || causal != 0;
-  h->window = window;
+  h->window = h->modelWindow = window;
   h->layer = layer;
   h->scale = 1.0;
   gcimOpGetFloatAttr(op, "scale", &h->scale);
@@ -362,6 +363,8 @@ static void buildTileOps(Head *h, const GcimHardware *hw) {
     write[writeCount++] = gcimNamedString(h->ctx, "gcim.warning", h->warning);
   if (h->context > 0)
     write[writeCount++] = gcimNamedInt(h->ctx, "gcim.context", h->context);
+  if (h->modelWindow > 0) /* the C emitter's step capacity: the ring follows the model */
+    write[writeCount++] = gcimNamedInt(h->ctx, "gcim.model_window", h->modelWindow);
   if (h->kvGroup > 1) { /* docs/HardwareModel.md section 7: the GQA decision */
     write[writeCount++] = gcimNamedString(h->ctx, "gcim.gqa", h->share ? "share" : "replicate");
     write[writeCount++] = gcimNamedInt(h->ctx, "gcim.kv_group", h->share ? h->kvGroup : 1);

@@ -154,7 +154,8 @@ class Model:
     @property
     def capacity(self):
         """Tokens step() takes after a reset (the model's positions: a learned position
-        table's rows, or the exact attention's cache), or None when it has no limit."""
+        table's rows, or the compiled length: the exact attention's cache, or a gain-cell
+        attention whose mask showed no window), or None when it has no limit."""
         self._require_step()
         capacity = int(self._fn("capacity")(self._live_state()))
         return None if capacity < 0 else capacity

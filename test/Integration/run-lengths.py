@@ -16,9 +16,11 @@ build:
 - --generate fills the 16 positions, past the longest length run, and equals torch's
   greedy decoding; one token more is refused before the first step, naming both numbers;
 - with attention on the gain cells the dynamic Llama-style export takes its --max 16
-  positions (the importer folds their cos/sin into tables), while a static export (whose
-  exporter folded the RoPE angles for 12 tokens) has no limit: it generates past its
-  compiled 12 (40 tokens from a prompt of 3), its first tokens those the same build
+  positions (the importer folds their cos/sin into tables), and a static export (whose
+  exporter folded the RoPE angles for 12 tokens) its 12: its plain causal mask cannot tell
+  whether the model slides a window of 12 or more tokens past them; a Mistral-style static
+  export of 12 tokens, whose mask shows its window of 4, has no limit: it generates past
+  its compiled 12 (40 tokens from a prompt of 3), its first tokens those the same build
   generates within T.
 model_run_tokens refuses a length out of range naming its limits (1 to 16; at least 1).
 A KV-cache export of the Llama-style model compiles with one pattern flag
@@ -167,12 +169,20 @@ def main():
         static_path, analog = os.path.join(tmp, "llama12.onnx"), os.path.join(tmp, "analog12")
         onnx.save(export_decoder(llama, kv_cache=False, seq=12), static_path)
         compile_model(static_path, analog, "--attention=analog")
+        with open(os.path.join(analog, "model.h")) as header:  # no build needed to read it
+            bound = "#define model_CAPACITY 12\n" in header.read()
+        check.expect("Llama-style static export on the gain cells: capacity its 12 tokens (the "
+                     "mask shows no window past them)", bound, "model.h")
+        mistral = Decoder(DecoderConfig(family="mistral", seed=7, init_std=0.2)).eval()
+        static_path, analog = os.path.join(tmp, "mistral12.onnx"), os.path.join(tmp, "mistral12")
+        onnx.save(export_decoder(mistral, kv_cache=False, seq=12), static_path)
+        compile_model(static_path, analog, "--attention=analog")
         build(analog)
         status, long_run, err = generate(analog, 40, [3, 14, 15])
         _, short_run, _ = generate(analog, 8, [3, 14, 15])
-        check.expect("Llama-style static export on the gain cells: no limit (40 tokens past the "
-                     "compiled 12), the first 8 as a run within T", status == 0 and
-                     len(long_run) == 40 and long_run[:8] == short_run and
+        check.expect("Mistral-style static export (window 4 seen) on the gain cells: no limit "
+                     "(40 tokens past the compiled 12), the first 8 as a run within T",
+                     status == 0 and len(long_run) == 40 and long_run[:8] == short_run and
                      capacity(analog) is None, err or f"{long_run[:8]} vs {short_run}")
 
         status, message = run_tokens_refusal(analog, 0)

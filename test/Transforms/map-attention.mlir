@@ -38,10 +38,11 @@ func.func @softmax_d64(%q: tensor<1x2x16x64xf32>, %k: tensor<1x2x16x64xf32>, %v:
 
 // Gain-cell attention with its scalers and a window of 100 tokens (shorter than the
 // hardware's) over 100 tokens: ceil(100/64) = 2 token sub-tiles; d = 128: 2 sub-tiles
-// along the head dimension; no warning.
+// along the head dimension; no warning; gcim.model_window keeps the model's window (the C
+// emitter's step capacity, docs/GeneratedC.md).
 // CHECK-LABEL: func.func @gaincell_d128_window100
 // CHECK: "gcim.scaler"(%arg0, %arg3) {a_index = 0 : i64, b_index = 1 : i64}
-// CHECK: "gcim.kv_write"(%{{.*}}, %{{.*}}) {dim_tiles = 2 : i64, gcim.context = 100 : i64, gcim.kind = "gaincell", layer = 0 : i64, streamed = 0 : i64, token_tiles = 2 : i64, window = 100 : i64}
+// CHECK: "gcim.kv_write"(%{{.*}}, %{{.*}}) {dim_tiles = 2 : i64, gcim.context = 100 : i64, gcim.kind = "gaincell", gcim.model_window = 100 : i64, layer = 0 : i64, streamed = 0 : i64, token_tiles = 2 : i64, window = 100 : i64}
 // CHECK: "gcim.qk_product"(%{{.*}}) {causal = 1 : i64, dim_tiles = 2 : i64, layer = 0 : i64, token_tiles = 2 : i64} : (tensor<1x1x100x128xf32>) -> tensor<1x1x100x2x64xf32>
 // CHECK: "gcim.pv_product"(%{{.*}}) {{.*}} : (tensor<1x1x100x2x64xf32>) -> tensor<1x1x100x2x128xf32>
 // W256-LABEL: func.func @gaincell_d128_window100

@@ -127,6 +127,8 @@ typedef struct EmitState {
   int64_t cacheFloats;
   int64_t contextCapacity; /* the full-sequence attention's tokens */
   int64_t stepLimit;       /* positions the step function's tables hold; 0: no limit */
+  /* a gain-cell step whose mask shows no window past the compiled sequence */
+  bool simStepUnverified;
   ValueInfo *values;
   size_t valueCount, valueCapacity;
   size_t *slots; /* open-addressing table: value index + 1, or 0 */
@@ -242,8 +244,15 @@ void gcimCEmitReserveAttentionScratch(EmitState *state, int64_t pairs, int64_t q
 /* The positions a step function can take: the fewest rows of a table it gathers at its
  * step index (learned positions), or 0 when none does (OpsAttentionStep.c). */
 int64_t gcimCEmitStepPositionLimit(MlirOperation stepFunction);
-/* Tokens PREFIX_step takes after a reset: the position limit, else the exact attention's
- * cache, else -1 (none: the simulated heads' window slides). */
+/* Notes a gain-cell step (kind GainCellAttention or not; the window its model's mask
+ * showed, 0: none) whose ring may attend past the compiled sequence as the model does not:
+ * the step then takes as many tokens as an exact one. False (with an error at `op`) when
+ * the full-sequence graph gives no length. */
+bool gcimCEmitBoundSimulatedStep(EmitState *state, MlirOperation op, bool gaincell,
+                                 int64_t modelWindow);
+/* Tokens PREFIX_step takes after a reset: the position limit, else the compiled sequence
+ * for an exact attention's cache or a gain-cell step bound above, else -1 (none: the
+ * simulated heads' window slides as the model's does). */
 int64_t gcimCEmitStepCapacity(const EmitState *state);
 
 /* Adds `heads` simulated heads created in PREFIX_create; head i uses row i % scalerRows

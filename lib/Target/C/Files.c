@@ -160,8 +160,10 @@ static void writeFunction(EmitState *state, size_t index, FILE *out) {
             "    snprintf(s->error, sizeof s->error, \"the context is full: the model takes "
             "%%d positions (%s); call %s_reset\", STEP_CAPACITY);\n    return -1;\n  }\n",
             state->stepLimit > 0 ? "its position table"
-                                 : "the exact attention's K/V cache, as many as the compiled "
-                                   "sequence",
+            : state->cacheCount  ? "the exact attention's K/V cache, as many as the compiled "
+                                   "sequence"
+                                 : "the compiled sequence, whose attention mask shows no window "
+                                   "past it",
             p);
   copyStream(fn->body, out);
   fprintf(out, "%s  return 0;\n}\n\n", index ? "  ++s->step;\n" : "");

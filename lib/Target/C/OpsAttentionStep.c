@@ -5,8 +5,10 @@
  * keep K and V in the state's cache block, holding as many tokens as the step function's
  * positions allow (its position table), else as the full-sequence graph's attention;
  * steps on the gain cells write the token into the simulated heads' ring slots (t mod
- * window) before attending, so they run for any number of tokens. PREFIX_reset forgets
- * both. PREFIX_step refuses a position past the capacity before any kernel runs. */
+ * window) before attending, so they run for any number of tokens where the model's
+ * attention past the compiled sequence is known (below), else as many as exact steps.
+ * PREFIX_reset forgets both. PREFIX_step refuses a position past the capacity before any
+ * kernel runs. */
 #include "OpEmitters.h"
 
 #include "gcim/Support/IRHelpers.h"
@@ -92,8 +94,12 @@ bool gcimCEmitAttentionStep(EmitState *state, MlirOperation op) {
   AttentionValues a;
   if (!gcimCEmitReadAttention(state, op, &a))
     return false;
-  return a.exact ? emitExactStep(state, op, &a)
-                 : emitSimulatedStep(state, op, a.q, a.k, a.v, a.y, a.scalers);
+  if (a.exact)
+    return emitExactStep(state, op, &a);
+  int64_t window = 0;
+  gcimOpGetIntAttr(op, "window", &window);
+  return gcimCEmitBoundSimulatedStep(state, op, a.gaincell, window) &&
+         emitSimulatedStep(state, op, a.q, a.k, a.v, a.y, a.scalers);
 }
 
 bool gcimCEmitStepIndex(EmitState *state, MlirOperation op) {
@@ -136,8 +142,23 @@ int64_t gcimCEmitStepPositionLimit(MlirOperation stepFunction) {
   return limit;
 }
 
+/* The ring of a gain-cell step attends past the compiled sequence T as the model does when
+ * the model's mask showed its window (the ring keeps that many tokens) or the attention is
+ * GainCellAttention, trained on the hardware's own window. A plain causal mask of T keys
+ * looks the same for any window >= T (a Mistral export of 4 tokens, window 4), so for
+ * other steps past T is unverified and the step takes T tokens, as an exact one does. */
+bool gcimCEmitBoundSimulatedStep(EmitState *state, MlirOperation op, bool gaincell,
+                                 int64_t modelWindow) {
+  if (gaincell || modelWindow > 0 || state->stepLimit > 0)
+    return true;
+  if (state->contextCapacity <= 0)
+    return gcimCEmitUnsupported(state, op, "the full-sequence graph gives no context length");
+  state->simStepUnverified = true;
+  return true;
+}
+
 int64_t gcimCEmitStepCapacity(const EmitState *state) {
   if (state->stepLimit > 0)
     return state->stepLimit;
-  return state->cacheCount ? state->contextCapacity : -1;
+  return state->cacheCount || state->simStepUnverified ? state->contextCapacity : -1;
 }

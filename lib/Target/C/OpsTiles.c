@@ -316,6 +316,13 @@ bool gcimCEmitTileLayer(EmitState *state, MlirOperation op) {
     return false;
   if (!streamed && tokens > state->contextCapacity) /* PREFIX_step holds as many tokens */
     state->contextCapacity = tokens;
+  MlirStringRef kind = {"softmax", 7};
+  int64_t modelWindow = 0;
+  gcimOpGetStringAttr(l.write, "gcim.kind", &kind);
+  gcimOpGetIntAttr(l.write, "gcim.model_window", &modelWindow);
+  if (streamed && !gcimCEmitBoundSimulatedStep(state, l.write,
+                                               gcimStringRefEquals(kind, "gaincell"), modelWindow))
+    return false;
   int64_t kvHeads = heads / kvGroup, first = state->simHeads, window = 0;
   int64_t count = streamed ? batch * kvHeads : kvHeads;
   gcimOpGetIntAttr(l.write, "window", &window);
