@@ -43,11 +43,7 @@ static char *resolveOutput(const char *path, bool *device) {
   if (!*device && lstat(path, &info) == 0 && S_ISLNK(info.st_mode) &&
       (resolved = realpath(path, NULL)))
     return resolved;
-  size_t length = strlen(path);
-  char *copy = malloc(length + 1);
-  if (copy)
-    memcpy(copy, path, length + 1);
-  return copy;
+  return strdup(path);
 }
 
 GcimStatus gcimOutputFileCreate(const char *path, GcimOutputFile **out, char **errMsg) {
@@ -152,6 +148,15 @@ void gcimOutputFileDestroy(GcimOutputFile *file) {
   free(file);
 }
 
+int gcimCopyStream(FILE *from, FILE *to) {
+  char buffer[1 << 15];
+  rewind(from);
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, from)) > 0;)
+    if (fwrite(buffer, 1, n, to) != n)
+      return -1;
+  return ferror(from) ? -1 : 0;
+}
+
 /* Where `path` would be: the real path of its folder, a slash and its last name; a malloc'ed
  * copy of `path` itself when that folder cannot be resolved (it is missing), NULL when out
  * of memory. */
@@ -170,10 +175,8 @@ static char *placeOf(const char *path) {
     strcpy(folder, "/");
   char *real = realpath(folder, NULL);
   free(folder);
-  if (!real) {
-    char *copy = malloc(strlen(path) + 1);
-    return copy ? strcpy(copy, path) : NULL;
-  }
+  if (!real)
+    return strdup(path);
   size_t realLength = strlen(real);
   char *place = malloc(realLength + 1 + strlen(name) + 1);
   if (place)

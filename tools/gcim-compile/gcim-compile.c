@@ -159,11 +159,7 @@ static bool mapToTiles(MlirContext ctx, MlirModule module, const Options *option
 
 /* Copies the stream `from` (from its start) into `file` and commits it; `file` is taken. */
 static GcimStatus copyAndCommit(FILE *from, GcimOutputFile *file, char **errMsg) {
-  char buffer[1 << 14];
-  size_t n;
-  rewind(from);
-  while ((n = fread(buffer, 1, sizeof buffer, from)) > 0)
-    fwrite(buffer, 1, n, gcimOutputFileGetStream(file));
+  gcimCopyStream(from, gcimOutputFileGetStream(file)); /* a write error shows at commit */
   if (ferror(from)) {
     gcimOutputFileDestroy(file);
     return gcimFail(errMsg, GCIM_ERROR_IO, "cannot read the report back");

@@ -149,15 +149,9 @@ static int createHeads(const GcimHardware *hw, int64_t H, int64_t D, const GcimN
 /* Writes each head's command stream to `out` after a "# head h" line; returns 1 on
  * success. */
 static int joinTraces(TracedHead *traced, int64_t H, FILE *out) {
-  char buffer[4096];
   for (int64_t h = 0; h < H; ++h) {
     fprintf(out, "# head %lld\n", (long long)h);
-    rewind(traced[h].stream);
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, traced[h].stream)) > 0)
-      if (fwrite(buffer, 1, n, out) != n)
-        return 0;
-    if (ferror(traced[h].stream))
+    if (gcimCopyStream(traced[h].stream, out) != 0)
       return 0;
   }
   return 1;

@@ -31,6 +31,9 @@ GcimStatus gcimOutputFileCommit(GcimOutputFile *file, char **errMsg);
 /// Removes the temporary file without renaming it and frees `file`. Accepts NULL.
 void gcimOutputFileDestroy(GcimOutputFile *file);
 
+/// Copies `from`, from its start, to the end of `to`; 0, or -1 on a read or write error.
+int gcimCopyStream(FILE *from, FILE *to);
+
 /// Whether `output` names the file `input` names (both exist and are one file, or else the
 /// real paths of their folders and their last names are the same, so `./x` is `x` before
 /// either exists): an output that would replace an input the user still needs, or another

@@ -89,13 +89,6 @@ static bool commitAll(OutputSet *set, bool ok) {
   return ok;
 }
 
-static void copyStream(FILE *from, FILE *to) {
-  char buffer[1 << 15];
-  rewind(from);
-  for (size_t n; (n = fread(buffer, 1, sizeof buffer, from)) > 0;)
-    fwrite(buffer, 1, n, to);
-}
-
 static void writeEmbeddedWeights(EmitState *state, FILE *out) {
   fputs("/* The weights, embedded (--embed-weights); the union aligns them. */\n"
         "static const union {\n  unsigned char bytes[WEIGHTS_BYTES + 1];\n  double align;\n"
@@ -165,7 +158,7 @@ static void writeFunction(EmitState *state, size_t index, FILE *out) {
                                  : "the compiled sequence, whose attention mask shows no window "
                                    "past it",
             p);
-  copyStream(fn->body, out);
+  gcimCopyStream(fn->body, out);
   fprintf(out, "%s  return 0;\n}\n\n", index ? "  ++s->step;\n" : "");
   fprintf(out,
           "int %s_%s_io(%s_state *s, const void *const *inputs, void *const *outputs) "
@@ -201,7 +194,7 @@ static void writeSource(EmitState *state, FILE *out) {
           (unsigned long long)state->weightsChecksum, (long long)state->simHeads,
           (long long)state->attentionScratch, (long long)state->cacheFloats,
           (long long)gcimCEmitProgramSubTiles(state), (long long)gcimCEmitStepCapacity(state));
-  copyStream(state->decls, out);
+  gcimCopyStream(state->decls, out);
   fputc('\n', out);
   gcimCEmitIoTables(state, out);
   if (state->options->embedWeights)
