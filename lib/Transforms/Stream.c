@@ -315,6 +315,18 @@ static MlirAttribute offsetsFromPast(MlirAttribute value, double past) {
   return result;
 }
 
+/* `x op value`, built before `before`: the constant `value` and the result of its type. */
+static MlirValue withConstant(MlirOperation before, MlirLocation loc, const char *op, MlirValue x,
+                              MlirAttribute value) {
+  MlirContext ctx = mlirLocationGetContext(loc);
+  MlirType type = mlirAttributeGetType(value);
+  MlirNamedAttribute valueAttr = mlirNamedAttributeGet(mlirIdentifierGet(ctx, str("value")), value);
+  MlirValue operands[2] = {
+      x, mlirOperationGetResult(
+             gcimBuildOp(before, "onnx.constant", loc, 0, NULL, 1, &type, 1, &valueAttr), 0)};
+  return mlirOperationGetResult(gcimBuildOp(before, op, loc, 2, operands, 1, &type, 0, NULL), 0);
+}
+
 /* A constant the importer found to be the past length plus constants (tagged "position":
  * a position P + i, a Slice's bounds P and P + 1; with `gcim.past_slope` s, s * P plus
  * constants) becomes the step index (each step's past length), times s, plus the same
@@ -349,30 +361,16 @@ static bool followPosition(GcimStreamState *s, MlirOperation constant) {
         gcimBuildOp(constant, "onnx.cast", loc, 1, &step, 1, &cast, 1, &to), 0);
   }
   if (slope != 1.0) {
-    MlirType scalar = gcimTensorType(rank, ones, element);
     float factor = (float)slope;
-    MlirNamedAttribute factorAttr = mlirNamedAttributeGet(
-        mlirIdentifierGet(ctx, str("value")), mlirDenseElementsAttrFloatGet(scalar, 1, &factor));
-    MlirValue operands[2] = {
-        step,
-        mlirOperationGetResult(
-            gcimBuildOp(constant, "onnx.constant", loc, 0, NULL, 1, &scalar, 1, &factorAttr), 0)};
-    step = mlirOperationGetResult(
-        gcimBuildOp(constant, "onnx.mul", loc, 2, operands, 1, &scalar, 0, NULL), 0);
+    step = withConstant(
+        constant, loc, "onnx.mul", step,
+        mlirDenseElementsAttrFloatGet(gcimTensorType(rank, ones, element), 1, &factor));
   }
   double first;
   bool zero =
       mlirDenseElementsAttrIsSplat(offsets) && gcimElementsGet(offsets, 0, &first) && first == 0.0;
-  if (!zero) { /* the position itself needs no add */
-    MlirNamedAttribute offsetsAttr =
-        mlirNamedAttributeGet(mlirIdentifierGet(ctx, str("value")), offsets);
-    MlirValue operands[2] = {
-        step,
-        mlirOperationGetResult(
-            gcimBuildOp(constant, "onnx.constant", loc, 0, NULL, 1, &type, 1, &offsetsAttr), 0)};
-    step = mlirOperationGetResult(
-        gcimBuildOp(constant, "onnx.add", loc, 2, operands, 1, &type, 0, NULL), 0);
-  }
+  if (!zero) /* the position itself needs no add */
+    step = withConstant(constant, loc, "onnx.add", step, offsets);
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(constant, 0), step);
   mlirOperationDestroy(constant);
   return true;
