@@ -20,7 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from archmodels import CONTEXT, DIM, HEADS, VOCAB, WIDTH, rotate_every_two, rotate_half
-from archmodels3 import RMSNorm, repeat_kv
+from archmodels3 import RMSNorm, llama3_inv_freq, repeat_kv
 
 MIN = torch.finfo(torch.float32).min
 
@@ -78,18 +78,6 @@ def yarn_inv_freq(dim, base=10000.0, factor=4.0, original=8, beta_fast=32, beta_
     return inv_freq, 0.1 * math.log(factor) + 1.0
 
 
-def llama3_inv_freq(dim, base=10000.0, factor=8.0, low=1.0, high=4.0, original=8):
-    """_compute_llama3_parameters (Llama-3.1's "llama3" rope_type)."""
-    inv_freq = inv_freq_of(dim, base)
-    low_wavelen, high_wavelen = original / low, original / high
-    wavelen = 2 * math.pi / inv_freq
-    scaled = torch.where(wavelen > low_wavelen, inv_freq / factor, inv_freq)
-    smooth = (original / wavelen - low) / (high - low)
-    smoothed = (1 - smooth) * scaled / factor + smooth * scaled
-    medium = ~(wavelen < high_wavelen) * ~(wavelen > low_wavelen)
-    return torch.where(medium, smoothed, scaled)
-
-
 def swiglu(block, h):
     return block["down"](F.silu(block["gate"](h)) * block["up"](h))
 
@@ -132,6 +120,17 @@ class CausalLM(nn.Module):
     def head(self, x):
         return self.lm_head(self.norm(x))
 
+    def rope_attention(self, block, h, tables, mask, past, interleave=False):
+        """The q, k and v projections of h (query heads and kv heads of DIM), rotated and
+        attended: (batch, t, width) and the present (k, v)."""
+        b, t, _ = h.shape
+        q = block["q"](h).view(b, t, HEADS, DIM).transpose(1, 2)
+        k = block["k"](h).view(b, t, self.kv_heads, DIM).transpose(1, 2)
+        v = block["v"](h).view(b, t, self.kv_heads, DIM).transpose(1, 2)
+        q = apply_rope(q, *tables, interleave=interleave)
+        k = apply_rope(k, *tables, interleave=interleave)
+        return self.attend(q, k, v, mask, past)
+
     def attend(self, q, k, v, mask, past, scale=None):
         """Appends k, v to the cache, repeats them to the query heads, softmax(q k^T *
         scale + mask) v; returns (batch, t, width) and the present (k, v)."""
@@ -159,7 +158,7 @@ class LlamaScaled(CausalLM):
         self.scaling, self.factor, self.max_position = scaling, factor, max_position
         self.mscale = 1.0
         if scaling == "llama3":
-            inv_freq = llama3_inv_freq(DIM, factor=factor, original=max_position)
+            inv_freq = llama3_inv_freq(DIM, base=10000.0, factor=factor, original=max_position)
         elif scaling == "yarn":
             inv_freq, self.mscale = yarn_inv_freq(DIM, factor=factor, original=max_position)
         else:
@@ -182,13 +181,7 @@ class LlamaScaled(CausalLM):
         return rope(self.inv_freq, position_ids, self.mscale)
 
     def block(self, block, x, tables, mask, past):
-        b, t, _ = x.shape
-        h = block["ln1"](x)
-        q = block["q"](h).view(b, t, HEADS, DIM).transpose(1, 2)
-        k = block["k"](h).view(b, t, 2, DIM).transpose(1, 2)
-        v = block["v"](h).view(b, t, 2, DIM).transpose(1, 2)
-        q, k = apply_rope(q, *tables), apply_rope(k, *tables)
-        y, present = self.attend(q, k, v, mask, past)
+        y, present = self.rope_attention(block, block["ln1"](x), tables, mask, past)
         x = x + block["o"](y)
         return x + swiglu(block, block["ln2"](x)), present
 
@@ -230,13 +223,7 @@ class Qwen2Moe(CausalLM):
         return out + torch.sigmoid(block["shared_expert_gate"](h)) * shared
 
     def block(self, block, x, tables, mask, past):
-        b, t, _ = x.shape
-        h = block["ln1"](x)
-        q = block["q"](h).view(b, t, HEADS, DIM).transpose(1, 2)
-        k = block["k"](h).view(b, t, 2, DIM).transpose(1, 2)
-        v = block["v"](h).view(b, t, 2, DIM).transpose(1, 2)
-        q, k = apply_rope(q, *tables), apply_rope(k, *tables)
-        y, present = self.attend(q, k, v, mask, past)
+        y, present = self.rope_attention(block, block["ln1"](x), tables, mask, past)
         x = x + block["o"](y)
         return x + self.moe(block, block["ln2"](x)), present
 
@@ -454,14 +441,8 @@ class Cohere(CausalLM):
         return rope(self.inv_freq, position_ids, interleave=self.interleave)
 
     def block(self, block, x, tables, mask, past):
-        b, t, _ = x.shape
         h = block["ln"](x)
-        q = block["q"](h).view(b, t, HEADS, DIM).transpose(1, 2)
-        k = block["k"](h).view(b, t, 2, DIM).transpose(1, 2)
-        v = block["v"](h).view(b, t, 2, DIM).transpose(1, 2)
-        q = apply_rope(q, *tables, interleave=True)
-        k = apply_rope(k, *tables, interleave=True)
-        y, present = self.attend(q, k, v, mask, past)
+        y, present = self.rope_attention(block, h, tables, mask, past, interleave=True)
         return x + block["o"](y) + swiglu(block, h), present
 
 
